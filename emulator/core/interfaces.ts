@@ -91,7 +91,9 @@ export interface CoreControl {
   readRegister(n: number): number;
   writeRegister(n: number, value: number): void;
   /** xPSR, MSP, PSP, PRIMASK, BASEPRI, FAULTMASK, CONTROL by name. */
-  readSpecial(name: 'xpsr' | 'msp' | 'psp' | 'primask' | 'basepri' | 'faultmask' | 'control'): number;
+  readSpecial(
+    name: 'xpsr' | 'msp' | 'psp' | 'primask' | 'basepri' | 'faultmask' | 'control',
+  ): number;
   writeSpecial(
     name: 'xpsr' | 'msp' | 'psp' | 'primask' | 'basepri' | 'faultmask' | 'control',
     value: number,

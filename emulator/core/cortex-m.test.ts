@@ -1,0 +1,479 @@
+/**
+ * Behaviour of the core: ALU and flags, IT blocks, exceptions (SVC, PendSV, SysTick, IRQs,
+ * tail-chaining, escalation, lockup), faults (UNDEFINED, divide by zero, unaligned, MPU,
+ * BusFault), the exclusive monitor, debug halting, snapshots and code-cache coherence.
+ * Programs are built with the table-driven assembler; each ends with semihosting SYS_EXIT
+ * (BKPT 0xAB), which the test hook turns into an `exit` stop carrying r1.
+ */
+import { describe, expect, it } from 'vitest';
+import { assemble, Program } from './assembler';
+import { CFSR, CortexM } from './cortex-m';
+
+const RAM = 0x20000000;
+const VECTORS: Record<string, number> = {
+  nmi: 2,
+  hardfault: 3,
+  memmanage: 4,
+  busfault: 5,
+  usagefault: 6,
+  svc: 11,
+  pendsv: 14,
+  systick: 15,
+  irq0: 16,
+  irq1: 17,
+};
+
+interface Booted {
+  core: CortexM;
+  p: Program;
+}
+
+/** Builds a vector table + program; `body` writes code after the `reset` label. */
+function boot(
+  body: (p: Program) => void,
+  handlers: Record<string, (p: Program) => void> = {},
+): Booted {
+  const core = new CortexM({
+    frequencyHz: 1_000_000,
+    numIrqs: 8,
+    priorityBits: 3,
+    hooks: {
+      semihost: (c) => {
+        (c as CortexM).requestExit(c.readRegister(1));
+        return true;
+      },
+    },
+  });
+  const flash = core.bus.mapRom(0, 0x10000, 'flash');
+  core.bus.mapRam(RAM, 0x10000, 'ram');
+  const p = new Program(0);
+  p.word(RAM + 0x8000).addr('reset', 1);
+  for (let e = 2; e < 24; e++) {
+    const name = Object.keys(VECTORS).find((k) => VECTORS[k] === e && handlers[k]);
+    p.addr(name ?? 'unexpected', 1);
+  }
+  p.label('reset');
+  body(p);
+  exit(p, 0x77);
+  for (const [name, h] of Object.entries(handlers)) {
+    p.align(4).label(name);
+    h(p);
+  }
+  p.align(4).label('unexpected');
+  p.mov32(7, 0xdead);
+  exit(p, 0xee);
+  flash.set(p.bytes());
+  core.reset();
+  return { core, p };
+}
+
+/** Semihosting exit with `code` in r1 (the hook reports it). */
+function exit(p: Program, code: number): void {
+  p.mov32(1, code).i('BKPT_T1', { i: 0xab });
+}
+
+function runToExit(core: CortexM, max = 100_000): number {
+  const r = core.run(max);
+  if (r.kind !== 'exit')
+    throw new Error(
+      `expected exit, got ${JSON.stringify(r)} at pc=${core.readRegister(15).toString(16)}`,
+    );
+  return r.code;
+}
+
+describe('ALU and flags', () => {
+  it('computes NZCV for ADDS/SUBS/ADC and shifts', () => {
+    const { core } = boot((p) => {
+      p.mov32(0, 0x7fffffff).i('ADD_imm_T1', { d: 1, n: 0, i: 1 }); // overflow: N=1 V=1
+      p.i('MRS_T1', { d: 2, s: 0 });
+      p.i('MOV_imm_T1', { d: 3, i: 5 }).i('SUB_imm_T1', { d: 4, n: 3, i: 5 }); // Z=1 C=1
+      p.i('MRS_T1', { d: 5, s: 0 });
+      p.mov32(6, 0x80000001).i('LSL_imm_T1', { d: 6, m: 6, i: 1 }); // C=1, result 2
+      p.i('MRS_T1', { d: 7, s: 0 });
+    });
+    expect(runToExit(core)).toBe(0x77);
+    expect(core.readRegister(1 - 0) >>> 0).toBe(0x77);
+    expect(core.readRegister(2) >>> 28).toBe(0b1001);
+    expect(core.readRegister(5) >>> 28).toBe(0b0110);
+    expect(core.readRegister(6)).toBe(2);
+    expect(core.readRegister(7) >>> 28).toBe(0b0010);
+  });
+
+  it('executes IT blocks with then/else and skips flag setting inside them', () => {
+    const { core } = boot((p) => {
+      p.i('MOV_imm_T1', { d: 0, i: 1 }).i('CMP_imm_T1', { n: 0, i: 1 });
+      // ITE EQ: cond=0000, mask for "TE" = 1100 -> firstcond[0]=0 so 'E' bit is 1: mask 1100
+      p.i('IT_T1', { c: 0, m: 0b1100 });
+      p.i('MOV_imm_T1', { d: 2, i: 10 }); // then: executes
+      p.i('MOV_imm_T1', { d: 3, i: 20 }); // else: skipped
+      p.i('MOV_imm_T1', { d: 4, i: 0 }); // outside: sets Z
+    });
+    runToExit(core);
+    expect(core.readRegister(2)).toBe(10);
+    expect(core.readRegister(3)).toBe(0);
+    expect((core.readSpecial('xpsr') >>> 30) & 1).toBe(1);
+  });
+
+  it('runs a loop with BL/PUSH/POP and LDM/STM', () => {
+    const { core } = boot((p) => {
+      p.mov32(0, RAM).i('MOV_imm_T1', { d: 1, i: 1 }).i('MOV_imm_T1', { d: 2, i: 2 });
+      p.i('STM_T1', { n: 0, r: 0b110 });
+      p.mov32(0, RAM).i('LDM_T1', { n: 0, r: 0b11000 });
+      p.i('MOV_imm_T1', { d: 5, i: 0 }).i('MOV_imm_T1', { d: 6, i: 10 });
+      p.label('loop')
+        .branch('BL_T1', 'inc')
+        .i('SUB_imm_T2', { d: 6, i: 1 })
+        .branch('B_T1', 'loop', { c: 1 });
+      p.branch('B_T2', 'done');
+      p.label('inc')
+        .i('PUSH_T1', { M: 1, r: 0b10000 })
+        .i('ADD_imm_T2', { d: 5, i: 3 })
+        .i('POP_T1', { P: 1, r: 0b10000 });
+      p.label('done');
+    });
+    runToExit(core);
+    expect(core.readRegister(3)).toBe(1);
+    expect(core.readRegister(4)).toBe(2);
+    expect(core.readRegister(5)).toBe(30);
+    expect(core.readRegister(0)).toBe(RAM + 8);
+  });
+
+  it('does DSP arithmetic: SADD16/UQSUB8/SEL/SMLAD/QADD saturation', () => {
+    const { core } = boot((p) => {
+      p.mov32(0, 0x7fff0001).mov32(1, 0x00010001);
+      p.i('SADD16_T1', { d: 2, n: 0, m: 1 }); // 0x80000002, GE = 0b1111 (hi: 0x8000 < 0 -> 0b0011)
+      p.i('SEL_T1', { d: 3, n: 0, m: 1 });
+      p.mov32(4, 0x7fffffff).i('QADD_T1', { d: 5, n: 4, m: 4 });
+      p.i('MRS_T1', { d: 6, s: 0 });
+      p.mov32(7, 0x00020003).mov32(8, 0x00040005).i('SMUAD_T1', { d: 9, n: 7, m: 8, M: 0 }); // 3*5+2*4=23
+    });
+    runToExit(core);
+    expect(core.readRegister(2) >>> 0).toBe(0x80000002);
+    expect(core.readRegister(3) >>> 0).toBe(0x7fff0001); // GE = 1111 (0x7fff + 1 = 32768 >= 0): all lanes from r0
+    expect(core.readRegister(5) >>> 0).toBe(0x7fffffff);
+    expect((core.readRegister(6) >>> 27) & 1).toBe(1);
+    expect(core.readRegister(9)).toBe(23);
+  });
+});
+
+describe('exceptions', () => {
+  it('takes SVC from unprivileged Thread mode on PSP and returns', () => {
+    const { core } = boot(
+      (p) => {
+        p.mov32(0, RAM + 0x4000).i('MSR_T1', { n: 0, s: 9, m: 0 }); // PSP
+        p.i('MOV_imm_T1', { d: 0, i: 3 }).i('MSR_T1', { n: 0, s: 20, m: 0 }); // CONTROL = nPRIV|SPSEL
+        p.i('ISB_T1', { o: 15 });
+        p.i('MOV_imm_T1', { d: 0, i: 41 }).i('SVC_T1', { i: 7 });
+        p.i('MRS_T1', { d: 4, s: 20 }); // CONTROL after return
+        p.i('MOV_reg_T1', { D: 0, d: 5, m: 13 });
+      },
+      {
+        svc: (p) => {
+          // r0-r3 and r12 come back from the frame, so results go in r6-r8.
+          p.i('MOV_reg_T1', { D: 1, d: 0, m: 14 }); // r8 = EXC_RETURN
+          p.i('MRS_T1', { d: 6, s: 9 }); // PSP -> frame
+          p.i('LDR_imm_T1', { t: 7, n: 6, i: 0 })
+            .i('ADD_imm_T2', { d: 7, i: 1 })
+            .i('STR_imm_T1', { t: 7, n: 6, i: 0 });
+          p.i('BX_T1', { m: 14 });
+        },
+      },
+    );
+    runToExit(core);
+    expect(core.readRegister(8) >>> 0).toBe(0xfffffffd);
+    expect(core.readRegister(0)).toBe(42);
+    expect(core.readRegister(4)).toBe(3);
+    expect(core.readRegister(5) >>> 0).toBe(RAM + 0x4000);
+    expect(core.readSpecial('msp')).toBe(RAM + 0x8000);
+  });
+
+  it('tail-chains a PendSV set inside a higher-priority SVC handler', () => {
+    const { core } = boot(
+      (p) => {
+        // SHPR3: PendSV priority 0xE0 (lowest), SVC stays 0.
+        p.mov32(0, 0xe000ed20).mov32(1, 0x00e00000).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+        p.i('MOV_imm_T1', { d: 6, i: 0 }).i('SVC_T1', { i: 0 });
+      },
+      {
+        svc: (p) => {
+          p.mov32(0, 0xe000ed04).mov32(1, 0x10000000).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+          p.i('LSL_imm_T1', { d: 6, m: 6, i: 4 }).i('ADD_imm_T2', { d: 6, i: 1 }); // r6 = r6*16 + 1
+          p.i('BX_T1', { m: 14 });
+        },
+        pendsv: (p) => {
+          p.i('MOV_reg_T1', { D: 0, d: 7, m: 14 }); // proves tail-chain kept the Thread EXC_RETURN
+          p.i('LSL_imm_T1', { d: 6, m: 6, i: 4 }).i('ADD_imm_T2', { d: 6, i: 2 });
+          p.i('BX_T1', { m: 14 });
+        },
+      },
+    );
+    runToExit(core);
+    expect(core.readRegister(6)).toBe(0x12);
+    expect(core.readRegister(7) >>> 0).toBe(0xfffffff9);
+  });
+
+  it('wakes from WFI on SysTick and skips virtual time instead of spinning', () => {
+    const { core } = boot(
+      (p) => {
+        p.mov32(0, 0xe000e010).mov32(1, 999).i('STR_imm_T1', { t: 1, n: 0, i: 1 }); // RVR
+        p.i('MOV_imm_T1', { d: 1, i: 7 }).i('STR_imm_T1', { t: 1, n: 0, i: 0 }); // enable, tickint, cpu clock
+        p.i('MOV_imm_T1', { d: 5, i: 0 });
+        p.label('wait')
+          .i('WFI_T1')
+          .i('CMP_imm_T1', { n: 5, i: 3 })
+          .branch('B_T1', 'wait', { c: 1 });
+      },
+      { systick: (p) => p.i('ADD_imm_T2', { d: 5, i: 1 }).i('BX_T1', { m: 14 }) },
+    );
+    runToExit(core);
+    expect(core.readRegister(5)).toBe(3);
+    expect(core.instructionCount).toBeLessThan(100);
+    expect(core.clock.now).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('prioritises external IRQs and masks them with BASEPRI and PRIMASK', () => {
+    const { core } = boot(
+      (p) => {
+        p.mov32(0, 0xe000e100)
+          .i('MOV_imm_T1', { d: 1, i: 3 })
+          .i('STR_imm_T1', { t: 1, n: 0, i: 0 }); // ISER irq0,1
+        p.mov32(0, 0xe000e400).mov32(1, 0x00004080).i('STR_imm_T1', { t: 1, n: 0, i: 0 }); // irq0 0x80, irq1 0x40
+        p.i('MOV_imm_T1', { d: 2, i: 0x80 }).i('MSR_T1', { n: 2, s: 17, m: 0 }); // BASEPRI 0x80 masks irq0
+        p.mov32(0, 0xe000e200)
+          .i('MOV_imm_T1', { d: 1, i: 3 })
+          .i('STR_imm_T1', { t: 1, n: 0, i: 0 }); // pend both
+        p.i('MOV_reg_T1', { D: 0, d: 3, m: 6 }); // r3 = order so far (irq1 only)
+        p.i('MOV_imm_T1', { d: 2, i: 0 }).i('MSR_T1', { n: 2, s: 17, m: 0 }); // unmask
+        p.i('NOP_T1');
+      },
+      {
+        irq0: (p) =>
+          p
+            .i('LSL_imm_T1', { d: 6, m: 6, i: 4 })
+            .i('ADD_imm_T2', { d: 6, i: 1 })
+            .i('BX_T1', { m: 14 }),
+        irq1: (p) =>
+          p
+            .i('LSL_imm_T1', { d: 6, m: 6, i: 4 })
+            .i('ADD_imm_T2', { d: 6, i: 2 })
+            .i('BX_T1', { m: 14 }),
+      },
+    );
+    runToExit(core);
+    expect(core.readRegister(3)).toBe(2);
+    expect(core.readRegister(6)).toBe(0x21);
+  });
+});
+
+describe('faults', () => {
+  it('escalates UNDEFINED to HardFault when UsageFault is disabled', () => {
+    const { core } = boot((p) => p.i('UDF_T1', { i: 1 }), {
+      hardfault: (p) => {
+        p.mov32(0, 0xe000ed28)
+          .i('LDR_imm_T1', { t: 2, n: 0, i: 0 })
+          .i('LDR_imm_T1', { t: 3, n: 0, i: 1 }); // CFSR, HFSR
+        exit(p, 3);
+      },
+    });
+    expect(runToExit(core)).toBe(3);
+    expect(core.readRegister(2) >>> 0).toBe(CFSR.UNDEFINSTR);
+    expect(core.readRegister(3) >>> 0).toBe(0x40000000);
+  });
+
+  it('traps divide by zero and unaligned LDM in the UsageFault handler', () => {
+    const { core } = boot(
+      (p) => {
+        p.mov32(0, 0xe000ed24).mov32(1, 0x40000).i('STR_imm_T1', { t: 1, n: 0, i: 0 }); // USGFAULTENA
+        p.mov32(0, 0xe000ed14).mov32(1, 0x210).i('STR_imm_T1', { t: 1, n: 0, i: 0 }); // DIV_0_TRP
+        p.i('MOV_imm_T1', { d: 1, i: 0 }).i('UDIV_T1', { d: 2, n: 1, m: 1 });
+      },
+      {
+        usagefault: (p) => {
+          p.mov32(0, 0xe000ed28).i('LDR_imm_T1', { t: 4, n: 0, i: 0 });
+          exit(p, 6);
+        },
+      },
+    );
+    expect(runToExit(core)).toBe(6);
+    expect(core.readRegister(4) >>> 0).toBe(CFSR.DIVBYZERO);
+    // The stacked return address is the faulting UDIV.
+    const frame = core.readSpecial('msp');
+    expect(core.disassemble(core.readMemory(frame + 24, 4)).text).toMatch(/^udiv/);
+
+    const b = boot((p) => p.mov32(0, RAM + 2).i('LDM_T1', { n: 0, r: 0b10 }), {
+      hardfault: (p) => {
+        p.mov32(0, 0xe000ed28).i('LDR_imm_T1', { t: 4, n: 0, i: 0 });
+        exit(p, 7);
+      },
+    });
+    expect(runToExit(b.core)).toBe(7);
+    expect(b.core.readRegister(4) >>> 0).toBe(CFSR.UNALIGNED);
+  });
+
+  it('reports MPU permission faults with MMFAR from unprivileged code', () => {
+    const { core } = boot(
+      (p) => {
+        p.mov32(0, 0xe000ed24).mov32(1, 0x10000).i('STR_imm_T1', { t: 1, n: 0, i: 0 }); // MEMFAULTENA
+        // Region 0: flash 64 KiB, RO for everyone (AP=110), executable.
+        p.mov32(0, 0xe000ed9c).mov32(1, 0x00000010).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+        p.mov32(1, 0x0600001f).i('STR_imm_T1', { t: 1, n: 0, i: 1 });
+        // Region 1: RAM 64 KiB full access, but subregion 7 (top 8 KiB) disabled.
+        p.mov32(1, RAM | 0x11).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+        p.mov32(1, 0x0300801f).i('STR_imm_T1', { t: 1, n: 0, i: 1 });
+        p.mov32(0, 0xe000ed94)
+          .i('MOV_imm_T1', { d: 1, i: 5 })
+          .i('STR_imm_T1', { t: 1, n: 0, i: 0 }); // ENABLE|PRIVDEFENA
+        p.mov32(0, RAM + 0x100)
+          .i('MOV_imm_T1', { d: 1, i: 1 })
+          .i('MSR_T1', { n: 1, s: 20, m: 0 })
+          .i('ISB_T1', { o: 15 });
+        p.i('STR_imm_T1', { t: 1, n: 0, i: 0 }); // allowed
+        p.mov32(0, RAM + 0xe000).i('STR_imm_T1', { t: 1, n: 0, i: 0 }); // disabled subregion: fault
+      },
+      {
+        memmanage: (p) => {
+          p.mov32(0, 0xe000ed28).i('LDR_imm_T1', { t: 4, n: 0, i: 0 });
+          p.mov32(0, 0xe000ed34).i('LDR_imm_T1', { t: 5, n: 0, i: 0 });
+          exit(p, 4);
+        },
+      },
+    );
+    expect(runToExit(core)).toBe(4);
+    expect(core.readRegister(4) >>> 0).toBe(CFSR.DACCVIOL | CFSR.MMARVALID);
+    expect(core.readRegister(5) >>> 0).toBe(RAM + 0xe000);
+  });
+
+  it('raises a precise BusFault with BFAR on unmapped reads, and locks up on a fault in HardFault', () => {
+    const { core } = boot((p) => p.mov32(0, 0x30000000).i('LDR_imm_T1', { t: 1, n: 0, i: 1 }), {
+      hardfault: (p) => {
+        p.mov32(0, 0xe000ed38).i('LDR_imm_T1', { t: 5, n: 0, i: 0 });
+        p.mov32(0, 0x30000000).i('LDR_imm_T1', { t: 1, n: 0, i: 0 }); // again: lockup
+      },
+    });
+    const r = core.run(1000);
+    expect(r.kind).toBe('lockup');
+    expect(core.readRegister(5) >>> 0).toBe(0x30000004);
+    expect(core.readMemory(0xe000ed28, 4) & CFSR.BFARVALID).toBeTruthy();
+  });
+});
+
+describe('exclusive monitor, debug, snapshots', () => {
+  it('implements LDREX/STREX/CLREX', () => {
+    const { core } = boot((p) => {
+      p.mov32(0, RAM).i('MOV_imm_T1', { d: 1, i: 9 });
+      p.i('STREX_T1', { d: 2, t: 1, n: 0, i: 0 }); // no reservation: fails (1)
+      p.i('LDREX_T1', { t: 3, n: 0, i: 0 }).i('STREX_T1', { d: 4, t: 1, n: 0, i: 0 }); // succeeds (0)
+      p.i('LDREX_T1', { t: 3, n: 0, i: 0 }).i('CLREX_T1').i('STREX_T1', { d: 5, t: 1, n: 0, i: 0 }); // fails
+      p.i('LDR_imm_T1', { t: 6, n: 0, i: 0 });
+    });
+    runToExit(core);
+    expect([
+      core.readRegister(2),
+      core.readRegister(4),
+      core.readRegister(5),
+      core.readRegister(6),
+    ]).toEqual([1, 0, 1, 9]);
+  });
+
+  it('halts on BKPT when halting debug is enabled, and on host breakpoints', () => {
+    const { core, p } = boot((q) => {
+      q.mov32(0, 0xe000edf0).mov32(1, 0xa05f0001).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+      q.i('BKPT_T1', { i: 3 }).label('after').i('MOV_imm_T1', { d: 2, i: 1 });
+    });
+    const r = core.run(1000);
+    expect(r).toEqual({ kind: 'bkpt', imm: 3, address: p.addressOf('after') - 2 });
+    core.writeRegister(15, p.addressOf('after'));
+    core.hostBreakpoints.add(p.addressOf('after') + 2);
+    expect(core.run(1000)).toEqual({ kind: 'breakpoint', address: p.addressOf('after') + 2 });
+    expect(core.readRegister(2)).toBe(1);
+  });
+
+  it('restores a snapshot and replays identically', () => {
+    const { core } = boot((p) => {
+      p.i('MOV_imm_T1', { d: 0, i: 0 }).mov32(1, 5000);
+      p.label('l')
+        .i('ADD_reg_T1', { d: 0, n: 0, m: 1 })
+        .i('SUB_imm_T2', { d: 1, i: 1 })
+        .branch('B_T1', 'l', { c: 1 });
+    });
+    core.run(1000);
+    const snap = structuredClone(core.snapshot());
+    runToExit(core);
+    const r0 = core.readRegister(0);
+    const count = core.instructionCount;
+    core.restore(snap);
+    runToExit(core);
+    expect(core.readRegister(0)).toBe(r0);
+    expect(core.instructionCount).toBe(count);
+  });
+
+  it('sees code written to RAM after it was cached (decoded-cache invalidation)', () => {
+    // "movs r2, #k ; bx lr" as one data word, assembled from the table.
+    const routine = (k: number): number =>
+      (assemble('MOV_imm_T1', { d: 2, i: k })[0]! | (assemble('BX_T1', { m: 14 })[0]! << 16)) >>> 0;
+    const b = boot((p) => {
+      p.mov32(0, RAM + 0x200).mov32(5, RAM + 0x201);
+      p.mov32(1, routine(1)).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+      p.i('BLX_reg_T1', { m: 5 }).i('MOV_reg_T1', { D: 0, d: 3, m: 2 });
+      p.mov32(1, routine(2)).i('STR_imm_T1', { t: 1, n: 0, i: 0 }); // patch the cached code
+      p.i('BLX_reg_T1', { m: 5 }).i('MOV_reg_T1', { D: 0, d: 4, m: 2 });
+    });
+    runToExit(b.core);
+    expect(b.core.readRegister(3)).toBe(1);
+    expect(b.core.readRegister(4)).toBe(2);
+  });
+});
+
+describe('idle and coprocessor space', () => {
+  it('returns idle from WFI when no event can ever wake the core', () => {
+    const { core, p } = boot((q) => q.label('sleep').i('WFI_T1').branch('B_T2', 'sleep'));
+    expect(core.run(1000)).toEqual({ kind: 'idle' });
+    expect(core.readRegister(15)).toBe(p.addressOf('sleep') + 2);
+  });
+
+  it('raises NOCP for FP instructions while CPACR disables CP10/CP11', () => {
+    const core = new CortexM({ frequencyHz: 1e6, numIrqs: 8, priorityBits: 3, fpu: true });
+    const flash = core.bus.mapRom(0, 0x1000, 'flash');
+    core.bus.mapRam(RAM, 0x1000, 'ram');
+    const p = new Program(0);
+    p.word(RAM + 0x800).addr('reset', 1);
+    p.addr('hang', 1).addr('hardfault', 1);
+    p.label('reset').i('COPROC_T1', { o: 0b100011, n: 0, t: 0, c: 10, i: 0 }); // an FP op on CP10
+    p.label('hang').branch('B_T2', 'hang');
+    p.label('hardfault').branch('B_T2', 'hardfault');
+    flash.set(p.bytes());
+    core.reset();
+    core.run(10);
+    expect(core.readRegister(15)).toBe(p.addressOf('hardfault'));
+    expect(core.readMemory(0xe000ed28, 4)).toBe(CFSR.NOCP);
+  });
+});
+
+describe('debug blocks', () => {
+  it('stops on an FPB comparator and a DWT write watchpoint once halting debug is enabled', () => {
+    const { core, p } = boot((q) => {
+      q.i('NOP_T1').label('target').i('NOP_T1');
+      q.mov32(0, RAM + 0x40)
+        .i('MOV_imm_T1', { d: 1, i: 5 })
+        .label('store')
+        .i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+      q.label('after').i('NOP_T1');
+    });
+    // The debugger programs the blocks through the debug port (CoreControl.writeMemory).
+    core.writeMemory(0xe000edf0, 4, 0xa05f0001); // DHCSR: C_DEBUGEN
+    core.writeMemory(0xe0002000, 4, 3); // FP_CTRL: KEY | ENABLE
+    core.writeMemory(
+      0xe0002008,
+      4,
+      (p.addressOf('target') & ~3) | (p.addressOf('target') & 2 ? 2 << 30 : 1 << 30) | 1,
+    );
+    core.writeMemory(0xe0001020, 4, RAM + 0x40); // DWT_COMP0
+    core.writeMemory(0xe0001028, 4, 6); // DWT_FUNCTION0: write watchpoint
+    expect(core.run(1000)).toEqual({ kind: 'breakpoint', address: p.addressOf('target') });
+    const w = core.run(1000);
+    expect(w).toEqual({ kind: 'watchpoint', address: RAM + 0x40, access: 'write' });
+    expect(core.readRegister(15)).toBe(p.addressOf('after'));
+    expect(core.readMemory(RAM + 0x40, 4)).toBe(5);
+    expect(core.readMemory(0xe0001028, 4) >>> 24).toBe(1); // MATCHED
+  });
+});

@@ -1,0 +1,1536 @@
+/**
+ * CortexM: the ARMv7E-M (Cortex-M4) processor with its exception model and System Control Space.
+ *
+ * This class owns the architectural state (typed-array register file, flags as small numbers,
+ * banked stack pointers, special registers, NVIC/SCB state) and the interpreter loop. It is pure
+ * TypeScript and deterministic: time is the virtual clock, and every piece of state is plain
+ * data returned by `snapshot()`. Instructions come from the table-driven decoder in cpu/table.ts
+ * through a decoded-instruction cache kept per code region (invalidated on writes). Faults are
+ * recorded in the SCB registers and thrown as a sentinel that the loop catches, so the hot path
+ * carries no result checks. The System Control Space (NVIC, SCB, SysTick, MPU, DWT, FPB, debug
+ * registers) is in system/scs.ts and operates on the fields here.
+ *
+ * Usage:
+ *   const core = new CortexM({ frequencyHz: 25_000_000, numIrqs: 32, priorityBits: 8 });
+ *   const flash = core.bus.mapRom(0, 0x40_0000, 'flash');
+ *   flash.set(image); core.reset();
+ *   const why = core.run(1_000_000);
+ */
+import { Clock } from './clock';
+import { decode, disassembleWord, type Insn, ENCODING_NAMES } from './cpu/table';
+import {
+  type AccessSize,
+  BusErrorSignal,
+  type CoreControl,
+  type CoreHooks,
+  type InterruptLines,
+  type StopReason,
+} from './interfaces';
+import { Bus, Region, RegionKind } from './memory/bus';
+import { installSystem, type SystemBlocks } from './system/scs';
+
+export interface CoreConfig {
+  /** Virtual clock rate in cycles per second. */
+  frequencyHz: number;
+  /** External interrupt lines wired to the NVIC (1..496). */
+  numIrqs: number;
+  /** Implemented NVIC priority bits (QEMU 7.2's NVIC implements all 8). */
+  priorityBits: number;
+  hooks?: CoreHooks;
+  /** M4F: CPACR implemented; FP instructions take NOCP while CP10/CP11 are disabled. */
+  fpu?: boolean;
+  /** Count executions per encoding for coverage reports. */
+  collectCoverage?: boolean;
+  /** SysTick external reference clock (CLKSOURCE=0) in Hz; default 1 MHz as on MPS2. */
+  systickRefHz?: number;
+  /** Called on AIRCR.SYSRESETREQ; default: reset the core. */
+  onSystemReset?: () => void;
+}
+
+/** Thrown (never allocated per fault) to unwind an executor into the fault handler. */
+export class FaultSignal {
+  readonly kind = 'fault';
+}
+export const FAULT = new FaultSignal();
+/** Thrown when an instruction halts the core before completing (BKPT under halting debug). */
+const HALT = new FaultSignal();
+
+/** Exception numbers. */
+export const enum Exc {
+  Reset = 1,
+  NMI = 2,
+  HardFault = 3,
+  MemManage = 4,
+  BusFault = 5,
+  UsageFault = 6,
+  SVCall = 11,
+  DebugMonitor = 12,
+  PendSV = 14,
+  SysTick = 15,
+}
+
+// CFSR bits
+export const CFSR = {
+  IACCVIOL: 1 << 0,
+  DACCVIOL: 1 << 1,
+  MUNSTKERR: 1 << 3,
+  MSTKERR: 1 << 4,
+  MMARVALID: 1 << 7,
+  IBUSERR: 1 << 8,
+  PRECISERR: 1 << 9,
+  UNSTKERR: 1 << 11,
+  STKERR: 1 << 12,
+  BFARVALID: 1 << 15,
+  UNDEFINSTR: 1 << 16,
+  INVSTATE: 1 << 17,
+  INVPC: 1 << 18,
+  NOCP: 1 << 19,
+  UNALIGNED: 1 << 24,
+  DIVBYZERO: 1 << 25,
+} as const;
+
+const HFSR_VECTTBL = 1 << 1;
+const HFSR_FORCED = 1 << 30;
+const HFSR_DEBUGEVT = 1 << 31;
+
+/** An access kind for MPU and fault attribution. */
+const enum Acc {
+  Read = 0,
+  Write = 1,
+  Exec = 2,
+}
+
+/** Stacking state, so a fault inside push/pop is reported as a derived fault. */
+const enum Stk {
+  None = 0,
+  Push = 1,
+  Pop = 2,
+}
+
+type SpecialName = 'xpsr' | 'msp' | 'psp' | 'primask' | 'basepri' | 'faultmask' | 'control';
+
+export interface CoreSnapshot {
+  r: number[];
+  pc: number;
+  flags: number[];
+  ge: number;
+  itstate: number;
+  ipsr: number;
+  tbit: number;
+  otherSp: number;
+  primask: number;
+  faultmask: number;
+  basepri: number;
+  control: number;
+  sleeping: number;
+  eventReg: number;
+  exclusive: number;
+  instructions: number;
+  cycles: number;
+  system: unknown;
+  memory: { name: string; base: number; bytes: Uint8Array }[];
+  devices: { name: string; state: unknown }[];
+}
+
+export class CortexM implements CoreControl {
+  readonly bus = new Bus();
+  readonly clock: Clock;
+  readonly irq: InterruptLines;
+  readonly config: Required<Omit<CoreConfig, 'hooks' | 'onSystemReset'>> & CoreConfig;
+  /** Observer of every CPU data write, exception stacking included (debugger writes excluded). */
+  onDataWrite: ((address: number, size: 1 | 2 | 4, value: number) => void) | null = null;
+
+  // ---- architectural state (public for the executors; hosts use CoreControl) ----
+  readonly r = new Int32Array(16);
+  /** Address of the instruction being executed (or next to execute between instructions). */
+  pc = 0;
+  /** Where execution continues after the current instruction. */
+  nextPc = 0;
+  n = 0;
+  z = 0;
+  c = 0;
+  v = 0;
+  q = 0;
+  ge = 0;
+  itstate = 0;
+  /** Current exception number (IPSR); 0 = Thread mode. */
+  ipsr = 0;
+  /** EPSR.T; executing with T=0 is an INVSTATE UsageFault. */
+  tbit = 1;
+  /** The stack pointer not currently selected (PSP when r13 is MSP, and vice versa). */
+  otherSp = 0;
+  primask = 0;
+  faultmask = 0;
+  basepri = 0;
+  /** CONTROL: bit0 nPRIV, bit1 SPSEL, bit2 FPCA. */
+  control = 0;
+  /** 0 awake, 1 asleep in WFI, 2 asleep in WFE. */
+  sleeping = 0;
+  eventReg = 0;
+  /** Local exclusive monitor: tagged address, or -1 when open. */
+  exclusive = -1;
+  /** EXC_RETURN value written to PC by the current instruction (handled after it completes). */
+  pendingReturn = 0;
+
+  // ---- exception state ----
+  readonly numExceptions: number;
+  readonly prio: Int16Array;
+  readonly pending: Uint8Array;
+  readonly active: Uint8Array;
+  readonly enabled: Uint8Array;
+  readonly levels: Uint8Array;
+  prigroup = 0;
+  vtor = 0;
+  ccr = 0x200;
+  scr = 0;
+  shcsrEna = 0;
+  cfsr = 0;
+  hfsr = 0;
+  dfsr = 0;
+  mmfar = 0;
+  bfar = 0;
+  cpacr = 0;
+  /** Priority mask of implemented bits (e.g. 0xE0 for 3 bits). */
+  readonly prioMask: number;
+
+  /** Set when anything may have made an exception takeable, or the loop must look at state. */
+  attention = true;
+  halted = false;
+  haltRequested = false;
+  lockedUp = false;
+  private stacking: Stk = Stk.None;
+  private instructions = 0;
+  private stop: StopReason | null = null;
+  /** Slow memory path on (MPU enabled or DWT watchpoints armed). */
+  slowMem = false;
+  system!: SystemBlocks;
+  readonly hostBreakpoints = new Set<number>();
+  private codeBase = 0;
+  private codeSize = 0;
+  private codeArr: (Insn | undefined)[] = [];
+  private readRegion: Region;
+  private readRegion2: Region;
+  private writeRegion: Region;
+  private readonly noRegion: Region;
+  readonly coverage: Uint32Array;
+
+  constructor(config: CoreConfig) {
+    if (!(config.numIrqs >= 1 && config.numIrqs <= 496)) throw new Error('numIrqs must be 1..496');
+    if (!(config.priorityBits >= 2 && config.priorityBits <= 8)) {
+      throw new Error('priorityBits must be 2..8');
+    }
+    this.config = {
+      fpu: false,
+      collectCoverage: false,
+      systickRefHz: 1_000_000,
+      ...config,
+    };
+    this.clock = new Clock(config.frequencyHz);
+    this.numExceptions = 16 + config.numIrqs;
+    this.prio = new Int16Array(this.numExceptions);
+    this.pending = new Uint8Array(this.numExceptions);
+    this.active = new Uint8Array(this.numExceptions);
+    this.enabled = new Uint8Array(this.numExceptions);
+    this.levels = new Uint8Array(config.numIrqs);
+    this.prioMask = (0xff << (8 - config.priorityBits)) & 0xff;
+    const empty = new Uint8Array(0);
+    this.noRegion = new Region(
+      0,
+      0,
+      'none',
+      RegionKind.Device,
+      empty,
+      new DataView(empty.buffer),
+      null,
+    );
+    this.readRegion = this.noRegion;
+    this.readRegion2 = this.noRegion;
+    this.writeRegion = this.noRegion;
+    this.coverage = new Uint32Array(ENCODING_NAMES.length);
+    this.system = installSystem(this);
+    this.irq = {
+      setLevel: (irq: number, high: boolean): void => {
+        this.checkIrq(irq);
+        this.levels[irq] = high ? 1 : 0;
+        if (high) this.setPending(16 + irq);
+      },
+      pulse: (irq: number): void => {
+        this.checkIrq(irq);
+        this.setPending(16 + irq);
+      },
+    };
+  }
+
+  private checkIrq(irq: number): void {
+    if (!(irq >= 0 && irq < this.config.numIrqs)) {
+      throw new Error(`IRQ ${irq} out of range 0..${this.config.numIrqs - 1}`);
+    }
+  }
+
+  // ======================================================================================
+  // Host / debugger interface
+  // ======================================================================================
+
+  get instructionCount(): number {
+    // While running, the loop only decrements `budget`; the count is derived from it.
+    return this.instructions + (this.runBudget - this.budget) - this.sleepTicks;
+  }
+  /** Budget at the start of the current run (0 outside `run`). */
+  private runBudget = 0;
+  /** Loop iterations spent asleep in the current run (they are not instructions). */
+  private sleepTicks = 0;
+
+  /** Folds the running count into `instructions` when a run ends. */
+  private settleCount(): void {
+    this.instructions += this.runBudget - this.budget - this.sleepTicks;
+    this.runBudget = this.budget;
+    this.sleepTicks = 0;
+  }
+
+  readRegister(n: number): number {
+    if (n === 15) return this.pc >>> 0;
+    return this.r[n]! >>> 0;
+  }
+
+  writeRegister(n: number, value: number): void {
+    if (n === 15) {
+      this.pc = value & (~1 >>> 0);
+      this.attention = true;
+    } else this.r[n] = value;
+  }
+
+  get xpsr(): number {
+    return (
+      ((this.n << 31) |
+        (this.z << 30) |
+        (this.c << 29) |
+        (this.v << 28) |
+        (this.q << 27) |
+        ((this.itstate & 3) << 25) |
+        (this.tbit << 24) |
+        (this.ge << 16) |
+        ((this.itstate >> 2) << 10) |
+        this.ipsr) >>>
+      0
+    );
+  }
+
+  set xpsr(v: number) {
+    this.setApsr(v);
+    this.itstate = ((v >>> 25) & 3) | (((v >>> 10) & 0x3f) << 2);
+    this.tbit = (v >>> 24) & 1;
+    this.ipsr = v & 0x1ff;
+    this.attention = true;
+  }
+
+  setApsr(v: number): void {
+    this.n = (v >>> 31) & 1;
+    this.z = (v >>> 30) & 1;
+    this.c = (v >>> 29) & 1;
+    this.v = (v >>> 28) & 1;
+    this.q = (v >>> 27) & 1;
+    this.ge = (v >>> 16) & 15;
+  }
+
+  get msp(): number {
+    return (this.usingPsp() ? this.otherSp : this.r[13]!) >>> 0;
+  }
+  get psp(): number {
+    return (this.usingPsp() ? this.r[13]! : this.otherSp) >>> 0;
+  }
+  setMsp(v: number): void {
+    if (this.usingPsp()) this.otherSp = v & ~3;
+    else this.r[13] = v & ~3;
+  }
+  setPsp(v: number): void {
+    if (this.usingPsp()) this.r[13] = v & ~3;
+    else this.otherSp = v & ~3;
+  }
+  usingPsp(): boolean {
+    return this.ipsr === 0 && (this.control & 2) !== 0;
+  }
+  privileged(): boolean {
+    return this.ipsr !== 0 || (this.control & 1) === 0;
+  }
+
+  /** Changes CONTROL.SPSEL (and swaps the banked SP when the selection really changes). */
+  setControl(v: number): void {
+    const before = this.usingPsp();
+    this.control = v & (this.config.fpu ? 7 : 3);
+    const after = this.usingPsp();
+    if (before !== after) this.swapSp();
+  }
+
+  private swapSp(): void {
+    const t = this.r[13]!;
+    this.r[13] = this.otherSp;
+    this.otherSp = t;
+  }
+
+  readSpecial(name: SpecialName): number {
+    switch (name) {
+      case 'xpsr':
+        return this.xpsr;
+      case 'msp':
+        return this.msp;
+      case 'psp':
+        return this.psp;
+      case 'primask':
+        return this.primask;
+      case 'basepri':
+        return this.basepri;
+      case 'faultmask':
+        return this.faultmask;
+      case 'control':
+        return this.control;
+    }
+  }
+
+  writeSpecial(name: SpecialName, value: number): void {
+    switch (name) {
+      case 'xpsr':
+        this.xpsr = value;
+        break;
+      case 'msp':
+        this.setMsp(value);
+        break;
+      case 'psp':
+        this.setPsp(value);
+        break;
+      case 'primask':
+        this.primask = value & 1;
+        break;
+      case 'basepri':
+        this.basepri = value & this.prioMask;
+        break;
+      case 'faultmask':
+        this.faultmask = value & 1;
+        break;
+      case 'control':
+        this.setControl(value);
+        break;
+    }
+    this.attention = true;
+  }
+
+  readMemory(address: number, size: AccessSize): number {
+    return this.bus.read(address, size);
+  }
+  writeMemory(address: number, size: AccessSize, value: number): void {
+    this.bus.write(address, size, value, true);
+  }
+  readBlock(address: number, length: number): Uint8Array {
+    return this.bus.readBlock(address, length);
+  }
+  writeBlock(address: number, data: Uint8Array): void {
+    this.bus.writeBlock(address, data);
+  }
+
+  requestHalt(): void {
+    this.haltRequested = true;
+    this.attention = true;
+  }
+
+  /** Encodings in the decode table (for coverage reports). */
+  encodingNames(): string[] {
+    return [...ENCODING_NAMES];
+  }
+
+  /** Disassembles the instruction at `address` (debugger view: no MPU, no side effects). */
+  disassemble(address: number): { text: string; size: 2 | 4; encoding: string } {
+    const hw1 = this.bus.read(address, 2);
+    const hw2 = hw1 >>> 11 >= 0x1d ? this.bus.read(address + 2, 2) : 0;
+    return disassembleWord(hw1, hw2, address >>> 0);
+  }
+
+  encodingCounts(): Map<string, number> {
+    const m = new Map<string, number>();
+    ENCODING_NAMES.forEach((n, i) => m.set(n, this.coverage[i]!));
+    return m;
+  }
+
+  // ======================================================================================
+  // Reset and snapshots
+  // ======================================================================================
+
+  /** Core reset (Reset exception): registers, exception state and SCS; memory is kept. */
+  reset(): void {
+    this.r.fill(0);
+    this.n = this.z = this.c = this.v = this.q = 0;
+    this.ge = 0;
+    this.itstate = 0;
+    this.ipsr = 0;
+    this.primask = this.faultmask = this.basepri = 0;
+    this.control = 0;
+    this.otherSp = 0;
+    this.sleeping = 0;
+    this.eventReg = 0;
+    this.exclusive = -1;
+    this.pendingReturn = 0;
+    this.prio.fill(0);
+    this.prio[Exc.Reset] = -3;
+    this.prio[Exc.NMI] = -2;
+    this.prio[Exc.HardFault] = -1;
+    this.pending.fill(0);
+    this.active.fill(0);
+    this.enabled.fill(0);
+    this.levels.fill(0);
+    this.prigroup = 0;
+    this.vtor = 0;
+    this.ccr = 0x200;
+    this.scr = 0;
+    this.shcsrEna = 0;
+    this.cfsr = this.hfsr = this.dfsr = this.mmfar = this.bfar = 0;
+    this.cpacr = 0;
+    this.lockedUp = false;
+    this.halted = false;
+    this.stacking = Stk.None;
+    this.system.reset();
+    this.refreshSlowPaths();
+    this.attention = true;
+    // Vector table: initial MSP and reset vector at VTOR = 0.
+    let sp = 0;
+    let entry = 0;
+    try {
+      sp = this.bus.read(0, 4);
+      entry = this.bus.read(4, 4);
+    } catch (e) {
+      if (!(e instanceof BusErrorSignal)) throw e;
+      this.lockedUp = true;
+    }
+    this.r[13] = sp & ~3;
+    this.r[14] = -1;
+    this.pc = entry & ~1;
+    this.tbit = entry & 1;
+  }
+
+  snapshot(): CoreSnapshot {
+    return {
+      r: Array.from(this.r),
+      pc: this.pc,
+      flags: [this.n, this.z, this.c, this.v, this.q],
+      ge: this.ge,
+      itstate: this.itstate,
+      ipsr: this.ipsr,
+      tbit: this.tbit,
+      otherSp: this.otherSp,
+      primask: this.primask,
+      faultmask: this.faultmask,
+      basepri: this.basepri,
+      control: this.control,
+      sleeping: this.sleeping,
+      eventReg: this.eventReg,
+      exclusive: this.exclusive,
+      instructions: this.instructionCount,
+      cycles: this.clock.now,
+      system: this.system.snapshot(),
+      memory: this.bus.regions
+        .filter((r) => r.dev === null)
+        .map((r) => ({ name: r.name, base: r.base, bytes: r.bytes.slice() })),
+      devices: this.bus.regions
+        .filter(
+          (r) => r.dev !== null && r.dev.snapshot !== undefined && r.dev !== this.system.device,
+        )
+        .map((r) => ({ name: r.name, state: r.dev!.snapshot!() })),
+    };
+  }
+
+  restore(s: CoreSnapshot): void {
+    this.r.set(s.r);
+    this.pc = s.pc;
+    [this.n, this.z, this.c, this.v, this.q] = s.flags as [number, number, number, number, number];
+    this.ge = s.ge;
+    this.itstate = s.itstate;
+    this.ipsr = s.ipsr;
+    this.tbit = s.tbit;
+    this.otherSp = s.otherSp;
+    this.primask = s.primask;
+    this.faultmask = s.faultmask;
+    this.basepri = s.basepri;
+    this.control = s.control;
+    this.sleeping = s.sleeping;
+    this.eventReg = s.eventReg;
+    this.exclusive = s.exclusive;
+    this.instructions = s.instructions;
+    this.runBudget = this.budget;
+    this.sleepTicks = 0;
+    this.clock.now = s.cycles;
+    this.system.restore(s.system);
+    for (const m of s.memory) {
+      const r = this.bus.regions.find((x) => x.base === m.base && x.name === m.name);
+      if (!r) throw new Error(`snapshot memory region ${m.name} not mapped`);
+      r.bytes.set(m.bytes);
+      r.code = null;
+    }
+    for (const d of s.devices) {
+      const r = this.bus.regions.find((x) => x.name === d.name && x.dev !== null);
+      r?.dev?.restore?.(d.state);
+    }
+    this.refreshSlowPaths();
+    this.attention = true;
+  }
+
+  // ======================================================================================
+  // Execution
+  // ======================================================================================
+
+  step(): StopReason {
+    const wasHalted = this.halted;
+    this.halted = false;
+    const r = this.run(1, true);
+    if (wasHalted && r.kind === 'limit') this.halted = true;
+    return r;
+  }
+
+  /**
+   * The interpreter loop. A later block translator plugs in here: instead of fetching one
+   * cached Insn per iteration, it would look up a compiled function for the basic block at
+   * `pc` (built from the same Insn executors, invalidated by Region.invalidate like the
+   * decoded cache) and run it when no attention flag, breakpoint or clock event intervenes
+   * inside the block.
+   */
+  run(maxInstructions: number, stepping = false): StopReason {
+    this.stop = null;
+    // Running resumes a halted core (the host's "continue"); a pending halt request still wins.
+    if (!stepping) this.halted = false;
+    this.attention = true;
+    this.budget = maxInstructions;
+    this.runBudget = maxInstructions;
+    this.sleepTicks = 0;
+    while (this.budget > 0) {
+      try {
+        const stop = this.inner(stepping);
+        if (stop !== null) return this.finish(stop);
+      } catch (e) {
+        if (e === HALT) {
+          this.settleCount();
+          const s = this.stopAfter!;
+          this.stopAfter = null;
+          this.attention = true;
+          return s;
+        }
+        if (e !== FAULT) {
+          if (e instanceof BusErrorSignal) {
+            // A device error outside the normal access paths: treat it as a precise BusFault.
+            this.cfsr |= CFSR.PRECISERR | CFSR.BFARVALID;
+            this.bfar = e.address;
+            this.pendFault(Exc.BusFault);
+          } else throw e;
+        }
+        // The faulting instruction did not complete: pc stays on it; entry happens in service().
+        this.pendingReturn = 0;
+        this.budget--;
+        this.clock.now += 1;
+        this.attention = true;
+        if (this.lockedUp) {
+          this.settleCount();
+          return { kind: 'lockup', address: this.pc >>> 0 };
+        }
+        if (stepping) {
+          this.takePendingException();
+          this.settleCount();
+          if (this.lockedUp) return { kind: 'lockup', address: this.pc >>> 0 };
+          return { kind: 'limit' };
+        }
+      }
+    }
+    return this.finish({ kind: 'limit' });
+  }
+  /** Instructions left in the current `run` (a field so a fault unwinding the loop keeps it). */
+  private budget = 0;
+
+  /**
+   * The hot loop, kept free of try/catch so the JIT optimises it fully. Returns a stop reason,
+   * or null when the budget is used up.
+   */
+  private inner(stepping: boolean): StopReason | null {
+    const r = this.r;
+    const clock = this.clock;
+    const coverage = this.config.collectCoverage ? this.coverage : null;
+    while (this.budget > 0) {
+      if (this.attention) {
+        if (this.service(stepping)) return this.stop!;
+        if (this.sleeping !== 0) {
+          this.budget--;
+          this.sleepTicks++;
+          continue;
+        }
+      }
+      const pc = this.pc;
+      const off = pc - this.codeBase;
+      let insn: Insn | undefined;
+      if (off >= 0 && off < this.codeSize) insn = this.codeArr[off >>> 1];
+      if (insn === undefined) insn = this.fetch(pc);
+      this.nextPc = pc + insn.size;
+      r[15] = pc + 4;
+      const it = this.itstate;
+      let cycles = 1;
+      if (it === 0) {
+        cycles = insn.exec(this, insn.f);
+      } else {
+        if (conditionPassed(this, it >>> 4)) cycles = insn.exec(this, insn.f);
+        this.itstate = (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
+      }
+      if (coverage !== null) coverage[insn.index]!++;
+      this.pc = this.nextPc;
+      this.budget--;
+      clock.now += cycles;
+      if (clock.now >= clock.next) {
+        clock.runDue();
+        this.attention = true;
+      }
+    }
+    return null;
+  }
+
+  /** Completes work the last instruction left for the next service() before handing back. */
+  private finish(reason: StopReason): StopReason {
+    this.settleCount();
+    if (this.pendingReturn !== 0) {
+      this.exceptionReturn();
+      this.attention = true;
+    }
+    if (reason.kind === 'limit' && this.exitCode !== null) return this.takeExit();
+    return reason;
+  }
+
+  /** Slow checks between instructions; returns true to stop `run` with this.stop set. */
+  private service(stepping: boolean): boolean {
+    this.attention = false;
+    if (this.pendingReturn !== 0) this.exceptionReturn();
+    if (this.resetPending) {
+      // SYSRESETREQ takes effect between instructions, never inside the writing STR.
+      this.resetPending = false;
+      if (this.config.onSystemReset) this.config.onSystemReset();
+      else this.reset();
+    }
+    if (this.exitCode !== null) {
+      this.stop = this.takeExit();
+      this.attention = true;
+      return true;
+    }
+    if (this.lockedUp) {
+      this.stop = { kind: 'lockup', address: this.pc >>> 0 };
+      this.attention = true;
+      return true;
+    }
+    if (this.haltRequested) {
+      this.haltRequested = false;
+      this.halted = true;
+      this.system.onHalt();
+    }
+    if (this.halted && !stepping) {
+      this.stop = { kind: 'halted' };
+      this.attention = true;
+      return true;
+    }
+    if (this.clock.now >= this.clock.next) this.clock.runDue();
+    if (this.takePendingException()) {
+      this.attention = true;
+      if (this.lockedUp) {
+        this.stop = { kind: 'lockup', address: this.pc >>> 0 };
+        return true;
+      }
+      if (stepping) {
+        // One exception entry counts as a step.
+        this.stop = { kind: 'limit' };
+        return true;
+      }
+    }
+    if (this.sleeping !== 0) {
+      if (this.canWake()) {
+        this.sleeping = 0;
+        this.attention = true;
+        return false;
+      }
+      const next = this.clock.next;
+      if (next === Infinity) {
+        this.stop = { kind: 'idle' };
+        this.attention = true;
+        return true;
+      }
+      this.clock.now = next;
+      this.clock.runDue();
+      this.attention = true;
+      if (stepping) {
+        this.stop = { kind: 'limit' };
+        return true;
+      }
+      return false;
+    }
+    if (this.tbit === 0) {
+      this.cfsr |= CFSR.INVSTATE;
+      this.pendFault(Exc.UsageFault);
+      this.attention = true;
+      return this.service(stepping);
+    }
+    if (this.hostBreakpoints.size !== 0 || this.system.fpbActive()) {
+      const pc = this.pc >>> 0;
+      if (!this.skipBreakpointOnce && (this.hostBreakpoints.has(pc) || this.system.fpbMatch(pc))) {
+        this.skipBreakpointOnce = true;
+        this.halted = true;
+        this.stop = { kind: 'breakpoint', address: pc };
+        this.attention = true;
+        return true;
+      }
+      this.skipBreakpointOnce = false;
+      // Keep checking every instruction while breakpoints exist.
+      this.attention = true;
+    }
+    if (this.watchHit !== null) {
+      const w = this.watchHit;
+      this.watchHit = null;
+      this.halted = true;
+      this.stop = w;
+      this.attention = true;
+      return true;
+    }
+    if (this.system.dwtWatchActive()) this.attention = true;
+    return false;
+  }
+  private skipBreakpointOnce = false;
+  watchHit: StopReason | null = null;
+
+  /** Fetch + decode through the cache (slow path: first execution, region change, MPU on). */
+  private fetch(pc: number): Insn {
+    const a = pc >>> 0;
+    const reg = this.bus.find(a);
+    if (reg === null || reg.dev !== null) {
+      this.cfsr |= CFSR.IBUSERR;
+      this.pendFault(Exc.BusFault);
+      throw FAULT;
+    }
+    if (a >= 0xe0000000 || (a >= 0x40000000 && a < 0x60000000) || a >= 0xa0000000) {
+      this.cfsr |= CFSR.IACCVIOL;
+      this.pendFault(Exc.MemManage);
+      throw FAULT;
+    }
+    if (this.system.mpuEnabled()) this.mpuCheck(a, Acc.Exec, this.privileged(), 2);
+    const off = a - reg.base;
+    if (reg.code === null) {
+      // Built by push so V8 keeps it a packed array (new Array(n) of this size would be a
+      // slow dictionary): one element per halfword.
+      const code: (Insn | undefined)[] = [];
+      for (let i = 0, n = reg.size >>> 1; i < n; i++) code.push(undefined);
+      reg.code = code;
+    }
+    let insn = reg.code[off >>> 1] as Insn | undefined;
+    if (insn === undefined) {
+      const hw1 = reg.dv.getUint16(off, true);
+      let hw2 = 0;
+      if (hw1 >>> 11 >= 0x1d) {
+        if (off + 4 > reg.size) {
+          const r2 = this.bus.find(a + 2);
+          if (r2 === null || r2.dev !== null) {
+            this.cfsr |= CFSR.IBUSERR;
+            this.pendFault(Exc.BusFault);
+            throw FAULT;
+          }
+          hw2 = r2.dv.getUint16(a + 2 - r2.base, true);
+        } else hw2 = reg.dv.getUint16(off + 2, true);
+        if (this.system.mpuEnabled()) this.mpuCheck(a + 2, Acc.Exec, this.privileged(), 2);
+      }
+      insn = decode(hw1, hw2);
+      reg.code[off >>> 1] = insn;
+    }
+    // With the MPU on, every fetch takes this path so execute permission is always checked.
+    if (this.system.mpuEnabled()) this.codeSize = 0;
+    else {
+      this.codeBase = reg.base;
+      this.codeSize = reg.size;
+      this.codeArr = reg.code as (Insn | undefined)[];
+    }
+    return insn;
+  }
+
+  // ======================================================================================
+  // Data memory (used by executors)
+  // ======================================================================================
+
+  // Fast paths: `readRegion`/`readRegion2` cache the last two RAM/ROM regions read (code
+  // usually reads literals from flash and data from RAM), `writeRegion` the last RAM
+  // region written. Both are reset to an empty region while the MPU or DWT watchpoints are
+  // active, so every access then takes the checked slow path.
+  read32(a: number): number {
+    if ((a & 3) === 0) {
+      let d = this.readRegion;
+      let off = a - d.base;
+      if (off >= 0 && off < d.size) return d.i32[off >>> 2]!;
+      d = this.readRegion2;
+      off = a - d.base;
+      if (off >= 0 && off < d.size) return d.i32[off >>> 2]!;
+    }
+    return this.readSlow(a, 4, false, this.privileged()) | 0;
+  }
+  read16(a: number): number {
+    if ((a & 1) === 0) {
+      let d = this.readRegion;
+      let off = a - d.base;
+      if (off >= 0 && off < d.size) return d.u16[off >>> 1]!;
+      d = this.readRegion2;
+      off = a - d.base;
+      if (off >= 0 && off < d.size) return d.u16[off >>> 1]!;
+    }
+    return this.readSlow(a, 2, false, this.privileged());
+  }
+  read8(a: number): number {
+    let d = this.readRegion;
+    let off = a - d.base;
+    if (off >= 0 && off < d.size) return d.bytes[off]!;
+    d = this.readRegion2;
+    off = a - d.base;
+    if (off >= 0 && off < d.size) return d.bytes[off]!;
+    return this.readSlow(a, 1, false, this.privileged());
+  }
+  /** Word read that must be aligned (LDM, LDRD, LDREX, stack pops). */
+  read32A(a: number): number {
+    if ((a & 3) === 0) {
+      let d = this.readRegion;
+      let off = a - d.base;
+      if (off >= 0 && off < d.size) return d.i32[off >>> 2]!;
+      d = this.readRegion2;
+      off = a - d.base;
+      if (off >= 0 && off < d.size) return d.i32[off >>> 2]!;
+    }
+    return this.readSlow(a, 4, true, this.privileged()) | 0;
+  }
+  write32(a: number, v: number): void {
+    const d = this.writeRegion;
+    const off = a - d.base;
+    if ((a & 3) === 0 && off >= 0 && off < d.size) {
+      d.i32[off >>> 2] = v;
+      if (d.code !== null) d.invalidate(off, 4);
+      if (this.onDataWrite !== null) this.onDataWrite(a >>> 0, 4, v >>> 0);
+      return;
+    }
+    this.writeSlow(a, 4, v, false, this.privileged());
+  }
+  write16(a: number, v: number): void {
+    const d = this.writeRegion;
+    const off = a - d.base;
+    if ((a & 1) === 0 && off >= 0 && off < d.size) {
+      d.u16[off >>> 1] = v;
+      if (d.code !== null) d.invalidate(off, 2);
+      if (this.onDataWrite !== null) this.onDataWrite(a >>> 0, 2, v & 0xffff);
+      return;
+    }
+    this.writeSlow(a, 2, v, false, this.privileged());
+  }
+  write8(a: number, v: number): void {
+    const d = this.writeRegion;
+    const off = a - d.base;
+    if (off >= 0 && off < d.size) {
+      d.bytes[off] = v;
+      if (d.code !== null) d.invalidate(off, 1);
+      if (this.onDataWrite !== null) this.onDataWrite(a >>> 0, 1, v & 0xff);
+      return;
+    }
+    this.writeSlow(a, 1, v, false, this.privileged());
+  }
+  write32A(a: number, v: number): void {
+    const d = this.writeRegion;
+    const off = a - d.base;
+    if ((a & 3) === 0 && off >= 0 && off < d.size) {
+      d.i32[off >>> 2] = v;
+      if (d.code !== null) d.invalidate(off, 4);
+      if (this.onDataWrite !== null) this.onDataWrite(a >>> 0, 4, v >>> 0);
+      return;
+    }
+    this.writeSlow(a, 4, v, true, this.privileged());
+  }
+  writeT(a: number, size: AccessSize, v: number): void {
+    this.writeSlow(a, size, v, false, false);
+  }
+
+  /** Called when MPU or watchpoint state changes: drop every cached fast path. */
+  refreshSlowPaths(): void {
+    this.slowMem = this.system.needsSlowMemory();
+    this.readRegion = this.noRegion;
+    this.readRegion2 = this.noRegion;
+    this.writeRegion = this.noRegion;
+    this.codeSize = 0;
+  }
+
+  read16A(a: number): number {
+    return this.readSlow(a, 2, true, this.privileged());
+  }
+  write16A(a: number, v: number): void {
+    this.writeSlow(a, 2, v, true, this.privileged());
+  }
+  /** Alignment check alone (a failing STREX still faults on a misaligned address). */
+  alignOnly(a: number, size: AccessSize): void {
+    this.alignCheck(a >>> 0, size, true);
+  }
+  /** Unprivileged access (LDRT family). */
+  readT(a: number, size: AccessSize): number {
+    return this.readSlow(a, size, false, false);
+  }
+
+  private alignCheck(a: number, size: AccessSize, mustAlign: boolean): void {
+    if ((a & (size - 1)) !== 0 && (mustAlign || (this.ccr & 8) !== 0)) {
+      this.cfsr |= CFSR.UNALIGNED;
+      this.pendFault(Exc.UsageFault);
+      throw FAULT;
+    }
+  }
+
+  readSlow(addr: number, size: AccessSize, mustAlign: boolean, priv: boolean): number {
+    const a = addr >>> 0;
+    this.alignCheck(a, size, mustAlign);
+    if (this.system.mpuEnabled()) this.mpuCheck(a, Acc.Read, priv, size);
+    if (a >= 0xe0000000 && a < 0xe0100000 && !priv) this.busFault(a);
+    let v: number;
+    try {
+      v = this.bus.read(a, size);
+    } catch (e) {
+      if (e instanceof BusErrorSignal) this.busFault(a);
+      throw e;
+    }
+    const reg = this.bus.find(a);
+    if (reg !== null && reg.dev === null && !this.slowMem && reg !== this.readRegion) {
+      this.readRegion2 = this.readRegion;
+      this.readRegion = reg;
+    }
+    if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, false);
+    return v;
+  }
+
+  writeSlow(addr: number, size: AccessSize, v: number, mustAlign: boolean, priv: boolean): void {
+    const a = addr >>> 0;
+    this.alignCheck(a, size, mustAlign);
+    if (this.system.mpuEnabled()) this.mpuCheck(a, Acc.Write, priv, size);
+    if (a >= 0xe0000000 && a < 0xe0100000 && !priv) {
+      // STIR is writable unprivileged when CCR.USERSETMPEND is set.
+      if (!(a === 0xe000ef00 && (this.ccr & 2) !== 0)) this.busFault(a);
+    }
+    const value = size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff);
+    try {
+      this.bus.write(a, size, value);
+    } catch (e) {
+      if (e instanceof BusErrorSignal) this.busFault(a);
+      throw e;
+    }
+    const reg = this.bus.find(a);
+    if (reg !== null && reg.dev === null && reg.kind === RegionKind.Ram && !this.slowMem)
+      this.writeRegion = reg;
+    if (this.onDataWrite !== null) this.onDataWrite(a, size, value);
+    if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, true);
+  }
+
+  private busFault(a: number): never {
+    if (this.stacking === Stk.Push) this.cfsr |= CFSR.STKERR;
+    else if (this.stacking === Stk.Pop) this.cfsr |= CFSR.UNSTKERR;
+    else {
+      this.cfsr |= CFSR.PRECISERR | CFSR.BFARVALID;
+      this.bfar = a >>> 0;
+    }
+    this.pendFault(Exc.BusFault);
+    throw FAULT;
+  }
+
+  /** PMSAv7 permission check; throws a MemManage fault on violation. */
+  private mpuCheck(a: number, acc: Acc, priv: boolean, size: number): void {
+    const res = this.system.mpuLookup(
+      a,
+      acc === Acc.Write,
+      priv,
+      acc === Acc.Exec,
+      this.ipsr,
+      this.faultmask,
+    );
+    if (res && size > 1 && ((a + size - 1) ^ a) >>> 5 !== 0) {
+      // An access that spans into another 32-byte block is checked at its last byte too.
+      const res2 = this.system.mpuLookup(
+        a + size - 1,
+        acc === Acc.Write,
+        priv,
+        acc === Acc.Exec,
+        this.ipsr,
+        this.faultmask,
+      );
+      if (!res2) this.memFault(a, acc);
+    }
+    if (!res) this.memFault(a, acc);
+  }
+
+  private memFault(a: number, acc: Acc): never {
+    if (this.stacking === Stk.Push) this.cfsr |= CFSR.MSTKERR;
+    else if (this.stacking === Stk.Pop) this.cfsr |= CFSR.MUNSTKERR;
+    else if (acc === Acc.Exec) this.cfsr |= CFSR.IACCVIOL;
+    else {
+      this.cfsr |= CFSR.DACCVIOL | CFSR.MMARVALID;
+      this.mmfar = a >>> 0;
+    }
+    this.pendFault(Exc.MemManage);
+    throw FAULT;
+  }
+
+  // ======================================================================================
+  // Control flow helpers for executors
+  // ======================================================================================
+
+  /** BranchWritePC. */
+  branch(addr: number): void {
+    this.nextPc = (addr & ~1) >>> 0;
+  }
+
+  /** BXWritePC / LoadWritePC: interworking branch; EXC_RETURN in Handler mode returns. */
+  bxWrite(addr: number): void {
+    const a = addr >>> 0;
+    if (this.ipsr !== 0 && a >>> 28 === 0xf) {
+      this.pendingReturn = a;
+      this.nextPc = a;
+      this.attention = true;
+      return;
+    }
+    if ((a & 1) === 0) {
+      this.tbit = 0;
+      this.attention = true;
+    }
+    this.nextPc = a & ~1;
+  }
+
+  undefinedInstruction(): never {
+    this.cfsr |= CFSR.UNDEFINSTR;
+    this.pendFault(Exc.UsageFault);
+    throw FAULT;
+  }
+
+  noCoprocessor(): never {
+    this.cfsr |= CFSR.NOCP;
+    this.pendFault(Exc.UsageFault);
+    throw FAULT;
+  }
+
+  divideByZero(): number {
+    if ((this.ccr & 0x10) !== 0) {
+      this.cfsr |= CFSR.DIVBYZERO;
+      this.pendFault(Exc.UsageFault);
+      throw FAULT;
+    }
+    return 0;
+  }
+
+  /** SVC: a synchronous exception returning to the next instruction. */
+  svc(): void {
+    this.setPending(Exc.SVCall);
+    if (this.groupPrio(this.prio[Exc.SVCall]!) >= this.executionPriority()) {
+      // SVC that cannot be taken now escalates to HardFault (it is synchronous).
+      this.pending[Exc.SVCall] = 0;
+      this.hfsr |= HFSR_FORCED;
+      this.escalateToHardFault();
+    }
+    this.attention = true;
+  }
+
+  /** BKPT: semihosting hook, halting debug, or DebugMonitor/HardFault. */
+  bkpt(imm: number): void {
+    if (imm === 0xab && this.config.hooks?.semihost) {
+      if (this.config.hooks.semihost(this)) return;
+    }
+    if (this.system.debugEnabled()) {
+      this.dfsr |= 2;
+      this.halted = true;
+      this.stopAfter = { kind: 'bkpt', imm, address: this.pc >>> 0 };
+      throw HALT; // halted on the BKPT itself: pc stays on it
+    }
+    this.dfsr |= 2;
+    if (
+      this.system.monitorEnabled() &&
+      this.groupPrio(this.prio[Exc.DebugMonitor]!) < this.executionPriority()
+    ) {
+      this.setPending(Exc.DebugMonitor);
+      this.nextPc = this.pc;
+      throw FAULT;
+    }
+    this.hfsr |= HFSR_DEBUGEVT;
+    this.escalateToHardFault();
+    throw FAULT;
+  }
+  stopAfter: StopReason | null = null;
+
+  /** AIRCR.SYSRESETREQ: reset the system after the current instruction. */
+  requestSystemReset(): void {
+    this.resetPending = true;
+    this.attention = true;
+  }
+  private resetPending = false;
+
+  /** Exit request from a host hook (semihosting SYS_EXIT): stop run after this instruction. */
+  requestExit(code: number): void {
+    this.exitCode = code;
+    this.attention = true;
+  }
+  exitCode: number | null = null;
+  private takeExit(): StopReason {
+    const code = this.exitCode!;
+    this.exitCode = null;
+    return { kind: 'exit', code };
+  }
+
+  wfi(): void {
+    if (!this.canWake()) {
+      this.sleeping = 1;
+      this.attention = true;
+    }
+  }
+  wfe(): void {
+    if (this.eventReg) {
+      this.eventReg = 0;
+      return;
+    }
+    if (!this.canWake()) {
+      this.sleeping = 2;
+      this.attention = true;
+    }
+  }
+  sev(): void {
+    this.eventReg = 1;
+  }
+
+  private canWake(): boolean {
+    if (this.sleeping === 2 && this.eventReg) {
+      this.eventReg = 0;
+      return true;
+    }
+    // Any pending, enabled exception with enough priority wakes WFI (PRIMASK does not block wake-up).
+    const ep = this.executionPriorityNoPrimask();
+    for (let e = 2; e < this.numExceptions; e++) {
+      if (this.pending[e] && this.isEnabled(e) && this.groupPrio(this.prio[e]!) < ep) return true;
+    }
+    return false;
+  }
+
+  cps(disable: boolean, i: boolean, f: boolean): void {
+    if (!this.privileged()) return;
+    if (i) this.primask = disable ? 1 : 0;
+    if (f) {
+      // FAULTMASK cannot be set in NMI or HardFault priority.
+      if (!disable) this.faultmask = 0;
+      else if (this.executionPriority() > -1) this.faultmask = 1;
+    }
+    this.attention = true;
+  }
+
+  // ======================================================================================
+  // Exceptions
+  // ======================================================================================
+
+  groupPrio(p: number): number {
+    if (p < 0) return p;
+    const sub = (2 << this.prigroup) - 1;
+    return p & ~sub & 0xff;
+  }
+
+  isEnabled(e: number): boolean {
+    if (e >= 16) return this.enabled[e] !== 0;
+    switch (e) {
+      case Exc.MemManage:
+        return (this.shcsrEna & 1) !== 0;
+      case Exc.BusFault:
+        return (this.shcsrEna & 2) !== 0;
+      case Exc.UsageFault:
+        return (this.shcsrEna & 4) !== 0;
+      default:
+        return true;
+    }
+  }
+
+  /** Priority from active exceptions only (no masks). */
+  private activePriority(): number {
+    let p = 256;
+    for (let e = 1; e < this.numExceptions; e++) {
+      if (this.active[e]) {
+        const g = this.groupPrio(this.prio[e]!);
+        if (g < p) p = g;
+      }
+    }
+    return p;
+  }
+
+  executionPriority(): number {
+    let p = this.activePriority();
+    if (this.basepri !== 0) {
+      const b = this.groupPrio(this.basepri);
+      if (b < p) p = b;
+    }
+    if (this.primask && p > 0) p = 0;
+    if (this.faultmask && p > -1) p = -1;
+    return p;
+  }
+
+  private executionPriorityNoPrimask(): number {
+    let p = this.activePriority();
+    if (this.basepri !== 0) {
+      const b = this.groupPrio(this.basepri);
+      if (b < p) p = b;
+    }
+    if (this.faultmask && p > -1) p = -1;
+    return p;
+  }
+
+  setPending(e: number): void {
+    this.pending[e] = 1;
+    this.attention = true;
+    if (this.sleeping === 2 && (this.scr & 0x10) !== 0) this.eventReg = 1;
+  }
+
+  /** Pends a synchronous fault, escalating to HardFault (or lockup) as B1.5.15 requires. */
+  pendFault(e: number): void {
+    const ep = this.executionPriority();
+    if (e === Exc.HardFault || !this.isEnabled(e) || this.groupPrio(this.prio[e]!) >= ep) {
+      if (e !== Exc.HardFault) this.hfsr |= HFSR_FORCED;
+      this.escalateToHardFault();
+      return;
+    }
+    this.pending[e] = 1;
+    this.attention = true;
+  }
+
+  private escalateToHardFault(): void {
+    if (this.executionPriority() < 0) {
+      // A fault at HardFault or NMI priority cannot be handled: lockup.
+      this.lockedUp = true;
+      this.attention = true;
+      return;
+    }
+    this.pending[Exc.HardFault] = 1;
+    this.attention = true;
+  }
+
+  /** Highest-priority pending exception that can preempt now, or 0. */
+  private pickPending(ep: number): number {
+    let best = 0;
+    let bestPrio = 0x7fff;
+    for (let e = 2; e < this.numExceptions; e++) {
+      if (this.pending[e] && this.isEnabled(e)) {
+        const p = this.prio[e]!;
+        // Compare full priority (group then sub), then exception number.
+        if (p < bestPrio) {
+          best = e;
+          bestPrio = p;
+        }
+      }
+    }
+    if (best === 0) return 0;
+    return this.groupPrio(bestPrio) < ep ? best : 0;
+  }
+
+  /** Takes the highest pending exception if it can preempt; returns true if one was entered. */
+  takePendingException(): boolean {
+    if (this.lockedUp) return false;
+    const e = this.pickPending(this.executionPriority());
+    if (e === 0) return false;
+    this.sleeping = 0;
+    this.exceptionEntry(e);
+    return true;
+  }
+
+  private exceptionEntry(exc: number): void {
+    // PushStack (B1.5.6): 8-word frame on the current stack, 8-byte aligned when STKALIGN.
+    const frameptralign = (this.ccr & 0x200) !== 0 && (this.r[13]! & 4) !== 0 ? 1 : 0;
+    const sp = (this.r[13]! - 0x20) & ((this.ccr & 0x200) !== 0 ? ~7 : ~3);
+    const retAddr = this.pc >>> 0;
+    const xpsr = (this.xpsr & ~(1 << 9)) | (frameptralign << 9);
+    const priv = this.privileged();
+    const excReturn = this.ipsr !== 0 ? 0xfffffff1 : this.control & 2 ? 0xfffffffd : 0xfffffff9;
+    this.stacking = Stk.Push;
+    const cfsrBefore = this.cfsr;
+    let derived = false;
+    try {
+      const vals = [
+        this.r[0]!,
+        this.r[1]!,
+        this.r[2]!,
+        this.r[3]!,
+        this.r[12]!,
+        this.r[14]!,
+        retAddr,
+        xpsr,
+      ];
+      for (let i = 0; i < 8; i++) this.writeSlow(sp + 4 * i, 4, vals[i]!, true, priv);
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      derived = true;
+    }
+    this.stacking = Stk.None;
+    this.r[13] = sp;
+    this.r[14] = excReturn;
+    this.exclusive = -1;
+    if (derived) {
+      // The derived fault arrives late and is taken instead; the original stays pending.
+      void cfsrBefore;
+      if (this.lockedUp) return;
+      const d = this.pickPending(this.executionPriority());
+      if (d !== 0) exc = d;
+    }
+    this.enterHandler(exc);
+  }
+
+  /** Vector fetch and mode change (shared by entry and tail-chaining). */
+  private enterHandler(exc: number): void {
+    let vector: number;
+    try {
+      vector = this.bus.read((this.vtor + 4 * exc) >>> 0, 4);
+    } catch (e) {
+      if (!(e instanceof BusErrorSignal)) throw e;
+      if (exc === Exc.HardFault || exc === Exc.NMI) {
+        this.lockedUp = true;
+        return;
+      }
+      this.hfsr |= HFSR_VECTTBL;
+      exc = Exc.HardFault;
+      vector = this.bus.read((this.vtor + 12) >>> 0, 4);
+    }
+    this.pending[exc] = 0;
+    this.active[exc] = 1;
+    if (this.ipsr === 0 && this.control & 2) this.swapSp();
+    this.control &= ~(4 | 2);
+    this.ipsr = exc;
+    this.itstate = 0;
+    this.tbit = vector & 1;
+    this.pc = vector & ~1;
+    this.attention = true;
+  }
+
+  /** ExceptionReturn (B1.5.8), run after the instruction that wrote EXC_RETURN to PC. */
+  private exceptionReturn(): void {
+    const ret = this.pendingReturn >>> 0;
+    this.pendingReturn = 0;
+    const exc = this.ipsr;
+    const low = ret & 0xf;
+    const invalid =
+      (ret & 0x0fffffe0) !== 0x0fffffe0 ||
+      (low !== 1 && low !== 9 && low !== 0xd) ||
+      (!this.config.fpu && (ret & 0x10) === 0) ||
+      !this.active[exc];
+    if (invalid) {
+      this.cfsr |= CFSR.INVPC;
+      this.pc = ret; // not executed: fault is raised on the returning instruction's target
+      this.pendFault(Exc.UsageFault);
+      this.attention = true;
+      return;
+    }
+    let activeCount = 0;
+    for (let e = 1; e < this.numExceptions; e++) activeCount += this.active[e]!;
+    if (low !== 1 && activeCount !== 1 && (this.ccr & 1) === 0) {
+      this.cfsr |= CFSR.INVPC;
+      this.pendFault(Exc.UsageFault);
+      return;
+    }
+    this.active[exc] = 0;
+    if (exc !== Exc.NMI) this.faultmask = 0;
+    if (exc >= 16 && this.levels[exc - 16]) this.pending[exc] = 1;
+    this.attention = true;
+    // Tail-chain: a pending exception that can preempt the context we would return to.
+    const targetIpsr = low === 1 ? -1 : 0;
+    void targetIpsr;
+    const tail = this.pickPending(this.executionPriority());
+    if (tail !== 0) {
+      this.r[14] = ret;
+      this.ipsr = low === 1 ? this.ipsr : this.ipsr; // stays Handler for the new exception
+      this.enterHandlerTail(tail);
+      return;
+    }
+    if ((this.scr & 2) !== 0 && low !== 1 && activeCount === 1) {
+      // SLEEPONEXIT: sleep instead of returning to Thread mode; the frame stays stacked.
+      this.sleepOnExitReturn = ret;
+    }
+    // Switch to the target stack, then pop.
+    const toThread = low !== 1;
+    const usePsp = low === 0xd;
+    this.ipsr = toThread ? 0 : this.ipsr;
+    // Select the stack: after this, r13 is the frame's stack.
+    if (toThread) {
+      if (usePsp) {
+        this.control |= 2;
+        this.swapSp();
+      } else this.control &= ~2;
+    }
+    const sp = this.r[13]!;
+    const priv = this.privilegedForReturn(toThread);
+    this.stacking = Stk.Pop;
+    let vals: number[] = [];
+    try {
+      for (let i = 0; i < 8; i++) vals.push(this.readSlow(sp + 4 * i, 4, true, priv) | 0);
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      this.stacking = Stk.None;
+      vals = [];
+    }
+    this.stacking = Stk.None;
+    if (vals.length === 0) {
+      // Unstacking fault: taken with the return context as the current one.
+      this.ipsr = toThread ? 0 : this.ipsr;
+      this.takePendingException();
+      return;
+    }
+    for (let i = 0; i < 4; i++) this.r[i] = vals[i]!;
+    this.r[12] = vals[4]!;
+    this.r[14] = vals[5]!;
+    const xpsr = vals[7]! >>> 0;
+    const realign = (xpsr >>> 9) & 1 && (this.ccr & 0x200) !== 0 ? 4 : 0;
+    this.r[13] = (sp + 0x20) | realign;
+    this.setApsr(xpsr);
+    this.itstate = ((xpsr >>> 25) & 3) | (((xpsr >>> 10) & 0x3f) << 2);
+    this.tbit = (xpsr >>> 24) & 1;
+    const newIpsr = xpsr & 0x1ff;
+    this.pc = vals[6]! & (~1 >>> 0);
+    this.exclusive = -1;
+    if ((toThread && newIpsr !== 0) || (!toThread && newIpsr === 0)) {
+      // B1.5.8: IPSR in the frame inconsistent with EXC_RETURN -> INVPC on the return path.
+      this.ipsr = toThread ? 0 : newIpsr;
+      this.cfsr |= CFSR.INVPC;
+      this.pendFault(Exc.UsageFault);
+      return;
+    }
+    this.ipsr = newIpsr;
+    if (this.sleepOnExitReturn !== 0) {
+      this.sleepOnExitReturn = 0;
+      this.sleeping = 1;
+    }
+  }
+  private sleepOnExitReturn = 0;
+
+  private privilegedForReturn(toThread: boolean): boolean {
+    return toThread ? (this.control & 1) === 0 : true;
+  }
+
+  private enterHandlerTail(exc: number): void {
+    // Tail-chaining keeps the stacked frame; LR already holds the original EXC_RETURN.
+    const wasThreadPsp = false;
+    void wasThreadPsp;
+    this.enterHandler(exc);
+  }
+}
+
+/** ConditionPassed for cond 0..15 (used for IT blocks and conditional branches). */
+export function conditionPassed(cpu: CortexM, cond: number): boolean {
+  let r: boolean;
+  switch (cond >>> 1) {
+    case 0:
+      r = cpu.z === 1;
+      break;
+    case 1:
+      r = cpu.c === 1;
+      break;
+    case 2:
+      r = cpu.n === 1;
+      break;
+    case 3:
+      r = cpu.v === 1;
+      break;
+    case 4:
+      r = cpu.c === 1 && cpu.z === 0;
+      break;
+    case 5:
+      r = cpu.n === cpu.v;
+      break;
+    case 6:
+      r = cpu.n === cpu.v && cpu.z === 0;
+      break;
+    default:
+      return true;
+  }
+  return (cond & 1) !== 0 ? !r : r;
+}

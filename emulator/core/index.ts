@@ -1,0 +1,16 @@
+/**
+ * Public API of the emulator core: the Cortex-M4 processor, its bus and clock, and the test assembler.
+ *
+ * Machines (emulator/machines) build on `CortexM`; hosts drive it through `CoreControl`.
+ * Everything exported here is pure TypeScript and deterministic.
+ *
+ * Usage:
+ *   import { CortexM, assemble } from '../core';
+ *   const core = new CortexM({ frequencyHz: 25e6, numIrqs: 32, priorityBits: 8 });
+ */
+export * from './interfaces';
+export { CortexM, type CoreConfig, type CoreSnapshot, Exc, CFSR } from './cortex-m';
+export { Bus, Region } from './memory/bus';
+export { Clock } from './clock';
+export { assemble, assembleProgram, branchFields, Program, type AsmItem } from './assembler';
+export { ENCODING_NAMES, ALL_ENCODINGS, findEncoding, disassembleWord } from './cpu/table';

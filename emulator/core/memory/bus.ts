@@ -1,0 +1,191 @@
+/**
+ * The system bus: RAM, ROM and MMIO devices behind a 4 KiB page table.
+ *
+ * RAM and ROM are flat Uint8Arrays read through DataViews (little-endian, unaligned-safe), so
+ * the core's fast path is one page-table lookup and one typed-array access. Devices receive
+ * offsets relative to their base. Unmapped addresses throw BusErrorSignal, which the core turns
+ * into a precise BusFault. ROM is read-only to the CPU (a write is a bus error) but writable
+ * through `load`/debugger paths. Each code region carries a decoded-instruction cache that
+ * writes invalidate, so self-modifying code and loaders stay coherent.
+ *
+ * Usage:
+ *   const flash = bus.mapRom(0x0, 0x400000, 'flash');
+ *   bus.mapDevice(0x40004000, 0x1000, uart0);
+ */
+import { type AccessSize, BusErrorSignal, type MmioDevice } from '../interfaces';
+
+export const enum RegionKind {
+  Ram = 0,
+  Rom = 1,
+  Device = 2,
+}
+
+export class Region {
+  /** Decoded-instruction cache indexed by halfword offset; created on first fetch. */
+  code: unknown[] | null = null;
+  readonly end: number;
+  /** Aligned views for the core's fast paths. */
+  readonly i32: Int32Array;
+  readonly u16: Uint16Array;
+  constructor(
+    readonly base: number,
+    readonly size: number,
+    readonly name: string,
+    readonly kind: RegionKind,
+    readonly bytes: Uint8Array,
+    readonly dv: DataView,
+    readonly dev: MmioDevice | null,
+  ) {
+    this.end = base + size;
+    this.i32 = new Int32Array(bytes.buffer, 0, bytes.length >>> 2);
+    this.u16 = new Uint16Array(bytes.buffer, 0, bytes.length >>> 1);
+  }
+  invalidate(offset: number, size: number): void {
+    const code = this.code;
+    if (code === null) return;
+    // A 32-bit instruction starting one halfword earlier also covers this byte.
+    const first = (offset >>> 1) - 1;
+    const last = (offset + size - 1) >>> 1;
+    for (let i = first < 0 ? 0 : first; i <= last; i++) code[i] = undefined;
+  }
+}
+
+const PAGE_SHIFT = 12;
+const NO_REGION = 0xffff;
+const MIXED = 0xfffe;
+const EMPTY = new Uint8Array(0);
+
+export class Bus {
+  readonly regions: Region[] = [];
+  private readonly pages = new Uint16Array(1 << (32 - PAGE_SHIFT)).fill(NO_REGION);
+
+  mapRam(base: number, size: number, name: string): Uint8Array {
+    const bytes = new Uint8Array(size);
+    this.add(
+      new Region(base >>> 0, size, name, RegionKind.Ram, bytes, new DataView(bytes.buffer), null),
+    );
+    return bytes;
+  }
+
+  mapRom(base: number, size: number, name: string): Uint8Array {
+    const bytes = new Uint8Array(size);
+    this.add(
+      new Region(base >>> 0, size, name, RegionKind.Rom, bytes, new DataView(bytes.buffer), null),
+    );
+    return bytes;
+  }
+
+  mapDevice(base: number, size: number, dev: MmioDevice): void {
+    this.add(
+      new Region(
+        base >>> 0,
+        size,
+        dev.name,
+        RegionKind.Device,
+        EMPTY,
+        new DataView(EMPTY.buffer),
+        dev,
+      ),
+    );
+  }
+
+  private add(r: Region): void {
+    if (r.size <= 0 || r.base + r.size > 2 ** 32) throw new Error(`region ${r.name}: bad size`);
+    for (const o of this.regions) {
+      if (r.base < o.end && o.base < r.end) {
+        throw new Error(`region ${r.name} overlaps ${o.name}`);
+      }
+    }
+    const idx = this.regions.length;
+    this.regions.push(r);
+    const firstPage = r.base >>> PAGE_SHIFT;
+    const lastPage = (r.end - 1) >>> PAGE_SHIFT;
+    for (let p = firstPage; p <= lastPage; p++) {
+      const ps = p * 4096;
+      const full = ps >= r.base && ps + 4096 <= r.end;
+      this.pages[p] = full && this.pages[p] === NO_REGION ? idx : MIXED;
+    }
+  }
+
+  /** Region holding `address`, or null when unmapped. */
+  find(address: number): Region | null {
+    const a = address >>> 0;
+    const p = this.pages[a >>> PAGE_SHIFT]!;
+    if (p < MIXED) return this.regions[p]!;
+    if (p === NO_REGION) return null;
+    for (const r of this.regions) if (a >= r.base && a < r.end) return r;
+    return null;
+  }
+
+  /** Read with no side effects beyond the device's own; throws BusErrorSignal when unmapped. */
+  read(address: number, size: AccessSize): number {
+    const a = address >>> 0;
+    const r = this.find(a);
+    if (r === null) throw new BusErrorSignal(a, 'unmapped');
+    const off = a - r.base;
+    if (off + size > r.size) return this.readSplit(a, size);
+    if (r.dev !== null) return r.dev.read(off, size) >>> 0;
+    if (size === 4) return r.dv.getUint32(off, true);
+    if (size === 2) return r.dv.getUint16(off, true);
+    return r.bytes[off]!;
+  }
+
+  private readSplit(a: number, size: AccessSize): number {
+    let v = 0;
+    for (let i = 0; i < size; i++) v |= this.read(a + i, 1) << (8 * i);
+    return v >>> 0;
+  }
+
+  /** CPU write: ROM is a bus error. `loader` writes (debugger, ELF load) may write ROM. */
+  write(address: number, size: AccessSize, value: number, loader = false): void {
+    const a = address >>> 0;
+    const r = this.find(a);
+    if (r === null) throw new BusErrorSignal(a, 'unmapped');
+    const off = a - r.base;
+    if (off + size > r.size) {
+      for (let i = 0; i < size; i++) this.write(a + i, 1, value >>> (8 * i), loader);
+      return;
+    }
+    if (r.dev !== null) {
+      r.dev.write(off, size, size === 4 ? value >>> 0 : value & (size === 2 ? 0xffff : 0xff));
+      return;
+    }
+    if (r.kind === RegionKind.Rom && !loader)
+      throw new BusErrorSignal(a, `write to read-only ${r.name}`);
+    if (size === 4) r.dv.setUint32(off, value, true);
+    else if (size === 2) r.dv.setUint16(off, value, true);
+    else r.bytes[off] = value;
+    if (r.code !== null) r.invalidate(off, size);
+  }
+
+  /** Loader/debugger block write (ROM allowed, devices get byte writes). */
+  writeBlock(address: number, data: Uint8Array): void {
+    let i = 0;
+    while (i < data.length) {
+      const a = (address + i) >>> 0;
+      const r = this.find(a);
+      if (r === null) throw new BusErrorSignal(a, 'unmapped');
+      if (r.dev !== null) {
+        r.dev.write(a - r.base, 1, data[i]!);
+        i++;
+        continue;
+      }
+      const off = a - r.base;
+      const n = Math.min(data.length - i, r.size - off);
+      r.bytes.set(data.subarray(i, i + n), off);
+      if (r.code !== null) r.invalidate(off, n);
+      i += n;
+    }
+  }
+
+  readBlock(address: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.read(address + i, 1);
+    return out;
+  }
+
+  /** Device reset and RAM clear are the machine's business; the bus only resets devices. */
+  resetDevices(): void {
+    for (const r of this.regions) r.dev?.reset?.();
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Tests for the ELF-to-TBF packer, on a small ARM ELF assembled here byte by byte (flash code,
+ * initialised data loaded from flash, a stack and bss in RAM) so the expected layout is known
+ * exactly.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseElf } from './elf';
+import { elfToTbf } from './elf2tbf';
+import { parseTbf } from './tbf';
+
+interface Section {
+  name: string;
+  type: number;
+  flags: number;
+  addr: number;
+  data?: Uint8Array;
+  size?: number;
+}
+interface Segment {
+  vaddr: number;
+  paddr: number;
+  data: Uint8Array;
+  memsz: number;
+  flags: number;
+}
+
+/** A minimal ELF32 little-endian ARM executable with the given segments and sections. */
+function makeElf(entry: number, segments: Segment[], sections: Section[]): Uint8Array {
+  const names = ['', ...sections.map((s) => s.name), '.shstrtab'];
+  const strtab: number[] = [];
+  const nameOffsets = names.map((n) => {
+    const at = strtab.length;
+    for (const c of n) strtab.push(c.charCodeAt(0));
+    strtab.push(0);
+    return at;
+  });
+  const phoff = 52;
+  let at = phoff + 32 * segments.length;
+  const segOffsets = segments.map((s) => {
+    const o = at;
+    at += s.data.length;
+    return o;
+  });
+  const secOffsets = sections.map((s) => {
+    const o = at;
+    at += s.data?.length ?? 0;
+    return o;
+  });
+  const strOffset = at;
+  at += strtab.length;
+  at = (at + 3) & ~3;
+  const shoff = at;
+  const shnum = sections.length + 2;
+  const out = new Uint8Array(shoff + 40 * shnum);
+  const v = new DataView(out.buffer);
+  out.set([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1]);
+  v.setUint16(16, 2, true);
+  v.setUint16(18, 40, true);
+  v.setUint32(20, 1, true);
+  v.setUint32(24, entry, true);
+  v.setUint32(28, phoff, true);
+  v.setUint32(32, shoff, true);
+  v.setUint16(40, 52, true);
+  v.setUint16(42, 32, true);
+  v.setUint16(44, segments.length, true);
+  v.setUint16(46, 40, true);
+  v.setUint16(48, shnum, true);
+  v.setUint16(50, shnum - 1, true);
+  segments.forEach((s, i) => {
+    const o = phoff + 32 * i;
+    [1, segOffsets[i]!, s.vaddr, s.paddr, s.data.length, s.memsz, s.flags, 4].forEach((w, j) =>
+      v.setUint32(o + 4 * j, w, true),
+    );
+    out.set(s.data, segOffsets[i]!);
+  });
+  sections.forEach((s, i) => {
+    const o = shoff + 40 * (i + 1);
+    const size = s.data?.length ?? s.size ?? 0;
+    [nameOffsets[i + 1]!, s.type, s.flags, s.addr, secOffsets[i]!, size, 0, 0, 4, 0].forEach(
+      (w, j) => v.setUint32(o + 4 * j, w, true),
+    );
+    if (s.data) out.set(s.data, secOffsets[i]!);
+  });
+  out.set(strtab, strOffset);
+  const o = shoff + 40 * (shnum - 1);
+  [nameOffsets[names.length - 1]!, 3, 0, 0, strOffset, strtab.length, 0, 0, 1, 0].forEach((w, j) =>
+    v.setUint32(o + 4 * j, w, true),
+  );
+  return out;
+}
+
+const ALLOC = 2;
+const WRITE = 1;
+const EXEC = 4;
+const code = Uint8Array.from({ length: 0x40 }, (_, i) => i + 1);
+const data = Uint8Array.of(0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff);
+
+function sampleElf(): Uint8Array {
+  return makeElf(
+    0x40081,
+    [
+      { vaddr: 0x40080, paddr: 0x40080, data: code, memsz: code.length, flags: 5 },
+      { vaddr: 0x20008800, paddr: 0x400c0, data, memsz: data.length, flags: 6 },
+      { vaddr: 0x20008808, paddr: 0x20008808, data: new Uint8Array(0), memsz: 0x20, flags: 6 },
+    ],
+    [
+      { name: '.text', type: 1, flags: ALLOC | EXEC, addr: 0x40080, data: code },
+      { name: '.stack', type: 8, flags: ALLOC | WRITE, addr: 0x20008000, size: 0x800 },
+      { name: '.data', type: 1, flags: ALLOC | WRITE, addr: 0x20008800, data },
+      { name: '.bss', type: 8, flags: ALLOC | WRITE, addr: 0x20008808, size: 0x20 },
+    ],
+  );
+}
+
+describe('elfToTbf', () => {
+  it('places the binary where it was linked and fills in the header', () => {
+    const r = elfToTbf(parseElf(sampleElf()), {
+      packageName: 'sample',
+      tbfAddress: 0x40000,
+      totalSize: 0x400,
+      shortId: 42,
+    });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const p = r.value;
+    expect(p.tbf.length).toBe(0x400);
+    expect(p.headerSize + p.protectedTrailerSize).toBe(0x80);
+    expect([...p.tbf.subarray(0x80, 0xc0)]).toEqual([...code]);
+    expect([...p.tbf.subarray(0xc0, 0xc6)]).toEqual([...data]);
+    expect(p.ramStart).toBe(0x20008000);
+    expect(p.ramStatic).toBe(0x828);
+    expect(p.minimumRamSize).toBe(0x828 + 2048);
+
+    const parsed = parseTbf(p.tbf);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const h = parsed.value;
+    expect(h.packageName).toBe('sample');
+    expect(h.shortId).toBe(42);
+    expect(h.fixedAddresses).toEqual({ ram: 0x20008000, flash: 0x40080 });
+    expect(h.program?.initFnOffset).toBe(0x81); // entry 0x40081 (Thumb bit kept) - TBF start
+    expect(h.program?.binaryEndOffset).toBe(0xc8); // 0xc6 rounded up to a word
+    expect(h.program?.protectedTrailerSize).toBe(0x80 - h.headerSize);
+    expect(h.footers).toHaveLength(1);
+    expect(h.footers[0]).toMatchObject({ offset: 0xc8, type: 128, format: 0 });
+  });
+
+  it('rounds the minimum RAM up to the requested alignment', () => {
+    const r = elfToTbf(parseElf(sampleElf()), {
+      packageName: 'x',
+      tbfAddress: 0x40000,
+      ramAlign: 1024,
+    });
+    expect(r.ok && r.value.minimumRamSize).toBe(5120); // 0x828 + 2048 = 4136, rounded up
+  });
+
+  it('rounds the total size up to a power of two when no slot is given', () => {
+    const r = elfToTbf(parseElf(sampleElf()), { packageName: 'x', tbfAddress: 0x40000 });
+    expect(r.ok && r.value.tbf.length).toBe(256);
+  });
+
+  it('says when the header does not fit before the binary', () => {
+    const r = elfToTbf(parseElf(sampleElf()), {
+      packageName: 'n'.repeat(100),
+      tbfAddress: 0x40000,
+    });
+    expect(r).toMatchObject({ ok: false });
+    if (!r.ok) expect(r.error).toMatch(/-byte TBF header does not fit in the 128 bytes/);
+  });
+
+  it('says when the app outgrows its slot', () => {
+    const r = elfToTbf(parseElf(sampleElf()), {
+      packageName: 's',
+      tbfAddress: 0x40000,
+      totalSize: 0x80,
+    });
+    expect(r).toMatchObject({ ok: false });
+    if (!r.ok) expect(r.error).toMatch(/needs 208 bytes of flash but its slot holds 128/);
+  });
+
+  it('refuses a TBF address after the binary start', () => {
+    const r = elfToTbf(parseElf(sampleElf()), { packageName: 's', tbfAddress: 0x50000 });
+    if (!r.ok) expect(r.error).toMatch(/is after the binary's start 0x40080/);
+    else expect.fail('accepted');
+  });
+});

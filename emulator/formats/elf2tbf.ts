@@ -1,0 +1,184 @@
+/**
+ * ELF-to-TBF packer: turns an app linked for fixed addresses into a Tock Binary Format image.
+ *
+ * The IDE and `npm run kernel:build` both pack apps with this. It takes the bytes the ELF's
+ * loadable segments place in flash (code, read-only data and the initial values of `.data`),
+ * puts a TBF v2 header in front of them (Program, PackageName, FixedAddresses and optional
+ * ShortId, KernelVersion and Permissions TLVs), sizes the header's protected trailer so the
+ * binary lands exactly at the address it was linked for, and computes the RAM the process
+ * needs from its writable sections plus heap and kernel (grant) allowances. Problems (segments
+ * before the TBF start, a header that does not fit, an image larger than its slot...) come
+ * back as error values naming the numbers involved.
+ *
+ * Usage:
+ *   const r = elfToTbf(parseElf(bytes), { packageName: 'hello', tbfAddress: 0x40000, totalSize: 0x4000 });
+ *   if (r.ok) write('hello.tbf', r.value.tbf); else console.error(r.error);
+ */
+import { PT_LOAD, type ElfFile } from './elf';
+import {
+  TBF_TLV,
+  buildTbfHeader,
+  tbfHeaderSize,
+  type TbfHeaderSpec,
+  type TbfPermission,
+} from './tbf';
+
+const SHF_WRITE = 0x1;
+const SHF_ALLOC = 0x2;
+
+export interface ElfToTbfOptions {
+  packageName: string;
+  /** Flash address of the TBF header. Default: 0x80 bytes before the binary's first byte. */
+  tbfAddress?: number;
+  /** Size of the whole TBF (its flash slot). Default: the packed size rounded up to a power of
+   * two, as the MPU wants process flash aligned to its size. */
+  totalSize?: number;
+  /** Overrides the computed minimum RAM size. */
+  minimumRamSize?: number;
+  /** Heap the app may grow into with brk/sbrk, added to its static RAM. Default 1024. */
+  appHeapSize?: number;
+  /** Room reserved for the kernel's per-process memory (grants, upcall queue). Default 1024. */
+  kernelHeapSize?: number;
+  /** Round the computed minimum RAM size up to a multiple of this (e.g. the MPU's subregion
+   * size, so the app break lands where the MPU can put it). Default 8. */
+  ramAlign?: number;
+  enabled?: boolean;
+  appVersion?: number;
+  shortId?: number;
+  kernelVersion?: { major: number; minor: number };
+  permissions?: TbfPermission[];
+}
+
+export interface PackedApp {
+  tbf: Uint8Array;
+  tbfAddress: number;
+  headerSize: number;
+  protectedTrailerSize: number;
+  binaryStart: number;
+  binaryEndOffset: number;
+  entry: number;
+  ramStart: number;
+  /** Bytes of RAM the app's own sections occupy from ramStart (stack, data, bss). */
+  ramStatic: number;
+  minimumRamSize: number;
+  spec: TbfHeaderSpec;
+}
+
+export type PackResult = { ok: true; value: PackedApp } | { ok: false; error: string };
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+const nextPowerOfTwo = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(n, 1)));
+
+/** Pack `elf` into a TBF. Never throws for bad input; see PackResult. */
+export function elfToTbf(elf: ElfFile, options: ElfToTbfOptions): PackResult {
+  const name = options.packageName;
+  const err = (message: string): PackResult => ({ ok: false, error: `${name}: ${message}` });
+  // Flash contents: every loadable segment with file bytes, at its load (physical) address.
+  const flashSegments = elf.segments.filter((s) => s.type === PT_LOAD && s.filesz > 0);
+  if (flashSegments.length === 0) return err('the ELF has no loadable segment with contents');
+  const binaryStart = Math.min(...flashSegments.map((s) => s.paddr));
+  const binaryEnd = Math.max(...flashSegments.map((s) => s.paddr + s.filesz));
+  const ramSections = elf.sections.filter(
+    (s) => (s.flags & SHF_ALLOC) !== 0 && (s.flags & SHF_WRITE) !== 0 && s.size > 0,
+  );
+  if (ramSections.length === 0)
+    return err('the ELF has no writable section: no RAM address to fix');
+  const ramStart = Math.min(...ramSections.map((s) => s.addr));
+  const ramEnd = Math.max(...ramSections.map((s) => s.addr + s.size));
+  for (const s of flashSegments) {
+    if (s.paddr >= ramStart && s.paddr < ramEnd)
+      return err(`segment loaded at ${hex(s.paddr)} lies in RAM; link its load address in flash`);
+  }
+
+  const tbfAddress = options.tbfAddress ?? binaryStart - 0x80;
+  if (tbfAddress < 0 || tbfAddress > binaryStart)
+    return err(`TBF address ${hex(tbfAddress)} is after the binary's start ${hex(binaryStart)}`);
+  if (elf.entry < binaryStart || elf.entry >= binaryEnd)
+    return err(
+      `entry ${hex(elf.entry)} is outside the binary ${hex(binaryStart)}-${hex(binaryEnd)}`,
+    );
+
+  const ramStatic = ramEnd - ramStart;
+  const align = options.ramAlign ?? 8;
+  const minimumRamSize =
+    options.minimumRamSize ??
+    Math.ceil(
+      (ramStatic + (options.appHeapSize ?? 1024) + (options.kernelHeapSize ?? 1024)) / align,
+    ) * align;
+  if (minimumRamSize < ramStatic)
+    return err(`minimum RAM ${minimumRamSize} is below the ${ramStatic} bytes its sections use`);
+
+  const tlvs: Omit<TbfHeaderSpec, 'totalSize'> = {
+    enabled: options.enabled ?? true,
+    program: {
+      initFnOffset: 0,
+      protectedTrailerSize: 0,
+      minimumRamSize,
+      binaryEndOffset: 0,
+      appVersion: options.appVersion ?? 0,
+    },
+    packageName: name,
+    fixedAddresses: { ram: ramStart, flash: binaryStart },
+    ...(options.shortId !== undefined ? { shortId: options.shortId } : {}),
+    ...(options.kernelVersion ? { kernelVersion: options.kernelVersion } : {}),
+    ...(options.permissions ? { permissions: options.permissions } : {}),
+  };
+  const headerSize = tbfHeaderSize(tlvs);
+  const protectedTrailerSize = binaryStart - tbfAddress - headerSize;
+  if (protectedTrailerSize < 0)
+    return err(
+      `the ${headerSize}-byte TBF header does not fit in the ${binaryStart - tbfAddress} bytes ` +
+        `between ${hex(tbfAddress)} and the binary at ${hex(binaryStart)}`,
+    );
+  // Footers must start word-aligned, so the binary is zero-padded to a multiple of 4.
+  const binaryEndOffset = (binaryEnd - tbfAddress + 3) & ~3;
+  // Room for a padding credentials footer (type, length, format) keeps parsers that walk
+  // footers from reading zeros as TLVs.
+  const needed = binaryEndOffset + 8;
+  const totalSize = options.totalSize ?? nextPowerOfTwo(needed);
+  if (totalSize % 4 !== 0) return err(`total size ${totalSize} is not a multiple of 4`);
+  if (needed > totalSize)
+    return err(`the app needs ${needed} bytes of flash but its slot holds ${totalSize}`);
+
+  const spec: TbfHeaderSpec = {
+    ...tlvs,
+    totalSize,
+    program: {
+      initFnOffset: elf.entry - tbfAddress,
+      protectedTrailerSize,
+      minimumRamSize,
+      binaryEndOffset,
+      appVersion: options.appVersion ?? 0,
+    },
+  };
+  const header = buildTbfHeader(spec);
+  if (header.length !== headerSize) return err('internal: header size changed while packing');
+  const tbf = new Uint8Array(totalSize);
+  tbf.set(header, 0);
+  for (const s of flashSegments) tbf.set(s.data.subarray(0, s.filesz), s.paddr - tbfAddress);
+  const view = new DataView(tbf.buffer);
+  for (let at = binaryEndOffset; at + 8 <= totalSize;) {
+    // Format 0 credentials: padding, no credential. One footer holds at most 65535 bytes.
+    const length = Math.min(totalSize - at - 4, 0xfffc);
+    view.setUint16(at, TBF_TLV.credentialsFooter, true);
+    view.setUint16(at + 2, length, true);
+    view.setUint32(at + 4, 0, true);
+    at += 4 + length;
+  }
+  return {
+    ok: true,
+    value: {
+      tbf,
+      tbfAddress,
+      headerSize,
+      protectedTrailerSize,
+      binaryStart,
+      binaryEndOffset,
+      entry: elf.entry,
+      ramStart,
+      ramStatic,
+      minimumRamSize,
+      spec,
+    },
+  };
+}

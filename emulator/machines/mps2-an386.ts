@@ -1,0 +1,259 @@
+/**
+ * Machine `mps2-an386`: ARM's MPS2 board with the AN386 (Cortex-M4) FPGA image, as QEMU 7.2
+ * models it.
+ *
+ * This file is the board's composition root: it maps the RAMs and their mirrors, the bit-band
+ * aliases, the CMSDK APB UARTs, timers and dual timer, the FPGA SCC and FPGAIO blocks, and
+ * read-as-zero placeholders wherever QEMU maps an unimplemented device, and wires every
+ * interrupt line to its NVIC input. Addresses nothing decodes stay unmapped, so the core raises
+ * a BusFault there as QEMU does. Everything the firmware can observe matches QEMU's model so
+ * the two can run in lockstep.
+ *
+ * Memory map (QEMU hw/arm/mps2.c, AN385/AN386 branch; sizes in hex):
+ *   00000000 400000  SSRAM1 (code)          00400000 400000  SSRAM1 mirror
+ *   01000000   4000  block RAM, + 3 mirrors up to 01010000
+ *   20000000 400000  SSRAM2&3 (data)        20400000 400000  SSRAM2&3 mirror
+ *   21000000 1000000 PSRAM                  22000000 2000000 bit-band of 20000000..200FFFFF
+ *   40000000 timer0 (IRQ 8)  40001000 timer1 (IRQ 9)  40002000 dual timer (IRQ 10)
+ *   40008000 watchdog (NMI)
+ *   40004000..40007000 UART0-3, 40009000 UART4 (RX/TX IRQs 0/1, 2/3, 4/5, 18/19, 20/21;
+ *   overflow of UART0-2 ORed onto IRQ 12)   40028000 FPGAIO   4002F000 SCC
+ *   42000000 2000000 bit-band of 40000000..400FFFFF
+ *
+ * @example
+ *   const board = buildMps2An386({ bus, clock, irq, nmi }, { uartTx: (n, b) => out(n, b) });
+ */
+import type { AccessSize, InterruptLines, MmioDevice, VirtualClock } from '../core/interfaces';
+import { UnimplementedDevice } from '../peripherals/apb-device';
+import { CmsdkApbDualTimer } from '../peripherals/cmsdk-apb-dualtimer';
+import { CmsdkApbTimer } from '../peripherals/cmsdk-apb-timer';
+import { CmsdkApbUart } from '../peripherals/cmsdk-apb-uart';
+import { CmsdkApbWatchdog } from '../peripherals/cmsdk-apb-watchdog';
+import { BitBandAlias, RamAlias } from '../peripherals/memory-alias';
+import { Mps2Fpgaio } from '../peripherals/mps2-fpgaio';
+import { AN386_SCC, Mps2Scc } from '../peripherals/mps2-scc';
+
+export const MACHINE_NAME = 'mps2-an386';
+/** SYSCLK of the AN386 image: core, APB and timers all run from it. */
+export const SYSCLK_HZ = 25_000_000;
+/** External interrupt inputs of the AN386 NVIC. */
+export const NUM_IRQ = 32;
+
+export const SSRAM1_BASE = 0x00000000;
+export const SSRAM1_SIZE = 0x00400000;
+export const BLOCKRAM_BASE = 0x01000000;
+export const BLOCKRAM_SIZE = 0x4000;
+export const SSRAM23_BASE = 0x20000000;
+export const SSRAM23_SIZE = 0x00400000;
+export const PSRAM_BASE = 0x21000000;
+export const PSRAM_SIZE = 0x01000000;
+export const SRAM_BITBAND_BASE = 0x22000000;
+export const PERIPH_BITBAND_BASE = 0x42000000;
+export const BITBAND_SIZE = 0x02000000;
+
+export const TIMER0_BASE = 0x40000000;
+export const TIMER1_BASE = 0x40001000;
+export const DUALTIMER_BASE = 0x40002000;
+export const UART_BASES = [0x40004000, 0x40005000, 0x40006000, 0x40007000, 0x40009000] as const;
+/** RX interrupt of each UART; its TX interrupt is the next line. */
+export const UART_RX_IRQS = [0, 2, 4, 18, 20] as const;
+export const UART_OVERFLOW_IRQ = 12;
+export const WATCHDOG_BASE = 0x40008000;
+export const FPGAIO_BASE = 0x40028000;
+export const SCC_BASE = 0x4002f000;
+export const ETHERNET_BASE = 0x40200000;
+export const TIMER0_IRQ = 8;
+export const TIMER1_IRQ = 9;
+export const DUALTIMER_IRQ = 10;
+
+/** What the board needs from the core: its bus (core's `Bus` satisfies this). */
+export interface MachineBus {
+  mapRam(base: number, size: number, name: string): Uint8Array;
+  mapDevice(base: number, size: number, dev: MmioDevice): void;
+  read(address: number, size: AccessSize): number;
+  write(address: number, size: AccessSize, value: number): void;
+}
+
+export interface BoardContext {
+  bus: MachineBus;
+  clock: VirtualClock;
+  irq: InterruptLines;
+  /** Raise NMI (the watchdog's interrupt output is wired to it). */
+  nmi?: () => void;
+  /** System reset request (the watchdog's reset output). */
+  systemReset?: () => void;
+}
+
+export interface BoardHost {
+  /** A byte transmitted by UART `index` (0-4). */
+  uartTx(index: number, byte: number): void;
+}
+
+/** The board's devices, for hosts (console input, LEDs) and snapshots. */
+export interface Mps2An386Board {
+  readonly name: typeof MACHINE_NAME;
+  readonly uarts: CmsdkApbUart[];
+  readonly timers: CmsdkApbTimer[];
+  readonly dualTimer: CmsdkApbDualTimer;
+  readonly watchdog: CmsdkApbWatchdog;
+  readonly fpgaio: Mps2Fpgaio;
+  readonly scc: Mps2Scc;
+  /** Every RAM's bytes by name (mirrors are not listed: they share these bytes). */
+  readonly ram: Record<string, Uint8Array>;
+  /** All devices with state, in a fixed order, for snapshot/restore and reset. */
+  readonly devices: MmioDevice[];
+  /** Placeholders QEMU also leaves unimplemented (RAZ/WI); their access counters show use. */
+  readonly placeholders: UnimplementedDevice[];
+  /** Semihosting SYS_HEAPINFO answer for this board: heap and stack in SSRAM2&3. */
+  readonly heapInfo: [number, number, number, number];
+}
+
+interface Range {
+  base: number;
+  size: number;
+  dev: MmioDevice;
+}
+
+/**
+ * Maps `background` placeholders around the `foreground` ranges (the bus forbids overlaps,
+ * whereas QEMU layers real devices over its unimplemented-device regions).
+ */
+function mapLayered(bus: MachineBus, foreground: Range[], background: Range[]): void {
+  for (const r of foreground) bus.mapDevice(r.base, r.size, r.dev);
+  for (const bg of background) {
+    let cursor = bg.base;
+    const end = bg.base + bg.size;
+    const inside = foreground
+      .filter((f) => f.base < end && f.base + f.size > bg.base)
+      .sort((a, b) => a.base - b.base);
+    for (const f of inside) {
+      if (f.base > cursor) bus.mapDevice(cursor, f.base - cursor, bg.dev);
+      cursor = Math.max(cursor, f.base + f.size);
+    }
+    if (cursor < end) bus.mapDevice(cursor, end - cursor, bg.dev);
+  }
+}
+
+export function buildMps2An386(ctx: BoardContext, host: BoardHost): Mps2An386Board {
+  const { bus, clock, irq } = ctx;
+  const ram: Record<string, Uint8Array> = {};
+  ram.ssram1 = bus.mapRam(SSRAM1_BASE, SSRAM1_SIZE, 'ssram1');
+  ram.ssram23 = bus.mapRam(SSRAM23_BASE, SSRAM23_SIZE, 'ssram23');
+  ram.psram = bus.mapRam(PSRAM_BASE, PSRAM_SIZE, 'psram');
+  ram.blockram = bus.mapRam(BLOCKRAM_BASE, BLOCKRAM_SIZE, 'blockram');
+  bus.mapDevice(SSRAM1_BASE + SSRAM1_SIZE, SSRAM1_SIZE, new RamAlias('ssram1 mirror', ram.ssram1));
+  bus.mapDevice(
+    SSRAM23_BASE + SSRAM23_SIZE,
+    SSRAM23_SIZE,
+    new RamAlias('ssram23 mirror', ram.ssram23),
+  );
+  bus.mapDevice(
+    BLOCKRAM_BASE + BLOCKRAM_SIZE,
+    3 * BLOCKRAM_SIZE,
+    new RamAlias('blockram mirrors', ram.blockram),
+  );
+  bus.mapDevice(
+    SRAM_BITBAND_BASE,
+    BITBAND_SIZE,
+    new BitBandAlias('sram bit-band', bus, SSRAM23_BASE),
+  );
+  bus.mapDevice(
+    PERIPH_BITBAND_BASE,
+    BITBAND_SIZE,
+    new BitBandAlias('peripheral bit-band', bus, 0x40000000),
+  );
+
+  // The overflow interrupts of UART0-2 share one line through an OR gate.
+  const overflowLevels = [false, false, false];
+  const uarts = UART_BASES.map(
+    (_, i) =>
+      new CmsdkApbUart(`uart${i}`, {
+        tx: (b) => host.uartTx(i, b),
+        irq,
+        rxIrq: UART_RX_IRQS[i]!,
+        txIrq: UART_RX_IRQS[i]! + 1,
+        ...(i < 3
+          ? {
+              overflow: (high: boolean) => {
+                overflowLevels[i] = high;
+                irq.setLevel(UART_OVERFLOW_IRQ, overflowLevels.some(Boolean));
+              },
+            }
+          : {}),
+      }),
+  );
+  const timers = [
+    new CmsdkApbTimer('timer0', clock, { irq, line: TIMER0_IRQ }),
+    new CmsdkApbTimer('timer1', clock, { irq, line: TIMER1_IRQ }),
+  ];
+  const dualTimer = new CmsdkApbDualTimer('dualtimer', clock, { irq, line: DUALTIMER_IRQ });
+  const watchdog = new CmsdkApbWatchdog('watchdog', clock, {
+    interrupt: (high) => {
+      if (high) ctx.nmi?.();
+    },
+    reset: () => ctx.systemReset?.(),
+  });
+  const fpgaio = new Mps2Fpgaio('fpgaio', clock);
+  const scc = new Mps2Scc('scc', AN386_SCC);
+
+  const placeholder = (name: string): UnimplementedDevice => new UnimplementedDevice(name);
+  const placeholders: UnimplementedDevice[] = [];
+  const ph = (name: string): UnimplementedDevice => {
+    const p = placeholder(name);
+    placeholders.push(p);
+    return p;
+  };
+
+  const foreground: Range[] = [
+    { base: TIMER0_BASE, size: 0x1000, dev: timers[0]! },
+    { base: TIMER1_BASE, size: 0x1000, dev: timers[1]! },
+    { base: DUALTIMER_BASE, size: 0x1000, dev: dualTimer },
+    ...uarts.map((u, i) => ({ base: UART_BASES[i]!, size: 0x1000, dev: u })),
+    // Modelled by QEMU but not yet here: they read as zero until they are (listed in placeholders).
+    { base: WATCHDOG_BASE, size: 0x1000, dev: watchdog },
+    { base: 0x40020000, size: 0x1000, dev: ph('pl022 spi (apb)') },
+    { base: 0x40021000, size: 0x1000, dev: ph('pl022 spi (lcd)') },
+    { base: 0x40022000, size: 0x1000, dev: ph('sbcon i2c (touch)') },
+    { base: 0x40023000, size: 0x1000, dev: ph('sbcon i2c (audio)') },
+    { base: 0x40025000, size: 0x1000, dev: ph('pl022 spi (adc)') },
+    { base: 0x40026000, size: 0x1000, dev: ph('pl022 spi (shield0)') },
+    { base: 0x40027000, size: 0x1000, dev: ph('pl022 spi (shield1)') },
+    { base: FPGAIO_BASE, size: 0x1000, dev: fpgaio },
+    { base: 0x40029000, size: 0x1000, dev: ph('sbcon i2c (shield0)') },
+    { base: 0x4002a000, size: 0x1000, dev: ph('sbcon i2c (shield1)') },
+    { base: SCC_BASE, size: 0x1000, dev: scc },
+  ];
+  const background: Range[] = [
+    { base: 0x00800000, size: 0x00800000, dev: ph('reserved 1') },
+    { base: 0x01010000, size: 0x1eff0000, dev: ph('reserved 2') },
+    { base: 0x20800000, size: 0x00800000, dev: ph('reserved 3') },
+    { base: 0x40000000, size: 0x10000, dev: ph('cmsdk apb peripheral region') },
+    { base: 0x40010000, size: 0x10000, dev: ph('cmsdk ahb peripheral region (gpio)') },
+    { base: 0x40020000, size: 0x10000, dev: ph('extra peripheral region') },
+    { base: 0x40030000, size: 0x001d0000, dev: ph('reserved 4') },
+    // LAN9118 ethernet: QEMU models the chip; here it is a placeholder of its register window.
+    { base: ETHERNET_BASE, size: 0x100, dev: ph('lan9118 ethernet') },
+    { base: 0x41000000, size: 0x00200000, dev: ph('vga') },
+  ];
+  mapLayered(bus, foreground, background);
+
+  const devices: MmioDevice[] = [...uarts, ...timers, dualTimer, watchdog, fpgaio, scc];
+  return {
+    name: MACHINE_NAME,
+    uarts,
+    timers,
+    dualTimer,
+    watchdog,
+    fpgaio,
+    scc,
+    ram,
+    devices,
+    placeholders,
+    heapInfo: [
+      SSRAM23_BASE + SSRAM23_SIZE / 2,
+      SSRAM23_BASE + SSRAM23_SIZE,
+      SSRAM23_BASE + SSRAM23_SIZE,
+      SSRAM23_BASE + SSRAM23_SIZE / 2,
+    ],
+  };
+}

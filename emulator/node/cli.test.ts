@@ -1,0 +1,130 @@
+/**
+ * CLI tests: real images built with GNU as, run through `tsx emulator/node/cli.ts` as a user
+ * would; checks output, exit status, the stderr summary line, and every bad-input path
+ * (missing file, malformed ELF, wrong architecture, unknown machine, runaway image).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assemble } from '../../tests/lockstep/assemble';
+
+const HEADER = [
+  '.syntax unified',
+  '.thumb',
+  '.section .vectors, "a"',
+  '.word 0x20010000',
+  '.word start',
+  '.text',
+  '.thumb_func',
+  'start:',
+];
+
+function image(name: string, body: string[]): string {
+  const r = assemble(`cli-${name}`, [...HEADER, ...body, '.ltorg', ''].join('\n'));
+  if (!r.ok) throw new Error(r.error);
+  return r.elf;
+}
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'emulator/node/cli.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    last: r.stderr.trim().split('\n').at(-1) ?? '',
+  };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'cli-test-'));
+
+describe('emulator CLI', () => {
+  it('prints UART output and exits with the semihosting status', () => {
+    const elf = image('hello', [
+      'ldr r0, =0x40004000',
+      'movs r1, #1',
+      'str r1, [r0, #8]',
+      'movs r1, #0x68',
+      'str r1, [r0]',
+      'movs r1, #0x69',
+      'str r1, [r0]',
+      'movs r1, #10',
+      'str r1, [r0]',
+      'ldr r1, =block',
+      'movs r0, #0x20',
+      'bkpt 0xab',
+      'b .',
+      '.align 2',
+      'block: .word 0x20026, 3',
+    ]);
+    const r = cli('--machine', 'mps2-an386', '--semihosting', elf);
+    expect(r.stdout).toBe('hi\n');
+    expect(r.status).toBe(3);
+    expect(r.last).toMatch(/^instructions: \d+, virtual time: [\d.]+ s, MIPS: [\d.]+$/);
+  });
+
+  it('stops a runaway image at --max-instructions and at --timeout', () => {
+    const elf = image('spin', ['1: adds r0, #1', 'b 1b']);
+    const a = cli('--machine', 'mps2-an386', '--max-instructions', '5000', elf);
+    expect(a.status).toBe(124);
+    expect(a.stderr).toMatch(/--max-instructions 5000 reached/);
+    expect(a.last).toMatch(/^instructions: 5000,/);
+    const b = cli('--machine', 'mps2-an386', '--timeout', '0.5', elf);
+    expect(b.status).toBe(124);
+    expect(b.stderr).toMatch(/--timeout 0.5 s reached/);
+  });
+
+  it('traces disassembly per instruction on stderr', () => {
+    const elf = image('trace', ['movs r0, #5', 'adds r0, #1', 'b .']);
+    const r = cli('--machine', 'mps2-an386', '--trace', '--max-instructions', '3', elf);
+    const lines = r.stderr.split('\n').filter((l) => /^\s+\d+\s+[0-9a-f]{8}\s/.test(l));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/movs/i);
+  });
+
+  it('reports a BKPT without semihosting as a debug event, not a crash', () => {
+    const elf = image('bkpt', ['movs r0, #0x18', 'bkpt 0xab', 'b .']);
+    const r = cli('--machine', 'mps2-an386', '--max-instructions', '100000', elf);
+    expect([124, 125]).toContain(r.status);
+    expect(r.last).toMatch(/^instructions:/);
+  });
+
+  it('names the problem for bad input', () => {
+    const missing = cli('--machine', 'mps2-an386', join(tmp, 'nope.elf'));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/no such file/);
+
+    const junk = join(tmp, 'junk.elf');
+    writeFileSync(junk, 'this is not an ELF file');
+    expect(cli('--machine', 'mps2-an386', junk).stderr).toMatch(/bad magic/);
+
+    const truncated = join(tmp, 'truncated.elf');
+    writeFileSync(
+      truncated,
+      Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0]),
+    );
+    expect(cli('--machine', 'mps2-an386', truncated).stderr).toMatch(/truncated ELF header/);
+
+    const x86 = join(tmp, 'x86.elf');
+    const bytes = new Uint8Array(52);
+    bytes.set([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1]);
+    bytes[18] = 3;
+    writeFileSync(x86, bytes);
+    const wrong = cli('--machine', 'mps2-an386', x86);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/wrong architecture: x86/);
+
+    const elf = image('nop', ['b .']);
+    const unknown = cli('--machine', 'nrf99', elf);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown machine 'nrf99' \(known: mps2-an386\)/);
+    expect(cli(elf).stderr).toMatch(/--machine is required/);
+    expect(cli('--machine', 'mps2-an386', '--max-instructions', 'lots', elf).stderr).toMatch(
+      /positive integer/,
+    );
+  });
+});

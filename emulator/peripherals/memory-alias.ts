@@ -1,0 +1,66 @@
+/**
+ * Memory aliases and bit-band regions: windows that forward to memory mapped elsewhere.
+ *
+ * The MPS2 board mirrors its SSRAMs and block RAM at second addresses, and the Cortex-M3/M4
+ * bit-band scheme maps each bit of the first megabyte of SRAM and peripheral space to a word in
+ * an alias region. Both forward to a target through `MemoryPort`, so they work for RAM and
+ * devices alike; the machine maps them as ordinary devices.
+ *
+ * @example
+ *   bus.mapDevice(0x00400000, 0x400000, new RamAlias('ssram1 mirror', ssram1Bytes));
+ *   bus.mapDevice(0x22000000, 0x2000000, new BitBandAlias('sram bitband', bus, 0x20000000));
+ */
+import type { AccessSize, MmioDevice } from '../core/interfaces';
+
+/** Reads and writes memory (the bus, from a device's point of view). */
+export interface MemoryPort {
+  read(address: number, size: AccessSize): number;
+  write(address: number, size: AccessSize, value: number): void;
+}
+
+/** A second window onto the bytes of a RAM region (the target owns the bytes). */
+export class RamAlias implements MmioDevice {
+  private readonly view: DataView;
+  constructor(
+    readonly name: string,
+    private readonly bytes: Uint8Array,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  read(offset: number, size: AccessSize): number {
+    const o = offset % this.bytes.length;
+    if (size === 4) return this.view.getUint32(o, true);
+    if (size === 2) return this.view.getUint16(o, true);
+    return this.bytes[o]!;
+  }
+  write(offset: number, size: AccessSize, value: number): void {
+    const o = offset % this.bytes.length;
+    if (size === 4) this.view.setUint32(o, value >>> 0, true);
+    else if (size === 2) this.view.setUint16(o, value & 0xffff, true);
+    else this.bytes[o] = value & 0xff;
+  }
+}
+
+/**
+ * Bit-band alias: word N of the alias (at offset 4*N) is bit N%8 of byte N/8 of the target.
+ * Reads return 0 or 1; writes set or clear that one bit with a read-modify-write of its byte.
+ */
+export class BitBandAlias implements MmioDevice {
+  constructor(
+    readonly name: string,
+    private readonly port: MemoryPort,
+    private readonly targetBase: number,
+  ) {}
+  private locate(offset: number): [number, number] {
+    return [(this.targetBase + (offset >>> 5)) >>> 0, (offset >>> 2) & 7];
+  }
+  read(offset: number): number {
+    const [addr, bit] = this.locate(offset);
+    return (this.port.read(addr, 1) >>> bit) & 1;
+  }
+  write(offset: number, _size: AccessSize, value: number): void {
+    const [addr, bit] = this.locate(offset);
+    const old = this.port.read(addr, 1);
+    this.port.write(addr, 1, value & 1 ? old | (1 << bit) : old & ~(1 << bit) & 0xff);
+  }
+}

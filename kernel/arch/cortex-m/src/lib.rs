@@ -1,0 +1,516 @@
+//! ARMv7-M support: context switch, exception handlers, NVIC, SysTick, PMSAv7 MPU, faults.
+//!
+//! The kernel runs privileged in thread mode on the main stack; processes run unprivileged
+//! in thread mode on the process stack. `switch_to_process` saves the kernel's callee-saved
+//! registers, loads the process's, and issues `svc 0xff`: the SVC handler drops privilege and
+//! returns to the process. Any trap from the process (system call, interrupt, SysTick, fault)
+//! restores privilege and returns to the kernel's thread on the main stack, right after that
+//! `svc`, where the process's registers are saved again. The kernel learns why from
+//! `SWITCH_REASON`. Interrupt handlers do no device work: they mask and pend their line so
+//! the kernel's loop services it (see `nvic`).
+//!
+//! Only the assembly and the register accesses are target-specific; the MPU layout
+//! arithmetic (`mpu::cover`) is plain Rust and is unit-tested on the host.
+#![no_std]
+// `map_or(false, ..)` stays: its suggested replacement (`is_some_and`) needs Rust 1.70 and the
+// kernel must build with Debian's 1.63.
+#![allow(unknown_lints, clippy::unnecessary_map_or)]
+// `is_multiple_of` (1.87) and `div_ceil` (1.73) are newer than Debian's 1.63 as well.
+#![allow(clippy::manual_is_multiple_of, clippy::manual_div_ceil)]
+// Array initialisers `[CONST; N]` of non-Copy cells need a named const on Rust 1.63.
+#![allow(clippy::declare_interior_mutable_const)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod mpu;
+pub mod nvic;
+pub mod scb;
+pub mod systick;
+
+#[cfg(target_arch = "arm")]
+use kernel::platform::FaultInfo;
+use kernel::platform::{Accessible, ContextSwitchReason, StoredState, UserspaceKernelBoundary};
+
+/// Why the last switch came back (written by the handlers, read by the kernel thread).
+#[no_mangle]
+pub static mut CM_SWITCH_REASON: u32 = 0;
+/// Set by the SysTick handler when a timeslice ends.
+#[no_mangle]
+pub static mut CM_SYSTICK_EXPIRED: u32 = 0;
+/// Fault registers captured by the fault handler for a process fault.
+#[no_mangle]
+pub static mut CM_FAULT: [u32; 6] = [0; 6];
+
+#[cfg(target_arch = "arm")]
+const REASON_SYSCALL: u32 = 1;
+#[cfg(target_arch = "arm")]
+const REASON_FAULT: u32 = 2;
+
+/// Size of the hardware exception frame (r0-r3, r12, lr, pc, xPSR).
+pub const FRAME_BYTES: usize = 32;
+
+/// The Cortex-M implementation of the kernel's `UserspaceKernelBoundary`.
+pub struct CortexM;
+
+fn frame_ok(sp: usize, acc: Accessible) -> bool {
+    sp % 4 == 0 && sp >= acc.0 && sp.checked_add(FRAME_BYTES).map_or(false, |e| e <= acc.1)
+}
+
+fn read_frame(sp: usize) -> [u32; 8] {
+    let mut f = [0u32; 8];
+    for (i, w) in f.iter_mut().enumerate() {
+        // SAFETY: callers check `frame_ok(sp, accessible)` first: the eight words lie inside
+        // the suspended process's own RAM, which the kernel may read.
+        *w = unsafe { core::ptr::read_volatile((sp as *const u32).add(i)) };
+    }
+    f
+}
+
+fn write_frame(sp: usize, f: &[u32; 8]) {
+    for (i, w) in f.iter().enumerate() {
+        // SAFETY: callers check `frame_ok(sp, accessible)` first: the eight words lie inside
+        // the suspended process's own RAM (below its break, never kernel or grant memory).
+        unsafe { core::ptr::write_volatile((sp as *mut u32).add(i), *w) };
+    }
+}
+
+const XPSR_THUMB: u32 = 1 << 24;
+const XPSR_ALIGN: u32 = 1 << 9;
+
+impl UserspaceKernelBoundary for CortexM {
+    fn initialize_process(
+        &self,
+        state: &mut StoredState,
+        acc: Accessible,
+        stack_top: usize,
+        entry: usize,
+        args: [u32; 4],
+    ) -> Result<(), ()> {
+        let sp = (stack_top & !7).checked_sub(FRAME_BYTES).ok_or(())?;
+        if !frame_ok(sp, acc) {
+            return Err(());
+        }
+        let frame = [
+            args[0],
+            args[1],
+            args[2],
+            args[3],
+            0,
+            0,
+            (entry & !1) as u32,
+            XPSR_THUMB,
+        ];
+        write_frame(sp, &frame);
+        state.sp = sp;
+        state.pc = entry;
+        state.regs = [0; 8];
+        Ok(())
+    }
+
+    fn set_syscall_return(
+        &self,
+        state: &StoredState,
+        acc: Accessible,
+        ret: [u32; 4],
+    ) -> Result<(), ()> {
+        if !frame_ok(state.sp, acc) {
+            return Err(());
+        }
+        let mut f = read_frame(state.sp);
+        f[..4].copy_from_slice(&ret);
+        write_frame(state.sp, &f);
+        Ok(())
+    }
+
+    fn set_upcall(
+        &self,
+        state: &mut StoredState,
+        acc: Accessible,
+        function: usize,
+        args: [u32; 4],
+    ) -> Result<(), ()> {
+        if !frame_ok(state.sp, acc) {
+            return Err(());
+        }
+        let mut f = read_frame(state.sp);
+        // The upcall returns (bx lr) to where the process yielded.
+        let resume = f[6] | 1;
+        f[..4].copy_from_slice(&args);
+        f[4] = 0;
+        f[5] = resume;
+        f[6] = (function & !1) as u32;
+        f[7] = (f[7] & XPSR_ALIGN) | XPSR_THUMB;
+        write_frame(state.sp, &f);
+        Ok(())
+    }
+
+    /// # Safety
+    /// As the trait requires: the MPU is configured for this process and `state` is its own.
+    unsafe fn switch_to_process(
+        &self,
+        state: &mut StoredState,
+        acc: Accessible,
+    ) -> ContextSwitchReason {
+        #[cfg(target_arch = "arm")]
+        {
+            // SAFETY: plain stores to kernel-owned statics; handlers only write them while the
+            // process runs, which cannot overlap these kernel-thread accesses.
+            unsafe { core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_SWITCH_REASON), 0) };
+            // SAFETY: the caller (kernel) configured the MPU for this process and `state` is
+            // its saved state; `cm_switch_to_user` preserves the AAPCS callee-saved registers.
+            let sp = unsafe { cm_switch_to_user(state.sp as u32, state.regs.as_mut_ptr()) };
+            state.sp = sp as usize;
+        }
+        #[cfg(not(target_arch = "arm"))]
+        {
+            // Host builds (unit tests of the pure parts) never run processes.
+            let _ = (state, acc);
+            ContextSwitchReason::Interrupted
+        }
+        #[cfg(target_arch = "arm")]
+        {
+            // SAFETY: read of a kernel-owned static written by the handler that returned here.
+            let reason = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(CM_SWITCH_REASON)) };
+            match reason {
+                REASON_SYSCALL => {
+                    if !frame_ok(state.sp, acc) {
+                        return ContextSwitchReason::Fault(FaultInfo {
+                            exception: 11,
+                            sp: state.sp as u32,
+                            ..FaultInfo::default()
+                        });
+                    }
+                    let f = read_frame(state.sp);
+                    let pc = f[6] as usize;
+                    state.pc = pc;
+                    // The class is the immediate of the `svc` just before the return address;
+                    // that halfword is in the process's flash (it just executed it).
+                    let class = if pc >= 2 {
+                        // SAFETY: the process executed this instruction, so the address is in
+                        // its executable flash region, readable by the kernel.
+                        unsafe { core::ptr::read_volatile((pc - 2) as *const u8) }
+                    } else {
+                        0xff
+                    };
+                    ContextSwitchReason::Syscall {
+                        class,
+                        args: [f[0], f[1], f[2], f[3]],
+                    }
+                }
+                REASON_FAULT => {
+                    // SAFETY: kernel-owned static filled by the fault handler before returning.
+                    let r = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(CM_FAULT)) };
+                    let mut info = FaultInfo {
+                        exception: r[0] as u8,
+                        cfsr: r[1],
+                        hfsr: r[2],
+                        mmfar: r[3],
+                        bfar: r[4],
+                        pc: 0,
+                        sp: state.sp as u32,
+                    };
+                    if frame_ok(state.sp, acc) {
+                        info.pc = read_frame(state.sp)[6];
+                        state.pc = info.pc as usize;
+                    }
+                    ContextSwitchReason::Fault(info)
+                }
+                _ => {
+                    if frame_ok(state.sp, acc) {
+                        state.pc = read_frame(state.sp)[6] as usize;
+                    }
+                    ContextSwitchReason::Interrupted
+                }
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "arm")]
+extern "C" {
+    fn cm_switch_to_user(psp: u32, regs: *mut u32) -> u32;
+}
+
+/// Captures the fault status of a process fault (called from the fault handler in handler
+/// mode) and clears the sticky status bits so the next fault reads fresh values.
+#[cfg(target_arch = "arm")]
+#[no_mangle]
+extern "C" fn cm_record_process_fault(ipsr: u32) {
+    let cfsr = scb::cfsr();
+    let f = [ipsr & 0xff, cfsr, scb::hfsr(), scb::mmfar(), scb::bfar(), 0];
+    scb::clear_fault_status();
+    // SAFETY: handler mode, single core: nothing else touches CM_FAULT until the kernel thread
+    // reads it after this handler returns.
+    unsafe { core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_FAULT), f) };
+}
+
+/// A fault in the kernel itself: the board's hook prints the report and halts.
+#[cfg(target_arch = "arm")]
+#[no_mangle]
+extern "C" fn cm_kernel_fault(frame: *const u32) -> ! {
+    let mut regs = [0u32; 8];
+    for (i, r) in regs.iter_mut().enumerate() {
+        // SAFETY: `frame` is the main stack pointer at the faulting exception's entry, where
+        // the hardware just stacked eight words (a kernel fault never comes from a bad MSP
+        // in practice; if it did, this read would lock up the core, which is the best a
+        // broken kernel can do).
+        *r = unsafe { core::ptr::read_volatile(frame.add(i)) };
+    }
+    let info = FaultInfo {
+        exception: (scb::ipsr() & 0xff) as u8,
+        cfsr: scb::cfsr(),
+        hfsr: scb::hfsr(),
+        mmfar: scb::mmfar(),
+        bfar: scb::bfar(),
+        pc: regs[6],
+        sp: frame as u32,
+    };
+    let (kind, addr, detail) = kernel::fault::describe(&info);
+    kernel::kprintln!(
+        "[kernel] KERNEL PANIC: kernel fault: {} (address {:#010x?}): {}",
+        kind,
+        addr,
+        detail
+    );
+    kernel::kprintln!(
+        "[kernel]   pc {:#010x} lr {:#010x} CFSR {:#010x} HFSR {:#010x}",
+        regs[6],
+        regs[5],
+        info.cfsr,
+        info.hfsr
+    );
+    halt()
+}
+
+/// Stops the core for good (interrupts off, wait forever).
+pub fn halt() -> ! {
+    loop {
+        #[cfg(target_arch = "arm")]
+        // SAFETY: masking interrupts and waiting has no memory effects.
+        unsafe {
+            core::arch::asm!("cpsid i", "wfi", options(nomem, nostack))
+        };
+        #[cfg(not(target_arch = "arm"))]
+        core::hint::spin_loop();
+    }
+}
+
+// The exception entry points. They live in assembly because they manipulate EXC_RETURN,
+// CONTROL and the two stack pointers, which Rust code cannot express.
+#[cfg(target_arch = "arm")]
+core::arch::global_asm!(
+    ".syntax unified",
+    ".thumb",
+    // r0 = process stack pointer, r1 = &mut [u32; 8] (process r4-r11). Returns the new PSP.
+    ".section .text.cm_switch_to_user,\"ax\",%progbits",
+    ".global cm_switch_to_user",
+    ".type cm_switch_to_user, %function",
+    ".thumb_func",
+    "cm_switch_to_user:",
+    "    push {{r1, r4-r11, lr}}",
+    "    msr psp, r0",
+    "    ldmia r1, {{r4-r11}}",
+    "    svc 0xff",
+    "    ldr r0, [sp]",
+    "    stmia r0, {{r4-r11}}",
+    "    mrs r0, psp",
+    "    pop {{r1, r4-r11, pc}}",
+    ".size cm_switch_to_user, . - cm_switch_to_user",
+    //
+    ".section .text.cm_svc_handler,\"ax\",%progbits",
+    ".global cm_svc_handler",
+    ".type cm_svc_handler, %function",
+    ".thumb_func",
+    "cm_svc_handler:",
+    "    tst lr, #4",
+    "    beq 1f",
+    // From a process: a system call. Back to the kernel thread, privileged, on MSP.
+    "    movs r0, #0",
+    "    msr control, r0",
+    "    isb",
+    "    ldr r0, =CM_SWITCH_REASON",
+    "    movs r1, #1",
+    "    str r1, [r0]",
+    "    ldr lr, =0xFFFFFFF9",
+    "    bx lr",
+    // From the kernel (svc 0xff in cm_switch_to_user): enter the process unprivileged on PSP.
+    "1:",
+    "    movs r0, #1",
+    "    msr control, r0",
+    "    isb",
+    "    ldr lr, =0xFFFFFFFD",
+    "    bx lr",
+    ".size cm_svc_handler, . - cm_svc_handler",
+    //
+    ".section .text.cm_to_kernel,\"ax\",%progbits",
+    ".global cm_return_to_kernel",
+    ".type cm_return_to_kernel, %function",
+    ".thumb_func",
+    "cm_return_to_kernel:",
+    "    tst lr, #4",
+    "    it eq",
+    "    bxeq lr",
+    "    movs r0, #0",
+    "    msr control, r0",
+    "    isb",
+    "    ldr lr, =0xFFFFFFF9",
+    "    bx lr",
+    ".size cm_return_to_kernel, . - cm_return_to_kernel",
+    //
+    ".global cm_systick_handler",
+    ".type cm_systick_handler, %function",
+    ".thumb_func",
+    "cm_systick_handler:",
+    "    ldr r0, =0xE000E010",
+    "    movs r1, #0",
+    "    str r1, [r0]",
+    "    ldr r0, =CM_SYSTICK_EXPIRED",
+    "    movs r1, #1",
+    "    str r1, [r0]",
+    "    b cm_return_to_kernel",
+    ".size cm_systick_handler, . - cm_systick_handler",
+    //
+    ".global cm_pendsv_handler",
+    ".type cm_pendsv_handler, %function",
+    ".thumb_func",
+    "cm_pendsv_handler:",
+    "    b cm_return_to_kernel",
+    ".size cm_pendsv_handler, . - cm_pendsv_handler",
+    //
+    // External interrupts: mask the line and leave it pending for the kernel loop.
+    ".global cm_generic_isr",
+    ".type cm_generic_isr, %function",
+    ".thumb_func",
+    "cm_generic_isr:",
+    "    mrs r0, ipsr",
+    "    and r0, r0, #0xff",
+    "    subs r0, r0, #16",
+    "    lsrs r2, r0, #5",
+    "    and r0, r0, #31",
+    "    movs r1, #1",
+    "    lsls r1, r1, r0",
+    "    ldr r3, =0xE000E180",
+    "    str r1, [r3, r2, lsl #2]",
+    "    ldr r3, =0xE000E200",
+    "    str r1, [r3, r2, lsl #2]",
+    "    b cm_return_to_kernel",
+    ".size cm_generic_isr, . - cm_generic_isr",
+    //
+    ".global cm_fault_handler",
+    ".type cm_fault_handler, %function",
+    ".thumb_func",
+    "cm_fault_handler:",
+    "    tst lr, #4",
+    "    beq 2f",
+    "    push {{r4, lr}}",
+    "    mrs r0, ipsr",
+    "    bl cm_record_process_fault",
+    "    pop {{r4, lr}}",
+    "    ldr r0, =CM_SWITCH_REASON",
+    "    movs r1, #2",
+    "    str r1, [r0]",
+    "    movs r0, #0",
+    "    msr control, r0",
+    "    isb",
+    "    ldr lr, =0xFFFFFFF9",
+    "    bx lr",
+    "2:",
+    "    mrs r0, msp",
+    "    b cm_kernel_fault",
+    ".size cm_fault_handler, . - cm_fault_handler",
+    ".ltorg",
+);
+
+#[cfg(target_arch = "arm")]
+extern "C" {
+    fn cm_svc_handler();
+    fn cm_systick_handler();
+    fn cm_pendsv_handler();
+    fn cm_generic_isr();
+    fn cm_fault_handler();
+}
+
+/// One entry of the vector table.
+#[derive(Clone, Copy)]
+pub union Vector {
+    /// A handler.
+    pub handler: unsafe extern "C" fn(),
+    /// A reserved slot or the initial stack pointer.
+    pub raw: usize,
+}
+
+/// Number of external interrupt lines in the table.
+pub const IRQS: usize = 48;
+
+/// Builds the vector table from entry 1 (reset) on; the linker script puts the initial stack
+/// pointer (entry 0) in front of it. `reset` comes from the board.
+#[cfg(target_arch = "arm")]
+pub const fn vector_table(reset: unsafe extern "C" fn()) -> [Vector; 15 + IRQS] {
+    let mut v = [Vector {
+        handler: cm_generic_isr,
+    }; 15 + IRQS];
+    v[0] = Vector { handler: reset };
+    v[1] = Vector {
+        handler: cm_fault_handler,
+    }; // NMI
+    v[2] = Vector {
+        handler: cm_fault_handler,
+    }; // HardFault
+    v[3] = Vector {
+        handler: cm_fault_handler,
+    }; // MemManage
+    v[4] = Vector {
+        handler: cm_fault_handler,
+    }; // BusFault
+    v[5] = Vector {
+        handler: cm_fault_handler,
+    }; // UsageFault
+    v[6] = Vector { raw: 0 };
+    v[7] = Vector { raw: 0 };
+    v[8] = Vector { raw: 0 };
+    v[9] = Vector { raw: 0 };
+    v[10] = Vector {
+        handler: cm_svc_handler,
+    };
+    v[11] = Vector { raw: 0 };
+    v[12] = Vector { raw: 0 };
+    v[13] = Vector {
+        handler: cm_pendsv_handler,
+    };
+    v[14] = Vector {
+        handler: cm_systick_handler,
+    };
+    v
+}
+
+/// Interrupt masking helpers.
+pub mod interrupts {
+    /// Runs `f` with interrupts masked (PRIMASK).
+    pub fn atomic<R>(f: impl FnOnce() -> R) -> R {
+        #[cfg(target_arch = "arm")]
+        // SAFETY: masking interrupts has no memory effects; the matching unmask follows.
+        unsafe {
+            core::arch::asm!("cpsid i", options(nomem, nostack))
+        };
+        let r = f();
+        #[cfg(target_arch = "arm")]
+        // SAFETY: unmasking interrupts; the kernel runs with them enabled.
+        unsafe {
+            core::arch::asm!("cpsie i", options(nomem, nostack))
+        };
+        r
+    }
+
+    /// Waits for an interrupt with interrupts masked, then unmasks them: a pending interrupt
+    /// still wakes the core, and its handler runs right after, so no wake-up is lost.
+    pub fn sleep_unless(pending: impl FnOnce() -> bool) {
+        atomic(|| {
+            if !pending() {
+                #[cfg(target_arch = "arm")]
+                // SAFETY: WFI only waits; it has no memory effects.
+                unsafe {
+                    core::arch::asm!("wfi", options(nomem, nostack))
+                };
+            }
+        })
+    }
+}

@@ -1,0 +1,266 @@
+//! PMSAv7 memory protection: one region for a process's flash, one for its RAM.
+//!
+//! A PMSAv7 region is a power of two in size (at least 32 bytes), aligned to its size, and
+//! split into eight subregions that can be disabled one by one. `cover` finds the smallest
+//! region whose enabled subregions cover `[start, end)` exactly from `start` and end at or
+//! above `end` without crossing `limit`: the rounded-up end becomes the process's real
+//! break. The kernel's own memory is never in a region: with PRIVDEFENA the kernel uses the
+//! default map and the process can reach only what the two regions allow.
+
+use kernel::platform::{Mpu, MpuConfig, MpuError};
+use registers::{bitfields, register_block, ReadOnly, ReadWrite, StaticRef};
+
+bitfields! {
+    /// MPU control.
+    pub mod Ctrl {
+        /// MPU on.
+        ENABLE: 0, 1;
+        /// MPU also during HardFault/NMI.
+        HFNMIENA: 1, 1;
+        /// Privileged code uses the default map where no region matches.
+        PRIVDEFENA: 2, 1;
+    }
+}
+
+bitfields! {
+    /// Region base address.
+    pub mod Rbar {
+        /// Region number (used when VALID).
+        REGION: 0, 4;
+        /// Write REGION together with the address.
+        VALID: 4, 1;
+        /// Base address bits 31:5.
+        ADDR: 5, 27;
+    }
+}
+
+bitfields! {
+    /// Region attributes and size.
+    pub mod Rasr {
+        /// Region on.
+        ENABLE: 0, 1;
+        /// Size: 2^(SIZE+1) bytes.
+        SIZE: 1, 5;
+        /// Subregion disable bits.
+        SRD: 8, 8;
+        /// Bufferable.
+        B: 16, 1;
+        /// Cacheable.
+        C: 17, 1;
+        /// Shareable.
+        S: 18, 1;
+        /// Type extension.
+        TEX: 19, 3;
+        /// Access permissions.
+        AP: 24, 3;
+        /// Execute never.
+        XN: 28, 1;
+    }
+}
+
+/// AP value: read-write for privileged and unprivileged code.
+pub const AP_FULL: u32 = 0b011;
+/// AP value: read-only for both.
+pub const AP_READ_ONLY: u32 = 0b110;
+
+register_block! {
+    /// MPU registers (0xE000ED90).
+    pub MpuRegisters {
+        (0x00 => mpu_type: ReadOnly<u32>),
+        (0x04 => ctrl: ReadWrite<u32, Ctrl::Register>),
+        (0x08 => rnr: ReadWrite<u32>),
+        (0x0c => rbar: ReadWrite<u32, Rbar::Register>),
+        (0x10 => rasr: ReadWrite<u32, Rasr::Register>),
+        @END = 0x14,
+    }
+}
+
+/// One computed region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    /// Base (aligned to the size).
+    pub base: usize,
+    /// log2 of the size.
+    pub size_log2: u32,
+    /// Subregion-disable mask.
+    pub srd: u8,
+    /// End of the enabled part.
+    pub end: usize,
+}
+
+/// The smallest region covering `[start, end)` from exactly `start`, ending at most at
+/// `limit`. `None` when no PMSAv7 region can (start too poorly aligned, or rounding would
+/// cross `limit`).
+pub fn cover(start: usize, end: usize, limit: usize) -> Option<Region> {
+    if end <= start {
+        return None;
+    }
+    for size_log2 in 8u32..=32 {
+        let size = 1u64 << size_log2;
+        let sub = (size / 8) as usize;
+        if start % sub != 0 {
+            return None;
+        }
+        let base = (start as u64 & !(size - 1)) as usize;
+        let rounded = (end as u64 + sub as u64 - 1) / sub as u64 * sub as u64;
+        if rounded > base as u64 + size {
+            continue;
+        }
+        if rounded > limit as u64 {
+            return None;
+        }
+        let first = (start - base) / sub;
+        let last = ((rounded - base as u64) / sub as u64) as usize;
+        let mut srd = 0u8;
+        for i in 0..8 {
+            if i < first || i >= last {
+                srd |= 1 << i;
+            }
+        }
+        return Some(Region {
+            base,
+            size_log2,
+            srd,
+            end: rounded as usize,
+        });
+    }
+    None
+}
+
+fn rasr(r: &Region, ap: u32, xn: bool) -> u32 {
+    (Rasr::ENABLE.set()
+        + Rasr::SIZE.val(r.size_log2 - 1)
+        + Rasr::SRD.val(r.srd as u32)
+        + Rasr::AP.val(ap)
+        + Rasr::XN.val(xn as u32)
+        + Rasr::C.set()
+        + Rasr::S.set())
+    .value()
+}
+
+fn rbar(r: &Region, number: u32) -> u32 {
+    (Rbar::ADDR.val((r.base >> 5) as u32) + Rbar::VALID.set() + Rbar::REGION.val(number)).value()
+}
+
+/// The Cortex-M MPU.
+pub struct CortexMpu {
+    regs: StaticRef<MpuRegisters>,
+}
+
+impl CortexMpu {
+    /// The MPU at the architectural address.
+    pub const fn new() -> Self {
+        // SAFETY: 0xE000ED90 is the architectural PMSAv7 MPU base on ARMv7-M.
+        CortexMpu {
+            regs: unsafe { StaticRef::new(0xE000_ED90) },
+        }
+    }
+}
+
+impl Default for CortexMpu {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The register values for a process (pure arithmetic, used by `Mpu::compute`).
+pub fn compute_config(
+    flash: (usize, usize),
+    ram_start: usize,
+    app_break: usize,
+    limit: usize,
+) -> Result<(MpuConfig, usize), MpuError> {
+    let mut cfg = MpuConfig::default();
+    let f = cover(flash.0, flash.0 + flash.1, usize::MAX).ok_or(MpuError::CannotCover {
+        start: flash.0,
+        end: flash.0 + flash.1,
+        limit: usize::MAX,
+    })?;
+    cfg.regions[0] = (rbar(&f, 0), rasr(&f, AP_READ_ONLY, false));
+    if app_break <= ram_start {
+        cfg.regions[1] = ((Rbar::VALID.set() + Rbar::REGION.val(1)).value(), 0);
+        return Ok((cfg, ram_start));
+    }
+    let r = cover(ram_start, app_break, limit).ok_or(MpuError::CannotCover {
+        start: ram_start,
+        end: app_break,
+        limit,
+    })?;
+    cfg.regions[1] = (rbar(&r, 1), rasr(&r, AP_FULL, true));
+    Ok((cfg, r.end))
+}
+
+impl Mpu for CortexMpu {
+    fn compute(
+        &self,
+        flash: (usize, usize),
+        ram_start: usize,
+        app_break: usize,
+        limit: usize,
+    ) -> Result<(MpuConfig, usize), MpuError> {
+        compute_config(flash, ram_start, app_break, limit)
+    }
+    fn configure(&self, config: &MpuConfig) {
+        self.regs.ctrl.set(0);
+        for (rb, ra) in config.regions.iter() {
+            self.regs.rbar.set(*rb);
+            self.regs.rasr.set(*ra);
+        }
+        self.regs
+            .ctrl
+            .write(Ctrl::ENABLE.set() + Ctrl::PRIVDEFENA.set());
+        #[cfg(target_arch = "arm")]
+        // SAFETY: barriers only order the MPU writes before the next memory access.
+        unsafe {
+            core::arch::asm!("dsb", "isb", options(nostack))
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn covers_aligned_blocks_exactly() {
+        let r = cover(0x2000_8000, 0x2000_a000, 0x2000_a400).unwrap();
+        assert_eq!(r.base, 0x2000_8000);
+        assert_eq!(r.size_log2, 13);
+        assert_eq!(r.end, 0x2000_a000);
+        assert_eq!(r.srd, 0);
+        let r = cover(0x2000_8000, 0x2000_9000, 0x2000_a400).unwrap();
+        assert_eq!((r.size_log2, r.srd), (12, 0));
+    }
+
+    #[test]
+    fn rounds_up_to_subregions() {
+        let r = cover(0x2000_8000, 0x2000_8801, 0x2000_9000).unwrap();
+        assert_eq!(r.end, 0x2000_8a00);
+        assert!(cover(0x2000_8000, 0x2000_8801, 0x2000_8900).is_none());
+    }
+
+    #[test]
+    fn start_in_middle_of_region() {
+        let r = cover(0x2000_9000, 0x2000_b000, usize::MAX).unwrap();
+        assert_eq!(r.base, 0x2000_8000);
+        assert_eq!(r.size_log2, 14);
+        assert_eq!(r.srd, 0b1100_0011);
+    }
+
+    #[test]
+    fn refuses_unaligned_start() {
+        assert!(cover(0x2000_8010, 0x2000_9000, usize::MAX).is_none());
+        assert!(cover(0x100, 0x100, usize::MAX).is_none());
+    }
+
+    #[test]
+    fn config_registers() {
+        let (cfg, brk) =
+            compute_config((0x40000, 0x800), 0x2000_8000, 0x2000_8800, 0x2000_9000).unwrap();
+        assert_eq!(brk, 0x2000_8800);
+        assert_eq!(cfg.regions[0].0, 0x40000 | 0x10);
+        assert_eq!(cfg.regions[0].1 & 1, 1);
+        assert_eq!((cfg.regions[1].1 >> 24) & 7, AP_FULL);
+        assert_eq!((cfg.regions[1].1 >> 28) & 1, 1);
+    }
+}

@@ -1,0 +1,84 @@
+// The contract's schemas, method table and wire parsing: what the host accepts and refuses.
+import { describe, expect, it } from 'vitest';
+import { contract, methodIds, parseCall, schemaFor } from './contract';
+import { arr, num, obj, opt, str } from './schema';
+
+describe('schema combinators', () => {
+  const S = obj({
+    path: str({ min: 1, max: 10 }),
+    n: opt(num({ integer: true, min: 0 })),
+    tags: opt(arr(str())),
+  });
+
+  it('accepts a well-formed value and drops absent optionals', () => {
+    expect(S.check({ path: 'a.rs' })).toEqual({ ok: true, value: { path: 'a.rs' } });
+    expect(S.check({ path: 'a.rs', n: 3, tags: ['x'] })).toEqual({
+      ok: true,
+      value: { path: 'a.rs', n: 3, tags: ['x'] },
+    });
+  });
+
+  it.each([
+    [null, 'value must be an object'],
+    [[], 'value must be an object'],
+    [{}, 'value.path must be a string'],
+    [{ path: '' }, 'value.path must have at least 1 characters'],
+    [{ path: 'x'.repeat(11) }, 'value.path is longer than 10 characters'],
+    [{ path: 'a', n: 1.5 }, 'value.n must be an integer'],
+    [{ path: 'a', n: -1 }, 'value.n must be >= 0'],
+    [{ path: 'a', n: Infinity }, 'value.n must be a finite number'],
+    [{ path: 'a', tags: [1] }, 'value.tags[0] must be a string'],
+    [{ path: 'a', extra: 1 }, 'value has an unexpected field "extra"'],
+  ])('refuses %j with "%s"', (input, message) => {
+    expect(S.check(input)).toEqual({ ok: false, error: message });
+  });
+});
+
+describe('method table', () => {
+  it('lists every service method once', () => {
+    const ids = methodIds();
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toContain('project.readFile');
+    expect(ids).toContain('build.start');
+    expect(ids.length).toBe(Object.values(contract).reduce((n, m) => n + Object.keys(m).length, 0));
+  });
+
+  it('finds schemas only for declared methods, not for prototype names', () => {
+    expect(schemaFor('project.readFile')).toBeDefined();
+    expect(schemaFor('project.nope')).toBeUndefined();
+    expect(schemaFor('toString')).toBeUndefined();
+    expect(schemaFor('project.constructor')).toBeUndefined();
+    expect(schemaFor('__proto__.x')).toBeUndefined();
+  });
+
+  it('checks the arguments of a real method', () => {
+    const s = schemaFor('project.writeFile')!;
+    expect(s.check({ path: 'a.rs', content: 'x' }, 'arguments').ok).toBe(true);
+    expect(s.check({ path: 'a.rs' }, 'arguments')).toEqual({
+      ok: false,
+      error: 'arguments.content must be a string',
+    });
+    expect(schemaFor('build.start')!.check({ board: '' }, 'arguments').ok).toBe(false);
+  });
+});
+
+describe('parseCall', () => {
+  it('parses a call frame', () => {
+    expect(parseCall('{"kind":"call","id":4,"method":"project.info","args":{}}')).toEqual({
+      ok: true,
+      value: { kind: 'call', id: 4, method: 'project.info', args: {} },
+    });
+  });
+
+  it.each([
+    ['not json', 'request is not valid JSON'],
+    ['[1]', 'request must be an object'],
+    ['{"kind":"event","id":1,"method":"x"}', 'request kind must be "call"'],
+    ['{"kind":"call","id":-1,"method":"x"}', 'request id must be an integer'],
+    ['{"kind":"call","id":1,"method":7}', 'request method must be a name'],
+  ])('refuses %s', (text, message) => {
+    const r = parseCall(text);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toBe(message);
+  });
+});

@@ -1,0 +1,269 @@
+/**
+ * The build service: runs the kernel build for a board, streams its output and progress, and
+ * turns rustc's JSON diagnostics into markers.
+ *
+ * It spawns `node scripts/kernel.mjs build --board <b> --project <dir> --message-format json`
+ * (stdout: cargo's JSON lines; stderr: cargo's human progress) and reports everything as
+ * `build.*` events. How a build ended is classified so the user always gets a clear message:
+ * compiler errors, a missing toolchain (exit 3 with a `toolchain:` line), a process killed
+ * midway, a builder that could not start, or a cancel from the user. One build runs at a time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import type {
+  BuildStarted,
+  BuildStatus,
+  Diagnostic,
+  HostEvents,
+  Result,
+} from '../common/contract.js';
+import { parseCargoLine, stripAnsi } from '../common/diagnostics.js';
+import { err } from './project.js';
+
+export const TOOLCHAIN_FIX =
+  'Run `npm run setup` (it installs the Debian packages and builds the thumbv7em-none-eabi sysroot from rust-src), or with rustup: `rustup target add thumbv7em-none-eabi`.';
+
+export interface BuildOptions {
+  projectRoot: string;
+  /** The script that builds the kernel; scripts/kernel.mjs of the app by default. */
+  builderScript: string;
+  emit: <K extends keyof HostEvents>(name: K, payload: HostEvents[K]) => void;
+}
+
+export interface BuildOutcome {
+  status: BuildStatus;
+  message: string;
+  fix?: string;
+}
+
+/** Decides how a finished build is reported. Pure, so every branch is unit-tested. */
+export function classifyExit(input: {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  cancelled: boolean;
+  spawnError?: string;
+  toolchainLine?: string;
+  errors: number;
+  board: string;
+}): BuildOutcome {
+  if (input.spawnError)
+    return {
+      status: 'crashed',
+      message: `The build could not start: ${input.spawnError}`,
+      fix: 'Check that Node can run scripts/kernel.mjs from the Capsule Studio folder.',
+    };
+  if (input.cancelled) return { status: 'cancelled', message: 'Build cancelled.' };
+  // kernel.mjs also logs progress lines with the "toolchain: " prefix (building the sysroot);
+  // only exit code 3 means the toolchain is missing.
+  if (input.code === 3 && input.toolchainLine) {
+    const text = input.toolchainLine.replace(/^toolchain:\s*/, '');
+    const at = text.search(/\bfix:\s*/i);
+    return at >= 0
+      ? {
+          status: 'toolchain-missing',
+          message: `Toolchain problem: ${text.slice(0, at).trim()}`,
+          fix: text.slice(at).replace(/^fix:\s*/i, ''),
+        }
+      : { status: 'toolchain-missing', message: `Toolchain problem: ${text}`, fix: TOOLCHAIN_FIX };
+  }
+  if (input.signal)
+    return {
+      status: 'crashed',
+      message: `The build was killed midway (${input.signal}); nothing was produced for ${input.board}.`,
+      fix: 'Build again. If it keeps dying, check free memory and disk space.',
+    };
+  if (input.code === 0)
+    return { status: 'succeeded', message: `Build for ${input.board} succeeded.` };
+  if (input.errors > 0)
+    return {
+      status: 'failed',
+      message: `Build for ${input.board} failed with ${input.errors} error${input.errors === 1 ? '' : 's'}.`,
+    };
+  return {
+    status: 'crashed',
+    message: `The build exited with code ${input.code} without a compiler error; see the Build panel for its output.`,
+  };
+}
+
+export class BuildService {
+  private nextId = 1;
+  private running: { id: number; child: ChildProcess; cancelled: boolean } | undefined;
+
+  constructor(private readonly opts: BuildOptions) {}
+
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  start(board: string, boards: string[]): Result<BuildStarted> {
+    if (this.running)
+      return err(
+        'build-running',
+        `build ${this.running.id} is still running`,
+        'Wait for it or cancel it.',
+      );
+    if (!existsSync(path.join(this.opts.projectRoot, 'Cargo.toml')))
+      return err(
+        'no-project',
+        `${this.opts.projectRoot} has no Cargo.toml; there is no kernel workspace to build`,
+      );
+    if (!boards.includes(board))
+      return err(
+        'bad-request',
+        `unknown board "${board}"; this project has ${boards.length ? boards.join(', ') : 'no boards/ crates'}`,
+      );
+    if (!existsSync(this.opts.builderScript))
+      return err(
+        'unavailable',
+        `the kernel build script ${this.opts.builderScript} is missing`,
+        'Reinstall Capsule Studio or restore scripts/kernel.mjs.',
+      );
+
+    const id = this.nextId++;
+    const started = Date.now();
+    const { emit } = this.opts;
+    const args = [
+      this.opts.builderScript,
+      'build',
+      '--board',
+      board,
+      '--project',
+      this.opts.projectRoot,
+      '--message-format',
+      'json',
+    ];
+    emit('build.output', {
+      buildId: id,
+      stream: 'host',
+      line: `$ node ${args.map(shortPath).join(' ')}`,
+    });
+
+    const child = spawn(process.execPath, args, {
+      cwd: this.opts.projectRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Under Electron, process.execPath is the app binary: ask it to behave as plain Node.
+      env: process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env,
+      // Own process group, so a cancel reaches cargo and rustc too, not only our direct child.
+      detached: process.platform !== 'win32',
+    });
+    const state = { id, child, cancelled: false };
+    this.running = state;
+
+    const diagnostics: Diagnostic[] = [];
+    let errors = 0;
+    let warnings = 0;
+    let done = 0;
+    let toolchainLine: string | undefined;
+    let spawnError: string | undefined;
+    const seen = new Set<string>();
+
+    const out = readline.createInterface({ input: child.stdout! });
+    out.on('line', (line) => {
+      const m = parseCargoLine(line, this.opts.projectRoot);
+      if (!m) {
+        if (line.trim()) emit('build.output', { buildId: id, stream: 'stdout', line });
+        return;
+      }
+      if (m.reason === 'compiler-message') {
+        for (const l of m.rendered.replace(/\n+$/, '').split('\n'))
+          emit('build.output', { buildId: id, stream: 'stdout', line: l });
+        const d = m.diagnostic;
+        if (!d) return;
+        // Cargo repeats a diagnostic for each target that compiles the same file; show it once.
+        const key = `${d.path}:${d.line}:${d.column}:${d.severity}:${d.message}`;
+        if (seen.has(key)) return;
+        seen.add(key);
+        diagnostics.push(d);
+        if (d.severity === 'error') errors++;
+        else if (d.severity === 'warning') warnings++;
+        emit('build.diagnostics', { buildId: id, diagnostics: [...diagnostics] });
+      } else if (m.reason === 'compiler-artifact') {
+        done++;
+        emit('build.progress', {
+          buildId: id,
+          crate: m.crate,
+          done,
+          phase: m.fresh ? 'fresh' : 'compiled',
+        });
+      }
+    });
+    const errLines = readline.createInterface({ input: child.stderr! });
+    errLines.on('line', (raw) => {
+      const line = stripAnsi(raw);
+      // Keep the last one: with exit code 3 it names the problem and the fix.
+      if (line.startsWith('toolchain: ')) toolchainLine = line;
+      emit('build.output', { buildId: id, stream: 'stderr', line });
+      const compiling = /^\s*(Compiling|Checking)\s+(\S+)/.exec(line);
+      if (compiling)
+        emit('build.progress', {
+          buildId: id,
+          crate: compiling[2]!,
+          done,
+          phase: compiling[1]!.toLowerCase(),
+        });
+    });
+
+    child.on('error', (e) => {
+      spawnError = e.message;
+    });
+    child.on('close', (code, signal) => {
+      const outcome = classifyExit({
+        code,
+        signal,
+        cancelled: state.cancelled,
+        spawnError,
+        toolchainLine,
+        errors,
+        board,
+      });
+      this.running = undefined;
+      emit('build.diagnostics', { buildId: id, diagnostics });
+      const finished: HostEvents['build.finished'] = {
+        buildId: id,
+        status: outcome.status,
+        message: outcome.message,
+        errors,
+        warnings,
+        seconds: (Date.now() - started) / 1000,
+      };
+      if (outcome.fix) finished.fix = outcome.fix;
+      emit('build.finished', finished);
+    });
+    return { ok: true, value: { buildId: id, board } };
+  }
+
+  cancel(buildId: number): Result<null> {
+    if (!this.running || this.running.id !== buildId)
+      return err('not-found', `build ${buildId} is not running`);
+    this.running.cancelled = true;
+    killTree(this.running.child);
+    return { ok: true, value: null };
+  }
+
+  dispose(): void {
+    if (this.running) killTree(this.running.child);
+  }
+}
+
+function shortPath(arg: string): string {
+  if (!path.isAbsolute(arg)) return arg;
+  const rel = path.relative(process.cwd(), arg);
+  return rel && !rel.startsWith('..') ? rel : arg;
+}
+
+function killTree(child: ChildProcess): void {
+  const signal = (sig: NodeJS.Signals): void => {
+    try {
+      if (child.pid && process.platform !== 'win32') process.kill(-child.pid, sig);
+      else child.kill(sig);
+    } catch {
+      // Already gone.
+    }
+  };
+  signal('SIGTERM');
+  const hard = setTimeout(() => signal('SIGKILL'), 3000);
+  hard.unref();
+  child.once('close', () => clearTimeout(hard));
+}

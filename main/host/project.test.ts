@@ -1,0 +1,117 @@
+// The project service with bad input: non-UTF-8, binary and very large files, paths outside the
+// project, saves over files changed or deleted behind the editor, and change detection.
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { HostEvents } from '../common/contract';
+import { MAX_EDITABLE_BYTES, ProjectService } from './project';
+import { RecoveryStore } from './recovery';
+
+let root: string;
+let events: { name: string; payload: HostEvents[keyof HostEvents] }[];
+let svc: ProjectService;
+
+beforeEach(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'capsule-project-'));
+  mkdirSync(path.join(root, 'src'));
+  mkdirSync(path.join(root, 'target', 'debug'), { recursive: true });
+  mkdirSync(path.join(root, 'boards', 'mps2-an386'), { recursive: true });
+  writeFileSync(path.join(root, 'boards', 'mps2-an386', 'Cargo.toml'), '');
+  writeFileSync(path.join(root, 'Cargo.toml'), '[workspace]\n');
+  writeFileSync(path.join(root, 'src', 'lib.rs'), 'fn main() {}\n');
+  writeFileSync(path.join(root, 'target', 'debug', 'junk'), '');
+  events = [];
+  svc = new ProjectService(root, 'browser', (name, payload) => events.push({ name, payload }));
+});
+
+describe('ProjectService', () => {
+  it('describes a kernel workspace and its boards; explains a folder without Cargo.toml', () => {
+    const info = svc.info();
+    expect(info.ok && info.value).toMatchObject({ isCargoWorkspace: true, boards: ['mps2-an386'] });
+    rmSync(path.join(root, 'Cargo.toml'));
+    const bare = svc.info();
+    expect(bare.ok && bare.value.isCargoWorkspace).toBe(false);
+    expect(bare.ok && bare.value.problem).toContain('has no Cargo.toml');
+  });
+
+  it('lists files without build output', async () => {
+    const r = await svc.listFiles();
+    const names = r.ok ? r.value.map((n) => n.name) : [];
+    expect(names).toEqual(['boards', 'src', 'Cargo.toml']);
+  });
+
+  it('opens non-UTF-8 text read-only with a notice', async () => {
+    writeFileSync(path.join(root, 'latin1.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    const r = await svc.readFile('latin1.txt');
+    expect(r.ok && r.value.readOnly).toBe(true);
+    expect(r.ok && r.value.notice).toContain('not valid UTF-8');
+  });
+
+  it('refuses binary and very large files with a clear message', async () => {
+    writeFileSync(path.join(root, 'image.bin'), Buffer.from([1, 2, 0, 3]));
+    const bin = await svc.readFile('image.bin');
+    expect(bin.ok === false && bin.error).toMatchObject({ code: 'binary' });
+    writeFileSync(path.join(root, 'huge.rs'), Buffer.alloc(MAX_EDITABLE_BYTES + 1, 0x61));
+    const huge = await svc.readFile('huge.rs');
+    expect(huge.ok === false && huge.error.code).toBe('too-large');
+    expect(huge.ok === false && huge.error.message).toMatch(
+      /huge\.rs is 4\.0 MiB; files over 4 MiB/,
+    );
+  });
+
+  it('refuses paths outside the project for reads and writes', async () => {
+    const r = await svc.readFile('../../etc/passwd');
+    expect(r.ok === false && r.error.code).toBe('outside-project');
+    const w = await svc.writeFile('/tmp/evil', 'x');
+    expect(w.ok === false && w.error.code).toBe('outside-project');
+  });
+
+  it('refuses to save over a file changed or deleted behind the editor, unless forced', async () => {
+    const opened = await svc.readFile('src/lib.rs');
+    if (!opened.ok) throw new Error(opened.error.message);
+    const file = path.join(root, 'src', 'lib.rs');
+    writeFileSync(file, 'changed elsewhere\n');
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    const conflict = await svc.writeFile('src/lib.rs', 'mine', opened.value.mtimeMs);
+    expect(conflict.ok === false && conflict.error.message).toContain(
+      'was changed on disk after it was opened',
+    );
+    rmSync(file);
+    const gone = await svc.writeFile('src/lib.rs', 'mine', opened.value.mtimeMs);
+    expect(gone.ok === false && gone.error.message).toContain('was deleted on disk');
+    expect((await svc.writeFile('src/lib.rs', 'mine')).ok).toBe(true);
+  });
+
+  it('reports open files changed or deleted on disk', async () => {
+    await svc.readFile('src/lib.rs');
+    await svc.watch(['src/lib.rs']);
+    const file = path.join(root, 'src', 'lib.rs');
+    utimesSync(file, new Date(), new Date(Date.now() + 10_000));
+    await svc.poll();
+    rmSync(file);
+    await svc.poll();
+    await svc.poll();
+    svc.dispose();
+    expect(events.map((e) => (e.payload as HostEvents['project.fileChanged']).kind)).toEqual([
+      'changed',
+      'deleted',
+    ]);
+  });
+});
+
+describe('RecoveryStore', () => {
+  it('keeps unsaved buffers across instances (a window reload) until discarded', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'capsule-recovery-'));
+    const a = new RecoveryStore(root, dir);
+    expect((await a.put('src/lib.rs', 'unsaved text', 123)).ok).toBe(true);
+    const b = new RecoveryStore(root, dir);
+    expect(b.list()).toMatchObject({
+      ok: true,
+      value: [{ path: 'src/lib.rs', content: 'unsaved text', baseMtimeMs: 123 }],
+    });
+    await b.discard('src/lib.rs');
+    expect(new RecoveryStore(root, dir).list()).toEqual({ ok: true, value: [] });
+    expect((await b.put('../x', 'y', 0)).ok).toBe(false);
+  });
+});

@@ -1,0 +1,402 @@
+/**
+ * The editor workspace model: open documents (Monaco models), their dirty state, markers from
+ * the build, and the recovery of unsaved edits through the host.
+ *
+ * React components render from `snapshot()` and re-render on `subscribe`; Monaco models live
+ * here, outside React state, because they are large mutable objects. Every edit is sent to the
+ * host's recovery store shortly after it happens (and discarded on save), so unsaved edits
+ * survive a reload of the window; on start the workspace reopens those buffers as dirty tabs.
+ * Changes and deletions on disk reported by the host are applied to clean tabs and announced
+ * for dirty ones, never silently overwriting the user's edits.
+ */
+import type { Diagnostic, FileContent, HostApi, HostError } from '../../main/common/contract';
+import { languageFor, monaco } from './monaco';
+
+export interface Doc {
+  path: string;
+  model: monaco.editor.ITextModel;
+  savedVersionId: number;
+  mtimeMs: number;
+  readOnly: boolean;
+  notice?: string;
+  deletedOnDisk: boolean;
+  changedOnDisk: boolean;
+}
+
+export interface Notice {
+  id: number;
+  level: 'info' | 'warning' | 'error';
+  text: string;
+  fix?: string;
+  actions?: { label: string; run: () => void }[];
+}
+
+export interface WorkspaceSnapshot {
+  docs: {
+    path: string;
+    dirty: boolean;
+    readOnly: boolean;
+    deletedOnDisk: boolean;
+    changedOnDisk: boolean;
+  }[];
+  active: string | null;
+  notices: Notice[];
+  version: number;
+}
+
+const MARKER_OWNER = 'rustc';
+
+function severityToMonaco(s: Diagnostic['severity']): monaco.MarkerSeverity {
+  switch (s) {
+    case 'error':
+      return monaco.MarkerSeverity.Error;
+    case 'warning':
+      return monaco.MarkerSeverity.Warning;
+    case 'info':
+      return monaco.MarkerSeverity.Info;
+    default:
+      return monaco.MarkerSeverity.Hint;
+  }
+}
+
+export class Workspace {
+  private docs = new Map<string, Doc>();
+  private order: string[] = [];
+  private active: string | null = null;
+  private notices: Notice[] = [];
+  private listeners = new Set<() => void>();
+  private version = 0;
+  private nextNoticeId = 1;
+  private diagnostics: Diagnostic[] = [];
+  private recoveryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  constructor(private readonly api: HostApi) {}
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.version++;
+    for (const l of this.listeners) l();
+  }
+
+  snapshot(): WorkspaceSnapshot {
+    return {
+      docs: this.order.map((p) => {
+        const d = this.docs.get(p)!;
+        return {
+          path: p,
+          dirty: this.isDirty(d),
+          readOnly: d.readOnly,
+          deletedOnDisk: d.deletedOnDisk,
+          changedOnDisk: d.changedOnDisk,
+        };
+      }),
+      active: this.active,
+      notices: this.notices,
+      version: this.version,
+    };
+  }
+
+  get activeDoc(): Doc | undefined {
+    return this.active ? this.docs.get(this.active) : undefined;
+  }
+
+  isDirty(d: Doc): boolean {
+    return d.model.getAlternativeVersionId() !== d.savedVersionId;
+  }
+
+  notify(
+    level: Notice['level'],
+    text: string,
+    extra: Partial<Pick<Notice, 'fix' | 'actions'>> = {},
+  ): void {
+    this.notices = [...this.notices.slice(-4), { id: this.nextNoticeId++, level, text, ...extra }];
+    this.changed();
+  }
+
+  dismiss(id: number): void {
+    this.notices = this.notices.filter((n) => n.id !== id);
+    this.changed();
+  }
+
+  reportError(error: HostError): void {
+    this.notify('error', error.message, error.fix ? { fix: error.fix } : {});
+  }
+
+  private adopt(file: FileContent): Doc {
+    const uri = monaco.Uri.parse(`project:///${file.path}`);
+    const model =
+      monaco.editor.getModel(uri) ??
+      monaco.editor.createModel(file.content, languageFor(file.path), uri);
+    const doc: Doc = {
+      path: file.path,
+      model,
+      savedVersionId: model.getAlternativeVersionId(),
+      mtimeMs: file.mtimeMs,
+      readOnly: file.readOnly,
+      deletedOnDisk: false,
+      changedOnDisk: false,
+    };
+    if (file.notice) doc.notice = file.notice;
+    model.onDidChangeContent(() => {
+      this.scheduleRecovery(doc);
+      this.changed();
+    });
+    this.docs.set(file.path, doc);
+    this.order.push(file.path);
+    this.applyMarkers(doc);
+    void this.syncWatch();
+    return doc;
+  }
+
+  /** Opens (or focuses) a file. Returns false when the host refused it. */
+  async open(path: string, reveal?: { line: number; column: number }): Promise<boolean> {
+    if (!this.docs.has(path)) {
+      const r = await this.api.project.readFile({ path });
+      if (!r.ok) {
+        this.reportError(r.error);
+        return false;
+      }
+      // A second open of the same file may have finished while this one awaited.
+      if (!this.docs.has(path)) this.adopt(r.value);
+      if (r.value.notice) this.notify('warning', r.value.notice);
+    }
+    this.active = path;
+    this.pendingReveal = reveal ?? null;
+    this.changed();
+    return true;
+  }
+
+  /** Set by `open` for the editor component to apply once the model is shown. */
+  pendingReveal: { line: number; column: number } | null = null;
+
+  close(path: string): void {
+    const doc = this.docs.get(path);
+    if (!doc) return;
+    if (
+      this.isDirty(doc) &&
+      !window.confirm(`${path} has unsaved edits. Close it and discard them?`)
+    )
+      return;
+    void this.api.recovery.discard({ path });
+    doc.model.dispose();
+    this.docs.delete(path);
+    this.order = this.order.filter((p) => p !== path);
+    if (this.active === path) this.active = this.order[this.order.length - 1] ?? null;
+    void this.syncWatch();
+    this.changed();
+  }
+
+  activate(path: string): void {
+    this.active = path;
+    this.changed();
+  }
+
+  private scheduleRecovery(doc: Doc): void {
+    const old = this.recoveryTimers.get(doc.path);
+    if (old) clearTimeout(old);
+    this.recoveryTimers.set(
+      doc.path,
+      setTimeout(() => {
+        this.recoveryTimers.delete(doc.path);
+        if (!this.docs.has(doc.path)) return;
+        const request = this.isDirty(doc)
+          ? this.api.recovery.put({
+              path: doc.path,
+              content: doc.model.getValue(),
+              baseMtimeMs: doc.mtimeMs,
+            })
+          : this.api.recovery.discard({ path: doc.path });
+        void request.then((r) => {
+          if (!r.ok) this.reportError(r.error);
+        });
+      }, 300),
+    );
+  }
+
+  /** Resolves once every pending recovery write has been sent (used before a reload). */
+  async flushRecovery(): Promise<void> {
+    const pending = [...this.recoveryTimers.keys()];
+    for (const path of pending) {
+      clearTimeout(this.recoveryTimers.get(path));
+      this.recoveryTimers.delete(path);
+      const doc = this.docs.get(path);
+      if (doc && this.isDirty(doc))
+        await this.api.recovery.put({
+          path,
+          content: doc.model.getValue(),
+          baseMtimeMs: doc.mtimeMs,
+        });
+    }
+  }
+
+  /** Reopens buffers the recovery store holds from an earlier window. */
+  async restore(): Promise<void> {
+    const r = await this.api.recovery.list({});
+    if (!r.ok) return this.reportError(r.error);
+    const restored: string[] = [];
+    for (const buf of r.value) {
+      const file = await this.api.project.readFile({ path: buf.path });
+      let doc: Doc;
+      if (file.ok) {
+        if (file.value.readOnly) continue;
+        doc = this.docs.get(buf.path) ?? this.adopt(file.value);
+        if (buf.baseMtimeMs !== 0 && Math.abs(file.value.mtimeMs - buf.baseMtimeMs) > 1) {
+          doc.changedOnDisk = true;
+          this.notify(
+            'warning',
+            `${buf.path} changed on disk after your unsaved edits were made; your edits are restored, saving will ask before overwriting.`,
+          );
+          doc.mtimeMs = buf.baseMtimeMs;
+        }
+      } else if (file.error.code === 'not-found') {
+        doc = this.adopt({ path: buf.path, content: '', mtimeMs: 0, size: 0, readOnly: false });
+        doc.deletedOnDisk = true;
+      } else continue;
+      if (doc.model.getValue() !== buf.content) doc.model.setValue(buf.content);
+      restored.push(buf.path);
+      this.active = buf.path;
+    }
+    if (restored.length)
+      this.notify('info', `Restored unsaved edits from the last session: ${restored.join(', ')}`);
+    this.changed();
+  }
+
+  async save(path: string, force = false): Promise<boolean> {
+    const doc = this.docs.get(path);
+    if (!doc) return false;
+    if (doc.readOnly) {
+      this.notify(
+        'warning',
+        `${path} is read-only: ${doc.notice ?? 'it cannot be saved from the editor'}`,
+      );
+      return false;
+    }
+    const versionAtSave = doc.model.getAlternativeVersionId();
+    const args: Parameters<HostApi['project']['writeFile']>[0] = {
+      path,
+      content: doc.model.getValue(),
+    };
+    if (!force) args.expectedMtimeMs = doc.deletedOnDisk ? 0 : doc.mtimeMs;
+    const r = await this.api.project.writeFile(args);
+    if (!r.ok) {
+      if (r.error.code === 'conflict')
+        this.notify('warning', r.error.message, {
+          actions: [
+            { label: 'Overwrite', run: () => void this.save(path, true) },
+            { label: 'Reload from disk', run: () => void this.reload(path) },
+          ],
+        });
+      else this.reportError(r.error);
+      return false;
+    }
+    doc.savedVersionId = versionAtSave;
+    doc.mtimeMs = r.value.mtimeMs;
+    doc.deletedOnDisk = false;
+    doc.changedOnDisk = false;
+    if (!this.isDirty(doc)) void this.api.recovery.discard({ path });
+    this.changed();
+    return true;
+  }
+
+  async saveAll(): Promise<boolean> {
+    let ok = true;
+    for (const p of this.order) {
+      const d = this.docs.get(p)!;
+      if (this.isDirty(d) && !d.readOnly) ok = (await this.save(p)) && ok;
+    }
+    return ok;
+  }
+
+  async reload(path: string): Promise<void> {
+    const doc = this.docs.get(path);
+    if (!doc) return;
+    const r = await this.api.project.readFile({ path });
+    if (!r.ok) return this.reportError(r.error);
+    doc.model.setValue(r.value.content);
+    doc.savedVersionId = doc.model.getAlternativeVersionId();
+    doc.mtimeMs = r.value.mtimeMs;
+    doc.readOnly = r.value.readOnly;
+    doc.changedOnDisk = false;
+    doc.deletedOnDisk = false;
+    void this.api.recovery.discard({ path });
+    this.changed();
+  }
+
+  /** The host saw an open file change or vanish on disk. */
+  onDiskChange(path: string, kind: 'changed' | 'deleted', mtimeMs: number): void {
+    const doc = this.docs.get(path);
+    if (!doc) return;
+    if (kind === 'deleted') {
+      doc.deletedOnDisk = true;
+      this.notify(
+        'warning',
+        `${path} was deleted on disk. Its text stays open here; save to recreate it.`,
+      );
+    } else if (Math.abs(mtimeMs - doc.mtimeMs) > 1) {
+      doc.deletedOnDisk = false;
+      if (this.isDirty(doc)) {
+        doc.changedOnDisk = true;
+        this.notify(
+          'warning',
+          `${path} changed on disk while you have unsaved edits here. Your edits are kept.`,
+          {
+            actions: [
+              { label: 'Keep mine (overwrite)', run: () => void this.save(path, true) },
+              { label: 'Reload from disk', run: () => void this.reload(path) },
+            ],
+          },
+        );
+      } else {
+        void this.reload(path).then(() =>
+          this.notify('info', `${path} changed on disk and was reloaded.`),
+        );
+      }
+    }
+    this.changed();
+  }
+
+  private async syncWatch(): Promise<void> {
+    await this.api.project.watch({
+      paths: this.order.filter((p) => !this.docs.get(p)?.deletedOnDisk),
+    });
+  }
+
+  setDiagnostics(diagnostics: Diagnostic[]): void {
+    this.diagnostics = diagnostics;
+    for (const doc of this.docs.values()) this.applyMarkers(doc);
+  }
+
+  private applyMarkers(doc: Doc): void {
+    const markers = this.diagnostics
+      .filter((d) => d.inProject && d.path === doc.path)
+      .map((d) => ({
+        severity: severityToMonaco(d.severity),
+        message: d.message,
+        code: d.code,
+        source: 'rustc',
+        startLineNumber: d.line,
+        startColumn: d.column,
+        endLineNumber: d.endLine,
+        endColumn: Math.max(d.endColumn, d.line === d.endLine ? d.column + 1 : d.endColumn),
+        relatedInformation: d.related
+          .filter((r) => !r.path.startsWith('/'))
+          .map((r) => ({
+            resource: monaco.Uri.parse(`project:///${r.path}`),
+            message: r.message,
+            startLineNumber: r.line,
+            startColumn: r.column,
+            endLineNumber: r.line,
+            endColumn: r.column + 1,
+          })),
+      }));
+    monaco.editor.setModelMarkers(doc.model, MARKER_OWNER, markers);
+  }
+
+  hasDirty(): boolean {
+    return [...this.docs.values()].some((d) => this.isDirty(d));
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * Kernel command line: build the kernel for a board, list boards, run host tests, TCB report.
+ *
+ * `build --board <b> [--project <dir>] [--message-format json]` cross-builds the board crate
+ * with the toolchain from toolchain.mjs. With `--message-format json`, stdout carries only
+ * cargo's JSON messages and stderr cargo's progress; exit code is cargo's, 3 for a missing
+ * toolchain. Without it, the kernel ELF is copied to kernel/target/images/<board>/kernel.elf
+ * and, when scripts/apps.mjs exists, the apps and the bootable image are built too.
+ * `boards` prints the board names as JSON; `test-host` runs the host unit tests with rustup's
+ * stable; `tcb` prints code and unsafe lines per crate and enforces the unsafe rules.
+ *
+ * Usage: node scripts/kernel.mjs build --board mps2-an386
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureKernelToolchain } from './toolchain.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function arg(name, argv) {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** Board names: folders of <project>/boards that hold a Cargo.toml. */
+export function listBoards(projectDir) {
+  const dir = join(projectDir, 'boards');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((d) => existsSync(join(dir, d, 'Cargo.toml')))
+    .sort();
+}
+
+function boardPackage(projectDir, board) {
+  const toml = readFileSync(join(projectDir, 'boards', board, 'Cargo.toml'), 'utf8');
+  const pkg = /\[package\][^[]*?name\s*=\s*"([^"]+)"/s.exec(toml);
+  const bin = /\[\[bin\]\][^[]*?name\s*=\s*"([^"]+)"/s.exec(toml);
+  return { pkg: pkg ? pkg[1] : board, bin: bin ? bin[1] : board };
+}
+
+async function build(argv) {
+  const board = arg('--board', argv);
+  const projectDir = resolve(arg('--project', argv) ?? join(root, 'kernel'));
+  const json = arg('--message-format', argv) === 'json';
+  const boards = listBoards(projectDir);
+  if (!board || !boards.includes(board)) {
+    console.error(
+      `kernel: unknown or missing --board ${board ?? ''} (boards: ${boards.join(', ') || 'none'})`,
+    );
+    return 2;
+  }
+  const tc = await ensureKernelToolchain({ log: (l) => console.error(l) });
+  if (!tc.ok) {
+    console.error(`toolchain: ${tc.problem} (fix: ${tc.fix})`);
+    return 3;
+  }
+  guardSysroot(projectDir, tc);
+  const { pkg, bin } = boardPackage(projectDir, board);
+  const args = ['build', '--release', '--target', tc.target, '-p', pkg];
+  if (json) args.push('--message-format=json-diagnostic-rendered-ansi');
+  const r = spawnSync(tc.cargo, args, {
+    cwd: projectDir,
+    env: tc.env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (r.status !== 0 || json) return r.status ?? 1;
+  const elf = join(projectDir, 'target', tc.target, 'release', bin);
+  const outDir = join(projectDir, 'target', 'images', board);
+  mkdirSync(outDir, { recursive: true });
+  const kernelElf = join(outDir, 'kernel.elf');
+  copyFileSync(elf, kernelElf);
+  console.log(`kernel: ${relative(process.cwd(), kernelElf)}`);
+  const appsScript = join(root, 'scripts', 'apps.mjs');
+  if (!existsSync(appsScript)) {
+    console.log(
+      'kernel: scripts/apps.mjs does not exist yet; built the kernel ELF only (no apps, no image)',
+    );
+    return 0;
+  }
+  const apps = await import(pathToFileURL(appsScript).href);
+  const res = await apps.buildAppsAndImage({
+    board,
+    projectDir,
+    kernelElf,
+    outDir,
+    log: (l) => console.log(l),
+  });
+  if (res && res.ok === false) {
+    console.error(`kernel: apps/image failed: ${res.problem ?? JSON.stringify(res)}`);
+    return 1;
+  }
+  return 0;
+}
+
+/**
+ * Cargo does not track the sysroot: when the cached core is rebuilt (new rustc, cache wiped),
+ * old artifacts fail with E0460. Remember which sysroot built the target folder and clear it
+ * when that changes.
+ */
+function guardSysroot(projectDir, tc) {
+  const targetDir = join(projectDir, 'target', tc.target);
+  const stampFile = join(projectDir, 'target', `.sysroot-${tc.target}`);
+  let id = `${tc.rustc} ${tc.rustcVersion} ${tc.sysroot}`;
+  try {
+    id += ` ${statSync(join(tc.sysroot, 'STAMP')).mtimeMs}`;
+  } catch {
+    // rustup sysroots carry no STAMP; the path and version identify them.
+  }
+  const previous = existsSync(stampFile) ? readFileSync(stampFile, 'utf8') : null;
+  if (previous !== id) {
+    if (previous !== null || existsSync(targetDir))
+      rmSync(targetDir, { recursive: true, force: true });
+    mkdirSync(dirname(stampFile), { recursive: true });
+    writeFileSync(stampFile, id);
+  }
+}
+
+const HOST_CRATES = ['cells', 'registers', 'kernel', 'cortexm', 'capsules'];
+
+function testHost(projectDir) {
+  const home = process.env.CARGO_HOME || join(process.env.HOME ?? '', '.cargo');
+  const cargo = existsSync(join(home, 'bin', 'cargo')) ? join(home, 'bin', 'cargo') : 'cargo';
+  const args = ['test', ...HOST_CRATES.flatMap((c) => ['-p', c])];
+  const env = { ...process.env, RUSTFLAGS: '-D warnings' };
+  delete env.RUSTC;
+  const r = spawnSync(cargo, args, { cwd: projectDir, stdio: 'inherit', env });
+  return r.status ?? 1;
+}
+
+function rustFiles(dir) {
+  const out = [];
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    if (e === 'target' || e === 'apps') continue;
+    if (statSync(p).isDirectory()) out.push(...rustFiles(p));
+    else if (p.endsWith('.rs')) out.push(p);
+  }
+  return out;
+}
+
+/** Counts code lines and unsafe lines of one file and finds unsafe uses without a SAFETY note. */
+export function scanRust(text) {
+  const lines = text.split('\n');
+  let code = 0;
+  let unsafeLines = 0;
+  const problems = [];
+  let inTests = false;
+  let depth = 0;
+  let testsDepth = -1;
+  let unsafeDepth = -1;
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i].trim();
+    if (t.startsWith('#[cfg(test)]')) {
+      inTests = true;
+      testsDepth = depth;
+    }
+    const opens = (t.match(/{/g) ?? []).length;
+    const closes = (t.match(/}/g) ?? []).length;
+    const isComment = t.startsWith('//') || t.startsWith('*') || t.startsWith('/*');
+    if (!inTests && t !== '' && !isComment) {
+      code++;
+      if (unsafeDepth >= 0 || /\bunsafe\b/.test(t)) unsafeLines++;
+      const fnPointerType = /unsafe\s+extern\s+"C"\s+fn\s*\(/.test(t);
+      if (
+        !fnPointerType &&
+        (/\bunsafe\s*(\{|impl|fn|extern)/.test(t) || /=\s*unsafe\s*\{/.test(t))
+      ) {
+        const before = lines.slice(Math.max(0, i - 12), i + 1).join('\n');
+        const isFn = /\bunsafe\s+(extern\s+"C"\s+)?fn\b/.test(t) && !/extern\s+"C"\s*\{/.test(t);
+        const ok = isFn ? /# Safety|SAFETY:/.test(before) : /SAFETY:/.test(before);
+        if (!ok) problems.push({ line: i + 1, text: t });
+        if (/unsafe\s*\{/.test(t) && !t.includes('}')) unsafeDepth = depth;
+      }
+    }
+    depth += opens - closes;
+    if (unsafeDepth >= 0 && depth <= unsafeDepth) unsafeDepth = -1;
+    if (inTests && depth <= testsDepth && closes > 0) {
+      inTests = false;
+      testsDepth = -1;
+    }
+  }
+  return { code, unsafeLines, problems };
+}
+
+function tcb(projectDir) {
+  const crates = [];
+  for (const m of readFileSync(join(projectDir, 'Cargo.toml'), 'utf8').matchAll(
+    /^\s*"([^"]+)",?\s*$/gm,
+  )) {
+    if (existsSync(join(projectDir, m[1], 'Cargo.toml'))) crates.push(m[1]);
+  }
+  let failed = false;
+  let totalCode = 0;
+  let totalUnsafe = 0;
+  console.log('crate                 code lines  unsafe lines  unsafe %');
+  for (const c of crates) {
+    let code = 0;
+    let uns = 0;
+    const isCapsule = c.startsWith('capsules');
+    for (const f of rustFiles(join(projectDir, c))) {
+      const text = readFileSync(f, 'utf8');
+      const s = scanRust(text);
+      code += s.code;
+      uns += s.unsafeLines;
+      for (const p of s.problems) {
+        console.log(
+          `FAIL ${relative(projectDir, f)}:${p.line}: unsafe without a // SAFETY: comment (or # Safety section): ${p.text}`,
+        );
+        failed = true;
+      }
+      if (
+        isCapsule &&
+        /\bunsafe\b/.test(text.replace(/forbid\(unsafe_code\)/g, '').replace(/\/\/.*$/gm, ''))
+      ) {
+        console.log(`FAIL ${relative(projectDir, f)}: capsule crates may not contain unsafe`);
+        failed = true;
+      }
+    }
+    if (
+      isCapsule &&
+      !readFileSync(join(projectDir, c, 'src', 'lib.rs'), 'utf8').includes(
+        '#![forbid(unsafe_code)]',
+      )
+    ) {
+      console.log(`FAIL ${c}: capsule crate lacks #![forbid(unsafe_code)]`);
+      failed = true;
+    }
+    totalCode += code;
+    totalUnsafe += uns;
+    console.log(
+      `${c.padEnd(22)}${String(code).padStart(10)}${String(uns).padStart(14)}${((100 * uns) / Math.max(1, code)).toFixed(1).padStart(10)}`,
+    );
+  }
+  const pct = (100 * totalUnsafe) / Math.max(1, totalCode);
+  console.log(
+    `${'total'.padEnd(22)}${String(totalCode).padStart(10)}${String(totalUnsafe).padStart(14)}${pct.toFixed(1).padStart(10)}`,
+  );
+  if (pct > 5) {
+    console.log(
+      `FAIL unsafe lines are ${pct.toFixed(1)}% of kernel code lines (target: at most 5%)`,
+    );
+    failed = true;
+  }
+  console.log(failed ? 'tcb: FAIL' : 'tcb: ok');
+  return failed ? 1 : 0;
+}
+
+async function main() {
+  const [cmd, ...rest] = process.argv.slice(2);
+  const projectDir = resolve(arg('--project', rest) ?? join(root, 'kernel'));
+  switch (cmd) {
+    case 'build':
+      return build(rest);
+    case 'boards':
+      console.log(JSON.stringify(listBoards(projectDir)));
+      return 0;
+    case 'test-host':
+      return testHost(projectDir);
+    case 'tcb':
+      return tcb(projectDir);
+    default:
+      console.error(
+        'usage: node scripts/kernel.mjs build --board <board> [--project <dir>] [--message-format json] | boards | test-host | tcb',
+      );
+      return 2;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.exit(await main());
+}

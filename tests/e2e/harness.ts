@@ -1,0 +1,120 @@
+/**
+ * End-to-end harness: starts Capsule Studio in browser mode on a copy of a project and drives
+ * Debian's Chromium through playwright-core with the outside network cut off.
+ *
+ * The studio runs exactly as `npm start` runs it (the browser-mode host on 127.0.0.1) with
+ * CAPSULE_NO_BROWSER=1; the printed URL (with its token) is what the browser opens. Chromium's
+ * resolver maps every host name to nowhere and every request not for 127.0.0.1 is aborted and
+ * recorded, so a test can assert that the UI fetched nothing from a CDN.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const APP_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+export function chromiumPath(): string {
+  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
+    if (p && existsSync(p)) return p;
+  }
+  throw new Error('Chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH)');
+}
+
+/** Copies a project (without build output) into a fresh temp folder. */
+export function copyProject(source: string): string {
+  const dest = mkdtempSync(path.join(os.tmpdir(), 'capsule-e2e-'));
+  cpSync(source, dest, {
+    recursive: true,
+    filter: (src) => !/[\\/](target|\.git|node_modules)$/.test(src),
+  });
+  return dest;
+}
+
+export interface Studio {
+  url: string;
+  process: ChildProcess;
+  output: string[];
+  stop(): Promise<void>;
+}
+
+export async function startStudio(
+  project: string,
+  env: Record<string, string> = {},
+): Promise<Studio> {
+  const output: string[] = [];
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(APP_ROOT, 'main/host/cli.ts'), project],
+    {
+      cwd: APP_ROOT,
+      env: { ...process.env, CAPSULE_NO_BROWSER: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`studio did not print its URL:\n${output.join('')}`)),
+      30_000,
+    );
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(output.join(''));
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
+    child.on('exit', (code) => reject(new Error(`studio exited (${code}):\n${output.join('')}`)));
+  });
+  return {
+    url,
+    process: child,
+    output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface OfflineBrowser {
+  browser: Browser;
+  page: Page;
+  blocked: string[];
+  consoleErrors: string[];
+}
+
+export async function openOffline(url: string): Promise<OfflineBrowser> {
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+      '--disable-gpu',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+  const blocked: string[] = [];
+  await context.route('**/*', (route) => {
+    const u = new URL(route.request().url());
+    if (u.hostname === '127.0.0.1' || u.protocol === 'data:' || u.protocol === 'blob:')
+      return route.continue();
+    blocked.push(route.request().url());
+    return route.abort();
+  });
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(e.stack ?? e.message));
+  await page.goto(url);
+  return { browser, page, blocked, consoleErrors };
+}

@@ -1,0 +1,224 @@
+/**
+ * Boots a kernel image in qemu-system-arm (mps2-an386) and drives its UART for the kernel tests.
+ *
+ * The serial port is QEMU's stdio: everything the kernel and apps print accumulates in
+ * `output`, `waitFor` resolves when a pattern appears (or rejects with the transcript so far
+ * when it does not in time), and `type` sends characters to the UART as a user would. `-icount`
+ * ties virtual time to executed instructions, so alarms and timeslices behave the same on a
+ * loaded machine; the time limits below are in real seconds and generous for that reason.
+ * Helpers here also compose test images from the built TBFs (scripts/apps.mjs does the layout).
+ *
+ * Usage:
+ *   const q = bootQemu({ kernelElf, appsBin });
+ *   await q.waitFor(/hello: Hello, World!/);
+ *   q.type('list\r');
+ *   await q.stop();
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+// @ts-expect-error scripts/apps.mjs is plain JavaScript without type declarations.
+import * as appsScript from '../../scripts/apps.mjs';
+import { parseTbfHeader, tbfChecksum } from '../../emulator/formats/tbf';
+
+export interface AppsManifest {
+  board: string;
+  appsStart: number;
+  apps: { name: string; tbf: string; flash: number; ram: number; minimumRamSize: number }[];
+}
+
+export interface QemuRun {
+  /** Everything QEMU's serial port has printed so far (CR removed). */
+  readonly output: () => string;
+  /** Resolves with the match once `pattern` appears in the output after `from` (default 0). */
+  waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
+  /** Types `text` into the UART, one character at a time as a terminal would. */
+  type(text: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The image the global setup built; throws the build's message when there is none. */
+export function kernelImage(): {
+  kernelElf: string;
+  appsBin: string;
+  dir: string;
+  manifest: AppsManifest;
+} {
+  const image = inject('kernelImage');
+  if (!image.ok) throw new Error(image.problem ?? 'kernel image not built');
+  const manifest = JSON.parse(readFileSync(join(image.dir, 'apps.json'), 'utf8')) as AppsManifest;
+  return { kernelElf: image.kernelElf, appsBin: image.appsBin, dir: image.dir, manifest };
+}
+
+/** Boots `kernelElf` with `appsBin` at the apps start, or only what `extraArgs` loads. */
+export function bootQemu(opts: {
+  kernelElf?: string;
+  appsBin?: string;
+  extraArgs?: string[];
+}): QemuRun {
+  const args = [
+    '-M',
+    'mps2-an386',
+    '-nographic',
+    '-icount',
+    'shift=0',
+    ...(opts.kernelElf ? ['-kernel', opts.kernelElf] : []),
+    ...(opts.appsBin ? ['-device', `loader,file=${opts.appsBin},addr=0x40000`] : []),
+    ...(opts.extraArgs ?? []),
+  ];
+  const child: ChildProcessWithoutNullStreams = spawn('qemu-system-arm', args, { stdio: 'pipe' });
+  let text = '';
+  let exited: string | undefined;
+  const listeners = new Set<() => void>();
+  const notify = (): void => listeners.forEach((l) => l());
+  child.stdout.on('data', (d: Buffer) => {
+    text += d.toString('latin1').replace(/\r/g, '');
+    notify();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    text += `[qemu stderr] ${d.toString('latin1')}`;
+    notify();
+  });
+  child.on('exit', (code, signal) => {
+    exited = `QEMU exited (code ${code}, signal ${signal})`;
+    notify();
+  });
+  child.on('error', (e) => {
+    exited = `QEMU could not start: ${e.message}`;
+    notify();
+  });
+
+  return {
+    output: () => text,
+    waitFor(pattern, timeoutMs = 60_000, from = 0) {
+      return new Promise((resolve, reject) => {
+        const check = (): boolean => {
+          const m = text.slice(from).match(pattern);
+          if (m) {
+            done();
+            resolve(m);
+            return true;
+          }
+          if (exited) {
+            done();
+            reject(
+              new Error(`${exited} before ${pattern} appeared. Output:\n${text.slice(-4000)}`),
+            );
+            return true;
+          }
+          return false;
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(
+            new Error(
+              `${pattern} did not appear in ${timeoutMs} ms. Output:\n${text.slice(-4000)}`,
+            ),
+          );
+        }, timeoutMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          listeners.delete(listener);
+        };
+        const listener = (): void => void check();
+        listeners.add(listener);
+        check();
+      });
+    },
+    async type(input) {
+      for (const ch of input) {
+        child.stdin.write(ch);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+    stop() {
+      return new Promise((resolve) => {
+        if (exited) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      });
+    },
+  };
+}
+
+/** One TBF of the built image, as bytes, with the flash address it was linked for. */
+export function builtTbf(
+  manifest: AppsManifest,
+  name: string,
+): { address: number; bytes: Uint8Array } {
+  const app = manifest.apps.find((a) => a.name === name);
+  if (!app) throw new Error(`no app named ${name} in the built image`);
+  return { address: app.flash, bytes: new Uint8Array(readFileSync(app.tbf)) };
+}
+
+/** Writes an apps.bin holding `tbfs` at their addresses (padding TBFs between); returns its path. */
+export async function composeImage(
+  manifest: AppsManifest,
+  tbfs: { address: number; bytes: Uint8Array }[],
+  label: string,
+): Promise<string> {
+  const bin = (await appsScript.composeApps(manifest.appsStart, tbfs)) as Uint8Array;
+  // Beside the built image (build output, ignored by git), overwritten by the next run.
+  const dir = join(kernelImage().dir, 'test-images');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${label}.bin`);
+  writeFileSync(file, bin);
+  return file;
+}
+
+/** A copy of `tbf` with header fields changed and the checksum recomputed (a "valid" header
+ * carrying bad values), or left stale when `keepChecksum` is set (a corrupt header). */
+export function editTbf(
+  tbf: Uint8Array,
+  edit: (view: DataView) => void,
+  keepChecksum = false,
+): Uint8Array {
+  const copy = tbf.slice();
+  const view = new DataView(copy.buffer);
+  edit(view);
+  if (!keepChecksum) {
+    const headerSize = view.getUint16(2, true);
+    view.setUint32(12, tbfChecksum(copy.subarray(0, headerSize)), true);
+  }
+  return copy;
+}
+
+/** Offset of the Program TLV's value inside `tbf` (for edits of its fields). */
+export function programTlvValueOffset(tbf: Uint8Array): number {
+  const h = parseTbfHeader(tbf);
+  if (!h.ok) throw new Error(h.error.message);
+  let at = 16;
+  const view = new DataView(tbf.buffer, tbf.byteOffset);
+  while (at < h.value.headerSize) {
+    const type = view.getUint16(at, true);
+    const length = view.getUint16(at + 2, true);
+    if (type === 9) return at + 4;
+    at += 4 + ((length + 3) & ~3);
+  }
+  throw new Error('no Program TLV');
+}
+
+/** Lines of `text` that mention `word` (for readable assertion messages). */
+export function linesWith(text: string, word: string | RegExp): string[] {
+  return text
+    .split('\n')
+    .filter((l) => (typeof word === 'string' ? l.includes(word) : word.test(l)));
+}
+
+/** Lines that would mean the kernel itself panicked (apps' own panics are theirs). */
+export function kernelPanics(text: string): string[] {
+  return text.split('\n').filter((l) => /panic/i.test(l) && !/^\S+: |app panic/.test(l));
+}
+
+/** All fault reports the kernel printed, parsed: process name and the address, if any. */
+export function faultReports(text: string): { name: string; address?: number; line: string }[] {
+  const out: { name: string; address?: number; line: string }[] = [];
+  for (const line of linesWith(text, 'process fault:')) {
+    const m = /process fault: '([^']+)'.*?(?:at address|to bad address) (0x[0-9a-f]+)/.exec(line);
+    const n = /process fault: '([^']+)'/.exec(line);
+    if (m) out.push({ name: m[1]!, address: parseInt(m[2]!, 16), line });
+    else if (n) out.push({ name: n[1]!, line });
+  }
+  return out;
+}

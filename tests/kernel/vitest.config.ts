@@ -1,0 +1,14 @@
+// The kernel on QEMU (and KERNEL-CORE's TCB / TakeCell checks): cross-cutting suites that build
+// the kernel and apps once (global-setup.ts) and boot them in qemu-system-arm. Files run one at
+// a time: each boots QEMU, and the CI machine has two cores.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/kernel/**/*.test.ts'],
+    globalSetup: ['tests/kernel/global-setup.ts'],
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+  },
+});
