@@ -40,7 +40,8 @@ describe('boot transcript (mps2-an386)', () => {
     expect(parseInt(layout[3]!, 16)).toBe(hello.ram);
     expect(parseInt(layout[4]!, 16)).toBeGreaterThan(hello.ram + hello.minimumRamSize - 1);
 
-    await q.waitFor(/rng: round 3 got 8 bytes/);
+    // Wait for the whole line: the word arrives after the prefix over the UART.
+    await q.waitFor(/rng: round 3 got 8 bytes [0-9a-f]{16}\n/);
     const words = [...q.output().matchAll(/rng: round \d got 8 bytes ([0-9a-f]{16})/g)].map(
       (m) => m[1],
     );
