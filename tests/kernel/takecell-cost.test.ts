@@ -4,11 +4,14 @@
  * Builds tests/kernel/fixtures/takecell/takecell.rs for thumbv7em (opt-level s and 3) with the
  * kernel toolchain, and unchecked.c with arm-none-eabi-gcc -Os, disassembles both functions with
  * arm-none-eabi-objdump and compares instruction counts. The Rust side is the kernel's own
- * `cells::TakeCell` (compiled from kernel/cells). The issue's target is "no more than C";
- * measured: Rust 7 vs C 6 at opt-level s and 8 vs 6 at opt-level 3. The one extra instruction
- * is the store that puts the reference back into the cell (LLVM already folds away the "in use"
- * store); so the target is NOT met, and this test pins the gap (at most C + 2) so that any
- * regression in `map` fails.
+ * `cells::TakeCell` (compiled from kernel/cells). The issue's target is "no more than C".
+ * Measured with rustc 1.63: Rust 6 instructions at opt-level s and 7 at opt-level 3, C -Os 6.
+ * `map` lends the value with no cell stores left: the "in use" store and the put-back both fold
+ * away (see the comment on `TakeCell::map`), so at opt-level s Rust is the same six instructions
+ * as C (null test, load, add, store, return).
+ * Opt-level s meets the target (asserted: at most C). At opt-level 3 LLVM if-converts the null
+ * test into `cmp` + `ittt` (branch-free, predicated) where C -Os uses one `cbz`, so it stays one
+ * instruction above C; asserted: at most C + 1, so any regression in `map` fails.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -90,7 +93,9 @@ describe('TakeCell cost', () => {
         `TakeCell cost (opt-level ${opt}): Rust ${rust.count} instructions, C -Os ${cCount.count}\n--- Rust\n${rust.listing}\n--- C\n${cCount.listing}`,
       );
       expect(rust.count).toBeGreaterThan(0);
-      expect(rust.count).toBeLessThanOrEqual(cCount.count + 2);
+      // opt-level s: no more than unchecked C; opt-level 3: one more (`cmp` + `ittt` in place of `cbz`).
+      const slack = opt === 's' ? 0 : 1;
+      expect(rust.count).toBeLessThanOrEqual(cCount.count + slack);
     }
   });
 });

@@ -24,6 +24,7 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 use core::cell::{Cell, UnsafeCell};
+use core::ptr::NonNull;
 
 /// Holds an optional `&'a mut T` that can be taken out, used and put back.
 ///
@@ -71,19 +72,31 @@ impl<'a, T: ?Sized> TakeCell<'a, T> {
     }
     /// Runs `f` on the value if present; the cell reads empty while `f` runs.
     ///
-    /// This is `take`, run `f`, put back; the take is split into its read and its write so
-    /// the write sits inside the closure, where LLVM knows `v` aliases nothing else. When `f`
-    /// provably never looks at the cell, the "in use" store then folds away and `map` costs
-    /// what an unchecked null test costs (tests/kernel/takecell-cost.test.ts measures it).
+    /// This is `take`, run `f`, put back, written so that LLVM can fold both cell stores away
+    /// when `f` provably never looks at the cell; `map` then costs what an unchecked null test
+    /// costs (tests/kernel/takecell-cost.test.ts measures it):
+    ///
+    /// - the take is split into its read and its write, and the write and the put-back sit in
+    ///   a closure whose parameter is the `&mut T`. Rust marks that parameter `noalias`, so after
+    ///   inlining LLVM knows `f`'s accesses through it touch neither store: the "in use" store
+    ///   is then overwritten unread (dead), and the put-back writes what the read found;
+    /// - the read is a typed pointer load (`Option<NonNull<T>>` is `Copy`), not `ptr::read`,
+    ///   whose byte copy becomes an integer load plus `inttoptr`, which hides from LLVM that the
+    ///   put-back stores the very value that was loaded.
     #[inline]
     pub fn map<F, R>(&self, f: F) -> Option<R>
     where
         F: FnOnce(&mut T) -> R,
     {
-        // SAFETY: a bitwise copy of the cell's content (as `Cell::take` makes internally). The
-        // closure overwrites the cell with `None` before the copy is used, and nothing runs in
-        // between, so the reference is never usable from two places.
-        let maybe: Option<&'a mut T> = unsafe { core::ptr::read(self.val.as_ptr()) };
+        let slot = self.val.as_ptr() as *const Option<NonNull<T>>;
+        // SAFETY: `slot` points at the cell's initialised content, and `Option<&mut T>` and
+        // `Option<NonNull<T>>` have the same layout (non-null pointer, `None` is null; both are
+        // documented layout guarantees of `Option`), so this is a plain copy of the pointer.
+        let copy: Option<NonNull<T>> = unsafe { *slot };
+        // SAFETY: the pointer came from the `&'a mut T` in the cell, so it is valid and aligned
+        // for `'a`. The closure below overwrites the cell with `None` before the new reference is
+        // used, and nothing runs in between, so the reference is never usable from two places.
+        let maybe: Option<&'a mut T> = copy.map(|p| unsafe { &mut *p.as_ptr() });
         maybe.map(|v| {
             // SAFETY: completes the take: the stale copy in the cell is overwritten, not
             // dropped (an `Option<&mut T>` has no destructor anyway).
@@ -393,6 +406,19 @@ mod tests {
         });
         assert_eq!(inner, Some(None));
         assert_eq!(cell.map(|a| a.count), Some(1));
+    }
+
+    #[test]
+    fn takecell_map_lends_unsized_and_restores() {
+        let mut buf = [1u8, 2, 3];
+        let cell = TakeCell::new(&mut buf[..]);
+        let r = cell.map(|s| {
+            s[0] = 7;
+            assert!(cell.take().is_none(), "take inside map sees the cell empty");
+            s.len()
+        });
+        assert_eq!(r, Some(3));
+        assert_eq!(cell.map(|s| (s[0], s.len())), Some((7, 3)));
     }
 
     #[test]
