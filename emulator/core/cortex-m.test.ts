@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { assemble, Program } from './assembler';
-import { CFSR, CortexM } from './cortex-m';
+import { CFSR, type CoreConfig, CortexM } from './cortex-m';
+import { findEncoding } from './cpu/table';
 
 const RAM = 0x20000000;
 const VECTORS: Record<string, number> = {
@@ -32,11 +33,13 @@ interface Booted {
 function boot(
   body: (p: Program) => void,
   handlers: Record<string, (p: Program) => void> = {},
+  config: Partial<CoreConfig> = {},
 ): Booted {
   const core = new CortexM({
     frequencyHz: 1_000_000,
     numIrqs: 8,
     priorityBits: 3,
+    ...config,
     hooks: {
       semihost: (c) => {
         (c as CortexM).requestExit(c.readRegister(1));
@@ -475,5 +478,141 @@ describe('debug blocks', () => {
     expect(core.readRegister(15)).toBe(p.addressOf('after'));
     expect(core.readMemory(RAM + 0x40, 4)).toBe(5);
     expect(core.readMemory(0xe0001028, 4) >>> 24).toBe(1); // MATCHED
+  });
+});
+
+describe('coverage counts', () => {
+  /** First halfword pair the decoder leaves UNDEFINED (16- or 32-bit). */
+  function undefinedWord(width: 16 | 32): number {
+    if (width === 16) {
+      for (let hw = 0; hw < 0xe800; hw++) if (findEncoding(hw, 0).name === 'UNDEFINED16') return hw;
+    } else {
+      for (let hw1 = 0xe800; hw1 <= 0xffff; hw1++)
+        for (const hw2 of [0, 0x8000, 0xf000, 0xffff])
+          if (findEncoding(hw1, hw2).name === 'UNDEFINED32') return (hw1 | (hw2 << 16)) >>> 0;
+    }
+    throw new Error(`no UNDEFINED${width} encoding`);
+  }
+
+  const cases: [string, (p: Program) => void][] = [
+    ['UDF_T1', (p) => p.i('UDF_T1', { i: 1 })],
+    ['COPROC_T1', (p) => p.i('COPROC_T1', { o: 0b100011, n: 0, t: 0, c: 10, i: 0 })],
+    ['UNDEFINED32', (p) => p.align(4).word(undefinedWord(32))],
+  ];
+  for (const [name, emit] of cases) {
+    it(`counts ${name} although it faults`, () => {
+      const { core } = boot(
+        (p) => {
+          p.i('NOP_T1');
+          emit(p);
+        },
+        { hardfault: (p) => exit(p, 3) },
+        { collectCoverage: true },
+      );
+      expect(runToExit(core)).toBe(3);
+      const counts = core.encodingCounts();
+      expect(counts.get(name)).toBe(1);
+      expect(counts.get('NOP_T1')).toBeGreaterThanOrEqual(1);
+      expect((core.readMemory(0xe000ed28, 4) & (CFSR.UNDEFINSTR | CFSR.NOCP)) !== 0).toBe(true);
+    });
+  }
+
+  it('counts UNDEFINED16 when the 16-bit space has a hole', () => {
+    let hw: number;
+    try {
+      hw = undefinedWord(16);
+    } catch {
+      return; // every 16-bit halfword decodes: nothing to count
+    }
+    const { core } = boot(
+      (p) => {
+        p.align(4)
+          .i('NOP_T1')
+          .i('NOP_T1')
+          .word(hw | (0xbf00 << 16)); // the hole, then NOP
+      },
+      { hardfault: (p) => exit(p, 3) },
+      { collectCoverage: true },
+    );
+    expect(runToExit(core)).toBe(3);
+    expect(core.encodingCounts().get('UNDEFINED16')).toBe(1);
+  });
+});
+
+describe('block translator', () => {
+  /** A hot loop interrupted by SysTick; r6 sums r5 (the tick count) every iteration. */
+  function ticking(): Booted {
+    return boot(
+      (p) => {
+        p.mov32(0, 0xe000e010).mov32(1, 97).i('STR_imm_T1', { t: 1, n: 0, i: 1 }); // RVR
+        p.i('MOV_imm_T1', { d: 1, i: 7 }).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+        p.i('MOV_imm_T1', { d: 5, i: 0 }).i('MOV_imm_T1', { d: 6, i: 0 }).mov32(0, 3000);
+        p.label('loop')
+          .i('ADD_reg_T1', { d: 6, n: 6, m: 5 })
+          .i('EOR_reg_T1', { d: 6, m: 0 })
+          .i('SUB_imm_T2', { d: 0, i: 1 })
+          .branch('B_T1', 'loop', { c: 1 });
+      },
+      { systick: (p) => p.i('ADD_imm_T2', { d: 5, i: 1 }).i('BX_T1', { m: 14 }) },
+    );
+  }
+
+  it('takes interrupts at the same instruction boundaries as single-stepping', () => {
+    const fast = ticking().core;
+    expect(runToExit(fast)).toBe(0x77);
+    const slow = ticking().core;
+    let r;
+    do r = slow.step();
+    while (r.kind === 'limit');
+    expect(r).toEqual({ kind: 'exit', code: 0x77 });
+    expect(fast.readRegister(5)).toBeGreaterThan(50);
+    for (let i = 0; i < 16; i++) expect(fast.readRegister(i)).toBe(slow.readRegister(i));
+    expect(fast.instructionCount).toBe(slow.instructionCount);
+    expect(fast.clock.now).toBe(slow.clock.now);
+    expect(fast.readSpecial('xpsr')).toBe(slow.readSpecial('xpsr'));
+  });
+
+  it('stops inside a block exactly at the instruction budget', () => {
+    for (const n of [1, 5, 17, 333, 1001]) {
+      const a = ticking().core;
+      let done = 0;
+      while (done < 5000) {
+        const k = Math.min(n, 5000 - done);
+        a.run(k);
+        done += k;
+      }
+      const b = ticking().core;
+      b.run(5000);
+      expect(a.instructionCount).toBe(b.instructionCount);
+      expect(a.readRegister(15)).toBe(b.readRegister(15));
+      expect(a.readRegister(6)).toBe(b.readRegister(6));
+    }
+  });
+
+  it('drops compiled blocks when their code is rewritten, also by the block itself', () => {
+    const half = (name: string, f: Record<string, number>): number => assemble(name, f)[0]!;
+    const pair = (lo: number, hi: number): number => (lo | (hi << 16)) >>> 0;
+    // At RAM+0x300: "nop ; strh r1, [r0] ; movs r2, #1 ; bx lr". Called 40 times with r0
+    // pointing at scratch RAM (the block gets compiled and run), then once with r0 pointing
+    // at its own MOVS: the running block must see the new instruction.
+    const b = boot((p) => {
+      p.mov32(3, RAM + 0x300);
+      p.mov32(4, pair(half('NOP_T1', {}), half('STRH_imm_T1', { t: 1, n: 0, i: 0 })));
+      p.i('STR_imm_T1', { t: 4, n: 3, i: 0 });
+      p.mov32(4, pair(half('MOV_imm_T1', { d: 2, i: 1 }), half('BX_T1', { m: 14 })));
+      p.i('STR_imm_T1', { t: 4, n: 3, i: 1 });
+      p.mov32(0, RAM + 0x1000).mov32(5, RAM + 0x301);
+      p.mov32(1, half('MOV_imm_T1', { d: 2, i: 3 })).mov32(6, 40);
+      p.label('hot')
+        .i('BLX_reg_T1', { m: 5 })
+        .i('SUB_imm_T2', { d: 6, i: 1 })
+        .branch('B_T1', 'hot', { c: 1 });
+      p.i('MOV_reg_T1', { D: 0, d: 7, m: 2 }); // 1: the warm-up calls ran the old code
+      p.mov32(0, RAM + 0x304).i('BLX_reg_T1', { m: 5 });
+      p.i('MOV_reg_T1', { D: 0, d: 6, m: 2 });
+    });
+    runToExit(b.core);
+    expect(b.core.readRegister(7)).toBe(1);
+    expect(b.core.readRegister(6)).toBe(3);
   });
 });

@@ -17,7 +17,8 @@
  *   const why = core.run(1_000_000);
  */
 import { Clock } from './clock';
-import { decode, disassembleWord, type Insn, ENCODING_NAMES } from './cpu/table';
+import { compileBlock } from './cpu/blocks';
+import { COVERAGE_NAMES, decode, disassembleWord, type Insn, ENCODING_NAMES } from './cpu/table';
 import {
   type AccessSize,
   BusErrorSignal,
@@ -26,7 +27,7 @@ import {
   type InterruptLines,
   type StopReason,
 } from './interfaces';
-import { Bus, Region, RegionKind } from './memory/bus';
+import { Bus, CodeChunk, Region, RegionKind } from './memory/bus';
 import { installSystem, type SystemBlocks } from './system/scs';
 
 export interface CoreConfig {
@@ -88,6 +89,9 @@ export const CFSR = {
   UNALIGNED: 1 << 24,
   DIVBYZERO: 1 << 25,
 } as const;
+
+/** Entries into a code address before the block starting there is compiled. */
+const BLOCK_HEAT = 16;
 
 const HFSR_VECTTBL = 1 << 1;
 const HFSR_FORCED = 1 << 30;
@@ -208,9 +212,12 @@ export class CortexM implements CoreControl {
   private codeBase = 0;
   private codeSize = 0;
   private codeArr: (Insn | undefined)[] = [];
+  /** Region of `codeArr`, for its block caches. */
+  private codeRegion: Region;
   private readRegion: Region;
   private readRegion2: Region;
   private writeRegion: Region;
+  private writeRegion2: Region;
   private readonly noRegion: Region;
   readonly coverage: Uint32Array;
 
@@ -246,7 +253,9 @@ export class CortexM implements CoreControl {
     this.readRegion = this.noRegion;
     this.readRegion2 = this.noRegion;
     this.writeRegion = this.noRegion;
-    this.coverage = new Uint32Array(ENCODING_NAMES.length);
+    this.writeRegion2 = this.noRegion;
+    this.codeRegion = this.noRegion;
+    this.coverage = new Uint32Array(COVERAGE_NAMES.length);
     this.system = installSystem(this);
     this.irq = {
       setLevel: (irq: number, high: boolean): void => {
@@ -443,9 +452,14 @@ export class CortexM implements CoreControl {
     return disassembleWord(hw1, hw2, address >>> 0);
   }
 
+  /**
+   * Executions per encoding (with `collectCoverage`), counted when the instruction starts, so
+   * instructions that fault or are UNDEFINED count too; unmatched encodings appear as
+   * UNDEFINED16/UNDEFINED32. IT-skipped instructions count as executed.
+   */
   encodingCounts(): Map<string, number> {
     const m = new Map<string, number>();
-    ENCODING_NAMES.forEach((n, i) => m.set(n, this.coverage[i]!));
+    COVERAGE_NAMES.forEach((n, i) => m.set(n, this.coverage[i]!));
     return m;
   }
 
@@ -560,7 +574,7 @@ export class CortexM implements CoreControl {
       const r = this.bus.regions.find((x) => x.base === m.base && x.name === m.name);
       if (!r) throw new Error(`snapshot memory region ${m.name} not mapped`);
       r.bytes.set(m.bytes);
-      r.code = null;
+      r.dropCode();
     }
     for (const d of s.devices) {
       const r = this.bus.regions.find((x) => x.name === d.name && x.dev !== null);
@@ -583,11 +597,10 @@ export class CortexM implements CoreControl {
   }
 
   /**
-   * The interpreter loop. A later block translator plugs in here: instead of fetching one
-   * cached Insn per iteration, it would look up a compiled function for the basic block at
-   * `pc` (built from the same Insn executors, invalidated by Region.invalidate like the
-   * decoded cache) and run it when no attention flag, breakpoint or clock event intervenes
-   * inside the block.
+   * The execution loop. Between instructions it services `attention` (exceptions, halts,
+   * breakpoints, sleep); then, unless single-stepping or counting coverage, it enters the
+   * compiled block at `pc` (cpu/blocks.ts) when one exists and the budget covers it, else
+   * interprets one cached Insn (and compiles a block at addresses entered BLOCK_HEAT times).
    */
   run(maxInstructions: number, stepping = false): StopReason {
     this.stop = null;
@@ -647,9 +660,22 @@ export class CortexM implements CoreControl {
     const r = this.r;
     const clock = this.clock;
     const coverage = this.config.collectCoverage ? this.coverage : null;
+    // Compiled blocks replace the per-instruction dispatch when nothing needs to see each
+    // instruction on its own (single-stepping, coverage counting).
+    const useBlocks = !stepping && coverage === null;
+    // The code region's caches, kept in locals; re-read after `fetch` (which may switch
+    // regions) and after `service` (refreshSlowPaths and restore raise attention).
+    let codeBase = this.codeBase;
+    let codeSize = this.codeSize;
+    let codeArr = this.codeArr;
+    let chunks = this.codeRegion.chunks;
     while (this.budget > 0) {
       if (this.attention) {
         if (this.service(stepping)) return this.stop!;
+        codeBase = this.codeBase;
+        codeSize = this.codeSize;
+        codeArr = this.codeArr;
+        chunks = this.codeRegion.chunks;
         if (this.sleeping !== 0) {
           this.budget--;
           this.sleepTicks++;
@@ -657,10 +683,37 @@ export class CortexM implements CoreControl {
         }
       }
       const pc = this.pc;
-      const off = pc - this.codeBase;
+      const off = pc - codeBase;
       let insn: Insn | undefined;
-      if (off >= 0 && off < this.codeSize) insn = this.codeArr[off >>> 1];
-      if (insn === undefined) insn = this.fetch(pc);
+      if (off >= 0 && off < codeSize) {
+        const h = off >>> 1;
+        if (useBlocks && this.itstate === 0 && chunks !== null) {
+          let chunk = chunks[h >>> 7];
+          const block = chunk === undefined ? undefined : chunk.fns[h & 127];
+          if (block !== undefined) {
+            if (this.budget >= chunk!.lens[h & 127]!) {
+              block(this, r, clock);
+              continue;
+            }
+          } else if (codeArr[h] !== undefined) {
+            // Only addresses already fetched through the checked path start a block.
+            if (chunk === undefined) chunks[h >>> 7] = chunk = new CodeChunk();
+            const hot = chunk.heat[h & 127]! + 1;
+            chunk.heat[h & 127] = hot;
+            if (hot === BLOCK_HEAT) compileBlock(this.codeRegion, off);
+          }
+        }
+        insn = codeArr[h];
+      }
+      if (insn === undefined) {
+        insn = this.fetch(pc);
+        codeBase = this.codeBase;
+        codeSize = this.codeSize;
+        codeArr = this.codeArr;
+        chunks = this.codeRegion.chunks;
+      }
+      // Counted before executing so faulting and UNDEFINED instructions are counted too.
+      if (coverage !== null) coverage[insn.index]!++;
       this.nextPc = pc + insn.size;
       r[15] = pc + 4;
       const it = this.itstate;
@@ -671,11 +724,11 @@ export class CortexM implements CoreControl {
         if (conditionPassed(this, it >>> 4)) cycles = insn.exec(this, insn.f);
         this.itstate = (it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f);
       }
-      if (coverage !== null) coverage[insn.index]!++;
       this.pc = this.nextPc;
       this.budget--;
-      clock.now += cycles;
-      if (clock.now >= clock.next) {
+      const now = clock.now + cycles;
+      clock.now = now;
+      if (now >= clock.next) {
         clock.runDue();
         this.attention = true;
       }
@@ -807,14 +860,8 @@ export class CortexM implements CoreControl {
     }
     if (this.system.mpuEnabled()) this.mpuCheck(a, Acc.Exec, this.privileged(), 2);
     const off = a - reg.base;
-    if (reg.code === null) {
-      // Built by push so V8 keeps it a packed array (new Array(n) of this size would be a
-      // slow dictionary): one element per halfword.
-      const code: (Insn | undefined)[] = [];
-      for (let i = 0, n = reg.size >>> 1; i < n; i++) code.push(undefined);
-      reg.code = code;
-    }
-    let insn = reg.code[off >>> 1] as Insn | undefined;
+    if (reg.code === null) reg.initCode();
+    let insn = reg.code![off >>> 1] as Insn | undefined;
     if (insn === undefined) {
       const hw1 = reg.dv.getUint16(off, true);
       let hw2 = 0;
@@ -831,7 +878,7 @@ export class CortexM implements CoreControl {
         if (this.system.mpuEnabled()) this.mpuCheck(a + 2, Acc.Exec, this.privileged(), 2);
       }
       insn = decode(hw1, hw2);
-      reg.code[off >>> 1] = insn;
+      reg.code![off >>> 1] = insn;
     }
     // With the MPU on, every fetch takes this path so execute permission is always checked.
     if (this.system.mpuEnabled()) this.codeSize = 0;
@@ -839,6 +886,7 @@ export class CortexM implements CoreControl {
       this.codeBase = reg.base;
       this.codeSize = reg.size;
       this.codeArr = reg.code as (Insn | undefined)[];
+      this.codeRegion = reg;
     }
     return insn;
   }
@@ -852,27 +900,33 @@ export class CortexM implements CoreControl {
   // region written. Both are reset to an empty region while the MPU or DWT watchpoints are
   // active, so every access then takes the checked slow path.
   read32(a: number): number {
-    if ((a & 3) === 0) {
-      let d = this.readRegion;
-      let off = a - d.base;
-      if (off >= 0 && off < d.size) return d.i32[off >>> 2]!;
+    let d = this.readRegion;
+    let off = a - d.base;
+    if (off < 0 || off > d.size - 4) {
       d = this.readRegion2;
       off = a - d.base;
-      if (off >= 0 && off < d.size) return d.i32[off >>> 2]!;
+    }
+    if (off >= 0 && off <= d.size - 4) {
+      if ((a & 3) === 0) return d.i32[off >>> 2]!;
+      if ((this.ccr & 8) === 0) return d.dv.getInt32(off, true);
     }
     return this.readSlow(a, 4, false, this.privileged()) | 0;
   }
+
   read16(a: number): number {
-    if ((a & 1) === 0) {
-      let d = this.readRegion;
-      let off = a - d.base;
-      if (off >= 0 && off < d.size) return d.u16[off >>> 1]!;
+    let d = this.readRegion;
+    let off = a - d.base;
+    if (off < 0 || off > d.size - 2) {
       d = this.readRegion2;
       off = a - d.base;
-      if (off >= 0 && off < d.size) return d.u16[off >>> 1]!;
+    }
+    if (off >= 0 && off <= d.size - 2) {
+      if ((a & 1) === 0) return d.u16[off >>> 1]!;
+      if ((this.ccr & 8) === 0) return d.dv.getUint16(off, true);
     }
     return this.readSlow(a, 2, false, this.privileged());
   }
+
   read8(a: number): number {
     let d = this.readRegion;
     let off = a - d.base;
@@ -895,46 +949,74 @@ export class CortexM implements CoreControl {
     return this.readSlow(a, 4, true, this.privileged()) | 0;
   }
   write32(a: number, v: number): void {
-    const d = this.writeRegion;
-    const off = a - d.base;
-    if ((a & 3) === 0 && off >= 0 && off < d.size) {
-      d.i32[off >>> 2] = v;
-      if (d.code !== null) d.invalidate(off, 4);
+    let d = this.writeRegion;
+    let off = a - d.base;
+    if (off < 0 || off > d.size - 4) {
+      d = this.writeRegion2;
+      off = a - d.base;
+    }
+    if (off >= 0 && off <= d.size - 4) {
+      if ((a & 3) === 0) d.i32[off >>> 2] = v;
+      else if ((this.ccr & 8) === 0) d.dv.setInt32(off, v, true);
+      else return this.writeSlow(a, 4, v, false, this.privileged());
+      // A block that covered these bytes is gone: leave the running block after this store.
+      if (d.code !== null && d.invalidate(off, 4)) this.attention = true;
       if (this.onDataWrite !== null) this.onDataWrite(a >>> 0, 4, v >>> 0);
       return;
     }
     this.writeSlow(a, 4, v, false, this.privileged());
   }
+
   write16(a: number, v: number): void {
-    const d = this.writeRegion;
-    const off = a - d.base;
-    if ((a & 1) === 0 && off >= 0 && off < d.size) {
-      d.u16[off >>> 1] = v;
-      if (d.code !== null) d.invalidate(off, 2);
+    let d = this.writeRegion;
+    let off = a - d.base;
+    if (off < 0 || off > d.size - 2) {
+      d = this.writeRegion2;
+      off = a - d.base;
+    }
+    if (off >= 0 && off <= d.size - 2) {
+      if ((a & 1) === 0) d.u16[off >>> 1] = v;
+      else if ((this.ccr & 8) === 0) d.dv.setUint16(off, v, true);
+      else return this.writeSlow(a, 2, v, false, this.privileged());
+      // A block that covered these bytes is gone: leave the running block after this store.
+      if (d.code !== null && d.invalidate(off, 2)) this.attention = true;
       if (this.onDataWrite !== null) this.onDataWrite(a >>> 0, 2, v & 0xffff);
       return;
     }
     this.writeSlow(a, 2, v, false, this.privileged());
   }
+
   write8(a: number, v: number): void {
-    const d = this.writeRegion;
-    const off = a - d.base;
+    let d = this.writeRegion;
+    let off = a - d.base;
+    if (off < 0 || off >= d.size) {
+      d = this.writeRegion2;
+      off = a - d.base;
+    }
     if (off >= 0 && off < d.size) {
       d.bytes[off] = v;
-      if (d.code !== null) d.invalidate(off, 1);
+      // A block that covered these bytes is gone: leave the running block after this store.
+      if (d.code !== null && d.invalidate(off, 1)) this.attention = true;
       if (this.onDataWrite !== null) this.onDataWrite(a >>> 0, 1, v & 0xff);
       return;
     }
     this.writeSlow(a, 1, v, false, this.privileged());
   }
   write32A(a: number, v: number): void {
-    const d = this.writeRegion;
-    const off = a - d.base;
-    if ((a & 3) === 0 && off >= 0 && off < d.size) {
-      d.i32[off >>> 2] = v;
-      if (d.code !== null) d.invalidate(off, 4);
-      if (this.onDataWrite !== null) this.onDataWrite(a >>> 0, 4, v >>> 0);
-      return;
+    if ((a & 3) === 0) {
+      let d = this.writeRegion;
+      let off = a - d.base;
+      if (off < 0 || off >= d.size) {
+        d = this.writeRegion2;
+        off = a - d.base;
+      }
+      if (off >= 0 && off < d.size) {
+        d.i32[off >>> 2] = v;
+        // A block that covered these bytes is gone: leave the running block after this store.
+        if (d.code !== null && d.invalidate(off, 4)) this.attention = true;
+        if (this.onDataWrite !== null) this.onDataWrite(a >>> 0, 4, v >>> 0);
+        return;
+      }
     }
     this.writeSlow(a, 4, v, true, this.privileged());
   }
@@ -948,7 +1030,10 @@ export class CortexM implements CoreControl {
     this.readRegion = this.noRegion;
     this.readRegion2 = this.noRegion;
     this.writeRegion = this.noRegion;
+    this.writeRegion2 = this.noRegion;
     this.codeSize = 0;
+    // The loop keeps the code cache in locals and re-reads them after service().
+    this.attention = true;
   }
 
   read16A(a: number): number {
@@ -992,6 +1077,7 @@ export class CortexM implements CoreControl {
       this.readRegion = reg;
     }
     if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, false);
+    this.noteCodeDropped();
     return v;
   }
 
@@ -1011,10 +1097,27 @@ export class CortexM implements CoreControl {
       throw e;
     }
     const reg = this.bus.find(a);
-    if (reg !== null && reg.dev === null && reg.kind === RegionKind.Ram && !this.slowMem)
+    if (
+      reg !== null &&
+      reg.dev === null &&
+      reg.kind === RegionKind.Ram &&
+      !this.slowMem &&
+      reg !== this.writeRegion
+    ) {
+      this.writeRegion2 = this.writeRegion;
       this.writeRegion = reg;
+    }
     if (this.onDataWrite !== null) this.onDataWrite(a, size, value);
     if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, true);
+    this.noteCodeDropped();
+  }
+
+  /** A bus write (the CPU's or a device's) dropped a compiled block: leave the running one. */
+  private noteCodeDropped(): void {
+    if (this.bus.codeDropped) {
+      this.bus.codeDropped = false;
+      this.attention = true;
+    }
   }
 
   private busFault(a: number): never {

@@ -4,7 +4,7 @@
  * Layers: `gdb-packet.ts` frames bytes; `GdbClient` sends one command at a time and matches
  * its reply, handles acknowledgements until it switches the stub to no-ack mode, reads the
  * target description to learn which registers `g` returns, and offers typed calls for the
- * packets the harness needs (g, p, P, m, M, s, c, Z/z, vCont, Qqemu.sstep). Only `connect`
+ * packets the harness needs (g, p, P, m, M, s, c, ^C, Z/z, vCont, Qqemu.sstep). Only `connect`
  * touches the socket. Errors come back as values (`GdbError` results) where a stub can
  * reasonably refuse; a dead connection rejects pending calls.
  *
@@ -220,6 +220,14 @@ export class GdbClient {
 
   async cont(): Promise<StopReply> {
     return this.parseStop(await this.command('c'));
+  }
+
+  /**
+   * Interrupt a running target (the protocol's out-of-band ^C byte): the pending `cont` then
+   * resolves with the stub's stop reply.
+   */
+  interrupt(): void {
+    if (!this.closed) this.socket.write('\x03');
   }
 
   /** QEMU: choose whether IRQs and timers run during single-steps (default: both masked). */

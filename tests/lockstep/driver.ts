@@ -8,6 +8,10 @@
  * `onDataWrite` hook lists them; QEMU's copy is read with `m`). The first divergence is
  * reported with both register files, the differing bytes and objdump's disassembly of the last
  * instructions executed.
+ *
+ * YIELD and WFE are not single-stepped in QEMU (its step runs past the next instruction after
+ * them); QEMU continues to a breakpoint on the following instruction instead, which compares
+ * the same state.
  */
 import { readFileSync } from 'node:fs';
 import { createSession, type EmulatorSession } from '../../emulator/session/session';
@@ -49,6 +53,10 @@ const NAMES = [
   'lr',
   'pc',
 ];
+/** Hints QEMU runs as a yield (WFE too: it never sleeps on it), stepped by breakpoint. */
+const YIELDING_HINTS = new Set(['YIELD_T1', 'YIELD_T2', 'WFE_T1', 'WFE_T2']);
+/** How long QEMU may take to reach the instruction after such a hint before it is stopped. */
+const HINT_TIMEOUT_MS = 5000;
 const hex = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
 export async function runLockstep(elf: string, opts: LockstepOptions): Promise<LockstepResult> {
@@ -108,8 +116,29 @@ export async function runLockstep(elf: string, opts: LockstepOptions): Promise<L
       history.push(pc);
       if (history.length > historyLen) history.shift();
       const before = session.instructions;
+      const { encoding, size } = session.core.disassemble(pc);
       let reason = session.step();
-      await qemu.gdb.step();
+      if (YIELDING_HINTS.has(encoding)) {
+        // QEMU executes YIELD and WFE as a yield to its main loop, and a gdbstub single-step
+        // then runs on past the next instruction. Stop QEMU with a breakpoint on the next
+        // instruction instead (it stops there before executing it).
+        await qemu.gdb.insertBreakpoint(pc + size);
+        // If QEMU never gets there (a fault into a handler's loop), stop it and report.
+        let late = false;
+        const timer = setTimeout(() => {
+          late = true;
+          qemu.gdb.interrupt();
+        }, HINT_TIMEOUT_MS);
+        await qemu.gdb.cont();
+        clearTimeout(timer);
+        await qemu.gdb.removeBreakpoint(pc + size);
+        if (late) {
+          divergence = `QEMU did not reach ${hex(pc + size)} after ${encoding} at ${hex(pc)}`;
+          break;
+        }
+      } else {
+        await qemu.gdb.step();
+      }
       steps++;
       // QEMU's gdbstub folds a synchronous exception's entry (SVC, faults) into the step of the
       // instruction that raised it; our core takes the entry as a step of its own. When the PCs

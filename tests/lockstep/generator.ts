@@ -7,7 +7,8 @@
  * (16-bit and 32-bit data processing, modified and plain immediates, shifts, multiplies and
  * DSP, parallel and saturating arithmetic, extends, bit-field ops, every load/store addressing
  * mode, load/store multiple, exclusives, branches, compare-and-branch, table branches, IT
- * blocks, status-register moves, barriers). Operands avoid architecturally UNPREDICTABLE
+ * blocks, status-register moves, barriers, hints including YIELD/WFE/WFI, and BKPT, which
+ * a HardFault handler steps over). Operands avoid architecturally UNPREDICTABLE
  * choices (PC/SP as data registers, writeback to a loaded register, equal RdLo/RdHi...), so any
  * divergence is a real difference. r11 always points at a scratch data area. The program ends
  * at the `done` label, which the driver uses as its stop address. Output is deterministic for a
@@ -441,9 +442,33 @@ const itBlock: Template = (r) => {
 const status: Template[] = [
   (r) => [`mrs ${r.pick(ANY)}, apsr`],
   (r) => [`msr ${r.pick(['APSR_nzcvq', 'APSR_g', 'APSR_nzcvqg'])}, ${r.pick(ANY)}`],
-  // YIELD is left out: QEMU's gdbstub does not stop after it when single-stepping (the step
-  // runs on past the next instructions), so it cannot be compared this way.
   (r) => [r.pick(['dsb', 'isb', 'dmb', 'nop.w', 'sev', 'sev.w', `dbg #${r.int(16)}`])],
+  // YIELD and WFE: QEMU runs both as a yield to its main loop, past which a gdbstub single-step
+  // does not stop, so the driver steps them with a breakpoint on the next instruction. WFE
+  // follows an SEV so the event register is set and it does not sleep (QEMU never sleeps on it).
+  (r) => [r.pick(['yield', 'yield.w'])],
+  (r) => (r.bool() ? ['sev', 'wfe'] : ['sev.w', 'wfe.w']),
+  // WFI with an interrupt pending but masked by PRIMASK does not sleep (pending exceptions wake
+  // it regardless of PRIMASK, ARMv7-M ARM B1.5.19); the interrupt is then cleared, or taken
+  // when PRIMASK clears. IRQ 30 is never the seeded interrupt (lockstep.test.ts seeds 3 mod 4).
+  (r) => [
+    'push {r0, r1}',
+    'cpsid i',
+    'movw r0, #0xe100',
+    'movt r0, #0xe000',
+    'mov r1, #0x40000000',
+    'str r1, [r0]',
+    'str r1, [r0, #0x100]',
+    r.pick(['wfi', 'wfi.w', 'wfi.w']),
+    ...(r.bool() ? ['str r1, [r0, #0x180]'] : []),
+    'cpsie i',
+    'isb',
+    'str r1, [r0, #0x80]',
+    'pop {r0, r1}',
+  ],
+  // BKPT with no debugger halting the core and DebugMonitor disabled escalates to HardFault;
+  // hardfault_handler steps over it.
+  (r) => [`bkpt #${r.int(256)}`],
   (r) => ['b 2f', '1: nop', `2: adr.w ${r.pick(ANY)}, 1b`],
   // Unallocated hints execute as NOP (ARMv7-M ARM A5.2.5, A5.3.12); GNU as has no mnemonic.
   (r) => [`.inst.n 0x${(0xbf50 + 0x10 * r.int(11)).toString(16)}`],
@@ -522,7 +547,9 @@ export function generateProgram(
     '.section .vectors, "a"',
     '.word __stack_top',
     '.word reset_handler',
-    '.rept 14',
+    '.word fault_handler',
+    '.word hardfault_handler',
+    '.rept 12',
     '.word fault_handler',
     '.endr',
     '.rept 32',
@@ -540,6 +567,17 @@ export function generateProgram(
     'done: b done',
     '.thumb_func',
     'fault_handler: b fault_handler',
+    // HardFault from a BKPT returns past it; any other HardFault hangs (reported as a failure).
+    '.thumb_func',
+    'hardfault_handler:',
+    'ldr r0, [sp, #24]',
+    'ldrh r1, [r0]',
+    'lsrs r1, r1, #8',
+    'cmp r1, #0xbe',
+    'bne fault_handler',
+    'adds r0, #2',
+    'str r0, [sp, #24]',
+    'bx lr',
     // Interrupts the program raises (generateProgram irq) land here: count them in the last scratch word.
     '.thumb_func',
     'irq_handler:',

@@ -44,8 +44,8 @@ main:
   mrs r0, ipsr
   str r0, [r4, #132]
   @ WFI with an interrupt already pending (masked by PRIMASK) does not sleep; the IRQ is taken
-  @ when PRIMASK clears. (WFE is not stepped here: QEMU runs it as YIELD, and its gdbstub step
-  @ then runs on past the next instruction.)
+  @ when PRIMASK clears. (WFE and YIELD run in the generated programs: QEMU runs both as a yield,
+  @ past which its gdbstub step does not stop, so the driver steps them with a breakpoint.)
   ldr r2, =NVIC_ISPR
   movs r3, #2
   cpsid i

@@ -1,5 +1,6 @@
 @ Fault traps and escalation: divide-by-zero and unaligned traps (CCR.DIV_0_TRP/UNALIGN_TRP),
-@ an undefined instruction, an FPU instruction with the FPU disabled (NOCP), a precise BusFault on an unmapped address (BFAR), each handled by
+@ UDF and unallocated encodings (16- and 32-bit), an FPU instruction with the FPU disabled and
+@ coprocessor instructions with no coprocessor (NOCP), a precise BusFault on an unmapped address (BFAR), each handled by
 @ UsageFault/BusFault with SHCSR enables; then the same divide with UsageFault disabled,
 @ escalated to HardFault (HFSR.FORCED). Handlers record CFSR/HFSR/BFAR, clear them and skip
 @ the faulting instruction.
@@ -24,8 +25,13 @@ main:
   ldr r3, [r0]                @ UsageFault UNALIGNED
   ldrh r3, [r0]               @ UsageFault UNALIGNED (halfword)
   udf #3                      @ UsageFault UNDEFINSTR
+  udf.w #0x1234               @ UsageFault UNDEFINSTR (32-bit)
+  .inst.n 0xb600              @ unallocated 16-bit (SETEND's space, not in ARMv7-M): UNDEFINSTR
+  .inst.w 0xe8000000          @ unallocated 32-bit (load/store multiple op=00): UNDEFINSTR
   .fpu fpv4-sp-d16
   vadd.f32 s0, s0, s1         @ UsageFault NOCP: CP10/CP11 disabled in CPACR
+  .inst.w 0xee000000 | (3 << 8) @ CDP p3: no coprocessor 3: UsageFault NOCP
+  .inst.w 0xfe000000 | (5 << 8) @ CDP2 p5 (second coprocessor space): UsageFault NOCP
   mov r0, #0x60000000
   ldr r3, [r0]                @ BusFault PRECISERR, BFAR = 0x60000000
   ldr r0, =SHCSR

@@ -2389,6 +2389,16 @@ const UNDEF32: Encoding = {
   dis: () => 'udf.w ; undefined',
 };
 
+/** Coverage slots after the table's encodings for unmatched (UNDEFINED) halfwords and words. */
+export const UNDEFINED16_INDEX = ENCODINGS.length;
+export const UNDEFINED32_INDEX = ENCODINGS.length + 1;
+/** Coverage names: the table's encodings, then UNDEFINED16 and UNDEFINED32. */
+export const COVERAGE_NAMES: readonly string[] = [
+  ...ENCODINGS.map((e) => e.name),
+  UNDEF16.name,
+  UNDEF32.name,
+];
+
 const table16: (Encoding | null)[] = new Array(65536).fill(null);
 {
   const list16 = byPriority.filter((e) => e.pattern.width === 16);
@@ -2427,7 +2437,8 @@ export function decode(hw1: number, hw2: number): Insn {
   const f = extractFields(e.pattern, word);
   if (e.prep) e.prep(f);
   const exec = e.select ? e.select(f) : e.exec;
-  return new Insn(exec, f, is32 ? 4 : 2, e.index < 0 ? 0 : e.index, e);
+  const index = e === UNDEF16 ? UNDEFINED16_INDEX : e === UNDEF32 ? UNDEFINED32_INDEX : e.index;
+  return new Insn(exec, f, is32 ? 4 : 2, index, e);
 }
 
 /** Text of the instruction at `pc`. */

@@ -20,9 +20,32 @@ export const enum RegionKind {
   Device = 2,
 }
 
+/** A compiled basic block (cpu/blocks.ts); runs with the core, its registers and its clock. */
+export type BlockFn = (cpu: unknown, r: Int32Array, clock: unknown) => void;
+
+/** Block bookkeeping granule: 256 bytes (128 halfwords); a write drops its chunk's blocks. */
+export const BLOCK_CHUNK_SHIFT = 8;
+
+/** Block caches for one 256-byte chunk of a code region, created when code there gets hot. */
+export class CodeChunk {
+  /** Blocks by halfword index within the chunk of their first instruction. */
+  readonly fns: (BlockFn | undefined)[] = [];
+  /** Instructions in each block (the loop enters a block only with that much budget left). */
+  readonly lens = new Uint8Array(128);
+  /** Entries seen per halfword before a block is compiled there. */
+  readonly heat = new Uint8Array(128);
+  /** Region halfword offsets of every block overlapping this chunk (dropped on a write). */
+  covering: number[] = [];
+  constructor() {
+    for (let i = 0; i < 128; i++) this.fns.push(undefined);
+  }
+}
+
 export class Region {
   /** Decoded-instruction cache indexed by halfword offset; created on first fetch. */
   code: unknown[] | null = null;
+  /** Block caches per 256-byte chunk (with `code`). */
+  chunks: (CodeChunk | undefined)[] | null = null;
   readonly end: number;
   /** Aligned views for the core's fast paths. */
   readonly i32: Int32Array;
@@ -40,13 +63,48 @@ export class Region {
     this.i32 = new Int32Array(bytes.buffer, 0, bytes.length >>> 2);
     this.u16 = new Uint16Array(bytes.buffer, 0, bytes.length >>> 1);
   }
-  invalidate(offset: number, size: number): void {
+  /** Drops cached decodes and blocks covering the bytes; true when a block was dropped. */
+  invalidate(offset: number, size: number): boolean {
     const code = this.code;
-    if (code === null) return;
+    if (code === null) return false;
     // A 32-bit instruction starting one halfword earlier also covers this byte.
     const first = (offset >>> 1) - 1;
     const last = (offset + size - 1) >>> 1;
     for (let i = first < 0 ? 0 : first; i <= last; i++) code[i] = undefined;
+    const chunks = this.chunks;
+    if (chunks === null) return false;
+    let dropped = false;
+    const lastChunk = (offset + size - 1) >>> BLOCK_CHUNK_SHIFT;
+    for (let c = offset >>> BLOCK_CHUNK_SHIFT; c <= lastChunk; c++) {
+      const chunk = chunks[c];
+      if (chunk === undefined || chunk.covering.length === 0) continue;
+      const list = chunk.covering;
+      chunk.covering = [];
+      dropped = true;
+      for (const h of list) {
+        const owner = chunks[h >>> 7];
+        if (owner !== undefined) owner.fns[h & 127] = undefined;
+      }
+    }
+    return dropped;
+  }
+
+  /** Allocates the decoded-instruction and block caches (first fetch from this region). */
+  initCode(): void {
+    // Built by push so V8 keeps them packed arrays (new Array(n) of this size would be a
+    // slow dictionary): one element per halfword / chunk.
+    const code: unknown[] = [];
+    for (let i = 0, n = this.size >>> 1; i < n; i++) code.push(undefined);
+    const chunks: (CodeChunk | undefined)[] = [];
+    for (let i = 0, m = (this.size >>> BLOCK_CHUNK_SHIFT) + 1; i < m; i++) chunks.push(undefined);
+    this.code = code;
+    this.chunks = chunks;
+  }
+
+  /** Forgets every decoded instruction and block (memory replaced wholesale). */
+  dropCode(): void {
+    this.code = null;
+    this.chunks = null;
   }
 }
 
@@ -57,6 +115,11 @@ const EMPTY = new Uint8Array(0);
 
 export class Bus {
   readonly regions: Region[] = [];
+  /**
+   * Set when a write through the bus dropped a compiled block (also a device's write during
+   * an MMIO access); the core clears it and leaves the running block.
+   */
+  codeDropped = false;
   private readonly pages = new Uint16Array(1 << (32 - PAGE_SHIFT)).fill(NO_REGION);
 
   mapRam(base: number, size: number, name: string): Uint8Array {
@@ -155,7 +218,7 @@ export class Bus {
     if (size === 4) r.dv.setUint32(off, value, true);
     else if (size === 2) r.dv.setUint16(off, value, true);
     else r.bytes[off] = value;
-    if (r.code !== null) r.invalidate(off, size);
+    if (r.code !== null && r.invalidate(off, size)) this.codeDropped = true;
   }
 
   /** Loader/debugger block write (ROM allowed, devices get byte writes). */
@@ -173,7 +236,7 @@ export class Bus {
       const off = a - r.base;
       const n = Math.min(data.length - i, r.size - off);
       r.bytes.set(data.subarray(i, i + n), off);
-      if (r.code !== null) r.invalidate(off, n);
+      if (r.code !== null && r.invalidate(off, n)) this.codeDropped = true;
       i += n;
     }
   }
