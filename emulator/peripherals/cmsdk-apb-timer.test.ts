@@ -36,6 +36,20 @@ describe('CmsdkApbTimer', () => {
     expect(t.read(TIMER_VALUE, 4)).toBe(0);
   });
 
+  it('schedules no clock event while its interrupt is disabled, so an idle core can sleep', () => {
+    // A free-running tick counter (the kernel's timebase) must not wake the machine at every
+    // wrap: that made an idle kernel spin through billions of virtual seconds.
+    const clock = new TestClock();
+    const t = new CmsdkApbTimer('timer1', clock, { irq: new TestLines(), line: 9 });
+    t.write(TIMER_RELOAD, 4, 0xffffffff);
+    t.write(TIMER_CTRL, 4, CTRL_ENABLE);
+    expect(clock.nextEventAt()).toBe(Infinity);
+    clock.advance(1000);
+    expect(t.read(TIMER_VALUE, 4)).toBe(0xffffffff - 1000);
+    t.write(TIMER_CTRL, 4, CTRL_ENABLE | CTRL_IRQ_ENABLE);
+    expect(clock.nextEventAt()).toBe(clock.now + 0xffffffff - 1000);
+  });
+
   it('does not interrupt without IRQ enable and freezes when disabled or externally gated', () => {
     const clock = new TestClock();
     const t = new CmsdkApbTimer('timer0', clock);

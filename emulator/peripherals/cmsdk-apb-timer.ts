@@ -85,7 +85,10 @@ export class CmsdkApbTimer extends ApbDevice {
 
   private schedule(): void {
     this.unschedule();
-    if (!this.running) return;
+    // With its interrupt disabled an expiry changes nothing visible (the count is computed from
+    // the clock on read), so no event is scheduled: an idle machine must not spin through
+    // wraps of a free-running counter. Enabling the interrupt rebases and schedules.
+    if (!this.running || (this.s.ctrl & CTRL_IRQ_ENABLE) === 0) return;
     const v = this.current();
     // A counter sitting at zero with a zero reload never produces another edge.
     if (v === 0 && this.s.reload === 0) return;
