@@ -13,4 +13,10 @@ export { CortexM, type CoreConfig, type CoreSnapshot, Exc, CFSR } from './cortex
 export { Bus, Region } from './memory/bus';
 export { Clock } from './clock';
 export { assemble, assembleProgram, branchFields, Program, type AsmItem } from './assembler';
-export { ENCODING_NAMES, ALL_ENCODINGS, findEncoding, disassembleWord } from './cpu/table';
+export {
+  ENCODING_NAMES,
+  ALL_ENCODINGS,
+  REGISTER_NAMES,
+  findEncoding,
+  disassembleWord,
+} from './cpu/table';

@@ -14,6 +14,7 @@
  * the same state.
  */
 import { readFileSync } from 'node:fs';
+import { REGISTER_NAMES } from '../../emulator/core';
 import { createSession, type EmulatorSession } from '../../emulator/session/session';
 import { disassembly } from './assemble';
 import { startQemu } from './qemu';
@@ -35,24 +36,6 @@ export interface LockstepResult {
   session: EmulatorSession;
 }
 
-const NAMES = [
-  'r0',
-  'r1',
-  'r2',
-  'r3',
-  'r4',
-  'r5',
-  'r6',
-  'r7',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'sp',
-  'lr',
-  'pc',
-];
 /** Hints QEMU runs as a yield (WFE too: it never sleeps on it), stepped by breakpoint. */
 const YIELDING_HINTS = new Set(['YIELD_T1', 'YIELD_T2', 'WFE_T1', 'WFE_T2']);
 /** How long QEMU may take to reach the instruction after such a hint before it is stopped. */
@@ -82,8 +65,9 @@ export async function runLockstep(elf: string, opts: LockstepOptions): Promise<L
       const diffs: string[] = [];
       for (let i = 0; i < 16; i++) {
         const ours = session.readRegister(i);
-        const theirs = q.get(NAMES[i]!)!;
-        if (ours !== theirs) diffs.push(`${NAMES[i]}: emulator ${hex(ours)} qemu ${hex(theirs)}`);
+        const theirs = q.get(REGISTER_NAMES[i]!)!;
+        if (ours !== theirs)
+          diffs.push(`${REGISTER_NAMES[i]}: emulator ${hex(ours)} qemu ${hex(theirs)}`);
       }
       const ox = session.readSpecial('xpsr');
       const qx = q.get('xpsr')!;

@@ -104,7 +104,8 @@ function def(
 // Formatting helpers
 // ---------------------------------------------------------------------------------------------
 
-const REG = [
+/** Core register names as the disassembler (and GDB's target description) spell them. */
+export const REGISTER_NAMES: readonly string[] = [
   'r0',
   'r1',
   'r2',
@@ -122,7 +123,7 @@ const REG = [
   'lr',
   'pc',
 ];
-const R = (n: number): string => REG[n]!;
+const R = (n: number): string => REGISTER_NAMES[n]!;
 const COND = [
   'eq',
   'ne',
