@@ -234,6 +234,33 @@ describe('exceptions', () => {
     expect(core.clock.now).toBeGreaterThanOrEqual(3000);
   });
 
+  it('stops asleep at sleepLimit so a paced host can wait in host time', () => {
+    const { core } = boot(
+      (p) => {
+        p.mov32(0, 0xe000e010).mov32(1, 999).i('STR_imm_T1', { t: 1, n: 0, i: 1 }); // RVR
+        p.i('MOV_imm_T1', { d: 1, i: 7 }).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+        p.i('MOV_imm_T1', { d: 5, i: 0 });
+        p.label('wait')
+          .i('WFI_T1')
+          .i('CMP_imm_T1', { n: 5, i: 3 })
+          .branch('B_T1', 'wait', { c: 1 });
+      },
+      { systick: (p) => p.i('ADD_imm_T2', { d: 5, i: 1 }).i('BX_T1', { m: 14 }) },
+    );
+    core.sleepLimit = 1500;
+    expect(core.run(10_000)).toEqual({ kind: 'limit' });
+    // One tick (at 1000) was taken; the next (at 2000) lies beyond the limit.
+    expect(core.readRegister(5)).toBe(1);
+    expect(core.sleeping).not.toBe(0);
+    expect(core.clock.now).toBe(1500);
+    const asleepAt = core.instructionCount;
+    expect(core.run(10_000)).toEqual({ kind: 'limit' }); // still nothing due: no instructions
+    expect(core.instructionCount).toBe(asleepAt);
+    core.sleepLimit = Infinity;
+    runToExit(core);
+    expect(core.readRegister(5)).toBe(3);
+  });
+
   it('prioritises external IRQs and masks them with BASEPRI and PRIMASK', () => {
     const { core } = boot(
       (p) => {

@@ -170,6 +170,13 @@ export class CortexM implements CoreControl {
   control = 0;
   /** 0 awake, 1 asleep in WFI, 2 asleep in WFE. */
   sleeping = 0;
+  /**
+   * Latest cycle a sleeping core may skip to. A host that paces virtual time against the wall
+   * clock sets it to "now" in virtual cycles: when the next event lies beyond it, `run` returns
+   * 'limit' with `sleeping` still set, and the host waits (host time, not CPU) before running on.
+   * Infinity (the default) skips straight to the next event.
+   */
+  sleepLimit = Infinity;
   eventReg = 0;
   /** Local exclusive monitor: tagged address, or -1 when open. */
   exclusive = -1;
@@ -799,6 +806,13 @@ export class CortexM implements CoreControl {
       const next = this.clock.next;
       if (next === Infinity) {
         this.stop = { kind: 'idle' };
+        this.attention = true;
+        return true;
+      }
+      if (next > this.sleepLimit) {
+        // Paced host: time up to the limit passes asleep; the host resumes us later.
+        if (this.clock.now < this.sleepLimit) this.clock.now = this.sleepLimit;
+        this.stop = { kind: 'limit' };
         this.attention = true;
         return true;
       }
