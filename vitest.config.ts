@@ -10,6 +10,7 @@ export default defineConfig({
       'renderer/**/*.test.{ts,tsx}',
       'scripts/**/*.test.{ts,mjs}',
       'tests/unit/**/*.test.ts',
+      'tests/programs/**/*.test.ts',
     ],
     testTimeout: 30_000,
   },

@@ -33,6 +33,7 @@ export const REQUIRED_PACKAGES = [
   { name: 'gdb-multiarch', why: 'debugger front end for boards and QEMU' },
   { name: 'chromium', why: 'browser for the end-to-end tests' },
   { name: 'xvfb', why: 'virtual display for headed browser runs' },
+  { name: 'socat', why: 'pseudo-terminal for the emulated board UART (--uart-pty)' },
 ];
 
 /** Other systems' names for the same needs, for the printed instructions. */

@@ -121,10 +121,92 @@ describe('emulator CLI', () => {
     const elf = image('nop', ['b .']);
     const unknown = cli('--machine', 'nrf99', elf);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown machine 'nrf99' \(known: mps2-an386\)/);
+    expect(unknown.stderr).toMatch(
+      /unknown machine 'nrf99' \(known: mps2-an386, nrf52840dk, microbit-v2\)/,
+    );
     expect(cli(elf).stderr).toMatch(/--machine is required/);
     expect(cli('--machine', 'mps2-an386', '--max-instructions', 'lots', elf).stderr).toMatch(
       /positive integer/,
+    );
+  });
+
+  it('loads several files as one image on the nRF boards and refuses bad ones by name', () => {
+    const elf = image('nrf-uart', [
+      // UARTE0: TX on P0.06, ENABLE = 8, TXD.PTR = a RAM buffer holding "ok\n", MAXCNT 3, STARTTX, wait ENDTX.
+      'ldr r0, =0x40002000',
+      'movs r1, #6', // PSEL.TXD = P0.06, the DK's console TX
+      'str r1, [r0, #0x50c]',
+      'movs r1, #8',
+      'str r1, [r0, #0x500]',
+      'ldr r2, =0x20000000',
+      'ldr r1, =0x000a6b6f',
+      'str r1, [r2]',
+      'str r2, [r0, #0x544]',
+      'movs r1, #3',
+      'str r1, [r0, #0x548]',
+      'movs r1, #1',
+      'str r1, [r0, #8]',
+      '1: ldr r1, [r0, #0x120]',
+      'cmp r1, #0',
+      'beq 1b',
+      'ldr r1, =0x40000',
+      'ldr r1, [r1]', // the word apps.bin put at 0x40000
+      'ldr r3, =0x5a5a5a5a',
+      'cmp r1, r3',
+      'bne .',
+      'movs r1, #1',
+      'str r1, [r0, #8]', // send "ok\n" again when the binary is there
+      'b .',
+    ]);
+    const bin = join(tmp, 'apps.bin');
+    writeFileSync(bin, new Uint8Array(16).fill(0x5a));
+    const r = cli(
+      '--machine',
+      'nrf52840dk',
+      '--pace',
+      'fast',
+      '--virtual-timeout',
+      '0.01',
+      elf,
+      `${bin}@0x40000`,
+    );
+    expect(r.stdout).toBe('ok\nok\n');
+    expect(r.status).toBe(124);
+    expect(r.stderr).toMatch(/--virtual-timeout 0.01 s reached/);
+
+    // The access log names each register from the chip's SVD.
+    const traced = cli(
+      '--machine',
+      'nrf52840dk',
+      '--pace',
+      'fast',
+      '--trace-mmio',
+      '--max-instructions',
+      '200',
+      elf,
+      `${bin}@0x40000`,
+    );
+    expect(traced.stderr).toMatch(/W32 UARTE0\.PSEL\.TXD \(0x4000250c\) <= 0x6/);
+    expect(traced.stderr).toMatch(/W32 UARTE0\.TASKS_STARTTX \(0x40002008\) <= 0x1/);
+    expect(traced.stderr).toMatch(/R32 UARTE0\.EVENTS_ENDTX \(0x40002120\) => 0x/);
+
+    const big = join(tmp, 'big.bin');
+    writeFileSync(big, new Uint8Array(0x80001));
+    const tooBig = cli('--machine', 'microbit-v2', `${big}@0`);
+    expect(tooBig.status).toBe(2);
+    expect(tooBig.stderr).toMatch(
+      /big\.bin at 0x00000000 \(524289 bytes\) runs 1 bytes past the end of microbit-v2's flash/,
+    );
+    const overlap = cli('--machine', 'nrf52840dk', elf, `${bin}@0x8`);
+    expect(overlap.status).toBe(2);
+    expect(overlap.stderr).toMatch(/overlapping segments: .*nrf-uart.* and .*apps\.bin/);
+    expect(cli('--machine', 'nrf52840dk', `${bin}@lots`).stderr).toMatch(/bad load address in/);
+    expect(cli('--machine', 'nrf52840dk', bin).stderr).toMatch(/raw binary needs a load address/);
+    expect(cli('--machine', 'nrf52840dk', '--press', 'BUTTON9@1', elf).stderr).toMatch(
+      /no button 'BUTTON9' \(buttons: BUTTON1, BUTTON2, BUTTON3, BUTTON4\)/,
+    );
+    expect(cli('--machine', 'nrf52840dk', '--press', 'soon', elf).stderr).toMatch(
+      /--press needs BUTTON@SECONDS/,
     );
   });
 });

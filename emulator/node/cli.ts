@@ -1,49 +1,99 @@
 /**
- * `npm run emulator -- --machine mps2-an386 [--semihosting] [--trace] [--max-instructions N]
- * [--timeout S] image.elf`: run a firmware image headless.
+ * `npm run emulator -- --machine <name> [options] image [more images]`: run firmware headless.
  *
- * UART output (all five UARTs) and semihosting console output go to stdout (semihosting's
- * stderr handle to stderr); stdin feeds UART0 and semihosting reads. With --trace every
- * executed instruction is printed to stderr with its address and disassembly. The last stderr
- * line always reports instructions executed, virtual time and host MIPS.
+ * Images are ELF or Intel HEX files, or raw binaries given as FILE@ADDRESS; several make one
+ * image exactly as a flasher would program them (kernel.elf plus apps.bin@0x40000, or the
+ * image.hex that `kernel.mjs build` writes). UART output goes to stdout (UART0 / UARTE0 first,
+ * every UART on mps2-an386) and semihosting console output to stdout/stderr; stdin feeds the
+ * console UART. With --uart-pty the console UART is also a pseudo-terminal (made with socat)
+ * whose path is printed, so a serial terminal can attach. The nRF boards run paced to the wall
+ * clock by default (a sleeping board costs no host CPU); --pace fast runs flat out, jumping
+ * over idle time. --leds reports LED changes, --press BUTTON@SECONDS holds a button down,
+ * --trace-mmio logs every peripheral access with its SVD register name, --trace every
+ * instruction. The last stderr line reports instructions, virtual time and host MIPS.
  *
  * Exit status: the guest's semihosting exit status when it exits; 2 for a usage or image error
- * (missing file, malformed ELF, wrong architecture, unknown machine); 124 when stopped by
- * --max-instructions or --timeout; 125 when the core locks up, idles forever or hits a
- * breakpoint with no debugger attached.
+ * (missing file, malformed ELF or HEX, image larger than flash, overlapping segments, unknown
+ * machine); 124 when stopped by --max-instructions, --timeout or --virtual-timeout; 125 when
+ * the core locks up, idles forever or hits a breakpoint with no debugger attached.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { disassembleWord } from '../core/index';
 import type { StopReason } from '../core/interfaces';
-import { createSession, MACHINES, type EmulatorSession } from '../session/session';
+import {
+  createSession,
+  MACHINES,
+  type EmulatorSession,
+  type ImageFile,
+  type RegisterNames,
+} from '../session/session';
 import { nodeSemihostingHost } from './node-semihosting';
 
 export const EXIT_USAGE = 2;
 export const EXIT_LIMIT = 124;
 export const EXIT_ABNORMAL = 125;
 
-const USAGE = `usage: npm run emulator -- --machine <${MACHINES.join('|')}> [--semihosting] [--trace] [--max-instructions N] [--timeout S] image.elf`;
+const USAGE = `usage: npm run emulator -- --machine <${MACHINES.join('|')}> [options] image [image...]
+  image                  ELF or Intel HEX file, or raw binary as FILE@ADDRESS (e.g. apps.bin@0x40000)
+  --semihosting          serve semihosting calls (BKPT 0xAB)
+  --pace realtime|fast   realtime: virtual time follows the wall clock (nRF default);
+                         fast: run flat out, skipping idle time (mps2-an386 default)
+  --uart-pty             also expose the console UART on a pseudo-terminal (needs socat)
+  --leds                 print LED changes to stderr
+  --press BUTTON@S[:D]   press BUTTON (BUTTON1..4, A, B) at virtual second S for D s (default 0.2)
+  --seed N               seed of the emulated RNG and device ID (default fixed)
+  --trace-mmio           log every peripheral access (register names from the chip's SVD)
+  --trace                print every executed instruction to stderr
+  --max-instructions N   stop after N instructions
+  --timeout S            stop after S seconds of wall time
+  --virtual-timeout S    stop after S seconds of virtual time`;
 
 export interface CliOptions {
   machine: string;
   semihosting: boolean;
   trace: boolean;
+  traceMmio: boolean;
   maxInstructions: number;
   timeoutSeconds: number;
+  virtualTimeoutSeconds: number;
+  pace: 'realtime' | 'fast' | undefined;
+  uartPty: boolean;
+  leds: boolean;
+  presses: { button: string; at: number; duration: number }[];
+  seed: number | undefined;
+  images: { path: string; address?: number }[];
+  /** The first image's path (semihosting's working directory and command line). */
   image: string;
+}
+
+function parseNumber(text: string | undefined): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
 }
 
 export function parseArgs(
   argv: string[],
 ): { ok: true; value: CliOptions } | { ok: false; error: string } {
-  const o: Partial<CliOptions> = {
-    semihosting: false,
-    trace: false,
-    maxInstructions: Infinity,
-    timeoutSeconds: Infinity,
-  };
+  const o: Partial<CliOptions> & { images: CliOptions['images']; presses: CliOptions['presses'] } =
+    {
+      semihosting: false,
+      trace: false,
+      traceMmio: false,
+      maxInstructions: Infinity,
+      timeoutSeconds: Infinity,
+      virtualTimeoutSeconds: Infinity,
+      pace: undefined,
+      uartPty: false,
+      leds: false,
+      seed: undefined,
+      presses: [],
+      images: [],
+    };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | undefined => argv[++i];
@@ -58,6 +108,42 @@ export function parseArgs(
       case '--trace':
         o.trace = true;
         break;
+      case '--trace-mmio':
+        o.traceMmio = true;
+        break;
+      case '--uart-pty':
+        o.uartPty = true;
+        break;
+      case '--leds':
+        o.leds = true;
+        break;
+      case '--pace': {
+        const p = value();
+        if (p !== 'realtime' && p !== 'fast')
+          return { ok: false, error: `--pace needs realtime or fast (got ${p ?? 'nothing'})` };
+        o.pace = p;
+        break;
+      }
+      case '--seed': {
+        const n = parseNumber(value());
+        if (n === undefined || !Number.isInteger(n) || n < 0 || n > 0xffffffff)
+          return { ok: false, error: '--seed needs an integer from 0 to 4294967295' };
+        o.seed = n;
+        break;
+      }
+      case '--press': {
+        const spec = value() ?? '';
+        const m = /^([A-Za-z0-9_]+)@([0-9.]+)(?::([0-9.]+))?$/.exec(spec);
+        const at = parseNumber(m?.[2]);
+        const duration = m?.[3] === undefined ? 0.2 : parseNumber(m[3]);
+        if (!m || at === undefined || duration === undefined || !(duration > 0))
+          return {
+            ok: false,
+            error: `--press needs BUTTON@SECONDS[:DURATION], e.g. BUTTON1@0.5 (got '${spec}')`,
+          };
+        o.presses.push({ button: m[1]!, at, duration });
+        break;
+      }
       case '--max-instructions': {
         const n = Number(value());
         if (!Number.isInteger(n) || n <= 0)
@@ -71,18 +157,36 @@ export function parseArgs(
         o.timeoutSeconds = n;
         break;
       }
+      case '--virtual-timeout': {
+        const n = Number(value());
+        if (!(n > 0))
+          return { ok: false, error: '--virtual-timeout needs a positive number of seconds' };
+        o.virtualTimeoutSeconds = n;
+        break;
+      }
       case '--help':
       case '-h':
         return { ok: false, error: USAGE };
-      default:
+      default: {
         if (a.startsWith('-')) return { ok: false, error: `unknown option ${a}\n${USAGE}` };
-        if (o.image) return { ok: false, error: `more than one image given (${o.image}, ${a})` };
-        o.image = a;
+        const at = a.lastIndexOf('@');
+        if (at > 0) {
+          const addr = parseNumber(a.slice(at + 1));
+          if (addr === undefined || !Number.isInteger(addr) || addr < 0 || addr > 0xffffffff)
+            return {
+              ok: false,
+              error: `bad load address in '${a}': give FILE@ADDRESS with a number such as 0x40000`,
+            };
+          o.images.push({ path: a.slice(0, at), address: addr });
+        } else o.images.push({ path: a });
+      }
     }
   }
   if (!o.machine) return { ok: false, error: `--machine is required\n${USAGE}` };
-  if (!o.image) return { ok: false, error: `no image given\n${USAGE}` };
-  return { ok: true, value: o as CliOptions };
+  if (o.images.length === 0) return { ok: false, error: `no image given\n${USAGE}` };
+  if (o.trace && o.pace === 'realtime')
+    return { ok: false, error: '--trace runs one instruction at a time; it cannot be paced' };
+  return { ok: true, value: { ...o, image: o.images[0]!.path } as CliOptions };
 }
 
 type Disassembler = (session: EmulatorSession, address: number) => string;
@@ -116,6 +220,44 @@ function describe(reason: StopReason): string {
   }
 }
 
+/** Register names from the chip's SVD (resources/svd), for --trace-mmio on the nRF boards. */
+async function registerNames(machine: string): Promise<RegisterNames | undefined> {
+  if (machine === 'mps2-an386') return undefined;
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const file = join(
+    root,
+    'resources/svd',
+    machine === 'microbit-v2' ? 'nrf52833.svd' : 'nrf52840.svd',
+  );
+  const { parseSvd, RegisterNamer } = await import('../peripherals/nrf/svd');
+  return new RegisterNamer(parseSvd(readFileSync(file, 'utf8')));
+}
+
+/** A pseudo-terminal bridged to the console UART by socat. */
+async function openPty(
+  onInput: (bytes: Uint8Array) => void,
+): Promise<{ ok: true; path: string; proc: ChildProcess } | { ok: false; error: string }> {
+  const proc = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'stdio'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  return new Promise((done) => {
+    let err = '';
+    proc.on('error', (e) =>
+      done({
+        ok: false,
+        error: `--uart-pty needs socat (${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not installed: apt-get install socat' : e.message})`,
+      }),
+    );
+    proc.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /PTY is (\S+)/.exec(err);
+      if (m) done({ ok: true, path: m[1]!, proc });
+    });
+    proc.on('exit', (code) => done({ ok: false, error: `socat exited (${code}): ${err.trim()}` }));
+    proc.stdout!.on('data', (d: Buffer) => onInput(new Uint8Array(d)));
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseArgs(argv);
   if (!parsed.ok) {
@@ -123,53 +265,159 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   const opts = parsed.value;
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(opts.image));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    process.stderr.write(
-      `cannot read ${opts.image}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`,
-    );
-    return EXIT_USAGE;
+  const files: ImageFile[] = [];
+  for (const img of opts.images) {
+    try {
+      files.push({
+        name: img.path,
+        bytes: new Uint8Array(readFileSync(img.path)),
+        ...(img.address !== undefined ? { address: img.address } : {}),
+      });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      process.stderr.write(
+        `cannot read ${img.path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`,
+      );
+      return EXIT_USAGE;
+    }
   }
   const write = (stream: 1 | 2, b: Uint8Array): void =>
     void (stream === 1 ? process.stdout : process.stderr).write(b);
+  let names: RegisterNames | undefined;
+  if (opts.traceMmio && (MACHINES as readonly string[]).includes(opts.machine)) {
+    try {
+      names = await registerNames(opts.machine);
+    } catch (e) {
+      process.stderr.write(`--trace-mmio: cannot read the chip's SVD: ${(e as Error).message}\n`);
+      return EXIT_USAGE;
+    }
+  }
   const created = createSession({
     machine: opts.machine,
     semihosting: opts.semihosting,
     semihostingHost: nodeSemihostingHost(dirname(resolve(opts.image)), write),
     cmdline: opts.image,
+    traceMmio: opts.traceMmio,
+    ...(names ? { registerNames: names } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
   });
   if (!created.ok) {
     process.stderr.write(`${created.error}\n`);
     return EXIT_USAGE;
   }
   const session = created.value;
+  const nrf = session.nrf;
+  const pace = opts.pace ?? (nrf ? 'realtime' : 'fast');
+  const freq = session.core.clock.frequencyHz;
+  const stamp = (): string => `${session.virtualSeconds.toFixed(6)} s`;
+
   // UART bytes are batched per slice to keep stdout writes few.
   let uartOut: number[] = [];
+  let ptyOut: number[] = [];
+  let pty: ChildProcess | undefined;
+  let diagnostics = 0;
+  let lastLeds = '';
   session.on((e) => {
-    if (e.kind === 'uart') uartOut.push(e.byte);
+    if (e.kind === 'uart') {
+      uartOut.push(e.byte);
+      if (pty && e.index === 0) ptyOut.push(e.byte);
+    } else if (e.kind === 'diagnostic') {
+      diagnostics++;
+      if (diagnostics <= 20) process.stderr.write(`[emulator] ${stamp()}: ${e.message}\n`);
+      else if (diagnostics === 21)
+        process.stderr.write('[emulator] further diagnostics suppressed\n');
+    } else if (e.kind === 'mmio') {
+      const x = e.access;
+      process.stderr.write(
+        `[mmio] ${(x.cycle / freq).toFixed(6)} ${x.write ? 'W' : 'R'}${x.size * 8} ${x.register ?? '?'} (0x${x.address.toString(16).padStart(8, '0')}) ${x.write ? '<=' : '=>'} 0x${x.value.toString(16)}\n`,
+      );
+    } else if (e.kind === 'pin' && opts.leds && nrf) {
+      const now = nrf.leds();
+      const key = now.map((l) => (l.lit ? '1' : '0')).join('');
+      if (key !== lastLeds) {
+        const lit = now.filter((l) => l.lit).map((l) => l.name);
+        process.stderr.write(
+          `[board] ${stamp()}: LEDs lit: ${lit.length ? lit.join(' ') : 'none'}\n`,
+        );
+        lastLeds = key;
+      }
+    }
   });
   const flush = (): void => {
     if (uartOut.length) process.stdout.write(Uint8Array.from(uartOut));
     uartOut = [];
+    if (ptyOut.length && pty?.stdin?.writable) pty.stdin.write(Uint8Array.from(ptyOut));
+    ptyOut = [];
   };
-  const loaded = session.load(bytes);
+  const loaded = session.loadFiles(files);
   if (!loaded.ok) {
-    process.stderr.write(`${opts.image}: ${loaded.error}\n`);
+    process.stderr.write(`${loaded.error}\n`);
     return EXIT_USAGE;
   }
+  if (nrf)
+    lastLeds = nrf
+      .leds()
+      .map((l) => (l.lit ? '1' : '0'))
+      .join('');
+
+  for (const p of opts.presses) {
+    if (!nrf) {
+      process.stderr.write(`--press: ${opts.machine} has no buttons\n`);
+      return EXIT_USAGE;
+    }
+    const check = nrf.setButton(p.button, false);
+    if (!check.ok) {
+      process.stderr.write(`--press: ${check.error}\n`);
+      return EXIT_USAGE;
+    }
+    const clock = session.core.clock;
+    clock.schedule(clock.now + p.at * freq, () => {
+      nrf.setButton(p.button, true);
+      process.stderr.write(`[board] ${stamp()}: ${p.button} pressed\n`);
+    });
+    clock.schedule(clock.now + (p.at + p.duration) * freq, () => {
+      nrf.setButton(p.button, false);
+      process.stderr.write(`[board] ${stamp()}: ${p.button} released\n`);
+    });
+  }
+
+  // Input wakes a paced loop that is waiting for the wall clock.
+  let wake: (() => void) | undefined;
+  const input = (bytes: Uint8Array): void => {
+    session.sendUart(0, bytes);
+    wake?.();
+  };
+  if (opts.uartPty) {
+    const r = await openPty(input);
+    if (!r.ok) {
+      process.stderr.write(`${r.error}\n`);
+      return EXIT_USAGE;
+    }
+    pty = r.proc;
+    process.stderr.write(`[emulator] console UART on ${r.path}\n`);
+  }
+  let interrupted = false;
   if (!process.stdin.isTTY) {
-    process.stdin.on('data', (d: Buffer) => session.sendUart(0, new Uint8Array(d)));
+    process.stdin.on('data', (d: Buffer) => input(new Uint8Array(d)));
     process.stdin.on('error', () => undefined);
+  } else {
+    // A terminal: keys go to the board as typed, as a serial terminal sends them; Ctrl-C stops.
+    process.stdin.setRawMode(true);
+    process.stdin.on('data', (d: Buffer) => {
+      if (d.includes(3)) {
+        interrupted = true;
+        wake?.();
+      } else input(new Uint8Array(d));
+    });
   }
 
   const disassemble = opts.trace ? disassembler : undefined;
   const started = performance.now();
   const deadline = started + opts.timeoutSeconds * 1000;
+  const virtualEnd = session.cycles + opts.virtualTimeoutSeconds * freq;
+  const pacedFrom = { wall: started, cycle: session.cycles };
   let reason: StopReason = { kind: 'limit' };
-  let stoppedBy: 'timeout' | 'max' | undefined;
+  let stoppedBy: 'timeout' | 'max' | 'virtual' | 'interrupt' | undefined;
   for (;;) {
     const left = opts.maxInstructions - session.instructions;
     if (left <= 0) {
@@ -180,6 +428,14 @@ export async function main(argv: string[]): Promise<number> {
       stoppedBy = 'timeout';
       break;
     }
+    if (session.cycles >= virtualEnd) {
+      stoppedBy = 'virtual';
+      break;
+    }
+    if (interrupted) {
+      stoppedBy = 'interrupt';
+      break;
+    }
     if (disassemble) {
       const pc = session.readRegister(15);
       const text = disassemble(session, pc);
@@ -187,8 +443,33 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(
         `${session.instructions.toString().padStart(10)}  ${pc.toString(16).padStart(8, '0')}  ${text}\n`,
       );
+    } else if (pace === 'fast') {
+      reason = session.runSlice({
+        instructions: Math.min(left, 2_000_000),
+        ...(Number.isFinite(virtualEnd) ? { untilCycle: virtualEnd } : {}),
+      });
     } else {
-      reason = session.runSlice({ instructions: Math.min(left, 2_000_000) });
+      // Virtual time follows the wall clock; asleep, the core waits for it instead of skipping.
+      const target = Math.min(
+        virtualEnd,
+        pacedFrom.cycle + ((performance.now() - pacedFrom.wall) / 1000) * freq,
+      );
+      reason = session.runPaced(target, Math.min(left, 2_000_000));
+      if (reason.kind === 'limit' && session.cycles >= target) {
+        flush();
+        // Ahead of the wall clock: wait until the next device event is due (or input arrives).
+        const due = Math.min(session.nextEventCycle, virtualEnd, target + freq * 0.05);
+        const ms = Math.max(1, ((due - target) / freq) * 1000);
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, ms);
+          wake = () => {
+            clearTimeout(t);
+            r();
+          };
+        });
+        wake = undefined;
+        continue;
+      }
     }
     flush();
     if (reason.kind !== 'limit') break;
@@ -197,15 +478,21 @@ export async function main(argv: string[]): Promise<number> {
       await new Promise((r) => setImmediate(r));
   }
   flush();
+  if (process.stdin.isTTY) process.stdin.setRawMode(false);
   process.stdin.pause();
   process.stdin.unref?.();
+  pty?.kill();
   const seconds = (performance.now() - started) / 1000;
   let status: number;
   if (stoppedBy) {
     process.stderr.write(
       stoppedBy === 'max'
         ? `stopped: --max-instructions ${opts.maxInstructions} reached\n`
-        : `stopped: --timeout ${opts.timeoutSeconds} s reached\n`,
+        : stoppedBy === 'timeout'
+          ? `stopped: --timeout ${opts.timeoutSeconds} s reached\n`
+          : stoppedBy === 'interrupt'
+            ? 'stopped: Ctrl-C\n'
+            : `stopped: --virtual-timeout ${opts.virtualTimeoutSeconds} s reached\n`,
     );
     status = EXIT_LIMIT;
   } else if (reason.kind === 'exit') {

@@ -136,7 +136,7 @@ describe('EmulatorSession', () => {
   it('refuses images it cannot place and names unknown machines', () => {
     expect(createSession({ machine: 'lm3s6965' })).toEqual({
       ok: false,
-      error: "unknown machine 'lm3s6965' (known: mps2-an386)",
+      error: "unknown machine 'lm3s6965' (known: mps2-an386, nrf52840dk, microbit-v2)",
     });
     const s = session();
     // Move the first program header's load address to 0x60000000, where nothing decodes.
@@ -147,11 +147,11 @@ describe('EmulatorSession', () => {
     const r = s.load(elf);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error).toMatch(
-      /segment 0 \(0x60000000, \d+ bytes\) is outside mps2-an386's RAM/,
+      /image segment 0 at 0x60000000 \(\d+ bytes\) is outside mps2-an386's programmable memory/,
     );
     expect(s.load(Uint8Array.from([1, 2, 3]))).toEqual({
       ok: false,
-      error: 'not an ELF file: truncated (3 bytes)',
+      error: 'image: not an ELF file: truncated (3 bytes)',
     });
   });
 });

@@ -2,9 +2,12 @@
  * Emulator session: one machine with a loaded image, driven by a host (the app's worker thread,
  * the CLI, the lockstep harness).
  *
- * The session builds the core and board for a machine name, loads ELF images from their PT_LOAD
- * segments (at the physical address, as QEMU does), and offers run/step/pause/reset, register
- * and memory access, and snapshots. Execution happens in slices: `runSlice` executes up to an
+ * The session builds the core and board for a machine name (mps2-an386 as QEMU models it, or
+ * the nRF52840-DK / micro:bit v2), loads images as a programmer would (ELF PT_LOAD segments at
+ * their physical addresses, Intel HEX, raw binaries at an address; several files at once), and
+ * offers run/step/pause/reset, register and memory access, board I/O and snapshots. On
+ * mps2-an386 a reset reloads the image into RAM as QEMU does; on the nRF boards the image lives
+ * in flash, which keeps whatever firmware wrote through the NVMC across resets. Execution happens in slices: `runSlice` executes up to an
  * instruction budget or a span of virtual time and returns, so a worker can post events and
  * honour pause requests between slices. Output (UART bytes, semihosting console) and halts are
  * delivered as events. Pure TypeScript: no Node, DOM or timers; time is virtual.
@@ -17,31 +20,69 @@
  *   for (;;) { const r = s.session.runSlice({ instructions: 1e6 }); if (r.kind !== 'limit') break; }
  */
 import { CortexM, type CoreSnapshot } from '../core/index';
-import type { AccessSize, StopReason } from '../core/interfaces';
+import type { AccessSize, MmioDevice, StopReason } from '../core/interfaces';
 import { BusErrorSignal } from '../core/interfaces';
-import { ElfError, loadableSegments, parseElf, type ElfFile } from '../formats/elf';
+import { type ElfFile } from '../formats/elf';
 import {
   buildMps2An386,
-  MACHINE_NAME,
+  MACHINE_NAME as MPS2,
   NUM_IRQ,
   SYSCLK_HZ,
   type Mps2An386Board,
 } from '../machines/mps2-an386';
+import {
+  buildNrf52,
+  DATA_RAM_BASE,
+  FLASH_BASE,
+  NRF52_HCLK_HZ,
+  NRF52_MACHINES,
+  NRF52_NUM_IRQ,
+  NRF52_PRIORITY_BITS,
+  UICR_BASE,
+  type Nrf52Board,
+} from '../machines/nrf52';
 import { RamAlias } from '../peripherals/memory-alias';
 import {
   Semihosting,
   type SemihostingHost,
   type SemihostingState,
 } from '../semihosting/semihosting';
+import {
+  checkPlacement,
+  combineImages,
+  parseImage,
+  type FirmwareImage,
+  type ImageFormat,
+  type ProgrammableMemory,
+} from './image';
 
-export const MACHINES = [MACHINE_NAME] as const;
+export const MACHINES = [MPS2, 'nrf52840dk', 'microbit-v2'] as const;
 const NMI_EXCEPTION = 2;
 export type MachineName = (typeof MACHINES)[number];
+
+/** One MMIO access, named from the chip's SVD when the session was given names. */
+export interface MmioAccess {
+  write: boolean;
+  address: number;
+  size: AccessSize;
+  value: number;
+  /** 'UARTE0.TASKS_STARTTX', or null when no name is known. */
+  register: string | null;
+  cycle: number;
+}
 
 export type SessionEvent =
   | { kind: 'uart'; index: number; byte: number }
   | { kind: 'console'; stream: 1 | 2; bytes: Uint8Array }
-  | { kind: 'halt'; reason: StopReason };
+  | { kind: 'halt'; reason: StopReason }
+  | { kind: 'pin'; port: number; pin: number; level: boolean }
+  | { kind: 'diagnostic'; message: string }
+  | { kind: 'mmio'; access: MmioAccess };
+
+/** Names registers by address (built from an SVD file: see peripherals/nrf/svd.ts). */
+export interface RegisterNames {
+  name(address: number): string | null;
+}
 
 export interface SessionOptions {
   machine: string;
@@ -52,6 +93,12 @@ export interface SessionOptions {
   cmdline?: string;
   /** Count executions per encoding (lockstep coverage). */
   collectCoverage?: boolean;
+  /** Seed for the nRF RNG and device ID (default fixed: runs are reproducible). */
+  seed?: number;
+  /** Emit an 'mmio' event for every peripheral access (the access log). */
+  traceMmio?: boolean;
+  /** Register names for the access log. */
+  registerNames?: RegisterNames;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -59,7 +106,15 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 export interface LoadedImage {
   entry: number;
   segments: { address: number; size: number }[];
-  elf: ElfFile;
+  elf?: ElfFile;
+}
+
+/** One file of an image: bytes plus, for a raw binary, where it goes. */
+export interface ImageFile {
+  name: string;
+  bytes: Uint8Array;
+  address?: number;
+  format?: ImageFormat;
 }
 
 export interface SessionSnapshot {
@@ -71,31 +126,68 @@ export type RegisterName = 'xpsr' | 'msp' | 'psp' | 'primask' | 'basepri' | 'fau
 
 export class EmulatorSession {
   readonly core: CortexM;
-  readonly board: Mps2An386Board;
+  /** The board: `nrf` is set on the nRF machines, `mps2` on mps2-an386. */
+  readonly board: Mps2An386Board | Nrf52Board;
+  readonly mps2: Mps2An386Board | null;
+  readonly nrf: Nrf52Board | null;
   readonly semihosting: Semihosting | null;
   private listeners: ((e: SessionEvent) => void)[] = [];
-  private image: LoadedImage | undefined;
+  private image: FirmwareImage | undefined;
+  private loadedInfo: LoadedImage | undefined;
 
   constructor(readonly options: SessionOptions & { machine: MachineName }) {
+    const nrfSpec = options.machine === MPS2 ? null : NRF52_MACHINES[options.machine];
     this.core = new CortexM({
-      frequencyHz: SYSCLK_HZ,
-      numIrqs: NUM_IRQ,
-      priorityBits: 8,
+      frequencyHz: nrfSpec ? NRF52_HCLK_HZ : SYSCLK_HZ,
+      numIrqs: nrfSpec ? NRF52_NUM_IRQ : NUM_IRQ,
+      priorityBits: nrfSpec ? NRF52_PRIORITY_BITS : 8,
       fpu: true,
       collectCoverage: options.collectCoverage ?? false,
       ...(options.semihosting ? { hooks: { semihost: (c) => this.semihosting!.handle(c) } } : {}),
-      onSystemReset: () => this.reset(),
+      onSystemReset: () => this.reset('sreq'),
     });
-    this.board = buildMps2An386(
-      {
-        bus: this.core.bus,
-        clock: this.core.clock,
-        irq: this.core.irq,
-        nmi: () => this.core.setPending(NMI_EXCEPTION),
-        systemReset: () => this.reset(),
-      },
-      { uartTx: (index, byte) => this.emit({ kind: 'uart', index, byte }) },
-    );
+    if (nrfSpec) {
+      this.nrf = buildNrf52(
+        {
+          bus: this.core.bus,
+          clock: this.core.clock,
+          irq: this.core.irq,
+          systemReset: () => this.reset('dog'),
+          systemOff: () => {
+            this.emit({
+              kind: 'diagnostic',
+              message: 'firmware entered System OFF; the CPU is stopped',
+            });
+            this.core.requestHalt();
+          },
+          ...(options.seed !== undefined ? { seed: options.seed } : {}),
+          ...(options.traceMmio
+            ? { wrap: (d: MmioDevice, base: number) => this.traced(d, base) }
+            : {}),
+        },
+        nrfSpec,
+        {
+          uartTx: (index, byte) => this.emit({ kind: 'uart', index, byte }),
+          pinChanged: (port, pin, level) => this.emit({ kind: 'pin', port, pin, level }),
+          diagnostic: (message) => this.emit({ kind: 'diagnostic', message }),
+        },
+      );
+      this.mps2 = null;
+      this.board = this.nrf;
+    } else {
+      this.mps2 = buildMps2An386(
+        {
+          bus: this.core.bus,
+          clock: this.core.clock,
+          irq: this.core.irq,
+          nmi: () => this.core.setPending(NMI_EXCEPTION),
+          systemReset: () => this.reset(),
+        },
+        { uartTx: (index, byte) => this.emit({ kind: 'uart', index, byte }) },
+      );
+      this.nrf = null;
+      this.board = this.mps2;
+    }
     const h = options.semihostingHost ?? {};
     this.semihosting = options.semihosting
       ? new Semihosting(
@@ -108,10 +200,53 @@ export class EmulatorSession {
             timeSeconds: h.timeSeconds ?? (() => 0),
             ...(h.files ? { files: h.files } : {}),
           },
-          { cmdline: options.cmdline ?? '', heapInfo: this.board.heapInfo },
+          {
+            cmdline: options.cmdline ?? '',
+            heapInfo: this.mps2?.heapInfo ?? [
+              DATA_RAM_BASE + 0x8000,
+              DATA_RAM_BASE + nrfSpec!.ramSize,
+              DATA_RAM_BASE + nrfSpec!.ramSize,
+              DATA_RAM_BASE + 0x8000,
+            ],
+          },
         )
       : null;
     this.core.reset();
+  }
+
+  /** Wraps a device so each access is emitted as an 'mmio' event (the access log). */
+  private traced(dev: MmioDevice, base: number): MmioDevice {
+    const names = this.options.registerNames;
+    const log = (write: boolean, offset: number, size: AccessSize, value: number): void => {
+      const address = (base + offset) >>> 0;
+      this.emit({
+        kind: 'mmio',
+        access: {
+          write,
+          address,
+          size,
+          value: value >>> 0,
+          register: names?.name(address & ~3) ?? null,
+          cycle: this.core.clock.now,
+        },
+      });
+    };
+    const wrapped: MmioDevice = {
+      name: dev.name,
+      read: (offset, size) => {
+        const v = dev.read(offset, size);
+        log(false, offset, size, v);
+        return v;
+      },
+      write: (offset, size, value) => {
+        log(true, offset, size, value);
+        dev.write(offset, size, value);
+      },
+    };
+    if (dev.reset) wrapped.reset = () => dev.reset!();
+    if (dev.snapshot) wrapped.snapshot = () => dev.snapshot!();
+    if (dev.restore) wrapped.restore = (s) => dev.restore!(s);
+    return wrapped;
   }
 
   on(listener: (e: SessionEvent) => void): () => void {
@@ -125,50 +260,87 @@ export class EmulatorSession {
     for (const l of this.listeners) l(e);
   }
 
-  /** Load an ELF image and reset into it. Errors name the problem (ELF or placement). */
+  /** Load one ELF image and reset into it. Errors name the problem (format or placement). */
   load(bytes: Uint8Array): Result<LoadedImage> {
-    let elf: ElfFile;
-    try {
-      elf = parseElf(bytes);
-    } catch (e) {
-      if (e instanceof ElfError) return { ok: false, error: e.message };
-      throw e;
+    return this.loadFiles([{ name: 'image', bytes, format: 'elf' }]);
+  }
+
+  /**
+   * Program an image made of several files (ELF, Intel HEX, raw binaries at their addresses),
+   * exactly as a flasher would, then reset into it. On the nRF boards this is a power-on: flash
+   * and UICR are erased first and RAM is cleared. Nothing changes when an error is returned.
+   */
+  loadFiles(files: ImageFile[]): Result<LoadedImage> {
+    const parsed: FirmwareImage[] = [];
+    for (const f of files) {
+      const r = parseImage(f.bytes, {
+        name: f.name,
+        ...(f.address !== undefined ? { address: f.address } : {}),
+        ...(f.format !== undefined ? { format: f.format } : {}),
+      });
+      if (!r.ok) return r;
+      parsed.push(r.value);
     }
-    const segs = loadableSegments(elf);
-    if (segs.length === 0) return { ok: false, error: 'ELF has no loadable (PT_LOAD) segments' };
-    for (const [i, s] of segs.entries()) {
-      for (const probe of [s.paddr, s.paddr + Math.max(s.memsz, 1) - 1]) {
-        const r = this.core.bus.find(probe >>> 0);
-        // RAM, or a RAM mirror (an alias device writing through to RAM).
-        if (r === null || (r.dev !== null && !(r.dev instanceof RamAlias))) {
-          return {
-            ok: false,
-            error: `segment ${i} (0x${(s.paddr >>> 0).toString(16)}, ${s.memsz} bytes) is outside ${this.options.machine}'s RAM`,
-          };
-        }
-      }
-    }
-    this.image = {
-      entry: elf.entry,
-      segments: segs.map((s) => ({ address: s.paddr >>> 0, size: s.memsz })),
-      elf,
+    if (parsed.length === 0) return { ok: false, error: 'no image files given' };
+    const combined = combineImages(parsed);
+    if (!combined.ok) return combined;
+    const image = combined.value;
+    const placed = checkPlacement(image, this.programmable(), this.options.machine);
+    if (!placed.ok) return placed;
+    this.image = image;
+    this.loadedInfo = {
+      entry: image.entry ?? 0,
+      segments: image.segments.map((s) => ({ address: s.address, size: s.memSize })),
+      ...(image.elf ? { elf: image.elf } : {}),
     };
-    this.reset();
-    return { ok: true, value: this.image };
+    if (this.nrf) {
+      this.nrf.powerOn();
+      for (const s of image.segments) this.core.bus.writeBlock(s.address, s.data);
+    }
+    this.reset('power');
+    return { ok: true, value: this.loadedInfo };
+  }
+
+  /** Memories an image may be placed in. */
+  private programmable(): ProgrammableMemory[] {
+    if (this.nrf) {
+      const spec = this.nrf.spec;
+      return [
+        { name: 'flash', base: FLASH_BASE, size: spec.flashSize },
+        { name: 'UICR', base: UICR_BASE, size: 0x1000 },
+        { name: 'RAM', base: DATA_RAM_BASE, size: spec.ramSize },
+      ];
+    }
+    // RAM regions and their mirrors (alias devices writing through to RAM).
+    return this.core.bus.regions
+      .filter((r) => r.dev === null || r.dev instanceof RamAlias)
+      .map((r) => ({ name: r.name, base: r.base, size: r.size }));
   }
 
   get loaded(): LoadedImage | undefined {
-    return this.image;
+    return this.loadedInfo;
   }
 
-  /** System reset: devices, image reloaded (as QEMU reloads it), core from the vector table. */
-  reset(): void {
-    this.core.bus.resetDevices();
-    if (this.image) {
-      for (const s of loadableSegments(this.image.elf)) {
-        const data = new Uint8Array(s.memsz);
+  /**
+   * System reset: devices and core from the vector table. mps2-an386 reloads the image into its
+   * RAM (as QEMU does); the nRF boards keep flash and RAM, as the chip does, and record the
+   * reason (pin reset from the host, `sreq` from SYSRESETREQ, `dog` from the watchdog; none
+   * after `power`, the power-on of a load).
+   */
+  reset(reason: 'power' | 'pin' | 'sreq' | 'dog' = 'pin'): void {
+    if (this.nrf) {
+      // The nRF52's watchdog survives a soft reset (PS: "Reset behavior"); the reason is kept
+      // in POWER.RESETREAS.
+      const wdt = reason === 'sreq' ? this.nrf.wdt.snapshot() : undefined;
+      this.core.bus.resetDevices();
+      if (wdt !== undefined) this.nrf.wdt.restore(wdt);
+      if (reason !== 'power') this.nrf.clockPower.noteReset(reason);
+    } else this.core.bus.resetDevices();
+    if (this.image && !this.nrf) {
+      for (const s of this.image.segments) {
+        const data = new Uint8Array(s.memSize);
         data.set(s.data);
-        this.core.bus.writeBlock(s.paddr >>> 0, data);
+        this.core.bus.writeBlock(s.address, data);
       }
     }
     this.semihosting?.reset(this.core.clock);
@@ -259,7 +431,42 @@ export class EmulatorSession {
 
   /** Feed bytes to a UART's receiver (console input). */
   sendUart(index: number, bytes: Uint8Array): void {
-    this.board.uarts[index]?.receive(bytes);
+    if (this.nrf) this.nrf.uartes[index]?.receive(bytes);
+    else this.mps2!.uarts[index]?.receive(bytes);
+  }
+
+  /**
+   * Run until virtual time reaches `untilCycle` or `maxInstructions` have run. Asleep, the
+   * core stops at `untilCycle` instead of skipping ahead, so a host can pace the machine
+   * against the wall clock (and use no CPU while the board sleeps).
+   */
+  runPaced(untilCycle: number, maxInstructions: number): StopReason {
+    this.core.sleepLimit = untilCycle;
+    let reason: StopReason = { kind: 'limit' };
+    try {
+      let left = maxInstructions;
+      while (left > 0 && this.core.clock.now < untilCycle) {
+        // An instruction takes at least a cycle, so this never runs far past the target.
+        const chunk = Math.max(1, Math.min(left, Math.ceil(untilCycle - this.core.clock.now)));
+        reason = this.core.run(chunk);
+        left -= chunk;
+        if (reason.kind !== 'limit') break;
+      }
+    } finally {
+      this.core.sleepLimit = Infinity;
+    }
+    if (reason.kind !== 'limit') this.emit({ kind: 'halt', reason });
+    return reason;
+  }
+
+  /** True while the core sleeps (WFI/WFE) waiting for an event. */
+  get sleeping(): boolean {
+    return this.core.sleeping !== 0;
+  }
+
+  /** Cycle of the next scheduled device event (Infinity when none). */
+  get nextEventCycle(): number {
+    return this.core.clock.nextEventAt();
   }
 
   get instructions(): number {

@@ -41,7 +41,16 @@ export class CodeChunk {
   }
 }
 
+/**
+ * Decides what a CPU write to a ROM region does (flash behind a controller such as the nRF
+ * NVMC): returns the value to store at the offset (same size), or null to leave the ROM
+ * unchanged; may throw BusErrorSignal. Without one, a CPU write to ROM is a bus error.
+ */
+export type RomWriteHandler = (offset: number, size: AccessSize, value: number) => number | null;
+
 export class Region {
+  /** Set on a ROM region whose CPU writes go through a controller (see RomWriteHandler). */
+  romWrite: RomWriteHandler | null = null;
   /** Decoded-instruction cache indexed by halfword offset; created on first fetch. */
   code: unknown[] | null = null;
   /** Block caches per 256-byte chunk (with `code`). */
@@ -130,12 +139,30 @@ export class Bus {
     return bytes;
   }
 
-  mapRom(base: number, size: number, name: string): Uint8Array {
+  mapRom(base: number, size: number, name: string, onWrite?: RomWriteHandler): Uint8Array {
     const bytes = new Uint8Array(size);
-    this.add(
-      new Region(base >>> 0, size, name, RegionKind.Rom, bytes, new DataView(bytes.buffer), null),
+    const r = new Region(
+      base >>> 0,
+      size,
+      name,
+      RegionKind.Rom,
+      bytes,
+      new DataView(bytes.buffer),
+      null,
     );
+    if (onWrite) r.romWrite = onWrite;
+    this.add(r);
     return bytes;
+  }
+
+  /**
+   * Bytes of a RAM/ROM region changed behind the bus's back (a flash erase, DMA): drop the
+   * decoded instructions and blocks that cover them.
+   */
+  invalidate(address: number, length: number): void {
+    const r = this.find(address >>> 0);
+    if (r === null || r.dev !== null) return;
+    if (r.code !== null && r.invalidate((address >>> 0) - r.base, length)) this.codeDropped = true;
   }
 
   mapDevice(base: number, size: number, dev: MmioDevice): void {
@@ -213,8 +240,12 @@ export class Bus {
       r.dev.write(off, size, size === 4 ? value >>> 0 : value & (size === 2 ? 0xffff : 0xff));
       return;
     }
-    if (r.kind === RegionKind.Rom && !loader)
-      throw new BusErrorSignal(a, `write to read-only ${r.name}`);
+    if (r.kind === RegionKind.Rom && !loader) {
+      if (r.romWrite === null) throw new BusErrorSignal(a, `write to read-only ${r.name}`);
+      const stored = r.romWrite(off, size, value);
+      if (stored === null) return;
+      value = stored;
+    }
     if (size === 4) r.dv.setUint32(off, value, true);
     else if (size === 2) r.dv.setUint16(off, value, true);
     else r.bytes[off] = value;

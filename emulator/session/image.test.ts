@@ -1,0 +1,93 @@
+/**
+ * Image files as a flasher sees them: format detection, raw binaries at an address, overlap
+ * between files and placement against a machine's memories, each error naming the problem.
+ */
+import { describe, expect, it } from 'vitest';
+import { writeIntelHex } from '../formats/ihex';
+import { checkPlacement, combineImages, detectFormat, parseImage } from './image';
+
+const bin = (n: number, fill = 0xaa): Uint8Array => new Uint8Array(n).fill(fill);
+const FLASH = [
+  { name: 'flash', base: 0, size: 0x100000 },
+  { name: 'RAM', base: 0x20000000, size: 0x40000 },
+];
+
+describe('firmware images', () => {
+  it('detects ELF, Intel HEX and raw binaries', () => {
+    expect(detectFormat(Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 1]))).toBe('elf');
+    expect(detectFormat(new TextEncoder().encode('\n:00000001FF\n'))).toBe('ihex');
+    expect(detectFormat(bin(8))).toBe('bin');
+  });
+
+  it('reads Intel HEX records into segments at their addresses', () => {
+    const text = writeIntelHex([
+      { address: 0x0, data: bin(40, 1) },
+      { address: 0x40000, data: bin(20, 2) },
+    ]);
+    const r = parseImage(new TextEncoder().encode(text), { name: 'image.hex' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.segments.map((s) => [s.address, s.data.length])).toEqual([
+      [0, 40],
+      [0x40000, 20],
+    ]);
+  });
+
+  it('names the line of a corrupt HEX file', () => {
+    const r = parseImage(new TextEncoder().encode(':0400000001020304F0\n:00000001FF\n'), {
+      name: 'bad.hex',
+    });
+    expect(r).toEqual({ ok: false, error: 'bad.hex: line 1: checksum mismatch' });
+  });
+
+  it('needs an address for a raw binary and refuses one for self-addressed formats', () => {
+    const r = parseImage(bin(16), { name: 'apps.bin' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/apps\.bin: .*raw binary needs a load address/);
+    const h = parseImage(new TextEncoder().encode(':00000001FF\n'), {
+      name: 'x.hex',
+      address: 0x1000,
+    });
+    expect(h.ok).toBe(false);
+    if (!h.ok) expect(h.error).toMatch(/carries its own addresses/);
+    const ok = parseImage(bin(16), { name: 'apps.bin', address: 0x40000 });
+    expect(ok.ok && ok.value.segments[0]!.address).toBe(0x40000);
+  });
+
+  it('rejects overlapping segments, naming both', () => {
+    const a = parseImage(bin(0x100), { name: 'a.bin', address: 0x1000 });
+    const b = parseImage(bin(0x100), { name: 'b.bin', address: 0x10f0 });
+    const c = parseImage(bin(0x100), { name: 'c.bin', address: 0x1100 });
+    if (!a.ok || !b.ok || !c.ok) throw new Error('parse');
+    const r = combineImages([a.value, b.value]);
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.error).toBe(
+        'overlapping segments: a.bin (0x00001000-0x000010ff) and b.bin (0x000010f0-0x000011ef)',
+      );
+    // Adjacent is fine.
+    expect(combineImages([a.value, c.value]).ok).toBe(true);
+  });
+
+  it('rejects an image larger than flash and one outside every memory', () => {
+    const big = parseImage(bin(0x100000 + 4), { name: 'big.bin', address: 0 });
+    if (!big.ok) throw new Error('parse');
+    const r = checkPlacement(big.value, FLASH, 'nrf52840dk');
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.error).toBe(
+        "big.bin at 0x00000000 (1048580 bytes) runs 4 bytes past the end of nrf52840dk's flash (1024 KiB at 0x00000000)",
+      );
+    const away = parseImage(bin(4), { name: 'away.bin', address: 0x30000000 });
+    if (!away.ok) throw new Error('parse');
+    const q = checkPlacement(away.value, FLASH, 'nrf52840dk');
+    expect(q.ok).toBe(false);
+    if (!q.ok)
+      expect(q.error).toMatch(
+        /away\.bin at 0x30000000 .* outside nrf52840dk's programmable memory/,
+      );
+    const fits = parseImage(bin(0x100000), { name: 'fits.bin', address: 0 });
+    if (!fits.ok) throw new Error('parse');
+    expect(checkPlacement(fits.value, FLASH, 'nrf52840dk').ok).toBe(true);
+  });
+});

@@ -1,0 +1,194 @@
+/**
+ * Firmware images as a programmer flashes them: ELF, Intel HEX or a raw binary at an address,
+ * reduced to address-and-bytes segments and checked against a machine's memory.
+ *
+ * A flasher writes an ELF's PT_LOAD segments at their physical (load) addresses, every data
+ * record of a HEX file, and a binary where it is told. Several files make one image (the kernel
+ * and its TBF apps, as `kernel.mjs build` writes them); their segments must not overlap, and
+ * each must fit a memory the machine can program. Errors are values that name the file, the
+ * segment and the problem, so a host can show them as they are.
+ *
+ * @example
+ *   const a = parseImage(elfBytes, { name: 'kernel.elf' });
+ *   const b = parseImage(appsBin, { name: 'apps.bin', address: 0x40000 });
+ *   const all = combineImages([a.value, b.value]); // overlap checked
+ */
+import { ElfError, loadableSegments, parseElf, type ElfFile } from '../formats/elf';
+import { parseIntelHex } from '../formats/ihex';
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export type ImageFormat = 'elf' | 'ihex' | 'bin';
+
+export interface ImageSegment {
+  address: number;
+  /** Bytes to program. */
+  data: Uint8Array;
+  /** Bytes the segment occupies in memory (at least data.length; ELF .bss tails). */
+  memSize: number;
+  /** Where it came from, for messages ("kernel.elf segment 1"). */
+  origin: string;
+}
+
+export interface FirmwareImage {
+  format: ImageFormat;
+  segments: ImageSegment[];
+  /** The ELF, when the image is one (symbols for the debugger). */
+  elf?: ElfFile;
+  entry?: number;
+}
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+
+/** Detects the format: ELF by its magic, Intel HEX by a leading ':' record, else raw binary. */
+export function detectFormat(bytes: Uint8Array): ImageFormat {
+  if (bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46)
+    return 'elf';
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  if (bytes[i] === 0x3a) return 'ihex';
+  return 'bin';
+}
+
+/**
+ * Parses one file. A raw binary needs `address`; ELF and HEX carry their own addresses (an
+ * `address` given with them is an error rather than silently ignored).
+ */
+export function parseImage(
+  bytes: Uint8Array,
+  opts: { name: string; address?: number; format?: ImageFormat },
+): Result<FirmwareImage> {
+  const format = opts.format ?? detectFormat(bytes);
+  const name = opts.name;
+  if (format !== 'bin' && opts.address !== undefined)
+    return {
+      ok: false,
+      error: `${name}: an ${format === 'elf' ? 'ELF' : 'Intel HEX'} file carries its own addresses; give a load address only for a raw binary`,
+    };
+  if (format === 'elf') {
+    let elf: ElfFile;
+    try {
+      elf = parseElf(bytes);
+    } catch (e) {
+      if (e instanceof ElfError) return { ok: false, error: `${name}: ${e.message}` };
+      throw e;
+    }
+    const segs = loadableSegments(elf);
+    if (segs.length === 0)
+      return { ok: false, error: `${name}: ELF has no loadable (PT_LOAD) segments` };
+    return {
+      ok: true,
+      value: {
+        format,
+        elf,
+        entry: elf.entry,
+        segments: segs.map((s, i) => ({
+          address: s.paddr >>> 0,
+          data: s.data,
+          // A segment loaded away from where it runs (.data stored in flash, copied to RAM by
+          // the startup code) occupies only its file bytes at the load address: the zeroed
+          // tail (.bss) lives at the run address.
+          memSize: s.paddr === s.vaddr ? Math.max(s.memsz, s.data.length) : s.data.length,
+          origin: `${name} segment ${i}`,
+        })),
+      },
+    };
+  }
+  if (format === 'ihex') {
+    const text = new TextDecoder().decode(bytes);
+    const r = parseIntelHex(text);
+    if (!r.ok) return { ok: false, error: `${name}: ${r.error}` };
+    const v = r.value;
+    if (v.segments.length === 0) return { ok: false, error: `${name}: HEX file has no data` };
+    return {
+      ok: true,
+      value: {
+        format,
+        ...(v.startAddress !== undefined ? { entry: v.startAddress } : {}),
+        segments: v.segments.map((s, i) => ({
+          address: s.address >>> 0,
+          data: s.data,
+          memSize: s.data.length,
+          origin: `${name} block ${i} (${hex(s.address)})`,
+        })),
+      },
+    };
+  }
+  if (opts.address === undefined)
+    return {
+      ok: false,
+      error: `${name}: not an ELF file (bad magic) nor Intel HEX; a raw binary needs a load address (${name}@0x40000)`,
+    };
+  if (bytes.length === 0) return { ok: false, error: `${name}: file is empty` };
+  if (opts.address < 0 || opts.address + bytes.length > 2 ** 32)
+    return {
+      ok: false,
+      error: `${name}: does not fit the 32-bit address space at ${hex(opts.address)}`,
+    };
+  return {
+    ok: true,
+    value: {
+      format,
+      segments: [{ address: opts.address >>> 0, data: bytes, memSize: bytes.length, origin: name }],
+    },
+  };
+}
+
+/** One image from several files; overlapping segments are an error naming both. */
+export function combineImages(images: FirmwareImage[]): Result<FirmwareImage> {
+  const segments = images.flatMap((i) => i.segments);
+  const sorted = [...segments].filter((s) => s.memSize > 0).sort((a, b) => a.address - b.address);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
+    if (b.address < a.address + a.memSize)
+      return {
+        ok: false,
+        error: `overlapping segments: ${a.origin} (${hex(a.address)}-${hex(a.address + a.memSize - 1)}) and ${b.origin} (${hex(b.address)}-${hex(b.address + b.memSize - 1)})`,
+      };
+  }
+  const elf = images.find((i) => i.elf !== undefined);
+  return {
+    ok: true,
+    value: {
+      format: images.length === 1 ? images[0]!.format : 'bin',
+      segments,
+      ...(elf?.elf ? { elf: elf.elf } : {}),
+      ...(elf?.entry !== undefined ? { entry: elf.entry } : {}),
+    },
+  };
+}
+
+/** A memory a machine can program, for placement checks. */
+export interface ProgrammableMemory {
+  name: string;
+  base: number;
+  size: number;
+}
+
+/**
+ * Checks that every segment lies wholly inside one of `memories`; the error says which
+ * segment, where it ends and what the nearest memory holds ("image larger than flash").
+ */
+export function checkPlacement(
+  image: FirmwareImage,
+  memories: ProgrammableMemory[],
+  machine: string,
+): Result<void> {
+  for (const s of image.segments) {
+    if (s.memSize === 0) continue;
+    const end = s.address + s.memSize;
+    const home = memories.find((m) => s.address >= m.base && s.address < m.base + m.size);
+    if (home === undefined)
+      return {
+        ok: false,
+        error: `${s.origin} at ${hex(s.address)} (${s.memSize} bytes) is outside ${machine}'s programmable memory (${memories.map((m) => `${m.name} ${hex(m.base)}-${hex(m.base + m.size - 1)}`).join(', ')})`,
+      };
+    if (end > home.base + home.size)
+      return {
+        ok: false,
+        error: `${s.origin} at ${hex(s.address)} (${s.memSize} bytes) runs ${end - (home.base + home.size)} bytes past the end of ${machine}'s ${home.name} (${home.size / 1024} KiB at ${hex(home.base)})`,
+      };
+  }
+  return { ok: true, value: undefined };
+}

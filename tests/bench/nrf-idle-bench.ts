@@ -1,0 +1,208 @@
+/**
+ * `npm run bench:nrf`: the emulated nRF52840-DK idling and busy, against QEMU in the same run.
+ *
+ * Idle: boots the nrf52840dk kernel with the hello and timer apps in the emulator CLI (paced to
+ * the wall clock, as a user runs it), waits for `timer: done` (every app then sleeps and the
+ * kernel waits in WFI), and samples the process's CPU time from /proc over --idle seconds. The
+ * peer is qemu-system-arm running the mps2-an386 kernel with the same apps, sampled the same
+ * way. Prints host CPU use while idle (percent of one core) for both.
+ *
+ * Busy: runs the fuzzer app (100,000 system calls back to back) flat out in this process and
+ * prints the emulated-to-real time ratio (virtual seconds of a 64 MHz nRF52840 per wall
+ * second; above 1 is faster than the silicon) and the wall time against QEMU's for the same
+ * workload on its board.
+ *
+ * Options: --idle S (default 5). Exit status 1 when a run fails.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createSession } from '../../emulator/session/session';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const IDLE = Number(process.argv[process.argv.indexOf('--idle') + 1] || 5);
+const TICK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
+
+interface Image {
+  dir: string;
+  kernelElf: string;
+  appsStart: number;
+  tbf: (name: string) => { address: number; bytes: Uint8Array };
+}
+
+function build(board: string): Image {
+  const r = spawnSync(process.execPath, ['scripts/kernel.mjs', 'build', '--board', board], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`kernel build for ${board} failed:\n${r.stderr}`);
+  const dir = join(root, 'kernel/target/images', board);
+  const manifest = JSON.parse(readFileSync(join(dir, 'apps.json'), 'utf8')) as {
+    appsStart: number;
+    apps: { name: string; tbf: string; flash: number }[];
+  };
+  return {
+    dir,
+    kernelElf: join(dir, 'kernel.elf'),
+    appsStart: manifest.appsStart,
+    tbf: (name) => {
+      const a = manifest.apps.find((x) => x.name === name);
+      if (!a) throw new Error(`no app ${name}`);
+      return { address: a.flash, bytes: new Uint8Array(readFileSync(a.tbf)) };
+    },
+  };
+}
+
+async function appsBin(img: Image, names: string[], label: string): Promise<string> {
+  // @ts-expect-error scripts/apps.mjs is plain JavaScript without type declarations.
+  const apps = (await import('../../scripts/apps.mjs')) as {
+    composeApps(start: number, tbfs: unknown[]): Promise<Uint8Array>;
+  };
+  const bin = await apps.composeApps(
+    img.appsStart,
+    names.map((n) => img.tbf(n)),
+  );
+  const file = join(img.dir, `bench-${label}.bin`);
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(file, bin);
+  return file;
+}
+
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields after the command: state is [0], utime [11], stime [12].
+  return (Number(fields[11]) + Number(fields[12])) / TICK;
+}
+
+/** Starts `cmd`, waits for `ready` on its output, then measures CPU use over IDLE seconds. */
+async function idleCpu(cmd: string, args: string[], ready: RegExp): Promise<number> {
+  const child: ChildProcess = spawn(cmd, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`${cmd}: ${ready} not seen:\n${out}`)), 120_000);
+    const on = (d: Buffer): void => {
+      out += d.toString();
+      if (ready.test(out)) {
+        clearTimeout(timer);
+        res();
+      }
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+    child.on('exit', (c) => rej(new Error(`${cmd} exited ${c}:\n${out}`)));
+  });
+  // Let the last output drain, then sample.
+  await new Promise((r) => setTimeout(r, 500));
+  const c0 = cpuSeconds(child.pid!);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE * 1000));
+  const c1 = cpuSeconds(child.pid!);
+  const wall = (performance.now() - t0) / 1000;
+  child.removeAllListeners('exit');
+  child.kill('SIGKILL');
+  return (c1 - c0) / wall;
+}
+
+async function busyEmulator(img: Image, bin: string): Promise<{ wall: number; virt: number }> {
+  const s = createSession({ machine: 'nrf52840dk' });
+  if (!s.ok) throw new Error(s.error);
+  const session = s.value;
+  let text = '';
+  session.on((e) => {
+    if (e.kind === 'uart') text += String.fromCharCode(e.byte);
+  });
+  const loaded = session.loadFiles([
+    { name: 'kernel.elf', bytes: new Uint8Array(readFileSync(img.kernelElf)) },
+    { name: 'apps.bin', bytes: new Uint8Array(readFileSync(bin)), address: img.appsStart },
+  ]);
+  if (!loaded.ok) throw new Error(loaded.error);
+  const t0 = performance.now();
+  while (!/fuzz: done/.test(text)) {
+    const r = session.runSlice({ instructions: 1_000_000 });
+    if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text}`);
+    if (session.virtualSeconds > 600) throw new Error(`fuzzer did not finish:\n${text}`);
+  }
+  return { wall: (performance.now() - t0) / 1000, virt: session.virtualSeconds };
+}
+
+function busyQemu(img: Image, bin: string): Promise<number> {
+  return new Promise((res, rej) => {
+    const t0 = performance.now();
+    const q = spawn('qemu-system-arm', [
+      '-M',
+      'mps2-an386',
+      '-nographic',
+      '-kernel',
+      img.kernelElf,
+      '-device',
+      `loader,file=${bin},addr=0x${img.appsStart.toString(16)}`,
+    ]);
+    let out = '';
+    q.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/fuzz: done/.test(out)) {
+        const wall = (performance.now() - t0) / 1000;
+        q.kill('SIGKILL');
+        res(wall);
+      }
+    });
+    q.on('error', rej);
+    setTimeout(() => rej(new Error(`QEMU fuzz run did not finish:\n${out}`)), 300_000);
+  });
+}
+
+async function main(): Promise<void> {
+  const nrf = build('nrf52840dk');
+  const mps2 = build('mps2-an386');
+  const nrfIdle = await appsBin(nrf, ['hello', 'timer'], 'idle');
+  const mpsIdle = await appsBin(mps2, ['hello', 'timer'], 'idle');
+  const ours = await idleCpu(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'emulator/node/cli.ts',
+      '--machine',
+      'nrf52840dk',
+      '--pace',
+      'realtime',
+      nrf.kernelElf,
+      `${nrfIdle}@0x${nrf.appsStart.toString(16)}`,
+    ],
+    /timer: done/,
+  );
+  const qemu = await idleCpu(
+    'qemu-system-arm',
+    [
+      '-M',
+      'mps2-an386',
+      '-nographic',
+      '-kernel',
+      mps2.kernelElf,
+      '-device',
+      `loader,file=${mpsIdle},addr=0x${mps2.appsStart.toString(16)}`,
+    ],
+    /timer: done/,
+  );
+  console.log(`idle (apps asleep, ${IDLE} s wall, host CPU as % of one core):`);
+  console.log(`  capsule emulator nrf52840dk (paced): ${(ours * 100).toFixed(2)} %`);
+  console.log(`  qemu-system-arm mps2-an386:          ${(qemu * 100).toFixed(2)} %`);
+
+  const nrfFuzz = await appsBin(nrf, ['fuzzer'], 'fuzz');
+  const mpsFuzz = await appsBin(mps2, ['fuzzer'], 'fuzz');
+  const busy = await busyEmulator(nrf, nrfFuzz);
+  const qemuWall = await busyQemu(mps2, mpsFuzz);
+  console.log('busy (fuzzer app: 100,000 system calls, flat out):');
+  console.log(
+    `  capsule emulator: ${busy.wall.toFixed(2)} s wall for ${busy.virt.toFixed(3)} s of nRF52840 time: emulated/real ratio ${(busy.virt / busy.wall).toFixed(2)}`,
+  );
+  console.log(`  qemu-system-arm mps2-an386: ${qemuWall.toFixed(2)} s wall`);
+  console.log(`  wall time ratio capsule/qemu: ${(busy.wall / qemuWall).toFixed(2)}`);
+}
+
+main().catch((e: unknown) => {
+  console.error((e as Error).message);
+  process.exit(1);
+});

@@ -1,0 +1,112 @@
+/**
+ * Builds the bare-metal nRF52 demo (main.c + startup.c + nrf52.h, linked with nrf52840.ld or
+ * nrf52833.ld over sections.ld) with Debian's arm-none-eabi-gcc, the way tests/bench/build.ts
+ * builds the CPU benchmark.
+ *
+ * The ELF goes to .cache/nrf52-baremetal/<chip>[-<DEFINE>...].elf (ignored by git) and is rebuilt
+ * only when a source is newer. The compiler writes to a per-process temporary name that is then renamed, so
+ * test workers building at the same time never read a half-written file. Returns an error value
+ * naming the missing tool (`missingTool: true`, so callers can skip) or the compiler's message.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export type BaremetalChip = 'nrf52840' | 'nrf52833';
+export const BAREMETAL_CHIPS: readonly BaremetalChip[] = ['nrf52840', 'nrf52833'];
+
+export const BAREMETAL_SOURCES = [
+  'main.c',
+  'startup.c',
+  'nrf52.h',
+  'sections.ld',
+  'nrf52840.ld',
+  'nrf52833.ld',
+].map((f) => join(here, f));
+
+export type BuildResult =
+  { ok: true; elf: string } | { ok: false; missingTool: boolean; error: string };
+
+const COMPILER = 'arm-none-eabi-gcc';
+
+/** True when the cross compiler can be started (the test skips, with a message, otherwise). */
+export function compilerAvailable(): boolean {
+  const r = spawnSync(COMPILER, ['--version'], { encoding: 'utf8' });
+  return !r.error && r.status === 0;
+}
+
+export interface BuildOptions {
+  /** Preprocessor switches for firmware variants (e.g. DMA_FROM_FLASH); part of the ELF name. */
+  defines?: string[];
+  outDir?: string;
+}
+
+export function buildBaremetal(chip: BaremetalChip, options: BuildOptions = {}): BuildResult {
+  if (!BAREMETAL_CHIPS.includes(chip)) {
+    return {
+      ok: false,
+      missingTool: false,
+      error: `unknown chip '${String(chip)}' (known: ${BAREMETAL_CHIPS.join(', ')})`,
+    };
+  }
+  const defines = [...(options.defines ?? [])].sort();
+  const bad = defines.find((d) => !/^[A-Z_][A-Z0-9_]*$/.test(d));
+  if (bad !== undefined) {
+    return { ok: false, missingTool: false, error: `bad define '${bad}' (use NAME in capitals)` };
+  }
+  const outDir = options.outDir ?? resolve(here, '../../../.cache/nrf52-baremetal');
+  mkdirSync(outDir, { recursive: true });
+  const elf = join(outDir, `${[chip, ...defines].join('-')}.elf`);
+  // This file holds the compiler flags: editing it rebuilds too.
+  const inputs = [...BAREMETAL_SOURCES, fileURLToPath(import.meta.url)];
+  const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
+  try {
+    if (statSync(elf).mtimeMs > newest) return { ok: true, elf };
+  } catch {
+    // not built yet
+  }
+  const tmp = `${elf}.${process.pid}.tmp`;
+  const r = spawnSync(
+    COMPILER,
+    [
+      '-mcpu=cortex-m4',
+      '-mthumb',
+      '-O2',
+      '-g',
+      '-ffreestanding',
+      '-nostdlib',
+      // No C library: keep GCC from turning copy/clear loops into memcpy/memset calls.
+      '-fno-tree-loop-distribute-patterns',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      // sections.ld is INCLUDEd by the chip script and found through the library path.
+      '-L',
+      here,
+      ...defines.map((d) => `-D${d}`),
+      '-T',
+      join(here, `${chip}.ld`),
+      join(here, 'startup.c'),
+      join(here, 'main.c'),
+      '-o',
+      tmp,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.error) {
+    return {
+      ok: false,
+      missingTool: true,
+      error: `${COMPILER} not runnable (${r.error.message}); install gcc-arm-none-eabi`,
+    };
+  }
+  if (r.status !== 0) {
+    rmSync(tmp, { force: true });
+    return { ok: false, missingTool: false, error: `nrf52 bare-metal build failed:\n${r.stderr}` };
+  }
+  renameSync(tmp, elf);
+  return { ok: true, elf };
+}
