@@ -177,6 +177,8 @@ export class CortexM implements CoreControl {
    * Infinity (the default) skips straight to the next event.
    */
   sleepLimit = Infinity;
+  /** Cycles the clock skipped while the core slept (WFI/WFE): the rest of `clock.now` was busy. */
+  sleptCycles = 0;
   eventReg = 0;
   /** Local exclusive monitor: tagged address, or -1 when open. */
   exclusive = -1;
@@ -811,11 +813,15 @@ export class CortexM implements CoreControl {
       }
       if (next > this.sleepLimit) {
         // Paced host: time up to the limit passes asleep; the host resumes us later.
-        if (this.clock.now < this.sleepLimit) this.clock.now = this.sleepLimit;
+        if (this.clock.now < this.sleepLimit) {
+          this.sleptCycles += this.sleepLimit - this.clock.now;
+          this.clock.now = this.sleepLimit;
+        }
         this.stop = { kind: 'limit' };
         this.attention = true;
         return true;
       }
+      if (next > this.clock.now) this.sleptCycles += next - this.clock.now;
       this.clock.now = next;
       this.clock.runDue();
       this.attention = true;

@@ -3,10 +3,11 @@
  * would; checks output, exit status, the stderr summary line, and every bad-input path
  * (missing file, malformed ELF, wrong architecture, unknown machine, runaway image).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ReadStream } from 'node:tty';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../tests/lockstep/assemble';
 
@@ -208,5 +209,78 @@ describe('emulator CLI', () => {
     expect(cli('--machine', 'nrf52840dk', '--press', 'soon', elf).stderr).toMatch(
       /--press needs BUTTON@SECONDS/,
     );
+  });
+
+  it('bridges the console UART to a pseudo-terminal with --uart-pty', async () => {
+    // Echo: receive one byte by EasyDMA, send it back, forever.
+    const elf = image('nrf-echo', [
+      'ldr r0, =0x40002000',
+      'movs r1, #6',
+      'str r1, [r0, #0x50c]', // PSEL.TXD = P0.06
+      'movs r1, #8',
+      'str r1, [r0, #0x514]', // PSEL.RXD = P0.08
+      'str r1, [r0, #0x500]', // ENABLE = UARTE
+      'ldr r2, =0x20000100',
+      'movs r3, #1',
+      '1: str r2, [r0, #0x534]', // RXD.PTR
+      'str r3, [r0, #0x538]', // RXD.MAXCNT = 1
+      'movs r1, #0',
+      'str r1, [r0, #0x110]', // EVENTS_ENDRX = 0
+      'str r3, [r0, #0]', // STARTRX
+      '2: ldr r1, [r0, #0x110]',
+      'cmp r1, #0',
+      'beq 2b',
+      'str r2, [r0, #0x544]', // TXD.PTR
+      'str r3, [r0, #0x548]', // TXD.MAXCNT = 1
+      'movs r1, #0',
+      'str r1, [r0, #0x120]', // EVENTS_ENDTX = 0
+      'str r3, [r0, #8]', // STARTTX
+      '3: ldr r1, [r0, #0x120]',
+      'cmp r1, #0',
+      'beq 3b',
+      'b 1b',
+    ]);
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'emulator/node/cli.ts',
+        '--machine',
+        'nrf52840dk',
+        '--uart-pty',
+        '--timeout',
+        '20',
+        elf,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      let err = '';
+      const path = await new Promise<string>((res, rej) => {
+        child.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+          const m = /console UART on (\/dev\/\S+)/.exec(err);
+          if (m) res(m[1]!);
+        });
+        child.on('exit', () => rej(new Error(`CLI exited: ${err}`)));
+      });
+      const fd = openSync(path, 'r+');
+      const tty = new ReadStream(fd);
+      tty.setRawMode(true);
+      let echoed = '';
+      const got = new Promise<void>((res) =>
+        tty.on('data', (d: Buffer) => {
+          echoed += d.toString();
+          if (echoed.includes('hello')) res();
+        }),
+      );
+      writeSync(fd, 'hello');
+      await got;
+      tty.destroy();
+      expect(echoed).toBe('hello');
+    } finally {
+      child.kill();
+    }
   });
 });

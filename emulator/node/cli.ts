@@ -397,6 +397,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`[emulator] console UART on ${r.path}\n`);
   }
   let interrupted = false;
+  // A signal stops the run cleanly (the summary line is printed, socat is closed).
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      interrupted = true;
+      wake?.();
+    });
   if (!process.stdin.isTTY) {
     process.stdin.on('data', (d: Buffer) => input(new Uint8Array(d)));
     process.stdin.on('error', () => undefined);
@@ -458,7 +464,7 @@ export async function main(argv: string[]): Promise<number> {
       if (reason.kind === 'limit' && session.cycles >= target) {
         flush();
         // Ahead of the wall clock: wait until the next device event is due (or input arrives).
-        const due = Math.min(session.nextEventCycle, virtualEnd, target + freq * 0.05);
+        const due = Math.min(session.nextEventCycle, virtualEnd, target + freq * 0.5);
         const ms = Math.max(1, ((due - target) / freq) * 1000);
         await new Promise<void>((r) => {
           const t = setTimeout(r, ms);
@@ -491,7 +497,7 @@ export async function main(argv: string[]): Promise<number> {
         : stoppedBy === 'timeout'
           ? `stopped: --timeout ${opts.timeoutSeconds} s reached\n`
           : stoppedBy === 'interrupt'
-            ? 'stopped: Ctrl-C\n'
+            ? 'stopped: interrupted\n'
             : `stopped: --virtual-timeout ${opts.virtualTimeoutSeconds} s reached\n`,
     );
     status = EXIT_LIMIT;

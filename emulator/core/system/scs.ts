@@ -56,6 +56,79 @@ export function installSystem(cpu: CortexM): SystemBlocks {
   const st: SystickState = { csr: 0, rvr: 0, cvrAt0: 0, t0: 0 };
   let stEvent = -1;
   const mpu = { ctrl: 0, rnr: 0, rbar: new Uint32Array(8), rasr: new Uint32Array(8) };
+  // MPU decisions are constant over 32-byte granules (the smallest region or subregion), so
+  // they are cached per granule: a direct-mapped table of granule tags and six permission bits
+  // (privileged read/write/execute, then unprivileged). Any MPU register write clears it.
+  // Entries carry the generation they were made in, so clearing is one increment (the kernel
+  // reprograms the MPU on every context switch).
+  const PERM_SLOTS = 4096;
+  const permTag = new Int32Array(PERM_SLOTS).fill(-1);
+  const permGen = new Int32Array(PERM_SLOTS);
+  const permBits = new Uint8Array(PERM_SLOTS);
+  let generation = 1;
+  const dropPerms = (): void => {
+    generation = (generation + 1) | 0;
+  };
+
+  /**
+   * The MPU's answers for one address (B3.5), without the cache: bits 0-2 privileged
+   * read/write/execute, bits 3-5 the same unprivileged.
+   */
+  function granulePerms(addr: number): number {
+    let hit = -1;
+    for (let i = 7; i >= 0; i--) {
+      const rasr = mpu.rasr[i]!;
+      if ((rasr & 1) === 0) continue;
+      const sizeBits = ((rasr >>> 1) & 0x1f) + 1;
+      if (sizeBits < 5) continue;
+      const size = 2 ** sizeBits;
+      const base = sizeBits >= 32 ? 0 : (mpu.rbar[i]! & ~(size - 1)) >>> 0;
+      if (addr < base || addr >= base + size) continue;
+      if (sizeBits >= 8) {
+        const sub = Math.floor((addr - base) / (size / 8));
+        if ((rasr >>> (8 + sub)) & 1) continue;
+      }
+      hit = i;
+      break;
+    }
+    const x = defaultMapExecutable(addr) ? 1 : 0;
+    if (hit < 0) {
+      // No region: only privileged code with PRIVDEFENA uses the default map.
+      return mpu.ctrl & 4 ? 0b011 | (x << 2) : 0;
+    }
+    const rasr = mpu.rasr[hit]!;
+    const xn = rasr & (1 << 28) || !x ? 0 : 1;
+    // [privileged read, write, unprivileged read, write] per AP value.
+    let rw: number;
+    switch ((rasr >>> 24) & 7) {
+      case 1:
+        rw = 0b0011;
+        break;
+      case 2:
+        rw = 0b0111;
+        break;
+      case 3:
+        rw = 0b1111;
+        break;
+      case 5:
+        rw = 0b0001;
+        break;
+      case 6:
+      case 7:
+        rw = 0b0101;
+        break;
+      default:
+        rw = 0;
+    }
+    const privR = rw & 1;
+    const privW = (rw >>> 1) & 1;
+    const userR = (rw >>> 2) & 1;
+    const userW = (rw >>> 3) & 1;
+    // Execution needs read access as well as XN clear.
+    return (
+      privR | (privW << 1) | ((privR & xn) << 2) | (userR << 3) | (userW << 4) | ((userR & xn) << 5)
+    );
+  }
   const dwt = {
     ctrl: 0,
     cycBase: 0,
@@ -407,6 +480,8 @@ export function installSystem(cpu: CortexM): SystemBlocks {
         if (cpu.config.fpu) cpu.cpacr = v & (0xf << 20);
         return;
       case 0xd94:
+        // Cached answers depend on PRIVDEFENA only (ENABLE and HFNMIENA are checked per access).
+        if (((mpu.ctrl ^ v) & 4) !== 0) dropPerms();
         mpu.ctrl = v & 7;
         refreshWatch();
         invalidateCode();
@@ -419,6 +494,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
       case 0xdac:
       case 0xdb4:
         if (v & 0x10) mpu.rnr = v & 7;
+        if (mpu.rbar[mpu.rnr] !== (v & ~0x1f) >>> 0) dropPerms();
         mpu.rbar[mpu.rnr] = v & ~0x1f;
         invalidateCode();
         return;
@@ -426,6 +502,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
       case 0xda8:
       case 0xdb0:
       case 0xdb8:
+        if (mpu.rasr[mpu.rnr] !== (v & 0x173fff3f) >>> 0) dropPerms();
         mpu.rasr[mpu.rnr] = v & 0x173fff3f;
         invalidateCode();
         return;
@@ -558,6 +635,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
       mpu.ctrl = mpu.rnr = 0;
       mpu.rbar.fill(0);
       mpu.rasr.fill(0);
+      dropPerms();
       dwt.ctrl = 0;
       dwt.cycFrozen = 0;
       dwt.comp.fill(0);
@@ -628,6 +706,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
       mpu.rnr = s.mpu.rnr;
       mpu.rbar.set(s.mpu.rbar);
       mpu.rasr.set(s.mpu.rasr);
+      dropPerms();
       dwt.ctrl = s.dwt.ctrl;
       setCycles(s.dwt.cyc);
       dwt.comp.set(s.dwt.comp);
@@ -715,49 +794,31 @@ export function installSystem(cpu: CortexM): SystemBlocks {
     mpuEnabled(): boolean {
       return (mpu.ctrl & 1) !== 0;
     },
-    mpuLookup(a: number, write: boolean, priv: boolean, exec: boolean): boolean {
+    mpuLookup(
+      a: number,
+      write: boolean,
+      priv: boolean,
+      exec: boolean,
+      ipsr: number,
+      faultmask: number,
+    ): boolean {
       const addr = a >>> 0;
       if (addr >= 0xe0000000 && addr < 0xe0100000) return true;
-      if ((mpu.ctrl & 2) === 0 && cpu.executionPriority() < 0)
+      // Execution priority is negative exactly in NMI, in HardFault (nothing but NMI preempts
+      // it) and with FAULTMASK set: there, without HFNMIENA, the MPU is bypassed.
+      if ((mpu.ctrl & 2) === 0 && (faultmask !== 0 || ipsr === 2 || ipsr === 3))
         return !exec || defaultMapExecutable(addr);
-      let hit = -1;
-      for (let i = 7; i >= 0; i--) {
-        const rasr = mpu.rasr[i]!;
-        if ((rasr & 1) === 0) continue;
-        const sizeBits = ((rasr >>> 1) & 0x1f) + 1;
-        if (sizeBits < 5) continue;
-        const size = 2 ** sizeBits;
-        const base = sizeBits >= 32 ? 0 : (mpu.rbar[i]! & ~(size - 1)) >>> 0;
-        if (addr < base || addr >= base + size) continue;
-        if (sizeBits >= 8) {
-          const sub = Math.floor((addr - base) / (size / 8));
-          if ((rasr >>> (8 + sub)) & 1) continue;
-        }
-        hit = i;
-        break;
+      const granule = addr >>> 5;
+      const slot = granule & (PERM_SLOTS - 1);
+      let bits: number;
+      if (permTag[slot] === granule && permGen[slot] === generation) bits = permBits[slot]!;
+      else {
+        bits = granulePerms(addr);
+        permTag[slot] = granule;
+        permGen[slot] = generation;
+        permBits[slot] = bits;
       }
-      if (hit < 0) {
-        if (priv && mpu.ctrl & 4) return !exec || defaultMapExecutable(addr);
-        return false;
-      }
-      const rasr = mpu.rasr[hit]!;
-      if (exec && (rasr & (1 << 28) || !defaultMapExecutable(addr))) return false;
-      const ap = (rasr >>> 24) & 7;
-      switch (ap) {
-        case 1:
-          return priv;
-        case 2:
-          return priv || !write;
-        case 3:
-          return true;
-        case 5:
-          return priv && !write;
-        case 6:
-        case 7:
-          return !write;
-        default:
-          return false;
-      }
+      return ((bits >>> ((priv ? 0 : 3) + (exec ? 2 : write ? 1 : 0))) & 1) === 1;
     },
     debugEnabled(): boolean {
       return (dbg.dhcsr & 1) !== 0;
