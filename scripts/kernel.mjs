@@ -126,7 +126,7 @@ function guardSysroot(projectDir, tc) {
   }
 }
 
-const HOST_CRATES = ['cells', 'registers', 'kernel', 'cortexm', 'capsules'];
+const HOST_CRATES = ['cells', 'registers', 'kernel', 'cortexm', 'capsules', 'nrf52'];
 
 function testHost(projectDir) {
   const home = process.env.CARGO_HOME || join(process.env.HOME ?? '', '.cargo');

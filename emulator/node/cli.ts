@@ -450,10 +450,10 @@ export async function main(argv: string[]): Promise<number> {
         `${session.instructions.toString().padStart(10)}  ${pc.toString(16).padStart(8, '0')}  ${text}\n`,
       );
     } else if (pace === 'fast') {
-      reason = session.runSlice({
-        instructions: Math.min(left, 2_000_000),
-        ...(Number.isFinite(virtualEnd) ? { untilCycle: virtualEnd } : {}),
-      });
+      // Asleep, the core skips to its next event, but never past --virtual-timeout.
+      reason = Number.isFinite(virtualEnd)
+        ? session.runPaced(virtualEnd, Math.min(left, 2_000_000))
+        : session.runSlice({ instructions: Math.min(left, 2_000_000) });
     } else {
       // Virtual time follows the wall clock; asleep, the core waits for it instead of skipping.
       const target = Math.min(

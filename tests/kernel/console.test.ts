@@ -1,62 +1,66 @@
 /**
- * The process console on QEMU's UART: `list` answers with Tock's columns and one row per
- * process, `status` with the kernel's counters, both typed as a user would.
+ * The process console on the console UART: `list` answers with Tock's columns and one row per
+ * process, `status` with the kernel's counters, both typed as a user would. The same checks run
+ * on mps2-an386 under QEMU and on the nRF52840-DK and micro:bit v2 in Capsule Studio's emulator
+ * (their UARTE0 through EasyDMA).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootQemu, builtTbf, composeImage, kernelImage, kernelPanics, type QemuRun } from './qemu';
+import { bootBoard, builtTbf, composeImage, kernelImage, kernelPanics, type QemuRun } from './qemu';
 
-let q: QemuRun;
+for (const board of ['mps2-an386', 'nrf52840dk', 'microbit_v2']) {
+  describe(`process console (${board})`, () => {
+    let q: QemuRun;
 
-beforeAll(async () => {
-  const img = kernelImage();
-  const appsBin = await composeImage(
-    img.manifest,
-    ['hello', 'rng', 'timer'].map((n) => builtTbf(img.manifest, n)),
-    'console',
-  );
-  q = bootQemu({ kernelElf: img.kernelElf, appsBin });
-  await q.waitFor(/hello: Hello, World!/);
-  await q.waitFor(/timer: tick 1 at/, 30_000);
-});
+    beforeAll(async () => {
+      const img = kernelImage(board);
+      const appsBin = await composeImage(
+        img.manifest,
+        ['hello', 'rng', 'timer'].map((n) => builtTbf(img.manifest, n)),
+        `console-${board}`,
+      );
+      q = bootBoard(board, { kernelElf: img.kernelElf, appsBin });
+      await q.waitFor(/hello: Hello, World!/);
+      await q.waitFor(/timer: tick 1 at/, 30_000);
+    });
 
-afterAll(async () => {
-  await q?.stop();
-});
+    afterAll(async () => {
+      await q?.stop();
+    });
 
-describe('process console (mps2-an386)', () => {
-  it('answers list with one row per process under Tock columns', async () => {
-    const from = q.output().length;
-    await q.type('list\r');
-    const header = await q.waitFor(
-      /PID\s+ShortID\s+Name\s+Quanta\s+Syscalls\s+Restarts\s+Grants\s+State/,
-      20_000,
-      from,
-    );
-    const start = q.output().indexOf(header[0], from);
-    await q.waitFor(/timer\s+\d+\s+\d+\s+\d+\s+\d+\/\d+\s+\w+\n/, 20_000, start);
-    // Rows are the lines after the header that look like rows (an app may print in between).
-    const rows = q
-      .output()
-      .slice(start)
-      .split('\n')
-      .filter((l) => /^\s*\d+\s+\S+\s+\S+\s+\d+\s+\d+\s+\d+\s+\d+\/\d+/.test(l))
-      .slice(0, 3);
-    const names = rows.map((r) => /^\s*\d+\s+\S+\s+(\S+)/.exec(r)?.[1]);
-    expect(names).toEqual(['hello', 'rng', 'timer']);
-    // hello has finished; timer is still alarming.
-    expect(rows[0]).toMatch(/Terminated/);
-    expect(rows[2]).toMatch(/Running|Yielded|YieldedFor/);
-    // Its Syscalls column counts something.
-    expect(Number(/timer\s+\d+\s+(\d+)/.exec(rows[2]!)?.[1])).toBeGreaterThan(5);
+    it('answers list with one row per process under Tock columns', async () => {
+      const from = q.output().length;
+      await q.type('list\r');
+      const header = await q.waitFor(
+        /PID\s+ShortID\s+Name\s+Quanta\s+Syscalls\s+Restarts\s+Grants\s+State/,
+        20_000,
+        from,
+      );
+      const start = q.output().indexOf(header[0], from);
+      await q.waitFor(/timer\s+\d+\s+\d+\s+\d+\s+\d+\/\d+\s+\w+\n/, 20_000, start);
+      // Rows are the lines after the header that look like rows (an app may print in between).
+      const rows = q
+        .output()
+        .slice(start)
+        .split('\n')
+        .filter((l) => /^\s*\d+\s+\S+\s+\S+\s+\d+\s+\d+\s+\d+\s+\d+\/\d+/.test(l))
+        .slice(0, 3);
+      const names = rows.map((r) => /^\s*\d+\s+\S+\s+(\S+)/.exec(r)?.[1]);
+      expect(names).toEqual(['hello', 'rng', 'timer']);
+      // hello has finished; timer is still alarming.
+      expect(rows[0]).toMatch(/Terminated/);
+      expect(rows[2]).toMatch(/Running|Yielded|YieldedFor/);
+      // Its Syscalls column counts something.
+      expect(Number(/timer\s+\d+\s+(\d+)/.exec(rows[2]!)?.[1])).toBeGreaterThan(5);
+    });
+
+    it('answers status with the process count', async () => {
+      const from = q.output().length;
+      await q.type('status\r');
+      const m = await q.waitFor(/Total processes: (\d+)\n/, 20_000, from);
+      expect(Number(m[1])).toBe(3);
+      const served = await q.waitFor(/System calls served: (\d+)\n/, 20_000, from);
+      expect(Number(served[1])).toBeGreaterThan(10);
+      expect(kernelPanics(q.output())).toEqual([]);
+    });
   });
-
-  it('answers status with the process count', async () => {
-    const from = q.output().length;
-    await q.type('status\r');
-    const m = await q.waitFor(/Total processes: (\d+)\n/, 20_000, from);
-    expect(Number(m[1])).toBe(3);
-    const served = await q.waitFor(/System calls served: (\d+)\n/, 20_000, from);
-    expect(Number(served[1])).toBeGreaterThan(10);
-    expect(kernelPanics(q.output())).toEqual([]);
-  });
-});
+}

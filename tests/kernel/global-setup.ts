@@ -1,8 +1,10 @@
 /**
- * Builds the kernel and apps once for the whole kernel suite.
+ * Builds the kernel and apps once for the whole kernel suite, for every board the suite boots.
  *
- * Runs `node scripts/kernel.mjs build --board mps2-an386` (which calls scripts/apps.mjs) and
- * hands the result to the test files through `inject('kernelImage')`. A failed build does not
+ * Runs `node scripts/kernel.mjs build --board <board>` (which calls scripts/apps.mjs) for
+ * mps2-an386 (booted in QEMU) and the nRF boards (booted in Capsule Studio's emulator) and hands
+ * the results to the test files through `inject('kernelImage')` (mps2-an386) and
+ * `inject('kernelImages')` (all boards). A failed build does not
  * abort the run: suites that need no image (TCB report, TakeCell cost) still run, and every
  * QEMU test fails with the build's own message.
  */
@@ -12,6 +14,8 @@ import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 
 export const BOARD = 'mps2-an386';
+/** Every board the suite builds: QEMU's, then the emulated nRF boards. */
+export const BOARDS = [BOARD, 'nrf52840dk', 'microbit_v2'] as const;
 
 export interface KernelImage {
   ok: boolean;
@@ -25,14 +29,14 @@ export interface KernelImage {
 declare module 'vitest' {
   export interface ProvidedContext {
     kernelImage: KernelImage;
+    kernelImages: Record<string, KernelImage>;
   }
 }
 
-export default function setup(project: TestProject): void {
-  const root = resolve(__dirname, '..', '..');
-  const dir = join(root, 'kernel', 'target', 'images', BOARD);
+function buildBoard(root: string, board: string): KernelImage {
+  const dir = join(root, 'kernel', 'target', 'images', board);
   const started = Date.now();
-  const r = spawnSync(process.execPath, ['scripts/kernel.mjs', 'build', '--board', BOARD], {
+  const r = spawnSync(process.execPath, ['scripts/kernel.mjs', 'build', '--board', board], {
     cwd: root,
     encoding: 'utf8',
     timeout: 280_000,
@@ -46,10 +50,18 @@ export default function setup(project: TestProject): void {
   };
   if (!image.ok) {
     const tail = `${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim().split('\n').slice(-25);
-    image.problem = `kernel build failed (exit ${r.status}):\n${tail.join('\n')}`;
+    image.problem = `kernel build for ${board} failed (exit ${r.status}):\n${tail.join('\n')}`;
   } else if (!existsSync(image.kernelElf) || !existsSync(image.appsBin)) {
     image.ok = false;
     image.problem = `kernel build succeeded but ${image.kernelElf} or ${image.appsBin} is missing`;
   }
-  project.provide('kernelImage', image);
+  return image;
+}
+
+export default function setup(project: TestProject): void {
+  const root = resolve(__dirname, '..', '..');
+  const images: Record<string, KernelImage> = {};
+  for (const board of BOARDS) images[board] = buildBoard(root, board);
+  project.provide('kernelImage', images[BOARD]!);
+  project.provide('kernelImages', images);
 }

@@ -21,6 +21,7 @@ import { inject } from 'vitest';
 // @ts-expect-error scripts/apps.mjs is plain JavaScript without type declarations.
 import * as appsScript from '../../scripts/apps.mjs';
 import { parseTbfHeader, tbfChecksum } from '../../emulator/formats/tbf';
+import { bootEmulator, MACHINE_OF_BOARD } from './emulated';
 
 export interface AppsManifest {
   board: string;
@@ -38,17 +39,34 @@ export interface QemuRun {
   stop(): Promise<void>;
 }
 
-/** The image the global setup built; throws the build's message when there is none. */
-export function kernelImage(): {
+/** The image the global setup built for `board`; throws the build's message when there is none. */
+export function kernelImage(board = 'mps2-an386'): {
+  board: string;
   kernelElf: string;
   appsBin: string;
   dir: string;
   manifest: AppsManifest;
 } {
-  const image = inject('kernelImage');
+  const image = board === 'mps2-an386' ? inject('kernelImage') : inject('kernelImages')[board];
+  if (!image) throw new Error(`no kernel image was built for board ${board}`);
   if (!image.ok) throw new Error(image.problem ?? 'kernel image not built');
   const manifest = JSON.parse(readFileSync(join(image.dir, 'apps.json'), 'utf8')) as AppsManifest;
-  return { kernelElf: image.kernelElf, appsBin: image.appsBin, dir: image.dir, manifest };
+  return { board, kernelElf: image.kernelElf, appsBin: image.appsBin, dir: image.dir, manifest };
+}
+
+/**
+ * Boots a board's kernel with `appsBin` at its apps start: mps2-an386 in QEMU, the nRF boards in
+ * Capsule Studio's emulator. Both runs offer the same interface. `pace` applies to the emulator
+ * (paced to the wall clock by default, like QEMU; 'fast' skips idle time).
+ */
+export function bootBoard(
+  board: string,
+  opts: { kernelElf: string; appsBin: string; pace?: 'realtime' | 'fast' },
+): QemuRun {
+  if (board === 'mps2-an386') return bootQemu({ kernelElf: opts.kernelElf, appsBin: opts.appsBin });
+  const machine = MACHINE_OF_BOARD[board];
+  if (!machine) throw new Error(`no emulator machine for board ${board}`);
+  return bootEmulator({ machine, ...opts });
 }
 
 /** Boots `kernelElf` with `appsBin` at the apps start, or only what `extraArgs` loads. */
@@ -160,7 +178,7 @@ export async function composeImage(
 ): Promise<string> {
   const bin = (await appsScript.composeApps(manifest.appsStart, tbfs)) as Uint8Array;
   // Beside the built image (build output, ignored by git), overwritten by the next run.
-  const dir = join(kernelImage().dir, 'test-images');
+  const dir = join(kernelImage(manifest.board).dir, 'test-images');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${label}.bin`);
   writeFileSync(file, bin);

@@ -1,0 +1,35 @@
+//! Board: Nordic's nRF52840 DK (PCA10056), an nRF52840 at 64 MHz.
+//!
+//! Pins from the DK's documentation: the interface MCU's virtual COM port is UART TX P0.06,
+//! RX P0.08; LED1-LED4 are P0.13-P0.16 (active low); BUTTON1-BUTTON4 are P0.11, P0.12, P0.24,
+//! P0.25 (active low, need the pull-up). LED1 is lit at boot. The composition itself is
+//! shared with the other nRF52 boards (`common.rs`). Boot transcript (stable lines):
+//!
+//! ```text
+//! Capsule kernel 0.1.0 on nrf52840dk
+//! [kernel] loaded process 'hello' (pid 0): flash 0x00040000-0x00042000, RAM 0x20008000-0x2000a400
+//! [kernel] 1 process(es) loaded
+//! [kernel] process console ready; type help
+//! ```
+#![no_std]
+#![no_main]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod common;
+
+use common::BoardConfig;
+
+static CONFIG: BoardConfig = BoardConfig {
+    name: "nrf52840dk",
+    variant: nrf52::NRF52840,
+    uart_tx: (0, 6),
+    uart_rx: (0, 8),
+    leds: &[(0, 13, true), (0, 14, true), (0, 15, true), (0, 16, true)],
+    lit_at_boot: &[0],
+    buttons: &[(0, 11), (0, 12), (0, 24), (0, 25)],
+    memory_info: "Memory: kernel flash 0x00000000-0x0003ffff, apps flash 0x00040000-0x000fffff, kernel RAM 0x20000000-0x20007fff, app RAM 0x20008000-0x2001ffff",
+};
+
+fn main() -> ! {
+    common::run(&CONFIG)
+}
