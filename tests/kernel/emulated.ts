@@ -18,6 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createSession, type ImageFile } from '../../emulator/session/session';
+import { OutputLog } from './output-log';
 import type { QemuRun } from './qemu';
 
 /** Kernel board name (kernel/boards/<board>) -> emulator machine name. */
@@ -53,16 +54,13 @@ export function bootEmulator(opts: {
       bytes: new Uint8Array(readFileSync(opts.appsBin)),
       address: opts.appsStart ?? 0x40000,
     });
-  let text = '';
-  let stopped: string | undefined;
+  const log = new OutputLog();
   let running = true;
-  const listeners = new Set<() => void>();
-  const notify = (): void => listeners.forEach((l) => l());
   const decoder = new TextDecoder('latin1');
   let pending: number[] = [];
   session.on((e) => {
     if (e.kind === 'uart' && e.index === 0) pending.push(e.byte);
-    else if (e.kind === 'diagnostic') text += `[emulator] ${e.message}\n`;
+    else if (e.kind === 'diagnostic') log.append(`[emulator] ${e.message}\n`);
   });
   const loaded = session.loadFiles(files);
   if (!loaded.ok) throw new Error(loaded.error);
@@ -72,9 +70,8 @@ export function bootEmulator(opts: {
   const start = { wall: performance.now(), cycle: session.cycles };
   const flush = (): void => {
     if (pending.length) {
-      text += decoder.decode(Uint8Array.from(pending)).replace(/\r/g, '');
+      log.append(decoder.decode(Uint8Array.from(pending)).replace(/\r/g, ''));
       pending = [];
-      notify();
     }
   };
   const sleep = (ms: number): Promise<void> =>
@@ -109,57 +106,21 @@ export function bootEmulator(opts: {
         continue;
       }
       if (r.kind !== 'limit') {
-        stopped = `emulator stopped: ${JSON.stringify(r)}`;
-        notify();
+        log.end(`emulator stopped: ${JSON.stringify(r)}`);
         return;
       }
       await new Promise((res) => setImmediate(res));
     }
   };
   const done = loop().catch((e: unknown) => {
-    stopped = `emulator crashed: ${(e as Error).stack ?? String(e)}`;
-    notify();
+    log.end(`emulator crashed: ${(e as Error).stack ?? String(e)}`);
   });
 
   return {
     session,
-    output: () => text,
+    output: () => log.text,
     virtualSeconds: () => session.virtualSeconds,
-    waitFor(pattern, timeoutMs = 60_000, from = 0) {
-      return new Promise((resolve, reject) => {
-        const check = (): boolean => {
-          const m = text.slice(from).match(pattern);
-          if (m) {
-            finish();
-            resolve(m);
-            return true;
-          }
-          if (stopped) {
-            finish();
-            reject(
-              new Error(`${stopped} before ${pattern} appeared. Output:\n${text.slice(-4000)}`),
-            );
-            return true;
-          }
-          return false;
-        };
-        const timer = setTimeout(() => {
-          finish();
-          reject(
-            new Error(
-              `${pattern} did not appear in ${timeoutMs} ms. Output:\n${text.slice(-4000)}`,
-            ),
-          );
-        }, timeoutMs);
-        const finish = (): void => {
-          clearTimeout(timer);
-          listeners.delete(listener);
-        };
-        const listener = (): void => void check();
-        listeners.add(listener);
-        check();
-      });
-    },
+    waitFor: (pattern, timeoutMs, from) => log.waitFor(pattern, timeoutMs, from),
     async type(input) {
       for (const ch of input) {
         session.sendUart(0, new TextEncoder().encode(ch));

@@ -1,7 +1,8 @@
 /**
- * Board I/O of the nRF kernels in the emulator: the DK lights LED1 at boot (read from the pins
- * the firmware drives), and pressing a button (driving its pin low, as the switch does) reaches
- * the kernel through GPIO sense and GPIOTE, which prints `[board] button N pressed`.
+ * Board I/O of the nRF kernels in the emulator: the DK lights LED1 and the micro:bit its
+ * top-left matrix pixel at boot (read from the pins the firmware drives), and pressing a button
+ * (driving its pin low, as the switch does) reaches the kernel through GPIO sense and GPIOTE,
+ * which prints `[board] button N pressed`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { bootEmulator, type EmulatorRun } from './emulated';
@@ -44,9 +45,15 @@ describe('nRF board I/O', () => {
     expect(kernelPanics(run.output())).toEqual([]);
   });
 
-  it('microbit_v2: buttons A and B reach the kernel', async () => {
+  it('microbit_v2: the top-left pixel lit at boot, buttons A and B reach the kernel', async () => {
     run = await boot('microbit_v2', 'microbit-v2');
     const nrf = run.session.nrf!;
+    expect(
+      nrf
+        .leds()
+        .filter((l) => l.lit)
+        .map((l) => l.name),
+    ).toEqual(['(0,0)']);
     for (const [i, name] of ['A', 'B'].entries()) {
       const from = run.output().length;
       nrf.setButton(name, true);

@@ -22,6 +22,7 @@ import { inject } from 'vitest';
 import * as appsScript from '../../scripts/apps.mjs';
 import { parseTbfHeader, tbfChecksum } from '../../emulator/formats/tbf';
 import { bootEmulator, MACHINE_OF_BOARD } from './emulated';
+import { OutputLog } from './output-log';
 
 export interface AppsManifest {
   board: string;
@@ -86,64 +87,15 @@ export function bootQemu(opts: {
     ...(opts.extraArgs ?? []),
   ];
   const child: ChildProcessWithoutNullStreams = spawn('qemu-system-arm', args, { stdio: 'pipe' });
-  let text = '';
-  let exited: string | undefined;
-  const listeners = new Set<() => void>();
-  const notify = (): void => listeners.forEach((l) => l());
-  child.stdout.on('data', (d: Buffer) => {
-    text += d.toString('latin1').replace(/\r/g, '');
-    notify();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    text += `[qemu stderr] ${d.toString('latin1')}`;
-    notify();
-  });
-  child.on('exit', (code, signal) => {
-    exited = `QEMU exited (code ${code}, signal ${signal})`;
-    notify();
-  });
-  child.on('error', (e) => {
-    exited = `QEMU could not start: ${e.message}`;
-    notify();
-  });
+  const log = new OutputLog();
+  child.stdout.on('data', (d: Buffer) => log.append(d.toString('latin1').replace(/\r/g, '')));
+  child.stderr.on('data', (d: Buffer) => log.append(`[qemu stderr] ${d.toString('latin1')}`));
+  child.on('exit', (code, signal) => log.end(`QEMU exited (code ${code}, signal ${signal})`));
+  child.on('error', (e) => log.end(`QEMU could not start: ${e.message}`));
 
   return {
-    output: () => text,
-    waitFor(pattern, timeoutMs = 60_000, from = 0) {
-      return new Promise((resolve, reject) => {
-        const check = (): boolean => {
-          const m = text.slice(from).match(pattern);
-          if (m) {
-            done();
-            resolve(m);
-            return true;
-          }
-          if (exited) {
-            done();
-            reject(
-              new Error(`${exited} before ${pattern} appeared. Output:\n${text.slice(-4000)}`),
-            );
-            return true;
-          }
-          return false;
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(
-            new Error(
-              `${pattern} did not appear in ${timeoutMs} ms. Output:\n${text.slice(-4000)}`,
-            ),
-          );
-        }, timeoutMs);
-        const done = (): void => {
-          clearTimeout(timer);
-          listeners.delete(listener);
-        };
-        const listener = (): void => void check();
-        listeners.add(listener);
-        check();
-      });
-    },
+    output: () => log.text,
+    waitFor: (pattern, timeoutMs, from) => log.waitFor(pattern, timeoutMs, from),
     async type(input) {
       for (const ch of input) {
         child.stdin.write(ch);
@@ -152,7 +104,7 @@ export function bootQemu(opts: {
     },
     stop() {
       return new Promise((resolve) => {
-        if (exited) return resolve();
+        if (log.ended) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGKILL');
       });

@@ -58,16 +58,35 @@ export function installSystem(cpu: CortexM): SystemBlocks {
   const mpu = { ctrl: 0, rnr: 0, rbar: new Uint32Array(8), rasr: new Uint32Array(8) };
   // MPU decisions are constant over 32-byte granules (the smallest region or subregion), so
   // they are cached per granule: a direct-mapped table of granule tags and six permission bits
-  // (privileged read/write/execute, then unprivileged). Any MPU register write clears it.
-  // Entries carry the generation they were made in, so clearing is one increment (the kernel
-  // reprograms the MPU on every context switch).
+  // (privileged read/write/execute, then unprivileged). Entries carry the id of the MPU configuration they were computed under, so a change of
+  // configuration costs nothing here, and going back to an earlier one (the kernel switches
+  // between its own and each process's on every context switch) finds its answers still cached.
+  // Ids are never reused, so entries of a forgotten configuration cannot match.
   const PERM_SLOTS = 4096;
   const permTag = new Int32Array(PERM_SLOTS).fill(-1);
   const permGen = new Int32Array(PERM_SLOTS);
   const permBits = new Uint8Array(PERM_SLOTS);
-  let generation = 1;
+  const configIds = new Map<string, number>();
+  let nextConfigId = 1;
+  let generation = 0;
+  let configDirty = true;
   const dropPerms = (): void => {
-    generation = (generation + 1) | 0;
+    configDirty = true;
+  };
+  /** The id of the current MPU configuration (regions and PRIVDEFENA). */
+  const configId = (): number => {
+    if (configDirty) {
+      configDirty = false;
+      const sig = `${mpu.ctrl & 4}:${mpu.rbar.join(',')}:${mpu.rasr.join(',')}`;
+      let id = configIds.get(sig);
+      if (id === undefined) {
+        if (configIds.size >= 64) configIds.clear();
+        id = nextConfigId++;
+        configIds.set(sig, id);
+      }
+      generation = id;
+    }
+    return generation;
   };
 
   /**
@@ -811,11 +830,12 @@ export function installSystem(cpu: CortexM): SystemBlocks {
       const granule = addr >>> 5;
       const slot = granule & (PERM_SLOTS - 1);
       let bits: number;
-      if (permTag[slot] === granule && permGen[slot] === generation) bits = permBits[slot]!;
+      const gen = configId();
+      if (permTag[slot] === granule && permGen[slot] === gen) bits = permBits[slot]!;
       else {
         bits = granulePerms(addr);
         permTag[slot] = granule;
-        permGen[slot] = generation;
+        permGen[slot] = gen;
         permBits[slot] = bits;
       }
       return ((bits >>> ((priv ? 0 : 3) + (exec ? 2 : write ? 1 : 0))) & 1) === 1;

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod alarm;
+pub mod board;
 pub mod console;
 pub mod low_level_debug;
 pub mod process_console;

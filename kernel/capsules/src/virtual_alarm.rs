@@ -4,16 +4,13 @@
 //! then per client `let va = VirtualAlarm::new(&mux); va.setup(); va.set_alarm_client(c);`.
 
 use cells::OptionalCell;
-use core::cell::Cell;
-use kernel::hil::time::{self, Alarm, AlarmClient, Time};
+use kernel::hil::time::{Alarm, AlarmClient, AlarmState, Time};
 use kernel::list::{List, ListLink, ListNode};
 
 /// One client's alarm.
 pub struct VirtualAlarm<'a> {
     mux: &'a MuxAlarm<'a>,
-    reference: Cell<u32>,
-    dt: Cell<u32>,
-    armed: Cell<bool>,
+    state: AlarmState,
     next: ListLink<'a, VirtualAlarm<'a>>,
     client: OptionalCell<&'a dyn AlarmClient>,
 }
@@ -42,15 +39,10 @@ impl<'a> MuxAlarm<'a> {
     fn reprogram(&self) {
         let now = self.alarm.now();
         let mut best: Option<(u32, u32)> = None;
-        for c in self.clients.iter().filter(|c| c.armed.get()) {
-            let end = c.reference.get().wrapping_add(c.dt.get());
-            let left = if time::expired(c.reference.get(), c.dt.get(), now) {
-                0
-            } else {
-                end.wrapping_sub(now)
-            };
+        for c in self.clients.iter().filter(|c| c.state.is_armed()) {
+            let left = c.state.remaining(now);
             if best.map_or(true, |(l, _)| left < l) {
-                best = Some((left, end));
+                best = Some((left, c.state.end()));
             }
         }
         match best {
@@ -64,8 +56,8 @@ impl<'a> AlarmClient for MuxAlarm<'a> {
     fn alarm(&self) {
         let now = self.alarm.now();
         for c in self.clients.iter() {
-            if c.armed.get() && time::expired(c.reference.get(), c.dt.get(), now) {
-                c.armed.set(false);
+            if c.state.is_armed() && c.state.expired(now) {
+                c.state.disarm();
                 c.client.map(|cl| cl.alarm());
             }
         }
@@ -78,9 +70,7 @@ impl<'a> VirtualAlarm<'a> {
     pub fn new(mux: &'a MuxAlarm<'a>) -> Self {
         VirtualAlarm {
             mux,
-            reference: Cell::new(0),
-            dt: Cell::new(0),
-            armed: Cell::new(false),
+            state: AlarmState::new(),
             next: ListLink::empty(),
             client: OptionalCell::empty(),
         }
@@ -105,20 +95,18 @@ impl<'a> Alarm<'a> for VirtualAlarm<'a> {
         self.client.set(client);
     }
     fn set_alarm(&self, reference: u32, dt: u32) {
-        self.reference.set(reference);
-        self.dt.set(dt);
-        self.armed.set(true);
+        self.state.arm(reference, dt);
         self.mux.reprogram();
     }
     fn get_alarm(&self) -> u32 {
-        self.reference.get().wrapping_add(self.dt.get())
+        self.state.end()
     }
     fn disarm(&self) {
-        self.armed.set(false);
+        self.state.disarm();
         self.mux.reprogram();
     }
     fn is_armed(&self) -> bool {
-        self.armed.get()
+        self.state.is_armed()
     }
 }
 
@@ -126,6 +114,7 @@ impl<'a> Alarm<'a> for VirtualAlarm<'a> {
 mod tests {
     use super::*;
     use core::cell::Cell;
+    use kernel::hil::time;
 
     /// A hardware alarm whose clock the test moves by hand.
     struct FakeAlarm<'a> {

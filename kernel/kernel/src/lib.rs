@@ -18,6 +18,7 @@
 #![allow(clippy::declare_interior_mutable_const)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod board;
 pub mod debug;
 pub mod deferred;
 pub mod dma;

@@ -9,6 +9,10 @@
 //! `SWITCH_REASON`. Interrupt handlers do no device work: they mask and pend their line so
 //! the kernel's loop services it (see `nvic`).
 //!
+//! It also holds what each board's entry, set-up and panic paths share: `vector_table`,
+//! `init_ram` (reset-time .data/.bss set-up), `static_init!`, `kernel_panic` and
+//! `process_panic` (report, then `halt`).
+//!
 //! Only the assembly and the register accesses are target-specific; the MPU layout
 //! arithmetic (`mpu::cover`) is plain Rust and is unit-tested on the host.
 #![no_std]
@@ -279,6 +283,85 @@ extern "C" fn cm_kernel_fault(frame: *const u32) -> ! {
         info.hfsr
     );
     halt()
+}
+
+/// Places a value in its own static and evaluates to a `&'static mut` to it.
+///
+/// Each expansion site may run only once (board setup runs once, at boot): a second run would
+/// hand out a second `&'static mut` to the same value. It lives here rather than in `kernel`
+/// because capsules depend on `kernel` only: `#![forbid(unsafe_code)]` does not see the
+/// `unsafe` inside another crate's macro, and capsules must not create statics this way.
+///
+/// ```
+/// let n: &'static mut u32 = cortexm::static_init!(u32, 5);
+/// *n += 1;
+/// assert_eq!(*n, 6);
+/// ```
+#[macro_export]
+macro_rules! static_init {
+    ($t:ty, $e:expr) => {{
+        static mut BUF: core::mem::MaybeUninit<$t> = core::mem::MaybeUninit::uninit();
+        let value: $t = $e;
+        // SAFETY: each expansion owns its `BUF`, and its caller runs once (board setup, see
+        // the macro's documentation), so this is the only reference ever made to it.
+        unsafe { (*core::ptr::addr_of_mut!(BUF)).write(value) }
+    }};
+}
+
+/// The boards' panic hook (`Kernel::set_panic_hook`): reports the process whose fault policy
+/// is panic and halts.
+pub fn process_panic(p: &kernel::process::Process, f: &kernel::platform::FaultInfo) -> ! {
+    let (kind, _, _) = kernel::fault::describe(f);
+    kernel::kprintln!(
+        "[kernel] KERNEL PANIC: process '{}' faulted ({}) and its fault policy is panic",
+        p.name(),
+        kind
+    );
+    halt()
+}
+
+/// What the boards' `#[panic_handler]` does: reports the panic and halts.
+pub fn kernel_panic(info: &core::panic::PanicInfo) -> ! {
+    kernel::kprintln!("[kernel] KERNEL PANIC: {}", info);
+    halt()
+}
+
+// Bounds of .data (in RAM, loaded from flash at `_sidata`) and .bss, from the boards' linker
+// scripts (`layout.ld`), all word-aligned.
+#[cfg(target_arch = "arm")]
+extern "C" {
+    static mut _sdata: u32;
+    static mut _edata: u32;
+    static _sidata: u32;
+    static mut _sbss: u32;
+    static mut _ebss: u32;
+}
+
+/// Initialises RAM at reset: copies .data from flash and zeroes .bss.
+///
+/// # Safety
+/// Call once, first thing in the reset handler, before anything reads or writes a static. The
+/// linker script must define `_sdata`, `_edata`, `_sidata`, `_sbss` and `_ebss` word-aligned
+/// around .data and .bss as `layout.ld` does.
+#[cfg(target_arch = "arm")]
+pub unsafe fn init_ram() {
+    // SAFETY: the linker script defines these symbols around .data (in RAM, loaded from
+    // flash at _sidata) and .bss; nothing has used RAM yet (the caller's contract), so
+    // initialising it is sound.
+    unsafe {
+        let mut src = core::ptr::addr_of!(_sidata);
+        let mut dst = core::ptr::addr_of_mut!(_sdata);
+        while dst < core::ptr::addr_of_mut!(_edata) {
+            core::ptr::write_volatile(dst, core::ptr::read(src));
+            dst = dst.add(1);
+            src = src.add(1);
+        }
+        let mut b = core::ptr::addr_of_mut!(_sbss);
+        while b < core::ptr::addr_of_mut!(_ebss) {
+            core::ptr::write_volatile(b, 0);
+            b = b.add(1);
+        }
+    }
 }
 
 /// Stops the core for good (interrupts off, wait forever).

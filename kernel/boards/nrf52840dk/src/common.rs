@@ -9,6 +9,10 @@
 //! as `[board] button N pressed`. Then the apps are loaded from 0x40000 and the scheduler
 //! runs, with SysTick at the 64 MHz core clock as the timeslice timer. The `[kernel]` lines
 //! are those of mps2-an386.
+//!
+//! What every board shares lives with the crates, not here: `kernel::board` (the kernel's
+//! statics, kernel attributes), `cortexm` (`static_init!`, RAM set-up at reset, panic reports)
+//! and `capsules::board` (the `Platform` impl).
 
 use capsules::alarm::AlarmDriver;
 use capsules::console::Console;
@@ -16,19 +20,15 @@ use capsules::low_level_debug::LowLevelDebug;
 use capsules::process_console::{ProcessConsole, KERNEL_INFO};
 use capsules::rng::SimpleRng;
 use capsules::virtual_alarm::{MuxAlarm, VirtualAlarm};
-use core::mem::MaybeUninit;
 use cortexm::mpu::CortexMpu;
 use cortexm::systick::SysTick;
-use cortexm::{CortexM, Vector};
+use cortexm::{static_init, CortexM, Vector};
 use kernel::dma::DmaChannel;
 use kernel::hil::rng::Rng;
 use kernel::hil::time::Alarm;
 use kernel::hil::uart::{Receive, Transmit};
 use kernel::kernel::{AppRegions, FAULT_PREFIX, VERSION};
-use kernel::platform::{
-    Chip, FaultInfo, Mpu, Platform, SchedulerTimer, SyscallDriver, UserspaceKernelBoundary,
-};
-use kernel::process::{FaultPolicy, Process};
+use kernel::process::FaultPolicy;
 use kernel::{kprintln, Kernel};
 use nrf52::clock::Clock;
 use nrf52::gpio::{Edge, Gpiote, GpioteClient, Led, Pin, Pull};
@@ -68,100 +68,17 @@ pub struct BoardConfig {
     pub memory_info: &'static str,
 }
 
-/// Wraps board singletons for `static`s.
-struct Single<T>(T);
-// SAFETY: the kernel runs on one core and interrupt handlers never touch these objects (they
-// only mask and pend interrupt lines), so no two contexts access them concurrently.
-unsafe impl<T> Sync for Single<T> {}
-
-const NO_PROCESS: Process = Process::new();
-static PROCESSES: Single<[Process; NUM_PROCS]> = Single([NO_PROCESS; NUM_PROCS]);
-static KERNEL: Single<Kernel> = Single(Kernel::new(&PROCESSES.0));
-
-/// Places a value in its own static and returns a `&'static mut` to it. Call once per site.
-macro_rules! static_init {
-    ($t:ty, $e:expr) => {{
-        static mut BUF: MaybeUninit<$t> = MaybeUninit::uninit();
-        let value: $t = $e;
-        // SAFETY: each expansion owns its `BUF`, and board setup runs exactly once, so this is
-        // the only reference ever made to it.
-        unsafe { (*core::ptr::addr_of_mut!(BUF)).write(value) }
-    }};
-}
-
-/// Kernel attributes (read backwards from the end of kernel flash): TLVs with value, then
-/// type and length; then version and reserved bytes; then the sentinel "TOCK".
+/// Kernel attributes (the last 32 bytes of kernel flash, see `kernel::board::attributes`).
 #[link_section = ".kernel_attributes"]
 #[used]
-static KERNEL_ATTRIBUTES: [u8; 32] = {
-    // (offset, word): kernel flash TLV 0x0102 (start, length), app RAM TLV 0x0101 (start,
-    // length), each followed by its type and length halfwords.
-    let words: [(usize, u32); 6] = [
-        (0, 0x0000_0000),
-        (4, KERNEL_FLASH_SIZE as u32),
-        (8, 0x0102 | (8 << 16)),
-        (12, APPS_RAM_START as u32),
-        (16, APPS_RAM_SIZE as u32),
-        (20, 0x0101 | (8 << 16)),
-    ];
-    let mut a = [0u8; 32];
-    let mut i = 0;
-    while i < words.len() {
-        let (o, v) = words[i];
-        let b = v.to_le_bytes();
-        a[o] = b[0];
-        a[o + 1] = b[1];
-        a[o + 2] = b[2];
-        a[o + 3] = b[3];
-        i += 1;
-    }
-    // Version 1, three reserved bytes, then the sentinel.
-    a[24] = 1;
-    a[28] = b'T';
-    a[29] = b'O';
-    a[30] = b'C';
-    a[31] = b'K';
-    a
-};
+static KERNEL_ATTRIBUTES: [u8; 32] =
+    kernel::board::attributes((0, KERNEL_FLASH_SIZE), (APPS_RAM_START, APPS_RAM_SIZE));
 
 #[link_section = ".vectors"]
 #[used]
 static VECTORS: [Vector; 15 + cortexm::IRQS] = cortexm::vector_table(reset_handler);
 
-struct Board {
-    chip: &'static nrf52::Nrf52,
-    boundary: CortexM,
-    mpu: CortexMpu,
-    systick: SysTick,
-    console: &'static Console<'static>,
-    alarm: &'static AlarmDriver<'static>,
-    rng: &'static SimpleRng<'static>,
-    lldb: &'static LowLevelDebug,
-}
-
-impl Platform for Board {
-    fn driver(&self, driver_num: u32) -> Option<&dyn SyscallDriver> {
-        match driver_num {
-            capsules::alarm::DRIVER_NUM => Some(self.alarm),
-            capsules::console::DRIVER_NUM => Some(self.console),
-            capsules::low_level_debug::DRIVER_NUM => Some(self.lldb),
-            capsules::rng::DRIVER_NUM => Some(self.rng),
-            _ => None,
-        }
-    }
-    fn chip(&self) -> &dyn Chip {
-        self.chip
-    }
-    fn boundary(&self) -> &dyn UserspaceKernelBoundary {
-        &self.boundary
-    }
-    fn mpu(&self) -> &dyn Mpu {
-        &self.mpu
-    }
-    fn scheduler_timer(&self) -> &dyn SchedulerTimer {
-        &self.systick
-    }
-}
+type Board = capsules::board::Board<nrf52::Nrf52, CortexM, CortexMpu, SysTick>;
 
 /// Prints button presses.
 struct Buttons;
@@ -172,28 +89,9 @@ impl GpioteClient for Buttons {
     }
 }
 
-fn panic_policy(p: &Process, f: &FaultInfo) -> ! {
-    let (kind, _, _) = kernel::fault::describe(f);
-    kprintln!(
-        "[kernel] KERNEL PANIC: process '{}' faulted ({}) and its fault policy is panic",
-        p.name(),
-        kind
-    );
-    cortexm::halt()
-}
-
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    kprintln!("[kernel] KERNEL PANIC: {}", info);
-    cortexm::halt()
-}
-
-extern "C" {
-    static mut _sdata: u32;
-    static mut _edata: u32;
-    static _sidata: u32;
-    static mut _sbss: u32;
-    static mut _ebss: u32;
+    cortexm::kernel_panic(info)
 }
 
 /// Entry from reset: initialise RAM, then run the board.
@@ -202,28 +100,14 @@ extern "C" {
 /// Only the hardware calls this, once, through the vector table.
 #[no_mangle]
 unsafe extern "C" fn reset_handler() {
-    // SAFETY: the linker script defines these symbols around .data (in RAM, loaded from
-    // flash at _sidata) and .bss; nothing has used RAM yet, so initialising it is sound.
-    unsafe {
-        let mut src = core::ptr::addr_of!(_sidata);
-        let mut dst = core::ptr::addr_of_mut!(_sdata);
-        while dst < core::ptr::addr_of_mut!(_edata) {
-            core::ptr::write_volatile(dst, core::ptr::read(src));
-            dst = dst.add(1);
-            src = src.add(1);
-        }
-        let mut b = core::ptr::addr_of_mut!(_sbss);
-        while b < core::ptr::addr_of_mut!(_ebss) {
-            core::ptr::write_volatile(b, 0);
-            b = b.add(1);
-        }
-    }
+    // SAFETY: the hardware calls this once at reset, before anything has used RAM.
+    unsafe { cortexm::init_ram() };
     crate::main()
 }
 
 /// Builds the kernel for `cfg` and runs it.
 pub fn run(cfg: &'static BoardConfig) -> ! {
-    let kernel: &'static Kernel = &KERNEL.0;
+    let kernel: &'static Kernel = kernel::static_kernel!(NUM_PROCS);
     cortexm::scb::enable_fault_handlers();
 
     // SAFETY: 0x40000000 is CLOCK on every nRF52 and only this driver uses it.
@@ -329,14 +213,14 @@ pub fn run(cfg: &'static BoardConfig) -> ! {
             chip,
             boundary: CortexM,
             mpu: CortexMpu::new(),
-            systick: SysTick::new(nrf52::CPU_HZ),
+            timer: SysTick::new(nrf52::CPU_HZ),
             console,
             alarm,
             rng,
             lldb,
         }
     );
-    kernel.set_panic_hook(panic_policy);
+    kernel.set_panic_hook(cortexm::process_panic);
 
     let apps_flash_size = cfg.variant.flash_size - APPS_FLASH_START;
     // SAFETY: the apps flash region is on-chip flash that nothing writes while the kernel

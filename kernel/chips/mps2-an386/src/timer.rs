@@ -1,8 +1,7 @@
 //! CMSDK APB timers (ARM DDI 0479) as a 32-bit tick counter plus one alarm.
 
 use cells::OptionalCell;
-use core::cell::Cell;
-use kernel::hil::time::{self, Alarm, AlarmClient, Time};
+use kernel::hil::time::{Alarm, AlarmClient, AlarmState, Time};
 use registers::{bitfields, register_block, ReadWrite, StaticRef};
 
 bitfields! {
@@ -36,9 +35,7 @@ pub struct CmsdkAlarm<'a> {
     oneshot: StaticRef<TimerRegisters>,
     hz: u32,
     client: OptionalCell<&'a dyn AlarmClient>,
-    armed: Cell<bool>,
-    reference: Cell<u32>,
-    dt: Cell<u32>,
+    state: AlarmState,
 }
 
 impl<'a> CmsdkAlarm<'a> {
@@ -54,9 +51,7 @@ impl<'a> CmsdkAlarm<'a> {
             oneshot: unsafe { StaticRef::new(oneshot_base) },
             hz,
             client: OptionalCell::empty(),
-            armed: Cell::new(false),
-            reference: Cell::new(0),
-            dt: Cell::new(0),
+            state: AlarmState::new(),
         }
     }
 
@@ -70,13 +65,8 @@ impl<'a> CmsdkAlarm<'a> {
     }
 
     fn program(&self) {
-        let now = self.now();
-        let end = self.reference.get().wrapping_add(self.dt.get());
-        let left = if time::expired(self.reference.get(), self.dt.get(), now) {
-            1
-        } else {
-            end.wrapping_sub(now).max(1)
-        };
+        // An expired alarm has 0 ticks left; the one-shot needs at least 1.
+        let left = self.state.remaining(self.now()).max(1);
         self.oneshot.ctrl.set(0);
         self.oneshot.intstatus.set(1);
         self.oneshot.reload.set(left);
@@ -89,12 +79,12 @@ impl<'a> CmsdkAlarm<'a> {
     /// Bottom half of timer 0's interrupt.
     pub fn handle_interrupt(&self) {
         self.oneshot.intstatus.set(1);
-        if !self.armed.get() {
+        if !self.state.is_armed() {
             self.oneshot.ctrl.set(0);
             return;
         }
-        if time::expired(self.reference.get(), self.dt.get(), self.now()) {
-            self.armed.set(false);
+        if self.state.expired(self.now()) {
+            self.state.disarm();
             self.oneshot.ctrl.set(0);
             self.client.map(|c| c.alarm());
         } else {
@@ -119,19 +109,17 @@ impl<'a> Alarm<'a> for CmsdkAlarm<'a> {
         self.client.set(client);
     }
     fn set_alarm(&self, reference: u32, dt: u32) {
-        self.reference.set(reference);
-        self.dt.set(dt);
-        self.armed.set(true);
+        self.state.arm(reference, dt);
         self.program();
     }
     fn get_alarm(&self) -> u32 {
-        self.reference.get().wrapping_add(self.dt.get())
+        self.state.end()
     }
     fn disarm(&self) {
-        self.armed.set(false);
+        self.state.disarm();
         self.oneshot.ctrl.set(0);
     }
     fn is_armed(&self) -> bool {
-        self.armed.get()
+        self.state.is_armed()
     }
 }

@@ -15,7 +15,7 @@
 
 use cells::OptionalCell;
 use core::cell::Cell;
-use kernel::hil::time::{self, Alarm, AlarmClient, Time};
+use kernel::hil::time::{Alarm, AlarmClient, AlarmState, Time};
 use registers::{bitfields, register_block, ReadOnly, ReadWrite, StaticRef, WriteOnly};
 
 bitfields! {
@@ -68,16 +68,10 @@ pub const MIN_AHEAD: u32 = 3;
 /// away; longer alarms take several compares.
 pub const MAX_AHEAD: u32 = 0x0080_0000;
 
-/// Ticks from `now` to program the compare for an alarm at `reference + dt`.
-pub fn compare_distance(reference: u32, dt: u32, now: u32) -> u32 {
-    if time::expired(reference, dt, now) {
-        MIN_AHEAD
-    } else {
-        reference
-            .wrapping_add(dt)
-            .wrapping_sub(now)
-            .clamp(MIN_AHEAD, MAX_AHEAD)
-    }
+/// Ticks from now to program the compare for an alarm `left` ticks away (`time::remaining`:
+/// 0 once expired, which gets the nearest compare).
+pub fn compare_distance(left: u32) -> u32 {
+    left.clamp(MIN_AHEAD, MAX_AHEAD)
 }
 
 /// The RTC-backed alarm.
@@ -85,9 +79,7 @@ pub struct RtcAlarm<'a> {
     regs: StaticRef<RtcRegisters>,
     overflows: Cell<u32>,
     client: OptionalCell<&'a dyn AlarmClient>,
-    armed: Cell<bool>,
-    reference: Cell<u32>,
-    dt: Cell<u32>,
+    state: AlarmState,
 }
 
 impl<'a> RtcAlarm<'a> {
@@ -101,9 +93,7 @@ impl<'a> RtcAlarm<'a> {
             regs: unsafe { StaticRef::new(base) },
             overflows: Cell::new(0),
             client: OptionalCell::empty(),
-            armed: Cell::new(false),
-            reference: Cell::new(0),
-            dt: Cell::new(0),
+            state: AlarmState::new(),
         }
     }
 
@@ -134,7 +124,7 @@ impl<'a> RtcAlarm<'a> {
 
     fn program(&self) {
         let now = self.now();
-        let ahead = compare_distance(self.reference.get(), self.dt.get(), now);
+        let ahead = compare_distance(self.state.remaining(now));
         self.regs.events_compare[0].set(0);
         self.regs.cc[0].set(now.wrapping_add(ahead) & COUNTER_MASK);
         self.regs.intenset.write(Int::COMPARE0.set());
@@ -147,12 +137,12 @@ impl<'a> RtcAlarm<'a> {
             return;
         }
         self.regs.events_compare[0].set(0);
-        if !self.armed.get() {
+        if !self.state.is_armed() {
             self.regs.intenclr.write(Int::COMPARE0.set());
             return;
         }
-        if time::expired(self.reference.get(), self.dt.get(), now) {
-            self.armed.set(false);
+        if self.state.expired(now) {
+            self.state.disarm();
             self.regs.intenclr.write(Int::COMPARE0.set());
             self.client.map(|c| c.alarm());
         } else {
@@ -182,21 +172,19 @@ impl<'a> Alarm<'a> for RtcAlarm<'a> {
         self.client.set(client);
     }
     fn set_alarm(&self, reference: u32, dt: u32) {
-        self.reference.set(reference);
-        self.dt.set(dt);
-        self.armed.set(true);
+        self.state.arm(reference, dt);
         self.program();
     }
     fn get_alarm(&self) -> u32 {
-        self.reference.get().wrapping_add(self.dt.get())
+        self.state.end()
     }
     fn disarm(&self) {
-        self.armed.set(false);
+        self.state.disarm();
         self.regs.intenclr.write(Int::COMPARE0.set());
         self.regs.events_compare[0].set(0);
     }
     fn is_armed(&self) -> bool {
-        self.armed.get()
+        self.state.is_armed()
     }
 }
 
@@ -241,12 +229,13 @@ mod tests {
 
     #[test]
     fn compare_never_too_close_nor_too_far() {
-        assert_eq!(compare_distance(100, 1000, 100), 1000);
-        assert_eq!(compare_distance(100, 1, 100), MIN_AHEAD);
-        assert_eq!(compare_distance(100, 50, 200), MIN_AHEAD, "already expired");
-        assert_eq!(compare_distance(0, 0x4000_0000, 0), MAX_AHEAD);
+        let distance = |r, dt, now| compare_distance(kernel::hil::time::remaining(r, dt, now));
+        assert_eq!(distance(100, 1000, 100), 1000);
+        assert_eq!(distance(100, 1, 100), MIN_AHEAD);
+        assert_eq!(distance(100, 50, 200), MIN_AHEAD, "already expired");
+        assert_eq!(distance(0, 0x4000_0000, 0), MAX_AHEAD);
         // Across the 32-bit wrap.
-        assert_eq!(compare_distance(u32::MAX - 10, 30, u32::MAX - 5), 25);
+        assert_eq!(distance(u32::MAX - 10, 30, u32::MAX - 5), 25);
     }
 
     #[test]

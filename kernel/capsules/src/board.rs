@@ -1,0 +1,65 @@
+//! The platform of the Capsule boards: the system-call drivers every board offers (alarm,
+//! console, low-level debug, RNG) next to the chip, context switch, MPU and timeslice timer the
+//! board brings.
+//!
+//! The boards (mps2-an386, nrf52840dk, microbit_v2) expose the same drivers, so the driver
+//! table and the `Platform` impl are written once here. The struct is generic over the
+//! board's own parts, so each board keeps its concrete types and no dynamic dispatch is added.
+
+use crate::alarm::AlarmDriver;
+use crate::console::Console;
+use crate::low_level_debug::LowLevelDebug;
+use crate::rng::SimpleRng;
+use kernel::platform::{
+    Chip, Mpu, Platform, SchedulerTimer, SyscallDriver, UserspaceKernelBoundary,
+};
+
+/// A board: its chip `C`, context switch `B`, MPU `M`, timeslice timer `T`, and the drivers.
+pub struct Board<C: 'static, B, M, T> {
+    /// The chip (interrupt service).
+    pub chip: &'static C,
+    /// The context-switch layer.
+    pub boundary: B,
+    /// The MPU.
+    pub mpu: M,
+    /// The timeslice timer.
+    pub timer: T,
+    /// Console driver.
+    pub console: &'static Console<'static>,
+    /// Alarm driver.
+    pub alarm: &'static AlarmDriver<'static>,
+    /// RNG driver.
+    pub rng: &'static SimpleRng<'static>,
+    /// Low-level debug driver.
+    pub lldb: &'static LowLevelDebug,
+}
+
+impl<C, B, M, T> Platform for Board<C, B, M, T>
+where
+    C: Chip + 'static,
+    B: UserspaceKernelBoundary,
+    M: Mpu,
+    T: SchedulerTimer,
+{
+    fn driver(&self, driver_num: u32) -> Option<&dyn SyscallDriver> {
+        match driver_num {
+            crate::alarm::DRIVER_NUM => Some(self.alarm),
+            crate::console::DRIVER_NUM => Some(self.console),
+            crate::low_level_debug::DRIVER_NUM => Some(self.lldb),
+            crate::rng::DRIVER_NUM => Some(self.rng),
+            _ => None,
+        }
+    }
+    fn chip(&self) -> &dyn Chip {
+        self.chip
+    }
+    fn boundary(&self) -> &dyn UserspaceKernelBoundary {
+        &self.boundary
+    }
+    fn mpu(&self) -> &dyn Mpu {
+        &self.mpu
+    }
+    fn scheduler_timer(&self) -> &dyn SchedulerTimer {
+        &self.timer
+    }
+}
