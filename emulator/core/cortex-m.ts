@@ -179,6 +179,12 @@ export class CortexM implements CoreControl {
   sleepLimit = Infinity;
   /** Cycles the clock skipped while the core slept (WFI/WFE): the rest of `clock.now` was busy. */
   sleptCycles = 0;
+  /**
+   * Observer of the core going to sleep (WFI, WFE, sleep-on-exit) and waking, for machines whose
+   * peripherals react (the nRF52's POWER events, its watchdog's pause). Reset and snapshot
+   * restore set the state without calling it: they are not sleep transitions.
+   */
+  onSleepChange: ((asleep: boolean) => void) | null = null;
   eventReg = 0;
   /** Local exclusive monitor: tagged address, or -1 when open. */
   exclusive = -1;
@@ -801,7 +807,7 @@ export class CortexM implements CoreControl {
     }
     if (this.sleeping !== 0) {
       if (this.canWake()) {
-        this.sleeping = 0;
+        this.setSleeping(0);
         this.attention = true;
         return false;
       }
@@ -1291,9 +1297,16 @@ export class CortexM implements CoreControl {
     return { kind: 'exit', code };
   }
 
+  /** Enters (1 WFI, 2 WFE) or leaves (0) sleep, telling `onSleepChange` of a change. */
+  private setSleeping(state: number): void {
+    const was = this.sleeping;
+    this.sleeping = state;
+    if ((was === 0) !== (state === 0)) this.onSleepChange?.(state !== 0);
+  }
+
   wfi(): void {
     if (!this.canWake()) {
-      this.sleeping = 1;
+      this.setSleeping(1);
       this.attention = true;
     }
   }
@@ -1303,7 +1316,7 @@ export class CortexM implements CoreControl {
       return;
     }
     if (!this.canWake()) {
-      this.sleeping = 2;
+      this.setSleeping(2);
       this.attention = true;
     }
   }
@@ -1444,7 +1457,7 @@ export class CortexM implements CoreControl {
     if (this.lockedUp) return false;
     const e = this.pickPending(this.executionPriority());
     if (e === 0) return false;
-    this.sleeping = 0;
+    if (this.sleeping !== 0) this.setSleeping(0);
     this.exceptionEntry(e);
     return true;
   }
@@ -1610,7 +1623,7 @@ export class CortexM implements CoreControl {
     this.ipsr = newIpsr;
     if (this.sleepOnExitReturn !== 0) {
       this.sleepOnExitReturn = 0;
-      this.sleeping = 1;
+      this.setSleeping(1);
     }
   }
   private sleepOnExitReturn = 0;

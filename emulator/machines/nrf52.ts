@@ -220,6 +220,12 @@ export interface Nrf52Board {
   leds(): { name: string; lit: boolean }[];
   /** Press or release a button by name (BUTTON1..4, A, B) or index. */
   setButton(button: string | number, pressed: boolean): { ok: true } | { ok: false; error: string };
+  /**
+   * The CPU went to sleep (WFI/WFE) or woke: POWER raises SLEEPENTER/SLEEPEXIT and the watchdog
+   * pauses if its CONFIG.SLEEP says so. The session connects this to the core's
+   * `onSleepChange`. (A debugger halt needs no counterpart: virtual time stands still then.)
+   */
+  cpuSleep(asleep: boolean): void;
 }
 
 /** The nRF52's EasyDMA reaches Data RAM only (PS "EasyDMA": other addresses give a bus error). */
@@ -459,5 +465,9 @@ export function buildNrf52(ctx: Nrf52Context, spec: Nrf52MachineSpec, host: Nrf5
     powerOn,
     leds,
     setButton,
+    cpuSleep(asleep) {
+      clockPower.cpuSleep(asleep);
+      wdt.setCpuSleeping(asleep);
+    },
   };
 }

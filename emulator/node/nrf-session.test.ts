@@ -137,6 +137,65 @@ describe('nRF52 sessions', () => {
     expect(diag.join('\n')).toMatch(/0x0*100/);
   });
 
+  // WFI with TIMER0's interrupt as the only wake-up (PRIMASK set, so no handler runs), after
+  // starting a ~1 ms watchdog whose CONFIG says whether it runs while the CPU sleeps.
+  const sleepUnderWatchdog = (config: number): Uint8Array =>
+    program(`sleep-wdt-${config}`, [
+      'ldr r0, =0x40000400', // POWER.RESETREAS
+      'ldr r1, [r0]',
+      'cbz r1, 1f',
+      'ldr r2, =0x20000300',
+      'str r1, [r2]', // a reset happened: keep its reason
+      'b .',
+      '1: ldr r0, =0x40010000', // WDT
+      `movs r1, #${config}`,
+      'str r1, [r0, #0x50c]', // CONFIG
+      'movs r1, #32',
+      'str r1, [r0, #0x504]', // CRV: 33 LFCLK ticks, about 1 ms
+      'movs r1, #1',
+      'str r1, [r0]', // TASKS_START
+      'ldr r0, =0x40008000', // TIMER0, 1 MHz at its reset prescaler
+      'ldr r1, =5000',
+      'str r1, [r0, #0x540]', // CC[0]: 5 ms
+      'ldr r1, =0x10000',
+      'str r1, [r0, #0x304]', // INTENSET COMPARE0
+      'movs r1, #1',
+      'str r1, [r0]', // TASKS_START
+      'ldr r0, =0xe000e100',
+      'movs r1, #0x100',
+      'str r1, [r0]', // NVIC: TIMER0 (line 8)
+      'cpsid i',
+      'wfi',
+      'ldr r0, =0x40000000',
+      'ldr r2, =0x20000200',
+      'ldr r1, [r0, #0x114]', // EVENTS_SLEEPENTER
+      'str r1, [r2]',
+      'ldr r1, [r0, #0x118]', // EVENTS_SLEEPEXIT
+      'str r1, [r2, #4]',
+      'movs r1, #1',
+      'str r1, [r2, #8]',
+      'b .',
+    ]);
+
+  it('raises POWER SLEEPENTER/SLEEPEXIT around WFI and pauses a watchdog set to pause in sleep', () => {
+    const { s } = session();
+    s.load(sleepUnderWatchdog(0));
+    s.runSlice({ instructions: 5_000 });
+    expect(word(s, 0x20000208)).toBe(1); // woke from the 5 ms sleep without a reset
+    expect(word(s, 0x20000200)).toBe(1);
+    expect(word(s, 0x20000204)).toBe(1);
+    expect(word(s, 0x20000300)).toBe(0);
+    expect(word(s, 0x40010100)).toBe(0); // WDT EVENTS_TIMEOUT: its 1 ms did not pass asleep
+  });
+
+  it('lets a watchdog set to run in sleep reset the chip during a longer sleep', () => {
+    const { s } = session();
+    s.load(sleepUnderWatchdog(1));
+    s.runSlice({ instructions: 5_000 });
+    expect(word(s, 0x20000208)).toBe(0);
+    expect(word(s, 0x20000300)).toBe(2); // RESETREAS.DOG
+  });
+
   it('keeps RAM across SYSRESETREQ and reports it in POWER.RESETREAS', () => {
     const { s } = session();
     s.load(

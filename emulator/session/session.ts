@@ -172,6 +172,8 @@ export class EmulatorSession {
           diagnostic: (message) => this.emit({ kind: 'diagnostic', message }),
         },
       );
+      const nrf = this.nrf;
+      this.core.onSleepChange = (asleep) => nrf.cpuSleep(asleep);
       this.mps2 = null;
       this.board = this.nrf;
     } else {

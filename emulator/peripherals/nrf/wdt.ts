@@ -13,7 +13,8 @@
  * - CONFIG.SLEEP (bit 0, 1 = keep running) and CONFIG.HALT (bit 3, 1 = keep running) say whether
  *   the counter pauses while the CPU sleeps or is halted by the debugger. The machine reports
  *   those states with `setCpuSleeping` / `setDebugHalted`; without calls the watchdog always
- *   runs (modelling sleep pausing is optional for the machine).
+ *   runs. The nRF52 machines report sleep (the core's `onSleepChange`); virtual time stands
+ *   still while a debugger halts the emulated CPU, so they have no halt to report.
  * The counter is computed from the virtual clock; only the timeout is scheduled.
  *
  * PS "Reset behavior": the watchdog is reset by power-on, brown-out, pin and its own reset,
