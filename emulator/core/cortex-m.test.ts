@@ -373,6 +373,120 @@ describe('faults', () => {
     expect(core.readRegister(5) >>> 0).toBe(RAM + 0xe000);
   });
 
+  // With the MPU on, the fast paths cache windows: stretches the MPU allows in the current
+  // context. These check that a window never outlives the context it was made for.
+  /** MEMFAULTENA, the regions ([RBAR with VALID and the region number, RASR]), then CTRL. */
+  const mpu = (p: Program, regions: [number, number][], ctrl = 5): void => {
+    p.mov32(0, 0xe000ed24).mov32(1, 0x10000).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+    p.mov32(0, 0xe000ed9c);
+    for (const [rbar, rasr] of regions) {
+      p.mov32(1, rbar).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+      p.mov32(1, rasr).i('STR_imm_T1', { t: 1, n: 0, i: 1 });
+    }
+    p.mov32(0, 0xe000ed94).mov32(1, ctrl).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+    p.i('ISB_T1', { o: 15 });
+  };
+  const reportMemManage = {
+    memmanage: (p: Program) => {
+      p.mov32(0, 0xe000ed28).i('LDR_imm_T1', { t: 4, n: 0, i: 0 });
+      p.mov32(0, 0xe000ed34).i('LDR_imm_T1', { t: 5, n: 0, i: 0 });
+      exit(p, 4);
+    },
+  };
+  const FLASH_RO = [0x10, 0x0600001f] as [number, number]; // 64 KiB, read-only, executable
+
+  for (const access of ['read', 'write'] as const) {
+    it(`faults an unprivileged ${access} where a privileged one was just allowed`, () => {
+      const { core } = boot((p) => {
+        // RAM open to all, but its second 4 KiB privileged-only (AP=001).
+        mpu(p, [FLASH_RO, [RAM | 0x11, 0x0300001f], [(RAM + 0x1000) | 0x12, 0x01000017]]);
+        p.mov32(0, RAM + 0x1100).mov32(1, 0x1234);
+        p.i('STR_imm_T1', { t: 1, n: 0, i: 0 }).i('LDR_imm_T1', { t: 2, n: 0, i: 0 });
+        p.i('MOV_imm_T1', { d: 1, i: 1 }).i('MSR_T1', { n: 1, s: 20, m: 0 }).i('ISB_T1', { o: 15 });
+        if (access === 'read') p.i('LDR_imm_T1', { t: 3, n: 0, i: 1 });
+        else p.i('STR_imm_T1', { t: 1, n: 0, i: 1 });
+      }, reportMemManage);
+      expect(runToExit(core)).toBe(4);
+      expect(core.readRegister(2)).toBe(0x1234);
+      expect(core.readRegister(4) >>> 0).toBe(CFSR.DACCVIOL | CFSR.MMARVALID);
+      expect(core.readRegister(5) >>> 0).toBe(RAM + 0x1104);
+    });
+  }
+
+  it('ends the MPU bypass of FAULTMASK for the very next access', () => {
+    const { core } = boot((p) => {
+      // RAM open, but its second 4 KiB closed to everyone (AP=000).
+      mpu(p, [FLASH_RO, [RAM | 0x11, 0x0300001f], [(RAM + 0x1000) | 0x12, 0x00000017]]);
+      p.mov32(0, RAM + 0x1100);
+      p.i('CPS_T1', { m: 1, i: 0, f: 1 }); // FAULTMASK: the MPU is bypassed (HFNMIENA = 0)
+      p.i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+      p.i('CPS_T1', { m: 0, i: 0, f: 1 });
+      p.i('STR_imm_T1', { t: 1, n: 0, i: 1 });
+    }, reportMemManage);
+    expect(runToExit(core)).toBe(4);
+    expect(core.readRegister(4) >>> 0).toBe(CFSR.DACCVIOL | CFSR.MMARVALID);
+    expect(core.readRegister(5) >>> 0).toBe(RAM + 0x1104);
+  });
+
+  it('applies a region reprogrammed read-only to the next write', () => {
+    const { core } = boot((p) => {
+      mpu(p, [FLASH_RO, [RAM | 0x11, 0x03000017]]); // RAM's first 4 KiB open to all
+      p.mov32(0, RAM + 0x100).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+      p.mov32(2, 0xe000eda0).mov32(3, 0x06000017).i('STR_imm_T1', { t: 3, n: 2, i: 0 }); // RO
+      p.i('DSB_T1', { o: 15 }).i('ISB_T1', { o: 15 });
+      p.i('STR_imm_T1', { t: 1, n: 0, i: 1 });
+    }, reportMemManage);
+    expect(runToExit(core)).toBe(4);
+    expect(core.readRegister(4) >>> 0).toBe(CFSR.DACCVIOL | CFSR.MMARVALID);
+    expect(core.readRegister(5) >>> 0).toBe(RAM + 0x104);
+  });
+
+  it('stops straight-line code at an execute-never granule, even code already decoded', () => {
+    // A 64-byte sled (its second half at `xn`) returning with BX LR, called once with the MPU
+    // off (so it is decoded and cached), then again after `xn` becomes execute-never. Two
+    // passes: the first finds where the sled lands, the second protects that address.
+    const body = (xn: number) => (p: Program) => {
+      p.mov32(5, (xn - 32) | 1).i('MOV_imm_T1', { d: 6, i: 0 });
+      p.i('BLX_reg_T1', { m: 5 }).i('MOV_reg_T1', { D: 0, d: 7, m: 6 });
+      mpu(p, [FLASH_RO, [xn | 0x11, 0x16000009]]); // 32 bytes, read-only, XN
+      p.i('MOV_imm_T1', { d: 6, i: 0 }).i('BLX_reg_T1', { m: 5 });
+      p.branch('B_T2', 'end');
+      p.align(32).label('sled');
+      for (let i = 0; i < 16; i++) p.i('ADD_imm_T2', { d: 6, i: 1 });
+      p.label('xn');
+      for (let i = 0; i < 16; i++) p.i('ADD_imm_T2', { d: 6, i: 1 });
+      p.i('BX_T1', { m: 14 });
+      p.label('end');
+    };
+    const xn = boot(body(0x1000)).p.addressOf('xn');
+    expect(xn % 32).toBe(0);
+    const { core, p } = boot(body(xn), reportMemManage);
+    expect(p.addressOf('xn')).toBe(xn);
+    expect(runToExit(core)).toBe(4);
+    expect(core.readRegister(7)).toBe(32);
+    expect(core.readRegister(6)).toBe(16);
+    expect(core.readRegister(4) >>> 0).toBe(CFSR.IACCVIOL);
+  });
+
+  it('keeps code in RAM coherent with stores made through MPU windows', () => {
+    const half = (name: string, f: Record<string, number>): number => assemble(name, f)[0]!;
+    const movs = (v: number): number => half('MOV_imm_T1', { d: 2, i: v });
+    const { core } = boot((p) => {
+      mpu(p, [FLASH_RO, [RAM | 0x11, 0x0300001f]]); // RAM open and executable
+      // At RAM+0x200: "movs r2, #1 ; bx lr", called, then its MOVS rewritten twice.
+      p.mov32(3, RAM + 0x200).mov32(5, RAM + 0x201);
+      p.mov32(4, (movs(1) | (half('BX_T1', { m: 14 }) << 16)) >>> 0);
+      p.i('STR_imm_T1', { t: 4, n: 3, i: 0 });
+      p.i('BLX_reg_T1', { m: 5 }).i('MOV_reg_T1', { D: 0, d: 7, m: 2 });
+      p.mov32(4, movs(2)).i('STRH_imm_T1', { t: 4, n: 3, i: 0 });
+      p.i('BLX_reg_T1', { m: 5 }).i('MOV_reg_T1', { D: 0, d: 6, m: 2 });
+      p.mov32(4, movs(3)).i('STRH_imm_T1', { t: 4, n: 3, i: 0 });
+      p.i('BLX_reg_T1', { m: 5 });
+    });
+    expect(runToExit(core)).toBe(0x77);
+    expect([core.readRegister(7), core.readRegister(6), core.readRegister(2)]).toEqual([1, 2, 3]);
+  });
+
   it('raises a precise BusFault with BFAR on unmapped reads, and locks up on a fault in HardFault', () => {
     const { core } = boot((p) => p.mov32(0, 0x30000000).i('LDR_imm_T1', { t: 1, n: 0, i: 1 }), {
       hardfault: (p) => {

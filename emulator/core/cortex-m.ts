@@ -92,6 +92,8 @@ export const CFSR = {
 
 /** Entries into a code address before the block starting there is compiled. */
 const BLOCK_HEAT = 16;
+/** How far (in 32-byte granules, either side) an MPU window of the fast paths may reach. */
+const MPU_WINDOW_GRANULES = 64;
 
 const HFSR_VECTTBL = 1 << 1;
 const HFSR_FORCED = 1 << 30;
@@ -222,6 +224,23 @@ export class CortexM implements CoreControl {
   private stop: StopReason | null = null;
   /** Slow memory path on (MPU enabled or DWT watchpoints armed). */
   slowMem = false;
+  /**
+   * MPU on, no watchpoint: the fast paths hold windows (see `mpuWindow`), stretches of a region
+   * the MPU lets the current context access, instead of whole regions. A window is valid for
+   * the MPU configuration, privilege and FAULTMASK/priority bypass it was made under, so every
+   * change of those calls `mpuContextChanged`.
+   */
+  private mpuWindows = false;
+  /**
+   * Windows made so far, per access context (MPU configuration, privilege, FAULTMASK, NMI or
+   * HardFault), by granule and access kind: the kernel switches between a few contexts all
+   * the time, and a window is cheaper to find again than to make.
+   */
+  private readonly windowCaches = new Map<number, Map<number, Region>>();
+  /** Start of the executable window in the code region (0 without the MPU). */
+  private codeLo = 0;
+  /** Block caches of the code region; null while MPU windows are used (blocks run unchecked). */
+  private codeChunks: (CodeChunk | undefined)[] | null = null;
   system!: SystemBlocks;
   readonly hostBreakpoints = new Set<number>();
   private codeBase = 0;
@@ -344,6 +363,7 @@ export class CortexM implements CoreControl {
     this.itstate = ((v >>> 25) & 3) | (((v >>> 10) & 0x3f) << 2);
     this.tbit = (v >>> 24) & 1;
     this.ipsr = v & 0x1ff;
+    this.mpuContextChanged();
     this.attention = true;
   }
 
@@ -383,6 +403,7 @@ export class CortexM implements CoreControl {
     this.control = v & (this.config.fpu ? 7 : 3);
     const after = this.usingPsp();
     if (before !== after) this.swapSp();
+    this.mpuContextChanged();
   }
 
   private swapSp(): void {
@@ -429,6 +450,7 @@ export class CortexM implements CoreControl {
         break;
       case 'faultmask':
         this.faultmask = value & 1;
+        this.mpuContextChanged();
         break;
       case 'control':
         this.setControl(value);
@@ -590,6 +612,7 @@ export class CortexM implements CoreControl {
       if (!r) throw new Error(`snapshot memory region ${m.name} not mapped`);
       r.bytes.set(m.bytes);
       r.dropCode();
+      this.windowCaches.clear();
     }
     for (const d of s.devices) {
       const r = this.bus.regions.find((x) => x.name === d.name && x.dev !== null);
@@ -681,16 +704,18 @@ export class CortexM implements CoreControl {
     // The code region's caches, kept in locals; re-read after `fetch` (which may switch
     // regions) and after `service` (refreshSlowPaths and restore raise attention).
     let codeBase = this.codeBase;
+    let codeLo = this.codeLo;
     let codeSize = this.codeSize;
     let codeArr = this.codeArr;
-    let chunks = this.codeRegion.chunks;
+    let chunks = this.codeChunks;
     while (this.budget > 0) {
       if (this.attention) {
         if (this.service(stepping)) return this.stop!;
         codeBase = this.codeBase;
+        codeLo = this.codeLo;
         codeSize = this.codeSize;
         codeArr = this.codeArr;
-        chunks = this.codeRegion.chunks;
+        chunks = this.codeChunks;
         if (this.sleeping !== 0) {
           this.budget--;
           this.sleepTicks++;
@@ -700,7 +725,7 @@ export class CortexM implements CoreControl {
       const pc = this.pc;
       const off = pc - codeBase;
       let insn: Insn | undefined;
-      if (off >= 0 && off < codeSize) {
+      if (off >= codeLo && off < codeSize) {
         const h = off >>> 1;
         if (useBlocks && this.itstate === 0 && chunks !== null) {
           let chunk = chunks[h >>> 7];
@@ -723,9 +748,10 @@ export class CortexM implements CoreControl {
       if (insn === undefined) {
         insn = this.fetch(pc);
         codeBase = this.codeBase;
+        codeLo = this.codeLo;
         codeSize = this.codeSize;
         codeArr = this.codeArr;
-        chunks = this.codeRegion.chunks;
+        chunks = this.codeChunks;
       }
       // Counted before executing so faulting and UNDEFINED instructions are counted too.
       if (coverage !== null) coverage[insn.index]!++;
@@ -756,6 +782,7 @@ export class CortexM implements CoreControl {
     this.settleCount();
     if (this.pendingReturn !== 0) {
       this.exceptionReturn();
+      this.mpuContextChanged();
       this.attention = true;
     }
     if (reason.kind === 'limit' && this.exitCode !== null) return this.takeExit();
@@ -765,7 +792,10 @@ export class CortexM implements CoreControl {
   /** Slow checks between instructions; returns true to stop `run` with this.stop set. */
   private service(stepping: boolean): boolean {
     this.attention = false;
-    if (this.pendingReturn !== 0) this.exceptionReturn();
+    if (this.pendingReturn !== 0) {
+      this.exceptionReturn();
+      this.mpuContextChanged();
+    }
     if (this.resetPending) {
       // SYSRESETREQ takes effect between instructions, never inside the writing STR.
       this.resetPending = false;
@@ -886,7 +916,12 @@ export class CortexM implements CoreControl {
     }
     if (this.system.mpuEnabled()) this.mpuCheck(a, Acc.Exec, this.privileged(), 2);
     const off = a - reg.base;
-    if (reg.code === null) reg.initCode();
+    if (reg.code === null) {
+      reg.initCode();
+      // Windows made before share the region's old (absent) code cache.
+      this.windowCaches.clear();
+      this.mpuContextChanged();
+    }
     let insn = reg.code![off >>> 1] as Insn | undefined;
     if (insn === undefined) {
       const hw1 = reg.dv.getUint16(off, true);
@@ -906,13 +941,20 @@ export class CortexM implements CoreControl {
       insn = decode(hw1, hw2);
       reg.code![off >>> 1] = insn;
     }
-    // With the MPU on, every fetch takes this path so execute permission is always checked.
-    if (this.system.mpuEnabled()) this.codeSize = 0;
-    else {
-      this.codeBase = reg.base;
+    this.codeBase = reg.base;
+    this.codeArr = reg.code as (Insn | undefined)[];
+    this.codeRegion = reg;
+    if (this.system.mpuEnabled()) {
+      // With the MPU on, the fast path runs only inside the executable window around this
+      // instruction, one instruction at a time; anything else comes back here to be checked.
+      const w = this.mpuWindows ? this.mpuWindow(reg, a, Acc.Exec) : null;
+      this.codeLo = w === null ? 0 : w.parentOffset;
+      this.codeSize = w === null ? 0 : w.parentOffset + w.size;
+      this.codeChunks = null;
+    } else {
+      this.codeLo = 0;
       this.codeSize = reg.size;
-      this.codeArr = reg.code as (Insn | undefined)[];
-      this.codeRegion = reg;
+      this.codeChunks = reg.chunks;
     }
     return insn;
   }
@@ -922,9 +964,10 @@ export class CortexM implements CoreControl {
   // ======================================================================================
 
   // Fast paths: `readRegion`/`readRegion2` cache the last two RAM/ROM regions read (code
-  // usually reads literals from flash and data from RAM), `writeRegion` the last RAM
-  // region written. Both are reset to an empty region while the MPU or DWT watchpoints are
-  // active, so every access then takes the checked slow path.
+  // usually reads literals from flash and data from RAM), `writeRegion`/`writeRegion2` the
+  // last two RAM regions written. With the MPU on they hold windows instead, the stretches the
+  // MPU allows in the current context (`mpuWindow`); with DWT watchpoints armed they stay
+  // empty, so every access takes the checked slow path.
   read32(a: number): number {
     let d = this.readRegion;
     let off = a - d.base;
@@ -1053,6 +1096,7 @@ export class CortexM implements CoreControl {
   /** Called when MPU or watchpoint state changes: drop every cached fast path. */
   refreshSlowPaths(): void {
     this.slowMem = this.system.needsSlowMemory();
+    this.mpuWindows = this.system.mpuEnabled() && !this.system.dwtWatchActive();
     this.readRegion = this.noRegion;
     this.readRegion2 = this.noRegion;
     this.writeRegion = this.noRegion;
@@ -1060,6 +1104,62 @@ export class CortexM implements CoreControl {
     this.codeSize = 0;
     // The loop keeps the code cache in locals and re-reads them after service().
     this.attention = true;
+  }
+
+  /**
+   * Privilege, FAULTMASK, the exception being handled or the MPU's regions changed: the MPU
+   * windows in the fast paths were made for the old context, so they go.
+   */
+  mpuContextChanged(): void {
+    if (!this.mpuWindows) return;
+    this.readRegion = this.noRegion;
+    this.readRegion2 = this.noRegion;
+    this.writeRegion = this.noRegion;
+    this.writeRegion2 = this.noRegion;
+    this.codeSize = 0;
+    // The loop keeps the code window in locals and re-reads them after service().
+    this.attention = true;
+  }
+
+  /**
+   * The window of `reg` around `a` for the fast paths: the stretch (at most
+   * MPU_WINDOW_GRANULES 32-byte granules either side of `a`'s) where the MPU lets the current
+   * context make `acc` accesses. `a` itself has just passed the check. Null when the access
+   * must not be cached: exception stacking, or an LDRT/STRT whose privilege is not the
+   * context's.
+   */
+  private mpuWindow(reg: Region, a: number, acc: Acc, priv = this.privileged()): Region | null {
+    if (this.stacking !== Stk.None || priv !== this.privileged()) return null;
+    const ipsr = this.ipsr;
+    const context =
+      this.system.mpuConfigId() * 8 +
+      (priv ? 1 : 0) +
+      (this.faultmask !== 0 ? 2 : 0) +
+      (ipsr === 2 || ipsr === 3 ? 4 : 0);
+    let cache = this.windowCaches.get(context);
+    if (cache === undefined) {
+      if (this.windowCaches.size >= 64) this.windowCaches.clear();
+      cache = new Map();
+      this.windowCaches.set(context, cache);
+    }
+    const granule = a >>> 5;
+    const known = cache.get(granule * 4 + acc);
+    if (known !== undefined && known.parent === reg) return known;
+    const write = acc === Acc.Write;
+    const exec = acc === Acc.Exec;
+    const ok = (addr: number): boolean =>
+      this.system.mpuLookup(addr, write, priv, exec, ipsr, this.faultmask);
+    let lo = (a & ~31) >>> 0;
+    let hi = lo + 32;
+    for (let i = 0; i < MPU_WINDOW_GRANULES && lo - 32 >= reg.base && ok(lo - 32); i++) lo -= 32;
+    for (let i = 0; i < MPU_WINDOW_GRANULES && hi + 32 <= reg.end && ok(hi); i++) hi += 32;
+    const start = Math.max(lo, reg.base) - reg.base;
+    const end = Math.min(hi, reg.end) - reg.base;
+    if ((start & 3) !== 0) return null;
+    const w = reg.window(start, end - start);
+    if (cache.size > 1 << 16) cache.clear();
+    for (let g = lo >>> 5, last = (hi - 1) >>> 5; g <= last; g++) cache.set(g * 4 + acc, w);
+    return w;
   }
 
   read16A(a: number): number {
@@ -1098,9 +1198,16 @@ export class CortexM implements CoreControl {
       throw e;
     }
     const reg = this.bus.find(a);
-    if (reg !== null && reg.dev === null && !this.slowMem && reg !== this.readRegion) {
-      this.readRegion2 = this.readRegion;
-      this.readRegion = reg;
+    if (reg !== null && reg.dev === null && reg !== this.readRegion) {
+      const fast = !this.slowMem
+        ? reg
+        : this.mpuWindows
+          ? this.mpuWindow(reg, a, Acc.Read, priv)
+          : null;
+      if (fast !== null) {
+        this.readRegion2 = this.readRegion;
+        this.readRegion = fast;
+      }
     }
     if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, false);
     this.noteCodeDropped();
@@ -1127,11 +1234,17 @@ export class CortexM implements CoreControl {
       reg !== null &&
       reg.dev === null &&
       reg.kind === RegionKind.Ram &&
-      !this.slowMem &&
       reg !== this.writeRegion
     ) {
-      this.writeRegion2 = this.writeRegion;
-      this.writeRegion = reg;
+      const fast = !this.slowMem
+        ? reg
+        : this.mpuWindows
+          ? this.mpuWindow(reg, a, Acc.Write, priv)
+          : null;
+      if (fast !== null) {
+        this.writeRegion2 = this.writeRegion;
+        this.writeRegion = fast;
+      }
     }
     if (this.onDataWrite !== null) this.onDataWrite(a, size, value);
     if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, true);
@@ -1344,6 +1457,7 @@ export class CortexM implements CoreControl {
       // FAULTMASK cannot be set in NMI or HardFault priority.
       if (!disable) this.faultmask = 0;
       else if (this.executionPriority() > -1) this.faultmask = 1;
+      this.mpuContextChanged();
     }
     this.attention = true;
   }
@@ -1526,6 +1640,7 @@ export class CortexM implements CoreControl {
     this.itstate = 0;
     this.tbit = vector & 1;
     this.pc = vector & ~1;
+    this.mpuContextChanged();
     this.attention = true;
   }
 

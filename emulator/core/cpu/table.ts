@@ -1255,6 +1255,7 @@ function msr(c: CortexM, sysm: number, mask: number, v: number): void {
         }
         case 3:
           if (c.executionPriority() > -1) c.faultmask = v & 1;
+          c.mpuContextChanged();
           break;
         case 4:
           // CONTROL.SPSEL is writable only in Thread mode.

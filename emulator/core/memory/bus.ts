@@ -59,6 +59,9 @@ export class Region {
   /** Aligned views for the core's fast paths. */
   readonly i32: Int32Array;
   readonly u16: Uint16Array;
+  /** For a window (see `window`): the region it is part of and where in it it starts. */
+  parent: Region | null = null;
+  parentOffset = 0;
   constructor(
     readonly base: number,
     readonly size: number,
@@ -69,11 +72,34 @@ export class Region {
     readonly dev: MmioDevice | null,
   ) {
     this.end = base + size;
-    this.i32 = new Int32Array(bytes.buffer, 0, bytes.length >>> 2);
-    this.u16 = new Uint16Array(bytes.buffer, 0, bytes.length >>> 1);
+    this.i32 = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
+    this.u16 = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 1);
   }
+
+  /**
+   * A view of `size` bytes from `offset` (a multiple of 4) that shares this region's storage
+   * and decoded code: the core caches such windows as fast paths where the MPU allows a whole
+   * stretch of a region but not all of it. Call again after `initCode`/`dropCode`.
+   */
+  window(offset: number, size: number): Region {
+    const w = new Region(
+      this.base + offset,
+      size,
+      this.name,
+      this.kind,
+      this.bytes.subarray(offset, offset + size),
+      new DataView(this.bytes.buffer, this.bytes.byteOffset + offset, size),
+      null,
+    );
+    w.parent = this;
+    w.parentOffset = offset;
+    w.code = this.code;
+    return w;
+  }
+
   /** Drops cached decodes and blocks covering the bytes; true when a block was dropped. */
   invalidate(offset: number, size: number): boolean {
+    if (this.parent !== null) return this.parent.invalidate(offset + this.parentOffset, size);
     const code = this.code;
     if (code === null) return false;
     // A 32-bit instruction starting one halfword earlier also covers this byte.

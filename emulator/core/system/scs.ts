@@ -22,6 +22,11 @@ export interface SystemBlocks {
   dwtWatchActive(): boolean;
   dwtCheck(a: number, size: AccessSize, write: boolean): void;
   mpuEnabled(): boolean;
+  /**
+   * Id of the current MPU configuration (regions, PRIVDEFENA, HFNMIENA): equal ids, equal
+   * answers from `mpuLookup`. Ids are never reused.
+   */
+  mpuConfigId(): number;
   mpuLookup(
     a: number,
     write: boolean,
@@ -77,7 +82,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
   const configId = (): number => {
     if (configDirty) {
       configDirty = false;
-      const sig = `${mpu.ctrl & 4}:${mpu.rbar.join(',')}:${mpu.rasr.join(',')}`;
+      const sig = `${mpu.ctrl & 6}:${mpu.rbar.join(',')}:${mpu.rasr.join(',')}`;
       let id = configIds.get(sig);
       if (id === undefined) {
         if (configIds.size >= 64) configIds.clear();
@@ -499,8 +504,8 @@ export function installSystem(cpu: CortexM): SystemBlocks {
         if (cpu.config.fpu) cpu.cpacr = v & (0xf << 20);
         return;
       case 0xd94:
-        // Cached answers depend on PRIVDEFENA only (ENABLE and HFNMIENA are checked per access).
-        if (((mpu.ctrl ^ v) & 4) !== 0) dropPerms();
+        // Configurations differ by PRIVDEFENA and HFNMIENA (ENABLE is checked per access).
+        if (((mpu.ctrl ^ v) & 6) !== 0) dropPerms();
         mpu.ctrl = v & 7;
         refreshWatch();
         invalidateCode();
@@ -812,6 +817,9 @@ export function installSystem(cpu: CortexM): SystemBlocks {
     },
     mpuEnabled(): boolean {
       return (mpu.ctrl & 1) !== 0;
+    },
+    mpuConfigId(): number {
+      return configId();
     },
     mpuLookup(
       a: number,
