@@ -1199,11 +1199,7 @@ export class CortexM implements CoreControl {
     }
     const reg = this.bus.find(a);
     if (reg !== null && reg.dev === null && reg !== this.readRegion) {
-      const fast = !this.slowMem
-        ? reg
-        : this.mpuWindows
-          ? this.mpuWindow(reg, a, Acc.Read, priv)
-          : null;
+      const fast = this.fastRegion(reg, a, Acc.Read, priv);
       if (fast !== null) {
         this.readRegion2 = this.readRegion;
         this.readRegion = fast;
@@ -1236,11 +1232,7 @@ export class CortexM implements CoreControl {
       reg.kind === RegionKind.Ram &&
       reg !== this.writeRegion
     ) {
-      const fast = !this.slowMem
-        ? reg
-        : this.mpuWindows
-          ? this.mpuWindow(reg, a, Acc.Write, priv)
-          : null;
+      const fast = this.fastRegion(reg, a, Acc.Write, priv);
       if (fast !== null) {
         this.writeRegion2 = this.writeRegion;
         this.writeRegion = fast;
@@ -1249,6 +1241,15 @@ export class CortexM implements CoreControl {
     if (this.onDataWrite !== null) this.onDataWrite(a, size, value);
     if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, true);
     this.noteCodeDropped();
+  }
+
+  /**
+   * The region a fast path may use for RAM `reg` after an access at `a` went through the slow
+   * path: the whole region without an MPU, a window the MPU allows whole, or null.
+   */
+  private fastRegion(reg: Region, a: number, acc: Acc, priv: boolean): Region | null {
+    if (!this.slowMem) return reg;
+    return this.mpuWindows ? this.mpuWindow(reg, a, acc, priv) : null;
   }
 
   /** A bus write (the CPU's or a device's) dropped a compiled block: leave the running one. */
