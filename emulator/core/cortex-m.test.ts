@@ -413,6 +413,30 @@ describe('faults', () => {
     });
   }
 
+  it('faults unprivileged Thread code after an exception return, where its handler was allowed', () => {
+    const { core } = boot(
+      (p) => {
+        // RAM open to all, but its second 4 KiB privileged-only (AP=001).
+        mpu(p, [FLASH_RO, [RAM | 0x11, 0x0300001f], [(RAM + 0x1000) | 0x12, 0x01000017]]);
+        p.i('MOV_imm_T1', { d: 1, i: 1 }).i('MSR_T1', { n: 1, s: 20, m: 0 }).i('ISB_T1', { o: 15 });
+        p.i('SVC_T1', { i: 0 });
+        p.mov32(0, RAM + 0x1100).i('LDR_imm_T1', { t: 3, n: 0, i: 1 });
+      },
+      {
+        ...reportMemManage,
+        svc: (p) => {
+          p.mov32(0, RAM + 0x1100).mov32(1, 0x1234);
+          p.i('STR_imm_T1', { t: 1, n: 0, i: 1 }).i('LDR_imm_T1', { t: 6, n: 0, i: 1 });
+          p.i('BX_T1', { m: 14 });
+        },
+      },
+    );
+    expect(runToExit(core)).toBe(4);
+    expect(core.readRegister(6)).toBe(0x1234);
+    expect(core.readRegister(4) >>> 0).toBe(CFSR.DACCVIOL | CFSR.MMARVALID);
+    expect(core.readRegister(5) >>> 0).toBe(RAM + 0x1104);
+  });
+
   it('ends the MPU bypass of FAULTMASK for the very next access', () => {
     const { core } = boot((p) => {
       // RAM open, but its second 4 KiB closed to everyone (AP=000).

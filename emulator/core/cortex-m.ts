@@ -612,8 +612,8 @@ export class CortexM implements CoreControl {
       if (!r) throw new Error(`snapshot memory region ${m.name} not mapped`);
       r.bytes.set(m.bytes);
       r.dropCode();
-      this.windowCaches.clear();
     }
+    this.windowCaches.clear();
     for (const d of s.devices) {
       const r = this.bus.regions.find((x) => x.name === d.name && x.dev !== null);
       r?.dev?.restore?.(d.state);
@@ -782,7 +782,6 @@ export class CortexM implements CoreControl {
     this.settleCount();
     if (this.pendingReturn !== 0) {
       this.exceptionReturn();
-      this.mpuContextChanged();
       this.attention = true;
     }
     if (reason.kind === 'limit' && this.exitCode !== null) return this.takeExit();
@@ -792,10 +791,7 @@ export class CortexM implements CoreControl {
   /** Slow checks between instructions; returns true to stop `run` with this.stop set. */
   private service(stepping: boolean): boolean {
     this.attention = false;
-    if (this.pendingReturn !== 0) {
-      this.exceptionReturn();
-      this.mpuContextChanged();
-    }
+    if (this.pendingReturn !== 0) this.exceptionReturn();
     if (this.resetPending) {
       // SYSRESETREQ takes effect between instructions, never inside the writing STR.
       this.resetPending = false;
@@ -1097,13 +1093,7 @@ export class CortexM implements CoreControl {
   refreshSlowPaths(): void {
     this.slowMem = this.system.needsSlowMemory();
     this.mpuWindows = this.system.mpuEnabled() && !this.system.dwtWatchActive();
-    this.readRegion = this.noRegion;
-    this.readRegion2 = this.noRegion;
-    this.writeRegion = this.noRegion;
-    this.writeRegion2 = this.noRegion;
-    this.codeSize = 0;
-    // The loop keeps the code cache in locals and re-reads them after service().
-    this.attention = true;
+    this.dropFastRegions();
   }
 
   /**
@@ -1111,7 +1101,11 @@ export class CortexM implements CoreControl {
    * windows in the fast paths were made for the old context, so they go.
    */
   mpuContextChanged(): void {
-    if (!this.mpuWindows) return;
+    if (this.mpuWindows) this.dropFastRegions();
+  }
+
+  /** Empties the data fast paths and the code window; the next accesses take the slow path. */
+  private dropFastRegions(): void {
     this.readRegion = this.noRegion;
     this.readRegion2 = this.noRegion;
     this.writeRegion = this.noRegion;
@@ -1649,6 +1643,8 @@ export class CortexM implements CoreControl {
   private exceptionReturn(): void {
     const ret = this.pendingReturn >>> 0;
     this.pendingReturn = 0;
+    // IPSR, FAULTMASK or CONTROL change on the way out; unstacking itself caches no window.
+    this.mpuContextChanged();
     const exc = this.ipsr;
     const low = ret & 0xf;
     const invalid =

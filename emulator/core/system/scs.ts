@@ -78,7 +78,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
   const dropPerms = (): void => {
     configDirty = true;
   };
-  /** The id of the current MPU configuration (regions and PRIVDEFENA). */
+  /** The id of the current MPU configuration (regions, PRIVDEFENA and HFNMIENA). */
   const configId = (): number => {
     if (configDirty) {
       configDirty = false;
