@@ -1,0 +1,273 @@
+/**
+ * DebugTarget: the one seam between everything that debugs and everything that can be debugged.
+ *
+ * Above it, written once: the IDE's debug session and panels, the GDB server, the Tock views,
+ * the peripheral view and the lockstep harness. Below it: the emulator (running in a worker
+ * thread, see main/host) and remote targets reached over GDB's remote protocol (QEMU's gdbstub,
+ * OpenOCD on a real board). A target is asynchronous because most of them are across a thread
+ * or a socket; a target that is local answers from a resolved promise.
+ *
+ * The interface lives in emulator/ (pure TypeScript, no Node) rather than main/ because the
+ * emulator's own command line, its GDB server and the lockstep harness drive targets too, and
+ * emulator/ never imports main/.
+ *
+ * Rules every implementation keeps:
+ * - Operations that can fail for an expected reason (unmapped address, target running, no
+ *   capability) return `Result` with a message that names the problem; they never throw for it.
+ * - `readMemory` with `debug: true` (the default) is side-effect free where the target declares
+ *   `capabilities.sideEffectFreeReads`: it pops no FIFO, clears no flag and is not logged as
+ *   an access. With `debug: false` the access goes through the bus as a CPU access would (the
+ *   peripheral view's explicit "read" of a FIFO register uses this).
+ * - Every transition to halted produces exactly one `stopped` event, including stops caused by
+ *   `halt()`, `step()` and `reset({ halt: true })`.
+ * - Addresses and register values are unsigned 32-bit numbers.
+ *
+ * @example
+ *   const off = target.onEvent((e) => {
+ *     if (e.kind === 'stopped') console.log(describeStop(e.stop));
+ *   });
+ *   await target.setBreakpoint(0x1_2345);
+ *   await target.resume();
+ */
+import type { Result } from '../core/result';
+
+/** Registers a debugger sees on an ARMv7-M core, by their GDB names. */
+export const CORE_REGISTER_NAMES = [
+  'r0',
+  'r1',
+  'r2',
+  'r3',
+  'r4',
+  'r5',
+  'r6',
+  'r7',
+  'r8',
+  'r9',
+  'r10',
+  'r11',
+  'r12',
+  'sp',
+  'lr',
+  'pc',
+  'xpsr',
+  'msp',
+  'psp',
+  'primask',
+  'basepri',
+  'faultmask',
+  'control',
+] as const;
+export type CoreRegisterName = (typeof CORE_REGISTER_NAMES)[number];
+
+/** Floating-point registers (present when `capabilities.fpu`): s0-s31 and fpscr. */
+export type FpRegisterName = `s${number}` | 'fpscr';
+
+export type RegisterName = CoreRegisterName | FpRegisterName;
+
+/** The core's registers as of the last stop. `sp` is the active stack pointer. */
+export type CoreRegisters = Record<CoreRegisterName, number>;
+
+export type MemoryRegionKind = 'flash' | 'ram' | 'peripheral' | 'system';
+
+/** One range of the target's address map, as a debugger needs to know it. */
+export interface MemoryRegion {
+  name: string;
+  kind: MemoryRegionKind;
+  start: number;
+  size: number;
+  /** Flash only: the erase block (page) size in bytes. */
+  blockSize?: number;
+}
+
+/** What a target can do; callers check before relying on a feature. */
+export interface TargetCapabilities {
+  /** Debug reads never change device state (emulator: yes; a real chip: no, FIFOs pop). */
+  sideEffectFreeReads: boolean;
+  /** Memory can be read while the core runs (emulator; SWD/JTAG through a MEM-AP). */
+  readWhileRunning: boolean;
+  /** Whole-machine snapshots and deterministic replay (reverse execution). */
+  snapshots: boolean;
+  /** How many breakpoints may be set at once (Infinity where the target checks every PC). */
+  breakpoints: number;
+  /** How many watchpoints may be set at once. */
+  watchpoints: number;
+  /** Single-instruction stepping through a range in one request (GDB's vCont;r). */
+  rangeStep: boolean;
+  /** FPU registers (s0-s31, fpscr) exist. */
+  fpu: boolean;
+  /** Programmable memory (flash) can be erased and written through the target. */
+  programming: boolean;
+  /** Console UARTs the target can carry bytes for (empty for a remote target without one). */
+  consoles: number[];
+}
+
+/** What a target is attached to, for titles, memory views and the GDB memory map. */
+export interface TargetDescription {
+  /** 'emulator' or 'gdb-remote'. */
+  kind: 'emulator' | 'gdb-remote';
+  /** Board name from the board registry ('nrf52840dk', 'microbit-v2', 'mps2-an386'), if known. */
+  board: string | null;
+  /** A short human label: 'emulated nRF52840-DK', 'QEMU gdbstub at 127.0.0.1:1234'. */
+  label: string;
+  memoryMap: MemoryRegion[];
+  capabilities: TargetCapabilities;
+}
+
+/** The fault status registers, read when a fault stop is reported (SCB, ARMv7-M ARM B3.2). */
+export interface FaultRegisters {
+  cfsr: number;
+  hfsr: number;
+  mmfar: number;
+  bfar: number;
+  shcsr: number;
+}
+
+export type WatchAccess = 'read' | 'write' | 'access';
+
+export interface Watchpoint {
+  address: number;
+  length: number;
+  access: WatchAccess;
+}
+
+/** Why the target halted. */
+export type StopCause =
+  | { kind: 'breakpoint'; address: number }
+  | { kind: 'watchpoint'; watch: Watchpoint; dataAddress: number; access: 'read' | 'write' }
+  | { kind: 'step' }
+  /** A fault exception was taken (only when the target is asked to stop on faults). */
+  | { kind: 'fault'; exception: number; name: string; registers: FaultRegisters }
+  | { kind: 'lockup'; address: number }
+  | { kind: 'exit'; code: number }
+  | { kind: 'halted' }
+  /** BKPT instruction with halting debug (not semihosting). */
+  | { kind: 'bkpt'; imm: number; address: number }
+  /** A remote stub's stop that maps to none of the above (signal number as GDB reports it). */
+  | { kind: 'signal'; signal: number };
+
+export interface StopInfo {
+  cause: StopCause;
+  /** PC of the next instruction to execute. */
+  pc: number;
+  /** Instructions retired since reset, where the target counts them. */
+  instructions: number | null;
+  /** Core cycles since reset (virtual on the emulator), where the target counts them. */
+  cycles: number | null;
+}
+
+export type TargetState = 'halted' | 'running' | 'closed';
+
+/** Figures a running target reports every so often (at most a few times a second). */
+export interface RunStats {
+  instructions: number;
+  cycles: number;
+  /** Virtual seconds since reset. */
+  virtualSeconds: number;
+  /** Instructions per host second over the last reporting interval, in millions. */
+  mips: number;
+}
+
+export type TargetEvent =
+  | { kind: 'stopped'; stop: StopInfo }
+  | { kind: 'running' }
+  | { kind: 'stats'; stats: RunStats }
+  /** Bytes the board transmitted on a console UART. */
+  | { kind: 'console'; port: number; bytes: Uint8Array }
+  /** A one-line notice about the target (firmware mistakes the silicon ignores, a stale image). */
+  | { kind: 'diagnostic'; message: string }
+  /** The target is gone for good (worker died, connection lost, session ended). */
+  | { kind: 'closed'; reason: string };
+
+export interface ResetOptions {
+  /** Halt at the reset vector instead of running. */
+  halt: boolean;
+}
+
+export interface MemoryAccessOptions {
+  /** Side-effect-free debug access (default true). False: an ordinary bus access. */
+  debug?: boolean;
+}
+
+export interface DebugTarget {
+  readonly description: TargetDescription;
+  state(): TargetState;
+
+  /** Listen for events; returns the function that stops listening. */
+  onEvent(listener: (event: TargetEvent) => void): () => void;
+
+  readRegisters(): Promise<Result<CoreRegisters>>;
+  readRegister(name: RegisterName): Promise<Result<number>>;
+  writeRegister(name: RegisterName, value: number): Promise<Result<void>>;
+
+  readMemory(
+    address: number,
+    length: number,
+    options?: MemoryAccessOptions,
+  ): Promise<Result<Uint8Array>>;
+  writeMemory(
+    address: number,
+    data: Uint8Array,
+    options?: MemoryAccessOptions,
+  ): Promise<Result<void>>;
+
+  setBreakpoint(address: number): Promise<Result<void>>;
+  clearBreakpoint(address: number): Promise<Result<void>>;
+  setWatchpoint(watch: Watchpoint): Promise<Result<void>>;
+  clearWatchpoint(watch: Watchpoint): Promise<Result<void>>;
+
+  /** Start running; resolves once running. Stops arrive as `stopped` events. */
+  resume(): Promise<Result<void>>;
+  /** Ask a running target to halt; resolves with the stop (cause 'halted', or what came first). */
+  halt(): Promise<Result<StopInfo>>;
+  /** Execute one instruction (an exception entry counts as one step). */
+  step(): Promise<Result<StopInfo>>;
+  /**
+   * Step instructions while the PC stays inside [start, end) (GDB's range stepping); stops on
+   * leaving the range or on any other stop cause. Targets without `rangeStep` step one by one.
+   */
+  stepRange(start: number, end: number): Promise<Result<StopInfo>>;
+  reset(options: ResetOptions): Promise<Result<void>>;
+
+  /** Send bytes to the board's console UART `port` (as if typed into it). */
+  writeConsole(port: number, bytes: Uint8Array): Promise<Result<void>>;
+
+  /** Erase and program flash through the machine's programmable-memory path (`programming`). */
+  eraseMemory?(address: number, length: number): Promise<Result<void>>;
+  programMemory?(address: number, data: Uint8Array): Promise<Result<void>>;
+
+  /** Save and restore the whole machine (`snapshots`). */
+  saveSnapshot?(name: string): Promise<Result<void>>;
+  restoreSnapshot?(name: string): Promise<Result<void>>;
+
+  /** A target-specific command (GDB's `monitor`), answered as text. */
+  monitor?(command: string): Promise<Result<string>>;
+
+  /** End the session and release what it holds (worker, socket). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A one-line, human description of a stop, for status bars and logs. */
+export function describeStop(stop: StopInfo): string {
+  const at = `0x${(stop.pc >>> 0).toString(16).padStart(8, '0')}`;
+  const c = stop.cause;
+  switch (c.kind) {
+    case 'breakpoint':
+      return `breakpoint at ${at}`;
+    case 'watchpoint':
+      return `watchpoint: ${c.access} of 0x${(c.dataAddress >>> 0).toString(16)} (pc ${at})`;
+    case 'step':
+      return `step done at ${at}`;
+    case 'fault':
+      return `${c.name} at ${at}`;
+    case 'lockup':
+      return `core locked up at 0x${(c.address >>> 0).toString(16).padStart(8, '0')}`;
+    case 'exit':
+      return `exited with status ${c.code}`;
+    case 'halted':
+      return `halted at ${at}`;
+    case 'bkpt':
+      return `BKPT #${c.imm} at ${at}`;
+    case 'signal':
+      return `stopped by signal ${c.signal} at ${at}`;
+  }
+}
