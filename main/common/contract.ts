@@ -122,17 +122,24 @@ export interface BuildStarted {
 // ---------------------------------------------------------------------------------------------
 // Requests
 
+/**
+ * The longest text one call may carry (a file's content, a recovery buffer), in UTF-16 code
+ * units. The browser-mode transport sizes its frame limit from it, so every call the contract
+ * accepts also fits on the wire.
+ */
+export const MAX_CONTENT_CHARS = 16 * 1024 * 1024;
+
 export const ReadFileArgs = obj({ path: str({ min: 1, max: 4096 }) });
 export const WriteFileArgs = obj({
   path: str({ min: 1, max: 4096 }),
-  content: str({ max: 16 * 1024 * 1024 }),
+  content: str({ max: MAX_CONTENT_CHARS }),
   /** Refuse to overwrite when the file on disk changed since this mtime (0 = must not exist). */
   expectedMtimeMs: opt(num({ min: 0 })),
 });
 export const PathsArgs = obj({ paths: arr(str({ min: 1, max: 4096 }), { max: 500 }) });
 export const RecoveryPutArgs = obj({
   path: str({ min: 1, max: 4096 }),
-  content: str({ max: 16 * 1024 * 1024 }),
+  content: str({ max: MAX_CONTENT_CHARS }),
   baseMtimeMs: num({ min: 0 }),
 });
 export const PathArgs = obj({ path: str({ min: 1, max: 4096 }) });

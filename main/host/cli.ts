@@ -5,7 +5,8 @@
  * sample (the kernel workspace). `CAPSULE_NO_BROWSER=1` (or `--no-browser`) stops it from
  * opening a browser; the URL, which carries the per-launch token, is printed either way.
  * `CAPSULE_PORT` picks a fixed port (default: a free one); `CAPSULE_BUILDER_SCRIPT` replaces
- * scripts/kernel.mjs with a script of the same contract (the shell's tests use it).
+ * scripts/kernel.mjs with a script of the same contract (the shell's tests use it). The crash
+ * guard is installed first: an exception that slips past the handlers is logged, not fatal.
  *
  * @example
  *   node --import tsx main/host/cli.ts [project-dir] [--port 8080] [--no-browser]
@@ -14,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installCrashGuard } from './guard.js';
 import { createHost } from './host.js';
 import { startBrowserServer } from './server.js';
 
@@ -59,6 +61,7 @@ function openInBrowser(url: string): void {
 }
 
 async function main(): Promise<void> {
+  installCrashGuard((line) => console.error(line));
   const args = parseCliArgs(process.argv.slice(2), process.env);
   if (typeof args === 'string') {
     console.error(`capsule-studio: ${args}`);

@@ -1,11 +1,12 @@
 // Browser mode's gatekeeping and the WebSocket transport: token, cookie, Origin and Host
 // checks, CSP, argument validation, and events.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { encodeFrame, rawRequest, rawResponseHead, rawUpgrade } from '../../tests/host/wire';
 import { createHost, type Host } from './host';
 import { startBrowserServer, type BrowserServer } from './server';
 
@@ -54,18 +55,34 @@ function call(
   id: number,
   method: string,
   args: unknown,
+  timeoutMs = 20_000,
 ): Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.off('message', onMessage);
+      reject(new Error(`no reply with id ${id} within ${timeoutMs} ms`));
+    }, timeoutMs);
     const onMessage = (data: WebSocket.RawData) => {
       const msg = JSON.parse(data.toString());
       if (msg.kind === 'reply' && msg.id === id) {
         ws.off('message', onMessage);
+        clearTimeout(timer);
         resolve(msg.result);
       }
     };
     ws.on('message', onMessage);
+    ws.once('close', (code, reason) => {
+      clearTimeout(timer);
+      reject(new Error(`connection closed (${code} ${reason.toString()}) before reply ${id}`));
+    });
     ws.send(JSON.stringify({ kind: 'call', id, method, args }));
   });
+}
+
+/** The server still serves an authenticated page: nothing above knocked it over. */
+async function stillServing(): Promise<void> {
+  const page = await fetch(`${base}/`, { headers: { cookie } });
+  expect(page.status).toBe(200);
 }
 
 describe('browser-mode server', () => {
@@ -148,5 +165,135 @@ describe('browser-mode server', () => {
       payload: { path: 'src/new.rs', kind: 'deleted', mtimeMs: 0 },
     });
     ws.close();
+  });
+});
+
+describe('browser-mode server under hostile input (issue 12)', () => {
+  const hostHeader = () => `Host: 127.0.0.1:${server.port}\r\n`;
+
+  it.each([['GET //[x HTTP/1.1'], ['GET http://[ HTTP/1.1'], ['GET //[x?token=abc HTTP/1.1']])(
+    'answers the unauthenticated request line %j with 400 and stays up',
+    async (line) => {
+      expect(await rawRequest(server.port, `${line}\r\n${hostHeader()}\r\n`)).toBe(400);
+      // The same line on a WebSocket upgrade goes through the upgrade handler.
+      const upgrade = `${line}\r\n${hostHeader()}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+      expect(await rawRequest(server.port, upgrade)).toBe(400);
+      await stillServing();
+    },
+  );
+
+  it('answers a malformed percent-escape with 400, authenticated or not', async () => {
+    for (const target of ['/100%', '/%E0%A4%A', '/%zz', '/a%', '/rpc%']) {
+      const req = `GET ${target} HTTP/1.1\r\n${hostHeader()}Cookie: ${cookie}\r\n\r\n`;
+      expect(await rawRequest(server.port, req)).toBe(400);
+    }
+    await stillServing();
+  });
+
+  it('redirects the token URL only to this server, never to another host', async () => {
+    for (const target of ['/.//evil.com/', '//evil.com/', '/\\evil.com/', '/./\\evil.com']) {
+      const head = await rawResponseHead(
+        server.port,
+        `GET ${target}?token=${server.token} HTTP/1.1\r\n${hostHeader()}\r\n`,
+      );
+      // Either refused as a target naming another host, or redirected to this server's root.
+      const location = /\r\nLocation: ([^\r]*)/i.exec(head)?.[1];
+      if (target === '/.//evil.com/') expect(head).toMatch(/^HTTP\/1\.1 303/);
+      if (/^HTTP\/1\.1 303/.test(head)) expect(location).toBe('/');
+      else expect(head).toMatch(/^HTTP\/1\.1 400/);
+    }
+  });
+
+  it.each([
+    [
+      'a text frame with invalid UTF-8',
+      textFrameBytes(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])),
+      1007,
+    ],
+    ['a reserved opcode', encodeFrame({ opcode: 0x3, payload: Buffer.from('{}') }), 1002],
+    [
+      'an unmasked client frame',
+      encodeFrame({ opcode: 0x1, payload: Buffer.from('{}'), mask: false }),
+      1002,
+    ],
+    [
+      'reserved bits without an extension',
+      encodeFrame({ opcode: 0x1, rsv: 4, payload: Buffer.from('{}') }),
+      1002,
+    ],
+    [
+      'a frame over the payload limit',
+      encodeFrame({ opcode: 0x1, announcedLength: 2 ** 40 }),
+      1009,
+    ],
+  ])('closes the connection on %s and stays up', async (_what, bytes, code) => {
+    const ws = await rawUpgrade(server.port, { Cookie: cookie, Origin: base });
+    ws.socket.write(bytes);
+    expect((await ws.closed).code).toBe(code);
+    await stillServing();
+    const fresh = await rpc({ origin: base, cookie });
+    expect(await call(fresh, 1, 'project.info', {})).toMatchObject({ ok: true });
+    fresh.close();
+  });
+
+  it('accepts a contract-valid writeFile of 12 M CJK characters (36 MB on the wire)', async () => {
+    const ws = await rpc({ origin: base, cookie });
+    const content = '\u4e2d'.repeat(12 * 1024 * 1024);
+    const r = await call(ws, 1, 'project.writeFile', { path: 'src/cjk.txt', content }, 60_000);
+    expect(r).toMatchObject({ ok: true });
+    expect(statSync(path.join(root, 'src', 'cjk.txt')).size).toBe(3 * 12 * 1024 * 1024);
+    ws.close();
+  }, 90_000);
+
+  it("answers a call with an over-long method name under the call's own id", async () => {
+    const ws = await rpc({ origin: base, cookie });
+    const r = await call(ws, 77, 'project.' + 'x'.repeat(200), {}, 3000);
+    expect(r).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    ws.close();
+  });
+});
+
+function textFrameBytes(payload: Buffer): Buffer {
+  return encodeFrame({ opcode: 0x1, payload });
+}
+
+describe('browser-mode server back-pressure per connection', () => {
+  it('drops a client that lets events pile up past the hard limit, and only that one', async () => {
+    let emit: (name: 'build.output', payload: unknown) => void = () => {};
+    const stub: Host = {
+      api: host.api,
+      dispatch: (method, args) => host.dispatch(method, args),
+      subscribe: (listener) => {
+        emit = listener as typeof emit;
+        return () => {};
+      },
+      dispose: () => {},
+    };
+    const logged: string[] = [];
+    const ui = mkdtempSync(path.join(os.tmpdir(), 'capsule-ui-'));
+    const small = await startBrowserServer({
+      host: stub,
+      staticDir: ui,
+      limits: { softBytes: 64 * 1024, hardBytes: 1024 * 1024 },
+      log: (l) => logged.push(l),
+    });
+    const first = await fetch(small.url, { redirect: 'manual' });
+    const smallCookie = first.headers.get('set-cookie')!.split(';')[0]!;
+    const origin = `http://127.0.0.1:${small.port}`;
+    const stalled = await rawUpgrade(small.port, { Cookie: smallCookie, Origin: origin });
+    stalled.socket.pause();
+    const reader = await rawUpgrade(small.port, { Cookie: smallCookie, Origin: origin });
+    const line = 'x'.repeat(100 * 1024);
+    for (let i = 0; i < 100; i++) {
+      emit('build.output', { buildId: 1, stream: 'stdout', line: `${i} ${line}` });
+      await new Promise((r) => setImmediate(r));
+    }
+    await reader.waitFor((m) => m.includes('"99 xxx'));
+    expect(reader.messages.filter((m) => m.includes('"kind":"event"'))).toHaveLength(100);
+    stalled.socket.resume();
+    expect((await stalled.closed).code).toBe(0); // dropped, not closed politely
+    expect(logged.join('\n')).toContain('dropped a WebSocket client that stopped reading');
+    reader.socket.destroy();
+    await small.close();
   });
 });
