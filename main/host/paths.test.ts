@@ -44,6 +44,23 @@ describe('resolveLexically', () => {
   });
 });
 
+describe('resolveLexically on paths resolving would change (issue 12)', () => {
+  it.each([
+    ['src/lib.rs/', 'ends with a folder separator'],
+    ['src/lib.rs/.', 'ends with a folder separator'],
+    ['src/lib.rs\\', 'ends with a folder separator'],
+    ['src/lib.rs/..', 'ends with a folder separator'],
+    ['src/lib.rs/../Cargo.toml', 'has a ".." segment'],
+  ])('refuses %j instead of opening another file', (p, why) => {
+    const r = resolveLexically(root, p);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('bad-request');
+      expect(r.error.message).toContain(why);
+    }
+  });
+});
+
 describe('resolveInProject', () => {
   it('refuses a symlink that leads outside', async () => {
     const r = await resolveInProject(root, 'escape/key');

@@ -4,7 +4,8 @@
  * Every path the renderer sends is project-relative text from an untrusted transport. The host
  * resolves it here and refuses anything that would reach outside the project folder: absolute
  * paths, `..` escapes, NUL bytes, and symbolic links whose target lies outside (checked on the
- * real path of the file, or of its nearest existing parent for a file being created).
+ * real path of the file, or of its nearest existing parent for a file being created). A path
+ * that resolving would change in meaning (`x/`, `x/.`, `a/../b`) is refused too, not normalised.
  *
  * @example
  *   const r = await resolveInProject('/home/me/kernel', 'capsules/src/led.rs');
@@ -33,6 +34,11 @@ function isInside(root: string, candidate: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+const malformed = (p: string, why: string): PathResult => ({
+  ok: false,
+  error: { code: 'bad-request', message: `refused path "${p}": ${why}` },
+});
+
 /** Lexical check only (no file system access). */
 export function resolveLexically(root: string, requested: string): PathResult {
   if (requested.includes('\0')) return outside(requested, 'it contains a NUL byte');
@@ -42,6 +48,14 @@ export function resolveLexically(root: string, requested: string): PathResult {
   const absolute = path.resolve(root, normalised);
   if (!isInside(root, absolute)) return outside(requested, 'it leads outside the project folder');
   if (absolute === path.resolve(root)) return outside(requested, 'it names the project folder');
+  // Resolving would quietly drop these, and "x/" would open the file x: the file system
+  // itself refuses a file name followed by "/", and ".." after a file.
+  const segments = normalised.split('/');
+  const last = segments[segments.length - 1];
+  if (last === '' || last === '.' || last === '..')
+    return malformed(requested, 'it ends with a folder separator, not a file name');
+  if (segments.includes('..'))
+    return malformed(requested, 'it has a ".." segment; give the path without it');
   return {
     ok: true,
     value: { absolute, relative: path.relative(root, absolute).split(path.sep).join('/') },

@@ -1,6 +1,19 @@
 // The project service with bad input: non-UTF-8, binary and very large files, paths outside the
 // project, saves over files changed or deleted behind the editor, and change detection.
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -100,18 +113,109 @@ describe('ProjectService', () => {
   });
 });
 
+describe('ProjectService saves (issue 12)', () => {
+  it('never writes through a link planted where the save puts its temporary file', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'capsule-outside-'));
+    const victim = path.join(outside, 'victim');
+    writeFileSync(victim, 'precious\n');
+    const file = path.join(root, 'src', 'lib.rs');
+    // The temporary names a save used to pick: predictable from the host's pid.
+    symlinkSync(victim, `${file}.capsule-save-${process.pid}`);
+    const r = await svc.writeFile('src/lib.rs', 'my edits\n');
+    expect(r.ok).toBe(true);
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    expect(lstatSync(file).isSymbolicLink()).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe('my edits\n');
+    // No temporary file is left behind in the project.
+    expect(readdirSync(path.join(root, 'src')).filter((n) => n.includes('capsule-save'))).toEqual([
+      `lib.rs.capsule-save-${process.pid}`,
+    ]);
+  });
+
+  it('keeps the file mode (an executable script stays executable)', async () => {
+    const script = path.join(root, 'run.sh');
+    writeFileSync(script, '#!/bin/sh\necho hi\n');
+    chmodSync(script, 0o755);
+    expect((await svc.writeFile('run.sh', '#!/bin/sh\necho bye\n')).ok).toBe(true);
+    expect(statSync(script).mode & 0o777).toBe(0o755);
+    chmodSync(script, 0o600);
+    expect((await svc.writeFile('run.sh', '#!/bin/sh\n')).ok).toBe(true);
+    expect(statSync(script).mode & 0o777).toBe(0o600);
+  });
+
+  it('writes through an in-project symlink to its target and keeps the link', async () => {
+    symlinkSync('lib.rs', path.join(root, 'src', 'alias.rs'));
+    const opened = await svc.readFile('src/alias.rs');
+    expect(opened.ok).toBe(true);
+    const r = await svc.writeFile(
+      'src/alias.rs',
+      'through the link\n',
+      opened.ok ? opened.value.mtimeMs : 0,
+    );
+    expect(r.ok).toBe(true);
+    expect(lstatSync(path.join(root, 'src', 'alias.rs')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(path.join(root, 'src', 'lib.rs'), 'utf8')).toBe('through the link\n');
+  });
+
+  it('refuses a save over an outside rewrite that kept the mtime (size or content differ)', async () => {
+    const file = path.join(root, 'src', 'lib.rs');
+    for (const rewrite of ['fn other() {}\n' /* longer */, 'fn mine() {}\n' /* same size */]) {
+      writeFileSync(file, 'fn main() {}\n');
+      const opened = await svc.readFile('src/lib.rs');
+      if (!opened.ok) throw new Error(opened.error.message);
+      const { mtimeMs } = statSync(file);
+      writeFileSync(file, rewrite);
+      utimesSync(file, new Date(), new Date(mtimeMs));
+      expect(Math.abs(statSync(file).mtimeMs - opened.value.mtimeMs)).toBeLessThanOrEqual(1);
+      const r = await svc.writeFile('src/lib.rs', 'my edits\n', opened.value.mtimeMs);
+      expect(r.ok === false && r.error.code, rewrite).toBe('conflict');
+      expect(readFileSync(file, 'utf8')).toBe(rewrite);
+    }
+  });
+
+  it('reports an open file rewritten behind the editor with its mtime kept', async () => {
+    const file = path.join(root, 'src', 'lib.rs');
+    await svc.readFile('src/lib.rs');
+    await svc.watch(['src/lib.rs']);
+    const { mtimeMs } = statSync(file);
+    writeFileSync(file, 'fn mine() {}\n'); // same length as the original
+    utimesSync(file, new Date(), new Date(mtimeMs));
+    await svc.poll();
+    svc.dispose();
+    expect(events.map((e) => e.payload)).toEqual([
+      expect.objectContaining({ path: 'src/lib.rs', kind: 'changed' }),
+    ]);
+  });
+
+  it('does not open a file named with a trailing slash', async () => {
+    for (const p of ['src/lib.rs/', 'src/lib.rs/.', 'src/lib.rs\\']) {
+      const r = await svc.readFile(p);
+      expect(r.ok, p).toBe(false);
+      expect(r.ok === false && r.error.message).toContain(p);
+      expect((await svc.writeFile(p, 'x')).ok).toBe(false);
+    }
+    expect(existsSync(path.join(root, 'src', 'lib.rs'))).toBe(true);
+    expect(readFileSync(path.join(root, 'src', 'lib.rs'), 'utf8')).toBe('fn main() {}\n');
+  });
+});
+
 describe('RecoveryStore', () => {
   it('keeps unsaved buffers across instances (a window reload) until discarded', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'capsule-recovery-'));
     const a = new RecoveryStore(root, dir);
     expect((await a.put('src/lib.rs', 'unsaved text', 123)).ok).toBe(true);
-    const b = new RecoveryStore(root, dir);
-    expect(b.list()).toMatchObject({
+    // The same host serves a reloaded window; a restarted host (the first one gone) too.
+    expect(await a.list()).toMatchObject({ ok: true, value: [{ path: 'src/lib.rs' }] });
+    const b = new RecoveryStore(root, dir, { isWriterAlive: () => false });
+    expect(await b.list()).toMatchObject({
       ok: true,
       value: [{ path: 'src/lib.rs', content: 'unsaved text', baseMtimeMs: 123 }],
     });
     await b.discard('src/lib.rs');
-    expect(new RecoveryStore(root, dir).list()).toEqual({ ok: true, value: [] });
+    expect(await new RecoveryStore(root, dir, { isWriterAlive: () => false }).list()).toEqual({
+      ok: true,
+      value: [],
+    });
     expect((await b.put('../x', 'y', 0)).ok).toBe(false);
   });
 });

@@ -6,11 +6,18 @@
  * is not valid UTF-8 opens read-only with a notice, because saving it back through a UTF-8
  * editor would corrupt it. Saves carry the mtime the editor last saw, so a save over a file
  * changed by someone else is refused with a `conflict` error instead of silently clobbering.
+ * The mtime alone is not trusted: the host remembers the size and a SHA-256 of the version it
+ * served, so an outside rewrite that kept the mtime (`cp -p`, `rsync -t`, `touch -d`) is a
+ * conflict too, and the poll notices it (a changed ctime with an unchanged mtime and size is
+ * confirmed by hashing). A save replaces the file atomically through an exclusive temporary
+ * file (main/host/atomic.ts), keeps its mode, and writes through an in-project symbolic link
+ * to the link's target instead of replacing the link.
  * Open files are polled once a second (cheap: a handful of `stat`s) rather than watched
  * recursively, which behaves the same on every platform and never floods on `target/` writes.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { readdir, readFile, stat, writeFile, mkdir, rename } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, type Stats } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   FileContent,
@@ -21,6 +28,7 @@ import type {
   Result,
   SavedFile,
 } from '../common/contract.js';
+import { isInside, writeFileAtomic } from './atomic.js';
 import { resolveInProject } from './paths.js';
 
 export const MAX_EDITABLE_BYTES = 4 * 1024 * 1024;
@@ -44,8 +52,42 @@ function ioError(e: unknown, what: string): { ok: false; error: HostError } {
   return err('io', `${what}: ${(e as Error).message}`);
 }
 
+/** What the host knows of one version of a file on disk. */
+interface FileVersion {
+  exists: boolean;
+  mtimeMs: number;
+  size: number;
+  ctimeMs: number;
+  /** SHA-256 of the content, when the host has read or written it. */
+  hash?: string;
+}
+
+const sha256 = (bytes: Uint8Array | string): string =>
+  createHash('sha256').update(bytes).digest('hex');
+
+const versionOf = (st: Stats, hash?: string): FileVersion => ({
+  exists: true,
+  mtimeMs: st.mtimeMs,
+  size: st.size,
+  ctimeMs: st.ctimeMs,
+  ...(hash ? { hash } : {}),
+});
+
+const MISSING: FileVersion = { exists: false, mtimeMs: 0, size: 0, ctimeMs: 0 };
+
+async function hashFile(file: string): Promise<string | null> {
+  try {
+    return sha256(await readFile(file));
+  } catch {
+    return null;
+  }
+}
+
 export class ProjectService {
-  private watched = new Map<string, { mtimeMs: number; exists: boolean }>();
+  /** The version last served to the editor (read or saved): what its edits are based on. */
+  private served = new Map<string, FileVersion>();
+  /** The version last seen on disk by the poll, for the files the editor has open. */
+  private watched = new Map<string, FileVersion>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -119,33 +161,37 @@ export class ProjectService {
     const r = await resolveInProject(this.root, requested);
     if (!r.ok) return r;
     const { absolute, relative } = r.value;
-    let st;
-    try {
-      st = await stat(absolute);
-    } catch (e) {
-      return ioError(e, relative);
-    }
-    if (!st.isFile()) return err('bad-request', `${relative} is not a regular file`);
-    if (st.size > MAX_EDITABLE_BYTES)
-      return err(
-        'too-large',
-        `${relative} is ${(st.size / 1024 / 1024).toFixed(1)} MiB; files over ${MAX_EDITABLE_BYTES / 1024 / 1024} MiB are not opened in the editor`,
-        'Open it in a tool made for large files.',
-      );
+    let st: Stats;
     let bytes: Buffer;
     try {
-      bytes = await readFile(absolute);
+      // One handle for the size check and the read, so both describe the same file.
+      const fh = await open(absolute, 'r');
+      try {
+        st = await fh.stat();
+        if (!st.isFile()) return err('bad-request', `${relative} is not a regular file`);
+        if (st.size > MAX_EDITABLE_BYTES)
+          return err(
+            'too-large',
+            `${relative} is ${(st.size / 1024 / 1024).toFixed(1)} MiB; files over ${MAX_EDITABLE_BYTES / 1024 / 1024} MiB are not opened in the editor`,
+            'Open it in a tool made for large files.',
+          );
+        bytes = await fh.readFile();
+      } finally {
+        await fh.close();
+      }
     } catch (e) {
       return ioError(e, relative);
     }
-    this.watched.set(relative, { mtimeMs: st.mtimeMs, exists: true });
+    const version = { ...versionOf(st, sha256(bytes)), size: bytes.length };
+    this.served.set(relative, version);
+    this.watched.set(relative, version);
     const nul = bytes.indexOf(0);
     if (nul >= 0)
       return err(
         'binary',
         `${relative} looks like a binary file (NUL byte at offset ${nul}); it is not opened as text`,
       );
-    const base = { path: relative, mtimeMs: st.mtimeMs, size: st.size };
+    const base = { path: relative, mtimeMs: st.mtimeMs, size: bytes.length };
     try {
       const content = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
       return { ok: true, value: { ...base, content, readOnly: false } };
@@ -171,63 +217,129 @@ export class ProjectService {
     const r = await resolveInProject(this.root, requested);
     if (!r.ok) return r;
     const { absolute, relative } = r.value;
+    const target = await this.saveTarget(absolute, relative);
+    if (!target.ok) return target;
+    const { dir, name, existing } = target.value;
     if (expectedMtimeMs !== undefined) {
-      let current: number;
-      try {
-        current = (await stat(absolute)).mtimeMs;
-      } catch {
-        current = 0;
-      }
-      if (expectedMtimeMs === 0 && current !== 0)
-        return err(
-          'conflict',
-          `${relative} already exists on disk`,
-          'Reload it or save under another name.',
-        );
-      if (expectedMtimeMs !== 0 && current === 0)
-        return err(
-          'conflict',
-          `${relative} was deleted on disk after it was opened`,
-          'Save again to recreate it with your edits.',
-        );
-      if (expectedMtimeMs !== 0 && Math.abs(current - expectedMtimeMs) > 1)
-        return err(
-          'conflict',
-          `${relative} was changed on disk after it was opened`,
-          'Reload it to see the other change (your edits stay in the recovery store), or save again to overwrite.',
-        );
+      const conflict = await this.conflict(
+        relative,
+        expectedMtimeMs,
+        existing,
+        path.join(dir, name),
+      );
+      if (conflict) return conflict;
     }
+    const bytes = Buffer.from(content, 'utf8');
+    const written = await writeFileAtomic(dir, name, bytes, {
+      confine: target.value.realRoot,
+      durable: true,
+      // Keep the file's permission bits (an executable script stays executable).
+      ...(existing ? { mode: existing.mode & 0o7777 } : {}),
+    });
+    if (!written.ok) return written;
     try {
-      await mkdir(path.dirname(absolute), { recursive: true });
-      // Write to a sibling then rename so a crash never leaves a half-written source file.
-      const tmp = `${absolute}.capsule-save-${process.pid}`;
-      await writeFile(tmp, content, 'utf8');
-      await rename(tmp, absolute);
       const st = await stat(absolute);
-      this.watched.set(relative, { mtimeMs: st.mtimeMs, exists: true });
+      const version = versionOf(st, sha256(bytes));
+      this.served.set(relative, version);
+      this.watched.set(relative, version);
       return { ok: true, value: { path: relative, mtimeMs: st.mtimeMs, size: st.size } };
     } catch (e) {
       return ioError(e, relative);
     }
   }
 
+  /**
+   * The real folder and name a save of `absolute` replaces: the file itself, or the target of
+   * an in-project symbolic link (so the link stays a link), with the current file's status.
+   */
+  private async saveTarget(
+    absolute: string,
+    relative: string,
+  ): Promise<Result<{ dir: string; name: string; existing: Stats | null; realRoot: string }>> {
+    try {
+      const realRoot = await realpath(this.root);
+      let real: string;
+      let existing: Stats | null = null;
+      try {
+        real = await realpath(absolute);
+        existing = await stat(real);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        const link = await lstat(absolute).catch(() => null);
+        if (link?.isSymbolicLink())
+          return err(
+            'bad-request',
+            `${relative} is a symbolic link to a file that does not exist; it is not replaced by a file`,
+            'Recreate the file it points to, or remove the link.',
+          );
+        // A new file: create its folders, then resolve them (they may be links inside).
+        await mkdir(path.dirname(absolute), { recursive: true });
+        real = path.join(await realpath(path.dirname(absolute)), path.basename(absolute));
+      }
+      if (!isInside(realRoot, real))
+        return err(
+          'outside-project',
+          `refused path "${relative}": it resolves outside the project folder`,
+        );
+      if (existing && !existing.isFile())
+        return err('bad-request', `${relative} is not a regular file`);
+      return {
+        ok: true,
+        value: { dir: path.dirname(real), name: path.basename(real), existing, realRoot },
+      };
+    } catch (e) {
+      return ioError(e, relative);
+    }
+  }
+
+  /** Why saving over the file now would lose someone else's change, or null. */
+  private async conflict(
+    relative: string,
+    expectedMtimeMs: number,
+    existing: Stats | null,
+    real: string,
+  ): Promise<{ ok: false; error: HostError } | null> {
+    const current = existing?.mtimeMs ?? 0;
+    if (expectedMtimeMs === 0 && existing)
+      return err(
+        'conflict',
+        `${relative} already exists on disk`,
+        'Reload it or save under another name.',
+      );
+    if (expectedMtimeMs !== 0 && !existing)
+      return err(
+        'conflict',
+        `${relative} was deleted on disk after it was opened`,
+        'Save again to recreate it with your edits.',
+      );
+    const changed = err(
+      'conflict',
+      `${relative} was changed on disk after it was opened`,
+      'Reload it to see the other change (your edits stay in the recovery store), or save again to overwrite.',
+    );
+    if (expectedMtimeMs !== 0 && Math.abs(current - expectedMtimeMs) > 1) return changed;
+    // Same mtime: compare with the version the editor was given, when the host served it.
+    const served = this.served.get(relative);
+    if (existing && served?.exists && Math.abs(served.mtimeMs - expectedMtimeMs) <= 1) {
+      if (existing.size !== served.size) return changed;
+      if (
+        existing.ctimeMs !== served.ctimeMs &&
+        served.hash &&
+        (await hashFile(real)) !== served.hash
+      )
+        return changed;
+    }
+    return null;
+  }
+
   async watch(paths: string[]): Promise<Result<null>> {
-    const next = new Map<string, { mtimeMs: number; exists: boolean }>();
+    const next = new Map<string, FileVersion>();
     for (const p of paths) {
       const r = await resolveInProject(this.root, p);
       if (!r.ok) return r;
       const known = this.watched.get(r.value.relative);
       if (known) next.set(r.value.relative, known);
-      else {
-        try {
-          next.set(r.value.relative, {
-            mtimeMs: (await stat(r.value.absolute)).mtimeMs,
-            exists: true,
-          });
-        } catch {
-          next.set(r.value.relative, { mtimeMs: 0, exists: false });
-        }
-      }
+      else next.set(r.value.relative, await this.observe(r.value.absolute, null));
     }
     this.watched = next;
     if (!this.timer) {
@@ -237,22 +349,46 @@ export class ProjectService {
     return { ok: true, value: null };
   }
 
+  /**
+   * The file's version now. The hash is carried over from `known` when the status says the
+   * content cannot have changed, and computed otherwise (for files the editor can open).
+   */
+  private async observe(absolute: string, known: FileVersion | null): Promise<FileVersion> {
+    let st: Stats;
+    try {
+      st = await stat(absolute);
+    } catch {
+      return MISSING;
+    }
+    if (
+      known?.exists &&
+      known.hash &&
+      known.mtimeMs === st.mtimeMs &&
+      known.size === st.size &&
+      known.ctimeMs === st.ctimeMs
+    )
+      return known;
+    const hash = st.isFile() && st.size <= MAX_EDITABLE_BYTES ? await hashFile(absolute) : null;
+    return versionOf(st, hash ?? undefined);
+  }
+
   /** One polling pass; public so tests can drive it without waiting. */
   async poll(): Promise<void> {
     for (const [rel, known] of this.watched) {
-      let mtimeMs = 0;
-      let exists = true;
-      try {
-        mtimeMs = (await stat(path.join(this.root, rel))).mtimeMs;
-      } catch {
-        exists = false;
-      }
-      if (exists === known.exists && Math.abs(mtimeMs - known.mtimeMs) <= 1) continue;
-      this.watched.set(rel, { mtimeMs, exists });
+      const now = await this.observe(path.join(this.root, rel), known);
+      if (now === known) continue;
+      this.watched.set(rel, now);
+      const same =
+        now.exists === known.exists &&
+        Math.abs(now.mtimeMs - known.mtimeMs) <= 1 &&
+        now.size === known.size &&
+        // Only a changed ctime with the same mtime and size reaches here: hashes decide.
+        (now.hash === undefined || known.hash === undefined || now.hash === known.hash);
+      if (same) continue;
       this.emit('project.fileChanged', {
         path: rel,
-        kind: exists ? 'changed' : 'deleted',
-        mtimeMs,
+        kind: now.exists ? 'changed' : 'deleted',
+        mtimeMs: now.mtimeMs,
       });
     }
   }
