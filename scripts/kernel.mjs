@@ -22,15 +22,27 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureKernelToolchain } from './toolchain.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** Options that take a value; their value is never read as an option itself. */
+const VALUE_OPTIONS = new Set(['--board', '--project', '--message-format']);
+
+/**
+ * The value of option `name`, reading left to right and skipping other options' values, so a
+ * value that looks like an option (a board folder named `--project`) stays a value.
+ */
 function arg(name, argv) {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === name) return argv[i + 1];
+    if (argv[i].startsWith(`${name}=`)) return argv[i].slice(name.length + 1);
+    if (VALUE_OPTIONS.has(argv[i])) i++;
+  }
+  return undefined;
 }
 
 /** Board names: folders of <project>/boards that hold a Cargo.toml. */
@@ -74,6 +86,13 @@ async function build(argv) {
     env: tc.env,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  if (r.signal) {
+    // Die of the same signal, so the caller reports a build killed midway, not a failed one.
+    console.error(`kernel: cargo was killed by ${r.signal} midway`);
+    process.kill(process.pid, r.signal);
+    return 128 + (osConstants.signals[r.signal] ?? 0); // a signal Node ignores (SIGPIPE)
+  }
+  if (r.error) console.error(`kernel: could not run ${tc.cargo}: ${r.error.message}`);
   if (r.status !== 0 || json) return r.status ?? 1;
   const elf = join(projectDir, 'target', tc.target, 'release', bin);
   const outDir = join(projectDir, 'target', 'images', board);

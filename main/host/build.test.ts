@@ -1,7 +1,15 @@
 // The build service against a real cargo build of the host-target fixture workspace (through a
 // stand-in builder with kernel.mjs's contract): diagnostics, success, missing toolchain, a build
 // killed midway, a cancel, and the exit classification.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +18,7 @@ import { BuildService, classifyExit } from './build';
 
 const FIXTURES = path.resolve(import.meta.dirname, '..', '..', 'tests', 'fixtures');
 const BUILDER = path.join(FIXTURES, 'fixture-builder.mjs');
+const KERNEL_MJS = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'kernel.mjs');
 
 function copyFixture(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'capsule-build-'));
@@ -26,6 +35,7 @@ function runBuild(
   projectRoot: string,
   env: Record<string, string> = {},
   during?: (svc: BuildService, id: number) => void,
+  builder = { script: BUILDER, board: 'hostboard' },
 ) {
   const events: Ev[] = [];
   const saved = { ...process.env };
@@ -34,17 +44,17 @@ function runBuild(
     (resolve, reject) => {
       const svc = new BuildService({
         projectRoot,
-        builderScript: BUILDER,
+        builderScript: builder.script,
         emit: (name, payload) => {
           events.push({ name, payload } as Ev);
           if (name === 'build.finished')
             resolve({ events, finished: payload as HostEvents['build.finished'] });
         },
       });
-      const r = svc.start('hostboard', ['hostboard']);
+      const r = svc.start(builder.board, [builder.board]);
       process.env = saved;
       if (!r.ok) return reject(new Error(r.error.message));
-      expect(svc.start('hostboard', ['hostboard'])).toMatchObject({
+      expect(svc.start(builder.board, [builder.board])).toMatchObject({
         ok: false,
         error: { code: 'build-running' },
       });
@@ -121,6 +131,140 @@ describe('BuildService', () => {
     const r = empty.start('hostboard', ['hostboard']);
     expect(r.ok === false && r.error.message).toContain('has no Cargo.toml');
   });
+});
+
+/**
+ * A stand-in rustup toolchain (CARGO_HOME/bin/rustc and cargo) so the real scripts/kernel.mjs
+ * runs end to end in a test: its `cargo` records its pid and either prints its arguments or
+ * hangs with a child of its own (a `rustc` that holds the output pipe, as the real one does).
+ */
+function fakeToolchain(): { env: Record<string, string>; pidFile: string } {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'capsule-fake-cargo-'));
+  const sysroot = path.join(home, 'sysroot');
+  const lib = path.join(sysroot, 'lib', 'rustlib', 'thumbv7em-none-eabi', 'lib');
+  mkdirSync(lib, { recursive: true });
+  writeFileSync(path.join(lib, 'libcore.rlib'), '');
+  writeFileSync(path.join(lib, 'libcompiler_builtins.rlib'), '');
+  mkdirSync(path.join(home, 'bin'));
+  const rustc = path.join(home, 'bin', 'rustc');
+  writeFileSync(
+    rustc,
+    `#!/bin/sh\ncase "$1" in --print) echo "${sysroot}";; *) echo "rustc 1.95.0 (fake)";; esac\n`,
+  );
+  const cargo = path.join(home, 'bin', 'cargo');
+  const pidFile = path.join(home, 'cargo.pid');
+  writeFileSync(
+    cargo,
+    [
+      '#!/bin/sh',
+      `echo $$ > "${pidFile}"`,
+      'if [ "$FAKE_CARGO_MODE" = hang ]; then',
+      '  echo "   Compiling fake v0.0.0" >&2',
+      `  sleep 30 & echo $! > "${pidFile}.rustc"`,
+      '  wait',
+      'else',
+      '  echo "fake-cargo: $* in $(pwd)"',
+      'fi',
+      '',
+    ].join('\n'),
+  );
+  chmodSync(rustc, 0o755);
+  chmodSync(cargo, 0o755);
+  return { env: { CARGO_HOME: home, CAPSULE_FORCE_DEBIAN_RUST: '0' }, pidFile };
+}
+
+function kernelProject(board: string, pkg: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'capsule-kernel-'));
+  writeFileSync(path.join(dir, 'Cargo.toml'), '[workspace]\n');
+  mkdirSync(path.join(dir, 'boards', board), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'boards', board, 'Cargo.toml'),
+    `[package]\nname = "${pkg}"\nversion = "0.1.0"\n`,
+  );
+  return dir;
+}
+
+/** Running (a zombie waiting for a parent that never reaps it counts as gone). */
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+};
+
+async function waitForFile(file: string): Promise<number> {
+  for (let i = 0; i < 200 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 25));
+  return Number(readFileSync(file, 'utf8').trim());
+}
+
+describe('BuildService with the real scripts/kernel.mjs (issue 12)', () => {
+  it('builds a board whose folder is named --project', async () => {
+    const tc = fakeToolchain();
+    const dir = kernelProject('--project', 'dashboard');
+    const { events, finished } = await runBuild(dir, tc.env, undefined, {
+      script: KERNEL_MJS,
+      board: '--project',
+    });
+    const out = events.flatMap((e) => (e.name === 'build.output' ? [e.payload.line] : []));
+    expect(finished.status, out.join('\n')).toBe('succeeded');
+    expect(out.join('\n')).toContain(
+      `-p dashboard --message-format=json-diagnostic-rendered-ansi in ${dir}`,
+    );
+  }, 30_000);
+
+  it('kills cargo and everything under it promptly when the builder is killed', async () => {
+    const tc = fakeToolchain();
+    const dir = kernelProject('board', 'board');
+    let killedAt = 0;
+    let pids: number[] = [];
+    const { finished } = await runBuild(
+      dir,
+      { ...tc.env, FAKE_CARGO_MODE: 'hang' },
+      (svc) => {
+        const child = (svc as unknown as { running: { child: { pid: number } } }).running.child;
+        void (async () => {
+          pids = [await waitForFile(tc.pidFile), await waitForFile(`${tc.pidFile}.rustc`)];
+          killedAt = Date.now();
+          process.kill(child.pid, 'SIGKILL');
+        })();
+      },
+      { script: KERNEL_MJS, board: 'board' },
+    );
+    const reportedAfter = Date.now() - killedAt;
+    expect(finished.status).toBe('crashed');
+    expect(finished.message).toContain('killed midway (SIGKILL)');
+    expect(reportedAfter).toBeLessThan(2000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pids.filter(isAlive)).toEqual([]);
+  }, 40_000);
+
+  it('reports cargo killed by a signal as killed midway, not as exit code 1', async () => {
+    const tc = fakeToolchain();
+    const dir = kernelProject('board', 'board');
+    let pids: number[] = [];
+    const { finished } = await runBuild(
+      dir,
+      { ...tc.env, FAKE_CARGO_MODE: 'hang' },
+      () => {
+        void (async () => {
+          pids = [await waitForFile(tc.pidFile), await waitForFile(`${tc.pidFile}.rustc`)];
+          process.kill(pids[0]!, 'SIGKILL');
+        })();
+      },
+      { script: KERNEL_MJS, board: 'board' },
+    );
+    expect(finished.status).toBe('crashed');
+    expect(finished.message).toContain('killed midway (SIGKILL)');
+    expect(finished.message).not.toContain('exited with code');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(pids.filter(isAlive)).toEqual([]);
+  }, 40_000);
 });
 
 describe('classifyExit', () => {

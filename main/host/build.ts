@@ -7,6 +7,12 @@
  * `build.*` events. How a build ended is classified so the user always gets a clear message:
  * compiler errors, a missing toolchain (exit 3 with a `toolchain:` line), a process killed
  * midway, a builder that could not start, or a cancel from the user. One build runs at a time.
+ *
+ * The builder runs in its own process group with cargo and rustc under it. When the builder
+ * ends, however it ends, whatever is left of its group is killed at once: cargo and rustc
+ * hold the output pipes, and waiting for them to notice would delay the report by seconds
+ * (or for ever, for a process stuck in the compiler). scripts/kernel.mjs dies of the signal
+ * that killed cargo, so a killed cargo is reported as a build killed midway.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -205,10 +211,12 @@ export class BuildService {
         });
     });
 
-    child.on('error', (e) => {
-      spawnError = e.message;
-    });
-    child.on('close', (code, signal) => {
+    let finished = false;
+    let ended: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(lateClose);
       const outcome = classifyExit({
         code,
         signal,
@@ -220,7 +228,7 @@ export class BuildService {
       });
       this.running = undefined;
       emit('build.diagnostics', { buildId: id, diagnostics });
-      const finished: HostEvents['build.finished'] = {
+      const report: HostEvents['build.finished'] = {
         buildId: id,
         status: outcome.status,
         message: outcome.message,
@@ -228,9 +236,28 @@ export class BuildService {
         warnings,
         seconds: (Date.now() - started) / 1000,
       };
-      if (outcome.fix) finished.fix = outcome.fix;
-      emit('build.finished', finished);
+      if (outcome.fix) report.fix = outcome.fix;
+      emit('build.finished', report);
+    };
+    let lateClose: NodeJS.Timeout | undefined;
+
+    child.on('error', (e) => {
+      spawnError = e.message;
+      // No process was started: no 'exit' comes, only 'close'.
     });
+    child.on('exit', (code, signal) => {
+      ended = { code, signal };
+      // The builder is gone: nothing left in its group has anyone to report to.
+      killGroup(child, 'SIGKILL');
+      // A process that left the group (a daemon) may still hold a pipe: report without it.
+      lateClose = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        finish(code, signal);
+      }, 2000);
+      lateClose.unref();
+    });
+    child.on('close', (code, signal) => finish(ended?.code ?? code, ended?.signal ?? signal));
     return { ok: true, value: { buildId: id, board } };
   }
 
@@ -253,17 +280,25 @@ function shortPath(arg: string): string {
   return rel && !rel.startsWith('..') ? rel : arg;
 }
 
+/** Signals the builder's whole process group (cargo and rustc included). */
+function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (!child.pid) return;
+  try {
+    if (process.platform !== 'win32') process.kill(-child.pid, sig);
+    // Windows has no process groups: taskkill ends the tree under the builder.
+    else
+      spawn('taskkill', ['/pid', String(child.pid), '/T', '/F'], { stdio: 'ignore' }).on(
+        'error',
+        () => {},
+      );
+  } catch {
+    // Already gone.
+  }
+}
+
 function killTree(child: ChildProcess): void {
-  const signal = (sig: NodeJS.Signals): void => {
-    try {
-      if (child.pid && process.platform !== 'win32') process.kill(-child.pid, sig);
-      else child.kill(sig);
-    } catch {
-      // Already gone.
-    }
-  };
-  signal('SIGTERM');
-  const hard = setTimeout(() => signal('SIGKILL'), 3000);
+  killGroup(child, 'SIGTERM');
+  const hard = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
   hard.unref();
   child.once('close', () => clearTimeout(hard));
 }
