@@ -8,6 +8,7 @@ const stages = [
   'lint',
   'format:check',
   'test:unit',
+  'test:host',
   'test:cargo',
   'test:kernel',
   'test:lockstep:ci',

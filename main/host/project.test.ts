@@ -187,6 +187,15 @@ describe('ProjectService saves (issue 12)', () => {
     ]);
   });
 
+  it('refuses a FIFO in the project at once instead of waiting for a writer', async () => {
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [path.join(root, 'src', 'pipe.rs')]);
+    const r = await svc.readFile('src/pipe.rs');
+    expect(r.ok === false && r.error.message).toContain('not a regular file');
+    const w = await svc.writeFile('src/pipe.rs', 'x');
+    expect(w.ok === false && w.error.message).toContain('not a regular file');
+  }, 5000);
+
   it('does not open a file named with a trailing slash', async () => {
     for (const p of ['src/lib.rs/', 'src/lib.rs/.', 'src/lib.rs\\']) {
       const r = await svc.readFile(p);

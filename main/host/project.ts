@@ -16,8 +16,8 @@
  * recursively, which behaves the same on every platform and never floods on `target/` writes.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { constants, existsSync, readdirSync, type Stats } from 'node:fs';
+import { lstat, mkdir, open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   FileContent,
@@ -75,9 +75,35 @@ const versionOf = (st: Stats, hash?: string): FileVersion => ({
 
 const MISSING: FileVersion = { exists: false, mtimeMs: 0, size: 0, ctimeMs: 0 };
 
+/** Opening without blocking: a FIFO opened for reading would wait for a writer for ever. */
+const READ_NONBLOCK = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * Reads a regular file of at most `maxBytes`, checking what was opened (not the name, which
+ * may be swapped) before reading: a FIFO, a device or a folder is never read.
+ */
+export async function readRegularFile(
+  file: string,
+  maxBytes: number,
+): Promise<
+  | { ok: true; stats: Stats; bytes: Buffer }
+  | { ok: false; why: 'not-a-file' | 'too-large'; stats: Stats }
+> {
+  const fh = await open(file, READ_NONBLOCK);
+  try {
+    const stats = await fh.stat();
+    if (!stats.isFile()) return { ok: false, why: 'not-a-file', stats };
+    if (stats.size > maxBytes) return { ok: false, why: 'too-large', stats };
+    return { ok: true, stats, bytes: await fh.readFile() };
+  } finally {
+    await fh.close();
+  }
+}
+
 async function hashFile(file: string): Promise<string | null> {
   try {
-    return sha256(await readFile(file));
+    const r = await readRegularFile(file, MAX_EDITABLE_BYTES);
+    return r.ok ? sha256(r.bytes) : null;
   } catch {
     return null;
   }
@@ -164,21 +190,18 @@ export class ProjectService {
     let st: Stats;
     let bytes: Buffer;
     try {
-      // One handle for the size check and the read, so both describe the same file.
-      const fh = await open(absolute, 'r');
-      try {
-        st = await fh.stat();
-        if (!st.isFile()) return err('bad-request', `${relative} is not a regular file`);
-        if (st.size > MAX_EDITABLE_BYTES)
-          return err(
-            'too-large',
-            `${relative} is ${(st.size / 1024 / 1024).toFixed(1)} MiB; files over ${MAX_EDITABLE_BYTES / 1024 / 1024} MiB are not opened in the editor`,
-            'Open it in a tool made for large files.',
-          );
-        bytes = await fh.readFile();
-      } finally {
-        await fh.close();
-      }
+      // One handle for the checks and the read, so both describe the same file.
+      const r = await readRegularFile(absolute, MAX_EDITABLE_BYTES);
+      if (!r.ok && r.why === 'not-a-file')
+        return err('bad-request', `${relative} is not a regular file`);
+      if (!r.ok)
+        return err(
+          'too-large',
+          `${relative} is ${(r.stats.size / 1024 / 1024).toFixed(1)} MiB; files over ${MAX_EDITABLE_BYTES / 1024 / 1024} MiB are not opened in the editor`,
+          'Open it in a tool made for large files.',
+        );
+      st = r.stats;
+      bytes = r.bytes;
     } catch (e) {
       return ioError(e, relative);
     }

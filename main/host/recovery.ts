@@ -32,7 +32,7 @@ import path from 'node:path';
 import type { HostError, RecoveredBuffer, Result } from '../common/contract.js';
 import { writeFileAtomic } from './atomic.js';
 import { resolveLexically } from './paths.js';
-import { err } from './project.js';
+import { err, readRegularFile } from './project.js';
 
 /** Bytes of entry files one project may keep. */
 export const RECOVERY_QUOTA_BYTES = 64 * 1024 * 1024;
@@ -295,11 +295,10 @@ export class RecoveryStore {
     let prune = !resolved.ok;
     if (resolved.ok) {
       try {
-        const st = await stat(resolved.value.absolute);
+        const size = Buffer.byteLength(entry.content, 'utf8');
+        const disk = await readRegularFile(resolved.value.absolute, size);
         prune =
-          st.isFile() &&
-          st.size === Buffer.byteLength(entry.content, 'utf8') &&
-          (await readFile(resolved.value.absolute, 'utf8')) === entry.content;
+          disk.ok && disk.bytes.length === size && disk.bytes.toString('utf8') === entry.content;
       } catch (e) {
         prune =
           (e as NodeJS.ErrnoException).code === 'ENOENT' &&
