@@ -407,8 +407,10 @@ export class RecoveryStore {
   /** Removes gone writers' entries for `relative`: this host's put or discard supersedes them. */
   private async removeGone(relative: string): Promise<void> {
     const key = pathKey(relative);
-    for (const file of await this.entryFiles())
-      if (file.pathKey === key && file.writer !== this.writer && !this.alive(file.writer))
-        await unlink(path.join(this.dir, file.name)).catch(() => undefined);
+    for (const name of await readdir(this.dir)) {
+      const m = ENTRY.exec(name);
+      if (m && m[1] === key && m[2] !== this.writer && !this.alive(m[2]!))
+        await unlink(path.join(this.dir, name)).catch(() => undefined);
+    }
   }
 }

@@ -240,6 +240,26 @@ function header(r: Rng, name: string): string {
 }
 
 function httpRequest(r: Rng): { bytes: Buffer; method: string } {
+  if (r.chance(0.25)) {
+    // A well-formed authenticated request, to reach the file serving behind the checks.
+    const method = r.pick(['GET', 'GET', 'HEAD']);
+    const lines = [
+      `${method} ${target(r)} HTTP/1.1`,
+      `Host: 127.0.0.1:${host.port}`,
+      `Cookie: ${host.cookie}`,
+    ];
+    if (r.chance(0.3)) lines.push(`Origin: ${host.origin}`);
+    if (r.chance(0.2))
+      lines.push(
+        r.pick([
+          'Range: bytes=0-10',
+          'If-None-Match: "x"',
+          'Accept-Encoding: gzip',
+          'Connection: close',
+        ]),
+      );
+    return { bytes: Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'utf8'), method };
+  }
   const method = r.pick(METHODS);
   const version = r.chance(0.9)
     ? 'HTTP/1.1'
@@ -298,6 +318,8 @@ async function httpStream(r: Rng, count: number): Promise<void> {
     });
     let buffered: Buffer = Buffer.alloc(0);
     let closed = false;
+    // The server announced it closes after its answer: the next request needs a new connection.
+    let closing = false;
     let wake: () => void = () => {};
     socket.on('data', (c: Buffer) => {
       buffered = Buffer.concat([buffered, c]);
@@ -309,7 +331,7 @@ async function httpStream(r: Rng, count: number): Promise<void> {
     });
     socket.on('error', () => {});
     const perConnection = 1 + r.int(40);
-    for (let i = 0; i < perConnection && sent < count && !closed; i++) {
+    for (let i = 0; i < perConnection && sent < count && !closed && !closing; i++) {
       const req = httpRequest(r);
       sent++;
       stats.http++;
@@ -317,12 +339,15 @@ async function httpStream(r: Rng, count: number): Promise<void> {
       // Wait for one whole response (head plus Content-Length body) or for the close.
       const done = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), 10_000);
+        let answered = false;
         wake = () => {
+          if (answered) return;
           const end = buffered.indexOf('\r\n\r\n');
           if (end < 0 && closed) {
             stats.httpClosed++;
             if (stats.closedSamples.length < 3)
               stats.closedSamples.push(req.bytes.toString('latin1').slice(0, 80));
+            answered = true;
             clearTimeout(timer);
             return resolve(true);
           }
@@ -334,6 +359,7 @@ async function httpStream(r: Rng, count: number): Promise<void> {
           if (status === 101) {
             // An upgrade went through: this connection now speaks WebSocket; drop it.
             socket.destroy();
+            answered = true;
             clearTimeout(timer);
             return resolve(true);
           }
@@ -345,7 +371,9 @@ async function httpStream(r: Rng, count: number): Promise<void> {
             if (buffered.length < end + 4 + length && !closed) return;
             buffered = buffered.subarray(end + 4 + length);
           }
+          if (/\r\nconnection: close/i.test(head)) closing = true;
           stats.httpStatuses.set(status, (stats.httpStatuses.get(status) ?? 0) + 1);
+          answered = true;
           clearTimeout(timer);
           resolve(true);
         };
@@ -479,7 +507,7 @@ interface FrameCase {
 
 function wsFrame(r: Rng, nextId: () => number): FrameCase {
   const roll = r.next();
-  if (roll < 0.7) {
+  if (roll < 0.75) {
     const method = r.pick(METHOD_NAMES);
     const id = nextId();
     const call: Record<string, unknown> = { kind: 'call', id, method, args: callArgs(r, method) };
@@ -488,7 +516,7 @@ function wsFrame(r: Rng, nextId: () => number): FrameCase {
     // The server answers every call whose envelope is well formed (kind, integer id >= 0).
     return { bytes: encodeFrame({ opcode: 0x1, payload: Buffer.from(text) }), callId: id };
   }
-  if (roll < 0.8) {
+  if (roll < 0.85) {
     // Text that is not a call: JSON of any shape, broken JSON, a call envelope with a bad id.
     const text = r.pick([
       JSON.stringify(randomJson(r)),
@@ -502,10 +530,10 @@ function wsFrame(r: Rng, nextId: () => number): FrameCase {
     ]);
     return { bytes: encodeFrame({ opcode: 0x1, payload: Buffer.from(text) }) };
   }
-  if (roll < 0.86)
+  if (roll < 0.9)
     return { bytes: encodeFrame({ opcode: r.pick([0x9, 0xa]), payload: r.bytes(r.int(100)) }) };
-  if (roll < 0.9) return { bytes: encodeFrame({ opcode: 0x2, payload: r.bytes(r.int(300)) }) };
-  if (roll < 0.94) {
+  if (roll < 0.93) return { bytes: encodeFrame({ opcode: 0x2, payload: r.bytes(r.int(300)) }) };
+  if (roll < 0.985) {
     // A call split into fragments (a text frame without FIN, then continuations).
     const id = nextId();
     const text = Buffer.from(
@@ -633,15 +661,27 @@ describe('host fuzz suite', () => {
     const httpCases = Math.round(CASES * HTTP_SHARE);
     const wsCases = CASES - httpCases;
     const lanes = 4;
+    const laneSeconds = { http: 0, ws: 0 };
+    const timed = async (what: 'http' | 'ws', run: Promise<void>): Promise<void> => {
+      await run;
+      laneSeconds[what] = Math.max(laneSeconds[what], (Date.now() - started) / 1000);
+    };
     try {
       await Promise.all([
         ...Array.from({ length: lanes }, (_, i) =>
-          httpStream(rng(SEED + i), Math.ceil(httpCases / lanes)),
+          timed('http', httpStream(rng(SEED + i), Math.ceil(httpCases / lanes))),
         ),
         ...Array.from({ length: lanes }, (_, i) =>
-          wsStream(rng(SEED + 100 + i), Math.ceil(wsCases / lanes)),
+          timed('ws', wsStream(rng(SEED + 100 + i), Math.ceil(wsCases / lanes))),
         ),
       ]);
+    } catch (e) {
+      // A connection reset usually means the host died: say so, with what it printed.
+      if (!host.alive())
+        throw new Error(
+          `the host process died (seed ${SEED}):\n${host.output.join('').slice(-4000)}`,
+        );
+      throw e;
     } finally {
       clearInterval(sampler);
     }
@@ -650,7 +690,7 @@ describe('host fuzz suite', () => {
     const grown = after.heapUsed + after.external - before.heapUsed - before.external;
     console.log(
       `host fuzz: ${stats.http} HTTP requests (statuses ${JSON.stringify(Object.fromEntries(stats.httpStatuses))}, ${stats.httpClosed} answered by a close, e.g. ${JSON.stringify(stats.closedSamples)}), ` +
-        `${stats.frames} WebSocket frames (${stats.calls} calls, ${stats.replies} replies, closes ${JSON.stringify(Object.fromEntries(stats.closes))}) in ${seconds.toFixed(1)} s; ` +
+        `${stats.frames} WebSocket frames (${stats.calls} calls, ${stats.replies} replies, closes ${JSON.stringify(Object.fromEntries(stats.closes))}) in ${seconds.toFixed(1)} s (HTTP lanes ${laneSeconds.http.toFixed(1)} s, WebSocket lanes ${laneSeconds.ws.toFixed(1)} s); ` +
         `RSS ${(baseRss / MiB).toFixed(0)} -> peak ${(peakRss / MiB).toFixed(0)} MiB, live heap+external grew ${(grown / MiB).toFixed(1)} MiB`,
     );
     expect(stats.http + stats.frames).toBeGreaterThanOrEqual(CASES);

@@ -62,6 +62,8 @@ export async function startHostProcess(
     output,
     memory: () =>
       new Promise((resolve, reject) => {
+        if (child.exitCode !== null || child.signalCode !== null)
+          return reject(new Error(`the host process is gone:\n${output.join('')}`));
         const timer = setTimeout(() => reject(new Error('host did not report its memory')), 30_000);
         const onMessage = (m: { mem?: NodeJS.MemoryUsage }): void => {
           if (!m.mem) return;
