@@ -680,6 +680,7 @@ describe('host fuzz suite', () => {
       if (!host.alive())
         throw new Error(
           `the host process died (seed ${SEED}):\n${host.output.join('').slice(-4000)}`,
+          { cause: e },
         );
       throw e;
     } finally {
