@@ -4,7 +4,7 @@
  * links open in the user's browser, and which permissions the page gets.
  *
  * The renderer is served from the app's own privileged scheme (`capsule://app/`), never from
- * `file://`: one origin, one Content-Security-Policy sent with every response (main/host/csp.ts,
+ * `file://`: one origin, one Content-Security-Policy sent with every response (main/host/ui-serving.ts,
  * with no connections at all: the host is reached through IPC), and no `file://` privileges
  * (the fuse that grants them is off in electron-builder.yml). Request URLs map onto files of the
  * renderer folder through `url.fileURLToPath`, so percent-escapes, Windows drive letters and UNC
@@ -17,7 +17,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { contentSecurityPolicy } from '../host/csp.js';
+import { contentSecurityPolicy, contentType } from '../host/ui-serving.js';
 
 export const RENDERER_SCHEME = 'capsule';
 export const RENDERER_HOST = 'app';
@@ -92,23 +92,10 @@ export function isTrustedSenderUrl(
   return rendererFile(frameUrl, rendererDir, flavour) === p.join(rendererDir, 'index.html');
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ttf': 'font/ttf',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-};
-
 /** Headers of every `capsule://` response: its type and the one policy. */
 export function rendererHeaders(file: string): Record<string, string> {
   return {
-    'Content-Type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Type': contentType(file),
     'Content-Security-Policy': ELECTRON_CSP,
     'X-Content-Type-Options': 'nosniff',
     'Cross-Origin-Opener-Policy': 'same-origin',

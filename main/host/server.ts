@@ -7,7 +7,7 @@
  * redirects to a clean URL on this server. Every later request, and the WebSocket upgrade,
  * needs that cookie, a Host header naming this server (against DNS rebinding) and, when the
  * browser sends one, an Origin equal to this server's. Pages carry a strict
- * Content-Security-Policy (main/host/csp.ts).
+ * Content-Security-Policy (main/host/ui-serving.ts).
  *
  * No input may end the host, authenticated or not: every handler is total (a request target
  * that is not a path, a malformed percent-escape, a WebSocket protocol error, a frame over the
@@ -36,7 +36,7 @@ import {
   type ReplyMessage,
   type Result,
 } from '../common/contract.js';
-import { contentSecurityPolicy } from './csp.js';
+import { contentSecurityPolicy, contentType } from './ui-serving.js';
 import type { Host } from './host.js';
 
 export interface ConnectionLimits {
@@ -83,20 +83,6 @@ export interface BrowserServer {
   token: string;
   close(): Promise<void>;
 }
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ttf': 'font/ttf',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
 
 const COMMON_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
@@ -371,7 +357,7 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     }
     res.writeHead(200, {
       ...COMMON_HEADERS,
-      'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'Content-Type': contentType(file),
       'Content-Length': size,
       // The Host header was checked above: it is this server, by address or by name.
       'Content-Security-Policy': contentSecurityPolicy({

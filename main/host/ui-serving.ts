@@ -1,5 +1,6 @@
 /**
- * The one Content-Security-Policy of the Capsule Studio UI, for both ways it is served.
+ * How the Capsule Studio UI's files are served, by both transports: their content types and
+ * the one Content-Security-Policy.
  *
  * Browser mode sends it as a header with every response of the 127.0.0.1 server; Electron sends
  * it with every response of the app's own `capsule://` protocol. The page itself carries no
@@ -9,8 +10,29 @@
  * browser mode, none in Electron (the host is reached through IPC there).
  *
  * @example
+ *   res.setHeader('Content-Type', contentType(file));
  *   res.setHeader('Content-Security-Policy', contentSecurityPolicy({ connect: ['ws://127.0.0.1:41234/rpc'] }));
  */
+import path from 'node:path';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ttf': 'font/ttf',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
+};
+
+/** The Content-Type of one of the UI's files, by its extension. */
+export function contentType(file: string): string {
+  return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
 
 export interface CspOptions {
   /** Sources the page may connect to (fetch, WebSocket); none at all when empty. */
