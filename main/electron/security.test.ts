@@ -10,6 +10,7 @@ import {
   isTrustedSenderUrl,
   permissionAllowed,
   RENDERER_INDEX_URL,
+  RENDERER_PRIVILEGES,
   rendererFile,
   rendererHeaders,
 } from './security';
@@ -82,6 +83,12 @@ describe('the capsule:// scheme', () => {
     expect(rendererFile('capsule://app/../../../etc/passwd', POSIX_DIR, 'posix')).toBe(
       `${POSIX_DIR}/etc/passwd`,
     ); // the URL parser clamps ".." at the root: still inside
+  });
+
+  it('is registered without CSP bypass or service workers', () => {
+    expect(RENDERER_PRIVILEGES).toMatchObject({ standard: true, secure: true });
+    expect(RENDERER_PRIVILEGES).not.toHaveProperty('bypassCSP');
+    expect(RENDERER_PRIVILEGES).not.toHaveProperty('allowServiceWorkers');
   });
 
   it('sends one strict CSP with every response, without any connection', () => {

@@ -27,13 +27,15 @@ export const RENDERER_INDEX_URL = `${RENDERER_ORIGIN}/index.html`;
 /**
  * How the scheme is registered (`protocol.registerSchemesAsPrivileged`, before the app is
  * ready): standard (an origin, relative URLs resolve), secure (a secure context, as https is),
- * fetch for the module scripts and workers, V8's code cache. It does not bypass the CSP and
- * gets no service workers.
+ * fetch and CORS-mode requests, which Vite's `crossorigin` module scripts and the module
+ * workers use (the responses carry no Access-Control-Allow-Origin, so no other origin can read
+ * them), and V8's code cache. It does not bypass the CSP and gets no service workers.
  */
 export const RENDERER_PRIVILEGES = {
   standard: true,
   secure: true,
   supportFetchAPI: true,
+  corsEnabled: true,
   codeCache: true,
 } as const;
 
