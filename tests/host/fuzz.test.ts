@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { residentBytes, startHostProcess, type HostProcess } from './harness';
+import { cpuSeconds, residentBytes, startHostProcess, type HostProcess } from './harness';
 import { encodeFrame, FrameReader, rawUpgrade } from './wire';
 
 const MiB = 1024 * 1024;
@@ -651,6 +651,7 @@ async function wsStream(r: Rng, count: number): Promise<void> {
 describe('host fuzz suite', () => {
   it(`survives random request lines, headers, percent-escapes and WebSocket frames`, async () => {
     const started = Date.now();
+    const cpuBefore = { host: await cpuSeconds(host.child.pid!), client: process.cpuUsage() };
     const before = await host.memory();
     const baseRss = (await residentBytes(host.child.pid!)) ?? before.rss;
     let peakRss = baseRss;
@@ -686,12 +687,15 @@ describe('host fuzz suite', () => {
     } finally {
       clearInterval(sampler);
     }
-    const after = await host.memory();
     const seconds = (Date.now() - started) / 1000;
+    const hostCpu = ((await cpuSeconds(host.child.pid!)) ?? 0) - (cpuBefore.host ?? 0);
+    const clientCpuUs = process.cpuUsage(cpuBefore.client);
+    const clientCpu = (clientCpuUs.user + clientCpuUs.system) / 1e6;
+    const after = await host.memory();
     const grown = after.heapUsed + after.external - before.heapUsed - before.external;
     console.log(
       `host fuzz: ${stats.http} HTTP requests (statuses ${JSON.stringify(Object.fromEntries(stats.httpStatuses))}, ${stats.httpClosed} answered by a close, e.g. ${JSON.stringify(stats.closedSamples)}), ` +
-        `${stats.frames} WebSocket frames (${stats.calls} calls, ${stats.replies} replies, closes ${JSON.stringify(Object.fromEntries(stats.closes))}) in ${seconds.toFixed(1)} s (HTTP lanes ${laneSeconds.http.toFixed(1)} s, WebSocket lanes ${laneSeconds.ws.toFixed(1)} s); ` +
+        `${stats.frames} WebSocket frames (${stats.calls} calls, ${stats.replies} replies, closes ${JSON.stringify(Object.fromEntries(stats.closes))}) in ${seconds.toFixed(1)} s (HTTP lanes ${laneSeconds.http.toFixed(1)} s, WebSocket lanes ${laneSeconds.ws.toFixed(1)} s; CPU: host ${hostCpu.toFixed(1)} s, client ${clientCpu.toFixed(1)} s); ` +
         `RSS ${(baseRss / MiB).toFixed(0)} -> peak ${(peakRss / MiB).toFixed(0)} MiB, live heap+external grew ${(grown / MiB).toFixed(1)} MiB`,
     );
     expect(stats.http + stats.frames).toBeGreaterThanOrEqual(CASES);

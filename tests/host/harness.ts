@@ -38,7 +38,16 @@ export async function startHostProcess(
   const child = fork(
     path.join(import.meta.dirname, 'host-process.ts'),
     [projectDir, recoveryDir, ...(staticDir ? [staticDir] : [])],
-    { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+    {
+      // HOST_NODE_ARGS adds Node options to the host process (`--cpu-prof` to profile it).
+      execArgv: [
+        '--import',
+        'tsx',
+        '--expose-gc',
+        ...(process.env.HOST_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      ],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
   );
   child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
   child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
@@ -95,6 +104,20 @@ export async function residentBytes(pid: number): Promise<number | null> {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
     const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
     return kb ? Number(kb) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux), or null elsewhere. */
+export async function cpuSeconds(pid: number): Promise<number | null> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state; utime and stime
+    // are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return null;
   }
