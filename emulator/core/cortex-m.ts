@@ -294,8 +294,12 @@ export class CortexM implements CoreControl {
     this.irq = {
       setLevel: (irq: number, high: boolean): void => {
         this.checkIrq(irq);
+        const rising = high && this.levels[irq] === 0;
         this.levels[irq] = high ? 1 : 0;
-        if (high) this.setPending(16 + irq);
+        // Cortex-M4 Generic User Guide 4.2.10 "Hardware and software control of interrupts":
+        // an interrupt becomes pending on a rising edge, or while its signal is HIGH and it is
+        // not active. (An active one re-pends from its level on exception return.)
+        if (rising || (high && this.active[16 + irq] === 0)) this.setPending(16 + irq);
       },
       pulse: (irq: number): void => {
         this.checkIrq(irq);
@@ -1518,6 +1522,16 @@ export class CortexM implements CoreControl {
     this.pending[e] = 1;
     this.attention = true;
     if (this.sleeping === 2 && (this.scr & 0x10) !== 0) this.eventReg = 1;
+  }
+
+  /**
+   * NVIC_ICPR for exception `e` (ARMv7-M ARM B3.4.1; Cortex-M4 Generic User Guide 4.2.10): the
+   * pending state is removed, except for an external interrupt whose level-sensitive line is
+   * still asserted, whose state does not change. ICPR leaves the active state alone.
+   */
+  clearPendingByIcpr(e: number): void {
+    if (e >= 16 && this.levels[e - 16] === 1) return;
+    this.pending[e] = 0;
   }
 
   /** Pends a synchronous fault, escalating to HardFault (or lockup) as B1.5.15 requires. */

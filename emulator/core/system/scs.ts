@@ -278,8 +278,11 @@ export function installSystem(cpu: CortexM): SystemBlocks {
     for (let b = 0; b < 32; b++) {
       const e = 16 + word * 32 + b;
       if (e < cpu.numExceptions && (value >>> b) & 1) {
-        if (arr === cpu.pending && set) cpu.setPending(e);
-        else arr[e] = set ? 1 : 0;
+        if (arr === cpu.pending) {
+          // ISPR pends even a disabled interrupt; ICPR keeps an asserted level pending.
+          if (set) cpu.setPending(e);
+          else cpu.clearPendingByIcpr(e);
+        } else arr[e] = set ? 1 : 0;
       }
     }
     cpu.attention = true;
