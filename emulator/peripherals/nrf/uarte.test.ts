@@ -2,8 +2,10 @@
  * UARTE and legacy UART against the Product Specification's "UARTE" and "UART" chapters:
  * EasyDMA transmission at the baud rate's pace (TXSTARTED, TXDRDY, ENDTX, TXD.AMOUNT, STOPTX),
  * reception (RXSTARTED, RXDRDY, ENDRX, RXD.AMOUNT after STOPRX and RXTO, the ENDRX_STARTRX
- * shortcut with double-buffered RXD.PTR, the 4-byte RX FIFO, overrun, FLUSHRX), EasyDMA
- * pointers outside Data RAM, the legacy UART's TXD/RXD, register resets and snapshots.
+ * shortcut with double-buffered RXD.PTR, the 4-byte RX FIFO, overrun, FLUSHRX), restarting
+ * (STARTRX right after STOPRX, 1,000 bytes received through a one-byte buffer re-armed per byte,
+ * STOPTX then STARTTX), EasyDMA pointers outside Data RAM, the legacy UART's TXD/RXD, register
+ * resets and snapshots.
  */
 import { describe, expect, it } from 'vitest';
 import { BusErrorSignal } from '../../core/interfaces';
@@ -267,6 +269,102 @@ describe('UARTE', () => {
     expect(new TextDecoder().decode(ram.slice(0x20, 0x22))).toBe('yz');
   });
 
+  it('STARTRX right after STOPRX: the stop ends (ENDRX, RXTO), then the new buffer runs', () => {
+    const { u, clock, ram, frame, published } = uarte();
+    u.write(RXD_PTR, 4, RAM);
+    u.write(RXD_MAXCNT, 4, 1);
+    u.write(T.STARTRX, 4, 1);
+    u.receive(text('xyz'));
+    // Re-arm at once: STOPRX, then STARTRX with a new one-byte buffer, back to back.
+    u.write(T.STOPRX, 4, 1);
+    u.write(RXD_PTR, 4, RAM + 0x10);
+    u.write(T.STARTRX, 4, 1);
+    clock.advance(frame); // 'x' ends the old buffer, the stop completes, the new one starts
+    expect(published.filter((e) => e !== 'RXDRDY')).toEqual([
+      'RXSTARTED',
+      'ENDRX',
+      'RXTO',
+      'RXSTARTED',
+    ]);
+    expect(ram[0]).toBe(0x78);
+    clock.advance(frame);
+    expect(ram[0x10]).toBe(0x79); // the receiver kept running with the new buffer
+    expect(u.read(RXD_AMOUNT, 4)).toBe(1);
+    clock.advance(frame); // 'z' waits in the FIFO for the next buffer: nothing is lost
+    u.write(RXD_PTR, 4, RAM + 0x20);
+    u.write(T.STARTRX, 4, 1);
+    expect(ram[0x20]).toBe(0x7a);
+    expect(u.read(ERRORSRC, 4)).toBe(0);
+  });
+
+  it('STOPRX, STARTRX, STOPRX: the latest task wins and the receiver stays stopped', () => {
+    const { u, clock, ram, frame } = uarte();
+    u.write(RXD_PTR, 4, RAM);
+    u.write(RXD_MAXCNT, 4, 4);
+    u.write(T.STARTRX, 4, 1);
+    u.write(T.STOPRX, 4, 1);
+    u.write(T.STARTRX, 4, 1);
+    u.write(T.STOPRX, 4, 1);
+    clock.advance(frame);
+    expect(u.read(ev('RXTO'), 4)).toBe(1);
+    u.write(ev('RXSTARTED'), 4, 0);
+    u.receive(text('q'));
+    clock.advance(2 * frame);
+    expect(u.read(ev('RXSTARTED'), 4)).toBe(0);
+    expect(ram[0]).toBe(0);
+  });
+
+  it('re-arming a one-byte receive with STOPRX+STARTRX per byte loses none of 1000 pasted bytes', () => {
+    const { u, clock, ram, frame } = uarte();
+    const arm = (): void => {
+      u.write(RXD_PTR, 4, RAM + 0x100);
+      u.write(RXD_MAXCNT, 4, 1);
+      u.write(T.STARTRX, 4, 1);
+    };
+    arm();
+    const pasted = Array.from({ length: 1000 }, (_, i) => 0x21 + ((i * 7) % 94));
+    u.receive(Uint8Array.from(pasted));
+    const got: number[] = [];
+    // Firmware: on ENDRX (seen a quarter frame later, as an interrupt handler would), take the
+    // byte and re-arm with STOPRX then STARTRX.
+    for (let step = 0; step < 1000 * 8 && got.length < pasted.length; step++) {
+      clock.advance(Math.ceil(frame / 4));
+      if (u.read(ev('ENDRX'), 4) === 0) continue;
+      u.write(ev('ENDRX'), 4, 0);
+      u.write(ev('RXTO'), 4, 0);
+      const n = u.read(RXD_AMOUNT, 4);
+      if (n === 1) got.push(ram[0x100]!);
+      u.write(T.STOPRX, 4, 1);
+      arm();
+    }
+    expect(got).toEqual(pasted);
+    expect(u.read(ERRORSRC, 4)).toBe(0);
+  });
+
+  it('STOPTX then STARTTX back to back sends the whole new buffer', () => {
+    const { u, clock, ram, sent, frame, published } = uarte();
+    ram.set(text('abcdef'), 0);
+    ram.set(text('XYZ'), 0x40);
+    u.write(TXD_PTR, 4, RAM);
+    u.write(TXD_MAXCNT, 4, 6);
+    u.write(T.STARTTX, 4, 1);
+    clock.advance(frame + frame / 2);
+    u.write(T.STOPTX, 4, 1);
+    u.write(TXD_PTR, 4, RAM + 0x40);
+    u.write(TXD_MAXCNT, 4, 3);
+    u.write(T.STARTTX, 4, 1);
+    clock.advance(4 * frame);
+    expect(String.fromCharCode(...sent)).toBe('aXYZ');
+    expect(published.filter((e) => e !== 'TXDRDY')).toEqual([
+      'TXSTARTED',
+      'ENDTX',
+      'TXSTOPPED',
+      'TXSTARTED',
+      'ENDTX',
+    ]);
+    expect(u.read(TXD_AMOUNT, 4)).toBe(3);
+  });
+
   it('loses bytes that arrive while the receiver is off or RXD is disconnected', () => {
     const { u, clock, ram, frame } = uarte();
     u.receive(text('q'));
@@ -412,6 +510,27 @@ describe('legacy UART (ENABLE = 4)', () => {
     u.write(T.STOPRX, 4, 1);
     clock.advance(frame);
     expect(u.read(ev('RXTO'), 4)).toBe(1);
+  });
+
+  it('STOPRX then STARTRX keeps receiving after RXTO; STOPTX then STARTTX sends again', () => {
+    const { u, clock, sent, frame } = uart();
+    u.write(T.STARTRX, 4, 1);
+    u.receive(text('ab'));
+    u.write(T.STOPRX, 4, 1);
+    u.write(T.STARTRX, 4, 1);
+    clock.advance(2 * frame);
+    expect(u.read(ev('RXTO'), 4)).toBe(1);
+    expect(String.fromCharCode(u.read(UART_RXD, 4), u.read(UART_RXD, 4))).toBe('ab');
+    u.receive(text('c'));
+    clock.advance(frame);
+    expect(String.fromCharCode(u.read(UART_RXD, 4))).toBe('c');
+    u.write(T.STARTTX, 4, 1);
+    u.write(UART_TXD, 4, 0x31);
+    u.write(T.STOPTX, 4, 1);
+    u.write(T.STARTTX, 4, 1);
+    u.write(UART_TXD, 4, 0x32);
+    clock.advance(2 * frame);
+    expect(sent).toEqual([0x32]);
   });
 
   it('exists on UART0 only: UARTE1 ignores ENABLE = 4', () => {

@@ -25,6 +25,14 @@
  *   lost with ERRORSRC.OVERRUN and ERROR. STOPRX stops the receiver one frame time later (bytes
  *   arriving meanwhile still land), raising ENDRX first if the buffer had not ended (AMOUNT =
  *   bytes received) and then RXTO. FLUSHRX moves the FIFO into a fresh buffer and raises ENDRX.
+ * - STARTRX while the receiver is winding down after STOPRX (firmware re-arming a receive with
+ *   STOPRX, STARTRX back to back). The PS guarantees ENDRX before RXTO and no ENDRX after RXTO
+ *   "unless the UARTE is restarted", and makes RXD.PTR/MAXCNT double-buffered (latched by the
+ *   task); it does not say when the restart takes effect. The model latches the new buffer at
+ *   STARTRX and lets the stop finish first (ENDRX for the old buffer if it had not ended, then
+ *   RXTO), then restarts at once into the new buffer (RXSTARTED; FIFO bytes move in). The
+ *   receiver never turns off in between, so no byte is lost: bytes arriving during the wind-down
+ *   land in the old buffer or the FIFO. A second STOPRX cancels a pending restart.
  * - EasyDMA pointers: the PS warns that a TXD.PTR/RXD.PTR outside Data RAM "may result in a
  *   HardFault or RAM corruption". The model picks the HardFault: STARTTX/STARTRX/FLUSHRX written
  *   by the CPU with a buffer outside Data RAM make that store a precise BusFault (which escalates
@@ -34,7 +42,9 @@
  * Legacy UART (ENABLE = 4): STARTTX then each write to TXD sends a byte (TXDRDY after it); a
  * byte written while one is in flight waits in TXD. STARTRX receives into a 6-byte FIFO read
  * through RXD (RXDRDY when a byte reaches RXD, OVERRUN when the FIFO is full). STOPTX stops at
- * once, STOPRX raises RXTO one frame later, SUSPEND stops both without events.
+ * once, STOPRX raises RXTO one frame later, SUSPEND stops both without events. STARTRX during
+ * the wind-down keeps the receiver on after that RXTO (the same restart rule as the UARTE's), and
+ * STOPTX then STARTTX back to back starts the transmitter afresh for the next TXD write.
  *
  * @example
  *   const u = new Uarte('UARTE0', 0x40002000, ctx, { tx: (b) => console.push(b) });
@@ -215,6 +225,8 @@ interface UarteState {
   fifo: number[];
   /** Legacy UART: the last byte taken out of RXD (what RXD reads when the FIFO is empty). */
   rxd: number;
+  /** STARTRX seen while stopping: the buffer it latched, started after RXTO (see header). */
+  rxRestart?: { ptr: number; max: number } | null;
   /** Host bytes still on their way down the RX line. */
   line: number[];
   /** UARTE: bytes of the active TX buffer and how many have gone. */
@@ -245,6 +257,7 @@ const initial = (): UarteState => ({
   rxBuf: null,
   fifo: [],
   rxd: 0,
+  rxRestart: null,
   line: [],
   txBuf: null,
   txOn: false,
@@ -259,6 +272,7 @@ const clone = (s: UarteState): UarteState => ({
   ...s,
   psel: [...s.psel],
   rxBuf: s.rxBuf && { ...s.rxBuf },
+  rxRestart: s.rxRestart ? { ...s.rxRestart } : null,
   fifo: [...s.fifo],
   line: [...s.line],
   txBuf: s.txBuf && { data: [...s.txBuf.data], sent: s.txBuf.sent },
@@ -439,6 +453,7 @@ export class Uarte extends NrfPeripheral {
     const s = this.s;
     s.rxOn = false;
     s.rxBuf = null;
+    s.rxRestart = null;
     s.fifo = [];
     s.txBuf = null;
     s.txOn = false;
@@ -557,15 +572,26 @@ export class Uarte extends NrfPeripheral {
 
   private startRx(): void {
     const s = this.s;
-    if (s.rxStopAt !== null) return; // stopping: ignored until RXTO
+    const ptr = s.rxdPtr;
+    const max = s.rxdMaxcnt;
+    if (s.rxStopAt !== null) {
+      // Stopping: latch the buffer now, start it right after RXTO (see the header).
+      if (this.mode === 'uarte' && max > 0 && this.dmaRefused('RXD.PTR', ptr, max)) return;
+      s.rxRestart = { ptr, max };
+      return;
+    }
     if (this.mode === 'uart') {
       s.rxOn = true;
       return;
     }
     if (s.rxBuf !== null) return; // a buffer is active: firmware restarts after ENDRX
-    const ptr = s.rxdPtr;
-    const max = s.rxdMaxcnt;
     if (max > 0 && this.dmaRefused('RXD.PTR', ptr, max)) return;
+    this.beginRx(ptr, max);
+  }
+
+  /** Reception into a latched buffer starts: RXSTARTED, and the FIFO drains into it. */
+  private beginRx(ptr: number, max: number): void {
+    const s = this.s;
     s.rxBuf = { ptr, max, count: 0 };
     s.rxOn = true;
     this.generate(EV_RXSTARTED);
@@ -591,7 +617,10 @@ export class Uarte extends NrfPeripheral {
 
   private stopRx(): void {
     const s = this.s;
-    if (s.rxStopAt !== null) return;
+    if (s.rxStopAt !== null) {
+      s.rxRestart = null; // the latest task wins: stay stopped
+      return;
+    }
     // The receiver winds down for one frame time (bytes already on the wire still land), then
     // RXTO; firmware waiting for RXTO gets it even when the receiver was not running.
     s.rxStopAt = this.ctx.clock.now + this.frameCycles();
@@ -605,7 +634,13 @@ export class Uarte extends NrfPeripheral {
     s.rxOn = false;
     // ENDRX always comes before RXTO (PS): raise it for a buffer that has not ended.
     if (this.mode === 'uarte' && s.rxBuf !== null) this.endRx();
+    const restart = s.rxRestart ?? null;
+    s.rxRestart = null;
     this.generate(EV_RXTO);
+    if (restart === null || this.mode === 'off') return;
+    // STARTRX came during the wind-down: the receiver carries on (bytes in the FIFO are kept).
+    if (this.mode === 'uart') s.rxOn = true;
+    else if (s.rxBuf === null && s.rxStopAt === null) this.beginRx(restart.ptr, restart.max);
   }
 
   private flushRx(): void {
@@ -628,6 +663,7 @@ export class Uarte extends NrfPeripheral {
     s.txShift = null;
     s.txPending = null;
     s.rxOn = false;
+    s.rxRestart = null;
   }
 
   private readRxd(): number {
