@@ -198,9 +198,11 @@ describe('emulator CLI', () => {
     expect(tooBig.stderr).toMatch(
       /big\.bin at 0x00000000 \(524289 bytes\) runs 1 bytes past the end of microbit-v2's flash/,
     );
-    const overlap = cli('--machine', 'nrf52840dk', elf, `${bin}@0x8`);
-    expect(overlap.status).toBe(2);
-    expect(overlap.stderr).toMatch(/overlapping segments: .*nrf-uart.* and .*apps\.bin/);
+    const overlap = cli('--machine', 'nrf52840dk', '--max-instructions', '10', elf, `${bin}@0x8`);
+    expect(overlap.status).toBe(124);
+    expect(overlap.stderr).toMatch(
+      /\[emulator\] .*apps\.bin overwrites \d+ byte\(s\) of .*nrf-uart.* segment 0 at 0x00000008-/,
+    );
     expect(cli('--machine', 'nrf52840dk', `${bin}@lots`).stderr).toMatch(/bad load address in/);
     expect(cli('--machine', 'nrf52840dk', bin).stderr).toMatch(/raw binary needs a load address/);
     expect(cli('--machine', 'nrf52840dk', '--press', 'BUTTON9@1', elf).stderr).toMatch(

@@ -13,8 +13,8 @@
  * instruction. The last stderr line reports instructions, virtual time and host MIPS.
  *
  * Exit status: the guest's semihosting exit status when it exits; 2 for a usage or image error
- * (missing file, malformed ELF or HEX, image larger than flash, overlapping segments, unknown
- * machine); 124 when stopped by --max-instructions, --timeout or --virtual-timeout; 125 when
+ * (missing file, malformed ELF or HEX, image larger than flash, segments overlapping inside one
+ * file, unknown machine; a later file overlapping an earlier one overwrites it, with a notice); 124 when stopped by --max-instructions, --timeout or --virtual-timeout; 125 when
  * the core locks up, idles forever or hits a breakpoint with no debugger attached.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -354,6 +354,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${loaded.error}\n`);
     return EXIT_USAGE;
   }
+  for (const n of loaded.value.notices) process.stderr.write(`[emulator] ${n}\n`);
   if (nrf)
     lastLeds = nrf
       .leds()

@@ -1,7 +1,7 @@
 /**
  * nRF52 sessions driven by real code (GNU as): the NVMC's write-enable and erase rules seen
  * from the CPU, a halfword flash write faulting as the Product Specification says, loading
- * kernel-plus-apps images as a flasher does (and refusing oversized or overlapping ones), flash
+ * kernel-plus-apps images as a flasher does (later files over earlier ones; oversized ones refused), flash
  * surviving a reset, and snapshots reproducing a run.
  */
 import { readFileSync } from 'node:fs';
@@ -237,7 +237,7 @@ describe('nRF52 sessions', () => {
     expect(word(s, 0x00020000)).toBe(0xffffffff);
   });
 
-  it('programs several files as one image and refuses oversized or overlapping ones', () => {
+  it('programs several files as one image, later ones over earlier ones, and refuses oversized ones', () => {
     const { s } = session('microbit-v2');
     const elf = program('spin', ['b .']);
     const apps = new Uint8Array(0x100).fill(0x5a);
@@ -256,17 +256,22 @@ describe('nRF52 sessions', () => {
       error:
         "apps.bin at 0x00040000 (262145 bytes) runs 1 bytes past the end of microbit-v2's flash (512 KiB at 0x00000000)",
     });
-    const overlap = s.loadFiles([
-      { name: 'kernel.elf', bytes: elf },
-      { name: 'patch.bin', bytes: new Uint8Array(8), address: 0x4 },
-    ]);
-    expect(overlap.ok).toBe(false);
-    if (!overlap.ok)
-      expect(overlap.error).toMatch(
-        /^overlapping segments: kernel\.elf segment 0 .* and patch\.bin/,
-      );
-    // The failed loads changed nothing: the first image is still there.
+    // The failed load changed nothing: the first image is still there.
     expect(word(s, 0x40000)).toBe(0x5a5a5a5a);
+    // A kernel ELF with a placeholder where the apps go, then the apps over it: as a flasher
+    // programs them, the apps win there and the load says so.
+    const placeholder = program('spin', ['b .']);
+    const over = s.loadFiles([
+      { name: 'kernel.elf', bytes: placeholder },
+      { name: 'patch.bin', bytes: Uint8Array.of(1, 2, 3, 4), address: 0x4 },
+    ]);
+    if (!over.ok) throw new Error(over.error);
+    expect(word(s, 0x4)).toBe(0x04030201);
+    expect(over.value.notices).toEqual([
+      expect.stringMatching(
+        /^patch\.bin overwrites 4 byte\(s\) of kernel\.elf segment 0 at 0x00000004-0x00000007/,
+      ),
+    ]);
   });
 
   it('reproduces a run from a snapshot', () => {

@@ -1,6 +1,7 @@
 /**
- * Image files as a flasher sees them: format detection, raw binaries at an address, overlap
- * between files and placement against a machine's memories, each error naming the problem.
+ * Image files as a flasher sees them: format detection, raw binaries at an address, later files
+ * overwriting earlier ones (with a notice), overlap inside one file refused, and placement
+ * against a machine's memories, each error naming the problem.
  */
 import { describe, expect, it } from 'vitest';
 import { writeIntelHex } from '../formats/ihex';
@@ -54,19 +55,47 @@ describe('firmware images', () => {
     expect(ok.ok && ok.value.segments[0]!.address).toBe(0x40000);
   });
 
-  it('rejects overlapping segments, naming both', () => {
-    const a = parseImage(bin(0x100), { name: 'a.bin', address: 0x1000 });
-    const b = parseImage(bin(0x100), { name: 'b.bin', address: 0x10f0 });
-    const c = parseImage(bin(0x100), { name: 'c.bin', address: 0x1100 });
+  it('lets a later file overwrite an earlier one where they overlap, with a notice', () => {
+    const a = parseImage(bin(0x100, 0xaa), { name: 'a.bin', address: 0x1000 });
+    const b = parseImage(bin(0x20, 0xbb), { name: 'b.bin', address: 0x1010 });
+    const c = parseImage(bin(0x100, 0xcc), { name: 'c.bin', address: 0x10f0 });
     if (!a.ok || !b.ok || !c.ok) throw new Error('parse');
-    const r = combineImages([a.value, b.value]);
-    expect(r.ok).toBe(false);
-    if (!r.ok)
-      expect(r.error).toBe(
-        'overlapping segments: a.bin (0x00001000-0x000010ff) and b.bin (0x000010f0-0x000011ef)',
-      );
-    // Adjacent is fine.
-    expect(combineImages([a.value, c.value]).ok).toBe(true);
+    const r = combineImages([a.value, b.value, c.value]);
+    if (!r.ok) throw new Error(r.error);
+    // a is split around b; c cuts a's tail.
+    expect(r.value.segments.map((s) => [s.origin, s.address, s.memSize, s.data[0]])).toEqual([
+      ['a.bin', 0x1000, 0x10, 0xaa],
+      ['b.bin', 0x1010, 0x20, 0xbb],
+      ['a.bin', 0x1030, 0xc0, 0xaa],
+      ['c.bin', 0x10f0, 0x100, 0xcc],
+    ]);
+    expect(r.value.notices).toEqual([
+      'b.bin overwrites 32 byte(s) of a.bin at 0x00001010-0x0000102f, as a flasher programming the files in order would',
+      'c.bin overwrites 16 byte(s) of a.bin at 0x000010f0-0x000010ff, as a flasher programming the files in order would',
+    ]);
+    // Adjacent files say nothing.
+    const d = parseImage(bin(0x10), { name: 'd.bin', address: 0x1100 });
+    if (!d.ok) throw new Error('parse');
+    expect(combineImages([a.value, d.value])).toMatchObject({ ok: true, value: { notices: [] } });
+  });
+
+  it('still refuses segments that overlap inside one file, naming both', () => {
+    const text = writeIntelHex([{ address: 0x100, data: bin(0x20, 1) }]);
+    const hexFile = parseImage(new TextEncoder().encode(text), { name: 'x.hex' });
+    if (!hexFile.ok) throw new Error(hexFile.error);
+    const twice = {
+      ...hexFile.value,
+      segments: [
+        ...hexFile.value.segments,
+        { ...hexFile.value.segments[0]!, address: 0x110, origin: 'x.hex block 1 (0x00000110)' },
+      ],
+    };
+    const r = combineImages([twice]);
+    expect(r).toEqual({
+      ok: false,
+      error:
+        'overlapping segments: x.hex block 0 (0x00000100) (0x00000100-0x0000011f) and x.hex block 1 (0x00000110) (0x00000110-0x0000012f)',
+    });
   });
 
   it('rejects an image larger than flash and one outside every memory', () => {

@@ -4,14 +4,16 @@
  *
  * A flasher writes an ELF's PT_LOAD segments at their physical (load) addresses, every data
  * record of a HEX file, and a binary where it is told. Several files make one image (the kernel
- * and its TBF apps, as `kernel.mjs build` writes them); their segments must not overlap, and
- * each must fit a memory the machine can program. Errors are values that name the file, the
+ * and its TBF apps, as `kernel.mjs build` writes them); where they overlap, the file given
+ * later wins, as a flasher programming them in order would (with a notice saying so); segments
+ * overlapping inside one file are an error. Each segment must fit a memory the machine can
+ * program. Errors are values that name the file, the
  * segment and the problem, so a host can show them as they are.
  *
  * @example
  *   const a = parseImage(elfBytes, { name: 'kernel.elf' });
  *   const b = parseImage(appsBin, { name: 'apps.bin', address: 0x40000 });
- *   const all = combineImages([a.value, b.value]); // overlap checked
+ *   const all = combineImages([a.value, b.value]); // b wins where they overlap
  */
 import { ElfError, loadableSegments, parseElf, type ElfFile } from '../formats/elf';
 import { parseIntelHex } from '../formats/ihex';
@@ -134,25 +136,82 @@ export function parseImage(
   };
 }
 
-/** One image from several files; overlapping segments are an error naming both. */
-export function combineImages(images: FirmwareImage[]): Result<FirmwareImage> {
-  const segments = images.flatMap((i) => i.segments);
+/** The first pair of overlapping segments inside one list, as an error, or null. */
+function overlapError(segments: ImageSegment[]): string | null {
   const sorted = [...segments].filter((s) => s.memSize > 0).sort((a, b) => a.address - b.address);
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1]!;
     const b = sorted[i]!;
     if (b.address < a.address + a.memSize)
-      return {
-        ok: false,
-        error: `overlapping segments: ${a.origin} (${hex(a.address)}-${hex(a.address + a.memSize - 1)}) and ${b.origin} (${hex(b.address)}-${hex(b.address + b.memSize - 1)})`,
-      };
+      return `overlapping segments: ${a.origin} (${hex(a.address)}-${hex(a.address + a.memSize - 1)}) and ${b.origin} (${hex(b.address)}-${hex(b.address + b.memSize - 1)})`;
   }
+  return null;
+}
+
+/** The parts of `s` outside [start, end): zero, one or two segments (data clipped to each). */
+function clip(s: ImageSegment, start: number, end: number): ImageSegment[] {
+  const piece = (from: number, to: number): ImageSegment => {
+    const lo = from - s.address;
+    return {
+      address: from,
+      data: s.data.subarray(Math.min(lo, s.data.length), Math.min(to - s.address, s.data.length)),
+      memSize: to - from,
+      origin: s.origin,
+    };
+  };
+  const out: ImageSegment[] = [];
+  const segEnd = s.address + s.memSize;
+  if (s.address < start) out.push(piece(s.address, Math.min(start, segEnd)));
+  if (segEnd > end) out.push(piece(Math.max(end, s.address), segEnd));
+  return out;
+}
+
+/**
+ * One image from several files, as a flasher programs them one after another (`openocd program`,
+ * `nrfjprog --program` without an erase in between): where a later file's segment overlaps what
+ * an earlier file put there, the later bytes win, and `notices` says so in one line per
+ * overlap. A kernel ELF that reserves the apps area with a few placeholder bytes and the apps
+ * image programmed over it is the usual case. Segments overlapping inside one file are still an
+ * error: no flasher order decides between them.
+ */
+export function combineImages(
+  images: FirmwareImage[],
+): Result<FirmwareImage & { notices: string[] }> {
+  for (const image of images) {
+    const e = overlapError(image.segments);
+    if (e !== null) return { ok: false, error: e };
+  }
+  let segments: ImageSegment[] = [];
+  const notices: string[] = [];
+  for (const image of images) {
+    for (const n of image.segments) {
+      if (n.memSize === 0) continue;
+      const end = n.address + n.memSize;
+      const kept: ImageSegment[] = [];
+      for (const old of segments) {
+        const oldEnd = old.address + old.memSize;
+        if (old.address >= end || oldEnd <= n.address) {
+          kept.push(old);
+          continue;
+        }
+        const from = Math.max(old.address, n.address);
+        const to = Math.min(oldEnd, end);
+        notices.push(
+          `${n.origin} overwrites ${to - from} byte(s) of ${old.origin} at ${hex(from)}-${hex(to - 1)}, as a flasher programming the files in order would`,
+        );
+        kept.push(...clip(old, n.address, end));
+      }
+      segments = [...kept, n];
+    }
+  }
+  segments.sort((a, b) => a.address - b.address);
   const elf = images.find((i) => i.elf !== undefined);
   return {
     ok: true,
     value: {
       format: images.length === 1 ? images[0]!.format : 'bin',
       segments,
+      notices,
       ...(elf?.elf ? { elf: elf.elf } : {}),
       ...(elf?.entry !== undefined ? { entry: elf.entry } : {}),
     },

@@ -107,6 +107,8 @@ export interface LoadedImage {
   entry: number;
   segments: { address: number; size: number }[];
   elf?: ElfFile;
+  /** One line per place a later file overwrote an earlier one (flasher order; see image.ts). */
+  notices: string[];
 }
 
 /** One file of an image: bytes plus, for a raw binary, where it goes. */
@@ -294,6 +296,7 @@ export class EmulatorSession {
       entry: image.entry ?? 0,
       segments: image.segments.map((s) => ({ address: s.address, size: s.memSize })),
       ...(image.elf ? { elf: image.elf } : {}),
+      notices: image.notices,
     };
     if (this.nrf) {
       this.nrf.powerOn();
