@@ -9,7 +9,14 @@ import { Clock } from '../core/clock';
 import { BusErrorSignal } from '../core/interfaces';
 import { Bus } from '../core/memory/bus';
 import { TestLines } from '../peripherals/test-clock';
-import { buildNrf52, dataRamDma, NRF52_MACHINES, type Nrf52MachineSpec } from './nrf52';
+import {
+  buildNrf52,
+  dataRamDma,
+  NRF52_MACHINES,
+  type Nrf52MachineSpec,
+  UNDOCUMENTED_REGISTERS,
+  undocumentedRegisterName,
+} from './nrf52';
 
 function machine(spec: Nrf52MachineSpec = NRF52_MACHINES.nrf52840dk) {
   const bus = new Bus();
@@ -93,6 +100,46 @@ describe('nRF52 machines', () => {
     expect(busError(() => mb.read(0x40029000, 4))).toBe(true);
     expect(busError(() => mb.read(0x5002a000, 4))).toBe(true);
     expect(busError(() => bus.read(0x40029000, 4))).toBe(false);
+  });
+
+  it("accepts every word Nordic's errata workarounds write, as recorded registers, on both chips", () => {
+    for (const spec of [NRF52_MACHINES.nrf52840dk, NRF52_MACHINES['microbit-v2']]) {
+      const { bus, m } = machine(spec);
+      const words = UNDOCUMENTED_REGISTERS.filter(
+        (u) => u.only === undefined || u.only === spec.variant,
+      );
+      words.forEach((u, i) => bus.write(u.address, 4, 0x1000 + i));
+      words.forEach((u, i) => expect(bus.read(u.address, 4), u.name).toBe(0x1000 + i));
+      // Byte lanes, as the MDK's read-modify-writes need (errata 217: |= 0xF).
+      bus.write(0x40000ee4, 4, 0x12345600);
+      bus.write(0x40000ee4, 1, 0x0f);
+      expect(bus.read(0x40000ee4, 4)).toBe(0x1234560f);
+      expect(undocumentedRegisterName(spec.variant, 0x4007c074)).toBe('undocumented (errata 16)');
+      // The rest of the pages behave as before: CLOCK/POWER still works around its errata words,
+      // and nothing else decodes on the errata-16 page.
+      bus.write(0x40000000 + 0x51c, 4, 0x5a); // GPREGRET
+      expect(bus.read(0x40000000 + 0x51c, 4)).toBe(0x5a);
+      expect(busError(() => bus.read(0x4007c070, 4))).toBe(true);
+      expect(busError(() => bus.write(0x4007c078, 4, 1))).toBe(true);
+      expect(busError(() => bus.read(0x4006e000, 4))).toBe(true);
+      expect(busError(() => bus.read(0xf0000fe0, 4))).toBe(true);
+      // The UI sees them with the other recorded registers; a reset clears them.
+      const errata16 = m.recorded.find((r) => r.name === 'undocumented words at 0x4007c000');
+      expect(errata16?.accesses()[0]).toMatchObject({ offset: 0x74, writes: 1, reads: 1 });
+      bus.resetDevices();
+      expect(bus.read(0x4007c074, 4)).toBe(0);
+    }
+    // Only the nRF52840 has the QSPI that errata 120 pokes.
+    const mb = machine(NRF52_MACHINES['microbit-v2']).bus;
+    expect(busError(() => mb.write(0x40029640, 4, 0x200))).toBe(true);
+  });
+
+  it('names the part and revision where the MDK looks for them (FICR 0x130, 0x134)', () => {
+    expect(machine().bus.read(0x10000130, 4)).toBe(0x08);
+    expect(machine().bus.read(0x10000134, 4)).toBe(0x05);
+    const mb = machine(NRF52_MACHINES['microbit-v2']).bus;
+    expect(mb.read(0x10000130, 4)).toBe(0x0d);
+    expect(mb.read(0x10000134, 4)).toBe(0x01);
   });
 
   it('wires each peripheral interrupt to NVIC input ID', () => {

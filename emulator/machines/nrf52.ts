@@ -40,6 +40,7 @@ import { Rtc } from '../peripherals/nrf/rtc';
 import { Temp } from '../peripherals/nrf/temp';
 import { Timer } from '../peripherals/nrf/timer';
 import { Uarte } from '../peripherals/nrf/uarte';
+import { UndocumentedWords } from '../peripherals/nrf/undocumented';
 import { Wdt } from '../peripherals/nrf/wdt';
 
 /** Core clock (HCLK) of the nRF52 series. */
@@ -163,6 +164,146 @@ const RECORDED: { id: number; name: string; only?: Nrf52Variant }[] = [
   { id: 0x2f, name: 'SPIM3' },
 ];
 
+/**
+ * A word the Product Specification does not list that Nordic's errata workarounds or MDK
+ * start-up code write, and the silicon accepts (see peripherals/nrf/undocumented.ts). Each is a
+ * recorded register file: reads return the last value written (0 after reset). `source` is the
+ * document the decision rests on.
+ */
+export interface UndocumentedRegister {
+  address: number;
+  /** What the access log calls it: 'undocumented (errata 16)', or the register's own name. */
+  name: string;
+  /** Errata (anomaly) numbers whose workarounds touch it. */
+  errata: number[];
+  title: string;
+  source: string;
+  /** Only on this variant (the peripheral exists on one chip only). */
+  only?: Nrf52Variant;
+}
+
+const MDK = 'MDK mdk/system_nrf52.c SystemInit (included by system_nrf52840.c / system_nrf52833.c)';
+const errata = (
+  address: number,
+  numbers: number[],
+  title: string,
+  source: string,
+  only?: Nrf52Variant,
+): UndocumentedRegister => ({
+  address,
+  name: `undocumented (errata ${numbers.join(', ')})`,
+  errata: numbers,
+  title,
+  source,
+  ...(only ? { only } : {}),
+});
+
+/**
+ * Every address Nordic's errata workarounds and MDK start-up code touch that no register table
+ * names. Words on pages the emulator records anyway (RADIO, NFCT, COMP, QSPI, USBD) already
+ * accepted any access; they are listed so the access log names them and the table is complete.
+ * FICR words the workarounds read (0x10000130/134 part and revision, 0x10000244, 0x10000258,
+ * 0x10000324 trims) are in the FICR page (peripherals/nrf/ficr.ts). Not decoded, and still a
+ * BusFault: 0xF0000FE0/FE8, which the MDK reads only on nRF52832 parts whose FICR 0x10000130
+ * reads erased (nrf52_erratas.h), so no firmware for these chips reaches it; every other
+ * address the chip does not decode.
+ */
+export const UNDOCUMENTED_REGISTERS: readonly UndocumentedRegister[] = [
+  errata(
+    0x4007c074,
+    [16],
+    'System: RAM may be corrupt on wakeup from CPU IDLE',
+    `nRF52832 Engineering A errata [16] (workaround: write 0xBAADF00D before sleeping); ${MDK}; written at every boot by OSes that apply the nRF52832 workarounds on every nRF52, as Tock's chips/nrf52 init does on the nRF52840-DK`,
+  ),
+  errata(
+    0x40013540,
+    [12],
+    'COMP: Reference ladder not correctly calibrated',
+    `${MDK} (value from FICR 0x10000324)`,
+  ),
+  errata(
+    0x4000053c,
+    [31],
+    'CLOCK: Calibration values are not correctly loaded from FICR at reset',
+    `${MDK} (value from FICR 0x10000244)`,
+  ),
+  errata(0x400005a0, [37], 'RADIO: Encryption engine is slow by default', MDK),
+  ...[0x40005610, 0x40005614, 0x40005618, 0x40005688].map((a) =>
+    errata(a, [57], 'NFCT: NFC Modulation amplitude', MDK),
+  ),
+  errata(
+    0x4000568c,
+    [98],
+    'NFCT: Not able to communicate with the peer',
+    `nRF52840 Engineering A errata [98]; ${MDK}`,
+  ),
+  errata(
+    0x40000ee4,
+    [108, 115, 217],
+    'RAM: RAM content cannot be trusted upon waking up from System ON Idle or System OFF mode (108, 115); RAM calibration values are not correctly loaded from FICR at reset (217)',
+    `${MDK} (108/115: value from FICR 0x10000258; 217: read-modify-write setting bits 3:0)`,
+  ),
+  errata(
+    0x40029640,
+    [120],
+    'QSPI: Data read or written is corrupted',
+    `${MDK} (nRF52840 only: the nRF52833 has no QSPI, written there only under DEVELOP_IN_NRF52840)`,
+    'nrf52840',
+  ),
+  errata(
+    0x4000173c,
+    [182],
+    'RADIO: Fixes for anomalies #102, #106, and #107 do not take effect',
+    `${MDK} (read-modify-write setting bit 10)`,
+  ),
+  errata(
+    0x4006ec00,
+    [171, 187],
+    'USBD: USBD might not reach its active state (171); USB cannot be enabled (187)',
+    'nRF52840 Rev 1/2 errata [171] and [187]: USB drivers write 0x00009375 here around enabling USBD and after wake-up',
+  ),
+  errata(
+    0x4006ec14,
+    [171],
+    'USBD: USBD might not reach its active state',
+    'nRF52840 Rev 1/2 errata [171] (0xC0 before, 0 after the USBD wake-up)',
+  ),
+  errata(
+    0x4006ed14,
+    [187],
+    'USBD: USB cannot be enabled',
+    'nRF52840 Rev 1/2 errata [187] (3 before, 0 after enabling USBD)',
+  ),
+  ...[0x40027800, 0x40027804].map((a) =>
+    errata(
+      a,
+      [166],
+      'USBD: ISO double buffering not functional',
+      'nRF52840 Rev 1 errata [166] (USBD base + 0x800 = 0x7E3, + 0x804 = 0x40 after each enable)',
+    ),
+  ),
+  ...[
+    [0x40000550, 'APPROTECT.FORCEPROTECT'],
+    [0x40000558, 'APPROTECT.DISABLE'],
+  ].map(([address, name]): UndocumentedRegister => ({
+    address: address as number,
+    name: name as string,
+    errata: [],
+    title: 'Access port protection (hardened APPROTECT)',
+    source:
+      'MDK mdk/system_nrf52_approtect.h nrf52_handle_approtect(): on parts with configuration 249 (nRF52840 revision code 5, nRF52833 revision code 1, the revisions our FICR reports) SystemInit writes APPROTECT.DISABLE from UICR.APPROTECT at every boot. The debug port it guards is not modelled.',
+  })),
+];
+
+/** The access-log name of an undocumented word on `variant`, or null (see the table above). */
+export function undocumentedRegisterName(variant: Nrf52Variant, address: number): string | null {
+  const a = (address & ~3) >>> 0;
+  const r = UNDOCUMENTED_REGISTERS.find(
+    (u) => u.address === a && (u.only === undefined || u.only === variant),
+  );
+  return r ? r.name : null;
+}
+
 export interface Nrf52Host {
   /** A byte transmitted by UARTE `index` (0 or 1). */
   uartTx(index: number, byte: number): void;
@@ -226,6 +367,8 @@ export interface Nrf52Board {
    * `onSleepChange`. (A debugger halt needs no counterpart: virtual time stands still then.)
    */
   cpuSleep(asleep: boolean): void;
+  /** The access-log name of an undocumented word this chip accepts (UNDOCUMENTED_REGISTERS). */
+  undocumentedName(address: number): string | null;
 }
 
 /** The nRF52's EasyDMA reaches Data RAM only (PS "EasyDMA": other addresses give a bus error). */
@@ -393,8 +536,32 @@ export function buildNrf52(ctx: Nrf52Context, spec: Nrf52MachineSpec, host: Nrf5
     const cc = add(CRYPTOCELL_BASE, new RecordingDevice('CRYPTOCELL', 0x2000), 0x2000);
     recorded.push(cc);
   }
+  // Undocumented words: laid over the device that decodes their page, or mapped alone.
+  const undocumented = new Map<number, number[]>();
+  for (const u of UNDOCUMENTED_REGISTERS) {
+    if (u.only !== undefined && u.only !== spec.variant) continue;
+    const page = u.address & ~(PAGE_SIZE - 1);
+    undocumented.set(page, [...(undocumented.get(page) ?? []), u.address - page]);
+  }
+  const mapped = devices.map((d) => ({ ...d }));
+  for (const [page, offsets] of undocumented) {
+    const host = mapped.find((d) => page >= d.base && page < d.base + d.size);
+    const label = `undocumented words at 0x${page.toString(16)}`;
+    if (host === undefined) {
+      const dev = new UndocumentedWords(label, page, offsets, null);
+      mapped.push({ base: page, size: PAGE_SIZE, dev });
+      recorded.push(dev.store);
+    } else {
+      const inner = host.dev;
+      const rel = offsets.map((o) => o + page - host.base);
+      const dev = new UndocumentedWords(label, host.base, rel, inner, host.size);
+      host.dev = dev;
+      recorded.push(dev.store);
+    }
+  }
   devices.sort((a, b) => a.base - b.base);
-  for (const d of devices) bus.mapDevice(d.base, d.size, wrap(d.dev, d.base));
+  mapped.sort((a, b) => a.base - b.base);
+  for (const d of mapped) bus.mapDevice(d.base, d.size, wrap(d.dev, d.base));
 
   const deviceId = 0x1234_5678_9abc_def0n ^ BigInt(ctx.seed ?? 0);
   const powerOn = (): void => {
@@ -469,5 +636,6 @@ export function buildNrf52(ctx: Nrf52Context, spec: Nrf52MachineSpec, host: Nrf5
       clockPower.cpuSleep(asleep);
       wdt.setCpuSleeping(asleep);
     },
+    undocumentedName: (address) => undocumentedRegisterName(spec.variant, address),
   };
 }

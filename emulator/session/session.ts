@@ -230,7 +230,7 @@ export class EmulatorSession {
           address,
           size,
           value: value >>> 0,
-          register: names?.name(address & ~3) ?? null,
+          register: this.nrf?.undocumentedName(address) ?? names?.name(address & ~3) ?? null,
           cycle: this.core.clock.now,
         },
       });

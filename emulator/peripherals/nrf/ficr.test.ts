@@ -25,10 +25,10 @@ describe('ficrImage', () => {
     expect(word(f, 0x100)).toBe(0x52840);
     expect(word(f, 0x10c)).toBe(256);
     expect(word(f, 0x110)).toBe(1024);
-    // INFO.VARIANT is four ASCII characters, most significant first ('AAD0').
+    // INFO.VARIANT is four ASCII characters, most significant first ('AAF0': Revision 3).
     const v = word(f, 0x104);
     expect(String.fromCharCode(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff)).toBe(
-      'AAD0',
+      'AAF0',
     );
   });
 

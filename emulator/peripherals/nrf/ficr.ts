@@ -15,9 +15,18 @@
  * everything reads 0xFFFFFFFF until written (`uicrReset`). The emulator does not act on UICR
  * settings (no pin reset, no access port protection); they are stored for firmware to read.
  *
- * Values not stated by the PS that we chose: INFO.VARIANT 'AAD0' (nRF52840) / 'AAB0'
- * (nRF52833), INFO.PACKAGE 0x2004 (QI, the aQFN73 of both boards), DEVICEADDRTYPE all ones
- * (bit 0 = 1: random static address, as shipped parts read).
+ * Values not stated by the PS that we chose: the parts are the current revisions, nRF52840
+ * Revision 3 (INFO.VARIANT 'AAF0', build code F) and nRF52833 Revision 2 ('AAB0'); INFO.PACKAGE
+ * 0x2004 (QI, the aQFN73 of both boards), DEVICEADDRTYPE all ones (bit 0 = 1: random static
+ * address, as shipped parts read).
+ *
+ * Two undocumented words that Nordic's MDK reads to pick errata workarounds
+ * (mdk/nrf52_erratas.h: `*(uint32_t *)0x10000130` the part code, `0x10000134` the revision
+ * code) hold what those parts hold: 0x08 with revision code 5 on the nRF52840 (the MDK's newest
+ * nRF52840 code, the one its configuration 249, hardened APPROTECT, starts at) and 0x0D with
+ * revision code 1 on the nRF52833 (likewise). Left erased, the MDK would fall back to reading
+ * 0xF0000FE0, which BusFaults. The factory trims the workarounds copy (0x10000244, 0x10000258,
+ * 0x10000324) are not published and read erased.
  *
  * @example
  *   bus.mapRom(0x10000000, 0x1000, 'ficr').set(ficrImage('nrf52840', 0x0123456789abcdefn));
@@ -33,11 +42,40 @@ export const CODE_PAGE_SIZE = 4096;
 
 /** What differs between the two parts (PS "Memory" and FICR INFO). */
 export const PART_INFO: Readonly<
-  Record<NrfVariant, { part: number; variant: number; flashKiB: number; ramKiB: number }>
+  Record<
+    NrfVariant,
+    {
+      part: number;
+      variant: number;
+      flashKiB: number;
+      ramKiB: number;
+      /** MDK errata part code (FICR 0x130) and revision code (FICR 0x134), see above. */
+      errataPart: number;
+      errataRevision: number;
+    }
+  >
 > = {
-  nrf52840: { part: 0x52840, variant: 0x41414430, flashKiB: 1024, ramKiB: 256 },
-  nrf52833: { part: 0x52833, variant: 0x41414230, flashKiB: 512, ramKiB: 128 },
+  nrf52840: {
+    part: 0x52840,
+    variant: 0x41414630,
+    flashKiB: 1024,
+    ramKiB: 256,
+    errataPart: 0x08,
+    errataRevision: 0x05,
+  },
+  nrf52833: {
+    part: 0x52833,
+    variant: 0x41414230,
+    flashKiB: 512,
+    ramKiB: 128,
+    errataPart: 0x0d,
+    errataRevision: 0x01,
+  },
 };
+
+/** FICR words Nordic's MDK reads to choose errata workarounds (undocumented in the PS). */
+export const FICR_ERRATA_PART = 0x130;
+export const FICR_ERRATA_REVISION = 0x134;
 
 /** Package code QI (aQFN73). */
 export const PACKAGE_QI = 0x2004;
@@ -166,6 +204,8 @@ export function ficrImage(variant: NrfVariant, deviceId: bigint): Uint8Array {
   put(0x0a4, derived(lo, hi, 8));
   // Only the low 16 bits of DEVICEADDR[1] belong to the 48-bit address; the rest read as erased.
   put(0x0a8, 0xffff0000 | (derived(lo, hi, 9) & 0xffff));
+  put(FICR_ERRATA_PART, info.errataPart);
+  put(FICR_ERRATA_REVISION, info.errataRevision);
   put(0x100, info.part);
   put(0x104, info.variant);
   put(0x108, PACKAGE_QI);

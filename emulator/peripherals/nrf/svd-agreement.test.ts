@@ -17,6 +17,7 @@ import { describe, expect, it } from 'vitest';
 import nrf52833Xml from '../../../resources/svd/nrf52833.svd?raw';
 import nrf52840Xml from '../../../resources/svd/nrf52840.svd?raw';
 import type { MmioDevice } from '../../core/interfaces';
+import { UNDOCUMENTED_REGISTERS } from '../../machines/nrf52';
 import { TestClock, TestLines } from '../test-clock';
 import { CLOCK_REGISTERS, ClockPower, POWER_REGISTERS } from './clock-power';
 import { EGU_REGISTERS, Egu } from './egu';
@@ -29,7 +30,13 @@ import { PPI_REGISTERS, Ppi } from './ppi';
 import { type RegisterInfo, expandRegisters } from './registers';
 import { RNG_REGISTERS, Rng } from './rng';
 import { Rtc, rtcRegisters } from './rtc';
-import { type SvdDevice, type SvdPeripheral, type SvdRegister, parseSvd } from './svd';
+import {
+  RegisterNamer,
+  type SvdDevice,
+  type SvdPeripheral,
+  type SvdRegister,
+  parseSvd,
+} from './svd';
 import { TEMP_REGISTERS, Temp } from './temp';
 import { Timer, timerRegisters } from './timer';
 import { UARTE_REGISTERS, UART_REGISTERS, Uarte } from './uarte';
@@ -293,6 +300,16 @@ describe('SVD agreement (resources/svd/nrf52840.svd vs the models)', () => {
       'UICR',
     ])
       expect(covered.has(name), name).toBe(true);
+  });
+});
+
+describe('SVD agreement: undocumented words', () => {
+  it('no word of UNDOCUMENTED_REGISTERS is a register either SVD names', () => {
+    for (const xml of [nrf52840Xml, nrf52833Xml]) {
+      const namer = new RegisterNamer(parseSvd(xml));
+      for (const u of UNDOCUMENTED_REGISTERS)
+        expect(namer.locate(u.address), `${u.name} at 0x${u.address.toString(16)}`).toBe(undefined);
+    }
   });
 });
 
