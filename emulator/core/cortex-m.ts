@@ -187,6 +187,11 @@ export class CortexM implements CoreControl {
    * restore set the state without calling it: they are not sleep transitions.
    */
   onSleepChange: ((asleep: boolean) => void) | null = null;
+  /**
+   * Called as a fault handler (3 HardFault, 4 MemManage, 5 BusFault, 6 UsageFault) is entered,
+   * after the frame is stacked and IPSR set; hosts use it to explain faults nobody handles.
+   */
+  onFaultEntry: ((exception: number) => void) | null = null;
   eventReg = 0;
   /** Local exclusive monitor: tagged address, or -1 when open. */
   exclusive = -1;
@@ -1651,6 +1656,7 @@ export class CortexM implements CoreControl {
     this.pc = vector & ~1;
     this.mpuContextChanged();
     this.attention = true;
+    if (exc >= Exc.HardFault && exc <= Exc.UsageFault) this.onFaultEntry?.(exc);
   }
 
   /** ExceptionReturn (B1.5.8), run after the instruction that wrote EXC_RETURN to PC. */

@@ -1,6 +1,7 @@
 /**
  * Session tests (here, beside the Node adapters, because they build images with GNU as): loading, stepping, registers and memory, UART events, slices in virtual time,
- * deterministic snapshot/restore, BusFault on unmapped access, and load errors.
+ * deterministic snapshot/restore, BusFault on unmapped access, the one-line report of a fault
+ * handler that never returns, and load errors.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -105,6 +106,69 @@ describe('EmulatorSession', () => {
       ok: true,
       value: 0x60000000,
     });
+  });
+
+  it('says once when a fault handler spins, naming the fault in words, without changing the run', () => {
+    const image = build('hang', [
+      'mov r0, #0x60000000',
+      '.global poke',
+      '.type poke, %function',
+      'poke: ldr r1, [r0]',
+      'b .',
+    ]);
+    const quiet = session();
+    quiet.load(image);
+    quiet.runSlice({ instructions: 5_000_000 });
+    const s = session();
+    const said: string[] = [];
+    s.on((e) => e.kind === 'diagnostic' && said.push(e.message));
+    s.load(image);
+    for (let i = 0; i < 5; i++) s.runSlice({ instructions: 1_000_000 });
+    expect(said).toEqual([
+      expect.stringMatching(
+        /^HardFault \(escalated from precise BusFault at 0x60000000, pc 0x[0-9a-f]+ in poke\); the firmware's handler spins at pc 0x[0-9a-f]+ in fault\+0x4 and has not returned$/,
+      ),
+    ]);
+    expect(s.cycles).toBe(quiet.cycles);
+    expect(s.readRegister(15)).toBe(quiet.readRegister(15));
+  });
+
+  it('says nothing about a fault its handler recovers from', () => {
+    // The handler skips the faulting 2-byte load and returns; the program then counts.
+    const s = session();
+    const said: string[] = [];
+    s.on((e) => e.kind === 'diagnostic' && said.push(e.message));
+    const r = assemble(
+      'session-recover',
+      [
+        '.syntax unified',
+        '.thumb',
+        '.section .vectors, "a"',
+        '.word 0x20010000',
+        '.word start',
+        '.word 0',
+        '.word recover',
+        '.text',
+        '.thumb_func',
+        'start:',
+        'mov r0, #0x60000000',
+        'ldr r1, [r0]',
+        'movs r2, #0',
+        '1: adds r2, #1',
+        'b 1b',
+        '.thumb_func',
+        'recover: ldr r3, [sp, #24]',
+        'adds r3, #2',
+        'str r3, [sp, #24]',
+        'bx lr',
+        '',
+      ].join('\n'),
+    );
+    if (!r.ok) throw new Error(r.error);
+    s.load(new Uint8Array(readFileSync(r.elf)));
+    for (let i = 0; i < 4; i++) s.runSlice({ instructions: 2_000_000 });
+    expect(s.readRegister(2)).toBeGreaterThan(1000);
+    expect(said).toEqual([]);
   });
 
   it('exits through semihosting and pauses on request', () => {

@@ -22,7 +22,7 @@
 import { CortexM, type CoreSnapshot } from '../core/index';
 import type { AccessSize, MmioDevice, StopReason } from '../core/interfaces';
 import { BusErrorSignal } from '../core/interfaces';
-import { type ElfFile } from '../formats/elf';
+import { symbolAt, type ElfFile } from '../formats/elf';
 import {
   buildMps2An386,
   MACHINE_NAME as MPS2,
@@ -47,6 +47,7 @@ import {
   type SemihostingHost,
   type SemihostingState,
 } from '../semihosting/semihosting';
+import { describeFault } from './fault-report';
 import {
   checkPlacement,
   combineImages,
@@ -126,6 +127,13 @@ export interface SessionSnapshot {
 
 export type RegisterName = 'xpsr' | 'msp' | 'psp' | 'primask' | 'basepri' | 'faultmask' | 'control';
 
+/**
+ * Virtual time a fault handler may run without returning before the session calls it a hang
+ * (our choice: long enough for a panic handler to print its report at 115200 baud first).
+ * A handler that sleeps (WFI/WFE) is reported at once.
+ */
+export const FAULT_HANG_SECONDS = 0.25;
+
 export class EmulatorSession {
   readonly core: CortexM;
   /** The board: `nrf` is set on the nRF machines, `mps2` on mps2-an386. */
@@ -136,6 +144,9 @@ export class EmulatorSession {
   private listeners: ((e: SessionEvent) => void)[] = [];
   private image: FirmwareImage | undefined;
   private loadedInfo: LoadedImage | undefined;
+  /** A fault being handled: reported once if its handler never returns (see checkFaultHang). */
+  private faultWatch: { exception: number; since: number; text: string } | null = null;
+  private faultReported = false;
 
   constructor(readonly options: SessionOptions & { machine: MachineName }) {
     const nrfSpec = options.machine === MPS2 ? null : NRF52_MACHINES[options.machine];
@@ -215,7 +226,71 @@ export class EmulatorSession {
           },
         )
       : null;
+    this.core.onFaultEntry = (exception) => this.noteFault(exception);
     this.core.reset();
+  }
+
+  /** A fault handler was entered: remember the fault in words while it runs. */
+  private noteFault(exception: number): void {
+    if (this.faultReported || this.faultWatch !== null) return;
+    const c = this.core;
+    // The frame is on the stack EXC_RETURN names: bit 2 set means the process stack.
+    const frameSp = c.readRegister(14) & 4 ? c.readSpecial('psp') : c.readSpecial('msp');
+    let pc = 0;
+    try {
+      pc = c.readMemory((frameSp + 24) >>> 0, 4) >>> 0;
+    } catch {
+      // A frame that could not be stacked leaves no return address to name.
+    }
+    const text = describeFault(
+      { exception, cfsr: c.cfsr, hfsr: c.hfsr, mmfar: c.mmfar, bfar: c.bfar, pc },
+      (a) => this.symbolName(a),
+    );
+    this.faultWatch = { exception, since: c.clock.now, text };
+  }
+
+  /** The function holding `address`, else the nearest label below it ('fault+0x2'). */
+  private symbolName(address: number): string | null {
+    const elf = this.loadedInfo?.elf;
+    if (!elf) return null;
+    const a = address >>> 0;
+    const exact = symbolAt(elf, a);
+    if (exact) return exact.name;
+    let best: { name: string; value: number } | null = null;
+    for (const sym of elf.symbols) {
+      if ((sym.type !== 'func' && sym.type !== 'notype') || sym.section === 0 || !sym.name)
+        continue;
+      if (sym.name.startsWith('$')) continue; // mapping symbols ($t, $d)
+      const v = sym.value & ~1;
+      if (v <= a && a - v < 0x1000 && (best === null || v > best.value))
+        best = { name: sym.name, value: v };
+    }
+    if (best === null) return null;
+    return a === best.value ? best.name : `${best.name}+0x${(a - best.value).toString(16)}`;
+  }
+
+  /**
+   * After a slice: a fault handler that returned is forgotten; one still running after
+   * FAULT_HANG_SECONDS, or asleep, is reported once as a diagnostic. The run is not changed.
+   */
+  private checkFaultHang(): void {
+    const w = this.faultWatch;
+    if (w === null) return;
+    const c = this.core;
+    if (c.active[w.exception] !== 1) {
+      this.faultWatch = null;
+      return;
+    }
+    const asleep = c.sleeping !== 0;
+    if (!asleep && c.clock.now - w.since < FAULT_HANG_SECONDS * c.clock.frequencyHz) return;
+    const pc = c.readRegister(15) >>> 0;
+    const sym = this.symbolName(pc);
+    this.faultWatch = null;
+    this.faultReported = true;
+    this.emit({
+      kind: 'diagnostic',
+      message: `${w.text}; the firmware's handler ${asleep ? 'waits (WFI/WFE)' : 'spins'} at pc 0x${pc.toString(16)}${sym ? ` in ${sym}` : ''} and has not returned`,
+    });
   }
 
   /** Wraps a device so each access is emitted as an 'mmio' event (the access log). */
@@ -349,6 +424,8 @@ export class EmulatorSession {
       }
     }
     this.semihosting?.reset(this.core.clock);
+    this.faultWatch = null;
+    this.faultReported = false;
     this.core.reset();
   }
 
@@ -377,6 +454,7 @@ export class EmulatorSession {
         if (reason.kind !== 'limit') break;
       }
     }
+    this.checkFaultHang();
     if (reason.kind !== 'limit') this.emit({ kind: 'halt', reason });
     return reason;
   }
@@ -460,6 +538,7 @@ export class EmulatorSession {
     } finally {
       this.core.sleepLimit = Infinity;
     }
+    this.checkFaultHang();
     if (reason.kind !== 'limit') this.emit({ kind: 'halt', reason });
     return reason;
   }
