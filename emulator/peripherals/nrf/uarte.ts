@@ -28,11 +28,11 @@
  * - STARTRX while the receiver is winding down after STOPRX (firmware re-arming a receive with
  *   STOPRX, STARTRX back to back). The PS guarantees ENDRX before RXTO and no ENDRX after RXTO
  *   "unless the UARTE is restarted", and makes RXD.PTR/MAXCNT double-buffered (latched by the
- *   task); it does not say when the restart takes effect. The model latches the new buffer at
- *   STARTRX and lets the stop finish first (ENDRX for the old buffer if it had not ended, then
- *   RXTO), then restarts at once into the new buffer (RXSTARTED; FIFO bytes move in). The
- *   receiver never turns off in between, so no byte is lost: bytes arriving during the wind-down
- *   land in the old buffer or the FIFO. A second STOPRX cancels a pending restart.
+ *   task); it does not say when a restart takes effect. The model ends the stop at once (ENDRX
+ *   for the old buffer if it had not ended, AMOUNT = bytes it got, then RXTO) and starts the new
+ *   buffer in the same instant (RXSTARTED; FIFO bytes move in). The receiver never turns off, so
+ *   no byte is lost, and re-arming per byte keeps up with a full-speed line (a stop that ran
+ *   its wind-down first would cost a frame per byte and overrun the FIFO).
  * - EasyDMA pointers: the PS warns that a TXD.PTR/RXD.PTR outside Data RAM "may result in a
  *   HardFault or RAM corruption". The model picks the HardFault: STARTTX/STARTRX/FLUSHRX written
  *   by the CPU with a buffer outside Data RAM make that store a precise BusFault (which escalates
@@ -43,8 +43,8 @@
  * byte written while one is in flight waits in TXD. STARTRX receives into a 6-byte FIFO read
  * through RXD (RXDRDY when a byte reaches RXD, OVERRUN when the FIFO is full). STOPTX stops at
  * once, STOPRX raises RXTO one frame later, SUSPEND stops both without events. STARTRX during
- * the wind-down keeps the receiver on after that RXTO (the same restart rule as the UARTE's), and
- * STOPTX then STARTTX back to back starts the transmitter afresh for the next TXD write.
+ * that wind-down ends the stop at once (RXTO) and keeps the receiver on (the UARTE's restart
+ * rule); STOPTX then STARTTX back to back starts the transmitter afresh for the next TXD write.
  *
  * @example
  *   const u = new Uarte('UARTE0', 0x40002000, ctx, { tx: (b) => console.push(b) });
@@ -225,8 +225,6 @@ interface UarteState {
   fifo: number[];
   /** Legacy UART: the last byte taken out of RXD (what RXD reads when the FIFO is empty). */
   rxd: number;
-  /** STARTRX seen while stopping: the buffer it latched, started after RXTO (see header). */
-  rxRestart?: { ptr: number; max: number } | null;
   /** Host bytes still on their way down the RX line. */
   line: number[];
   /** UARTE: bytes of the active TX buffer and how many have gone. */
@@ -257,7 +255,6 @@ const initial = (): UarteState => ({
   rxBuf: null,
   fifo: [],
   rxd: 0,
-  rxRestart: null,
   line: [],
   txBuf: null,
   txOn: false,
@@ -272,7 +269,6 @@ const clone = (s: UarteState): UarteState => ({
   ...s,
   psel: [...s.psel],
   rxBuf: s.rxBuf && { ...s.rxBuf },
-  rxRestart: s.rxRestart ? { ...s.rxRestart } : null,
   fifo: [...s.fifo],
   line: [...s.line],
   txBuf: s.txBuf && { data: [...s.txBuf.data], sent: s.txBuf.sent },
@@ -453,7 +449,6 @@ export class Uarte extends NrfPeripheral {
     const s = this.s;
     s.rxOn = false;
     s.rxBuf = null;
-    s.rxRestart = null;
     s.fifo = [];
     s.txBuf = null;
     s.txOn = false;
@@ -575,9 +570,13 @@ export class Uarte extends NrfPeripheral {
     const ptr = s.rxdPtr;
     const max = s.rxdMaxcnt;
     if (s.rxStopAt !== null) {
-      // Stopping: latch the buffer now, start it right after RXTO (see the header).
+      // Stopping: the stop ends now and reception goes on into the new buffer (see header).
       if (this.mode === 'uarte' && max > 0 && this.dmaRefused('RXD.PTR', ptr, max)) return;
-      s.rxRestart = { ptr, max };
+      this.disarmStop();
+      this.finishStop();
+      s.rxOn = true;
+      if (this.mode === 'uart' || s.rxBuf !== null) return;
+      this.beginRx(ptr, max);
       return;
     }
     if (this.mode === 'uart') {
@@ -617,10 +616,7 @@ export class Uarte extends NrfPeripheral {
 
   private stopRx(): void {
     const s = this.s;
-    if (s.rxStopAt !== null) {
-      s.rxRestart = null; // the latest task wins: stay stopped
-      return;
-    }
+    if (s.rxStopAt !== null) return;
     // The receiver winds down for one frame time (bytes already on the wire still land), then
     // RXTO; firmware waiting for RXTO gets it even when the receiver was not running.
     s.rxStopAt = this.ctx.clock.now + this.frameCycles();
@@ -632,15 +628,13 @@ export class Uarte extends NrfPeripheral {
     const s = this.s;
     s.rxStopAt = null;
     s.rxOn = false;
-    // ENDRX always comes before RXTO (PS): raise it for a buffer that has not ended.
-    if (this.mode === 'uarte' && s.rxBuf !== null) this.endRx();
-    const restart = s.rxRestart ?? null;
-    s.rxRestart = null;
+    this.finishStop();
+  }
+
+  /** The end of a stop: ENDRX always comes before RXTO (PS) for a buffer that has not ended. */
+  private finishStop(): void {
+    if (this.mode === 'uarte' && this.s.rxBuf !== null) this.endRx();
     this.generate(EV_RXTO);
-    if (restart === null || this.mode === 'off') return;
-    // STARTRX came during the wind-down: the receiver carries on (bytes in the FIFO are kept).
-    if (this.mode === 'uart') s.rxOn = true;
-    else if (s.rxBuf === null && s.rxStopAt === null) this.beginRx(restart.ptr, restart.max);
   }
 
   private flushRx(): void {
@@ -663,7 +657,6 @@ export class Uarte extends NrfPeripheral {
     s.txShift = null;
     s.txPending = null;
     s.rxOn = false;
-    s.rxRestart = null;
   }
 
   private readRxd(): number {

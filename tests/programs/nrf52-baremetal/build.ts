@@ -1,7 +1,8 @@
 /**
  * Builds the bare-metal nRF52 demo (main.c + startup.c + nrf52.h, linked with nrf52840.ld or
  * nrf52833.ld over sections.ld) with Debian's arm-none-eabi-gcc, the way tests/bench/build.ts
- * builds the CPU benchmark.
+ * builds the CPU benchmark; other programs (tests/programs/nrf52-foreign) reuse the start-up
+ * code and linker scripts with their own C files (`program`).
  *
  * The ELF goes to .cache/nrf52-baremetal/<chip>[-<DEFINE>...].elf (ignored by git) and is rebuilt
  * only when a source is newer. The compiler writes to a per-process temporary name that is then renamed, so
@@ -9,7 +10,7 @@
  * naming the missing tool (`missingTool: true`, so callers can skip) or the compiler's message.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,6 +43,11 @@ export interface BuildOptions {
   /** Preprocessor switches for firmware variants (e.g. DMA_FROM_FLASH); part of the ELF name. */
   defines?: string[];
   outDir?: string;
+  /**
+   * Another program on the same start-up code, headers and linker scripts: its C files (absolute
+   * paths, used instead of main.c) and a name for its ELF. Its folder is on the include path.
+   */
+  program?: { name: string; sources: string[] };
 }
 
 export function buildBaremetal(chip: BaremetalChip, options: BuildOptions = {}): BuildResult {
@@ -59,9 +65,22 @@ export function buildBaremetal(chip: BaremetalChip, options: BuildOptions = {}):
   }
   const outDir = options.outDir ?? resolve(here, '../../../.cache/nrf52-baremetal');
   mkdirSync(outDir, { recursive: true });
-  const elf = join(outDir, `${[chip, ...defines].join('-')}.elf`);
+  const program = options.program;
+  if (program !== undefined && !/^[a-z0-9-]+$/.test(program.name))
+    return { ok: false, missingTool: false, error: `bad program name '${program.name}'` };
+  const elf = join(
+    outDir,
+    `${[...(program ? [program.name] : []), chip, ...defines].join('-')}.elf`,
+  );
+  const mains = program ? program.sources : [join(here, 'main.c')];
+  const extraDirs = [...new Set(mains.map((f) => dirname(f)))];
+  const headers = extraDirs.flatMap((d) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith('.h'))
+      .map((f) => join(d, f)),
+  );
   // This file holds the compiler flags: editing it rebuilds too.
-  const inputs = [...BAREMETAL_SOURCES, fileURLToPath(import.meta.url)];
+  const inputs = [...BAREMETAL_SOURCES, ...mains, ...headers, fileURLToPath(import.meta.url)];
   const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
   try {
     if (statSync(elf).mtimeMs > newest) return { ok: true, elf };
@@ -87,10 +106,11 @@ export function buildBaremetal(chip: BaremetalChip, options: BuildOptions = {}):
       '-L',
       here,
       ...defines.map((d) => `-D${d}`),
+      ...[here, ...extraDirs].flatMap((d) => ['-I', d]),
       '-T',
       join(here, `${chip}.ld`),
       join(here, 'startup.c'),
-      join(here, 'main.c'),
+      ...mains,
       '-o',
       tmp,
     ],

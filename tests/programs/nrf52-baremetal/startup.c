@@ -6,8 +6,9 @@
  * number of a peripheral is its ID, bits 17:12 of its base address). Unused slots are reserved
  * IDs. Every handler defaults (weakly) to default_handler, which records the exception number
  * (IPSR) and the fault status (CFSR) so a test can tell which unexpected exception stopped the
- * program, and then parks the core. The reset handler does what any C runtime does before main: copy .data from flash to
- * RAM and clear .bss (symbols from the linker script).
+ * program, and then parks the core. The reset handler does what any C runtime does before main:
+ * copy .data from flash to RAM and clear .bss (symbols from the linker script), then it calls
+ * SystemInit when the program defines one (as Nordic's start-up files do).
  */
 #include <stdint.h>
 
@@ -159,6 +160,10 @@ __attribute__((section(".vectors"), used)) const vector_t vector_table[16 + 48] 
     spim3_irq,
 };
 
+/* Chip set-up before main, as Nordic's start-up files call it (a program may define it; the
+ * demo does not). */
+void SystemInit(void) __attribute__((weak));
+
 void reset_handler(void) {
   /* Word loops through volatile pointers so the compiler cannot turn them into memcpy/memset
    * calls (there is no C library). */
@@ -166,6 +171,7 @@ void reset_handler(void) {
   const volatile uint32_t *src = __data_load;
   while (dst < __data_end) *dst++ = *src++;
   for (dst = __bss_start; dst < __bss_end;) *dst++ = 0;
+  if (SystemInit) SystemInit();
   main();
   for (;;) __asm volatile("wfi");
 }
