@@ -14,7 +14,7 @@
 //! first), since the silicon would silently store the AND of old and new.
 
 use kernel::ErrorCode;
-use registers::{register_block, ReadOnly, ReadWrite, StaticRef};
+use registers::{register_block, ReadOnly, ReadWrite, StaticRef, WriteOnly};
 
 register_block! {
     /// NVMC registers (base 0x4001E000).
@@ -25,10 +25,10 @@ register_block! {
         (0x408 => readynext: ReadOnly<u32>),
         (0x40c => _reserved2: [u32; 62]),
         (0x504 => config: ReadWrite<u32>),
-        (0x508 => erasepage: ReadWrite<u32>),
-        (0x50c => eraseall: ReadWrite<u32>),
-        (0x510 => erasepcr0: ReadWrite<u32>),
-        (0x514 => eraseuicr: ReadWrite<u32>),
+        (0x508 => erasepage: WriteOnly<u32>),
+        (0x50c => eraseall: WriteOnly<u32>),
+        (0x510 => erasepcr0: WriteOnly<u32>),
+        (0x514 => eraseuicr: WriteOnly<u32>),
         @END = 0x518,
     }
 }
