@@ -102,6 +102,9 @@ SECTIONS {
   .data : { _sdata = .; *(.data .data.*); . = ALIGN(4); _edata = .; } > RAM AT > FLASH
   _sidata = LOADADDR(.data);
   .bss (NOLOAD) : { _sbss = .; *(.bss .bss.* COMMON); . = ALIGN(4); _ebss = .; } > RAM
+  /* Tock's memory model: the process starts with 32 bytes and claims the rest with brk. */
+  _sram_origin = ORIGIN(RAM);
+  _app_break = ALIGN(_ebss, 8);
   /DISCARD/ : { *(.ARM.exidx .ARM.exidx.*) *(.ARM.extab .ARM.extab.*) }
 }
 `;

@@ -138,7 +138,16 @@ describe('elfToTbf', () => {
     expect(h.packageName).toBe('sample');
     expect(h.shortId).toBe(42);
     expect(h.fixedAddresses).toEqual({ ram: 0x20008000, flash: 0x40080 });
-    expect(h.program?.initFnOffset).toBe(0x81); // entry 0x40081 (Thumb bit kept) - TBF start
+    // Entry 0x40081 (Thumb bit kept), measured from the end of the header as Tock does.
+    expect(h.program?.initFnOffset).toBe(0x81 - h.headerSize);
+    // Main too, for kernels that predate the Program TLV; and the kernel version the app needs.
+    expect(h.tlvs.map((t) => t.type)).toEqual([1, 9, 3, 5, 8, 10]);
+    expect(h.main).toEqual({
+      initFnOffset: 0x81 - h.headerSize,
+      protectedTrailerSize: 0x80 - h.headerSize,
+      minimumRamSize: 0x828 + 2048,
+    });
+    expect(h.kernelVersion).toEqual({ major: 2, minor: 0 });
     expect(h.program?.binaryEndOffset).toBe(0xc8); // 0xc6 rounded up to a word
     expect(h.program?.protectedTrailerSize).toBe(0x80 - h.headerSize);
     expect(h.footers).toHaveLength(1);
@@ -176,6 +185,41 @@ describe('elfToTbf', () => {
     });
     expect(r).toMatchObject({ ok: false });
     if (!r.ok) expect(r.error).toMatch(/needs 208 bytes of flash but its slot holds 128/);
+  });
+
+  it('packs a position-independent app: no FixedAddresses, binary right after the header', () => {
+    const text = Uint8Array.from({ length: 0x30 }, (_, i) => 0x40 + i);
+    const got = Uint8Array.of(1, 0, 0, 0x80, 4, 0, 0, 0);
+    const elf = makeElf(
+      0x80000011,
+      [
+        { vaddr: 0x80000000, paddr: 0x80000000, data: text, memsz: text.length, flags: 5 },
+        { vaddr: 0x400, paddr: 0x80000030, data: got, memsz: got.length, flags: 6 },
+      ],
+      [
+        { name: '.text', type: 1, flags: ALLOC | EXEC, addr: 0x80000000, data: text },
+        { name: '.stack', type: 8, flags: ALLOC | WRITE, addr: 0, size: 0x400 },
+        { name: '.got', type: 1, flags: ALLOC | WRITE, addr: 0x400, data: got },
+        { name: '.bss', type: 8, flags: ALLOC | WRITE, addr: 0x408, size: 0x18 },
+      ],
+    );
+    const r = elfToTbf(parseElf(elf), { packageName: 'pic', pic: true, totalSize: 0x200 });
+    if (!r.ok) throw new Error(r.error);
+    const p = r.value;
+    expect(p.tbfAddress).toBeNull();
+    expect(p.protectedTrailerSize).toBe(0);
+    expect([...p.tbf.subarray(p.headerSize, p.headerSize + 0x30)]).toEqual([...text]);
+    expect([...p.tbf.subarray(p.headerSize + 0x30, p.headerSize + 0x38)]).toEqual([...got]);
+    expect(p.minimumRamSize).toBe(0x420 + 2048);
+    const h = parseTbf(p.tbf);
+    if (!h.ok) throw new Error(h.error.message);
+    expect(h.value.fixedAddresses).toBeUndefined();
+    expect(h.value.main?.initFnOffset).toBe(0x11);
+    expect(h.value.program?.binaryEndOffset).toBe(p.headerSize + 0x38);
+    // A PIC app must be linked where its crt0 expects it.
+    const wrong = elfToTbf(parseElf(sampleElf()), { packageName: 'x', pic: true });
+    expect(wrong).toMatchObject({ ok: false });
+    if (!wrong.ok) expect(wrong.error).toMatch(/must link its flash at 0x80000000/);
   });
 
   it('refuses a TBF address after the binary start', () => {

@@ -1,14 +1,23 @@
 /**
- * ELF-to-TBF packer: turns an app linked for fixed addresses into a Tock Binary Format image.
+ * ELF-to-TBF packer: turns an app into a Tock Binary Format image, as Tock's elf2tab does.
  *
  * The IDE and `npm run kernel:build` both pack apps with this. It takes the bytes the ELF's
- * loadable segments place in flash (code, read-only data and the initial values of `.data`),
- * puts a TBF v2 header in front of them (Program, PackageName, FixedAddresses and optional
- * ShortId, KernelVersion and Permissions TLVs), sizes the header's protected trailer so the
- * binary lands exactly at the address it was linked for, and computes the RAM the process
- * needs from its writable sections plus heap and kernel (grant) allowances. Problems (segments
- * before the TBF start, a header that does not fit, an image larger than its slot...) come
- * back as error values naming the numbers involved.
+ * loadable segments place in flash (code, read-only data and the initial values of `.data` and
+ * the GOT), puts a TBF v2 header in front of them and computes the RAM the process needs from
+ * its writable sections plus heap and kernel (grant) allowances. The header carries, as Tock's
+ * documents describe (doc/TockBinaryFormat.md):
+ * - Main (type 1), so kernels older than Tock 2.1 that know no Program TLV load the app, and
+ *   Program (type 9) with the same fields plus the binary's end (footers follow it) and the
+ *   app version; the init function offset in both counts from the END of the header (Tock
+ *   starts a process at `header_size + init_fn_offset`);
+ * - KernelVersion (type 8), ^2.0 unless told otherwise (Tock 2.2 kernels refuse apps without);
+ * - PackageName, optional ShortId and Permissions;
+ * - FixedAddresses for an app linked at fixed addresses, with the protected trailer sized so
+ *   the binary lands exactly where it was linked. A position-independent app (`pic: true`,
+ *   linked with flash at `PIC_FLASH_BASE` and RAM at 0, relocating itself at start as
+ *   libtock-c's crt0 does) gets no FixedAddresses: any kernel may place it anywhere.
+ * Problems (segments before the TBF start, a header that does not fit, an image larger than
+ * its slot...) come back as error values naming the numbers involved.
  *
  * Usage:
  *   const r = elfToTbf(parseElf(bytes), { packageName: 'hello', tbfAddress: 0x40000, totalSize: 0x4000 });
@@ -25,6 +34,12 @@ import {
 
 const SHF_WRITE = 0x1;
 const SHF_ALLOC = 0x2;
+
+/** Where a position-independent app links its flash (code, read-only data, initial data): its
+ * crt0 tells flash addresses (at or above this) from RAM offsets (below) when relocating. */
+export const PIC_FLASH_BASE = 0x80000000;
+/** The kernel ABI our apps need unless told otherwise (TRD104 as of Tock 2.0). */
+export const DEFAULT_KERNEL_VERSION = { major: 2, minor: 0 } as const;
 
 export interface ElfToTbfOptions {
   packageName: string;
@@ -45,13 +60,17 @@ export interface ElfToTbfOptions {
   enabled?: boolean;
   appVersion?: number;
   shortId?: number;
-  kernelVersion?: { major: number; minor: number };
+  /** KernelVersion TLV; DEFAULT_KERNEL_VERSION when omitted, none when null. */
+  kernelVersion?: { major: number; minor: number } | null;
   permissions?: TbfPermission[];
+  /** Position-independent app (see the module header): no FixedAddresses, any flash address. */
+  pic?: boolean;
 }
 
 export interface PackedApp {
   tbf: Uint8Array;
-  tbfAddress: number;
+  /** Where the TBF must go in flash; null for a position-independent app (anywhere). */
+  tbfAddress: number | null;
   headerSize: number;
   protectedTrailerSize: number;
   binaryStart: number;
@@ -89,8 +108,18 @@ export function elfToTbf(elf: ElfFile, options: ElfToTbfOptions): PackResult {
     if (s.paddr >= ramStart && s.paddr < ramEnd)
       return err(`segment loaded at ${hex(s.paddr)} lies in RAM; link its load address in flash`);
   }
+  const pic = options.pic === true;
+  if (pic && binaryStart !== PIC_FLASH_BASE)
+    return err(
+      `a position-independent app must link its flash at ${hex(PIC_FLASH_BASE)} (it starts at ${hex(binaryStart)})`,
+    );
+  if (pic && ramEnd > PIC_FLASH_BASE)
+    return err(`a position-independent app must link its RAM below ${hex(PIC_FLASH_BASE)}`);
 
-  const tbfAddress = options.tbfAddress ?? binaryStart - 0x80;
+  if (pic && options.tbfAddress !== undefined)
+    return err('a position-independent app has no TBF address of its own');
+  // A PIC app has no address of its own: the header goes right before its binary.
+  const tbfAddress = options.tbfAddress ?? binaryStart - (pic ? 0 : 0x80);
   if (tbfAddress < 0 || tbfAddress > binaryStart)
     return err(`TBF address ${hex(tbfAddress)} is after the binary's start ${hex(binaryStart)}`);
   if (elf.entry < binaryStart || elf.entry >= binaryEnd)
@@ -108,30 +137,30 @@ export function elfToTbf(elf: ElfFile, options: ElfToTbfOptions): PackResult {
   if (minimumRamSize < ramStatic)
     return err(`minimum RAM ${minimumRamSize} is below the ${ramStatic} bytes its sections use`);
 
+  const kernelVersion =
+    options.kernelVersion === undefined ? DEFAULT_KERNEL_VERSION : options.kernelVersion;
+  const placeholder = { initFnOffset: 0, protectedTrailerSize: 0, minimumRamSize };
   const tlvs: Omit<TbfHeaderSpec, 'totalSize'> = {
     enabled: options.enabled ?? true,
-    program: {
-      initFnOffset: 0,
-      protectedTrailerSize: 0,
-      minimumRamSize,
-      binaryEndOffset: 0,
-      appVersion: options.appVersion ?? 0,
-    },
+    main: placeholder,
+    program: { ...placeholder, binaryEndOffset: 0, appVersion: options.appVersion ?? 0 },
     packageName: name,
-    fixedAddresses: { ram: ramStart, flash: binaryStart },
+    ...(pic ? {} : { fixedAddresses: { ram: ramStart, flash: binaryStart } }),
     ...(options.shortId !== undefined ? { shortId: options.shortId } : {}),
-    ...(options.kernelVersion ? { kernelVersion: options.kernelVersion } : {}),
+    ...(kernelVersion ? { kernelVersion: { ...kernelVersion } } : {}),
     ...(options.permissions ? { permissions: options.permissions } : {}),
   };
   const headerSize = tbfHeaderSize(tlvs);
-  const protectedTrailerSize = binaryStart - tbfAddress - headerSize;
+  // A PIC app's binary starts right after its header (its TBF can go anywhere).
+  const tbfAt = pic ? binaryStart - headerSize : tbfAddress;
+  const protectedTrailerSize = binaryStart - tbfAt - headerSize;
   if (protectedTrailerSize < 0)
     return err(
       `the ${headerSize}-byte TBF header does not fit in the ${binaryStart - tbfAddress} bytes ` +
         `between ${hex(tbfAddress)} and the binary at ${hex(binaryStart)}`,
     );
   // Footers must start word-aligned, so the binary is zero-padded to a multiple of 4.
-  const binaryEndOffset = (binaryEnd - tbfAddress + 3) & ~3;
+  const binaryEndOffset = (binaryEnd - tbfAt + 3) & ~3;
   // Room for a padding credentials footer (type, length, format) keeps parsers that walk
   // footers from reading zeros as TLVs.
   const needed = binaryEndOffset + 8;
@@ -140,22 +169,23 @@ export function elfToTbf(elf: ElfFile, options: ElfToTbfOptions): PackResult {
   if (needed > totalSize)
     return err(`the app needs ${needed} bytes of flash but its slot holds ${totalSize}`);
 
+  // Measured from the end of the header, as Tock does (Thumb bit kept, as in the ELF's entry).
+  const main = {
+    initFnOffset: elf.entry - (tbfAt + headerSize),
+    protectedTrailerSize,
+    minimumRamSize,
+  };
   const spec: TbfHeaderSpec = {
     ...tlvs,
     totalSize,
-    program: {
-      initFnOffset: elf.entry - tbfAddress,
-      protectedTrailerSize,
-      minimumRamSize,
-      binaryEndOffset,
-      appVersion: options.appVersion ?? 0,
-    },
+    main,
+    program: { ...main, binaryEndOffset, appVersion: options.appVersion ?? 0 },
   };
   const header = buildTbfHeader(spec);
   if (header.length !== headerSize) return err('internal: header size changed while packing');
   const tbf = new Uint8Array(totalSize);
   tbf.set(header, 0);
-  for (const s of flashSegments) tbf.set(s.data.subarray(0, s.filesz), s.paddr - tbfAddress);
+  for (const s of flashSegments) tbf.set(s.data.subarray(0, s.filesz), s.paddr - tbfAt);
   const view = new DataView(tbf.buffer);
   for (let at = binaryEndOffset; at + 8 <= totalSize;) {
     // Format 0 credentials: padding, no credential. One footer holds at most 65535 bytes.
@@ -169,7 +199,7 @@ export function elfToTbf(elf: ElfFile, options: ElfToTbfOptions): PackResult {
     ok: true,
     value: {
       tbf,
-      tbfAddress,
+      tbfAddress: pic ? null : tbfAddress,
       headerSize,
       protectedTrailerSize,
       binaryStart,

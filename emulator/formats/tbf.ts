@@ -36,8 +36,9 @@ export const TBF_FLAG_STICKY = 1 << 1;
 export const TBF_NO_FIXED_ADDRESS = 0xffffffff;
 
 export interface TbfMain {
-  /** Entry point, as an offset from the start of the TBF (current Tock; older Tock added the
-   * header size). Thumb bit included, as in the ELF's entry. */
+  /** Entry point, as an offset from the END of the TBF header: Tock starts a process at
+   * `header_size + init_fn_offset` (tock-tbf get_init_function_offset). Thumb bit included, as
+   * in the ELF's entry. */
   initFnOffset: number;
   /** Bytes after the header that the process may not write (the header itself is protected too). */
   protectedTrailerSize: number;
@@ -99,7 +100,8 @@ export interface TbfHeader {
   sticky: boolean;
   checksum: number;
   tlvs: TbfTlv[];
-  /** Main or Program values (Program wins when both are present). Absent: a padding TBF. */
+  /** Main or Program values (the first Program wins over the first Main, as in Tock's
+   * parser; later ones are ignored). Absent: a padding TBF. */
   main?: TbfMain;
   program?: TbfProgram;
   packageName?: string;
@@ -242,6 +244,7 @@ export function parseTbfHeader(bytes: Uint8Array): TbfResult<TbfHeader> {
     isPadding: true,
   };
   let at = TBF_BASE_HEADER_SIZE;
+  let sawMain = false;
   while (at < headerSize) {
     if (at + 4 > headerSize)
       return fail('tlv-overrun', at, `TLV header at ${at} runs past the header end ${headerSize}`);
@@ -268,7 +271,9 @@ export function parseTbfHeader(bytes: Uint8Array): TbfResult<TbfHeader> {
       case TBF_TLV.main: {
         const main = { initFnOffset: u32(0), protectedTrailerSize: u32(4), minimumRamSize: u32(8) };
         header.tlvs.push({ type, main });
-        if (!header.program) header.main = main;
+        // The first Main counts, and only while no Program was seen.
+        if (!sawMain && !header.program) header.main = main;
+        sawMain = true;
         header.isPadding = false;
         break;
       }
@@ -287,6 +292,7 @@ export function parseTbfHeader(bytes: Uint8Array): TbfResult<TbfHeader> {
             `Program binary end offset ${program.binaryEndOffset} is outside ${headerSize}..${totalSize}`,
           );
         header.tlvs.push({ type, program });
+        if (header.program) break; // the first Program counts
         header.program = program;
         header.main = {
           initFnOffset: program.initFnOffset,
@@ -449,7 +455,8 @@ export interface TbfHeaderSpec {
   totalSize: number;
   enabled?: boolean;
   sticky?: boolean;
-  /** Emits a Program TLV when binaryEndOffset is present, otherwise Main; omit both for padding. */
+  /** Main (type 1) and/or Program (type 9), Main first when both are given (older kernels
+   * read only Main); omit both for padding. */
   main?: TbfMain;
   program?: TbfProgram;
   packageName?: string;
@@ -506,6 +513,14 @@ export function buildTbfHeader(spec: TbfHeaderSpec): Uint8Array {
     body();
     w.pad4();
   };
+  if (spec.main) {
+    const m = spec.main;
+    tlv(TBF_TLV.main, 12, () => {
+      w.u32(m.initFnOffset);
+      w.u32(m.protectedTrailerSize);
+      w.u32(m.minimumRamSize);
+    });
+  }
   if (spec.program) {
     const p = spec.program;
     tlv(TBF_TLV.program, 20, () => {
@@ -514,13 +529,6 @@ export function buildTbfHeader(spec: TbfHeaderSpec): Uint8Array {
       w.u32(p.minimumRamSize);
       w.u32(p.binaryEndOffset);
       w.u32(p.appVersion);
-    });
-  } else if (spec.main) {
-    const m = spec.main;
-    tlv(TBF_TLV.main, 12, () => {
-      w.u32(m.initFnOffset);
-      w.u32(m.protectedTrailerSize);
-      w.u32(m.minimumRamSize);
     });
   }
   if (spec.packageName !== undefined) {
@@ -572,6 +580,12 @@ export function buildTbfHeader(spec: TbfHeaderSpec): Uint8Array {
   view.setUint16(2, out.length, true);
   view.setUint32(12, tbfChecksum(out), true);
   return out;
+}
+
+/** Offset of a header's entry point from the start of its TBF (Tock: header_size +
+ * init_fn_offset), or null for padding. */
+export function tbfEntryOffset(header: TbfHeader): number | null {
+  return header.main ? header.headerSize + header.main.initFnOffset : null;
 }
 
 /** A padding TBF: a header-only entry that fills `totalSize` bytes so the next app lands where

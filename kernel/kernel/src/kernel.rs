@@ -21,11 +21,19 @@ use core::cell::Cell;
 pub const TIMESLICE_US: u32 = 10_000;
 /// Bytes at the top of each process's RAM reserved for grants.
 pub const GRANT_RESERVE: usize = 1024;
+/// Bytes a process may touch when it starts: room for the 8-word exception frame of its first
+/// system call and nothing more, as on Tock's Cortex-M kernels. Everything else (stack, data,
+/// bss, heap) the process must claim with memop brk/sbrk first; the MPU enforces the break.
+pub const INITIAL_APP_BREAK: usize = 32;
 /// Warnings (bad allow, bad subscribe...) printed per process before going quiet.
 pub const MAX_WARNINGS_PER_PROCESS: u32 = 8;
 
 /// Kernel version for `kernel` and the attributes.
 pub const VERSION: &str = "0.1.0";
+
+/// The Tock kernel ABI this kernel speaks (TBF KernelVersion TLV: apps asking for ^2.x with x up
+/// to this minor load; TRD104 including yield-wait-for and userspace-readable allow).
+pub const ABI_VERSION: (u16, u16) = (2, 2);
 
 /// The fixed prefix of every process fault report.
 pub const FAULT_PREFIX: &str = "[kernel] process fault:";
@@ -137,10 +145,22 @@ impl Kernel {
             let h = match tbf::parse(rest) {
                 Ok(h) => h,
                 Err(TbfError::End) => break,
-                Err(e) => {
-                    kprintln!("[kernel] apps: invalid TBF header at {:#010x}: {}; app discovery stops here", addr, e);
-                    break;
-                }
+                Err(e) => match e.skip(tbf::claimed_total_size(rest)) {
+                    // As Tock's loader does: an unusable app is passed over, the walk goes on.
+                    Some(skip) => {
+                        kprintln!(
+                            "[kernel] apps: unusable TBF at {:#010x}: {}; skipped",
+                            addr,
+                            e
+                        );
+                        offset += skip as usize;
+                        continue;
+                    }
+                    None => {
+                        kprintln!("[kernel] apps: invalid TBF header at {:#010x}: {}; app discovery stops here", addr, e);
+                        break;
+                    }
+                },
             };
             let total = h.total_size as usize;
             offset += total;
@@ -156,18 +176,41 @@ impl Kernel {
                 );
                 continue;
             }
-            if let Some(f) = h.fixed_flash {
-                let f = f as usize;
-                if f < addr || f >= addr + total {
+            if let Some((major, minor)) = h.kernel_version {
+                if major != ABI_VERSION.0 || minor > ABI_VERSION.1 {
                     kprintln!(
-                        "[kernel] app '{}' was linked for flash {:#010x} but its TBF is at {:#010x}-{:#010x}; not loaded",
+                        "[kernel] app '{}' needs kernel ^{}.{} but this kernel speaks {}.{}; not loaded",
                         name,
-                        f,
-                        addr,
-                        addr + total
+                        major,
+                        minor,
+                        ABI_VERSION.0,
+                        ABI_VERSION.1
                     );
                     continue;
                 }
+            }
+            let binary = addr + h.binary_offset() as usize;
+            if let Some(f) = h.fixed_flash {
+                if f as usize != binary {
+                    kprintln!(
+                        "[kernel] app '{}' was linked for flash {:#010x} but its binary is at {:#010x}; not loaded",
+                        name,
+                        f,
+                        binary
+                    );
+                    continue;
+                }
+            }
+            let entry = h.entry_offset().unwrap_or(0) as usize;
+            if entry < h.binary_offset() as usize || entry >= h.binary_end() as usize {
+                kprintln!(
+                    "[kernel] app '{}': entry point {:#010x} lies outside its binary {:#010x}-{:#010x}; not loaded",
+                    name,
+                    addr + entry,
+                    binary,
+                    addr + h.binary_end() as usize
+                );
+                continue;
             }
             let slot = match self
                 .processes
@@ -184,7 +227,7 @@ impl Kernel {
                     continue;
                 }
             };
-            let min_ram = (h.minimum_ram_size as usize + 7) & !7;
+            let min_ram = ((h.minimum_ram_size as usize + 7) & !7).max(INITIAL_APP_BREAK);
             let ram_start = match h.fixed_ram {
                 Some(r) => r as usize,
                 None => (next_free_ram + 0xfff) & !0xfff,
@@ -222,16 +265,15 @@ impl Kernel {
                 );
                 continue;
             }
-            let init = h.init_fn_offset.unwrap_or(0) as usize;
             let layout = Layout {
                 flash_start: addr,
                 flash_end: addr + total,
                 header_size: h.header_size as usize,
                 protected_size: h.protected_trailer_size as usize,
-                entry: (addr + init) | 1,
+                entry: (addr + entry) | 1,
                 ram_start,
                 ram_end,
-                initial_break: ram_start + min_ram,
+                initial_break: ram_start + INITIAL_APP_BREAK,
             };
             if let Err(e) = platform.mpu().compute(
                 (addr, total),
@@ -365,10 +407,10 @@ impl Kernel {
         {
             if d == driver && s == subscribe {
                 if let Some(pl) = self.platform.get() {
-                    let ret = [args[0], args[1], args[2], 0];
+                    // Yield-wait-for returns the upcall's three values in r0-r2.
                     if pl
                         .boundary()
-                        .set_syscall_return(&p.stored.get(), p.accessible(), ret)
+                        .set_syscall_return(&p.stored.get(), p.accessible(), &args)
                         .is_ok()
                     {
                         p.set_state(State::Running);
@@ -665,9 +707,10 @@ impl Kernel {
     }
 
     fn ret(&self, platform: &dyn Platform, p: &Process, r: SyscallReturn) {
+        let (regs, used) = r.written();
         if platform
             .boundary()
-            .set_syscall_return(&p.stored.get(), p.accessible(), r.encode())
+            .set_syscall_return(&p.stored.get(), p.accessible(), &regs[..used])
             .is_err()
         {
             kprintln!(
@@ -707,6 +750,11 @@ impl Kernel {
                     p,
                     format_args!("system call class {} has no operation {}", class, kind),
                 );
+                // An unknown yield returns to the process with its registers untouched, as on
+                // Tock; an unknown exit fails with NOSUPPORT.
+                if class == 0 {
+                    return;
+                }
                 return self.ret(platform, p, SyscallReturn::Failure(ErrorCode::NoSupport));
             }
         };
@@ -833,19 +881,17 @@ impl Kernel {
                     // (checked just above) and the process is suspended.
                     unsafe { core::ptr::write_volatile(flag_ptr as *mut u8, ran as u8) };
                 }
-                if !ran {
-                    self.ret(platform, p, SyscallReturn::Success);
-                }
+                // Yield-no-wait has no return value: the registers stay as the process left
+                // them (TRD104; Tock's kernel writes none either).
             }
             YieldKind::Wait => {
                 p.set_state(State::Yielded);
             }
             YieldKind::WaitFor { driver, subscribe } => {
                 if let Some(u) = p.dequeue_upcall(Some((driver, subscribe))) {
-                    let ret = [u.args[0], u.args[1], u.args[2], 0];
                     if platform
                         .boundary()
-                        .set_syscall_return(&p.stored.get(), p.accessible(), ret)
+                        .set_syscall_return(&p.stored.get(), p.accessible(), &u.args)
                         .is_err()
                     {
                         self.apply_fault_policy(p, &FaultInfo::default());

@@ -66,12 +66,13 @@ pub trait UserspaceKernelBoundary {
         entry: usize,
         args: [u32; 4],
     ) -> Result<(), ()>;
-    /// Writes a system call's return registers into the process's frame.
+    /// Writes a system call's return registers into the process's frame: r0 up to as many as
+    /// `ret` holds; the others keep what the process passed.
     fn set_syscall_return(
         &self,
         state: &StoredState,
         accessible: Accessible,
-        ret: [u32; 4],
+        ret: &[u32],
     ) -> Result<(), ()>;
     /// Makes the process, when it next runs, call `function` with r0-r3 = `args` and return to
     /// where it stopped.

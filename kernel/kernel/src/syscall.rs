@@ -165,7 +165,22 @@ fn hi(v: u64) -> u32 {
 }
 
 impl SyscallReturn {
-    /// Registers r0-r3 for this return.
+    /// How many registers (r0 up) this variant writes: TRD104 and Tock's kernel write only
+    /// those, and leave the rest as the process passed them (apps may keep values there).
+    pub fn registers_used(self) -> usize {
+        use SyscallReturn::*;
+        match self {
+            Success => 1,
+            Failure(_) | SuccessU32(_) => 2,
+            FailureU32(..) | SuccessU32U32(..) | SuccessU64(_) => 3,
+            FailureU32U32(..) | FailureU64(..) | SuccessU32U32U32(..) | SuccessU32U64(..) => 4,
+        }
+    }
+    /// The registers this return writes: `encode()` cut to `registers_used()`.
+    pub fn written(self) -> ([u32; 4], usize) {
+        (self.encode(), self.registers_used())
+    }
+    /// Registers r0-r3 for this return (unused ones 0).
     pub fn encode(self) -> [u32; 4] {
         use SyscallReturn::*;
         match self {
@@ -360,6 +375,13 @@ mod tests {
             assert_eq!(ret.encode(), regs, "{:?}", ret);
             assert_eq!(SyscallReturn::decode(regs), Some(ret));
         }
+        // Only the variant's own registers are written (TRD104: Failure r0-r1, SuccessU32
+        // r0-r1, SuccessU32U32 r0-r2, ...).
+        let mut used = [0usize; 10];
+        for (i, (r, _)) in cases.iter().enumerate() {
+            used[i] = r.registers_used();
+        }
+        assert_eq!(used, [2, 3, 4, 4, 1, 2, 3, 3, 4, 4]);
         assert_eq!(SyscallReturn::decode([4, 0, 0, 0]), None);
         assert_eq!(SyscallReturn::decode([0, 99, 0, 0]), None);
     }

@@ -1,11 +1,14 @@
 //! Userspace runtime for apps on the Capsule kernel (Tock's system-call ABI, TRD104).
 //!
 //! An app links this crate, defines `#[no_mangle] fn app_main()`, and gets: the process entry
-//! (`_start`, which sets up its stack, copies `.data`, zeroes `.bss` and calls `app_main`), typed
+//! (`_start`, which claims its RAM with memop brk as Tock's memory model requires, sets up its
+//! stack, copies `.data`, zeroes `.bss` and calls `app_main`; `entry_registers()` gives r0-r3
+//! as the kernel passed them), typed
 //! system calls for all eight classes with their return variants decoded
 //! ([`syscall`]), and small drivers for the console, alarm and RNG. Apps are linked at fixed
 //! addresses by a linker script that `scripts/apps.mjs` writes; the symbols the entry code uses
-//! (`_stack_top`, `_sdata`, `_edata`, `_sidata`, `_sbss`, `_ebss`) come from it.
+//! (`_sram_origin`, `_app_break`, `_stack_top`, `_sdata`, `_edata`, `_sidata`, `_sbss`, `_ebss`)
+//! come from it.
 //!
 //! ```ignore
 //! #![no_std]
@@ -36,6 +39,9 @@ pub mod syscall;
 mod entry;
 
 pub use syscall::{ErrorCode, SyscallReturn};
+
+#[cfg(target_arch = "arm")]
+pub use entry::{entry_registers, EXIT_MISPLACED, EXIT_NO_MEMORY};
 
 /// Ends the process: exit-terminate with `code` (never returns).
 #[cfg(target_arch = "arm")]

@@ -93,13 +93,15 @@ impl UserspaceKernelBoundary for CortexM {
         if !frame_ok(sp, acc) {
             return Err(());
         }
+        // r0-r3 = the entry arguments, r12 = 0, lr = 1 (a return from the entry function is a
+        // fault at address 0, as with Tock's initial frame, whose lr is the unset yield pc | 1).
         let frame = [
             args[0],
             args[1],
             args[2],
             args[3],
             0,
-            0,
+            1,
             (entry & !1) as u32,
             XPSR_THUMB,
         ];
@@ -114,13 +116,13 @@ impl UserspaceKernelBoundary for CortexM {
         &self,
         state: &StoredState,
         acc: Accessible,
-        ret: [u32; 4],
+        ret: &[u32],
     ) -> Result<(), ()> {
-        if !frame_ok(state.sp, acc) {
+        if !frame_ok(state.sp, acc) || ret.len() > 4 {
             return Err(());
         }
         let mut f = read_frame(state.sp);
-        f[..4].copy_from_slice(&ret);
+        f[..ret.len()].copy_from_slice(ret);
         write_frame(state.sp, &f);
         Ok(())
     }
