@@ -6,10 +6,13 @@
  * kernel/apps/ gets a fixed flash slot (from the board's apps flash start) and a fixed RAM slot
  * (from its app RAM start), identical on every board so the same binaries run everywhere. For
  * each app this writes a linker script, runs `cargo rustc` for thumbv7em-none-eabi with the
- * kernel toolchain, and packs the ELF with emulator/formats/elf2tbf.ts. Outputs in `outDir`:
- * apps/<name>.tbf, apps.bin (every TBF at its slot, gaps filled with padding TBFs, to be placed
- * at the apps flash start), image.hex (kernel + apps exactly as flashed) and apps.json (what
- * went where). The TypeScript format modules are loaded through tsx, so this runs in plain Node.
+ * kernel toolchain, and packs the ELF with emulator/formats/elf2tbf.ts; the C apps (C_APPS) are
+ * built with arm-none-eabi-gcc as position-independent code and packed without fixed addresses.
+ * Outputs in `outDir`: apps/<name>.tbf and apps/<name>.tab (a Tock application bundle, as
+ * tockloader reads them), apps.bin (every fixed-address TBF at its slot, gaps filled with
+ * padding TBFs, to be placed at the apps flash start), image.hex (kernel + apps exactly as
+ * flashed) and apps.json (what went where). The TypeScript format modules are loaded through
+ * tsx, so this runs in plain Node.
  *
  * Usage:
  *   import { buildAppsAndImage } from './apps.mjs';
@@ -19,7 +22,7 @@
  * and, for any ELF linked at fixed addresses: node scripts/apps.mjs pack app.elf --name app --address 0x40000
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
@@ -60,6 +63,45 @@ export const APPS = [
   { name: 'badcalls', crate: 'badcalls', bin: 'badcalls', slot: 7, shortId: 0x108 },
 ];
 
+/**
+ * C apps in kernel/apps/c, built with Debian's arm-none-eabi-gcc as position-independent code
+ * (the libtock-c way: -fPIC -msingle-pic-base -mno-pic-data-is-text-relative, our own crt0 in
+ * c/lib relocating the GOT and data, no C library) and packed without fixed addresses, so the
+ * kernel may put them anywhere. `slot` is only where tests usually place them; they are not in
+ * the default apps.bin (the kernel has 8 process slots, and the apps above fill them).
+ */
+export const C_APPS = [
+  { name: 'pic', dir: 'pic', slot: 8, shortId: 0x109 },
+  { name: 'tockabi', dir: 'tockabi', slot: 9, shortId: 0x10a },
+  { name: 'led', dir: 'led', slot: 10, shortId: 0x10b },
+  { name: 'buttons', dir: 'buttons', slot: 11, shortId: 0x10c },
+  { name: 'gpio', dir: 'gpio', slot: 12, shortId: 0x10d },
+  { name: 'temperature', dir: 'temperature', slot: 13, shortId: 0x10e },
+];
+
+/** The TAB architecture name of our boards' CPU (tockloader's, as elf2tab writes it). */
+export const TAB_ARCH = 'cortex-m4';
+
+/** arm-none-eabi-gcc flags of the C apps (see C_APPS). */
+export const C_FLAGS = [
+  '-mcpu=cortex-m4',
+  '-mthumb',
+  '-Os',
+  '-g',
+  '-fPIC',
+  '-msingle-pic-base',
+  '-mpic-register=r9',
+  '-mno-pic-data-is-text-relative',
+  '-ffreestanding',
+  '-nostdlib',
+  '-fno-tree-loop-distribute-patterns',
+  '-Wall',
+  '-Wextra',
+  '-Werror',
+  // Keep .rel.data: the packer turns it into the table crt0 relocates pointers in data with.
+  '-Wl,--emit-relocs',
+];
+
 const hex = (n) => `0x${(n >>> 0).toString(16)}`;
 
 /** The board's memory layout from kernel/boards/<board>/layout.json (or the documented one). */
@@ -74,17 +116,68 @@ export function readLayout(projectDir, board, log = () => {}) {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
-/** Flash and RAM addresses of `app` in `layout`. */
+/** Flash and RAM addresses of `app` in `layout` (a PIC app has a flash slot only). */
 export function slotOf(layout, app) {
   const [flashStart, flashSize] = layout.flash.apps;
   const [ramStart, ramSize] = layout.ram.apps;
   const tbfAddress = flashStart + app.slot * FLASH_SLOT;
-  const ram = ramStart + app.slot * RAM_SLOT;
+  const ram = app.dir !== undefined ? null : ramStart + app.slot * RAM_SLOT;
   if (tbfAddress + FLASH_SLOT > flashStart + flashSize)
     return { problem: `${app.name}: flash slot ${app.slot} is past the apps flash` };
-  if (ram + RAM_SLOT > ramStart + ramSize)
+  if (ram !== null && ram + RAM_SLOT > ramStart + ramSize)
     return { problem: `${app.name}: RAM slot ${app.slot} is past the app RAM` };
   return { tbfAddress, ram };
+}
+
+/** Builds the C apps (C_APPS) into ELFs; { ok, elves } or { ok: false, problem }. */
+export function buildCApps({ projectDir, log = () => {} }) {
+  const cDir = join(projectDir, 'apps', 'c');
+  const lib = join(cDir, 'lib');
+  const outDir = join(projectDir, 'target', 'apps', 'c');
+  mkdirSync(outDir, { recursive: true });
+  const elves = new Map();
+  for (const app of C_APPS) {
+    const src = join(cDir, app.dir);
+    const sources = [
+      join(lib, 'crt0.S'),
+      join(lib, 'crt0.c'),
+      join(lib, 'tock.c'),
+      ...readdirSync(src)
+        .filter((f) => f.endsWith('.c'))
+        .sort()
+        .map((f) => join(src, f)),
+    ];
+    const elf = join(outDir, `${app.name}.elf`);
+    const args = [...C_FLAGS, '-I', lib, '-T', join(lib, 'pic.ld'), ...sources, '-o', elf];
+    log(`apps: building C app ${app.name} (position independent)`);
+    const r = spawnSync('arm-none-eabi-gcc', args, { encoding: 'utf8' });
+    if (r.error)
+      return {
+        ok: false,
+        problem: `apps: arm-none-eabi-gcc not runnable (${r.error.message}); install gcc-arm-none-eabi`,
+      };
+    if (r.status !== 0)
+      return { ok: false, problem: `apps: gcc failed for ${app.name}:\n${(r.stderr ?? '').trim()}` };
+    elves.set(app.name, elf);
+  }
+  return { ok: true, elves };
+}
+
+/** The TAB of one packed app: metadata.toml and its cortex-m4 TBF (named as elf2tab does). */
+export async function tabOf(app, packed) {
+  const { tab } = await loadFormats();
+  const fixed = packed.spec.fixedAddresses;
+  return tab.buildTab({
+    name: app.name,
+    tbfs: [
+      {
+        arch: TAB_ARCH,
+        ...(fixed ? { fixed: { flash: fixed.flash, ram: fixed.ram } } : {}),
+        bytes: packed.tbf,
+      },
+    ],
+    minimumKernelVersion: packed.spec.kernelVersion ?? { major: 2, minor: 0 },
+  });
 }
 
 function linkerScript(app, tbfAddress, ram) {
@@ -115,13 +208,14 @@ let formats;
 export async function loadFormats() {
   if (!formats) {
     const load = (f) => tsImport(join(repo, 'emulator', 'formats', f), import.meta.url);
-    const [tbf, elf, elf2tbf, ihex] = await Promise.all([
+    const [tbf, elf, elf2tbf, ihex, tab] = await Promise.all([
       load('tbf.ts'),
       load('elf.ts'),
       load('elf2tbf.ts'),
       load('ihex.ts'),
+      load('tab.ts'),
     ]);
-    formats = { tbf, elf, elf2tbf, ihex };
+    formats = { tbf, elf, elf2tbf, ihex, tab };
   }
   return formats;
 }
@@ -177,6 +271,9 @@ export async function buildAppElves({ board, projectDir, log = () => {} }) {
       if (/^warning/.test(line)) log(`apps: ${app.name}: ${line}`);
     elves.set(app.name, join(targetDir, tc.target, 'release', app.bin));
   }
+  const c = buildCApps({ projectDir, log });
+  if (!c.ok) return c;
+  for (const [name, elf] of c.elves) elves.set(name, elf);
   return { ok: true, elves, layout };
 }
 
@@ -194,15 +291,19 @@ export async function packApp(app, elfPath, layout, overrides = {}) {
   } catch (e) {
     return { ok: false, error: `${app.name}: ${e.message}` };
   }
-  return elf2tbf.elfToTbf(parsed, {
+  const placement = app.dir !== undefined ? { pic: true } : { tbfAddress: slot.tbfAddress };
+  const r = elf2tbf.elfToTbf(parsed, {
     packageName: app.name,
     ramAlign: RAM_GRANULE,
-    tbfAddress: slot.tbfAddress,
+    ...placement,
     totalSize: FLASH_SLOT,
     shortId: app.shortId,
     kernelVersion: { major: 2, minor: 0 },
     ...overrides,
   });
+  // A PIC app goes wherever it is put; the manifest and apps.bin use its usual slot.
+  if (r.ok && r.value.tbfAddress === null) r.value.tbfAddress = slot.tbfAddress;
+  return r;
 }
 
 /**
@@ -256,21 +357,27 @@ export async function buildAppsAndImage({
   mkdirSync(join(outDir, 'apps'), { recursive: true });
   const placed = [];
   const manifest = [];
-  for (const app of APPS) {
+  for (const app of [...APPS, ...C_APPS]) {
     const packed = await packApp(app, elves.get(app.name), layout);
     if (!packed.ok) return { ok: false, problem: `apps: ${packed.error}` };
     const v = packed.value;
+    const pic = app.dir !== undefined;
     const file = join(outDir, 'apps', `${app.name}.tbf`);
     writeFileSync(file, v.tbf);
-    placed.push({ address: v.tbfAddress, bytes: v.tbf });
+    const tabFile = join(outDir, 'apps', `${app.name}.tab`);
+    writeFileSync(tabFile, await tabOf(app, v));
+    if (!pic) placed.push({ address: v.tbfAddress, bytes: v.tbf });
     manifest.push({
       name: app.name,
       tbf: file,
+      tab: tabFile,
       elf: elves.get(app.name),
       flash: v.tbfAddress,
-      binary: v.binaryStart,
+      binary: pic ? null : v.binaryStart,
       entry: v.entry,
-      ram: v.ramStart,
+      ram: pic ? null : v.ramStart,
+      positionIndependent: pic,
+      inImage: !pic,
       minimumRamSize: v.minimumRamSize,
       binaryBytes: v.binaryEndOffset - v.headerSize - v.protectedTrailerSize,
     });

@@ -190,20 +190,24 @@ describe('elfToTbf', () => {
   it('packs a position-independent app: no FixedAddresses, binary right after the header', () => {
     const text = Uint8Array.from({ length: 0x30 }, (_, i) => 0x40 + i);
     const got = Uint8Array.of(1, 0, 0, 0x80, 4, 0, 0, 0);
-    const elf = makeElf(
-      0x80000011,
-      [
-        { vaddr: 0x80000000, paddr: 0x80000000, data: text, memsz: text.length, flags: 5 },
-        { vaddr: 0x400, paddr: 0x80000030, data: got, memsz: got.length, flags: 6 },
-      ],
-      [
-        { name: '.text', type: 1, flags: ALLOC | EXEC, addr: 0x80000000, data: text },
-        { name: '.stack', type: 8, flags: ALLOC | WRITE, addr: 0, size: 0x400 },
-        { name: '.got', type: 1, flags: ALLOC | WRITE, addr: 0x400, data: got },
-        { name: '.bss', type: 8, flags: ALLOC | WRITE, addr: 0x408, size: 0x18 },
-      ],
-    );
-    const r = elfToTbf(parseElf(elf), { packageName: 'pic', pic: true, totalSize: 0x200 });
+    // One R_ARM_ABS32 relocation on the word at RAM offset 0x404 (kept by ld --emit-relocs).
+    const rel = (type: number): Uint8Array => Uint8Array.of(4, 4, 0, 0, type, 0, 0, 0);
+    const picElf = (relType: number): Uint8Array =>
+      makeElf(
+        0x80000011,
+        [
+          { vaddr: 0x80000000, paddr: 0x80000000, data: text, memsz: text.length, flags: 5 },
+          { vaddr: 0x400, paddr: 0x80000030, data: got, memsz: got.length, flags: 6 },
+        ],
+        [
+          { name: '.text', type: 1, flags: ALLOC | EXEC, addr: 0x80000000, data: text },
+          { name: '.stack', type: 8, flags: ALLOC | WRITE, addr: 0, size: 0x400 },
+          { name: '.got', type: 1, flags: ALLOC | WRITE, addr: 0x400, data: got },
+          { name: '.rel.got', type: 9, flags: 0, addr: 0, data: rel(relType) },
+          { name: '.bss', type: 8, flags: ALLOC | WRITE, addr: 0x408, size: 0x18 },
+        ],
+      );
+    const r = elfToTbf(parseElf(picElf(2)), { packageName: 'pic', pic: true, totalSize: 0x200 });
     if (!r.ok) throw new Error(r.error);
     const p = r.value;
     expect(p.tbfAddress).toBeNull();
@@ -215,7 +219,14 @@ describe('elfToTbf', () => {
     if (!h.ok) throw new Error(h.error.message);
     expect(h.value.fixedAddresses).toBeUndefined();
     expect(h.value.main?.initFnOffset).toBe(0x11);
-    expect(h.value.program?.binaryEndOffset).toBe(p.headerSize + 0x38);
+    // The relocation table follows the flash image: one entry, the word at RAM offset 0x404.
+    expect([...p.tbf.subarray(p.headerSize + 0x38, p.headerSize + 0x40)]).toEqual([
+      1, 0, 0, 0, 4, 4, 0, 0,
+    ]);
+    expect(h.value.program?.binaryEndOffset).toBe(p.headerSize + 0x40);
+    const unsupported = elfToTbf(parseElf(picElf(3)), { packageName: 'pic', pic: true });
+    expect(unsupported).toMatchObject({ ok: false });
+    if (!unsupported.ok) expect(unsupported.error).toMatch(/relocation type 3 at 0x404/);
     // A PIC app must be linked where its crt0 expects it.
     const wrong = elfToTbf(parseElf(sampleElf()), { packageName: 'x', pic: true });
     expect(wrong).toMatchObject({ ok: false });

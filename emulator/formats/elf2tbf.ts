@@ -38,6 +38,43 @@ const SHF_ALLOC = 0x2;
 /** Where a position-independent app links its flash (code, read-only data, initial data): its
  * crt0 tells flash addresses (at or above this) from RAM offsets (below) when relocating. */
 export const PIC_FLASH_BASE = 0x80000000;
+const SHT_REL = 9;
+const R_ARM_NONE = 0;
+const R_ARM_ABS32 = 2;
+
+/**
+ * A PIC app's data relocations: the RAM offsets of the words in its writable sections that hold
+ * addresses (R_ARM_ABS32 in the `.rel<section>` sections `ld --emit-relocs` keeps). Returned as
+ * the table its crt0 reads right after the flash image: a count, then the offsets.
+ */
+function dataRelocationTable(
+  elf: ElfFile,
+  ramSections: ElfFile['sections'],
+): { ok: true; table: Uint8Array } | { ok: false; error: string } {
+  const offsets: number[] = [];
+  for (const target of ramSections) {
+    const rel = elf.sections.find((x) => x.type === SHT_REL && x.name === `.rel${target.name}`);
+    if (!rel) continue;
+    const view = new DataView(rel.data.buffer, rel.data.byteOffset, rel.data.byteLength);
+    for (let at = 0; at + 8 <= rel.data.length; at += 8) {
+      const offset = view.getUint32(at, true);
+      const type = view.getUint32(at + 4, true) & 0xff;
+      if (type === R_ARM_NONE) continue;
+      if (type !== R_ARM_ABS32)
+        return {
+          ok: false,
+          error: `relocation type ${type} at ${hex(offset)} in ${rel.name} cannot be applied at run time (only R_ARM_ABS32)`,
+        };
+      offsets.push(offset);
+    }
+  }
+  const table = new Uint8Array(4 * (offsets.length + 1));
+  const view = new DataView(table.buffer);
+  view.setUint32(0, offsets.length, true);
+  offsets.forEach((o, i) => view.setUint32(4 + 4 * i, o, true));
+  return { ok: true, table };
+}
+
 /** The kernel ABI our apps need unless told otherwise (TRD104 as of Tock 2.0). */
 export const DEFAULT_KERNEL_VERSION = { major: 2, minor: 0 } as const;
 
@@ -159,8 +196,16 @@ export function elfToTbf(elf: ElfFile, options: ElfToTbfOptions): PackResult {
       `the ${headerSize}-byte TBF header does not fit in the ${binaryStart - tbfAddress} bytes ` +
         `between ${hex(tbfAddress)} and the binary at ${hex(binaryStart)}`,
     );
+  // A PIC app's data relocations follow its flash image, word-aligned (its crt0 reads them).
+  let relocations: Uint8Array | null = null;
+  if (pic) {
+    const r = dataRelocationTable(elf, ramSections);
+    if (!r.ok) return err(r.error);
+    relocations = r.table;
+  }
+  const imageEnd = (binaryEnd - tbfAt + 3) & ~3;
   // Footers must start word-aligned, so the binary is zero-padded to a multiple of 4.
-  const binaryEndOffset = (binaryEnd - tbfAt + 3) & ~3;
+  const binaryEndOffset = imageEnd + (relocations?.length ?? 0);
   // Room for a padding credentials footer (type, length, format) keeps parsers that walk
   // footers from reading zeros as TLVs.
   const needed = binaryEndOffset + 8;
@@ -186,6 +231,7 @@ export function elfToTbf(elf: ElfFile, options: ElfToTbfOptions): PackResult {
   const tbf = new Uint8Array(totalSize);
   tbf.set(header, 0);
   for (const s of flashSegments) tbf.set(s.data.subarray(0, s.filesz), s.paddr - tbfAt);
+  if (relocations) tbf.set(relocations, imageEnd);
   const view = new DataView(tbf.buffer);
   for (let at = binaryEndOffset; at + 8 <= totalSize;) {
     // Format 0 credentials: padding, no credential. One footer holds at most 65535 bytes.

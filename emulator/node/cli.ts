@@ -1,7 +1,8 @@
 /**
  * `npm run emulator -- --machine <name> [options] image [more images]`: run firmware headless.
  *
- * Images are ELF or Intel HEX files, or raw binaries given as FILE@ADDRESS; several make one
+ * Images are ELF or Intel HEX files, raw binaries (a TBF is one) given as FILE@ADDRESS, or TABs
+ * (Tock application bundles) as APP.tab@ADDRESS; several make one
  * image exactly as a flasher would program them (kernel.elf plus apps.bin@0x40000, or the
  * image.hex that `kernel.mjs build` writes). UART output goes to stdout (UART0 / UARTE0 first,
  * every UART on mps2-an386) and semihosting console output to stdout/stderr; stdin feeds the
@@ -38,7 +39,8 @@ export const EXIT_LIMIT = 124;
 export const EXIT_ABNORMAL = 125;
 
 const USAGE = `usage: npm run emulator -- --machine <${MACHINES.join('|')}> [options] image [image...]
-  image                  ELF or Intel HEX file, or raw binary as FILE@ADDRESS (e.g. apps.bin@0x40000)
+  image                  ELF or Intel HEX file, raw binary or TBF as FILE@ADDRESS (e.g. apps.bin@0x40000),
+                         or a Tock application bundle as APP.tab@ADDRESS (its cortex-m4 TBF goes there)
   --semihosting          serve semihosting calls (BKPT 0xAB)
   --pace realtime|fast   realtime: virtual time follows the wall clock (nRF default);
                          fast: run flat out, skipping idle time (mps2-an386 default)

@@ -17,10 +17,14 @@
  */
 import { ElfError, loadableSegments, parseElf, type ElfFile } from '../formats/elf';
 import { parseIntelHex } from '../formats/ihex';
+import { isTab, parseTab } from '../formats/tab';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 
-export type ImageFormat = 'elf' | 'ihex' | 'bin';
+export type ImageFormat = 'elf' | 'ihex' | 'bin' | 'tab';
+
+/** The architecture our machines run: the TBF a TAB gives them (tockloader's name for it). */
+export const TAB_ARCH = 'cortex-m4';
 
 export interface ImageSegment {
   address: number;
@@ -42,10 +46,14 @@ export interface FirmwareImage {
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
-/** Detects the format: ELF by its magic, Intel HEX by a leading ':' record, else raw binary. */
+/**
+ * Detects the format: ELF by its magic, a TAB (Tock application bundle) by its tar header,
+ * Intel HEX by a leading ':' record, else raw binary (a TBF is one).
+ */
 export function detectFormat(bytes: Uint8Array): ImageFormat {
   if (bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46)
     return 'elf';
+  if (isTab(bytes)) return 'tab';
   let i = 0;
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
   if (bytes[i] === 0x3a) return 'ihex';
@@ -62,11 +70,12 @@ export function parseImage(
 ): Result<FirmwareImage> {
   const format = opts.format ?? detectFormat(bytes);
   const name = opts.name;
-  if (format !== 'bin' && opts.address !== undefined)
+  if (format !== 'bin' && format !== 'tab' && opts.address !== undefined)
     return {
       ok: false,
-      error: `${name}: an ${format === 'elf' ? 'ELF' : 'Intel HEX'} file carries its own addresses; give a load address only for a raw binary`,
+      error: `${name}: an ${format === 'elf' ? 'ELF' : 'Intel HEX'} file carries its own addresses; give a load address only for a raw binary or a TAB`,
     };
+  if (format === 'tab') return tabImage(bytes, name, opts.address);
   if (format === 'elf') {
     let elf: ElfFile;
     try {
@@ -132,6 +141,47 @@ export function parseImage(
     value: {
       format,
       segments: [{ address: opts.address >>> 0, data: bytes, memSize: bytes.length, origin: name }],
+    },
+  };
+}
+
+/**
+ * A TAB is programmed as its TBF for our architecture, where it is told (as `tockloader install`
+ * puts an app): the position-independent TBF, or the one linked for that place.
+ */
+function tabImage(
+  bytes: Uint8Array,
+  name: string,
+  address: number | undefined,
+): Result<FirmwareImage> {
+  const tab = parseTab(bytes);
+  if (!tab.ok) return { ok: false, error: `${name}: ${tab.error}` };
+  if (address === undefined)
+    return {
+      ok: false,
+      error: `${name}: a TAB needs the address its app goes to (${name}@0x40000)`,
+    };
+  const forArch = tab.value.tbfs.filter((t) => t.arch === TAB_ARCH);
+  const pick =
+    forArch.find((t) => t.flash === undefined) ??
+    forArch.find((t) => t.flash! >= address && t.flash! < address + t.bytes.length);
+  if (!pick)
+    return {
+      ok: false,
+      error: `${name}: TAB '${tab.value.name}' has no ${TAB_ARCH} TBF that can go at ${hex(address)} (it has: ${tab.value.tbfs.map((t) => t.filename).join(', ')})`,
+    };
+  return {
+    ok: true,
+    value: {
+      format: 'tab',
+      segments: [
+        {
+          address: address >>> 0,
+          data: pick.bytes,
+          memSize: pick.bytes.length,
+          origin: `${name} (${pick.filename})`,
+        },
+      ],
     },
   };
 }

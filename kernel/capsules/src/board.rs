@@ -2,14 +2,19 @@
 //! console, low-level debug, RNG) next to the chip, context switch, MPU and timeslice timer the
 //! board brings.
 //!
+//! The nRF boards add LEDs, buttons, GPIO and temperature (`BoardIo`; mps2-an386 has none).
 //! The boards (mps2-an386, nrf52840dk, microbit_v2) expose the same drivers, so the driver
 //! table and the `Platform` impl are written once here. The struct is generic over the
 //! board's own parts, so each board keeps its concrete types and no dynamic dispatch is added.
 
 use crate::alarm::AlarmDriver;
+use crate::button::ButtonDriver;
 use crate::console::Console;
+use crate::gpio::GpioDriver;
+use crate::led::LedDriver;
 use crate::low_level_debug::LowLevelDebug;
 use crate::rng::SimpleRng;
+use crate::temperature::TemperatureSensor;
 use kernel::platform::{
     Chip, Mpu, Platform, SchedulerTimer, SyscallDriver, UserspaceKernelBoundary,
 };
@@ -32,6 +37,21 @@ pub struct Board<C: 'static, B, M, T> {
     pub rng: &'static SimpleRng<'static>,
     /// Low-level debug driver.
     pub lldb: &'static LowLevelDebug,
+    /// Board peripherals for apps (the nRF boards have them; mps2-an386 has none).
+    pub io: BoardIo,
+}
+
+/// The LED, button, GPIO and temperature drivers of a board that has them.
+#[derive(Default)]
+pub struct BoardIo {
+    /// LEDs (driver 0x2).
+    pub leds: Option<&'static LedDriver<'static>>,
+    /// Buttons (driver 0x3).
+    pub buttons: Option<&'static ButtonDriver<'static>>,
+    /// GPIO (driver 0x4).
+    pub gpio: Option<&'static GpioDriver<'static>>,
+    /// Temperature (driver 0x60000).
+    pub temperature: Option<&'static TemperatureSensor<'static>>,
 }
 
 impl<C, B, M, T> Platform for Board<C, B, M, T>
@@ -47,6 +67,12 @@ where
             crate::console::DRIVER_NUM => Some(self.console),
             crate::low_level_debug::DRIVER_NUM => Some(self.lldb),
             crate::rng::DRIVER_NUM => Some(self.rng),
+            crate::led::DRIVER_NUM => self.io.leds.map(|d| d as &dyn SyscallDriver),
+            crate::button::DRIVER_NUM => self.io.buttons.map(|d| d as &dyn SyscallDriver),
+            crate::gpio::DRIVER_NUM => self.io.gpio.map(|d| d as &dyn SyscallDriver),
+            crate::temperature::DRIVER_NUM => {
+                self.io.temperature.map(|d| d as &dyn SyscallDriver)
+            }
             _ => None,
         }
     }

@@ -14,8 +14,12 @@
 
 pub mod alarm;
 pub mod board;
+pub mod button;
 pub mod console;
+pub mod gpio;
+pub mod led;
 pub mod low_level_debug;
 pub mod process_console;
 pub mod rng;
+pub mod temperature;
 pub mod virtual_alarm;

@@ -37,6 +37,11 @@ static CONFIG: BoardConfig = BoardConfig {
     // Row 1 and column 1: the top-left LED.
     lit_at_boot: &[0, 5],
     buttons: &[(0, 14), (0, 23)],
+    // The LED driver (0x2) offers the matrix's top row: row 1 stays high (the boot pattern sets
+    // it), so each column pin (active low) lights one pixel without scanning.
+    app_leds: &[(0, 28, true), (0, 11, true), (0, 31, true), (1, 5, true), (0, 30, true)],
+    // Edge-connector rings 0, 1, 2 (P0.02, P0.03, P0.04) as GPIO pins 0-2 (driver 0x4).
+    gpio_pins: &[(0, 2), (0, 3), (0, 4)],
     memory_info: "Memory: kernel flash 0x00000000-0x0003ffff, apps flash 0x00040000-0x0007ffff, kernel RAM 0x20000000-0x20007fff, app RAM 0x20008000-0x2001ffff",
 };
 

@@ -138,6 +138,7 @@ fn main() -> ! {
             alarm,
             rng,
             lldb,
+            io: capsules::board::BoardIo::default(),
         }
     );
     kernel.set_panic_hook(cortexm::process_panic);

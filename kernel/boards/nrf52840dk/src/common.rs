@@ -15,7 +15,12 @@
 //! and `capsules::board` (the `Platform` impl).
 
 use capsules::alarm::AlarmDriver;
+use capsules::board::BoardIo;
+use capsules::button::ButtonDriver;
 use capsules::console::Console;
+use capsules::gpio::GpioDriver;
+use capsules::led::LedDriver;
+use capsules::temperature::TemperatureSensor;
 use capsules::low_level_debug::LowLevelDebug;
 use capsules::process_console::{ProcessConsole, KERNEL_INFO};
 use capsules::rng::SimpleRng;
@@ -24,16 +29,20 @@ use cortexm::mpu::CortexMpu;
 use cortexm::systick::SysTick;
 use cortexm::{static_init, CortexM, Vector};
 use kernel::dma::DmaChannel;
+use kernel::hil::gpio::{Edge as HilEdge, InterruptClient, Interrupts};
 use kernel::hil::rng::Rng;
+use kernel::hil::sensors::TemperatureDriver;
 use kernel::hil::time::Alarm;
 use kernel::hil::uart::{Receive, Transmit};
 use kernel::kernel::{AppRegions, FAULT_PREFIX, VERSION};
 use kernel::process::FaultPolicy;
 use kernel::{kprintln, Kernel};
 use nrf52::clock::Clock;
+use cells::OptionalCell;
 use nrf52::gpio::{Edge, Gpiote, GpioteClient, Led, Pin, Pull};
 use nrf52::rng::Trng;
 use nrf52::rtc::RtcAlarm;
+use nrf52::temp::Temp;
 use nrf52::timer::FreeTimer;
 use nrf52::uarte::Uarte;
 use nrf52::Variant;
@@ -64,8 +73,100 @@ pub struct BoardConfig {
     pub lit_at_boot: &'static [usize],
     /// Buttons (port, pin), active low: button N is entry N-1, on GPIOTE channel N-1.
     pub buttons: &'static [(u8, u8)],
+    /// LEDs the LED driver (0x2) offers apps: (port, pin, active low).
+    pub app_leds: &'static [(u8, u8, bool)],
+    /// Pins the GPIO driver (0x4) offers apps, numbered from 0.
+    pub gpio_pins: &'static [(u8, u8)],
     /// Memory line of the process console's `kernel` command.
     pub memory_info: &'static str,
+}
+
+/// Pins of the board's drivers: room for the largest board.
+const MAX_PINS: usize = 8;
+
+/// GPIOTE channels: buttons first (0 up), then GPIO pins with interrupts.
+struct PinEvents {
+    gpiote: &'static Gpiote<'static>,
+    buttons: usize,
+    button_pins: [Pin; MAX_PINS],
+    gpio_pins: [Pin; MAX_PINS],
+    gpio_count: usize,
+    button_client: OptionalCell<&'static ButtonDriver<'static>>,
+    gpio_client: OptionalCell<&'static GpioDriver<'static>>,
+}
+
+/// Edge interrupts for the button driver's pins (GPIOTE channel = button index).
+struct ButtonEvents(&'static PinEvents);
+/// Edge interrupts for the GPIO driver's pins (channel = number of buttons + pin index).
+struct GpioEvents(&'static PinEvents);
+
+fn edge(e: HilEdge) -> Edge {
+    match e {
+        HilEdge::Rising => Edge::Rising,
+        HilEdge::Falling => Edge::Falling,
+        HilEdge::Either => Edge::Both,
+    }
+}
+
+impl Interrupts for ButtonEvents {
+    fn enable(&self, index: usize, e: HilEdge) -> Result<(), kernel::ErrorCode> {
+        if index >= self.0.buttons {
+            return Err(kernel::ErrorCode::Invalid);
+        }
+        self.0
+            .gpiote
+            .watch(index, &self.0.button_pins[index], edge(e));
+        Ok(())
+    }
+    fn disable(&self, index: usize) {
+        if index < self.0.buttons {
+            self.0.gpiote.unwatch(index);
+        }
+    }
+}
+
+impl Interrupts for GpioEvents {
+    fn enable(&self, index: usize, e: HilEdge) -> Result<(), kernel::ErrorCode> {
+        let channel = self.0.buttons + index;
+        if index >= self.0.gpio_count || channel >= nrf52::gpio::GPIOTE_CHANNELS {
+            return Err(kernel::ErrorCode::Invalid);
+        }
+        self.0
+            .gpiote
+            .watch(channel, &self.0.gpio_pins[index], edge(e));
+        Ok(())
+    }
+    fn disable(&self, index: usize) {
+        if index < self.0.gpio_count {
+            self.0.gpiote.unwatch(self.0.buttons + index);
+        }
+    }
+}
+
+impl GpioteClient for PinEvents {
+    fn fired(&self, channel: usize) {
+        if channel < self.buttons {
+            // Buttons are active low: a press is reported on the console, as before.
+            if !self.button_pins[channel].read() {
+                kprintln!("[board] button {} pressed", channel + 1);
+            }
+            self.button_client.map(|b| b.fired(channel));
+        } else {
+            self.gpio_client.map(|g| g.fired(channel - self.buttons));
+        }
+    }
+}
+
+/// Pins for `list` (port, pin); the rest of the array are unused copies of P0.00.
+fn pins(list: impl Iterator<Item = (u8, u8)>) -> [Pin; MAX_PINS] {
+    // SAFETY: each listed pin is configured only by the one driver the board gives it to; the
+    // filler entries are never used.
+    let mut out = [unsafe { Pin::new(0, 0) }; MAX_PINS];
+    for (slot, (port, pin)) in out.iter_mut().zip(list) {
+        // SAFETY: as above.
+        *slot = unsafe { Pin::new(port, pin) };
+    }
+    out
 }
 
 /// Kernel attributes (the last 32 bytes of kernel flash, see `kernel::board::attributes`).
@@ -80,14 +181,6 @@ static VECTORS: [Vector; 15 + cortexm::IRQS] = cortexm::vector_table(reset_handl
 
 type Board = capsules::board::Board<nrf52::Nrf52, CortexM, CortexMpu, SysTick>;
 
-/// Prints button presses.
-struct Buttons;
-
-impl GpioteClient for Buttons {
-    fn fired(&self, channel: usize) {
-        kprintln!("[board] button {} pressed", channel + 1);
-    }
-}
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
@@ -180,21 +273,75 @@ pub fn run(cfg: &'static BoardConfig) -> ! {
     let _ = uart.start_receive();
     KERNEL_INFO.set(cfg.memory_info);
 
+    // The LED driver turns its LEDs off; then the boot pattern lights what it lights.
+    let led_pins = static_init!(
+        [Pin; MAX_PINS],
+        pins(cfg.app_leds.iter().map(|l| (l.0, l.1)))
+    );
+    let led_table = static_init!(
+        [(&'static dyn kernel::hil::gpio::Pin, bool); MAX_PINS],
+        core::array::from_fn(|i| {
+            let active_low = cfg.app_leds.get(i).map_or(false, |l| l.2);
+            (&led_pins[i] as &dyn kernel::hil::gpio::Pin, active_low)
+        })
+    );
+    let leds = static_init!(
+        LedDriver<'static>,
+        LedDriver::new(&led_table[..cfg.app_leds.len().min(MAX_PINS)])
+    );
     for (i, &(port, pin, active_low)) in cfg.leds.iter().enumerate() {
-        // SAFETY: LED pins are driven only by the board.
+        // SAFETY: the boot pattern's pins are driven only by the board (and the LED driver).
         let led = Led::new(unsafe { Pin::new(port, pin) }, active_low);
         led.set(cfg.lit_at_boot.contains(&i));
     }
     // SAFETY: GPIOTE at its nRF52 address, used only here.
     let gpiote = static_init!(Gpiote<'static>, unsafe { Gpiote::new(nrf52::base::GPIOTE) });
-    let buttons = static_init!(Buttons, Buttons);
-    gpiote.set_client(buttons);
-    for (ch, &(port, pin)) in cfg.buttons.iter().enumerate() {
-        // SAFETY: button pins are read only through GPIOTE.
-        let p = unsafe { Pin::new(port, pin) };
-        p.make_input(Pull::Up);
-        gpiote.watch(ch, &p, Edge::Falling);
-    }
+    let events = static_init!(
+        PinEvents,
+        PinEvents {
+            gpiote,
+            buttons: cfg.buttons.len().min(MAX_PINS),
+            button_pins: pins(cfg.buttons.iter().copied()),
+            gpio_pins: pins(cfg.gpio_pins.iter().copied()),
+            gpio_count: cfg.gpio_pins.len().min(MAX_PINS),
+            button_client: OptionalCell::empty(),
+            gpio_client: OptionalCell::empty(),
+        }
+    );
+    gpiote.set_client(events);
+    let button_table = static_init!(
+        [(&'static dyn kernel::hil::gpio::Pin, bool); MAX_PINS],
+        core::array::from_fn(|i| (&events.button_pins[i] as &dyn kernel::hil::gpio::Pin, true))
+    );
+    let button_events = static_init!(ButtonEvents, ButtonEvents(events));
+    let buttons = static_init!(
+        ButtonDriver<'static>,
+        ButtonDriver::new(
+            &button_table[..events.buttons],
+            button_events,
+            kernel.create_grant(),
+            kernel
+        )
+    );
+    events.button_client.set(buttons);
+    let gpio_table = static_init!(
+        [&'static dyn kernel::hil::gpio::Pin; MAX_PINS],
+        core::array::from_fn(|i| &events.gpio_pins[i] as &dyn kernel::hil::gpio::Pin)
+    );
+    let gpio_events = static_init!(GpioEvents, GpioEvents(events));
+    let gpio = static_init!(
+        GpioDriver<'static>,
+        GpioDriver::new(&gpio_table[..events.gpio_count], gpio_events, kernel)
+    );
+    events.gpio_client.set(gpio);
+
+    // SAFETY: TEMP at its nRF52 address, used only by this driver.
+    let temp = static_init!(Temp<'static>, unsafe { Temp::new(nrf52::base::TEMP) });
+    let temperature = static_init!(
+        TemperatureSensor<'static>,
+        TemperatureSensor::new(temp, kernel.create_grant(), kernel)
+    );
+    temp.set_client(temperature);
 
     let chip = static_init!(
         nrf52::Nrf52,
@@ -203,6 +350,7 @@ pub fn run(cfg: &'static BoardConfig) -> ! {
             rtc1: hw_alarm,
             rng: trng,
             gpiote,
+            temp,
         }
     );
     chip.enable_interrupts();
@@ -218,6 +366,12 @@ pub fn run(cfg: &'static BoardConfig) -> ! {
             alarm,
             rng,
             lldb,
+            io: BoardIo {
+                leds: Some(leds),
+                buttons: Some(buttons),
+                gpio: Some(gpio),
+                temperature: Some(temperature),
+            },
         }
     );
     kernel.set_panic_hook(cortexm::process_panic);

@@ -183,6 +183,38 @@ impl Pin {
     }
 }
 
+impl kernel::hil::gpio::Pin for Pin {
+    /// Output with the input buffer connected, so `read` returns the driven level.
+    fn make_output(&self) {
+        self.regs.pin_cnf[self.pin as usize].write(PinCnf::DIR.set());
+    }
+    fn make_input(&self, pull: kernel::hil::gpio::Pull) {
+        Pin::make_input(
+            self,
+            match pull {
+                kernel::hil::gpio::Pull::None => Pull::None,
+                kernel::hil::gpio::Pull::Up => Pull::Up,
+                kernel::hil::gpio::Pull::Down => Pull::Down,
+            },
+        );
+    }
+    fn deactivate(&self) {
+        self.regs.pin_cnf[self.pin as usize].write(PinCnf::INPUT_DISCONNECT.set());
+    }
+    fn set(&self) {
+        self.write(true);
+    }
+    fn clear(&self) {
+        self.write(false);
+    }
+    fn toggle(&self) {
+        Pin::toggle(self);
+    }
+    fn read(&self) -> bool {
+        Pin::read(self)
+    }
+}
+
 /// An LED on a pin.
 #[derive(Clone, Copy)]
 pub struct Led {
@@ -250,6 +282,15 @@ impl<'a> Gpiote<'a> {
         );
         self.regs.events_in[channel].set(0);
         self.regs.intenset.set(1 << channel);
+    }
+    /// Stops watching `channel` (its event and interrupt off).
+    pub fn unwatch(&self, channel: usize) {
+        if channel >= GPIOTE_CHANNELS {
+            return;
+        }
+        self.regs.intenclr.set(1 << channel);
+        self.regs.config[channel].set(0);
+        self.regs.events_in[channel].set(0);
     }
     /// Bottom half of the GPIOTE interrupt. Repeats while a channel fired during the pass (an
     /// event raised while another still holds the line high pends nothing new).

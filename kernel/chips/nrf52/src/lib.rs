@@ -24,6 +24,7 @@ pub mod gpio;
 pub mod nvmc;
 pub mod rng;
 pub mod rtc;
+pub mod temp;
 pub mod timer;
 pub mod uarte;
 
@@ -44,6 +45,7 @@ pub mod base {
     /// TIMER0.
     pub const TIMER0: usize = 0x4000_8000;
     /// RNG.
+    pub const TEMP: usize = 0x4000_C000;
     pub const RNG: usize = 0x4000_D000;
     /// RTC1.
     pub const RTC1: usize = 0x4001_1000;
@@ -68,6 +70,7 @@ pub const IRQ_UARTE0: u32 = irq_of(base::UARTE0);
 pub const IRQ_GPIOTE: u32 = irq_of(base::GPIOTE);
 /// TIMER0 interrupt.
 pub const IRQ_TIMER0: u32 = irq_of(base::TIMER0);
+pub const IRQ_TEMP: u32 = irq_of(base::TEMP);
 /// RNG interrupt.
 pub const IRQ_RNG: u32 = irq_of(base::RNG);
 /// RTC1 interrupt.
@@ -78,7 +81,7 @@ pub const IRQ_UARTE1: u32 = irq_of(base::UARTE1);
 pub const IRQ_LINES: u32 = 48;
 
 /// Interrupt lines the chip services (and re-enables after servicing).
-pub const SERVICED_IRQS: [u32; 4] = [IRQ_UARTE0, IRQ_GPIOTE, IRQ_RNG, IRQ_RTC1];
+pub const SERVICED_IRQS: [u32; 5] = [IRQ_UARTE0, IRQ_GPIOTE, IRQ_TEMP, IRQ_RNG, IRQ_RTC1];
 
 /// Differences between the two chips of the family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,6 +129,7 @@ pub struct Nrf52 {
     pub rng: &'static rng::Trng<'static>,
     /// GPIOTE (buttons).
     pub gpiote: &'static gpio::Gpiote<'static>,
+    pub temp: &'static temp::Temp<'static>,
 }
 
 impl Nrf52 {
@@ -149,6 +153,7 @@ impl Chip for Nrf52 {
                 IRQ_RTC1 => self.rtc1.handle_interrupt(),
                 IRQ_RNG => self.rng.handle_interrupt(),
                 IRQ_GPIOTE => self.gpiote.handle_interrupt(),
+                IRQ_TEMP => self.temp.handle_interrupt(),
                 _ => {}
             }
             if SERVICED_IRQS.contains(&line.0) {
@@ -180,6 +185,7 @@ mod tests {
         assert_eq!(IRQ_GPIOTE, 6);
         assert_eq!(IRQ_TIMER0, 8);
         assert_eq!(IRQ_RNG, 13);
+        assert_eq!(IRQ_TEMP, 12);
         assert_eq!(IRQ_RTC1, 17);
         assert_eq!(IRQ_UARTE1, 40);
         assert!(SERVICED_IRQS.iter().all(|i| *i < IRQ_LINES));
