@@ -31,6 +31,8 @@ export interface EmulatorRun extends QemuRun {
   /** Virtual seconds since boot. */
   readonly virtualSeconds: () => number;
   readonly session: NonNullable<ReturnType<typeof createSession> & { ok: true }>['value'];
+  /** Wakes the runner after the test drove a pin (an input it does not see). */
+  nudge(): void;
 }
 
 export function bootEmulator(opts: {
@@ -40,6 +42,8 @@ export function bootEmulator(opts: {
   appsStart?: number;
   hex?: string;
   pace?: 'realtime' | 'fast';
+  /** More files to load after the others, as the CLI loads its arguments (e.g. `app.tab`). */
+  files?: ImageFile[];
 }): EmulatorRun {
   const created = createSession({ machine: opts.machine });
   if (!created.ok) throw new Error(created.error);
@@ -54,6 +58,7 @@ export function bootEmulator(opts: {
       bytes: new Uint8Array(readFileSync(opts.appsBin)),
       address: opts.appsStart ?? 0x40000,
     });
+  files.push(...(opts.files ?? []));
   const log = new OutputLog();
   let running = true;
   const decoder = new TextDecoder('latin1');
@@ -127,6 +132,9 @@ export function bootEmulator(opts: {
         wake?.();
         await new Promise((r) => setTimeout(r, 5));
       }
+    },
+    nudge() {
+      wake?.();
     },
     async stop() {
       running = false;

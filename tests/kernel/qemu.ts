@@ -27,7 +27,19 @@ import { OutputLog } from './output-log';
 export interface AppsManifest {
   board: string;
   appsStart: number;
-  apps: { name: string; tbf: string; flash: number; ram: number; minimumRamSize: number }[];
+  apps: {
+    name: string;
+    tbf: string;
+    /** The app as a TAB (tar: metadata.toml + one TBF per architecture). */
+    tab: string;
+    flash: number;
+    /** RAM address; null for position-independent apps. */
+    ram: number | null;
+    minimumRamSize: number;
+    positionIndependent?: boolean;
+    /** False for apps built beside the image but not in apps.bin. */
+    inImage?: boolean;
+  }[];
 }
 
 export interface QemuRun {
