@@ -36,13 +36,13 @@ for (const board of ['mps2-an386', 'nrf52840dk', 'microbit_v2']) {
         from,
       );
       const start = q.output().indexOf(header[0], from);
-      await q.waitFor(/timer\s+\d+\s+\d+\s+\d+\s+\d+\/\d+\s+\w+\n/, 20_000, start);
+      await q.waitFor(/timer\s+\d+\s+\d+\s+\d+\s+\d+\/ *\d+\s+\w+\n/, 20_000, start);
       // Rows are the lines after the header that look like rows (an app may print in between).
       const rows = q
         .output()
         .slice(start)
         .split('\n')
-        .filter((l) => /^\s*\d+\s+\S+\s+\S+\s+\d+\s+\d+\s+\d+\s+\d+\/\d+/.test(l))
+        .filter((l) => /^\s*\d+\s+\S+\s+\S+\s+\d+\s+\d+\s+\d+\s+\d+\/ *\d+/.test(l))
         .slice(0, 3);
       const names = rows.map((r) => /^\s*\d+\s+\S+\s+(\S+)/.exec(r)?.[1]);
       expect(names).toEqual(['hello', 'rng', 'timer']);
@@ -51,6 +51,35 @@ for (const board of ['mps2-an386', 'nrf52840dk', 'microbit_v2']) {
       expect(rows[2]).toMatch(/Running|Yielded|YieldedFor/);
       // Its Syscalls column counts something.
       expect(Number(/timer\s+\d+\s+(\d+)/.exec(rows[2]!)?.[1])).toBeGreaterThan(5);
+    });
+
+    it("prints list rows in Tock 2.2's row format", () => {
+      // " {:<7}{:<11}{:<20}{:6}{:10}{:10}  {:2}/{:2}   {:?}" (capsules/core process_console.rs);
+      // the apps carry a ShortId TLV, so the column shows it in hex.
+      expect(q.output()).toMatch(
+        /\n 1 {6}0x102 {6}rng {17}[ \d]{6}[ \d]{10}[ \d]{10} {2}[ \d]{2}\/[ \d]{2} {3}\w+\n/,
+      );
+    });
+
+    it("answers process <name> with Tock's process overview", async () => {
+      const from = q.output().length;
+      await q.type('process timer\r');
+      await q.waitFor(/Protected +\d+ +S\n.*H\n/, 20_000, from);
+      const out = q.output().slice(from);
+      // The line starts with a bold "App" in Unicode (the harness decodes bytes as latin1).
+      expect(out).toMatch(/: timer {3}- {3}\[\w+\]\n/);
+      expect(out).toMatch(
+        / Events Queued: \d+ {3}Syscall Count: \d+ {3}Dropped Upcall Count: \d+\n/,
+      );
+      expect(out).toMatch(/ Restart Count: 0\n/);
+      // Tock's Syscall Debug form, or None once the process has exited (a loaded machine can
+      // let the timer app finish before the command arrives).
+      expect(out).toMatch(
+        / Last Syscall: (?:None|(?:Yield|Command|Subscribe|Memop) \{[^}\n]*\})\n/,
+      );
+      // Box-drawing characters decode as latin1 here: match the words.
+      expect(out).toMatch(/Address .* Region Name {4}Used \| Allocated \(bytes\) /);
+      expect(out).toMatch(/ App Flash +\d+ +L\n/);
     });
 
     it('answers status with the process count', async () => {

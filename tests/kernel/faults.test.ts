@@ -53,6 +53,17 @@ for (const board of ['mps2-an386', 'nrf52840dk']) {
       await policyLine('fault_kernel');
     });
 
+    it("follows the report with Tock's Cortex-M fault status block", () => {
+      const out = q.output();
+      const at = out.indexOf("process fault: 'fault_kernel'");
+      const block = out.slice(out.indexOf('---| Cortex-M Fault Status |---', at));
+      // Tock's labels and layout (arch/cortex-m print_cortexm_state): a line per set bit, the
+      // valid address, then CFSR and HFSR.
+      expect(block).toMatch(
+        /^---\| Cortex-M Fault Status \|---\nData Access Violation: {14}true\n(?:.*\n)*?Faulting Memory Address: {12}0x20000000\nFault Status Register \(CFSR\): {7}0x[0-9A-F]{8}\nHard Fault Status Register \(HFSR\): {2}0x[0-9A-F]{8}\n/,
+      );
+    });
+
     it('reports a stack overflow below the process memory', async () => {
       const report = faultReports(q.output()).find((r) => r.name === 'fault_stack');
       expect(report, linesWith(q.output(), 'fault_stack').join('\n')).toBeDefined();

@@ -1,8 +1,14 @@
 //! Process console: a command line on the UART for inspecting and controlling processes.
 //!
-//! Commands: `help`, `list`, `status`, `stop <name|pid>`, `start <name|pid>`,
-//! `fault <name|pid>`, `terminate <name|pid>`, `kernel`. `list` prints Tock's columns:
-//! PID, ShortID, Name, Quanta, Syscalls, Restarts, Grants (used/total), State.
+//! Commands as Tock 2.x's process console (capsules/core/src/process_console.rs) has them:
+//! `help`, `list`, `status`, `stop <name>`, `start <name>`, `fault <name>`,
+//! `terminate <name>`, `process <name>`, `kernel`, `panic`; a PID from `list` works wherever a
+//! name does. `list` prints Tock's columns and row format (PID, ShortID, Name, Quanta,
+//! Syscalls, Restarts, Grants used/total, State), `process` Tock's overview
+//! (kernel::process_printer), the replies Tock's wording. Not here: `boot` (Tock restarts a
+//! terminated process: our `start` does that), `reset` (no reset function on these boards), the
+//! kernel memory map of `kernel` (the board's own layout text is printed instead), command
+//! history and line editing.
 
 use cells::StaticCell;
 use core::cell::Cell;
@@ -59,7 +65,7 @@ impl ProcessConsole {
         match verb {
             "help" => {
                 kprintln!("Welcome to the process console.");
-                kprintln!("Valid commands are: help status list stop start fault terminate kernel");
+                kprintln!("Valid commands are: help status list stop start fault terminate process kernel panic");
             }
             "list" => {
                 kprintln!(" PID    ShortID    Name                Quanta  Syscalls  Restarts  Grants  State");
@@ -67,10 +73,15 @@ impl ProcessConsole {
                     if p.id().is_none() {
                         continue;
                     }
+                    // Tock 2.2's row: " {:<7?}{:<11?}{:<20}{:6}{:10}{:10}  {:2}/{:2}   {:?}";
+                    // the ShortID column is `Unique` or the fixed id in hex.
+                    kprint!(" {:<7}", i);
+                    match p.short_id() {
+                        Some(id) => kprint!("{:<#11x}", id),
+                        None => kprint!("{:<11}", "Unique"),
+                    }
                     kprintln!(
-                        " {:<6} {:<10} {:<18} {:>7} {:>9} {:>9}  {:>2}/{:<2}   {}",
-                        i,
-                        "Unique",
+                        "{:<20}{:6}{:10}{:10}  {:2}/{:2}   {}",
                         p.name(),
                         p.quanta(),
                         p.syscall_count(),
@@ -106,11 +117,17 @@ impl ProcessConsole {
                 kprintln!("System calls served: {}", self.kernel.syscall_total());
             }
             "kernel" => {
-                kprintln!("Kernel version: Capsule kernel {}", kernel::kernel::VERSION);
+                kprintln!(
+                    "Kernel version: {}.{} (build Capsule kernel {})",
+                    kernel::kernel::ABI_VERSION.0,
+                    kernel::kernel::ABI_VERSION.1,
+                    kernel::kernel::VERSION
+                );
                 kprintln!("Board: {}", self.board);
                 kprintln!("{}", KERNEL_INFO.get());
             }
-            "stop" | "start" | "fault" | "terminate" => {
+            "panic" => panic!("Process Console forced a kernel panic."),
+            "stop" | "start" | "fault" | "terminate" | "process" => {
                 let p = match arg.and_then(|a| self.find(a)) {
                     Some(p) => p,
                     None => {
@@ -133,15 +150,16 @@ impl ProcessConsole {
                             kprintln!("Process {} restarted", p.name());
                         } else {
                             p.set_stopped(false);
-                            kprintln!("Process {} started", p.name());
+                            kprintln!("Process {} resumed.", p.name());
                         }
                     }
                     "fault" => {
                         if let Some(pid) = p.id() {
                             self.kernel.request_fault(pid.index);
                         }
-                        kprintln!("Process {} will fault", p.name());
+                        kprintln!("Process {} now faulted", p.name());
                     }
+                    "process" => kernel::process_printer::print_overview(p),
                     _ => {
                         self.kernel.terminate_process(p, None);
                         kprintln!("Process {} terminated", p.name());

@@ -274,6 +274,7 @@ impl Kernel {
                 ram_start,
                 ram_end,
                 initial_break: ram_start + INITIAL_APP_BREAK,
+                short_id: h.short_id,
             };
             if let Err(e) = platform.mpu().compute(
                 (addr, total),
@@ -661,6 +662,8 @@ impl Kernel {
             p.app_break(),
             p.kernel_break()
         );
+        // Tock's block for the same registers, for readers and tools used to Tock's dumps.
+        crate::process_printer::print_fault_status(f);
     }
 
     fn apply_fault_policy(&self, p: &Process, f: &FaultInfo) {

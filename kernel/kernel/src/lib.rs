@@ -30,6 +30,7 @@ pub mod kernel;
 pub mod list;
 pub mod platform;
 pub mod process;
+pub mod process_printer;
 pub mod syscall;
 pub mod tbf;
 pub mod usb;

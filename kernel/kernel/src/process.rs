@@ -129,6 +129,8 @@ pub struct Layout {
     pub ram_end: usize,
     /// App break at start.
     pub initial_break: usize,
+    /// The TBF's ShortId TLV (None: Tock's `ShortId::LocallyUnique`, shown as `Unique`).
+    pub short_id: Option<u32>,
 }
 
 const NO_SUB: Cell<Option<Subscription>> = Cell::new(None);
@@ -187,6 +189,7 @@ impl Process {
                 ram_start: 0,
                 ram_end: 0,
                 initial_break: 0,
+                short_id: None,
             }),
             app_break: Cell::new(0),
             kernel_break: Cell::new(0),
@@ -266,6 +269,10 @@ impl Process {
     /// Memory layout.
     pub fn layout(&self) -> Layout {
         self.layout.get()
+    }
+    /// The TBF's ShortId, if it carries one.
+    pub fn short_id(&self) -> Option<u32> {
+        self.layout.get().short_id
     }
     /// Current app break.
     pub fn app_break(&self) -> usize {
@@ -601,6 +608,7 @@ mod tests {
             ram_start: 0x2000_8000,
             ram_end: 0x2000_9000,
             initial_break: 0x2000_8800,
+            short_id: None,
         };
         p.install(0, "t", layout, FaultPolicy::Stop, 1);
         p.reset(1, MpuConfig::default(), 0x2000_8800);

@@ -319,6 +319,20 @@ pub fn process_panic(p: &kernel::process::Process, f: &kernel::platform::FaultIn
         p.name(),
         kind
     );
+    // Then what Tock 2.x's panic handler prints for a process fault (kernel/src/debug.rs
+    // panic_print: the panic line, the kernel version, the Cortex-M fault status, the app status).
+    kernel::kprintln!("panicked at 'Process {} had a fault'", p.name());
+    kernel::kprintln!(
+        "\tKernel version {}.{} (Capsule kernel {})",
+        kernel::kernel::ABI_VERSION.0,
+        kernel::kernel::ABI_VERSION.1,
+        kernel::kernel::VERSION
+    );
+    kernel::process_printer::print_fault_status(f);
+    kernel::kprintln!("");
+    kernel::kprintln!("---| App Status |---");
+    kernel::process_printer::print_overview(p);
+    kernel::process_printer::print_registers(p);
     halt()
 }
 
