@@ -157,7 +157,10 @@ export function buildCApps({ projectDir, log = () => {} }) {
         problem: `apps: arm-none-eabi-gcc not runnable (${r.error.message}); install gcc-arm-none-eabi`,
       };
     if (r.status !== 0)
-      return { ok: false, problem: `apps: gcc failed for ${app.name}:\n${(r.stderr ?? '').trim()}` };
+      return {
+        ok: false,
+        problem: `apps: gcc failed for ${app.name}:\n${(r.stderr ?? '').trim()}`,
+      };
     elves.set(app.name, elf);
   }
   return { ok: true, elves };

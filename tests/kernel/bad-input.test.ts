@@ -84,7 +84,7 @@ describe('bad input (mps2-an386)', () => {
         at < v.getUint16(2, true);
         at += 4 + ((v.getUint16(at + 2, true) + 3) & ~3)
       ) {
-        if (v.getUint16(at, true) === 5) v.setUint32(at + 4, helloRam, true);
+        if (v.getUint16(at, true) === 5) v.setUint32(at + 4, helloRam!, true);
       }
     });
     expect(timerRam).not.toBe(helloRam);

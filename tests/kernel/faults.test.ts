@@ -23,7 +23,7 @@ for (const board of ['mps2-an386', 'nrf52840dk']) {
 
     beforeAll(async () => {
       const img = kernelImage(board);
-      ram = Object.fromEntries(img.manifest.apps.map((a) => [a.name, a.ram]));
+      ram = Object.fromEntries(img.manifest.apps.map((a) => [a.name, a.ram ?? 0]));
       const names = ['hello', 'timer', 'fault_kernel', 'fault_stack', 'peek'];
       const appsBin = await composeImage(
         img.manifest,

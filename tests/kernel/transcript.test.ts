@@ -38,7 +38,7 @@ describe('boot transcript (mps2-an386)', () => {
     const hello = img.manifest.apps.find((a) => a.name === 'hello')!;
     expect(parseInt(layout[1]!, 16)).toBe(hello.flash);
     expect(parseInt(layout[3]!, 16)).toBe(hello.ram);
-    expect(parseInt(layout[4]!, 16)).toBeGreaterThan(hello.ram + hello.minimumRamSize - 1);
+    expect(parseInt(layout[4]!, 16)).toBeGreaterThan(hello.ram! + hello.minimumRamSize - 1);
 
     // Wait for the whole line: the word arrives after the prefix over the UART.
     await q.waitFor(/rng: round 3 got 8 bytes [0-9a-f]{16}\n/);

@@ -1,5 +1,5 @@
 /**
- * TAB files: what buildTab writes, GNU tar and Python's tarfile (tockloader's reader) read back
+ * TAB files (emulator/formats/tab.ts; here because it runs GNU tar and Python): what buildTab writes, GNU tar and Python's tarfile (tockloader's reader) read back
  * with the same members and bytes; parseTab reads a TAB that GNU tar wrote (as elf2tab's
  * output is a plain tar), picks TBFs by architecture and fixed address, and refuses files that
  * are not TABs with a message naming the problem.
@@ -9,8 +9,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildTab, isTab, parseFlatToml, parseTab, tabTbfName, tbfFromTab } from './tab';
-import { buildTbfHeader } from './tbf';
+import {
+  buildTab,
+  isTab,
+  parseFlatToml,
+  parseTab,
+  tabTbfName,
+  tbfFromTab,
+} from '../../emulator/formats/tab';
+import { buildTbfHeader } from '../../emulator/formats/tbf';
 
 const dir = mkdtempSync(join(tmpdir(), 'capsule-tab-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
