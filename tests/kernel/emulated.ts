@@ -27,6 +27,9 @@ export const MACHINE_OF_BOARD: Record<string, string> = {
   microbit_v2: 'microbit-v2',
 };
 
+/** How far virtual time may trail the wall clock before the debt is dropped. */
+const MAX_LAG_SECONDS = 0.05;
+
 export interface EmulatorRun extends QemuRun {
   /** Virtual seconds since boot. */
   readonly virtualSeconds: () => number;
@@ -95,7 +98,15 @@ export function bootEmulator(opts: {
       if (opts.pace === 'fast') {
         r = session.runSlice({ instructions: 500_000 });
       } else {
-        const target = start.cycle + ((performance.now() - start.wall) / 1000) * freq;
+        let target = start.cycle + ((performance.now() - start.wall) / 1000) * freq;
+        if (target - session.cycles > MAX_LAG_SECONDS * freq) {
+          // Behind the wall clock (a loaded machine): drop the debt instead of catching up in
+          // one burst, which would run seconds of virtual time (all idle, so nearly free)
+          // before a test's input arrives. QEMU's -icount behaves the same way.
+          start.wall = performance.now();
+          start.cycle = session.cycles;
+          target = session.cycles + MAX_LAG_SECONDS * freq;
+        }
         r = session.runPaced(target, 500_000);
         if (r.kind === 'limit' && session.cycles >= target) {
           // Ahead of the wall clock: wait for it (or for input).
