@@ -1,13 +1,14 @@
 /**
  * The one contract between the Capsule Studio host (Node or Electron main) and the renderer.
  *
- * Every request the renderer can make is declared here once: its service, its argument schema
- * (checked at run time by the host) and its result type (checked at compile time by both
- * sides). Both transports (Electron IPC and the browser-mode WebSocket) carry exactly these
- * calls and the `HostEvents` below, so a feature written once works in both. New services
- * (the emulator session, kernel views) add an entry to `contract` and an interface to
- * `HostApi`; the dispatcher, the preload and the client proxy pick them up from the method
- * list without hand-written channel names.
+ * Every request the renderer can make is declared here once, in `contract`: its service, its
+ * argument schema (checked at run time by the host) and its result type (checked at compile
+ * time by both sides). `HostApi` (the renderer's view) and `HostHandlers` (the host's) are
+ * derived from that one line, and the dispatcher, the preload and the client proxy walk the
+ * same table, so no channel name or method list is written twice. Both transports (Electron
+ * IPC and the browser-mode WebSocket, framed by wire.ts) carry these calls, their
+ * cancellation, raw bytes, and the `HostEvents` below in batches, so a feature written once
+ * works in both. New services (the emulator session, kernel views) add entries to `contract`.
  *
  * Pure TypeScript: no Node, DOM or Electron imports, so the renderer can import it.
  *
@@ -15,7 +16,7 @@
  *   const r = await api.project.readFile({ path: 'capsules/src/led.rs' });
  *   if (r.ok) editor.setValue(r.value.content); else notify(r.error.message);
  */
-import { arr, num, obj, opt, str, type Infer, type Schema } from './schema.js';
+import { arr, bool, literal, num, obj, opt, str, type Schema } from './schema.js';
 
 /** Errors are values: every call resolves to one of these. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: HostError };
@@ -30,7 +31,9 @@ export type HostErrorCode =
   | 'io'
   | 'no-project'
   | 'build-running'
-  | 'unavailable';
+  | 'unavailable'
+  | 'cancelled'
+  | 'exists';
 
 export interface HostError {
   code: HostErrorCode;
@@ -40,7 +43,39 @@ export interface HostError {
 }
 
 // ---------------------------------------------------------------------------------------------
+// How a method is declared
+
+/** Carries a method's result type; there is nothing in it at run time. */
+export interface Returns<R> {
+  readonly __result?: (r: R) => R;
+}
+export const returns = <R>(): Returns<R> => ({});
+
+/** One method: its argument schema (checked by the host) and its result type. */
+export interface MethodSpec<A, R> extends Returns<R> {
+  readonly args: Schema<A>;
+}
+export function method<A, R>(args: Schema<A>, _result: Returns<R>): MethodSpec<A, R> {
+  return { args };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Shapes returned by the host
+
+export interface HostHello {
+  /** Random per host process: a different value after a reconnect means the host restarted. */
+  instance: string;
+  /** The open project's folder. */
+  projectRoot: string;
+}
+
+export interface FileBytes {
+  path: string;
+  offset: number;
+  bytes: Uint8Array;
+  /** The file's whole size. */
+  size: number;
+}
 
 export interface ProjectInfo {
   name: string;
@@ -143,88 +178,215 @@ export const RecoveryPutArgs = obj({
   baseMtimeMs: num({ min: 0 }),
 });
 export const PathArgs = obj({ path: str({ min: 1, max: 4096 }) });
+export const ReadBytesArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  offset: opt(num({ integer: true, min: 0 })),
+  length: num({ integer: true, min: 0, max: 1024 * 1024 }),
+});
+export const CreateArgs = obj({ path: str({ min: 1, max: 4096 }), kind: literal('file', 'dir') });
+export const RenameArgs = obj({ from: str({ min: 1, max: 4096 }), to: str({ min: 1, max: 4096 }) });
+export const DeleteArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  /** Delete for good instead of moving to the system trash (asked of the user first). */
+  permanently: opt(bool()),
+});
 export const BuildArgs = obj({ board: str({ min: 1, max: 100 }) });
 export const BuildIdArgs = obj({ buildId: num({ integer: true, min: 1 }) });
+export const CapsuleArgs = obj({
+  /** Rust identifier in snake_case: the module and file name (`capsules/src/<name>.rs`). */
+  name: str({ min: 1, max: 40 }),
+  driverNumber: num({ integer: true, min: 0, max: 0xffff_ffff }),
+  /** Also write a split-phase HIL client (a `Client` trait and its `done` callback). */
+  hil: bool(),
+});
 export const NoArgs = obj({});
 
 /**
- * The method table: service -> method -> argument schema. The result type of each method is
- * in `HostApi`; the `satisfies` check below makes the two agree on names.
+ * The method table, the one declaration of every call: service -> method -> argument schema
+ * and result type. `HostApi` (what the renderer calls) and `HostHandlers` (what the host
+ * implements) are both derived from it, so a new method is one line here plus its handler.
  */
 export const contract = {
+  host: {
+    /** Who answers: asked after every (re)connect to tell a restarted host from the same one. */
+    hello: method(NoArgs, returns<HostHello>()),
+  },
   project: {
-    info: NoArgs,
-    listFiles: NoArgs,
-    readFile: ReadFileArgs,
-    writeFile: WriteFileArgs,
+    info: method(NoArgs, returns<ProjectInfo>()),
+    listFiles: method(NoArgs, returns<FileNode[]>()),
+    readFile: method(ReadFileArgs, returns<FileContent>()),
+    /** Raw bytes of a file (binary files the editor does not open as text). */
+    readBytes: method(ReadBytesArgs, returns<FileBytes>()),
+    writeFile: method(WriteFileArgs, returns<SavedFile>()),
     /** Files the renderer has open; the host reports when they change or vanish on disk. */
-    watch: PathsArgs,
+    watch: method(PathsArgs, returns<null>()),
+  },
+  files: {
+    create: method(CreateArgs, returns<FileNode>()),
+    rename: method(RenameArgs, returns<{ from: string; to: string }>()),
+    delete: method(DeleteArgs, returns<{ path: string; trashed: boolean }>()),
   },
   recovery: {
-    put: RecoveryPutArgs,
-    discard: PathArgs,
-    list: NoArgs,
+    put: method(RecoveryPutArgs, returns<null>()),
+    discard: method(PathArgs, returns<null>()),
+    list: method(NoArgs, returns<RecoveredBuffer[]>()),
   },
   build: {
-    start: BuildArgs,
-    cancel: BuildIdArgs,
+    start: method(BuildArgs, returns<BuildStarted>()),
+    cancel: method(BuildIdArgs, returns<null>()),
+  },
+  capsule: {
+    /** Driver numbers the boards' driver table uses, and the boards that compose it. */
+    drivers: method(NoArgs, returns<DriverTable>()),
+    /** Checks a new capsule and lists what `create` would write, without writing. */
+    plan: method(CapsuleArgs, returns<CapsulePlan>()),
+    create: method(CapsuleArgs, returns<CapsulePlan>()),
   },
 } as const;
 
 type Contract = typeof contract;
+export type ServiceName = keyof Contract;
+export type MethodName<S extends ServiceName> = keyof Contract[S] & string;
+type SpecOf<S extends ServiceName, M extends MethodName<S>> = Contract[S][M];
+export type ArgsOf<S extends ServiceName, M extends MethodName<S>> =
+  SpecOf<S, M> extends { args: Schema<infer A> } ? A : never;
+export type ResultOf<S extends ServiceName, M extends MethodName<S>> =
+  SpecOf<S, M> extends Returns<infer R> ? R : never;
 
-export interface HostApi {
-  project: {
-    info(args: Infer<typeof NoArgs>): Promise<Result<ProjectInfo>>;
-    listFiles(args: Infer<typeof NoArgs>): Promise<Result<FileNode[]>>;
-    readFile(args: Infer<typeof ReadFileArgs>): Promise<Result<FileContent>>;
-    writeFile(args: Infer<typeof WriteFileArgs>): Promise<Result<SavedFile>>;
-    watch(args: Infer<typeof PathsArgs>): Promise<Result<null>>;
-  };
-  recovery: {
-    put(args: Infer<typeof RecoveryPutArgs>): Promise<Result<null>>;
-    discard(args: Infer<typeof PathArgs>): Promise<Result<null>>;
-    list(args: Infer<typeof NoArgs>): Promise<Result<RecoveredBuffer[]>>;
-  };
-  build: {
-    start(args: Infer<typeof BuildArgs>): Promise<Result<BuildStarted>>;
-    cancel(args: Infer<typeof BuildIdArgs>): Promise<Result<null>>;
-  };
+/** Options of one call made by the renderer. */
+export interface CallOptions {
+  /** Aborting it cancels the call: the host's handler sees its signal fire and the call
+   * resolves at once to a `cancelled` error. */
+  signal?: AbortSignal;
 }
 
-// Compile-time proof that the schema table and the interface name the same methods with the
-// same argument types.
-type ArgsOf<F> = F extends (args: infer A) => unknown ? A : never;
-type SameMethods = {
-  [S in keyof HostApi]: {
-    [M in keyof HostApi[S]]: M extends keyof Contract[S & keyof Contract]
-      ? Schema<ArgsOf<HostApi[S][M]>>
-      : never;
+/** What the renderer calls: every method of the table, typed from it. */
+export type HostApi = {
+  [S in ServiceName]: {
+    [M in MethodName<S>]: (
+      args: ArgsOf<S, M>,
+      opts?: CallOptions,
+    ) => Promise<Result<ResultOf<S, M>>>;
   };
 };
-contract satisfies SameMethods;
-export type ServiceName = keyof HostApi;
-export type MethodName<S extends ServiceName> = keyof HostApi[S] & string;
+
+/** What a handler is given besides its arguments. */
+export interface CallContext {
+  /** Fires when the caller cancels the call or its connection closes. */
+  signal: AbortSignal;
+}
+
+/** What the host implements: one handler per method of the table. */
+export type HostHandlers = {
+  [S in ServiceName]: {
+    [M in MethodName<S>]: (
+      args: ArgsOf<S, M>,
+      ctx: CallContext,
+    ) => Promise<Result<ResultOf<S, M>>> | Result<ResultOf<S, M>>;
+  };
+};
 
 /** "service.method" names, for transports that need one flat string per call. */
 export function methodIds(): string[] {
   const ids: string[] = [];
   for (const [service, methods] of Object.entries(contract)) {
-    for (const method of Object.keys(methods)) ids.push(`${service}.${method}`);
+    for (const m of Object.keys(methods)) ids.push(`${service}.${m}`);
   }
   return ids;
 }
 
-/** Finds the argument schema for "service.method", or undefined for an unknown method. */
-export function schemaFor(id: string): Schema<unknown> | undefined {
+/** Finds the declaration of "service.method", or undefined for an unknown method. */
+export function specFor(id: string): MethodSpec<unknown, unknown> | undefined {
   const dot = id.indexOf('.');
   if (dot < 0) return undefined;
   const service = id.slice(0, dot);
-  const method = id.slice(dot + 1);
+  const name = id.slice(dot + 1);
   if (!Object.prototype.hasOwnProperty.call(contract, service)) return undefined;
-  const methods = contract[service as keyof Contract] as Record<string, Schema<unknown>>;
-  if (!Object.prototype.hasOwnProperty.call(methods, method)) return undefined;
-  return methods[method];
+  const methods = contract[service as ServiceName] as Record<string, MethodSpec<unknown, unknown>>;
+  if (!Object.prototype.hasOwnProperty.call(methods, name)) return undefined;
+  return methods[name];
+}
+
+/** Finds the argument schema for "service.method", or undefined for an unknown method. */
+export function schemaFor(id: string): Schema<unknown> | undefined {
+  return specFor(id)?.args;
+}
+
+/**
+ * Builds the typed API from the table over any way of making a call (a transport in the
+ * renderer, the dispatcher itself in the host's own command line).
+ */
+export function createApi(
+  call: (method: string, args: unknown, opts?: CallOptions) => Promise<Result<unknown>>,
+): HostApi {
+  const api: Record<string, Record<string, (args: unknown, opts?: CallOptions) => unknown>> = {};
+  for (const [service, methods] of Object.entries(contract)) {
+    api[service] = {};
+    for (const m of Object.keys(methods)) {
+      api[service][m] = (args: unknown, opts?: CallOptions) =>
+        call(`${service}.${m}`, args ?? {}, opts);
+    }
+  }
+  return api as unknown as HostApi;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build summary and new capsules
+
+/** Bytes used against the bytes available, for one memory of one part of the image. */
+export interface Usage {
+  used: number;
+  /** What the board's layout gives this part (0 = unknown). */
+  available: number;
+}
+
+export interface BuildSummaryPart {
+  /** "kernel" or an app's name. */
+  name: string;
+  kind: 'kernel' | 'app';
+  flash: Usage;
+  ram: Usage;
+}
+
+/** Flash and RAM use of the last build, against the board's layout (boards/<b>/layout.json). */
+export interface BuildSummary {
+  board: string;
+  parts: BuildSummaryPart[];
+  /** Totals of each region (kernel region, apps region) against the layout. */
+  regions: { name: string; memory: 'flash' | 'ram'; used: number; size: number }[];
+  /** Limits that are near or passed, in words ("kernel flash 91% used (233 of 256 KiB)"). */
+  warnings: string[];
+  /** Why a part could not be measured (an app image missing, no layout.json). */
+  notes: string[];
+}
+
+export interface DriverTableEntry {
+  number: number;
+  /** The capsule module that owns it (`console`, `rng`, ...). */
+  capsule: string;
+}
+
+export interface DriverTable {
+  drivers: DriverTableEntry[];
+  /** Board crates whose composition a new capsule is wired into. */
+  boards: string[];
+  /** Why the table could not be read (the project is not a kernel workspace like ours). */
+  problem?: string;
+}
+
+export interface CapsulePlanFile {
+  path: string;
+  action: 'create' | 'modify';
+  /** The file's text after the change. */
+  content: string;
+}
+
+export interface CapsulePlan {
+  name: string;
+  driverNumber: number;
+  files: CapsulePlanFile[];
+  /** The app crate that calls the capsule (under apps/). */
+  app: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,13 +405,22 @@ export interface HostEvents {
     warnings: number;
     seconds: number;
   };
+  /** Sent after a successful build's `build.finished`. */
+  'build.summary': { buildId: number; summary: BuildSummary };
   'project.fileChanged': { path: string; kind: 'changed' | 'deleted'; mtimeMs: number };
+  /** Something was created, renamed or deleted under these folders ('' = the project root). */
+  'project.treeChanged': { folders: string[] };
 }
 
 export type HostEventName = keyof HostEvents;
 
+export interface HostEvent<K extends HostEventName = HostEventName> {
+  name: K;
+  payload: HostEvents[K];
+}
+
 // ---------------------------------------------------------------------------------------------
-// Wire format shared by both transports
+// Messages shared by both transports (wire.ts frames them for the WebSocket)
 
 export interface CallMessage {
   kind: 'call';
@@ -257,34 +428,50 @@ export interface CallMessage {
   method: string;
   args: unknown;
 }
+/** Cancels call `id` of the same connection. */
+export interface CancelMessage {
+  kind: 'cancel';
+  id: number;
+}
 export interface ReplyMessage {
   kind: 'reply';
   id: number;
   result: Result<unknown>;
 }
-export interface EventMessage {
-  kind: 'event';
-  name: HostEventName;
-  payload: unknown;
+/** Events in the order the host emitted them; one message carries everything one tick emitted. */
+export interface EventsMessage {
+  kind: 'events';
+  events: HostEvent[];
 }
-export type WireMessage = CallMessage | ReplyMessage | EventMessage;
+export type WireMessage = CallMessage | CancelMessage | ReplyMessage | EventsMessage;
 
-/** Parses one incoming call frame without trusting it. */
-export function parseCall(text: string): Result<CallMessage> {
+const badRequest = (message: string): { ok: false; error: HostError } => ({
+  ok: false,
+  error: { code: 'bad-request', message },
+});
+
+/** Checks one incoming renderer message (already decoded from its frame) without trusting it. */
+export function parseIncoming(raw: unknown): Result<CallMessage | CancelMessage> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return badRequest('request must be an object');
+  const r = raw as Record<string, unknown>;
+  if (r.kind !== 'call' && r.kind !== 'cancel')
+    return badRequest('request kind must be "call" or "cancel"');
+  if (typeof r.id !== 'number' || !Number.isInteger(r.id) || r.id < 0)
+    return badRequest('request id must be an integer');
+  if (r.kind === 'cancel') return { ok: true, value: { kind: 'cancel', id: r.id } };
+  if (typeof r.method !== 'string' || r.method.length > 100)
+    return badRequest('request method must be a name');
+  return { ok: true, value: { kind: 'call', id: r.id, method: r.method, args: r.args ?? {} } };
+}
+
+/** Parses one incoming call frame of JSON text without trusting it. */
+export function parseCall(text: string): Result<CallMessage | CancelMessage> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    return { ok: false, error: { code: 'bad-request', message: 'request is not valid JSON' } };
+    return badRequest('request is not valid JSON');
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    return { ok: false, error: { code: 'bad-request', message: 'request must be an object' } };
-  const r = raw as Record<string, unknown>;
-  if (r.kind !== 'call')
-    return { ok: false, error: { code: 'bad-request', message: 'request kind must be "call"' } };
-  if (typeof r.id !== 'number' || !Number.isInteger(r.id) || r.id < 0)
-    return { ok: false, error: { code: 'bad-request', message: 'request id must be an integer' } };
-  if (typeof r.method !== 'string' || r.method.length > 100)
-    return { ok: false, error: { code: 'bad-request', message: 'request method must be a name' } };
-  return { ok: true, value: { kind: 'call', id: r.id, method: r.method, args: r.args ?? {} } };
+  return parseIncoming(raw);
 }

@@ -72,6 +72,22 @@ export function literal<const L extends string>(...options: L[]): Schema<L> {
   };
 }
 
+/**
+ * Raw bytes (a `Uint8Array`). Electron's IPC carries them as they are; the WebSocket transport
+ * sends a message that holds bytes as one binary frame (see wire.ts), so no transport turns
+ * them into base64 or number arrays.
+ */
+export function bytes(opts: { max?: number } = {}): Schema<Uint8Array> {
+  const max = opts.max ?? 64 * 1024 * 1024;
+  return {
+    check(input, where = 'value') {
+      if (!(input instanceof Uint8Array)) return fail(`${where} must be bytes`);
+      if (input.length > max) return fail(`${where} is longer than ${max} bytes`);
+      return { ok: true, value: input };
+    },
+  };
+}
+
 export function arr<T>(item: Schema<T>, opts: { max?: number } = {}): Schema<T[]> {
   const max = opts.max ?? 10_000;
   return {

@@ -27,10 +27,10 @@ import {
 } from 'electron';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { methodIds, type EventMessage } from '../common/contract.js';
 import { installCrashGuard } from '../host/guard.js';
 import { createHost } from '../host/host.js';
 import { DeviceGrants } from './devices.js';
+import { bindContractIpc, EVENTS_CHANNEL } from './ipc.js';
 import {
   ELECTRON_CSP,
   externalUrl,
@@ -167,22 +167,9 @@ void app.whenReady().then(() => {
       responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [ELECTRON_CSP] },
     });
   });
-  for (const id of methodIds()) {
-    ipcMain.handle(`capsule:${id}`, async (event, args: unknown) => {
-      if (!trustedSender(event))
-        return {
-          ok: false,
-          error: { code: 'bad-request', message: 'IPC from an untrusted frame refused' },
-        };
-      return host.dispatch(id, args);
-    });
-  }
-  host.subscribe((name, payload) => {
-    mainWindow?.webContents.send('capsule:event', {
-      kind: 'event',
-      name,
-      payload,
-    } satisfies EventMessage);
+  bindContractIpc(host, ipcMain, {
+    trusted: trustedSender,
+    send: (message) => mainWindow?.webContents.send(EVENTS_CHANNEL, message),
   });
   createWindow();
 });

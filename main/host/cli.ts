@@ -12,7 +12,9 @@
  *   node --import tsx main/host/cli.ts [project-dir] [--port 8080] [--no-browser]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installCrashGuard } from './guard.js';
@@ -46,6 +48,35 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliArgs | 
     port,
     openBrowser,
   };
+}
+
+/**
+ * The access token of a host on a fixed port: kept (readable by the user only) under the cache
+ * folder per project and port, so that a page left open while Capsule Studio restarts on the
+ * same project and port is accepted again and reconnects. With a free port (the default) the
+ * address changes on restart anyway, and each start gets a fresh token.
+ */
+export function tokenFor(project: string, port: number, env: NodeJS.ProcessEnv): string | undefined {
+  if (port === 0) return undefined;
+  const cache = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const dir = path.join(cache, 'capsule-studio', 'tokens');
+  const key = createHash('sha256').update(path.resolve(project)).digest('hex').slice(0, 16);
+  const file = path.join(dir, `${key}-${port}`);
+  try {
+    const saved = readFileSync(file, 'utf8').trim();
+    if (/^[A-Za-z0-9_-]{32,}$/.test(saved)) return saved;
+  } catch {
+    // No token yet for this project and port.
+  }
+  const token = randomBytes(24).toString('base64url');
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, token, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  } catch {
+    // Without a place to keep it the token still works for this run.
+  }
+  return token;
 }
 
 function openInBrowser(url: string): void {
@@ -82,10 +113,12 @@ async function main(): Promise<void> {
   });
   const info = await host.api.project.info({});
   if (info.ok && info.value.problem) console.warn(`capsule-studio: ${info.value.problem}`);
+  const token = tokenFor(args.project, args.port, process.env);
   const server = await startBrowserServer({
     host,
     staticDir: path.join(APP_ROOT, 'dist', 'renderer'),
     port: args.port,
+    ...(token ? { token } : {}),
   });
   console.log(`Capsule Studio (browser mode) is serving ${args.project}`);
   console.log(`Open: ${server.url}`);

@@ -1,28 +1,39 @@
 /**
- * The Capsule Studio host: one implementation of `HostApi` behind both transports.
+ * The Capsule Studio host: one implementation of the contract behind both transports.
  *
- * `createHost` composes the services for one open project and returns a `dispatch` that takes
- * an untrusted "service.method" name and argument value, checks both against the contract and
- * runs the call. Electron's IPC handlers and the browser-mode WebSocket both call `dispatch`
- * and forward `subscribe`d events, so neither transport holds any behaviour of its own.
+ * `createHost` composes the services for one open project. Its handlers are typed from the
+ * contract's method table (`HostHandlers`), and `dispatch` takes an untrusted "service.method"
+ * name and argument value, checks both against that table and runs the handler with an abort
+ * signal. A transport opens a `Connection` per window: the connection tracks the window's calls
+ * so it can cancel one (or all of them when the window goes), and hands the window the host's
+ * events in batches (everything emitted in one tick of the event loop travels as one message;
+ * a reply is sent only after the events emitted before it). Electron's IPC and the browser-mode
+ * WebSocket both sit on a connection, so neither transport holds any behaviour of its own.
  *
  * @example
  *   const host = createHost({ projectRoot: '/home/me/kernel', appRoot, transport: 'browser' });
- *   const off = host.subscribe((name, payload) => socket.send(JSON.stringify({ kind: 'event', name, payload })));
- *   const result = await host.dispatch('project.readFile', { path: 'Cargo.toml' });
+ *   const conn = host.connect((events) => socket.send(encodeFrame({ kind: 'events', events })));
+ *   const result = await conn.call(1, 'project.readFile', { path: 'Cargo.toml' });
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import {
-  schemaFor,
+  createApi,
+  specFor,
   type HostApi,
+  type HostEvent,
   type HostEventName,
   type HostEvents,
+  type HostHandlers,
   type ProjectInfo,
   type Result,
 } from '../common/contract.js';
 import { BuildService } from './build.js';
+import { CapsuleService } from './capsule.js';
+import { FileService } from './files.js';
 import { ProjectService, err } from './project.js';
 import { RecoveryStore } from './recovery.js';
+import { summarizeBuild } from './summary.js';
 
 export interface HostOptions {
   projectRoot: string;
@@ -31,19 +42,41 @@ export interface HostOptions {
   transport: ProjectInfo['transport'];
   recoveryDir?: string;
   builderScript?: string;
+  /** Watch the project folder for files created, renamed or deleted (default true). */
+  watchTree?: boolean;
 }
 
 export type EventListener = <K extends HostEventName>(name: K, payload: HostEvents[K]) => void;
 
+/** One window's link to the host. */
+export interface Connection {
+  /** Runs call `id`; resolves after every event emitted before the reply was handed over. */
+  call(id: number, method: string, args: unknown): Promise<Result<unknown>>;
+  /** Cancels call `id` of this connection (no-op when it already finished). */
+  cancel(id: number): void;
+  /** Cancels this connection's calls and stops its events. */
+  close(): void;
+}
+
 export interface Host {
   api: HostApi;
-  dispatch(method: string, args: unknown): Promise<Result<unknown>>;
+  /** Random per host process (see `host.hello`). */
+  instance: string;
+  dispatch(method: string, args: unknown, signal?: AbortSignal): Promise<Result<unknown>>;
   subscribe(listener: EventListener): () => void;
+  connect(onEvents: (events: HostEvent[]) => void): Connection;
   dispose(): void;
 }
 
+/** Most events one batch carries; a flood of build output is split into several messages. */
+export const MAX_EVENTS_PER_BATCH = 2000;
+
+const cancelled = (method: string): Result<unknown> =>
+  err('cancelled', `${method} was cancelled by the caller`);
+
 export function createHost(opts: HostOptions): Host {
   const projectRoot = path.resolve(opts.projectRoot);
+  const instance = randomUUID();
   const listeners = new Set<EventListener>();
   const emit: EventListener = (name, payload) => {
     for (const l of listeners) {
@@ -56,55 +89,152 @@ export function createHost(opts: HostOptions): Host {
   };
   const project = new ProjectService(projectRoot, opts.transport, emit);
   const recovery = new RecoveryStore(projectRoot, opts.recoveryDir);
+  const files = new FileService(projectRoot, emit, { watch: opts.watchTree ?? true });
+  const capsules = new CapsuleService(projectRoot);
   const build = new BuildService({
     projectRoot,
     builderScript: opts.builderScript ?? path.join(opts.appRoot, 'scripts', 'kernel.mjs'),
-    emit,
+    emit: (name, payload) => {
+      emit(name, payload);
+      // The summary needs the build's board, which only the start call knows.
+      if (name === 'build.finished') {
+        const finished = payload as HostEvents['build.finished'];
+        const board = boards.get(finished.buildId);
+        boards.delete(finished.buildId);
+        if (finished.status === 'succeeded' && board)
+          void summarizeBuild(projectRoot, board).then((summary) =>
+            emit('build.summary', { buildId: finished.buildId, summary }),
+          );
+      }
+    },
   });
+  const boards = new Map<number, string>();
 
-  const api: HostApi = {
+  const handlers: HostHandlers = {
+    host: {
+      hello: () => ({ ok: true, value: { instance, projectRoot } }),
+    },
     project: {
-      info: async () => project.info(),
-      listFiles: () => project.listFiles(),
+      info: () => project.info(),
+      listFiles: (_args, ctx) => project.listFiles(ctx.signal),
       readFile: ({ path: p }) => project.readFile(p),
+      readBytes: ({ path: p, offset, length }) => files.readBytes(p, offset ?? 0, length),
       writeFile: ({ path: p, content, expectedMtimeMs }) =>
         project.writeFile(p, content, expectedMtimeMs),
       watch: ({ paths }) => project.watch(paths),
     },
+    files: {
+      create: ({ path: p, kind }) => files.create(p, kind),
+      rename: ({ from, to }) => files.rename(from, to),
+      delete: ({ path: p, permanently }) => files.delete(p, permanently ?? false),
+    },
     recovery: {
       put: ({ path: p, content, baseMtimeMs }) => recovery.put(p, content, baseMtimeMs),
       discard: ({ path: p }) => recovery.discard(p),
-      list: async () => recovery.list(),
+      list: () => recovery.list(),
     },
     build: {
-      start: async ({ board }) => build.start(board, project.boards()),
-      cancel: async ({ buildId }) => build.cancel(buildId),
+      start: ({ board }) => {
+        const r = build.start(board, project.boards());
+        if (r.ok) boards.set(r.value.buildId, board);
+        return r;
+      },
+      cancel: ({ buildId }) => build.cancel(buildId),
+    },
+    capsule: {
+      drivers: () => capsules.drivers(),
+      plan: (args) => capsules.plan(args),
+      create: (args) => capsules.create(args),
     },
   };
 
+  async function dispatch(
+    method: string,
+    args: unknown,
+    signal: AbortSignal = new AbortController().signal,
+  ): Promise<Result<unknown>> {
+    const spec = specFor(method);
+    if (!spec) return err('bad-request', `unknown method "${method}"`);
+    const checked = spec.args.check(args ?? {}, 'arguments');
+    if (!checked.ok) return err('bad-request', `${method}: ${checked.error}`);
+    if (signal.aborted) return cancelled(method);
+    const [service, name] = method.split('.') as [string, string];
+    const fn = (
+      handlers as unknown as Record<
+        string,
+        Record<string, (a: unknown, ctx: { signal: AbortSignal }) => unknown>
+      >
+    )[service]![name]!;
+    const aborted = new Promise<Result<unknown>>((resolve) =>
+      signal.addEventListener('abort', () => resolve(cancelled(method)), { once: true }),
+    );
+    try {
+      return await Promise.race([
+        Promise.resolve(fn(checked.value, { signal })) as Promise<Result<unknown>>,
+        aborted,
+      ]);
+    } catch (e) {
+      return err('io', `${method} failed: ${(e as Error).message}`);
+    }
+  }
+
   return {
-    api,
-    async dispatch(method, args) {
-      const schema = schemaFor(method);
-      if (!schema) return err('bad-request', `unknown method "${method}"`);
-      const checked = schema.check(args ?? {}, 'arguments');
-      if (!checked.ok) return err('bad-request', `${method}: ${checked.error}`);
-      const [service, name] = method.split('.') as [keyof HostApi, string];
-      const fn = (
-        api[service] as unknown as Record<string, (a: unknown) => Promise<Result<unknown>>>
-      )[name]!;
-      try {
-        return await fn(checked.value);
-      } catch (e) {
-        return err('io', `${method} failed: ${(e as Error).message}`);
-      }
-    },
+    api: createApi((method, args, callOpts) => dispatch(method, args, callOpts?.signal)),
+    instance,
+    dispatch,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    connect(onEvents) {
+      const calls = new Map<number, AbortController>();
+      let queue: HostEvent[] = [];
+      let scheduled = false;
+      const flush = (): void => {
+        scheduled = false;
+        while (queue.length) {
+          const batch = queue.slice(0, MAX_EVENTS_PER_BATCH);
+          queue = queue.slice(batch.length);
+          try {
+            onEvents(batch);
+          } catch {
+            // The window went away; its close() follows.
+          }
+        }
+      };
+      const listener: EventListener = (name, payload) => {
+        queue.push({ name, payload } as HostEvent);
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      };
+      listeners.add(listener);
+      return {
+        async call(id, method, args) {
+          calls.get(id)?.abort();
+          const controller = new AbortController();
+          calls.set(id, controller);
+          const result = await dispatch(method, args, controller.signal);
+          if (calls.get(id) === controller) calls.delete(id);
+          flush();
+          return result;
+        },
+        cancel(id) {
+          calls.get(id)?.abort();
+          calls.delete(id);
+        },
+        close() {
+          listeners.delete(listener);
+          for (const c of calls.values()) c.abort();
+          calls.clear();
+          queue = [];
+        },
+      };
+    },
     dispose() {
       project.dispose();
+      files.dispose();
       build.dispose();
       listeners.clear();
     },

@@ -146,9 +146,11 @@ export class ProjectService {
     }
   }
 
-  async listFiles(): Promise<Result<FileNode[]>> {
+  async listFiles(signal?: AbortSignal): Promise<Result<FileNode[]>> {
     let count = 0;
     const walk = async (dir: string, rel: string): Promise<FileNode[]> => {
+      // A cancelled listing (a newer refresh superseded it) stops walking.
+      if (signal?.aborted) return [];
       let entries;
       try {
         entries = await readdir(dir, { withFileTypes: true });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { encodeFrame, rawRequest, rawResponseHead, rawUpgrade } from '../../tests/host/wire';
+import type { HostEvent, HostEvents } from '../common/contract';
 import { createHost, type Host } from './host';
 import { startBrowserServer, type BrowserServer } from './server';
 
@@ -154,15 +155,17 @@ describe('browser-mode server', () => {
     const saved = await call(ws, 1, 'project.writeFile', { path: 'src/new.rs', content: 'x' });
     expect(saved.ok).toBe(true);
     await call(ws, 2, 'project.watch', { paths: ['src/new.rs'] });
-    const event = new Promise<{ kind: string; name: string; payload: unknown }>((resolve) =>
+    // Events travel in batches ({ kind: 'events', events: [...] }).
+    const event = new Promise<{ name: string; payload: unknown }>((resolve) =>
       ws.on('message', (d) => {
         const msg = JSON.parse(d.toString());
-        if (msg.kind === 'event') resolve(msg);
+        if (msg.kind !== 'events') return;
+        const e = msg.events.find((x: { name: string }) => x.name === 'project.fileChanged');
+        if (e) resolve(e);
       }),
     );
     rmSync(path.join(root, 'src', 'new.rs'));
     expect(await event).toEqual({
-      kind: 'event',
       name: 'project.fileChanged',
       payload: { path: 'src/new.rs', kind: 'deleted', mtimeMs: 0 },
     });
@@ -261,13 +264,26 @@ function textFrameBytes(payload: Buffer): Buffer {
 
 describe('browser-mode server back-pressure per connection', () => {
   it('drops a client that lets events pile up past the hard limit, and only that one', async () => {
-    let emit: (name: 'build.output', payload: unknown) => void = () => {};
+    // A host whose events the test emits itself, to every connected window.
+    const windows = new Set<(events: HostEvent[]) => void>();
+    const emit = (name: 'build.output', payload: HostEvents['build.output']): void =>
+      windows.forEach((w) => w([{ name, payload }]));
     const stub: Host = {
       api: host.api,
+      instance: host.instance,
       dispatch: (method, args) => host.dispatch(method, args),
-      subscribe: (listener) => {
-        emit = listener as typeof emit;
-        return () => {};
+      subscribe: () => () => {},
+      connect: (onEvents) => {
+        windows.add(onEvents);
+        const real = host.connect(() => {});
+        return {
+          call: (id, method, args) => real.call(id, method, args),
+          cancel: (id) => real.cancel(id),
+          close: () => {
+            windows.delete(onEvents);
+            real.close();
+          },
+        };
       },
       dispose: () => {},
     };
@@ -291,7 +307,7 @@ describe('browser-mode server back-pressure per connection', () => {
       await new Promise((r) => setImmediate(r));
     }
     await reader.waitFor((m) => m.includes('"99 xxx'));
-    expect(reader.messages.filter((m) => m.includes('"kind":"event"'))).toHaveLength(100);
+    expect(reader.messages.filter((m) => m.includes('"kind":"events"'))).toHaveLength(100);
     stalled.socket.resume();
     expect((await stalled.closed).code).toBe(0); // dropped, not closed politely
     expect(logged.join('\n')).toContain('dropped a WebSocket client that stopped reading');

@@ -31,11 +31,13 @@ import { pipeline } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   MAX_CONTENT_CHARS,
-  parseCall,
-  type EventMessage,
+  parseIncoming,
+  type EventsMessage,
+  type HostEvent,
   type ReplyMessage,
   type Result,
 } from '../common/contract.js';
+import { decodeFrame, encodeFrame } from '../common/wire.js';
 import { contentSecurityPolicy, contentType } from './ui-serving.js';
 import type { Host } from './host.js';
 
@@ -167,32 +169,32 @@ export function parseRequestTarget(raw: string | undefined): Result<RequestTarge
   return { ok: true, value: { path: decoded, token } };
 }
 
-/** One WebSocket connection: its queue of calls, the calls running, and its output pressure. */
+/**
+ * One WebSocket connection: its queue of calls, the calls running, and its output pressure.
+ * Calls run on the host's connection for this window (host.ts), which also hands it the host's
+ * events in batches; a cancel is acted on as it arrives, never queued behind calls.
+ */
 class Connection {
-  private readonly queue: RawData[] = [];
+  private readonly queue: { data: RawData; isBinary: boolean }[] = [];
   private inFlight = 0;
   private closed = false;
+  private readonly link: ReturnType<Host['connect']>;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly host: Host,
+    host: Host,
     private readonly limits: ConnectionLimits,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.link = host.connect((events) => this.events(events));
+  }
 
   message(data: RawData, isBinary: boolean): void {
     if (this.closed) return;
-    if (isBinary) {
-      this.reply(-1, {
-        ok: false,
-        error: {
-          code: 'bad-request',
-          message: 'calls are text frames; a binary frame was ignored',
-        },
-      });
-      return;
-    }
-    this.queue.push(data);
+    const frame = decodeFrame(isBinary ? rawBytes(data) : rawText(data));
+    const msg = frame.ok ? parseIncoming(frame.value) : null;
+    if (msg?.ok && msg.value.kind === 'cancel') return this.link.cancel(msg.value.id);
+    this.queue.push({ data, isBinary });
     this.pump();
   }
 
@@ -201,9 +203,9 @@ class Connection {
     if (this.closed) return;
     const over = (): boolean => this.ws.bufferedAmount > this.limits.softBytes;
     while (this.queue.length && this.inFlight < this.limits.maxInFlight && !over()) {
-      const data = this.queue.shift()!;
+      const next = this.queue.shift()!;
       this.inFlight++;
-      void this.run(data).finally(() => {
+      void this.run(next.data, next.isBinary).finally(() => {
         this.inFlight--;
         this.pump();
       });
@@ -213,18 +215,23 @@ class Connection {
     else if (!pause && this.ws.isPaused) this.ws.resume();
   }
 
-  private async run(data: RawData): Promise<void> {
+  private async run(data: RawData, isBinary: boolean): Promise<void> {
     let id = -1;
     let result: Result<unknown>;
     try {
-      const text = rawText(data);
-      const call = parseCall(text);
-      if (call.ok) {
+      const text = isBinary ? '' : rawText(data);
+      const frame = decodeFrame(isBinary ? rawBytes(data) : text);
+      const call = frame.ok
+        ? parseIncoming(frame.value)
+        : { ok: false as const, error: { code: 'bad-request' as const, message: frame.error } };
+      if (call.ok && call.value.kind === 'call') {
         id = call.value.id;
-        result = await this.host.dispatch(call.value.method, call.value.args);
+        result = await this.link.call(id, call.value.method, call.value.args);
       } else {
-        id = callIdOf(text);
-        result = call;
+        id = isBinary ? -1 : callIdOf(text);
+        result = call.ok
+          ? { ok: false, error: { code: 'bad-request', message: 'not a call' } }
+          : call;
       }
     } catch (e) {
       result = { ok: false, error: { code: 'io', message: `the call failed: ${errorText(e)}` } };
@@ -233,9 +240,9 @@ class Connection {
   }
 
   private reply(id: number, result: Result<unknown>): void {
-    let text: string;
+    let text: string | Uint8Array;
     try {
-      text = JSON.stringify({ kind: 'reply', id, result } satisfies ReplyMessage);
+      text = encodeFrame({ kind: 'reply', id, result } satisfies ReplyMessage);
     } catch (e) {
       // Past V8's longest string: say so instead of throwing out of the handler.
       text = JSON.stringify({
@@ -250,9 +257,15 @@ class Connection {
     this.send(text);
   }
 
-  /** Pushes one host event; a connection that lets events pile up past the hard limit goes. */
-  event(text: string): void {
+  /** Pushes a batch of host events; a connection that lets them pile up past the hard limit goes. */
+  private events(events: HostEvent[]): void {
     if (this.closed) return;
+    let text: string | Uint8Array;
+    try {
+      text = encodeFrame({ kind: 'events', events } satisfies EventsMessage);
+    } catch (e) {
+      return this.log(`capsule-studio: events could not be sent: ${errorText(e)}`);
+    }
     if (this.ws.bufferedAmount + text.length > this.limits.hardBytes) {
       this.log(
         `capsule-studio: dropped a WebSocket client that stopped reading (${this.ws.bufferedAmount} bytes unsent)`,
@@ -264,7 +277,7 @@ class Connection {
     this.send(text);
   }
 
-  private send(text: string): void {
+  private send(text: string | Uint8Array): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     // The callback runs once the bytes left for the kernel (or the send failed): the moment to
     // look at the pressure again.
@@ -274,7 +287,14 @@ class Connection {
   close(): void {
     this.closed = true;
     this.queue.length = 0;
+    this.link.close();
   }
+}
+
+function rawBytes(data: RawData): Uint8Array {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return new Uint8Array(data);
 }
 
 function rawText(data: RawData): string {
@@ -408,16 +428,6 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     }
   });
 
-  const unsubscribe = opts.host.subscribe((name, payload) => {
-    let text: string;
-    try {
-      text = JSON.stringify({ kind: 'event', name, payload } satisfies EventMessage);
-    } catch (e) {
-      return log(`capsule-studio: event ${name} could not be sent: ${errorText(e)}`);
-    }
-    for (const conn of connections.values()) conn.event(text);
-  });
-
   wss.on('connection', (ws: WebSocket) => {
     const conn = new Connection(ws, opts.host, limits, log);
     connections.set(ws, conn);
@@ -446,7 +456,6 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
     port,
     token,
     async close() {
-      unsubscribe();
       for (const [ws, conn] of connections) {
         conn.close();
         ws.terminate();

@@ -1,27 +1,44 @@
 // The renderer's typed proxy: every contract method becomes a call of "service.method" on the
-// transport, with its arguments unchanged, and nothing else is reachable.
+// transport with its arguments unchanged, events are dispatched by name in batches, and a call
+// made with an aborted signal resolves to a cancelled error.
 import { describe, expect, it } from 'vitest';
-import { contract, methodIds, type Result } from '../../main/common/contract';
-import { createApi, type Transport } from './client';
+import {
+  contract,
+  methodIds,
+  type HostEvent,
+  type Result,
+} from '../../main/common/contract';
+import { hostConnection, type Transport } from './client';
 
-function recordingTransport(): { transport: Transport; calls: [string, unknown][] } {
+function recordingTransport(): {
+  transport: Transport;
+  calls: [string, unknown][];
+  push: (events: HostEvent[]) => void;
+} {
   const calls: [string, unknown][] = [];
+  let listener: ((events: HostEvent[]) => void) | null = null;
   return {
     calls,
+    push: (events) => listener?.(events),
     transport: {
-      call: async (method, args) => {
+      call: async (method, args, opts) => {
         calls.push([method, args]);
+        if (opts?.signal?.aborted)
+          return { ok: false, error: { code: 'cancelled', message: 'cancelled' } };
         return { ok: true, value: method } as Result<unknown>;
       },
-      onEvent: () => () => {},
+      onEvents: (l) => {
+        listener = l;
+        return () => (listener = null);
+      },
     },
   };
 }
 
-describe('createApi', () => {
+describe('hostConnection', () => {
   it('exposes exactly the contract methods and routes each to its id', async () => {
     const { transport, calls } = recordingTransport();
-    const api = createApi(transport) as unknown as Record<
+    const api = hostConnection(transport).api as unknown as Record<
       string,
       Record<string, (a: unknown) => Promise<Result<unknown>>>
     >;
@@ -35,8 +52,34 @@ describe('createApi', () => {
 
   it('sends an empty object for calls made without arguments', async () => {
     const { transport, calls } = recordingTransport();
-    const api = createApi(transport);
+    const { api } = hostConnection(transport);
     await (api.project.info as unknown as () => Promise<unknown>)();
     expect(calls).toEqual([['project.info', {}]]);
+  });
+
+  it('hands each event of a batch to its listeners, then tells batch listeners once', () => {
+    const { transport, push } = recordingTransport();
+    const conn = hostConnection(transport);
+    const lines: string[] = [];
+    let batches = 0;
+    conn.onEvent('build.output', (e) => lines.push(e.line));
+    conn.onBatch(() => batches++);
+    push([
+      { name: 'build.output', payload: { buildId: 1, stream: 'stdout', line: 'a' } },
+      { name: 'project.treeChanged', payload: { folders: [''] } },
+      { name: 'build.output', payload: { buildId: 1, stream: 'stdout', line: 'b' } },
+    ]);
+    expect(lines).toEqual(['a', 'b']);
+    expect(batches).toBe(1);
+  });
+
+  it('passes the abort signal to the transport', async () => {
+    const { transport } = recordingTransport();
+    const { api } = hostConnection(transport);
+    const c = new AbortController();
+    c.abort();
+    const r = await api.project.listFiles({}, { signal: c.signal });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('cancelled');
   });
 });

@@ -3,12 +3,13 @@
  * bridge the Electron preload exposes as `window.capsule`.
  */
 /// <reference types="vite/client" />
-import type { EventMessage } from '../../main/common/contract';
+import type { EventsMessage } from '../../main/common/contract';
 
 declare global {
   interface Window {
-    capsule?: Record<string, Record<string, (args: unknown) => Promise<unknown>>> & {
-      onEvent(listener: (message: EventMessage) => void): () => void;
+    capsule?: Record<string, Record<string, (args: unknown, callId?: number) => Promise<unknown>>> & {
+      cancel(callId: number): Promise<unknown>;
+      onEvents(listener: (message: EventsMessage) => void): () => void;
     };
   }
 }

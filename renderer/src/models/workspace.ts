@@ -9,8 +9,8 @@
  * Changes and deletions on disk reported by the host are applied to clean tabs and announced
  * for dirty ones, never silently overwriting the user's edits.
  */
-import type { Diagnostic, FileContent, HostApi, HostError } from '../../main/common/contract';
-import { languageFor, monaco } from './monaco';
+import type { Diagnostic, FileContent, HostApi, HostError } from '../../../main/common/contract';
+import { languageFor, monaco } from '../monaco';
 
 export interface Doc {
   path: string;
@@ -21,6 +21,7 @@ export interface Doc {
   notice?: string;
   deletedOnDisk: boolean;
   changedOnDisk: boolean;
+  preview: boolean;
 }
 
 export interface Notice {
@@ -38,11 +39,22 @@ export interface WorkspaceSnapshot {
     readOnly: boolean;
     deletedOnDisk: boolean;
     changedOnDisk: boolean;
+    /** Markdown shown rendered beside its source. */
+    preview: boolean;
   }[];
   active: string | null;
+  /** The active document has edits to save (what Save's enabled state follows). */
+  activeDirty: boolean;
+  /** Some open document has edits to save. */
+  anyDirty: boolean;
+  /** Cursor of the active editor, 1-based. */
+  cursor: { line: number; column: number; lines: number } | null;
   notices: Notice[];
   version: number;
 }
+
+/** Markdown files open with their rendered preview beside the source. */
+export const isMarkdown = (path: string): boolean => /\.(md|markdown)$/i.test(path);
 
 const MARKER_OWNER = 'rustc';
 
@@ -69,6 +81,8 @@ export class Workspace {
   private nextNoticeId = 1;
   private diagnostics: Diagnostic[] = [];
   private recoveryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private cached: WorkspaceSnapshot | null = null;
+  private cursor: WorkspaceSnapshot['cursor'] = null;
 
   constructor(private readonly api: HostApi) {}
 
@@ -79,25 +93,118 @@ export class Workspace {
 
   private changed(): void {
     this.version++;
+    this.cached = null;
     for (const l of this.listeners) l();
   }
 
+  /** The same object until something changes (React compares snapshots by identity). */
   snapshot(): WorkspaceSnapshot {
-    return {
-      docs: this.order.map((p) => {
-        const d = this.docs.get(p)!;
-        return {
-          path: p,
-          dirty: this.isDirty(d),
-          readOnly: d.readOnly,
-          deletedOnDisk: d.deletedOnDisk,
-          changedOnDisk: d.changedOnDisk,
-        };
-      }),
+    if (this.cached) return this.cached;
+    const docs = this.order.map((p) => {
+      const d = this.docs.get(p)!;
+      return {
+        path: p,
+        dirty: this.isDirty(d),
+        readOnly: d.readOnly,
+        deletedOnDisk: d.deletedOnDisk,
+        changedOnDisk: d.changedOnDisk,
+        preview: d.preview,
+      };
+    });
+    this.cached = {
+      docs,
       active: this.active,
+      activeDirty: docs.some((d) => d.path === this.active && d.dirty && !d.readOnly),
+      anyDirty: docs.some((d) => d.dirty && !d.readOnly),
+      cursor: this.active ? this.cursor : null,
       notices: this.notices,
       version: this.version,
     };
+    return this.cached;
+  }
+
+  /** The editor reports where its cursor is (shown in the status bar). */
+  setCursor(line: number, column: number, lines: number): void {
+    const c = this.cursor;
+    if (c && c.line === line && c.column === column && c.lines === lines) return;
+    this.cursor = { line, column, lines };
+    this.changed();
+  }
+
+  /** Moves the cursor of the active document to `line` (clamped to the document). */
+  goToLine(line: number, column = 1): boolean {
+    const doc = this.activeDoc;
+    if (!doc) return false;
+    const n = Math.min(Math.max(1, Math.floor(line)), doc.model.getLineCount());
+    this.pendingReveal = { line: n, column };
+    this.changed();
+    return true;
+  }
+
+  togglePreview(path = this.active): void {
+    const doc = path ? this.docs.get(path) : undefined;
+    if (!doc) return;
+    doc.preview = !doc.preview;
+    this.changed();
+  }
+
+  /** Paths of the open documents and the active one (what a reload reopens). */
+  openTabs(): { paths: string[]; active: string | null } {
+    return { paths: this.order.filter((p) => !this.docs.get(p)?.deletedOnDisk), active: this.active };
+  }
+
+  /** Reopens tabs of an earlier window quietly; files gone since are skipped. */
+  async reopen(paths: string[], active: string | null): Promise<void> {
+    for (const p of paths) {
+      if (this.docs.has(p)) continue;
+      const r = await this.api.project.readFile({ path: p });
+      if (r.ok && !this.docs.has(p)) this.adopt(r.value);
+    }
+    if (active && this.docs.has(active)) this.active = active;
+    else if (!this.active) this.active = this.order[this.order.length - 1] ?? null;
+    this.changed();
+  }
+
+  /** A file or folder was renamed or moved (by the explorer): open documents follow it. */
+  async onRenamed(from: string, to: string): Promise<void> {
+    for (const p of [...this.order]) {
+      if (p !== from && !p.startsWith(`${from}/`)) continue;
+      const next = to + p.slice(from.length);
+      const doc = this.docs.get(p)!;
+      const text = doc.model.getValue();
+      const dirty = this.isDirty(doc);
+      const r = await this.api.project.readFile({ path: next });
+      if (!r.ok) continue;
+      const moved = this.adopt(r.value);
+      if (dirty) moved.model.setValue(text);
+      this.order = this.order.filter((q) => q !== next);
+      this.order.splice(this.order.indexOf(p), 0, next);
+      if (this.active === p) this.active = next;
+      void this.api.recovery.discard({ path: p });
+      doc.model.dispose();
+      this.docs.delete(p);
+      this.order = this.order.filter((q) => q !== p);
+    }
+    void this.syncWatch();
+    this.changed();
+  }
+
+  /** A file or folder was deleted by the explorer: clean documents close, edited ones stay. */
+  onDeleted(path: string): void {
+    for (const p of [...this.order]) {
+      if (p !== path && !p.startsWith(`${path}/`)) continue;
+      const doc = this.docs.get(p)!;
+      if (this.isDirty(doc)) {
+        doc.deletedOnDisk = true;
+        continue;
+      }
+      doc.model.dispose();
+      this.docs.delete(p);
+      this.order = this.order.filter((q) => q !== p);
+      if (this.active === p) this.active = this.order[this.order.length - 1] ?? null;
+    }
+    void this.syncWatch();
+    this.changed();
   }
 
   get activeDoc(): Doc | undefined {
@@ -139,6 +246,7 @@ export class Workspace {
       readOnly: file.readOnly,
       deletedOnDisk: false,
       changedOnDisk: false,
+      preview: isMarkdown(file.path),
     };
     if (file.notice) doc.notice = file.notice;
     model.onDidChangeContent(() => {

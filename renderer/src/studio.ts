@@ -1,0 +1,451 @@
+/**
+ * The studio: the window's models and commands, created once per page and handed to the
+ * components. Components render models and run commands; the behaviour lives here and in
+ * the models, outside React.
+ *
+ * The commands registered here are the window's whole vocabulary: the toolbar, the status bar,
+ * the explorer's menu, the command palette and the keyboard all run them by id, so a shortcut
+ * is bound once and the palette lists exactly what the window can do. A command that needs the
+ * host is disabled while the host is unreachable.
+ *
+ * @example
+ *   const studio = new Studio(connectHost(), localStorage);
+ *   await studio.start();
+ *   studio.commands.run('build.start');
+ */
+import type { HostError } from '../../main/common/contract';
+import type { HostConnection } from './client';
+import { BuildModel } from './models/build';
+import { CommandRegistry } from './models/commands';
+import { LayoutModel, type KeyValueStore } from './models/layout';
+import { ProjectModel } from './models/project';
+import { QuickInputModel, filterItems } from './models/quickinput';
+import { Model } from './models/model';
+import { Workspace } from './models/workspace';
+
+/** Small pieces of window state that are not worth a model of their own. */
+export interface UiState {
+  /** The New capsule dialog is open. */
+  newCapsule: boolean;
+  /** The explorer's selected entry (target of Rename, Delete, New File). */
+  selected: string | null;
+}
+
+export class UiModel extends Model<UiState> {
+  constructor() {
+    super({ newCapsule: false, selected: null });
+  }
+  update(patch: Partial<UiState>): void {
+    this.set(patch);
+  }
+}
+
+const parentOf = (p: string): string => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
+const join = (dir: string, name: string): string => (dir ? `${dir}/${name}` : name);
+
+/** Problems with a file or folder name typed by the user, or null. */
+export function nameProblem(name: string): string | null {
+  if (!name.trim()) return 'Type a name.';
+  if (name.startsWith('/')) return 'Give a path inside the project, not an absolute one.';
+  if (name.split('/').some((part) => part === '..' || part === '.'))
+    return 'Names may not contain "." or ".." parts.';
+  if (/[\\:*?"<>|\0]/.test(name)) return 'Names may not contain \\ : * ? " < > |';
+  return null;
+}
+
+export class Studio {
+  readonly workspace: Workspace;
+  readonly build: BuildModel;
+  readonly project: ProjectModel;
+  readonly layout: LayoutModel;
+  readonly commands = new CommandRegistry();
+  readonly quick = new QuickInputModel();
+  readonly ui = new UiModel();
+
+  constructor(
+    readonly host: HostConnection,
+    private readonly store: KeyValueStore,
+    windowHeight: () => number = () => window.innerHeight,
+  ) {
+    this.workspace = new Workspace(host.api);
+    this.build = new BuildModel(host);
+    this.project = new ProjectModel(host, store);
+    this.layout = new LayoutModel(store, windowHeight);
+    host.onEvent('build.diagnostics', (e) => this.workspace.setDiagnostics(e.diagnostics));
+    host.onEvent('build.finished', (e) => {
+      if (e.status === 'failed') this.layout.showPanel('Problems');
+      if (e.status === 'toolchain-missing' || e.status === 'crashed')
+        this.workspace.notify('error', e.message, e.fix ? { fix: e.fix } : {});
+    });
+    host.onEvent('project.fileChanged', (e) =>
+      this.workspace.onDiskChange(e.path, e.kind, e.mtimeMs),
+    );
+    this.project.onRestart(() => {
+      this.build.hostRestarted();
+      this.workspace.notify(
+        'info',
+        'Capsule Studio restarted; this window reconnected to it. Unsaved edits are kept.',
+      );
+    });
+    this.workspace.subscribe(() => this.saveTabs());
+    this.registerCommands();
+    this.registerQuickSources();
+  }
+
+  private tabsKey(): string | null {
+    const root = this.project.snapshot().info?.root;
+    return root ? `capsule.tabs.${root}` : null;
+  }
+
+  private saveTabs(): void {
+    const key = this.tabsKey();
+    if (key && this.started) this.store.setItem(key, JSON.stringify(this.workspace.openTabs()));
+  }
+
+  private started = false;
+
+  /** Loads the project, reopens the last window's tabs and unsaved edits. */
+  async start(): Promise<void> {
+    await this.project.load();
+    const info = this.project.snapshot().info;
+    if (info?.problem) this.workspace.notify('warning', info.problem);
+    const key = this.tabsKey();
+    if (key) {
+      try {
+        const saved = JSON.parse(this.store.getItem(key) ?? 'null') as {
+          paths?: unknown;
+          active?: unknown;
+        } | null;
+        if (saved && Array.isArray(saved.paths))
+          await this.workspace.reopen(
+            saved.paths.filter((p): p is string => typeof p === 'string'),
+            typeof saved.active === 'string' ? saved.active : null,
+          );
+      } catch {
+        // A damaged entry only loses the tab list.
+      }
+    }
+    await this.workspace.restore();
+    this.started = true;
+    this.saveTabs();
+  }
+
+  get hostReady(): boolean {
+    return this.project.hostReady;
+  }
+
+  report(error: HostError | null): void {
+    if (error) this.workspace.reportError(error);
+  }
+
+  async startBuild(): Promise<void> {
+    const { info, board } = this.project.snapshot();
+    if (this.build.snapshot().running) return;
+    if (!info?.isCargoWorkspace) {
+      this.workspace.notify('error', info?.problem ?? 'No kernel workspace is open.');
+      return;
+    }
+    if (!board) {
+      this.workspace.notify(
+        'error',
+        'This project has no board crates under boards/; there is nothing to build.',
+      );
+      return;
+    }
+    await this.workspace.saveAll();
+    this.layout.showPanel('Build');
+    this.report(await this.build.start(board));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Explorer operations
+
+  /** The folder new files go into: the selected folder, or the selected file's folder. */
+  private targetFolder(): string {
+    const sel = this.ui.snapshot().selected;
+    if (!sel) return '';
+    const isDir = this.isDir(sel);
+    return isDir ? sel : parentOf(sel);
+  }
+
+  isDir(p: string): boolean {
+    const find = (nodes: ReturnType<ProjectModel['snapshot']>['tree']): boolean | null => {
+      for (const n of nodes) {
+        if (n.path === p) return n.kind === 'dir';
+        if (n.children && p.startsWith(`${n.path}/`)) return find(n.children);
+      }
+      return null;
+    };
+    return find(this.project.snapshot().tree) ?? false;
+  }
+
+  async newEntry(kind: 'file' | 'dir'): Promise<void> {
+    const folder = this.targetFolder();
+    const name = await this.quick.ask({
+      title: `New ${kind === 'file' ? 'file' : 'folder'} in ${folder || 'the project folder'}`,
+      placeholder: kind === 'file' ? 'name.rs (a/b.rs makes folders too)' : 'folder name',
+      validate: nameProblem,
+    });
+    if (!name) return;
+    const target = join(folder, name.trim());
+    const r = await this.host.api.files.create({ path: target, kind });
+    if (!r.ok) return this.report(r.error);
+    await this.project.refreshTree();
+    this.ui.update({ selected: r.value.path });
+    if (kind === 'file') await this.workspace.open(r.value.path);
+  }
+
+  async renameSelected(): Promise<void> {
+    const sel = this.ui.snapshot().selected;
+    if (!sel) return;
+    const name = await this.quick.ask({
+      title: `Rename ${sel}`,
+      value: sel.slice(sel.lastIndexOf('/') + 1),
+      validate: (v) => nameProblem(v) ?? (v.includes('/') ? 'Use drag and drop to move.' : null),
+    });
+    if (!name || name === sel.slice(sel.lastIndexOf('/') + 1)) return;
+    await this.move(sel, join(parentOf(sel), name.trim()));
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    const r = await this.host.api.files.rename({ from, to });
+    if (!r.ok) return this.report(r.error);
+    await this.workspace.onRenamed(r.value.from, r.value.to);
+    await this.project.refreshTree();
+    this.ui.update({ selected: r.value.to });
+  }
+
+  async deleteSelected(): Promise<void> {
+    const sel = this.ui.snapshot().selected;
+    if (!sel) return;
+    let r = await this.host.api.files.delete({ path: sel });
+    if (!r.ok && r.error.code === 'unavailable') {
+      if (
+        !window.confirm(
+          `${r.error.message}.\n\nDelete ${sel} permanently? It cannot be restored.`,
+        )
+      )
+        return;
+      r = await this.host.api.files.delete({ path: sel, permanently: true });
+    }
+    if (!r.ok) return this.report(r.error);
+    this.workspace.onDeleted(r.value.path);
+    await this.project.refreshTree();
+    this.ui.update({ selected: null });
+    this.workspace.notify(
+      'info',
+      r.value.trashed
+        ? `${r.value.path} was moved to the system trash.`
+        : `${r.value.path} was deleted.`,
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Commands
+
+  private registerCommands(): void {
+    const c = this.commands;
+    const ready = (): boolean => this.hostReady;
+    c.register({
+      id: 'palette.show',
+      title: 'Show All Commands',
+      category: 'View',
+      keys: ['F1', 'Ctrl+Shift+P'],
+      run: () => this.quick.show('>'),
+    });
+    c.register({
+      id: 'quickOpen.show',
+      title: 'Go to File...',
+      category: 'File',
+      keys: ['Ctrl+P'],
+      run: () => this.quick.show(''),
+    });
+    c.register({
+      id: 'editor.goToLine',
+      title: 'Go to Line...',
+      category: 'Go',
+      keys: ['Ctrl+G'],
+      run: () => this.quick.show(':'),
+      enabled: () => !!this.workspace.activeDoc,
+    });
+    c.register({
+      id: 'file.save',
+      title: 'Save',
+      category: 'File',
+      keys: ['Ctrl+S'],
+      run: () => {
+        const active = this.workspace.snapshot().active;
+        if (active) void this.workspace.save(active);
+      },
+      enabled: () => ready() && this.workspace.snapshot().activeDirty,
+    });
+    c.register({
+      id: 'file.saveAll',
+      title: 'Save All',
+      category: 'File',
+      keys: ['Ctrl+Alt+S'],
+      run: () => this.workspace.saveAll(),
+      enabled: () => ready() && this.workspace.snapshot().anyDirty,
+    });
+    c.register({
+      id: 'file.newFile',
+      title: 'New File...',
+      category: 'File',
+      keys: ['Alt+N'],
+      run: () => this.newEntry('file'),
+      enabled: ready,
+    });
+    c.register({
+      id: 'file.newFolder',
+      title: 'New Folder...',
+      category: 'File',
+      run: () => this.newEntry('dir'),
+      enabled: ready,
+    });
+    c.register({
+      id: 'explorer.rename',
+      title: 'Rename Selected File or Folder...',
+      category: 'File',
+      keys: ['F2'],
+      run: () => this.renameSelected(),
+      enabled: () => ready() && !!this.ui.snapshot().selected,
+    });
+    c.register({
+      id: 'explorer.delete',
+      title: 'Delete Selected File or Folder',
+      category: 'File',
+      run: () => this.deleteSelected(),
+      enabled: () => ready() && !!this.ui.snapshot().selected,
+    });
+    c.register({
+      id: 'file.close',
+      title: 'Close Editor',
+      category: 'File',
+      keys: ['Alt+W'],
+      run: () => {
+        const active = this.workspace.snapshot().active;
+        if (active) this.workspace.close(active);
+      },
+      enabled: () => !!this.workspace.snapshot().active,
+    });
+    c.register({
+      id: 'markdown.togglePreview',
+      title: 'Toggle Markdown Preview',
+      category: 'View',
+      keys: ['Ctrl+Shift+V'],
+      run: () => this.workspace.togglePreview(),
+      enabled: () => /\.(md|markdown)$/i.test(this.workspace.snapshot().active ?? ''),
+    });
+    c.register({
+      id: 'build.start',
+      title: 'Build',
+      category: 'Build',
+      keys: ['Ctrl+B'],
+      run: () => this.startBuild(),
+      enabled: () => ready() && !this.build.snapshot().running,
+    });
+    c.register({
+      id: 'build.cancel',
+      title: 'Cancel Build',
+      category: 'Build',
+      run: async () => this.report(await this.build.cancel()),
+      enabled: () => ready() && this.build.snapshot().running,
+    });
+    c.register({
+      id: 'board.choose',
+      title: 'Choose Board...',
+      category: 'Build',
+      run: () => this.quick.show('board '),
+      enabled: () => (this.project.snapshot().info?.boards.length ?? 0) > 0,
+    });
+    c.register({
+      id: 'capsule.new',
+      title: 'New Capsule...',
+      category: 'Kernel',
+      run: () => this.ui.update({ newCapsule: true }),
+      enabled: ready,
+    });
+    c.register({
+      id: 'view.togglePanel',
+      title: 'Toggle Bottom Panel',
+      category: 'View',
+      keys: ['Ctrl+J'],
+      run: () => this.layout.toggleBottom(),
+    });
+  }
+
+  private registerQuickSources(): void {
+    this.quick.source('>', {
+      placeholder: 'Type the name of a command',
+      items: (text) =>
+        filterItems(
+          text.trim(),
+          this.commands
+            .list()
+            .filter((c) => !c.id.startsWith('palette.'))
+            .map((c) => ({
+              id: c.id,
+              label: `${c.category}: ${c.title}`,
+              ...(c.keys ? { keys: c.keys.join('  ') } : {}),
+              disabled: !this.commands.enabled(c.id),
+            })),
+        ),
+      accept: (item) => {
+        if (item) this.commands.run(item.id);
+      },
+    });
+    this.quick.source(':', {
+      placeholder: 'Type a line number and press Enter',
+      items: (text) => {
+        const doc = this.workspace.activeDoc;
+        if (!doc) return [{ id: 'none', label: 'Open a file to go to a line in it.', disabled: true }];
+        const lines = doc.model.getLineCount();
+        const n = Number(text.trim());
+        const valid = text.trim() !== '' && Number.isInteger(n) && n >= 1 && n <= lines;
+        return [
+          {
+            id: valid ? String(n) : 'none',
+            label: valid
+              ? `Go to line ${n}`
+              : `Type a line number between 1 and ${lines} (the current line is ${this.workspace.snapshot().cursor?.line ?? 1})`,
+            disabled: !valid,
+          },
+        ];
+      },
+      accept: (item) => {
+        if (item && item.id !== 'none') this.workspace.goToLine(Number(item.id));
+      },
+    });
+    this.quick.source('board ', {
+      placeholder: 'Choose the board to build for',
+      items: (text) =>
+        filterItems(
+          text.trim(),
+          (this.project.snapshot().info?.boards ?? []).map((b) => ({
+            id: b,
+            label: b,
+            ...(b === this.project.snapshot().board ? { detail: 'selected' } : {}),
+          })),
+        ),
+      accept: (item) => {
+        if (item) this.project.setBoard(item.id);
+      },
+    });
+    this.quick.source('', {
+      placeholder: 'Type a file name (">" for commands, ":" for a line)',
+      items: (text) =>
+        filterItems(
+          text.trim(),
+          this.project.files().map((p) => ({
+            id: p,
+            label: p.slice(p.lastIndexOf('/') + 1),
+            detail: p,
+          })),
+          100,
+        ),
+      accept: (item) => {
+        if (item) void this.workspace.open(item.id);
+      },
+    });
+  }
+}
