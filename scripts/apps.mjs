@@ -104,6 +104,34 @@ export const C_FLAGS = [
 
 const hex = (n) => `0x${(n >>> 0).toString(16)}`;
 
+/**
+ * Every Rust app of a project: `APPS`, then each other member of apps/Cargo.toml's workspace
+ * (an app crate a person or "New capsule..." added, with one binary named after the crate), in
+ * the order the workspace lists them: flash slots after the C apps' (`slot`), RAM slots after
+ * the Rust apps' (`ramSlot`; the C apps take no fixed RAM).
+ */
+export function appsOf(projectDir) {
+  let toml = '';
+  try {
+    toml = readFileSync(join(projectDir, 'apps', 'Cargo.toml'), 'utf8');
+  } catch {
+    return APPS;
+  }
+  const members = /members\s*=\s*\[([^\]]*)\]/.exec(toml);
+  const names = members ? [...members[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [];
+  const known = new Set([...APPS.map((a) => a.crate), 'runtime']);
+  const extra = names.filter((n) => !known.has(n) && /^[a-z][a-z0-9_]*$/.test(n));
+  let slot = Math.max(...APPS.map((a) => a.slot), ...C_APPS.map((a) => a.slot)) + 1;
+  let ramSlot = Math.max(...APPS.map((a) => a.slot)) + 1;
+  return [
+    ...APPS,
+    ...extra.map((name) => {
+      const s = slot++;
+      return { name, crate: name, bin: name, slot: s, ramSlot: ramSlot++, shortId: 0x101 + s };
+    }),
+  ];
+}
+
 /** The board's memory layout from kernel/boards/<board>/layout.json (or the documented one). */
 export function readLayout(projectDir, board, log = () => {}) {
   const file = join(projectDir, 'boards', board, 'layout.json');
@@ -121,11 +149,11 @@ export function slotOf(layout, app) {
   const [flashStart, flashSize] = layout.flash.apps;
   const [ramStart, ramSize] = layout.ram.apps;
   const tbfAddress = flashStart + app.slot * FLASH_SLOT;
-  const ram = app.dir !== undefined ? null : ramStart + app.slot * RAM_SLOT;
+  const ram = app.dir !== undefined ? null : ramStart + (app.ramSlot ?? app.slot) * RAM_SLOT;
   if (tbfAddress + FLASH_SLOT > flashStart + flashSize)
     return { problem: `${app.name}: flash slot ${app.slot} is past the apps flash` };
   if (ram !== null && ram + RAM_SLOT > ramStart + ramSize)
-    return { problem: `${app.name}: RAM slot ${app.slot} is past the app RAM` };
+    return { problem: `${app.name}: RAM slot ${app.ramSlot ?? app.slot} is past the app RAM` };
   return { tbfAddress, ram };
 }
 
@@ -237,7 +265,7 @@ export async function buildAppElves({ board, projectDir, log = () => {} }) {
   const ldDir = join(targetDir, 'ld');
   mkdirSync(ldDir, { recursive: true });
   const elves = new Map();
-  for (const app of APPS) {
+  for (const app of appsOf(projectDir)) {
     const slot = slotOf(layout, app);
     if (slot.problem) return { ok: false, problem: slot.problem };
     const ld = join(ldDir, `${app.name}.ld`);
@@ -360,7 +388,7 @@ export async function buildAppsAndImage({
   mkdirSync(join(outDir, 'apps'), { recursive: true });
   const placed = [];
   const manifest = [];
-  for (const app of [...APPS, ...C_APPS]) {
+  for (const app of [...appsOf(projectDir), ...C_APPS]) {
     const packed = await packApp(app, elves.get(app.name), layout);
     if (!packed.ok) return { ok: false, problem: `apps: ${packed.error}` };
     const v = packed.value;

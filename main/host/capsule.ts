@@ -21,7 +21,9 @@
  *   const plan = await new CapsuleService(root).plan({ name: 'counter', driverNumber: 0x90000, hil: false });
  *   if (plan.ok) for (const f of plan.value.files) console.log(f.action, f.path);
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CapsulePlan, CapsulePlanFile, DriverTable, Result } from '../common/contract.js';
@@ -212,6 +214,10 @@ export class CapsuleService {
     } catch (e) {
       return err('io', `writing the new capsule failed: ${(e as Error).message}`);
     }
+    formatRust(
+      this.root,
+      plan.value.files.filter((f) => f.path.endsWith('.rs')).map((f) => f.path),
+    );
     return plan;
   }
 
@@ -219,6 +225,20 @@ export class CapsuleService {
     let n = SUGGESTED_DRIVER_BASE;
     while (table.drivers.some((d) => d.number === n)) n++;
     return n;
+  }
+}
+
+/**
+ * Formats the written Rust files the way the kernel's `cargo fmt --check` gate wants them
+ * (the wiring lines depend on the name's length). Without rustfmt the files stay as written:
+ * they compile either way.
+ */
+function formatRust(root: string, files: string[]): void {
+  const home = process.env.CARGO_HOME || path.join(os.homedir(), '.cargo');
+  const candidates = [path.join(home, 'bin', 'rustfmt'), 'rustfmt'];
+  for (const rustfmt of candidates) {
+    const r = spawnSync(rustfmt, ['--edition', '2021', ...files], { cwd: root, stdio: 'ignore' });
+    if (!r.error) return;
   }
 }
 
@@ -236,13 +256,13 @@ export function addModule(lib: string, name: string): string {
 }
 
 export function wireDriverTable(src: string, name: string, struct: string, hil: boolean): Result<string> {
-  const fallback = /^(\s*)_ => None,/m.exec(src);
+  const fallback = /^([ \t]*)_ => None,/m.exec(src);
   if (!fallback)
     return err('bad-request', 'capsules/src/board.rs has no `_ => None,` arm closing the driver table');
   let out =
     src.slice(0, fallback.index) +
     `${fallback[1]}crate::${name}::DRIVER_NUM => Some(self.${name}),\n` +
-    src.slice(fallback.index + 1);
+    src.slice(fallback.index);
   const structAt = /pub struct Board<[^>]*> \{/.exec(out);
   if (!structAt) return err('bad-request', 'capsules/src/board.rs has no `pub struct Board<...> {`');
   const close = out.indexOf('\n}', structAt.index);

@@ -118,7 +118,10 @@ export function Explorer({ studio }: { studio: Studio }) {
             c.run('file.newFile');
           }}
         >
-          +📄
+          <svg viewBox="0 0 16 16" aria-hidden>
+            <path d="M3 1.5h6l3 3v10H3z M9 1.5v3h3" fill="none" stroke="currentColor" />
+            <path d="M7.5 8v5M5 10.5h5" stroke="currentColor" />
+          </svg>
         </button>
         <button
           className="icon"
@@ -130,7 +133,10 @@ export function Explorer({ studio }: { studio: Studio }) {
             c.run('file.newFolder');
           }}
         >
-          +📁
+          <svg viewBox="0 0 16 16" aria-hidden>
+            <path d="M1.5 3.5h5l1.5 1.5h6.5v8.5h-13z" fill="none" stroke="currentColor" />
+            <path d="M8 7v5M5.5 9.5h5" stroke="currentColor" />
+          </svg>
         </button>
       </div>
       {tree.length ? (
