@@ -131,13 +131,10 @@ describe(`Capsule Studio end to end (${realKernel ? 'kernel workspace' : 'fixtur
 
     await problem.click();
     await page.locator('.monaco-editor .squiggly-error').first().waitFor();
-    const cursorLine = await page.evaluate(
-      () =>
-        (
-          window as unknown as { __capsuleEditor: { getPosition(): { lineNumber: number } } }
-        ).__capsuleEditor.getPosition().lineNumber,
-    );
-    expect(cursorLine).toBe(brokenLine);
+    // The status bar shows where the cursor is (no test hook on the page).
+    await expect
+      .poll(async () => page.locator('.statusbar [data-item="cursor"]').innerText())
+      .toMatch(new RegExp(`^Ln ${brokenLine},`));
     await page.screenshot({ path: path.join(RESULTS, 'e2e-error-marker.png') });
 
     // Fix: remove the line again.

@@ -39,11 +39,8 @@ export interface QuickSource {
   placeholder: string;
 }
 
-/** Subsequence match score (lower is better), or -1 when `query` is not in `text` in order. */
-export function fuzzyScore(query: string, text: string): number {
-  const q = query.toLowerCase();
-  const t = text.toLowerCase();
-  if (!q) return 0;
+/** Score of one word: its position when it is in `t`, else a subsequence score, else -1. */
+function wordScore(q: string, t: string): number {
   const at = t.indexOf(q);
   if (at >= 0) return at;
   let score = 100;
@@ -53,6 +50,21 @@ export function fuzzyScore(query: string, text: string): number {
     else score++;
   }
   return j === q.length ? score : -1;
+}
+
+/**
+ * Match score (lower is better), or -1: every word of `query` must be in `text`, whole or as
+ * a subsequence ("hostboard main" finds boards/hostboard/src/main.rs).
+ */
+export function fuzzyScore(query: string, text: string): number {
+  const t = text.toLowerCase();
+  let total = 0;
+  for (const word of query.toLowerCase().split(/\s+/).filter(Boolean)) {
+    const s = wordScore(word, t);
+    if (s < 0) return -1;
+    total += s;
+  }
+  return total;
 }
 
 export function filterItems(query: string, items: QuickItem[], max = 200): QuickItem[] {
