@@ -111,7 +111,7 @@ const hex = (n) => `0x${(n >>> 0).toString(16)}`;
  * the Rust apps' (`ramSlot`; the C apps take no fixed RAM).
  */
 export function appsOf(projectDir) {
-  let toml = '';
+  let toml;
   try {
     toml = readFileSync(join(projectDir, 'apps', 'Cargo.toml'), 'utf8');
   } catch {

@@ -171,6 +171,51 @@ describe(`Capsule Studio end to end (${realKernel ? 'kernel workspace' : 'fixtur
     expect(readFileSync(path.join(project, SETUP.file), 'utf8')).not.toContain('unsaved note');
   });
 
+  it('New capsule writes a capsule, wires it, writes its app and builds; the summary shows the use', async () => {
+    const { page } = b;
+    await page.locator('.toolbar button', { hasText: 'New capsule' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New capsule' });
+    await dialog.waitFor();
+    const number = dialog.getByLabel('Driver number');
+    await expect.poll(() => number.inputValue()).toMatch(/^0x/);
+    const free = await number.inputValue();
+    await dialog.getByLabel('Name (snake_case)').fill('e2e_counter');
+    // A number the driver table already uses is refused as it is typed.
+    await number.fill('0x1');
+    await dialog.locator('.hint', { hasText: 'taken by the console capsule' }).waitFor();
+    await dialog.locator('.problem-text', { hasText: 'taken by the console capsule' }).waitFor();
+    await number.fill(free);
+    await dialog.getByLabel(/Split-phase HIL client/).check();
+    await dialog.locator('.plan li', { hasText: 'capsules/src/e2e_counter.rs' }).waitFor();
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-new-capsule-plan.png') });
+    await dialog.getByRole('button', { name: 'Create and build' }).click();
+    const step = dialog.locator('[data-step="build"]');
+    await step.waitFor();
+    await expect
+      .poll(async () => step.getAttribute('class'), { timeout: 240_000, interval: 1000 })
+      .toMatch(/succeeded|failed|crashed/);
+    if ((await step.getAttribute('class')) !== 'succeeded') {
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      throw new Error(`build after New capsule: ${await page.locator('.build-panel').innerText()}`);
+    }
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-new-capsule-built.png') });
+    expect(await dialog.locator('[data-step="run"]').innerText()).toMatch(/npm run emulator|Run/);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    const board = readFileSync(path.join(project, 'capsules/src/board.rs'), 'utf8');
+    expect(board).toContain('crate::e2e_counter::DRIVER_NUM => Some(self.e2e_counter)');
+    expect(readFileSync(path.join(project, 'apps/e2e_counter/src/main.rs'), 'utf8')).toContain(
+      `const DRIVER: u32 = ${free};`,
+    );
+    await page.locator('.tab.active[data-path="capsules/src/e2e_counter.rs"]').waitFor();
+    // The build summary: the kernel's flash and RAM against the board's layout.
+    await page.getByRole('tab', { name: 'Build' }).click();
+    const summary = page.locator('.build-summary');
+    await summary.waitFor();
+    expect(await summary.locator('tr[data-part="kernel region"]').innerText()).toMatch(/KiB/);
+    await page.screenshot({ path: path.join(RESULTS, 'e2e-build-summary.png') });
+  });
+
   it('fetched nothing from outside 127.0.0.1 and logged no page errors', () => {
     expect(b.blocked).toEqual([]);
     expect(b.consoleErrors).toEqual([]);

@@ -150,9 +150,13 @@ export function NewCapsuleDialog({ studio }: { studio: Studio }) {
               <li className={ours && build.finished ? build.finished.status : 'running'} data-step="build">
                 {!ours || build.running
                   ? `Building ${board}…`
-                  : build.finished?.status === 'succeeded'
-                    ? `Built ${board}: the kernel has the capsule and the image has the app.`
-                    : `The build ${build.finished?.status ?? 'did not finish'}: see Build and Problems.`}
+                  : build.finished?.status !== 'succeeded'
+                    ? `The build ${build.finished?.status ?? 'did not finish'}: see Build and Problems.`
+                    : !build.summary
+                      ? `Built ${board}: the kernel has the capsule.`
+                      : build.summary.parts.some((p) => p.name === created.app)
+                        ? `Built ${board}: the kernel has the capsule and the image has the app ${created.app}.`
+                        : `Built ${board}: the kernel has the capsule; this build did not pack the apps (see the Build panel).`}
               </li>
               <li data-step="run">
                 {runCommand ? (
@@ -169,7 +173,10 @@ export function NewCapsuleDialog({ studio }: { studio: Studio }) {
                 ) : (
                   <>
                     Running it in the IDE arrives with the debugger. Until then, from a terminal:{' '}
-                    <code>npm run emulator -- --machine {board} kernel/target/images/{board}/image.hex</code>
+                    <code>
+                      npm run emulator -- --machine {board.replace(/_/g, '-')}{' '}
+                      {studio.project.snapshot().info?.name ?? 'kernel'}/target/images/{board}/image.hex
+                    </code>
                   </>
                 )}
               </li>
