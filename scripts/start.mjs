@@ -1,16 +1,17 @@
 // `npm start`: builds what is stale, then opens Capsule Studio on the bundled sample project.
 //
-// With Electron's binary present it bundles main/ (esbuild) and opens the Electron window.
+// With Electron's binary present it bundles main/ (scripts/bundle.mjs) and opens the Electron window.
 // Without it (`require('electron')` throws, or names a file that does not exist) it runs the
 // same host in browser mode on 127.0.0.1 and prints the URL; `CAPSULE_NO_BROWSER=1` stops it
 // from opening a browser. Extra arguments are passed on (a project folder, `--port N`).
 //
 //   npm start [-- <project-dir>] [-- --port 8080]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildMain } from './bundle.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -67,32 +68,6 @@ export function findElectron() {
       reason: `Electron is not usable (${e instanceof Error ? e.message.split('\n')[0] : e})`,
     };
   }
-}
-
-async function buildMain() {
-  const esbuild = await import('esbuild');
-  const out = path.join(ROOT, 'dist', 'main');
-  mkdirSync(out, { recursive: true });
-  // dist/ sits under a "type": "module" package; the Electron entry and preload are CommonJS.
-  writeFileSync(path.join(out, 'package.json'), '{ "type": "commonjs" }\n');
-  const common = {
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['electron'],
-    logLevel: 'warning',
-  };
-  await esbuild.build({
-    ...common,
-    entryPoints: [path.join(ROOT, 'main/electron/electron-main.ts')],
-    outfile: path.join(out, 'electron-main.js'),
-  });
-  await esbuild.build({
-    ...common,
-    entryPoints: [path.join(ROOT, 'main/electron/preload.ts')],
-    outfile: path.join(out, 'preload.cjs'),
-  });
 }
 
 function run(cmd, args) {

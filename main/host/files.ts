@@ -21,7 +21,6 @@
 import { watch, type FSWatcher } from 'chokidar';
 import { open, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import trash from 'trash';
 import type { FileBytes, FileNode, HostEvents, Result } from '../common/contract.js';
 import { resolveInProject } from './paths.js';
 import { err } from './project.js';
@@ -139,6 +138,8 @@ export class FileService {
       return { ok: true, value: { path: relative, trashed: false } };
     }
     try {
+      // Loaded when first needed: it is ESM with platform helpers beside it (see bundle.mjs).
+      const { default: trash } = await import('trash');
       await trash(absolute, { glob: false });
     } catch (e) {
       return err(

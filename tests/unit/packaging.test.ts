@@ -1,0 +1,134 @@
+/**
+ * Packaging: everything the packaged app loads at run time is in the package, where it is
+ * loaded from. Electron's binary cannot be downloaded here, so the package itself cannot be
+ * run; this checks the packaging configuration against what the app really loads:
+ *
+ * - the main process: the bundle and preload `npm run build:main` writes, the renderer
+ *   `npm run build:renderer` writes, and the packages the bundle leaves external (production
+ *   dependencies, which electron-builder packs);
+ * - the kernel build, which the app runs as a separate Node process from outside the asar:
+ *   every file it loads (recorded by running the script's loading path under module hooks),
+ *   matched by `files` and by `asarUnpack`, and every package it loads a production
+ *   dependency that `asarUnpack` unpacks.
+ * - `npm run dist` builds both bundles before electron-builder runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { minimatch } from 'minimatch';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: plain ES module without type declarations
+import { MAIN_EXTERNALS } from '../../scripts/bundle.mjs';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  main: string;
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+};
+const config = yaml.load(readFileSync(path.join(ROOT, 'electron-builder.yml'), 'utf8')) as {
+  files: string[];
+  asarUnpack: string[];
+};
+
+/** electron-builder's reading of a glob list: later `!` patterns exclude, others include. */
+function matched(globs: string[], file: string): boolean {
+  let inside = false;
+  for (const g of globs) {
+    if (g.startsWith('!')) {
+      if (minimatch(file, g.slice(1), { dot: true })) inside = false;
+    } else if (minimatch(file, g, { dot: true })) inside = true;
+  }
+  return inside;
+}
+
+/** The production dependency closure, as electron-builder packs node_modules. */
+function productionPackages(): Set<string> {
+  const out = new Set<string>();
+  const visit = (name: string): void => {
+    if (out.has(name)) return;
+    const file = path.join(ROOT, 'node_modules', name, 'package.json');
+    if (!existsSync(file)) return; // an optional dependency for another platform
+    out.add(name);
+    const p = JSON.parse(readFileSync(file, 'utf8')) as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+    for (const d of Object.keys({ ...p.dependencies, ...p.optionalDependencies })) visit(d);
+  };
+  for (const d of Object.keys(pkg.dependencies)) visit(d);
+  return out;
+}
+
+const packageOf = (file: string): string => {
+  const parts = file.split('/');
+  const at = parts.lastIndexOf('node_modules');
+  return parts[at + 1]!.startsWith('@') ? `${parts[at + 1]}/${parts[at + 2]}` : parts[at + 1]!;
+};
+
+describe('packaging', () => {
+  it('npm run dist builds the main bundle and the renderer before electron-builder', () => {
+    const dist = pkg.scripts.dist!;
+    expect(dist).toMatch(/build:renderer.*build:main.*electron-builder|build:main.*build:renderer.*electron-builder/);
+    expect(pkg.scripts['build:main']).toBe('node scripts/bundle.mjs');
+    expect(pkg.main).toBe('dist/main/electron-main.js');
+  });
+
+  it('packs what the main process loads', () => {
+    for (const f of [
+      'dist/main/electron-main.js',
+      'dist/main/preload.cjs',
+      'dist/main/package.json',
+      'dist/renderer/index.html',
+      'dist/renderer/favicon.ico',
+      'dist/renderer/assets/index.js',
+      'package.json',
+    ])
+      expect(matched(config.files, f), f).toBe(true);
+    const prod = productionPackages();
+    for (const external of MAIN_EXTERNALS as string[])
+      if (external !== 'electron') expect(prod.has(external), external).toBe(true);
+  });
+
+  it('packs and unpacks every file and package the kernel build loads', () => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'tests/packaging/record-loads.mjs')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const loaded = JSON.parse(r.stdout.trim().split('\n').pop()!) as string[];
+    // The recording works: it sees the script, the app builder and the TypeScript formats.
+    expect(loaded).toEqual(
+      expect.arrayContaining(['scripts/kernel.mjs', 'scripts/apps.mjs', 'emulator/formats/tbf.ts']),
+    );
+    const prod = productionPackages();
+    const missing: string[] = [];
+    for (const file of loaded) {
+      if (file.startsWith('..')) continue; // outside the repository: Node's own
+      if (file.includes('node_modules/')) {
+        const name = packageOf(file);
+        if (!prod.has(name)) missing.push(`${file}: ${name} is not a production dependency`);
+        if (!matched(config.asarUnpack, `node_modules/${name}/package.json`))
+          missing.push(`${file}: node_modules/${name} is not unpacked (asarUnpack)`);
+      } else {
+        if (!matched(config.files, file)) missing.push(`${file}: not in files`);
+        if (!matched(config.asarUnpack, file)) missing.push(`${file}: not unpacked (asarUnpack)`);
+      }
+    }
+    // The packages those packages load (esbuild's binary for the platform, tsx's helpers).
+    for (const name of prod) {
+      const loadedByBuild = loaded.some((f) => f.includes(`node_modules/${name}/`));
+      if (!loadedByBuild) continue;
+      const p = JSON.parse(
+        readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8'),
+      ) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+      for (const d of Object.keys({ ...p.dependencies, ...p.optionalDependencies })) {
+        if (!existsSync(path.join(ROOT, 'node_modules', d))) continue;
+        if (!matched(config.asarUnpack, `node_modules/${d}/package.json`))
+          missing.push(`node_modules/${d} (needed by ${name}) is not unpacked (asarUnpack)`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
