@@ -63,6 +63,13 @@ describe('method table', () => {
 });
 
 describe('parseCall', () => {
+  it('parses a cancel frame', () => {
+    expect(parseCall('{"kind":"cancel","id":4}')).toEqual({
+      ok: true,
+      value: { kind: 'cancel', id: 4 },
+    });
+  });
+
   it('parses a call frame', () => {
     expect(parseCall('{"kind":"call","id":4,"method":"project.info","args":{}}')).toEqual({
       ok: true,
@@ -73,7 +80,7 @@ describe('parseCall', () => {
   it.each([
     ['not json', 'request is not valid JSON'],
     ['[1]', 'request must be an object'],
-    ['{"kind":"event","id":1,"method":"x"}', 'request kind must be "call"'],
+    ['{"kind":"event","id":1,"method":"x"}', 'request kind must be "call" or "cancel"'],
     ['{"kind":"call","id":-1,"method":"x"}', 'request id must be an integer'],
     ['{"kind":"call","id":1,"method":7}', 'request method must be a name'],
   ])('refuses %s', (text, message) => {

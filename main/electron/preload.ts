@@ -12,8 +12,10 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import { contract, type EventsMessage } from '../common/contract.js';
 
-const api: Record<string, Record<string, (args: unknown, callId?: number) => Promise<unknown>>> =
-  {};
+const api: Record<
+  string,
+  Record<string, (args: unknown, callId?: number) => Promise<unknown>>
+> = {};
 for (const [service, methods] of Object.entries(contract)) {
   const fns: Record<string, (args: unknown, callId?: number) => Promise<unknown>> = {};
   for (const method of Object.keys(methods)) {

@@ -108,7 +108,9 @@ describe('New capsule checks', () => {
     expect(capsule).toContain('//! System calls:');
     expect(capsule).toContain('apps: Grant<App>,');
     expect(capsule).toContain("impl<'a> AlarmClient for LedCounter<'a>");
-    expect(capsule).toMatch(/_ => CommandReturn::failure\(ErrorCode::NoSupport\),\n\s*}\n\s*}\n}\n$/);
+    expect(capsule).toMatch(
+      /_ => CommandReturn::failure\(ErrorCode::NoSupport\),\n\s*}\n\s*}\n}\n$/,
+    );
     expect(r.value.files[4]!.content).toContain('            led_counter,\n        }');
     // Nothing was written by plan.
     expect(existsSync(path.join(root, 'capsules/src/led_counter.rs'))).toBe(false);

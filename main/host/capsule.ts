@@ -109,7 +109,9 @@ export class CapsuleService {
         'no-project',
         'no board composition was found: no boards/*/src/*.rs builds the board with `let board = static_init!(`',
       );
-    const grants = /pub const MAX_GRANTS: usize = (\d+);/.exec(this.read('kernel/src/process.rs') ?? '');
+    const grants = /pub const MAX_GRANTS: usize = (\d+);/.exec(
+      this.read('kernel/src/process.rs') ?? '',
+    );
     return {
       ok: true,
       value: {
@@ -127,8 +129,7 @@ export class CapsuleService {
 
   drivers(): Result<DriverTable> {
     const ws = this.workspace();
-    if (!ws.ok)
-      return { ok: true, value: { drivers: [], boards: [], problem: ws.error.message } };
+    if (!ws.ok) return { ok: true, value: { drivers: [], boards: [], problem: ws.error.message } };
     const drivers: DriverTable['drivers'] = [];
     for (const m of ws.value.boardRs.matchAll(/crate::(\w+)::DRIVER_NUM\s*=>/g)) {
       const module = m[1]!;
@@ -144,7 +145,11 @@ export class CapsuleService {
     };
   }
 
-  async plan(args: { name: string; driverNumber: number; hil: boolean }): Promise<Result<CapsulePlan>> {
+  async plan(args: {
+    name: string;
+    driverNumber: number;
+    hil: boolean;
+  }): Promise<Result<CapsulePlan>> {
     const { name, driverNumber, hil } = args;
     if (!/^[a-z][a-z0-9_]*$/.test(name) || name.endsWith('_') || name.includes('__'))
       return err(
@@ -173,7 +178,11 @@ export class CapsuleService {
 
     const struct = camel(name);
     const files: CapsulePlanFile[] = [
-      { path: `capsules/src/${name}.rs`, action: 'create', content: capsuleSource(name, driverNumber, hil) },
+      {
+        path: `capsules/src/${name}.rs`,
+        action: 'create',
+        content: capsuleSource(name, driverNumber, hil),
+      },
     ];
     const lib = addModule(ws.value.libRs, name);
     files.push({ path: ws.value.lib, action: 'modify', content: lib });
@@ -196,11 +205,19 @@ export class CapsuleService {
     if (!members.ok) return members;
     files.push({ path: 'apps/Cargo.toml', action: 'modify', content: members.value });
     files.push({ path: `apps/${name}/Cargo.toml`, action: 'create', content: appCargo(name) });
-    files.push({ path: `apps/${name}/src/main.rs`, action: 'create', content: appSource(name, driverNumber, hil) });
+    files.push({
+      path: `apps/${name}/src/main.rs`,
+      action: 'create',
+      content: appSource(name, driverNumber, hil),
+    });
     return { ok: true, value: { name, driverNumber, files, app: name } };
   }
 
-  async create(args: { name: string; driverNumber: number; hil: boolean }): Promise<Result<CapsulePlan>> {
+  async create(args: {
+    name: string;
+    driverNumber: number;
+    hil: boolean;
+  }): Promise<Result<CapsulePlan>> {
     const plan = await this.plan(args);
     if (!plan.ok) return plan;
     try {
@@ -255,18 +272,28 @@ export function addModule(lib: string, name: string): string {
   return lines.join('\n');
 }
 
-export function wireDriverTable(src: string, name: string, struct: string, hil: boolean): Result<string> {
+export function wireDriverTable(
+  src: string,
+  name: string,
+  struct: string,
+  hil: boolean,
+): Result<string> {
   const fallback = /^([ \t]*)_ => None,/m.exec(src);
   if (!fallback)
-    return err('bad-request', 'capsules/src/board.rs has no `_ => None,` arm closing the driver table');
+    return err(
+      'bad-request',
+      'capsules/src/board.rs has no `_ => None,` arm closing the driver table',
+    );
   let out =
     src.slice(0, fallback.index) +
     `${fallback[1]}crate::${name}::DRIVER_NUM => Some(self.${name}),\n` +
     src.slice(fallback.index);
   const structAt = /pub struct Board<[^>]*> \{/.exec(out);
-  if (!structAt) return err('bad-request', 'capsules/src/board.rs has no `pub struct Board<...> {`');
+  if (!structAt)
+    return err('bad-request', 'capsules/src/board.rs has no `pub struct Board<...> {`');
   const close = out.indexOf('\n}', structAt.index);
-  if (close < 0) return err('bad-request', 'capsules/src/board.rs: the Board struct does not close');
+  if (close < 0)
+    return err('bad-request', 'capsules/src/board.rs: the Board struct does not close');
   const ty = hil ? `crate::${name}::${struct}<'static>` : `crate::${name}::${struct}`;
   out = `${out.slice(0, close)}\n    /// ${struct} driver.\n    pub ${name}: &'static ${ty},${out.slice(close)}`;
   return { ok: true, value: out };
@@ -325,7 +352,8 @@ export function wireComposition(
   const literal = /\bBoard\s*\{/g;
   literal.lastIndex = out.indexOf('static_init!(', lineStart + construct.join('').length);
   const lit = literal.exec(out);
-  if (!lit) return err('bad-request', `${file}: the board's \`Board { ... }\` literal was not found`);
+  if (!lit)
+    return err('bad-request', `${file}: the board's \`Board { ... }\` literal was not found`);
   const close = findClosing(out, lit.index + lit[0].length - 1);
   if (close < 0) return err('bad-request', `${file}: the \`Board { ... }\` literal does not close`);
   const lastField = out.lastIndexOf('\n', close);

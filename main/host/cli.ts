@@ -56,7 +56,11 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliArgs | 
  * same project and port is accepted again and reconnects. With a free port (the default) the
  * address changes on restart anyway, and each start gets a fresh token.
  */
-export function tokenFor(project: string, port: number, env: NodeJS.ProcessEnv): string | undefined {
+export function tokenFor(
+  project: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
   if (port === 0) return undefined;
   const cache = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   const dir = path.join(cache, 'capsule-studio', 'tokens');

@@ -1,6 +1,15 @@
 // Explorer operations on a real folder: create, rename and move, delete to the freedesktop
 // trash (a temporary XDG data folder), all confined to the project; and the folder watcher.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -96,7 +105,9 @@ describe('FileService', () => {
     expect(existsSync(path.join(root, 'src/a.rs'))).toBe(false);
     const infoDir = path.join(base, 'data', 'Trash', 'info');
     const info = readdirSync(infoDir).map((f) => readFileSync(path.join(infoDir, f), 'utf8'));
-    expect(info.some((t) => t.includes('[Trash Info]') && t.includes('project/src/a.rs'))).toBe(true);
+    expect(info.some((t) => t.includes('[Trash Info]') && t.includes('project/src/a.rs'))).toBe(
+      true,
+    );
     expect(readdirSync(path.join(base, 'data', 'Trash', 'files'))).toHaveLength(1);
     writeFileSync(path.join(root, 'src/b.rs'), 'b');
     expect(await files.delete('src/b.rs', true)).toEqual({
@@ -119,7 +130,8 @@ describe('FileService', () => {
     files.dispose();
     files = new FileService(
       root,
-      <K extends keyof HostEvents>(name: K, payload: HostEvents[K]) => events.push({ name, payload }),
+      <K extends keyof HostEvents>(name: K, payload: HostEvents[K]) =>
+        events.push({ name, payload }),
       { watch: true },
     );
     await new Promise((r) => setTimeout(r, 300));

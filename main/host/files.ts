@@ -40,7 +40,10 @@ async function exists(absolute: string): Promise<boolean> {
   }
 }
 
-function failure(e: unknown, what: string): { ok: false; error: import('../common/contract.js').HostError } {
+function failure(
+  e: unknown,
+  what: string,
+): { ok: false; error: import('../common/contract.js').HostError } {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return err('not-found', `${what}: no such file or folder`);
   if (code === 'EACCES' || code === 'EPERM') return err('io', `${what}: permission denied`);
@@ -103,14 +106,18 @@ export class FileService {
     return { ok: true, value: node };
   }
 
-  async rename(fromRequested: string, toRequested: string): Promise<Result<{ from: string; to: string }>> {
+  async rename(
+    fromRequested: string,
+    toRequested: string,
+  ): Promise<Result<{ from: string; to: string }>> {
     const from = await resolveInProject(this.root, fromRequested);
     if (!from.ok) return from;
     const to = await resolveInProject(this.root, toRequested);
     if (!to.ok) return to;
     const a = from.value;
     const b = to.value;
-    if (!(await exists(a.absolute))) return err('not-found', `${a.relative}: no such file or folder`);
+    if (!(await exists(a.absolute)))
+      return err('not-found', `${a.relative}: no such file or folder`);
     if (a.absolute === b.absolute) return { ok: true, value: { from: a.relative, to: b.relative } };
     if ((b.absolute + path.sep).startsWith(a.absolute + path.sep))
       return err('bad-request', `${a.relative} cannot be moved into itself (${b.relative})`);
@@ -124,7 +131,10 @@ export class FileService {
     return { ok: true, value: { from: a.relative, to: b.relative } };
   }
 
-  async delete(requested: string, permanently: boolean): Promise<Result<{ path: string; trashed: boolean }>> {
+  async delete(
+    requested: string,
+    permanently: boolean,
+  ): Promise<Result<{ path: string; trashed: boolean }>> {
     const r = await resolveInProject(this.root, requested);
     if (!r.ok) return r;
     const { absolute, relative } = r.value;

@@ -62,7 +62,12 @@ describe('build summary', () => {
       flash: { used: 0x1d7c, available: 0x4000 },
       ram: { used: 4096, available: 0x18000 },
     });
-    expect(s.regions).toContainEqual({ name: 'apps', memory: 'flash', used: 0x8000, size: 0xc0000 });
+    expect(s.regions).toContainEqual({
+      name: 'apps',
+      memory: 'flash',
+      used: 0x8000,
+      size: 0xc0000,
+    });
     expect(s.warnings).toEqual([]);
   });
 

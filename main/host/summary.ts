@@ -182,18 +182,24 @@ export async function summarizeBuild(
   const apps: { name: string; header: TbfHeader }[] = [];
   const appsDir = path.join(images, 'apps');
   if (!existsSync(appsDir))
-    notes.push(`no app images in ${path.relative(root, appsDir)}: this build did not pack the apps`);
+    notes.push(
+      `no app images in ${path.relative(root, appsDir)}: this build did not pack the apps`,
+    );
   else {
     const elfTime = elfPath && existsSync(elfPath) ? statSync(elfPath).mtimeMs : 0;
     let stale = false;
-    for (const f of readdirSync(appsDir).filter((n) => n.endsWith('.tbf')).sort()) {
+    for (const f of readdirSync(appsDir)
+      .filter((n) => n.endsWith('.tbf'))
+      .sort()) {
       const file = path.join(appsDir, f);
       if (statSync(file).mtimeMs + 60_000 < elfTime) stale = true;
       const h = parseTbfHeader(new Uint8Array(readFileSync(file)));
-      if (h.ok) apps.push({ name: h.value.packageName ?? f.replace(/\.tbf$/, ''), header: h.value });
+      if (h.ok)
+        apps.push({ name: h.value.packageName ?? f.replace(/\.tbf$/, ''), header: h.value });
       else notes.push(`${f}: ${h.error.message}`);
     }
-    if (stale) notes.push('the app images are older than the kernel: they are from an earlier build');
+    if (stale)
+      notes.push('the app images are older than the kernel: they are from an earlier build');
   }
   return computeSummary({ board, layout, kernel, apps, notes });
 }

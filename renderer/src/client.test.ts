@@ -2,12 +2,7 @@
 // transport with its arguments unchanged, events are dispatched by name in batches, and a call
 // made with an aborted signal resolves to a cancelled error.
 import { describe, expect, it } from 'vitest';
-import {
-  contract,
-  methodIds,
-  type HostEvent,
-  type Result,
-} from '../../main/common/contract';
+import { contract, methodIds, type HostEvent, type Result } from '../../main/common/contract';
 import { hostConnection, type Transport } from './client';
 
 function recordingTransport(): {

@@ -7,7 +7,10 @@ import type { EventsMessage } from '../../main/common/contract';
 
 declare global {
   interface Window {
-    capsule?: Record<string, Record<string, (args: unknown, callId?: number) => Promise<unknown>>> & {
+    capsule?: Record<
+      string,
+      Record<string, (args: unknown, callId?: number) => Promise<unknown>>
+    > & {
       cancel(callId: number): Promise<unknown>;
       onEvents(listener: (message: EventsMessage) => void): () => void;
     };

@@ -221,9 +221,7 @@ export class Studio {
     let r = await this.host.api.files.delete({ path: sel });
     if (!r.ok && r.error.code === 'unavailable') {
       if (
-        !window.confirm(
-          `${r.error.message}.\n\nDelete ${sel} permanently? It cannot be restored.`,
-        )
+        !window.confirm(`${r.error.message}.\n\nDelete ${sel} permanently? It cannot be restored.`)
       )
         return;
       r = await this.host.api.files.delete({ path: sel, permanently: true });
@@ -398,7 +396,8 @@ export class Studio {
       placeholder: 'Type a line number and press Enter',
       items: (text) => {
         const doc = this.workspace.activeDoc;
-        if (!doc) return [{ id: 'none', label: 'Open a file to go to a line in it.', disabled: true }];
+        if (!doc)
+          return [{ id: 'none', label: 'Open a file to go to a line in it.', disabled: true }];
         const lines = doc.model.getLineCount();
         const n = Number(text.trim());
         const valid = text.trim() !== '' && Number.isInteger(n) && n >= 1 && n <= lines;

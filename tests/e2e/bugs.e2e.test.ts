@@ -80,7 +80,10 @@ beforeAll(async () => {
   project = copyProject(FIXTURE);
   // A second board crate, so the board choice has something to be kept across a reload.
   mkdirSync(path.join(project, 'boards', 'second'), { recursive: true });
-  writeFileSync(path.join(project, 'boards', 'second', 'Cargo.toml'), '[package]\nname = "second"\n');
+  writeFileSync(
+    path.join(project, 'boards', 'second', 'Cargo.toml'),
+    '[package]\nname = "second"\n',
+  );
   cache = path.join(os.tmpdir(), `capsule-e2e-cache-${process.pid}`);
   env = {
     CAPSULE_BUILDER_SCRIPT: path.join(APP_ROOT, 'tests', 'fixtures', 'fixture-builder.mjs'),
@@ -194,7 +197,10 @@ describe('issue 21 bugs', () => {
     const n = box(await notice.boundingBox());
     const editor = box(await page.locator('.editor-host').boundingBox());
     const overlaps =
-      n.left < editor.right && n.right > editor.left && n.top < editor.bottom && n.bottom > editor.top;
+      n.left < editor.right &&
+      n.right > editor.left &&
+      n.top < editor.bottom &&
+      n.bottom > editor.top;
     expect(overlaps).toBe(false);
     const close = box(await notice.locator('.dismiss').boundingBox());
     const text = box(await notice.locator('span').first().boundingBox());
@@ -220,7 +226,9 @@ describe('issue 21 bugs', () => {
       'true',
     );
     const heightAfter = box(await page.locator('.panels').boundingBox());
-    expect(Math.abs(heightAfter.bottom - heightAfter.top - (heightBefore.bottom - heightBefore.top))).toBeLessThan(2);
+    expect(
+      Math.abs(heightAfter.bottom - heightAfter.top - (heightBefore.bottom - heightBefore.top)),
+    ).toBeLessThan(2);
   });
 
   it('sees files created, renamed and deleted on disk without a reload', async () => {
@@ -276,9 +284,7 @@ describe('host restart', () => {
     await page.screenshot({ path: path.join(RESULTS, 'bugs-host-gone.png') });
 
     const second = await startStudio(project, { ...env, CAPSULE_PORT: String(port) });
-    await expect
-      .poll(async () => buildButton.isDisabled(), { timeout: 20_000 })
-      .toBe(false);
+    await expect.poll(async () => buildButton.isDisabled(), { timeout: 20_000 }).toBe(false);
     await second.stop();
     await page.close();
   });

@@ -55,7 +55,10 @@ beforeAll(async () => {
   mkdirSync(RESULTS, { recursive: true });
   project = copyProject(FIXTURE);
   mkdirSync(path.join(project, 'boards', 'second'), { recursive: true });
-  writeFileSync(path.join(project, 'boards', 'second', 'Cargo.toml'), '[package]\nname = "second"\n');
+  writeFileSync(
+    path.join(project, 'boards', 'second', 'Cargo.toml'),
+    '[package]\nname = "second"\n',
+  );
   data = path.join(os.tmpdir(), `capsule-e2e-data-${process.pid}`);
   studio = await startStudio(project, {
     CAPSULE_BUILDER_SCRIPT: path.join(APP_ROOT, 'tests', 'fixtures', 'fixture-builder.mjs'),
@@ -89,7 +92,10 @@ describe('issue 21 features', () => {
       ['View: Toggle Bottom Panel', 'Ctrl+J'],
       ['File: Rename Selected File or Folder...', 'F2'],
     ])
-      expect(texts.some((t) => t.includes(title) && t.includes(keys)), title).toBe(true);
+      expect(
+        texts.some((t) => t.includes(title) && t.includes(keys)),
+        title,
+      ).toBe(true);
     await page.screenshot({ path: path.join(RESULTS, 'features-palette.png') });
     await page.keyboard.press('Escape');
     await page.locator('.quick-input').waitFor({ state: 'detached' });

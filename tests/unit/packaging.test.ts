@@ -70,7 +70,9 @@ const packageOf = (file: string): string => {
 describe('packaging', () => {
   it('npm run dist builds the main bundle and the renderer before electron-builder', () => {
     const dist = pkg.scripts.dist!;
-    expect(dist).toMatch(/build:renderer.*build:main.*electron-builder|build:main.*build:renderer.*electron-builder/);
+    expect(dist).toMatch(
+      /build:renderer.*build:main.*electron-builder|build:main.*build:renderer.*electron-builder/,
+    );
     expect(pkg.scripts['build:main']).toBe('node scripts/bundle.mjs');
     expect(pkg.main).toBe('dist/main/electron-main.js');
   });

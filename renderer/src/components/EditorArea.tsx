@@ -153,7 +153,9 @@ export function EditorArea({ studio }: { studio: Studio }) {
         {doc?.notice && <div className="editor-notice">{doc.notice}</div>}
         {!doc && (
           <div className="editor-empty">
-            <p>Open a file from the explorer on the left, or with {c.shortcut('quickOpen.show')}.</p>
+            <p>
+              Open a file from the explorer on the left, or with {c.shortcut('quickOpen.show')}.
+            </p>
             <p>
               {c.shortcut('palette.show')} lists every command; {c.shortcut('file.save')} saves,{' '}
               {c.shortcut('build.start')} builds the kernel for the selected board.

@@ -64,7 +64,9 @@ function Tree(props: {
             }}
             onContextMenu={(e) => props.onMenu(e, n.path)}
           >
-            <span className="twisty">{n.kind === 'dir' ? (props.open[n.path] ? '▾' : '▸') : ''}</span>
+            <span className="twisty">
+              {n.kind === 'dir' ? (props.open[n.path] ? '▾' : '▸') : ''}
+            </span>
             {n.name}
           </button>
           {n.kind === 'dir' && props.open[n.path] && n.children && (

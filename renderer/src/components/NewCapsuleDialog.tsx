@@ -52,7 +52,8 @@ export function NewCapsuleDialog({ studio }: { studio: Studio }) {
     if (!newCapsule || created) return;
     setPlan(null);
     if (!name) return setProblem(null);
-    if (driverNumber === null) return setProblem('The driver number must be a number (0x90000 or 589824).');
+    if (driverNumber === null)
+      return setProblem('The driver number must be a number (0x90000 or 589824).');
     const t = setTimeout(() => {
       void studio.host.api.capsule.plan({ name, driverNumber, hil }).then((r) => {
         if (r.ok) {
@@ -137,7 +138,8 @@ export function NewCapsuleDialog({ studio }: { studio: Studio }) {
           <>
             <ol className="steps">
               <li className="done">
-                Wrote <code>capsules/src/{created.name}.rs</code> (driver {hex(created.driverNumber)}).
+                Wrote <code>capsules/src/{created.name}.rs</code> (driver{' '}
+                {hex(created.driverNumber)}).
               </li>
               <li className="done">
                 Wired it into the driver table and{' '}
@@ -147,7 +149,10 @@ export function NewCapsuleDialog({ studio }: { studio: Studio }) {
               <li className="done">
                 Wrote the app <code>apps/{created.app}</code>, which calls it.
               </li>
-              <li className={ours && build.finished ? build.finished.status : 'running'} data-step="build">
+              <li
+                className={ours && build.finished ? build.finished.status : 'running'}
+                data-step="build"
+              >
                 {!ours || build.running
                   ? `Building ${board}…`
                   : build.finished?.status !== 'succeeded'
@@ -175,7 +180,8 @@ export function NewCapsuleDialog({ studio }: { studio: Studio }) {
                     Running it in the IDE arrives with the debugger. Until then, from a terminal:{' '}
                     <code>
                       npm run emulator -- --machine {board.replace(/_/g, '-')}{' '}
-                      {studio.project.snapshot().info?.name ?? 'kernel'}/target/images/{board}/image.hex
+                      {studio.project.snapshot().info?.name ?? 'kernel'}/target/images/{board}
+                      /image.hex
                     </code>
                   </>
                 )}

@@ -60,7 +60,10 @@ export class BuildModel extends Model<BuildState> {
       const cur = this.adopt(e.buildId);
       if (!cur) return;
       const lines = [...cur.lines, { stream: e.stream, line: e.line }];
-      this.set({ ...cur, lines: lines.length > MAX_BUILD_LINES ? lines.slice(-MAX_BUILD_LINES) : lines });
+      this.set({
+        ...cur,
+        lines: lines.length > MAX_BUILD_LINES ? lines.slice(-MAX_BUILD_LINES) : lines,
+      });
     });
     host.onEvent('build.progress', (e) => {
       const cur = this.adopt(e.buildId);

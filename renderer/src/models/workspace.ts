@@ -150,7 +150,10 @@ export class Workspace {
 
   /** Paths of the open documents and the active one (what a reload reopens). */
   openTabs(): { paths: string[]; active: string | null } {
-    return { paths: this.order.filter((p) => !this.docs.get(p)?.deletedOnDisk), active: this.active };
+    return {
+      paths: this.order.filter((p) => !this.docs.get(p)?.deletedOnDisk),
+      active: this.active,
+    };
   }
 
   /** Reopens tabs of an earlier window quietly; files gone since are skipped. */

@@ -44,7 +44,9 @@ export function SummaryTable({ summary }: { summary: BuildSummary }) {
             {summary.regions.length > 0 && (
               <>
                 {['kernel', 'apps'].map((name) => {
-                  const flash = summary.regions.find((r) => r.name === name && r.memory === 'flash');
+                  const flash = summary.regions.find(
+                    (r) => r.name === name && r.memory === 'flash',
+                  );
                   const ram = summary.regions.find((r) => r.name === name && r.memory === 'ram');
                   if (!flash || !ram) return null;
                   return (

@@ -27,10 +27,16 @@ export const PANELS: PanelDefinition[] = [
   { id: 'Build', component: BuildPanel },
   { id: 'Problems', component: ProblemsPanel, badge: problemsBadge },
   sessionPanel('Console', "the kernel's console output (UART) and a prompt to its process console"),
-  sessionPanel('Processes', 'each process of the running kernel: state, memory regions, grants, upcalls'),
+  sessionPanel(
+    'Processes',
+    'each process of the running kernel: state, memory regions, grants, upcalls',
+  ),
   sessionPanel('Cells', "the kernel's TakeCell / MapCell contents and who holds them"),
   sessionPanel('DMA', 'buffers handed to DMA-capable peripherals and their ownership'),
-  sessionPanel('Peripherals', 'memory-mapped peripheral registers decoded from the chip description (SVD)'),
+  sessionPanel(
+    'Peripherals',
+    'memory-mapped peripheral registers decoded from the chip description (SVD)',
+  ),
   sessionPanel('Registers', 'the Cortex-M core registers of the stopped target'),
   sessionPanel('Memory', 'a hex view of target memory'),
 ];
