@@ -281,6 +281,9 @@ describe('host restart', () => {
       .poll(async () => page.locator('.toolbar').innerText(), { timeout: 15_000 })
       .toMatch(/not running|stopped|restarted/i);
     expect(await buildButton.isDisabled()).toBe(true);
+    expect(await page.locator('.build-status').innerText()).toMatch(/not reachable/);
+    await page.keyboard.press('Control+b');
+    expect(await page.locator('.app').getAttribute('data-build')).toBe('idle');
     await page.screenshot({ path: path.join(RESULTS, 'bugs-host-gone.png') });
 
     const second = await startStudio(project, { ...env, CAPSULE_PORT: String(port) });

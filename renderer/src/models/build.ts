@@ -34,6 +34,8 @@ export interface BuildState {
   errors: number;
   warnings: number;
   summary: BuildSummary | null;
+  /** The result is from before Capsule Studio restarted. */
+  stale: boolean;
 }
 
 /** "1 error", "2 errors". */
@@ -51,6 +53,7 @@ const fresh = (buildId: number | null, board: string | null): BuildState => ({
   errors: 0,
   warnings: 0,
   summary: null,
+  stale: false,
 });
 
 export class BuildModel extends Model<BuildState> {
@@ -107,8 +110,12 @@ export class BuildModel extends Model<BuildState> {
 
   /** The host that ran the build is gone; its build ended with it. */
   hostRestarted(): void {
-    if (!this.state.running) return;
+    if (!this.state.running) {
+      if (this.state.finished) this.set({ stale: true });
+      return;
+    }
     this.set({
+      stale: true,
       running: false,
       finished: {
         buildId: this.state.buildId ?? 0,

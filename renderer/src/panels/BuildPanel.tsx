@@ -90,7 +90,7 @@ export function SummaryTable({ summary }: { summary: BuildSummary }) {
 
 export function BuildPanel({ studio }: { studio: Studio }) {
   const build = useModel(studio.build);
-  const { info } = useModel(studio.project);
+  const { info, link } = useModel(studio.project);
   const end = useRef<HTMLDivElement>(null);
   useEffect(() => {
     // Braced on purpose: newer Chromium returns a Promise from scrollIntoView, and an effect
@@ -113,8 +113,14 @@ export function BuildPanel({ studio }: { studio: Studio }) {
           <>
             <strong>{build.finished.message}</strong> ({plural(build.finished.errors, 'error')},{' '}
             {plural(build.finished.warnings, 'warning')}, {build.finished.seconds.toFixed(1)} s)
+            {build.stale && ' — from before Capsule Studio restarted'}
             {build.finished.fix && <div className="fix">Fix: {build.finished.fix}</div>}
           </>
+        )}
+        {link !== 'connected' && (
+          <div className="fix">
+            Capsule Studio is not reachable: building needs it (see the toolbar).
+          </div>
         )}
         {!build.running && !build.finished && (
           <>
