@@ -189,11 +189,21 @@ describe('issue 21 bugs', () => {
 
   it('shows notifications beside the code, not over it, with the close button inline', async () => {
     const { page } = b;
+    // A binary file opens as a read-only hex view of the raw bytes the host sent.
     writeFileSync(path.join(project, 'blob.bin'), Buffer.from([1, 0, 2]));
+    // A file too large for the editor is refused with a notification.
+    writeFileSync(path.join(project, 'big.txt'), Buffer.alloc(5 * 1024 * 1024, 0x61));
     await page.reload();
     await page.locator('.tree-row.file[data-path="blob.bin"]').click();
+    await expect
+      .poll(async () =>
+        (await page.locator('.monaco-editor .view-lines').innerText()).replace(/\u00a0/g, ' '),
+      )
+      .toContain('00000000  01 00 02');
+    await page.locator('.tree-row.file[data-path="big.txt"]').click();
     const notice = page.locator('.notice').last();
     await notice.waitFor();
+    expect(await notice.innerText()).toMatch(/big\.txt is 5\.0 MiB/);
     const n = box(await notice.boundingBox());
     const editor = box(await page.locator('.editor-host').boundingBox());
     const overlaps =
@@ -208,6 +218,7 @@ describe('issue 21 bugs', () => {
     await page.screenshot({ path: path.join(RESULTS, 'bugs-notice.png') });
     await notice.locator('.dismiss').click();
     rmSync(path.join(project, 'blob.bin'));
+    rmSync(path.join(project, 'big.txt'));
   });
 
   it('keeps the board, open tabs and layout across a reload', async () => {

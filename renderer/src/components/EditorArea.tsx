@@ -125,7 +125,7 @@ export function EditorArea({ studio }: { studio: Studio }) {
             <div key={n.id} className={`notice ${n.level}`}>
               <span className="notice-text">
                 {n.text}
-                {n.fix && <span className="fix"> Fix: {n.fix}</span>}
+                {n.fix && <span className="fix"> — Fix: {n.fix}</span>}
               </span>
               {n.actions?.map((a) => (
                 <button

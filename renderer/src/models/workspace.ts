@@ -10,6 +10,7 @@
  * for dirty ones, never silently overwriting the user's edits.
  */
 import type { Diagnostic, FileContent, HostApi, HostError } from '../../../main/common/contract';
+import { hexDump, HEX_VIEW_BYTES } from '../hexdump';
 import { languageFor, monaco } from '../monaco';
 
 export interface Doc {
@@ -267,6 +268,7 @@ export class Workspace {
   async open(path: string, reveal?: { line: number; column: number }): Promise<boolean> {
     if (!this.docs.has(path)) {
       const r = await this.api.project.readFile({ path });
+      if (!r.ok && r.error.code === 'binary') return this.openBinary(path);
       if (!r.ok) {
         this.reportError(r.error);
         return false;
@@ -277,6 +279,26 @@ export class Workspace {
     }
     this.active = path;
     this.pendingReveal = reveal ?? null;
+    this.changed();
+    return true;
+  }
+
+  /** A binary file opens as a read-only hex dump of its first bytes (raw bytes from the host). */
+  private async openBinary(path: string): Promise<boolean> {
+    const r = await this.api.project.readBytes({ path, length: HEX_VIEW_BYTES });
+    if (!r.ok) {
+      this.reportError(r.error);
+      return false;
+    }
+    if (!this.docs.has(path)) {
+      const { bytes, size } = r.value;
+      const shown =
+        size > bytes.length ? `the first ${bytes.length} of ${size} bytes` : `${size} bytes`;
+      const notice = `${path} is a binary file: shown as hex (${shown}), read-only.`;
+      this.adopt({ path, content: hexDump(bytes), mtimeMs: 0, size, readOnly: true, notice });
+    }
+    this.active = path;
+    this.pendingReveal = null;
     this.changed();
     return true;
   }
