@@ -10,11 +10,15 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   APP_ROOT,
-  copyProject,
+  buildWithKeys,
+  copyFixtureWithTwoBoards,
+  FIXTURE,
+  FIXTURE_BUILDER,
+  expandTo,
+  openInExplorer,
   openOffline,
   startStudio,
   type OfflineBrowser,
@@ -22,7 +26,6 @@ import {
 } from './harness';
 
 const RESULTS = path.join(APP_ROOT, 'test-results');
-const FIXTURE = path.join(APP_ROOT, 'tests', 'fixtures', 'mini-kernel');
 const LIB = 'capsules/src/lib.rs';
 
 let project: string;
@@ -30,34 +33,6 @@ let cache: string;
 let env: Record<string, string>;
 let studio: Studio;
 let b: OfflineBrowser;
-
-async function expandTo(page: Page, file: string): Promise<void> {
-  const parts = file.split('/');
-  for (let i = 1; i < parts.length; i++) {
-    const dir = parts.slice(0, i).join('/');
-    const row = page.locator(`.tree-row.dir[data-path="${dir}"]`);
-    await row.waitFor();
-    if ((await row.locator('xpath=..').getAttribute('aria-expanded')) !== 'true') await row.click();
-  }
-}
-
-async function open(page: Page, file: string): Promise<void> {
-  await expandTo(page, file);
-  await page.locator(`.tree-row.file[data-path="${file}"]`).click();
-  await page.locator(`.tab.active[data-path="${file}"]`).waitFor();
-  await page.locator('.monaco-editor .view-lines').waitFor();
-}
-
-async function build(page: Page): Promise<string> {
-  await page.keyboard.press('Control+b');
-  await page
-    .locator('.app[data-build="running"]')
-    .waitFor({ timeout: 10_000 })
-    .catch(() => {});
-  const done = page.locator('.app:not([data-build="running"]):not([data-build="idle"])');
-  await done.waitFor({ timeout: 120_000 });
-  return (await done.getAttribute('data-build')) ?? '';
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -77,16 +52,11 @@ function box(b: { x: number; y: number; width: number; height: number } | null) 
 
 beforeAll(async () => {
   mkdirSync(RESULTS, { recursive: true });
-  project = copyProject(FIXTURE);
   // A second board crate, so the board choice has something to be kept across a reload.
-  mkdirSync(path.join(project, 'boards', 'second'), { recursive: true });
-  writeFileSync(
-    path.join(project, 'boards', 'second', 'Cargo.toml'),
-    '[package]\nname = "second"\n',
-  );
+  project = copyFixtureWithTwoBoards();
   cache = path.join(os.tmpdir(), `capsule-e2e-cache-${process.pid}`);
   env = {
-    CAPSULE_BUILDER_SCRIPT: path.join(APP_ROOT, 'tests', 'fixtures', 'fixture-builder.mjs'),
+    CAPSULE_BUILDER_SCRIPT: FIXTURE_BUILDER,
     XDG_CACHE_HOME: cache,
   };
   studio = await startStudio(project, env);
@@ -141,7 +111,7 @@ describe('issue 21 bugs', () => {
 
   it('enables Save only with something to save', async () => {
     const { page } = b;
-    await open(page, LIB);
+    await openInExplorer(page, LIB);
     const save = page.locator('.toolbar button', { hasText: 'Save' });
     expect(await save.isDisabled()).toBe(true);
     await page.locator('.monaco-editor .overflow-guard').click();
@@ -156,7 +126,7 @@ describe('issue 21 bugs', () => {
 
   it('Ctrl+G goes to a line without typing into the file', async () => {
     const { page } = b;
-    await open(page, LIB);
+    await openInExplorer(page, LIB);
     await page.locator('.monaco-editor .overflow-guard').click();
     await page.keyboard.press('Control+g');
     await page.keyboard.type('14');
@@ -172,13 +142,13 @@ describe('issue 21 bugs', () => {
     const file = path.join(project, LIB);
     const original = readFileSync(file, 'utf8');
     writeFileSync(file, `${original}\nfn e2e_unused() {}\n`);
-    expect(await build(page)).toBe('succeeded');
+    expect(await buildWithKeys(page, 120_000)).toBe('succeeded');
     const badge = page.locator('.panel-tabs .badge');
     await badge.waitFor();
     const warnColor = await badge.evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(await page.locator('.statusbar').innerText()).toMatch(/\b1 warning\b(?!s)/);
     writeFileSync(file, `${original}\nconst E2E: u32 = "x";\n`);
-    expect(await build(page)).toBe('failed');
+    expect(await buildWithKeys(page, 120_000)).toBe('failed');
     expect(await page.locator('.statusbar').innerText()).toMatch(/\b1 error\b(?!s)/);
     const errColor = await badge.evaluate((el) => getComputedStyle(el).backgroundColor);
     expect(warnColor).not.toBe(errColor);
@@ -224,8 +194,8 @@ describe('issue 21 bugs', () => {
   it('keeps the board, open tabs and layout across a reload', async () => {
     const { page } = b;
     await page.locator('.board select').selectOption('second');
-    await open(page, LIB);
-    await open(page, 'boards/hostboard/src/main.rs');
+    await openInExplorer(page, LIB);
+    await openInExplorer(page, 'boards/hostboard/src/main.rs');
     await page.getByRole('tab', { name: 'Problems' }).click();
     const heightBefore = box(await page.locator('.panels').boundingBox());
     await page.reload();
@@ -264,7 +234,7 @@ describe('issue 21 bugs', () => {
     await page.goto(b.page.url());
     await page.evaluate(() => localStorage.clear());
     await page.reload();
-    await open(page, LIB);
+    await openInExplorer(page, LIB);
     const editor = box(await page.locator('.editor-host').boundingBox());
     const lineHeight = await page
       .locator('.monaco-editor .view-line')

@@ -13,7 +13,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   APP_ROOT,
-  copyProject,
+  copyFixtureWithTwoBoards,
+  FIXTURE_BUILDER,
+  expandTo,
   openOffline,
   startStudio,
   type OfflineBrowser,
@@ -21,22 +23,11 @@ import {
 } from './harness';
 
 const RESULTS = path.join(APP_ROOT, 'test-results');
-const FIXTURE = path.join(APP_ROOT, 'tests', 'fixtures', 'mini-kernel');
 
 let project: string;
 let data: string;
 let studio: Studio;
 let b: OfflineBrowser;
-
-async function expandTo(page: Page, file: string): Promise<void> {
-  const parts = file.split('/');
-  for (let i = 1; i < parts.length; i++) {
-    const dir = parts.slice(0, i).join('/');
-    const row = page.locator(`.tree-row.dir[data-path="${dir}"]`);
-    await row.waitFor();
-    if ((await row.locator('xpath=..').getAttribute('aria-expanded')) !== 'true') await row.click();
-  }
-}
 
 async function answer(page: Page, text: string): Promise<void> {
   const input = page.locator('.quick-input input');
@@ -53,15 +44,10 @@ async function menu(page: Page, target: string, item: string): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(RESULTS, { recursive: true });
-  project = copyProject(FIXTURE);
-  mkdirSync(path.join(project, 'boards', 'second'), { recursive: true });
-  writeFileSync(
-    path.join(project, 'boards', 'second', 'Cargo.toml'),
-    '[package]\nname = "second"\n',
-  );
+  project = copyFixtureWithTwoBoards();
   data = path.join(os.tmpdir(), `capsule-e2e-data-${process.pid}`);
   studio = await startStudio(project, {
-    CAPSULE_BUILDER_SCRIPT: path.join(APP_ROOT, 'tests', 'fixtures', 'fixture-builder.mjs'),
+    CAPSULE_BUILDER_SCRIPT: FIXTURE_BUILDER,
     XDG_DATA_HOME: data,
     XDG_CACHE_HOME: path.join(data, 'cache'),
   });

@@ -8,7 +8,7 @@
  * recorded, so a test can assert that the UI fetched nothing from a CDN.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -117,4 +117,48 @@ export async function openOffline(url: string): Promise<OfflineBrowser> {
   page.on('pageerror', (e) => consoleErrors.push(e.stack ?? e.message));
   await page.goto(url);
   return { browser, page, blocked, consoleErrors };
+}
+
+/** Opens the explorer's folders down to `file` (clicking only the closed ones). */
+export async function expandTo(page: Page, file: string): Promise<void> {
+  const parts = file.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const dir = parts.slice(0, i).join('/');
+    const row = page.locator(`.tree-row.dir[data-path="${dir}"]`);
+    await row.waitFor();
+    if ((await row.locator('xpath=..').getAttribute('aria-expanded')) !== 'true') await row.click();
+  }
+}
+
+/** Opens `file` from the explorer as a person would and waits for its editor. */
+export async function openInExplorer(page: Page, file: string): Promise<void> {
+  await expandTo(page, file);
+  await page.locator(`.tree-row.file[data-path="${file}"]`).click();
+  await page.locator(`.tab.active[data-path="${file}"]`).waitFor();
+  await page.locator('.monaco-editor .view-lines').waitFor();
+}
+
+/** The fixture workspace (host-target crates, stand-in builder) copied, with a second board. */
+export const FIXTURE = path.join(APP_ROOT, 'tests', 'fixtures', 'mini-kernel');
+export const FIXTURE_BUILDER = path.join(APP_ROOT, 'tests', 'fixtures', 'fixture-builder.mjs');
+export function copyFixtureWithTwoBoards(): string {
+  const project = copyProject(FIXTURE);
+  mkdirSync(path.join(project, 'boards', 'second'), { recursive: true });
+  writeFileSync(
+    path.join(project, 'boards', 'second', 'Cargo.toml'),
+    '[package]\nname = "second"\n',
+  );
+  return project;
+}
+
+/** Presses Ctrl+B and waits for the build to end; resolves to how it ended. */
+export async function buildWithKeys(page: Page, timeoutMs: number): Promise<string> {
+  await page.keyboard.press('Control+b');
+  await page
+    .locator('.app[data-build="running"]')
+    .waitFor({ timeout: 10_000 })
+    .catch(() => {});
+  const done = page.locator('.app:not([data-build="running"]):not([data-build="idle"])');
+  await done.waitFor({ timeout: timeoutMs });
+  return (await done.getAttribute('data-build')) ?? '';
 }

@@ -15,7 +15,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   APP_ROOT,
+  buildWithKeys,
   copyProject,
+  openInExplorer,
   openOffline,
   startStudio,
   type OfflineBrowser,
@@ -47,33 +49,13 @@ let project: string;
 let studio: Studio;
 let b: OfflineBrowser;
 
-async function openInExplorer(page: Page, file: string): Promise<void> {
-  const parts = file.split('/');
-  for (let i = 1; i < parts.length; i++) {
-    const dir = parts.slice(0, i).join('/');
-    const row = page.locator(`.tree-row.dir[data-path="${dir}"]`);
-    await row.waitFor();
-    if ((await row.locator('xpath=..').getAttribute('aria-expanded')) !== 'true') await row.click();
-  }
-  await page.locator(`.tree-row.file[data-path="${file}"]`).click();
-  await page.locator(`.tab.active[data-path="${file}"]`).waitFor();
-  await page.locator('.monaco-editor .view-lines').waitFor();
-}
-
 /** Monaco's input element differs between versions (textarea or EditContext): click the text. */
 async function focusEditor(page: Page): Promise<void> {
   await page.locator('.monaco-editor .overflow-guard').click();
 }
 
 async function build(page: Page, expected: 'succeeded' | 'failed'): Promise<void> {
-  await page.keyboard.press('Control+b');
-  await page
-    .locator('.app[data-build="running"]')
-    .waitFor({ timeout: 10_000 })
-    .catch(() => {});
-  const done = page.locator('.app:not([data-build="running"]):not([data-build="idle"])');
-  await done.waitFor({ timeout: 240_000 });
-  const status = await done.getAttribute('data-build');
+  const status = await buildWithKeys(page, 240_000);
   if (status !== expected) {
     await page.getByRole('tab', { name: 'Build' }).click();
     const output = await page.locator('.build-panel').innerText();

@@ -78,6 +78,22 @@ function Tree(props: {
   );
 }
 
+/** The explorer title's buttons: a file or folder outline with a plus. */
+const TITLE_BUTTONS = [
+  {
+    id: 'file.newFile',
+    label: 'New File',
+    outline: 'M3 1.5h6l3 3v10H3z M9 1.5v3h3',
+    plus: 'M7.5 8v5M5 10.5h5',
+  },
+  {
+    id: 'file.newFolder',
+    label: 'New Folder',
+    outline: 'M1.5 3.5h5l1.5 1.5h6.5v8.5h-13z',
+    plus: 'M8 7v5M5.5 9.5h5',
+  },
+];
+
 const MENU: { id: string; label: string }[] = [
   { id: 'file.newFile', label: 'New File…' },
   { id: 'file.newFolder', label: 'New Folder…' },
@@ -110,36 +126,24 @@ export function Explorer({ studio }: { studio: Studio }) {
       <div className="sidebar-title">
         <span>Explorer</span>
         <span className="spacer" />
-        <button
-          className="icon"
-          title="New File… (in the selected folder)"
-          aria-label="New File"
-          disabled={!c.enabled('file.newFile')}
-          onClick={(e) => {
-            e.stopPropagation();
-            c.run('file.newFile');
-          }}
-        >
-          <svg viewBox="0 0 16 16" aria-hidden>
-            <path d="M3 1.5h6l3 3v10H3z M9 1.5v3h3" fill="none" stroke="currentColor" />
-            <path d="M7.5 8v5M5 10.5h5" stroke="currentColor" />
-          </svg>
-        </button>
-        <button
-          className="icon"
-          title="New Folder… (in the selected folder)"
-          aria-label="New Folder"
-          disabled={!c.enabled('file.newFolder')}
-          onClick={(e) => {
-            e.stopPropagation();
-            c.run('file.newFolder');
-          }}
-        >
-          <svg viewBox="0 0 16 16" aria-hidden>
-            <path d="M1.5 3.5h5l1.5 1.5h6.5v8.5h-13z" fill="none" stroke="currentColor" />
-            <path d="M8 7v5M5.5 9.5h5" stroke="currentColor" />
-          </svg>
-        </button>
+        {TITLE_BUTTONS.map((t) => (
+          <button
+            key={t.id}
+            className="icon"
+            title={`${t.label}… (in the selected folder)`}
+            aria-label={t.label}
+            disabled={!c.enabled(t.id)}
+            onClick={(e) => {
+              e.stopPropagation();
+              c.run(t.id);
+            }}
+          >
+            <svg viewBox="0 0 16 16" aria-hidden>
+              <path d={t.outline} fill="none" stroke="currentColor" />
+              <path d={t.plus} stroke="currentColor" />
+            </svg>
+          </button>
+        ))}
       </div>
       {tree.length ? (
         <Tree
