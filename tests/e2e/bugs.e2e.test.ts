@@ -269,7 +269,23 @@ describe('host restart', () => {
 
     const second = await startStudio(project, { ...env, CAPSULE_PORT: String(port) });
     await expect.poll(async () => buildButton.isDisabled(), { timeout: 20_000 }).toBe(false);
+    await page.locator('.notice', { hasText: 'reconnected' }).waitFor();
     await second.stop();
+
+    // A host on the same port that does not know this page's token (its token store is
+    // elsewhere) refuses it: the page says to open the new URL.
+    const third = await startStudio(project, {
+      ...env,
+      CAPSULE_PORT: String(port),
+      XDG_CACHE_HOME: `${cache}-other`,
+    });
+    await expect
+      .poll(async () => page.locator('.toolbar').innerText(), { timeout: 15_000 })
+      .toMatch(/restarted and no longer accepts this page/);
+    expect(await buildButton.isDisabled()).toBe(true);
+    await page.screenshot({ path: path.join(RESULTS, 'bugs-host-refused.png') });
+    await third.stop();
+    rmSync(`${cache}-other`, { recursive: true, force: true });
     await page.close();
   });
 });

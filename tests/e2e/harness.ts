@@ -4,8 +4,8 @@
  *
  * The studio runs exactly as `npm start` runs it (the browser-mode host on 127.0.0.1) with
  * CAPSULE_NO_BROWSER=1; the printed URL (with its token) is what the browser opens. Chromium's
- * resolver maps every host name to nowhere and every request not for 127.0.0.1 is aborted and
- * recorded, so a test can assert that the UI fetched nothing from a CDN.
+ * resolver maps every host name to nowhere, and every request not for 127.0.0.1 is recorded, so
+ * a test can assert that the UI fetched nothing from a CDN.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -101,13 +101,13 @@ export async function openOffline(url: string): Promise<OfflineBrowser> {
     ],
   });
   const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+  // Observed, not intercepted: the resolver rules above already send every other host to
+  // nowhere, and intercepting (context.route) makes the page's own fetch() calls fail.
   const blocked: string[] = [];
-  await context.route('**/*', (route) => {
-    const u = new URL(route.request().url());
-    if (u.hostname === '127.0.0.1' || u.protocol === 'data:' || u.protocol === 'blob:')
-      return route.continue();
-    blocked.push(route.request().url());
-    return route.abort();
+  context.on('request', (request) => {
+    const u = new URL(request.url());
+    if (u.hostname === '127.0.0.1' || u.protocol === 'data:' || u.protocol === 'blob:') return;
+    blocked.push(request.url());
   });
   const page = await context.newPage();
   const consoleErrors: string[] = [];

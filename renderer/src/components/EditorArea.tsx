@@ -10,6 +10,7 @@ import { useEffect, useMemo, useRef } from 'react';
 import { renderMarkdown } from '../markdown';
 import { monaco } from '../monaco';
 import { useModel } from '../models/use';
+import { LinkNotice } from './LinkBanner';
 import type { Workspace } from '../models/workspace';
 import type { Studio } from '../studio';
 
@@ -74,6 +75,7 @@ function MarkdownPreview({ text }: { text: string }) {
 export function EditorArea({ studio }: { studio: Studio }) {
   const { workspace } = studio;
   const ws = useModel(workspace);
+  const { link } = useModel(studio.project);
   const active = ws.docs.find((d) => d.path === ws.active);
   const doc = workspace.activeDoc;
   const c = studio.commands;
@@ -119,8 +121,9 @@ export function EditorArea({ studio }: { studio: Studio }) {
           </button>
         )}
       </div>
-      {ws.notices.length > 0 && (
+      {(ws.notices.length > 0 || link !== 'connected') && (
         <div className="notices" aria-live="polite">
+          <LinkNotice link={link} />
           {ws.notices.map((n) => (
             <div key={n.id} className={`notice ${n.level}`}>
               <span className="notice-text">

@@ -22,12 +22,26 @@ export const LINK_MESSAGES: Record<Exclude<Link, 'connected'>, { text: string; f
   },
 };
 
+/** The toolbar's short form; `LinkNotice` gives the whole text and what to do. */
 export function LinkBanner({ link }: { link: Link }) {
   if (link === 'connected') return null;
   const m = LINK_MESSAGES[link];
   return (
-    <span className={`disconnected link-${link}`} role="alert" title={m.fix}>
-      {m.text} <span className="fix">{m.fix}</span>
+    <span className={`disconnected link-${link}`} title={m.fix}>
+      {m.text}
     </span>
+  );
+}
+
+/** Above the code, full width: what happened and what to do, while the host is unreachable. */
+export function LinkNotice({ link }: { link: Link }) {
+  if (link === 'connected') return null;
+  const m = LINK_MESSAGES[link];
+  return (
+    <div className={`notice error link-notice link-${link}`} role="alert">
+      <span className="notice-text">
+        {m.text} {m.fix}
+      </span>
+    </div>
   );
 }
