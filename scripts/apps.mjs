@@ -449,6 +449,51 @@ export async function buildAppsAndImage({
  * `pack` subcommand: packs any ELF linked for fixed addresses into a TBF.
  *   node scripts/apps.mjs pack app.elf --name app --address 0x40000 [--size 0x4000] [--out app.tbf]
  */
+/**
+ * `compose` subcommand: an apps image holding only some of the built apps (the kernel runs at
+ * most 8 processes, so an app past the eighth, such as one "New capsule..." wrote, runs from an
+ * image of its own), and the emulator command that boots it.
+ *   node scripts/apps.mjs compose --board nrf52840dk --apps hello,led_counter [--project kernel]
+ */
+async function composeCli(arg) {
+  const board = arg('--board', undefined);
+  const names = (arg('--apps', '') ?? '').split(',').filter(Boolean);
+  if (!board || names.length === 0) {
+    console.error(
+      'usage: node scripts/apps.mjs compose --board <board> --apps a,b [--project dir]',
+    );
+    return 2;
+  }
+  const projectDir = resolve(arg('--project', join(repo, 'kernel')));
+  const dir = join(projectDir, 'target', 'images', board);
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, 'apps.json'), 'utf8'));
+  } catch {
+    console.error(`${join(dir, 'apps.json')} is missing: build ${board} first`);
+    return 1;
+  }
+  const picked = [];
+  for (const name of names) {
+    const app = manifest.apps.find((a) => a.name === name);
+    if (!app) {
+      console.error(
+        `${name} is not among the built apps (${manifest.apps.map((a) => a.name).join(', ')})`,
+      );
+      return 1;
+    }
+    picked.push({ address: app.flash, bytes: new Uint8Array(readFileSync(app.tbf)) });
+  }
+  const out = join(dir, `${names.join('+')}.bin`);
+  writeFileSync(out, await composeApps(manifest.appsStart, picked));
+  const machine = board.replace(/_/g, '-');
+  console.log(`${out}`);
+  console.log(
+    `run it: npm run emulator -- --machine ${machine} ${join(dir, 'kernel.elf')} ${out}@${hex(manifest.appsStart)}`,
+  );
+  return 0;
+}
+
 async function packCli(argv, arg) {
   const elfPath = argv[1];
   const name = arg('--name', undefined);
@@ -501,6 +546,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     return i >= 0 ? argv[i + 1] : fallback;
   };
   if (argv[0] === 'pack') process.exit(await packCli(argv, arg));
+  if (argv[0] === 'compose') process.exit(await composeCli(arg));
   const board = arg('--board', 'mps2-an386');
   const projectDir = resolve(arg('--project', join(repo, 'kernel')));
   const outDir = resolve(arg('--out', join(projectDir, 'target', 'images', board)));

@@ -95,8 +95,10 @@ describe('browser-mode server', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toContain('unsafe-eval');
-    // The one connection the page makes: its WebSocket to this server's /rpc.
-    expect(csp).toContain(`connect-src ws://127.0.0.1:${server.port}/rpc;`);
+    // The page's connections: its WebSocket to /rpc, and the favicon it probes after a drop.
+    expect(csp).toContain(
+      `connect-src ws://127.0.0.1:${server.port}/rpc http://127.0.0.1:${server.port}/favicon.ico;`,
+    );
   });
 
   it('refuses requests without the token, with a wrong token, or from a foreign Origin or Host', async () => {

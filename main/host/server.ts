@@ -380,8 +380,10 @@ export async function startBrowserServer(opts: BrowserServerOptions): Promise<Br
       'Content-Type': contentType(file),
       'Content-Length': size,
       // The Host header was checked above: it is this server, by address or by name.
+      // The page also fetches /favicon.ico after losing the WebSocket, to tell a stopped host
+      // (no answer) from a restarted one that refuses its cookie (403): renderer/src/client.ts.
       'Content-Security-Policy': contentSecurityPolicy({
-        connect: [`ws://${req.headers.host}/rpc`],
+        connect: [`ws://${req.headers.host}/rpc`, `http://${req.headers.host}/favicon.ico`],
       }),
       'Cache-Control': rel === '/index.html' ? 'no-store' : 'max-age=3600',
     });

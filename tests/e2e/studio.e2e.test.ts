@@ -181,7 +181,7 @@ describe(`Capsule Studio end to end (${realKernel ? 'kernel workspace' : 'fixtur
       throw new Error(`build after New capsule: ${await page.locator('.build-panel').innerText()}`);
     }
     await page.screenshot({ path: path.join(RESULTS, 'e2e-new-capsule-built.png') });
-    expect(await dialog.locator('[data-step="run"]').innerText()).toMatch(/npm run emulator|Run/);
+    expect(await dialog.locator('[data-step="run"]').innerText()).toMatch(/apps.mjs compose|Run/);
     await dialog.getByRole('button', { name: 'Close' }).click();
 
     const board = readFileSync(path.join(project, 'capsules/src/board.rs'), 'utf8');

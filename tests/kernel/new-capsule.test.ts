@@ -8,14 +8,12 @@
  * emulator and in QEMU.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CapsuleService } from '../../main/host/capsule';
-// @ts-expect-error: plain ES module without type declarations
-import * as appsScript from '../../scripts/apps.mjs';
-import { bootBoard, kernelPanics, type AppsManifest, type QemuRun } from './qemu';
+import { bootBoard, kernelPanics, type QemuRun } from './qemu';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 let project: string;
@@ -52,14 +50,25 @@ async function buildAndBoot(board: string): Promise<string> {
   // No warning from the generated capsule or apps (the kernel builds warning-free).
   expect(`${r.stdout}\n${r.stderr}`).not.toMatch(/warning[:[]/);
   const dir = path.join(project, 'target', 'images', board);
-  const manifest = JSON.parse(readFileSync(path.join(dir, 'apps.json'), 'utf8')) as AppsManifest;
-  const pick = ['hello', 'plain_value', 'blink_request'].map((name) => {
-    const app = manifest.apps.find((a) => a.name === name);
-    if (!app) throw new Error(`${name} is not in the built image`);
-    return { address: app.flash, bytes: new Uint8Array(readFileSync(app.tbf)) };
-  });
-  const appsBin = path.join(dir, 'new-capsule-apps.bin');
-  writeFileSync(appsBin, (await appsScript.composeApps(manifest.appsStart, pick)) as Uint8Array);
+  // The kernel runs 8 processes: the new apps boot in an image of their own, as the New
+  // capsule dialog tells a person to make it.
+  const composed = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'scripts', 'apps.mjs'),
+      'compose',
+      '--board',
+      board,
+      '--apps',
+      'hello,plain_value,blink_request',
+      '--project',
+      project,
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(composed.status, composed.stderr).toBe(0);
+  const appsBin = composed.stdout.split('\n')[0]!;
+  expect(composed.stdout).toContain(`run it: npm run emulator -- --machine`);
   const run = bootBoard(board, {
     kernelElf: path.join(dir, 'kernel.elf'),
     appsBin,

@@ -177,11 +177,12 @@ export function NewCapsuleDialog({ studio }: { studio: Studio }) {
                   </button>
                 ) : (
                   <>
-                    Running it in the IDE arrives with the debugger. Until then, from a terminal:{' '}
+                    Running it in the IDE arrives with the debugger. Until then, from a terminal
+                    (the kernel runs 8 processes, so the app boots in an image of its own; the
+                    command prints how to run it):{' '}
                     <code>
-                      npm run emulator -- --machine {board.replace(/_/g, '-')}{' '}
-                      {studio.project.snapshot().info?.name ?? 'kernel'}/target/images/{board}
-                      /image.hex
+                      node scripts/apps.mjs compose --board {board} --apps hello,{created.app}{' '}
+                      --project {studio.project.snapshot().info?.root ?? 'kernel'}
                     </code>
                   </>
                 )}
