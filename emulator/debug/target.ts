@@ -111,6 +111,12 @@ export interface TargetDescription {
   label: string;
   memoryMap: MemoryRegion[];
   capabilities: TargetCapabilities;
+  /**
+   * Core registers this target cannot read (QEMU 7.2's gdbstub describes no M-profile system
+   * registers: msp, psp, primask, basepri, faultmask, control). `readRegisters` reports them as
+   * 0; `readRegister` answers an error naming them. Absent or empty: all are real.
+   */
+  unavailableRegisters?: CoreRegisterName[];
 }
 
 /** The fault status registers, read when a fault stop is reported (SCB, ARMv7-M ARM B3.2). */
@@ -133,7 +139,15 @@ export interface Watchpoint {
 /** Why the target halted. */
 export type StopCause =
   | { kind: 'breakpoint'; address: number }
-  | { kind: 'watchpoint'; watch: Watchpoint; dataAddress: number; access: 'read' | 'write' }
+  /**
+   * `access` is 'access' when the target cannot tell which it was (a GDB stub's `awatch` stop).
+   */
+  | {
+      kind: 'watchpoint';
+      watch: Watchpoint;
+      dataAddress: number;
+      access: 'read' | 'write' | 'access';
+    }
   | { kind: 'step' }
   /** A fault exception was taken (only when the target is asked to stop on faults). */
   | { kind: 'fault'; exception: number; name: string; registers: FaultRegisters }
@@ -171,8 +185,12 @@ export type TargetEvent =
   | { kind: 'stopped'; stop: StopInfo }
   | { kind: 'running' }
   | { kind: 'stats'; stats: RunStats }
-  /** Bytes the board transmitted on a console UART. */
-  | { kind: 'console'; port: number; bytes: Uint8Array }
+  /**
+   * Bytes the board transmitted on a console UART `port` (source 'uart', the default when
+   * absent); on the emulator's semihosting console (source 'semihosting', port 1 stdout or 2
+   * stderr); or text a GDB stub sent in `O` packets while the target ran (source 'stub').
+   */
+  | { kind: 'console'; port: number; bytes: Uint8Array; source?: 'uart' | 'semihosting' | 'stub' }
   /** A one-line notice about the target (firmware mistakes the silicon ignores, a stale image). */
   | { kind: 'diagnostic'; message: string }
   /** The target is gone for good (worker died, connection lost, session ended). */
@@ -238,6 +256,13 @@ export interface DebugTarget {
   /** Save and restore the whole machine (`snapshots`). */
   saveSnapshot?(name: string): Promise<Result<void>>;
   restoreSnapshot?(name: string): Promise<Result<void>>;
+
+  /**
+   * Stop when a fault exception (HardFault, MemManage, BusFault, UsageFault) is taken, before
+   * its handler's first instruction (a debugger's vector catch, ARMv7-M ARM C1.6.3), with a
+   * `fault` stop carrying the fault status registers. Off by default.
+   */
+  catchFaults?(enabled: boolean): Promise<Result<void>>;
 
   /** A target-specific command (GDB's `monitor`), answered as text. */
   monitor?(command: string): Promise<Result<string>>;

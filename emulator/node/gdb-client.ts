@@ -21,7 +21,7 @@ import {
   leWordToHex,
   bytesToHex,
   PacketParser,
-} from './gdb-packet';
+} from '../gdb/framing';
 
 export interface RegisterInfo {
   name: string;
