@@ -639,7 +639,7 @@ describe('debug blocks', () => {
     core.writeMemory(0xe0001028, 4, 6); // DWT_FUNCTION0: write watchpoint
     expect(core.run(1000)).toEqual({ kind: 'breakpoint', address: p.addressOf('target') });
     const w = core.run(1000);
-    expect(w).toEqual({ kind: 'watchpoint', address: RAM + 0x40, access: 'write' });
+    expect(w).toEqual({ kind: 'watchpoint', address: RAM + 0x40, access: 'write', size: 4 });
     expect(core.readRegister(15)).toBe(p.addressOf('after'));
     expect(core.readMemory(RAM + 0x40, 4)).toBe(5);
     expect(core.readMemory(0xe0001028, 4) >>> 24).toBe(1); // MATCHED

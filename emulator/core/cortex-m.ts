@@ -248,6 +248,15 @@ export class CortexM implements CoreControl {
   private codeChunks: (CodeChunk | undefined)[] | null = null;
   system!: SystemBlocks;
   readonly hostBreakpoints = new Set<number>();
+  /**
+   * Debugger vector catch, host side: bit n set halts the core once exception n (n < 32) has
+   * been entered, before its handler's first instruction, as DEMCR's VC_* bits do under
+   * halting debug (ARMv7-M ARM C1.6.3, DEMCR; the stop is a 'vector-catch'). Kept outside DEMCR
+   * so the firmware's view of the debug registers does not change, like `hostBreakpoints`.
+   */
+  vectorCatch = 0;
+  /** Exception entered under `vectorCatch`, not yet reported (0: none). */
+  private caught = 0;
   private codeBase = 0;
   private codeSize = 0;
   private codeArr: (Insn | undefined)[] = [];
@@ -544,6 +553,7 @@ export class CortexM implements CoreControl {
     this.cpacr = 0;
     this.lockedUp = false;
     this.halted = false;
+    this.caught = 0;
     this.stacking = Stk.None;
     this.system.reset();
     this.refreshSlowPaths();
@@ -690,6 +700,7 @@ export class CortexM implements CoreControl {
           this.takePendingException();
           this.settleCount();
           if (this.lockedUp) return { kind: 'lockup', address: this.pc >>> 0 };
+          if (this.caught !== 0) return this.takeCatch();
           return { kind: 'limit' };
         }
       }
@@ -834,11 +845,20 @@ export class CortexM implements CoreControl {
         this.stop = { kind: 'lockup', address: this.pc >>> 0 };
         return true;
       }
+      if (this.caught !== 0) {
+        this.stop = this.takeCatch();
+        return true;
+      }
       if (stepping) {
         // One exception entry counts as a step.
         this.stop = { kind: 'limit' };
         return true;
       }
+    }
+    if (this.caught !== 0) {
+      // Entered by tail-chaining on the exception return above.
+      this.stop = this.takeCatch();
+      return true;
     }
     if (this.sleeping !== 0) {
       if (this.canWake()) {
@@ -904,6 +924,15 @@ export class CortexM implements CoreControl {
   }
   private skipBreakpointOnce = false;
   watchHit: StopReason | null = null;
+
+  /** Reports a caught exception entry: the core halts on the handler's first instruction. */
+  private takeCatch(): StopReason {
+    const exception = this.caught;
+    this.caught = 0;
+    this.halted = true;
+    this.attention = true;
+    return { kind: 'vector-catch', exception };
+  }
 
   /** Fetch + decode through the cache (slow path: first execution, region change, MPU on). */
   private fetch(pc: number): Insn {
@@ -1657,6 +1686,7 @@ export class CortexM implements CoreControl {
     this.mpuContextChanged();
     this.attention = true;
     if (exc >= Exc.HardFault && exc <= Exc.UsageFault) this.onFaultEntry?.(exc);
+    if (exc < 32 && ((this.vectorCatch >>> exc) & 1) !== 0) this.caught = exc;
   }
 
   /** ExceptionReturn (B1.5.8), run after the instruction that wrote EXC_RETURN to PC. */

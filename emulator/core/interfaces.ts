@@ -70,12 +70,13 @@ export interface InterruptLines {
 export type StopReason =
   | { kind: 'limit' } // instruction budget used up
   | { kind: 'breakpoint'; address: number } // debugger breakpoint (FPB or host breakpoint)
-  | { kind: 'watchpoint'; address: number; access: 'read' | 'write' }
+  | { kind: 'watchpoint'; address: number; access: 'read' | 'write'; size?: AccessSize }
   | { kind: 'bkpt'; imm: number; address: number } // BKPT instruction with halting debug
   | { kind: 'lockup'; address: number } // unrecoverable fault: the core locks up
   | { kind: 'exit'; code: number } // a host hook asked to stop (semihosting exit)
   | { kind: 'idle' } // WFI/WFE with no future event: nothing can ever wake the core
-  | { kind: 'halted' }; // halt requested (pause, DHCSR C_HALT)
+  | { kind: 'halted' } // halt requested (pause, DHCSR C_HALT)
+  | { kind: 'vector-catch'; exception: number }; // debugger vector catch: handler entered, not run
 
 /**
  * Host hooks the core calls. Semihosting: on `BKPT 0xAB` (and only then) the core calls

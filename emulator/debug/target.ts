@@ -128,6 +128,33 @@ export interface FaultRegisters {
   shcsr: number;
 }
 
+/** Names of the fault exceptions a fault stop reports (ARMv7-M ARM B1.5.2, table B1-4). */
+export const FAULT_EXCEPTION_NAMES: Readonly<Record<number, string>> = {
+  3: 'HardFault',
+  4: 'MemManage',
+  5: 'BusFault',
+  6: 'UsageFault',
+};
+
+/**
+ * The SCB block holding the fault status registers, read in one go: SHCSR 0xE000ED24, CFSR
+ * 0xE000ED28, HFSR 0xE000ED2C, DFSR 0xE000ED30, MMFAR 0xE000ED34, BFAR 0xE000ED38 (ARMv7-M ARM
+ * B3.2.2, table B3-4).
+ */
+export const SCB_FAULT_BLOCK = 0xe000ed24;
+export const SCB_FAULT_BLOCK_SIZE = 0x18;
+
+/** The fault registers from the bytes of `SCB_FAULT_BLOCK` (little-endian words). */
+export function faultRegistersFrom(block: Uint8Array): FaultRegisters {
+  const word = (o: number): number =>
+    ((block[o] ?? 0) |
+      ((block[o + 1] ?? 0) << 8) |
+      ((block[o + 2] ?? 0) << 16) |
+      ((block[o + 3] ?? 0) << 24)) >>>
+    0;
+  return { shcsr: word(0), cfsr: word(4), hfsr: word(8), mmfar: word(0x10), bfar: word(0x14) };
+}
+
 export type WatchAccess = 'read' | 'write' | 'access';
 
 export interface Watchpoint {

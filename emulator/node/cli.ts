@@ -219,6 +219,8 @@ function describe(reason: StopReason): string {
       return 'halted';
     case 'exit':
       return `exit ${reason.code}`;
+    case 'vector-catch':
+      return `caught entry of exception ${reason.exception}`;
   }
 }
 

@@ -65,6 +65,14 @@ describe('CmsdkApbUart', () => {
     expect(uart.pendingInput).toBe(0);
   });
 
+  it('raises the RX interrupt when host input arrives in an enabled receiver', () => {
+    const { uart, lines } = make();
+    uart.write(UART_CTRL, 4, CTRL_RX_EN | CTRL_RX_INTEN);
+    expect(lines.high(0)).toBe(false);
+    uart.receive(Uint8Array.of(0x61));
+    expect(lines.high(0)).toBe(true);
+  });
+
   it('flags TX overrun when writing over a full buffer', () => {
     const { uart, ovf } = make();
     uart.write(UART_CTRL, 4, CTRL_TXO_INTEN);

@@ -85,6 +85,10 @@ export class CmsdkApbUart extends ApbDevice {
   receive(bytes: Uint8Array): void {
     for (const b of bytes) this.s.pending.push(b);
     this.fillRx();
+    // A byte arriving in an enabled receiver raises RXINTR at once, not at the firmware's
+    // next register access (CMSDK APB UART, ARM DDI 0479: interrupts): a core asleep in WFI
+    // must wake on it.
+    this.updateIrq();
   }
 
   /** Bytes received from the host but not yet taken by the firmware. */

@@ -78,7 +78,11 @@ export type SessionEvent =
   | { kind: 'halt'; reason: StopReason }
   | { kind: 'pin'; port: number; pin: number; level: boolean }
   | { kind: 'diagnostic'; message: string }
-  | { kind: 'mmio'; access: MmioAccess };
+  | { kind: 'mmio'; access: MmioAccess }
+  /** The system was reset (after devices and core): debuggers re-arm what a reset clears. */
+  | { kind: 'reset'; reason: ResetReason };
+
+export type ResetReason = 'power' | 'pin' | 'sreq' | 'dog';
 
 /** Names registers by address (built from an SVD file: see peripherals/nrf/svd.ts). */
 export interface RegisterNames {
@@ -407,7 +411,7 @@ export class EmulatorSession {
    * reason (pin reset from the host, `sreq` from SYSRESETREQ, `dog` from the watchdog; none
    * after `power`, the power-on of a load).
    */
-  reset(reason: 'power' | 'pin' | 'sreq' | 'dog' = 'pin'): void {
+  reset(reason: ResetReason = 'pin'): void {
     if (this.nrf) {
       // The nRF52's watchdog survives a soft reset (PS: "Reset behavior"); the reason is kept
       // in POWER.RESETREAS.
@@ -427,6 +431,7 @@ export class EmulatorSession {
     this.faultWatch = null;
     this.faultReported = false;
     this.core.reset();
+    this.emit({ kind: 'reset', reason });
   }
 
   /**

@@ -812,6 +812,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
               kind: 'watchpoint',
               address: a >>> 0,
               access: write ? 'write' : 'read',
+              size,
             };
             cpu.attention = true;
           }

@@ -1,0 +1,365 @@
+/**
+ * Emulator target tests: programs assembled with GNU as run on mps2-an386 (and a raw image on
+ * the nRF52840-DK for flash programming) through the DebugTarget interface only: breakpoints,
+ * steps and range steps, watchpoints (write, read, false hits of a comparator's wider block),
+ * fault stops with the fault registers, lockup, BKPT under halting debug, console bytes both
+ * ways (input waking a sleeping core), halt while running with stats, reset run/halt,
+ * snapshots, flash programming rules, and errors as values.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { nodeScheduler } from '../node/scheduler';
+import { createSession } from '../session/session';
+import { buildElf } from '../../tests/programs/elf';
+import { EmulatorTarget, type EmulatorTargetOptions } from './emulator-target';
+import type { StopInfo, TargetEvent } from './target';
+
+const VAR = 0x20000000;
+
+function program(body: string[], handlers: Record<string, string[]> = {}): string {
+  const handler = (name: string): string[] => [
+    '.thumb_func',
+    `${name}:`,
+    ...(handlers[name] ?? ['b .']),
+  ];
+  return [
+    '.syntax unified',
+    '.thumb',
+    '.section .vectors, "a"',
+    '.word 0x20010000',
+    '.word start',
+    '.word nmi',
+    '.word hardfault',
+    '.word memmanage',
+    '.word busfault',
+    '.word usagefault',
+    '.rept 9',
+    '.word other',
+    '.endr',
+    '.word uart0rx',
+    '.rept 31',
+    '.word other',
+    '.endr',
+    '.text',
+    '.thumb_func',
+    'start:',
+    ...body,
+    ...['nmi', 'hardfault', 'memmanage', 'busfault', 'usagefault', 'other', 'uart0rx'].flatMap(
+      handler,
+    ),
+    '.ltorg',
+    '.data',
+    '.align 2',
+    'var: .word 0',
+    '',
+  ].join('\n');
+}
+
+const open: EmulatorTarget[] = [];
+afterEach(async () => {
+  for (const t of open.splice(0)) await t.close();
+});
+
+function boot(
+  name: string,
+  source: string,
+  options: Partial<Omit<EmulatorTargetOptions, 'session' | 'scheduler'>> = {},
+): { t: EmulatorTarget; symbol: (n: string) => number; events: TargetEvent[] } {
+  const { bytes, symbol } = buildElf(`target-${name}`, source);
+  const s = createSession({ machine: 'mps2-an386' });
+  if (!s.ok) throw new Error(s.error);
+  const loaded = s.value.load(bytes);
+  if (!loaded.ok) throw new Error(loaded.error);
+  const t = new EmulatorTarget({ session: s.value, scheduler: nodeScheduler, ...options });
+  open.push(t);
+  const events: TargetEvent[] = [];
+  t.onEvent((e) => events.push(e));
+  return { t, symbol, events };
+}
+
+function next<K extends TargetEvent['kind']>(
+  t: EmulatorTarget,
+  kind: K,
+): Promise<TargetEvent & { kind: K }> {
+  return new Promise((resolve) => {
+    const off = t.onEvent((e) => {
+      if (e.kind === kind) {
+        off();
+        resolve(e as TargetEvent & { kind: K });
+      }
+    });
+  });
+}
+
+async function runToStop(t: EmulatorTarget): Promise<StopInfo> {
+  const stopped = next(t, 'stopped');
+  expect((await t.resume()).ok).toBe(true);
+  return (await stopped).stop;
+}
+
+function value<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+const COUNT = [
+  'ldr r0, =var',
+  'movs r1, #0',
+  'loop: adds r1, #1',
+  'store: str r1, [r0]',
+  'ldr r2, [r0]',
+  'after: b loop',
+];
+
+describe('EmulatorTarget', () => {
+  it('stops at breakpoints, resumes from them, and steps over one under the PC', async () => {
+    const { t, symbol, events } = boot('bp', program(COUNT));
+    expect(t.state()).toBe('halted');
+    expect(value(await t.setBreakpoint(symbol('loop')))).toBeUndefined();
+    const s1 = await runToStop(t);
+    expect(s1.cause).toEqual({ kind: 'breakpoint', address: symbol('loop') });
+    expect(s1.pc).toBe(symbol('loop'));
+    expect(value(await t.readRegisters()).r1).toBe(0);
+    const s2 = await runToStop(t);
+    expect(s2.cause.kind).toBe('breakpoint');
+    expect(value(await t.readRegister('r1'))).toBe(1);
+    // Stepping from the breakpoint executes the instruction under it.
+    const st = value(await t.step());
+    expect(st.cause).toEqual({ kind: 'step' });
+    expect(st.pc).toBe(symbol('store'));
+    expect(value(await t.readRegister('r1'))).toBe(2);
+    expect(st.instructions).toBeGreaterThan(s2.instructions!);
+    // Exactly one stopped event per transition, one running event per resume.
+    expect(events.filter((e) => e.kind === 'stopped')).toHaveLength(3);
+    expect(events.filter((e) => e.kind === 'running')).toHaveLength(2);
+    expect(value(await t.clearBreakpoint(symbol('loop')))).toBeUndefined();
+    expect((await t.clearBreakpoint(symbol('loop'))).ok).toBe(false);
+  });
+
+  it('resumes past a breakpoint a step landed on', async () => {
+    const { t, symbol } = boot('bp-step', program(COUNT));
+    await t.setBreakpoint(symbol('store'));
+    value(await t.step()); // ldr r0
+    value(await t.step()); // movs
+    const s = value(await t.step()); // adds: now on the breakpoint without having stopped at it
+    expect(s.pc).toBe(symbol('store'));
+    const again = await runToStop(t);
+    expect(again.cause).toEqual({ kind: 'breakpoint', address: symbol('store') });
+    expect(value(await t.readRegister('r1'))).toBe(2);
+  });
+
+  it('steps through a range and stops when the PC leaves it', async () => {
+    const { t, symbol } = boot('range', program(COUNT));
+    const r = value(await t.stepRange(symbol('start'), symbol('after')));
+    expect(r.cause).toEqual({ kind: 'step' });
+    expect(r.pc).toBe(symbol('after'));
+    expect(value(await t.readMemory(VAR, 4))).toEqual(Uint8Array.of(1, 0, 0, 0));
+  });
+
+  it('reports write and read watchpoints with the data address and resumes false hits', async () => {
+    const { t, symbol } = boot('watch', program(COUNT));
+    expect(t.description.capabilities.watchpoints).toBe(4);
+    const w = { address: VAR, length: 4, access: 'write' as const };
+    value(await t.setWatchpoint(w));
+    const s = await runToStop(t);
+    expect(s.cause).toEqual({ kind: 'watchpoint', watch: w, dataAddress: VAR, access: 'write' });
+    expect(s.pc).toBe(symbol('store') + 2);
+    value(await t.clearWatchpoint(w));
+    const rw = { address: VAR, length: 4, access: 'read' as const };
+    value(await t.setWatchpoint(rw));
+    const r = await runToStop(t);
+    expect(r.cause).toMatchObject({ kind: 'watchpoint', watch: rw, access: 'read' });
+    expect(r.pc).toBe(symbol('after'));
+  });
+
+  it('filters hits of the comparator block outside the watched bytes', async () => {
+    const { t, symbol } = boot(
+      'watch-narrow',
+      program([
+        'ldr r0, =var',
+        'movs r1, #7',
+        'strb r1, [r0, #3]',
+        'strb r1, [r0, #0]',
+        'strb r1, [r0, #2]',
+        'after: b after',
+      ]),
+    );
+    // Bytes var+1..var+2: one comparator covers the aligned word var..var+3.
+    const w = { address: VAR + 1, length: 2, access: 'write' as const };
+    value(await t.setWatchpoint(w));
+    const s = await runToStop(t);
+    expect(s.cause).toEqual({
+      kind: 'watchpoint',
+      watch: w,
+      dataAddress: VAR + 2,
+      access: 'write',
+    });
+    expect(s.pc).toBe(symbol('after'));
+  });
+
+  it('stops on a fault with the fault registers, and on lockup', async () => {
+    const bad = ['ldr r0, =0x60000000', 'movs r2, #1', 'ldr r1, [r0]', 'b .'];
+    const { t, symbol } = boot('fault', program(bad));
+    value(await t.catchFaults(true));
+    const s = await runToStop(t);
+    expect(s.pc).toBe(symbol('hardfault'));
+    expect(s.cause.kind).toBe('fault');
+    if (s.cause.kind === 'fault') {
+      expect(s.cause.name).toBe('HardFault');
+      expect(s.cause.exception).toBe(3);
+      // BusFault disabled: escalated (HFSR.FORCED); precise data bus error at BFAR.
+      expect(s.cause.registers.hfsr >>> 30).toBe(1);
+      expect(s.cause.registers.cfsr & ((1 << 9) | (1 << 15))).toBe((1 << 9) | (1 << 15));
+      expect(s.cause.registers.bfar).toBe(0x60000000);
+    }
+    const l = boot('lockup', program(bad, { hardfault: ['ldr r1, [r0]', 'b .'] }));
+    const lock = await runToStop(l.t);
+    expect(lock.cause.kind).toBe('lockup');
+  });
+
+  it('runs through faults when not catching them', async () => {
+    const { t, symbol } = boot('nofault', program(['ldr r0, =0x60000000', 'ldr r1, [r0]', 'b .']));
+    await t.resume();
+    await new Promise((r) => setTimeout(r, 20));
+    const h = value(await t.halt());
+    expect(h.cause).toEqual({ kind: 'halted' });
+    expect(h.pc).toBe(symbol('hardfault'));
+  });
+
+  it('halts on BKPT with halting debug, and takes HardFault without it', async () => {
+    const src = program(['movs r0, #1', 'bp: bkpt #7', 'b .']);
+    const a = boot('bkpt', src);
+    const s = await runToStop(a.t);
+    expect(s.cause).toEqual({ kind: 'bkpt', imm: 7, address: a.symbol('bp') });
+    const b = boot('bkpt-nodebug', src, { haltingDebug: false });
+    expect(b.t.description.capabilities.watchpoints).toBe(0);
+    expect((await b.t.setWatchpoint({ address: VAR, length: 4, access: 'write' })).ok).toBe(false);
+    await b.t.setBreakpoint(b.symbol('hardfault'));
+    expect((await runToStop(b.t)).cause.kind).toBe('breakpoint');
+  });
+
+  it('carries console bytes out, and input wakes a core asleep with nothing scheduled', async () => {
+    const { t } = boot(
+      'echo',
+      program(
+        [
+          'ldr r0, =0x40004000',
+          'movs r1, #0xb', // TX_EN | RX_EN | RX_INTEN
+          'str r1, [r0, #8]',
+          'movs r1, #0x3e', // '>'
+          'str r1, [r0]',
+          'ldr r2, =0xe000e100', // NVIC_ISER0: UART0 RX is IRQ 0
+          'movs r1, #1',
+          'str r1, [r2]',
+          'idle: wfi',
+          'b idle',
+        ],
+        {
+          uart0rx: [
+            'ldr r0, =0x40004000',
+            // INTCLEAR RX before touching DATA: the emulated NVIC re-pends a level interrupt
+            // whenever the line is driven high, even while its handler is active.
+            'movs r2, #2',
+            'str r2, [r0, #12]',
+            'ldr r1, [r0]',
+            'adds r1, #1',
+            'str r1, [r0]',
+            'bx lr',
+          ],
+        },
+      ),
+    );
+    expect(t.description.capabilities.consoles).toContain(0);
+    const prompt = next(t, 'console');
+    await t.resume();
+    expect(Array.from((await prompt).bytes)).toEqual([0x3e]);
+    await new Promise((r) => setTimeout(r, 20)); // asleep: idle, nothing scheduled
+    const echo = next(t, 'console');
+    value(await t.writeConsole(0, new TextEncoder().encode('a')));
+    const e = await echo;
+    expect(e).toMatchObject({ port: 0 });
+    expect(new TextDecoder().decode(e.bytes)).toBe('b');
+    expect((await t.writeConsole(9, Uint8Array.of(1))).ok).toBe(false);
+  });
+
+  it('reports stats while running and halts on request', async () => {
+    const { t } = boot('stats', program(COUNT), { statsIntervalMs: 20 });
+    const stats = next(t, 'stats');
+    await t.resume();
+    expect(t.state()).toBe('running');
+    const { stats: s } = await stats;
+    expect(s.instructions).toBeGreaterThan(0);
+    expect(s.mips).toBeGreaterThan(0);
+    expect(s.virtualSeconds).toBeGreaterThan(0);
+    expect((await t.step()).ok).toBe(false); // running: refused with a message
+    const h = value(await t.halt());
+    expect(h.cause).toEqual({ kind: 'halted' });
+    expect(t.state()).toBe('halted');
+    expect(value(await t.halt())).toEqual(h);
+  });
+
+  it('resets into halt or run, and keeps watchpoints armed across a reset', async () => {
+    const { t, symbol, events } = boot('reset', program(COUNT));
+    value(await t.step());
+    value(await t.step());
+    const stopped = next(t, 'stopped');
+    value(await t.reset({ halt: true }));
+    expect((await stopped).stop.pc).toBe(symbol('start'));
+    const w = { address: VAR, length: 4, access: 'write' as const };
+    value(await t.setWatchpoint(w));
+    value(await t.reset({ halt: false }));
+    expect(events.at(-1)).toEqual({ kind: 'running' });
+    const s = await next(t, 'stopped');
+    expect(s.stop.cause.kind).toBe('watchpoint');
+  });
+
+  it('restores snapshots', async () => {
+    const { t } = boot('snap', program(COUNT));
+    for (let i = 0; i < 3; i++) value(await t.step());
+    value(await t.saveSnapshot('a'));
+    const r1 = value(await t.readRegister('r1'));
+    for (let i = 0; i < 10; i++) value(await t.step());
+    expect(value(await t.readRegister('r1'))).not.toBe(r1);
+    value(await t.restoreSnapshot('a'));
+    expect(value(await t.readRegister('r1'))).toBe(r1);
+    expect((await t.restoreSnapshot('nope')).ok).toBe(false);
+  });
+
+  it('answers bad requests with errors and ends with a closed event', async () => {
+    const { t, events } = boot('errors', program(COUNT));
+    expect((await t.readRegister('s0')).ok).toBe(false);
+    expect((await t.readMemory(0x60000000, 4)).ok).toBe(false);
+    expect((await t.setBreakpoint(0x101)).ok).toBe(false);
+    expect((await t.programMemory(0, Uint8Array.of(1))).ok).toBe(false);
+    await t.close();
+    expect(events.at(-1)).toEqual({ kind: 'closed', reason: 'session closed' });
+    expect(t.state()).toBe('closed');
+    expect((await t.resume()).ok).toBe(false);
+    expect((await t.readRegisters()).ok).toBe(false);
+  });
+});
+
+describe('EmulatorTarget flash (nRF52840-DK)', () => {
+  it('programs flash by NOR rules and erases whole pages', async () => {
+    const s = createSession({ machine: 'nrf52840dk' });
+    if (!s.ok) throw new Error(s.error);
+    // Vector table (SP, reset at 0x9) and `b .` at 0x8.
+    const image = Uint8Array.of(0, 0x10, 0, 0x20, 9, 0, 0, 0, 0xfe, 0xe7);
+    value(s.value.loadFiles([{ name: 'tiny.bin', bytes: image, address: 0 }]));
+    const t = new EmulatorTarget({ session: s.value, scheduler: nodeScheduler });
+    open.push(t);
+    expect(t.description.capabilities.programming).toBe(true);
+    const flash = t.description.memoryMap.find((r) => r.name === 'flash');
+    expect(flash).toMatchObject({ kind: 'flash', start: 0, blockSize: 4096 });
+    const write = await t.writeMemory(0x1000, Uint8Array.of(1));
+    expect(!write.ok && write.error).toMatch(/programMemory/);
+    value(await t.programMemory(0x1000, Uint8Array.of(0x12, 0x34)));
+    expect(value(await t.readMemory(0x1000, 2))).toEqual(Uint8Array.of(0x12, 0x34));
+    const over = await t.programMemory(0x1000, Uint8Array.of(0x34));
+    expect(!over.ok && over.error).toMatch(/0x00001000 holds 0x12 and cannot become 0x34/);
+    expect((await t.eraseMemory(0x1001, 4096)).ok).toBe(false);
+    value(await t.eraseMemory(0x1000, 4096));
+    expect(value(await t.readMemory(0x1000, 2))).toEqual(Uint8Array.of(0xff, 0xff));
+    const ram = await t.programMemory(0x20000000, Uint8Array.of(1));
+    expect(!ram.ok && ram.error).toMatch(/not inside one programmable memory/);
+  });
+});

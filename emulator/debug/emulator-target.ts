@@ -1,0 +1,878 @@
+/**
+ * Emulator target: the `DebugTarget` over an `EmulatorSession`, in-process and pure.
+ *
+ * The machine runs in slices handed to an injected `SliceScheduler` (setImmediate/setTimeout in
+ * Node, a worker's event loop in main/host), so between two slices the host answers requests:
+ * a halt takes effect within one slice (about `sliceMs`). Pacing is 'fast' (flat out, idle time
+ * skipped) or 'realtime' (virtual time follows the host clock: a sleeping board costs no CPU).
+ *
+ * Debugging goes through the core's own hooks, as a probe goes through the chip's:
+ * - breakpoints are the core's host breakpoints (any number, checked before each instruction);
+ *   resuming or stepping from a breakpoint address executes that instruction;
+ * - watchpoints are DWT comparators programmed through the debug port with halting debug
+ *   (DHCSR.C_DEBUGEN) on, as a probe programs them (ARMv7-M ARM C1.8.7; four on the Cortex-M4).
+ *   A comparator watches a power-of-two aligned block; hits outside the requested range are
+ *   resumed silently. The comparators are re-armed after every reset and snapshot restore,
+ *   which clear them;
+ * - fault stops use the core's vector catch (`catchFaults`): the core halts on the first
+ *   instruction of the HardFault/MemManage/BusFault/UsageFault handler and the stop carries
+ *   CFSR, HFSR, MMFAR, BFAR and SHCSR (ARMv7-M ARM B3.2.11-B3.2.17).
+ * With halting debug on (the default, as when a probe is attached) a BKPT instruction halts the
+ * core (a 'bkpt' stop) instead of escalating to HardFault (ARMv7-M ARM C1.1). The lockstep
+ * harness turns it off to compare with QEMU, which has no halting debug.
+ *
+ * Memory: debug reads and writes use the session's debug-port path (no MPU, no core side
+ * effects); peripheral and system space is accessed a word at a time where aligned. Flash is
+ * programmed, not written: `programMemory` follows NOR rules (bits only go from 1 to 0; a byte
+ * that would need a 0 made 1 is refused, naming the address) and `eraseMemory` erases whole
+ * pages, through the same loader path a flasher uses (emulator/session/image.ts).
+ *
+ * @example
+ *   const t = createEmulatorTarget({ machine: 'nrf52840dk', files }, nodeScheduler);
+ *   if (!t.ok) throw new Error(t.error);
+ *   t.value.onEvent((e) => e.kind === 'console' && process.stdout.write(e.bytes));
+ *   await t.value.resume();
+ */
+import type { StopReason } from '../core/interfaces';
+import { RegionKind } from '../core/memory/bus';
+import { err, ok, type Result } from '../core/result';
+import { RamAlias } from '../peripherals/memory-alias';
+import {
+  createSession,
+  type EmulatorSession,
+  type ImageFile,
+  type SessionEvent,
+  type SessionOptions,
+  type SessionSnapshot,
+} from '../session/session';
+import {
+  CORE_REGISTER_NAMES,
+  FAULT_EXCEPTION_NAMES,
+  faultRegistersFrom,
+  SCB_FAULT_BLOCK,
+  SCB_FAULT_BLOCK_SIZE,
+  type CoreRegisterName,
+  type CoreRegisters,
+  type DebugTarget,
+  type MemoryAccessOptions,
+  type MemoryRegion,
+  type RegisterName,
+  type ResetOptions,
+  type StopCause,
+  type StopInfo,
+  type TargetDescription,
+  type TargetEvent,
+  type TargetState,
+  type Watchpoint,
+} from './target';
+
+/** How the host runs the target's slices (injected: the target itself has no timers). */
+export interface SliceScheduler {
+  /** Host milliseconds from a monotonic clock (performance.now). */
+  now(): number;
+  /** Runs `task` once the host has handled pending input (setImmediate); returns a cancel. */
+  soon(task: () => void): () => void;
+  /** Runs `task` after `ms` host milliseconds (setTimeout); returns a cancel. */
+  later(ms: number, task: () => void): () => void;
+}
+
+export type Pace = 'fast' | 'realtime';
+
+export interface EmulatorTargetOptions {
+  session: EmulatorSession;
+  scheduler: SliceScheduler;
+  /** Board name for the description (default: the machine name). */
+  board?: string | null;
+  /** Default: 'realtime' on the nRF boards, 'fast' on mps2-an386 (as the CLI). */
+  pace?: Pace;
+  /** Halting debug on (DHCSR.C_DEBUGEN), as with a probe attached. Default true. */
+  haltingDebug?: boolean;
+  /** Host time one slice aims for. Default 8 ms. */
+  sliceMs?: number;
+  /** How often `stats` events come while running. Default 500 ms. */
+  statsIntervalMs?: number;
+}
+
+const DHCSR = 0xe000edf0;
+const DWT_CTRL = 0xe0001000;
+const DWT_COMP0 = 0xe0001020;
+/** DWT_FUNCTION values (ARMv7-M ARM C1.8.17): data address read, write, read or write. */
+const DWT_FUNCTION: Record<Watchpoint['access'], number> = { read: 5, write: 6, access: 7 };
+/** Vector-catch bits for the fault exceptions (HardFault 3 .. UsageFault 6). */
+const FAULT_CATCH = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6);
+const MAX_ACCESS = 16 << 20;
+const MIN_BUDGET = 2_000;
+const MAX_BUDGET = 5_000_000;
+const hex = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
+
+/** The parts of a machine a debugger sees, from the session (the Machine interface's job, soon). */
+function describeMachine(session: EmulatorSession): {
+  memoryMap: MemoryRegion[];
+  programmable: MemoryRegion[];
+  consoles: number[];
+  label: string;
+} {
+  const regions: MemoryRegion[] = [];
+  for (const r of session.core.bus.regions) {
+    if (r.dev === null) {
+      const rom = r.kind === RegionKind.Rom;
+      regions.push({
+        name: r.name,
+        kind: rom ? 'flash' : 'ram',
+        start: r.base,
+        size: r.size,
+        // nRF52 flash and UICR pages are 4 KiB (PS "NVMC"); FICR is factory-written.
+        ...(rom && session.nrf && r.name !== 'ficr' ? { blockSize: 4096 } : {}),
+      });
+    } else if (r.dev instanceof RamAlias) {
+      regions.push({ name: r.name, kind: 'ram', start: r.base, size: r.size });
+    }
+  }
+  regions.sort((a, b) => a.start - b.start);
+  // The architectural peripheral and private peripheral bus regions (ARMv7-M ARM B3.1).
+  const memoryMap: MemoryRegion[] = [
+    ...regions,
+    { name: 'peripherals', kind: 'peripheral', start: 0x4000_0000, size: 0x2000_0000 },
+    { name: 'private peripheral bus', kind: 'system', start: 0xe000_0000, size: 0x10_0000 },
+  ];
+  const programmable = regions.filter((r) => r.blockSize !== undefined);
+  const uarts = session.nrf ? session.nrf.uartes.length : (session.mps2?.uarts.length ?? 0);
+  const label = session.nrf
+    ? `emulated ${session.nrf.spec.name}`
+    : `emulated ${session.options.machine}`;
+  return { memoryMap, programmable, consoles: Array.from({ length: uarts }, (_, i) => i), label };
+}
+
+interface ArmedWatch {
+  watch: Watchpoint;
+  /** Comparator block: base and size (a power of two, aligned). */
+  base: number;
+  mask: number;
+}
+
+export class EmulatorTarget implements DebugTarget {
+  readonly description: TargetDescription;
+  readonly session: EmulatorSession;
+  private st: TargetState = 'halted';
+  private listeners: ((e: TargetEvent) => void)[] = [];
+  private readonly scheduler: SliceScheduler;
+  private readonly pace: Pace;
+  private readonly haltingDebug: boolean;
+  private readonly sliceMs: number;
+  private readonly statsMs: number;
+  private readonly programmable: MemoryRegion[];
+  private readonly wordRegions: MemoryRegion[];
+  private readonly comparators: number;
+  private cancelTick: (() => void) | null = null;
+  private lastStop: StopInfo;
+  private watches: ArmedWatch[] = [];
+  private snapshots = new Map<string, SessionSnapshot>();
+  private haltWaiters: ((r: Result<StopInfo>) => void)[] = [];
+  private budget = 100_000;
+  private inSlice = false;
+  /** Execute the instruction at the PC first, even under a breakpoint (set by resume). */
+  private stepOver = false;
+  /** Range stepping: stop when the PC leaves [lo, hi). */
+  private range: { lo: number; hi: number } | null = null;
+  private anchor = { wall: 0, cycle: 0 };
+  private stats = { wall: 0, instructions: 0 };
+  private console = new Map<number, number[]>();
+  private readonly unsubscribe: () => void;
+
+  constructor(options: EmulatorTargetOptions) {
+    const { session } = options;
+    this.session = session;
+    this.scheduler = options.scheduler;
+    this.pace = options.pace ?? (session.nrf ? 'realtime' : 'fast');
+    this.haltingDebug = options.haltingDebug ?? true;
+    this.sliceMs = options.sliceMs ?? 8;
+    this.statsMs = options.statsIntervalMs ?? 500;
+    const m = describeMachine(session);
+    this.programmable = m.programmable;
+    this.wordRegions = m.memoryMap.filter((r) => r.kind === 'peripheral' || r.kind === 'system');
+    this.comparators = this.haltingDebug ? session.core.readMemory(DWT_CTRL, 4) >>> 28 : 0;
+    this.description = {
+      kind: 'emulator',
+      board: options.board === undefined ? session.options.machine : options.board,
+      label: m.label,
+      memoryMap: m.memoryMap,
+      capabilities: {
+        // Reads go through the session's debug-port path; devices do not offer a side-effect
+        // free read yet (issue 13 §1 adds `peek`), so a peripheral read may still pop a FIFO.
+        sideEffectFreeReads: false,
+        readWhileRunning: true,
+        snapshots: true,
+        breakpoints: Infinity,
+        watchpoints: this.comparators,
+        rangeStep: true,
+        // The core runs FP instructions' enable checks but keeps no FP register file yet.
+        fpu: false,
+        programming: this.programmable.length > 0,
+        consoles: m.consoles,
+      },
+    };
+    if (this.haltingDebug) session.core.writeMemory(DHCSR, 4, 0xa05f0001);
+    this.unsubscribe = session.on((e) => this.onSession(e));
+    this.lastStop = this.stopInfo({ kind: 'halted' });
+  }
+
+  state(): TargetState {
+    return this.st;
+  }
+
+  onEvent(listener: (event: TargetEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  private emit(e: TargetEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(e);
+      } catch {
+        // A listener's mistake must not stop the machine or the other listeners.
+      }
+    }
+  }
+
+  private onSession(e: SessionEvent): void {
+    switch (e.kind) {
+      case 'uart': {
+        let q = this.console.get(e.index);
+        if (!q) this.console.set(e.index, (q = []));
+        q.push(e.byte);
+        break;
+      }
+      case 'console':
+        this.flushConsole();
+        this.emit({
+          kind: 'console',
+          port: e.stream,
+          bytes: e.bytes.slice(),
+          source: 'semihosting',
+        });
+        break;
+      case 'diagnostic':
+        this.emit({ kind: 'diagnostic', message: e.message });
+        break;
+      case 'reset':
+        // A reset clears the DWT (as the emulated core models it): put our comparators back.
+        this.armWatches();
+        break;
+      default:
+        break;
+    }
+  }
+
+  private flushConsole(): void {
+    for (const [port, bytes] of this.console) {
+      if (bytes.length === 0) continue;
+      this.emit({ kind: 'console', port, bytes: Uint8Array.from(bytes) });
+      bytes.length = 0;
+    }
+  }
+
+  private stopInfo(cause: StopCause): StopInfo {
+    return {
+      cause,
+      pc: this.session.readRegister(15),
+      instructions: this.session.instructions,
+      cycles: this.session.cycles,
+    };
+  }
+
+  private closedError(): Result<never> {
+    return err(`${this.description.label} is closed`);
+  }
+
+  private needHalted(what: string): Result<void> {
+    if (this.st === 'closed') return this.closedError();
+    if (this.st === 'running') return err(`cannot ${what} while the target runs: halt it first`);
+    return ok(undefined);
+  }
+
+  // ---- registers ------------------------------------------------------------------------
+
+  private readCore(name: CoreRegisterName): number {
+    const i = CORE_REGISTER_NAMES.indexOf(name);
+    return i <= 15 ? this.session.readRegister(i) : this.session.readSpecial(name as 'xpsr');
+  }
+
+  async readRegisters(): Promise<Result<CoreRegisters>> {
+    if (this.st === 'closed') return this.closedError();
+    const out = {} as CoreRegisters;
+    for (const n of CORE_REGISTER_NAMES) out[n] = this.readCore(n);
+    return ok(out);
+  }
+
+  async readRegister(name: RegisterName): Promise<Result<number>> {
+    if (this.st === 'closed') return this.closedError();
+    if (!(CORE_REGISTER_NAMES as readonly string[]).includes(name))
+      return err(
+        `register '${name}' does not exist on this target (the emulated core has no FP register file)`,
+      );
+    return ok(this.readCore(name as CoreRegisterName));
+  }
+
+  async writeRegister(name: RegisterName, value: number): Promise<Result<void>> {
+    const ready = this.needHalted('write registers');
+    if (!ready.ok) return ready;
+    const i = (CORE_REGISTER_NAMES as readonly string[]).indexOf(name);
+    if (i < 0) return err(`register '${name}' does not exist on this target`);
+    if (i <= 15) this.session.writeRegister(i, value >>> 0);
+    else this.session.writeSpecial(name as 'xpsr', value >>> 0);
+    this.lastStop = { ...this.lastStop, pc: this.session.readRegister(15) };
+    return ok(undefined);
+  }
+
+  // ---- memory ---------------------------------------------------------------------------
+
+  private checkRange(address: number, length: number): Result<void> {
+    if (!Number.isInteger(length) || length < 0 || length > MAX_ACCESS)
+      return err(`bad length ${length} (0..${MAX_ACCESS} bytes)`);
+    if ((address >>> 0) + length > 2 ** 32) return err(`${hex(address)}+${length} runs past 4 GiB`);
+    return ok(undefined);
+  }
+
+  private inWordSpace(a: number): boolean {
+    return this.wordRegions.some((r) => a >= r.start && a < r.start + r.size);
+  }
+
+  async readMemory(
+    address: number,
+    length: number,
+    _options?: MemoryAccessOptions,
+  ): Promise<Result<Uint8Array>> {
+    if (this.st === 'closed') return this.closedError();
+    const a = address >>> 0;
+    const range = this.checkRange(a, length);
+    if (!range.ok) return range;
+    if (!this.inWordSpace(a)) return this.session.readMemory(a, length);
+    // Registers are read whole where aligned, never byte by byte.
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length;) {
+      const at = a + i;
+      const size = (at & 3) === 0 && length - i >= 4 ? 4 : 1;
+      const r = this.session.readWord(at, size);
+      if (!r.ok) return r;
+      for (let k = 0; k < size; k++) out[i + k] = (r.value >>> (8 * k)) & 0xff;
+      i += size;
+    }
+    return ok(out);
+  }
+
+  async writeMemory(
+    address: number,
+    data: Uint8Array,
+    _options?: MemoryAccessOptions,
+  ): Promise<Result<void>> {
+    if (this.st === 'closed') return this.closedError();
+    const a = address >>> 0;
+    const range = this.checkRange(a, data.length);
+    if (!range.ok) return range;
+    const flash = this.programmable.find((r) => a < r.start + r.size && a + data.length > r.start);
+    if (flash)
+      return err(
+        `${hex(a)} is in ${flash.name}: flash is programmed, not written (use programMemory, after eraseMemory)`,
+      );
+    if (!this.inWordSpace(a)) return this.session.writeMemory(a, data);
+    for (let i = 0; i < data.length;) {
+      const at = a + i;
+      const size = (at & 3) === 0 && data.length - i >= 4 ? 4 : 1;
+      let v = 0;
+      for (let k = 0; k < size; k++) v |= data[i + k]! << (8 * k);
+      try {
+        this.session.core.writeMemory(at, size, v >>> 0);
+      } catch (e) {
+        return err(e instanceof Error ? e.message : String(e));
+      }
+      i += size;
+    }
+    return ok(undefined);
+  }
+
+  private programmableRegion(address: number, length: number): Result<MemoryRegion> {
+    const r = this.programmable.find(
+      (m) => address >= m.start && address + length <= m.start + m.size,
+    );
+    if (r) return ok(r);
+    if (this.programmable.length === 0)
+      return err(
+        `${this.description.label} has no programmable memory: its code runs from RAM, which a reset reloads from the image; load a new image instead`,
+      );
+    const names = this.programmable.map(
+      (m) => `${m.name} ${hex(m.start)}-${hex(m.start + m.size - 1)}`,
+    );
+    return err(
+      `${hex(address)}+${length} is not inside one programmable memory (${names.join(', ')})`,
+    );
+  }
+
+  async eraseMemory(address: number, length: number): Promise<Result<void>> {
+    const ready = this.needHalted('erase flash');
+    if (!ready.ok) return ready;
+    const a = address >>> 0;
+    const region = this.programmableRegion(a, length);
+    if (!region.ok) return region;
+    const page = region.value.blockSize!;
+    if ((a - region.value.start) % page !== 0 || length % page !== 0)
+      return err(
+        `erase of ${hex(a)}+${length}: ${region.value.name} erases whole ${page}-byte pages`,
+      );
+    return this.session.writeMemory(a, new Uint8Array(length).fill(0xff));
+  }
+
+  async programMemory(address: number, data: Uint8Array): Promise<Result<void>> {
+    const ready = this.needHalted('program flash');
+    if (!ready.ok) return ready;
+    const a = address >>> 0;
+    const region = this.programmableRegion(a, data.length);
+    if (!region.ok) return region;
+    const old = this.session.readMemory(a, data.length);
+    if (!old.ok) return old;
+    for (let i = 0; i < data.length; i++) {
+      const was = old.value[i]!;
+      if ((was & data[i]!) !== data[i]) {
+        return err(
+          `flash at ${hex(a + i)} holds 0x${was.toString(16).padStart(2, '0')} and cannot become 0x${data[i]!.toString(16).padStart(2, '0')} (programming only clears bits): erase the page first`,
+        );
+      }
+    }
+    return this.session.writeMemory(a, data);
+  }
+
+  // ---- breakpoints and watchpoints --------------------------------------------------------
+
+  async setBreakpoint(address: number): Promise<Result<void>> {
+    if (this.st === 'closed') return this.closedError();
+    if (address & 1)
+      return err(`breakpoint address ${hex(address)} is odd (Thumb code is halfword aligned)`);
+    this.session.core.hostBreakpoints.add(address >>> 0);
+    return ok(undefined);
+  }
+
+  async clearBreakpoint(address: number): Promise<Result<void>> {
+    if (this.st === 'closed') return this.closedError();
+    if (!this.session.core.hostBreakpoints.delete(address >>> 0))
+      return err(`no breakpoint at ${hex(address)}`);
+    return ok(undefined);
+  }
+
+  /** The smallest aligned power-of-two block holding the range (what one comparator covers). */
+  private static cover(address: number, length: number): { base: number; mask: number } {
+    const lo = address >>> 0;
+    const hi = (lo + length - 1) >>> 0;
+    let mask = 0;
+    while (mask < 31 && Math.floor(lo / 2 ** mask) !== Math.floor(hi / 2 ** mask)) mask++;
+    return { base: Math.floor(lo / 2 ** mask) * 2 ** mask, mask };
+  }
+
+  async setWatchpoint(watch: Watchpoint): Promise<Result<void>> {
+    if (this.st === 'closed') return this.closedError();
+    if (!this.haltingDebug)
+      return err('watchpoints need halting debug, and this target was attached without it');
+    if (!(Number.isInteger(watch.length) && watch.length >= 1))
+      return err(
+        `watchpoint length must be a whole number of bytes, at least 1 (got ${watch.length})`,
+      );
+    const w: Watchpoint = {
+      address: watch.address >>> 0,
+      length: watch.length,
+      access: watch.access,
+    };
+    if (this.watches.some((x) => sameWatch(x.watch, w))) return ok(undefined);
+    if (this.watches.length >= this.comparators)
+      return err(`all ${this.comparators} DWT comparators are in use: clear a watchpoint first`);
+    this.watches.push({ watch: w, ...EmulatorTarget.cover(w.address, w.length) });
+    this.armWatches();
+    return ok(undefined);
+  }
+
+  async clearWatchpoint(watch: Watchpoint): Promise<Result<void>> {
+    if (this.st === 'closed') return this.closedError();
+    const i = this.watches.findIndex((x) => sameWatch(x.watch, watch));
+    if (i < 0) return err(`no ${watch.access} watchpoint at ${hex(watch.address)}+${watch.length}`);
+    this.watches.splice(i, 1);
+    this.armWatches();
+    return ok(undefined);
+  }
+
+  /** Programs every DWT comparator from `watches` (unused ones off), through the debug port. */
+  private armWatches(): void {
+    if (!this.haltingDebug) return;
+    const core = this.session.core;
+    for (let i = 0; i < this.comparators; i++) {
+      const w = this.watches[i];
+      const at = DWT_COMP0 + 16 * i;
+      core.writeMemory(at + 8, 4, 0);
+      if (!w) continue;
+      core.writeMemory(at, 4, w.base >>> 0);
+      core.writeMemory(at + 4, 4, w.mask);
+      core.writeMemory(at + 8, 4, DWT_FUNCTION[w.watch.access]);
+    }
+  }
+
+  /** The requested watchpoint an access hit, or null for a hit outside every requested range. */
+  private watchFor(r: StopReason & { kind: 'watchpoint' }): Watchpoint | null {
+    const lo = r.address >>> 0;
+    const hi = lo + (r.size ?? 1);
+    for (const { watch: w } of this.watches) {
+      if (w.access !== 'access' && w.access !== r.access) continue;
+      if (lo < w.address + w.length && hi > w.address) return w;
+    }
+    return null;
+  }
+
+  async catchFaults(enabled: boolean): Promise<Result<void>> {
+    if (this.st === 'closed') return this.closedError();
+    this.session.core.vectorCatch = enabled ? FAULT_CATCH : 0;
+    return ok(undefined);
+  }
+
+  // ---- execution --------------------------------------------------------------------------
+
+  /** The stop cause for a core stop, or null to keep going (limit, idle, false watch hits). */
+  private causeOf(r: StopReason): StopCause | null {
+    switch (r.kind) {
+      case 'limit':
+      case 'idle':
+        return null;
+      case 'breakpoint':
+        return { kind: 'breakpoint', address: r.address >>> 0 };
+      case 'watchpoint': {
+        const watch = this.watchFor(r);
+        return watch
+          ? { kind: 'watchpoint', watch, dataAddress: r.address >>> 0, access: r.access }
+          : null;
+      }
+      case 'bkpt':
+        return { kind: 'bkpt', imm: r.imm, address: r.address >>> 0 };
+      case 'lockup':
+        return { kind: 'lockup', address: r.address >>> 0 };
+      case 'exit':
+        return { kind: 'exit', code: r.code };
+      case 'halted':
+        return { kind: 'halted' };
+      case 'vector-catch':
+        return this.faultCause(r.exception);
+    }
+  }
+
+  private faultCause(exception: number): StopCause {
+    const block = this.session.readMemory(SCB_FAULT_BLOCK, SCB_FAULT_BLOCK_SIZE);
+    return {
+      kind: 'fault',
+      exception,
+      name: FAULT_EXCEPTION_NAMES[exception] ?? `exception ${exception}`,
+      registers: faultRegistersFrom(block.ok ? block.value : new Uint8Array(SCB_FAULT_BLOCK_SIZE)),
+    };
+  }
+
+  /**
+   * One instruction (or exception entry), executing the instruction at the PC even when a
+   * breakpoint sits on it; a watchpoint the instruction hit is reported by this step.
+   * Returns the stop cause, null for a plain step.
+   */
+  private stepOnce(): StopCause | null {
+    const core = this.session.core;
+    const before = this.session.instructions;
+    const pc = this.session.readRegister(15);
+    let r = this.session.step();
+    if (r.kind === 'breakpoint' && r.address === pc && this.session.instructions === before) {
+      // Stopped on the breakpoint without executing: the core now lets this PC pass.
+      r = this.session.step();
+    }
+    const hit = core.watchHit;
+    if (hit !== null && hit.kind === 'watchpoint') {
+      core.watchHit = null;
+      const w = this.watchFor(hit);
+      if (w)
+        return { kind: 'watchpoint', watch: w, dataAddress: hit.address >>> 0, access: hit.access };
+    }
+    return this.causeOf(r);
+  }
+
+  private schedule(delayMs = 0): void {
+    if (this.cancelTick) return;
+    const run = (): void => {
+      this.cancelTick = null;
+      this.tick();
+    };
+    this.cancelTick = delayMs > 0 ? this.scheduler.later(delayMs, run) : this.scheduler.soon(run);
+  }
+
+  private unschedule(): void {
+    this.cancelTick?.();
+    this.cancelTick = null;
+  }
+
+  private startRunning(): void {
+    this.st = 'running';
+    this.anchor = { wall: this.scheduler.now(), cycle: this.session.cycles };
+    this.stats = { wall: this.anchor.wall, instructions: this.session.instructions };
+    this.emit({ kind: 'running' });
+    this.schedule();
+  }
+
+  /** One slice of running (or range stepping), then what comes next. */
+  private tick(): void {
+    if (this.st !== 'running') return;
+    const started = this.scheduler.now();
+    let cause: StopCause | null = null;
+    let reason: StopReason = { kind: 'limit' };
+    this.inSlice = true;
+    try {
+      if (this.stepOver) {
+        this.stepOver = false;
+        cause = this.stepOnce();
+      }
+      if (cause === null && this.range !== null) {
+        const { lo, hi } = this.range;
+        // Single steps are slow: a slice takes a fraction of the run budget of them.
+        for (let n = Math.max(1, this.budget >>> 4); n > 0 && cause === null; n--) {
+          const pc = this.session.readRegister(15);
+          if (pc < lo || pc >= hi) {
+            cause = { kind: 'step' };
+            break;
+          }
+          cause = this.stepOnce();
+        }
+      } else if (cause === null) {
+        if (this.pace === 'realtime') {
+          const target = this.targetCycle(started);
+          reason = this.session.runPaced(target, this.budget);
+        } else reason = this.session.runSlice({ instructions: this.budget });
+        cause = this.causeOf(reason);
+      }
+    } catch (e) {
+      this.inSlice = false;
+      this.crash(e);
+      return;
+    }
+    this.inSlice = false;
+    const now = this.scheduler.now();
+    this.adaptBudget(now - started);
+    this.flushConsole();
+    if (cause !== null) {
+      this.stopWith(cause);
+      return;
+    }
+    this.maybeStats(now);
+    if (reason.kind === 'idle') {
+      // Asleep with nothing scheduled: only console input (writeConsole) can wake the board.
+      return;
+    }
+    if (this.pace === 'realtime' && this.range === null) {
+      const target = this.targetCycle(now);
+      if (this.session.cycles >= target) {
+        const freq = this.session.core.clock.frequencyHz;
+        const next = this.session.nextEventCycle;
+        const wait = this.session.sleeping ? ((next - target) / freq) * 1000 : 1;
+        this.schedule(Math.min(50, Math.max(1, wait)));
+        return;
+      }
+    }
+    this.schedule();
+  }
+
+  /** Virtual cycle the wall clock has reached; a host that falls behind is not made to catch up. */
+  private targetCycle(now: number): number {
+    const freq = this.session.core.clock.frequencyHz;
+    const target = this.anchor.cycle + ((now - this.anchor.wall) / 1000) * freq;
+    if (target - this.session.cycles > freq / 2) {
+      this.anchor = { wall: now, cycle: this.session.cycles };
+      return this.session.cycles + (this.sliceMs / 1000) * freq;
+    }
+    return target;
+  }
+
+  private adaptBudget(elapsedMs: number): void {
+    if (elapsedMs <= 0.05) {
+      this.budget = Math.min(MAX_BUDGET, this.budget * 2);
+      return;
+    }
+    const scaled = this.budget * Math.min(2, Math.max(0.5, this.sliceMs / elapsedMs));
+    this.budget = Math.max(MIN_BUDGET, Math.min(MAX_BUDGET, Math.round(scaled)));
+  }
+
+  private maybeStats(now: number): void {
+    const dt = now - this.stats.wall;
+    if (dt < this.statsMs) return;
+    const instructions = this.session.instructions;
+    this.emit({
+      kind: 'stats',
+      stats: {
+        instructions,
+        cycles: this.session.cycles,
+        virtualSeconds: this.session.virtualSeconds,
+        mips: (instructions - this.stats.instructions) / dt / 1000,
+      },
+    });
+    this.stats = { wall: now, instructions };
+  }
+
+  private stopWith(cause: StopCause): StopInfo {
+    this.unschedule();
+    this.range = null;
+    this.stepOver = false;
+    this.flushConsole();
+    this.st = 'halted';
+    const info = this.stopInfo(cause);
+    this.lastStop = info;
+    this.emit({ kind: 'stopped', stop: info });
+    for (const w of this.haltWaiters.splice(0)) w(ok(info));
+    return info;
+  }
+
+  private crash(e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    if (e instanceof Error && e.stack) this.emit({ kind: 'diagnostic', message: e.stack });
+    this.closeWith(`the emulator failed: ${message}`);
+  }
+
+  async resume(): Promise<Result<void>> {
+    if (this.st === 'closed') return this.closedError();
+    if (this.st === 'running') return ok(undefined);
+    this.stepOver = true;
+    this.startRunning();
+    return ok(undefined);
+  }
+
+  async halt(): Promise<Result<StopInfo>> {
+    if (this.st === 'closed') return this.closedError();
+    if (this.st === 'halted') return ok(this.lastStop);
+    if (this.inSlice) {
+      // Called from an event listener during a slice: the core stops at the next boundary.
+      const done = new Promise<Result<StopInfo>>((resolve) => this.haltWaiters.push(resolve));
+      this.session.pause();
+      return done;
+    }
+    return ok(this.stopWith({ kind: 'halted' }));
+  }
+
+  async step(): Promise<Result<StopInfo>> {
+    const ready = this.needHalted('step');
+    if (!ready.ok) return ready;
+    let cause: StopCause | null;
+    try {
+      cause = this.stepOnce();
+    } catch (e) {
+      this.crash(e);
+      return this.closedError();
+    }
+    return ok(this.stopWith(cause ?? { kind: 'step' }));
+  }
+
+  async stepRange(start: number, end: number): Promise<Result<StopInfo>> {
+    const ready = this.needHalted('step');
+    if (!ready.ok) return ready;
+    const done = new Promise<Result<StopInfo>>((resolve) => this.haltWaiters.push(resolve));
+    this.range = { lo: start >>> 0, hi: end >>> 0 };
+    this.stepOver = true;
+    this.startRunning();
+    return done;
+  }
+
+  async reset(options: ResetOptions): Promise<Result<void>> {
+    if (this.st === 'closed') return this.closedError();
+    const wasRunning = this.st === 'running';
+    this.unschedule();
+    this.range = null;
+    this.stepOver = false;
+    this.flushConsole();
+    // A probe resets an nRF52 with SYSRESETREQ (a soft reset: the watchdog keeps running).
+    this.session.reset(this.session.nrf ? 'sreq' : 'pin');
+    if (options.halt) {
+      this.stopWith({ kind: 'halted' });
+    } else if (wasRunning) {
+      this.anchor = { wall: this.scheduler.now(), cycle: this.session.cycles };
+      this.schedule();
+    } else this.startRunning();
+    return ok(undefined);
+  }
+
+  async writeConsole(port: number, bytes: Uint8Array): Promise<Result<void>> {
+    if (this.st === 'closed') return this.closedError();
+    if (!this.description.capabilities.consoles.includes(port))
+      return err(
+        `no console UART ${port} on ${this.description.label} (ports: ${this.description.capabilities.consoles.join(', ') || 'none'})`,
+      );
+    this.session.sendUart(port, bytes.slice());
+    if (this.st === 'running') {
+      // Input wakes a sleeping board now, not when the current wait ends.
+      this.unschedule();
+      this.schedule();
+    }
+    return ok(undefined);
+  }
+
+  async saveSnapshot(name: string): Promise<Result<void>> {
+    if (this.st === 'closed') return this.closedError();
+    this.snapshots.set(name, this.session.snapshot());
+    return ok(undefined);
+  }
+
+  async restoreSnapshot(name: string): Promise<Result<void>> {
+    if (this.st === 'closed') return this.closedError();
+    const s = this.snapshots.get(name);
+    if (!s)
+      return err(
+        `no snapshot named '${name}' (saved: ${[...this.snapshots.keys()].join(', ') || 'none'})`,
+      );
+    this.session.restore(s);
+    this.session.core.watchHit = null;
+    this.armWatches();
+    this.anchor = { wall: this.scheduler.now(), cycle: this.session.cycles };
+    if (this.st === 'halted')
+      this.lastStop = { ...this.lastStop, ...this.stopInfo(this.lastStop.cause) };
+    return ok(undefined);
+  }
+
+  private closeWith(reason: string): void {
+    if (this.st === 'closed') return;
+    this.unschedule();
+    this.flushConsole();
+    this.st = 'closed';
+    this.unsubscribe();
+    for (const w of this.haltWaiters.splice(0)) w(err(reason));
+    this.emit({ kind: 'closed', reason });
+  }
+
+  async close(): Promise<void> {
+    this.closeWith('session closed');
+  }
+}
+
+function sameWatch(a: Watchpoint, b: Watchpoint): boolean {
+  return a.address >>> 0 === b.address >>> 0 && a.length === b.length && a.access === b.access;
+}
+
+/** What to build: a machine, its image files, and the session's and target's options. */
+export interface EmulatorTargetSpec {
+  machine: string;
+  files: ImageFile[];
+  board?: string | null;
+  session?: Omit<SessionOptions, 'machine'>;
+  target?: Omit<EmulatorTargetOptions, 'session' | 'scheduler' | 'board'>;
+}
+
+/** Builds a session, programs the image and wraps it; errors name the machine or the file. */
+export function createEmulatorTarget(
+  spec: EmulatorTargetSpec,
+  scheduler: SliceScheduler,
+): Result<EmulatorTarget> {
+  const created = createSession({ ...spec.session, machine: spec.machine });
+  if (!created.ok) return created;
+  const loaded = created.value.loadFiles(spec.files);
+  if (!loaded.ok) return loaded;
+  return ok(
+    new EmulatorTarget({
+      ...spec.target,
+      session: created.value,
+      scheduler,
+      ...(spec.board !== undefined ? { board: spec.board } : {}),
+    }),
+  );
+}
