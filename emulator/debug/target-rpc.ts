@@ -1,0 +1,357 @@
+/**
+ * DebugTarget across a message port: `serveTarget` answers calls for a target on one side (the
+ * emulator worker), `connectTarget` gives the other side (the host) a `TargetProxy` that is a
+ * DebugTarget itself. Pure: the port is a two-method interface over `postMessage`, so the same
+ * code serves a worker_threads worker, a browser Worker or a MessageChannel in a test.
+ *
+ * Messages are structured-cloned, and bytes travel as bytes: memory read results, console output
+ * and the data of writes are Uint8Arrays whose buffers are transferred (moved, not copied; the
+ * sender keeps no view of them: outgoing data is copied first so a caller's array stays usable).
+ *
+ * The protocol: the serving side first sends `hello` (description, state and which optional
+ * methods the target has) or `failed`; then every `call` gets exactly one `reply` holding the
+ * method's Result, and target events are forwarded as `event`s in order. A proxy whose port dies
+ * (`fail`) answers every waiting and later call with an error naming the cause and emits one
+ * `closed` event with that cause.
+ *
+ * @example
+ *   // worker side
+ *   serveTarget(target, port);
+ *   // host side
+ *   const proxy = await connectTarget(port);
+ *   if (proxy.ok) await proxy.value.resume();
+ */
+import { err, ok, type Result } from '../core/result';
+import type {
+  CoreRegisters,
+  DebugTarget,
+  MemoryAccessOptions,
+  RegisterName,
+  ResetOptions,
+  StopInfo,
+  TargetDescription,
+  TargetEvent,
+  TargetState,
+  Watchpoint,
+} from './target';
+
+/** The methods a call may name (the DebugTarget's, nothing else). */
+export const TARGET_METHODS = [
+  'readRegisters',
+  'readRegister',
+  'writeRegister',
+  'readMemory',
+  'writeMemory',
+  'setBreakpoint',
+  'clearBreakpoint',
+  'setWatchpoint',
+  'clearWatchpoint',
+  'resume',
+  'halt',
+  'step',
+  'stepRange',
+  'reset',
+  'writeConsole',
+  'eraseMemory',
+  'programMemory',
+  'saveSnapshot',
+  'restoreSnapshot',
+  'catchFaults',
+  'monitor',
+  'close',
+] as const;
+export type TargetMethod = (typeof TARGET_METHODS)[number];
+
+const OPTIONAL_METHODS = [
+  'eraseMemory',
+  'programMemory',
+  'saveSnapshot',
+  'restoreSnapshot',
+  'catchFaults',
+  'monitor',
+] as const;
+type OptionalMethod = (typeof OPTIONAL_METHODS)[number];
+
+export type TargetMessage =
+  | {
+      t: 'hello';
+      description: TargetDescription;
+      state: TargetState;
+      methods: OptionalMethod[];
+    }
+  | { t: 'failed'; error: string }
+  | { t: 'call'; id: number; method: TargetMethod; args: unknown[] }
+  | { t: 'reply'; id: number; result: Result<unknown> }
+  | { t: 'event'; event: TargetEvent };
+
+/** One end of a message channel. */
+export interface TargetPort {
+  post(message: TargetMessage, transfer: ArrayBuffer[]): void;
+  /** Delivers incoming messages; returns the function that stops delivery. */
+  listen(handler: (message: TargetMessage) => void): () => void;
+}
+
+/** A Uint8Array that owns its whole buffer (copied when it is a view into a larger one). */
+function owned(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+    ? bytes
+    : bytes.slice();
+}
+
+function transferOf(value: unknown): ArrayBuffer[] {
+  return value instanceof Uint8Array ? [value.buffer as ArrayBuffer] : [];
+}
+
+/**
+ * Serves `target` on `port`: sends `hello`, answers calls, forwards events. Returns a function
+ * that stops serving.
+ */
+export function serveTarget(target: DebugTarget, port: TargetPort): () => void {
+  const methods = OPTIONAL_METHODS.filter((m) => typeof target[m] === 'function');
+  port.post({ t: 'hello', description: target.description, state: target.state(), methods }, []);
+  const offEvents = target.onEvent((event) => {
+    if (event.kind === 'console') {
+      const bytes = owned(event.bytes);
+      port.post({ t: 'event', event: { ...event, bytes } }, [bytes.buffer as ArrayBuffer]);
+    } else port.post({ t: 'event', event }, []);
+  });
+  const offCalls = port.listen((m) => {
+    if (m.t !== 'call') return;
+    void answer(target, m.method, m.args).then(
+      (result) => {
+        let r = result;
+        if (r.ok && r.value instanceof Uint8Array) r = ok(owned(r.value));
+        port.post({ t: 'reply', id: m.id, result: r }, r.ok ? transferOf(r.value) : []);
+      },
+      (e: unknown) =>
+        port.post(
+          {
+            t: 'reply',
+            id: m.id,
+            result: err(
+              `${m.method} failed inside the target: ${e instanceof Error ? e.message : String(e)}`,
+            ),
+          },
+          [],
+        ),
+    );
+  });
+  return () => {
+    offEvents();
+    offCalls();
+  };
+}
+
+async function answer(
+  target: DebugTarget,
+  method: TargetMethod,
+  args: unknown[],
+): Promise<Result<unknown>> {
+  if (!(TARGET_METHODS as readonly string[]).includes(method))
+    return err(`'${String(method)}' is not a target method`);
+  if (method === 'close') {
+    await target.close();
+    return ok(undefined);
+  }
+  const fn = target[method] as ((...a: unknown[]) => Promise<Result<unknown>>) | undefined;
+  if (typeof fn !== 'function')
+    return err(`${target.description.label} does not support ${method}`);
+  return fn.apply(target, args);
+}
+
+/**
+ * Waits for the serving side's `hello` and returns the proxy (or the side's start error).
+ * `afterClose` runs once the target has answered `close` (the host ends the worker there).
+ */
+export function connectTarget(
+  port: TargetPort,
+  afterClose?: () => void | Promise<void>,
+): Promise<Result<TargetProxy>> {
+  return new Promise((resolve) => {
+    const off = port.listen((m) => {
+      if (m.t === 'hello') {
+        off();
+        resolve(ok(new TargetProxy(port, m.description, m.state, m.methods, afterClose)));
+      } else if (m.t === 'failed') {
+        off();
+        resolve(err(m.error));
+      }
+    });
+  });
+}
+
+/** A DebugTarget whose every call crosses the port. */
+export class TargetProxy implements DebugTarget {
+  private st: TargetState;
+  private listeners: ((e: TargetEvent) => void)[] = [];
+  private pending = new Map<number, (r: Result<unknown>) => void>();
+  private nextId = 1;
+  private failure: string | null = null;
+  private readonly stopListening: () => void;
+
+  eraseMemory?: (address: number, length: number) => Promise<Result<void>>;
+  programMemory?: (address: number, data: Uint8Array) => Promise<Result<void>>;
+  saveSnapshot?: (name: string) => Promise<Result<void>>;
+  restoreSnapshot?: (name: string) => Promise<Result<void>>;
+  catchFaults?: (enabled: boolean) => Promise<Result<void>>;
+  monitor?: (command: string) => Promise<Result<string>>;
+
+  constructor(
+    private readonly port: TargetPort,
+    readonly description: TargetDescription,
+    state: TargetState,
+    methods: readonly OptionalMethod[],
+    private afterClose?: () => void | Promise<void>,
+  ) {
+    this.st = state;
+    this.stopListening = port.listen((m) => this.receive(m));
+    // Optional methods exist on the proxy exactly when the target has them.
+    if (methods.includes('eraseMemory'))
+      this.eraseMemory = (address, length) => this.call('eraseMemory', [address, length]);
+    if (methods.includes('programMemory'))
+      this.programMemory = (address, data) => this.callWithBytes('programMemory', [address], data);
+    if (methods.includes('saveSnapshot')) this.saveSnapshot = (n) => this.call('saveSnapshot', [n]);
+    if (methods.includes('restoreSnapshot'))
+      this.restoreSnapshot = (n) => this.call('restoreSnapshot', [n]);
+    if (methods.includes('catchFaults')) this.catchFaults = (on) => this.call('catchFaults', [on]);
+    if (methods.includes('monitor')) this.monitor = (c) => this.call('monitor', [c]);
+  }
+
+  private receive(m: TargetMessage): void {
+    if (m.t === 'reply') {
+      const done = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      done?.(m.result);
+    } else if (m.t === 'event') {
+      const e = m.event;
+      if (e.kind === 'running') this.st = 'running';
+      else if (e.kind === 'stopped') this.st = 'halted';
+      else if (e.kind === 'closed') {
+        this.st = 'closed';
+        this.failure ??= e.reason;
+      }
+      for (const l of [...this.listeners]) {
+        try {
+          l(e);
+        } catch {
+          // one listener's mistake does not starve the others
+        }
+      }
+    }
+  }
+
+  private call<T>(
+    method: TargetMethod,
+    args: unknown[],
+    transfer: ArrayBuffer[] = [],
+  ): Promise<Result<T>> {
+    if (this.failure !== null) return Promise.resolve(err(this.failure));
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve as (r: Result<unknown>) => void);
+      this.port.post({ t: 'call', id, method, args }, transfer);
+    });
+  }
+
+  /** A call whose last argument is bytes: copied, and the copy's buffer transferred. */
+  private callWithBytes<T>(
+    method: TargetMethod,
+    args: unknown[],
+    data: Uint8Array,
+  ): Promise<Result<T>> {
+    const copy = data.slice();
+    return this.call(method, [...args, copy], [copy.buffer]);
+  }
+
+  /**
+   * The far side is gone (worker died, port closed): every waiting and later call answers
+   * `reason`, and listeners get one `closed` event naming it.
+   */
+  fail(reason: string): void {
+    if (this.failure !== null && this.st === 'closed') return;
+    this.failure = reason;
+    for (const done of this.pending.values()) done(err(reason));
+    this.pending.clear();
+    this.stopListening();
+    if (this.st !== 'closed') {
+      this.st = 'closed';
+      for (const l of [...this.listeners]) l({ kind: 'closed', reason });
+    }
+  }
+
+  state(): TargetState {
+    return this.st;
+  }
+
+  onEvent(listener: (event: TargetEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  readRegisters(): Promise<Result<CoreRegisters>> {
+    return this.call('readRegisters', []);
+  }
+  readRegister(name: RegisterName): Promise<Result<number>> {
+    return this.call('readRegister', [name]);
+  }
+  writeRegister(name: RegisterName, value: number): Promise<Result<void>> {
+    return this.call('writeRegister', [name, value]);
+  }
+  readMemory(
+    address: number,
+    length: number,
+    options?: MemoryAccessOptions,
+  ): Promise<Result<Uint8Array>> {
+    return this.call('readMemory', options ? [address, length, options] : [address, length]);
+  }
+  writeMemory(
+    address: number,
+    data: Uint8Array,
+    options?: MemoryAccessOptions,
+  ): Promise<Result<void>> {
+    const copy = data.slice();
+    return this.call('writeMemory', options ? [address, copy, options] : [address, copy], [
+      copy.buffer,
+    ]);
+  }
+  setBreakpoint(address: number): Promise<Result<void>> {
+    return this.call('setBreakpoint', [address]);
+  }
+  clearBreakpoint(address: number): Promise<Result<void>> {
+    return this.call('clearBreakpoint', [address]);
+  }
+  setWatchpoint(watch: Watchpoint): Promise<Result<void>> {
+    return this.call('setWatchpoint', [watch]);
+  }
+  clearWatchpoint(watch: Watchpoint): Promise<Result<void>> {
+    return this.call('clearWatchpoint', [watch]);
+  }
+  resume(): Promise<Result<void>> {
+    return this.call('resume', []);
+  }
+  halt(): Promise<Result<StopInfo>> {
+    return this.call('halt', []);
+  }
+  step(): Promise<Result<StopInfo>> {
+    return this.call('step', []);
+  }
+  stepRange(start: number, end: number): Promise<Result<StopInfo>> {
+    return this.call('stepRange', [start, end]);
+  }
+  reset(options: ResetOptions): Promise<Result<void>> {
+    return this.call('reset', [options]);
+  }
+  writeConsole(port: number, bytes: Uint8Array): Promise<Result<void>> {
+    return this.callWithBytes('writeConsole', [port], bytes);
+  }
+  async close(): Promise<void> {
+    if (this.failure === null) await this.call('close', []);
+    const after = this.afterClose;
+    this.afterClose = undefined;
+    await after?.();
+  }
+}

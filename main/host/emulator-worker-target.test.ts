@@ -1,0 +1,168 @@
+/**
+ * The emulator worker as a DebugTarget: calls and events cross the thread boundary (memory and
+ * console bytes arrive as Uint8Arrays), the machine runs while the host thread is blocked (so it
+ * runs on its own thread), a bad image is refused with the session's message, and a worker that
+ * dies (uncaught error, exit, out of memory) ends only its own session with a `closed` event
+ * naming the cause while another worker's session carries on.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EmulatorTargetSpec } from '../../emulator/debug/emulator-target';
+import type { TargetProxy } from '../../emulator/debug/target-rpc';
+import type { TargetEvent } from '../../emulator/debug/target';
+import { buildElf } from '../../tests/programs/elf';
+import { startEmulatorWorker, type WorkerOptions } from './emulator-worker-target';
+
+const DYING = fileURLToPath(
+  new URL('../../tests/fixtures/dying-emulator-worker.ts', import.meta.url),
+);
+
+const SOURCE = [
+  '.syntax unified',
+  '.thumb',
+  '.section .vectors, "a"',
+  '.word 0x20010000',
+  '.word start',
+  '.text',
+  '.thumb_func',
+  'start:',
+  'ldr r0, =0x40004000',
+  'movs r1, #1',
+  'str r1, [r0, #8]', // UART0 TX on
+  'movs r1, #0x2a',
+  'str r1, [r0]', // '*'
+  'ldr r0, =var',
+  'movs r1, #0',
+  'loop: adds r1, #1',
+  'str r1, [r0]',
+  'b loop',
+  '.ltorg',
+  '.data',
+  'var: .word 0',
+  '',
+].join('\n');
+
+const started: TargetProxy[] = [];
+afterEach(async () => {
+  for (const t of started.splice(0)) await t.close();
+});
+
+async function start(
+  options: WorkerOptions = {},
+  spec?: Partial<EmulatorTargetSpec>,
+): Promise<TargetProxy> {
+  const { bytes } = buildElf('worker-count', SOURCE);
+  const r = await startEmulatorWorker(
+    { machine: 'mps2-an386', files: [{ name: 'count.elf', bytes }], ...spec },
+    options,
+  );
+  if (!r.ok) throw new Error(r.error);
+  started.push(r.value);
+  return r.value;
+}
+
+function next<K extends TargetEvent['kind']>(
+  t: TargetProxy,
+  kind: K,
+): Promise<TargetEvent & { kind: K }> {
+  return new Promise((resolve) => {
+    const off = t.onEvent((e) => {
+      if (e.kind === kind) {
+        off();
+        resolve(e as TargetEvent & { kind: K });
+      }
+    });
+  });
+}
+
+function value<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+describe('emulator worker target', () => {
+  it('serves the DebugTarget across the thread with bytes as bytes', async () => {
+    const t = await start();
+    expect(t.description.kind).toBe('emulator');
+    expect(t.state()).toBe('halted');
+    expect(typeof t.saveSnapshot).toBe('function');
+    expect(t.monitor).toBeUndefined(); // the emulator target has no monitor commands
+    const out = next(t, 'console');
+    value(await t.resume());
+    const c = await out;
+    expect(c.bytes).toBeInstanceOf(Uint8Array);
+    expect(Array.from(c.bytes)).toEqual([0x2a]);
+    const h = value(await t.halt());
+    expect(h.cause).toEqual({ kind: 'halted' });
+    const mem = value(await t.readMemory(0x20000000, 4));
+    expect(mem).toBeInstanceOf(Uint8Array);
+    // The counter in memory trails r1 by the store in between.
+    const r1 = value(await t.readRegister('r1'));
+    expect(r1 - new DataView(mem.buffer).getUint32(0, true)).toBeLessThanOrEqual(1);
+    expect(r1).toBeGreaterThan(0);
+    const data = Uint8Array.of(1, 2, 3, 4);
+    value(await t.writeMemory(0x20000100, data));
+    expect(Array.from(data)).toEqual([1, 2, 3, 4]); // the caller's array is not detached
+    expect(Array.from(value(await t.readMemory(0x20000100, 4)))).toEqual([1, 2, 3, 4]);
+    const bad = await t.readMemory(0x60000000, 4);
+    expect(bad.ok).toBe(false);
+  });
+
+  it('runs on its own thread: the machine advances while the host thread is blocked', async () => {
+    const t = await start();
+    value(await t.resume());
+    await next(t, 'console');
+    const before = value(await t.readRegister('r1'));
+    const until = Date.now() + 1000;
+    while (Date.now() < until) {
+      // the host thread is busy: an in-thread emulator could not run now
+    }
+    const after = value(await t.readRegister('r1'));
+    // A loop iteration is three instructions; 100k iterations is far below any host's speed.
+    expect(after - before).toBeGreaterThan(100_000);
+  });
+
+  it('refuses an image the session refuses, with its message', async () => {
+    const r = await startEmulatorWorker({
+      machine: 'mps2-an386',
+      files: [
+        { name: 'junk.elf', bytes: Uint8Array.of(0x7f, 0x45, 0x4c, 0x46, 1, 2, 3), format: 'elf' },
+      ],
+    });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/junk\.elf/);
+    const m = await startEmulatorWorker({ machine: 'pdp11', files: [] });
+    expect(!m.ok && m.error).toMatch(/unknown machine 'pdp11'/);
+  });
+
+  for (const [command, cause] of [
+    ['crash', /the emulator worker crashed: simulated emulator bug/],
+    ['exit', /the emulator worker exited unexpectedly \(exit code 3\)/],
+    ['oom', /the emulator worker ran out of memory \(its limit is 64 MB\)/],
+  ] as const) {
+    it(`ends only its own session when the worker dies (${command})`, async () => {
+      const other = await start();
+      value(await other.resume());
+      const dying = await start({
+        workerScript: DYING,
+        resourceLimits: { maxOldGenerationSizeMb: 64 },
+      });
+      // A call still waiting when the worker dies gets the cause as its error (the range
+      // holds the whole program, so this step never ends by itself).
+      const waiting = dying.stepRange(0, 0x1000_0000);
+      const closed = next(dying, 'closed');
+      await dying.monitor!(command);
+      const { reason } = await closed;
+      expect(reason).toMatch(cause);
+      const w = await waiting;
+      expect(!w.ok && w.error).toMatch(cause);
+      expect(dying.state()).toBe('closed');
+      const later = await dying.readRegisters();
+      expect(!later.ok && later.error).toMatch(cause);
+      // The other session is untouched.
+      expect(other.state()).toBe('running');
+      expect(value(await other.halt()).cause).toEqual({ kind: 'halted' });
+      expect(value(await other.readRegister('r1'))).toBeGreaterThan(0);
+    });
+  }
+});

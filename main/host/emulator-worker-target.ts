@@ -1,0 +1,138 @@
+/**
+ * The emulator in a worker thread, as a DebugTarget for the host: `startEmulatorWorker` starts
+ * main/host/emulator-worker.ts with a machine and an image, and returns a `TargetProxy` whose
+ * calls and events cross the thread boundary (bytes as transferred Uint8Arrays).
+ *
+ * The host thread never runs the machine, so it stays responsive while the emulator runs flat
+ * out (tests/bench/target-bench.ts measures its event-loop delay). A worker that dies (an
+ * uncaught error, running out of memory, being terminated) ends only its own session: the proxy
+ * answers every waiting and later call with an error, and emits one `closed` event naming the
+ * cause ("the emulator worker ran out of memory ..."). Nothing else in the host is affected.
+ *
+ * Under tsx (development, tests) the worker is the .ts source loaded with `--import tsx`; a
+ * bundled host passes the built worker's path as `workerScript`.
+ *
+ * @example
+ *   const t = await startEmulatorWorker({ machine: 'nrf52840dk', files });
+ *   if (!t.ok) return showError(t.error);
+ *   t.value.onEvent((e) => e.kind === 'closed' && showError(e.reason));
+ *   await t.value.resume();
+ */
+import { pathToFileURL } from 'node:url';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { err, type Result } from '../../emulator/core/result';
+import type { EmulatorTargetSpec } from '../../emulator/debug/emulator-target';
+import {
+  connectTarget,
+  type TargetMessage,
+  type TargetPort,
+  type TargetProxy,
+} from '../../emulator/debug/target-rpc';
+
+export interface WorkerOptions {
+  /** Memory limits for the worker's heap (Node's ResourceLimits). */
+  resourceLimits?: ResourceLimits;
+  /** The worker entry (default: emulator-worker.ts beside this file, or .js when bundled). */
+  workerScript?: string | URL;
+  /** Longest wait for the worker to build the machine and say hello. Default 30 s. */
+  startTimeoutMs?: number;
+}
+
+/**
+ * How to start `script`: a built .js file directly; a .ts source through a small bootstrap that
+ * registers tsx's loader inside the worker first (Node 20 does not apply `--import tsx` from a
+ * worker's execArgv to its entry module).
+ */
+function workerEntry(script: string | URL): [string | URL, { eval?: true }] {
+  const url = script instanceof URL ? script : pathToFileURL(script);
+  if (!url.pathname.endsWith('.ts')) return [url, {}];
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
+  return [boot, { eval: true }];
+}
+
+/** Why a worker ended, for people. */
+function deathReason(e: Error & { code?: string }, limits?: ResourceLimits): string {
+  if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    const mb = limits?.maxOldGenerationSizeMb;
+    return `the emulator worker ran out of memory${mb ? ` (its limit is ${mb} MB)` : ''}: ${e.message}`;
+  }
+  return `the emulator worker crashed: ${e.message}`;
+}
+
+export async function startEmulatorWorker(
+  spec: EmulatorTargetSpec,
+  options: WorkerOptions = {},
+): Promise<Result<TargetProxy>> {
+  const here = import.meta.url;
+  const script =
+    options.workerScript ??
+    new URL(here.endsWith('.ts') ? './emulator-worker.ts' : './emulator-worker.js', here);
+  // The image crosses as bytes: copies whose buffers move to the worker.
+  const files = spec.files.map((f) => ({ ...f, bytes: f.bytes.slice() }));
+  let worker: Worker;
+  try {
+    const [entry, how] = workerEntry(script);
+    worker = new Worker(entry, {
+      ...how,
+      workerData: { ...spec, files },
+      transferList: files.map((f) => f.bytes.buffer as ArrayBuffer),
+      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+    });
+  } catch (e) {
+    return err(`the emulator worker could not start: ${(e as Error).message}`);
+  }
+
+  let closing = false;
+  let death: string | null = null;
+  const deathListeners: ((reason: string) => void)[] = [];
+  const died = (reason: string): void => {
+    if (death !== null) return;
+    death = reason;
+    for (const l of deathListeners) l(reason);
+  };
+  worker.on('error', (e) => died(deathReason(e, options.resourceLimits)));
+  worker.on('exit', (code) => {
+    if (!closing) died(`the emulator worker exited unexpectedly (exit code ${code})`);
+  });
+  worker.on('messageerror', (e) =>
+    died(`a message from the emulator worker was unreadable: ${e.message}`),
+  );
+
+  const port: TargetPort = {
+    post: (message, transfer) => {
+      if (death === null) worker.postMessage(message, transfer);
+    },
+    listen(handler) {
+      const h = (m: TargetMessage): void => handler(m);
+      worker.on('message', h);
+      return () => worker.off('message', h);
+    },
+  };
+
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  const started = await Promise.race([
+    connectTarget(port, async () => {
+      closing = true;
+      await worker.terminate();
+    }),
+    new Promise<Result<never>>((resolve) => deathListeners.push((r) => resolve(err(r)))),
+    new Promise<Result<never>>((resolve) => {
+      timer = setTimeout(
+        () => resolve(err(`the emulator worker did not start within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!started.ok) {
+    closing = true;
+    await worker.terminate();
+    return started;
+  }
+  const proxy = started.value;
+  deathListeners.push((reason) => proxy.fail(reason));
+  if (death !== null) proxy.fail(death);
+  return started;
+}

@@ -1,0 +1,33 @@
+/**
+ * The emulator worker: a worker_threads entry that builds an emulator target from its
+ * `workerData` (an EmulatorTargetSpec: machine, image files as bytes, options) and serves it to
+ * the host thread over `parentPort` (emulator/debug/target-rpc.ts).
+ *
+ * The machine runs here, in slices on this thread's event loop, so the host thread stays free
+ * while it runs flat out. A spec that cannot be built (unknown machine, bad image) is answered
+ * with a `failed` message naming the problem. Started by `startEmulatorWorker`
+ * (emulator-worker-target.ts); never imported by the host thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import {
+  createEmulatorTarget,
+  type EmulatorTargetSpec,
+} from '../../emulator/debug/emulator-target';
+import { serveTarget, type TargetMessage, type TargetPort } from '../../emulator/debug/target-rpc';
+import { nodeScheduler } from '../../emulator/node/scheduler';
+
+const parent = parentPort;
+if (parent === null) throw new Error('emulator-worker.ts runs only as a worker thread');
+
+const port: TargetPort = {
+  post: (message, transfer) => parent.postMessage(message, transfer),
+  listen(handler) {
+    const h = (m: TargetMessage): void => handler(m);
+    parent.on('message', h);
+    return () => parent.off('message', h);
+  },
+};
+
+const created = createEmulatorTarget(workerData as EmulatorTargetSpec, nodeScheduler);
+if (!created.ok) port.post({ t: 'failed', error: created.error }, []);
+else serveTarget(created.value, port);
