@@ -1,23 +1,28 @@
 /**
- * Lockstep driver: runs one image in QEMU (through its gdbstub) and in our emulator, single-
- * steps both, and compares after every instruction.
+ * Lockstep driver: steps two DebugTargets (the subject, our emulator; the oracle, QEMU's
+ * gdbstub) through one program and compares them after every instruction.
+ *
+ * `lockstep(subject, oracle, opts)` knows the targets only through the DebugTarget interface;
+ * `runLockstep(elf, opts)` builds the usual pair for an mps2-an386 ELF (targets.ts) and runs it.
+ * Another oracle (QEMU's per-instruction trace, a board) fits beside this one as another
+ * DebugTarget or as another comparator over the same subject.
  *
  * Compared each step: r0-r15 and xPSR (QEMU 7.2's gdbstub exposes no MSP/PSP/CONTROL for
  * M-profile, so those are checked indirectly: SP is the active stack pointer, and the system
- * programs store MRS results to memory), and every byte our core wrote during the step (its
- * `onDataWrite` hook lists them; QEMU's copy is read with `m`). The first divergence is
- * reported with both register files, the differing bytes and objdump's disassembly of the last
+ * programs store MRS results to memory), and every byte the subject wrote during the step (the
+ * `writes` probe lists them; both copies are read through `readMemory`). The first divergence is
+ * reported with the differing registers and bytes and objdump's disassembly of the last
  * instructions executed.
  *
  * YIELD and WFE are not single-stepped in QEMU (its step runs past the next instruction after
- * them); QEMU continues to a breakpoint on the following instruction instead, which compares
- * the same state.
+ * them); the oracle continues to a breakpoint on the following instruction instead, which
+ * compares the same state.
  */
-import { readFileSync } from 'node:fs';
-import { REGISTER_NAMES } from '../../emulator/core';
-import { createSession, type EmulatorSession } from '../../emulator/session/session';
+import { disassembleWord } from '../../emulator/core';
+import type { CoreRegisters, DebugTarget, StopInfo } from '../../emulator/debug/target';
+import type { EmulatorSession } from '../../emulator/session/session';
 import { disassembly } from './assemble';
-import { startQemu } from './qemu';
+import { startPair } from './targets';
 
 export interface LockstepOptions {
   /** Stop after this many compared instructions. */
@@ -29,131 +34,185 @@ export interface LockstepOptions {
   collectCoverage?: boolean;
 }
 
-export interface LockstepResult {
+export interface LockstepRun {
   steps: number;
   divergence: string | null;
   seconds: number;
+  /** PCs of the last instructions, oldest first. */
+  history: number[];
+}
+
+export interface LockstepResult extends LockstepRun {
+  /** The subject's session (coverage counts, final state). */
   session: EmulatorSession;
 }
 
 /** Hints QEMU runs as a yield (WFE too: it never sleeps on it), stepped by breakpoint. */
 const YIELDING_HINTS = new Set(['YIELD_T1', 'YIELD_T2', 'WFE_T1', 'WFE_T2']);
-/** How long QEMU may take to reach the instruction after such a hint before it is stopped. */
+/** How long the oracle may take to reach the instruction after such a hint before it is stopped. */
 const HINT_TIMEOUT_MS = 5000;
+const COMPARED = [
+  'r0',
+  'r1',
+  'r2',
+  'r3',
+  'r4',
+  'r5',
+  'r6',
+  'r7',
+  'r8',
+  'r9',
+  'r10',
+  'r11',
+  'r12',
+  'sp',
+  'lr',
+  'pc',
+  'xpsr',
+] as const;
 const hex = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
-export async function runLockstep(elf: string, opts: LockstepOptions): Promise<LockstepResult> {
-  const created = createSession({
-    machine: 'mps2-an386',
-    collectCoverage: opts.collectCoverage ?? true,
-  });
-  if (!created.ok) throw new Error(created.error);
-  const session = created.value;
-  const loaded = session.load(new Uint8Array(readFileSync(elf)));
-  if (!loaded.ok) throw new Error(loaded.error);
-  const writes: [number, number][] = [];
-  session.core.onDataWrite = (address, size) => void writes.push([address >>> 0, size]);
+function must<T>(r: { ok: true; value: T } | { ok: false; error: string }, what: string): T {
+  if (!r.ok) throw new Error(`${what}: ${r.error}`);
+  return r.value;
+}
 
-  const qemu = await startQemu(elf);
+/** Resumes `t` and waits for its next stop, halting it after `timeoutMs`. */
+async function runUntilStop(
+  t: DebugTarget,
+  timeoutMs: number,
+): Promise<{ stop: StopInfo; late: boolean }> {
+  let late = false;
+  const stopped = new Promise<StopInfo>((resolve) => {
+    const off = t.onEvent((e) => {
+      if (e.kind === 'stopped') {
+        off();
+        resolve(e.stop);
+      } else if (e.kind === 'closed') {
+        off();
+        resolve({ cause: { kind: 'halted' }, pc: 0, instructions: null, cycles: null });
+      }
+    });
+  });
+  must(await t.resume(), 'resume');
+  const timer = setTimeout(() => {
+    late = true;
+    void t.halt();
+  }, timeoutMs);
+  const stop = await stopped;
+  clearTimeout(timer);
+  return { stop, late };
+}
+
+/**
+ * Steps `subject` and `oracle` in lockstep until `maxSteps`, `stopAt` or the first divergence.
+ * `writes` lists (address, size) of every store the subject made since the last call.
+ */
+export async function lockstep(
+  subject: DebugTarget,
+  oracle: DebugTarget,
+  opts: LockstepOptions & { writes: () => [number, number][] },
+): Promise<LockstepRun> {
   const started = Date.now();
   const history: number[] = [];
   const historyLen = opts.history ?? 16;
   let steps = 0;
-  let divergence: string | null;
-  try {
-    const compare = async (q: Map<string, number>): Promise<string | null> => {
-      const diffs: string[] = [];
-      for (let i = 0; i < 16; i++) {
-        const ours = session.readRegister(i);
-        const theirs = q.get(REGISTER_NAMES[i]!)!;
-        if (ours !== theirs)
-          diffs.push(`${REGISTER_NAMES[i]}: emulator ${hex(ours)} qemu ${hex(theirs)}`);
-      }
-      const ox = session.readSpecial('xpsr');
-      const qx = q.get('xpsr')!;
-      if (ox !== qx) diffs.push(`xpsr: emulator ${hex(ox)} qemu ${hex(qx)}`);
-      // Memory the emulator wrote this step must hold the same bytes in QEMU.
-      for (const [address, size] of writes) {
-        const theirs = await qemu.gdb.readMemory(address, size);
-        const ours = session.readMemory(address, size);
-        if (!ours.ok) {
-          diffs.push(`memory ${hex(address)}: emulator cannot read back (${ours.error})`);
-          continue;
-        }
-        for (let k = 0; k < size; k++) {
-          if (ours.value[k] !== theirs[k])
-            diffs.push(`memory ${hex(address + k)}: emulator ${ours.value[k]} qemu ${theirs[k]}`);
-        }
-      }
-      writes.length = 0;
-      return diffs.length ? diffs.join('\n') : null;
-    };
 
-    // APSR is UNKNOWN after reset (ARMv7-M ARM B1.5.5); QEMU leaves Z set. Start both from
-    // QEMU's flags so the comparison only sees what the architecture defines.
-    const q0 = (await qemu.gdb.readRegisters()).get('xpsr')!;
-    session.writeSpecial('xpsr', (session.readSpecial('xpsr') & 0x07ffffff) | (q0 & 0xf8000000));
-    divergence = await compare(await qemu.gdb.readRegisters());
-    while (divergence === null && steps < opts.maxSteps) {
-      const pc = session.readRegister(15);
-      if (opts.stopAt !== undefined && pc === opts.stopAt) break;
-      history.push(pc);
-      if (history.length > historyLen) history.shift();
-      const before = session.instructions;
-      const { encoding, size } = session.core.disassemble(pc);
-      let reason = session.step();
-      if (YIELDING_HINTS.has(encoding)) {
-        // QEMU executes YIELD and WFE as a yield to its main loop, and a gdbstub single-step
-        // then runs on past the next instruction. Stop QEMU with a breakpoint on the next
-        // instruction instead (it stops there before executing it).
-        await qemu.gdb.insertBreakpoint(pc + size);
-        // If QEMU never gets there (a fault into a handler's loop), stop it and report.
-        let late = false;
-        const timer = setTimeout(() => {
-          late = true;
-          qemu.gdb.interrupt();
-        }, HINT_TIMEOUT_MS);
-        await qemu.gdb.cont();
-        clearTimeout(timer);
-        await qemu.gdb.removeBreakpoint(pc + size);
-        if (late) {
-          divergence = `QEMU did not reach ${hex(pc + size)} after ${encoding} at ${hex(pc)}`;
-          break;
-        }
-      } else {
-        await qemu.gdb.step();
+  const compare = async (s: CoreRegisters, q: CoreRegisters): Promise<string | null> => {
+    const diffs: string[] = [];
+    for (const name of COMPARED) {
+      if (s[name] !== q[name]) diffs.push(`${name}: emulator ${hex(s[name])} qemu ${hex(q[name])}`);
+    }
+    // Memory the subject wrote this step must hold the same bytes in the oracle.
+    for (const [address, size] of opts.writes()) {
+      const theirs = must(await oracle.readMemory(address, size), `oracle memory ${hex(address)}`);
+      const ours = await subject.readMemory(address, size);
+      if (!ours.ok) {
+        diffs.push(`memory ${hex(address)}: emulator cannot read back (${ours.error})`);
+        continue;
       }
-      steps++;
-      // QEMU's gdbstub folds a synchronous exception's entry (SVC, faults) into the step of the
-      // instruction that raised it; our core takes the entry as a step of its own. When the PCs
-      // differ, let the emulator take pending exception entries (steps that execute nothing).
-      const qregs = await qemu.gdb.readRegisters();
-      const qpc = qregs.get('pc')!;
-      for (
-        let extra = 0;
-        extra < 2 && session.readRegister(15) !== qpc && session.instructions === before + 1;
-        extra++
-      ) {
-        const snap = session.snapshot();
-        const count = session.instructions;
-        reason = session.step();
-        if (session.instructions !== count) {
-          session.restore(snap);
-          break;
-        }
-      }
-      divergence = await compare(qregs);
-      if (divergence === null && reason.kind !== 'limit' && reason.kind !== 'halted') {
-        divergence = `emulator stopped (${JSON.stringify(reason)}) while QEMU continues`;
+      for (let k = 0; k < size; k++) {
+        if (ours.value[k] !== theirs[k])
+          diffs.push(`memory ${hex(address + k)}: emulator ${ours.value[k]} qemu ${theirs[k]}`);
       }
     }
-  } finally {
-    await qemu.stop();
+    return diffs.length ? diffs.join('\n') : null;
+  };
+
+  // APSR is UNKNOWN after reset (ARMv7-M ARM B1.5.5); QEMU leaves Z set. Start both from
+  // QEMU's flags so the comparison only sees what the architecture defines.
+  let q = must(await oracle.readRegisters(), 'oracle registers');
+  let s = must(await subject.readRegisters(), 'subject registers');
+  must(await subject.writeRegister('xpsr', (s.xpsr & 0x07ffffff) | (q.xpsr & 0xf8000000)), 'xpsr');
+  s = must(await subject.readRegisters(), 'subject registers');
+  // Instructions the subject has executed (a halted target reports its last stop).
+  let count = must(await subject.halt(), 'subject halt').instructions;
+  let divergence = await compare(s, q);
+  while (divergence === null && steps < opts.maxSteps) {
+    const pc = s.pc;
+    if (opts.stopAt !== undefined && pc === opts.stopAt) break;
+    history.push(pc);
+    if (history.length > historyLen) history.shift();
+    const code = must(await subject.readMemory(pc, 4), `code at ${hex(pc)}`);
+    const hw1 = code[0]! | (code[1]! << 8);
+    const hw2 = code[2]! | (code[3]! << 8);
+    const { encoding, size } = disassembleWord(hw1, hw2, pc);
+    let stop = must(await subject.step(), 'subject step');
+    const executed = stop.instructions;
+    if (YIELDING_HINTS.has(encoding)) {
+      // QEMU executes YIELD and WFE as a yield to its main loop, and a gdbstub single-step
+      // then runs on past the next instruction. Stop the oracle with a breakpoint on the next
+      // instruction instead (it stops there before executing it).
+      must(await oracle.setBreakpoint(pc + size), 'oracle breakpoint');
+      const { late } = await runUntilStop(oracle, HINT_TIMEOUT_MS);
+      must(await oracle.clearBreakpoint(pc + size), 'oracle breakpoint');
+      if (late) {
+        divergence = `QEMU did not reach ${hex(pc + size)} after ${encoding} at ${hex(pc)}`;
+        break;
+      }
+    } else {
+      must(await oracle.step(), 'oracle step');
+    }
+    steps++;
+    q = must(await oracle.readRegisters(), 'oracle registers');
+    s = must(await subject.readRegisters(), 'subject registers');
+    // QEMU's gdbstub folds a synchronous exception's entry (SVC, faults) into the step of the
+    // instruction that raised it; the emulator takes the entry as a step of its own. When the
+    // PCs differ, let the subject take pending exception entries (steps that execute nothing).
+    const oneInstruction = count !== null && executed === count + 1;
+    for (let extra = 0; oneInstruction && extra < 2 && s.pc !== q.pc; extra++) {
+      must(await subject.saveSnapshot!('lockstep-entry'), 'snapshot');
+      const next = must(await subject.step(), 'subject step');
+      if (next.instructions !== executed) {
+        must(await subject.restoreSnapshot!('lockstep-entry'), 'restore');
+        break;
+      }
+      stop = next;
+      s = must(await subject.readRegisters(), 'subject registers');
+    }
+    count = stop.instructions;
+    divergence = await compare(s, q);
+    if (divergence === null && stop.cause.kind !== 'step' && stop.cause.kind !== 'halted') {
+      divergence = `emulator stopped (${JSON.stringify(stop.cause)}) while QEMU continues`;
+    }
   }
+  return { steps, divergence, seconds: (Date.now() - started) / 1000, history };
+}
+
+/** Runs an mps2-an386 ELF in the emulator and in QEMU, in lockstep. */
+export async function runLockstep(elf: string, opts: LockstepOptions): Promise<LockstepResult> {
+  const pair = await startPair(elf, { collectCoverage: opts.collectCoverage ?? true });
+  let run: LockstepRun;
+  try {
+    run = await lockstep(pair.subject, pair.oracle, { ...opts, writes: pair.writes });
+  } finally {
+    await pair.stop();
+  }
+  let divergence = run.divergence;
   if (divergence !== null) {
     const dis = disassembly(elf);
-    const lines = history.map((pc) => `  ${hex(pc)}  ${dis.get(pc) ?? '(not in image)'}`);
-    divergence = `first divergence after ${steps} instructions in ${elf}:\n${divergence}\nlast instructions:\n${lines.join('\n')}`;
+    const lines = run.history.map((pc) => `  ${hex(pc)}  ${dis.get(pc) ?? '(not in image)'}`);
+    divergence = `first divergence after ${run.steps} instructions in ${elf}:\n${divergence}\nlast instructions:\n${lines.join('\n')}`;
   }
-  return { steps, divergence, seconds: (Date.now() - started) / 1000, session };
+  return { ...run, divergence, session: pair.session };
 }

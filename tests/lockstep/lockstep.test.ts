@@ -1,8 +1,8 @@
 /**
  * Lockstep against QEMU: the hand-written system programs and a budget of generated programs
- * run instruction by instruction in both, with 0 divergences required (cases in
- * known-divergences.ts are reported, not gated). Prints compared instructions, rate and the
- * per-encoding coverage report.
+ * run instruction by instruction in both, driven as two DebugTargets (driver.ts), with 0
+ * divergences required (cases in known-divergences.ts are reported, not gated). Prints compared
+ * instructions, rate and the per-encoding coverage report.
  */
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { UNCOVERED_ALLOWED } from './coverage-gaps';
 import { runLockstep } from './driver';
 import { generateProgram, TEMPLATE_GROUPS } from './generator';
 import { KNOWN_DIVERGENT_GROUPS, KNOWN_DIVERGENT_PROGRAMS } from './known-divergences';
-import { startQemu } from './qemu';
+import { startPair } from './targets';
 
 const budget = currentBudget();
 mkdirSync(CACHE_DIR, { recursive: true });
@@ -83,7 +83,7 @@ function gate(name: string, known: string | undefined, divergence: string | null
 }
 
 describe('QEMU gdbstub (oracle) reachable', () => {
-  it('steps QEMU and reads its registers', async () => {
+  it('steps QEMU through its DebugTarget and reads its registers', async () => {
     const built = assemble(
       'probe',
       [
@@ -101,18 +101,20 @@ describe('QEMU gdbstub (oracle) reachable', () => {
       ].join('\n') + '\n',
     );
     if (!built.ok) throw new Error(built.error);
-    const q = await startQemu(built.elf);
+    const pair = await startPair(built.elf);
     try {
+      const q = pair.oracle;
       const start = symbol(built.elf, 'start');
-      expect((await q.gdb.readRegisters()).get('pc')).toBe(start);
-      await q.gdb.step();
-      await q.gdb.step();
-      const regs = await q.gdb.readRegisters();
-      expect(regs.get('r0')).toBe(3);
-      expect(regs.get('pc')).toBe(start + 4);
-      expect(q.gdb.registers.map((r) => r.name)).toContain('xpsr');
+      const r = await q.readRegisters();
+      expect(r.ok && r.value.pc).toBe(start);
+      expect((await q.step()).ok).toBe(true);
+      const s = await q.step();
+      expect(s.ok && s.value).toMatchObject({ cause: { kind: 'step' }, pc: start + 4 });
+      const regs = await q.readRegisters();
+      expect(regs.ok && regs.value.r0).toBe(3);
+      expect(q.client.description?.registers.map((x) => x.name)).toContain('xpsr');
     } finally {
-      await q.stop();
+      await pair.stop();
     }
   });
 });
