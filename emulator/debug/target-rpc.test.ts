@@ -1,0 +1,189 @@
+/**
+ * Tests for DebugTarget across a message port (a MessageChannel here; a worker in main/host):
+ * calls and events pass through, bytes travel as transferred Uint8Arrays, optional methods exist
+ * exactly when the target has them, a target that throws answers with an error, and a failed
+ * port ends the proxy with one closed event naming the cause.
+ */
+import { describe, expect, it } from 'vitest';
+import { err, ok, type Result } from '../core/result';
+import { connectTarget, serveTarget, type TargetMessage, type TargetPort } from './target-rpc';
+import type { DebugTarget, StopInfo, TargetDescription, TargetEvent } from './target';
+
+function channel(): [TargetPort, TargetPort, () => void] {
+  const { port1, port2 } = new MessageChannel();
+  const wrap = (p: MessagePort): TargetPort => ({
+    post: (m, transfer) => p.postMessage(m, transfer),
+    listen(handler) {
+      const h = (e: MessageEvent<TargetMessage>): void => handler(e.data);
+      p.addEventListener('message', h);
+      p.start();
+      return () => p.removeEventListener('message', h);
+    },
+  });
+  return [wrap(port1), wrap(port2), () => (port1.close(), port2.close())];
+}
+
+const DESCRIPTION: TargetDescription = {
+  kind: 'emulator',
+  board: 'test',
+  label: 'test target',
+  memoryMap: [],
+  capabilities: {
+    sideEffectFreeReads: true,
+    readWhileRunning: true,
+    snapshots: false,
+    breakpoints: Infinity,
+    watchpoints: 4,
+    rangeStep: true,
+    fpu: false,
+    programming: false,
+    consoles: [0],
+  },
+};
+
+const STOP: StopInfo = { cause: { kind: 'halted' }, pc: 0x100, instructions: 5, cycles: 9 };
+
+/** A target with memory, a console and a method that throws. */
+function fakeTarget(): DebugTarget & {
+  memory: Uint8Array;
+  emit(e: TargetEvent): void;
+  typed: Uint8Array[];
+} {
+  let listeners: ((e: TargetEvent) => void)[] = [];
+  const memory = Uint8Array.from({ length: 16 }, (_, i) => i);
+  const typed: Uint8Array[] = [];
+  const unsupported = async (): Promise<Result<never>> => err('unsupported');
+  return {
+    memory,
+    typed,
+    description: DESCRIPTION,
+    state: () => 'halted',
+    emit: (e) => listeners.forEach((l) => l(e)),
+    onEvent(l) {
+      listeners.push(l);
+      return () => (listeners = listeners.filter((x) => x !== l));
+    },
+    readRegisters: unsupported,
+    readRegister: async () => {
+      throw new Error('register file exploded');
+    },
+    writeRegister: unsupported,
+    readMemory: async (a, n) => ok(memory.slice(a, a + n)),
+    writeMemory: async (a, d) => {
+      memory.set(d, a);
+      return ok(undefined);
+    },
+    setBreakpoint: unsupported,
+    clearBreakpoint: unsupported,
+    setWatchpoint: unsupported,
+    clearWatchpoint: unsupported,
+    resume: async () => ok(undefined),
+    halt: async () => ok(STOP),
+    step: async () => ok(STOP),
+    stepRange: async () => ok(STOP),
+    reset: async () => ok(undefined),
+    writeConsole: async (_p, bytes) => {
+      typed.push(bytes);
+      return ok(undefined);
+    },
+    catchFaults: async () => ok(undefined),
+    close: async () => {
+      listeners.forEach((l) => l({ kind: 'closed', reason: 'session closed' }));
+    },
+  };
+}
+
+describe('target across a message port', () => {
+  it('passes calls, results and events; bytes as Uint8Arrays', async () => {
+    const [a, b, end] = channel();
+    const target = fakeTarget();
+    serveTarget(target, a);
+    const p = await connectTarget(b);
+    if (!p.ok) throw new Error(p.error);
+    const proxy = p.value;
+    expect(proxy.description).toEqual(DESCRIPTION);
+    expect(proxy.description.capabilities.breakpoints).toBe(Infinity);
+    expect(typeof proxy.catchFaults).toBe('function');
+    expect(proxy.programMemory).toBeUndefined();
+    expect(proxy.monitor).toBeUndefined();
+    const m = await proxy.readMemory(4, 4);
+    expect(m).toEqual({ ok: true, value: Uint8Array.of(4, 5, 6, 7) });
+    const data = Uint8Array.of(9, 9);
+    expect((await proxy.writeMemory(0, data)).ok).toBe(true);
+    expect(Array.from(data)).toEqual([9, 9]); // still the caller's
+    expect(Array.from(target.memory.subarray(0, 3))).toEqual([9, 9, 2]);
+    expect((await proxy.writeConsole(0, Uint8Array.of(0x61))).ok).toBe(true);
+    expect(target.typed[0]).toEqual(Uint8Array.of(0x61));
+    expect(await proxy.halt()).toEqual({ ok: true, value: STOP });
+
+    const got: TargetEvent[] = [];
+    proxy.onEvent((e) => got.push(e));
+    target.emit({ kind: 'running' });
+    const bytes = new Uint8Array(8).fill(0x41);
+    target.emit({ kind: 'console', port: 0, bytes: bytes.subarray(2, 4) });
+    target.emit({ kind: 'stopped', stop: STOP });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(got[0]).toEqual({ kind: 'running' });
+    expect(got[1]).toMatchObject({ kind: 'console', port: 0 });
+    expect((got[1] as { bytes: Uint8Array }).bytes).toEqual(Uint8Array.of(0x41, 0x41));
+    expect(proxy.state()).toBe('halted');
+    end();
+  });
+
+  it('answers a throwing target and an unknown method with errors', async () => {
+    const [a, b, end] = channel();
+    serveTarget(fakeTarget(), a);
+    const p = await connectTarget(b);
+    if (!p.ok) throw new Error(p.error);
+    const r = await p.value.readRegister('r0');
+    expect(r).toEqual({
+      ok: false,
+      error: 'readRegister failed inside the target: register file exploded',
+    });
+    const replies: TargetMessage[] = [];
+    b.listen((m) => replies.push(m));
+    b.post({ t: 'call', id: 999, method: 'constructor' as never, args: [] }, []);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(replies).toContainEqual({
+      t: 'reply',
+      id: 999,
+      result: err("'constructor' is not a target method"),
+    });
+    end();
+  });
+
+  it('reports a start failure, and ends a failed proxy with one closed event', async () => {
+    const [a, b, end] = channel();
+    a.post({ t: 'failed', error: 'unknown machine' }, []);
+    expect(await connectTarget(b)).toEqual(err('unknown machine'));
+    end();
+
+    const [c, d, end2] = channel();
+    serveTarget(fakeTarget(), c);
+    const p = await connectTarget(d);
+    if (!p.ok) throw new Error(p.error);
+    const events: TargetEvent[] = [];
+    p.value.onEvent((e) => events.push(e));
+    p.value.fail('the emulator worker crashed: boom');
+    p.value.fail('again');
+    expect(events).toEqual([{ kind: 'closed', reason: 'the emulator worker crashed: boom' }]);
+    expect(p.value.state()).toBe('closed');
+    expect(await p.value.resume()).toEqual(err('the emulator worker crashed: boom'));
+    end2();
+  });
+
+  it('closes through the port and runs the host hook after', async () => {
+    const [a, b, end] = channel();
+    serveTarget(fakeTarget(), a);
+    let after = 0;
+    const p = await connectTarget(b, () => void after++);
+    if (!p.ok) throw new Error(p.error);
+    const events: TargetEvent[] = [];
+    p.value.onEvent((e) => events.push(e));
+    await p.value.close();
+    expect(after).toBe(1);
+    expect(events).toEqual([{ kind: 'closed', reason: 'session closed' }]);
+    expect(p.value.state()).toBe('closed');
+    end();
+  });
+});
