@@ -1,0 +1,212 @@
+/**
+ * Both DebugTargets on the real mps2-an386 kernel, through one scenario: QEMU 7.2's gdbstub
+ * (the GDB remote target) and our emulator in its worker thread (the emulator target).
+ *
+ * The scenario stops at a capsule function found by its address in the kernel ELF's symbol table
+ * (the console capsule's `command`, which the hello app calls), reads registers and compares
+ * memory with the ELF, watches a kernel static for writes, steps, resets into halt at the reset
+ * vector, runs and halts. The same assertions hold on both: the seam is proven by the two
+ * implementations agreeing on the real kernel. The emulator also stops on a process fault with
+ * the fault registers (QEMU's gdbstub has no vector catch).
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DebugTarget, StopInfo, TargetEvent } from '../../emulator/debug/target';
+import { parseElf, type ElfFile } from '../../emulator/formats/elf';
+import { launchQemuGdb, type QemuGdbSession } from '../../emulator/node/qemu-gdb';
+import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
+import { builtTbf, composeImage, kernelImage } from './qemu';
+
+function value<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+/** A function or object by a pattern over its (mangled) symbol name. */
+function symbolAddress(elf: ElfFile, pattern: RegExp): number {
+  const s = elf.symbols.find((x) => pattern.test(x.name) && x.value !== 0);
+  if (!s) throw new Error(`no symbol matching ${pattern} in the kernel ELF`);
+  return s.value & ~1;
+}
+
+/** Bytes of the ELF's loaded image at an address. */
+function elfBytes(elf: ElfFile, address: number, length: number): Uint8Array {
+  const seg = elf.segments.find(
+    (s) => address >= s.paddr && address + length <= s.paddr + s.filesz,
+  );
+  if (!seg) throw new Error(`0x${address.toString(16)} is not in a loaded segment`);
+  return seg.data.slice(address - seg.paddr, address - seg.paddr + length);
+}
+
+function nextStop(t: DebugTarget, timeoutMs = 60_000): Promise<StopInfo> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no stop within ${timeoutMs} ms`)), timeoutMs);
+    const off = t.onEvent((e: TargetEvent) => {
+      if (e.kind === 'stopped' || e.kind === 'closed') {
+        off();
+        clearTimeout(timer);
+        if (e.kind === 'closed') reject(new Error(`target closed: ${e.reason}`));
+        else resolve(e.stop);
+      }
+    });
+  });
+}
+
+async function runToStop(t: DebugTarget): Promise<StopInfo> {
+  const stop = nextStop(t);
+  value(await t.resume());
+  return stop;
+}
+
+interface Board {
+  name: string;
+  start(): Promise<{ target: DebugTarget; stop(): Promise<void> }>;
+}
+
+const img = (): ReturnType<typeof kernelImage> => kernelImage('mps2-an386');
+
+const BOARDS: Board[] = [
+  {
+    name: 'QEMU gdbstub (GDB remote target)',
+    async start() {
+      const i = img();
+      const q: QemuGdbSession = value(
+        await launchQemuGdb({
+          kernel: i.kernelElf,
+          loaders: [{ file: i.appsBin, address: i.manifest.appsStart }],
+          board: 'mps2-an386',
+        }),
+      );
+      return { target: q.target, stop: () => q.stop() };
+    },
+  },
+  {
+    name: 'emulator worker (emulator target)',
+    async start() {
+      const i = img();
+      const target = value(
+        await startEmulatorWorker({
+          machine: 'mps2-an386',
+          board: 'mps2-an386',
+          files: [
+            { name: i.kernelElf, bytes: new Uint8Array(readFileSync(i.kernelElf)) },
+            {
+              name: i.appsBin,
+              bytes: new Uint8Array(readFileSync(i.appsBin)),
+              address: i.manifest.appsStart,
+            },
+          ],
+        }),
+      );
+      return { target, stop: () => target.close() };
+    },
+  },
+];
+
+for (const board of BOARDS) {
+  describe(`DebugTarget on the mps2-an386 kernel: ${board.name}`, () => {
+    let t: DebugTarget;
+    let stop: () => Promise<void>;
+    let elf: ElfFile;
+
+    beforeAll(async () => {
+      elf = parseElf(new Uint8Array(readFileSync(img().kernelElf)));
+      ({ target: t, stop } = await board.start());
+    });
+    afterAll(async () => {
+      await stop?.();
+    });
+
+    it('starts halted at the reset vector', async () => {
+      expect(t.state()).toBe('halted');
+      const regs = value(await t.readRegisters());
+      expect(regs.pc).toBe(elf.entry & ~1);
+    });
+
+    it('stops at a capsule function by its symbol address and reads registers and memory', async () => {
+      const command = symbolAddress(
+        elf,
+        /capsules\.\.console\.\.Console\$u20\$as\$u20\$kernel\.\.platform\.\.SyscallDriver\$GT\$7command17h/,
+      );
+      value(await t.setBreakpoint(command));
+      const s = await runToStop(t);
+      expect(s.cause).toEqual({ kind: 'breakpoint', address: command });
+      expect(s.pc).toBe(command);
+      const regs = value(await t.readRegisters());
+      expect(regs.pc).toBe(command);
+      expect(regs.lr & 1).toBe(1); // a Thumb return address
+      expect(regs.sp).toBeGreaterThanOrEqual(0x20000000);
+      expect(value(await t.readMemory(command, 16))).toEqual(elfBytes(elf, command, 16));
+      value(await t.clearBreakpoint(command));
+    });
+
+    it('watches a kernel static for writes', async () => {
+      const reason = symbolAddress(elf, /^CM_SWITCH_REASON$/);
+      const w = { address: reason, length: 4, access: 'write' as const };
+      value(await t.setWatchpoint(w));
+      const s = await runToStop(t);
+      expect(s.cause).toMatchObject({
+        kind: 'watchpoint',
+        watch: w,
+        dataAddress: reason,
+        access: 'write',
+      });
+      value(await t.clearWatchpoint(w));
+    });
+
+    it('steps one instruction and through a range', async () => {
+      const before = value(await t.readRegisters()).pc;
+      const s = value(await t.step());
+      expect(s.cause).toEqual({ kind: 'step' });
+      expect(s.pc).not.toBe(before);
+      const r = value(await t.stepRange(s.pc, s.pc + 2));
+      expect(r.cause.kind).toBe('step');
+    });
+
+    it('resets into halt at the reset vector, runs and halts on request', async () => {
+      const stopped = nextStop(t);
+      value(await t.reset({ halt: true }));
+      expect((await stopped).pc).toBe(elf.entry & ~1);
+      value(await t.resume());
+      expect(t.state()).toBe('running');
+      await new Promise((r) => setTimeout(r, 300));
+      const h = value(await t.halt());
+      expect(h.cause).toEqual({ kind: 'halted' });
+      expect(t.state()).toBe('halted');
+    });
+  });
+}
+
+describe('emulator target: a process fault stops with the fault registers', () => {
+  let t: DebugTarget | undefined;
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('catches the MemManage fault of an app writing kernel RAM', async () => {
+    const i = img();
+    const apps = await composeImage(
+      i.manifest,
+      [builtTbf(i.manifest, 'fault_kernel')],
+      'target-fault',
+    );
+    t = value(
+      await startEmulatorWorker({
+        machine: 'mps2-an386',
+        files: [
+          { name: i.kernelElf, bytes: new Uint8Array(readFileSync(i.kernelElf)) },
+          { name: apps, bytes: new Uint8Array(readFileSync(apps)), address: i.manifest.appsStart },
+        ],
+      }),
+    );
+    value(await t.catchFaults!(true));
+    const s = await runToStop(t);
+    expect(s.cause.kind).toBe('fault');
+    if (s.cause.kind !== 'fault') return;
+    expect(s.cause.name).toBe('MemManage');
+    // DACCVIOL with a valid MMFAR at the kernel RAM address the app wrote (ARMv7-M B3.2.15).
+    expect(s.cause.registers.cfsr & 0x82).toBe(0x82);
+    expect(s.cause.registers.mmfar).toBe(0x20000000);
+    expect(s.cause.registers.shcsr & 1).toBe(1); // MEMFAULTACT: the handler is now active
+  });
+});
