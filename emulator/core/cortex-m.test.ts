@@ -646,6 +646,35 @@ describe('debug blocks', () => {
   });
 });
 
+describe('vector catch', () => {
+  const faulting = (q: Program): void => {
+    q.i('MOV_imm_T1', { d: 0, i: 0 }).label('bad').i('UDF_T1', { i: 1 });
+  };
+  const handlers = { hardfault: (q: Program) => q.label('hf').i('NOP_T1').i('NOP_T1') };
+
+  it('halts once a caught exception is entered, before its handler runs', () => {
+    const { core, p } = boot(faulting, handlers);
+    core.vectorCatch = 1 << 3;
+    expect(core.run(1000)).toEqual({ kind: 'vector-catch', exception: 3 });
+    expect(core.readRegister(15)).toBe(p.addressOf('hf'));
+    expect(core.readSpecial('xpsr') & 0x1ff).toBe(3);
+    // Running on executes the handler; the catch does not repeat.
+    expect(core.run(1).kind).toBe('limit');
+    expect(core.readRegister(15)).toBe(p.addressOf('hf') + 2);
+  });
+
+  it('reports the entry as the step that took it, and is silent when not asked', () => {
+    const s = boot(faulting, handlers);
+    s.core.vectorCatch = 1 << 3;
+    s.core.step(); // MOV
+    expect(s.core.step()).toEqual({ kind: 'vector-catch', exception: 3 });
+    expect(s.core.readRegister(15)).toBe(s.p.addressOf('hf'));
+    const quiet = boot(faulting, handlers);
+    expect(quiet.core.run(3).kind).toBe('limit'); // MOV, UDF (faults), the handler's first NOP
+    expect(quiet.core.readRegister(15)).toBe(quiet.p.addressOf('hf') + 2);
+  });
+});
+
 describe('coverage counts', () => {
   /** First halfword pair the decoder leaves UNDEFINED (16- or 32-bit). */
   function undefinedWord(width: 16 | 32): number {

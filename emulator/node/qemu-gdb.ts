@@ -38,6 +38,8 @@ export interface QemuGdbOptions {
   board?: string;
   /** Longest wait for the gdbstub to accept the connection. Default 10 s. */
   connectMs?: number;
+  /** Environment QEMU is looked up in (PATH) and run with. Default: this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface QemuGdbSession {
@@ -64,7 +66,7 @@ export function freePort(): Promise<number> {
 }
 
 export async function launchQemuGdb(opts: QemuGdbOptions): Promise<Result<QemuGdbSession>> {
-  const qemu = findTool('qemu-system-arm');
+  const qemu = findTool('qemu-system-arm', opts.env);
   if (!qemu.ok) return qemu;
   const port = await freePort();
   const machine = opts.machine ?? 'mps2-an386';
@@ -88,7 +90,10 @@ export async function launchQemuGdb(opts: QemuGdbOptions): Promise<Result<QemuGd
     ]),
     ...(opts.semihosting ? ['-semihosting-config', 'enable=on,target=native'] : []),
   ];
-  const child = spawn(qemu.value, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(qemu.value, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.env ? { env: opts.env } : {}),
+  });
   let stderr = '';
   let serial = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

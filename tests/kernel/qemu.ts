@@ -21,6 +21,7 @@ import { inject } from 'vitest';
 // @ts-expect-error scripts/apps.mjs is plain JavaScript without type declarations.
 import * as appsScript from '../../scripts/apps.mjs';
 import { parseTbfHeader, tbfChecksum } from '../../emulator/formats/tbf';
+import { findTool } from '../../emulator/node/tools';
 import { bootEmulator, MACHINE_OF_BOARD } from './emulated';
 import { OutputLog } from './output-log';
 
@@ -98,8 +99,18 @@ export function bootQemu(opts: {
     ...(opts.appsBin ? ['-device', `loader,file=${opts.appsBin},addr=0x40000`] : []),
     ...(opts.extraArgs ?? []),
   ];
-  const child: ChildProcessWithoutNullStreams = spawn('qemu-system-arm', args, { stdio: 'pipe' });
   const log = new OutputLog();
+  const qemu = findTool('qemu-system-arm');
+  if (!qemu.ok) {
+    log.end(qemu.error);
+    return {
+      output: () => log.text,
+      waitFor: (pattern, timeoutMs, from) => log.waitFor(pattern, timeoutMs, from),
+      type: async () => undefined,
+      stop: async () => undefined,
+    };
+  }
+  const child: ChildProcessWithoutNullStreams = spawn(qemu.value, args, { stdio: 'pipe' });
   child.stdout.on('data', (d: Buffer) => log.append(d.toString('latin1').replace(/\r/g, '')));
   child.stderr.on('data', (d: Buffer) => log.append(`[qemu stderr] ${d.toString('latin1')}`));
   child.on('exit', (code, signal) => log.end(`QEMU exited (code ${code}, signal ${signal})`));

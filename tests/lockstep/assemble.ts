@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findTool } from '../../emulator/node/tools';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const CACHE_DIR = resolve(here, '../../.cache/lockstep');
@@ -38,8 +39,10 @@ export function assemble(name: string, source: string): AssembleResult {
   if (existsSync(elf)) return { ok: true, elf };
   writeFileSync(`${base}.s`, source);
   writeFileSync(`${base}.ld`, LINK);
+  const tool = findTool('arm-none-eabi-as');
+  if (!tool.ok) return tool;
   const as = spawnSync(
-    'arm-none-eabi-as',
+    tool.value,
     ['-mcpu=cortex-m4', '-mthumb', '-mimplicit-it=never', `${base}.s`, '-o', `${base}.o`],
     {
       encoding: 'utf8',
