@@ -210,3 +210,44 @@ describe('emulator target: a process fault stops with the fault registers', () =
     expect(s.cause.registers.shcsr & 1).toBe(1); // MEMFAULTACT: the handler is now active
   });
 });
+
+describe('emulator target: the nRF52840-DK kernel paced to the wall clock', () => {
+  let t: DebugTarget | undefined;
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('carries the console out of the worker and never runs ahead of the wall clock', async () => {
+    const i = kernelImage('nrf52840dk');
+    const apps = await composeImage(i.manifest, [builtTbf(i.manifest, 'hello')], 'target-nrf');
+    t = value(
+      await startEmulatorWorker({
+        machine: 'nrf52840dk',
+        files: [
+          { name: i.kernelElf, bytes: new Uint8Array(readFileSync(i.kernelElf)) },
+          { name: apps, bytes: new Uint8Array(readFileSync(apps)), address: i.manifest.appsStart },
+        ],
+        target: { statsIntervalMs: 100 },
+      }),
+    );
+    expect(t.description.capabilities.programming).toBe(true);
+    let text = '';
+    let virtual = 0;
+    const heard = new Promise<void>((resolve) =>
+      t!.onEvent((e) => {
+        if (e.kind === 'console' && e.port === 0) {
+          text += new TextDecoder().decode(e.bytes);
+          if (/hello: Hello, World!/.test(text)) resolve();
+        } else if (e.kind === 'stats') virtual = e.stats.virtualSeconds;
+      }),
+    );
+    const started = performance.now();
+    value(await t.resume());
+    await heard;
+    await new Promise((r) => setTimeout(r, 300));
+    const wall = (performance.now() - started) / 1000;
+    expect(virtual).toBeGreaterThan(0);
+    // Paced: virtual time follows the host clock and never gets ahead of it.
+    expect(virtual).toBeLessThanOrEqual(wall + 0.05);
+  });
+});
