@@ -481,12 +481,17 @@ export class GdbRemoteTarget implements DebugTarget {
       this.closeWith(`${this.options.label}: the target ${reply.kind} (status ${code})`);
       return ok(info);
     }
+    this.st = 'halted';
     const regs = await this.refreshAfterStop();
     if (!regs.ok) {
-      this.resolveHalt(regs);
-      return regs;
+      // Stopped, but its registers cannot be read: say so and report the stop without a PC.
+      this.emit({
+        kind: 'diagnostic',
+        message: `registers unreadable after a stop: ${regs.error}`,
+      });
     }
-    const info: StopInfo = { ...regs.value, cause: this.causeOf(reply, regs.value.pc) };
+    const pc = regs.ok ? regs.value.pc : (this.lastStop?.pc ?? 0);
+    const info: StopInfo = { cause: this.causeOf(reply, pc), pc, instructions: null, cycles: null };
     this.lastStop = info;
     this.st = 'halted';
     this.emit({ kind: 'stopped', stop: info });
