@@ -51,6 +51,7 @@ import {
   faultRegistersFrom,
   SCB_FAULT_BLOCK,
   SCB_FAULT_BLOCK_SIZE,
+  TargetEventHub,
   type CoreRegisterName,
   type CoreRegisters,
   type DebugTarget,
@@ -154,7 +155,7 @@ export class EmulatorTarget implements DebugTarget {
   readonly description: TargetDescription;
   readonly session: EmulatorSession;
   private st: TargetState = 'halted';
-  private listeners: ((e: TargetEvent) => void)[] = [];
+  private readonly events = new TargetEventHub();
   private readonly scheduler: SliceScheduler;
   private readonly pace: Pace;
   private readonly haltingDebug: boolean;
@@ -221,20 +222,11 @@ export class EmulatorTarget implements DebugTarget {
   }
 
   onEvent(listener: (event: TargetEvent) => void): () => void {
-    this.listeners.push(listener);
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
-    };
+    return this.events.on(listener);
   }
 
   private emit(e: TargetEvent): void {
-    for (const l of [...this.listeners]) {
-      try {
-        l(e);
-      } catch {
-        // A listener's mistake must not stop the machine or the other listeners.
-      }
-    }
+    this.events.emit(e);
   }
 
   private onSession(e: SessionEvent): void {

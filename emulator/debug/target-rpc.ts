@@ -22,18 +22,30 @@
  *   if (proxy.ok) await proxy.value.resume();
  */
 import { err, ok, type Result } from '../core/result';
-import type {
-  CoreRegisters,
-  DebugTarget,
-  MemoryAccessOptions,
-  RegisterName,
-  ResetOptions,
-  StopInfo,
-  TargetDescription,
-  TargetEvent,
-  TargetState,
-  Watchpoint,
+import {
+  TargetEventHub,
+  type CoreRegisters,
+  type DebugTarget,
+  type MemoryAccessOptions,
+  type RegisterName,
+  type ResetOptions,
+  type StopInfo,
+  type TargetDescription,
+  type TargetEvent,
+  type TargetState,
+  type Watchpoint,
 } from './target';
+
+/** The optional DebugTarget methods: a proxy has each exactly when its target does. */
+const OPTIONAL_METHODS = [
+  'eraseMemory',
+  'programMemory',
+  'saveSnapshot',
+  'restoreSnapshot',
+  'catchFaults',
+  'monitor',
+] as const;
+type OptionalMethod = (typeof OPTIONAL_METHODS)[number];
 
 /** The methods a call may name (the DebugTarget's, nothing else). */
 export const TARGET_METHODS = [
@@ -52,25 +64,10 @@ export const TARGET_METHODS = [
   'stepRange',
   'reset',
   'writeConsole',
-  'eraseMemory',
-  'programMemory',
-  'saveSnapshot',
-  'restoreSnapshot',
-  'catchFaults',
-  'monitor',
+  ...OPTIONAL_METHODS,
   'close',
 ] as const;
 export type TargetMethod = (typeof TARGET_METHODS)[number];
-
-const OPTIONAL_METHODS = [
-  'eraseMemory',
-  'programMemory',
-  'saveSnapshot',
-  'restoreSnapshot',
-  'catchFaults',
-  'monitor',
-] as const;
-type OptionalMethod = (typeof OPTIONAL_METHODS)[number];
 
 export type TargetMessage =
   | {
@@ -185,7 +182,7 @@ export function connectTarget(
 /** A DebugTarget whose every call crosses the port. */
 export class TargetProxy implements DebugTarget {
   private st: TargetState;
-  private listeners: ((e: TargetEvent) => void)[] = [];
+  private readonly events = new TargetEventHub();
   private pending = new Map<number, (r: Result<unknown>) => void>();
   private nextId = 1;
   private failure: string | null = null;
@@ -232,13 +229,7 @@ export class TargetProxy implements DebugTarget {
         this.st = 'closed';
         this.failure ??= e.reason;
       }
-      for (const l of [...this.listeners]) {
-        try {
-          l(e);
-        } catch {
-          // one listener's mistake does not starve the others
-        }
-      }
+      this.events.emit(e);
     }
   }
 
@@ -277,7 +268,7 @@ export class TargetProxy implements DebugTarget {
     this.stopListening();
     if (this.st !== 'closed') {
       this.st = 'closed';
-      for (const l of [...this.listeners]) l({ kind: 'closed', reason });
+      this.events.emit({ kind: 'closed', reason });
     }
   }
 
@@ -286,10 +277,7 @@ export class TargetProxy implements DebugTarget {
   }
 
   onEvent(listener: (event: TargetEvent) => void): () => void {
-    this.listeners.push(listener);
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
-    };
+    return this.events.on(listener);
   }
 
   readRegisters(): Promise<Result<CoreRegisters>> {

@@ -298,6 +298,32 @@ export interface DebugTarget {
   close(): Promise<void>;
 }
 
+/**
+ * The listeners of a target's events, for implementations: each listener gets every event in
+ * order, and one that throws neither stops the target nor starves the others.
+ */
+export class TargetEventHub {
+  private listeners: ((event: TargetEvent) => void)[] = [];
+
+  /** `DebugTarget.onEvent`. */
+  on(listener: (event: TargetEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  emit(event: TargetEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(event);
+      } catch {
+        // a listener's mistake is its own
+      }
+    }
+  }
+}
+
 /** A one-line, human description of a stop, for status bars and logs. */
 export function describeStop(stop: StopInfo): string {
   const at = `0x${(stop.pc >>> 0).toString(16).padStart(8, '0')}`;

@@ -26,6 +26,7 @@
 import { err, ok, type Result } from '../core/result';
 import {
   CORE_REGISTER_NAMES,
+  TargetEventHub,
   type CoreRegisters,
   type DebugTarget,
   type MemoryRegion,
@@ -129,7 +130,7 @@ type Mode = 'continue' | 'step' | 'range';
 export class GdbRemoteTarget implements DebugTarget {
   readonly description: TargetDescription;
   private st: TargetState = 'halted';
-  private listeners: ((e: TargetEvent) => void)[] = [];
+  private readonly events = new TargetEventHub();
   private readonly slots = new Map<string, RegisterSlot>();
   private readonly layout: RegisterSlot[];
   private cache: string | null = null;
@@ -198,14 +199,11 @@ export class GdbRemoteTarget implements DebugTarget {
   }
 
   onEvent(listener: (event: TargetEvent) => void): () => void {
-    this.listeners.push(listener);
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
-    };
+    return this.events.on(listener);
   }
 
   private emit(e: TargetEvent): void {
-    for (const l of [...this.listeners]) l(e);
+    this.events.emit(e);
   }
 
   private closedError(): Result<never> {

@@ -9,25 +9,8 @@
  * (emulator-worker-target.ts); never imported by the host thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import {
-  createEmulatorTarget,
-  type EmulatorTargetSpec,
-} from '../../emulator/debug/emulator-target';
-import { serveTarget, type TargetMessage, type TargetPort } from '../../emulator/debug/target-rpc';
-import { nodeScheduler } from '../../emulator/node/scheduler';
+import type { EmulatorTargetSpec } from '../../emulator/debug/emulator-target';
+import { serveEmulatorSpec } from './emulator-worker-serve';
 
-const parent = parentPort;
-if (parent === null) throw new Error('emulator-worker.ts runs only as a worker thread');
-
-const port: TargetPort = {
-  post: (message, transfer) => parent.postMessage(message, transfer),
-  listen(handler) {
-    const h = (m: TargetMessage): void => handler(m);
-    parent.on('message', h);
-    return () => parent.off('message', h);
-  },
-};
-
-const created = createEmulatorTarget(workerData as EmulatorTargetSpec, nodeScheduler);
-if (!created.ok) port.post({ t: 'failed', error: created.error }, []);
-else serveTarget(created.value, port);
+if (parentPort === null) throw new Error('emulator-worker.ts runs only as a worker thread');
+serveEmulatorSpec(parentPort, workerData as EmulatorTargetSpec);
