@@ -11,7 +11,8 @@ import { nodeScheduler } from '../node/scheduler';
 import { createSession } from '../session/session';
 import { buildElf } from '../../tests/programs/elf';
 import { EmulatorTarget, type EmulatorTargetOptions } from './emulator-target';
-import type { StopInfo, TargetEvent } from './target';
+import type { TargetEvent } from './target';
+import { nextEvent, runToStop, unwrap } from './testing/target-helpers';
 
 const VAR = 0x20000000;
 
@@ -76,31 +77,6 @@ function boot(
   return { t, symbol, events };
 }
 
-function next<K extends TargetEvent['kind']>(
-  t: EmulatorTarget,
-  kind: K,
-): Promise<TargetEvent & { kind: K }> {
-  return new Promise((resolve) => {
-    const off = t.onEvent((e) => {
-      if (e.kind === kind) {
-        off();
-        resolve(e as TargetEvent & { kind: K });
-      }
-    });
-  });
-}
-
-async function runToStop(t: EmulatorTarget): Promise<StopInfo> {
-  const stopped = next(t, 'stopped');
-  expect((await t.resume()).ok).toBe(true);
-  return (await stopped).stop;
-}
-
-function value<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
-  if (!r.ok) throw new Error(r.error);
-  return r.value;
-}
-
 const COUNT = [
   'ldr r0, =var',
   'movs r1, #0',
@@ -114,58 +90,58 @@ describe('EmulatorTarget', () => {
   it('stops at breakpoints, resumes from them, and steps over one under the PC', async () => {
     const { t, symbol, events } = boot('bp', program(COUNT));
     expect(t.state()).toBe('halted');
-    expect(value(await t.setBreakpoint(symbol('loop')))).toBeUndefined();
+    expect(unwrap(await t.setBreakpoint(symbol('loop')))).toBeUndefined();
     const s1 = await runToStop(t);
     expect(s1.cause).toEqual({ kind: 'breakpoint', address: symbol('loop') });
     expect(s1.pc).toBe(symbol('loop'));
-    expect(value(await t.readRegisters()).r1).toBe(0);
+    expect(unwrap(await t.readRegisters()).r1).toBe(0);
     const s2 = await runToStop(t);
     expect(s2.cause.kind).toBe('breakpoint');
-    expect(value(await t.readRegister('r1'))).toBe(1);
+    expect(unwrap(await t.readRegister('r1'))).toBe(1);
     // Stepping from the breakpoint executes the instruction under it.
-    const st = value(await t.step());
+    const st = unwrap(await t.step());
     expect(st.cause).toEqual({ kind: 'step' });
     expect(st.pc).toBe(symbol('store'));
-    expect(value(await t.readRegister('r1'))).toBe(2);
+    expect(unwrap(await t.readRegister('r1'))).toBe(2);
     expect(st.instructions).toBeGreaterThan(s2.instructions!);
     // Exactly one stopped event per transition, one running event per resume.
     expect(events.filter((e) => e.kind === 'stopped')).toHaveLength(3);
     expect(events.filter((e) => e.kind === 'running')).toHaveLength(2);
-    expect(value(await t.clearBreakpoint(symbol('loop')))).toBeUndefined();
+    expect(unwrap(await t.clearBreakpoint(symbol('loop')))).toBeUndefined();
     expect((await t.clearBreakpoint(symbol('loop'))).ok).toBe(false);
   });
 
   it('resumes past a breakpoint a step landed on', async () => {
     const { t, symbol } = boot('bp-step', program(COUNT));
     await t.setBreakpoint(symbol('store'));
-    value(await t.step()); // ldr r0
-    value(await t.step()); // movs
-    const s = value(await t.step()); // adds: now on the breakpoint without having stopped at it
+    unwrap(await t.step()); // ldr r0
+    unwrap(await t.step()); // movs
+    const s = unwrap(await t.step()); // adds: now on the breakpoint without having stopped at it
     expect(s.pc).toBe(symbol('store'));
     const again = await runToStop(t);
     expect(again.cause).toEqual({ kind: 'breakpoint', address: symbol('store') });
-    expect(value(await t.readRegister('r1'))).toBe(2);
+    expect(unwrap(await t.readRegister('r1'))).toBe(2);
   });
 
   it('steps through a range and stops when the PC leaves it', async () => {
     const { t, symbol } = boot('range', program(COUNT));
-    const r = value(await t.stepRange(symbol('start'), symbol('after')));
+    const r = unwrap(await t.stepRange(symbol('start'), symbol('after')));
     expect(r.cause).toEqual({ kind: 'step' });
     expect(r.pc).toBe(symbol('after'));
-    expect(value(await t.readMemory(VAR, 4))).toEqual(Uint8Array.of(1, 0, 0, 0));
+    expect(unwrap(await t.readMemory(VAR, 4))).toEqual(Uint8Array.of(1, 0, 0, 0));
   });
 
   it('reports write and read watchpoints with the data address and resumes false hits', async () => {
     const { t, symbol } = boot('watch', program(COUNT));
     expect(t.description.capabilities.watchpoints).toBe(4);
     const w = { address: VAR, length: 4, access: 'write' as const };
-    value(await t.setWatchpoint(w));
+    unwrap(await t.setWatchpoint(w));
     const s = await runToStop(t);
     expect(s.cause).toEqual({ kind: 'watchpoint', watch: w, dataAddress: VAR, access: 'write' });
     expect(s.pc).toBe(symbol('store') + 2);
-    value(await t.clearWatchpoint(w));
+    unwrap(await t.clearWatchpoint(w));
     const rw = { address: VAR, length: 4, access: 'read' as const };
-    value(await t.setWatchpoint(rw));
+    unwrap(await t.setWatchpoint(rw));
     const r = await runToStop(t);
     expect(r.cause).toMatchObject({ kind: 'watchpoint', watch: rw, access: 'read' });
     expect(r.pc).toBe(symbol('after'));
@@ -185,7 +161,7 @@ describe('EmulatorTarget', () => {
     );
     // Bytes var+1..var+2: one comparator covers the aligned word var..var+3.
     const w = { address: VAR + 1, length: 2, access: 'write' as const };
-    value(await t.setWatchpoint(w));
+    unwrap(await t.setWatchpoint(w));
     const s = await runToStop(t);
     expect(s.cause).toEqual({
       kind: 'watchpoint',
@@ -199,7 +175,7 @@ describe('EmulatorTarget', () => {
   it('stops on a fault with the fault registers, and on lockup', async () => {
     const bad = ['ldr r0, =0x60000000', 'movs r2, #1', 'ldr r1, [r0]', 'b .'];
     const { t, symbol } = boot('fault', program(bad));
-    value(await t.catchFaults(true));
+    unwrap(await t.catchFaults(true));
     const s = await runToStop(t);
     expect(s.pc).toBe(symbol('hardfault'));
     expect(s.cause.kind).toBe('fault');
@@ -220,7 +196,7 @@ describe('EmulatorTarget', () => {
     const { t, symbol } = boot('nofault', program(['ldr r0, =0x60000000', 'ldr r1, [r0]', 'b .']));
     await t.resume();
     await new Promise((r) => setTimeout(r, 20));
-    const h = value(await t.halt());
+    const h = unwrap(await t.halt());
     expect(h.cause).toEqual({ kind: 'halted' });
     expect(h.pc).toBe(symbol('hardfault'));
   });
@@ -269,12 +245,12 @@ describe('EmulatorTarget', () => {
       ),
     );
     expect(t.description.capabilities.consoles).toContain(0);
-    const prompt = next(t, 'console');
+    const prompt = nextEvent(t, 'console');
     await t.resume();
     expect(Array.from((await prompt).bytes)).toEqual([0x3e]);
     await new Promise((r) => setTimeout(r, 20)); // asleep: idle, nothing scheduled
-    const echo = next(t, 'console');
-    value(await t.writeConsole(0, new TextEncoder().encode('a')));
+    const echo = nextEvent(t, 'console');
+    unwrap(await t.writeConsole(0, new TextEncoder().encode('a')));
     const e = await echo;
     expect(e).toMatchObject({ port: 0 });
     expect(new TextDecoder().decode(e.bytes)).toBe('b');
@@ -283,7 +259,7 @@ describe('EmulatorTarget', () => {
 
   it('reports stats while running and halts on request', async () => {
     const { t } = boot('stats', program(COUNT), { statsIntervalMs: 20 });
-    const stats = next(t, 'stats');
+    const stats = nextEvent(t, 'stats');
     await t.resume();
     expect(t.state()).toBe('running');
     const { stats: s } = await stats;
@@ -291,36 +267,36 @@ describe('EmulatorTarget', () => {
     expect(s.mips).toBeGreaterThan(0);
     expect(s.virtualSeconds).toBeGreaterThan(0);
     expect((await t.step()).ok).toBe(false); // running: refused with a message
-    const h = value(await t.halt());
+    const h = unwrap(await t.halt());
     expect(h.cause).toEqual({ kind: 'halted' });
     expect(t.state()).toBe('halted');
-    expect(value(await t.halt())).toEqual(h);
+    expect(unwrap(await t.halt())).toEqual(h);
   });
 
   it('resets into halt or run, and keeps watchpoints armed across a reset', async () => {
     const { t, symbol, events } = boot('reset', program(COUNT));
-    value(await t.step());
-    value(await t.step());
-    const stopped = next(t, 'stopped');
-    value(await t.reset({ halt: true }));
+    unwrap(await t.step());
+    unwrap(await t.step());
+    const stopped = nextEvent(t, 'stopped');
+    unwrap(await t.reset({ halt: true }));
     expect((await stopped).stop.pc).toBe(symbol('start'));
     const w = { address: VAR, length: 4, access: 'write' as const };
-    value(await t.setWatchpoint(w));
-    value(await t.reset({ halt: false }));
+    unwrap(await t.setWatchpoint(w));
+    unwrap(await t.reset({ halt: false }));
     expect(events.at(-1)).toEqual({ kind: 'running' });
-    const s = await next(t, 'stopped');
+    const s = await nextEvent(t, 'stopped');
     expect(s.stop.cause.kind).toBe('watchpoint');
   });
 
   it('restores snapshots', async () => {
     const { t } = boot('snap', program(COUNT));
-    for (let i = 0; i < 3; i++) value(await t.step());
-    value(await t.saveSnapshot('a'));
-    const r1 = value(await t.readRegister('r1'));
-    for (let i = 0; i < 10; i++) value(await t.step());
-    expect(value(await t.readRegister('r1'))).not.toBe(r1);
-    value(await t.restoreSnapshot('a'));
-    expect(value(await t.readRegister('r1'))).toBe(r1);
+    for (let i = 0; i < 3; i++) unwrap(await t.step());
+    unwrap(await t.saveSnapshot('a'));
+    const r1 = unwrap(await t.readRegister('r1'));
+    for (let i = 0; i < 10; i++) unwrap(await t.step());
+    expect(unwrap(await t.readRegister('r1'))).not.toBe(r1);
+    unwrap(await t.restoreSnapshot('a'));
+    expect(unwrap(await t.readRegister('r1'))).toBe(r1);
     expect((await t.restoreSnapshot('nope')).ok).toBe(false);
   });
 
@@ -344,7 +320,7 @@ describe('EmulatorTarget flash (nRF52840-DK)', () => {
     if (!s.ok) throw new Error(s.error);
     // Vector table (SP, reset at 0x9) and `b .` at 0x8.
     const image = Uint8Array.of(0, 0x10, 0, 0x20, 9, 0, 0, 0, 0xfe, 0xe7);
-    value(s.value.loadFiles([{ name: 'tiny.bin', bytes: image, address: 0 }]));
+    unwrap(s.value.loadFiles([{ name: 'tiny.bin', bytes: image, address: 0 }]));
     const t = new EmulatorTarget({ session: s.value, scheduler: nodeScheduler });
     open.push(t);
     expect(t.description.capabilities.programming).toBe(true);
@@ -352,13 +328,13 @@ describe('EmulatorTarget flash (nRF52840-DK)', () => {
     expect(flash).toMatchObject({ kind: 'flash', start: 0, blockSize: 4096 });
     const write = await t.writeMemory(0x1000, Uint8Array.of(1));
     expect(!write.ok && write.error).toMatch(/programMemory/);
-    value(await t.programMemory(0x1000, Uint8Array.of(0x12, 0x34)));
-    expect(value(await t.readMemory(0x1000, 2))).toEqual(Uint8Array.of(0x12, 0x34));
+    unwrap(await t.programMemory(0x1000, Uint8Array.of(0x12, 0x34)));
+    expect(unwrap(await t.readMemory(0x1000, 2))).toEqual(Uint8Array.of(0x12, 0x34));
     const over = await t.programMemory(0x1000, Uint8Array.of(0x34));
     expect(!over.ok && over.error).toMatch(/0x00001000 holds 0x12 and cannot become 0x34/);
     expect((await t.eraseMemory(0x1001, 4096)).ok).toBe(false);
-    value(await t.eraseMemory(0x1000, 4096));
-    expect(value(await t.readMemory(0x1000, 2))).toEqual(Uint8Array.of(0xff, 0xff));
+    unwrap(await t.eraseMemory(0x1000, 4096));
+    expect(unwrap(await t.readMemory(0x1000, 2))).toEqual(Uint8Array.of(0xff, 0xff));
     const ram = await t.programMemory(0x20000000, Uint8Array.of(1));
     expect(!ram.ok && ram.error).toMatch(/not inside one programmable memory/);
   });

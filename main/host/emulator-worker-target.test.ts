@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorTargetSpec } from '../../emulator/debug/emulator-target';
 import type { TargetProxy } from '../../emulator/debug/target-rpc';
-import type { TargetEvent } from '../../emulator/debug/target';
+import { nextEvent, unwrap } from '../../emulator/debug/testing/target-helpers';
 import { buildElf } from '../../tests/programs/elf';
 import { startEmulatorWorker, type WorkerOptions } from './emulator-worker-target';
 
@@ -61,25 +61,6 @@ async function start(
   return r.value;
 }
 
-function next<K extends TargetEvent['kind']>(
-  t: TargetProxy,
-  kind: K,
-): Promise<TargetEvent & { kind: K }> {
-  return new Promise((resolve) => {
-    const off = t.onEvent((e) => {
-      if (e.kind === kind) {
-        off();
-        resolve(e as TargetEvent & { kind: K });
-      }
-    });
-  });
-}
-
-function value<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
-  if (!r.ok) throw new Error(r.error);
-  return r.value;
-}
-
 describe('emulator worker target', () => {
   // One worker serves the first tests and stands by while others die (starting one costs a
   // second or two: the worker compiles the emulator).
@@ -103,36 +84,36 @@ describe('emulator worker target', () => {
     expect(t.state()).toBe('halted');
     expect(typeof t.saveSnapshot).toBe('function');
     expect(t.monitor).toBeUndefined(); // the emulator target has no monitor commands
-    const out = next(t, 'console');
-    value(await t.resume());
+    const out = nextEvent(t, 'console');
+    unwrap(await t.resume());
     const c = await out;
     expect(c.bytes).toBeInstanceOf(Uint8Array);
     expect(Array.from(c.bytes)).toEqual([0x2a]);
-    const h = value(await t.halt());
+    const h = unwrap(await t.halt());
     expect(h.cause).toEqual({ kind: 'halted' });
-    const mem = value(await t.readMemory(0x20000000, 4));
+    const mem = unwrap(await t.readMemory(0x20000000, 4));
     expect(mem).toBeInstanceOf(Uint8Array);
     // The counter in memory trails r1 by the store in between.
-    const r1 = value(await t.readRegister('r1'));
+    const r1 = unwrap(await t.readRegister('r1'));
     expect(r1 - new DataView(mem.buffer).getUint32(0, true)).toBeLessThanOrEqual(1);
     expect(r1).toBeGreaterThan(0);
     const data = Uint8Array.of(1, 2, 3, 4);
-    value(await t.writeMemory(0x20000100, data));
+    unwrap(await t.writeMemory(0x20000100, data));
     expect(Array.from(data)).toEqual([1, 2, 3, 4]); // the caller's array is not detached
-    expect(Array.from(value(await t.readMemory(0x20000100, 4)))).toEqual([1, 2, 3, 4]);
+    expect(Array.from(unwrap(await t.readMemory(0x20000100, 4)))).toEqual([1, 2, 3, 4]);
     const bad = await t.readMemory(0x60000000, 4);
     expect(bad.ok).toBe(false);
   });
 
   it('runs on its own thread: the machine advances while the host thread is blocked', async () => {
     const t = shared;
-    value(await t.resume());
-    const before = value(await t.readRegister('r1'));
+    unwrap(await t.resume());
+    const before = unwrap(await t.readRegister('r1'));
     const until = Date.now() + 1000;
     while (Date.now() < until) {
       // the host thread is busy: an in-thread emulator could not run now
     }
-    const after = value(await t.readRegister('r1'));
+    const after = unwrap(await t.readRegister('r1'));
     // A loop iteration is three instructions; 100k iterations is far below any host's speed.
     expect(after - before).toBeGreaterThan(100_000);
   });
@@ -157,7 +138,7 @@ describe('emulator worker target', () => {
   ] as const) {
     it(`ends only its own session when the worker dies (${command})`, async () => {
       const other = shared;
-      if (other.state() === 'halted') value(await other.resume());
+      if (other.state() === 'halted') unwrap(await other.resume());
       const dying = await start({
         workerScript: DYING,
         resourceLimits: { maxOldGenerationSizeMb: 64 },
@@ -165,7 +146,7 @@ describe('emulator worker target', () => {
       // A call still waiting when the worker dies gets the cause as its error (the range
       // holds the whole program, so this step never ends by itself).
       const waiting = dying.stepRange(0, 0x1000_0000);
-      const closed = next(dying, 'closed');
+      const closed = nextEvent(dying, 'closed');
       await dying.monitor!(command);
       const { reason } = await closed;
       expect(reason).toMatch(cause);
@@ -176,9 +157,9 @@ describe('emulator worker target', () => {
       expect(!later.ok && later.error).toMatch(cause);
       // The other session is untouched.
       expect(other.state()).toBe('running');
-      const r1 = value(await other.readRegister('r1'));
-      expect(value(await other.halt()).cause).toEqual({ kind: 'halted' });
-      expect(value(await other.readRegister('r1'))).toBeGreaterThanOrEqual(r1);
+      const r1 = unwrap(await other.readRegister('r1'));
+      expect(unwrap(await other.halt()).cause).toEqual({ kind: 'halted' });
+      expect(unwrap(await other.readRegister('r1'))).toBeGreaterThanOrEqual(r1);
     });
   }
 });

@@ -11,16 +11,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DebugTarget, StopInfo, TargetEvent } from '../../emulator/debug/target';
+import type { DebugTarget } from '../../emulator/debug/target';
+import { nextEvent, runToStop, unwrap } from '../../emulator/debug/testing/target-helpers';
 import { parseElf, type ElfFile } from '../../emulator/formats/elf';
 import { launchQemuGdb, type QemuGdbSession } from '../../emulator/node/qemu-gdb';
 import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
 import { builtTbf, composeImage, kernelImage } from './qemu';
-
-function value<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
-  if (!r.ok) throw new Error(r.error);
-  return r.value;
-}
 
 /** A function or object by a pattern over its (mangled) symbol name. */
 function symbolAddress(elf: ElfFile, pattern: RegExp): number {
@@ -38,26 +34,6 @@ function elfBytes(elf: ElfFile, address: number, length: number): Uint8Array {
   return seg.data.slice(address - seg.paddr, address - seg.paddr + length);
 }
 
-function nextStop(t: DebugTarget, timeoutMs = 60_000): Promise<StopInfo> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no stop within ${timeoutMs} ms`)), timeoutMs);
-    const off = t.onEvent((e: TargetEvent) => {
-      if (e.kind === 'stopped' || e.kind === 'closed') {
-        off();
-        clearTimeout(timer);
-        if (e.kind === 'closed') reject(new Error(`target closed: ${e.reason}`));
-        else resolve(e.stop);
-      }
-    });
-  });
-}
-
-async function runToStop(t: DebugTarget): Promise<StopInfo> {
-  const stop = nextStop(t);
-  value(await t.resume());
-  return stop;
-}
-
 interface Board {
   name: string;
   start(): Promise<{ target: DebugTarget; stop(): Promise<void> }>;
@@ -70,7 +46,7 @@ const BOARDS: Board[] = [
     name: 'QEMU gdbstub (GDB remote target)',
     async start() {
       const i = img();
-      const q: QemuGdbSession = value(
+      const q: QemuGdbSession = unwrap(
         await launchQemuGdb({
           kernel: i.kernelElf,
           loaders: [{ file: i.appsBin, address: i.manifest.appsStart }],
@@ -84,7 +60,7 @@ const BOARDS: Board[] = [
     name: 'emulator worker (emulator target)',
     async start() {
       const i = img();
-      const target = value(
+      const target = unwrap(
         await startEmulatorWorker({
           machine: 'mps2-an386',
           board: 'mps2-an386',
@@ -119,7 +95,7 @@ for (const board of BOARDS) {
 
     it('starts halted at the reset vector', async () => {
       expect(t.state()).toBe('halted');
-      const regs = value(await t.readRegisters());
+      const regs = unwrap(await t.readRegisters());
       expect(regs.pc).toBe(elf.entry & ~1);
     });
 
@@ -128,22 +104,22 @@ for (const board of BOARDS) {
         elf,
         /capsules\.\.console\.\.Console\$u20\$as\$u20\$kernel\.\.platform\.\.SyscallDriver\$GT\$7command17h/,
       );
-      value(await t.setBreakpoint(command));
+      unwrap(await t.setBreakpoint(command));
       const s = await runToStop(t);
       expect(s.cause).toEqual({ kind: 'breakpoint', address: command });
       expect(s.pc).toBe(command);
-      const regs = value(await t.readRegisters());
+      const regs = unwrap(await t.readRegisters());
       expect(regs.pc).toBe(command);
       expect(regs.lr & 1).toBe(1); // a Thumb return address
       expect(regs.sp).toBeGreaterThanOrEqual(0x20000000);
-      expect(value(await t.readMemory(command, 16))).toEqual(elfBytes(elf, command, 16));
-      value(await t.clearBreakpoint(command));
+      expect(unwrap(await t.readMemory(command, 16))).toEqual(elfBytes(elf, command, 16));
+      unwrap(await t.clearBreakpoint(command));
     });
 
     it('watches a kernel static for writes', async () => {
       const reason = symbolAddress(elf, /^CM_SWITCH_REASON$/);
       const w = { address: reason, length: 4, access: 'write' as const };
-      value(await t.setWatchpoint(w));
+      unwrap(await t.setWatchpoint(w));
       const s = await runToStop(t);
       expect(s.cause).toMatchObject({
         kind: 'watchpoint',
@@ -151,26 +127,26 @@ for (const board of BOARDS) {
         dataAddress: reason,
         access: 'write',
       });
-      value(await t.clearWatchpoint(w));
+      unwrap(await t.clearWatchpoint(w));
     });
 
     it('steps one instruction and through a range', async () => {
-      const before = value(await t.readRegisters()).pc;
-      const s = value(await t.step());
+      const before = unwrap(await t.readRegisters()).pc;
+      const s = unwrap(await t.step());
       expect(s.cause).toEqual({ kind: 'step' });
       expect(s.pc).not.toBe(before);
-      const r = value(await t.stepRange(s.pc, s.pc + 2));
+      const r = unwrap(await t.stepRange(s.pc, s.pc + 2));
       expect(r.cause.kind).toBe('step');
     });
 
     it('resets into halt at the reset vector, runs and halts on request', async () => {
-      const stopped = nextStop(t);
-      value(await t.reset({ halt: true }));
-      expect((await stopped).pc).toBe(elf.entry & ~1);
-      value(await t.resume());
+      const stopped = nextEvent(t, 'stopped');
+      unwrap(await t.reset({ halt: true }));
+      expect((await stopped).stop.pc).toBe(elf.entry & ~1);
+      unwrap(await t.resume());
       expect(t.state()).toBe('running');
       await new Promise((r) => setTimeout(r, 300));
-      const h = value(await t.halt());
+      const h = unwrap(await t.halt());
       expect(h.cause).toEqual({ kind: 'halted' });
       expect(t.state()).toBe('halted');
     });
@@ -190,7 +166,7 @@ describe('emulator target: a process fault stops with the fault registers', () =
       [builtTbf(i.manifest, 'fault_kernel')],
       'target-fault',
     );
-    t = value(
+    t = unwrap(
       await startEmulatorWorker({
         machine: 'mps2-an386',
         files: [
@@ -199,7 +175,7 @@ describe('emulator target: a process fault stops with the fault registers', () =
         ],
       }),
     );
-    value(await t.catchFaults!(true));
+    unwrap(await t.catchFaults!(true));
     const s = await runToStop(t);
     expect(s.cause.kind).toBe('fault');
     if (s.cause.kind !== 'fault') return;
@@ -220,7 +196,7 @@ describe('emulator target: the nRF52840-DK kernel paced to the wall clock', () =
   it('carries the console out of the worker and never runs ahead of the wall clock', async () => {
     const i = kernelImage('nrf52840dk');
     const apps = await composeImage(i.manifest, [builtTbf(i.manifest, 'hello')], 'target-nrf');
-    t = value(
+    t = unwrap(
       await startEmulatorWorker({
         machine: 'nrf52840dk',
         files: [
@@ -242,7 +218,7 @@ describe('emulator target: the nRF52840-DK kernel paced to the wall clock', () =
       }),
     );
     const started = performance.now();
-    value(await t.resume());
+    unwrap(await t.resume());
     await heard;
     await new Promise((r) => setTimeout(r, 300));
     const wall = (performance.now() - started) / 1000;
