@@ -232,11 +232,9 @@ describe('EmulatorTarget', () => {
         {
           uart0rx: [
             'ldr r0, =0x40004000',
-            // INTCLEAR RX before touching DATA: the emulated NVIC re-pends a level interrupt
-            // whenever the line is driven high, even while its handler is active.
-            'movs r2, #2',
-            'str r2, [r0, #12]',
             'ldr r1, [r0]',
+            'movs r2, #2', // INTCLEAR RX
+            'str r2, [r0, #12]',
             'adds r1, #1',
             'str r1, [r0]',
             'bx lr',
