@@ -12,6 +12,7 @@ export * from './interfaces';
 export { CortexM, type CoreConfig, type CoreSnapshot, Exc, CFSR } from './cortex-m';
 export { Bus, Region } from './memory/bus';
 export { Clock } from './clock';
+export { ClockEvent } from './clock-event';
 export { assemble, assembleProgram, branchFields, Program, type AsmItem } from './assembler';
 export {
   ENCODING_NAMES,

@@ -46,13 +46,14 @@ export type EventHandle = number;
 /**
  * The virtual clock. `now` counts core cycles since reset (a float64: exact to 2^53 cycles).
  * Peripherals schedule work at a cycle; the core runs events whose time has come between
- * instructions, and WFI/WFE skip straight to the next event.
+ * instructions, and WFI/WFE skip straight to the next event. `owner` names the device in the
+ * clock's reports of a model bug (an event re-armed at the present cycle for ever).
  */
 export interface VirtualClock {
   readonly now: number;
   readonly frequencyHz: number;
-  schedule(atCycle: number, callback: () => void): EventHandle;
-  scheduleIn(deltaCycles: number, callback: () => void): EventHandle;
+  schedule(atCycle: number, callback: () => void, owner?: string): EventHandle;
+  scheduleIn(deltaCycles: number, callback: () => void, owner?: string): EventHandle;
   cancel(handle: EventHandle): void;
   /** Cycle of the earliest pending event, or Infinity. */
   nextEventAt(): number;

@@ -197,6 +197,33 @@ describe('EmulatorSession', () => {
     expect(p.runSlice({ instructions: 1000 }).kind).toBe('halted');
   });
 
+  // Issue 12: no device model bug may hang the host; the clock reports it through the session.
+  it('reports a device that re-arms at the present cycle and keeps running the core', () => {
+    const s = session();
+    expect(s.load(build('spin-guard', ['1: adds r0, #1', 'b 1b'])).ok).toBe(true);
+    const diagnostics: string[] = [];
+    s.on((e) => e.kind === 'diagnostic' && diagnostics.push(e.message));
+    let runs = 0;
+    const clock = s.core.clock;
+    const rearm = (): void => {
+      clock.schedule(
+        clock.now,
+        () => {
+          runs++;
+          if (runs < 200_000) rearm();
+        },
+        'broken device',
+      );
+    };
+    rearm();
+    expect(s.runSlice({ instructions: 1000 })).toEqual({ kind: 'limit' });
+    expect(s.instructions).toBe(1000);
+    // 64 at the start, then at most one per cycle.
+    expect(runs).toBeLessThanOrEqual(64 + s.cycles + 1);
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatch(/clock: broken device scheduled more than 64 events/);
+  });
+
   it('refuses images it cannot place and names unknown machines', () => {
     expect(createSession({ machine: 'lm3s6965' })).toEqual({
       ok: false,

@@ -84,4 +84,49 @@ describe('CmsdkApbDualTimer', () => {
     dt.write(DT_ITOP, 4, 1);
     expect(lines.high(10)).toBe(true);
   });
+
+  // Issue 12: in 32-bit mode LOAD >= 0x80000000 made `LOAD & 0xffffffff` negative, so every
+  // expiry rescheduled itself at once and the host hung inside one instruction.
+  it('counts unsigned 32-bit loads at and above 0x80000000', () => {
+    for (const load of [0x80000000, 0xfffffffe, 0xffffffff]) {
+      const { clock, dt } = make();
+      const mode = CONTROL_PERIODIC | CONTROL_SIZE32 | CONTROL_INTEN;
+      dt.write(DT_CONTROL, 4, mode);
+      dt.write(DT_LOAD, 4, load);
+      dt.write(DT_CONTROL, 4, mode | CONTROL_ENABLE);
+      expect(dt.read(DT_VALUE, 4)).toBe(load);
+      expect(clock.nextEventAt() - clock.now).toBe(load);
+      clock.advance(1000);
+      expect(dt.read(DT_VALUE, 4)).toBe(load - 1000);
+      clock.advance(load - 1000);
+      expect(dt.read(DT_RIS, 4)).toBe(1);
+      expect(dt.read(DT_VALUE, 4)).toBe(0);
+      // Periodic: the count reloads on the next tick; the next zero is LOAD + 1 ticks away.
+      expect(clock.nextEventAt() - clock.now).toBe(load + 1);
+      clock.advance(1);
+      expect(dt.read(DT_VALUE, 4)).toBe(load);
+    }
+  });
+
+  it('schedules the next wrap in the future for the image that hung the host', () => {
+    // tests/fixtures/reliability/dualtimer-hang.bin: LOAD = 0x80000000, then CONTROL = 0xC2.
+    const { clock, dt } = make();
+    dt.write(DT_LOAD, 4, 0x80000000);
+    dt.write(DT_CONTROL, 4, 0xc2);
+    expect(clock.nextEventAt()).toBeGreaterThan(clock.now);
+    clock.advance(0x80000002);
+    expect(dt.read(DT_RIS, 4)).toBe(1);
+    expect(clock.nextEventAt() - clock.now).toBeGreaterThanOrEqual(0x80000000);
+  });
+
+  it('free-runs through the full 32-bit range without rescheduling at once', () => {
+    const { clock, dt } = make();
+    dt.write(DT_LOAD, 4, 5);
+    dt.write(DT_CONTROL, 4, CONTROL_ENABLE | CONTROL_SIZE32); // free-running, 32-bit
+    clock.advance(6);
+    expect(dt.read(DT_VALUE, 4)).toBe(0xffffffff);
+    expect(clock.nextEventAt() - clock.now).toBe(0xffffffff);
+    clock.advance(0x80000000);
+    expect(dt.read(DT_VALUE, 4)).toBe(0x7fffffff);
+  });
 });

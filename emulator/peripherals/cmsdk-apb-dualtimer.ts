@@ -4,12 +4,16 @@
  * Each half has LOAD, VALUE, CONTROL (one-shot, 16/32-bit size, prescale /1 /16 /256,
  * interrupt enable, periodic or free-running mode, enable), INTCLR, RIS, MIS and BGLOAD; the
  * block's interrupt is the OR of both masked interrupts. As in the single timer, counters are
- * computed from the virtual clock and only the next zero crossing is scheduled.
+ * computed from the virtual clock and only the next zero crossing is scheduled. Counts are
+ * unsigned: in 32-bit mode LOAD may be anything up to 0xFFFFFFFF (ARM DDI 0479, "Dual-input
+ * timers", TimerXLoad: a 32-bit value), so the size mask is applied with `>>> 0`, never with a
+ * bare `&`, which would make values from 0x80000000 negative.
  *
  * @example
  *   const dt = new CmsdkApbDualTimer('dualtimer', clock, { irq: lines, line: 10 });
  */
-import type { EventHandle, InterruptLines, VirtualClock } from '../core/interfaces';
+import { ClockEvent } from '../core/clock-event';
+import type { InterruptLines, VirtualClock } from '../core/interfaces';
 import { ApbDevice, cmsdkIds } from './apb-device';
 
 /** Register offsets within one half; the second half sits at +DUALTIMER_STRIDE. */
@@ -54,7 +58,7 @@ export interface DualTimerWiring {
 export class CmsdkApbDualTimer extends ApbDevice {
   protected override readonly idBytes = cmsdkIds(0x23);
   private halves: [HalfState, HalfState] = [this.fresh(), this.fresh()];
-  private events: [EventHandle | undefined, EventHandle | undefined] = [undefined, undefined];
+  private readonly expiries: [ClockEvent, ClockEvent];
   private itcr = 0;
   private itop = 0;
 
@@ -64,6 +68,10 @@ export class CmsdkApbDualTimer extends ApbDevice {
     private readonly wiring: DualTimerWiring = {},
   ) {
     super();
+    this.expiries = [
+      new ClockEvent(clock, `${name} timer 1`, () => this.expire(0)),
+      new ClockEvent(clock, `${name} timer 2`, () => this.expire(1)),
+    ];
   }
 
   private fresh(): HalfState {
@@ -72,7 +80,7 @@ export class CmsdkApbDualTimer extends ApbDevice {
 
   reset(): void {
     for (const i of [0, 1] as const) {
-      this.unschedule(i);
+      this.expiries[i].cancel();
       this.halves[i] = { ...this.fresh(), base: this.clock.now };
     }
     this.itcr = 0;
@@ -80,8 +88,9 @@ export class CmsdkApbDualTimer extends ApbDevice {
     this.updateIrq();
   }
 
-  private mask(h: HalfState): number {
-    return h.control & CONTROL_SIZE32 ? 0xffffffff : 0xffff;
+  /** `v` cut to the counter's size, unsigned (0..0xFFFF or 0..0xFFFFFFFF). */
+  private sized(h: HalfState, v: number): number {
+    return h.control & CONTROL_SIZE32 ? v >>> 0 : v & 0xffff;
   }
 
   private divider(h: HalfState): number {
@@ -94,12 +103,12 @@ export class CmsdkApbDualTimer extends ApbDevice {
 
   /** Length of a full period after a wrap: LOAD in periodic mode, the full range when free-running. */
   private period(h: HalfState): number {
-    return h.control & CONTROL_PERIODIC ? h.load & this.mask(h) : this.mask(h);
+    return this.sized(h, h.control & CONTROL_PERIODIC ? h.load : 0xffffffff);
   }
 
   private current(i: 0 | 1): number {
     const h = this.halves[i];
-    const v = h.value & this.mask(h);
+    const v = this.sized(h, h.value);
     if (!this.running(h)) return v;
     const ticks = Math.floor((this.clock.now - h.base) / this.divider(h));
     if (ticks <= v) return v - ticks;
@@ -116,14 +125,8 @@ export class CmsdkApbDualTimer extends ApbDevice {
     this.schedule(i);
   }
 
-  private unschedule(i: 0 | 1): void {
-    const e = this.events[i];
-    if (e !== undefined) this.clock.cancel(e);
-    this.events[i] = undefined;
-  }
-
   private schedule(i: 0 | 1): void {
-    this.unschedule(i);
+    this.expiries[i].cancel();
     const h = this.halves[i];
     if (!this.running(h)) return;
     const v = this.current(i);
@@ -134,11 +137,10 @@ export class CmsdkApbDualTimer extends ApbDevice {
     const d = this.divider(h);
     const elapsed = this.clock.now - h.base;
     const cycles = d - (elapsed % d) + (ticks - 1) * d;
-    this.events[i] = this.clock.scheduleIn(cycles, () => this.expire(i));
+    this.expiries[i].armIn(cycles);
   }
 
   private expire(i: 0 | 1): void {
-    this.events[i] = undefined;
     const h = this.halves[i];
     h.ris = 1;
     h.value = 0;

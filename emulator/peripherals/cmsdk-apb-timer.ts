@@ -10,7 +10,8 @@
  * @example
  *   const t = new CmsdkApbTimer('timer0', clock, { irq: lines, line: 8 });
  */
-import type { EventHandle, InterruptLines, VirtualClock } from '../core/interfaces';
+import { ClockEvent } from '../core/clock-event';
+import type { InterruptLines, VirtualClock } from '../core/interfaces';
 import { ApbDevice, cmsdkIds } from './apb-device';
 
 export const TIMER_CTRL = 0x000;
@@ -42,7 +43,7 @@ interface TimerState {
 export class CmsdkApbTimer extends ApbDevice {
   protected override readonly idBytes = cmsdkIds(0x22);
   private s: TimerState = { ctrl: 0, reload: 0, intstatus: 0, value: 0, base: 0 };
-  private event: EventHandle | undefined;
+  private readonly expiry: ClockEvent;
 
   constructor(
     readonly name: string,
@@ -50,6 +51,7 @@ export class CmsdkApbTimer extends ApbDevice {
     private readonly wiring: TimerWiring = {},
   ) {
     super();
+    this.expiry = new ClockEvent(clock, name, () => this.expire());
   }
 
   private get running(): boolean {
@@ -57,7 +59,7 @@ export class CmsdkApbTimer extends ApbDevice {
   }
 
   reset(): void {
-    this.unschedule();
+    this.expiry.cancel();
     this.s = { ctrl: 0, reload: 0, intstatus: 0, value: 0, base: this.clock.now };
     this.updateIrq();
   }
@@ -78,13 +80,8 @@ export class CmsdkApbTimer extends ApbDevice {
     this.schedule();
   }
 
-  private unschedule(): void {
-    if (this.event !== undefined) this.clock.cancel(this.event);
-    this.event = undefined;
-  }
-
   private schedule(): void {
-    this.unschedule();
+    this.expiry.cancel();
     // With its interrupt disabled an expiry changes nothing visible (the count is computed from
     // the clock on read), so no event is scheduled: an idle machine must not spin through
     // wraps of a free-running counter. Enabling the interrupt rebases and schedules.
@@ -94,11 +91,10 @@ export class CmsdkApbTimer extends ApbDevice {
     if (v === 0 && this.s.reload === 0) return;
     const ticks = v === 0 ? this.s.reload + 1 : v;
     const cycles = Math.ceil(ticks / (this.wiring.pclkPerCycle ?? 1));
-    this.event = this.clock.scheduleIn(cycles, () => this.expire());
+    this.expiry.armIn(cycles);
   }
 
   private expire(): void {
-    this.event = undefined;
     if (this.s.ctrl & CTRL_IRQ_ENABLE) this.s.intstatus |= 1;
     this.updateIrq();
     // The count wraps to the reload value at this instant.

@@ -10,7 +10,8 @@
  * @example
  *   const wd = new CmsdkApbWatchdog('watchdog', clock, { nmi: () => core.setPending(2), reset });
  */
-import type { EventHandle, VirtualClock } from '../core/interfaces';
+import { ClockEvent } from '../core/clock-event';
+import type { VirtualClock } from '../core/interfaces';
 import { ApbDevice } from './apb-device';
 
 export const WDOG_LOAD = 0x000;
@@ -50,7 +51,7 @@ export class CmsdkApbWatchdog extends ApbDevice {
     0x04, 0, 0, 0, 0x24, 0xb8, 0x1b, 0x00, 0x0d, 0xf0, 0x05, 0xb1,
   ];
   private s: WatchdogState;
-  private event: EventHandle | undefined;
+  private readonly expiry: ClockEvent;
 
   constructor(
     readonly name: string,
@@ -59,6 +60,7 @@ export class CmsdkApbWatchdog extends ApbDevice {
   ) {
     super();
     this.s = this.initial();
+    this.expiry = new ClockEvent(clock, name, () => this.expire());
   }
 
   private initial(): WatchdogState {
@@ -75,7 +77,7 @@ export class CmsdkApbWatchdog extends ApbDevice {
   }
 
   reset(): void {
-    this.unschedule();
+    this.expiry.cancel();
     this.s = this.initial();
     this.updateIrq();
   }
@@ -95,19 +97,13 @@ export class CmsdkApbWatchdog extends ApbDevice {
     this.schedule();
   }
 
-  private unschedule(): void {
-    if (this.event !== undefined) this.clock.cancel(this.event);
-    this.event = undefined;
-  }
-
   private schedule(): void {
-    this.unschedule();
-    if (!this.running) return;
-    this.event = this.clock.scheduleIn(Math.max(1, this.current()), () => this.expire());
+    this.expiry.cancel();
+    // A count of zero (LOAD = 0) expires on the next cycle, not at the present one.
+    if (this.running) this.expiry.armIn(Math.max(1, this.current()));
   }
 
   private expire(): void {
-    this.event = undefined;
     if (this.s.ris && this.s.control & CONTROL_RESEN) {
       this.wiring.reset?.();
       return;

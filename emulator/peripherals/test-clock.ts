@@ -11,13 +11,13 @@ export class TestClock implements VirtualClock {
   private events = new Map<EventHandle, { at: number; cb: () => void }>();
   private nextHandle = 1;
   constructor(readonly frequencyHz = 25_000_000) {}
-  schedule(atCycle: number, callback: () => void): EventHandle {
+  schedule(atCycle: number, callback: () => void, _owner?: string): EventHandle {
     const h = this.nextHandle++;
     this.events.set(h, { at: atCycle, cb: callback });
     return h;
   }
-  scheduleIn(delta: number, callback: () => void): EventHandle {
-    return this.schedule(this.now + delta, callback);
+  scheduleIn(delta: number, callback: () => void, owner?: string): EventHandle {
+    return this.schedule(this.now + delta, callback, owner);
   }
   cancel(handle: EventHandle): void {
     this.events.delete(handle);

@@ -163,6 +163,8 @@ export class EmulatorSession {
       ...(options.semihosting ? { hooks: { semihost: (c) => this.semihosting!.handle(c) } } : {}),
       onSystemReset: () => this.reset('sreq'),
     });
+    // A device model that re-arms at the present cycle for ever is reported, not obeyed.
+    this.core.clock.onDiagnostic = (message) => this.emit({ kind: 'diagnostic', message });
     if (nrfSpec) {
       this.nrf = buildNrf52(
         {

@@ -40,7 +40,7 @@
  *   cp.onSystemOff = () => core.requestHalt();
  *   cp.write(0x008, 4, 1); // TASKS_LFCLKSTART (LFCLKSRC=RC): LFCLKSTARTED 0.6 ms later
  */
-import type { EventHandle } from '../../core/interfaces';
+import { ClockEvent } from '../../core/clock-event';
 import { type NrfContext, NrfPeripheral } from './nrf-peripheral';
 import type { RegisterInfo } from './registers';
 
@@ -212,7 +212,8 @@ export const POWER_REGISTERS: readonly RegisterInfo[] = [
   },
 ];
 
-type Pending = 'hfxo' | 'lfclk' | 'cal' | 'ct' | 'usbreg';
+const PENDING = ['hfxo', 'lfclk', 'cal', 'ct', 'usbreg'] as const;
+type Pending = (typeof PENDING)[number];
 
 interface ClockPowerState {
   hfclkrun: number;
@@ -261,7 +262,14 @@ export class ClockPower extends NrfPeripheral {
   private dcdcen0 = 0;
   private readonly ram = new Array<number>(RAM_COUNT).fill(0xffff);
   private constLat = false;
-  private readonly pending = new Map<Pending, { at: number; handle: EventHandle }>();
+  /** The timed operations in progress (oscillator start-ups, calibration, the CT timer). */
+  private readonly timed: Record<Pending, ClockEvent> = {
+    hfxo: this.operation('hfxo'),
+    lfclk: this.operation('lfclk'),
+    cal: this.operation('cal'),
+    ct: this.operation('ct'),
+    usbreg: this.operation('usbreg'),
+  };
 
   constructor(ctx: NrfContext) {
     super('CLOCK', CLOCK_BASE, ctx);
@@ -271,19 +279,20 @@ export class ClockPower extends NrfPeripheral {
     return Math.round((us * this.ctx.clock.frequencyHz) / 1e6);
   }
 
+  private operation(what: Pending): ClockEvent {
+    return new ClockEvent(this.ctx.clock, `${this.name} ${what}`, () => this.complete(what));
+  }
+
   private arm(what: Pending, at: number): void {
-    this.disarm(what);
-    const handle = this.ctx.clock.schedule(at, () => {
-      this.pending.delete(what);
-      this.complete(what);
-    });
-    this.pending.set(what, { at, handle });
+    this.timed[what].armAt(at);
   }
 
   private disarm(what: Pending): void {
-    const p = this.pending.get(what);
-    if (p !== undefined) this.ctx.clock.cancel(p.handle);
-    this.pending.delete(what);
+    this.timed[what].cancel();
+  }
+
+  private armed(what: Pending): boolean {
+    return this.timed[what].armed;
   }
 
   /** A timed operation finished. */
@@ -322,7 +331,7 @@ export class ClockPower extends NrfPeripheral {
       case TASKS_HFCLKSTART:
         this.hfclkrun = 1;
         if (this.hfclkstat & STATE_RUNNING) this.generate(EV.HFCLKSTARTED);
-        else if (!this.pending.has('hfxo')) this.arm('hfxo', now + this.cycles(T_START_HFXO_US));
+        else if (!this.armed('hfxo')) this.arm('hfxo', now + this.cycles(T_START_HFXO_US));
         break;
       case TASKS_HFCLKSTOP:
         this.hfclkrun = 0;
@@ -332,7 +341,7 @@ export class ClockPower extends NrfPeripheral {
       case TASKS_LFCLKSTART:
         this.lfclkrun = 1;
         if (this.lfclkstat & STATE_RUNNING) this.generate(EV.LFCLKSTARTED);
-        else if (!this.pending.has('lfclk')) {
+        else if (!this.armed('lfclk')) {
           this.lfclksrccopy = this.lfclksrc;
           if ((this.lfclksrc & 3) === LFCLK_RC) this.lfrcmode = (this.lfrcmode & 1) * 0x10001;
           this.arm('lfclk', now + this.cycles(this.lfStartUs(this.lfclksrc & 3)));
@@ -344,7 +353,7 @@ export class ClockPower extends NrfPeripheral {
         this.disarm('lfclk');
         break;
       case TASKS_CAL:
-        if (!this.pending.has('cal')) this.arm('cal', now + this.cycles(T_CAL_US));
+        if (!this.armed('cal')) this.arm('cal', now + this.cycles(T_CAL_US));
         break;
       case TASKS_CTSTART:
         this.arm('ct', now + this.cycles(this.ctiv * 250_000));
@@ -511,7 +520,7 @@ export class ClockPower extends NrfPeripheral {
   }
 
   protected resetRegisters(): void {
-    for (const what of [...this.pending.keys()]) this.disarm(what);
+    for (const ev of Object.values(this.timed)) ev.cancel();
     this.hfclkrun = 0;
     this.hfclkstat = 0;
     this.lfclkrun = 0;
@@ -552,13 +561,13 @@ export class ClockPower extends NrfPeripheral {
       dcdcen0: this.dcdcen0,
       ram: [...this.ram],
       constLat: this.constLat,
-      pending: [...this.pending.entries()].map(([k, p]) => [k, p.at]),
+      pending: PENDING.filter((k) => this.timed[k].armed).map((k) => [k, this.timed[k].at!]),
     };
   }
 
   protected loadState(state: unknown): void {
     const s = state as ClockPowerState;
-    for (const what of [...this.pending.keys()]) this.disarm(what);
+    for (const ev of Object.values(this.timed)) ev.cancel();
     this.hfclkrun = s.hfclkrun;
     this.hfclkstat = s.hfclkstat;
     this.lfclkrun = s.lfclkrun;

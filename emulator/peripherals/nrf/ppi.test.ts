@@ -156,6 +156,24 @@ describe('PPI', () => {
     expect(started).toHaveLength(100);
   });
 
+  // Issue 12 audit: a loop whose fork (or a second channel) starts the same task doubled the
+  // queued starts every period: 2^n host work after n periods, for one task pulse per edge.
+  it('starts a task once per 16 MHz edge however many channels and forks ask for it', () => {
+    const { clock, ppi, egu, started } = machine();
+    ppi.write(EEP(0), 4, EGU0 + 0x100);
+    ppi.write(TEP(0), 4, EGU0 + 0x000); // TRIGGERED[0] -> TRIGGER[0] ...
+    ppi.write(FORK(0), 4, EGU0 + 0x000); // ... and again through the fork
+    ppi.write(EEP(1), 4, EGU0 + 0x100);
+    ppi.write(TEP(1), 4, EGU0 + 0x000); // ... and through a second channel
+    ppi.write(CHENSET, 4, 0b11);
+    egu.write(0x000, 4, 1);
+    // Ten periods: 10 starts on the chip (3^10 on the host before the fix).
+    clock.advance(4 * 10);
+    expect(started).toHaveLength(10);
+    expect(new Set(started.map((s) => s[1])).size).toBe(10);
+    expect((ppi.snapshot() as { pending: unknown[] }).pending.length).toBeLessThanOrEqual(1);
+  });
+
   it('round-trips configuration and in-flight task starts through a snapshot', () => {
     const a = machine();
     a.ppi.write(EEP(1), 4, EGU0 + 0x100);

@@ -14,13 +14,18 @@
  *   16 MHz period after its event. We model that delay (rounded up to whole core cycles); it
  *   also keeps a channel that loops an event back to its own task from recursing on the host:
  *   such a loop runs once per delay in virtual time, as on the chip.
+ * - A task is a signal (PS "Peripheral interface": a task is started by writing to its register
+ *   or by a PPI channel's signal), so starts of one task that several channels, or a channel
+ *   and its fork, deliver on the same 16 MHz edge are one start. Our reading, and the one that
+ *   keeps a loop through a fork from doubling its work every period.
  * The PPI has no events and no interrupt.
  *
  * The machine calls `onEvent(address)` for every published event and gives the constructor a
  * `triggerTask(address)` that starts the task at an absolute address (writes to addresses that
  * are no task are the machine's business).
  */
-import type { AccessSize, EventHandle, MmioDevice } from '../../core/interfaces';
+import { ClockEvent } from '../../core/clock-event';
+import type { AccessSize, MmioDevice } from '../../core/interfaces';
 import type { NrfContext } from './nrf-peripheral';
 import type { RegisterInfo } from './registers';
 
@@ -147,12 +152,15 @@ export class Ppi implements MmioDevice {
   private readonly chg = new Array<number>(PPI_GROUPS).fill(0);
   private readonly fork = new Array<number>(PPI_CHANNELS).fill(0);
   private pending: PendingTask[] = [];
-  private handle: EventHandle | undefined;
+  /** The earliest pending task start. */
+  private readonly delivery: ClockEvent;
 
   constructor(
     private readonly ctx: NrfContext,
     private readonly startTask: (address: number) => void,
-  ) {}
+  ) {
+    this.delivery = new ClockEvent(ctx.clock, this.name, () => this.deliver());
+  }
 
   /** Event and task end points of channel `ch` (fixed ones for 20-31). */
   endpoints(ch: number): { eep: number; tep: number; fork: number } {
@@ -175,10 +183,18 @@ export class Ppi implements MmioDevice {
       if (((this.chen >>> ch) & 1) === 0) continue;
       const e = this.endpoints(ch);
       if (e.eep !== address) continue;
-      if (e.tep !== 0) this.pending.push({ at, address: e.tep });
-      if (e.fork !== 0) this.pending.push({ at, address: e.fork });
+      if (e.tep !== 0) this.queue(at, e.tep);
+      if (e.fork !== 0) this.queue(at, e.fork);
     }
     this.arm();
+  }
+
+  /** Queue a task start at `at` unless that task already starts on that edge. */
+  private queue(at: number, address: number): void {
+    // Starts are queued in time order, so those on the same edge sit at the end.
+    for (let i = this.pending.length - 1; i >= 0 && this.pending[i]!.at === at; i--)
+      if (this.pending[i]!.address === address) return;
+    this.pending.push({ at, address });
   }
 
   /** Start one of the PPI's own tasks (TASKS_CHG[n].EN/DIS) by offset, as the bus or PPI does. */
@@ -191,12 +207,11 @@ export class Ppi implements MmioDevice {
 
   /** Schedule the clock event for the earliest pending task start. */
   private arm(): void {
-    if (this.handle !== undefined || this.pending.length === 0) return;
-    this.handle = this.ctx.clock.schedule(this.pending[0]!.at, () => this.deliver());
+    if (this.delivery.armed || this.pending.length === 0) return;
+    this.delivery.armAt(this.pending[0]!.at);
   }
 
   private deliver(): void {
-    this.handle = undefined;
     const now = this.ctx.clock.now;
     let due = 0;
     while (due < this.pending.length && this.pending[due]!.at <= now) due++;
@@ -252,8 +267,7 @@ export class Ppi implements MmioDevice {
   }
 
   reset(): void {
-    if (this.handle !== undefined) this.ctx.clock.cancel(this.handle);
-    this.handle = undefined;
+    this.delivery.cancel();
     this.pending = [];
     this.chen = 0;
     this.eep.fill(0);
@@ -284,8 +298,7 @@ export class Ppi implements MmioDevice {
     for (const [key, arr, n] of lengths)
       if (!Array.isArray(arr) || arr.length !== n)
         throw new Error(`PPI snapshot: '${key}' must hold ${n} values`);
-    if (this.handle !== undefined) this.ctx.clock.cancel(this.handle);
-    this.handle = undefined;
+    this.delivery.cancel();
     this.chen = s.chen >>> 0;
     this.eep.splice(0, PPI_PROGRAMMABLE_CHANNELS, ...s.eep);
     this.tep.splice(0, PPI_PROGRAMMABLE_CHANNELS, ...s.tep);

@@ -19,7 +19,7 @@
  *   const rng = new Rng(ctx, 0x5eed);
  *   rng.write(0x000, 4, 1); // TASKS_START; VALRDY after 158 µs of virtual time
  */
-import type { EventHandle } from '../../core/interfaces';
+import { ClockEvent } from '../../core/clock-event';
 import { type NrfContext, NrfPeripheral } from './nrf-peripheral';
 import type { RegisterInfo } from './registers';
 
@@ -61,8 +61,7 @@ export class Rng extends NrfPeripheral {
   private value = 0;
   private state: number;
   private running = false;
-  private nextAt: number | null = null;
-  private handle: EventHandle | undefined;
+  private readonly byteEvent = new ClockEvent(this.ctx.clock, this.name, () => this.byteReady());
 
   constructor(
     ctx: NrfContext,
@@ -92,35 +91,21 @@ export class Rng extends NrfPeripheral {
     return h & 0xff;
   }
 
-  private scheduleAt(at: number): void {
-    this.cancelPending();
-    this.nextAt = at;
-    this.handle = this.ctx.clock.schedule(at, () => this.byteReady());
-  }
-
-  private cancelPending(): void {
-    if (this.handle !== undefined) this.ctx.clock.cancel(this.handle);
-    this.handle = undefined;
-    this.nextAt = null;
-  }
-
   private byteReady(): void {
-    this.handle = undefined;
-    this.nextAt = null;
     this.value = this.nextByte();
     this.generate(0);
     // The VALRDY->STOP shortcut may have stopped generation inside generate().
-    if (this.running) this.scheduleAt(this.ctx.clock.now + this.byteTime());
+    if (this.running) this.byteEvent.armIn(this.byteTime());
   }
 
   protected task(offset: number): void {
     if (offset === RNG_TASKS_START) {
       if (this.running) return;
       this.running = true;
-      this.scheduleAt(this.ctx.clock.now + this.cycles(T_RNG_START_US) + this.byteTime());
+      this.byteEvent.armIn(this.cycles(T_RNG_START_US) + this.byteTime());
     } else if (offset === RNG_TASKS_STOP) {
       this.running = false;
-      this.cancelPending();
+      this.byteEvent.cancel();
     }
   }
 
@@ -140,7 +125,7 @@ export class Rng extends NrfPeripheral {
   }
 
   protected resetRegisters(): void {
-    this.cancelPending();
+    this.byteEvent.cancel();
     this.running = false;
     this.config = 0;
     this.value = 0;
@@ -153,17 +138,17 @@ export class Rng extends NrfPeripheral {
       value: this.value,
       state: this.state,
       running: this.running,
-      nextAt: this.nextAt,
+      nextAt: this.byteEvent.at,
     };
   }
 
   protected loadState(state: unknown): void {
     const s = state as RngState;
-    this.cancelPending();
+    this.byteEvent.cancel();
     this.config = s.config;
     this.value = s.value;
     this.state = s.state;
     this.running = s.running;
-    if (s.nextAt !== null) this.scheduleAt(s.nextAt);
+    if (s.nextAt !== null) this.byteEvent.armAt(s.nextAt);
   }
 }

@@ -24,7 +24,7 @@
  * clock when read; a clock event is scheduled only for the next tick at which an enabled event
  * happens: per tick only while TICK is enabled, otherwise the next OVRFLW or COMPARE.
  */
-import type { EventHandle } from '../../core/interfaces';
+import { ClockEvent } from '../../core/clock-event';
 import { INTEN, INTENCLR, INTENSET, type NrfContext, NrfPeripheral } from './nrf-peripheral';
 import type { RegisterInfo } from './registers';
 import { cyclesFor, ticksIn } from './timer';
@@ -91,7 +91,10 @@ interface RtcState {
 export class Rtc extends NrfPeripheral {
   protected override readonly intenMask: number;
   private s: RtcState;
-  private handle: EventHandle | undefined;
+  /** The next tick at which an enabled event happens (`s.pendingTick`). */
+  private readonly tickEvent = new ClockEvent(this.ctx.clock, this.name, () =>
+    this.fire(this.s.pendingTick!),
+  );
 
   constructor(
     name: string,
@@ -162,8 +165,7 @@ export class Rtc extends NrfPeripheral {
   }
 
   private unschedule(): void {
-    if (this.handle !== undefined) this.ctx.clock.cancel(this.handle);
-    this.handle = undefined;
+    this.tickEvent.cancel();
     this.s.pendingTick = null;
   }
 
@@ -192,11 +194,10 @@ export class Rtc extends NrfPeripheral {
     if (best === Infinity) return;
     const tick = best;
     this.s.pendingTick = tick;
-    this.handle = this.ctx.clock.schedule(this.cycleOfTick(tick), () => this.fire(tick));
+    this.tickEvent.armAt(this.cycleOfTick(tick));
   }
 
   private fire(tick: number): void {
-    this.handle = undefined;
     this.s.pendingTick = null;
     const en = this.enabled;
     const v = this.valueAt(tick);
@@ -206,7 +207,7 @@ export class Rtc extends NrfPeripheral {
       if ((en >>> (COMPARE0 + n)) & 1 && this.s.cc[n] === v && this.s.missTick[n] !== tick)
         this.generate(COMPARE0 + n);
     }
-    if (this.handle === undefined) this.reschedule(tick);
+    if (!this.tickEvent.armed) this.reschedule(tick);
   }
 
   protected task(offset: number): void {

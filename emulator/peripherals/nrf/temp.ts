@@ -14,7 +14,7 @@
  *   const temp = new Temp(ctx, 21.5);
  *   temp.write(0x000, 4, 1); // 36 µs later: EVENTS_DATARDY = 1, TEMP = 86 (21.5 °C)
  */
-import type { EventHandle } from '../../core/interfaces';
+import { ClockEvent } from '../../core/clock-event';
 import { TEMP_COEFFICIENTS } from './ficr';
 import { type NrfContext, NrfPeripheral } from './nrf-peripheral';
 import type { RegisterInfo } from './registers';
@@ -60,8 +60,10 @@ export class Temp extends NrfPeripheral {
   private celsius: number;
   private result = 0;
   private coefficients = COEFFICIENTS.map((c) => c[2]);
-  private doneAt: number | null = null;
-  private handle: EventHandle | undefined;
+  private readonly measurement = new ClockEvent(this.ctx.clock, this.name, () => {
+    this.result = Math.round(this.celsius * 4) | 0;
+    this.generate(0);
+  });
 
   constructor(ctx: NrfContext, celsius = 25) {
     super('TEMP', TEMP_BASE, ctx);
@@ -83,31 +85,12 @@ export class Temp extends NrfPeripheral {
     return this.celsius;
   }
 
-  private cancelPending(): void {
-    if (this.handle !== undefined) this.ctx.clock.cancel(this.handle);
-    this.handle = undefined;
-    this.doneAt = null;
-  }
-
-  private scheduleAt(at: number): void {
-    this.cancelPending();
-    this.doneAt = at;
-    this.handle = this.ctx.clock.schedule(at, () => {
-      this.handle = undefined;
-      this.doneAt = null;
-      this.result = Math.round(this.celsius * 4) | 0;
-      this.generate(0);
-    });
-  }
-
   protected task(offset: number): void {
     if (offset === TEMP_TASKS_START) {
       // A START during a measurement restarts it.
-      this.scheduleAt(
-        this.ctx.clock.now + Math.round((T_TEMP_US * this.ctx.clock.frequencyHz) / 1e6),
-      );
+      this.measurement.armIn(Math.round((T_TEMP_US * this.ctx.clock.frequencyHz) / 1e6));
     } else if (offset === TEMP_TASKS_STOP) {
-      this.cancelPending();
+      this.measurement.cancel();
     }
   }
 
@@ -123,7 +106,7 @@ export class Temp extends NrfPeripheral {
   }
 
   protected resetRegisters(): void {
-    this.cancelPending();
+    this.measurement.cancel();
     this.result = 0;
     this.coefficients = COEFFICIENTS.map((c) => c[2]);
   }
@@ -133,16 +116,16 @@ export class Temp extends NrfPeripheral {
       celsius: this.celsius,
       result: this.result,
       coefficients: [...this.coefficients],
-      doneAt: this.doneAt,
+      doneAt: this.measurement.at,
     };
   }
 
   protected loadState(state: unknown): void {
     const s = state as TempState;
-    this.cancelPending();
+    this.measurement.cancel();
     this.celsius = s.celsius;
     this.result = s.result;
     this.coefficients = [...s.coefficients];
-    if (s.doneAt !== null) this.scheduleAt(s.doneAt);
+    if (s.doneAt !== null) this.measurement.armAt(s.doneAt);
   }
 }

@@ -22,7 +22,7 @@
  *
  * The exact integer helpers `ticksIn`/`cyclesFor` are shared with the RTC.
  */
-import type { EventHandle } from '../../core/interfaces';
+import { ClockEvent } from '../../core/clock-event';
 import { INTEN, type NrfContext, NrfPeripheral } from './nrf-peripheral';
 import type { RegisterInfo } from './registers';
 
@@ -98,7 +98,10 @@ export class Timer extends NrfPeripheral {
   protected override readonly shortcuts: readonly (readonly [number, number] | undefined)[];
   protected override readonly intenMask: number;
   private s: TimerState;
-  private handle: EventHandle | undefined;
+  /** The next compare match (`s.pendingTick`). */
+  private readonly matchEvent = new ClockEvent(this.ctx.clock, this.name, () =>
+    this.fire(this.s.pendingTick!),
+  );
   /** Cycle of the compare being processed (shortcuts act at the match, not when run). */
   private eventCycle: number | undefined;
   /** Bumped by every rebase, so a compare handler knows a shortcut restarted the count. */
@@ -174,8 +177,7 @@ export class Timer extends NrfPeripheral {
   }
 
   private unschedule(): void {
-    if (this.handle !== undefined) this.ctx.clock.cancel(this.handle);
-    this.handle = undefined;
+    this.matchEvent.cancel();
     this.s.pendingTick = null;
   }
 
@@ -198,11 +200,10 @@ export class Timer extends NrfPeripheral {
     const tick = best;
     const at = this.s.baseCycle + cyclesFor(tick, this.ctx.clock.frequencyHz, this.tickHz);
     this.s.pendingTick = tick;
-    this.handle = this.ctx.clock.schedule(at, () => this.fire(tick));
+    this.matchEvent.armAt(at);
   }
 
   private fire(tick: number): void {
-    this.handle = undefined;
     this.s.pendingTick = null;
     const epoch = this.epoch;
     this.eventCycle = this.s.baseCycle + cyclesFor(tick, this.ctx.clock.frequencyHz, this.tickHz);
@@ -213,7 +214,7 @@ export class Timer extends NrfPeripheral {
       this.eventCycle = undefined;
     }
     // A CLEAR/STOP shortcut rebased (and re-armed) already; otherwise arm the next match.
-    if (epoch === this.epoch && this.handle === undefined) this.reschedule(tick);
+    if (epoch === this.epoch && !this.matchEvent.armed) this.reschedule(tick);
   }
 
   /** The counter has just been incremented to `v`: raise COMPARE for every equal CC. */

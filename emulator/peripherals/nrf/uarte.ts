@@ -50,7 +50,8 @@
  *   const u = new Uarte('UARTE0', 0x40002000, ctx, { tx: (b) => console.push(b) });
  *   u.receive(new TextEncoder().encode('hi')); // arrives at the baud rate's pace
  */
-import type { AccessSize, EventHandle } from '../../core/interfaces';
+import { ClockEvent } from '../../core/clock-event';
+import type { AccessSize } from '../../core/interfaces';
 import { BusErrorSignal } from '../../core/interfaces';
 import { NrfPeripheral, type NrfContext } from './nrf-peripheral';
 import type { RegisterInfo } from './registers';
@@ -299,9 +300,18 @@ export class Uarte extends NrfPeripheral {
   /** EasyDMA transfers refused because their buffer lay outside Data RAM (see the header). */
   readonly dmaErrors: string[] = [];
   private s: UarteState = initial();
-  private lineHandle: EventHandle | null = null;
-  private txHandle: EventHandle | null = null;
-  private stopHandle: EventHandle | null = null;
+  /** The next byte to arrive on the RX line (`s.lineAt`). */
+  private readonly lineEvent = new ClockEvent(this.ctx.clock, `${this.name} RX line`, () =>
+    this.onLineByte(),
+  );
+  /** The end of the frame on the TX line (`s.txAt`). */
+  private readonly txEvent = new ClockEvent(this.ctx.clock, `${this.name} TX frame`, () =>
+    this.onTxFrame(),
+  );
+  /** The receiver's stop, one frame after STOPRX (`s.rxStopAt`). */
+  private readonly stopEvent = new ClockEvent(this.ctx.clock, `${this.name} RX stop`, () =>
+    this.onRxStopped(),
+  );
   /** True while the CPU's own write is being handled (a fault can then be precise). */
   private cpuWrite = false;
 
@@ -520,7 +530,6 @@ export class Uarte extends NrfPeripheral {
   }
 
   private onTxFrame(): void {
-    this.txHandle = null;
     const s = this.s;
     s.txAt = null;
     if (this.mode === 'uarte' && s.txBuf !== null) {
@@ -624,7 +633,6 @@ export class Uarte extends NrfPeripheral {
   }
 
   private onRxStopped(): void {
-    this.stopHandle = null;
     const s = this.s;
     s.rxStopAt = null;
     s.rxOn = false;
@@ -670,7 +678,6 @@ export class Uarte extends NrfPeripheral {
   // ---- the RX line -----------------------------------------------------------------------
 
   private onLineByte(): void {
-    this.lineHandle = null;
     const s = this.s;
     s.lineAt = null;
     const byte = s.line.shift();
@@ -703,37 +710,31 @@ export class Uarte extends NrfPeripheral {
   // ---- clock events ----------------------------------------------------------------------
 
   private armLine(at: number): void {
-    if (this.lineHandle !== null) this.ctx.clock.cancel(this.lineHandle);
     this.s.lineAt = at;
-    this.lineHandle = this.ctx.clock.schedule(at, () => this.onLineByte());
+    this.lineEvent.armAt(at);
   }
 
   private armTx(at: number): void {
-    this.disarmTx();
     this.s.txAt = at;
-    this.txHandle = this.ctx.clock.schedule(at, () => this.onTxFrame());
+    this.txEvent.armAt(at);
   }
 
   private disarmTx(): void {
-    if (this.txHandle !== null) this.ctx.clock.cancel(this.txHandle);
-    this.txHandle = null;
+    this.txEvent.cancel();
     this.s.txAt = null;
   }
 
   private armStop(): void {
-    if (this.stopHandle !== null) this.ctx.clock.cancel(this.stopHandle);
-    this.stopHandle = this.ctx.clock.schedule(this.s.rxStopAt!, () => this.onRxStopped());
+    this.stopEvent.armAt(this.s.rxStopAt!);
   }
 
   private disarmStop(): void {
-    if (this.stopHandle !== null) this.ctx.clock.cancel(this.stopHandle);
-    this.stopHandle = null;
+    this.stopEvent.cancel();
     this.s.rxStopAt = null;
   }
 
   private disarmAll(): void {
-    if (this.lineHandle !== null) this.ctx.clock.cancel(this.lineHandle);
-    this.lineHandle = null;
+    this.lineEvent.cancel();
     this.disarmTx();
     this.disarmStop();
   }

@@ -27,7 +27,7 @@
  *   wdt.write(0x000, 4, 1); // TASKS_START
  *   wdt.write(0x600, 4, 0x6e524635); // RR[0]: reload
  */
-import type { EventHandle } from '../../core/interfaces';
+import { ClockEvent } from '../../core/clock-event';
 import { type NrfContext, NrfPeripheral } from './nrf-peripheral';
 import type { RegisterInfo } from './registers';
 
@@ -86,12 +86,16 @@ export class Wdt extends NrfPeripheral {
   private config = 1;
   private reqstatus = 1;
   private remaining = 0;
-  private expiresAt: number | null = null;
-  private resetAt: number | null = null;
   private sleeping = false;
   private halted = false;
-  private timeoutHandle: EventHandle | undefined;
-  private resetHandle: EventHandle | undefined;
+  /** End of the period (armed while counting). */
+  private readonly timeoutEvent = new ClockEvent(this.ctx.clock, `${this.name} timeout`, () =>
+    this.timeout(),
+  );
+  /** The system reset two LFCLK cycles after TIMEOUT. */
+  private readonly resetEvent = new ClockEvent(this.ctx.clock, `${this.name} reset`, () =>
+    this.systemReset(),
+  );
 
   constructor(
     ctx: NrfContext,
@@ -109,52 +113,29 @@ export class Wdt extends NrfPeripheral {
     return (this.sleeping && (this.config & 1) === 0) || (this.halted && (this.config & 8) === 0);
   }
 
-  private cancelTimeout(): void {
-    if (this.timeoutHandle !== undefined) this.ctx.clock.cancel(this.timeoutHandle);
-    this.timeoutHandle = undefined;
-    this.expiresAt = null;
-  }
-
-  private armAt(at: number): void {
-    this.cancelTimeout();
-    this.expiresAt = at;
-    this.timeoutHandle = this.ctx.clock.schedule(at, () => this.timeout());
-  }
-
   /** Start a new period of CRV+1 ticks from now. */
   private reload(): void {
     this.reqstatus = this.rren;
     this.remaining = this.ticksToCycles(this.crv + 1);
-    this.cancelTimeout();
-    if (!this.paused) this.armAt(this.ctx.clock.now + this.remaining);
+    this.timeoutEvent.cancel();
+    if (!this.paused) this.timeoutEvent.armIn(this.remaining);
   }
 
   private timeout(): void {
-    this.timeoutHandle = undefined;
-    this.expiresAt = null;
     this.remaining = 0;
     this.generate(0);
-    if (this.resetHandle === undefined)
-      this.scheduleReset(this.ctx.clock.now + this.ticksToCycles(RESET_DELAY_TICKS));
-  }
-
-  private scheduleReset(at: number): void {
-    this.resetAt = at;
-    this.resetHandle = this.ctx.clock.schedule(at, () => {
-      this.resetHandle = undefined;
-      this.resetAt = null;
-      this.systemReset();
-    });
+    if (!this.resetEvent.armed) this.resetEvent.armIn(this.ticksToCycles(RESET_DELAY_TICKS));
   }
 
   /** Re-evaluate pausing after a sleep/halt/CONFIG change. */
   private updatePause(): void {
-    if (!this.running || this.resetAt !== null) return;
-    if (this.paused && this.expiresAt !== null) {
-      this.remaining = Math.max(0, this.expiresAt - this.ctx.clock.now);
-      this.cancelTimeout();
-    } else if (!this.paused && this.expiresAt === null) {
-      this.armAt(this.ctx.clock.now + this.remaining);
+    if (!this.running || this.resetEvent.armed) return;
+    const expiresAt = this.timeoutEvent.at;
+    if (this.paused && expiresAt !== null) {
+      this.remaining = Math.max(0, expiresAt - this.ctx.clock.now);
+      this.timeoutEvent.cancel();
+    } else if (!this.paused && expiresAt === null) {
+      this.timeoutEvent.armIn(this.remaining);
     }
   }
 
@@ -200,7 +181,7 @@ export class Wdt extends NrfPeripheral {
   protected writeRegister(offset: number, value: number): void {
     if (offset >= WDT_RR0 && offset < WDT_RR0 + 32) {
       const n = (offset - WDT_RR0) >> 2;
-      if (!this.running || value >>> 0 !== WDT_RELOAD_VALUE || this.resetAt !== null) return;
+      if (!this.running || value >>> 0 !== WDT_RELOAD_VALUE || this.resetEvent.armed) return;
       this.reqstatus &= ~(1 << n);
       if ((this.reqstatus & this.rren) === 0) this.reload();
       return;
@@ -223,10 +204,8 @@ export class Wdt extends NrfPeripheral {
   }
 
   protected resetRegisters(): void {
-    this.cancelTimeout();
-    if (this.resetHandle !== undefined) this.ctx.clock.cancel(this.resetHandle);
-    this.resetHandle = undefined;
-    this.resetAt = null;
+    this.timeoutEvent.cancel();
+    this.resetEvent.cancel();
     this.running = false;
     this.crv = 0xffffffff;
     this.rren = 1;
@@ -243,8 +222,8 @@ export class Wdt extends NrfPeripheral {
       config: this.config,
       reqstatus: this.reqstatus,
       remaining: this.remaining,
-      expiresAt: this.expiresAt,
-      resetAt: this.resetAt,
+      expiresAt: this.timeoutEvent.at,
+      resetAt: this.resetEvent.at,
       sleeping: this.sleeping,
       halted: this.halted,
     };
@@ -261,7 +240,7 @@ export class Wdt extends NrfPeripheral {
     this.remaining = s.remaining;
     this.sleeping = s.sleeping;
     this.halted = s.halted;
-    if (s.expiresAt !== null) this.armAt(s.expiresAt);
-    if (s.resetAt !== null) this.scheduleReset(s.resetAt);
+    if (s.expiresAt !== null) this.timeoutEvent.armAt(s.expiresAt);
+    if (s.resetAt !== null) this.resetEvent.armAt(s.resetAt);
   }
 }
