@@ -371,6 +371,89 @@ ${registers}
     ).toMatch(/has %s but there is no <dim>/);
   });
 
+  // Issue 12: <dim>4294967295</dim> exhausted the heap. An array must fit between its offset and
+  // the end of the peripheral's address block(s), with elements that do not overlap.
+  it('bounds dim arrays by the register offset and the peripheral size, naming the line', () => {
+    const block =
+      '<addressBlock><offset>0</offset><size>0x1000</size><usage>registers</usage></addressBlock>';
+    const big = errorOf(
+      one(
+        '<register><dim>100000</dim><dimIncrement>4</dimIncrement><name>BIG%s</name><addressOffset>0x800</addressOffset></register>',
+        block,
+      ),
+    );
+    expect(big.message).toMatch(/peripheral BAD > register BIG%s \(line \d+\)/);
+    expect(big.message).toMatch(
+      /<dim> 100000 elements 4 bytes apart from offset 0x800 end at 0x62280, past the end of the peripheral \(0x1000 bytes\)/,
+    );
+    // Without address blocks the peripheral is taken to span 4 KiB, as the namer does.
+    expect(
+      errorOf(
+        one(
+          '<register><dim>1025</dim><dimIncrement>4</dimIncrement><name>R%s</name><addressOffset>0</addressOffset></register>',
+        ),
+      ).message,
+    ).toMatch(
+      /<dim> 1025 elements 4 bytes apart from offset 0x0 end at 0x1004, past the end of the peripheral \(0x1000 bytes\)/,
+    );
+    expect(
+      errorOf(
+        one(
+          '<register><dim>4</dim><dimIncrement>2</dimIncrement><name>R%s</name><addressOffset>0</addressOffset></register>',
+        ),
+      ).message,
+    ).toMatch(
+      /<dimIncrement> 2 is smaller than one element \(4 bytes\): the elements would overlap/,
+    );
+    expect(
+      errorOf(
+        one(
+          '<cluster><dim>3</dim><dimIncrement>0</dimIncrement><name>C%s</name><addressOffset>0</addressOffset><register><name>R</name><addressOffset>0</addressOffset></register></cluster>',
+        ),
+      ).message,
+    ).toMatch(/cluster C%s.*<dimIncrement> 0 is smaller than one element/);
+    // Nested arrays: the inner array is bounded at every outer element's offset.
+    expect(
+      errorOf(
+        one(
+          '<cluster><dim>1024</dim><dimIncrement>4</dimIncrement><name>C%s</name><addressOffset>0</addressOffset><register><dim>1024</dim><dimIncrement>4</dimIncrement><name>R%s</name><addressOffset>0</addressOffset></register></cluster>',
+          block,
+        ),
+      ).message,
+    ).toMatch(/cluster C%s > register R%s.*past the end of the peripheral/);
+    expect(
+      errorOf(
+        one(
+          '<register><dim>4294967295</dim><dimIncrement>4</dimIncrement><dimIndex>0-4294967294</dimIndex><name>R%s</name><addressOffset>0</addressOffset></register>',
+        ),
+      ).message,
+    ).toMatch(/<dim> 4294967295 elements/);
+    // An array that fits is still read, up to the last byte of the block.
+    const fits = parseSvd(
+      one(
+        '<register><dim>1024</dim><dimIncrement>4</dimIncrement><name>R%s</name><addressOffset>0</addressOffset></register>',
+        block,
+      ),
+    );
+    expect(fits.peripherals[0]!.registers).toHaveLength(1024);
+  });
+
+  it('refuses the chip file with a 4294967295-element register at once, naming the line', () => {
+    // tests' fixture svd-dim-oom.svd: the shipped nrf52840.svd with one register added to FICR.
+    const lines = nrf52840Xml.split('\n');
+    const at = lines.findIndex((l) => l.includes('<registers>'));
+    lines.splice(
+      at + 1,
+      0,
+      '<register><dim>4294967295</dim><dimIncrement>4</dimIncrement><name>HUGE%s</name><addressOffset>0x800</addressOffset></register>',
+    );
+    const started = Date.now();
+    const e = errorOf(lines.join('\n'));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(e.message).toContain(`peripheral FICR > register HUGE%s (line ${at + 2})`);
+    expect(e.message).toMatch(/<dim> 4294967295 elements 4 bytes apart from offset 0x800/);
+  });
+
   it('reports an alternatePeripheral that does not exist and duplicate peripherals', () => {
     expect(
       errorOf(

@@ -12,7 +12,12 @@
  * `UARTE0.ENABLE ENABLE=Enabled` rather than `0x40002500 <- 8`.
  *
  * Pure TypeScript (fast-xml-parser is pure JavaScript): runs in Node and in the browser.
- * Malformed input raises SvdError naming the element path and its line in the file.
+ * Malformed input raises SvdError naming the element path and its line in the file. The
+ * reader's work is bounded by the document's addresses, not by the numbers in it: a dim array
+ * must fit, elements not overlapping, between its offset and the end of the peripheral's
+ * address blocks (4 KiB when it declares none, as the namer assumes), and a peripheral expands
+ * to at most MAX_REGISTERS registers; so `<dim>4294967295</dim>` is an error naming its line,
+ * not an exhausted heap.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
@@ -287,12 +292,46 @@ function inherit(node: XNode, d: Defaults, at: Path): Defaults {
   };
 }
 
-/** The element names a dim array expands to (dimIndex list or 0..dim-1). */
-function dimNames(node: XNode, at: Path): { indices: string[]; increment: number } | undefined {
+/** Registers one peripheral may expand to (the largest nRF52840 block has a few hundred). */
+export const MAX_REGISTERS = 65536;
+/** The span of a peripheral that declares no address block (the namer assumes the same). */
+const DEFAULT_PERIPHERAL_SIZE = 0x1000;
+
+/** Where an array may lie: below `limit` (the peripheral's end, as an offset), with room left. */
+interface Bounds {
+  limit: number;
+  /** Registers the peripheral has expanded to so far. */
+  count: () => number;
+}
+
+/**
+ * The element names a dim array expands to (dimIndex list or 0..dim-1). The array's elements,
+ * `elementBytes` each, must not overlap and must end by `bounds.limit` from `offset`; checked
+ * before anything is expanded.
+ */
+function dimNames(
+  node: XNode,
+  offset: number,
+  elementBytes: number,
+  bounds: Bounds,
+  at: Path,
+): { indices: string[]; increment: number } | undefined {
   const dim = num(node, 'dim', at);
   if (dim === undefined) return undefined;
   const increment = num(node, 'dimIncrement', at);
   if (increment === undefined) at.fail('<dim> without <dimIncrement>');
+  if (dim < 1) at.fail('<dim> 0: an array needs at least one element');
+  if (dim > 1 && increment < elementBytes)
+    at.fail(
+      `<dimIncrement> ${increment} is smaller than one element (${elementBytes} byte${elementBytes === 1 ? '' : 's'}): the elements would overlap`,
+    );
+  const end = offset + (dim - 1) * increment + elementBytes;
+  if (end > bounds.limit)
+    at.fail(
+      `<dim> ${dim} elements ${increment} bytes apart from offset 0x${offset.toString(16)} end at 0x${end.toString(16)}, past the end of the peripheral (0x${bounds.limit.toString(16)} bytes)`,
+    );
+  if (bounds.count() + dim > MAX_REGISTERS)
+    at.fail(`<dim> ${dim} makes the peripheral more than ${MAX_REGISTERS} registers`);
   const idx = str(node, 'dimIndex', at);
   let indices: string[];
   if (idx === undefined || idx === '') {
@@ -302,7 +341,9 @@ function dimNames(node: XNode, at: Path): { indices: string[]; increment: number
     if (range) {
       const lo = Number(range[1]);
       const hi = Number(range[2]);
-      indices = Array.from({ length: Math.max(0, hi - lo + 1) }, (_, i) => String(lo + i));
+      const n = Math.max(0, hi - lo + 1);
+      if (n !== dim) at.fail(`<dimIndex> '${idx}' gives ${n} names but <dim> is ${dim}`);
+      indices = Array.from({ length: n }, (_, i) => String(lo + i));
     } else {
       indices = idx.split(',').map((s) => s.trim());
     }
@@ -457,6 +498,7 @@ function walkRegisters(
   d: Defaults,
   at: Path,
   out: SvdRegister[],
+  bounds: Bounds,
 ): void {
   const regs = list(container, 'register');
   for (const raw of regs) {
@@ -464,9 +506,12 @@ function walkRegisters(
     const rat = at.child(`register ${name0}`, raw);
     const node = resolveDerived(raw, regs, 'register', rat);
     const offset = baseOffset + reqNum(node, 'addressOffset', rat);
-    const dim = dimNames(node, rat);
+    const bytes = Math.max(1, inherit(node, d, rat).size / 8);
+    const dim = dimNames(node, offset, bytes, bounds, rat);
     if (!dim) {
       if (name0.includes('%s')) rat.fail('name has %s but there is no <dim>');
+      if (out.length >= MAX_REGISTERS)
+        rat.fail(`the peripheral has more than ${MAX_REGISTERS} registers`);
       out.push(parseRegister(node, prefix + name0, offset, d, rat));
     } else {
       if (!name0.includes('%s')) rat.fail('<dim> register name needs %s');
@@ -484,9 +529,9 @@ function walkRegisters(
     const node = resolveDerived(raw, clusters, 'cluster', cat);
     const offset = baseOffset + reqNum(node, 'addressOffset', cat);
     const cd = inherit(node, d, cat);
-    const dim = dimNames(node, cat);
+    const dim = dimNames(node, offset, 1, bounds, cat);
     if (!dim) {
-      walkRegisters(node, `${prefix}${name0}.`, offset, cd, cat, out);
+      walkRegisters(node, `${prefix}${name0}.`, offset, cd, cat, out, bounds);
     } else {
       if (!name0.includes('%s')) cat.fail('<dim> cluster name needs %s');
       dim.indices.forEach((idx, i) =>
@@ -497,6 +542,7 @@ function walkRegisters(
           cd,
           cat,
           out,
+          bounds,
         ),
       );
     }
@@ -526,7 +572,12 @@ function parsePeripheral(node: XNode, d: Defaults, at: Path): SvdPeripheral {
   });
   const registers: SvdRegister[] = [];
   const regsNode = child(node, 'registers', at);
-  if (regsNode) walkRegisters(regsNode, '', 0, pd, at, registers);
+  const limit =
+    addressBlocks.length > 0
+      ? addressBlocks.reduce((end, b) => Math.max(end, b.offset + b.size), 0)
+      : DEFAULT_PERIPHERAL_SIZE;
+  const bounds: Bounds = { limit, count: () => registers.length };
+  if (regsNode) walkRegisters(regsNode, '', 0, pd, at, registers, bounds);
   registers.sort((a, b) => a.addressOffset - b.addressOffset || a.name.localeCompare(b.name));
   const names = new Set<string>();
   for (const r of registers) {
