@@ -4,7 +4,7 @@
  * exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { parseElf } from './elf';
+import { parseElf, type ElfFile } from './elf';
 import { elfToTbf } from './elf2tbf';
 import { parseTbf } from './tbf';
 
@@ -237,5 +237,79 @@ describe('elfToTbf', () => {
     const r = elfToTbf(parseElf(sampleElf()), { packageName: 's', tbfAddress: 0x50000 });
     if (!r.ok) expect(r.error).toMatch(/is after the binary's start 0x40080/);
     else expect.fail('accepted');
+  });
+
+  // Issue 12: documented never to throw, it threw "Maximum call stack size exceeded" (spread
+  // arguments) on an ELF with 200,000 writable sections.
+  it('packs an ELF with 200,000 writable sections and 100,000 flash segments', () => {
+    const elf = parseElf(sampleElf());
+    const many: ElfFile = {
+      ...elf,
+      sections: [
+        ...elf.sections,
+        ...Array.from({ length: 200_000 }, (_, i) => ({
+          name: `.data.${i}`,
+          type: 1,
+          flags: ALLOC | WRITE,
+          addr: 0x20008000 + 4 * i,
+          offset: 0,
+          size: 4,
+          data: new Uint8Array(4),
+        })),
+      ],
+    };
+    const r = elfToTbf(many, { packageName: 'many', tbfAddress: 0x40000 });
+    if (!r.ok) return expect.fail(r.error);
+    expect(r.value.ramStart).toBe(0x20008000);
+    expect(r.value.ramStatic).toBe(800_000);
+    const text = elf.segments[0]!;
+    const split: ElfFile = {
+      ...elf,
+      segments: Array.from({ length: 100_000 }, (_, i) => ({
+        ...text,
+        paddr: 0x40080 + 4 * (i % 16),
+        filesz: 4,
+        data: text.data.subarray(4 * (i % 16), 4 * (i % 16) + 4),
+      })),
+    };
+    const r2 = elfToTbf(split, { packageName: 'split', tbfAddress: 0x40000 });
+    if (!r2.ok) return expect.fail(r2.error);
+    expect(r2.value.binaryStart).toBe(0x40080);
+    expect(r2.value.binaryEndOffset).toBe(0xc0);
+  });
+
+  // Issue 12: a segment 2 GiB from the others gave "total size 1" (32-bit `&` on the size).
+  it('sizes a segment far from the others correctly, and refuses what no TBF can hold', () => {
+    const elf = parseElf(sampleElf());
+    const far = (paddr: number): ElfFile => ({
+      ...elf,
+      segments: [
+        ...elf.segments,
+        {
+          ...elf.segments[0]!,
+          paddr,
+          vaddr: paddr,
+          filesz: 4,
+          memsz: 4,
+          data: code.subarray(0, 4),
+        },
+      ],
+    });
+    // 1 MiB away: packed, 2 MiB slot, the far word at its place.
+    const near = elfToTbf(far(0x140000), { packageName: 'near', tbfAddress: 0x40000 });
+    if (!near.ok) return expect.fail(near.error);
+    expect(near.value.tbf.length).toBe(0x200000);
+    expect(near.value.binaryEndOffset).toBe(0x100004);
+    expect([...near.value.tbf.subarray(0x100000, 0x100004)]).toEqual([...code.subarray(0, 4)]);
+    // 2 GiB away: the true span, in the error.
+    const r = elfToTbf(far(0x80040000), { packageName: 'far', tbfAddress: 0x40000 });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error).toMatch(
+      /far: the app's flash segments span 0x40080-0x80040004 \(2147483652 bytes from the TBF start 0x40000\): a TBF holds at most 67108864 bytes/,
+    );
+    const top = elfToTbf(far(0xfffffffc), { packageName: 'top', tbfAddress: 0x40000 });
+    expect(top.ok).toBe(false);
+    if (!top.ok) expect(top.error).toMatch(/span 0x40080-0x100000000/);
   });
 });

@@ -17,7 +17,9 @@
  *   linked with flash at `PIC_FLASH_BASE` and RAM at 0, relocating itself at start as
  *   libtock-c's crt0 does) gets no FixedAddresses: any kernel may place it anywhere.
  * Problems (segments before the TBF start, a header that does not fit, an image larger than
- * its slot...) come back as error values naming the numbers involved.
+ * its slot, segments spread wider than any TBF...) come back as error values naming the
+ * numbers involved; it never throws, whatever the ELF holds (counts are walked, not spread
+ * into arguments, and sizes are computed without 32-bit bitwise operators).
  *
  * Usage:
  *   const r = elfToTbf(parseElf(bytes), { packageName: 'hello', tbfAddress: 0x40000, totalSize: 0x4000 });
@@ -52,8 +54,11 @@ function dataRelocationTable(
   ramSections: ElfFile['sections'],
 ): { ok: true; table: Uint8Array } | { ok: false; error: string } {
   const offsets: number[] = [];
+  // One pass over the sections (an ELF may hold hundreds of thousands).
+  const rels = new Map<string, ElfFile['sections'][number]>();
+  for (const x of elf.sections) if (x.type === SHT_REL && !rels.has(x.name)) rels.set(x.name, x);
   for (const target of ramSections) {
-    const rel = elf.sections.find((x) => x.type === SHT_REL && x.name === `.rel${target.name}`);
+    const rel = rels.get(`.rel${target.name}`);
     if (!rel) continue;
     const view = new DataView(rel.data.buffer, rel.data.byteOffset, rel.data.byteLength);
     for (let at = 0; at + 8 <= rel.data.length; at += 8) {
@@ -94,6 +99,8 @@ export interface ElfToTbfOptions {
   /** Round the computed minimum RAM size up to a multiple of this (e.g. the MPU's subregion
    * size, so the app break lands where the MPU can put it). Default 8. */
   ramAlign?: number;
+  /** The largest TBF to produce, in bytes. Default MAX_TBF_SIZE. */
+  maxTotalSize?: number;
   enabled?: boolean;
   appVersion?: number;
   shortId?: number;
@@ -122,7 +129,15 @@ export interface PackedApp {
 
 export type PackResult = { ok: true; value: PackedApp } | { ok: false; error: string };
 
-const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+/**
+ * The largest TBF packed by default: 64 MiB, far above the flash of any part we target (the
+ * nRF52840 has 1 MiB). A wider span means a segment linked far from the others (a stray load
+ * address), and packing it would allocate the whole span.
+ */
+export const MAX_TBF_SIZE = 64 * 1024 * 1024;
+
+/** An address or size in hex, never wrapped to 32 bits (an end past 4 GiB shows as such). */
+const hex = (n: number): string => (n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`);
 const nextPowerOfTwo = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(n, 1)));
 
 /** Pack `elf` into a TBF. Never throws for bad input; see PackResult. */
@@ -132,15 +147,23 @@ export function elfToTbf(elf: ElfFile, options: ElfToTbfOptions): PackResult {
   // Flash contents: every loadable segment with file bytes, at its load (physical) address.
   const flashSegments = elf.segments.filter((s) => s.type === PT_LOAD && s.filesz > 0);
   if (flashSegments.length === 0) return err('the ELF has no loadable segment with contents');
-  const binaryStart = Math.min(...flashSegments.map((s) => s.paddr));
-  const binaryEnd = Math.max(...flashSegments.map((s) => s.paddr + s.filesz));
+  let binaryStart = Infinity;
+  let binaryEnd = 0;
+  for (const s of flashSegments) {
+    binaryStart = Math.min(binaryStart, s.paddr);
+    binaryEnd = Math.max(binaryEnd, s.paddr + s.filesz);
+  }
   const ramSections = elf.sections.filter(
     (s) => (s.flags & SHF_ALLOC) !== 0 && (s.flags & SHF_WRITE) !== 0 && s.size > 0,
   );
   if (ramSections.length === 0)
     return err('the ELF has no writable section: no RAM address to fix');
-  const ramStart = Math.min(...ramSections.map((s) => s.addr));
-  const ramEnd = Math.max(...ramSections.map((s) => s.addr + s.size));
+  let ramStart = Infinity;
+  let ramEnd = 0;
+  for (const s of ramSections) {
+    ramStart = Math.min(ramStart, s.addr);
+    ramEnd = Math.max(ramEnd, s.addr + s.size);
+  }
   for (const s of flashSegments) {
     if (s.paddr >= ramStart && s.paddr < ramEnd)
       return err(`segment loaded at ${hex(s.paddr)} lies in RAM; link its load address in flash`);
@@ -203,7 +226,15 @@ export function elfToTbf(elf: ElfFile, options: ElfToTbfOptions): PackResult {
     if (!r.ok) return err(r.error);
     relocations = r.table;
   }
-  const imageEnd = (binaryEnd - tbfAt + 3) & ~3;
+  const maxTotal = Math.min(options.maxTotalSize ?? MAX_TBF_SIZE, 0xfffffffc);
+  const span = binaryEnd - tbfAt;
+  if (span + (relocations?.length ?? 0) + 8 > maxTotal)
+    return err(
+      `the app's flash segments span ${hex(binaryStart)}-${hex(binaryEnd)} (${span} bytes from ` +
+        `the TBF start ${hex(tbfAt)}): a TBF holds at most ${maxTotal} bytes; is a segment ` +
+        `linked far from the others?`,
+    );
+  const imageEnd = Math.ceil(span / 4) * 4;
   // Footers must start word-aligned, so the binary is zero-padded to a multiple of 4.
   const binaryEndOffset = imageEnd + (relocations?.length ?? 0);
   // Room for a padding credentials footer (type, length, format) keeps parsers that walk
@@ -211,6 +242,8 @@ export function elfToTbf(elf: ElfFile, options: ElfToTbfOptions): PackResult {
   const needed = binaryEndOffset + 8;
   const totalSize = options.totalSize ?? nextPowerOfTwo(needed);
   if (totalSize % 4 !== 0) return err(`total size ${totalSize} is not a multiple of 4`);
+  if (totalSize > maxTotal)
+    return err(`total size ${totalSize} is more than a TBF may hold (${maxTotal} bytes)`);
   if (needed > totalSize)
     return err(`the app needs ${needed} bytes of flash but its slot holds ${totalSize}`);
 
