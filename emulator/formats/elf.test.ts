@@ -148,6 +148,18 @@ describe('parseElf', () => {
     expect(errorOf(patch(good, (v) => v.setUint32(52 + 4, 0xfffffff0, true)))).toMatch(
       /segment 0 lies outside/,
     );
+    // Issue 12: the end of the range was printed wrapped to 32 bits (0xffffffff..0xcbeb).
+    expect(
+      errorOf(
+        patch(good, (v) => {
+          v.setUint32(52 + 4, 0xffffffff, true);
+          v.setUint32(52 + 16, 0xcbec, true);
+          v.setUint32(52 + 20, 0xcbec, true);
+        }),
+      ),
+    ).toMatch(
+      /segment 0 lies outside the file \(bytes 0xffffffff\.\.0x10000cbeb of a \d+-byte file\)/,
+    );
     expect(errorOf(patch(good, (v) => v.setUint32(52 + 16, 0x40, true)))).toMatch(
       /file size 64 exceeds memory size 16/,
     );

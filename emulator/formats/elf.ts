@@ -91,7 +91,8 @@ export interface ElfFile {
   symbols: ElfSymbol[];
 }
 
-const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+/** Offsets and addresses in hex; a sum past 4 GiB prints as such, never wrapped to 32 bits. */
+const hex = (n: number): string => `0x${n.toString(16)}`;
 
 function machineName(machine: number): string {
   return MACHINE_NAMES[machine] ?? `machine ${machine}`;

@@ -5,7 +5,15 @@
  * (OpenOCD, nrfjprog, pyOCD) can program a board in one step, and the IDE reads hex files a
  * user opens. Writing emits 16-byte data records, extended linear address records (type 04)
  * whenever the upper 16 address bits change, an optional start linear address (type 05) and
- * the end record. Reading verifies every checksum and returns errors as values naming the line.
+ * the end record. Reading verifies every checksum and each record's length against its type and
+ * returns errors as values naming the line.
+ *
+ * Reading follows Intel's "Hexadecimal Object File Format Specification" (Rev. A, 1988): type 02
+ * and 04 records carry 2 bytes (segment base / upper 16 address bits), type 03 carries CS:IP
+ * (start = CS * 16 + IP, which objcopy writes for entries below 1 MiB) and type 05 a 32-bit
+ * start, both 4 bytes; the end record carries none. Data after a type 02 record wraps inside its
+ * 64 KiB segment, as the specification says. Data that would run past 4 GiB is refused rather
+ * than wrapped to address 0, and an empty data record adds nothing.
  *
  * Usage:
  *   const text = writeIntelHex([{ address: 0, data: kernel }, { address: 0x40000, data: apps }]);
@@ -18,6 +26,15 @@ export interface HexSegment {
 }
 
 const byteHex = (n: number): string => n.toString(16).toUpperCase().padStart(2, '0');
+
+/** Each non-data record type: its name and the number of bytes it must carry. */
+const RECORD_SHAPES: Record<number, { name: string; bytes: number }> = {
+  1: { name: 'end-of-file record (type 01)', bytes: 0 },
+  2: { name: 'extended segment address record (type 02)', bytes: 2 },
+  3: { name: 'start segment address record (type 03)', bytes: 4 },
+  4: { name: 'extended linear address record (type 04)', bytes: 2 },
+  5: { name: 'start linear address record (type 05)', bytes: 4 },
+};
 
 function record(type: number, address: number, data: ArrayLike<number>): string {
   const bytes = [data.length, (address >>> 8) & 0xff, address & 0xff, type];
@@ -77,12 +94,21 @@ export function parseIntelHex(text: string): HexResult {
   const segments: HexSegment[] = [];
   let current: { address: number; bytes: number[] } | undefined;
   let base = 0;
+  /** After a type 02 record data wraps inside its 64 KiB segment; after type 04 it does not. */
+  let segmented = false;
   let startAddress: number | undefined;
   let ended = false;
   const lines = text.split(/\r?\n/);
   const flush = (): void => {
     if (current) segments.push({ address: current.address, data: Uint8Array.from(current.bytes) });
     current = undefined;
+  };
+  const put = (address: number, data: number[]): void => {
+    if (!current || current.address + current.bytes.length !== address) {
+      flush();
+      current = { address, bytes: [] };
+    }
+    for (const b of data) current.bytes.push(b);
   };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
@@ -102,28 +128,49 @@ export function parseIntelHex(text: string): HexResult {
     const type = bytes[3]!;
     const offset = (bytes[1]! << 8) | bytes[2]!;
     const data = bytes.slice(4, 4 + bytes[0]!);
+    const shape = RECORD_SHAPES[type];
+    if (shape !== undefined && data.length !== shape.bytes)
+      return {
+        ok: false,
+        error: `${where}: ${shape.name} must hold ${shape.bytes} bytes, not ${data.length}`,
+      };
+    const word = (i: number): number => data[i]! * 0x100 + data[i + 1]!;
     switch (type) {
       case 0: {
-        const address = base + offset;
-        if (!current || current.address + current.bytes.length !== address) {
-          flush();
-          current = { address, bytes: [] };
+        if (data.length === 0) break;
+        if (segmented && offset + data.length > 0x10000) {
+          // (SBA + ((DRLO + DRI) mod 64K)): the record's tail continues at the segment start.
+          const split = 0x10000 - offset;
+          put(base + offset, data.slice(0, split));
+          put(base, data.slice(split));
+          break;
         }
-        current.bytes.push(...data);
+        const address = base + offset;
+        const end = address + data.length;
+        if (end > 2 ** 32)
+          return {
+            ok: false,
+            error: `${where}: data record at 0x${address.toString(16)} (${data.length} bytes) ends at 0x${end.toString(16)}, past the 32-bit address space`,
+          };
+        put(address, data);
         break;
       }
       case 1:
         ended = true;
         break;
       case 2:
-        base = ((data[0]! << 8) | data[1]!) * 16;
+        base = word(0) * 16;
+        segmented = true;
         break;
       case 4:
-        base = ((data[0]! << 8) | data[1]!) * 0x10000;
+        base = word(0) * 0x10000;
+        segmented = false;
         break;
       case 3:
+        startAddress = word(0) * 16 + word(2);
+        break;
       case 5:
-        startAddress = ((data[0]! << 24) | (data[1]! << 16) | (data[2]! << 8) | data[3]!) >>> 0;
+        startAddress = word(0) * 0x10000 + word(2);
         break;
       default:
         return { ok: false, error: `${where}: unknown record type ${type}` };

@@ -41,6 +41,36 @@ describe('firmware images', () => {
     expect(r).toEqual({ ok: false, error: 'bad.hex: line 1: checksum mismatch' });
   });
 
+  // Issue 12: a HEX file whose only data record is empty was taken as an image.
+  it('refuses a HEX file whose only data record is empty', () => {
+    const r = parseImage(new TextEncoder().encode(':0000000000\n:00000001FF\n'), {
+      name: 'empty.hex',
+    });
+    expect(r).toEqual({ ok: false, error: 'empty.hex: HEX file has no data' });
+  });
+
+  it('prints segment ends past 4 GiB as they are, never wrapped', () => {
+    const a = parseImage(bin(0x20), { name: 'top.bin', address: 0xfffffff0 });
+    expect(a.ok).toBe(false);
+    if (!a.ok)
+      expect(a.error).toBe(
+        'top.bin: 32 bytes at 0xfffffff0 end at 0x100000010, past the 32-bit address space',
+      );
+    const seg = (address: number, memSize: number, origin: string) => ({
+      format: 'bin' as const,
+      segments: [{ address, data: new Uint8Array(0), memSize, origin }],
+    });
+    const r = combineImages([
+      seg(0xfffff000, 0x2000, 'a.elf segment 0'),
+      seg(0xfffff800, 4, 'b.bin'),
+    ]);
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.error).toBe(
+        'overlapping segments: a.elf segment 0 (0xfffff000-0x100000fff) and b.bin (0xfffff800-0xfffff803)',
+      );
+  });
+
   it('needs an address for a raw binary and refuses one for self-addressed formats', () => {
     const r = parseImage(bin(16), { name: 'apps.bin' });
     expect(r.ok).toBe(false);

@@ -44,7 +44,16 @@ export interface FirmwareImage {
   entry?: number;
 }
 
-const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+/** An address in hex; an end past 4 GiB prints as such (0x100000010), never wrapped. */
+const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
+
+/** The error for `size` bytes at `address` that run past the 32-bit address space, if they do. */
+function pastTop(what: string, address: number, size: number): string | undefined {
+  const end = address + size;
+  return end > 2 ** 32
+    ? `${what}: ${size} bytes at ${hex(address)} end at ${hex(end)}, past the 32-bit address space`
+    : undefined;
+}
 
 /**
  * Detects the format: ELF by its magic, a TAB (Tock application bundle) by its tar header,
@@ -87,6 +96,11 @@ export function parseImage(
     const segs = loadableSegments(elf);
     if (segs.length === 0)
       return { ok: false, error: `${name}: ELF has no loadable (PT_LOAD) segments` };
+    for (const [i, s] of segs.entries()) {
+      const size = s.paddr === s.vaddr ? Math.max(s.memsz, s.data.length) : s.data.length;
+      const top = pastTop(`${name} segment ${i}`, s.paddr, size);
+      if (top !== undefined) return { ok: false, error: top };
+    }
     return {
       ok: true,
       value: {
@@ -131,11 +145,10 @@ export function parseImage(
       error: `${name}: not an ELF file (bad magic) nor Intel HEX; a raw binary needs a load address (${name}@0x40000)`,
     };
   if (bytes.length === 0) return { ok: false, error: `${name}: file is empty` };
-  if (opts.address < 0 || opts.address + bytes.length > 2 ** 32)
-    return {
-      ok: false,
-      error: `${name}: does not fit the 32-bit address space at ${hex(opts.address)}`,
-    };
+  if (opts.address < 0 || !Number.isInteger(opts.address))
+    return { ok: false, error: `${name}: load address ${opts.address} is not an address` };
+  const top = pastTop(name, opts.address, bytes.length);
+  if (top !== undefined) return { ok: false, error: top };
   return {
     ok: true,
     value: {
