@@ -4,7 +4,7 @@
  * (missing file, malformed ELF, wrong architecture, unknown machine, runaway image).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReadStream } from 'node:tty';
@@ -29,9 +29,16 @@ function image(name: string, body: string[]): string {
 }
 
 function cli(...args: string[]) {
+  return cliWithin(60_000, ...args);
+}
+
+/** The CLI killed after `ms` of wall time (a hang shows as a null status). */
+function cliWithin(ms: number, ...args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'emulator/node/cli.ts', ...args], {
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: ms,
+    // A host hung inside one instruction never reaches its SIGTERM handler.
+    killSignal: 'SIGKILL',
   });
   return {
     status: r.status,
@@ -195,8 +202,9 @@ describe('emulator CLI', () => {
     writeFileSync(big, new Uint8Array(0x80001));
     const tooBig = cli('--machine', 'microbit-v2', `${big}@0`);
     expect(tooBig.status).toBe(2);
+    // Refused before it is read: more than the memory it is loaded into can hold.
     expect(tooBig.stderr).toMatch(
-      /big\.bin at 0x00000000 \(524289 bytes\) runs 1 bytes past the end of microbit-v2's flash/,
+      /big\.bin is 524289 bytes: more than microbit-v2's flash at 0x00000000 holds \(524288 bytes\)/,
     );
     const overlap = cli('--machine', 'nrf52840dk', '--max-instructions', '10', elf, `${bin}@0x8`);
     expect(overlap.status).toBe(124);
@@ -211,6 +219,80 @@ describe('emulator CLI', () => {
     expect(cli('--machine', 'nrf52840dk', '--press', 'soon', elf).stderr).toMatch(
       /--press needs BUTTON@SECONDS/,
     );
+  });
+
+  // Issue 12: the dual timer in periodic 32-bit mode with LOAD >= 0x80000000 rescheduled its
+  // expiry at the present cycle for ever, inside one instruction: no limit could stop it.
+  it('runs the dual-timer image that used to hang the host, and stops at its limits', () => {
+    const hang = 'tests/fixtures/reliability/dualtimer-hang.bin';
+    const a = cliWithin(
+      20_000,
+      '--machine',
+      'mps2-an386',
+      '--max-instructions',
+      '200000',
+      `${hang}@0`,
+    );
+    expect(a.status, a.stderr).toBe(124);
+    expect(a.stderr).toMatch(/--max-instructions 200000 reached/);
+    expect(a.last).toMatch(/^instructions: 200000,/);
+    const b = cliWithin(20_000, '--machine', 'mps2-an386', '--timeout', '0.5', `${hang}@0`);
+    expect(b.status, b.stderr).toBe(124);
+    expect(b.stderr).toMatch(/--timeout 0.5 s reached/);
+  });
+
+  // Issue 12: /dev/zero@0 grew to 3.6 GB and a FIFO blocked for ever.
+  it('refuses image files that are not regular files, without reading them', () => {
+    const zero = cliWithin(20_000, '--machine', 'nrf52840dk', '/dev/zero@0');
+    expect(zero.status, zero.stderr).toBe(2);
+    expect(zero.stderr).toMatch(/\/dev\/zero is a character device, not a regular file/);
+    const fifo = join(tmp, 'image.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const blocked = cliWithin(20_000, '--machine', 'nrf52840dk', `${fifo}@0`);
+    expect(blocked.status, blocked.stderr).toBe(2);
+    expect(blocked.stderr).toMatch(/image\.fifo is a FIFO \(named pipe\), not a regular file/);
+    const dir = cliWithin(20_000, '--machine', 'mps2-an386', tmp);
+    expect(dir.status, dir.stderr).toBe(2);
+    expect(dir.stderr).toMatch(/is a directory, not a regular file/);
+  });
+
+  it('refuses an image file larger than the machine can hold before reading it', () => {
+    // Sparse: 5 GiB on paper, nothing on disk.
+    const huge = join(tmp, 'huge.bin');
+    const fd = openSync(huge, 'w');
+    ftruncateSync(fd, 5 * 2 ** 30);
+    closeSync(fd);
+    const raw = cliWithin(20_000, '--machine', 'nrf52840dk', `${huge}@0`);
+    expect(raw.status, raw.stderr).toBe(2);
+    expect(raw.stderr).toMatch(
+      /huge\.bin is 5368709120 bytes: more than nrf52840dk's flash at 0x00000000 holds \(1048576 bytes\)/,
+    );
+    const elf = cliWithin(20_000, '--machine', 'microbit-v2', huge);
+    expect(elf.status, elf.stderr).toBe(2);
+    expect(elf.stderr).toMatch(
+      /huge\.bin is 5368709120 bytes: larger than any image for microbit-v2/,
+    );
+  });
+
+  // Issue 12: '@1e3' was taken as address 1000; the documented forms are hex and decimal.
+  it('takes only hexadecimal or decimal integers as load addresses', () => {
+    const bin = join(tmp, 'four.bin');
+    writeFileSync(bin, new Uint8Array(4));
+    for (const bad of ['1e3', '0b100', '0o17', ' 0x40', '1_000', '0x', '+16', '0x1.8', 'Infinity'])
+      expect(
+        cli('--machine', 'mps2-an386', '--max-instructions', '10', `${bin}@${bad}`).stderr,
+        bad,
+      ).toMatch(/bad load address in/);
+    const ok = cli(
+      '--machine',
+      'mps2-an386',
+      '--max-instructions',
+      '10',
+      `${bin}@0x40`,
+      `${bin}@4096`,
+    );
+    expect(ok.stderr).not.toMatch(/bad load address/);
+    expect([124, 125], ok.stderr).toContain(ok.status);
   });
 
   it('bridges the console UART to a pseudo-terminal with --uart-pty', async () => {

@@ -32,6 +32,7 @@ import {
   type ImageFile,
   type RegisterNames,
 } from '../session/session';
+import { readImageFile } from './image-files';
 import { nodeSemihostingHost } from './node-semihosting';
 
 export const EXIT_USAGE = 2;
@@ -70,6 +71,13 @@ export interface CliOptions {
   images: { path: string; address?: number }[];
   /** The first image's path (semihosting's working directory and command line). */
   image: string;
+}
+
+/** A load address as documented: hexadecimal (0x40000) or decimal (262144), nothing else. */
+function parseAddress(text: string): number | undefined {
+  if (!/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(text)) return undefined;
+  const n = Number(text);
+  return n <= 0xffffffff ? n : undefined;
 }
 
 function parseNumber(text: string | undefined): number | undefined {
@@ -173,11 +181,11 @@ export function parseArgs(
         if (a.startsWith('-')) return { ok: false, error: `unknown option ${a}\n${USAGE}` };
         const at = a.lastIndexOf('@');
         if (at > 0) {
-          const addr = parseNumber(a.slice(at + 1));
-          if (addr === undefined || !Number.isInteger(addr) || addr < 0 || addr > 0xffffffff)
+          const addr = parseAddress(a.slice(at + 1));
+          if (addr === undefined)
             return {
               ok: false,
-              error: `bad load address in '${a}': give FILE@ADDRESS with a number such as 0x40000`,
+              error: `bad load address in '${a}': give FILE@ADDRESS with a hexadecimal (0x40000) or decimal (262144) address`,
             };
           o.images.push({ path: a.slice(0, at), address: addr });
         } else o.images.push({ path: a });
@@ -269,22 +277,6 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   const opts = parsed.value;
-  const files: ImageFile[] = [];
-  for (const img of opts.images) {
-    try {
-      files.push({
-        name: img.path,
-        bytes: new Uint8Array(readFileSync(img.path)),
-        ...(img.address !== undefined ? { address: img.address } : {}),
-      });
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      process.stderr.write(
-        `cannot read ${img.path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`,
-      );
-      return EXIT_USAGE;
-    }
-  }
   const write = (stream: 1 | 2, b: Uint8Array): void =>
     void (stream === 1 ? process.stdout : process.stderr).write(b);
   let names: RegisterNames | undefined;
@@ -310,6 +302,20 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   const session = created.value;
+  // Image files are read only once the machine is known: its memory bounds what is read.
+  const files: ImageFile[] = [];
+  for (const img of opts.images) {
+    const r = readImageFile(img.path, img, session.programmable(), opts.machine);
+    if (!r.ok) {
+      process.stderr.write(`${r.error}\n`);
+      return EXIT_USAGE;
+    }
+    files.push({
+      name: img.path,
+      bytes: r.value,
+      ...(img.address !== undefined ? { address: img.address } : {}),
+    });
+  }
   const nrf = session.nrf;
   const pace = opts.pace ?? (nrf ? 'realtime' : 'fast');
   const freq = session.core.clock.frequencyHz;

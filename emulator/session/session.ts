@@ -387,8 +387,8 @@ export class EmulatorSession {
     return { ok: true, value: this.loadedInfo };
   }
 
-  /** Memories an image may be placed in. */
-  private programmable(): ProgrammableMemory[] {
+  /** Memories an image may be placed in (hosts bound what they read by them). */
+  programmable(): ProgrammableMemory[] {
     if (this.nrf) {
       const spec = this.nrf.spec;
       return [
