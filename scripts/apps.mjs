@@ -50,7 +50,10 @@ export const STACK_SIZE = 0x800;
 
 /**
  * Every app, in slot order. `slot` fixes its addresses. The default apps.bin holds all of
- * them (one boot shows every behaviour); tests compose smaller images with composeApps.
+ * them but the test-only ones (`testOnly`: the kernel's isolation tests compose them into
+ * their own images; the C apps below may use the same flash slots in other tests' images), so
+ * one boot shows every behaviour within the kernel's 8 processes; tests compose smaller images
+ * with composeApps.
  */
 export const APPS = [
   { name: 'hello', crate: 'hello', bin: 'hello', slot: 0, shortId: 0x101 },
@@ -61,6 +64,23 @@ export const APPS = [
   { name: 'peek', crate: 'peek', bin: 'peek', slot: 5, shortId: 0x106 },
   { name: 'fuzzer', crate: 'fuzzer', bin: 'fuzzer', slot: 6, shortId: 0x107 },
   { name: 'badcalls', crate: 'badcalls', bin: 'badcalls', slot: 7, shortId: 0x108 },
+  { name: 'stress', crate: 'isolation', bin: 'stress', slot: 8, shortId: 0x110, testOnly: true },
+  {
+    name: 'upcall_fault',
+    crate: 'isolation',
+    bin: 'upcall_fault',
+    slot: 9,
+    shortId: 0x111,
+    testOnly: true,
+  },
+  {
+    name: 'usage_fault',
+    crate: 'isolation',
+    bin: 'usage_fault',
+    slot: 10,
+    shortId: 0x112,
+    testOnly: true,
+  },
 ];
 
 /**
@@ -397,7 +417,7 @@ export async function buildAppsAndImage({
     writeFileSync(file, v.tbf);
     const tabFile = join(outDir, 'apps', `${app.name}.tab`);
     writeFileSync(tabFile, await tabOf(app, v));
-    if (!pic) placed.push({ address: v.tbfAddress, bytes: v.tbf });
+    if (!pic && !app.testOnly) placed.push({ address: v.tbfAddress, bytes: v.tbf });
     manifest.push({
       name: app.name,
       tbf: file,
@@ -408,7 +428,7 @@ export async function buildAppsAndImage({
       entry: v.entry,
       ram: pic ? null : v.ramStart,
       positionIndependent: pic,
-      inImage: !pic,
+      inImage: !pic && !app.testOnly,
       minimumRamSize: v.minimumRamSize,
       binaryBytes: v.binaryEndOffset - v.headerSize - v.protectedTrailerSize,
     });

@@ -15,6 +15,7 @@
  *   await q.stop();
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
@@ -38,7 +39,7 @@ export interface AppsManifest {
     ram: number | null;
     minimumRamSize: number;
     positionIndependent?: boolean;
-    /** False for apps built beside the image but not in apps.bin. */
+    /** False for apps built beside the image but not in apps.bin (PIC and test-only apps). */
     inImage?: boolean;
   }[];
 }
@@ -175,6 +176,43 @@ export function editTbf(
     view.setUint32(12, tbfChecksum(copy.subarray(0, headerSize)), true);
   }
   return copy;
+}
+
+/**
+ * A copy of `tbf` whose parameter block is changed: the app keeps 32-bit words after an
+ * 8-byte ASCII `marker` in its flash (the fuzzer's FUZZ_PARAMS: "FUZZPARM", calls, seed), read
+ * at run time, so a test sets them without rebuilding. The binary is not covered by the TBF
+ * header's checksum, so the header stays valid.
+ */
+export function withParams(tbf: Uint8Array, marker: string, words: number[]): Uint8Array {
+  const copy = tbf.slice();
+  const key = new TextEncoder().encode(marker);
+  const at = Buffer.from(copy.buffer, copy.byteOffset, copy.length).indexOf(Buffer.from(key));
+  if (at < 0) throw new Error(`no parameter block '${marker}' in the TBF`);
+  const view = new DataView(copy.buffer, copy.byteOffset);
+  words.forEach((w, i) => view.setUint32(at + key.length + 4 * i, w >>> 0, true));
+  return copy;
+}
+
+/**
+ * The fuzzer's run: FUZZ_SEED and FUZZ_CALLS from the environment when set (to replay a run),
+ * else a fresh random seed and `calls`. Printed, so any failure names what replays it.
+ */
+export function fuzzPlan(calls: number): { seed: number; calls: number; replay: string } {
+  const seedText = process.env.FUZZ_SEED;
+  const seed = seedText ? Number(seedText) >>> 0 : randomInt(1, 2 ** 32 - 1);
+  const n = process.env.FUZZ_CALLS ? Number(process.env.FUZZ_CALLS) : calls;
+  const hexSeed = `0x${seed.toString(16).padStart(8, '0')}`;
+  return { seed, calls: n, replay: `FUZZ_SEED=${hexSeed} FUZZ_CALLS=${n}` };
+}
+
+/** The fuzzer's TBF of the built image with `plan`'s count and seed patched in. */
+export function fuzzerTbf(
+  manifest: AppsManifest,
+  plan: { seed: number; calls: number },
+): { address: number; bytes: Uint8Array } {
+  const built = builtTbf(manifest, 'fuzzer');
+  return { ...built, bytes: withParams(built.bytes, 'FUZZPARM', [plan.calls, plan.seed]) };
 }
 
 /** Offset of the Program TLV's value inside `tbf` (for edits of its fields). */

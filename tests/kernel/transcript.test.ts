@@ -65,7 +65,8 @@ describe('boot transcript (mps2-an386)', () => {
   it('boots the complete image exactly as built', async () => {
     const img = kernelImage();
     q = bootQemu({ kernelElf: img.kernelElf, appsBin: img.appsBin });
-    // Position-independent C apps are built beside the image (loaded where a test puts them).
+    // Position-independent C apps and test-only apps are built beside the image (loaded where
+    // a test puts them).
     const inImage = img.manifest.apps.filter((a) => a.inImage !== false).length;
     await q.waitFor(new RegExp(`${inImage} process\\(es\\) loaded`));
     await q.waitFor(/hello: Hello, World!/);

@@ -1,14 +1,16 @@
 // The kernel on QEMU (and KERNEL-CORE's TCB / TakeCell checks): cross-cutting suites that build
 // the kernel and apps once (global-setup.ts) and boot them in qemu-system-arm. Files run one at
 // a time: each boots QEMU, and the CI machine has two cores.
+// `npm run test:kernel:full` (--mode full) runs the long variants: the fuzzer's 10^6 calls.
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   test: {
     include: ['tests/kernel/**/*.test.ts'],
     globalSetup: ['tests/kernel/global-setup.ts'],
+    env: { KERNEL_SUITE_MODE: mode === 'full' ? 'full' : 'ci' },
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 300_000,
   },
-});
+}));

@@ -1,5 +1,11 @@
-//! fuzzer: issues 100,000 system calls with random classes, driver numbers, arguments and
-//! pointers, and checks the kernel's answers against the ABI.
+//! fuzzer: issues random system calls (100,000 unless told otherwise) with random classes,
+//! driver numbers, arguments and pointers, and checks the kernel's answers against the ABI.
+//!
+//! The number of calls and the seed are parameters: `FUZZ_PARAMS` in flash holds a marker, the
+//! count and the seed, and a test patches them in the TBF it boots (the marker finds them), so
+//! each run is seeded with a value the test chooses and prints, and a failure replays from it.
+//! The generator is xoshiro128** seeded through splitmix32, unrelated to the xorshift32 the
+//! mps2 kernel's RNG driver uses: the fuzzer's sequence never follows the kernel's.
 //!
 //! Every answer must decode to a defined return variant and error code, and an allow of a
 //! buffer that is not wholly inside this process must fail. Pointers are drawn from three pools:
@@ -9,16 +15,20 @@
 //! yield-wait-for (nothing guarantees an upcall), console write/read and low-level-debug
 //! commands (they would flood the console the test reads), subscribing a random function
 //! pointer (that is the bad-upcall test's job) and moving the break below its start. Progress
-//! lines every 10,000 calls; the last line says `fuzz: done`.
+//! lines every tenth of the run; the last line says `fuzz: done`.
 #![no_std]
 #![no_main]
 
+use capsule_rt::println;
 use capsule_rt::syscall::{self, memop, SyscallReturn};
-use capsule_rt::{println, rng};
 use core::sync::atomic::{AtomicU32, Ordering};
 
-const TOTAL: u32 = 100_000;
-const PROGRESS_EVERY: u32 = 10_000;
+/// Marker ("FUZZPARM"), calls, seed: patched in the TBF by tests (tests/kernel/qemu.ts).
+#[no_mangle]
+#[used]
+static FUZZ_PARAMS: [u32; 4] = [0x5a5a_5546, 0x4d52_4150, 100_000, 0];
+/// The seed when none was patched in.
+const DEFAULT_SEED: u32 = 0x2545_f491;
 
 /// Drivers that exist on our boards, tried as often as random numbers.
 const KNOWN_DRIVERS: [u32; 6] = [0, 1, 2, 8, 0x40001, 0x90000];
@@ -30,17 +40,38 @@ unsafe extern "C" fn count_upcall(_: u32, _: u32, _: u32, _: usize) {
     UPCALLS.fetch_add(1, Ordering::Relaxed);
 }
 
-/// xorshift32: small, fast and reproducible from the printed seed.
-struct Rng(u32);
+/// xoshiro128** (Blackman and Vigna), its state filled from the seed by splitmix32: small,
+/// fast, and reproducible from the printed seed.
+struct Rng([u32; 4]);
 
 impl Rng {
+    fn seeded(seed: u32) -> Rng {
+        let mut z = seed;
+        let mut splitmix = || {
+            z = z.wrapping_add(0x9e37_79b9);
+            let mut x = z;
+            x = (x ^ (x >> 16)).wrapping_mul(0x85eb_ca6b);
+            x = (x ^ (x >> 13)).wrapping_mul(0xc2b2_ae35);
+            x ^ (x >> 16)
+        };
+        let mut s = [splitmix(), splitmix(), splitmix(), splitmix()];
+        if s == [0; 4] {
+            s[0] = 1;
+        }
+        Rng(s)
+    }
+
     fn next(&mut self) -> u32 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.0 = x;
-        x
+        let s = &mut self.0;
+        let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
+        let t = s[1] << 9;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(11);
+        result
     }
     fn below(&mut self, n: u32) -> u32 {
         self.next() % n
@@ -258,23 +289,28 @@ fn app_main() {
         flash: (word(4), word(5)),
         initial_break,
     };
-    let mut seed_bytes = [0u8; 4];
-    let seed = match rng::fill(&mut seed_bytes) {
-        Ok(4) => u32::from_le_bytes(seed_bytes) | 1,
-        _ => 0x2545_f491,
+    // SAFETY: reads of an initialised static; volatile so the patched values are used, not the
+    // ones the compiler saw.
+    let (total, seed) = unsafe {
+        (
+            core::ptr::read_volatile(&FUZZ_PARAMS[2]),
+            core::ptr::read_volatile(&FUZZ_PARAMS[3]),
+        )
     };
+    let seed = if seed == 0 { DEFAULT_SEED } else { seed };
     println!(
-        "fuzz: start seed {:#010x} ram {:#010x}-{:#010x} break {:#010x}",
-        seed, layout.ram.0, layout.ram.1, layout.initial_break
+        "fuzz: start seed {:#010x} calls {} ram {:#010x}-{:#010x} break {:#010x}",
+        seed, total, layout.ram.0, layout.ram.1, layout.initial_break
     );
-    let mut rng = Rng(seed);
+    let progress_every = (total / 10).max(1);
+    let mut rng = Rng::seeded(seed);
     let mut tally = Tally::default();
     let mut held = Held {
         slots: [(0, 0); 16],
         len: 0,
     };
-    let mut next_report = PROGRESS_EVERY;
-    while tally.calls < TOTAL {
+    let mut next_report = progress_every;
+    while tally.calls < total {
         one_call(&mut rng, &layout, &mut tally, &mut held);
         if held.len >= 8 {
             held.release_all();
@@ -285,7 +321,7 @@ fn app_main() {
                 "fuzz: {} syscalls ({} ok, {} failed, {} violations)",
                 tally.calls, tally.successes, tally.failures, tally.violations
             );
-            next_report += PROGRESS_EVERY;
+            next_report += progress_every;
         }
     }
     held.release_all();

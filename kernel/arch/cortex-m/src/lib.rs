@@ -79,6 +79,22 @@ fn write_frame(sp: usize, f: &[u32; 8]) {
 
 const XPSR_THUMB: u32 = 1 << 24;
 const XPSR_ALIGN: u32 = 1 << 9;
+/// The xPSR bits a Thread-mode context may carry: N Z C V Q, IT/ICI, GE and the stack
+/// realignment bit (ARMv7-M ARM B1.4.2, B1.5.6). Not IPSR (bits 8:0): Thread mode runs with
+/// IPSR 0.
+const XPSR_THREAD_BITS: u32 = 0xf80f_0000 | 0x0600_fc00 | XPSR_ALIGN;
+
+/// The stacked xPSR a process is resumed with: its own flags, IPSR 0 and the Thumb bit set.
+///
+/// The frame lies in the process's memory, and the process can have it written while it is
+/// suspended (a yield flag pointer or an allowed buffer aimed at its own stack). Returning to
+/// Thread mode with a non-zero IPSR is an INVPC UsageFault on the exception return itself
+/// (ARMv7-M ARM B1.5.8), which QEMU takes on the main stack as if the kernel had faulted: so
+/// the kernel resumes a process only through a frame whose xPSR Thread mode can hold, the same
+/// rule `set_upcall` applies when it builds an upcall's frame.
+pub fn thread_xpsr(stacked: u32) -> u32 {
+    (stacked & XPSR_THREAD_BITS) | XPSR_THUMB
+}
 
 impl UserspaceKernelBoundary for CortexM {
     fn initialize_process(
@@ -158,6 +174,14 @@ impl UserspaceKernelBoundary for CortexM {
     ) -> ContextSwitchReason {
         #[cfg(target_arch = "arm")]
         {
+            if frame_ok(state.sp, acc) {
+                let mut f = read_frame(state.sp);
+                let xpsr = thread_xpsr(f[7]);
+                if xpsr != f[7] {
+                    f[7] = xpsr;
+                    write_frame(state.sp, &f);
+                }
+            }
             // SAFETY: plain stores to kernel-owned statics; handlers only write them while the
             // process runs, which cannot overlap these kernel-thread accesses.
             unsafe { core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_SWITCH_REASON), 0) };
@@ -611,5 +635,20 @@ pub mod interrupts {
                 };
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thread_xpsr;
+
+    #[test]
+    fn a_resumed_frame_keeps_the_flags_and_loses_ipsr() {
+        // A yield flag of 1 written into the IPSR byte of the frame.
+        assert_eq!(thread_xpsr(0x0100_0001), 0x0100_0000);
+        // Flags, GE, IT and the realignment bit stay; the Thumb bit is forced on.
+        assert_eq!(thread_xpsr(0xf80f_fe00), 0xf90f_fe00);
+        assert_eq!(thread_xpsr(0x0000_01ff), 0x0100_0000);
+        assert_eq!(thread_xpsr(0xffff_ffff), 0xff0f_fe00);
     }
 }
