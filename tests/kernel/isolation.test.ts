@@ -127,8 +127,9 @@ for (const board of ['mps2-an386', 'nrf52840dk']) {
       );
       const from = q.output().length;
       await q.type('process stress\r');
+      // Tock's process overview: "App: stress   -   [Yielded]", then its counters.
       const m = await q.waitFor(
-        /Process 'stress' \(pid \d+\): (\S+)\n Events Queued: (\d+)\s+Syscall Count: (\d+)\s+Dropped Upcall Count: (\d+)\n Restart Count: (\d+)/,
+        /stress\s+-\s+\[(\w+)\]\n Events Queued: (\d+)\s+Syscall Count: (\d+)\s+Dropped Upcall Count: (\d+)\n Restart Count: (\d+)/,
         30_000,
         from,
       );

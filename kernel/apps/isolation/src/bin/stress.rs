@@ -144,21 +144,26 @@ fn allows() {
     let filled = RNG_FILLED.load(Ordering::Relaxed);
 
     // A buffer lent to the RNG and left above a lowered break: nothing may be written there.
-    let start = app_break();
-    let high = (start - 64) as *mut u8;
+    // It lies in heap claimed for the purpose (sbrk), just above where the break lands when it
+    // is lowered again (the MPU rounds a break up to its subregion boundary).
+    let start = memop(1, 1024).to_u32().unwrap_or(0);
+    let _ = memop(0, start);
+    let lowest = app_break();
+    let _ = memop(0, start + 1024);
+    let high = ((lowest + 16) & !3).min(start + 1024 - 16) as *mut u8;
     for i in 0..16 {
-        // SAFETY: [start - 64, start - 48) lies below the break, in this process's unused heap.
+        // SAFETY: [high, high + 16) lies in the heap just claimed, used by nothing else.
         unsafe { core::ptr::write_volatile(high.add(i), CANARY) };
     }
     RNG_FILLED.store(u32::MAX, Ordering::Relaxed);
     // SAFETY: the bytes stay unused by this process until the allow is withdrawn.
     let lent_high = unsafe { syscall::allow_rw(RNG, 0, high, 16) };
-    let lowered = memop(0, start - 1024);
+    let lowered = memop(0, start);
     let fill_high = command(RNG, 1, 16, 0);
     if fill_high.is_success() {
         wait_until(|| RNG_FILLED.load(Ordering::Relaxed) != u32::MAX);
     }
-    let _ = memop(0, start);
+    let _ = memop(0, start + 1024);
     // SAFETY: withdrawing lends nothing; the handlers hold no pointers.
     unsafe {
         let _ = syscall::allow_rw(RNG, 0, core::ptr::null_mut(), 0);

@@ -13,9 +13,8 @@
 //!    the stack pointer: the kernel cannot return through a frame the process may no longer
 //!    reach and reports the fault.
 //!
-//! Which run this is lives in two words 64 bytes below the app break, which a restart does not
-//! clear (the runtime re-initialises only .data and .bss, and the kernel's initial frame takes
-//! the top 32 bytes).
+//! Which run this is lives in two words of heap claimed above .bss (sbrk), which a restart does
+//! not clear: the runtime re-initialises only .data and .bss, and claims the same break again.
 #![no_std]
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -32,10 +31,9 @@ static WORDS: [u32; 4] = [1, 2, 3, 4];
 
 /// The run number, counted in memory that survives a restart.
 fn run_number() -> u32 {
-    let brk = memop(1, 0).to_u32().unwrap_or(0);
-    let cell = (brk - 64) as *mut u32;
-    // SAFETY: [brk - 64, brk - 56) lies inside this process's memory, above .bss and the
-    // stack, below the kernel's initial frame, and nothing else uses it.
+    let cell = memop(1, 8).to_u32().unwrap_or(0) as *mut u32;
+    // SAFETY: the 8 bytes just claimed above .bss belong to this process and nothing else
+    // uses them.
     unsafe {
         let n = if core::ptr::read_volatile(cell) == MAGIC {
             core::ptr::read_volatile(cell.add(1))
