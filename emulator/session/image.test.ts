@@ -56,18 +56,26 @@ describe('firmware images', () => {
       expect(a.error).toBe(
         'top.bin: 32 bytes at 0xfffffff0 end at 0x100000010, past the 32-bit address space',
       );
+    // Two segments of one file overlapping (an error), the first one running past 4 GiB.
     const seg = (address: number, memSize: number, origin: string) => ({
-      format: 'bin' as const,
-      segments: [{ address, data: new Uint8Array(0), memSize, origin }],
+      address,
+      data: new Uint8Array(0),
+      memSize,
+      origin,
     });
     const r = combineImages([
-      seg(0xfffff000, 0x2000, 'a.elf segment 0'),
-      seg(0xfffff800, 4, 'b.bin'),
+      {
+        format: 'elf',
+        segments: [
+          seg(0xfffff000, 0x2000, 'a.elf segment 0'),
+          seg(0xfffff800, 4, 'a.elf segment 1'),
+        ],
+      },
     ]);
     expect(r.ok).toBe(false);
     if (!r.ok)
       expect(r.error).toBe(
-        'overlapping segments: a.elf segment 0 (0xfffff000-0x100000fff) and b.bin (0xfffff800-0xfffff803)',
+        'overlapping segments: a.elf segment 0 (0xfffff000-0x100000fff) and a.elf segment 1 (0xfffff800-0xfffff803)',
       );
   });
 
