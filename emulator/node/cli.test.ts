@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ReadStream } from 'node:tty';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../tests/lockstep/assemble';
+import { parseArgs } from './cli';
 
 const HEADER = [
   '.syntax unified',
@@ -278,11 +279,26 @@ describe('emulator CLI', () => {
   it('takes only hexadecimal or decimal integers as load addresses', () => {
     const bin = join(tmp, 'four.bin');
     writeFileSync(bin, new Uint8Array(4));
-    for (const bad of ['1e3', '0b100', '0o17', ' 0x40', '1_000', '0x', '+16', '0x1.8', 'Infinity'])
-      expect(
-        cli('--machine', 'mps2-an386', '--max-instructions', '10', `${bin}@${bad}`).stderr,
-        bad,
-      ).toMatch(/bad load address in/);
+    for (const bad of [
+      '1e3',
+      '0b100',
+      '0o17',
+      ' 0x40',
+      '1_000',
+      '0x',
+      '+16',
+      '0x1.8',
+      'Infinity',
+    ]) {
+      const r = parseArgs(['--machine', 'mps2-an386', `${bin}@${bad}`]);
+      expect(r.ok || r.error, bad).toMatch(/bad load address in/);
+    }
+    const good = parseArgs(['--machine', 'mps2-an386', `${bin}@0x40000`, `${bin}@4096`]);
+    expect(good.ok && good.value.images.map((i) => i.address)).toEqual([0x40000, 4096]);
+    // And end to end: the CLI says so and runs nothing.
+    const e = cli('--machine', 'mps2-an386', '--max-instructions', '10', `${bin}@1e3`);
+    expect(e.status).toBe(2);
+    expect(e.stderr).toMatch(/bad load address in '.*four\.bin@1e3'/);
     const ok = cli(
       '--machine',
       'mps2-an386',
