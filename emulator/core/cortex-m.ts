@@ -17,7 +17,8 @@
  *   const why = core.run(1_000_000);
  */
 import { Clock } from './clock';
-import { compileBlock } from './cpu/blocks';
+import { conditionPassed } from './cpu/alu';
+import { compileRegion, type CompiledRegion } from './cpu/translate';
 import { COVERAGE_NAMES, decode, disassembleWord, type Insn, ENCODING_NAMES } from './cpu/table';
 import {
   type AccessSize,
@@ -46,6 +47,11 @@ export interface CoreConfig {
   systickRefHz?: number;
   /** Called on AIRCR.SYSRESETREQ; default: reset the core. */
   onSystemReset?: () => void;
+  /**
+   * Compile hot code (cpu/translate.ts); default true. Off, every instruction is interpreted:
+   * the differential test runs both ways and requires identical runs.
+   */
+  translate?: boolean;
 }
 
 /** Thrown (never allocated per fault) to unwind an executor into the fault handler. */
@@ -230,10 +236,11 @@ export class CortexM implements CoreControl {
   /** Slow memory path on (MPU enabled or DWT watchpoints armed). */
   slowMem = false;
   /**
-   * MPU on, no watchpoint: the fast paths hold windows (see `mpuWindow`), stretches of a region
-   * the MPU lets the current context access, instead of whole regions. A window is valid for
-   * the MPU configuration, privilege and FAULTMASK/priority bypass it was made under, so every
-   * change of those calls `mpuContextChanged`.
+   * MPU on or watchpoints armed: the fast paths hold windows (see `mpuWindow`), stretches of a
+   * region the MPU lets the current context access and no data watchpoint covers, instead of
+   * whole regions. A window is valid for the MPU configuration, privilege and
+   * FAULTMASK/priority bypass it was made under, so every change of those calls
+   * `mpuContextChanged`; a change of the watchpoints forgets all windows.
    */
   private mpuWindows = false;
   /**
@@ -244,10 +251,14 @@ export class CortexM implements CoreControl {
   private readonly windowCaches = new Map<number, Map<number, Region>>();
   /** Start of the executable window in the code region (0 without the MPU). */
   private codeLo = 0;
-  /** Block caches of the code region; null while MPU windows are used (blocks run unchecked). */
+  /** Translator caches of the code region (regions are entered only inside the code window). */
   private codeChunks: (CodeChunk | undefined)[] | null = null;
   system!: SystemBlocks;
-  readonly hostBreakpoints = new Set<number>();
+  /**
+   * Debugger breakpoints (addresses). Compiled code never runs over one: setting or clearing
+   * one drops the compiled code covering it, and the interpreter checks the set.
+   */
+  readonly hostBreakpoints = new BreakpointSet((address) => this.bus.invalidate(address, 2));
   /**
    * Debugger vector catch, host side: bit n set halts the core once exception n (n < 32) has
    * been entered, before its handler's first instruction, as DEMCR's VC_* bits do under
@@ -262,10 +273,11 @@ export class CortexM implements CoreControl {
   private codeArr: (Insn | undefined)[] = [];
   /** Region of `codeArr`, for its block caches. */
   private codeRegion: Region;
-  private readRegion: Region;
-  private readRegion2: Region;
-  private writeRegion: Region;
-  private writeRegion2: Region;
+  // The data fast paths (public for the translator's generated code; see read32).
+  readRegion: Region;
+  readRegion2: Region;
+  writeRegion: Region;
+  writeRegion2: Region;
   private readonly noRegion: Region;
   readonly coverage: Uint32Array;
 
@@ -278,6 +290,7 @@ export class CortexM implements CoreControl {
       fpu: false,
       collectCoverage: false,
       systickRefHz: 1_000_000,
+      translate: true,
       ...config,
     };
     this.clock = new Clock(config.frequencyHz);
@@ -305,6 +318,7 @@ export class CortexM implements CoreControl {
     this.codeRegion = this.noRegion;
     this.coverage = new Uint32Array(COVERAGE_NAMES.length);
     this.system = installSystem(this);
+    this.hostBreakpoints.onChange = () => this.breakpointsChanged();
     this.irq = {
       setLevel: (irq: number, high: boolean): void => {
         this.checkIrq(irq);
@@ -718,9 +732,9 @@ export class CortexM implements CoreControl {
     const r = this.r;
     const clock = this.clock;
     const coverage = this.config.collectCoverage ? this.coverage : null;
-    // Compiled blocks replace the per-instruction dispatch when nothing needs to see each
+    // Compiled regions replace the per-instruction dispatch when nothing needs to see each
     // instruction on its own (single-stepping, coverage counting).
-    const useBlocks = !stepping && coverage === null;
+    const useBlocks = !stepping && coverage === null && this.config.translate;
     // The code region's caches, kept in locals; re-read after `fetch` (which may switch
     // regions) and after `service` (refreshSlowPaths and restore raise attention).
     let codeBase = this.codeBase;
@@ -749,22 +763,33 @@ export class CortexM implements CoreControl {
         const h = off >>> 1;
         if (useBlocks && this.itstate === 0 && chunks !== null) {
           let chunk = chunks[h >>> 7];
-          const block = chunk === undefined ? undefined : chunk.fns[h & 127];
-          if (block !== undefined) {
-            if (this.budget >= chunk!.lens[h & 127]!) {
-              block(this, r, clock);
+          const cr = chunk === undefined ? undefined : (chunk.fns[h & 127] as CompiledRegion | undefined);
+          if (cr !== undefined) {
+            // Enter with budget for its longest block, no clock event reachable inside its
+            // costliest one, and all of it inside the executable window (MPU).
+            if (
+              this.budget >= cr.maxLen &&
+              clock.now + cr.maxCycles < clock.next &&
+              cr.lo >= codeLo &&
+              cr.hi <= codeSize
+            ) {
+              cr.fn(this, r, clock);
               continue;
             }
           } else if (codeArr[h] !== undefined) {
-            // Only addresses already fetched through the checked path start a block.
+            // Only addresses already fetched through the checked path start a region.
             if (chunk === undefined) chunks[h >>> 7] = chunk = new CodeChunk();
             const hot = chunk.heat[h & 127]! + 1;
             chunk.heat[h & 127] = hot;
-            if (hot === BLOCK_HEAT) compileBlock(this.codeRegion, off);
+            // Enter the new region right away (the rest of this pass through a loop would
+            // otherwise heat up, and compile, every address after this one).
+            if (hot === BLOCK_HEAT && compileRegion(this, this.codeRegion, off, codeLo, codeSize))
+              continue;
           }
         }
         insn = codeArr[h];
       }
+      if (this.breakpointsArmed && this.breakpointStop(pc)) return this.stop!;
       if (insn === undefined) {
         insn = this.fetch(pc);
         codeBase = this.codeBase;
@@ -795,6 +820,45 @@ export class CortexM implements CoreControl {
       }
     }
     return null;
+  }
+
+  /** Breakpoints (host set or FPB comparators) exist: the interpreter checks each PC. */
+  private breakpointsArmed = false;
+  /** The breakpoint the core stopped at last, passed over once when execution resumes there. */
+  private resumeFrom = -1;
+
+  /** A breakpoint at `address` (host set, or an FPB comparator while halting debug is on). */
+  breakpointAt(address: number): boolean {
+    const a = address >>> 0;
+    return this.hostBreakpoints.has(a) || (this.system.fpbActive() && this.system.fpbMatch(a));
+  }
+
+  /** Breakpoints or FPB comparators changed: re-arm the interpreter's check. */
+  breakpointsChanged(): void {
+    this.breakpointsArmed = this.hostBreakpoints.size !== 0 || this.system.fpbActive();
+    this.attention = true;
+  }
+
+  /** FPB comparators changed: compiled code may run over a new one, so it all goes. */
+  fpbChanged(): void {
+    for (const reg of this.bus.regions) reg.dropCompiled();
+    this.breakpointsChanged();
+  }
+
+  /** Stops at a breakpoint on `pc` unless execution is resuming from it; true to stop. */
+  private breakpointStop(pc: number): boolean {
+    const a = pc >>> 0;
+    if (a === this.resumeFrom) {
+      this.resumeFrom = -1;
+      return false;
+    }
+    this.resumeFrom = -1;
+    if (!this.breakpointAt(a)) return false;
+    this.resumeFrom = a;
+    this.halted = true;
+    this.stop = { kind: 'breakpoint', address: a };
+    this.attention = true;
+    return true;
   }
 
   /** Completes work the last instruction left for the next service() before handing back. */
@@ -898,19 +962,6 @@ export class CortexM implements CoreControl {
       this.attention = true;
       return this.service(stepping);
     }
-    if (this.hostBreakpoints.size !== 0 || this.system.fpbActive()) {
-      const pc = this.pc >>> 0;
-      if (!this.skipBreakpointOnce && (this.hostBreakpoints.has(pc) || this.system.fpbMatch(pc))) {
-        this.skipBreakpointOnce = true;
-        this.halted = true;
-        this.stop = { kind: 'breakpoint', address: pc };
-        this.attention = true;
-        return true;
-      }
-      this.skipBreakpointOnce = false;
-      // Keep checking every instruction while breakpoints exist.
-      this.attention = true;
-    }
     if (this.watchHit !== null) {
       const w = this.watchHit;
       this.watchHit = null;
@@ -919,10 +970,8 @@ export class CortexM implements CoreControl {
       this.attention = true;
       return true;
     }
-    if (this.system.dwtWatchActive()) this.attention = true;
     return false;
   }
-  private skipBreakpointOnce = false;
   watchHit: StopReason | null = null;
 
   /** Reports a caught exception entry: the core halts on the handler's first instruction. */
@@ -984,7 +1033,7 @@ export class CortexM implements CoreControl {
       const w = this.mpuWindows ? this.mpuWindow(reg, a, Acc.Exec) : null;
       this.codeLo = w === null ? 0 : w.parentOffset;
       this.codeSize = w === null ? 0 : w.parentOffset + w.size;
-      this.codeChunks = null;
+      this.codeChunks = reg.chunks;
     } else {
       this.codeLo = 0;
       this.codeSize = reg.size;
@@ -1130,7 +1179,9 @@ export class CortexM implements CoreControl {
   /** Called when MPU or watchpoint state changes: drop every cached fast path. */
   refreshSlowPaths(): void {
     this.slowMem = this.system.needsSlowMemory();
-    this.mpuWindows = this.system.mpuEnabled() && !this.system.dwtWatchActive();
+    this.mpuWindows = this.slowMem;
+    // Windows depend on the watchpoints too, which no context id covers.
+    this.windowCaches.clear();
     this.dropFastRegions();
   }
 
@@ -1155,10 +1206,11 @@ export class CortexM implements CoreControl {
 
   /**
    * The window of `reg` around `a` for the fast paths: the stretch (at most
-   * MPU_WINDOW_GRANULES 32-byte granules either side of `a`'s) where the MPU lets the current
-   * context make `acc` accesses. `a` itself has just passed the check. Null when the access
-   * must not be cached: exception stacking, or an LDRT/STRT whose privilege is not the
-   * context's.
+   * MPU_WINDOW_GRANULES 32-byte granules either side of `a`'s, four times that for execution)
+   * where the MPU (when on) lets the current context make `acc` accesses and no DWT data
+   * watchpoint matches them. `a` itself has just passed the MPU check. Null when the access
+   * must not be cached: exception stacking, an LDRT/STRT whose privilege is not the context's,
+   * or a watchpoint on `a`'s own granule.
    */
   private mpuWindow(reg: Region, a: number, acc: Acc, priv = this.privileged()): Region | null {
     if (this.stacking !== Stk.None || priv !== this.privileged()) return null;
@@ -1179,12 +1231,17 @@ export class CortexM implements CoreControl {
     if (known !== undefined && known.parent === reg) return known;
     const write = acc === Acc.Write;
     const exec = acc === Acc.Exec;
+    const mpu = this.system.mpuEnabled();
+    const watch = !exec && this.system.dwtWatchActive();
     const ok = (addr: number): boolean =>
-      this.system.mpuLookup(addr, write, priv, exec, ipsr, this.faultmask);
+      (!mpu || this.system.mpuLookup(addr, write, priv, exec, ipsr, this.faultmask)) &&
+      (!watch || !this.system.dwtWatches(addr, 32, write));
     let lo = (a & ~31) >>> 0;
     let hi = lo + 32;
-    for (let i = 0; i < MPU_WINDOW_GRANULES && lo - 32 >= reg.base && ok(lo - 32); i++) lo -= 32;
-    for (let i = 0; i < MPU_WINDOW_GRANULES && hi + 32 <= reg.end && ok(hi); i++) hi += 32;
+    if (watch && !ok(lo)) return null;
+    const reach = exec ? 4 * MPU_WINDOW_GRANULES : MPU_WINDOW_GRANULES;
+    for (let i = 0; i < reach && lo - 32 >= reg.base && ok(lo - 32); i++) lo -= 32;
+    for (let i = 0; i < reach && hi + 32 <= reg.end && ok(hi); i++) hi += 32;
     const start = Math.max(lo, reg.base) - reg.base;
     const end = Math.min(hi, reg.end) - reg.base;
     if ((start & 3) !== 0) return null;
@@ -1223,6 +1280,7 @@ export class CortexM implements CoreControl {
     if (this.system.mpuEnabled()) this.mpuCheck(a, Acc.Read, priv, size);
     if (a >= 0xe0000000 && a < 0xe0100000 && !priv) this.busFault(a);
     let v: number;
+    const next = this.clock.next;
     try {
       v = this.bus.read(a, size);
     } catch (e) {
@@ -1239,6 +1297,8 @@ export class CortexM implements CoreControl {
     }
     if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, false);
     this.noteCodeDropped();
+    // A device scheduled or cancelled an event: compiled code re-checks the clock.
+    if (this.clock.next !== next) this.attention = true;
     return v;
   }
 
@@ -1251,6 +1311,7 @@ export class CortexM implements CoreControl {
       if (!(a === 0xe000ef00 && (this.ccr & 2) !== 0)) this.busFault(a);
     }
     const value = size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff);
+    const next = this.clock.next;
     try {
       this.bus.write(a, size, value);
     } catch (e) {
@@ -1273,6 +1334,7 @@ export class CortexM implements CoreControl {
     if (this.onDataWrite !== null) this.onDataWrite(a, size, value);
     if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, true);
     this.noteCodeDropped();
+    if (this.clock.next !== next) this.attention = true;
   }
 
   /**
@@ -1281,7 +1343,7 @@ export class CortexM implements CoreControl {
    */
   private fastRegion(reg: Region, a: number, acc: Acc, priv: boolean): Region | null {
     if (!this.slowMem) return reg;
-    return this.mpuWindows ? this.mpuWindow(reg, a, acc, priv) : null;
+    return this.mpuWindow(reg, a, acc, priv);
   }
 
   /** A bus write (the CPU's or a device's) dropped a compiled block: leave the running one. */
@@ -1802,33 +1864,41 @@ export class CortexM implements CoreControl {
   }
 }
 
-/** ConditionPassed for cond 0..15 (used for IT blocks and conditional branches). */
-export function conditionPassed(cpu: CortexM, cond: number): boolean {
-  let r: boolean;
-  switch (cond >>> 1) {
-    case 0:
-      r = cpu.z === 1;
-      break;
-    case 1:
-      r = cpu.c === 1;
-      break;
-    case 2:
-      r = cpu.n === 1;
-      break;
-    case 3:
-      r = cpu.v === 1;
-      break;
-    case 4:
-      r = cpu.c === 1 && cpu.z === 0;
-      break;
-    case 5:
-      r = cpu.n === cpu.v;
-      break;
-    case 6:
-      r = cpu.n === cpu.v && cpu.z === 0;
-      break;
-    default:
-      return true;
+/**
+ * The host's breakpoint addresses: a set that tells the core of every change, so compiled code
+ * covering an address is dropped when a breakpoint appears or goes there.
+ */
+export class BreakpointSet {
+  private readonly set = new Set<number>();
+  /** Set by the core once it exists (the set is built before the core's other fields). */
+  onChange: (() => void) | null = null;
+  constructor(private readonly invalidate: (address: number) => void) {}
+  get size(): number {
+    return this.set.size;
   }
-  return (cond & 1) !== 0 ? !r : r;
+  has(address: number): boolean {
+    return this.set.has(address);
+  }
+  add(address: number): this {
+    const a = address >>> 0;
+    if (!this.set.has(a)) {
+      this.set.add(a);
+      this.invalidate(a);
+      this.onChange?.();
+    }
+    return this;
+  }
+  delete(address: number): boolean {
+    const a = address >>> 0;
+    if (!this.set.delete(a)) return false;
+    this.invalidate(a);
+    this.onChange?.();
+    return true;
+  }
+  clear(): void {
+    for (const a of [...this.set]) this.delete(a);
+  }
+  values(): IterableIterator<number> {
+    return this.set.values();
+  }
 }

@@ -2,50 +2,54 @@
  * ALU helpers shared by the executors: shifts with carry, ThumbExpandImm, AddWithCarry,
  * saturation and the DSP lane arithmetic, written after the ARMv7-M ARM pseudocode (A2.2-A2.3).
  *
- * Shifts return the result and leave the carry-out in `carryOut`, a module variable, so the hot
+ * Shifts return the result and leave the carry-out in `aluOut.carry`, a module object, so the hot
  * path allocates nothing. Values are int32 throughout (typed-array register file semantics).
  */
 import type { CortexM } from '../cortex-m';
 
-/** Carry out of the last shiftC / expandImmC call. */
-export let carryOut = 0;
+/**
+ * Side results of the last call: `carry`, the carry out of shiftC / expandImmC; `sat`, set by
+ * ssat/usat when they clamped. A module object rather than exported `let`s, which some module
+ * transforms turn into getter calls on the hot path.
+ */
+export const aluOut = { carry: 0, sat: 0 };
 
 /** SRType: 0 LSL, 1 LSR, 2 ASR, 3 ROR, 4 RRX. */
 export function shiftC(value: number, type: number, amount: number, carryIn: number): number {
   if (amount === 0 && type !== 4) {
-    carryOut = carryIn;
+    aluOut.carry = carryIn;
     return value | 0;
   }
   switch (type) {
     case 0:
       if (amount >= 32) {
-        carryOut = amount === 32 ? value & 1 : 0;
+        aluOut.carry = amount === 32 ? value & 1 : 0;
         return 0;
       }
-      carryOut = (value >>> (32 - amount)) & 1;
+      aluOut.carry = (value >>> (32 - amount)) & 1;
       return value << amount;
     case 1:
       if (amount >= 32) {
-        carryOut = amount === 32 ? (value >>> 31) & 1 : 0;
+        aluOut.carry = amount === 32 ? (value >>> 31) & 1 : 0;
         return 0;
       }
-      carryOut = (value >>> (amount - 1)) & 1;
+      aluOut.carry = (value >>> (amount - 1)) & 1;
       return (value >>> amount) | 0;
     case 2:
       if (amount >= 32) {
-        carryOut = (value >>> 31) & 1;
+        aluOut.carry = (value >>> 31) & 1;
         return value >> 31;
       }
-      carryOut = (value >> (amount - 1)) & 1;
+      aluOut.carry = (value >> (amount - 1)) & 1;
       return value >> amount;
     case 3: {
       const m = amount & 31;
       const res = m === 0 ? value | 0 : (value >>> m) | (value << (32 - m));
-      carryOut = (res >>> 31) & 1;
+      aluOut.carry = (res >>> 31) & 1;
       return res;
     }
     default:
-      carryOut = value & 1;
+      aluOut.carry = value & 1;
       return (value >>> 1) | (carryIn << 31) | 0;
   }
 }
@@ -64,10 +68,10 @@ export function decodeImmShift(type: number, imm5: number): number {
   }
 }
 
-/** ThumbExpandImm_C; leaves the carry in carryOut. */
+/** ThumbExpandImm_C; leaves the carry in aluOut.carry. */
 export function expandImmC(imm12: number, carryIn: number): number {
   if (imm12 >>> 10 === 0) {
-    carryOut = carryIn;
+    aluOut.carry = carryIn;
     const b = imm12 & 0xff;
     switch ((imm12 >>> 8) & 3) {
       case 0:
@@ -83,7 +87,7 @@ export function expandImmC(imm12: number, carryIn: number): number {
   const unrot = 0x80 | (imm12 & 0x7f);
   const rot = (imm12 >>> 7) & 31;
   const res = (unrot >>> rot) | (unrot << (32 - rot));
-  carryOut = (res >>> 31) & 1;
+  aluOut.carry = (res >>> 31) & 1;
   return res;
 }
 
@@ -112,35 +116,73 @@ export function setNZ(cpu: CortexM, res: number): void {
   cpu.z = res === 0 ? 1 : 0;
 }
 
-/** Signed saturation to `bits` (1..32); sets `satFlag` when clamped. */
-export let satFlag = 0;
+/** Signed saturation to `bits` (1..32); sets `aluOut.sat` when clamped. */
 export function ssat(v: number, bits: number): number {
   const max = 2 ** (bits - 1) - 1;
   const min = -(2 ** (bits - 1));
   if (v > max) {
-    satFlag = 1;
+    aluOut.sat = 1;
     return max;
   }
   if (v < min) {
-    satFlag = 1;
+    aluOut.sat = 1;
     return min;
   }
-  satFlag = 0;
+  aluOut.sat = 0;
   return v;
 }
 export function usat(v: number, bits: number): number {
   const max = 2 ** bits - 1;
   if (v > max) {
-    satFlag = 1;
+    aluOut.sat = 1;
     return max;
   }
   if (v < 0) {
-    satFlag = 1;
+    aluOut.sat = 1;
     return 0;
   }
-  satFlag = 0;
+  aluOut.sat = 0;
   return v;
 }
 
 export const sx16 = (v: number): number => (v << 16) >> 16;
 export const sx8 = (v: number): number => (v << 24) >> 24;
+
+/** The APSR condition flags as 0/1 numbers. */
+export interface Flags {
+  n: number;
+  z: number;
+  c: number;
+  v: number;
+}
+
+/** ConditionPassed (A7.3.1) for cond 0..15 (IT blocks and conditional branches). */
+export function conditionPassed(cpu: Flags, cond: number): boolean {
+  let r: boolean;
+  switch (cond >>> 1) {
+    case 0:
+      r = cpu.z === 1;
+      break;
+    case 1:
+      r = cpu.c === 1;
+      break;
+    case 2:
+      r = cpu.n === 1;
+      break;
+    case 3:
+      r = cpu.v === 1;
+      break;
+    case 4:
+      r = cpu.c === 1 && cpu.z === 0;
+      break;
+    case 5:
+      r = cpu.n === cpu.v;
+      break;
+    case 6:
+      r = cpu.n === cpu.v && cpu.z === 0;
+      break;
+    default:
+      return true;
+  }
+  return (cond & 1) !== 0 ? !r : r;
+}

@@ -19,13 +19,13 @@
  * ignored as QEMU's decoder ignores them; register operands of SP/PC in data-processing
  * instructions execute as written (QEMU does not check them) except where noted.
  */
-import { type CortexM, conditionPassed } from '../cortex-m';
+import type { CortexM } from '../cortex-m';
 import {
   adc,
-  carryOut,
+  aluOut,
+  conditionPassed,
   decodeImmShift,
   expandImmC,
-  satFlag,
   setNZ,
   shiftC,
   ssat,
@@ -201,7 +201,7 @@ for (const [name, op, type] of [
       c.r[f.d!] = res;
       if (!inIT(c)) {
         setNZ(c, res);
-        c.c = carryOut;
+        c.c = aluOut.carry;
       }
       return 1;
     },
@@ -367,7 +367,7 @@ function shift16(c: CortexM, f: Fields, type: number): number {
   c.r[f.d!] = res;
   if (!inIT(c)) {
     setNZ(c, res);
-    c.c = carryOut;
+    c.c = aluOut.carry;
   }
   return 1;
 }
@@ -785,7 +785,7 @@ const logicOp =
     const res = fn(a, b);
     if (s) {
       setNZ(c, res);
-      c.c = carryOut;
+      c.c = aluOut.carry;
     }
     return res;
   };
@@ -817,7 +817,7 @@ const FAST_DP: Record<string, Exec> = {
     wr(c, f.d!, res);
     if (f.S === 1) {
       setNZ(c, res);
-      c.c = carryOut;
+      c.c = aluOut.carry;
     }
     return 1;
   },
@@ -872,7 +872,7 @@ for (const [op, bits, fn, logical] of dpOps) {
         wr(c, f.d!, res);
         if (f.S) {
           setNZ(c, res);
-          c.c = carryOut;
+          c.c = aluOut.carry;
         }
         return 1;
       },
@@ -934,7 +934,7 @@ def(
   (c, f) => {
     const op = f.h ? c.r[f.n!]! >> (f.i! === 0 ? 31 : f.i!) : c.r[f.n!]! << f.i!;
     c.r[f.d!] = ssat(op, f.s! + 1);
-    if (satFlag) c.q = 1;
+    if (aluOut.sat) c.q = 1;
     return 1;
   },
   (f) =>
@@ -946,9 +946,9 @@ def(
   (c, f) => {
     const v = c.r[f.n!]!;
     const lo = ssat(sx16(v), f.s! + 1);
-    let q = satFlag;
+    let q = aluOut.sat;
     const hi = ssat(v >> 16, f.s! + 1);
-    q |= satFlag;
+    q |= aluOut.sat;
     c.r[f.d!] = (lo & 0xffff) | (hi << 16);
     if (q) c.q = 1;
     return 1;
@@ -962,7 +962,7 @@ def(
   (c, f) => {
     const op = f.h ? c.r[f.n!]! >> (f.i! === 0 ? 31 : f.i!) : c.r[f.n!]! << f.i!;
     c.r[f.d!] = usat(op, f.s!);
-    if (satFlag) c.q = 1;
+    if (aluOut.sat) c.q = 1;
     return 1;
   },
   (f) =>
@@ -974,9 +974,9 @@ def(
   (c, f) => {
     const v = c.r[f.n!]!;
     const lo = usat(sx16(v), f.s!);
-    let q = satFlag;
+    let q = aluOut.sat;
     const hi = usat(v >> 16, f.s!);
-    q |= satFlag;
+    q |= aluOut.sat;
     c.r[f.d!] = (lo & 0xffff) | (hi << 16);
     if (q) c.q = 1;
     return 1;
@@ -1740,7 +1740,7 @@ for (const [op, bits, fn, logical] of dpOps) {
         wr(c, f.d!, res);
         if (f.S) {
           setNZ(c, res);
-          c.c = carryOut;
+          c.c = aluOut.carry;
         }
         return 1;
       },
@@ -1787,7 +1787,7 @@ for (const [op, type] of [
       c.r[f.d!] = res;
       if (f.S) {
         setNZ(c, res);
-        c.c = carryOut;
+        c.c = aluOut.carry;
       }
       return 1;
     },
@@ -1955,11 +1955,11 @@ for (const [op, bits] of qops) {
       let q = 0;
       if (op === 'QDADD' || op === 'QDSUB') {
         n = ssat(n * 2, 32);
-        q = satFlag;
+        q = aluOut.sat;
       }
       const m = c.r[f.m!]!;
       const res = ssat(op.includes('SUB') ? m - n : m + n, 32);
-      if (q || satFlag) c.q = 1;
+      if (q || aluOut.sat) c.q = 1;
       c.r[f.d!] = res;
       return 1;
     },

@@ -20,22 +20,25 @@ export const enum RegionKind {
   Device = 2,
 }
 
-/** A compiled basic block (cpu/blocks.ts); runs with the core, its registers and its clock. */
-export type BlockFn = (cpu: unknown, r: Int32Array, clock: unknown) => void;
+/** Compiled code (cpu/translate.ts) as the chunk tables hold it; dropped by writes. */
+export interface CompiledCode {
+  /** Set when a write dropped it. */
+  dead: boolean;
+  /** Region halfword offsets whose chunk entry is this code. */
+  readonly entries: readonly number[];
+}
 
-/** Block bookkeeping granule: 256 bytes (128 halfwords); a write drops its chunk's blocks. */
+/** Code bookkeeping granule: 256 bytes (128 halfwords); a write drops its chunk's code. */
 export const BLOCK_CHUNK_SHIFT = 8;
 
-/** Block caches for one 256-byte chunk of a code region, created when code there gets hot. */
+/** Translator caches for one 256-byte chunk of a code region, created when code there gets hot. */
 export class CodeChunk {
-  /** Blocks by halfword index within the chunk of their first instruction. */
-  readonly fns: (BlockFn | undefined)[] = [];
-  /** Instructions in each block (the loop enters a block only with that much budget left). */
-  readonly lens = new Uint8Array(128);
-  /** Entries seen per halfword before a block is compiled there. */
+  /** Compiled code entered at each halfword of the chunk. */
+  readonly fns: (CompiledCode | undefined)[] = [];
+  /** Entries seen per halfword before code is compiled there. */
   readonly heat = new Uint8Array(128);
-  /** Region halfword offsets of every block overlapping this chunk (dropped on a write). */
-  covering: number[] = [];
+  /** Compiled code covering any byte of this chunk (dropped on a write). */
+  covering: CompiledCode[] = [];
   constructor() {
     for (let i = 0; i < 128; i++) this.fns.push(undefined);
   }
@@ -56,6 +59,11 @@ export class Region {
   /** Block caches per 256-byte chunk (with `code`). */
   chunks: (CodeChunk | undefined)[] | null = null;
   readonly end: number;
+  /**
+   * `base` as an int32 (negative from 0x80000000): the translator's fast paths compute
+   * offsets as `(address - lo) | 0` in int32 arithmetic, exact modulo 2^32.
+   */
+  readonly lo: number;
   /** Aligned views for the core's fast paths. */
   readonly i32: Int32Array;
   readonly u16: Uint16Array;
@@ -72,6 +80,7 @@ export class Region {
     readonly dev: MmioDevice | null,
   ) {
     this.end = base + size;
+    this.lo = base | 0;
     this.i32 = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
     this.u16 = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 1);
   }
@@ -115,13 +124,28 @@ export class Region {
       if (chunk === undefined || chunk.covering.length === 0) continue;
       const list = chunk.covering;
       chunk.covering = [];
-      dropped = true;
-      for (const h of list) {
-        const owner = chunks[h >>> 7];
-        if (owner !== undefined) owner.fns[h & 127] = undefined;
+      for (const code of list) {
+        if (code.dead) continue;
+        code.dead = true;
+        dropped = true;
+        for (const h of code.entries) {
+          const owner = chunks[h >>> 7];
+          if (owner !== undefined && owner.fns[h & 127] === code) owner.fns[h & 127] = undefined;
+        }
       }
     }
     return dropped;
+  }
+
+  /** Drops every compiled region (decoded instructions stay): breakpoints changed. */
+  dropCompiled(): void {
+    if (this.chunks === null) return;
+    for (const chunk of this.chunks) {
+      if (chunk === undefined) continue;
+      for (const code of chunk.covering) code.dead = true;
+      chunk.covering = [];
+      chunk.fns.fill(undefined);
+    }
   }
 
   /** Allocates the decoded-instruction and block caches (first fetch from this region). */

@@ -21,6 +21,8 @@ export interface SystemBlocks {
   fpbMatch(pc: number): boolean;
   dwtWatchActive(): boolean;
   dwtCheck(a: number, size: AccessSize, write: boolean): void;
+  /** True when a data watchpoint matches some `write` access within [a, a + length). */
+  dwtWatches(a: number, length: number, write: boolean): boolean;
   mpuEnabled(): boolean;
   /**
    * Id of the current MPU configuration (regions, PRIVDEFENA, HFNMIENA): equal ids, equal
@@ -202,7 +204,8 @@ export function installSystem(cpu: CortexM): SystemBlocks {
 
   function refreshWatch(): void {
     watchArmed = false;
-    for (let i = 0; i < 4; i++) if ((dwt.func[i]! & 0xf) >= 4) watchArmed = true;
+    // Data address comparators (FUNCTION 5-7, C1.8.17); PC comparators are not modelled.
+    for (let i = 0; i < 4; i++) if ((dwt.func[i]! & 0xf) >= 5) watchArmed = true;
     cpu.slowMem = watchArmed || (mpu.ctrl & 1) !== 0;
     cpu.refreshSlowPaths();
   }
@@ -535,6 +538,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
         return;
       case 0xdf0:
         if (v >>> 16 !== DHCSR_KEY) return;
+        if ((dbg.dhcsr ^ v) & 1) cpu.fpbChanged(); // C_DEBUGEN arms the FPB's comparators
         dbg.dhcsr = v & 0xf;
         if (v & 2) cpu.requestHalt();
         else if (cpu.halted) cpu.halted = false;
@@ -643,7 +647,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
         if (off === 0) {
           if (v & 2) fpb.ctrl = v & 1;
         } else if (off >= 8 && off < 0x28) fpb.comp[(off - 8) >> 2] = v & 0xdffffffd;
-        cpu.attention = true;
+        cpu.fpbChanged();
       },
     ),
   };
@@ -672,6 +676,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
       fpb.comp.fill(0);
       dbg.demcr = 0;
       refreshWatch();
+      cpu.breakpointsChanged();
     },
     snapshot(): unknown {
       return {
@@ -742,6 +747,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
       fpb.ctrl = s.fpb.ctrl;
       fpb.comp.set(s.fpb.comp);
       Object.assign(dbg, s.dbg);
+      cpu.fpbChanged();
       cpu.prio.set(s.nvic.prio);
       cpu.pending.set(s.nvic.pending);
       cpu.active.set(s.nvic.active);
@@ -795,6 +801,16 @@ export function installSystem(cpu: CortexM): SystemBlocks {
     },
     dwtWatchActive(): boolean {
       return watchArmed;
+    },
+    dwtWatches(a: number, length: number, write: boolean): boolean {
+      for (let i = 0; i < 4; i++) {
+        const f = dwt.func[i]! & 0xf;
+        if (f < 5 || (f === 5 && write) || (f === 6 && !write)) continue;
+        const ignore = (2 ** dwt.mask[i]! - 1) >>> 0;
+        const lo = (dwt.comp[i]! & ~ignore) >>> 0;
+        if (a + length - 1 >= lo && a <= lo + ignore) return true;
+      }
+      return false;
     },
     dwtCheck(a: number, size: AccessSize, write: boolean): void {
       for (let i = 0; i < 4; i++) {

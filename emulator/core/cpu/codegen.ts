@@ -1,0 +1,723 @@
+/**
+ * Code generators: JavaScript source for one decoded instruction, specialised on its fields.
+ *
+ * The translator (cpu/translate.ts) keeps r0-r14 and the N, Z, C, V flags in local variables of
+ * the function it generates for a code region. For the encodings listed here it asks a
+ * generator for source that works on those locals with the instruction's register numbers and
+ * immediates written in as constants; every other encoding runs its table executor (the
+ * translator stores the locals back around the call). Each generator must do exactly what the
+ * executor in cpu/table.ts does, in the same order with respect to memory accesses (an access
+ * that faults leaves earlier register writes done, as in the executor):
+ * `codegen.test.ts` runs every generator against its executor on random operands.
+ *
+ * Memory accesses inline the core's fast path (the cached RAM/ROM region or MPU window, held in
+ * locals) and call the core's access methods otherwise, setting `x`: 1 when the core raised
+ * `attention` (an MMIO access scheduled an event, pended an interrupt, or a write dropped
+ * compiled code; the translator leaves the region after the instruction), else 2 (reload the
+ * fast-path locals before the next block).
+ *
+ * Usage: `const out = generate(insn, ctx)`; null means "call the executor".
+ */
+import type { Fields } from './encoding';
+import type { Insn } from './table';
+
+/** What the translator tells a generator about where the instruction sits. */
+export interface GenContext {
+  /** Address of the instruction. */
+  readonly pc: number;
+  /** Inside an IT block: 16-bit data-processing instructions leave the flags alone. */
+  readonly inIT: boolean;
+  /** Source that sets the core's clock to the instruction's start (before a slow access). */
+  readonly sync: string;
+}
+
+/** How control leaves an instruction. */
+export type Flow =
+  | { kind: 'next' }
+  /** Unconditional branch to a constant address. */
+  | { kind: 'jump'; target: number }
+  /** Conditional branch: `cond` is a JS boolean expression; taken costs 2 more cycles. */
+  | { kind: 'cond'; cond: string; target: number }
+  /** Branch to the address in local `t` with BXWritePC/LoadWritePC semantics. */
+  | { kind: 'bx' }
+  /** Plain branch (BranchWritePC) to the address in local `t`. */
+  | { kind: 'jumpTo' };
+
+export interface Generated {
+  /** Statements; registers as locals r0-r14, flags as N, Z, C, V. */
+  readonly code: string;
+  /** Cycles the executor returns when the instruction executes (not counting a taken `cond`). */
+  readonly cycles: number;
+  readonly flow: Flow;
+  /** Calls into the core (memory slow paths, faults): the translator sets the fault index first. */
+  readonly calls: boolean;
+}
+
+const R = (n: number, pc: number): string => (n === 15 ? `${(pc + 4) | 0}` : `r${n}`);
+const ok = (code: string, cycles = 1, calls = false, flow: Flow = { kind: 'next' }): Generated => ({
+  code,
+  cycles,
+  flow,
+  calls,
+});
+
+/** JS expression for ConditionPassed(cond) over the flag locals. */
+export function condExpr(cond: number): string {
+  switch (cond) {
+    case 0:
+      return 'Z !== 0';
+    case 1:
+      return 'Z === 0';
+    case 2:
+      return 'C !== 0';
+    case 3:
+      return 'C === 0';
+    case 4:
+      return 'N !== 0';
+    case 5:
+      return 'N === 0';
+    case 6:
+      return 'V !== 0';
+    case 7:
+      return 'V === 0';
+    case 8:
+      return '(C !== 0 && Z === 0)';
+    case 9:
+      return '(C === 0 || Z !== 0)';
+    case 10:
+      return 'N === V';
+    case 11:
+      return 'N !== V';
+    case 12:
+      return '(Z === 0 && N === V)';
+    case 13:
+      return '(Z !== 0 || N !== V)';
+    default:
+      return 'true';
+  }
+}
+
+// ---- flag helpers (AddWithCarry and friends, A2.2.1) ----
+
+/** d = a + b + carry with NZCV, as alu.adc; `b` is an int32 expression, `carry` 0/1/'C'. */
+function addFlags(dst: string, a: string, b: string, carry: string): string {
+  // t1/t2 hold the operands so each is evaluated once; the carry test follows alu.adc.
+  const cfix =
+    carry === '0'
+      ? 'C = (t0 >>> 0) < (t1 >>> 0) ? 1 : 0;'
+      : carry === '1'
+        ? 'C = (t0 >>> 0) <= (t1 >>> 0) ? 1 : 0;'
+        : 'C = t3 === 0 ? ((t0 >>> 0) < (t1 >>> 0) ? 1 : 0) : (t0 >>> 0) <= (t1 >>> 0) ? 1 : 0;';
+  return (
+    `t1 = ${a}; t2 = ${b};${carry === 'C' ? ' t3 = C;' : ''} t0 = (t1 + t2 + ${carry === 'C' ? 't3' : carry}) | 0;` +
+    ` N = t0 >>> 31; Z = t0 === 0 ? 1 : 0; ${cfix} V = ((t1 ^ t0) & (t2 ^ t0)) >>> 31;` +
+    (dst ? ` ${dst} = t0;` : '')
+  );
+}
+const nz = (v: string): string => `N = ${v} >>> 31; Z = ${v} === 0 ? 1 : 0;`;
+
+/**
+ * Shift by a constant (DecodeImmShift already applied: type 0-4, amount) with carry out into
+ * `carryVar` when given; result expression assigned to `dst`. Mirrors alu.shiftC.
+ */
+function shiftConst(
+  dst: string,
+  v: string,
+  type: number,
+  amount: number,
+  carryVar: string | null,
+): string {
+  if (amount === 0 && type !== 4) return `${dst} = ${v};${carryVar ? ` ${carryVar} = C;` : ''}`;
+  const cv = (e: string): string => (carryVar ? ` ${carryVar} = ${e};` : '');
+  switch (type) {
+    case 0:
+      if (amount >= 32) return `${dst} = 0;${cv(amount === 32 ? `${v} & 1` : '0')}`;
+      return `${cv(`(${v} >>> ${32 - amount}) & 1`)} ${dst} = ${v} << ${amount};`;
+    case 1:
+      if (amount >= 32) return `${cv(amount === 32 ? `${v} >>> 31` : '0')} ${dst} = 0;`;
+      return `${cv(`(${v} >>> ${amount - 1}) & 1`)} ${dst} = (${v} >>> ${amount}) | 0;`;
+    case 2:
+      if (amount >= 32) return `${cv(`${v} >>> 31`)} ${dst} = ${v} >> 31;`;
+      return `${cv(`(${v} >> ${amount - 1}) & 1`)} ${dst} = ${v} >> ${amount};`;
+    case 3: {
+      const m = amount & 31;
+      const e = m === 0 ? `${v} | 0` : `(${v} >>> ${m}) | (${v} << ${32 - m})`;
+      return `${dst} = ${e};${cv(`${dst} >>> 31`)}`;
+    }
+    default:
+      return `${cv(`${v} & 1`)} ${dst} = (${v} >>> 1) | (C << 31);`;
+  }
+}
+
+// ---- memory (inline fast paths; the core's methods otherwise) ----
+
+/**
+ * Reloads the locals that hold the core's data fast paths (`readRegion`, `writeRegion`): at
+ * region entry and, after a call into the core, before the next block. A call can only rotate
+ * them without raising attention (the old ones stay valid: anything that invalidates a fast
+ * region raises attention, and the region is left). Stores
+ * into a region holding decoded code, or with a data-write observer, go through the core
+ * (which drops the code and calls the observer): `wsz` is 0 then.
+ */
+export const REFRESH =
+  'd = cpu.readRegion; rlo = d.lo; rsz = d.size; R32 = d.i32; R16 = d.u16; R8 = d.bytes;' +
+  ' d = cpu.writeRegion; wlo = d.lo; wsz = d.code === null && cpu.onDataWrite === null ? d.size : 0;' +
+  ' W32 = d.i32; W16 = d.u16; W8 = d.bytes;';
+
+/** Loads into local `dst` from the int32 address in local `a`. */
+function load(dst: string, size: 1 | 2 | 4, signed: boolean, aligned: boolean, sync: string): string {
+  const slow = (m: string): string =>
+    `else { ${sync} ${dst} = cpu.${m}(a); x = cpu.attention ? 1 : 2; }`;
+  if (size === 4) {
+    return (
+      `o = (a - rlo) | 0; if ((a & 3) === 0 && o >= 0 && o <= rsz - 4) ${dst} = R32[o >> 2];` +
+      ` ${slow(aligned ? 'read32A' : 'read32')}`
+    );
+  }
+  if (size === 2) {
+    const fix = signed ? ` ${dst} = (${dst} << 16) >> 16;` : '';
+    return (
+      `o = (a - rlo) | 0; if ((a & 1) === 0 && o >= 0 && o <= rsz - 2) ${dst} = R16[o >> 1];` +
+      ` ${slow('read16')}${fix}`
+    );
+  }
+  const fix = signed ? ` ${dst} = (${dst} << 24) >> 24;` : '';
+  return `o = (a - rlo) | 0; if (o >= 0 && o < rsz) ${dst} = R8[o]; ${slow('read8')}${fix}`;
+}
+
+/** Stores the int32 expression `v` to the int32 address in local `a`. */
+function store(v: string, size: 1 | 2 | 4, aligned: boolean, sync: string): string {
+  const slow = (m: string): string =>
+    `else { ${sync} cpu.${m}(a, ${v}); x = cpu.attention ? 1 : 2; }`;
+  if (size === 4) {
+    return (
+      `o = (a - wlo) | 0; if ((a & 3) === 0 && o >= 0 && o <= wsz - 4) W32[o >> 2] = ${v};` +
+      ` ${slow(aligned ? 'write32A' : 'write32')}`
+    );
+  }
+  if (size === 2) {
+    return (
+      `o = (a - wlo) | 0; if ((a & 1) === 0 && o >= 0 && o <= wsz - 2) W16[o >> 1] = ${v};` +
+      ` ${slow('write16')}`
+    );
+  }
+  return `o = (a - wlo) | 0; if (o >= 0 && o < wsz) W8[o] = ${v}; ${slow('write8')}`;
+}
+
+function popcount(v: number): number {
+  let n = 0;
+  for (let x = v; x; x &= x - 1) n++;
+  return n;
+}
+
+type Gen = (f: Fields, g: GenContext) => Generated | null;
+
+/** Generators by encoding name. */
+const GEN = new Map<string, Gen>();
+const gen = (names: string | string[], fn: Gen): void => {
+  for (const n of Array.isArray(names) ? names : [names]) GEN.set(n, fn);
+};
+
+// ---------------------------------------------------------------------------------------------
+// 16-bit data processing
+// ---------------------------------------------------------------------------------------------
+
+gen('MOV_reg_T2', (f) => ok(`r${f.d} = ${R(f.m!, 0)}; ${nz(`r${f.d}`)}`));
+for (const [name, type] of [
+  ['LSL_imm_T1', 0],
+  ['LSR_imm_T1', 1],
+  ['ASR_imm_T1', 2],
+] as const) {
+  gen(name, (f, g) =>
+    ok(
+      g.inIT
+        ? `${shiftConst('t0', `r${f.m}`, type, f.n!, null)} r${f.d} = t0;`
+        : `${shiftConst('t0', `r${f.m}`, type, f.n!, 't1')} r${f.d} = t0; ${nz('t0')} C = t1;`,
+    ),
+  );
+}
+const arith16 = (d: number, a: string, b: string, carry: string, g: GenContext): Generated =>
+  ok(g.inIT ? `r${d} = (${a} + ${b} + ${carry === 'C' ? 'C' : carry}) | 0;` : addFlags(`r${d}`, a, b, carry));
+gen('ADD_reg_T1', (f, g) => arith16(f.d!, `r${f.n}`, `r${f.m}`, '0', g));
+gen('SUB_reg_T1', (f, g) => arith16(f.d!, `r${f.n}`, `~r${f.m}`, '1', g));
+gen('ADD_imm_T1', (f, g) => arith16(f.d!, `r${f.n}`, `${f.i}`, '0', g));
+gen('SUB_imm_T1', (f, g) => arith16(f.d!, `r${f.n}`, `${~f.i!}`, '1', g));
+gen('ADD_imm_T2', (f, g) => arith16(f.d!, `r${f.d}`, `${f.i}`, '0', g));
+gen('SUB_imm_T2', (f, g) => arith16(f.d!, `r${f.d}`, `${~f.i!}`, '1', g));
+gen('MOV_imm_T1', (f, g) => ok(`r${f.d} = ${f.i};${g.inIT ? '' : ` N = 0; Z = ${f.i === 0 ? 1 : 0};`}`));
+gen('CMP_imm_T1', (f) => ok(addFlags('', `r${f.n}`, `${~f.i!}`, '1')));
+const logic16 = (d: number, e: string, g: GenContext): Generated =>
+  ok(g.inIT ? `r${d} = ${e};` : `t0 = ${e}; r${d} = t0; ${nz('t0')}`);
+gen('AND_reg_T1', (f, g) => logic16(f.d!, `r${f.d} & r${f.m}`, g));
+gen('EOR_reg_T1', (f, g) => logic16(f.d!, `r${f.d} ^ r${f.m}`, g));
+gen('ORR_reg_T1', (f, g) => logic16(f.d!, `r${f.d} | r${f.m}`, g));
+gen('BIC_reg_T1', (f, g) => logic16(f.d!, `r${f.d} & ~r${f.m}`, g));
+gen('MVN_reg_T1', (f, g) => logic16(f.d!, `~r${f.m}`, g));
+gen('MUL_reg_T1', (f, g) => logic16(f.d!, `Math.imul(r${f.d}, r${f.m})`, g));
+gen('ADC_reg_T1', (f, g) => arith16(f.d!, `r${f.d}`, `r${f.m}`, 'C', g));
+gen('SBC_reg_T1', (f, g) => arith16(f.d!, `r${f.d}`, `~r${f.m}`, 'C', g));
+gen('RSB_reg_T1', (f, g) => arith16(f.d!, `~r${f.m}`, '0', '1', g));
+gen('TST_reg_T1', (f) => ok(`t0 = r${f.d} & r${f.m}; ${nz('t0')}`));
+gen('CMP_reg_T1', (f) => ok(addFlags('', `r${f.d}`, `~r${f.m}`, '1')));
+gen('CMN_reg_T1', (f) => ok(addFlags('', `r${f.d}`, `r${f.m}`, '0')));
+gen('ADD_reg_T2', (f, g) =>
+  f.dd === 15 ? null : ok(`r${f.dd} = (${R(f.dd!, g.pc)} + ${R(f.m!, g.pc)}) | 0;`),
+);
+gen('CMP_reg_T2', (f, g) => ok(addFlags('', R(f.nn!, g.pc), `~${R(f.m!, g.pc)}`, '1')));
+gen('MOV_reg_T1', (f, g) => (f.dd === 15 ? null : ok(`r${f.dd} = ${R(f.m!, g.pc)};`)));
+gen('ADR_T1', (f, g) => ok(`r${f.d} = ${(((g.pc + 4) & ~3) + f.i! * 4) | 0};`));
+gen('ADD_SP_imm_T1', (f) => ok(`r${f.d} = (r13 + ${f.i! * 4}) | 0;`));
+gen('ADD_SP_imm_T2', (f) => ok(`r13 = (r13 + ${f.i! * 4}) | 0;`));
+gen('SUB_SP_imm_T1', (f) => ok(`r13 = (r13 - ${f.i! * 4}) | 0;`));
+gen('SXTH_T1', (f) => ok(`r${f.d} = (r${f.m} << 16) >> 16;`));
+gen('SXTB_T1', (f) => ok(`r${f.d} = (r${f.m} << 24) >> 24;`));
+gen('UXTH_T1', (f) => ok(`r${f.d} = r${f.m} & 0xffff;`));
+gen('UXTB_T1', (f) => ok(`r${f.d} = r${f.m} & 0xff;`));
+const REV = (v: string): string =>
+  `(${v} >>> 24) | ((${v} >>> 8) & 0xff00) | ((${v} & 0xff00) << 8) | (${v} << 24)`;
+const REV16 = (v: string): string => `((${v} >>> 8) & 0x00ff00ff) | ((${v} & 0x00ff00ff) << 8)`;
+const REVSH = (v: string): string => `(((((${v} >>> 8) & 0xff) | ((${v} & 0xff) << 8)) << 16) >> 16)`;
+gen('REV_T1', (f) => ok(`r${f.d} = ${REV(`r${f.m}`)};`));
+gen('REV16_T1', (f) => ok(`r${f.d} = ${REV16(`r${f.m}`)};`));
+gen('REVSH_T1', (f) => ok(`r${f.d} = ${REVSH(`r${f.m}`)};`));
+gen(['NOP_T1', 'HINT_T1', 'YIELD_T1', 'NOP_T2', 'YIELD_T2'], () => ok(''));
+
+// ---------------------------------------------------------------------------------------------
+// 16-bit loads and stores
+// ---------------------------------------------------------------------------------------------
+
+const LS16: Record<string, [1 | 2 | 4, boolean, boolean]> = {
+  STR: [4, false, false],
+  STRH: [2, false, false],
+  STRB: [1, false, false],
+  LDRSB: [1, true, true],
+  LDR: [4, true, false],
+  LDRH: [2, true, false],
+  LDRB: [1, true, false],
+  LDRSH: [2, true, true],
+};
+/** A single load or store at address expression `addr` (no write-back). */
+function single(op: string, t: number, addr: string, g: GenContext): Generated {
+  const [size, isLoad, signed] = LS16[op]!;
+  if (isLoad)
+    return ok(`a = (${addr}) | 0; ${load('t0', size, signed, false, g.sync)} r${t} = t0;`, 2, true);
+  return ok(`a = (${addr}) | 0; ${store(`r${t}`, size, false, g.sync)}`, 2, true);
+}
+for (const op of Object.keys(LS16)) {
+  gen(`${op}_reg_T1`, (f, g) => single(op, f.t!, `r${f.n} + r${f.m}`, g));
+}
+for (const [op, scale] of [
+  ['STR', 4],
+  ['LDR', 4],
+  ['STRB', 1],
+  ['LDRB', 1],
+  ['STRH', 2],
+  ['LDRH', 2],
+] as const) {
+  gen(`${op}_imm_T1`, (f, g) => single(op, f.t!, `r${f.n} + ${f.i! * scale}`, g));
+}
+gen('STR_imm_T2', (f, g) => single('STR', f.t!, `r13 + ${f.i! * 4}`, g));
+gen('LDR_imm_T2', (f, g) => single('LDR', f.t!, `r13 + ${f.i! * 4}`, g));
+gen('LDR_lit_T1', (f, g) => single('LDR', f.t!, `${((g.pc + 4) & ~3) + f.i! * 4}`, g));
+
+/** PUSH/STMDB-style and POP/LDM-style register lists with the executors' access order. */
+function storeList(list: number, start: string, g: GenContext): string {
+  let s = '';
+  let off = 0;
+  for (let i = 0; i < 15; i++) {
+    if ((list >>> i) & 1) {
+      s += ` a = (${start} + ${off}) | 0; ${store(`r${i}`, 4, true, g.sync)}`;
+      off += 4;
+    }
+  }
+  return s;
+}
+gen('PUSH_T1', (f, g) => {
+  const cnt = f.cnt!;
+  return ok(`t1 = (r13 - ${4 * cnt}) | 0;${storeList(f.list!, 't1', g)} r13 = t1;`, 1 + cnt, true);
+});
+gen('POP_T1', (f, g) => {
+  let s = 't1 = r13;';
+  let off = 0;
+  for (let i = 0; i < 8; i++) {
+    if ((f.list! >>> i) & 1) {
+      s += ` a = (t1 + ${off}) | 0; ${load('t0', 4, false, true, g.sync)} r${i} = t0;`;
+      off += 4;
+    }
+  }
+  if (f.P) {
+    s += ` a = (t1 + ${off}) | 0; ${load('t0', 4, false, true, g.sync)} r13 = (t1 + ${4 * f.cnt!}) | 0; t = t0;`;
+    return ok(s, 1 + f.cnt! + 2, true, { kind: 'bx' });
+  }
+  return ok(`${s} r13 = (t1 + ${4 * f.cnt!}) | 0;`, 1 + f.cnt!, true);
+});
+gen('STM_T1', (f, g) => {
+  const cnt = popcount(f.r!);
+  return ok(
+    `t1 = r${f.n};${storeList(f.r!, 't1', g)} r${f.n} = (t1 + ${4 * cnt}) | 0;`,
+    1 + cnt,
+    true,
+  );
+});
+gen('LDM_T1', (f, g) => {
+  const cnt = popcount(f.r!);
+  const wb = ((f.r! >>> f.n!) & 1) === 0;
+  let s = `t1 = r${f.n};`;
+  let off = 0;
+  for (let i = 0; i < 8; i++) {
+    if ((f.r! >>> i) & 1) {
+      s += ` a = (t1 + ${off}) | 0; ${load('t0', 4, false, true, g.sync)} r${i} = t0;`;
+      off += 4;
+    }
+  }
+  if (wb) s += ` r${f.n} = (t1 + ${4 * cnt}) | 0;`;
+  return ok(s, 1 + cnt, true);
+});
+
+// ---------------------------------------------------------------------------------------------
+// 16-bit branches
+// ---------------------------------------------------------------------------------------------
+
+gen('B_T1', (f, g) => ok('', 1, false, { kind: 'cond', cond: condExpr(f.c!), target: (g.pc + 4 + f.off!) >>> 0 }));
+gen('B_T2', (f, g) => ok('', 3, false, { kind: 'jump', target: (g.pc + 4 + f.off!) >>> 0 }));
+GEN.set('CBZ_T1', (f, g) =>
+  ok('', 1, false, { kind: 'cond', cond: `r${f.n} === 0`, target: (g.pc + 4 + f.i! * 2) >>> 0 }),
+);
+GEN.set('CBNZ_T1', (f, g) =>
+  ok('', 1, false, { kind: 'cond', cond: `r${f.n} !== 0`, target: (g.pc + 4 + f.i! * 2) >>> 0 }),
+);
+gen('BX_T1', (f, g) => ok(`t = ${R(f.m!, g.pc)};`, 3, false, { kind: 'bx' }));
+gen('BLX_reg_T1', (f, g) =>
+  ok(`t = ${R(f.m!, g.pc)}; r14 = ${(g.pc + 2) | 1};`, 3, false, { kind: 'bx' }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// 32-bit data processing
+// ---------------------------------------------------------------------------------------------
+
+const LOGIC: Record<string, (a: string, b: string) => string> = {
+  AND: (a, b) => `${a} & ${b}`,
+  BIC: (a, b) => `${a} & ~${b}`,
+  ORR: (a, b) => `${a} | ${b}`,
+  ORN: (a, b) => `${a} | ~${b}`,
+  EOR: (a, b) => `${a} ^ ${b}`,
+};
+/** [b operand transform, carry] of the arithmetic ops in adc form. */
+const ARITH: Record<string, { swap: boolean; not: boolean; carry: string }> = {
+  ADD: { swap: false, not: false, carry: '0' },
+  ADC: { swap: false, not: false, carry: 'C' },
+  SBC: { swap: false, not: true, carry: 'C' },
+  SUB: { swap: false, not: true, carry: '1' },
+  RSB: { swap: true, not: true, carry: '1' },
+};
+const TEST_OF: Record<string, string> = { AND: 'TST', EOR: 'TEQ', ADD: 'CMN', SUB: 'CMP' };
+const MOVE_OF: Record<string, string> = { ORR: 'MOV', ORN: 'MVN' };
+
+/**
+ * One data-processing operation on operand a (expression) and b (a local or constant), with the
+ * shifter's carry in `bc` ('C' when unchanged). `dst` null for the test forms.
+ */
+function dataProc(
+  op: string,
+  dst: number | null,
+  a: string,
+  b: string,
+  bc: string,
+  setFlags: boolean,
+): string | null {
+  if (dst === 15) return null;
+  const logic = LOGIC[op];
+  if (logic) {
+    const e = logic(a, b);
+    if (!setFlags) return `r${dst} = ${e};`;
+    return `t0 = ${e}; ${dst === null ? '' : `r${dst} = t0; `}${nz('t0')}${bc === 'C' ? '' : ` C = ${bc};`}`;
+  }
+  const ar = ARITH[op]!;
+  const x = ar.swap ? b : a;
+  const y0 = ar.swap ? a : b;
+  const y = ar.not ? `~${y0}` : y0;
+  if (!setFlags) return `r${dst} = (${x} + ${y} + ${ar.carry}) | 0;`;
+  return addFlags(dst === null ? '' : `r${dst}`, x, y, ar.carry);
+}
+
+for (const op of [...Object.keys(LOGIC), ...Object.keys(ARITH)]) {
+  const logical = op in LOGIC;
+  // Modified immediate: the carry of ThumbExpandImm is known at translation time.
+  const immCarry = (i: number, imm: number): string =>
+    i >>> 10 === 0 ? 'C' : `${(imm >>> 31) & 1}`;
+  gen(`${op}_imm_mod`, (f, g) => {
+    const c = dataProc(op, f.d!, R(f.n!, g.pc), `${f.imm! | 0}`, logical ? immCarry(f.i!, f.imm!) : 'C', f.S === 1);
+    return c === null ? null : ok(c);
+  });
+  gen(`${op}_reg_shift`, (f, g) => {
+    if (f.m === 15) return null;
+    const sh = f.sh!;
+    const code = dataProc(op, f.d!, R(f.n!, g.pc), 't4', logical ? 't5' : 'C', f.S === 1);
+    if (code === null) return null;
+    const needCarry = logical && f.S === 1;
+    return ok(`${shiftConst('t4', `r${f.m}`, sh & 7, sh >>> 3, needCarry ? 't5' : null)} ${code}`);
+  });
+  const t = TEST_OF[op];
+  if (t) {
+    gen(`${t}_imm_mod`, (f, g) => {
+      return ok(dataProc(op, null, R(f.n!, g.pc), `${f.imm! | 0}`, logical ? immCarry(f.i!, f.imm!) : 'C', true)!);
+    });
+    gen(`${t}_reg_shift`, (f, g) => {
+      if (f.m === 15) return null;
+      const sh = f.sh!;
+      return ok(
+        `${shiftConst('t4', `r${f.m}`, sh & 7, sh >>> 3, logical ? 't5' : null)} ${dataProc(op, null, R(f.n!, g.pc), 't4', logical ? 't5' : 'C', true)!}`,
+      );
+    });
+  }
+  const m = MOVE_OF[op];
+  if (m) {
+    gen(`${m}_imm_mod`, (f) => {
+      if (f.d === 15) return null;
+      const v = op === 'ORN' ? ~f.imm! : f.imm! | 0;
+      if (!f.S) return ok(`r${f.d} = ${v};`);
+      const c = f.i! >>> 10 === 0 ? '' : ` C = ${(f.imm! >>> 31) & 1};`;
+      return ok(`r${f.d} = ${v}; N = ${v >>> 31}; Z = ${v === 0 ? 1 : 0};${c}`);
+    });
+    gen(`${m}_reg_shift`, (f) => {
+      if (f.d === 15 || f.m === 15) return null;
+      const sh = f.sh!;
+      const inv = op === 'ORN' ? '~' : '';
+      if (!f.S) return ok(`${shiftConst('t4', `r${f.m}`, sh & 7, sh >>> 3, null)} r${f.d} = ${inv}t4;`);
+      return ok(
+        `${shiftConst('t4', `r${f.m}`, sh & 7, sh >>> 3, 't5')} t0 = ${inv}t4; r${f.d} = t0; ${nz('t0')} C = t5;`,
+      );
+    });
+  }
+}
+gen('ADDW_T4', (f, g) => (f.d === 15 ? null : ok(`r${f.d} = (${R(f.n!, g.pc)} + ${f.i}) | 0;`)));
+gen('SUBW_T4', (f, g) => (f.d === 15 ? null : ok(`r${f.d} = (${R(f.n!, g.pc)} - ${f.i}) | 0;`)));
+gen('ADR_T3', (f, g) => (f.d === 15 ? null : ok(`r${f.d} = ${(((g.pc + 4) & ~3) + f.i!) | 0};`)));
+gen('ADR_T2', (f, g) => (f.d === 15 ? null : ok(`r${f.d} = ${(((g.pc + 4) & ~3) - f.i!) | 0};`)));
+gen('MOVW_T3', (f) => (f.d === 15 ? null : ok(`r${f.d} = ${f.imm};`)));
+gen('MOVT_T1', (f) => (f.d === 15 ? null : ok(`r${f.d} = (r${f.d} & 0xffff) | ${f.imm! << 16};`)));
+for (const [op, type] of [
+  ['LSL', 0],
+  ['LSR', 1],
+  ['ASR', 2],
+  ['ROR', 3],
+] as const) {
+  gen(`${op}_reg_W`, (f) => {
+    if (f.d === 15 || f.n === 15 || f.m === 15) return null;
+    // Shift amount from a register: the same case analysis as alu.shiftC at run time.
+    const body =
+      type === 0
+        ? `t0 = t2 >= 32 ? 0 : v << t2; t1 = t2 === 0 ? C : t2 > 32 ? 0 : (v >>> (32 - t2)) & 1;`
+        : type === 1
+          ? `t0 = t2 >= 32 ? 0 : (v >>> t2) | 0; t1 = t2 === 0 ? C : t2 > 32 ? 0 : (v >>> (t2 - 1)) & 1;`
+          : type === 2
+            ? `t0 = v >> (t2 >= 32 ? 31 : t2); t1 = t2 === 0 ? C : t2 >= 32 ? v >>> 31 : (v >> (t2 - 1)) & 1;`
+            : `t3 = t2 & 31; t0 = t3 === 0 ? v : (v >>> t3) | (v << (32 - t3)); t1 = t2 === 0 ? C : t0 >>> 31;`;
+    const code = `tv = r${f.n}; t2 = r${f.m} & 0xff; ${body.replace(/\bv\b/g, 'tv')}`;
+    return ok(`${code} r${f.d} = t0;${f.S ? ` ${nz('t0')} C = t1;` : ''}`);
+  });
+}
+gen('MUL_T2', (f) => (f.d === 15 ? null : ok(`r${f.d} = Math.imul(r${f.n}, r${f.m});`)));
+gen('MLA_T1', (f) =>
+  f.d === 15 || f.a === 15 ? null : ok(`r${f.d} = (Math.imul(r${f.n}, r${f.m}) + r${f.a}) | 0;`, 2),
+);
+gen('MLS_T1', (f) =>
+  f.d === 15 || f.a === 15 ? null : ok(`r${f.d} = (r${f.a} - Math.imul(r${f.n}, r${f.m})) | 0;`, 2),
+);
+gen('UBFX_T1', (f) => {
+  const lsb = f.i!;
+  const width = f.w! + 1;
+  if (lsb + width > 32 || f.d === 15 || f.n === 15) return null;
+  return ok(width === 32 ? `r${f.d} = r${f.n};` : `r${f.d} = (r${f.n} >>> ${lsb}) & ${(1 << width) - 1};`);
+});
+gen('SBFX_T1', (f) => {
+  const lsb = f.i!;
+  const width = f.w! + 1;
+  if (lsb + width > 32 || f.d === 15 || f.n === 15) return null;
+  return ok(`r${f.d} = (r${f.n} << ${32 - lsb - width}) >> ${32 - width};`);
+});
+gen('BFI_T1', (f) => {
+  const lsb = f.i!;
+  const msb = f.m!;
+  if (msb < lsb || f.d === 15 || f.n === 15) return null;
+  const mask = msb - lsb === 31 ? -1 : ((1 << (msb - lsb + 1)) - 1) << lsb;
+  return ok(`r${f.d} = (r${f.d} & ${~mask}) | ((r${f.n} << ${lsb}) & ${mask});`);
+});
+gen('BFC_T1', (f) => {
+  const lsb = f.i!;
+  const msb = f.m!;
+  if (msb < lsb || f.d === 15) return null;
+  const mask = msb - lsb === 31 ? -1 : ((1 << (msb - lsb + 1)) - 1) << lsb;
+  return ok(`r${f.d} = r${f.d} & ${~mask};`);
+});
+for (const [op, fn] of [
+  ['SXTH', (v: string) => `(${v} << 16) >> 16`],
+  ['UXTH', (v: string) => `${v} & 0xffff`],
+  ['SXTB', (v: string) => `(${v} << 24) >> 24`],
+  ['UXTB', (v: string) => `${v} & 0xff`],
+] as const) {
+  const rot = (f: Fields): string =>
+    f.r ? `((r${f.m} >>> ${f.r * 8}) | (r${f.m} << ${32 - f.r * 8}))` : `r${f.m}`;
+  gen(`${op}_T2`, (f) => (f.d === 15 || f.m === 15 ? null : ok(`r${f.d} = ${fn(rot(f))};`)));
+  const acc = op.replace('XT', 'XTA');
+  gen(`${acc}_T1`, (f) =>
+    f.d === 15 || f.m === 15 || f.n === 15 ? null : ok(`r${f.d} = (r${f.n} + (${fn(rot(f))})) | 0;`),
+  );
+}
+gen('REV_T2', (f) => (f.d === 15 ? null : ok(`r${f.d} = ${REV(`r${f.m}`)};`)));
+gen('REV16_T2', (f) => (f.d === 15 ? null : ok(`r${f.d} = ${REV16(`r${f.m}`)};`)));
+gen('REVSH_T2', (f) => (f.d === 15 ? null : ok(`r${f.d} = ${REVSH(`r${f.m}`)};`)));
+gen('CLZ_T2', (f) => (f.d === 15 ? null : ok(`r${f.d} = Math.clz32(r${f.m});`)));
+
+// ---------------------------------------------------------------------------------------------
+// 32-bit branches
+// ---------------------------------------------------------------------------------------------
+
+gen('B_T3', (f, g) =>
+  f.c! >= 14 ? null : ok('', 1, false, { kind: 'cond', cond: condExpr(f.c!), target: (g.pc + 4 + f.off!) >>> 0 }),
+);
+gen('B_T4', (f, g) => ok('', 3, false, { kind: 'jump', target: (g.pc + 4 + f.off!) >>> 0 }));
+gen('BL_T1', (f, g) =>
+  ok(`r14 = ${(g.pc + 4) | 1};`, 4, false, { kind: 'jump', target: (g.pc + 4 + f.off!) >>> 0 }),
+);
+gen('TBB_T1', (f, g) => {
+  if (f.n === 13 || f.m === 13 || f.m === 15) return null;
+  const base = R(f.n!, g.pc);
+  const ld = f.h
+    ? `a = (${base} + (r${f.m} << 1)) | 0; ${load('t0', 2, false, false, g.sync)}`
+    : `a = (${base} + r${f.m}) | 0; ${load('t0', 1, false, false, g.sync)}`;
+  return ok(`${ld} t = ${(g.pc + 4) | 0} + t0 * 2;`, 5, true, { kind: 'jumpTo' });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 32-bit loads and stores
+// ---------------------------------------------------------------------------------------------
+
+const LS32: Record<string, [1 | 2 | 4, boolean, boolean]> = {
+  STRB: [1, false, false],
+  STRH: [2, false, false],
+  STR: [4, false, false],
+  LDRB: [1, true, false],
+  LDRH: [2, true, false],
+  LDR: [4, true, false],
+  LDRSB: [1, true, true],
+  LDRSH: [2, true, true],
+};
+for (const [op, [size, isLoad, signed]] of Object.entries(LS32)) {
+  const access = (t: number, g: GenContext): string =>
+    isLoad ? `${load('t0', size, signed, false, g.sync)}` : store(`r${t}`, size, false, g.sync);
+  const done = (t: number): string => (isLoad ? ` r${t} = t0;` : '');
+  gen(`${op}_imm12`, (f, g) => {
+    if (f.n === 15 || f.t === 15) return null;
+    return ok(`a = (r${f.n} + ${f.i}) | 0; ${access(f.t!, g)}${done(f.t!)}`, 2, true);
+  });
+  gen(`${op}_reg`, (f, g) => {
+    if (f.n === 15 || f.t === 15 || f.m === 15) return null;
+    return ok(`a = (r${f.n} + (r${f.m} << ${f.i})) | 0; ${access(f.t!, g)}${done(f.t!)}`, 2, true);
+  });
+  gen(`${op}_imm8`, (f, g) => {
+    if (f.P === 0 && f.W === 0) return null;
+    if (isLoad && f.W && f.n === f.t) return null;
+    if (f.n === 15 || f.t === 15) return null;
+    const off = f.U ? f.i! : -f.i!;
+    const wb = f.W ? ` r${f.n} = (t6 + ${off}) | 0;` : '';
+    // The executor writes back the base before the loaded register.
+    return ok(
+      `t6 = r${f.n}; a = (t6 + ${f.P ? off : 0}) | 0; ${access(f.t!, g)}${wb}${done(f.t!)}`,
+      2,
+      true,
+    );
+  });
+  if (isLoad) {
+    gen(`${op}_lit`, (f, g) => {
+      if (f.t === 15) return null;
+      const base = (g.pc + 4) & ~3;
+      const a = (f.U ? base + f.i! : base - f.i!) | 0;
+      return ok(`a = ${a | 0}; ${access(f.t!, g)}${done(f.t!)}`, 2, true);
+    });
+  }
+}
+for (const [name, l] of [
+  ['STRD_imm_T1', 0],
+  ['LDRD_imm_T1', 1],
+] as const) {
+  gen(name, (f, g) => {
+    if (f.P === 0 && f.W === 0) return null;
+    if (f.n === 15 || f.t === 15 || f.T === 15) return null;
+    const off = f.U ? f.i! * 4 : -f.i! * 4;
+    let s = `t6 = r${f.n}; t1 = (t6 + ${f.P ? off : 0}) >>> 0;`;
+    if (l) {
+      s += ` a = t1; ${load('t2', 4, false, true, g.sync)}`;
+      s += ` a = (t1 + 4) | 0; ${load('t3', 4, false, true, g.sync)} r${f.t} = t2; r${f.T} = t3;`;
+    } else {
+      s += ` a = t1; ${store(`r${f.t}`, 4, true, g.sync)}`;
+      s += ` a = (t1 + 4) | 0; ${store(`r${f.T}`, 4, true, g.sync)}`;
+    }
+    if (f.W) s += ` r${f.n} = (t6 + ${off}) | 0;`;
+    return ok(s, 3, true);
+  });
+}
+for (const [name, l, db] of [
+  ['STM_T2', 0, 0],
+  ['LDM_T2', 1, 0],
+  ['STMDB_T1', 0, 1],
+  ['LDMDB_T1', 1, 1],
+] as const) {
+  gen(name, (f, g) => {
+    const list = f.list!;
+    const cnt = f.cnt!;
+    if (cnt === 0 || f.n === 15) return null;
+    const start = db ? `(t6 - ${4 * cnt}) | 0` : 't6';
+    const wbv = db ? `(t6 - ${4 * cnt}) | 0` : `(t6 + ${4 * cnt}) | 0`;
+    let s = `t6 = r${f.n}; t1 = ${start};`;
+    if (l === 0) {
+      s += storeList(list, 't1', g);
+      if (f.W) s += ` r${f.n} = ${wbv};`;
+      return ok(s, 1 + cnt, true);
+    }
+    // The executor reads every word first, then writes the registers.
+    let off = 0;
+    const vals: [number, string][] = [];
+    for (let i = 0; i < 16; i++) {
+      if ((list >>> i) & 1) {
+        const v = `v${i}`;
+        s += ` a = (t1 + ${off}) | 0; ${load(v, 4, false, true, g.sync)}`;
+        vals.push([i, v]);
+        off += 4;
+      }
+    }
+    for (const [i, v] of vals) if (i < 15) s += ` r${i} = ${v};`;
+    if (f.W && ((list >>> f.n!) & 1) === 0) s += ` r${f.n} = ${wbv};`;
+    if (list & 0x8000) return ok(`${s} t = v15;`, 1 + cnt + 2, true, { kind: 'bx' });
+    return ok(s, 1 + cnt, true);
+  });
+}
+
+/**
+ * Source for `insn` at `ctx.pc`, or null when the translator must call the executor (no
+ * generator, or an operand form the generator leaves to the executor, such as PC or SP
+ * destinations).
+ */
+export function generate(insn: Insn, ctx: GenContext): Generated | null {
+  const g = GEN.get(insn.encoding.name);
+  return g === undefined ? null : g(insn.f, ctx);
+}
+
+/** Encodings with a generator (for the test that compares them with the executors). */
+export const GENERATED_ENCODINGS: ReadonlySet<string> = new Set(GEN.keys());
+
+/** Locals every generated function declares (scratch values of the generators). */
+export const SCRATCH_LOCALS = [
+  'a',
+  'o',
+  't',
+  't0',
+  't1',
+  't2',
+  't3',
+  't4',
+  't5',
+  't6',
+  'tv',
+  ...Array.from({ length: 16 }, (_, i) => `v${i}`),
+];

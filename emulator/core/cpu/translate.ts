@@ -1,0 +1,472 @@
+/**
+ * Translator: compiles a hot stretch of code (a region of basic blocks around an address) into
+ * one JavaScript function with the registers and flags in local variables.
+ *
+ * Why: the interpreter pays per instruction for the cache lookup, a megamorphic executor call,
+ * the fields object and the PC/budget/clock bookkeeping. A region function runs its blocks with
+ * r0-r14 and N, Z, C, V in locals, instructions specialised on their fields (cpu/codegen.ts; the
+ * table executor for the rest), and accounts instructions and cycles once per block. Branches
+ * between the region's blocks stay inside the function (a `switch` on the block number), so
+ * loops, calls and returns within the region never go back to the core's loop.
+ *
+ * Exactness (the interpreter is the reference; `translate.test.ts` and the differential test
+ * compare them):
+ * - The core enters a region only with budget for its longest block and when its costliest
+ *   block cannot reach the next clock event; the region re-checks both before each further
+ *   block. So no event falls due inside a block, and a run stops on the same instruction.
+ * - Anything that needs the core's attention (an MMIO access that scheduled an event or pended
+ *   an interrupt, a write that dropped compiled code, an executor that changed the mode) makes
+ *   the region leave right after that instruction with the exact PC, count, cycles and IT state.
+ * - A fault unwinds through the function's `catch`, which stores the registers and sets PC,
+ *   count, cycles and IT state to the faulting instruction's start, as the interpreter leaves
+ *   them. Generators write registers in the executors' order around memory accesses, so a
+ *   fault midway leaves the same partial state.
+ * - IT blocks compile inline (conditions are known at translation time); a region is entered
+ *   only with ITSTATE = 0.
+ * - Breakpoint addresses never start or lie inside a block: execution reaches them only in the
+ *   interpreter, which stops there. Setting one drops the regions covering it.
+ * - Regions register in every 256-byte chunk they cover; a write into a chunk drops them.
+ *
+ * Usage (cortex-m.ts): `compileRegion(core, region, offset, lo, hi)` when an address gets hot;
+ * the core then finds the region through the chunk tables and calls `cr.fn(core, core.r, clock)`.
+ */
+import type { Clock } from '../clock';
+import type { CortexM } from '../cortex-m';
+import { BLOCK_CHUNK_SHIFT, CodeChunk, type CompiledCode, type Region } from '../memory/bus';
+import { condExpr, generate, type Generated, REFRESH, SCRATCH_LOCALS } from './codegen';
+import { decode, type Insn } from './table';
+
+/** Longest block in instructions (an IT block in progress may run a few past it). */
+const MAX_BLOCK = 32;
+/** Most blocks and instructions in one region. */
+const MAX_BLOCKS = 12;
+const MAX_INSNS = 128;
+/** How far (bytes) from its first address a region may reach. */
+const MAX_REACH = 2048;
+/** Upper bound of the cycles of an instruction left to its executor (LDM of 16 with PC: 19). */
+const FALLBACK_MAX_CYCLES = 20;
+
+/** Encodings after which a block ends when they run through their executor. */
+const ENDS_BLOCK = new Set([
+  'B_T1',
+  'B_T2',
+  'B_T3',
+  'B_T4',
+  'BL_T1',
+  'BX_T1',
+  'BLX_reg_T1',
+  'CBZ_T1',
+  'CBNZ_T1',
+  'TBB_T1',
+  'POP_T1',
+  'LDM_T1',
+  'LDM_T2',
+  'LDMDB_T1',
+  'SVC_T1',
+  'UDF_T1',
+  'UDF_T2',
+  'BKPT_T1',
+  'WFI_T1',
+  'WFI_T2',
+  'WFE_T1',
+  'WFE_T2',
+  'CPS_T1',
+  'MSR_T1',
+  'COPROC_T1',
+  'COPROC_T2',
+  'UNDEFINED16',
+  'UNDEFINED32',
+]);
+
+/** Addresses that are never executable (fetch raises a MemManage fault there; B3.1). */
+function executeNever(a: number): boolean {
+  return a >= 0xe0000000 || (a >= 0x40000000 && a < 0x60000000) || a >= 0xa0000000;
+}
+
+/** A compiled region as the core's chunk tables hold it. */
+export class CompiledRegion implements CompiledCode {
+  /** Dropped by a write into one of its chunks (its entries are cleared then too). */
+  dead = false;
+  constructor(
+    readonly fn: (cpu: CortexM, r: Int32Array, clock: Clock) => void,
+    /** Instructions in the longest block: the core enters only with that much budget. */
+    readonly maxLen: number,
+    /** Cycles of the costliest block: the core enters only when the next event is further. */
+    readonly maxCycles: number,
+    /** Byte offsets (in the code region) of the first and past the last instruction. */
+    readonly lo: number,
+    readonly hi: number,
+    /** Halfword offsets of the blocks whose entry in the chunk tables is this region. */
+    readonly entries: number[],
+    /** Bytes of generated source (the code cache's memory report). */
+    readonly sourceBytes: number,
+  ) {}
+}
+
+interface Slot {
+  insn: Insn;
+  pc: number;
+  /** ITSTATE before this instruction. */
+  it: number;
+}
+
+interface Block {
+  start: number;
+  slots: Slot[];
+  /** Offset after the last instruction. */
+  end: number;
+  /** ITSTATE after the last instruction (non-zero only when an IT block was cut short). */
+  itAfter: number;
+}
+
+const advanceIt = (it: number): number => ((it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f));
+
+type Factory = (...args: unknown[]) => CompiledRegion['fn'];
+/**
+ * Factories by generated source. The same code (same addresses and instructions: a machine
+ * reset, a restored snapshot, another session on the same image) gets the same factory, and
+ * V8 shares the optimised code of closures made by one factory, so it is not compiled again.
+ */
+const FACTORIES = new Map<string, Factory>();
+const MAX_FACTORIES = 1024;
+
+/** Statistics of the code cache (printed by the benchmark). */
+export const translatorStats = { regions: 0, blocks: 0, instructions: 0, sourceBytes: 0 };
+
+/**
+ * Compiles the region starting at byte `offset` of `reg` (an address the core has fetched
+ * through its checked path), limited to offsets [lo, hi) (the executable window), registers it
+ * in the chunk tables and returns it; null when nothing there can be compiled.
+ */
+export function compileRegion(
+  cpu: CortexM,
+  reg: Region,
+  offset: number,
+  lo: number,
+  hi: number,
+): CompiledRegion | null {
+  if (reg.code === null || reg.chunks === null) return null;
+  const code = reg.code as (Insn | undefined)[];
+  const minOff = Math.max(lo, offset - MAX_REACH);
+  const maxOff = Math.min(hi, reg.size, offset + MAX_REACH);
+  const blocks: Block[] = [];
+  const byStart = new Map<number, number>();
+  const queue = [offset];
+  let total = 0;
+
+  const decodeAt = (o: number): Insn | null => {
+    if (o + 2 > maxOff) return null;
+    let insn = code[o >>> 1];
+    if (insn === undefined) {
+      const hw1 = reg.u16[o >>> 1]!;
+      let hw2 = 0;
+      if (hw1 >>> 11 >= 0x1d) {
+        if (o + 4 > maxOff) return null;
+        hw2 = reg.u16[(o >>> 1) + 1]!;
+      }
+      insn = decode(hw1, hw2);
+      code[o >>> 1] = insn;
+    }
+    return o + insn.size > maxOff ? null : insn;
+  };
+
+  while (queue.length > 0 && blocks.length < MAX_BLOCKS && total < MAX_INSNS) {
+    const start = queue.shift()!;
+    if (byStart.has(start) || start < minOff || start >= maxOff || (start & 1) !== 0) continue;
+    const a0 = reg.base + start;
+    if (executeNever(a0) || cpu.breakpointAt(a0)) continue;
+    const slots: Slot[] = [];
+    let o = start;
+    let it = 0;
+    const succ: number[] = [];
+    let fallsThrough = true;
+    for (;;) {
+      const a = reg.base + o;
+      if (slots.length > 0 && (executeNever(a) || executeNever(a + 2) || cpu.breakpointAt(a))) break;
+      if (slots.length >= MAX_BLOCK + 4 || (slots.length >= MAX_BLOCK && it === 0)) break;
+      const insn = decodeAt(o);
+      if (insn === null) break;
+      const name = insn.encoding.name;
+      slots.push({ insn, pc: a, it });
+      o += insn.size;
+      if (name === 'IT_T1') {
+        it = (insn.f.c! << 4) | insn.f.m!;
+        continue;
+      }
+      const before = it;
+      it = before === 0 ? 0 : advanceIt(before);
+      const g = generate(insn, { pc: a, inIT: before !== 0, sync: '' });
+      const flow = g?.flow.kind ?? (ENDS_BLOCK.has(name) ? 'end' : 'next');
+      if (flow === 'next') continue;
+      if (g !== null && (g.flow.kind === 'jump' || g.flow.kind === 'cond')) {
+        succ.push(g.flow.target - reg.base);
+      }
+      if (name === 'BL_T1') succ.push(o);
+      // An unconditional transfer ends the straight run; a conditional one falls through too.
+      fallsThrough = before !== 0 || (g !== null && g.flow.kind === 'cond');
+      break;
+    }
+    if (slots.length === 0) continue;
+    if (fallsThrough && it === 0) succ.push(o);
+    byStart.set(start, blocks.length);
+    blocks.push({ start, slots, end: o, itAfter: it });
+    total += slots.length;
+    for (const s of succ) if (!byStart.has(s)) queue.push(s);
+  }
+  if (blocks.length === 0) return null;
+  return emitRegion(reg, blocks, byStart);
+}
+
+function emitRegion(
+  reg: Region,
+  blocks: Block[],
+  byStart: Map<number, number>,
+): CompiledRegion {
+  let lo = Infinity;
+  let hi = 0;
+  for (const b of blocks) {
+    lo = Math.min(lo, b.start);
+    hi = Math.max(hi, b.end);
+  }
+  const base = reg.base + lo;
+  const span = (hi - lo) >>> 1;
+  const idx = new Int16Array(span).fill(-1);
+  for (const b of blocks) idx[(b.start - lo) >>> 1] = byStart.get(b.start)!;
+
+  // Per-instruction tables for the fault path, and the executors of fallback instructions.
+  const PCK: number[] = [];
+  const ITK: number[] = [];
+  const PRECK: number[] = [];
+  const PRENK: number[] = [];
+  const FB: number[] = [];
+  /** Per instruction: static cycles of its block up to and including it, the next address, ITSTATE after. */
+  const EXC: number[] = [];
+  const NXK: number[] = [];
+  const ITAK: number[] = [];
+  const E: unknown[] = [];
+  const F: unknown[] = [];
+  const used = new Set<number>();
+  let maxLen = 0;
+  let maxCycles = 0;
+  const cases: string[] = [];
+  const indexOf = (target: number): number => {
+    const o = target - reg.base;
+    return byStart.get(o) ?? -1;
+  };
+
+  for (let bi = 0; bi < blocks.length; bi++) {
+    const b = blocks[bi]!;
+    let out = `case ${bi}: {\n`;
+    let prec = 0; // static cycles so far in this block
+    let worst = 0; // worst-case cycles of this block
+    const n = b.slots.length;
+    maxLen = Math.max(maxLen, n);
+    /** Set once the block's last instruction has emitted an unconditional transfer. */
+    let ended = false;
+    for (let i = 0; i < n; i++) {
+      const { insn, pc, it } = b.slots[i]!;
+      const next = pc + insn.size;
+      const k = PCK.length;
+      PCK.push(pc);
+      ITK.push(it);
+      PRECK.push(prec);
+      PRENK.push(i);
+      NXK.push(next);
+      if (insn.encoding.name === 'IT_T1') {
+        FB.push(0);
+        prec += 1;
+        worst += 1;
+        EXC.push(prec);
+        ITAK.push((insn.f.c! << 4) | insn.f.m!);
+        continue;
+      }
+      const itAfter = it === 0 ? 0 : advanceIt(it);
+      ITAK.push(itAfter);
+      const sync = `clock.now = now + ${prec};`;
+      let g: Generated | null = generate(insn, { pc, inIT: it !== 0, sync });
+      if (g !== null && /\br15\b/.test(g.code)) g = null;
+      const cond = it === 0 ? null : condExpr(it >>> 4);
+      if (g === null) {
+        // The executor, with the locals stored around the call.
+        FB.push(1);
+        E.push(insn.exec);
+        F.push(insn.f);
+        for (let r = 0; r < 15; r++) used.add(r);
+        const call =
+          `k = ${k}; FLUSH cpu.pc = ${pc}; cpu.nextPc = ${next}; r[15] = ${(pc + 4) | 0}; cpu.itstate = ${it};` +
+          ` clock.now = now + ${prec}; cpu.budget = b0 - n - ${i};` +
+          ` t = E[${E.length - 1}](cpu, F[${F.length - 1}]); RELOAD x = 2; now += t - 1;` +
+          ` if (cpu.nextPc !== ${next} || cpu.attention) { n += ${i + 1}; now += ${prec + 1}; pc = cpu.nextPc; l = ${(pc + 4) | 0}; its = ${itAfter}; x = 0; break L; }`;
+        out += cond === null ? `${call}\n` : `if (${cond}) { ${call} }\n`;
+        prec += 1;
+        EXC.push(prec);
+        worst += FALLBACK_MAX_CYCLES;
+        continue;
+      }
+      FB.push(0);
+      for (const m of g.code.matchAll(/\br(1[0-4]|[0-9])\b/g)) used.add(Number(m[1]));
+      if (g.flow.kind === 'cond' || g.flow.kind === 'jump') {
+        for (const m of (g.flow.kind === 'cond' ? g.flow.cond : '').matchAll(/\br(1[0-4]|[0-9])\b/g))
+          used.add(Number(m[1]));
+      }
+      const pre = g.calls ? `k = ${k}; ` : '';
+      const flow = g.flow;
+      if (flow.kind === 'next') {
+        // After a call that raised attention, leave with this instruction done (see EXC).
+        const attend = g.calls ? ' if (x === 1) break L;' : '';
+        EXC.push(prec + (cond === null ? g.cycles : 1));
+        if (cond === null) out += `${pre}${g.code}${attend}\n`;
+        else out += `if (${cond}) { ${pre}${g.code} now += ${g.cycles - 1};${attend} }\n`;
+        prec += cond === null ? g.cycles : 1;
+        worst += g.cycles;
+        continue;
+      }
+      // A branch: the last instruction of its block. After a slow access that raised
+      // attention the branch still completes; the region is left at its target.
+      const stat = prec + (cond === null ? g.cycles : 1);
+      EXC.push(stat);
+      worst += g.cycles + 2;
+      const done = `n += ${i + 1}; now += ${stat}; l = ${(pc + 4) | 0}; its = 0;`;
+      let body: string;
+      if (flow.kind === 'jump') {
+        body = `${done} pc = ${flow.target}; b = ${indexOf(flow.target)};`;
+      } else if (flow.kind === 'cond') {
+        body =
+          `${done} if (${flow.cond}) { now += 2; pc = ${flow.target}; b = ${indexOf(flow.target)}; }` +
+          ` else { pc = ${next}; b = ${indexOf(next)}; }`;
+      } else if (flow.kind === 'jumpTo') {
+        body = `${done} pc = (t & ~1) >>> 0; o = (pc - ${base}) >>> 1; b = o < ${span} ? IDX[o] : -1;`;
+      } else {
+        // BXWritePC / LoadWritePC: EXC_RETURN in Handler mode and T=0 go through the core.
+        body =
+          `${done} if ((t & 1) === 0 || ((t >>> 28) === 15 && cpu.ipsr !== 0)) { cpu.bxWrite(t); pc = cpu.nextPc; b = -1; }` +
+          ` else { pc = t & ~1; o = (pc - ${base}) >>> 1; b = o < ${span} ? IDX[o] : -1; }`;
+      }
+      if (g.calls) body += ' if (x === 1) { x = 0; b = -1; }';
+      if (cond === null) {
+        out += `${pre}${g.code}\n${body}\n`;
+        prec = stat;
+        ended = true;
+      } else {
+        // A branch as the last instruction of an IT block: taken only when its condition holds.
+        out += `if (${cond}) { ${pre}${g.code} now += ${g.cycles - 1};\n${body} break; }\n`;
+        prec += 1;
+      }
+    }
+    let transfer = '';
+    if (!ended) {
+      // Straight on to the next address (a block cut by length, window or breakpoint, or
+      // ending in an instruction that may fall through).
+      const lastSlot = b.slots[n - 1]!;
+      const nextAddr = reg.base + b.end;
+      transfer = `n += ${n}; now += ${prec}; l = ${(lastSlot.pc + 4) | 0}; its = ${b.itAfter}; pc = ${nextAddr}; b = ${b.itAfter === 0 ? indexOf(nextAddr) : -1};`;
+    }
+    out += `${transfer}\nbreak;\n}\n`;
+    maxCycles = Math.max(maxCycles, worst);
+    cases.push(out);
+  }
+
+  const regs = [...used].sort((x, y) => x - y);
+  const flush = regs.map((r) => `r[${r}] = r${r};`).join(' ') + ' cpu.n = N; cpu.z = Z; cpu.c = C; cpu.v = V;';
+  const reload = regs.map((r) => `r${r} = r[${r}];`).join(' ') + ' N = cpu.n; Z = cpu.z; C = cpu.c; V = cpu.v;';
+  const body = cases.join('').replace(/FLUSH/g, flush).replace(/RELOAD/g, reload);
+  const src = [
+    '"use strict";',
+    'return function region(cpu, r, clock) {',
+    regs.length ? `let ${regs.map((x) => `r${x} = r[${x}]`).join(', ')};` : '',
+    'let N = cpu.n, Z = cpu.z, C = cpu.c, V = cpu.v;',
+    `let ${SCRATCH_LOCALS.map((v) => `${v} = 0`).join(', ')};`,
+    'let d = cpu.readRegion, rlo = 0, rsz = 0, wlo = 0, wsz = 0, R32 = d.i32, R16 = d.u16, R8 = d.bytes, W32 = R32, W16 = R16, W8 = R8;',
+    REFRESH,
+    'let pc = cpu.pc, n = 0, now = clock.now, k = -1, x = 0, l = r[15], its = 0;',
+    'const b0 = cpu.budget;',
+    `const nlim = b0 - ${maxLen};`,
+    `const lim = clock.next - ${maxCycles};`,
+    `let b = IDX[(pc - ${base}) >>> 1];`,
+    'try {',
+    'L: for (;;) {',
+    'switch (b) {',
+    body,
+    'default: break L;',
+    '}',
+    'if (b < 0 || now >= lim || n > nlim) break;',
+    `if (x !== 0) { x = 0; ${REFRESH} }`,
+    '}',
+    '} catch (e) {',
+    `if (k >= 0 && FB[k] === 0) { ${flush} }`,
+    'if (k >= 0) { cpu.pc = PCK[k]; r[15] = (PCK[k] + 4) | 0; cpu.itstate = ITK[k]; clock.now = now + PRECK[k]; cpu.budget = b0 - n - PRENK[k]; }',
+    'throw e;',
+    '}',
+    'if (x === 1) { n += PRENK[k] + 1; now += EXC[k]; pc = NXK[k]; l = (PCK[k] + 4) | 0; its = ITAK[k]; }',
+    flush,
+    'cpu.pc = pc; r[15] = l; cpu.itstate = its; cpu.budget = b0 - n; clock.now = now;',
+    'if (now >= clock.next) { clock.runDue(); cpu.attention = true; }',
+    '};',
+  ].join('\n');
+  let factory = FACTORIES.get(src);
+  if (factory === undefined) {
+    try {
+      factory = new Function(
+        'IDX',
+        'E',
+        'F',
+        'PCK',
+        'ITK',
+        'PRECK',
+        'PRENK',
+        'FB',
+        'EXC',
+        'NXK',
+        'ITAK',
+        src,
+      ) as Factory;
+    } catch (e) {
+      throw new Error(
+        `translator produced invalid code at 0x${base.toString(16)}: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    if (FACTORIES.size >= MAX_FACTORIES) FACTORIES.delete(FACTORIES.keys().next().value!);
+    FACTORIES.set(src, factory);
+  }
+  const fn = factory(
+    idx,
+    E,
+    F,
+    Int32Array.from(PCK),
+    Int32Array.from(ITK),
+    Int32Array.from(PRECK),
+    Int32Array.from(PRENK),
+    Uint8Array.from(FB),
+    Int32Array.from(EXC),
+    Int32Array.from(NXK),
+    Int32Array.from(ITAK),
+  );
+  const entries: number[] = [];
+  const cr = new CompiledRegion(fn, maxLen, maxCycles, lo, hi, entries, src.length);
+  const chunks = reg.chunks!;
+  for (const b of blocks) {
+    const h = b.start >>> 1;
+    let chunk = chunks[h >>> 7];
+    if (chunk === undefined) chunks[h >>> 7] = chunk = new CodeChunk();
+    if (chunk.fns[h & 127] === undefined) {
+      chunk.fns[h & 127] = cr;
+      entries.push(h);
+    }
+  }
+  const seen = new Set<number>();
+  for (const b of blocks) {
+    for (let c = b.start >>> BLOCK_CHUNK_SHIFT, e = (b.end - 1) >>> BLOCK_CHUNK_SHIFT; c <= e; c++) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      let chunk = chunks[c];
+      if (chunk === undefined) chunks[c] = chunk = new CodeChunk();
+      chunk.covering.push(cr);
+    }
+  }
+  translatorStats.regions++;
+  translatorStats.blocks += blocks.length;
+  translatorStats.instructions += PCK.length;
+  translatorStats.sourceBytes += src.length;
+  return cr;
+}
