@@ -30,6 +30,9 @@ import {
 } from './interfaces';
 import { Bus, CodeChunk, Region, RegionKind } from './memory/bus';
 import { installSystem, type SystemBlocks } from './system/scs';
+import { CFSR, Exc, ExceptionModel, FAULT, FaultSignal, HFSR, Stk } from './exceptions';
+
+export { CFSR, Exc, FAULT } from './exceptions';
 
 export interface CoreConfig {
   /** Virtual clock rate in cycles per second. */
@@ -54,69 +57,19 @@ export interface CoreConfig {
   translate?: boolean;
 }
 
-/** Thrown (never allocated per fault) to unwind an executor into the fault handler. */
-export class FaultSignal {
-  readonly kind = 'fault';
-}
-export const FAULT = new FaultSignal();
 /** Thrown when an instruction halts the core before completing (BKPT under halting debug). */
 const HALT = new FaultSignal();
-
-/** Exception numbers. */
-export const enum Exc {
-  Reset = 1,
-  NMI = 2,
-  HardFault = 3,
-  MemManage = 4,
-  BusFault = 5,
-  UsageFault = 6,
-  SVCall = 11,
-  DebugMonitor = 12,
-  PendSV = 14,
-  SysTick = 15,
-}
-
-// CFSR bits
-export const CFSR = {
-  IACCVIOL: 1 << 0,
-  DACCVIOL: 1 << 1,
-  MUNSTKERR: 1 << 3,
-  MSTKERR: 1 << 4,
-  MMARVALID: 1 << 7,
-  IBUSERR: 1 << 8,
-  PRECISERR: 1 << 9,
-  UNSTKERR: 1 << 11,
-  STKERR: 1 << 12,
-  BFARVALID: 1 << 15,
-  UNDEFINSTR: 1 << 16,
-  INVSTATE: 1 << 17,
-  INVPC: 1 << 18,
-  NOCP: 1 << 19,
-  UNALIGNED: 1 << 24,
-  DIVBYZERO: 1 << 25,
-} as const;
 
 /** Entries into a code address before the block starting there is compiled. */
 const BLOCK_HEAT = 16;
 /** How far (in 32-byte granules, either side) an MPU window of the fast paths may reach. */
 const MPU_WINDOW_GRANULES = 64;
 
-const HFSR_VECTTBL = 1 << 1;
-const HFSR_FORCED = 1 << 30;
-const HFSR_DEBUGEVT = 1 << 31;
-
 /** An access kind for MPU and fault attribution. */
 const enum Acc {
   Read = 0,
   Write = 1,
   Exec = 2,
-}
-
-/** Stacking state, so a fault inside push/pop is reported as a derived fault. */
-const enum Stk {
-  None = 0,
-  Push = 1,
-  Pop = 2,
 }
 
 type SpecialName = 'xpsr' | 'msp' | 'psp' | 'primask' | 'basepri' | 'faultmask' | 'control';
@@ -198,39 +151,31 @@ export class CortexM implements CoreControl {
    * after the frame is stacked and IPSR set; hosts use it to explain faults nobody handles.
    */
   onFaultEntry: ((exception: number) => void) | null = null;
+  /**
+   * Observer of every exception entry (and tail-chain), called with the exception number once
+   * the handler's state is set (PC on its first instruction): the differential test and trace
+   * tools compare runs there.
+   */
+  onExceptionEntry: ((exception: number) => void) | null = null;
   eventReg = 0;
   /** Local exclusive monitor: tagged address, or -1 when open. */
   exclusive = -1;
   /** EXC_RETURN value written to PC by the current instruction (handled after it completes). */
   pendingReturn = 0;
 
-  // ---- exception state ----
-  readonly numExceptions: number;
-  readonly prio: Int16Array;
-  readonly pending: Uint8Array;
-  readonly active: Uint8Array;
-  readonly enabled: Uint8Array;
-  readonly levels: Uint8Array;
-  prigroup = 0;
-  vtor = 0;
+  // ---- exception state (exceptions.ts) and SCB configuration the core consults ----
+  readonly exc: ExceptionModel;
+  /** CCR (B3.2.8): STKALIGN, DIV_0_TRP, UNALIGN_TRP, USERSETMPEND, NONBASETHRDENA. */
   ccr = 0x200;
+  /** SCR (B3.2.7): SEVONPEND, SLEEPDEEP, SLEEPONEXIT. */
   scr = 0;
-  shcsrEna = 0;
-  cfsr = 0;
-  hfsr = 0;
-  dfsr = 0;
-  mmfar = 0;
-  bfar = 0;
   cpacr = 0;
-  /** Priority mask of implemented bits (e.g. 0xE0 for 3 bits). */
-  readonly prioMask: number;
 
   /** Set when anything may have made an exception takeable, or the loop must look at state. */
   attention = true;
   halted = false;
   haltRequested = false;
   lockedUp = false;
-  private stacking: Stk = Stk.None;
   private instructions = 0;
   private stop: StopReason | null = null;
   /** Slow memory path on (MPU enabled or DWT watchpoints armed). */
@@ -266,8 +211,8 @@ export class CortexM implements CoreControl {
    * so the firmware's view of the debug registers does not change, like `hostBreakpoints`.
    */
   vectorCatch = 0;
-  /** Exception entered under `vectorCatch`, not yet reported (0: none). */
-  private caught = 0;
+  /** Exception entered under `vectorCatch`, not yet reported (0: none; set by exceptions.ts). */
+  caught = 0;
   private codeBase = 0;
   private codeSize = 0;
   private codeArr: (Insn | undefined)[] = [];
@@ -294,13 +239,7 @@ export class CortexM implements CoreControl {
       ...config,
     };
     this.clock = new Clock(config.frequencyHz);
-    this.numExceptions = 16 + config.numIrqs;
-    this.prio = new Int16Array(this.numExceptions);
-    this.pending = new Uint8Array(this.numExceptions);
-    this.active = new Uint8Array(this.numExceptions);
-    this.enabled = new Uint8Array(this.numExceptions);
-    this.levels = new Uint8Array(config.numIrqs);
-    this.prioMask = (0xff << (8 - config.priorityBits)) & 0xff;
+    this.exc = new ExceptionModel(this, config.numIrqs, config.priorityBits);
     const empty = new Uint8Array(0);
     this.noRegion = new Region(
       0,
@@ -322,16 +261,17 @@ export class CortexM implements CoreControl {
     this.irq = {
       setLevel: (irq: number, high: boolean): void => {
         this.checkIrq(irq);
-        const rising = high && this.levels[irq] === 0;
-        this.levels[irq] = high ? 1 : 0;
+        const exc = this.exc;
+        const rising = high && exc.levels[irq] === 0;
+        exc.levels[irq] = high ? 1 : 0;
         // Cortex-M4 Generic User Guide 4.2.10 "Hardware and software control of interrupts":
         // an interrupt becomes pending on a rising edge, or while its signal is HIGH and it is
         // not active. (An active one re-pends from its level on exception return.)
-        if (rising || (high && this.active[16 + irq] === 0)) this.setPending(16 + irq);
+        if (rising || (high && exc.active[16 + irq] === 0)) exc.setPending(16 + irq);
       },
       pulse: (irq: number): void => {
         this.checkIrq(irq);
-        this.setPending(16 + irq);
+        this.exc.setPending(16 + irq);
       },
     };
   }
@@ -438,7 +378,8 @@ export class CortexM implements CoreControl {
     this.mpuContextChanged();
   }
 
-  private swapSp(): void {
+  /** Swaps r13 with the banked stack pointer. */
+  swapSp(): void {
     const t = this.r[13]!;
     this.r[13] = this.otherSp;
     this.otherSp = t;
@@ -478,7 +419,7 @@ export class CortexM implements CoreControl {
         this.primask = value & 1;
         break;
       case 'basepri':
-        this.basepri = value & this.prioMask;
+        this.basepri = value & this.exc.prioMask;
         break;
       case 'faultmask':
         this.faultmask = value & 1;
@@ -550,25 +491,13 @@ export class CortexM implements CoreControl {
     this.eventReg = 0;
     this.exclusive = -1;
     this.pendingReturn = 0;
-    this.prio.fill(0);
-    this.prio[Exc.Reset] = -3;
-    this.prio[Exc.NMI] = -2;
-    this.prio[Exc.HardFault] = -1;
-    this.pending.fill(0);
-    this.active.fill(0);
-    this.enabled.fill(0);
-    this.levels.fill(0);
-    this.prigroup = 0;
-    this.vtor = 0;
+    this.exc.reset();
     this.ccr = 0x200;
     this.scr = 0;
-    this.shcsrEna = 0;
-    this.cfsr = this.hfsr = this.dfsr = this.mmfar = this.bfar = 0;
     this.cpacr = 0;
     this.lockedUp = false;
     this.halted = false;
     this.caught = 0;
-    this.stacking = Stk.None;
     this.system.reset();
     this.refreshSlowPaths();
     this.attention = true;
@@ -696,9 +625,9 @@ export class CortexM implements CoreControl {
         if (e !== FAULT) {
           if (e instanceof BusErrorSignal) {
             // A device error outside the normal access paths: treat it as a precise BusFault.
-            this.cfsr |= CFSR.PRECISERR | CFSR.BFARVALID;
-            this.bfar = e.address;
-            this.pendFault(Exc.BusFault);
+            this.exc.cfsr |= CFSR.PRECISERR | CFSR.BFARVALID;
+            this.exc.bfar = e.address;
+            this.exc.pendFault(Exc.BusFault);
           } else throw e;
         }
         // The faulting instruction did not complete: pc stays on it; entry happens in service().
@@ -711,7 +640,7 @@ export class CortexM implements CoreControl {
           return { kind: 'lockup', address: this.pc >>> 0 };
         }
         if (stepping) {
-          this.takePendingException();
+          this.exc.takePending();
           this.settleCount();
           if (this.lockedUp) return { kind: 'lockup', address: this.pc >>> 0 };
           if (this.caught !== 0) return this.takeCatch();
@@ -763,7 +692,8 @@ export class CortexM implements CoreControl {
         const h = off >>> 1;
         if (useBlocks && this.itstate === 0 && chunks !== null) {
           let chunk = chunks[h >>> 7];
-          const cr = chunk === undefined ? undefined : (chunk.fns[h & 127] as CompiledRegion | undefined);
+          const cr =
+            chunk === undefined ? undefined : (chunk.fns[h & 127] as CompiledRegion | undefined);
           if (cr !== undefined) {
             // Enter with budget for its longest block, no clock event reachable inside its
             // costliest one, and all of it inside the executable window (MPU).
@@ -861,6 +791,13 @@ export class CortexM implements CoreControl {
     return true;
   }
 
+  /** Runs the exception return the last instruction asked for (it wrote EXC_RETURN to PC). */
+  private exceptionReturn(): void {
+    const ret = this.pendingReturn >>> 0;
+    this.pendingReturn = 0;
+    this.exc.exceptionReturn(ret);
+  }
+
   /** Completes work the last instruction left for the next service() before handing back. */
   private finish(reason: StopReason): StopReason {
     this.settleCount();
@@ -903,7 +840,7 @@ export class CortexM implements CoreControl {
       return true;
     }
     if (this.clock.now >= this.clock.next) this.clock.runDue();
-    if (this.takePendingException()) {
+    if (this.exc.takePending()) {
       this.attention = true;
       if (this.lockedUp) {
         this.stop = { kind: 'lockup', address: this.pc >>> 0 };
@@ -957,8 +894,8 @@ export class CortexM implements CoreControl {
       return false;
     }
     if (this.tbit === 0) {
-      this.cfsr |= CFSR.INVSTATE;
-      this.pendFault(Exc.UsageFault);
+      this.exc.cfsr |= CFSR.INVSTATE;
+      this.exc.pendFault(Exc.UsageFault);
       this.attention = true;
       return this.service(stepping);
     }
@@ -988,13 +925,13 @@ export class CortexM implements CoreControl {
     const a = pc >>> 0;
     const reg = this.bus.find(a);
     if (reg === null || reg.dev !== null) {
-      this.cfsr |= CFSR.IBUSERR;
-      this.pendFault(Exc.BusFault);
+      this.exc.cfsr |= CFSR.IBUSERR;
+      this.exc.pendFault(Exc.BusFault);
       throw FAULT;
     }
     if (a >= 0xe0000000 || (a >= 0x40000000 && a < 0x60000000) || a >= 0xa0000000) {
-      this.cfsr |= CFSR.IACCVIOL;
-      this.pendFault(Exc.MemManage);
+      this.exc.cfsr |= CFSR.IACCVIOL;
+      this.exc.pendFault(Exc.MemManage);
       throw FAULT;
     }
     if (this.system.mpuEnabled()) this.mpuCheck(a, Acc.Exec, this.privileged(), 2);
@@ -1013,8 +950,8 @@ export class CortexM implements CoreControl {
         if (off + 4 > reg.size) {
           const r2 = this.bus.find(a + 2);
           if (r2 === null || r2.dev !== null) {
-            this.cfsr |= CFSR.IBUSERR;
-            this.pendFault(Exc.BusFault);
+            this.exc.cfsr |= CFSR.IBUSERR;
+            this.exc.pendFault(Exc.BusFault);
             throw FAULT;
           }
           hw2 = r2.dv.getUint16(a + 2 - r2.base, true);
@@ -1213,7 +1150,7 @@ export class CortexM implements CoreControl {
    * or a watchpoint on `a`'s own granule.
    */
   private mpuWindow(reg: Region, a: number, acc: Acc, priv = this.privileged()): Region | null {
-    if (this.stacking !== Stk.None || priv !== this.privileged()) return null;
+    if (this.exc.stacking !== Stk.None || priv !== this.privileged()) return null;
     const ipsr = this.ipsr;
     const context =
       this.system.mpuConfigId() * 8 +
@@ -1268,8 +1205,8 @@ export class CortexM implements CoreControl {
 
   private alignCheck(a: number, size: AccessSize, mustAlign: boolean): void {
     if ((a & (size - 1)) !== 0 && (mustAlign || (this.ccr & 8) !== 0)) {
-      this.cfsr |= CFSR.UNALIGNED;
-      this.pendFault(Exc.UsageFault);
+      this.exc.cfsr |= CFSR.UNALIGNED;
+      this.exc.pendFault(Exc.UsageFault);
       throw FAULT;
     }
   }
@@ -1355,13 +1292,13 @@ export class CortexM implements CoreControl {
   }
 
   private busFault(a: number): never {
-    if (this.stacking === Stk.Push) this.cfsr |= CFSR.STKERR;
-    else if (this.stacking === Stk.Pop) this.cfsr |= CFSR.UNSTKERR;
+    if (this.exc.stacking === Stk.Push) this.exc.cfsr |= CFSR.STKERR;
+    else if (this.exc.stacking === Stk.Pop) this.exc.cfsr |= CFSR.UNSTKERR;
     else {
-      this.cfsr |= CFSR.PRECISERR | CFSR.BFARVALID;
-      this.bfar = a >>> 0;
+      this.exc.cfsr |= CFSR.PRECISERR | CFSR.BFARVALID;
+      this.exc.bfar = a >>> 0;
     }
-    this.pendFault(Exc.BusFault);
+    this.exc.pendFault(Exc.BusFault);
     throw FAULT;
   }
 
@@ -1391,14 +1328,14 @@ export class CortexM implements CoreControl {
   }
 
   private memFault(a: number, acc: Acc): never {
-    if (this.stacking === Stk.Push) this.cfsr |= CFSR.MSTKERR;
-    else if (this.stacking === Stk.Pop) this.cfsr |= CFSR.MUNSTKERR;
-    else if (acc === Acc.Exec) this.cfsr |= CFSR.IACCVIOL;
+    if (this.exc.stacking === Stk.Push) this.exc.cfsr |= CFSR.MSTKERR;
+    else if (this.exc.stacking === Stk.Pop) this.exc.cfsr |= CFSR.MUNSTKERR;
+    else if (acc === Acc.Exec) this.exc.cfsr |= CFSR.IACCVIOL;
     else {
-      this.cfsr |= CFSR.DACCVIOL | CFSR.MMARVALID;
-      this.mmfar = a >>> 0;
+      this.exc.cfsr |= CFSR.DACCVIOL | CFSR.MMARVALID;
+      this.exc.mmfar = a >>> 0;
     }
-    this.pendFault(Exc.MemManage);
+    this.exc.pendFault(Exc.MemManage);
     throw FAULT;
   }
 
@@ -1428,21 +1365,21 @@ export class CortexM implements CoreControl {
   }
 
   undefinedInstruction(): never {
-    this.cfsr |= CFSR.UNDEFINSTR;
-    this.pendFault(Exc.UsageFault);
+    this.exc.cfsr |= CFSR.UNDEFINSTR;
+    this.exc.pendFault(Exc.UsageFault);
     throw FAULT;
   }
 
   noCoprocessor(): never {
-    this.cfsr |= CFSR.NOCP;
-    this.pendFault(Exc.UsageFault);
+    this.exc.cfsr |= CFSR.NOCP;
+    this.exc.pendFault(Exc.UsageFault);
     throw FAULT;
   }
 
   divideByZero(): number {
     if ((this.ccr & 0x10) !== 0) {
-      this.cfsr |= CFSR.DIVBYZERO;
-      this.pendFault(Exc.UsageFault);
+      this.exc.cfsr |= CFSR.DIVBYZERO;
+      this.exc.pendFault(Exc.UsageFault);
       throw FAULT;
     }
     return 0;
@@ -1450,13 +1387,7 @@ export class CortexM implements CoreControl {
 
   /** SVC: a synchronous exception returning to the next instruction. */
   svc(): void {
-    this.setPending(Exc.SVCall);
-    if (this.groupPrio(this.prio[Exc.SVCall]!) >= this.executionPriority()) {
-      // SVC that cannot be taken now escalates to HardFault (it is synchronous).
-      this.pending[Exc.SVCall] = 0;
-      this.hfsr |= HFSR_FORCED;
-      this.escalateToHardFault();
-    }
+    this.exc.pendSvc();
     this.attention = true;
   }
 
@@ -1466,22 +1397,22 @@ export class CortexM implements CoreControl {
       if (this.config.hooks.semihost(this)) return;
     }
     if (this.system.debugEnabled()) {
-      this.dfsr |= 2;
+      this.exc.dfsr |= 2;
       this.halted = true;
       this.stopAfter = { kind: 'bkpt', imm, address: this.pc >>> 0 };
       throw HALT; // halted on the BKPT itself: pc stays on it
     }
-    this.dfsr |= 2;
+    this.exc.dfsr |= 2;
     if (
       this.system.monitorEnabled() &&
-      this.groupPrio(this.prio[Exc.DebugMonitor]!) < this.executionPriority()
+      this.exc.groupPrio(this.exc.prio[Exc.DebugMonitor]!) < this.exc.executionPriority()
     ) {
-      this.setPending(Exc.DebugMonitor);
+      this.exc.setPending(Exc.DebugMonitor);
       this.nextPc = this.pc;
       throw FAULT;
     }
-    this.hfsr |= HFSR_DEBUGEVT;
-    this.escalateToHardFault();
+    this.exc.hfsr |= HFSR.DEBUGEVT;
+    this.exc.escalateToHardFault();
     throw FAULT;
   }
   stopAfter: StopReason | null = null;
@@ -1506,7 +1437,7 @@ export class CortexM implements CoreControl {
   }
 
   /** Enters (1 WFI, 2 WFE) or leaves (0) sleep, telling `onSleepChange` of a change. */
-  private setSleeping(state: number): void {
+  setSleeping(state: number): void {
     const was = this.sleeping;
     this.sleeping = state;
     if ((was === 0) !== (state === 0)) this.onSleepChange?.(state !== 0);
@@ -1537,12 +1468,7 @@ export class CortexM implements CoreControl {
       this.eventReg = 0;
       return true;
     }
-    // Any pending, enabled exception with enough priority wakes WFI (PRIMASK does not block wake-up).
-    const ep = this.executionPriorityNoPrimask();
-    for (let e = 2; e < this.numExceptions; e++) {
-      if (this.pending[e] && this.isEnabled(e) && this.groupPrio(this.prio[e]!) < ep) return true;
-    }
-    return false;
+    return this.exc.wakeUpPending();
   }
 
   cps(disable: boolean, i: boolean, f: boolean): void {
@@ -1551,316 +1477,22 @@ export class CortexM implements CoreControl {
     if (f) {
       // FAULTMASK cannot be set in NMI or HardFault priority.
       if (!disable) this.faultmask = 0;
-      else if (this.executionPriority() > -1) this.faultmask = 1;
+      else if (this.exc.executionPriority() > -1) this.faultmask = 1;
       this.mpuContextChanged();
     }
     this.attention = true;
   }
 
-  // ======================================================================================
-  // Exceptions
-  // ======================================================================================
-
-  groupPrio(p: number): number {
-    if (p < 0) return p;
-    const sub = (2 << this.prigroup) - 1;
-    return p & ~sub & 0xff;
-  }
-
-  isEnabled(e: number): boolean {
-    if (e >= 16) return this.enabled[e] !== 0;
-    switch (e) {
-      case Exc.MemManage:
-        return (this.shcsrEna & 1) !== 0;
-      case Exc.BusFault:
-        return (this.shcsrEna & 2) !== 0;
-      case Exc.UsageFault:
-        return (this.shcsrEna & 4) !== 0;
-      default:
-        return true;
-    }
-  }
-
-  /** Priority from active exceptions only (no masks). */
-  private activePriority(): number {
-    let p = 256;
-    for (let e = 1; e < this.numExceptions; e++) {
-      if (this.active[e]) {
-        const g = this.groupPrio(this.prio[e]!);
-        if (g < p) p = g;
-      }
-    }
-    return p;
-  }
-
-  executionPriority(): number {
-    let p = this.activePriority();
-    if (this.basepri !== 0) {
-      const b = this.groupPrio(this.basepri);
-      if (b < p) p = b;
-    }
-    if (this.primask && p > 0) p = 0;
-    if (this.faultmask && p > -1) p = -1;
-    return p;
-  }
-
-  private executionPriorityNoPrimask(): number {
-    let p = this.activePriority();
-    if (this.basepri !== 0) {
-      const b = this.groupPrio(this.basepri);
-      if (b < p) p = b;
-    }
-    if (this.faultmask && p > -1) p = -1;
-    return p;
-  }
+  // ---- the exception model's entry points for executors, devices and machines ----
 
   setPending(e: number): void {
-    this.pending[e] = 1;
-    this.attention = true;
-    if (this.sleeping === 2 && (this.scr & 0x10) !== 0) this.eventReg = 1;
+    this.exc.setPending(e);
   }
-
-  /**
-   * NVIC_ICPR for exception `e` (ARMv7-M ARM B3.4.1; Cortex-M4 Generic User Guide 4.2.10): the
-   * pending state is removed, except for an external interrupt whose level-sensitive line is
-   * still asserted, whose state does not change. ICPR leaves the active state alone.
-   */
-  clearPendingByIcpr(e: number): void {
-    if (e >= 16 && this.levels[e - 16] === 1) return;
-    this.pending[e] = 0;
-  }
-
-  /** Pends a synchronous fault, escalating to HardFault (or lockup) as B1.5.15 requires. */
   pendFault(e: number): void {
-    const ep = this.executionPriority();
-    if (e === Exc.HardFault || !this.isEnabled(e) || this.groupPrio(this.prio[e]!) >= ep) {
-      if (e !== Exc.HardFault) this.hfsr |= HFSR_FORCED;
-      this.escalateToHardFault();
-      return;
-    }
-    this.pending[e] = 1;
-    this.attention = true;
+    this.exc.pendFault(e);
   }
-
-  private escalateToHardFault(): void {
-    if (this.executionPriority() < 0) {
-      // A fault at HardFault or NMI priority cannot be handled: lockup.
-      this.lockedUp = true;
-      this.attention = true;
-      return;
-    }
-    this.pending[Exc.HardFault] = 1;
-    this.attention = true;
-  }
-
-  /** Highest-priority pending exception that can preempt now, or 0. */
-  private pickPending(ep: number): number {
-    let best = 0;
-    let bestPrio = 0x7fff;
-    for (let e = 2; e < this.numExceptions; e++) {
-      if (this.pending[e] && this.isEnabled(e)) {
-        const p = this.prio[e]!;
-        // Compare full priority (group then sub), then exception number.
-        if (p < bestPrio) {
-          best = e;
-          bestPrio = p;
-        }
-      }
-    }
-    if (best === 0) return 0;
-    return this.groupPrio(bestPrio) < ep ? best : 0;
-  }
-
-  /** Takes the highest pending exception if it can preempt; returns true if one was entered. */
-  takePendingException(): boolean {
-    if (this.lockedUp) return false;
-    const e = this.pickPending(this.executionPriority());
-    if (e === 0) return false;
-    if (this.sleeping !== 0) this.setSleeping(0);
-    this.exceptionEntry(e);
-    return true;
-  }
-
-  private exceptionEntry(exc: number): void {
-    // PushStack (B1.5.6): 8-word frame on the current stack, 8-byte aligned when STKALIGN.
-    const frameptralign = (this.ccr & 0x200) !== 0 && (this.r[13]! & 4) !== 0 ? 1 : 0;
-    const sp = (this.r[13]! - 0x20) & ((this.ccr & 0x200) !== 0 ? ~7 : ~3);
-    const retAddr = this.pc >>> 0;
-    const xpsr = (this.xpsr & ~(1 << 9)) | (frameptralign << 9);
-    const priv = this.privileged();
-    const excReturn = this.ipsr !== 0 ? 0xfffffff1 : this.control & 2 ? 0xfffffffd : 0xfffffff9;
-    this.stacking = Stk.Push;
-    const cfsrBefore = this.cfsr;
-    let derived = false;
-    try {
-      const vals = [
-        this.r[0]!,
-        this.r[1]!,
-        this.r[2]!,
-        this.r[3]!,
-        this.r[12]!,
-        this.r[14]!,
-        retAddr,
-        xpsr,
-      ];
-      for (let i = 0; i < 8; i++) this.writeSlow(sp + 4 * i, 4, vals[i]!, true, priv);
-    } catch (e) {
-      if (e !== FAULT) throw e;
-      derived = true;
-    }
-    this.stacking = Stk.None;
-    this.r[13] = sp;
-    this.r[14] = excReturn;
-    this.exclusive = -1;
-    if (derived) {
-      // The derived fault arrives late and is taken instead; the original stays pending.
-      void cfsrBefore;
-      if (this.lockedUp) return;
-      const d = this.pickPending(this.executionPriority());
-      if (d !== 0) exc = d;
-    }
-    this.enterHandler(exc);
-  }
-
-  /** Vector fetch and mode change (shared by entry and tail-chaining). */
-  private enterHandler(exc: number): void {
-    let vector: number;
-    try {
-      vector = this.bus.read((this.vtor + 4 * exc) >>> 0, 4);
-    } catch (e) {
-      if (!(e instanceof BusErrorSignal)) throw e;
-      if (exc === Exc.HardFault || exc === Exc.NMI) {
-        this.lockedUp = true;
-        return;
-      }
-      this.hfsr |= HFSR_VECTTBL;
-      exc = Exc.HardFault;
-      vector = this.bus.read((this.vtor + 12) >>> 0, 4);
-    }
-    this.pending[exc] = 0;
-    this.active[exc] = 1;
-    if (this.ipsr === 0 && this.control & 2) this.swapSp();
-    this.control &= ~(4 | 2);
-    this.ipsr = exc;
-    this.itstate = 0;
-    this.tbit = vector & 1;
-    this.pc = vector & ~1;
-    this.mpuContextChanged();
-    this.attention = true;
-    if (exc >= Exc.HardFault && exc <= Exc.UsageFault) this.onFaultEntry?.(exc);
-    if (exc < 32 && ((this.vectorCatch >>> exc) & 1) !== 0) this.caught = exc;
-  }
-
-  /** ExceptionReturn (B1.5.8), run after the instruction that wrote EXC_RETURN to PC. */
-  private exceptionReturn(): void {
-    const ret = this.pendingReturn >>> 0;
-    this.pendingReturn = 0;
-    // IPSR, FAULTMASK or CONTROL change on the way out; unstacking itself caches no window.
-    this.mpuContextChanged();
-    const exc = this.ipsr;
-    const low = ret & 0xf;
-    const invalid =
-      (ret & 0x0fffffe0) !== 0x0fffffe0 ||
-      (low !== 1 && low !== 9 && low !== 0xd) ||
-      (!this.config.fpu && (ret & 0x10) === 0) ||
-      !this.active[exc];
-    if (invalid) {
-      this.cfsr |= CFSR.INVPC;
-      this.pc = ret; // not executed: fault is raised on the returning instruction's target
-      this.pendFault(Exc.UsageFault);
-      this.attention = true;
-      return;
-    }
-    let activeCount = 0;
-    for (let e = 1; e < this.numExceptions; e++) activeCount += this.active[e]!;
-    if (low !== 1 && activeCount !== 1 && (this.ccr & 1) === 0) {
-      this.cfsr |= CFSR.INVPC;
-      this.pendFault(Exc.UsageFault);
-      return;
-    }
-    this.active[exc] = 0;
-    if (exc !== Exc.NMI) this.faultmask = 0;
-    if (exc >= 16 && this.levels[exc - 16]) this.pending[exc] = 1;
-    this.attention = true;
-    // Tail-chain: a pending exception that can preempt the context we would return to.
-    const targetIpsr = low === 1 ? -1 : 0;
-    void targetIpsr;
-    const tail = this.pickPending(this.executionPriority());
-    if (tail !== 0) {
-      this.r[14] = ret;
-      this.ipsr = low === 1 ? this.ipsr : this.ipsr; // stays Handler for the new exception
-      this.enterHandlerTail(tail);
-      return;
-    }
-    if ((this.scr & 2) !== 0 && low !== 1 && activeCount === 1) {
-      // SLEEPONEXIT: sleep instead of returning to Thread mode; the frame stays stacked.
-      this.sleepOnExitReturn = ret;
-    }
-    // Switch to the target stack, then pop.
-    const toThread = low !== 1;
-    const usePsp = low === 0xd;
-    this.ipsr = toThread ? 0 : this.ipsr;
-    // Select the stack: after this, r13 is the frame's stack.
-    if (toThread) {
-      if (usePsp) {
-        this.control |= 2;
-        this.swapSp();
-      } else this.control &= ~2;
-    }
-    const sp = this.r[13]!;
-    const priv = this.privilegedForReturn(toThread);
-    this.stacking = Stk.Pop;
-    let vals: number[] = [];
-    try {
-      for (let i = 0; i < 8; i++) vals.push(this.readSlow(sp + 4 * i, 4, true, priv) | 0);
-    } catch (e) {
-      if (e !== FAULT) throw e;
-      this.stacking = Stk.None;
-      vals = [];
-    }
-    this.stacking = Stk.None;
-    if (vals.length === 0) {
-      // Unstacking fault: taken with the return context as the current one.
-      this.ipsr = toThread ? 0 : this.ipsr;
-      this.takePendingException();
-      return;
-    }
-    for (let i = 0; i < 4; i++) this.r[i] = vals[i]!;
-    this.r[12] = vals[4]!;
-    this.r[14] = vals[5]!;
-    const xpsr = vals[7]! >>> 0;
-    const realign = (xpsr >>> 9) & 1 && (this.ccr & 0x200) !== 0 ? 4 : 0;
-    this.r[13] = (sp + 0x20) | realign;
-    this.setApsr(xpsr);
-    this.itstate = ((xpsr >>> 25) & 3) | (((xpsr >>> 10) & 0x3f) << 2);
-    this.tbit = (xpsr >>> 24) & 1;
-    const newIpsr = xpsr & 0x1ff;
-    this.pc = vals[6]! & (~1 >>> 0);
-    this.exclusive = -1;
-    if ((toThread && newIpsr !== 0) || (!toThread && newIpsr === 0)) {
-      // B1.5.8: IPSR in the frame inconsistent with EXC_RETURN -> INVPC on the return path.
-      this.ipsr = toThread ? 0 : newIpsr;
-      this.cfsr |= CFSR.INVPC;
-      this.pendFault(Exc.UsageFault);
-      return;
-    }
-    this.ipsr = newIpsr;
-    if (this.sleepOnExitReturn !== 0) {
-      this.sleepOnExitReturn = 0;
-      this.setSleeping(1);
-    }
-  }
-  private sleepOnExitReturn = 0;
-
-  private privilegedForReturn(toThread: boolean): boolean {
-    return toThread ? (this.control & 1) === 0 : true;
-  }
-
-  private enterHandlerTail(exc: number): void {
-    // Tail-chaining keeps the stacked frame; LR already holds the original EXC_RETURN.
-    const wasThreadPsp = false;
-    void wasThreadPsp;
-    this.enterHandler(exc);
+  executionPriority(): number {
+    return this.exc.executionPriority();
   }
 }
 

@@ -9,7 +9,8 @@
  *   const core = new CortexM({ frequencyHz: 25e6, numIrqs: 32, priorityBits: 8 });
  */
 export * from './interfaces';
-export { CortexM, type CoreConfig, type CoreSnapshot, Exc, CFSR } from './cortex-m';
+export { CortexM, type CoreConfig, type CoreSnapshot } from './cortex-m';
+export { Exc, CFSR } from './exceptions';
 export { Bus, Region } from './memory/bus';
 export { Clock } from './clock';
 export { ClockEvent } from './clock-event';

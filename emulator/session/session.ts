@@ -249,7 +249,7 @@ export class EmulatorSession {
       // A frame that could not be stacked leaves no return address to name.
     }
     const text = describeFault(
-      { exception, cfsr: c.cfsr, hfsr: c.hfsr, mmfar: c.mmfar, bfar: c.bfar, pc },
+      { exception, cfsr: c.exc.cfsr, hfsr: c.exc.hfsr, mmfar: c.exc.mmfar, bfar: c.exc.bfar, pc },
       (a) => this.symbolName(a),
     );
     this.faultWatch = { exception, since: c.clock.now, text };
@@ -283,7 +283,7 @@ export class EmulatorSession {
     const w = this.faultWatch;
     if (w === null) return;
     const c = this.core;
-    if (c.active[w.exception] !== 1) {
+    if (c.exc.active[w.exception] !== 1) {
       this.faultWatch = null;
       return;
     }

@@ -165,7 +165,13 @@ export const REFRESH =
   ' W32 = d.i32; W16 = d.u16; W8 = d.bytes;';
 
 /** Loads into local `dst` from the int32 address in local `a`. */
-function load(dst: string, size: 1 | 2 | 4, signed: boolean, aligned: boolean, sync: string): string {
+function load(
+  dst: string,
+  size: 1 | 2 | 4,
+  signed: boolean,
+  aligned: boolean,
+  sync: string,
+): string {
   const slow = (m: string): string =>
     `else { ${sync} ${dst} = cpu.${m}(a); x = cpu.attention ? 1 : 2; }`;
   if (size === 4) {
@@ -237,14 +243,20 @@ for (const [name, type] of [
   );
 }
 const arith16 = (d: number, a: string, b: string, carry: string, g: GenContext): Generated =>
-  ok(g.inIT ? `r${d} = (${a} + ${b} + ${carry === 'C' ? 'C' : carry}) | 0;` : addFlags(`r${d}`, a, b, carry));
+  ok(
+    g.inIT
+      ? `r${d} = (${a} + ${b} + ${carry === 'C' ? 'C' : carry}) | 0;`
+      : addFlags(`r${d}`, a, b, carry),
+  );
 gen('ADD_reg_T1', (f, g) => arith16(f.d!, `r${f.n}`, `r${f.m}`, '0', g));
 gen('SUB_reg_T1', (f, g) => arith16(f.d!, `r${f.n}`, `~r${f.m}`, '1', g));
 gen('ADD_imm_T1', (f, g) => arith16(f.d!, `r${f.n}`, `${f.i}`, '0', g));
 gen('SUB_imm_T1', (f, g) => arith16(f.d!, `r${f.n}`, `${~f.i!}`, '1', g));
 gen('ADD_imm_T2', (f, g) => arith16(f.d!, `r${f.d}`, `${f.i}`, '0', g));
 gen('SUB_imm_T2', (f, g) => arith16(f.d!, `r${f.d}`, `${~f.i!}`, '1', g));
-gen('MOV_imm_T1', (f, g) => ok(`r${f.d} = ${f.i};${g.inIT ? '' : ` N = 0; Z = ${f.i === 0 ? 1 : 0};`}`));
+gen('MOV_imm_T1', (f, g) =>
+  ok(`r${f.d} = ${f.i};${g.inIT ? '' : ` N = 0; Z = ${f.i === 0 ? 1 : 0};`}`),
+);
 gen('CMP_imm_T1', (f) => ok(addFlags('', `r${f.n}`, `${~f.i!}`, '1')));
 const logic16 = (d: number, e: string, g: GenContext): Generated =>
   ok(g.inIT ? `r${d} = ${e};` : `t0 = ${e}; r${d} = t0; ${nz('t0')}`);
@@ -276,7 +288,8 @@ gen('UXTB_T1', (f) => ok(`r${f.d} = r${f.m} & 0xff;`));
 const REV = (v: string): string =>
   `(${v} >>> 24) | ((${v} >>> 8) & 0xff00) | ((${v} & 0xff00) << 8) | (${v} << 24)`;
 const REV16 = (v: string): string => `((${v} >>> 8) & 0x00ff00ff) | ((${v} & 0x00ff00ff) << 8)`;
-const REVSH = (v: string): string => `(((((${v} >>> 8) & 0xff) | ((${v} & 0xff) << 8)) << 16) >> 16)`;
+const REVSH = (v: string): string =>
+  `(((((${v} >>> 8) & 0xff) | ((${v} & 0xff) << 8)) << 16) >> 16)`;
 gen('REV_T1', (f) => ok(`r${f.d} = ${REV(`r${f.m}`)};`));
 gen('REV16_T1', (f) => ok(`r${f.d} = ${REV16(`r${f.m}`)};`));
 gen('REVSH_T1', (f) => ok(`r${f.d} = ${REVSH(`r${f.m}`)};`));
@@ -378,7 +391,9 @@ gen('LDM_T1', (f, g) => {
 // 16-bit branches
 // ---------------------------------------------------------------------------------------------
 
-gen('B_T1', (f, g) => ok('', 1, false, { kind: 'cond', cond: condExpr(f.c!), target: (g.pc + 4 + f.off!) >>> 0 }));
+gen('B_T1', (f, g) =>
+  ok('', 1, false, { kind: 'cond', cond: condExpr(f.c!), target: (g.pc + 4 + f.off!) >>> 0 }),
+);
 gen('B_T2', (f, g) => ok('', 3, false, { kind: 'jump', target: (g.pc + 4 + f.off!) >>> 0 }));
 GEN.set('CBZ_T1', (f, g) =>
   ok('', 1, false, { kind: 'cond', cond: `r${f.n} === 0`, target: (g.pc + 4 + f.i! * 2) >>> 0 }),
@@ -446,7 +461,14 @@ for (const op of [...Object.keys(LOGIC), ...Object.keys(ARITH)]) {
   const immCarry = (i: number, imm: number): string =>
     i >>> 10 === 0 ? 'C' : `${(imm >>> 31) & 1}`;
   gen(`${op}_imm_mod`, (f, g) => {
-    const c = dataProc(op, f.d!, R(f.n!, g.pc), `${f.imm! | 0}`, logical ? immCarry(f.i!, f.imm!) : 'C', f.S === 1);
+    const c = dataProc(
+      op,
+      f.d!,
+      R(f.n!, g.pc),
+      `${f.imm! | 0}`,
+      logical ? immCarry(f.i!, f.imm!) : 'C',
+      f.S === 1,
+    );
     return c === null ? null : ok(c);
   });
   gen(`${op}_reg_shift`, (f, g) => {
@@ -460,7 +482,16 @@ for (const op of [...Object.keys(LOGIC), ...Object.keys(ARITH)]) {
   const t = TEST_OF[op];
   if (t) {
     gen(`${t}_imm_mod`, (f, g) => {
-      return ok(dataProc(op, null, R(f.n!, g.pc), `${f.imm! | 0}`, logical ? immCarry(f.i!, f.imm!) : 'C', true)!);
+      return ok(
+        dataProc(
+          op,
+          null,
+          R(f.n!, g.pc),
+          `${f.imm! | 0}`,
+          logical ? immCarry(f.i!, f.imm!) : 'C',
+          true,
+        )!,
+      );
     });
     gen(`${t}_reg_shift`, (f, g) => {
       if (f.m === 15) return null;
@@ -483,7 +514,8 @@ for (const op of [...Object.keys(LOGIC), ...Object.keys(ARITH)]) {
       if (f.d === 15 || f.m === 15) return null;
       const sh = f.sh!;
       const inv = op === 'ORN' ? '~' : '';
-      if (!f.S) return ok(`${shiftConst('t4', `r${f.m}`, sh & 7, sh >>> 3, null)} r${f.d} = ${inv}t4;`);
+      if (!f.S)
+        return ok(`${shiftConst('t4', `r${f.m}`, sh & 7, sh >>> 3, null)} r${f.d} = ${inv}t4;`);
       return ok(
         `${shiftConst('t4', `r${f.m}`, sh & 7, sh >>> 3, 't5')} t0 = ${inv}t4; r${f.d} = t0; ${nz('t0')} C = t5;`,
       );
@@ -528,7 +560,9 @@ gen('UBFX_T1', (f) => {
   const lsb = f.i!;
   const width = f.w! + 1;
   if (lsb + width > 32 || f.d === 15 || f.n === 15) return null;
-  return ok(width === 32 ? `r${f.d} = r${f.n};` : `r${f.d} = (r${f.n} >>> ${lsb}) & ${(1 << width) - 1};`);
+  return ok(
+    width === 32 ? `r${f.d} = r${f.n};` : `r${f.d} = (r${f.n} >>> ${lsb}) & ${(1 << width) - 1};`,
+  );
 });
 gen('SBFX_T1', (f) => {
   const lsb = f.i!;
@@ -561,7 +595,9 @@ for (const [op, fn] of [
   gen(`${op}_T2`, (f) => (f.d === 15 || f.m === 15 ? null : ok(`r${f.d} = ${fn(rot(f))};`)));
   const acc = op.replace('XT', 'XTA');
   gen(`${acc}_T1`, (f) =>
-    f.d === 15 || f.m === 15 || f.n === 15 ? null : ok(`r${f.d} = (r${f.n} + (${fn(rot(f))})) | 0;`),
+    f.d === 15 || f.m === 15 || f.n === 15
+      ? null
+      : ok(`r${f.d} = (r${f.n} + (${fn(rot(f))})) | 0;`),
   );
 }
 gen('REV_T2', (f) => (f.d === 15 ? null : ok(`r${f.d} = ${REV(`r${f.m}`)};`)));
@@ -574,7 +610,9 @@ gen('CLZ_T2', (f) => (f.d === 15 ? null : ok(`r${f.d} = Math.clz32(r${f.m});`)))
 // ---------------------------------------------------------------------------------------------
 
 gen('B_T3', (f, g) =>
-  f.c! >= 14 ? null : ok('', 1, false, { kind: 'cond', cond: condExpr(f.c!), target: (g.pc + 4 + f.off!) >>> 0 }),
+  f.c! >= 14
+    ? null
+    : ok('', 1, false, { kind: 'cond', cond: condExpr(f.c!), target: (g.pc + 4 + f.off!) >>> 0 }),
 );
 gen('B_T4', (f, g) => ok('', 3, false, { kind: 'jump', target: (g.pc + 4 + f.off!) >>> 0 }));
 gen('BL_T1', (f, g) =>

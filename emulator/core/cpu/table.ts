@@ -1246,10 +1246,10 @@ function msr(c: CortexM, sysm: number, mask: number, v: number): void {
           c.primask = v & 1;
           break;
         case 1:
-          c.basepri = v & c.prioMask & 0xff;
+          c.basepri = v & c.exc.prioMask & 0xff;
           break;
         case 2: {
-          const nv = v & c.prioMask & 0xff;
+          const nv = v & c.exc.prioMask & 0xff;
           if (nv !== 0 && (nv < c.basepri || c.basepri === 0)) c.basepri = nv;
           break;
         }

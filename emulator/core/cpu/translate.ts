@@ -182,7 +182,8 @@ export function compileRegion(
     let fallsThrough = true;
     for (;;) {
       const a = reg.base + o;
-      if (slots.length > 0 && (executeNever(a) || executeNever(a + 2) || cpu.breakpointAt(a))) break;
+      if (slots.length > 0 && (executeNever(a) || executeNever(a + 2) || cpu.breakpointAt(a)))
+        break;
       if (slots.length >= MAX_BLOCK + 4 || (slots.length >= MAX_BLOCK && it === 0)) break;
       const insn = decodeAt(o);
       if (insn === null) break;
@@ -217,11 +218,7 @@ export function compileRegion(
   return emitRegion(reg, blocks, byStart);
 }
 
-function emitRegion(
-  reg: Region,
-  blocks: Block[],
-  byStart: Map<number, number>,
-): CompiledRegion {
+function emitRegion(reg: Region, blocks: Block[], byStart: Map<number, number>): CompiledRegion {
   let lo = Infinity;
   let hi = 0;
   for (const b of blocks) {
@@ -306,7 +303,9 @@ function emitRegion(
       FB.push(0);
       for (const m of g.code.matchAll(/\br(1[0-4]|[0-9])\b/g)) used.add(Number(m[1]));
       if (g.flow.kind === 'cond' || g.flow.kind === 'jump') {
-        for (const m of (g.flow.kind === 'cond' ? g.flow.cond : '').matchAll(/\br(1[0-4]|[0-9])\b/g))
+        for (const m of (g.flow.kind === 'cond' ? g.flow.cond : '').matchAll(
+          /\br(1[0-4]|[0-9])\b/g,
+        ))
           used.add(Number(m[1]));
       }
       const pre = g.calls ? `k = ${k}; ` : '';
@@ -367,9 +366,14 @@ function emitRegion(
   }
 
   const regs = [...used].sort((x, y) => x - y);
-  const flush = regs.map((r) => `r[${r}] = r${r};`).join(' ') + ' cpu.n = N; cpu.z = Z; cpu.c = C; cpu.v = V;';
-  const reload = regs.map((r) => `r${r} = r[${r}];`).join(' ') + ' N = cpu.n; Z = cpu.z; C = cpu.c; V = cpu.v;';
-  const body = cases.join('').replace(/FLUSH/g, flush).replace(/RELOAD/g, reload);
+  const flush =
+    regs.map((r) => `r[${r}] = r${r};`).join(' ') + ' cpu.n = N; cpu.z = Z; cpu.c = C; cpu.v = V;';
+  const reload =
+    regs.map((r) => `r${r} = r[${r}];`).join(' ') + ' N = cpu.n; Z = cpu.z; C = cpu.c; V = cpu.v;';
+  const body = cases
+    .join('')
+    .replace(/FLUSH/g, flush)
+    .replace(/RELOAD/g, reload);
   const src = [
     '"use strict";',
     'return function region(cpu, r, clock) {',
@@ -456,7 +460,11 @@ function emitRegion(
   }
   const seen = new Set<number>();
   for (const b of blocks) {
-    for (let c = b.start >>> BLOCK_CHUNK_SHIFT, e = (b.end - 1) >>> BLOCK_CHUNK_SHIFT; c <= e; c++) {
+    for (
+      let c = b.start >>> BLOCK_CHUNK_SHIFT, e = (b.end - 1) >>> BLOCK_CHUNK_SHIFT;
+      c <= e;
+      c++
+    ) {
       if (seen.has(c)) continue;
       seen.add(c);
       let chunk = chunks[c];

@@ -1,0 +1,263 @@
+/**
+ * Memory Protection Unit, PMSAv7 (ARMv7-M ARM B3.5): eight regions with subregions, access
+ * permissions, execute-never, PRIVDEFENA and HFNMIENA.
+ *
+ * The core asks `lookup` on its checked access paths and builds its fast-path windows from the
+ * answers. Decisions are constant over 32-byte granules (the smallest region or subregion), so
+ * they are cached per granule: a direct-mapped table of granule tags and six permission bits
+ * (privileged read/write/execute, then unprivileged). Entries carry the id of the MPU
+ * configuration they were computed under, so a change of configuration costs nothing here, and
+ * going back to an earlier one (the kernel switches between its own and each process's on
+ * every context switch) finds its answers still cached. Ids are never reused, so entries of a
+ * forgotten configuration cannot match. Offsets are relative to the SCS base 0xE000E000.
+ *
+ * Usage (system/scs.ts): `mpu.write(MPU.RBAR, base | 0x10 | n)`; `mpu.lookup(a, ...)`.
+ */
+
+/** Register offsets from 0xE000E000 (B3.5.4, table B3-11); RBAR/RASR have three aliases each. */
+export const MPU = {
+  TYPE: 0xd90,
+  CTRL: 0xd94,
+  RNR: 0xd98,
+  RBAR: 0xd9c,
+  RASR: 0xda0,
+  RBAR_A1: 0xda4,
+  RASR_A1: 0xda8,
+  RBAR_A2: 0xdac,
+  RASR_A2: 0xdb0,
+  RBAR_A3: 0xdb4,
+  RASR_A3: 0xdb8,
+} as const;
+
+/** MPU_TYPE: 8 data regions, unified (B3.5.5). */
+const TYPE_DREGION_8 = 8 << 8;
+/** MPU_CTRL bits (B3.5.6). */
+const CTRL_ENABLE = 1 << 0;
+const CTRL_HFNMIENA = 1 << 1;
+const CTRL_PRIVDEFENA = 1 << 2;
+/** RBAR.VALID: the write also selects the region in RBAR.REGION (B3.5.8). */
+const RBAR_VALID = 1 << 4;
+/** RASR bits that exist (B3.5.9). */
+const RASR_MASK = 0x173fff3f;
+const RASR_XN = 1 << 28;
+
+const PERM_SLOTS = 4096;
+
+/** Default memory map XN (B3.1): device and system regions are never executable. */
+export function defaultMapExecutable(a: number): boolean {
+  const x = a >>> 0;
+  return !((x >= 0x40000000 && x < 0x60000000) || x >= 0xa0000000);
+}
+
+export interface MpuState {
+  ctrl: number;
+  rnr: number;
+  rbar: number[];
+  rasr: number[];
+}
+
+export class Mpu {
+  ctrl = 0;
+  private rnr = 0;
+  private readonly rbar = new Uint32Array(8);
+  private readonly rasr = new Uint32Array(8);
+  private readonly permTag = new Int32Array(PERM_SLOTS).fill(-1);
+  private readonly permGen = new Int32Array(PERM_SLOTS);
+  private readonly permBits = new Uint8Array(PERM_SLOTS);
+  private readonly configIds = new Map<string, number>();
+  private nextConfigId = 1;
+  private generation = 0;
+  private configDirty = true;
+
+  /** `changed` runs after every configuration write (the core drops its fast paths). */
+  constructor(private readonly changed: () => void) {}
+
+  static owns(off: number): boolean {
+    return off >= MPU.TYPE && off <= MPU.RASR_A3;
+  }
+
+  get enabled(): boolean {
+    return (this.ctrl & CTRL_ENABLE) !== 0;
+  }
+
+  read(off: number): number {
+    switch (off) {
+      case MPU.TYPE:
+        return TYPE_DREGION_8;
+      case MPU.CTRL:
+        return this.ctrl;
+      case MPU.RNR:
+        return this.rnr;
+      case MPU.RBAR:
+      case MPU.RBAR_A1:
+      case MPU.RBAR_A2:
+      case MPU.RBAR_A3:
+        return (this.rbar[this.rnr]! & ~0x1f) | this.rnr;
+      case MPU.RASR:
+      case MPU.RASR_A1:
+      case MPU.RASR_A2:
+      case MPU.RASR_A3:
+        return this.rasr[this.rnr]!;
+      default:
+        return 0;
+    }
+  }
+
+  write(off: number, v: number): void {
+    switch (off) {
+      case MPU.CTRL:
+        // Configurations differ by PRIVDEFENA and HFNMIENA (ENABLE is checked per access).
+        if (((this.ctrl ^ v) & (CTRL_PRIVDEFENA | CTRL_HFNMIENA)) !== 0) this.configDirty = true;
+        this.ctrl = v & 7;
+        break;
+      case MPU.RNR:
+        this.rnr = v & 7;
+        return;
+      case MPU.RBAR:
+      case MPU.RBAR_A1:
+      case MPU.RBAR_A2:
+      case MPU.RBAR_A3:
+        if (v & RBAR_VALID) this.rnr = v & 7;
+        if (this.rbar[this.rnr] !== (v & ~0x1f) >>> 0) this.configDirty = true;
+        this.rbar[this.rnr] = v & ~0x1f;
+        break;
+      case MPU.RASR:
+      case MPU.RASR_A1:
+      case MPU.RASR_A2:
+      case MPU.RASR_A3:
+        if (this.rasr[this.rnr] !== (v & RASR_MASK) >>> 0) this.configDirty = true;
+        this.rasr[this.rnr] = v & RASR_MASK;
+        break;
+      default:
+        return;
+    }
+    // Permissions changed: the core's cached fast paths go.
+    this.changed();
+  }
+
+  /** The id of the current configuration (regions, PRIVDEFENA, HFNMIENA): equal ids, equal answers. */
+  configId(): number {
+    if (this.configDirty) {
+      this.configDirty = false;
+      const sig = `${this.ctrl & 6}:${this.rbar.join(',')}:${this.rasr.join(',')}`;
+      let id = this.configIds.get(sig);
+      if (id === undefined) {
+        if (this.configIds.size >= 64) this.configIds.clear();
+        id = this.nextConfigId++;
+        this.configIds.set(sig, id);
+      }
+      this.generation = id;
+    }
+    return this.generation;
+  }
+
+  /**
+   * May the access happen (B3.5.1)? The PPB is always accessible; with execution priority
+   * negative (NMI, HardFault, FAULTMASK) and HFNMIENA clear the MPU is bypassed.
+   */
+  lookup(
+    a: number,
+    write: boolean,
+    priv: boolean,
+    exec: boolean,
+    ipsr: number,
+    faultmask: number,
+  ): boolean {
+    const addr = a >>> 0;
+    if (addr >= 0xe0000000 && addr < 0xe0100000) return true;
+    if ((this.ctrl & CTRL_HFNMIENA) === 0 && (faultmask !== 0 || ipsr === 2 || ipsr === 3))
+      return !exec || defaultMapExecutable(addr);
+    const granule = addr >>> 5;
+    const slot = granule & (PERM_SLOTS - 1);
+    let bits: number;
+    const gen = this.configId();
+    if (this.permTag[slot] === granule && this.permGen[slot] === gen) bits = this.permBits[slot]!;
+    else {
+      bits = this.granulePerms(addr);
+      this.permTag[slot] = granule;
+      this.permGen[slot] = gen;
+      this.permBits[slot] = bits;
+    }
+    return ((bits >>> ((priv ? 0 : 3) + (exec ? 2 : write ? 1 : 0))) & 1) === 1;
+  }
+
+  /**
+   * The MPU's answers for one address, without the cache: bits 0-2 privileged
+   * read/write/execute, bits 3-5 the same unprivileged. The highest-numbered matching region
+   * wins (B3.5.3).
+   */
+  private granulePerms(addr: number): number {
+    let hit = -1;
+    for (let i = 7; i >= 0; i--) {
+      const rasr = this.rasr[i]!;
+      if ((rasr & 1) === 0) continue;
+      const sizeBits = ((rasr >>> 1) & 0x1f) + 1;
+      if (sizeBits < 5) continue;
+      const size = 2 ** sizeBits;
+      const base = sizeBits >= 32 ? 0 : (this.rbar[i]! & ~(size - 1)) >>> 0;
+      if (addr < base || addr >= base + size) continue;
+      if (sizeBits >= 8) {
+        const sub = Math.floor((addr - base) / (size / 8));
+        if ((rasr >>> (8 + sub)) & 1) continue;
+      }
+      hit = i;
+      break;
+    }
+    const x = defaultMapExecutable(addr) ? 1 : 0;
+    if (hit < 0) {
+      // No region: only privileged code with PRIVDEFENA uses the default map.
+      return this.ctrl & CTRL_PRIVDEFENA ? 0b011 | (x << 2) : 0;
+    }
+    const rasr = this.rasr[hit]!;
+    const xn = rasr & RASR_XN || !x ? 0 : 1;
+    // [privileged read, write, unprivileged read, write] per AP value (B3.5.9, table B3-15).
+    let rw: number;
+    switch ((rasr >>> 24) & 7) {
+      case 1:
+        rw = 0b0011;
+        break;
+      case 2:
+        rw = 0b0111;
+        break;
+      case 3:
+        rw = 0b1111;
+        break;
+      case 5:
+        rw = 0b0001;
+        break;
+      case 6:
+      case 7:
+        rw = 0b0101;
+        break;
+      default:
+        rw = 0;
+    }
+    const privR = rw & 1;
+    const privW = (rw >>> 1) & 1;
+    const userR = (rw >>> 2) & 1;
+    const userW = (rw >>> 3) & 1;
+    // Execution needs read access as well as XN clear.
+    return (
+      privR | (privW << 1) | ((privR & xn) << 2) | (userR << 3) | (userW << 4) | ((userR & xn) << 5)
+    );
+  }
+
+  reset(): void {
+    this.ctrl = this.rnr = 0;
+    this.rbar.fill(0);
+    this.rasr.fill(0);
+    this.configDirty = true;
+  }
+
+  snapshot(): MpuState {
+    return { ctrl: this.ctrl, rnr: this.rnr, rbar: [...this.rbar], rasr: [...this.rasr] };
+  }
+
+  restore(s: MpuState): void {
+    this.ctrl = s.ctrl;
+    this.rnr = s.rnr;
+    this.rbar.set(s.rbar);
+    this.rasr.set(s.rasr);
+    this.configDirty = true;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * NVIC (ARMv7-M ARM B3.4) and ICTR (B3.2.x SCnSCB): interrupt enables, pending, active and
+ * priority registers, and the software trigger register STIR.
+ *
+ * The state lives in the exception model (exceptions.ts); this block is its register view.
+ * Offsets are relative to the System Control Space base 0xE000E000. Set/clear pairs act per bit
+ * on interrupts that exist; priority registers are byte-accessible (B3.4.8) and keep only the
+ * implemented priority bits.
+ *
+ * Usage (system/scs.ts): `nvic.read(NVIC.ISER0)`, `nvic.write(NVIC.IPR0 + 4, v)`.
+ */
+import type { CortexM } from '../cortex-m';
+import type { ExceptionModel } from '../exceptions';
+
+/** Register offsets from 0xE000E000 (B3.4.2, table B3-8; ICTR in B3.2.2). */
+export const NVIC = {
+  ICTR: 0x004,
+  ISER0: 0x100,
+  ICER0: 0x180,
+  ISPR0: 0x200,
+  ICPR0: 0x280,
+  IABR0: 0x300,
+  /** End of the 16 words of each set/clear/active bank. */
+  BANK_SIZE: 0x40,
+  IPR0: 0x400,
+  /** End of the priority registers (124 words, 496 interrupts). */
+  IPR_END: 0x5f0,
+  STIR: 0xf00,
+} as const;
+
+export class Nvic {
+  constructor(
+    private readonly cpu: CortexM,
+    private readonly exc: ExceptionModel,
+  ) {}
+
+  /** Offsets this block decodes. */
+  static owns(off: number): boolean {
+    return (
+      off === NVIC.ICTR ||
+      (off >= NVIC.ISER0 && off < NVIC.IABR0 + NVIC.BANK_SIZE) ||
+      (off >= NVIC.IPR0 && off < NVIC.IPR_END) ||
+      off === NVIC.STIR
+    );
+  }
+
+  /** Byte-writable priority registers (their narrow writes touch only the bytes written). */
+  static bytePriority(off: number): number {
+    return off >= NVIC.IPR0 && off < NVIC.IPR_END ? 16 + off - NVIC.IPR0 : -1;
+  }
+
+  /** Write-one set/clear registers: a narrow write must not see the other lanes' bits. */
+  static writeOneRegister(off: number): boolean {
+    return off >= NVIC.ISER0 && off < NVIC.IABR0;
+  }
+
+  read(off: number): number {
+    const exc = this.exc;
+    const bank = (base: number): number => (off - base) >> 2;
+    if (off === NVIC.ICTR) return Math.ceil(this.cpu.config.numIrqs / 32) - 1;
+    if (off >= NVIC.ISER0 && off < NVIC.ISER0 + NVIC.BANK_SIZE)
+      return this.bits(exc.enabled, bank(NVIC.ISER0));
+    if (off >= NVIC.ICER0 && off < NVIC.ICER0 + NVIC.BANK_SIZE)
+      return this.bits(exc.enabled, bank(NVIC.ICER0));
+    if (off >= NVIC.ISPR0 && off < NVIC.ISPR0 + NVIC.BANK_SIZE)
+      return this.bits(exc.pending, bank(NVIC.ISPR0));
+    if (off >= NVIC.ICPR0 && off < NVIC.ICPR0 + NVIC.BANK_SIZE)
+      return this.bits(exc.pending, bank(NVIC.ICPR0));
+    if (off >= NVIC.IABR0 && off < NVIC.IABR0 + NVIC.BANK_SIZE)
+      return this.bits(exc.active, bank(NVIC.IABR0));
+    if (off >= NVIC.IPR0 && off < NVIC.IPR_END) {
+      const e = 16 + (off - NVIC.IPR0);
+      return e < exc.numExceptions ? readPriorityWord(exc, e) : 0;
+    }
+    return 0; // STIR is write-only
+  }
+
+  write(off: number, v: number): void {
+    const exc = this.exc;
+    const bank = (base: number): number => (off - base) >> 2;
+    if (off >= NVIC.ISER0 && off < NVIC.ISER0 + NVIC.BANK_SIZE)
+      this.setBits(exc.enabled, bank(NVIC.ISER0), v, true);
+    else if (off >= NVIC.ICER0 && off < NVIC.ICER0 + NVIC.BANK_SIZE)
+      this.setBits(exc.enabled, bank(NVIC.ICER0), v, false);
+    else if (off >= NVIC.ISPR0 && off < NVIC.ISPR0 + NVIC.BANK_SIZE)
+      this.setBits(exc.pending, bank(NVIC.ISPR0), v, true);
+    else if (off >= NVIC.ICPR0 && off < NVIC.ICPR0 + NVIC.BANK_SIZE)
+      this.setBits(exc.pending, bank(NVIC.ICPR0), v, false);
+    else if (off >= NVIC.IPR0 && off < NVIC.IPR_END) {
+      for (let i = 0; i < 4; i++)
+        writePriority(this.cpu, 16 + off - NVIC.IPR0 + i, (v >>> (8 * i)) & 0xff);
+    } else if (off === NVIC.STIR) {
+      // STIR (B3.4.3): pends interrupt INTID.
+      if ((v & 0x1ff) + 16 < exc.numExceptions) exc.setPending(16 + (v & 0x1ff));
+    }
+  }
+
+  private bits(arr: Uint8Array, word: number): number {
+    let v = 0;
+    for (let b = 0; b < 32; b++) {
+      const e = 16 + word * 32 + b;
+      if (e < this.exc.numExceptions && arr[e]) v |= 1 << b;
+    }
+    return v >>> 0;
+  }
+
+  private setBits(arr: Uint8Array, word: number, value: number, set: boolean): void {
+    const exc = this.exc;
+    for (let b = 0; b < 32; b++) {
+      const e = 16 + word * 32 + b;
+      if (e < exc.numExceptions && (value >>> b) & 1) {
+        if (arr === exc.pending) {
+          // ISPR pends even a disabled interrupt; ICPR keeps an asserted level pending.
+          if (set) exc.setPending(e);
+          else exc.clearPendingByIcpr(e);
+        } else arr[e] = set ? 1 : 0;
+      }
+    }
+    this.cpu.attention = true;
+  }
+}
+
+/** Four priority bytes from exception `base` (IPRn, SHPRn). */
+export function readPriorityWord(exc: ExceptionModel, base: number): number {
+  let v = 0;
+  for (let i = 0; i < 4; i++) v |= (exc.prio[base + i]! & 0xff) << (8 * i);
+  return v >>> 0;
+}
+
+/** Sets a configurable priority (exceptions 4 and up), keeping the implemented bits. */
+export function writePriority(cpu: CortexM, e: number, p: number): void {
+  const exc = cpu.exc;
+  if (e < 4 || e >= exc.numExceptions) return;
+  exc.prio[e] = p & exc.prioMask;
+  cpu.attention = true;
+}
