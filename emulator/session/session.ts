@@ -98,6 +98,8 @@ export interface SessionOptions {
   cmdline?: string;
   /** Count executions per encoding (lockstep coverage). */
   collectCoverage?: boolean;
+  /** Compile hot code (default true); false interprets every instruction (differential tests). */
+  translate?: boolean;
   /** Seed for the nRF RNG and device ID (default fixed: runs are reproducible). */
   seed?: number;
   /** Emit an 'mmio' event for every peripheral access (the access log). */
@@ -160,6 +162,7 @@ export class EmulatorSession {
       priorityBits: nrfSpec ? NRF52_PRIORITY_BITS : 8,
       fpu: true,
       collectCoverage: options.collectCoverage ?? false,
+      translate: options.translate ?? true,
       ...(options.semihosting ? { hooks: { semihost: (c) => this.semihosting!.handle(c) } } : {}),
       onSystemReset: () => this.reset('sreq'),
     });

@@ -130,8 +130,15 @@ type Factory = (...args: unknown[]) => CompiledRegion['fn'];
 const FACTORIES = new Map<string, Factory>();
 const MAX_FACTORIES = 1024;
 
-/** Statistics of the code cache (printed by the benchmark). */
-export const translatorStats = { regions: 0, blocks: 0, instructions: 0, sourceBytes: 0 };
+/** What a core's translator has made (the benchmark prints it as the code cache's size). */
+export interface TranslatorStats {
+  /** Regions compiled (including ones later dropped by writes or breakpoints). */
+  regions: number;
+  blocks: number;
+  instructions: number;
+  /** Bytes of JavaScript generated. */
+  sourceBytes: number;
+}
 
 /**
  * Compiles the region starting at byte `offset` of `reg` (an address the core has fetched
@@ -215,10 +222,15 @@ export function compileRegion(
     for (const s of succ) if (!byStart.has(s)) queue.push(s);
   }
   if (blocks.length === 0) return null;
-  return emitRegion(reg, blocks, byStart);
+  return emitRegion(cpu.translatorStats, reg, blocks, byStart);
 }
 
-function emitRegion(reg: Region, blocks: Block[], byStart: Map<number, number>): CompiledRegion {
+function emitRegion(
+  stats: TranslatorStats,
+  reg: Region,
+  blocks: Block[],
+  byStart: Map<number, number>,
+): CompiledRegion {
   let lo = Infinity;
   let hi = 0;
   for (const b of blocks) {
@@ -472,9 +484,9 @@ function emitRegion(reg: Region, blocks: Block[], byStart: Map<number, number>):
       chunk.covering.push(cr);
     }
   }
-  translatorStats.regions++;
-  translatorStats.blocks += blocks.length;
-  translatorStats.instructions += PCK.length;
-  translatorStats.sourceBytes += src.length;
+  stats.regions++;
+  stats.blocks += blocks.length;
+  stats.instructions += PCK.length;
+  stats.sourceBytes += src.length;
   return cr;
 }
