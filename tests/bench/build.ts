@@ -1,5 +1,8 @@
 /**
- * Builds the mps2-an386 CPU benchmark (bench.c + startup.s + link.ld) with arm-none-eabi-gcc.
+ * Builds the mps2-an386 CPU benchmarks with arm-none-eabi-gcc: `bench` (bench.c: CRC, matrix
+ * multiply, copies, list walk, state machine) and `bench2` (bench2.c: DSP and saturating
+ * arithmetic, unaligned and byte traffic, deep call chains, a bytecode VM), each with
+ * startup.s and link.ld.
  *
  * The ELF goes to .cache/bench/ (ignored by git) and is rebuilt only when a source is newer.
  * Returns an error value naming the missing tool or the compiler's message.
@@ -12,12 +15,18 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 export const BENCH_SOURCES = ['bench.c', 'startup.s', 'link.ld'].map((f) => join(here, f));
 
+/** The benchmark programs: their C file beside this one. */
+export const BENCHMARKS = ['bench', 'bench2'] as const;
+export type BenchmarkName = (typeof BENCHMARKS)[number];
+
 export function buildBench(
   outDir = resolve(here, '../../.cache/bench'),
+  name: BenchmarkName = 'bench',
 ): { ok: true; elf: string } | { ok: false; error: string } {
   mkdirSync(outDir, { recursive: true });
-  const elf = join(outDir, 'bench.elf');
-  const newest = Math.max(...BENCH_SOURCES.map((f) => statSync(f).mtimeMs));
+  const elf = join(outDir, `${name}.elf`);
+  const sources = [`${name}.c`, 'startup.s', 'link.ld'].map((f) => join(here, f));
+  const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
   try {
     if (statSync(elf).mtimeMs > newest) return { ok: true, elf };
   } catch {
@@ -37,7 +46,7 @@ export function buildBench(
       '-T',
       join(here, 'link.ld'),
       join(here, 'startup.s'),
-      join(here, 'bench.c'),
+      join(here, `${name}.c`),
       '-o',
       elf,
     ],

@@ -1,19 +1,30 @@
 /**
- * `npm run bench:emulator`: the CPU benchmark in our emulator and in QEMU, in the same run.
+ * `npm run bench:emulator`: the CPU benchmarks in our emulator and in QEMU, in the same run.
  *
- * Builds tests/bench/bench.c for mps2-an386, then runs it (a) in our emulator in this Node
- * process, counting instructions exactly, and (b) in qemu-system-arm with default TCG and with
- * `-icount shift=0`, timing whole processes and subtracting the median of a zero-round run
- * (QEMU start-up and ELF load). All runs must print the same checksum. Prints medians, MIPS
- * (QEMU's from the emulator's exact instruction count for the same image and arguments) and
- * the ratio. Exit status 1 if a checksum differs or a run fails.
+ * Builds tests/bench/bench.c and bench2.c for mps2-an386 and runs each (a) in our emulator in
+ * this Node process, counting instructions exactly, and (b) in qemu-system-arm with default TCG
+ * and with `-icount shift=0`, timing whole processes and subtracting the median of a zero-round
+ * run (QEMU start-up and ELF load). The runs are interleaved (QEMU TCG, QEMU icount, emulator,
+ * again and again), so a busy machine slows both sides alike; the ratios are medians of the
+ * per-round ratios. All runs of a program must print the same checksum.
  *
- * Options: --rounds N (default 1000), --runs N (default 5).
+ * Also printed: warm-up (MIPS over the first 10^6 and 10^7 instructions of a session, the very
+ * first emulator run of the process for bench: nothing compiled yet), the code cache (regions,
+ * blocks, instructions, generated source) and the cost of debugging: the same program with 10
+ * breakpoints and 2 DWT watchpoints set where the program never stops, against no breakpoints,
+ * interleaved. The machine's load average is printed at the start and the end. Exit status 1 if
+ * a checksum differs or a run fails.
+ *
+ * Options: --rounds N (bench; bench2 runs N/4), --runs N (default 5), --only bench|bench2.
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { buildBench } from './build';
+import type { StopReason } from '../../emulator/core/interfaces';
+import { createSession, type EmulatorSession } from '../../emulator/session/session';
+import { parseElf } from '../../emulator/formats/elf';
+import { type BenchmarkName, buildBench } from './build';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(name);
@@ -21,6 +32,12 @@ function arg(name: string, def: number): number {
 }
 const ROUNDS = arg('--rounds', 1000);
 const RUNS = arg('--runs', 5);
+const ONLY = process.argv.includes('--only')
+  ? process.argv[process.argv.indexOf('--only') + 1]
+  : '';
+/** bench2's rounds are 4x longer than bench's. */
+const roundsOf = (name: BenchmarkName): number =>
+  name === 'bench' ? ROUNDS : Math.max(1, ROUNDS >> 2);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -44,7 +61,7 @@ function qemuRun(elf: string, rounds: number, icount: boolean): { seconds: numbe
   ];
   if (icount) args.push('-icount', 'shift=0');
   const t0 = performance.now();
-  const r = spawnSync('qemu-system-arm', args, { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync('qemu-system-arm', args, { encoding: 'utf8', timeout: 300_000 });
   const seconds = (performance.now() - t0) / 1000;
   if (r.error) throw new Error(`qemu-system-arm not runnable: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`qemu-system-arm exited ${r.status}: ${r.stderr}`);
@@ -59,10 +76,16 @@ interface EmuResult {
   seconds: number;
   instructions: number;
   out: string;
+  /** Seconds to reach 10^6 and 10^7 instructions (NaN when the run is shorter). */
+  warm: [number, number];
+  session: EmulatorSession;
 }
 
-async function emulatorRun(bytes: Uint8Array, rounds: number): Promise<EmuResult> {
-  const { createSession } = await import('../../emulator/session/session');
+function emulatorRun(
+  bytes: Uint8Array,
+  rounds: number,
+  setup: (s: EmulatorSession) => void = () => undefined,
+): EmuResult {
   const created = createSession({
     machine: 'mps2-an386',
     semihosting: true,
@@ -76,72 +99,183 @@ async function emulatorRun(bytes: Uint8Array, rounds: number): Promise<EmuResult
   });
   const loaded = s.load(bytes);
   if (!loaded.ok) throw new Error(loaded.error);
+  setup(s);
+  const warm: [number, number] = [NaN, NaN];
   const t0 = performance.now();
-  let reason;
-  do reason = s.runSlice({ instructions: 50_000_000 });
-  while (reason.kind === 'limit' && s.instructions < 20e9);
+  let reason: StopReason = { kind: 'limit' };
+  // Small first slices, so the warm-up points are timed where they fall.
+  for (const until of [1e6, 1e7]) {
+    do reason = s.runSlice({ instructions: until - s.instructions });
+    while (reason.kind === 'limit' && s.instructions < until);
+    if (reason.kind !== 'limit') break;
+    warm[until === 1e6 ? 0 : 1] = (performance.now() - t0) / 1000;
+  }
+  while (reason.kind === 'limit') reason = s.runSlice({ instructions: 50_000_000 });
   const seconds = (performance.now() - t0) / 1000;
   if (reason.kind !== 'exit' || reason.code !== 0)
     throw new Error(`emulator stopped: ${JSON.stringify(reason)}`);
-  return { seconds, instructions: s.instructions, out: out.trim() };
+  return { seconds, instructions: s.instructions, out: out.trim(), warm, session: s };
 }
 
-async function main(): Promise<number> {
-  const built = buildBench();
+/**
+ * Sets 10 host breakpoints spread over the program's text at instructions the run never
+ * reaches (found by trial: a candidate the program stops at is replaced by the next), and two
+ * DWT watchpoints (one write, one read) on data words beside the program's own that it never
+ * touches. Returns the addresses, for the report.
+ */
+function debugPoints(bytes: Uint8Array, rounds: number): { bps: number[]; wps: number[] } {
+  const elf = parseElf(bytes);
+  const text = elf.sections.find((s) => s.name === '.text')!;
+  const bss = elf.sections.find((s) => s.name === '.bss')!;
+  const candidates: number[] = [];
+  for (let a = text.addr + 0x40; a < text.addr + text.size - 4; a += 2) candidates.push(a);
+  const step = Math.max(2, Math.floor(candidates.length / 40) * 2);
+  const pool = candidates.filter((a) => (a - text.addr) % step === 0);
+  const bps: number[] = [];
+  const wps = [bss.addr + bss.size + 64, bss.addr + bss.size + 256];
+  // A short run tells which candidates are reached; keep those that are not.
+  for (const a of pool) {
+    if (bps.length === 10) break;
+    const r = emulatorRunStopping(bytes, Math.min(rounds, 3), a);
+    if (r === null) bps.push(a);
+  }
+  return { bps, wps };
+}
+
+function emulatorRunStopping(bytes: Uint8Array, rounds: number, bp: number): number | null {
+  const created = createSession({
+    machine: 'mps2-an386',
+    semihosting: true,
+    cmdline: `bench ${rounds}`,
+  });
+  if (!created.ok) throw new Error(created.error);
+  const s = created.value;
+  s.load(bytes);
+  s.core.hostBreakpoints.add(bp);
+  let r;
+  do r = s.runSlice({ instructions: 50_000_000 });
+  while (r.kind === 'limit');
+  return r.kind === 'breakpoint' ? r.address : null;
+}
+
+function armDebug(s: EmulatorSession, bps: number[], wps: number[]): void {
+  for (const a of bps) s.core.hostBreakpoints.add(a);
+  const w = (a: number, v: number): void => s.core.writeMemory(a, 4, v);
+  w(0xe000edf0, 0xa05f0001); // DHCSR: C_DEBUGEN (watchpoints halt)
+  w(0xe0001020, wps[0]!); // DWT_COMP0
+  w(0xe0001024, 2); // DWT_MASK0: 4 bytes
+  w(0xe0001028, 6); // DWT_FUNCTION0: write
+  w(0xe0001030, wps[1]!); // DWT_COMP1
+  w(0xe0001034, 2);
+  w(0xe0001038, 5); // DWT_FUNCTION1: read
+}
+
+const fmt = (x: number, d = 3): string => x.toFixed(d);
+
+function benchProgram(name: BenchmarkName): boolean {
+  const built = buildBench(undefined, name);
   if (!built.ok) {
     console.error(built.error);
-    return 1;
+    return false;
   }
   const bytes = new Uint8Array(readFileSync(built.elf));
-  console.log(`benchmark ${built.elf}, ${ROUNDS} rounds, ${RUNS} runs each (medians)`);
-
-  const qemu: Record<string, { net: number; out: string }> = {};
-  for (const icount of [false, true]) {
-    const base = median(Array.from({ length: RUNS }, () => qemuRun(built.elf, 0, icount).seconds));
-    const runs = Array.from({ length: RUNS }, () => qemuRun(built.elf, ROUNDS, icount));
-    qemu[icount ? 'icount' : 'tcg'] = {
-      net: Math.max(1e-6, median(runs.map((r) => r.seconds)) - base),
-      out: runs[0]!.out,
-    };
+  const rounds = roundsOf(name);
+  console.log(`\n== ${name} (${built.elf}), ${rounds} rounds, ${RUNS} interleaved runs ==`);
+  const base = {
+    tcg: median(Array.from({ length: 3 }, () => qemuRun(built.elf, 0, false).seconds)),
+    icount: median(Array.from({ length: 3 }, () => qemuRun(built.elf, 0, true).seconds)),
+  };
+  // The first session of the process (for bench): nothing compiled, the JIT cold.
+  const cold = emulatorRun(bytes, rounds);
+  const { bps, wps } = debugPoints(bytes, rounds);
+  const rows: { tcg: number; icount: number; emu: EmuResult; debug: EmuResult }[] = [];
+  const outputs = new Set<string>();
+  for (let i = 0; i < RUNS; i++) {
+    const tcg = qemuRun(built.elf, rounds, false);
+    const icount = qemuRun(built.elf, rounds, true);
+    const emu = emulatorRun(bytes, rounds);
+    const debug = emulatorRun(bytes, rounds, (s) => armDebug(s, bps, wps));
+    outputs.add(tcg.out).add(icount.out).add(emu.out).add(debug.out);
+    rows.push({
+      tcg: Math.max(1e-6, tcg.seconds - base.tcg),
+      icount: Math.max(1e-6, icount.seconds - base.icount),
+      emu,
+      debug,
+    });
   }
-
-  let emu: EmuResult[];
-  try {
-    emu = [];
-    for (let i = 0; i < RUNS; i++) emu.push(await emulatorRun(bytes, ROUNDS));
-  } catch (e) {
-    console.error(`emulator run failed: ${(e as Error).message}`);
-    console.log(
-      `QEMU default TCG: ${qemu.tcg!.net.toFixed(3)} s net, QEMU -icount shift=0: ${qemu.icount!.net.toFixed(3)} s net (${qemu.tcg!.out})`,
-    );
-    return 1;
-  }
-  const insns = emu[0]!.instructions;
-  const emuSeconds = median(emu.map((r) => r.seconds));
-  const rate = (s: number): number => insns / s / 1e6;
-  const outputs = new Set([emu[0]!.out, qemu.tcg!.out, qemu.icount!.out, ...emu.map((r) => r.out)]);
-  const rows = [
-    ['our emulator (Node ' + process.versions.node + ')', emuSeconds, rate(emuSeconds)],
-    ['QEMU 7.2 default TCG', qemu.tcg!.net, rate(qemu.tcg!.net)],
-    ['QEMU 7.2 -icount shift=0', qemu.icount!.net, rate(qemu.icount!.net)],
-  ] as const;
+  const insns = rows[0]!.emu.instructions;
+  const mips = (s: number): number => insns / s / 1e6;
+  const first = rows[0]!.emu;
+  const stats = first.session.core.translatorStats;
   console.log(
     `instructions: ${insns} (exact, from the emulator; same image and arguments in QEMU)`,
   );
-  for (const [name, s, mips] of rows)
+  const line = (label: string, secs: number[]): void =>
     console.log(
-      `${name.padEnd(34)} ${s.toFixed(3).padStart(8)} s  ${mips.toFixed(1).padStart(8)} MIPS`,
+      `${label.padEnd(40)} ${fmt(median(secs)).padStart(8)} s ${fmt(mips(median(secs)), 1).padStart(9)} MIPS`,
     );
-  console.log(
-    `ratio emulator/QEMU TCG: ${(rate(emuSeconds) / rate(qemu.tcg!.net)).toFixed(3)}, emulator/QEMU icount: ${(rate(emuSeconds) / rate(qemu.icount!.net)).toFixed(3)}`,
+  line(
+    `our emulator (Node ${process.versions.node})`,
+    rows.map((r) => r.emu.seconds),
   );
-  console.log(`all runs per emulator run (s): ${emu.map((r) => r.seconds.toFixed(3)).join(' ')}`);
+  line(
+    'QEMU 7.2 default TCG',
+    rows.map((r) => r.tcg),
+  );
+  line(
+    'QEMU 7.2 -icount shift=0',
+    rows.map((r) => r.icount),
+  );
+  line(
+    'our emulator, 10 breakpoints + 2 watchpoints',
+    rows.map((r) => r.debug.seconds),
+  );
+  const ratio = (f: (r: (typeof rows)[number]) => number): string => fmt(median(rows.map(f)));
+  console.log(
+    `ratio emulator/QEMU TCG: ${ratio((r) => r.tcg / r.emu.seconds)}, emulator/QEMU icount: ${ratio((r) => r.icount / r.emu.seconds)} (medians of per-round ratios)`,
+  );
+  console.log(
+    `with 10 breakpoints and 2 watchpoints: ${ratio((r) => r.emu.seconds / r.debug.seconds)} of the speed without (breakpoints at ${bps.map((a) => `0x${a.toString(16)}`).join(' ')}; watchpoints at ${wps.map((a) => `0x${a.toString(16)}`).join(' ')})`,
+  );
+  const w1 = rows.map((r) => 1 / r.emu.warm[0]);
+  const w2 = rows.map((r) => 10 / r.emu.warm[1]);
+  console.log(
+    `warm-up: first 10^6 instructions ${fmt(1 / cold.warm[0], 1)} MIPS, first 10^7 ${fmt(10 / cold.warm[1], 1)} MIPS in the first session of ${name}` +
+      ` (later sessions, generated code reused: ${fmt(median(w1), 1)} / ${fmt(median(w2), 1)} MIPS); steady ${fmt(mips(median(rows.map((r) => r.emu.seconds))), 1)} MIPS`,
+  );
+  console.log(
+    `code cache of one session: ${stats.regions} regions, ${stats.blocks} blocks, ${stats.instructions} instructions, ${fmt(stats.sourceBytes / 1024, 0)} KiB of generated source`,
+  );
+  console.log(`emulator runs (s): ${rows.map((r) => fmt(r.emu.seconds)).join(' ')}`);
   if (outputs.size !== 1) {
     console.error(`checksum mismatch: ${[...outputs].join(' | ')}`);
-    return 1;
+    return false;
   }
-  console.log(`output identical in every run: ${emu[0]!.out}`);
-  return 0;
+  console.log(`output identical in every run: ${first.out}`);
+  return true;
 }
 
-process.exitCode = await main();
+function main(): number {
+  const load0 = loadavg();
+  console.log(
+    `load average at start: ${load0.map((x) => x.toFixed(2)).join(' ')} (${process.env.npm_lifecycle_event ?? 'bench'}; 2 cores)`,
+  );
+  let ok = true;
+  for (const name of ['bench', 'bench2'] as const) {
+    if (ONLY && ONLY !== name) continue;
+    try {
+      ok = benchProgram(name) && ok;
+    } catch (e) {
+      console.error(`${name}: ${(e as Error).message}`);
+      ok = false;
+    }
+  }
+  console.log(
+    `load average at end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  return ok ? 0 : 1;
+}
+
+process.exitCode = main();
