@@ -1,0 +1,65 @@
+/**
+ * The translator must not change a kernel run: the kernel with the fuzzer and timer apps (MPU
+ * on, system calls, context switches, alarms) and with every built app runs on both nRF boards
+ * and on mps2-an386 in Capsule Studio's emulator twice, translator on and every instruction
+ * interpreted; instruction count, cycle count and register file must agree at every exception
+ * entry and at the end, and so must the console output (tests/differential/record.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ImageFile } from '../../emulator/session/session';
+import { compareRuns, recordRun } from '../differential/record';
+import { MACHINE_OF_BOARD } from './emulated';
+import { builtTbf, composeImage, kernelImage } from './qemu';
+
+/**
+ * Each run: 0.6 virtual seconds (boot waits 0.25 s for the LFXO on the nRF boards, then the
+ * apps start), at most 12 million instructions.
+ */
+const SECONDS = 0.6;
+const INSTRUCTIONS = 12_000_000;
+/** Which image each board runs (one per board keeps the suite's time down). */
+const CASES: [string, string, string[] | null][] = [
+  ['nrf52840dk', 'fuzzer and timer', ['timer', 'fuzzer']],
+  ['microbit_v2', 'every app', null],
+  ['mps2-an386', 'every app', null],
+];
+const HZ: Record<string, number> = { nrf52840dk: 64e6, microbit_v2: 64e6, 'mps2-an386': 25e6 };
+
+const MACHINES: Record<string, string> = { ...MACHINE_OF_BOARD, 'mps2-an386': 'mps2-an386' };
+
+async function files(board: string, apps: string[] | null): Promise<ImageFile[]> {
+  const img = kernelImage(board);
+  const appsBin =
+    apps === null
+      ? img.appsBin
+      : await composeImage(
+          img.manifest,
+          apps.map((n) => builtTbf(img.manifest, n)),
+          `diff-${board}`,
+        );
+  return [
+    { name: img.kernelElf, bytes: new Uint8Array(readFileSync(img.kernelElf)) },
+    {
+      name: appsBin,
+      bytes: new Uint8Array(readFileSync(appsBin)),
+      address: img.manifest.appsStart,
+    },
+  ];
+}
+
+for (const [board, label, apps] of CASES) {
+  describe(`translator on and off give the same kernel run (${board})`, () => {
+    it(label, { timeout: 400_000 }, async () => {
+      const image = await files(board, apps);
+      const opts = { machine: MACHINES[board]! };
+      const until = SECONDS * HZ[board]!;
+      const off = recordRun(opts, image, INSTRUCTIONS, false, 300_007, until);
+      const on = recordRun(opts, image, INSTRUCTIONS, true, 300_007, until);
+      expect(off.output).toMatch(/Hello|hello|fuzz/);
+      expect(off.points.length).toBeGreaterThan(100); // interrupts, system calls, faults
+      expect(on.compiled).toBeGreaterThan(10);
+      expect(compareRuns(off, on)).toBeNull();
+    });
+  });
+}
