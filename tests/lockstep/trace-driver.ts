@@ -146,7 +146,14 @@ export async function compareWithQemuTrace(opts: TraceCompareOptions): Promise<T
   const describe = (rec: TraceRecord, bad: number[]): string =>
     bad.map((i) => `${NAMES[i]}: emulator ${hex(ours()[i]!)} qemu ${hex(rec[i]!)}`).join('\n');
 
+  let starved = false;
   core.onInstruction = (pc: number): boolean => {
+    if (qi + 1 >= queue.length) {
+      // Replayed interrupts used records without instructions: stop until more arrive.
+      starved = true;
+      core.requestHalt();
+      return true;
+    }
     const rec = queue[qi]!;
     if (compared === 0) {
       // APSR is UNKNOWN after reset (B1.5.5); QEMU leaves Z set. Start from QEMU's flags.
@@ -252,6 +259,10 @@ export async function compareWithQemuTrace(opts: TraceCompareOptions): Promise<T
           core.exc.pending[e] = 1;
           core.attention = true;
           continue;
+        }
+        if (stop.kind === 'halted' && starved) {
+          starved = false;
+          break;
         }
         if (stop.kind !== 'limit') {
           end = JSON.stringify(stop);
