@@ -34,6 +34,8 @@ export const REQUIRED_PACKAGES = [
   { name: 'chromium', why: 'browser for the end-to-end tests' },
   { name: 'xvfb', why: 'virtual display for headed browser runs' },
   { name: 'socat', why: 'pseudo-terminal for the emulated board UART (--uart-pty)' },
+  { name: 'llvm-14', why: 'llvm-dwarfdump-14: the oracle the DWARF reader is checked against' },
+  { name: 'clang-14', why: 'compiles the DWARF 5 C fixtures of the DWARF reader tests' },
 ];
 
 /** Other systems' names for the same needs, for the printed instructions. */
@@ -43,6 +45,7 @@ const ELSEWHERE = [
   'QEMU with qemu-system-arm: macOS `brew install qemu`; Windows: qemu.org installer',
   'OpenOCD and a multi-arch GDB: macOS `brew install open-ocd arm-none-eabi-gdb`',
   'Chromium or Chrome for the end-to-end tests (set CHROMIUM_PATH if it is not /usr/bin/chromium)',
+  'LLVM 14 (llvm-dwarfdump-14) and clang-14 for the DWARF reader checks: macOS `brew install llvm@14`',
 ];
 
 /** Parses `dpkg-query -W -f='${Package}\t${db:Status-Status}\n'` output into installed names. */

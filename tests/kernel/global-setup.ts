@@ -33,7 +33,7 @@ declare module 'vitest' {
   }
 }
 
-function buildBoard(root: string, board: string): KernelImage {
+export function buildBoard(root: string, board: string): KernelImage {
   const dir = join(root, 'kernel', 'target', 'images', board);
   const started = Date.now();
   const r = spawnSync(process.execPath, ['scripts/kernel.mjs', 'build', '--board', board], {
