@@ -428,6 +428,19 @@ export class DebugInfo {
       if (kind && sym.type !== kind) continue;
       if (a >= sym.value && a < sym.value + Math.max(sym.size, 1)) return sym;
     }
+    // Hand-written code often has function symbols without a size: the nearest one before
+    // the address, in the same code section, names it (as debuggers and disassemblers do).
+    const section = this.codeRanges.find(([cs, ce]) => a >= cs && a < ce);
+    if (kind !== 'object' && section) {
+      for (let i = best; i >= 0; i--) {
+        const sym = s[i]!;
+        if (sym.value < section[0]) break;
+        if (sym.type !== 'func') continue;
+        if (sym.size === 0) return sym;
+        if (a < sym.value + sym.size) return sym;
+        break;
+      }
+    }
     return undefined;
   }
 
@@ -506,19 +519,19 @@ export class DebugInfo {
   }
 
   /**
-   * Variables declared directly in a scope DIE, including (as abstract-only) those of its
-   * abstract origin that this concrete instance does not repeat, as GDB lists them.
+   * Variables of a scope DIE as a debugger lists them (GDB's rules, so the two agree):
+   * variables and parameters that are its children; those of child lexical blocks that have no
+   * addresses (such a block only groups declarations); and, for a concrete instance of an
+   * abstract function or block, the abstract children it does not repeat (they exist in the
+   * source but not in this code, so they read as optimized out), abstract blocks flattened.
    */
   private scopeVariables(die: Die): VariableInfo[] {
     const out: VariableInfo[] = [];
-    const covered = new Set<Die>();
     const add = (c: Die, abstractOnly: boolean): void => {
-      if (c.tag !== DW_TAG.variable && c.tag !== DW_TAG.formal_parameter) return;
       const name = c.name();
       if (name === undefined) return;
-      if (c.flag(DW_AT.declaration) && !abstractOnly) return;
+      if (c.tag === DW_TAG.variable && c.flag(DW_AT.declaration)) return;
       const origin = c.ref(DW_AT.abstract_origin);
-      if (origin) covered.add(origin);
       out.push({
         name,
         isParameter: c.tag === DW_TAG.formal_parameter,
@@ -527,11 +540,53 @@ export class DebugInfo {
         abstractOnly,
       });
     };
-    for (const c of die.children) add(c, false);
-    const origin = die.ref(DW_AT.abstract_origin);
-    if (origin && origin !== die) {
-      for (const c of origin.children) if (!covered.has(c)) add(c, true);
-    }
+    const hasAddresses = (b: Die): boolean => b.has(DW_AT.low_pc) || b.has(DW_AT.ranges);
+    const visit = (scope: Die, abstractOnly: boolean, depth: number): void => {
+      if (depth > 64) return;
+      for (const c of scope.children) {
+        if (c.tag === DW_TAG.variable || c.tag === DW_TAG.formal_parameter) add(c, abstractOnly);
+        else if (c.tag === DW_TAG.lexical_block && !hasAddresses(c)) {
+          visit(c, abstractOnly, depth + 1);
+          inherit(c, depth + 1);
+        }
+      }
+    };
+    const originOf = (d: Die): Die | undefined => {
+      let o = d.ref(DW_AT.abstract_origin);
+      for (let i = 0; o && i < 8; i++) {
+        const next = o.ref(DW_AT.abstract_origin);
+        if (!next || next === o) break;
+        o = next;
+      }
+      return o && o !== d ? o : undefined;
+    };
+    const inherit = (scope: Die, depth: number): void => {
+      const origin = originOf(scope);
+      if (!origin || depth > 64) return;
+      // Abstract DIEs that the concrete scope's own children stand for. A child without
+      // DW_AT_abstract_origin (clang and rustc emit lexical blocks so) stands for the origin's
+      // child at the same position when the tags agree.
+      const referenced = new Set<Die>();
+      scope.children.forEach((c, i) => {
+        const o = originOf(c);
+        if (o) referenced.add(o);
+        else if (!c.has(DW_AT.abstract_origin)) {
+          const twin = origin.children[i];
+          if (twin && twin.tag === c.tag) referenced.add(twin);
+        }
+      });
+      const take = (abstract: Die, level: number): void => {
+        if (level > 64) return;
+        for (const c of abstract.children) {
+          if (referenced.has(c)) continue;
+          if (c.tag === DW_TAG.variable || c.tag === DW_TAG.formal_parameter) add(c, true);
+          else if (c.tag === DW_TAG.lexical_block && !hasAddresses(c)) take(c, level + 1);
+        }
+      };
+      take(origin, depth);
+    };
+    visit(die, false, 0);
+    inherit(die, 0);
     return out;
   }
 

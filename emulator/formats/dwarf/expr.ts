@@ -109,6 +109,12 @@ export async function evaluateValue(expr: Uint8Array, ctx: ExprContext): Promise
 
 class Unavailable extends Error {}
 
+/** DW_OP_entry_value: the value a register had on entry, which no longer exists here. */
+class EntryValue extends Error {}
+
+/** The error message of an expression whose value was only known at function entry. */
+export const ENTRY_VALUE_ERROR = 'the value existed only on entry to the function (DW_OP_entry_value)';
+
 async function run(expr: Uint8Array, ctx: ExprContext): Promise<Result<LocationResult>> {
   const r: ByteReader = new ByteReader(expr, 'location expression');
   const mask = ctx.addressSize >= 4 ? 0xffffffff : 2 ** (ctx.addressSize * 8) - 1;
@@ -412,7 +418,7 @@ async function run(expr: Uint8Array, ctx: ExprContext): Promise<Result<LocationR
           // in the caller, which this reader does not chase; report it as such.
           const len = r.uleb();
           r.skip(len);
-          throw new Unavailable('value depends on an entry value');
+          throw new EntryValue();
         }
         case DW_OP.form_tls_address:
         case DW_OP.GNU_push_tls_address:
@@ -424,6 +430,7 @@ async function run(expr: Uint8Array, ctx: ExprContext): Promise<Result<LocationR
     }
   } catch (e) {
     if (e instanceof Unavailable) return err(e.message);
+    if (e instanceof EntryValue) return err(ENTRY_VALUE_ERROR);
     throw e;
   }
   if (pieces.length > 0) {

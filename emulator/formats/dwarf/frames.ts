@@ -22,7 +22,7 @@
 import { err, ok, type Result } from '../../core/result';
 import type { DebugInfo, Scope } from './debug-info';
 import { DW_AT, DW_ATE } from './constants';
-import { armRegisterName, evaluateLocation, evaluateValue, type ExprContext, type Piece } from './expr';
+import { armRegisterName, ENTRY_VALUE_ERROR, evaluateLocation, evaluateValue, type ExprContext, type Piece } from './expr';
 import { dieLocation } from './lists';
 import type { ReadMemory } from './memory';
 import { DwarfError } from './reader';
@@ -217,6 +217,7 @@ export async function variableStorage(
   die: Die,
   type: RustType,
   mem: ReadMemory,
+  options: VariableOptions = {},
 ): Promise<Storage> {
   const constBytes = constValueBytes(die, type);
   if (constBytes) return { kind: 'bytes', bytes: constBytes };
@@ -233,8 +234,17 @@ export async function variableStorage(
   if (!expr) return { kind: 'optimizedOut' };
   const ctx = exprContext(prog, frame, mem, die.unit);
   const r = await evaluateLocation(expr, ctx);
-  if (!r.ok) return { kind: 'unavailable', reason: r.error };
-  return piecesToStorage(r.value.pieces, type, frame, mem);
+  // A value known only on entry (no call-site information to recover it) is gone: optimized out.
+  if (!r.ok) return r.error === ENTRY_VALUE_ERROR ? { kind: 'optimizedOut' } : { kind: 'unavailable', reason: r.error };
+  return piecesToStorage(r.value.pieces, type, frame, mem, options);
+}
+
+export interface VariableOptions {
+  /**
+   * Bytes of a variable that its pieces do not describe (a composite location shorter than
+   * the type): 'optimizedOut' (default: nothing says what they hold) or 'zero' (what GDB shows).
+   */
+  uncoveredPieces?: 'optimizedOut' | 'zero';
 }
 
 async function piecesToStorage(
@@ -242,6 +252,7 @@ async function piecesToStorage(
   type: RustType,
   frame: Frame,
   mem: ReadMemory,
+  options: VariableOptions,
 ): Promise<Storage> {
   const regs = frame.physical.regs;
   const size = type.size;
@@ -277,6 +288,7 @@ async function piecesToStorage(
     }
     bit += bits;
   }
+  if (options.uncoveredPieces === 'zero') for (let i = Math.ceil(bit / 8); i < valid.length; i++) valid[i] = 1;
   if (!valid.some((x) => x)) return unavailable ? { kind: 'unavailable', reason: unavailable } : { kind: 'optimizedOut' };
   return { kind: 'bytes', bytes: out, valid };
 }
@@ -350,6 +362,7 @@ export async function frameVariables(
   programs: ProgramLookup,
   frame: Frame,
   mem: ReadMemory,
+  options: VariableOptions = {},
 ): Promise<FrameVariable[]> {
   const prog = programs.programFor(lookupPc(frame.physical));
   if (!prog) return [];
@@ -361,7 +374,7 @@ export async function frameVariables(
       const type = prog.types.typeOf(typeDie);
       const storage: Storage = v.abstractOnly
         ? { kind: 'optimizedOut' }
-        : await variableStorage(prog, frame, v.die, type, mem);
+        : await variableStorage(prog, frame, v.die, type, mem, options);
       out.push({ name: v.name, isParameter: v.isParameter, scopeDepth: depth, value: { name: v.name, type, storage } });
     }
   }

@@ -517,6 +517,10 @@ export class LineIndex {
       if (rows[mid]!.address <= address) a = mid;
       else b = mid - 1;
     }
+    // Line 0 marks code that belongs to no source line (compiler-generated); it does not end
+    // the line before it, so the previous row with a line covers it.
+    while (a > 0 && rows[a]!.line === 0) a--;
+    if (rows[a]!.line === 0) return undefined;
     let i = a;
     const at = rows[i]!.address;
     // Prefer the last is_stmt row among those at this exact address.
@@ -529,7 +533,7 @@ export class LineIndex {
     const row = rows[i]!;
     let end = found.end;
     for (let k = a + 1; k < rows.length; k++) {
-      if (rows[k]!.address > at) {
+      if (rows[k]!.address > at && rows[k]!.line !== 0) {
         end = rows[k]!.address;
         break;
       }

@@ -496,19 +496,39 @@ export type Structural =
   | Structural[]
   | { [name: string]: Structural };
 
+export interface StructuralOptions {
+  /**
+   * 'active' (default): an enum shows its active variant. 'allOutsideMemory': an enum whose
+   * bytes are not in memory (registers, pieces) shows every variant's payload read from the
+   * same bytes, which is how GDB 13's Python API presents such values (for comparisons).
+   */
+  enums?: 'active' | 'allOutsideMemory';
+  /**
+   * A value any byte of which is optimized out is reported as optimized out as a whole (what
+   * GDB's Python API, Value.is_optimized_out, does), instead of showing the parts that exist.
+   */
+  partialAsOptimizedOut?: boolean;
+}
+
 export async function structuralValue(
   env: ValueEnv,
   v: TypedValue,
   depth = 4,
   maxElements = 16,
+  options: StructuralOptions = {},
 ): Promise<Structural> {
   const s = v.storage;
   if (s.kind === 'optimizedOut') return '<optimized out>';
   if (s.kind === 'unavailable') return '<unavailable>';
   const t = v.type;
+  if (options.partialAsOptimizedOut && s.kind === 'bytes' && s.valid) {
+    const n = Math.min(t.size, s.valid.length);
+    for (let i = 0; i < n; i++) if (s.valid[i] === 0) return '<optimized out>';
+  }
   switch (t.kind) {
     case 'base': {
-      if (t.size === 0) return null;
+      // A zero-sized value (the unit type) reads as 0, as a 0-byte integer would.
+      if (t.size === 0) return 0;
       const b = await readStorage(env, s, 0, t.size);
       if (!b.ok) return b.error === 'optimized out' ? '<optimized out>' : '<unavailable>';
       if (t.encoding === DW_ATE.float) return float(b.value);
@@ -531,12 +551,27 @@ export async function structuralValue(
             { name: '', type: t.element, storage: subStorage(s, i * t.stride, t.element.size) },
             depth - 1,
             maxElements,
+            options,
           ),
         );
       return out;
     }
     case 'enum': {
       if (depth <= 0) return '...';
+      if (options.enums === 'allOutsideMemory' && s.kind !== 'memory') {
+        const all: { [name: string]: Structural } = {};
+        for (const variant of t.variants) {
+          const f = variant.field;
+          all[variant.name] = await structuralValue(
+            env,
+            { name: f.name, type: f.type, storage: subStorage(s, f.offset, f.type.size) },
+            depth - 1,
+            maxElements,
+            options,
+          );
+        }
+        return all;
+      }
       const a = await activeVariant(env, t, s);
       if (!a.ok) return '<unavailable>';
       if (!a.value) return '<invalid>';
@@ -547,6 +582,7 @@ export async function structuralValue(
           { name: f.name, type: f.type, storage: subStorage(s, f.offset, f.type.size) },
           depth - 1,
           maxElements,
+          options,
         ),
       };
     }
@@ -554,7 +590,11 @@ export async function structuralValue(
     case 'union': {
       if (depth <= 0) return '...';
       const out: { [name: string]: Structural } = {};
-      for (const m of await members(env, v)) out[m.name] = await structuralValue(env, m, depth - 1, maxElements);
+      const ms = await members(env, v);
+      for (const [i, f] of t.fields.entries()) {
+        if (f.artificial || !f.name) continue;
+        out[f.name] = await structuralValue(env, ms[i]!, depth - 1, maxElements, options);
+      }
       return out;
     }
     default:
