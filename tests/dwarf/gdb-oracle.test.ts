@@ -13,6 +13,7 @@
 // GDB treats registers a callee's CFI does not mention as unchanged in the caller; the reader's
 // default is AAPCS (caller-saved registers unknown in outer frames), so this comparison runs the
 // reader with policy 'same', GDB's rule; a unit test covers the default.
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, realpathSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { err, ok } from '../../emulator/core/result';
@@ -24,6 +25,7 @@ import {
   stopRegistersFrom,
   structuralValue,
   valueEnv,
+  functionName,
   type Frame,
 } from '../../emulator/formats/dwarf';
 import { GdbClient } from '../../emulator/node/gdb-client';
@@ -112,6 +114,9 @@ describe.skipIf(!available && process.env.CI !== 'true')('backtraces and locals 
     qemu = bootQemu({ kernelElf: kernelPath, ...(image ? { appsBin: image } : {}), extraArgs: ['-gdb', `tcp:127.0.0.1:${port}`, '-S'] });
     gdb = new GdbSession(kernelPath, manifest.apps.map((a) => a.elf));
 
+    const symbols = nmSymbols(kernelPath);
+    let gdbDefects = 0;
+    let interruptedChecked = 0;
     let client = await GdbClient.connect('127.0.0.1', port, 10_000);
     const armAll = async (c: GdbClient): Promise<void> => {
       for (const a of pending.keys()) await c.insertBreakpoint(a);
@@ -150,7 +155,45 @@ describe.skipIf(!available && process.env.CI !== 'true')('backtraces and locals 
       client.disconnect();
       const theirs = await gdb.dump('127.0.0.1', port);
       log(`  gdb: ${theirs.frames.length} frames`);
-      const mismatches = compare(mine, theirs.frames);
+      let mismatches = compare(mine, theirs.frames);
+      const tomb = tombstoned(set.programs()[0]!, theirs.frames[0]?.name ?? null);
+      if (mine[0]?.name && tomb && symbols.get(mine[0].name) !== undefined && mismatches.length) {
+        // GDB misnames hand-written exception handlers: a function removed at link time keeps
+        // a DWARF range starting at address 0 that covers them, and a section exists at 0 (the
+        // vector table), so GDB believes it and cannot unwind. The reader's frame 0 is checked
+        // against arm-none-eabi-nm instead, and the code the exception interrupted against GDB
+        // by giving GDB the registers the hardware stacked (restored afterwards).
+        gdbDefects++;
+        mismatches = [];
+        const sym = symbols.get(mine[0].name)!;
+        if (!(sym <= pc && pc < sym + 0x40)) mismatches.push(`frame 0 ${mine[0].name} is not the nm symbol at 0x${pc.toString(16)}`);
+        const exc = bt.frames[1];
+        const interrupted = bt.frames[2];
+        if (exc?.kind === 'exception' && interrupted?.exception?.stack === 'msp') {
+          const c2 = await GdbClient.connect('127.0.0.1', port, 10_000);
+          const saved = [...regsMap];
+          const r = interrupted.physical.regs;
+          for (let n = 0; n <= 15; n++) {
+            const v = r.get(n);
+            if (v !== undefined) await c2.writeRegister(n, v);
+          }
+          c2.disconnect();
+          const inner = await gdb.dump('127.0.0.1', port);
+          mismatches.push(...compare(mine.slice(2), inner.frames).map((m) => `interrupted code: ${m}`));
+          const c3 = await GdbClient.connect('127.0.0.1', port, 10_000);
+          for (const [name, v] of saved) {
+            const info = c3.registers.find((x) => x.name === name);
+            if (info && info.bitsize === 32) await c3.writeRegister(info.regnum, v);
+          }
+          c3.disconnect();
+          interruptedChecked++;
+          results.push({ stop: `(interrupted by ${mine[0].name})`, frames: inner.frames.length, vars: inner.frames.reduce((n, f) => n + f.vars.length, 0), mismatches: [] });
+        } else if (exc?.kind === 'exception') {
+          // PSP: QEMU 7.2's gdbstub does not expose MSP/PSP, so neither tool can find the
+          // process's stacked frame; the reader must say so rather than guess.
+          if (!/PSP/.test(bt.stopReason)) mismatches.push(`expected the walk to stop for want of PSP, got: ${bt.stopReason}`);
+        } else mismatches.push(`frame 1 is not an exception entry: ${JSON.stringify(mine[1] ?? null)}`);
+      }
       if (mismatches.length) mismatches.push(`gdb printed:\n${theirs.text}`, `reader stop reason: ${bt.stopReason}`);
       results.push({
         stop: `${bp.program} ${bp.function} (pc 0x${pc.toString(16)})`,
@@ -172,7 +215,7 @@ describe.skipIf(!available && process.env.CI !== 'true')('backtraces and locals 
     // eslint-disable-next-line no-console
     console.log(
       `gdb-multiarch comparison: ${results.length} stops, ${frames} frames, ${vars} variables; ` +
-        `mismatches: ${bad.length}${pending.size ? `; never reached: ${[...pending.values()].map((p) => p.function).join(', ')}` : ''}`,
+        `mismatches: ${bad.length}; handler stops GDB misnames: ${gdbDefects} (interrupted code compared: ${interruptedChecked})${pending.size ? `; never reached: ${[...pending.values()].map((p) => p.function).join(', ')}` : ''}`,
     );
     expect(bad.map((r) => `${r.stop}:\n${r.mismatches.join('\n')}`)).toEqual([]);
     expect(results.length).toBeGreaterThanOrEqual(20);
@@ -180,6 +223,27 @@ describe.skipIf(!available && process.env.CI !== 'true')('backtraces and locals 
     expect([...programs].sort()).toEqual(expect.arrayContaining(['hello', 'kernel', 'timer']));
   }, 110_000);
 });
+
+/** Function symbols of an ELF by name, from arm-none-eabi-nm (an independent symbol reader). */
+function nmSymbols(elf: string): Map<string, number> {
+  const r = spawnSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`arm-none-eabi-nm failed: ${r.stderr}`);
+  const out = new Map<string, number>();
+  for (const line of r.stdout.split('\n')) {
+    const m = /^([0-9a-f]{8}) [Tt] (\S+)$/.exec(line);
+    if (m) out.set(m[2]!, parseInt(m[1]!, 16) & ~1);
+  }
+  return out;
+}
+
+/** True when `name` is a DWARF function of `info` whose only code range starts at address 0. */
+function tombstoned(info: DebugInfo, name: string | null): boolean {
+  if (!name) return false;
+  for (const u of info.units)
+    for (const d of u.allDies())
+      if (d.tag === 0x2e && d.lowHigh()?.[0] === 0 && functionName(d) === name) return true;
+  return false;
+}
 
 function symbolAddress(p: DebugInfo, name: string): number {
   const s = p.elf.symbols.find((x) => x.name === name && x.type === 'func');

@@ -99,9 +99,10 @@ export async function backtrace(
     const at = lookupPc(p);
     const prog = programs.programFor(at);
     const note = physical.frames[i + 1]?.note;
-    const extra = (f: Frame): Frame => {
-      if (p.exception) f.exception = p.exception;
-      if (note) f.note = note;
+    /** The innermost logical frame carries how it was interrupted; the outermost how its caller was found. */
+    const extra = (f: Frame, innermost = true, outermost = true): Frame => {
+      if (p.exception && innermost) f.exception = p.exception;
+      if (note && outermost) f.note = note;
       return f;
     };
     if (!prog) {
@@ -161,7 +162,7 @@ export async function backtrace(
         scopes: scopesOfFrame,
       };
       if (loc) Object.assign(f, loc);
-      if (g === groups.length - 1) extra(f);
+      extra(f, g === 0, g === groups.length - 1);
       frames.push(f);
       loc = owner.callSite;
     }
