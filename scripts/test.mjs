@@ -11,6 +11,7 @@ const stages = [
   'test:host',
   'test:cargo',
   'test:kernel',
+  'test:dwarf',
   'test:lockstep:ci',
   'test:e2e',
 ];

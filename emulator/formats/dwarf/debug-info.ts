@@ -116,9 +116,9 @@ export class DebugInfo {
   readonly warnings: string[];
   /** Plain facts a user should know (no debug information at all, and why). */
   readonly notices: string[] = [];
-  readonly cfi: CallFrameInfo;
   readonly types: TypeBuilder;
-  private readonly symbols: ElfSymbol[];
+  private cfiCache: CallFrameInfo | undefined;
+  private symbolCache: ElfSymbol[] | undefined;
   private readonly codeRanges: Range[];
   private lineIndexCache: LineIndex | undefined;
   private lineTables = new Map<Unit, LineTable | null>();
@@ -146,12 +146,7 @@ export class DebugInfo {
     const { units } = readUnits(ctx, this.warnings);
     this.units = units;
     this.unitByOffset = [...units].sort((a, b) => a.offset - b.offset);
-    this.cfi = CallFrameInfo.parse(sections.frame, this.warnings);
     this.types = new TypeBuilder(units[0]?.addressSize ?? 4);
-    this.symbols = elf.symbols
-      .filter((s) => (s.type === 'func' || s.type === 'object') && s.section !== 0)
-      .map((s) => ({ ...s, value: s.type === 'func' ? s.value & ~1 : s.value }))
-      .sort((a, b) => a.value - b.value);
     this.codeRanges = elf.sections
       .filter((s) => (s.flags & SHF_EXECINSTR) !== 0 && (s.flags & SHF_ALLOC) !== 0 && s.size > 0)
       .map((s): Range => [s.addr, s.addr + s.size]);
@@ -187,8 +182,22 @@ export class DebugInfo {
     }
   }
 
+  /** Call frame information (.debug_frame), indexed on first use. */
+  get cfi(): CallFrameInfo {
+    return (this.cfiCache ??= CallFrameInfo.parse(this.sections.frame, this.warnings));
+  }
+
+  /** Function and object symbols, Thumb bit cleared, sorted by address. */
+  private get symbols(): ElfSymbol[] {
+    return (this.symbolCache ??= this.elf.symbols
+      .filter((s) => (s.type === 'func' || s.type === 'object') && s.section !== 0)
+      .map((s) => ({ ...s, value: s.type === 'func' ? s.value & ~1 : s.value }))
+      .sort((a, b) => a.value - b.value));
+  }
+
   /** Build every lazy index now (for benchmarks and for a session that wants no pauses later). */
   index(): void {
+    void this.cfi;
     this.lines();
     this.functions();
     this.statics();

@@ -441,3 +441,94 @@ async function run(expr: Uint8Array, ctx: ExprContext): Promise<Result<LocationR
   if (stack.length === 0) return ok({ pieces: [{ location: { kind: 'optimizedOut' } }] });
   return ok({ pieces: [{ location: { kind: 'memory', address: stack[stack.length - 1]! } }] });
 }
+
+const OP_NAMES = new Map<number, string>(
+  Object.entries(DW_OP)
+    .filter(([k]) => !/^(lit|reg|breg)\d+$/.test(k))
+    .map(([k, v]) => [v, `DW_OP_${k}`]),
+);
+
+/** A DWARF expression as text ("DW_OP_breg13 +8, DW_OP_deref"), for listings and messages. */
+export function describeExpression(expr: Uint8Array, addressSize = 4): string {
+  const r: ByteReader = new ByteReader(expr, 'location expression');
+  const out: string[] = [];
+  try {
+    while (!r.atEnd()) {
+      const op = r.u8();
+      if (op >= DW_OP.lit0 && op <= DW_OP.lit31) out.push(`DW_OP_lit${op - DW_OP.lit0}`);
+      else if (op >= DW_OP.reg0 && op <= DW_OP.reg31) out.push(`DW_OP_reg${op - DW_OP.reg0} (${armRegisterName(op - DW_OP.reg0)})`);
+      else if (op >= DW_OP.breg0 && op <= DW_OP.breg31) {
+        const off = r.sleb();
+        out.push(`DW_OP_breg${op - DW_OP.breg0} (${armRegisterName(op - DW_OP.breg0)}) ${off >= 0 ? '+' : ''}${off}`);
+      } else {
+        const name = OP_NAMES.get(op) ?? `DW_OP_0x${op.toString(16)}`;
+        switch (op) {
+          case DW_OP.addr:
+            out.push(`${name} 0x${r.uSized(addressSize).toString(16)}`);
+            break;
+          case DW_OP.const1u:
+          case DW_OP.pick:
+          case DW_OP.deref_size:
+            out.push(`${name} ${r.u8()}`);
+            break;
+          case DW_OP.const1s:
+            out.push(`${name} ${r.i8()}`);
+            break;
+          case DW_OP.const2u:
+            out.push(`${name} ${r.u16()}`);
+            break;
+          case DW_OP.const2s:
+          case DW_OP.skip:
+          case DW_OP.bra:
+            out.push(`${name} ${r.i16()}`);
+            break;
+          case DW_OP.const4u:
+            out.push(`${name} ${r.u32()}`);
+            break;
+          case DW_OP.const4s:
+            out.push(`${name} ${r.i32()}`);
+            break;
+          case DW_OP.const8u:
+          case DW_OP.const8s:
+            out.push(`${name} ${r.u64Big()}`);
+            break;
+          case DW_OP.constu:
+          case DW_OP.plus_uconst:
+          case DW_OP.regx:
+          case DW_OP.piece:
+          case DW_OP.addrx:
+          case DW_OP.constx:
+            out.push(`${name} ${r.uleb()}`);
+            break;
+          case DW_OP.consts:
+          case DW_OP.fbreg:
+            out.push(`${name} ${r.sleb()}`);
+            break;
+          case DW_OP.bregx:
+            out.push(`${name} ${r.uleb()} ${r.sleb()}`);
+            break;
+          case DW_OP.bit_piece:
+            out.push(`${name} ${r.uleb()} ${r.uleb()}`);
+            break;
+          case DW_OP.implicit_value: {
+            const n = r.uleb();
+            out.push(`${name} ${[...r.bytes(n)].map((b) => b.toString(16).padStart(2, '0')).join('')}`);
+            break;
+          }
+          case DW_OP.entry_value:
+          case DW_OP.GNU_entry_value: {
+            const n = r.uleb();
+            out.push(`${name} (${describeExpression(r.bytes(n), addressSize)})`);
+            break;
+          }
+          default:
+            out.push(name);
+        }
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof DwarfError)) throw e;
+    out.push(`<malformed: ${e.message}>`);
+  }
+  return out.join(', ');
+}

@@ -331,6 +331,21 @@ export class Unit {
     return this.byOffset!.get(offset);
   }
 
+  /**
+   * Decode up to `limit` DIEs in file order starting at `offset` (which must be where a DIE
+   * starts), without building the tree: for tools that look at part of a big unit. Stops at
+   * the unit's end; throws DwarfError on malformed data.
+   */
+  scan(offset: number, limit: number): Die[] {
+    const r: ByteReader = new ByteReader(this.ctx.sections.info!, '.debug_info', offset, this.end);
+    const out: Die[] = [];
+    while (out.length < limit && !r.atEnd()) {
+      const d = this.readDie(r);
+      if (d) out.push(d);
+    }
+    return out;
+  }
+
   /** All DIEs in offset order (parses the unit). */
   allDies(): Iterable<Die> {
     this.parseTree();
