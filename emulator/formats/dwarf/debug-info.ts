@@ -93,7 +93,8 @@ export interface TypeLayout {
   name: string;
   kind: RustType['kind'];
   size: number;
-  fields: { name: string; offset: number; size: number; typeName: string }[];
+  /** Bit fields also give their bit offset (from the start of the object) and width. */
+  fields: { name: string; offset: number; size: number; typeName: string; bitOffset?: number; bitSize?: number }[];
   variants?: { name: string; discriminant?: string; offset: number; typeName: string }[];
 }
 
@@ -811,7 +812,13 @@ export function functionName(die: Die): string {
 export function layoutOf(t: RustType): TypeLayout {
   const layout: TypeLayout = { name: t.name, kind: t.kind, size: t.size, fields: [] };
   if (t.kind === 'struct' || t.kind === 'union')
-    layout.fields = t.fields.map((f) => ({ name: f.name, offset: f.offset, size: f.type.size, typeName: f.type.name }));
+    layout.fields = t.fields.map((f) => ({
+      name: f.name,
+      offset: f.offset,
+      size: f.type.size,
+      typeName: f.type.name,
+      ...(f.bitSize !== undefined ? { bitOffset: f.bitOffset ?? f.offset * 8, bitSize: f.bitSize } : {}),
+    }));
   if (t.kind === 'enum') {
     const d = t.discriminant;
     if (d) layout.fields = [{ name: '<discriminant>', offset: d.offset, size: d.type.size, typeName: d.type.name }];

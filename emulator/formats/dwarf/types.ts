@@ -283,8 +283,17 @@ export class TypeBuilder {
     if (bitSize !== undefined) {
       f.bitSize = bitSize;
       const dbo = c.num(DW_AT.data_bit_offset);
-      f.bitOffset = dbo ?? f.offset * 8;
-      if (dbo !== undefined) f.offset = Math.floor(dbo / 8);
+      const msbOffset = c.num(DW_AT.bit_offset);
+      if (dbo !== undefined) {
+        f.bitOffset = dbo;
+        f.offset = Math.floor(dbo / 8);
+      } else if (msbOffset !== undefined) {
+        // DWARF 2/3 DW_AT_bit_offset counts from the most significant bit of a storage unit
+        // of DW_AT_byte_size bytes; on a little-endian target the field starts at
+        // (unit bits - bit_offset - bit_size) from its least significant bit.
+        const unitBytes = c.num(DW_AT.byte_size) ?? f.type.size;
+        f.bitOffset = f.offset * 8 + unitBytes * 8 - msbOffset - bitSize;
+      } else f.bitOffset = f.offset * 8;
     }
     return f;
   }
