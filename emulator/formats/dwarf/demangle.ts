@@ -156,7 +156,6 @@ class V0 {
       else if (c >= 'A' && c <= 'Z') d = c.charCodeAt(0) - 65 + 36;
       else throw new V0Error('bad base-62 digit');
       n = n * 62 + d;
-      if (n > 2 ** 40) throw new V0Error('number too large');
     }
   }
 

@@ -452,11 +452,16 @@ export class LineIndex {
     }
   }
 
+  /**
+   * Where each line begins: an is_stmt row whose line differs from the previous is_stmt row
+   * (rows that are not statements, and line 0, do not start or end a line).
+   */
   private indexSequence(t: LineTable, rows: LineRow[]): void {
     let prevFile = -1;
     let prevLine = -1;
     for (const row of rows) {
-      if (row.isStmt && (row.line !== prevLine || row.file !== prevFile) && row.line !== 0) {
+      if (!row.isStmt || row.line === 0) continue;
+      if (row.line !== prevLine || row.file !== prevFile) {
         const path = t.files[row.file]?.path;
         if (path !== undefined) {
           let lines = this.byFile.get(path);

@@ -315,7 +315,7 @@ export async function renderValue(env: ValueEnv, v: TypedValue, depth = 0): Prom
         return node(v, text);
       return node(v, text, async () => {
         const d = await deref(env, v);
-        return d.ok ? [await renderValue(env, { ...d.value, name: `*${v.name}` }, depth + 1)] : [];
+        return d.ok ? [await renderValue(env, { ...d.value, name: `*${v.name}` })] : [];
       });
     }
     case 'array':
@@ -380,7 +380,7 @@ async function renderArray(
     const parts = await Promise.all(shown.map((e) => renderValue(env, e, depth + 1)));
     text = `[${parts.map((p) => p.text).join(', ')}${count > 8 ? ', ..' : ''}]`;
   }
-  return node(v, text, count > 0 ? async () => Promise.all(elements(0, Math.min(count, max)).map((e) => renderValue(env, e, depth + 1))) : undefined);
+  return node(v, text, count > 0 ? async () => Promise.all(elements(0, Math.min(count, max)).map((e) => renderValue(env, e))) : undefined);
 }
 
 async function renderEnum(env: ValueEnv, v: TypedValue, t: EnumType, depth: number): Promise<ValueNode> {
@@ -404,9 +404,7 @@ async function renderEnum(env: ValueEnv, v: TypedValue, t: EnumType, depth: numb
         ? rendered.map((r) => r.text).join(', ')
         : rendered.map((r) => `${r.name}: ${r.text}`).join(', ');
   const text = tuple ? `${variant.name}(${inner})` : `${variant.name} { ${inner} }`;
-  return node(v, text, async () =>
-    Promise.all(fields.map(async (f) => renderValue(env, f, depth + 1))),
-  );
+  return node(v, text, async () => Promise.all(fields.map(async (f) => renderValue(env, f))));
 }
 
 async function renderStruct(env: ValueEnv, v: TypedValue, depth: number): Promise<ValueNode> {
@@ -446,7 +444,7 @@ async function renderStruct(env: ValueEnv, v: TypedValue, depth: number): Promis
     const text = `${hex(p.value)} (${label})`;
     if (!concrete || p.value === 0n) return node(v, text);
     return node(v, text, async () => [
-      await renderValue(env, { name: `*${v.name}`, type: concrete, storage: { kind: 'memory', address: Number(p.value) } }, depth + 1),
+      await renderValue(env, { name: `*${v.name}`, type: concrete, storage: { kind: 'memory', address: Number(p.value) } }),
     ]);
   }
   const cell = cellInner(t);
@@ -479,7 +477,7 @@ async function renderStruct(env: ValueEnv, v: TypedValue, depth: number): Promis
       ? `(${inner})`
       : `${short}(${inner})`
     : `${short} { ${inner} }`;
-  return node(v, text, async () => Promise.all(fields.map((f) => renderValue(env, f, depth + 1))));
+  return node(v, text, async () => Promise.all(fields.map((f) => renderValue(env, f))));
 }
 
 /**
