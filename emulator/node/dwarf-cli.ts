@@ -231,7 +231,12 @@ export function runDwarfCli(argv: string[], readFile: (path: string) => Uint8Arr
       }
       const lay = layoutOf(t);
       const text = [`${lay.name}: ${lay.kind}, ${lay.size} bytes`];
-      for (const f of lay.fields) text.push(`  +${f.offset} ${f.name}: ${f.typeName} (${f.size} bytes)`);
+      for (const f of lay.fields)
+        text.push(
+          f.bitSize !== undefined
+            ? `  +${f.offset} bits ${f.bitOffset}..${f.bitOffset! + f.bitSize - 1} ${f.name}: ${f.typeName}`
+            : `  +${f.offset} ${f.name}: ${f.typeName} (${f.size} bytes)`,
+        );
       for (const v of lay.variants ?? []) text.push(`  variant ${v.name}${v.discriminant !== undefined ? ` = ${v.discriminant}` : ' (dataful: any other value)'} at +${v.offset}: ${v.typeName}`);
       return done(lay, text);
     }

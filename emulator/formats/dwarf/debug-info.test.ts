@@ -2,15 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ok } from '../../core/result';
 import { parseElf } from '../elf';
 import { DebugInfo, ProgramSet, memoryFromSegments } from './index';
-import { MIXED_ELF_BASE64 } from './fixtures/mixed-elf';
-
-/** The mixed fixture (fixtures/build.mjs): a DWARF 4 unit (gcc) and a DWARF 5 unit (clang). */
-export function mixedElf(): Uint8Array {
-  const s = atob(MIXED_ELF_BASE64);
-  const b = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
-  return b;
-}
+import { mixedElf } from './fixtures/mixed';
 
 function load(bytes = mixedElf(), bias = 0): DebugInfo {
   const r = DebugInfo.load(bytes, { name: 'mixed', loadBias: bias });
