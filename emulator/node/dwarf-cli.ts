@@ -18,12 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import {
-  DebugInfo,
-  ProgramSet,
-  type AppManifestEntry,
-  type Scope,
-} from '../formats/dwarf';
+import { DebugInfo, ProgramSet, type AppManifestEntry, type Scope } from '../formats/dwarf';
 import { dieLocation } from '../formats/dwarf/lists';
 import { describeExpression } from '../formats/dwarf/expr';
 import { armRegisterName } from '../formats/dwarf/expr';
@@ -70,7 +65,9 @@ function ruleText(r: RegisterRule): string {
 }
 
 function cfaText(c: CfaRule): string {
-  return c.kind === 'reg' ? `${armRegisterName(c.reg)}${c.offset >= 0 ? '+' : ''}${c.offset}` : describeExpression(c.expr);
+  return c.kind === 'reg'
+    ? `${armRegisterName(c.reg)}${c.offset >= 0 ? '+' : ''}${c.offset}`
+    : describeExpression(c.expr);
 }
 
 /** Where a variable lives at `pc` (link address of its image), as text. */
@@ -87,7 +84,9 @@ function locationText(info: DebugInfo, v: Scope['variables'][number], pc: number
   if (!loc) return 'optimized out';
   if (loc.kind === 'expr') return loc.expr.length ? describeExpression(loc.expr) : 'optimized out';
   const link = info.toLink(pc);
-  const entry = loc.entries.find((e) => !e.isDefault && link >= e.start && link < e.end) ?? loc.entries.find((e) => e.isDefault);
+  const entry =
+    loc.entries.find((e) => !e.isDefault && link >= e.start && link < e.end) ??
+    loc.entries.find((e) => e.isDefault);
   if (!entry) return 'optimized out here';
   return `${entry.expr.length ? describeExpression(entry.expr) : 'optimized out'} (in ${hex(info.toRuntime(entry.start))}-${hex(info.toRuntime(entry.end))})`;
 }
@@ -117,7 +116,9 @@ export function runDwarfCli(argv: string[], readFile: (path: string) => Uint8Arr
   const notes: string[] = [...info.notices, ...info.warnings.map((w) => `warning: ${w}`)];
   if (appsJson) {
     try {
-      const manifest = JSON.parse(new TextDecoder().decode(readFile(appsJson))) as { apps: (AppManifestEntry & { elf: string })[] };
+      const manifest = JSON.parse(new TextDecoder().decode(readFile(appsJson))) as {
+        apps: (AppManifestEntry & { elf: string })[];
+      };
       for (const app of manifest.apps) {
         const r = set.addApp(readFile(resolve(dirname(appsJson), app.elf)), app);
         if (!r.ok) notes.push(`warning: app ${app.name}: ${r.error}`);
@@ -132,9 +133,15 @@ export function runDwarfCli(argv: string[], readFile: (path: string) => Uint8Arr
     out: json ? `${JSON.stringify(value, null, 2)}\n` : `${text.join('\n')}\n`,
     err: notes.length ? `${notes.join('\n')}\n` : '',
   });
-  const fail = (message: string): CliResult => ({ code: 1, out: '', err: `${[...notes, message].join('\n')}\n` });
+  const fail = (message: string): CliResult => ({
+    code: 1,
+    out: '',
+    err: `${[...notes, message].join('\n')}\n`,
+  });
   const needAddress = (): CliResult | undefined =>
-    address === undefined ? { code: 2, out: '', err: `${command} needs an ADDRESS (0x...)\n${USAGE}` } : undefined;
+    address === undefined
+      ? { code: 2, out: '', err: `${command} needs an ADDRESS (0x...)\n${USAGE}` }
+      : undefined;
 
   switch (command) {
     case 'lines': {
@@ -142,13 +149,25 @@ export function runDwarfCli(argv: string[], readFile: (path: string) => Uint8Arr
         const m = /^(.+):(\d+)$/.exec(what);
         if (!m) return { code: 2, out: '', err: `expected ADDRESS or FILE:LINE, got ${what}` };
         const found = set.addressesFor(m[1]!, Number(m[2]));
-        if (found.length === 0) return fail(`no code for ${what} (no line at or after ${m[2]} in a file named ${m[1]})`);
-        return done(found, found.map((f) => `${f.program} ${f.file}:${f.line}${f.line !== Number(m[2]) ? ` (line ${m[2]} has no code)` : ''}: ${f.addresses.map(hex).join(' ')}`));
+        if (found.length === 0)
+          return fail(`no code for ${what} (no line at or after ${m[2]} in a file named ${m[1]})`);
+        return done(
+          found,
+          found.map(
+            (f) =>
+              `${f.program} ${f.file}:${f.line}${f.line !== Number(m[2]) ? ` (line ${m[2]} has no code)` : ''}: ${f.addresses.map(hex).join(' ')}`,
+          ),
+        );
       }
       if (address !== undefined) {
         const l = set.lineFor(address);
-        if (!l) return fail(`${hex(address)} has no line information${set.functionAt(address) ? '' : ' (it is in no function)'}`);
-        return done(l, [`${hex(address)} ${l.file}:${l.line}:${l.column}${l.isStmt ? '' : ' (not a statement start)'}`]);
+        if (!l)
+          return fail(
+            `${hex(address)} has no line information${set.functionAt(address) ? '' : ' (it is in no function)'}`,
+          );
+        return done(l, [
+          `${hex(address)} ${l.file}:${l.line}:${l.column}${l.isStmt ? '' : ' (not a statement start)'}`,
+        ]);
       }
       const rows: unknown[] = [];
       const text: string[] = ['address    line  col  file  flags'];
@@ -157,9 +176,19 @@ export function runDwarfCli(argv: string[], readFile: (path: string) => Uint8Arr
         if (!t) continue;
         text.push(`# ${u.name ?? '?'} (line table at ${hex(t.offset)}, version ${t.version})`);
         for (const r of t.rows) {
-          const flags = [r.isStmt && 'is_stmt', r.basicBlock && 'basic_block', r.endSequence && 'end_sequence', r.prologueEnd && 'prologue_end', r.epilogueBegin && 'epilogue_begin'].filter(Boolean).join(' ');
+          const flags = [
+            r.isStmt && 'is_stmt',
+            r.basicBlock && 'basic_block',
+            r.endSequence && 'end_sequence',
+            r.prologueEnd && 'prologue_end',
+            r.epilogueBegin && 'epilogue_begin',
+          ]
+            .filter(Boolean)
+            .join(' ');
           rows.push({ ...r, path: t.files[r.file]?.path ?? null });
-          text.push(`${hex(r.address)} ${String(r.line).padStart(5)} ${String(r.column).padStart(4)} ${t.files[r.file]?.path ?? `file ${r.file}`} ${flags}`);
+          text.push(
+            `${hex(r.address)} ${String(r.line).padStart(5)} ${String(r.column).padStart(4)} ${t.files[r.file]?.path ?? `file ${r.file}`} ${flags}`,
+          );
         }
       }
       return done(rows, text);
@@ -167,16 +196,37 @@ export function runDwarfCli(argv: string[], readFile: (path: string) => Uint8Arr
     case 'functions': {
       if (address !== undefined) {
         const f = set.functionAt(address);
-        if (!f) return fail(`${hex(address)} is in no function${set.programFor(address) ? '' : ' and no image'}`);
+        if (!f)
+          return fail(
+            `${hex(address)} is in no function${set.programFor(address) ? '' : ' and no image'}`,
+          );
         const scopes = set.scopesAt(address);
-        const text = [`${f.name} (${f.program}, ${f.source === 'symbol' ? 'symbol table only' : 'DWARF'}) ${f.ranges.map(([s, e]) => `${hex(s)}-${hex(e)}`).join(' ')}`];
-        for (const s of scopes) text.push(`  ${s.kind}${s.name ? ` ${s.name}` : ''} ${s.ranges.map(([a, b]) => `${hex(a)}-${hex(b)}`).join(' ')}${s.callSite ? ` called at ${s.callSite.file}:${s.callSite.line}` : ''}`);
-        return done({ function: { ...f, die: undefined }, scopes: scopes.map((s) => ({ ...s, die: undefined, variables: s.variables.map((v) => ({ ...v, die: undefined })) })) }, text);
+        const text = [
+          `${f.name} (${f.program}, ${f.source === 'symbol' ? 'symbol table only' : 'DWARF'}) ${f.ranges.map(([s, e]) => `${hex(s)}-${hex(e)}`).join(' ')}`,
+        ];
+        for (const s of scopes)
+          text.push(
+            `  ${s.kind}${s.name ? ` ${s.name}` : ''} ${s.ranges.map(([a, b]) => `${hex(a)}-${hex(b)}`).join(' ')}${s.callSite ? ` called at ${s.callSite.file}:${s.callSite.line}` : ''}`,
+          );
+        return done(
+          {
+            function: { ...f, die: undefined },
+            scopes: scopes.map((s) => ({
+              ...s,
+              die: undefined,
+              variables: s.variables.map((v) => ({ ...v, die: undefined })),
+            })),
+          },
+          text,
+        );
       }
       const all = set.programs().flatMap((p) => p.allFunctions());
       return done(
         all.map((f) => ({ ...f, die: undefined })),
-        all.map((f) => `${hex(f.entry)} ${f.ranges.map(([s, e]) => `${hex(s)}-${hex(e)}`).join(' ')} ${f.name}${f.file ? ` (${f.file}:${f.line})` : ''}`),
+        all.map(
+          (f) =>
+            `${hex(f.entry)} ${f.ranges.map(([s, e]) => `${hex(s)}-${hex(e)}`).join(' ')} ${f.name}${f.file ? ` (${f.file}:${f.line})` : ''}`,
+        ),
       );
     }
     case 'frame': {
@@ -189,9 +239,15 @@ export function runDwarfCli(argv: string[], readFile: (path: string) => Uint8Arr
       const l = set.lineFor(address!);
       const text: string[] = [];
       if (row) {
-        text.push(`CFA = ${cfaText(row.cfa)}; return address in ${armRegisterName(row.returnAddressRegister)}`);
-        for (const [reg, rule] of [...row.rules].sort((a, b) => a[0] - b[0])) text.push(`  ${armRegisterName(reg)} = ${ruleText(rule)}`);
-      } else text.push(`no call frame information at ${hex(address!)}: a debugger assumes a leaf (return address in lr)`);
+        text.push(
+          `CFA = ${cfaText(row.cfa)}; return address in ${armRegisterName(row.returnAddressRegister)}`,
+        );
+        for (const [reg, rule] of [...row.rules].sort((a, b) => a[0] - b[0]))
+          text.push(`  ${armRegisterName(reg)} = ${ruleText(rule)}`);
+      } else
+        text.push(
+          `no call frame information at ${hex(address!)}: a debugger assumes a leaf (return address in lr)`,
+        );
       let loc = l ? `${l.file}:${l.line}` : '<no line>';
       const inl = scopes.filter((s) => s.kind !== 'block');
       inl.forEach((s, i) => {
@@ -201,7 +257,14 @@ export function runDwarfCli(argv: string[], readFile: (path: string) => Uint8Arr
       if (inl.length === 0) text.push(`#0 ${fn?.name ?? '??'} at ${loc}`);
       return done(
         {
-          cfi: row ? { cfa: row.cfa.kind === 'reg' ? cfaText(row.cfa) : describeExpression(row.cfa.expr), rules: Object.fromEntries([...row.rules].map(([k, v]) => [armRegisterName(k), ruleText(v)])) } : null,
+          cfi: row
+            ? {
+                cfa: row.cfa.kind === 'reg' ? cfaText(row.cfa) : describeExpression(row.cfa.expr),
+                rules: Object.fromEntries(
+                  [...row.rules].map(([k, v]) => [armRegisterName(k), ruleText(v)]),
+                ),
+              }
+            : null,
           frames: inl.map((s) => ({ kind: s.kind, name: s.name, callSite: s.callSite ?? null })),
           line: l ?? null,
         },
@@ -213,11 +276,26 @@ export function runDwarfCli(argv: string[], readFile: (path: string) => Uint8Arr
       if (need) return need;
       const prog = set.programFor(address!)!;
       const scopes = set.scopesAt(address!);
-      if (scopes.length === 0) return fail(`${hex(address!)} is in no function with debug information`);
+      if (scopes.length === 0)
+        return fail(`${hex(address!)} is in no function with debug information`);
       const vars = scopes.flatMap((s, depth) =>
-        s.variables.map((v) => ({ scope: s.kind, function: s.name ?? null, depth, name: v.name, parameter: v.isParameter, type: v.typeName, location: locationText(prog, v, address!) })),
+        s.variables.map((v) => ({
+          scope: s.kind,
+          function: s.name ?? null,
+          depth,
+          name: v.name,
+          parameter: v.isParameter,
+          type: v.typeName,
+          location: locationText(prog, v, address!),
+        })),
       );
-      return done(vars, vars.map((v) => `${'  '.repeat(v.depth)}${v.parameter ? 'param ' : ''}${v.name}: ${v.type} = ${v.location}`));
+      return done(
+        vars,
+        vars.map(
+          (v) =>
+            `${'  '.repeat(v.depth)}${v.parameter ? 'param ' : ''}${v.name}: ${v.type} = ${v.location}`,
+        ),
+      );
     }
     case 'types': {
       if (what === undefined) {
@@ -237,7 +315,10 @@ export function runDwarfCli(argv: string[], readFile: (path: string) => Uint8Arr
             ? `  +${f.offset} bits ${f.bitOffset}..${f.bitOffset! + f.bitSize - 1} ${f.name}: ${f.typeName}`
             : `  +${f.offset} ${f.name}: ${f.typeName} (${f.size} bytes)`,
         );
-      for (const v of lay.variants ?? []) text.push(`  variant ${v.name}${v.discriminant !== undefined ? ` = ${v.discriminant}` : ' (dataful: any other value)'} at +${v.offset}: ${v.typeName}`);
+      for (const v of lay.variants ?? [])
+        text.push(
+          `  variant ${v.name}${v.discriminant !== undefined ? ` = ${v.discriminant}` : ' (dataful: any other value)'} at +${v.offset}: ${v.typeName}`,
+        );
       return done(lay, text);
     }
   }

@@ -30,7 +30,10 @@ const RUNS = Number(arg('--runs') ?? 5);
 function kernelElf(): string {
   const given = arg('--elf');
   if (given) return given;
-  const r = spawnSync(process.execPath, ['scripts/kernel.mjs', 'build', '--board', 'nrf52840dk'], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['scripts/kernel.mjs', 'build', '--board', 'nrf52840dk'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) {
     console.error(`kernel build failed:\n${r.stderr}`);
     process.exit(1);
@@ -83,7 +86,9 @@ for (const a of addresses) {
   worst = Math.max(worst, performance.now() - t);
 }
 const perLine = (performance.now() - t0) / addresses.length;
-console.log(`address -> line: ${addresses.length} lookups, mean ${ms(perLine)}, worst ${ms(worst)}; target under 1 ms`);
+console.log(
+  `address -> line: ${addresses.length} lookups, mean ${ms(perLine)}, worst ${ms(worst)}; target under 1 ms`,
+);
 
 worst = 0;
 t0 = performance.now();
@@ -93,7 +98,9 @@ for (const [f, l] of lines) {
   worst = Math.max(worst, performance.now() - t);
 }
 const perAddr = (performance.now() - t0) / lines.length;
-console.log(`file:line -> addresses: ${lines.length} lookups, mean ${ms(perAddr)}, worst ${ms(worst)}; target under 1 ms`);
+console.log(
+  `file:line -> addresses: ${lines.length} lookups, mean ${ms(perAddr)}, worst ${ms(worst)}; target under 1 ms`,
+);
 
 worst = 0;
 t0 = performance.now();
@@ -104,14 +111,22 @@ for (const a of sample) {
   info!.scopesAt(a);
   worst = Math.max(worst, performance.now() - t);
 }
-console.log(`address -> function and scopes: ${sample.length} lookups, mean ${ms((performance.now() - t0) / sample.length)}, worst ${ms(worst)}`);
+console.log(
+  `address -> function and scopes: ${sample.length} lookups, mean ${ms((performance.now() - t0) / sample.length)}, worst ${ms(worst)}`,
+);
 
 const peer: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   const t = performance.now();
-  const r = spawnSync('llvm-dwarfdump-14', ['--debug-info', '--debug-line', '--debug-frame', path], { maxBuffer: 1 << 30 });
+  const r = spawnSync(
+    'llvm-dwarfdump-14',
+    ['--debug-info', '--debug-line', '--debug-frame', path],
+    { maxBuffer: 1 << 30 },
+  );
   if (r.status !== 0) {
-    console.log(`llvm-dwarfdump-14 unavailable (${r.error?.message ?? r.stderr}); install Debian's llvm-14 to compare`);
+    console.log(
+      `llvm-dwarfdump-14 unavailable (${r.error?.message ?? r.stderr}); install Debian's llvm-14 to compare`,
+    );
     process.exit(0);
   }
   peer.push(performance.now() - t);
@@ -119,11 +134,16 @@ for (let i = 0; i < RUNS; i++) {
 const lookupPeer: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   const t = performance.now();
-  spawnSync('llvm-dwarfdump-14', [`--lookup=0x${(addresses[i * 97] ?? addresses[0]!).toString(16)}`, path]);
+  spawnSync('llvm-dwarfdump-14', [
+    `--lookup=0x${(addresses[i * 97] ?? addresses[0]!).toString(16)}`,
+    path,
+  ]);
   lookupPeer.push(performance.now() - t);
 }
 console.log(
   `peer llvm-dwarfdump-14 --debug-info --debug-line --debug-frame: median ${ms(median(peer))}; ` +
     `--lookup of one address (process start included): median ${ms(median(lookupPeer))}`,
 );
-console.log(`ratio: reader index / llvm-dwarfdump full dump = ${(median(indexTimes) / median(peer)).toFixed(2)}`);
+console.log(
+  `ratio: reader index / llvm-dwarfdump full dump = ${(median(indexTimes) / median(peer)).toFixed(2)}`,
+);

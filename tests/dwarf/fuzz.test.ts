@@ -11,8 +11,13 @@ import { describe, expect, it } from 'vitest';
 import { parseElf, type ElfFile } from '../../emulator/formats/elf';
 import { DebugInfo } from '../../emulator/formats/dwarf';
 import { LineIndex } from '../../emulator/formats/dwarf/line';
-import { DW_AT, DW_FORM } from '../../emulator/formats/dwarf/constants';
-import { dieLocation, dieRanges, readLocListV4, readRangesV4 } from '../../emulator/formats/dwarf/lists';
+import { DW_AT, DW_FORM } from '../../emulator/formats/dwarf/codes';
+import {
+  dieLocation,
+  dieRanges,
+  readLocListV4,
+  readRangesV4,
+} from '../../emulator/formats/dwarf/lists';
 import { DwarfError } from '../../emulator/formats/dwarf/reader';
 import { kernelElf } from './images';
 
@@ -54,7 +59,8 @@ describe('the reader on 10,000 corrupt variants of the kernel ELF', () => {
     const locStarts: number[] = [];
     const rangeStarts: number[] = [];
     const dieStarts: number[] = [];
-    const unitIndexOf = (offset: number): number => clean.value.units.findIndex((u) => offset >= u.offset && offset < u.end);
+    const unitIndexOf = (offset: number): number =>
+      clean.value.units.findIndex((u) => offset >= u.offset && offset < u.end);
     for (const u of clean.value.units)
       for (const d of u.allDies()) {
         dieStarts.push(d.offset);
@@ -83,24 +89,37 @@ describe('the reader on 10,000 corrupt variants of the kernel ELF', () => {
       const saved = data.slice(at, at + n);
       for (let i = 0; i < saved.length; i++) {
         const r = random();
-        data[at + i] = r < 0.4 ? data[at + i]! ^ (1 << Math.floor(random() * 8)) : r < 0.7 ? Math.floor(random() * 256) : r < 0.85 ? 0 : 0xff;
+        data[at + i] =
+          r < 0.4
+            ? data[at + i]! ^ (1 << Math.floor(random() * 8))
+            : r < 0.7
+              ? Math.floor(random() * 256)
+              : r < 0.85
+                ? 0
+                : 0xff;
       }
       const t0 = performance.now();
       try {
         exercise(elf, name, at, { locStarts, rangeStarts, dieStarts, pcs, unitIndexOf, random });
       } catch (e) {
-        throw new Error(`round ${round} (seed ${seed}), ${name} bytes ${at}..${at + n}: ${(e as Error).stack}`);
+        throw new Error(
+          `round ${round} (seed ${seed}), ${name} bytes ${at}..${at + n}: ${(e as Error).stack}`,
+          { cause: e },
+        );
       } finally {
         data.set(saved, at);
       }
       const ms = performance.now() - t0;
       slowest = Math.max(slowest, ms);
-      if (ms > SLOW_ROUND_MS) throw new Error(`round ${round} (seed ${seed}) took ${ms.toFixed(0)} ms on ${name} at ${at}`);
+      if (ms > SLOW_ROUND_MS)
+        throw new Error(
+          `round ${round} (seed ${seed}) took ${ms.toFixed(0)} ms on ${name} at ${at}`,
+        );
       counts[name] = (counts[name] ?? 0) + 1;
       timeBySection[name] = (timeBySection[name] ?? 0) + ms;
       warned += lastWarnings;
     }
-    // eslint-disable-next-line no-console
+
     console.log(
       `DWARF fuzz: ${rounds} rounds in ${((performance.now() - started) / 1000).toFixed(1)} s (seed ${seed}), ` +
         `slowest ${slowest.toFixed(1)} ms, rounds with warnings ${warned}; rounds per section ${JSON.stringify(counts)}; ` +
@@ -138,7 +157,8 @@ function exercise(
     case '.debug_line': {
       // The unit whose line program holds the mutated byte, and a lookup in its table.
       let u = info.units[0];
-      for (const x of info.units) if (x.stmtList !== undefined && x.stmtList <= at && x.stmtList >= (u?.stmtList ?? 0)) u = x;
+      for (const x of info.units)
+        if (x.stmtList !== undefined && x.stmtList <= at && x.stmtList >= (u?.stmtList ?? 0)) u = x;
       const t = u ? info.lineTable(u) : null;
       if (t) new LineIndex([t]).lookup(pc());
       break;
@@ -164,7 +184,10 @@ function exercise(
     default: {
       // .debug_info, .debug_abbrev, .debug_str: DIEs decoded from shortly before the damage
       // (or, for the other sections, at a random place), with names, ranges and locations.
-      const target = section === '.debug_info' ? at : Math.floor(ctx.random() * (info.sections.info?.length ?? 1));
+      const target =
+        section === '.debug_info'
+          ? at
+          : Math.floor(ctx.random() * (info.sections.info?.length ?? 1));
       const index = ctx.unitIndexOf(target);
       const u = info.units[index];
       if (!u) break;

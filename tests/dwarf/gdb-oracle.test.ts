@@ -77,152 +77,180 @@ const STOPS: Stop[] = [
 
 const available = haveGdb();
 
-describe.skipIf(!available && process.env.CI !== 'true')('backtraces and locals equal gdb-multiarch on QEMU', () => {
-  let qemu: QemuRun | undefined;
-  let gdb: GdbSession | undefined;
-  const results: { stop: string; frames: number; vars: number; mismatches: string[] }[] = [];
+describe.skipIf(!available && process.env.CI !== 'true')(
+  'backtraces and locals equal gdb-multiarch on QEMU',
+  () => {
+    let qemu: QemuRun | undefined;
+    let gdb: GdbSession | undefined;
+    const results: { stop: string; frames: number; vars: number; mismatches: string[] }[] = [];
 
-  beforeAll(() => {
-    if (!available) throw new Error('gdb-multiarch is not installed (Debian package gdb-multiarch)');
-  });
-  afterAll(async () => {
-    gdb?.close();
-    await qemu?.stop();
-  });
+    beforeAll(() => {
+      if (!available)
+        throw new Error('gdb-multiarch is not installed (Debian package gdb-multiarch)');
+    });
+    afterAll(async () => {
+      gdb?.close();
+      await qemu?.stop();
+    });
 
-  it('matches at every breakpoint', async () => {
-    const kernelPath = kernelElf('mps2-an386');
-    const manifest = appsJson('mps2-an386');
-    const kernel = DebugInfo.load(new Uint8Array(readFileSync(kernelPath)), { name: 'kernel' });
-    if (!kernel.ok) throw new Error(kernel.error);
-    const set = new ProgramSet([kernel.value]);
-    for (const app of manifest.apps) {
-      const r = set.addApp(new Uint8Array(readFileSync(app.elf)), app);
-      if (!r.ok) throw new Error(r.error);
-    }
-    const byName = new Map(set.programs().map((p) => [p.name, p]));
-    const pending = new Map<number, Stop & { left: number }>();
-    for (const s of STOPS) {
-      const p = byName.get(s.program)!;
-      const f = p.allFunctions().find((x) => x.name === s.function) ?? p.functionAt(symbolAddress(p, s.function));
-      if (!f) throw new Error(`no function ${s.function} in ${s.program}`);
-      pending.set(f.entry, { ...s, left: s.hits });
-    }
-
-    const port = await freePort();
-    const image = manifest.apps.length ? `${kernelPath.replace(/kernel\.elf$/, '')}apps.bin` : undefined;
-    qemu = bootQemu({ kernelElf: kernelPath, ...(image ? { appsBin: image } : {}), extraArgs: ['-gdb', `tcp:127.0.0.1:${port}`, '-S'] });
-    gdb = new GdbSession(kernelPath, manifest.apps.map((a) => a.elf));
-
-    const symbols = nmSymbols(kernelPath);
-    let gdbDefects = 0;
-    let interruptedChecked = 0;
-    let client = await GdbClient.connect('127.0.0.1', port, 10_000);
-    const armAll = async (c: GdbClient): Promise<void> => {
-      for (const a of pending.keys()) await c.insertBreakpoint(a);
-    };
-    await armAll(client);
-    const deadline = Date.now() + 80_000;
-    const log = (line: string): void => {
-      if (process.env.DWARF_ORACLE_LOG) appendFileSync(process.env.DWARF_ORACLE_LOG, `${line}\n`);
-    };
-    while (pending.size > 0 && Date.now() < deadline) {
-      // Breakpoints that are never reached must not hang the run: interrupt at the deadline.
-      const c0 = client;
-      const timer = setTimeout(() => c0.interrupt(), Math.max(1000, deadline - Date.now()));
-      const stop = await client.cont().finally(() => clearTimeout(timer));
-      if (stop.raw.startsWith('W') || stop.raw.startsWith('X')) break;
-      const regsMap = await client.readRegisters();
-      const pc = regsMap.get('pc')!;
-      const bp = pending.get(pc);
-      if (!bp) {
-        if (Date.now() >= deadline) break;
-        throw new Error(`stopped at 0x${pc.toString(16)}, not at a breakpoint (${stop.raw})`);
+    it('matches at every breakpoint', async () => {
+      const kernelPath = kernelElf('mps2-an386');
+      const manifest = appsJson('mps2-an386');
+      const kernel = DebugInfo.load(new Uint8Array(readFileSync(kernelPath)), { name: 'kernel' });
+      if (!kernel.ok) throw new Error(kernel.error);
+      const set = new ProgramSet([kernel.value]);
+      for (const app of manifest.apps) {
+        const r = set.addApp(new Uint8Array(readFileSync(app.elf)), app);
+        if (!r.ok) throw new Error(r.error);
       }
-      log(`stop at ${bp.function} 0x${pc.toString(16)}`);
-      const c = client;
-      const mem = cachedMemory(async (a, n) => {
-        try {
-          return ok(await c.readMemory(a, n));
-        } catch (e) {
-          return err((e as Error).message);
-        }
-      });
-      const regs = stopRegistersFrom(Object.fromEntries(regsMap));
-      const bt = await set.backtrace(regs, mem, { policy: 'same' });
-      const mine = await Promise.all(bt.frames.map((f) => describeFrame(set, f, mem)));
-      // Hand the halted machine to GDB, then take it back.
-      client.disconnect();
-      const theirs = await gdb.dump('127.0.0.1', port);
-      log(`  gdb: ${theirs.frames.length} frames`);
-      let mismatches = compare(mine, theirs.frames);
-      const tomb = tombstoned(set.programs()[0]!, theirs.frames[0]?.name ?? null);
-      if (mine[0]?.name && tomb && symbols.get(mine[0].name) !== undefined && mismatches.length) {
-        // GDB misnames hand-written exception handlers: a function removed at link time keeps
-        // a DWARF range starting at address 0 that covers them, and a section exists at 0 (the
-        // vector table), so GDB believes it and cannot unwind. The reader's frame 0 is checked
-        // against arm-none-eabi-nm instead, and the code the exception interrupted against GDB
-        // by giving GDB the registers the hardware stacked (restored afterwards).
-        gdbDefects++;
-        mismatches = [];
-        const sym = symbols.get(mine[0].name)!;
-        if (!(sym <= pc && pc < sym + 0x40)) mismatches.push(`frame 0 ${mine[0].name} is not the nm symbol at 0x${pc.toString(16)}`);
-        const exc = bt.frames[1];
-        const interrupted = bt.frames[2];
-        if (exc?.kind === 'exception' && interrupted?.exception?.stack === 'msp') {
-          const c2 = await GdbClient.connect('127.0.0.1', port, 10_000);
-          const saved = [...regsMap];
-          const r = interrupted.physical.regs;
-          for (let n = 0; n <= 15; n++) {
-            const v = r.get(n);
-            if (v !== undefined) await c2.writeRegister(n, v);
-          }
-          c2.disconnect();
-          const inner = await gdb.dump('127.0.0.1', port);
-          mismatches.push(...compare(mine.slice(2), inner.frames).map((m) => `interrupted code: ${m}`));
-          const c3 = await GdbClient.connect('127.0.0.1', port, 10_000);
-          for (const [name, v] of saved) {
-            const info = c3.registers.find((x) => x.name === name);
-            if (info && info.bitsize === 32) await c3.writeRegister(info.regnum, v);
-          }
-          c3.disconnect();
-          interruptedChecked++;
-          results.push({ stop: `(interrupted by ${mine[0].name})`, frames: inner.frames.length, vars: inner.frames.reduce((n, f) => n + f.vars.length, 0), mismatches: [] });
-        } else if (exc?.kind === 'exception') {
-          // PSP: QEMU 7.2's gdbstub does not expose MSP/PSP, so neither tool can find the
-          // process's stacked frame; the reader must say so rather than guess.
-          if (!/PSP/.test(bt.stopReason)) mismatches.push(`expected the walk to stop for want of PSP, got: ${bt.stopReason}`);
-        } else mismatches.push(`frame 1 is not an exception entry: ${JSON.stringify(mine[1] ?? null)}`);
+      const byName = new Map(set.programs().map((p) => [p.name, p]));
+      const pending = new Map<number, Stop & { left: number }>();
+      for (const s of STOPS) {
+        const p = byName.get(s.program)!;
+        const f =
+          p.allFunctions().find((x) => x.name === s.function) ??
+          p.functionAt(symbolAddress(p, s.function));
+        if (!f) throw new Error(`no function ${s.function} in ${s.program}`);
+        pending.set(f.entry, { ...s, left: s.hits });
       }
-      if (mismatches.length) mismatches.push(`gdb printed:\n${theirs.text}`, `reader stop reason: ${bt.stopReason}`);
-      results.push({
-        stop: `${bp.program} ${bp.function} (pc 0x${pc.toString(16)})`,
-        frames: theirs.frames.length,
-        vars: theirs.frames.reduce((n, f) => n + f.vars.length, 0),
-        mismatches,
+
+      const port = await freePort();
+      const image = manifest.apps.length
+        ? `${kernelPath.replace(/kernel\.elf$/, '')}apps.bin`
+        : undefined;
+      qemu = bootQemu({
+        kernelElf: kernelPath,
+        ...(image ? { appsBin: image } : {}),
+        extraArgs: ['-gdb', `tcp:127.0.0.1:${port}`, '-S'],
       });
-      client = await GdbClient.connect('127.0.0.1', port, 10_000);
-      // gdb's attach cleared the stub's breakpoints; step off this one and arm the rest.
-      bp.left--;
-      if (bp.left <= 0) pending.delete(pc);
-      await client.step();
+      gdb = new GdbSession(
+        kernelPath,
+        manifest.apps.map((a) => a.elf),
+      );
+
+      const symbols = nmSymbols(kernelPath);
+      let gdbDefects = 0;
+      let interruptedChecked = 0;
+      let client = await GdbClient.connect('127.0.0.1', port, 10_000);
+      const armAll = async (c: GdbClient): Promise<void> => {
+        for (const a of pending.keys()) await c.insertBreakpoint(a);
+      };
       await armAll(client);
-    }
-    client.disconnect();
-    const frames = results.reduce((n, r) => n + r.frames, 0);
-    const vars = results.reduce((n, r) => n + r.vars, 0);
-    const bad = results.filter((r) => r.mismatches.length > 0);
-    // eslint-disable-next-line no-console
-    console.log(
-      `gdb-multiarch comparison: ${results.length} stops, ${frames} frames, ${vars} variables; ` +
-        `mismatches: ${bad.length}; handler stops GDB misnames: ${gdbDefects} (interrupted code compared: ${interruptedChecked})${pending.size ? `; never reached: ${[...pending.values()].map((p) => p.function).join(', ')}` : ''}`,
-    );
-    expect(bad.map((r) => `${r.stop}:\n${r.mismatches.join('\n')}`)).toEqual([]);
-    expect(results.length).toBeGreaterThanOrEqual(20);
-    const programs = new Set(results.map((r) => r.stop.split(' ')[0]));
-    expect([...programs].sort()).toEqual(expect.arrayContaining(['hello', 'kernel', 'timer']));
-  }, 110_000);
-});
+      const deadline = Date.now() + 80_000;
+      const log = (line: string): void => {
+        if (process.env.DWARF_ORACLE_LOG) appendFileSync(process.env.DWARF_ORACLE_LOG, `${line}\n`);
+      };
+      while (pending.size > 0 && Date.now() < deadline) {
+        // Breakpoints that are never reached must not hang the run: interrupt at the deadline.
+        const c0 = client;
+        const timer = setTimeout(() => c0.interrupt(), Math.max(1000, deadline - Date.now()));
+        const stop = await client.cont().finally(() => clearTimeout(timer));
+        if (stop.raw.startsWith('W') || stop.raw.startsWith('X')) break;
+        const regsMap = await client.readRegisters();
+        const pc = regsMap.get('pc')!;
+        const bp = pending.get(pc);
+        if (!bp) {
+          if (Date.now() >= deadline) break;
+          throw new Error(`stopped at 0x${pc.toString(16)}, not at a breakpoint (${stop.raw})`);
+        }
+        log(`stop at ${bp.function} 0x${pc.toString(16)}`);
+        const c = client;
+        const mem = cachedMemory(async (a, n) => {
+          try {
+            return ok(await c.readMemory(a, n));
+          } catch (e) {
+            return err((e as Error).message);
+          }
+        });
+        const regs = stopRegistersFrom(Object.fromEntries(regsMap));
+        const bt = await set.backtrace(regs, mem, { policy: 'same' });
+        const mine = await Promise.all(bt.frames.map((f) => describeFrame(set, f, mem)));
+        // Hand the halted machine to GDB, then take it back.
+        client.disconnect();
+        const theirs = await gdb.dump('127.0.0.1', port);
+        log(`  gdb: ${theirs.frames.length} frames`);
+        let mismatches = compare(mine, theirs.frames);
+        const tomb = tombstoned(set.programs()[0]!, theirs.frames[0]?.name ?? null);
+        if (mine[0]?.name && tomb && symbols.get(mine[0].name) !== undefined && mismatches.length) {
+          // GDB misnames hand-written exception handlers: a function removed at link time keeps
+          // a DWARF range starting at address 0 that covers them, and a section exists at 0 (the
+          // vector table), so GDB believes it and cannot unwind. The reader's frame 0 is checked
+          // against arm-none-eabi-nm instead, and the code the exception interrupted against GDB
+          // by giving GDB the registers the hardware stacked (restored afterwards).
+          gdbDefects++;
+          mismatches = [];
+          const sym = symbols.get(mine[0].name)!;
+          if (!(sym <= pc && pc < sym + 0x40))
+            mismatches.push(`frame 0 ${mine[0].name} is not the nm symbol at 0x${pc.toString(16)}`);
+          const exc = bt.frames[1];
+          const interrupted = bt.frames[2];
+          if (exc?.kind === 'exception' && interrupted?.exception?.stack === 'msp') {
+            const c2 = await GdbClient.connect('127.0.0.1', port, 10_000);
+            const saved = [...regsMap];
+            const r = interrupted.physical.regs;
+            for (let n = 0; n <= 15; n++) {
+              const v = r.get(n);
+              if (v !== undefined) await c2.writeRegister(n, v);
+            }
+            c2.disconnect();
+            const inner = await gdb.dump('127.0.0.1', port);
+            mismatches.push(
+              ...compare(mine.slice(2), inner.frames).map((m) => `interrupted code: ${m}`),
+            );
+            const c3 = await GdbClient.connect('127.0.0.1', port, 10_000);
+            for (const [name, v] of saved) {
+              const info = c3.registers.find((x) => x.name === name);
+              if (info && info.bitsize === 32) await c3.writeRegister(info.regnum, v);
+            }
+            c3.disconnect();
+            interruptedChecked++;
+            results.push({
+              stop: `(interrupted by ${mine[0].name})`,
+              frames: inner.frames.length,
+              vars: inner.frames.reduce((n, f) => n + f.vars.length, 0),
+              mismatches: [],
+            });
+          } else if (exc?.kind === 'exception') {
+            // PSP: QEMU 7.2's gdbstub does not expose MSP/PSP, so neither tool can find the
+            // process's stacked frame; the reader must say so rather than guess.
+            if (!/PSP/.test(bt.stopReason))
+              mismatches.push(`expected the walk to stop for want of PSP, got: ${bt.stopReason}`);
+          } else
+            mismatches.push(
+              `frame 1 is not an exception entry: ${JSON.stringify(mine[1] ?? null)}`,
+            );
+        }
+        if (mismatches.length)
+          mismatches.push(`gdb printed:\n${theirs.text}`, `reader stop reason: ${bt.stopReason}`);
+        results.push({
+          stop: `${bp.program} ${bp.function} (pc 0x${pc.toString(16)})`,
+          frames: theirs.frames.length,
+          vars: theirs.frames.reduce((n, f) => n + f.vars.length, 0),
+          mismatches,
+        });
+        client = await GdbClient.connect('127.0.0.1', port, 10_000);
+        // gdb's attach cleared the stub's breakpoints; step off this one and arm the rest.
+        bp.left--;
+        if (bp.left <= 0) pending.delete(pc);
+        await client.step();
+        await armAll(client);
+      }
+      client.disconnect();
+      const frames = results.reduce((n, r) => n + r.frames, 0);
+      const vars = results.reduce((n, r) => n + r.vars, 0);
+      const bad = results.filter((r) => r.mismatches.length > 0);
+
+      console.log(
+        `gdb-multiarch comparison: ${results.length} stops, ${frames} frames, ${vars} variables; ` +
+          `mismatches: ${bad.length}; handler stops GDB misnames: ${gdbDefects} (interrupted code compared: ${interruptedChecked})${pending.size ? `; never reached: ${[...pending.values()].map((p) => p.function).join(', ')}` : ''}`,
+      );
+      expect(bad.map((r) => `${r.stop}:\n${r.mismatches.join('\n')}`)).toEqual([]);
+      expect(results.length).toBeGreaterThanOrEqual(20);
+      const programs = new Set(results.map((r) => r.stop.split(' ')[0]));
+      expect([...programs].sort()).toEqual(expect.arrayContaining(['hello', 'kernel', 'timer']));
+    }, 110_000);
+  },
+);
 
 /** Function symbols of an ELF by name, from arm-none-eabi-nm (an independent symbol reader). */
 function nmSymbols(elf: string): Map<string, number> {
@@ -264,7 +292,11 @@ interface MineFrame {
   vars: { name: string; arg: boolean; value: unknown }[];
 }
 
-async function describeFrame(set: ProgramSet, f: Frame, mem: ReturnType<typeof cachedMemory>): Promise<MineFrame> {
+async function describeFrame(
+  set: ProgramSet,
+  f: Frame,
+  mem: ReturnType<typeof cachedMemory>,
+): Promise<MineFrame> {
   const env = valueEnv(set, mem);
   const vars = await frameVariables(set, f, mem, { uncoveredPieces: 'zero' });
   return {
@@ -274,7 +306,14 @@ async function describeFrame(set: ProgramSet, f: Frame, mem: ReturnType<typeof c
     file: f.file ? canonical(f.file) : null,
     line: f.line ?? 0,
     vars: await Promise.all(
-      vars.map(async (v) => ({ name: v.name, arg: v.isParameter, value: await structuralValue(env, v.value, 4, 16, { enums: 'allOutsideMemory', partialAsOptimizedOut: true }) })),
+      vars.map(async (v) => ({
+        name: v.name,
+        arg: v.isParameter,
+        value: await structuralValue(env, v.value, 4, 16, {
+          enums: 'allOutsideMemory',
+          partialAsOptimizedOut: true,
+        }),
+      })),
     ),
   };
 }
@@ -286,18 +325,27 @@ function compare(mine: MineFrame[], theirs: GdbFrame[]): string[] {
     const a = mine[i];
     const b = theirs[i];
     if (!a || !b) {
-      out.push(`frame ${i}: ${a ? 'only the reader has it' : 'only gdb has it'}: ${JSON.stringify(a ?? { ...b, vars: undefined })}`);
+      out.push(
+        `frame ${i}: ${a ? 'only the reader has it' : 'only gdb has it'}: ${JSON.stringify(a ?? { ...b, vars: undefined })}`,
+      );
       continue;
     }
-    const head = (f: { pc: number; name: string | null; type: number; file: string | null; line: number }): string =>
-      JSON.stringify([f.pc, f.name, f.type, f.file, f.line]);
+    const head = (f: {
+      pc: number;
+      name: string | null;
+      type: number;
+      file: string | null;
+      line: number;
+    }): string => JSON.stringify([f.pc, f.name, f.type, f.file, f.line]);
     if (head(a) !== head(b)) out.push(`frame ${i}: ${head(a)} != gdb ${head(b)}`);
     const va = a.vars.map((v) => JSON.stringify([v.name, v.arg, v.value])).sort();
     const vb = b.vars.map((v) => JSON.stringify([v.name, v.arg, v.value])).sort();
     const onlyMine = va.filter((x) => !vb.includes(x));
     const onlyGdb = vb.filter((x) => !va.includes(x));
     if (onlyMine.length || onlyGdb.length || va.length !== vb.length)
-      out.push(`frame ${i} (${a.name}) variables: reader only ${onlyMine.join(' ')}; gdb only ${onlyGdb.join(' ')}`);
+      out.push(
+        `frame ${i} (${a.name}) variables: reader only ${onlyMine.join(' ')}; gdb only ${onlyGdb.join(' ')}`,
+      );
   }
   return out;
 }

@@ -33,7 +33,16 @@ export class GdbSession {
   private readonly child: ChildProcessWithoutNullStreams;
 
   constructor(kernelElf: string, appElves: string[]) {
-    const args = ['-nx', '-q', '-ex', 'set pagination off', '-ex', 'set confirm off', '-ex', 'set width 0'];
+    const args = [
+      '-nx',
+      '-q',
+      '-ex',
+      'set pagination off',
+      '-ex',
+      'set confirm off',
+      '-ex',
+      'set width 0',
+    ];
     args.push('-ex', `file ${kernelElf}`);
     for (const app of appElves) args.push('-ex', `add-symbol-file ${app} -o 0`);
     this.child = spawn(GDB, args, { stdio: 'pipe' });
@@ -65,7 +74,12 @@ export class GdbSession {
   /** Attach to the halted stub, dump frames and locals, detach without resuming. */
   async dump(host: string, port: number): Promise<{ frames: GdbFrame[]; text: string }> {
     const script = join(__dirname, 'gdb-dump.py');
-    const text = await this.run([`target remote ${host}:${port}`, 'bt', `source ${script}`, 'disconnect']);
+    const text = await this.run([
+      `target remote ${host}:${port}`,
+      'bt',
+      `source ${script}`,
+      'disconnect',
+    ]);
     const line = text.split('\n').find((l) => l.includes('@@JSON@@'));
     if (!line) throw new Error(`gdb printed no frames:\n${text}`);
     const json = line.slice(line.indexOf('@@JSON@@') + '@@JSON@@'.length);

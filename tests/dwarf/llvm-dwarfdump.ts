@@ -20,7 +20,8 @@ export function haveDwarfdump(): boolean {
 
 function run(args: string[]): string {
   const r = spawnSync(DWARFDUMP, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.error) throw new Error(`${DWARFDUMP} could not run (install Debian's llvm-14): ${r.error.message}`);
+  if (r.error)
+    throw new Error(`${DWARFDUMP} could not run (install Debian's llvm-14): ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${DWARFDUMP} ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout;
 }
@@ -56,14 +57,21 @@ export function llvmLineTables(elf: string): Map<number, LlvmLineTable> {
   let file: { index: number; name?: string; dirIndex?: number } | undefined;
   let inRows = false;
   const flushFile = (): void => {
-    if (cur && file?.name !== undefined) cur.files.set(file.index, { name: file.name, dirIndex: file.dirIndex ?? 0 });
+    if (cur && file?.name !== undefined)
+      cur.files.set(file.index, { name: file.name, dirIndex: file.dirIndex ?? 0 });
     file = undefined;
   };
   for (const line of run(['--debug-line', elf]).split('\n')) {
     const head = /^debug_line\[0x([0-9a-f]+)\]/.exec(line);
     if (head) {
       flushFile();
-      cur = { offset: parseInt(head[1]!, 16), version: 0, includeDirs: new Map(), files: new Map(), rows: [] };
+      cur = {
+        offset: parseInt(head[1]!, 16),
+        version: 0,
+        includeDirs: new Map(),
+        files: new Map(),
+        rows: [],
+      };
       out.set(cur.offset, cur);
       inRows = false;
       continue;
@@ -128,7 +136,8 @@ export function llvmDieRanges(elf: string, tags: string[]): Map<number, LlvmDie>
   let cur: (LlvmDie & { low?: number; high?: number }) | undefined;
   let inRanges = false;
   const finish = (): void => {
-    if (cur && cur.low !== undefined && cur.high !== undefined && cur.high > cur.low) cur.ranges.push([cur.low, cur.high]);
+    if (cur && cur.low !== undefined && cur.high !== undefined && cur.high > cur.low)
+      cur.ranges.push([cur.low, cur.high]);
     if (cur) out.set(cur.offset, { offset: cur.offset, tag: cur.tag, ranges: cur.ranges });
     cur = undefined;
   };

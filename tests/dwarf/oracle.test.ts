@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DebugInfo } from '../../emulator/formats/dwarf';
 import { dieRanges } from '../../emulator/formats/dwarf/lists';
-import { DW_TAG } from '../../emulator/formats/dwarf/constants';
+import { DW_TAG } from '../../emulator/formats/dwarf/codes';
 import { allImages } from './images';
 import { llvmDieRanges, llvmLineTables } from './llvm-dwarfdump';
 
@@ -30,24 +30,31 @@ describe.each(images)('$label against llvm-dwarfdump-14', ({ path }) => {
       const t = info.lineTable(u);
       if (t) mine.set(t.offset, t);
     }
-    expect([...mine.keys()].sort((a, b) => a - b)).toEqual([...theirs.keys()].sort((a, b) => a - b));
+    expect([...mine.keys()].sort((a, b) => a - b)).toEqual(
+      [...theirs.keys()].sort((a, b) => a - b),
+    );
     for (const [offset, ref] of theirs) {
       const t = mine.get(offset)!;
       expect(t.version, `version of the table at ${offset}`).toBe(ref.version);
       const base = t.version >= 5 ? 0 : 1;
       for (const [i, dir] of ref.includeDirs) {
-        if (t.directories[i] !== dir) mismatches.push(`table ${offset}: directory ${i}: ${t.directories[i]} != ${dir}`);
+        if (t.directories[i] !== dir)
+          mismatches.push(`table ${offset}: directory ${i}: ${t.directories[i]} != ${dir}`);
       }
       expect(t.directories.length - (t.version >= 5 ? 0 : 1)).toBe(ref.includeDirs.size);
       for (const [i, f] of ref.files) {
         const m = t.files[i];
         totals.files++;
         if (!m || m.name !== f.name || m.dirIndex !== f.dirIndex)
-          mismatches.push(`table ${offset}: file ${i}: ${JSON.stringify(m)} != ${JSON.stringify(f)}`);
+          mismatches.push(
+            `table ${offset}: file ${i}: ${JSON.stringify(m)} != ${JSON.stringify(f)}`,
+          );
       }
       expect(t.files.length - base).toBe(ref.files.size);
       if (t.rows.length !== ref.rows.length)
-        mismatches.push(`table ${offset}: ${t.rows.length} rows, llvm-dwarfdump has ${ref.rows.length}`);
+        mismatches.push(
+          `table ${offset}: ${t.rows.length} rows, llvm-dwarfdump has ${ref.rows.length}`,
+        );
       for (let i = 0; i < Math.min(t.rows.length, ref.rows.length); i++) {
         const a = t.rows[i]!;
         const b = ref.rows[i]!;
@@ -79,8 +86,16 @@ describe.each(images)('$label against llvm-dwarfdump-14', ({ path }) => {
 
   it('has the same address ranges for every function, inlined call and lexical block', () => {
     const info = load(path);
-    const theirs = llvmDieRanges(path, ['DW_TAG_subprogram', 'DW_TAG_inlined_subroutine', 'DW_TAG_lexical_block']);
-    const tags = new Set<number>([DW_TAG.subprogram, DW_TAG.inlined_subroutine, DW_TAG.lexical_block]);
+    const theirs = llvmDieRanges(path, [
+      'DW_TAG_subprogram',
+      'DW_TAG_inlined_subroutine',
+      'DW_TAG_lexical_block',
+    ]);
+    const tags = new Set<number>([
+      DW_TAG.subprogram,
+      DW_TAG.inlined_subroutine,
+      DW_TAG.lexical_block,
+    ]);
     const mismatches: string[] = [];
     let count = 0;
     for (const u of info.units) {
@@ -92,11 +107,15 @@ describe.each(images)('$label against llvm-dwarfdump-14', ({ path }) => {
         totals.dies++;
         totals.ranges += mine.length;
         if (!ref) {
-          mismatches.push(`DIE 0x${die.offset.toString(16)} is not a function or scope for llvm-dwarfdump`);
+          mismatches.push(
+            `DIE 0x${die.offset.toString(16)} is not a function or scope for llvm-dwarfdump`,
+          );
           continue;
         }
         if (JSON.stringify(mine) !== JSON.stringify(ref.ranges))
-          mismatches.push(`DIE 0x${die.offset.toString(16)} (${ref.tag}): ${JSON.stringify(mine)} != ${JSON.stringify(ref.ranges)}`);
+          mismatches.push(
+            `DIE 0x${die.offset.toString(16)} (${ref.tag}): ${JSON.stringify(mine)} != ${JSON.stringify(ref.ranges)}`,
+          );
       }
     }
     expect(count).toBe(theirs.size);
@@ -106,7 +125,6 @@ describe.each(images)('$label against llvm-dwarfdump-14', ({ path }) => {
 
 describe('oracle totals', () => {
   it('compared something on every image', () => {
-    // eslint-disable-next-line no-console
     console.log(
       `llvm-dwarfdump comparison: ${images.length} images, ${totals.tables} line tables, ${totals.rows} rows, ` +
         `${totals.files} file entries, ${totals.dies} DIE ranges (${totals.ranges} ranges); mismatches: 0`,

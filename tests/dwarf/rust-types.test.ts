@@ -7,7 +7,11 @@ import { parseElf } from '../../emulator/formats/elf';
 import { DebugInfo, memoryFromSegments, ProgramSet } from '../../emulator/formats/dwarf';
 import { kernelElf } from './images';
 
-function kernel(): { info: DebugInfo; set: ProgramSet; mem: ReturnType<typeof memoryFromSegments> } {
+function kernel(): {
+  info: DebugInfo;
+  set: ProgramSet;
+  mem: ReturnType<typeof memoryFromSegments>;
+} {
   const bytes = new Uint8Array(readFileSync(kernelElf('mps2-an386')));
   const r = DebugInfo.load(bytes, { name: 'kernel' });
   if (!r.ok) throw new Error(r.error);
@@ -28,11 +32,19 @@ describe('Rust types in the kernel', () => {
     const p = info.typeLayout('kernel::process::Process');
     expect(p.ok).toBe(true);
     if (!p.ok) return;
-    expect(p.value.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['name', 'state', 'app_break', 'kernel_break']));
+    expect(p.value.fields.map((f) => f.name)).toEqual(
+      expect.arrayContaining(['name', 'state', 'app_break', 'kernel_break']),
+    );
     const state = info.fieldOffset('kernel::process::Process', 'state');
     expect(state.ok && state.value.type.name).toBe('core::cell::Cell<kernel::process::State>');
-    expect(info.typeLayout('cells::TakeCell<[u8]>')).toMatchObject({ ok: true, value: { size: 8, fields: [{ name: 'val', offset: 0 }] } });
-    expect(info.typeLayout('kernel::process::NoSuchType')).toMatchObject({ ok: false, error: expect.stringMatching(/no type named/) });
+    expect(info.typeLayout('cells::TakeCell<[u8]>')).toMatchObject({
+      ok: true,
+      value: { size: 8, fields: [{ name: 'val', offset: 0 }] },
+    });
+    expect(info.typeLayout('kernel::process::NoSuchType')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/no type named/),
+    });
   });
 
   it('decodes niche-encoded Option<&dyn T>: None has a discriminant value, Some has none', () => {
@@ -48,7 +60,8 @@ describe('Rust types in the kernel', () => {
   it('maps every vtable to its concrete type (DW_AT_containing_type)', () => {
     const vtables = info.findStatic('{vtable}');
     expect(vtables.length).toBeGreaterThan(5);
-    for (const v of vtables) expect(info.vtableType(v.address)?.name, v.name).toBe(/^<(.+?) as /.exec(v.name)?.[1]);
+    for (const v of vtables)
+      expect(info.vtableType(v.address)?.name, v.name).toBe(/^<(.+?) as /.exec(v.name)?.[1]);
   });
 
   it('evaluates path expressions against statics and shows cells as what they hold', async () => {
@@ -59,13 +72,19 @@ describe('Rust types in the kernel', () => {
     expect(procs.ok && procs.value.typeName).toBe('&[kernel::process::Process]');
     expect(procs.ok && (await procs.value.children()).length).toBe(8);
     const name = await set.evaluate('KERNEL.0.processes[1].name', { mem });
-    expect(name.ok && [name.value.typeName, name.value.text]).toEqual(['core::cell::Cell<&str>', '""']);
+    expect(name.ok && [name.value.typeName, name.value.text]).toEqual([
+      'core::cell::Cell<&str>',
+      '""',
+    ]);
     const state = await set.evaluate('PROCESSES.0[0].state', { mem });
     expect(state.ok && state.value.text).toBe('Unused');
     const cast = await set.evaluate('0x20000000 as *const kernel::process::Process', { mem });
     expect(cast.ok && cast.value.text).toBe('0x20000000 <mps2_an386::main::PROCESSES>');
     const deref = await set.evaluate('*(0x20000000 as *const kernel::process::Process)', { mem });
     expect(deref.ok && deref.value.typeName).toBe('kernel::process::Process');
-    expect(await set.evaluate('KERNEL.0.processes[9]', { mem })).toMatchObject({ ok: false, error: expect.stringMatching(/out of bounds/) });
+    expect(await set.evaluate('KERNEL.0.processes[9]', { mem })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/out of bounds/),
+    });
   });
 });

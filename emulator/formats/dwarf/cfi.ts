@@ -12,7 +12,7 @@
  *   const row = cfi.rowAt(pc);   // { cfa: { kind: 'reg', reg: 13, offset: 8 }, rules: Map { 14 => ... } }
  */
 import { ByteReader, DwarfError } from './reader';
-import { DW_CFA } from './constants';
+import { DW_CFA } from './codes';
 
 export type RegisterRule =
   | { kind: 'undefined' }
@@ -24,8 +24,7 @@ export type RegisterRule =
   | { kind: 'valExpression'; expr: Uint8Array };
 
 export type CfaRule =
-  | { kind: 'reg'; reg: number; offset: number }
-  | { kind: 'expression'; expr: Uint8Array };
+  { kind: 'reg'; reg: number; offset: number } | { kind: 'expression'; expr: Uint8Array };
 
 export interface UnwindRow {
   /** First address this row applies to. */
@@ -129,7 +128,13 @@ export class CallFrameInfo {
           const start = r.uSized(cie.addressSize);
           const range = r.uSized(cie.addressSize);
           if (cie.augmented) r.skip(r.uleb());
-          fdes.push({ offset, start, end: start + range, cie, instructions: r.bytes(next - r.pos) });
+          fdes.push({
+            offset,
+            start,
+            end: start + range,
+            cie,
+            instructions: r.bytes(next - r.pos),
+          });
         }
       } catch (e) {
         if (!(e instanceof DwarfError)) throw e;

@@ -69,7 +69,9 @@ describe('DebugInfo on an image with DWARF 4 and DWARF 5 units', () => {
       expect(inl.callSite).toMatchObject({ file: '/fixture/v5.c', line: 37 });
       expect(inl.variables.map((v) => v.name).sort()).toEqual(['k', 'r', 'v']);
       expect(scopes[scopes.length - 1]).toMatchObject({ kind: 'function', name: 'accumulate' });
-      expect(scopes.flatMap((s) => s.variables.map((v) => v.name))).toEqual(expect.arrayContaining(['values', 'n', 'total', 'i']));
+      expect(scopes.flatMap((s) => s.variables.map((v) => v.name))).toEqual(
+        expect.arrayContaining(['values', 'n', 'total', 'i']),
+      );
     }
     expect(found).toBe(true);
   });
@@ -93,7 +95,9 @@ describe('DebugInfo on an image with DWARF 4 and DWARF 5 units', () => {
   it('reads statics from memory and renders them', async () => {
     const info = load();
     const elf = parseElf(mixedElf());
-    const mem = memoryFromSegments(elf.segments.filter((s) => s.type === 1).map((s) => ({ address: s.vaddr, data: s.data })));
+    const mem = memoryFromSegments(
+      elf.segments.filter((s) => s.type === 1).map((s) => ({ address: s.vaddr, data: s.data })),
+    );
     const set = new ProgramSet([info]);
     const origin = await set.evaluate('origin', { mem });
     expect(origin.ok && origin.value.text).toBe('point { x: 3, y: -4 }');
@@ -123,7 +127,10 @@ describe('bad input', () => {
   it('an ELF without debug information loads, with one notice saying why there is no source', () => {
     const bytes = mixedElf();
     const elf = parseElf(bytes);
-    const stripped = { ...elf, sections: elf.sections.filter((s) => !s.name.startsWith('.debug_')) };
+    const stripped = {
+      ...elf,
+      sections: elf.sections.filter((s) => !s.name.startsWith('.debug_')),
+    };
     const r = DebugInfo.fromElf(stripped, { name: 'app.elf' });
     if (!r.ok) throw new Error(r.error);
     expect(r.value.notices).toHaveLength(1);
@@ -143,7 +150,9 @@ describe('bad input', () => {
     const r = DebugInfo.fromElf(elf, { name: 'mixed' });
     if (!r.ok) throw new Error(r.error);
     expect(r.value.units.map((u) => u.name)).toEqual(['v4.c']);
-    expect(r.value.warnings).toEqual([expect.stringMatching(/skipped unit at 0x10a: .*unsupported DWARF version 9/)]);
+    expect(r.value.warnings).toEqual([
+      expect.stringMatching(/skipped unit at 0x10a: .*unsupported DWARF version 9/),
+    ]);
     expect(r.value.functionAt(0x1000)?.name).toBe('combine');
   });
 
@@ -161,6 +170,9 @@ describe('bad input', () => {
 
   it('not an ELF at all: an error that names the problem', () => {
     const r = DebugInfo.load(new Uint8Array([1, 2, 3, 4, 5]), { name: 'x.bin' });
-    expect(r).toEqual({ ok: false, error: 'x.bin: not an ELF file: bad magic (expected 7f 45 4c 46)' });
+    expect(r).toEqual({
+      ok: false,
+      error: 'x.bin: not an ELF file: bad magic (expected 7f 45 4c 46)',
+    });
   });
 });

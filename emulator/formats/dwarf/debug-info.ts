@@ -25,9 +25,15 @@
 import { err, ok, type Result } from '../../core/result';
 import { ElfError, parseElf, type ElfFile, type ElfSymbol } from '../elf';
 import { CallFrameInfo, type UnwindRow } from './cfi';
-import { DW_AT, DW_TAG } from './constants';
+import { DW_AT, DW_TAG } from './codes';
 import { demangle } from './demangle';
-import { LineIndex, readLineProgram, type LineAddresses, type LineLocation, type LineTable } from './line';
+import {
+  LineIndex,
+  readLineProgram,
+  type LineAddresses,
+  type LineLocation,
+  type LineTable,
+} from './line';
 import { dieRanges, readAranges, type ArangeEntry, type Range } from './lists';
 import { DwarfError } from './reader';
 import { qualifiedName, TypeBuilder, type RustType } from './types';
@@ -94,7 +100,14 @@ export interface TypeLayout {
   kind: RustType['kind'];
   size: number;
   /** Bit fields also give their bit offset (from the start of the object) and width. */
-  fields: { name: string; offset: number; size: number; typeName: string; bitOffset?: number; bitSize?: number }[];
+  fields: {
+    name: string;
+    offset: number;
+    size: number;
+    typeName: string;
+    bitOffset?: number;
+    bitSize?: number;
+  }[];
   variants?: { name: string; discriminant?: string; offset: number; typeName: string }[];
 }
 
@@ -130,7 +143,10 @@ export class DebugInfo {
   private aranges: ArangeEntry[] | undefined;
   private unitByOffset: Unit[];
 
-  private constructor(readonly elf: ElfFile, options: LoadOptions) {
+  private constructor(
+    readonly elf: ElfFile,
+    options: LoadOptions,
+  ) {
     this.name = options.name ?? 'image';
     this.bias = options.loadBias ?? 0;
     this.warnings = [];
@@ -313,7 +329,7 @@ export class DebugInfo {
     if (this.functionIndex) return this.functionIndex;
     const out: FunctionEntry[] = [];
     for (const unit of this.units) {
-      let before = out.length;
+      const before = out.length;
       try {
         for (const die of unit.allDies()) {
           if (die.tag !== DW_TAG.subprogram) continue;
@@ -327,7 +343,6 @@ export class DebugInfo {
         if (!(e instanceof DwarfError)) throw e;
         this.warnings.push(`skipped the functions of ${unit.label()}: ${e.message}`);
         out.length = before;
-        before = out.length;
       }
       if (unit.problem && !this.warnings.includes(unit.problem)) this.warnings.push(unit.problem);
     }
@@ -507,7 +522,11 @@ export class DebugInfo {
       if (!(e instanceof DwarfError)) throw e;
     }
     const kind: ScopeKind =
-      die.tag === DW_TAG.subprogram ? 'function' : die.tag === DW_TAG.inlined_subroutine ? 'inlined' : 'block';
+      die.tag === DW_TAG.subprogram
+        ? 'function'
+        : die.tag === DW_TAG.inlined_subroutine
+          ? 'inlined'
+          : 'block';
     const s: Scope = {
       kind,
       die,
@@ -609,7 +628,12 @@ export class DebugInfo {
       for (const die of unit.allDies()) {
         if (die.tag !== DW_TAG.variable) continue;
         const p = die.parent;
-        if (p && (p.tag === DW_TAG.subprogram || p.tag === DW_TAG.lexical_block || p.tag === DW_TAG.inlined_subroutine))
+        if (
+          p &&
+          (p.tag === DW_TAG.subprogram ||
+            p.tag === DW_TAG.lexical_block ||
+            p.tag === DW_TAG.inlined_subroutine)
+        )
           continue;
         const loc = die.block(DW_AT.location);
         // A static lives at DW_OP_addr N (0x03 + address), or DW_OP_addrx (0xa1 + index).
@@ -647,7 +671,8 @@ export class DebugInfo {
         }
         if (name.endsWith('::{vtable}') && typeDie) {
           const vt = this.types.fromDie(typeDie);
-          if (vt.kind === 'struct' && vt.containingType) vtables.set(this.toRuntime(addr), vt.containingType);
+          if (vt.kind === 'struct' && vt.containingType)
+            vtables.set(this.toRuntime(addr), vt.containingType);
         }
       }
     }
@@ -709,15 +734,30 @@ export class DebugInfo {
     if (ptr) {
       const inner = this.findType(ptr[2]!);
       if (!inner) return undefined;
-      const spelled = ptr[1]!.startsWith('&') ? `${ptr[1]}${inner.name}` : `${ptr[1]} ${inner.name}`;
-      return { kind: 'pointer', name: spelled, size: 4, flavor: ptr[1]!.startsWith('&') ? 'ref' : 'ptr', pointee: inner };
+      const spelled = ptr[1]!.startsWith('&')
+        ? `${ptr[1]}${inner.name}`
+        : `${ptr[1]} ${inner.name}`;
+      return {
+        kind: 'pointer',
+        name: spelled,
+        size: 4,
+        flavor: ptr[1]!.startsWith('&') ? 'ref' : 'ptr',
+        pointee: inner,
+      };
     }
     const arr = /^\[(.+);\s*(\d+)\]$/.exec(n);
     if (arr) {
       const el = this.findType(arr[1]!);
       if (!el) return undefined;
       const count = Number(arr[2]);
-      return { kind: 'array', name: `[${el.name}; ${count}]`, size: el.size * count, element: el, count, stride: el.size };
+      return {
+        kind: 'array',
+        name: `[${el.name}; ${count}]`,
+        size: el.size * count,
+        element: el,
+        count,
+        stride: el.size,
+      };
     }
     // Bare or partly qualified names: unique suffix match.
     const matches: Die[] = [];
@@ -741,7 +781,9 @@ export class DebugInfo {
     const t = this.findType(name);
     if (!t) {
       const near = this.typeNames(name.slice(name.lastIndexOf('::') + 2)).slice(0, 5);
-      return err(`no type named ${name} in ${this.name}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`);
+      return err(
+        `no type named ${name} in ${this.name}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`,
+      );
     }
     return ok(layoutOf(t));
   }
@@ -756,7 +798,10 @@ export class DebugInfo {
       if (cur.kind !== 'struct' && cur.kind !== 'union')
         return err(`${cur.name} has no fields (looking for ${part})`);
       const f = cur.fields.find((x) => x.name === part);
-      if (!f) return err(`${cur.name} has no field ${part} (fields: ${cur.fields.map((x) => x.name).join(', ')})`);
+      if (!f)
+        return err(
+          `${cur.name} has no field ${part} (fields: ${cur.fields.map((x) => x.name).join(', ')})`,
+        );
       offset += f.offset;
       cur = f.type;
     }
@@ -774,7 +819,13 @@ export class DebugInfo {
   }
 
   /** Summary figures for listings and benchmarks. */
-  stats(): { units: number; versions: number[]; lineRows: number; functions: number; fdes: number } {
+  stats(): {
+    units: number;
+    versions: number[];
+    lineRows: number;
+    functions: number;
+    fdes: number;
+  } {
     let rows = 0;
     for (const u of this.units) rows += this.lineTable(u)?.rows.length ?? 0;
     return {
@@ -800,7 +851,12 @@ function pickDefinition(dies: Die[]): Die {
 /** A function's name as debuggers show it: qualified from its DIE (or origin) scope. */
 export function functionName(die: Die): string {
   const origin = die.origin();
-  const named = die.str(DW_AT.name) !== undefined ? die : origin?.str(DW_AT.name) !== undefined ? origin : undefined;
+  const named =
+    die.str(DW_AT.name) !== undefined
+      ? die
+      : origin?.str(DW_AT.name) !== undefined
+        ? origin
+        : undefined;
   if (named) {
     const q = qualifiedName(named);
     if (q) return q;
@@ -817,11 +873,16 @@ export function layoutOf(t: RustType): TypeLayout {
       offset: f.offset,
       size: f.type.size,
       typeName: f.type.name,
-      ...(f.bitSize !== undefined ? { bitOffset: f.bitOffset ?? f.offset * 8, bitSize: f.bitSize } : {}),
+      ...(f.bitSize !== undefined
+        ? { bitOffset: f.bitOffset ?? f.offset * 8, bitSize: f.bitSize }
+        : {}),
     }));
   if (t.kind === 'enum') {
     const d = t.discriminant;
-    if (d) layout.fields = [{ name: '<discriminant>', offset: d.offset, size: d.type.size, typeName: d.type.name }];
+    if (d)
+      layout.fields = [
+        { name: '<discriminant>', offset: d.offset, size: d.type.size, typeName: d.type.name },
+      ];
     layout.variants = t.variants.map((v) => {
       const out: NonNullable<TypeLayout['variants']>[number] = {
         name: v.name,

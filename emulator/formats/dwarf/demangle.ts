@@ -19,7 +19,8 @@
 export function demangle(symbol: string): string {
   try {
     if (symbol.startsWith('_R')) return demangleV0(symbol.slice(2)) ?? symbol;
-    if (symbol.startsWith('R') && /^R[A-Z]/.test(symbol)) return demangleV0(symbol.slice(1)) ?? symbol;
+    if (symbol.startsWith('R') && /^R[A-Z]/.test(symbol))
+      return demangleV0(symbol.slice(1)) ?? symbol;
     if (symbol.startsWith('__R')) return demangleV0(symbol.slice(3)) ?? symbol;
     if (symbol.startsWith('_ZN')) return demangleLegacy(symbol) ?? symbol;
     if (symbol.startsWith('__ZN')) return demangleLegacy(symbol.slice(1)) ?? symbol;
@@ -321,7 +322,10 @@ class V0 {
               const name = this.ident();
               assoc.push(`${name} = ${this.type()}`);
             }
-            if (assoc.length) t = t.endsWith('>') ? `${t.slice(0, -1)}, ${assoc.join(', ')}>` : `${t}<${assoc.join(', ')}>`;
+            if (assoc.length)
+              t = t.endsWith('>')
+                ? `${t.slice(0, -1)}, ${assoc.join(', ')}>`
+                : `${t}<${assoc.join(', ')}>`;
             traits.push(t);
           }
           this.boundLifetimes -= bound;
@@ -410,7 +414,8 @@ function decodePunycode(input: string): string {
       const c = input[pos++];
       if (c === undefined) throw new V0Error('bad punycode');
       const code = c.charCodeAt(0);
-      const digit = code >= 97 && code <= 122 ? code - 97 : code >= 48 && code <= 57 ? code - 22 : -1;
+      const digit =
+        code >= 97 && code <= 122 ? code - 97 : code >= 48 && code <= 57 ? code - 22 : -1;
       if (digit < 0) throw new V0Error('bad punycode digit');
       i += digit * w;
       const t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;

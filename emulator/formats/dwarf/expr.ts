@@ -15,7 +15,7 @@
  */
 import { err, ok, type Result } from '../../core/result';
 import { ByteReader, DwarfError } from './reader';
-import { DW_OP } from './constants';
+import { DW_OP } from './codes';
 import type { ReadMemory } from './memory';
 import type { Unit } from './units';
 
@@ -113,7 +113,8 @@ class Unavailable extends Error {}
 class EntryValue extends Error {}
 
 /** The error message of an expression whose value was only known at function entry. */
-export const ENTRY_VALUE_ERROR = 'the value existed only on entry to the function (DW_OP_entry_value)';
+export const ENTRY_VALUE_ERROR =
+  'the value existed only on entry to the function (DW_OP_entry_value)';
 
 async function run(expr: Uint8Array, ctx: ExprContext): Promise<Result<LocationResult>> {
   const r: ByteReader = new ByteReader(expr, 'location expression');
@@ -130,7 +131,8 @@ async function run(expr: Uint8Array, ctx: ExprContext): Promise<Result<LocationR
   };
   const reg = (n: number): number => {
     const v = ctx.register(n);
-    if (v === undefined) throw new Unavailable(`${armRegisterName(n)} is not available in this frame`);
+    if (v === undefined)
+      throw new Unavailable(`${armRegisterName(n)} is not available in this frame`);
     return v;
   };
   const signed = (v: number): number => (mask === 0xffffffff ? v | 0 : v);
@@ -409,7 +411,11 @@ async function run(expr: Uint8Array, ctx: ExprContext): Promise<Result<LocationR
           const i = r.uleb();
           const a = ctx.unit?.addressAtIndex(i);
           if (a === undefined) r.fail(`address index ${i} cannot be resolved`);
-          stack.push(op === DW_OP.constx || op === DW_OP.GNU_const_index ? a : norm(a + (ctx.addressBias ?? 0)));
+          stack.push(
+            op === DW_OP.constx || op === DW_OP.GNU_const_index
+              ? a
+              : norm(a + (ctx.addressBias ?? 0)),
+          );
           break;
         }
         case DW_OP.entry_value:
@@ -456,10 +462,13 @@ export function describeExpression(expr: Uint8Array, addressSize = 4): string {
     while (!r.atEnd()) {
       const op = r.u8();
       if (op >= DW_OP.lit0 && op <= DW_OP.lit31) out.push(`DW_OP_lit${op - DW_OP.lit0}`);
-      else if (op >= DW_OP.reg0 && op <= DW_OP.reg31) out.push(`DW_OP_reg${op - DW_OP.reg0} (${armRegisterName(op - DW_OP.reg0)})`);
+      else if (op >= DW_OP.reg0 && op <= DW_OP.reg31)
+        out.push(`DW_OP_reg${op - DW_OP.reg0} (${armRegisterName(op - DW_OP.reg0)})`);
       else if (op >= DW_OP.breg0 && op <= DW_OP.breg31) {
         const off = r.sleb();
-        out.push(`DW_OP_breg${op - DW_OP.breg0} (${armRegisterName(op - DW_OP.breg0)}) ${off >= 0 ? '+' : ''}${off}`);
+        out.push(
+          `DW_OP_breg${op - DW_OP.breg0} (${armRegisterName(op - DW_OP.breg0)}) ${off >= 0 ? '+' : ''}${off}`,
+        );
       } else {
         const name = OP_NAMES.get(op) ?? `DW_OP_0x${op.toString(16)}`;
         switch (op) {
@@ -512,7 +521,9 @@ export function describeExpression(expr: Uint8Array, addressSize = 4): string {
             break;
           case DW_OP.implicit_value: {
             const n = r.uleb();
-            out.push(`${name} ${[...r.bytes(n)].map((b) => b.toString(16).padStart(2, '0')).join('')}`);
+            out.push(
+              `${name} ${[...r.bytes(n)].map((b) => b.toString(16).padStart(2, '0')).join('')}`,
+            );
             break;
           }
           case DW_OP.entry_value:

@@ -21,8 +21,15 @@
  */
 import { err, ok, type Result } from '../../core/result';
 import type { DebugInfo, Scope } from './debug-info';
-import { DW_AT, DW_ATE } from './constants';
-import { armRegisterName, ENTRY_VALUE_ERROR, evaluateLocation, evaluateValue, type ExprContext, type Piece } from './expr';
+import { DW_AT, DW_ATE } from './codes';
+import {
+  armRegisterName,
+  ENTRY_VALUE_ERROR,
+  evaluateLocation,
+  evaluateValue,
+  type ExprContext,
+  type Piece,
+} from './expr';
 import { dieLocation } from './lists';
 import type { ReadMemory } from './memory';
 import { DwarfError } from './reader';
@@ -35,7 +42,17 @@ import {
   type UnwindOptions,
   type UnwindTable,
 } from './unwind';
-import { deref, members, readInteger, renderValue, subStorage, type Storage, type TypedValue, type ValueEnv, type ValueNode } from './values';
+import {
+  deref,
+  members,
+  readInteger,
+  renderValue,
+  subStorage,
+  type Storage,
+  type TypedValue,
+  type ValueEnv,
+  type ValueNode,
+} from './values';
 import type { Die } from './units';
 
 /** Finds the image that holds an address (a single DebugInfo, or a ProgramSet). */
@@ -93,7 +110,13 @@ export async function backtrace(
   for (const [i, p] of physical.frames.entries()) {
     const common = { physical: p, pc: p.pc };
     if (p.kind === 'exception') {
-      frames.push({ ...common, index: frames.length, kind: 'exception', function: '<exception entry>', scopes: [] });
+      frames.push({
+        ...common,
+        index: frames.length,
+        kind: 'exception',
+        function: '<exception entry>',
+        scopes: [],
+      });
       continue;
     }
     const at = lookupPc(p);
@@ -117,7 +140,13 @@ export async function backtrace(
     }
     if (scopes.length === 0) {
       const fn = prog.functionAt(at);
-      const f: Frame = { ...common, index: frames.length, kind: fn ? 'function' : 'unknown', program: prog.name, scopes: [] };
+      const f: Frame = {
+        ...common,
+        index: frames.length,
+        kind: fn ? 'function' : 'unknown',
+        program: prog.name,
+        scopes: [],
+      };
       if (fn) f.function = fn.name;
       const l = prog.lineFor(at);
       if (l) Object.assign(f, { file: l.file, line: l.line, column: l.column });
@@ -179,7 +208,12 @@ function functionDie(frame: Frame): Die | undefined {
   return d;
 }
 
-function exprContext(prog: DebugInfo, frame: Frame, mem: ReadMemory, unit: Die['unit']): ExprContext {
+function exprContext(
+  prog: DebugInfo,
+  frame: Frame,
+  mem: ReadMemory,
+  unit: Die['unit'],
+): ExprContext {
   const regs = frame.physical.regs;
   const ctx: ExprContext = {
     addressSize: unit.addressSize,
@@ -194,7 +228,8 @@ function exprContext(prog: DebugInfo, frame: Frame, mem: ReadMemory, unit: Die['
     ctx.frameBase = async () => {
       const fb = dieLocation(fn, DW_AT.frame_base);
       if (!fb) return err('the function has no frame base');
-      const expr = fb.kind === 'expr' ? fb.expr : pickEntry(fb.entries, prog.toLink(lookupPc(frame.physical)));
+      const expr =
+        fb.kind === 'expr' ? fb.expr : pickEntry(fb.entries, prog.toLink(lookupPc(frame.physical)));
       if (!expr) return err('the frame base is not available here');
       return evaluateValue(expr, { ...ctx, frameBase: undefined });
     };
@@ -202,7 +237,10 @@ function exprContext(prog: DebugInfo, frame: Frame, mem: ReadMemory, unit: Die['
   return ctx;
 }
 
-function pickEntry(entries: { start: number; end: number; expr: Uint8Array; isDefault?: boolean }[], pc: number): Uint8Array | undefined {
+function pickEntry(
+  entries: { start: number; end: number; expr: Uint8Array; isDefault?: boolean }[],
+  pc: number,
+): Uint8Array | undefined {
   let def: Uint8Array | undefined;
   for (const e of entries) {
     if (e.isDefault) def = e.expr;
@@ -236,7 +274,10 @@ export async function variableStorage(
   const ctx = exprContext(prog, frame, mem, die.unit);
   const r = await evaluateLocation(expr, ctx);
   // A value known only on entry (no call-site information to recover it) is gone: optimized out.
-  if (!r.ok) return r.error === ENTRY_VALUE_ERROR ? { kind: 'optimizedOut' } : { kind: 'unavailable', reason: r.error };
+  if (!r.ok)
+    return r.error === ENTRY_VALUE_ERROR
+      ? { kind: 'optimizedOut' }
+      : { kind: 'unavailable', reason: r.error };
   return piecesToStorage(r.value.pieces, type, frame, mem, options);
 }
 
@@ -266,7 +307,9 @@ async function piecesToStorage(
         return { kind: 'optimizedOut' };
       default: {
         const b = await pieceBytes(loc, size, regs, mem);
-        return typeof b === 'string' ? { kind: 'unavailable', reason: b } : { kind: 'bytes', bytes: b };
+        return typeof b === 'string'
+          ? { kind: 'unavailable', reason: b }
+          : { kind: 'bytes', bytes: b };
       }
     }
   }
@@ -275,7 +318,7 @@ async function piecesToStorage(
   let bit = 0;
   let unavailable: string | undefined;
   for (const p of pieces) {
-    const bits = p.sizeBits ?? (size * 8 - bit);
+    const bits = p.sizeBits ?? size * 8 - bit;
     const bytes = Math.ceil(bits / 8);
     if (p.location.kind !== 'optimizedOut') {
       const b = await pieceBytes(p.location, bytes, regs, mem, p.bitOffset);
@@ -289,8 +332,10 @@ async function piecesToStorage(
     }
     bit += bits;
   }
-  if (options.uncoveredPieces === 'zero') for (let i = Math.ceil(bit / 8); i < valid.length; i++) valid[i] = 1;
-  if (!valid.some((x) => x)) return unavailable ? { kind: 'unavailable', reason: unavailable } : { kind: 'optimizedOut' };
+  if (options.uncoveredPieces === 'zero')
+    for (let i = Math.ceil(bit / 8); i < valid.length; i++) valid[i] = 1;
+  if (!valid.some((x) => x))
+    return unavailable ? { kind: 'unavailable', reason: unavailable } : { kind: 'optimizedOut' };
   return { kind: 'bytes', bytes: out, valid };
 }
 
@@ -311,9 +356,11 @@ async function pieceBytes(
       // A value wider than one register continues in the next ones (r0:r1 for a u64).
       for (let i = 0; i * 4 < size; i++) {
         const v = regs.get(loc.reg + i);
-        if (v === undefined) return `${armRegisterName(loc.reg + i)} is not available in this frame`;
+        if (v === undefined)
+          return `${armRegisterName(loc.reg + i)} is not available in this frame`;
         const shifted = i === 0 ? v >>> bitOffset : v;
-        for (let k = 0; k < 4 && i * 4 + k < size; k++) out[i * 4 + k] = (shifted >>> (8 * k)) & 0xff;
+        for (let k = 0; k < 4 && i * 4 + k < size; k++)
+          out[i * 4 + k] = (shifted >>> (8 * k)) & 0xff;
       }
       return out;
     }
@@ -376,7 +423,12 @@ export async function frameVariables(
       const storage: Storage = v.abstractOnly
         ? { kind: 'optimizedOut' }
         : await variableStorage(prog, frame, v.die, type, mem, options);
-      out.push({ name: v.name, isParameter: v.isParameter, scopeDepth: depth, value: { name: v.name, type, storage } });
+      out.push({
+        name: v.name,
+        isParameter: v.isParameter,
+        scopeDepth: depth,
+        value: { name: v.name, type, storage },
+      });
     }
   }
   return out;
@@ -393,7 +445,12 @@ export function valueEnv(programs: ProgramLookup, mem: ReadMemory): ValueEnv {
       }
       return undefined;
     },
-    symbolAt: (a) => programs.programFor(a)?.symbolize(a) ?? programs.programs().map((p) => p.symbolize(a)).find((x) => x),
+    symbolAt: (a) =>
+      programs.programFor(a)?.symbolize(a) ??
+      programs
+        .programs()
+        .map((p) => p.symbolize(a))
+        .find((x) => x),
   };
 }
 
@@ -469,7 +526,11 @@ export async function evaluateExpression(
   const u32 = (n: number): TypedValue => {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, n >>> 0, true);
-    return { name: String(n), type: { kind: 'base', name: 'usize', size: 4, encoding: DW_ATE.unsigned }, storage: { kind: 'bytes', bytes: b } };
+    return {
+      name: String(n),
+      type: { kind: 'base', name: 'usize', size: 4, encoding: DW_ATE.unsigned },
+      storage: { kind: 'bytes', bytes: b },
+    };
   };
   const findType = (name: string): RustType | undefined => {
     for (const p of programs.programs()) {
@@ -508,7 +569,9 @@ export async function evaluateExpression(
       pos++;
       name += `::${take()!.text}`;
     }
-    const local = frameVars.filter((v) => v.name === name).sort((a, b) => a.scopeDepth - b.scopeDepth)[0];
+    const local = frameVars
+      .filter((v) => v.name === name)
+      .sort((a, b) => a.scopeDepth - b.scopeDepth)[0];
     if (local) return ok(local.value);
     for (const p of programs.programs()) {
       const s = p.findStatic(name);
@@ -525,7 +588,8 @@ export async function evaluateExpression(
       if (!v.ok) return v;
       if (take('.')) {
         const k = take();
-        if (!k || (k.kind !== 'ident' && k.kind !== 'num')) return err("expected a field name after '.'");
+        if (!k || (k.kind !== 'ident' && k.kind !== 'num'))
+          return err("expected a field name after '.'");
         v = await field(v.value, k.kind === 'num' ? `__${k.text}` : k.text);
       } else if (take('[')) {
         const i = await expr();
@@ -553,7 +617,13 @@ export async function evaluateExpression(
       const v = await unary();
       if (!v.ok) return v;
       if (v.value.storage.kind !== 'memory') return err(`${v.value.name} has no address`);
-      const ty: RustType = { kind: 'pointer', name: `&${v.value.type.name}`, size: 4, flavor: 'ref', pointee: v.value.type };
+      const ty: RustType = {
+        kind: 'pointer',
+        name: `&${v.value.type.name}`,
+        size: 4,
+        flavor: 'ref',
+        pointee: v.value.type,
+      };
       const a = u32(v.value.storage.address);
       return ok({ ...a, name: `&${v.value.name}`, type: ty });
     }
@@ -576,14 +646,21 @@ export async function evaluateExpression(
     }
     const ms = await members(env, cur);
     const f = ms.find((m) => m.name === name);
-    if (!f) return err(`${cur.type.name} has no field ${name} (fields: ${ms.map((m) => m.name).join(', ')})`);
+    if (!f)
+      return err(
+        `${cur.type.name} has no field ${name} (fields: ${ms.map((m) => m.name).join(', ')})`,
+      );
     return ok({ ...f, name: `${v.name}.${name}` });
   };
   const index = async (v: TypedValue, i: number): Promise<Result<TypedValue>> => {
     const ty = v.type;
     if (ty.kind === 'array') {
       if (i >= ty.count) return err(`index ${i} is out of bounds (length ${ty.count})`);
-      return ok({ name: `${v.name}[${i}]`, type: ty.element, storage: subStorage(v.storage, i * ty.stride, ty.element.size) });
+      return ok({
+        name: `${v.name}[${i}]`,
+        type: ty.element,
+        storage: subStorage(v.storage, i * ty.stride, ty.element.size),
+      });
     }
     if (ty.kind === 'struct') {
       const ms = await members(env, v);
@@ -595,7 +672,11 @@ export async function evaluateExpression(
         if (!l.ok) return l;
         if (BigInt(i) >= l.value) return err(`index ${i} is out of bounds (length ${l.value})`);
         const el = ptr.type.pointee;
-        return ok({ name: `${v.name}[${i}]`, type: el, storage: { kind: 'memory', address: Number(p.value) + i * el.size } });
+        return ok({
+          name: `${v.name}[${i}]`,
+          type: el,
+          storage: { kind: 'memory', address: Number(p.value) + i * el.size },
+        });
       }
     }
     if (ty.kind === 'pointer') {
@@ -603,7 +684,11 @@ export async function evaluateExpression(
       if (!d.ok) return d;
       const el = d.value.type;
       const s = d.value.storage;
-      return ok({ name: `${v.name}[${i}]`, type: el, storage: s.kind === 'memory' ? { kind: 'memory', address: s.address + i * el.size } : s });
+      return ok({
+        name: `${v.name}[${i}]`,
+        type: el,
+        storage: s.kind === 'memory' ? { kind: 'memory', address: s.address + i * el.size } : s,
+      });
     }
     return err(`${ty.name} cannot be indexed`);
   };
@@ -619,7 +704,11 @@ export async function evaluateExpression(
       if (!vt.ok) return vt;
       const concrete = env.vtableType?.(Number(vt.value));
       if (!concrete) return err(`the vtable at 0x${vt.value.toString(16)} names no known type`);
-      return ok({ name: `*${v.name}`, type: concrete, storage: { kind: 'memory', address: Number(p.value) } });
+      return ok({
+        name: `*${v.name}`,
+        type: concrete,
+        storage: { kind: 'memory', address: Number(p.value) },
+      });
     }
     return err(`${v.type.name} cannot be dereferenced`);
   };
@@ -630,7 +719,11 @@ export async function evaluateExpression(
       if (ty.kind === 'pointer' || v.type.kind !== 'pointer') {
         const b = new Uint8Array(Math.max(ty.size, 4));
         new DataView(b.buffer).setUint32(0, Number(BigInt.asUintN(32, n.value)), true);
-        return ok({ name: v.name, type: ty, storage: { kind: 'bytes', bytes: b.subarray(0, Math.max(ty.size, 1)) } });
+        return ok({
+          name: v.name,
+          type: ty,
+          storage: { kind: 'bytes', bytes: b.subarray(0, Math.max(ty.size, 1)) },
+        });
       }
     }
     // A pointer reinterpreted as a non-pointer type: the object at that address.

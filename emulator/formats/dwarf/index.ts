@@ -40,13 +40,28 @@
  *   const locals = await set.variables(bt.frames[0]!, mem);
  */
 export { DebugInfo, functionName, layoutOf } from './debug-info';
-export type { FunctionInfo, LoadOptions, Scope, ScopeKind, StaticVariable, TypeLayout, VariableInfo } from './debug-info';
+export type {
+  FunctionInfo,
+  LoadOptions,
+  Scope,
+  ScopeKind,
+  StaticVariable,
+  TypeLayout,
+  VariableInfo,
+} from './debug-info';
 export { ProgramSet, appLoadBias } from './program-set';
 export type { AppManifestEntry } from './program-set';
 export { backtrace, evaluateExpression, frameVariables, valueEnv } from './frames';
 export type { Backtrace, EvaluateOptions, Frame, FrameVariable, ProgramLookup } from './frames';
 export { unwindStack, isExcReturn, stopRegistersFrom } from './unwind';
-export type { ExceptionInfo, PhysicalFrame, StopRegisters, UnwindOptions, UnwindPolicy, UnwindResult } from './unwind';
+export type {
+  ExceptionInfo,
+  PhysicalFrame,
+  StopRegisters,
+  UnwindOptions,
+  UnwindPolicy,
+  UnwindResult,
+} from './unwind';
 export { cachedMemory, memoryFromSegments, type ReadMemory } from './memory';
 export { renderValue, structuralValue, activeVariant } from './values';
 export type { Storage, Structural, TypedValue, ValueEnv, ValueNode } from './values';

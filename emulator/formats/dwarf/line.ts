@@ -15,7 +15,7 @@
  *   index.addressesFor('src/main.rs', 42);        // { line: 42, addresses: [0x1230] }
  */
 import { ByteReader, DwarfError } from './reader';
-import { DW_FORM, DW_LNCT, DW_LNE, DW_LNS } from './constants';
+import { DW_FORM, DW_LNCT, DW_LNE, DW_LNS } from './codes';
 import type { DwarfSections } from './units';
 
 export interface LineFile {
@@ -435,15 +435,18 @@ export class LineIndex {
         const rows = t.rows.slice(start, i);
         const endAddr = t.rows[i]!.address;
         start = i + 1;
-        if (rows.length === 0 || endAddr <= rows[0]!.address || !isCode(rows[0]!.address))
-          continue;
+        if (rows.length === 0 || endAddr <= rows[0]!.address || !isCode(rows[0]!.address)) continue;
         this.sequences.push({ start: rows[0]!.address, end: endAddr, table: t, rows });
         this.indexSequence(t, rows);
       }
     }
     this.sequences.sort((a, b) => a.start - b.start);
     for (const lines of this.byFile.values())
-      for (const [k, v] of lines) lines.set(k, [...new Set(v)].sort((a, b) => a - b));
+      for (const [k, v] of lines)
+        lines.set(
+          k,
+          [...new Set(v)].sort((a, b) => a - b),
+        );
     for (const path of this.byFile.keys()) {
       const base = basename(path);
       const list = this.filesByBase.get(base);

@@ -12,7 +12,7 @@
  *   const entries = locationList(unit, form, value);
  */
 import { ByteReader, DwarfError } from './reader';
-import { DW_AT, DW_FORM, DW_LLE, DW_RLE } from './constants';
+import { DW_AT, DW_FORM, DW_LLE, DW_RLE } from './codes';
 import type { Die, DwarfSections, Unit } from './units';
 
 export type Range = [start: number, end: number];

@@ -121,11 +121,18 @@ export class ProgramSet implements ProgramLookup {
   }
 
   /** The values of a frame's variables, rendered (children load on demand). */
-  async variables(frame: Frame, mem: ReadMemory): Promise<(ValueNode & { isParameter: boolean; scopeDepth: number })[]> {
+  async variables(
+    frame: Frame,
+    mem: ReadMemory,
+  ): Promise<(ValueNode & { isParameter: boolean; scopeDepth: number })[]> {
     const vars: FrameVariable[] = await frameVariables(this, frame, mem);
     const env = valueEnv(this, mem);
     return Promise.all(
-      vars.map(async (v) => ({ ...(await renderValue(env, v.value)), isParameter: v.isParameter, scopeDepth: v.scopeDepth })),
+      vars.map(async (v) => ({
+        ...(await renderValue(env, v.value)),
+        isParameter: v.isParameter,
+        scopeDepth: v.scopeDepth,
+      })),
     );
   }
 
@@ -143,6 +150,9 @@ export function appLoadBias(info: DebugInfo, app: AppManifestEntry): Result<numb
   if (app.binary === undefined) return ok(0);
   const text = info.elf.segments.filter((s) => s.type === 1 && s.filesz > 0 && (s.flags & 1) !== 0);
   const first = text.sort((a, b) => a.vaddr - b.vaddr)[0];
-  if (!first) return err(`${app.name}: the ELF has no executable segment to place at 0x${app.binary.toString(16)}`);
+  if (!first)
+    return err(
+      `${app.name}: the ELF has no executable segment to place at 0x${app.binary.toString(16)}`,
+    );
   return ok((app.binary - first.vaddr) | 0);
 }

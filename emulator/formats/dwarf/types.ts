@@ -16,7 +16,7 @@
  *   const t = types.fromDie(die);   // { kind: 'struct', name: 'kernel::process::Process', fields: [...] }
  *   const f = t.kind === 'struct' ? t.fields.find((x) => x.name === 'state') : undefined;
  */
-import { DW_AT, DW_ATE, DW_TAG } from './constants';
+import { DW_AT, DW_ATE, DW_TAG } from './codes';
 import type { Die } from './units';
 
 export interface Field {
@@ -192,18 +192,16 @@ export class TypeBuilder {
       case DW_TAG.reference_type:
       case DW_TAG.rvalue_reference_type: {
         const target = die.ref(DW_AT.type);
-        const self = this;
-        let pointee: RustType | undefined | null = null;
+        const pointee = once(() => (target ? this.fromDie(target) : undefined));
         const pname = die.name();
         return {
           kind: 'pointer',
-          name: pname ?? `*const ${target ? (self.fromDie(target).name ?? '?') : '()'}`,
+          name: pname ?? `*const ${target ? (this.fromDie(target).name ?? '?') : '()'}`,
           size: size || this.addressSize,
           flavor: pname?.startsWith('&') || die.tag !== DW_TAG.pointer_type ? 'ref' : 'ptr',
           die,
           get pointee(): RustType | undefined {
-            if (pointee === null) pointee = target ? self.fromDie(target) : undefined;
-            return pointee;
+            return pointee();
           },
         };
       }
@@ -214,15 +212,14 @@ export class TypeBuilder {
         return this.buildStruct(die, name ?? '<anonymous struct>', size);
       }
       case DW_TAG.union_type: {
-        const self = this;
-        let fields: Field[] | undefined;
+        const fields = once(() => this.members(die));
         return {
           kind: 'union',
           name: name ?? '<anonymous union>',
           size,
           die,
           get fields(): Field[] {
-            return (fields ??= self.members(die));
+            return fields();
           },
         };
       }
@@ -269,13 +266,12 @@ export class TypeBuilder {
   }
 
   private field(c: Die): Field {
-    const self = this;
-    let type: RustType | undefined;
+    const type = once(() => this.typeOf(c));
     const f: Field = {
       name: c.name() ?? '',
       offset: memberOffset(c),
       get type(): RustType {
-        return (type ??= self.typeOf(c));
+        return type();
       },
       artificial: c.flag(DW_AT.artificial),
     };
@@ -299,61 +295,59 @@ export class TypeBuilder {
   }
 
   private buildStruct(die: Die, name: string, size: number): StructType {
-    const self = this;
-    let fields: Field[] | undefined;
+    const fields = once(() => this.members(die));
     const containing = die.ref(DW_AT.containing_type);
-    let containingType: RustType | undefined | null = null;
+    const containingType = once(() => (containing ? this.fromDie(containing) : undefined));
     return {
       kind: 'struct',
       name,
       size,
       die,
       get fields(): Field[] {
-        return (fields ??= self.members(die));
+        return fields();
       },
       get isTuple(): boolean {
-        const f = this.fields;
+        const f = fields();
         return f.length > 0 && f.every((x, i) => x.name === `__${i}`);
       },
       get containingType(): RustType | undefined {
-        if (containingType === null) containingType = containing ? self.fromDie(containing) : undefined;
-        return containingType;
+        return containingType();
       },
     };
   }
 
   private buildEnum(die: Die, vp: Die, name: string, size: number): EnumType {
-    const self = this;
     const discrDie = vp.ref(DW_AT.discr);
-    let discriminant: Field | undefined | null = null;
-    let variants: Variant[] | undefined;
+    const discriminant = once(() => (discrDie ? this.field(discrDie) : undefined));
+    const variants = once((): Variant[] => {
+      const disc = discriminant();
+      const signed =
+        disc?.type.kind === 'base' &&
+        (disc.type.encoding === DW_ATE.signed || disc.type.encoding === DW_ATE.signed_char);
+      const out: Variant[] = [];
+      for (const v of vp.children) {
+        if (v.tag !== DW_TAG.variant) continue;
+        const member = v.children.find((c) => c.tag === DW_TAG.member);
+        if (!member) continue;
+        const variant: Variant = { name: member.name() ?? '?', field: this.field(member) };
+        if (v.has(DW_AT.discr_value))
+          variant.discrValues = [constValue(v, signed, DW_AT.discr_value)];
+        const list = v.block(DW_AT.discr_list);
+        if (list) Object.assign(variant, decodeDiscrList(list, signed));
+        out.push(variant);
+      }
+      return out;
+    });
     return {
       kind: 'enum',
       name,
       size,
       die,
       get discriminant(): Field | undefined {
-        if (discriminant === null) discriminant = discrDie ? self.field(discrDie) : undefined;
-        return discriminant;
+        return discriminant();
       },
       get variants(): Variant[] {
-        if (variants) return variants;
-        const disc = this.discriminant;
-        const signed =
-          disc?.type.kind === 'base' &&
-          (disc.type.encoding === DW_ATE.signed || disc.type.encoding === DW_ATE.signed_char);
-        variants = [];
-        for (const v of vp.children) {
-          if (v.tag !== DW_TAG.variant) continue;
-          const member = v.children.find((c) => c.tag === DW_TAG.member);
-          if (!member) continue;
-          const variant: Variant = { name: member.name() ?? '?', field: self.field(member) };
-          if (v.has(DW_AT.discr_value)) variant.discrValues = [constValue(v, signed, DW_AT.discr_value)];
-          const list = v.block(DW_AT.discr_list);
-          if (list) Object.assign(variant, decodeDiscrList(list, signed));
-          variants.push(variant);
-        }
-        return variants;
+        return variants();
       },
     };
   }
@@ -392,6 +386,19 @@ export class TypeBuilder {
     }
     return t as ArrayType;
   }
+}
+
+/** A value computed on first use and kept (lazy type members, which may refer to each other). */
+function once<T>(make: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = make();
+      done = true;
+    }
+    return value;
+  };
 }
 
 function memberOffset(c: Die): number {
@@ -436,7 +443,7 @@ function decodeDiscrList(
   const leb = (): bigint => {
     let result = 0n;
     let shift = 0n;
-    let byte = 0;
+    let byte: number;
     do {
       byte = b[i++] ?? 0;
       result |= BigInt(byte & 0x7f) << shift;

@@ -17,7 +17,7 @@
  *   for (const u of units) for (const d of u.root().children) if (d.tag === DW_TAG.subprogram) ...
  */
 import { ByteReader, DwarfError, stringAt } from './reader';
-import { DW_AT, DW_FORM, DW_TAG, DW_UT, isConstantForm } from './constants';
+import { DW_AT, DW_FORM, DW_TAG, DW_UT, isConstantForm } from './codes';
 
 /** The debug sections of one image, by the name without the leading dot. */
 export interface DwarfSections {
@@ -248,7 +248,9 @@ export class Die {
 
   /** An attribute here or, failing that, on the origin chain (at most 8 links). */
   inherited<T>(get: (d: Die) => T | undefined): T | undefined {
-    let d: Die | undefined = this;
+    const own = get(this);
+    if (own !== undefined) return own;
+    let d = this.origin();
     for (let i = 0; d && i < 8; i++) {
       const v = get(d);
       if (v !== undefined) return v;
@@ -456,7 +458,8 @@ export class Unit {
     const code = r.uleb();
     if (code === 0) return undefined;
     const abbrev = this.abbrevs.get(code);
-    if (!abbrev) r.fail(`abbreviation code ${code} is not in the table at ${hex(this.abbrevOffset)}`);
+    if (!abbrev)
+      r.fail(`abbreviation code ${code} is not in the table at ${hex(this.abbrevOffset)}`);
     const n = abbrev.forms.length;
     const values: RawValue[] = new Array(n);
     let forms: number[] | undefined;

@@ -23,7 +23,11 @@ function debugFrame(fdes: { start: number; size: number; insns: number[] }[]): U
 // leaf at 0x1000 (no pushes); caller at 0x2000: push {r7, lr} at 0x2000, then def_cfa_offset 8.
 const CFI = CallFrameInfo.parse(
   debugFrame([
-    { start: 0x2000, size: 0x40, insns: [0x41 /* advance 2 */, 0x0e, 8, 0x8e, 1 /* lr at cfa-4 */, 0x87, 2 /* r7 at cfa-8 */] },
+    {
+      start: 0x2000,
+      size: 0x40,
+      insns: [0x41 /* advance 2 */, 0x0e, 8, 0x8e, 1 /* lr at cfa-4 */, 0x87, 2 /* r7 at cfa-8 */],
+    },
     { start: 0x3000, size: 0x40, insns: [0x41, 0x0e, 8, 0x8e, 1, 0x87, 2] },
   ]),
   [],
@@ -44,7 +48,10 @@ function memoryOf(words: Record<number, number>): ReadMemory {
   };
 }
 
-const regs = (core: Partial<Record<number, number>>, extra: Partial<StopRegisters> = {}): StopRegisters => ({
+const regs = (
+  core: Partial<Record<number, number>>,
+  extra: Partial<StopRegisters> = {},
+): StopRegisters => ({
   core: Array.from({ length: 16 }, (_, i) => core[i] ?? 0),
   ...extra,
 });
@@ -98,7 +105,11 @@ describe('unwinding', () => {
     words[0x8024] = 0x3021;
     words[0x8028] = 0;
     words[0x802c] = 0xffffffff;
-    const r = await unwindStack(CFI, regs({ 13: 0x8000, 14: 0xfffffff9, 15: 0x1000 }, { msp: 0x8000, psp: 0x9000 }), memoryOf(words));
+    const r = await unwindStack(
+      CFI,
+      regs({ 13: 0x8000, 14: 0xfffffff9, 15: 0x1000 }, { msp: 0x8000, psp: 0x9000 }),
+      memoryOf(words),
+    );
     expect(r.frames.map((f) => [f.kind, f.pc])).toEqual([
       ['normal', 0x1000],
       ['exception', 0xfffffff9],
@@ -107,7 +118,12 @@ describe('unwinding', () => {
     ]);
     const interrupted = r.frames[2]!;
     expect(interrupted.exactPc).toBe(true);
-    expect(interrupted.exception).toMatchObject({ stack: 'msp', frameAddress: 0x8000, extended: false, toThread: true });
+    expect(interrupted.exception).toMatchObject({
+      stack: 'msp',
+      frameAddress: 0x8000,
+      extended: false,
+      toThread: true,
+    });
     expect(interrupted.regs.get(0)).toBe(1);
     expect(interrupted.regs.get(12)).toBe(12);
     expect(interrupted.regs.get(13)).toBe(0x8020);
@@ -121,7 +137,12 @@ describe('unwinding', () => {
     const basic = [10, 11, 12, 13, 14, 0x1001, 0x1002, 0x01000200];
     basic.forEach((w, i) => (words[base + i * 4] = w));
     for (let i = 0; i < 18; i++) words[base + 0x20 + i * 4] = 0x100 + i;
-    const r = await unwindStack(CFI, regs({ 13: 0x8000, 14: 0xffffffed, 15: 0x1000 }, { msp: 0x8000, psp: base }), memoryOf(words), { maxFrames: 3 });
+    const r = await unwindStack(
+      CFI,
+      regs({ 13: 0x8000, 14: 0xffffffed, 15: 0x1000 }, { msp: 0x8000, psp: base }),
+      memoryOf(words),
+      { maxFrames: 3 },
+    );
     const p = r.frames[2]!;
     expect(p.pc).toBe(0x1002);
     expect(p.exception).toMatchObject({ stack: 'psp', extended: true, frameAddress: base });
@@ -133,7 +154,11 @@ describe('unwinding', () => {
   });
 
   it('stops with a reason when PSP is not known or memory cannot be read', async () => {
-    const noPsp = await unwindStack(CFI, regs({ 13: 0x8000, 14: 0xfffffffd, 15: 0x1000 }), memoryOf({}));
+    const noPsp = await unwindStack(
+      CFI,
+      regs({ 13: 0x8000, 14: 0xfffffffd, 15: 0x1000 }),
+      memoryOf({}),
+    );
     expect(noPsp.frames).toHaveLength(2);
     expect(noPsp.stopReason).toMatch(/PSP, whose value is not known/);
     const bad = await unwindStack(CFI, regs({ 13: 0x7000, 14: 0x2011, 15: 0x2010 }), memoryOf({}));

@@ -193,7 +193,13 @@ async function unwindNormal(
     for (const k of [...out.keys()]) if (policy === 'aapcs' && callerSaved(k)) out.delete(k);
     out.set(PC, lr & ~1);
     out.set(SP, sp);
-    return makeNext(cur, out, lr, sp, `no CFI at ${hex(cur.pc)}: assumed a leaf (return address in LR)`);
+    return makeNext(
+      cur,
+      out,
+      lr,
+      sp,
+      `no CFI at ${hex(cur.pc)}: assumed a leaf (return address in LR)`,
+    );
   }
   const ctx: ExprContext = {
     addressSize: 4,
@@ -300,7 +306,10 @@ function makeNext(
 }
 
 /** Cross an exception return: read the stacked frame and continue in the interrupted code. */
-async function unwindException(cur: PhysicalFrame, mem: ReadMemory): Promise<PhysicalFrame | string> {
+async function unwindException(
+  cur: PhysicalFrame,
+  mem: ReadMemory,
+): Promise<PhysicalFrame | string> {
   const excReturn = cur.pc >>> 0;
   const usePsp = (excReturn & 0x4) !== 0;
   const extended = (excReturn & 0x10) === 0;

@@ -18,7 +18,7 @@
  *   for (const c of await node.children()) console.log(c.name, c.text);
  */
 import { err, ok, type Result } from '../../core/result';
-import { DW_ATE } from './constants';
+import { DW_ATE } from './codes';
 import type { ReadMemory } from './memory';
 import { baseTypeName, type EnumType, type Field, type RustType, type Variant } from './types';
 
@@ -148,7 +148,9 @@ export async function activeVariant(
       fallback ??= v;
       continue;
     }
-    if (v.discrValues?.some((x) => x === value || BigInt.asUintN(64, x) === BigInt.asUintN(64, value)))
+    if (
+      v.discrValues?.some((x) => x === value || BigInt.asUintN(64, x) === BigInt.asUintN(64, value))
+    )
       return ok(v);
     if (v.discrRanges?.some(([lo, hi]) => value >= lo && value <= hi)) return ok(v);
   }
@@ -193,7 +195,14 @@ function dynParts(t: RustType): { pointer: Field; vtable: Field } | undefined {
   return pointer && vtable && f.length === 2 ? { pointer, vtable } : undefined;
 }
 
-const CELL_NAMES = new Set(['Cell', 'UnsafeCell', 'TakeCell', 'OptionalCell', 'MapCell', 'StaticCell']);
+const CELL_NAMES = new Set([
+  'Cell',
+  'UnsafeCell',
+  'TakeCell',
+  'OptionalCell',
+  'MapCell',
+  'StaticCell',
+]);
 
 /** For the cells shown as what they hold: the member path to the held value. */
 function cellInner(t: RustType): { field: Field; busy?: Field; label: string } | undefined {
@@ -220,7 +229,8 @@ async function bitFieldValue(env: ValueEnv, parent: TypedValue, f: Field): Promi
   const first = Math.floor(bitOffset / 8);
   const last = Math.floor((bitOffset + bitSize - 1) / 8);
   const b = await readStorage(env, parent.storage, first, last - first + 1);
-  if (!b.ok) return { name: f.name, type: f.type, storage: { kind: 'unavailable', reason: b.error } };
+  if (!b.ok)
+    return { name: f.name, type: f.type, storage: { kind: 'unavailable', reason: b.error } };
   const v = (leUnsigned(b.value) >> BigInt(bitOffset - first * 8)) & ((1n << BigInt(bitSize)) - 1n);
   const out = new Uint8Array(Math.max(f.type.size, 1));
   let x = v;
@@ -236,19 +246,28 @@ export async function members(env: ValueEnv, v: TypedValue): Promise<TypedValue[
   const t = v.type;
   if (t.kind !== 'struct' && t.kind !== 'union') return [];
   const out: TypedValue[] = [];
-  for (const f of t.fields) out.push(f.bitSize !== undefined ? await bitFieldValue(env, v, f) : fieldValue(v, f));
+  for (const f of t.fields)
+    out.push(f.bitSize !== undefined ? await bitFieldValue(env, v, f) : fieldValue(v, f));
   return out;
 }
 
 /** Dereference a pointer value: the pointee as a value in memory. */
-export async function deref(env: ValueEnv, v: TypedValue, as?: RustType): Promise<Result<TypedValue>> {
+export async function deref(
+  env: ValueEnv,
+  v: TypedValue,
+  as?: RustType,
+): Promise<Result<TypedValue>> {
   if (v.type.kind !== 'pointer') return err(`${v.type.name} is not a pointer`);
   const target = as ?? v.type.pointee;
   if (!target) return err(`${v.type.name} points to a type without debug information`);
   const a = await readInteger(env, v);
   if (!a.ok) return a;
   if (a.value === 0n) return err('null pointer');
-  return ok({ name: `*${v.name}`, type: target, storage: { kind: 'memory', address: Number(a.value) } });
+  return ok({
+    name: `*${v.name}`,
+    type: target,
+    storage: { kind: 'memory', address: Number(a.value) },
+  });
 }
 
 function storageAddress(s: Storage): number | undefined {
@@ -287,8 +306,10 @@ async function readString(env: ValueEnv, address: number, length: number): Promi
 /** Renders a value as a tree node; see the module header. `depth` bounds nested summaries. */
 export async function renderValue(env: ValueEnv, v: TypedValue, depth = 0): Promise<ValueNode> {
   const s = v.storage;
-  if (s.kind === 'optimizedOut') return node(v, '<optimized out>', undefined, { optimizedOut: true });
-  if (s.kind === 'unavailable') return node(v, `<unavailable: ${s.reason}>`, undefined, { error: s.reason });
+  if (s.kind === 'optimizedOut')
+    return node(v, '<optimized out>', undefined, { optimizedOut: true });
+  if (s.kind === 'unavailable')
+    return node(v, `<unavailable: ${s.reason}>`, undefined, { error: s.reason });
   const t = v.type;
   const fail = (e: string): ValueNode => node(v, `<error: ${e}>`, undefined, { error: e });
   switch (t.kind) {
@@ -368,7 +389,12 @@ async function renderArray(
     return out;
   };
   let text: string;
-  if (element.kind === 'base' && element.size === 1 && /^(u8|i8)$/.test(element.name) && count > 0) {
+  if (
+    element.kind === 'base' &&
+    element.size === 1 &&
+    /^(u8|i8)$/.test(element.name) &&
+    count > 0
+  ) {
     const b = await readStorage(env, s, 0, Math.min(count, 32));
     text = b.ok
       ? `[${[...b.value].map((x) => (element.name === 'i8' ? (x << 24) >> 24 : x)).join(', ')}${count > 32 ? ', ..' : ''}]`
@@ -380,10 +406,21 @@ async function renderArray(
     const parts = await Promise.all(shown.map((e) => renderValue(env, e, depth + 1)));
     text = `[${parts.map((p) => p.text).join(', ')}${count > 8 ? ', ..' : ''}]`;
   }
-  return node(v, text, count > 0 ? async () => Promise.all(elements(0, Math.min(count, max)).map((e) => renderValue(env, e))) : undefined);
+  return node(
+    v,
+    text,
+    count > 0
+      ? async () => Promise.all(elements(0, Math.min(count, max)).map((e) => renderValue(env, e)))
+      : undefined,
+  );
 }
 
-async function renderEnum(env: ValueEnv, v: TypedValue, t: EnumType, depth: number): Promise<ValueNode> {
+async function renderEnum(
+  env: ValueEnv,
+  v: TypedValue,
+  t: EnumType,
+  depth: number,
+): Promise<ValueNode> {
   const active = await activeVariant(env, t, v.storage);
   if (!active.ok) return node(v, `<error: ${active.error}>`, undefined, { error: active.error });
   const variant = active.value;
@@ -393,10 +430,13 @@ async function renderEnum(env: ValueEnv, v: TypedValue, t: EnumType, depth: numb
     type: variant.field.type,
     storage: subStorage(v.storage, variant.field.offset, variant.field.type.size),
   };
-  const fields = (await members(env, payload)).filter((f) => f.type.size > 0 || f.name.startsWith('__'));
+  const fields = (await members(env, payload)).filter(
+    (f) => f.type.size > 0 || f.name.startsWith('__'),
+  );
   if (fields.length === 0) return node(v, variant.name);
   const tuple = fields.every((f, i) => f.name === `__${i}`);
-  const rendered = depth >= 3 ? [] : await Promise.all(fields.map((f) => renderValue(env, f, depth + 1)));
+  const rendered =
+    depth >= 3 ? [] : await Promise.all(fields.map((f) => renderValue(env, f, depth + 1)));
   const inner =
     depth >= 3
       ? '..'
@@ -421,11 +461,20 @@ async function renderStruct(env: ValueEnv, v: TypedValue, depth: number): Promis
     if (!l.ok) return node(v, `<error: ${l.error}>`, undefined, { error: l.error });
     const addr = Number(p.value);
     const len = Number(l.value);
-    if (t.name === '&str' || t.name === '&mut str') return node(v, await readString(env, addr, len));
+    if (t.name === '&str' || t.name === '&mut str')
+      return node(v, await readString(env, addr, len));
     const ptrType = slice.ptr.type;
     const elem = ptrType.kind === 'pointer' ? ptrType.pointee : undefined;
     if (!elem) return node(v, `${t.name} (len ${len}) @ ${hex(addr)}`);
-    const arr = await renderArray(env, v, elem, len, elem.size, { kind: 'memory', address: addr }, depth);
+    const arr = await renderArray(
+      env,
+      v,
+      elem,
+      len,
+      elem.size,
+      { kind: 'memory', address: addr },
+      depth,
+    );
     return { ...arr, text: `${arr.text}`, address: addr, typeName: t.name };
   }
   // &dyn Trait: render what the data pointer points to, as the vtable's concrete type.
@@ -444,7 +493,11 @@ async function renderStruct(env: ValueEnv, v: TypedValue, depth: number): Promis
     const text = `${hex(p.value)} (${label})`;
     if (!concrete || p.value === 0n) return node(v, text);
     return node(v, text, async () => [
-      await renderValue(env, { name: `*${v.name}`, type: concrete, storage: { kind: 'memory', address: Number(p.value) } }),
+      await renderValue(env, {
+        name: `*${v.name}`,
+        type: concrete,
+        storage: { kind: 'memory', address: Number(p.value) },
+      }),
     ]);
   }
   const cell = cellInner(t);
@@ -456,7 +509,9 @@ async function renderStruct(env: ValueEnv, v: TypedValue, depth: number): Promis
       if (b.ok && b.value !== 0n) busy = ' (busy)';
     }
     const text =
-      cell.label === 'Cell' || cell.label === 'UnsafeCell' ? inner.text : `${cell.label}(${inner.text})${busy}`;
+      cell.label === 'Cell' || cell.label === 'UnsafeCell'
+        ? inner.text
+        : `${cell.label}(${inner.text})${busy}`;
     return { ...inner, name: v.name, typeName: t.name, text, value: v };
   }
   const fields = await members(env, v);
@@ -487,12 +542,7 @@ async function renderStruct(env: ValueEnv, v: TypedValue, depth: number): Promis
  * "<unavailable>" markers. No cell, slice or trait-object interpretation.
  */
 export type Structural =
-  | number
-  | string
-  | boolean
-  | null
-  | Structural[]
-  | { [name: string]: Structural };
+  number | string | boolean | null | Structural[] | { [name: string]: Structural };
 
 export interface StructuralOptions {
   /**
