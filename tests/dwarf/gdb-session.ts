@@ -29,6 +29,8 @@ export interface GdbFrame {
 
 export class GdbSession {
   private out = '';
+  /** GDB's warnings and errors, kept apart so they cannot split a line of its standard output. */
+  private errors = '';
   private waiters: (() => void)[] = [];
   private readonly child: ChildProcessWithoutNullStreams;
 
@@ -51,24 +53,31 @@ export class GdbSession {
       for (const w of this.waiters.splice(0)) w();
     });
     this.child.stderr.on('data', (d: Buffer) => {
-      this.out += d.toString('utf8');
+      this.errors += d.toString('utf8');
     });
   }
 
   private async run(commands: string[], timeoutMs = 60_000): Promise<string> {
     const marker = `@@END${Math.random().toString(36).slice(2)}@@`;
     const start = this.out.length;
+    const errorsStart = this.errors.length;
     this.child.stdin.write(`${commands.join('\n')}\necho ${marker}\\n\n`);
     const deadline = Date.now() + timeoutMs;
     while (!this.out.includes(marker, start)) {
-      if (Date.now() > deadline) throw new Error(`gdb did not answer: ${this.out.slice(start)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `gdb did not answer: ${this.out.slice(start)}${this.errors.slice(errorsStart)}`,
+        );
       await new Promise<void>((r) => {
         this.waiters.push(r);
         setTimeout(r, 200);
       });
     }
-    const text = this.out.slice(start, this.out.indexOf(marker, start));
-    return text;
+    const stderr = this.errors.slice(errorsStart);
+    return (
+      this.out.slice(start, this.out.indexOf(marker, start)) +
+      (stderr ? `\n[gdb stderr]\n${stderr}` : '')
+    );
   }
 
   /** Attach to the halted stub, dump frames and locals, detach without resuming. */
