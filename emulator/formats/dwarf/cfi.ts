@@ -11,7 +11,7 @@
  *   const cfi = CallFrameInfo.parse(sections.frame, warnings);
  *   const row = cfi.rowAt(pc);   // { cfa: { kind: 'reg', reg: 13, offset: 8 }, rules: Map { 14 => ... } }
  */
-import { ByteReader, DwarfError } from './reader';
+import { ByteReader, DwarfError, lastAtOrBelow } from './reader';
 import { DW_CFA } from './codes';
 
 export type RegisterRule =
@@ -152,16 +152,7 @@ export class CallFrameInfo {
   /** The FDE whose range holds `address`, if any. */
   fdeFor(address: number): Fde | undefined {
     const f = this.fdes;
-    let lo = 0;
-    let hi = f.length - 1;
-    let best = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (f[mid]!.start <= address) {
-        best = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const best = lastAtOrBelow(f, address, (x) => x.start);
     for (let i = best; i >= 0 && i > best - 16; i--) {
       const fde = f[i]!;
       if (fde.start <= address && address < fde.end && fde.end > fde.start) return fde;

@@ -35,7 +35,7 @@ import {
   type LineTable,
 } from './line';
 import { dieRanges, readAranges, type ArangeEntry, type Range } from './lists';
-import { DwarfError } from './reader';
+import { DwarfError, lastAtOrBelow } from './reader';
 import { qualifiedName, TypeBuilder, type RustType } from './types';
 import { readUnits, SECTION_NAMES, type Die, type DwarfSections, type Unit } from './units';
 
@@ -353,16 +353,7 @@ export class DebugInfo {
 
   private functionEntryAt(linkAddress: number): FunctionEntry | undefined {
     const f = this.functions();
-    let lo = 0;
-    let hi = f.length - 1;
-    let best = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (f[mid]!.start <= linkAddress) {
-        best = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const best = lastAtOrBelow(f, linkAddress, (x) => x.start);
     // The innermost (latest-starting) range that still contains the address.
     for (let i = best; i >= 0 && i > best - 64; i--) {
       const e = f[i]!;
@@ -438,16 +429,7 @@ export class DebugInfo {
   symbolAt(address: number, kind?: 'func' | 'object'): ElfSymbol | undefined {
     const a = this.toLink(address);
     const s = this.symbols;
-    let lo = 0;
-    let hi = s.length - 1;
-    let best = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (s[mid]!.value <= a) {
-        best = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const best = lastAtOrBelow(s, a, (x) => x.value);
     for (let i = best; i >= 0 && i > best - 32; i--) {
       const sym = s[i]!;
       if (kind && sym.type !== kind) continue;

@@ -41,24 +41,39 @@ function listOffsetFromIndex(
   return base + r.offset(is64);
 }
 
-/** DWARF 4 .debug_ranges list at `offset`. */
-export function readRangesV4(data: Uint8Array, offset: number, unit: Unit): Range[] {
-  const r: ByteReader = new ByteReader(data, '.debug_ranges', offset);
+/**
+ * Walks a DWARF 4 list of address pairs (.debug_ranges, .debug_loc: DWARF 4 sections 2.17.3
+ * and 2.6.2): (0, 0) ends it, (max address, x) selects base x, other pairs are offsets from the
+ * base; `entry` reads what follows a pair (nothing for ranges, an expression for locations).
+ */
+function walkPairsV4(
+  r: ByteReader,
+  unit: Unit,
+  what: string,
+  entry: (start: number, end: number) => void,
+): void {
   const size = unit.addressSize;
   const max = maxAddress(size);
   let base = unit.baseAddress;
-  const out: Range[] = [];
   for (let n = 0; ; n++) {
-    if (n > 1_000_000) r.fail('range list does not end');
+    if (n > 1_000_000) r.fail(`${what} does not end`);
     const a = r.uSized(size);
     const b = r.uSized(size);
-    if (a === 0 && b === 0) break;
+    if (a === 0 && b === 0) return;
     if (a === max) {
       base = b;
       continue;
     }
-    if (b > a) out.push([(base + a) >>> 0, (base + b) >>> 0]);
+    entry((base + a) >>> 0, (base + b) >>> 0);
   }
+}
+
+/** DWARF 4 .debug_ranges list at `offset`. */
+export function readRangesV4(data: Uint8Array, offset: number, unit: Unit): Range[] {
+  const out: Range[] = [];
+  walkPairsV4(new ByteReader(data, '.debug_ranges', offset), unit, 'range list', (s, e) => {
+    if (e > s) out.push([s, e]);
+  });
   return out;
 }
 
@@ -146,23 +161,10 @@ export function dieRanges(die: Die): Range[] {
 /** DWARF 4 .debug_loc list at `offset`. */
 export function readLocListV4(data: Uint8Array, offset: number, unit: Unit): LocationListEntry[] {
   const r: ByteReader = new ByteReader(data, '.debug_loc', offset);
-  const size = unit.addressSize;
-  const max = maxAddress(size);
-  let base = unit.baseAddress;
   const out: LocationListEntry[] = [];
-  for (let n = 0; ; n++) {
-    if (n > 1_000_000) r.fail('location list does not end');
-    const a = r.uSized(size);
-    const b = r.uSized(size);
-    if (a === 0 && b === 0) break;
-    if (a === max) {
-      base = b;
-      continue;
-    }
-    const len = r.u16();
-    const expr = r.bytes(len);
-    out.push({ start: (base + a) >>> 0, end: (base + b) >>> 0, expr });
-  }
+  walkPairsV4(r, unit, 'location list', (start, end) =>
+    out.push({ start, end, expr: r.bytes(r.u16()) }),
+  );
   return out;
 }
 

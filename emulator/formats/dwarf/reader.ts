@@ -238,3 +238,22 @@ export function stringAt(data: Uint8Array, offset: number): string | undefined {
   if (i >= data.length) return undefined;
   return decodeUtf8(data, offset, i);
 }
+
+/** Index of the last item whose key is at or below `key` in items sorted by key, or -1. */
+export function lastAtOrBelow<T>(
+  items: readonly T[],
+  key: number,
+  keyOf: (item: T) => number,
+): number {
+  let lo = 0;
+  let hi = items.length - 1;
+  let best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (keyOf(items[mid]!) <= key) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
