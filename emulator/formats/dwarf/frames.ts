@@ -95,6 +95,11 @@ function lookupPc(p: PhysicalFrame): number {
 export function unwindTableOf(programs: ProgramLookup): UnwindTable {
   return {
     rowAt: (address) => programs.programFor(address)?.unwindRowAt(address),
+    functionStart: (address) => {
+      const p = programs.programFor(address);
+      const sym = p?.symbolAt(address, 'func');
+      return sym && p ? p.toRuntime(sym.value) : undefined;
+    },
   };
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { err, ok } from '../../core/result';
 import { CallFrameInfo } from './cfi';
 import type { ReadMemory } from './memory';
-import { unwindStack, type StopRegisters } from './unwind';
+import { scanPrologue, unwindStack, type StopRegisters } from './unwind';
 
 /** A .debug_frame with one CIE (code align 2, data align -4, RA in lr, CFA = sp) and FDEs. */
 function debugFrame(fdes: { start: number; size: number; insns: number[] }[]): Uint8Array {
@@ -163,5 +163,40 @@ describe('unwinding', () => {
     expect(noPsp.stopReason).toMatch(/PSP, whose value is not known/);
     const bad = await unwindStack(CFI, regs({ 13: 0x7000, 14: 0x2011, 15: 0x2010 }), memoryOf({}));
     expect(bad.stopReason).toMatch(/unmapped 0x7004|cannot recover/);
+  });
+
+  it('reads the prologue of hand-written code without CFI (a context switch mid-way)', async () => {
+    // At 0x100: push.w {r1, r4-r11, lr}; msr psp, r0; ldmia.w r1, {r4-r11}; svc 0xff; (pc = 0x10e)
+    const code = [
+      0x2d, 0xe9, 0xf2, 0x4f, 0x80, 0xf3, 0x09, 0x88, 0x91, 0xe8, 0xf0, 0x0f, 0xff, 0xdf, 0, 0,
+    ];
+    const words: Record<number, number> = {};
+    for (let i = 0; i < code.length; i += 4)
+      words[0x100 + i] =
+        code[i]! | (code[i + 1]! << 8) | (code[i + 2]! << 16) | (code[i + 3]! << 24);
+    // The pushed block at sp 0x8000: r1, r4..r11, lr.
+    const pushed = [0xaa, 4, 5, 6, 7, 8, 9, 10, 11, 0x2011];
+    pushed.forEach((w, i) => (words[0x8000 + i * 4] = w));
+    words[0x8028] = 0;
+    words[0x802c] = 0xffffffff;
+    const mem = memoryOf(words);
+    const p = await scanPrologue(mem, 0x100, 0x10e);
+    expect(p?.size).toBe(40);
+    expect(p?.saved.get(14)).toBe(-4);
+    expect(p?.saved.get(4)).toBe(-36);
+    const table = {
+      rowAt: (a: number) => CFI.rowAt(a),
+      functionStart: (a: number) => (a >= 0x100 && a < 0x120 ? 0x100 : undefined),
+    };
+    // r4-r11 now hold the process's values; the saved ones come back from the stack.
+    const r = await unwindStack(
+      table,
+      regs({ 4: 0xdead, 7: 0xbeef, 13: 0x8000, 14: 0x1234, 15: 0x10e }),
+      mem,
+    );
+    expect(r.frames[1]).toMatchObject({ pc: 0x2010 });
+    expect(r.frames[1]!.regs.get(7)).toBe(7);
+    expect(r.frames[1]!.regs.get(13)).toBe(0x8028);
+    expect(r.frames[1]!.note).toMatch(/prologue pushed 40 bytes/);
   });
 });

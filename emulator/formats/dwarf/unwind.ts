@@ -44,6 +44,8 @@ export type UnwindPolicy = 'aapcs' | 'same';
 /** Where the unwinder finds CFI rows: one image's .debug_frame, or a set of images. */
 export interface UnwindTable {
   rowAt(address: number): UnwindRow | undefined;
+  /** Where the function holding `address` starts (from the symbol table), for code without CFI. */
+  functionStart?(address: number): number | undefined;
 }
 
 export interface ExceptionInfo {
@@ -184,22 +186,31 @@ async function unwindNormal(
   const regs = cur.regs;
   if (!row) {
     if (!cur.exactPc && !innermost) return `no call frame information for ${hex(cur.pc)}`;
-    // No CFI where execution stopped: a leaf that has not touched the stack (hand-written
-    // exception entry code, or a function without debug information).
+    // No CFI where execution stopped: hand-written code (exception entry, context switch) or
+    // code without debug information. Read its prologue from the function's start to the PC
+    // for pushes and stack adjustments; with none, it is a leaf whose return address is in LR.
     const sp = regs.get(SP);
-    const lr = regs.get(LR);
-    if (sp === undefined || lr === undefined) return 'no CFI and no LR/SP to assume a leaf';
+    if (sp === undefined) return 'no CFI and no SP';
+    const start = cfi.functionStart?.(cur.pc);
+    const prologue = start !== undefined ? await scanPrologue(mem, start, cur.pc) : undefined;
     const out = new Map(regs);
     for (const k of [...out.keys()]) if (policy === 'aapcs' && callerSaved(k)) out.delete(k);
+    const cfa = (sp + (prologue?.size ?? 0)) >>> 0;
+    for (const [reg, offset] of prologue?.saved ?? []) {
+      const v = await readU32(mem, cfa + offset);
+      if (!v.ok) return `saved ${reg === LR ? 'lr' : `r${reg}`}: ${v.error}`;
+      out.set(reg, v.value);
+    }
+    const lr = prologue?.saved.has(LR) ? out.get(LR) : regs.get(LR);
+    if (lr === undefined) return 'no CFI and no LR to return through';
+    cur.cfa = cfa;
+    out.set(SP, cfa);
     out.set(PC, lr & ~1);
-    out.set(SP, sp);
-    return makeNext(
-      cur,
-      out,
-      lr,
-      sp,
-      `no CFI at ${hex(cur.pc)}: assumed a leaf (return address in LR)`,
-    );
+    const how =
+      prologue && prologue.size > 0
+        ? `its prologue pushed ${prologue.size} bytes`
+        : 'a leaf (return address in LR)';
+    return makeNext(cur, out, lr, cfa, `no CFI at ${hex(cur.pc)}: ${how}`);
   }
   const ctx: ExprContext = {
     addressSize: 4,
@@ -303,6 +314,52 @@ function makeNext(
   };
   if (note) frame.note = note;
   return frame;
+}
+
+/**
+ * The stack effect of the Thumb instructions from `start` up to `pc` (at most 64 bytes): PUSH
+ * (T1, and PUSH.W/STMDB SP! T2), STR.W Rt, [SP, #-4]! and SUB SP, SP, #imm (T1), as the ARMv7-M
+ * ARM encodes them (A7.7.99 PUSH, A7.7.161 STR, A7.7.176 SUB SP). Returns the bytes pushed and
+ * where each saved register sits relative to the CFA; undefined when the code cannot be read.
+ */
+export async function scanPrologue(
+  mem: ReadMemory,
+  start: number,
+  pc: number,
+): Promise<{ size: number; saved: Map<number, number> } | undefined> {
+  const length = Math.min(Math.max(pc - start, 0), 64);
+  if (length === 0) return { size: 0, saved: new Map() };
+  const code = await mem(start >>> 0, length + 2);
+  if (!code.ok) return undefined;
+  const b = code.value;
+  const half = (i: number): number => b[i]! | (b[i + 1]! << 8);
+  let size = 0;
+  /** Saved registers as offsets from the SP after all pushes so far (made CFA-relative at the end). */
+  const pushes: { reg: number; at: number }[] = [];
+  const push = (regs: number[]): void => {
+    size += 4 * regs.length;
+    regs.forEach((reg, k) => pushes.push({ reg, at: -size + 4 * k }));
+  };
+  const list = (mask: number): number[] => [...Array(16).keys()].filter((r) => (mask >> r) & 1);
+  for (let i = 0; i + 1 < length;) {
+    const hw = half(i);
+    const wide = hw >>> 11 >= 0x1d;
+    if (!wide) {
+      if ((hw & 0xfe00) === 0xb400) push(list((hw & 0xff) | (hw & 0x100 ? 1 << LR : 0)));
+      else if ((hw & 0xff80) === 0xb080) size += (hw & 0x7f) * 4;
+      i += 2;
+      continue;
+    }
+    if (i + 3 >= b.length) break;
+    const hw2 = half(i + 2);
+    if (hw === 0xe92d) push(list(hw2 & 0x5fff));
+    else if (hw === 0xf84d && (hw2 & 0x0fff) === 0x0d04) push([hw2 >>> 12]);
+    i += 4;
+  }
+  // Offsets were recorded from the SP after each push; the CFA is SP + size at the end.
+  const saved = new Map<number, number>();
+  for (const p of pushes) saved.set(p.reg, p.at);
+  return { size, saved };
 }
 
 /** Cross an exception return: read the stacked frame and continue in the interrupted code. */
