@@ -42,6 +42,7 @@ function kernelElf(): string {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)]!;
 const ms = (x: number): string => `${x.toFixed(x < 1 ? 4 : 1)} ms`;
 
 const path = kernelElf();
@@ -78,41 +79,33 @@ for (const u of info!.units) {
     if (f && r.line > 0) lines.push([f, r.line]);
   }
 }
-let worst = 0;
-let t0 = performance.now();
-for (const a of addresses) {
-  const t = performance.now();
-  info!.lineFor(a);
-  worst = Math.max(worst, performance.now() - t);
+/** Times `f` on every item: mean, 99th percentile and worst (worst includes GC pauses). */
+function timeEach<T>(label: string, items: T[], f: (x: T) => void, target = ''): void {
+  const times: number[] = [];
+  for (const x of items) {
+    const t = performance.now();
+    f(x);
+    times.push(performance.now() - t);
+  }
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  console.log(
+    `${label}: ${items.length} lookups, mean ${ms(mean)}, p99 ${ms(p99(times))}, worst ${ms(Math.max(...times))}${target}`,
+  );
 }
-const perLine = (performance.now() - t0) / addresses.length;
-console.log(
-  `address -> line: ${addresses.length} lookups, mean ${ms(perLine)}, worst ${ms(worst)}; target under 1 ms`,
+timeEach('address -> line', addresses, (a) => info!.lineFor(a), '; target under 1 ms');
+timeEach(
+  'file:line -> addresses',
+  lines,
+  ([f, l]) => info!.addressesFor(f, l),
+  '; target under 1 ms',
 );
-
-worst = 0;
-t0 = performance.now();
-for (const [f, l] of lines) {
-  const t = performance.now();
-  info!.addressesFor(f, l);
-  worst = Math.max(worst, performance.now() - t);
-}
-const perAddr = (performance.now() - t0) / lines.length;
-console.log(
-  `file:line -> addresses: ${lines.length} lookups, mean ${ms(perAddr)}, worst ${ms(worst)}; target under 1 ms`,
-);
-
-worst = 0;
-t0 = performance.now();
-const sample = addresses.filter((_, i) => i % 7 === 0);
-for (const a of sample) {
-  const t = performance.now();
-  info!.functionAt(a);
-  info!.scopesAt(a);
-  worst = Math.max(worst, performance.now() - t);
-}
-console.log(
-  `address -> function and scopes: ${sample.length} lookups, mean ${ms((performance.now() - t0) / sample.length)}, worst ${ms(worst)}`,
+timeEach(
+  'address -> function and scopes',
+  addresses.filter((_, i) => i % 7 === 0),
+  (a) => {
+    info!.functionAt(a);
+    info!.scopesAt(a);
+  },
 );
 
 const peer: number[] = [];
