@@ -2,7 +2,8 @@
 // mps2-an386 kernel and its apps running in QEMU (capsules, the scheduler, the chip's
 // interrupt service, the exception handlers, and app code).
 //
-// The test drives QEMU's gdbstub itself (emulator/node/gdb-client.ts): it runs to a breakpoint,
+// The test drives QEMU's gdbstub itself, through the GDB remote DebugTarget (emulator/gdb, see
+// stub.ts): it runs to a breakpoint,
 // computes the backtrace and every frame's variables with the DWARF reader through the same
 // connection (memory read over the stub, asynchronously, as a DebugTarget would), detaches
 // without resuming, and lets GDB attach to the same halted machine and report the same things
@@ -16,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, realpathSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { err, ok } from '../../emulator/core/result';
+import { CORE_REGISTER_NAMES, type CoreRegisterName } from '../../emulator/debug/target';
 import {
   cachedMemory,
   DebugInfo,
@@ -28,7 +29,7 @@ import {
   functionName,
   type Frame,
 } from '../../emulator/formats/dwarf';
-import { GdbClient } from '../../emulator/node/gdb-client';
+import { Stub } from './stub';
 import { bootQemu, type QemuRun } from '../kernel/qemu';
 import { appsJson, kernelElf } from './images';
 import { GdbSession, haveGdb, type GdbFrame } from './gdb-session';
@@ -131,9 +132,10 @@ describe.skipIf(!available && process.env.CI !== 'true')(
       const symbols = nmSymbols(kernelPath);
       let gdbDefects = 0;
       let interruptedChecked = 0;
-      let client = await GdbClient.connect('127.0.0.1', port, 10_000);
-      const armAll = async (c: GdbClient): Promise<void> => {
-        for (const a of pending.keys()) await c.insertBreakpoint(a);
+      let client = await Stub.connect(port);
+      const armAll = async (c: Stub): Promise<void> => {
+        const r = await c.arm(pending.keys());
+        if (!r.ok) throw new Error(r.error);
       };
       await armAll(client);
       const deadline = Date.now() + 80_000;
@@ -142,27 +144,22 @@ describe.skipIf(!available && process.env.CI !== 'true')(
       };
       while (pending.size > 0 && Date.now() < deadline) {
         // Breakpoints that are never reached must not hang the run: interrupt at the deadline.
-        const c0 = client;
-        const timer = setTimeout(() => c0.interrupt(), Math.max(1000, deadline - Date.now()));
-        const stop = await client.cont().finally(() => clearTimeout(timer));
-        if (stop.raw.startsWith('W') || stop.raw.startsWith('X')) break;
-        const regsMap = await client.readRegisters();
-        const pc = regsMap.get('pc')!;
+        const stop = await client.cont(deadline - Date.now());
+        if (stop === 'closed') break;
+        const regsMap = await client.registers();
+        const pc = regsMap.pc!;
         const bp = pending.get(pc);
         if (!bp) {
           if (Date.now() >= deadline) break;
-          throw new Error(`stopped at 0x${pc.toString(16)}, not at a breakpoint (${stop.raw})`);
+          throw new Error(
+            `stopped at 0x${pc.toString(16)}, not at a breakpoint (${stop.cause.kind})`,
+          );
         }
         log(`stop at ${bp.function} 0x${pc.toString(16)}`);
+        // Memory through the DebugTarget, asynchronously, as the IDE reads it.
         const c = client;
-        const mem = cachedMemory(async (a, n) => {
-          try {
-            return ok(await c.readMemory(a, n));
-          } catch (e) {
-            return err((e as Error).message);
-          }
-        });
-        const regs = stopRegistersFrom(Object.fromEntries(regsMap));
+        const mem = cachedMemory((a, n) => c.readMemory(a, n));
+        const regs = stopRegistersFrom(regsMap);
         const bt = await set.backtrace(regs, mem, { policy: 'same' });
         const mine = await Promise.all(bt.frames.map((f) => describeFrame(set, f, mem)));
         // Hand the halted machine to GDB, then take it back.
@@ -196,13 +193,14 @@ describe.skipIf(!available && process.env.CI !== 'true')(
             k++;
           const handover = bt.frames[k];
           if (exc?.kind === 'exception' && bt.frames[2]?.exception?.stack === 'msp' && handover) {
-            const c2 = await GdbClient.connect('127.0.0.1', port, 10_000);
-            const saved = [...regsMap];
+            const c2 = await Stub.connect(port);
+            const saved = Object.entries(regsMap);
             const r = handover.physical.regs;
             const delta = handover.physical.exactPc ? 0 : 2;
             for (let n = 0; n <= 15; n++) {
               const v = r.get(n);
-              if (v !== undefined) await c2.writeRegister(n, n === 15 ? v - delta : v);
+              if (v !== undefined)
+                await c2.write(CORE_REGISTER_NAMES[n]!, n === 15 ? v - delta : v);
             }
             c2.disconnect();
             const inner = await gdb.dump('127.0.0.1', port);
@@ -216,11 +214,10 @@ describe.skipIf(!available && process.env.CI !== 'true')(
                 (m) => `interrupted code from frame ${k}: ${m}`,
               ),
             );
-            const c3 = await GdbClient.connect('127.0.0.1', port, 10_000);
-            for (const [name, v] of saved) {
-              const info = c3.registers.find((x) => x.name === name);
-              if (info && info.bitsize === 32) await c3.writeRegister(info.regnum, v);
-            }
+            const c3 = await Stub.connect(port);
+            for (const [name, v] of saved)
+              if (CORE_REGISTER_NAMES.slice(0, 17).includes(name as CoreRegisterName))
+                await c3.write(name as CoreRegisterName, v);
             c3.disconnect();
             interruptedChecked++;
             results.push({
@@ -247,7 +244,7 @@ describe.skipIf(!available && process.env.CI !== 'true')(
           vars: theirs.frames.reduce((n, f) => n + f.vars.length, 0),
           mismatches,
         });
-        client = await GdbClient.connect('127.0.0.1', port, 10_000);
+        client = await Stub.connect(port);
         // gdb's attach cleared the stub's breakpoints; step off this one and arm the rest.
         bp.left--;
         if (bp.left <= 0) pending.delete(pc);
