@@ -458,6 +458,25 @@ export class CortexM implements CoreControl {
   writeBlock(address: number, data: Uint8Array): void {
     this.bus.writeBlock(address, data);
   }
+  /**
+   * Debugger access (see Bus.peek): no MPU check, no fault, no side effect on a device, not a
+   * firmware access (DWT watchpoints, MMIO logs and access counts never see it). A write that
+   * lands on decoded code drops it, and the running block is left at the next boundary.
+   */
+  debugRead(address: number, size: AccessSize): number {
+    return this.bus.peek(address, size);
+  }
+  debugWrite(address: number, size: AccessSize, value: number): void {
+    this.bus.poke(address, size, value);
+    this.noteCodeDropped();
+  }
+  debugReadBlock(address: number, length: number): Uint8Array {
+    return this.bus.peekBlock(address, length);
+  }
+  debugWriteBlock(address: number, data: Uint8Array): void {
+    this.bus.pokeBlock(address, data);
+    this.noteCodeDropped();
+  }
 
   requestHalt(): void {
     this.haltRequested = true;

@@ -34,6 +34,17 @@ export interface MmioDevice {
   readonly name: string;
   read(offset: number, size: AccessSize): number;
   write(offset: number, size: AccessSize, value: number): void;
+  /**
+   * A debugger's read: the value `read` would return, with no side effect at all (no FIFO
+   * popped, no flag cleared, no access counted or logged). The bus refuses debug reads of a
+   * device without one, so a device whose reads have effects can never be read by accident.
+   */
+  peek?(offset: number, size: AccessSize): number;
+  /**
+   * A debugger's write: the same effect on the device as `write`, but not counted or logged
+   * as a firmware access. Devices that only count or log accesses need it; `write` otherwise.
+   */
+  poke?(offset: number, size: AccessSize, value: number): void;
   reset?(): void;
   /** Plain-data state for snapshots (structured-clone safe). */
   snapshot?(): unknown;
@@ -105,6 +116,14 @@ export interface CoreControl {
   writeMemory(address: number, size: AccessSize, value: number): void;
   readBlock(address: number, length: number): Uint8Array;
   writeBlock(address: number, data: Uint8Array): void;
+  /**
+   * Side-effect-free debugger access: devices answer through `peek`/`poke`, so a read pops no
+   * FIFO and clears no flag, and nothing is logged or counted. May throw BusErrorSignal.
+   */
+  debugRead(address: number, size: AccessSize): number;
+  debugWrite(address: number, size: AccessSize, value: number): void;
+  debugReadBlock(address: number, length: number): Uint8Array;
+  debugWriteBlock(address: number, data: Uint8Array): void;
   /** Execute up to `maxInstructions`; returns why it stopped. */
   run(maxInstructions: number): StopReason;
   /** Execute exactly one instruction (or take one exception entry). */

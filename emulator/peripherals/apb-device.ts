@@ -8,6 +8,7 @@
  * lanes zero), and serves the PrimeCell/CoreSight ID words at 0xFD0-0xFFC.
  */
 import type { AccessSize, MmioDevice } from '../core/interfaces';
+import { laneValue, readLanes } from '../core/memory/lanes';
 
 /** Offsets of the peripheral and component ID words (PID4-7, PID0-3, CID0-3). */
 export const PID4 = 0xfd0;
@@ -20,28 +21,33 @@ export abstract class ApbDevice implements MmioDevice {
 
   protected abstract readRegister(offset: number): number;
   protected abstract writeRegister(offset: number, value: number): void;
+  /**
+   * The value `readRegister` would return, without its side effects (a debugger's read). The
+   * default suits blocks whose reads have none; a block with a read-sensitive register
+   * (a data register that pops a FIFO) overrides it.
+   */
+  protected peekRegister(offset: number): number {
+    return this.readRegister(offset);
+  }
+
+  private word(aligned: number, debug: boolean): number {
+    if (this.idBytes && aligned >= PID4 && aligned <= CID3)
+      return this.idBytes[(aligned - PID4) >> 2] ?? 0;
+    return (debug ? this.peekRegister(aligned) : this.readRegister(aligned)) >>> 0;
+  }
 
   read(offset: number, size: AccessSize): number {
-    const aligned = offset & ~3;
-    let word: number;
-    if (this.idBytes && aligned >= PID4 && aligned <= CID3) {
-      word = this.idBytes[(aligned - PID4) >> 2] ?? 0;
-    } else {
-      word = this.readRegister(aligned) >>> 0;
-    }
-    if (size === 4) return word >>> 0;
-    const shift = (offset & 3) * 8;
-    return (word >>> shift) & (size === 1 ? 0xff : 0xffff);
+    return readLanes(this.word(offset & ~3, false), offset, size);
+  }
+
+  peek(offset: number, size: AccessSize): number {
+    return readLanes(this.word(offset & ~3, true), offset, size);
   }
 
   write(offset: number, size: AccessSize, value: number): void {
     const aligned = offset & ~3;
     if (this.idBytes && aligned >= PID4) return; // ID words are read-only
-    const v =
-      size === 4
-        ? value >>> 0
-        : ((value & (size === 1 ? 0xff : 0xffff)) << ((offset & 3) * 8)) >>> 0;
-    this.writeRegister(aligned, v);
+    this.writeRegister(aligned, laneValue(value, offset, size));
   }
 }
 
@@ -65,10 +71,16 @@ export class UnimplementedDevice implements MmioDevice {
     this.lastAccess = { offset, write: false };
     return 0;
   }
+  /** A debugger's read: zero, as ever, and not counted. */
+  peek(): number {
+    return 0;
+  }
   write(offset: number): void {
     this.writes++;
     this.lastAccess = { offset, write: true };
   }
+  /** A debugger's write: ignored, and not counted. */
+  poke(): void {}
   snapshot(): unknown {
     return { reads: this.reads, writes: this.writes };
   }

@@ -118,6 +118,11 @@ export class CmsdkApbUart extends ApbDevice {
     }
   }
 
+  /** DATA reads the receive buffer without taking it (a debugger's read). */
+  protected override peekRegister(offset: number): number {
+    return offset === UART_DATA ? this.s.rxbuf : this.readRegister(offset);
+  }
+
   protected writeRegister(offset: number, value: number): void {
     switch (offset) {
       case UART_DATA:

@@ -10,12 +10,15 @@
  *   bus.mapDevice(0x00400000, 0x400000, new RamAlias('ssram1 mirror', ssram1Bytes));
  *   bus.mapDevice(0x22000000, 0x2000000, new BitBandAlias('sram bitband', bus, 0x20000000));
  */
-import type { AccessSize, MmioDevice } from '../core/interfaces';
+import { type AccessSize, BusErrorSignal, type MmioDevice } from '../core/interfaces';
 
 /** Reads and writes memory (the bus, from a device's point of view). */
 export interface MemoryPort {
   read(address: number, size: AccessSize): number;
   write(address: number, size: AccessSize, value: number): void;
+  /** Side-effect-free reads and debugger writes (the bus's debug path; see MmioDevice.peek). */
+  peek?(address: number, size: AccessSize): number;
+  poke?(address: number, size: AccessSize, value: number): void;
 }
 
 /** A second window onto the bytes of a RAM region (the target owns the bytes). */
@@ -38,6 +41,10 @@ export class RamAlias implements MmioDevice {
     if (size === 4) this.view.setUint32(o, value >>> 0, true);
     else if (size === 2) this.view.setUint16(o, value & 0xffff, true);
     else this.bytes[o] = value & 0xff;
+  }
+  /** Memory reads have no side effects: a debugger's read is an ordinary one. */
+  peek(offset: number, size: AccessSize): number {
+    return this.read(offset, size);
   }
 }
 
@@ -62,5 +69,23 @@ export class BitBandAlias implements MmioDevice {
     const [addr, bit] = this.locate(offset);
     const old = this.port.read(addr, 1);
     this.port.write(addr, 1, value & 1 ? old | (1 << bit) : old & ~(1 << bit) & 0xff);
+  }
+  /** A debugger's read of the bit, through the target's side-effect-free path. */
+  peek(offset: number): number {
+    const [addr, bit] = this.locate(offset);
+    if (this.port.peek === undefined)
+      throw new BusErrorSignal(
+        addr,
+        `${this.name}: the target cannot be read without side effects`,
+      );
+    return (this.port.peek(addr, 1) >>> bit) & 1;
+  }
+  /** A debugger's write of the bit: a side-effect-free read, then a debugger write. */
+  poke(offset: number, size: AccessSize, value: number): void {
+    const [addr, bit] = this.locate(offset);
+    if (this.port.peek === undefined || this.port.poke === undefined)
+      return this.write(offset, size, value);
+    const old = this.port.peek(addr, 1);
+    this.port.poke(addr, 1, value & 1 ? old | (1 << bit) : old & ~(1 << bit) & 0xff);
   }
 }

@@ -13,6 +13,7 @@
  *   bus.mapDevice(0x40004000, 0x1000, uart0);
  */
 import { type AccessSize, BusErrorSignal, type MmioDevice } from '../interfaces';
+import { sized } from './lanes';
 
 export const enum RegionKind {
   Ram = 0,
@@ -287,7 +288,7 @@ export class Bus {
       return;
     }
     if (r.dev !== null) {
-      r.dev.write(off, size, size === 4 ? value >>> 0 : value & (size === 2 ? 0xffff : 0xff));
+      r.dev.write(off, size, sized(value, size));
       return;
     }
     if (r.kind === RegionKind.Rom && !loader) {
@@ -326,6 +327,110 @@ export class Bus {
     const out = new Uint8Array(length);
     for (let i = 0; i < length; i++) out[i] = this.read(address + i, 1);
     return out;
+  }
+
+  // ---- debug access -----------------------------------------------------------------------
+  // What a debugger (GDB, the IDE's memory and peripheral views) reads and writes. Like a
+  // probe's accesses through the Debug Access Port (ARMv7-M ARM C1.2), they are bus accesses of
+  // their own, outside the processor's MPU and its fault handling. Unlike a probe on silicon
+  // (whose read of a FIFO register pops it), a read here has no side effect on any device and
+  // nothing is counted or logged as a firmware access: devices see them through `peek`/`poke`.
+
+  /**
+   * Side-effect-free read. RAM and ROM read as they are; a device answers through its `peek`.
+   * Throws BusErrorSignal when nothing is mapped, or when the device has no `peek`.
+   */
+  peek(address: number, size: AccessSize): number {
+    const a = address >>> 0;
+    const r = this.find(a);
+    if (r === null) throw new BusErrorSignal(a, 'unmapped');
+    const off = a - r.base;
+    if (off + size > r.size) {
+      let v = 0;
+      for (let i = 0; i < size; i++) v |= this.peek(a + i, 1) << (8 * i);
+      return v >>> 0;
+    }
+    if (r.dev !== null) {
+      if (r.dev.peek === undefined)
+        throw new BusErrorSignal(a, `${r.dev.name} cannot be read without side effects`);
+      return r.dev.peek(off, size) >>> 0;
+    }
+    if (size === 4) return r.dv.getUint32(off, true);
+    if (size === 2) return r.dv.getUint16(off, true);
+    return r.bytes[off]!;
+  }
+
+  /**
+   * Debugger write: RAM and ROM are written directly (ROM too, as a debugger's flash loader
+   * would), devices through `poke` (or `write` when they keep no access counts). Decoded code
+   * under the bytes is dropped.
+   */
+  poke(address: number, size: AccessSize, value: number): void {
+    const a = address >>> 0;
+    const r = this.find(a);
+    if (r === null) throw new BusErrorSignal(a, 'unmapped');
+    const off = a - r.base;
+    if (off + size > r.size) {
+      for (let i = 0; i < size; i++) this.poke(a + i, 1, value >>> (8 * i));
+      return;
+    }
+    if (r.dev !== null) {
+      const v = sized(value, size);
+      if (r.dev.poke !== undefined) r.dev.poke(off, size, v);
+      else r.dev.write(off, size, v);
+      return;
+    }
+    this.write(a, size, value, true);
+  }
+
+  /** Side-effect-free block read (devices are read a word at a time where aligned). */
+  peekBlock(address: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    let i = 0;
+    while (i < length) {
+      const a = (address + i) >>> 0;
+      const r = this.find(a);
+      if (r === null) throw new BusErrorSignal(a, 'unmapped');
+      const off = a - r.base;
+      if (r.dev === null) {
+        const n = Math.min(length - i, r.size - off);
+        out.set(r.bytes.subarray(off, off + n), i);
+        i += n;
+      } else if ((a & 3) === 0 && length - i >= 4 && off + 4 <= r.size) {
+        const w = this.peek(a, 4);
+        out[i] = w & 0xff;
+        out[i + 1] = (w >>> 8) & 0xff;
+        out[i + 2] = (w >>> 16) & 0xff;
+        out[i + 3] = w >>> 24;
+        i += 4;
+      } else {
+        out[i] = this.peek(a, 1);
+        i++;
+      }
+    }
+    return out;
+  }
+
+  /** Debugger block write (devices get word writes where aligned, else byte writes). */
+  pokeBlock(address: number, data: Uint8Array): void {
+    let i = 0;
+    while (i < data.length) {
+      const a = (address + i) >>> 0;
+      const r = this.find(a);
+      if (r === null) throw new BusErrorSignal(a, 'unmapped');
+      if (r.dev === null) {
+        const n = Math.min(data.length - i, r.size - (a - r.base));
+        this.writeBlock(a, data.subarray(i, i + n));
+        i += n;
+      } else if ((a & 3) === 0 && data.length - i >= 4) {
+        const w = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+        this.poke(a, 4, w >>> 0);
+        i += 4;
+      } else {
+        this.poke(a, 1, data[i]!);
+        i++;
+      }
+    }
   }
 
   /** Device reset and RAM clear are the machine's business; the bus only resets devices. */

@@ -14,6 +14,7 @@
  */
 import type { CortexM } from '../cortex-m';
 import type { AccessSize, MmioDevice } from '../interfaces';
+import { mergeLanes, readLanes } from '../memory/lanes';
 import { DebugRegisters, type DebugState } from './debug';
 import { Dwt, type DwtState } from './dwt';
 import { Fpb, type FpbState } from './fpb';
@@ -80,7 +81,7 @@ interface SystemState {
 /** A device over 32-bit registers `read`/`write`, with the SCS's narrow-access rules. */
 function wordDevice(
   name: string,
-  read: (off: number) => number,
+  read: (off: number, debug?: boolean) => number,
   write: (off: number, v: number) => void,
   bytePriority: (off: number) => number = () => -1,
   writeOne: (off: number) => boolean = () => false,
@@ -89,9 +90,11 @@ function wordDevice(
   return {
     name,
     read(offset: number, size: AccessSize): number {
-      const word = read(offset & ~3) >>> 0;
-      const shift = (offset & 3) * 8;
-      return size === 4 ? word : (word >>> shift) & (size === 2 ? 0xffff : 0xff);
+      return readLanes(read(offset & ~3) >>> 0, offset, size);
+    },
+    /** A debugger's read: no register changes because of it (SYST_CSR keeps COUNTFLAG). */
+    peek(offset: number, size: AccessSize): number {
+      return readLanes(read(offset & ~3, true) >>> 0, offset, size);
     },
     write(offset: number, size: AccessSize, value: number): void {
       if (size === 4) return write(offset, value >>> 0);
@@ -102,11 +105,10 @@ function wordDevice(
         if (size === 2) priority(exc + 1, (value >>> 8) & 0xff);
         return;
       }
-      const shift = (offset & 3) * 8;
-      const mask = (size === 2 ? 0xffff : 0xff) << shift;
       // Set/clear and write-one-to-clear registers must not see the other lanes' current bits.
-      const old = writeOne(offset) ? 0 : read(offset & ~3);
-      write(offset & ~3, ((old & ~mask) | ((value << shift) & mask)) >>> 0);
+      // The merge is not a read by the program: it leaves read-sensitive bits alone.
+      const old = writeOne(offset) ? 0 : read(offset & ~3, true);
+      write(offset & ~3, mergeLanes(old, value, offset, size));
     },
   };
 }
@@ -126,8 +128,8 @@ export function installSystem(cpu: CortexM): SystemBlocks {
   );
   const fpb = new Fpb(() => cpu.fpbChanged());
 
-  const scsRead = (off: number): number => {
-    if (SysTick.owns(off)) return systick.read(off);
+  const scsRead = (off: number, debugAccess = false): number => {
+    if (SysTick.owns(off)) return systick.read(off, debugAccess);
     if (Nvic.owns(off)) return nvic.read(off);
     if (Scb.owns(off)) return scb.read(off);
     if (Mpu.owns(off)) return mpu.read(off);

@@ -86,13 +86,16 @@ export class SysTick {
     });
   }
 
-  read(off: number): number {
+  /** `debug`: a debugger's read, which leaves COUNTFLAG set. */
+  read(off: number, debug = false): number {
     const st = this.st;
     switch (off) {
       case SYST.CSR: {
-        // COUNTFLAG clears when CSR is read.
+        // COUNTFLAG clears when software reads CSR (ARMv7-M ARM B3.3, SysTick). A debugger's
+        // read leaves it alone: the Cortex-M4 clears it for a DAP read only when the AHB-AP's
+        // MasterType says "core", which debuggers do not set (Cortex-M4 TRM, SysTick CSR).
         const v = st.csr;
-        st.csr &= ~CSR_COUNTFLAG;
+        if (!debug) st.csr &= ~CSR_COUNTFLAG;
         return v;
       }
       case SYST.RVR:

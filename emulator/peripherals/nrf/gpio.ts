@@ -28,6 +28,7 @@
  *   gpio.setInput(0, 11, false); // a button pulls P0.11 low
  */
 import type { AccessSize, MmioDevice } from '../../core/interfaces';
+import { laneValue, mergeLanes, readLanes } from '../../core/memory/lanes';
 import { BusErrorSignal } from '../../core/interfaces';
 import type { NrfContext } from './nrf-peripheral';
 import type { RegisterInfo } from './registers';
@@ -230,18 +231,19 @@ export class Gpio implements MmioDevice {
 
   read(offset: number, size: AccessSize): number {
     const { port, reg } = this.decode(offset);
-    const word = this.readRegister(port, reg) >>> 0;
-    if (size === 4) return word;
-    return (word >>> ((offset & 3) * 8)) & (size === 1 ? 0xff : 0xffff);
+    return readLanes(this.readRegister(port, reg) >>> 0, offset, size);
+  }
+
+  /** Reads of the GPIO have no side effects: a debugger's read is an ordinary one. */
+  peek(offset: number, size: AccessSize): number {
+    return this.read(offset, size);
   }
 
   write(offset: number, size: AccessSize, value: number): void {
     const { port, reg } = this.decode(offset);
-    const lanes =
-      size === 4 ? 0xffffffff : ((size === 1 ? 0xff : 0xffff) << ((offset & 3) * 8)) >>> 0;
-    const v = size === 4 ? value >>> 0 : ((value << ((offset & 3) * 8)) & lanes) >>> 0;
+    const v = laneValue(value, offset, size);
     // AHB byte strobes: a narrow write changes only its lanes of a plain register.
-    const merge = (old: number): number => ((old & ~lanes) | v) >>> 0;
+    const merge = (old: number): number => mergeLanes(old, value, offset, size);
     const p = this.ports[port]!;
     const mask = this.pinMask[port];
     switch (reg) {

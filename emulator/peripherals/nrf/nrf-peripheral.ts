@@ -22,6 +22,7 @@
  *   }
  */
 import type { AccessSize, InterruptLines, MmioDevice, VirtualClock } from '../../core/interfaces';
+import { laneValue, readLanes } from '../../core/memory/lanes';
 
 export const TASKS_END = 0x080;
 export const EVENTS_START = 0x100;
@@ -140,26 +141,34 @@ export abstract class NrfPeripheral implements MmioDevice {
     }
   }
 
+  /**
+   * The value `readRegister` would return, without its side effects (a debugger's read). The
+   * default suits registers whose reads have none; a peripheral with a read-sensitive register
+   * (the legacy UART's RXD pops its FIFO) overrides it.
+   */
+  protected peekRegister(offset: number): number {
+    return this.readRegister(offset);
+  }
+
+  private word(aligned: number, debug: boolean): number {
+    if (aligned < TASKS_END) return 0; // tasks are write-only
+    if (aligned >= EVENTS_START && aligned < EVENTS_END) return this.events[eventIndex(aligned)]!;
+    if (aligned === SHORTS) return this.shorts;
+    if (aligned === INTEN || aligned === INTENSET || aligned === INTENCLR) return this.inten;
+    return (debug ? this.peekRegister(aligned) : this.readRegister(aligned)) >>> 0;
+  }
+
   read(offset: number, size: AccessSize): number {
-    const aligned = offset & ~3;
-    let word: number;
-    if (aligned < TASKS_END)
-      word = 0; // tasks are write-only
-    else if (aligned >= EVENTS_START && aligned < EVENTS_END)
-      word = this.events[eventIndex(aligned)]!;
-    else if (aligned === SHORTS) word = this.shorts;
-    else if (aligned === INTEN || aligned === INTENSET || aligned === INTENCLR) word = this.inten;
-    else word = this.readRegister(aligned) >>> 0;
-    if (size === 4) return word >>> 0;
-    return (word >>> ((offset & 3) * 8)) & (size === 1 ? 0xff : 0xffff);
+    return readLanes(this.word(offset & ~3, false), offset, size);
+  }
+
+  peek(offset: number, size: AccessSize): number {
+    return readLanes(this.word(offset & ~3, true), offset, size);
   }
 
   write(offset: number, size: AccessSize, value: number): void {
     const aligned = offset & ~3;
-    const v =
-      size === 4
-        ? value >>> 0
-        : ((value & (size === 1 ? 0xff : 0xffff)) << ((offset & 3) * 8)) >>> 0;
+    const v = laneValue(value, offset, size);
     if (aligned < TASKS_END) {
       if (v & 1) this.task(aligned);
     } else if (aligned >= EVENTS_START && aligned < EVENTS_END) {

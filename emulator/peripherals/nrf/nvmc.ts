@@ -31,6 +31,7 @@
  *   bus.mapRom(0, flash.length, 'flash', (o, s, v) => nvmc.flashWrite(o, s, v));
  */
 import { type AccessSize, BusErrorSignal, type MmioDevice } from '../../core/interfaces';
+import { laneValue, readLanes } from '../../core/memory/lanes';
 import type { NrfContext } from './nrf-peripheral';
 import type { RegisterInfo } from './registers';
 
@@ -220,9 +221,12 @@ export class Nvmc implements MmioDevice {
   }
 
   read(offset: number, size: AccessSize): number {
-    const word = this.readWord(offset & ~3);
-    if (size === 4) return word >>> 0;
-    return (word >>> ((offset & 3) * 8)) & (size === 1 ? 0xff : 0xffff);
+    return readLanes(this.readWord(offset & ~3), offset, size);
+  }
+
+  /** Reads of the NVMC have no side effects: a debugger's read is an ordinary one. */
+  peek(offset: number, size: AccessSize): number {
+    return this.read(offset, size);
   }
 
   private readWord(offset: number): number {
@@ -247,10 +251,7 @@ export class Nvmc implements MmioDevice {
 
   write(offset: number, size: AccessSize, value: number): void {
     const aligned = offset & ~3;
-    const v =
-      size === 4
-        ? value >>> 0
-        : ((value & (size === 1 ? 0xff : 0xffff)) << ((offset & 3) * 8)) >>> 0;
+    const v = laneValue(value, offset, size);
     const reg = NVMC_BASE + aligned;
     switch (aligned) {
       case NVMC_CONFIG:

@@ -26,6 +26,7 @@
  */
 import { ClockEvent } from '../../core/clock-event';
 import type { AccessSize, MmioDevice } from '../../core/interfaces';
+import { laneValue, readLanes } from '../../core/memory/lanes';
 import type { NrfContext } from './nrf-peripheral';
 import type { RegisterInfo } from './registers';
 
@@ -222,17 +223,16 @@ export class Ppi implements MmioDevice {
   }
 
   read(offset: number, size: AccessSize): number {
-    const word = this.readWord(offset & ~3) >>> 0;
-    if (size === 4) return word;
-    return (word >>> ((offset & 3) * 8)) & (size === 1 ? 0xff : 0xffff);
+    return readLanes(this.readWord(offset & ~3) >>> 0, offset, size);
+  }
+
+  /** Reads of the PPI have no side effects: a debugger's read is an ordinary one. */
+  peek(offset: number, size: AccessSize): number {
+    return this.read(offset, size);
   }
 
   write(offset: number, size: AccessSize, value: number): void {
-    const v =
-      size === 4
-        ? value >>> 0
-        : ((value & (size === 1 ? 0xff : 0xffff)) << ((offset & 3) * 8)) >>> 0;
-    this.writeWord(offset & ~3, v);
+    this.writeWord(offset & ~3, laneValue(value, offset, size));
   }
 
   private readWord(offset: number): number {

@@ -18,6 +18,7 @@
  *   saadc.accesses(); // [{ offset: 0x500, reads: 0, writes: 1, lastValue: 1 }, ...]
  */
 import { type AccessSize, BusErrorSignal, type MmioDevice } from '../../core/interfaces';
+import { mergeLanes, readLanes, sized } from '../../core/memory/lanes';
 
 /** How many recent accesses are kept. */
 export const RECENT_ACCESSES = 64;
@@ -95,27 +96,34 @@ export class RecordingDevice implements MmioDevice {
   read(offset: number, size: AccessSize): number {
     const word = this.check(offset, size);
     const whole = this.words[word >>> 2]!;
-    const value =
-      size === 4 ? whole >>> 0 : (whole >>> ((offset & 3) * 8)) & (size === 1 ? 0xff : 0xffff);
+    const value = readLanes(whole, offset, size);
     this.count(word, 'read', whole);
     this.remember('read', offset, size, value);
     return value;
   }
 
+  /** A debugger's read: the stored value, not counted and not remembered. */
+  peek(offset: number, size: AccessSize): number {
+    return readLanes(this.words[this.check(offset, size) >>> 2]!, offset, size);
+  }
+
   write(offset: number, size: AccessSize, value: number): void {
+    const word = this.store(offset, size, value);
+    this.count(word, 'write', this.words[word >>> 2]!);
+    this.remember('write', offset, size, sized(value, size));
+  }
+
+  /** A debugger's write: stored like a firmware write, not counted and not remembered. */
+  poke(offset: number, size: AccessSize, value: number): void {
+    this.store(offset, size, value);
+  }
+
+  /** Stores a write's byte lanes into its word; returns the word's offset. */
+  private store(offset: number, size: AccessSize, value: number): number {
     const word = this.check(offset, size);
     const i = word >>> 2;
-    let whole: number;
-    if (size === 4) whole = value >>> 0;
-    else {
-      const shift = (offset & 3) * 8;
-      const lane = (size === 1 ? 0xff : 0xffff) << shift;
-      whole = ((this.words[i]! & ~lane) | ((value << shift) & lane)) >>> 0;
-    }
-    this.words[i] = whole;
-    const sized = size === 4 ? value >>> 0 : value & (size === 1 ? 0xff : 0xffff);
-    this.count(word, 'write', whole);
-    this.remember('write', offset, size, sized);
+    this.words[i] = mergeLanes(this.words[i]!, value, offset, size);
+    return word;
   }
 
   /** Registers touched since reset, by offset, with their read/write counts and last value. */

@@ -242,6 +242,10 @@ export class Rtc extends NrfPeripheral {
     return (offset & ~3) === INTEN ? 0 : super.read(offset, size);
   }
 
+  override peek(offset: number, size: 1 | 2 | 4): number {
+    return (offset & ~3) === INTEN ? 0 : super.peek(offset, size);
+  }
+
   override write(offset: number, size: 1 | 2 | 4, value: number): void {
     const aligned = offset & ~3;
     if (aligned === INTEN) return; // no INTEN register on the RTC

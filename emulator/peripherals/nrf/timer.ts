@@ -266,6 +266,10 @@ export class Timer extends NrfPeripheral {
     return (offset & ~3) === INTEN ? 0 : super.read(offset, size);
   }
 
+  override peek(offset: number, size: 1 | 2 | 4): number {
+    return (offset & ~3) === INTEN ? 0 : super.peek(offset, size);
+  }
+
   override write(offset: number, size: 1 | 2 | 4, value: number): void {
     if ((offset & ~3) !== INTEN) super.write(offset, size, value);
   }

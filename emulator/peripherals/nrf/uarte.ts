@@ -396,6 +396,13 @@ export class Uarte extends NrfPeripheral {
     }
   }
 
+  /** RXD shows the byte a read would take, without taking it (a debugger's read). */
+  protected override peekRegister(offset: number): number {
+    if (offset !== UART_RXD) return this.readRegister(offset);
+    const s = this.s;
+    return this.mode !== 'uart' || s.fifo.length === 0 ? s.rxd : s.fifo[0]!;
+  }
+
   protected writeRegister(offset: number, value: number): void {
     const s = this.s;
     if (!DECODED.has(offset)) throw this.undecoded(offset);

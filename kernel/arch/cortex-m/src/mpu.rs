@@ -150,8 +150,8 @@ pub struct CortexMpu {
 impl CortexMpu {
     /// The MPU at the architectural address.
     pub const fn new() -> Self {
-        // SAFETY: 0xE000ED90 is the architectural PMSAv7 MPU base on ARMv7-M.
         CortexMpu {
+            // SAFETY: 0xE000ED90 is the architectural PMSAv7 MPU base on ARMv7-M.
             regs: unsafe { StaticRef::new(0xE000_ED90) },
         }
     }
