@@ -34,9 +34,7 @@
  *   await t.value.resume();
  */
 import type { StopReason } from '../core/interfaces';
-import { RegionKind } from '../core/memory/bus';
 import { err, ok, type Result } from '../core/result';
-import { RamAlias } from '../peripherals/memory-alias';
 import {
   createSession,
   type EmulatorSession,
@@ -106,42 +104,24 @@ const MIN_BUDGET = 2_000;
 const MAX_BUDGET = 5_000_000;
 const hex = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
-/** The parts of a machine a debugger sees, from the session (the Machine interface's job, soon). */
+/** The parts of a machine a debugger sees, from its `Machine` (emulator/machines/machine.ts). */
 function describeMachine(session: EmulatorSession): {
   memoryMap: MemoryRegion[];
   programmable: MemoryRegion[];
   consoles: number[];
   label: string;
 } {
-  const regions: MemoryRegion[] = [];
-  for (const r of session.core.bus.regions) {
-    if (r.dev === null) {
-      const rom = r.kind === RegionKind.Rom;
-      regions.push({
-        name: r.name,
-        kind: rom ? 'flash' : 'ram',
-        start: r.base,
-        size: r.size,
-        // nRF52 flash and UICR pages are 4 KiB (PS "NVMC"); FICR is factory-written.
-        ...(rom && session.nrf && r.name !== 'ficr' ? { blockSize: 4096 } : {}),
-      });
-    } else if (r.dev instanceof RamAlias) {
-      regions.push({ name: r.name, kind: 'ram', start: r.base, size: r.size });
-    }
-  }
-  regions.sort((a, b) => a.start - b.start);
-  // The architectural peripheral and private peripheral bus regions (ARMv7-M ARM B3.1).
-  const memoryMap: MemoryRegion[] = [
-    ...regions,
-    { name: 'peripherals', kind: 'peripheral', start: 0x4000_0000, size: 0x2000_0000 },
-    { name: 'private peripheral bus', kind: 'system', start: 0xe000_0000, size: 0x10_0000 },
-  ];
-  const programmable = regions.filter((r) => r.blockSize !== undefined);
-  const uarts = session.nrf ? session.nrf.uartes.length : (session.mps2?.uarts.length ?? 0);
-  const label = session.nrf
-    ? `emulated ${session.nrf.spec.name}`
-    : `emulated ${session.options.machine}`;
-  return { memoryMap, programmable, consoles: Array.from({ length: uarts }, (_, i) => i), label };
+  const m = session.machine;
+  const memoryMap = [...m.memoryMap];
+  // Flash the target can program: the regions with an erase block (nRF52 flash and UICR, PS
+  // "NVMC"; FICR is factory-written and has none).
+  const programmable = memoryMap.filter((r) => r.kind === 'flash' && r.blockSize !== undefined);
+  return {
+    memoryMap,
+    programmable,
+    consoles: m.consoles.map((c) => c.index),
+    label: `emulated ${m.name}`,
+  };
 }
 
 interface ArmedWatch {
@@ -184,7 +164,9 @@ export class EmulatorTarget implements DebugTarget {
     const { session } = options;
     this.session = session;
     this.scheduler = options.scheduler;
-    this.pace = options.pace ?? (session.nrf ? 'realtime' : 'fast');
+    // Boards whose image lives in flash run in real time by default, as the CLI does.
+    this.pace =
+      options.pace ?? (session.machine.imageStorage === 'nonvolatile' ? 'realtime' : 'fast');
     this.haltingDebug = options.haltingDebug ?? true;
     this.sliceMs = options.sliceMs ?? 8;
     this.statsMs = options.statsIntervalMs ?? 500;
@@ -774,8 +756,9 @@ export class EmulatorTarget implements DebugTarget {
     this.range = null;
     this.stepOver = false;
     this.flushConsole();
-    // A probe resets an nRF52 with SYSRESETREQ (a soft reset: the watchdog keeps running).
-    this.session.reset(this.session.nrf ? 'sreq' : 'pin');
+    // A probe resets the core with SYSRESETREQ (a soft reset: an nRF52's watchdog keeps
+    // running; the machine decides what survives).
+    this.session.reset('sreq');
     if (options.halt) {
       this.stopWith({ kind: 'halted' });
     } else if (wasRunning) {

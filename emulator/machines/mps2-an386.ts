@@ -32,6 +32,16 @@ import { CmsdkApbWatchdog } from '../peripherals/cmsdk-apb-watchdog';
 import { BitBandAlias, RamAlias } from '../peripherals/memory-alias';
 import { Mps2Fpgaio } from '../peripherals/mps2-fpgaio';
 import { AN386_SCC, Mps2Scc } from '../peripherals/mps2-scc';
+import { boardOfMachine } from '../boards/registry';
+import { ok, type Result } from '../core/result';
+import {
+  findButton,
+  memoryMapOf,
+  type Machine,
+  type MachineContext,
+  type MachineDefinition,
+  type WakeSource,
+} from './machine';
 
 export const MACHINE_NAME = 'mps2-an386';
 /** SYSCLK of the AN386 image: core, APB and timers all run from it. */
@@ -82,6 +92,8 @@ export interface BoardContext {
   nmi?: () => void;
   /** System reset request (the watchdog's reset output). */
   systemReset?: () => void;
+  /** Wraps every mapped device (the MMIO access log); identity when absent. */
+  wrap?(dev: MmioDevice, base: number): MmioDevice;
 }
 
 export interface BoardHost {
@@ -104,6 +116,8 @@ export interface Mps2An386Board {
   readonly devices: MmioDevice[];
   /** Placeholders QEMU also leaves unimplemented (RAZ/WI); their access counters show use. */
   readonly placeholders: UnimplementedDevice[];
+  /** Every mapped device range (modelled devices and placeholders), in address order. */
+  readonly mapped: { base: number; size: number; dev: MmioDevice }[];
   /** Semihosting SYS_HEAPINFO answer for this board: heap and stack in SSRAM2&3. */
   readonly heapInfo: [number, number, number, number];
 }
@@ -118,8 +132,18 @@ interface Range {
  * Maps `background` placeholders around the `foreground` ranges (the bus forbids overlaps,
  * whereas QEMU layers real devices over its unimplemented-device regions).
  */
-function mapLayered(bus: MachineBus, foreground: Range[], background: Range[]): void {
-  for (const r of foreground) bus.mapDevice(r.base, r.size, r.dev);
+function mapLayered(
+  bus: MachineBus,
+  foreground: Range[],
+  background: Range[],
+  wrap: (dev: MmioDevice, base: number) => MmioDevice,
+): Range[] {
+  const mapped: Range[] = [];
+  const map = (base: number, size: number, dev: MmioDevice): void => {
+    bus.mapDevice(base, size, wrap(dev, base));
+    mapped.push({ base, size, dev });
+  };
+  for (const r of foreground) map(r.base, r.size, r.dev);
   for (const bg of background) {
     let cursor = bg.base;
     const end = bg.base + bg.size;
@@ -127,11 +151,12 @@ function mapLayered(bus: MachineBus, foreground: Range[], background: Range[]): 
       .filter((f) => f.base < end && f.base + f.size > bg.base)
       .sort((a, b) => a.base - b.base);
     for (const f of inside) {
-      if (f.base > cursor) bus.mapDevice(cursor, f.base - cursor, bg.dev);
+      if (f.base > cursor) map(cursor, f.base - cursor, bg.dev);
       cursor = Math.max(cursor, f.base + f.size);
     }
-    if (cursor < end) bus.mapDevice(cursor, end - cursor, bg.dev);
+    if (cursor < end) map(cursor, end - cursor, bg.dev);
   }
+  return mapped.sort((a, b) => a.base - b.base);
 }
 
 export function buildMps2An386(ctx: BoardContext, host: BoardHost): Mps2An386Board {
@@ -235,7 +260,7 @@ export function buildMps2An386(ctx: BoardContext, host: BoardHost): Mps2An386Boa
     { base: ETHERNET_BASE, size: 0x100, dev: ph('lan9118 ethernet') },
     { base: 0x41000000, size: 0x00200000, dev: ph('vga') },
   ];
-  mapLayered(bus, foreground, background);
+  const mapped = mapLayered(bus, foreground, background, ctx.wrap ?? ((d) => d));
 
   const devices: MmioDevice[] = [...uarts, ...timers, dualTimer, watchdog, fpgaio, scc];
   return {
@@ -249,6 +274,7 @@ export function buildMps2An386(ctx: BoardContext, host: BoardHost): Mps2An386Boa
     ram,
     devices,
     placeholders,
+    mapped,
     heapInfo: [
       SSRAM23_BASE + SSRAM23_SIZE / 2,
       SSRAM23_BASE + SSRAM23_SIZE,
@@ -257,3 +283,100 @@ export function buildMps2An386(ctx: BoardContext, host: BoardHost): Mps2An386Boa
     ],
   };
 }
+
+/** The user LEDs and push buttons on FPGAIO LED0 and BUTTON bits 0 and 1 (AN386 FPGAIO). */
+const LEDS = ['LED0', 'LED1'] as const;
+const BUTTONS = [{ name: 'PB0' }, { name: 'PB1' }] as const;
+
+/**
+ * mps2-an386 as a `Machine`: its image lives in RAM, so (as QEMU's `-kernel` loader does) it
+ * is written again at every reset; power-on clears every RAM.
+ */
+export function mps2An386Machine(
+  board: Mps2An386Board,
+  ctx: MachineContext,
+): Machine & { readonly mps2: Mps2An386Board } {
+  const consoles = board.uarts.map((u, index) => ({
+    index,
+    name: u.name,
+    receive: (bytes: Uint8Array) => u.receive(bytes),
+    get pendingInput() {
+      return u.pendingInput;
+    },
+    inputCanWake: () => u.rxInterruptArmed() && ctx.interruptCanWake(UART_RX_IRQS[index]!),
+  }));
+  let buttons = 0;
+  return {
+    mps2: board,
+    name: MACHINE_NAME,
+    label: boardOfMachine(MACHINE_NAME)?.label ?? MACHINE_NAME,
+    memoryMap: memoryMapOf(ctx.bus, (r) => {
+      const memory =
+        r.dev === null ||
+        r.dev instanceof RamAlias ||
+        (r.dev instanceof BitBandAlias && r.base === SRAM_BITBAND_BASE);
+      return { kind: memory ? 'ram' : 'peripheral' };
+    }),
+    // Every RAM and its mirrors (aliases write through to the RAM's bytes).
+    programmable: ctx.bus.regions
+      .filter((r) => r.dev === null || r.dev instanceof RamAlias)
+      .map((r) => ({ name: r.name, base: r.base, size: r.size })),
+    imageStorage: 'ram',
+    consoles,
+    buttons: BUTTONS.map((b) => b.name),
+    devices: board.mapped,
+    svd: null,
+    heapInfo: board.heapInfo,
+    leds: () => LEDS.map((name, i) => ({ name, lit: ((board.fpgaio.leds >>> i) & 1) === 1 })),
+    setButton(button, pressed): Result<void> {
+      const found = findButton(MACHINE_NAME, BUTTONS, button);
+      if (!found.ok) return found;
+      const bit = 1 << BUTTONS.indexOf(found.value);
+      buttons = pressed ? buttons | bit : buttons & ~bit;
+      board.fpgaio.setButtons(buttons);
+      return ok(undefined);
+    },
+    powerOn() {
+      for (const r of ctx.bus.regions) {
+        if (r.dev !== null) continue;
+        r.bytes.fill(0);
+        ctx.bus.invalidate(r.base, r.size);
+      }
+    },
+    reset() {
+      ctx.bus.resetDevices();
+      board.fpgaio.setButtons(buttons);
+    },
+    cpuSleep() {},
+    wakeSources() {
+      const out: WakeSource[] = [];
+      for (const c of consoles) if (c.inputCanWake()) out.push({ kind: 'console', index: c.index });
+      return out;
+    },
+  };
+}
+
+/** The mps2-an386 board behind a machine, or null. */
+export function mps2Of(machine: Machine): Mps2An386Board | null {
+  return 'mps2' in machine ? (machine as { mps2: Mps2An386Board }).mps2 : null;
+}
+
+/** The machine definition (25 MHz Cortex-M4F, 32 IRQs, all 8 priority bits as in QEMU 7.2). */
+export const MPS2_AN386_DEFINITION: MachineDefinition = {
+  name: MACHINE_NAME,
+  core: { frequencyHz: SYSCLK_HZ, numIrqs: NUM_IRQ, priorityBits: 8, fpu: true },
+  build(ctx) {
+    const board = buildMps2An386(
+      {
+        bus: ctx.bus,
+        clock: ctx.clock,
+        irq: ctx.irq,
+        nmi: () => ctx.nmi(),
+        systemReset: () => ctx.systemReset('dog'),
+        ...(ctx.wrap ? { wrap: ctx.wrap } : {}),
+      },
+      { uartTx: (index, byte) => ctx.host.uartTx(index, byte) },
+    );
+    return mps2An386Machine(board, ctx);
+  },
+};

@@ -42,6 +42,16 @@ import { Timer } from '../peripherals/nrf/timer';
 import { Uarte } from '../peripherals/nrf/uarte';
 import { UndocumentedWords } from '../peripherals/nrf/undocumented';
 import { Wdt } from '../peripherals/nrf/wdt';
+import { boardOfMachine } from '../boards/registry';
+import { ok, type Result } from '../core/result';
+import {
+  findButton,
+  memoryMapOf,
+  type Machine,
+  type MachineContext,
+  type MachineDefinition,
+  type WakeSource,
+} from './machine';
 
 /** Core clock (HCLK) of the nRF52 series. */
 export const NRF52_HCLK_HZ = 64_000_000;
@@ -360,7 +370,7 @@ export interface Nrf52Board {
   /** Light state of every LED (DK) or matrix pixel (micro:bit, row-major). */
   leds(): { name: string; lit: boolean }[];
   /** Press or release a button by name (BUTTON1..4, A, B) or index. */
-  setButton(button: string | number, pressed: boolean): { ok: true } | { ok: false; error: string };
+  setButton(button: string | number, pressed: boolean): Result<void>;
   /**
    * The CPU went to sleep (WFI/WFE) or woke: POWER raises SLEEPENTER/SLEEPEXIT and the watchdog
    * pauses if its CONFIG.SLEEP says so. The session connects this to the core's
@@ -589,23 +599,14 @@ export function buildNrf52(ctx: Nrf52Context, spec: Nrf52MachineSpec, host: Nrf5
     }
     return spec.leds.map((l) => ({ name: l.name, lit: driven(l) === !l.activeLow }));
   };
-  const setButton = (
-    button: string | number,
-    pressed: boolean,
-  ): { ok: true } | { ok: false; error: string } => {
-    const b =
-      typeof button === 'number'
-        ? spec.buttons[button]
-        : spec.buttons.find((x) => x.name.toLowerCase() === button.toLowerCase());
-    if (b === undefined)
-      return {
-        ok: false,
-        error: `${spec.name} has no button '${button}' (buttons: ${spec.buttons.map((x) => x.name).join(', ')})`,
-      };
+  const setButton = (button: string | number, pressed: boolean): Result<void> => {
+    const found = findButton(spec.name, spec.buttons, button);
+    if (!found.ok) return found;
+    const b = found.value;
     // A pressed button drives its pin; released, the pin floats (the firmware's pull decides).
     if (pressed) gpio.setInput(b.port, b.pin, !b.activeLow);
     else gpio.release(b.port, b.pin);
-    return { ok: true };
+    return ok(undefined);
   };
 
   return {
@@ -639,3 +640,117 @@ export function buildNrf52(ctx: Nrf52Context, spec: Nrf52MachineSpec, host: Nrf5
     undocumentedName: (address) => undocumentedRegisterName(spec.variant, address),
   };
 }
+
+/**
+ * The nRF52 board as a `Machine`: flash and UICR are non-volatile (programming erases them
+ * first, resets keep them), and a soft reset keeps the watchdog running (PS "Reset behavior":
+ * the watchdog is reset only by power-on, pin and its own reset) and records its reason in
+ * POWER.RESETREAS.
+ */
+export function nrf52Machine(
+  board: Nrf52Board,
+  ctx: MachineContext,
+): Machine & { readonly nrf52: Nrf52Board } {
+  const { spec } = board;
+  const registered = boardOfMachine(spec.name);
+  const consoles = board.uartes.map((u, index) => ({
+    index,
+    name: u.name,
+    receive: (bytes: Uint8Array) => u.receive(bytes),
+    get pendingInput() {
+      return u.pendingInput;
+    },
+    inputCanWake: () => u.rxInterruptArmed() && ctx.interruptCanWake(u.id),
+  }));
+  return {
+    nrf52: board,
+    name: spec.name,
+    label: `${registered?.label ?? spec.name} (${spec.variant === 'nrf52840' ? 'nRF52840' : 'nRF52833'})`,
+    memoryMap: memoryMapOf(ctx.bus, (r) => {
+      if (r.name === 'flash' || r.name === 'uicr') return { kind: 'flash', blockSize: PAGE_SIZE };
+      // FICR is factory-programmed flash the CPU and a debugger can only read.
+      if (r.name === 'ficr') return { kind: 'flash' };
+      if (r.dev === null || r.dev instanceof RamAlias) return { kind: 'ram' };
+      return { kind: 'peripheral' };
+    }),
+    programmable: [
+      { name: 'flash', base: FLASH_BASE, size: spec.flashSize },
+      { name: 'UICR', base: UICR_BASE, size: PAGE_SIZE },
+      { name: 'RAM', base: DATA_RAM_BASE, size: spec.ramSize },
+    ],
+    imageStorage: 'nonvolatile',
+    consoles,
+    buttons: spec.buttons.map((b) => b.name),
+    devices: board.devices,
+    svd: registered?.svd?.replace(/^resources\/svd\//, '') ?? null,
+    heapInfo: [
+      DATA_RAM_BASE + 0x8000,
+      DATA_RAM_BASE + spec.ramSize,
+      DATA_RAM_BASE + spec.ramSize,
+      DATA_RAM_BASE + 0x8000,
+    ],
+    leds: () => board.leds(),
+    setButton: (button, pressed) => board.setButton(button, pressed),
+    powerOn: () => board.powerOn(),
+    reset(reason) {
+      const wdt = reason === 'sreq' ? board.wdt.snapshot() : undefined;
+      ctx.bus.resetDevices();
+      if (wdt !== undefined) board.wdt.restore(wdt);
+      if (reason !== 'power') board.clockPower.noteReset(reason);
+    },
+    cpuSleep: (asleep) => board.cpuSleep(asleep),
+    undocumentedName: (address) => board.undocumentedName(address),
+    wakeSources() {
+      const out: WakeSource[] = [];
+      for (const c of consoles) if (c.inputCanWake()) out.push({ kind: 'console', index: c.index });
+      if (ctx.interruptCanWake(board.gpiote.id))
+        for (const b of spec.buttons)
+          if (board.gpiote.interruptOnPin(b.port, b.pin))
+            out.push({ kind: 'button', name: b.name });
+      return out;
+    },
+  };
+}
+
+/** The machine definition of an nRF52 board (the core: 64 MHz, 48 IRQs, 3 priority bits). */
+export function nrf52Definition(spec: Nrf52MachineSpec): MachineDefinition {
+  return {
+    name: spec.name,
+    core: {
+      frequencyHz: NRF52_HCLK_HZ,
+      numIrqs: NRF52_NUM_IRQ,
+      priorityBits: NRF52_PRIORITY_BITS,
+      fpu: true,
+    },
+    build(ctx) {
+      const board = buildNrf52(
+        {
+          bus: ctx.bus,
+          clock: ctx.clock,
+          irq: ctx.irq,
+          systemReset: () => ctx.systemReset('dog'),
+          systemOff: () => ctx.systemOff(),
+          ...(ctx.seed !== undefined ? { seed: ctx.seed } : {}),
+          ...(ctx.wrap ? { wrap: ctx.wrap } : {}),
+        },
+        spec,
+        {
+          uartTx: (index, byte) => ctx.host.uartTx(index, byte),
+          pinChanged: (port, pin, level) => ctx.host.pinChanged?.(port, pin, level),
+          diagnostic: (message) => ctx.host.diagnostic?.(message),
+        },
+      );
+      return nrf52Machine(board, ctx);
+    },
+  };
+}
+
+/** The nRF52 board behind a machine (its peripherals, for tests and tools), or null. */
+export function nrf52Of(machine: Machine): Nrf52Board | null {
+  return 'nrf52' in machine ? (machine as { nrf52: Nrf52Board }).nrf52 : null;
+}
+
+export const NRF52_DEFINITIONS: Record<Nrf52MachineSpec['name'], MachineDefinition> = {
+  nrf52840dk: nrf52Definition(NRF52_MACHINES.nrf52840dk),
+  'microbit-v2': nrf52Definition(NRF52_MACHINES['microbit-v2']),
+};

@@ -4,7 +4,15 @@
  * (missing file, malformed ELF, wrong architecture, unknown machine, runaway image).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReadStream } from 'node:tty';
@@ -382,5 +390,148 @@ describe('emulator CLI', () => {
     } finally {
       child.kill();
     }
+  });
+});
+
+/**
+ * nRF52840 echo that sleeps until a byte arrives: UARTE0 receives one byte by EasyDMA with
+ * ENDRX's interrupt enabled (`armed`) or not, the core waits in WFI with nothing scheduled,
+ * and the handler echoes the byte and re-arms; 'q' exits through semihosting.
+ */
+function sleepingEcho(armed: boolean): string {
+  const src = [
+    '.syntax unified',
+    '.thumb',
+    '.section .vectors, "a"',
+    '.word 0x20010000',
+    '.word start',
+    '.rept 16',
+    '.word fault',
+    '.endr',
+    '.word uarte0', // IRQ 2: UARTE0
+    '.text',
+    '.thumb_func',
+    'start:',
+    'ldr r0, =0x40002000',
+    'movs r1, #6',
+    'str r1, [r0, #0x50c]', // PSEL.TXD = P0.06
+    'movs r1, #8',
+    'str r1, [r0, #0x514]', // PSEL.RXD = P0.08
+    'str r1, [r0, #0x500]', // ENABLE = UARTE
+    'ldr r2, =0x20000100',
+    'movs r3, #1',
+    'str r2, [r0, #0x534]', // RXD.PTR
+    'str r3, [r0, #0x538]', // RXD.MAXCNT = 1
+    `movs r1, #${armed ? 0x10 : 0}`,
+    'str r1, [r0, #0x304]', // INTENSET: ENDRX
+    'ldr r4, =0xe000e100',
+    'movs r1, #4',
+    'str r1, [r4]', // NVIC ISER0: IRQ 2
+    'str r3, [r0, #0]', // STARTRX
+    'cpsie i',
+    '1: wfi',
+    'b 1b',
+    '.thumb_func',
+    'uarte0:',
+    'ldr r0, =0x40002000',
+    'movs r1, #0',
+    'str r1, [r0, #0x110]', // EVENTS_ENDRX = 0
+    'ldr r2, =0x20000100',
+    'ldrb r1, [r2]',
+    'cmp r1, #0x71', // 'q'
+    'beq 3f',
+    'movs r3, #1',
+    'str r2, [r0, #0x544]', // TXD.PTR
+    'str r3, [r0, #0x548]', // TXD.MAXCNT = 1
+    'movs r1, #0',
+    'str r1, [r0, #0x120]', // EVENTS_ENDTX = 0
+    'str r3, [r0, #8]', // STARTTX
+    '2: ldr r1, [r0, #0x120]',
+    'cmp r1, #0',
+    'beq 2b',
+    'str r3, [r0, #0]', // STARTRX: the next byte
+    'bx lr',
+    '3: movs r0, #0x18', // SYS_EXIT
+    'ldr r1, =0x20026', // ADP_Stopped_ApplicationExit
+    'bkpt 0xab',
+    'b .',
+    '.thumb_func',
+    'fault: b .',
+    '.ltorg',
+    '',
+  ].join('\n');
+  const r = assemble(`cli-sleeping-echo-${armed ? 'armed' : 'unarmed'}`, src);
+  if (!r.ok) throw new Error(r.error);
+  return r.elf;
+}
+
+/** CPU seconds (user + system) the process has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat (12 and 13 after "pid (comm) ").
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+describe('emulator CLI waiting for input (issue 14 item 3)', () => {
+  const args = (elf: string) => [
+    '--import',
+    'tsx',
+    'emulator/node/cli.ts',
+    '--machine',
+    'nrf52840dk',
+    '--semihosting',
+    '--timeout',
+    '60',
+    elf,
+  ];
+
+  it('stays alive at near-zero CPU while stdin is open and the UART is armed; input wakes it', async () => {
+    const child = spawn(process.execPath, args(sleepingEcho(true)), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    try {
+      // Start-up (tsx compiling the CLI) first; the board is asleep long before this.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(child.exitCode, `the CLI exited while waiting for input: ${err}`).toBe(null);
+      const before = cpuSeconds(child.pid!);
+      await new Promise((r) => setTimeout(r, 2000));
+      const used = cpuSeconds(child.pid!) - before;
+      // Asleep waiting for input: no slices run (a busy loop would use ~2 s of CPU here).
+      expect(used).toBeLessThan(0.3);
+      child.stdin.write('hi');
+      for (let i = 0; i < 200 && out !== 'hi'; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(out).toBe('hi');
+      child.stdin.write('q');
+      expect(await exited).toBe(0);
+      expect(err).not.toMatch(/nothing left that could wake it/);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('ends as idle once stdin closes, and at once when the UART cannot wake the core', async () => {
+    // stdin from /dev/null: end of input, so nothing the host can send will come.
+    const closed = spawnSync(process.execPath, args(sleepingEcho(true)), {
+      encoding: 'utf8',
+      timeout: 60_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(closed.status).toBe(125);
+    expect(closed.stderr).toMatch(/asleep \(WFI\/WFE\) with nothing left that could wake it/);
+    // stdin open but ENDRX's interrupt disabled: no byte can wake the core.
+    const child = spawn(process.execPath, args(sleepingEcho(false)), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    child.stdin.destroy();
+    expect(code).toBe(125);
+    expect(err).toMatch(/nothing left that could wake it/);
   });
 });

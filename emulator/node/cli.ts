@@ -23,8 +23,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { boardOfMachine, findBoard } from '../boards/registry';
 import { disassembleWord } from '../core/index';
 import type { StopReason } from '../core/interfaces';
+import type { Result } from '../core/result';
+import { Runner, type RunOutcome } from '../session/runner';
 import {
   createSession,
   MACHINES,
@@ -33,6 +36,7 @@ import {
   type RegisterNames,
 } from '../session/session';
 import { readImageFile } from './image-files';
+import { nodeScheduler } from './node-scheduler';
 import { nodeSemihostingHost } from './node-semihosting';
 
 export const EXIT_USAGE = 2;
@@ -86,9 +90,7 @@ function parseNumber(text: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-export function parseArgs(
-  argv: string[],
-): { ok: true; value: CliOptions } | { ok: false; error: string } {
+export function parseArgs(argv: string[]): Result<CliOptions> {
   const o: Partial<CliOptions> & { images: CliOptions['images']; presses: CliOptions['presses'] } =
     {
       semihosting: false,
@@ -232,23 +234,37 @@ function describe(reason: StopReason): string {
   }
 }
 
-/** Register names from the chip's SVD (resources/svd), for --trace-mmio on the nRF boards. */
-async function registerNames(machine: string): Promise<RegisterNames | undefined> {
-  if (machine === 'mps2-an386') return undefined;
+/** Register names from the chip's SVD (the board registry names it), for --trace-mmio. */
+async function registerNames(svd: string | null): Promise<RegisterNames | undefined> {
+  if (svd === null) return undefined;
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-  const file = join(
-    root,
-    'resources/svd',
-    machine === 'microbit-v2' ? 'nrf52833.svd' : 'nrf52840.svd',
-  );
   const { parseSvd, RegisterNamer } = await import('../peripherals/nrf/svd');
-  return new RegisterNamer(parseSvd(readFileSync(file, 'utf8')));
+  return new RegisterNamer(parseSvd(readFileSync(join(root, svd), 'utf8')));
+}
+
+/**
+ * The machine for `--machine NAME`: a machine name, or a board name or a board's former name
+ * (the notice says what it is called now).
+ */
+export function resolveMachine(name: string): Result<{ machine: string; notice?: string }> {
+  if ((MACHINES as readonly string[]).includes(name)) return { ok: true, value: { machine: name } };
+  const board = findBoard(name);
+  if (board.ok)
+    return {
+      ok: true,
+      value: {
+        machine: board.value.board.machine,
+        ...(board.value.notice ? { notice: board.value.notice } : {}),
+      },
+    };
+  return { ok: false, error: `unknown machine '${name}' (known: ${MACHINES.join(', ')})` };
 }
 
 /** A pseudo-terminal bridged to the console UART by socat. */
 async function openPty(
   onInput: (bytes: Uint8Array) => void,
-): Promise<{ ok: true; path: string; proc: ChildProcess } | { ok: false; error: string }> {
+  onClose: () => void,
+): Promise<Result<{ path: string; proc: ChildProcess }>> {
   const proc = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'stdio'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -263,9 +279,12 @@ async function openPty(
     proc.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
       const m = /PTY is (\S+)/.exec(err);
-      if (m) done({ ok: true, path: m[1]!, proc });
+      if (m) done({ ok: true, value: { path: m[1]!, proc } });
     });
-    proc.on('exit', (code) => done({ ok: false, error: `socat exited (${code}): ${err.trim()}` }));
+    proc.on('exit', (code) => {
+      done({ ok: false, error: `socat exited (${code}): ${err.trim()}` });
+      onClose();
+    });
     proc.stdout!.on('data', (d: Buffer) => onInput(new Uint8Array(d)));
   });
 }
@@ -277,19 +296,26 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   const opts = parsed.value;
+  const machine = resolveMachine(opts.machine);
+  if (!machine.ok) {
+    process.stderr.write(`${machine.error}\n`);
+    return EXIT_USAGE;
+  }
+  if (machine.value.notice) process.stderr.write(`[emulator] ${machine.value.notice}\n`);
+  const machineName = machine.value.machine;
   const write = (stream: 1 | 2, b: Uint8Array): void =>
     void (stream === 1 ? process.stdout : process.stderr).write(b);
   let names: RegisterNames | undefined;
-  if (opts.traceMmio && (MACHINES as readonly string[]).includes(opts.machine)) {
+  if (opts.traceMmio) {
     try {
-      names = await registerNames(opts.machine);
+      names = await registerNames(boardOfMachine(machineName)?.svd ?? null);
     } catch (e) {
       process.stderr.write(`--trace-mmio: cannot read the chip's SVD: ${(e as Error).message}\n`);
       return EXIT_USAGE;
     }
   }
   const created = createSession({
-    machine: opts.machine,
+    machine: machineName,
     semihosting: opts.semihosting,
     semihostingHost: nodeSemihostingHost(dirname(resolve(opts.image)), write),
     cmdline: opts.image,
@@ -305,7 +331,7 @@ export async function main(argv: string[]): Promise<number> {
   // Image files are read only once the machine is known: its memory bounds what is read.
   const files: ImageFile[] = [];
   for (const img of opts.images) {
-    const r = readImageFile(img.path, img, session.programmable(), opts.machine);
+    const r = readImageFile(img.path, img, session.programmable(), machineName);
     if (!r.ok) {
       process.stderr.write(`${r.error}\n`);
       return EXIT_USAGE;
@@ -316,10 +342,16 @@ export async function main(argv: string[]): Promise<number> {
       ...(img.address !== undefined ? { address: img.address } : {}),
     });
   }
-  const nrf = session.nrf;
-  const pace = opts.pace ?? (nrf ? 'realtime' : 'fast');
+  // Boards whose image lives in flash are real-time by default; a RAM-loaded board (QEMU's
+  // mps2-an386) runs flat out, as QEMU does.
+  const pace = opts.pace ?? (session.machine.imageStorage === 'nonvolatile' ? 'realtime' : 'fast');
   const freq = session.core.clock.frequencyHz;
   const stamp = (): string => `${session.virtualSeconds.toFixed(6)} s`;
+  const ledKey = (): string =>
+    session
+      .leds()
+      .map((l) => (l.lit ? '1' : '0'))
+      .join('');
 
   // UART bytes are batched per slice to keep stdout writes few.
   let uartOut: number[] = [];
@@ -341,11 +373,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(
         `[mmio] ${(x.cycle / freq).toFixed(6)} ${x.write ? 'W' : 'R'}${x.size * 8} ${x.register ?? '?'} (0x${x.address.toString(16).padStart(8, '0')}) ${x.write ? '<=' : '=>'} 0x${x.value.toString(16)}\n`,
       );
-    } else if (e.kind === 'pin' && opts.leds && nrf) {
-      const now = nrf.leds();
-      const key = now.map((l) => (l.lit ? '1' : '0')).join('');
+    } else if (e.kind === 'pin' && opts.leds) {
+      const key = ledKey();
       if (key !== lastLeds) {
-        const lit = now.filter((l) => l.lit).map((l) => l.name);
+        const lit = session
+          .leds()
+          .filter((l) => l.lit)
+          .map((l) => l.name);
         process.stderr.write(
           `[board] ${stamp()}: LEDs lit: ${lit.length ? lit.join(' ') : 'none'}\n`,
         );
@@ -365,164 +399,123 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_USAGE;
   }
   for (const n of loaded.value.notices) process.stderr.write(`[emulator] ${n}\n`);
-  if (nrf)
-    lastLeds = nrf
-      .leds()
-      .map((l) => (l.lit ? '1' : '0'))
-      .join('');
+  lastLeds = ledKey();
 
   for (const p of opts.presses) {
-    if (!nrf) {
-      process.stderr.write(`--press: ${opts.machine} has no buttons\n`);
-      return EXIT_USAGE;
-    }
-    const check = nrf.setButton(p.button, false);
+    const check = session.machine.setButton(p.button, false);
     if (!check.ok) {
       process.stderr.write(`--press: ${check.error}\n`);
       return EXIT_USAGE;
     }
     const clock = session.core.clock;
     clock.schedule(clock.now + p.at * freq, () => {
-      nrf.setButton(p.button, true);
+      session.machine.setButton(p.button, true);
       process.stderr.write(`[board] ${stamp()}: ${p.button} pressed\n`);
     });
     clock.schedule(clock.now + (p.at + p.duration) * freq, () => {
-      nrf.setButton(p.button, false);
+      session.machine.setButton(p.button, false);
       process.stderr.write(`[board] ${stamp()}: ${p.button} released\n`);
     });
   }
 
-  // Input wakes a paced loop that is waiting for the wall clock.
-  let wake: (() => void) | undefined;
-  const input = (bytes: Uint8Array): void => {
-    session.sendUart(0, bytes);
-    wake?.();
-  };
+  const disassemble = opts.trace ? disassembler : undefined;
+  // Console input: stdin while it is open, and the pseudo-terminal while socat runs. A board
+  // that sleeps waiting for either is waiting for its user, not finished.
+  let stdinOpen = true;
+  let ptyOpen = false;
+  const runner = new Runner(session, {
+    scheduler: nodeScheduler,
+    pace,
+    inputs: { consoles: [0], buttons: false, debugger: false },
+    sliceInstructions: 2_000_000,
+    maxInstructions: opts.maxInstructions,
+    untilCycle: session.cycles + opts.virtualTimeoutSeconds * freq,
+    wallTimeoutMs: opts.timeoutSeconds * 1000,
+    afterSlice: flush,
+    ...(disassemble
+      ? {
+          trace: (pc: number) => {
+            process.stderr.write(
+              `${(session.instructions + 1).toString().padStart(10)}  ${pc.toString(16).padStart(8, '0')}  ${disassemble(session, pc)}\n`,
+            );
+          },
+        }
+      : {}),
+  });
+  const consoleOpen = (): void => runner.setInputs({ consoles: stdinOpen || ptyOpen ? [0] : [] });
+  const input = (bytes: Uint8Array): void => void session.sendUart(0, bytes);
   if (opts.uartPty) {
-    const r = await openPty(input);
+    const r = await openPty(input, () => {
+      ptyOpen = false;
+      consoleOpen();
+    });
     if (!r.ok) {
       process.stderr.write(`${r.error}\n`);
       return EXIT_USAGE;
     }
-    pty = r.proc;
-    process.stderr.write(`[emulator] console UART on ${r.path}\n`);
+    pty = r.value.proc;
+    ptyOpen = true;
+    process.stderr.write(`[emulator] console UART on ${r.value.path}\n`);
   }
-  let interrupted = false;
   // A signal stops the run cleanly (the summary line is printed, socat is closed).
-  for (const sig of ['SIGINT', 'SIGTERM'] as const)
-    process.once(sig, () => {
-      interrupted = true;
-      wake?.();
-    });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => runner.stop());
+  const endOfInput = (): void => {
+    stdinOpen = false;
+    consoleOpen();
+  };
+  process.stdin.on('end', endOfInput);
+  process.stdin.on('close', endOfInput);
+  process.stdin.on('error', endOfInput);
   if (!process.stdin.isTTY) {
     process.stdin.on('data', (d: Buffer) => input(new Uint8Array(d)));
-    process.stdin.on('error', () => undefined);
   } else {
     // A terminal: keys go to the board as typed, as a serial terminal sends them; Ctrl-C stops.
     process.stdin.setRawMode(true);
     process.stdin.on('data', (d: Buffer) => {
-      if (d.includes(3)) {
-        interrupted = true;
-        wake?.();
-      } else input(new Uint8Array(d));
+      if (d.includes(3)) runner.stop();
+      else input(new Uint8Array(d));
     });
   }
 
-  const disassemble = opts.trace ? disassembler : undefined;
   const started = performance.now();
-  const deadline = started + opts.timeoutSeconds * 1000;
-  const virtualEnd = session.cycles + opts.virtualTimeoutSeconds * freq;
-  const pacedFrom = { wall: started, cycle: session.cycles };
-  let reason: StopReason = { kind: 'limit' };
-  let stoppedBy: 'timeout' | 'max' | 'virtual' | 'interrupt' | undefined;
-  for (;;) {
-    const left = opts.maxInstructions - session.instructions;
-    if (left <= 0) {
-      stoppedBy = 'max';
-      break;
-    }
-    if (performance.now() > deadline) {
-      stoppedBy = 'timeout';
-      break;
-    }
-    if (session.cycles >= virtualEnd) {
-      stoppedBy = 'virtual';
-      break;
-    }
-    if (interrupted) {
-      stoppedBy = 'interrupt';
-      break;
-    }
-    if (disassemble) {
-      const pc = session.readRegister(15);
-      const text = disassemble(session, pc);
-      reason = session.step();
-      process.stderr.write(
-        `${session.instructions.toString().padStart(10)}  ${pc.toString(16).padStart(8, '0')}  ${text}\n`,
-      );
-    } else if (pace === 'fast') {
-      // Asleep, the core skips to its next event, but never past --virtual-timeout.
-      reason = Number.isFinite(virtualEnd)
-        ? session.runPaced(virtualEnd, Math.min(left, 2_000_000))
-        : session.runSlice({ instructions: Math.min(left, 2_000_000) });
-    } else {
-      // Virtual time follows the wall clock; asleep, the core waits for it instead of skipping.
-      const target = Math.min(
-        virtualEnd,
-        pacedFrom.cycle + ((performance.now() - pacedFrom.wall) / 1000) * freq,
-      );
-      reason = session.runPaced(target, Math.min(left, 2_000_000));
-      if (reason.kind === 'limit' && session.cycles >= target) {
-        flush();
-        // Ahead of the wall clock: wait until the next device event is due (or input arrives).
-        const due = Math.min(session.nextEventCycle, virtualEnd, target + freq * 0.5);
-        const ms = Math.max(1, ((due - target) / freq) * 1000);
-        await new Promise<void>((r) => {
-          const t = setTimeout(r, ms);
-          wake = () => {
-            clearTimeout(t);
-            r();
-          };
-        });
-        wake = undefined;
-        continue;
-      }
-    }
-    flush();
-    if (reason.kind !== 'limit') break;
-    // Let stdin and stdout events through between slices.
-    if (!disassemble || session.instructions % 4096 === 0)
-      await new Promise((r) => setImmediate(r));
-  }
+  const outcome = await runner.run();
   flush();
   if (process.stdin.isTTY) process.stdin.setRawMode(false);
   process.stdin.pause();
   process.stdin.unref?.();
   pty?.kill();
   const seconds = (performance.now() - started) / 1000;
-  let status: number;
-  if (stoppedBy) {
-    process.stderr.write(
-      stoppedBy === 'max'
-        ? `stopped: --max-instructions ${opts.maxInstructions} reached\n`
-        : stoppedBy === 'timeout'
-          ? `stopped: --timeout ${opts.timeoutSeconds} s reached\n`
-          : stoppedBy === 'interrupt'
-            ? 'stopped: interrupted\n'
-            : `stopped: --virtual-timeout ${opts.virtualTimeoutSeconds} s reached\n`,
-    );
-    status = EXIT_LIMIT;
-  } else if (reason.kind === 'exit') {
-    status = reason.code & 0xff;
-  } else {
-    process.stderr.write(`stopped: ${describe(reason)}\n`);
-    status = EXIT_ABNORMAL;
-  }
+  const status = report(outcome, opts);
   const mips = session.instructions / Math.max(seconds, 1e-9) / 1e6;
   process.stderr.write(
     `instructions: ${session.instructions}, virtual time: ${session.virtualSeconds.toFixed(6)} s, MIPS: ${mips.toFixed(1)}\n`,
   );
   return status;
+}
+
+/** Prints why the run ended; returns the exit status. */
+function report(outcome: RunOutcome, opts: CliOptions): number {
+  switch (outcome.kind) {
+    case 'limit':
+      process.stderr.write(
+        outcome.limit === 'instructions'
+          ? `stopped: --max-instructions ${opts.maxInstructions} reached\n`
+          : outcome.limit === 'wall-time'
+            ? `stopped: --timeout ${opts.timeoutSeconds} s reached\n`
+            : `stopped: --virtual-timeout ${opts.virtualTimeoutSeconds} s reached\n`,
+      );
+      return EXIT_LIMIT;
+    case 'interrupted':
+      process.stderr.write('stopped: interrupted\n');
+      return EXIT_LIMIT;
+    case 'idle':
+      process.stderr.write(`stopped: ${describe({ kind: 'idle' })}\n`);
+      return EXIT_ABNORMAL;
+    case 'stopped':
+      if (outcome.reason.kind === 'exit') return outcome.reason.code & 0xff;
+      process.stderr.write(`stopped: ${describe(outcome.reason)}\n`);
+      return EXIT_ABNORMAL;
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cli.ts')) {

@@ -91,6 +91,11 @@ export class CmsdkApbUart extends ApbDevice {
     this.updateIrq();
   }
 
+  /** True when a byte arriving now would raise the RX interrupt (receiver and RXINTEN on). */
+  rxInterruptArmed(): boolean {
+    return (this.s.ctrl & CTRL_RX_EN) !== 0 && (this.s.ctrl & CTRL_RX_INTEN) !== 0;
+  }
+
   /** Bytes received from the host but not yet taken by the firmware. */
   get pendingInput(): number {
     return this.s.pending.length + (this.s.state & STATE_RX_FULL ? 1 : 0);

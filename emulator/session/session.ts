@@ -2,46 +2,38 @@
  * Emulator session: one machine with a loaded image, driven by a host (the app's worker thread,
  * the CLI, the lockstep harness).
  *
- * The session builds the core and board for a machine name (mps2-an386 as QEMU models it, or
- * the nRF52840-DK / micro:bit v2), loads images as a programmer would (ELF PT_LOAD segments at
- * their physical addresses, Intel HEX, raw binaries at an address; several files at once), and
- * offers run/step/pause/reset, register and memory access, board I/O and snapshots. On
- * mps2-an386 a reset reloads the image into RAM as QEMU does; on the nRF boards the image lives
- * in flash, which keeps whatever firmware wrote through the NVMC across resets. Execution happens in slices: `runSlice` executes up to an
- * instruction budget or a span of virtual time and returns, so a worker can post events and
- * honour pause requests between slices. Output (UART bytes, semihosting console) and halts are
- * delivered as events. Pure TypeScript: no Node, DOM or timers; time is virtual.
+ * The session builds the core and the board for a machine name (any `Machine` in
+ * machines/definitions.ts: mps2-an386 as QEMU models it, the nRF52840-DK, the micro:bit v2),
+ * loads images as a programmer would (ELF PT_LOAD segments at their physical addresses, Intel
+ * HEX, raw binaries at an address; several files at once), and offers run/step/pause/reset,
+ * register and memory access (side-effect free by default, as a debugger's), board I/O and
+ * snapshots. What programming and a reset do to memory is the machine's declared behaviour
+ * (`imageStorage`, `powerOn`, `reset`): the session itself knows no board. Execution happens in
+ * slices: `runSlice` executes up to an instruction budget or a span of virtual time and
+ * returns, so a host can post events and honour pause requests between slices (runner.ts is
+ * the one loop that does this for every host). Output (UART bytes, semihosting console) and
+ * halts are delivered as events. Pure TypeScript: no Node, DOM or timers; time is virtual.
  *
  * @example
  *   const s = createSession({ machine: 'mps2-an386', semihosting: true });
  *   if (!s.ok) throw new Error(s.error);
- *   s.session.on((e) => e.kind === 'uart' && write(e.byte));
- *   s.session.load(elfBytes);
- *   for (;;) { const r = s.session.runSlice({ instructions: 1e6 }); if (r.kind !== 'limit') break; }
+ *   s.value.on((e) => e.kind === 'uart' && write(e.byte));
+ *   s.value.load(elfBytes);
+ *   for (;;) { const r = s.value.runSlice({ instructions: 1e6 }); if (r.kind !== 'limit') break; }
  */
 import { CortexM, type CoreSnapshot } from '../core/index';
 import type { AccessSize, MmioDevice, StopReason } from '../core/interfaces';
 import { BusErrorSignal } from '../core/interfaces';
+import { err, ok, type Result } from '../core/result';
+import type { MemoryRegion } from '../debug/target';
 import { symbolAt, type ElfFile } from '../formats/elf';
 import {
-  buildMps2An386,
-  MACHINE_NAME as MPS2,
-  NUM_IRQ,
-  SYSCLK_HZ,
-  type Mps2An386Board,
-} from '../machines/mps2-an386';
-import {
-  buildNrf52,
-  DATA_RAM_BASE,
-  FLASH_BASE,
-  NRF52_HCLK_HZ,
-  NRF52_MACHINES,
-  NRF52_NUM_IRQ,
-  NRF52_PRIORITY_BITS,
-  UICR_BASE,
-  type Nrf52Board,
-} from '../machines/nrf52';
-import { RamAlias } from '../peripherals/memory-alias';
+  isMachineName,
+  MACHINE_DEFINITIONS,
+  MACHINE_NAMES,
+  type MachineName,
+} from '../machines/definitions';
+import type { Machine, ResetReason, WakeSource } from '../machines/machine';
 import {
   Semihosting,
   type SemihostingHost,
@@ -57,9 +49,14 @@ import {
   type ProgrammableMemory,
 } from './image';
 
-export const MACHINES = [MPS2, 'nrf52840dk', 'microbit-v2'] as const;
+export { type MachineName } from '../machines/definitions';
+export type { ResetReason } from '../machines/machine';
+export type { Result } from '../core/result';
+
+export const MACHINES: readonly MachineName[] = MACHINE_NAMES;
 const NMI_EXCEPTION = 2;
-export type MachineName = (typeof MACHINES)[number];
+/** SCR.SEVONPEND: a pending interrupt is a wake-up event for WFE even when disabled. */
+const SCR_SEVONPEND = 1 << 4;
 
 /** One MMIO access, named from the chip's SVD when the session was given names. */
 export interface MmioAccess {
@@ -81,8 +78,6 @@ export type SessionEvent =
   | { kind: 'mmio'; access: MmioAccess }
   /** The system was reset (after devices and core): debuggers re-arm what a reset clears. */
   | { kind: 'reset'; reason: ResetReason };
-
-export type ResetReason = 'power' | 'pin' | 'sreq' | 'dog';
 
 /** Names registers by address (built from an SVD file: see peripherals/nrf/svd.ts). */
 export interface RegisterNames {
@@ -107,8 +102,6 @@ export interface SessionOptions {
   /** Register names for the access log. */
   registerNames?: RegisterNames;
 }
-
-export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export interface LoadedImage {
   entry: number;
@@ -140,14 +133,23 @@ export type RegisterName = 'xpsr' | 'msp' | 'psp' | 'primask' | 'basepri' | 'fau
  */
 export const FAULT_HANG_SECONDS = 0.25;
 
+/** Memory access through the session: a debugger's (default) or the firmware's own path. */
+export interface MemoryAccessOptions {
+  /**
+   * True (default): side-effect free, as a debugger reads (no FIFO popped, no flag cleared,
+   * nothing logged or counted; see MmioDevice.peek). False: an ordinary bus access, with
+   * whatever effect the device gives a read.
+   */
+  debug?: boolean;
+}
+
 export class EmulatorSession {
   readonly core: CortexM;
-  /** The board: `nrf` is set on the nRF machines, `mps2` on mps2-an386. */
-  readonly board: Mps2An386Board | Nrf52Board;
-  readonly mps2: Mps2An386Board | null;
-  readonly nrf: Nrf52Board | null;
+  /** The board: memory map, consoles, board I/O, devices, reset semantics. */
+  readonly machine: Machine;
   readonly semihosting: Semihosting | null;
   private listeners: ((e: SessionEvent) => void)[] = [];
+  private inputListeners: (() => void)[] = [];
   private image: FirmwareImage | undefined;
   private loadedInfo: LoadedImage | undefined;
   /** A fault being handled: reported once if its handler never returns (see checkFaultHang). */
@@ -155,63 +157,42 @@ export class EmulatorSession {
   private faultReported = false;
 
   constructor(readonly options: SessionOptions & { machine: MachineName }) {
-    const nrfSpec = options.machine === MPS2 ? null : NRF52_MACHINES[options.machine];
+    const def = MACHINE_DEFINITIONS[options.machine];
     this.core = new CortexM({
-      frequencyHz: nrfSpec ? NRF52_HCLK_HZ : SYSCLK_HZ,
-      numIrqs: nrfSpec ? NRF52_NUM_IRQ : NUM_IRQ,
-      priorityBits: nrfSpec ? NRF52_PRIORITY_BITS : 8,
-      fpu: true,
+      ...def.core,
       collectCoverage: options.collectCoverage ?? false,
       translate: options.translate ?? true,
       ...(options.semihosting ? { hooks: { semihost: (c) => this.semihosting!.handle(c) } } : {}),
       onSystemReset: () => this.reset('sreq'),
     });
+    const core = this.core;
     // A device model that re-arms at the present cycle for ever is reported, not obeyed.
-    this.core.clock.onDiagnostic = (message) => this.emit({ kind: 'diagnostic', message });
-    if (nrfSpec) {
-      this.nrf = buildNrf52(
-        {
-          bus: this.core.bus,
-          clock: this.core.clock,
-          irq: this.core.irq,
-          systemReset: () => this.reset('dog'),
-          systemOff: () => {
-            this.emit({
-              kind: 'diagnostic',
-              message: 'firmware entered System OFF; the CPU is stopped',
-            });
-            this.core.requestHalt();
-          },
-          ...(options.seed !== undefined ? { seed: options.seed } : {}),
-          ...(options.traceMmio
-            ? { wrap: (d: MmioDevice, base: number) => this.traced(d, base) }
-            : {}),
-        },
-        nrfSpec,
-        {
-          uartTx: (index, byte) => this.emit({ kind: 'uart', index, byte }),
-          pinChanged: (port, pin, level) => this.emit({ kind: 'pin', port, pin, level }),
-          diagnostic: (message) => this.emit({ kind: 'diagnostic', message }),
-        },
-      );
-      const nrf = this.nrf;
-      this.core.onSleepChange = (asleep) => nrf.cpuSleep(asleep);
-      this.mps2 = null;
-      this.board = this.nrf;
-    } else {
-      this.mps2 = buildMps2An386(
-        {
-          bus: this.core.bus,
-          clock: this.core.clock,
-          irq: this.core.irq,
-          nmi: () => this.core.setPending(NMI_EXCEPTION),
-          systemReset: () => this.reset(),
-        },
-        { uartTx: (index, byte) => this.emit({ kind: 'uart', index, byte }) },
-      );
-      this.nrf = null;
-      this.board = this.mps2;
-    }
+    core.clock.onDiagnostic = (message) => this.emit({ kind: 'diagnostic', message });
+    this.machine = def.build({
+      bus: core.bus,
+      clock: core.clock,
+      irq: core.irq,
+      host: {
+        uartTx: (index, byte) => this.emit({ kind: 'uart', index, byte }),
+        pinChanged: (port, pin, level) => this.emit({ kind: 'pin', port, pin, level }),
+        diagnostic: (message) => this.emit({ kind: 'diagnostic', message }),
+      },
+      nmi: () => core.setPending(NMI_EXCEPTION),
+      systemReset: (reason) => this.reset(reason),
+      systemOff: () => {
+        this.emit({
+          kind: 'diagnostic',
+          message: 'firmware entered System OFF; the CPU is stopped',
+        });
+        core.requestHalt();
+      },
+      interruptCanWake: (irq) =>
+        core.exc.enabled[16 + irq] !== 0 || (core.scr & SCR_SEVONPEND) !== 0,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.traceMmio ? { wrap: (d: MmioDevice, base: number) => this.traced(d, base) } : {}),
+    });
+    const machine = this.machine;
+    core.onSleepChange = (asleep) => machine.cpuSleep(asleep);
     const h = options.semihostingHost ?? {};
     this.semihosting = options.semihosting
       ? new Semihosting(
@@ -224,19 +205,11 @@ export class EmulatorSession {
             timeSeconds: h.timeSeconds ?? (() => 0),
             ...(h.files ? { files: h.files } : {}),
           },
-          {
-            cmdline: options.cmdline ?? '',
-            heapInfo: this.mps2?.heapInfo ?? [
-              DATA_RAM_BASE + 0x8000,
-              DATA_RAM_BASE + nrfSpec!.ramSize,
-              DATA_RAM_BASE + nrfSpec!.ramSize,
-              DATA_RAM_BASE + 0x8000,
-            ],
-          },
+          { cmdline: options.cmdline ?? '', heapInfo: [...machine.heapInfo] },
         )
       : null;
-    this.core.onFaultEntry = (exception) => this.noteFault(exception);
-    this.core.reset();
+    core.onFaultEntry = (exception) => this.noteFault(exception);
+    core.reset();
   }
 
   /** A fault handler was entered: remember the fault in words while it runs. */
@@ -247,7 +220,7 @@ export class EmulatorSession {
     const frameSp = c.readRegister(14) & 4 ? c.readSpecial('psp') : c.readSpecial('msp');
     let pc = 0;
     try {
-      pc = c.readMemory((frameSp + 24) >>> 0, 4) >>> 0;
+      pc = c.debugRead((frameSp + 24) >>> 0, 4) >>> 0;
     } catch {
       // A frame that could not be stacked leaves no return address to name.
     }
@@ -314,7 +287,7 @@ export class EmulatorSession {
           address,
           size,
           value: value >>> 0,
-          register: this.nrf?.undocumentedName(address) ?? names?.name(address & ~3) ?? null,
+          register: this.machine.undocumentedName?.(address) ?? names?.name(address & ~3) ?? null,
           cycle: this.core.clock.now,
         },
       });
@@ -331,6 +304,9 @@ export class EmulatorSession {
         dev.write(offset, size, value);
       },
     };
+    // A debugger's accesses are not firmware accesses: not logged.
+    if (dev.peek) wrapped.peek = (offset, size) => dev.peek!(offset, size);
+    if (dev.poke) wrapped.poke = (offset, size, value) => dev.poke!(offset, size, value);
     if (dev.reset) wrapped.reset = () => dev.reset!();
     if (dev.snapshot) wrapped.snapshot = () => dev.snapshot!();
     if (dev.restore) wrapped.restore = (s) => dev.restore!(s);
@@ -355,8 +331,9 @@ export class EmulatorSession {
 
   /**
    * Program an image made of several files (ELF, Intel HEX, raw binaries at their addresses),
-   * exactly as a flasher would, then reset into it. On the nRF boards this is a power-on: flash
-   * and UICR are erased first and RAM is cleared. Nothing changes when an error is returned.
+   * exactly as a flasher would, then reset into it. This is a power-on: the machine clears its
+   * memories first (on the nRF boards flash and UICR are erased and RAM is cleared). Nothing
+   * changes when an error is returned.
    */
   loadFiles(files: ImageFile[]): Result<LoadedImage> {
     const parsed: FirmwareImage[] = [];
@@ -369,11 +346,11 @@ export class EmulatorSession {
       if (!r.ok) return r;
       parsed.push(r.value);
     }
-    if (parsed.length === 0) return { ok: false, error: 'no image files given' };
+    if (parsed.length === 0) return err('no image files given');
     const combined = combineImages(parsed);
     if (!combined.ok) return combined;
     const image = combined.value;
-    const placed = checkPlacement(image, this.programmable(), this.options.machine);
+    const placed = checkPlacement(image, [...this.machine.programmable], this.options.machine);
     if (!placed.ok) return placed;
     this.image = image;
     this.loadedInfo = {
@@ -382,28 +359,17 @@ export class EmulatorSession {
       ...(image.elf ? { elf: image.elf } : {}),
       notices: image.notices,
     };
-    if (this.nrf) {
-      this.nrf.powerOn();
+    this.machine.powerOn();
+    // Non-volatile memory is programmed once; an image in RAM is written by every reset.
+    if (this.machine.imageStorage === 'nonvolatile')
       for (const s of image.segments) this.core.bus.writeBlock(s.address, s.data);
-    }
     this.reset('power');
-    return { ok: true, value: this.loadedInfo };
+    return ok(this.loadedInfo);
   }
 
   /** Memories an image may be placed in (hosts bound what they read by them). */
   programmable(): ProgrammableMemory[] {
-    if (this.nrf) {
-      const spec = this.nrf.spec;
-      return [
-        { name: 'flash', base: FLASH_BASE, size: spec.flashSize },
-        { name: 'UICR', base: UICR_BASE, size: 0x1000 },
-        { name: 'RAM', base: DATA_RAM_BASE, size: spec.ramSize },
-      ];
-    }
-    // RAM regions and their mirrors (alias devices writing through to RAM).
-    return this.core.bus.regions
-      .filter((r) => r.dev === null || r.dev instanceof RamAlias)
-      .map((r) => ({ name: r.name, base: r.base, size: r.size }));
+    return [...this.machine.programmable];
   }
 
   get loaded(): LoadedImage | undefined {
@@ -411,21 +377,15 @@ export class EmulatorSession {
   }
 
   /**
-   * System reset: devices and core from the vector table. mps2-an386 reloads the image into its
-   * RAM (as QEMU does); the nRF boards keep flash and RAM, as the chip does, and record the
-   * reason (pin reset from the host, `sreq` from SYSRESETREQ, `dog` from the watchdog; none
-   * after `power`, the power-on of a load).
+   * System reset: the machine's devices (what survives is the machine's business: the nRF52's
+   * watchdog keeps running through a soft reset and POWER.RESETREAS records the reason), the
+   * image written again where it lives in RAM, then the core from the vector table. `pin` is a
+   * reset from the host or a debugger, `sreq` SYSRESETREQ, `dog` a watchdog, `power` the
+   * power-on of a load.
    */
   reset(reason: ResetReason = 'pin'): void {
-    if (this.nrf) {
-      // The nRF52's watchdog survives a soft reset (PS: "Reset behavior"); the reason is kept
-      // in POWER.RESETREAS.
-      const wdt = reason === 'sreq' ? this.nrf.wdt.snapshot() : undefined;
-      this.core.bus.resetDevices();
-      if (wdt !== undefined) this.nrf.wdt.restore(wdt);
-      if (reason !== 'power') this.nrf.clockPower.noteReset(reason);
-    } else this.core.bus.resetDevices();
-    if (this.image && !this.nrf) {
+    this.machine.reset(reason);
+    if (this.image && this.machine.imageStorage === 'ram') {
       for (const s of this.image.segments) {
         const data = new Uint8Array(s.memSize);
         data.set(s.data);
@@ -494,59 +454,132 @@ export class EmulatorSession {
     this.core.writeSpecial(name, value);
   }
 
-  readMemory(address: number, length: number): Result<Uint8Array> {
+  /**
+   * Read memory, as a debugger by default (side-effect free; see MemoryAccessOptions). An
+   * unmapped address, or a device that cannot be read without side effects, is an error.
+   */
+  readMemory(
+    address: number,
+    length: number,
+    options: MemoryAccessOptions = {},
+  ): Result<Uint8Array> {
+    return this.access(() =>
+      options.debug === false
+        ? this.core.readBlock(address >>> 0, length)
+        : this.core.debugReadBlock(address >>> 0, length),
+    );
+  }
+
+  /** Write memory, as a debugger by default (flash writable, not logged as firmware access). */
+  writeMemory(address: number, data: Uint8Array, options: MemoryAccessOptions = {}): Result<void> {
+    return this.access(() =>
+      options.debug === false
+        ? this.core.writeBlock(address >>> 0, data)
+        : this.core.debugWriteBlock(address >>> 0, data),
+    );
+  }
+
+  /** Read one 1-, 2- or 4-byte value, as a debugger by default. */
+  readWord(
+    address: number,
+    size: AccessSize = 4,
+    options: MemoryAccessOptions = {},
+  ): Result<number> {
+    return this.access(
+      () =>
+        (options.debug === false
+          ? this.core.readMemory(address >>> 0, size)
+          : this.core.debugRead(address >>> 0, size)) >>> 0,
+    );
+  }
+
+  private access<T>(f: () => T): Result<T> {
     try {
-      return { ok: true, value: this.core.readBlock(address >>> 0, length) };
+      return ok(f());
     } catch (e) {
-      if (e instanceof BusErrorSignal) return { ok: false, error: e.message };
+      if (e instanceof BusErrorSignal) return err(e.message);
       throw e;
     }
   }
 
-  writeMemory(address: number, data: Uint8Array): Result<void> {
-    try {
-      this.core.writeBlock(address >>> 0, data);
-      return { ok: true, value: undefined };
-    } catch (e) {
-      if (e instanceof BusErrorSignal) return { ok: false, error: e.message };
-      throw e;
-    }
+  /** Feed bytes to console UART `index`'s receiver (console input). */
+  sendUart(index: number, bytes: Uint8Array): Result<void> {
+    const uart = this.machine.consoles[index];
+    if (uart === undefined)
+      return err(
+        `${this.machine.name} has no console UART ${index} (it has ${this.machine.consoles.length})`,
+      );
+    uart.receive(bytes);
+    this.hostInput();
+    return ok(undefined);
   }
 
-  readWord(address: number, size: AccessSize = 4): Result<number> {
-    try {
-      return { ok: true, value: this.core.readMemory(address >>> 0, size) >>> 0 };
-    } catch (e) {
-      if (e instanceof BusErrorSignal) return { ok: false, error: e.message };
-      throw e;
-    }
+  /** Press or release a board button by name or index (errors list the board's buttons). */
+  setButton(button: string | number, pressed: boolean): Result<void> {
+    const r = this.machine.setButton(button, pressed);
+    if (r.ok) this.hostInput();
+    return r;
   }
 
-  /** Feed bytes to a UART's receiver (console input). */
-  sendUart(index: number, bytes: Uint8Array): void {
-    if (this.nrf) this.nrf.uartes[index]?.receive(bytes);
-    else this.mps2!.uarts[index]?.receive(bytes);
+  /** Light state of every LED on the board (matrix pixels row-major). */
+  leds(): { name: string; lit: boolean }[] {
+    return this.machine.leds();
+  }
+
+  /** The address map as a debugger sees it (region kinds flash, ram, peripheral, system). */
+  get memoryMap(): readonly MemoryRegion[] {
+    return this.machine.memoryMap;
+  }
+
+  /** Host inputs the firmware is armed to be woken by (see Machine.wakeSources). */
+  wakeSources(): WakeSource[] {
+    return this.machine.wakeSources();
+  }
+
+  /**
+   * Called whenever the host delivers input (console bytes, a button): a runner waiting for
+   * the wall clock or for input resumes at once. Returns the function that stops listening.
+   */
+  onHostInput(listener: () => void): () => void {
+    this.inputListeners.push(listener);
+    return () => {
+      this.inputListeners = this.inputListeners.filter((l) => l !== listener);
+    };
+  }
+
+  private hostInput(): void {
+    for (const l of this.inputListeners) l();
   }
 
   /**
    * Run until virtual time reaches `untilCycle` or `maxInstructions` have run. Asleep, the
    * core stops at `untilCycle` instead of skipping ahead, so a host can pace the machine
-   * against the wall clock (and use no CPU while the board sleeps).
+   * against the wall clock (and use no CPU while the board sleeps). Virtual time passes while
+   * the core sleeps even with nothing scheduled (the wall clock does): it then returns 'idle'
+   * at `untilCycle`, and a host that still expects input runs it on later.
    */
   runPaced(untilCycle: number, maxInstructions: number): StopReason {
+    const clock = this.core.clock;
     this.core.sleepLimit = untilCycle;
+    // A no-op event at the limit gives a core asleep with nothing else scheduled a time to
+    // skip to; it is gone again when the slice returns.
+    const marker =
+      Number.isFinite(untilCycle) && untilCycle > clock.now
+        ? clock.schedule(untilCycle, () => undefined)
+        : null;
     let reason: StopReason = { kind: 'limit' };
     try {
       let left = maxInstructions;
-      while (left > 0 && this.core.clock.now < untilCycle) {
+      while (left > 0 && clock.now < untilCycle) {
         // An instruction takes at least a cycle, so this never runs far past the target.
-        const chunk = Math.max(1, Math.min(left, Math.ceil(untilCycle - this.core.clock.now)));
+        const chunk = Math.max(1, Math.min(left, Math.ceil(untilCycle - clock.now)));
         reason = this.core.run(chunk);
         left -= chunk;
         if (reason.kind !== 'limit') break;
       }
     } finally {
       this.core.sleepLimit = Infinity;
+      if (marker !== null) clock.cancel(marker);
     }
     this.checkFaultHang();
     if (reason.kind !== 'limit') this.emit({ kind: 'halt', reason });
@@ -589,14 +622,7 @@ export class EmulatorSession {
 
 /** Build a session for a named machine; an unknown name is an error naming the known ones. */
 export function createSession(options: SessionOptions): Result<EmulatorSession> {
-  if (!(MACHINES as readonly string[]).includes(options.machine)) {
-    return {
-      ok: false,
-      error: `unknown machine '${options.machine}' (known: ${MACHINES.join(', ')})`,
-    };
-  }
-  return {
-    ok: true,
-    value: new EmulatorSession(options as SessionOptions & { machine: MachineName }),
-  };
+  if (!isMachineName(options.machine))
+    return err(`unknown machine '${options.machine}' (known: ${MACHINES.join(', ')})`);
+  return ok(new EmulatorSession({ ...options, machine: options.machine }));
 }

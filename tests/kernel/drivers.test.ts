@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootEmulator, type EmulatorRun } from './emulated';
 import { builtTbf, composeImage, kernelImage, kernelPanics } from './qemu';
+import { nrf52Of } from '../../emulator/machines/nrf52';
 
 const BOARDS = [
   {
@@ -19,7 +20,7 @@ const BOARDS = [
     gpio: { count: 8, out: [1, 1], in: [1, 2] },
   },
   {
-    board: 'microbit_v2',
+    board: 'microbit-v2',
     machine: 'microbit-v2',
     // The matrix's top row (row 1 is driven by the kernel; LEDs are its columns).
     leds: 5,
@@ -42,7 +43,7 @@ for (const b of BOARDS) {
       const appsBin = await composeImage(img.manifest, tbfs, `drivers-${b.board}`);
       run = bootEmulator({ machine: b.machine, kernelElf: img.kernelElf, appsBin });
       // Before any app runs: the die reads -5.25 °C (TEMP's resolution is 0.25 °C).
-      run.session.nrf!.temp.setTemperature(-5.25);
+      nrf52Of(run.session.machine)!.temp.setTemperature(-5.25);
       await run.waitFor(/led: done/, 30_000);
       await run.waitFor(/buttons: \d+ buttons, waiting\n/, 30_000);
       await run.waitFor(/gpio: pin 1 input with pull-up/, 30_000);
@@ -56,14 +57,14 @@ for (const b of BOARDS) {
       expect(run.output()).toContain(`led: ${b.leds} LEDs\n`);
       expect(run.output()).toContain(`led: led ${b.leds} -> INVALID\n`);
       const lit = run.session
-        .nrf!.leds()
+        .leds()
         .filter((l) => l.lit)
         .map((l) => l.name);
       expect(lit).toEqual(b.lit);
     });
 
     it('button: every press and release is an upcall with the index and state', async () => {
-      const nrf = run.session.nrf!;
+      const nrf = run.session;
       expect(run.output()).toContain(`buttons: ${b.buttons.length} buttons, waiting\n`);
       for (const [i, name] of b.buttons.entries()) {
         let from = run.output().length;
@@ -78,7 +79,7 @@ for (const b of BOARDS) {
     });
 
     it('GPIO: output pin driven, input edges reported with the level', async () => {
-      const gpio = run.session.nrf!.gpio;
+      const gpio = nrf52Of(run.session.machine)!.gpio;
       expect(run.output()).toContain(`gpio: ${b.gpio.count} pins; pin 0 output high, reads 1\n`);
       expect(run.output()).toContain(`interrupts on; pin ${b.gpio.count} -> INVALID\n`);
       expect(gpio.outputLevel(b.gpio.out[0], b.gpio.out[1])).toBe(true);

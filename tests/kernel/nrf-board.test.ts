@@ -29,7 +29,7 @@ async function boot(board: string, machine: string): Promise<EmulatorRun> {
 describe('nRF board I/O', () => {
   it('nrf52840dk: LED1 lit at boot, buttons reach the kernel', async () => {
     run = await boot('nrf52840dk', 'nrf52840dk');
-    const nrf = run.session.nrf!;
+    const nrf = run.session;
     expect(nrf.leds().map((l) => `${l.name}=${l.lit ? 'on' : 'off'}`)).toEqual([
       'LED1=on',
       'LED2=off',
@@ -45,9 +45,9 @@ describe('nRF board I/O', () => {
     expect(kernelPanics(run.output())).toEqual([]);
   });
 
-  it('microbit_v2: the top-left pixel lit at boot, buttons A and B reach the kernel', async () => {
-    run = await boot('microbit_v2', 'microbit-v2');
-    const nrf = run.session.nrf!;
+  it('microbit-v2: the top-left pixel lit at boot, buttons A and B reach the kernel', async () => {
+    run = await boot('microbit-v2', 'microbit-v2');
+    const nrf = run.session;
     expect(
       nrf
         .leds()

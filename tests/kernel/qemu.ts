@@ -23,7 +23,7 @@ import { inject } from 'vitest';
 import * as appsScript from '../../scripts/apps.mjs';
 import { parseTbfHeader, tbfChecksum } from '../../emulator/formats/tbf';
 import { findTool } from '../../emulator/node/tools';
-import { bootEmulator, MACHINE_OF_BOARD } from './emulated';
+import { bootEmulator, machineOfBoard } from './emulated';
 import { OutputLog } from './output-log';
 
 export interface AppsManifest {
@@ -79,7 +79,7 @@ export function bootBoard(
   opts: { kernelElf: string; appsBin: string; pace?: 'realtime' | 'fast' },
 ): QemuRun {
   if (board === 'mps2-an386') return bootQemu({ kernelElf: opts.kernelElf, appsBin: opts.appsBin });
-  const machine = MACHINE_OF_BOARD[board];
+  const machine = machineOfBoard(board);
   if (!machine) throw new Error(`no emulator machine for board ${board}`);
   return bootEmulator({ machine, ...opts });
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ImageFile } from '../../emulator/session/session';
 import { compareRuns, recordRun } from '../differential/record';
-import { MACHINE_OF_BOARD } from './emulated';
+import { machineOfBoard } from './emulated';
 import { builtTbf, composeImage, kernelImage } from './qemu';
 
 /**
@@ -20,12 +20,10 @@ const INSTRUCTIONS = 12_000_000;
 /** The busy image (fuzzer and timer apps: system calls, MPU switches, alarms) on each board. */
 const CASES: [string, string, string[] | null][] = [
   ['nrf52840dk', 'fuzzer and timer', ['timer', 'fuzzer']],
-  ['microbit_v2', 'fuzzer and timer', ['timer', 'fuzzer']],
+  ['microbit-v2', 'fuzzer and timer', ['timer', 'fuzzer']],
   ['mps2-an386', 'fuzzer and timer', ['timer', 'fuzzer']],
 ];
-const HZ: Record<string, number> = { nrf52840dk: 64e6, microbit_v2: 64e6, 'mps2-an386': 25e6 };
-
-const MACHINES: Record<string, string> = { ...MACHINE_OF_BOARD, 'mps2-an386': 'mps2-an386' };
+const HZ: Record<string, number> = { nrf52840dk: 64e6, 'microbit-v2': 64e6, 'mps2-an386': 25e6 };
 
 async function files(board: string, apps: string[] | null): Promise<ImageFile[]> {
   const img = kernelImage(board);
@@ -51,7 +49,7 @@ for (const [board, label, apps] of CASES) {
   describe(`translator on and off give the same kernel run (${board})`, () => {
     it(label, { timeout: 400_000 }, async () => {
       const image = await files(board, apps);
-      const opts = { machine: MACHINES[board]! };
+      const opts = { machine: machineOfBoard(board)! };
       const until = SECONDS * HZ[board]!;
       const off = recordRun(opts, image, INSTRUCTIONS, false, 300_007, until);
       const on = recordRun(opts, image, INSTRUCTIONS, true, 300_007, until);

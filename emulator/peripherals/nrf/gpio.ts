@@ -399,6 +399,14 @@ export class Gpio implements MmioDevice {
     return (this.levelsOf(port) & connected & this.pinMask[port]) >>> 0;
   }
 
+  /** True when the pin's input is connected and its SENSE is set (a level change can DETECT). */
+  senses(port: GpioPort, pin: number): boolean {
+    const cnf = this.ports[port]?.pinCnf[pin];
+    if (cnf === undefined || cnf & PIN_CNF_INPUT_DISCONNECT) return false;
+    const sense = (cnf >>> PIN_CNF_SENSE_SHIFT) & 3;
+    return sense === SENSE_HIGH || sense === SENSE_LOW;
+  }
+
   /** Pins whose sense condition holds (input connected, SENSE matching the level). */
   private sensed(port: GpioPort): number {
     const p = this.ports[port]!;

@@ -145,6 +145,19 @@ export class Gpiote extends NrfPeripheral {
     this.applyHolds();
   }
 
+  /**
+   * True when an edge on the pin would raise an event whose interrupt is enabled: an Event
+   * channel on the pin with IN[n] enabled, or PORT enabled while the pin's SENSE is set.
+   */
+  interruptOnPin(port: GpioPort, pin: number): boolean {
+    for (let n = 0; n < GPIOTE_CHANNELS; n++) {
+      const c = decodeConfig(this.config[n]!);
+      if (c.mode === MODE_EVENT && c.port === port && c.pin === pin && (this.inten >>> n) & 1)
+        return true;
+    }
+    return ((this.inten >>> GPIOTE_PORT_EVENT) & 1) === 1 && this.gpio.senses(port, pin);
+  }
+
   protected readRegister(offset: number): number {
     const n = (offset - GPIOTE_CONFIG) >> 2;
     if (n >= 0 && n < GPIOTE_CHANNELS) return this.config[n]!;

@@ -334,6 +334,20 @@ export class Uarte extends NrfPeripheral {
     if (this.s.lineAt === null) this.armLine(this.ctx.clock.now + this.frameCycles());
   }
 
+  /**
+   * True when a byte arriving now would raise an RX event whose interrupt is enabled: the
+   * receiver runs with its pin connected, and RXDRDY is enabled, or ENDRX with a buffer to
+   * fill, or ERROR with no buffer (the FIFO overruns).
+   */
+  rxInterruptArmed(): boolean {
+    const s = this.s;
+    if (this.mode === 'off' || !s.rxOn || s.psel[3]! & PSEL_DISCONNECTED) return false;
+    const on = (ev: number): boolean => ((this.inten >>> ev) & 1) === 1;
+    return (
+      on(EV_RXDRDY) || (on(EV_ENDRX) && s.rxBuf !== null) || (on(EV_ERROR) && s.rxBuf === null)
+    );
+  }
+
   /** Bytes queued on the RX line that have not arrived yet. */
   get pendingInput(): number {
     return this.s.line.length;

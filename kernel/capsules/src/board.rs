@@ -3,7 +3,7 @@
 //! board brings.
 //!
 //! The nRF boards add LEDs, buttons, GPIO and temperature (`BoardIo`; mps2-an386 has none).
-//! The boards (mps2-an386, nrf52840dk, microbit_v2) expose the same drivers, so the driver
+//! The boards (mps2-an386, nrf52840dk, microbit-v2) expose the same drivers, so the driver
 //! table and the `Platform` impl are written once here. The struct is generic over the
 //! board's own parts, so each board keeps its concrete types and no dynamic dispatch is added.
 

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseElf, type ElfFile } from '../../../emulator/formats/elf';
 import { createSession, type EmulatorSession } from '../../../emulator/session/session';
+import { nrf52Of } from '../../../emulator/machines/nrf52';
 import { buildBaremetal, compilerAvailable, type BaremetalChip } from './build';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -92,7 +93,7 @@ interface Run {
 
 /** LED1's driven level through the nRF board's GPIO model (undefined on other boards). */
 function ledLevel(session: EmulatorSession): boolean | null | undefined {
-  return session.nrf?.gpio.outputLevel(0, LED_PIN);
+  return nrf52Of(session.machine)?.gpio.outputLevel(0, LED_PIN);
 }
 
 /** Boot the firmware and run until it prints "done" or `limitSeconds` of virtual time pass. */
@@ -115,7 +116,7 @@ function runFirmware(machine: string, bytes: Uint8Array, limitSeconds: number): 
         text: pending.replace(/\r$/, ''),
         cycle: session.cycles,
         led: ledLevel(session),
-        lit: session.nrf?.leds().find((l) => l.name === 'LED1')?.lit,
+        lit: session.leds().find((l) => l.name === 'LED1')?.lit,
       });
       pending = '';
     } else {

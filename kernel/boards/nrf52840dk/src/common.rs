@@ -1,4 +1,4 @@
-//! Board composition shared by the nRF52 boards (nrf52840dk, microbit_v2): each board's
+//! Board composition shared by the nRF52 boards (nrf52840dk, microbit-v2): each board's
 //! `main.rs` gives a `BoardConfig` (name, chip variant, console pins, LEDs, buttons) and this
 //! module builds the same kernel as mps2-an386 on it.
 //!

@@ -16,7 +16,7 @@ mod common;
 use common::BoardConfig;
 
 static CONFIG: BoardConfig = BoardConfig {
-    name: "microbit_v2",
+    name: "microbit-v2",
     variant: nrf52::NRF52833,
     uart_tx: (0, 6),
     uart_rx: (1, 8),

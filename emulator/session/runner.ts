@@ -1,0 +1,251 @@
+/**
+ * Runner: the one loop that runs a session for a host (the CLI, the kernel tests, the IDE's
+ * emulator worker), paced to the wall clock or flat out.
+ *
+ * Why one: the loop decides when virtual time may run ahead of the wall clock, when the host
+ * waits and for how long, when a sleeping board is finished and when it is only waiting for
+ * its user. Written twice, the two copies drifted apart; written here, every host gets the same
+ * answers. The host injects its clock and its way of waiting (`HostScheduler`: timers in Node,
+ * anything in a test), so the loop stays pure TypeScript and deterministic given the scheduler.
+ *
+ * Pacing. `realtime`: virtual time follows the wall clock; ahead of it, the host waits (no CPU)
+ * until the next device event is due or input arrives, and a sleeping board's time passes as
+ * the wall clock's does. `fast`: run flat out; a sleeping core skips straight to its next event.
+ *
+ * Waiting for input is not idling. When the core sleeps with nothing scheduled, the run ends
+ * ('idle') only if nothing the host can deliver could wake it. A console UART whose receiver is
+ * armed with its interrupt enabled, a button the firmware senses, or an attached debugger (the
+ * host says which inputs it can deliver, `RunnerInputs`) keep the run alive: it waits, at no
+ * host CPU, until input arrives (the session reports input through `onHostInput`) or the host
+ * stops it.
+ *
+ * @example
+ *   const runner = new Runner(session, {
+ *     scheduler: nodeScheduler,
+ *     pace: 'realtime',
+ *     inputs: { consoles: [0], buttons: false, debugger: false },
+ *     afterSlice: flushOutput,
+ *   });
+ *   process.once('SIGINT', () => runner.stop());
+ *   const outcome = await runner.run(); // { kind: 'stopped', reason: { kind: 'exit', code: 0 } }
+ */
+import type { StopReason } from '../core/interfaces';
+import type { EmulatorSession } from './session';
+
+/** A wait the host can cut short. */
+export interface HostSleep {
+  /** Resolves when the time is up, or at once after `wake()`. */
+  readonly done: Promise<void>;
+  wake(): void;
+}
+
+/** What the runner needs from its host: a wall clock and a way to wait. */
+export interface HostScheduler {
+  /** Milliseconds on a monotonic wall clock. */
+  now(): number;
+  /** A wait of `ms` milliseconds (Infinity: until woken); it costs the host no CPU. */
+  sleep(ms: number): HostSleep;
+  /** Lets the host's other work (I/O callbacks, messages) run between slices. */
+  yieldToHost(): Promise<void>;
+}
+
+/** Host inputs a host can deliver, which decide whether a sleeping core may still be woken. */
+export interface RunnerInputs {
+  /** Console UARTs the host feeds (the CLI feeds UART 0 while stdin is open). */
+  consoles: readonly number[];
+  /** The host can press buttons (the IDE's board view; `--press` is scheduled, not input). */
+  buttons: boolean;
+  /** A debugger or the IDE is attached: it may halt, change memory or reset at any time. */
+  debugger: boolean;
+}
+
+export interface RunnerOptions {
+  scheduler: HostScheduler;
+  pace: 'realtime' | 'fast';
+  inputs: RunnerInputs;
+  /** Instructions per slice (default 1,000,000): the host regains control between slices. */
+  sliceInstructions?: number;
+  /** Stop once the session has executed this many instructions in total. */
+  maxInstructions?: number;
+  /** Stop once virtual time reaches this cycle. */
+  untilCycle?: number;
+  /** Stop after this many milliseconds of wall time. */
+  wallTimeoutMs?: number;
+  /** Longest single wait for the wall clock in realtime pacing, in ms of virtual time (500). */
+  maxWaitMs?: number;
+  /** Called after every slice and before every wait (hosts flush output here). */
+  afterSlice?(): void;
+  /** Single-step, calling this with each instruction's address before it runs (tracing). */
+  trace?(pc: number): void;
+}
+
+/** How a run ended. */
+export type RunOutcome =
+  /** The guest or a debugger stopped it: exit, lockup, BKPT, breakpoint, watchpoint, halt. */
+  | { kind: 'stopped'; reason: StopReason }
+  | { kind: 'limit'; limit: 'instructions' | 'virtual-time' | 'wall-time' }
+  /** The host called `stop()`. */
+  | { kind: 'interrupted' }
+  /** Asleep, nothing scheduled, and no input the host can deliver could wake it. */
+  | { kind: 'idle' };
+
+export class Runner {
+  private readonly opts: Required<Omit<RunnerOptions, 'afterSlice' | 'trace'>> &
+    Pick<RunnerOptions, 'afterSlice' | 'trace'>;
+  private inputs: RunnerInputs;
+  private stopRequested = false;
+  /** Input arrived since the last wait began (so a wait that starts late returns at once). */
+  private woken = false;
+  private sleeping: HostSleep | null = null;
+  private running = false;
+  private waitingForInputNow = false;
+
+  constructor(
+    readonly session: EmulatorSession,
+    options: RunnerOptions,
+  ) {
+    this.opts = {
+      sliceInstructions: 1_000_000,
+      maxInstructions: Infinity,
+      untilCycle: Infinity,
+      wallTimeoutMs: Infinity,
+      maxWaitMs: 500,
+      ...options,
+    };
+    this.inputs = { ...options.inputs };
+    session.onHostInput(() => this.wake());
+  }
+
+  /** True while the run waits for host input (asleep, nothing scheduled, a wake source armed). */
+  get waitingForInput(): boolean {
+    return this.waitingForInputNow;
+  }
+
+  /** Ask the run to end; `run()` resolves with 'interrupted' (at once if it is waiting). */
+  stop(): void {
+    this.stopRequested = true;
+    this.wake();
+  }
+
+  /** Input arrived or the situation changed: a waiting run looks again at once. */
+  wake(): void {
+    this.woken = true;
+    this.sleeping?.wake();
+  }
+
+  /** Halt the core at the next instruction boundary; `run()` resolves with the 'halted' stop. */
+  pause(): void {
+    this.session.pause();
+    this.wake();
+  }
+
+  /** Change what the host can deliver (stdin closed, a debugger attached or gone). */
+  setInputs(inputs: Partial<RunnerInputs>): void {
+    this.inputs = { ...this.inputs, ...inputs };
+    this.wake();
+  }
+
+  /** True when something the host can deliver could wake the sleeping core. */
+  canBeWoken(): boolean {
+    if (this.inputs.debugger) return true;
+    return this.session
+      .wakeSources()
+      .some((w) =>
+        w.kind === 'console' ? this.inputs.consoles.includes(w.index) : this.inputs.buttons,
+      );
+  }
+
+  /** Runs until the guest stops, a limit is reached, the host stops it, or it idles for good. */
+  async run(): Promise<RunOutcome> {
+    if (this.running) throw new Error('Runner.run: already running');
+    this.running = true;
+    this.stopRequested = false;
+    try {
+      return await this.loop();
+    } finally {
+      this.running = false;
+      this.waitingForInputNow = false;
+    }
+  }
+
+  private async loop(): Promise<RunOutcome> {
+    const s = this.session;
+    const o = this.opts;
+    const sched = o.scheduler;
+    const freq = s.core.clock.frequencyHz;
+    const started = sched.now();
+    const deadline = started + o.wallTimeoutMs;
+    // Realtime pacing: virtual cycle `cycle` corresponds to wall time `wall`.
+    const paced = { wall: started, cycle: s.cycles };
+    let steps = 0;
+    for (;;) {
+      if (this.stopRequested) return { kind: 'interrupted' };
+      if (s.instructions >= o.maxInstructions) return { kind: 'limit', limit: 'instructions' };
+      if (sched.now() >= deadline) return { kind: 'limit', limit: 'wall-time' };
+      if (s.cycles >= o.untilCycle) return { kind: 'limit', limit: 'virtual-time' };
+      const budget = Math.min(o.sliceInstructions, o.maxInstructions - s.instructions);
+      let reason: StopReason;
+      if (o.trace) {
+        o.trace(s.readRegister(15));
+        reason = s.step();
+        if (reason.kind === 'limit' && ++steps % 4096 !== 0) continue;
+      } else if (o.pace === 'fast') {
+        // Asleep, the core skips to its next event, but never past the virtual time limit.
+        reason = Number.isFinite(o.untilCycle)
+          ? s.runPaced(o.untilCycle, budget)
+          : s.runSlice({ instructions: budget });
+      } else {
+        const target = Math.min(
+          o.untilCycle,
+          paced.cycle + ((sched.now() - paced.wall) / 1000) * freq,
+        );
+        reason = s.runPaced(target, budget);
+        if (reason.kind === 'limit' && s.cycles >= target) {
+          // Ahead of the wall clock: wait until the next device event is due (or input).
+          o.afterSlice?.();
+          const due = Math.min(
+            s.nextEventCycle,
+            o.untilCycle,
+            target + (o.maxWaitMs / 1000) * freq,
+          );
+          await this.wait(Math.max(1, ((due - target) / freq) * 1000), deadline);
+          continue;
+        }
+      }
+      o.afterSlice?.();
+      if (reason.kind === 'idle') {
+        if (s.cycles >= o.untilCycle) continue;
+        if (!this.canBeWoken()) return { kind: 'idle' };
+        // Waiting for input: in realtime pacing virtual time goes on with the wall clock (the
+        // next slice catches up, asleep); flat out, idle time is skipped anyway.
+        this.waitingForInputNow = true;
+        const virtualLeft =
+          o.pace === 'realtime' && Number.isFinite(o.untilCycle)
+            ? ((o.untilCycle - s.cycles) / freq) * 1000
+            : Infinity;
+        await this.wait(Math.max(1, virtualLeft), deadline);
+        this.waitingForInputNow = false;
+        continue;
+      }
+      if (reason.kind !== 'limit') return { kind: 'stopped', reason };
+      await sched.yieldToHost();
+    }
+  }
+
+  /** Waits `ms` (bounded by the wall deadline), or less when woken. */
+  private async wait(ms: number, deadline: number): Promise<void> {
+    if (this.woken || this.stopRequested) {
+      this.woken = false;
+      return;
+    }
+    const sched = this.opts.scheduler;
+    const bounded = Math.min(ms, Math.max(0, deadline - sched.now()));
+    this.sleeping = sched.sleep(bounded);
+    try {
+      await this.sleeping.done;
+    } finally {
+      this.sleeping = null;
+      this.woken = false;
+    }
+  }
+}
