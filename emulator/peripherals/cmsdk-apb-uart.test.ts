@@ -49,6 +49,30 @@ describe('CmsdkApbUart', () => {
     expect(out).toEqual([0x41, 0x42]);
   });
 
+  it('raises the RX interrupt when a byte arrives at a receiver already waiting for it', () => {
+    // A firmware that enables RX and RXINTEN, then sleeps: the byte itself must interrupt
+    // (before this was fixed the line stayed low until the firmware touched a register).
+    const { uart, lines } = make();
+    uart.write(UART_CTRL, 4, CTRL_RX_EN | CTRL_RX_INTEN);
+    expect(lines.high(0)).toBe(false);
+    uart.receive(Uint8Array.of(0x61));
+    expect(lines.high(0)).toBe(true);
+    expect(uart.read(UART_DATA, 4)).toBe(0x61);
+  });
+
+  it('debug reads of DATA leave the receive buffer, its flag and the RX line alone', () => {
+    const { uart, lines } = make();
+    uart.write(UART_CTRL, 4, CTRL_RX_EN | CTRL_RX_INTEN);
+    uart.receive(Uint8Array.of(7, 8));
+    const state = uart.snapshot();
+    for (let i = 0; i < 3; i++) expect(uart.peek(UART_DATA, 4)).toBe(7);
+    expect(uart.peek(UART_DATA, 1)).toBe(7);
+    expect(uart.snapshot()).toEqual(state);
+    expect(lines.high(0)).toBe(true);
+    expect(uart.read(UART_DATA, 4)).toBe(7); // the firmware still gets both bytes, in order
+    expect(uart.read(UART_DATA, 4)).toBe(8);
+  });
+
   it('queues host input and delivers it byte by byte with RX interrupts', () => {
     const { uart, lines } = make();
     uart.receive(Uint8Array.of(1, 2));

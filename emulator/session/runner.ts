@@ -99,6 +99,8 @@ export class Runner {
   private sleeping: HostSleep | null = null;
   private running = false;
   private waitingForInputNow = false;
+  /** Realtime pacing: virtual cycle `cycle` corresponds to wall time `wall`. */
+  private paced = { wall: 0, cycle: 0 };
 
   constructor(
     readonly session: EmulatorSession,
@@ -113,7 +115,28 @@ export class Runner {
       ...options,
     };
     this.inputs = { ...options.inputs };
-    session.onHostInput(() => this.wake());
+    session.onHostInput(() => {
+      this.catchUp();
+      this.wake();
+    });
+  }
+
+  /**
+   * Input is about to arrive while the board waits for it: in realtime pacing, bring the
+   * sleeping board's clock up to the wall clock first, so the input lands at the virtual time
+   * it really arrived (the core is asleep with nothing scheduled, so only its clock moves).
+   */
+  private catchUp(): void {
+    if (!this.waitingForInputNow || this.opts.pace !== 'realtime') return;
+    const s = this.session;
+    const target = Math.min(this.opts.untilCycle, this.wallTarget());
+    if (target > s.cycles) s.runPaced(target, 1);
+  }
+
+  /** The virtual cycle the wall clock says it is now (realtime pacing). */
+  private wallTarget(): number {
+    const freq = this.session.core.clock.frequencyHz;
+    return this.paced.cycle + ((this.opts.scheduler.now() - this.paced.wall) / 1000) * freq;
   }
 
   /** True while the run waits for host input (asleep, nothing scheduled, a wake source armed). */
@@ -175,8 +198,7 @@ export class Runner {
     const freq = s.core.clock.frequencyHz;
     const started = sched.now();
     const deadline = started + o.wallTimeoutMs;
-    // Realtime pacing: virtual cycle `cycle` corresponds to wall time `wall`.
-    const paced = { wall: started, cycle: s.cycles };
+    this.paced = { wall: started, cycle: s.cycles };
     let steps = 0;
     for (;;) {
       if (this.stopRequested) return { kind: 'interrupted' };
@@ -195,10 +217,7 @@ export class Runner {
           ? s.runPaced(o.untilCycle, budget)
           : s.runSlice({ instructions: budget });
       } else {
-        const target = Math.min(
-          o.untilCycle,
-          paced.cycle + ((sched.now() - paced.wall) / 1000) * freq,
-        );
+        const target = Math.min(o.untilCycle, this.wallTarget());
         reason = s.runPaced(target, budget);
         if (reason.kind === 'limit' && s.cycles >= target) {
           // Ahead of the wall clock: wait until the next device event is due (or input).

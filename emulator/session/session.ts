@@ -509,16 +509,15 @@ export class EmulatorSession {
       return err(
         `${this.machine.name} has no console UART ${index} (it has ${this.machine.consoles.length})`,
       );
-    uart.receive(bytes);
     this.hostInput();
+    uart.receive(bytes);
     return ok(undefined);
   }
 
   /** Press or release a board button by name or index (errors list the board's buttons). */
   setButton(button: string | number, pressed: boolean): Result<void> {
-    const r = this.machine.setButton(button, pressed);
-    if (r.ok) this.hostInput();
-    return r;
+    this.hostInput();
+    return this.machine.setButton(button, pressed);
   }
 
   /** Light state of every LED on the board (matrix pixels row-major). */
@@ -537,8 +536,9 @@ export class EmulatorSession {
   }
 
   /**
-   * Called whenever the host delivers input (console bytes, a button): a runner waiting for
-   * the wall clock or for input resumes at once. Returns the function that stops listening.
+   * Called whenever the host is about to deliver input (console bytes, a button), before the
+   * machine sees it: a runner waiting for input brings virtual time up to the present and
+   * resumes. Returns the function that stops listening.
    */
   onHostInput(listener: () => void): () => void {
     this.inputListeners.push(listener);

@@ -1,0 +1,228 @@
+// The one run loop: pacing, limits, and the difference between a board that is finished and
+// one that is waiting for its user (issue 14 item 3), with a scheduler the test controls.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { assemble } from '../../tests/lockstep/assemble';
+import { Runner, type HostScheduler, type HostSleep, type RunnerInputs } from './runner';
+import { createSession, type EmulatorSession } from './session';
+
+/**
+ * mps2-an386 echo that sleeps until a byte arrives: UART0's receiver with (or without) its RX
+ * interrupt, WFI with nothing scheduled; the handler echoes each byte and 'q' exits.
+ */
+function echo(rxInterrupt: boolean): Uint8Array {
+  const src = [
+    '.syntax unified',
+    '.thumb',
+    '.section .vectors, "a"',
+    '.word 0x20010000',
+    '.word start',
+    '.rept 14',
+    '.word fault',
+    '.endr',
+    '.word uart0_rx', // IRQ 0
+    '.text',
+    '.thumb_func',
+    'start:',
+    'ldr r0, =0x40004000',
+    `movs r1, #${rxInterrupt ? 0x0b : 0x03}`, // CTRL: TX_EN | RX_EN (| RX_INTEN)
+    'str r1, [r0, #8]',
+    'ldr r2, =0xe000e100',
+    'movs r1, #1',
+    'str r1, [r2]', // NVIC ISER0: IRQ 0
+    'cpsie i',
+    '1: wfi',
+    'b 1b',
+    '.thumb_func',
+    'uart0_rx:',
+    'ldr r0, =0x40004000',
+    'movs r2, #2',
+    'str r2, [r0, #12]', // INTCLEAR: RX
+    'ldr r1, [r0]', // DATA
+    'cmp r1, #0x71', // 'q'
+    'beq 2f',
+    'str r1, [r0]',
+    'bx lr',
+    '2: movs r0, #0x18', // SYS_EXIT
+    'ldr r1, =0x20026',
+    'bkpt 0xab',
+    'b .',
+    '.thumb_func',
+    'fault: b .',
+    '.ltorg',
+    '',
+  ].join('\n');
+  const r = assemble(`runner-echo-${rxInterrupt ? 'irq' : 'polled'}`, src);
+  if (!r.ok) throw new Error(r.error);
+  return new Uint8Array(readFileSync(r.elf));
+}
+
+/** A scheduler whose wall clock moves only when the test says, and whose waits it ends. */
+class FakeScheduler implements HostScheduler {
+  wall = 0;
+  readonly waits: number[] = [];
+  pending: { ms: number; resolve: () => void } | null = null;
+  now(): number {
+    return this.wall;
+  }
+  sleep(ms: number): HostSleep {
+    this.waits.push(ms);
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    const entry = { ms, resolve };
+    // A finite wait passes at once, moving the wall clock; an endless one waits for wake().
+    if (Number.isFinite(ms)) {
+      this.wall += ms;
+      resolve();
+    } else this.pending = entry;
+    return {
+      done,
+      wake: () => {
+        if (this.pending === entry) this.pending = null;
+        resolve();
+      },
+    };
+  }
+  yieldToHost(): Promise<void> {
+    return Promise.resolve();
+  }
+  /** Resolves once the runner is in an endless wait. */
+  async waitingForever(): Promise<void> {
+    for (let i = 0; i < 1000 && this.pending === null; i++)
+      await new Promise((r) => setImmediate(r));
+    if (this.pending === null) throw new Error('the runner never started waiting for input');
+  }
+}
+
+function setup(
+  rxInterrupt: boolean,
+  inputs: Partial<RunnerInputs> = {},
+  pace: 'fast' | 'realtime' = 'fast',
+): { s: EmulatorSession; runner: Runner; sched: FakeScheduler; out: () => string } {
+  const created = createSession({ machine: 'mps2-an386', semihosting: true });
+  if (!created.ok) throw new Error(created.error);
+  const s = created.value;
+  let out = '';
+  s.on((e) => {
+    if (e.kind === 'uart' && e.index === 0) out += String.fromCharCode(e.byte);
+  });
+  const loaded = s.load(echo(rxInterrupt));
+  if (!loaded.ok) throw new Error(loaded.error);
+  const sched = new FakeScheduler();
+  const runner = new Runner(s, {
+    scheduler: sched,
+    pace,
+    inputs: { consoles: [0], buttons: false, debugger: false, ...inputs },
+  });
+  return { s, runner, sched, out: () => out };
+}
+
+describe('Runner: waiting for input', () => {
+  it('waits without running while the console can wake the core, and input resumes it', async () => {
+    const { s, runner, sched, out } = setup(true);
+    const done = runner.run();
+    await sched.waitingForever();
+    expect(runner.waitingForInput).toBe(true);
+    expect(s.sleeping).toBe(true);
+    const asleepAt = s.instructions;
+    // Nothing runs while it waits: the host spends no CPU on a board waiting for its user.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(s.instructions).toBe(asleepAt);
+    s.sendUart(0, new TextEncoder().encode('ok'));
+    await sched.waitingForever();
+    expect(out()).toBe('ok');
+    s.sendUart(0, new TextEncoder().encode('q'));
+    expect(await done).toEqual({ kind: 'stopped', reason: { kind: 'exit', code: 0 } });
+  });
+
+  it('ends as idle when no input the host delivers could wake the core', async () => {
+    // The UART's interrupt is off: a byte cannot wake WFI.
+    expect(await setup(false).runner.run()).toEqual({ kind: 'idle' });
+    // The interrupt is on, but this host feeds no console.
+    expect(await setup(true, { consoles: [] }).runner.run()).toEqual({ kind: 'idle' });
+  });
+
+  it('keeps a board with an attached debugger alive; pause and stop end the wait', async () => {
+    const a = setup(false, { debugger: true });
+    const paused = a.runner.run();
+    await a.sched.waitingForever();
+    a.runner.pause();
+    expect(await paused).toEqual({ kind: 'stopped', reason: { kind: 'halted' } });
+    const b = setup(true);
+    const stopped = b.runner.run();
+    await b.sched.waitingForever();
+    b.runner.stop();
+    expect(await stopped).toEqual({ kind: 'interrupted' });
+  });
+
+  it('re-checks when the host loses its input (stdin closed) and then ends as idle', async () => {
+    const { runner, sched } = setup(true);
+    const done = runner.run();
+    await sched.waitingForever();
+    runner.setInputs({ consoles: [] });
+    expect(await done).toEqual({ kind: 'idle' });
+  });
+
+  it('in realtime pacing, virtual time passes with the wall clock while the board waits', async () => {
+    const { s, runner, sched } = setup(true, {}, 'realtime');
+    const done = runner.run();
+    await sched.waitingForever();
+    const freq = s.core.clock.frequencyHz;
+    sched.wall += 2500; // 2.5 s pass on the wall clock with no input
+    s.sendUart(0, new TextEncoder().encode('q'));
+    expect(await done).toEqual({ kind: 'stopped', reason: { kind: 'exit', code: 0 } });
+    // The byte arrived when the wall clock said (the board slept 0.5 s before it waited).
+    expect(s.cycles / freq).toBeGreaterThanOrEqual(3.0);
+    expect(s.cycles / freq).toBeLessThan(3.01);
+  });
+});
+
+describe('Runner: limits', () => {
+  it('stops at the instruction, virtual-time and wall-time limits', async () => {
+    const spin = assemble(
+      'runner-spin',
+      [
+        '.syntax unified',
+        '.thumb',
+        '.section .vectors, "a"',
+        '.word 0x20010000',
+        '.word start',
+        '.text',
+        '.thumb_func',
+        'start:',
+        '1: adds r0, #1',
+        'b 1b',
+        '',
+      ].join('\n'),
+    );
+    if (!spin.ok) throw new Error(spin.error);
+    const bytes = new Uint8Array(readFileSync(spin.elf));
+    const make = (extra: { maxInstructions?: number; untilCycle?: number; wallTimeoutMs?: number }) => {
+      const s = createSession({ machine: 'mps2-an386' });
+      if (!s.ok) throw new Error(s.error);
+      s.value.load(bytes);
+      const sched = new FakeScheduler();
+      return {
+        s: s.value,
+        sched,
+        runner: new Runner(s.value, {
+          scheduler: sched,
+          pace: 'fast',
+          inputs: { consoles: [], buttons: false, debugger: false },
+          sliceInstructions: 1000,
+          ...extra,
+        }),
+      };
+    };
+    const a = make({ maxInstructions: 5000 });
+    expect(await a.runner.run()).toEqual({ kind: 'limit', limit: 'instructions' });
+    expect(a.s.instructions).toBe(5000);
+    const b = make({ untilCycle: 10_000 });
+    expect(await b.runner.run()).toEqual({ kind: 'limit', limit: 'virtual-time' });
+    expect(b.s.cycles).toBeGreaterThanOrEqual(10_000);
+    const c = make({ wallTimeoutMs: 50 });
+    const outcome = c.runner.run();
+    c.sched.wall = 51;
+    expect(await outcome).toEqual({ kind: 'limit', limit: 'wall-time' });
+  });
+});
