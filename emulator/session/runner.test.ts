@@ -197,7 +197,11 @@ describe('Runner: limits', () => {
     );
     if (!spin.ok) throw new Error(spin.error);
     const bytes = new Uint8Array(readFileSync(spin.elf));
-    const make = (extra: { maxInstructions?: number; untilCycle?: number; wallTimeoutMs?: number }) => {
+    const make = (extra: {
+      maxInstructions?: number;
+      untilCycle?: number;
+      wallTimeoutMs?: number;
+    }) => {
       const s = createSession({ machine: 'mps2-an386' });
       if (!s.ok) throw new Error(s.error);
       s.value.load(bytes);

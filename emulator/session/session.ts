@@ -306,7 +306,8 @@ export class EmulatorSession {
     };
     // A debugger's accesses are not firmware accesses: not logged.
     if (dev.peek) wrapped.peek = (offset, size) => dev.peek!(offset, size);
-    if (dev.poke) wrapped.poke = (offset, size, value) => dev.poke!(offset, size, value);
+    wrapped.poke = (offset, size, value) =>
+      dev.poke ? dev.poke(offset, size, value) : dev.write(offset, size, value);
     if (dev.reset) wrapped.reset = () => dev.reset!();
     if (dev.snapshot) wrapped.snapshot = () => dev.snapshot!();
     if (dev.restore) wrapped.restore = (s) => dev.restore!(s);
