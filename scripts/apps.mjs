@@ -273,8 +273,16 @@ export async function loadFormats() {
 
 /**
  * Builds every app ELF. Returns { ok, elves: Map<name, path> } or { ok: false, problem }.
+ * With `messageFormat: 'json'`, cargo reports in JSON and each line of it goes to
+ * `onCargoLine` (the IDE's build turns them into progress and markers).
  */
-export async function buildAppElves({ board, projectDir, log = () => {} }) {
+export async function buildAppElves({
+  board,
+  projectDir,
+  log = () => {},
+  messageFormat,
+  onCargoLine = () => {},
+}) {
   const { ensureKernelToolchain } = await import('./toolchain.mjs');
   const tc = await ensureKernelToolchain({ log });
   if (!tc.ok) return { ok: false, problem: `toolchain: ${tc.problem} (fix: ${tc.fix})` };
@@ -301,6 +309,7 @@ export async function buildAppElves({ board, projectDir, log = () => {} }) {
       app.bin,
       '--target',
       tc.target,
+      ...(messageFormat === 'json' ? ['--message-format=json-diagnostic-rendered-ansi'] : []),
       '--',
       '-C',
       `link-arg=-T${ld}`,
@@ -310,7 +319,10 @@ export async function buildAppElves({ board, projectDir, log = () => {} }) {
       cwd: appsDir,
       env: { ...tc.env, CARGO_BUILD_JOBS: '2', CARGO_TARGET_DIR: targetDir },
       encoding: 'utf8',
+      maxBuffer: 64 << 20,
     });
+    if (messageFormat === 'json')
+      for (const line of (r.stdout ?? '').split('\n')) if (line.trim()) onCargoLine(line);
     if (r.status !== 0) {
       return {
         ok: false,
@@ -401,8 +413,10 @@ export async function buildAppsAndImage({
   kernelElf,
   outDir,
   log = () => {},
+  messageFormat,
+  onCargoLine,
 }) {
-  const built = await buildAppElves({ board, projectDir, log });
+  const built = await buildAppElves({ board, projectDir, log, messageFormat, onCargoLine });
   if (!built.ok) return built;
   const { layout, elves } = built;
   mkdirSync(join(outDir, 'apps'), { recursive: true });

@@ -2,12 +2,18 @@
  * Kernel command line: build the kernel for a board, list boards, run host tests, TCB report.
  *
  * `build --board <b> [--project <dir>] [--message-format json]` cross-builds the board crate
- * with the toolchain from toolchain.mjs. With `--message-format json`, stdout carries only
- * cargo's JSON messages and stderr cargo's progress; exit code is cargo's, 3 for a missing
- * toolchain. Without it, the kernel ELF is copied to kernel/target/images/<board>/kernel.elf
- * and, when scripts/apps.mjs exists, the apps and the bootable image are built too.
+ * with the toolchain from toolchain.mjs, copies the kernel ELF to
+ * <project>/target/images/<board>/kernel.elf and, when scripts/apps.mjs exists, builds the apps
+ * and the bootable image beside it (apps/*.tbf, apps.bin, image.hex, apps.json). Board names
+ * come from the board registry (scripts/boards.mjs); a former name still works, with a notice.
+ * With `--message-format json` (the IDE's build) the same files are written, stdout carries
+ * only JSON lines (cargo's, the apps' cargo's with their file names made project-relative, and
+ * a last `{"reason":"capsule-artifacts",...}` line naming the board and every file written)
+ * and stderr everything for people. Exit code: cargo's, 1 when the apps or the image fail, 2
+ * for a bad board, 3 for a missing toolchain.
  * `boards` prints the board names as JSON; `test-host` runs the host unit tests with rustup's
- * stable; `tcb` prints code and unsafe lines per crate and enforces the unsafe rules.
+ * stable, then the gate (`cargo fmt --check`, clippy with the safety lints denied); `tcb`
+ * prints code and unsafe lines per crate and enforces the unsafe rules.
  *
  * Usage: node scripts/kernel.mjs build --board mps2-an386
  */
@@ -25,6 +31,7 @@ import {
 import { constants as osConstants } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolveBoard } from './boards.mjs';
 import { ensureKernelToolchain } from './toolchain.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,16 +69,19 @@ function boardPackage(projectDir, board) {
 }
 
 async function build(argv) {
-  const board = arg('--board', argv);
+  const asked = arg('--board', argv);
   const projectDir = resolve(arg('--project', argv) ?? join(root, 'kernel'));
   const json = arg('--message-format', argv) === 'json';
   const boards = listBoards(projectDir);
+  const resolved = asked === undefined ? undefined : resolveBoard(asked);
+  const board = resolved?.name;
   if (!board || !boards.includes(board)) {
     console.error(
-      `kernel: unknown or missing --board ${board ?? ''} (boards: ${boards.join(', ') || 'none'})`,
+      `kernel: unknown or missing --board ${asked ?? ''} (boards: ${boards.join(', ') || 'none'})`,
     );
     return 2;
   }
+  if (resolved.notice) console.error(`kernel: ${resolved.notice}`);
   const tc = await ensureKernelToolchain({ log: (l) => console.error(l) });
   if (!tc.ok) {
     console.error(`toolchain: ${tc.problem} (fix: ${tc.fix})`);
@@ -93,18 +103,28 @@ async function build(argv) {
     return 128 + (osConstants.signals[r.signal] ?? 0); // a signal Node ignores (SIGPIPE)
   }
   if (r.error) console.error(`kernel: could not run ${tc.cargo}: ${r.error.message}`);
-  if (r.status !== 0 || json) return r.status ?? 1;
+  if (r.status !== 0) return r.status ?? 1;
+  // JSON mode (the IDE's build) writes exactly what the command line writes; stdout then
+  // carries only JSON lines (cargo's, and a last `capsule-artifacts` line naming the files),
+  // and the human log goes to stderr.
+  const log = json ? (l) => console.error(l) : (l) => console.log(l);
   const elf = join(projectDir, 'target', tc.target, 'release', bin);
   const outDir = join(projectDir, 'target', 'images', board);
   mkdirSync(outDir, { recursive: true });
   const kernelElf = join(outDir, 'kernel.elf');
   copyFileSync(elf, kernelElf);
-  console.log(`kernel: ${relative(process.cwd(), kernelElf)}`);
+  log(`kernel: ${relative(process.cwd(), kernelElf)}`);
+  const artifacts = {
+    reason: 'capsule-artifacts',
+    board,
+    machine: resolved.board?.machine ?? null,
+    outDir,
+    kernelElf,
+  };
   const appsScript = join(root, 'scripts', 'apps.mjs');
   if (!existsSync(appsScript)) {
-    console.log(
-      'kernel: scripts/apps.mjs does not exist yet; built the kernel ELF only (no apps, no image)',
-    );
+    log('kernel: scripts/apps.mjs does not exist yet; built the kernel ELF only (no apps, no image)');
+    if (json) console.log(JSON.stringify(artifacts));
     return 0;
   }
   const apps = await import(pathToFileURL(appsScript).href);
@@ -113,13 +133,54 @@ async function build(argv) {
     projectDir,
     kernelElf,
     outDir,
-    log: (l) => console.log(l),
+    log,
+    ...(json
+      ? {
+          messageFormat: 'json',
+          // The apps are their own workspace (apps/): rustc names files relative to it.
+          onCargoLine: (line) => console.log(rebaseCargoLine(line, 'apps')),
+        }
+      : {}),
   });
   if (res && res.ok === false) {
     console.error(`kernel: apps/image failed: ${res.problem ?? JSON.stringify(res)}`);
     return 1;
   }
+  if (json)
+    console.log(
+      JSON.stringify({
+        ...artifacts,
+        apps: res.apps.map((a) => a.tbf),
+        appsBin: res.appsBin,
+        imageHex: res.imageHex ?? null,
+        appsJson: join(outDir, 'apps.json'),
+      }),
+    );
   return 0;
+}
+
+/**
+ * A cargo JSON line from a workspace inside the project (`sub`), with the source file names of
+ * its diagnostics made relative to the project, as the kernel workspace's already are.
+ */
+export function rebaseCargoLine(line, sub) {
+  let msg;
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  if (msg?.reason !== 'compiler-message' || typeof msg.message !== 'object') return line;
+  const walk = (d) => {
+    for (const span of d?.spans ?? []) {
+      if (typeof span.file_name === 'string' && !span.file_name.startsWith('/'))
+        span.file_name = `${sub}/${span.file_name}`;
+      if (span.expansion?.span) walk({ spans: [span.expansion.span] });
+    }
+    for (const c of d?.children ?? []) walk(c);
+  };
+  walk(msg.message);
+  return JSON.stringify(msg);
 }
 
 /**
@@ -146,15 +207,79 @@ function guardSysroot(projectDir, tc) {
 }
 
 const HOST_CRATES = ['cells', 'registers', 'kernel', 'cortexm', 'capsules', 'nrf52'];
+/** Crates clippy checks on the host: the host-tested ones, the MPS2 chip, the apps' runtime. */
+const CLIPPY_CRATES = [...HOST_CRATES, 'mps2'];
+const CLIPPY_APP_CRATES = ['capsule_rt'];
+/** Lints the gate denies besides every warning (house style: every unsafe is justified). */
+const CLIPPY_DENY = ['warnings', 'clippy::undocumented_unsafe_blocks', 'clippy::missing_safety_doc'];
 
-function testHost(projectDir) {
+/** rustup's cargo when there is one (the host tests and the gate use stable). */
+function hostCargo() {
   const home = process.env.CARGO_HOME || join(process.env.HOME ?? '', '.cargo');
-  const cargo = existsSync(join(home, 'bin', 'cargo')) ? join(home, 'bin', 'cargo') : 'cargo';
-  const args = ['test', ...HOST_CRATES.flatMap((c) => ['-p', c])];
+  return existsSync(join(home, 'bin', 'cargo')) ? join(home, 'bin', 'cargo') : 'cargo';
+}
+
+function hostEnv() {
   const env = { ...process.env, RUSTFLAGS: '-D warnings' };
   delete env.RUSTC;
-  const r = spawnSync(cargo, args, { cwd: projectDir, stdio: 'inherit', env });
-  return r.status ?? 1;
+  return env;
+}
+
+function testHost(projectDir) {
+  const args = ['test', ...HOST_CRATES.flatMap((c) => ['-p', c])];
+  const r = spawnSync(hostCargo(), args, { cwd: projectDir, stdio: 'inherit', env: hostEnv() });
+  if ((r.status ?? 1) !== 0) return r.status ?? 1;
+  return gate(projectDir);
+}
+
+/**
+ * The Rust gate: `cargo fmt --check` on both workspaces, then clippy on the host-buildable
+ * crates with warnings and the safety lints denied. A missing rustfmt or clippy is reported;
+ * under CI=true it fails the gate (a check that cannot run must not pass).
+ */
+export function gate(projectDir) {
+  const cargo = hostCargo();
+  const env = hostEnv();
+  const ci = process.env.CI === 'true';
+  const missing = (tool) => {
+    const r = spawnSync(cargo, [tool, '--version'], { encoding: 'utf8', env });
+    return r.status !== 0;
+  };
+  for (const tool of ['fmt', 'clippy']) {
+    if (!missing(tool)) continue;
+    const msg = `cargo ${tool} is not installed (rustup component add ${tool === 'fmt' ? 'rustfmt' : 'clippy'})`;
+    if (ci) {
+      console.error(`gate: FAIL ${msg}; CI=true does not allow skipping it`);
+      return 1;
+    }
+    console.error(`gate: skipped: ${msg}`);
+    return 0;
+  }
+  const workspaces = [projectDir, join(projectDir, 'apps')].filter((d) =>
+    existsSync(join(d, 'Cargo.toml')),
+  );
+  for (const dir of workspaces) {
+    const r = spawnSync(cargo, ['fmt', '--all', '--check'], { cwd: dir, stdio: 'inherit', env });
+    if (r.status !== 0) {
+      console.error(`gate: FAIL cargo fmt --check in ${relative(process.cwd(), dir) || '.'} (run cargo fmt there)`);
+      return 1;
+    }
+  }
+  const lints = CLIPPY_DENY.flatMap((l) => ['-D', l]);
+  const runs = [
+    { dir: projectDir, crates: CLIPPY_CRATES },
+    { dir: join(projectDir, 'apps'), crates: CLIPPY_APP_CRATES },
+  ].filter((x) => existsSync(join(x.dir, 'Cargo.toml')));
+  for (const { dir, crates } of runs) {
+    const args = ['clippy', '--all-targets', ...crates.flatMap((c) => ['-p', c]), '--', ...lints];
+    const r = spawnSync(cargo, args, { cwd: dir, stdio: 'inherit', env });
+    if (r.status !== 0) {
+      console.error(`gate: FAIL clippy (${crates.join(', ')})`);
+      return 1;
+    }
+  }
+  console.log('gate: cargo fmt and clippy clean');
+  return 0;
 }
 
 function rustFiles(dir) {
