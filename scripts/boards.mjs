@@ -5,13 +5,19 @@
  *
  * Usage:
  *   import { resolveBoard } from './boards.mjs';
- *   const r = resolveBoard('microbit_v2'); // { ok: true, board: {...}, notice: "board ..." }
+ *   const r = resolveBoard('microbit_v2'); // { name: 'microbit-v2', board: {...}, notice: "board ..." }
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const file = join(dirname(fileURLToPath(import.meta.url)), '..', 'emulator', 'boards', 'boards.json');
+const file = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'emulator',
+  'boards',
+  'boards.json',
+);
 
 /** Every registered board, in registry order. */
 export function registeredBoards() {

@@ -123,7 +123,9 @@ async function build(argv) {
   };
   const appsScript = join(root, 'scripts', 'apps.mjs');
   if (!existsSync(appsScript)) {
-    log('kernel: scripts/apps.mjs does not exist yet; built the kernel ELF only (no apps, no image)');
+    log(
+      'kernel: scripts/apps.mjs does not exist yet; built the kernel ELF only (no apps, no image)',
+    );
     if (json) console.log(JSON.stringify(artifacts));
     return 0;
   }
@@ -211,7 +213,11 @@ const HOST_CRATES = ['cells', 'registers', 'kernel', 'cortexm', 'capsules', 'nrf
 const CLIPPY_CRATES = [...HOST_CRATES, 'mps2'];
 const CLIPPY_APP_CRATES = ['capsule_rt'];
 /** Lints the gate denies besides every warning (house style: every unsafe is justified). */
-const CLIPPY_DENY = ['warnings', 'clippy::undocumented_unsafe_blocks', 'clippy::missing_safety_doc'];
+const CLIPPY_DENY = [
+  'warnings',
+  'clippy::undocumented_unsafe_blocks',
+  'clippy::missing_safety_doc',
+];
 
 /** rustup's cargo when there is one (the host tests and the gate use stable). */
 function hostCargo() {
@@ -261,7 +267,9 @@ export function gate(projectDir) {
   for (const dir of workspaces) {
     const r = spawnSync(cargo, ['fmt', '--all', '--check'], { cwd: dir, stdio: 'inherit', env });
     if (r.status !== 0) {
-      console.error(`gate: FAIL cargo fmt --check in ${relative(process.cwd(), dir) || '.'} (run cargo fmt there)`);
+      console.error(
+        `gate: FAIL cargo fmt --check in ${relative(process.cwd(), dir) || '.'} (run cargo fmt there)`,
+      );
       return 1;
     }
   }

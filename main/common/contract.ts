@@ -154,6 +154,27 @@ export interface BuildStarted {
   board: string;
 }
 
+/**
+ * What a successful build wrote (paths relative to the project, '/'-separated): the same files
+ * the command-line build writes, in <project>/target/images/<board>/.
+ */
+export interface BuildArtifacts {
+  /** The board as the board registry names it. */
+  board: string;
+  /** The emulator machine that runs the board's image, or null when none does. */
+  machine: string | null;
+  dir: string;
+  kernelElf: string;
+  /** One TBF per app. */
+  apps: string[];
+  /** Every TBF at its slot, to be placed at the apps' flash start. */
+  appsBin: string | null;
+  /** Kernel and apps exactly as flashed. */
+  imageHex: string | null;
+  /** What went where (apps, addresses). */
+  appsJson: string | null;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests
 
@@ -398,6 +419,10 @@ export interface HostEvents {
   'build.diagnostics': { buildId: number; diagnostics: Diagnostic[] };
   'build.finished': {
     buildId: number;
+    /** The board built (registry name). */
+    board: string;
+    /** The files written, when the build succeeded and said what it wrote. */
+    artifacts?: BuildArtifacts;
     status: BuildStatus;
     message: string;
     fix?: string;

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HostEvents } from '../common/contract';
-import { BuildService, classifyExit } from './build';
+import { BuildService, classifyExit, parseArtifactsLine } from './build';
 
 const FIXTURES = path.resolve(import.meta.dirname, '..', '..', 'tests', 'fixtures');
 const BUILDER = path.join(FIXTURES, 'fixture-builder.mjs');
@@ -63,6 +63,36 @@ function runBuild(
   );
 }
 
+describe('parseArtifactsLine', () => {
+  it("reads the builder's artifacts line with project-relative paths, and nothing else", () => {
+    const root = '/home/me/kernel';
+    const line = JSON.stringify({
+      reason: 'capsule-artifacts',
+      board: 'microbit-v2',
+      machine: 'microbit-v2',
+      outDir: `${root}/target/images/microbit-v2`,
+      kernelElf: `${root}/target/images/microbit-v2/kernel.elf`,
+      apps: [`${root}/target/images/microbit-v2/apps/hello.tbf`],
+      appsBin: `${root}/target/images/microbit-v2/apps.bin`,
+      imageHex: `${root}/target/images/microbit-v2/image.hex`,
+      appsJson: `${root}/target/images/microbit-v2/apps.json`,
+    });
+    expect(parseArtifactsLine(line, root)).toEqual({
+      board: 'microbit-v2',
+      machine: 'microbit-v2',
+      dir: 'target/images/microbit-v2',
+      kernelElf: 'target/images/microbit-v2/kernel.elf',
+      apps: ['target/images/microbit-v2/apps/hello.tbf'],
+      appsBin: 'target/images/microbit-v2/apps.bin',
+      imageHex: 'target/images/microbit-v2/image.hex',
+      appsJson: 'target/images/microbit-v2/apps.json',
+    });
+    expect(parseArtifactsLine('{"reason":"compiler-artifact"}', root)).toBe(null);
+    expect(parseArtifactsLine('{"reason":"capsule-artifacts"', root)).toBe(null);
+    expect(parseArtifactsLine('{"reason":"capsule-artifacts","board":"x"}', root)).toBe(null);
+  });
+});
+
 describe('BuildService', () => {
   it('reports a compile error on the right line, then a green build after the fix', async () => {
     const dir = copyFixture();
@@ -88,8 +118,20 @@ describe('BuildService', () => {
 
     writeFileSync(lib, good);
     const ok = await runBuild(dir);
-    expect(ok.finished).toMatchObject({ status: 'succeeded', errors: 0 });
+    expect(ok.finished).toMatchObject({ status: 'succeeded', errors: 0, board: 'hostboard' });
     expect(ok.events.some((e) => e.name === 'build.progress')).toBe(true);
+    // What the build wrote, as the builder's last line said, relative to the project.
+    expect(ok.finished.artifacts).toEqual({
+      board: 'hostboard',
+      machine: null,
+      dir: 'target/debug',
+      kernelElf: 'target/debug/hostboard',
+      apps: [],
+      appsBin: null,
+      imageHex: null,
+      appsJson: null,
+    });
+    expect(bad.finished.artifacts).toBeUndefined();
   }, 60_000);
 
   it('explains a missing toolchain with the fix', async () => {

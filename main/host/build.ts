@@ -19,12 +19,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import type {
+  BuildArtifacts,
   BuildStarted,
   BuildStatus,
   Diagnostic,
   HostEvents,
   Result,
 } from '../common/contract.js';
+import { findBoard } from '../../emulator/boards/registry.js';
 import { parseCargoLine, stripAnsi } from '../common/diagnostics.js';
 import { err } from './project.js';
 
@@ -42,6 +44,39 @@ export interface BuildOutcome {
   status: BuildStatus;
   message: string;
   fix?: string;
+}
+
+/**
+ * The builder's last stdout line, `{"reason":"capsule-artifacts",...}` (scripts/kernel.mjs),
+ * as artifacts with project-relative paths; null for any other line.
+ */
+export function parseArtifactsLine(line: string, projectRoot: string): BuildArtifacts | null {
+  const t = line.trim();
+  if (!t.startsWith('{') || !t.includes('"capsule-artifacts"')) return null;
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(t) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  if (raw.reason !== 'capsule-artifacts' || typeof raw.board !== 'string') return null;
+  const rel = (p: unknown): string | null =>
+    typeof p === 'string'
+      ? path.relative(projectRoot, path.resolve(projectRoot, p)).split(path.sep).join('/')
+      : null;
+  const kernelElf = rel(raw.kernelElf);
+  const dir = rel(raw.outDir);
+  if (kernelElf === null || dir === null) return null;
+  return {
+    board: raw.board,
+    machine: typeof raw.machine === 'string' ? raw.machine : null,
+    dir,
+    kernelElf,
+    apps: Array.isArray(raw.apps) ? raw.apps.map(rel).filter((p): p is string => p !== null) : [],
+    appsBin: rel(raw.appsBin),
+    imageHex: rel(raw.imageHex),
+    appsJson: rel(raw.appsJson),
+  };
 }
 
 /** Decides how a finished build is reported. Pure, so every branch is unit-tested. */
@@ -103,7 +138,11 @@ export class BuildService {
     return this.running !== undefined;
   }
 
-  start(board: string, boards: string[]): Result<BuildStarted> {
+  start(asked: string, boards: string[]): Result<BuildStarted> {
+    // The board registry's name for it: a former name (microbit_v2) still builds, with a notice.
+    const known = findBoard(asked);
+    const renamed = known.ok && known.value.notice !== undefined;
+    const board = renamed ? known.value.board.name : asked;
     if (this.running)
       return err(
         'build-running',
@@ -140,6 +179,8 @@ export class BuildService {
       '--message-format',
       'json',
     ];
+    if (renamed && known.ok)
+      emit('build.output', { buildId: id, stream: 'host', line: known.value.notice! });
     emit('build.output', {
       buildId: id,
       stream: 'host',
@@ -163,10 +204,21 @@ export class BuildService {
     let done = 0;
     let toolchainLine: string | undefined;
     let spawnError: string | undefined;
+    let artifacts: BuildArtifacts | undefined;
     const seen = new Set<string>();
 
     const out = readline.createInterface({ input: child.stdout! });
     out.on('line', (line) => {
+      const built = parseArtifactsLine(line, this.opts.projectRoot);
+      if (built) {
+        artifacts = built;
+        emit('build.output', {
+          buildId: id,
+          stream: 'host',
+          line: `Built ${built.kernelElf}, ${built.apps.length} app${built.apps.length === 1 ? '' : 's'}${built.imageHex ? ` and ${built.imageHex}` : ''}`,
+        });
+        return;
+      }
       const m = parseCargoLine(line, this.opts.projectRoot);
       if (!m) {
         if (line.trim()) emit('build.output', { buildId: id, stream: 'stdout', line });
@@ -230,6 +282,8 @@ export class BuildService {
       emit('build.diagnostics', { buildId: id, diagnostics });
       const report: HostEvents['build.finished'] = {
         buildId: id,
+        board,
+        ...(outcome.status === 'succeeded' && artifacts ? { artifacts } : {}),
         status: outcome.status,
         message: outcome.message,
         errors,

@@ -5,9 +5,10 @@
  * (their UARTE0 through EasyDMA).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BOARD_NAMES } from '../../emulator/boards/registry';
 import { bootBoard, builtTbf, composeImage, kernelImage, kernelPanics, type QemuRun } from './qemu';
 
-for (const board of ['mps2-an386', 'nrf52840dk', 'microbit_v2']) {
+for (const board of BOARD_NAMES) {
   describe(`process console (${board})`, () => {
     let q: QemuRun;
 

@@ -64,7 +64,7 @@ describe('nRF boards print the transcript QEMU prints', () => {
     expect(reference.get('timer:')?.length).toBeGreaterThanOrEqual(11);
   });
 
-  for (const board of ['nrf52840dk', 'microbit_v2']) {
+  for (const board of ['nrf52840dk', 'microbit-v2']) {
     it(`${board} in the emulator`, async () => {
       expect(reference, 'the QEMU reference run failed').toBeDefined();
       const t = await transcript(board);

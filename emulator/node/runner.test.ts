@@ -1,10 +1,11 @@
-// The one run loop: pacing, limits, and the difference between a board that is finished and
-// one that is waiting for its user (issue 14 item 3), with a scheduler the test controls.
+// The one run loop (emulator/session/runner.ts): pacing, limits, and the difference between a board
+// that is finished and one that is waiting for its user (issue 14 item 3), under a scheduler the
+// test controls.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../tests/lockstep/assemble';
-import { Runner, type HostScheduler, type HostSleep, type RunnerInputs } from './runner';
-import { createSession, type EmulatorSession } from './session';
+import { Runner, type HostScheduler, type HostSleep, type RunnerInputs } from '../session/runner';
+import { createSession, type EmulatorSession } from '../session/session';
 
 /**
  * mps2-an386 echo that sleeps until a byte arrives: UART0's receiver with (or without) its RX

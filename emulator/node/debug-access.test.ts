@@ -9,7 +9,7 @@ import { assemble } from '../../tests/lockstep/assemble';
 import { mps2Of } from '../machines/mps2-an386';
 import { nrf52Of } from '../machines/nrf52';
 import { NrfPeripheral } from '../peripherals/nrf/nrf-peripheral';
-import { createSession, type EmulatorSession, type MmioAccess } from './session';
+import { createSession, type EmulatorSession, type MmioAccess } from '../session/session';
 
 const NRF_HEADER = ['.syntax unified', '.thumb', '.section .vectors, "a"'];
 
