@@ -33,6 +33,7 @@ import {
   type TbfHeaderSpec,
   type TbfPermission,
 } from './tbf';
+import type { Result } from '../core/result';
 
 const SHF_WRITE = 0x1;
 const SHF_ALLOC = 0x2;
@@ -127,7 +128,7 @@ export interface PackedApp {
   spec: TbfHeaderSpec;
 }
 
-export type PackResult = { ok: true; value: PackedApp } | { ok: false; error: string };
+export type PackResult = Result<PackedApp>;
 
 /**
  * The largest TBF packed by default: 64 MiB, far above the flash of any part we target (the

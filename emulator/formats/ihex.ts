@@ -19,6 +19,7 @@
  *   const text = writeIntelHex([{ address: 0, data: kernel }, { address: 0x40000, data: apps }]);
  *   const r = parseIntelHex(text); if (r.ok) r.value.segments ...
  */
+import type { Result } from '../core/result';
 
 export interface HexSegment {
   address: number;
@@ -85,9 +86,7 @@ export function writeIntelHex(
   return `${lines.join('\n')}\n`;
 }
 
-export type HexResult =
-  | { ok: true; value: { segments: HexSegment[]; startAddress?: number } }
-  | { ok: false; error: string };
+export type HexResult = Result<{ segments: HexSegment[]; startAddress?: number }>;
 
 /** Parse Intel HEX text; contiguous data records are merged into segments. */
 export function parseIntelHex(text: string): HexResult {

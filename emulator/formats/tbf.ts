@@ -14,6 +14,7 @@
  *   const r = parseTbf(bytes);
  *   if (!r.ok) console.log(r.error.message); else console.log(r.value.packageName);
  */
+import type { Result } from '../core/result';
 
 /** TLV type numbers (bit 15 set marks an out-of-tree type). */
 export const TBF_TLV = {
@@ -137,7 +138,7 @@ export interface TbfError {
   message: string;
 }
 
-export type TbfResult<T> = { ok: true; value: T } | { ok: false; error: TbfError };
+export type TbfResult<T> = Result<T, TbfError>;
 
 const fail = <T>(kind: TbfErrorKind, offset: number, message: string): TbfResult<T> => ({
   ok: false,

@@ -34,7 +34,7 @@ const HEADER = [
 function image(name: string, body: string[]): string {
   const r = assemble(`cli-${name}`, [...HEADER, ...body, '.ltorg', ''].join('\n'));
   if (!r.ok) throw new Error(r.error);
-  return r.elf;
+  return r.value;
 }
 
 function cli(...args: string[]) {
@@ -462,7 +462,7 @@ function sleepingEcho(armed: boolean): string {
   ].join('\n');
   const r = assemble(`cli-sleeping-echo-${armed ? 'armed' : 'unarmed'}`, src);
   if (!r.ok) throw new Error(r.error);
-  return r.elf;
+  return r.value;
 }
 
 /** CPU seconds (user + system) the process has used, from /proc/<pid>/stat. */

@@ -16,7 +16,7 @@ const NRF_HEADER = ['.syntax unified', '.thumb', '.section .vectors, "a"'];
 function build(name: string, lines: string[]): Uint8Array {
   const r = assemble(`debug-access-${name}`, [...lines, '.ltorg', ''].join('\n'));
   if (!r.ok) throw new Error(r.error);
-  return new Uint8Array(readFileSync(r.elf));
+  return new Uint8Array(readFileSync(r.value));
 }
 
 /**

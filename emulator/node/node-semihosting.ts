@@ -52,39 +52,39 @@ export class NodeFiles implements SemihostingFiles {
       this.positions.set(fd, 0);
       return { ok: true, value: fd };
     } catch (e) {
-      return { ok: false, errno: errnoOf(e) };
+      return { ok: false, error: errnoOf(e) };
     }
   }
   close(handle: number): HostResult<void> {
-    if (!this.positions.delete(handle)) return { ok: false, errno: EBADF };
+    if (!this.positions.delete(handle)) return { ok: false, error: EBADF };
     closeSync(handle);
     return { ok: true, value: undefined };
   }
   read(handle: number, length: number): HostResult<Uint8Array> {
     const pos = this.positions.get(handle);
-    if (pos === undefined) return { ok: false, errno: EBADF };
+    if (pos === undefined) return { ok: false, error: EBADF };
     try {
       const buf = new Uint8Array(length);
       const n = readSync(handle, buf, 0, length, pos);
       this.positions.set(handle, pos + n);
       return { ok: true, value: buf.subarray(0, n) };
     } catch (e) {
-      return { ok: false, errno: errnoOf(e) };
+      return { ok: false, error: errnoOf(e) };
     }
   }
   write(handle: number, data: Uint8Array): HostResult<number> {
     const pos = this.positions.get(handle);
-    if (pos === undefined) return { ok: false, errno: EBADF };
+    if (pos === undefined) return { ok: false, error: EBADF };
     try {
       const n = writeSync(handle, data, 0, data.length, pos);
       this.positions.set(handle, pos + n);
       return { ok: true, value: n };
     } catch (e) {
-      return { ok: false, errno: errnoOf(e) };
+      return { ok: false, error: errnoOf(e) };
     }
   }
   seek(handle: number, position: number): HostResult<void> {
-    if (!this.positions.has(handle)) return { ok: false, errno: EBADF };
+    if (!this.positions.has(handle)) return { ok: false, error: EBADF };
     this.positions.set(handle, position);
     return { ok: true, value: undefined };
   }
@@ -92,7 +92,7 @@ export class NodeFiles implements SemihostingFiles {
     try {
       return { ok: true, value: fstatSync(handle).size };
     } catch (e) {
-      return { ok: false, errno: errnoOf(e) };
+      return { ok: false, error: errnoOf(e) };
     }
   }
   remove(path: string): HostResult<void> {
@@ -100,7 +100,7 @@ export class NodeFiles implements SemihostingFiles {
       unlinkSync(this.path(path));
       return { ok: true, value: undefined };
     } catch (e) {
-      return { ok: false, errno: errnoOf(e) };
+      return { ok: false, error: errnoOf(e) };
     }
   }
 }

@@ -31,7 +31,7 @@ const VECTORS = [
 function program(name: string, body: string[]): Uint8Array {
   const r = assemble(`nrf-${name}`, [...VECTORS, ...body, '.ltorg', ''].join('\n'));
   if (!r.ok) throw new Error(r.error);
-  return new Uint8Array(readFileSync(r.elf));
+  return new Uint8Array(readFileSync(r.value));
 }
 
 function session(machine = 'nrf52840dk'): { s: EmulatorSession; events: SessionEvent[] } {

@@ -55,7 +55,7 @@ function echo(rxInterrupt: boolean): Uint8Array {
   ].join('\n');
   const r = assemble(`runner-echo-${rxInterrupt ? 'irq' : 'polled'}`, src);
   if (!r.ok) throw new Error(r.error);
-  return new Uint8Array(readFileSync(r.elf));
+  return new Uint8Array(readFileSync(r.value));
 }
 
 /** A scheduler whose wall clock moves only when the test says, and whose waits it ends. */
@@ -197,7 +197,7 @@ describe('Runner: limits', () => {
       ].join('\n'),
     );
     if (!spin.ok) throw new Error(spin.error);
-    const bytes = new Uint8Array(readFileSync(spin.elf));
+    const bytes = new Uint8Array(readFileSync(spin.value));
     const make = (extra: {
       maxInstructions?: number;
       untilCycle?: number;

@@ -26,7 +26,7 @@ const FOOTER = ['.thumb_func', 'fault: mrs r7, ipsr', 'b .', '.ltorg', ''];
 function build(name: string, body: string[]): Uint8Array {
   const r = assemble(`session-${name}`, [...HEADER, ...body, ...FOOTER].join('\n'));
   if (!r.ok) throw new Error(r.error);
-  return new Uint8Array(readFileSync(r.elf));
+  return new Uint8Array(readFileSync(r.value));
 }
 
 function session(opts: { semihosting?: boolean } = {}): EmulatorSession {

@@ -34,7 +34,7 @@ export class MemoryFiles implements SemihostingFiles {
   open(path: string, mode: string): HostResult<number> {
     const base = mode.replace('b', '');
     if (!this.files.has(path)) {
-      if (base.startsWith('r')) return { ok: false, errno: ENOENT };
+      if (base.startsWith('r')) return { ok: false, error: ENOENT };
       this.files.set(path, new Uint8Array(0));
     } else if (base.startsWith('w')) {
       this.files.set(path, new Uint8Array(0));
@@ -53,12 +53,12 @@ export class MemoryFiles implements SemihostingFiles {
   close(handle: number): HostResult<void> {
     return this.handles.delete(handle)
       ? { ok: true, value: undefined }
-      : { ok: false, errno: EBADF };
+      : { ok: false, error: EBADF };
   }
 
   read(handle: number, length: number): HostResult<Uint8Array> {
     const h = this.handles.get(handle);
-    if (!h || !h.readable) return { ok: false, errno: EBADF };
+    if (!h || !h.readable) return { ok: false, error: EBADF };
     const data = this.contents(h.name).slice(h.position, h.position + length);
     h.position += data.length;
     return { ok: true, value: data };
@@ -66,7 +66,7 @@ export class MemoryFiles implements SemihostingFiles {
 
   write(handle: number, data: Uint8Array): HostResult<number> {
     const h = this.handles.get(handle);
-    if (!h || !h.writable) return { ok: false, errno: EBADF };
+    if (!h || !h.writable) return { ok: false, error: EBADF };
     const old = this.contents(h.name);
     const at = h.append ? old.length : h.position;
     const grown = new Uint8Array(Math.max(old.length, at + data.length));
@@ -79,19 +79,19 @@ export class MemoryFiles implements SemihostingFiles {
 
   seek(handle: number, position: number): HostResult<void> {
     const h = this.handles.get(handle);
-    if (!h) return { ok: false, errno: EBADF };
-    if (position > this.contents(h.name).length) return { ok: false, errno: EINVAL };
+    if (!h) return { ok: false, error: EBADF };
+    if (position > this.contents(h.name).length) return { ok: false, error: EINVAL };
     h.position = position;
     return { ok: true, value: undefined };
   }
 
   length(handle: number): HostResult<number> {
     const h = this.handles.get(handle);
-    if (!h) return { ok: false, errno: EBADF };
+    if (!h) return { ok: false, error: EBADF };
     return { ok: true, value: this.contents(h.name).length };
   }
 
   remove(path: string): HostResult<void> {
-    return this.files.delete(path) ? { ok: true, value: undefined } : { ok: false, errno: ENOENT };
+    return this.files.delete(path) ? { ok: true, value: undefined } : { ok: false, error: ENOENT };
   }
 }

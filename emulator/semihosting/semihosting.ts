@@ -14,6 +14,7 @@
  *   // after run(): semi.exitCode is the guest's exit status once it has exited
  */
 import type { AccessSize, VirtualClock } from '../core/interfaces';
+import type { Result } from '../core/result';
 
 /** Operation numbers from the ARM semihosting specification. */
 export const SYS_OPEN = 0x01;
@@ -54,7 +55,8 @@ export const OPEN_MODES = ['r', 'rb', 'r+', 'r+b', 'w', 'wb', 'w+', 'w+b', 'a', 
 /** Contents of the ":semihosting-features" pseudo-file: magic "SHFB", then feature bits. */
 const FEATURE_FILE = Uint8Array.from([0x53, 0x48, 0x46, 0x42, 0x03]);
 
-export type HostResult<T> = { ok: true; value: T } | { ok: false; errno: number };
+/** A host file operation's outcome; the error is the errno the guest sees (SYS_ERRNO). */
+export type HostResult<T> = Result<T, number>;
 
 /** Files on the host. Handles are the host's; the semihosting layer maps them to guest handles. */
 export interface SemihostingFiles {
@@ -171,7 +173,7 @@ export class Semihosting {
         this.handles.delete(h);
         if (f.kind === 'host') {
           const r = this.host.files!.close(f.handle);
-          if (!r.ok) return this.fail(r.errno);
+          if (!r.ok) return this.fail(r.error);
         }
         return 0;
       }
@@ -194,7 +196,7 @@ export class Semihosting {
         }
         if (f.kind === 'features') return this.failCount(EBADF, len);
         const r = this.host.files!.write(f.handle, data);
-        if (!r.ok) return this.failCount(r.errno, len);
+        if (!r.ok) return this.failCount(r.error, len);
         return len - r.value;
       }
       case SYS_READ: {
@@ -217,7 +219,7 @@ export class Semihosting {
           f.position += data.length;
         } else {
           const r = this.host.files!.read(f.handle, len);
-          if (!r.ok) return this.fail(r.errno);
+          if (!r.ok) return this.fail(r.error);
           data = r.value;
         }
         t.writeBlock(buf, data);
@@ -245,7 +247,7 @@ export class Semihosting {
           return 0;
         }
         const r = this.host.files!.seek(f.handle, pos);
-        return r.ok ? 0 : this.fail(r.errno);
+        return r.ok ? 0 : this.fail(r.error);
       }
       case SYS_FLEN: {
         const f = this.handles.get(this.word(t, arg, 0));
@@ -253,7 +255,7 @@ export class Semihosting {
         if (f.kind === 'console') return this.fail(EINVAL);
         if (f.kind === 'features') return FEATURE_FILE.length;
         const r = this.host.files!.length(f.handle);
-        return r.ok ? r.value : this.fail(r.errno);
+        return r.ok ? r.value : this.fail(r.error);
       }
       case SYS_REMOVE: {
         const path = new TextDecoder().decode(
@@ -261,7 +263,7 @@ export class Semihosting {
         );
         const r = this.host.files?.remove?.(path);
         if (!r) return this.fail(ENOSYS);
-        return r.ok ? 0 : this.fail(r.errno);
+        return r.ok ? 0 : this.fail(r.error);
       }
       case SYS_CLOCK:
         return Math.floor(((t.clock.now - this.startCycle) * 100) / t.clock.frequencyHz);
@@ -334,7 +336,7 @@ export class Semihosting {
     } else {
       if (!this.host.files) return this.fail(ENOSYS);
       const r = this.host.files.open(path, OPEN_MODES[mode]!);
-      if (!r.ok) return this.fail(r.errno);
+      if (!r.ok) return this.fail(r.error);
       file = { kind: 'host', handle: r.value };
     }
     const h = this.nextHandle++;

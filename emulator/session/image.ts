@@ -18,8 +18,7 @@
 import { ElfError, loadableSegments, parseElf, type ElfFile } from '../formats/elf';
 import { parseIntelHex } from '../formats/ihex';
 import { isTab, parseTab } from '../formats/tab';
-
-export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+import type { Result } from '../core/result';
 
 export type ImageFormat = 'elf' | 'ihex' | 'bin' | 'tab';
 

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Result } from '../../emulator/core/result';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const BENCH_SOURCES = ['bench.c', 'startup.s', 'link.ld'].map((f) => join(here, f));
@@ -22,13 +23,13 @@ export type BenchmarkName = (typeof BENCHMARKS)[number];
 export function buildBench(
   outDir = resolve(here, '../../.cache/bench'),
   name: BenchmarkName = 'bench',
-): { ok: true; elf: string } | { ok: false; error: string } {
+): Result<string> {
   mkdirSync(outDir, { recursive: true });
   const elf = join(outDir, `${name}.elf`);
   const sources = [`${name}.c`, 'startup.s', 'link.ld'].map((f) => join(here, f));
   const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
   try {
-    if (statSync(elf).mtimeMs > newest) return { ok: true, elf };
+    if (statSync(elf).mtimeMs > newest) return { ok: true, value: elf };
   } catch {
     // not built yet
   }
@@ -58,5 +59,5 @@ export function buildBench(
       error: `arm-none-eabi-gcc not runnable (${r.error.message}); install gcc-arm-none-eabi`,
     };
   if (r.status !== 0) return { ok: false, error: `benchmark build failed:\n${r.stderr}` };
-  return { ok: true, elf };
+  return { ok: true, value: elf };
 }

@@ -178,12 +178,12 @@ function benchProgram(name: BenchmarkName): boolean {
     console.error(built.error);
     return false;
   }
-  const bytes = new Uint8Array(readFileSync(built.elf));
+  const bytes = new Uint8Array(readFileSync(built.value));
   const rounds = roundsOf(name);
-  console.log(`\n== ${name} (${built.elf}), ${rounds} rounds, ${RUNS} interleaved runs ==`);
+  console.log(`\n== ${name} (${built.value}), ${rounds} rounds, ${RUNS} interleaved runs ==`);
   const base = {
-    tcg: median(Array.from({ length: 3 }, () => qemuRun(built.elf, 0, false).seconds)),
-    icount: median(Array.from({ length: 3 }, () => qemuRun(built.elf, 0, true).seconds)),
+    tcg: median(Array.from({ length: 3 }, () => qemuRun(built.value, 0, false).seconds)),
+    icount: median(Array.from({ length: 3 }, () => qemuRun(built.value, 0, true).seconds)),
   };
   // The first session of the process (for bench): nothing compiled, the JIT cold.
   const cold = emulatorRun(bytes, rounds);
@@ -191,8 +191,8 @@ function benchProgram(name: BenchmarkName): boolean {
   const rows: { tcg: number; icount: number; emu: EmuResult; debug: EmuResult }[] = [];
   const outputs = new Set<string>();
   for (let i = 0; i < RUNS; i++) {
-    const tcg = qemuRun(built.elf, rounds, false);
-    const icount = qemuRun(built.elf, rounds, true);
+    const tcg = qemuRun(built.value, rounds, false);
+    const icount = qemuRun(built.value, rounds, true);
     const emu = emulatorRun(bytes, rounds);
     const debug = emulatorRun(bytes, rounds, (s) => armDebug(s, bps, wps));
     outputs.add(tcg.out).add(icount.out).add(emu.out).add(debug.out);

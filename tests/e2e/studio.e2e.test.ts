@@ -2,13 +2,16 @@
  * The whole loop a capsule developer goes through, in the browser-mode UI with the outside
  * network cut off: open a capsule source from the explorer, make an edit that breaks the
  * build, build with Ctrl+B, find the error marker on the right line (editor squiggle and
- * Problems entry), fix it, build green. Also: unsaved edits survive a reload of the window.
+ * Problems entry), fix it, build green; edit an app's greeting, build, and run the image the
+ * build wrote with README's emulator command: the new greeting prints. Also: unsaved edits
+ * survive a reload of the window.
  *
  * It runs on a temporary copy of the bundled sample project (the kernel workspace), never on
  * the repository's kernel/. Until scripts/kernel.mjs exists, or with CAPSULE_E2E_PROJECT=fixture,
  * it uses the host-target fixture workspace and its stand-in builder instead, and says so.
  * Screenshots go to test-results/.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -130,6 +133,62 @@ describe(`Capsule Studio end to end (${realKernel ? 'kernel workspace' : 'fixtur
     expect(await page.locator('.problem.error').count()).toBe(0);
     await page.screenshot({ path: path.join(RESULTS, 'e2e-build-green.png') });
   });
+
+  it.skipIf(!realKernel)(
+    "builds an image that README's emulator command runs, with the edit in it",
+    async () => {
+      const { page } = b;
+      const file = 'apps/hello/src/main.rs';
+      const greeting = `IDE ${Date.now().toString(36)}`;
+      await page.locator('.board select').selectOption('nrf52840dk');
+      await openInExplorer(page, file);
+      // Find "World" in the greeting and type over it, as a person would.
+      await focusEditor(page);
+      await page.keyboard.press('Control+f');
+      await page.keyboard.type('World');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Escape');
+      await page.keyboard.type(greeting);
+      await page.locator(`.tab.dirty[data-path="${file}"]`).waitFor();
+      await build(page, 'succeeded');
+      expect(readFileSync(path.join(project, file), 'utf8')).toContain(`Hello, ${greeting}!`);
+      // The Build panel names what the build wrote: the image the command line writes too.
+      await page.getByRole('tab', { name: 'Build' }).click();
+      await page
+        .locator('.build-panel', { hasText: 'target/images/nrf52840dk/image.hex' })
+        .waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: path.join(RESULTS, 'e2e-build-artifacts.png') });
+
+      // README: npm run emulator -- --machine nrf52840dk kernel/target/images/nrf52840dk/image.hex
+      // (the project here is a copy of kernel/, so its image is <project>/target/images/...).
+      const image = path.join(project, 'target', 'images', 'nrf52840dk', 'image.hex');
+      const emulator = spawn(
+        'npm',
+        ['run', '--silent', 'emulator', '--', '--machine', 'nrf52840dk', image],
+        { cwd: APP_ROOT, stdio: ['pipe', 'pipe', 'pipe'], detached: true },
+      );
+      let out = '';
+      let err = '';
+      emulator.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      emulator.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      try {
+        const deadline = Date.now() + 90_000;
+        while (!out.includes(`hello: Hello, ${greeting}!`) && Date.now() < deadline) {
+          if (emulator.exitCode !== null) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(out, `emulator output:\n${out}\n${err}`).toContain(`hello: Hello, ${greeting}!`);
+      } finally {
+        try {
+          process.kill(-emulator.pid!, 'SIGTERM');
+        } catch {
+          // Already gone.
+        }
+      }
+      // Back to the capsule the other tests edit.
+      await openInExplorer(page, SETUP.file);
+    },
+  );
 
   it('keeps unsaved edits across a reload of the window', async () => {
     const { page } = b;

@@ -19,8 +19,8 @@ for (const p of progs) {
     continue;
   }
   const done =
-    parseElf(new Uint8Array(readFileSync(b.elf))).symbols.find((s) => s.name === 'done')!.value &
+    parseElf(new Uint8Array(readFileSync(b.value))).symbols.find((s) => s.name === 'done')!.value &
     ~1;
-  const r = await runLockstep(b.elf, { maxSteps: 20000, stopAt: done });
+  const r = await runLockstep(b.value, { maxSteps: 20000, stopAt: done });
   console.log(p.name, r.steps, (r.steps / r.seconds).toFixed(0), '/s', r.divergence ?? 'OK');
 }

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Result } from '../../emulator/core/result';
 import { findTool } from '../../emulator/node/tools';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,14 +30,15 @@ SECTIONS {
 }
 `;
 
-export type AssembleResult = { ok: true; elf: string } | { ok: false; error: string };
+/** The ELF's path, or what went wrong. */
+export type AssembleResult = Result<string>;
 
 export function assemble(name: string, source: string): AssembleResult {
   mkdirSync(CACHE_DIR, { recursive: true });
   const hash = createHash('sha256').update(source).update(LINK).digest('hex').slice(0, 16);
   const base = join(CACHE_DIR, `${name}-${hash}`);
   const elf = `${base}.elf`;
-  if (existsSync(elf)) return { ok: true, elf };
+  if (existsSync(elf)) return { ok: true, value: elf };
   writeFileSync(`${base}.s`, source);
   writeFileSync(`${base}.ld`, LINK);
   const tool = findTool('arm-none-eabi-as');
@@ -54,7 +56,7 @@ export function assemble(name: string, source: string): AssembleResult {
     encoding: 'utf8',
   });
   if (ld.status !== 0) return { ok: false, error: `linking ${name} failed:\n${ld.stderr}` };
-  return { ok: true, elf };
+  return { ok: true, value: elf };
 }
 
 /** objdump's disassembly keyed by instruction address. */

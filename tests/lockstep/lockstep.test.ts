@@ -39,7 +39,7 @@ async function lockstepCase(
 ): Promise<string | null> {
   const built = assemble(name, source);
   if (!built.ok) throw new Error(built.error);
-  const r = await runLockstep(built.elf, { maxSteps, stopAt: symbol(built.elf, 'done') });
+  const r = await runLockstep(built.value, { maxSteps, stopAt: symbol(built.value, 'done') });
   compared += r.steps;
   seconds += r.seconds;
   // Long runs leave a progress trail (programs, instructions, divergences so far).
@@ -49,7 +49,7 @@ async function lockstepCase(
   );
   encodingNames = r.session.core.encodingNames();
   for (const [k, v] of r.session.core.encodingCounts()) coverage.set(k, (coverage.get(k) ?? 0) + v);
-  if (r.divergence === null && r.session.readRegister(15) !== symbol(built.elf, 'done')) {
+  if (r.divergence === null && r.session.readRegister(15) !== symbol(built.value, 'done')) {
     return `${name}: did not reach done within ${maxSteps} instructions (pc 0x${r.session.readRegister(15).toString(16)})`;
   }
   return r.divergence;
@@ -101,10 +101,10 @@ describe('QEMU gdbstub (oracle) reachable', () => {
       ].join('\n') + '\n',
     );
     if (!built.ok) throw new Error(built.error);
-    const pair = await startPair(built.elf);
+    const pair = await startPair(built.value);
     try {
       const q = pair.oracle;
-      const start = symbol(built.elf, 'start');
+      const start = symbol(built.value, 'start');
       const r = await q.readRegisters();
       expect(r.ok && r.value.pc).toBe(start);
       expect((await q.step()).ok).toBe(true);

@@ -64,7 +64,7 @@ const noGcc = skipWithoutTool(
 function build(chip: BaremetalChip, defines: string[] = []): { bytes: Uint8Array; elf: ElfFile } {
   const r = buildBaremetal(chip, { defines });
   if (!r.ok) throw new Error(r.error);
-  const bytes = new Uint8Array(readFileSync(r.elf));
+  const bytes = new Uint8Array(readFileSync(r.value));
   return { bytes, elf: parseElf(bytes) };
 }
 

@@ -7,12 +7,13 @@
  * The ELF goes to .cache/nrf52-baremetal/<chip>[-<DEFINE>...].elf (ignored by git) and is rebuilt
  * only when a source is newer. The compiler writes to a per-process temporary name that is then renamed, so
  * test workers building at the same time never read a half-written file. Returns an error value
- * naming the missing tool (`missingTool: true`, so callers can skip) or the compiler's message.
+ * naming the missing tool (callers check `compilerAvailable()` first) or the compiler's message.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Result } from '../../../emulator/core/result';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -28,8 +29,8 @@ export const BAREMETAL_SOURCES = [
   'nrf52833.ld',
 ].map((f) => join(here, f));
 
-export type BuildResult =
-  { ok: true; elf: string } | { ok: false; missingTool: boolean; error: string };
+/** The ELF's path, or what went wrong (naming the missing tool when it is one). */
+export type BuildResult = Result<string>;
 
 const COMPILER = 'arm-none-eabi-gcc';
 
@@ -54,14 +55,13 @@ export function buildBaremetal(chip: BaremetalChip, options: BuildOptions = {}):
   if (!BAREMETAL_CHIPS.includes(chip)) {
     return {
       ok: false,
-      missingTool: false,
       error: `unknown chip '${String(chip)}' (known: ${BAREMETAL_CHIPS.join(', ')})`,
     };
   }
   const defines = [...(options.defines ?? [])].sort();
   const bad = defines.find((d) => !/^[A-Z_][A-Z0-9_]*$/.test(d));
   if (bad !== undefined) {
-    return { ok: false, missingTool: false, error: `bad define '${bad}' (use NAME in capitals)` };
+    return { ok: false, error: `bad define '${bad}' (use NAME in capitals)` };
   }
   const outDir = options.outDir ?? resolve(here, '../../../.cache/nrf52-baremetal');
   mkdirSync(outDir, { recursive: true });
@@ -83,7 +83,7 @@ export function buildBaremetal(chip: BaremetalChip, options: BuildOptions = {}):
   const inputs = [...BAREMETAL_SOURCES, ...mains, ...headers, fileURLToPath(import.meta.url)];
   const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
   try {
-    if (statSync(elf).mtimeMs > newest) return { ok: true, elf };
+    if (statSync(elf).mtimeMs > newest) return { ok: true, value: elf };
   } catch {
     // not built yet
   }
@@ -119,14 +119,13 @@ export function buildBaremetal(chip: BaremetalChip, options: BuildOptions = {}):
   if (r.error) {
     return {
       ok: false,
-      missingTool: true,
       error: `${COMPILER} not runnable (${r.error.message}); install gcc-arm-none-eabi`,
     };
   }
   if (r.status !== 0) {
     rmSync(tmp, { force: true });
-    return { ok: false, missingTool: false, error: `nrf52 bare-metal build failed:\n${r.stderr}` };
+    return { ok: false, error: `nrf52 bare-metal build failed:\n${r.stderr}` };
   }
   renameSync(tmp, elf);
-  return { ok: true, elf };
+  return { ok: true, value: elf };
 }
