@@ -243,7 +243,7 @@ function testHost(projectDir) {
  * crates with warnings and the safety lints denied. A missing rustfmt or clippy is reported;
  * under CI=true it fails the gate (a check that cannot run must not pass).
  */
-export function gate(projectDir) {
+export function gate(projectDir, { crates = CLIPPY_CRATES, appCrates = CLIPPY_APP_CRATES } = {}) {
   const cargo = hostCargo();
   const env = hostEnv();
   const ci = process.env.CI === 'true';
@@ -275,14 +275,14 @@ export function gate(projectDir) {
   }
   const lints = CLIPPY_DENY.flatMap((l) => ['-D', l]);
   const runs = [
-    { dir: projectDir, crates: CLIPPY_CRATES },
-    { dir: join(projectDir, 'apps'), crates: CLIPPY_APP_CRATES },
-  ].filter((x) => existsSync(join(x.dir, 'Cargo.toml')));
-  for (const { dir, crates } of runs) {
-    const args = ['clippy', '--all-targets', ...crates.flatMap((c) => ['-p', c]), '--', ...lints];
+    { dir: projectDir, names: crates },
+    { dir: join(projectDir, 'apps'), names: appCrates },
+  ].filter((x) => x.names.length > 0 && existsSync(join(x.dir, 'Cargo.toml')));
+  for (const { dir, names } of runs) {
+    const args = ['clippy', '--all-targets', ...names.flatMap((c) => ['-p', c]), '--', ...lints];
     const r = spawnSync(cargo, args, { cwd: dir, stdio: 'inherit', env });
     if (r.status !== 0) {
-      console.error(`gate: FAIL clippy (${crates.join(', ')})`);
+      console.error(`gate: FAIL clippy (${names.join(', ')})`);
       return 1;
     }
   }
