@@ -178,6 +178,77 @@ describe('Runner: waiting for input', () => {
   });
 });
 
+describe('Runner: realtime pacing', () => {
+  it('gives up the lag of a host slower than the board instead of racing through it later', async () => {
+    // Busy for about 0.36 s of virtual time, then asleep between SysTick ticks (1 ms).
+    const program = assemble(
+      'runner-busy-then-sleep',
+      [
+        '.syntax unified',
+        '.thumb',
+        '.section .vectors, "a"',
+        '.word 0x20010000',
+        '.word start',
+        '.rept 14',
+        '.word tick',
+        '.endr',
+        '.text',
+        '.thumb_func',
+        'start:',
+        'ldr r2, =3000000',
+        '1: subs r2, #1',
+        'bne 1b',
+        'ldr r0, =0xe000e010',
+        'ldr r1, =24999', // 1 ms at 25 MHz
+        'str r1, [r0, #4]',
+        'movs r1, #7', // ENABLE | TICKINT | CLKSOURCE
+        'str r1, [r0]',
+        '2: wfi',
+        'b 2b',
+        '.thumb_func',
+        'tick: bx lr',
+        '.ltorg',
+        '',
+      ].join('\n'),
+    );
+    if (!program.ok) throw new Error(program.error);
+    const created = createSession({ machine: 'mps2-an386' });
+    if (!created.ok) throw new Error(created.error);
+    const s = created.value;
+    s.load(new Uint8Array(readFileSync(program.value)));
+    const freq = s.core.clock.frequencyHz;
+    const sched = new FakeScheduler();
+    const samples: { wall: number; virtual: number }[] = [];
+    const runner = new Runner(s, {
+      scheduler: sched,
+      pace: 'realtime',
+      inputs: { consoles: [], buttons: false, debugger: false },
+      untilCycle: s.cycles + freq, // one virtual second
+      sliceInstructions: 100_000,
+      // The host needs 10 ms of wall time per slice: slower than the board while it is busy.
+      afterSlice: () => {
+        sched.wall += 10;
+        samples.push({ wall: sched.wall, virtual: s.cycles / freq });
+      },
+    });
+    expect(await runner.run()).toEqual({ kind: 'limit', limit: 'virtual-time' });
+    // No slice moves the board further ahead than the wall clock moved plus the 100 ms of lag
+    // it may make up; without the limit, the first sleeping slice made up the whole lag.
+    let gain = 0;
+    for (let i = 1; i < samples.length; i++)
+      gain = Math.max(
+        gain,
+        samples[i]!.virtual -
+          samples[i - 1]!.virtual -
+          (samples[i]!.wall - samples[i - 1]!.wall) / 1000,
+      );
+    expect(gain).toBeLessThan(0.11);
+    // The busy part ran slower than real time (the host could not keep up), so the virtual
+    // second took clearly more than a second of wall time.
+    expect(sched.wall).toBeGreaterThan(1300);
+  });
+});
+
 describe('Runner: limits', () => {
   it('stops at the instruction, virtual-time and wall-time limits', async () => {
     const spin = assemble(

@@ -73,6 +73,13 @@ export interface RunnerOptions {
   wallTimeoutMs?: number;
   /** Longest single wait for the wall clock in realtime pacing, in ms of virtual time (500). */
   maxWaitMs?: number;
+  /**
+   * Realtime pacing: the most virtual time (ms) the board may fall behind the wall clock before
+   * the difference is given up (100). A host that stalls (start-up, a busy machine, a paused
+   * process) then slows the board down instead of making it race through the lost time
+   * afterwards, as QEMU's -icount board does.
+   */
+  maxLagMs?: number;
   /** Called after every slice and before every wait (hosts flush output here). */
   afterSlice?(): void;
   /** Single-step, calling this with each instruction's address before it runs (tracing). */
@@ -112,6 +119,7 @@ export class Runner {
       untilCycle: Infinity,
       wallTimeoutMs: Infinity,
       maxWaitMs: 500,
+      maxLagMs: 100,
       ...options,
     };
     this.inputs = { ...options.inputs };
@@ -126,8 +134,8 @@ export class Runner {
    * sleeping board's clock up to the wall clock first, so the input lands at the virtual time
    * it really arrived (the core is asleep with nothing scheduled, so only its clock moves).
    */
-  private catchUp(): void {
-    if (!this.waitingForInputNow || this.opts.pace !== 'realtime') return;
+  private catchUp(force = false): void {
+    if (!(this.waitingForInputNow || force) || this.opts.pace !== 'realtime') return;
     const s = this.session;
     const target = Math.min(this.opts.untilCycle, this.wallTarget());
     if (target > s.cycles) s.runPaced(target, 1);
@@ -219,6 +227,11 @@ export class Runner {
       } else {
         const target = Math.min(o.untilCycle, this.wallTarget());
         reason = s.runPaced(target, budget);
+        // Behind the wall clock now (the host was slower than the board during the slice):
+        // beyond `maxLagMs` the lag is given up rather than raced through later.
+        const behind = this.wallTarget() - s.cycles;
+        const most = (o.maxLagMs / 1000) * freq;
+        if (behind > most) this.paced.cycle -= behind - most;
         if (reason.kind === 'limit' && s.cycles >= target) {
           // Ahead of the wall clock: wait until the next device event is due (or input).
           o.afterSlice?.();
@@ -235,14 +248,15 @@ export class Runner {
       if (reason.kind === 'idle') {
         if (s.cycles >= o.untilCycle) continue;
         if (!this.canBeWoken()) return { kind: 'idle' };
-        // Waiting for input: in realtime pacing virtual time goes on with the wall clock (the
-        // next slice catches up, asleep); flat out, idle time is skipped anyway.
+        // Waiting for input: in realtime pacing virtual time goes on with the wall clock (input
+        // lands at its wall-clock time, see catchUp); flat out, idle time is skipped anyway.
         this.waitingForInputNow = true;
         const virtualLeft =
           o.pace === 'realtime' && Number.isFinite(o.untilCycle)
             ? ((o.untilCycle - s.cycles) / freq) * 1000
             : Infinity;
         await this.wait(Math.max(1, virtualLeft), deadline);
+        this.catchUp(true);
         this.waitingForInputNow = false;
         continue;
       }
