@@ -172,6 +172,40 @@ export function findButton<B extends { name: string }>(
   };
 }
 
+/** What a UART model offers for a console (CMSDK UART, nRF UARTE). */
+export interface ReceivingUart {
+  readonly name: string;
+  receive(bytes: Uint8Array): void;
+  readonly pendingInput: number;
+  /** A byte arriving now would raise an RX interrupt the peripheral has enabled. */
+  rxInterruptArmed(): boolean;
+}
+
+/** Console UART `index` over `uart`, whose interrupt is NVIC line `irq`. */
+export function consoleUart(
+  index: number,
+  uart: ReceivingUart,
+  irq: number,
+  ctx: MachineContext,
+): ConsoleUart {
+  return {
+    index,
+    name: uart.name,
+    receive: (bytes) => uart.receive(bytes),
+    get pendingInput() {
+      return uart.pendingInput;
+    },
+    inputCanWake: () => uart.rxInterruptArmed() && ctx.interruptCanWake(irq),
+  };
+}
+
+/** The consoles whose input could wake the core now. */
+export function consoleWakeSources(consoles: readonly ConsoleUart[]): WakeSource[] {
+  return consoles
+    .filter((c) => c.inputCanWake())
+    .map((c) => ({ kind: 'console' as const, index: c.index }));
+}
+
 /** The system region every ARMv7-M core has: the PPB and the vendor system space above it. */
 export const SYSTEM_REGION: MemoryRegion = {
   name: 'system (PPB)',

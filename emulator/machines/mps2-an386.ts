@@ -35,12 +35,13 @@ import { AN386_SCC, Mps2Scc } from '../peripherals/mps2-scc';
 import { boardOfMachine } from '../boards/registry';
 import { ok, type Result } from '../core/result';
 import {
+  consoleUart,
+  consoleWakeSources,
   findButton,
   memoryMapOf,
   type Machine,
   type MachineContext,
   type MachineDefinition,
-  type WakeSource,
 } from './machine';
 
 export const MACHINE_NAME = 'mps2-an386';
@@ -296,15 +297,7 @@ export function mps2An386Machine(
   board: Mps2An386Board,
   ctx: MachineContext,
 ): Machine & { readonly mps2: Mps2An386Board } {
-  const consoles = board.uarts.map((u, index) => ({
-    index,
-    name: u.name,
-    receive: (bytes: Uint8Array) => u.receive(bytes),
-    get pendingInput() {
-      return u.pendingInput;
-    },
-    inputCanWake: () => u.rxInterruptArmed() && ctx.interruptCanWake(UART_RX_IRQS[index]!),
-  }));
+  const consoles = board.uarts.map((u, i) => consoleUart(i, u, UART_RX_IRQS[i]!, ctx));
   let buttons = 0;
   return {
     mps2: board,
@@ -348,11 +341,8 @@ export function mps2An386Machine(
       board.fpgaio.setButtons(buttons);
     },
     cpuSleep() {},
-    wakeSources() {
-      const out: WakeSource[] = [];
-      for (const c of consoles) if (c.inputCanWake()) out.push({ kind: 'console', index: c.index });
-      return out;
-    },
+    // The AN386's push buttons raise no interrupt: only the UARTs can wake the core.
+    wakeSources: () => consoleWakeSources(consoles),
   };
 }
 

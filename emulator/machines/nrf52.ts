@@ -45,12 +45,13 @@ import { Wdt } from '../peripherals/nrf/wdt';
 import { boardOfMachine } from '../boards/registry';
 import { ok, type Result } from '../core/result';
 import {
+  consoleUart,
+  consoleWakeSources,
   findButton,
   memoryMapOf,
   type Machine,
   type MachineContext,
   type MachineDefinition,
-  type WakeSource,
 } from './machine';
 
 /** Core clock (HCLK) of the nRF52 series. */
@@ -653,15 +654,7 @@ export function nrf52Machine(
 ): Machine & { readonly nrf52: Nrf52Board } {
   const { spec } = board;
   const registered = boardOfMachine(spec.name);
-  const consoles = board.uartes.map((u, index) => ({
-    index,
-    name: u.name,
-    receive: (bytes: Uint8Array) => u.receive(bytes),
-    get pendingInput() {
-      return u.pendingInput;
-    },
-    inputCanWake: () => u.rxInterruptArmed() && ctx.interruptCanWake(u.id),
-  }));
+  const consoles = board.uartes.map((u, index) => consoleUart(index, u, u.id, ctx));
   return {
     nrf52: board,
     name: spec.name,
@@ -701,8 +694,7 @@ export function nrf52Machine(
     cpuSleep: (asleep) => board.cpuSleep(asleep),
     undocumentedName: (address) => board.undocumentedName(address),
     wakeSources() {
-      const out: WakeSource[] = [];
-      for (const c of consoles) if (c.inputCanWake()) out.push({ kind: 'console', index: c.index });
+      const out = consoleWakeSources(consoles);
       if (ctx.interruptCanWake(board.gpiote.id))
         for (const b of spec.buttons)
           if (board.gpiote.interruptOnPin(b.port, b.pin))

@@ -59,6 +59,16 @@ function cliWithin(ms: number, ...args: string[]) {
 
 const tmp = mkdtempSync(join(tmpdir(), 'cli-test-'));
 
+/** UARTE0 on the nRF52840-DK's console pins (TXD P0.06, RXD P0.08), enabled; r0 = its base. */
+const UARTE0_SETUP = [
+  'ldr r0, =0x40002000',
+  'movs r1, #6',
+  'str r1, [r0, #0x50c]', // PSEL.TXD = P0.06
+  'movs r1, #8',
+  'str r1, [r0, #0x514]', // PSEL.RXD = P0.08
+  'str r1, [r0, #0x500]', // ENABLE = UARTE
+];
+
 describe('emulator CLI', () => {
   it('prints UART output and exits with the semihosting status', () => {
     const elf = image('hello', [
@@ -322,12 +332,7 @@ describe('emulator CLI', () => {
   it('bridges the console UART to a pseudo-terminal with --uart-pty', async () => {
     // Echo: receive one byte by EasyDMA, send it back, forever.
     const elf = image('nrf-echo', [
-      'ldr r0, =0x40002000',
-      'movs r1, #6',
-      'str r1, [r0, #0x50c]', // PSEL.TXD = P0.06
-      'movs r1, #8',
-      'str r1, [r0, #0x514]', // PSEL.RXD = P0.08
-      'str r1, [r0, #0x500]', // ENABLE = UARTE
+      ...UARTE0_SETUP,
       'ldr r2, =0x20000100',
       'movs r3, #1',
       '1: str r2, [r0, #0x534]', // RXD.PTR
@@ -412,12 +417,7 @@ function sleepingEcho(armed: boolean): string {
     '.text',
     '.thumb_func',
     'start:',
-    'ldr r0, =0x40002000',
-    'movs r1, #6',
-    'str r1, [r0, #0x50c]', // PSEL.TXD = P0.06
-    'movs r1, #8',
-    'str r1, [r0, #0x514]', // PSEL.RXD = P0.08
-    'str r1, [r0, #0x500]', // ENABLE = UARTE
+    ...UARTE0_SETUP,
     'ldr r2, =0x20000100',
     'movs r3, #1',
     'str r2, [r0, #0x534]', // RXD.PTR

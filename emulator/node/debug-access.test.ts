@@ -9,6 +9,7 @@ import { assemble } from '../../tests/lockstep/assemble';
 import { mps2Of } from '../machines/mps2-an386';
 import { nrf52Of } from '../machines/nrf52';
 import { NrfPeripheral } from '../peripherals/nrf/nrf-peripheral';
+import { mps2Echo } from './test-programs';
 import { createSession, type EmulatorSession, type MmioAccess } from '../session/session';
 
 const NRF_HEADER = ['.syntax unified', '.thumb', '.section .vectors, "a"'];
@@ -81,40 +82,8 @@ const NRF_POLLER = build('nrf-poller', [
   'b loop',
 ]);
 
-/** mps2-an386 echo through UART0's RX interrupt (DATA takes the byte), sleeping in between. */
-const MPS2_ECHO = build('mps2-echo', [
-  ...NRF_HEADER,
-  '.word 0x20010000',
-  '.word start',
-  '.rept 14',
-  '.word fault',
-  '.endr',
-  '.word uart0_rx', // IRQ 0
-  '.text',
-  '.thumb_func',
-  'start:',
-  'ldr r0, =0x40004000',
-  'movs r1, #0x0b', // CTRL: TX_EN | RX_EN | RX_INTEN
-  'str r1, [r0, #8]',
-  'ldr r2, =0xe000e100',
-  'movs r1, #1',
-  'str r1, [r2]', // NVIC ISER0: IRQ 0
-  'ldr r3, =0x40020000', // an unimplemented block QEMU also leaves RAZ/WI: reads are counted
-  'cpsie i',
-  '1: ldr r1, [r3]',
-  'wfi',
-  'b 1b',
-  '.thumb_func',
-  'uart0_rx:',
-  'ldr r0, =0x40004000',
-  'movs r2, #2',
-  'str r2, [r0, #12]', // INTCLEAR: RX
-  'ldr r1, [r0]', // DATA
-  'str r1, [r0]', // echo
-  'bx lr',
-  '.thumb_func',
-  'fault: b .',
-]);
+/** mps2-an386 echo through UART0's RX interrupt (DATA takes the byte), sleeping between. */
+const MPS2_ECHO = mps2Echo(true);
 
 interface RunRecord {
   instructions: number;

@@ -1,62 +1,10 @@
 // The one run loop (emulator/session/runner.ts): pacing, limits, and the difference between a board
 // that is finished and one that is waiting for its user (issue 14 item 3), under a scheduler the
 // test controls.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { assemble } from '../../tests/lockstep/assemble';
 import { Runner, type HostScheduler, type HostSleep, type RunnerInputs } from '../session/runner';
 import { createSession, type EmulatorSession } from '../session/session';
-
-/**
- * mps2-an386 echo that sleeps until a byte arrives: UART0's receiver with (or without) its RX
- * interrupt, WFI with nothing scheduled; the handler echoes each byte and 'q' exits.
- */
-function echo(rxInterrupt: boolean): Uint8Array {
-  const src = [
-    '.syntax unified',
-    '.thumb',
-    '.section .vectors, "a"',
-    '.word 0x20010000',
-    '.word start',
-    '.rept 14',
-    '.word fault',
-    '.endr',
-    '.word uart0_rx', // IRQ 0
-    '.text',
-    '.thumb_func',
-    'start:',
-    'ldr r0, =0x40004000',
-    `movs r1, #${rxInterrupt ? 0x0b : 0x03}`, // CTRL: TX_EN | RX_EN (| RX_INTEN)
-    'str r1, [r0, #8]',
-    'ldr r2, =0xe000e100',
-    'movs r1, #1',
-    'str r1, [r2]', // NVIC ISER0: IRQ 0
-    'cpsie i',
-    '1: wfi',
-    'b 1b',
-    '.thumb_func',
-    'uart0_rx:',
-    'ldr r0, =0x40004000',
-    'movs r2, #2',
-    'str r2, [r0, #12]', // INTCLEAR: RX
-    'ldr r1, [r0]', // DATA
-    'cmp r1, #0x71', // 'q'
-    'beq 2f',
-    'str r1, [r0]',
-    'bx lr',
-    '2: movs r0, #0x18', // SYS_EXIT
-    'ldr r1, =0x20026',
-    'bkpt 0xab',
-    'b .',
-    '.thumb_func',
-    'fault: b .',
-    '.ltorg',
-    '',
-  ].join('\n');
-  const r = assemble(`runner-echo-${rxInterrupt ? 'irq' : 'polled'}`, src);
-  if (!r.ok) throw new Error(r.error);
-  return new Uint8Array(readFileSync(r.value));
-}
+import { mps2Echo, program, SYSTICK_1MS, vectorsUpTo } from './test-programs';
 
 /** A scheduler whose wall clock moves only when the test says, and whose waits it ends. */
 class FakeScheduler implements HostScheduler {
@@ -107,7 +55,7 @@ function setup(
   s.on((e) => {
     if (e.kind === 'uart' && e.index === 0) out += String.fromCharCode(e.byte);
   });
-  const loaded = s.load(echo(rxInterrupt));
+  const loaded = s.load(mps2Echo(rxInterrupt));
   if (!loaded.ok) throw new Error(loaded.error);
   const sched = new FakeScheduler();
   const runner = new Runner(s, {
@@ -181,41 +129,19 @@ describe('Runner: waiting for input', () => {
 describe('Runner: realtime pacing', () => {
   it('gives up the lag of a host slower than the board instead of racing through it later', async () => {
     // Busy for about 0.36 s of virtual time, then asleep between SysTick ticks (1 ms).
-    const program = assemble(
+    const image = program(
       'runner-busy-then-sleep',
       [
-        '.syntax unified',
-        '.thumb',
-        '.section .vectors, "a"',
-        '.word 0x20010000',
-        '.word start',
-        '.rept 14',
-        '.word tick',
-        '.endr',
-        '.text',
-        '.thumb_func',
-        'start:',
-        'ldr r2, =3000000',
-        '1: subs r2, #1',
-        'bne 1b',
-        'ldr r0, =0xe000e010',
-        'ldr r1, =24999', // 1 ms at 25 MHz
-        'str r1, [r0, #4]',
-        'movs r1, #7', // ENABLE | TICKINT | CLKSOURCE
-        'str r1, [r0]',
-        '2: wfi',
-        'b 2b',
-        '.thumb_func',
-        'tick: bx lr',
-        '.ltorg',
-        '',
-      ].join('\n'),
+        ...['ldr r2, =3000000', '1: subs r2, #1', 'bne 1b'],
+        ...SYSTICK_1MS,
+        ...['2: wfi', 'b 2b', '.thumb_func', 'tick: bx lr', '.thumb_func', 'fault: b .'],
+      ],
+      vectorsUpTo(15, 'tick'),
     );
-    if (!program.ok) throw new Error(program.error);
     const created = createSession({ machine: 'mps2-an386' });
     if (!created.ok) throw new Error(created.error);
     const s = created.value;
-    s.load(new Uint8Array(readFileSync(program.value)));
+    s.load(image);
     const freq = s.core.clock.frequencyHz;
     const sched = new FakeScheduler();
     const samples: { wall: number; virtual: number }[] = [];
@@ -251,24 +177,7 @@ describe('Runner: realtime pacing', () => {
 
 describe('Runner: limits', () => {
   it('stops at the instruction, virtual-time and wall-time limits', async () => {
-    const spin = assemble(
-      'runner-spin',
-      [
-        '.syntax unified',
-        '.thumb',
-        '.section .vectors, "a"',
-        '.word 0x20010000',
-        '.word start',
-        '.text',
-        '.thumb_func',
-        'start:',
-        '1: adds r0, #1',
-        'b 1b',
-        '',
-      ].join('\n'),
-    );
-    if (!spin.ok) throw new Error(spin.error);
-    const bytes = new Uint8Array(readFileSync(spin.value));
+    const bytes = program('runner-spin', ['1: adds r0, #1', 'b 1b']);
     const make = (extra: {
       maxInstructions?: number;
       untilCycle?: number;
