@@ -123,10 +123,6 @@ export class Runner {
       ...options,
     };
     this.inputs = { ...options.inputs };
-    session.onHostInput(() => {
-      this.catchUp();
-      this.wake();
-    });
   }
 
   /**
@@ -191,9 +187,15 @@ export class Runner {
     if (this.running) throw new Error('Runner.run: already running');
     this.running = true;
     this.stopRequested = false;
+    // Input from the host (console bytes, a button) while this run lasts resumes it at once.
+    const off = this.session.onHostInput(() => {
+      this.catchUp();
+      this.wake();
+    });
     try {
       return await this.loop();
     } finally {
+      off();
       this.running = false;
       this.waitingForInputNow = false;
     }
