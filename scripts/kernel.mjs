@@ -112,6 +112,10 @@ async function build(argv) {
   const outDir = join(projectDir, 'target', 'images', board);
   mkdirSync(outDir, { recursive: true });
   const kernelElf = join(outDir, 'kernel.elf');
+  if (!existsSync(elf)) {
+    console.error(`kernel: cargo finished but wrote no ${relative(projectDir, elf)}`);
+    return 1;
+  }
   copyFileSync(elf, kernelElf);
   log(`kernel: ${relative(process.cwd(), kernelElf)}`);
   const artifacts = {
@@ -122,6 +126,13 @@ async function build(argv) {
     kernelElf,
   };
   const appsScript = join(root, 'scripts', 'apps.mjs');
+  if (!existsSync(join(projectDir, 'apps', 'Cargo.toml'))) {
+    log(
+      'kernel: this project has no apps/ workspace; built the kernel ELF only (no apps, no image)',
+    );
+    if (json) console.log(JSON.stringify(artifacts));
+    return 0;
+  }
   if (!existsSync(appsScript)) {
     log(
       'kernel: scripts/apps.mjs does not exist yet; built the kernel ELF only (no apps, no image)',

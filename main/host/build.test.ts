@@ -206,6 +206,9 @@ function fakeToolchain(): { env: Record<string, string>; pidFile: string } {
       '  wait',
       'else',
       '  echo "fake-cargo: $* in $(pwd)"',
+      // The "ELF" of every board, where kernel.mjs copies it from (a bin named after its folder).
+      '  mkdir -p target/thumbv7em-none-eabi/release',
+      '  for d in boards/*/; do : > "target/thumbv7em-none-eabi/release/$(basename "$d")"; done',
       'fi',
       '',
     ].join('\n'),
@@ -258,6 +261,14 @@ describe('BuildService with the real scripts/kernel.mjs (issue 12)', () => {
     expect(out.join('\n')).toContain(
       `-p dashboard --message-format=json-diagnostic-rendered-ansi in ${dir}`,
     );
+    // JSON mode writes what the command line writes (no apps/ workspace here: the kernel only).
+    expect(finished.artifacts).toMatchObject({
+      board: '--project',
+      machine: null,
+      kernelElf: 'target/images/--project/kernel.elf',
+      apps: [],
+    });
+    expect(existsSync(path.join(dir, 'target/images/--project/kernel.elf'))).toBe(true);
   }, 30_000);
 
   it('kills cargo and everything under it promptly when the builder is killed', async () => {
