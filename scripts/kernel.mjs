@@ -254,8 +254,14 @@ function testHost(projectDir) {
  * crates with warnings and the safety lints denied. A missing rustfmt or clippy is reported;
  * under CI=true it fails the gate (a check that cannot run must not pass).
  */
-export function gate(projectDir, { crates = CLIPPY_CRATES, appCrates = CLIPPY_APP_CRATES } = {}) {
+export function gate(
+  projectDir,
+  { crates = CLIPPY_CRATES, appCrates = CLIPPY_APP_CRATES, quiet = false } = {},
+) {
   const cargo = hostCargo();
+  // `quiet` (tests that make the gate fail on purpose): no cargo output, no verdict lines.
+  const stdio = quiet ? 'ignore' : 'inherit';
+  const say = quiet ? () => {} : (line) => console.error(line);
   const env = hostEnv();
   const ci = process.env.CI === 'true';
   const missing = (tool) => {
@@ -276,9 +282,9 @@ export function gate(projectDir, { crates = CLIPPY_CRATES, appCrates = CLIPPY_AP
     existsSync(join(d, 'Cargo.toml')),
   );
   for (const dir of workspaces) {
-    const r = spawnSync(cargo, ['fmt', '--all', '--check'], { cwd: dir, stdio: 'inherit', env });
+    const r = spawnSync(cargo, ['fmt', '--all', '--check'], { cwd: dir, stdio, env });
     if (r.status !== 0) {
-      console.error(
+      say(
         `gate: FAIL cargo fmt --check in ${relative(process.cwd(), dir) || '.'} (run cargo fmt there)`,
       );
       return 1;
@@ -291,13 +297,13 @@ export function gate(projectDir, { crates = CLIPPY_CRATES, appCrates = CLIPPY_AP
   ].filter((x) => x.names.length > 0 && existsSync(join(x.dir, 'Cargo.toml')));
   for (const { dir, names } of runs) {
     const args = ['clippy', '--all-targets', ...names.flatMap((c) => ['-p', c]), '--', ...lints];
-    const r = spawnSync(cargo, args, { cwd: dir, stdio: 'inherit', env });
+    const r = spawnSync(cargo, args, { cwd: dir, stdio, env });
     if (r.status !== 0) {
-      console.error(`gate: FAIL clippy (${names.join(', ')})`);
+      say(`gate: FAIL clippy (${names.join(', ')})`);
       return 1;
     }
   }
-  console.log('gate: cargo fmt and clippy clean');
+  if (!quiet) console.log('gate: cargo fmt and clippy clean');
   return 0;
 }
 

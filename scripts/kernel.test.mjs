@@ -15,7 +15,8 @@ const dir = mkdtempSync(join(tmpdir(), 'capsule-gate-'));
 cpSync(FIXTURE, dir, { recursive: true, filter: (s) => !s.endsWith('target') });
 const main = join(dir, 'boards', 'hostboard', 'src', 'main.rs');
 const clean = readFileSync(main, 'utf8');
-const check = () => gate(dir, { crates: ['hostboard', 'mini-capsules'], appCrates: [] });
+const check = () =>
+  gate(dir, { crates: ['hostboard', 'mini-capsules'], appCrates: [], quiet: true });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
