@@ -165,7 +165,7 @@ describe('EmulatorSession', () => {
       ].join('\n'),
     );
     if (!r.ok) throw new Error(r.error);
-    s.load(new Uint8Array(readFileSync(r.elf)));
+    s.load(new Uint8Array(readFileSync(r.value)));
     for (let i = 0; i < 4; i++) s.runSlice({ instructions: 2_000_000 });
     expect(s.readRegister(2)).toBeGreaterThan(1000);
     expect(said).toEqual([]);

@@ -67,7 +67,7 @@ export function buildBaremetal(chip: BaremetalChip, options: BuildOptions = {}):
   mkdirSync(outDir, { recursive: true });
   const program = options.program;
   if (program !== undefined && !/^[a-z0-9-]+$/.test(program.name))
-    return { ok: false, missingTool: false, error: `bad program name '${program.name}'` };
+    return { ok: false, error: `bad program name '${program.name}'` };
   const elf = join(
     outDir,
     `${[...(program ? [program.name] : []), chip, ...defines].join('-')}.elf`,
