@@ -63,6 +63,25 @@ export class UndocumentedWords implements MmioDevice {
     throw this.undecoded(offset);
   }
 
+  /** A debugger's read: the recorded word or the page's device, without side effects. */
+  peek(offset: number, size: AccessSize): number {
+    if (this.covers(offset)) return this.store.peek(offset, size);
+    if (this.inner?.peek) return this.inner.peek(offset, size);
+    if (this.inner)
+      throw new BusErrorSignal(
+        (this.base + offset) >>> 0,
+        `${this.inner.name} cannot be read without side effects`,
+      );
+    throw this.undecoded(offset);
+  }
+
+  /** A debugger's write: stored like a firmware write, not counted as one. */
+  poke(offset: number, size: AccessSize, value: number): void {
+    if (this.covers(offset)) return this.store.poke(offset, size, value);
+    if (this.inner?.poke) return this.inner.poke(offset, size, value);
+    return this.write(offset, size, value);
+  }
+
   private undecoded(offset: number): BusErrorSignal {
     const address = (this.base + offset) >>> 0;
     return new BusErrorSignal(
