@@ -70,9 +70,7 @@ where
             crate::led::DRIVER_NUM => self.io.leds.map(|d| d as &dyn SyscallDriver),
             crate::button::DRIVER_NUM => self.io.buttons.map(|d| d as &dyn SyscallDriver),
             crate::gpio::DRIVER_NUM => self.io.gpio.map(|d| d as &dyn SyscallDriver),
-            crate::temperature::DRIVER_NUM => {
-                self.io.temperature.map(|d| d as &dyn SyscallDriver)
-            }
+            crate::temperature::DRIVER_NUM => self.io.temperature.map(|d| d as &dyn SyscallDriver),
             _ => None,
         }
     }

@@ -12,6 +12,7 @@
 //! - command 3 (i): SuccessU32(1 while pressed, 0 otherwise), or Failure(INVALID).
 //! - subscribe 0: upcall (button index, 1 pressed / 0 released, 0) on each change of an
 //!   enabled button. No allow; anything else: Failure(NOSUPPORT).
+//!
 //! The buttons' pins are watched for both edges from the start (the board enables that).
 
 use core::cell::Cell;
@@ -59,7 +60,8 @@ impl<'a> ButtonDriver<'a> {
             kernel,
             pressed: Cell::new(0),
         };
-        d.pressed.set((0..buttons.len()).fold(0, |m, i| m | ((d.is_pressed(i) as u32) << i)));
+        d.pressed
+            .set((0..buttons.len()).fold(0, |m, i| m | ((d.is_pressed(i) as u32) << i)));
         d
     }
 

@@ -29,9 +29,9 @@ impl<'a> LedDriver<'a> {
     /// LEDs `leds` (pin, active low), all made outputs and turned off.
     pub fn new(leds: &'a [(&'a dyn Pin, bool)]) -> Self {
         let d = LedDriver { leds };
-        for i in 0..leds.len() {
+        for (i, led) in leds.iter().enumerate() {
             d.set(i, false);
-            leds[i].0.make_output();
+            led.0.make_output();
         }
         d
     }

@@ -11,6 +11,7 @@
 //! - command 1: start a reading. Success; Failure(BUSY) if this process already waits for one.
 //! - subscribe 0: upcall (temperature in hundredths of a degree Celsius, 0, 0).
 //! - no allow; anything else: Failure(NOSUPPORT).
+//!
 //! Several processes asking at once share one reading of the sensor.
 
 use core::cell::Cell;

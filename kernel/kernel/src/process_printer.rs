@@ -90,15 +90,27 @@ pub fn print_overview(p: &Process) {
     kprintln!("");
     kprintln!(" ╔═══════════╤══════════════════════════════════════════╗");
     kprintln!(" ║  Address  │ Region Name    Used | Allocated (bytes)  ║");
-    kprintln!(" ╚{:#010X}═╪══════════════════════════════════════════╝", sram_end);
+    kprintln!(
+        " ╚{:#010X}═╪══════════════════════════════════════════╝",
+        sram_end
+    );
     kprintln!("             │ Grant Ptrs   {:6}", 0);
     kprintln!("             │ Upcalls      {:6}", 0);
     kprintln!("             │ Process      {:6}", 0);
-    kprintln!("  {:#010X} ┼───────────────────────────────────────────", sram_end);
+    kprintln!(
+        "  {:#010X} ┼───────────────────────────────────────────",
+        sram_end
+    );
     kprintln!("             │ ▼ Grant      {:6}", sram_end - grant_start);
-    kprintln!("  {:#010X} ┼───────────────────────────────────────────", grant_start);
+    kprintln!(
+        "  {:#010X} ┼───────────────────────────────────────────",
+        grant_start
+    );
     kprintln!("             │ Unused");
-    kprintln!("  {:#010X} ┼───────────────────────────────────────────", brk);
+    kprintln!(
+        "  {:#010X} ┼───────────────────────────────────────────",
+        brk
+    );
     kprintln!("             │ ▲ Heap            ? |      ?               S");
     kprintln!("  ?????????? ┼─────────────────────────────────────────── R");
     kprintln!("             │ Data              ? |      ?               A");
@@ -106,20 +118,32 @@ pub fn print_overview(p: &Process) {
     kprintln!("             │ ▼ Stack           ? |      ?");
     kprintln!("  {:#010X} ┼───────────────────────────────────────────", 0);
     kprintln!("             │ Unused");
-    kprintln!("  {:#010X} ┴───────────────────────────────────────────", l.ram_start);
+    kprintln!(
+        "  {:#010X} ┴───────────────────────────────────────────",
+        l.ram_start
+    );
     kprintln!("             .....");
     let protected_end = l.flash_start + l.header_size + l.protected_size;
-    kprintln!("  {:#010X} ┬─────────────────────────────────────────── F", l.flash_end);
+    kprintln!(
+        "  {:#010X} ┬─────────────────────────────────────────── F",
+        l.flash_end
+    );
     kprintln!(
         "             │ App Flash    {:6}                        L",
         l.flash_end - protected_end
     );
-    kprintln!("  {:#010X} ┼─────────────────────────────────────────── A", protected_end);
+    kprintln!(
+        "  {:#010X} ┼─────────────────────────────────────────── A",
+        protected_end
+    );
     kprintln!(
         "             │ Protected    {:6}                        S",
         protected_end - l.flash_start
     );
-    kprintln!("  {:#010X} ┴─────────────────────────────────────────── H", l.flash_start);
+    kprintln!(
+        "  {:#010X} ┴─────────────────────────────────────────── H",
+        l.flash_start
+    );
 }
 
 /// Tock's "---| Cortex-M Fault Status |---" block for one fault.

@@ -13,6 +13,7 @@
 //!   flash regions a multiple of 8; a package name must be UTF-8; the first Main and the first
 //!   Program count (later ones are ignored); Program wins over Main;
 //! - a header with no TLV is padding.
+//!
 //! The entry point is `header_size + init_fn_offset` from the start of the TBF, and the app's
 //! binary starts at `header_size + protected_trailer_size`. The loader (kernel.rs) adds the
 //! per-app checks of the process loader: enabled flag, kernel version, fixed flash address. It
@@ -132,7 +133,10 @@ pub enum TbfError {
     /// The package name is not UTF-8.
     BadName,
     /// Program's binary_end_offset lies past the TBF (Tock stops loading there).
-    BadBinaryEnd { binary_end_offset: u32, total_size: u32 },
+    BadBinaryEnd {
+        binary_end_offset: u32,
+        total_size: u32,
+    },
 }
 
 impl TbfError {

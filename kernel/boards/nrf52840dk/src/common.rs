@@ -20,11 +20,12 @@ use capsules::button::ButtonDriver;
 use capsules::console::Console;
 use capsules::gpio::GpioDriver;
 use capsules::led::LedDriver;
-use capsules::temperature::TemperatureSensor;
 use capsules::low_level_debug::LowLevelDebug;
 use capsules::process_console::{ProcessConsole, KERNEL_INFO};
 use capsules::rng::SimpleRng;
+use capsules::temperature::TemperatureSensor;
 use capsules::virtual_alarm::{MuxAlarm, VirtualAlarm};
+use cells::OptionalCell;
 use cortexm::mpu::CortexMpu;
 use cortexm::systick::SysTick;
 use cortexm::{static_init, CortexM, Vector};
@@ -38,7 +39,6 @@ use kernel::kernel::{AppRegions, FAULT_PREFIX, VERSION};
 use kernel::process::FaultPolicy;
 use kernel::{kprintln, Kernel};
 use nrf52::clock::Clock;
-use cells::OptionalCell;
 use nrf52::gpio::{Edge, Gpiote, GpioteClient, Led, Pin, Pull};
 use nrf52::rng::Trng;
 use nrf52::rtc::RtcAlarm;
@@ -180,7 +180,6 @@ static KERNEL_ATTRIBUTES: [u8; 32] =
 static VECTORS: [Vector; 15 + cortexm::IRQS] = cortexm::vector_table(reset_handler);
 
 type Board = capsules::board::Board<nrf52::Nrf52, CortexM, CortexMpu, SysTick>;
-
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
