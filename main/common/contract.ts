@@ -419,8 +419,8 @@ export interface HostEvents {
   'build.diagnostics': { buildId: number; diagnostics: Diagnostic[] };
   'build.finished': {
     buildId: number;
-    /** The board built (registry name). */
-    board: string;
+    /** The board built (registry name); absent when the host never started the build. */
+    board?: string;
     /** The files written, when the build succeeded and said what it wrote. */
     artifacts?: BuildArtifacts;
     status: BuildStatus;

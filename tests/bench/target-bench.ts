@@ -94,7 +94,7 @@ if (!built.ok) {
   console.error(built.error);
   process.exit(1);
 }
-const elf = new Uint8Array(readFileSync(built.elf));
+const elf = new Uint8Array(readFileSync(built.value));
 
 const session = must(createSession({ machine: 'mps2-an386' }));
 must(session.load(elf));

@@ -17,7 +17,7 @@ export function buildElf(
 ): { bytes: Uint8Array; symbol: (name: string) => number } {
   const r = assemble(name, source);
   if (!r.ok) throw new Error(r.error);
-  const bytes = new Uint8Array(readFileSync(r.elf));
+  const bytes = new Uint8Array(readFileSync(r.value));
   const symbols = parseElf(bytes).symbols;
   return {
     bytes,
