@@ -495,14 +495,17 @@ describe('emulator CLI waiting for input (issue 14 item 3)', () => {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
     try {
-      // Start-up (tsx compiling the CLI) first; the board is asleep long before this.
-      await new Promise((r) => setTimeout(r, 3000));
+      // The CLI says once when the board starts waiting for input (start-up is over by then).
+      for (let i = 0; i < 600 && !/waiting for console input/.test(err); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(err).toMatch(/\[emulator\] [\d.]+ s: asleep, waiting for console input\n/);
       expect(child.exitCode, `the CLI exited while waiting for input: ${err}`).toBe(null);
       const before = cpuSeconds(child.pid!);
       await new Promise((r) => setTimeout(r, 2000));
       const used = cpuSeconds(child.pid!) - before;
       // Asleep waiting for input: no slices run (a busy loop would use ~2 s of CPU here).
-      expect(used).toBeLessThan(0.3);
+      expect(used).toBeLessThan(0.5);
+      expect(child.exitCode).toBe(null);
       child.stdin.write('hi');
       for (let i = 0; i < 200 && out !== 'hi'; i++) await new Promise((r) => setTimeout(r, 50));
       expect(out).toBe('hi');

@@ -423,6 +423,7 @@ export async function main(argv: string[]): Promise<number> {
   // that sleeps waiting for either is waiting for its user, not finished.
   let stdinOpen = true;
   let ptyOpen = false;
+  let toldWaiting = false;
   const runner = new Runner(session, {
     scheduler: nodeScheduler,
     pace,
@@ -432,6 +433,12 @@ export async function main(argv: string[]): Promise<number> {
     untilCycle: session.cycles + opts.virtualTimeoutSeconds * freq,
     wallTimeoutMs: opts.timeoutSeconds * 1000,
     afterSlice: flush,
+    // Said once, so a quiet terminal is not mistaken for a hung emulator.
+    onWaitForInput: () => {
+      if (toldWaiting) return;
+      toldWaiting = true;
+      process.stderr.write(`[emulator] ${stamp()}: asleep, waiting for console input\n`);
+    },
     ...(disassemble
       ? {
           trace: (pc: number) => {

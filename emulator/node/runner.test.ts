@@ -47,7 +47,13 @@ function setup(
   rxInterrupt: boolean,
   inputs: Partial<RunnerInputs> = {},
   pace: 'fast' | 'realtime' = 'fast',
-): { s: EmulatorSession; runner: Runner; sched: FakeScheduler; out: () => string } {
+): {
+  s: EmulatorSession;
+  runner: Runner;
+  sched: FakeScheduler;
+  out: () => string;
+  waits: { count: number };
+} {
   const created = createSession({ machine: 'mps2-an386', semihosting: true });
   if (!created.ok) throw new Error(created.error);
   const s = created.value;
@@ -58,20 +64,23 @@ function setup(
   const loaded = s.load(mps2Echo(rxInterrupt));
   if (!loaded.ok) throw new Error(loaded.error);
   const sched = new FakeScheduler();
+  const waits = { count: 0 };
   const runner = new Runner(s, {
     scheduler: sched,
     pace,
     inputs: { consoles: [0], buttons: false, debugger: false, ...inputs },
+    onWaitForInput: () => waits.count++,
   });
-  return { s, runner, sched, out: () => out };
+  return { s, runner, sched, out: () => out, waits };
 }
 
 describe('Runner: waiting for input', () => {
   it('waits without running while the console can wake the core, and input resumes it', async () => {
-    const { s, runner, sched, out } = setup(true);
+    const { s, runner, sched, out, waits } = setup(true);
     const done = runner.run();
     await sched.waitingForever();
     expect(runner.waitingForInput).toBe(true);
+    expect(waits.count).toBe(1);
     expect(s.sleeping).toBe(true);
     const asleepAt = s.instructions;
     // Nothing runs while it waits: the host spends no CPU on a board waiting for its user.

@@ -84,6 +84,8 @@ export interface RunnerOptions {
   afterSlice?(): void;
   /** Single-step, calling this with each instruction's address before it runs (tracing). */
   trace?(pc: number): void;
+  /** Called each time the run starts waiting for host input (asleep, a wake source armed). */
+  onWaitForInput?(): void;
 }
 
 /** How a run ended. */
@@ -97,8 +99,8 @@ export type RunOutcome =
   | { kind: 'idle' };
 
 export class Runner {
-  private readonly opts: Required<Omit<RunnerOptions, 'afterSlice' | 'trace'>> &
-    Pick<RunnerOptions, 'afterSlice' | 'trace'>;
+  private readonly opts: Required<Omit<RunnerOptions, 'afterSlice' | 'trace' | 'onWaitForInput'>> &
+    Pick<RunnerOptions, 'afterSlice' | 'trace' | 'onWaitForInput'>;
   private inputs: RunnerInputs;
   private stopRequested = false;
   /** Input arrived since the last wait began (so a wait that starts late returns at once). */
@@ -253,6 +255,7 @@ export class Runner {
         // Waiting for input: in realtime pacing virtual time goes on with the wall clock (input
         // lands at its wall-clock time, see catchUp); flat out, idle time is skipped anyway.
         this.waitingForInputNow = true;
+        o.onWaitForInput?.();
         const virtualLeft =
           o.pace === 'realtime' && Number.isFinite(o.untilCycle)
             ? ((o.untilCycle - s.cycles) / freq) * 1000
