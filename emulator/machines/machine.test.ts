@@ -31,21 +31,21 @@ describe('wake sources', () => {
     expect(s.wakeSources()).toEqual([]); // the receiver is not started
     poke(s, UARTE0, 1); // TASKS_STARTRX
     expect(s.wakeSources()).toEqual([]); // UARTE0's line is disabled in the NVIC
-    s.core.enabled[16 + 2] = 1;
+    s.core.exc.enabled[16 + 2] = 1;
     expect(s.wakeSources()).toEqual([{ kind: 'console', index: 0 }]);
     // Disabled in the NVIC but SEVONPEND: a pending interrupt still wakes WFE.
-    s.core.enabled[16 + 2] = 0;
+    s.core.exc.enabled[16 + 2] = 0;
     s.core.scr |= 1 << 4;
     expect(s.wakeSources()).toEqual([{ kind: 'console', index: 0 }]);
     s.core.scr = 0;
-    s.core.enabled[16 + 2] = 1;
+    s.core.exc.enabled[16 + 2] = 1;
     poke(s, UARTE0 + 0x514, 0xffffffff); // RXD pin disconnected: nothing arrives
     expect(s.wakeSources()).toEqual([]);
   });
 
   it('nRF: buttons watched by a GPIOTE event channel or by PORT with the pin sensed', () => {
     const s = session('nrf52840dk');
-    s.core.enabled[16 + 6] = 1; // GPIOTE
+    s.core.exc.enabled[16 + 6] = 1; // GPIOTE
     // CONFIG[0]: Event mode on P0.11 (BUTTON1), HiToLo.
     poke(s, GPIOTE + 0x510, 1 | (11 << 8) | (2 << 16));
     expect(s.wakeSources()).toEqual([]); // IN[0]'s interrupt is off
@@ -59,7 +59,7 @@ describe('wake sources', () => {
       { kind: 'button', name: 'BUTTON1' },
       { kind: 'button', name: 'BUTTON2' },
     ]);
-    s.core.enabled[16 + 6] = 0;
+    s.core.exc.enabled[16 + 6] = 0;
     expect(s.wakeSources()).toEqual([]);
   });
 
@@ -67,7 +67,7 @@ describe('wake sources', () => {
     const s = session('mps2-an386');
     poke(s, 0x40005008, 0x0a); // UART1 CTRL: RX_EN | RX_INTEN
     expect(s.wakeSources()).toEqual([]);
-    s.core.enabled[16 + 2] = 1; // UART1 RX is IRQ 2
+    s.core.exc.enabled[16 + 2] = 1; // UART1 RX is IRQ 2
     expect(s.wakeSources()).toEqual([{ kind: 'console', index: 1 }]);
   });
 });

@@ -30,7 +30,7 @@ describe('QEMU per-instruction trace', () => {
       if (!built.ok) throw new Error(built.error);
       const rounds = name === 'bench' ? 1000 : 1000;
       const r = await compareWithQemuTrace({
-        elf: built.elf,
+        elf: built.value,
         maxInstructions: BUDGET[name],
         semihosting: true,
         args: ['bench', String(rounds)],
