@@ -128,7 +128,9 @@ const hex = (n) => `0x${(n >>> 0).toString(16)}`;
  * Every Rust app of a project: `APPS`, then each other member of apps/Cargo.toml's workspace
  * (an app crate a person or "New capsule..." added, with one binary named after the crate), in
  * the order the workspace lists them: flash slots after the C apps' (`slot`), RAM slots after
- * the Rust apps' (`ramSlot`; the C apps take no fixed RAM).
+ * the default image's Rust apps (`ramSlot`; the C apps take no fixed RAM, and the test-only apps
+ * are only ever placed in their own test images, so an added app may share their RAM slots: the
+ * app RAM has room for twelve slots, not for every app at once).
  */
 export function appsOf(projectDir) {
   let toml;
@@ -142,7 +144,7 @@ export function appsOf(projectDir) {
   const known = new Set([...APPS.map((a) => a.crate), 'runtime']);
   const extra = names.filter((n) => !known.has(n) && /^[a-z][a-z0-9_]*$/.test(n));
   let slot = Math.max(...APPS.map((a) => a.slot), ...C_APPS.map((a) => a.slot)) + 1;
-  let ramSlot = Math.max(...APPS.map((a) => a.slot)) + 1;
+  let ramSlot = Math.max(...APPS.filter((a) => !a.testOnly).map((a) => a.slot)) + 1;
   return [
     ...APPS,
     ...extra.map((name) => {

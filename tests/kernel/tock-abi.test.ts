@@ -85,8 +85,10 @@ for (const board of ['mps2-an386', 'nrf52840dk']) {
       expect(entry[1]).toBe(hex(binaryStart(tockabi, at)));
       expect(parseInt(entry[4]!, 16)).toBe(parseInt(entry[2]!, 16) + 32);
       await q.waitFor(/tockabi: returns ok\n/, 30_000);
-      const store = await q.waitFor(/tockabi: storing above the break at (0x[0-9a-f]+)/, 30_000);
-      await q.waitFor(/process fault: 'tockabi'/, 30_000);
+      // Whole lines only: QEMU's output arrives in chunks, and a number cut at a chunk's end
+      // would match a shorter number.
+      const store = await q.waitFor(/tockabi: storing above the break at (0x[0-9a-f]+)\n/, 30_000);
+      await q.waitFor(/process fault: 'tockabi'[^\n]*\n/, 30_000);
       const fault = faultReports(q.output()).find((f) => f.name === 'tockabi');
       expect(fault?.address).toBe(parseInt(store[1]!, 16));
       expect(q.output()).not.toMatch(/tockabi: FAILED/);
