@@ -53,9 +53,9 @@ for (const board of ['mps2-an386', 'nrf52840dk']) {
           // of virtual time, which the emulator skips instead of waiting for.
           pace: 'fast',
         });
-        // The whole line (\n): output arrives in chunks, and "calls 100000" cut after "10"
-        // would read as 10.
-        const start = await q.waitFor(/fuzz: start seed (0x[0-9a-f]+) calls (\d+)\n/, 30_000);
+        // The whole line: output arrives in chunks, and "calls 100000" cut after "10" would
+        // read as 10.
+        const start = await q.waitFor(/fuzz: start seed (0x[0-9a-f]+) calls (\d+)[^\n]*\n/, 30_000);
         // The app runs with the seed and count this test chose.
         expect(Number(start[1]), plan.replay).toBe(plan.seed);
         expect(Number(start[2]), plan.replay).toBe(plan.calls);
