@@ -32,8 +32,13 @@ export interface QemuGdbOptions {
   /** -icount shift=0 (default true). */
   icount?: boolean;
   semihosting?: boolean;
-  /** UART0: discarded (default) or collected for `serialOutput()`. */
-  serial?: 'null' | 'capture';
+  /**
+   * UART0: discarded (default), collected for `serialOutput()`, or 'pipe': collected, handed to
+   * `onSerial` as it comes, and writable with `writeSerial` (an IDE console).
+   */
+  serial?: 'null' | 'capture' | 'pipe';
+  /** With `serial: 'pipe'`: the board's UART0 output as it arrives. */
+  onSerial?: (bytes: Uint8Array) => void;
   /** Board name for the target's description. */
   board?: string;
   /** Longest wait for the gdbstub to accept the connection. Default 10 s. */
@@ -47,8 +52,10 @@ export interface QemuGdbSession {
   process: ChildProcess;
   /** What QEMU wrote on stderr so far. */
   stderr(): string;
-  /** UART0 output so far (with `serial: 'capture'`). */
+  /** UART0 output so far (with `serial: 'capture'` or 'pipe'). */
   serialOutput(): string;
+  /** Types into UART0 (with `serial: 'pipe'`). */
+  writeSerial?(bytes: Uint8Array): Result<void>;
   /** Closes the target and ends QEMU. */
   stop(): Promise<void>;
 }
@@ -77,7 +84,7 @@ export async function launchQemuGdb(opts: QemuGdbOptions): Promise<Result<QemuGd
     '-monitor',
     'none',
     '-serial',
-    opts.serial === 'capture' ? 'stdio' : 'null',
+    opts.serial === 'capture' || opts.serial === 'pipe' ? 'stdio' : 'null',
     '-S',
     '-gdb',
     `tcp:127.0.0.1:${port}`,
@@ -91,13 +98,16 @@ export async function launchQemuGdb(opts: QemuGdbOptions): Promise<Result<QemuGd
     ...(opts.semihosting ? ['-semihosting-config', 'enable=on,target=native'] : []),
   ];
   const child = spawn(qemu.value, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.serial === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     ...(opts.env ? { env: opts.env } : {}),
   });
   let stderr = '';
   let serial = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout!.on('data', (d: Buffer) => (serial += d.toString('latin1')));
+  child.stdout!.on('data', (d: Buffer) => {
+    serial += d.toString('latin1');
+    opts.onSerial?.(new Uint8Array(d));
+  });
   let exited = false;
   const exit = new Promise<void>((resolve) =>
     child.once('exit', () => {
@@ -136,6 +146,15 @@ export async function launchQemuGdb(opts: QemuGdbOptions): Promise<Result<QemuGd
     process: child,
     stderr: () => stderr,
     serialOutput: () => serial,
+    ...(opts.serial === 'pipe'
+      ? {
+          writeSerial(bytes: Uint8Array): Result<void> {
+            if (exited || !child.stdin?.writable) return err('QEMU has exited');
+            child.stdin.write(bytes);
+            return ok(undefined);
+          },
+        }
+      : {}),
     async stop() {
       await target.close().catch(() => undefined);
       await kill();

@@ -16,7 +16,7 @@
  *   const r = await api.project.readFile({ path: 'capsules/src/led.rs' });
  *   if (r.ok) editor.setValue(r.value.content); else notify(r.error.message);
  */
-import { arr, bool, literal, num, obj, opt, str, type Schema } from './schema.js';
+import { arr, bool, bytes, literal, num, obj, opt, str, type Schema } from './schema.js';
 
 /** Errors are values: every call resolves to one of these. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: HostError };
@@ -33,7 +33,10 @@ export type HostErrorCode =
   | 'build-running'
   | 'unavailable'
   | 'cancelled'
-  | 'exists';
+  | 'exists'
+  | 'not-built'
+  | 'no-session'
+  | 'session-running';
 
 export interface HostError {
   code: HostErrorCode;
@@ -222,6 +225,58 @@ export const CapsuleArgs = obj({
 });
 export const NoArgs = obj({});
 
+/** Addresses are unsigned 32-bit. */
+const address = () => num({ integer: true, min: 0, max: 0xffff_ffff });
+export const SessionStartArgs = obj({
+  /** 'run' ignores breakpoints; 'debug' arms them (both halt on a kernel fault). */
+  mode: literal('run', 'debug'),
+  board: str({ min: 1, max: 100 }),
+});
+export const BoardArgs = obj({ board: str({ min: 1, max: 100 }) });
+export const SessionAttachArgs = obj({
+  /** Only QEMU today; real probes (OpenOCD) add their kinds here. */
+  kind: literal('qemu'),
+  board: str({ min: 1, max: 100 }),
+});
+export const StepArgs = obj({ kind: literal('instruction', 'over', 'into', 'out') });
+export const LocationArgs = obj({ path: str({ min: 1, max: 4096 }), line: num({ integer: true, min: 1 }) });
+export const RegisterWriteArgs = obj({ name: str({ min: 1, max: 20 }), value: address() });
+export const MemoryReadArgs = obj({
+  address: address(),
+  length: num({ integer: true, min: 0, max: 64 * 1024 }),
+});
+export const MemoryWriteArgs = obj({ address: address(), bytes: bytes({ max: 64 * 1024 }) });
+export const DisassembleArgs = obj({
+  address: address(),
+  /** Instructions to show from the start of the function (or of the window) holding `address`. */
+  count: num({ integer: true, min: 1, max: 2000 }),
+});
+export const FrameArgs = obj({ frame: num({ integer: true, min: 0, max: 10_000 }) });
+export const ChildrenArgs = obj({ ref: num({ integer: true, min: 1 }) });
+export const EvaluateArgs = obj({
+  expression: str({ min: 1, max: 1000 }),
+  frame: num({ integer: true, min: 0, max: 10_000 }),
+});
+export const SetVariableArgs = obj({ ref: num({ integer: true, min: 1 }), value: str({ min: 1, max: 200 }) });
+export const SymbolArgs = obj({ query: str({ min: 1, max: 500 }) });
+export const ConsoleInputArgs = obj({ bytes: bytes({ max: 64 * 1024 }) });
+export const BreakpointSpecSchema = obj({
+  line: num({ integer: true, min: 1 }),
+  /** An expression over the frame's variables; the breakpoint stops only when it is true. */
+  condition: opt(str({ max: 1000 })),
+  /** "5" (from the 5th hit on), ">= 5", "== 5" or "% 5" (every 5th hit). */
+  hitCondition: opt(str({ max: 40 })),
+  enabled: opt(bool()),
+});
+export const SetBreakpointsArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  breakpoints: arr(BreakpointSpecSchema, { max: 1000 }),
+});
+export const FaultOptionsArgs = obj({
+  /** Halt when a process faults too (the kernel handles those; by default they are only listed). */
+  breakOnProcessFaults: bool(),
+});
+
 /**
  * The method table, the one declaration of every call: service -> method -> argument schema
  * and result type. `HostApi` (what the renderer calls) and `HostHandlers` (what the host
@@ -262,6 +317,45 @@ export const contract = {
     /** Checks a new capsule and lists what `create` would write, without writing. */
     plan: method(CapsuleArgs, returns<CapsulePlan>()),
     create: method(CapsuleArgs, returns<CapsulePlan>()),
+  },
+  session: {
+    /** Whether the board's last build can run as it is, or must be built (first). */
+    check: method(BoardArgs, returns<BuildCheck>()),
+    /** Starts the selected board's last build in the emulator; `not-built` when there is none. */
+    start: method(SessionStartArgs, returns<SessionInfo>()),
+    /** Attaches to the board's kernel under QEMU's gdbstub (mps2-an386). */
+    attach: method(SessionAttachArgs, returns<SessionInfo>()),
+    /** What runs now (a reloaded window asks), or null. */
+    status: method(NoArgs, returns<SessionInfo | null>()),
+    stop: method(NoArgs, returns<null>()),
+    restart: method(NoArgs, returns<null>()),
+    pause: method(NoArgs, returns<SessionStop>()),
+    resume: method(NoArgs, returns<null>()),
+    step: method(StepArgs, returns<SessionStop>()),
+    runToCursor: method(LocationArgs, returns<null>()),
+    /** Moves the selected frame (the editor and Variables follow it). */
+    selectFrame: method(FrameArgs, returns<StackFrame>()),
+    registers: method(NoArgs, returns<RegisterValue[]>()),
+    writeRegister: method(RegisterWriteArgs, returns<null>()),
+    readMemory: method(MemoryReadArgs, returns<MemoryBlock>()),
+    writeMemory: method(MemoryWriteArgs, returns<null>()),
+    disassemble: method(DisassembleArgs, returns<Disassembly>()),
+    stack: method(NoArgs, returns<StackFrame[]>()),
+    /** Arguments, locals and statics of a frame, as Rust shows them. */
+    variables: method(FrameArgs, returns<VariableScope[]>()),
+    children: method(ChildrenArgs, returns<VariableNode[]>()),
+    evaluate: method(EvaluateArgs, returns<VariableNode>()),
+    setVariable: method(SetVariableArgs, returns<VariableNode>()),
+    /** A symbol's address, or an expression's when it is a pointer (Memory's "go to"). */
+    lookup: method(SymbolArgs, returns<{ address: number; label: string }>()),
+    consoleInput: method(ConsoleInputArgs, returns<null>()),
+    faultOptions: method(FaultOptionsArgs, returns<null>()),
+  },
+  breakpoints: {
+    /** Every breakpoint of the project, as kept across restarts, resolved when a session runs. */
+    list: method(NoArgs, returns<FileBreakpoints[]>()),
+    /** Replaces one file's breakpoints. */
+    set: method(SetBreakpointsArgs, returns<FileBreakpoints>()),
   },
 } as const;
 
@@ -411,6 +505,195 @@ export interface CapsulePlan {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Debug sessions (main/host/debug-service.ts)
+
+export type SessionMode = 'run' | 'debug' | 'attach';
+/** Where a session is: running, halted (at a breakpoint, a step, a fault...), or ended. */
+export type SessionPhase = 'starting' | 'running' | 'halted' | 'ended';
+
+/** A place in the source. `path` is project-relative when `inProject`, else absolute. */
+export interface SourceLocation {
+  path: string;
+  inProject: boolean;
+  line: number;
+  column: number;
+}
+
+/** A fault in words (ARMv7-M ARM B3.2.15-B3.2.18). */
+export interface FaultReport {
+  exception: string;
+  cfsr: number;
+  hfsr: number;
+  mmfar: number;
+  bfar: number;
+  causes: string[];
+  /** The faulting instruction (stacked return address). */
+  pc: number;
+  function: string | null;
+  location: SourceLocation | null;
+  /** The app whose code faulted, when a process faulted. */
+  process: string | null;
+  /** The kernel handles it (a process fault): listed, the session goes on. */
+  handled: boolean;
+  /** Virtual seconds since reset, when known. */
+  at: number | null;
+}
+
+export type StopReason =
+  | 'entry'
+  | 'breakpoint'
+  | 'step'
+  | 'pause'
+  | 'fault'
+  | 'lockup'
+  | 'exit'
+  | 'watchpoint'
+  | 'bkpt'
+  | 'signal';
+
+export interface SessionStop {
+  reason: StopReason;
+  /** One line for the status bar ("Breakpoint at console.rs:154", "HardFault at 0x..."). */
+  description: string;
+  pc: number;
+  function: string | null;
+  location: SourceLocation | null;
+  fault?: FaultReport;
+  /** The exit status when the program exited. */
+  exitCode?: number;
+}
+
+/** What Run and Debug find before starting (session.check). */
+export interface BuildCheck {
+  /** 'ready': run it; 'missing': no build at all; 'other-board': only another board's build;
+   * 'stale': sources were saved after the build. */
+  state: 'ready' | 'missing' | 'other-board' | 'stale';
+  /** For people: "The last build is for microbit-v2, not nrf52840dk." */
+  message: string;
+  /** The board the newest build is for, when it is another one. */
+  otherBoard?: string;
+  /** Files saved after the build (project-relative). */
+  staleFiles: string[];
+  builtAt: number | null;
+}
+
+export interface SessionInfo {
+  id: number;
+  mode: SessionMode;
+  board: string;
+  /** 'emulated nRF52840-DK', 'QEMU mps2-an386 gdbstub at 127.0.0.1:1234'. */
+  target: string;
+  targetKind: 'emulator' | 'gdb-remote';
+  phase: SessionPhase;
+  stop: SessionStop | null;
+  /** Why it ended (worker crash, Stop, exit). */
+  ended: string | null;
+  /** Files saved after the build this session runs (project-relative). */
+  staleFiles: string[];
+  /** When the images were built (ms since the epoch). */
+  builtAt: number;
+  /** Names of the apps in the image. */
+  apps: string[];
+  /** Source-level debugging is available (the images carry DWARF). */
+  sourceLevel: boolean;
+  /** Console UART ports the target carries. */
+  consoles: number[];
+  /** Registers the target cannot read (QEMU 7.2: no M-profile system registers). */
+  unavailableRegisters: string[];
+}
+
+export interface RegisterValue {
+  name: string;
+  value: number;
+  /** A decoded view (xPSR flags and exception number, CONTROL bits). */
+  detail?: string;
+  available: boolean;
+}
+
+export interface MemoryBlock {
+  address: number;
+  bytes: Uint8Array;
+  /** Region names covering the block (from the machine's memory map). */
+  regions: { name: string; kind: string; start: number; size: number }[];
+  /** Why some bytes could not be read (unmapped), when they could not. */
+  problem?: string;
+}
+
+export interface DisassemblyLine {
+  address: number;
+  /** Raw halfwords as hex ("b510" or "f000 f8a2"). */
+  bytes: string;
+  text: string;
+  /** Symbol and offset ("<capsules::console::...+0x12>") at a function's first instruction or for branches. */
+  symbol?: string;
+  /** The source line this instruction begins, when it begins one. */
+  source?: { location: SourceLocation; text: string };
+}
+
+export interface Disassembly {
+  lines: DisassemblyLine[];
+  /** Why the listing is short (unreadable memory), when it is. */
+  problem?: string;
+}
+
+export interface StackFrame {
+  index: number;
+  /** Demangled function name, or the symbol, or the address. */
+  function: string;
+  pc: number;
+  location: SourceLocation | null;
+  /** 'kernel' or the app's (process's) name. */
+  program: string;
+  /** This frame is an exception entry boundary ("SVCall", "SysTick", ...). */
+  exception?: string;
+  inlined: boolean;
+  /** No source: the panels show disassembly for it. */
+  hasSource: boolean;
+}
+
+export interface VariableNode {
+  name: string;
+  /** Rust-style rendering (`Some(3)`, `"hello"`, `[1, 2, 3]`). */
+  value: string;
+  type: string;
+  /** Non-zero when expandable: pass it to `session.children`. */
+  ref: number;
+  /** A scalar that `session.setVariable` can change. */
+  editable: boolean;
+  /** A number as such (for the hex/decimal toggle). */
+  numeric?: { value: string; signed: boolean };
+}
+
+export interface VariableScope {
+  name: 'Arguments' | 'Locals' | 'Statics';
+  variables: VariableNode[];
+}
+
+export interface BreakpointSpec {
+  line: number;
+  condition?: string;
+  hitCondition?: string;
+  enabled?: boolean;
+}
+
+export interface ResolvedBreakpoint extends BreakpointSpec {
+  /** 'verified': armed at `addresses`; 'pending': no session; 'unresolved': see `reason`. */
+  status: 'verified' | 'pending' | 'unresolved';
+  /** Where it really sits when the line had no code (moved to the next line with code). */
+  resolvedLine?: number;
+  addresses: number[];
+  reason?: string;
+  hits: number;
+  /** The source file changed after the build the session runs. */
+  stale?: boolean;
+}
+
+export interface FileBreakpoints {
+  path: string;
+  breakpoints: ResolvedBreakpoint[];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Events pushed from the host
 
 export interface HostEvents {
@@ -435,6 +718,23 @@ export interface HostEvents {
   'project.fileChanged': { path: string; kind: 'changed' | 'deleted'; mtimeMs: number };
   /** Something was created, renamed or deleted under these folders ('' = the project root). */
   'project.treeChanged': { folders: string[] };
+  /** The session changed phase (started, ran, halted, ended). */
+  'session.state': SessionInfo;
+  /** Figures while running, a few times a second. */
+  'session.stats': {
+    id: number;
+    instructions: number;
+    virtualSeconds: number;
+    mips: number;
+  };
+  /** Bytes the board sent on a console UART (or a stub's output), as they come. */
+  'session.console': { id: number; port: number; bytes: Uint8Array; source: string };
+  /** A notice about the target (a firmware mistake the silicon ignores, a stale image). */
+  'session.output': { id: number; level: 'info' | 'warning' | 'error'; message: string };
+  /** A fault the kernel handled (a process fault), listed without halting. */
+  'session.fault': { id: number; fault: FaultReport };
+  /** A file's breakpoints changed (resolved at a start, moved, hit). */
+  'breakpoints.changed': FileBreakpoints;
 }
 
 export type HostEventName = keyof HostEvents;

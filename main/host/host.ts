@@ -30,6 +30,7 @@ import {
 } from '../common/contract.js';
 import { BuildService } from './build.js';
 import { CapsuleService } from './capsule.js';
+import { DebugService, type DebugServiceOptions } from './debug-service.js';
 import { FileService } from './files.js';
 import { ProjectService, err } from './project.js';
 import { RecoveryStore } from './recovery.js';
@@ -44,6 +45,8 @@ export interface HostOptions {
   builderScript?: string;
   /** Watch the project folder for files created, renamed or deleted (default true). */
   watchTree?: boolean;
+  /** Debug-session options (where breakpoints are kept, how targets start: tests). */
+  debug?: Omit<DebugServiceOptions, 'projectRoot' | 'emit'>;
 }
 
 export type EventListener = <K extends HostEventName>(name: K, payload: HostEvents[K]) => void;
@@ -62,6 +65,8 @@ export interface Host {
   api: HostApi;
   /** Random per host process (see `host.hello`). */
   instance: string;
+  /** The debug-session service (the views built on it take its target, program and stops). */
+  debug: DebugService;
   dispatch(method: string, args: unknown, signal?: AbortSignal): Promise<Result<unknown>>;
   subscribe(listener: EventListener): () => void;
   connect(onEvents: (events: HostEvent[]) => void): Connection;
@@ -109,6 +114,9 @@ export function createHost(opts: HostOptions): Host {
     },
   });
   const boards = new Map<number, string>();
+  const debug = new DebugService({ projectRoot, emit, ...opts.debug });
+  /** Windows connected now: when the last one goes, a running session ends with it. */
+  let windows = 0;
 
   const handlers: HostHandlers = {
     host: {
@@ -119,13 +127,20 @@ export function createHost(opts: HostOptions): Host {
       listFiles: (_args, ctx) => project.listFiles(ctx.signal),
       readFile: ({ path: p }) => project.readFile(p),
       readBytes: ({ path: p, offset, length }) => files.readBytes(p, offset ?? 0, length),
-      writeFile: ({ path: p, content, expectedMtimeMs }) =>
-        project.writeFile(p, content, expectedMtimeMs),
+      writeFile: async ({ path: p, content, expectedMtimeMs }) => {
+        const r = await project.writeFile(p, content, expectedMtimeMs);
+        if (r.ok) debug.fileSaved(r.value.path);
+        return r;
+      },
       watch: ({ paths }) => project.watch(paths),
     },
     files: {
       create: ({ path: p, kind }) => files.create(p, kind),
-      rename: ({ from, to }) => files.rename(from, to),
+      rename: async ({ from, to }) => {
+        const r = await files.rename(from, to);
+        if (r.ok) debug.fileRenamed(r.value.from, r.value.to);
+        return r;
+      },
       delete: ({ path: p, permanently }) => files.delete(p, permanently ?? false),
     },
     recovery: {
@@ -145,6 +160,36 @@ export function createHost(opts: HostOptions): Host {
       drivers: () => capsules.drivers(),
       plan: (args) => capsules.plan(args),
       create: (args) => capsules.create(args),
+    },
+    session: {
+      check: ({ board }) => ({ ok: true, value: debug.check(board) }),
+      start: (args) => debug.start(args),
+      attach: (args) => debug.attach(args),
+      status: () => ({ ok: true, value: debug.session }),
+      stop: () => debug.stop(),
+      restart: () => debug.restart(),
+      pause: () => debug.pause(),
+      resume: () => debug.resume(),
+      step: ({ kind }) => debug.step(kind),
+      runToCursor: ({ path: p, line }) => debug.runToCursor(p, line),
+      selectFrame: ({ frame }) => debug.selectFrame(frame),
+      registers: () => debug.registers(),
+      writeRegister: ({ name, value }) => debug.writeRegister(name, value),
+      readMemory: ({ address, length }) => debug.readMemory(address, length),
+      writeMemory: ({ address, bytes }) => debug.writeMemory(address, bytes),
+      disassemble: ({ address, count }) => debug.disassemble(address, count),
+      stack: () => debug.stack(),
+      variables: ({ frame }) => debug.variables(frame),
+      children: ({ ref }) => debug.children(ref),
+      evaluate: ({ expression, frame }) => debug.evaluate(expression, frame),
+      setVariable: ({ ref, value }) => debug.setVariable(ref, value),
+      lookup: ({ query }) => debug.lookup(query),
+      consoleInput: ({ bytes }) => debug.consoleInput(bytes),
+      faultOptions: ({ breakOnProcessFaults }) => debug.setFaultOptions(breakOnProcessFaults),
+    },
+    breakpoints: {
+      list: () => ({ ok: true, value: debug.list() }),
+      set: ({ path: p, breakpoints }) => debug.setBreakpoints(p, breakpoints),
     },
   };
 
@@ -181,6 +226,7 @@ export function createHost(opts: HostOptions): Host {
   return {
     api: createApi((method, args, callOpts) => dispatch(method, args, callOpts?.signal)),
     instance,
+    debug,
     dispatch,
     subscribe(listener) {
       listeners.add(listener);
@@ -210,6 +256,8 @@ export function createHost(opts: HostOptions): Host {
         }
       };
       listeners.add(listener);
+      windows++;
+      let open = true;
       return {
         async call(id, method, args) {
           calls.get(id)?.abort();
@@ -225,6 +273,11 @@ export function createHost(opts: HostOptions): Host {
           calls.delete(id);
         },
         close() {
+          if (open) {
+            open = false;
+            // The last window closed: the emulator worker (or QEMU) ends with it.
+            if (--windows === 0) void debug.dispose();
+          }
           listeners.delete(listener);
           for (const c of calls.values()) c.abort();
           calls.clear();
@@ -233,6 +286,7 @@ export function createHost(opts: HostOptions): Host {
       };
     },
     dispose() {
+      void debug.dispose();
       project.dispose();
       files.dispose();
       build.dispose();

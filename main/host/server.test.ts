@@ -273,6 +273,7 @@ describe('browser-mode server back-pressure per connection', () => {
     const stub: Host = {
       api: host.api,
       instance: host.instance,
+      debug: host.debug,
       dispatch: (method, args) => host.dispatch(method, args),
       subscribe: () => () => {},
       connect: (onEvents) => {

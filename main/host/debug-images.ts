@@ -1,0 +1,170 @@
+/**
+ * The images a debug session runs: the selected board's last build, found on disk, and whether
+ * the sources changed since.
+ *
+ * A build writes <project>/target/images/<board>/ (scripts/kernel.mjs: kernel.elf, apps/*.tbf,
+ * apps.bin, image.hex, apps.json). Run and Debug start exactly those files, so what runs is what
+ * was built and what a flasher would write. Before starting, the session asks three things, each
+ * answered here with a message a person can act on:
+ * - is there a build for this board at all (else: "No build for nrf52840dk yet", offer to build);
+ * - is the last build for another board (the images of another board's folder are newer);
+ * - which source files were saved after it (a stale build: rebuild, or warn beside breakpoints).
+ *
+ * @example
+ *   const found = findImages(root, 'nrf52840dk');
+ *   if (!found.ok) return offerBuild(found.error);
+ *   const stale = changedSince(root, found.value.builtAt);
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { err, ok, type Result } from '../../emulator/core/result';
+import type { ImageFile } from '../../emulator/session/session';
+
+/** One app as apps.json (scripts/apps.mjs) describes it. */
+export interface AppImage {
+  name: string;
+  /** Absolute path of the app's ELF (its DWARF), when the build kept it. */
+  elf: string | null;
+  /** Flash address of the TBF header. */
+  flash: number;
+  /** Flash address of the app's first loadable byte. */
+  binary: number | null;
+  ram: number | null;
+}
+
+export interface BoardImages {
+  board: string;
+  dir: string;
+  kernelElf: string;
+  /** Files in the order a flasher writes them: the kernel ELF, then apps.bin at its address. */
+  files: ImageFile[];
+  apps: AppImage[];
+  /** Newest of the image files' modification times (ms since the epoch). */
+  builtAt: number;
+}
+
+/** The emulator machine of each board the emulator models. */
+const MACHINES: Record<string, string> = {
+  nrf52840dk: 'nrf52840dk',
+  'microbit-v2': 'microbit-v2',
+  microbit_v2: 'microbit-v2',
+  'mps2-an386': 'mps2-an386',
+};
+
+/** The emulated machine for a board, or a message saying which boards the emulator runs. */
+export function machineForBoard(board: string): Result<string> {
+  const m = MACHINES[board];
+  if (m) return ok(m);
+  return err(
+    `the emulator does not model board "${board}" (it runs ${[...new Set(Object.values(MACHINES))].join(', ')})`,
+  );
+}
+
+const imagesRoot = (projectRoot: string): string => path.join(projectRoot, 'target', 'images');
+
+function mtime(p: string): number | null {
+  try {
+    return statSync(p).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+/** When each board was last built (kernel.elf's time), newest first. */
+export function builtBoards(projectRoot: string): { board: string; builtAt: number }[] {
+  let names: string[] = [];
+  try {
+    names = readdirSync(imagesRoot(projectRoot));
+  } catch {
+    return [];
+  }
+  const out: { board: string; builtAt: number }[] = [];
+  for (const b of names) {
+    const t = mtime(path.join(imagesRoot(projectRoot), b, 'kernel.elf'));
+    if (t !== null) out.push({ board: b, builtAt: t });
+  }
+  return out.sort((a, b) => b.builtAt - a.builtAt);
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** The board's last build, read from its images folder. */
+export function findImages(projectRoot: string, board: string): Result<BoardImages> {
+  const dir = path.join(imagesRoot(projectRoot), board);
+  const kernelElf = path.join(dir, 'kernel.elf');
+  const kernelTime = mtime(kernelElf);
+  if (kernelTime === null) return err(`there is no build for ${board} yet`);
+  let kernelBytes: Uint8Array;
+  try {
+    kernelBytes = new Uint8Array(readFileSync(kernelElf));
+  } catch (e) {
+    return err(`${path.relative(projectRoot, kernelElf)} could not be read: ${(e as Error).message}`);
+  }
+  const files: ImageFile[] = [{ name: kernelElf, bytes: kernelBytes, format: 'elf' }];
+  const apps: AppImage[] = [];
+  let builtAt = kernelTime;
+  const manifest = path.join(dir, 'apps.json');
+  const appsBin = path.join(dir, 'apps.bin');
+  if (mtime(manifest) !== null) {
+    let raw: { appsStart?: unknown; apps?: unknown };
+    try {
+      raw = JSON.parse(readFileSync(manifest, 'utf8')) as typeof raw;
+    } catch (e) {
+      return err(
+        `${path.relative(projectRoot, manifest)} is not valid JSON (${(e as Error).message}): build again`,
+      );
+    }
+    const start = num(raw.appsStart);
+    const binTime = mtime(appsBin);
+    if (start !== null && binTime !== null) {
+      files.push({
+        name: appsBin,
+        bytes: new Uint8Array(readFileSync(appsBin)),
+        address: start,
+        format: 'bin',
+      });
+      builtAt = Math.max(builtAt, binTime);
+    }
+    for (const a of Array.isArray(raw.apps) ? raw.apps : []) {
+      const r = a as Record<string, unknown>;
+      const flash = num(r.flash);
+      if (typeof r.name !== 'string' || flash === null) continue;
+      apps.push({
+        name: r.name,
+        elf: typeof r.elf === 'string' ? r.elf : null,
+        flash,
+        binary: num(r.binary),
+        ram: num(r.ram),
+      });
+    }
+  }
+  return ok({ board, dir, kernelElf, files, apps, builtAt });
+}
+
+/** File kinds a kernel build reads: a newer one makes the build stale. */
+const SOURCE = /\.(rs|toml|c|h|s|S|ld|x|json)$/;
+const SKIP = new Set(['target', '.git', 'node_modules', 'dist', '.cache']);
+
+/** Project files (project-relative, '/'-separated) saved after `since`, at most `limit`. */
+export function changedSince(projectRoot: string, since: number, limit = 50): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, rel: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (out.length >= limit) return;
+      if (e.isDirectory()) {
+        if (!SKIP.has(e.name)) walk(path.join(dir, e.name), rel ? `${rel}/${e.name}` : e.name);
+      } else if (e.isFile() && SOURCE.test(e.name)) {
+        const t = mtime(path.join(dir, e.name));
+        if (t !== null && t > since) out.push(rel ? `${rel}/${e.name}` : e.name);
+      }
+    }
+  };
+  walk(projectRoot, '');
+  return out.sort();
+}

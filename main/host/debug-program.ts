@@ -1,0 +1,244 @@
+/**
+ * What a debug session knows about the code it runs: the kernel and each app, loaded at the
+ * addresses they run at, behind one `ProgramView`.
+ *
+ * The session asks it for names (symbols, demangled), for where an address is in the source,
+ * for the addresses of a source line (breakpoints), for the range of the current line
+ * (stepping), for a backtrace and for variables. `ElfProgramView` answers from the ELF symbol
+ * tables alone: names and programs, no source; images without debug information get it, and
+ * the session then steps by instruction and shows disassembly. The DWARF-backed view
+ * (debug-dwarf.ts) answers everything.
+ *
+ * @example
+ *   const view = ElfProgramView.load(images);
+ *   view.symbolize(0x1234);  // { name: 'main', offset: 4, program: 'kernel' }
+ */
+import { readFileSync } from 'node:fs';
+import { parseElf, type ElfFile, type ElfSymbol } from '../../emulator/formats/elf';
+import type { CoreRegisters } from '../../emulator/debug/target';
+import type { Result } from '../../emulator/core/result';
+import type { SourceLocation, StackFrame, VariableNode, VariableScope } from '../common/contract';
+import type { BoardImages } from './debug-images';
+
+export type ReadMemory = (address: number, length: number) => Promise<Result<Uint8Array>>;
+
+/** The source line an address belongs to, with the range of its line-table row. */
+export interface LineAt {
+  /** Absolute path as the compiler recorded it. */
+  file: string;
+  line: number;
+  column: number;
+  /** This row's address range [start, end). */
+  start: number;
+  end: number;
+  isStmt: boolean;
+}
+
+export interface FunctionAt {
+  name: string;
+  /** Entry address. */
+  low: number;
+  /** Every range of the function [start, end). */
+  ranges: [number, number][];
+  program: string;
+}
+
+/** One frame of a backtrace, with what stepping needs. */
+export interface FrameAt extends StackFrame {
+  /** The frame's canonical frame address (stack pointer at the call), when known. */
+  cfa: number | null;
+}
+
+export interface ProgramView {
+  /** Line tables and variables are available (the images carry DWARF). */
+  readonly sourceLevel: boolean;
+  /** Notices from loading (an app without debug information, a skipped unit). */
+  readonly notices: string[];
+  /** 'kernel' or the app (process) whose image holds the address. */
+  programOf(address: number): string;
+  symbolize(address: number): { name: string; offset: number; program: string } | null;
+  /** A function or static by name (demangled or linkage name), for Memory's "go to". */
+  lookup(name: string): number | null;
+  functionAt(address: number): FunctionAt | null;
+  lineAt(address: number): LineAt | null;
+  /** Where `file:line` has code; `line` is where it really is (the next line with code). */
+  addressesFor(file: string, line: number): { line: number; addresses: number[] } | null;
+  /** Logical frames (inlined calls expanded, exception entries crossed), innermost first. */
+  backtrace(registers: CoreRegisters, mem: ReadMemory): Promise<FrameAt[]>;
+  variables(frame: number, mem: ReadMemory): Promise<VariableScope[]>;
+  children(ref: number): Promise<VariableNode[]>;
+  evaluate(expression: string, frame: number, mem: ReadMemory): Promise<Result<VariableNode>>;
+  /** Forget values cached for the last stop (variable refs stay valid until then). */
+  newStop(): void;
+}
+
+/** Turns an absolute source path into a location (project-relative when inside the project). */
+export function sourceLocation(
+  projectRoot: string,
+  file: string,
+  line: number,
+  column: number,
+): SourceLocation {
+  const root = projectRoot.endsWith('/') ? projectRoot : `${projectRoot}/`;
+  const inProject = file.startsWith(root);
+  return { path: inProject ? file.slice(root.length) : file, inProject, line, column };
+}
+
+interface Image {
+  name: string;
+  elf: ElfFile;
+  funcs: ElfSymbol[];
+  low: number;
+  high: number;
+}
+
+function imageOf(name: string, elf: ElfFile): Image {
+  const funcs = elf.symbols
+    .filter((s) => (s.type === 'func' || s.type === 'object') && s.value !== 0)
+    .sort((a, b) => (a.value & ~1) - (b.value & ~1));
+  let low = Infinity;
+  let high = 0;
+  for (const s of elf.segments) {
+    if (s.type !== 1 || s.memsz === 0) continue;
+    low = Math.min(low, s.vaddr);
+    high = Math.max(high, s.vaddr + s.memsz);
+  }
+  return { name, elf, funcs, low, high };
+}
+
+/** Names from the ELF symbol tables only (no source). */
+export class ElfProgramView implements ProgramView {
+  readonly sourceLevel = false;
+  readonly notices: string[] = [];
+  private readonly images: Image[] = [];
+
+  private constructor() {}
+
+  static load(images: BoardImages): ElfProgramView {
+    const v = new ElfProgramView();
+    const kernel = images.files[0];
+    if (kernel) {
+      try {
+        v.images.push(imageOf('kernel', parseElf(kernel.bytes)));
+      } catch (e) {
+        v.notices.push(`the kernel ELF could not be read: ${(e as Error).message}`);
+      }
+    }
+    for (const app of images.apps) {
+      if (!app.elf) continue;
+      try {
+        v.images.push(imageOf(app.name, parseElf(new Uint8Array(readFileSync(app.elf)))));
+      } catch (e) {
+        v.notices.push(`${app.name}: its ELF could not be read: ${(e as Error).message}`);
+      }
+    }
+    v.notices.push(
+      'the images carry no usable debug information: stepping is by instruction and frames show disassembly',
+    );
+    return v;
+  }
+
+  private imageFor(address: number): Image | undefined {
+    const a = address >>> 0;
+    // Apps first: the kernel's segments never overlap them, but its symbol range may.
+    for (const i of this.images.slice(1)) if (a >= i.low && a < i.high) return i;
+    return this.images[0];
+  }
+
+  programOf(address: number): string {
+    return this.imageFor(address)?.name ?? 'kernel';
+  }
+
+  private symbolAt(address: number): { sym: ElfSymbol; image: Image } | null {
+    const image = this.imageFor(address);
+    if (!image) return null;
+    const a = address >>> 0;
+    let lo = 0;
+    let hi = image.funcs.length - 1;
+    let best: ElfSymbol | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = image.funcs[mid]!;
+      if ((s.value & ~1) >>> 0 <= a) {
+        best = s;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (!best) return null;
+    const start = (best.value & ~1) >>> 0;
+    if (best.size > 0 && a >= start + best.size) return null;
+    return { sym: best, image };
+  }
+
+  symbolize(address: number): { name: string; offset: number; program: string } | null {
+    const s = this.symbolAt(address);
+    if (!s) return null;
+    return {
+      name: s.sym.name,
+      offset: (address >>> 0) - ((s.sym.value & ~1) >>> 0),
+      program: s.image.name,
+    };
+  }
+
+  lookup(name: string): number | null {
+    for (const i of this.images) {
+      const s = i.funcs.find((f) => f.name === name);
+      if (s) return s.value & ~1;
+    }
+    return null;
+  }
+
+  functionAt(address: number): FunctionAt | null {
+    const s = this.symbolAt(address);
+    if (!s || s.sym.type !== 'func') return null;
+    const low = (s.sym.value & ~1) >>> 0;
+    return {
+      name: s.sym.name,
+      low,
+      ranges: [[low, low + Math.max(2, s.sym.size)]],
+      program: s.image.name,
+    };
+  }
+
+  lineAt(): LineAt | null {
+    return null;
+  }
+
+  addressesFor(): null {
+    return null;
+  }
+
+  async backtrace(registers: CoreRegisters): Promise<FrameAt[]> {
+    const frame = (index: number, pc: number): FrameAt => {
+      const s = this.symbolize(pc);
+      return {
+        index,
+        function: s ? s.name : `0x${(pc >>> 0).toString(16).padStart(8, '0')}`,
+        pc,
+        location: null,
+        program: this.programOf(pc),
+        inlined: false,
+        hasSource: false,
+        cfa: null,
+      };
+    };
+    return [frame(0, registers.pc)];
+  }
+
+  async variables(): Promise<VariableScope[]> {
+    return [];
+  }
+
+  async children(): Promise<VariableNode[]> {
+    return [];
+  }
+
+  async evaluate(): Promise<Result<VariableNode>> {
+    return {
+      ok: false,
+      error: 'expressions need debug information (DWARF), which these images do not carry',
+    };
+  }
+
+  newStop(): void {}
+}

@@ -1,0 +1,1225 @@
+/**
+ * The host's DebugService: one debug session at a time over a `DebugTarget`, for the IDE's
+ * Run, Debug and Attach, and for every view that reads a running board.
+ *
+ * Run and Debug start the selected board's last build (debug-images.ts) in the emulator worker
+ * (`startEmulatorWorker`: the machine never runs on the host thread); Attach launches QEMU with
+ * its gdbstub (`launchQemuGdb`) and drives it through the GDB remote target. Everything after
+ * the start is target-independent: breakpoints resolved through the program's line tables and
+ * kept per project (breakpoint-store.ts), stops turned into a location, a backtrace and
+ * variables (debug-program.ts), source-level stepping built from range steps and temporary
+ * breakpoints (debug-stepping.ts), faults in words, console bytes and run figures streamed as
+ * the contract's `session.*` events (the host batches them per tick).
+ *
+ * For the views built on it (Tock processes and cells, peripherals, the GDB server's switch,
+ * real boards) the service exposes the active `target`, its `program` (names, lines, DWARF),
+ * `onStop` / `onSession` listeners, and `addLiveRead`: a read a view wants repeated while the
+ * board runs (only on targets whose reads are side-effect free and allowed while running).
+ *
+ * @example
+ *   const debug = new DebugService({ projectRoot, emit });
+ *   const r = await debug.start({ mode: 'debug', board: 'nrf52840dk' });
+ *   debug.onStop(({ stop }) => console.log(stop.description));
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Result as EmuResult } from '../../emulator/core/result';
+import { disassembleWord } from '../../emulator/core/cpu/table';
+import type { EmulatorTargetSpec } from '../../emulator/debug/emulator-target';
+import {
+  CORE_REGISTER_NAMES,
+  describeStop,
+  type CoreRegisterName,
+  type CoreRegisters,
+  type DebugTarget,
+  type StopInfo,
+  type TargetEvent,
+} from '../../emulator/debug/target';
+import { launchQemuGdb, type QemuGdbSession } from '../../emulator/node/qemu-gdb';
+import { cfsrCauses } from '../../emulator/session/fault-report';
+import type {
+  BreakpointSpec,
+  BuildCheck,
+  Disassembly,
+  DisassemblyLine,
+  FaultReport,
+  FileBreakpoints,
+  HostEvents,
+  MemoryBlock,
+  RegisterValue,
+  ResolvedBreakpoint,
+  Result,
+  SessionInfo,
+  SessionMode,
+  SessionStop,
+  StackFrame,
+  StopReason,
+  VariableNode,
+  VariableScope,
+} from '../common/contract.js';
+import { BreakpointStore, hitConditionProblem, hitStops } from './breakpoint-store.js';
+import {
+  builtBoards,
+  changedSince,
+  findImages,
+  machineForBoard,
+  type BoardImages,
+} from './debug-images.js';
+import {
+  ElfProgramView,
+  sourceLocation,
+  type FrameAt,
+  type ProgramView,
+  type ReadMemory,
+} from './debug-program.js';
+import { stepSource, type StepKind } from './debug-stepping.js';
+import { startEmulatorWorker } from './emulator-worker-target.js';
+import { err } from './project.js';
+
+const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+
+type Emit = <K extends keyof HostEvents>(name: K, payload: HostEvents[K]) => void;
+
+export interface DebugServiceOptions {
+  projectRoot: string;
+  emit: Emit;
+  /** Where the project's breakpoints are kept (default: the user's cache folder). */
+  breakpointDir?: string;
+  /** Starts the emulator target (default: in a worker thread). */
+  startEmulator?: (spec: EmulatorTargetSpec) => Promise<EmuResult<DebugTarget>>;
+  /** Launches QEMU under its gdbstub (default: launchQemuGdb). */
+  launchQemu?: typeof launchQemuGdb;
+  /** Loads what the session knows about its code (default: DWARF when present, else symbols). */
+  loadProgram?: (images: BoardImages, projectRoot: string) => ProgramView;
+  /** Pace of the nRF boards (default 'realtime', as the command line). mps2-an386 runs fast. */
+  pace?: 'fast' | 'realtime';
+}
+
+/** A read a view repeats while the board runs (see `addLiveRead`). */
+export interface LiveRead {
+  /** How often, at least (the service never runs two of the same read at once). */
+  intervalMs: number;
+  run(target: DebugTarget): Promise<void>;
+}
+
+export interface StopEvent {
+  session: SessionInfo;
+  stop: SessionStop;
+  target: DebugTarget;
+  program: ProgramView;
+}
+
+interface ArmedBreakpoint {
+  path: string;
+  line: number;
+}
+
+interface Active {
+  info: SessionInfo;
+  target: DebugTarget;
+  program: ProgramView;
+  images: BoardImages | null;
+  qemu: QemuGdbSession | null;
+  off: () => void;
+  /** Address -> user breakpoints armed there. */
+  armed: Map<number, ArmedBreakpoint[]>;
+  /** Address of a temporary breakpoint (run to cursor). */
+  temp: number | null;
+  /** A step or run-to is driving the target: its stops are its own. */
+  internal: boolean;
+  stopWaiters: ((stop: StopInfo) => void)[];
+  frames: FrameAt[] | null;
+  registers: CoreRegisters | null;
+  selected: number;
+  hits: Map<string, number>;
+  breakOnProcessFaults: boolean;
+  consolePort: number;
+}
+
+const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+const bpKey = (p: string, line: number): string => `${p}:${line}`;
+
+/** xPSR in words: flags, Thumb bit, IPSR exception number (ARMv7-M ARM B1.4.2). */
+export function decodeXpsr(v: number): string {
+  const flags = ['N', 'Z', 'C', 'V', 'Q']
+    .map((f, i) => ((v >>> (31 - i)) & 1 ? f : f.toLowerCase()))
+    .join('');
+  const exc = v & 0x1ff;
+  const names: Record<number, string> = {
+    0: 'Thread mode',
+    2: 'NMI',
+    3: 'HardFault',
+    4: 'MemManage',
+    5: 'BusFault',
+    6: 'UsageFault',
+    11: 'SVCall',
+    12: 'DebugMonitor',
+    14: 'PendSV',
+    15: 'SysTick',
+  };
+  const e = names[exc] ?? (exc >= 16 ? `IRQ ${exc - 16}` : `exception ${exc}`);
+  return `${flags} T=${(v >>> 24) & 1} ${exc === 0 ? e : `exception ${exc} (${e})`}`;
+}
+
+/** CONTROL in words (ARMv7-M ARM B1.4.4). */
+export function decodeControl(v: number): string {
+  return `${v & 2 ? 'PSP' : 'MSP'}, ${v & 1 ? 'unprivileged' : 'privileged'}${v & 4 ? ', FP active' : ''}`;
+}
+
+export class DebugService {
+  readonly breakpoints: BreakpointStore;
+  private active: Active | null = null;
+  private nextId = 1;
+  private stopListeners = new Set<(e: StopEvent) => void>();
+  private sessionListeners = new Set<(info: SessionInfo) => void>();
+  private liveReads = new Set<LiveRead>();
+  private liveTimers: NodeJS.Timeout[] = [];
+  private readonly opts: DebugServiceOptions;
+  /** Serializes the control requests (start, stop, step...) so none runs into another. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: DebugServiceOptions) {
+    this.opts = opts;
+    this.breakpoints = BreakpointStore.open(opts.projectRoot, opts.breakpointDir);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // For the views built on the service
+
+  /** The active session's target (null when none runs). */
+  get target(): DebugTarget | null {
+    return this.active && this.active.info.phase !== 'ended' ? this.active.target : null;
+  }
+
+  /** What the active session knows about its code (null when none runs). */
+  get program(): ProgramView | null {
+    return this.active && this.active.info.phase !== 'ended' ? this.active.program : null;
+  }
+
+  get session(): SessionInfo | null {
+    return this.active?.info ?? null;
+  }
+
+  /** Called at every stop the user sees (not at the internal stops of a step). */
+  onStop(listener: (e: StopEvent) => void): () => void {
+    this.stopListeners.add(listener);
+    return () => this.stopListeners.delete(listener);
+  }
+
+  /** Called at every phase change of a session (started, running, halted, ended). */
+  onSession(listener: (info: SessionInfo) => void): () => void {
+    this.sessionListeners.add(listener);
+    return () => this.sessionListeners.delete(listener);
+  }
+
+  /**
+   * Repeats `read` while a session runs, on targets whose reads are side-effect free and allowed
+   * while running (the emulator), and once at every stop on every target.
+   */
+  addLiveRead(read: LiveRead): () => void {
+    this.liveReads.add(read);
+    this.restartLiveReads();
+    return () => {
+      this.liveReads.delete(read);
+      this.restartLiveReads();
+    };
+  }
+
+  private restartLiveReads(): void {
+    for (const t of this.liveTimers) clearTimeout(t);
+    this.liveTimers = [];
+    const a = this.active;
+    if (!a || a.info.phase !== 'running') return;
+    const caps = a.target.description.capabilities;
+    if (!caps.readWhileRunning || !caps.sideEffectFreeReads) return;
+    for (const read of this.liveReads) {
+      const tick = (): void => {
+        if (this.active !== a || a.info.phase !== 'running' || !this.liveReads.has(read)) return;
+        void read
+          .run(a.target)
+          .catch(() => undefined)
+          .then(() => {
+            if (this.active === a && a.info.phase === 'running' && this.liveReads.has(read))
+              this.liveTimers.push(setTimeout(tick, read.intervalMs));
+          });
+      };
+      this.liveTimers.push(setTimeout(tick, read.intervalMs));
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  private serial<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(job, job);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Whether the board's last build can run as it is. */
+  check(board: string): BuildCheck {
+    const images = findImages(this.opts.projectRoot, board);
+    if (!images.ok) {
+      const other = builtBoards(this.opts.projectRoot).find((b) => b.board !== board);
+      if (other)
+        return {
+          state: 'other-board',
+          message: `The last build is for ${other.board}, not ${board}: ${board} has to be built first.`,
+          otherBoard: other.board,
+          staleFiles: [],
+          builtAt: null,
+        };
+      return {
+        state: 'missing',
+        message: `There is no build for ${board} yet.`,
+        staleFiles: [],
+        builtAt: null,
+      };
+    }
+    const stale = changedSince(this.opts.projectRoot, images.value.builtAt);
+    if (stale.length)
+      return {
+        state: 'stale',
+        message: `${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ` and ${stale.length - 3} more` : ''} changed after the last build of ${board}.`,
+        staleFiles: stale,
+        builtAt: images.value.builtAt,
+      };
+    return {
+      state: 'ready',
+      message: `${board} was built ${new Date(images.value.builtAt).toLocaleString()}.`,
+      staleFiles: [],
+      builtAt: images.value.builtAt,
+    };
+  }
+
+  start(args: { mode: 'run' | 'debug'; board: string }): Promise<Result<SessionInfo>> {
+    return this.serial(() => this.startNow(args.mode, args.board));
+  }
+
+  private async startNow(mode: 'run' | 'debug', board: string): Promise<Result<SessionInfo>> {
+    await this.endNow('a new session started');
+    const machine = machineForBoard(board);
+    if (!machine.ok) return err('unavailable', machine.error);
+    const images = findImages(this.opts.projectRoot, board);
+    if (!images.ok) {
+      const c = this.check(board);
+      return err('not-built', c.message, `Build ${board} (Ctrl+B); Run and Debug offer to.`);
+    }
+    const pace =
+      machine.value === 'mps2-an386' ? 'fast' : (this.opts.pace ?? ('realtime' as const));
+    const spec: EmulatorTargetSpec = {
+      machine: machine.value,
+      files: images.value.files,
+      board,
+      target: { pace },
+    };
+    const started = await (this.opts.startEmulator ?? ((s) => startEmulatorWorker(s)))(spec);
+    if (!started.ok) return err('unavailable', `The emulator could not start: ${started.error}`);
+    const program = this.loadProgram(images.value);
+    return this.begin({
+      mode,
+      board,
+      target: started.value,
+      program,
+      images: images.value,
+      qemu: null,
+    });
+  }
+
+  attach(args: { kind: 'qemu'; board: string }): Promise<Result<SessionInfo>> {
+    return this.serial(async () => {
+      await this.endNow('a new session started');
+      if (args.board !== 'mps2-an386')
+        return err(
+          'unavailable',
+          `QEMU runs the mps2-an386 board only, not ${args.board}`,
+          'Choose mps2-an386 and build it, then attach.',
+        );
+      const images = findImages(this.opts.projectRoot, args.board);
+      if (!images.ok)
+        return err(
+          'not-built',
+          `There is no build for ${args.board} yet.`,
+          `Build ${args.board} (Ctrl+B) first.`,
+        );
+      const appsBin = images.value.files.find((f) => f.format === 'bin');
+      const launched = await (this.opts.launchQemu ?? launchQemuGdb)({
+        kernel: images.value.kernelElf,
+        loaders:
+          appsBin && appsBin.address !== undefined
+            ? [{ file: appsBin.name, address: appsBin.address }]
+            : [],
+        serial: 'pipe',
+        board: args.board,
+        onSerial: (bytes) => {
+          const a = this.active;
+          if (a && a.qemu === qemuRef)
+            this.opts.emit('session.console', {
+              id: a.info.id,
+              port: 0,
+              bytes,
+              source: 'uart',
+            });
+        },
+      });
+      if (!launched.ok) return err('unavailable', `QEMU could not start: ${launched.error}`);
+      const qemuRef: QemuGdbSession = launched.value;
+      return this.begin({
+        mode: 'attach',
+        board: args.board,
+        target: launched.value.target,
+        program: this.loadProgram(images.value),
+        images: images.value,
+        qemu: qemuRef,
+      });
+    });
+  }
+
+  private loadProgram(images: BoardImages): ProgramView {
+    try {
+      return (this.opts.loadProgram ?? ElfProgramView.load)(images, this.opts.projectRoot);
+    } catch (e) {
+      const v = ElfProgramView.load(images);
+      v.notices.push(`the debug information could not be read: ${(e as Error).message}`);
+      return v;
+    }
+  }
+
+  private async begin(s: {
+    mode: SessionMode;
+    board: string;
+    target: DebugTarget;
+    program: ProgramView;
+    images: BoardImages;
+    qemu: QemuGdbSession | null;
+  }): Promise<Result<SessionInfo>> {
+    const d = s.target.description;
+    const info: SessionInfo = {
+      id: this.nextId++,
+      mode: s.mode,
+      board: s.board,
+      target: d.label,
+      targetKind: d.kind,
+      phase: 'starting',
+      stop: null,
+      ended: null,
+      staleFiles: changedSince(this.opts.projectRoot, s.images.builtAt),
+      builtAt: s.images.builtAt,
+      apps: s.images.apps.map((a) => a.name),
+      sourceLevel: s.program.sourceLevel,
+      consoles: s.qemu ? [0] : d.capabilities.consoles,
+      unavailableRegisters: d.unavailableRegisters ?? [],
+    };
+    const a: Active = {
+      info,
+      target: s.target,
+      program: s.program,
+      images: s.images,
+      qemu: s.qemu,
+      off: () => undefined,
+      armed: new Map(),
+      temp: null,
+      internal: false,
+      stopWaiters: [],
+      frames: null,
+      registers: null,
+      selected: 0,
+      hits: new Map(),
+      breakOnProcessFaults: false,
+      consolePort: (s.qemu ? [0] : d.capabilities.consoles)[0] ?? 0,
+    };
+    this.active = a;
+    a.off = s.target.onEvent((e) => this.onTargetEvent(a, e));
+    for (const n of s.program.notices)
+      this.opts.emit('session.output', { id: info.id, level: 'info', message: n });
+    if (this.breakpoints.problem)
+      this.opts.emit('session.output', {
+        id: info.id,
+        level: 'warning',
+        message: this.breakpoints.problem,
+      });
+    // Faults halt the session (a process fault is listed and the kernel handles it).
+    if (s.target.catchFaults) await s.target.catchFaults(true);
+    if (s.mode !== 'run') await this.armAll(a);
+    this.publish(a);
+    const resumed = await s.target.resume();
+    if (!resumed.ok) {
+      await this.endSession(a, `the target could not start: ${resumed.error}`);
+      return err('unavailable', `The session could not start: ${resumed.error}`);
+    }
+    if (a.info.phase === 'starting') this.setPhase(a, 'running');
+    return ok(a.info);
+  }
+
+  stop(): Promise<Result<null>> {
+    return this.serial(async () => {
+      if (!this.active || this.active.info.phase === 'ended') return ok(null);
+      await this.endNow('stopped');
+      return ok(null);
+    });
+  }
+
+  /** Ends whatever runs (the window closed, the host is going away). */
+  dispose(): Promise<void> {
+    return this.serial(() => this.endNow('Capsule Studio closed the session'));
+  }
+
+  private async endNow(reason: string): Promise<void> {
+    const a = this.active;
+    if (!a || a.info.phase === 'ended') return;
+    await this.endSession(a, reason);
+  }
+
+  private async endSession(a: Active, reason: string): Promise<void> {
+    if (a.info.phase === 'ended') return;
+    a.off();
+    for (const w of a.stopWaiters.splice(0))
+      w({ cause: { kind: 'halted' }, pc: 0, instructions: null, cycles: null });
+    a.info = { ...a.info, phase: 'ended', ended: reason };
+    this.restartLiveReads();
+    if (a.qemu) await a.qemu.stop().catch(() => undefined);
+    else await a.target.close().catch(() => undefined);
+    this.publish(a);
+    // Breakpoints go back to pending.
+    for (const f of this.breakpoints.all()) this.opts.emit('breakpoints.changed', this.resolve(f.path));
+  }
+
+  restart(): Promise<Result<null>> {
+    return this.serial(async () => {
+      const a = this.liveSession();
+      if (!a.ok) return a;
+      const s = a.value;
+      // A newer build of the same board: run it (as a fresh session does).
+      if (s.images && s.info.mode !== 'attach') {
+        const now = findImages(this.opts.projectRoot, s.info.board);
+        if (now.ok && now.value.builtAt > s.images.builtAt) {
+          const r = await this.startNow(s.info.mode as 'run' | 'debug', s.info.board);
+          return r.ok ? ok(null) : r;
+        }
+      }
+      s.temp = null;
+      s.hits.clear();
+      s.internal = true;
+      const r = await s.target.reset({ halt: true });
+      s.internal = false;
+      if (!r.ok) return err('io', `Restart failed: ${r.error}`);
+      this.opts.emit('session.output', {
+        id: s.info.id,
+        level: 'info',
+        message: `Restarted ${s.info.board} from its reset vector.`,
+      });
+      const resumed = await s.target.resume();
+      if (!resumed.ok) return err('io', `Restart failed: ${resumed.error}`);
+      if ((s.info.phase as string) !== 'running') this.setPhase(s, 'running');
+      return ok(null);
+    });
+  }
+
+  private liveSession(): Result<Active> {
+    const a = this.active;
+    if (!a || a.info.phase === 'ended')
+      return err('no-session', 'No session is running.', 'Start one with Run or Debug.');
+    return ok(a);
+  }
+
+  private halted(): Result<Active> {
+    const a = this.liveSession();
+    if (!a.ok) return a;
+    if (a.value.info.phase !== 'halted')
+      return err('session-running', 'The target is running.', 'Pause it first.');
+    return a;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Target events and stops
+
+  private onTargetEvent(a: Active, e: TargetEvent): void {
+    if (this.active !== a) return;
+    switch (e.kind) {
+      case 'running':
+        if (!a.internal && a.info.phase !== 'running' && a.info.phase !== 'starting')
+          this.setPhase(a, 'running');
+        break;
+      case 'stopped': {
+        const w = a.stopWaiters.shift();
+        if (w) w(e.stop);
+        else if (!a.internal) void this.serial(() => this.freeStop(a, e.stop));
+        break;
+      }
+      case 'stats':
+        this.opts.emit('session.stats', {
+          id: a.info.id,
+          instructions: e.stats.instructions,
+          virtualSeconds: e.stats.virtualSeconds,
+          mips: e.stats.mips,
+        });
+        break;
+      case 'console':
+        this.opts.emit('session.console', {
+          id: a.info.id,
+          port: e.port,
+          bytes: e.bytes,
+          source: e.source ?? 'uart',
+        });
+        break;
+      case 'diagnostic':
+        this.opts.emit('session.output', { id: a.info.id, level: 'warning', message: e.message });
+        break;
+      case 'closed':
+        if (a.info.phase !== 'ended') {
+          this.opts.emit('session.output', { id: a.info.id, level: 'error', message: e.reason });
+          void this.endSession(a, e.reason);
+        }
+        break;
+    }
+  }
+
+  /** A stop that came while the target ran freely: a breakpoint, a fault, a lockup, an exit. */
+  private async freeStop(a: Active, stop: StopInfo): Promise<unknown> {
+    if (this.active !== a || a.info.phase === 'ended') return;
+    const c = stop.cause;
+    if (c.kind === 'breakpoint') {
+      const pc = stop.pc >>> 0;
+      if (a.temp === pc) {
+        await this.clearTemp(a);
+        return this.report(a, 'breakpoint', stop, 'Ran to the cursor');
+      }
+      const bps = a.armed.get(pc);
+      if (bps && !(await this.breakpointStops(a, bps))) {
+        await a.target.resume();
+        return;
+      }
+      return this.report(a, 'breakpoint', stop);
+    }
+    if (c.kind === 'fault') {
+      const fault = await this.faultReport(a, stop);
+      if (fault.handled && !a.breakOnProcessFaults) {
+        this.opts.emit('session.fault', { id: a.info.id, fault });
+        this.opts.emit('session.output', {
+          id: a.info.id,
+          level: 'warning',
+          message: `${fault.process ?? 'a process'} faulted (${fault.exception}: ${fault.causes.join('; ') || 'no cause recorded'}); the kernel handles it`,
+        });
+        await a.target.resume();
+        return;
+      }
+      return this.report(a, 'fault', stop, undefined, fault);
+    }
+    if (c.kind === 'exit') {
+      this.opts.emit('session.output', {
+        id: a.info.id,
+        level: 'info',
+        message: `The program exited with status ${c.code}.`,
+      });
+      return this.report(a, 'exit', stop);
+    }
+    const reason: StopReason =
+      c.kind === 'halted' ? 'pause' : c.kind === 'step' ? 'step' : (c.kind as StopReason);
+    return this.report(a, reason, stop);
+  }
+
+  /** Counts the hit and checks conditions; true when the breakpoint stops. */
+  private async breakpointStops(a: Active, bps: ArmedBreakpoint[]): Promise<boolean> {
+    let stops = false;
+    const mem = this.memory(a);
+    for (const bp of bps) {
+      const spec = this.breakpoints.get(bp.path).find((s) => s.line === bp.line);
+      if (!spec || spec.enabled === false) continue;
+      if (spec.condition) {
+        a.program.newStop();
+        const regs = await a.target.readRegisters();
+        if (regs.ok) a.frames = await a.program.backtrace(regs.value, mem);
+        const v = await a.program.evaluate(spec.condition, 0, mem);
+        if (!v.ok) {
+          this.opts.emit('session.output', {
+            id: a.info.id,
+            level: 'warning',
+            message: `${bp.path}:${bp.line}: the condition "${spec.condition}" could not be evaluated (${v.error}); stopping`,
+          });
+        } else if (!truthy(v.value)) continue;
+      }
+      const key = bpKey(bp.path, bp.line);
+      const hits = (a.hits.get(key) ?? 0) + 1;
+      a.hits.set(key, hits);
+      if (hitStops(spec.hitCondition, hits)) stops = true;
+    }
+    if (stops) for (const p of new Set(bps.map((b) => b.path))) this.emitBreakpoints(p);
+    return stops;
+  }
+
+  private memory(a: Active): ReadMemory {
+    return (address, length) => a.target.readMemory(address, length);
+  }
+
+  private async faultReport(a: Active, stop: StopInfo): Promise<FaultReport> {
+    const c = stop.cause;
+    const regs = await a.target.readRegisters();
+    let pc = stop.pc;
+    let onProcessStack = false;
+    if (regs.ok) {
+      const lr = regs.value.lr >>> 0;
+      // EXC_RETURN bit 2: the frame was stacked on PSP, where our processes run (ARMv7-M ARM B1.5.8).
+      const isExcReturn = lr >>> 28 === 0xf;
+      onProcessStack = isExcReturn && (lr & 4) !== 0;
+      const sp = isExcReturn ? (onProcessStack ? regs.value.psp : regs.value.msp) : regs.value.sp;
+      const frame = await a.target.readMemory(sp + 24, 4);
+      if (frame.ok && frame.value.length === 4)
+        pc =
+          (frame.value[0]! | (frame.value[1]! << 8) | (frame.value[2]! << 16) | (frame.value[3]! << 24)) >>>
+          0;
+    }
+    const f =
+      c.kind === 'fault'
+        ? c.registers
+        : { cfsr: 0, hfsr: 0, mmfar: 0, bfar: 0, shcsr: 0 };
+    const program = a.program.programOf(pc);
+    const line = a.program.lineAt(pc);
+    return {
+      exception: c.kind === 'fault' ? c.name : 'fault',
+      cfsr: f.cfsr,
+      hfsr: f.hfsr,
+      mmfar: f.mmfar,
+      bfar: f.bfar,
+      causes: [
+        ...(c.kind === 'fault' && c.exception === 3 && (f.hfsr >>> 30) & 1
+          ? ['escalated to HardFault (HFSR.FORCED)']
+          : []),
+        ...(c.kind === 'fault' && c.exception === 3 && (f.hfsr >>> 1) & 1
+          ? ['vector table read failed (HFSR.VECTTBL)']
+          : []),
+        ...cfsrCauses(f.cfsr, f.mmfar, f.bfar),
+      ],
+      pc,
+      function: a.program.symbolize(pc)?.name ?? null,
+      location: line ? sourceLocation(this.opts.projectRoot, line.file, line.line, line.column) : null,
+      process: onProcessStack ? (program !== 'kernel' ? program : 'a process') : null,
+      handled: onProcessStack,
+      at: null,
+    };
+  }
+
+  /** Publishes a stop the user sees: location, frames, state, listeners. */
+  private async report(
+    a: Active,
+    reason: StopReason,
+    stop: StopInfo,
+    description?: string,
+    fault?: FaultReport,
+  ): Promise<SessionStop> {
+    a.program.newStop();
+    const regs = await a.target.readRegisters();
+    a.registers = regs.ok ? regs.value : null;
+    a.frames = regs.ok ? await a.program.backtrace(regs.value, this.memory(a)) : null;
+    a.selected = 0;
+    const top = a.frames?.[0];
+    const fn = top?.function ?? a.program.symbolize(stop.pc)?.name ?? null;
+    const location = top?.location ?? null;
+    const where = location
+      ? `${location.path.split('/').pop()}:${location.line}`
+      : `${hex8(stop.pc)}${fn ? ` in ${fn}` : ''}`;
+    const words: Record<StopReason, string> = {
+      entry: 'Stopped at entry',
+      breakpoint: 'Breakpoint',
+      step: 'Stepped',
+      pause: 'Paused',
+      fault: fault?.exception ?? 'Fault',
+      lockup: 'Locked up',
+      exit: 'Exited',
+      watchpoint: 'Watchpoint',
+      bkpt: 'BKPT',
+      signal: 'Stopped',
+    };
+    const s: SessionStop = {
+      reason,
+      description:
+        reason === 'lockup' || reason === 'exit' || reason === 'signal' || reason === 'watchpoint'
+          ? describeStop(stop)
+          : `${description ?? words[reason]} at ${where}`,
+      pc: stop.pc >>> 0,
+      function: fn,
+      location,
+      ...(fault ? { fault } : {}),
+      ...(stop.cause.kind === 'exit' ? { exitCode: stop.cause.code } : {}),
+    };
+    a.info = { ...a.info, phase: 'halted', stop: s };
+    this.restartLiveReads();
+    this.publish(a);
+    for (const l of this.stopListeners) {
+      try {
+        l({ session: a.info, stop: s, target: a.target, program: a.program });
+      } catch {
+        // a listener's mistake is its own
+      }
+    }
+    return s;
+  }
+
+  private setPhase(a: Active, phase: SessionInfo['phase']): void {
+    a.info = { ...a.info, phase, ...(phase === 'running' ? { stop: null } : {}) };
+    if (phase === 'running') {
+      a.frames = null;
+      a.registers = null;
+    }
+    this.restartLiveReads();
+    this.publish(a);
+  }
+
+  private publish(a: Active): void {
+    this.opts.emit('session.state', a.info);
+    for (const l of this.sessionListeners) {
+      try {
+        l(a.info);
+      } catch {
+        // a listener's mistake is its own
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Control
+
+  pause(): Promise<Result<SessionStop>> {
+    return this.serial(async () => {
+      const live = this.liveSession();
+      if (!live.ok) return live;
+      const a = live.value;
+      if (a.info.phase === 'halted' && a.info.stop) return ok(a.info.stop);
+      a.internal = true;
+      const r = await a.target.halt();
+      a.internal = false;
+      if (!r.ok) return err('io', `Pause failed: ${r.error}`);
+      const reason: StopReason = r.value.cause.kind === 'halted' ? 'pause' : 'breakpoint';
+      return ok(await this.report(a, reason, r.value));
+    });
+  }
+
+  resume(): Promise<Result<null>> {
+    return this.serial(async () => {
+      const live = this.liveSession();
+      if (!live.ok) return live;
+      const a = live.value;
+      if (a.info.phase === 'running') return ok(null);
+      if (a.info.stop?.reason === 'exit')
+        return err('session-running', 'The program exited.', 'Restart or stop the session.');
+      const r = await a.target.resume();
+      if (!r.ok) return err('io', `Continue failed: ${r.error}`);
+      if ((a.info.phase as string) !== 'running') this.setPhase(a, 'running');
+      return ok(null);
+    });
+  }
+
+  step(kind: StepKind): Promise<Result<SessionStop>> {
+    return this.serial(async () => {
+      const h = this.halted();
+      if (!h.ok) return h;
+      const a = h.value;
+      a.internal = true;
+      // A long step (over a call that runs for a while) shows as running.
+      const showRunning = setTimeout(() => {
+        if (a.internal && a.info.phase === 'halted') this.setPhase(a, 'running');
+      }, 250);
+      let result: EmuResult<StopInfo>;
+      try {
+        result = await stepSource(kind, {
+          target: a.target,
+          program: a.program,
+          registers: a.registers,
+          frames: a.frames,
+          isArmed: (address) => a.armed.has(address),
+          waitForStop: () => new Promise<StopInfo>((resolve) => a.stopWaiters.push(resolve)),
+        });
+      } finally {
+        clearTimeout(showRunning);
+        a.internal = false;
+      }
+      if (!result.ok) {
+        if (this.active !== a || a.info.phase === 'ended')
+          return err('no-session', `The session ended: ${a.info.ended ?? result.error}`);
+        return err('io', `Step failed: ${result.error}`);
+      }
+      const stop = result.value;
+      const c = stop.cause;
+      if (c.kind === 'fault') {
+        const fault = await this.faultReport(a, stop);
+        return ok(await this.report(a, 'fault', stop, undefined, fault));
+      }
+      if (c.kind === 'breakpoint' && a.armed.has(stop.pc >>> 0))
+        return ok(await this.report(a, 'breakpoint', stop));
+      if (c.kind === 'halted') return ok(await this.report(a, 'pause', stop));
+      if (c.kind === 'lockup' || c.kind === 'exit') return ok(await this.report(a, c.kind, stop));
+      return ok(await this.report(a, 'step', stop));
+    });
+  }
+
+  runToCursor(file: string, line: number): Promise<Result<null>> {
+    return this.serial(async () => {
+      const h = this.halted();
+      if (!h.ok) return h;
+      const a = h.value;
+      const r = a.program.addressesFor(path.join(this.opts.projectRoot, file), line);
+      if (!r || r.addresses.length === 0)
+        return err(
+          'not-found',
+          `${file}:${line} has no code in this build`,
+          a.program.sourceLevel ? 'Choose a line with code.' : a.program.notices[0],
+        );
+      await this.clearTemp(a);
+      const address = r.addresses[0]!;
+      if (!a.armed.has(address)) {
+        const set = await a.target.setBreakpoint(address);
+        if (!set.ok) return err('io', `Run to cursor failed: ${set.error}`);
+      }
+      a.temp = address;
+      const resumed = await a.target.resume();
+      if (!resumed.ok) return err('io', `Run to cursor failed: ${resumed.error}`);
+      this.setPhase(a, 'running');
+      return ok(null);
+    });
+  }
+
+  private async clearTemp(a: Active): Promise<void> {
+    if (a.temp === null) return;
+    if (!a.armed.has(a.temp)) await a.target.clearBreakpoint(a.temp);
+    a.temp = null;
+  }
+
+  setFaultOptions(breakOnProcessFaults: boolean): Result<null> {
+    if (this.active) this.active.breakOnProcessFaults = breakOnProcessFaults;
+    return ok(null);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Breakpoints
+
+  /** One file's breakpoints, resolved against the running session's program. */
+  resolve(file: string): FileBreakpoints {
+    const specs = this.breakpoints.get(file);
+    const a = this.active && this.active.info.phase !== 'ended' ? this.active : null;
+    const stale = a?.info.staleFiles.includes(file) ?? false;
+    const out: ResolvedBreakpoint[] = specs.map((spec) => {
+      const hits = a?.hits.get(bpKey(file, spec.line)) ?? 0;
+      const base = { ...spec, addresses: [] as number[], hits, ...(stale ? { stale } : {}) };
+      const hitProblem = spec.hitCondition ? hitConditionProblem(spec.hitCondition) : null;
+      if (hitProblem) return { ...base, status: 'unresolved' as const, reason: hitProblem };
+      if (!a) return { ...base, status: 'pending' as const, reason: 'no session is running' };
+      if (a.info.mode === 'run')
+        return { ...base, status: 'pending' as const, reason: 'Run ignores breakpoints (Debug arms them)' };
+      if (!a.program.sourceLevel)
+        return {
+          ...base,
+          status: 'unresolved' as const,
+          reason: 'the images carry no debug information (no line tables)',
+        };
+      const r = a.program.addressesFor(path.join(this.opts.projectRoot, file), spec.line);
+      if (!r || r.addresses.length === 0)
+        return {
+          ...base,
+          status: 'unresolved' as const,
+          reason: `no code at or after line ${spec.line} in this build (a comment, a declaration, or code the compiler removed)`,
+        };
+      return {
+        ...base,
+        status: 'verified' as const,
+        addresses: r.addresses,
+        ...(r.line !== spec.line ? { resolvedLine: r.line } : {}),
+      };
+    });
+    return { path: file, breakpoints: out };
+  }
+
+  private emitBreakpoints(file: string): void {
+    this.opts.emit('breakpoints.changed', this.resolve(file));
+  }
+
+  list(): FileBreakpoints[] {
+    return this.breakpoints.all().map((f) => this.resolve(f.path));
+  }
+
+  async setBreakpoints(file: string, specs: BreakpointSpec[]): Promise<Result<FileBreakpoints>> {
+    const problem = await this.breakpoints.set(file, specs);
+    if (problem) return err('io', problem);
+    const a = this.active;
+    if (a && a.info.phase !== 'ended' && a.info.mode !== 'run')
+      await this.serial(() => this.armAll(a));
+    const resolved = this.resolve(file);
+    this.opts.emit('breakpoints.changed', resolved);
+    return ok(resolved);
+  }
+
+  /** Makes the target's breakpoints match the store's enabled, resolved ones. */
+  private async armAll(a: Active): Promise<void> {
+    const want = new Map<number, ArmedBreakpoint[]>();
+    for (const f of this.breakpoints.all()) {
+      const resolved = this.resolve(f.path);
+      for (const bp of resolved.breakpoints) {
+        if (bp.status !== 'verified' || bp.enabled === false) continue;
+        for (const addr of bp.addresses) {
+          const list = want.get(addr) ?? [];
+          list.push({ path: f.path, line: bp.line });
+          want.set(addr, list);
+        }
+      }
+    }
+    for (const addr of a.armed.keys()) {
+      if (!want.has(addr) && addr !== a.temp) await a.target.clearBreakpoint(addr);
+    }
+    for (const addr of want.keys()) {
+      if (a.armed.has(addr) || addr === a.temp) continue;
+      const r = await a.target.setBreakpoint(addr);
+      if (!r.ok)
+        this.opts.emit('session.output', {
+          id: a.info.id,
+          level: 'warning',
+          message: `a breakpoint at ${hex8(addr)} could not be set: ${r.error}`,
+        });
+    }
+    a.armed = want;
+    for (const f of this.breakpoints.all()) this.emitBreakpoints(f.path);
+  }
+
+  /** A project file was saved: the session's build no longer matches it. */
+  fileSaved(file: string): void {
+    const a = this.active;
+    if (!a || a.info.phase === 'ended' || a.info.staleFiles.includes(file)) return;
+    if (!/\.(rs|toml|c|h|s|S|ld|x)$/.test(file)) return;
+    a.info = { ...a.info, staleFiles: [...a.info.staleFiles, file].sort() };
+    this.publish(a);
+    if (this.breakpoints.get(file).length) this.emitBreakpoints(file);
+  }
+
+  fileRenamed(from: string, to: string): void {
+    void this.breakpoints.rename(from, to).then(() => {
+      this.opts.emit('breakpoints.changed', this.resolve(from));
+      this.emitBreakpoints(to);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Data
+
+  async registers(): Promise<Result<RegisterValue[]>> {
+    const live = this.liveSession();
+    if (!live.ok) return live;
+    const a = live.value;
+    const r = await a.target.readRegisters();
+    if (!r.ok) return err('io', `Registers could not be read: ${r.error}`);
+    const missing = new Set(a.target.description.unavailableRegisters ?? []);
+    return ok(
+      CORE_REGISTER_NAMES.map((name) => ({
+        name,
+        value: r.value[name] >>> 0,
+        available: !missing.has(name),
+        ...(name === 'xpsr' ? { detail: decodeXpsr(r.value[name]) } : {}),
+        ...(name === 'control' ? { detail: decodeControl(r.value[name]) } : {}),
+      })),
+    );
+  }
+
+  async writeRegister(name: string, value: number): Promise<Result<null>> {
+    const h = this.halted();
+    if (!h.ok) return h;
+    if (!(CORE_REGISTER_NAMES as readonly string[]).includes(name))
+      return err('bad-request', `unknown register ${name} (${CORE_REGISTER_NAMES.join(', ')})`);
+    const r = await h.value.target.writeRegister(name as CoreRegisterName, value >>> 0);
+    if (!r.ok) return err('io', `${name} could not be written: ${r.error}`);
+    if (h.value.registers) h.value.registers = { ...h.value.registers, [name]: value >>> 0 };
+    return ok(null);
+  }
+
+  async readMemory(address: number, length: number): Promise<Result<MemoryBlock>> {
+    const live = this.liveSession();
+    if (!live.ok) return live;
+    const a = live.value;
+    const regions = a.target.description.memoryMap
+      .filter((r) => r.start < address + length && r.start + r.size > address)
+      .map((r) => ({ name: r.name, kind: r.kind, start: r.start, size: r.size }));
+    if (length === 0) return ok({ address, bytes: new Uint8Array(0), regions });
+    const whole = await a.target.readMemory(address, length);
+    if (whole.ok) return ok({ address, bytes: whole.value, regions });
+    // Part of it may be readable: read line by line up to the first unreadable one.
+    const parts: Uint8Array[] = [];
+    let at = address;
+    let problem = whole.error;
+    while (at < address + length) {
+      const n = Math.min(16 - (at % 16), address + length - at);
+      const r = await a.target.readMemory(at, n);
+      if (!r.ok) {
+        problem = r.error;
+        break;
+      }
+      parts.push(r.value);
+      at += n;
+    }
+    const bytes = new Uint8Array(at - address);
+    let o = 0;
+    for (const p of parts) {
+      bytes.set(p, o);
+      o += p.length;
+    }
+    return ok({ address, bytes, regions, problem });
+  }
+
+  async writeMemory(address: number, bytes: Uint8Array): Promise<Result<null>> {
+    const h = this.halted();
+    if (!h.ok) return h;
+    const r = await h.value.target.writeMemory(address, bytes);
+    return r.ok ? ok(null) : err('io', `Memory could not be written: ${r.error}`);
+  }
+
+  async disassemble(address: number, count: number): Promise<Result<Disassembly>> {
+    const live = this.liveSession();
+    if (!live.ok) return live;
+    const a = live.value;
+    const fn = a.program.functionAt(address);
+    // From the function's entry when it is near, so the listing decodes on instruction bounds.
+    let start = fn && address - fn.low < 8192 ? fn.low : address & ~1;
+    if (start === address && !fn) start = address & ~1;
+    const length = Math.min(64 * 1024, Math.max(count * 4, address - start + count * 4));
+    const mem = await this.readMemory(start, length);
+    if (!mem.ok) return mem;
+    const bytes = mem.value.bytes;
+    const lines: DisassemblyLine[] = [];
+    const sources = new Map<string, string[] | null>();
+    let lastLine = '';
+    let o = 0;
+    // Keep `count` instructions from the requested address on, and what precedes it in the function.
+    let after = 0;
+    while (o + 2 <= bytes.length && after < count) {
+      const at = start + o;
+      const hw1 = bytes[o]! | (bytes[o + 1]! << 8);
+      const hw2 = o + 4 <= bytes.length ? bytes[o + 2]! | (bytes[o + 3]! << 8) : 0;
+      const d = disassembleWord(hw1, hw2, at);
+      if (d.size === 4 && o + 4 > bytes.length) break;
+      const line: DisassemblyLine = {
+        address: at >>> 0,
+        bytes:
+          d.size === 2
+            ? hw1.toString(16).padStart(4, '0')
+            : `${hw1.toString(16).padStart(4, '0')} ${hw2.toString(16).padStart(4, '0')}`,
+        text: d.text,
+      };
+      const sym = a.program.symbolize(at);
+      if (sym && sym.offset === 0) line.symbol = sym.name;
+      const target = /\b(?:b|bl|blx|b\.\w+|b[a-z]{2}(?:\.w)?|cbn?z)\b.*?#?0x([0-9a-f]+)/i.exec(d.text);
+      if (target && !line.symbol) {
+        const t = a.program.symbolize(parseInt(target[1]!, 16));
+        if (t) line.symbol = `${t.name}${t.offset ? `+0x${t.offset.toString(16)}` : ''}`;
+      }
+      const src = a.program.lineAt(at);
+      if (src && src.start === at && src.line > 0) {
+        const key = `${src.file}:${src.line}`;
+        if (key !== lastLine) {
+          lastLine = key;
+          let text = sources.get(src.file);
+          if (text === undefined) {
+            try {
+              text = readFileSync(src.file, 'utf8').split('\n');
+            } catch {
+              text = null;
+            }
+            sources.set(src.file, text);
+          }
+          line.source = {
+            location: sourceLocation(this.opts.projectRoot, src.file, src.line, src.column),
+            text: text?.[src.line - 1]?.trim() ?? '',
+          };
+        }
+      }
+      lines.push(line);
+      if (at >= address) after++;
+      o += d.size;
+    }
+    return ok({ lines, ...(mem.value.problem ? { problem: mem.value.problem } : {}) });
+  }
+
+  async stack(): Promise<Result<StackFrame[]>> {
+    const h = this.halted();
+    if (!h.ok) return h;
+    const a = h.value;
+    if (!a.frames) {
+      const regs = await a.target.readRegisters();
+      if (!regs.ok) return err('io', regs.error);
+      a.frames = await a.program.backtrace(regs.value, this.memory(a));
+    }
+    return ok(a.frames.map(({ cfa: _cfa, ...f }) => f));
+  }
+
+  async selectFrame(index: number): Promise<Result<StackFrame>> {
+    const s = await this.stack();
+    if (!s.ok) return s;
+    const f = s.value[index];
+    if (!f) return err('not-found', `there is no frame ${index} (the stack has ${s.value.length})`);
+    this.active!.selected = index;
+    return ok(f);
+  }
+
+  async variables(frame: number): Promise<Result<VariableScope[]>> {
+    const h = this.halted();
+    if (!h.ok) return h;
+    const s = await this.stack();
+    if (!s.ok) return s;
+    return ok(await h.value.program.variables(frame, this.memory(h.value)));
+  }
+
+  async children(ref: number): Promise<Result<VariableNode[]>> {
+    const h = this.halted();
+    if (!h.ok) return h;
+    return ok(await h.value.program.children(ref));
+  }
+
+  async evaluate(expression: string, frame: number): Promise<Result<VariableNode>> {
+    const h = this.halted();
+    if (!h.ok) return h;
+    const s = await this.stack();
+    if (!s.ok) return s;
+    const r = await h.value.program.evaluate(expression, frame, this.memory(h.value));
+    return r.ok ? ok(r.value) : err('not-found', r.error);
+  }
+
+  async setVariable(_ref: number, _value: string): Promise<Result<VariableNode>> {
+    const h = this.halted();
+    if (!h.ok) return h;
+    return err('unavailable', 'values can be changed only with debug information (DWARF)');
+  }
+
+  lookup(query: string): Result<{ address: number; label: string }> {
+    const q = query.trim();
+    const n = /^(0x[0-9a-f_]+|\d+)$/i.test(q) ? Number(q.replace(/_/g, '')) : NaN;
+    if (Number.isFinite(n) && n >= 0 && n <= 0xffff_ffff)
+      return ok({ address: n >>> 0, label: hex8(n) });
+    const live = this.liveSession();
+    if (!live.ok) return live;
+    const reg = (CORE_REGISTER_NAMES as readonly string[]).includes(q.toLowerCase());
+    if (reg && live.value.registers)
+      return ok({
+        address: live.value.registers[q.toLowerCase() as CoreRegisterName] >>> 0,
+        label: q.toLowerCase(),
+      });
+    const a = live.value.program.lookup(q);
+    if (a !== null) return ok({ address: a >>> 0, label: q });
+    return err('not-found', `no symbol, register or address "${q}"`, 'Type an address (0x2000_0000), a register (sp) or a symbol name.');
+  }
+
+  async consoleInput(bytes: Uint8Array): Promise<Result<null>> {
+    const live = this.liveSession();
+    if (!live.ok) return live;
+    const a = live.value;
+    if (a.qemu) {
+      const w = a.qemu.writeSerial?.(bytes);
+      return w && !w.ok ? err('io', w.error) : ok(null);
+    }
+    const r = await a.target.writeConsole(a.consolePort, bytes);
+    return r.ok ? ok(null) : err('unavailable', `The console did not take the input: ${r.error}`);
+  }
+}
+
+/** A condition's value as Rust would test it: true, or a non-zero number. */
+function truthy(v: VariableNode): boolean {
+  const t = v.value.trim();
+  if (t === 'true') return true;
+  if (t === 'false') return false;
+  const n = Number(t);
+  if (Number.isFinite(n)) return n !== 0;
+  return t.length > 0 && !t.startsWith('<');
+}
+

@@ -1,0 +1,224 @@
+/**
+ * Source-level stepping over any DebugTarget: Step over, Step into, Step out and Step
+ * instruction, built from the target's range steps, single steps and temporary breakpoints.
+ *
+ * Step over runs the current line's line-table rows with `stepRange` (the emulator steps a row
+ * in one request; a GDB stub with vCont;r does too) until the PC begins a new is_stmt row of
+ * another line in the same frame. Leaving the row into a call (the PC at a function's entry)
+ * or into an exception handler (IPSR changed) runs to the return point with a temporary
+ * breakpoint: LR for a call, the stacked return address for an exception (ARMv7-M ARM B1.5.6),
+ * checked against the stack pointer so a recursive call does not stop early. Returning from the
+ * function keeps stepping in the caller to the start of its next line, as GDB's `next` does.
+ * Step into stops at the first line of a called function that has source, and runs through
+ * code without source. Step out runs to the caller's return address.
+ *
+ * Every stop that is not the step's own (a user breakpoint, a fault, a Pause) ends the step
+ * with that stop, so nothing is run through silently.
+ *
+ * @example
+ *   const stop = await stepSource('over', { target, program, registers, frames, waitForStop, isArmed });
+ */
+import { err, ok, type Result } from '../../emulator/core/result';
+import type { CoreRegisters, DebugTarget, StopInfo } from '../../emulator/debug/target';
+import type { FrameAt, LineAt, ProgramView } from './debug-program';
+
+export type StepKind = 'instruction' | 'over' | 'into' | 'out';
+
+export interface StepContext {
+  target: DebugTarget;
+  program: ProgramView;
+  /** Registers and frames of the current stop, when already read. */
+  registers: CoreRegisters | null;
+  frames: FrameAt[] | null;
+  /** The next `stopped` event of the target (register before resuming). */
+  waitForStop(): Promise<StopInfo>;
+  /** A user breakpoint is set at the address (a temporary one must not remove it). */
+  isArmed?(address: number): boolean;
+}
+
+/** Most rows one step walks before it gives up (a line that loops for ever is run, not stepped). */
+const MAX_ROUNDS = 20_000;
+
+const ipsr = (r: CoreRegisters): number => r.xpsr & 0x1ff;
+const isExcReturn = (v: number): boolean => v >>> 28 === 0xf;
+
+async function regsOf(t: DebugTarget): Promise<Result<CoreRegisters>> {
+  return t.readRegisters();
+}
+
+async function word(t: DebugTarget, address: number): Promise<number | null> {
+  const r = await t.readMemory(address, 4);
+  if (!r.ok || r.value.length < 4) return null;
+  const b = r.value;
+  return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+}
+
+/** Where an exception taken at this stop returns to: the stacked PC (ARMv7-M ARM B1.5.6). */
+async function exceptionReturnPc(t: DebugTarget, r: CoreRegisters): Promise<number | null> {
+  if (!isExcReturn(r.lr)) return null;
+  const sp = r.lr & 4 ? r.psp : r.msp;
+  return word(t, sp + 24);
+}
+
+/**
+ * Runs until the PC reaches `address` in a frame at or above `sp` (the caller's side), with a
+ * temporary breakpoint. Any other stop ends the run and is returned.
+ */
+async function runTo(
+  ctx: StepContext,
+  address: number,
+  accept: (r: CoreRegisters) => boolean,
+): Promise<Result<StopInfo>> {
+  const t = ctx.target;
+  const a = address & ~1;
+  const own = !(ctx.isArmed?.(a) ?? false);
+  if (own) {
+    const set = await t.setBreakpoint(a);
+    if (!set.ok) return set;
+  }
+  try {
+    for (;;) {
+      const next = ctx.waitForStop();
+      const resumed = await t.resume();
+      if (!resumed.ok) return resumed;
+      const stop = await next;
+      if (stop.cause.kind !== 'breakpoint' || stop.pc >>> 0 !== a >>> 0) return ok(stop);
+      const r = await regsOf(t);
+      if (!r.ok) return r;
+      if (accept(r.value)) return ok(stop);
+      // A deeper (recursive) activation reached the same address: go on.
+    }
+  } finally {
+    if (own) await t.clearBreakpoint(a);
+  }
+}
+
+const sameLine = (a: LineAt, b: { file: string; line: number }): boolean =>
+  a.file === b.file && a.line === b.line;
+
+/** The step; resolves with the stop it ends at (its own, or whatever stopped it first). */
+export async function stepSource(kind: StepKind, ctx: StepContext): Promise<Result<StopInfo>> {
+  const t = ctx.target;
+  if (kind === 'instruction') return t.step();
+  const first = ctx.registers ? ok(ctx.registers) : await regsOf(t);
+  if (!first.ok) return first;
+  const regs = first.value;
+  if (kind === 'out') return stepOut(ctx, regs);
+  const line = ctx.program.sourceLevel ? ctx.program.lineAt(regs.pc) : null;
+  if (!line) return t.step();
+  return stepLine(kind, ctx, regs, line);
+}
+
+async function stepOut(ctx: StepContext, regs: CoreRegisters): Promise<Result<StopInfo>> {
+  const t = ctx.target;
+  const frames = ctx.frames ?? (await ctx.program.backtrace(regs, (a, n) => t.readMemory(a, n)));
+  const top = frames[0];
+  // The first frame of another activation: skip the inlined frames of this one.
+  const caller = frames.find(
+    (f, i) => i > 0 && !(top && f.pc === top.pc && f.cfa === top.cfa && top.inlined),
+  );
+  let ret: number | null = null;
+  const startIpsr = ipsr(regs);
+  if (caller && !top?.inlined) ret = caller.pc;
+  else if (caller && top?.inlined) ret = caller.pc;
+  if (ret === null) ret = isExcReturn(regs.lr) ? await exceptionReturnPc(t, regs) : regs.lr & ~1;
+  if (ret === null) return err('the caller of this frame is not known: step by instruction');
+  const sp0 = regs.sp >>> 0;
+  const inException = startIpsr !== 0;
+  return runTo(ctx, ret, (r) =>
+    inException ? ipsr(r) !== startIpsr || r.sp >>> 0 > sp0 : r.sp >>> 0 > sp0,
+  );
+}
+
+async function stepLine(
+  kind: 'over' | 'into',
+  ctx: StepContext,
+  regs: CoreRegisters,
+  start: LineAt,
+): Promise<Result<StopInfo>> {
+  const t = ctx.target;
+  const p = ctx.program;
+  let fn = p.functionAt(regs.pc);
+  let sp0 = regs.sp >>> 0;
+  let exc0 = ipsr(regs);
+  let current = { file: start.file, line: start.line };
+  let range: [number, number] = [start.start, start.end];
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const r = await t.stepRange(range[0], range[1]);
+    if (!r.ok) return r;
+    const stop = r.value;
+    if (stop.cause.kind !== 'step') return ok(stop);
+    const now = await regsOf(t);
+    if (!now.ok) return now;
+    const pc = now.value.pc >>> 0;
+    const sp = now.value.sp >>> 0;
+    const here = p.functionAt(pc);
+    const enteredException = ipsr(now.value) !== exc0 && ipsr(now.value) !== 0 && isExcReturn(now.value.lr);
+    const called = !enteredException && here !== null && here.low === pc && sp <= sp0;
+    if (enteredException || called) {
+      if (kind === 'into' && called && p.lineAt(pc)) {
+        // Into a function with source: stop at its first line past the prologue.
+        return intoBody(ctx, stop, pc);
+      }
+      const back = enteredException
+        ? await exceptionReturnPc(t, now.value)
+        : now.value.lr & ~1;
+      if (back === null) return ok(stop);
+      const out = await runTo(ctx, back, (x) =>
+        enteredException ? ipsr(x) === exc0 : x.sp >>> 0 >= sp0,
+      );
+      if (!out.ok) return out;
+      if (out.value.cause.kind !== 'breakpoint' || out.value.pc >>> 0 !== back >>> 0)
+        return out;
+    }
+    const after = await regsOf(t);
+    if (!after.ok) return after;
+    const pc2 = after.value.pc >>> 0;
+    const l = p.lineAt(pc2);
+    const fn2 = p.functionAt(pc2);
+    const sameFrame = fn !== null && fn2 !== null && fn2.low === fn.low && after.value.sp >>> 0 >= sp0;
+    if (!l) return ok({ ...stop, pc: pc2 });
+    if (sameFrame) {
+      if (l.line !== 0 && !sameLine(l, current) && l.isStmt && pc2 === l.start)
+        return ok({ ...stop, pc: pc2 });
+      range = [l.start, l.end];
+      continue;
+    }
+    if (after.value.sp >>> 0 > sp0 || (fn2 !== null && fn !== null && fn2.low !== fn.low)) {
+      // Returned into the caller, mid-line: step on to the start of its next line.
+      if (l.isStmt && pc2 === l.start && l.line !== 0) return ok({ ...stop, pc: pc2 });
+      fn = fn2;
+      sp0 = after.value.sp >>> 0;
+      exc0 = ipsr(after.value);
+      current = { file: l.file, line: l.line };
+      range = [l.start, l.end];
+      continue;
+    }
+    return ok({ ...stop, pc: pc2 });
+  }
+  return err('the line did not end after many steps (a loop?): use Continue or Pause');
+}
+
+/** After entering a function: step through its prologue to its first line of code. */
+async function intoBody(ctx: StepContext, stop: StopInfo, entry: number): Promise<Result<StopInfo>> {
+  const t = ctx.target;
+  let last = stop;
+  for (let round = 0; round < 1000; round++) {
+    const r = await regsOf(t);
+    if (!r.ok) return r;
+    const pc = r.value.pc >>> 0;
+    const l = ctx.program.lineAt(pc);
+    if (!l) return ok(last);
+    if (pc !== entry && l.isStmt && pc === l.start && l.line !== 0) return ok(last);
+    const s = await t.stepRange(l.start, l.end);
+    if (!s.ok) return s;
+    if (s.value.cause.kind !== 'step') return s;
+    last = s.value;
+    const fn = ctx.program.functionAt(s.value.pc);
+    if (!fn || fn.low > entry || s.value.pc < entry) {
+      // Left the function before its body (a tiny function): this is where it went.
+      return ok(last);
+    }
+  }
+  return ok(last);
+}
