@@ -88,22 +88,18 @@ interface Image {
   name: string;
   elf: ElfFile;
   funcs: ElfSymbol[];
-  low: number;
-  high: number;
+  /** The loadable segments' ranges [start, end). */
+  ranges: [number, number][];
 }
 
 function imageOf(name: string, elf: ElfFile): Image {
   const funcs = elf.symbols
     .filter((s) => (s.type === 'func' || s.type === 'object') && s.value !== 0)
     .sort((a, b) => (a.value & ~1) - (b.value & ~1));
-  let low = Infinity;
-  let high = 0;
-  for (const s of elf.segments) {
-    if (s.type !== 1 || s.memsz === 0) continue;
-    low = Math.min(low, s.vaddr);
-    high = Math.max(high, s.vaddr + s.memsz);
-  }
-  return { name, elf, funcs, low, high };
+  const ranges = elf.segments
+    .filter((s) => s.type === 1 && s.memsz > 0)
+    .map((s): [number, number] => [s.vaddr >>> 0, (s.vaddr + s.memsz) >>> 0]);
+  return { name, elf, funcs, ranges };
 }
 
 /** Names from the ELF symbol tables only (no source). */
@@ -141,7 +137,8 @@ export class ElfProgramView implements ProgramView {
   private imageFor(address: number): Image | undefined {
     const a = address >>> 0;
     // Apps first: the kernel's segments never overlap them, but its symbol range may.
-    for (const i of this.images.slice(1)) if (a >= i.low && a < i.high) return i;
+    for (const i of this.images.slice(1))
+      if (i.ranges.some(([lo, hi]) => a >= lo && a < hi)) return i;
     return this.images[0];
   }
 

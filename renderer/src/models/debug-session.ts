@@ -1,0 +1,363 @@
+/**
+ * The debug-session model: what the window knows of the running session (phase, stop, figures,
+ * call stack, registers, variables, watches, faults) and the console's bytes, fed by the host's
+ * `session.*` events and refreshed with `session.*` calls at every stop.
+ *
+ * The model asks for the data the panels show only when the target halts (one round of calls
+ * per stop, in parallel); the current line is known from the stop event itself, so the editor
+ * moves without waiting for them. Registers that changed since the previous stop are marked.
+ * Watches are re-evaluated at every stop. The console keeps its bytes outside the snapshot
+ * (`ConsoleLog`): output can be megabytes and must not re-render React on every chunk.
+ *
+ * @example
+ *   const session = new DebugSessionModel(host);
+ *   await session.step('over');
+ *   session.snapshot().session?.stop?.location; // { path: 'capsules/src/console.rs', line: 158 }
+ */
+import type {
+  FaultReport,
+  HostError,
+  RegisterValue,
+  SessionInfo,
+  StackFrame,
+  VariableNode,
+  VariableScope,
+} from '../../../main/common/contract';
+import type { HostConnection } from '../client';
+import { Model } from './model';
+
+export interface Watch {
+  expression: string;
+  value: VariableNode | null;
+  error: string | null;
+}
+
+export interface RunFigures {
+  instructions: number;
+  virtualSeconds: number;
+  mips: number;
+}
+
+export interface DebugState {
+  session: SessionInfo | null;
+  stats: RunFigures | null;
+  frames: StackFrame[];
+  selectedFrame: number;
+  registers: RegisterValue[];
+  /** Register names whose value changed since the previous stop. */
+  changed: string[];
+  scopes: VariableScope[];
+  watches: Watch[];
+  /** Faults the kernel handled (process faults) and the fault that halted the session. */
+  faults: FaultReport[];
+  /** Notices from the session (diagnostics, program notices, the end's cause). */
+  output: { level: 'info' | 'warning' | 'error'; message: string }[];
+  /** Show numbers in hexadecimal (Variables, Watch). */
+  hex: boolean;
+  /** The last request's failure, until the next request. */
+  error: HostError | null;
+  /** Refreshing the panels after a stop. */
+  loading: boolean;
+}
+
+/** The console's bytes, outside the snapshot; terminals subscribe to new chunks. */
+export class ConsoleLog {
+  private chunks: Uint8Array[] = [];
+  private size = 0;
+  private listeners = new Set<(bytes: Uint8Array) => void>();
+  private clearListeners = new Set<() => void>();
+  /** Kept for save and for a terminal that opens later (older output is dropped first). */
+  static readonly MAX_BYTES = 4 * 1024 * 1024;
+
+  append(bytes: Uint8Array): void {
+    this.chunks.push(bytes);
+    this.size += bytes.length;
+    while (this.size > ConsoleLog.MAX_BYTES && this.chunks.length > 1)
+      this.size -= this.chunks.shift()!.length;
+    for (const l of this.listeners) l(bytes);
+  }
+
+  all(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let o = 0;
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
+    return out;
+  }
+
+  /** Plain text of the log (ANSI escapes removed), for saving. */
+  text(): string {
+    // eslint-disable-next-line no-control-regex -- ANSI escape sequences are what is removed
+    return new TextDecoder().decode(this.all()).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.size = 0;
+    for (const l of this.clearListeners) l();
+  }
+
+  onData(listener: (bytes: Uint8Array) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onClear(listener: () => void): () => void {
+    this.clearListeners.add(listener);
+    return () => this.clearListeners.delete(listener);
+  }
+}
+
+const WATCH_KEY = 'capsule.watches';
+
+export interface WatchStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/** The label of a session's state for the status bar and the toolbar. */
+export function describeSession(s: SessionInfo | null, stats: RunFigures | null): string {
+  if (!s) return 'No session';
+  const what = s.mode === 'attach' ? `QEMU ${s.board}` : s.board;
+  switch (s.phase) {
+    case 'starting':
+      return `Starting ${what}…`;
+    case 'running': {
+      if (!stats) return `Running ${what}`;
+      return `Running ${what} · ${stats.virtualSeconds.toFixed(1)} s · ${stats.mips.toFixed(1)} MIPS`;
+    }
+    case 'halted': {
+      const stop = s.stop;
+      if (!stop) return `Halted (${what})`;
+      if (stop.reason === 'fault') return `Faulted: ${stop.description}`;
+      if (stop.reason === 'lockup') return `Locked up: ${stop.description}`;
+      if (stop.reason === 'exit') return `Exited (status ${stop.exitCode ?? '?'})`;
+      const where = stop.location
+        ? `${stop.location.path.split('/').pop()}:${stop.location.line}`
+        : (stop.function ?? `0x${stop.pc.toString(16)}`);
+      return `Halted at ${where}`;
+    }
+    case 'ended':
+      return s.ended ? `Session ended: ${s.ended}` : 'Session ended';
+  }
+}
+
+export class DebugSessionModel extends Model<DebugState> {
+  readonly console = new ConsoleLog();
+  private previous = new Map<string, number>();
+  private refreshing = 0;
+
+  constructor(
+    private readonly host: HostConnection,
+    private readonly store: WatchStore | null = null,
+  ) {
+    super({
+      session: null,
+      stats: null,
+      frames: [],
+      selectedFrame: 0,
+      registers: [],
+      changed: [],
+      scopes: [],
+      watches: DebugSessionModel.loadWatches(store),
+      faults: [],
+      output: [],
+      hex: false,
+      error: null,
+      loading: false,
+    });
+    host.onEvent('session.state', (s) => this.onState(s));
+    host.onEvent('session.stats', (e) => {
+      if (e.id === this.state.session?.id)
+        this.set({
+          stats: { instructions: e.instructions, virtualSeconds: e.virtualSeconds, mips: e.mips },
+        });
+    });
+    host.onEvent('session.console', (e) => this.console.append(e.bytes));
+    host.onEvent('session.output', (e) =>
+      this.set({ output: [...this.state.output.slice(-199), { level: e.level, message: e.message }] }),
+    );
+    host.onEvent('session.fault', (e) => this.set({ faults: [...this.state.faults, e.fault] }));
+  }
+
+  private static loadWatches(store: WatchStore | null): Watch[] {
+    try {
+      const raw = JSON.parse(store?.getItem(WATCH_KEY) ?? '[]') as unknown;
+      return Array.isArray(raw)
+        ? raw
+            .filter((e): e is string => typeof e === 'string')
+            .map((expression) => ({ expression, value: null, error: null }))
+        : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** A window that opened (or reloaded) while a session runs picks it up. */
+  async load(): Promise<void> {
+    const r = await this.host.api.session.status({});
+    if (r.ok && r.value) this.onState(r.value);
+  }
+
+  get active(): boolean {
+    const p = this.state.session?.phase;
+    return p === 'starting' || p === 'running' || p === 'halted';
+  }
+
+  get halted(): boolean {
+    return this.state.session?.phase === 'halted';
+  }
+
+  private onState(s: SessionInfo): void {
+    const previous = this.state.session;
+    const fresh = !previous || previous.id !== s.id;
+    if (fresh) {
+      this.previous.clear();
+      this.console.clear();
+      this.set({
+        session: s,
+        stats: null,
+        frames: [],
+        registers: [],
+        changed: [],
+        scopes: [],
+        faults: [],
+        output: [],
+        selectedFrame: 0,
+      });
+    } else this.set({ session: s });
+    if (s.phase === 'halted') {
+      if (s.stop?.fault) this.set({ faults: [...this.state.faults, s.stop.fault] });
+      void this.refresh();
+    }
+    if (s.phase === 'ended' && s.ended)
+      this.set({
+        output: [...this.state.output, { level: 'info', message: `Session ended: ${s.ended}` }],
+      });
+  }
+
+  /** Reads the stack, registers, variables and watches of the stop. */
+  async refresh(): Promise<void> {
+    const ticket = ++this.refreshing;
+    this.set({ loading: true });
+    const api = this.host.api.session;
+    const [stack, regs] = await Promise.all([api.stack({}), api.registers({})]);
+    if (ticket !== this.refreshing) return;
+    const frames = stack.ok ? stack.value : [];
+    const registers = regs.ok ? regs.value : [];
+    const changed = registers
+      .filter((r) => this.previous.has(r.name) && this.previous.get(r.name) !== r.value)
+      .map((r) => r.name);
+    this.previous = new Map(registers.map((r) => [r.name, r.value]));
+    this.set({ frames, registers, changed, selectedFrame: 0 });
+    await this.loadFrame(0, ticket);
+  }
+
+  private async loadFrame(frame: number, ticket = this.refreshing): Promise<void> {
+    const api = this.host.api.session;
+    const [vars, ...watches] = await Promise.all([
+      api.variables({ frame }),
+      ...this.state.watches.map((w) => api.evaluate({ expression: w.expression, frame })),
+    ]);
+    if (ticket !== this.refreshing) return;
+    this.set({
+      scopes: vars.ok ? vars.value : [],
+      watches: this.state.watches.map((w, i) => {
+        const r = watches[i]!;
+        return r.ok
+          ? { ...w, value: r.value, error: null }
+          : { ...w, value: null, error: r.error.message };
+      }),
+      loading: false,
+      error: vars.ok ? null : vars.error,
+    });
+  }
+
+  async selectFrame(index: number): Promise<StackFrame | null> {
+    const f = this.state.frames[index];
+    if (!f) return null;
+    this.set({ selectedFrame: index });
+    await this.loadFrame(index);
+    return f;
+  }
+
+  async children(ref: number): Promise<VariableNode[]> {
+    const r = await this.host.api.session.children({ ref });
+    return r.ok ? r.value : [];
+  }
+
+  toggleHex(): void {
+    this.set({ hex: !this.state.hex });
+  }
+
+  private saveWatches(): void {
+    this.store?.setItem(WATCH_KEY, JSON.stringify(this.state.watches.map((w) => w.expression)));
+  }
+
+  async addWatch(expression: string): Promise<void> {
+    const e = expression.trim();
+    if (!e) return;
+    this.set({ watches: [...this.state.watches, { expression: e, value: null, error: null }] });
+    this.saveWatches();
+    if (this.halted) await this.loadFrame(this.state.selectedFrame);
+  }
+
+  removeWatch(index: number): void {
+    this.set({ watches: this.state.watches.filter((_, i) => i !== index) });
+    this.saveWatches();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Control (each resolves to the host's error, or null)
+
+  private async control<T>(call: Promise<{ ok: true; value: T } | { ok: false; error: HostError }>): Promise<HostError | null> {
+    const r = await call;
+    this.set({ error: r.ok ? null : r.error });
+    return r.ok ? null : r.error;
+  }
+
+  start(mode: 'run' | 'debug', board: string): Promise<HostError | null> {
+    return this.control(this.host.api.session.start({ mode, board }));
+  }
+
+  attachQemu(board: string): Promise<HostError | null> {
+    return this.control(this.host.api.session.attach({ kind: 'qemu', board }));
+  }
+
+  stop(): Promise<HostError | null> {
+    return this.control(this.host.api.session.stop({}));
+  }
+
+  restart(): Promise<HostError | null> {
+    return this.control(this.host.api.session.restart({}));
+  }
+
+  pause(): Promise<HostError | null> {
+    return this.control(this.host.api.session.pause({}));
+  }
+
+  resume(): Promise<HostError | null> {
+    return this.control(this.host.api.session.resume({}));
+  }
+
+  step(kind: 'instruction' | 'over' | 'into' | 'out'): Promise<HostError | null> {
+    return this.control(this.host.api.session.step({ kind }));
+  }
+
+  runToCursor(path: string, line: number): Promise<HostError | null> {
+    return this.control(this.host.api.session.runToCursor({ path, line }));
+  }
+
+  async setRegister(name: string, value: number): Promise<HostError | null> {
+    const e = await this.control(this.host.api.session.writeRegister({ name, value }));
+    if (!e) await this.refresh();
+    return e;
+  }
+
+  input(text: string | Uint8Array): Promise<HostError | null> {
+    const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
+    return this.control(this.host.api.session.consoleInput({ bytes }));
+  }
+}
