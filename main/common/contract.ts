@@ -272,6 +272,7 @@ export const SetBreakpointsArgs = obj({
   path: str({ min: 1, max: 4096 }),
   breakpoints: arr(BreakpointSpecSchema, { max: 1000 }),
 });
+export const InstructionBreakpointsArgs = obj({ addresses: arr(address(), { max: 1000 }) });
 export const FaultOptionsArgs = obj({
   /** Halt when a process faults too (the kernel handles those; by default they are only listed). */
   breakOnProcessFaults: bool(),
@@ -356,6 +357,8 @@ export const contract = {
     list: method(NoArgs, returns<FileBreakpoints[]>()),
     /** Replaces one file's breakpoints. */
     set: method(SetBreakpointsArgs, returns<FileBreakpoints>()),
+    /** Replaces the session's instruction breakpoints (Disassembly's gutter; not kept). */
+    setInstructions: method(InstructionBreakpointsArgs, returns<number[]>()),
   },
 } as const;
 
@@ -735,6 +738,8 @@ export interface HostEvents {
   'session.fault': { id: number; fault: FaultReport };
   /** A file's breakpoints changed (resolved at a start, moved, hit). */
   'breakpoints.changed': FileBreakpoints;
+  /** The session's instruction breakpoints changed. */
+  'breakpoints.instructions': { addresses: number[] };
 }
 
 export type HostEventName = keyof HostEvents;

@@ -134,6 +134,8 @@ interface Active {
   hits: Map<string, number>;
   breakOnProcessFaults: boolean;
   consolePort: number;
+  /** Instruction breakpoints of this session (Disassembly's gutter). */
+  instructions: Set<number>;
 }
 
 const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
@@ -426,6 +428,7 @@ export class DebugService {
       selected: 0,
       hits: new Map(),
       breakOnProcessFaults: false,
+      instructions: new Set(),
       consolePort: (s.qemu ? [0] : d.capabilities.consoles)[0] ?? 0,
     };
     this.active = a;
@@ -623,6 +626,10 @@ export class DebugService {
     let stops = false;
     const mem = this.memory(a);
     for (const bp of bps) {
+      if (bp.path === '') {
+        stops = true;
+        continue;
+      }
       const spec = this.breakpoints.get(bp.path).find((s) => s.line === bp.line);
       if (!spec || spec.enabled === false) continue;
       if (spec.condition) {
@@ -643,7 +650,8 @@ export class DebugService {
       a.hits.set(key, hits);
       if (hitStops(spec.hitCondition, hits)) stops = true;
     }
-    if (stops) for (const p of new Set(bps.map((b) => b.path))) this.emitBreakpoints(p);
+    if (stops)
+      for (const p of new Set(bps.map((b) => b.path))) if (p !== '') this.emitBreakpoints(p);
     return stops;
   }
 
@@ -941,14 +949,26 @@ export class DebugService {
     const a = this.active;
     if (a && a.info.phase !== 'ended' && a.info.mode !== 'run')
       await this.serial(() => this.armAll(a));
-    const resolved = this.resolve(file);
-    this.opts.emit('breakpoints.changed', resolved);
-    return ok(resolved);
+    const resolvedFile = this.resolve(file);
+    this.opts.emit('breakpoints.changed', resolvedFile);
+    return ok(resolvedFile);
+  }
+
+  async setInstructionBreakpoints(addresses: number[]): Promise<Result<number[]>> {
+    const live = this.liveSession();
+    if (!live.ok) return live;
+    const a = live.value;
+    a.instructions = new Set(addresses.map((x) => (x & ~1) >>> 0));
+    await this.serial(() => this.armAll(a));
+    const list = [...a.instructions].sort((x, y) => x - y);
+    this.opts.emit('breakpoints.instructions', { addresses: list });
+    return ok(list);
   }
 
   /** Makes the target's breakpoints match the store's enabled, resolved ones. */
   private async armAll(a: Active): Promise<void> {
     const want = new Map<number, ArmedBreakpoint[]>();
+    for (const addr of a.instructions) want.set(addr, [{ path: '', line: 0 }]);
     for (const f of this.breakpoints.all()) {
       const resolved = this.resolve(f.path);
       for (const bp of resolved.breakpoints) {

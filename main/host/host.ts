@@ -190,6 +190,7 @@ export function createHost(opts: HostOptions): Host {
     breakpoints: {
       list: () => ({ ok: true, value: debug.list() }),
       set: ({ path: p, breakpoints }) => debug.setBreakpoints(p, breakpoints),
+      setInstructions: ({ addresses }) => debug.setInstructionBreakpoints(addresses),
     },
   };
 

@@ -5,9 +5,9 @@
 import { useEffect, useState } from 'react';
 import { BottomPanels } from './components/BottomPanels';
 import { EditorArea } from './components/EditorArea';
-import { Explorer } from './components/Explorer';
 import { NewCapsuleDialog } from './components/NewCapsuleDialog';
 import { QuickInput } from './components/QuickInput';
+import { Sidebar } from './components/Sidebar';
 import { Splitter } from './components/Splitter';
 import { StatusBar } from './components/StatusBar';
 import { Toolbar } from './components/Toolbar';
@@ -18,6 +18,7 @@ export function App({ studio }: { studio: Studio }) {
   const layout = useModel(studio.layout);
   const build = useModel(studio.build);
   const ws = useModel(studio.workspace);
+  const debug = useModel(studio.debug);
   const [height, setHeight] = useState(window.innerHeight);
 
   useEffect(() => {
@@ -52,9 +53,11 @@ export function App({ studio }: { studio: Studio }) {
       }}
       data-version={ws.version}
       data-build={build.running ? 'running' : (build.finished?.status ?? 'idle')}
+      data-session={debug.session?.phase ?? 'none'}
+      data-stop={debug.session?.stop?.reason ?? ''}
     >
       <Toolbar studio={studio} />
-      <Explorer studio={studio} />
+      <Sidebar studio={studio} />
       <Splitter
         direction="x"
         label="Resize explorer"

@@ -15,7 +15,9 @@
  */
 import type { HostError } from '../../main/common/contract';
 import type { HostConnection } from './client';
+import { BreakpointsModel } from './models/breakpoints';
 import { BuildModel } from './models/build';
+import { DebugSessionModel } from './models/debug-session';
 import { CommandRegistry } from './models/commands';
 import { LayoutModel, type KeyValueStore } from './models/layout';
 import { ProjectModel } from './models/project';
@@ -61,6 +63,8 @@ export class Studio {
   readonly commands = new CommandRegistry();
   readonly quick = new QuickInputModel();
   readonly ui = new UiModel();
+  readonly debug: DebugSessionModel;
+  readonly breakpoints: BreakpointsModel;
 
   constructor(
     readonly host: HostConnection,
@@ -71,6 +75,18 @@ export class Studio {
     this.build = new BuildModel(host);
     this.project = new ProjectModel(host, store);
     this.layout = new LayoutModel(store, windowHeight);
+    this.debug = new DebugSessionModel(host, store);
+    this.breakpoints = new BreakpointsModel(host);
+    host.onEvent('session.state', (s) => {
+      if (s.phase === 'halted' && s.stop) {
+        const loc = s.stop.location;
+        if (loc?.inProject) void this.workspace.open(loc.path, { line: loc.line, column: 1 });
+        else this.layout.showPanel('Disassembly');
+        if (s.stop.reason === 'fault' || s.stop.reason === 'lockup') this.layout.showPanel('Faults');
+      }
+      if (s.phase === 'ended' && s.ended && !/^(stopped|a new session started)$/.test(s.ended))
+        this.workspace.notify('error', `The session ended: ${s.ended}`);
+    });
     host.onEvent('build.diagnostics', (e) => this.workspace.setDiagnostics(e.diagnostics));
     host.onEvent('build.finished', (e) => {
       if (e.status === 'failed') this.layout.showPanel('Problems');
@@ -107,6 +123,8 @@ export class Studio {
   /** Loads the project, reopens the last window's tabs and unsaved edits. */
   async start(): Promise<void> {
     await this.project.load();
+    void this.breakpoints.load();
+    void this.debug.load();
     const info = this.project.snapshot().info;
     if (info?.problem) this.workspace.notify('warning', info.problem);
     const key = this.tabsKey();
@@ -363,12 +381,235 @@ export class Studio {
       run: () => this.ui.update({ newCapsule: true }),
       enabled: ready,
     });
+    this.registerDebugCommands();
+    c.register({
+      id: 'view.explorer',
+      title: 'Show Explorer',
+      category: 'View',
+      keys: ['Ctrl+Shift+E'],
+      run: () => this.layout.showSide('explorer'),
+    });
+    c.register({
+      id: 'view.debug',
+      title: 'Show Run and Debug',
+      category: 'View',
+      keys: ['Ctrl+Shift+D'],
+      run: () => this.layout.showSide('debug'),
+    });
     c.register({
       id: 'view.togglePanel',
       title: 'Toggle Bottom Panel',
       category: 'View',
       keys: ['Ctrl+J'],
       run: () => this.layout.toggleBottom(),
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Run and Debug
+
+  /** Waits for the build the studio just started; true when it succeeded. */
+  private waitForBuild(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = (): boolean => {
+        const b = this.build.snapshot();
+        if (b.running || !b.finished) return false;
+        off();
+        resolve(b.finished.status === 'succeeded');
+        return true;
+      };
+      const off = this.build.subscribe(() => void check());
+    });
+  }
+
+  /** Builds the selected board, then starts the session when the build succeeded. */
+  private async buildThen(mode: 'run' | 'debug'): Promise<void> {
+    const board = this.project.snapshot().board;
+    const done = this.waitForBuild();
+    await this.startBuild();
+    if (!this.build.snapshot().running && !this.build.snapshot().finished) return;
+    if (!(await done)) {
+      this.workspace.notify(
+        'error',
+        `The build of ${board} did not succeed, so nothing was started.`,
+        { fix: 'See the Build and Problems panels.' },
+      );
+      return;
+    }
+    await this.launch(mode);
+  }
+
+  private async launch(mode: 'run' | 'debug'): Promise<void> {
+    const board = this.project.snapshot().board;
+    this.layout.showPanel('Console');
+    if (mode === 'debug') this.layout.showSide('debug');
+    const e = await this.debug.start(mode, board);
+    if (e) this.report(e);
+  }
+
+  /**
+   * Run (Ctrl+F5) and Debug (F5): the board's last build, built first when there is none, when
+   * it is another board's, or when sources changed since. F5 while halted continues.
+   */
+  async startSession(mode: 'run' | 'debug'): Promise<void> {
+    if (this.debug.active) {
+      if (mode === 'debug' && this.debug.halted) this.report(await this.debug.resume());
+      return;
+    }
+    const board = this.project.snapshot().board;
+    if (!board) {
+      this.workspace.notify('error', 'This project has no board crates under boards/; there is nothing to run.');
+      return;
+    }
+    await this.workspace.saveAll();
+    const check = await this.host.api.session.check({ board });
+    if (!check.ok) return this.report(check.error);
+    const c = check.value;
+    const verb = mode === 'run' ? 'Run' : 'Debug';
+    switch (c.state) {
+      case 'ready':
+        return this.launch(mode);
+      case 'missing':
+        this.workspace.notify('info', `${c.message} Build it and ${verb.toLowerCase()}?`, {
+          actions: [{ label: `Build and ${verb}`, run: () => void this.buildThen(mode) }],
+        });
+        return;
+      case 'other-board':
+        this.workspace.notify('info', `${c.message} Building ${board} now.`);
+        return this.buildThen(mode);
+      case 'stale':
+        this.workspace.notify('info', `${c.message} Building ${board} first.`);
+        return this.buildThen(mode);
+    }
+  }
+
+  async attachQemu(): Promise<void> {
+    const board = 'mps2-an386';
+    if (this.project.snapshot().board !== board) this.project.setBoard(board);
+    const check = await this.host.api.session.check({ board });
+    if (check.ok && check.value.state !== 'ready') {
+      this.workspace.notify('info', `${check.value.message} Building ${board} first.`);
+      const done = this.waitForBuild();
+      await this.startBuild();
+      if (!(await done)) return;
+    }
+    this.layout.showPanel('Console');
+    this.layout.showSide('debug');
+    this.report(await this.debug.attachQemu(board));
+  }
+
+  /** The breakpoint line of the active editor (the cursor's line). */
+  async toggleBreakpointAtCursor(): Promise<void> {
+    const path = this.workspace.snapshot().active;
+    const line = this.workspace.snapshot().cursor?.line;
+    if (!path || !line) return;
+    this.report(await this.breakpoints.toggle(path, line));
+  }
+
+  async runToCursor(): Promise<void> {
+    const path = this.workspace.snapshot().active;
+    const line = this.workspace.snapshot().cursor?.line;
+    if (!path || !line) return;
+    this.report(await this.debug.runToCursor(path, line));
+  }
+
+  /** Moves the editor and Variables to a frame of the call stack. */
+  async selectFrame(index: number): Promise<void> {
+    const f = await this.debug.selectFrame(index);
+    if (!f) return;
+    if (f.location?.inProject)
+      await this.workspace.open(f.location.path, { line: f.location.line, column: 1 });
+    else this.layout.showPanel('Disassembly');
+  }
+
+  private registerDebugCommands(): void {
+    const c = this.commands;
+    const ready = (): boolean => this.hostReady;
+    const active = (): boolean => ready() && this.debug.active;
+    const halted = (): boolean => ready() && this.debug.halted;
+    const running = (): boolean => ready() && this.debug.snapshot().session?.phase === 'running';
+    c.register({
+      id: 'session.debug',
+      title: 'Start Debugging / Continue',
+      category: 'Debug',
+      keys: ['F5'],
+      run: () => this.startSession('debug'),
+      enabled: () => ready() && (!this.debug.active || this.debug.halted),
+    });
+    c.register({
+      id: 'session.run',
+      title: 'Run Without Debugging',
+      category: 'Debug',
+      keys: ['Ctrl+F5'],
+      run: () => this.startSession('run'),
+      enabled: () => ready() && !this.debug.active,
+    });
+    c.register({
+      id: 'session.attachQemu',
+      title: 'Attach to QEMU (mps2-an386)',
+      category: 'Debug',
+      run: () => this.attachQemu(),
+      enabled: () => ready() && !this.debug.active,
+    });
+    c.register({
+      id: 'session.pause',
+      title: 'Pause',
+      category: 'Debug',
+      keys: ['F6'],
+      run: async () => this.report(await this.debug.pause()),
+      enabled: running,
+    });
+    c.register({
+      id: 'session.continue',
+      title: 'Continue',
+      category: 'Debug',
+      run: async () => this.report(await this.debug.resume()),
+      enabled: halted,
+    });
+    c.register({
+      id: 'session.stop',
+      title: 'Stop',
+      category: 'Debug',
+      keys: ['Shift+F5'],
+      run: async () => this.report(await this.debug.stop()),
+      enabled: active,
+    });
+    c.register({
+      id: 'session.restart',
+      title: 'Restart',
+      category: 'Debug',
+      keys: ['Ctrl+Shift+F5'],
+      run: async () => this.report(await this.debug.restart()),
+      enabled: active,
+    });
+    const step = (id: string, title: string, kind: 'over' | 'into' | 'out' | 'instruction', keys?: string[]) =>
+      c.register({
+        id,
+        title,
+        category: 'Debug',
+        ...(keys ? { keys } : {}),
+        run: async () => this.report(await this.debug.step(kind)),
+        enabled: halted,
+      });
+    step('session.stepOver', 'Step Over', 'over', ['F10']);
+    step('session.stepInto', 'Step Into', 'into', ['F11']);
+    step('session.stepOut', 'Step Out', 'out', ['Shift+F11']);
+    step('session.stepInstruction', 'Step Instruction', 'instruction', ['Alt+F10']);
+    c.register({
+      id: 'session.runToCursor',
+      title: 'Run to Cursor',
+      category: 'Debug',
+      keys: ['Ctrl+F10'],
+      run: () => this.runToCursor(),
+      enabled: () => halted() && !!this.workspace.snapshot().active,
+    });
+    c.register({
+      id: 'debug.toggleBreakpoint',
+      title: 'Toggle Breakpoint',
+      category: 'Debug',
+      keys: ['F9'],
+      run: () => this.toggleBreakpointAtCursor(),
+      enabled: () => ready() && !!this.workspace.snapshot().active,
     });
   }
 

@@ -9,14 +9,44 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { renderMarkdown } from '../markdown';
 import { monaco } from '../monaco';
+import { describeBreakpoint, shownLine } from '../models/breakpoints';
 import { useModel } from '../models/use';
 import { LinkNotice } from './LinkBanner';
 import type { Workspace } from '../models/workspace';
 import type { Studio } from '../studio';
 
-function MonacoView({ workspace, version }: { workspace: Workspace; version: number }) {
+/** The session's current line in this editor: the stop, or the selected frame. */
+interface CurrentLine {
+  path: string;
+  line: number;
+  /** The top frame (the stop itself) or a caller. */
+  top: boolean;
+  stale: boolean;
+}
+
+/** The expression under the mouse for a hover: `self.apps`, `len`, `app.written`. */
+export function expressionAt(text: string, column: number): string | null {
+  const isWord = (ch: string | undefined): boolean => !!ch && /[A-Za-z0-9_]/.test(ch);
+  let end = column - 1;
+  if (!isWord(text[end])) return null;
+  while (isWord(text[end])) end++;
+  let start = column - 1;
+  while (start > 0 && (isWord(text[start - 1]) || (text[start - 1] === '.' && isWord(text[start - 2]))))
+    start--;
+  const expr = text.slice(start, end);
+  if (!/^[A-Za-z_]/.test(expr)) return null;
+  if (/^(fn|let|mut|pub|impl|use|match|if|else|return|self|Self|struct|enum|for|while|loop|in|as|ref|const|static|mod|crate|super|where|trait|type|unsafe|move|true|false|Some|None|Ok|Err)$/.test(expr) && expr !== 'self')
+    return null;
+  return expr;
+}
+
+function MonacoView({ studio, workspace, version }: { studio: Studio; workspace: Workspace; version: number }) {
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
+  const bpDecorations = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
+  const lineDecorations = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
+  const bps = useModel(studio.breakpoints);
+  const dbg = useModel(studio.debug);
 
   useEffect(() => {
     const e = monaco.editor.create(host.current!, {
@@ -27,6 +57,55 @@ function MonacoView({ workspace, version }: { workspace: Workspace; version: num
       minimap: { enabled: false },
       scrollBeyondLastLine: false,
       renderValidationDecorations: 'on',
+      glyphMargin: true,
+    });
+    bpDecorations.current = e.createDecorationsCollection();
+    lineDecorations.current = e.createDecorationsCollection();
+    // A click left of the line numbers toggles a breakpoint on that line.
+    e.onMouseDown((ev) => {
+      const t = ev.target;
+      if (
+        (t.type === monaco.editor.MouseTargetType.GUTTER_GLYPH_MARGIN ||
+          t.type === monaco.editor.MouseTargetType.GUTTER_LINE_DECORATIONS) &&
+        t.position
+      ) {
+        const path = workspace.snapshot().active;
+        if (path) void studio.breakpoints.toggle(path, t.position.lineNumber).then((err) => studio.report(err));
+      }
+    });
+    // Breakpoints follow their text when lines are inserted or removed above them.
+    let moveTimer: ReturnType<typeof setTimeout> | undefined;
+    e.onDidChangeModelContent(() => {
+      const path = workspace.snapshot().active;
+      const coll = bpDecorations.current;
+      if (!path || !coll) return;
+      clearTimeout(moveTimer);
+      moveTimer = setTimeout(() => {
+        const moved = new Map<number, number>();
+        for (const r of coll.getRanges()) {
+          const decorations = e.getModel()?.getDecorationsInRange(r) ?? [];
+          for (const d of decorations) {
+            const m = /bp-line-(\d+)/.exec(d.options.glyphMarginClassName ?? '');
+            if (m) moved.set(Number(m[1]), r.startLineNumber);
+          }
+        }
+        void studio.breakpoints.moved(path, moved);
+      }, 400);
+    });
+    const hover = monaco.languages.registerHoverProvider('rust', {
+      provideHover: async (model, position) => {
+        if (!studio.debug.halted || model !== e.getModel()) return null;
+        const expr = expressionAt(model.getLineContent(position.lineNumber), position.column);
+        if (!expr) return null;
+        const r = await studio.host.api.session.evaluate({
+          expression: expr,
+          frame: studio.debug.snapshot().selectedFrame,
+        });
+        if (!r.ok) return null;
+        return {
+          contents: [{ value: `\`${expr}\`: \`${r.value.value}\`  \n*${r.value.type}*` }],
+        };
+      },
     });
     const report = (): void => {
       const p = e.getPosition();
@@ -36,8 +115,12 @@ function MonacoView({ workspace, version }: { workspace: Workspace; version: num
     e.onDidChangeCursorPosition(report);
     e.onDidChangeModel(report);
     editor.current = e;
-    return () => e.dispose();
-  }, [workspace]);
+    return () => {
+      clearTimeout(moveTimer);
+      hover.dispose();
+      e.dispose();
+    };
+  }, [workspace, studio]);
 
   const doc = workspace.activeDoc;
   useEffect(() => {
@@ -55,8 +138,83 @@ function MonacoView({ workspace, version }: { workspace: Workspace; version: num
     }
   }, [doc, version, workspace]);
 
+  // Breakpoint glyphs: solid when set, hollow with the reason when not, and where a breakpoint
+  // moved from (its line had no code) a faint mark.
+  const path = doc?.path ?? null;
+  useEffect(() => {
+    const coll = bpDecorations.current;
+    if (!coll) return;
+    const list = path ? (bps.files[path] ?? []) : [];
+    const decorations: monaco.editor.IModelDeltaDecoration[] = [];
+    for (const b of list) {
+      const line = shownLine(b);
+      const cls = `bp-glyph bp-line-${b.line} ${b.status} ${b.enabled === false ? 'disabled' : ''} ${b.condition || b.hitCondition ? 'conditional' : ''} ${b.stale ? 'stale' : ''}`;
+      decorations.push({
+        range: new monaco.Range(line, 1, line, 1),
+        options: {
+          glyphMarginClassName: cls,
+          glyphMarginHoverMessage: { value: describeBreakpoint(b) },
+          stickiness: monaco.editor.TrackedRangeStickiness.NeverGrowsWhenTypingAtEdges,
+        },
+      });
+      if (b.resolvedLine && b.resolvedLine !== b.line)
+        decorations.push({
+          range: new monaco.Range(b.line, 1, b.line, 1),
+          options: {
+            glyphMarginClassName: 'bp-moved-from',
+            glyphMarginHoverMessage: { value: describeBreakpoint(b) },
+          },
+        });
+    }
+    coll.set(decorations);
+  }, [bps, path, version]);
+
+  const frame = dbg.frames[dbg.selectedFrame];
+  const stop = dbg.session?.phase === 'halted' ? dbg.session.stop : null;
+  const loc = dbg.selectedFrame > 0 && frame?.location ? frame.location : stop?.location;
+  const current: CurrentLine | null =
+    stop && loc?.inProject
+      ? {
+          path: loc.path,
+          line: loc.line,
+          top: dbg.selectedFrame === 0,
+          stale: dbg.session?.staleFiles.includes(loc.path) ?? false,
+        }
+      : null;
+  useEffect(() => {
+    const coll = lineDecorations.current;
+    if (!coll) return;
+    if (!current || current.path !== path) {
+      coll.clear();
+      return;
+    }
+    coll.set([
+      {
+        range: new monaco.Range(current.line, 1, current.line, 1),
+        options: {
+          isWholeLine: true,
+          className: `current-line ${current.top ? 'top' : 'caller'} ${current.stale ? 'stale' : ''}`,
+          linesDecorationsClassName: `current-arrow ${current.top ? 'top' : 'caller'}`,
+          ...(current.stale
+            ? {
+                hoverMessage: {
+                  value:
+                    'This file changed after the build the session runs: the line may not match the code. Rebuild and restart.',
+                },
+              }
+            : {}),
+        },
+      },
+    ]);
+  }, [current?.path, current?.line, current?.top, current?.stale, path, version]);
+
   return (
-    <div ref={host} className="editor-host" style={{ visibility: doc ? 'visible' : 'hidden' }} />
+    <div
+      ref={host}
+      className="editor-host"
+      data-current-line={current && current.path === path ? current.line : ''}
+      style={{ visibility: doc ? 'visible' : 'hidden' }}
+    />
   );
 }
 
@@ -166,7 +324,7 @@ export function EditorArea({ studio }: { studio: Studio }) {
           </div>
         )}
         <div className="editor-split">
-          <MonacoView workspace={workspace} version={ws.version} />
+          <MonacoView studio={studio} workspace={workspace} version={ws.version} />
           {active?.preview && doc && <MarkdownPreview text={doc.model.getValue()} />}
         </div>
       </div>

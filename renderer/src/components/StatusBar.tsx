@@ -4,6 +4,7 @@
  * the session state opens the Console.
  */
 import { plural } from '../models/build';
+import { describeSession } from '../models/debug-session';
 import { useModel } from '../models/use';
 import type { Studio } from '../studio';
 
@@ -11,7 +12,10 @@ export function StatusBar({ studio }: { studio: Studio }) {
   const ws = useModel(studio.workspace);
   const build = useModel(studio.build);
   const project = useModel(studio.project);
+  const debug = useModel(studio.debug);
   const c = studio.commands;
+  const session = debug.session;
+  const stale = session && session.phase !== 'ended' ? session.staleFiles : [];
   const buildState = build.running
     ? `Building ${build.board ?? ''}…`
     : build.finished
@@ -49,13 +53,27 @@ export function StatusBar({ studio }: { studio: Studio }) {
         {buildState}
       </button>
       <button
-        className="status-item"
+        className={`status-item session-${session?.phase ?? 'none'} ${session?.stop?.reason === 'fault' || session?.stop?.reason === 'lockup' ? 'faulted' : ''}`}
         data-item="session"
-        title="No emulator session yet: Run and Debug arrive with the debugger. Shows the Console."
+        data-phase={session?.phase ?? 'none'}
+        title={
+          session
+            ? `${session.target}${session.stop ? `: ${session.stop.description}` : ''}. Shows the Console.`
+            : 'No session: Run (Ctrl+F5) or Debug (F5) starts one. Shows the Console.'
+        }
         onClick={() => studio.layout.showPanel('Console')}
       >
-        No session
+        {describeSession(session, debug.stats)}
       </button>
+      {stale.length > 0 && (
+        <span
+          className="status-item stale-build"
+          data-item="stale"
+          title={`Changed after the build this session runs: ${stale.join(', ')}. Lines and breakpoints may not match; rebuild and restart.`}
+        >
+          ⚠ stale build
+        </span>
+      )}
       <button
         className="status-item"
         data-item="board"

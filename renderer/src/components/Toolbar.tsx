@@ -9,7 +9,26 @@ import { LinkBanner } from './LinkBanner';
 export function Toolbar({ studio }: { studio: Studio }) {
   const project = useModel(studio.project);
   const build = useModel(studio.build);
+  const debug = useModel(studio.debug);
   useModel(studio.workspace);
+  const phase = debug.session?.phase;
+  const active = phase === 'starting' || phase === 'running' || phase === 'halted';
+  const button = (id: string, label: string, symbol: string, primary = false) => (
+    <button
+      key={id}
+      className={`debug-button ${primary ? 'primary' : ''}`}
+      data-command={id}
+      aria-label={label}
+      title={title(id, label)}
+      disabled={!c.enabled(id)}
+      onClick={() => c.run(id)}
+    >
+      <span className="debug-symbol" aria-hidden>
+        {symbol}
+      </span>{' '}
+      <span className="debug-label">{label}</span>
+    </button>
+  );
   const c = studio.commands;
   const title = (id: string, text: string): string =>
     c.shortcut(id) ? `${text} (${c.shortcut(id)})` : text;
@@ -60,6 +79,20 @@ export function Toolbar({ studio }: { studio: Studio }) {
       <button onClick={() => c.run('capsule.new')} disabled={!c.enabled('capsule.new')}>
         New capsule…
       </button>
+      <span className="debug-group" data-phase={phase ?? 'none'}>
+        {!active && [button('session.run', 'Run', '▷'), button('session.debug', 'Debug', '▶')]}
+        {active && [
+          phase === 'halted'
+            ? button('session.debug', 'Continue', '▶', true)
+            : button('session.pause', 'Pause', '❚❚'),
+          button('session.stepOver', 'Step over', '↷'),
+          button('session.stepInto', 'Step into', '↓'),
+          button('session.stepOut', 'Step out', '↑'),
+          button('session.stepInstruction', 'Step instruction', '⇣'),
+          button('session.restart', 'Restart', '↻'),
+          button('session.stop', 'Stop', '■'),
+        ]}
+      </span>
       <span className="spacer" />
       <LinkBanner link={project.link} />
       <button

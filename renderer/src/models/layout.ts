@@ -17,6 +17,8 @@ export interface LayoutState {
   panel: string;
   /** The bottom panel is hidden (Ctrl+J toggles it). */
   bottomHidden: boolean;
+  /** The side view: the explorer, or Run and Debug (call stack, variables, watch, breakpoints). */
+  side: 'explorer' | 'debug';
 }
 
 export interface KeyValueStore {
@@ -41,6 +43,7 @@ export class LayoutModel extends Model<LayoutState> {
       bottom: saved.bottom ?? defaultBottom(windowHeight()),
       panel: saved.panel ?? 'Build',
       bottomHidden: saved.bottomHidden ?? false,
+      side: saved.side ?? 'explorer',
     });
   }
 
@@ -52,6 +55,7 @@ export class LayoutModel extends Model<LayoutState> {
       if (typeof v.bottom === 'number' && v.bottom > 0) out.bottom = v.bottom;
       if (typeof v.panel === 'string') out.panel = v.panel;
       if (typeof v.bottomHidden === 'boolean') out.bottomHidden = v.bottomHidden;
+      if (v.side === 'explorer' || v.side === 'debug') out.side = v.side;
       return out;
     } catch {
       return {};
@@ -74,6 +78,10 @@ export class LayoutModel extends Model<LayoutState> {
 
   showPanel(panel: string): void {
     this.set({ panel, bottomHidden: false });
+  }
+
+  showSide(side: LayoutState['side']): void {
+    this.set({ side });
   }
 
   toggleBottom(): void {

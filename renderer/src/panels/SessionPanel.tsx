@@ -1,6 +1,6 @@
 /**
- * The views that will show a running emulator session. Until the debugging work connects a
- * session, each says plainly that none is running and what it will show.
+ * The kernel and peripheral views still to come (Tock processes, cells, DMA, peripherals): each
+ * says plainly what it will show and that nothing feeds it yet, session or not.
  */
 import type { PanelDefinition } from './registry';
 
@@ -8,8 +8,8 @@ export function sessionPanel(id: string, shows: string): PanelDefinition {
   function NoSession() {
     return (
       <div className="panel-empty">
-        <strong>No emulator session is running.</strong> This panel will show {shows}. No data
-        source is connected to it yet.
+        <strong>Not connected yet.</strong> This panel will show {shows}. It reads nothing from
+        the session today.
       </div>
     );
   }

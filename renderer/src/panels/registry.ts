@@ -1,14 +1,24 @@
 /**
- * The bottom panels, in tab order. A panel is one component file plus one entry here: its id
- * (also the tab's title), the component, and optionally a badge on its tab. The debugging work
- * adds Call Stack, Variables, Watch, Registers, Memory, Disassembly, Console and Faults the
- * same way.
+ * The panels, in tab order. A panel is one component file plus one entry here: its id (also the
+ * tab's title), the component, and optionally a badge on its tab. The bottom strip holds the
+ * build and session panels; the Run and Debug side view stacks the `SIDE_VIEWS` (Call Stack,
+ * Variables, Watch, Breakpoints) as a debugger shows them. The Tock views (Processes, Cells,
+ * DMA) and Peripherals still say plainly that nothing feeds them yet.
  */
 import type { ComponentType } from 'react';
 import type { Studio } from '../studio';
 import { BuildPanel } from './BuildPanel';
 import { ProblemsPanel, problemsBadge } from './ProblemsPanel';
 import { sessionPanel } from './SessionPanel';
+import { BreakpointsView } from './debug/BreakpointsView';
+import { CallStackView } from './debug/CallStackView';
+import { ConsolePanel } from './debug/ConsolePanel';
+import { DisassemblyPanel } from './debug/DisassemblyPanel';
+import { FaultsPanel, faultsBadge } from './debug/FaultsPanel';
+import { MemoryPanel } from './debug/MemoryPanel';
+import { RegistersPanel } from './debug/RegistersPanel';
+import { VariablesView } from './debug/VariablesView';
+import { WatchView } from './debug/WatchView';
 
 export interface PanelBadge {
   count: number;
@@ -26,7 +36,11 @@ export interface PanelDefinition {
 export const PANELS: PanelDefinition[] = [
   { id: 'Build', component: BuildPanel },
   { id: 'Problems', component: ProblemsPanel, badge: problemsBadge },
-  sessionPanel('Console', "the kernel's console output (UART) and a prompt to its process console"),
+  { id: 'Console', component: ConsolePanel },
+  { id: 'Registers', component: RegistersPanel },
+  { id: 'Memory', component: MemoryPanel },
+  { id: 'Disassembly', component: DisassemblyPanel },
+  { id: 'Faults', component: FaultsPanel, badge: faultsBadge },
   sessionPanel(
     'Processes',
     'each process of the running kernel: state, memory regions, grants, upcalls',
@@ -37,8 +51,14 @@ export const PANELS: PanelDefinition[] = [
     'Peripherals',
     'memory-mapped peripheral registers decoded from the chip description (SVD)',
   ),
-  sessionPanel('Registers', 'the Cortex-M core registers of the stopped target'),
-  sessionPanel('Memory', 'a hex view of target memory'),
+];
+
+/** The Run and Debug side view's sections, top to bottom. */
+export const SIDE_VIEWS: PanelDefinition[] = [
+  { id: 'Call Stack', component: CallStackView },
+  { id: 'Variables', component: VariablesView },
+  { id: 'Watch', component: WatchView },
+  { id: 'Breakpoints', component: BreakpointsView },
 ];
 
 export function panelById(id: string): PanelDefinition {

@@ -1,0 +1,51 @@
+/**
+ * Call Stack: the frames of the stop, innermost first, with demangled names, file:line, the
+ * process for app frames, and each exception boundary drawn as a row of its own (an app, then
+ * SVCall, then the kernel's syscall dispatch...). Selecting a frame moves the editor and
+ * Variables to it; a frame without source shows its disassembly.
+ */
+import { useModel } from '../../models/use';
+import type { Studio } from '../../studio';
+
+export function CallStackView({ studio }: { studio: Studio }) {
+  const d = useModel(studio.debug);
+  if (d.session?.phase !== 'halted')
+    return (
+      <div className="panel-empty">
+        {d.session?.phase === 'running' ? 'Running.' : 'No debug session is halted.'}
+      </div>
+    );
+  if (d.frames.length === 0)
+    return <div className="panel-empty">{d.loading ? 'Reading the stack…' : 'No frames.'}</div>;
+  return (
+    <ol className="call-stack">
+      {d.frames.map((f) => (
+        <li key={f.index}>
+          {f.exception && (
+            <div className="exception-boundary" data-exception={f.exception}>
+              <span>{f.exception}</span> exception entry
+            </div>
+          )}
+          <button
+            className={`frame ${f.index === d.selectedFrame ? 'selected' : ''} ${f.hasSource ? '' : 'no-source'}`}
+            data-frame={f.index}
+            data-program={f.program}
+            onClick={() => void studio.selectFrame(f.index)}
+            title={`${f.function} at 0x${f.pc.toString(16).padStart(8, '0')}`}
+          >
+            {f.program !== 'kernel' && <span className="frame-program">{f.program}</span>}
+            <span className="frame-fn">
+              {f.function}
+              {f.inlined ? ' (inlined)' : ''}
+            </span>
+            <span className="frame-loc">
+              {f.location
+                ? `${f.location.path.split('/').pop()}:${f.location.line}`
+                : `0x${f.pc.toString(16).padStart(8, '0')}`}
+            </span>
+          </button>
+        </li>
+      ))}
+    </ol>
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * Variables: the selected frame's arguments and locals, and the kernel's statics, rendered as
+ * Rust shows them, expandable, numbers in hex or decimal, scalars editable.
+ */
+import { useModel } from '../../models/use';
+import type { Studio } from '../../studio';
+import { ValueRow } from './ValueTree';
+
+export function VariablesView({ studio }: { studio: Studio }) {
+  const d = useModel(studio.debug);
+  const halted = d.session?.phase === 'halted';
+  if (!halted)
+    return (
+      <div className="panel-empty">
+        {d.session?.phase === 'running'
+          ? 'Running: pause or stop at a breakpoint to see variables.'
+          : 'No debug session is halted.'}
+      </div>
+    );
+  if (!d.session?.sourceLevel)
+    return (
+      <div className="panel-empty">
+        The images carry no debug information (DWARF), so there are no variables to show.
+      </div>
+    );
+  const frame = d.frames[d.selectedFrame];
+  return (
+    <div className="variables" data-frame={d.selectedFrame}>
+      <div className="view-tools">
+        <span className="dim">{frame ? frame.function : ''}</span>
+        <span className="spacer" />
+        <button className="small" onClick={() => studio.debug.toggleHex()} aria-pressed={d.hex}>
+          {d.hex ? 'Hex' : 'Dec'}
+        </button>
+      </div>
+      {d.scopes.length === 0 && (
+        <div className="panel-empty">{d.loading ? 'Reading…' : 'No variables in this frame.'}</div>
+      )}
+      {d.scopes.map((s) => (
+        <section key={s.name} className="scope">
+          <h4>{s.name}</h4>
+          <ul className="value-tree" data-scope={s.name}>
+            {s.variables.length === 0 && <li className="value-empty">(none)</li>}
+            {s.variables.map((v, i) => (
+              <ValueRow key={`${d.session?.stop?.pc}-${d.selectedFrame}-${v.name}-${i}`} studio={studio} node={v} depth={0} hex={d.hex} />
+            ))}
+          </ul>
+        </section>
+      ))}
+    </div>
+  );
+}
