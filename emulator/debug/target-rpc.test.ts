@@ -115,6 +115,16 @@ describe('target across a message port', () => {
     expect((await proxy.writeConsole(0, Uint8Array.of(0x61))).ok).toBe(true);
     expect(target.typed[0]).toEqual(Uint8Array.of(0x61));
     expect(await proxy.halt()).toEqual({ ok: true, value: STOP });
+    // A Node Buffer's slice() is a view: bytes that are a view into a socket's pooled buffer
+    // (a WebSocket frame) must stay the caller's, not be detached by the transfer.
+    const pool = Buffer.allocUnsafeSlow(9);
+    pool.write('..typed..');
+    const view = pool.subarray(2, 7);
+    expect((await proxy.writeConsole(0, view)).ok).toBe(true);
+    expect((await proxy.writeMemory(0, view)).ok).toBe(true);
+    expect(pool.buffer.byteLength).toBeGreaterThan(0);
+    expect(pool.toString()).toBe('..typed..');
+    expect(target.typed[1]).toEqual(Uint8Array.from(Buffer.from('typed')));
 
     const got: TargetEvent[] = [];
     proxy.onEvent((e) => got.push(e));

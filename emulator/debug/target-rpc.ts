@@ -94,7 +94,7 @@ function owned(bytes: Uint8Array): Uint8Array {
     bytes.byteLength === bytes.buffer.byteLength &&
     bytes.buffer instanceof ArrayBuffer
     ? bytes
-    : bytes.slice();
+    : new Uint8Array(bytes);
 }
 
 function transferOf(value: unknown): ArrayBuffer[] {
@@ -252,7 +252,9 @@ export class TargetProxy implements DebugTarget {
     args: unknown[],
     data: Uint8Array,
   ): Promise<Result<T>> {
-    const copy = data.slice();
+    // A real copy: `slice` on a Node Buffer is a view, and moving its (pooled) buffer would
+    // detach memory the caller's socket still uses.
+    const copy = new Uint8Array(data);
     return this.call(method, [...args, copy], [copy.buffer]);
   }
 
@@ -301,7 +303,7 @@ export class TargetProxy implements DebugTarget {
     data: Uint8Array,
     options?: MemoryAccessOptions,
   ): Promise<Result<void>> {
-    const copy = data.slice();
+    const copy = new Uint8Array(data);
     return this.call('writeMemory', options ? [address, copy, options] : [address, copy], [
       copy.buffer,
     ]);

@@ -72,7 +72,7 @@ function mtime(p: string): number | null {
 
 /** When each board was last built (kernel.elf's time), newest first. */
 export function builtBoards(projectRoot: string): { board: string; builtAt: number }[] {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(imagesRoot(projectRoot));
   } catch {

@@ -69,7 +69,7 @@ export async function startEmulatorWorker(
     options.workerScript ??
     new URL(here.endsWith('.ts') ? './emulator-worker.ts' : './emulator-worker.js', here);
   // The image crosses as bytes: copies whose buffers move to the worker.
-  const files = spec.files.map((f) => ({ ...f, bytes: f.bytes.slice() }));
+  const files = spec.files.map((f) => ({ ...f, bytes: new Uint8Array(f.bytes) }));
   let worker: Worker;
   try {
     const [entry, how] = workerEntry(script);

@@ -53,7 +53,6 @@ export function MemoryPanel({ studio }: { studio: Studio }) {
     if (address === null) {
       if (d.session?.phase === 'halted') void go(query);
     } else void read(address);
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- re-read when the stop changes
   }, [stopKey]);
 
   if (!live)
