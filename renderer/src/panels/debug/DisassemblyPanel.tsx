@@ -21,10 +21,12 @@ export function DisassemblyPanel({ studio }: { studio: Studio }) {
   const pc = frame?.pc ?? d.session?.stop?.pc ?? null;
   const halted = d.session?.phase === 'halted';
 
-  useEffect(
-    () => studio.host.onEvent('breakpoints.instructions', (e) => setInstructions(e.addresses)),
-    [studio],
-  );
+  useEffect(() => {
+    const off = studio.host.onEvent('breakpoints.instructions', (e) => setInstructions(e.addresses));
+    return () => {
+      off();
+    };
+  }, [studio]);
   useEffect(() => {
     if (!halted || pc === null) return;
     let gone = false;
@@ -39,7 +41,9 @@ export function DisassemblyPanel({ studio }: { studio: Studio }) {
       gone = true;
     };
   }, [studio, halted, pc, d.session?.id]);
-  useEffect(() => current.current?.scrollIntoView({ block: 'center' }), [listing]);
+  useEffect(() => {
+    current.current?.scrollIntoView({ block: 'center' });
+  }, [listing]);
 
   if (!halted)
     return (
