@@ -647,8 +647,11 @@ export interface StackFrame {
   location: SourceLocation | null;
   /** 'kernel' or the app's (process's) name. */
   program: string;
-  /** This frame is an exception entry boundary ("SVCall", "SysTick", ...). */
+  /** This frame was interrupted by an exception ("SVCall", "SysTick", ...): the boundary is
+   * drawn above it. */
   exception?: string;
+  /** Words drawn above the frame where the stack changes hands (a process, the scheduler). */
+  boundary?: string;
   inlined: boolean;
   /** No source: the panels show disassembly for it. */
   hasSource: boolean;
@@ -661,8 +664,9 @@ export interface VariableNode {
   type: string;
   /** Non-zero when expandable: pass it to `session.children`. */
   ref: number;
-  /** A scalar that `session.setVariable` can change. */
+  /** A scalar that `session.setVariable` can change (pass `editRef`). */
   editable: boolean;
+  editRef?: number;
   /** A number as such (for the hex/decimal toggle). */
   numeric?: { value: string; signed: boolean };
 }

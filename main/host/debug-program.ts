@@ -61,13 +61,19 @@ export interface ProgramView {
   lookup(name: string): number | null;
   functionAt(address: number): FunctionAt | null;
   lineAt(address: number): LineAt | null;
+  /** The logical functions at an address, innermost first (inlined calls, then the function). */
+  inlineChain(address: number): string[];
+  /** The line a stop at this address shows (at an inlined call's first instruction: the call). */
+  shownLine(address: number): { file: string; line: number } | null;
   /** Where `file:line` has code; `line` is where it really is (the next line with code). */
   addressesFor(file: string, line: number): { line: number; addresses: number[] } | null;
   /** Logical frames (inlined calls expanded, exception entries crossed), innermost first. */
-  backtrace(registers: CoreRegisters, mem: ReadMemory): Promise<FrameAt[]>;
+  backtrace(registers: CoreRegisters, mem: ReadMemory, unavailable?: string[]): Promise<FrameAt[]>;
   variables(frame: number, mem: ReadMemory): Promise<VariableScope[]>;
   children(ref: number): Promise<VariableNode[]>;
   evaluate(expression: string, frame: number, mem: ReadMemory): Promise<Result<VariableNode>>;
+  /** Where an editable scalar (its `editRef`) lives, for `session.setVariable`. */
+  editTarget?(ref: number): { address: number; size: number; type: string; signed: boolean } | null;
   /** Forget values cached for the last stop (variable refs stay valid until then). */
   newStop(): void;
 }
@@ -198,6 +204,15 @@ export class ElfProgramView implements ProgramView {
   }
 
   lineAt(): LineAt | null {
+    return null;
+  }
+
+  inlineChain(address: number): string[] {
+    const f = this.functionAt(address);
+    return f ? [f.name] : [];
+  }
+
+  shownLine(): null {
     return null;
   }
 

@@ -72,6 +72,7 @@ import {
   type ProgramView,
   type ReadMemory,
 } from './debug-program.js';
+import { DwarfProgramView } from './debug-dwarf.js';
 import { stepSource, type StepKind } from './debug-stepping.js';
 import { startEmulatorWorker } from './emulator-worker-target.js';
 import { err } from './project.js';
@@ -379,7 +380,7 @@ export class DebugService {
 
   private loadProgram(images: BoardImages): ProgramView {
     try {
-      return (this.opts.loadProgram ?? ElfProgramView.load)(images, this.opts.projectRoot);
+      return (this.opts.loadProgram ?? DwarfProgramView.load)(images, this.opts.projectRoot);
     } catch (e) {
       const v = ElfProgramView.load(images);
       v.notices.push(`the debug information could not be read: ${(e as Error).message}`);
@@ -635,7 +636,7 @@ export class DebugService {
       if (spec.condition) {
         a.program.newStop();
         const regs = await a.target.readRegisters();
-        if (regs.ok) a.frames = await a.program.backtrace(regs.value, mem);
+        if (regs.ok) a.frames = await a.program.backtrace(regs.value, mem, a.info.unavailableRegisters);
         const v = await a.program.evaluate(spec.condition, 0, mem);
         if (!v.ok) {
           this.opts.emit('session.output', {
@@ -717,7 +718,7 @@ export class DebugService {
     a.program.newStop();
     const regs = await a.target.readRegisters();
     a.registers = regs.ok ? regs.value : null;
-    a.frames = regs.ok ? await a.program.backtrace(regs.value, this.memory(a)) : null;
+    a.frames = regs.ok ? await a.program.backtrace(regs.value, this.memory(a), a.info.unavailableRegisters) : null;
     a.selected = 0;
     const top = a.frames?.[0];
     const fn = top?.function ?? a.program.symbolize(stop.pc)?.name ?? null;
@@ -1159,7 +1160,7 @@ export class DebugService {
     if (!a.frames) {
       const regs = await a.target.readRegisters();
       if (!regs.ok) return err('io', regs.error);
-      a.frames = await a.program.backtrace(regs.value, this.memory(a));
+      a.frames = await a.program.backtrace(regs.value, this.memory(a), a.info.unavailableRegisters);
     }
     return ok(a.frames.map(({ cfa: _cfa, ...f }) => f));
   }
@@ -1196,10 +1197,30 @@ export class DebugService {
     return r.ok ? ok(r.value) : err('not-found', r.error);
   }
 
-  async setVariable(_ref: number, _value: string): Promise<Result<VariableNode>> {
+  async setVariable(ref: number, value: string): Promise<Result<VariableNode>> {
     const h = this.halted();
     if (!h.ok) return h;
-    return err('unavailable', 'values can be changed only with debug information (DWARF)');
+    const a = h.value;
+    const t = a.program.editTarget?.(ref) ?? null;
+    if (!t) return err('unavailable', 'this value cannot be changed (not a scalar in memory)');
+    const text = value.trim().replace(/_/g, '');
+    let n: bigint;
+    if (text === 'true' || text === 'false') n = text === 'true' ? 1n : 0n;
+    else if (/^-?(0x[0-9a-f]+|\d+)$/i.test(text))
+      n = text.startsWith('-') ? -BigInt(text.slice(1)) : BigInt(text);
+    else return err('bad-request', `"${value}" is not a number for ${t.type}`);
+    const bits = BigInt(t.size * 8);
+    const min = t.signed ? -(1n << (bits - 1n)) : 0n;
+    const max = t.signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
+    if (n < min || n > max) return err('bad-request', `${value} does not fit in ${t.type} (${min}..${max})`);
+    const u = n < 0n ? (1n << bits) + n : n;
+    const bytes = new Uint8Array(t.size);
+    for (let i = 0; i < t.size; i++) bytes[i] = Number((u >> BigInt(8 * i)) & 0xffn);
+    const w = await a.target.writeMemory(t.address, bytes);
+    if (!w.ok) return err('io', `the value could not be written: ${w.error}`);
+    a.program.newStop();
+    a.frames = null;
+    return ok({ name: '', value: n.toString(), type: t.type, ref: 0, editable: true });
   }
 
   lookup(query: string): Result<{ address: number; label: string }> {

@@ -93,8 +93,9 @@ async function runTo(
   }
 }
 
+/** `b.file` may be project-relative (the location the user sees) or absolute (a row's). */
 const sameLine = (a: LineAt, b: { file: string; line: number }): boolean =>
-  a.file === b.file && a.line === b.line;
+  a.line === b.line && (a.file === b.file || a.file.endsWith(`/${b.file}`));
 
 /** The step; resolves with the stop it ends at (its own, or whatever stopped it first). */
 export async function stepSource(kind: StepKind, ctx: StepContext): Promise<Result<StopInfo>> {
@@ -111,6 +112,8 @@ export async function stepSource(kind: StepKind, ctx: StepContext): Promise<Resu
 
 async function stepOut(ctx: StepContext, regs: CoreRegisters): Promise<Result<StopInfo>> {
   const t = ctx.target;
+  const chain = ctx.program.inlineChain(regs.pc);
+  if (chain.length > 1) return leaveInline(ctx, regs, chain.length);
   const frames = ctx.frames ?? (await ctx.program.backtrace(regs, (a, n) => t.readMemory(a, n)));
   const top = frames[0];
   // The first frame of another activation: skip the inlined frames of this one.
@@ -141,7 +144,10 @@ async function stepLine(
   let fn = p.functionAt(regs.pc);
   let sp0 = regs.sp >>> 0;
   let exc0 = ipsr(regs);
-  let current = { file: start.file, line: start.line };
+  // Where the user sees the stop (at an inlined call's first instruction: its call site).
+  const seen = ctx.frames?.[0]?.location;
+  let current = seen ? { file: seen.path, line: seen.line } : { file: start.file, line: start.line };
+  let depth = p.inlineChain(regs.pc).length;
   let range: [number, number] = [start.start, start.end];
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const r = await t.stepRange(range[0], range[1]);
@@ -179,8 +185,24 @@ async function stepLine(
     const sameFrame = fn !== null && fn2 !== null && fn2.low === fn.low && after.value.sp >>> 0 >= sp0;
     if (!l) return ok({ ...stop, pc: pc2 });
     if (sameFrame) {
-      if (l.line !== 0 && !sameLine(l, current) && l.isStmt && pc2 === l.start)
-        return ok({ ...stop, pc: pc2 });
+      const d = p.inlineChain(pc2).length;
+      const atLineStart = l.line !== 0 && l.isStmt && pc2 === l.start;
+      if (d > depth) {
+        // Inside code inlined into this line: Step over runs it, Step into stops at its start.
+        if (kind === 'into' && atLineStart) return ok({ ...stop, pc: pc2 });
+        range = [l.start, l.end];
+        continue;
+      }
+      if (d < depth) {
+        // Left an inlined call (this line was inside it): go on to the caller's next line.
+        depth = d;
+        current = { file: l.file, line: l.line };
+        if (atLineStart) return ok({ ...stop, pc: pc2 });
+        range = [l.start, l.end];
+        continue;
+      }
+      const shown = p.shownLine(pc2) ?? l;
+      if (atLineStart && !sameLine({ ...l, ...shown }, current)) return ok({ ...stop, pc: pc2 });
       range = [l.start, l.end];
       continue;
     }
@@ -190,6 +212,7 @@ async function stepLine(
       fn = fn2;
       sp0 = after.value.sp >>> 0;
       exc0 = ipsr(after.value);
+      depth = p.inlineChain(pc2).length;
       current = { file: l.file, line: l.line };
       range = [l.start, l.end];
       continue;
@@ -197,6 +220,36 @@ async function stepLine(
     return ok({ ...stop, pc: pc2 });
   }
   return err('the line did not end after many steps (a loop?): use Continue or Pause');
+}
+
+/** Out of an inlined call: step until the PC is in fewer inlined scopes (or leaves the function). */
+async function leaveInline(ctx: StepContext, regs: CoreRegisters, depth: number): Promise<Result<StopInfo>> {
+  const t = ctx.target;
+  const p = ctx.program;
+  const fn = p.functionAt(regs.pc);
+  const sp0 = regs.sp >>> 0;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const now = await regsOf(t);
+    if (!now.ok) return now;
+    const l = p.lineAt(now.value.pc);
+    const s = l ? await t.stepRange(l.start, l.end) : await t.step();
+    if (!s.ok || s.value.cause.kind !== 'step') return s;
+    const pc = s.value.pc >>> 0;
+    const here = p.functionAt(pc);
+    if (!here || !fn || here.low !== fn.low) {
+      // Into a call or out of the function: treat as the step over of that row.
+      const r = await regsOf(t);
+      if (!r.ok) return r;
+      if ((r.value.sp >>> 0) < sp0 && here && here.low === pc) {
+        const back = await runTo(ctx, r.value.lr & ~1, (x) => x.sp >>> 0 >= sp0);
+        if (!back.ok || back.value.cause.kind !== 'breakpoint') return back;
+        continue;
+      }
+      return s;
+    }
+    if (p.inlineChain(pc).length < depth) return s;
+  }
+  return err('the inlined call did not end after many steps: use Continue or Pause');
 }
 
 /** After entering a function: step through its prologue to its first line of code. */

@@ -21,9 +21,9 @@ export function CallStackView({ studio }: { studio: Studio }) {
     <ol className="call-stack">
       {d.frames.map((f) => (
         <li key={f.index}>
-          {f.exception && (
-            <div className="exception-boundary" data-exception={f.exception}>
-              <span>{f.exception}</span> exception entry
+          {(f.exception || f.boundary) && (
+            <div className="exception-boundary" data-exception={f.exception ?? ''}>
+              {f.boundary ?? `${f.exception} exception entry`}
             </div>
           )}
           <button

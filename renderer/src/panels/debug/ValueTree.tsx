@@ -45,7 +45,8 @@ export function ValueRow({
   };
   const commit = async (): Promise<void> => {
     if (editing === null) return;
-    const r = await studio.host.api.session.setVariable({ ref: node.ref, value: editing });
+    if (!node.editRef) return;
+    const r = await studio.host.api.session.setVariable({ ref: node.editRef, value: editing });
     setEditing(null);
     if (!r.ok) setProblem(r.error.message);
     else {

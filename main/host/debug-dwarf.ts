@@ -1,0 +1,479 @@
+/**
+ * The DWARF-backed ProgramView: the kernel and every app loaded where they run (the DWARF
+ * reader's `ProgramSet`), answering the session's questions in the contract's shapes.
+ *
+ * Names are demangled (hash suffix dropped), lines come from the line tables, a breakpoint's
+ * line moves to the next line with code in every image that has the file (a capsule compiled
+ * into the kernel, a crate shared by apps), backtraces cross exception entries (the crossing is
+ * drawn on the frame it interrupted: "SVCall", "SysTick", an IRQ), variables are split into
+ * arguments, locals and the kernel's statics, and values render as Rust shows them. Values a
+ * panel expands are kept by reference until the next stop. Conditions of breakpoints compare
+ * path expressions (`command == 1 && arg1 > 4`).
+ *
+ * @example
+ *   const view = DwarfProgramView.load(images, projectRoot); // ElfProgramView when no DWARF
+ *   const frames = await view.backtrace(registers, mem);
+ */
+import { readFileSync } from 'node:fs';
+import { ok, err, type Result } from '../../emulator/core/result';
+import type { CoreRegisters } from '../../emulator/debug/target';
+import {
+  cachedMemory,
+  DebugInfo,
+  demangle,
+  ProgramSet,
+  stopRegistersFrom,
+  type Frame,
+  type ReadMemory as DwarfMemory,
+  type ValueNode,
+} from '../../emulator/formats/dwarf';
+import type { VariableNode, VariableScope } from '../common/contract';
+import type { BoardImages } from './debug-images';
+import {
+  ElfProgramView,
+  sourceLocation,
+  type FrameAt,
+  type FunctionAt,
+  type LineAt,
+  type ProgramView,
+  type ReadMemory,
+} from './debug-program';
+
+const EXCEPTION_NAMES: Record<number, string> = {
+  1: 'Reset',
+  2: 'NMI',
+  3: 'HardFault',
+  4: 'MemManage',
+  5: 'BusFault',
+  6: 'UsageFault',
+  11: 'SVCall',
+  12: 'DebugMonitor',
+  14: 'PendSV',
+  15: 'SysTick',
+};
+
+/** The exception's name as the ARMv7-M ARM names it (B1.5.2); IRQ n for external ones. */
+export function exceptionName(n: number): string {
+  return EXCEPTION_NAMES[n] ?? (n >= 16 ? `IRQ ${n - 16}` : `exception ${n}`);
+}
+
+/** A Rust symbol without its hash suffix (`::h0123456789abcdef`). */
+export function cleanName(name: string): string {
+  return name.replace(/::h[0-9a-f]{16}$/, '');
+}
+
+const MAX_STATICS = 200;
+/** Crates whose statics are the kernel's own (not core's or the compiler's). */
+const OWN_CRATES = /^(kernel|capsules|nrf52|mps2|cortexm|board|board_\w+|nrf52840dk|microbit|mps2_an386|cells|registers)(::|$)/;
+
+export class DwarfProgramView implements ProgramView {
+  readonly sourceLevel = true;
+  readonly notices: string[] = [];
+  private frames: Frame[] = [];
+  private mem: DwarfMemory | null = null;
+  private nodes = new Map<number, ValueNode>();
+  private nextRef = 1;
+  private staticNames: string[] | null = null;
+
+  private constructor(
+    private readonly set: ProgramSet,
+    private readonly kernel: DebugInfo,
+    private readonly projectRoot: string,
+  ) {}
+
+  /** The DWARF view of a build, or the symbols-only view when the kernel has no DWARF. */
+  static load(images: BoardImages, projectRoot: string): ProgramView {
+    const kernelFile = images.files[0];
+    if (!kernelFile) return ElfProgramView.load(images);
+    const kernel = DebugInfo.load(kernelFile.bytes, { name: 'kernel' });
+    if (!kernel.ok || kernel.value.units.length === 0) {
+      const v = ElfProgramView.load(images);
+      if (!kernel.ok) v.notices.unshift(`the kernel's debug information: ${kernel.error}`);
+      return v;
+    }
+    const set = new ProgramSet([kernel.value]);
+    const view = new DwarfProgramView(set, kernel.value, projectRoot);
+    view.notices.push(...kernel.value.notices, ...kernel.value.warnings.slice(0, 5));
+    for (const app of images.apps) {
+      if (!app.elf) {
+        view.notices.push(`${app.name}: the build kept no ELF, so its code has no source here`);
+        continue;
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(readFileSync(app.elf));
+      } catch (e) {
+        view.notices.push(`${app.name}: ${app.elf} could not be read: ${(e as Error).message}`);
+        continue;
+      }
+      const r = set.addApp(bytes, {
+        name: app.name,
+        flash: app.flash,
+        ...(app.binary !== null ? { binary: app.binary } : {}),
+        ...(app.ram !== null ? { ram: app.ram } : {}),
+      });
+      if (!r.ok) view.notices.push(`${app.name}: ${r.error}`);
+    }
+    return view;
+  }
+
+  /** The reader's program set (for the views built on the service: Tock processes, cells). */
+  get programSet(): ProgramSet {
+    return this.set;
+  }
+
+  programOf(address: number): string {
+    return this.set.programFor(address)?.name ?? 'kernel';
+  }
+
+  symbolize(address: number): { name: string; offset: number; program: string } | null {
+    const p = this.set.programFor(address);
+    const sym = p?.symbolAt(address);
+    if (!p || !sym) return null;
+    return {
+      name: cleanName(demangle(sym.name)),
+      offset: (p.toLink(address) - sym.value) >>> 0,
+      program: p.name,
+    };
+  }
+
+  lookup(name: string): number | null {
+    for (const p of this.set.programs()) {
+      const s = p.findStatic(name)[0];
+      if (s) return s.address;
+    }
+    for (const p of this.set.programs()) {
+      const f = p.allFunctions().find((x) => x.name === name || x.linkageName === name);
+      if (f) return f.entry;
+    }
+    return null;
+  }
+
+  functionAt(address: number): FunctionAt | null {
+    const f = this.set.functionAt(address);
+    if (!f) return null;
+    return {
+      name: cleanName(f.name),
+      low: f.entry >>> 0,
+      ranges: f.ranges.map(([a, b]) => [a >>> 0, b >>> 0] as [number, number]),
+      program: f.program,
+    };
+  }
+
+  lineAt(address: number): LineAt | null {
+    const l = this.set.lineFor(address);
+    if (!l) return null;
+    return {
+      file: l.file,
+      line: l.line,
+      column: l.column,
+      start: l.address >>> 0,
+      end: l.end >>> 0,
+      isStmt: l.isStmt,
+    };
+  }
+
+  inlineChain(address: number): string[] {
+    const scopes = this.set.scopesAt(address).filter((s) => s.kind !== 'block');
+    // At an inlined call's first instruction the call has not happened yet (as the backtrace).
+    while (scopes.length > 1 && scopes[0]!.kind === 'inlined' && scopes[0]!.entry === address)
+      scopes.shift();
+    return scopes.map((s) => cleanName(s.name ?? '?'));
+  }
+
+  shownLine(address: number): { file: string; line: number } | null {
+    const scopes = this.set.scopesAt(address).filter((s) => s.kind !== 'block');
+    let site: { file: string; line: number } | null = null;
+    for (const s of scopes) {
+      if (s.kind !== 'inlined' || s.entry !== address || !s.callSite) break;
+      site = s.callSite;
+    }
+    if (site) return site;
+    const l = this.set.lineFor(address);
+    return l ? { file: l.file, line: l.line } : null;
+  }
+
+  addressesFor(file: string, line: number): { line: number; addresses: number[] } | null {
+    const found = this.set.addressesFor(file, line).filter((r) => r.addresses.length > 0);
+    if (found.length === 0) return null;
+    const nearest = Math.min(...found.map((r) => r.line));
+    const addresses = [
+      ...new Set(found.filter((r) => r.line === nearest).flatMap((r) => r.addresses)),
+    ].sort((a, b) => a - b);
+    return { line: nearest, addresses };
+  }
+
+  private memory(read: ReadMemory): DwarfMemory {
+    if (!this.mem) this.mem = cachedMemory(read);
+    return this.mem;
+  }
+
+  async backtrace(
+    registers: CoreRegisters,
+    read: ReadMemory,
+    unavailable: string[] = [],
+  ): Promise<FrameAt[]> {
+    const regs: Record<string, number> = { ...registers };
+    for (const name of unavailable) delete regs[name];
+    const mem = this.memory(read);
+    const bt = await this.set.backtrace(stopRegistersFrom(regs), mem);
+    // The exception being handled at each crossing: the stop's IPSR first, then what each
+    // crossing interrupted.
+    let handling = registers.xpsr & 0x1ff;
+    let boundary: string | null = null;
+    const out: FrameAt[] = [];
+    this.frames = [];
+    for (const f of bt.frames) {
+      if (f.kind === 'exception') {
+        boundary = exceptionName(handling);
+        continue;
+      }
+      if (boundary !== null && f.exception) handling = f.exception.interruptedException;
+      const location =
+        f.file && f.line ? sourceLocation(this.projectRoot, f.file, f.line, f.column ?? 1) : null;
+      const sym = f.function ? null : this.symbolize(f.pc);
+      out.push({
+        index: out.length,
+        function: f.function
+          ? cleanName(f.function)
+          : sym
+            ? `${sym.name}${sym.offset ? `+0x${sym.offset.toString(16)}` : ''}`
+            : `0x${(f.pc >>> 0).toString(16).padStart(8, '0')}`,
+        pc: f.pc >>> 0,
+        location,
+        program: f.program ?? this.programOf(f.pc),
+        ...(boundary !== null ? { exception: boundary } : {}),
+        inlined: f.kind === 'inlined',
+        hasSource: location !== null,
+        cfa: f.physical.cfa ?? null,
+      });
+      this.frames.push(f);
+      boundary = null;
+    }
+    if (registers.psp !== undefined && !unavailable.includes('psp'))
+      await this.processFrames(out, registers.psp >>> 0, mem);
+    return out;
+  }
+
+  /**
+   * While the kernel serves a process (a syscall, or its time slice ended), the process's own
+   * stack is where PSP points: the frame the hardware stacked on its exception entry (ARMv7-M
+   * ARM B1.5.6). Its frames go below the kernel's syscall dispatch, with the SVCall boundary,
+   * and the kernel's scheduler frames after them, so the stack reads as the story it is.
+   */
+  private async processFrames(out: FrameAt[], psp: number, mem: DwarfMemory): Promise<void> {
+    const at = out.findIndex((f) => /::(handle_syscall|run_process)$/.test(f.function));
+    if (at < 0 || out.some((f) => f.program !== 'kernel')) return;
+    const stacked = await mem(psp, 32);
+    if (!stacked.ok || stacked.value.length < 32) return;
+    const w = (i: number): number => {
+      const b = stacked.value;
+      return (b[i * 4]! | (b[i * 4 + 1]! << 8) | (b[i * 4 + 2]! << 16) | (b[i * 4 + 3]! << 24)) >>> 0;
+    };
+    const pc = w(6) & ~1;
+    const program = this.programOf(pc);
+    if (program === 'kernel') return;
+    const op = await mem((pc - 2) >>> 0, 2);
+    // The instruction before the return address is SVC (0xDFxx) when the process called the kernel.
+    const svc = op.ok && op.value.length === 2 && op.value[1] === 0xdf;
+    const xpsr = w(7);
+    const regs = {
+      core: [w(0), w(1), w(2), w(3), 0, 0, 0, 0, 0, 0, 0, 0, w(4), (psp + 32 + (xpsr & 0x200 ? 4 : 0)) >>> 0, w(5), pc],
+      xpsr,
+    };
+    const bt = await this.set.backtrace(regs, mem);
+    const appFrames: FrameAt[] = [];
+    const appRaw: Frame[] = [];
+    for (const f of bt.frames) {
+      if (f.kind === 'exception' || (f.program ?? this.programOf(f.pc)) === 'kernel') break;
+      const location =
+        f.file && f.line ? sourceLocation(this.projectRoot, f.file, f.line, f.column ?? 1) : null;
+      appFrames.push({
+        index: 0,
+        function: f.function ? cleanName(f.function) : (this.symbolize(f.pc)?.name ?? `0x${f.pc.toString(16)}`),
+        pc: f.pc >>> 0,
+        location,
+        program,
+        inlined: f.kind === 'inlined',
+        hasSource: location !== null,
+        cfa: f.physical.cfa ?? null,
+      });
+      appRaw.push(f);
+    }
+    if (appFrames.length === 0) return;
+    const kind = svc ? 'SVCall' : 'an interrupt';
+    appFrames[0]!.exception = svc ? 'SVCall' : 'interrupted';
+    appFrames[0]!.boundary = svc
+      ? `SVCall exception entry: process ${program} called the kernel`
+      : `process ${program} was interrupted (${kind}); the kernel took over`;
+    const rest = out.splice(at + 1);
+    const restRaw = this.frames.splice(at + 1);
+    if (rest[0]) rest[0].boundary = `the kernel's scheduler, running process ${program}`;
+    out.push(...appFrames, ...rest);
+    this.frames.push(...appRaw, ...restRaw);
+    out.forEach((f, i) => (f.index = i));
+  }
+
+  private node(v: ValueNode, name = v.name): VariableNode {
+    const t = v.value.type;
+    const integer =
+      t.kind === 'base' && /^-?\d+$/.test(v.text) && !/^(bool|char|f32|f64)$/.test(t.name);
+    const editable = v.address !== undefined && t.kind === 'base' && !v.optimizedOut && !v.error;
+    let ref = 0;
+    if (v.expandable || editable) {
+      ref = this.nextRef++;
+      this.nodes.set(ref, v);
+    }
+    return {
+      name,
+      value: v.text,
+      type: v.typeName,
+      ref: v.expandable ? ref : 0,
+      editable,
+      ...(editable ? { editRef: ref } : {}),
+      ...(integer ? { numeric: { value: v.text, signed: /^i/.test(t.name) } } : {}),
+    };
+  }
+
+  async variables(frame: number, read: ReadMemory): Promise<VariableScope[]> {
+    const f = this.frames[frame];
+    if (!f) return [];
+    const mem = this.memory(read);
+    const vars = await this.set.variables(f, mem);
+    const args = vars.filter((v) => v.isParameter).map((v) => this.node(v));
+    const locals = vars.filter((v) => !v.isParameter).map((v) => this.node(v));
+    const statics = await this.statics(mem);
+    return [
+      { name: 'Arguments', variables: args },
+      { name: 'Locals', variables: locals },
+      { name: 'Statics', variables: statics },
+    ];
+  }
+
+  /** The kernel's own statics (its crates, not core's), by their qualified names. */
+  private async statics(mem: DwarfMemory): Promise<VariableNode[]> {
+    if (!this.staticNames) {
+      const names = new Set<string>();
+      for (const s of this.kernel.elf.symbols) {
+        if (s.type !== 'object' || s.size === 0) continue;
+        const n = cleanName(demangle(s.name));
+        if (OWN_CRATES.test(n) && this.kernel.findStatic(n).length) names.add(n);
+      }
+      this.staticNames = [...names].sort().slice(0, MAX_STATICS);
+    }
+    const out: VariableNode[] = [];
+    for (const name of this.staticNames) {
+      const r = await this.set.evaluate(name, { mem });
+      if (r.ok) out.push(this.node(r.value, name));
+    }
+    return out;
+  }
+
+  async children(ref: number): Promise<VariableNode[]> {
+    const v = this.nodes.get(ref);
+    if (!v) return [];
+    return (await v.children()).map((c) => this.node(c));
+  }
+
+  async evaluate(expression: string, frame: number, read: ReadMemory): Promise<Result<VariableNode>> {
+    const mem = this.memory(read);
+    const f = this.frames[frame];
+    const cond = await evaluateCondition(expression, (e) =>
+      this.set.evaluate(e, { mem, ...(f ? { frame: f } : {}) }),
+    );
+    if (cond) return cond.ok ? ok({ name: expression, value: String(cond.value), type: 'bool', ref: 0, editable: false }) : cond;
+    const r = await this.set.evaluate(expression, { mem, ...(f ? { frame: f } : {}) });
+    return r.ok ? ok(this.node(r.value, expression)) : r;
+  }
+
+  /** Where an edited scalar lives and its size, for `session.setVariable`. */
+  editTarget(ref: number): { address: number; size: number; type: string; signed: boolean } | null {
+    const v = this.nodes.get(ref);
+    if (!v || v.address === undefined || v.value.type.kind !== 'base') return null;
+    const t = v.value.type;
+    return { address: v.address, size: t.size, type: t.name, signed: /^i/.test(t.name) };
+  }
+
+  newStop(): void {
+    this.mem = null;
+    this.nodes.clear();
+    this.frames = [];
+  }
+}
+
+/** Literals a condition may compare with. */
+function literal(text: string): bigint | boolean | null {
+  const t = text.trim().replace(/_/g, '');
+  if (t === 'true') return true;
+  if (t === 'false') return false;
+  if (/^-?(0x[0-9a-f]+|\d+)$/i.test(t)) return t.startsWith('-') ? -BigInt(t.slice(1)) : BigInt(t);
+  return null;
+}
+
+function scalar(v: ValueNode): bigint | boolean | null {
+  const t = v.text.trim();
+  if (t === 'true') return true;
+  if (t === 'false') return false;
+  if (/^-?\d+$/.test(t)) return BigInt(t);
+  if (/^0x[0-9a-f]+$/i.test(t)) return BigInt(t);
+  // A pointer or reference renders with its address first.
+  const m = /^(?:\(.*?\)\s*)?(0x[0-9a-f]+)/i.exec(t);
+  return m ? BigInt(m[1]!) : null;
+}
+
+/**
+ * A breakpoint condition with comparisons (==, !=, <, <=, >, >=) joined by && and ||, over path
+ * expressions and literals; null when `text` has no operator (a plain path, evaluated as is).
+ */
+export async function evaluateCondition(
+  text: string,
+  evaluate: (expression: string) => Promise<Result<ValueNode>>,
+): Promise<Result<boolean> | null> {
+  if (!/(==|!=|<=|>=|&&|\|\||[^-]>|<(?![A-Za-z]))/.test(text)) return null;
+  const ors = text.split('||');
+  for (const or of ors) {
+    let all = true;
+    for (const part of or.split('&&')) {
+      const m = /^(.*?)(==|!=|<=|>=|<|>)(.*)$/.exec(part);
+      const sides = m ? [m[1]!, m[3]!] : [part];
+      const values: (bigint | boolean)[] = [];
+      for (const side of sides) {
+        const lit = literal(side);
+        if (lit !== null) {
+          values.push(lit);
+          continue;
+        }
+        const v = await evaluate(side.trim());
+        if (!v.ok) return err(`${side.trim()}: ${v.error}`);
+        const s = scalar(v.value);
+        if (s === null) return err(`${side.trim()} is not a number or a bool (${v.value.text})`);
+        values.push(s);
+      }
+      let truth: boolean;
+      if (!m) truth = values[0] === true || (typeof values[0] === 'bigint' && values[0] !== 0n);
+      else {
+        const [a, b] = values as [bigint | boolean, bigint | boolean];
+        switch (m[2]) {
+          case '==':
+            truth = a === b;
+            break;
+          case '!=':
+            truth = a !== b;
+            break;
+          default: {
+            if (typeof a !== 'bigint' || typeof b !== 'bigint')
+              return err(`${m[2]} compares numbers only`);
+            truth =
+              m[2] === '<' ? a < b : m[2] === '<=' ? a <= b : m[2] === '>' ? a > b : a >= b;
+          }
+        }
+      }
+      if (!truth) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return ok(true);
+  }
+  return ok(false);
+}
