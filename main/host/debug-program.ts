@@ -13,7 +13,8 @@
  *   const view = ElfProgramView.load(images);
  *   view.symbolize(0x1234);  // { name: 'main', offset: 4, program: 'kernel' }
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseElf, type ElfFile, type ElfSymbol } from '../../emulator/formats/elf';
 import type { CoreRegisters } from '../../emulator/debug/target';
 import type { Result } from '../../emulator/core/result';
@@ -78,16 +79,38 @@ export interface ProgramView {
   newStop(): void;
 }
 
-/** Turns an absolute source path into a location (project-relative when inside the project). */
+const relativeCache = new Map<string, string | null>();
+
+/**
+ * The project-relative path of a source file the compiler recorded: under the project root, or,
+ * for images built where the project was before (moved, copied, another machine), the longest
+ * tail of the recorded path that names a file of the project.
+ */
+export function projectPath(projectRoot: string, file: string): string | null {
+  const root = projectRoot.endsWith('/') ? projectRoot : `${projectRoot}/`;
+  if (file.startsWith(root)) return file.slice(root.length);
+  const key = `${root}\0${file}`;
+  const cached = relativeCache.get(key);
+  if (cached !== undefined) return cached;
+  const parts = file.split('/').filter(Boolean);
+  let found: string | null = null;
+  for (let i = 0; i < parts.length - 1 && found === null; i++) {
+    const rel = parts.slice(i).join('/');
+    if (existsSync(path.join(projectRoot, rel))) found = rel;
+  }
+  relativeCache.set(key, found);
+  return found;
+}
+
+/** Turns a recorded source path into a location (project-relative when in the project). */
 export function sourceLocation(
   projectRoot: string,
   file: string,
   line: number,
   column: number,
 ): SourceLocation {
-  const root = projectRoot.endsWith('/') ? projectRoot : `${projectRoot}/`;
-  const inProject = file.startsWith(root);
-  return { path: inProject ? file.slice(root.length) : file, inProject, line, column };
+  const rel = projectPath(projectRoot, file);
+  return { path: rel ?? file, inProject: rel !== null, line, column };
 }
 
 interface Image {

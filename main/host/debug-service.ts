@@ -67,6 +67,7 @@ import {
 } from './debug-images.js';
 import {
   ElfProgramView,
+  projectPath,
   sourceLocation,
   type FrameAt,
   type ProgramView,
@@ -865,7 +866,7 @@ export class DebugService {
       const h = this.halted();
       if (!h.ok) return h;
       const a = h.value;
-      const r = a.program.addressesFor(path.join(this.opts.projectRoot, file), line);
+      const r = a.program.addressesFor(file, line);
       if (!r || r.addresses.length === 0)
         return err(
           'not-found',
@@ -919,7 +920,9 @@ export class DebugService {
           status: 'unresolved' as const,
           reason: 'the images carry no debug information (no line tables)',
         };
-      const r = a.program.addressesFor(path.join(this.opts.projectRoot, file), spec.line);
+      // Project-relative: the line index matches it against the recorded paths' tails, so a
+      // build made where the project was before still resolves.
+      const r = a.program.addressesFor(file, spec.line);
       if (!r || r.addresses.length === 0)
         return {
           ...base,
@@ -1134,7 +1137,9 @@ export class DebugService {
           let text = sources.get(src.file);
           if (text === undefined) {
             try {
-              text = readFileSync(src.file, 'utf8').split('\n');
+              const rel = projectPath(this.opts.projectRoot, src.file);
+              const file = rel ? path.join(this.opts.projectRoot, rel) : src.file;
+              text = readFileSync(file, 'utf8').split('\n');
             } catch {
               text = null;
             }
