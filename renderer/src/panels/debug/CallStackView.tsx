@@ -7,6 +7,27 @@
 import { useModel } from '../../models/use';
 import type { Studio } from '../../studio';
 
+/** `capsules::console::{impl#2}::command` -> `console::{impl#2}::command` (the title has it all). */
+export function shortName(name: string): string {
+  let depth = 0;
+  const parts: string[] = [];
+  let cur = '';
+  for (let i = 0; i < name.length; i++) {
+    const ch = name[i]!;
+    if (ch === '<') depth++;
+    if (ch === '>') depth--;
+    if (depth === 0 && name.startsWith('::', i)) {
+      parts.push(cur);
+      cur = '';
+      i++;
+      continue;
+    }
+    cur += ch;
+  }
+  parts.push(cur);
+  return parts.length <= 2 ? name : parts.slice(-2).join('::');
+}
+
 export function CallStackView({ studio }: { studio: Studio }) {
   const d = useModel(studio.debug);
   if (d.session?.phase !== 'halted')
@@ -35,7 +56,7 @@ export function CallStackView({ studio }: { studio: Studio }) {
           >
             {f.program !== 'kernel' && <span className="frame-program">{f.program}</span>}
             <span className="frame-fn">
-              {f.function}
+              {shortName(f.function)}
               {f.inlined ? ' (inlined)' : ''}
             </span>
             <span className="frame-loc">

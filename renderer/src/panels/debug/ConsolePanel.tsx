@@ -32,7 +32,7 @@ export function ConsolePanel({ studio }: { studio: Studio }) {
     const log = studio.debug.console;
     t.write(log.all());
     const offData = log.onData((bytes) => t.write(bytes));
-    const offClear = log.onClear(() => t.clear());
+    const offClear = log.onClear(() => t.reset());
     const input = t.onData((text) => void studio.debug.input(text));
     const resize = new ResizeObserver(() => {
       try {

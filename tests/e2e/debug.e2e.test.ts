@@ -1,0 +1,180 @@
+/**
+ * Debugging in the IDE, driven as a person would in the browser-mode UI: a breakpoint in the
+ * console capsule's command handler (clicked in the editor's gutter), Debug on the nRF52840-DK
+ * in the emulator, the hello app's write stopping there, the Call Stack with the app, the SVCall
+ * boundary and the kernel's frames, Variables with the command number and the length, two
+ * steps over, Continue, the app's greeting in the Console, `list` answered by the process
+ * console. Then the same breakpoint on the mps2-an386 kernel under QEMU's gdbstub (Attach).
+ *
+ * It runs on a temporary copy of the kernel workspace with its build output (timestamps kept,
+ * so the images are the last build and are not stale): the kernel suite builds the images
+ * (tests/kernel/global-setup.ts); run alone, this file builds them first. Breakpoints are kept
+ * in a temporary cache folder. Screenshots go to test-results/debug-*.png.
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changedSince, findImages } from '../../main/host/debug-images';
+import { buildBoard } from '../kernel/global-setup';
+import { APP_ROOT, openInExplorer, openOffline, startStudio, type OfflineBrowser, type Studio } from './harness';
+
+const RESULTS = path.join(APP_ROOT, 'test-results');
+const FILE = 'capsules/src/console.rs';
+/** `let allowed = self` in `command`'s write arm: the first line of the handler with code. */
+const LINE = 155;
+
+let project: string;
+let cache: string;
+let studio: Studio;
+let b: OfflineBrowser;
+
+function copyWithBuild(): string {
+  const dest = mkdtempSync(path.join(os.tmpdir(), 'capsule-e2e-debug-'));
+  cpSync(path.join(APP_ROOT, 'kernel'), dest, {
+    recursive: true,
+    preserveTimestamps: true,
+    filter: (src) => !/[\\/](\.git|node_modules)$/.test(src),
+  });
+  return dest;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(RESULTS, `debug-${name}.png`) });
+}
+
+/** Clicks the editor's glyph margin left of line `n` (the line must be in view). */
+async function clickGutter(page: Page, n: number): Promise<void> {
+  await page.keyboard.press('Control+g');
+  await page.keyboard.type(String(n));
+  await page.keyboard.press('Enter');
+  const number = page.locator('.monaco-editor .line-numbers', { hasText: new RegExp(`^${n}$`) });
+  await number.waitFor();
+  const box = (await number.boundingBox())!;
+  await page.mouse.click(box.x - 12, box.y + box.height / 2);
+}
+
+async function currentLine(page: Page): Promise<number> {
+  return Number(await page.locator('.editor-host').getAttribute('data-current-line'));
+}
+
+beforeAll(async () => {
+  mkdirSync(RESULTS, { recursive: true });
+  for (const board of ['nrf52840dk', 'mps2-an386']) {
+    const images = findImages(path.join(APP_ROOT, 'kernel'), board);
+    const fresh =
+      images.ok &&
+      existsSync(path.join(images.value.dir, 'apps.json')) &&
+      changedSince(path.join(APP_ROOT, 'kernel'), images.value.builtAt, 1).length === 0;
+    if (!fresh) {
+      const built = buildBoard(APP_ROOT, board);
+      if (!built.ok) throw new Error(built.problem);
+    }
+  }
+  project = copyWithBuild();
+  cache = mkdtempSync(path.join(os.tmpdir(), 'capsule-e2e-cache-'));
+  studio = await startStudio(project, { XDG_CACHE_HOME: cache });
+  b = await openOffline(studio.url);
+}, 400_000);
+
+afterAll(async () => {
+  await b?.browser.close();
+  await studio?.stop();
+  if (project) rmSync(project, { recursive: true, force: true });
+  if (cache) rmSync(cache, { recursive: true, force: true });
+});
+
+describe('debugging in the IDE', () => {
+  it('stops the hello app in the console capsule, shows its stack and variables, steps, continues, and the console works', async () => {
+    const { page } = b;
+    await page.locator('.tree-row').first().waitFor();
+    await page.locator('.toolbar select').selectOption('nrf52840dk');
+    await openInExplorer(page, FILE);
+    await clickGutter(page, LINE);
+    // No session yet: the breakpoint is kept but not set (hollow), and says why.
+    await page.locator(`.bp-glyph.bp-line-${LINE}.pending`).waitFor();
+
+    await page.keyboard.press('F5');
+    const offer = page.getByRole('button', { name: 'Build and Debug' });
+    await Promise.race([
+      page.locator('.app[data-session="running"], .app[data-session="halted"]').waitFor({ timeout: 60_000 }),
+      offer.waitFor({ timeout: 60_000 }).then(() => offer.click()),
+    ]);
+    await page.locator('.app[data-stop="breakpoint"]').waitFor({ timeout: 180_000 });
+    await page.locator(`.bp-glyph.bp-line-${LINE}.verified`).waitFor();
+    expect(await currentLine(page)).toBe(LINE);
+
+    // Call Stack: the console capsule, the kernel's syscall dispatch, the SVCall boundary, the
+    // hello app's frames, then the kernel's scheduler.
+    const stack = page.locator('.call-stack');
+    await stack.locator('.frame').first().waitFor();
+    await expect.poll(() => stack.locator('.frame[data-program="hello"]').count()).toBeGreaterThan(0);
+    expect(await stack.locator('.frame').first().innerText()).toMatch(/console.*command/);
+    expect(await stack.innerText()).toMatch(/handle_syscall/);
+    expect(await stack.locator('.exception-boundary[data-exception="SVCall"]').count()).toBe(1);
+    expect(await stack.innerText()).toMatch(/run_process/);
+
+    // Variables: the command number (1: write) and the length the app asked for.
+    const vars = page.locator('.variables');
+    await vars.locator('.value-row[data-name="command"]').waitFor();
+    expect(await vars.locator('.value-row[data-name="command"] .value-text').innerText()).toBe('1');
+    const length = Number(await vars.locator('.value-row[data-name="arg1"] .value-text').innerText());
+    expect(length).toBeGreaterThan(0);
+    await shot(page, 'breakpoint');
+
+    // Step over twice: the current line moves down the handler.
+    const lines: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const before = await currentLine(page);
+      await page.keyboard.press('F10');
+      await expect.poll(() => currentLine(page), { timeout: 30_000 }).not.toBe(before);
+      lines.push(await currentLine(page));
+    }
+    expect(lines[0]).toBeGreaterThan(LINE);
+    expect(lines[1]).toBeGreaterThan(lines[0]!);
+    await shot(page, 'stepped');
+
+    // Remove the breakpoint (a click on it), Continue: the greeting reaches the Console.
+    await clickGutter(page, LINE);
+    await expect.poll(() => page.locator(`.bp-glyph.bp-line-${LINE}`).count()).toBe(0);
+    await page.keyboard.press('F5');
+    await page.locator('.app[data-session="running"]').waitFor();
+    await page.getByRole('tab', { name: 'Console', exact: true }).click();
+    const terminal = page.locator('.terminal-host');
+    await expect.poll(() => terminal.innerText(), { timeout: 60_000 }).toMatch(/hello: Hello, World!/);
+
+    // Typing into the Console reaches the process console: `list` answers with the processes.
+    await terminal.click();
+    await page.keyboard.type('list');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => terminal.innerText(), { timeout: 60_000 })
+      .toMatch(/PID\s+ShortID\s+Name[\s\S]*hello/);
+    await shot(page, 'console');
+
+    await page.keyboard.press('Shift+F5');
+    await page.locator('.app[data-session="ended"]').waitFor();
+  });
+
+  it('attaches to the mps2-an386 kernel under QEMU and stops at the same breakpoint', async () => {
+    const { page } = b;
+    await page.locator('.toolbar select').selectOption('mps2-an386');
+    await page.getByRole('tab', { name: 'Explorer', exact: true }).click();
+    await openInExplorer(page, FILE);
+    await clickGutter(page, LINE);
+    await page.locator(`.bp-glyph.bp-line-${LINE}`).waitFor();
+    await page.keyboard.press('F1');
+    await page.keyboard.type('Attach to QEMU');
+    await page.keyboard.press('Enter');
+    await page.locator('.app[data-stop="breakpoint"]').waitFor({ timeout: 120_000 });
+    expect(await currentLine(page)).toBe(LINE);
+    expect(await page.locator('[data-item="session"]').innerText()).toMatch(/Halted at console\.rs:155/);
+    const stack = page.locator('.call-stack');
+    await expect.poll(() => stack.locator('.frame').count()).toBeGreaterThan(2);
+    expect(await stack.innerText()).toMatch(/handle_syscall/);
+    await shot(page, 'qemu');
+    await page.keyboard.press('Shift+F5');
+    await page.locator('.app[data-session="ended"]').waitFor();
+  });
+});
