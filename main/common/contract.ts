@@ -239,7 +239,10 @@ export const SessionAttachArgs = obj({
   board: str({ min: 1, max: 100 }),
 });
 export const StepArgs = obj({ kind: literal('instruction', 'over', 'into', 'out') });
-export const LocationArgs = obj({ path: str({ min: 1, max: 4096 }), line: num({ integer: true, min: 1 }) });
+export const LocationArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  line: num({ integer: true, min: 1 }),
+});
 export const RegisterWriteArgs = obj({ name: str({ min: 1, max: 20 }), value: address() });
 export const MemoryReadArgs = obj({
   address: address(),
@@ -257,7 +260,10 @@ export const EvaluateArgs = obj({
   expression: str({ min: 1, max: 1000 }),
   frame: num({ integer: true, min: 0, max: 10_000 }),
 });
-export const SetVariableArgs = obj({ ref: num({ integer: true, min: 1 }), value: str({ min: 1, max: 200 }) });
+export const SetVariableArgs = obj({
+  ref: num({ integer: true, min: 1 }),
+  value: str({ min: 1, max: 200 }),
+});
 export const SymbolArgs = obj({ query: str({ min: 1, max: 500 }) });
 export const ConsoleInputArgs = obj({ bytes: bytes({ max: 64 * 1024 }) });
 export const BreakpointSpecSchema = obj({

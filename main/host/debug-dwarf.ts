@@ -64,7 +64,8 @@ export function cleanName(name: string): string {
 
 const MAX_STATICS = 200;
 /** Crates whose statics are the kernel's own (not core's or the compiler's). */
-const OWN_CRATES = /^(kernel|capsules|nrf52|mps2|cortexm|board|board_\w+|nrf52840dk|microbit|mps2_an386|cells|registers)(::|$)/;
+const OWN_CRATES =
+  /^(kernel|capsules|nrf52|mps2|cortexm|board|board_\w+|nrf52840dk|microbit|mps2_an386|cells|registers)(::|$)/;
 
 export class DwarfProgramView implements ProgramView {
   readonly sourceLevel = true;
@@ -268,7 +269,9 @@ export class DwarfProgramView implements ProgramView {
     if (!stacked.ok || stacked.value.length < 32) return;
     const w = (i: number): number => {
       const b = stacked.value;
-      return (b[i * 4]! | (b[i * 4 + 1]! << 8) | (b[i * 4 + 2]! << 16) | (b[i * 4 + 3]! << 24)) >>> 0;
+      return (
+        (b[i * 4]! | (b[i * 4 + 1]! << 8) | (b[i * 4 + 2]! << 16) | (b[i * 4 + 3]! << 24)) >>> 0
+      );
     };
     const pc = w(6) & ~1;
     const program = this.programOf(pc);
@@ -278,7 +281,24 @@ export class DwarfProgramView implements ProgramView {
     const svc = op.ok && op.value.length === 2 && op.value[1] === 0xdf;
     const xpsr = w(7);
     const regs = {
-      core: [w(0), w(1), w(2), w(3), 0, 0, 0, 0, 0, 0, 0, 0, w(4), (psp + 32 + (xpsr & 0x200 ? 4 : 0)) >>> 0, w(5), pc],
+      core: [
+        w(0),
+        w(1),
+        w(2),
+        w(3),
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        w(4),
+        (psp + 32 + (xpsr & 0x200 ? 4 : 0)) >>> 0,
+        w(5),
+        pc,
+      ],
       xpsr,
     };
     const bt = await this.set.backtrace(regs, mem);
@@ -290,7 +310,9 @@ export class DwarfProgramView implements ProgramView {
         f.file && f.line ? sourceLocation(this.projectRoot, f.file, f.line, f.column ?? 1) : null;
       appFrames.push({
         index: 0,
-        function: f.function ? cleanName(f.function) : (this.symbolize(f.pc)?.name ?? `0x${f.pc.toString(16)}`),
+        function: f.function
+          ? cleanName(f.function)
+          : (this.symbolize(f.pc)?.name ?? `0x${f.pc.toString(16)}`),
         pc: f.pc >>> 0,
         location,
         program,
@@ -375,13 +397,20 @@ export class DwarfProgramView implements ProgramView {
     return (await v.children()).map((c) => this.node(c));
   }
 
-  async evaluate(expression: string, frame: number, read: ReadMemory): Promise<Result<VariableNode>> {
+  async evaluate(
+    expression: string,
+    frame: number,
+    read: ReadMemory,
+  ): Promise<Result<VariableNode>> {
     const mem = this.memory(read);
     const f = this.frames[frame];
     const cond = await evaluateCondition(expression, (e) =>
       this.set.evaluate(e, { mem, ...(f ? { frame: f } : {}) }),
     );
-    if (cond) return cond.ok ? ok({ name: expression, value: String(cond.value), type: 'bool', ref: 0, editable: false }) : cond;
+    if (cond)
+      return cond.ok
+        ? ok({ name: expression, value: String(cond.value), type: 'bool', ref: 0, editable: false })
+        : cond;
     const r = await this.set.evaluate(expression, { mem, ...(f ? { frame: f } : {}) });
     return r.ok ? ok(this.node(r.value, expression)) : r;
   }
@@ -463,8 +492,7 @@ export async function evaluateCondition(
           default: {
             if (typeof a !== 'bigint' || typeof b !== 'bigint')
               return err(`${m[2]} compares numbers only`);
-            truth =
-              m[2] === '<' ? a < b : m[2] === '<=' ? a <= b : m[2] === '>' ? a > b : a >= b;
+            truth = m[2] === '<' ? a < b : m[2] === '<=' ? a <= b : m[2] === '>' ? a > b : a >= b;
           }
         }
       }

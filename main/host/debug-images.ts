@@ -98,7 +98,9 @@ export function findImages(projectRoot: string, board: string): Result<BoardImag
   try {
     kernelBytes = new Uint8Array(readFileSync(kernelElf));
   } catch (e) {
-    return err(`${path.relative(projectRoot, kernelElf)} could not be read: ${(e as Error).message}`);
+    return err(
+      `${path.relative(projectRoot, kernelElf)} could not be read: ${(e as Error).message}`,
+    );
   }
   const files: ImageFile[] = [{ name: kernelElf, bytes: kernelBytes, format: 'elf' }];
   const apps: AppImage[] = [];

@@ -486,7 +486,8 @@ export class DebugService {
     else await a.target.close().catch(() => undefined);
     this.publish(a);
     // Breakpoints go back to pending.
-    for (const f of this.breakpoints.all()) this.opts.emit('breakpoints.changed', this.resolve(f.path));
+    for (const f of this.breakpoints.all())
+      this.opts.emit('breakpoints.changed', this.resolve(f.path));
   }
 
   restart(): Promise<Result<null>> {
@@ -637,7 +638,8 @@ export class DebugService {
       if (spec.condition) {
         a.program.newStop();
         const regs = await a.target.readRegisters();
-        if (regs.ok) a.frames = await a.program.backtrace(regs.value, mem, a.info.unavailableRegisters);
+        if (regs.ok)
+          a.frames = await a.program.backtrace(regs.value, mem, a.info.unavailableRegisters);
         const v = await a.program.evaluate(spec.condition, 0, mem);
         if (!v.ok) {
           this.opts.emit('session.output', {
@@ -675,13 +677,13 @@ export class DebugService {
       const frame = await a.target.readMemory(sp + 24, 4);
       if (frame.ok && frame.value.length === 4)
         pc =
-          (frame.value[0]! | (frame.value[1]! << 8) | (frame.value[2]! << 16) | (frame.value[3]! << 24)) >>>
+          (frame.value[0]! |
+            (frame.value[1]! << 8) |
+            (frame.value[2]! << 16) |
+            (frame.value[3]! << 24)) >>>
           0;
     }
-    const f =
-      c.kind === 'fault'
-        ? c.registers
-        : { cfsr: 0, hfsr: 0, mmfar: 0, bfar: 0, shcsr: 0 };
+    const f = c.kind === 'fault' ? c.registers : { cfsr: 0, hfsr: 0, mmfar: 0, bfar: 0, shcsr: 0 };
     const program = a.program.programOf(pc);
     const line = a.program.lineAt(pc);
     return {
@@ -701,7 +703,9 @@ export class DebugService {
       ],
       pc,
       function: a.program.symbolize(pc)?.name ?? null,
-      location: line ? sourceLocation(this.opts.projectRoot, line.file, line.line, line.column) : null,
+      location: line
+        ? sourceLocation(this.opts.projectRoot, line.file, line.line, line.column)
+        : null,
       process: onProcessStack ? (program !== 'kernel' ? program : 'a process') : null,
       handled: onProcessStack,
       at: null,
@@ -719,7 +723,9 @@ export class DebugService {
     a.program.newStop();
     const regs = await a.target.readRegisters();
     a.registers = regs.ok ? regs.value : null;
-    a.frames = regs.ok ? await a.program.backtrace(regs.value, this.memory(a), a.info.unavailableRegisters) : null;
+    a.frames = regs.ok
+      ? await a.program.backtrace(regs.value, this.memory(a), a.info.unavailableRegisters)
+      : null;
     a.selected = 0;
     const top = a.frames?.[0];
     const fn = top?.function ?? a.program.symbolize(stop.pc)?.name ?? null;
@@ -913,7 +919,11 @@ export class DebugService {
       if (hitProblem) return { ...base, status: 'unresolved' as const, reason: hitProblem };
       if (!a) return { ...base, status: 'pending' as const, reason: 'no session is running' };
       if (a.info.mode === 'run')
-        return { ...base, status: 'pending' as const, reason: 'Run ignores breakpoints (Debug arms them)' };
+        return {
+          ...base,
+          status: 'pending' as const,
+          reason: 'Run ignores breakpoints (Debug arms them)',
+        };
       if (!a.program.sourceLevel)
         return {
           ...base,
@@ -1124,7 +1134,9 @@ export class DebugService {
       };
       const sym = a.program.symbolize(at);
       if (sym && sym.offset === 0) line.symbol = sym.name;
-      const target = /\b(?:b|bl|blx|b\.\w+|b[a-z]{2}(?:\.w)?|cbn?z)\b.*?#?0x([0-9a-f]+)/i.exec(d.text);
+      const target = /\b(?:b|bl|blx|b\.\w+|b[a-z]{2}(?:\.w)?|cbn?z)\b.*?#?0x([0-9a-f]+)/i.exec(
+        d.text,
+      );
       if (target && !line.symbol) {
         const t = a.program.symbolize(parseInt(target[1]!, 16));
         if (t) line.symbol = `${t.name}${t.offset ? `+0x${t.offset.toString(16)}` : ''}`;
@@ -1217,7 +1229,8 @@ export class DebugService {
     const bits = BigInt(t.size * 8);
     const min = t.signed ? -(1n << (bits - 1n)) : 0n;
     const max = t.signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
-    if (n < min || n > max) return err('bad-request', `${value} does not fit in ${t.type} (${min}..${max})`);
+    if (n < min || n > max)
+      return err('bad-request', `${value} does not fit in ${t.type} (${min}..${max})`);
     const u = n < 0n ? (1n << bits) + n : n;
     const bytes = new Uint8Array(t.size);
     for (let i = 0; i < t.size; i++) bytes[i] = Number((u >> BigInt(8 * i)) & 0xffn);
@@ -1243,7 +1256,11 @@ export class DebugService {
       });
     const a = live.value.program.lookup(q);
     if (a !== null) return ok({ address: a >>> 0, label: q });
-    return err('not-found', `no symbol, register or address "${q}"`, 'Type an address (0x2000_0000), a register (sp) or a symbol name.');
+    return err(
+      'not-found',
+      `no symbol, register or address "${q}"`,
+      'Type an address (0x2000_0000), a register (sp) or a symbol name.',
+    );
   }
 
   async consoleInput(bytes: Uint8Array): Promise<Result<null>> {
@@ -1268,4 +1285,3 @@ function truthy(v: VariableNode): boolean {
   if (Number.isFinite(n)) return n !== 0;
   return t.length > 0 && !t.startsWith('<');
 }
-

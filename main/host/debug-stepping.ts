@@ -146,7 +146,9 @@ async function stepLine(
   let exc0 = ipsr(regs);
   // Where the user sees the stop (at an inlined call's first instruction: its call site).
   const seen = ctx.frames?.[0]?.location;
-  let current = seen ? { file: seen.path, line: seen.line } : { file: start.file, line: start.line };
+  let current = seen
+    ? { file: seen.path, line: seen.line }
+    : { file: start.file, line: start.line };
   let depth = p.inlineChain(regs.pc).length;
   let range: [number, number] = [start.start, start.end];
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -159,30 +161,29 @@ async function stepLine(
     const pc = now.value.pc >>> 0;
     const sp = now.value.sp >>> 0;
     const here = p.functionAt(pc);
-    const enteredException = ipsr(now.value) !== exc0 && ipsr(now.value) !== 0 && isExcReturn(now.value.lr);
+    const enteredException =
+      ipsr(now.value) !== exc0 && ipsr(now.value) !== 0 && isExcReturn(now.value.lr);
     const called = !enteredException && here !== null && here.low === pc && sp <= sp0;
     if (enteredException || called) {
       if (kind === 'into' && called && p.lineAt(pc)) {
         // Into a function with source: stop at its first line past the prologue.
         return intoBody(ctx, stop, pc);
       }
-      const back = enteredException
-        ? await exceptionReturnPc(t, now.value)
-        : now.value.lr & ~1;
+      const back = enteredException ? await exceptionReturnPc(t, now.value) : now.value.lr & ~1;
       if (back === null) return ok(stop);
       const out = await runTo(ctx, back, (x) =>
         enteredException ? ipsr(x) === exc0 : x.sp >>> 0 >= sp0,
       );
       if (!out.ok) return out;
-      if (out.value.cause.kind !== 'breakpoint' || out.value.pc >>> 0 !== back >>> 0)
-        return out;
+      if (out.value.cause.kind !== 'breakpoint' || out.value.pc >>> 0 !== back >>> 0) return out;
     }
     const after = await regsOf(t);
     if (!after.ok) return after;
     const pc2 = after.value.pc >>> 0;
     const l = p.lineAt(pc2);
     const fn2 = p.functionAt(pc2);
-    const sameFrame = fn !== null && fn2 !== null && fn2.low === fn.low && after.value.sp >>> 0 >= sp0;
+    const sameFrame =
+      fn !== null && fn2 !== null && fn2.low === fn.low && after.value.sp >>> 0 >= sp0;
     if (!l) return ok({ ...stop, pc: pc2 });
     if (sameFrame) {
       const d = p.inlineChain(pc2).length;
@@ -223,7 +224,11 @@ async function stepLine(
 }
 
 /** Out of an inlined call: step until the PC is in fewer inlined scopes (or leaves the function). */
-async function leaveInline(ctx: StepContext, regs: CoreRegisters, depth: number): Promise<Result<StopInfo>> {
+async function leaveInline(
+  ctx: StepContext,
+  regs: CoreRegisters,
+  depth: number,
+): Promise<Result<StopInfo>> {
   const t = ctx.target;
   const p = ctx.program;
   const fn = p.functionAt(regs.pc);
@@ -240,7 +245,7 @@ async function leaveInline(ctx: StepContext, regs: CoreRegisters, depth: number)
       // Into a call or out of the function: treat as the step over of that row.
       const r = await regsOf(t);
       if (!r.ok) return r;
-      if ((r.value.sp >>> 0) < sp0 && here && here.low === pc) {
+      if (r.value.sp >>> 0 < sp0 && here && here.low === pc) {
         const back = await runTo(ctx, r.value.lr & ~1, (x) => x.sp >>> 0 >= sp0);
         if (!back.ok || back.value.cause.kind !== 'breakpoint') return back;
         continue;
@@ -253,7 +258,11 @@ async function leaveInline(ctx: StepContext, regs: CoreRegisters, depth: number)
 }
 
 /** After entering a function: step through its prologue to its first line of code. */
-async function intoBody(ctx: StepContext, stop: StopInfo, entry: number): Promise<Result<StopInfo>> {
+async function intoBody(
+  ctx: StepContext,
+  stop: StopInfo,
+  entry: number,
+): Promise<Result<StopInfo>> {
   const t = ctx.target;
   let last = stop;
   for (let round = 0; round < 1000; round++) {

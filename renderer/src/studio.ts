@@ -82,7 +82,8 @@ export class Studio {
         const loc = s.stop.location;
         if (loc?.inProject) void this.workspace.open(loc.path, { line: loc.line, column: 1 });
         else this.layout.showPanel('Disassembly');
-        if (s.stop.reason === 'fault' || s.stop.reason === 'lockup') this.layout.showPanel('Faults');
+        if (s.stop.reason === 'fault' || s.stop.reason === 'lockup')
+          this.layout.showPanel('Faults');
       }
       if (s.phase === 'ended' && s.ended && !/^(stopped|a new session started)$/.test(s.ended))
         this.workspace.notify('error', `The session ended: ${s.ended}`);
@@ -458,7 +459,10 @@ export class Studio {
     }
     const board = this.project.snapshot().board;
     if (!board) {
-      this.workspace.notify('error', 'This project has no board crates under boards/; there is nothing to run.');
+      this.workspace.notify(
+        'error',
+        'This project has no board crates under boards/; there is nothing to run.',
+      );
       return;
     }
     await this.workspace.saveAll();
@@ -582,7 +586,12 @@ export class Studio {
       run: async () => this.report(await this.debug.restart()),
       enabled: active,
     });
-    const step = (id: string, title: string, kind: 'over' | 'into' | 'out' | 'instruction', keys?: string[]) =>
+    const step = (
+      id: string,
+      title: string,
+      kind: 'over' | 'into' | 'out' | 'instruction',
+      keys?: string[],
+    ) =>
       c.register({
         id,
         title,

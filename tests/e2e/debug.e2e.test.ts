@@ -18,7 +18,14 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changedSince, findImages } from '../../main/host/debug-images';
 import { buildBoard } from '../kernel/global-setup';
-import { APP_ROOT, openInExplorer, openOffline, startStudio, type OfflineBrowser, type Studio } from './harness';
+import {
+  APP_ROOT,
+  openInExplorer,
+  openOffline,
+  startStudio,
+  type OfflineBrowser,
+  type Studio,
+} from './harness';
 
 const RESULTS = path.join(APP_ROOT, 'test-results');
 const FILE = 'capsules/src/console.rs';
@@ -98,7 +105,9 @@ describe('debugging in the IDE', () => {
     await page.keyboard.press('F5');
     const offer = page.getByRole('button', { name: 'Build and Debug' });
     await Promise.race([
-      page.locator('.app[data-session="running"], .app[data-session="halted"]').waitFor({ timeout: 60_000 }),
+      page
+        .locator('.app[data-session="running"], .app[data-session="halted"]')
+        .waitFor({ timeout: 60_000 }),
       offer.waitFor({ timeout: 60_000 }).then(() => offer.click()),
     ]);
     await page.locator('.app[data-stop="breakpoint"]').waitFor({ timeout: 180_000 });
@@ -109,7 +118,9 @@ describe('debugging in the IDE', () => {
     // hello app's frames, then the kernel's scheduler.
     const stack = page.locator('.call-stack');
     await stack.locator('.frame').first().waitFor();
-    await expect.poll(() => stack.locator('.frame[data-program="hello"]').count()).toBeGreaterThan(0);
+    await expect
+      .poll(() => stack.locator('.frame[data-program="hello"]').count())
+      .toBeGreaterThan(0);
     expect(await stack.locator('.frame').first().innerText()).toMatch(/console.*command/);
     expect(await stack.innerText()).toMatch(/handle_syscall/);
     expect(await stack.locator('.exception-boundary[data-exception="SVCall"]').count()).toBe(1);
@@ -119,7 +130,9 @@ describe('debugging in the IDE', () => {
     const vars = page.locator('.variables');
     await vars.locator('.value-row[data-name="command"]').waitFor();
     expect(await vars.locator('.value-row[data-name="command"] .value-text').innerText()).toBe('1');
-    const length = Number(await vars.locator('.value-row[data-name="arg1"] .value-text').innerText());
+    const length = Number(
+      await vars.locator('.value-row[data-name="arg1"] .value-text').innerText(),
+    );
     expect(length).toBeGreaterThan(0);
     await shot(page, 'breakpoint');
 
@@ -142,7 +155,9 @@ describe('debugging in the IDE', () => {
     await page.locator('.app[data-session="running"]').waitFor();
     await page.getByRole('tab', { name: 'Console', exact: true }).click();
     const terminal = page.locator('.terminal-host');
-    await expect.poll(() => terminal.innerText(), { timeout: 60_000 }).toMatch(/hello: Hello, World!/);
+    await expect
+      .poll(() => terminal.innerText(), { timeout: 60_000 })
+      .toMatch(/hello: Hello, World!/);
 
     // Typing into the Console reaches the process console: `list` answers with the processes.
     await terminal.click();
@@ -169,7 +184,9 @@ describe('debugging in the IDE', () => {
     await page.keyboard.press('Enter');
     await page.locator('.app[data-stop="breakpoint"]').waitFor({ timeout: 120_000 });
     expect(await currentLine(page)).toBe(LINE);
-    expect(await page.locator('[data-item="session"]').innerText()).toMatch(/Halted at console\.rs:155/);
+    expect(await page.locator('[data-item="session"]').innerText()).toMatch(
+      /Halted at console\.rs:155/,
+    );
     const stack = page.locator('.call-stack');
     await expect.poll(() => stack.locator('.frame').count()).toBeGreaterThan(2);
     expect(await stack.innerText()).toMatch(/handle_syscall/);

@@ -31,16 +31,32 @@ export function expressionAt(text: string, column: number): string | null {
   if (!isWord(text[end])) return null;
   while (isWord(text[end])) end++;
   let start = column - 1;
-  while (start > 0 && (isWord(text[start - 1]) || (text[start - 1] === '.' && isWord(text[start - 2]))))
+  while (
+    start > 0 &&
+    (isWord(text[start - 1]) || (text[start - 1] === '.' && isWord(text[start - 2])))
+  )
     start--;
   const expr = text.slice(start, end);
   if (!/^[A-Za-z_]/.test(expr)) return null;
-  if (/^(fn|let|mut|pub|impl|use|match|if|else|return|self|Self|struct|enum|for|while|loop|in|as|ref|const|static|mod|crate|super|where|trait|type|unsafe|move|true|false|Some|None|Ok|Err)$/.test(expr) && expr !== 'self')
+  if (
+    /^(fn|let|mut|pub|impl|use|match|if|else|return|self|Self|struct|enum|for|while|loop|in|as|ref|const|static|mod|crate|super|where|trait|type|unsafe|move|true|false|Some|None|Ok|Err)$/.test(
+      expr,
+    ) &&
+    expr !== 'self'
+  )
     return null;
   return expr;
 }
 
-function MonacoView({ studio, workspace, version }: { studio: Studio; workspace: Workspace; version: number }) {
+function MonacoView({
+  studio,
+  workspace,
+  version,
+}: {
+  studio: Studio;
+  workspace: Workspace;
+  version: number;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const bpDecorations = useRef<monaco.editor.IEditorDecorationsCollection | null>(null);
@@ -70,7 +86,10 @@ function MonacoView({ studio, workspace, version }: { studio: Studio; workspace:
         t.position
       ) {
         const path = workspace.snapshot().active;
-        if (path) void studio.breakpoints.toggle(path, t.position.lineNumber).then((err) => studio.report(err));
+        if (path)
+          void studio.breakpoints
+            .toggle(path, t.position.lineNumber)
+            .then((err) => studio.report(err));
       }
     });
     // Breakpoints follow their text when lines are inserted or removed above them.

@@ -177,7 +177,9 @@ export class DebugSessionModel extends Model<DebugState> {
     });
     host.onEvent('session.console', (e) => this.console.append(e.bytes));
     host.onEvent('session.output', (e) =>
-      this.set({ output: [...this.state.output.slice(-199), { level: e.level, message: e.message }] }),
+      this.set({
+        output: [...this.state.output.slice(-199), { level: e.level, message: e.message }],
+      }),
     );
     host.onEvent('session.fault', (e) => this.set({ faults: [...this.state.faults, e.fault] }));
   }
@@ -312,7 +314,9 @@ export class DebugSessionModel extends Model<DebugState> {
   // -------------------------------------------------------------------------------------------
   // Control (each resolves to the host's error, or null)
 
-  private async control<T>(call: Promise<{ ok: true; value: T } | { ok: false; error: HostError }>): Promise<HostError | null> {
+  private async control<T>(
+    call: Promise<{ ok: true; value: T } | { ok: false; error: HostError }>,
+  ): Promise<HostError | null> {
     const r = await call;
     this.set({ error: r.ok ? null : r.error });
     return r.ok ? null : r.error;

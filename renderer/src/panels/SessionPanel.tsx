@@ -8,8 +8,8 @@ export function sessionPanel(id: string, shows: string): PanelDefinition {
   function NoSession() {
     return (
       <div className="panel-empty">
-        <strong>Not connected yet.</strong> This panel will show {shows}. It reads nothing from
-        the session today.
+        <strong>Not connected yet.</strong> This panel will show {shows}. It reads nothing from the
+        session today.
       </div>
     );
   }

@@ -19,12 +19,19 @@ export function BreakpointsView({ studio }: { studio: Studio }) {
   return (
     <ul className="breakpoint-list">
       {all.map(({ path, breakpoint: b }) => (
-        <li key={`${path}:${b.line}`} className={`bp-item ${b.status}`} data-path={path} data-line={b.line}>
+        <li
+          key={`${path}:${b.line}`}
+          className={`bp-item ${b.status}`}
+          data-path={path}
+          data-line={b.line}
+        >
           <input
             type="checkbox"
             checked={b.enabled !== false}
             aria-label={`Enable the breakpoint at ${path}:${b.line}`}
-            onChange={(e) => void studio.breakpoints.update(path, b.line, { enabled: e.target.checked })}
+            onChange={(e) =>
+              void studio.breakpoints.update(path, b.line, { enabled: e.target.checked })
+            }
           />
           <span className={`bp-dot ${b.status} ${b.enabled === false ? 'disabled' : ''}`} />
           <button

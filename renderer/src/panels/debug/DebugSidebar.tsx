@@ -15,7 +15,10 @@ export function DebugSidebar({ studio }: { studio: Studio }) {
         const open = !closed[v.id];
         return (
           <section key={v.id} className={`side-view ${open ? 'open' : ''}`} data-view={v.id}>
-            <button className="side-view-title" onClick={() => setClosed((c) => ({ ...c, [v.id]: open }))}>
+            <button
+              className="side-view-title"
+              onClick={() => setClosed((c) => ({ ...c, [v.id]: open }))}
+            >
               <span className="twisty">{open ? '▾' : '▸'}</span>
               {v.id}
             </button>

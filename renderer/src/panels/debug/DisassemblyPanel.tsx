@@ -22,7 +22,9 @@ export function DisassemblyPanel({ studio }: { studio: Studio }) {
   const halted = d.session?.phase === 'halted';
 
   useEffect(() => {
-    const off = studio.host.onEvent('breakpoints.instructions', (e) => setInstructions(e.addresses));
+    const off = studio.host.onEvent('breakpoints.instructions', (e) =>
+      setInstructions(e.addresses),
+    );
     return () => {
       off();
     };
@@ -81,7 +83,11 @@ export function DisassemblyPanel({ studio }: { studio: Studio }) {
         <tbody>
           {listing?.lines.flatMap((l) => {
             const rows = [];
-            if (l.symbol && l.text && !/\b(b|bl|blx|cbn?z|b\w\w)(\.w)?\b/.test(l.text.split(' ')[0] ?? ''))
+            if (
+              l.symbol &&
+              l.text &&
+              !/\b(b|bl|blx|cbn?z|b\w\w)(\.w)?\b/.test(l.text.split(' ')[0] ?? '')
+            )
               rows.push(
                 <tr key={`s${l.address}`} className="disasm-symbol">
                   <td colSpan={4}>{`<${l.symbol}>:`}</td>
@@ -129,9 +135,10 @@ export function DisassemblyPanel({ studio }: { studio: Studio }) {
                 <td className="disasm-bytes">{l.bytes}</td>
                 <td className="disasm-text">
                   {l.text}
-                  {l.symbol && /\b(b|bl|blx|cbn?z|b\w\w)(\.w)?\b/.test(l.text.split(' ')[0] ?? '') && (
-                    <span className="dim"> {`<${l.symbol}>`}</span>
-                  )}
+                  {l.symbol &&
+                    /\b(b|bl|blx|cbn?z|b\w\w)(\.w)?\b/.test(l.text.split(' ')[0] ?? '') && (
+                      <span className="dim"> {`<${l.symbol}>`}</span>
+                    )}
                 </td>
               </tr>,
             );

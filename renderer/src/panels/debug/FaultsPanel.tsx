@@ -15,7 +15,11 @@ export function faultsBadge(studio: Studio): PanelBadge | null {
   const n = studio.debug.snapshot().faults.length;
   if (!n) return null;
   const halted = studio.debug.snapshot().session?.stop?.reason === 'fault';
-  return { count: n, level: halted ? 'error' : 'warning', title: `${n} fault${n === 1 ? '' : 's'}` };
+  return {
+    count: n,
+    level: halted ? 'error' : 'warning',
+    title: `${n} fault${n === 1 ? '' : 's'}`,
+  };
 }
 
 function Fault({ studio, f }: { studio: Studio; f: FaultReport }) {
@@ -27,7 +31,11 @@ function Fault({ studio, f }: { studio: Studio; f: FaultReport }) {
         {f.handled ? ' — handled by the kernel' : ' — the session halted'}
       </div>
       <ul className="fault-causes">
-        {f.causes.length ? f.causes.map((c) => <li key={c}>{c}</li>) : <li>No cause recorded in CFSR.</li>}
+        {f.causes.length ? (
+          f.causes.map((c) => <li key={c}>{c}</li>)
+        ) : (
+          <li>No cause recorded in CFSR.</li>
+        )}
       </ul>
       <div className="fault-where">
         Faulting instruction {hex8(f.pc)}
@@ -38,7 +46,10 @@ function Fault({ studio, f }: { studio: Studio; f: FaultReport }) {
             <button
               className="link"
               disabled={!f.location.inProject}
-              onClick={() => f.location && void studio.workspace.open(f.location.path, { line: f.location.line, column: 1 })}
+              onClick={() =>
+                f.location &&
+                void studio.workspace.open(f.location.path, { line: f.location.line, column: 1 })
+              }
             >
               {f.location.path}:{f.location.line}
             </button>
@@ -94,7 +105,9 @@ export function FaultsPanel({ studio }: { studio: Studio }) {
           <ol>
             {d.frames.map((fr) => (
               <li key={fr.index}>
-                {fr.exception && <div className="exception-boundary">{fr.exception} exception entry</div>}
+                {fr.exception && (
+                  <div className="exception-boundary">{fr.exception} exception entry</div>
+                )}
                 {fr.program !== 'kernel' ? `[${fr.program}] ` : ''}
                 {fr.function}{' '}
                 {fr.location ? `${fr.location.path}:${fr.location.line}` : hex8(fr.pc)}

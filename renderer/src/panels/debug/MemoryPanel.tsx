@@ -143,7 +143,9 @@ export function MemoryPanel({ studio }: { studio: Studio }) {
                           data-address={a}
                           onClick={() => setSelected(a & ~3)}
                           onDoubleClick={() =>
-                            b !== undefined && d.session?.phase === 'halted' && setEditing({ at: a, text: hex(b, 2) })
+                            b !== undefined &&
+                            d.session?.phase === 'halted' &&
+                            setEditing({ at: a, text: hex(b, 2) })
                           }
                         >
                           {isEditing ? (
@@ -168,7 +170,9 @@ export function MemoryPanel({ studio }: { studio: Studio }) {
                     })}
                   </td>
                   <td className="hex-ascii">
-                    {Array.from(line, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('')}
+                    {Array.from(line, (b) =>
+                      b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.',
+                    ).join('')}
                   </td>
                 </tr>
               );

@@ -47,7 +47,9 @@ export function RegistersPanel({ studio }: { studio: Studio }) {
               <th>{r.name}</th>
               <td
                 className="reg-value"
-                onDoubleClick={() => r.available && setEditing({ name: r.name, text: hex8(r.value) })}
+                onDoubleClick={() =>
+                  r.available && setEditing({ name: r.name, text: hex8(r.value) })
+                }
                 title={r.available ? 'Double-click to change' : 'This target cannot read it'}
               >
                 {editing?.name === r.name ? (

@@ -42,7 +42,13 @@ export function VariablesView({ studio }: { studio: Studio }) {
           <ul className="value-tree" data-scope={s.name}>
             {s.variables.length === 0 && <li className="value-empty">(none)</li>}
             {s.variables.map((v, i) => (
-              <ValueRow key={`${d.session?.stop?.pc}-${d.selectedFrame}-${v.name}-${i}`} studio={studio} node={v} depth={0} hex={d.hex} />
+              <ValueRow
+                key={`${d.session?.stop?.pc}-${d.selectedFrame}-${v.name}-${i}`}
+                studio={studio}
+                node={v}
+                depth={0}
+                hex={d.hex}
+              />
             ))}
           </ul>
         </section>

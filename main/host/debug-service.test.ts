@@ -1,0 +1,345 @@
+// The DebugService over a scripted target: what Run finds before starting (no build, another
+// board's build, a stale build), a process fault listed while the session goes on, a kernel
+// fault halting it in words, breakpoint conditions and hit counts decided in the host, a dying
+// worker ending the session with its cause, and the last window closing ending the session.
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ok, type Result } from '../../emulator/core/result';
+import {
+  CORE_REGISTER_NAMES,
+  TargetEventHub,
+  type CoreRegisters,
+  type DebugTarget,
+  type StopInfo,
+} from '../../emulator/debug/target';
+import type { HostEvents } from '../common/contract';
+import type { ProgramView } from './debug-program';
+import { DebugService } from './debug-service';
+import { createHost } from './host';
+
+function project(boards: Record<string, number>): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'debug-service-'));
+  mkdirSync(path.join(root, 'capsules', 'src'), { recursive: true });
+  writeFileSync(path.join(root, 'capsules', 'src', 'console.rs'), '// console\n');
+  utimesSync(path.join(root, 'capsules', 'src', 'console.rs'), 1000, 1000);
+  for (const [board, seconds] of Object.entries(boards)) {
+    const dir = path.join(root, 'target', 'images', board);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'kernel.elf'), 'not really an ELF');
+    utimesSync(path.join(dir, 'kernel.elf'), seconds, seconds);
+  }
+  return root;
+}
+
+/** A target whose stops the test makes happen. */
+class ScriptedTarget implements DebugTarget {
+  readonly hub = new TargetEventHub();
+  st: 'halted' | 'running' | 'closed' = 'halted';
+  regs: CoreRegisters = Object.fromEntries(CORE_REGISTER_NAMES.map((n) => [n, 0])) as CoreRegisters;
+  memory = new Map<number, number>();
+  breakpoints = new Set<number>();
+  resumes = 0;
+  readonly description = {
+    kind: 'emulator' as const,
+    board: 'nrf52840dk',
+    label: 'scripted target',
+    memoryMap: [],
+    capabilities: {
+      sideEffectFreeReads: true,
+      readWhileRunning: true,
+      snapshots: false,
+      breakpoints: Infinity,
+      watchpoints: 4,
+      rangeStep: true,
+      fpu: false,
+      programming: false,
+      consoles: [0],
+    },
+  };
+  state() {
+    return this.st;
+  }
+  onEvent(l: Parameters<DebugTarget['onEvent']>[0]) {
+    return this.hub.on(l);
+  }
+  async readRegisters() {
+    return ok(this.regs);
+  }
+  async readRegister() {
+    return ok(0);
+  }
+  async writeRegister() {
+    return ok(undefined);
+  }
+  async readMemory(address: number, length: number): Promise<Result<Uint8Array>> {
+    return ok(Uint8Array.from({ length }, (_, i) => this.memory.get(address + i) ?? 0));
+  }
+  async writeMemory() {
+    return ok(undefined);
+  }
+  async setBreakpoint(a: number) {
+    this.breakpoints.add(a);
+    return ok(undefined);
+  }
+  async clearBreakpoint(a: number) {
+    this.breakpoints.delete(a);
+    return ok(undefined);
+  }
+  async setWatchpoint() {
+    return ok(undefined);
+  }
+  async clearWatchpoint() {
+    return ok(undefined);
+  }
+  async resume() {
+    this.resumes++;
+    this.st = 'running';
+    this.hub.emit({ kind: 'running' });
+    return ok(undefined);
+  }
+  async halt() {
+    return ok(this.stopWith({ kind: 'halted' }, this.regs.pc));
+  }
+  async step() {
+    return ok(this.stopWith({ kind: 'step' }, this.regs.pc + 2));
+  }
+  async stepRange() {
+    return this.step();
+  }
+  async reset() {
+    return ok(undefined);
+  }
+  async writeConsole() {
+    return ok(undefined);
+  }
+  async catchFaults() {
+    return ok(undefined);
+  }
+  async close() {
+    this.st = 'closed';
+  }
+  stopWith(cause: StopInfo['cause'], pc: number): StopInfo {
+    this.st = 'halted';
+    this.regs = { ...this.regs, pc };
+    const stop = { cause, pc, instructions: null, cycles: null };
+    this.hub.emit({ kind: 'stopped', stop });
+    return stop;
+  }
+}
+
+const program = (): ProgramView => ({
+  sourceLevel: true,
+  notices: [],
+  programOf: (a) => (a >= 0x40000 ? 'hello' : 'kernel'),
+  symbolize: () => null,
+  lookup: () => null,
+  functionAt: () => null,
+  lineAt: () => null,
+  inlineChain: () => [],
+  shownLine: () => null,
+  addressesFor: (_f, line) => (line === 1 ? { line: 1, addresses: [0x1000] } : null),
+  backtrace: async (r) => [
+    {
+      index: 0,
+      function: 'f',
+      pc: r.pc,
+      location: null,
+      program: 'kernel',
+      inlined: false,
+      hasSource: false,
+      cfa: null,
+    },
+  ],
+  variables: async () => [],
+  children: async () => [],
+  evaluate: async (e) =>
+    ok({
+      name: e,
+      value: e === 'command == 1' ? 'false' : 'true',
+      type: 'bool',
+      ref: 0,
+      editable: false,
+    }),
+  newStop: () => {},
+});
+
+function service(root: string) {
+  const events: { name: keyof HostEvents; payload: unknown }[] = [];
+  const target = new ScriptedTarget();
+  const svc = new DebugService({
+    projectRoot: root,
+    breakpointDir: mkdtempSync(path.join(os.tmpdir(), 'debug-bp-')),
+    emit: (name, payload) => events.push({ name, payload }),
+    startEmulator: async () => ok(target),
+    loadProgram: program,
+  });
+  const last = <K extends keyof HostEvents>(name: K): HostEvents[K] =>
+    events.filter((e) => e.name === name).at(-1)?.payload as HostEvents[K];
+  return { svc, target, events, last };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+describe('DebugService', () => {
+  it('says what Run finds: no build, another board’s build, a stale build, a ready one', async () => {
+    const none = service(project({}));
+    expect(none.svc.check('nrf52840dk')).toMatchObject({
+      state: 'missing',
+      message: 'There is no build for nrf52840dk yet.',
+    });
+    const r = await none.svc.start({ mode: 'run', board: 'nrf52840dk' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'not-built' } });
+    const other = service(project({ 'microbit-v2': 2000 }));
+    expect(other.svc.check('nrf52840dk')).toMatchObject({
+      state: 'other-board',
+      otherBoard: 'microbit-v2',
+    });
+    expect(other.svc.check('nrf52840dk').message).toMatch(
+      /last build is for microbit-v2, not nrf52840dk/,
+    );
+    const root = project({ nrf52840dk: 2000 });
+    const fresh = service(root);
+    expect(fresh.svc.check('nrf52840dk').state).toBe('ready');
+    writeFileSync(path.join(root, 'capsules', 'src', 'console.rs'), '// edited\n');
+    expect(fresh.svc.check('nrf52840dk')).toMatchObject({
+      state: 'stale',
+      staleFiles: ['capsules/src/console.rs'],
+    });
+    expect(service(project({ nrf52840dk: 2000 })).svc.check('nrf52840dk').state).toBe('ready');
+    expect(await service(root).svc.start({ mode: 'run', board: 'arduino' })).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/does not model board "arduino"/) },
+    });
+  });
+
+  it('lists a process fault and goes on; halts on a kernel fault with its causes in words', async () => {
+    const { svc, target, last, events } = service(project({ nrf52840dk: 2000 }));
+    expect((await svc.start({ mode: 'run', board: 'nrf52840dk' })).ok).toBe(true);
+    expect(last('session.state').phase).toBe('running');
+    // MemManage taken from a process: EXC_RETURN 0xFFFFFFFD (thread mode, PSP).
+    target.regs = { ...target.regs, lr: 0xfffffffd, psp: 0x2000_8000, msp: 0x2000_1000 };
+    for (const [i, b] of [0x48, 0x41, 0x04, 0x00].entries())
+      target.memory.set(0x2000_8000 + 24 + i, b);
+    const resumes = target.resumes;
+    target.stopWith(
+      {
+        kind: 'fault',
+        exception: 4,
+        name: 'MemManage',
+        registers: { cfsr: 0x82, hfsr: 0, mmfar: 0x2000_0000, bfar: 0, shcsr: 0 },
+      },
+      0x100,
+    );
+    await settle();
+    expect(last('session.fault').fault).toMatchObject({
+      process: 'hello',
+      handled: true,
+      pc: 0x44148,
+    });
+    expect(last('session.fault').fault.causes).toEqual([
+      'MemManage fault on data access at 0x20000000',
+    ]);
+    expect(target.resumes).toBe(resumes + 1);
+    // A HardFault from the kernel (MSP): the session halts and says why.
+    target.regs = { ...target.regs, lr: 0xfffffff9 };
+    for (const [i, b] of [0x34, 0x12, 0x00, 0x00].entries())
+      target.memory.set(0x2000_1000 + 24 + i, b);
+    target.stopWith(
+      {
+        kind: 'fault',
+        exception: 3,
+        name: 'HardFault',
+        registers: { cfsr: 0x8200, hfsr: 0x4000_0000, mmfar: 0, bfar: 0x4007_c074, shcsr: 0 },
+      },
+      0x100,
+    );
+    await settle();
+    const s = last('session.state');
+    expect(s.phase).toBe('halted');
+    expect(s.stop).toMatchObject({
+      reason: 'fault',
+      fault: { handled: false, pc: 0x1234, process: null },
+    });
+    expect(s.stop!.fault!.causes).toEqual([
+      'escalated to HardFault (HFSR.FORCED)',
+      'precise BusFault at 0x4007c074',
+    ]);
+    expect(events.some((e) => e.name === 'session.output')).toBe(true);
+  });
+
+  it('decides conditions and hit counts in the host, and counts hits', async () => {
+    const { svc, target, last } = service(project({ nrf52840dk: 2000 }));
+    await svc.setBreakpoints('capsules/src/console.rs', [{ line: 1, hitCondition: '2' }]);
+    expect(last('breakpoints.changed').breakpoints[0]).toMatchObject({ status: 'pending' });
+    await svc.start({ mode: 'debug', board: 'nrf52840dk' });
+    expect([...target.breakpoints]).toEqual([0x1000]);
+    expect(last('breakpoints.changed').breakpoints[0]).toMatchObject({
+      status: 'verified',
+      addresses: [0x1000],
+    });
+    const hit = async () => {
+      target.stopWith({ kind: 'breakpoint', address: 0x1000 }, 0x1000);
+      await settle();
+    };
+    await hit();
+    expect(last('session.state').phase).toBe('running');
+    await hit();
+    expect(last('session.state')).toMatchObject({
+      phase: 'halted',
+      stop: { reason: 'breakpoint' },
+    });
+    expect(last('breakpoints.changed').breakpoints[0]!.hits).toBe(2);
+    // A condition that is false lets the target run on.
+    await svc.resume();
+    await svc.setBreakpoints('capsules/src/console.rs', [{ line: 1, condition: 'command == 1' }]);
+    await hit();
+    expect(last('session.state').phase).toBe('running');
+  });
+
+  it('ends the session with the cause when the worker dies; breakpoints go back to pending', async () => {
+    const { svc, target, last } = service(project({ nrf52840dk: 2000 }));
+    await svc.setBreakpoints('capsules/src/console.rs', [{ line: 1 }]);
+    await svc.start({ mode: 'debug', board: 'nrf52840dk' });
+    target.hub.emit({ kind: 'closed', reason: 'the emulator worker crashed: out of cheese' });
+    await settle();
+    expect(last('session.state')).toMatchObject({
+      phase: 'ended',
+      ended: 'the emulator worker crashed: out of cheese',
+    });
+    expect(last('breakpoints.changed').breakpoints[0]).toMatchObject({ status: 'pending' });
+    expect(svc.target).toBeNull();
+    expect(await svc.pause()).toMatchObject({ ok: false, error: { code: 'no-session' } });
+  });
+});
+
+describe('the host and its windows', () => {
+  it('ends the running session when the last window closes', async () => {
+    const root = project({ nrf52840dk: 2000 });
+    const target = new ScriptedTarget();
+    const host = createHost({
+      projectRoot: root,
+      appRoot: root,
+      transport: 'browser',
+      watchTree: false,
+      recoveryDir: mkdtempSync(path.join(os.tmpdir(), 'debug-rec-')),
+      debug: {
+        breakpointDir: mkdtempSync(path.join(os.tmpdir(), 'debug-bp-')),
+        startEmulator: async () => ok(target),
+        loadProgram: program,
+      },
+    });
+    const a = host.connect(() => {});
+    const b = host.connect(() => {});
+    expect((await a.call(1, 'session.start', { mode: 'run', board: 'nrf52840dk' })).ok).toBe(true);
+    a.close();
+    await settle();
+    expect(target.st).toBe('running');
+    b.close();
+    await settle();
+    expect(target.st).toBe('closed');
+    expect(host.debug.session?.ended).toBe('Capsule Studio closed the session');
+    host.dispose();
+  });
+});

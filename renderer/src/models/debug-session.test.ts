@@ -1,0 +1,257 @@
+// The debug-session model, fed the host's events as a transport delivers them: a stop refreshes
+// the stack, registers, variables and watches in one round; registers that changed since the
+// previous stop are marked; a new session resets the panels and the console; the console log
+// keeps bytes (and gives ANSI-free text to save); the status line says each state in words.
+import { describe, expect, it } from 'vitest';
+import type {
+  HostEventName,
+  HostEvents,
+  RegisterValue,
+  Result,
+  SessionInfo,
+} from '../../../main/common/contract';
+import { hostConnection, type Transport } from '../client';
+import { ConsoleLog, DebugSessionModel, describeSession } from './debug-session';
+
+function fakeHost(answers: Record<string, (args: unknown) => unknown>) {
+  let push: (events: { name: HostEventName; payload: unknown }[]) => void = () => {};
+  const calls: { method: string; args: unknown }[] = [];
+  const transport: Transport = {
+    call: async (method, args) => {
+      calls.push({ method, args });
+      const a = answers[method];
+      return (a ? { ok: true, value: a(args) } : { ok: true, value: null }) as Result<unknown>;
+    },
+    onEvents: (l) => {
+      push = l as typeof push;
+      return () => {};
+    },
+  };
+  return {
+    conn: hostConnection(transport),
+    calls,
+    emit<K extends HostEventName>(name: K, payload: HostEvents[K]) {
+      push([{ name, payload }]);
+    },
+  };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+const session = (patch: Partial<SessionInfo> = {}): SessionInfo => ({
+  id: 1,
+  mode: 'debug',
+  board: 'nrf52840dk',
+  target: 'emulated nrf52840dk',
+  targetKind: 'emulator',
+  phase: 'running',
+  stop: null,
+  ended: null,
+  staleFiles: [],
+  builtAt: 0,
+  apps: ['hello'],
+  sourceLevel: true,
+  consoles: [0],
+  unavailableRegisters: [],
+  ...patch,
+});
+
+const halted = (pc: number, id = 1): SessionInfo =>
+  session({
+    id,
+    phase: 'halted',
+    stop: {
+      reason: 'breakpoint',
+      description: 'Breakpoint at console.rs:155',
+      pc,
+      function: 'command',
+      location: { path: 'capsules/src/console.rs', inProject: true, line: 155, column: 1 },
+    },
+  });
+
+function memoryStore() {
+  const m = new Map<string, string>();
+  return {
+    getItem: (k: string) => m.get(k) ?? null,
+    setItem: (k: string, v: string) => void m.set(k, v),
+  };
+}
+
+describe('DebugSessionModel', () => {
+  it('refreshes the panels at a stop and marks registers that changed since the last one', async () => {
+    let r0 = 1;
+    const regs = (): RegisterValue[] => [
+      { name: 'r0', value: r0, available: true },
+      { name: 'pc', value: 0x100, available: true },
+    ];
+    const h = fakeHost({
+      'session.stack': () => [
+        {
+          index: 0,
+          function: 'command',
+          pc: 0x100,
+          location: null,
+          program: 'kernel',
+          inlined: false,
+          hasSource: false,
+        },
+      ],
+      'session.registers': regs,
+      'session.variables': () => [
+        {
+          name: 'Arguments',
+          variables: [{ name: 'command', value: '1', type: 'u32', ref: 0, editable: false }],
+        },
+      ],
+      'session.evaluate': (a) => ({
+        name: (a as { expression: string }).expression,
+        value: '21',
+        type: 'u32',
+        ref: 0,
+        editable: false,
+      }),
+    });
+    const store = memoryStore();
+    const m = new DebugSessionModel(h.conn, store);
+    await m.addWatch('arg1');
+    h.emit('session.state', session());
+    await settle();
+    expect(m.active).toBe(true);
+    expect(m.halted).toBe(false);
+    h.emit('session.state', halted(0x100));
+    await settle();
+    await settle();
+    const s = m.snapshot();
+    expect(s.frames.map((f) => f.function)).toEqual(['command']);
+    expect(s.scopes[0]!.variables[0]!.value).toBe('1');
+    expect(s.watches[0]).toMatchObject({ expression: 'arg1', value: { value: '21' } });
+    expect(s.changed).toEqual([]);
+    // Next stop: r0 changed, pc did not.
+    r0 = 2;
+    h.emit('session.state', halted(0x102));
+    await settle();
+    await settle();
+    expect(m.snapshot().changed).toEqual(['r0']);
+    // Watches are kept for the next window.
+    expect(JSON.parse(store.getItem('capsule.watches')!)).toEqual(['arg1']);
+    expect(
+      new DebugSessionModel(h.conn, store).snapshot().watches.map((w) => w.expression),
+    ).toEqual(['arg1']);
+  });
+
+  it('starts a new session clean: frames, faults and the console', async () => {
+    const h = fakeHost({
+      'session.stack': () => [],
+      'session.registers': () => [],
+      'session.variables': () => [],
+    });
+    const m = new DebugSessionModel(h.conn);
+    h.emit('session.state', session());
+    h.emit('session.console', {
+      id: 1,
+      port: 0,
+      bytes: new TextEncoder().encode('hello\r\n'),
+      source: 'uart',
+    });
+    h.emit('session.fault', {
+      id: 1,
+      fault: {
+        exception: 'MemManage',
+        cfsr: 0x82,
+        hfsr: 0,
+        mmfar: 0x2000_0000,
+        bfar: 0,
+        causes: ['x'],
+        pc: 0x40000,
+        function: null,
+        location: null,
+        process: 'peek',
+        handled: true,
+        at: null,
+      },
+    });
+    await settle();
+    expect(m.snapshot().faults).toHaveLength(1);
+    expect(m.console.text()).toBe('hello\r\n');
+    h.emit('session.state', session({ id: 2 }));
+    await settle();
+    expect(m.snapshot().faults).toHaveLength(0);
+    expect(m.console.all().length).toBe(0);
+  });
+
+  it('tells the session state in words', () => {
+    expect(describeSession(null, null)).toBe('No session');
+    expect(
+      describeSession(session(), { instructions: 5e6, virtualSeconds: 2.25, mips: 31.4 }),
+    ).toBe('Running nrf52840dk · 2.3 s · 31.4 MIPS');
+    expect(describeSession(halted(0x100), null)).toBe('Halted at console.rs:155');
+    const fault = session({
+      phase: 'halted',
+      stop: {
+        reason: 'fault',
+        description: 'HardFault at 0x00001234 in main',
+        pc: 0x1234,
+        function: 'main',
+        location: null,
+      },
+    });
+    expect(describeSession(fault, null)).toBe('Faulted: HardFault at 0x00001234 in main');
+    expect(
+      describeSession(
+        session({
+          phase: 'halted',
+          stop: {
+            reason: 'lockup',
+            description: 'core locked up at 0xfffffffe',
+            pc: 0,
+            function: null,
+            location: null,
+          },
+        }),
+        null,
+      ),
+    ).toBe('Locked up: core locked up at 0xfffffffe');
+    expect(
+      describeSession(
+        session({
+          phase: 'halted',
+          stop: {
+            reason: 'exit',
+            description: 'exited',
+            pc: 0,
+            function: null,
+            location: null,
+            exitCode: 3,
+          },
+        }),
+        null,
+      ),
+    ).toBe('Exited (status 3)');
+    expect(
+      describeSession(
+        session({ phase: 'ended', ended: 'the emulator worker crashed: boom' }),
+        null,
+      ),
+    ).toBe('Session ended: the emulator worker crashed: boom');
+  });
+});
+
+describe('ConsoleLog', () => {
+  it('keeps bytes for a terminal that opens later, drops the oldest past its limit, saves text without ANSI', () => {
+    const log = new ConsoleLog();
+    const seen: number[] = [];
+    log.onData((b) => seen.push(b.length));
+    log.append(new TextEncoder().encode('\x1b[32mgreen\x1b[0m text'));
+    expect(log.text()).toBe('green text');
+    expect(seen).toEqual([19]);
+    const big = new Uint8Array(ConsoleLog.MAX_BYTES);
+    log.append(big);
+    log.append(Uint8Array.of(0x41));
+    expect(log.all().length).toBe(1);
+    let cleared = false;
+    log.onClear(() => (cleared = true));
+    log.clear();
+    expect(cleared).toBe(true);
+    expect(log.all().length).toBe(0);
+  });
+});
