@@ -316,6 +316,11 @@ export class DebugService {
       files: images.value.files,
       board,
       target: { pace },
+      // mps2-an386 programs may use semihosting, as under QEMU's -semihosting (its output goes
+      // to the Console; the command line is the image's path, as the emulator's CLI gives it).
+      ...(machine.value === 'mps2-an386'
+        ? { session: { semihosting: true, cmdline: images.value.kernelElf } }
+        : {}),
     };
     const started = await (this.opts.startEmulator ?? ((s) => startEmulatorWorker(s)))(spec);
     if (!started.ok) return err('unavailable', `The emulator could not start: ${started.error}`);
