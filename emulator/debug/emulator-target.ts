@@ -180,9 +180,9 @@ export class EmulatorTarget implements DebugTarget {
       label: m.label,
       memoryMap: m.memoryMap,
       capabilities: {
-        // Reads go through the session's debug-port path; devices do not offer a side-effect
-        // free read yet (issue 13 §1 adds `peek`), so a peripheral read may still pop a FIFO.
-        sideEffectFreeReads: false,
+        // Reads go through the session's debug path: devices answer with `peek` (no FIFO
+        // popped, no flag cleared), and a device that cannot be read that way is an error.
+        sideEffectFreeReads: true,
         readWhileRunning: true,
         snapshots: true,
         breakpoints: Infinity,

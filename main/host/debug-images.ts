@@ -1,10 +1,12 @@
 /**
- * The images a debug session runs: the selected board's last build, found on disk, and whether
- * the sources changed since.
+ * The images a debug session runs: the selected board's last build, as the build reported it,
+ * and whether the sources changed since.
  *
- * A build writes <project>/target/images/<board>/ (scripts/kernel.mjs: kernel.elf, apps/*.tbf,
- * apps.bin, image.hex, apps.json). Run and Debug start exactly those files, so what runs is what
- * was built and what a flasher would write. Before starting, the session asks three things, each
+ * A build reports the files it wrote (`build.finished.artifacts`: kernel ELF, apps.bin,
+ * apps.json, from scripts/kernel.mjs's last line); Run and Debug start exactly those files, so
+ * what runs is what was built and what a flasher would write. A build made before the app
+ * started (no report in hand) is found where the board registry says images go,
+ * target/images/<board>/ with the same file names. Before starting, the session asks three things, each
  * answered here with a message a person can act on:
  * - is there a build for this board at all (else: "No build for nrf52840dk yet", offer to build);
  * - is the last build for another board (the images of another board's folder are newer);
@@ -17,8 +19,10 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { findBoard } from '../../emulator/boards/registry';
 import { err, ok, type Result } from '../../emulator/core/result';
 import type { ImageFile } from '../../emulator/session/session';
+import type { BuildArtifacts } from '../common/contract';
 
 /** One app as apps.json (scripts/apps.mjs) describes it. */
 export interface AppImage {
@@ -43,21 +47,27 @@ export interface BoardImages {
   builtAt: number;
 }
 
-/** The emulator machine of each board the emulator models. */
-const MACHINES: Record<string, string> = {
-  nrf52840dk: 'nrf52840dk',
-  'microbit-v2': 'microbit-v2',
-  microbit_v2: 'microbit-v2',
-  'mps2-an386': 'mps2-an386',
-};
-
-/** The emulated machine for a board, or a message saying which boards the emulator runs. */
+/** The emulated machine for a board (the board registry's), or a message naming the problem. */
 export function machineForBoard(board: string): Result<string> {
-  const m = MACHINES[board];
-  if (m) return ok(m);
-  return err(
-    `the emulator does not model board "${board}" (it runs ${[...new Set(Object.values(MACHINES))].join(', ')})`,
-  );
+  const found = findBoard(board);
+  return found.ok ? ok(found.value.board.machine) : found;
+}
+
+/** The files of one build, as paths (project-relative or absolute). */
+type BuildFiles = Pick<BuildArtifacts, 'board' | 'dir' | 'kernelElf' | 'appsBin' | 'appsJson'>;
+
+/** Where a build for `board` writes its files when no report says otherwise. */
+function registryFiles(projectRoot: string, board: string): BuildFiles {
+  const name = findBoard(board);
+  const b = name.ok ? name.value.board.name : board;
+  const dir = path.join(imagesRoot(projectRoot), b);
+  return {
+    board: b,
+    dir,
+    kernelElf: path.join(dir, 'kernel.elf'),
+    appsBin: path.join(dir, 'apps.bin'),
+    appsJson: path.join(dir, 'apps.json'),
+  };
 }
 
 const imagesRoot = (projectRoot: string): string => path.join(projectRoot, 'target', 'images');
@@ -88,10 +98,21 @@ export function builtBoards(projectRoot: string): { board: string; builtAt: numb
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** The board's last build, read from its images folder. */
-export function findImages(projectRoot: string, board: string): Result<BoardImages> {
-  const dir = path.join(imagesRoot(projectRoot), board);
-  const kernelElf = path.join(dir, 'kernel.elf');
+/**
+ * The board's last build: the files `artifacts` names (the build's report) when it is for this
+ * board, else the registry's images folder.
+ */
+export function findImages(
+  projectRoot: string,
+  board: string,
+  artifacts?: BuildArtifacts | null,
+): Result<BoardImages> {
+  const at = (p: string): string => path.resolve(projectRoot, p);
+  const reported =
+    artifacts && findBoard(board).ok && artifacts.board === registryFiles(projectRoot, board).board;
+  const f = reported ? artifacts : registryFiles(projectRoot, board);
+  const dir = at(f.dir);
+  const kernelElf = at(f.kernelElf);
   const kernelTime = mtime(kernelElf);
   if (kernelTime === null) return err(`there is no build for ${board} yet`);
   let kernelBytes: Uint8Array;
@@ -105,9 +126,9 @@ export function findImages(projectRoot: string, board: string): Result<BoardImag
   const files: ImageFile[] = [{ name: kernelElf, bytes: kernelBytes, format: 'elf' }];
   const apps: AppImage[] = [];
   let builtAt = kernelTime;
-  const manifest = path.join(dir, 'apps.json');
-  const appsBin = path.join(dir, 'apps.bin');
-  if (mtime(manifest) !== null) {
+  const manifest = f.appsJson === null ? null : at(f.appsJson);
+  const appsBin = f.appsBin === null ? null : at(f.appsBin);
+  if (manifest !== null && mtime(manifest) !== null) {
     let raw: { appsStart?: unknown; apps?: unknown };
     try {
       raw = JSON.parse(readFileSync(manifest, 'utf8')) as typeof raw;
@@ -117,8 +138,8 @@ export function findImages(projectRoot: string, board: string): Result<BoardImag
       );
     }
     const start = num(raw.appsStart);
-    const binTime = mtime(appsBin);
-    if (start !== null && binTime !== null) {
+    const binTime = appsBin === null ? null : mtime(appsBin);
+    if (appsBin !== null && start !== null && binTime !== null) {
       files.push({
         name: appsBin,
         bytes: new Uint8Array(readFileSync(appsBin)),
@@ -140,7 +161,7 @@ export function findImages(projectRoot: string, board: string): Result<BoardImag
       });
     }
   }
-  return ok({ board, dir, kernelElf, files, apps, builtAt });
+  return ok({ board: f.board, dir, kernelElf, files, apps, builtAt });
 }
 
 /** File kinds a kernel build reads: a newer one makes the build stale. */

@@ -210,8 +210,37 @@ describe('DebugService', () => {
     expect(service(project({ nrf52840dk: 2000 })).svc.check('nrf52840dk').state).toBe('ready');
     expect(await service(root).svc.start({ mode: 'run', board: 'arduino' })).toMatchObject({
       ok: false,
-      error: { message: expect.stringMatching(/does not model board "arduino"/) },
+      error: { message: expect.stringMatching(/unknown board 'arduino' \(boards: .*nrf52840dk/) },
     });
+  });
+
+  it('starts the files the last build reported, wherever they are', async () => {
+    const root = project({});
+    const out = path.join(root, 'elsewhere');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(path.join(out, 'kernel.elf'), 'not really an ELF');
+    utimesSync(path.join(out, 'kernel.elf'), 2000, 2000);
+    const { svc } = service(root);
+    // Nothing in the registry's images folder, and no report yet.
+    expect(svc.check('nrf52840dk').state).toBe('missing');
+    const artifacts = {
+      board: 'nrf52840dk',
+      machine: 'nrf52840dk',
+      dir: 'elsewhere',
+      kernelElf: 'elsewhere/kernel.elf',
+      apps: [],
+      appsBin: null,
+      imageHex: null,
+      appsJson: null,
+    };
+    // A report for another board does not count for this one.
+    svc.buildFinished({ ...artifacts, board: 'microbit-v2' });
+    expect(svc.check('nrf52840dk').state).toBe('missing');
+    svc.buildFinished(artifacts);
+    expect(svc.check('nrf52840dk').state).toBe('ready');
+    const started = await svc.start({ mode: 'run', board: 'nrf52840dk' });
+    expect(started.ok).toBe(true);
+    expect(svc.images?.kernelElf).toBe(path.join(out, 'kernel.elf'));
   });
 
   it('lists a process fault and goes on; halts on a kernel fault with its causes in words', async () => {

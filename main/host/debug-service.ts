@@ -23,6 +23,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { BOARDS, findBoard } from '../../emulator/boards/registry';
 import type { Result as EmuResult } from '../../emulator/core/result';
 import { disassembleWord } from '../../emulator/core/cpu/table';
 import type { EmulatorTargetSpec } from '../../emulator/debug/emulator-target';
@@ -39,6 +40,7 @@ import { launchQemuGdb, type QemuGdbSession } from '../../emulator/node/qemu-gdb
 import { cfsrCauses } from '../../emulator/session/fault-report';
 import type {
   BreakpointSpec,
+  BuildArtifacts,
   BuildCheck,
   Disassembly,
   DisassemblyLine,
@@ -181,6 +183,8 @@ export class DebugService {
   private readonly opts: DebugServiceOptions;
   /** Serializes the control requests (start, stop, step...) so none runs into another. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The files each board's last build reported (`build.finished.artifacts`), by board. */
+  private readonly built = new Map<string, BuildArtifacts>();
 
   constructor(opts: DebugServiceOptions) {
     this.opts = opts;
@@ -202,6 +206,11 @@ export class DebugService {
 
   get session(): SessionInfo | null {
     return this.active?.info ?? null;
+  }
+
+  /** The build the active session runs (board, kernel ELF, apps), null when none runs. */
+  get images(): BoardImages | null {
+    return this.active && this.active.info.phase !== 'ended' ? this.active.images : null;
   }
 
   /** Called at every stop the user sees (not at the internal stops of a step). */
@@ -254,6 +263,17 @@ export class DebugService {
   // -------------------------------------------------------------------------------------------
   // Lifecycle
 
+  /** A build succeeded: Run and Debug start the files it reported. */
+  buildFinished(artifacts: BuildArtifacts): void {
+    this.built.set(artifacts.board, artifacts);
+  }
+
+  private buildOf(board: string): EmuResult<BoardImages> {
+    const named = findBoard(board);
+    const reported = this.built.get(named.ok ? named.value.board.name : board);
+    return findImages(this.opts.projectRoot, board, reported);
+  }
+
   private serial<T>(job: () => Promise<T>): Promise<T> {
     const next = this.queue.then(job, job);
     this.queue = next.catch(() => undefined);
@@ -262,7 +282,7 @@ export class DebugService {
 
   /** Whether the board's last build can run as it is. */
   check(board: string): BuildCheck {
-    const images = findImages(this.opts.projectRoot, board);
+    const images = this.buildOf(board);
     if (!images.ok) {
       const other = builtBoards(this.opts.projectRoot).find((b) => b.board !== board);
       if (other)
@@ -304,7 +324,7 @@ export class DebugService {
     await this.endNow('a new session started');
     const machine = machineForBoard(board);
     if (!machine.ok) return err('unavailable', machine.error);
-    const images = findImages(this.opts.projectRoot, board);
+    const images = this.buildOf(board);
     if (!images.ok) {
       const c = this.check(board);
       return err('not-built', c.message, `Build ${board} (Ctrl+B); Run and Debug offer to.`);
@@ -338,13 +358,19 @@ export class DebugService {
   attach(args: { kind: 'qemu'; board: string }): Promise<Result<SessionInfo>> {
     return this.serial(async () => {
       await this.endNow('a new session started');
-      if (args.board !== 'mps2-an386')
+      // The board registry says which boards QEMU models (its `-M` machine).
+      const named = findBoard(args.board);
+      if (!named.ok) return err('unavailable', named.error);
+      const qemuMachine = named.value.board.qemuMachine;
+      if (qemuMachine === null) {
+        const qemuBoards = BOARDS.filter((b) => b.qemuMachine !== null).map((b) => b.name);
         return err(
           'unavailable',
-          `QEMU runs the mps2-an386 board only, not ${args.board}`,
-          'Choose mps2-an386 and build it, then attach.',
+          `QEMU does not model ${args.board} (it runs ${qemuBoards.join(', ')})`,
+          `Choose ${qemuBoards.join(' or ')} and build it, then attach.`,
         );
-      const images = findImages(this.opts.projectRoot, args.board);
+      }
+      const images = this.buildOf(args.board);
       if (!images.ok)
         return err(
           'not-built',
@@ -353,6 +379,7 @@ export class DebugService {
         );
       const appsBin = images.value.files.find((f) => f.format === 'bin');
       const launched = await (this.opts.launchQemu ?? launchQemuGdb)({
+        machine: qemuMachine,
         kernel: images.value.kernelElf,
         loaders:
           appsBin && appsBin.address !== undefined
@@ -502,7 +529,7 @@ export class DebugService {
       const s = a.value;
       // A newer build of the same board: run it (as a fresh session does).
       if (s.images && s.info.mode !== 'attach') {
-        const now = findImages(this.opts.projectRoot, s.info.board);
+        const now = this.buildOf(s.info.board);
         if (now.ok && now.value.builtAt > s.images.builtAt) {
           const r = await this.startNow(s.info.mode as 'run' | 'debug', s.info.board);
           return r.ok ? ok(null) : r;

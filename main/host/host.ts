@@ -106,6 +106,8 @@ export function createHost(opts: HostOptions): Host {
         const finished = payload as HostEvents['build.finished'];
         const board = boards.get(finished.buildId);
         boards.delete(finished.buildId);
+        if (finished.status === 'succeeded' && finished.artifacts)
+          debug.buildFinished(finished.artifacts);
         if (finished.status === 'succeeded' && board)
           void summarizeBuild(projectRoot, board).then((summary) =>
             emit('build.summary', { buildId: finished.buildId, summary }),

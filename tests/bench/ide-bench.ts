@@ -47,7 +47,12 @@ const pct = (xs: number[], p: number): number => {
 };
 const ms = (n: number): string => `${n.toFixed(1)} ms`;
 
-console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
+console.log(
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${os.cpus().length} cores`,
+);
 
 // ---- 1 and 2: MIPS, CLI against IDE session, and event-loop delay ---------------------------
 
@@ -63,11 +68,21 @@ mkdirSync(images, { recursive: true });
 // image's path in both runs: `.../mps2-an386/kernel.elf`, so 386 rounds (about 90 million
 // instructions).
 const elf = path.join(images, 'kernel.elf');
-copyFileSync(built.elf, elf);
+copyFileSync(built.value, elf);
 
 const cli = spawnSync(
   process.execPath,
-  ['--import', 'tsx', 'emulator/node/cli.ts', '--machine', 'mps2-an386', '--semihosting', '--pace', 'fast', elf],
+  [
+    '--import',
+    'tsx',
+    'emulator/node/cli.ts',
+    '--machine',
+    'mps2-an386',
+    '--semihosting',
+    '--pace',
+    'fast',
+    elf,
+  ],
   { cwd: APP_ROOT, encoding: 'utf8' },
 );
 const cliLine = /instructions: (\d+), virtual time: [\d.]+ s, MIPS: ([\d.]+)/.exec(cli.stderr);
@@ -78,12 +93,17 @@ if (!cliLine || !checksum) {
 }
 const cliMips = Number(cliLine[2]);
 
-const host = createHost({ projectRoot: project, appRoot: APP_ROOT, transport: 'browser', watchTree: false });
+const host = createHost({
+  projectRoot: project,
+  appRoot: APP_ROOT,
+  transport: 'browser',
+  watchTree: false,
+});
 let console_ = '';
 let exited: (() => void) | null = null;
 let running = 0;
 // A window's connection, its events framed as the browser-mode server frames them.
-const window = host.connect((events: HostEvent[]) => {
+const conn = host.connect((events: HostEvent[]) => {
   encodeFrame({ kind: 'events', events });
   for (const e of events) {
     if (e.name === 'session.console')
@@ -97,7 +117,7 @@ const window = host.connect((events: HostEvent[]) => {
 const delay = monitorEventLoopDelay({ resolution: 1 });
 const done = new Promise<void>((r) => (exited = r));
 const startedAt = performance.now();
-const started = await window.call(1, 'session.start', { mode: 'run', board: 'mps2-an386' });
+const started = await conn.call(1, 'session.start', { mode: 'run', board: 'mps2-an386' });
 if (!started.ok) {
   console.error(`the IDE session did not start: ${JSON.stringify(started)}`);
   process.exit(1);
@@ -108,7 +128,7 @@ delay.disable();
 const ended = performance.now();
 const info = host.debug.session;
 const stop = info?.stop;
-window.close();
+conn.close();
 host.dispose();
 rmSync(project, { recursive: true, force: true });
 const ideChecksum = /checksum [0-9a-f]+ rounds [0-9a-f]+/.exec(console_)?.[0];
@@ -116,11 +136,15 @@ const cliInstructions = Number(cliLine[1]);
 const ideSeconds = (ended - (running || startedAt)) / 1000;
 const ideMips = cliInstructions / ideSeconds / 1e6;
 console.log('\n1. MIPS on the same image (bench.c, mps2-an386, flat out)');
-console.log(`   command line: ${cliMips.toFixed(1)} MIPS (${cliInstructions} instructions, ${checksum})`);
+console.log(
+  `   command line: ${cliMips.toFixed(1)} MIPS (${cliInstructions} instructions, ${checksum})`,
+);
 console.log(
   `   IDE session:  ${ideMips.toFixed(1)} MIPS (${ideSeconds.toFixed(2)} s from running to exit, ${ideChecksum ?? 'no checksum!'}; stop: ${stop?.description ?? '?'})`,
 );
-console.log(`   ratio IDE / command line: ${((ideMips / cliMips) * 100).toFixed(0)} % (target >= 90 %)`);
+console.log(
+  `   ratio IDE / command line: ${((ideMips / cliMips) * 100).toFixed(0)} % (target >= 90 %)`,
+);
 if (ideChecksum !== checksum) console.log('   CHECKSUMS DIFFER');
 console.log('\n2. Host event-loop delay while the session runs flat out');
 console.log(
@@ -154,9 +178,13 @@ if (UI) {
     await page.evaluate(() => {
       const w = window as unknown as { stepTimes: number[]; pressed: number };
       w.stepTimes = [];
-      window.addEventListener('keydown', (e) => {
-        if (e.key === 'F10') w.pressed = performance.now();
-      }, true);
+      window.addEventListener(
+        'keydown',
+        (e) => {
+          if (e.key === 'F10') w.pressed = performance.now();
+        },
+        true,
+      );
       new MutationObserver(() => {
         if (w.pressed) w.stepTimes.push(performance.now() - w.pressed);
         w.pressed = 0;
@@ -169,15 +197,20 @@ if (UI) {
     for (let i = 0; i < STEPS; i++) {
       const before = await page.locator('.app').getAttribute('data-session');
       await page.keyboard.press('F10');
-      await page.waitForFunction(
-        (n) => (window as unknown as { stepTimes: number[] }).stepTimes.length > n,
-        steps.length,
-        { timeout: 30_000 },
-      ).catch(() => undefined);
+      await page
+        .waitForFunction(
+          (n) => (window as unknown as { stepTimes: number[] }).stepTimes.length > n,
+          steps.length,
+          { timeout: 30_000 },
+        )
+        .catch(() => undefined);
       const t = await page.evaluate(() => (window as unknown as { stepTimes: number[] }).stepTimes);
       if (t.length > steps.length) steps.push(t[t.length - 1]!);
       // A step may leave the function; back to the breakpoint when it runs on.
-      if ((await page.locator('.app').getAttribute('data-session')) !== 'halted' || before !== 'halted')
+      if (
+        (await page.locator('.app').getAttribute('data-session')) !== 'halted' ||
+        before !== 'halted'
+      )
         await page.locator('.app[data-session="halted"]').waitFor({ timeout: 60_000 });
     }
     console.log('\n3a. Step over, F10 to the new current line shown (through the UI)');
@@ -198,15 +231,23 @@ if (UI) {
       new MutationObserver(() => {
         if (w.typed) w.echoTimes.push(performance.now() - w.typed);
         w.typed = 0;
-      }).observe(document.querySelector('.xterm-rows')!, { childList: true, subtree: true, characterData: true });
+      }).observe(document.querySelector('.xterm-rows')!, {
+        childList: true,
+        subtree: true,
+        characterData: true,
+      });
     });
     const echoes: number[] = [];
     for (let i = 0; i < KEYS; i++) {
       await page.keyboard.type('x');
       await page
-        .waitForFunction((n) => (window as unknown as { echoTimes: number[] }).echoTimes.length > n, echoes.length, {
-          timeout: 5000,
-        })
+        .waitForFunction(
+          (n) => (window as unknown as { echoTimes: number[] }).echoTimes.length > n,
+          echoes.length,
+          {
+            timeout: 5000,
+          },
+        )
         .catch(() => undefined);
       const t = await page.evaluate(() => (window as unknown as { echoTimes: number[] }).echoTimes);
       if (t.length > echoes.length) echoes.push(t[t.length - 1]!);
@@ -225,5 +266,10 @@ if (UI) {
     rmSync(cache, { recursive: true, force: true });
   }
 }
-console.log(`\nload average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `\nload average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 process.exit(0);

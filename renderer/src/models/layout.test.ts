@@ -21,12 +21,14 @@ describe('LayoutModel', () => {
     a.resizeBottom(333);
     a.resizeSidebar(5000);
     a.showPanel('Problems');
+    a.showSide('debug');
     const b = new LayoutModel(store, () => 900);
     expect(b.snapshot()).toEqual({
       sidebar: 600,
       bottom: 333,
       panel: 'Problems',
       bottomHidden: false,
+      side: 'debug',
     });
   });
 
