@@ -25,7 +25,11 @@ export function shortName(name: string): string {
     cur += ch;
   }
   parts.push(cur);
-  return parts.length <= 2 ? name : parts.slice(-2).join('::');
+  // The function and its parent; an unnamed parent (`{impl#2}`, `{closure#0}`) keeps the module
+  // that names it.
+  let keep = 2;
+  while (keep < parts.length && parts[parts.length - keep]!.startsWith('{')) keep++;
+  return parts.length <= keep ? name : parts.slice(-keep).join('::');
 }
 
 export function CallStackView({ studio }: { studio: Studio }) {
