@@ -16,7 +16,7 @@ import {
 } from '../../emulator/debug/target';
 import type { HostEvents } from '../common/contract';
 import type { ProgramView } from './debug-program';
-import { DebugService } from './debug-service';
+import { DebugService, decodeXpsr } from './debug-service';
 import { createHost } from './host';
 
 function project(boards: Record<string, number>): string {
@@ -181,6 +181,14 @@ function service(root: string) {
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
+
+describe('decodeXpsr', () => {
+  it('names the flags, the Thumb bit and the exception', () => {
+    expect(decodeXpsr(0x6100_000b)).toBe('nZCvq T=1 exception 11 (SVCall)');
+    expect(decodeXpsr(0x0100_0000)).toBe('nzcvq T=1 Thread mode');
+    expect(decodeXpsr(0x0100_0012)).toBe('nzcvq T=1 exception 18 (IRQ 2)');
+  });
+});
 
 describe('DebugService', () => {
   it('says what Run finds: no build, another board’s build, a stale build, a ready one', async () => {

@@ -75,7 +75,7 @@ import {
   type ProgramView,
   type ReadMemory,
 } from './debug-program.js';
-import { DwarfProgramView } from './debug-dwarf.js';
+import { DwarfProgramView, exceptionName } from './debug-dwarf.js';
 import { stepSource, type StepKind } from './debug-stepping.js';
 import { startEmulatorWorker } from './emulator-worker-target.js';
 import { err } from './project.js';
@@ -151,19 +151,7 @@ export function decodeXpsr(v: number): string {
     .map((f, i) => ((v >>> (31 - i)) & 1 ? f : f.toLowerCase()))
     .join('');
   const exc = v & 0x1ff;
-  const names: Record<number, string> = {
-    0: 'Thread mode',
-    2: 'NMI',
-    3: 'HardFault',
-    4: 'MemManage',
-    5: 'BusFault',
-    6: 'UsageFault',
-    11: 'SVCall',
-    12: 'DebugMonitor',
-    14: 'PendSV',
-    15: 'SysTick',
-  };
-  const e = names[exc] ?? (exc >= 16 ? `IRQ ${exc - 16}` : `exception ${exc}`);
+  const e = exc === 0 ? 'Thread mode' : exceptionName(exc);
   return `${flags} T=${(v >>> 24) & 1} ${exc === 0 ? e : `exception ${exc} (${e})`}`;
 }
 
