@@ -195,7 +195,7 @@ describe('issue 21 features', () => {
     );
     await bar.locator('[data-item="session"]').click();
     expect(await page.locator('.panel-body[data-panel="Console"]').innerText()).toContain(
-      'No emulator session is running',
+      'No session is running: Run (Ctrl+F5) or Debug (F5) starts one.',
     );
     await page.screenshot({ path: path.join(RESULTS, 'features-statusbar.png') });
   });

@@ -88,7 +88,7 @@ describe(`Capsule Studio end to end (${realKernel ? 'kernel workspace' : 'fixtur
     expect(await page.locator('.board select').inputValue()).not.toBe('');
     await page.getByRole('tab', { name: 'Processes' }).click();
     expect(await page.locator('.panel-body').innerText()).toContain(
-      'No emulator session is running',
+      'Not connected yet. This panel will show each process',
     );
     await page.getByRole('tab', { name: 'Build' }).click();
   });
