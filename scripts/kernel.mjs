@@ -219,7 +219,7 @@ function guardSysroot(projectDir, tc) {
   }
 }
 
-const HOST_CRATES = ['cells', 'registers', 'kernel', 'cortexm', 'capsules', 'nrf52'];
+const HOST_CRATES = ['abi', 'cells', 'registers', 'kernel', 'cortexm', 'capsules', 'nrf52', 'usb'];
 /** Crates clippy checks on the host: the host-tested ones, the MPS2 chip, the apps' runtime. */
 const CLIPPY_CRATES = [...HOST_CRATES, 'mps2'];
 const CLIPPY_APP_CRATES = ['capsule_rt'];

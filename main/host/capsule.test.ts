@@ -16,6 +16,7 @@ beforeEach(() => {
   for (const part of [
     'capsules/src',
     'boards',
+    'components',
     'apps/Cargo.toml',
     'apps/hello',
     'kernel/src/process.rs',
@@ -43,7 +44,7 @@ describe('New capsule checks', () => {
         [0x40001, 'rng'],
       ]),
     );
-    expect(t.ok && t.value.boards).toEqual(expect.arrayContaining(['mps2-an386', 'nrf52840dk']));
+    expect(t.ok && t.value.boards).toEqual(expect.arrayContaining(['mps2-an386', 'nrf52']));
   });
 
   it.each([
@@ -97,7 +98,7 @@ describe('New capsule checks', () => {
       'modify capsules/src/lib.rs',
       'modify capsules/src/board.rs',
       'modify boards/mps2-an386/src/main.rs',
-      'modify boards/nrf52840dk/src/common.rs',
+      'modify components/nrf52/src/lib.rs',
       'modify apps/Cargo.toml',
       'create apps/led_counter/Cargo.toml',
       'create apps/led_counter/src/main.rs',

@@ -67,6 +67,8 @@ interface Workspace {
   compositions: { path: string; text: string }[];
   appsToml: string;
   maxGrants: number;
+  /** Grants each shared component (`components::name(...)`) creates, from components/src/lib.rs. */
+  componentGrants: Map<string, number>;
 }
 
 export class CapsuleService {
@@ -93,21 +95,25 @@ export class CapsuleService {
         'this project is not a Capsule kernel workspace: it needs capsules/src/board.rs (the driver table), capsules/src/lib.rs and apps/Cargo.toml',
       );
     const compositions: { path: string; text: string }[] = [];
-    const boardsDir = path.join(this.root, 'boards');
-    for (const b of existsSync(boardsDir) ? readdirSync(boardsDir).sort() : []) {
-      const src = path.join(boardsDir, b, 'src');
-      if (!existsSync(src)) continue;
-      for (const f of readdirSync(src).sort()) {
-        if (!f.endsWith('.rs')) continue;
-        const rel = `boards/${b}/src/${f}`;
-        const text = this.read(rel) ?? '';
-        if (/let\s+board\s*=\s*static_init!\(/.test(text)) compositions.push({ path: rel, text });
+    // Board crates, and the compositions several boards share (components/<chip family>).
+    for (const top of ['boards', 'components']) {
+      const dir = path.join(this.root, top);
+      for (const b of existsSync(dir) ? readdirSync(dir).sort() : []) {
+        const src = path.join(dir, b, 'src');
+        if (!existsSync(src)) continue;
+        for (const f of readdirSync(src).sort()) {
+          if (!f.endsWith('.rs')) continue;
+          const rel = `${top}/${b}/src/${f}`;
+          const text = this.read(rel) ?? '';
+          if (/let\s+board\s*=\s*static_init!\(/.test(text))
+            compositions.push({ path: rel, text });
+        }
       }
     }
     if (compositions.length === 0)
       return err(
         'no-project',
-        'no board composition was found: no boards/*/src/*.rs builds the board with `let board = static_init!(`',
+        'no board composition was found: no boards/*/src/*.rs or components/*/src/*.rs builds the board with `let board = static_init!(`',
       );
     const grants = /pub const MAX_GRANTS: usize = (\d+);/.exec(
       this.read('kernel/src/process.rs') ?? '',
@@ -123,6 +129,7 @@ export class CapsuleService {
         compositions,
         appsToml,
         maxGrants: grants ? Number(grants[1]) : Infinity,
+        componentGrants: componentGrants(this.read('components/src/lib.rs') ?? ''),
       },
     };
   }
@@ -190,7 +197,7 @@ export class CapsuleService {
     if (!board.ok) return board;
     files.push({ path: ws.value.board, action: 'modify', content: board.value });
     for (const c of ws.value.compositions) {
-      const grants = (c.text.match(/create_grant\(\)/g) ?? []).length;
+      const grants = grantsCreated(c.text, ws.value.componentGrants);
       if (grants + 1 > ws.value.maxGrants)
         return err(
           'bad-request',
@@ -306,6 +313,24 @@ function findClosing(text: string, open: number): number {
     else if (text[i] === '}' && --depth === 0) return i;
   }
   return -1;
+}
+
+/** Grants each `pub fn` of the components crate creates (its `create_grant()` calls). */
+export function componentGrants(componentsRs: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const fns = [...componentsRs.matchAll(/^pub fn (\w+)/gm)];
+  fns.forEach((m, i) => {
+    const body = componentsRs.slice(m.index, fns[i + 1]?.index ?? componentsRs.length);
+    out.set(m[1]!, (body.match(/create_grant\(\)/g) ?? []).length);
+  });
+  return out;
+}
+
+/** Grants a composition creates: its own `create_grant()` calls and its components'. */
+export function grantsCreated(composition: string, components: Map<string, number>): number {
+  let n = (composition.match(/create_grant\(\)/g) ?? []).length;
+  for (const m of composition.matchAll(/components::(\w+)\(/g)) n += components.get(m[1]!) ?? 0;
+  return n;
 }
 
 export function wireComposition(

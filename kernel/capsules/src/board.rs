@@ -87,3 +87,27 @@ where
         &self.timer
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kernel::abi::Driver;
+
+    /// Each capsule keeps its own driver number; the ABI crate's table (which the apps
+    /// runtime and the IDE read) must agree with it.
+    #[test]
+    fn driver_numbers_agree_with_the_abi_table() {
+        let ours = [
+            (crate::alarm::DRIVER_NUM, Driver::Alarm),
+            (crate::console::DRIVER_NUM, Driver::Console),
+            (crate::led::DRIVER_NUM, Driver::Led),
+            (crate::button::DRIVER_NUM, Driver::Button),
+            (crate::gpio::DRIVER_NUM, Driver::Gpio),
+            (crate::low_level_debug::DRIVER_NUM, Driver::LowLevelDebug),
+            (crate::rng::DRIVER_NUM, Driver::Rng),
+            (crate::temperature::DRIVER_NUM, Driver::Temperature),
+        ];
+        for (number, driver) in ours {
+            assert_eq!(number, driver.number(), "{}", driver.name());
+        }
+    }
+}

@@ -6,9 +6,10 @@
 //! The macro expands in the board crate, so the statics it declares are the board binary's;
 //! the attributes stay a `#[link_section]` static of the board, built by the `const fn` below.
 
-/// Declares the kernel with `$procs` process slots as statics and evaluates to
+/// Declares the kernel with `$procs` process slots and the debug anchor
+/// (`CAPSULE_DEBUG_ANCHOR`, see `anchor`) as statics, installs the anchor, and evaluates to
 /// `&'static Kernel` (the same one each time that expansion runs). Boards use it once, in
-/// their setup.
+/// their binary crate (so the statics are described in the DWARF debuggers read).
 #[macro_export]
 macro_rules! static_kernel {
     ($procs:expr) => {{
@@ -21,6 +22,11 @@ macro_rules! static_kernel {
         const NO_PROCESS: $crate::process::Process = $crate::process::Process::new();
         static PROCESSES: Single<[$crate::process::Process; $procs]> = Single([NO_PROCESS; $procs]);
         static KERNEL: Single<$crate::Kernel> = Single($crate::Kernel::new(&PROCESSES.0));
+        #[no_mangle]
+        #[used]
+        static CAPSULE_DEBUG_ANCHOR: $crate::anchor::DebugAnchor =
+            $crate::anchor::DebugAnchor::new();
+        $crate::anchor::install(&CAPSULE_DEBUG_ANCHOR);
         &KERNEL.0
     }};
 }

@@ -1,8 +1,11 @@
 //! The Capsule kernel core: processes, scheduling, system calls, grants, HILs.
 //!
 //! This crate is architecture- and chip-independent and contains no `asm!`. It speaks Tock's
-//! userspace ABI (TRD104 system calls, TBF v2 apps). The Cortex-M crate supplies the context
-//! switch and MPU, a chip crate the drivers, and a board crate composes everything.
+//! userspace ABI (TRD104 system calls, TBF v2 apps; the numbers live in the `abi` crate it
+//! shares with the apps runtime). The Cortex-M crate supplies the context switch and MPU, a
+//! chip crate the drivers, and a board crate composes everything. The kernel's work is split
+//! into `loader` (process loading), `scheduler` and `dispatch` (system calls); debuggers find
+//! its structures through `anchor`.
 //!
 //! ```
 //! use kernel::syscall::SyscallReturn;
@@ -18,9 +21,11 @@
 #![allow(clippy::declare_interior_mutable_const)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod anchor;
 pub mod board;
 pub mod debug;
 pub mod deferred;
+mod dispatch;
 pub mod dma;
 pub mod errorcode;
 pub mod fault;
@@ -28,13 +33,16 @@ pub mod grant;
 pub mod hil;
 pub mod kernel;
 pub mod list;
+mod loader;
 pub mod platform;
 pub mod process;
 pub mod process_printer;
+pub mod scheduler;
 pub mod syscall;
 pub mod tbf;
-pub mod usb;
 
 pub use crate::errorcode::ErrorCode;
+/// The userspace ABI tables (shared with the apps runtime).
+pub use abi;
 pub use crate::kernel::Kernel;
 pub use crate::process::ProcessId;

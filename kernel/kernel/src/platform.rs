@@ -93,6 +93,10 @@ pub trait UserspaceKernelBoundary {
         state: &mut StoredState,
         accessible: Accessible,
     ) -> ContextSwitchReason;
+    /// Emits one trace event (two words, `abi::trace`) on the architecture's trace port; the
+    /// kernel calls it only while a debugger asks for events (the debug anchor's `trace`).
+    /// Architectures without one ignore it.
+    fn trace(&self, _words: [u32; 2]) {}
 }
 
 /// Register values for the MPU regions of one process.
@@ -176,4 +180,8 @@ pub trait Platform {
     fn mpu(&self) -> &dyn Mpu;
     /// The timeslice timer.
     fn scheduler_timer(&self) -> &dyn SchedulerTimer;
+    /// Emits a trace event (see `UserspaceKernelBoundary::trace`).
+    fn trace(&self, words: [u32; 2]) {
+        self.boundary().trace(words)
+    }
 }

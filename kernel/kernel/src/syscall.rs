@@ -1,4 +1,7 @@
-//! System-call encoding (TRD104): decoding a trap's class and registers, encoding returns.
+//! System-call encoding (TRD104): decoding a trap's class and registers into a `Syscall`.
+//!
+//! The numbers (classes, yield and exit kinds) and the return values (`SyscallReturn`, its
+//! encoding into r0-r3) come from the ABI crate shared with the apps runtime.
 //!
 //! ```
 //! use kernel::syscall::{Syscall, SyscallReturn};
@@ -9,6 +12,8 @@
 //! ```
 
 use crate::ErrorCode;
+use abi::{ExitKind, SyscallClass};
+pub use abi::SyscallReturn;
 
 /// The kinds of yield.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,34 +82,40 @@ pub enum DecodeError {
 impl Syscall {
     /// Decodes class `class` (the `svc` immediate) with registers r0-r3.
     pub fn decode(class: u8, r: [u32; 4]) -> Result<Syscall, DecodeError> {
-        Ok(match class {
-            0 => Syscall::Yield(match r[0] {
-                0 => YieldKind::NoWait {
+        let c = match SyscallClass::from_number(class) {
+            Some(c) => c,
+            None => return Err(DecodeError::UnknownClass(class)),
+        };
+        Ok(match c {
+            SyscallClass::Yield => Syscall::Yield(match abi::YieldKind::from_number(r[0]) {
+                Some(abi::YieldKind::NoWait) => YieldKind::NoWait {
                     flag_ptr: r[1] as usize,
                 },
-                1 => YieldKind::Wait,
-                2 => YieldKind::WaitFor {
+                Some(abi::YieldKind::Wait) => YieldKind::Wait,
+                Some(abi::YieldKind::WaitFor) => YieldKind::WaitFor {
                     driver: r[1],
                     subscribe: r[2],
                 },
-                k => return Err(DecodeError::BadKind { class, kind: k }),
+                None => return Err(DecodeError::BadKind { class, kind: r[0] }),
             }),
-            1 => Syscall::Subscribe {
+            SyscallClass::Subscribe => Syscall::Subscribe {
                 driver: r[0],
                 subscribe: r[1],
                 upcall: r[2] as usize,
                 appdata: r[3] as usize,
             },
-            2 => Syscall::Command {
+            SyscallClass::Command => Syscall::Command {
                 driver: r[0],
                 command: r[1],
                 arg1: r[2],
                 arg2: r[3],
             },
-            3 | 4 | 7 => Syscall::Allow {
-                kind: match class {
-                    3 => AllowKind::ReadWrite,
-                    4 => AllowKind::ReadOnly,
+            SyscallClass::ReadWriteAllow
+            | SyscallClass::ReadOnlyAllow
+            | SyscallClass::UserspaceReadableAllow => Syscall::Allow {
+                kind: match c {
+                    SyscallClass::ReadWriteAllow => AllowKind::ReadWrite,
+                    SyscallClass::ReadOnlyAllow => AllowKind::ReadOnly,
                     _ => AllowKind::UserspaceReadable,
                 },
                 driver: r[0],
@@ -112,108 +123,17 @@ impl Syscall {
                 ptr: r[2] as usize,
                 len: r[3] as usize,
             },
-            5 => Syscall::Memop {
+            SyscallClass::Memop => Syscall::Memop {
                 op: r[0],
                 arg: r[1],
             },
-            6 => match r[0] {
-                0 => Syscall::Exit {
-                    restart: false,
+            SyscallClass::Exit => match ExitKind::from_number(r[0]) {
+                Some(k) => Syscall::Exit {
+                    restart: k == ExitKind::Restart,
                     code: r[1],
                 },
-                1 => Syscall::Exit {
-                    restart: true,
-                    code: r[1],
-                },
-                k => return Err(DecodeError::BadKind { class, kind: k }),
+                None => return Err(DecodeError::BadKind { class, kind: r[0] }),
             },
-            c => return Err(DecodeError::UnknownClass(c)),
-        })
-    }
-}
-
-/// A system call's result, one variant per TRD104 return variant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SyscallReturn {
-    /// r0 = 0.
-    Failure(ErrorCode),
-    /// r0 = 1.
-    FailureU32(ErrorCode, u32),
-    /// r0 = 2.
-    FailureU32U32(ErrorCode, u32, u32),
-    /// r0 = 3.
-    FailureU64(ErrorCode, u64),
-    /// r0 = 128.
-    Success,
-    /// r0 = 129.
-    SuccessU32(u32),
-    /// r0 = 130.
-    SuccessU32U32(u32, u32),
-    /// r0 = 131.
-    SuccessU64(u64),
-    /// r0 = 132.
-    SuccessU32U32U32(u32, u32, u32),
-    /// r0 = 133.
-    SuccessU32U64(u32, u64),
-}
-
-fn lo(v: u64) -> u32 {
-    v as u32
-}
-fn hi(v: u64) -> u32 {
-    (v >> 32) as u32
-}
-
-impl SyscallReturn {
-    /// How many registers (r0 up) this variant writes: TRD104 and Tock's kernel write only
-    /// those, and leave the rest as the process passed them (apps may keep values there).
-    pub fn registers_used(self) -> usize {
-        use SyscallReturn::*;
-        match self {
-            Success => 1,
-            Failure(_) | SuccessU32(_) => 2,
-            FailureU32(..) | SuccessU32U32(..) | SuccessU64(_) => 3,
-            FailureU32U32(..) | FailureU64(..) | SuccessU32U32U32(..) | SuccessU32U64(..) => 4,
-        }
-    }
-    /// The registers this return writes: `encode()` cut to `registers_used()`.
-    pub fn written(self) -> ([u32; 4], usize) {
-        (self.encode(), self.registers_used())
-    }
-    /// Registers r0-r3 for this return (unused ones 0).
-    pub fn encode(self) -> [u32; 4] {
-        use SyscallReturn::*;
-        match self {
-            Failure(e) => [0, e.as_u32(), 0, 0],
-            FailureU32(e, a) => [1, e.as_u32(), a, 0],
-            FailureU32U32(e, a, b) => [2, e.as_u32(), a, b],
-            FailureU64(e, v) => [3, e.as_u32(), lo(v), hi(v)],
-            Success => [128, 0, 0, 0],
-            SuccessU32(a) => [129, a, 0, 0],
-            SuccessU32U32(a, b) => [130, a, b, 0],
-            SuccessU64(v) => [131, lo(v), hi(v), 0],
-            SuccessU32U32U32(a, b, c) => [132, a, b, c],
-            SuccessU32U64(a, v) => [133, a, lo(v), hi(v)],
-        }
-    }
-    /// Decodes registers r0-r3 (what a userspace runtime does); `None` for an unknown variant
-    /// or error number.
-    pub fn decode(r: [u32; 4]) -> Option<SyscallReturn> {
-        use SyscallReturn::*;
-        let e = || ErrorCode::from_u32(r[1]);
-        let wide = |a: u32, b: u32| (a as u64) | ((b as u64) << 32);
-        Some(match r[0] {
-            0 => Failure(e()?),
-            1 => FailureU32(e()?, r[2]),
-            2 => FailureU32U32(e()?, r[2], r[3]),
-            3 => FailureU64(e()?, wide(r[2], r[3])),
-            128 => Success,
-            129 => SuccessU32(r[1]),
-            130 => SuccessU32U32(r[1], r[2]),
-            131 => SuccessU64(wide(r[1], r[2])),
-            132 => SuccessU32U32U32(r[1], r[2], r[3]),
-            133 => SuccessU32U64(r[1], wide(r[2], r[3])),
-            _ => return None,
         })
     }
 }
@@ -351,39 +271,6 @@ mod tests {
             Syscall::decode(255, [0; 4]),
             Err(DecodeError::UnknownClass(255))
         );
-    }
-
-    #[test]
-    fn encodes_every_variant() {
-        use SyscallReturn::*;
-        let cases = [
-            (Failure(ErrorCode::Busy), [0, 2, 0, 0]),
-            (FailureU32(ErrorCode::Size, 7), [1, 7, 7, 0]),
-            (FailureU32U32(ErrorCode::Invalid, 1, 2), [2, 6, 1, 2]),
-            (FailureU64(ErrorCode::Fail, 0x1_0000_0002), [3, 1, 2, 1]),
-            (Success, [128, 0, 0, 0]),
-            (SuccessU32(5), [129, 5, 0, 0]),
-            (SuccessU32U32(5, 6), [130, 5, 6, 0]),
-            (
-                SuccessU64(0xaaaa_bbbb_cccc_dddd),
-                [131, 0xcccc_dddd, 0xaaaa_bbbb, 0],
-            ),
-            (SuccessU32U32U32(1, 2, 3), [132, 1, 2, 3]),
-            (SuccessU32U64(9, 0x5_0000_0006), [133, 9, 6, 5]),
-        ];
-        for (ret, regs) in cases {
-            assert_eq!(ret.encode(), regs, "{:?}", ret);
-            assert_eq!(SyscallReturn::decode(regs), Some(ret));
-        }
-        // Only the variant's own registers are written (TRD104: Failure r0-r1, SuccessU32
-        // r0-r1, SuccessU32U32 r0-r2, ...).
-        let mut used = [0usize; 10];
-        for (i, (r, _)) in cases.iter().enumerate() {
-            used[i] = r.registers_used();
-        }
-        assert_eq!(used, [2, 3, 4, 4, 1, 2, 3, 3, 4, 4]);
-        assert_eq!(SyscallReturn::decode([4, 0, 0, 0]), None);
-        assert_eq!(SyscallReturn::decode([0, 99, 0, 0]), None);
     }
 
     #[test]

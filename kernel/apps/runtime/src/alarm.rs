@@ -11,7 +11,7 @@
 use crate::completion::wait_for_upcall;
 use crate::syscall::{self, ErrorCode};
 
-pub const DRIVER: u32 = 0;
+pub const DRIVER: u32 = abi::Driver::Alarm.number();
 
 /// Tick frequency of the alarm in Hz.
 pub fn frequency() -> Result<u32, ErrorCode> {

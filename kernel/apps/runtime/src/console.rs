@@ -13,7 +13,7 @@ use crate::completion::wait_for_upcall;
 use crate::syscall::{self, ErrorCode};
 use core::fmt;
 
-pub const DRIVER: u32 = 1;
+pub const DRIVER: u32 = abi::Driver::Console.number();
 
 /// Writes `bytes` to the console and waits until the driver reports them written.
 pub fn write_bytes(bytes: &[u8]) -> Result<(), ErrorCode> {

@@ -11,7 +11,7 @@
 use crate::completion::wait_for_upcall;
 use crate::syscall::{self, ErrorCode};
 
-pub const DRIVER: u32 = 0x40001;
+pub const DRIVER: u32 = abi::Driver::Rng.number();
 
 /// Fills `buffer` with random bytes; returns how many the driver delivered.
 pub fn fill(buffer: &mut [u8]) -> Result<usize, ErrorCode> {

@@ -2,159 +2,17 @@
 //!
 //! On Cortex-M the class is the `svc` immediate and r0-r3 carry arguments and results; r0 of the
 //! result is the return variant (failure 0-3, success 128-133) and failures carry an
-//! [`ErrorCode`] in r1. Upcalls run while a process is in `yield`, so every call that may yield
-//! treats all caller-saved registers as clobbered.
+//! [`ErrorCode`] in r1. The numbers, `ErrorCode` and `SyscallReturn` come from the `abi` crate
+//! the kernel uses too; registers that do not decode become `Failure(BADRVAL)`. Upcalls run
+//! while a process is in `yield`, so every call that may yield treats all caller-saved
+//! registers as clobbered.
 //!
 //! ```ignore
 //! use capsule_rt::syscall::{command, SyscallReturn};
 //! if let SyscallReturn::Success = command(1, 0, 0, 0) { /* console exists */ }
 //! ```
 
-/// Kernel error codes (TRD104). `BadReturnValue` is userspace-only: the kernel answered with a
-/// value that does not decode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorCode {
-    Fail = 1,
-    Busy = 2,
-    Already = 3,
-    Off = 4,
-    Reserve = 5,
-    Invalid = 6,
-    Size = 7,
-    Cancel = 8,
-    NoMemory = 9,
-    NoSupport = 10,
-    NoDevice = 11,
-    Uninstalled = 12,
-    NoAck = 13,
-    BadReturnValue = 1024,
-}
-
-impl ErrorCode {
-    /// The error code for `value`, or `None` when the kernel sent a number TRD104 does not define.
-    pub fn from_u32(value: u32) -> Option<ErrorCode> {
-        use ErrorCode::*;
-        Some(match value {
-            1 => Fail,
-            2 => Busy,
-            3 => Already,
-            4 => Off,
-            5 => Reserve,
-            6 => Invalid,
-            7 => Size,
-            8 => Cancel,
-            9 => NoMemory,
-            10 => NoSupport,
-            11 => NoDevice,
-            12 => Uninstalled,
-            13 => NoAck,
-            _ => return None,
-        })
-    }
-
-    /// Short upper-case name as Tock prints it.
-    pub fn name(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            Fail => "FAIL",
-            Busy => "BUSY",
-            Already => "ALREADY",
-            Off => "OFF",
-            Reserve => "RESERVE",
-            Invalid => "INVALID",
-            Size => "SIZE",
-            Cancel => "CANCEL",
-            NoMemory => "NOMEM",
-            NoSupport => "NOSUPPORT",
-            NoDevice => "NODEVICE",
-            Uninstalled => "UNINSTALLED",
-            NoAck => "NOACK",
-            BadReturnValue => "BADRVAL",
-        }
-    }
-}
-
-/// A decoded system-call return value (the variant in r0, the payload in r1-r3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SyscallReturn {
-    Failure(ErrorCode),
-    FailureU32(ErrorCode, u32),
-    FailureU32U32(ErrorCode, u32, u32),
-    FailureU64(ErrorCode, u64),
-    Success,
-    SuccessU32(u32),
-    SuccessU32U32(u32, u32),
-    SuccessU64(u64),
-    SuccessU32U32U32(u32, u32, u32),
-    SuccessU32U64(u32, u64),
-    /// r0 held no defined variant, or a failure carried an undefined error code.
-    Malformed([u32; 4]),
-}
-
-impl SyscallReturn {
-    /// Decodes the registers r0-r3 as the kernel left them.
-    pub fn decode(r: [u32; 4]) -> SyscallReturn {
-        let u64_of = |lo: u32, hi: u32| (lo as u64) | ((hi as u64) << 32);
-        let failure = |make: fn(ErrorCode) -> SyscallReturn| match ErrorCode::from_u32(r[1]) {
-            Some(e) => make(e),
-            None => SyscallReturn::Malformed(r),
-        };
-        match r[0] {
-            0 => failure(SyscallReturn::Failure),
-            1 => match ErrorCode::from_u32(r[1]) {
-                Some(e) => SyscallReturn::FailureU32(e, r[2]),
-                None => SyscallReturn::Malformed(r),
-            },
-            2 => match ErrorCode::from_u32(r[1]) {
-                Some(e) => SyscallReturn::FailureU32U32(e, r[2], r[3]),
-                None => SyscallReturn::Malformed(r),
-            },
-            3 => match ErrorCode::from_u32(r[1]) {
-                Some(e) => SyscallReturn::FailureU64(e, u64_of(r[2], r[3])),
-                None => SyscallReturn::Malformed(r),
-            },
-            128 => SyscallReturn::Success,
-            129 => SyscallReturn::SuccessU32(r[1]),
-            130 => SyscallReturn::SuccessU32U32(r[1], r[2]),
-            131 => SyscallReturn::SuccessU64(u64_of(r[1], r[2])),
-            132 => SyscallReturn::SuccessU32U32U32(r[1], r[2], r[3]),
-            133 => SyscallReturn::SuccessU32U64(r[1], u64_of(r[2], r[3])),
-            _ => SyscallReturn::Malformed(r),
-        }
-    }
-
-    /// The error of a failure variant, `None` for success.
-    pub fn error(&self) -> Option<ErrorCode> {
-        match *self {
-            SyscallReturn::Failure(e)
-            | SyscallReturn::FailureU32(e, _)
-            | SyscallReturn::FailureU32U32(e, _, _)
-            | SyscallReturn::FailureU64(e, _) => Some(e),
-            SyscallReturn::Malformed(_) => Some(ErrorCode::BadReturnValue),
-            _ => None,
-        }
-    }
-
-    pub fn is_success(&self) -> bool {
-        self.error().is_none()
-    }
-
-    /// Success with no payload or one u32 (payload dropped) as a `Result`.
-    pub fn to_result(self) -> Result<(), ErrorCode> {
-        match self.error() {
-            None => Ok(()),
-            Some(e) => Err(e),
-        }
-    }
-
-    /// The u32 of SuccessU32, or the error.
-    pub fn to_u32(self) -> Result<u32, ErrorCode> {
-        match self {
-            SyscallReturn::SuccessU32(v) => Ok(v),
-            other => Err(other.error().unwrap_or(ErrorCode::BadReturnValue)),
-        }
-    }
-}
+pub use abi::{ErrorCode, SyscallReturn};
 
 /// Upcall signature: three values from the driver and the appdata given at subscribe.
 pub type Upcall = unsafe extern "C" fn(u32, u32, u32, usize);
@@ -262,22 +120,22 @@ mod arm {
         let f = upcall.map_or(0, |f| f as usize as u32);
         // SAFETY: forwarded to the caller (see # Safety).
         let r = unsafe { svc1([driver, subscribe, f, data as u32]) };
-        match SyscallReturn::decode(r) {
+        match SyscallReturn::decode_or_badrval(r) {
             SyscallReturn::SuccessU32U32(p, d) => Ok((p, d)),
-            other => Err(other.error().unwrap_or(ErrorCode::BadReturnValue)),
+            other => Err(other.error().unwrap_or(ErrorCode::BadRVal)),
         }
     }
 
     /// Command: asks driver `driver` to do `command` with two arguments.
     pub fn command(driver: u32, command: u32, arg1: u32, arg2: u32) -> SyscallReturn {
         // SAFETY: command passes values, never pointers the kernel dereferences.
-        SyscallReturn::decode(unsafe { svc2([driver, command, arg1, arg2]) })
+        SyscallReturn::decode_or_badrval(unsafe { svc2([driver, command, arg1, arg2]) })
     }
 
     fn allow_result(r: [u32; 4]) -> Result<(u32, u32), ErrorCode> {
-        match SyscallReturn::decode(r) {
+        match SyscallReturn::decode_or_badrval(r) {
             SyscallReturn::SuccessU32U32(p, l) => Ok((p, l)),
-            other => Err(other.error().unwrap_or(ErrorCode::BadReturnValue)),
+            other => Err(other.error().unwrap_or(ErrorCode::BadRVal)),
         }
     }
 
@@ -327,7 +185,7 @@ mod arm {
     /// Memop `op` with one argument (0 brk, 1 sbrk, 2-9 memory layout queries, 10/11 debug aids).
     pub fn memop(op: u32, arg: u32) -> SyscallReturn {
         // SAFETY: memop arguments are addresses the kernel validates, never dereferenced here.
-        SyscallReturn::decode(unsafe { svc5([op, arg, 0, 0]) })
+        SyscallReturn::decode_or_badrval(unsafe { svc5([op, arg, 0, 0]) })
     }
 
     /// Exit-terminate: the process ends with `code` and does not run again.
@@ -354,77 +212,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decodes_every_variant() {
+    fn registers_that_do_not_decode_are_badrval() {
         assert_eq!(
-            SyscallReturn::decode([0, 6, 0, 0]),
+            SyscallReturn::decode_or_badrval([0, 6, 0, 0]),
             SyscallReturn::Failure(ErrorCode::Invalid)
         );
         assert_eq!(
-            SyscallReturn::decode([1, 2, 7, 0]),
-            SyscallReturn::FailureU32(ErrorCode::Busy, 7)
+            SyscallReturn::decode_or_badrval([4, 0, 0, 0]).error(),
+            Some(ErrorCode::BadRVal)
         );
         assert_eq!(
-            SyscallReturn::decode([2, 11, 1, 2]),
-            SyscallReturn::FailureU32U32(ErrorCode::NoDevice, 1, 2)
+            SyscallReturn::decode_or_badrval([0, 14, 0, 0]).error(),
+            Some(ErrorCode::BadRVal)
         );
         assert_eq!(
-            SyscallReturn::decode([3, 9, 1, 2]),
-            SyscallReturn::FailureU64(ErrorCode::NoMemory, 0x2_0000_0001)
+            SyscallReturn::decode_or_badrval([129, 3, 0, 0]).to_u32(),
+            Ok(3)
         );
-        assert_eq!(
-            SyscallReturn::decode([128, 9, 9, 9]),
-            SyscallReturn::Success
-        );
-        assert_eq!(
-            SyscallReturn::decode([129, 5, 0, 0]),
-            SyscallReturn::SuccessU32(5)
-        );
-        assert_eq!(
-            SyscallReturn::decode([130, 5, 6, 0]),
-            SyscallReturn::SuccessU32U32(5, 6)
-        );
-        assert_eq!(
-            SyscallReturn::decode([131, 1, 1, 0]),
-            SyscallReturn::SuccessU64(0x1_0000_0001)
-        );
-        assert_eq!(
-            SyscallReturn::decode([132, 1, 2, 3]),
-            SyscallReturn::SuccessU32U32U32(1, 2, 3)
-        );
-        assert_eq!(
-            SyscallReturn::decode([133, 1, 2, 3]),
-            SyscallReturn::SuccessU32U64(1, 0x3_0000_0002)
-        );
-    }
-
-    #[test]
-    fn flags_undefined_variants_and_error_codes() {
-        assert!(matches!(
-            SyscallReturn::decode([4, 0, 0, 0]),
-            SyscallReturn::Malformed(_)
-        ));
-        assert!(matches!(
-            SyscallReturn::decode([0, 14, 0, 0]),
-            SyscallReturn::Malformed(_)
-        ));
-        assert_eq!(
-            SyscallReturn::decode([0, 0, 0, 0]).error(),
-            Some(ErrorCode::BadReturnValue)
-        );
-        assert_eq!(SyscallReturn::decode([129, 3, 0, 0]).to_u32(), Ok(3));
-        assert_eq!(
-            SyscallReturn::decode([128, 3, 0, 0]).to_u32(),
-            Err(ErrorCode::BadReturnValue)
-        );
-    }
-
-    #[test]
-    fn error_names_match_numbers() {
-        for n in 1..=13 {
-            let e = ErrorCode::from_u32(n).unwrap();
-            assert_eq!(e as u32, n);
-            assert!(!e.name().is_empty());
-        }
-        assert_eq!(ErrorCode::from_u32(0), None);
     }
 }

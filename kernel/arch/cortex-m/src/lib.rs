@@ -25,6 +25,7 @@
 #![allow(clippy::declare_interior_mutable_const)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod itm;
 pub mod mpu;
 pub mod nvic;
 pub mod scb;
@@ -253,6 +254,16 @@ impl UserspaceKernelBoundary for CortexM {
             }
         }
     }
+
+    /// Trace events go out on ITM stimulus port `abi::trace::PORT` (see `itm`).
+    fn trace(&self, words: [u32; 2]) {
+        #[cfg(target_arch = "arm")]
+        for w in words {
+            itm::write(kernel::abi::trace::PORT as usize, w);
+        }
+        #[cfg(not(target_arch = "arm"))]
+        let _ = words;
+    }
 }
 
 #[cfg(target_arch = "arm")]
@@ -314,7 +325,8 @@ extern "C" fn cm_kernel_fault(frame: *const u32) -> ! {
 /// Places a value in its own static and evaluates to a `&'static mut` to it.
 ///
 /// Each expansion site may run only once (board setup runs once, at boot): a second run would
-/// hand out a second `&'static mut` to the same value. It lives here rather than in `kernel`
+/// hand out a second `&'static mut` to the same value, so it panics instead (a component
+/// function called twice, say). It lives here rather than in `kernel`
 /// because capsules depend on `kernel` only: `#![forbid(unsafe_code)]` does not see the
 /// `unsafe` inside another crate's macro, and capsules must not create statics this way.
 ///
@@ -327,9 +339,13 @@ extern "C" fn cm_kernel_fault(frame: *const u32) -> ! {
 macro_rules! static_init {
     ($t:ty, $e:expr) => {{
         static mut BUF: core::mem::MaybeUninit<$t> = core::mem::MaybeUninit::uninit();
+        static USED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+        if USED.swap(true, core::sync::atomic::Ordering::Relaxed) {
+            panic!("static_init! ran twice at {}:{}", file!(), line!());
+        }
         let value: $t = $e;
-        // SAFETY: each expansion owns its `BUF`, and its caller runs once (board setup, see
-        // the macro's documentation), so this is the only reference ever made to it.
+        // SAFETY: each expansion owns its `BUF`, and `USED` lets only the first run get here,
+        // so this is the only reference ever made to it.
         unsafe { (*core::ptr::addr_of_mut!(BUF)).write(value) }
     }};
 }

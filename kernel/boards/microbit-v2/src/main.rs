@@ -4,16 +4,14 @@
 //! RX P1.08; the 5x5 LED matrix has rows P0.21, P0.22, P0.15, P0.24, P0.19 (active high) and
 //! columns P0.28, P0.11, P0.31, P1.05, P0.30 (active low); button A is P0.14 and button B
 //! P0.23 (active low). The top-left LED (row 1, column 1) is lit at boot; button A reports
-//! as button 1, B as button 2. The composition is shared with the nRF52840 DK (its
-//! `common.rs`); only the apps flash is smaller (0x40000-0x7FFFF).
+//! as button 1, B as button 2. The composition is shared with the nRF52840 DK (the
+//! `nrf52-components` crate); only the apps flash is smaller (0x40000-0x7FFFF).
 #![no_std]
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-#[path = "../../nrf52840dk/src/common.rs"]
-mod common;
-
-use common::BoardConfig;
+use cortexm::Vector;
+use nrf52_components::BoardConfig;
 
 static CONFIG: BoardConfig = BoardConfig {
     name: "microbit-v2",
@@ -45,6 +43,28 @@ static CONFIG: BoardConfig = BoardConfig {
     memory_info: "Memory: kernel flash 0x00000000-0x0003ffff, apps flash 0x00040000-0x0007ffff, kernel RAM 0x20000000-0x20007fff, app RAM 0x20008000-0x2001ffff",
 };
 
-fn main() -> ! {
-    common::run(&CONFIG)
+/// Kernel attributes (the last 32 bytes of kernel flash, see `kernel::board::attributes`).
+#[link_section = ".kernel_attributes"]
+#[used]
+static KERNEL_ATTRIBUTES: [u8; 32] = nrf52_components::KERNEL_ATTRIBUTES;
+
+#[link_section = ".vectors"]
+#[used]
+static VECTORS: [Vector; 15 + cortexm::IRQS] = cortexm::vector_table(reset_handler);
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    cortexm::kernel_panic(info)
+}
+
+/// Entry from reset: initialise RAM, then run the board.
+///
+/// # Safety
+/// Only the hardware calls this, once, through the vector table.
+#[no_mangle]
+unsafe extern "C" fn reset_handler() {
+    // SAFETY: the hardware calls this once at reset, before anything has used RAM.
+    unsafe { cortexm::init_ram() };
+    let kernel = kernel::static_kernel!(nrf52_components::NUM_PROCS);
+    nrf52_components::run(kernel, &CONFIG)
 }

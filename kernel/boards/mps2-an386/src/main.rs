@@ -13,20 +13,14 @@
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-use capsules::alarm::AlarmDriver;
-use capsules::console::Console;
-use capsules::low_level_debug::LowLevelDebug;
-use capsules::process_console::{ProcessConsole, KERNEL_INFO};
-use capsules::rng::{PseudoRandom, SimpleRng};
-use capsules::virtual_alarm::{MuxAlarm, VirtualAlarm};
+use capsules::rng::PseudoRandom;
+use components::Boot;
 use cortexm::mpu::CortexMpu;
 use cortexm::systick::SysTick;
 use cortexm::{static_init, CortexM, Vector};
 use kernel::deferred::DeferredCall;
-use kernel::hil::rng::Rng;
-use kernel::hil::time::{Alarm, Time};
-use kernel::hil::uart::{Receive, Transmit};
-use kernel::kernel::{AppRegions, FAULT_PREFIX, VERSION};
+use kernel::hil::time::Time;
+use kernel::kernel::VERSION;
 use kernel::process::FaultPolicy;
 use kernel::{kprintln, Kernel};
 use mps2::timer::CmsdkAlarm;
@@ -81,22 +75,9 @@ fn main() -> ! {
         CmsdkAlarm::new(0x4000_1000, 0x4000_0000, mps2::SYSCLK_HZ)
     });
     hw_alarm.init();
-    let mux = static_init!(MuxAlarm<'static>, MuxAlarm::new(hw_alarm));
-    hw_alarm.set_alarm_client(mux);
-    let va = static_init!(VirtualAlarm<'static>, VirtualAlarm::new(mux));
-    va.setup();
-    let alarm = static_init!(
-        AlarmDriver<'static>,
-        AlarmDriver::new(va, kernel.create_grant(), kernel)
-    );
-    va.set_alarm_client(alarm);
-
-    let tx_buf = static_init!([u8; 128], [0; 128]);
-    let console = static_init!(
-        Console<'static>,
-        Console::new(uart, tx_buf, kernel.create_grant(), kernel)
-    );
-    uart.set_transmit_client(console);
+    let mux = components::alarm_mux(hw_alarm);
+    let alarm = components::alarm(kernel, mux);
+    let console = components::console(kernel, uart);
 
     let prng = static_init!(
         PseudoRandom<'static>,
@@ -105,18 +86,9 @@ fn main() -> ! {
     if let Some(dc) = DeferredCall::register(prng) {
         prng.set_deferred_call(dc);
     }
-    let rng = static_init!(
-        SimpleRng<'static>,
-        SimpleRng::new(prng, kernel.create_grant(), kernel)
-    );
-    prng.set_client(rng);
-
-    let lldb = static_init!(LowLevelDebug, LowLevelDebug::new(kernel));
-
-    let pconsole = static_init!(ProcessConsole, ProcessConsole::new(kernel, "mps2-an386"));
-    uart.set_receive_client(pconsole);
-    let _ = uart.start_receive();
-    KERNEL_INFO.set("Memory: kernel flash 0x00000000-0x0003ffff, apps flash 0x00040000-0x000fffff, kernel RAM 0x20000000-0x20007fff, app RAM 0x20008000-0x2001ffff");
+    let rng = components::rng(kernel, prng);
+    let lldb = components::low_level_debug(kernel);
+    let pconsole = components::process_console(kernel, uart, "mps2-an386", "Memory: kernel flash 0x00000000-0x0003ffff, apps flash 0x00040000-0x000fffff, kernel RAM 0x20000000-0x20007fff, app RAM 0x20008000-0x2001ffff");
 
     let chip = static_init!(
         mps2::Mps2,
@@ -141,21 +113,15 @@ fn main() -> ! {
             io: capsules::board::BoardIo::default(),
         }
     );
-    kernel.set_panic_hook(cortexm::process_panic);
-
-    // SAFETY: the apps flash region is plain memory (SSRAM1 on this board) that nothing writes
-    // while the kernel runs; the kernel only reads TBF headers and names from it.
-    let apps_flash: &'static [u8] =
-        unsafe { core::slice::from_raw_parts(APPS_FLASH_START as *const u8, APPS_FLASH_SIZE) };
-    let regions = AppRegions {
-        flash: apps_flash,
-        flash_base: APPS_FLASH_START,
-        ram_start: APPS_RAM_START,
-        ram_size: APPS_RAM_SIZE,
-    };
-    let _ = FAULT_PREFIX;
-    kernel.load_processes(board, regions, FaultPolicy::RestartUpTo(3));
-    kprintln!("[kernel] process console ready; type help");
-    pconsole.start();
-    kernel.run()
+    components::boot(
+        kernel,
+        board,
+        pconsole,
+        &Boot {
+            name: "mps2-an386",
+            apps_flash: (APPS_FLASH_START, APPS_FLASH_SIZE),
+            apps_ram: (APPS_RAM_START, APPS_RAM_SIZE),
+            policy: FaultPolicy::RestartUpTo(3),
+        },
+    )
 }

@@ -3,7 +3,7 @@
 //! Pins from the DK's documentation: the interface MCU's virtual COM port is UART TX P0.06,
 //! RX P0.08; LED1-LED4 are P0.13-P0.16 (active low); BUTTON1-BUTTON4 are P0.11, P0.12, P0.24,
 //! P0.25 (active low, need the pull-up). LED1 is lit at boot. The composition itself is
-//! shared with the other nRF52 boards (`common.rs`). Boot transcript (stable lines):
+//! shared with the other nRF52 boards (the `nrf52-components` crate). Boot transcript (stable lines):
 //!
 //! ```text
 //! Capsule kernel 0.1.0 on nrf52840dk
@@ -15,9 +15,8 @@
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-mod common;
-
-use common::BoardConfig;
+use cortexm::Vector;
+use nrf52_components::BoardConfig;
 
 static CONFIG: BoardConfig = BoardConfig {
     name: "nrf52840dk",
@@ -35,6 +34,28 @@ static CONFIG: BoardConfig = BoardConfig {
     memory_info: "Memory: kernel flash 0x00000000-0x0003ffff, apps flash 0x00040000-0x000fffff, kernel RAM 0x20000000-0x20007fff, app RAM 0x20008000-0x2001ffff",
 };
 
-fn main() -> ! {
-    common::run(&CONFIG)
+/// Kernel attributes (the last 32 bytes of kernel flash, see `kernel::board::attributes`).
+#[link_section = ".kernel_attributes"]
+#[used]
+static KERNEL_ATTRIBUTES: [u8; 32] = nrf52_components::KERNEL_ATTRIBUTES;
+
+#[link_section = ".vectors"]
+#[used]
+static VECTORS: [Vector; 15 + cortexm::IRQS] = cortexm::vector_table(reset_handler);
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    cortexm::kernel_panic(info)
+}
+
+/// Entry from reset: initialise RAM, then run the board.
+///
+/// # Safety
+/// Only the hardware calls this, once, through the vector table.
+#[no_mangle]
+unsafe extern "C" fn reset_handler() {
+    // SAFETY: the hardware calls this once at reset, before anything has used RAM.
+    unsafe { cortexm::init_ram() };
+    let kernel = kernel::static_kernel!(nrf52_components::NUM_PROCS);
+    nrf52_components::run(kernel, &CONFIG)
 }

@@ -4,13 +4,20 @@
 //! exact little-endian wire layout the USB 2.0 specification defines (chapter 9), so a
 //! wrong length or a misplaced field is a type error rather than a silent byte slip.
 //!
+//! This is a crate of its own, outside the kernel core: no board has a USB device driver
+//! yet (the nRF52840's USBD is not driven), and the core keeps only what every board runs.
+//! A USB capsule would depend on it.
+//!
 //! ```
-//! use kernel::usb::{DeviceDescriptor, Descriptor};
+//! use usb::{DeviceDescriptor, Descriptor};
 //! let d = DeviceDescriptor { vendor_id: 0x6667, product_id: 0xabcd, ..DeviceDescriptor::default() };
 //! let mut buf = [0u8; 18];
 //! assert_eq!(d.write_to(&mut buf), Some(18));
 //! assert_eq!(buf[1], 1); // DEVICE descriptor type
 //! ```
+
+#![no_std]
+#![forbid(unsafe_code)]
 
 /// Descriptor type numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Board composition shared by the nRF52 boards (nrf52840dk, microbit-v2): each board's
-//! `main.rs` gives a `BoardConfig` (name, chip variant, console pins, LEDs, buttons) and this
-//! module builds the same kernel as mps2-an386 on it.
+//! `main.rs` gives a `BoardConfig` (name, chip variant, console pins, LEDs, buttons) and its
+//! vector table, and this crate builds the same kernel as mps2-an386 on it.
 //!
 //! Boot: HFXO and the LF crystal are started (CLOCK), UARTE0 becomes the console at 115200
 //! 8N1 through EasyDMA, RTC1 (32768 Hz, extended to 32 bits) drives the alarm capsule,
@@ -11,31 +11,26 @@
 //! are those of mps2-an386.
 //!
 //! What every board shares lives with the crates, not here: `kernel::board` (the kernel's
-//! statics, kernel attributes), `cortexm` (`static_init!`, RAM set-up at reset, panic reports)
-//! and `capsules::board` (the `Platform` impl).
+//! statics, kernel attributes), `cortexm` (`static_init!`, RAM set-up at reset, panic reports),
+//! `capsules::board` (the `Platform` impl) and `components` (the capsules every board wires:
+//! alarm, console, RNG, low-level debug, process console, and the boot sequence).
+#![no_std]
+#![deny(unsafe_op_in_unsafe_fn)]
 
-use capsules::alarm::AlarmDriver;
 use capsules::board::BoardIo;
 use capsules::button::ButtonDriver;
-use capsules::console::Console;
 use capsules::gpio::GpioDriver;
 use capsules::led::LedDriver;
-use capsules::low_level_debug::LowLevelDebug;
-use capsules::process_console::{ProcessConsole, KERNEL_INFO};
-use capsules::rng::SimpleRng;
 use capsules::temperature::TemperatureSensor;
-use capsules::virtual_alarm::{MuxAlarm, VirtualAlarm};
 use cells::OptionalCell;
+use components::Boot;
 use cortexm::mpu::CortexMpu;
 use cortexm::systick::SysTick;
-use cortexm::{static_init, CortexM, Vector};
+use cortexm::{static_init, CortexM};
 use kernel::dma::DmaChannel;
 use kernel::hil::gpio::{Edge as HilEdge, InterruptClient, Interrupts};
-use kernel::hil::rng::Rng;
 use kernel::hil::sensors::TemperatureDriver;
-use kernel::hil::time::Alarm;
-use kernel::hil::uart::{Receive, Transmit};
-use kernel::kernel::{AppRegions, FAULT_PREFIX, VERSION};
+use kernel::kernel::VERSION;
 use kernel::process::FaultPolicy;
 use kernel::{kprintln, Kernel};
 use nrf52::clock::Clock;
@@ -55,7 +50,8 @@ pub const APPS_FLASH_START: usize = 0x0004_0000;
 pub const APPS_RAM_START: usize = 0x2000_8000;
 /// App RAM size (ends at 0x20020000, inside the nRF52833's 128 KiB as well).
 pub const APPS_RAM_SIZE: usize = 0x0001_8000;
-const NUM_PROCS: usize = 8;
+/// Process slots of the nRF52 boards.
+pub const NUM_PROCS: usize = 8;
 
 /// What differs between the nRF52 boards.
 pub struct BoardConfig {
@@ -169,37 +165,16 @@ fn pins(list: impl Iterator<Item = (u8, u8)>) -> [Pin; MAX_PINS] {
     out
 }
 
-/// Kernel attributes (the last 32 bytes of kernel flash, see `kernel::board::attributes`).
-#[link_section = ".kernel_attributes"]
-#[used]
-static KERNEL_ATTRIBUTES: [u8; 32] =
+/// The kernel attributes every nRF52 board ends its kernel flash with (the boards place them
+/// in `.kernel_attributes`; see `kernel::board::attributes`).
+pub const KERNEL_ATTRIBUTES: [u8; 32] =
     kernel::board::attributes((0, KERNEL_FLASH_SIZE), (APPS_RAM_START, APPS_RAM_SIZE));
-
-#[link_section = ".vectors"]
-#[used]
-static VECTORS: [Vector; 15 + cortexm::IRQS] = cortexm::vector_table(reset_handler);
 
 type Board = capsules::board::Board<nrf52::Nrf52, CortexM, CortexMpu, SysTick>;
 
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    cortexm::kernel_panic(info)
-}
-
-/// Entry from reset: initialise RAM, then run the board.
-///
-/// # Safety
-/// Only the hardware calls this, once, through the vector table.
-#[no_mangle]
-unsafe extern "C" fn reset_handler() {
-    // SAFETY: the hardware calls this once at reset, before anything has used RAM.
-    unsafe { cortexm::init_ram() };
-    crate::main()
-}
-
-/// Builds the kernel for `cfg` and runs it.
-pub fn run(cfg: &'static BoardConfig) -> ! {
-    let kernel: &'static Kernel = kernel::static_kernel!(NUM_PROCS);
+/// Builds the board `cfg` around `kernel` (the board's `kernel::static_kernel!(NUM_PROCS)`,
+/// declared in its binary crate) and runs it.
+pub fn run(kernel: &'static Kernel, cfg: &'static BoardConfig) -> ! {
     cortexm::scb::enable_fault_handlers();
 
     // SAFETY: 0x40000000 is CLOCK on every nRF52 and only this driver uses it.
@@ -240,37 +215,15 @@ pub fn run(cfg: &'static BoardConfig) -> ! {
         RtcAlarm::new(nrf52::base::RTC1)
     });
     hw_alarm.init();
-    let mux = static_init!(MuxAlarm<'static>, MuxAlarm::new(hw_alarm));
-    hw_alarm.set_alarm_client(mux);
-    let va = static_init!(VirtualAlarm<'static>, VirtualAlarm::new(mux));
-    va.setup();
-    let alarm = static_init!(
-        AlarmDriver<'static>,
-        AlarmDriver::new(va, kernel.create_grant(), kernel)
-    );
-    va.set_alarm_client(alarm);
-
-    let tx_buf = static_init!([u8; 128], [0; 128]);
-    let console = static_init!(
-        Console<'static>,
-        Console::new(uart, tx_buf, kernel.create_grant(), kernel)
-    );
-    uart.set_transmit_client(console);
+    let mux = components::alarm_mux(hw_alarm);
+    let alarm = components::alarm(kernel, mux);
+    let console = components::console(kernel, uart);
 
     // SAFETY: the RNG at its nRF52 address, used only here.
     let trng = static_init!(Trng<'static>, unsafe { Trng::new(nrf52::base::RNG) });
-    let rng = static_init!(
-        SimpleRng<'static>,
-        SimpleRng::new(trng, kernel.create_grant(), kernel)
-    );
-    trng.set_client(rng);
-
-    let lldb = static_init!(LowLevelDebug, LowLevelDebug::new(kernel));
-
-    let pconsole = static_init!(ProcessConsole, ProcessConsole::new(kernel, cfg.name));
-    uart.set_receive_client(pconsole);
-    let _ = uart.start_receive();
-    KERNEL_INFO.set(cfg.memory_info);
+    let rng = components::rng(kernel, trng);
+    let lldb = components::low_level_debug(kernel);
+    let pconsole = components::process_console(kernel, uart, cfg.name, cfg.memory_info);
 
     // The LED driver turns its LEDs off; then the boot pattern lights what it lights.
     let led_pins = static_init!(
@@ -373,23 +326,15 @@ pub fn run(cfg: &'static BoardConfig) -> ! {
             },
         }
     );
-    kernel.set_panic_hook(cortexm::process_panic);
-
-    let apps_flash_size = cfg.variant.flash_size - APPS_FLASH_START;
-    // SAFETY: the apps flash region is on-chip flash that nothing writes while the kernel
-    // runs (the NVMC driver is not used by this board); the kernel only reads TBF headers and
-    // names from it.
-    let apps_flash: &'static [u8] =
-        unsafe { core::slice::from_raw_parts(APPS_FLASH_START as *const u8, apps_flash_size) };
-    let regions = AppRegions {
-        flash: apps_flash,
-        flash_base: APPS_FLASH_START,
-        ram_start: APPS_RAM_START,
-        ram_size: APPS_RAM_SIZE,
-    };
-    let _ = FAULT_PREFIX;
-    kernel.load_processes(board, regions, FaultPolicy::RestartUpTo(3));
-    kprintln!("[kernel] process console ready; type help");
-    pconsole.start();
-    kernel.run()
+    components::boot(
+        kernel,
+        board,
+        pconsole,
+        &Boot {
+            name: cfg.name,
+            apps_flash: (APPS_FLASH_START, cfg.variant.flash_size - APPS_FLASH_START),
+            apps_ram: (APPS_RAM_START, APPS_RAM_SIZE),
+            policy: FaultPolicy::RestartUpTo(3),
+        },
+    )
 }

@@ -1,0 +1,286 @@
+//! Scheduling: the kernel's loop, the round robin, running a process and its faults.
+//!
+//! `Kernel::run` never returns: it services the chip's pending interrupts (drivers call
+//! capsules, capsules schedule upcalls), acts on a fault requested from the process console,
+//! picks the next ready process round-robin (a yielded process with a queued upcall becomes
+//! ready by running the upcall) and runs it for one timeslice or until it yields, exits or
+//! faults; with nothing ready the chip sleeps. A fault is reported, then the process's fault
+//! policy decides (panic, stop, restart, restart up to N times).
+
+use crate::kernel::{FAULT_PREFIX, FAULT_REQUEST, TIMESLICE_US};
+use crate::platform::{ContextSwitchReason, FaultInfo, Platform};
+use crate::process::{FaultPolicy, Process, State, Upcall};
+use crate::{kprintln, Kernel};
+use abi::TraceEvent;
+use core::cell::Cell;
+
+/// The round-robin scheduler's state (the kernel's `scheduler` field; debuggers read it
+/// through the debug anchor).
+pub struct Scheduler {
+    /// The slot the next round starts looking at.
+    pub(crate) next: Cell<usize>,
+    /// The slot of the process the kernel is running (between picking it and its timeslice
+    /// ending), if any.
+    pub(crate) current: Cell<Option<usize>>,
+}
+
+impl Scheduler {
+    /// The state at boot.
+    pub const fn new() -> Self {
+        Scheduler {
+            next: Cell::new(0),
+            current: Cell::new(None),
+        }
+    }
+
+    /// The slot of the process being run, if one is.
+    pub fn current(&self) -> Option<usize> {
+        self.current.get()
+    }
+}
+
+impl Default for Scheduler {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Kernel {
+    /// The scheduler loop. Never returns.
+    pub fn run(&self) -> ! {
+        let platform = match self.platform.get() {
+            Some(p) => p,
+            None => {
+                kprintln!("[kernel] KERNEL PANIC: no platform: load_processes was never called");
+                loop {
+                    core::hint::spin_loop();
+                }
+            }
+        };
+        loop {
+            platform.chip().service_pending_interrupts();
+            if let Some(idx) = FAULT_REQUEST.get() {
+                FAULT_REQUEST.set(None);
+                if let Some(p) = self.processes.get(idx) {
+                    if p.id().is_some() {
+                        let info = FaultInfo {
+                            exception: 0,
+                            ..FaultInfo::default()
+                        };
+                        kprintln!(
+                            "{} '{}' (pid {}) faulted on request from the process console",
+                            FAULT_PREFIX,
+                            p.name(),
+                            idx
+                        );
+                        self.apply_fault_policy(p, &info);
+                    }
+                }
+            }
+            match self.pick_next(platform) {
+                Some(p) => self.run_process(platform, p),
+                None => platform.chip().sleep(),
+            }
+        }
+    }
+
+    fn ready(&self, platform: &dyn Platform, p: &Process) -> bool {
+        if p.is_stopped() {
+            return false;
+        }
+        match p.state() {
+            State::Running => true,
+            State::Yielded => {
+                if let Some(u) = p.dequeue_upcall(None) {
+                    self.deliver_upcall(platform, p, u)
+                } else {
+                    false
+                }
+            }
+            _ => false,
+        }
+    }
+
+    pub(crate) fn deliver_upcall(&self, platform: &dyn Platform, p: &Process, u: Upcall) -> bool {
+        let sub = match p.subscription(u.driver, u.subscribe) {
+            Some(s) if s.function != 0 => s,
+            _ => return false,
+        };
+        if !p.valid_function(sub.function) {
+            kprintln!(
+                "{} '{}' (pid {}): upcall to bad address {:#010x} (outside its flash) for driver {:#x} subscription {}",
+                FAULT_PREFIX,
+                p.name(),
+                p.id().map_or(0, |i| i.index),
+                sub.function,
+                u.driver,
+                u.subscribe
+            );
+            self.apply_fault_policy(p, &FaultInfo::default());
+            return false;
+        }
+        let mut st = p.stored.get();
+        let args = [u.args[0], u.args[1], u.args[2], sub.appdata as u32];
+        if platform
+            .boundary()
+            .set_upcall(&mut st, p.accessible(), sub.function, args)
+            .is_err()
+        {
+            kprintln!(
+                "{} '{}': its stack pointer {:#010x} is outside its memory; cannot run an upcall",
+                FAULT_PREFIX,
+                p.name(),
+                st.sp
+            );
+            self.apply_fault_policy(p, &FaultInfo::default());
+            return false;
+        }
+        p.stored.set(st);
+        self.trace(TraceEvent::UpcallDelivered, p, u.driver, u.subscribe);
+        p.set_state(State::Running);
+        true
+    }
+
+    fn pick_next(&self, platform: &dyn Platform) -> Option<&'static Process> {
+        let n = self.processes.len();
+        for i in 0..n {
+            let idx = (self.scheduler.next.get() + i) % n;
+            let p = &self.processes[idx];
+            if self.ready(platform, p) {
+                self.scheduler.next.set((idx + 1) % n);
+                return Some(p);
+            }
+        }
+        None
+    }
+
+    fn run_process(&self, platform: &dyn Platform, p: &'static Process) {
+        let timer = platform.scheduler_timer();
+        self.scheduler.current.set(p.id().map(|i| i.index));
+        timer.start(TIMESLICE_US);
+        loop {
+            if p.state() != State::Running || p.is_stopped() {
+                break;
+            }
+            if platform.chip().has_pending_interrupts() {
+                break;
+            }
+            if timer.expired() {
+                p.add_quantum();
+                break;
+            }
+            platform.mpu().configure(&p.mpu_config());
+            let mut st = p.stored.get();
+            // SAFETY: the MPU was just configured for `p`, and `st` is `p`'s saved state from
+            // `initialize_process` or its previous switch.
+            let reason = unsafe {
+                platform
+                    .boundary()
+                    .switch_to_process(&mut st, p.accessible())
+            };
+            p.stored.set(st);
+            match reason {
+                ContextSwitchReason::Syscall { class, args } => {
+                    self.handle_syscall(platform, p, class, args)
+                }
+                ContextSwitchReason::Fault(info) => {
+                    self.report_fault(p, &info);
+                    self.apply_fault_policy(p, &info);
+                    break;
+                }
+                ContextSwitchReason::Interrupted => {}
+            }
+        }
+        timer.stop();
+        self.scheduler.current.set(None);
+    }
+
+    fn report_fault(&self, p: &Process, f: &FaultInfo) {
+        let (kind, addr, detail) = crate::fault::describe(f);
+        let pid = p.id().map_or(0, |i| i.index);
+        match addr {
+            Some(a) => kprintln!(
+                "{} '{}' (pid {}): {} at address {:#010x}",
+                FAULT_PREFIX,
+                p.name(),
+                pid,
+                kind,
+                a
+            ),
+            None => kprintln!("{} '{}' (pid {}): {}", FAULT_PREFIX, p.name(), pid, kind),
+        }
+        kprintln!(
+            "[kernel]   reason: {}; pc {:#010x} sp {:#010x}; CFSR {:#010x} HFSR {:#010x} MMFAR {:#010x} BFAR {:#010x}",
+            detail,
+            f.pc,
+            f.sp,
+            f.cfsr,
+            f.hfsr,
+            f.mmfar,
+            f.bfar
+        );
+        let l = p.layout();
+        if let Some(a) = addr {
+            let a = a as usize;
+            if a < l.ram_start && a + 4096 >= l.ram_start {
+                kprintln!("[kernel]   hint: {:#010x} is just below the process's RAM start: a stack overflow", a);
+            } else if a >= p.app_break() && a < l.ram_end {
+                kprintln!("[kernel]   hint: {:#010x} is above the app break, in the process's grant (kernel) memory", a);
+            }
+        }
+        kprintln!(
+            "[kernel]   memory: flash {:#010x}-{:#010x}, RAM {:#010x}-{:#010x} (app break {:#010x}, grants from {:#010x})",
+            l.flash_start,
+            l.flash_end,
+            l.ram_start,
+            l.ram_end,
+            p.app_break(),
+            p.kernel_break()
+        );
+        // Tock's block for the same registers, for readers and tools used to Tock's dumps.
+        crate::process_printer::print_fault_status(f);
+    }
+
+    pub(crate) fn apply_fault_policy(&self, p: &Process, f: &FaultInfo) {
+        p.set_last_fault(*f);
+        match p.policy() {
+            FaultPolicy::Panic => match self.panic_hook.get() {
+                Some(h) => h(p, f),
+                None => {
+                    p.set_state(State::Faulted);
+                }
+            },
+            FaultPolicy::Stop => {
+                p.set_state(State::Faulted);
+                kprintln!(
+                    "[kernel] process '{}' stopped (fault policy: stop)",
+                    p.name()
+                );
+            }
+            FaultPolicy::Restart => {
+                if self.restart_process(p) {
+                    kprintln!(
+                        "[kernel] process '{}' restarted (restart {})",
+                        p.name(),
+                        p.restarts()
+                    );
+                }
+            }
+            FaultPolicy::RestartUpTo(n) => {
+                if p.restarts() < n {
+                    if self.restart_process(p) {
+                        kprintln!(
+                            "[kernel] process '{}' restarted (restart {} of {})",
+                            p.name(),
+                            p.restarts(),
+                            n
+                        );
+                    }
+                } else {
+                    p.set_state(State::Faulted);
+                    kprintln!("[kernel] process '{}' stopped after {} restarts (fault policy: restart up to {})", p.name(), n, n);
+                }
+            }
+        }
+    }
+}
