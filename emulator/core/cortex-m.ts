@@ -97,6 +97,9 @@ export interface CoreSnapshot {
   devices: { name: string; state: unknown }[];
 }
 
+/** See `CortexM.observeWrites`. */
+export type WriteObserver = (address: number, size: AccessSize, value: number) => void;
+
 export class CortexM implements CoreControl {
   readonly bus = new Bus();
   readonly clock: Clock;
@@ -157,6 +160,21 @@ export class CortexM implements CoreControl {
    * tools compare runs there.
    */
   onExceptionEntry: ((exception: number) => void) | null = null;
+  /**
+   * Observer of every completed exception return: `exception` returned through `excReturn`
+   * (the EXC_RETURN value) and either unstacked (`tailChained` 0: registers, PC and mode are
+   * the resumed context's) or tail-chained into exception `tailChained` (whose entry follows
+   * at once). The Tock timeline records context switches and interrupt exits here.
+   */
+  onExceptionReturn: ((exception: number, excReturn: number, tailChained: number) => void) | null =
+    null;
+  /**
+   * Observer of ITM software trace packets (system/itm.ts): port, value and size of each
+   * stimulus-port write the ITM's enables let through.
+   */
+  onItmWrite: ((port: number, value: number, size: AccessSize) => void) | null = null;
+  /** Host write observers (`observeWrites`), as [start, end) ranges. */
+  private writeObservers: { start: number; end: number; fn: WriteObserver }[] = [];
   /**
    * Observer called before every instruction executes (the state is the one QEMU's `-d cpu`
    * trace prints: exception entries done, the instruction at `pc` not yet). Set, the core
@@ -1151,6 +1169,39 @@ export class CortexM implements CoreControl {
     this.writeSlow(a, size, v, false, false);
   }
 
+  /**
+   * Calls `fn` after every CPU data write (exception stacking included, debugger writes not)
+   * that touches [start, start + length), with the written address, size and value, without
+   * stopping the core. Used by debugger views that record what happens to a few words (the
+   * Tock views' cell history, DMA buffers in flight). Like a DWT watchpoint it only takes the
+   * observed 32-byte granules off the fast paths. Returns the function that removes it.
+   */
+  observeWrites(start: number, length: number, fn: WriteObserver): () => void {
+    const o = { start: start >>> 0, end: (start >>> 0) + Math.max(1, length), fn };
+    this.writeObservers = [...this.writeObservers, o];
+    this.refreshSlowPaths();
+    return () => {
+      const before = this.writeObservers.length;
+      this.writeObservers = this.writeObservers.filter((x) => x !== o);
+      if (this.writeObservers.length !== before) this.refreshSlowPaths();
+    };
+  }
+
+  /** True while any write observer is installed (the slow path must see writes). */
+  writeObserved(): boolean {
+    return this.writeObservers.length !== 0;
+  }
+
+  /** True when an observer covers some byte of [a, a + length). */
+  private observes(a: number, length: number): boolean {
+    for (const o of this.writeObservers) if (a < o.end && a + length > o.start) return true;
+    return false;
+  }
+
+  private notifyWrite(a: number, size: AccessSize, value: number): void {
+    for (const o of this.writeObservers) if (a < o.end && a + size > o.start) o.fn(a, size, value);
+  }
+
   /** Called when MPU or watchpoint state changes: drop every cached fast path. */
   refreshSlowPaths(): void {
     this.slowMem = this.system.needsSlowMemory();
@@ -1207,10 +1258,11 @@ export class CortexM implements CoreControl {
     const write = acc === Acc.Write;
     const exec = acc === Acc.Exec;
     const mpu = this.system.mpuEnabled();
-    const watch = !exec && this.system.dwtWatchActive();
+    const watch = !exec && (this.system.dwtWatchActive() || (write && this.writeObserved()));
     const ok = (addr: number): boolean =>
       (!mpu || this.system.mpuLookup(addr, write, priv, exec, ipsr, this.faultmask)) &&
-      (!watch || !this.system.dwtWatches(addr, 32, write));
+      (!watch ||
+        (!this.system.dwtWatches(addr, 32, write) && !(write && this.observes(addr, 32))));
     let lo = (a & ~31) >>> 0;
     let hi = lo + 32;
     if (watch && !ok(lo)) return null;
@@ -1307,6 +1359,7 @@ export class CortexM implements CoreControl {
       }
     }
     if (this.onDataWrite !== null) this.onDataWrite(a, size, value);
+    if (this.writeObservers.length !== 0) this.notifyWrite(a, size, value);
     if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, true);
     this.noteCodeDropped();
     if (this.clock.next !== next) this.attention = true;

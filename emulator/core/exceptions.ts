@@ -17,6 +17,16 @@
 import type { CortexM } from './cortex-m';
 import { BusErrorSignal } from './interfaces';
 
+/**
+ * Cycles of the exception sequences, as the Cortex-M4 TRM (r0p1, section 3.9.1 "Exception
+ * handling", and ARM's knowledge article 103489845 quoting it) gives them for a zero-wait-state
+ * system without FP context: entry 12 (stacking in parallel with the vector fetch), return 10
+ * (unstacking), tail-chaining 6 (no pop and push between two handlers).
+ */
+export const EXCEPTION_ENTRY_CYCLES = 12;
+export const EXCEPTION_RETURN_CYCLES = 10;
+export const TAIL_CHAIN_CYCLES = 6;
+
 /** Exception numbers (B1.5.2). */
 export const enum Exc {
   Reset = 1,
@@ -309,6 +319,7 @@ export class ExceptionModel {
     r[13] = sp;
     r[14] = excReturn;
     cpu.exclusive = -1;
+    cpu.clock.now += EXCEPTION_ENTRY_CYCLES;
     if (derived) {
       // The derived fault arrives late and is taken instead; the original stays pending.
       if (cpu.lockedUp) return;
@@ -384,6 +395,8 @@ export class ExceptionModel {
     const tail = this.pickPending(this.executionPriority());
     if (tail !== 0) {
       r[14] = ret;
+      cpu.clock.now += TAIL_CHAIN_CYCLES;
+      cpu.onExceptionReturn?.(exc, ret, tail);
       this.enterHandler(tail);
       return;
     }
@@ -434,6 +447,8 @@ export class ExceptionModel {
       return;
     }
     cpu.ipsr = newIpsr;
+    cpu.clock.now += EXCEPTION_RETURN_CYCLES;
+    cpu.onExceptionReturn?.(exc, ret, 0);
     if (this.sleepOnExitReturn !== 0) {
       this.sleepOnExitReturn = 0;
       cpu.setSleeping(1);

@@ -57,6 +57,11 @@ export class DebugRegisters {
     return (this.s.dhcsr & DHCSR_C_DEBUGEN) !== 0;
   }
 
+  /** DEMCR.TRCENA (C1.6.5): the DWT and ITM are enabled. */
+  get traceEnabled(): boolean {
+    return (this.s.demcr & (1 << 24)) !== 0;
+  }
+
   /** DEMCR.MON_EN: the DebugMonitor exception is enabled. */
   get monitorEnabled(): boolean {
     return (this.s.demcr & DEMCR_MON_EN) !== 0;

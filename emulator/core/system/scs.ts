@@ -18,6 +18,7 @@ import { mergeLanes, readLanes } from '../memory/lanes';
 import { DebugRegisters, type DebugState } from './debug';
 import { Dwt, type DwtState } from './dwt';
 import { Fpb, type FpbState } from './fpb';
+import { Itm, itmDevice, type ItmState } from './itm';
 import { Mpu, type MpuState } from './mpu';
 import { Nvic, writePriority } from './nvic';
 import { Scb } from './scb';
@@ -57,7 +58,8 @@ export interface SystemBlocks {
   monitorEnabled(): boolean;
 }
 
-/** Base addresses (B3.2.1 table B3-3, C1.8, C1.11). */
+/** Base addresses (B3.2.1 table B3-3, C1.7, C1.8, C1.11). */
+const ITM_BASE = 0xe0000000;
 const SCS_BASE = 0xe000e000;
 const DWT_BASE = 0xe0001000;
 const FPB_BASE = 0xe0002000;
@@ -68,6 +70,8 @@ interface SystemState {
   dwt: DwtState;
   fpb: FpbState;
   dbg: DebugState;
+  /** Absent in snapshots made before the ITM was modelled. */
+  itm?: ItmState;
   nvic: {
     prio: number[];
     pending: number[];
@@ -161,6 +165,8 @@ export function installSystem(cpu: CortexM): SystemBlocks {
     (off) => fpb.read(off),
     (off, v) => fpb.write(off, v),
   );
+  const itm = new Itm(cpu, () => debug.traceEnabled);
+  cpu.bus.mapDevice(ITM_BASE, 0x1000, itmDevice(itm));
   cpu.bus.mapDevice(SCS_BASE, 0x1000, device);
   cpu.bus.mapDevice(DWT_BASE, 0x1000, dwtDevice);
   cpu.bus.mapDevice(FPB_BASE, 0x1000, fpbDevice);
@@ -173,6 +179,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
       dwt.reset();
       fpb.reset();
       debug.reset();
+      itm.reset();
       cpu.refreshSlowPaths();
       cpu.breakpointsChanged();
     },
@@ -183,6 +190,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
         dwt: dwt.snapshot(),
         fpb: fpb.snapshot(),
         dbg: debug.snapshot(),
+        itm: itm.snapshot(),
         nvic: {
           prio: [...exc.prio],
           pending: [...exc.pending],
@@ -212,6 +220,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
       dwt.restore(s.dwt);
       fpb.restore(s.fpb);
       debug.restore(s.dbg);
+      itm.restore(s.itm);
       exc.prio.set(s.nvic.prio);
       exc.pending.set(s.nvic.pending);
       exc.active.set(s.nvic.active);
@@ -232,7 +241,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
       cpu.refreshSlowPaths();
       cpu.fpbChanged();
     },
-    needsSlowMemory: () => dwt.armed || mpu.enabled,
+    needsSlowMemory: () => dwt.armed || mpu.enabled || cpu.writeObserved(),
     onHalt: () => debug.onHalt(),
     fpbActive: () => fpb.enabled && debug.enabled,
     fpbMatch: (pc) => fpb.match(pc),
