@@ -155,6 +155,42 @@ describe('UARTE', () => {
     expect(String.fromCharCode(...sent)).toBe('abXY');
   });
 
+  it('tells a debugger what each EasyDMA channel is doing, with the latched buffer', () => {
+    const { u, clock, ram, frame } = uarte();
+    const seen: string[] = [];
+    u.onDma = (a) =>
+      seen.push(`${a.channel} ${a.kind} ${a.ptr.toString(16)}+${a.length} ${a.amount}`);
+    expect(u.dmaChannels().map((c) => c.state)).toEqual(['idle', 'idle']);
+    ram.set(text('abc'), 0x40);
+    u.write(TXD_PTR, 4, RAM + 0x40);
+    u.write(TXD_MAXCNT, 4, 3);
+    u.write(T.STARTTX, 4, 1);
+    u.write(TXD_PTR, 4, RAM + 0x80); // the next buffer, prepared during the transfer
+    clock.advance(frame);
+    const tx = u.dmaChannels()[0]!;
+    expect(tx).toMatchObject({
+      peripheral: 'UARTE0',
+      channel: 'TXD',
+      register: BASE0 + TXD_PTR,
+      ptr: RAM + 0x80,
+      maxcnt: 3,
+      amount: 1,
+      state: 'in flight',
+      buffer: { ptr: RAM + 0x40, length: 3 },
+    });
+    clock.advance(2 * frame);
+    expect(u.dmaChannels()[0]).toMatchObject({ state: 'done', amount: 3 });
+    expect(seen).toEqual(['TXD start 20000040+3 0', 'TXD end 20000040+3 3']);
+    u.write(RXD_PTR, 4, RAM + 0x200);
+    u.write(RXD_MAXCNT, 4, 1);
+    u.write(T.STARTRX, 4, 1);
+    expect(u.dmaChannels()[1]).toMatchObject({ channel: 'RXD', state: 'in flight' });
+    u.receive(text('z'));
+    clock.advance(frame);
+    expect(u.dmaChannels()[1]).toMatchObject({ state: 'done', amount: 1 });
+    expect(seen.slice(2)).toEqual(['RXD start 20000200+1 0', 'RXD end 20000200+1 1']);
+  });
+
   it('stops a transfer with STOPTX: ENDTX then TXSTOPPED, AMOUNT = bytes sent', () => {
     const { u, clock, ram, sent, frame, published } = uarte();
     ram.set(text('abcdef'), 0);

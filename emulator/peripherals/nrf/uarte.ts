@@ -56,6 +56,39 @@ import { BusErrorSignal } from '../../core/interfaces';
 import { NrfPeripheral, type NrfContext } from './nrf-peripheral';
 import type { RegisterInfo } from './registers';
 
+/**
+ * One EasyDMA channel as a debugger sees it: the registers (PTR, MAXCNT, AMOUNT) and what the
+ * model knows the hardware is doing, including the buffer latched by the task that started
+ * the transfer (PTR and MAXCNT are double-buffered: firmware may already have written the next
+ * ones).
+ */
+export interface DmaChannelState {
+  /** 'UARTE0'. */
+  peripheral: string;
+  /** 'TXD' (EasyDMA reads RAM) or 'RXD' (EasyDMA writes RAM). */
+  channel: 'TXD' | 'RXD';
+  /** Address of the channel's PTR register (MAXCNT and AMOUNT follow it). */
+  register: number;
+  ptr: number;
+  maxcnt: number;
+  amount: number;
+  /** 'in flight' between the START task and the END event; 'done' after an END; else 'idle'. */
+  state: 'idle' | 'in flight' | 'done';
+  /** The buffer of the transfer in flight (or of the last one). */
+  buffer: { ptr: number; length: number } | null;
+}
+
+/** A transfer starting or ending on an EasyDMA channel (for recorders). */
+export interface DmaActivity {
+  peripheral: string;
+  channel: 'TXD' | 'RXD';
+  kind: 'start' | 'end';
+  ptr: number;
+  length: number;
+  /** Bytes moved (at the end). */
+  amount: number;
+}
+
 export interface UartHost {
   /** A byte left the TXD pin. */
   tx(byte: number): void;
@@ -228,8 +261,11 @@ interface UarteState {
   rxd: number;
   /** Host bytes still on their way down the RX line. */
   line: number[];
-  /** UARTE: bytes of the active TX buffer and how many have gone. */
-  txBuf: { data: number[]; sent: number } | null;
+  /** UARTE: bytes of the active TX buffer (latched at `ptr`, `max` long) and how many have gone. */
+  txBuf: { data: number[]; sent: number; ptr: number; max: number } | null;
+  /** The last EasyDMA buffer of each direction, and whether it ended (for debuggers). */
+  txLast: { ptr: number; max: number; ended: boolean } | null;
+  rxLast: { ptr: number; max: number; ended: boolean } | null;
   /** Legacy UART: transmitter started, byte in the shift register, byte waiting in TXD. */
   txOn: boolean;
   txShift: number | null;
@@ -258,6 +294,8 @@ const initial = (): UarteState => ({
   rxd: 0,
   line: [],
   txBuf: null,
+  txLast: null,
+  rxLast: null,
   txOn: false,
   txShift: null,
   txPending: null,
@@ -272,7 +310,9 @@ const clone = (s: UarteState): UarteState => ({
   rxBuf: s.rxBuf && { ...s.rxBuf },
   fifo: [...s.fifo],
   line: [...s.line],
-  txBuf: s.txBuf && { data: [...s.txBuf.data], sent: s.txBuf.sent },
+  txBuf: s.txBuf && { ...s.txBuf, data: [...s.txBuf.data] },
+  txLast: s.txLast && { ...s.txLast },
+  rxLast: s.rxLast && { ...s.rxLast },
 });
 
 export class Uarte extends NrfPeripheral {
@@ -314,6 +354,53 @@ export class Uarte extends NrfPeripheral {
   );
   /** True while the CPU's own write is being handled (a fault can then be precise). */
   private cpuWrite = false;
+  /** Told when an EasyDMA transfer starts or ends (debugger recorders; not the firmware's). */
+  onDma: ((activity: DmaActivity) => void) | null = null;
+
+  /** The two EasyDMA channels, from the registers and the model's own state. */
+  dmaChannels(): DmaChannelState[] {
+    const s = this.s;
+    const tx = s.txBuf;
+    const rx = s.rxBuf;
+    const state = (active: boolean, last: { ended: boolean } | null): DmaChannelState['state'] =>
+      active ? 'in flight' : last?.ended ? 'done' : 'idle';
+    return [
+      {
+        peripheral: this.name,
+        channel: 'TXD',
+        register: this.base + TXD_PTR,
+        ptr: s.txdPtr >>> 0,
+        maxcnt: s.txdMaxcnt,
+        amount: tx ? tx.sent : s.txdAmount,
+        state: state(tx !== null && this.mode === 'uarte', s.txLast),
+        buffer: tx
+          ? { ptr: tx.ptr, length: tx.max }
+          : s.txLast && { ptr: s.txLast.ptr, length: s.txLast.max },
+      },
+      {
+        peripheral: this.name,
+        channel: 'RXD',
+        register: this.base + RXD_PTR,
+        ptr: s.rxdPtr >>> 0,
+        maxcnt: s.rxdMaxcnt,
+        amount: rx ? rx.count : s.rxdAmount,
+        state: state(rx !== null, s.rxLast),
+        buffer: rx
+          ? { ptr: rx.ptr, length: rx.max }
+          : s.rxLast && { ptr: s.rxLast.ptr, length: s.rxLast.max },
+      },
+    ];
+  }
+
+  private dmaActivity(
+    channel: 'TXD' | 'RXD',
+    kind: 'start' | 'end',
+    ptr: number,
+    length: number,
+    amount: number,
+  ): void {
+    this.onDma?.({ peripheral: this.name, channel, kind, ptr, length, amount });
+  }
 
   /** `legacyUart`: the block also answers ENABLE = 4 (UART0 shares UARTE0's address only). */
   constructor(
@@ -535,7 +622,9 @@ export class Uarte extends NrfPeripheral {
     const max = s.txdMaxcnt;
     if (max > 0 && this.dmaRefused('TXD.PTR', ptr, max)) return;
     const data = max > 0 ? Array.from(this.ctx.dma.read(ptr, max)) : [];
-    s.txBuf = { data, sent: 0 };
+    s.txBuf = { data, sent: 0, ptr, max };
+    s.txLast = { ptr, max, ended: false };
+    this.dmaActivity('TXD', 'start', ptr, max, 0);
     this.generate(EV_TXSTARTED);
     // An empty buffer ends at once (on the clock, so a PPI loop cannot recurse).
     this.armTx(this.ctx.clock.now + (max > 0 ? this.frameCycles() : 1));
@@ -563,6 +652,7 @@ export class Uarte extends NrfPeripheral {
       if (b.sent >= b.data.length) {
         s.txdAmount = b.sent;
         s.txBuf = null;
+        this.txEnded(b.ptr, b.max, b.sent);
         this.generate(EV_ENDTX);
       } else this.armTx(this.ctx.clock.now + this.frameCycles());
     } else if (this.mode === 'uart' && s.txShift !== null) {
@@ -574,6 +664,11 @@ export class Uarte extends NrfPeripheral {
     }
   }
 
+  private txEnded(ptr: number, max: number, sent: number): void {
+    this.s.txLast = { ptr, max, ended: true };
+    this.dmaActivity('TXD', 'end', ptr, max, sent);
+  }
+
   private emit(byte: number): void {
     if (!(this.s.psel[1]! & PSEL_DISCONNECTED)) this.host.tx(byte);
   }
@@ -583,8 +678,10 @@ export class Uarte extends NrfPeripheral {
     this.disarmTx();
     if (this.mode === 'uarte') {
       if (s.txBuf !== null) {
-        s.txdAmount = s.txBuf.sent;
+        const b = s.txBuf;
+        s.txdAmount = b.sent;
         s.txBuf = null;
+        this.txEnded(b.ptr, b.max, b.sent);
         this.generate(EV_ENDTX);
       }
       this.generate(EV_TXSTOPPED);
@@ -622,6 +719,8 @@ export class Uarte extends NrfPeripheral {
   private beginRx(ptr: number, max: number): void {
     const s = this.s;
     s.rxBuf = { ptr, max, count: 0 };
+    s.rxLast = { ptr, max, ended: false };
+    this.dmaActivity('RXD', 'start', ptr, max, 0);
     s.rxOn = true;
     this.generate(EV_RXSTARTED);
     // Bytes that waited in the FIFO move into the new buffer.
@@ -639,8 +738,13 @@ export class Uarte extends NrfPeripheral {
 
   private endRx(): void {
     const s = this.s;
-    s.rxdAmount = s.rxBuf?.count ?? 0;
+    const b = s.rxBuf;
+    s.rxdAmount = b?.count ?? 0;
     s.rxBuf = null;
+    if (b) {
+      s.rxLast = { ptr: b.ptr, max: b.max, ended: true };
+      this.dmaActivity('RXD', 'end', b.ptr, b.max, b.count);
+    }
     this.generate(EV_ENDRX);
   }
 
