@@ -14,8 +14,9 @@
 //! `abi::anchor::VERSION`. kernel/README.md ("Debug anchor") documents it as the IDE's
 //! interface.
 //!
-//! The one field a debugger writes is `trace`: non-zero asks the kernel to emit its trace
-//! events (`abi::TraceEvent`: upcalls queued, dropped, delivered) on the trace port.
+//! Nothing here is written by a debugger: the kernel emits its trace events (`abi::TraceEvent`:
+//! upcalls queued, dropped, delivered) when the debugger enabled the architecture's trace port
+//! (on Cortex-M the ITM stimulus port `abi::trace::PORT`), which the kernel checks first.
 //!
 //! ```
 //! let a = kernel::anchor::DebugAnchor::new();
@@ -29,7 +30,6 @@ use crate::process::Process;
 use crate::Kernel;
 use cells::StaticCell;
 use core::cell::Cell;
-use core::sync::atomic::{AtomicU32, Ordering};
 
 /// The anchor's layout (see the module documentation).
 pub struct DebugAnchor {
@@ -49,13 +49,11 @@ pub struct DebugAnchor {
     pub processes: Cell<&'static [Process]>,
     /// The board: drivers, chip, MPU, context switch.
     pub platform: Cell<Option<&'static dyn Platform>>,
-    /// Written by a debugger: non-zero makes the kernel emit its trace events.
-    pub trace: AtomicU32,
 }
 
 // SAFETY: the kernel runs on one core and only its thread (never an interrupt handler) touches
 // the cells, once at boot; a debugger's access goes through the debug port, outside the
-// program. `trace` is atomic.
+// program.
 unsafe impl Sync for DebugAnchor {}
 
 impl DebugAnchor {
@@ -71,7 +69,6 @@ impl DebugAnchor {
             kernel: Cell::new(None),
             processes: Cell::new(&[]),
             platform: Cell::new(None),
-            trace: AtomicU32::new(0),
         }
     }
 }
@@ -109,14 +106,5 @@ pub(crate) fn publish_kernel(kernel: &'static Kernel, platform: &'static dyn Pla
         a.kernel.set(Some(kernel));
         a.processes.set(kernel.processes());
         a.platform.set(Some(platform));
-    }
-}
-
-/// True while a debugger asks for trace events.
-#[inline]
-pub(crate) fn tracing() -> bool {
-    match ANCHOR.get() {
-        Some(a) => a.trace.load(Ordering::Relaxed) != 0,
-        None => false,
     }
 }

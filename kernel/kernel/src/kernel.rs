@@ -208,12 +208,12 @@ impl Kernel {
         }
     }
 
-    /// Tells a debugger that asked for trace events (the anchor's `trace` flag) about an upcall
-    /// of `p`; costs one load when nobody asked.
+    /// Tells a debugger that enabled the trace port about an upcall of `p` (the port's enable
+    /// is checked first: a few cycles when nobody listens).
     #[inline]
     pub(crate) fn trace(&self, event: TraceEvent, p: &Process, driver: u32, subscribe: u32) {
-        if crate::anchor::tracing() {
-            if let Some(pl) = self.platform.get() {
+        if let Some(pl) = self.platform.get() {
+            if pl.tracing() {
                 let slot = p.id().map_or(0xff, |i| i.index as u32);
                 pl.trace([abi::trace::header(event, slot, subscribe), driver]);
             }

@@ -93,9 +93,12 @@ pub trait UserspaceKernelBoundary {
         state: &mut StoredState,
         accessible: Accessible,
     ) -> ContextSwitchReason;
-    /// Emits one trace event (two words, `abi::trace`) on the architecture's trace port; the
-    /// kernel calls it only while a debugger asks for events (the debug anchor's `trace`).
-    /// Architectures without one ignore it.
+    /// True while a debugger listens on the architecture's trace port (`abi::trace::PORT`).
+    fn tracing(&self) -> bool {
+        false
+    }
+    /// Emits one trace event (two words, `abi::trace`) on the trace port; the kernel calls it
+    /// only while `tracing()`. Architectures without a trace port ignore it.
     fn trace(&self, _words: [u32; 2]) {}
 }
 
@@ -180,6 +183,10 @@ pub trait Platform {
     fn mpu(&self) -> &dyn Mpu;
     /// The timeslice timer.
     fn scheduler_timer(&self) -> &dyn SchedulerTimer;
+    /// See `UserspaceKernelBoundary::tracing`.
+    fn tracing(&self) -> bool {
+        self.boundary().tracing()
+    }
     /// Emits a trace event (see `UserspaceKernelBoundary::trace`).
     fn trace(&self, words: [u32; 2]) {
         self.boundary().trace(words)

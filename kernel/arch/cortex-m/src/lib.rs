@@ -255,6 +255,14 @@ impl UserspaceKernelBoundary for CortexM {
         }
     }
 
+    /// The ITM's stimulus port `abi::trace::PORT` is enabled (see `itm`).
+    fn tracing(&self) -> bool {
+        #[cfg(target_arch = "arm")]
+        return itm::enabled(kernel::abi::trace::PORT as usize);
+        #[cfg(not(target_arch = "arm"))]
+        false
+    }
+
     /// Trace events go out on ITM stimulus port `abi::trace::PORT` (see `itm`).
     fn trace(&self, words: [u32; 2]) {
         #[cfg(target_arch = "arm")]
