@@ -64,6 +64,7 @@ import {
   type TargetState,
   type Watchpoint,
 } from './target';
+import { TockRecorder, type RecorderReply, type RecorderRequest } from './tock/recorder';
 
 /** How the host runs the target's slices (injected: the target itself has no timers). */
 export interface SliceScheduler {
@@ -499,6 +500,17 @@ export class EmulatorTarget implements DebugTarget {
     return null;
   }
 
+  /** The Tock views' recorder (see `DebugTarget.recorder`), made on first use. */
+  async recorder(request: RecorderRequest): Promise<Result<RecorderReply>> {
+    if (this.st === 'closed') return this.closedError();
+    this.tock ??= new TockRecorder({
+      core: this.session.core,
+      dma: this.session.nrf?.uartes ?? [],
+    });
+    return ok(this.tock.handle(request));
+  }
+  private tock: TockRecorder | null = null;
+
   async catchFaults(enabled: boolean): Promise<Result<void>> {
     if (this.st === 'closed') return this.closedError();
     this.session.core.vectorCatch = enabled ? FAULT_CATCH : 0;
@@ -816,6 +828,7 @@ export class EmulatorTarget implements DebugTarget {
   }
 
   async close(): Promise<void> {
+    this.tock?.stop();
     this.closeWith('session closed');
   }
 }

@@ -35,6 +35,7 @@ import {
   type TargetState,
   type Watchpoint,
 } from './target';
+import type { RecorderReply, RecorderRequest } from './tock/recorder';
 
 /** The optional DebugTarget methods: a proxy has each exactly when its target does. */
 const OPTIONAL_METHODS = [
@@ -44,6 +45,7 @@ const OPTIONAL_METHODS = [
   'restoreSnapshot',
   'catchFaults',
   'monitor',
+  'recorder',
 ] as const;
 type OptionalMethod = (typeof OPTIONAL_METHODS)[number];
 
@@ -194,6 +196,7 @@ export class TargetProxy implements DebugTarget {
   restoreSnapshot?: (name: string) => Promise<Result<void>>;
   catchFaults?: (enabled: boolean) => Promise<Result<void>>;
   monitor?: (command: string) => Promise<Result<string>>;
+  recorder?: (request: RecorderRequest) => Promise<Result<RecorderReply>>;
 
   constructor(
     private readonly port: TargetPort,
@@ -214,6 +217,7 @@ export class TargetProxy implements DebugTarget {
       this.restoreSnapshot = (n) => this.call('restoreSnapshot', [n]);
     if (methods.includes('catchFaults')) this.catchFaults = (on) => this.call('catchFaults', [on]);
     if (methods.includes('monitor')) this.monitor = (c) => this.call('monitor', [c]);
+    if (methods.includes('recorder')) this.recorder = (r) => this.call('recorder', [r]);
   }
 
   private receive(m: TargetMessage): void {

@@ -30,6 +30,7 @@
  *   await target.resume();
  */
 import type { Result } from '../core/result';
+import type { RecorderReply, RecorderRequest } from './tock/recorder';
 
 /** Registers a debugger sees on an ARMv7-M core, by their GDB names. */
 export const CORE_REGISTER_NAMES = [
@@ -293,6 +294,13 @@ export interface DebugTarget {
 
   /** A target-specific command (GDB's `monitor`), answered as text. */
   monitor?(command: string): Promise<Result<string>>;
+
+  /**
+   * The emulator's recorder for the Tock views (emulator/debug/tock/recorder.ts): exception
+   * entries and returns, ITM packets, writes to watched words and EasyDMA transfers, recorded
+   * without stopping the core, and the EasyDMA channels' state. Only the emulator has one.
+   */
+  recorder?(request: RecorderRequest): Promise<Result<RecorderReply>>;
 
   /** End the session and release what it holds (worker, socket). Idempotent. */
   close(): Promise<void>;

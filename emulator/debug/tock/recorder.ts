@@ -1,0 +1,296 @@
+/**
+ * The Tock views' recorder: what the emulated machine did, cycle-stamped, for the timeline,
+ * the cells' occupancy history and the DMA checks. It runs beside the machine (in the worker
+ * with the emulator target) and costs nothing the core does not already pay: it listens to
+ * exception entries and returns, ITM packets (the kernel's trace events), writes to a few
+ * watched words (the core's write observers) and the EasyDMA peripherals' transfers.
+ *
+ * Records are fixed-size (`RECORD_WORDS` 32-bit words plus a cycle count) in a ring the host
+ * fetches from by sequence number (`fetch(since)`); the host's timeline model
+ * (emulator/debug/tock/timeline.ts) turns them into system calls, upcalls, interrupts,
+ * context switches and faults. Layouts per kind (word 0 is the kind):
+ *
+ * | kind | words 1-9 |
+ * |---|---|
+ * | ExceptionEntry | exception, EXC_RETURN (LR), stacked PC, frame address, r0, r1, r2, r3, SVC immediate (-1 unless an SVC from Thread mode) |
+ * | ExceptionReturn | exception, EXC_RETURN, tail-chained exception (0: unstacked), resumed PC, SP, r0, r1, r2, r3 |
+ * | Fault | exception, CFSR, HFSR, MMFAR, BFAR, stacked PC, frame address |
+ * | Itm | port, value, size |
+ * | CellWrite | watch id, address, value, size, PC of the store |
+ * | Dma | channel index (peripheral * 2 + 1 for RXD), 1 start / 0 end, buffer, length, bytes moved |
+ * | DmaCpuWrite | channel index, address, size, value, PC of the store |
+ *
+ * @example
+ *   const rec = new TockRecorder({ core: session.core, dma: session.nrf?.uartes ?? [] });
+ *   rec.start({ timeline: true, dma: true });
+ *   // ... run ...
+ *   const chunk = rec.fetch(0); // records 0.., cycles and words
+ */
+import type { CortexM } from '../../core/cortex-m';
+import type { AccessSize } from '../../core/interfaces';
+import type { DmaActivity, DmaChannelState } from '../../peripherals/nrf/uarte';
+
+export const RecordKind = {
+  ExceptionEntry: 1,
+  ExceptionReturn: 2,
+  Fault: 3,
+  Itm: 4,
+  CellWrite: 5,
+  Dma: 6,
+  DmaCpuWrite: 7,
+} as const;
+
+/** 32-bit words per record (the kind and nine values). */
+export const RECORD_WORDS = 10;
+const DEFAULT_CAPACITY = 1 << 17;
+const SVC = 11;
+
+/** What the recorder needs of a machine. */
+export interface RecorderMachine {
+  readonly core: CortexM;
+  /** The chip's EasyDMA peripherals, in channel-index order (none on machines without). */
+  readonly dma: readonly DmaPeripheral[];
+}
+
+export interface DmaPeripheral {
+  dmaChannels(): DmaChannelState[];
+  onDma: ((activity: DmaActivity) => void) | null;
+}
+
+export interface RecorderOptions {
+  /** Exception entries and returns, faults and ITM packets (the timeline). */
+  timeline?: boolean;
+  /** Words whose writes become CellWrite records (the cells' occupancy history). */
+  watches?: { id: number; address: number; length: number }[];
+  /** EasyDMA transfers, and CPU writes into a buffer while its transfer is in flight. */
+  dma?: boolean;
+  /** Ring size in records (default 131072). */
+  capacity?: number;
+}
+
+/** Records `first`.. in order; `lost` counts records the ring overwrote before this fetch. */
+export interface RecorderChunk {
+  first: number;
+  lost: number;
+  cycles: Float64Array;
+  words: Int32Array;
+  /** The machine's cycle count and clock rate now (to place the records in time). */
+  now: number;
+  frequencyHz: number;
+  recording: boolean;
+}
+
+/** Requests the emulator target's `recorder` method takes (across the worker). */
+export type RecorderRequest =
+  | ({ op: 'start' } & RecorderOptions)
+  | { op: 'stop' }
+  | { op: 'fetch'; since: number; max?: number }
+  | { op: 'dma' };
+
+export type RecorderReply =
+  | { op: 'started' }
+  | { op: 'stopped' }
+  | { op: 'chunk'; chunk: RecorderChunk }
+  | { op: 'dma'; channels: DmaChannelState[] };
+
+export class TockRecorder {
+  private cycles = new Float64Array(0);
+  private words = new Int32Array(0);
+  private capacity = 0;
+  /** Sequence number of the next record. */
+  private next = 0;
+  private active = false;
+  private undo: (() => void)[] = [];
+  /** Write observers on the buffers of transfers in flight, by channel index. */
+  private inFlight = new Map<number, () => void>();
+
+  constructor(private readonly machine: RecorderMachine) {}
+
+  get recording(): boolean {
+    return this.active;
+  }
+
+  /** Starts recording (a running recording is stopped first; sequence numbers go on). */
+  start(options: RecorderOptions): void {
+    this.stop();
+    const capacity = Math.max(1024, options.capacity ?? DEFAULT_CAPACITY);
+    if (capacity !== this.capacity) {
+      this.capacity = capacity;
+      this.cycles = new Float64Array(capacity);
+      this.words = new Int32Array(capacity * RECORD_WORDS);
+    }
+    const core = this.machine.core;
+    if (options.timeline) {
+      const entry = core.onExceptionEntry;
+      const ret = core.onExceptionReturn;
+      const itm = core.onItmWrite;
+      core.onExceptionEntry = (e) => {
+        entry?.(e);
+        this.onEntry(e);
+      };
+      core.onExceptionReturn = (e, r, tail) => {
+        ret?.(e, r, tail);
+        this.onReturn(e, r, tail);
+      };
+      core.onItmWrite = (port, value, size) => {
+        itm?.(port, value, size);
+        this.push(RecordKind.Itm, port, value, size);
+      };
+      this.undo.push(() => {
+        core.onExceptionEntry = entry;
+        core.onExceptionReturn = ret;
+        core.onItmWrite = itm;
+      });
+    }
+    for (const w of options.watches ?? []) {
+      const id = w.id;
+      this.undo.push(
+        core.observeWrites(w.address, w.length, (a, size, v) =>
+          this.push(RecordKind.CellWrite, id, a, v, size, core.pc),
+        ),
+      );
+    }
+    if (options.dma) {
+      this.machine.dma.forEach((p, index) => {
+        const before = p.onDma;
+        p.onDma = (a) => {
+          before?.(a);
+          this.onDma(index * 2 + (a.channel === 'RXD' ? 1 : 0), a);
+        };
+        this.undo.push(() => {
+          p.onDma = before;
+        });
+      });
+    }
+    this.active = true;
+  }
+
+  stop(): void {
+    for (const u of this.undo.reverse()) u();
+    this.undo = [];
+    for (const stop of this.inFlight.values()) stop();
+    this.inFlight.clear();
+    this.active = false;
+  }
+
+  /** Records from sequence number `since` on (at most `max`). */
+  fetch(since: number, max = this.capacity): RecorderChunk {
+    const core = this.machine.core;
+    const oldest = Math.max(0, this.next - this.capacity);
+    const first = Math.max(since, oldest);
+    const n = Math.max(0, Math.min(this.next - first, max));
+    const cycles = new Float64Array(n);
+    const words = new Int32Array(n * RECORD_WORDS);
+    for (let i = 0; i < n; i++) {
+      const slot = (first + i) % this.capacity;
+      cycles[i] = this.cycles[slot]!;
+      words.set(
+        this.words.subarray(slot * RECORD_WORDS, (slot + 1) * RECORD_WORDS),
+        i * RECORD_WORDS,
+      );
+    }
+    return {
+      first,
+      lost: Math.max(0, oldest - since),
+      cycles,
+      words,
+      now: core.clock.now,
+      frequencyHz: core.clock.frequencyHz,
+      recording: this.active,
+    };
+  }
+
+  /** Every EasyDMA channel's state now. */
+  dmaChannels(): DmaChannelState[] {
+    return this.machine.dma.flatMap((p) => p.dmaChannels());
+  }
+
+  handle(request: RecorderRequest): RecorderReply {
+    switch (request.op) {
+      case 'start':
+        this.start(request);
+        return { op: 'started' };
+      case 'stop':
+        this.stop();
+        return { op: 'stopped' };
+      case 'fetch':
+        return { op: 'chunk', chunk: this.fetch(request.since, request.max) };
+      case 'dma':
+        return { op: 'dma', channels: this.dmaChannels() };
+    }
+  }
+
+  private push(kind: number, ...values: number[]): void {
+    if (this.capacity === 0) return;
+    const slot = this.next % this.capacity;
+    this.cycles[slot] = this.machine.core.clock.now;
+    const base = slot * RECORD_WORDS;
+    this.words[base] = kind;
+    for (let i = 0; i < RECORD_WORDS - 1; i++) this.words[base + 1 + i] = values[i] ?? 0;
+    this.next++;
+  }
+
+  private word(address: number): number {
+    try {
+      return this.machine.core.readMemory(address >>> 0, 4 as AccessSize) | 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  private onEntry(exception: number): void {
+    const core = this.machine.core;
+    const lr = core.r[14]! >>> 0;
+    // The frame is on the stack of the interrupted context: PSP (now the other SP) when it
+    // was Thread mode on the process stack (EXC_RETURN bit 2), else the main stack.
+    const frame = ((lr & 4) !== 0 ? core.otherSp : core.r[13]!) >>> 0;
+    const pc = this.word(frame + 24);
+    let svc = -1;
+    if (exception === SVC && (lr & 8) !== 0) {
+      // The immediate of the SVC just before the return address (ARMv7-M ARM A7.7.175).
+      try {
+        svc = core.readMemory((pc - 2) >>> 0, 1 as AccessSize);
+      } catch {
+        svc = -1;
+      }
+    }
+    const r = core.r;
+    this.push(RecordKind.ExceptionEntry, exception, lr, pc, frame, r[0]!, r[1]!, r[2]!, r[3]!, svc);
+    if (exception >= 3 && exception <= 6) {
+      const x = core.exc;
+      this.push(RecordKind.Fault, exception, x.cfsr, x.hfsr, x.mmfar, x.bfar, pc, frame);
+    }
+  }
+
+  private onReturn(exception: number, excReturn: number, tail: number): void {
+    const core = this.machine.core;
+    const r = core.r;
+    this.push(
+      RecordKind.ExceptionReturn,
+      exception,
+      excReturn,
+      tail,
+      core.pc,
+      r[13]!,
+      r[0]!,
+      r[1]!,
+      r[2]!,
+      r[3]!,
+    );
+  }
+
+  private onDma(channel: number, a: DmaActivity): void {
+    this.push(RecordKind.Dma, channel, a.kind === 'start' ? 1 : 0, a.ptr, a.length, a.amount);
+    this.inFlight.get(channel)?.();
+    this.inFlight.delete(channel);
+    if (a.kind === 'start' && a.length > 0) {
+      const core = this.machine.core;
+      this.inFlight.set(
+        channel,
+        core.observeWrites(a.ptr, a.length, (address, size, value) =>
+          this.push(RecordKind.DmaCpuWrite, channel, address, size, value, core.pc),
+        ),
+      );
+    }
+  }
+}
