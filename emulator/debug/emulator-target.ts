@@ -64,7 +64,10 @@ import {
   type TargetState,
   type Watchpoint,
 } from './target';
-import { TockRecorder, type RecorderReply, type RecorderRequest } from './tock/recorder';
+import {
+  dmaPeripheralsOf,
+  TockRecorder,
+  type RecorderReply, type RecorderRequest } from './tock/recorder';
 
 /** How the host runs the target's slices (injected: the target itself has no timers). */
 export interface SliceScheduler {
@@ -505,7 +508,7 @@ export class EmulatorTarget implements DebugTarget {
     if (this.st === 'closed') return this.closedError();
     this.tock ??= new TockRecorder({
       core: this.session.core,
-      dma: this.session.nrf?.uartes ?? [],
+      dma: dmaPeripheralsOf(this.session.machine.devices.map((d) => d.dev)),
     });
     return ok(this.tock.handle(request));
   }

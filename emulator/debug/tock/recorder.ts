@@ -21,7 +21,10 @@
  * | DmaCpuWrite | channel index, address, size, value, PC of the store |
  *
  * @example
- *   const rec = new TockRecorder({ core: session.core, dma: session.nrf?.uartes ?? [] });
+ *   const rec = new TockRecorder({
+ *     core: session.core,
+ *     dma: dmaPeripheralsOf(session.machine.devices.map((d) => d.dev)),
+ *   });
  *   rec.start({ timeline: true, dma: true });
  *   // ... run ...
  *   const chunk = rec.fetch(0); // records 0.., cycles and words
@@ -55,6 +58,14 @@ export interface RecorderMachine {
 export interface DmaPeripheral {
   dmaChannels(): DmaChannelState[];
   onDma: ((activity: DmaActivity) => void) | null;
+}
+
+/** The devices that have EasyDMA channels (in address order: UARTE0 before UARTE1). */
+export function dmaPeripheralsOf(devices: readonly object[]): DmaPeripheral[] {
+  return devices.filter(
+    (d): d is DmaPeripheral =>
+      typeof (d as Partial<DmaPeripheral>).dmaChannels === 'function' && 'onDma' in d,
+  );
 }
 
 export interface RecorderOptions {

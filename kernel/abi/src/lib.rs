@@ -473,7 +473,10 @@ mod tests {
             SyscallReturn::decode_or_badrval([0, 0, 0, 0]).error(),
             Some(ErrorCode::BadRVal)
         );
-        assert_eq!(SyscallReturn::decode([129, 3, 0, 0]).unwrap().to_u32(), Ok(3));
+        assert_eq!(
+            SyscallReturn::decode([129, 3, 0, 0]).unwrap().to_u32(),
+            Ok(3)
+        );
         assert_eq!(Success.to_u32(), Err(ErrorCode::BadRVal));
     }
 

@@ -48,7 +48,10 @@ pub fn alarm_mux(hw: &'static dyn Alarm<'static>) -> &'static MuxAlarm<'static> 
 }
 
 /// The alarm driver (0x0) on a virtual alarm of `mux`.
-pub fn alarm(kernel: &'static Kernel, mux: &'static MuxAlarm<'static>) -> &'static AlarmDriver<'static> {
+pub fn alarm(
+    kernel: &'static Kernel,
+    mux: &'static MuxAlarm<'static>,
+) -> &'static AlarmDriver<'static> {
     let va = static_init!(VirtualAlarm<'static>, VirtualAlarm::new(mux));
     va.setup();
     let alarm = static_init!(
@@ -60,7 +63,10 @@ pub fn alarm(kernel: &'static Kernel, mux: &'static MuxAlarm<'static>) -> &'stat
 }
 
 /// The console driver (0x1) writing through `uart`, with its transmit buffer.
-pub fn console(kernel: &'static Kernel, uart: &'static dyn Transmit<'static>) -> &'static Console<'static> {
+pub fn console(
+    kernel: &'static Kernel,
+    uart: &'static dyn Transmit<'static>,
+) -> &'static Console<'static> {
     let tx_buf = static_init!([u8; CONSOLE_BUFFER], [0; CONSOLE_BUFFER]);
     let console = static_init!(
         Console<'static>,
@@ -71,7 +77,10 @@ pub fn console(kernel: &'static Kernel, uart: &'static dyn Transmit<'static>) ->
 }
 
 /// The RNG driver (0x40001) over the random source `source`.
-pub fn rng(kernel: &'static Kernel, source: &'static dyn Rng<'static>) -> &'static SimpleRng<'static> {
+pub fn rng(
+    kernel: &'static Kernel,
+    source: &'static dyn Rng<'static>,
+) -> &'static SimpleRng<'static> {
     let rng = static_init!(
         SimpleRng<'static>,
         SimpleRng::new(source, kernel.create_grant(), kernel)

@@ -42,7 +42,7 @@ pub mod syscall;
 pub mod tbf;
 
 pub use crate::errorcode::ErrorCode;
-/// The userspace ABI tables (shared with the apps runtime).
-pub use abi;
 pub use crate::kernel::Kernel;
 pub use crate::process::ProcessId;
+/// The userspace ABI tables (shared with the apps runtime).
+pub use abi;

@@ -12,8 +12,8 @@
 //! ```
 
 use crate::ErrorCode;
-use abi::{ExitKind, SyscallClass};
 pub use abi::SyscallReturn;
+use abi::{ExitKind, SyscallClass};
 
 /// The kinds of yield.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
