@@ -1,0 +1,390 @@
+/**
+ * The kernel's cells, found by walking the DWARF types from the debug anchor: every `TakeCell`,
+ * `MapCell` and `OptionalCell` reachable from `CAPSULE_DEBUG_ANCHOR` (the kernel, its process
+ * table and the board's `Platform`, whose concrete type the vtable's DWARF names), with its
+ * occupancy and the type it holds. No list of cells is written anywhere: a capsule that adds a
+ * cell field shows up because its struct's DWARF says so.
+ *
+ * The walk reads memory through a `ReadMemory` (a DebugTarget's side-effect-free reads, cached
+ * for one stop) and follows references (`&T`, `&dyn Trait` through the vtable's containing type,
+ * slices `&[T]`), `Option`s by their active variant, `Cell`/`UnsafeCell` wrappers, arrays and
+ * struct fields. Each object is visited once (by address and type), with a depth and a node
+ * budget, so a corrupted pointer graph ends the walk with a note instead of looping.
+ *
+ * Occupancy, from the cells crate (kernel/cells/src/lib.rs): a `TakeCell` holds
+ * `Cell<Option<&mut T>>`: Some is "present", None is "empty" ("taken" once this model saw it
+ * present before: `CellsModel` remembers); a `MapCell` is "busy" while its `busy` flag is set
+ * (its value lent to a closure), else present or empty; an `OptionalCell` is present or empty.
+ *
+ * @example
+ *   const model = CellsModel.fromDebugInfo(kernelInfo);
+ *   if (model.ok) {
+ *     const cells = await model.value.read(cachedMemory((a, n) => target.readMemory(a, n)));
+ *     // [{ path: 'platform.console.buffer', capsule: 'capsules::console', kind: 'TakeCell',
+ *     //    occupancy: 'present', held: { ptr: 0x20001234, length: 128 }, ... }, ...]
+ *   }
+ */
+import { err, ok, type Result } from '../../core/result';
+import {
+  activeVariant,
+  type DebugInfo,
+  type ReadMemory,
+  type RustType,
+} from '../../formats/dwarf/index';
+
+/** The anchor's symbol (kernel/kernel/src/anchor.rs; `#[no_mangle]`). */
+export const ANCHOR_SYMBOL = 'CAPSULE_DEBUG_ANCHOR';
+/** The anchor format this reader knows (`abi::anchor::VERSION`). */
+export const ANCHOR_VERSION = 1;
+
+export type CellKind = 'TakeCell' | 'MapCell' | 'OptionalCell';
+export type Occupancy = 'present' | 'empty' | 'taken' | 'busy';
+
+export interface CellRecord {
+  /** Field path from the anchor, e.g. `platform.console.buffer`. */
+  path: string;
+  /** Address of the cell. */
+  address: number;
+  kind: CellKind;
+  /** The struct that declares the cell field, e.g. `capsules::console::Console`. */
+  owner: string;
+  /** The owner's module: the capsule (or chip driver, or kernel part) it groups under. */
+  capsule: string;
+  /** The field's name in its owner. */
+  field: string;
+  /** The type the cell holds (`&mut [u8]`). */
+  heldType: string;
+  occupancy: Occupancy;
+  /** What a present reference holds: its address, and the length of a slice. */
+  held: { ptr: number; length: number | null } | null;
+}
+
+export interface CellsReport {
+  cells: CellRecord[];
+  /** What stopped or limited the walk (a pointer that could not be read, the budget). */
+  notes: string[];
+  /** The anchor's version (null: no anchor; the views say so). */
+  anchorVersion: number | null;
+}
+
+const MAX_DEPTH = 24;
+const MAX_NODES = 20000;
+const MAX_ELEMENTS = 64;
+
+const CELL_PREFIX: [string, CellKind][] = [
+  ['cells::TakeCell<', 'TakeCell'],
+  ['cells::MapCell<', 'MapCell'],
+  ['cells::OptionalCell<', 'OptionalCell'],
+];
+
+const u32 = (b: Uint8Array, off: number): number =>
+  (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+
+/** The module of a type name, without generics: `capsules::console::Console<'a>` -> `capsules::console`. */
+export function moduleOf(typeName: string): string {
+  const base = typeName.split('<')[0]!;
+  const i = base.lastIndexOf('::');
+  return i < 0 ? base : base.slice(0, i);
+}
+
+function cellKind(t: RustType): CellKind | null {
+  if (t.kind !== 'struct') return null;
+  for (const [p, k] of CELL_PREFIX) if (t.name.startsWith(p)) return k;
+  return null;
+}
+
+/** Digs `Cell<T>` / `UnsafeCell<T>` wrappers: the offset and type of what they hold. */
+function unwrapCells(t: RustType): { offset: number; type: RustType } {
+  let offset = 0;
+  let cur = t;
+  while (
+    cur.kind === 'struct' &&
+    /^core::cell::(Cell|UnsafeCell)</.test(cur.name) &&
+    cur.fields.length === 1
+  ) {
+    offset += cur.fields[0]!.offset;
+    cur = cur.fields[0]!.type;
+  }
+  return { offset, type: cur };
+}
+
+interface Visit {
+  address: number;
+  type: RustType;
+  path: string;
+  depth: number;
+  /** The struct whose field this is (for cells: their owner). */
+  owner: string;
+  field: string;
+}
+
+export class CellsModel {
+  /** Cells seen present at a read, by address: an empty one among them reads "taken". */
+  private seenPresent = new Set<number>();
+  /** What each cell held when last seen present, by cell address. */
+  private lastHeld = new Map<number, CellRecord>();
+
+  private constructor(
+    private readonly info: DebugInfo,
+    private readonly anchorAddress: number,
+    private readonly anchorType: RustType,
+  ) {}
+
+  /** Finds the anchor; the error says what the kernel lacks. */
+  static fromDebugInfo(info: DebugInfo): Result<CellsModel> {
+    const found = info.findStatic(ANCHOR_SYMBOL)[0];
+    if (!found)
+      return err(
+        `${info.name} has no ${ANCHOR_SYMBOL} in its debug information: a kernel built before the debug anchor, or without debug info`,
+      );
+    return ok(new CellsModel(info, found.address, found.type));
+  }
+
+  async read(mem: ReadMemory): Promise<Result<CellsReport>> {
+    const notes: string[] = [];
+    const cells: CellRecord[] = [];
+    const version = await this.anchorVersion(mem);
+    if (version === null)
+      return err(`cannot read ${ANCHOR_SYMBOL} at 0x${hex(this.anchorAddress)}`);
+    if (version !== ANCHOR_VERSION)
+      notes.push(
+        `the kernel's debug anchor is version ${version}; this reader knows ${ANCHOR_VERSION}: fields are still read by name`,
+      );
+    const seen = new Set<string>();
+    const queue: Visit[] = [
+      {
+        address: this.anchorAddress,
+        type: this.anchorType,
+        path: '',
+        depth: 0,
+        owner: this.anchorType.name,
+        field: '',
+      },
+    ];
+    let nodes = 0;
+    while (queue.length > 0) {
+      const v = queue.shift()!;
+      if (++nodes > MAX_NODES) {
+        notes.push(`stopped after ${MAX_NODES} objects`);
+        break;
+      }
+      await this.visit(v, mem, queue, cells, notes, seen);
+    }
+    for (const c of cells) {
+      if (c.occupancy === 'present') {
+        this.seenPresent.add(c.address);
+        if (c.held) this.lastHeld.set(c.address, c);
+      } else if (c.occupancy === 'empty' && this.seenPresent.has(c.address)) c.occupancy = 'taken';
+    }
+    return ok({ cells, notes, anchorVersion: version });
+  }
+
+  /** Cells that held a buffer containing `ptr` at an earlier read and are empty now. */
+  formerHolders(ptr: number, now: readonly CellRecord[]): CellRecord[] {
+    const current = new Map(now.map((c) => [c.address, c]));
+    const out: CellRecord[] = [];
+    for (const [address, c] of this.lastHeld) {
+      const held = c.held!;
+      if (ptr < held.ptr || ptr >= held.ptr + Math.max(held.length ?? 1, 1)) continue;
+      const cur = current.get(address);
+      if (cur && cur.occupancy !== 'present') out.push(cur);
+    }
+    return out;
+  }
+
+  private async anchorVersion(mem: ReadMemory): Promise<number | null> {
+    const t = this.anchorType;
+    if (t.kind !== 'struct') return null;
+    const f = t.fields.find((x) => x.name === 'version');
+    if (!f) return 0;
+    const b = await mem(this.anchorAddress + f.offset, 4);
+    return b.ok ? u32(b.value, 0) : null;
+  }
+
+  private async visit(
+    v: Visit,
+    mem: ReadMemory,
+    queue: Visit[],
+    cells: CellRecord[],
+    notes: string[],
+    seen: Set<string>,
+  ): Promise<void> {
+    const t = v.type;
+    if (v.depth > MAX_DEPTH || t.size <= 0) return;
+    const key = `${v.address}:${t.name}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const child = (address: number, type: RustType, name: string, owner = v.owner): Visit => ({
+      address,
+      type,
+      path: v.path ? `${v.path}.${name}` : name,
+      depth: v.depth + 1,
+      owner,
+      field: name,
+    });
+
+    const kind = cellKind(t);
+    if (kind) {
+      const rec = await this.cell(kind, v, mem);
+      if (!rec.ok) {
+        notes.push(`${v.path}: ${rec.error}`);
+        return;
+      }
+      cells.push(rec.value.record);
+      if (rec.value.inner)
+        queue.push({ ...child(rec.value.inner.address, rec.value.inner.type, ''), path: v.path });
+      return;
+    }
+    switch (t.kind) {
+      case 'struct': {
+        if (isFatDyn(t)) {
+          const b = await mem(v.address, 8);
+          if (!b.ok) return;
+          const target = u32(b.value, 0);
+          const concrete = this.info.vtableType(u32(b.value, 4));
+          if (concrete && target !== 0)
+            queue.push({ ...child(target, concrete, ''), path: v.path });
+          return;
+        }
+        if (isSlice(t)) {
+          const b = await mem(v.address, 8);
+          const el = sliceElement(t);
+          if (!b.ok || !el || el.kind !== 'struct' || el.size <= 0) return;
+          const n = Math.min(u32(b.value, 4), MAX_ELEMENTS);
+          for (let i = 0; i < n; i++)
+            queue.push({
+              ...child(u32(b.value, 0) + i * el.size, el, `${i}`),
+              path: `${v.path}[${i}]`,
+            });
+          return;
+        }
+        const owner = /^core::cell::/.test(t.name) ? v.owner : t.name;
+        for (const f of t.fields) {
+          const path = /^core::cell::/.test(t.name) ? v.path : undefined;
+          const c = child(v.address + f.offset, f.type, f.name, owner);
+          queue.push(path !== undefined ? { ...c, path, field: v.field } : c);
+        }
+        return;
+      }
+      case 'pointer': {
+        if (t.flavor !== 'ref') return;
+        const p = t.pointee;
+        if (!p || (p.kind !== 'struct' && p.kind !== 'enum' && p.kind !== 'array')) return;
+        const b = await mem(v.address, 4);
+        if (!b.ok) return;
+        const target = u32(b.value, 0);
+        if (target === 0) return;
+        queue.push({ ...child(target, p, ''), path: v.path, field: v.field });
+        return;
+      }
+      case 'enum': {
+        const b = await mem(v.address, t.size);
+        if (!b.ok) {
+          notes.push(`${v.path}: ${b.error}`);
+          return;
+        }
+        const variant = await activeVariant({ mem }, t, { kind: 'bytes', bytes: b.value });
+        if (!variant.ok || !variant.value) return;
+        const f = variant.value.field;
+        const inner = f.type;
+        if (inner.kind === 'struct')
+          for (const g of inner.fields)
+            queue.push({
+              ...child(v.address + f.offset + g.offset, g.type, g.name),
+              path: v.path,
+              field: v.field,
+            });
+        return;
+      }
+      case 'array': {
+        const el = t.element;
+        if (el.kind !== 'struct' && el.kind !== 'enum') return;
+        const n = Math.min(t.count, MAX_ELEMENTS);
+        for (let i = 0; i < n; i++)
+          queue.push({ ...child(v.address + i * t.stride, el, `${i}`), path: `${v.path}[${i}]` });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** One cell's record, and what it holds when that is worth walking into. */
+  private async cell(
+    kind: CellKind,
+    v: Visit,
+    mem: ReadMemory,
+  ): Promise<Result<{ record: CellRecord; inner: { address: number; type: RustType } | null }>> {
+    const t = v.type as RustType & { kind: 'struct' };
+    const valField = t.fields.find((f) => f.name === 'val');
+    if (!valField) return err(`${t.name} has no field val`);
+    const { offset, type: opt } = unwrapCells(valField.type);
+    const at = v.address + valField.offset + offset;
+    if (opt.kind !== 'enum') return err(`${t.name}.val is not an Option`);
+    const bytes = await mem(at, opt.size);
+    if (!bytes.ok) return err(bytes.error);
+    const variant = await activeVariant({ mem }, opt, { kind: 'bytes', bytes: bytes.value });
+    if (!variant.ok) return err(variant.error);
+    const some = variant.value?.name === 'Some' ? variant.value : undefined;
+    const someType = opt.variants.find((x) => x.name === 'Some')?.field.type;
+    const payload =
+      someType && someType.kind === 'struct'
+        ? someType.fields.find((f) => f.name === '__0')
+        : undefined;
+    const heldType = payload?.type.name ?? '?';
+    let occupancy: Occupancy = some ? 'present' : 'empty';
+    if (kind === 'MapCell') {
+      const busy = t.fields.find((f) => f.name === 'busy');
+      if (busy) {
+        const { offset: bo } = unwrapCells(busy.type);
+        const b = await mem(v.address + busy.offset + bo, 1);
+        if (b.ok && b.value[0]) occupancy = 'busy';
+      }
+    }
+    let held: CellRecord['held'] = null;
+    let inner: { address: number; type: RustType } | null = null;
+    if (some && payload) {
+      const pAt = at + some.field.offset + payload.offset;
+      const pt = payload.type;
+      if (pt.kind === 'pointer' || (pt.kind === 'struct' && (isSlice(pt) || isFatDyn(pt)))) {
+        const b = await mem(pAt, Math.min(pt.size, 8));
+        if (b.ok) {
+          const ptr = u32(b.value, 0);
+          held = { ptr, length: pt.kind === 'struct' && isSlice(pt) ? u32(b.value, 4) : null };
+        }
+      }
+      inner = { address: pAt, type: pt };
+    }
+    return ok({
+      record: {
+        path: v.path,
+        address: v.address,
+        kind,
+        owner: v.owner,
+        capsule: moduleOf(v.owner),
+        field: v.field,
+        heldType,
+        occupancy,
+        held,
+      },
+      inner,
+    });
+  }
+}
+
+/** `&[T]` / `&mut [T]` as rustc describes them: a struct of `data_ptr` and `length`. */
+function isSlice(t: RustType & { kind: 'struct' }): boolean {
+  return t.fields.some((f) => f.name === 'data_ptr') && t.fields.some((f) => f.name === 'length');
+}
+
+function sliceElement(t: RustType & { kind: 'struct' }): RustType | undefined {
+  const p = t.fields.find((f) => f.name === 'data_ptr')?.type;
+  return p?.kind === 'pointer' ? p.pointee : undefined;
+}
+
+/** `&dyn Trait`: a struct of `pointer` and `vtable`. */
+function isFatDyn(t: RustType & { kind: 'struct' }): boolean {
+  return t.fields.some((f) => f.name === 'pointer') && t.fields.some((f) => f.name === 'vtable');
+}
+
+const hex = (n: number): string => (n >>> 0).toString(16);

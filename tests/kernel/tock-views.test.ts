@@ -1,0 +1,177 @@
+/**
+ * The Tock views' models on the built nRF52840-DK kernel, in the emulator's worker target (the
+ * recorder crosses the worker through `DebugTarget.recorder`):
+ * - cells (emulator/debug/tock/cells.ts): found from the debug anchor by walking the DWARF; the
+ *   console capsule's `buffer: TakeCell` is present when the capsule's `command` runs, taken
+ *   (empty after having been present) in the UARTE interrupt handler, present again after;
+ * - DMA (dma.ts): in that handler UARTE0 TXD points into the console's static buffer, which the
+ *   kernel's DMA channel holds and the console capsule gave up; no violation is flagged;
+ * - timeline (timeline.ts): with the kernel's trace port enabled as a debugger does, hello's
+ *   `command console 1` (write) system call returns Success and is followed by its console
+ *   upcall (queued, then delivered) in hello's lane; the Chrome trace export names the lanes.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DebugTarget } from '../../emulator/debug/target';
+import { runToStop, unwrap } from '../../emulator/debug/testing/target-helpers';
+import { CellsModel, type CellRecord } from '../../emulator/debug/tock/cells';
+import { describeOwner, dmaView } from '../../emulator/debug/tock/dma';
+import { Timeline, enableKernelTrace } from '../../emulator/debug/tock/timeline';
+import { cachedMemory, DebugInfo } from '../../emulator/formats/dwarf/index';
+import { parseElf } from '../../emulator/formats/elf';
+import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
+import { kernelImage } from './qemu';
+
+const img = (): ReturnType<typeof kernelImage> => kernelImage('nrf52840dk');
+
+let target: DebugTarget;
+let elf: Uint8Array;
+let info: DebugInfo;
+
+function symbol(pattern: RegExp): number {
+  const sym = parseElf(elf).symbols.find((x) => pattern.test(x.name) && x.value !== 0);
+  if (!sym) throw new Error(`no symbol matching ${pattern}`);
+  return sym.value & ~1;
+}
+
+const word = async (a: number): Promise<{ ok: boolean; value?: number }> => {
+  const r = await target.readMemory(a, 4);
+  return r.ok
+    ? { ok: true, value: new DataView(r.value.buffer, r.value.byteOffset).getUint32(0, true) }
+    : { ok: false };
+};
+const writeWord = (a: number, v: number): Promise<{ ok: boolean; error?: string }> => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v, true);
+  return target.writeMemory(a, b);
+};
+
+beforeAll(async () => {
+  const i = img();
+  elf = new Uint8Array(readFileSync(i.kernelElf));
+  info = unwrap(DebugInfo.load(elf, { name: 'kernel' }));
+  target = unwrap(
+    await startEmulatorWorker({
+      machine: 'nrf52840dk',
+      board: 'nrf52840dk',
+      files: [
+        { name: i.kernelElf, bytes: elf.slice() },
+        {
+          name: i.appsBin,
+          bytes: new Uint8Array(readFileSync(i.appsBin)),
+          address: i.manifest.appsStart,
+        },
+      ],
+    }),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await target?.close();
+});
+
+describe('Tock views on the nRF52840-DK kernel (emulator worker)', () => {
+  it('cells, DMA and the timeline around hello console write', { timeout: 240_000 }, async () => {
+    expect(target.recorder).toBeDefined();
+    expect(await enableKernelTrace(word, writeWord)).toBeNull();
+    unwrap(await target.recorder!({ op: 'start', timeline: true, dma: true }));
+    const cells = unwrap(CellsModel.fromDebugInfo(info));
+    const read = async (): Promise<CellRecord[]> => {
+      const r = unwrap(await cells.read(cachedMemory((a, n) => target.readMemory(a, n))));
+      expect(r.anchorVersion).toBe(1);
+      return r.cells;
+    };
+    const consoleBuffer = (list: CellRecord[]): CellRecord => {
+      const c = list.find(
+        (x) => x.owner.startsWith('capsules::console::Console') && x.field === 'buffer',
+      );
+      if (!c) throw new Error(`no console buffer cell among ${list.map((x) => x.path).join(', ')}`);
+      return c;
+    };
+
+    // 1. The console capsule's command (hello's write): its buffer is in its cell.
+    const command = symbol(/capsules7console.*SyscallDriver.*7command/);
+    unwrap(await target.setBreakpoint(command));
+    unwrap(await target.resume());
+    await runToStop(target, 200_000);
+    const atCommand = await read();
+    expect(atCommand.length).toBeGreaterThan(10);
+    const before = consoleBuffer(atCommand);
+    expect(before).toMatchObject({ kind: 'TakeCell', heldType: '&mut [u8]', occupancy: 'present' });
+    expect(before.capsule).toBe('capsules::console');
+    expect(before.held?.length).toBe(128);
+    // The walk reaches the chip's DMA channels through the platform's vtable.
+    expect(
+      atCommand.some((c) => c.owner.startsWith('kernel::dma::DmaChannel') && c.field === 'buffer'),
+    ).toBe(true);
+    unwrap(await target.clearBreakpoint(command));
+
+    // 2. The UARTE interrupt: the transfer of the console's buffer has ended.
+    const irq = symbol(/nrf52.*uarte.*Uarte.*16handle_interrupt/);
+    unwrap(await target.setBreakpoint(irq));
+    let dmaInfo;
+    let now: CellRecord[] = [];
+    for (let i = 0; i < 5; i++) {
+      unwrap(await target.resume());
+      await runToStop(target, 200_000);
+      now = await read();
+      const reply = unwrap(await target.recorder!({ op: 'dma' }));
+      if (reply.op !== 'dma') throw new Error('not a dma reply');
+      const tx = reply.channels.find((c) => c.peripheral === 'UARTE0' && c.channel === 'TXD')!;
+      if (before.held && tx.ptr >= before.held.ptr && tx.ptr < before.held.ptr + 128) {
+        dmaInfo = reply.channels;
+        break;
+      }
+    }
+    expect(dmaInfo, 'UARTE0 TXD never pointed at the console buffer').toBeDefined();
+    expect(consoleBuffer(now).occupancy).toBe('taken');
+    const view = await dmaView({
+      channels: dmaInfo!,
+      cells: now,
+      formerHolders: (p) => cells.formerHolders(p, now),
+      info,
+      ram: [{ start: 0x2000_0000, size: 0x4_0000 }],
+      mem: (a, n) => target.readMemory(a, n),
+    });
+    const tx = view.find((c) => c.peripheral === 'UARTE0' && c.channel === 'TXD')!;
+    const owners = tx.owners.map(describeOwner);
+    expect(owners).toContain('capsules::console Console.buffer (gave it up)');
+    expect(owners.some((o) => o.startsWith('kernel::dma DmaChannel.buffer'))).toBe(true);
+    expect(owners.some((o) => /^static components::console::BUF/.test(o))).toBe(true);
+    expect(tx.problems).toEqual([]);
+    expect(tx.preview?.length).toBeGreaterThan(0);
+    unwrap(await target.clearBreakpoint(irq));
+
+    // 3. Next console command: the buffer is back.
+    unwrap(await target.setBreakpoint(command));
+    unwrap(await target.resume());
+    await runToStop(target, 200_000);
+    expect(consoleBuffer(await read()).occupancy).toBe('present');
+    unwrap(await target.clearBreakpoint(command));
+
+    // 4. The timeline: hello's write, its result, then its upcall.
+    const chunk = unwrap(await target.recorder!({ op: 'fetch', since: 0 }));
+    if (chunk.op !== 'chunk') throw new Error('not a chunk');
+    const manifest = img().manifest;
+    const tl = new Timeline(
+      manifest.apps
+        .filter((a) => a.inImage !== false && a.ram !== null)
+        .map((a, slot) => ({ slot, name: a.name, ram: { start: a.ram!, end: a.ram! + 0x2000 } })),
+    );
+    tl.add(chunk.chunk);
+    expect(tl.lost).toBe(0);
+    const hello = tl.events.filter((e) => e.lane === 'hello');
+    const write = hello.findIndex((e) => e.kind === 'syscall' && e.name === 'command console 1');
+    expect(write).toBeGreaterThanOrEqual(0);
+    expect(hello[write]!.args.result).toBe('Success');
+    expect(hello[write]!.duration).toBeGreaterThan(0);
+    const after = hello.slice(write + 1).map((e) => `${e.kind} ${e.name}`);
+    const queued = after.indexOf('upcall upcall-queued console 1');
+    expect(queued).toBeGreaterThanOrEqual(0);
+    expect(after.indexOf('upcall upcall-delivered console 1')).toBeGreaterThan(queued);
+    expect(tl.events.some((e) => e.kind === 'irq')).toBe(true);
+    expect(tl.events.some((e) => e.kind === 'switch' && e.lane === 'hello')).toBe(true);
+    const trace = tl.chromeTrace();
+    expect(JSON.stringify(trace)).toContain('"name":"hello"');
+  });
+});
