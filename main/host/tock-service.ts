@@ -1,0 +1,134 @@
+/**
+ * The host's Tock views service: the kernel's cells and the EasyDMA channels of the board the
+ * debug session runs, read at a stop (or live on the emulator, whose reads are side-effect
+ * free), from the models in emulator/debug/tock (cells.ts, dma.ts) over the session's
+ * `DebugTarget` and the kernel ELF's DWARF.
+ *
+ * The kernel's DWARF is loaded once per kernel image; the cells model lives as long as the
+ * session (it remembers which cells it saw full, so an empty one reads "taken", and who held a
+ * buffer the DMA now moves). Each failure is a sentence the panel shows as it is: no session,
+ * a kernel without debug information or without the anchor, a target without EasyDMA state.
+ *
+ * @example
+ *   const tock = new TockService(() => ({ target: debug.target, kernel: debug.images?.files[0] }));
+ *   const cells = await tock.cells(); // Result<TockCellsView>
+ */
+import type { DebugTarget } from '../../emulator/debug/target';
+import { CellsModel } from '../../emulator/debug/tock/cells';
+import { describeOwner, dmaView } from '../../emulator/debug/tock/dma';
+import { cachedMemory, DebugInfo } from '../../emulator/formats/dwarf/index';
+import type { TockCellsView, TockDmaView } from '../common/tock-views.js';
+
+export interface TockSession {
+  target: DebugTarget | null;
+  /** The kernel ELF the session runs. */
+  kernel: { name: string; bytes: Uint8Array } | null | undefined;
+}
+
+type Plain<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const hexBytes = (b: Uint8Array): string =>
+  Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+
+export class TockService {
+  private loaded: {
+    bytes: Uint8Array;
+    target: DebugTarget;
+    model: Plain<CellsModel>;
+    info: DebugInfo | null;
+  } | null = null;
+
+  constructor(private readonly session: () => TockSession) {}
+
+  private model(): Plain<{
+    target: DebugTarget;
+    cells: Plain<CellsModel>;
+    info: DebugInfo | null;
+  }> {
+    const s = this.session();
+    if (!s.target) return { ok: false, error: 'No debug session: start one with Run or Debug.' };
+    if (!s.kernel) return { ok: false, error: 'The session has no kernel image.' };
+    if (!this.loaded || this.loaded.bytes !== s.kernel.bytes || this.loaded.target !== s.target) {
+      const info = DebugInfo.load(s.kernel.bytes, { name: s.kernel.name });
+      const model: Plain<CellsModel> = info.ok
+        ? CellsModel.fromDebugInfo(info.value)
+        : { ok: false, error: `The kernel's debug information cannot be read: ${info.error}` };
+      this.loaded = {
+        bytes: s.kernel.bytes,
+        target: s.target,
+        model,
+        info: info.ok ? info.value : null,
+      };
+    }
+    return {
+      ok: true,
+      value: { target: this.loaded.target, cells: this.loaded.model, info: this.loaded.info },
+    };
+  }
+
+  async cells(): Promise<Plain<TockCellsView>> {
+    const m = this.model();
+    if (!m.ok) return m;
+    if (!m.value.cells.ok) return m.value.cells;
+    const t = m.value.target;
+    const r = await m.value.cells.value.read(cachedMemory((a, n) => t.readMemory(a, n)));
+    if (!r.ok) return r;
+    return {
+      ok: true,
+      value: {
+        cells: r.value.cells.map((c) => ({ ...c, owner: c.owner.split('<')[0]! })),
+        notes: r.value.notes,
+        anchorVersion: r.value.anchorVersion,
+      },
+    };
+  }
+
+  async dma(): Promise<Plain<TockDmaView>> {
+    const m = this.model();
+    if (!m.ok) return m;
+    const t = m.value.target;
+    if (!t.recorder)
+      return {
+        ok: false,
+        error: 'This target reports no EasyDMA channel state: the DMA view needs the emulator.',
+      };
+    const reply = await t.recorder({ op: 'dma' });
+    if (!reply.ok) return reply;
+    if (reply.value.op !== 'dma') return { ok: false, error: 'unexpected recorder reply' };
+    const notes: string[] = [];
+    const model = m.value.cells;
+    let cells: Awaited<ReturnType<CellsModel['read']>> | null = null;
+    if (model.ok) cells = await model.value.read(cachedMemory((a, n) => t.readMemory(a, n)));
+    else notes.push(model.error);
+    if (cells && !cells.ok) notes.push(cells.error);
+    const now = cells?.ok ? cells.value.cells : [];
+    const ram = t.description.memoryMap
+      .filter((r) => r.kind === 'ram')
+      .map((r) => ({ start: r.start, size: r.size }));
+    const view = await dmaView({
+      channels: reply.value.channels,
+      cells: now,
+      ...(model.ok ? { formerHolders: (p: number) => model.value.formerHolders(p, now) } : {}),
+      ...(m.value.info ? { info: m.value.info } : {}),
+      ram,
+      mem: (a, n) => t.readMemory(a, n),
+    });
+    return {
+      ok: true,
+      value: {
+        channels: view.map((c) => ({
+          peripheral: c.peripheral,
+          channel: c.channel,
+          ptr: c.ptr,
+          maxcnt: c.maxcnt,
+          amount: c.amount,
+          state: c.state,
+          owners: c.owners.map(describeOwner),
+          preview: c.preview ? hexBytes(c.preview) : null,
+          problems: c.problems.map((p) => p.message),
+        })),
+        notes,
+      },
+    };
+  }
+}
