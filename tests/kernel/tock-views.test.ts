@@ -90,7 +90,7 @@ describe('Tock views on the nRF52840-DK kernel (emulator worker)', () => {
     };
 
     // 1. The console capsule's command (hello's write): its buffer is in its cell.
-    const command = symbol(/capsules7console.*SyscallDriver.*7command/);
+    const command = symbol(/capsules\.\.console\.\.Console.*SyscallDriver.*7command/);
     unwrap(await target.setBreakpoint(command));
     unwrap(await target.resume());
     await runToStop(target, 200_000);
@@ -107,7 +107,7 @@ describe('Tock views on the nRF52840-DK kernel (emulator worker)', () => {
     unwrap(await target.clearBreakpoint(command));
 
     // 2. The UARTE interrupt: the transfer of the console's buffer has ended.
-    const irq = symbol(/nrf52.*uarte.*Uarte.*16handle_interrupt/);
+    const irq = symbol(/nrf525uarte5Uarte16handle_interrupt/);
     unwrap(await target.setBreakpoint(irq));
     let dmaInfo;
     let now: CellRecord[] = [];
@@ -142,11 +142,16 @@ describe('Tock views on the nRF52840-DK kernel (emulator worker)', () => {
     expect(tx.preview?.length).toBeGreaterThan(0);
     unwrap(await target.clearBreakpoint(irq));
 
-    // 3. Next console command: the buffer is back.
+    // 3. Continuing to the console's next commands: the buffer is back
+    // (a command may come while the write is still in flight: the next ones find it back).
     unwrap(await target.setBreakpoint(command));
-    unwrap(await target.resume());
-    await runToStop(target, 200_000);
-    expect(consoleBuffer(await read()).occupancy).toBe('present');
+    const seen: string[] = [];
+    for (let i = 0; i < 5 && seen.at(-1) !== 'present'; i++) {
+      unwrap(await target.resume());
+      await runToStop(target, 200_000);
+      seen.push(consoleBuffer(await read()).occupancy);
+    }
+    expect(seen.at(-1)).toBe('present');
     unwrap(await target.clearBreakpoint(command));
 
     // 4. The timeline: hello's write, its result, then its upcall.
