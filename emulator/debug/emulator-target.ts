@@ -67,7 +67,9 @@ import {
 import {
   dmaPeripheralsOf,
   TockRecorder,
-  type RecorderReply, type RecorderRequest } from './tock/recorder';
+  type RecorderReply,
+  type RecorderRequest,
+} from './tock/recorder';
 
 /** How the host runs the target's slices (injected: the target itself has no timers). */
 export interface SliceScheduler {

@@ -1,0 +1,70 @@
+/**
+ * The timeline's decoding of recorder records, on a hand-made chunk: a process's SVC is a system
+ * call named from abi.json that ends, with its result, at the return into the process; IRQ
+ * entry/return pairs become spans; trace-port words become upcalls in the slot's lane; the Chrome
+ * trace export has one named thread per lane.
+ */
+import { describe, expect, it } from 'vitest';
+import { RECORD_WORDS, RecordKind, type RecorderChunk } from './recorder';
+import { Timeline, describeResult, describeSyscall } from './timeline';
+
+function chunk(records: [number, number[]][]): RecorderChunk {
+  const words = new Int32Array(records.length * RECORD_WORDS);
+  records.forEach(([, w], i) => words.set(w, i * RECORD_WORDS));
+  return {
+    first: 0,
+    lost: 0,
+    cycles: Float64Array.from(records.map(([c]) => c)),
+    words,
+    now: 10_000,
+    frequencyHz: 64_000_000,
+    recording: true,
+  };
+}
+
+const PSP = 0xfffffffd | 0;
+const HELLO = { slot: 0, name: 'hello', ram: { start: 0x2000_8000, end: 0x2000_9800 } };
+
+describe('timeline', () => {
+  it('names system calls and results from abi.json', () => {
+    expect(describeSyscall(2, [1, 1, 21, 0])).toBe('command console 1');
+    expect(describeSyscall(5, [10, 0, 0, 0])).toBe('memop declare-stack-top');
+    expect(describeSyscall(0, [1, 0, 0, 0])).toBe('yield wait');
+    expect(describeResult([128, 0, 0, 0])).toBe('Success');
+    expect(describeResult([0, 6, 0, 0])).toBe('Failure: INVALID');
+  });
+
+  it('decodes a system call, an interrupt and an upcall', () => {
+    const tl = new Timeline([HELLO]);
+    tl.add(
+      chunk([
+        [100, [RecordKind.ExceptionReturn, 11, PSP, 0, 0x40200, 0x2000_8700, 0, 0, 0, 0]],
+        [200, [RecordKind.ExceptionEntry, 11, PSP, 0x40212, 0x2000_86e0, 1, 1, 21, 0, 2]],
+        [300, [RecordKind.ExceptionEntry, 18, 0xfffffff9 | 0, 0x1000, 0x2000_0f00, 0, 0, 0, 0, -1]],
+        [340, [RecordKind.ExceptionReturn, 18, 0xfffffff9 | 0, 0, 0x1000, 0x2000_0f00, 0, 0, 0, 0]],
+        [350, [RecordKind.Itm, 1, 1 | (0 << 8) | (1 << 16), 4]],
+        [351, [RecordKind.Itm, 1, 1, 4]],
+        [500, [RecordKind.ExceptionReturn, 11, PSP, 0, 0x40214, 0x2000_8700, 128, 0, 0, 0]],
+      ]),
+    );
+    const byKind = (k: string) => tl.events.filter((e) => e.kind === k);
+    const call = byKind('syscall')[0]!;
+    expect(call).toMatchObject({
+      lane: 'hello',
+      name: 'command console 1',
+      start: 200,
+      duration: 300,
+    });
+    expect(call.args.result).toBe('Success');
+    expect(call.pc).toBe(0x40210);
+    expect(byKind('irq')[0]).toMatchObject({ lane: 'IRQ 2', start: 300, duration: 40 });
+    expect(byKind('upcall')[0]).toMatchObject({ lane: 'hello', name: 'upcall-queued console 1' });
+    expect(byKind('switch')[0]).toMatchObject({ lane: 'hello', start: 100, duration: 100 });
+    const trace = tl.chromeTrace();
+    const threads = trace.traceEvents.filter((e) => (e as { ph: string }).ph === 'M');
+    expect(threads.map((t) => (t as { args: { name: string } }).args.name).sort()).toEqual([
+      'IRQ 2',
+      'hello',
+    ]);
+  });
+});
