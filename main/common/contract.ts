@@ -17,6 +17,9 @@
  *   if (r.ok) editor.setValue(r.value.content); else notify(r.error.message);
  */
 import { arr, bool, bytes, literal, num, obj, opt, str, type Schema } from './schema.js';
+import type { TockCellsView, TockDmaView } from './tock-views.js';
+
+export type { TockCell, TockCellsView, TockDmaChannel, TockDmaView } from './tock-views.js';
 
 /** Errors are values: every call resolves to one of these. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: HostError };
@@ -357,6 +360,12 @@ export const contract = {
     lookup: method(SymbolArgs, returns<{ address: number; label: string }>()),
     consoleInput: method(ConsoleInputArgs, returns<null>()),
     faultOptions: method(FaultOptionsArgs, returns<null>()),
+  },
+  tock: {
+    /** The kernel's cells reachable from its debug anchor, read now (main/host/tock-service.ts). */
+    cells: method(NoArgs, returns<TockCellsView>()),
+    /** The chip's EasyDMA channels with their buffers' owners and violations, read now. */
+    dma: method(NoArgs, returns<TockDmaView>()),
   },
   breakpoints: {
     /** Every breakpoint of the project, as kept across restarts, resolved when a session runs. */

@@ -31,6 +31,7 @@ import {
 import { BuildService } from './build.js';
 import { CapsuleService } from './capsule.js';
 import { DebugService, type DebugServiceOptions } from './debug-service.js';
+import { TockService } from './tock-service.js';
 import { FileService } from './files.js';
 import { ProjectService, err } from './project.js';
 import { RecoveryStore } from './recovery.js';
@@ -117,6 +118,17 @@ export function createHost(opts: HostOptions): Host {
   });
   const boards = new Map<number, string>();
   const debug = new DebugService({ projectRoot, emit, ...opts.debug });
+  const tock = new TockService(() => ({
+    target: debug.target,
+    kernel: debug.images?.files[0] ?? null,
+  }));
+  const unavailable = <T>(r: { ok: true; value: T } | { ok: false; error: string }): Result<T> =>
+    r.ok
+      ? r
+      : {
+          ok: false,
+          error: { code: debug.target ? 'unavailable' : 'no-session', message: r.error },
+        };
   /** Windows connected now: when the last one goes, a running session ends with it. */
   let windows = 0;
 
@@ -188,6 +200,10 @@ export function createHost(opts: HostOptions): Host {
       lookup: ({ query }) => debug.lookup(query),
       consoleInput: ({ bytes }) => debug.consoleInput(bytes),
       faultOptions: ({ breakOnProcessFaults }) => debug.setFaultOptions(breakOnProcessFaults),
+    },
+    tock: {
+      cells: async () => unavailable(await tock.cells()),
+      dma: async () => unavailable(await tock.dma()),
     },
     breakpoints: {
       list: () => ({ ok: true, value: debug.list() }),

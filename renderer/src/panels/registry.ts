@@ -2,8 +2,9 @@
  * The panels, in tab order. A panel is one component file plus one entry here: its id (also the
  * tab's title), the component, and optionally a badge on its tab. The bottom strip holds the
  * build and session panels; the Run and Debug side view stacks the `SIDE_VIEWS` (Call Stack,
- * Variables, Watch, Breakpoints) as a debugger shows them. The Tock views (Processes, Cells,
- * DMA) and Peripherals still say plainly that nothing feeds them yet.
+ * Variables, Watch, Breakpoints) as a debugger shows them. The Tock views Cells and DMA read
+ * the kernel through the host's TockService; Processes and Peripherals still say plainly that
+ * nothing feeds them yet.
  */
 import type { ComponentType } from 'react';
 import type { Studio } from '../studio';
@@ -19,6 +20,8 @@ import { MemoryPanel } from './debug/MemoryPanel';
 import { RegistersPanel } from './debug/RegistersPanel';
 import { VariablesView } from './debug/VariablesView';
 import { WatchView } from './debug/WatchView';
+import { CellsPanel } from './tock/CellsPanel';
+import { DmaPanel } from './tock/DmaPanel';
 
 export interface PanelBadge {
   count: number;
@@ -45,8 +48,8 @@ export const PANELS: PanelDefinition[] = [
     'Processes',
     'each process of the running kernel: state, memory regions, grants, upcalls',
   ),
-  sessionPanel('Cells', "the kernel's TakeCell / MapCell contents and who holds them"),
-  sessionPanel('DMA', 'buffers handed to DMA-capable peripherals and their ownership'),
+  { id: 'Cells', component: CellsPanel },
+  { id: 'DMA', component: DmaPanel },
   sessionPanel(
     'Peripherals',
     'memory-mapped peripheral registers decoded from the chip description (SVD)',
