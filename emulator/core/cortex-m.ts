@@ -1261,8 +1261,7 @@ export class CortexM implements CoreControl {
     const watch = !exec && (this.system.dwtWatchActive() || (write && this.writeObserved()));
     const ok = (addr: number): boolean =>
       (!mpu || this.system.mpuLookup(addr, write, priv, exec, ipsr, this.faultmask)) &&
-      (!watch ||
-        (!this.system.dwtWatches(addr, 32, write) && !(write && this.observes(addr, 32))));
+      (!watch || (!this.system.dwtWatches(addr, 32, write) && !(write && this.observes(addr, 32))));
     let lo = (a & ~31) >>> 0;
     let hi = lo + 32;
     if (watch && !ok(lo)) return null;

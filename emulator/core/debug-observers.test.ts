@@ -122,7 +122,9 @@ describe('write observers', () => {
     const core = boot(
       (p) => {
         // 2000 rounds of: store the counter to RAM+0x100 (observed) and RAM+0x140 (not).
-        p.mov32(0, RAM + 0x100).mov32(2, 2000).i('MOV_imm_T1', { d: 3, i: 0 });
+        p.mov32(0, RAM + 0x100)
+          .mov32(2, 2000)
+          .i('MOV_imm_T1', { d: 3, i: 0 });
         p.label('loop');
         p.i('ADD_imm_T2', { d: 3, i: 1 });
         p.i('STR_imm_T1', { t: 3, n: 0, i: 0 });

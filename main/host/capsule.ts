@@ -105,8 +105,7 @@ export class CapsuleService {
           if (!f.endsWith('.rs')) continue;
           const rel = `${top}/${b}/src/${f}`;
           const text = this.read(rel) ?? '';
-          if (/let\s+board\s*=\s*static_init!\(/.test(text))
-            compositions.push({ path: rel, text });
+          if (/let\s+board\s*=\s*static_init!\(/.test(text)) compositions.push({ path: rel, text });
         }
       }
     }
