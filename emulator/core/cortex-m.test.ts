@@ -638,6 +638,13 @@ describe('debug blocks', () => {
     core.writeMemory(0xe0001020, 4, RAM + 0x40); // DWT_COMP0
     core.writeMemory(0xe0001028, 4, 6); // DWT_FUNCTION0: write watchpoint
     expect(core.run(1000)).toEqual({ kind: 'breakpoint', address: p.addressOf('target') });
+    expect(core.readMemory(0xe000ed30, 4) & 2).toBe(2); // DFSR.BKPT
+    // The comparator matches again on resume (C1.11): a debugger steps over it with the
+    // comparator off, as OpenOCD does.
+    expect(core.run(1000)).toEqual({ kind: 'breakpoint', address: p.addressOf('target') });
+    core.writeMemory(0xe0002000, 4, 2); // FP_CTRL: KEY, disabled
+    core.step();
+    core.writeMemory(0xe0002000, 4, 3);
     const w = core.run(1000);
     expect(w).toEqual({ kind: 'watchpoint', address: RAM + 0x40, access: 'write', size: 4 });
     expect(core.readRegister(15)).toBe(p.addressOf('after'));

@@ -27,7 +27,7 @@ import { boardOfMachine, findBoard } from '../boards/registry';
 import { disassembleWord } from '../core/index';
 import type { StopReason } from '../core/interfaces';
 import type { Result } from '../core/result';
-import { Runner, type RunOutcome } from '../session/runner';
+import { Runner, type HostSleep, type RunOutcome } from '../session/runner';
 import {
   createSession,
   MACHINES,
@@ -38,6 +38,7 @@ import {
 import { readImageFile } from './image-files';
 import { nodeScheduler } from './node-scheduler';
 import { nodeSemihostingHost } from './node-semihosting';
+import { listenRemoteBitbang, type RemoteBitbangServer } from './remote-bitbang-server';
 
 export const EXIT_USAGE = 2;
 export const EXIT_LIMIT = 124;
@@ -57,7 +58,9 @@ const USAGE = `usage: npm run emulator -- --machine <${MACHINES.join('|')}> [opt
   --trace                print every executed instruction to stderr
   --max-instructions N   stop after N instructions
   --timeout S            stop after S seconds of wall time
-  --virtual-timeout S    stop after S seconds of virtual time`;
+  --virtual-timeout S    stop after S seconds of virtual time
+  --remote-bitbang PORT  serve the nRF chip's debug port (JTAG) to OpenOCD's remote_bitbang adapter
+                         on 127.0.0.1:PORT (0: any free port); see resources/openocd/emulated-nrf52.cfg`;
 
 export interface CliOptions {
   machine: string;
@@ -72,6 +75,8 @@ export interface CliOptions {
   leds: boolean;
   presses: { button: string; at: number; duration: number }[];
   seed: number | undefined;
+  /** TCP port of the remote_bitbang JTAG target (undefined: none). */
+  remoteBitbang: number | undefined;
   images: { path: string; address?: number }[];
   /** The first image's path (semihosting's working directory and command line). */
   image: string;
@@ -103,6 +108,7 @@ export function parseArgs(argv: string[]): Result<CliOptions> {
       uartPty: false,
       leds: false,
       seed: undefined,
+      remoteBitbang: undefined,
       presses: [],
       images: [],
     };
@@ -126,6 +132,13 @@ export function parseArgs(argv: string[]): Result<CliOptions> {
       case '--uart-pty':
         o.uartPty = true;
         break;
+      case '--remote-bitbang': {
+        const port = parseNumber(value());
+        if (port === undefined || !Number.isInteger(port) || port < 0 || port > 65535)
+          return { ok: false, error: '--remote-bitbang needs a TCP port number (0-65535)' };
+        o.remoteBitbang = port;
+        break;
+      }
       case '--leds':
         o.leds = true;
         break;
@@ -418,7 +431,22 @@ export async function main(argv: string[]): Promise<number> {
     });
   }
 
+  let bitbang: RemoteBitbangServer | undefined;
+  if (opts.remoteBitbang !== undefined) {
+    const r = await listenRemoteBitbang(session, {
+      port: opts.remoteBitbang,
+      log: (line) => process.stderr.write(`[emulator] ${line}\n`),
+    });
+    if (!r.ok) {
+      process.stderr.write(`--remote-bitbang: ${r.error}\n`);
+      return EXIT_USAGE;
+    }
+    bitbang = r.value;
+    process.stderr.write(`[emulator] remote_bitbang (JTAG) on 127.0.0.1:${bitbang.port}\n`);
+  }
+
   const disassemble = opts.trace ? disassembler : undefined;
+  const virtualEnd = session.cycles + opts.virtualTimeoutSeconds * freq;
   // Console input: stdin while it is open, and the pseudo-terminal while socat runs. A board
   // that sleeps waiting for either is waiting for its user, not finished.
   let stdinOpen = true;
@@ -427,10 +455,11 @@ export async function main(argv: string[]): Promise<number> {
   const runner = new Runner(session, {
     scheduler: nodeScheduler,
     pace,
-    inputs: { consoles: [0], buttons: false, debugger: false },
-    sliceInstructions: 2_000_000,
+    inputs: { consoles: [0], buttons: false, debugger: bitbang !== undefined },
+    // With a debugger attached, short slices keep its transactions answered promptly.
+    sliceInstructions: bitbang ? 200_000 : 2_000_000,
     maxInstructions: opts.maxInstructions,
-    untilCycle: session.cycles + opts.virtualTimeoutSeconds * freq,
+    untilCycle: virtualEnd,
     wallTimeoutMs: opts.timeoutSeconds * 1000,
     afterSlice: flush,
     // Said once, so a quiet terminal is not mistaken for a hung emulator.
@@ -465,7 +494,43 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`[emulator] console UART on ${r.value.path}\n`);
   }
   // A signal stops the run cleanly (the summary line is printed, socat is closed).
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => runner.stop());
+  let interrupted = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      interrupted = true;
+      runner.stop();
+      holdWait?.wake();
+    });
+  bitbang?.onActivity(() => {
+    runner.wake();
+    holdWait?.wake();
+  });
+  /**
+   * Halted by the debugger (or held in reset): the core executes nothing, but the chip's clocks
+   * run on with the wall clock, so a flash operation started over the debug port finishes (the
+   * NVMC's READY) and timers keep counting, as on the board. Returns false when interrupted.
+   */
+  let holdWait: HostSleep | undefined;
+  const whileDebuggerHolds = async (dap: RemoteBitbangServer): Promise<boolean> => {
+    const clock = session.core.clock;
+    const from = { wall: nodeScheduler.now(), cycle: clock.now };
+    while (session.core.halted || session.core.lockedUp || dap.dap.heldInReset) {
+      if (interrupted) return false;
+      flush();
+      const target = Math.min(
+        virtualEnd,
+        from.cycle + ((nodeScheduler.now() - from.wall) / 1000) * freq,
+      );
+      if (target > clock.now) {
+        clock.now = target;
+        clock.runDue();
+      }
+      holdWait = nodeScheduler.sleep(20);
+      await holdWait.done;
+      holdWait = undefined;
+    }
+    return !interrupted;
+  };
   const endOfInput = (): void => {
     stdinOpen = false;
     consoleOpen();
@@ -485,12 +550,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const started = performance.now();
-  const outcome = await runner.run();
+  let outcome = await runner.run();
+  // With a debugger attached, a stop (halt, breakpoint, lockup) waits for it; only an exit, a
+  // limit or an interrupt ends the run.
+  while (bitbang && outcome.kind === 'stopped' && outcome.reason.kind !== 'exit') {
+    const waited = await whileDebuggerHolds(bitbang);
+    if (!waited) break;
+    outcome = await runner.run();
+  }
   flush();
   if (process.stdin.isTTY) process.stdin.setRawMode(false);
   process.stdin.pause();
   process.stdin.unref?.();
   pty?.kill();
+  await bitbang?.close();
   const seconds = (performance.now() - started) / 1000;
   const status = report(outcome, opts);
   const mips = session.instructions / Math.max(seconds, 1e-9) / 1e6;

@@ -26,6 +26,7 @@
 import { BusErrorSignal } from '../../core/interfaces';
 import type { CortexM } from '../../core/cortex-m';
 import { err, ok, type Result } from '../../core/result';
+import { nrf52Of } from '../../machines/nrf52';
 import type { EmulatorSession } from '../../session/session';
 import { JtagDp } from './jtag-dp';
 import { MemAp, type SystemBusPort } from './mem-ap';
@@ -148,7 +149,7 @@ export class Nrf52Dap {
 
 /** The DAP's view of an emulator session on an nRF machine; an error for other machines. */
 export function nrf52DapChipOf(session: EmulatorSession): Result<Nrf52DapChip> {
-  const nrf = session.nrf;
+  const nrf = nrf52Of(session.machine);
   if (nrf === null)
     return err(
       `machine ${session.options.machine} has no nRF52 debug port (the JTAG target is the nRF52840-DK or micro:bit v2)`,
