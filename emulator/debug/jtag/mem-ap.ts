@@ -11,9 +11,10 @@
  *   (11:8) basic only, Prot (30:24, stored; bit 29 is the Cortex-M AHB-AP's MasterType,
  *   debugger by default).
  * - "Automatic address increment": single adds the access size to TAR after each DRW access,
- *   packed adds it per sub-transfer; only TAR[9:0] are incremented (the 1 KiB auto-increment
- *   boundary every ADIv5 MEM-AP guarantees and the AHB-AP does not exceed). An access that
- *   errors does not increment.
+ *   packed adds it per sub-transfer. ADIv5 guarantees at least TAR[9:0] and leaves the block
+ *   size to the implementation; the Cortex-M4's AHB-AP increments TAR[11:0], wrapping within
+ *   4 KiB (Cortex-M4 TRM "AHB-AP"), which debuggers rely on (OpenOCD sets its Cortex-M
+ *   auto-increment block to 4 KiB). An access that errors does not increment.
  * - "Byte lanes": a byte or halfword access takes and returns its data on the lanes of
  *   DRW that match TAR[1:0] (little endian, CFG.BE = 0); word accesses are word-aligned
  *   (TAR[1:0] are ignored by the AHB-AP).
@@ -105,9 +106,9 @@ export class MemAp implements AccessPort {
     this.csw = ((v & (CSW.PROT | CSW.DBGSWENABLE)) | addrInc | keepSize) >>> 0;
   }
 
-  /** Advance TAR[9:0] by `n` bytes (the 1 KiB auto-increment boundary). */
+  /** Advance TAR[11:0] by `n` bytes (the AHB-AP's 4 KiB auto-increment block). */
   private increment(n: number): void {
-    this.tar = ((this.tar & ~0x3ff) | ((this.tar + n) & 0x3ff)) >>> 0;
+    this.tar = ((this.tar & ~0xfff) | ((this.tar + n) & 0xfff)) >>> 0;
   }
 
   private canTransfer(power: DapPower): boolean {

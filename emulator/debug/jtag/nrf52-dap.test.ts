@@ -150,7 +150,7 @@ describe('AHB-AP', () => {
     expect(host.read32(0xe000ed00) >>> 0).toBe(0x410fc240); // CPUID through the bus
   });
 
-  it('writes and reads RAM with sizes on their byte lanes, auto-increments single and packed, wraps at 1 KiB', () => {
+  it('writes and reads RAM with sizes on their byte lanes, auto-increments single and packed, wraps at 4 KiB', () => {
     const { s, host } = setup();
     host.powerUp();
     host.write32(0x20000000, 0x11223344);
@@ -178,9 +178,12 @@ describe('AHB-AP', () => {
     host.apWrite(0, 0x0c, 0x44332211);
     expect(host.apRead(0, 0x04) >>> 0).toBe(0x20000024);
     expect(host.read32(0x20000020) >>> 0).toBe(0x44332211);
-    // TAR[9:0] wrap: 0x200003fc + 4 -> 0x20000000.
+    // TAR[11:0] wrap: across 1 KiB it goes on, at 4 KiB 0x20000ffc + 4 -> 0x20000000.
     host.apWrite(0, 0x00, 0x23000012);
     host.apWrite(0, 0x04, 0x200003fc);
+    host.apWrite(0, 0x0c, 7);
+    expect(host.apRead(0, 0x04) >>> 0).toBe(0x20000400);
+    host.apWrite(0, 0x04, 0x20000ffc);
     host.apWrite(0, 0x0c, 7);
     expect(host.apRead(0, 0x04) >>> 0).toBe(0x20000000);
     // Banked data: BD1 reaches TAR[31:4] + 4.
