@@ -208,6 +208,8 @@ export class CortexM implements CoreControl {
   halted = false;
   haltRequested = false;
   lockedUp = false;
+  /** DHCSR.C_MASKINTS with C_DEBUGEN: PendSV, SysTick and interrupts are not taken (C1.6.2). */
+  maskInterrupts = false;
   private instructions = 0;
   private stop: StopReason | null = null;
   /** Slow memory path on (MPU enabled or DWT watchpoints armed). */
@@ -566,6 +568,11 @@ export class CortexM implements CoreControl {
     this.r[14] = -1;
     this.pc = entry & ~1;
     this.tbit = entry & 1;
+    if (this.system.resetVectorCatch()) {
+      // Reset vector catch: halted before the first instruction, DFSR.VCATCH (C1.6.5).
+      this.halted = true;
+      this.exc.dfsr |= 8;
+    }
   }
 
   snapshot(): CoreSnapshot {
@@ -834,14 +841,19 @@ export class CortexM implements CoreControl {
   /** Stops at a breakpoint on `pc` unless execution is resuming from it; true to stop. */
   private breakpointStop(pc: number): boolean {
     const a = pc >>> 0;
-    if (a === this.resumeFrom) {
+    // A host breakpoint lets the instruction under it run when the host resumes from it; an
+    // FPB comparator matches every time the instruction is reached, resuming and stepping
+    // included, as on silicon: a debugger steps over its own breakpoints (C1.11).
+    const fpb = this.system.fpbActive() && this.system.fpbMatch(a);
+    if (a === this.resumeFrom && !fpb) {
       this.resumeFrom = -1;
       return false;
     }
     this.resumeFrom = -1;
-    if (!this.breakpointAt(a)) return false;
+    if (!fpb && !this.hostBreakpoints.has(a)) return false;
     this.resumeFrom = a;
     this.halted = true;
+    if (fpb) this.exc.dfsr |= 2; // DFSR.BKPT (C1.6.1)
     this.stop = { kind: 'breakpoint', address: a };
     this.attention = true;
     return true;
@@ -888,6 +900,8 @@ export class CortexM implements CoreControl {
     if (this.haltRequested) {
       this.haltRequested = false;
       this.halted = true;
+      // A halt request is a wake-up event: a WFI/WFE in progress completes (ARMv7-M B1.5.19).
+      if (this.sleeping !== 0) this.setSleeping(0);
       this.system.onHalt();
     }
     if (this.halted && !stepping) {

@@ -256,7 +256,9 @@ export class ExceptionModel {
   private pickPending(ep: number): number {
     let best = 0;
     let bestPrio = 0x7fff;
-    for (let e = 2; e < this.numExceptions; e++) {
+    // DHCSR.C_MASKINTS (C1.6.2): PendSV, SysTick and external interrupts wait while it is set.
+    const end = this.cpu.maskInterrupts ? 14 : this.numExceptions;
+    for (let e = 2; e < end; e++) {
       if (this.pending[e] && this.isEnabled(e)) {
         const p = this.prio[e]!;
         // Compare full priority (group then sub), then exception number.

@@ -2,8 +2,13 @@
  * Debug halting registers (ARMv7-M ARM C1.6): DHCSR (halt, step, debug enable), DCRSR/DCRDR
  * (core register transfer) and DEMCR (monitor and vector catch enables).
  *
- * Writes to DHCSR need the DBGKEY. C_STEP and C_MASKINTS are stored; stepping itself is done
- * through the core's `step()`. Offsets are relative to the SCS base 0xE000E000.
+ * Writes to DHCSR need the DBGKEY. A debugger steps the halted core by writing C_STEP with
+ * C_HALT clear (C1.6.2 "Debug stepping"): the core executes one instruction through its `step()`
+ * and halts again. C_MASKINTS keeps PendSV, SysTick and interrupts from being taken. S_RETIRE_ST
+ * and S_RESET_ST are sticky and clear on a read of DHCSR. DEMCR and DHCSR's control bits belong
+ * to the debug logic, which a local reset leaves alone (C1.6.5): a debugger's reset vector catch
+ * (VC_CORERESET) halts the core on its first instruction after SYSRESETREQ. Offsets are relative
+ * to the SCS base 0xE000E000.
  *
  * Usage (system/scs.ts): `debug.write(DEBUG.DHCSR, 0xa05f0001)`; `debug.enabled`.
  */
@@ -22,10 +27,18 @@ const DHCSR_KEY = 0xa05f;
 /** DHCSR bits (C1.6.2). */
 const DHCSR_C_DEBUGEN = 1 << 0;
 const DHCSR_C_HALT = 1 << 1;
+const DHCSR_C_STEP = 1 << 2;
+const DHCSR_C_MASKINTS = 1 << 3;
 const DHCSR_S_REGRDY = 1 << 16;
 const DHCSR_S_HALT = 1 << 17;
 const DHCSR_S_SLEEP = 1 << 18;
 const DHCSR_S_LOCKUP = 1 << 19;
+const DHCSR_S_RETIRE_ST = 1 << 24;
+const DHCSR_S_RESET_ST = 1 << 25;
+/** DFSR bits (C1.6.1): HALTED (debugger request or step), VCATCH. */
+const DFSR_HALTED = 1 << 0;
+/** DEMCR.VC_CORERESET (C1.6.5). */
+const DEMCR_VC_CORERESET = 1 << 0;
 /** DCRSR.REGWnR (C1.6.3). */
 const DCRSR_REGWNR = 1 << 16;
 /** DEMCR: MON_EN and MON_PEND (C1.6.5), and the bits that exist. */
@@ -41,6 +54,12 @@ export interface DebugState {
 
 export class DebugRegisters {
   private readonly s: DebugState = { dhcsr: 0, dcrdr: 0, demcr: 0 };
+  /** S_RESET_ST: a reset happened since DHCSR was last read (power-on counts). */
+  private resetSt = true;
+  /** The core's instruction count when DHCSR was last read (for S_RETIRE_ST). */
+  private retiredAt = 0;
+  /** A debugger step (C_STEP) is executing: a DHCSR write inside it must not start another. */
+  private stepping = false;
 
   constructor(
     private readonly cpu: CortexM,
@@ -67,19 +86,40 @@ export class DebugRegisters {
     return (this.s.demcr & DEMCR_MON_EN) !== 0;
   }
 
-  /** The core halted (S_HALT reads from the core; C_HALT records the request). */
-  onHalt(): void {
-    this.s.dhcsr |= DHCSR_C_HALT;
+  /** DEMCR.VC_CORERESET with C_DEBUGEN: a core reset halts before the first instruction. */
+  get resetVectorCatch(): boolean {
+    return (this.s.demcr & DEMCR_VC_CORERESET) !== 0 && this.enabled;
   }
 
-  read(off: number): number {
+  /** The core halted on a debugger's request (S_HALT reads from the core). */
+  onHalt(): void {
+    this.s.dhcsr |= DHCSR_C_HALT;
+    this.cpu.exc.dfsr |= DFSR_HALTED;
+  }
+
+  /** `peek`: a debugger's side-effect-free read (the sticky status bits stay set). */
+  read(off: number, peek = false): number {
     const cpu = this.cpu;
     switch (off) {
       case DEBUG.DHCSR: {
         const halted = cpu.halted ? DHCSR_S_HALT : 0;
         const sleep = cpu.sleeping ? DHCSR_S_SLEEP : 0;
         const lock = cpu.lockedUp ? DHCSR_S_LOCKUP : 0;
-        return ((this.s.dhcsr & 0xf) | DHCSR_S_REGRDY | halted | sleep | lock) >>> 0;
+        // S_RETIRE_ST and S_RESET_ST (C1.6.2): set when an instruction has completed, and by a
+        // reset, since the last read; "cleared to 0 on a read of DHCSR". A debugger's peek
+        // (side-effect free) leaves them set.
+        const count = cpu.instructionCount;
+        const retire = count !== this.retiredAt ? DHCSR_S_RETIRE_ST : 0;
+        const resetSt = this.resetSt ? DHCSR_S_RESET_ST : 0;
+        if (!peek) {
+          this.retiredAt = count;
+          this.resetSt = false;
+        }
+        // Entering Debug state for any reason (request, breakpoint, step, watchpoint, vector
+        // catch) leaves C_HALT set (C1.6.2), so a debugger's read-modify-write keeps it halted.
+        if (cpu.halted) this.s.dhcsr |= DHCSR_C_HALT;
+        const bits = (this.s.dhcsr & 0xf) | DHCSR_S_REGRDY | halted | sleep | lock;
+        return (bits | retire | resetSt) >>> 0;
       }
       case DEBUG.DCRDR:
         return this.s.dcrdr;
@@ -99,8 +139,34 @@ export class DebugRegisters {
         const changed = ((s.dhcsr ^ v) & DHCSR_C_DEBUGEN) !== 0;
         s.dhcsr = v & 0xf;
         if (changed) this.debugEnableChanged();
-        if (v & DHCSR_C_HALT) cpu.requestHalt();
-        else if (cpu.halted) cpu.halted = false;
+        // C_MASKINTS counts only with C_DEBUGEN (C1.6.2).
+        const mask = DHCSR_C_MASKINTS | DHCSR_C_DEBUGEN;
+        cpu.maskInterrupts = (v & mask) === mask;
+        if (v & DHCSR_C_HALT) {
+          // C_HALT on a halted core changes nothing (a debugger rewrites DHCSR while halted to
+          // change C_MASKINTS).
+          if (!cpu.halted) cpu.requestHalt();
+        } else if (
+          cpu.halted &&
+          (v & (DHCSR_C_STEP | DHCSR_C_DEBUGEN)) === (DHCSR_C_STEP | DHCSR_C_DEBUGEN)
+        ) {
+          // C_STEP with C_HALT clear: the core leaves Debug state, executes one instruction (or
+          // takes one exception entry) and halts again with DFSR.HALTED set.
+          if (!this.stepping) {
+            this.stepping = true;
+            try {
+              cpu.step();
+            } finally {
+              this.stepping = false;
+            }
+          }
+          cpu.halted = true;
+          cpu.exc.dfsr |= DFSR_HALTED;
+        } else {
+          // Clearing C_HALT leaves Debug state and withdraws a halt request not yet taken.
+          cpu.haltRequested = false;
+          cpu.halted = false;
+        }
         cpu.attention = true;
         return;
       }
@@ -155,9 +221,12 @@ export class DebugRegisters {
     cpu.attention = true;
   }
 
-  /** C_DEBUGEN/C_HALT/C_STEP/C_MASKINTS are kept across a core reset (only DEMCR resets). */
+  /**
+   * A core reset: DHCSR's control bits and DEMCR belong to the debug logic and survive it
+   * (C1.6.2, C1.6.5); the reset is recorded in S_RESET_ST.
+   */
   reset(): void {
-    this.s.demcr = 0;
+    this.resetSt = true;
   }
 
   snapshot(): DebugState {

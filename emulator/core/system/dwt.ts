@@ -31,6 +31,8 @@ const CTRL_NUMCOMP_4 = 0x40000000;
 const CTRL_CYCCNTENA = 1;
 /** DWT_FUNCTION.MATCHED (C1.8.17). */
 const FUNCTION_MATCHED = 1 << 24;
+/** DFSR.DWTTRAP (C1.6.1): a watchpoint halted the core. */
+const DFSR_DWTTRAP = 1 << 2;
 
 export interface DwtState {
   ctrl: number;
@@ -130,6 +132,7 @@ export class Dwt {
       if (a + size - 1 >= lo && a <= hi) {
         this.func[i]! |= FUNCTION_MATCHED;
         if (this.halting()) {
+          this.cpu.exc.dfsr |= DFSR_DWTTRAP;
           this.cpu.watchHit = {
             kind: 'watchpoint',
             address: a >>> 0,

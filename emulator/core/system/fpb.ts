@@ -39,6 +39,12 @@ export class Fpb {
     return (this.ctrl & 1) !== 0;
   }
 
+  /** Some code comparator is enabled (only then can a breakpoint match). */
+  get anyComparator(): boolean {
+    for (let i = 0; i < 6; i++) if ((this.comp[i]! & 1) !== 0) return true;
+    return false;
+  }
+
   read(off: number): number {
     if (off === FPB.CTRL) return (this.ctrl & 1) | CTRL_NUM;
     if (off >= FPB.COMP0 && off < FPB.COMP_END) return this.comp[(off - FPB.COMP0) >> 2]!;

@@ -15,6 +15,7 @@
 import type { CortexM } from '../cortex-m';
 import type { AccessSize, MmioDevice } from '../interfaces';
 import { mergeLanes, readLanes } from '../memory/lanes';
+import { CORESIGHT_BASE, coresightBlock, coresightIdRegister } from './coresight';
 import { DebugRegisters, type DebugState } from './debug';
 import { Dwt, type DwtState } from './dwt';
 import { Fpb, type FpbState } from './fpb';
@@ -34,6 +35,8 @@ export interface SystemBlocks {
   restore(s: unknown): void;
   needsSlowMemory(): boolean;
   onHalt(): void;
+  /** A core reset halts before the first instruction (DEMCR.VC_CORERESET). */
+  resetVectorCatch(): boolean;
   fpbActive(): boolean;
   fpbMatch(pc: number): boolean;
   dwtWatchActive(): boolean;
@@ -137,8 +140,8 @@ export function installSystem(cpu: CortexM): SystemBlocks {
     if (Nvic.owns(off)) return nvic.read(off);
     if (Scb.owns(off)) return scb.read(off);
     if (Mpu.owns(off)) return mpu.read(off);
-    if (DebugRegisters.owns(off)) return debug.read(off);
-    return 0;
+    if (DebugRegisters.owns(off)) return debug.read(off, debugAccess);
+    return coresightIdRegister('scs', off) ?? 0;
   };
   const scsWrite = (off: number, v: number): void => {
     if (SysTick.owns(off)) systick.write(off, v);
@@ -157,12 +160,12 @@ export function installSystem(cpu: CortexM): SystemBlocks {
   );
   const dwtDevice = wordDevice(
     'dwt',
-    (off) => dwt.read(off),
+    (off) => coresightIdRegister('dwt', off) ?? dwt.read(off),
     (off, v) => dwt.write(off, v),
   );
   const fpbDevice = wordDevice(
     'fpb',
-    (off) => fpb.read(off),
+    (off) => coresightIdRegister('fpb', off) ?? fpb.read(off),
     (off, v) => fpb.write(off, v),
   );
   const itm = new Itm(cpu, () => debug.traceEnabled);
@@ -170,6 +173,9 @@ export function installSystem(cpu: CortexM): SystemBlocks {
   cpu.bus.mapDevice(SCS_BASE, 0x1000, device);
   cpu.bus.mapDevice(DWT_BASE, 0x1000, dwtDevice);
   cpu.bus.mapDevice(FPB_BASE, 0x1000, fpbDevice);
+  // Components known to debuggers only by their identification (coresight.ts).
+  for (const c of ['itm', 'tpiu', 'etm', 'rom'] as const)
+    cpu.bus.mapDevice(CORESIGHT_BASE[c], 0x1000, coresightBlock(c));
 
   return {
     device,
@@ -243,7 +249,9 @@ export function installSystem(cpu: CortexM): SystemBlocks {
     },
     needsSlowMemory: () => dwt.armed || mpu.enabled || cpu.writeObserved(),
     onHalt: () => debug.onHalt(),
-    fpbActive: () => fpb.enabled && debug.enabled,
+    resetVectorCatch: () => debug.resetVectorCatch,
+    // Only an enabled comparator can match: a debugger leaves the unit on between breakpoints.
+    fpbActive: () => fpb.enabled && debug.enabled && fpb.anyComparator,
     fpbMatch: (pc) => fpb.match(pc),
     dwtWatchActive: () => dwt.armed,
     dwtCheck: (a, size, write) => dwt.check(a, size, write),
