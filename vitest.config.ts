@@ -11,6 +11,7 @@ export default defineConfig({
       'scripts/**/*.test.{ts,mjs}',
       'tests/unit/**/*.test.ts',
       'tests/programs/**/*.test.ts',
+      'tests/openocd/**/*.test.ts',
     ],
     testTimeout: 30_000,
   },

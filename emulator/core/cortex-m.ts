@@ -1523,6 +1523,14 @@ export class CortexM implements CoreControl {
 
   /** AIRCR.SYSRESETREQ: reset the system after the current instruction. */
   requestSystemReset(): void {
+    if (this.halted) {
+      // A debugger's write while the core is in Debug state: the core is between instructions
+      // already, and a halted core still resets (ARMv7-M B1.5.16, C1.4: reset is not held off
+      // by Debug state); it leaves Debug state unless a reset vector catch halts it again.
+      if (this.config.onSystemReset) this.config.onSystemReset();
+      else this.reset();
+      return;
+    }
     this.resetPending = true;
     this.attention = true;
   }

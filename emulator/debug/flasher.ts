@@ -67,6 +67,8 @@ export type FlashErrorKind =
   | 'wrong-board' // the image was built for another board than the one attached
   | 'verify-failed' // the board's contents differ from the image
   | 'timeout' // the board or tool stopped answering
+  | 'link-lost' // the port or probe went away midway (unplugged); run again once it is back
+  | 'refused' // refused before anything was written (memory the transport never writes)
   | 'aborted' // the caller's signal
   | 'bad-image' // the image cannot be read
   | 'failed'; // anything else (message says what)

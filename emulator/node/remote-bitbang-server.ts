@@ -40,7 +40,7 @@ export async function listenRemoteBitbang(
 ): Promise<Result<RemoteBitbangServer>> {
   const chip = nrf52DapChipOf(session);
   if (!chip.ok) return chip;
-  const dap = new Nrf52Dap(chip.value);
+  const dap = new Nrf52Dap(chip.value, { runLoop: true });
   const log = options.log ?? (() => undefined);
   const listeners: (() => void)[] = [];
   const activity = (): void => {

@@ -69,7 +69,16 @@ export class Nrf52Dap {
   /** Called when something the run loop waits on changed (reset released, core resumed). */
   onChange: () => void = () => undefined;
 
-  constructor(private readonly chip: Nrf52DapChip) {
+  /**
+   * `runLoop`: a run loop drives the core (the remote_bitbang server's host) and takes a halt
+   * request at its next slice, woken by `onChange`. Without one (the DAP alone, in tests) the
+   * DAP completes the halt itself.
+   */
+  constructor(
+    private readonly chip: Nrf52DapChip,
+    options: { runLoop?: boolean } = {},
+  ) {
+    const completeHalts = options.runLoop !== true;
     const core = chip.core;
     const bus: SystemBusPort = {
       read: (address, size) => {
@@ -85,7 +94,7 @@ export class Nrf52Dap {
           core.bus.write(address, size, value);
           // The DAP acts between instructions: a halt it requests (DHCSR.C_HALT) is complete
           // before its next transfer, as on silicon where it takes a few cycles.
-          if (core.haltRequested && !core.halted) core.run(1);
+          if (completeHalts && core.haltRequested && !core.halted) core.run(1);
           this.onChange();
           return true;
         } catch (e) {

@@ -1,0 +1,254 @@
+/**
+ * The Flasher over OpenOCD and a debug probe: program an ELF, Intel HEX or raw binary into a
+ * board's flash, verify it, reset into it, with progress and errors the IDE can act on.
+ *
+ * Each operation runs OpenOCD once with the board's configuration (openocd.ts) and a short
+ * script of its own commands: `init`, `reset halt` (the flash loader needs a halted core),
+ * `flash write_image erase`, `verify_image`, `reset run`, `shutdown`. Between them the script
+ * echoes phase markers, so progress follows OpenOCD's own output ("wrote N bytes", "verified
+ * N bytes") rather than guesses, and a failure is pinned to the phase it happened in. The image
+ * is parsed first (emulator/session/image.ts), so an unreadable or empty file is refused before
+ * any probe is touched, and the byte count gives the progress bar its total.
+ *
+ * Errors are FlashError values (emulator/debug/flasher.ts): OpenOCD missing or too old names
+ * the Debian package; no probe, a busy probe, no permission (with the udev rule), protection
+ * (with `nrf52_recover`), a chip that does not halt and a verify mismatch (naming the first
+ * differing address) come from OpenOCD's output (classifyOpenocdFailure).
+ *
+ * @example
+ *   const f = new OpenocdFlasher({ board: 'nrf52840dk', setup: openocdForBoard(b).value });
+ *   const r = await f.program({ file: '/abs/image.hex', format: 'ihex' },
+ *     { verify: true, reset: true, onProgress: (p) => bar.set(p) });
+ */
+import { readFile } from 'node:fs/promises';
+import { ok, type Result } from '../../emulator/core/result';
+import {
+  flashError,
+  type FlashError,
+  type FlashImage,
+  type FlashOptions,
+  type FlashPhase,
+  type FlashReport,
+  type Flasher,
+} from '../../emulator/debug/flasher';
+import { parseImage } from '../../emulator/session/image';
+import {
+  classifyOpenocdFailure,
+  findOpenocd,
+  runOpenocd,
+  tclWord,
+  type OpenocdSetup,
+} from './openocd';
+
+export interface OpenocdFlasherOptions {
+  /** Board registry name. */
+  board: string;
+  setup: OpenocdSetup;
+  /** The executable (default: `openocd` on PATH). */
+  openocd?: string;
+  /** Longest one operation may take (default 120 s). */
+  timeoutMs?: number;
+}
+
+/** The marker the scripts echo before each phase. */
+const PHASE_MARK = 'capsule-phase:';
+
+type ProgressOptions = Pick<FlashOptions, 'onProgress' | 'signal'>;
+
+export class OpenocdFlasher implements Flasher {
+  readonly kind = 'openocd';
+  readonly board: string;
+
+  constructor(private readonly options: OpenocdFlasherOptions) {
+    this.board = options.board;
+  }
+
+  async program(
+    image: FlashImage,
+    options: FlashOptions,
+  ): Promise<Result<FlashReport, FlashError>> {
+    const started = Date.now();
+    const parsed = await this.readImage(image);
+    if (!parsed.ok) return parsed;
+    const total = parsed.value;
+    const file = imageArgs(image);
+    const script = [
+      ...phase('connect'),
+      'init',
+      'reset halt',
+      ...phase('program'),
+      `flash write_image erase ${file}`,
+      ...(options.verify ? [...phase('verify'), `verify_image ${file}`] : []),
+      ...(options.reset ? [...phase('reset'), 'reset run'] : []),
+      ...phase('done'),
+      'shutdown',
+    ];
+    const r = await this.run(script, total, options);
+    if (!r.ok) return r;
+    return ok({
+      bytes: r.value.written ?? total,
+      verified: options.verify,
+      reset: options.reset,
+      ms: Date.now() - started,
+    });
+  }
+
+  async verify(
+    image: FlashImage,
+    options: ProgressOptions = {},
+  ): Promise<Result<void, FlashError>> {
+    const parsed = await this.readImage(image);
+    if (!parsed.ok) return parsed;
+    const script = [
+      ...phase('connect'),
+      'init',
+      'halt',
+      ...phase('verify'),
+      `verify_image ${imageArgs(image)}`,
+      'resume',
+      ...phase('done'),
+      'shutdown',
+    ];
+    const r = await this.run(script, parsed.value, options);
+    return r.ok ? ok(undefined) : r;
+  }
+
+  async erase(options: ProgressOptions = {}): Promise<Result<void, FlashError>> {
+    const script = [
+      ...phase('connect'),
+      'init',
+      'reset halt',
+      ...phase('erase'),
+      'flash erase_sector 0 0 last',
+      ...phase('done'),
+      'shutdown',
+    ];
+    const r = await this.run(script, 0, options);
+    return r.ok ? ok(undefined) : r;
+  }
+
+  /** Nothing is held between operations: each one runs OpenOCD and lets it go. */
+  async close(): Promise<void> {}
+
+  /** The image's byte count, or why it cannot be flashed. */
+  private async readImage(image: FlashImage): Promise<Result<number, FlashError>> {
+    if (image.format === 'tbf' || image.format === 'tab')
+      return flashError(
+        'bad-image',
+        `${image.file}: a Tock app (${image.format.toUpperCase()}) is installed through the bootloader, not written to flash as an image`,
+        { fix: 'flash the kernel image (image.hex) here, or install apps from the Boards panel' },
+      );
+    if (image.format === 'bin' && image.address === undefined)
+      return flashError('bad-image', `${image.file}: a raw binary needs a load address`);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(image.file));
+    } catch (e) {
+      return flashError('bad-image', `cannot read ${image.file}: ${(e as Error).message}`);
+    }
+    const parsed = parseImage(bytes, {
+      name: image.file,
+      format: image.format,
+      ...(image.format === 'bin' ? { address: image.address } : {}),
+    });
+    if (!parsed.ok) return flashError('bad-image', parsed.error);
+    const total = parsed.value.segments.reduce((n, s) => n + s.data.length, 0);
+    if (total === 0) return flashError('bad-image', `${image.file} holds no bytes to program`);
+    return ok(total);
+  }
+
+  private async run(
+    script: string[],
+    total: number,
+    options: ProgressOptions,
+  ): Promise<Result<{ written?: number }, FlashError>> {
+    const tool = await findOpenocd(this.options.openocd);
+    if (!tool.ok) return tool;
+    if (options.signal?.aborted) return flashError('aborted', 'flashing was cancelled');
+    let current = 'connect' as FlashPhase | 'done';
+    let written: number | undefined;
+    const report = (p: FlashPhase, done: number, message?: string): void =>
+      options.onProgress?.({
+        phase: p,
+        done,
+        total: p === 'program' || p === 'verify' ? total : 0,
+        ...(message !== undefined ? { message } : {}),
+      });
+    const run = await runOpenocd(tool.value, this.options.setup, script, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(this.options.timeoutMs !== undefined ? { timeoutMs: this.options.timeoutMs } : {}),
+      onLine: (line) => {
+        if (line.startsWith(PHASE_MARK)) {
+          current = line.slice(PHASE_MARK.length).trim() as FlashPhase | 'done';
+          if (current !== 'done') report(current, 0);
+          return;
+        }
+        if (current === 'done') return;
+        const wrote = /^wrote (\d+) bytes? from file/.exec(line);
+        if (wrote) {
+          written = Number(wrote[1]);
+          report('program', total, line);
+          return;
+        }
+        if (/^verified \d+ bytes|\*\* Verified OK \*\*/.test(line)) {
+          report('verify', total, line);
+          return;
+        }
+        if (line.startsWith('Error') || line.startsWith('Warn') || line.startsWith('**'))
+          report(current, 0, line);
+      },
+    });
+    if (!run.ok)
+      return flashError('tool-missing', run.error, {
+        fix: "install the Debian package 'openocd' (sudo apt-get install openocd)",
+      });
+    if (options.signal?.aborted)
+      return flashError('aborted', 'flashing was cancelled; flash again to finish', {
+        log: run.value.lines.slice(-30),
+      });
+    const finished = current === 'done' && run.value.code === 0;
+    if (finished) return ok({ ...(written !== undefined ? { written } : {}) });
+    const known = classifyOpenocdFailure(run.value.lines, this.options.setup);
+    if (known) return { ok: false, error: known };
+    const errors = run.value.lines.filter((l) => l.startsWith('Error'));
+    return flashError(
+      run.value.code === null ? 'timeout' : 'failed',
+      `OpenOCD failed while ${describePhase(current)}${errors.length ? `: ${errors[errors.length - 1]!.replace(/^Error:\s*/, '')}` : ` (exit status ${run.value.code ?? 'killed'})`}`,
+      { log: run.value.lines.slice(-30) },
+    );
+  }
+}
+
+function phase(p: FlashPhase | 'done'): string[] {
+  return [`echo {${PHASE_MARK} ${p}}`];
+}
+
+function describePhase(p: FlashPhase | 'done'): string {
+  switch (p) {
+    case 'connect':
+      return 'connecting to the board';
+    case 'erase':
+      return 'erasing';
+    case 'program':
+      return 'writing the flash';
+    case 'verify':
+      return 'verifying';
+    case 'reset':
+      return 'resetting the board';
+    default:
+      return 'finishing';
+  }
+}
+
+/** `file [offset] type` for flash write_image / verify_image. */
+function imageArgs(image: FlashImage): string {
+  const file = tclWord(image.file);
+  switch (image.format) {
+    case 'elf':
+      return `${file} 0 elf`;
+    case 'ihex':
+      return `${file} 0 ihex`;
+    default:
+      return `${file} 0x${(image.address ?? 0).toString(16)} bin`;
+  }
+}
