@@ -458,8 +458,39 @@ export class GdbRemoteTarget implements DebugTarget {
   async resume(): Promise<Result<void>> {
     if (this.st === 'closed') return this.closedError();
     if (this.st === 'running') return ok(undefined);
+    const off = await this.stepOffBreakpoint();
+    if (!off.ok) return off;
+    if (off.value !== null && off.value.kind !== 'signal') {
+      // The target ended during the step.
+      await this.finishStop(off.value);
+      return ok(undefined);
+    }
     this.startRunning('continue', true);
     return ok(undefined);
+  }
+
+  /**
+   * Steps off a breakpoint of ours under the PC, as GDB does: the stub's `s` and `c` leave that
+   * to the client (OpenOCD's do), and on a Cortex-M an FPB comparator at the PC matches again
+   * when execution resumes (ARMv7-M ARM C1.11), so the breakpoint is taken out for one step and
+   * put back. Returns that step's stop reply, or null when no breakpoint is under the PC.
+   * QEMU's gdbstub steps over its own breakpoints, so nothing is done for it.
+   */
+  private async stepOffBreakpoint(): Promise<Result<StopReply | null>> {
+    if (this.flavor === 'qemu' || this.breakpoints.size === 0) return ok(null);
+    const pc = await this.readRegister('pc');
+    if (!pc.ok) return pc;
+    const a = pc.value >>> 0;
+    const type = this.breakpoints.get(a);
+    if (type === undefined) return ok(null);
+    const off = await this.client.removePoint(type, a, 2);
+    if (!off.ok) return off;
+    this.cache = null;
+    const stepped = await this.client.resume({ kind: 'step' });
+    const on = await this.client.insertPoint(type, a, 2);
+    if (!stepped.ok) return stepped;
+    if (!on.ok) return on;
+    return ok(stepped.value);
   }
 
   /** Turns a stop reply into a StopInfo, records it and emits one `stopped` event. */
@@ -542,9 +573,12 @@ export class GdbRemoteTarget implements DebugTarget {
   async step(): Promise<Result<StopInfo>> {
     const ready = this.needHalted('step');
     if (!ready.ok) return ready;
-    this.cache = null;
     this.mode = 'step';
     this.interrupted = false;
+    const off = await this.stepOffBreakpoint();
+    if (!off.ok) return off;
+    if (off.value !== null) return this.finishStop(off.value);
+    this.cache = null;
     this.st = 'running';
     const p = this.client.resume({ kind: 'step' });
     this.running = p;
