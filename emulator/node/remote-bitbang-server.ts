@@ -49,12 +49,32 @@ export async function listenRemoteBitbang(
   dap.onChange = activity;
   let client: Socket | null = null;
 
+  /** Waiting for the previous client's close to be seen (it may already be gone). */
+  let waiting: { socket: Socket; timer: NodeJS.Timeout } | null = null;
   const server = createServer((socket) => {
     if (client !== null) {
-      socket.end('E: another remote_bitbang client is connected\n');
-      log(`refused a second remote_bitbang client from ${socket.remoteAddress}`);
+      // A client that just quit (OpenOCD exiting on an error) may not have been seen closing
+      // yet: give it a moment before refusing the newcomer.
+      if (waiting !== null) {
+        refuse(socket);
+        return;
+      }
+      waiting = {
+        socket,
+        timer: setTimeout(() => {
+          waiting = null;
+          refuse(socket);
+        }, 1000),
+      };
       return;
     }
+    accept(socket);
+  });
+  const refuse = (socket: Socket): void => {
+    socket.end('E: another remote_bitbang client is connected\n');
+    log(`refused a second remote_bitbang client from ${socket.remoteAddress}`);
+  };
+  const accept = (socket: Socket): void => {
     client = socket;
     socket.setNoDelay(true);
     log(`remote_bitbang client connected from ${socket.remoteAddress}:${socket.remotePort}`);
@@ -72,8 +92,14 @@ export async function listenRemoteBitbang(
       if (client === socket) client = null;
       log('remote_bitbang client disconnected');
       activity();
+      if (waiting !== null) {
+        const next = waiting.socket;
+        clearTimeout(waiting.timer);
+        waiting = null;
+        if (!next.destroyed) accept(next);
+      }
     });
-  });
+  };
 
   return new Promise((resolve) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
@@ -98,6 +124,10 @@ export async function listenRemoteBitbang(
           onActivity: (l) => void listeners.push(l),
           close: () =>
             new Promise<void>((done) => {
+              if (waiting !== null) {
+                clearTimeout(waiting.timer);
+                waiting.socket.destroy();
+              }
               client?.destroy();
               dap.dispose();
               server.close(() => done());

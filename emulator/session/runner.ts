@@ -136,8 +136,15 @@ export class Runner {
     if (!(this.waitingForInputNow || force) || this.opts.pace !== 'realtime') return;
     const s = this.session;
     const target = Math.min(this.opts.untilCycle, this.wallTarget());
-    if (target > s.cycles) s.runPaced(target, 1);
+    if (target <= s.cycles) return;
+    // The one instruction this may run can stop the core (a debugger's halt request or reset
+    // with vector catch, taken at the sleeping core's next boundary): the run reports that stop
+    // instead of resuming past it.
+    const reason = s.runPaced(target, 1);
+    if (reason.kind !== 'limit' && reason.kind !== 'idle') this.caughtStop = reason;
   }
+  /** A stop `catchUp` ran into, reported by the loop. */
+  private caughtStop: StopReason | null = null;
 
   /** The virtual cycle the wall clock says it is now (realtime pacing). */
   private wallTarget(): number {
@@ -214,6 +221,11 @@ export class Runner {
     let steps = 0;
     for (;;) {
       if (this.stopRequested) return { kind: 'interrupted' };
+      if (this.caughtStop !== null) {
+        const reason = this.caughtStop;
+        this.caughtStop = null;
+        return { kind: 'stopped', reason };
+      }
       if (s.instructions >= o.maxInstructions) return { kind: 'limit', limit: 'instructions' };
       if (sched.now() >= deadline) return { kind: 'limit', limit: 'wall-time' };
       if (s.cycles >= o.untilCycle) return { kind: 'limit', limit: 'virtual-time' };

@@ -16,7 +16,18 @@
  *   const r = await api.project.readFile({ path: 'capsules/src/led.rs' });
  *   if (r.ok) editor.setValue(r.value.content); else notify(r.error.message);
  */
-import { arr, bool, bytes, literal, num, obj, opt, str, type Schema } from './schema.js';
+import {
+  arr,
+  bool,
+  bytes,
+  literal,
+  num,
+  obj,
+  opt,
+  str,
+  type Infer,
+  type Schema,
+} from './schema.js';
 import type { TockCellsView, TockDmaView } from './tock-views.js';
 
 export type { TockCell, TockCellsView, TockDmaChannel, TockDmaView } from './tock-views.js';
@@ -226,6 +237,22 @@ export const CapsuleArgs = obj({
   /** Also write a split-phase HIL client (a `Client` trait and its `done` callback). */
   hil: bool(),
 });
+/** Flash a built image into a board through OpenOCD. */
+export const FlashArgs = obj({
+  /** Board registry name (its OpenOCD configuration). */
+  board: str({ min: 1, max: 100 }),
+  /** Project-relative image: the build's image.hex or an ELF. */
+  image: str({ min: 1, max: 4096 }),
+  /** Read back and compare (default true). */
+  verify: opt(bool()),
+  /** Reset into the new image (default true). */
+  reset: opt(bool()),
+  /** USB serial number of the probe to use when several are plugged in. */
+  probeSerial: opt(str({ min: 1, max: 128 })),
+  /** The emulated board: the remote_bitbang port of the emulator (instead of a probe). */
+  emulatorPort: opt(num({ integer: true, min: 1, max: 65535 })),
+});
+export type FlashArgsShape = Infer<typeof FlashArgs>;
 export const NoArgs = obj({});
 
 /** Addresses are unsigned 32-bit. */
@@ -320,6 +347,14 @@ export const contract = {
   build: {
     start: method(BuildArgs, returns<BuildStarted>()),
     cancel: method(BuildIdArgs, returns<null>()),
+  },
+  probes: {
+    /** Debug probes on the USB bus (kind, OpenOCD interface, serial, permission problems). */
+    list: method(NoArgs, returns<ProbeListing>()),
+  },
+  flash: {
+    /** Program, verify and reset a board through OpenOCD; progress as `flash.progress`. */
+    program: method(FlashArgs, returns<FlashResult>()),
   },
   capsule: {
     /** Driver numbers the boards' driver table uses, and the boards that compose it. */
@@ -718,7 +753,50 @@ export interface FileBreakpoints {
 // ---------------------------------------------------------------------------------------------
 // Events pushed from the host
 
+/** A debug probe found on the USB bus. */
+export interface ProbeInfo {
+  /** For people: 'DAPLink (BBC micro:bit CMSIS-DAP)'. */
+  name: string;
+  /** Four lower-case hex digits. */
+  vendorId: string;
+  productId: string;
+  serialNumber?: string;
+  kind: 'jlink' | 'stlink' | 'daplink' | 'cmsis-dap-v2' | 'cmsis-dap-v1';
+  /** The OpenOCD interface file that drives it ('interface/cmsis-dap.cfg'). */
+  openocdInterface: string;
+  /** Why it cannot be used now (no permission), and the fix (the udev rule). */
+  problem?: string;
+  fix?: string;
+}
+
+export interface ProbeListing {
+  probes: ProbeInfo[];
+  /** Why the USB bus could not be read, when it could not (the list is then empty). */
+  note?: string;
+}
+
+export type FlashPhaseName = 'connect' | 'erase' | 'program' | 'verify' | 'reset' | 'recover';
+
+export interface FlashResult {
+  flashId: number;
+  board: string;
+  /** Bytes written. */
+  bytes: number;
+  verified: boolean;
+  reset: boolean;
+  ms: number;
+}
+
 export interface HostEvents {
+  /** A flash in progress: `done`/`total` in bytes where known (0/0: indeterminate). */
+  'flash.progress': {
+    flashId: number;
+    board: string;
+    phase: FlashPhaseName;
+    done: number;
+    total: number;
+    message?: string;
+  };
   'build.output': { buildId: number; stream: 'stdout' | 'stderr' | 'host'; line: string };
   'build.progress': { buildId: number; crate: string; done: number; phase: string };
   'build.diagnostics': { buildId: number; diagnostics: Diagnostic[] };

@@ -31,6 +31,7 @@ import {
 import { BuildService } from './build.js';
 import { CapsuleService } from './capsule.js';
 import { DebugService, type DebugServiceOptions } from './debug-service.js';
+import { HardwareService } from './hardware.js';
 import { TockService } from './tock-service.js';
 import { FileService } from './files.js';
 import { ProjectService, err } from './project.js';
@@ -97,6 +98,7 @@ export function createHost(opts: HostOptions): Host {
   const recovery = new RecoveryStore(projectRoot, opts.recoveryDir);
   const files = new FileService(projectRoot, emit, { watch: opts.watchTree ?? true });
   const capsules = new CapsuleService(projectRoot);
+  const hardware = new HardwareService(projectRoot, path.join(opts.appRoot, 'resources'), emit);
   const build = new BuildService({
     projectRoot,
     builderScript: opts.builderScript ?? path.join(opts.appRoot, 'scripts', 'kernel.mjs'),
@@ -169,6 +171,12 @@ export function createHost(opts: HostOptions): Host {
         return r;
       },
       cancel: ({ buildId }) => build.cancel(buildId),
+    },
+    probes: {
+      list: () => hardware.probes(),
+    },
+    flash: {
+      program: (args, ctx) => hardware.flash(args, ctx.signal),
     },
     capsule: {
       drivers: () => capsules.drivers(),

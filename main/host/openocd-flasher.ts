@@ -78,7 +78,11 @@ export class OpenocdFlasher implements Flasher {
       'reset halt',
       ...phase('program'),
       `flash write_image erase ${file}`,
-      ...(options.verify ? [...phase('verify'), `verify_image ${file}`] : []),
+      // A failed verify leaves the core in OpenOCD's checksum routine unless something resumes
+      // it before OpenOCD exits: reset into the image first (the mismatch is still reported).
+      ...(options.verify
+        ? [...phase('verify'), `if {[catch {verify_image ${file}} e]} { reset run; error $e }`]
+        : []),
       ...(options.reset ? [...phase('reset'), 'reset run'] : []),
       ...phase('done'),
       'shutdown',
@@ -104,7 +108,9 @@ export class OpenocdFlasher implements Flasher {
       'init',
       'halt',
       ...phase('verify'),
-      `verify_image ${imageArgs(image)}`,
+      // On a mismatch the core is resumed before the error ends OpenOCD (it would stay halted
+      // in OpenOCD's checksum routine otherwise).
+      `if {[catch {verify_image ${imageArgs(image)}} e]} { resume; error $e }`,
       'resume',
       ...phase('done'),
       'shutdown',

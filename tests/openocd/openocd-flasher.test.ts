@@ -7,11 +7,16 @@
  * listening, and the nRF52840-DK's J-Link configuration with no J-Link plugged in), a chip that
  * does not halt, OpenOCD missing (naming the Debian package), an unreadable image.
  */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBoard } from '../../emulator/boards/registry';
 import type { FlashProgress } from '../../emulator/debug/flasher';
 import { findTool } from '../../emulator/node/tools';
+import type { HostEvent } from '../../main/common/contract';
+import { createHost } from '../../main/host/host';
 import { OpenocdFlasher } from '../../main/host/openocd-flasher';
 import {
   classifyOpenocdFailure,
@@ -111,6 +116,54 @@ describe.skipIf(noOpenocd || noCompiler)('OpenOCD flasher on the emulated nRF528
     expect(e?.kind).toBe('timeout');
     expect(e?.message).toMatch(/did not halt/);
   }, 60_000);
+
+  it("the host's flash.program flashes a project's image with flash.progress events; failures are HostErrors with the fix", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'flash-host-'));
+    try {
+      copyFileSync(images.a, path.join(dir, 'image-a.elf'));
+      const host = createHost({
+        projectRoot: dir,
+        appRoot: path.resolve(RESOURCES, '..'),
+        transport: 'browser',
+        recoveryDir: path.join(dir, '.cache'),
+        watchTree: false,
+      });
+      const events: HostEvent[] = [];
+      const conn = host.connect((batch) => events.push(...batch));
+      const from = board.output().length;
+      const r = await conn.call(1, 'flash.program', {
+        board: 'nrf52840dk',
+        image: 'image-a.elf',
+        emulatorPort: board.port,
+      });
+      if (!r.ok) throw new Error(JSON.stringify(r.error));
+      expect(r).toMatchObject({
+        ok: true,
+        value: { board: 'nrf52840dk', verified: true, reset: true },
+      });
+      const progress = events.filter((e) => e.name === 'flash.progress');
+      expect(progress.map((e) => (e.payload as { phase: string }).phase)).toContain('verify');
+      await board.waitForOutput('flashed image A', 30_000, from);
+      // An image outside the project, and a board that is not there.
+      const outside = await conn.call(2, 'flash.program', {
+        board: 'nrf52840dk',
+        image: '../x.hex',
+      });
+      expect(outside).toMatchObject({ ok: false, error: { code: 'outside-project' } });
+      const none = await conn.call(3, 'flash.program', {
+        board: 'nrf52840dk',
+        image: 'image-a.elf',
+        emulatorPort: await deadPort(),
+      });
+      expect(none).toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      if (!none.ok) expect(none.error.fix).toMatch(/USB cable/);
+      const probes = await conn.call(4, 'probes.list', {});
+      expect(probes.ok).toBe(true);
+      host.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('no probe: nothing on the remote_bitbang port', async () => {
     const f = new OpenocdFlasher({
