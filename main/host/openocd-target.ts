@@ -24,7 +24,7 @@ import { flashError, type FlashError } from '../../emulator/debug/flasher';
 import type { DebugTarget } from '../../emulator/debug/target';
 import type { GdbRemoteTarget } from '../../emulator/gdb/remote-target';
 import { connectGdbTarget } from '../../emulator/node/gdb-socket';
-import { classifyOpenocdFailure, findOpenocd, type OpenocdSetup } from './openocd';
+import { classifyOpenocdFailure, findOpenocd, lineSplitter, type OpenocdSetup } from './openocd';
 
 export interface OpenocdTargetOptions {
   /** Board registry name. */
@@ -75,24 +75,16 @@ export async function startOpenocdTarget(
         ),
       options.startTimeoutMs ?? 20_000,
     );
-    const onData = (): ((d: Buffer) => void) => {
-      let rest = '';
-      return (d) => {
-        rest += d.toString();
-        const parts = rest.split(/\r?\n/);
-        rest = parts.pop() ?? '';
-        for (const l of parts) {
-          lines.push(l);
-          const m = /Listening on port (\d+) for gdb connections/.exec(l);
-          if (m) {
-            clearTimeout(timer);
-            resolve(Number(m[1]));
-          }
-        }
-      };
+    const line = (l: string): void => {
+      lines.push(l);
+      const m = /Listening on port (\d+) for gdb connections/.exec(l);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
     };
-    child.stdout!.on('data', onData());
-    child.stderr!.on('data', onData());
+    child.stdout!.on('data', lineSplitter(line));
+    child.stderr!.on('data', lineSplitter(line));
     child.once('error', (e) => {
       clearTimeout(timer);
       resolve(`cannot start ${tool.value}: ${e.message}`);

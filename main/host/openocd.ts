@@ -215,6 +215,17 @@ export function classifyOpenocdFailure(
   return undefined;
 }
 
+/** A stream's `data` handler that calls `onLine` with each whole line (one per stream). */
+export function lineSplitter(onLine: (line: string) => void): (d: Buffer) => void {
+  let rest = '';
+  return (d) => {
+    rest += d.toString();
+    const parts = rest.split(/\r?\n/);
+    rest = parts.pop() ?? '';
+    for (const l of parts) onLine(l);
+  };
+}
+
 export interface OpenocdRun {
   /** Exit status (null: killed). */
   code: number | null;
@@ -254,20 +265,12 @@ export function runOpenocd(
   return new Promise((resolve) => {
     const child = spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
-    const splitter = (): ((d: Buffer) => void) => {
-      let rest = '';
-      return (d) => {
-        rest += d.toString();
-        const parts = rest.split(/\r?\n/);
-        rest = parts.pop() ?? '';
-        for (const l of parts) {
-          lines.push(l);
-          options.onLine?.(l);
-        }
-      };
+    const line = (l: string): void => {
+      lines.push(l);
+      options.onLine?.(l);
     };
-    child.stdout.on('data', splitter());
-    child.stderr.on('data', splitter());
+    child.stdout.on('data', lineSplitter(line));
+    child.stderr.on('data', lineSplitter(line));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     const abort = (): void => void child.kill('SIGTERM');
     options.signal?.addEventListener('abort', abort, { once: true });
