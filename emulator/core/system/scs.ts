@@ -169,12 +169,20 @@ export function installSystem(cpu: CortexM): SystemBlocks {
     (off, v) => fpb.write(off, v),
   );
   const itm = new Itm(cpu, () => debug.traceEnabled);
-  cpu.bus.mapDevice(ITM_BASE, 0x1000, itmDevice(itm));
+  const itmRegs = itmDevice(itm);
+  cpu.bus.mapDevice(ITM_BASE, 0x1000, {
+    ...itmRegs,
+    // The ITM's identification registers (coresight.ts) sit above its stimulus ports.
+    read: (offset, size) =>
+      offset >= 0xfd0
+        ? readLanes(coresightIdRegister('itm', offset & ~3)! >>> 0, offset, size)
+        : itmRegs.read(offset, size),
+  });
   cpu.bus.mapDevice(SCS_BASE, 0x1000, device);
   cpu.bus.mapDevice(DWT_BASE, 0x1000, dwtDevice);
   cpu.bus.mapDevice(FPB_BASE, 0x1000, fpbDevice);
   // Components known to debuggers only by their identification (coresight.ts).
-  for (const c of ['itm', 'tpiu', 'etm', 'rom'] as const)
+  for (const c of ['tpiu', 'etm', 'rom'] as const)
     cpu.bus.mapDevice(CORESIGHT_BASE[c], 0x1000, coresightBlock(c));
 
   return {
