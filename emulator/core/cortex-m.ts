@@ -967,6 +967,16 @@ export class CortexM implements CoreControl {
   }
   watchHit: StopReason | null = null;
 
+  /**
+   * Forgets the pass-once over the breakpoint the core last stopped on, and any pending watch
+   * hit: after the host restores an earlier state (reverse execution), a breakpoint at the
+   * restored PC must stop the next run as it did the first time.
+   */
+  forgetDebugStops(): void {
+    this.resumeFrom = -1;
+    this.watchHit = null;
+  }
+
   /** Reports a caught exception entry: the core halts on the handler's first instruction. */
   private takeCatch(): StopReason {
     const exception = this.caught;

@@ -35,6 +35,8 @@ import {
   type ImageFile,
   type RegisterNames,
 } from '../session/session';
+import { runGdbServer } from './gdb-cli';
+import { DEFAULT_GDB_PORT } from './gdb-server';
 import { readImageFile } from './image-files';
 import { nodeScheduler } from './node-scheduler';
 import { nodeSemihostingHost } from './node-semihosting';
@@ -57,7 +59,10 @@ const USAGE = `usage: npm run emulator -- --machine <${MACHINES.join('|')}> [opt
   --trace                print every executed instruction to stderr
   --max-instructions N   stop after N instructions
   --timeout S            stop after S seconds of wall time
-  --virtual-timeout S    stop after S seconds of virtual time`;
+  --virtual-timeout S    stop after S seconds of virtual time
+  --gdb [PORT]           serve GDB's remote protocol on 127.0.0.1:PORT (default 3333) instead of
+                         running headless; the board runs until a debugger halts it
+  --gdb-wait             with --gdb: stay halted at the reset vector until a debugger continues`;
 
 export interface CliOptions {
   machine: string;
@@ -75,6 +80,9 @@ export interface CliOptions {
   images: { path: string; address?: number }[];
   /** The first image's path (semihosting's working directory and command line). */
   image: string;
+  /** --gdb: serve the GDB remote protocol on this port instead of running headless. */
+  gdbPort: number | undefined;
+  gdbWait: boolean;
 }
 
 /** A load address as documented: hexadecimal (0x40000) or decimal (262144), nothing else. */
@@ -105,6 +113,8 @@ export function parseArgs(argv: string[]): Result<CliOptions> {
       seed: undefined,
       presses: [],
       images: [],
+      gdbPort: undefined,
+      gdbWait: false,
     };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -176,6 +186,20 @@ export function parseArgs(argv: string[]): Result<CliOptions> {
         o.virtualTimeoutSeconds = n;
         break;
       }
+      case '--gdb': {
+        // The port is optional: a following number is it, anything else is the next argument.
+        const next = argv[i + 1];
+        if (next !== undefined && /^\d+$/.test(next)) {
+          const port = Number(next);
+          if (port > 65535) return { ok: false, error: `--gdb: ${next} is not a TCP port (0-65535)` };
+          o.gdbPort = port;
+          i++;
+        } else o.gdbPort = DEFAULT_GDB_PORT;
+        break;
+      }
+      case '--gdb-wait':
+        o.gdbWait = true;
+        break;
       case '--help':
       case '-h':
         return { ok: false, error: USAGE };
@@ -196,6 +220,13 @@ export function parseArgs(argv: string[]): Result<CliOptions> {
   }
   if (!o.machine) return { ok: false, error: `--machine is required\n${USAGE}` };
   if (o.images.length === 0) return { ok: false, error: `no image given\n${USAGE}` };
+  if (o.gdbWait && o.gdbPort === undefined) o.gdbPort = DEFAULT_GDB_PORT;
+  if (o.gdbPort !== undefined && (o.trace || o.uartPty || o.presses.length > 0))
+    return {
+      ok: false,
+      error:
+        '--gdb serves a debugger: --trace, --uart-pty and --press are for headless runs (use monitor trace on)',
+    };
   if (o.trace && o.pace === 'realtime')
     return { ok: false, error: '--trace runs one instruction at a time; it cannot be paced' };
   return { ok: true, value: { ...o, image: o.images[0]!.path } as CliOptions };
@@ -340,6 +371,24 @@ export async function main(argv: string[]): Promise<number> {
       name: img.path,
       bytes: r.value,
       ...(img.address !== undefined ? { address: img.address } : {}),
+    });
+  }
+  if (opts.gdbPort !== undefined) {
+    const first = files[0]!;
+    const isElf =
+      first.address === undefined &&
+      first.bytes[0] === 0x7f &&
+      first.bytes[1] === 0x45 &&
+      first.bytes[2] === 0x4c &&
+      first.bytes[3] === 0x46;
+    return runGdbServer({
+      machine: opts.machine,
+      port: opts.gdbPort,
+      wait: opts.gdbWait,
+      pace: opts.pace,
+      files,
+      elfPath: isElf ? first.name : null,
+      log: (line) => void process.stderr.write(`${line}\n`),
     });
   }
   // Boards whose image lives in flash are real-time by default; a RAM-loaded board (QEMU's

@@ -1,0 +1,245 @@
+/**
+ * Time travel for the emulator target: checkpoints plus a log of host inputs, so any earlier
+ * instruction of a run can be reached again exactly (reverse stepping and reverse continue).
+ *
+ * The emulator is deterministic: from a snapshot, the same host inputs delivered at the same
+ * point give the same run. So the history of a run is
+ * - checkpoints: session snapshots taken every `interval` instructions while running (memory
+ *   regions that did not change since the previous checkpoint share its bytes, so flash costs
+ *   one copy; older checkpoints are thinned so there are at most `maxCheckpoints`), and
+ * - host inputs (console bytes, resets a debugger asked for, button presses), each recorded
+ *   with the instruction count and the cycle at which it was applied.
+ * Reaching instruction N again = restoring the last checkpoint at or before N, then running
+ * forward to N while re-applying the recorded inputs at their instruction count and cycle (a
+ * core asleep when an input came is run to that cycle). The run loop asks `bounds()` how far
+ * it may run before the next recorded input is due and calls `applyDue()` between slices.
+ *
+ * A debugger that changes the machine (memory or register writes, flash programming, restoring
+ * a named snapshot) starts the history again from that state: what came before can no longer be
+ * replayed. New input while behind the recorded end (after a reverse step) drops the recorded
+ * future: the run takes a new course from there.
+ *
+ * @example
+ *   const h = new History(session);
+ *   h.start();                       // checkpoint the present
+ *   ... run slices, calling h.applyDue(), h.bounds() and h.tick() ...
+ *   const c = h.checkpointBefore(n); h.restore(c);  // then run forward to n
+ */
+import type { EmulatorSession, SessionSnapshot } from '../session/session';
+
+/** One recorded host input. */
+export interface HostInput {
+  instructions: number;
+  cycles: number;
+  /** What it was, for logs: 'console 0: 3 bytes', 'reset'. */
+  label: string;
+  apply(): void;
+}
+
+export interface Checkpoint {
+  instructions: number;
+  cycles: number;
+  snapshot: SessionSnapshot;
+  /** How many recorded inputs the snapshot already contains. */
+  inputsApplied: number;
+}
+
+export interface HistoryOptions {
+  /** Instructions between automatic checkpoints while running. Default 2,000,000. */
+  interval?: number;
+  /** Checkpoints kept before older ones are thinned. Default 64. */
+  maxCheckpoints?: number;
+}
+
+export class History {
+  readonly interval: number;
+  readonly maxCheckpoints: number;
+  private checkpoints: Checkpoint[] = [];
+  private inputs: HostInput[] = [];
+  /** Index of the next recorded input not yet applied in the present timeline. */
+  private next = 0;
+  /** The furthest instruction count the run has reached live (outputs behind it were seen). */
+  private frontier = 0;
+
+  constructor(
+    private readonly session: EmulatorSession,
+    options: HistoryOptions = {},
+  ) {
+    this.interval = options.interval ?? 2_000_000;
+    this.maxCheckpoints = Math.max(4, options.maxCheckpoints ?? 64);
+  }
+
+  get started(): boolean {
+    return this.checkpoints.length > 0;
+  }
+
+  /** The first instruction count that can be reached again. */
+  get begin(): number {
+    return this.checkpoints[0]?.instructions ?? this.session.instructions;
+  }
+
+  /** True while the run re-executes what was already run live (its output was seen). */
+  get replaying(): boolean {
+    return this.session.instructions < this.frontier;
+  }
+
+  /** Starts the history afresh at the present state. */
+  start(): void {
+    this.checkpoints = [];
+    this.inputs = [];
+    this.next = 0;
+    this.frontier = this.session.instructions;
+    this.checkpoint();
+  }
+
+  private checkpoint(): void {
+    const s = this.session.snapshot();
+    const prev = this.checkpoints[this.checkpoints.length - 1]?.snapshot;
+    if (prev) shareUnchanged(prev, s);
+    const c: Checkpoint = {
+      instructions: this.session.instructions,
+      cycles: this.session.cycles,
+      snapshot: s,
+      inputsApplied: this.next,
+    };
+    // Keep the list in instruction order (a checkpoint made during a replay lands mid-list).
+    let i = this.checkpoints.length;
+    while (i > 0 && this.checkpoints[i - 1]!.instructions > c.instructions) i--;
+    if (this.checkpoints[i - 1]?.instructions === c.instructions) return;
+    this.checkpoints.splice(i, 0, c);
+    this.thin();
+  }
+
+  /** Drops every other checkpoint of the older half (never the first) past the limit. */
+  private thin(): void {
+    if (this.checkpoints.length <= this.maxCheckpoints) return;
+    const half = this.checkpoints.length >> 1;
+    const kept = this.checkpoints.filter((_, i) => i === 0 || i >= half || i % 2 === 0);
+    this.checkpoints = kept;
+  }
+
+  /** Between slices while running: a checkpoint every `interval` instructions. */
+  tick(): void {
+    const now = this.session.instructions;
+    if (now > this.frontier) this.frontier = now;
+    const last = this.lastBefore(now);
+    if (!last || now - last.instructions >= this.interval) this.checkpoint();
+  }
+
+  /** A checkpoint at the present (during a replay, so later reverse steps start close by). */
+  mark(): void {
+    this.checkpoint();
+  }
+
+  private lastBefore(instructions: number): Checkpoint | undefined {
+    for (let i = this.checkpoints.length - 1; i >= 0; i--)
+      if (this.checkpoints[i]!.instructions <= instructions) return this.checkpoints[i];
+    return undefined;
+  }
+
+  /** The latest checkpoint at or before `instructions` (undefined before the history). */
+  checkpointBefore(instructions: number): Checkpoint | undefined {
+    return this.lastBefore(instructions);
+  }
+
+  /** The checkpoint before `c` (undefined for the first). */
+  previous(c: Checkpoint): Checkpoint | undefined {
+    const i = this.checkpoints.indexOf(c);
+    return i > 0 ? this.checkpoints[i - 1] : undefined;
+  }
+
+  /** Puts the machine back to a checkpoint; inputs after it are pending again. */
+  restore(c: Checkpoint): void {
+    this.session.restore(c.snapshot);
+    this.next = c.inputsApplied;
+  }
+
+  /**
+   * Applies a host input now and records it. Behind the recorded end, the recorded future is
+   * dropped first: this input starts a new course.
+   */
+  input(label: string, apply: () => void): void {
+    if (!this.started) this.start();
+    if (this.next < this.inputs.length || this.replaying) this.dropFuture();
+    this.inputs.push({
+      instructions: this.session.instructions,
+      cycles: this.session.cycles,
+      label,
+      apply,
+    });
+    this.next = this.inputs.length;
+    apply();
+  }
+
+  private dropFuture(): void {
+    const now = this.session.instructions;
+    this.inputs.length = this.next;
+    this.checkpoints = this.checkpoints.filter(
+      (c) => c.instructions <= now && c.inputsApplied <= this.next,
+    );
+    this.frontier = now;
+  }
+
+  /** Applies the recorded inputs whose moment has come (when re-running recorded history). */
+  applyDue(): void {
+    const now = this.session.instructions;
+    for (;;) {
+      const i = this.inputs[this.next];
+      if (!i) return;
+      const due =
+        now > i.instructions || (now === i.instructions && this.session.cycles >= i.cycles);
+      if (!due) return;
+      this.next++;
+      i.apply();
+    }
+  }
+
+  /**
+   * How far the next slice may run so the next recorded input lands where it did: at most
+   * `instructions` more, and (asleep) no later than `cycle`. Null when nothing is pending.
+   */
+  bounds(): { instructions: number; cycle: number } | null {
+    const i = this.inputs[this.next];
+    if (!i) return null;
+    const left = i.instructions - this.session.instructions;
+    return { instructions: Math.max(1, left), cycle: i.cycles };
+  }
+
+  /** Checkpoints and the bytes they hold (shared region copies counted once). */
+  memory(): { checkpoints: number; bytes: number; inputs: number } {
+    const seen = new Set<Uint8Array>();
+    let bytes = 0;
+    for (const c of this.checkpoints) {
+      for (const m of c.snapshot.core.memory) {
+        if (seen.has(m.bytes)) continue;
+        seen.add(m.bytes);
+        bytes += m.bytes.byteLength;
+      }
+      // Registers and device state: small; counted roughly by their JSON size would cost more
+      // than it tells, so a fixed allowance per checkpoint stands in for them.
+      bytes += 4096;
+    }
+    return { checkpoints: this.checkpoints.length, bytes, inputs: this.inputs.length };
+  }
+}
+
+/** Lets `next` use `prev`'s copy of every memory region whose bytes did not change. */
+function shareUnchanged(prev: SessionSnapshot, next: SessionSnapshot): void {
+  for (const m of next.core.memory) {
+    const old = prev.core.memory.find((p) => p.base === m.base && p.name === m.name);
+    if (old && old.bytes.length === m.bytes.length && equalBytes(old.bytes, m.bytes))
+      m.bytes = old.bytes;
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  // Compare a word at a time where both views allow it (region copies are word aligned).
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 && a.length % 4 === 0) {
+    const wa = new Uint32Array(a.buffer, a.byteOffset, a.length / 4);
+    const wb = new Uint32Array(b.buffer, b.byteOffset, b.length / 4);
+    for (let i = 0; i < wa.length; i++) if (wa[i] !== wb[i]) return false;
+    return true;
+  }
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
