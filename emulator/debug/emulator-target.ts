@@ -174,6 +174,7 @@ export class EmulatorTarget implements DebugTarget {
   /** Instruction trace: ring of the last `traceDepth` executed instructions. */
   private traceDepth = 0;
   private trace: TraceEntry[] = [];
+  private historyStale = false;
 
   constructor(options: EmulatorTargetOptions) {
     const { session } = options;
@@ -446,9 +447,19 @@ export class EmulatorTarget implements DebugTarget {
     return w;
   }
 
-  /** The debugger changed the machine: recorded history no longer leads here. */
+  /**
+   * The debugger changed the machine: recorded history no longer leads here. The history
+   * starts again when the core next runs (many writes in a row cost one checkpoint).
+   */
   private changedByDebugger(): void {
-    if (this.history.started) this.history.start();
+    this.historyStale = true;
+  }
+
+  /** Before the core runs: a history that starts at the present if there is none (or stale). */
+  private ensureHistory(): void {
+    if (this.history.started && !this.historyStale) return;
+    this.historyStale = false;
+    this.history.start();
   }
 
   // ---- breakpoints and watchpoints --------------------------------------------------------
@@ -617,6 +628,12 @@ export class EmulatorTarget implements DebugTarget {
     return this.causeOf(r);
   }
 
+  /** A breakpoint under the PC, for loops that step one at a time (ranges, tracing). */
+  private breakpointHere(): StopCause | null {
+    const pc = this.session.readRegister(15);
+    return this.session.core.hostBreakpoints.has(pc) ? { kind: 'breakpoint', address: pc } : null;
+  }
+
   private schedule(delayMs = 0): void {
     if (this.cancelTick) return;
     const run = (): void => {
@@ -655,7 +672,7 @@ export class EmulatorTarget implements DebugTarget {
       if (cause === null && this.traceDepth > 0 && this.range === null) {
         for (let n = Math.max(1, this.budget >>> 4); n > 0 && cause === null; n--) {
           this.history.applyDue();
-          cause = this.stepOnce();
+          cause = this.breakpointHere() ?? this.stepOnce();
         }
       } else if (cause === null && this.range !== null) {
         const { lo, hi } = this.range;
@@ -667,7 +684,7 @@ export class EmulatorTarget implements DebugTarget {
             break;
           }
           this.history.applyDue();
-          cause = this.stepOnce();
+          cause = this.breakpointHere() ?? this.stepOnce();
         }
       } else if (cause === null) {
         // Recorded input ahead (re-running history): the slice ends where it has to land.
@@ -770,7 +787,7 @@ export class EmulatorTarget implements DebugTarget {
   async resume(): Promise<Result<void>> {
     if (this.st === 'closed') return this.closedError();
     if (this.st === 'running') return ok(undefined);
-    if (!this.history.started) this.history.start();
+    this.ensureHistory();
     this.stepOver = true;
     this.startRunning();
     return ok(undefined);
@@ -791,7 +808,7 @@ export class EmulatorTarget implements DebugTarget {
   async step(): Promise<Result<StopInfo>> {
     const ready = this.needHalted('step');
     if (!ready.ok) return ready;
-    if (!this.history.started) this.history.start();
+    this.ensureHistory();
     let cause: StopCause | null;
     try {
       this.history.applyDue();
@@ -807,7 +824,7 @@ export class EmulatorTarget implements DebugTarget {
   async stepRange(start: number, end: number): Promise<Result<StopInfo>> {
     const ready = this.needHalted('step');
     if (!ready.ok) return ready;
-    if (!this.history.started) this.history.start();
+    this.ensureHistory();
     const done = new Promise<Result<StopInfo>>((resolve) => this.haltWaiters.push(resolve));
     this.range = { lo: start >>> 0, hi: end >>> 0 };
     this.stepOver = true;
@@ -933,7 +950,7 @@ export class EmulatorTarget implements DebugTarget {
     const ready = this.needHalted('step backwards');
     if (!ready.ok) return ready;
     const now = this.session.instructions;
-    if (!this.history.started || now <= this.history.begin)
+    if (!this.history.started || this.historyStale || now <= this.history.begin)
       return ok(this.landed({ kind: 'step' }, 'begin'));
     const target = now - 1;
     const c = this.history.checkpointBefore(target)!;
@@ -956,7 +973,8 @@ export class EmulatorTarget implements DebugTarget {
   async reverseContinue(): Promise<Result<StopInfo>> {
     const ready = this.needHalted('continue backwards');
     if (!ready.ok) return ready;
-    if (!this.history.started) return ok(this.landed({ kind: 'halted' }, 'begin'));
+    if (!this.history.started || this.historyStale)
+      return ok(this.landed({ kind: 'halted' }, 'begin'));
     const isHit = (c: StopCause): boolean =>
       c.kind === 'breakpoint' || c.kind === 'watchpoint' || c.kind === 'fault';
     try {

@@ -146,6 +146,8 @@ export class GdbServer {
   /** Breakpoint and watchpoint owners: key -> connection ids holding it. */
   private readonly holders = new Map<string, Set<number>>();
   lastStop: StopInfo | null = null;
+  /** Packets handled so far, over all connections (for logs and tests). */
+  packetsHandled = 0;
   private readonly offEvents: () => void;
   private closedReason: string | null = null;
 
@@ -268,6 +270,8 @@ class Connection implements ServerConnection {
   /** Packets waiting to be handled, in order (handlers are async; one at a time). */
   private queue: string[] = [];
   private busy = false;
+  /** The packet being handled (for diagnostics). */
+  current = '';
   private gone = false;
   /** A run this client started and whose stop it has not been told. */
   private waiting = false;
@@ -367,6 +371,8 @@ class Connection implements ServerConnection {
     try {
       while (this.queue.length > 0 && !this.gone) {
         const payload = this.queue.shift()!;
+        this.current = payload;
+        this.server.packetsHandled++;
         let reply: string | null;
         try {
           reply = await this.handle(payload);
@@ -727,16 +733,19 @@ class Connection implements ServerConnection {
     this.waiting = true;
     this.interrupted = false;
     this.threadCache = null;
-    const r =
+    // Not awaited: a range step runs until it leaves the range (or a ^C), and this client's
+    // later packets must not wait behind it. The stop reply comes with the stop event.
+    const run =
       action.kind === 'continue'
-        ? await this.target.resume()
+        ? this.target.resume()
         : action.kind === 'step'
-          ? await this.target.step()
-          : await this.target.stepRange(action.start, action.end);
-    if (!r.ok) {
+          ? this.target.step()
+          : this.target.stepRange(action.start, action.end);
+    void run.then((r) => {
+      if (r.ok || !this.waiting) return;
       this.waiting = false;
-      return this.error(r.error);
-    }
+      this.send(this.error(r.error));
+    });
     return null;
   }
 
