@@ -88,7 +88,8 @@ function boot(options: Partial<Omit<EmulatorTargetOptions, 'session' | 'schedule
   return { t, symbol };
 }
 
-const word = (b: Uint8Array): number => (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+const word = (b: Uint8Array): number =>
+  (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
 
 describe('reverse execution', () => {
   it('steps back one instruction, with the registers it had', async () => {

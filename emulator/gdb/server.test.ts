@@ -65,7 +65,10 @@ function mps2(threads?: ServerThread[]): {
   unwrap(s.value.load(built.bytes));
   const t = new EmulatorTarget({ session: s.value, scheduler: nodeScheduler });
   targets.push(t);
-  const server = new GdbServer(t, threads ? { threads: { threads: async () => ({ ok: true, value: threads }) } } : {});
+  const server = new GdbServer(
+    t,
+    threads ? { threads: { threads: async () => ({ ok: true, value: threads }) } } : {},
+  );
   servers.push(server);
   return { t, server, symbol: built.symbol };
 }
@@ -146,7 +149,11 @@ describe('GdbServer negotiation and documents', () => {
     const { server } = nrf();
     const w = new Wire(server);
     const map = unwrap(parseMemoryMap((await w.ask('qXfer:memory-map:read::0,3000')).slice(1)));
-    expect(map.find((r) => r.start === 0)).toMatchObject({ kind: 'flash', size: 0x100000, blockSize: 4096 });
+    expect(map.find((r) => r.start === 0)).toMatchObject({
+      kind: 'flash',
+      size: 0x100000,
+      blockSize: 4096,
+    });
     expect(map.find((r) => r.start === 0x20000000)).toMatchObject({ kind: 'ram', size: 0x40000 });
   });
 
@@ -193,9 +200,7 @@ describe('GdbServer state and execution', () => {
     expect(await w.ask('M30000000,4:00000000')).toMatch(/^E/);
     expect(await w.ask('M20000000,4:0000')).toMatch(/^E/); // length and data disagree
     expect(await w.ask('Mzz')).toMatch(/^E/);
-    expect(await w.ask('g')).toBe(
-      g.slice(0, 3 * 8) + '78563412' + g.slice(4 * 8),
-    );
+    expect(await w.ask('g')).toBe(g.slice(0, 3 * 8) + '78563412' + g.slice(4 * 8));
   });
 
   it('refuses M and X to flash on the nRF52840 and leaves it as it was', async () => {
@@ -222,7 +227,11 @@ describe('GdbServer state and execution', () => {
     expect(await w.ask(`Z2,${hex32(VAR)},4`)).toBe('OK');
     const s2 = await w.ask('c');
     const parsed = unwrap(parseStopReply(s2));
-    expect(parsed).toMatchObject({ kind: 'signal', signal: 5, reason: { kind: 'watch', address: VAR } });
+    expect(parsed).toMatchObject({
+      kind: 'signal',
+      signal: 5,
+      reason: { kind: 'watch', address: VAR },
+    });
     expect(await w.ask(`z2,${hex32(VAR)},4`)).toBe('OK');
     // s and vCont;s: one instruction.
     const pcAfterWatch = symbol('store') + 2;
@@ -373,10 +382,18 @@ describe('GdbServer with several clients', () => {
           close: () => conn!.disconnected(),
           listen(data) {
             onData = data;
-            conn = server.connect({ send: (s) => queueMicrotask(() => onData(s)), close: () => undefined });
+            conn = server.connect({
+              send: (s) => queueMicrotask(() => onData(s)),
+              close: () => undefined,
+            });
           },
         },
-        { timers: { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) } },
+        {
+          timers: {
+            setTimeout: (f, ms) => setTimeout(f, ms),
+            clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+          },
+        },
       ),
     );
     expect(client.noAck).toBe(true);

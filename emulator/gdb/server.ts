@@ -351,7 +351,9 @@ class Connection implements ServerConnection {
         return;
       case 'oversized':
         // Dropped unread; the client resends, or gives up on a packet it should not send.
-        this.server.log(`gdb client ${this.id}: packet over ${this.server.packetSize} bytes dropped`);
+        this.server.log(
+          `gdb client ${this.id}: packet over ${this.server.packetSize} bytes dropped`,
+        );
         if (!this.noAck) this.raw('-');
         else this.send('E.packet too long');
         return;
@@ -767,8 +769,10 @@ class Connection implements ServerConnection {
   private async vCont(actions: string): Promise<string | null> {
     // One action applies to each thread; our threads share one core, so the first step-like
     // action decides (GDB sends e.g. `vCont;s:1;c` or `vCont;r1000,1010:1;c`).
-    let chosen: { kind: 'continue' } | { kind: 'step' } | { kind: 'range'; start: number; end: number } =
-      { kind: 'continue' };
+    let chosen:
+      { kind: 'continue' } | { kind: 'step' } | { kind: 'range'; start: number; end: number } = {
+      kind: 'continue',
+    };
     for (const a of actions.split(';')) {
       const act = a.split(':')[0]!;
       const k = act[0];
@@ -1111,14 +1115,15 @@ class Connection implements ServerConnection {
     }
   }
 
-  private async monitorReg(name: string | undefined, value: string | undefined): Promise<Result<string>> {
+  private async monitorReg(
+    name: string | undefined,
+    value: string | undefined,
+  ): Promise<Result<string>> {
     const t = this.target;
     if (name === undefined) {
       const regs = await t.readRegisters();
       if (!regs.ok) return regs;
-      const lines = CORE_REGISTER_NAMES.map(
-        (n, i) => `(${i}) ${n} (/32): ${hex8(regs.value[n])}`,
-      );
+      const lines = CORE_REGISTER_NAMES.map((n, i) => `(${i}) ${n} (/32): ${hex8(regs.value[n])}`);
       return ok(`===== arm v7m registers\n${lines.join('\n')}`);
     }
     if (!(CORE_REGISTER_NAMES as readonly string[]).includes(name))
@@ -1204,4 +1209,3 @@ function hexToLeWordSafe(hex: string): number {
   const b = hexToBytes(clean);
   return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
 }
-

@@ -150,7 +150,9 @@ export function xmlEscape(text: string): string {
 }
 
 /** `qXfer:threads:read` document. */
-export function threadsXml(threads: readonly { id: number; name: string; extra: string }[]): string {
+export function threadsXml(
+  threads: readonly { id: number; name: string; extra: string }[],
+): string {
   const items = threads.map(
     (t) =>
       `  <thread id="${t.id.toString(16)}" core="0" name="${xmlEscape(t.name)}">${xmlEscape(t.extra)}</thread>`,

@@ -191,7 +191,8 @@ export function parseArgs(argv: string[]): Result<CliOptions> {
         const next = argv[i + 1];
         if (next !== undefined && /^\d+$/.test(next)) {
           const port = Number(next);
-          if (port > 65535) return { ok: false, error: `--gdb: ${next} is not a TCP port (0-65535)` };
+          if (port > 65535)
+            return { ok: false, error: `--gdb: ${next} is not a TCP port (0-65535)` };
           o.gdbPort = port;
           i++;
         } else o.gdbPort = DEFAULT_GDB_PORT;

@@ -80,7 +80,9 @@ export async function runGdbServer(o: GdbCliOptions): Promise<number> {
   o.log(
     `[gdb] GDB server for the emulated ${o.machine} on 127.0.0.1:${port}${o.wait ? ' (halted at the reset vector)' : ''}`,
   );
-  o.log(`[gdb] connect: gdb-multiarch ${o.elfPath ?? 'kernel.elf'} -ex 'target extended-remote :${port}'`);
+  o.log(
+    `[gdb] connect: gdb-multiarch ${o.elfPath ?? 'kernel.elf'} -ex 'target extended-remote :${port}'`,
+  );
   if (!o.wait) await target.resume();
   await new Promise<void>((resolve) => {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());

@@ -98,7 +98,9 @@ function listen(server: Server, port: number, host: string): Promise<Result<numb
           ),
         );
       } else if (e.code === 'EACCES')
-        resolve(err(`GDB server: not allowed to listen on port ${port} (ports below 1024 need root)`));
+        resolve(
+          err(`GDB server: not allowed to listen on port ${port} (ports below 1024 need root)`),
+        );
       else resolve(err(`GDB server: cannot listen on ${host}:${port}: ${e.message}`));
     };
     const onListening = (): void => {

@@ -31,7 +31,8 @@ export class Wire {
       },
       close: () => {
         this.closed = true;
-        for (const w of this.waiters.splice(0)) w.reject(new Error('the server closed the connection'));
+        for (const w of this.waiters.splice(0))
+          w.reject(new Error('the server closed the connection'));
       },
     });
   }
