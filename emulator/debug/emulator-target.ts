@@ -212,7 +212,7 @@ export class EmulatorTarget implements DebugTarget {
     };
     if (this.haltingDebug) session.core.writeMemory(DHCSR, 4, 0xa05f0001);
     this.unsubscribe = session.on((e) => this.onSession(e));
-    this.history = new History(session, options.history);
+    this.history = new History(session, { now: () => this.scheduler.now(), ...options.history });
     this.lastStop = this.stopInfo({ kind: 'halted' });
   }
 

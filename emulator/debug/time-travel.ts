@@ -4,9 +4,10 @@
  *
  * The emulator is deterministic: from a snapshot, the same host inputs delivered at the same
  * point give the same run. So the history of a run is
- * - checkpoints: session snapshots taken every `interval` instructions while running (memory
- *   regions that did not change since the previous checkpoint share its bytes, so flash costs
- *   one copy; older checkpoints are thinned so there are at most `maxCheckpoints`), and
+ * - checkpoints: session snapshots taken every `interval` instructions while running, stretched
+ *   so they cost about 3% of the run (memory is kept in 4 KiB pages, and a page equal to the
+ *   previous checkpoint's is shared, so flash and untouched RAM cost one copy; older
+ *   checkpoints are thinned so there are at most `maxCheckpoints`), and
  * - host inputs (console bytes, resets a debugger asked for, button presses), each recorded
  *   with the instruction count and the cycle at which it was applied.
  * Reaching instruction N again = restoring the last checkpoint at or before N, then running
@@ -36,17 +37,35 @@ export interface HostInput {
   apply(): void;
 }
 
+/** A memory region of a checkpoint as 4 KiB pages; a page that did not change is shared. */
+interface PagedRegion {
+  name: string;
+  base: number;
+  length: number;
+  pages: Uint8Array[];
+}
+
 export interface Checkpoint {
   instructions: number;
   cycles: number;
+  /** The session snapshot without its memory (kept as `memory` pages). */
   snapshot: SessionSnapshot;
+  memory: PagedRegion[];
   /** How many recorded inputs the snapshot already contains. */
   inputsApplied: number;
 }
 
+const PAGE = 4096;
+
 export interface HistoryOptions {
-  /** Instructions between automatic checkpoints while running. Default 2,000,000. */
+  /**
+   * Instructions between automatic checkpoints while running. Default 1,000,000; stretched
+   * (up to 8 times) when a checkpoint costs more than about 3% of the running time since the
+   * last one.
+   */
   interval?: number;
+  /** Host milliseconds (the target's scheduler clock), to keep checkpoints cheap. */
+  now?: () => number;
   /** Checkpoints kept before older ones are thinned. Default 64. */
   maxCheckpoints?: number;
 }
@@ -60,13 +79,19 @@ export class History {
   private next = 0;
   /** The furthest instruction count the run has reached live (outputs behind it were seen). */
   private frontier = 0;
+  /** Instructions to the next automatic checkpoint (interval, stretched by its cost). */
+  private gap: number;
+  private readonly now: (() => number) | null;
+  private lastAt: { time: number; instructions: number } | null = null;
 
   constructor(
     private readonly session: EmulatorSession,
     options: HistoryOptions = {},
   ) {
-    this.interval = options.interval ?? 2_000_000;
+    this.interval = options.interval ?? 1_000_000;
     this.maxCheckpoints = Math.max(4, options.maxCheckpoints ?? 64);
+    this.gap = this.interval;
+    this.now = options.now ?? null;
   }
 
   get started(): boolean {
@@ -94,12 +119,26 @@ export class History {
 
   private checkpoint(): void {
     const s = this.session.snapshot();
-    const prev = this.checkpoints[this.checkpoints.length - 1]?.snapshot;
-    if (prev) shareUnchanged(prev, s);
+    const instructions = this.session.instructions;
+    // Pages equal to the nearest earlier checkpoint's are shared with it.
+    let near: Checkpoint | undefined;
+    for (const c of this.checkpoints) if (c.instructions <= instructions) near = c;
+    near ??= this.checkpoints[0];
+    const memory = s.core.memory.map((m) =>
+      paged(
+        m,
+        near?.memory.find((p) => p.base === m.base && p.name === m.name),
+      ),
+    );
+    const snapshot: SessionSnapshot = {
+      ...s,
+      core: { ...s.core, memory: [] },
+    };
     const c: Checkpoint = {
-      instructions: this.session.instructions,
+      instructions,
       cycles: this.session.cycles,
-      snapshot: s,
+      snapshot,
+      memory,
       inputsApplied: this.next,
     };
     // Keep the list in instruction order (a checkpoint made during a replay lands mid-list).
@@ -123,7 +162,20 @@ export class History {
     const now = this.session.instructions;
     if (now > this.frontier) this.frontier = now;
     const last = this.lastBefore(now);
-    if (!last || now - last.instructions >= this.interval) this.checkpoint();
+    if (last && now - last.instructions < this.gap) return;
+    const t0 = this.now?.() ?? 0;
+    this.checkpoint();
+    if (!this.now) return;
+    const t1 = this.now();
+    // Keep checkpoints at about 3% of the running time: a costly one (a busy host, a machine
+    // with much memory) stretches the gap to the next, up to 8 intervals (which bounds how far
+    // a reverse step replays).
+    if (this.lastAt && t0 > this.lastAt.time) {
+      const perMs = (now - this.lastAt.instructions) / (t0 - this.lastAt.time);
+      const wanted = perMs * (t1 - t0) * 33;
+      this.gap = Math.max(this.interval, Math.min(this.interval * 8, wanted));
+    }
+    this.lastAt = { time: t1, instructions: now };
   }
 
   /** A checkpoint at the present (during a replay, so later reverse steps start close by). */
@@ -150,8 +202,14 @@ export class History {
 
   /** Puts the machine back to a checkpoint; inputs after it are pending again. */
   restore(c: Checkpoint): void {
-    this.session.restore(c.snapshot);
+    const memory = c.memory.map((m) => {
+      const bytes = new Uint8Array(m.length);
+      m.pages.forEach((p, i) => bytes.set(p, i * PAGE));
+      return { name: m.name, base: m.base, bytes };
+    });
+    this.session.restore({ ...c.snapshot, core: { ...c.snapshot.core, memory } });
     this.next = c.inputsApplied;
+    this.lastAt = null;
   }
 
   /**
@@ -206,30 +264,41 @@ export class History {
   }
 
   /** Checkpoints and the bytes they hold (shared region copies counted once). */
-  memory(): { checkpoints: number; bytes: number; inputs: number } {
+  memory(): { checkpoints: number; bytes: number; inputs: number; gap: number } {
     const seen = new Set<Uint8Array>();
     let bytes = 0;
     for (const c of this.checkpoints) {
-      for (const m of c.snapshot.core.memory) {
-        if (seen.has(m.bytes)) continue;
-        seen.add(m.bytes);
-        bytes += m.bytes.byteLength;
-      }
+      for (const m of c.memory)
+        for (const p of m.pages) {
+          if (seen.has(p)) continue;
+          seen.add(p);
+          bytes += p.byteLength;
+        }
       // Registers and device state: small; counted roughly by their JSON size would cost more
       // than it tells, so a fixed allowance per checkpoint stands in for them.
       bytes += 4096;
     }
-    return { checkpoints: this.checkpoints.length, bytes, inputs: this.inputs.length };
+    return {
+      checkpoints: this.checkpoints.length,
+      bytes,
+      inputs: this.inputs.length,
+      gap: this.gap,
+    };
   }
 }
 
-/** Lets `next` use `prev`'s copy of every memory region whose bytes did not change. */
-function shareUnchanged(prev: SessionSnapshot, next: SessionSnapshot): void {
-  for (const m of next.core.memory) {
-    const old = prev.core.memory.find((p) => p.base === m.base && p.name === m.name);
-    if (old && old.bytes.length === m.bytes.length && equalBytes(old.bytes, m.bytes))
-      m.bytes = old.bytes;
+/** A region's bytes as pages, sharing each page equal to the same page of `prev`. */
+function paged(
+  m: { name: string; base: number; bytes: Uint8Array },
+  prev?: PagedRegion,
+): PagedRegion {
+  const pages: Uint8Array[] = [];
+  for (let at = 0, i = 0; at < m.bytes.length; at += PAGE, i++) {
+    const page = m.bytes.subarray(at, Math.min(at + PAGE, m.bytes.length));
+    const old = prev && prev.length === m.bytes.length ? prev.pages[i] : undefined;
+    pages.push(old && equalBytes(old, page) ? old : page.slice());
   }
+  return { name: m.name, base: m.base, length: m.bytes.length, pages };
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

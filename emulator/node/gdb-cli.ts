@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import type { ImageFile } from '../session/session';
 import { createEmulatorTarget } from '../debug/emulator-target';
 import { tockThreadSource } from '../debug/tock/threads';
-import { startGdbServer } from './gdb-server';
+import { GDB_SLICE_MS, startGdbServer } from './gdb-server';
 import { nodeScheduler } from './scheduler';
 
 export interface GdbCliOptions {
@@ -39,7 +39,7 @@ export async function runGdbServer(o: GdbCliOptions): Promise<number> {
       machine: o.machine,
       files: o.files,
       board: o.machine,
-      ...(o.pace ? { target: { pace: o.pace } } : {}),
+      target: { sliceMs: GDB_SLICE_MS, ...(o.pace ? { pace: o.pace } : {}) },
     },
     nodeScheduler,
   );
