@@ -202,12 +202,23 @@ export class History {
 
   /** Puts the machine back to a checkpoint; inputs after it are pending again. */
   restore(c: Checkpoint): void {
-    const memory = c.memory.map((m) => {
-      const bytes = new Uint8Array(m.length);
-      m.pages.forEach((p, i) => bytes.set(p, i * PAGE));
-      return { name: m.name, base: m.base, bytes };
-    });
-    this.session.restore({ ...c.snapshot, core: { ...c.snapshot.core, memory } });
+    // Only pages that differ from memory as it is are written, and only their decoded and
+    // compiled code is dropped: code that did not change stays compiled (reverse steps replay
+    // at full speed).
+    const bus = this.session.core.bus;
+    for (const m of c.memory) {
+      const region = bus.regions.find(
+        (r) => r.dev === null && r.base === m.base && r.name === m.name,
+      );
+      if (!region) throw new Error(`checkpoint memory region ${m.name} is not mapped`);
+      m.pages.forEach((page, i) => {
+        const at = i * PAGE;
+        if (equalBytes(page, region.bytes.subarray(at, at + page.length))) return;
+        region.bytes.set(page, at);
+        bus.invalidate(m.base + at, page.length);
+      });
+    }
+    this.session.restore(c.snapshot);
     this.next = c.inputsApplied;
     this.lastAt = null;
   }

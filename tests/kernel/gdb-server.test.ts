@@ -172,6 +172,16 @@ describe('gdb-multiarch against the GDB server (emulated nRF52840-DK)', () => {
         'end',
         'echo STACKEDPC=',
         'print/x *(unsigned int *)($psp + 24)',
+        'echo THREADS-BEGIN\\n',
+        'info threads',
+        'thread 2',
+        'echo THREAD-BT-BEGIN\\n',
+        'bt',
+        'echo THREAD-BT-END\\n',
+        'echo THREADPC=',
+        'print/x $pc',
+        'thread 1',
+        'monitor tock list',
         'reverse-stepi',
         'echo RSTEPPC=',
         'print/x $pc',
@@ -197,6 +207,22 @@ describe('gdb-multiarch against the GDB server (emulated nRF52840-DK)', () => {
       );
       expect(out).toMatch(/\* 1 +Thread 1 "kernel"/);
       const stacked = printed(out, 'STACKEDPC');
+      // Processes as threads: each app by name with its state; thread 2 (slot 0, the first app)
+      // shows the app stopped at its svc, and its backtrace is the app's own.
+      const threads = out.slice(out.indexOf('THREADS-BEGIN'), out.indexOf('THREAD-BT-BEGIN'));
+      const inImage = i.manifest.apps.filter((a) => a.inImage !== false);
+      inImage.forEach((a, slot) =>
+        expect(threads).toMatch(
+          new RegExp(
+            `${slot + 2} +Thread ${slot + 2} "${a.name}" \\((Running|Yielded|YieldedFor|Faulted|Terminated|Stopped)`,
+          ),
+        ),
+      );
+      expect(printed(out, 'THREADPC')).toBe(stacked);
+      const threadBt = out.slice(out.indexOf('THREAD-BT-BEGIN'), out.indexOf('THREAD-BT-END'));
+      expect(threadBt).toMatch(/#0 +0x[0-9a-f]+ in capsule_rt::/);
+      expect(threadBt).toMatch(/hello::main|hello::/);
+      expect(out).toMatch(/Thread +Slot +Name +State/); // monitor tock list
       expect(printed(out, 'RSTEPPC')).toBe(stacked - 2); // the app's svc instruction
       expect(printed(out, 'RCONTPC')).toBe(svc);
       expect(printed(out, 'RCONTLR')).toBe(0xfffffff9); // entered from the kernel's svc
