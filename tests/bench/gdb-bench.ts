@@ -45,8 +45,7 @@ const fail = (why: string): never => {
 };
 
 const built = buildBench();
-if (!built.ok) fail(built.error);
-const elf = new Uint8Array(readFileSync((built as { elf: string }).elf));
+const elf = new Uint8Array(readFileSync(built.ok ? built.value : fail(built.error)));
 const symbols = parseElf(elf).symbols;
 const addressOf = (name: string): number => {
   const s = symbols.find((x) => x.name === name);
