@@ -27,9 +27,11 @@ import { parseElf } from '../../emulator/formats/elf';
 import { startGdbServer, type GdbServerHandle } from '../../emulator/node/gdb-server';
 import { nodeScheduler } from '../../emulator/node/scheduler';
 import { findTool } from '../../emulator/node/tools';
+import { skipWithoutTool } from '../tools';
 import { kernelImage } from './qemu';
 
 const gdbPath = findTool('gdb-multiarch');
+const noGdb = skipWithoutTool(gdbPath.ok, 'gdb-multiarch', 'apt-get install gdb-multiarch');
 const img = (): ReturnType<typeof kernelImage> => kernelImage('nrf52840dk');
 let dir = '';
 
@@ -130,7 +132,7 @@ function symbol(elf: string, name: string): number {
   return s.value & ~1;
 }
 
-describe('gdb-multiarch against the GDB server (emulated nRF52840-DK)', () => {
+describe.skipIf(noGdb)('gdb-multiarch against the GDB server (emulated nRF52840-DK)', () => {
   it('breaks in a capsule, watches a static, resets, runs backwards, shows threads, detaches', async () => {
     const i = img();
     const run = await serve({ wait: true });
