@@ -35,7 +35,6 @@ import {
   type ImageFile,
   type RegisterNames,
 } from '../session/session';
-import { runGdbServer } from './gdb-cli';
 import { DEFAULT_GDB_PORT } from './gdb-server';
 import { readImageFile } from './image-files';
 import { nodeScheduler } from './node-scheduler';
@@ -382,6 +381,8 @@ export async function main(argv: string[]): Promise<number> {
       first.bytes[1] === 0x45 &&
       first.bytes[2] === 0x4c &&
       first.bytes[3] === 0x46;
+    // Loaded only here: the debugger side (target, DWARF, history) is no cost to headless runs.
+    const { runGdbServer } = await import('./gdb-cli');
     return runGdbServer({
       machine: opts.machine,
       port: opts.gdbPort,
