@@ -568,7 +568,11 @@ export class CortexM implements CoreControl {
     this.tbit = entry & 1;
   }
 
-  snapshot(): CoreSnapshot {
+  /**
+   * The core's state as plain data. `memory: false` leaves RAM/flash out (an empty list) for
+   * callers that keep memory their own way (reverse execution's shared pages).
+   */
+  snapshot(options: { memory?: boolean } = {}): CoreSnapshot {
     return {
       r: Array.from(this.r),
       pc: this.pc,
@@ -588,9 +592,12 @@ export class CortexM implements CoreControl {
       instructions: this.instructionCount,
       cycles: this.clock.now,
       system: this.system.snapshot(),
-      memory: this.bus.regions
-        .filter((r) => r.dev === null)
-        .map((r) => ({ name: r.name, base: r.base, bytes: r.bytes.slice() })),
+      memory:
+        options.memory === false
+          ? []
+          : this.bus.regions
+              .filter((r) => r.dev === null)
+              .map((r) => ({ name: r.name, base: r.base, bytes: r.bytes.slice() })),
       devices: this.bus.regions
         .filter(
           (r) => r.dev !== null && r.dev.snapshot !== undefined && r.dev !== this.system.device,

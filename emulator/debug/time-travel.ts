@@ -74,6 +74,8 @@ export class History {
   readonly interval: number;
   readonly maxCheckpoints: number;
   private checkpoints: Checkpoint[] = [];
+  /** The memory of the last checkpoint made, kept across restarts to share unchanged pages. */
+  private lastMemory: PagedRegion[] = [];
   private inputs: HostInput[] = [];
   /** Index of the next recorded input not yet applied in the present timeline. */
   private next = 0;
@@ -118,26 +120,28 @@ export class History {
   }
 
   private checkpoint(): void {
-    const s = this.session.snapshot();
+    // Memory is paged straight from the bus regions (no whole copy first).
+    const s = this.session.snapshot({ memory: false });
+    const regions = this.session.core.bus.regions.filter((r) => r.dev === null);
     const instructions = this.session.instructions;
-    // Pages equal to the nearest earlier checkpoint's are shared with it.
+    // Pages equal to the nearest earlier checkpoint's are shared with it; with none (a history
+    // started afresh after a debugger's write), with the last checkpoint ever made, so a
+    // restart copies only what changed, not the whole memory again.
     let near: Checkpoint | undefined;
     for (const c of this.checkpoints) if (c.instructions <= instructions) near = c;
     near ??= this.checkpoints[0];
-    const memory = s.core.memory.map((m) =>
+    const reference = near?.memory ?? this.lastMemory;
+    const memory = regions.map((m) =>
       paged(
-        m,
-        near?.memory.find((p) => p.base === m.base && p.name === m.name),
+        { name: m.name, base: m.base, bytes: m.bytes },
+        reference.find((p) => p.base === m.base && p.name === m.name),
       ),
     );
-    const snapshot: SessionSnapshot = {
-      ...s,
-      core: { ...s.core, memory: [] },
-    };
+    this.lastMemory = memory;
     const c: Checkpoint = {
       instructions,
       cycles: this.session.cycles,
-      snapshot,
+      snapshot: s,
       memory,
       inputsApplied: this.next,
     };
@@ -299,6 +303,9 @@ export class History {
 }
 
 /** A region's bytes as pages, sharing each page equal to the same page of `prev`. */
+/** One all-zero page shared by every checkpoint (untouched RAM is most of a big machine's). */
+const ZERO_PAGE = new Uint8Array(PAGE);
+
 function paged(
   m: { name: string; base: number; bytes: Uint8Array },
   prev?: PagedRegion,
@@ -307,9 +314,21 @@ function paged(
   for (let at = 0, i = 0; at < m.bytes.length; at += PAGE, i++) {
     const page = m.bytes.subarray(at, Math.min(at + PAGE, m.bytes.length));
     const old = prev && prev.length === m.bytes.length ? prev.pages[i] : undefined;
-    pages.push(old && equalBytes(old, page) ? old : page.slice());
+    if (old && equalBytes(old, page)) pages.push(old);
+    else if (page.length === PAGE && isZero(page)) pages.push(ZERO_PAGE);
+    else pages.push(page.slice());
   }
   return { name: m.name, base: m.base, length: m.bytes.length, pages };
+}
+
+function isZero(page: Uint8Array): boolean {
+  if (page.byteOffset % 4 === 0) {
+    const w = new Uint32Array(page.buffer, page.byteOffset, page.length >> 2);
+    for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
+    return true;
+  }
+  for (let i = 0; i < page.length; i++) if (page[i] !== 0) return false;
+  return true;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
