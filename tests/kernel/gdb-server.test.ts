@@ -113,7 +113,8 @@ function gdb(elf: string, commands: string[], timeoutMs = 90_000): Promise<strin
 
 /** A value GDB printed with `echo NAME=` followed by `print/x EXPR`: "NAME=$1 = 0x1234". */
 function printed(out: string, name: string): number {
-  const m = new RegExp(`${name}=\\$\\d+ = (0x[0-9a-f]+)`).exec(out);
+  // GDB's warnings go to stderr and may land between the echo and the value.
+  const m = new RegExp(`${name}=(?:warning:[^\\n]*\\n)*\\$\\d+ = (0x[0-9a-f]+)`).exec(out);
   if (!m) throw new Error(`gdb did not print ${name}; it printed:\n${out}`);
   return parseInt(m[1]!, 16);
 }

@@ -58,7 +58,9 @@ describe('Tock process table through DWARF (emulated nRF52840-DK)', () => {
       if (e.kind === 'console') out += new TextDecoder().decode(e.bytes);
     });
     unwrap(await target.resume());
-    await waitFor(/\[kernel\] process 'hello' exited/);
+    // The kernel prints the exit line before it marks the process Terminated; any complete line
+    // after it was printed once that was done (the kernel does one thing at a time).
+    await waitFor(/\[kernel\] process 'hello' exited with code \d+\r?\n[^\n]*\n/);
     loaded = [
       ...out.matchAll(
         /loaded process '([^']+)' \(pid (\d+)\): flash (0x[0-9a-f]+)-(0x[0-9a-f]+), RAM (0x[0-9a-f]+)-(0x[0-9a-f]+)/g,
