@@ -176,6 +176,15 @@ describe('a board in its Tock bootloader', () => {
     expect(wired.pulses).toBe(1);
   });
 
+  it('waits for a late answer instead of sending the command twice', async () => {
+    const { sim, board } = await open();
+    sim.answerDelayReads = 1;
+    const before = sim.commands.length;
+    const r = await board.program([{ address: 0x40000, data: app('slow', 0x400, { flash: 0x40000 }) }]);
+    expect(r).toEqual({ ok: true, value: { written: 0x400, verified: true } });
+    expect(sim.commands.slice(before).filter((c) => c !== 'reset')).toEqual(['write-page', 'write-page', 'crc']);
+  });
+
   it('refuses to treat a bootloader on another board as the chosen one', async () => {
     const sim = new SimulatedBoard({ attributes: { board: 'microbit-v2', arch: 'cortex-m4', appaddr: '0x40000' } });
     const r = await TockBootloaderBoard.open(sim, OPEN);

@@ -471,7 +471,11 @@ export class TockBootloaderBoard implements Flasher {
           bytes = old.value;
           bytes.set(s.data.subarray(from - s.address, to - s.address), from - page);
         }
-        const w = await this.client.writePage(page, bytes);
+        // A page of 0xFF is erased rather than written: 4 bytes on the wire instead of 516 (an
+        // app's TBF is mostly the padding up to its power-of-two size).
+        const w = bytes.every((b) => b === 0xff)
+          ? await this.client.erasePage(page)
+          : await this.client.writePage(page, bytes);
         if (!w.ok) return w;
         done += PAGE_SIZE;
         options.onProgress?.({ phase: 'write', done, total, message: `page ${hex(page)} written` });

@@ -19,7 +19,7 @@
  *   const entered = await enterBootloader(client, { methods: ['dtr-rts'], manual: 'Hold BUTTON1 ...' });
  *   const crc = await client.crc(0x40000, 0x4000);
  */
-import { err, ok, type Result } from '../../../emulator/core/result';
+import { ok, type Result } from '../../../emulator/core/result';
 import { flashError, type FlashError } from '../../../emulator/debug/flasher';
 import {
   ATTRIBUTE_COUNT,
@@ -73,7 +73,7 @@ export interface BootloaderEntry {
 }
 
 export interface ClientOptions {
-  /** Time to wait for a response (default 1000 ms; CRC and erase get more). */
+  /** Time to wait for a response (default 2000 ms; writes, erases and CRCs get more). */
   timeoutMs?: number;
 }
 
@@ -92,7 +92,7 @@ export class BootloaderClient {
     readonly link: SerialLink,
     options: ClientOptions = {},
   ) {
-    this.timeoutMs = options.timeoutMs ?? 1000;
+    this.timeoutMs = options.timeoutMs ?? 2000;
   }
 
   /**
@@ -107,25 +107,29 @@ export class BootloaderClient {
     opts: { timeoutMs?: number; what?: string; retry?: boolean } = {},
   ): Promise<Result<Uint8Array, FlashError>> {
     const what = opts.what ?? COMMAND_NAMES[command] ?? `command 0x${command.toString(16)}`;
+    const timeout = opts.timeoutMs ?? this.timeoutMs;
     const attempts = opts.retry === false ? 1 : 2;
     let last: Result<Uint8Array, FlashError> = flashError('no-answer', `${what}: no answer`);
     for (let attempt = 0; attempt < attempts; attempt++) {
       this.link.discardInput();
       const w = await this.link.write(encodeCommand(command, payload, { sync: true }));
       if (!w.ok) return w;
-      last = await this.response(expected, length, opts.timeoutMs ?? this.timeoutMs, what);
+      const reader = new ResponseReader(expected, length);
+      last = await this.response(reader, timeout, what);
+      // A late answer is still this command's answer: wait once more before sending it again,
+      // or the first answer would arrive after the resend and be taken for the next command's.
+      if (!last.ok && last.error.kind === 'no-answer' && attempts > 1)
+        last = await this.response(reader, timeout, what);
       if (last.ok || last.error.kind !== 'no-answer') return last;
     }
     return last;
   }
 
   private async response(
-    expected: number,
-    length: number,
+    reader: ResponseReader,
     timeoutMs: number,
     what: string,
   ): Promise<Result<Uint8Array, FlashError>> {
-    const reader = new ResponseReader(expected, length);
     for (;;) {
       const r = await this.link.read(timeoutMs);
       if (!r.ok) return r;
@@ -321,26 +325,33 @@ export async function enterBootloader(
   let r = await pingSome(options.pings ?? 2);
   if (r.ok || r.error.kind === 'link-lost') return r;
   const tried: string[] = [];
+  const step = async (op: Promise<Result<void, FlashError>>): Promise<'lost' | 'failed' | 'ok'> => {
+    const x = await op;
+    return x.ok ? 'ok' : x.error.kind === 'link-lost' ? 'lost' : 'failed';
+  };
   for (const method of entry.methods) {
+    // A method the port cannot do (DTR/RTS on a pseudo-terminal) is skipped.
+    let outcome: 'lost' | 'failed' | 'ok';
     if (method === 'baud-1200') {
       tried.push('a 1200-baud touch');
-      const a = await link.setBaudRate(1200);
-      if (!a.ok) return a;
-      await link.sleep(100);
-      const b = await link.setBaudRate(115200);
-      if (!b.ok) return b;
-      await link.sleep(500);
+      outcome = await step(link.setBaudRate(1200));
+      if (outcome === 'ok') {
+        await link.sleep(100);
+        outcome = await step(link.setBaudRate(115200));
+        await link.sleep(500);
+      }
     } else {
       tried.push('a DTR/RTS reset pulse');
-      const a = await link.setSignals({ dtr: true, rts: true });
-      if (!a.ok) return a;
-      await link.sleep(100);
-      const b = await link.setSignals({ dtr: false });
-      if (!b.ok) return b;
-      await link.sleep(500);
-      const c = await link.setSignals({ rts: false });
-      if (!c.ok) return c;
+      outcome = await step(link.setSignals({ dtr: true, rts: true }));
+      if (outcome === 'ok') {
+        await link.sleep(100);
+        outcome = await step(link.setSignals({ dtr: false }));
+        await link.sleep(500);
+        if (outcome === 'ok') outcome = await step(link.setSignals({ rts: false }));
+      }
     }
+    if (outcome === 'lost') return flashError('link-lost', `${link.label} went away`);
+    if (outcome === 'failed') continue;
     r = await pingSome(options.pings ?? 2);
     if (r.ok || r.error.kind === 'link-lost') return r;
   }
@@ -351,4 +362,3 @@ export async function enterBootloader(
   );
 }
 
-export { err };

@@ -47,6 +47,9 @@ export class SimulatedBoard implements SerialLink {
   loseLinkAfterWrites: number | null = null;
   /** The next WRITE_PAGE stores this byte flipped (flash that did not take). */
   corruptNextWrite = false;
+  /** Answers reach the host only after this many reads that come back empty (a slow board). */
+  answerDelayReads = 0;
+  private delayed = 0;
   /** DTR/RTS pulses seen (a board wired for them would enter its bootloader). */
   pulses = 0;
   enterOnPulse = false;
@@ -193,6 +196,11 @@ export class SimulatedBoard implements SerialLink {
 
   async read(_timeoutMs: number): Promise<Result<Uint8Array, FlashError>> {
     if (this.lost) return flashError('link-lost', `${this.label} is gone`);
+    if (this.pending.length > 0 && this.delayed < this.answerDelayReads) {
+      this.delayed++;
+      return ok(new Uint8Array(0));
+    }
+    this.delayed = 0;
     const out = Uint8Array.from(this.pending);
     this.pending = [];
     return ok(out);

@@ -1,0 +1,141 @@
+/**
+ * Our Tock bootloader on the emulated nRF52840-DK, driven over a pseudo-terminal by the host's
+ * bootloader flasher exactly as a board on a USB serial port would be: two apps installed,
+ * listed, one removed, EXIT, and the kernel (linked at 0x8000, after the bootloader) boots and
+ * runs the one left. Also what a real board does wrong: a bootloader that does not answer (the
+ * kernel runs instead), writes over the bootloader refused by the firmware itself, an app built
+ * for another board refused, the port vanishing midway.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { buildTab } from '../../emulator/formats/tab';
+import { TockBootloaderBoard } from '../../main/debug/tock-bootloader/board';
+import { bootloaderBoard } from '../../main/debug/tock-bootloader/boards';
+import { openSerialLink, type NodeSerialLink } from '../../main/host/serial';
+import { startEmulatedBootloader, type EmulatedBootloader } from '../bootloader-pty';
+
+const DK = bootloaderBoard('nrf52840dk')!;
+
+function images(): { hex: string; apps: string } {
+  const all = inject('kernelImages');
+  const boot = all['nrf52840dk-bootloader'];
+  const dk = all.nrf52840dk;
+  if (!boot?.ok) throw new Error(boot?.problem ?? 'bootloader image not built');
+  if (!dk?.ok) throw new Error(dk?.problem ?? 'nrf52840dk image not built');
+  return { hex: join(boot.dir, 'image.hex'), apps: join(dk.dir, 'apps') };
+}
+
+let board: EmulatedBootloader | undefined;
+let link: NodeSerialLink | undefined;
+afterEach(async () => {
+  await link?.close();
+  await board?.stop();
+  board = undefined;
+  link = undefined;
+});
+
+async function connect(holdButtonSeconds: number | null): Promise<NodeSerialLink> {
+  board = await startEmulatedBootloader({ image: images().hex, holdButtonSeconds });
+  const l = await openSerialLink(board.path);
+  if (!l.ok) throw new Error(l.error.message);
+  link = l.value;
+  return l.value;
+}
+
+async function open(l: NodeSerialLink): Promise<TockBootloaderBoard> {
+  const b = await TockBootloaderBoard.open(l, {
+    boardName: 'nrf52840dk',
+    boardAliases: DK.aliases,
+    entry: DK.entry,
+    flashEnd: DK.flashEnd,
+    appsStart: DK.appsStart,
+  });
+  if (!b.ok) throw new Error(`${b.error.message}\n${board?.stderr()}`);
+  return b.value;
+}
+
+describe('the Tock bootloader on the emulated nRF52840-DK', () => {
+  it('installs two apps, lists them, removes one; after EXIT the kernel runs the one left', async () => {
+    const l = await connect(0.5);
+    const bl = await open(l);
+    expect(bl.info).toMatchObject({ version: '1.1.0', startAddress: 0x8000, name: 'Tock Bootloader' });
+    expect(bl.layout).toMatchObject({
+      bootloader: { start: 0, end: 0x8000 },
+      kernel: { start: 0x8000, end: 0x40000 },
+      appsStartFrom: 'attribute',
+    });
+    expect(bl.kernelAttributes?.kernelFlash).toEqual({ start: 0x8000, length: 0x38000 });
+    expect(Object.fromEntries(bl.attributes.map((a) => [a.key, a.value]))).toEqual({
+      board: 'nrf52840dk',
+      arch: 'cortex-m4',
+      appaddr: '0x40000',
+      pagesize: '4096',
+    });
+    const { apps } = images();
+    const hello = await bl.install(readFileSync(join(apps, 'hello.tab')));
+    expect(hello).toMatchObject({ ok: true, value: { name: 'hello', address: 0x40000 } });
+    const pic = await bl.install(readFileSync(join(apps, 'pic.tab')));
+    expect(pic).toMatchObject({ ok: true, value: { name: 'pic', address: 0x44000 } });
+    const listed = await bl.listApps();
+    expect(listed.ok && listed.value.apps.map((a) => `${a.name}@${a.address.toString(16)}`)).toEqual([
+      'hello@40000',
+      'pic@44000',
+    ]);
+    expect(await bl.uninstall('pic')).toEqual({ ok: true, value: 1 });
+    const after = await bl.listApps();
+    expect(after.ok && after.value.apps.filter((a) => !a.padding).map((a) => a.name)).toEqual(['hello']);
+    expect((await bl.reset()).ok).toBe(true);
+    await board!.waitFor(/hello: Hello, World!/, 90_000);
+    const out = board!.output();
+    expect(out).toContain('Capsule kernel 0.1.0 on nrf52840dk');
+    expect(out).toMatch(/\[kernel\] 1 process\(es\) loaded/);
+    expect(out).not.toMatch(/loaded process 'pic'/);
+  });
+
+  it('refuses what must not be written, and says how to enter the bootloader when none answers', async () => {
+    const l = await connect(0.5);
+    const bl = await open(l);
+    // The firmware itself refuses a page inside the bootloader (the host would not even ask).
+    const own = await bl.client.writePage(0x1000, new Uint8Array(512));
+    expect(!own.ok && own.error).toMatchObject({ kind: 'refused', message: expect.stringMatching(/BADADDR/) });
+    const kernel = await bl.program([{ address: 0x8000, data: new Uint8Array(512) }]);
+    expect(!kernel.ok && kernel.error.kind).toBe('refused');
+    const hello = readFileSync(join(images().apps, 'hello.tbf'));
+    const other = buildTab({ name: 'hello', onlyForBoards: ['microbit-v2'], tbfs: [{ arch: 'cortex-m4', bytes: hello }] });
+    const refused = await bl.install(other);
+    expect(!refused.ok && refused.error.message).toMatch(/only for microbit-v2/);
+    const listed = await bl.listApps();
+    expect(listed.ok && listed.value.apps).toEqual([]);
+    await link!.close();
+    await board!.stop();
+
+    // Without BUTTON1 the bootloader starts the kernel: nothing answers the protocol.
+    const quiet = await connect(null);
+    await board!.waitFor(/process console ready/);
+    const r = await TockBootloaderBoard.open(quiet, {
+      boardName: 'nrf52840dk',
+      entry: DK.entry,
+      flashEnd: DK.flashEnd,
+      appsStart: DK.appsStart,
+    });
+    expect(!r.ok && r.error).toMatchObject({
+      kind: 'no-answer',
+      message: expect.stringMatching(/no bootloader answers on \/dev\/pts\/\d+/),
+      fix: expect.stringMatching(/hold BUTTON1 down, press and release RESET/),
+    });
+  });
+
+  it('reports the port vanishing midway as a lost link', async () => {
+    const l = await connect(0.5);
+    const bl = await open(l);
+    const pending = bl.install(readFileSync(join(images().apps, 'hello.tab')));
+    setTimeout(() => board!.process.kill('SIGKILL'), 300);
+    const r = await pending;
+    expect(!r.ok && r.error).toMatchObject({
+      kind: 'link-lost',
+      message: expect.stringMatching(/\/dev\/pts\/\d+ went away/),
+      fix: expect.stringMatching(/run the operation again/),
+    });
+  });
+});
