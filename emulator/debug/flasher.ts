@@ -1,120 +1,124 @@
 /**
- * Flasher: the one seam for putting an image into a board's non-volatile memory.
+ * Flasher: the one interface for putting an image onto a board, whatever carries it.
  *
- * Flashing is not debugging (architecture note): a `DebugTarget` halts, steps and reads; a
- * `Flasher` erases, programs with progress, and verifies, and then lets go of the board. Two
- * implementations stand behind it: OpenOCD driving a probe (main/host/openocd*), and Tock's
- * serial bootloader (main/debug/tock-bootloader, over a serial port from main/host/serial.ts).
- * The IDE's flash commands, the Boards panel and the tests are written once against it.
+ * Flashing is not debugging (architecture note): a board is programmed through OpenOCD and a
+ * debug probe (main/host/openocd-flasher.ts), or through Tock's serial bootloader over the
+ * board's UART (the bootloader flasher), and both answer the same calls so the IDE's Flash
+ * command, its progress bar and its error messages are written once. The interface is pure
+ * (no Node): implementations live where their transport may run (main/host for child processes
+ * and serial ports), tests drive them through it.
  *
  * Rules every implementation keeps:
- * - Errors are values: every operation resolves to a `Result` whose error says what went wrong
- *   in words a person can act on (`message`, and `fix` when there is something to do), with a
- *   `kind` callers branch on (retry after `link-lost`, ask the user to enter the bootloader after
- *   `no-answer`).
- * - `program` refuses, before writing anything, a segment that would touch memory the flasher
- *   protects (a bootloader, the kernel when only apps may be written) or that lies outside the
- *   board's flash: kind `refused`, nothing written.
- * - With `verify` (the default) `program` checks what the board holds afterwards (read back or
- *   CRC) and reports a mismatch as `verify-failed`; an interrupted or failed program can simply
- *   be run again.
- * - Progress is reported as bytes done of bytes total per phase; `signal` aborts between steps.
- *
- * Pure TypeScript: no Node, no DOM.
+ * - Failures are values (`Result<_, FlashError>`), never exceptions; `FlashError.kind` lets the
+ *   UI offer the matching fix (`fix` is the sentence to show, `command` a command that applies
+ *   it, such as OpenOCD's `nrf52_recover`).
+ * - Progress is reported through `onProgress` in phases; `done`/`total` are bytes where the
+ *   transport knows them, else 0/0 (an indeterminate bar).
+ * - An aborted (`signal`) or interrupted operation leaves the board in a state that the next
+ *   `program` repairs: `verify` detects a partly written image.
  *
  * @example
- *   const r = await flasher.program([{ address: 0x40000, data: tbf }], {
- *     onProgress: (p) => bar.set(p.done / p.total, p.phase),
- *   });
+ *   const r = await flasher.program(
+ *     { file: 'target/images/nrf52840dk/image.hex', format: 'ihex' },
+ *     { verify: true, reset: true, onProgress: (p) => bar.set(p) },
+ *   );
  *   if (!r.ok) show(r.error.message, r.error.fix);
  */
 import type { Result } from '../core/result';
 
-/** Bytes to place at `address`. */
-export interface FlashSegment {
-  address: number;
-  data: Uint8Array;
+/** What to write: a file the flasher reads itself (OpenOCD and the bootloader both take files). */
+export interface FlashImage {
+  /** Absolute path of the image. */
+  file: string;
+  /** `ihex` and `elf` carry their addresses; `bin` needs `address`; `tbf`/`tab` are Tock apps. */
+  format: 'ihex' | 'elf' | 'bin' | 'tbf' | 'tab';
+  /** Load address of a `bin` image. */
+  address?: number;
 }
 
-export type FlashPhase = 'connect' | 'erase' | 'write' | 'verify' | 'reset';
+export type FlashPhase = 'connect' | 'erase' | 'program' | 'verify' | 'reset' | 'recover';
 
 export interface FlashProgress {
   phase: FlashPhase;
-  /** Bytes (or steps, for phases without bytes) done so far in this phase. */
+  /** Bytes done in this phase (0 when unknown). */
   done: number;
+  /** Bytes in this phase (0 when unknown). */
   total: number;
-  /** A short line for a log ("page 0x00041200 written"). */
+  /** A line for the log (the tool's own words where it has them). */
   message?: string;
 }
 
 export interface FlashOptions {
-  /** Check the written bytes afterwards (default true). */
-  verify?: boolean;
-  onProgress?: (progress: FlashProgress) => void;
-  /** Aborting stops between two steps; the error kind is then `cancelled`. */
+  /** Read the image back and compare after writing. */
+  verify: boolean;
+  /** Reset the board into the new image afterwards. */
+  reset: boolean;
+  onProgress?(p: FlashProgress): void;
   signal?: AbortSignal;
 }
 
+/** Why an operation failed, for the UI to offer the matching fix. */
 export type FlashErrorKind =
-  /** The board (probe, bootloader) did not answer; `fix` says how to make it answer. */
-  | 'no-answer'
-  /** The connection went away midway (port unplugged, probe gone); running again may work. */
-  | 'link-lost'
-  /** Refused before anything was written (protected or unknown memory, wrong board). */
-  | 'refused'
-  /** The board answered with an error or something unexpected. */
-  | 'protocol'
-  /** What the board holds afterwards differs from what was written. */
-  | 'verify-failed'
-  /** A tool the flasher needs is missing or too old. */
-  | 'tool'
-  | 'cancelled';
+  | 'tool-missing' // the flashing tool (openocd) is not installed or too old
+  | 'no-probe' // no debug probe / board found
+  | 'probe-busy' // the probe or port is held by another program
+  | 'permission' // the OS refused access to the device (udev rules)
+  | 'protected' // access port protection (APPROTECT) is on
+  | 'wrong-board' // the image was built for another board than the one attached
+  | 'verify-failed' // the board's contents differ from the image
+  | 'timeout' // the board or tool stopped answering
+  | 'link-lost' // the port or probe went away midway (unplugged); run again once it is back
+  | 'refused' // refused before anything was written (memory the transport never writes)
+  | 'aborted' // the caller's signal
+  | 'bad-image' // the image cannot be read
+  | 'failed'; // anything else (message says what)
 
 export interface FlashError {
   kind: FlashErrorKind;
+  /** What happened, naming the problem. */
   message: string;
-  /** What the user can do about it. */
+  /** What the person can do about it. */
   fix?: string;
-}
-
-/** What a flasher is attached to, for titles and logs. */
-export interface FlasherDescription {
-  kind: 'openocd' | 'tock-bootloader';
-  /** Board name from the board registry, if known. */
-  board: string | null;
-  /** For people: 'Tock bootloader on /dev/ttyACM0'. */
-  label: string;
+  /** A command that applies the fix (shown as a button), e.g. `nrf52_recover`. */
+  command?: string;
+  /** The tool's last lines of output, for the log. */
+  log?: string[];
 }
 
 export interface FlashReport {
   /** Bytes written. */
-  written: number;
-  /** True when the written bytes were checked. */
+  bytes: number;
+  /** True when the image was read back and matched. */
   verified: boolean;
+  /** True when the board was reset into the image. */
+  reset: boolean;
+  /** Wall time in milliseconds. */
+  ms: number;
 }
 
 export interface Flasher {
-  readonly description: FlasherDescription;
-  /** Writes the segments (erasing what must be erased first), then verifies unless told not to. */
-  program(
-    segments: FlashSegment[],
-    options?: FlashOptions,
-  ): Promise<Result<FlashReport, FlashError>>;
-  /** Checks that the board holds exactly these bytes. */
-  verify(segments: FlashSegment[], options?: FlashOptions): Promise<Result<void, FlashError>>;
-  /** Erases `[address, address + length)` (rounded out to whole erase units). */
-  erase(address: number, length: number, options?: FlashOptions): Promise<Result<void, FlashError>>;
-  /** Starts the program the board now holds (leaves a bootloader, resets through a probe). */
-  reset?(): Promise<Result<void, FlashError>>;
-  /** Releases the board (port, probe, process). Idempotent. */
+  /** Which transport: 'openocd', 'tock-bootloader', ... */
+  readonly kind: string;
+  /** Board registry name the flasher was opened for. */
+  readonly board: string;
+  /** Erase what the image covers, write it, optionally verify and reset. */
+  program(image: FlashImage, options: FlashOptions): Promise<Result<FlashReport, FlashError>>;
+  /** Compare the board's contents with the image; `verify-failed` names the first difference. */
+  verify(
+    image: FlashImage,
+    options?: Pick<FlashOptions, 'onProgress' | 'signal'>,
+  ): Promise<Result<void, FlashError>>;
+  /** Erase everything the transport may erase (all flash for a probe; all apps for a bootloader). */
+  erase(options?: Pick<FlashOptions, 'onProgress' | 'signal'>): Promise<Result<void, FlashError>>;
+  /** Release the probe or port. */
   close(): Promise<void>;
 }
 
-/** A `FlashError` value. */
+/** A FlashError value. */
 export function flashError(
   kind: FlashErrorKind,
   message: string,
-  fix?: string,
+  extra: Omit<FlashError, 'kind' | 'message'> = {},
 ): { ok: false; error: FlashError } {
-  return { ok: false, error: fix === undefined ? { kind, message } : { kind, message, fix } };
+  return { ok: false, error: { kind, message, ...extra } };
 }

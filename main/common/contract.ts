@@ -227,6 +227,29 @@ export const CapsuleArgs = obj({
   hil: bool(),
 });
 export const NoArgs = obj({});
+export const PortArgs = obj({ path: str({ min: 1, max: 4096 }) });
+export const BootloaderOpenArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  /** Board registry name the user says is on the port. */
+  board: str({ min: 1, max: 100 }),
+});
+export const BootloaderInstallArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  /** Project-relative path of a .tab or .tbf file. */
+  file: str({ min: 1, max: 4096 }),
+});
+export const BootloaderUninstallArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  name: str({ min: 1, max: 200 }),
+});
+export const BootloaderEraseArgs = obj({ path: str({ min: 1, max: 4096 }), force: bool() });
+export const BootloaderAttributeArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  index: num({ integer: true, min: 0, max: 15 }),
+  key: str({ min: 1, max: 8 }),
+  value: str({ min: 1, max: 55 }),
+});
+export const AppFilesArgs = obj({ board: str({ min: 1, max: 100 }) });
 
 /** Addresses are unsigned 32-bit. */
 const address = () => num({ integer: true, min: 0, max: 0xffff_ffff });
@@ -374,6 +397,27 @@ export const contract = {
     set: method(SetBreakpointsArgs, returns<FileBreakpoints>()),
     /** Replaces the session's instruction breakpoints (Disassembly's gutter; not kept). */
     setInstructions: method(InstructionBreakpointsArgs, returns<number[]>()),
+  },
+  boards: {
+    /** Debug probes and serial ports attached now (the host then reports changes as they come). */
+    list: method(NoArgs, returns<AttachedBoards>()),
+    /** Adds a port by path (a pseudo-terminal, a port the listing does not show). */
+    addPort: method(PortArgs, returns<AttachedBoards>()),
+    removePort: method(PortArgs, returns<AttachedBoards>()),
+  },
+  bootloader: {
+    /** Opens the port, gets the board into its Tock bootloader, reads its layout and apps. */
+    open: method(BootloaderOpenArgs, returns<BootloaderSession>()),
+    apps: method(PortArgs, returns<BootloaderSession>()),
+    install: method(BootloaderInstallArgs, returns<BootloaderSession>()),
+    uninstall: method(BootloaderUninstallArgs, returns<BootloaderSession>()),
+    eraseApps: method(BootloaderEraseArgs, returns<BootloaderSession>()),
+    setAttribute: method(BootloaderAttributeArgs, returns<BootloaderSession>()),
+    /** Leaves the bootloader (EXIT: the board starts its kernel) and closes the port. */
+    exit: method(PortArgs, returns<null>()),
+    close: method(PortArgs, returns<null>()),
+    /** The app files (TAB, TBF) the last build of `board` wrote, project-relative. */
+    appFiles: method(AppFilesArgs, returns<string[]>()),
   },
 } as const;
 
@@ -715,6 +759,71 @@ export interface FileBreakpoints {
   breakpoints: ResolvedBreakpoint[];
 }
 
+// Boards, serial ports and the Tock bootloader
+
+export interface SerialPortEntry {
+  path: string;
+  serialNumber?: string;
+  vendorId?: string;
+  productId?: string;
+  manufacturer?: string;
+  product?: string;
+  /** Added by hand (a pseudo-terminal), not found by the listing. */
+  manual: boolean;
+  /** Why it cannot be opened (permissions, with the fix), when it cannot. */
+  problem?: string;
+  fix?: string;
+  /** The debug probe on the same USB device (matched by serial number), if any. */
+  probe?: string;
+}
+
+export interface ProbeEntry {
+  /** For people: 'SEGGER J-Link OB (nRF52840-DK)'. */
+  name: string;
+  vendorId: string;
+  productId: string;
+  serialNumber?: string;
+  problem?: string;
+  fix?: string;
+  /** Serial ports of the same USB device. */
+  ports: string[];
+}
+
+export interface AttachedBoards {
+  probes: ProbeEntry[];
+  ports: SerialPortEntry[];
+  /** What could not be looked at (no probe discovery in this build, sysfs unreadable). */
+  notes: string[];
+}
+
+export interface BootloaderApp {
+  address: number;
+  size: number;
+  name: string;
+  enabled: boolean;
+  sticky: boolean;
+  padding: boolean;
+  /** Fixed flash address of its binary, or null when position independent. */
+  fixedFlash: number | null;
+}
+
+export interface BootloaderSession {
+  path: string;
+  board: string;
+  /** 'Tock bootloader 1.1.0 on /dev/ttyACM0'. */
+  label: string;
+  version: string;
+  layout: {
+    bootloader: [number, number];
+    kernel: [number, number];
+    apps: [number, number];
+  };
+  attributes: { index: number; key: string; value: string }[];
+  apps: BootloaderApp[];
+  /** Why the app walk stopped early, when it did. */
+  problem?: string;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Events pushed from the host
 
@@ -759,6 +868,16 @@ export interface HostEvents {
   'breakpoints.changed': FileBreakpoints;
   /** The session's instruction breakpoints changed. */
   'breakpoints.instructions': { addresses: number[] };
+  /** Probes or serial ports came or went. */
+  'boards.changed': AttachedBoards;
+  /** A bootloader operation's progress on the port `path`. */
+  'bootloader.progress': {
+    path: string;
+    phase: string;
+    done: number;
+    total: number;
+    message?: string;
+  };
 }
 
 export type HostEventName = keyof HostEvents;

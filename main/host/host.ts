@@ -28,6 +28,7 @@ import {
   type ProjectInfo,
   type Result,
 } from '../common/contract.js';
+import { BoardsService, BootloaderService, type BoardsOptions } from './boards.js';
 import { BuildService } from './build.js';
 import { CapsuleService } from './capsule.js';
 import { DebugService, type DebugServiceOptions } from './debug-service.js';
@@ -48,6 +49,8 @@ export interface HostOptions {
   watchTree?: boolean;
   /** Debug-session options (where breakpoints are kept, how targets start: tests). */
   debug?: Omit<DebugServiceOptions, 'projectRoot' | 'emit'>;
+  /** How boards are found (tests give fakes). */
+  boards?: BoardsOptions;
 }
 
 export type EventListener = <K extends HostEventName>(name: K, payload: HostEvents[K]) => void;
@@ -131,6 +134,8 @@ export function createHost(opts: HostOptions): Host {
         };
   /** Windows connected now: when the last one goes, a running session ends with it. */
   let windows = 0;
+  const attached = new BoardsService(emit, opts.boards);
+  const bootloader = new BootloaderService(projectRoot, emit);
 
   const handlers: HostHandlers = {
     host: {
@@ -209,6 +214,23 @@ export function createHost(opts: HostOptions): Host {
       list: () => ({ ok: true, value: debug.list() }),
       set: ({ path: p, breakpoints }) => debug.setBreakpoints(p, breakpoints),
       setInstructions: ({ addresses }) => debug.setInstructionBreakpoints(addresses),
+    },
+    boards: {
+      list: () => attached.list(),
+      addPort: ({ path: p }) => attached.addPort(p),
+      removePort: ({ path: p }) => attached.removePort(p),
+    },
+    bootloader: {
+      open: ({ path: p, board }) => bootloader.open(p, board),
+      apps: ({ path: p }) => bootloader.apps(p),
+      install: ({ path: p, file }) => bootloader.install(p, file),
+      uninstall: ({ path: p, name }) => bootloader.uninstall(p, name),
+      eraseApps: ({ path: p, force }) => bootloader.eraseApps(p, force),
+      setAttribute: ({ path: p, index, key, value }) =>
+        bootloader.setAttribute(p, index, key, value),
+      exit: ({ path: p }) => bootloader.exit(p),
+      close: ({ path: p }) => bootloader.close(p),
+      appFiles: ({ board }) => bootloader.appFiles(board),
     },
   };
 
@@ -309,6 +331,8 @@ export function createHost(opts: HostOptions): Host {
       project.dispose();
       files.dispose();
       build.dispose();
+      attached.dispose();
+      void bootloader.dispose();
       listeners.clear();
     },
   };

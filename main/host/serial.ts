@@ -12,7 +12,7 @@
  * `openSerialLink` wraps a `SerialPort`: bytes that arrive are queued for `read`; the port
  * closing under us (unplugged, the emulator behind a pseudo-terminal gone) turns every later
  * call into `link-lost` naming the port, so an operation can stop and be run again later.
- * DTR/RTS on a device that has no modem lines (a pseudo-terminal) fail with `tool`.
+ * DTR/RTS on a device that has no modem lines (a pseudo-terminal) fail with `failed`.
  *
  * @example
  *   const ports = await listSerialPorts();
@@ -124,13 +124,13 @@ function describeOpenError(portPath: string, e: Error & { code?: string }): Flas
     return { kind: 'link-lost', message: `${portPath} does not exist (unplugged?)` };
   if (/EACCES|Permission denied/i.test(m))
     return {
-      kind: 'tool',
+      kind: 'permission',
       message: `no permission to open ${portPath}`,
       fix: 'add yourself to the group that owns it (often `dialout`: sudo usermod -aG dialout $USER, then log in again), or install the udev rules in the README',
     };
   if (/EBUSY|Resource busy|Cannot lock/i.test(m))
     return {
-      kind: 'tool',
+      kind: 'probe-busy',
       message: `${portPath} is in use by another program`,
       fix: 'close the other program (a terminal, tockloader listen, another Capsule Studio window) and try again',
     };
@@ -157,7 +157,9 @@ export async function openSerialLink(
   const dataListeners = new Set<(bytes: Uint8Array) => void>();
   const closeListeners = new Set<(reason: string) => void>();
   const lost = (): { ok: false; error: FlashError } =>
-    flashError('link-lost', `${portPath} went away (${closedReason ?? 'closed'})`, 'plug the board in again (or restart it), then run the operation again');
+    flashError('link-lost', `${portPath} went away (${closedReason ?? 'closed'})`, {
+      fix: 'plug the board in again (or restart it), then run the operation again',
+    });
 
   port.on('data', (chunk: Buffer) => {
     const bytes = new Uint8Array(chunk);
@@ -229,7 +231,7 @@ export async function openSerialLink(
       const e = await new Promise<Error | null>((resolve) =>
         port.update({ baudRate: baud }, (err) => resolve(err ?? null)),
       );
-      return e ? flashError('tool', `cannot set ${portPath} to ${baud} baud: ${e.message}`) : ok(undefined);
+      return e ? flashError('failed', `cannot set ${portPath} to ${baud} baud: ${e.message}`) : ok(undefined);
     },
     async setSignals(signals) {
       if (closedReason !== null) return lost();
@@ -237,7 +239,7 @@ export async function openSerialLink(
         port.set(signals, (err) => resolve(err ?? null)),
       );
       return e
-        ? flashError('tool', `${portPath} has no DTR/RTS lines to drive (${e.message})`)
+        ? flashError('failed', `${portPath} has no DTR/RTS lines to drive (${e.message})`)
         : ok(undefined);
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -85,7 +85,7 @@ describe('the Tock bootloader on the emulated nRF52840-DK', () => {
     expect(await bl.uninstall('pic')).toEqual({ ok: true, value: 1 });
     const after = await bl.listApps();
     expect(after.ok && after.value.apps.filter((a) => !a.padding).map((a) => a.name)).toEqual(['hello']);
-    expect((await bl.reset()).ok).toBe(true);
+    expect((await bl.exit()).ok).toBe(true);
     await board!.waitFor(/hello: Hello, World!/, 90_000);
     const out = board!.output();
     expect(out).toContain('Capsule kernel 0.1.0 on nrf52840dk');
@@ -99,7 +99,7 @@ describe('the Tock bootloader on the emulated nRF52840-DK', () => {
     // The firmware itself refuses a page inside the bootloader (the host would not even ask).
     const own = await bl.client.writePage(0x1000, new Uint8Array(512));
     expect(!own.ok && own.error).toMatchObject({ kind: 'refused', message: expect.stringMatching(/BADADDR/) });
-    const kernel = await bl.program([{ address: 0x8000, data: new Uint8Array(512) }]);
+    const kernel = await bl.programSegments([{ address: 0x8000, data: new Uint8Array(512) }]);
     expect(!kernel.ok && kernel.error.kind).toBe('refused');
     const hello = readFileSync(join(images().apps, 'hello.tbf'));
     const other = buildTab({ name: 'hello', onlyForBoards: ['microbit-v2'], tbfs: [{ arch: 'cortex-m4', bytes: hello }] });
@@ -120,7 +120,7 @@ describe('the Tock bootloader on the emulated nRF52840-DK', () => {
       appsStart: DK.appsStart,
     });
     expect(!r.ok && r.error).toMatchObject({
-      kind: 'no-answer',
+      kind: 'timeout',
       message: expect.stringMatching(/no bootloader answers on \/dev\/pts\/\d+/),
       fix: expect.stringMatching(/hold BUTTON1 down, press and release RESET/),
     });

@@ -111,7 +111,7 @@ describe('a board in its Tock bootloader', () => {
     expect(kernelView(sim)).toEqual(['blink@0x48000']);
     const other = buildTab({ name: 'x', onlyForBoards: ['microbit-v2'], tbfs: [{ arch: 'cortex-m4', bytes: app('x') }] });
     const r = await board.install(other);
-    expect(!r.ok && r.error).toMatchObject({ kind: 'refused', message: expect.stringMatching(/only for microbit-v2/) });
+    expect(!r.ok && r.error).toMatchObject({ kind: 'wrong-board', message: expect.stringMatching(/only for microbit-v2/) });
     const m0 = buildTab({ name: 'y', tbfs: [{ arch: 'cortex-m0', bytes: app('y') }] });
     expect((await board.install(m0)).ok).toBe(false);
   });
@@ -121,9 +121,9 @@ describe('a board in its Tock bootloader', () => {
     const before = sim.flash.slice();
     const r = await board.install(app('elsewhere', 0x4000, { flash: 0x20000 }));
     expect(!r.ok && r.error).toMatchObject({ kind: 'refused', message: expect.stringMatching(/another board/) });
-    const kernel = await board.program([{ address: 0x3ff00, data: new Uint8Array(0x200) }]);
+    const kernel = await board.programSegments([{ address: 0x3ff00, data: new Uint8Array(0x200) }]);
     expect(!kernel.ok && kernel.error).toMatchObject({ kind: 'refused', message: expect.stringMatching(/kernel/) });
-    const boot = await board.erase(0x400, 0x200);
+    const boot = await board.eraseRange(0x400, 0x200);
     expect(!boot.ok && boot.error.kind).toBe('refused');
     expect(crc32(sim.flash)).toBe(crc32(before));
     expect(sim.commands.filter((c) => c === 'write-page' || c === 'erase-page')).toEqual([]);
@@ -150,14 +150,14 @@ describe('a board in its Tock bootloader', () => {
     const { sim, board } = await open();
     sim.corruptNextWrite = true;
     const image = app('blink', 0x4000, { flash: 0x40000 });
-    const r = await board.program([{ address: 0x40000, data: image }]);
+    const r = await board.programSegments([{ address: 0x40000, data: image }]);
     expect(!r.ok && r.error).toMatchObject({ kind: 'verify-failed', message: expect.stringMatching(/CRC-32/) });
-    expect((await board.verify([{ address: 0x40000, data: image }])).ok).toBe(false);
-    expect(await board.program([{ address: 0x40000, data: image }])).toEqual({
+    expect((await board.verifySegments([{ address: 0x40000, data: image }])).ok).toBe(false);
+    expect(await board.programSegments([{ address: 0x40000, data: image }])).toEqual({
       ok: true,
-      value: { written: 0x4000, verified: true },
+      value: { bytes: 0x4000, verified: true },
     });
-    expect((await board.verify([{ address: 0x40000, data: image }])).ok).toBe(true);
+    expect((await board.verifySegments([{ address: 0x40000, data: image }])).ok).toBe(true);
   });
 
   it('says how to enter the bootloader when nothing answers, and uses DTR/RTS where that works', async () => {
@@ -165,7 +165,7 @@ describe('a board in its Tock bootloader', () => {
     silent.inBootloader = false;
     const r = await TockBootloaderBoard.open(silent, OPEN);
     expect(!r.ok && r.error).toEqual({
-      kind: 'no-answer',
+      kind: 'timeout',
       message: expect.stringMatching(/no bootloader answers on \/dev\/simulated .*DTR\/RTS/),
       fix: 'Hold BUTTON1 and press RESET.',
     });
@@ -180,15 +180,15 @@ describe('a board in its Tock bootloader', () => {
     const { sim, board } = await open();
     sim.answerDelayReads = 1;
     const before = sim.commands.length;
-    const r = await board.program([{ address: 0x40000, data: app('slow', 0x400, { flash: 0x40000 }) }]);
-    expect(r).toEqual({ ok: true, value: { written: 0x400, verified: true } });
+    const r = await board.programSegments([{ address: 0x40000, data: app('slow', 0x400, { flash: 0x40000 }) }]);
+    expect(r).toEqual({ ok: true, value: { bytes: 0x400, verified: true } });
     expect(sim.commands.slice(before).filter((c) => c !== 'reset')).toEqual(['write-page', 'write-page', 'crc']);
   });
 
   it('refuses to treat a bootloader on another board as the chosen one', async () => {
     const sim = new SimulatedBoard({ attributes: { board: 'microbit-v2', arch: 'cortex-m4', appaddr: '0x40000' } });
     const r = await TockBootloaderBoard.open(sim, OPEN);
-    expect(!r.ok && r.error).toMatchObject({ kind: 'refused', message: expect.stringMatching(/'microbit-v2', not on 'nrf52840dk'/) });
+    expect(!r.ok && r.error).toMatchObject({ kind: 'wrong-board', message: expect.stringMatching(/'microbit-v2', not on 'nrf52840dk'/) });
   });
 
   it('sets attributes and reads them back; EXIT leaves the bootloader', async () => {
@@ -197,7 +197,7 @@ describe('a board in its Tock bootloader', () => {
     expect(board.attributes.find((a) => a.index === 5)).toMatchObject({ key: 'owner', value: 'lab 3' });
     const bad = await board.setAttribute(5, 'far-too-long-key', 'x');
     expect(!bad.ok && bad.error.kind).toBe('refused');
-    expect((await board.reset()).ok).toBe(true);
+    expect((await board.exit()).ok).toBe(true);
     expect(sim.exited).toBe(true);
   });
 });

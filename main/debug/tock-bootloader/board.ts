@@ -1,6 +1,7 @@
 /**
  * A board in its Tock bootloader: list, install, uninstall and erase apps, read and set
- * attributes, and the `Flasher` for the apps region, over a `SerialLink`.
+ * attributes, and write, verify and erase the apps region, over a `SerialLink` (the `Flasher`
+ * that reads image files sits on top of it in main/host/bootloader-flasher.ts).
  *
  * `TockBootloaderBoard.open` gets the board into its bootloader (enterBootloader), asks INFO
  * and the attributes, and works out the layout: the bootloader from 0 to the kernel's start
@@ -23,11 +24,7 @@ import { ok, type Result } from '../../../emulator/core/result';
 import {
   flashError,
   type FlashError,
-  type FlashOptions,
-  type FlashReport,
-  type FlashSegment,
-  type Flasher,
-  type FlasherDescription,
+  type FlashProgress,
 } from '../../../emulator/debug/flasher';
 import {
   parseKernelAttributes,
@@ -61,6 +58,20 @@ import {
   type BootloaderInfo,
 } from './protocol';
 
+/** Bytes to place at `address`. */
+export interface FlashSegment {
+  address: number;
+  data: Uint8Array;
+}
+
+export interface WriteOptions {
+  /** Check every write with the board's CRC (default true). */
+  verify?: boolean;
+  onProgress?: (progress: FlashProgress) => void;
+  /** Aborting stops between two pages (kind `aborted`). */
+  signal?: AbortSignal;
+}
+
 export interface OpenOptions {
   /** The board the user says this is (board registry name), checked against its `board` attribute. */
   boardName?: string;
@@ -73,7 +84,7 @@ export interface OpenOptions {
   appsStart?: number;
   /** Architecture of the TBFs to pick from TABs when the board has no `arch` attribute. */
   arch?: string;
-  onProgress?: FlashOptions['onProgress'];
+  onProgress?: WriteOptions['onProgress'];
 }
 
 /** One app (or padding) found on the board. */
@@ -121,8 +132,9 @@ function installedApp(e: ChainEntry): InstalledApp {
   };
 }
 
-export class TockBootloaderBoard implements Flasher {
-  readonly description: FlasherDescription;
+export class TockBootloaderBoard {
+  /** For people: 'Tock bootloader 1.1.0 on /dev/ttyACM0'. */
+  readonly label: string;
   private constructor(
     readonly client: BootloaderClient,
     readonly info: BootloaderInfo,
@@ -132,11 +144,7 @@ export class TockBootloaderBoard implements Flasher {
     private readonly arch: string,
     readonly boardName: string | null,
   ) {
-    this.description = {
-      kind: 'tock-bootloader',
-      board: boardName,
-      label: `Tock bootloader ${info.version || '(no version)'} on ${client.link.label}`,
-    };
+    this.label = `Tock bootloader ${info.version || '(no version)'} on ${client.link.label}`;
   }
 
   /** Enters the bootloader and learns the board; refuses a board other than `boardName`. */
@@ -163,9 +171,9 @@ export class TockBootloaderBoard implements Flasher {
       !(options.boardAliases ?? []).includes(reported)
     )
       return flashError(
-        'refused',
+        'wrong-board',
         `the bootloader on ${link.label} says it runs on '${reported}', not on '${options.boardName}'`,
-        `choose the board '${reported}', or open the port of your ${options.boardName}`,
+        { fix: `choose the board '${reported}', or open the port of your ${options.boardName}` },
       );
     let start = info.value.startAddress;
     if (start === null) {
@@ -174,7 +182,7 @@ export class TockBootloaderBoard implements Flasher {
       const f = decodeFlags(flags.value);
       if (!f)
         return flashError(
-          'protocol',
+          'failed',
           `no "TOCKBOOTLOADER" flags block at ${hex(FLAGS_OFFSET)}: cannot tell where the kernel starts`,
         );
       start = f.startAddress;
@@ -204,12 +212,12 @@ export class TockBootloaderBoard implements Flasher {
     }
     if (appsStart === undefined)
       return flashError(
-        'protocol',
+        'failed',
         'the board does not say where apps start (no appaddr attribute, no kernel attributes) and the board registry does not either',
       );
     if (appsStart <= start || appsStart >= options.flashEnd)
       return flashError(
-        'protocol',
+        'failed',
         `the board's layout does not make sense: kernel at ${hex(start)}, apps at ${hex(appsStart)}, flash ends at ${hex(options.flashEnd)}`,
       );
     options.onProgress?.({ phase: 'connect', done: 3, total: 3 });
@@ -289,14 +297,14 @@ export class TockBootloaderBoard implements Flasher {
         const boards = only.split(',').map((s) => s.trim());
         if (!boards.includes(this.boardName))
           return flashError(
-            'refused',
+            'wrong-board',
             `the TAB '${tab.value.name}' is only for ${boards.join(', ')}, and this board is ${this.boardName}`,
           );
       }
       const forArch = tab.value.tbfs.filter((t: TabTbf) => t.arch === this.arch);
       if (forArch.length === 0)
         return flashError(
-          'refused',
+          'wrong-board',
           `the TAB '${tab.value.name}' has no TBF for ${this.arch} (it has: ${[...new Set(tab.value.tbfs.map((t) => t.arch))].join(', ')})`,
         );
       // Fixed-address TBFs linked for this board's apps region first, then position-independent ones.
@@ -341,7 +349,7 @@ export class TockBootloaderBoard implements Flasher {
    */
   async install(
     file: Uint8Array,
-    options: FlashOptions = {},
+    options: WriteOptions = {},
   ): Promise<Result<InstalledApp, FlashError>> {
     const sel = this.selectTbf(file);
     if (!sel.ok) return sel;
@@ -366,7 +374,7 @@ export class TockBootloaderBoard implements Flasher {
   }
 
   /** Removes every app called `name`. */
-  async uninstall(name: string, options: FlashOptions = {}): Promise<Result<number, FlashError>> {
+  async uninstall(name: string, options: WriteOptions = {}): Promise<Result<number, FlashError>> {
     const c = await this.chain();
     if (!c.ok) return c;
     const matches = c.value.entries.filter((e) => !e.header.isPadding && e.header.packageName === name);
@@ -383,7 +391,7 @@ export class TockBootloaderBoard implements Flasher {
   }
 
   /** Removes every app; sticky apps stay unless `force`. Returns how many were removed. */
-  async eraseApps(options: FlashOptions & { force?: boolean } = {}): Promise<Result<number, FlashError>> {
+  async eraseApps(options: WriteOptions & { force?: boolean } = {}): Promise<Result<number, FlashError>> {
     const c = await this.chain();
     if (!c.ok) return c;
     const remove = (e: ChainEntry): boolean => options.force === true || !e.header.sticky;
@@ -421,7 +429,7 @@ export class TockBootloaderBoard implements Flasher {
       return flashError(
         'refused',
         `refusing to write ${hex(address)}-${hex(address + length)}: below ${hex(apps.start)} lie the bootloader (${hex(0)}-${hex(kernel.start)}) and the kernel (${hex(kernel.start)}-${hex(kernel.end)}), which the bootloader path never writes`,
-        'flash the kernel or the bootloader through a debug probe (OpenOCD) instead',
+        { fix: 'flash the kernel or the bootloader through a debug probe (OpenOCD) instead' },
       );
     if (address + length > apps.end)
       return flashError(
@@ -434,7 +442,7 @@ export class TockBootloaderBoard implements Flasher {
   /** Writes the planned bytes (each checked by CRC afterwards), in plan order. */
   private async applyWrites(
     writes: PlannedWrite[],
-    options: FlashOptions,
+    options: WriteOptions,
   ): Promise<Result<number, FlashError>> {
     for (const w of writes) {
       const r = this.refuseProtected(w.address, w.data.length);
@@ -452,14 +460,14 @@ export class TockBootloaderBoard implements Flasher {
    */
   private async writeSegments(
     segments: FlashSegment[],
-    options: FlashOptions,
+    options: WriteOptions,
   ): Promise<Result<number, FlashError>> {
     const total = segments.reduce((n, s) => n + pagesOf(s.address, s.data.length).length * PAGE_SIZE, 0);
     let done = 0;
     for (const s of segments) {
       const pages = pagesOf(s.address, s.data.length).reverse();
       for (const page of pages) {
-        if (options.signal?.aborted) return flashError('cancelled', 'stopped before it finished');
+        if (options.signal?.aborted) return flashError('aborted', 'stopped before it finished');
         const from = Math.max(page, s.address);
         const to = Math.min(page + PAGE_SIZE, s.address + s.data.length);
         let bytes: Uint8Array;
@@ -478,7 +486,7 @@ export class TockBootloaderBoard implements Flasher {
           : await this.client.writePage(page, bytes);
         if (!w.ok) return w;
         done += PAGE_SIZE;
-        options.onProgress?.({ phase: 'write', done, total, message: `page ${hex(page)} written` });
+        options.onProgress?.({ phase: 'program', done, total, message: `page ${hex(page)} written` });
       }
       if (options.verify !== false) {
         const v = await this.checkCrc(s);
@@ -496,59 +504,66 @@ export class TockBootloaderBoard implements Flasher {
       return flashError(
         'verify-failed',
         `the board holds other bytes at ${hex(s.address)}-${hex(s.address + s.data.length)} than were written (CRC-32 ${hex(board.value)}, expected ${hex(mine)})`,
-        'write it again (a transfer interrupted midway is repaired by running it once more)',
+        { fix: 'write it again (a transfer interrupted midway is repaired by running it once more)' },
       );
     return ok(undefined);
   }
 
   // -------------------------------------------------------------------------------------------
-  // Flasher
+  // Raw flash (the apps region only)
 
-  async program(
+  /** Writes the segments, each checked by CRC unless `verify` is false. */
+  async programSegments(
     segments: FlashSegment[],
-    options: FlashOptions = {},
-  ): Promise<Result<FlashReport, FlashError>> {
+    options: WriteOptions = {},
+  ): Promise<Result<{ bytes: number; verified: boolean }, FlashError>> {
     for (const s of segments) {
       const r = this.refuseProtected(s.address, s.data.length);
       if (!r.ok) return r;
     }
     const w = await this.writeSegments(segments, options);
     if (!w.ok) return w;
-    return ok({ written: w.value, verified: options.verify !== false });
+    return ok({ bytes: w.value, verified: options.verify !== false });
   }
 
-  async verify(segments: FlashSegment[], options: FlashOptions = {}): Promise<Result<void, FlashError>> {
+  /** Checks by CRC that the board holds exactly these bytes. */
+  async verifySegments(
+    segments: FlashSegment[],
+    options: WriteOptions = {},
+  ): Promise<Result<void, FlashError>> {
     let done = 0;
+    const total = segments.reduce((n, x) => n + x.data.length, 0);
     for (const s of segments) {
       const r = await this.checkCrc(s);
       if (!r.ok) return r;
       done += s.data.length;
-      options.onProgress?.({ phase: 'verify', done, total: segments.reduce((n, x) => n + x.data.length, 0) });
+      options.onProgress?.({ phase: 'verify', done, total });
     }
     return ok(undefined);
   }
 
-  async erase(address: number, length: number, options: FlashOptions = {}): Promise<Result<void, FlashError>> {
+  /** Erases `[address, address + length)`, rounded out to 512-byte protocol pages. */
+  async eraseRange(
+    address: number,
+    length: number,
+    options: WriteOptions = {},
+  ): Promise<Result<void, FlashError>> {
     const r = this.refuseProtected(address, length);
     if (!r.ok) return r;
     const pages = pagesOf(address, length);
     let done = 0;
     for (const page of pages) {
-      if (options.signal?.aborted) return flashError('cancelled', 'stopped before it finished');
+      if (options.signal?.aborted) return flashError('aborted', 'stopped before it finished');
       const e = await this.client.erasePage(page);
       if (!e.ok) return e;
-      done++;
-      options.onProgress?.({ phase: 'erase', done, total: pages.length });
+      done += PAGE_SIZE;
+      options.onProgress?.({ phase: 'erase', done, total: pages.length * PAGE_SIZE });
     }
     return ok(undefined);
   }
 
   /** Leaves the bootloader: the board resets and its bootloader starts the kernel. */
-  async reset(): Promise<Result<void, FlashError>> {
+  async exit(): Promise<Result<void, FlashError>> {
     return this.client.exit();
-  }
-
-  async close(): Promise<void> {
-    // The link belongs to whoever opened it (the host's serial service closes the port).
   }
 }

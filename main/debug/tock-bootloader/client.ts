@@ -6,7 +6,7 @@
  * baud rate, DTR/RTS); main/host/serial.ts gives one over the `serialport` package, tests give
  * one over a simulated board. Each command is sent with tockloader's sync prefix (`00 FC 05`),
  * its response read with a time limit and checked; a command that gets no answer is sent once
- * more (every command here is idempotent) before the client gives up with `no-answer`. A link
+ * more (every command here is idempotent) before the client gives up with `timeout`. A link
  * that goes away midway gives `link-lost`: running the operation again once the port is back
  * is safe. Error responses are named (BADADDR, BADARGS, ...).
  *
@@ -109,7 +109,7 @@ export class BootloaderClient {
     const what = opts.what ?? COMMAND_NAMES[command] ?? `command 0x${command.toString(16)}`;
     const timeout = opts.timeoutMs ?? this.timeoutMs;
     const attempts = opts.retry === false ? 1 : 2;
-    let last: Result<Uint8Array, FlashError> = flashError('no-answer', `${what}: no answer`);
+    let last: Result<Uint8Array, FlashError> = flashError('timeout', `${what}: no answer`);
     for (let attempt = 0; attempt < attempts; attempt++) {
       this.link.discardInput();
       const w = await this.link.write(encodeCommand(command, payload, { sync: true }));
@@ -118,9 +118,9 @@ export class BootloaderClient {
       last = await this.response(reader, timeout, what);
       // A late answer is still this command's answer: wait once more before sending it again,
       // or the first answer would arrive after the resend and be taken for the next command's.
-      if (!last.ok && last.error.kind === 'no-answer' && attempts > 1)
+      if (!last.ok && last.error.kind === 'timeout' && attempts > 1)
         last = await this.response(reader, timeout, what);
-      if (last.ok || last.error.kind !== 'no-answer') return last;
+      if (last.ok || last.error.kind !== 'timeout') return last;
     }
     return last;
   }
@@ -135,17 +135,17 @@ export class BootloaderClient {
       if (!r.ok) return r;
       if (r.value.length === 0)
         return flashError(
-          'no-answer',
+          'timeout',
           `${what}: the bootloader on ${this.link.label} did not answer within ${timeoutMs} ms`,
         );
       const s = reader.push(r.value);
       if (s.state === 'done') return ok(s.payload.slice());
       if (s.state === 'malformed')
-        return flashError('protocol', `${what}: garbled answer from ${this.link.label}: ${s.message}`);
+        return flashError('failed', `${what}: garbled answer from ${this.link.label}: ${s.message}`);
       if (s.state === 'other') {
         const refused = s.code === RESPONSE.badAddress;
         return flashError(
-          refused ? 'refused' : 'protocol',
+          refused ? 'refused' : 'failed',
           `${what}: the bootloader answered ${describeResponse(s.code)}`,
         );
       }
@@ -164,7 +164,7 @@ export class BootloaderClient {
     const r = await this.command(COMMAND.info, new Uint8Array(0), RESPONSE.info, 1 + INFO_SIZE);
     if (!r.ok) return r;
     const d = decodeInfo(r.value);
-    return d.ok ? d : flashError('protocol', d.error);
+    return d.ok ? d : flashError('failed', d.error);
   }
 
   /** Reads `length` bytes at `address`, in READ_RANGE chunks of at most 4095 bytes. */
@@ -306,7 +306,7 @@ export function pagesOf(address: number, length: number): number[] {
 
 /**
  * Gets the board into its bootloader: already there (PONG), or after one of `entry.methods`;
- * otherwise `no-answer` with `entry.manual` as the fix.
+ * otherwise `timeout` with `entry.manual` as the fix.
  */
 export async function enterBootloader(
   client: BootloaderClient,
@@ -315,7 +315,7 @@ export async function enterBootloader(
 ): Promise<Result<void, FlashError>> {
   const link = client.link;
   const pingSome = async (times: number): Promise<Result<void, FlashError>> => {
-    let last: Result<void, FlashError> = flashError('no-answer', 'no PONG');
+    let last: Result<void, FlashError> = flashError('timeout', 'no PONG');
     for (let i = 0; i < times; i++) {
       last = await client.ping();
       if (last.ok || last.error.kind === 'link-lost') return last;
@@ -356,9 +356,9 @@ export async function enterBootloader(
     if (r.ok || r.error.kind === 'link-lost') return r;
   }
   return flashError(
-    'no-answer',
+    'timeout',
     `no bootloader answers on ${link.label} (no PONG to PING${tried.length ? ` after ${tried.join(' and ')}` : ''})`,
-    entry.manual,
+    { fix: entry.manual },
   );
 }
 
