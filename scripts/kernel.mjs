@@ -112,7 +112,8 @@ async function build(argv) {
   const outDir = join(projectDir, 'target', 'images', board);
   mkdirSync(outDir, { recursive: true });
   const layout = boardLayout(projectDir, board);
-  if (layout?.kind === 'bootloader') return buildBootloader({ projectDir, tc, elf, outDir, layout });
+  if (layout?.kind === 'bootloader')
+    return buildBootloader({ projectDir, tc, elf, outDir, layout });
   const kernelElf = join(outDir, 'kernel.elf');
   if (!existsSync(elf)) {
     console.error(`kernel: cargo finished but wrote no ${relative(projectDir, elf)}`);
@@ -200,7 +201,9 @@ async function buildBootloader({ projectDir, tc, elf, outDir, layout }) {
   if (r.status !== 0) return r.status ?? 1;
   const kernelElf = join(outDir, 'kernel.elf');
   copyFileSync(join(projectDir, 'target', tc.target, 'release', bin), kernelElf);
-  console.log(`kernel: ${relative(process.cwd(), kernelElf)} (${layout.for} linked after the bootloader)`);
+  console.log(
+    `kernel: ${relative(process.cwd(), kernelElf)} (${layout.for} linked after the bootloader)`,
+  );
   const apps = await import(pathToFileURL(join(root, 'scripts', 'apps.mjs')).href);
   const res = await apps.writeImageHex({
     elves: [bootloaderElf, kernelElf],

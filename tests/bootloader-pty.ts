@@ -82,7 +82,11 @@ export async function startEmulatedBootloader(opts: {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          fail(new Error(`no ${re} in the board's output after ${timeoutMs} ms:\n${out.slice(-2000)}\nstderr:\n${err}`));
+          fail(
+            new Error(
+              `no ${re} in the board's output after ${timeoutMs} ms:\n${out.slice(-2000)}\nstderr:\n${err}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

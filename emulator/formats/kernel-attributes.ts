@@ -55,7 +55,10 @@ export function parseKernelAttributes(tail: Uint8Array): Result<KernelAttributes
     else if (type === KERNEL_ATTRIBUTE_TYPES.kernelFlash && length >= 8)
       attrs.kernelFlash = { start: word(0), length: word(4) };
     else if (type === KERNEL_ATTRIBUTE_TYPES.kernelVersion && length >= 4)
-      attrs.kernelVersion = { major: view.getUint16(start, true), minor: view.getUint16(start + 2, true) };
+      attrs.kernelVersion = {
+        major: view.getUint16(start, true),
+        minor: view.getUint16(start + 2, true),
+      };
     else attrs.other.push({ type, value });
     end = start;
   }

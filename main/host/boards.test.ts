@@ -16,7 +16,8 @@ import { startPtyBoard, type PtyBoard } from './testing/pty-board';
 
 type Events = { name: keyof HostEvents; payload: unknown }[];
 const recorder = (events: Events) =>
-  (<K extends keyof HostEvents>(name: K, payload: HostEvents[K]) => events.push({ name, payload })) as never;
+  (<K extends keyof HostEvents>(name: K, payload: HostEvents[K]) =>
+    events.push({ name, payload })) as never;
 
 describe('serial port listing from sysfs', () => {
   it('reads USB identity from the device a tty belongs to, and skips absent 8250 ports', async () => {
@@ -36,7 +37,10 @@ describe('serial port listing from sysfs', () => {
     const drivers = join(root, 'bus', 'platform', 'drivers', 'serial8250');
     mkdirSync(drivers, { recursive: true });
     const tty = join(root, 'class', 'tty');
-    for (const [name, type] of [['ttyS0', '4'], ['ttyS1', '0']] as const) {
+    for (const [name, type] of [
+      ['ttyS0', '4'],
+      ['ttyS1', '0'],
+    ] as const) {
       const dev = join(root, 'devices', 'platform', `serial8250.${name}`);
       mkdirSync(dev, { recursive: true });
       symlinkSync(drivers, join(dev, 'driver'));
@@ -68,7 +72,14 @@ describe('boards', () => {
         { path: '/dev/ttyACM0', serialNumber: '000683123456', manual: false },
         { path: '/dev/ttyUSB0', serialNumber: 'FT123', manual: false },
       ],
-      [{ name: 'SEGGER J-Link OB', vendorId: '1366', productId: '1051', serialNumber: '683123456' }],
+      [
+        {
+          name: 'SEGGER J-Link OB',
+          vendorId: '1366',
+          productId: '1051',
+          serialNumber: '683123456',
+        },
+      ],
     );
     expect(m.ports[0]!.probe).toBe('SEGGER J-Link OB');
     expect(m.ports[1]!.probe).toBeUndefined();
@@ -86,10 +97,16 @@ describe('boards', () => {
     expect(r.ok && r.value.ports[0]).toMatchObject({
       path: '/dev/ttyACM7',
       problem: 'no permission to open /dev/ttyACM7',
-      fix: expect.stringContaining('SUBSYSTEM=="tty", ATTRS{idVendor}=="0d28", ATTRS{idProduct}=="0204"'),
+      fix: expect.stringContaining(
+        'SUBSYSTEM=="tty", ATTRS{idVendor}=="0d28", ATTRS{idProduct}=="0204"',
+      ),
     });
-    expect(r.ok && r.value.notes).toContain('debug probe discovery (USB) is not part of this build; serial ports only');
-    expect(udevRuleFor('1366', undefined)).toContain('SUBSYSTEM=="usb", ATTRS{idVendor}=="1366", MODE="0660", TAG+="uaccess"');
+    expect(r.ok && r.value.notes).toContain(
+      'debug probe discovery (USB) is not part of this build; serial ports only',
+    );
+    expect(udevRuleFor('1366', undefined)).toContain(
+      'SUBSYSTEM=="usb", ATTRS{idVendor}=="1366", MODE="0660", TAG+="uaccess"',
+    );
   });
 
   it('reports ports that come and go, and keeps a port added by hand', async () => {
@@ -110,7 +127,9 @@ describe('boards', () => {
     const pty = await startPtyBoard();
     try {
       const added = await svc.addPort(pty.path);
-      expect(added.ok && added.value.ports.map((p) => [p.path, p.manual])).toEqual([[pty.path, true]]);
+      expect(added.ok && added.value.ports.map((p) => [p.path, p.manual])).toEqual([
+        [pty.path, true],
+      ]);
     } finally {
       await pty.stop();
       svc.dispose();
@@ -146,7 +165,13 @@ describe('bootloader sessions over a real pseudo-terminal', () => {
       buildTbfHeader({
         totalSize: 0x800,
         packageName: 'blink',
-        program: { initFnOffset: 1, protectedTrailerSize: 0, minimumRamSize: 512, binaryEndOffset: 0x100, appVersion: 1 },
+        program: {
+          initFnOffset: 1,
+          protectedTrailerSize: 0,
+          minimumRamSize: 512,
+          binaryEndOffset: 0x100,
+          appVersion: 1,
+        },
       }),
     );
     writeFileSync(join(apps, 'blink.tbf'), tbf);
@@ -186,12 +211,17 @@ describe('bootloader sessions over a real pseudo-terminal', () => {
     expect((await svc.open(board.path, 'nrf52840dk')).ok).toBe(true);
     await board.stop();
     const lost = await svc.apps(board.path);
-    expect(!lost.ok && lost.error).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/went away/) });
+    expect(!lost.ok && lost.error).toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/went away/),
+    });
     await svc.dispose();
   });
 
   it('says how to enter the bootloader when the board does not answer', async () => {
-    const sim = new (await import('../debug/tock-bootloader/testing/simulated-board')).SimulatedBoard();
+    const sim = new (
+      await import('../debug/tock-bootloader/testing/simulated-board')
+    ).SimulatedBoard();
     sim.inBootloader = false;
     board = await startPtyBoard(sim);
     const svc = new BootloaderService(project(), recorder([]));

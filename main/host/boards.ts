@@ -87,7 +87,9 @@ export function matchPortsToProbes(
   const outPorts = ports.map((port) => {
     if (!port.serialNumber) return port;
     const probe = outProbes.find(
-      (p) => p.serialNumber !== undefined && stripZeros(p.serialNumber) === stripZeros(port.serialNumber!),
+      (p) =>
+        p.serialNumber !== undefined &&
+        stripZeros(p.serialNumber) === stripZeros(port.serialNumber!),
     );
     if (!probe) return port;
     probe.ports.push(port.path);
@@ -101,7 +103,10 @@ async function defaultCanOpen(p: string): Promise<boolean> {
     await access(p, constants.R_OK | constants.W_OK);
     return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'EACCES' && (e as NodeJS.ErrnoException).code !== 'EPERM';
+    return (
+      (e as NodeJS.ErrnoException).code !== 'EACCES' &&
+      (e as NodeJS.ErrnoException).code !== 'EPERM'
+    );
   }
 }
 
@@ -376,10 +381,12 @@ export class BootloaderService {
     const rel = `target/images/${board}/apps`;
     const dir = path.join(this.projectRoot, rel);
     const names = await readdir(dir).catch(() => [] as string[]);
-    const apps = names.filter((n) => n.endsWith('.tab') || n.endsWith('.tbf')).sort((a, b) => {
-      const ext = (n: string): number => (n.endsWith('.tab') ? 0 : 1);
-      return ext(a) - ext(b) || a.localeCompare(b);
-    });
+    const apps = names
+      .filter((n) => n.endsWith('.tab') || n.endsWith('.tbf'))
+      .sort((a, b) => {
+        const ext = (n: string): number => (n.endsWith('.tab') ? 0 : 1);
+        return ext(a) - ext(b) || a.localeCompare(b);
+      });
     return { ok: true, value: apps.map((n) => `${rel}/${n}`) };
   }
 

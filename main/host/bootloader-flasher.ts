@@ -107,11 +107,18 @@ export class BootloaderFlasher implements Flasher {
     return ok(new BootloaderFlasher(board, opened.value, link.value));
   }
 
-  async program(image: FlashImage, options: FlashOptions): Promise<Result<FlashReport, FlashError>> {
+  async program(
+    image: FlashImage,
+    options: FlashOptions,
+  ): Promise<Result<FlashReport, FlashError>> {
     const started = Date.now();
     const read = await readImage(image);
     if (!read.ok) return read;
-    const write = { verify: options.verify, onProgress: options.onProgress, signal: options.signal };
+    const write = {
+      verify: options.verify,
+      onProgress: options.onProgress,
+      signal: options.signal,
+    };
     let bytes: number;
     if ('app' in read.value) {
       const installed = await this.bootloader.install(read.value.app, write);
@@ -123,7 +130,12 @@ export class BootloaderFlasher implements Flasher {
       bytes = r.value.bytes;
     }
     if (options.reset) {
-      options.onProgress?.({ phase: 'reset', done: 0, total: 0, message: 'EXIT: the board starts its kernel' });
+      options.onProgress?.({
+        phase: 'reset',
+        done: 0,
+        total: 0,
+        message: 'EXIT: the board starts its kernel',
+      });
       const e = await this.bootloader.exit();
       if (!e.ok) return e;
     }
@@ -136,7 +148,8 @@ export class BootloaderFlasher implements Flasher {
   ): Promise<Result<void, FlashError>> {
     const read = await readImage(image);
     if (!read.ok) return read;
-    if ('segments' in read.value) return this.bootloader.verifySegments(read.value.segments, options);
+    if ('segments' in read.value)
+      return this.bootloader.verifySegments(read.value.segments, options);
     // An app: find it on the board by name and compare its bytes by CRC.
     const sel = this.bootloader.selectTbf(read.value.app);
     if (!sel.ok) return sel;
@@ -158,7 +171,9 @@ export class BootloaderFlasher implements Flasher {
   }
 
   /** Removes every app (sticky ones too): all the bootloader path may erase. */
-  async erase(options: Pick<FlashOptions, 'onProgress' | 'signal'> = {}): Promise<Result<void, FlashError>> {
+  async erase(
+    options: Pick<FlashOptions, 'onProgress' | 'signal'> = {},
+  ): Promise<Result<void, FlashError>> {
     const r = await this.bootloader.eraseApps({ ...options, force: true });
     return r.ok ? ok(undefined) : r;
   }

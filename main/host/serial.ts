@@ -231,7 +231,9 @@ export async function openSerialLink(
       const e = await new Promise<Error | null>((resolve) =>
         port.update({ baudRate: baud }, (err) => resolve(err ?? null)),
       );
-      return e ? flashError('failed', `cannot set ${portPath} to ${baud} baud: ${e.message}`) : ok(undefined);
+      return e
+        ? flashError('failed', `cannot set ${portPath} to ${baud} baud: ${e.message}`)
+        : ok(undefined);
     },
     async setSignals(signals) {
       if (closedReason !== null) return lost();

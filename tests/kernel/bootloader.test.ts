@@ -59,7 +59,11 @@ describe('the Tock bootloader on the emulated nRF52840-DK', () => {
   it('installs two apps, lists them, removes one; after EXIT the kernel runs the one left', async () => {
     const l = await connect(0.5);
     const bl = await open(l);
-    expect(bl.info).toMatchObject({ version: '1.1.0', startAddress: 0x8000, name: 'Tock Bootloader' });
+    expect(bl.info).toMatchObject({
+      version: '1.1.0',
+      startAddress: 0x8000,
+      name: 'Tock Bootloader',
+    });
     expect(bl.layout).toMatchObject({
       bootloader: { start: 0, end: 0x8000 },
       kernel: { start: 0x8000, end: 0x40000 },
@@ -78,13 +82,14 @@ describe('the Tock bootloader on the emulated nRF52840-DK', () => {
     const pic = await bl.install(readFileSync(join(apps, 'pic.tab')));
     expect(pic).toMatchObject({ ok: true, value: { name: 'pic', address: 0x44000 } });
     const listed = await bl.listApps();
-    expect(listed.ok && listed.value.apps.map((a) => `${a.name}@${a.address.toString(16)}`)).toEqual([
-      'hello@40000',
-      'pic@44000',
-    ]);
+    expect(
+      listed.ok && listed.value.apps.map((a) => `${a.name}@${a.address.toString(16)}`),
+    ).toEqual(['hello@40000', 'pic@44000']);
     expect(await bl.uninstall('pic')).toEqual({ ok: true, value: 1 });
     const after = await bl.listApps();
-    expect(after.ok && after.value.apps.filter((a) => !a.padding).map((a) => a.name)).toEqual(['hello']);
+    expect(after.ok && after.value.apps.filter((a) => !a.padding).map((a) => a.name)).toEqual([
+      'hello',
+    ]);
     expect((await bl.exit()).ok).toBe(true);
     await board!.waitFor(/hello: Hello, World!/, 90_000);
     const out = board!.output();
@@ -98,11 +103,18 @@ describe('the Tock bootloader on the emulated nRF52840-DK', () => {
     const bl = await open(l);
     // The firmware itself refuses a page inside the bootloader (the host would not even ask).
     const own = await bl.client.writePage(0x1000, new Uint8Array(512));
-    expect(!own.ok && own.error).toMatchObject({ kind: 'refused', message: expect.stringMatching(/BADADDR/) });
+    expect(!own.ok && own.error).toMatchObject({
+      kind: 'refused',
+      message: expect.stringMatching(/BADADDR/),
+    });
     const kernel = await bl.programSegments([{ address: 0x8000, data: new Uint8Array(512) }]);
     expect(!kernel.ok && kernel.error.kind).toBe('refused');
     const hello = readFileSync(join(images().apps, 'hello.tbf'));
-    const other = buildTab({ name: 'hello', onlyForBoards: ['microbit-v2'], tbfs: [{ arch: 'cortex-m4', bytes: hello }] });
+    const other = buildTab({
+      name: 'hello',
+      onlyForBoards: ['microbit-v2'],
+      tbfs: [{ arch: 'cortex-m4', bytes: hello }],
+    });
     const refused = await bl.install(other);
     expect(!refused.ok && refused.error.message).toMatch(/only for microbit-v2/);
     const listed = await bl.listApps();

@@ -170,9 +170,15 @@ enum Wait {
 enum Baud {
     Steady,
     /// The set was answered at `old`; switch to `new` once that answer is out.
-    Switch { old: u32, new: u32 },
+    Switch {
+        old: u32,
+        new: u32,
+    },
     /// Running at `new`; the next command must verify it, else back to `old`.
-    Verify { old: u32, new: u32 },
+    Verify {
+        old: u32,
+        new: u32,
+    },
 }
 
 /// The capsule.
@@ -320,7 +326,9 @@ impl<'a> TockBootloader<'a> {
                 return;
             }
         };
-        if page.len() < size || off + len > size || self.flash.read(base, &mut page[..size]).is_err()
+        if page.len() < size
+            || off + len > size
+            || self.flash.read(base, &mut page[..size]).is_err()
         {
             self.page.replace(page);
             self.rx.replace(rx);
@@ -382,7 +390,11 @@ impl<'a> TockBootloader<'a> {
             cmd::PING => self.respond(res::PONG, &[]),
             cmd::INFO => self.info(),
             cmd::ERASE_PAGE | cmd::WRITE_PAGE => {
-                let expected = if code == cmd::ERASE_PAGE { 4 } else { 4 + PAGE_SIZE };
+                let expected = if code == cmd::ERASE_PAGE {
+                    4
+                } else {
+                    4 + PAGE_SIZE
+                };
                 if n != expected {
                     return self.respond(res::BADARGS, &[]);
                 }
@@ -393,7 +405,11 @@ impl<'a> TockBootloader<'a> {
                 {
                     return self.respond(res::BADADDR, &[]);
                 }
-                let fill = if code == cmd::ERASE_PAGE { Some(0xff) } else { None };
+                let fill = if code == cmd::ERASE_PAGE {
+                    Some(0xff)
+                } else {
+                    None
+                };
                 self.patch(address, PAGE_SIZE, 4, fill);
             }
             cmd::READ_RANGE => {
@@ -586,7 +602,9 @@ impl<'a> ReceiveClient for TockBootloader<'a> {
         if let Baud::Verify { old, new } = self.baud.get() {
             let verifies = byte == cmd::CHANGE_BAUD_RATE
                 && n == 5
-                && self.rx.map_or(false, |rx| rx[0] == 2 && Self::word(rx, 1) == new);
+                && self
+                    .rx
+                    .map_or(false, |rx| rx[0] == 2 && Self::word(rx, 1) == new);
             if !verifies {
                 // The host did not confirm the new rate: back to the old one.
                 let _ = self.line.set_baud_rate(old);
@@ -673,7 +691,14 @@ impl<'a> FlashClient for TockBootloader<'a> {
             return;
         }
         self.wait.set(Wait::Idle);
-        self.respond(if result.is_ok() { res::OK } else { res::INTERROR }, &[]);
+        self.respond(
+            if result.is_ok() {
+                res::OK
+            } else {
+                res::INTERROR
+            },
+            &[],
+        );
     }
 }
 
@@ -686,7 +711,10 @@ mod tests {
 
     #[test]
     fn crc32_is_the_standard_one() {
-        assert_eq!(crc32_update(0xFFFF_FFFF, b"123456789") ^ 0xFFFF_FFFF, 0xCBF4_3926);
+        assert_eq!(
+            crc32_update(0xFFFF_FFFF, b"123456789") ^ 0xFFFF_FFFF,
+            0xCBF4_3926
+        );
     }
 
     /// Flash of 4 pages of 4 KiB held in memory; operations complete when `finish` is called.
@@ -802,7 +830,11 @@ mod tests {
         }
     }
 
-    fn setup() -> (&'static TockBootloader<'static>, &'static Line, &'static FakeFlash) {
+    fn setup() -> (
+        &'static TockBootloader<'static>,
+        &'static Line,
+        &'static FakeFlash,
+    ) {
         let flash: &'static FakeFlash = Box::leak(Box::new(FakeFlash {
             bytes: core::cell::RefCell::new(std::vec![0xff; 4 * 4096]),
             client: Cell::new(None),
@@ -916,7 +948,9 @@ mod tests {
         // ERASE_PAGE of 512 bytes.
         send(bl, &[0, 0x20, 0, 0], cmd::ERASE_PAGE);
         assert_eq!(line.settle(flash), [ESCAPE, res::OK]);
-        assert!(flash.bytes.borrow()[0x2000..0x2200].iter().all(|b| *b == 0xff));
+        assert!(flash.bytes.borrow()[0x2000..0x2200]
+            .iter()
+            .all(|b| *b == 0xff));
         assert_eq!(flash.bytes.borrow()[0x2400], 0x55);
     }
 
@@ -930,7 +964,11 @@ mod tests {
         send(bl, &[0, 0x10, 0, 0], cmd::ERASE_PAGE);
         assert_eq!(line.settle(flash), [ESCAPE, res::BADADDR]);
         send(bl, &[0x10, 0x20, 0, 0], cmd::ERASE_PAGE);
-        assert_eq!(line.settle(flash), [ESCAPE, res::BADADDR], "not page aligned");
+        assert_eq!(
+            line.settle(flash),
+            [ESCAPE, res::BADADDR],
+            "not page aligned"
+        );
         send(bl, &[0, 0x20, 0], cmd::ERASE_PAGE);
         assert_eq!(line.settle(flash), [ESCAPE, res::BADARGS]);
         send(bl, &[0, 0xf0, 0, 0, 0, 0x20], cmd::READ_RANGE);
@@ -938,7 +976,9 @@ mod tests {
         let flood = [1u8; 700];
         send(bl, &flood, cmd::ERASE_PAGE);
         assert_eq!(line.settle(flash), [ESCAPE, res::OVERFLOW]);
-        assert!(flash.bytes.borrow()[0x1000..0x2000].iter().all(|b| *b == 0xff));
+        assert!(flash.bytes.borrow()[0x1000..0x2000]
+            .iter()
+            .all(|b| *b == 0xff));
     }
 
     #[test]
@@ -959,8 +999,15 @@ mod tests {
         assert!(rec[19..].iter().all(|b| *b == 0));
         send(bl, &[0, 0x30, 0, 0], cmd::SET_START_ADDRESS);
         assert_eq!(line.settle(flash), [ESCAPE, res::OK]);
-        assert_eq!(&flash.bytes.borrow()[0x420..0x424], &0x3000u32.to_le_bytes());
-        assert_eq!(&flash.bytes.borrow()[0x400..0x40e], FLAGS_MAGIC, "flags kept");
+        assert_eq!(
+            &flash.bytes.borrow()[0x420..0x424],
+            &0x3000u32.to_le_bytes()
+        );
+        assert_eq!(
+            &flash.bytes.borrow()[0x400..0x40e],
+            FLAGS_MAGIC,
+            "flags kept"
+        );
         send(bl, &[16], cmd::GET_ATTRIBUTE);
         assert_eq!(line.settle(flash), [ESCAPE, res::BADADDR]);
     }

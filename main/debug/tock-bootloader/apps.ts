@@ -134,9 +134,7 @@ export function planInstall(
     if (!space) {
       const blocker = chain.entries.find(
         (e) =>
-          !e.header.isPadding &&
-          e.address < fixed + size &&
-          fixed < e.address + e.header.totalSize,
+          !e.header.isPadding && e.address < fixed + size && fixed < e.address + e.header.totalSize,
       );
       return err(
         `it must go at ${hex(fixed)} (it is linked for that address) but ${blocker ? `'${blocker.header.packageName ?? 'an unnamed app'}' (${hex(blocker.address)}-${hex(blocker.address + blocker.header.totalSize)}) is there` : 'that space is not free'}; uninstall it first`,

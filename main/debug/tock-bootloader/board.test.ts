@@ -6,10 +6,19 @@ import { crc32 } from './protocol';
 import { SimulatedBoard } from './testing/simulated-board';
 
 const ENTRY = { methods: ['dtr-rts'] as const, manual: 'Hold BUTTON1 and press RESET.' };
-const OPEN: OpenOptions = { boardName: 'nrf52840dk', entry: ENTRY, flashEnd: 0x100000, appsStart: 0x40000 };
+const OPEN: OpenOptions = {
+  boardName: 'nrf52840dk',
+  entry: ENTRY,
+  flashEnd: 0x100000,
+  appsStart: 0x40000,
+};
 
 /** A TBF of `size` bytes with a Program TLV; fixed at `flash` (its TBF address) when given. */
-function app(name: string, size = 0x4000, opts: { flash?: number; ram?: number; sticky?: boolean } = {}): Uint8Array {
+function app(
+  name: string,
+  size = 0x4000,
+  opts: { flash?: number; ram?: number; sticky?: boolean } = {},
+): Uint8Array {
   const spec = (headerSize: number): TbfHeaderSpec => ({
     totalSize: size,
     packageName: name,
@@ -65,14 +74,19 @@ describe('a board in its Tock bootloader', () => {
 
   it('installs a fixed and a position-independent app, lists them, removes one', async () => {
     const { sim, board } = await open();
-    expect((await board.listApps()).ok && (await board.listApps())).toMatchObject({ value: { apps: [] } });
+    expect((await board.listApps()).ok && (await board.listApps())).toMatchObject({
+      value: { apps: [] },
+    });
     const a = await board.install(app('blink', 0x4000, { flash: 0x44000 }));
     expect(a).toMatchObject({ ok: true, value: { name: 'blink', address: 0x44000 } });
     const b = await board.install(app('pic', 0x2000));
     expect(b).toMatchObject({ ok: true, value: { name: 'pic', address: 0x40000 } });
     expect(kernelView(sim)).toEqual(['pic@0x40000', 'blink@0x44000']);
     const listed = await board.listApps();
-    expect(listed.ok && listed.value.apps.filter((x) => !x.padding).map((x) => x.name)).toEqual(['pic', 'blink']);
+    expect(listed.ok && listed.value.apps.filter((x) => !x.padding).map((x) => x.name)).toEqual([
+      'pic',
+      'blink',
+    ]);
     expect(await board.uninstall('pic')).toEqual({ ok: true, value: 1 });
     expect(kernelView(sim)).toEqual(['blink@0x44000']);
     expect(await board.uninstall('blink')).toEqual({ ok: true, value: 1 });
@@ -103,15 +117,30 @@ describe('a board in its Tock bootloader', () => {
       name: 'blink',
       tbfs: [
         { arch: 'cortex-m0', bytes: app('blink', 0x4000) },
-        { arch: 'cortex-m4', fixed: { flash: 0x30080, ram: 0x20008000 }, bytes: app('blink', 0x4000, { flash: 0x30000 }) },
-        { arch: 'cortex-m4', fixed: { flash: 0x48080, ram: 0x20008000 }, bytes: app('blink', 0x4000, { flash: 0x48000 }) },
+        {
+          arch: 'cortex-m4',
+          fixed: { flash: 0x30080, ram: 0x20008000 },
+          bytes: app('blink', 0x4000, { flash: 0x30000 }),
+        },
+        {
+          arch: 'cortex-m4',
+          fixed: { flash: 0x48080, ram: 0x20008000 },
+          bytes: app('blink', 0x4000, { flash: 0x48000 }),
+        },
       ],
     });
     expect(await board.install(tab)).toMatchObject({ ok: true, value: { address: 0x48000 } });
     expect(kernelView(sim)).toEqual(['blink@0x48000']);
-    const other = buildTab({ name: 'x', onlyForBoards: ['microbit-v2'], tbfs: [{ arch: 'cortex-m4', bytes: app('x') }] });
+    const other = buildTab({
+      name: 'x',
+      onlyForBoards: ['microbit-v2'],
+      tbfs: [{ arch: 'cortex-m4', bytes: app('x') }],
+    });
     const r = await board.install(other);
-    expect(!r.ok && r.error).toMatchObject({ kind: 'wrong-board', message: expect.stringMatching(/only for microbit-v2/) });
+    expect(!r.ok && r.error).toMatchObject({
+      kind: 'wrong-board',
+      message: expect.stringMatching(/only for microbit-v2/),
+    });
     const m0 = buildTab({ name: 'y', tbfs: [{ arch: 'cortex-m0', bytes: app('y') }] });
     expect((await board.install(m0)).ok).toBe(false);
   });
@@ -120,9 +149,15 @@ describe('a board in its Tock bootloader', () => {
     const { sim, board } = await open();
     const before = sim.flash.slice();
     const r = await board.install(app('elsewhere', 0x4000, { flash: 0x20000 }));
-    expect(!r.ok && r.error).toMatchObject({ kind: 'refused', message: expect.stringMatching(/another board/) });
+    expect(!r.ok && r.error).toMatchObject({
+      kind: 'refused',
+      message: expect.stringMatching(/another board/),
+    });
     const kernel = await board.programSegments([{ address: 0x3ff00, data: new Uint8Array(0x200) }]);
-    expect(!kernel.ok && kernel.error).toMatchObject({ kind: 'refused', message: expect.stringMatching(/kernel/) });
+    expect(!kernel.ok && kernel.error).toMatchObject({
+      kind: 'refused',
+      message: expect.stringMatching(/kernel/),
+    });
     const boot = await board.eraseRange(0x400, 0x200);
     expect(!boot.ok && boot.error.kind).toBe('refused');
     expect(crc32(sim.flash)).toBe(crc32(before));
@@ -141,7 +176,10 @@ describe('a board in its Tock bootloader', () => {
     const again = await TockBootloaderBoard.open(sim, OPEN);
     expect(again.ok).toBe(true);
     if (!again.ok) return;
-    expect(await again.value.install(image)).toMatchObject({ ok: true, value: { address: 0x48000 } });
+    expect(await again.value.install(image)).toMatchObject({
+      ok: true,
+      value: { address: 0x48000 },
+    });
     expect(kernelView(sim)).toEqual(['first@0x40000', 'second@0x48000']);
     expect(crc32(sim.flash.subarray(0x48000, 0x50000))).toBe(crc32(image));
   });
@@ -151,7 +189,10 @@ describe('a board in its Tock bootloader', () => {
     sim.corruptNextWrite = true;
     const image = app('blink', 0x4000, { flash: 0x40000 });
     const r = await board.programSegments([{ address: 0x40000, data: image }]);
-    expect(!r.ok && r.error).toMatchObject({ kind: 'verify-failed', message: expect.stringMatching(/CRC-32/) });
+    expect(!r.ok && r.error).toMatchObject({
+      kind: 'verify-failed',
+      message: expect.stringMatching(/CRC-32/),
+    });
     expect((await board.verifySegments([{ address: 0x40000, data: image }])).ok).toBe(false);
     expect(await board.programSegments([{ address: 0x40000, data: image }])).toEqual({
       ok: true,
@@ -180,21 +221,35 @@ describe('a board in its Tock bootloader', () => {
     const { sim, board } = await open();
     sim.answerDelayReads = 1;
     const before = sim.commands.length;
-    const r = await board.programSegments([{ address: 0x40000, data: app('slow', 0x400, { flash: 0x40000 }) }]);
+    const r = await board.programSegments([
+      { address: 0x40000, data: app('slow', 0x400, { flash: 0x40000 }) },
+    ]);
     expect(r).toEqual({ ok: true, value: { bytes: 0x400, verified: true } });
-    expect(sim.commands.slice(before).filter((c) => c !== 'reset')).toEqual(['write-page', 'write-page', 'crc']);
+    expect(sim.commands.slice(before).filter((c) => c !== 'reset')).toEqual([
+      'write-page',
+      'write-page',
+      'crc',
+    ]);
   });
 
   it('refuses to treat a bootloader on another board as the chosen one', async () => {
-    const sim = new SimulatedBoard({ attributes: { board: 'microbit-v2', arch: 'cortex-m4', appaddr: '0x40000' } });
+    const sim = new SimulatedBoard({
+      attributes: { board: 'microbit-v2', arch: 'cortex-m4', appaddr: '0x40000' },
+    });
     const r = await TockBootloaderBoard.open(sim, OPEN);
-    expect(!r.ok && r.error).toMatchObject({ kind: 'wrong-board', message: expect.stringMatching(/'microbit-v2', not on 'nrf52840dk'/) });
+    expect(!r.ok && r.error).toMatchObject({
+      kind: 'wrong-board',
+      message: expect.stringMatching(/'microbit-v2', not on 'nrf52840dk'/),
+    });
   });
 
   it('sets attributes and reads them back; EXIT leaves the bootloader', async () => {
     const { sim, board } = await open();
     expect((await board.setAttribute(5, 'owner', 'lab 3')).ok).toBe(true);
-    expect(board.attributes.find((a) => a.index === 5)).toMatchObject({ key: 'owner', value: 'lab 3' });
+    expect(board.attributes.find((a) => a.index === 5)).toMatchObject({
+      key: 'owner',
+      value: 'lab 3',
+    });
     const bad = await board.setAttribute(5, 'far-too-long-key', 'x');
     expect(!bad.ok && bad.error.kind).toBe('refused');
     expect((await board.exit()).ok).toBe(true);

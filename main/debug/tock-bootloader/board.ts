@@ -21,17 +21,17 @@
  *   if (board.ok) await board.value.install(tabBytes, { onProgress });
  */
 import { ok, type Result } from '../../../emulator/core/result';
-import {
-  flashError,
-  type FlashError,
-  type FlashProgress,
-} from '../../../emulator/debug/flasher';
+import { flashError, type FlashError, type FlashProgress } from '../../../emulator/debug/flasher';
 import {
   parseKernelAttributes,
   type KernelAttributes,
 } from '../../../emulator/formats/kernel-attributes';
 import { isTab, parseTab, type TabTbf } from '../../../emulator/formats/tab';
-import { parseTbfHeader, TBF_BASE_HEADER_SIZE, type TbfHeader } from '../../../emulator/formats/tbf';
+import {
+  parseTbfHeader,
+  TBF_BASE_HEADER_SIZE,
+  type TbfHeader,
+} from '../../../emulator/formats/tbf';
 import {
   fixedTbfAddress,
   planInstall,
@@ -190,7 +190,8 @@ export class TockBootloaderBoard {
     let appsStart: number | undefined;
     let from: BoardLayout['appsStartFrom'] = 'attribute';
     const appaddr = attr('appaddr');
-    if (appaddr !== undefined && /^(0x)?[0-9a-f]+$/i.test(appaddr)) appsStart = parseInt(appaddr, 16);
+    if (appaddr !== undefined && /^(0x)?[0-9a-f]+$/i.test(appaddr))
+      appsStart = parseInt(appaddr, 16);
     let kernelAttributes: KernelAttributes | null = null;
     const probe = appsStart ?? options.appsStart;
     if (probe !== undefined && probe >= 100) {
@@ -287,7 +288,9 @@ export class TockBootloaderBoard {
   }
 
   /** The TBF to install from a file that is a TBF or a TAB (tar). */
-  selectTbf(file: Uint8Array): Result<{ header: TbfHeader; bytes: Uint8Array; from: string }, FlashError> {
+  selectTbf(
+    file: Uint8Array,
+  ): Result<{ header: TbfHeader; bytes: Uint8Array; from: string }, FlashError> {
     let candidates: { bytes: Uint8Array; from: string }[];
     if (isTab(file)) {
       const tab = parseTab(file);
@@ -311,10 +314,15 @@ export class TockBootloaderBoard {
       const fits = (t: TabTbf): boolean =>
         t.flash === undefined ||
         (t.flash >= this.layout.apps.start && t.flash < this.layout.apps.end);
-      candidates = [...forArch.filter((t) => t.flash !== undefined && fits(t)), ...forArch.filter((t) => t.flash === undefined)]
-        .map((t) => ({ bytes: t.bytes, from: `${tab.value.name}/${t.filename}` }));
+      candidates = [
+        ...forArch.filter((t) => t.flash !== undefined && fits(t)),
+        ...forArch.filter((t) => t.flash === undefined),
+      ].map((t) => ({ bytes: t.bytes, from: `${tab.value.name}/${t.filename}` }));
       if (candidates.length === 0)
-        candidates = forArch.map((t) => ({ bytes: t.bytes, from: `${tab.value.name}/${t.filename}` }));
+        candidates = forArch.map((t) => ({
+          bytes: t.bytes,
+          from: `${tab.value.name}/${t.filename}`,
+        }));
     } else {
       candidates = [{ bytes: file, from: 'TBF' }];
     }
@@ -356,7 +364,10 @@ export class TockBootloaderBoard {
     const name = sel.value.header.packageName;
     let c = await this.chain();
     if (!c.ok) return c;
-    if (name !== undefined && c.value.entries.some((e) => e.header.packageName === name && !e.header.isPadding)) {
+    if (
+      name !== undefined &&
+      c.value.entries.some((e) => e.header.packageName === name && !e.header.isPadding)
+    ) {
       const out = await this.applyWrites(
         planUninstall(c.value, this.layout.apps, (e) => e.header.packageName === name),
         options,
@@ -377,11 +388,18 @@ export class TockBootloaderBoard {
   async uninstall(name: string, options: WriteOptions = {}): Promise<Result<number, FlashError>> {
     const c = await this.chain();
     if (!c.ok) return c;
-    const matches = c.value.entries.filter((e) => !e.header.isPadding && e.header.packageName === name);
+    const matches = c.value.entries.filter(
+      (e) => !e.header.isPadding && e.header.packageName === name,
+    );
     if (matches.length === 0)
       return flashError(
         'refused',
-        `no app called '${name}' is installed (installed: ${c.value.entries.filter((e) => !e.header.isPadding).map((e) => e.header.packageName ?? '(unnamed)').join(', ') || 'none'})`,
+        `no app called '${name}' is installed (installed: ${
+          c.value.entries
+            .filter((e) => !e.header.isPadding)
+            .map((e) => e.header.packageName ?? '(unnamed)')
+            .join(', ') || 'none'
+        })`,
       );
     const w = await this.applyWrites(
       planUninstall(c.value, this.layout.apps, (e) => e.header.packageName === name),
@@ -391,7 +409,9 @@ export class TockBootloaderBoard {
   }
 
   /** Removes every app; sticky apps stay unless `force`. Returns how many were removed. */
-  async eraseApps(options: WriteOptions & { force?: boolean } = {}): Promise<Result<number, FlashError>> {
+  async eraseApps(
+    options: WriteOptions & { force?: boolean } = {},
+  ): Promise<Result<number, FlashError>> {
     const c = await this.chain();
     if (!c.ok) return c;
     const remove = (e: ChainEntry): boolean => options.force === true || !e.header.sticky;
@@ -462,7 +482,10 @@ export class TockBootloaderBoard {
     segments: FlashSegment[],
     options: WriteOptions,
   ): Promise<Result<number, FlashError>> {
-    const total = segments.reduce((n, s) => n + pagesOf(s.address, s.data.length).length * PAGE_SIZE, 0);
+    const total = segments.reduce(
+      (n, s) => n + pagesOf(s.address, s.data.length).length * PAGE_SIZE,
+      0,
+    );
     let done = 0;
     for (const s of segments) {
       const pages = pagesOf(s.address, s.data.length).reverse();
@@ -486,7 +509,12 @@ export class TockBootloaderBoard {
           : await this.client.writePage(page, bytes);
         if (!w.ok) return w;
         done += PAGE_SIZE;
-        options.onProgress?.({ phase: 'program', done, total, message: `page ${hex(page)} written` });
+        options.onProgress?.({
+          phase: 'program',
+          done,
+          total,
+          message: `page ${hex(page)} written`,
+        });
       }
       if (options.verify !== false) {
         const v = await this.checkCrc(s);
@@ -504,7 +532,9 @@ export class TockBootloaderBoard {
       return flashError(
         'verify-failed',
         `the board holds other bytes at ${hex(s.address)}-${hex(s.address + s.data.length)} than were written (CRC-32 ${hex(board.value)}, expected ${hex(mine)})`,
-        { fix: 'write it again (a transfer interrupted midway is repaired by running it once more)' },
+        {
+          fix: 'write it again (a transfer interrupted midway is repaired by running it once more)',
+        },
       );
     return ok(undefined);
   }

@@ -80,8 +80,8 @@ export interface ClientOptions {
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
 const COMMAND_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
-  Object.entries(COMMAND).map(([name, code]) =>
-    [code, name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()] as const,
+  Object.entries(COMMAND).map(
+    ([name, code]) => [code, name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()] as const,
   ),
 );
 
@@ -141,7 +141,10 @@ export class BootloaderClient {
       const s = reader.push(r.value);
       if (s.state === 'done') return ok(s.payload.slice());
       if (s.state === 'malformed')
-        return flashError('failed', `${what}: garbled answer from ${this.link.label}: ${s.message}`);
+        return flashError(
+          'failed',
+          `${what}: garbled answer from ${this.link.label}: ${s.message}`,
+        );
       if (s.state === 'other') {
         const refused = s.code === RESPONSE.badAddress;
         return flashError(
@@ -170,7 +173,7 @@ export class BootloaderClient {
   /** Reads `length` bytes at `address`, in READ_RANGE chunks of at most 4095 bytes. */
   async readRange(address: number, length: number): Promise<Result<Uint8Array, FlashError>> {
     const out = new Uint8Array(length);
-    for (let done = 0; done < length; ) {
+    for (let done = 0; done < length;) {
       const n = Math.min(MAX_READ, length - done);
       const r = await this.command(
         COMMAND.readRange,
@@ -187,13 +190,10 @@ export class BootloaderClient {
   }
 
   async writePage(address: number, page: Uint8Array): Promise<Result<void, FlashError>> {
-    const r = await this.command(
-      COMMAND.writePage,
-      writePageArgs(address, page),
-      RESPONSE.ok,
-      0,
-      { what: `WRITE_PAGE ${hex(address)}`, timeoutMs: this.timeoutMs * 2 },
-    );
+    const r = await this.command(COMMAND.writePage, writePageArgs(address, page), RESPONSE.ok, 0, {
+      what: `WRITE_PAGE ${hex(address)}`,
+      timeoutMs: this.timeoutMs * 2,
+    });
     return r.ok ? ok(undefined) : r;
   }
 
@@ -269,10 +269,16 @@ export class BootloaderClient {
    * and the board must confirm at the new one; otherwise both stay at (or go back to) `from`.
    */
   async changeBaudRate(baud: number, from = 115200): Promise<Result<void, FlashError>> {
-    const set = await this.command(COMMAND.changeBaudRate, changeBaudArgs('set', baud), RESPONSE.ok, 0, {
-      what: `CHANGE_BAUD_RATE to ${baud}`,
-      retry: false,
-    });
+    const set = await this.command(
+      COMMAND.changeBaudRate,
+      changeBaudArgs('set', baud),
+      RESPONSE.ok,
+      0,
+      {
+        what: `CHANGE_BAUD_RATE to ${baud}`,
+        retry: false,
+      },
+    );
     if (!set.ok) return set;
     const switched = await this.link.setBaudRate(baud);
     if (!switched.ok) return switched;
@@ -361,4 +367,3 @@ export async function enterBootloader(
     { fix: entry.manual },
   );
 }
-

@@ -25,9 +25,9 @@ describe('framing', () => {
   it('doubles the escape byte in payloads and ends a command with FC and its code', () => {
     expect([...escape(Uint8Array.of(1, 0xfc, 2))]).toEqual([1, 0xfc, 0xfc, 2]);
     expect([...encodeCommand(COMMAND.ping)]).toEqual([0xfc, 0x01]);
-    expect([...encodeCommand(COMMAND.erasePage, Uint8Array.of(0, 0xfc, 4, 0), { sync: true })]).toEqual([
-      0x00, 0xfc, 0x05, 0, 0xfc, 0xfc, 4, 0, 0xfc, 0x06,
-    ]);
+    expect([
+      ...encodeCommand(COMMAND.erasePage, Uint8Array.of(0, 0xfc, 4, 0), { sync: true }),
+    ]).toEqual([0x00, 0xfc, 0x05, 0, 0xfc, 0xfc, 4, 0, 0xfc, 0x06]);
     expect([...readRangeArgs(0x40000, 4095)]).toEqual([0, 0, 4, 0, 0xff, 0x0f]);
   });
 
@@ -44,11 +44,15 @@ describe('framing', () => {
   });
 
   it('reports another response code (an error answer) and a lone escape in a payload', () => {
-    expect(new ResponseReader(RESPONSE.ok, 0).push(encodeResponse(RESPONSE.badAddress))).toMatchObject({
+    expect(
+      new ResponseReader(RESPONSE.ok, 0).push(encodeResponse(RESPONSE.badAddress)),
+    ).toMatchObject({
       state: 'other',
       code: RESPONSE.badAddress,
     });
-    expect(new ResponseReader(RESPONSE.readRange, 2).push(Uint8Array.of(0xfc, 0x20, 0xfc, 0x01))).toMatchObject({
+    expect(
+      new ResponseReader(RESPONSE.readRange, 2).push(Uint8Array.of(0xfc, 0x20, 0xfc, 0x01)),
+    ).toMatchObject({
       state: 'malformed',
     });
   });
@@ -63,17 +67,26 @@ describe('framing', () => {
     const w = got[1]!;
     expect(w.kind === 'write-page' && w.address).toBe(0x41200);
     expect(w.kind === 'write-page' && [...w.data]).toEqual([...page]);
-    const bad = [...encodeCommand(COMMAND.writePage, Uint8Array.of(1, 2, 3))].map((b) => d.receive(b));
+    const bad = [...encodeCommand(COMMAND.writePage, Uint8Array.of(1, 2, 3))].map((b) =>
+      d.receive(b),
+    );
     expect(bad.at(-1)).toEqual({ kind: 'bad-arguments', command: COMMAND.writePage });
     const attr = setAttributeArgs(3, 'board', new TextEncoder().encode('nrf52840dk'));
     expect(attr.ok).toBe(true);
     if (attr.ok) {
-      const c = [...encodeCommand(COMMAND.setAttribute, attr.value)].map((b) => d.receive(b)).at(-1);
+      const c = [...encodeCommand(COMMAND.setAttribute, attr.value)]
+        .map((b) => d.receive(b))
+        .at(-1);
       expect(c).toMatchObject({ kind: 'set-attribute', index: 3 });
     }
-    expect([...encodeCommand(0x09)].map((b) => d.receive(b)).at(-1)).toEqual({ kind: 'unknown', command: 9 });
+    expect([...encodeCommand(0x09)].map((b) => d.receive(b)).at(-1)).toEqual({
+      kind: 'unknown',
+      command: 9,
+    });
     const flood = new CommandDecoder(8);
-    expect([...encodeCommand(COMMAND.erasePage, new Uint8Array(20))].map((b) => flood.receive(b)).at(-1)).toEqual({
+    expect(
+      [...encodeCommand(COMMAND.erasePage, new Uint8Array(20))].map((b) => flood.receive(b)).at(-1),
+    ).toEqual({
       kind: 'overflow',
       command: COMMAND.erasePage,
     });
@@ -88,7 +101,7 @@ describe('framing', () => {
 });
 
 describe('CRC-32', () => {
-  it('is zlib\'s crc32 (what tockloader computes with crcmod 0x104C11DB7, xorOut 0xFFFFFFFF)', () => {
+  it("is zlib's crc32 (what tockloader computes with crcmod 0x104C11DB7, xorOut 0xFFFFFFFF)", () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
     const data = new Uint8Array(10_000).map((_, i) => (i * 31 + 7) & 0xff);
     expect(crc32(data)).toBe(zlibCrc32(data) >>> 0);
@@ -108,14 +121,21 @@ describe('attributes, INFO and flags', () => {
     const info = decodeInfo(encodeInfo('1.1.0', 0x8000));
     expect(info).toEqual({
       ok: true,
-      value: expect.objectContaining({ version: '1.1.0', startAddress: 0x8000, name: 'Tock Bootloader' }),
+      value: expect.objectContaining({
+        version: '1.1.0',
+        startAddress: 0x8000,
+        name: 'Tock Bootloader',
+      }),
     });
     // Older bootloaders leave the start address out.
     const old = new TextEncoder().encode('{"version":"1.0.0", "name":"Tock Bootloader"}');
     const payload = new Uint8Array(193);
     payload[0] = old.length;
     payload.set(old, 1);
-    expect(decodeInfo(payload)).toMatchObject({ ok: true, value: { version: '1.0.0', startAddress: null } });
+    expect(decodeInfo(payload)).toMatchObject({
+      ok: true,
+      value: { version: '1.0.0', startAddress: null },
+    });
     expect(decodeInfo(new Uint8Array(193)).ok).toBe(false);
   });
 

@@ -467,10 +467,12 @@ export interface BootloaderInfo {
 }
 
 /** INFO's payload: a length byte, then that much JSON text (zero padded to 192 bytes). */
-export function decodeInfo(payload: Uint8Array): { ok: true; value: BootloaderInfo } | {
-  ok: false;
-  error: string;
-} {
+export function decodeInfo(payload: Uint8Array):
+  | { ok: true; value: BootloaderInfo }
+  | {
+      ok: false;
+      error: string;
+    } {
   const len = payload[0] ?? 0;
   if (len === 0 || len > payload.length - 1)
     return { ok: false, error: `INFO gave a length of ${len} for ${payload.length - 1} bytes` };

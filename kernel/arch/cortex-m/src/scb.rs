@@ -87,7 +87,6 @@ pub fn system_reset() -> ! {
     }
 }
 
-
 /// Points the vector table at `address` (ARMv7-M ARM B3.2.5: aligned to the table's size
 /// rounded up to a power of two, at least 128 bytes).
 ///

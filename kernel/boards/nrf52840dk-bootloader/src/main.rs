@@ -149,7 +149,10 @@ fn start_address() -> u32 {
 /// True when `start` holds a vector table: a stack pointer in RAM, a Thumb reset vector in
 /// flash after the bootloader.
 fn kernel_present(start: u32) -> bool {
-    if start as usize % 128 != 0 || (start as usize) < BOOTLOADER_END || start as usize >= FLASH_SIZE {
+    if start as usize % 128 != 0
+        || (start as usize) < BOOTLOADER_END
+        || start as usize >= FLASH_SIZE
+    {
         return false;
     }
     // SAFETY: `start` was checked to lie in the chip's flash, word aligned.

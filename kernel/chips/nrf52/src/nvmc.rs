@@ -130,7 +130,12 @@ impl Nvmc {
             return Err(ErrorCode::Size);
         }
         self.write_iter(offset, bytes.len() / 4, |i| {
-            u32::from_le_bytes([bytes[4 * i], bytes[4 * i + 1], bytes[4 * i + 2], bytes[4 * i + 3]])
+            u32::from_le_bytes([
+                bytes[4 * i],
+                bytes[4 * i + 1],
+                bytes[4 * i + 2],
+                bytes[4 * i + 3],
+            ])
         })
     }
 
@@ -383,7 +388,11 @@ mod tests {
         assert_eq!(n.write_bytes(0, &bytes), Ok(()));
         assert_eq!(f.flash[0], 0x1234_5678);
         assert_eq!(f.flash[1], 0x0000_00ff);
-        assert_eq!(n.write_bytes(0, &[0, 0, 0]), Err(ErrorCode::Size), "whole words only");
+        assert_eq!(
+            n.write_bytes(0, &[0, 0, 0]),
+            Err(ErrorCode::Size),
+            "whole words only"
+        );
         let mut back = [0u8; 6];
         assert_eq!(n.read(2, &mut back), Ok(()));
         assert_eq!(back, [0x34, 0x12, 0xff, 0, 0, 0]);

@@ -72,7 +72,10 @@ mod tests {
         let p = unsafe { Power::new(base) };
         p.set_gpregret(0xb1);
         // SAFETY: 0x51C lies inside the leaked block.
-        assert_eq!(unsafe { core::ptr::read_volatile((base + 0x51c) as *const u32) }, 0xb1);
+        assert_eq!(
+            unsafe { core::ptr::read_volatile((base + 0x51c) as *const u32) },
+            0xb1
+        );
         assert_eq!(p.gpregret(), 0xb1);
     }
 }

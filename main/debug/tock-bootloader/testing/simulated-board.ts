@@ -79,10 +79,17 @@ export class SimulatedBoard implements SerialLink {
       appaddr: '0x40000',
     };
     Object.entries(attrs).forEach(([k, v], i) =>
-      this.flash.set(encodeAttributeRecord(k, new TextEncoder().encode(v)), ATTRIBUTES_OFFSET + i * ATTRIBUTE_SIZE),
+      this.flash.set(
+        encodeAttributeRecord(k, new TextEncoder().encode(v)),
+        ATTRIBUTES_OFFSET + i * ATTRIBUTE_SIZE,
+      ),
     );
     for (let i = Object.keys(attrs).length; i < 16; i++)
-      this.flash.fill(0, ATTRIBUTES_OFFSET + i * ATTRIBUTE_SIZE, ATTRIBUTES_OFFSET + (i + 1) * ATTRIBUTE_SIZE);
+      this.flash.fill(
+        0,
+        ATTRIBUTES_OFFSET + i * ATTRIBUTE_SIZE,
+        ATTRIBUTES_OFFSET + (i + 1) * ATTRIBUTE_SIZE,
+      );
   }
 
   /** Brings a lost link back (the cable plugged in again); the board is in its bootloader. */
@@ -128,10 +135,18 @@ export class SimulatedBoard implements SerialLink {
         return out;
       }
       case 'read-range':
-        if (cmd.address + cmd.length > this.flash.length) return encodeResponse(RESPONSE.badAddress);
-        return encodeResponse(RESPONSE.readRange, this.flash.slice(cmd.address, cmd.address + cmd.length));
+        if (cmd.address + cmd.length > this.flash.length)
+          return encodeResponse(RESPONSE.badAddress);
+        return encodeResponse(
+          RESPONSE.readRange,
+          this.flash.slice(cmd.address, cmd.address + cmd.length),
+        );
       case 'write-page': {
-        if (cmd.address % PAGE_SIZE !== 0 || cmd.address + PAGE_SIZE > this.flash.length || cmd.address < this.bootloaderSize)
+        if (
+          cmd.address % PAGE_SIZE !== 0 ||
+          cmd.address + PAGE_SIZE > this.flash.length ||
+          cmd.address < this.bootloaderSize
+        )
           return encodeResponse(RESPONSE.badAddress);
         if (this.loseLinkAfterWrites !== null && this.loseLinkAfterWrites-- <= 0) {
           // Half the page made it before the cable went.
@@ -149,20 +164,31 @@ export class SimulatedBoard implements SerialLink {
         return encodeResponse(RESPONSE.ok);
       }
       case 'erase-page':
-        if (cmd.address % PAGE_SIZE !== 0 || cmd.address + PAGE_SIZE > this.flash.length || cmd.address < this.bootloaderSize)
+        if (
+          cmd.address % PAGE_SIZE !== 0 ||
+          cmd.address + PAGE_SIZE > this.flash.length ||
+          cmd.address < this.bootloaderSize
+        )
           return encodeResponse(RESPONSE.badAddress);
         this.flash.fill(0xff, cmd.address, cmd.address + PAGE_SIZE);
         return encodeResponse(RESPONSE.ok);
       case 'crc': {
-        if (cmd.address + cmd.length > this.flash.length) return encodeResponse(RESPONSE.badAddress);
+        if (cmd.address + cmd.length > this.flash.length)
+          return encodeResponse(RESPONSE.badAddress);
         const c = crc32(this.flash.subarray(cmd.address, cmd.address + cmd.length));
-        return encodeResponse(RESPONSE.crcInternalFlash, Uint8Array.of(c & 0xff, (c >>> 8) & 0xff, (c >>> 16) & 0xff, c >>> 24));
+        return encodeResponse(
+          RESPONSE.crcInternalFlash,
+          Uint8Array.of(c & 0xff, (c >>> 8) & 0xff, (c >>> 16) & 0xff, c >>> 24),
+        );
       }
       case 'get-attribute':
         if (cmd.index >= 16) return encodeResponse(RESPONSE.badAddress);
         return encodeResponse(
           RESPONSE.getAttribute,
-          this.flash.slice(ATTRIBUTES_OFFSET + cmd.index * ATTRIBUTE_SIZE, ATTRIBUTES_OFFSET + (cmd.index + 1) * ATTRIBUTE_SIZE),
+          this.flash.slice(
+            ATTRIBUTES_OFFSET + cmd.index * ATTRIBUTE_SIZE,
+            ATTRIBUTES_OFFSET + (cmd.index + 1) * ATTRIBUTE_SIZE,
+          ),
         );
       case 'set-attribute': {
         if (cmd.index >= 16) return encodeResponse(RESPONSE.badAddress);
@@ -174,7 +200,11 @@ export class SimulatedBoard implements SerialLink {
         return encodeResponse(RESPONSE.ok);
       }
       case 'set-start-address':
-        new DataView(this.flash.buffer).setUint32(FLAGS_OFFSET + FLAGS_START_ADDRESS_OFFSET, cmd.address, true);
+        new DataView(this.flash.buffer).setUint32(
+          FLAGS_OFFSET + FLAGS_START_ADDRESS_OFFSET,
+          cmd.address,
+          true,
+        );
         return encodeResponse(RESPONSE.ok);
       case 'change-baud':
         if (cmd.mode === 'set') {
