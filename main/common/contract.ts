@@ -792,6 +792,8 @@ export interface ProbeEntry {
 export interface AttachedBoards {
   probes: ProbeEntry[];
   ports: SerialPortEntry[];
+  /** Boards whose Tock bootloader the host knows how to enter and use. */
+  bootloaderBoards: string[];
   /** What could not be looked at (no probe discovery in this build, sysfs unreadable). */
   notes: string[];
 }

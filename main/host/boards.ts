@@ -36,6 +36,7 @@ import type {
   SerialPortEntry,
 } from '../common/contract.js';
 import type { FlashError } from '../../emulator/debug/flasher.js';
+import { BOOTLOADER_BOARD_NAMES } from '../debug/tock-bootloader/boards.js';
 import { BootloaderFlasher } from './bootloader-flasher.js';
 import { resolveInProject } from './paths.js';
 import { err } from './project.js';
@@ -165,7 +166,12 @@ export class BoardsService {
       notes.push('debug probe discovery (USB) is not part of this build; serial ports only');
     }
     const matched = matchPortsToProbes(ports, probes);
-    return { probes: matched.probes, ports: matched.ports, notes };
+    return {
+      probes: matched.probes,
+      ports: matched.ports,
+      bootloaderBoards: [...BOOTLOADER_BOARD_NAMES],
+      notes,
+    };
   }
 
   /** What is attached now; starts watching for changes. */

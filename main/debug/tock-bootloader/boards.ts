@@ -46,6 +46,9 @@ const BOARDS: Readonly<Record<string, BootloaderBoard>> = {
   },
 };
 
+/** Boards with a Tock bootloader, by registry name. */
+export const BOOTLOADER_BOARD_NAMES: readonly string[] = Object.keys(BOARDS);
+
 /** The board's bootloader facts, or null for a board without a Tock bootloader. */
 export function bootloaderBoard(name: string): BootloaderBoard | null {
   return BOARDS[name] ?? BOARDS[name.replace('_', '-')] ?? null;

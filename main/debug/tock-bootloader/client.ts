@@ -357,7 +357,10 @@ export async function enterBootloader(
       }
     }
     if (outcome === 'lost') return flashError('link-lost', `${link.label} went away`);
-    if (outcome === 'failed') continue;
+    if (outcome === 'failed') {
+      tried[tried.length - 1] += ' (not possible on this port)';
+      continue;
+    }
     r = await pingSome(options.pings ?? 2);
     if (r.ok || r.error.kind === 'link-lost') return r;
   }

@@ -42,7 +42,12 @@ function PortRow(props: {
         {port.problem && (
           <div className="board-problem">
             {port.problem}
-            {port.fix && <pre>{port.fix}</pre>}
+            {port.fix &&
+              (port.fix.includes('\n') ? (
+                <pre>{port.fix}</pre>
+              ) : (
+                <div className="board-fix">Fix: {port.fix}</div>
+              ))}
           </div>
         )}
         {port.manual && (
@@ -163,14 +168,14 @@ function Session({ studio, session }: { studio: Studio; session: BootloaderSessi
 
 export function BoardsPanel({ studio }: { studio: Studio }) {
   const state = useModel(studio.boards);
-  const { info, board } = useModel(studio.project);
+  const { board } = useModel(studio.project);
   const [manual, setManual] = useState('');
   const [target, setTarget] = useState('');
   useEffect(() => {
     if (state.attached === null) void studio.boards.refresh();
   }, [state.attached, studio]);
-  const boards = (info?.boards ?? []).filter((b) => !b.endsWith('-bootloader'));
-  const chosenBoard = target || board || boards[0] || '';
+  const boards = state.attached?.bootloaderBoards ?? [];
+  const chosenBoard = target || (boards.includes(board) ? board : boards[0]) || '';
   const a = state.attached;
   const p = state.progress;
   return (
@@ -192,7 +197,12 @@ export function BoardsPanel({ studio }: { studio: Studio }) {
             {probe.problem && (
               <div className="board-problem">
                 {probe.problem}
-                {probe.fix && <pre>{probe.fix}</pre>}
+                {probe.fix &&
+                  (probe.fix.includes('\n') ? (
+                    <pre>{probe.fix}</pre>
+                  ) : (
+                    <div className="board-fix">Fix: {probe.fix}</div>
+                  ))}
               </div>
             )}
           </div>
