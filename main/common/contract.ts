@@ -250,6 +250,20 @@ export const BootloaderAttributeArgs = obj({
   value: str({ min: 1, max: 55 }),
 });
 export const AppFilesArgs = obj({ board: str({ min: 1, max: 100 }) });
+export const ConsoleOpenArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  baudRate: num({ integer: true, min: 1200, max: 1_000_000 }),
+  /** Project-relative file the console's output is appended to. */
+  logFile: opt(str({ min: 1, max: 4096 })),
+});
+export const ConsoleWriteArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  bytes: bytes({ max: 64 * 1024 }),
+});
+export const ConsoleBaudArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  baudRate: num({ integer: true, min: 1200, max: 1_000_000 }),
+});
 
 /** Addresses are unsigned 32-bit. */
 const address = () => num({ integer: true, min: 0, max: 0xffff_ffff });
@@ -418,6 +432,13 @@ export const contract = {
     close: method(PortArgs, returns<null>()),
     /** The app files (TAB, TBF) the last build of `board` wrote, project-relative. */
     appFiles: method(AppFilesArgs, returns<string[]>()),
+  },
+  serialConsole: {
+    /** Opens a console on a board's serial port (output comes as `serialConsole.data`). */
+    open: method(ConsoleOpenArgs, returns<SerialConsoleInfo>()),
+    write: method(ConsoleWriteArgs, returns<null>()),
+    setBaudRate: method(ConsoleBaudArgs, returns<SerialConsoleInfo>()),
+    close: method(PortArgs, returns<null>()),
   },
 } as const;
 
@@ -826,6 +847,17 @@ export interface BootloaderSession {
   problem?: string;
 }
 
+export interface SerialConsoleInfo {
+  path: string;
+  baudRate: number;
+  /** 'reconnecting': the port went away (the board reset) and is looked for again;
+   * 'paused': lent to the bootloader. */
+  state: 'open' | 'reconnecting' | 'paused' | 'closed';
+  /** Project-relative log file, when the output is kept. */
+  logFile?: string;
+  message?: string;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Events pushed from the host
 
@@ -872,6 +904,9 @@ export interface HostEvents {
   'breakpoints.instructions': { addresses: number[] };
   /** Probes or serial ports came or went. */
   'boards.changed': AttachedBoards;
+  /** Bytes a board printed on the serial console `path`. */
+  'serialConsole.data': { path: string; bytes: Uint8Array };
+  'serialConsole.status': SerialConsoleInfo;
   /** A bootloader operation's progress on the port `path`. */
   'bootloader.progress': {
     path: string;

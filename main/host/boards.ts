@@ -231,6 +231,8 @@ export function hostErrorOf(e: FlashError): { ok: false; error: HostError } {
 
 interface Session {
   flasher: BootloaderFlasher;
+  /** Gives the port back to a console that had it. */
+  resume: () => Promise<void>;
   /** The operations of this port, one after the other. */
   queue: Promise<unknown>;
 }
@@ -241,6 +243,9 @@ export class BootloaderService {
   constructor(
     private readonly projectRoot: string,
     private readonly emit: Emit,
+    /** Makes a console on the port let go of it; returns how to give it back. */
+    private readonly pauseConsole: (path: string) => Promise<() => Promise<void>> = async () =>
+      async () => {},
   ) {}
 
   private progress(p: string) {
@@ -283,7 +288,7 @@ export class BootloaderService {
     if (e.kind === 'link-lost' || e.kind === 'timeout') {
       const s = this.sessions.get(p);
       this.sessions.delete(p);
-      void s?.flasher.close();
+      void s?.flasher.close().then(() => s.resume());
     }
     return hostErrorOf(e);
   }
@@ -306,10 +311,15 @@ export class BootloaderService {
       this.sessions.delete(p);
       await old.queue;
       await old.flasher.close();
+      await old.resume();
     }
+    const resume = await this.pauseConsole(p);
     const opened = await BootloaderFlasher.open(p, board, { onProgress: this.progress(p) });
-    if (!opened.ok) return hostErrorOf(opened.error);
-    const s: Session = { flasher: opened.value, queue: Promise.resolve() };
+    if (!opened.ok) {
+      await resume();
+      return hostErrorOf(opened.error);
+    }
+    const s: Session = { flasher: opened.value, resume, queue: Promise.resolve() };
     this.sessions.set(p, s);
     return this.run(p, () => this.describe(p, s));
   }
@@ -377,6 +387,7 @@ export class BootloaderService {
     if (s) {
       await s.queue;
       await s.flasher.close();
+      await s.resume();
     }
     return { ok: true, value: null };
   }

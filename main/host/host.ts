@@ -30,6 +30,7 @@ import {
 } from '../common/contract.js';
 import { BoardsService, BootloaderService, type BoardsOptions } from './boards.js';
 import { BuildService } from './build.js';
+import { SerialConsoleService } from './serial-console.js';
 import { CapsuleService } from './capsule.js';
 import { DebugService, type DebugServiceOptions } from './debug-service.js';
 import { TockService } from './tock-service.js';
@@ -135,7 +136,8 @@ export function createHost(opts: HostOptions): Host {
   /** Windows connected now: when the last one goes, a running session ends with it. */
   let windows = 0;
   const attached = new BoardsService(emit, opts.boards);
-  const bootloader = new BootloaderService(projectRoot, emit);
+  const consoles = new SerialConsoleService(projectRoot, emit);
+  const bootloader = new BootloaderService(projectRoot, emit, (p) => consoles.pause(p));
 
   const handlers: HostHandlers = {
     host: {
@@ -231,6 +233,13 @@ export function createHost(opts: HostOptions): Host {
       exit: ({ path: p }) => bootloader.exit(p),
       close: ({ path: p }) => bootloader.close(p),
       appFiles: ({ board }) => bootloader.appFiles(board),
+    },
+    serialConsole: {
+      open: ({ path: p, baudRate, logFile }) =>
+        consoles.open(p, logFile === undefined ? { baudRate } : { baudRate, logFile }),
+      write: ({ path: p, bytes: b }) => consoles.write(p, b),
+      setBaudRate: ({ path: p, baudRate }) => consoles.setBaudRate(p, baudRate),
+      close: ({ path: p }) => consoles.close(p),
     },
   };
 
@@ -332,7 +341,7 @@ export function createHost(opts: HostOptions): Host {
       files.dispose();
       build.dispose();
       attached.dispose();
-      void bootloader.dispose();
+      void bootloader.dispose().then(() => consoles.dispose());
       listeners.clear();
     },
   };
