@@ -813,8 +813,8 @@ export interface ProbeEntry {
 export interface AttachedBoards {
   probes: ProbeEntry[];
   ports: SerialPortEntry[];
-  /** Boards whose Tock bootloader the host knows how to enter and use. */
-  bootloaderBoards: string[];
+  /** Boards whose Tock bootloader the host knows how to enter and use (the board registry's). */
+  bootloaderBoards: { name: string; label: string }[];
   /** What could not be looked at (no probe discovery in this build, sysfs unreadable). */
   notes: string[];
 }

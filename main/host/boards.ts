@@ -36,7 +36,7 @@ import type {
   SerialPortEntry,
 } from '../common/contract.js';
 import type { FlashError } from '../../emulator/debug/flasher.js';
-import { BOOTLOADER_BOARD_NAMES } from '../debug/tock-bootloader/boards.js';
+import { BOOTLOADER_BOARD_NAMES, bootloaderBoard } from '../debug/tock-bootloader/boards.js';
 import { BootloaderFlasher } from './bootloader-flasher.js';
 import { resolveInProject } from './paths.js';
 import { err } from './project.js';
@@ -169,7 +169,10 @@ export class BoardsService {
     return {
       probes: matched.probes,
       ports: matched.ports,
-      bootloaderBoards: [...BOOTLOADER_BOARD_NAMES],
+      bootloaderBoards: BOOTLOADER_BOARD_NAMES.map((name) => ({
+        name,
+        label: bootloaderBoard(name)?.label ?? name,
+      })),
       notes,
     };
   }

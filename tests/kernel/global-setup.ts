@@ -12,13 +12,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { BOARD_NAMES } from '../../emulator/boards/registry';
+import { BOARD_NAMES, BOARDS as REGISTRY } from '../../emulator/boards/registry';
 
 export const BOARD = 'mps2-an386';
 /** Every board the suite builds (the board registry's): QEMU's, then the emulated nRF boards. */
 export const BOARDS = BOARD_NAMES;
 /** Bootloader boards (their build writes bootloader.elf, kernel.elf after it and image.hex). */
-export const BOOTLOADER_BOARDS = ['nrf52840dk-bootloader'] as const;
+export const BOOTLOADER_BOARDS: readonly string[] = REGISTRY.flatMap((b) =>
+  b.bootloader?.build ? [b.bootloader.build] : [],
+);
 
 export interface KernelImage {
   ok: boolean;

@@ -175,7 +175,8 @@ export function BoardsPanel({ studio }: { studio: Studio }) {
     if (state.attached === null) void studio.boards.refresh();
   }, [state.attached, studio]);
   const boards = state.attached?.bootloaderBoards ?? [];
-  const chosenBoard = target || (boards.includes(board) ? board : boards[0]) || '';
+  const chosenBoard =
+    target || (boards.some((b) => b.name === board) ? board : boards[0]?.name) || '';
   const a = state.attached;
   const p = state.progress;
   return (
@@ -266,8 +267,8 @@ export function BoardsPanel({ studio }: { studio: Studio }) {
                 onChange={(e) => setTarget(e.target.value)}
               >
                 {boards.map((b) => (
-                  <option key={b} value={b}>
-                    {b}
+                  <option key={b.name} value={b.name}>
+                    {b.label}
                   </option>
                 ))}
               </select>
