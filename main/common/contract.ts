@@ -250,6 +250,11 @@ export const BootloaderAttributeArgs = obj({
   value: str({ min: 1, max: 55 }),
 });
 export const AppFilesArgs = obj({ board: str({ min: 1, max: 100 }) });
+/** Baud rates a serial console offers (the nRF52 UARTE's up to 1 Mbaud). */
+export const BAUD_RATES: readonly number[] = [
+  1200, 2400, 4800, 9600, 14400, 19200, 28800, 38400, 57600, 76800, 115200, 230400, 250000,
+  460800, 921600, 1000000,
+];
 export const ConsoleOpenArgs = obj({
   path: str({ min: 1, max: 4096 }),
   baudRate: num({ integer: true, min: 1200, max: 1_000_000 }),

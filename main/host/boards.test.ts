@@ -203,6 +203,8 @@ describe('bootloader sessions over a real pseudo-terminal', () => {
     const removed = await svc.uninstall(board.path, 'blink');
     expect(removed.ok && removed.value.apps).toEqual([]);
     expect(await svc.exit(board.path)).toEqual({ ok: true, value: null });
+    // EXIT has no answer: the board gets it through socat a moment after the port closes.
+    for (let i = 0; i < 250 && !board.sim.exited; i++) await new Promise((r) => setTimeout(r, 20));
     expect(board.sim.exited).toBe(true);
     const gone = await svc.apps(board.path);
     expect(!gone.ok && gone.error.code).toBe('not-found');

@@ -15,20 +15,24 @@
  *   await consoles.open('/dev/ttyACM0', { baudRate: 115200, logFile: 'logs/dk.log' });
  *   await consoles.write('/dev/ttyACM0', new TextEncoder().encode('list\r'));
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { access, appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { HostEvents, Result, SerialConsoleInfo } from '../common/contract.js';
+import {
+  BAUD_RATES,
+  type HostEvents,
+  type Result,
+  type SerialConsoleInfo,
+} from '../common/contract.js';
 import { resolveInProject } from './paths.js';
 import { err } from './project.js';
-import { listSerialPorts, openSerialLink, type NodeSerialLink, type SerialPortInfo } from './serial.js';
+import {
+  listSerialPorts,
+  openSerialLink,
+  type NodeSerialLink,
+  type SerialPortInfo,
+} from './serial.js';
 
 type Emit = <K extends keyof HostEvents>(name: K, payload: HostEvents[K]) => void;
-
-/** Baud rates offered (the nRF52's UARTE list up to 1 Mbaud). */
-export const BAUD_RATES = [
-  1200, 2400, 4800, 9600, 14400, 19200, 28800, 38400, 57600, 76800, 115200, 230400, 250000,
-  460800, 921600, 1000000,
-] as const;
 
 interface Console {
   path: string;
@@ -41,6 +45,8 @@ interface Console {
   closing: boolean;
   retry: NodeJS.Timeout | null;
   offs: (() => void)[];
+  /** Looks every `watchMs` whether the port's device is still there. */
+  watch: NodeJS.Timeout | null;
   /** Appends to the log one after the other. */
   logging: Promise<void>;
 }
@@ -48,6 +54,8 @@ interface Console {
 export interface SerialConsoleOptions {
   /** How often a vanished port is looked for (default 500 ms). */
   retryMs?: number;
+  /** How often an open port's device is checked to still exist (default 1000 ms). */
+  watchMs?: number;
   listPorts?: () => Promise<SerialPortInfo[]>;
 }
 
@@ -71,16 +79,21 @@ export class SerialConsoleService {
     this.emit('serialConsole.status', this.info(c, message));
   }
 
-  /** Opens the console's port and wires it; false when it is not there (yet). */
+  /** Opens the console's port and wires it; an error when it is not there (yet). */
   private async attach(c: Console, portPath: string): Promise<Result<void>> {
     const l = await openSerialLink(portPath, { baudRate: c.baudRate });
     if (!l.ok) {
-      const code = l.error.kind === 'permission' || l.error.kind === 'probe-busy' ? 'unavailable' : 'not-found';
+      const code =
+        l.error.kind === 'permission' || l.error.kind === 'probe-busy'
+          ? 'unavailable'
+          : 'not-found';
       return err(code, l.error.message, l.error.fix);
     }
     c.link = l.value;
     c.offs = [
       l.value.onData((bytes) => {
+        // The link also queues what arrives for `read`, which a console never calls.
+        l.value.discardInput();
         this.emit('serialConsole.data', { path: c.path, bytes });
         if (c.logAbsolute) {
           const file = c.logAbsolute;
@@ -91,12 +104,23 @@ export class SerialConsoleService {
         for (const off of c.offs) off();
         c.offs = [];
         c.link = null;
+        if (c.watch) clearInterval(c.watch);
+        c.watch = null;
         if (c.closing || c.state === 'paused') return;
         c.state = 'reconnecting';
         this.status(c, `${c.path} went away (${reason}); waiting for it to come back`);
         this.scheduleRetry(c);
       }),
     ];
+    // An unplugged USB port usually ends the open port with an error, but not always (a
+    // pseudo-terminal whose other side closed reads nothing and says nothing): the device
+    // node going away is the sign that holds everywhere.
+    const link = l.value;
+    c.watch = setInterval(() => {
+      void access(portPath).catch(() => {
+        if (c.link === link) void link.close(`${portPath} is not there any more`);
+      });
+    }, this.options.watchMs ?? 1000);
     c.state = 'open';
     return { ok: true, value: undefined };
   }
@@ -136,6 +160,7 @@ export class SerialConsoleService {
       closing: false,
       retry: null,
       offs: [],
+      watch: null,
       logging: Promise.resolve(),
     };
     if (opts.logFile) {
@@ -161,7 +186,9 @@ export class SerialConsoleService {
     if (!c?.link)
       return err(
         'unavailable',
-        c ? `${portPath} is ${c.state}; the typed text was not sent` : `no console is open on ${portPath}`,
+        c
+          ? `${portPath} is ${c.state}; the typed text was not sent`
+          : `no console is open on ${portPath}`,
       );
     const w = await c.link.write(bytes);
     return w.ok ? { ok: true, value: null } : err('unavailable', w.error.message, w.error.fix);
@@ -170,7 +197,7 @@ export class SerialConsoleService {
   async setBaudRate(portPath: string, baudRate: number): Promise<Result<SerialConsoleInfo>> {
     const c = this.consoles.get(portPath);
     if (!c) return err('not-found', `no console is open on ${portPath}`);
-    if (!(BAUD_RATES as readonly number[]).includes(baudRate))
+    if (!BAUD_RATES.includes(baudRate))
       return err('bad-request', `${baudRate} baud is not one of ${BAUD_RATES.join(', ')}`);
     c.baudRate = baudRate;
     if (c.link) {

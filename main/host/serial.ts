@@ -115,7 +115,8 @@ export interface NodeSerialLink extends SerialLink {
   /** Called once when the port closes (`reason` says why: unplugged, closed by us). */
   onClose(listener: (reason: string) => void): () => void;
   readonly isOpen: boolean;
-  close(): Promise<void>;
+  /** Closes the port; `reason` is what the close listeners are told (default "closed"). */
+  close(reason?: string): Promise<void>;
 }
 
 function describeOpenError(portPath: string, e: Error & { code?: string }): FlashError {
@@ -253,13 +254,10 @@ export async function openSerialLink(
       closeListeners.add(listener);
       return () => closeListeners.delete(listener);
     },
-    async close() {
-      if (!port.isOpen) {
-        finish('closed');
-        return;
-      }
-      await new Promise<void>((resolve) => port.close(() => resolve()));
-      finish('closed');
+    async close(reason = 'closed') {
+      // The listeners learn why before the port's own close event says just "closed".
+      finish(reason);
+      if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
     },
   };
   return ok(link);

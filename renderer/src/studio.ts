@@ -17,6 +17,7 @@ import type { HostError } from '../../main/common/contract';
 import type { HostConnection } from './client';
 import { BreakpointsModel } from './models/breakpoints';
 import { BoardsModel } from './models/boards';
+import { SerialConsoleModel } from './models/serial-console';
 import { BuildModel } from './models/build';
 import { DebugSessionModel } from './models/debug-session';
 import { CommandRegistry } from './models/commands';
@@ -60,6 +61,7 @@ export class Studio {
   readonly workspace: Workspace;
   readonly build: BuildModel;
   readonly boards: BoardsModel;
+  readonly serialConsole: SerialConsoleModel;
   readonly project: ProjectModel;
   readonly layout: LayoutModel;
   readonly commands = new CommandRegistry();
@@ -76,6 +78,7 @@ export class Studio {
     this.workspace = new Workspace(host.api);
     this.build = new BuildModel(host);
     this.boards = new BoardsModel(host, store);
+    this.serialConsole = new SerialConsoleModel(host);
     this.project = new ProjectModel(host, store);
     this.layout = new LayoutModel(store, windowHeight);
     this.debug = new DebugSessionModel(host, store);

@@ -3,12 +3,15 @@
  * "board" is our Tock bootloader running in the emulated nRF52840-DK with its UART on a
  * pseudo-terminal (tests/bootloader-pty.ts). In the UI: the port is added by its path, the
  * bootloader opened, two apps installed from the last build's TABs, one removed, EXIT; the
- * kernel then boots and runs the app left. Then what goes wrong: opening the bootloader while
- * the kernel runs says how to enter it on the DK, and a port whose board went away says so.
+ * kernel then boots and runs the app left. The board's serial console is open all along: it
+ * lends the port to the bootloader, takes it back after EXIT, logs to a project file, and the
+ * kernel's process console answers `list` typed into it. Then what goes wrong: opening the
+ * bootloader while the kernel runs says how to enter it on the DK, and a port whose board went
+ * away says so (and the console waits for it to come back).
  * Screenshots go to test-results/boards-*.png.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulatedBootloader, type EmulatedBootloader } from '../bootloader-pty';
@@ -81,6 +84,14 @@ describe('Boards panel', () => {
     await row.waitFor();
     await expect(row.innerText()).resolves.toContain('added by hand');
     await row.locator('input[type=radio]').check();
+
+    // The console first, as a person watching the board would; the bootloader borrows the port.
+    await panel.getByLabel('Log file').fill('logs/dk-console.log');
+    await panel.getByRole('button', { name: 'Open console' }).click();
+    const consoleBox = panel.locator(`.serial-console[data-console="${board.path}"]`);
+    const consoleState = consoleBox.locator('.serial-console-state');
+    await consoleState.filter({ hasText: /^open — logging to logs\/dk-console.log/ }).waitFor();
+
     await panel.getByLabel('Board').selectOption('nrf52840dk');
     await panel.getByRole('button', { name: 'Open bootloader' }).click();
     const session = panel.locator(`.bootloader-session[data-bootloader="${board.path}"]`);
@@ -92,6 +103,7 @@ describe('Boards panel', () => {
       /board=nrf52840dk.*arch=cortex-m4.*appaddr=0x40000/s,
     );
     await session.getByText('No apps are installed.').waitFor();
+    await consoleState.filter({ hasText: 'lent to the bootloader' }).waitFor();
     await page.screenshot({ path: path.join(RESULTS, 'boards-bootloader-open.png') });
 
     for (const app of ['hello', 'pic']) {
@@ -115,6 +127,20 @@ describe('Boards panel', () => {
     await board.waitFor(/hello: Hello, World!/, 90_000);
     expect(board.output()).toMatch(/\[kernel\] 1 process\(es\) loaded/);
     expect(board.output()).not.toMatch(/loaded process 'pic'/);
+
+    // The console has the port again: the kernel's process console answers what is typed.
+    await consoleState.filter({ hasText: /^open/ }).waitFor({ timeout: 20_000 });
+    const output = consoleBox.locator('.serial-output');
+    await consoleBox.getByLabel('Send to the board').fill('list');
+    await consoleBox.getByLabel('Send to the board').press('Enter');
+    await output.filter({ hasText: /ShortID\s+Name[\s\S]*\bhello\b/ }).waitFor({ timeout: 30_000 });
+    const listed = await output.innerText();
+    expect(listed).toMatch(/\bhello\b/);
+    expect(listed).not.toMatch(/\bpic\b/);
+    await expect(consoleBox.getByLabel('Send to the board').inputValue()).resolves.toBe('');
+    expect(readFileSync(path.join(project, 'logs', 'dk-console.log'), 'latin1')).toMatch(
+      /ShortID\s+Name/,
+    );
     await page.screenshot({ path: path.join(RESULTS, 'boards-exited.png') });
   });
 
@@ -137,6 +163,10 @@ describe('Boards panel', () => {
     await panel
       .locator(`tr[data-port="${gone}"] .board-problem`)
       .filter({ hasText: 'is not there any more' })
+      .waitFor({ timeout: 20_000 });
+    await panel
+      .locator('.serial-console-state')
+      .filter({ hasText: /^reconnecting/ })
       .waitFor({ timeout: 20_000 });
     await page.screenshot({ path: path.join(RESULTS, 'boards-port-gone.png') });
   });

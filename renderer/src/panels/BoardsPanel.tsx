@@ -6,6 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { BootloaderSession, SerialPortEntry } from '../../../main/common/contract';
+import { SerialConsole } from '../components/SerialConsole';
 import { useModel } from '../models/use';
 import type { Studio } from '../studio';
 
@@ -253,6 +254,11 @@ export function BoardsPanel({ studio }: { studio: Studio }) {
             Add port
           </button>
         </form>
+      </section>
+      <section>
+        <h3>Serial console</h3>
+        {!state.port && <div className="boards-empty">Choose a serial port above.</div>}
+        {state.port && <SerialConsole studio={studio} port={state.port} />}
       </section>
       <section>
         <h3>Tock bootloader</h3>
