@@ -235,7 +235,7 @@ export const BootloaderOpenArgs = obj({
 });
 export const BootloaderInstallArgs = obj({
   path: str({ min: 1, max: 4096 }),
-  /** Project-relative path of a .tab or .tbf file. */
+  /** Project-relative path of the file: a .tab or .tbf app (install), an .elf or .hex kernel (flashKernel). */
   file: str({ min: 1, max: 4096 }),
 });
 export const BootloaderUninstallArgs = obj({
@@ -252,8 +252,8 @@ export const BootloaderAttributeArgs = obj({
 export const AppFilesArgs = obj({ board: str({ min: 1, max: 100 }) });
 /** Baud rates a serial console offers (the nRF52 UARTE's up to 1 Mbaud). */
 export const BAUD_RATES: readonly number[] = [
-  1200, 2400, 4800, 9600, 14400, 19200, 28800, 38400, 57600, 76800, 115200, 230400, 250000,
-  460800, 921600, 1000000,
+  1200, 2400, 4800, 9600, 14400, 19200, 28800, 38400, 57600, 76800, 115200, 230400, 250000, 460800,
+  921600, 1000000,
 ];
 export const ConsoleOpenArgs = obj({
   path: str({ min: 1, max: 4096 }),
@@ -435,6 +435,10 @@ export const contract = {
     /** Leaves the bootloader (EXIT: the board starts its kernel) and closes the port. */
     exit: method(PortArgs, returns<null>()),
     close: method(PortArgs, returns<null>()),
+    /** Writes a kernel image (ELF or Intel HEX, project-relative) into the kernel region. */
+    flashKernel: method(BootloaderInstallArgs, returns<BootloaderSession>()),
+    /** Kernel images builds of `board` wrote that its bootloader can take, project-relative. */
+    kernelFiles: method(AppFilesArgs, returns<string[]>()),
     /** The app files (TAB, TBF) the last build of `board` wrote, project-relative. */
     appFiles: method(AppFilesArgs, returns<string[]>()),
   },

@@ -346,6 +346,27 @@ export class BootloaderService {
     });
   }
 
+  /**
+   * Writes a kernel (an ELF or Intel HEX linked for the board with its bootloader) into the
+   * kernel region, checked by CRC; the apps stay. Refused before a byte is sent when the image
+   * would reach the bootloader or the apps.
+   */
+  flashKernel(p: string, file: string): Promise<Result<BootloaderSession>> {
+    return this.run(p, async (s) => {
+      const f = await resolveInProject(this.projectRoot, file);
+      if (!f.ok) return f;
+      const format = file.endsWith('.elf') ? 'elf' : file.endsWith('.hex') ? 'ihex' : null;
+      if (!format)
+        return err('bad-request', `${file} is not a kernel image (an .elf or Intel .hex file)`);
+      const r = await s.flasher.program(
+        { file: f.value.absolute, format },
+        { verify: true, reset: false, onProgress: this.progress(p) },
+      );
+      if (!r.ok) return this.failed(p, r.error);
+      return this.describe(p, s);
+    });
+  }
+
   uninstall(p: string, name: string): Promise<Result<BootloaderSession>> {
     return this.run(p, async (s) => {
       const r = await s.flasher.bootloader.uninstall(name, { onProgress: this.progress(p) });
@@ -408,6 +429,28 @@ export class BootloaderService {
         return ext(a) - ext(b) || a.localeCompare(b);
       });
     return { ok: true, value: apps.map((n) => `${rel}/${n}`) };
+  }
+
+  /**
+   * Kernel images a build of `board` wrote that the bootloader can take, project-relative: the
+   * build of the board with its bootloader first (its kernel.elf is linked after the
+   * bootloader), then the plain board's (the flash refuses it if it starts at 0).
+   */
+  async kernelFiles(board: string): Promise<Result<string[]>> {
+    const facts = bootloaderBoard(board);
+    const dirs = [facts?.build, board].filter((d): d is string => !!d);
+    const out: string[] = [];
+    for (const d of dirs) {
+      const rel = `target/images/${d}/kernel.elf`;
+      if (
+        await access(path.join(this.projectRoot, rel)).then(
+          () => true,
+          () => false,
+        )
+      )
+        out.push(rel);
+    }
+    return { ok: true, value: out };
   }
 
   async dispose(): Promise<void> {

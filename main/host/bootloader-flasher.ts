@@ -125,7 +125,13 @@ export class BootloaderFlasher implements Flasher {
       if (!installed.ok) return installed;
       bytes = installed.value.size;
     } else {
-      const r = await this.bootloader.programSegments(read.value.segments, write);
+      // Segments below the apps are a kernel image: the kernel region takes it, the
+      // bootloader's own flash never does.
+      const apps = this.bootloader.layout.apps.start;
+      const kernel = read.value.segments.some((s) => s.address < apps);
+      const r = kernel
+        ? await this.bootloader.programKernel(read.value.segments, write)
+        : await this.bootloader.programSegments(read.value.segments, write);
       if (!r.ok) return r;
       bytes = r.value.bytes;
     }

@@ -233,6 +233,8 @@ export function createHost(opts: HostOptions): Host {
       exit: ({ path: p }) => bootloader.exit(p),
       close: ({ path: p }) => bootloader.close(p),
       appFiles: ({ board }) => bootloader.appFiles(board),
+      flashKernel: ({ path: p, file }) => bootloader.flashKernel(p, file),
+      kernelFiles: ({ board }) => bootloader.kernelFiles(board),
     },
     serialConsole: {
       open: ({ path: p, baudRate, logFile }) =>

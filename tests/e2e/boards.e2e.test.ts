@@ -2,7 +2,8 @@
  * The Boards panel end to end, as a person with a board on a serial port would use it: the
  * "board" is our Tock bootloader running in the emulated nRF52840-DK with its UART on a
  * pseudo-terminal (tests/bootloader-pty.ts). In the UI: the port is added by its path, the
- * bootloader opened, two apps installed from the last build's TABs, one removed, EXIT; the
+ * bootloader opened, two apps installed from the last build's TABs, one removed, the kernel
+ * written (one linked for the board without a bootloader refused), EXIT; the
  * kernel then boots and runs the app left. The board's serial console is open all along: it
  * lends the port to the bootloader, takes it back after EXIT, logs to a project file, and the
  * kernel's process console answers `list` typed into it. Then what goes wrong: opening the
@@ -53,6 +54,14 @@ beforeAll(async () => {
   mkdirSync(apps, { recursive: true });
   for (const app of ['hello.tab', 'pic.tab'])
     copyFileSync(path.join(IMAGES, 'nrf52840dk', 'apps', app), path.join(apps, app));
+  // Kernels as builds leave them: the DK's own (linked at 0) and the one after the bootloader.
+  for (const dir of ['nrf52840dk', 'nrf52840dk-bootloader']) {
+    mkdirSync(path.join(project, 'target', 'images', dir), { recursive: true });
+    copyFileSync(
+      path.join(IMAGES, dir, 'kernel.elf'),
+      path.join(project, 'target', 'images', dir, 'kernel.elf'),
+    );
+  }
   studio = await startStudio(project, { CAPSULE_BUILDER_SCRIPT: FIXTURE_BUILDER });
   b = await openOffline(studio.url);
   await b.page.locator('.tree-row').first().waitFor();
@@ -92,7 +101,7 @@ describe('Boards panel', () => {
     const consoleState = consoleBox.locator('.serial-console-state');
     await consoleState.filter({ hasText: /^open — logging to logs\/dk-console.log/ }).waitFor();
 
-    await panel.getByLabel('Board').selectOption('nrf52840dk');
+    await panel.getByLabel('Board', { exact: true }).selectOption('nrf52840dk');
     await panel.getByRole('button', { name: 'Open bootloader' }).click();
     const session = panel.locator(`.bootloader-session[data-bootloader="${board.path}"]`);
     await session.waitFor({ timeout: 60_000 });
@@ -122,6 +131,30 @@ describe('Boards panel', () => {
     await session.locator('tr[data-app="pic"]').waitFor({ state: 'detached', timeout: 60_000 });
     expect(await appRows.allInnerTexts()).toEqual([expect.stringMatching(/^hello\s/)]);
 
+    // The kernel too: the DK's own kernel starts where the bootloader lives and is refused;
+    // the one linked after the bootloader is written, CRC-checked, and the app stays.
+    const kernelSelect = session.getByLabel('Kernel image');
+    expect(await kernelSelect.locator('option').allInnerTexts()).toEqual([
+      'target/images/nrf52840dk-bootloader/kernel.elf',
+      'target/images/nrf52840dk/kernel.elf',
+    ]);
+    await kernelSelect.selectOption('target/images/nrf52840dk/kernel.elf');
+    await session.getByRole('button', { name: 'Flash kernel' }).click();
+    const refusal = panel.locator('.board-error');
+    await refusal.waitFor({ timeout: 30_000 });
+    expect(await refusal.innerText()).toMatch(
+      /linked to start at 0x00000000, not at 0x00008000[\s\S]*Fix: build the kernel for the board with its bootloader/,
+    );
+    await page.screenshot({ path: path.join(RESULTS, 'boards-kernel-refused.png') });
+    await kernelSelect.selectOption('target/images/nrf52840dk-bootloader/kernel.elf');
+    await session.getByRole('button', { name: 'Flash kernel' }).click();
+    await panel
+      .locator('.boards-log li')
+      .filter({ hasText: 'Flash the kernel target/images/nrf52840dk-bootloader/kernel.elf: done' })
+      .waitFor({ timeout: 180_000 });
+    await expect(refusal.count()).resolves.toBe(0);
+    expect(await appRows.allInnerTexts()).toEqual([expect.stringMatching(/^hello\s/)]);
+
     await session.getByRole('button', { name: 'Exit bootloader (start kernel)' }).click();
     await session.waitFor({ state: 'detached' });
     await board.waitFor(/hello: Hello, World!/, 90_000);
@@ -131,13 +164,13 @@ describe('Boards panel', () => {
     // The console has the port again: the kernel's process console answers what is typed.
     await consoleState.filter({ hasText: /^open/ }).waitFor({ timeout: 20_000 });
     const output = consoleBox.locator('.serial-output');
-    await consoleBox.getByLabel('Send to the board').fill('list');
-    await consoleBox.getByLabel('Send to the board').press('Enter');
+    await consoleBox.getByLabel('Console input').fill('list');
+    await consoleBox.getByLabel('Console input').press('Enter');
     await output.filter({ hasText: /ShortID\s+Name[\s\S]*\bhello\b/ }).waitFor({ timeout: 30_000 });
     const listed = await output.innerText();
     expect(listed).toMatch(/\bhello\b/);
     expect(listed).not.toMatch(/\bpic\b/);
-    await expect(consoleBox.getByLabel('Send to the board').inputValue()).resolves.toBe('');
+    await expect(consoleBox.getByLabel('Console input').inputValue()).resolves.toBe('');
     expect(readFileSync(path.join(project, 'logs', 'dk-console.log'), 'latin1')).toMatch(
       /ShortID\s+Name/,
     );
@@ -168,6 +201,7 @@ describe('Boards panel', () => {
       .locator('.serial-console-state')
       .filter({ hasText: /^reconnecting/ })
       .waitFor({ timeout: 20_000 });
+    await panel.locator(`tr[data-port="${gone}"]`).scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(RESULTS, 'boards-port-gone.png') });
   });
 });

@@ -2,7 +2,8 @@
  * Our Tock bootloader on the emulated nRF52840-DK, driven over a pseudo-terminal by the host's
  * bootloader flasher exactly as a board on a USB serial port would be: two apps installed,
  * listed, one removed, EXIT, and the kernel (linked at 0x8000, after the bootloader) boots and
- * runs the one left. Also what a real board does wrong: a bootloader that does not answer (the
+ * runs the one left; the kernel itself rewritten through the bootloader (a broken one repaired,
+ * one linked for the board without a bootloader refused). Also what a real board does wrong: a bootloader that does not answer (the
  * kernel runs instead), writes over the bootloader refused by the firmware itself, an app built
  * for another board refused, the port vanishing midway.
  */
@@ -10,20 +11,32 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { buildTab } from '../../emulator/formats/tab';
-import { TockBootloaderBoard } from '../../main/debug/tock-bootloader/board';
+import { TockBootloaderBoard, type FlashSegment } from '../../main/debug/tock-bootloader/board';
 import { bootloaderBoard } from '../../main/debug/tock-bootloader/boards';
+import { readImage } from '../../main/host/bootloader-flasher';
 import { openSerialLink, type NodeSerialLink } from '../../main/host/serial';
 import { startEmulatedBootloader, type EmulatedBootloader } from '../bootloader-pty';
 
 const DK = bootloaderBoard('nrf52840dk')!;
 
-function images(): { hex: string; apps: string } {
+function images(): { hex: string; kernelElf: string; apps: string } {
   const all = inject('kernelImages');
   const boot = all['nrf52840dk-bootloader'];
   const dk = all.nrf52840dk;
   if (!boot?.ok) throw new Error(boot?.problem ?? 'bootloader image not built');
   if (!dk?.ok) throw new Error(dk?.problem ?? 'nrf52840dk image not built');
-  return { hex: join(boot.dir, 'image.hex'), apps: join(dk.dir, 'apps') };
+  return {
+    hex: join(boot.dir, 'image.hex'),
+    kernelElf: join(boot.dir, 'kernel.elf'),
+    apps: join(dk.dir, 'apps'),
+  };
+}
+
+/** An ELF's load segments, as the host's bootloader flasher reads them. */
+async function segmentsOf(file: string): Promise<FlashSegment[]> {
+  const r = await readImage({ file, format: 'elf' });
+  if (!r.ok || !('segments' in r.value)) throw new Error(`${file}: not a kernel image`);
+  return r.value.segments;
 }
 
 let board: EmulatedBootloader | undefined;
@@ -96,6 +109,28 @@ describe('the Tock bootloader on the emulated nRF52840-DK', () => {
     expect(out).toContain('Capsule kernel 0.1.0 on nrf52840dk');
     expect(out).toMatch(/\[kernel\] 1 process\(es\) loaded/);
     expect(out).not.toMatch(/loaded process 'pic'/);
+  });
+
+  it('flashes the kernel through the bootloader: a broken kernel repaired, the apps kept', async () => {
+    const l = await connect(0.5);
+    const bl = await open(l);
+    const { apps, kernelElf } = images();
+    expect((await bl.install(readFileSync(join(apps, 'hello.tab')))).ok).toBe(true);
+    // Break the kernel (its vector table becomes zeros): it could not start any more...
+    const broken = await bl.programKernel([{ address: 0x8000, data: new Uint8Array(512) }]);
+    expect(broken).toEqual({ ok: true, value: { bytes: 512, verified: true } });
+    // ...then write the built kernel (linked at 0x8000, after the bootloader) over it.
+    const flashed = await bl.programKernel(await segmentsOf(kernelElf));
+    expect(flashed.ok && flashed.value.verified).toBe(true);
+    // The plain DK's kernel starts at 0, in the bootloader: refused before anything is sent.
+    const refused = await bl.programKernel(await segmentsOf(join(apps, '..', 'kernel.elf')));
+    expect(!refused.ok && refused.error).toMatchObject({
+      kind: 'refused',
+      message: expect.stringMatching(/linked to start at 0x00000000, not at 0x00008000/),
+    });
+    expect((await bl.exit()).ok).toBe(true);
+    await board!.waitFor(/hello: Hello, World!/, 90_000);
+    expect(board!.output()).toMatch(/\[kernel\] 1 process\(es\) loaded/);
   });
 
   it('refuses what must not be written, and says how to enter the bootloader when none answers', async () => {

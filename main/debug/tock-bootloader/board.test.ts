@@ -164,6 +164,43 @@ describe('a board in its Tock bootloader', () => {
     expect(sim.commands.filter((c) => c === 'write-page' || c === 'erase-page')).toEqual([]);
   });
 
+  it('flashes a kernel linked for the bootloader into the kernel region, and refuses one that is not', async () => {
+    const { sim, board } = await open();
+    await board.install(app('kept'));
+    // A kernel linked at 0x8000: its code, its data's load image right after, a trailer at the
+    // top of the region (as our kernel's attributes are).
+    const code = Uint8Array.from({ length: 0x1234 }, (_, i) => (i * 7) & 0xff);
+    const data = Uint8Array.from({ length: 0x90 }, (_, i) => 0x80 | i);
+    const trailer = new Uint8Array(0x20).fill(0x5a);
+    const image = [
+      { address: 0x8000, data: code },
+      { address: 0x8000 + code.length, data },
+      { address: 0x3ffe0, data: trailer },
+    ];
+    const r = await board.programKernel(image);
+    // 10 pages of code, the page the data shares with the code's end again, the trailer's page.
+    expect(r).toEqual({ ok: true, value: { bytes: 12 * 512, verified: true } });
+    expect(sim.flash.subarray(0x8000, 0x8000 + code.length)).toEqual(code);
+    expect(sim.flash.subarray(0x8000 + code.length, 0x8000 + code.length + 0x90)).toEqual(data);
+    expect(sim.flash.subarray(0x3ffe0, 0x40000)).toEqual(trailer);
+    expect(kernelView(sim)).toEqual(['kept@0x40000']);
+
+    const before = sim.flash.slice();
+    sim.commands.length = 0;
+    const atZero = await board.programKernel([{ address: 0, data: code }]);
+    expect(!atZero.ok && atZero.error).toMatchObject({
+      kind: 'refused',
+      message: expect.stringMatching(
+        /the bootloader lives at 0x00000000-0x00008000, and this kernel was linked to start at 0x00000000, not at 0x00008000/,
+      ),
+      fix: expect.stringMatching(/build the kernel for the board with its bootloader/),
+    });
+    const intoApps = await board.programKernel([{ address: 0x3fe00, data: new Uint8Array(0x400) }]);
+    expect(!intoApps.ok && intoApps.error.message).toMatch(/the kernel region ends at 0x00040000/);
+    expect(sim.commands.filter((c) => c === 'write-page' || c === 'erase-page')).toEqual([]);
+    expect(crc32(sim.flash)).toBe(crc32(before));
+  });
+
   it('survives the port vanishing mid-transfer: the half-written app is unreachable, a retry installs it', async () => {
     const { sim, board } = await open();
     await board.install(app('first', 0x4000, { flash: 0x40000 }));

@@ -556,6 +556,43 @@ export class TockBootloaderBoard {
     return ok({ bytes: w.value, verified: options.verify !== false });
   }
 
+  /**
+   * Writes a kernel image (an ELF's or Intel HEX's load segments) into the kernel region, the
+   * part of flash between the bootloader and the apps that the bootloader lets be written
+   * (tockloader's `flash` does the same). Every segment must lie inside the region: an image
+   * linked for the board without a bootloader starts at 0 and is refused before a byte is
+   * sent, as is one that reaches into the apps. Each segment is checked by CRC unless `verify`
+   * is false; the apps are left as they are.
+   */
+  async programKernel(
+    segments: FlashSegment[],
+    options: WriteOptions = {},
+  ): Promise<Result<{ bytes: number; verified: boolean }, FlashError>> {
+    const { bootloader, kernel } = this.layout;
+    const used = segments.filter((s) => s.data.length > 0);
+    if (used.length === 0) return flashError('bad-image', 'the image has nothing to write');
+    for (const s of used) {
+      const end = s.address + s.data.length;
+      if (s.address < kernel.start)
+        return flashError(
+          'refused',
+          `refusing to write ${hex(s.address)}-${hex(end)}: the bootloader lives at ${hex(bootloader.start)}-${hex(bootloader.end)}, and this kernel was linked to start at ${hex(Math.min(...used.map((u) => u.address)))}, not at ${hex(kernel.start)} where the bootloader starts the kernel`,
+          {
+            fix: `build the kernel for the board with its bootloader (linked at ${hex(kernel.start)}), or flash this one through a debug probe (OpenOCD)`,
+          },
+        );
+      if (end > kernel.end)
+        return flashError(
+          'refused',
+          `refusing to write ${hex(s.address)}-${hex(end)}: the kernel region ends at ${hex(kernel.end)}, where the apps start`,
+          { fix: 'install apps as apps (TAB or TBF); a kernel image must fit below the apps' },
+        );
+    }
+    const w = await this.writeSegments(used, options);
+    if (!w.ok) return w;
+    return ok({ bytes: w.value, verified: options.verify !== false });
+  }
+
   /** Checks by CRC that the board holds exactly these bytes. */
   async verifySegments(
     segments: FlashSegment[],

@@ -23,6 +23,8 @@ export interface BootloaderBoard {
   name: string;
   /** For people: 'nRF52840-DK'. */
   label: string;
+  /** The kernel/boards folder that builds the board with our bootloader, if we ship one. */
+  build: string | null;
   entry: BootloaderEntry;
   /** The end of the flash apps may use (the end of the layout's app region). */
   flashEnd: number;
@@ -46,6 +48,7 @@ export function bootloaderBoard(name: string): BootloaderBoard | null {
   return {
     name: b.name,
     label: b.label,
+    build: b.bootloader.build,
     entry: { methods: b.bootloader.entry, manual: b.bootloader.enter },
     flashEnd: appsStart + appsSize,
     appsStart,

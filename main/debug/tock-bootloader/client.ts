@@ -138,7 +138,11 @@ export class BootloaderClient {
           'timeout',
           `${what}: the bootloader on ${this.link.label} did not answer within ${timeoutMs} ms`,
         );
-      const s = reader.push(r.value);
+      let s = reader.push(r.value);
+      // A PONG here answers a PING that timed out earlier (a slow board answers them all, late):
+      // it is not this command's answer, so the reading goes on after it.
+      while (s.state === 'other' && s.code === RESPONSE.pong && reader.expected !== RESPONSE.pong)
+        s = reader.push(s.rest);
       if (s.state === 'done') return ok(s.payload.slice());
       if (s.state === 'malformed')
         return flashError(

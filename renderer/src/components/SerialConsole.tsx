@@ -103,7 +103,7 @@ export function SerialConsole({ studio, port }: { studio: Studio; port: string }
             }}
           >
             <input
-              aria-label="Send to the board"
+              aria-label="Console input"
               placeholder="type a command, Enter sends it"
               value={line}
               onChange={(e) => setLine(e.target.value)}

@@ -39,6 +39,8 @@ export interface BoardsState {
   /** One line per finished operation, newest last. */
   log: string[];
   appFiles: string[];
+  /** Kernel images the bootloader can take (builds of the board with its bootloader first). */
+  kernelFiles: string[];
 }
 
 export class BoardsModel extends Model<BoardsState> {
@@ -55,6 +57,7 @@ export class BoardsModel extends Model<BoardsState> {
       error: null,
       log: [],
       appFiles: [],
+      kernelFiles: [],
     });
     host.onEvent('boards.changed', (a) => this.adopt(a));
     host.onEvent('bootloader.progress', (p) => {
@@ -114,6 +117,8 @@ export class BoardsModel extends Model<BoardsState> {
   async loadAppFiles(board: string): Promise<void> {
     const r = await this.host.api.bootloader.appFiles({ board });
     this.set({ appFiles: r.ok ? r.value : [] });
+    const k = await this.host.api.bootloader.kernelFiles({ board });
+    this.set({ kernelFiles: k.ok ? k.value : [] });
   }
 
   /** Runs one operation on the chosen port; its result replaces the session. */
@@ -154,6 +159,12 @@ export class BoardsModel extends Model<BoardsState> {
   install(file: string): Promise<boolean> {
     const name = file.slice(file.lastIndexOf('/') + 1);
     return this.run(`Install ${name}`, (path) => this.host.api.bootloader.install({ path, file }));
+  }
+
+  flashKernel(file: string): Promise<boolean> {
+    return this.run(`Flash the kernel ${file}`, (path) =>
+      this.host.api.bootloader.flashKernel({ path, file }),
+    );
   }
 
   uninstall(name: string): Promise<boolean> {

@@ -62,19 +62,24 @@ function PortRow(props: {
 }
 
 function Session({ studio, session }: { studio: Studio; session: BootloaderSession }) {
-  const { busy, appFiles } = useModel(studio.boards);
+  const { busy, appFiles, kernelFiles } = useModel(studio.boards);
   const [file, setFile] = useState('');
+  const [kernel, setKernel] = useState('');
   useEffect(() => {
     if (!appFiles.includes(file)) setFile(appFiles[0] ?? '');
   }, [appFiles, file]);
+  useEffect(() => {
+    if (!kernelFiles.includes(kernel)) setKernel(kernelFiles[0] ?? '');
+  }, [kernelFiles, kernel]);
   const apps = session.apps.filter((a) => !a.padding);
   const L = session.layout;
   return (
     <div className="bootloader-session" data-bootloader={session.path}>
       <div className="session-title">
         <strong>{session.label}</strong> — bootloader {hex(L.bootloader[0])}-{hex(L.bootloader[1])},
-        kernel {hex(L.kernel[0])}-{hex(L.kernel[1])}, apps {hex(L.apps[0])}-{hex(L.apps[1])} (the
-        bootloader path never writes below the apps)
+        kernel {hex(L.kernel[0])}-{hex(L.kernel[1])}, apps {hex(L.apps[0])}-{hex(L.apps[1])} (apps
+        are written only above the apps start; a kernel only into the kernel region; the bootloader
+        never)
       </div>
       <div className="session-attributes">
         Attributes:{' '}
@@ -161,6 +166,28 @@ function Session({ studio, session }: { studio: Studio; session: BootloaderSessi
         </button>
         <button className="ghost" disabled={!!busy} onClick={() => void studio.boards.close()}>
           Close port
+        </button>
+      </div>
+      <div className="session-actions">
+        <label>
+          Kernel image{' '}
+          <select
+            aria-label="Kernel image"
+            value={kernel}
+            onChange={(e) => setKernel(e.target.value)}
+          >
+            {kernelFiles.length === 0 && (
+              <option value="">no kernel.elf from a build of {session.board}</option>
+            )}
+            {kernelFiles.map((f) => (
+              <option key={f} value={f}>
+                {f}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button disabled={!!busy || !kernel} onClick={() => void studio.boards.flashKernel(kernel)}>
+          Flash kernel
         </button>
       </div>
     </div>
