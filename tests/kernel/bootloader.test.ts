@@ -56,13 +56,14 @@ async function connect(holdButtonSeconds: number | null): Promise<NodeSerialLink
   return l.value;
 }
 
-async function open(l: NodeSerialLink): Promise<TockBootloaderBoard> {
+async function open(l: NodeSerialLink, baudRate?: number): Promise<TockBootloaderBoard> {
   const b = await TockBootloaderBoard.open(l, {
     boardName: 'nrf52840dk',
     boardAliases: DK.aliases,
     entry: DK.entry,
     flashEnd: DK.flashEnd,
     appsStart: DK.appsStart,
+    ...(baudRate ? { baudRate } : {}),
   });
   if (!b.ok) throw new Error(`${b.error.message}\n${board?.stderr()}`);
   return b.value;
@@ -113,15 +114,21 @@ describe('the Tock bootloader on the emulated nRF52840-DK', () => {
 
   it('flashes the kernel through the bootloader: a broken kernel repaired, the apps kept', async () => {
     const l = await connect(0.5);
-    const bl = await open(l);
+    // At 1 Mbaud (CHANGE_BAUD_RATE, tockloader's --baud-rate): our bootloader's UART switches.
+    const bl = await open(l, 1_000_000);
+    expect(bl.baudRate).toBe(1_000_000);
     const { apps, kernelElf } = images();
     expect((await bl.install(readFileSync(join(apps, 'hello.tab')))).ok).toBe(true);
     // Break the kernel (its vector table becomes zeros): it could not start any more...
     const broken = await bl.programKernel([{ address: 0x8000, data: new Uint8Array(512) }]);
     expect(broken).toEqual({ ok: true, value: { bytes: 512, verified: true } });
-    // ...then write the built kernel (linked at 0x8000, after the bootloader) over it.
-    const flashed = await bl.programKernel(await segmentsOf(kernelElf));
-    expect(flashed.ok && flashed.value.verified).toBe(true);
+    // ...then write the built kernel's first 4 KiB (linked at 0x8000, after the bootloader)
+    // over it. (The whole kernel, 170 pages, is written through the IDE in the Boards e2e.)
+    const code = (await segmentsOf(kernelElf)).find((s) => s.address === 0x8000)!;
+    const flashed = await bl.programKernel([
+      { address: 0x8000, data: code.data.subarray(0, 0x1000) },
+    ]);
+    expect(flashed).toEqual({ ok: true, value: { bytes: 0x1000, verified: true } });
     // The plain DK's kernel starts at 0, in the bootloader: refused before anything is sent.
     const refused = await bl.programKernel(await segmentsOf(join(apps, '..', 'kernel.elf')));
     expect(!refused.ok && refused.error).toMatchObject({

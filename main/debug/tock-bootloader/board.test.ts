@@ -201,6 +201,19 @@ describe('a board in its Tock bootloader', () => {
     expect(crc32(sim.flash)).toBe(crc32(before));
   });
 
+  it('moves to a faster rate when asked, and stays at 115200 when the board refuses it', async () => {
+    const fast = await open(new SimulatedBoard(), { baudRate: 1_000_000 });
+    expect(fast.board.baudRate).toBe(1_000_000);
+    expect(fast.sim.baud).toBe(1_000_000);
+    expect((await fast.board.listApps()).ok).toBe(true);
+    const sim = new SimulatedBoard();
+    sim.baudRates = [115200];
+    const slow = await open(sim, { baudRate: 1_000_000 });
+    expect(slow.board.baudRate).toBe(115200);
+    expect(sim.baud).toBe(115200);
+    expect((await slow.board.listApps()).ok).toBe(true);
+  });
+
   it('survives the port vanishing mid-transfer: the half-written app is unreachable, a retry installs it', async () => {
     const { sim, board } = await open();
     await board.install(app('first', 0x4000, { flash: 0x40000 }));

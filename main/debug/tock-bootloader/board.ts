@@ -84,6 +84,12 @@ export interface OpenOptions {
   appsStart?: number;
   /** Architecture of the TBFs to pick from TABs when the board has no `arch` attribute. */
   arch?: string;
+  /**
+   * A faster rate to move the link to once the bootloader answers (CHANGE_BAUD_RATE, as
+   * tockloader's `--baud-rate` does). A board that refuses it stays at 115200: the session
+   * goes on, slower; `baudRate` on the board says which rate is in use.
+   */
+  baudRate?: number;
   onProgress?: WriteOptions['onProgress'];
 }
 
@@ -143,6 +149,8 @@ export class TockBootloaderBoard {
     readonly kernelAttributes: KernelAttributes | null,
     private readonly arch: string,
     readonly boardName: string | null,
+    /** The link's rate now (115200 unless a faster one was asked for and taken). */
+    readonly baudRate = 115200,
   ) {
     this.label = `Tock bootloader ${info.version || '(no version)'} on ${client.link.label}`;
   }
@@ -159,6 +167,13 @@ export class TockBootloaderBoard {
     const info = await client.info();
     if (!info.ok) return info;
     options.onProgress?.({ phase: 'connect', done: 1, total: 3, message: 'INFO' });
+    let baudRate = 115200;
+    if (options.baudRate !== undefined && options.baudRate !== baudRate) {
+      const changed = await client.changeBaudRate(options.baudRate, baudRate);
+      if (changed.ok) baudRate = options.baudRate;
+      else if (changed.error.kind === 'link-lost') return changed;
+      else client.link.discardInput();
+    }
     const attrs = await client.attributes();
     if (!attrs.ok) return attrs;
     options.onProgress?.({ phase: 'connect', done: 2, total: 3, message: 'attributes' });
@@ -236,6 +251,7 @@ export class TockBootloaderBoard {
         kernelAttributes,
         attr('arch') ?? options.arch ?? 'cortex-m4',
         reported ?? options.boardName ?? null,
+        baudRate,
       ),
     );
   }

@@ -55,6 +55,8 @@ export class SimulatedBoard implements SerialLink {
   enterOnPulse = false;
   exited = false;
   baud = 115200;
+  /** The rates CHANGE_BAUD_RATE accepts (null: any). */
+  baudRates: number[] | null = null;
   readonly commands: string[] = [];
   private lost = false;
   private readonly decoder = new CommandDecoder();
@@ -207,6 +209,8 @@ export class SimulatedBoard implements SerialLink {
         );
         return encodeResponse(RESPONSE.ok);
       case 'change-baud':
+        if (this.baudRates && !this.baudRates.includes(cmd.baud))
+          return encodeResponse(RESPONSE.changeBaudFail);
         if (cmd.mode === 'set') {
           this.baud = cmd.baud;
         }
