@@ -8,7 +8,8 @@
  * boards/nrf52840dk-bootloader/layout.ld); tockloader calls the DK `nrf52dk`. The DK's serial
  * port is the J-Link OB's virtual COM port, which has no line to the nRF's reset, so the host
  * cannot enter the bootloader by itself: our bootloader stays when BUTTON1 is held through a
- * reset (kernel/boards/nrf52840dk-bootloader). The micro:bit v2's Tock bootloader stays when
+ * reset (kernel/boards/nrf52840dk-bootloader); Tock's own stays after a double reset
+ * (tock-bootloader boards/nrf52840dk-bootloader/src/main.rs). The micro:bit v2's Tock bootloader stays when
  * button A is held during reset (tock-bootloader boards/microbit_v2-bootloader/README.md), with
  * the same layout.
  *
