@@ -133,7 +133,10 @@ pub enum TbfError {
     /// The package name is not UTF-8.
     BadName,
     /// Program's binary_end_offset lies past the TBF (Tock stops loading there).
-    BadBinaryEnd { binary_end_offset: u32, total_size: u32 },
+    BadBinaryEnd {
+        binary_end_offset: u32,
+        total_size: u32,
+    },
 }
 
 impl TbfError {
