@@ -71,11 +71,9 @@ mod tests {
         // SAFETY: the leaked block lives forever and is laid out as `PowerRegisters`.
         let p = unsafe { Power::new(base) };
         p.set_gpregret(0xb1);
-        // SAFETY: 0x51C lies inside the leaked block.
-        assert_eq!(
-            unsafe { core::ptr::read_volatile((base + 0x51c) as *const u32) },
-            0xb1
-        );
+        // SAFETY: 0x51C lies inside the leaked block, aligned for a u32.
+        let raw = unsafe { core::ptr::read_volatile((base + 0x51c) as *const u32) };
+        assert_eq!(raw, 0xb1);
         assert_eq!(p.gpregret(), 0xb1);
     }
 }
