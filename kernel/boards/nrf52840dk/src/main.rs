@@ -57,7 +57,7 @@ pub const KERNEL_FLASH_START: usize = if cfg!(feature = "tock-bootloader") {
 /// Kernel attributes (the last 32 bytes of kernel flash, see `kernel::board::attributes`).
 #[link_section = ".kernel_attributes"]
 #[used]
-static KERNEL_ATTRIBUTES: [u8; 32] = nrf52_components::KERNEL_ATTRIBUTES;
+static KERNEL_ATTRIBUTES: [u8; 32] = nrf52_components::kernel_attributes(KERNEL_FLASH_START);
 
 #[link_section = ".vectors"]
 #[used]
