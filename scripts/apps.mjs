@@ -406,6 +406,26 @@ async function kernelSegments(kernelElf) {
 }
 
 /**
+ * One Intel HEX file of several ELFs' flash contents, starting at the first one's entry (a
+ * bootloader and the kernel it starts). Returns { ok: true, out } or { ok: false, problem }.
+ */
+export async function writeImageHex({ elves, out }) {
+  const { ihex } = await loadFormats();
+  const parts = await Promise.all(elves.map((e) => kernelSegments(e)));
+  const segments = parts.flatMap((p) => p.segments).sort((a, b) => a.address - b.address);
+  for (let i = 1; i < segments.length; i++) {
+    const prev = segments[i - 1];
+    if (prev.address + prev.data.length > segments[i].address)
+      return {
+        ok: false,
+        problem: `image: ${hex(prev.address)}-${hex(prev.address + prev.data.length)} overlaps the segment at ${hex(segments[i].address)}`,
+      };
+  }
+  writeFileSync(out, ihex.writeIntelHex(segments, { startAddress: parts[0].entry }));
+  return { ok: true, out };
+}
+
+/**
  * Builds the apps, packs them and writes apps/*.tbf, apps.bin, apps.json and image.hex into
  * outDir. Returns { ok: true, apps, appsBin, imageHex } or { ok: false, problem }.
  */

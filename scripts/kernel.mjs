@@ -111,6 +111,9 @@ async function build(argv) {
   const elf = join(projectDir, 'target', tc.target, 'release', bin);
   const outDir = join(projectDir, 'target', 'images', board);
   mkdirSync(outDir, { recursive: true });
+  const layout = boardLayout(projectDir, board);
+  if (layout?.kind === 'bootloader')
+    return buildBootloader({ projectDir, tc, elf, outDir, layout });
   const kernelElf = join(outDir, 'kernel.elf');
   if (!existsSync(elf)) {
     console.error(`kernel: cargo finished but wrote no ${relative(projectDir, elf)}`);
@@ -169,6 +172,48 @@ async function build(argv) {
         appsJson: join(outDir, 'apps.json'),
       }),
     );
+  return 0;
+}
+
+/** A board's layout.json, or null when it has none. */
+function boardLayout(projectDir, board) {
+  const file = join(projectDir, 'boards', board, 'layout.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+}
+
+/**
+ * A bootloader board (layout.json `kind: "bootloader"`): its ELF becomes bootloader.elf, the
+ * board it serves (`for`) is built again with `kernelFeature` (linked after the bootloader) as
+ * kernel.elf, and image.hex holds both (no apps: they are installed through the bootloader).
+ */
+async function buildBootloader({ projectDir, tc, elf, outDir, layout }) {
+  const bootloaderElf = join(outDir, 'bootloader.elf');
+  copyFileSync(elf, bootloaderElf);
+  console.log(`kernel: ${relative(process.cwd(), bootloaderElf)}`);
+  const { pkg, bin } = boardPackage(projectDir, layout.for);
+  const args = ['build', '--release', '--target', tc.target, '-p', pkg];
+  args.push('--features', layout.kernelFeature);
+  const r = spawnSync(tc.cargo, args, {
+    cwd: projectDir,
+    env: tc.env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (r.status !== 0) return r.status ?? 1;
+  const kernelElf = join(outDir, 'kernel.elf');
+  copyFileSync(join(projectDir, 'target', tc.target, 'release', bin), kernelElf);
+  console.log(
+    `kernel: ${relative(process.cwd(), kernelElf)} (${layout.for} linked after the bootloader)`,
+  );
+  const apps = await import(pathToFileURL(join(root, 'scripts', 'apps.mjs')).href);
+  const res = await apps.writeImageHex({
+    elves: [bootloaderElf, kernelElf],
+    out: join(outDir, 'image.hex'),
+  });
+  if (!res.ok) {
+    console.error(`kernel: ${res.problem}`);
+    return 1;
+  }
+  console.log(`kernel: ${relative(process.cwd(), res.out)} (bootloader and kernel, no apps)`);
   return 0;
 }
 

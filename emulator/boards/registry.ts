@@ -37,6 +37,20 @@ export interface OpenOcdConfig {
   target: string;
 }
 
+/**
+ * The board's Tock serial bootloader: the kernel/boards folder that builds ours (null when we
+ * ship none for it), what the host may try to enter it by itself, in order (`baud-1200`: open
+ * the port at 1200 baud and close it; `dtr-rts`: pulse the control lines wired to reset), what a
+ * person does when that is not enough, and the names other Tock tools give the board in the
+ * bootloader's `board` attribute.
+ */
+export interface BootloaderConfig {
+  build: string | null;
+  entry: readonly ('baud-1200' | 'dtr-rts')[];
+  enter: string;
+  names: readonly string[];
+}
+
 export interface Board {
   /** The one spelling: kernel/boards/<name>, `--board <name>`, images in target/images/<name>. */
   name: string;
@@ -53,6 +67,8 @@ export interface Board {
   qemuMachine: string | null;
   /** How to reach a real board with OpenOCD, or null when there is no real board. */
   openocd: OpenOcdConfig | null;
+  /** The Tock serial bootloader, or null when the board has none. */
+  bootloader: BootloaderConfig | null;
   /** The bundled kernel's layout for the board. */
   layout: BoardLayout;
 }
@@ -66,7 +82,12 @@ const LAYOUTS: Record<string, BoardLayout> = {
 export const BOARDS: readonly Board[] = registry.boards.map((b) => {
   const layout = LAYOUTS[b.name];
   if (layout === undefined) throw new Error(`board registry: no layout.json for ${b.name}`);
-  return { ...b, openocd: b.openocd as OpenOcdConfig | null, layout };
+  return {
+    ...b,
+    openocd: b.openocd as OpenOcdConfig | null,
+    bootloader: b.bootloader as BootloaderConfig | null,
+    layout,
+  };
 });
 
 /** Board names, in registry order. */

@@ -575,7 +575,11 @@ export class CortexM implements CoreControl {
     }
   }
 
-  snapshot(): CoreSnapshot {
+  /**
+   * The core's state as plain data. `memory: false` leaves RAM/flash out (an empty list) for
+   * callers that keep memory their own way (reverse execution's shared pages).
+   */
+  snapshot(options: { memory?: boolean } = {}): CoreSnapshot {
     return {
       r: Array.from(this.r),
       pc: this.pc,
@@ -595,9 +599,12 @@ export class CortexM implements CoreControl {
       instructions: this.instructionCount,
       cycles: this.clock.now,
       system: this.system.snapshot(),
-      memory: this.bus.regions
-        .filter((r) => r.dev === null)
-        .map((r) => ({ name: r.name, base: r.base, bytes: r.bytes.slice() })),
+      memory:
+        options.memory === false
+          ? []
+          : this.bus.regions
+              .filter((r) => r.dev === null)
+              .map((r) => ({ name: r.name, base: r.base, bytes: r.bytes.slice() })),
       devices: this.bus.regions
         .filter(
           (r) => r.dev !== null && r.dev.snapshot !== undefined && r.dev !== this.system.device,
@@ -980,6 +987,16 @@ export class CortexM implements CoreControl {
     return false;
   }
   watchHit: StopReason | null = null;
+
+  /**
+   * Forgets the pass-once over the breakpoint the core last stopped on, and any pending watch
+   * hit: after the host restores an earlier state (reverse execution), a breakpoint at the
+   * restored PC must stop the next run as it did the first time.
+   */
+  forgetDebugStops(): void {
+    this.resumeFrom = -1;
+    this.watchHit = null;
+  }
 
   /** Reports a caught exception entry: the core halts on the handler's first instruction. */
   private takeCatch(): StopReason {

@@ -62,6 +62,7 @@ import {
   type TargetDescription,
   type TargetEvent,
   type TargetState,
+  type TraceEntry,
   type Watchpoint,
 } from './target';
 import {
@@ -70,6 +71,7 @@ import {
   type RecorderReply,
   type RecorderRequest,
 } from './tock/recorder';
+import { History, type Checkpoint, type HistoryOptions } from './time-travel';
 
 /** How the host runs the target's slices (injected: the target itself has no timers). */
 export interface SliceScheduler {
@@ -96,6 +98,8 @@ export interface EmulatorTargetOptions {
   sliceMs?: number;
   /** How often `stats` events come while running. Default 500 ms. */
   statsIntervalMs?: number;
+  /** Checkpoint spacing and count for reverse execution (time-travel.ts). */
+  history?: HistoryOptions;
 }
 
 const DHCSR = 0xe000edf0;
@@ -165,6 +169,12 @@ export class EmulatorTarget implements DebugTarget {
   private stats = { wall: 0, instructions: 0 };
   private console = new Map<number, number[]>();
   private readonly unsubscribe: () => void;
+  /** Checkpoints and recorded host input: reverse execution. */
+  readonly history: History;
+  /** Instruction trace: ring of the last `traceDepth` executed instructions. */
+  private traceDepth = 0;
+  private trace: TraceEntry[] = [];
+  private historyStale = false;
 
   constructor(options: EmulatorTargetOptions) {
     const { session } = options;
@@ -202,6 +212,7 @@ export class EmulatorTarget implements DebugTarget {
     };
     if (this.haltingDebug) session.core.writeMemory(DHCSR, 4, 0xa05f0001);
     this.unsubscribe = session.on((e) => this.onSession(e));
+    this.history = new History(session, { now: () => this.scheduler.now(), ...options.history });
     this.lastStop = this.stopInfo({ kind: 'halted' });
   }
 
@@ -220,12 +231,15 @@ export class EmulatorTarget implements DebugTarget {
   private onSession(e: SessionEvent): void {
     switch (e.kind) {
       case 'uart': {
+        // Re-running recorded history: this output was shown the first time.
+        if (this.history.replaying) break;
         let q = this.console.get(e.index);
         if (!q) this.console.set(e.index, (q = []));
         q.push(e.byte);
         break;
       }
       case 'console':
+        if (this.history.replaying) break;
         this.flushConsole();
         this.emit({
           kind: 'console',
@@ -303,6 +317,7 @@ export class EmulatorTarget implements DebugTarget {
     if (i < 0) return err(`register '${name}' does not exist on this target`);
     if (i <= 15) this.session.writeRegister(i, value >>> 0);
     else this.session.writeSpecial(name as 'xpsr', value >>> 0);
+    this.changedByDebugger();
     this.lastStop = { ...this.lastStop, pc: this.session.readRegister(15) };
     return ok(undefined);
   }
@@ -357,7 +372,12 @@ export class EmulatorTarget implements DebugTarget {
       return err(
         `${hex(a)} is in ${flash.name}: flash is programmed, not written (use programMemory, after eraseMemory)`,
       );
-    if (!this.inWordSpace(a)) return this.session.writeMemory(a, data);
+    if (!this.inWordSpace(a)) {
+      const w = this.session.writeMemory(a, data);
+      if (w.ok) this.changedByDebugger();
+      return w;
+    }
+    this.changedByDebugger();
     for (let i = 0; i < data.length;) {
       const at = a + i;
       const size = (at & 3) === 0 && data.length - i >= 4 ? 4 : 1;
@@ -401,7 +421,9 @@ export class EmulatorTarget implements DebugTarget {
       return err(
         `erase of ${hex(a)}+${length}: ${region.value.name} erases whole ${page}-byte pages`,
       );
-    return this.session.writeMemory(a, new Uint8Array(length).fill(0xff));
+    const w = this.session.writeMemory(a, new Uint8Array(length).fill(0xff));
+    this.changedByDebugger();
+    return w;
   }
 
   async programMemory(address: number, data: Uint8Array): Promise<Result<void>> {
@@ -420,7 +442,24 @@ export class EmulatorTarget implements DebugTarget {
         );
       }
     }
-    return this.session.writeMemory(a, data);
+    const w = this.session.writeMemory(a, data);
+    this.changedByDebugger();
+    return w;
+  }
+
+  /**
+   * The debugger changed the machine: recorded history no longer leads here. The history
+   * starts again when the core next runs (many writes in a row cost one checkpoint).
+   */
+  private changedByDebugger(): void {
+    this.historyStale = true;
+  }
+
+  /** Before the core runs: a history that starts at the present if there is none (or stale). */
+  private ensureHistory(): void {
+    if (this.history.started && !this.historyStale) return;
+    this.historyStale = false;
+    this.history.start();
   }
 
   // ---- breakpoints and watchpoints --------------------------------------------------------
@@ -570,6 +609,10 @@ export class EmulatorTarget implements DebugTarget {
     const core = this.session.core;
     const before = this.session.instructions;
     const pc = this.session.readRegister(15);
+    if (this.traceDepth > 0) {
+      this.trace.push({ pc, instructions: before });
+      if (this.trace.length > this.traceDepth * 2) this.trace = this.trace.slice(-this.traceDepth);
+    }
     let r = this.session.step();
     if (r.kind === 'breakpoint' && r.address === pc && this.session.instructions === before) {
       // Stopped on the breakpoint without executing: the core now lets this PC pass.
@@ -583,6 +626,12 @@ export class EmulatorTarget implements DebugTarget {
         return { kind: 'watchpoint', watch: w, dataAddress: hit.address >>> 0, access: hit.access };
     }
     return this.causeOf(r);
+  }
+
+  /** A breakpoint under the PC, for loops that step one at a time (ranges, tracing). */
+  private breakpointHere(): StopCause | null {
+    const pc = this.session.readRegister(15);
+    return this.session.core.hostBreakpoints.has(pc) ? { kind: 'breakpoint', address: pc } : null;
   }
 
   private schedule(delayMs = 0): void {
@@ -615,11 +664,17 @@ export class EmulatorTarget implements DebugTarget {
     let reason: StopReason = { kind: 'limit' };
     this.inSlice = true;
     try {
+      this.history.applyDue();
       if (this.stepOver) {
         this.stepOver = false;
         cause = this.stepOnce();
       }
-      if (cause === null && this.range !== null) {
+      if (cause === null && this.traceDepth > 0 && this.range === null) {
+        for (let n = Math.max(1, this.budget >>> 4); n > 0 && cause === null; n--) {
+          this.history.applyDue();
+          cause = this.breakpointHere() ?? this.stepOnce();
+        }
+      } else if (cause === null && this.range !== null) {
         const { lo, hi } = this.range;
         // Single steps are slow: a slice takes a fraction of the run budget of them.
         for (let n = Math.max(1, this.budget >>> 4); n > 0 && cause === null; n--) {
@@ -628,15 +683,21 @@ export class EmulatorTarget implements DebugTarget {
             cause = { kind: 'step' };
             break;
           }
-          cause = this.stepOnce();
+          this.history.applyDue();
+          cause = this.breakpointHere() ?? this.stepOnce();
         }
       } else if (cause === null) {
+        // Recorded input ahead (re-running history): the slice ends where it has to land.
+        const bound = this.history.bounds();
+        const budget = bound ? Math.min(this.budget, bound.instructions) : this.budget;
         if (this.pace === 'realtime') {
           const target = this.targetCycle(started);
-          reason = this.session.runPaced(target, this.budget);
-        } else reason = this.session.runSlice({ instructions: this.budget });
+          reason = this.session.runPaced(bound ? Math.min(target, bound.cycle) : target, budget);
+        } else if (bound) reason = this.session.runPaced(bound.cycle, budget);
+        else reason = this.session.runSlice({ instructions: budget });
         cause = this.causeOf(reason);
       }
+      this.history.tick();
     } catch (e) {
       this.inSlice = false;
       this.crash(e);
@@ -651,7 +712,7 @@ export class EmulatorTarget implements DebugTarget {
       return;
     }
     this.maybeStats(now);
-    if (reason.kind === 'idle') {
+    if (reason.kind === 'idle' && this.history.bounds() === null) {
       // Asleep with nothing scheduled: only console input (writeConsole) can wake the board.
       return;
     }
@@ -726,6 +787,7 @@ export class EmulatorTarget implements DebugTarget {
   async resume(): Promise<Result<void>> {
     if (this.st === 'closed') return this.closedError();
     if (this.st === 'running') return ok(undefined);
+    this.ensureHistory();
     this.stepOver = true;
     this.startRunning();
     return ok(undefined);
@@ -746,9 +808,12 @@ export class EmulatorTarget implements DebugTarget {
   async step(): Promise<Result<StopInfo>> {
     const ready = this.needHalted('step');
     if (!ready.ok) return ready;
+    this.ensureHistory();
     let cause: StopCause | null;
     try {
+      this.history.applyDue();
       cause = this.stepOnce();
+      this.history.tick();
     } catch (e) {
       this.crash(e);
       return this.closedError();
@@ -759,6 +824,7 @@ export class EmulatorTarget implements DebugTarget {
   async stepRange(start: number, end: number): Promise<Result<StopInfo>> {
     const ready = this.needHalted('step');
     if (!ready.ok) return ready;
+    this.ensureHistory();
     const done = new Promise<Result<StopInfo>>((resolve) => this.haltWaiters.push(resolve));
     this.range = { lo: start >>> 0, hi: end >>> 0 };
     this.stepOver = true;
@@ -774,8 +840,9 @@ export class EmulatorTarget implements DebugTarget {
     this.stepOver = false;
     this.flushConsole();
     // A probe resets the core with SYSRESETREQ (a soft reset: an nRF52's watchdog keeps
-    // running; the machine decides what survives).
-    this.session.reset('sreq');
+    // running; the machine decides what survives). The reset is host input: replaying history
+    // applies it at the same instruction.
+    this.history.input('reset', () => this.session.reset('sreq'));
     if (options.halt) {
       this.stopWith({ kind: 'halted' });
     } else if (wasRunning) {
@@ -791,7 +858,10 @@ export class EmulatorTarget implements DebugTarget {
       return err(
         `no console UART ${port} on ${this.description.label} (ports: ${this.description.capabilities.consoles.join(', ') || 'none'})`,
       );
-    this.session.sendUart(port, bytes.slice());
+    const copy = bytes.slice();
+    this.history.input(`console ${port}: ${copy.length} bytes`, () =>
+      this.session.sendUart(port, copy),
+    );
     if (this.st === 'running') {
       // Input wakes a sleeping board now, not when the current wait ends.
       this.unschedule();
@@ -814,12 +884,148 @@ export class EmulatorTarget implements DebugTarget {
         `no snapshot named '${name}' (saved: ${[...this.snapshots.keys()].join(', ') || 'none'})`,
       );
     this.session.restore(s);
-    this.session.core.watchHit = null;
+    this.session.core.forgetDebugStops();
     this.armWatches();
+    this.changedByDebugger();
     this.anchor = { wall: this.scheduler.now(), cycle: this.session.cycles };
     if (this.st === 'halted')
       this.lastStop = { ...this.lastStop, ...this.stopInfo(this.lastStop.cause) };
     return ok(undefined);
+  }
+
+  // ---- reverse execution (time-travel.ts) -------------------------------------------------
+
+  /** After a reverse operation: halted here, told once. */
+  private landed(cause: StopCause, history?: 'begin'): StopInfo {
+    this.armWatches();
+    this.anchor = { wall: this.scheduler.now(), cycle: this.session.cycles };
+    this.st = 'halted';
+    const info: StopInfo = { ...this.stopInfo(cause), ...(history ? { history } : {}) };
+    this.lastStop = info;
+    this.emit({ kind: 'stopped', stop: info });
+    return info;
+  }
+
+  /**
+   * Re-runs recorded history from the restored state up to instruction `until`, applying the
+   * recorded inputs where they came. `onHit` sees each stop a forward run would have reported
+   * (breakpoints, watchpoints in range, faults); returning true stops there. Returns the stop
+   * that ended it, or null once `until` is reached.
+   */
+  private replayTo(until: number, onHit: (cause: StopCause) => boolean): StopCause | null {
+    const session = this.session;
+    for (;;) {
+      this.history.applyDue();
+      const now = session.instructions;
+      if (now >= until) return null;
+      const bound = this.history.bounds();
+      const budget = Math.min(until - now, bound ? bound.instructions : Infinity, MAX_BUDGET);
+      const reason = bound
+        ? session.runPaced(bound.cycle, budget)
+        : session.runSlice({ instructions: budget });
+      if (reason.kind === 'limit') continue;
+      if (reason.kind === 'idle') {
+        if (bound) continue;
+        return { kind: 'halted' }; // asleep for good: the history cannot go further
+      }
+      const cause = this.causeOf(reason);
+      if (cause === null) continue;
+      if (cause.kind === 'lockup' || cause.kind === 'exit') return cause;
+      // The live run stepped over a BKPT when it was resumed: so does the replay.
+      if (cause.kind === 'bkpt' && !onHit(cause)) {
+        session.step();
+        continue;
+      }
+      if (onHit(cause)) return cause;
+    }
+  }
+
+  private restoreTo(c: Checkpoint): void {
+    this.history.restore(c);
+    this.session.core.forgetDebugStops();
+    this.armWatches();
+  }
+
+  async reverseStep(): Promise<Result<StopInfo>> {
+    const ready = this.needHalted('step backwards');
+    if (!ready.ok) return ready;
+    const now = this.session.instructions;
+    if (!this.history.started || this.historyStale || now <= this.history.begin)
+      return ok(this.landed({ kind: 'step' }, 'begin'));
+    const target = now - 1;
+    const c = this.history.checkpointBefore(target)!;
+    try {
+      this.restoreTo(c);
+      // Far from the checkpoint: leave one close by, so the next reverse step is quick.
+      if (target - c.instructions > 100_000) {
+        this.replayTo(target - 20_000, () => false);
+        this.history.mark();
+      }
+      this.replayTo(target, () => false);
+      this.session.core.forgetDebugStops();
+    } catch (e) {
+      this.crash(e);
+      return this.closedError();
+    }
+    return ok(this.landed({ kind: 'step' }));
+  }
+
+  async reverseContinue(): Promise<Result<StopInfo>> {
+    const ready = this.needHalted('continue backwards');
+    if (!ready.ok) return ready;
+    if (!this.history.started || this.historyStale)
+      return ok(this.landed({ kind: 'halted' }, 'begin'));
+    const isHit = (c: StopCause): boolean =>
+      c.kind === 'breakpoint' || c.kind === 'watchpoint' || c.kind === 'fault';
+    try {
+      let end = this.session.instructions;
+      let c = this.history.checkpointBefore(end);
+      if (c && c.instructions === end) c = this.history.previous(c) ?? c;
+      while (c) {
+        // Count the hits a forward run makes between this checkpoint and `end`...
+        this.restoreTo(c);
+        let hits = 0;
+        let last: StopCause | null = null;
+        this.replayTo(end, (cause) => {
+          if (isHit(cause) && this.session.instructions < end) {
+            hits++;
+            last = cause;
+          }
+          return false;
+        });
+        if (hits > 0 && last !== null) {
+          // ...then run to the last one again and stop there, as the forward run did.
+          this.restoreTo(c);
+          let seen = 0;
+          const cause = this.replayTo(end, (h) => isHit(h) && ++seen === hits);
+          return ok(this.landed(cause ?? last));
+        }
+        const earlier = this.history.previous(c);
+        if (!earlier) break;
+        end = c.instructions;
+        c = earlier;
+      }
+      const first = this.history.checkpointBefore(this.history.begin)!;
+      this.restoreTo(first);
+      return ok(this.landed({ kind: 'halted' }, 'begin'));
+    } catch (e) {
+      this.crash(e);
+      return this.closedError();
+    }
+  }
+
+  async setTrace(depth: number): Promise<Result<void>> {
+    if (this.st === 'closed') return this.closedError();
+    if (!(Number.isInteger(depth) && depth >= 0 && depth <= 1 << 22))
+      return err(`trace depth must be a whole number 0..${1 << 22} (got ${depth})`);
+    this.traceDepth = depth;
+    if (depth === 0) this.trace = [];
+    return ok(undefined);
+  }
+
+  async readTrace(): Promise<Result<TraceEntry[]>> {
+    if (this.st === 'closed') return this.closedError();
+    return ok(this.trace.slice(-this.traceDepth || undefined));
   }
 
   private closeWith(reason: string): void {

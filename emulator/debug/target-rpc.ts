@@ -33,6 +33,7 @@ import {
   type TargetDescription,
   type TargetEvent,
   type TargetState,
+  type TraceEntry,
   type Watchpoint,
 } from './target';
 import type { RecorderReply, RecorderRequest } from './tock/recorder';
@@ -44,6 +45,10 @@ const OPTIONAL_METHODS = [
   'saveSnapshot',
   'restoreSnapshot',
   'catchFaults',
+  'reverseStep',
+  'reverseContinue',
+  'setTrace',
+  'readTrace',
   'monitor',
   'recorder',
 ] as const;
@@ -195,6 +200,10 @@ export class TargetProxy implements DebugTarget {
   saveSnapshot?: (name: string) => Promise<Result<void>>;
   restoreSnapshot?: (name: string) => Promise<Result<void>>;
   catchFaults?: (enabled: boolean) => Promise<Result<void>>;
+  reverseStep?: () => Promise<Result<StopInfo>>;
+  reverseContinue?: () => Promise<Result<StopInfo>>;
+  setTrace?: (depth: number) => Promise<Result<void>>;
+  readTrace?: () => Promise<Result<TraceEntry[]>>;
   monitor?: (command: string) => Promise<Result<string>>;
   recorder?: (request: RecorderRequest) => Promise<Result<RecorderReply>>;
 
@@ -216,6 +225,11 @@ export class TargetProxy implements DebugTarget {
     if (methods.includes('restoreSnapshot'))
       this.restoreSnapshot = (n) => this.call('restoreSnapshot', [n]);
     if (methods.includes('catchFaults')) this.catchFaults = (on) => this.call('catchFaults', [on]);
+    if (methods.includes('reverseStep')) this.reverseStep = () => this.call('reverseStep', []);
+    if (methods.includes('reverseContinue'))
+      this.reverseContinue = () => this.call('reverseContinue', []);
+    if (methods.includes('setTrace')) this.setTrace = (d) => this.call('setTrace', [d]);
+    if (methods.includes('readTrace')) this.readTrace = () => this.call('readTrace', []);
     if (methods.includes('monitor')) this.monitor = (c) => this.call('monitor', [c]);
     if (methods.includes('recorder')) this.recorder = (r) => this.call('recorder', [r]);
   }

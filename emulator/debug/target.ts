@@ -195,6 +195,18 @@ export interface StopInfo {
   instructions: number | null;
   /** Core cycles since reset (virtual on the emulator), where the target counts them. */
   cycles: number | null;
+  /**
+   * Reverse execution only: 'begin' when a reverse run stopped because the recorded history
+   * starts here (nothing earlier can be replayed), as GDB's `replaylog:begin` stop says.
+   */
+  history?: 'begin';
+}
+
+/** One executed instruction of an instruction trace (`DebugTarget.readTrace`). */
+export interface TraceEntry {
+  pc: number;
+  /** Instructions retired before this one. */
+  instructions: number;
 }
 
 export type TargetState = 'halted' | 'running' | 'closed';
@@ -291,6 +303,26 @@ export interface DebugTarget {
    * `fault` stop carrying the fault status registers. Off by default.
    */
   catchFaults?(enabled: boolean): Promise<Result<void>>;
+
+  /**
+   * Reverse execution (`capabilities.snapshots`), built on snapshots and deterministic replay:
+   * back to the state one instruction earlier. Emits one `stopped` (cause 'step'); at the start
+   * of the recorded history it stays put with `history: 'begin'`.
+   */
+  reverseStep?(): Promise<Result<StopInfo>>;
+  /**
+   * Back to the latest breakpoint or watchpoint hit before the current point (what a forward
+   * run from there would have stopped on), or to the start of the recorded history
+   * (`history: 'begin'`). Emits one `stopped`.
+   */
+  reverseContinue?(): Promise<Result<StopInfo>>;
+
+  /**
+   * Record the last `depth` executed instructions while running (0 turns it off); tracing runs
+   * the core one instruction at a time, so it is slower. `readTrace` returns them oldest first.
+   */
+  setTrace?(depth: number): Promise<Result<void>>;
+  readTrace?(): Promise<Result<TraceEntry[]>>;
 
   /** A target-specific command (GDB's `monitor`), answered as text. */
   monitor?(command: string): Promise<Result<string>>;

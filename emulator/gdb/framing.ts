@@ -53,12 +53,27 @@ export type FramingEvent =
   | { kind: 'ack' }
   | { kind: 'nak' }
   | { kind: 'bad-checksum'; body: string }
+  /** A packet longer than the parser's `maxPacket` was dropped unread. */
+  | { kind: 'oversized' }
   | { kind: 'interrupt' };
+
+export interface ParserOptions {
+  /** Longest packet body kept (bytes); a longer one is dropped with an 'oversized' event. */
+  maxPacket?: number;
+}
 
 /** Incremental parser: feed it bytes as they arrive; it emits whole events in order. */
 export class PacketParser {
   private buf = '';
-  constructor(private readonly emit: (e: FramingEvent) => void) {}
+  /** Where the scan for '#' resumes in a packet still arriving (avoids rescanning). */
+  private scanned = 1;
+  private readonly maxPacket: number;
+  constructor(
+    private readonly emit: (e: FramingEvent) => void,
+    options: ParserOptions = {},
+  ) {
+    this.maxPacket = options.maxPacket ?? Infinity;
+  }
 
   push(chunk: string): void {
     this.buf += chunk;
@@ -81,7 +96,16 @@ export class PacketParser {
         continue;
       }
       const hash = this.findHash();
+      if (hash < 0 && this.buf.length > this.maxPacket + 3) {
+        // Oversized (or a '$' that never ends): drop it and resynchronise on the next '$'.
+        const next = this.buf.indexOf('$', 1);
+        this.buf = next < 0 ? '' : this.buf.slice(next);
+        this.scanned = 1;
+        this.emit({ kind: 'oversized' });
+        continue;
+      }
       if (hash < 0 || this.buf.length < hash + 3) return;
+      this.scanned = 1;
       const body = this.buf.slice(1, hash);
       const sum = parseInt(this.buf.slice(hash + 1, hash + 3), 16);
       this.buf = this.buf.slice(hash + 3);
@@ -92,11 +116,18 @@ export class PacketParser {
 
   /** Index of the terminating '#', skipping escaped bytes (an escaped '#' is data). */
   private findHash(): number {
-    for (let i = 1; i < this.buf.length; i++) {
+    let i = this.scanned;
+    for (; i < this.buf.length; i++) {
       const c = this.buf[i];
-      if (c === '}') i++;
-      else if (c === '#') return i;
+      if (c === '}') {
+        if (i + 1 >= this.buf.length) break; // the escaped byte has not arrived yet
+        i++;
+      } else if (c === '#') {
+        this.scanned = 1;
+        return i;
+      }
     }
+    this.scanned = i;
     return -1;
   }
 }

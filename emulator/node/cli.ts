@@ -35,6 +35,7 @@ import {
   type ImageFile,
   type RegisterNames,
 } from '../session/session';
+import { DEFAULT_GDB_PORT } from './gdb-server';
 import { readImageFile } from './image-files';
 import { nodeScheduler } from './node-scheduler';
 import { nodeSemihostingHost } from './node-semihosting';
@@ -60,7 +61,10 @@ const USAGE = `usage: npm run emulator -- --machine <${MACHINES.join('|')}> [opt
   --timeout S            stop after S seconds of wall time
   --virtual-timeout S    stop after S seconds of virtual time
   --remote-bitbang PORT  serve the nRF chip's debug port (JTAG) to OpenOCD's remote_bitbang adapter
-                         on 127.0.0.1:PORT (0: any free port); see resources/openocd/emulated-nrf52.cfg`;
+                         on 127.0.0.1:PORT (0: any free port); see resources/openocd/emulated-nrf52.cfg
+  --gdb [PORT]           serve GDB's remote protocol on 127.0.0.1:PORT (default 3333) instead of
+                         running headless; the board runs until a debugger halts it
+  --gdb-wait             with --gdb: stay halted at the reset vector until a debugger continues`;
 
 export interface CliOptions {
   machine: string;
@@ -80,6 +84,9 @@ export interface CliOptions {
   images: { path: string; address?: number }[];
   /** The first image's path (semihosting's working directory and command line). */
   image: string;
+  /** --gdb: serve the GDB remote protocol on this port instead of running headless. */
+  gdbPort: number | undefined;
+  gdbWait: boolean;
 }
 
 /** A load address as documented: hexadecimal (0x40000) or decimal (262144), nothing else. */
@@ -111,6 +118,8 @@ export function parseArgs(argv: string[]): Result<CliOptions> {
       remoteBitbang: undefined,
       presses: [],
       images: [],
+      gdbPort: undefined,
+      gdbWait: false,
     };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -189,6 +198,21 @@ export function parseArgs(argv: string[]): Result<CliOptions> {
         o.virtualTimeoutSeconds = n;
         break;
       }
+      case '--gdb': {
+        // The port is optional: a following number is it, anything else is the next argument.
+        const next = argv[i + 1];
+        if (next !== undefined && /^\d+$/.test(next)) {
+          const port = Number(next);
+          if (port > 65535)
+            return { ok: false, error: `--gdb: ${next} is not a TCP port (0-65535)` };
+          o.gdbPort = port;
+          i++;
+        } else o.gdbPort = DEFAULT_GDB_PORT;
+        break;
+      }
+      case '--gdb-wait':
+        o.gdbWait = true;
+        break;
       case '--help':
       case '-h':
         return { ok: false, error: USAGE };
@@ -209,6 +233,19 @@ export function parseArgs(argv: string[]): Result<CliOptions> {
   }
   if (!o.machine) return { ok: false, error: `--machine is required\n${USAGE}` };
   if (o.images.length === 0) return { ok: false, error: `no image given\n${USAGE}` };
+  if (o.gdbWait && o.gdbPort === undefined) o.gdbPort = DEFAULT_GDB_PORT;
+  if (o.gdbPort !== undefined && o.remoteBitbang !== undefined)
+    return {
+      ok: false,
+      error:
+        '--gdb and --remote-bitbang are two ways in for a debugger: give one (OpenOCD serves GDB itself over --remote-bitbang)',
+    };
+  if (o.gdbPort !== undefined && (o.trace || o.uartPty || o.presses.length > 0))
+    return {
+      ok: false,
+      error:
+        '--gdb serves a debugger: --trace, --uart-pty and --press are for headless runs (use monitor trace on)',
+    };
   if (o.trace && o.pace === 'realtime')
     return { ok: false, error: '--trace runs one instruction at a time; it cannot be paced' };
   return { ok: true, value: { ...o, image: o.images[0]!.path } as CliOptions };
@@ -353,6 +390,26 @@ export async function main(argv: string[]): Promise<number> {
       name: img.path,
       bytes: r.value,
       ...(img.address !== undefined ? { address: img.address } : {}),
+    });
+  }
+  if (opts.gdbPort !== undefined) {
+    const first = files[0]!;
+    const isElf =
+      first.address === undefined &&
+      first.bytes[0] === 0x7f &&
+      first.bytes[1] === 0x45 &&
+      first.bytes[2] === 0x4c &&
+      first.bytes[3] === 0x46;
+    // Loaded only here: the debugger side (target, DWARF, history) is no cost to headless runs.
+    const { runGdbServer } = await import('./gdb-cli');
+    return runGdbServer({
+      machine: opts.machine,
+      port: opts.gdbPort,
+      wait: opts.gdbWait,
+      pace: opts.pace,
+      files,
+      elfPath: isElf ? first.name : null,
+      log: (line) => void process.stderr.write(`${line}\n`),
     });
   }
   // Boards whose image lives in flash are real-time by default; a RAM-loaded board (QEMU's

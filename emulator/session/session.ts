@@ -610,9 +610,15 @@ export class EmulatorSession {
     return this.core.clock.now / this.core.clock.frequencyHz;
   }
 
-  /** Plain data (structured-clone safe): restoring it reproduces the run from this point. */
-  snapshot(): SessionSnapshot {
-    return { core: this.core.snapshot(), semihosting: this.semihosting?.snapshot() ?? null };
+  /**
+   * Plain data (structured-clone safe): restoring it reproduces the run from this point.
+   * `memory: false` leaves memory out (see CortexM.snapshot).
+   */
+  snapshot(options: { memory?: boolean } = {}): SessionSnapshot {
+    return {
+      core: this.core.snapshot(options),
+      semihosting: this.semihosting?.snapshot() ?? null,
+    };
   }
 
   restore(s: SessionSnapshot): void {

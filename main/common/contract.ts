@@ -254,6 +254,48 @@ export const FlashArgs = obj({
 });
 export type FlashArgsShape = Infer<typeof FlashArgs>;
 export const NoArgs = obj({});
+export const PortArgs = obj({ path: str({ min: 1, max: 4096 }) });
+export const BootloaderOpenArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  /** Board registry name the user says is on the port. */
+  board: str({ min: 1, max: 100 }),
+});
+export const BootloaderInstallArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  /** Project-relative path of the file: a .tab or .tbf app (install), an .elf or .hex kernel (flashKernel). */
+  file: str({ min: 1, max: 4096 }),
+});
+export const BootloaderUninstallArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  name: str({ min: 1, max: 200 }),
+});
+export const BootloaderEraseArgs = obj({ path: str({ min: 1, max: 4096 }), force: bool() });
+export const BootloaderAttributeArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  index: num({ integer: true, min: 0, max: 15 }),
+  key: str({ min: 1, max: 8 }),
+  value: str({ min: 1, max: 55 }),
+});
+export const AppFilesArgs = obj({ board: str({ min: 1, max: 100 }) });
+/** Baud rates a serial console offers (the nRF52 UARTE's up to 1 Mbaud). */
+export const BAUD_RATES: readonly number[] = [
+  1200, 2400, 4800, 9600, 14400, 19200, 28800, 38400, 57600, 76800, 115200, 230400, 250000, 460800,
+  921600, 1000000,
+];
+export const ConsoleOpenArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  baudRate: num({ integer: true, min: 1200, max: 1_000_000 }),
+  /** Project-relative file the console's output is appended to. */
+  logFile: opt(str({ min: 1, max: 4096 })),
+});
+export const ConsoleWriteArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  bytes: bytes({ max: 64 * 1024 }),
+});
+export const ConsoleBaudArgs = obj({
+  path: str({ min: 1, max: 4096 }),
+  baudRate: num({ integer: true, min: 1200, max: 1_000_000 }),
+});
 
 /** Addresses are unsigned 32-bit. */
 const address = () => num({ integer: true, min: 0, max: 0xffff_ffff });
@@ -409,6 +451,38 @@ export const contract = {
     set: method(SetBreakpointsArgs, returns<FileBreakpoints>()),
     /** Replaces the session's instruction breakpoints (Disassembly's gutter; not kept). */
     setInstructions: method(InstructionBreakpointsArgs, returns<number[]>()),
+  },
+  boards: {
+    /** Debug probes and serial ports attached now (the host then reports changes as they come). */
+    list: method(NoArgs, returns<AttachedBoards>()),
+    /** Adds a port by path (a pseudo-terminal, a port the listing does not show). */
+    addPort: method(PortArgs, returns<AttachedBoards>()),
+    removePort: method(PortArgs, returns<AttachedBoards>()),
+  },
+  bootloader: {
+    /** Opens the port, gets the board into its Tock bootloader, reads its layout and apps. */
+    open: method(BootloaderOpenArgs, returns<BootloaderSession>()),
+    apps: method(PortArgs, returns<BootloaderSession>()),
+    install: method(BootloaderInstallArgs, returns<BootloaderSession>()),
+    uninstall: method(BootloaderUninstallArgs, returns<BootloaderSession>()),
+    eraseApps: method(BootloaderEraseArgs, returns<BootloaderSession>()),
+    setAttribute: method(BootloaderAttributeArgs, returns<BootloaderSession>()),
+    /** Leaves the bootloader (EXIT: the board starts its kernel) and closes the port. */
+    exit: method(PortArgs, returns<null>()),
+    close: method(PortArgs, returns<null>()),
+    /** Writes a kernel image (ELF or Intel HEX, project-relative) into the kernel region. */
+    flashKernel: method(BootloaderInstallArgs, returns<BootloaderSession>()),
+    /** Kernel images builds of `board` wrote that its bootloader can take, project-relative. */
+    kernelFiles: method(AppFilesArgs, returns<string[]>()),
+    /** The app files (TAB, TBF) the last build of `board` wrote, project-relative. */
+    appFiles: method(AppFilesArgs, returns<string[]>()),
+  },
+  serialConsole: {
+    /** Opens a console on a board's serial port (output comes as `serialConsole.data`). */
+    open: method(ConsoleOpenArgs, returns<SerialConsoleInfo>()),
+    write: method(ConsoleWriteArgs, returns<null>()),
+    setBaudRate: method(ConsoleBaudArgs, returns<SerialConsoleInfo>()),
+    close: method(PortArgs, returns<null>()),
   },
 } as const;
 
@@ -750,6 +824,84 @@ export interface FileBreakpoints {
   breakpoints: ResolvedBreakpoint[];
 }
 
+// Boards, serial ports and the Tock bootloader
+
+export interface SerialPortEntry {
+  path: string;
+  serialNumber?: string;
+  vendorId?: string;
+  productId?: string;
+  manufacturer?: string;
+  product?: string;
+  /** Added by hand (a pseudo-terminal), not found by the listing. */
+  manual: boolean;
+  /** Why it cannot be opened (permissions, with the fix), when it cannot. */
+  problem?: string;
+  fix?: string;
+  /** The debug probe on the same USB device (matched by serial number), if any. */
+  probe?: string;
+}
+
+export interface ProbeEntry {
+  /** For people: 'SEGGER J-Link OB (nRF52840-DK)'. */
+  name: string;
+  vendorId: string;
+  productId: string;
+  serialNumber?: string;
+  problem?: string;
+  fix?: string;
+  /** Serial ports of the same USB device. */
+  ports: string[];
+}
+
+export interface AttachedBoards {
+  probes: ProbeEntry[];
+  ports: SerialPortEntry[];
+  /** Boards whose Tock bootloader the host knows how to enter and use (the board registry's). */
+  bootloaderBoards: { name: string; label: string }[];
+  /** What could not be looked at (no probe discovery in this build, sysfs unreadable). */
+  notes: string[];
+}
+
+export interface BootloaderApp {
+  address: number;
+  size: number;
+  name: string;
+  enabled: boolean;
+  sticky: boolean;
+  padding: boolean;
+  /** Fixed flash address of its binary, or null when position independent. */
+  fixedFlash: number | null;
+}
+
+export interface BootloaderSession {
+  path: string;
+  board: string;
+  /** 'Tock bootloader 1.1.0 on /dev/ttyACM0'. */
+  label: string;
+  version: string;
+  layout: {
+    bootloader: [number, number];
+    kernel: [number, number];
+    apps: [number, number];
+  };
+  attributes: { index: number; key: string; value: string }[];
+  apps: BootloaderApp[];
+  /** Why the app walk stopped early, when it did. */
+  problem?: string;
+}
+
+export interface SerialConsoleInfo {
+  path: string;
+  baudRate: number;
+  /** 'reconnecting': the port went away (the board reset) and is looked for again;
+   * 'paused': lent to the bootloader. */
+  state: 'open' | 'reconnecting' | 'paused' | 'closed';
+  /** Project-relative log file, when the output is kept. */
+  logFile?: string;
+  message?: string;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Events pushed from the host
 
@@ -837,6 +989,19 @@ export interface HostEvents {
   'breakpoints.changed': FileBreakpoints;
   /** The session's instruction breakpoints changed. */
   'breakpoints.instructions': { addresses: number[] };
+  /** Probes or serial ports came or went. */
+  'boards.changed': AttachedBoards;
+  /** Bytes a board printed on the serial console `path`. */
+  'serialConsole.data': { path: string; bytes: Uint8Array };
+  'serialConsole.status': SerialConsoleInfo;
+  /** A bootloader operation's progress on the port `path`. */
+  'bootloader.progress': {
+    path: string;
+    phase: string;
+    done: number;
+    total: number;
+    message?: string;
+  };
 }
 
 export type HostEventName = keyof HostEvents;

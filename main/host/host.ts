@@ -28,7 +28,9 @@ import {
   type ProjectInfo,
   type Result,
 } from '../common/contract.js';
+import { BoardsService, BootloaderService, type BoardsOptions } from './boards.js';
 import { BuildService } from './build.js';
+import { SerialConsoleService } from './serial-console.js';
 import { CapsuleService } from './capsule.js';
 import { DebugService, type DebugServiceOptions } from './debug-service.js';
 import { HardwareService } from './hardware.js';
@@ -49,6 +51,8 @@ export interface HostOptions {
   watchTree?: boolean;
   /** Debug-session options (where breakpoints are kept, how targets start: tests). */
   debug?: Omit<DebugServiceOptions, 'projectRoot' | 'emit'>;
+  /** How boards are found (tests give fakes). */
+  boards?: BoardsOptions;
 }
 
 export type EventListener = <K extends HostEventName>(name: K, payload: HostEvents[K]) => void;
@@ -133,6 +137,9 @@ export function createHost(opts: HostOptions): Host {
         };
   /** Windows connected now: when the last one goes, a running session ends with it. */
   let windows = 0;
+  const attached = new BoardsService(emit, opts.boards);
+  const consoles = new SerialConsoleService(projectRoot, emit);
+  const bootloader = new BootloaderService(projectRoot, emit, (p) => consoles.pause(p));
 
   const handlers: HostHandlers = {
     host: {
@@ -217,6 +224,32 @@ export function createHost(opts: HostOptions): Host {
       list: () => ({ ok: true, value: debug.list() }),
       set: ({ path: p, breakpoints }) => debug.setBreakpoints(p, breakpoints),
       setInstructions: ({ addresses }) => debug.setInstructionBreakpoints(addresses),
+    },
+    boards: {
+      list: () => attached.list(),
+      addPort: ({ path: p }) => attached.addPort(p),
+      removePort: ({ path: p }) => attached.removePort(p),
+    },
+    bootloader: {
+      open: ({ path: p, board }) => bootloader.open(p, board),
+      apps: ({ path: p }) => bootloader.apps(p),
+      install: ({ path: p, file }) => bootloader.install(p, file),
+      uninstall: ({ path: p, name }) => bootloader.uninstall(p, name),
+      eraseApps: ({ path: p, force }) => bootloader.eraseApps(p, force),
+      setAttribute: ({ path: p, index, key, value }) =>
+        bootloader.setAttribute(p, index, key, value),
+      exit: ({ path: p }) => bootloader.exit(p),
+      close: ({ path: p }) => bootloader.close(p),
+      appFiles: ({ board }) => bootloader.appFiles(board),
+      flashKernel: ({ path: p, file }) => bootloader.flashKernel(p, file),
+      kernelFiles: ({ board }) => bootloader.kernelFiles(board),
+    },
+    serialConsole: {
+      open: ({ path: p, baudRate, logFile }) =>
+        consoles.open(p, logFile === undefined ? { baudRate } : { baudRate, logFile }),
+      write: ({ path: p, bytes: b }) => consoles.write(p, b),
+      setBaudRate: ({ path: p, baudRate }) => consoles.setBaudRate(p, baudRate),
+      close: ({ path: p }) => consoles.close(p),
     },
   };
 
@@ -317,6 +350,8 @@ export function createHost(opts: HostOptions): Host {
       project.dispose();
       files.dispose();
       build.dispose();
+      attached.dispose();
+      void bootloader.dispose().then(() => consoles.dispose());
       listeners.clear();
     },
   };

@@ -16,6 +16,8 @@
 import type { HostError } from '../../main/common/contract';
 import type { HostConnection } from './client';
 import { BreakpointsModel } from './models/breakpoints';
+import { BoardsModel } from './models/boards';
+import { SerialConsoleModel } from './models/serial-console';
 import { BuildModel } from './models/build';
 import { DebugSessionModel } from './models/debug-session';
 import { CommandRegistry } from './models/commands';
@@ -58,6 +60,8 @@ export function nameProblem(name: string): string | null {
 export class Studio {
   readonly workspace: Workspace;
   readonly build: BuildModel;
+  readonly boards: BoardsModel;
+  readonly serialConsole: SerialConsoleModel;
   readonly project: ProjectModel;
   readonly layout: LayoutModel;
   readonly commands = new CommandRegistry();
@@ -73,6 +77,8 @@ export class Studio {
   ) {
     this.workspace = new Workspace(host.api);
     this.build = new BuildModel(host);
+    this.boards = new BoardsModel(host, store);
+    this.serialConsole = new SerialConsoleModel(host);
     this.project = new ProjectModel(host, store);
     this.layout = new LayoutModel(store, windowHeight);
     this.debug = new DebugSessionModel(host, store);
@@ -396,6 +402,12 @@ export class Studio {
       category: 'View',
       keys: ['Ctrl+Shift+D'],
       run: () => this.layout.showSide('debug'),
+    });
+    c.register({
+      id: 'view.boards',
+      title: 'Show Boards (probes, serial ports, Tock bootloader)',
+      category: 'View',
+      run: () => this.layout.showPanel('Boards'),
     });
     c.register({
       id: 'view.togglePanel',

@@ -12,11 +12,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { BOARD_NAMES } from '../../emulator/boards/registry';
+import { BOARD_NAMES, BOARDS as REGISTRY } from '../../emulator/boards/registry';
 
 export const BOARD = 'mps2-an386';
 /** Every board the suite builds (the board registry's): QEMU's, then the emulated nRF boards. */
 export const BOARDS = BOARD_NAMES;
+/** Bootloader boards (their build writes bootloader.elf, kernel.elf after it and image.hex). */
+export const BOOTLOADER_BOARDS: readonly string[] = REGISTRY.flatMap((b) =>
+  b.bootloader?.build ? [b.bootloader.build] : [],
+);
 
 export interface KernelImage {
   ok: boolean;
@@ -34,7 +38,7 @@ declare module 'vitest' {
   }
 }
 
-export function buildBoard(root: string, board: string): KernelImage {
+export function buildBoard(root: string, board: string, bootloader = false): KernelImage {
   const dir = join(root, 'kernel', 'target', 'images', board);
   const started = Date.now();
   const r = spawnSync(process.execPath, ['scripts/kernel.mjs', 'build', '--board', board], {
@@ -52,6 +56,11 @@ export function buildBoard(root: string, board: string): KernelImage {
   if (!image.ok) {
     const tail = `${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim().split('\n').slice(-25);
     image.problem = `kernel build for ${board} failed (exit ${r.status}):\n${tail.join('\n')}`;
+  } else if (bootloader) {
+    if (!existsSync(join(dir, 'image.hex'))) {
+      image.ok = false;
+      image.problem = `bootloader build succeeded but ${join(dir, 'image.hex')} is missing`;
+    }
   } else if (!existsSync(image.kernelElf) || !existsSync(image.appsBin)) {
     image.ok = false;
     image.problem = `kernel build succeeded but ${image.kernelElf} or ${image.appsBin} is missing`;
@@ -63,6 +72,7 @@ export default function setup(project: TestProject): void {
   const root = resolve(__dirname, '..', '..');
   const images: Record<string, KernelImage> = {};
   for (const board of BOARDS) images[board] = buildBoard(root, board);
+  for (const board of BOOTLOADER_BOARDS) images[board] = buildBoard(root, board, true);
   project.provide('kernelImage', images[BOARD]!);
   project.provide('kernelImages', images);
 }

@@ -35,6 +35,7 @@ const BLOCKS: Record<string, string> = {
   RtcRegisters: 'RTC1',
   TimerRegisters: 'TIMER3',
   TempRegisters: 'TEMP',
+  PowerRegisters: 'POWER',
 };
 
 /** Rust names that cannot be the SVD's (keywords), with the SVD name. */

@@ -22,4 +22,5 @@ pub mod low_level_debug;
 pub mod process_console;
 pub mod rng;
 pub mod temperature;
+pub mod tock_bootloader;
 pub mod virtual_alarm;

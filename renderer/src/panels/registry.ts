@@ -8,6 +8,7 @@
  */
 import type { ComponentType } from 'react';
 import type { Studio } from '../studio';
+import { BoardsPanel } from './BoardsPanel';
 import { BuildPanel } from './BuildPanel';
 import { ProblemsPanel, problemsBadge } from './ProblemsPanel';
 import { sessionPanel } from './SessionPanel';
@@ -44,6 +45,7 @@ export const PANELS: PanelDefinition[] = [
   { id: 'Memory', component: MemoryPanel },
   { id: 'Disassembly', component: DisassemblyPanel },
   { id: 'Faults', component: FaultsPanel, badge: faultsBadge },
+  { id: 'Boards', component: BoardsPanel },
   sessionPanel(
     'Processes',
     'each process of the running kernel: state, memory regions, grants, upcalls',

@@ -428,6 +428,45 @@ pub unsafe fn init_ram() {
     }
 }
 
+/// Starts another program image as the core would at reset: points VTOR at its vector table,
+/// loads the main stack pointer from the table's first word and jumps to the reset handler in
+/// its second (ARMv7-M ARM B1.5.5 "Reset behavior", B3.2.5 VTOR). A bootloader calls it.
+///
+/// # Safety
+/// `vector_table` must be the 128-byte aligned vector table of a complete image whose first
+/// word is a stack pointer in RAM and second a Thumb address of its reset handler; call it in
+/// Thread mode on the main stack with no peripheral left running that could interrupt the
+/// image before it sets itself up. Nothing of the caller runs afterwards.
+pub unsafe fn jump_to_image(vector_table: usize) -> ! {
+    // SAFETY: the caller guarantees a readable vector table at `vector_table`.
+    let (sp, pc) = unsafe {
+        (
+            core::ptr::read_volatile(vector_table as *const u32),
+            core::ptr::read_volatile((vector_table + 4) as *const u32),
+        )
+    };
+    // SAFETY: VTOR is architectural; the new table belongs to the image started next.
+    unsafe { core::ptr::write_volatile(scb::VTOR as *mut u32, vector_table as u32) };
+    #[cfg(target_arch = "arm")]
+    // SAFETY: the caller's contract: `sp` and `pc` come from a valid image's table and nothing
+    // of this program runs after the branch, so abandoning its stack is sound.
+    unsafe {
+        core::arch::asm!(
+            "msr msp, {sp}",
+            "isb",
+            "bx {pc}",
+            sp = in(reg) sp,
+            pc = in(reg) pc,
+            options(noreturn)
+        )
+    }
+    #[cfg(not(target_arch = "arm"))]
+    {
+        let _ = (sp, pc);
+        halt()
+    }
+}
+
 /// Stops the core for good (interrupts off, wait forever).
 pub fn halt() -> ! {
     loop {

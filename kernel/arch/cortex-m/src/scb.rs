@@ -69,3 +69,31 @@ pub fn ipsr() -> u32 {
     #[cfg(not(target_arch = "arm"))]
     0
 }
+
+/// AIRCR write key (bits 31:16) and SYSRESETREQ (bit 2) (ARMv7-M ARM B3.2.6).
+const AIRCR: usize = 0xE000_ED0C;
+const AIRCR_VECTKEY: u32 = 0x05FA << 16;
+const AIRCR_SYSRESETREQ: u32 = 1 << 2;
+/// VTOR, the vector table offset (ARMv7-M ARM B3.2.5).
+pub(crate) const VTOR: usize = 0xE000_ED08;
+
+/// Asks the system for a reset (SYSRESETREQ) and waits for it.
+pub fn system_reset() -> ! {
+    // SAFETY: AIRCR is the architectural register at 0xE000ED0C; writing the key with
+    // SYSRESETREQ only requests a reset, and nothing runs after it.
+    unsafe { core::ptr::write_volatile(AIRCR as *mut u32, AIRCR_VECTKEY | AIRCR_SYSRESETREQ) };
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+/// Points the vector table at `address` (ARMv7-M ARM B3.2.5: aligned to the table's size
+/// rounded up to a power of two, at least 128 bytes).
+///
+/// # Safety
+/// `address` must hold a complete vector table for this chip that stays valid (and is not
+/// written) for as long as it is in use: every later exception runs the handler it names.
+pub unsafe fn set_vector_table(address: usize) {
+    // SAFETY: VTOR is architectural; the caller vouches for the table.
+    unsafe { core::ptr::write_volatile(VTOR as *mut u32, address as u32) };
+}

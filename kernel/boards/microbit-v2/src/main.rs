@@ -43,10 +43,13 @@ static CONFIG: BoardConfig = BoardConfig {
     memory_info: "Memory: kernel flash 0x00000000-0x0003ffff, apps flash 0x00040000-0x0007ffff, kernel RAM 0x20000000-0x20007fff, app RAM 0x20008000-0x2001ffff",
 };
 
+/// Start of kernel flash (the micro:bit's kernel is linked at 0).
+pub const KERNEL_FLASH_START: usize = 0;
+
 /// Kernel attributes (the last 32 bytes of kernel flash, see `kernel::board::attributes`).
 #[link_section = ".kernel_attributes"]
 #[used]
-static KERNEL_ATTRIBUTES: [u8; 32] = nrf52_components::KERNEL_ATTRIBUTES;
+static KERNEL_ATTRIBUTES: [u8; 32] = nrf52_components::kernel_attributes(KERNEL_FLASH_START);
 
 #[link_section = ".vectors"]
 #[used]

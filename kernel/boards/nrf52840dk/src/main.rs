@@ -30,14 +30,34 @@ static CONFIG: BoardConfig = BoardConfig {
     app_leds: &[(0, 13, true), (0, 14, true), (0, 15, true), (0, 16, true)],
     // P1.01-P1.08 (free pins of the DK's P1 header) as GPIO pins 0-7 (driver 0x4); pins 0-3
     // can interrupt (GPIOTE channels 4-7, after the four buttons).
-    gpio_pins: &[(1, 1), (1, 2), (1, 3), (1, 4), (1, 5), (1, 6), (1, 7), (1, 8)],
-    memory_info: "Memory: kernel flash 0x00000000-0x0003ffff, apps flash 0x00040000-0x000fffff, kernel RAM 0x20000000-0x20007fff, app RAM 0x20008000-0x2001ffff",
+    gpio_pins: &[
+        (1, 1),
+        (1, 2),
+        (1, 3),
+        (1, 4),
+        (1, 5),
+        (1, 6),
+        (1, 7),
+        (1, 8),
+    ],
+    memory_info: if cfg!(feature = "tock-bootloader") {
+        "Memory: bootloader 0x00000000-0x00007fff, kernel flash 0x00008000-0x0003ffff, apps flash 0x00040000-0x000fffff, kernel RAM 0x20000000-0x20007fff, app RAM 0x20008000-0x2001ffff"
+    } else {
+        "Memory: kernel flash 0x00000000-0x0003ffff, apps flash 0x00040000-0x000fffff, kernel RAM 0x20000000-0x20007fff, app RAM 0x20008000-0x2001ffff"
+    },
+};
+
+/// Start of kernel flash: 0, or 0x8000 after Tock's serial bootloader (`tock-bootloader`).
+pub const KERNEL_FLASH_START: usize = if cfg!(feature = "tock-bootloader") {
+    0x8000
+} else {
+    0
 };
 
 /// Kernel attributes (the last 32 bytes of kernel flash, see `kernel::board::attributes`).
 #[link_section = ".kernel_attributes"]
 #[used]
-static KERNEL_ATTRIBUTES: [u8; 32] = nrf52_components::KERNEL_ATTRIBUTES;
+static KERNEL_ATTRIBUTES: [u8; 32] = nrf52_components::kernel_attributes(KERNEL_FLASH_START);
 
 #[link_section = ".vectors"]
 #[used]

@@ -22,6 +22,7 @@
 pub mod clock;
 pub mod gpio;
 pub mod nvmc;
+pub mod power;
 pub mod rng;
 pub mod rtc;
 pub mod temp;
@@ -38,6 +39,8 @@ pub const CPU_HZ: u32 = 64_000_000;
 pub mod base {
     /// CLOCK and POWER.
     pub const CLOCK: usize = 0x4000_0000;
+    /// POWER (the same block as CLOCK).
+    pub const POWER: usize = 0x4000_0000;
     /// UARTE0 (shares its ID with UART0).
     pub const UARTE0: usize = 0x4000_2000;
     /// GPIOTE.

@@ -1,5 +1,5 @@
-//! NVMC: erasing and writing flash pages (for installing apps later; the boards do not use it
-//! at run time yet).
+//! NVMC: erasing and writing flash pages (the bootloader board installs apps with it through
+//! `FlashController`, the split-phase flash HIL; the kernel boards do not use it at run time).
 //!
 //! Facts from the nRF52840 Product Specification, section "NVMC - Non-volatile memory
 //! controller": CONFIG.WEN (bits 0-1) selects read-only (0), write (1) or erase (2); a flash
@@ -11,8 +11,20 @@
 //!
 //! The driver refuses (with an error, before touching the hardware) unaligned or out-of-range
 //! addresses and words that would need a 0 bit turned back into 1 (the page must be erased
-//! first), since the silicon would silently store the AND of old and new.
+//! first), since the silicon would silently store the AND of old and new. Words that already
+//! hold the value to write are skipped: the PS limits how often a word may be written between
+//! two erases (n_WRITE), and rewriting a page after changing a few of its words must not spend
+//! that budget on the others.
+//!
+//! The CPU waits while the NVMC erases or writes when it runs from flash (PS, NVMC: code
+//! execution from flash stalls until the operation is done), so the operations themselves are
+//! synchronous here; `FlashController` gives them the kernel's split-phase flash HIL by
+//! reporting completion through a deferred call.
 
+use cells::{OptionalCell, TakeCell};
+use core::cell::Cell;
+use kernel::deferred::{DeferredCall, DeferredCallClient};
+use kernel::hil::flash::{Client, Flash};
 use kernel::ErrorCode;
 use registers::{register_block, ReadOnly, ReadWrite, StaticRef, WriteOnly};
 
@@ -108,21 +120,49 @@ impl Nvmc {
     /// Writes `words` at byte `offset` into flash (word aligned). Refused with `Invalid` if a
     /// word would need a 0 bit set back to 1 (erase the page first).
     pub fn write_words(&self, offset: usize, words: &[u32]) -> Result<(), ErrorCode> {
-        self.check_range(offset, words.len() * 4, 4)?;
-        for (i, w) in words.iter().enumerate() {
-            if self.read_word(offset + 4 * i) & w != *w {
+        self.write_iter(offset, words.len(), |i| words[i])
+    }
+
+    /// Writes `bytes` (a whole number of words) at byte `offset` into flash (word aligned),
+    /// with the same rules as `write_words`.
+    pub fn write_bytes(&self, offset: usize, bytes: &[u8]) -> Result<(), ErrorCode> {
+        if bytes.len() % 4 != 0 {
+            return Err(ErrorCode::Size);
+        }
+        self.write_iter(offset, bytes.len() / 4, |i| {
+            u32::from_le_bytes([
+                bytes[4 * i],
+                bytes[4 * i + 1],
+                bytes[4 * i + 2],
+                bytes[4 * i + 3],
+            ])
+        })
+    }
+
+    fn write_iter(
+        &self,
+        offset: usize,
+        count: usize,
+        word: impl Fn(usize) -> u32,
+    ) -> Result<(), ErrorCode> {
+        self.check_range(offset, count * 4, 4)?;
+        for i in 0..count {
+            let w = word(i);
+            if self.read_word(offset + 4 * i) & w != w {
                 return Err(ErrorCode::Invalid);
             }
         }
         self.wait_ready()?;
         self.regs.config.set(CONFIG_WEN);
         let mut result = Ok(());
-        for (i, w) in words.iter().enumerate() {
+        for i in 0..count {
+            let w = word(i);
+            if self.read_word(offset + 4 * i) == w {
+                continue;
+            }
             // SAFETY: the range was checked to lie inside the flash this driver controls
             // (constructor contract), the address is word aligned, and writes are enabled.
-            unsafe {
-                core::ptr::write_volatile((self.flash_base + offset + 4 * i) as *mut u32, *w)
-            };
+            unsafe { core::ptr::write_volatile((self.flash_base + offset + 4 * i) as *mut u32, w) };
             result = self.wait_ready();
             if result.is_err() {
                 break;
@@ -130,6 +170,130 @@ impl Nvmc {
         }
         self.regs.config.set(CONFIG_REN);
         result
+    }
+
+    /// Copies flash bytes at `offset` into `buf`.
+    pub fn read(&self, offset: usize, buf: &mut [u8]) -> Result<(), ErrorCode> {
+        self.check_range(offset, buf.len(), 1)?;
+        for (i, b) in buf.iter_mut().enumerate() {
+            // SAFETY: the range was checked against the readable flash the constructor's
+            // contract names; a byte read has no alignment requirement.
+            *b = unsafe { core::ptr::read_volatile((self.flash_base + offset + i) as *const u8) };
+        }
+        Ok(())
+    }
+
+    /// Bytes of flash this driver manages.
+    pub fn size(&self) -> usize {
+        self.flash_size
+    }
+}
+
+/// What the deferred call reports.
+#[derive(Clone, Copy)]
+enum Finished {
+    Erase(Result<(), ErrorCode>),
+    Write(Result<(), ErrorCode>),
+}
+
+/// The NVMC behind the kernel's split-phase flash HIL: the operation runs when started and its
+/// completion reaches the client from the kernel loop (a deferred call).
+pub struct FlashController<'a> {
+    nvmc: Nvmc,
+    client: OptionalCell<&'a dyn Client>,
+    deferred: OptionalCell<DeferredCall>,
+    finished: Cell<Option<Finished>>,
+    buffer: TakeCell<'static, [u8]>,
+}
+
+impl<'a> FlashController<'a> {
+    /// The HIL over `nvmc`; call `register` once it is in a static.
+    pub fn new(nvmc: Nvmc) -> Self {
+        FlashController {
+            nvmc,
+            client: OptionalCell::empty(),
+            deferred: OptionalCell::empty(),
+            finished: Cell::new(None),
+            buffer: TakeCell::empty(),
+        }
+    }
+
+    fn start(&self, done: Finished) -> Result<(), ErrorCode> {
+        let call = self.deferred.get().ok_or(ErrorCode::Off)?;
+        self.finished.set(Some(done));
+        call.set();
+        Ok(())
+    }
+}
+
+impl FlashController<'static> {
+    /// Registers the deferred call that delivers completions.
+    pub fn register(&'static self) -> Result<(), ErrorCode> {
+        let call = DeferredCall::register(self).ok_or(ErrorCode::NoMem)?;
+        self.deferred.set(call);
+        Ok(())
+    }
+}
+
+impl<'a> Flash<'a> for FlashController<'a> {
+    fn set_flash_client(&self, client: &'a dyn Client) {
+        self.client.set(client);
+    }
+    fn size(&self) -> usize {
+        self.nvmc.size()
+    }
+    fn page_size(&self) -> usize {
+        PAGE_SIZE
+    }
+    fn read(&self, address: usize, buf: &mut [u8]) -> Result<(), ErrorCode> {
+        self.nvmc.read(address, buf)
+    }
+    fn erase_page(&self, address: usize) -> Result<(), ErrorCode> {
+        if self.finished.get().is_some() {
+            return Err(ErrorCode::Busy);
+        }
+        self.nvmc.check_range(address, PAGE_SIZE, PAGE_SIZE)?;
+        let r = self.nvmc.erase_page(address);
+        self.start(Finished::Erase(r))
+    }
+    fn write(
+        &self,
+        address: usize,
+        buffer: &'static mut [u8],
+        len: usize,
+    ) -> Result<(), (ErrorCode, &'static mut [u8])> {
+        if self.finished.get().is_some() {
+            return Err((ErrorCode::Busy, buffer));
+        }
+        if len > buffer.len() || len % 4 != 0 {
+            return Err((ErrorCode::Size, buffer));
+        }
+        let r = self.nvmc.write_bytes(address, &buffer[..len]);
+        if let Err(e @ (ErrorCode::Invalid | ErrorCode::Size)) = r {
+            // Refused before anything was written (alignment, range, a word needing an erase).
+            return Err((e, buffer));
+        }
+        self.buffer.replace(buffer);
+        match self.start(Finished::Write(r)) {
+            Ok(()) => Ok(()),
+            Err(e) => Err((e, self.buffer.take().unwrap_or(&mut []))),
+        }
+    }
+}
+
+impl DeferredCallClient for FlashController<'static> {
+    fn handle_deferred_call(&self) {
+        match self.finished.take() {
+            Some(Finished::Erase(r)) => {
+                self.client.map(|c| c.erase_done(r));
+            }
+            Some(Finished::Write(r)) => {
+                if let Some(b) = self.buffer.take() {
+                    self.client.map(|c| c.write_done(b, r));
+                }
+            }
+            None => {}
+        }
     }
 }
 
@@ -211,6 +375,29 @@ mod tests {
         let expected = (f.flash.as_ptr() as usize + PAGE_SIZE) as u32;
         assert_eq!(f.regs[0x508 / 4], expected);
         assert_eq!(f.regs[0x504 / 4], CONFIG_REN);
+    }
+
+    #[test]
+    fn write_bytes_skips_words_that_already_hold_their_value() {
+        let (f, n) = fake();
+        n.write_words(0, &[0x1234_5678]).unwrap();
+        // A word equal to what flash holds is not written again (it would spend n_WRITE).
+        let mut bytes = [0xffu8; 8];
+        bytes[..4].copy_from_slice(&0x1234_5678u32.to_le_bytes());
+        bytes[4..].copy_from_slice(&0x0000_00ffu32.to_le_bytes());
+        assert_eq!(n.write_bytes(0, &bytes), Ok(()));
+        assert_eq!(f.flash[0], 0x1234_5678);
+        assert_eq!(f.flash[1], 0x0000_00ff);
+        assert_eq!(
+            n.write_bytes(0, &[0, 0, 0]),
+            Err(ErrorCode::Size),
+            "whole words only"
+        );
+        let mut back = [0u8; 6];
+        assert_eq!(n.read(2, &mut back), Ok(()));
+        assert_eq!(back, [0x34, 0x12, 0xff, 0, 0, 0]);
+        let mut past = [0u8; 4];
+        assert_eq!(n.read(2 * PAGE_SIZE - 2, &mut past), Err(ErrorCode::Size));
     }
 
     #[test]

@@ -21,7 +21,7 @@ use cells::{OptionalCell, TakeCell};
 use core::cell::Cell;
 use kernel::debug::DebugWriter;
 use kernel::dma::{DmaChannel, DmaClient, DmaEngine};
-use kernel::hil::uart::{Receive, ReceiveClient, Transmit, TransmitClient};
+use kernel::hil::uart::{Configure, Receive, ReceiveClient, Transmit, TransmitClient};
 use kernel::ErrorCode;
 use registers::{bitfields, register_block, ReadOnly, ReadWrite, StaticRef, WriteOnly};
 
@@ -57,6 +57,30 @@ bitfields! {
 pub const ENABLE_UARTE: u32 = 8;
 /// BAUDRATE value for 115200 baud.
 pub const BAUD_115200: u32 = 0x01D7_E000;
+/// BAUDRATE values of the UARTE for the rates the PS lists (nRF52840 PS, UARTE register
+/// BAUDRATE; the repository's SVD carries the same table). 115200 keeps the value the console has
+/// always used (`BAUD_115200`, the legacy UART's entry, 0.5% from the UARTE's 0x01D60000).
+pub const BAUD_RATES: [(u32, u32); 18] = [
+    (1200, 0x0004_F000),
+    (2400, 0x0009_D000),
+    (4800, 0x0013_B000),
+    (9600, 0x0027_5000),
+    (14400, 0x003A_F000),
+    (19200, 0x004E_A000),
+    (28800, 0x0075_C000),
+    (31250, 0x0080_0000),
+    (38400, 0x009D_0000),
+    (56000, 0x00E5_0000),
+    (57600, 0x00EB_0000),
+    (76800, 0x013A_9000),
+    (115200, BAUD_115200),
+    (230400, 0x03B0_0000),
+    (250000, 0x0400_0000),
+    (460800, 0x0740_0000),
+    (921600, 0x0F00_0000),
+    (1000000, 0x1000_0000),
+];
+
 /// Largest MAXCNT (16-bit field).
 pub const MAX_DMA: usize = 0xffff;
 
@@ -414,11 +438,34 @@ impl<'a> Receive<'a> for Uarte<'a> {
     }
 }
 
+impl<'a> Configure for Uarte<'a> {
+    fn set_baud_rate(&self, baud: u32) -> Result<(), ErrorCode> {
+        let value = BAUD_RATES
+            .iter()
+            .find(|(rate, _)| *rate == baud)
+            .map(|(_, v)| *v)
+            .ok_or(ErrorCode::Invalid)?;
+        self.regs.baudrate.set(value);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
     use super::*;
     use std::boxed::Box;
+
+    #[test]
+    fn baud_rates_from_the_table_only() {
+        let (base, u, _) = fake();
+        assert_eq!(u.set_baud_rate(921_600), Ok(()));
+        assert_eq!(peek(base, 0x524), 0x0F00_0000);
+        assert_eq!(u.set_baud_rate(123_456), Err(ErrorCode::Invalid));
+        assert_eq!(peek(base, 0x524), 0x0F00_0000, "unchanged");
+        assert_eq!(u.set_baud_rate(115_200), Ok(()));
+        assert_eq!(peek(base, 0x524), BAUD_115200);
+    }
 
     #[test]
     fn psel_encodes_port_and_pin() {

@@ -42,8 +42,6 @@ use nrf52::timer::FreeTimer;
 use nrf52::uarte::Uarte;
 use nrf52::Variant;
 
-/// Kernel flash: the first 256 KiB.
-pub const KERNEL_FLASH_SIZE: usize = 0x0004_0000;
 /// Apps flash start (the rest of flash is for apps).
 pub const APPS_FLASH_START: usize = 0x0004_0000;
 /// App RAM start.
@@ -165,10 +163,16 @@ fn pins(list: impl Iterator<Item = (u8, u8)>) -> [Pin; MAX_PINS] {
     out
 }
 
-/// The kernel attributes every nRF52 board ends its kernel flash with (the boards place them
-/// in `.kernel_attributes`; see `kernel::board::attributes`).
-pub const KERNEL_ATTRIBUTES: [u8; 32] =
-    kernel::board::attributes((0, KERNEL_FLASH_SIZE), (APPS_RAM_START, APPS_RAM_SIZE));
+/// The kernel attributes every nRF52 board ends its kernel flash with, for a kernel linked at
+/// `kernel_flash_start` (0, or 0x8000 after Tock's serial bootloader): kernel flash runs from
+/// there up to the apps. The boards place them in `.kernel_attributes` (see
+/// `kernel::board::attributes`).
+pub const fn kernel_attributes(kernel_flash_start: usize) -> [u8; 32] {
+    kernel::board::attributes(
+        (kernel_flash_start, APPS_FLASH_START - kernel_flash_start),
+        (APPS_RAM_START, APPS_RAM_SIZE),
+    )
+}
 
 type Board = capsules::board::Board<nrf52::Nrf52, CortexM, CortexMpu, SysTick>;
 

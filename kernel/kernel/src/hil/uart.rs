@@ -38,3 +38,9 @@ pub trait Receive<'a> {
     /// Starts (or keeps) reception enabled.
     fn start_receive(&self) -> Result<(), ErrorCode>;
 }
+
+/// Changes the line's settings.
+pub trait Configure {
+    /// Switches to `baud` bits per second; `Invalid` for a rate the hardware does not offer.
+    fn set_baud_rate(&self, baud: u32) -> Result<(), ErrorCode>;
+}

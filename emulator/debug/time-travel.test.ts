@@ -1,0 +1,183 @@
+/**
+ * Reverse execution on the emulator target (time-travel.ts through EmulatorTarget): reverse
+ * step lands on the previous instruction with the registers it had, reverse continue on the
+ * previous breakpoint or watchpoint hit (data address included) and on the start of the history,
+ * and replay is exact: console input recorded while running is delivered again at the same
+ * instruction, so stepping forward after stepping back gives the very same machine state.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { nodeScheduler } from '../node/scheduler';
+import { createSession } from '../session/session';
+import { buildElf } from '../../tests/programs/elf';
+import { EmulatorTarget, type EmulatorTargetOptions } from './emulator-target';
+import { runToStop, unwrap } from './testing/target-helpers';
+
+const VAR = 0x20000000;
+const MIX = 0x20000004;
+
+/** Counts in r1 (stored to VAR); UART0 RX mixes each byte and the interrupted r1 into MIX. */
+const SOURCE = [
+  '.syntax unified',
+  '.thumb',
+  '.section .vectors, "a"',
+  '.word 0x20010000',
+  '.word start',
+  '.rept 14',
+  '.word other',
+  '.endr',
+  '.word uart0rx',
+  '.rept 31',
+  '.word other',
+  '.endr',
+  '.text',
+  '.thumb_func',
+  'start:',
+  'ldr r0, =0x40004000', // CMSDK UART0
+  'movs r1, #0xb', // TX_EN | RX_EN | RX_INTEN
+  'str r1, [r0, #8]',
+  'ldr r2, =0xe000e100', // NVIC_ISER0: UART0 RX is IRQ 0
+  'movs r1, #1',
+  'str r1, [r2]',
+  'ldr r0, =var',
+  'movs r1, #0',
+  'loop: adds r1, #1',
+  'store: str r1, [r0]',
+  'ldr r2, [r0]',
+  'after: b loop',
+  '.thumb_func',
+  'uart0rx:',
+  'ldr r0, =0x40004000',
+  'ldr r1, [r0]',
+  'movs r2, #2', // INTCLEAR RX
+  'str r2, [r0, #12]',
+  'ldr r3, [sp, #4]', // the interrupted code's r1
+  'ldr r0, =mix',
+  'ldr r2, [r0]',
+  'movs r12, #33',
+  'mul r2, r2, r12',
+  'add r2, r2, r1',
+  'add r2, r2, r3',
+  'str r2, [r0]',
+  'bx lr',
+  '.thumb_func',
+  'other: b .',
+  '.ltorg',
+  '.data',
+  '.align 2',
+  'var: .word 0',
+  'mix: .word 0',
+  '',
+].join('\n');
+
+const open: EmulatorTarget[] = [];
+afterEach(async () => {
+  for (const t of open.splice(0)) await t.close();
+});
+
+function boot(options: Partial<Omit<EmulatorTargetOptions, 'session' | 'scheduler'>> = {}): {
+  t: EmulatorTarget;
+  symbol: (n: string) => number;
+} {
+  const { bytes, symbol } = buildElf('time-travel', SOURCE);
+  const s = createSession({ machine: 'mps2-an386' });
+  if (!s.ok) throw new Error(s.error);
+  const loaded = s.value.load(bytes);
+  if (!loaded.ok) throw new Error(loaded.error);
+  const t = new EmulatorTarget({ session: s.value, scheduler: nodeScheduler, ...options });
+  open.push(t);
+  return { t, symbol };
+}
+
+const word = (b: Uint8Array): number =>
+  (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+
+describe('reverse execution', () => {
+  it('steps back one instruction, with the registers it had', async () => {
+    const { t, symbol } = boot();
+    unwrap(await t.setBreakpoint(symbol('store')));
+    for (let i = 0; i < 5; i++) await runToStop(t);
+    const at = unwrap(await t.readRegisters());
+    expect(at.pc).toBe(symbol('store'));
+    expect(at.r1).toBe(5);
+    const back = unwrap(await t.reverseStep());
+    expect(back.cause).toEqual({ kind: 'step' });
+    expect(back.pc).toBe(symbol('loop'));
+    expect(unwrap(await t.readRegister('r1'))).toBe(4);
+    const again = unwrap(await t.reverseStep());
+    expect(again.pc).toBe(symbol('after'));
+    // Forward again: the same instruction, the same result.
+    unwrap(await t.step());
+    const fwd = unwrap(await t.step());
+    expect(fwd.pc).toBe(symbol('store'));
+    expect(unwrap(await t.readRegister('r1'))).toBe(5);
+  });
+
+  it('continues back to the previous breakpoint hit, then to the start of the history', async () => {
+    const { t, symbol } = boot({ history: { interval: 7 } });
+    unwrap(await t.setBreakpoint(symbol('store')));
+    for (let i = 0; i < 6; i++) await runToStop(t);
+    expect(unwrap(await t.readRegister('r1'))).toBe(6);
+    for (const expected of [5, 4, 3, 2, 1]) {
+      const s = unwrap(await t.reverseContinue());
+      expect(s.cause).toEqual({ kind: 'breakpoint', address: symbol('store') });
+      expect(s.pc).toBe(symbol('store'));
+      expect(unwrap(await t.readRegister('r1'))).toBe(expected);
+    }
+    const start = unwrap(await t.reverseContinue());
+    expect(start.history).toBe('begin');
+    expect(start.pc).toBe(symbol('start'));
+    // Forward from the start hits the first breakpoint again.
+    const first = await runToStop(t);
+    expect(first.pc).toBe(symbol('store'));
+    expect(unwrap(await t.readRegister('r1'))).toBe(1);
+  });
+
+  it('continues back to the previous watchpoint hit with its data address', async () => {
+    const { t, symbol } = boot();
+    const w = { address: VAR, length: 4, access: 'write' as const };
+    unwrap(await t.setWatchpoint(w));
+    for (let i = 0; i < 3; i++) await runToStop(t);
+    expect(word(unwrap(await t.readMemory(VAR, 4)))).toBe(3);
+    const s = unwrap(await t.reverseContinue());
+    expect(s.cause).toEqual({ kind: 'watchpoint', watch: w, dataAddress: VAR, access: 'write' });
+    expect(word(unwrap(await t.readMemory(VAR, 4)))).toBe(2);
+    expect(s.pc).toBe(symbol('store') + 2);
+  });
+
+  it('replays recorded console input at the instruction it arrived', async () => {
+    const { t } = boot();
+    unwrap(await t.resume());
+    for (const ch of 'replay') {
+      await new Promise((r) => setTimeout(r, 3));
+      unwrap(await t.writeConsole(0, new TextEncoder().encode(ch)));
+    }
+    await new Promise((r) => setTimeout(r, 3));
+    const stop = unwrap(await t.halt());
+    const regs = unwrap(await t.readRegisters());
+    const ram = unwrap(await t.readMemory(0x20000000, 0x100));
+    expect(word(ram.subarray(4, 8))).not.toBe(0); // the handler ran
+    expect(t.history.memory().inputs).toBe(6);
+    // Back one instruction (re-run from the first checkpoint with the six inputs), then forward.
+    unwrap(await t.reverseStep());
+    unwrap(await t.step());
+    expect(unwrap(await t.readRegisters())).toEqual(regs);
+    expect(unwrap(await t.readMemory(0x20000000, 0x100))).toEqual(ram);
+    expect(t.session.instructions).toBe(stop.instructions);
+    void MIX;
+  });
+
+  it('shares unchanged memory between checkpoints and reports what they take', async () => {
+    const { t } = boot({ history: { interval: 50_000, maxCheckpoints: 8 } });
+    unwrap(await t.resume());
+    await new Promise((r) => setTimeout(r, 50));
+    unwrap(await t.halt());
+    const m = t.history.memory();
+    expect(m.checkpoints).toBeGreaterThan(1);
+    expect(m.checkpoints).toBeLessThanOrEqual(8);
+    // The code region never changes: only one copy of it is kept.
+    const regionBytes = t.session.core.bus.regions
+      .filter((r) => r.dev === null)
+      .reduce((n, r) => n + r.size, 0);
+    expect(m.bytes).toBeLessThan(regionBytes * m.checkpoints);
+  });
+});
