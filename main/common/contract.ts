@@ -303,6 +303,9 @@ export const SessionStartArgs = obj({
   /** 'run' ignores breakpoints; 'debug' arms them (both halt on a kernel fault). */
   mode: literal('run', 'debug'),
   board: str({ min: 1, max: 100 }),
+  /** The apps the kernel loads (at most 8; it loads no more), composed into the apps region
+   * at their linked addresses; all the build packed when absent. */
+  apps: opt(arr(str({ min: 1, max: 100 }), { max: 8 })),
 });
 export const BoardArgs = obj({ board: str({ min: 1, max: 100 }) });
 export const SessionAttachArgs = obj({

@@ -21,6 +21,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { findBoard } from '../../emulator/boards/registry';
 import { err, ok, type Result } from '../../emulator/core/result';
+import { buildPaddingTbf } from '../../emulator/formats/tbf';
 import type { ImageFile } from '../../emulator/session/session';
 import type { BuildArtifacts } from '../common/contract';
 
@@ -34,6 +35,10 @@ export interface AppImage {
   /** Flash address of the app's first loadable byte. */
   binary: number | null;
   ram: number | null;
+  /** Absolute path of the app's TBF, when the build wrote one. */
+  tbf: string | null;
+  /** False for apps built beside the image but not packed into apps.bin (PIC, test-only). */
+  inImage: boolean;
 }
 
 export interface BoardImages {
@@ -45,6 +50,8 @@ export interface BoardImages {
   apps: AppImage[];
   /** Newest of the image files' modification times (ms since the epoch). */
   builtAt: number;
+  /** Flash address of apps.bin (the apps region's start), when the build packed apps. */
+  appsStart: number | null;
 }
 
 /** The emulated machine for a board (the board registry's), or a message naming the problem. */
@@ -126,6 +133,7 @@ export function findImages(
   const files: ImageFile[] = [{ name: kernelElf, bytes: kernelBytes, format: 'elf' }];
   const apps: AppImage[] = [];
   let builtAt = kernelTime;
+  let appsStart: number | null = null;
   const manifest = f.appsJson === null ? null : at(f.appsJson);
   const appsBin = f.appsBin === null ? null : at(f.appsBin);
   if (manifest !== null && mtime(manifest) !== null) {
@@ -138,6 +146,7 @@ export function findImages(
       );
     }
     const start = num(raw.appsStart);
+    appsStart = start;
     const binTime = appsBin === null ? null : mtime(appsBin);
     if (appsBin !== null && start !== null && binTime !== null) {
       files.push({
@@ -158,10 +167,58 @@ export function findImages(
         flash,
         binary: num(r.binary),
         ram: num(r.ram),
+        tbf: typeof r.tbf === 'string' ? r.tbf : null,
+        inImage: r.inImage !== false,
       });
     }
   }
-  return ok({ board: f.board, dir, kernelElf, files, apps, builtAt });
+  return ok({ board: f.board, dir, kernelElf, files, apps, builtAt, appsStart });
+}
+
+/** The kernel loads at most this many processes (kernel/boards' NUM_PROCS). */
+export const MAX_PROCESSES = 8;
+
+/**
+ * The build with only the apps `names` in its apps region: the kernel runs at most 8 processes,
+ * so an app past the eighth (one "New capsule..." wrote) runs from an image of its own. The
+ * TBFs are laid at the addresses they were linked for, gaps filled with padding TBFs, as
+ * scripts/apps.mjs `compose` does for the command line. Nothing is written to disk.
+ */
+export function withApps(images: BoardImages, names: string[]): Result<BoardImages> {
+  if (names.length > MAX_PROCESSES)
+    return err(`${names.length} apps were asked for; the kernel loads at most ${MAX_PROCESSES}`);
+  if (images.appsStart === null) return err(`the build of ${images.board} packed no apps`);
+  const picked: { app: AppImage; bytes: Uint8Array }[] = [];
+  for (const name of new Set(names)) {
+    const app = images.apps.find((a) => a.name === name);
+    if (!app || app.tbf === null)
+      return err(
+        `${name} is not among the apps built for ${images.board} (${images.apps.map((a) => a.name).join(', ')}): build again`,
+      );
+    if (!app.inImage) return err(`${name} is not linked for a fixed place in flash`);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(app.tbf));
+    } catch (e) {
+      return err(`${app.tbf} could not be read: ${(e as Error).message}: build again`);
+    }
+    picked.push({ app, bytes });
+  }
+  picked.sort((a, b) => a.app.flash - b.app.flash);
+  const start = images.appsStart;
+  const last = picked[picked.length - 1];
+  const out = new Uint8Array(last ? last.app.flash + last.bytes.length - start : 0);
+  let at = start;
+  for (const p of picked) {
+    if (p.app.flash < at)
+      return err(`${p.app.name} overlaps the app before it in flash: build again`);
+    if (p.app.flash > at) out.set(buildPaddingTbf(p.app.flash - at), at - start);
+    out.set(p.bytes, p.app.flash - start);
+    at = p.app.flash + p.bytes.length;
+  }
+  const files = images.files.filter((f) => f.format !== 'bin');
+  files.push({ name: `${names.join('+')}.bin`, bytes: out, address: start, format: 'bin' });
+  return ok({ ...images, files, apps: picked.map((p) => p.app) });
 }
 
 /** File kinds a kernel build reads: a newer one makes the build stale. */

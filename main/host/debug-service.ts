@@ -64,6 +64,7 @@ import {
   builtBoards,
   changedSince,
   findImages,
+  withApps,
   machineForBoard,
   type BoardImages,
 } from './debug-images.js';
@@ -123,6 +124,8 @@ interface Active {
   target: DebugTarget;
   program: ProgramView;
   images: BoardImages | null;
+  /** The apps Run was asked to load (restart keeps them), or undefined for all the build's. */
+  chosenApps: string[] | undefined;
   qemu: QemuGdbSession | null;
   off: () => void;
   /** Address -> user breakpoints armed there. */
@@ -304,19 +307,34 @@ export class DebugService {
     };
   }
 
-  start(args: { mode: 'run' | 'debug'; board: string }): Promise<Result<SessionInfo>> {
-    return this.serial(() => this.startNow(args.mode, args.board));
+  /**
+   * Starts the board's last build. `apps` picks the apps the kernel loads (it loads at most 8,
+   * so an app past the eighth runs only in an image of a chosen few); all of the build's when
+   * absent.
+   */
+  start(args: {
+    mode: 'run' | 'debug';
+    board: string;
+    apps?: string[] | undefined;
+  }): Promise<Result<SessionInfo>> {
+    return this.serial(() => this.startNow(args.mode, args.board, args.apps));
   }
 
-  private async startNow(mode: 'run' | 'debug', board: string): Promise<Result<SessionInfo>> {
+  private async startNow(
+    mode: 'run' | 'debug',
+    board: string,
+    apps?: string[],
+  ): Promise<Result<SessionInfo>> {
     await this.endNow('a new session started');
     const machine = machineForBoard(board);
     if (!machine.ok) return err('unavailable', machine.error);
-    const images = this.buildOf(board);
-    if (!images.ok) {
+    const built = this.buildOf(board);
+    if (!built.ok) {
       const c = this.check(board);
       return err('not-built', c.message, `Build ${board} (Ctrl+B); Run and Debug offer to.`);
     }
+    const images = apps && apps.length > 0 ? withApps(built.value, apps) : built;
+    if (!images.ok) return err('bad-request', `The apps could not be composed: ${images.error}`);
     const pace =
       machine.value === 'mps2-an386' ? 'fast' : (this.opts.pace ?? ('realtime' as const));
     const spec: EmulatorTargetSpec = {
@@ -339,6 +357,7 @@ export class DebugService {
       target: started.value,
       program,
       images: images.value,
+      chosenApps: apps && apps.length > 0 ? apps : undefined,
       qemu: null,
     });
   }
@@ -415,6 +434,7 @@ export class DebugService {
     target: DebugTarget;
     program: ProgramView;
     images: BoardImages;
+    chosenApps?: string[] | undefined;
     qemu: QemuGdbSession | null;
   }): Promise<Result<SessionInfo>> {
     const d = s.target.description;
@@ -439,6 +459,7 @@ export class DebugService {
       target: s.target,
       program: s.program,
       images: s.images,
+      chosenApps: s.chosenApps,
       qemu: s.qemu,
       off: () => undefined,
       armed: new Map(),
@@ -519,7 +540,7 @@ export class DebugService {
       if (s.images && s.info.mode !== 'attach') {
         const now = this.buildOf(s.info.board);
         if (now.ok && now.value.builtAt > s.images.builtAt) {
-          const r = await this.startNow(s.info.mode as 'run' | 'debug', s.info.board);
+          const r = await this.startNow(s.info.mode as 'run' | 'debug', s.info.board, s.chosenApps);
           return r.ok ? ok(null) : r;
         }
       }

@@ -436,7 +436,7 @@ export class Studio {
   }
 
   /** Builds the selected board, then starts the session when the build succeeded. */
-  private async buildThen(mode: 'run' | 'debug'): Promise<void> {
+  private async buildThen(mode: 'run' | 'debug', apps?: string[]): Promise<void> {
     const board = this.project.snapshot().board;
     const done = this.waitForBuild();
     await this.startBuild();
@@ -449,22 +449,23 @@ export class Studio {
       );
       return;
     }
-    await this.launch(mode);
+    await this.launch(mode, apps);
   }
 
-  private async launch(mode: 'run' | 'debug'): Promise<void> {
+  private async launch(mode: 'run' | 'debug', apps?: string[]): Promise<void> {
     const board = this.project.snapshot().board;
     this.layout.showPanel('Console');
     if (mode === 'debug') this.layout.showSide('debug');
-    const e = await this.debug.start(mode, board);
+    const e = await this.debug.start(mode, board, apps);
     if (e) this.report(e);
   }
 
   /**
    * Run (Ctrl+F5) and Debug (F5): the board's last build, built first when there is none, when
-   * it is another board's, or when sources changed since. F5 while halted continues.
+   * it is another board's, or when sources changed since. F5 while halted continues. `apps`
+   * picks the apps the kernel loads (New capsule's Run: the new app, past the kernel's 8).
    */
-  async startSession(mode: 'run' | 'debug'): Promise<void> {
+  async startSession(mode: 'run' | 'debug', apps?: string[]): Promise<void> {
     if (this.debug.active) {
       if (mode === 'debug' && this.debug.halted) this.report(await this.debug.resume());
       return;
@@ -484,18 +485,18 @@ export class Studio {
     const verb = mode === 'run' ? 'Run' : 'Debug';
     switch (c.state) {
       case 'ready':
-        return this.launch(mode);
+        return this.launch(mode, apps);
       case 'missing':
         this.workspace.notify('info', `${c.message} Build it and ${verb.toLowerCase()}?`, {
-          actions: [{ label: `Build and ${verb}`, run: () => void this.buildThen(mode) }],
+          actions: [{ label: `Build and ${verb}`, run: () => void this.buildThen(mode, apps) }],
         });
         return;
       case 'other-board':
         this.workspace.notify('info', `${c.message} Building ${board} now.`);
-        return this.buildThen(mode);
+        return this.buildThen(mode, apps);
       case 'stale':
         this.workspace.notify('info', `${c.message} Building ${board} first.`);
-        return this.buildThen(mode);
+        return this.buildThen(mode, apps);
     }
   }
 

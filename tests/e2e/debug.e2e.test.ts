@@ -11,11 +11,12 @@
  * (tests/kernel/global-setup.ts); run alone, this file builds them first. Breakpoints are kept
  * in a temporary cache folder. Screenshots go to test-results/debug-*.png.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadableSegments, parseElf, symbolAt } from '../../emulator/formats/elf';
 import { changedSince, findImages } from '../../main/host/debug-images';
 import { buildBoard } from '../kernel/global-setup';
 import {
@@ -29,6 +30,7 @@ import {
 
 const RESULTS = path.join(APP_ROOT, 'test-results');
 const FILE = 'capsules/src/console.rs';
+const KERNEL_ELF = 'target/images/nrf52840dk/kernel.elf';
 /** `let allowed = self` in `command`'s write arm: the first line of the handler with code. */
 const LINE = 155;
 
@@ -64,6 +66,60 @@ async function clickGutter(page: Page, n: number): Promise<void> {
 
 async function currentLine(page: Page): Promise<number> {
   return Number(await page.locator('.editor-host').getAttribute('data-current-line'));
+}
+
+/**
+ * Registers, Disassembly, Memory and Faults on the stop at the breakpoint, checked against the
+ * kernel ELF the session runs: PC lies in the console capsule's command handler, Disassembly's
+ * current line is PC, Memory at a flash object's address shows the ELF's bytes there.
+ */
+async function checkMachinePanels(page: Page): Promise<void> {
+  const elf = parseElf(new Uint8Array(readFileSync(path.join(project, KERNEL_ELF))));
+  await page.getByRole('tab', { name: 'Registers', exact: true }).click();
+  const pcCell = page.locator('.registers tr[data-register="pc"] .reg-value');
+  await pcCell.waitFor();
+  const pc = Number(await pcCell.innerText());
+  expect(symbolAt(elf, pc)?.name).toMatch(/console.*command/);
+  await page.locator('.registers tr[data-register="xpsr"]').waitFor();
+  await shot(page, 'registers');
+
+  await page.getByRole('tab', { name: 'Disassembly', exact: true }).click();
+  const current = page.locator('.disasm-line.current');
+  await current.waitFor();
+  expect(Number(await current.getAttribute('data-address'))).toBe(pc);
+  await shot(page, 'disassembly');
+
+  // A read-only object in flash, its bytes as the ELF's loadable segment holds them.
+  const object = elf.symbols.find(
+    (sym) =>
+      sym.type === 'object' && sym.size >= 16 && sym.value < 0x2000_0000 && sym.value % 16 === 0,
+  )!;
+  const seg = loadableSegments(elf).find(
+    (sg) => object.value >= sg.vaddr && object.value + 16 <= sg.vaddr + sg.filesz,
+  )!;
+  const expected = Array.from(
+    seg.data.subarray(object.value - seg.vaddr, object.value - seg.vaddr + 16),
+  );
+  await page.getByRole('tab', { name: 'Memory', exact: true }).click();
+  const input = page.getByLabel('Address, register or symbol');
+  await input.fill(`0x${object.value.toString(16)}`);
+  await input.press('Enter');
+  const first = page.locator(`.hexdump .hex-byte[data-address="${object.value}"]`);
+  await first.waitFor();
+  const shown: number[] = [];
+  for (let i = 0; i < 16; i++)
+    shown.push(
+      parseInt(
+        await page.locator(`.hexdump .hex-byte[data-address="${object.value + i}"]`).innerText(),
+        16,
+      ),
+    );
+  expect(shown).toEqual(expected);
+  await shot(page, 'memory');
+
+  await page.getByRole('tab', { name: 'Faults', exact: true }).click();
+  await page.locator('.faults', { hasText: 'No faults in this session.' }).waitFor();
+  await page.getByRole('tab', { name: 'Console', exact: true }).click();
 }
 
 beforeAll(async () => {
@@ -135,6 +191,7 @@ describe('debugging in the IDE', () => {
     );
     expect(length).toBeGreaterThan(0);
     await shot(page, 'breakpoint');
+    await checkMachinePanels(page);
 
     // Step over twice: the current line moves down the handler.
     const lines: number[] = [];

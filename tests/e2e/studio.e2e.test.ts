@@ -241,7 +241,22 @@ describe(`Capsule Studio end to end (${realKernel ? 'kernel workspace' : 'fixtur
     }
     await page.screenshot({ path: path.join(RESULTS, 'e2e-new-capsule-built.png') });
     expect(await dialog.locator('[data-step="run"]').innerText()).toMatch(/apps.mjs compose|Run/);
-    await dialog.getByRole('button', { name: 'Close' }).click();
+    if (realKernel) {
+      // Step 4: Run boots the new app (past the kernel's 8 processes, so in an image of hello
+      // and it) and the Console shows what it printed from the new capsule.
+      await dialog.locator('[data-step="run"]').getByRole('button', { name: 'Run' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await page.locator('.app[data-session="running"]').waitFor({ timeout: 60_000 });
+      await page.getByRole('tab', { name: 'Console', exact: true }).click();
+      const terminal = page.locator('.terminal-host');
+      await expect
+        .poll(() => terminal.innerText(), { timeout: 60_000 })
+        .toMatch(/e2e_counter: the capsule remembered 42[\s\S]*e2e_counter: request done/);
+      expect(await terminal.innerText()).toMatch(/\[kernel\] 2 process\(es\) loaded/);
+      await page.screenshot({ path: path.join(RESULTS, 'e2e-new-capsule-run.png') });
+      await page.locator('button[data-command="session.stop"]').click();
+      await page.locator('.app[data-session="running"]').waitFor({ state: 'detached' });
+    } else await dialog.getByRole('button', { name: 'Close' }).click();
 
     const board = readFileSync(path.join(project, 'capsules/src/board.rs'), 'utf8');
     expect(board).toContain('crate::e2e_counter::DRIVER_NUM => Some(self.e2e_counter)');

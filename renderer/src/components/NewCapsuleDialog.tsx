@@ -4,8 +4,9 @@
  * host will write; then writes them and builds the selected board.
  *
  * Step 4's Run plugs in through the command registry: when a `session.run` command exists
- * (the debugging work registers it) the last step offers it; until then the dialog says how
- * the built image can be run.
+ * (the debugging work registers it) the last step offers it, and runs the new app (with hello)
+ * rather than the whole build, whose first 8 apps are all the kernel loads; until then the
+ * dialog says how the built image can be run.
  */
 import { useEffect, useState } from 'react';
 import type { CapsulePlan, DriverTable } from '../../../main/common/contract';
@@ -170,7 +171,11 @@ export function NewCapsuleDialog({ studio }: { studio: Studio }) {
                     disabled={!studio.commands.enabled('session.run')}
                     onClick={() => {
                       close();
-                      studio.commands.run('session.run');
+                      // The kernel loads at most 8 processes and a new app comes after the
+                      // built ones, so Run loads it with hello (when built) only.
+                      const built = build.summary?.parts.map((p) => p.name) ?? [];
+                      const apps = [...(built.includes('hello') ? ['hello'] : []), created.app];
+                      void studio.startSession('run', apps);
                     }}
                   >
                     Run

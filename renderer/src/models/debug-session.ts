@@ -322,8 +322,10 @@ export class DebugSessionModel extends Model<DebugState> {
     return r.ok ? null : r.error;
   }
 
-  start(mode: 'run' | 'debug', board: string): Promise<HostError | null> {
-    return this.control(this.host.api.session.start({ mode, board }));
+  start(mode: 'run' | 'debug', board: string, apps?: string[]): Promise<HostError | null> {
+    return this.control(
+      this.host.api.session.start(apps ? { mode, board, apps } : { mode, board }),
+    );
   }
 
   attachQemu(board: string): Promise<HostError | null> {
