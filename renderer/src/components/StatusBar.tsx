@@ -20,7 +20,10 @@ export function StatusBar({ studio }: { studio: Studio }) {
     ? `Building ${build.board ?? ''}…`
     : build.finished
       ? `Build ${build.finished.status.replace('-', ' ')}`
-      : 'Not built';
+      : session && session.builtAt > 0 && session.phase !== 'ended'
+        ? // No build in this window, but the session runs one from disk: say when it was made.
+          `Built ${new Date(session.builtAt).toLocaleTimeString()}`
+        : 'Not built';
   return (
     <footer className="statusbar">
       <span className="status-file">{ws.active ?? 'no file'}</span>
