@@ -75,6 +75,8 @@ async function currentLine(page: Page): Promise<number> {
  */
 async function checkMachinePanels(page: Page): Promise<void> {
   const elf = parseElf(new Uint8Array(readFileSync(path.join(project, KERNEL_ELF))));
+  // The window may not have built (the build came from disk): the status bar says when it was.
+  expect(await page.locator('.statusbar').innerText()).toMatch(/Built \d|Build succeeded/);
   await page.getByRole('tab', { name: 'Registers', exact: true }).click();
   const pcCell = page.locator('.registers tr[data-register="pc"] .reg-value');
   await pcCell.waitFor();
