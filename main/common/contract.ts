@@ -413,6 +413,8 @@ export const contract = {
     check: method(BoardArgs, returns<BuildCheck>()),
     /** Starts the selected board's last build in the emulator; `not-built` when there is none. */
     start: method(SessionStartArgs, returns<SessionInfo>()),
+    /** The boards whose kernel runs under QEMU (the board registry's `qemuMachine`): Attach's. */
+    attachable: method(NoArgs, returns<string[]>()),
     /** Attaches to the board's kernel under QEMU's gdbstub (mps2-an386). */
     attach: method(SessionAttachArgs, returns<SessionInfo>()),
     /** What runs now (a reloaded window asks), or null. */

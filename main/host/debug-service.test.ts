@@ -191,6 +191,12 @@ describe('decodeXpsr', () => {
 });
 
 describe('DebugService', () => {
+  it('offers Attach for the boards the registry runs under QEMU', () => {
+    const boards = service(project({})).svc.attachableBoards();
+    expect(boards).toContain('mps2-an386');
+    expect(boards).not.toContain('nrf52840dk');
+  });
+
   it('says what Run finds: no build, another board’s build, a stale build, a ready one', async () => {
     const none = service(project({}));
     expect(none.svc.check('nrf52840dk')).toMatchObject({

@@ -362,6 +362,11 @@ export class DebugService {
     });
   }
 
+  /** Boards Attach can run under QEMU: the registry's boards with a QEMU machine. */
+  attachableBoards(): string[] {
+    return BOARDS.filter((b) => b.qemuMachine !== null).map((b) => b.name);
+  }
+
   attach(args: { kind: 'qemu'; board: string }): Promise<Result<SessionInfo>> {
     return this.serial(async () => {
       await this.endNow('a new session started');

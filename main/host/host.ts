@@ -193,6 +193,7 @@ export function createHost(opts: HostOptions): Host {
     session: {
       check: ({ board }) => ({ ok: true, value: debug.check(board) }),
       start: (args) => debug.start(args),
+      attachable: () => ({ ok: true, value: debug.attachableBoards() }),
       attach: (args) => debug.attach(args),
       status: () => ({ ok: true, value: debug.session }),
       stop: () => debug.stop(),

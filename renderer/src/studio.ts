@@ -500,9 +500,18 @@ export class Studio {
     }
   }
 
+  /** Attach to QEMU: the selected board when QEMU runs it (the board registry says which do),
+   * else the first board that it runs. */
   async attachQemu(): Promise<void> {
-    const board = 'mps2-an386';
-    if (this.project.snapshot().board !== board) this.project.setBoard(board);
+    const attachable = await this.host.api.session.attachable({});
+    if (!attachable.ok) return this.report(attachable.error);
+    const current = this.project.snapshot().board;
+    const board = attachable.value.includes(current) ? current : attachable.value[0];
+    if (!board) {
+      this.workspace.notify('error', 'No board in the board registry runs under QEMU.');
+      return;
+    }
+    if (current !== board) this.project.setBoard(board);
     const check = await this.host.api.session.check({ board });
     if (check.ok && check.value.state !== 'ready') {
       this.workspace.notify('info', `${check.value.message} Building ${board} first.`);
@@ -563,7 +572,7 @@ export class Studio {
     });
     c.register({
       id: 'session.attachQemu',
-      title: 'Attach to QEMU (mps2-an386)',
+      title: 'Attach to QEMU',
       category: 'Debug',
       run: () => this.attachQemu(),
       enabled: () => ready() && !this.debug.active,
