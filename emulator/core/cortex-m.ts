@@ -1243,6 +1243,18 @@ export class CortexM implements CoreControl {
   }
 
   /**
+   * An MPU register was written: the fast paths go, but the windows made so far stay cached,
+   * since each is filed under the MPU configuration it was made for (`mpuWindow`'s context):
+   * the kernel writes the MPU on every context switch and mostly returns to configurations it
+   * has used before.
+   */
+  mpuChanged(): void {
+    this.slowMem = this.system.needsSlowMemory();
+    this.mpuWindows = this.slowMem;
+    this.dropFastRegions();
+  }
+
+  /**
    * Privilege, FAULTMASK, the exception being handled or the MPU's regions changed: the MPU
    * windows in the fast paths were made for the old context, so they go.
    */

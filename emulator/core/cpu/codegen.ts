@@ -744,6 +744,50 @@ export function generate(insn: Insn, ctx: GenContext): Generated | null {
 /** Encodings with a generator (for the test that compares them with the executors). */
 export const GENERATED_ENCODINGS: ReadonlySet<string> = new Set(GEN.keys());
 
+/**
+ * Encodings whose executors read and write nothing but the registers their fields name and the
+ * core's Q and GE flags (saturating, parallel add/subtract, DSP multiplies, long multiplies,
+ * packing, divides). The translator calls their executors with only those registers stored
+ * and reloaded around the call, instead of the whole register file and NZCV. A divide by zero
+ * with the trap enabled throws before writing anything, which the region's fault path handles
+ * as for any generated instruction. `codegen.test.ts` runs them against the interpreter too.
+ */
+const PARALLEL = ['S', 'Q', 'SH', 'U', 'UQ', 'UH'].flatMap((p) =>
+  ['ADD16', 'ASX', 'SAX', 'SUB16', 'ADD8', 'SUB8'].map((op) => `${p}${op}_T1`),
+);
+export const REGISTER_ONLY_ENCODINGS: ReadonlySet<string> = new Set([
+  ...PARALLEL,
+  ...['QADD', 'QSUB', 'QDADD', 'QDSUB', 'SEL', 'USAD8', 'USADA8'].map((x) => `${x}_T1`),
+  ...['SSAT', 'USAT', 'SSAT16', 'USAT16', 'PKH', 'SXTAB16', 'UXTAB16'].map((x) => `${x}_T1`),
+  'SXTB16_T2',
+  'UXTB16_T2',
+  ...['SMLAD', 'SMLSD', 'SMUAD', 'SMUSD', 'SMLALD', 'SMLSLD', 'SMLAxy', 'SMULxy'].map(
+    (x) => `${x}_T1`,
+  ),
+  ...['SMLAWy', 'SMULWy', 'SMLALxy', 'SMMLA', 'SMMLS', 'SMMUL'].map((x) => `${x}_T1`),
+  ...['SMULL', 'UMULL', 'SMLAL', 'UMLAL', 'UMAAL', 'SDIV', 'UDIV'].map((x) => `${x}_T1`),
+]);
+
+/**
+ * The registers a register-only encoding's executor may read or write (its fields d, n, m, a,
+ * and l/h of the long forms); null when the encoding is not one of them or names the PC
+ * (UNPREDICTABLE: left to the full call).
+ */
+export function registerOperands(insn: Insn): number[] | null {
+  if (!REGISTER_ONLY_ENCODINGS.has(insn.encoding.name)) return null;
+  const f = insn.f;
+  const names =
+    f.l !== undefined && f.h !== undefined ? ['d', 'n', 'm', 'a', 'l', 'h'] : ['d', 'n', 'm', 'a'];
+  const regs: number[] = [];
+  for (const k of names) {
+    const v = f[k];
+    if (v === undefined) continue;
+    if (v === 15) return null;
+    if (!regs.includes(v)) regs.push(v);
+  }
+  return regs;
+}
+
 /** Locals every generated function declares (scratch values of the generators). */
 export const SCRATCH_LOCALS = [
   'a',

@@ -33,7 +33,14 @@
 import type { Clock } from '../clock';
 import type { CortexM } from '../cortex-m';
 import { BLOCK_CHUNK_SHIFT, CodeChunk, type CompiledCode, type Region } from '../memory/bus';
-import { condExpr, generate, type Generated, REFRESH, SCRATCH_LOCALS } from './codegen';
+import {
+  condExpr,
+  generate,
+  type Generated,
+  REFRESH,
+  registerOperands,
+  SCRATCH_LOCALS,
+} from './codegen';
 import { decode, type Insn } from './table';
 
 /** Longest block in instructions (an IT block in progress may run a few past it). */
@@ -182,6 +189,10 @@ export function compileRegion(
     if (byStart.has(start) || start < minOff || start >= maxOff || (start & 1) !== 0) continue;
     const a0 = reg.base + start;
     if (executeNever(a0) || cpu.breakpointAt(a0)) continue;
+    // Code another region already enters here is left to it (the region exits there), so hot
+    // code is compiled once rather than into every region that reaches it.
+    if (start !== offset && reg.chunks[start >>> 8]?.fns[(start >>> 1) & 127] !== undefined)
+      continue;
     const slots: Slot[] = [];
     let o = start;
     let it = 0;
@@ -295,6 +306,23 @@ function emitRegion(
       let g: Generated | null = generate(insn, { pc, inIT: it !== 0, sync });
       if (g !== null && /\br15\b/.test(g.code)) g = null;
       const cond = it === 0 ? null : condExpr(it >>> 4);
+      const ops = g === null ? registerOperands(insn) : null;
+      if (ops !== null) {
+        // An executor that touches only its operand registers (and Q/GE): those are stored
+        // and reloaded around the call. It cannot end the block or need the core's attention.
+        FB.push(0);
+        E.push(insn.exec);
+        F.push(insn.f);
+        for (const r of ops) used.add(r);
+        const call =
+          `k = ${k}; ${ops.map((r) => `r[${r}] = r${r};`).join(' ')}` +
+          ` now += E[${E.length - 1}](cpu, F[${F.length - 1}]) - 1; ${ops.map((r) => `r${r} = r[${r}];`).join(' ')}`;
+        out += cond === null ? `${call}\n` : `if (${cond}) { ${call} }\n`;
+        prec += 1;
+        EXC.push(prec);
+        worst += FALLBACK_MAX_CYCLES;
+        continue;
+      }
       if (g === null) {
         // The executor, with the locals stored around the call.
         FB.push(1);

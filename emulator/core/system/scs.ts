@@ -126,7 +126,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
   const scb = new Scb(cpu, exc);
   const systick = new SysTick(cpu);
   // MPU and watchpoint changes alter what the core's fast paths may cache.
-  const mpu = new Mpu(() => cpu.refreshSlowPaths());
+  const mpu = new Mpu(() => cpu.mpuChanged());
   const debug = new DebugRegisters(cpu, () => cpu.fpbChanged());
   const dwt = new Dwt(
     cpu,
