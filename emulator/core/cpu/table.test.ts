@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../assembler';
 import { patternContains, patternsOverlap, extractFields, type ParsedPattern } from './encoding';
-import { ALL_ENCODINGS, DECODE_ORDER, decode, findEncoding } from './table';
+import { ALL_ENCODINGS, DECODE_ORDER, decode, findEncoding, mul64 } from './table';
 
 /** A small deterministic PRNG (tests must not depend on Math.random). */
 function rng(seed: number): () => number {
@@ -101,5 +101,24 @@ describe('encoding table', () => {
     expect(decode(0b1011011100000000, 0).encoding.name).toBe('UNDEFINED16');
     // Parallel add/sub with prefix 011 is unallocated (A5.3.13).
     expect(decode(0b1111101010010001, 0b1111000000110010).encoding.name).toBe('UNDEFINED32');
+  });
+});
+
+describe('mul64', () => {
+  it('gives the 64-bit product of BigInt arithmetic, signed and unsigned', () => {
+    const next = rng(64);
+    const edges = [0, 1, -1, 0x7fffffff, -0x80000000, 0xffff, 0x10000, -0x10000, 0x12345678];
+    const values = [...edges, ...Array.from({ length: 100 }, () => next() | 0)];
+    for (const a of values) {
+      for (const b of values.slice(0, 24)) {
+        for (const signed of [false, true]) {
+          const big = signed ? BigInt(a) * BigInt(b) : BigInt(a >>> 0) * BigInt(b >>> 0);
+          const u = BigInt.asUintN(64, big);
+          const want = [Number(BigInt.asIntN(32, u >> 32n)), Number(BigInt.asIntN(32, u))];
+          const got = mul64(a, b, signed);
+          if (got[0] !== want[0] || got[1] !== want[1]) expect(got, `${a} * ${b}`).toEqual(want);
+        }
+      }
+    }
   });
 });

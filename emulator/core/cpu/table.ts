@@ -2109,13 +2109,24 @@ def(
   (f) => `smulw${f.M ? 't' : 'b'} ${R(f.d!)}, ${R(f.n!)}, ${R(f.m!)}`,
   { over: ['SMLAWy_T1'], why: 'Ra=PC is the non-accumulating form (A5.3.16)' },
 );
-/** Signed 32x32 -> 64 multiply as [hi, lo] via BigInt-free 16-bit limbs. */
-function mul64(a: number, b: number, signed: boolean): [number, number] {
-  const big = signed
-    ? BigInt.asIntN(32, BigInt(a)) * BigInt.asIntN(32, BigInt(b))
-    : BigInt(a >>> 0) * BigInt(b >>> 0);
-  const u = BigInt.asUintN(64, big);
-  return [Number(u >> 32n) | 0, Number(u & 0xffffffffn) | 0];
+/**
+ * 32x32 -> 64-bit multiply (signed or unsigned operands) as [hi, lo], int32 halves: 16-bit
+ * limbs in doubles (every partial sum stays below 2^53, so exact), without BigInt (which
+ * allocated and kept the multiplies out of V8's optimised code).
+ */
+export function mul64(a: number, b: number, signed: boolean): [number, number] {
+  const ua = a >>> 0;
+  const ub = b >>> 0;
+  const al = ua & 0xffff;
+  const ah = ua >>> 16;
+  const bl = ub & 0xffff;
+  const bh = ub >>> 16;
+  const mid = ah * bl + al * bh; // < 2^33
+  const low = al * bl + (mid % 65536) * 65536; // < 2^33
+  let hi = ah * bh + Math.floor(mid / 65536) + Math.floor(low / 4294967296);
+  // Signed operands: subtract 2^32 * (the other operand) for each negative one (mod 2^64).
+  if (signed) hi = hi - (a < 0 ? ub : 0) - (b < 0 ? ua : 0);
+  return [hi | 0, low | 0];
 }
 function add64(hi: number, lo: number, hi2: number, lo2: number): [number, number] {
   const l = (lo >>> 0) + (lo2 >>> 0);
