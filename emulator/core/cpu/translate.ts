@@ -419,7 +419,10 @@ function emitRegion(
     'return function region(cpu, r, clock) {',
     regs.length ? `let ${regs.map((x) => `r${x} = r[${x}]`).join(', ')};` : '',
     'let N = cpu.n, Z = cpu.z, C = cpu.c, V = cpu.v;',
-    `let ${SCRATCH_LOCALS.map((v) => `${v} = 0`).join(', ')};`,
+    // `t` always: the exit paths of calls and indirect branches use it.
+    `let ${SCRATCH_LOCALS.filter((v) => v === 't' || new RegExp(`\\b${v}\\b`).test(body))
+      .map((v) => `${v} = 0`)
+      .join(', ')};`,
     'let d = cpu.readRegion, rlo = 0, rsz = 0, wlo = 0, wsz = 0, R32 = d.i32, R16 = d.u16, R8 = d.bytes, W32 = R32, W16 = R16, W8 = R8;',
     REFRESH,
     'let pc = cpu.pc, n = 0, now = clock.now, k = -1, x = 0, l = r[15], its = 0;',
