@@ -12,7 +12,8 @@
  * first emulator run of the process for bench: nothing compiled yet), the code cache (regions,
  * blocks, instructions, generated source) and the cost of debugging: the same program with 10
  * breakpoints and 2 DWT watchpoints set where the program never stops, against no breakpoints,
- * interleaved. The machine's load average is printed at the start and the end. Exit status 1 if
+ * interleaved. The machine's load average is printed at the start and the end, and the
+ * emulator's MIPS by the main thread's CPU time beside the wall clock. Exit status 1 if
  * a checksum differs or a run fails.
  *
  * Options: --rounds N (bench; bench2 runs N/4), --runs N (default 5), --only bench|bench2.
@@ -74,11 +75,22 @@ function qemuRun(elf: string, rounds: number, icount: boolean): { seconds: numbe
 
 interface EmuResult {
   seconds: number;
+  /** CPU seconds of this thread over the run (what the emulation costs, whatever the load). */
+  cpu: number;
   instructions: number;
   out: string;
   /** Seconds to reach 10^6 and 10^7 instructions (NaN when the run is shorter). */
   warm: [number, number];
   session: EmulatorSession;
+}
+
+/** CPU seconds of the calling thread (Linux: /proc/thread-self/schedstat, nanoseconds). */
+function threadCpu(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e9;
+  } catch {
+    return NaN;
+  }
 }
 
 function emulatorRun(
@@ -101,6 +113,7 @@ function emulatorRun(
   if (!loaded.ok) throw new Error(loaded.error);
   setup(s);
   const warm: [number, number] = [NaN, NaN];
+  const c0 = threadCpu();
   const t0 = performance.now();
   let reason: StopReason = { kind: 'limit' };
   // Small first slices, so the warm-up points are timed where they fall.
@@ -112,9 +125,10 @@ function emulatorRun(
   }
   while (reason.kind === 'limit') reason = s.runSlice({ instructions: 50_000_000 });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = threadCpu() - c0;
   if (reason.kind !== 'exit' || reason.code !== 0)
     throw new Error(`emulator stopped: ${JSON.stringify(reason)}`);
-  return { seconds, instructions: s.instructions, out: out.trim(), warm, session: s };
+  return { seconds, cpu, instructions: s.instructions, out: out.trim(), warm, session: s };
 }
 
 /**
@@ -231,6 +245,9 @@ function benchProgram(name: BenchmarkName): boolean {
     rows.map((r) => r.debug.seconds),
   );
   const ratio = (f: (r: (typeof rows)[number]) => number): string => fmt(median(rows.map(f)));
+  console.log(
+    `our emulator by main-thread CPU time: ${fmt(mips(median(rows.map((r) => r.emu.cpu))), 1)} MIPS (median; V8's compiler threads not counted; less sensitive to machine load than the wall clock)`,
+  );
   console.log(
     `ratio emulator/QEMU TCG: ${ratio((r) => r.tcg / r.emu.seconds)}, emulator/QEMU icount: ${ratio((r) => r.icount / r.emu.seconds)} (medians of per-round ratios)`,
   );
