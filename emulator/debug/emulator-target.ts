@@ -43,6 +43,7 @@ import {
   type SessionOptions,
   type SessionSnapshot,
 } from '../session/session';
+import { BoardProbe } from './peripherals/board-probe';
 import {
   CORE_REGISTER_NAMES,
   FAULT_EXCEPTION_NAMES,
@@ -50,6 +51,9 @@ import {
   SCB_FAULT_BLOCK,
   SCB_FAULT_BLOCK_SIZE,
   TargetEventHub,
+  type AccessLogReply,
+  type AccessLogRequest,
+  type BoardState,
   type CoreRegisterName,
   type CoreRegisters,
   type DebugTarget,
@@ -175,6 +179,7 @@ export class EmulatorTarget implements DebugTarget {
   private traceDepth = 0;
   private trace: TraceEntry[] = [];
   private historyStale = false;
+  private boardProbe: BoardProbe | null = null;
 
   constructor(options: EmulatorTargetOptions) {
     const { session } = options;
@@ -338,19 +343,20 @@ export class EmulatorTarget implements DebugTarget {
   async readMemory(
     address: number,
     length: number,
-    _options?: MemoryAccessOptions,
+    options?: MemoryAccessOptions,
   ): Promise<Result<Uint8Array>> {
     if (this.st === 'closed') return this.closedError();
     const a = address >>> 0;
     const range = this.checkRange(a, length);
     if (!range.ok) return range;
-    if (!this.inWordSpace(a)) return this.session.readMemory(a, length);
+    const debug = options?.debug !== false;
+    if (!this.inWordSpace(a)) return this.session.readMemory(a, length, { debug });
     // Registers are read whole where aligned, never byte by byte.
     const out = new Uint8Array(length);
     for (let i = 0; i < length;) {
       const at = a + i;
       const size = (at & 3) === 0 && length - i >= 4 ? 4 : 1;
-      const r = this.session.readWord(at, size);
+      const r = this.session.readWord(at, size, { debug });
       if (!r.ok) return r;
       for (let k = 0; k < size; k++) out[i + k] = (r.value >>> (8 * k)) & 0xff;
       i += size;
@@ -384,7 +390,7 @@ export class EmulatorTarget implements DebugTarget {
       let v = 0;
       for (let k = 0; k < size; k++) v |= data[i + k]! << (8 * k);
       try {
-        this.session.core.writeMemory(at, size, v >>> 0);
+        this.session.asDebugger(() => this.session.core.writeMemory(at, size, v >>> 0));
       } catch (e) {
         return err(e instanceof Error ? e.message : String(e));
       }
@@ -1028,8 +1034,44 @@ export class EmulatorTarget implements DebugTarget {
     return ok(this.trace.slice(-this.traceDepth || undefined));
   }
 
+  /** The board view's probe, made on first use (it follows pin changes from then on). */
+  private probe(): BoardProbe {
+    this.boardProbe ??= new BoardProbe(this.session);
+    return this.boardProbe;
+  }
+
+  async boardState(): Promise<Result<BoardState>> {
+    if (this.st === 'closed') return this.closedError();
+    return ok(this.probe().state());
+  }
+
+  async setButton(name: string, pressed: boolean): Promise<Result<void>> {
+    if (this.st === 'closed') return this.closedError();
+    const r = this.probe().setButton(name, pressed);
+    if (r.ok && this.st === 'running') {
+      // A press wakes a sleeping board now, not when the current wait ends.
+      this.unschedule();
+      this.schedule();
+    }
+    return r;
+  }
+
+  async accessLog(request: AccessLogRequest): Promise<Result<AccessLogReply>> {
+    if (this.st === 'closed') return this.closedError();
+    const s = this.session;
+    if (request.enable !== undefined) s.setAccessLog(request.enable);
+    if (request.clear) s.accessLog?.clear();
+    const log = s.accessLog;
+    const chunk =
+      request.since !== undefined && log !== null
+        ? log.since(request.since, request.max ?? 10_000)
+        : { entries: [], next: log?.recorded ?? 0, missed: 0 };
+    return ok({ on: s.accessLogOn, ...chunk, frequencyHz: s.core.clock.frequencyHz });
+  }
+
   private closeWith(reason: string): void {
     if (this.st === 'closed') return;
+    this.boardProbe?.dispose();
     this.unschedule();
     this.flushConsole();
     this.st = 'closed';

@@ -24,6 +24,9 @@
 import { err, ok, type Result } from '../core/result';
 import {
   TargetEventHub,
+  type AccessLogReply,
+  type AccessLogRequest,
+  type BoardState,
   type CoreRegisters,
   type DebugTarget,
   type MemoryAccessOptions,
@@ -51,6 +54,9 @@ const OPTIONAL_METHODS = [
   'readTrace',
   'monitor',
   'recorder',
+  'boardState',
+  'setButton',
+  'accessLog',
 ] as const;
 type OptionalMethod = (typeof OPTIONAL_METHODS)[number];
 
@@ -206,6 +212,9 @@ export class TargetProxy implements DebugTarget {
   readTrace?: () => Promise<Result<TraceEntry[]>>;
   monitor?: (command: string) => Promise<Result<string>>;
   recorder?: (request: RecorderRequest) => Promise<Result<RecorderReply>>;
+  boardState?: () => Promise<Result<BoardState>>;
+  setButton?: (name: string, pressed: boolean) => Promise<Result<void>>;
+  accessLog?: (request: AccessLogRequest) => Promise<Result<AccessLogReply>>;
 
   constructor(
     private readonly port: TargetPort,
@@ -232,6 +241,10 @@ export class TargetProxy implements DebugTarget {
     if (methods.includes('readTrace')) this.readTrace = () => this.call('readTrace', []);
     if (methods.includes('monitor')) this.monitor = (c) => this.call('monitor', [c]);
     if (methods.includes('recorder')) this.recorder = (r) => this.call('recorder', [r]);
+    if (methods.includes('boardState')) this.boardState = () => this.call('boardState', []);
+    if (methods.includes('setButton'))
+      this.setButton = (name, pressed) => this.call('setButton', [name, pressed]);
+    if (methods.includes('accessLog')) this.accessLog = (req) => this.call('accessLog', [req]);
   }
 
   private receive(m: TargetMessage): void {

@@ -246,6 +246,57 @@ export interface MemoryAccessOptions {
   debug?: boolean;
 }
 
+/** An emulated board's I/O as the board view draws it. */
+export interface BoardState {
+  /**
+   * Every LED (or matrix pixel, row-major): `lit` now, and `duty`, the share of virtual time
+   * it was lit since the previous call (a multiplexed matrix lights each row in turn: an eye,
+   * and the drawing, see the average).
+   */
+  leds: { name: string; lit: boolean; duty: number }[];
+  buttons: { name: string; pressed: boolean }[];
+  /** Level of each external interrupt line (1 high), IRQ 0 first. */
+  irqLevels: number[];
+  /** Virtual cycle of this state. */
+  cycle: number;
+}
+
+/** An MMIO access as the emulator records it (names and source lines are added by readers). */
+export interface AccessRecord {
+  seq: number;
+  cycle: number;
+  write: boolean;
+  size: 1 | 2 | 4;
+  address: number;
+  value: number;
+  /** PC of the instruction that made it. */
+  pc: number;
+  /** An ordinary access the debugger made (an explicit read of a read-on-demand register). */
+  debugger: boolean;
+}
+
+export interface AccessLogRequest {
+  /** Turn recording on or off (left as it is when absent). */
+  enable?: boolean;
+  /** Forget what was recorded. */
+  clear?: boolean;
+  /** Return entries from this sequence number on (none when absent). */
+  since?: number;
+  /** At most this many entries. */
+  max?: number;
+}
+
+export interface AccessLogReply {
+  on: boolean;
+  entries: AccessRecord[];
+  /** The `since` to ask for next. */
+  next: number;
+  /** Entries after `since` that the log no longer holds (its ring wrapped, or it was cleared). */
+  missed: number;
+  /** Core cycles per second, to turn entry cycles into time. */
+  frequencyHz: number;
+}
+
 export interface DebugTarget {
   readonly description: TargetDescription;
   state(): TargetState;
@@ -333,6 +384,12 @@ export interface DebugTarget {
    * without stopping the core, and the EasyDMA channels' state. Only the emulator has one.
    */
   recorder?(request: RecorderRequest): Promise<Result<RecorderReply>>;
+  /** Emulated boards: LEDs (with how long each was lit), buttons and interrupt line levels. */
+  boardState?(): Promise<Result<BoardState>>;
+  /** Emulated boards: press or release a button by name, as a finger on it would. */
+  setButton?(name: string, pressed: boolean): Promise<Result<void>>;
+  /** Emulated boards: turn the MMIO access log on or off, and fetch its entries. */
+  accessLog?(request: AccessLogRequest): Promise<Result<AccessLogReply>>;
 
   /** End the session and release what it holds (worker, socket). Idempotent. */
   close(): Promise<void>;

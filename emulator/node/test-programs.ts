@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { assemble } from '../../tests/lockstep/assemble';
+import { parseElf } from '../formats/elf';
 
 /**
  * An ELF whose vector table holds the initial SP and `start` and, after them, `vectors` (one
@@ -91,3 +92,62 @@ export const SYSTICK_1MS = [
   'movs r1, #7', // ENABLE | TICKINT | CLKSOURCE
   'str r1, [r0]',
 ];
+
+/** An nRF52 ELF (vector table with SP and `start`, then `body`, which `start` begins). */
+export function nrfProgram(name: string, body: string[]): Uint8Array {
+  const source = [
+    '.syntax unified',
+    '.thumb',
+    '.section .vectors, "a"',
+    '.word 0x20010000',
+    '.word start',
+    '.text',
+    '.global start',
+    '.thumb_func',
+    'start:',
+    ...body,
+    '.ltorg',
+    '',
+  ].join('\n');
+  const r = assemble(`nrf-${name}`, source);
+  if (!r.ok) throw new Error(r.error);
+  return new Uint8Array(readFileSync(r.value));
+}
+
+/** The address of a global symbol of an ELF (Thumb bit cleared). */
+export function symbolOf(elf: Uint8Array, name: string): number {
+  const s = parseElf(elf).symbols.find((x) => x.name === name);
+  if (!s) throw new Error(`no symbol ${name}`);
+  return s.value & ~1;
+}
+
+/**
+ * nRF52840 legacy UART0 writer: enables the UART (ENABLE = 4 at `enable_store`), starts TX,
+ * then for ever writes 'A' to TXD (`txd_store`) and reads EVENTS_TXDRDY (`txdrdy_load`).
+ */
+let uartWriter: Uint8Array | null = null;
+export function nrfUartWriter(): Uint8Array {
+  return (uartWriter ??= nrfProgram('uart-writer', [
+    'ldr r0, =0x40002000',
+    'movs r1, #6',
+    'str r1, [r0, #0x50c]', // PSEL.TXD
+    'movs r1, #4',
+    '.global enable_store',
+    'enable_store:',
+    'str r1, [r0, #0x500]', // ENABLE = UART
+    'movs r1, #1',
+    'str r1, [r0, #8]', // TASKS_STARTTX
+    'loop:',
+    'movs r1, #0x41',
+    '.global txd_store',
+    'txd_store:',
+    'str r1, [r0, #0x51c]', // TXD
+    '.global txdrdy_load',
+    'txdrdy_load:',
+    'ldr r2, [r0, #0x11c]', // EVENTS_TXDRDY
+    'movs r3, #50',
+    '1: subs r3, #1',
+    'bne 1b',
+    'b loop',
+  ]));
+}

@@ -25,6 +25,7 @@ import { CortexM, type CoreSnapshot } from '../core/index';
 import type { AccessSize, MmioDevice, StopReason } from '../core/interfaces';
 import { BusErrorSignal } from '../core/interfaces';
 import { err, ok, type Result } from '../core/result';
+import { AccessLog } from '../debug/peripherals/access-log';
 import type { MemoryRegion } from '../debug/target';
 import { symbolAt, type ElfFile } from '../formats/elf';
 import {
@@ -155,6 +156,9 @@ export class EmulatorSession {
   /** A fault being handled: reported once if its handler never returns (see checkFaultHang). */
   private faultWatch: { exception: number; since: number; text: string } | null = null;
   private faultReported = false;
+  private log: AccessLog | null = null;
+  /** Set while the debugger makes an ordinary (non-debug) access: logged as the debugger's. */
+  private debuggerDepth = 0;
 
   constructor(readonly options: SessionOptions & { machine: MachineName }) {
     const def = MACHINE_DEFINITIONS[options.machine];
@@ -314,6 +318,52 @@ export class EmulatorSession {
     return wrapped;
   }
 
+  /**
+   * The MMIO access log: on, every device access through the bus (firmware, and the debugger's
+   * explicit ordinary reads) is recorded with its cycle and the PC of the instruction making it;
+   * off (the default), the bus has no listener and nothing is recorded. Turning it on again
+   * keeps the entries recorded before.
+   */
+  setAccessLog(on: boolean, capacity?: number): void {
+    if (!on) {
+      this.core.bus.onDeviceAccess = null;
+      return;
+    }
+    if (this.log === null || (capacity !== undefined && capacity !== this.log.capacity))
+      this.log = new AccessLog(capacity);
+    const log = this.log;
+    const core = this.core;
+    this.core.bus.onDeviceAccess = (write, address, size, value) =>
+      log.record(
+        core.clock.now,
+        write,
+        size,
+        address,
+        value,
+        core.pc >>> 0,
+        this.debuggerDepth !== 0,
+      );
+  }
+
+  /** The access log (null until it was first turned on). */
+  get accessLog(): AccessLog | null {
+    return this.log;
+  }
+
+  get accessLogOn(): boolean {
+    return this.core.bus.onDeviceAccess !== null;
+  }
+
+  /** Runs `f` as the debugger's access: what it does on the bus is logged as the debugger's. */
+  asDebugger<T>(f: () => T): T {
+    this.debuggerDepth++;
+    try {
+      return f();
+    } finally {
+      this.debuggerDepth--;
+    }
+  }
+
   on(listener: (e: SessionEvent) => void): () => void {
     this.listeners.push(listener);
     return () => {
@@ -466,7 +516,7 @@ export class EmulatorSession {
   ): Result<Uint8Array> {
     return this.access(() =>
       options.debug === false
-        ? this.core.readBlock(address >>> 0, length)
+        ? this.asDebugger(() => this.core.readBlock(address >>> 0, length))
         : this.core.debugReadBlock(address >>> 0, length),
     );
   }
@@ -475,7 +525,7 @@ export class EmulatorSession {
   writeMemory(address: number, data: Uint8Array, options: MemoryAccessOptions = {}): Result<void> {
     return this.access(() =>
       options.debug === false
-        ? this.core.writeBlock(address >>> 0, data)
+        ? this.asDebugger(() => this.core.writeBlock(address >>> 0, data))
         : this.core.debugWriteBlock(address >>> 0, data),
     );
   }
@@ -489,7 +539,7 @@ export class EmulatorSession {
     return this.access(
       () =>
         (options.debug === false
-          ? this.core.readMemory(address >>> 0, size)
+          ? this.asDebugger(() => this.core.readMemory(address >>> 0, size))
           : this.core.debugRead(address >>> 0, size)) >>> 0,
     );
   }

@@ -16,6 +16,10 @@
  *   const r = await api.project.readFile({ path: 'capsules/src/led.rs' });
  *   if (r.ok) editor.setValue(r.value.content); else notify(r.error.message);
  */
+import type { Connections } from '../../emulator/debug/peripherals/connections';
+import type { InterruptRow } from '../../emulator/debug/peripherals/interrupts';
+import type { AccessRecord } from '../../emulator/debug/target';
+import type { SvdDevice } from '../../emulator/peripherals/nrf/svd';
 import {
   arr,
   bool,
@@ -296,6 +300,28 @@ export const ConsoleBaudArgs = obj({
   path: str({ min: 1, max: 4096 }),
   baudRate: num({ integer: true, min: 1200, max: 1_000_000 }),
 });
+const registerAddress = () => num({ integer: true, min: 0, max: 0xffff_ffff });
+export const RegisterReadArgs = obj({
+  addresses: arr(registerAddress(), { max: 4096 }),
+  /** Also read registers whose read has a side effect (the person asked). */
+  demand: opt(bool()),
+});
+export const RegisterWatchArgs = obj({ addresses: arr(registerAddress(), { max: 4096 }) });
+export const RegisterWriteValueArgs = obj({
+  address: registerAddress(),
+  /** The whole register's new value. */
+  value: opt(registerAddress()),
+  /** Or one field, set to `input` (a number or an enumerated name). */
+  field: opt(str({ min: 1, max: 100 })),
+  input: opt(str({ min: 1, max: 100 })),
+});
+export const ButtonArgs = obj({ name: str({ min: 1, max: 40 }), pressed: bool() });
+export const AccessLogArgs = obj({
+  enable: opt(bool()),
+  clear: opt(bool()),
+  since: opt(num({ integer: true, min: 0 })),
+  max: opt(num({ integer: true, min: 0, max: 20_000 })),
+});
 
 /** Addresses are unsigned 32-bit. */
 const address = () => num({ integer: true, min: 0, max: 0xffff_ffff });
@@ -400,6 +426,26 @@ export const contract = {
   flash: {
     /** Program, verify and reset a board through OpenOCD; progress as `flash.progress`. */
     program: method(FlashArgs, returns<FlashResult>()),
+  },
+  peripherals: {
+    /** The running session's chip description (SVD) with the warnings it raised. */
+    describe: method(NoArgs, returns<PeripheralsDescription>()),
+    /** Loads the person's SVD (project path); a malformed one is refused with line and reason. */
+    loadSvd: method(PathArgs, returns<PeripheralsDescription>()),
+    /** Back to the board's own SVD. */
+    resetSvd: method(NoArgs, returns<PeripheralsDescription>()),
+    /** Reads registers; those whose read has a side effect only with `demand`. */
+    read: method(RegisterReadArgs, returns<RegisterReading[]>()),
+    /** Writes a register or one field, then reads it back. Read-only ones are refused. */
+    write: method(RegisterWriteValueArgs, returns<RegisterReading>()),
+    /** The registers shown: refreshed at 10 Hz while the emulator runs, else at each stop. */
+    watch: method(RegisterWatchArgs, returns<null>()),
+    interrupts: method(NoArgs, returns<InterruptRow[]>()),
+    board: method(NoArgs, returns<BoardView>()),
+    button: method(ButtonArgs, returns<null>()),
+    /** The MMIO access log (emulator): on/off, entries from `since`, named and with source. */
+    log: method(AccessLogArgs, returns<AccessLogPage>()),
+    connections: method(NoArgs, returns<Connections>()),
   },
   capsule: {
     /** Driver numbers the boards' driver table uses, and the boards that compose it. */
@@ -908,6 +954,76 @@ export interface SerialConsoleInfo {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Peripherals (main/host/peripheral-service.ts)
+
+export interface PeripheralsDescription {
+  board: string;
+  source: 'built-in' | 'user';
+  /** The SVD file (repository-relative for the board's own, as given for the person's). */
+  path: string | null;
+  device: SvdDevice;
+  /** Disagreements with the machine (memory map, chip name), each naming the line. */
+  warnings: string[];
+  /** Implemented NVIC priority bits. */
+  priorityBits: number;
+}
+
+/** One register's value, or why there is none. */
+export interface RegisterReading {
+  address: number;
+  value: number | null;
+  /** Not read on purpose (its read has a side effect, or it is write-only). */
+  skipped?: string;
+  /** The read failed (a bus error), the target unharmed. */
+  error?: string;
+}
+
+export interface PinView {
+  port: number;
+  pin: number;
+  output: boolean;
+  out: boolean;
+  in: boolean;
+  /** Peripherals that have the pin ('UARTE0 PSEL.TXD'). */
+  functions: string[];
+}
+
+export interface BoardView {
+  board: string;
+  /** The LEDs' `duty` was measured over time (emulator), not only sampled now. */
+  live: boolean;
+  leds: { name: string; lit: boolean; duty: number; pins: { port: number; pin: number }[] }[];
+  /** The LED matrix's shape (micro:bit), null for discrete LEDs. */
+  matrix: { rows: number; cols: number } | null;
+  buttons: { name: string; pressed: boolean; port: number; pin: number; activeLow: boolean }[];
+  pins: PinView[];
+}
+
+export interface AccessLogEntry extends AccessRecord {
+  peripheral: string | null;
+  /** 'UARTE0.TXD.PTR', 'UARTE0+0x5F0', or null outside every peripheral. */
+  register: string | null;
+  /** Fields with their enumerated names ('ENABLE=Enabled'). */
+  decoded: string | null;
+  /** Where the PC is in the source (null for the debugger's own accesses). */
+  source: {
+    path: string | null;
+    inProject: boolean;
+    line: number;
+    column: number;
+    function: string | null;
+  } | null;
+}
+
+export interface AccessLogPage {
+  on: boolean;
+  entries: AccessLogEntry[];
+  next: number;
+  missed: number;
+  frequencyHz: number;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Events pushed from the host
 
 /** A debug probe found on the USB bus. */
@@ -1007,9 +1123,16 @@ export interface HostEvents {
     total: number;
     message?: string;
   };
+  /** The watched registers, the board and the interrupts (10 Hz while the emulator runs). */
+  'peripherals.values': {
+    values: RegisterReading[];
+    board: BoardView | null;
+    interrupts: InterruptRow[];
+  };
 }
 
 export type HostEventName = keyof HostEvents;
+export type { Connections, InterruptRow, SvdDevice };
 
 export interface HostEvent<K extends HostEventName = HostEventName> {
   name: K;

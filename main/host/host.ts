@@ -36,6 +36,7 @@ import { DebugService, type DebugServiceOptions } from './debug-service.js';
 import { HardwareService } from './hardware.js';
 import { TockService } from './tock-service.js';
 import { FileService } from './files.js';
+import { PeripheralService } from './peripheral-service.js';
 import { ProjectService, err } from './project.js';
 import { RecoveryStore } from './recovery.js';
 import { summarizeBuild } from './summary.js';
@@ -135,6 +136,7 @@ export function createHost(opts: HostOptions): Host {
           ok: false,
           error: { code: debug.target ? 'unavailable' : 'no-session', message: r.error },
         };
+  const peripherals = new PeripheralService({ projectRoot, appRoot: opts.appRoot, debug, emit });
   /** Windows connected now: when the last one goes, a running session ends with it. */
   let windows = 0;
   const attached = new BoardsService(emit, opts.boards);
@@ -184,6 +186,19 @@ export function createHost(opts: HostOptions): Host {
     },
     flash: {
       program: (args, ctx) => hardware.flash(args, ctx.signal),
+    },
+    peripherals: {
+      describe: () => peripherals.describe(),
+      loadSvd: (args) => peripherals.loadSvd(args),
+      resetSvd: () => peripherals.resetSvd(),
+      read: (args) => peripherals.read(args),
+      write: (args) => peripherals.write(args),
+      watch: (args) => peripherals.watch(args),
+      interrupts: () => peripherals.interrupts(),
+      board: () => peripherals.boardState(),
+      button: (args) => peripherals.button(args),
+      log: (args) => peripherals.log(args),
+      connections: () => peripherals.connections(),
     },
     capsule: {
       drivers: () => capsules.drivers(),
@@ -347,6 +362,7 @@ export function createHost(opts: HostOptions): Host {
       };
     },
     dispose() {
+      peripherals.dispose();
       void debug.dispose();
       project.dispose();
       files.dispose();

@@ -22,6 +22,7 @@ import { BuildModel } from './models/build';
 import { DebugSessionModel } from './models/debug-session';
 import { CommandRegistry } from './models/commands';
 import { LayoutModel, type KeyValueStore } from './models/layout';
+import { PeripheralsModel } from './models/peripherals';
 import { ProjectModel } from './models/project';
 import { QuickInputModel, filterItems } from './models/quickinput';
 import { Model } from './models/model';
@@ -67,6 +68,7 @@ export class Studio {
   readonly commands = new CommandRegistry();
   readonly quick = new QuickInputModel();
   readonly ui = new UiModel();
+  readonly peripherals: PeripheralsModel;
   readonly debug: DebugSessionModel;
   readonly breakpoints: BreakpointsModel;
 
@@ -81,9 +83,11 @@ export class Studio {
     this.serialConsole = new SerialConsoleModel(host);
     this.project = new ProjectModel(host, store);
     this.layout = new LayoutModel(store, windowHeight);
+    this.peripherals = new PeripheralsModel(host, store);
     this.debug = new DebugSessionModel(host, store);
     this.breakpoints = new BreakpointsModel(host);
     host.onEvent('session.state', (s) => {
+      void this.peripherals.sessionChanged({ board: s.board, phase: s.phase });
       if (s.phase === 'halted' && s.stop) {
         const loc = s.stop.location;
         if (loc?.inProject) void this.workspace.open(loc.path, { line: loc.line, column: 1 });

@@ -302,7 +302,9 @@ function emitRegion(
       }
       const itAfter = it === 0 ? 0 : advanceIt(it);
       ITAK.push(itAfter);
-      const sync = `clock.now = now + ${prec};`;
+      // A slow access names its instruction in cpu.pc, as the interpreter does (the MMIO
+      // access log records it).
+      const sync = `clock.now = now + ${prec}; cpu.pc = ${pc};`;
       let g: Generated | null = generate(insn, { pc, inIT: it !== 0, sync });
       if (g !== null && /\br15\b/.test(g.code)) g = null;
       const cond = it === 0 ? null : condExpr(it >>> 4);

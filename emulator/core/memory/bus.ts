@@ -181,6 +181,13 @@ export class Bus {
    */
   codeDropped = false;
   private readonly pages = new Uint16Array(1 << (32 - PAGE_SHIFT)).fill(NO_REGION);
+  /**
+   * Told of every device access made through `read` and `write` (the CPU's and a debugger's
+   * ordinary accesses; never `peek`/`poke`): the MMIO access log. Null when nobody listens,
+   * which costs one comparison per device access.
+   */
+  onDeviceAccess:
+    ((write: boolean, address: number, size: AccessSize, value: number) => void) | null = null;
 
   mapRam(base: number, size: number, name: string): Uint8Array {
     const bytes = new Uint8Array(size);
@@ -265,7 +272,11 @@ export class Bus {
     if (r === null) throw new BusErrorSignal(a, 'unmapped');
     const off = a - r.base;
     if (off + size > r.size) return this.readSplit(a, size);
-    if (r.dev !== null) return r.dev.read(off, size) >>> 0;
+    if (r.dev !== null) {
+      const v = r.dev.read(off, size) >>> 0;
+      if (this.onDeviceAccess !== null) this.onDeviceAccess(false, a, size, v);
+      return v;
+    }
     if (size === 4) return r.dv.getUint32(off, true);
     if (size === 2) return r.dv.getUint16(off, true);
     return r.bytes[off]!;
@@ -288,7 +299,9 @@ export class Bus {
       return;
     }
     if (r.dev !== null) {
-      r.dev.write(off, size, sized(value, size));
+      const v = sized(value, size);
+      if (this.onDeviceAccess !== null) this.onDeviceAccess(true, a, size, v);
+      r.dev.write(off, size, v);
       return;
     }
     if (r.kind === RegionKind.Rom && !loader) {

@@ -84,6 +84,8 @@ export interface SvdPeripheral {
   /** Name of the peripheral this one shares its address with (UART0 -> UARTE0). */
   alternatePeripheral?: string;
   derivedFrom?: string;
+  /** Line of its <peripheral> element in the file (for messages about it). */
+  line?: number;
   addressBlocks: SvdAddressBlock[];
   interrupts: SvdInterrupt[];
   /** Sorted by addressOffset, then name. */
@@ -153,7 +155,7 @@ class Path {
   }
 
   /** Line of the nearest element that has position metadata. */
-  private line(): number | undefined {
+  line(): number | undefined {
     const meta = this.node?.[META] as { startIndex?: number } | undefined;
     if (meta?.startIndex !== undefined) {
       let line = 1;
@@ -666,7 +668,12 @@ export function parseSvd(xml: string): SvdDevice {
       node = { ...base, interrupt: undefined, ...raw };
     }
     const p = parsePeripheral(node, d, pat);
-    peripherals.push(from !== undefined ? { ...p, derivedFrom: from } : p);
+    const line = pat.line();
+    peripherals.push({
+      ...p,
+      ...(from !== undefined ? { derivedFrom: from } : {}),
+      ...(line !== undefined ? { line } : {}),
+    });
   }
   for (const p of peripherals) {
     if (p.alternatePeripheral !== undefined && !names.has(p.alternatePeripheral))

@@ -11,6 +11,11 @@ import type { Studio } from '../studio';
 import { BoardsPanel } from './BoardsPanel';
 import { BuildPanel } from './BuildPanel';
 import { ProblemsPanel, problemsBadge } from './ProblemsPanel';
+import { AccessLogPanel } from './AccessLogPanel';
+import { BoardPanel } from './BoardPanel';
+import { ConnectionsPanel } from './ConnectionsPanel';
+import { InterruptsPanel } from './InterruptsPanel';
+import { PeripheralsPanel } from './PeripheralsPanel';
 import { sessionPanel } from './SessionPanel';
 import { BreakpointsView } from './debug/BreakpointsView';
 import { CallStackView } from './debug/CallStackView';
@@ -52,10 +57,11 @@ export const PANELS: PanelDefinition[] = [
   ),
   { id: 'Cells', component: CellsPanel },
   { id: 'DMA', component: DmaPanel },
-  sessionPanel(
-    'Peripherals',
-    'memory-mapped peripheral registers decoded from the chip description (SVD)',
-  ),
+  { id: 'Peripherals', component: PeripheralsPanel },
+  { id: 'Interrupts', component: InterruptsPanel },
+  { id: 'Access Log', component: AccessLogPanel },
+  { id: 'Connections', component: ConnectionsPanel },
+  { id: 'Board', component: BoardPanel },
 ];
 
 /** The Run and Debug side view's sections, top to bottom. */

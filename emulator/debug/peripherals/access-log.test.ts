@@ -1,0 +1,63 @@
+// The access log's ring: entries in order with their fields, a reader told how many it missed
+// when the ring wrapped or the log was cleared, and sequence numbers that never go back.
+import { describe, expect, it } from 'vitest';
+import { AccessLog } from './access-log';
+
+describe('AccessLog', () => {
+  it('keeps every field of an entry', () => {
+    const log = new AccessLog(8);
+    log.record(100, true, 4, 0x4000251c, 0x41, 0x1234, false);
+    log.record(101, false, 1, 0x40002518, 0x7f, 0x1236, true);
+    expect(log.since(0)).toEqual({
+      entries: [
+        {
+          seq: 0,
+          cycle: 100,
+          write: true,
+          size: 4,
+          address: 0x4000251c,
+          value: 0x41,
+          pc: 0x1234,
+          debugger: false,
+        },
+        {
+          seq: 1,
+          cycle: 101,
+          write: false,
+          size: 1,
+          address: 0x40002518,
+          value: 0x7f,
+          pc: 0x1236,
+          debugger: true,
+        },
+      ],
+      next: 2,
+      missed: 0,
+    });
+  });
+
+  it('tells a slow reader how many entries the ring dropped', () => {
+    const log = new AccessLog(4);
+    for (let i = 0; i < 10; i++) log.record(i, true, 4, 0x40000000 + 4 * i, i, 0, false);
+    const c = log.since(0);
+    expect(c.missed).toBe(6);
+    expect(c.entries.map((e) => e.value)).toEqual([6, 7, 8, 9]);
+    expect(c.next).toBe(10);
+    expect(log.since(10).entries).toEqual([]);
+    // Paged: at most `max` at a time.
+    const page = log.since(7, 2);
+    expect(page.entries.map((e) => e.seq)).toEqual([7, 8]);
+    expect(page.next).toBe(9);
+  });
+
+  it('clearing keeps sequence numbers counting', () => {
+    const log = new AccessLog(16);
+    for (let i = 0; i < 3; i++) log.record(i, false, 4, 0, i, 0, false);
+    log.clear();
+    log.record(9, false, 4, 0, 9, 0, false);
+    const c = log.since(1);
+    expect(c.entries.map((e) => [e.seq, e.value])).toEqual([[3, 9]]);
+    expect(c.missed).toBe(2);
+    expect(log.recorded).toBe(4);
+  });
+});

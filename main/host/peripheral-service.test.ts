@@ -1,0 +1,305 @@
+// The PeripheralService over a real emulator target (in this thread) running small nRF52840
+// firmware: the read policy as the chip sees it (the access log proves RXD is read only when
+// asked), writes and their refusals, the board view and its buttons, the access log named after
+// the SVD and tied to source lines, the interrupt table, user SVDs, and the live refresh.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EmulatorTarget } from '../../emulator/debug/emulator-target';
+import type { DebugTarget } from '../../emulator/debug/target';
+import { nodeScheduler } from '../../emulator/node/scheduler';
+import { nrfUartWriter, symbolOf } from '../../emulator/node/test-programs';
+import { createSession } from '../../emulator/session/session';
+import type { HostEvents } from '../common/contract.js';
+import { PeripheralService, type DebugSeam } from './peripheral-service.js';
+
+const APP_ROOT = path.resolve(import.meta.dirname, '..', '..');
+const ELF = nrfUartWriter();
+const TXD_STORE = symbolOf(ELF, 'txd_store');
+
+const RXD = 0x40002518; // UART0.RXD: reading pops the receive FIFO
+const UARTE0_ENABLE = 0x40002500;
+const TXD_AMOUNT = 0x4000254c; // UARTE0.TXD.AMOUNT, read-only
+const P0_OUT = 0x50000504;
+const P0_OUTCLR = 0x5000050c;
+const P0_DIRSET = 0x50000518;
+
+interface Rig {
+  service: PeripheralService;
+  target: EmulatorTarget;
+  events: HostEvents['peripherals.values'][];
+  live: { intervalMs: number; run(t: DebugTarget): Promise<void> }[];
+  project: string;
+}
+
+let rigs: Rig[] = [];
+afterEach(async () => {
+  for (const r of rigs) {
+    r.service.dispose();
+    await r.target.close();
+  }
+  rigs = [];
+});
+
+function rig(): Rig {
+  const s = createSession({ machine: 'nrf52840dk' });
+  if (!s.ok) throw new Error(s.error);
+  const l = s.value.load(ELF);
+  if (!l.ok) throw new Error(l.error);
+  const target = new EmulatorTarget({ session: s.value, scheduler: nodeScheduler, pace: 'fast' });
+  const project = mkdtempSync(path.join(os.tmpdir(), 'periph-'));
+  const events: HostEvents['peripherals.values'][] = [];
+  const live: Rig['live'] = [];
+  const debug: DebugSeam = {
+    target,
+    program: {
+      lineAt: (pc) =>
+        pc === TXD_STORE
+          ? { file: path.join(project, 'capsules/src/console.rs'), line: 42, column: 9 }
+          : null,
+      symbolize: (pc) => (pc === TXD_STORE ? { name: 'txd_store', offset: 0 } : null),
+    },
+    session: { board: 'nrf52840dk', phase: 'halted' },
+    onStop: () => () => undefined,
+    onSession: () => () => undefined,
+    addLiveRead: (read) => {
+      live.push(read);
+      return () => live.splice(live.indexOf(read), 1);
+    },
+  };
+  const service = new PeripheralService({
+    projectRoot: project,
+    appRoot: APP_ROOT,
+    debug,
+    emit: (name, payload) => {
+      if (name === 'peripherals.values') events.push(payload as HostEvents['peripherals.values']);
+    },
+  });
+  const r = { service, target, events, live, project };
+  rigs.push(r);
+  return r;
+}
+
+/** Runs the firmware for a while (in virtual time) and halts it. */
+async function run(t: EmulatorTarget, instructions = 50_000): Promise<void> {
+  t.session.runSlice({ instructions });
+}
+
+const ok = <T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T => {
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+};
+
+describe('PeripheralService', () => {
+  it('describes the board SVD without warnings', async () => {
+    const { service } = rig();
+    const d = ok(await service.describe());
+    expect(d).toMatchObject({
+      board: 'nrf52840dk',
+      source: 'built-in',
+      path: 'resources/svd/nrf52840.svd',
+      warnings: [],
+    });
+    expect(d.device.name).toBe('nrf52840');
+  });
+
+  it('never reads RXD unless asked, as the access log proves', async () => {
+    const { service, target } = rig();
+    ok(await service.log({ enable: true }));
+    await run(target);
+    // The panel shows UART0's registers, RXD among them, and refreshes many times.
+    const shown = [UARTE0_ENABLE, 0x4000250c, 0x40002510, 0x40002514, RXD];
+    ok(await service.watch({ addresses: shown }));
+    for (let i = 0; i < 5; i++) await service.refresh(target);
+    const values = ok(await service.read({ addresses: shown }));
+    expect(values.find((v) => v.address === RXD)).toEqual({
+      address: RXD,
+      value: null,
+      skipped: 'reading changes it (a FIFO pops) (SVD readAction on RXD)',
+    });
+    expect(values.find((v) => v.address === UARTE0_ENABLE)?.value).toBe(4);
+    const before = ok(await service.log({ since: 0, max: 20_000 }));
+    expect(before.entries.length).toBeGreaterThan(50);
+    expect(before.entries.filter((e) => e.address === RXD)).toEqual([]);
+    expect(before.entries.filter((e) => e.debugger)).toEqual([]);
+    // Asked: one ordinary read, logged as the debugger's.
+    const demanded = ok(await service.read({ addresses: [RXD], demand: true }));
+    expect(demanded[0]).toEqual({ address: RXD, value: 0 });
+    const after = ok(await service.log({ since: before.next }));
+    expect(after.entries.map((e) => [e.register, e.write, e.debugger])).toEqual([
+      ['UART0.RXD', false, true],
+    ]);
+  });
+
+  it('names, decodes and locates the firmware`s accesses', async () => {
+    const { service, target } = rig();
+    ok(await service.log({ enable: true }));
+    await run(target);
+    const page = ok(await service.log({ since: 0, max: 1000 }));
+    const enable = page.entries.find((e) => e.address === UARTE0_ENABLE)!;
+    expect(enable).toMatchObject({
+      register: 'UARTE0.ENABLE',
+      write: true,
+      value: 4,
+      peripheral: 'UARTE0',
+    });
+    const txd = page.entries.find((e) => e.register === 'UART0.TXD')!;
+    expect(txd).toMatchObject({
+      write: true,
+      value: 0x41,
+      pc: TXD_STORE,
+      decoded: 'TXD=0x41',
+      source: {
+        path: 'capsules/src/console.rs',
+        inProject: true,
+        line: 42,
+        column: 9,
+        function: 'txd_store',
+      },
+    });
+    expect(page.frequencyHz).toBe(64_000_000);
+    // Off: nothing more is recorded.
+    ok(await service.log({ enable: false }));
+    const stopped = ok(await service.log({})).next;
+    await run(target);
+    expect(ok(await service.log({ since: stopped })).entries).toEqual([]);
+  });
+
+  it('writes fields the way their register takes them and reads back; refuses read-only ones', async () => {
+    const { service, target } = rig();
+    await run(target, 1000);
+    ok(await service.write({ address: P0_DIRSET, field: 'PIN14', input: 'Set' }));
+    ok(await service.write({ address: P0_OUT, value: 0xffffffff }));
+    const r = ok(await service.write({ address: P0_OUTCLR, field: 'PIN14', input: '1' }));
+    // OUTCLR reads back OUT: only pin 14 was cleared.
+    expect(r.value).toBe((0xffffffff & ~(1 << 14)) >>> 0);
+    const board = ok(await service.boardState());
+    expect(board.leds.map((l) => [l.name, l.lit])).toEqual([
+      ['LED1', false],
+      ['LED2', true],
+      ['LED3', false],
+      ['LED4', false],
+    ]);
+    expect(board.pins.find((p) => p.pin === 14 && p.port === 0)).toMatchObject({
+      output: true,
+      out: false,
+    });
+    const refused = await service.write({ address: TXD_AMOUNT, value: 1 });
+    expect(refused).toEqual({
+      ok: false,
+      error: {
+        code: 'bad-request',
+        message: 'UARTE0.TXD.AMOUNT is read-only (SVD access read-only)',
+      },
+    });
+    const field = await service.write({
+      address: UARTE0_ENABLE,
+      field: 'ENABLE',
+      input: 'sideways',
+    });
+    expect(field.ok || field.error.message).toMatch(
+      /UARTE0.ENABLE: 'sideways' is not a number nor one of Disabled, Enabled/,
+    );
+  });
+
+  it('presses buttons and shows which peripheral has a pin', async () => {
+    const { service, target } = rig();
+    await run(target);
+    ok(await service.button({ name: 'BUTTON1', pressed: true }));
+    const board = ok(await service.boardState());
+    expect(board.buttons.find((b) => b.name === 'BUTTON1')).toMatchObject({
+      pressed: true,
+      port: 0,
+      pin: 11,
+    });
+    expect(board.pins.find((p) => p.pin === 11)).toMatchObject({ in: false, functions: [] });
+    // The firmware gave P0.06 to the UART (PSEL.TXD, the UARTE0 name of the register) and enabled it.
+    expect(board.pins.find((p) => p.pin === 6)?.functions).toEqual(['UARTE0 PSEL.TXD']);
+    const bad = await service.button({ name: 'BUTTON9', pressed: true });
+    expect(bad.ok || bad.error.message).toMatch(/no button 'BUTTON9' \(buttons: BUTTON1/);
+  });
+
+  it('lists interrupts with their peripherals and line levels', async () => {
+    const { service, target } = rig();
+    await run(target);
+    const rows = ok(await service.interrupts());
+    const uart = rows.find((r) => r.irq === 2)!;
+    expect(uart).toMatchObject({
+      name: 'UARTE0_UART0',
+      enabled: false,
+      level: expect.any(Boolean),
+    });
+    expect(rows.length).toBeGreaterThan(30);
+  });
+
+  it('refreshes watched registers through the debug service`s live reads at 10 Hz', async () => {
+    const { service, target, live, events } = rig();
+    ok(await service.watch({ addresses: [UARTE0_ENABLE] }));
+    expect(live).toHaveLength(1);
+    expect(live[0]!.intervalMs).toBe(100);
+    await run(target);
+    await live[0]!.run(target);
+    const last = events[events.length - 1]!;
+    expect(last.values).toEqual([{ address: UARTE0_ENABLE, value: 4 }]);
+    expect(last.board?.board).toBe('nrf52840dk');
+    expect(last.interrupts.length).toBeGreaterThan(0);
+  });
+
+  it('loads a user SVD: refused with line and reason when malformed, warned when for another chip', async () => {
+    const { service, project } = rig();
+    writeFileSync(
+      path.join(project, 'bad.svd'),
+      '<device>\n<name>x</name>\n<peripherals>\n<peripheral><name>A</name>\n</peripheral></peripherals></device>\n',
+    );
+    const bad = await service.loadSvd({ path: 'bad.svd' });
+    expect(bad.ok || bad.error.message).toBe(
+      'bad.svd is not a usable SVD: device > peripheral A (line 4): missing <baseAddress>',
+    );
+    writeFileSync(
+      path.join(project, 'other.svd'),
+      [
+        '<device><name>STM32F4</name><peripherals>',
+        '<peripheral><name>GPIOA</name><baseAddress>0x40020000</baseAddress>',
+        '<registers><register><name>MODER</name><addressOffset>0</addressOffset></register></registers>',
+        '</peripheral>',
+        '<peripheral><name>FMC</name><baseAddress>0xA0000000</baseAddress>',
+        '<registers><register><name>BCR1</name><addressOffset>0</addressOffset></register></registers>',
+        '</peripheral></peripherals></device>',
+      ].join('\n'),
+    );
+    const other = ok(await service.loadSvd({ path: 'other.svd' }));
+    expect(other.source).toBe('user');
+    expect(other.warnings).toEqual([
+      'the SVD describes STM32F4, but the target is nRF52840: registers may be named wrongly',
+      'peripheral FMC (line 5) at 0xa0000000: 0xa0000000 is not mapped on this machine',
+    ]);
+    const back = ok(await service.resetSvd());
+    expect(back.source).toBe('built-in');
+  });
+
+  it('says plainly when no session runs', async () => {
+    const service = new PeripheralService({
+      projectRoot: os.tmpdir(),
+      appRoot: APP_ROOT,
+      debug: {
+        target: null,
+        program: null,
+        session: null,
+        onStop: () => () => undefined,
+        onSession: () => () => undefined,
+        addLiveRead: () => () => undefined,
+      },
+      emit: () => undefined,
+    });
+    expect(await service.describe()).toEqual({
+      ok: false,
+      error: {
+        code: 'unavailable',
+        message: 'No debug session runs.',
+        fix: 'Start one with Run or Debug first.',
+      },
+    });
+    service.dispose();
+  });
+});

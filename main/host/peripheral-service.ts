@@ -1,0 +1,795 @@
+/**
+ * The host's PeripheralService: the Peripherals, Interrupts, Access log, Connections and Board
+ * views of the running debug session, through the session's `DebugTarget`.
+ *
+ * It reads the chip only as the read policy allows (emulator/debug/peripherals/register-view.ts):
+ * registers whose read has a side effect are read when the person asks (`demand`), never by a
+ * refresh; everything else goes through side-effect-free debug reads, in runs of neighbouring
+ * registers, never across a read-on-demand register. While the board runs on a target that
+ * reads without side effects while running (the emulator), the watched registers, the board and
+ * the interrupt table are read ten times a second through the debug service's live reads and
+ * sent as one `peripherals.values` event; on other targets, at each stop and on demand.
+ *
+ * The SVD is the board's (resources/svd, from the board registry) unless the person loads their
+ * own; a malformed one is refused with its line and reason, one that disagrees with the
+ * machine's memory map or names another chip is loaded with warnings.
+ *
+ * @example
+ *   const periph = new PeripheralService({ projectRoot, appRoot, debug, emit });
+ *   const d = await periph.describe();          // the SVD, warnings
+ *   await periph.watch({ addresses: [0x40002500] });
+ *   await periph.write({ address: 0x5000050c, field: 'PIN14', input: 'Clear' });
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { findBoard } from '../../emulator/boards/registry';
+import {
+  connectionRegisters,
+  connections,
+  type Connections,
+} from '../../emulator/debug/peripherals/connections';
+import {
+  interruptCount,
+  interruptTable,
+  NVIC_IABR,
+  NVIC_ICTR,
+  NVIC_IPR,
+  NVIC_ISER,
+  NVIC_ISPR,
+  type InterruptRow,
+} from '../../emulator/debug/peripherals/interrupts';
+import {
+  decodeFields,
+  encodeFieldWrite,
+  readPolicy,
+  svdDisagreements,
+  writeRefusal,
+  type ReadPolicy,
+} from '../../emulator/debug/peripherals/register-view';
+import type { BoardState, DebugTarget } from '../../emulator/debug/target';
+import { NRF52_MACHINES } from '../../emulator/machines/nrf52';
+import {
+  parseSvd,
+  RegisterNamer,
+  SvdError,
+  type SvdDevice,
+  type SvdRegister,
+} from '../../emulator/peripherals/nrf/svd';
+import type {
+  AccessLogPage,
+  BoardView,
+  HostEvents,
+  PeripheralsDescription,
+  RegisterReading,
+  Result,
+} from '../common/contract.js';
+import { err } from './project.js';
+
+type Emit = <K extends keyof HostEvents>(name: K, payload: HostEvents[K]) => void;
+
+/** What the service needs of the debug service (main/host/debug-service.ts). */
+export interface DebugSeam {
+  readonly target: DebugTarget | null;
+  readonly program: {
+    lineAt(address: number): { file: string; line: number; column: number } | null;
+    symbolize(address: number): { name: string; offset: number } | null;
+  } | null;
+  readonly session: { board: string; phase: string } | null;
+  onStop(listener: (e: { target: DebugTarget }) => void): () => void;
+  onSession(listener: (info: { board: string; phase: string }) => void): () => void;
+  addLiveRead(read: { intervalMs: number; run(target: DebugTarget): Promise<void> }): () => void;
+}
+
+/** The seam when no debug service is wired (every view says no session runs). */
+export const NO_DEBUG_SESSION: DebugSeam = {
+  target: null,
+  program: null,
+  session: null,
+  onStop: () => () => undefined,
+  onSession: () => () => undefined,
+  addLiveRead: () => () => undefined,
+};
+
+export interface PeripheralServiceOptions {
+  projectRoot: string;
+  /** Folder of the installation (holds resources/svd). */
+  appRoot: string;
+  debug: DebugSeam;
+  emit: Emit;
+  /** Live refresh period (default 100 ms: 10 Hz). */
+  intervalMs?: number;
+}
+
+interface Located {
+  peripheral: string;
+  register: SvdRegister;
+  address: number;
+  policy: ReadPolicy;
+}
+
+interface ActiveSvd {
+  board: string;
+  device: SvdDevice;
+  namer: RegisterNamer;
+  byAddress: Map<number, Located>;
+  description: PeripheralsDescription;
+}
+
+/** Parsed built-in SVDs by file (they ship with the app and do not change while it runs). */
+const BUILT_IN = new Map<string, SvdDevice>();
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+
+export class PeripheralService {
+  private svd: ActiveSvd | null = null;
+  /** A user SVD, kept across sessions of the same board. */
+  private userSvd: { board: string; path: string; device: SvdDevice; warnings: string[] } | null =
+    null;
+  private watched: number[] = [];
+  private stopLive: (() => void) | null = null;
+  private readonly offs: (() => void)[] = [];
+  private inFlight: Promise<void> | null = null;
+  private pinCache: { svd: ActiveSvd; at: number; map: Map<string, string[]> } | null = null;
+  private queued: Promise<void> | null = null;
+
+  constructor(private readonly opts: PeripheralServiceOptions) {
+    const d = opts.debug;
+    this.offs.push(d.onStop(({ target }) => void this.refresh(target)));
+    this.offs.push(
+      d.onSession((info) => {
+        if (info.phase === 'ended') this.setLive(false);
+        else if (this.watched.length > 0) this.setLive(true);
+      }),
+    );
+  }
+
+  dispose(): void {
+    this.setLive(false);
+    for (const off of this.offs) off();
+  }
+
+  private board(): string | null {
+    return this.opts.debug.session?.board ?? null;
+  }
+
+  private target(): Result<DebugTarget> {
+    const t = this.opts.debug.target;
+    if (!t)
+      return err('unavailable', 'No debug session runs.', 'Start one with Run or Debug first.');
+    return { ok: true, value: t };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The SVD
+
+  private activate(
+    board: string,
+    device: SvdDevice,
+    source: PeripheralsDescription['source'],
+    svdPath: string | null,
+    warnings: string[],
+  ): ActiveSvd {
+    const namer = new RegisterNamer(device);
+    const byAddress = new Map<number, Located>();
+    for (const p of device.peripherals) {
+      for (const r of p.registers) {
+        const address = (p.baseAddress + r.addressOffset) >>> 0;
+        // The primary peripheral's register names an address (UARTE0 over its UART0 view).
+        const l = namer.locate(address);
+        if (byAddress.has(address) && l?.peripheral.name !== p.name) continue;
+        byAddress.set(address, { peripheral: p.name, register: r, address, policy: readPolicy(r) });
+      }
+    }
+    const description: PeripheralsDescription = {
+      board,
+      source,
+      path: svdPath,
+      device,
+      warnings,
+      priorityBits: device.cpu?.nvicPrioBits ?? 3,
+    };
+    this.svd = { board, device, namer, byAddress, description };
+    return this.svd;
+  }
+
+  private async builtIn(board: string): Promise<Result<ActiveSvd>> {
+    if (this.svd?.board === board) return { ok: true, value: this.svd };
+    if (this.userSvd?.board === board) {
+      const u = this.userSvd;
+      return { ok: true, value: this.activate(board, u.device, 'user', u.path, u.warnings) };
+    }
+    const found = findBoard(board);
+    if (!found.ok) return err('not-found', found.error);
+    const rel = found.value.board.svd;
+    if (rel === null)
+      return err('unavailable', `${found.value.board.label} has no chip description (SVD).`);
+    const file = path.join(this.opts.appRoot, rel);
+    let device = BUILT_IN.get(file);
+    if (device === undefined) {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (e) {
+        return err('io', `Cannot read ${rel}: ${(e as Error).message}`);
+      }
+      try {
+        device = parseSvd(text);
+      } catch (e) {
+        return err('io', `${rel}: ${(e as Error).message}`);
+      }
+      BUILT_IN.set(file, device);
+    }
+    const warnings = this.disagreements(device, null);
+    return { ok: true, value: this.activate(board, device, 'built-in', rel, warnings) };
+  }
+
+  private disagreements(device: SvdDevice, expected: string | null): string[] {
+    const t = this.opts.debug.target;
+    return t
+      ? svdDisagreements(device, t.description.memoryMap, expected ?? undefined)
+      : expected !== null && expected.toLowerCase() !== device.name.toLowerCase()
+        ? [`the SVD describes ${device.name}, but the board's chip is ${expected}`]
+        : [];
+  }
+
+  private async active(): Promise<Result<ActiveSvd>> {
+    const board = this.board();
+    if (board === null)
+      return err('unavailable', 'No debug session runs.', 'Start one with Run or Debug first.');
+    return this.builtIn(board);
+  }
+
+  /** The session's SVD (the board's, or the one the person loaded), with its warnings. */
+  async describe(): Promise<Result<PeripheralsDescription>> {
+    const a = await this.active();
+    return a.ok ? { ok: true, value: a.value.description } : a;
+  }
+
+  /**
+   * Loads the person's SVD (a path in the project, or absolute) for the session's board. A file
+   * that does not parse is refused, naming the line and the reason; the one in use stays.
+   */
+  async loadSvd(args: { path: string }): Promise<Result<PeripheralsDescription>> {
+    const board = this.board();
+    if (board === null)
+      return err('unavailable', 'No debug session runs.', 'Start one, then load an SVD for it.');
+    const file = path.resolve(this.opts.projectRoot, args.path);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      return err('not-found', `Cannot read ${args.path}: ${(e as Error).message}`);
+    }
+    let device: SvdDevice;
+    try {
+      device = parseSvd(text);
+    } catch (e) {
+      if (e instanceof SvdError)
+        return err('bad-request', `${args.path} is not a usable SVD: ${e.where}: ${e.problem}`);
+      return err('bad-request', `${args.path}: ${(e as Error).message}`);
+    }
+    const found = findBoard(board);
+    const chip = found.ok ? found.value.board.chip : null;
+    const warnings = this.disagreements(device, chip);
+    this.userSvd = { board, path: args.path, device, warnings };
+    this.svd = null;
+    return this.describe();
+  }
+
+  /** Back to the board's own SVD. */
+  async resetSvd(): Promise<Result<PeripheralsDescription>> {
+    this.userSvd = null;
+    this.svd = null;
+    return this.describe();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Registers
+
+  /**
+   * Reads registers by address. Registers whose read has a side effect are read only with
+   * `demand` (an ordinary bus access, as the firmware's would be); otherwise they come back
+   * `skipped` with the reason. A read the bus refuses comes back with its error, the target
+   * unharmed.
+   */
+  async read(args: { addresses: number[]; demand?: boolean }): Promise<Result<RegisterReading[]>> {
+    const t = this.target();
+    if (!t.ok) return t;
+    const a = await this.active();
+    if (!a.ok) return a;
+    return { ok: true, value: await this.readAll(t.value, a.value, args.addresses, !!args.demand) };
+  }
+
+  private async readAll(
+    target: DebugTarget,
+    svd: ActiveSvd,
+    addresses: readonly number[],
+    demand: boolean,
+  ): Promise<RegisterReading[]> {
+    const out = new Map<number, RegisterReading>();
+    const live: Located[] = [];
+    for (const address of new Set(addresses)) {
+      const l = svd.byAddress.get(address >>> 0);
+      if (!l) {
+        out.set(address, {
+          address,
+          value: null,
+          error: `no register at ${hex(address)} in the SVD`,
+        });
+        continue;
+      }
+      if (l.policy.kind === 'unreadable') {
+        out.set(address, { address, value: null, skipped: l.policy.reason });
+      } else if (l.policy.kind === 'on-demand') {
+        if (!demand) out.set(address, { address, value: null, skipped: l.policy.reason });
+        else {
+          const r = await target.readMemory(address, l.register.size / 8, { debug: false });
+          out.set(
+            address,
+            r.ok ? { address, value: word(r.value) } : { address, value: null, error: r.error },
+          );
+        }
+      } else live.push(l);
+    }
+    // Neighbouring live registers in one read; a run never spans a register it must not read.
+    live.sort((x, y) => x.address - y.address);
+    let i = 0;
+    while (i < live.length) {
+      let j = i + 1;
+      while (
+        j < live.length &&
+        live[j]!.address === live[j - 1]!.address + live[j - 1]!.register.size / 8 &&
+        j - i < 256
+      )
+        j++;
+      const first = live[i]!;
+      const last = live[j - 1]!;
+      const length = last.address + last.register.size / 8 - first.address;
+      const r = await target.readMemory(first.address, length);
+      if (r.ok) {
+        for (let k = i; k < j; k++) {
+          const l = live[k]!;
+          const off = l.address - first.address;
+          out.set(l.address, {
+            address: l.address,
+            value: word(r.value.subarray(off, off + l.register.size / 8)),
+          });
+        }
+      } else if (j - i > 1) {
+        // Find which of them the bus refuses: one by one.
+        for (let k = i; k < j; k++) {
+          const l = live[k]!;
+          const one = await target.readMemory(l.address, l.register.size / 8);
+          out.set(
+            l.address,
+            one.ok
+              ? { address: l.address, value: word(one.value) }
+              : { address: l.address, value: null, error: `bus error: ${one.error}` },
+          );
+        }
+      } else
+        out.set(first.address, {
+          address: first.address,
+          value: null,
+          error: `bus error: ${r.error}`,
+        });
+      i = j;
+    }
+    return addresses.map((ad) => out.get(ad)!).filter((x) => x !== undefined);
+  }
+
+  /**
+   * Writes a register (`value`) or one of its fields (`field` with `input`: a number or an
+   * enumerated name), then reads it back (unless reading it has a side effect). Read-only
+   * registers and fields are refused with the reason.
+   */
+  async write(args: {
+    address: number;
+    value?: number;
+    field?: string;
+    input?: string;
+  }): Promise<Result<RegisterReading>> {
+    const t = this.target();
+    if (!t.ok) return t;
+    const a = await this.active();
+    if (!a.ok) return a;
+    const l = a.value.byAddress.get(args.address >>> 0);
+    if (!l) return err('bad-request', `no register at ${hex(args.address)} in the SVD`);
+    let value: number;
+    const name = `${l.peripheral}.${l.register.name}`;
+    if (args.field !== undefined) {
+      if (args.input === undefined) return err('bad-request', 'a field write needs a value');
+      let current: number | null = null;
+      if (l.policy.kind === 'live') {
+        const r = await this.readAll(t.value, a.value, [l.address], false);
+        current = r[0]?.value ?? null;
+      }
+      const enc = encodeFieldWrite(l.register, current, args.field, args.input);
+      if (!enc.ok) return err('bad-request', `${name}: ${enc.error}`);
+      value = enc.value.value;
+    } else {
+      if (args.value === undefined) return err('bad-request', 'give a value or a field');
+      const refusal = writeRefusal(l.register);
+      if (refusal) return err('bad-request', `${l.peripheral}.${refusal}`);
+      if (args.value > 2 ** l.register.size - 1)
+        return err('bad-request', `${args.value} does not fit ${name}'s ${l.register.size} bits`);
+      value = args.value;
+    }
+    const bytes = new Uint8Array(l.register.size / 8);
+    for (let k = 0; k < bytes.length; k++) bytes[k] = (value >>> (8 * k)) & 0xff;
+    const w = await t.value.writeMemory(l.address, bytes);
+    if (!w.ok) return err('io', `writing ${name}: ${w.error}`);
+    const back = await this.readAll(t.value, a.value, [l.address], false);
+    void this.refresh(t.value);
+    return { ok: true, value: back[0] ?? { address: l.address, value: null } };
+  }
+
+  /** The registers the panel shows: read live (10 Hz on the emulator) and at every stop. */
+  async watch(args: { addresses: number[] }): Promise<Result<null>> {
+    this.watched = [...new Set(args.addresses.map((x) => x >>> 0))].slice(0, 4096);
+    this.setLive(true);
+    const t = this.opts.debug.target;
+    if (t) void this.refresh(t);
+    return { ok: true, value: null };
+  }
+
+  private setLive(on: boolean): void {
+    if (!on) {
+      this.stopLive?.();
+      this.stopLive = null;
+      return;
+    }
+    if (this.stopLive) return;
+    this.stopLive = this.opts.debug.addLiveRead({
+      intervalMs: this.opts.intervalMs ?? 100,
+      run: (target) => this.refresh(target),
+    });
+  }
+
+  /**
+   * Reads what the views show and sends it as one `peripherals.values` event. Calls made while
+   * one runs share a single next pass (a slow target is never asked twice at once).
+   */
+  refresh(target: DebugTarget): Promise<void> {
+    if (this.inFlight === null) {
+      this.inFlight = this.refreshNow(target).finally(() => {
+        this.inFlight = null;
+      });
+      return this.inFlight;
+    }
+    this.queued ??= this.inFlight.then(() => {
+      this.queued = null;
+      return this.refresh(target);
+    });
+    return this.queued;
+  }
+
+  private async refreshNow(target: DebugTarget): Promise<void> {
+    const a = await this.active();
+    if (!a.ok) return;
+    const values = await this.readAll(target, a.value, this.watched, false);
+    const state = target.boardState ? await target.boardState() : null;
+    const board = await this.boardView(target, a.value, state?.ok ? state.value : null);
+    const interrupts = await this.interruptRows(target, a.value, state?.ok ? state.value : null);
+    this.opts.emit('peripherals.values', {
+      values,
+      board: board.ok ? board.value : null,
+      interrupts: interrupts.ok ? interrupts.value : [],
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Interrupts
+
+  async interrupts(): Promise<Result<InterruptRow[]>> {
+    const t = this.target();
+    if (!t.ok) return t;
+    const a = await this.active();
+    if (!a.ok) return a;
+    return this.interruptRows(t.value, a.value);
+  }
+
+  private async interruptRows(
+    target: DebugTarget,
+    svd: ActiveSvd,
+    state?: BoardState | null,
+  ): Promise<Result<InterruptRow[]>> {
+    const ictr = await target.readMemory(NVIC_ICTR, 4);
+    if (!ictr.ok) return err('io', `reading the NVIC: ${ictr.error}`);
+    const count = interruptCount(word(ictr.value));
+    const words = count / 8;
+    const [iser, ispr, iabr, ipr] = await Promise.all([
+      target.readMemory(NVIC_ISER, words),
+      target.readMemory(NVIC_ISPR, words),
+      target.readMemory(NVIC_IABR, words),
+      target.readMemory(NVIC_IPR, count),
+    ]);
+    if (!iser.ok || !ispr.ok || !iabr.ok || !ipr.ok)
+      return err('io', 'the NVIC registers could not be read');
+    let levels: Uint8Array | null = null;
+    const b = state !== undefined ? state : target.boardState ? await target.boardState() : null;
+    if (b && 'ok' in b) {
+      if (b.ok) levels = Uint8Array.from(b.value.irqLevels);
+    } else if (b) levels = Uint8Array.from(b.irqLevels);
+    return {
+      ok: true,
+      value: interruptTable(
+        { iser: iser.value, ispr: ispr.value, iabr: iabr.value, ipr: ipr.value },
+        svd.device,
+        svd.description.priorityBits,
+        levels,
+      ),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Board
+
+  async boardState(): Promise<Result<BoardView>> {
+    const t = this.target();
+    if (!t.ok) return t;
+    const a = await this.active();
+    if (!a.ok) return a;
+    return this.boardView(t.value, a.value);
+  }
+
+  private async boardView(
+    target: DebugTarget,
+    svd: ActiveSvd,
+    state?: BoardState | null,
+  ): Promise<Result<BoardView>> {
+    const spec = (NRF52_MACHINES as Record<string, (typeof NRF52_MACHINES)['nrf52840dk']>)[
+      svd.board
+    ];
+    if (!spec) return err('unavailable', `no board drawing for ${svd.board}`);
+    // Both GPIO ports' OUT, IN, DIR (PS §6.8.2: plain state, reading them changes nothing).
+    const ports: { out: number; in: number; dir: number }[] = [];
+    for (const base of [0x50000000, 0x50000300]) {
+      const r = await target.readMemory(base + 0x504, 0x14);
+      if (!r.ok) return err('io', `reading GPIO: ${r.error}`);
+      const w = (o: number) => word(r.value.subarray(o, o + 4));
+      ports.push({ out: w(0), in: w(0x0c), dir: w(0x10) });
+    }
+    const functions = await this.pinFunctions(target, svd);
+    const pinOf = (p: { port: number; pin: number }) => {
+      const g = ports[p.port]!;
+      const bit = 1 << p.pin;
+      return {
+        port: p.port,
+        pin: p.pin,
+        output: (g.dir & bit) !== 0,
+        out: (g.out & bit) !== 0,
+        in: (g.in & bit) !== 0,
+        functions: functions.get(`${p.port}.${p.pin}`) ?? [],
+      };
+    };
+    // LEDs from the pins (a real board at a halt); the emulator adds how long each was lit.
+    let leds = spec.matrix
+      ? spec.matrix.rows.flatMap((r, ri) =>
+          spec.matrix!.cols.map((c, ci) => {
+            const lit = pinOf(r).output && pinOf(r).out && pinOf(c).output && !pinOf(c).out;
+            return { name: `(${ri},${ci})`, lit, duty: lit ? 1 : 0 };
+          }),
+        )
+      : spec.leds.map((l) => {
+          const p = pinOf(l);
+          const lit = p.output && p.out === !l.activeLow;
+          return { name: l.name, lit, duty: lit ? 1 : 0 };
+        });
+    let pressed = new Set<string>();
+    let live = false;
+    const b = state !== undefined ? state : target.boardState ? await target.boardState() : null;
+    const got = b && 'ok' in b ? (b.ok ? b.value : null) : b;
+    if (got) {
+      leds = got.leds;
+      pressed = new Set(got.buttons.filter((x) => x.pressed).map((x) => x.name));
+      live = true;
+    }
+    const pins = new Map<string, ReturnType<typeof pinOf>>();
+    for (const p of [
+      ...spec.leds,
+      ...spec.buttons,
+      ...(spec.matrix ? [...spec.matrix.rows, ...spec.matrix.cols] : []),
+      spec.uartTx,
+      spec.uartRx,
+    ])
+      pins.set(`${p.port}.${p.pin}`, pinOf(p));
+    for (const key of functions.keys()) {
+      const [port, pin] = key.split('.').map(Number) as [number, number];
+      if (!pins.has(key)) pins.set(key, pinOf({ port, pin }));
+    }
+    return {
+      ok: true,
+      value: {
+        board: svd.board,
+        live,
+        leds: leds.map((l, i) => ({
+          ...l,
+          pins: spec.matrix
+            ? [
+                spec.matrix.rows[Math.floor(i / spec.matrix.cols.length)]!,
+                spec.matrix.cols[i % spec.matrix.cols.length]!,
+              ]
+            : [spec.leds[i]!].map((p) => ({ port: p.port, pin: p.pin })),
+        })),
+        matrix: spec.matrix
+          ? { rows: spec.matrix.rows.length, cols: spec.matrix.cols.length }
+          : null,
+        buttons: spec.buttons.map((b) => ({
+          name: b.name,
+          pressed: pressed.has(b.name),
+          port: b.port,
+          pin: b.pin,
+          activeLow: b.activeLow,
+        })),
+        pins: [...pins.values()].sort((x, y) => x.port - y.port || x.pin - y.pin),
+      },
+    };
+  }
+
+  /**
+   * Which peripheral uses which pin: every PSEL register of an enabled peripheral whose
+   * CONNECT field says Connected (PS §6.1.4, "Pin configuration": a peripheral takes over a pin
+   * while it is enabled).
+   */
+  private async pinFunctions(target: DebugTarget, svd: ActiveSvd): Promise<Map<string, string[]>> {
+    // Firmware sets its pins up once: while the board runs, read them again once a second.
+    const now = Date.now();
+    const c = this.pinCache;
+    if (c && c.svd === svd && now - c.at < 1000 && target.state() === 'running') return c.map;
+    const map = await this.readPinFunctions(target, svd);
+    this.pinCache = { svd, at: now, map };
+    return map;
+  }
+
+  private async readPinFunctions(
+    target: DebugTarget,
+    svd: ActiveSvd,
+  ): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const psel: Located[] = [];
+    const enables = new Map<string, Located>();
+    for (const l of svd.byAddress.values()) {
+      if (l.policy.kind !== 'live') continue;
+      if (
+        /^PSEL\b|^PSEL\./.test(l.register.name) &&
+        l.register.fields.some((f) => f.name === 'PIN')
+      )
+        psel.push(l);
+      if (l.register.name === 'ENABLE') enables.set(l.peripheral, l);
+    }
+    const values = await this.readAll(
+      target,
+      svd,
+      [...psel, ...enables.values()].map((l) => l.address),
+      false,
+    );
+    const v = new Map(values.map((r) => [r.address, r.value]));
+    for (const l of psel) {
+      const en = enables.get(l.peripheral);
+      if (en && !v.get(en.address)) continue;
+      const val = v.get(l.address);
+      if (val === null || val === undefined) continue;
+      const f = Object.fromEntries(decodeFields(l.register, val).map((x) => [x.name, x]));
+      if (f['CONNECT'] && f['CONNECT'].value !== 0) continue;
+      const key = `${f['PORT']?.value ?? 0}.${f['PIN']!.value}`;
+      const list = out.get(key) ?? [];
+      list.push(`${l.peripheral} ${l.register.name}`);
+      out.set(key, list);
+    }
+    return out;
+  }
+
+  async button(args: { name: string; pressed: boolean }): Promise<Result<null>> {
+    const t = this.target();
+    if (!t.ok) return t;
+    if (!t.value.setButton)
+      return err('unavailable', `${t.value.description.label} has no buttons the IDE can press.`);
+    const r = await t.value.setButton(args.name, args.pressed);
+    if (!r.ok) return err('bad-request', r.error);
+    void this.refresh(t.value);
+    return { ok: true, value: null };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Access log and connections
+
+  /**
+   * Turns the access log on or off and returns its entries from `since`, each named after the
+   * SVD, decoded, and tied to the source line of its PC.
+   */
+  async log(args: {
+    enable?: boolean;
+    clear?: boolean;
+    since?: number;
+    max?: number;
+  }): Promise<Result<AccessLogPage>> {
+    const t = this.target();
+    if (!t.ok) return t;
+    if (!t.value.accessLog)
+      return err(
+        'unavailable',
+        `${t.value.description.label} does not record MMIO accesses.`,
+        'The access log works on the emulator.',
+      );
+    const a = await this.active();
+    const r = await t.value.accessLog({
+      ...(args.enable !== undefined ? { enable: args.enable } : {}),
+      ...(args.clear ? { clear: true } : {}),
+      ...(args.since !== undefined ? { since: args.since } : {}),
+      max: Math.min(args.max ?? 5000, 20_000),
+    });
+    if (!r.ok) return err('io', r.error);
+    const namer = a.ok ? a.value.namer : null;
+    const program = this.opts.debug.program;
+    const lines = new Map<number, AccessLogPage['entries'][number]['source']>();
+    const sourceOf = (pc: number) => {
+      if (lines.has(pc)) return lines.get(pc)!;
+      const l = program?.lineAt(pc) ?? null;
+      const fn = program?.symbolize(pc)?.name ?? null;
+      const s = l
+        ? {
+            ...projectRelative(this.opts.projectRoot, l.file),
+            line: l.line,
+            column: l.column,
+            function: fn,
+          }
+        : fn
+          ? { path: null, inProject: false, line: 0, column: 0, function: fn }
+          : null;
+      lines.set(pc, s);
+      return s;
+    };
+    return {
+      ok: true,
+      value: {
+        on: r.value.on,
+        next: r.value.next,
+        missed: r.value.missed,
+        frequencyHz: r.value.frequencyHz,
+        entries: r.value.entries.map((e) => {
+          const loc = namer?.locate(e.address & ~3);
+          return {
+            ...e,
+            peripheral: loc?.peripheral.name ?? null,
+            register: namer?.name(e.address & ~3) ?? null,
+            decoded: namer?.describe(e.address & ~3, e.value, e.write ? 'write' : 'read') ?? null,
+            source: e.debugger ? null : sourceOf(e.pc),
+          };
+        }),
+      },
+    };
+  }
+
+  async connections(): Promise<Result<Connections>> {
+    const t = this.target();
+    if (!t.ok) return t;
+    const a = await this.active();
+    if (!a.ok) return a;
+    const regs = connectionRegisters(a.value.device);
+    const values = await this.readAll(t.value, a.value, regs, false);
+    const v = new Map(values.map((x) => [x.address, x.value]));
+    return {
+      ok: true,
+      value: connections(
+        a.value.device,
+        a.value.namer,
+        (ad) => v.get(ad) ?? null,
+        t.value.description.memoryMap,
+      ),
+    };
+  }
+}
+
+function word(b: Uint8Array): number {
+  let v = 0;
+  for (let i = b.length - 1; i >= 0; i--) v = v * 256 + b[i]!;
+  return v >>> 0;
+}
+
+function projectRelative(root: string, file: string): { path: string; inProject: boolean } {
+  const r = root.endsWith('/') ? root : `${root}/`;
+  return file.startsWith(r)
+    ? { path: file.slice(r.length), inProject: true }
+    : { path: file, inProject: false };
+}

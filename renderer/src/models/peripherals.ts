@@ -1,0 +1,471 @@
+/**
+ * The peripherals model: what the Peripherals, Interrupts, Access Log, Connections and Board
+ * panels show of the running session, fed by the host's `peripherals.*` calls and its
+ * `peripherals.values` event (10 Hz while the emulator runs, once per stop elsewhere).
+ *
+ * It keeps the SVD as a tree (search, favourites kept per board), the values of the registers
+ * the Peripherals panel shows with the previous ones (a value that changed is marked until the
+ * next change elsewhere), and asks the host to watch exactly the registers that are visible:
+ * the host never reads a register nobody looks at, and never reads a read-on-demand register
+ * unless the person presses its Read button. The access log's entries are kept outside the
+ * snapshot (`entries`): it holds up to 100,000 of them and the table draws only what is visible.
+ *
+ * @example
+ *   const periph = new PeripheralsModel(host, localStorage);
+ *   await periph.sessionChanged({ board: 'nrf52840dk', phase: 'running' });
+ *   periph.expand('UARTE0');
+ *   await periph.writeField(0x40002500, 'ENABLE', 'Disabled');
+ */
+import type {
+  AccessLogEntry,
+  BoardView,
+  Connections,
+  HostError,
+  InterruptRow,
+  PeripheralsDescription,
+  RegisterReading,
+} from '../../../main/common/contract';
+import {
+  registerTree,
+  type ClusterNode,
+  type PeripheralNode,
+  type RegisterNode,
+} from '../../../emulator/debug/peripherals/register-view';
+import type { HostConnection } from '../client';
+import type { KeyValueStore } from './layout';
+import { Model } from './model';
+
+/** Most access-log entries kept in the window. */
+export const LOG_LIMIT = 100_000;
+
+export interface RegisterValueState {
+  value: number | null;
+  /** The value before the last change (for the highlight), or null. */
+  previous: number | null;
+  /** Refresh count when it last changed. */
+  changedAt: number;
+  skipped?: string;
+  error?: string;
+}
+
+export interface PeripheralsState {
+  /** The session's board and phase, or null when no session runs. */
+  session: { board: string; phase: string } | null;
+  description: PeripheralsDescription | null;
+  tree: PeripheralNode[];
+  error: string | null;
+  search: string;
+  favourites: string[];
+  /** Expanded peripherals and clusters, by path ('UARTE0', 'UARTE0/TXD'). */
+  expanded: string[];
+  /** The register whose fields are shown. */
+  selected: number | null;
+  values: Record<number, RegisterValueState>;
+  refreshes: number;
+  /** A message after a write or a demand read ('UARTE0.ENABLE = 0x8'). */
+  notice: { level: 'info' | 'error'; text: string } | null;
+  board: BoardView | null;
+  interrupts: InterruptRow[];
+  connections: Connections | null;
+  log: {
+    on: boolean;
+    /** Entries in `entries` (kept outside the snapshot). */
+    count: number;
+    missed: number;
+    frequencyHz: number;
+    peripheralFilter: string;
+    registerFilter: string;
+  };
+}
+
+const FAV_KEY = 'capsule.peripherals.favourites';
+
+export class PeripheralsModel extends Model<PeripheralsState> {
+  /** The access log's entries, oldest first (at most LOG_LIMIT). */
+  entries: AccessLogEntry[] = [];
+  private logNext = 0;
+  private logTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    private readonly host: HostConnection,
+    private readonly store: KeyValueStore,
+  ) {
+    super({
+      session: null,
+      description: null,
+      tree: [],
+      error: null,
+      search: '',
+      favourites: [],
+      expanded: [],
+      selected: null,
+      values: {},
+      refreshes: 0,
+      notice: null,
+      board: null,
+      interrupts: [],
+      connections: null,
+      log: {
+        on: false,
+        count: 0,
+        missed: 0,
+        frequencyHz: 64_000_000,
+        peripheralFilter: '',
+        registerFilter: '',
+      },
+    });
+    host.onEvent('peripherals.values', (e) => this.apply(e.values, e.board, e.interrupts));
+  }
+
+  private message(e: HostError): string {
+    return e.fix ? `${e.message} ${e.fix}` : e.message;
+  }
+
+  /** The debug session started, halted, ran or ended. */
+  async sessionChanged(session: { board: string; phase: string } | null): Promise<void> {
+    const before = this.state.session;
+    this.set({ session });
+    if (!session || session.phase === 'ended') {
+      this.stopLogPolling();
+      this.set({ board: null, interrupts: [] });
+      return;
+    }
+    if (before?.board !== session.board || this.state.description === null) await this.describe();
+  }
+
+  async describe(): Promise<void> {
+    const r = await this.host.api.peripherals.describe({});
+    if (!r.ok) {
+      this.set({ description: null, tree: [], error: this.message(r.error) });
+      return;
+    }
+    this.setDescription(r.value);
+  }
+
+  private setDescription(d: PeripheralsDescription): void {
+    const favourites = this.loadFavourites(d.board);
+    this.set({ description: d, tree: registerTree(d.device), error: null, favourites, values: {} });
+    void this.watchVisible();
+    void this.host.api.peripherals.board({}).then((b) => b.ok && this.set({ board: b.value }));
+    void this.host.api.peripherals
+      .interrupts({})
+      .then((i) => i.ok && this.set({ interrupts: i.value }));
+  }
+
+  async loadSvd(path: string): Promise<void> {
+    const r = await this.host.api.peripherals.loadSvd({ path });
+    if (!r.ok) {
+      this.set({ notice: { level: 'error', text: this.message(r.error) } });
+      return;
+    }
+    this.setDescription(r.value);
+    this.set({
+      notice: {
+        level: r.value.warnings.length ? 'error' : 'info',
+        text: `Loaded ${path} (${r.value.device.name})${r.value.warnings.length ? `: ${r.value.warnings.join('; ')}` : ''}`,
+      },
+    });
+  }
+
+  async resetSvd(): Promise<void> {
+    const r = await this.host.api.peripherals.resetSvd({});
+    if (r.ok) this.setDescription(r.value);
+  }
+
+  // ---- tree -----------------------------------------------------------------------------------
+
+  setSearch(search: string): void {
+    this.set({ search });
+    void this.watchVisible();
+  }
+
+  toggle(path: string): void {
+    const e = new Set(this.state.expanded);
+    if (e.has(path)) e.delete(path);
+    else e.add(path);
+    this.set({ expanded: [...e] });
+    void this.watchVisible();
+  }
+
+  expand(path: string): void {
+    if (!this.state.expanded.includes(path)) this.toggle(path);
+  }
+
+  select(address: number | null): void {
+    this.set({ selected: address });
+    void this.watchVisible();
+  }
+
+  private loadFavourites(board: string): string[] {
+    try {
+      const all = JSON.parse(this.store.getItem(FAV_KEY) ?? '{}') as Record<string, string[]>;
+      return Array.isArray(all[board]) ? all[board]! : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Favourites are peripheral or register names ('UARTE0', 'UARTE0.ENABLE'), per board. */
+  toggleFavourite(name: string): void {
+    const board = this.state.description?.board;
+    if (!board) return;
+    const f = new Set(this.state.favourites);
+    if (f.has(name)) f.delete(name);
+    else f.add(name);
+    const favourites = [...f].sort();
+    this.set({ favourites });
+    let all: Record<string, string[]>;
+    try {
+      all = JSON.parse(this.store.getItem(FAV_KEY) ?? '{}') as Record<string, string[]>;
+    } catch {
+      all = {};
+    }
+    all[board] = favourites;
+    this.store.setItem(FAV_KEY, JSON.stringify(all));
+    void this.watchVisible();
+  }
+
+  /** The peripherals the tree shows: search matches (peripheral or register names), favourites first. */
+  visiblePeripherals(): PeripheralNode[] {
+    const q = this.state.search.trim().toLowerCase();
+    const fav = new Set(this.state.favourites);
+    const match = (p: PeripheralNode): boolean =>
+      q === '' ||
+      p.label.toLowerCase().includes(q) ||
+      (p.peripheral.description ?? '').toLowerCase().includes(q) ||
+      p.peripheral.registers.some((r) => `${p.label}.${r.name}`.toLowerCase().includes(q));
+    const list = this.state.tree.filter(match);
+    return [
+      ...list.filter(
+        (p) =>
+          fav.has(p.label) || p.peripheral.registers.some((r) => fav.has(`${p.label}.${r.name}`)),
+      ),
+      ...list.filter(
+        (p) =>
+          !(
+            fav.has(p.label) || p.peripheral.registers.some((r) => fav.has(`${p.label}.${r.name}`))
+          ),
+      ),
+    ];
+  }
+
+  /** A node's children that match the search (all of them when the peripheral's name matches). */
+  visibleChildren(
+    p: PeripheralNode,
+    nodes: (ClusterNode | RegisterNode)[],
+  ): (ClusterNode | RegisterNode)[] {
+    const q = this.state.search.trim().toLowerCase();
+    if (q === '' || p.label.toLowerCase().includes(q)) return nodes;
+    const keep = (n: ClusterNode | RegisterNode): boolean =>
+      n.kind === 'register'
+        ? `${p.label}.${n.register.name}`.toLowerCase().includes(q)
+        : n.children.some(keep);
+    return nodes.filter(keep);
+  }
+
+  /** Registers on screen: those of expanded peripherals/clusters, and the selected one. */
+  private visibleRegisters(): RegisterNode[] {
+    const out: RegisterNode[] = [];
+    const open = new Set(this.state.expanded);
+    const q = this.state.search.trim();
+    for (const p of this.visiblePeripherals()) {
+      const walk = (nodes: (ClusterNode | RegisterNode)[], path: string): void => {
+        for (const n of this.visibleChildren(p, nodes)) {
+          if (n.kind === 'register') out.push(n);
+          else if (open.has(`${path}/${n.label}`) || q !== '')
+            walk(n.children, `${path}/${n.label}`);
+        }
+      };
+      if (open.has(p.label)) walk(p.children, p.label);
+    }
+    return out;
+  }
+
+  private async watchVisible(): Promise<void> {
+    const addresses = this.visibleRegisters()
+      .filter((r) => r.policy.kind === 'live')
+      .map((r) => r.address);
+    if (this.state.selected !== null && !addresses.includes(this.state.selected))
+      addresses.push(this.state.selected);
+    await this.host.api.peripherals.watch({ addresses: addresses.slice(0, 4096) });
+  }
+
+  private apply(
+    values: RegisterReading[],
+    board: BoardView | null,
+    interrupts: InterruptRow[],
+  ): void {
+    const n = this.state.refreshes + 1;
+    const next = { ...this.state.values };
+    for (const v of values) {
+      const old = next[v.address];
+      const changed =
+        old !== undefined && old.value !== null && v.value !== null && old.value !== v.value;
+      next[v.address] = {
+        value: v.value,
+        previous: changed ? old!.value : (old?.previous ?? null),
+        changedAt: changed ? n : (old?.changedAt ?? 0),
+        ...(v.skipped ? { skipped: v.skipped } : {}),
+        ...(v.error ? { error: v.error } : {}),
+      };
+    }
+    this.set({ values: next, refreshes: n, ...(board ? { board } : {}), interrupts });
+  }
+
+  /** Reads a read-on-demand register once, because the person asked. */
+  async readOnDemand(address: number, name: string): Promise<void> {
+    const r = await this.host.api.peripherals.read({ addresses: [address], demand: true });
+    if (!r.ok) {
+      this.set({ notice: { level: 'error', text: this.message(r.error) } });
+      return;
+    }
+    this.apply(r.value, null, this.state.interrupts);
+    const v = r.value[0];
+    this.set({
+      notice:
+        v?.value !== null && v?.value !== undefined
+          ? { level: 'info', text: `Read ${name} on demand: 0x${v.value.toString(16)}` }
+          : { level: 'error', text: `${name}: ${v?.error ?? v?.skipped ?? 'not read'}` },
+    });
+  }
+
+  async writeField(address: number, field: string, input: string, name: string): Promise<boolean> {
+    return this.write({ address, field, input }, `${name}.${field}`);
+  }
+
+  async writeValue(address: number, value: number, name: string): Promise<boolean> {
+    return this.write({ address, value }, name);
+  }
+
+  private async write(
+    args: { address: number; value?: number; field?: string; input?: string },
+    name: string,
+  ): Promise<boolean> {
+    const r = await this.host.api.peripherals.write(args);
+    if (!r.ok) {
+      this.set({ notice: { level: 'error', text: this.message(r.error) } });
+      return false;
+    }
+    this.apply([r.value], null, this.state.interrupts);
+    this.set({
+      notice: {
+        level: 'info',
+        text:
+          r.value.value !== null
+            ? `Wrote ${name}; read back 0x${r.value.value.toString(16)}`
+            : `Wrote ${name}; not read back (${r.value.skipped ?? r.value.error ?? 'unreadable'})`,
+      },
+    });
+    return true;
+  }
+
+  // ---- board, interrupts, connections ---------------------------------------------------------
+
+  async button(name: string, pressed: boolean): Promise<void> {
+    const r = await this.host.api.peripherals.button({ name, pressed });
+    if (!r.ok) this.set({ notice: { level: 'error', text: this.message(r.error) } });
+  }
+
+  async loadConnections(): Promise<void> {
+    const r = await this.host.api.peripherals.connections({});
+    if (r.ok) this.set({ connections: r.value });
+    else this.set({ notice: { level: 'error', text: this.message(r.error) } });
+  }
+
+  // ---- access log -----------------------------------------------------------------------------
+
+  async setLogging(on: boolean): Promise<void> {
+    const r = await this.host.api.peripherals.log({ enable: on, since: this.logNext, max: 0 });
+    if (!r.ok) {
+      this.set({ notice: { level: 'error', text: this.message(r.error) } });
+      return;
+    }
+    this.set({ log: { ...this.state.log, on: r.value.on, frequencyHz: r.value.frequencyHz } });
+    if (on) this.startLogPolling();
+    else {
+      await this.pollLog();
+      this.stopLogPolling();
+    }
+  }
+
+  clearLog(): void {
+    this.entries = [];
+    void this.host.api.peripherals.log({ clear: true, max: 0 }).then((r) => {
+      if (r.ok) this.logNext = r.value.next;
+    });
+    this.set({ log: { ...this.state.log, count: 0, missed: 0 } });
+  }
+
+  setLogFilter(patch: { peripheralFilter?: string; registerFilter?: string }): void {
+    this.set({ log: { ...this.state.log, ...patch } });
+  }
+
+  /** The entries that pass the filters (a new array only when something changed). */
+  private filteredCache: { key: string; out: AccessLogEntry[] } | null = null;
+  filtered(): AccessLogEntry[] {
+    const { peripheralFilter, registerFilter, count } = this.state.log;
+    const key = `${count}\0${peripheralFilter}\0${registerFilter}\0${this.entries[0]?.seq ?? -1}`;
+    if (this.filteredCache?.key === key) return this.filteredCache.out;
+    const p = peripheralFilter.trim().toLowerCase();
+    const r = registerFilter.trim().toLowerCase();
+    const out =
+      p === '' && r === ''
+        ? this.entries
+        : this.entries.filter(
+            (e) =>
+              (p === '' || (e.peripheral ?? '').toLowerCase() === p) &&
+              (r === '' || (e.register ?? '').toLowerCase().includes(r)),
+          );
+    this.filteredCache = { key, out };
+    return out;
+  }
+
+  private startLogPolling(): void {
+    if (this.logTimer !== null) return;
+    this.logTimer = setInterval(() => void this.pollLog(), 250);
+  }
+
+  private stopLogPolling(): void {
+    if (this.logTimer !== null) clearInterval(this.logTimer);
+    this.logTimer = null;
+  }
+
+  private polling = false;
+  async pollLog(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      for (let round = 0; round < 10; round++) {
+        const r = await this.host.api.peripherals.log({ since: this.logNext, max: 10_000 });
+        if (!r.ok) return;
+        this.logNext = r.value.next;
+        if (r.value.entries.length > 0) {
+          this.entries = this.entries.concat(r.value.entries);
+          if (this.entries.length > LOG_LIMIT) this.entries = this.entries.slice(-LOG_LIMIT);
+        }
+        this.set({
+          log: {
+            ...this.state.log,
+            on: r.value.on,
+            count: this.entries.length,
+            missed: this.state.log.missed + r.value.missed,
+            frequencyHz: r.value.frequencyHz,
+          },
+        });
+        if (r.value.entries.length < 10_000) return;
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Only for tests of the model and the table: entries as if the host had sent them. */
+  appendEntries(entries: AccessLogEntry[]): void {
+    this.entries = this.entries.concat(entries).slice(-LOG_LIMIT);
+    this.set({ log: { ...this.state.log, count: this.entries.length } });
+  }
+
+  dispose(): void {
+    this.stopLogPolling();
+  }
+}
