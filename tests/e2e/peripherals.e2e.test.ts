@@ -66,6 +66,17 @@ afterAll(async () => {
 describe('peripherals in the IDE', () => {
   it('board buttons, decoded registers, register writes, read-on-demand and the access log', async () => {
     const { page } = b;
+    try {
+      await scenario(page);
+    } catch (e) {
+      await shot(page, 'failure');
+      throw e;
+    }
+  });
+});
+
+async function scenario(page: Page): Promise<void> {
+  {
     await page.locator('.tree-row').first().waitFor();
     await page.locator('.toolbar select').selectOption('nrf52840dk');
     await page.keyboard.press('F5');
@@ -104,19 +115,24 @@ describe('peripherals in the IDE', () => {
     await page.locator('[data-register="UARTE0.ENABLE"]').click();
     const details = page.locator('[data-details="UARTE0.ENABLE"]');
     await expect
-      .poll(() =>
-        details
-          .locator('tr[data-field="ENABLE"] .enum')
-          .innerText()
-          .catch(() => ''),
+      .poll(
+        () =>
+          details
+            .locator('tr[data-field="ENABLE"] .enum')
+            .innerText()
+            .catch(() => ''),
+        { timeout: 15_000 },
       )
       .toBe('Enabled');
     await page.locator('[data-register="UARTE0.TXD.PTR"]').waitFor();
     await expect
-      .poll(async () => {
-        const t = await page.locator('[data-register="UARTE0.TXD.PTR"] .reg-value').innerText();
-        return /^0x[0-9A-F]{8}$/.test(t) ? Number(t) : 0;
-      })
+      .poll(
+        async () => {
+          const t = await page.locator('[data-register="UARTE0.TXD.PTR"] .reg-value').innerText();
+          return /^0x[0-9A-F]{8}$/.test(t) ? Number(t) : 0;
+        },
+        { timeout: 15_000 },
+      )
       .toBeGreaterThanOrEqual(0x2000_0000);
     const ptr = Number(
       await page.locator('[data-register="UARTE0.TXD.PTR"] .reg-value').innerText(),
@@ -141,7 +157,7 @@ describe('peripherals in the IDE', () => {
     await page.getByLabel('Search registers').fill('UART0.RXD');
     await page.locator('[data-peripheral="UART0"]').click();
     const rxd = page.locator('[data-register="UART0.RXD"]');
-    await expect.poll(() => rxd.innerText()).toMatch(/read on demand/);
+    await expect.poll(() => rxd.innerText(), { timeout: 15_000 }).toMatch(/read on demand/);
     await page.waitForTimeout(1000); // ten refreshes
     await tab(page, 'Access Log');
     await page.getByLabel('Filter by register').fill('UART0.RXD');
@@ -151,6 +167,9 @@ describe('peripherals in the IDE', () => {
     await rxd.getByRole('button', { name: 'Read' }).click();
     await page.locator('.periph-notice', { hasText: 'Read UART0.RXD on demand' }).waitFor();
     await tab(page, 'Access Log');
+    // Stop recording: the log keeps what it has (the kernel polls registers: many entries).
+    await page.locator('[data-log-toggle]').click();
+    await page.getByRole('button', { name: '● Record accesses' }).waitFor();
     await expect
       .poll(() => page.locator('.log-row.debugger[data-log-register="UART0.RXD"]').count(), {
         timeout: 10_000,
@@ -168,11 +187,13 @@ describe('peripherals in the IDE', () => {
     expect(source).toMatch(/\.rs:\d+$/);
     await page.getByLabel('Filter by register').fill('UARTE0.TXD');
     await expect
-      .poll(() => page.locator('.log-row[data-log-register="UARTE0.TXD.PTR"]').count())
+      .poll(() => page.locator('.log-row[data-log-register="UARTE0.TXD.PTR"]').count(), {
+        timeout: 15_000,
+      })
       .toBeGreaterThan(0);
     await shot(page, 'access-log');
 
     await page.keyboard.press('Shift+F5');
     await page.locator('.app[data-session="ended"]').waitFor();
-  });
-});
+  }
+}

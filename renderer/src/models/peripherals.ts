@@ -37,6 +37,8 @@ import { Model } from './model';
 
 /** Most access-log entries kept in the window. */
 export const LOG_LIMIT = 100_000;
+/** Most entries fetched at one poll when the window has fallen behind. */
+const CATCH_UP = 20_000;
 
 export interface RegisterValueState {
   value: number | null;
@@ -58,8 +60,8 @@ export interface PeripheralsState {
   favourites: string[];
   /** Expanded peripherals and clusters, by path ('UARTE0', 'UARTE0/TXD'). */
   expanded: string[];
-  /** The register whose fields are shown. */
-  selected: number | null;
+  /** The register whose fields are shown (by name: UART0 and UARTE0 share addresses). */
+  selected: { address: number; name: string } | null;
   values: Record<number, RegisterValueState>;
   refreshes: number;
   /** A message after a write or a demand read ('UARTE0.ENABLE = 0x8'). */
@@ -191,8 +193,8 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     if (!this.state.expanded.includes(path)) this.toggle(path);
   }
 
-  select(address: number | null): void {
-    this.set({ selected: address });
+  select(selected: { address: number; name: string } | null): void {
+    this.set({ selected });
     void this.watchVisible();
   }
 
@@ -285,8 +287,8 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     const addresses = this.visibleRegisters()
       .filter((r) => r.policy.kind === 'live')
       .map((r) => r.address);
-    if (this.state.selected !== null && !addresses.includes(this.state.selected))
-      addresses.push(this.state.selected);
+    const sel = this.state.selected;
+    if (sel !== null && !addresses.includes(sel.address)) addresses.push(sel.address);
     await this.host.api.peripherals.watch({ addresses: addresses.slice(0, 4096) });
   }
 
@@ -435,6 +437,14 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     if (this.polling) return;
     this.polling = true;
     try {
+      // Behind by more than a screenful of seconds (a kernel polling a register makes
+      // millions of accesses): skip to the newest entries, and count the rest as missed.
+      const head = await this.host.api.peripherals.log({ max: 0 });
+      if (head.ok && head.value.next - this.logNext > CATCH_UP) {
+        const skipped = head.value.next - CATCH_UP - this.logNext;
+        this.logNext = head.value.next - CATCH_UP;
+        this.set({ log: { ...this.state.log, missed: this.state.log.missed + skipped } });
+      }
       for (let round = 0; round < 10; round++) {
         const r = await this.host.api.peripherals.log({ since: this.logNext, max: 10_000 });
         if (!r.ok) return;

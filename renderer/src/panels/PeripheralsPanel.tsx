@@ -99,10 +99,10 @@ function RegisterRow({
   const fav = s.favourites.includes(name);
   return (
     <div
-      className={`periph-row register${s.selected === node.address ? ' selected' : ''}`}
+      className={`periph-row register${s.selected?.name === name ? ' selected' : ''}`}
       style={{ paddingLeft: 8 + depth * 14 }}
       data-register={name}
-      onClick={() => model.select(node.address)}
+      onClick={() => model.select({ address: node.address, name })}
       title={node.register.description}
     >
       <button
@@ -234,7 +234,8 @@ function Details({ model }: { model: PeripheralsModel }) {
   const find = (nodes: (ClusterNode | RegisterNode)[]): void => {
     for (const n of nodes) {
       if (node) return;
-      if (n.kind === 'register' && n.address === s.selected) node = n;
+      if (n.kind === 'register' && `${n.peripheral}.${n.register.name}` === s.selected!.name)
+        node = n;
       else if (n.kind === 'cluster') find(n.children);
     }
   };
@@ -247,7 +248,16 @@ function Details({ model }: { model: PeripheralsModel }) {
   const fields =
     value !== null
       ? decodeFields(reg, value)
-      : decodeFields(reg, 0).map((f) => ({ ...f, value: NaN }));
+      : decodeFields(reg, 0).map(({ name, bitOffset, bitWidth, description, readOnly }) => ({
+          name,
+          bitOffset,
+          bitWidth,
+          value: NaN,
+          readOnly,
+          ...(description ? { description } : {}),
+          enumName: undefined as string | undefined,
+          enumDescription: undefined as string | undefined,
+        }));
   return (
     <div className="periph-details" data-details={name}>
       <div className="details-head">
