@@ -363,6 +363,12 @@ export class PeripheralsModel extends Model<PeripheralsState> {
 
   // ---- board, interrupts, connections ---------------------------------------------------------
 
+  /** Asks for the board view now (the Board panel does until the first refresh brings it). */
+  async loadBoard(): Promise<void> {
+    const r = await this.host.api.peripherals.board({});
+    if (r.ok) this.set({ board: r.value });
+  }
+
   async button(name: string, pressed: boolean): Promise<void> {
     const r = await this.host.api.peripherals.button({ name, pressed });
     if (!r.ok) this.set({ notice: { level: 'error', text: this.message(r.error) } });

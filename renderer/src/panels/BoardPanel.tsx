@@ -6,6 +6,7 @@
  * a button or a pin shows the pin's state (direction, output and input level) and which
  * peripheral has it. On real boards the LEDs follow the GPIO registers at each halt.
  */
+import { useEffect } from 'react';
 import type { BoardView, PinView } from '../../../main/common/contract';
 import type { PeripheralsModel } from '../models/peripherals';
 import { useModel } from '../models/use';
@@ -208,6 +209,13 @@ function Microbit({ board, model }: { board: BoardView; model: PeripheralsModel 
 export function BoardPanel({ studio }: { studio: Studio }) {
   const model = studio.peripherals;
   const s = useModel(model);
+  const missing = s.board === null && s.description !== null;
+  useEffect(() => {
+    if (!missing) return;
+    void model.loadBoard();
+    const t = setInterval(() => void model.loadBoard(), 500);
+    return () => clearInterval(t);
+  }, [model, missing]);
   const none = unavailable(s);
   if (none) return none;
   const b = s.board;
