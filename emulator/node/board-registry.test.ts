@@ -143,8 +143,11 @@ describe('machine memory maps', () => {
         'peripheral 4002f000+1000',
         'peripheral 50000000+1000',
         'peripheral 5002a000+2000',
-        'system e0001000+2000',
+        // ITM, DWT and FPB; the SCS; TPIU and ETM (identification only); the ROM table.
+        'system e0000000+3000',
         'system e000e000+1000',
+        'system e0040000+2000',
+        'system e00ff000+1000',
       ]),
     );
     expect(kinds('microbit-v2')).toEqual(

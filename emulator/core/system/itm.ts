@@ -116,13 +116,16 @@ export class Itm {
 
 /** The ITM as a bus device: stimulus writes keep their size, registers are words. */
 export function itmDevice(itm: Itm): MmioDevice {
+  // No ITM register changes when read (C1.7): a debugger's read is the same read.
+  const read = (offset: number, size: AccessSize): number => {
+    const word = itm.read(offset & ~3) >>> 0;
+    const shift = (offset & 3) * 8;
+    return size === 4 ? word : (word >>> shift) & (size === 2 ? 0xffff : 0xff);
+  };
   return {
     name: 'itm',
-    read(offset: number, size: AccessSize): number {
-      const word = itm.read(offset & ~3) >>> 0;
-      const shift = (offset & 3) * 8;
-      return size === 4 ? word : (word >>> shift) & (size === 2 ? 0xffff : 0xff);
-    },
+    read,
+    peek: read,
     write(offset: number, size: AccessSize, value: number): void {
       itm.write(offset & ~3, size, value);
     },

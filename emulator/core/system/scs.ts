@@ -170,14 +170,12 @@ export function installSystem(cpu: CortexM): SystemBlocks {
   );
   const itm = new Itm(cpu, () => debug.traceEnabled);
   const itmRegs = itmDevice(itm);
-  cpu.bus.mapDevice(ITM_BASE, 0x1000, {
-    ...itmRegs,
-    // The ITM's identification registers (coresight.ts) sit above its stimulus ports.
-    read: (offset, size) =>
-      offset >= 0xfd0
-        ? readLanes(coresightIdRegister('itm', offset & ~3)! >>> 0, offset, size)
-        : itmRegs.read(offset, size),
-  });
+  // The ITM's identification registers (coresight.ts) sit above its stimulus ports.
+  const itmRead = (offset: number, size: AccessSize): number =>
+    offset >= 0xfd0
+      ? readLanes(coresightIdRegister('itm', offset & ~3)! >>> 0, offset, size)
+      : itmRegs.read(offset, size);
+  cpu.bus.mapDevice(ITM_BASE, 0x1000, { ...itmRegs, read: itmRead, peek: itmRead });
   cpu.bus.mapDevice(SCS_BASE, 0x1000, device);
   cpu.bus.mapDevice(DWT_BASE, 0x1000, dwtDevice);
   cpu.bus.mapDevice(FPB_BASE, 0x1000, fpbDevice);
