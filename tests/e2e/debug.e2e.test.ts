@@ -11,22 +11,13 @@
  * (tests/kernel/global-setup.ts); run alone, this file builds them first. Breakpoints are kept
  * in a temporary cache folder. Screenshots go to test-results/debug-*.png.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadableSegments, parseElf, symbolAt } from '../../emulator/formats/elf';
-import { changedSince, findImages } from '../../main/host/debug-images';
-import { buildBoard } from '../kernel/global-setup';
-import {
-  APP_ROOT,
-  openInExplorer,
-  openOffline,
-  startStudio,
-  type OfflineBrowser,
-  type Studio,
-} from './harness';
+import { clickGutter, openBuiltKernelStudio, type BuiltKernelStudio } from './built-kernel';
+import { APP_ROOT, openInExplorer, type OfflineBrowser } from './harness';
 
 const RESULTS = path.join(APP_ROOT, 'test-results');
 const FILE = 'capsules/src/console.rs';
@@ -34,34 +25,12 @@ const KERNEL_ELF = 'target/images/nrf52840dk/kernel.elf';
 /** `let allowed = self` in `command`'s write arm: the first line of the handler with code. */
 const LINE = 155;
 
+let k: BuiltKernelStudio;
 let project: string;
-let cache: string;
-let studio: Studio;
 let b: OfflineBrowser;
-
-function copyWithBuild(): string {
-  const dest = mkdtempSync(path.join(os.tmpdir(), 'capsule-e2e-debug-'));
-  cpSync(path.join(APP_ROOT, 'kernel'), dest, {
-    recursive: true,
-    preserveTimestamps: true,
-    filter: (src) => !/[\\/](\.git|node_modules)$/.test(src),
-  });
-  return dest;
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(RESULTS, `debug-${name}.png`) });
-}
-
-/** Clicks the editor's glyph margin left of line `n` (the line must be in view). */
-async function clickGutter(page: Page, n: number): Promise<void> {
-  await page.keyboard.press('Control+g');
-  await page.keyboard.type(String(n));
-  await page.keyboard.press('Enter');
-  const number = page.locator('.monaco-editor .line-numbers', { hasText: new RegExp(`^${n}$`) });
-  await number.waitFor();
-  const box = (await number.boundingBox())!;
-  await page.mouse.click(box.x - 12, box.y + box.height / 2);
 }
 
 async function currentLine(page: Page): Promise<number> {
@@ -126,28 +95,12 @@ async function checkMachinePanels(page: Page): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(RESULTS, { recursive: true });
-  for (const board of ['nrf52840dk', 'mps2-an386']) {
-    const images = findImages(path.join(APP_ROOT, 'kernel'), board);
-    const fresh =
-      images.ok &&
-      existsSync(path.join(images.value.dir, 'apps.json')) &&
-      changedSince(path.join(APP_ROOT, 'kernel'), images.value.builtAt, 1).length === 0;
-    if (!fresh) {
-      const built = buildBoard(APP_ROOT, board);
-      if (!built.ok) throw new Error(built.problem);
-    }
-  }
-  project = copyWithBuild();
-  cache = mkdtempSync(path.join(os.tmpdir(), 'capsule-e2e-cache-'));
-  studio = await startStudio(project, { XDG_CACHE_HOME: cache });
-  b = await openOffline(studio.url);
+  k = await openBuiltKernelStudio(['nrf52840dk', 'mps2-an386'], 'debug');
+  ({ project, b } = k);
 }, 400_000);
 
 afterAll(async () => {
-  await b?.browser.close();
-  await studio?.stop();
-  if (project) rmSync(project, { recursive: true, force: true });
-  if (cache) rmSync(cache, { recursive: true, force: true });
+  await k?.close();
 });
 
 describe('debugging in the IDE', () => {

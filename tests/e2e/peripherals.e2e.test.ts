@@ -10,20 +10,16 @@
  * output (the kernel suite builds the images; run alone, this file builds them first).
  * Screenshots go to test-results/periph-*.png.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changedSince, findImages } from '../../main/host/debug-images';
-import { buildBoard } from '../kernel/global-setup';
-import { APP_ROOT, openOffline, startStudio, type OfflineBrowser, type Studio } from './harness';
+import { openBuiltKernelStudio, type BuiltKernelStudio } from './built-kernel';
+import { APP_ROOT, type OfflineBrowser } from './harness';
 
 const RESULTS = path.join(APP_ROOT, 'test-results');
 
-let project: string;
-let cache: string;
-let studio: Studio;
+let k: BuiltKernelStudio;
 let b: OfflineBrowser;
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -36,31 +32,12 @@ async function tab(page: Page, name: string): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(RESULTS, { recursive: true });
-  const images = findImages(path.join(APP_ROOT, 'kernel'), 'nrf52840dk');
-  const fresh =
-    images.ok &&
-    existsSync(path.join(images.value.dir, 'apps.json')) &&
-    changedSince(path.join(APP_ROOT, 'kernel'), images.value.builtAt, 1).length === 0;
-  if (!fresh) {
-    const built = buildBoard(APP_ROOT, 'nrf52840dk');
-    if (!built.ok) throw new Error(built.problem);
-  }
-  project = mkdtempSync(path.join(os.tmpdir(), 'capsule-e2e-periph-'));
-  cpSync(path.join(APP_ROOT, 'kernel'), project, {
-    recursive: true,
-    preserveTimestamps: true,
-    filter: (src) => !/[\\/](\.git|node_modules)$/.test(src),
-  });
-  cache = mkdtempSync(path.join(os.tmpdir(), 'capsule-e2e-cache-'));
-  studio = await startStudio(project, { XDG_CACHE_HOME: cache });
-  b = await openOffline(studio.url);
+  k = await openBuiltKernelStudio(['nrf52840dk'], 'periph');
+  ({ b } = k);
 }, 400_000);
 
 afterAll(async () => {
-  await b?.browser.close();
-  await studio?.stop();
-  if (project) rmSync(project, { recursive: true, force: true });
-  if (cache) rmSync(cache, { recursive: true, force: true });
+  await k?.close();
 });
 
 describe('peripherals in the IDE', () => {

@@ -9,21 +9,12 @@
  * Runs on a temporary copy of the kernel workspace with its build output (as debug.e2e.test.ts
  * does). Screenshots go to test-results/tock-*.png.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changedSince, findImages } from '../../main/host/debug-images';
-import { buildBoard } from '../kernel/global-setup';
-import {
-  APP_ROOT,
-  openInExplorer,
-  openOffline,
-  startStudio,
-  type OfflineBrowser,
-  type Studio,
-} from './harness';
+import { clickGutter, openBuiltKernelStudio, type BuiltKernelStudio } from './built-kernel';
+import { APP_ROOT, openInExplorer, type OfflineBrowser } from './harness';
 
 const RESULTS = path.join(APP_ROOT, 'test-results');
 const CONSOLE = 'capsules/src/console.rs';
@@ -33,54 +24,21 @@ const UARTE = 'chips/nrf52/src/uarte.rs';
 /** The first line of `Uarte::handle_interrupt` with code (its event loop). */
 const UARTE_LINE = 299;
 
-let project: string;
-let cache: string;
-let studio: Studio;
+let k: BuiltKernelStudio;
 let b: OfflineBrowser;
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(RESULTS, `tock-${name}.png`) });
 }
 
-async function clickGutter(page: Page, n: number): Promise<void> {
-  await page.keyboard.press('Control+g');
-  await page.keyboard.type(String(n));
-  await page.keyboard.press('Enter');
-  const number = page.locator('.monaco-editor .line-numbers', { hasText: new RegExp(`^${n}$`) });
-  await number.waitFor();
-  const box = (await number.boundingBox())!;
-  await page.mouse.click(box.x - 12, box.y + box.height / 2);
-}
-
 beforeAll(async () => {
   mkdirSync(RESULTS, { recursive: true });
-  for (const board of ['nrf52840dk', 'mps2-an386']) {
-    const images = findImages(path.join(APP_ROOT, 'kernel'), board);
-    const fresh =
-      images.ok &&
-      existsSync(path.join(images.value.dir, 'apps.json')) &&
-      changedSince(path.join(APP_ROOT, 'kernel'), images.value.builtAt, 1).length === 0;
-    if (!fresh) {
-      const built = buildBoard(APP_ROOT, board);
-      if (!built.ok) throw new Error(built.problem);
-    }
-  }
-  project = mkdtempSync(path.join(os.tmpdir(), 'capsule-e2e-tock-'));
-  cpSync(path.join(APP_ROOT, 'kernel'), project, {
-    recursive: true,
-    preserveTimestamps: true,
-    filter: (src) => !/[\\/](\.git|node_modules)$/.test(src),
-  });
-  cache = mkdtempSync(path.join(os.tmpdir(), 'capsule-e2e-cache-'));
-  studio = await startStudio(project, { XDG_CACHE_HOME: cache });
-  b = await openOffline(studio.url);
+  k = await openBuiltKernelStudio(['nrf52840dk', 'mps2-an386'], 'tock');
+  ({ b } = k);
 }, 400_000);
 
 afterAll(async () => {
-  await b?.browser.close();
-  await studio?.stop();
-  if (project) rmSync(project, { recursive: true, force: true });
-  if (cache) rmSync(cache, { recursive: true, force: true });
+  await k?.close();
 });
 
 describe('Tock views in the IDE', () => {
