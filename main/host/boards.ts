@@ -41,6 +41,7 @@ import { BootloaderFlasher } from './bootloader-flasher.js';
 import { resolveInProject } from './paths.js';
 import { err } from './project.js';
 import { listSerialPorts, type SerialPortInfo } from './serial.js';
+import { UDEV_RULES_FILE, udevRule } from './udev.js';
 
 type Emit = <K extends keyof HostEvents>(name: K, payload: HostEvents[K]) => void;
 
@@ -65,17 +66,15 @@ export interface BoardsOptions {
 
 /** The udev rule that gives the logged-in user a USB device's serial port (and its probe). */
 export function udevRuleFor(vendorId: string | undefined, productId: string | undefined): string {
-  const match = vendorId
-    ? `ATTRS{idVendor}=="${vendorId}"${productId ? `, ATTRS{idProduct}=="${productId}"` : ''}, `
-    : '';
+  const product = productId || undefined;
   return [
-    `SUBSYSTEM=="tty", ${match}MODE="0660", TAG+="uaccess"`,
-    ...(vendorId ? [`SUBSYSTEM=="usb", ${match}MODE="0660", TAG+="uaccess"`] : []),
+    udevRule('tty', vendorId, product),
+    ...(vendorId ? [udevRule('usb', vendorId, product)] : []),
   ].join('\n');
 }
 
 const PERMISSION_FIX = (p: SerialPortInfo): string =>
-  `add yourself to the group that owns ${p.path} (usually dialout: sudo usermod -aG dialout $USER, then log in again), or put this rule in /etc/udev/rules.d/60-capsule-studio.rules and run sudo udevadm control --reload && sudo udevadm trigger:\n${udevRuleFor(p.vendorId, p.productId)}`;
+  `add yourself to the group that owns ${p.path} (usually dialout: sudo usermod -aG dialout $USER, then log in again), or put this rule in ${UDEV_RULES_FILE} and run sudo udevadm control --reload && sudo udevadm trigger:\n${udevRuleFor(p.vendorId, p.productId)}`;
 
 const stripZeros = (s: string): string => s.replace(/^0+/, '').toLowerCase();
 

@@ -25,6 +25,7 @@ import type { Board } from '../../emulator/boards/registry';
 import { err, ok, type Result } from '../../emulator/core/result';
 import { flashError, type FlashError } from '../../emulator/debug/flasher';
 import { findTool, missingToolMessage } from '../../emulator/node/tools';
+import { UDEV_RULES_FILE, udevRule } from './udev';
 
 /** The oldest OpenOCD whose nrf5 driver and remote_bitbang we rely on. */
 export const OPENOCD_MIN_VERSION: readonly [number, number] = [0, 11];
@@ -131,8 +132,7 @@ export async function findOpenocd(
 
 /** The udev rule that gives the logged-in user a USB probe. */
 export function probeUdevRule(vendorId: string, productId?: string): string {
-  const product = productId !== undefined ? `, ATTRS{idProduct}=="${productId}"` : '';
-  return `SUBSYSTEM=="usb", ATTRS{idVendor}=="${vendorId}"${product}, MODE="0660", TAG+="uaccess"`;
+  return udevRule('usb', vendorId, productId);
 }
 
 /**
@@ -161,7 +161,7 @@ export function classifyOpenocdFailure(
       kind: 'permission',
       message: `${setup.label}: the system refused access to the probe's USB device`,
       fix: usb
-        ? `put this rule in /etc/udev/rules.d/60-capsule-studio.rules, run sudo udevadm control --reload && sudo udevadm trigger, and plug the probe in again:\n${probeUdevRule(usb.vendorId, usb.productId)}`
+        ? `put this rule in ${UDEV_RULES_FILE}, run sudo udevadm control --reload && sudo udevadm trigger, and plug the probe in again:\n${probeUdevRule(usb.vendorId, usb.productId)}`
         : 'give your user access to the probe (a udev rule with TAG+="uaccess" for its USB ids)',
       log,
     };

@@ -33,6 +33,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { ProbeInfo, ProbeListing } from '../common/contract.js';
 import { probeUdevRule } from './openocd';
+import { UDEV_RULES_FILE } from './udev';
 
 export type ProbeKind = ProbeInfo['kind'];
 
@@ -152,7 +153,7 @@ export async function probesFrom(
     };
     if (!(await canOpen(d))) {
       probe.problem = `no permission to open the ${k.label} (USB ${vendorId}:${productId})`;
-      probe.fix = `put this rule in /etc/udev/rules.d/60-capsule-studio.rules, run sudo udevadm control --reload && sudo udevadm trigger, and plug the probe in again:\n${probeUdevRule(vendorId, productId)}`;
+      probe.fix = `put this rule in ${UDEV_RULES_FILE}, run sudo udevadm control --reload && sudo udevadm trigger, and plug the probe in again:\n${probeUdevRule(vendorId, productId)}`;
     }
     out.push(probe);
   }
