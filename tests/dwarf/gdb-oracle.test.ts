@@ -168,12 +168,24 @@ describe.skipIf(!available && process.env.CI !== 'true')(
         log(`  gdb: ${theirs.frames.length} frames`);
         let mismatches = compare(mine, theirs.frames);
         const tomb = tombstoned(set.programs()[0]!, theirs.frames[0]?.name ?? null);
-        if (mine[0]?.name && tomb && symbols.get(mine[0].name) !== undefined && mismatches.length) {
-          // GDB misnames hand-written exception handlers: a function removed at link time keeps
-          // a DWARF range starting at address 0 that covers them, and a section exists at 0 (the
-          // vector table), so GDB believes it and cannot unwind. The reader's frame 0 is checked
-          // against arm-none-eabi-nm instead, and the code the exception interrupted against GDB
-          // by giving GDB the registers the hardware stacked (restored afterwards).
+        // GDB names a hand-written handler (no DWARF, no CFI) from the symbol table and stops
+        // there: it has nothing to unwind with (the reader reads the prologue instead).
+        const noCfi =
+          theirs.frames.length === 1 &&
+          theirs.frames[0]?.name === mine[0]?.name &&
+          set.functionAt(pc)?.source !== 'dwarf';
+        if (
+          mine[0]?.name &&
+          (tomb || noCfi) &&
+          symbols.get(mine[0].name) !== undefined &&
+          mismatches.length
+        ) {
+          // GDB cannot unwind hand-written exception handlers: it misnames them when a function
+          // removed at link time keeps a DWARF range starting at address 0 that covers them (a
+          // section exists at 0, the vector table, so GDB believes it), and otherwise it has no
+          // CFI for them. The reader's frame 0 is checked against arm-none-eabi-nm instead, and
+          // the code the exception interrupted against GDB by giving GDB the registers the
+          // hardware stacked (restored afterwards).
           gdbDefects++;
           mismatches = [];
           const sym = symbols.get(mine[0].name)!;

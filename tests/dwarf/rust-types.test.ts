@@ -78,9 +78,13 @@ describe('Rust types in the kernel', () => {
     ]);
     const state = await set.evaluate('PROCESSES.0[0].state', { mem });
     expect(state.ok && state.value.text).toBe('Unused');
-    const cast = await set.evaluate('0x20000000 as *const kernel::process::Process', { mem });
-    expect(cast.ok && cast.value.text).toBe('0x20000000 <mps2_an386::main::PROCESSES>');
-    const deref = await set.evaluate('*(0x20000000 as *const kernel::process::Process)', { mem });
+    // A cast of the process table's address names the static it points into.
+    const table = info.findStatic('PROCESSES')[0];
+    expect(table).toBeDefined();
+    const at = `0x${table!.address.toString(16)}`;
+    const cast = await set.evaluate(`${at} as *const kernel::process::Process`, { mem });
+    expect(cast.ok && cast.value.text).toBe(`${at} <mps2_an386::main::PROCESSES>`);
+    const deref = await set.evaluate(`*(${at} as *const kernel::process::Process)`, { mem });
     expect(deref.ok && deref.value.typeName).toBe('kernel::process::Process');
     expect(await set.evaluate('KERNEL.0.processes[9]', { mem })).toMatchObject({
       ok: false,
