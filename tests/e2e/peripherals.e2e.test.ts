@@ -140,6 +140,10 @@ async function scenario(page: Page): Promise<void> {
     await page.getByLabel('Filter by register').fill('UART0.RXD');
     await page.waitForTimeout(600); // the log is fetched every 250 ms
     expect(await page.locator('.log-row[data-log-register="UART0.RXD"]').count()).toBe(0);
+    // Halted, so the one read asked for is not pushed out of the log's window by the kernel's
+    // polling while the log is brought up (tens of thousands of accesses a second).
+    await page.keyboard.press('F6');
+    await page.locator('.app[data-session="halted"]').waitFor();
     await tab(page, 'Peripherals');
     await rxd.getByRole('button', { name: 'Read' }).click();
     await page.locator('.periph-notice', { hasText: 'Read UART0.RXD on demand' }).waitFor();

@@ -9,7 +9,7 @@
  * Runs on a temporary copy of the kernel workspace with its build output (as debug.e2e.test.ts
  * does). Screenshots go to test-results/tock-*.png.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +21,11 @@ const CONSOLE = 'capsules/src/console.rs';
 /** `let allowed = self` in `command`'s write arm. */
 const CONSOLE_LINE = 155;
 const UARTE = 'chips/nrf52/src/uarte.rs';
-/** The first line of `Uarte::handle_interrupt` with code (its event loop). */
-const UARTE_LINE = 299;
+/** The first line of `Uarte::handle_interrupt` with code (its event loop), found in the source. */
+const UARTE_LINE =
+  readFileSync(path.join(APP_ROOT, 'kernel', UARTE), 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes('pub fn handle_interrupt(&self) {')) + 2;
 
 let k: BuiltKernelStudio;
 let b: OfflineBrowser;
