@@ -9,10 +9,9 @@
  * @example
  *   <CellsPanel studio={studio} />
  */
-import { useEffect, useState } from 'react';
 import type { TockCell, TockCellsView } from '../../../../main/common/contract';
-import { useModel } from '../../models/use';
 import type { Studio } from '../../studio';
+import { useHaltedView } from './use-halted-view';
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
@@ -22,39 +21,12 @@ function heldText(c: TockCell): string {
 }
 
 export function CellsPanel({ studio }: { studio: Studio }) {
-  const d = useModel(studio.debug);
-  const [view, setView] = useState<TockCellsView | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  const stopKey = `${d.session?.id}-${d.session?.phase}-${d.session?.stop?.pc}`;
-  useEffect(() => {
-    if (d.session?.phase !== 'halted') return;
-    let live = true;
-    void studio.host.api.tock.cells({}).then((r) => {
-      if (!live) return;
-      if (r.ok) {
-        setView(r.value);
-        setProblem(null);
-      } else setProblem(r.error.message);
-    });
-    return () => {
-      live = false;
-    };
-  }, [stopKey]);
-  if (!d.session || d.session.phase === 'ended')
-    return (
-      <div className="panel-empty">
-        No debug session: start one with Debug (F5) to see the kernel&apos;s cells.
-      </div>
-    );
-  if (problem) return <div className="panel-empty tock-problem">{problem}</div>;
-  if (!view)
-    return (
-      <div className="panel-empty">
-        {d.session.phase === 'running'
-          ? 'Running: the cells are read when the target halts (Pause, F6).'
-          : 'Reading the cells...'}
-      </div>
-    );
+  const r = useHaltedView<TockCellsView>(studio, () => studio.host.api.tock.cells({}), {
+    see: "the kernel's cells",
+    read: 'the cells',
+  });
+  if ('empty' in r) return r.empty;
+  const view = r.view;
   const groups = new Map<string, TockCell[]>();
   for (const c of view.cells) {
     const g = groups.get(c.capsule);

@@ -9,47 +9,19 @@
  * @example
  *   <DmaPanel studio={studio} />
  */
-import { useEffect, useState } from 'react';
 import type { TockDmaView } from '../../../../main/common/contract';
-import { useModel } from '../../models/use';
 import type { Studio } from '../../studio';
+import { useHaltedView } from './use-halted-view';
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
 export function DmaPanel({ studio }: { studio: Studio }) {
-  const d = useModel(studio.debug);
-  const [view, setView] = useState<TockDmaView | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  const stopKey = `${d.session?.id}-${d.session?.phase}-${d.session?.stop?.pc}`;
-  useEffect(() => {
-    if (d.session?.phase !== 'halted') return;
-    let live = true;
-    void studio.host.api.tock.dma({}).then((r) => {
-      if (!live) return;
-      if (r.ok) {
-        setView(r.value);
-        setProblem(null);
-      } else setProblem(r.error.message);
-    });
-    return () => {
-      live = false;
-    };
-  }, [stopKey]);
-  if (!d.session || d.session.phase === 'ended')
-    return (
-      <div className="panel-empty">
-        No debug session: start one with Debug (F5) to see the DMA channels.
-      </div>
-    );
-  if (problem) return <div className="panel-empty tock-problem">{problem}</div>;
-  if (!view)
-    return (
-      <div className="panel-empty">
-        {d.session.phase === 'running'
-          ? 'Running: the DMA channels are read when the target halts (Pause, F6).'
-          : 'Reading the DMA channels...'}
-      </div>
-    );
+  const r = useHaltedView<TockDmaView>(studio, () => studio.host.api.tock.dma({}), {
+    see: 'the DMA channels',
+    read: 'the DMA channels',
+  });
+  if ('empty' in r) return r.empty;
+  const view = r.view;
   return (
     <div className="tock-dma">
       {view.notes.map((n) => (
