@@ -20,6 +20,7 @@
  *   expect(r.divergence).toBeNull();
  */
 import { readFileSync } from 'node:fs';
+import { CORE_REGISTER_NAMES } from '../../emulator/debug/target';
 import { createSession, type ImageFile } from '../../emulator/session/session';
 import { disassembly } from './assemble';
 import { startQemuTrace, type TraceRecord } from './qemu-trace';
@@ -54,25 +55,8 @@ export interface TraceCompareResult {
 }
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
-const NAMES = [
-  'r0',
-  'r1',
-  'r2',
-  'r3',
-  'r4',
-  'r5',
-  'r6',
-  'r7',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'sp',
-  'lr',
-  'pc',
-  'xpsr',
-];
+/** r0-r15 and xPSR: the registers each trace record holds, in its order. */
+const NAMES = CORE_REGISTER_NAMES.slice(0, 17);
 
 export async function compareWithQemuTrace(opts: TraceCompareOptions): Promise<TraceCompareResult> {
   const started = Date.now();
