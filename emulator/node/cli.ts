@@ -45,6 +45,9 @@ export const EXIT_USAGE = 2;
 export const EXIT_LIMIT = 124;
 export const EXIT_ABNORMAL = 125;
 
+/** Runner slices with a remote_bitbang debugger: short while it spoke within `talkingMs`. */
+const BITBANG_SLICE = { quiet: 200_000, talking: 5_000, talkingMs: 100 } as const;
+
 const USAGE = `usage: npm run emulator -- --machine <${MACHINES.join('|')}> [options] image [image...]
   image                  ELF or Intel HEX file, raw binary or TBF as FILE@ADDRESS (e.g. apps.bin@0x40000),
                          or a Tock application bundle as APP.tab@ADDRESS (its cortex-m4 TBF goes there)
@@ -509,16 +512,28 @@ export async function main(argv: string[]): Promise<number> {
   let stdinOpen = true;
   let ptyOpen = false;
   let toldWaiting = false;
-  const runner = new Runner(session, {
+  let bitbangActive = -Infinity;
+  const runner: Runner = new Runner(session, {
     scheduler: nodeScheduler,
     pace,
     inputs: { consoles: [0], buttons: false, debugger: bitbang !== undefined },
     // With a debugger attached, short slices keep its transactions answered promptly.
-    sliceInstructions: bitbang ? 200_000 : 2_000_000,
+    sliceInstructions: bitbang ? BITBANG_SLICE.quiet : 2_000_000,
     maxInstructions: opts.maxInstructions,
     untilCycle: virtualEnd,
     wallTimeoutMs: opts.timeoutSeconds * 1000,
-    afterSlice: flush,
+    afterSlice: () => {
+      flush();
+      // While OpenOCD talks (a flash loader feeding its FIFO: one JTAG round trip per slice),
+      // slices are short; 200k instructions took ~10 ms on a loaded machine, which held flash
+      // writes to 0.27 KiB/s.
+      if (bitbang)
+        runner.setSliceInstructions(
+          nodeScheduler.now() - bitbangActive < BITBANG_SLICE.talkingMs
+            ? BITBANG_SLICE.talking
+            : BITBANG_SLICE.quiet,
+        );
+    },
     // Said once, so a quiet terminal is not mistaken for a hung emulator.
     onWaitForInput: () => {
       if (toldWaiting) return;
@@ -559,6 +574,7 @@ export async function main(argv: string[]): Promise<number> {
       holdWait?.wake();
     });
   bitbang?.onActivity(() => {
+    bitbangActive = nodeScheduler.now();
     runner.wake();
     holdWait?.wake();
   });

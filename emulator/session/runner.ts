@@ -175,6 +175,15 @@ export class Runner {
     this.wake();
   }
 
+  /**
+   * Instructions per slice from now on. The host answers its I/O only between slices, so a
+   * debugger in conversation (each of its round trips waits for the slice in progress) wants
+   * short ones, and a board left alone long ones.
+   */
+  setSliceInstructions(n: number): void {
+    this.opts.sliceInstructions = Math.max(1, Math.floor(n));
+  }
+
   /** Change what the host can deliver (stdin closed, a debugger attached or gone). */
   setInputs(inputs: Partial<RunnerInputs>): void {
     this.inputs = { ...this.inputs, ...inputs };
