@@ -17,6 +17,7 @@
  *   await hw.probes();                      // { probes: [...], note? }
  *   await hw.flash({ board: 'nrf52840dk', image: 'target/.../image.hex' }, signal);
  */
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { findBoard } from '../../emulator/boards/registry';
 import type { FlashError, FlashImage } from '../../emulator/debug/flasher';
@@ -68,6 +69,22 @@ export class HardwareService {
     return { ok: true, value: await this.list() };
   }
 
+  /** The board's build output OpenOCD can program, project-relative: image.hex first, then kernel.elf. */
+  async images(boardName: string): Promise<Result<string[]>> {
+    const found = findBoard(boardName);
+    if (!found.ok) return err('bad-request', found.error);
+    const out: string[] = [];
+    for (const f of ['image.hex', 'kernel.elf']) {
+      const rel = `target/images/${found.value.board.name}/${f}`;
+      const there = await access(path.join(this.projectRoot, rel)).then(
+        () => true,
+        () => false,
+      );
+      if (there) out.push(rel);
+    }
+    return { ok: true, value: out };
+  }
+
   async flash(args: FlashArgsShape, signal: AbortSignal): Promise<Result<FlashResult>> {
     const found = findBoard(args.board);
     if (!found.ok) return err('bad-request', found.error);
@@ -97,7 +114,7 @@ export class HardwareService {
     this.flashing = true;
     const flashId = this.nextFlashId++;
     try {
-      const flasher = new OpenocdFlasher({ board: board.name, setup });
+      const flasher = new OpenocdFlasher({ board: board.name, setup, chip: board.chip });
       const r = await flasher.program(
         { file: file.value.absolute, format },
         {

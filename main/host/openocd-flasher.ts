@@ -31,6 +31,7 @@ import {
   type FlashReport,
   type Flasher,
 } from '../../emulator/debug/flasher';
+import { BOARDS, findBoard } from '../../emulator/boards/registry';
 import { parseImage } from '../../emulator/session/image';
 import {
   classifyOpenocdFailure,
@@ -48,6 +49,31 @@ export interface OpenocdFlasherOptions {
   openocd?: string;
   /** Longest one operation may take (default 120 s). */
   timeoutMs?: number;
+  /**
+   * The chip the board registry names for the board (`nRF52840`): before anything is written,
+   * the chip's FICR INFO.PART is read and an image for another part is refused, naming both.
+   */
+  chip?: string;
+}
+
+/** Where an nRF52's FICR holds its part number (nRF52840 PS v1.7 §4.4.1.2 FICR, INFO.PART 0x100). */
+const FICR_INFO_PART = 0x1000_0100;
+const FICR_MARK = 'capsule-ficr:';
+
+/** The FICR INFO.PART value of a registry chip name ('nRF52840' -> 0x52840), or null (not an nRF52). */
+export function nrfPartOf(chip: string): number | null {
+  const m = /^nRF(52\d{3})$/i.exec(chip.trim());
+  return m ? parseInt(m[1]!, 16) : null;
+}
+
+/**
+ * The registry's board (by chip) for an INFO.PART value, to name in a refusal; the part number
+ * as the nRF name when no board has that chip.
+ */
+function partName(part: number): string {
+  const chip = `nRF${part.toString(16)}`;
+  const b = BOARDS.find((x) => x.chip.toLowerCase() === chip.toLowerCase());
+  return b ? `${chip} (${b.label})` : chip;
 }
 
 /** The marker the scripts echo before each phase. */
@@ -72,9 +98,19 @@ export class OpenocdFlasher implements Flasher {
     if (!parsed.ok) return parsed;
     const total = parsed.value;
     const file = imageArgs(image);
+    const part = this.options.chip ? nrfPartOf(this.options.chip) : null;
     const script = [
       ...phase('connect'),
       'init',
+      // Which chip answers, read over the system bus while it runs (nothing halted or written
+      // yet): an image for another part is refused here and the board keeps running.
+      ...(part === null
+        ? []
+        : [
+            `set capsule_part [lindex [read_memory ${hex(FICR_INFO_PART)} 32 1] 0]`,
+            `echo "${FICR_MARK} [format 0x%08x $capsule_part]"`,
+            `if {$capsule_part != ${hex(part)}} { shutdown error }`,
+          ]),
       'reset halt',
       ...phase('program'),
       `flash write_image erase ${file}`,
@@ -88,7 +124,22 @@ export class OpenocdFlasher implements Flasher {
       'shutdown',
     ];
     const r = await this.run(script, total, options);
-    if (!r.ok) return r;
+    if (!r.ok) {
+      const seen = r.value?.ficrPart;
+      if (part !== null && seen !== undefined && seen !== part) {
+        const chip = this.options.chip!;
+        const found = findBoard(this.board);
+        const label = found.ok ? found.value.board.label : this.board;
+        return flashError(
+          'wrong-board',
+          `${image.file} is built for the ${label} (${chip}), but the chip on ${this.options.setup.label} is an ${partName(seen)} (FICR INFO.PART ${hex(seen)}); nothing was written`,
+          {
+            fix: `choose the board that is attached (${partName(seen)}), build for it and flash that image`,
+          },
+        );
+      }
+      return r;
+    }
     return ok({
       bytes: r.value.written ?? total,
       verified: options.verify,
@@ -167,12 +218,13 @@ export class OpenocdFlasher implements Flasher {
     script: string[],
     total: number,
     options: ProgressOptions,
-  ): Promise<Result<{ written?: number }, FlashError>> {
+  ): Promise<{ ok: true; value: RunFacts } | { ok: false; error: FlashError; value?: RunFacts }> {
     const tool = await findOpenocd(this.options.openocd);
     if (!tool.ok) return tool;
     if (options.signal?.aborted) return flashError('aborted', 'flashing was cancelled');
     let current = 'connect' as FlashPhase | 'done';
     let written: number | undefined;
+    let ficrPart: number | undefined;
     const report = (p: FlashPhase, done: number, message?: string): void =>
       options.onProgress?.({
         phase: p,
@@ -190,6 +242,10 @@ export class OpenocdFlasher implements Flasher {
           return;
         }
         if (current === 'done') return;
+        if (line.startsWith(FICR_MARK)) {
+          ficrPart = Number(line.slice(FICR_MARK.length).trim());
+          return;
+        }
         const wrote = /^wrote (\d+) bytes? from file/.exec(line);
         if (wrote) {
           written = Number(wrote[1]);
@@ -214,16 +270,29 @@ export class OpenocdFlasher implements Flasher {
       });
     const finished = current === 'done' && run.value.code === 0;
     if (finished) return ok({ ...(written !== undefined ? { written } : {}) });
+    // The chip's part, when it was read, goes back with the error (program() names it).
+    const facts = ficrPart !== undefined ? { value: { ficrPart } } : {};
     const known = classifyOpenocdFailure(run.value.lines, this.options.setup);
-    if (known) return { ok: false, error: known };
+    if (known) return { ok: false, error: known, ...facts };
     const errors = run.value.lines.filter((l) => l.startsWith('Error'));
-    return flashError(
-      run.value.code === null ? 'timeout' : 'failed',
-      `OpenOCD failed while ${describePhase(current)}${errors.length ? `: ${errors[errors.length - 1]!.replace(/^Error:\s*/, '')}` : ` (exit status ${run.value.code ?? 'killed'})`}`,
-      { log: run.value.lines.slice(-30) },
-    );
+    return {
+      ...flashError(
+        run.value.code === null ? 'timeout' : 'failed',
+        `OpenOCD failed while ${describePhase(current)}${errors.length ? `: ${errors[errors.length - 1]!.replace(/^Error:\s*/, '')}` : ` (exit status ${run.value.code ?? 'killed'})`}`,
+        { log: run.value.lines.slice(-30) },
+      ),
+      ...facts,
+    };
   }
 }
+
+/** What a run saw besides its result: bytes written, the chip's INFO.PART when it was read. */
+interface RunFacts {
+  written?: number;
+  ficrPart?: number;
+}
+
+const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 
 function phase(p: FlashPhase | 'done'): string[] {
   return [`echo {${PHASE_MARK} ${p}}`];

@@ -64,6 +64,8 @@ describe.skipIf(noOpenocd || noCompiler)('OpenOCD flasher on the emulated nRF528
     flasher = new OpenocdFlasher({
       board: 'nrf52840dk',
       setup: openocdForEmulator(board.port, RESOURCES),
+      // The registry's chip: the FICR check passes on the emulated nRF52840.
+      chip: 'nRF52840',
     });
   }, 90_000);
 
@@ -89,6 +91,32 @@ describe.skipIf(noOpenocd || noCompiler)('OpenOCD flasher on the emulated nRF528
     expect(wrote?.done).toBe(wrote?.total);
     expect(wrote?.message).toMatch(/^wrote \d+ bytes from file/);
     await board.waitForOutput('flashed image B', 30_000, from);
+  }, 60_000);
+
+  it("an image built for another board is refused: the registry's chip and the FICR disagree", async () => {
+    // The micro:bit v2's registry entry names an nRF52833; the emulated DK's FICR INFO.PART
+    // says nRF52840. Nothing is written: the board still holds image B afterwards.
+    const other = new OpenocdFlasher({
+      board: 'microbit-v2',
+      setup: openocdForEmulator(board.port, RESOURCES),
+      chip: 'nRF52833',
+    });
+    const progress: FlashProgress[] = [];
+    const r = await other.program(
+      { file: images.a, format: 'elf' },
+      { verify: true, reset: true, onProgress: (p) => progress.push(p) },
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.kind).toBe('wrong-board');
+    expect(r.error.message).toMatch(/built for the micro:bit v2 \(nRF52833\)/);
+    expect(r.error.message).toMatch(
+      /is an nRF52840 \(nRF52840-DK\) \(FICR INFO\.PART 0x00052840\)/,
+    );
+    expect(r.error.fix).toMatch(/choose the board that is attached/);
+    expect(progress.map((p) => p.phase)).not.toContain('program');
+    const still = await flasher.verify({ file: images.b, format: 'elf' });
+    expect(still).toEqual({ ok: true, value: undefined });
   }, 60_000);
 
   it('verify names the first address where the board differs from the image', async () => {
