@@ -335,10 +335,15 @@ export const SessionStartArgs = obj({
 });
 export const BoardArgs = obj({ board: str({ min: 1, max: 100 }) });
 export const SessionAttachArgs = obj({
-  /** Only QEMU today; real probes (OpenOCD) add their kinds here. */
-  kind: literal('qemu'),
+  /** QEMU's gdbstub, or a board through OpenOCD's GDB port (a probe, or the emulated board). */
+  kind: literal('qemu', 'openocd'),
   board: str({ min: 1, max: 100 }),
+  /** OpenOCD: USB serial number of the probe to use when several are plugged in. */
+  probeSerial: opt(str({ min: 1, max: 128 })),
+  /** OpenOCD: the emulated board's remote_bitbang port (instead of a probe). */
+  emulatorPort: opt(num({ integer: true, min: 1, max: 65535 })),
 });
+export type SessionAttachArgsShape = Infer<typeof SessionAttachArgs>;
 export const StepArgs = obj({ kind: literal('instruction', 'over', 'into', 'out') });
 export const LocationArgs = obj({
   path: str({ min: 1, max: 4096 }),
@@ -426,6 +431,8 @@ export const contract = {
   flash: {
     /** Program, verify and reset a board through OpenOCD; progress as `flash.progress`. */
     program: method(FlashArgs, returns<FlashResult>()),
+    /** The board's build output OpenOCD can program (project-relative image.hex, kernel.elf). */
+    images: method(BoardArgs, returns<string[]>()),
   },
   peripherals: {
     /** The running session's chip description (SVD) with the warnings it raised. */
@@ -910,6 +917,8 @@ export interface AttachedBoards {
   ports: SerialPortEntry[];
   /** Boards whose Tock bootloader the host knows how to enter and use (the board registry's). */
   bootloaderBoards: { name: string; label: string }[];
+  /** Boards the registry knows how to flash and debug through OpenOCD. */
+  openocdBoards: { name: string; label: string }[];
   /** What could not be looked at (no probe discovery in this build, sysfs unreadable). */
   notes: string[];
 }

@@ -35,6 +35,7 @@ import type {
   Result,
   SerialPortEntry,
 } from '../common/contract.js';
+import { BOARDS } from '../../emulator/boards/registry.js';
 import type { FlashError } from '../../emulator/debug/flasher.js';
 import { BOOTLOADER_BOARD_NAMES, bootloaderBoard } from '../debug/tock-bootloader/boards.js';
 import { BootloaderFlasher } from './bootloader-flasher.js';
@@ -171,6 +172,10 @@ export class BoardsService {
       bootloaderBoards: BOOTLOADER_BOARD_NAMES.map((name) => ({
         name,
         label: bootloaderBoard(name)?.label ?? name,
+      })),
+      openocdBoards: BOARDS.filter((b) => b.openocd !== null).map((b) => ({
+        name: b.name,
+        label: b.label,
       })),
       notes,
     };

@@ -4,7 +4,8 @@
  *
  * Run and Debug start the selected board's last build (debug-images.ts) in the emulator worker
  * (`startEmulatorWorker`: the machine never runs on the host thread); Attach launches QEMU with
- * its gdbstub (`launchQemuGdb`) and drives it through the GDB remote target. Everything after
+ * its gdbstub (`launchQemuGdb`), or OpenOCD for a board on a probe (or the emulated board on
+ * remote_bitbang, `startOpenocdTarget`), and drives it through the GDB remote target. Everything after
  * the start is target-independent: breakpoints resolved through the program's line tables and
  * kept per project (breakpoint-store.ts), stops turned into a location, a backtrace and
  * variables (debug-program.ts), source-level stepping built from range steps and temporary
@@ -23,6 +24,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BOARDS, findBoard } from '../../emulator/boards/registry';
 import type { Result as EmuResult } from '../../emulator/core/result';
 import { disassembleWord } from '../../emulator/core/cpu/table';
@@ -51,6 +53,7 @@ import type {
   RegisterValue,
   ResolvedBreakpoint,
   Result,
+  SessionAttachArgsShape,
   SessionInfo,
   SessionMode,
   SessionStop,
@@ -79,6 +82,9 @@ import {
 import { DwarfProgramView, exceptionName } from './debug-dwarf.js';
 import { stepSource, type StepKind } from './debug-stepping.js';
 import { startEmulatorWorker } from './emulator-worker-target.js';
+import { hostErrorOf } from './hardware.js';
+import { openocdForBoard, openocdForEmulator } from './openocd.js';
+import { startOpenocdTarget } from './openocd-target.js';
 import { err } from './project.js';
 
 const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
@@ -98,6 +104,8 @@ export interface DebugServiceOptions {
   loadProgram?: (images: BoardImages, projectRoot: string) => ProgramView;
   /** Pace of the nRF boards (default 'realtime', as the command line). mps2-an386 runs fast. */
   pace?: 'fast' | 'realtime';
+  /** The app's resources folder (resources/openocd/ for the emulated board); default: the repository's. */
+  resourcesDir?: string;
 }
 
 /** A read a view repeats while the board runs (see `addLiveRead`). */
@@ -367,7 +375,8 @@ export class DebugService {
     return BOARDS.filter((b) => b.qemuMachine !== null).map((b) => b.name);
   }
 
-  attach(args: { kind: 'qemu'; board: string }): Promise<Result<SessionInfo>> {
+  attach(args: SessionAttachArgsShape): Promise<Result<SessionInfo>> {
+    if (args.kind === 'openocd') return this.attachOpenocd(args);
     return this.serial(async () => {
       await this.endNow('a new session started');
       // The board registry says which boards QEMU models (its `-M` machine).
@@ -419,6 +428,49 @@ export class DebugService {
         program: this.loadProgram(images.value),
         images: images.value,
         qemu: qemuRef,
+      });
+    });
+  }
+
+  /**
+   * Attach to a board through OpenOCD's GDB port: a probe (the registry's OpenOCD configuration,
+   * `adapter serial` when one is named) or the emulated board behind `--remote-bitbang PORT`.
+   * The program is the board's last build (the image that was flashed), for source and symbols.
+   */
+  private attachOpenocd(args: SessionAttachArgsShape): Promise<Result<SessionInfo>> {
+    return this.serial(async () => {
+      await this.endNow('a new session started');
+      const named = findBoard(args.board);
+      if (!named.ok) return err('unavailable', named.error);
+      const board = named.value.board;
+      let setup;
+      if (args.emulatorPort !== undefined) {
+        setup = openocdForEmulator(
+          args.emulatorPort,
+          this.opts.resourcesDir ??
+            path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources'),
+        );
+      } else {
+        const s = openocdForBoard(board, args.probeSerial);
+        if (!s.ok) return err('unavailable', s.error);
+        setup = s.value;
+      }
+      const images = this.buildOf(board.name);
+      if (!images.ok)
+        return err(
+          'not-built',
+          `There is no build for ${board.name} yet.`,
+          `Build ${board.name} (Ctrl+B) and flash it, then debug.`,
+        );
+      const started = await startOpenocdTarget({ board: board.name, setup });
+      if (!started.ok) return hostErrorOf(started.error);
+      return this.begin({
+        mode: 'attach',
+        board: board.name,
+        target: started.value,
+        program: this.loadProgram(images.value),
+        images: images.value,
+        qemu: null,
       });
     });
   }

@@ -124,7 +124,12 @@ export function createHost(opts: HostOptions): Host {
     },
   });
   const boards = new Map<number, string>();
-  const debug = new DebugService({ projectRoot, emit, ...opts.debug });
+  const debug = new DebugService({
+    projectRoot,
+    emit,
+    resourcesDir: path.join(opts.appRoot, 'resources'),
+    ...opts.debug,
+  });
   const tock = new TockService(() => ({
     target: debug.target,
     kernel: debug.images?.files[0] ?? null,
@@ -186,6 +191,7 @@ export function createHost(opts: HostOptions): Host {
     },
     flash: {
       program: (args, ctx) => hardware.flash(args, ctx.signal),
+      images: (args) => hardware.images(args.board),
     },
     peripherals: {
       describe: () => peripherals.describe(),

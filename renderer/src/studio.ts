@@ -17,6 +17,7 @@ import type { HostError } from '../../main/common/contract';
 import type { HostConnection } from './client';
 import { BreakpointsModel } from './models/breakpoints';
 import { BoardsModel } from './models/boards';
+import { OpenocdModel } from './models/openocd';
 import { SerialConsoleModel } from './models/serial-console';
 import { BuildModel } from './models/build';
 import { DebugSessionModel } from './models/debug-session';
@@ -62,6 +63,7 @@ export class Studio {
   readonly workspace: Workspace;
   readonly build: BuildModel;
   readonly boards: BoardsModel;
+  readonly openocd: OpenocdModel;
   readonly serialConsole: SerialConsoleModel;
   readonly project: ProjectModel;
   readonly layout: LayoutModel;
@@ -80,6 +82,7 @@ export class Studio {
     this.workspace = new Workspace(host.api);
     this.build = new BuildModel(host);
     this.boards = new BoardsModel(host, store);
+    this.openocd = new OpenocdModel(host);
     this.serialConsole = new SerialConsoleModel(host);
     this.project = new ProjectModel(host, store);
     this.layout = new LayoutModel(store, windowHeight);

@@ -332,6 +332,14 @@ export class DebugSessionModel extends Model<DebugState> {
     return this.control(this.host.api.session.attach({ kind: 'qemu', board }));
   }
 
+  /** Attach to a board through OpenOCD: a probe (by USB serial) or the emulated board's port. */
+  attachOpenocd(
+    board: string,
+    via: { probeSerial?: string; emulatorPort?: number },
+  ): Promise<HostError | null> {
+    return this.control(this.host.api.session.attach({ kind: 'openocd', board, ...via }));
+  }
+
   stop(): Promise<HostError | null> {
     return this.control(this.host.api.session.stop({}));
   }

@@ -1,11 +1,13 @@
 /**
  * The Boards panel: debug probes and serial ports attached to this machine (live), why one
- * cannot be opened (with the udev rule to add), and Tock's serial bootloader on the chosen
+ * cannot be opened (with the udev rule to add), flashing and debugging a board through OpenOCD
+ * (OpenocdFlash), and Tock's serial bootloader on the chosen
  * port: its layout and attributes, the apps it holds, install / remove / erase apps, and EXIT
  * to start the kernel.
  */
 import { useEffect, useState } from 'react';
 import type { BootloaderSession, SerialPortEntry } from '../../../main/common/contract';
+import { OpenocdFlash } from '../components/OpenocdFlash';
 import { SerialConsole } from '../components/SerialConsole';
 import { useModel } from '../models/use';
 import type { Studio } from '../studio';
@@ -241,6 +243,10 @@ export function BoardsPanel({ studio }: { studio: Studio }) {
             {n}
           </div>
         ))}
+      </section>
+      <section>
+        <h3>Flash and debug through OpenOCD</h3>
+        <OpenocdFlash studio={studio} />
       </section>
       <section>
         <h3>Serial ports</h3>
