@@ -278,6 +278,12 @@ export class GdbRemoteClient {
 
   private onPacket(payload: string): void {
     const p = this.inFlight;
+    if (payload === 'O') {
+      // An empty console-output packet: OpenOCD's keep-alive while the target runs (it sends
+      // one when GDB has waited about a second). Not the resume's answer: taking it for the stop
+      // reply left the session "running" with nothing able to halt it.
+      return;
+    }
     if (payload.length > 1 && payload[0] === 'O' && isHex(payload.slice(1))) {
       // Console output: a monitor command's text, or the target's while it runs.
       const text = hexToText(payload.slice(1));

@@ -104,7 +104,9 @@ describe.skipIf(noOpenocd || noCompiler)(
       const running = nextEvent(target, 'running');
       unwrap(await target.resume());
       await running;
-      await new Promise((r) => setTimeout(r, 200));
+      // Longer than OpenOCD waits before its keep-alive (an empty 'O' packet), which the client
+      // once took for the stop reply: the halt then never came back.
+      await new Promise((r) => setTimeout(r, 2000));
       expect(unwrap(await target.halt()).cause.kind).toBe('halted');
       expect(word(unwrap(await target.readMemory(symbol('counter'), 4)))).toBeGreaterThan(after);
     }, 60_000);
