@@ -124,7 +124,12 @@ export class HardwareService {
           onProgress: (p) => this.emit('flash.progress', { flashId, board: board.name, ...p }),
         },
       );
-      if (!r.ok) return hostErrorOf(r.error);
+      // Messages name the image as the person chose it (project-relative).
+      if (!r.ok)
+        return hostErrorOf({
+          ...r.error,
+          message: r.error.message.split(file.value.absolute).join(args.image),
+        });
       return { ok: true, value: { flashId, board: board.name, ...r.value } };
     } finally {
       this.flashing = false;

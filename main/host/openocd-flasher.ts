@@ -134,7 +134,7 @@ export class OpenocdFlasher implements Flasher {
           'wrong-board',
           `${image.file} is built for the ${label} (${chip}), but the chip on ${this.options.setup.label} is an ${partName(seen)} (FICR INFO.PART ${hex(seen)}); nothing was written`,
           {
-            fix: `choose the board that is attached (${partName(seen)}), build for it and flash that image`,
+            fix: `choose the board that is attached (the chip is an ${partName(seen)}), build for it and flash that image`,
           },
         );
       }
