@@ -11,7 +11,9 @@ import {
   matchPortsToProbes,
   udevRuleFor,
 } from './boards';
+import { listProbes, probeSource, type UsbDescriptorSet } from './probes';
 import { listFromSysfs, openSerialLink } from './serial';
+import { RECORDED } from './testing/recorded-probes';
 import { startPtyBoard, type PtyBoard } from './testing/pty-board';
 
 type Events = { name: keyof HostEvents; payload: unknown }[];
@@ -137,6 +139,53 @@ describe('boards', () => {
     const changed = events.filter((e) => e.name === 'boards.changed');
     expect(changed.length).toBeGreaterThan(0);
     expect((changed[0]!.payload as { ports: unknown[] }).ports).toEqual([]);
+  });
+
+  it('lists probes plugged in and unplugged (hot-plug by polling the bus)', async () => {
+    const events: Events = [];
+    // The bus as the `usb` package would read it, changed by the test as a person plugs boards.
+    let bus: UsbDescriptorSet[] = [RECORDED['nrf52840dk-jlink-ob']!];
+    const svc = new BoardsService(recorder(events), {
+      listPorts: async () => [],
+      listProbes: probeSource(() =>
+        listProbes(
+          async () => ({ ok: true, value: bus }),
+          async () => true,
+        ),
+      ),
+      pollMs: 20,
+    });
+    const changed = async (): Promise<string[]> => {
+      const from = events.length;
+      for (let i = 0; i < 100 && events.length === from; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      const last = events[events.length - 1];
+      expect(last?.name).toBe('boards.changed');
+      return (last!.payload as { probes: { name: string }[] }).probes.map((p) => p.name);
+    };
+    try {
+      const first = await svc.list();
+      expect(first.ok && first.value.probes.map((p) => [p.name, p.serialNumber])).toEqual([
+        [expect.stringMatching(/J-Link/), '000683012345'],
+      ]);
+      bus = [];
+      expect(await changed()).toEqual([]);
+      bus = [RECORDED['microbit-daplink']!, RECORDED['ftdi-serial']!];
+      expect(await changed()).toEqual([expect.stringMatching(/DAPLink/)]);
+      // A bus that cannot be read: no probes, and a note that says why.
+      svc.dispose();
+      const blind = new BoardsService(recorder([]), {
+        listPorts: async () => [],
+        listProbes: probeSource(async () => ({ probes: [], note: 'no USB bus (/sys/bus/usb)' })),
+      });
+      const r = await blind.list();
+      blind.dispose();
+      expect(r.ok && r.value.notes).toEqual([
+        'debug probes could not be listed: no USB bus (/sys/bus/usb)',
+      ]);
+    } finally {
+      svc.dispose();
+    }
   });
 
   it('maps flasher failures to host errors that keep the fix', () => {

@@ -38,6 +38,7 @@ import { TockService } from './tock-service.js';
 import { FileService } from './files.js';
 import { PeripheralService } from './peripheral-service.js';
 import { ProjectService, err } from './project.js';
+import { probeSource } from './probes.js';
 import { RecoveryStore } from './recovery.js';
 import { summarizeBuild } from './summary.js';
 
@@ -144,7 +145,9 @@ export function createHost(opts: HostOptions): Host {
   const peripherals = new PeripheralService({ projectRoot, appRoot: opts.appRoot, debug, emit });
   /** Windows connected now: when the last one goes, a running session ends with it. */
   let windows = 0;
-  const attached = new BoardsService(emit, opts.boards);
+  // Probes come and go with the same poll as the serial ports (hot-plug): the `usb` package's
+  // listing reads sysfs and opens nothing, so polling it never disturbs a probe in use.
+  const attached = new BoardsService(emit, { listProbes: probeSource(), ...opts.boards });
   const consoles = new SerialConsoleService(projectRoot, emit);
   const bootloader = new BootloaderService(projectRoot, emit, (p) => consoles.pause(p));
 

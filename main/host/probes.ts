@@ -249,3 +249,17 @@ export async function listProbes(
   if (!bus.ok) return { probes: [], note: bus.error };
   return { probes: await probesFrom(bus.value, canOpen) };
 }
+
+/**
+ * Probe discovery as the Boards service polls it (its hot-plug): the probes now, or an error
+ * naming why the bus cannot be read (the service lists it as a note and shows ports only).
+ */
+export function probeSource(
+  list: () => Promise<ProbeList> = () => listProbes(),
+): () => Promise<ProbeInfo[]> {
+  return async () => {
+    const r = await list();
+    if (r.note !== undefined) throw new Error(r.note);
+    return r.probes;
+  };
+}
