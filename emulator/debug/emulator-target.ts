@@ -703,7 +703,8 @@ export class EmulatorTarget implements DebugTarget {
         else reason = this.session.runSlice({ instructions: budget });
         cause = this.causeOf(reason);
       }
-      this.history.tick();
+      // The slice's running time (before any checkpoint) tells the history the running speed.
+      this.history.tick(this.scheduler.now() - started);
     } catch (e) {
       this.inSlice = false;
       this.crash(e);
@@ -818,8 +819,9 @@ export class EmulatorTarget implements DebugTarget {
     let cause: StopCause | null;
     try {
       this.history.applyDue();
+      const started = this.scheduler.now();
       cause = this.stepOnce();
-      this.history.tick();
+      this.history.tick(this.scheduler.now() - started);
     } catch (e) {
       this.crash(e);
       return this.closedError();

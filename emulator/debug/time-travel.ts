@@ -4,10 +4,12 @@
  *
  * The emulator is deterministic: from a snapshot, the same host inputs delivered at the same
  * point give the same run. So the history of a run is
- * - checkpoints: session snapshots taken every `interval` instructions while running, stretched
- *   so they cost about 3% of the run (memory is kept in 4 KiB pages, and a page equal to the
- *   previous checkpoint's is shared, so flash and untouched RAM cost one copy; older
- *   checkpoints are thinned so there are at most `maxCheckpoints`), and
+ * - checkpoints: session snapshots taken while running, spaced so that replaying from one to
+ *   the next takes at most `replayMs` of host time at the measured running speed (this bounds
+ *   how long a reverse step takes), and otherwise stretched so they cost about 2% of the run
+ *   (memory is kept in 4 KiB pages, and a page equal to the previous checkpoint's is shared, so
+ *   flash and untouched RAM cost one copy; older checkpoints are thinned so there are at most
+ *   `maxCheckpoints`), and
  * - host inputs (console bytes, resets a debugger asked for, button presses), each recorded
  *   with the instruction count and the cycle at which it was applied.
  * Reaching instruction N again = restoring the last checkpoint at or before N, then running
@@ -23,7 +25,7 @@
  * @example
  *   const h = new History(session);
  *   h.start();                       // checkpoint the present
- *   ... run slices, calling h.applyDue(), h.bounds() and h.tick() ...
+ *   ... run slices, calling h.applyDue(), h.bounds() and h.tick(sliceMs) ...
  *   const c = h.checkpointBefore(n); h.restore(c);  // then run forward to n
  */
 import type { EmulatorSession, SessionSnapshot } from '../session/session';
@@ -37,12 +39,19 @@ export interface HostInput {
   apply(): void;
 }
 
+/** Fewest instructions between automatic checkpoints, however slow the host. */
+const MIN_GAP = 20_000;
+/** A checkpoint may cost up to 1/COST_SHARE of the running time before the gap stretches. */
+const COST_SHARE = 50;
+
 /** A memory region of a checkpoint as 4 KiB pages; a page that did not change is shared. */
 interface PagedRegion {
   name: string;
   base: number;
   length: number;
   pages: Uint8Array[];
+  /** Each page's words (the same bytes), for comparing a word at a time; null if unaligned. */
+  words: (Int32Array | null)[];
 }
 
 export interface Checkpoint {
@@ -59,11 +68,18 @@ const PAGE = 4096;
 
 export interface HistoryOptions {
   /**
-   * Instructions between automatic checkpoints while running. Default 1,000,000; stretched
-   * (up to 8 times) when a checkpoint costs more than about 3% of the running time since the
-   * last one.
+   * Instructions between automatic checkpoints until the running speed is known (and always,
+   * without `now`). Default 1,000,000. Then the gap is what `replayMs` of running covers, or
+   * more when a checkpoint would otherwise cost over ~2% of the running time, never more than
+   * `replayMs` allows.
    */
   interval?: number;
+  /**
+   * Host milliseconds a replay from one checkpoint to the next may take at the measured running
+   * speed: the bound on a reverse step's time (default 100, half of the 200 ms a reverse-stepi
+   * should answer in, leaving room for restoring and for a host that slows down).
+   */
+  replayMs?: number;
   /** Host milliseconds (the target's scheduler clock), to keep checkpoints cheap. */
   now?: () => number;
   /** Checkpoints kept before older ones are thinned. Default 64. */
@@ -81,10 +97,18 @@ export class History {
   private next = 0;
   /** The furthest instruction count the run has reached live (outputs behind it were seen). */
   private frontier = 0;
-  /** Instructions to the next automatic checkpoint (interval, stretched by its cost). */
+  /** Instructions to the next automatic checkpoint (see HistoryOptions.interval). */
   private gap: number;
+  private readonly replayMs: number;
   private readonly now: (() => number) | null;
+  /** Host ms spent running since the last automatic checkpoint (slices told to `tick`). */
+  private busyMs = 0;
+  /** True once a caller told slice times (then the wall clock is never used). */
+  private timed = false;
+  /** Wall clock at the last checkpoint, for callers that do not tell their slice times. */
   private lastAt: { time: number; instructions: number } | null = null;
+  /** Measured running speed (instructions per host ms), 0 until known. */
+  private speed = 0;
 
   constructor(
     private readonly session: EmulatorSession,
@@ -93,6 +117,7 @@ export class History {
     this.interval = options.interval ?? 1_000_000;
     this.maxCheckpoints = Math.max(4, options.maxCheckpoints ?? 64);
     this.gap = this.interval;
+    this.replayMs = Math.max(1, options.replayMs ?? 100);
     this.now = options.now ?? null;
   }
 
@@ -161,25 +186,37 @@ export class History {
     this.checkpoints = kept;
   }
 
-  /** Between slices while running: a checkpoint every `interval` instructions. */
-  tick(): void {
+  /**
+   * Between slices while running: a checkpoint when the gap is covered. `sliceMs` is the host
+   * time the slice just run took (its running speed sizes the gap); without it, the wall clock
+   * between checkpoints stands in (which counts time spent halted or asleep as running).
+   */
+  tick(sliceMs?: number): void {
     const now = this.session.instructions;
     if (now > this.frontier) this.frontier = now;
+    if (sliceMs !== undefined) {
+      this.timed = true;
+      this.busyMs += Math.max(0, sliceMs);
+    }
     const last = this.lastBefore(now);
     if (last && now - last.instructions < this.gap) return;
     const t0 = this.now?.() ?? 0;
     this.checkpoint();
     if (!this.now) return;
     const t1 = this.now();
-    // Keep checkpoints at about 3% of the running time: a costly one (a busy host, a machine
-    // with much memory) stretches the gap to the next, up to 8 intervals (which bounds how far
-    // a reverse step replays).
-    if (this.lastAt && t0 > this.lastAt.time) {
-      const perMs = (now - this.lastAt.instructions) / (t0 - this.lastAt.time);
-      const wanted = perMs * (t1 - t0) * 33;
-      this.gap = Math.max(this.interval, Math.min(this.interval * 8, wanted));
+    const ran = last ? now - last.instructions : 0;
+    const ms = this.timed ? this.busyMs : this.lastAt ? t0 - this.lastAt.time : 0;
+    if (ran > 0 && ms > 0) {
+      this.speed = ran / ms;
+      this.gap = gapFor(this.speed, t1 - t0, this.interval, this.replayMs);
     }
+    this.busyMs = 0;
     this.lastAt = { time: t1, instructions: now };
+  }
+
+  /** Instructions per host ms measured while running (0 until a gap was run). */
+  get runningSpeed(): number {
+    return this.speed;
   }
 
   /** A checkpoint at the present (during a replay, so later reverse steps start close by). */
@@ -225,6 +262,7 @@ export class History {
     this.session.restore(c.snapshot);
     this.next = c.inputsApplied;
     this.lastAt = null;
+    this.busyMs = 0;
   }
 
   /**
@@ -279,7 +317,14 @@ export class History {
   }
 
   /** Checkpoints and the bytes they hold (shared region copies counted once). */
-  memory(): { checkpoints: number; bytes: number; inputs: number; gap: number } {
+  memory(): {
+    checkpoints: number;
+    bytes: number;
+    inputs: number;
+    gap: number;
+    /** Host ms a replay across the gap takes at the measured speed (NaN until measured). */
+    replayMs: number;
+  } {
     const seen = new Set<Uint8Array>();
     let bytes = 0;
     for (const c of this.checkpoints) {
@@ -298,36 +343,81 @@ export class History {
       bytes,
       inputs: this.inputs.length,
       gap: this.gap,
+      replayMs: this.speed > 0 ? this.gap / this.speed : NaN,
     };
   }
 }
 
-/** A region's bytes as pages, sharing each page equal to the same page of `prev`. */
+/**
+ * Instructions between checkpoints at `speed` instructions per host ms when one costs `costMs`:
+ * at most what `replayMs` of replay covers (a reverse step replays at most one gap), else at
+ * least `interval` and enough that checkpoints take ~1/COST_SHARE of the running time.
+ */
+export function gapFor(speed: number, costMs: number, interval: number, replayMs: number): number {
+  const byReplay = speed * replayMs;
+  const byCost = speed * costMs * COST_SHARE;
+  return Math.round(Math.max(MIN_GAP, Math.min(byReplay, Math.max(interval, byCost))));
+}
+
 /** One all-zero page shared by every checkpoint (untouched RAM is most of a big machine's). */
 const ZERO_PAGE = new Uint8Array(PAGE);
+const ZERO_WORDS = new Int32Array(ZERO_PAGE.buffer);
+/** One erased-flash page (all ones) shared likewise: unprogrammed flash is most of the flash. */
+const ERASED_PAGE = new Uint8Array(PAGE).fill(0xff);
+const ERASED_WORDS = new Int32Array(ERASED_PAGE.buffer);
 
+/** A region's bytes as pages, sharing each page equal to the same page of `prev`. */
 function paged(
   m: { name: string; base: number; bytes: Uint8Array },
   prev?: PagedRegion,
 ): PagedRegion {
   const pages: Uint8Array[] = [];
-  for (let at = 0, i = 0; at < m.bytes.length; at += PAGE, i++) {
-    const page = m.bytes.subarray(at, Math.min(at + PAGE, m.bytes.length));
-    const old = prev && prev.length === m.bytes.length ? prev.pages[i] : undefined;
-    if (old && equalBytes(old, page)) pages.push(old);
-    else if (page.length === PAGE && isZero(page)) pages.push(ZERO_PAGE);
-    else pages.push(page.slice());
+  const words: (Int32Array | null)[] = [];
+  const bytes = m.bytes;
+  // One word view of the whole region (regions are word aligned): comparing a page costs no
+  // allocation, and a checkpoint compares every page of flash and RAM.
+  const all =
+    bytes.byteOffset % 4 === 0
+      ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2)
+      : null;
+  const same = prev && prev.length === bytes.length ? prev : undefined;
+  for (let at = 0, i = 0; at < bytes.length; at += PAGE, i++) {
+    const end = Math.min(at + PAGE, bytes.length);
+    const oldWords = same?.words[i];
+    if (all && oldWords && end - at === PAGE && equalWords(oldWords, all, at >> 2)) {
+      pages.push(same.pages[i]!);
+      words.push(oldWords);
+      continue;
+    }
+    const page = bytes.subarray(at, end);
+    const old = same?.pages[i];
+    if (old && !(all && oldWords) && equalBytes(old, page)) {
+      pages.push(old);
+      words.push(null);
+    } else if (all && end - at === PAGE && filledWith(all, at >> 2, 0)) {
+      pages.push(ZERO_PAGE);
+      words.push(ZERO_WORDS);
+    } else if (all && end - at === PAGE && filledWith(all, at >> 2, -1)) {
+      pages.push(ERASED_PAGE);
+      words.push(ERASED_WORDS);
+    } else {
+      const copy = page.slice();
+      pages.push(copy);
+      words.push(copy.length === PAGE ? new Int32Array(copy.buffer) : null);
+    }
   }
-  return { name: m.name, base: m.base, length: m.bytes.length, pages };
+  return { name: m.name, base: m.base, length: bytes.length, pages, words };
 }
 
-function isZero(page: Uint8Array): boolean {
-  if (page.byteOffset % 4 === 0) {
-    const w = new Uint32Array(page.buffer, page.byteOffset, page.length >> 2);
-    for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
-    return true;
-  }
-  for (let i = 0; i < page.length; i++) if (page[i] !== 0) return false;
+/** True when the page's words equal `all`'s from word `from` on. */
+function equalWords(page: Int32Array, all: Int32Array, from: number): boolean {
+  for (let i = 0; i < page.length; i++) if (page[i] !== all[from + i]) return false;
+  return true;
+}
+
+/** True when the page of `all` from word `from` on holds only `word`. */
+function filledWith(all: Int32Array, from: number, word: number): boolean {
+  for (let i = from, end = from + (PAGE >> 2); i < end; i++) if (all[i] !== word) return false;
   return true;
 }
 

@@ -68,6 +68,28 @@ describe('RecordingDevice', () => {
     expect(r[0]!.seq).toBe(71 - RECENT_ACCESSES);
   });
 
+  it('reuses its snapshot while untouched, and takes a new one after any access', () => {
+    const d = new RecordingDevice('SAADC', 0x1000);
+    const a = d.snapshot();
+    expect(d.snapshot()).toBe(a); // nothing changed: the same read-only data
+    d.write(0x500, 4, 1);
+    const b = d.snapshot();
+    expect(b).not.toBe(a);
+    expect(b.words[0x140]).toBe(1);
+    expect(a.words[0x140]).toBe(0); // the earlier snapshot still holds its moment
+    d.read(0x500, 4); // a read is counted and logged: the state changed
+    const c = d.snapshot();
+    expect(c).not.toBe(b);
+    expect(c.seq).toBe(2);
+    d.poke(0x504, 4, 7);
+    expect(d.snapshot().words[0x141]).toBe(7);
+    d.restore(a);
+    expect(d.snapshot().words[0x140]).toBe(0);
+    d.write(0, 4, 3);
+    d.reset();
+    expect(d.snapshot().words[0]).toBe(0);
+  });
+
   it('rejects a bad size and accesses outside its block', () => {
     expect(() => new RecordingDevice('X', 6)).toThrow(/multiple of 4/);
     const d = new RecordingDevice('ACL', 0x800);

@@ -58,6 +58,11 @@ export class RecordingDevice implements MmioDevice {
   /** Ring of the last RECENT_ACCESSES accesses, oldest first once read through `recent()`. */
   private log: RecordedAccess[] = [];
   private seq = 0;
+  /**
+   * The last snapshot, kept while nothing changed: most recorded blocks are never touched, and
+   * reverse execution snapshots every device at each checkpoint. Snapshots are read-only data.
+   */
+  private lastSnapshot: RecordingState | null = null;
 
   constructor(
     readonly name: string,
@@ -88,6 +93,7 @@ export class RecordingDevice implements MmioDevice {
   }
 
   private remember(kind: 'read' | 'write', offset: number, size: AccessSize, value: number): void {
+    this.lastSnapshot = null;
     const entry: RecordedAccess = { seq: this.seq++, kind, offset, size, value };
     if (this.log.length < RECENT_ACCESSES) this.log.push(entry);
     else this.log[entry.seq % RECENT_ACCESSES] = entry;
@@ -122,6 +128,7 @@ export class RecordingDevice implements MmioDevice {
   private store(offset: number, size: AccessSize, value: number): number {
     const word = this.check(offset, size);
     const i = word >>> 2;
+    this.lastSnapshot = null;
     this.words[i] = mergeLanes(this.words[i]!, value, offset, size);
     return word;
   }
@@ -144,6 +151,7 @@ export class RecordingDevice implements MmioDevice {
   }
 
   reset(): void {
+    this.lastSnapshot = null;
     this.words.fill(0);
     this.counts.clear();
     this.log = [];
@@ -151,18 +159,20 @@ export class RecordingDevice implements MmioDevice {
   }
 
   snapshot(): RecordingState {
-    return {
+    this.lastSnapshot ??= {
       words: Array.from(this.words),
       counts: [...this.counts.entries()].map(([o, c]) => [o, c.reads, c.writes, c.last]),
       recent: this.recent(),
       seq: this.seq,
     };
+    return this.lastSnapshot;
   }
 
   restore(state: unknown): void {
     const s = state as RecordingState;
     if (!s || !Array.isArray(s.words) || s.words.length !== this.words.length)
       throw new TypeError(`${this.name}: snapshot does not match a ${this.size}-byte block`);
+    this.lastSnapshot = null;
     this.words.set(s.words);
     this.counts = new Map(s.counts.map(([o, r, w, l]) => [o, { reads: r, writes: w, last: l }]));
     this.seq = s.seq;
