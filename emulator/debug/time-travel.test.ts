@@ -10,6 +10,7 @@ import { nodeScheduler } from '../node/scheduler';
 import { createSession } from '../session/session';
 import { buildElf } from '../../tests/programs/elf';
 import { EmulatorTarget, type EmulatorTargetOptions } from './emulator-target';
+import { gapFor, History } from './time-travel';
 import { runToStop, unwrap } from './testing/target-helpers';
 
 const VAR = 0x20000000;
@@ -179,5 +180,42 @@ describe('reverse execution', () => {
       .filter((r) => r.dev === null)
       .reduce((n, r) => n + r.size, 0);
     expect(m.bytes).toBeLessThan(regionBytes * m.checkpoints);
+  });
+
+  it('spaces checkpoints so a replay across one gap takes at most replayMs at the running speed', () => {
+    // 10,000 instructions per host ms (a slow host): 5 ms of replay covers 50,000 instructions,
+    // less than the 200,000-instruction interval, so the gap shrinks to 50,000.
+    const { t } = boot();
+    let clock = 0;
+    const h = new History(t.session, { interval: 200_000, replayMs: 5, now: () => clock });
+    h.start();
+    const made: number[] = [];
+    for (let slice = 0; slice < 60; slice++) {
+      t.session.runSlice({ instructions: 10_000 });
+      clock += 1; // the slice's host time, also seen by the clock
+      const before = h.memory().checkpoints;
+      h.tick(1);
+      if (h.memory().checkpoints > before) made.push(t.session.instructions);
+    }
+    const m = h.memory();
+    expect(h.runningSpeed).toBe(10_000);
+    expect(m.gap).toBe(50_000);
+    expect(m.replayMs).toBe(5);
+    // The first gap is the interval (speed unknown), every later one the replay bound.
+    expect(made[0]).toBe(200_000);
+    expect(made.slice(1).map((n, i) => n - made[i]!)).toEqual(Array(made.length - 1).fill(50_000));
+  });
+
+  it('sizes the gap: replay bound first, then ~2% checkpoint cost, never under 20,000', () => {
+    // Fast host, cheap checkpoint: the interval.
+    expect(gapFor(100_000, 0.1, 1_000_000, 100)).toBe(1_000_000);
+    // Costly checkpoint (1 ms at 100 MIPS): stretched to 50 ms of running (2%)...
+    expect(gapFor(100_000, 1, 1_000_000, 100)).toBe(5_000_000);
+    // ...but never beyond what 100 ms of replay covers.
+    expect(gapFor(100_000, 5, 1_000_000, 100)).toBe(10_000_000);
+    // Slow host: the replay bound is below the interval and wins.
+    expect(gapFor(5_000, 0.5, 1_000_000, 100)).toBe(500_000);
+    // Absurdly slow: a floor, so checkpoints do not swamp the run.
+    expect(gapFor(10, 0.5, 1_000_000, 100)).toBe(20_000);
   });
 });

@@ -2,23 +2,27 @@
  * `npm run bench:gdb`: what debugging through the GDB server costs, in figures.
  *
  * The CPU benchmark (tests/bench/bench.c) runs on the emulated nRF52840 (its stack moved into
- * the chip's 256 KiB of RAM) to its semihosting exit, interleaved round by round:
- * - free: the emulator target running on its own (no server, no client);
- * - gdb: the same, served on a loopback port, run by a GDB client's `vCont;c` (our client,
- *   negotiating as gdb-multiarch does), timed from the packet to the exit stop reply;
+ * the chip's 256 KiB of RAM) to its semihosting exit, in phases interleaved run by run (the
+ * order rotates each run, so no phase always runs first or last):
+ * - free: the emulator session's own loop (as the CLI runs it), no target, no server, no client;
+ * - gdb: the emulator target served on a loopback port, run by a GDB client's `vCont;c` (our
+ *   client, negotiating as gdb-multiarch does), timed from the packet to the exit stop reply;
  * - gdb+bp: the same with 4 breakpoints (Z0) and 2 write watchpoints (Z2) set where the
- *   program never goes.
- * Ratios are medians of per-round ratios against the free run (targets: >= 90% with no
- * breakpoints, >= 80% with 4 + 2). Then reverse execution: the run is halted at 10^8
- * instructions and `bs` (reverse-stepi) is timed over the socket (target < 200 ms), then five
- * more reverse steps, one `bc` back to a breakpoint hit, and the memory the checkpoints take.
- * The load average is printed: on a busy machine the figures are noisy.
+ *   program never goes; then 4 breakpoints alone and 2 watchpoints alone.
+ * Each phase is timed by wall clock and by this thread's CPU time (Linux schedstat: the
+ * emulator, the server and the client all run on it; what other processes take of the machine
+ * does not count), so the ratios mean something on a loaded machine. Ratios are medians of
+ * per-run ratios against that run's free phase (targets: >= 90% with no breakpoints, >= 80%
+ * with 4 + 2). A warm-up run first (not counted) lets V8 compile the emulator itself.
+ * Then reverse execution: the run is halted at 10^8 instructions and `bs` (reverse-stepi) is
+ * timed over the socket (target < 200 ms), then five more reverse steps, one `bc` back to a
+ * breakpoint hit, the checkpoint spacing and the memory the checkpoints take. The load average
+ * is printed for each run.
  *
- * Options: --runs N (default 3), --rounds N (benchmark rounds, default 150).
+ * Options: --runs N (default 5), --rounds N (benchmark rounds per phase, default 300).
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { EmulatorTarget } from '../../emulator/debug/emulator-target';
 import { parseElf } from '../../emulator/formats/elf';
 import type { GdbRemoteClient } from '../../emulator/gdb/client';
@@ -27,13 +31,14 @@ import { connectGdb } from '../../emulator/node/gdb-socket';
 import { nodeScheduler } from '../../emulator/node/scheduler';
 import { createSession } from '../../emulator/session/session';
 import { buildBench } from './build';
+import { cpuClock, type CpuClock } from './cpu-time';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
-const RUNS = arg('--runs', 3);
-const ROUNDS = arg('--rounds', 150);
+const RUNS = arg('--runs', 5);
+const ROUNDS = arg('--rounds', 300);
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -69,17 +74,26 @@ function target(rounds: number): EmulatorTarget {
   });
 }
 
+/** One phase's figures: instructions over wall and over this thread's CPU time. */
+interface Phase {
+  instructions: number;
+  wallMs: number;
+  cpuMs: number;
+}
+const mipsOf = (p: Phase, by: 'wall' | 'cpu'): number =>
+  p.instructions / (by === 'wall' ? p.wallMs : p.cpuMs) / 1000;
+
 /** Free-running: the session's own loop (as the CLI runs it), no target, no server. */
-async function freeRun(): Promise<number> {
-  const t = target(ROUNDS);
+async function freeRun(rounds: number): Promise<Phase> {
+  const t = target(rounds);
   const session = t.session;
   await t.close();
-  const t0 = performance.now();
+  const clock = cpuClock();
   for (;;) {
     const r = session.runSlice({ instructions: 2_000_000 });
     if (r.kind !== 'limit') break;
   }
-  return session.instructions / (performance.now() - t0) / 1000;
+  return { instructions: session.instructions, ...clock.elapsed() };
 }
 
 async function served(
@@ -101,8 +115,11 @@ async function served(
   };
 }
 
-async function gdbRun(points: { breakpoints: boolean; watchpoints: boolean }): Promise<number> {
-  const s = await served(ROUNDS);
+async function gdbRun(
+  rounds: number,
+  points: { breakpoints: boolean; watchpoints: boolean },
+): Promise<Phase> {
+  const s = await served(rounds);
   if (points.breakpoints) {
     // Code the benchmark never runs (the fault handler's four halfwords) and RAM it never touches.
     const handler = addressOf('fault_handler');
@@ -118,38 +135,56 @@ async function gdbRun(points: { breakpoints: boolean; watchpoints: boolean }): P
     }
   }
   const before = s.t.session.instructions;
-  const t0 = performance.now();
+  const clock: CpuClock = cpuClock();
   const stop = await s.client.request('vCont;c', true);
-  const ms = performance.now() - t0;
+  const elapsed = clock.elapsed();
   if (!stop.ok || !stop.value.reply.startsWith('W')) fail(`run ended with ${JSON.stringify(stop)}`);
-  const mips = (s.t.session.instructions - before) / ms / 1000;
+  const phase = { instructions: s.t.session.instructions - before, ...elapsed };
   await s.close();
-  return mips;
+  return phase;
 }
 
-const load0 = loadavg();
+const loadText = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 console.log(
-  `bench:gdb on the emulated nRF52840-DK, ${ROUNDS} benchmark rounds, ${RUNS} runs; load average ${load0.map((x) => x.toFixed(2)).join(' ')}`,
+  `bench:gdb on the emulated nRF52840-DK, ${ROUNDS} benchmark rounds per phase, ${RUNS} runs + 1 warm-up; load average ${loadText()}`,
 );
-const free: number[] = [];
-const gdb: number[] = [];
-const gdbBp: number[] = [];
-const gdbB: number[] = [];
-const gdbW: number[] = [];
+type Kind = 'free' | 'gdb' | 'gdbBp' | 'gdbB' | 'gdbW';
+const KINDS: Kind[] = ['free', 'gdb', 'gdbBp', 'gdbB', 'gdbW'];
+const phase = (kind: Kind, rounds: number): Promise<Phase> =>
+  kind === 'free'
+    ? freeRun(rounds)
+    : gdbRun(rounds, {
+        breakpoints: kind === 'gdbBp' || kind === 'gdbB',
+        watchpoints: kind === 'gdbBp' || kind === 'gdbW',
+      });
+// Warm-up: V8 compiles the emulator, the server and the client (not counted).
+for (const kind of KINDS) await phase(kind, Math.max(10, ROUNDS >> 3));
+const runs: Record<Kind, Phase>[] = [];
 for (let r = 0; r < RUNS; r++) {
-  free.push(await freeRun());
-  gdb.push(await gdbRun({ breakpoints: false, watchpoints: false }));
-  gdbBp.push(await gdbRun({ breakpoints: true, watchpoints: true }));
-  gdbB.push(await gdbRun({ breakpoints: true, watchpoints: false }));
-  gdbW.push(await gdbRun({ breakpoints: false, watchpoints: true }));
+  const got: Partial<Record<Kind, Phase>> = {};
+  for (let i = 0; i < KINDS.length; i++) {
+    const kind = KINDS[(i + r) % KINDS.length]!;
+    got[kind] = await phase(kind, ROUNDS);
+  }
+  const run = got as Record<Kind, Phase>;
+  runs.push(run);
+  const f = (k: Kind): string =>
+    `${mipsOf(run[k], 'cpu').toFixed(1)} (wall ${mipsOf(run[k], 'wall').toFixed(1)})`;
   console.log(
-    `  run ${r + 1}: free ${free[r]!.toFixed(1)} MIPS; under GDB ${gdb[r]!.toFixed(1)}; 4 breakpoints + 2 watchpoints ${gdbBp[r]!.toFixed(1)} (4 breakpoints alone ${gdbB[r]!.toFixed(1)}, 2 watchpoints alone ${gdbW[r]!.toFixed(1)})`,
+    `  run ${r + 1} (load ${loadText()}), MIPS by CPU time (by wall): free ${f('free')}; under GDB ${f('gdb')}; 4 breakpoints + 2 watchpoints ${f('gdbBp')}; 4 breakpoints ${f('gdbB')}; 2 watchpoints ${f('gdbW')}`,
   );
 }
-const ratio = (xs: number[]): string =>
-  `${(100 * median(xs.map((x, i) => x / free[i]!))).toFixed(1)}%`;
+const ratio = (k: Kind, by: 'wall' | 'cpu'): string =>
+  `${(100 * median(runs.map((r) => mipsOf(r[k], by) / mipsOf(r.free, by)))).toFixed(1)}%`;
+const medMips = (k: Kind): string => median(runs.map((r) => mipsOf(r[k], 'cpu'))).toFixed(1);
 console.log(
-  `free-running ${median(free).toFixed(1)} MIPS; under GDB ${median(gdb).toFixed(1)} MIPS = ${ratio(gdb)} (target >= 90%); with 4 breakpoints + 2 watchpoints ${median(gdbBp).toFixed(1)} MIPS = ${ratio(gdbBp)} (target >= 80%); 4 breakpoints alone ${ratio(gdbB)}, 2 watchpoints alone ${ratio(gdbW)}`,
+  `median of ${RUNS} runs, by CPU time: free-running ${medMips('free')} MIPS (${runs[0]!.free.instructions.toLocaleString('en')} instructions a run); under GDB ${medMips('gdb')} MIPS = ${ratio('gdb', 'cpu')} (target >= 90%); with 4 breakpoints + 2 watchpoints ${medMips('gdbBp')} MIPS = ${ratio('gdbBp', 'cpu')} (target >= 80%); 4 breakpoints alone ${ratio('gdbB', 'cpu')}, 2 watchpoints alone ${ratio('gdbW', 'cpu')}`,
+);
+console.log(
+  `  the same by wall clock: under GDB ${ratio('gdb', 'wall')}; 4 + 2 ${ratio('gdbBp', 'wall')}; 4 breakpoints ${ratio('gdbB', 'wall')}; 2 watchpoints ${ratio('gdbW', 'wall')}`,
 );
 
 // Reverse execution 10^8 instructions into a run.
@@ -172,10 +207,13 @@ console.log(
   const pcHex = (await s.client.request('p0f')).ok;
   void pcHex;
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let i = 0; i < 6; i++) {
-    const t0 = performance.now();
+    const clock = cpuClock();
     const r = await s.client.request('bs', true);
-    times.push(performance.now() - t0);
+    const e = clock.elapsed();
+    times.push(e.wallMs);
+    cpuTimes.push(e.cpuMs);
     if (!r.ok || !r.value.reply.startsWith('T05')) fail(`bs: ${JSON.stringify(r)}`);
   }
   const back = s.t.session.instructions;
@@ -185,24 +223,20 @@ console.log(
   await s.client.request(`Z0,${pc.toString(16)},2`);
   const forward = await s.client.request('vCont;c', true); // the next hit of the same PC
   void forward;
-  const t1 = performance.now();
+  const bcClock = cpuClock();
   const bc = await s.client.request('bc', true);
-  const bcMs = performance.now() - t1;
+  const bcMs = bcClock.elapsed().wallMs;
   if (!bc.ok || !bc.value.reply.startsWith('T05')) fail(`bc: ${JSON.stringify(bc)}`);
   const m = s.t.history.memory();
   console.log(
-    `reverse-stepi at ${at.toLocaleString('en')} instructions: first ${times[0]!.toFixed(1)} ms (target < 200 ms), then ${times
+    `reverse-stepi at ${at.toLocaleString('en')} instructions (load ${loadText()}): first ${times[0]!.toFixed(1)} ms wall, ${cpuTimes[0]!.toFixed(1)} ms CPU (target < 200 ms), then ${times
       .slice(1)
       .map((x) => x.toFixed(1))
       .join(', ')} ms; reverse-continue to the previous breakpoint hit ${bcMs.toFixed(1)} ms`,
   );
   console.log(
-    `checkpoints: ${m.checkpoints} kept, ${(m.bytes / 2 ** 20).toFixed(1)} MiB in all (4 KiB pages shared between checkpoints; the nRF52840's 1 MiB flash + 256 KiB RAM would be ${(((1024 + 256) * 1024 * m.checkpoints) / 2 ** 20).toFixed(0)} MiB as whole copies), one every ${m.gap.toLocaleString('en')} instructions at the end`,
+    `checkpoints: ${m.checkpoints} kept, ${(m.bytes / 2 ** 20).toFixed(1)} MiB in all (4 KiB pages shared between checkpoints; the nRF52840's 1 MiB flash + 256 KiB RAM would be ${(((1024 + 256) * 1024 * m.checkpoints) / 2 ** 20).toFixed(0)} MiB as whole copies), one every ${m.gap.toLocaleString('en')} instructions at the end (a replay across it: ${m.replayMs.toFixed(0)} ms at the measured ${(s.t.history.runningSpeed / 1000).toFixed(1)} MIPS)`,
   );
   await s.close();
 }
-console.log(
-  `load average at the end ${loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ')}`,
-);
+console.log(`load average at the end ${loadText()}`);
