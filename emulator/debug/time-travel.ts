@@ -76,8 +76,9 @@ export interface HistoryOptions {
   interval?: number;
   /**
    * Host milliseconds a replay from one checkpoint to the next may take at the measured running
-   * speed: the bound on a reverse step's time (default 100, half of the 200 ms a reverse-stepi
-   * should answer in, leaving room for restoring and for a host that slows down).
+   * speed: the bound on a reverse step's time (default 50, a quarter of the 200 ms a
+   * reverse-stepi should answer in: bench:gdb saw a replay run up to ~2.5x slower than the
+   * forward run it measured, and restoring and the reply take their share).
    */
   replayMs?: number;
   /** Host milliseconds (the target's scheduler clock), to keep checkpoints cheap. */
@@ -117,7 +118,7 @@ export class History {
     this.interval = options.interval ?? 1_000_000;
     this.maxCheckpoints = Math.max(4, options.maxCheckpoints ?? 64);
     this.gap = this.interval;
-    this.replayMs = Math.max(1, options.replayMs ?? 100);
+    this.replayMs = Math.max(1, options.replayMs ?? 50);
     this.now = options.now ?? null;
   }
 

@@ -13,7 +13,8 @@
  * emulator, the server and the client all run on it; what other processes take of the machine
  * does not count), so the ratios mean something on a loaded machine. Ratios are medians of
  * per-run ratios against that run's free phase (targets: >= 90% with no breakpoints, >= 80%
- * with 4 + 2). A warm-up run first (not counted) lets V8 compile the emulator itself.
+ * with 4 + 2). A warm-up run first (not counted) lets V8 compile the emulator itself, and a
+ * full garbage collection before each phase keeps earlier phases' garbage out of its timing.
  * Then reverse execution: the run is halted at 10^8 instructions and `bs` (reverse-stepi) is
  * timed over the socket (target < 200 ms), then five more reverse steps, one `bc` back to a
  * breakpoint hit, the checkpoint spacing and the memory the checkpoints take. The load average
@@ -23,6 +24,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { EmulatorTarget } from '../../emulator/debug/emulator-target';
 import { parseElf } from '../../emulator/formats/elf';
 import type { GdbRemoteClient } from '../../emulator/gdb/client';
@@ -153,7 +156,15 @@ console.log(
 );
 type Kind = 'free' | 'gdb' | 'gdbBp' | 'gdbB' | 'gdbW';
 const KINDS: Kind[] = ['free', 'gdb', 'gdbBp', 'gdbB', 'gdbW'];
-const phase = (kind: Kind, rounds: number): Promise<Phase> =>
+// A full garbage collection before each phase: the sessions of earlier phases (their decoded
+// and compiled code) are collected then, not during the next phase's timing.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const phase = (kind: Kind, rounds: number): Promise<Phase> => {
+  gc();
+  return phaseOf(kind, rounds);
+};
+const phaseOf = (kind: Kind, rounds: number): Promise<Phase> =>
   kind === 'free'
     ? freeRun(rounds)
     : gdbRun(rounds, {
