@@ -76,6 +76,13 @@ import {
   type RecorderRequest,
 } from './tock/recorder';
 import { History, type Checkpoint, type HistoryOptions } from './time-travel';
+import {
+  Runner,
+  type HostScheduler,
+  type HostSleep,
+  type RunOutcome,
+  type SliceBound,
+} from '../session/runner';
 
 /** How the host runs the target's slices (injected: the target itself has no timers). */
 export interface SliceScheduler {
@@ -89,6 +96,36 @@ export interface SliceScheduler {
 
 export type Pace = 'fast' | 'realtime';
 
+/** Node's timers take at most 2^31-1 ms: a longer wait is a chain of them. */
+const LONGEST_WAIT_MS = 2 ** 31 - 1;
+
+/** The Runner's host scheduler over a target's slice scheduler (same clock, same timers). */
+export function hostSchedulerOf(s: SliceScheduler): HostScheduler {
+  return {
+    now: () => s.now(),
+    sleep(ms: number): HostSleep {
+      let cancel: (() => void) | null = null;
+      let finish!: () => void;
+      const done = new Promise<void>((resolve) => (finish = resolve));
+      const until = s.now() + ms;
+      const arm = (): void => {
+        const left = until - s.now();
+        if (left <= 0) return finish();
+        cancel = s.later(Math.min(left, LONGEST_WAIT_MS), arm);
+      };
+      arm();
+      return {
+        done,
+        wake() {
+          cancel?.();
+          finish();
+        },
+      };
+    },
+    yieldToHost: () => new Promise<void>((resolve) => s.soon(resolve)),
+  };
+}
+
 export interface EmulatorTargetOptions {
   session: EmulatorSession;
   scheduler: SliceScheduler;
@@ -98,8 +135,10 @@ export interface EmulatorTargetOptions {
   pace?: Pace;
   /** Halting debug on (DHCSR.C_DEBUGEN), as with a probe attached. Default true. */
   haltingDebug?: boolean;
-  /** Host time one slice aims for. Default 8 ms. */
+  /** Host time one slice of range stepping or tracing aims for. Default 8 ms. */
   sliceMs?: number;
+  /** Instructions per slice of the free run (the Runner's). Default 2,000,000, as the CLI. */
+  sliceInstructions?: number;
   /** How often `stats` events come while running. Default 500 ms. */
   statsIntervalMs?: number;
   /** Checkpoint spacing and count for reverse execution (time-travel.ts). */
@@ -169,7 +208,9 @@ export class EmulatorTarget implements DebugTarget {
   private stepOver = false;
   /** Range stepping: stop when the PC leaves [lo, hi). */
   private range: { lo: number; hi: number } | null = null;
-  private anchor = { wall: 0, cycle: 0 };
+  /** The free run: the shared run loop, and the run in progress (null when none). */
+  private readonly runner: Runner;
+  private free: Promise<void> | null = null;
   private stats = { wall: 0, instructions: 0 };
   private console = new Map<number, number[]>();
   private readonly unsubscribe: () => void;
@@ -219,6 +260,16 @@ export class EmulatorTarget implements DebugTarget {
     this.unsubscribe = session.on((e) => this.onSession(e));
     this.history = new History(session, { now: () => this.scheduler.now(), ...options.history });
     this.lastStop = this.stopInfo({ kind: 'halted' });
+    this.runner = new Runner(session, {
+      scheduler: hostSchedulerOf(this.scheduler),
+      pace: this.pace,
+      // The debugger is attached: a board asleep with nothing armed still waits (it may be
+      // halted, written or reset); the IDE delivers console bytes and button presses.
+      inputs: { consoles: m.consoles, buttons: true, debugger: true },
+      sliceInstructions: options.sliceInstructions ?? 2_000_000,
+      beforeSlice: () => this.beforeSlice(),
+      afterSlice: () => this.afterSlice(),
+    });
   }
 
   state(): TargetState {
@@ -656,18 +707,20 @@ export class EmulatorTarget implements DebugTarget {
 
   private startRunning(): void {
     this.st = 'running';
-    this.anchor = { wall: this.scheduler.now(), cycle: this.session.cycles };
-    this.stats = { wall: this.anchor.wall, instructions: this.session.instructions };
+    this.stats = { wall: this.scheduler.now(), instructions: this.session.instructions };
     this.emit({ kind: 'running' });
     this.schedule();
   }
 
-  /** One slice of running (or range stepping), then what comes next. */
+  /**
+   * What comes next while running: the instruction under a breakpoint the run resumes from,
+   * then range steps and traced runs in the target's own short slices (they single-step), or
+   * the free run on the shared `Runner` (emulator/session/runner.ts), which paces it.
+   */
   private tick(): void {
-    if (this.st !== 'running') return;
+    if (this.st !== 'running' || this.free !== null) return;
     const started = this.scheduler.now();
     let cause: StopCause | null = null;
-    let reason: StopReason = { kind: 'limit' };
     this.inSlice = true;
     try {
       this.history.applyDue();
@@ -693,15 +746,9 @@ export class EmulatorTarget implements DebugTarget {
           cause = this.breakpointHere() ?? this.stepOnce();
         }
       } else if (cause === null) {
-        // Recorded input ahead (re-running history): the slice ends where it has to land.
-        const bound = this.history.bounds();
-        const budget = bound ? Math.min(this.budget, bound.instructions) : this.budget;
-        if (this.pace === 'realtime') {
-          const target = this.targetCycle(started);
-          reason = this.session.runPaced(bound ? Math.min(target, bound.cycle) : target, budget);
-        } else if (bound) reason = this.session.runPaced(bound.cycle, budget);
-        else reason = this.session.runSlice({ instructions: budget });
-        cause = this.causeOf(reason);
+        this.inSlice = false;
+        this.free = this.runFree();
+        return;
       }
       // The slice's running time (before any checkpoint) tells the history the running speed.
       this.history.tick(this.scheduler.now() - started);
@@ -719,32 +766,58 @@ export class EmulatorTarget implements DebugTarget {
       return;
     }
     this.maybeStats(now);
-    if (reason.kind === 'idle' && this.history.bounds() === null) {
-      // Asleep with nothing scheduled: only console input (writeConsole) can wake the board.
-      return;
-    }
-    if (this.pace === 'realtime' && this.range === null) {
-      const target = this.targetCycle(now);
-      if (this.session.cycles >= target) {
-        const freq = this.session.core.clock.frequencyHz;
-        const next = this.session.nextEventCycle;
-        const wait = this.session.sleeping ? ((next - target) / freq) * 1000 : 1;
-        this.schedule(Math.min(50, Math.max(1, wait)));
-        return;
-      }
-    }
     this.schedule();
   }
 
-  /** Virtual cycle the wall clock has reached; a host that falls behind is not made to catch up. */
-  private targetCycle(now: number): number {
-    const freq = this.session.core.clock.frequencyHz;
-    const target = this.anchor.cycle + ((now - this.anchor.wall) / 1000) * freq;
-    if (target - this.session.cycles > freq / 2) {
-      this.anchor = { wall: now, cycle: this.session.cycles };
-      return this.session.cycles + (this.sliceMs / 1000) * freq;
+  /**
+   * The free run: the shared Runner's loop (the CLI's pacing and slice size), with the
+   * debugger attached so a sleeping board waits for input instead of ending. Between slices it
+   * applies recorded input (re-running history), checkpoints, flushes the console and sends
+   * stats. It ends on a stop the debugger reports, or when `stopFree` interrupts it.
+   */
+  private async runFree(): Promise<void> {
+    for (;;) {
+      let outcome: RunOutcome;
+      try {
+        outcome = await this.runner.run();
+      } catch (e) {
+        this.free = null;
+        this.crash(e);
+        return;
+      }
+      this.flushConsole();
+      if (outcome.kind === 'interrupted' || this.st !== 'running') break;
+      // Limits and idling cannot happen (no limits set, the debugger can always wake it); a
+      // watchpoint hit outside every requested range runs on.
+      const cause = outcome.kind === 'stopped' ? this.causeOf(outcome.reason) : null;
+      if (cause !== null) {
+        this.free = null;
+        this.stopWith(cause);
+        return;
+      }
     }
-    return target;
+    this.free = null;
+  }
+
+  /** Ends the free run (if one runs) and waits until it has; the target stays 'running'. */
+  private async stopFree(): Promise<void> {
+    const run = this.free;
+    if (run === null) return;
+    this.runner.stop();
+    await run;
+  }
+
+  /** Between the Runner's slices: recorded input due now, and how far the slice may run. */
+  private beforeSlice(): SliceBound | null {
+    this.history.applyDue();
+    return this.history.bounds();
+  }
+
+  /** After each of the Runner's slices (and before its waits). */
+  private afterSlice(): void {
+    this.history.tick();
+    this.flushConsole();
+    this.maybeStats(this.scheduler.now());
   }
 
   private adaptBudget(elapsedMs: number): void {
@@ -774,6 +847,8 @@ export class EmulatorTarget implements DebugTarget {
 
   private stopWith(cause: StopCause): StopInfo {
     this.unschedule();
+    // A halt asked for while the run ended another way must not stop the next run at once.
+    this.session.core.haltRequested = false;
     this.range = null;
     this.stepOver = false;
     this.flushConsole();
@@ -803,10 +878,12 @@ export class EmulatorTarget implements DebugTarget {
   async halt(): Promise<Result<StopInfo>> {
     if (this.st === 'closed') return this.closedError();
     if (this.st === 'halted') return ok(this.lastStop);
-    if (this.inSlice) {
-      // Called from an event listener during a slice: the core stops at the next boundary.
+    if (this.inSlice || this.free !== null) {
+      // The core stops at the next instruction boundary (the free run's next slice, or this
+      // one when called from an event listener during a slice), and the run reports it.
       const done = new Promise<Result<StopInfo>>((resolve) => this.haltWaiters.push(resolve));
-      this.session.pause();
+      if (this.free !== null) this.runner.pause();
+      else this.session.pause();
       return done;
     }
     return ok(this.stopWith({ kind: 'halted' }));
@@ -843,6 +920,7 @@ export class EmulatorTarget implements DebugTarget {
   async reset(options: ResetOptions): Promise<Result<void>> {
     if (this.st === 'closed') return this.closedError();
     const wasRunning = this.st === 'running';
+    await this.stopFree();
     this.unschedule();
     this.range = null;
     this.stepOver = false;
@@ -853,10 +931,8 @@ export class EmulatorTarget implements DebugTarget {
     this.history.input('reset', () => this.session.reset('sreq'));
     if (options.halt) {
       this.stopWith({ kind: 'halted' });
-    } else if (wasRunning) {
-      this.anchor = { wall: this.scheduler.now(), cycle: this.session.cycles };
-      this.schedule();
-    } else this.startRunning();
+    } else if (wasRunning) this.schedule();
+    else this.startRunning();
     return ok(undefined);
   }
 
@@ -870,8 +946,9 @@ export class EmulatorTarget implements DebugTarget {
     this.history.input(`console ${port}: ${copy.length} bytes`, () =>
       this.session.sendUart(port, copy),
     );
-    if (this.st === 'running') {
-      // Input wakes a sleeping board now, not when the current wait ends.
+    if (this.st === 'running' && this.free === null) {
+      // Input wakes a sleeping board now, not when the current wait ends (the free run's
+      // Runner hears of it from the session itself).
       this.unschedule();
       this.schedule();
     }
@@ -891,11 +968,15 @@ export class EmulatorTarget implements DebugTarget {
       return err(
         `no snapshot named '${name}' (saved: ${[...this.snapshots.keys()].join(', ') || 'none'})`,
       );
+    // A running free run is ended first and started again from the restored state (its pacing
+    // starts afresh from the restored virtual time).
+    const wasFree = this.free !== null;
+    await this.stopFree();
     this.session.restore(s);
     this.session.core.forgetDebugStops();
     this.armWatches();
     this.changedByDebugger();
-    this.anchor = { wall: this.scheduler.now(), cycle: this.session.cycles };
+    if (wasFree && this.st === 'running') this.schedule();
     if (this.st === 'halted')
       this.lastStop = { ...this.lastStop, ...this.stopInfo(this.lastStop.cause) };
     return ok(undefined);
@@ -906,7 +987,6 @@ export class EmulatorTarget implements DebugTarget {
   /** After a reverse operation: halted here, told once. */
   private landed(cause: StopCause, history?: 'begin'): StopInfo {
     this.armWatches();
-    this.anchor = { wall: this.scheduler.now(), cycle: this.session.cycles };
     this.st = 'halted';
     const info: StopInfo = { ...this.stopInfo(cause), ...(history ? { history } : {}) };
     this.lastStop = info;
@@ -1050,8 +1130,9 @@ export class EmulatorTarget implements DebugTarget {
   async setButton(name: string, pressed: boolean): Promise<Result<void>> {
     if (this.st === 'closed') return this.closedError();
     const r = this.probe().setButton(name, pressed);
-    if (r.ok && this.st === 'running') {
-      // A press wakes a sleeping board now, not when the current wait ends.
+    if (r.ok && this.st === 'running' && this.free === null) {
+      // A press wakes a sleeping board now, not when the current wait ends (the free run's
+      // Runner hears of it from the session itself).
       this.unschedule();
       this.schedule();
     }
@@ -1075,6 +1156,7 @@ export class EmulatorTarget implements DebugTarget {
     if (this.st === 'closed') return;
     this.boardProbe?.dispose();
     this.unschedule();
+    if (this.free !== null) this.runner.stop();
     this.flushConsole();
     this.st = 'closed';
     this.unsubscribe();

@@ -86,6 +86,18 @@ export interface RunnerOptions {
   trace?(pc: number): void;
   /** Called each time the run starts waiting for host input (asleep, a wake source armed). */
   onWaitForInput?(): void;
+  /**
+   * Called before every slice; a bound it returns ends that slice early: after at most
+   * `instructions` more, and (asleep) no later than virtual `cycle`. A debugger re-running
+   * recorded history uses it so a recorded input lands where it did (it applies due inputs here).
+   */
+  beforeSlice?(): SliceBound | null;
+}
+
+/** How far the next slice may run (see `RunnerOptions.beforeSlice`). */
+export interface SliceBound {
+  instructions: number;
+  cycle: number;
 }
 
 /** How a run ended. */
@@ -99,8 +111,10 @@ export type RunOutcome =
   | { kind: 'idle' };
 
 export class Runner {
-  private readonly opts: Required<Omit<RunnerOptions, 'afterSlice' | 'trace' | 'onWaitForInput'>> &
-    Pick<RunnerOptions, 'afterSlice' | 'trace' | 'onWaitForInput'>;
+  private readonly opts: Required<
+    Omit<RunnerOptions, 'afterSlice' | 'trace' | 'onWaitForInput' | 'beforeSlice'>
+  > &
+    Pick<RunnerOptions, 'afterSlice' | 'trace' | 'onWaitForInput' | 'beforeSlice'>;
   private inputs: RunnerInputs;
   private stopRequested = false;
   /** Input arrived since the last wait began (so a wait that starts late returns at once). */
@@ -238,7 +252,13 @@ export class Runner {
       if (s.instructions >= o.maxInstructions) return { kind: 'limit', limit: 'instructions' };
       if (sched.now() >= deadline) return { kind: 'limit', limit: 'wall-time' };
       if (s.cycles >= o.untilCycle) return { kind: 'limit', limit: 'virtual-time' };
-      const budget = Math.min(o.sliceInstructions, o.maxInstructions - s.instructions);
+      const bound = o.beforeSlice?.() ?? null;
+      const budget = Math.min(
+        o.sliceInstructions,
+        o.maxInstructions - s.instructions,
+        bound?.instructions ?? Infinity,
+      );
+      const until = Math.min(o.untilCycle, bound?.cycle ?? Infinity);
       let reason: StopReason;
       if (o.trace) {
         o.trace(s.readRegister(15));
@@ -246,32 +266,30 @@ export class Runner {
         if (reason.kind === 'limit' && ++steps % 4096 !== 0) continue;
       } else if (o.pace === 'fast') {
         // Asleep, the core skips to its next event, but never past the virtual time limit.
-        reason = Number.isFinite(o.untilCycle)
-          ? s.runPaced(o.untilCycle, budget)
+        reason = Number.isFinite(until)
+          ? s.runPaced(until, budget)
           : s.runSlice({ instructions: budget });
       } else {
-        const target = Math.min(o.untilCycle, this.wallTarget());
+        const wall = Math.min(o.untilCycle, this.wallTarget());
+        const target = Math.min(wall, until);
         reason = s.runPaced(target, budget);
         // Behind the wall clock now (the host was slower than the board during the slice):
         // beyond `maxLagMs` the lag is given up rather than raced through later.
         const behind = this.wallTarget() - s.cycles;
         const most = (o.maxLagMs / 1000) * freq;
         if (behind > most) this.paced.cycle -= behind - most;
-        if (reason.kind === 'limit' && s.cycles >= target) {
+        if (reason.kind === 'limit' && s.cycles >= wall) {
           // Ahead of the wall clock: wait until the next device event is due (or input).
           o.afterSlice?.();
-          const due = Math.min(
-            s.nextEventCycle,
-            o.untilCycle,
-            target + (o.maxWaitMs / 1000) * freq,
-          );
-          await this.wait(Math.max(1, ((due - target) / freq) * 1000), deadline);
+          const due = Math.min(s.nextEventCycle, o.untilCycle, wall + (o.maxWaitMs / 1000) * freq);
+          await this.wait(Math.max(1, ((due - wall) / freq) * 1000), deadline);
           continue;
         }
       }
       o.afterSlice?.();
       if (reason.kind === 'idle') {
-        if (s.cycles >= o.untilCycle) continue;
+        // At the bound's cycle: the recorded input is due (beforeSlice applies it).
+        if (s.cycles >= until) continue;
         if (!this.canBeWoken()) return { kind: 'idle' };
         // Waiting for input: in realtime pacing virtual time goes on with the wall clock (input
         // lands at its wall-clock time, see catchUp); flat out, idle time is skipped anyway.

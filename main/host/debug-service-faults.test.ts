@@ -1,0 +1,177 @@
+// Faults through the DebugService on a real emulator target (in-process, mps2-an386, programs
+// assembled with GNU as): an image that faults at once halts the session on the fault and says
+// what it was in words, with the faulting instruction; a step that runs into a fault is
+// reported as that fault (not as a plain step), and the session stays halted on it.
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ok } from '../../emulator/core/result';
+import { EmulatorTarget } from '../../emulator/debug/emulator-target';
+import { nodeScheduler } from '../../emulator/node/scheduler';
+import { createSession } from '../../emulator/session/session';
+import { buildElf } from '../../tests/programs/elf';
+import { compilerAvailable } from '../../tests/programs/nrf52-baremetal/build';
+import { skipWithoutTool } from '../../tests/tools';
+import type { HostEvents } from '../common/contract';
+import type { ProgramView } from './debug-program';
+import { DebugService } from './debug-service';
+
+const SOURCE = 'capsules/src/console.rs';
+
+function project(): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'debug-faults-'));
+  mkdirSync(path.join(root, 'capsules', 'src'), { recursive: true });
+  writeFileSync(path.join(root, SOURCE), '// console\n');
+  utimesSync(path.join(root, SOURCE), 1000, 1000);
+  const dir = path.join(root, 'target', 'images', 'mps2-an386');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'kernel.elf'), 'the test starts its own image');
+  utimesSync(path.join(dir, 'kernel.elf'), 2000, 2000);
+  return root;
+}
+
+/** Vectors of mps2-an386 with every fault handler a loop; `body` runs from reset. */
+function image(body: string[]): string {
+  return [
+    '.syntax unified',
+    '.thumb',
+    '.section .vectors, "a"',
+    '.word 0x20010000',
+    '.word start',
+    '.rept 14',
+    '.word spin',
+    '.endr',
+    '.text',
+    '.thumb_func',
+    'start:',
+    ...body,
+    '.thumb_func',
+    'spin: b spin',
+    '.ltorg',
+    '',
+  ].join('\n');
+}
+
+/** Line 1 of the console source sits at `line1`; no other line, frame or variable. */
+function programView(line1: number): ProgramView {
+  return {
+    sourceLevel: true,
+    notices: [],
+    programOf: () => 'kernel',
+    symbolize: () => null,
+    lookup: () => null,
+    functionAt: () => null,
+    lineAt: () => null,
+    inlineChain: () => [],
+    shownLine: () => null,
+    addressesFor: (file, line) =>
+      file === SOURCE && line === 1 ? { line: 1, addresses: [line1] } : null,
+    backtrace: async () => [],
+    variables: async () => [],
+    children: async () => [],
+    evaluate: async () => ok({ name: '', value: '', type: '', ref: 0, editable: false }),
+    newStop: () => {},
+  };
+}
+
+const services: DebugService[] = [];
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.dispose();
+});
+
+function boot(name: string, source: string, breakAt?: string) {
+  const { bytes, symbol } = buildElf(`debug-faults-${name}`, source);
+  const events: { name: keyof HostEvents; payload: unknown }[] = [];
+  const svc = new DebugService({
+    projectRoot: project(),
+    breakpointDir: mkdtempSync(path.join(os.tmpdir(), 'debug-faults-bp-')),
+    emit: (n, payload) => events.push({ name: n, payload }),
+    startEmulator: async () => {
+      const s = createSession({ machine: 'mps2-an386' });
+      if (!s.ok) return s;
+      const loaded = s.value.load(bytes);
+      if (!loaded.ok) return loaded;
+      return ok(new EmulatorTarget({ session: s.value, scheduler: nodeScheduler }));
+    },
+    loadProgram: () => programView(breakAt ? symbol(breakAt) : 0),
+  });
+  services.push(svc);
+  const last = <K extends keyof HostEvents>(n: K): HostEvents[K] | undefined =>
+    events.filter((e) => e.name === n).at(-1)?.payload as HostEvents[K] | undefined;
+  const until = async (what: () => boolean): Promise<void> => {
+    const end = Date.now() + 10_000;
+    while (!what()) {
+      if (Date.now() > end)
+        throw new Error(`timed out; last state ${JSON.stringify(last('session.state'))}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  return { svc, symbol, last, until };
+}
+
+/** A load from 0x60000000, which nothing on mps2-an386 answers: a precise BusFault. */
+const BUS_ERROR = 0x60000000;
+
+// Skipped without the cross tools on a developer's machine; under CI=true that fails instead.
+const noGcc = skipWithoutTool(
+  compilerAvailable(),
+  'arm-none-eabi-gcc',
+  'apt-get install gcc-arm-none-eabi',
+);
+
+describe.skipIf(noGcc)('DebugService faults on the emulator', () => {
+  it('halts an image that faults at once on the fault, in words, at the faulting instruction', async () => {
+    const { svc, symbol, last, until } = boot(
+      'at-once',
+      image([`ldr r0, =${BUS_ERROR}`, 'bad: ldr r1, [r0]', 'b .']),
+    );
+    expect((await svc.start({ mode: 'run', board: 'mps2-an386' })).ok).toBe(true);
+    await until(() => last('session.state')?.phase === 'halted');
+    const s = last('session.state')!;
+    expect(s.stop).toMatchObject({
+      reason: 'fault',
+      fault: { exception: 'HardFault', handled: false, pc: symbol('bad'), process: null },
+    });
+    expect(s.stop!.fault!.causes).toEqual([
+      'escalated to HardFault (HFSR.FORCED)',
+      `precise BusFault at 0x${BUS_ERROR.toString(16)}`,
+    ]);
+    // Halted on the fault, not run on: the core is at the HardFault handler's first instruction.
+    expect(s.stop!.pc).toBe(symbol('spin'));
+  });
+
+  it('reports a step that runs into a fault as the fault, and stays halted on it', async () => {
+    const { svc, symbol, last, until } = boot(
+      'step',
+      image([
+        `ldr r0, =${BUS_ERROR}`,
+        'movs r2, #1',
+        'here: movs r3, #2',
+        'bad: ldr r1, [r0]',
+        'b .',
+      ]),
+      'here',
+    );
+    expect((await svc.setBreakpoints(SOURCE, [{ line: 1 }])).ok).toBe(true);
+    expect((await svc.start({ mode: 'debug', board: 'mps2-an386' })).ok).toBe(true);
+    await until(() => last('session.state')?.phase === 'halted');
+    expect(last('session.state')!.stop).toMatchObject({ reason: 'breakpoint', pc: symbol('here') });
+    // One instruction: still no fault.
+    const first = await svc.step('instruction');
+    expect(first.ok && first.value).toMatchObject({ reason: 'step', pc: symbol('bad') });
+    // The next one faults: the step ends on the fault, named as such.
+    const second = await svc.step('instruction');
+    expect(second.ok).toBe(true);
+    if (!second.ok) return;
+    expect(second.value).toMatchObject({
+      reason: 'fault',
+      fault: { exception: 'HardFault', handled: false, pc: symbol('bad') },
+    });
+    expect(second.value.fault!.causes).toContain(`precise BusFault at 0x${BUS_ERROR.toString(16)}`);
+    expect(last('session.state')).toMatchObject({
+      phase: 'halted',
+      stop: { reason: 'fault', pc: symbol('spin') },
+    });
+  });
+});
