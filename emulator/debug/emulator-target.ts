@@ -92,6 +92,8 @@ export interface SliceScheduler {
   soon(task: () => void): () => void;
   /** Runs `task` after `ms` host milliseconds (setTimeout); returns a cancel. */
   later(ms: number, task: () => void): () => void;
+  /** Wall-clock ms since the Unix epoch, when the host has one (console `sentAt` stamps). */
+  epochMs?(): number;
 }
 
 export type Pace = 'fast' | 'realtime';
@@ -213,6 +215,8 @@ export class EmulatorTarget implements DebugTarget {
   private free: Promise<void> | null = null;
   private stats = { wall: 0, instructions: 0 };
   private console = new Map<number, number[]>();
+  /** When the first byte waiting in each console queue was transmitted (epoch ms). */
+  private consoleSentAt = new Map<number, number>();
   private readonly unsubscribe: () => void;
   /** Checkpoints and recorded host input: reverse execution. */
   readonly history: History;
@@ -291,6 +295,8 @@ export class EmulatorTarget implements DebugTarget {
         if (this.history.replaying) break;
         let q = this.console.get(e.index);
         if (!q) this.console.set(e.index, (q = []));
+        if (q.length === 0 && this.scheduler.epochMs)
+          this.consoleSentAt.set(e.index, this.scheduler.epochMs());
         q.push(e.byte);
         break;
       }
@@ -319,7 +325,14 @@ export class EmulatorTarget implements DebugTarget {
   private flushConsole(): void {
     for (const [port, bytes] of this.console) {
       if (bytes.length === 0) continue;
-      this.emit({ kind: 'console', port, bytes: Uint8Array.from(bytes) });
+      const sentAt = this.consoleSentAt.get(port);
+      this.consoleSentAt.delete(port);
+      this.emit({
+        kind: 'console',
+        port,
+        bytes: Uint8Array.from(bytes),
+        ...(sentAt !== undefined ? { sentAt } : {}),
+      });
       bytes.length = 0;
     }
   }

@@ -230,7 +230,17 @@ export type TargetEvent =
    * absent); on the emulator's semihosting console (source 'semihosting', port 1 stdout or 2
    * stderr); or text a GDB stub sent in `O` packets while the target ran (source 'stub').
    */
-  | { kind: 'console'; port: number; bytes: Uint8Array; source?: 'uart' | 'semihosting' | 'stub' }
+  | {
+      kind: 'console';
+      port: number;
+      bytes: Uint8Array;
+      source?: 'uart' | 'semihosting' | 'stub';
+      /**
+       * When the first of these bytes was transmitted, in ms since the Unix epoch on the host's
+       * clock, when the target's host tells (for measuring output latency end to end).
+       */
+      sentAt?: number;
+    }
   /** A one-line notice about the target (firmware mistakes the silicon ignores, a stale image). */
   | { kind: 'diagnostic'; message: string }
   /** The target is gone for good (worker died, connection lost, session ended). */

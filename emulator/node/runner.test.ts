@@ -220,3 +220,37 @@ describe('Runner: limits', () => {
     expect(await outcome).toEqual({ kind: 'limit', limit: 'wall-time' });
   });
 });
+
+describe('Runner: bounds from the host', () => {
+  it('ends each slice where beforeSlice says, in both pacings (recorded input lands there)', async () => {
+    const bytes = program('runner-bound', ['1: adds r0, #1', 'b 1b']);
+    for (const pace of ['fast', 'realtime'] as const) {
+      const s = createSession({ machine: 'mps2-an386' });
+      if (!s.ok) throw new Error(s.error);
+      s.value.load(bytes);
+      // Realtime: the fake wall clock moves by each wait, so the board runs on between waits.
+      const sched = new FakeScheduler();
+      const seen: number[] = [];
+      const runner = new Runner(s.value, {
+        scheduler: sched,
+        pace,
+        inputs: { consoles: [], buttons: false, debugger: false },
+        sliceInstructions: 1000,
+        maxInstructions: 1000,
+        // The next "input" is due at instruction 300, then 700: slices stop exactly there.
+        beforeSlice: () => {
+          seen.push(s.value.instructions);
+          const due = [300, 700].find((n) => n > s.value.instructions);
+          return due === undefined
+            ? null
+            : { instructions: due - s.value.instructions, cycle: Infinity };
+        },
+      });
+      expect(await runner.run()).toEqual({ kind: 'limit', limit: 'instructions' });
+      expect(
+        seen.filter((n) => n === 300 || n === 700),
+        pace,
+      ).toEqual([300, 700]);
+    }
+  });
+});

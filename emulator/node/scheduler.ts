@@ -19,4 +19,5 @@ export const nodeScheduler: SliceScheduler = {
     const h = setTimeout(task, ms);
     return () => clearTimeout(h);
   },
+  epochMs: () => performance.timeOrigin + performance.now(),
 };

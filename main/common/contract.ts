@@ -1110,7 +1110,14 @@ export interface HostEvents {
     mips: number;
   };
   /** Bytes the board sent on a console UART (or a stub's output), as they come. */
-  'session.console': { id: number; port: number; bytes: Uint8Array; source: string };
+  'session.console': {
+    id: number;
+    port: number;
+    bytes: Uint8Array;
+    source: string;
+    /** When the board transmitted the first of these bytes (ms since the epoch), if known. */
+    sentAt?: number;
+  };
   /** A notice about the target (a firmware mistake the silicon ignores, a stale image). */
   'session.output': { id: number; level: 'info' | 'warning' | 'error'; message: string };
   /** A fault the kernel handled (a process fault), listed without halting. */

@@ -664,6 +664,7 @@ export class DebugService {
           port: e.port,
           bytes: e.bytes,
           source: e.source ?? 'uart',
+          ...(e.sentAt !== undefined ? { sentAt: e.sentAt } : {}),
         });
         break;
       case 'diagnostic':

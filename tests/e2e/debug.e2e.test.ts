@@ -4,7 +4,8 @@
  * in the emulator, the hello app's write stopping there, the Call Stack with the app, the SVCall
  * boundary and the kernel's frames, Variables with the command number and the length, two
  * steps over, Continue, the app's greeting in the Console, `list` answered by the process
- * console. Then the same breakpoint on the mps2-an386 kernel under QEMU's gdbstub (Attach).
+ * console; hovering `command` in the editor while halted shows its value. Then the same
+ * breakpoint on the mps2-an386 kernel under QEMU's gdbstub (Attach).
  *
  * It runs on a temporary copy of the kernel workspace with its build output (timestamps kept,
  * so the images are the last build and are not stale): the kernel suite builds the images
@@ -146,6 +147,15 @@ describe('debugging in the IDE', () => {
     );
     expect(length).toBeGreaterThan(0);
     await shot(page, 'breakpoint');
+
+    // Hover: the mouse on `command` in `match command {` shows its value while halted.
+    const matchLine = page.locator('.editor-host .view-line', { hasText: 'match command {' });
+    await matchLine.locator('span > span', { hasText: /^command$/ }).hover();
+    const hover = page.locator('.monaco-hover-content', { hasText: 'command' });
+    await hover.waitFor({ timeout: 10_000 });
+    expect(await hover.innerText()).toMatch(/command\s*:\s*1\s*u32/);
+    await shot(page, 'hover');
+    await page.mouse.move(0, 0);
     await checkMachinePanels(page);
 
     // Step over twice: the current line moves down the handler.

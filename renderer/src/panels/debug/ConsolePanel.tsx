@@ -31,7 +31,13 @@ export function ConsolePanel({ studio }: { studio: Studio }) {
     term.current = t;
     const log = studio.debug.console;
     t.write(log.all());
-    const offData = log.onData((bytes) => t.write(bytes));
+    // The terminal host carries when the board sent the last chunk written (data-sent-at), so
+    // output latency (UART transmit to terminal shown) can be measured from outside.
+    const offData = log.onData((bytes, sentAt) =>
+      t.write(bytes, () => {
+        if (sentAt !== undefined && host.current) host.current.dataset.sentAt = String(sentAt);
+      }),
+    );
     const offClear = log.onClear(() => t.reset());
     const input = t.onData((text) => void studio.debug.input(text));
     const resize = new ResizeObserver(() => {
