@@ -77,7 +77,12 @@ export async function clickGutter(page: Page, n: number): Promise<void> {
   await page.keyboard.type(String(n));
   await page.keyboard.press('Enter');
   const number = page.locator('.monaco-editor .line-numbers', { hasText: new RegExp(`^${n}$`) });
-  await number.waitFor();
-  const box = (await number.boundingBox())!;
-  await page.mouse.click(box.x - 12, box.y + box.height / 2);
+  // Monaco may still be scrolling to the line and redraw the number's element: ask again.
+  for (let tries = 0; ; tries++) {
+    await number.waitFor();
+    const box = await number.boundingBox();
+    if (box) return page.mouse.click(box.x - 12, box.y + box.height / 2);
+    if (tries === 50) throw new Error(`line ${n}'s number is not drawn in the editor`);
+    await page.waitForTimeout(50);
+  }
 }

@@ -149,8 +149,25 @@ describe('debugging in the IDE', () => {
     await shot(page, 'breakpoint');
 
     // Hover: the mouse on `command` in `match command {` shows its value while halted.
-    const matchLine = page.locator('.editor-host .view-line', { hasText: 'match command {' });
-    await matchLine.locator('span > span', { hasText: /^command$/ }).hover();
+    // Where the word is drawn: a DOM range over its characters in the rendered line.
+    const at = await page.evaluate(() => {
+      for (const line of document.querySelectorAll('.editor-host .view-line')) {
+        if (!line.textContent?.replace(/\u00a0/g, ' ').includes('match command {')) continue;
+        const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const i = n.textContent!.indexOf('command');
+          if (i < 0) continue;
+          const range = document.createRange();
+          range.setStart(n, i);
+          range.setEnd(n, i + 'command'.length);
+          const r = range.getBoundingClientRect();
+          return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+        }
+      }
+      return null;
+    });
+    expect(at).not.toBeNull();
+    await page.mouse.move(at!.x, at!.y);
     const hover = page.locator('.monaco-hover-content', { hasText: 'command' });
     await hover.waitFor({ timeout: 10_000 });
     expect(await hover.innerText()).toMatch(/command\s*:\s*1\s*u32/);
