@@ -137,9 +137,9 @@ export interface EmulatorTargetOptions {
   pace?: Pace;
   /** Halting debug on (DHCSR.C_DEBUGEN), as with a probe attached. Default true. */
   haltingDebug?: boolean;
-  /** Host time one slice of range stepping or tracing aims for. Default 8 ms. */
+  /** Host time one slice aims for (free run, range steps, tracing). Default 8 ms. */
   sliceMs?: number;
-  /** Instructions per slice of the free run (the Runner's). Default 2,000,000, as the CLI. */
+  /** Most instructions in one slice of the free run. Default 2,000,000, as the CLI. */
   sliceInstructions?: number;
   /** How often `stats` events come while running. Default 500 ms. */
   statsIntervalMs?: number;
@@ -213,6 +213,10 @@ export class EmulatorTarget implements DebugTarget {
   /** The free run: the shared run loop, and the run in progress (null when none). */
   private readonly runner: Runner;
   private free: Promise<void> | null = null;
+  private readonly sliceInstructions: number;
+  /** The free run's slice budget, adapted to `sliceMs` of host time. */
+  private freeBudget = 100_000;
+  private slice = { wall: 0, instructions: 0 };
   private stats = { wall: 0, instructions: 0 };
   private console = new Map<number, number[]>();
   /** When the first byte waiting in each console queue was transmitted (epoch ms). */
@@ -235,6 +239,7 @@ export class EmulatorTarget implements DebugTarget {
       options.pace ?? (session.machine.imageStorage === 'nonvolatile' ? 'realtime' : 'fast');
     this.haltingDebug = options.haltingDebug ?? true;
     this.sliceMs = options.sliceMs ?? 8;
+    this.sliceInstructions = options.sliceInstructions ?? 2_000_000;
     this.statsMs = options.statsIntervalMs ?? 500;
     const m = describeMachine(session);
     this.programmable = m.programmable;
@@ -270,7 +275,7 @@ export class EmulatorTarget implements DebugTarget {
       // The debugger is attached: a board asleep with nothing armed still waits (it may be
       // halted, written or reset); the IDE delivers console bytes and button presses.
       inputs: { consoles: m.consoles, buttons: true, debugger: true },
-      sliceInstructions: options.sliceInstructions ?? 2_000_000,
+      sliceInstructions: this.sliceInstructions,
       beforeSlice: () => this.beforeSlice(),
       afterSlice: () => this.afterSlice(),
     });
@@ -820,14 +825,34 @@ export class EmulatorTarget implements DebugTarget {
     await run;
   }
 
-  /** Between the Runner's slices: recorded input due now, and how far the slice may run. */
-  private beforeSlice(): SliceBound | null {
+  /**
+   * Between the Runner's slices: recorded input due now, and how far the slice may run: to the
+   * next recorded input, and no longer than `sliceMs` of host time at the rate measured so far
+   * (at most `sliceInstructions`, the CLI's slice), so a halt, a second GDB client or a request
+   * from the IDE is answered within about one `sliceMs` even on a slow or loaded host.
+   */
+  private beforeSlice(): SliceBound {
     this.history.applyDue();
-    return this.history.bounds();
+    this.slice = { wall: this.scheduler.now(), instructions: this.session.instructions };
+    const h = this.history.bounds();
+    return h
+      ? { instructions: Math.min(h.instructions, this.freeBudget), cycle: h.cycle }
+      : { instructions: this.freeBudget, cycle: Infinity };
   }
 
   /** After each of the Runner's slices (and before its waits). */
   private afterSlice(): void {
+    const now = this.scheduler.now();
+    const ran = this.session.instructions - this.slice.instructions;
+    // Only a slice that ran most of its budget says how fast the host runs (one that ended
+    // early, asleep or ahead of the wall clock, does not).
+    if (ran >= this.freeBudget / 2 && now > this.slice.wall) {
+      const perMs = ran / (now - this.slice.wall);
+      this.freeBudget = Math.max(
+        MIN_BUDGET,
+        Math.min(this.sliceInstructions, Math.round(perMs * this.sliceMs)),
+      );
+    }
     this.history.tick();
     this.flushConsole();
     this.maybeStats(this.scheduler.now());

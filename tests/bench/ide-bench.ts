@@ -237,6 +237,7 @@ if (UI) {
     // showing it (the rows change; the terminal host carries the last chunk's stamp). Typed keys
     // make the process console echo, so output keeps coming. The breakpoint goes first: the
     // steps may have opened another file, so console.rs is opened again and its glyph clicked.
+    await page.getByRole('tab', { name: 'Explorer', exact: true }).click();
     await openInExplorer(page, 'capsules/src/console.rs');
     await clickGutter(page, 155);
     await page.locator('.bp-glyph.bp-line-155').waitFor({ state: 'detached' });
