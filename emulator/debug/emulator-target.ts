@@ -853,7 +853,8 @@ export class EmulatorTarget implements DebugTarget {
         Math.min(this.sliceInstructions, Math.round(perMs * this.sliceMs)),
       );
     }
-    this.history.tick();
+    // The slice's running time (before any checkpoint) tells the history the running speed.
+    this.history.tick(now - this.slice.wall);
     this.flushConsole();
     this.maybeStats(this.scheduler.now());
   }
