@@ -81,6 +81,26 @@ export const APPS = [
     shortId: 0x112,
     testOnly: true,
   },
+  // npm run bench:syscall's pair (tests/bench/syscall-bench.ts): flash after the C apps' slots,
+  // RAM in the test-only apps' slots (never in an image with them).
+  {
+    name: 'sysbench_calls',
+    crate: 'sysbench',
+    bin: 'sysbench_calls',
+    slot: 14,
+    ramSlot: 8,
+    shortId: 0x113,
+    testOnly: true,
+  },
+  {
+    name: 'sysbench_spin',
+    crate: 'sysbench',
+    bin: 'sysbench_spin',
+    slot: 15,
+    ramSlot: 9,
+    shortId: 0x114,
+    testOnly: true,
+  },
 ];
 
 /**
