@@ -16,10 +16,13 @@ use abi::{MemopOp, TraceEvent};
 impl Kernel {
     fn ret(&self, platform: &dyn Platform, p: &Process, r: SyscallReturn) {
         let (regs, used) = r.written();
-        if platform
-            .boundary()
-            .set_syscall_return(&p.stored.get(), p.accessible(), &regs[..used])
-            .is_err()
+        let acc = p.accessible();
+        if p.with_stored(|st| {
+            platform
+                .boundary()
+                .set_syscall_return(st, acc, &regs[..used])
+        })
+        .is_err()
         {
             kprintln!(
                 "{} '{}': its stack pointer is outside its memory",
@@ -198,9 +201,8 @@ impl Kernel {
             YieldKind::WaitFor { driver, subscribe } => {
                 if let Some(u) = p.dequeue_upcall(Some((driver, subscribe))) {
                     self.trace(TraceEvent::UpcallDelivered, p, driver, subscribe);
-                    if platform
-                        .boundary()
-                        .set_syscall_return(&p.stored.get(), p.accessible(), &u.args)
+                    let acc = p.accessible();
+                    if p.with_stored(|st| platform.boundary().set_syscall_return(st, acc, &u.args))
                         .is_err()
                     {
                         self.apply_fault_policy(p, &FaultInfo::default());

@@ -177,9 +177,8 @@ impl Kernel {
             if d == driver && s == subscribe {
                 if let Some(pl) = self.platform.get() {
                     // Yield-wait-for returns the upcall's three values in r0-r2.
-                    if pl
-                        .boundary()
-                        .set_syscall_return(&p.stored.get(), p.accessible(), &args)
+                    let acc = p.accessible();
+                    if p.with_stored(|st| pl.boundary().set_syscall_return(st, acc, &args))
                         .is_ok()
                     {
                         self.trace(TraceEvent::UpcallDelivered, p, driver, subscribe);

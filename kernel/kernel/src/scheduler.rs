@@ -154,31 +154,38 @@ impl Kernel {
         None
     }
 
+    /// Runs `p` until its timeslice ends, it stops being Running (yield-wait, exit, fault) or
+    /// an interrupt is pending.
+    ///
+    /// The fast path: a system call that leaves `p` Running (yield-no-wait, memop, command,
+    /// subscribe, allow) is answered and `p` resumed right here, without going back through
+    /// the scheduler loop, for as long as its timeslice lasts and no interrupt waits: the
+    /// checks below are a state load, the NVIC's pending words and the SysTick flag. The
+    /// MPU driver skips reloading the regions it already holds (same process), and the saved
+    /// state is switched in place (`Process::with_stored`), not copied.
     fn run_process(&self, platform: &dyn Platform, p: &'static Process) {
         let timer = platform.scheduler_timer();
+        let chip = platform.chip();
+        let mpu = platform.mpu();
+        let boundary = platform.boundary();
         self.scheduler.current.set(p.id().map(|i| i.index));
         timer.start(TIMESLICE_US);
         loop {
             if p.state() != State::Running || p.is_stopped() {
                 break;
             }
-            if platform.chip().has_pending_interrupts() {
+            if chip.has_pending_interrupts() {
                 break;
             }
             if timer.expired() {
                 p.add_quantum();
                 break;
             }
-            platform.mpu().configure(&p.mpu_config());
-            let mut st = p.stored.get();
-            // SAFETY: the MPU was just configured for `p`, and `st` is `p`'s saved state from
+            mpu.configure(&p.mpu_config());
+            let acc = p.accessible();
+            // SAFETY: the MPU was just configured for `p`, and the state is `p`'s own, saved by
             // `initialize_process` or its previous switch.
-            let reason = unsafe {
-                platform
-                    .boundary()
-                    .switch_to_process(&mut st, p.accessible())
-            };
-            p.stored.set(st);
+            let reason = p.with_stored(|st| unsafe { boundary.switch_to_process(st, acc) });
             match reason {
                 ContextSwitchReason::Syscall { class, args } => {
                     self.handle_syscall(platform, p, class, args)

@@ -60,14 +60,25 @@ fn frame_ok(sp: usize, acc: Accessible) -> bool {
     sp % 4 == 0 && sp >= acc.0 && sp.checked_add(FRAME_BYTES).map_or(false, |e| e <= acc.1)
 }
 
+/// Word `i` of the frame at `sp`.
+fn frame_word(sp: usize, i: usize) -> u32 {
+    // SAFETY: callers check `frame_ok(sp, accessible)` first: the eight words lie inside the
+    // suspended process's own RAM, which the kernel may read.
+    unsafe { core::ptr::read_volatile((sp as *const u32).add(i)) }
+}
+
+/// Writes word `i` of the frame at `sp`.
+fn set_frame_word(sp: usize, i: usize, v: u32) {
+    // SAFETY: callers check `frame_ok(sp, accessible)` first: the eight words lie inside the
+    // suspended process's own RAM (below its break, never kernel or grant memory).
+    unsafe { core::ptr::write_volatile((sp as *mut u32).add(i), v) };
+}
+
 fn read_frame(sp: usize) -> [u32; 8] {
-    let mut f = [0u32; 8];
-    for (i, w) in f.iter_mut().enumerate() {
-        // SAFETY: callers check `frame_ok(sp, accessible)` first: the eight words lie inside
-        // the suspended process's own RAM, which the kernel may read.
-        *w = unsafe { core::ptr::read_volatile((sp as *const u32).add(i)) };
-    }
-    f
+    // Built word by word rather than filled into a zeroed array: no `memset` on the
+    // system-call path.
+    let w = |i| frame_word(sp, i);
+    [w(0), w(1), w(2), w(3), w(4), w(5), w(6), w(7)]
 }
 
 fn write_frame(sp: usize, f: &[u32; 8]) {
@@ -138,9 +149,10 @@ impl UserspaceKernelBoundary for CortexM {
         if !frame_ok(state.sp, acc) || ret.len() > 4 {
             return Err(());
         }
-        let mut f = read_frame(state.sp);
-        f[..ret.len()].copy_from_slice(ret);
-        write_frame(state.sp, &f);
+        // Only the registers of the return variant: the rest of the frame stays as stacked.
+        for (i, v) in ret.iter().enumerate() {
+            set_frame_word(state.sp, i, *v);
+        }
         Ok(())
     }
 
@@ -176,11 +188,10 @@ impl UserspaceKernelBoundary for CortexM {
         #[cfg(target_arch = "arm")]
         {
             if frame_ok(state.sp, acc) {
-                let mut f = read_frame(state.sp);
-                let xpsr = thread_xpsr(f[7]);
-                if xpsr != f[7] {
-                    f[7] = xpsr;
-                    write_frame(state.sp, &f);
+                let stacked = frame_word(state.sp, 7);
+                let xpsr = thread_xpsr(stacked);
+                if xpsr != stacked {
+                    set_frame_word(state.sp, 7, xpsr);
                 }
             }
             // SAFETY: plain stores to kernel-owned statics; handlers only write them while the
@@ -210,8 +221,9 @@ impl UserspaceKernelBoundary for CortexM {
                             ..FaultInfo::default()
                         });
                     }
-                    let f = read_frame(state.sp);
-                    let pc = f[6] as usize;
+                    let w = |i| frame_word(state.sp, i);
+                    let f = [w(0), w(1), w(2), w(3)];
+                    let pc = w(6) as usize;
                     state.pc = pc;
                     // The class is the immediate of the `svc` just before the return address;
                     // that halfword is in the process's flash (it just executed it).
@@ -240,14 +252,14 @@ impl UserspaceKernelBoundary for CortexM {
                         sp: state.sp as u32,
                     };
                     if frame_ok(state.sp, acc) {
-                        info.pc = read_frame(state.sp)[6];
+                        info.pc = frame_word(state.sp, 6);
                         state.pc = info.pc as usize;
                     }
                     ContextSwitchReason::Fault(info)
                 }
                 _ => {
                     if frame_ok(state.sp, acc) {
-                        state.pc = read_frame(state.sp)[6] as usize;
+                        state.pc = frame_word(state.sp, 6) as usize;
                     }
                     ContextSwitchReason::Interrupted
                 }
