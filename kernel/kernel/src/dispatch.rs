@@ -11,7 +11,8 @@ use crate::platform::{FaultInfo, Platform};
 use crate::process::{AllowEntry, Process, State, Subscription};
 use crate::syscall::{AllowKind, DecodeError, Syscall, SyscallReturn, YieldKind};
 use crate::{kprintln, ErrorCode, Kernel};
-use abi::{MemopOp, TraceEvent};
+use abi::{MemopOp, ReturnVariant, SyscallClass, TraceEvent};
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 impl Kernel {
     fn ret(&self, platform: &dyn Platform, p: &Process, r: SyscallReturn) {
@@ -254,16 +255,110 @@ impl Kernel {
                     Err(_) => SyscallReturn::Failure(ErrorCode::NoMem),
                 }
             }
-            MemopOp::RamStart => SyscallReturn::SuccessU32(l.ram_start as u32),
-            MemopOp::RamEnd => SyscallReturn::SuccessU32(l.ram_end as u32),
-            MemopOp::FlashStart => SyscallReturn::SuccessU32(l.flash_start as u32),
-            MemopOp::FlashEnd => SyscallReturn::SuccessU32(l.flash_end as u32),
-            MemopOp::GrantRegionStart => SyscallReturn::SuccessU32(p.kernel_break() as u32),
-            MemopOp::WriteableFlashRegions => SyscallReturn::SuccessU32(0),
-            MemopOp::WriteableFlashRegionStart | MemopOp::WriteableFlashRegionEnd => {
-                SyscallReturn::Failure(ErrorCode::Invalid)
-            }
-            MemopOp::DeclareStackTop | MemopOp::DeclareHeapStart => SyscallReturn::Success,
+            _ => memop_query(p, op).unwrap_or(SyscallReturn::Failure(ErrorCode::NoSupport)),
         }
     }
+
+    /// The system-call fast path: answers, in the architecture's SVC handler (handler mode,
+    /// the kernel thread suspended in the context switch), the calls of the running process
+    /// that only read or write that process's own state, and returns straight to it:
+    /// yield-no-wait with no upcall queued (the flag byte becomes 0; nothing else changes) and
+    /// the memop operations that answer a question (2-11: no brk/sbrk, which reprogram the
+    /// MPU). Anything else, or no process running, returns false: the handler goes
+    /// back to the kernel thread, whose `run_process` loop serves it as before.
+    ///
+    /// Tock's semantics are kept: the call is counted (`syscall_total`, the process's
+    /// system calls and last system call) and answered as the slow path would answer it. The
+    /// process's timeslice and pending interrupts need no check here: every exception has the
+    /// same (reset) priority, so none preempts the SVC handler; a SysTick or interrupt that
+    /// arrives meanwhile is taken as the handler returns (tail-chained), and takes the process
+    /// back to the kernel as it would have at the next instruction.
+    ///
+    /// `regs` holds r0-r3 of the process's exception frame: the arguments in, and, when the
+    /// call was answered (true), the registers its return variant uses out (the others stay
+    /// as stacked).
+    pub fn fast_syscall(class: u8, regs: &mut [u32; 4]) -> bool {
+        let k = FAST_PATH_KERNEL.load(Ordering::Relaxed);
+        if k.is_null() {
+            return false;
+        }
+        // SAFETY: `run` stores only `&'static Kernel` here; the kernel lives for ever.
+        let k: &'static Kernel = unsafe { &*k };
+        let p = match k.scheduler.current.get().and_then(|i| k.processes.get(i)) {
+            Some(p) if p.state() == State::Running && !p.is_stopped() => p,
+            _ => return false,
+        };
+        let args = *regs;
+        let answer = match SyscallClass::from_number(class) {
+            Some(SyscallClass::Yield) if args[0] == abi::YieldKind::NoWait.number() => {
+                if p.upcalls_pending() != 0 {
+                    return false;
+                }
+                let flag_ptr = args[1] as usize;
+                if flag_ptr != 0 && p.in_process_memory(flag_ptr, 1, false) {
+                    // SAFETY: the byte lies inside the process's own RAM below its break
+                    // (checked just above) and the process is suspended in this trap.
+                    unsafe { core::ptr::write_volatile(flag_ptr as *mut u8, 0) };
+                }
+                None
+            }
+            Some(SyscallClass::Memop) => match MemopOp::from_number(args[0]) {
+                Some(op) => match memop_query(p, op) {
+                    Some(r) => Some(r),
+                    None => return false,
+                },
+                None => return false,
+            },
+            _ => return false,
+        };
+        p.note_syscall(class, args);
+        k.syscall_total.set(k.syscall_total.get().wrapping_add(1));
+        // The variants memop answers with, encoded directly (the general `written` costs
+        // more than the rest of the fast path).
+        let number = |v: ReturnVariant| v.number();
+        match answer {
+            None => {}
+            Some(SyscallReturn::Success) => regs[0] = number(ReturnVariant::Success),
+            Some(SyscallReturn::SuccessU32(v)) => {
+                regs[0] = number(ReturnVariant::SuccessU32);
+                regs[1] = v;
+            }
+            Some(SyscallReturn::Failure(e)) => {
+                regs[0] = number(ReturnVariant::Failure);
+                regs[1] = e.as_u32();
+            }
+            Some(r) => {
+                let (out, used) = r.written();
+                regs[..used].copy_from_slice(&out[..used]);
+            }
+        }
+        true
+    }
+
+    /// Makes this kernel the one the fast path serves (`run` calls it).
+    pub(crate) fn enable_fast_path(&'static self) {
+        FAST_PATH_KERNEL.store(self as *const Kernel as *mut Kernel, Ordering::Relaxed);
+    }
+}
+
+/// The kernel `Kernel::fast_syscall` serves (null until `run`).
+static FAST_PATH_KERNEL: AtomicPtr<Kernel> = AtomicPtr::new(core::ptr::null_mut());
+
+/// The memop operations that only answer a question about the process's memory (TRD104 memop
+/// 2-11); `None` for brk and sbrk.
+fn memop_query(p: &Process, op: MemopOp) -> Option<SyscallReturn> {
+    let l = p.layout();
+    Some(match op {
+        MemopOp::Brk | MemopOp::Sbrk => return None,
+        MemopOp::RamStart => SyscallReturn::SuccessU32(l.ram_start as u32),
+        MemopOp::RamEnd => SyscallReturn::SuccessU32(l.ram_end as u32),
+        MemopOp::FlashStart => SyscallReturn::SuccessU32(l.flash_start as u32),
+        MemopOp::FlashEnd => SyscallReturn::SuccessU32(l.flash_end as u32),
+        MemopOp::GrantRegionStart => SyscallReturn::SuccessU32(p.kernel_break() as u32),
+        MemopOp::WriteableFlashRegions => SyscallReturn::SuccessU32(0),
+        MemopOp::WriteableFlashRegionStart | MemopOp::WriteableFlashRegionEnd => {
+            SyscallReturn::Failure(ErrorCode::Invalid)
+        }
+        MemopOp::DeclareStackTop | MemopOp::DeclareHeapStart => SyscallReturn::Success,
+    })
 }

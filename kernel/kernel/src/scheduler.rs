@@ -47,7 +47,7 @@ impl Default for Scheduler {
 
 impl Kernel {
     /// The scheduler loop. Never returns.
-    pub fn run(&self) -> ! {
+    pub fn run(&'static self) -> ! {
         let platform = match self.platform.get() {
             Some(p) => p,
             None => {
@@ -57,6 +57,7 @@ impl Kernel {
                 }
             }
         };
+        self.enable_fast_path();
         loop {
             platform.chip().service_pending_interrupts();
             if let Some(idx) = FAULT_REQUEST.get() {

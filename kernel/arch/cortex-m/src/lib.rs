@@ -291,6 +291,41 @@ extern "C" {
     fn cm_switch_to_user(psp: u32, regs: *mut u32) -> u32;
 }
 
+/// The system-call fast path, called by `cm_svc_handler` in handler mode for an SVC from a
+/// process, with its stack pointer: asks `Kernel::fast_syscall` and, when it answered,
+/// writes the return registers into the frame and returns 1, so the handler returns straight
+/// to the process (no switch to the kernel thread and back: two exception entries and returns
+/// and the kernel's register save saved). 0: the kernel thread serves the call.
+#[cfg(target_arch = "arm")]
+#[no_mangle]
+extern "C" fn cm_fast_syscall(psp: u32) -> u32 {
+    let sp = psp as usize;
+    // The hardware has just stacked this frame at `sp` (an SVC is taken only once the
+    // stacking succeeded, ARMv7-M ARM B1.5.6), so its eight words are the process's own
+    // accessible memory.
+    let pc = frame_word(sp, 6) as usize;
+    if pc < 2 {
+        return 0;
+    }
+    // SAFETY: the process just executed the `svc` at pc - 2, so the address is in its
+    // executable flash, readable by the kernel.
+    let class = unsafe { core::ptr::read_volatile((pc - 2) as *const u8) };
+    // SAFETY: r0-r3 of the frame just stacked in the process's own memory (above); the
+    // process is suspended in this trap and nothing else refers to these words.
+    let regs = unsafe { &mut *(sp as *mut [u32; 4]) };
+    if !kernel::Kernel::fast_syscall(class, regs) {
+        return 0;
+    }
+    // A yield flag aimed at the frame's xPSR: resume only through a frame Thread mode can
+    // hold, as `switch_to_process` does.
+    let stacked = frame_word(sp, 7);
+    let xpsr = thread_xpsr(stacked);
+    if xpsr != stacked {
+        set_frame_word(sp, 7, xpsr);
+    }
+    1
+}
+
 /// Captures the fault status of a process fault (called from the fault handler in handler
 /// mode) and clears the sticky status bits so the next fault reads fresh values.
 #[cfg(target_arch = "arm")]
@@ -521,7 +556,16 @@ core::arch::global_asm!(
     "cm_svc_handler:",
     "    tst lr, #4",
     "    beq 1f",
-    // From a process: a system call. Back to the kernel thread, privileged, on MSP.
+    // From a process: a system call. The fast path first (cm_fast_syscall, AAPCS: the
+    // process's r4-r11 survive it); answered, straight back to the process.
+    "    push {{r4, lr}}",
+    "    mrs r0, psp",
+    "    bl cm_fast_syscall",
+    "    pop {{r4, lr}}",
+    "    cbz r0, 2f",
+    "    bx lr",
+    // Otherwise back to the kernel thread, privileged, on MSP.
+    "2:",
     "    movs r0, #0",
     "    msr control, r0",
     "    isb",
