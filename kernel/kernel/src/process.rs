@@ -291,10 +291,20 @@ impl Process {
     /// a fifth of a null system call's cycles before).
     pub(crate) fn with_stored<R>(&self, f: impl FnOnce(&mut StoredState) -> R) -> R {
         // SAFETY: the saved state is touched only by the kernel thread (exception handlers
-        // never read it), one core runs it, and the callers' closures (the context switch,
-        // writing a return value or an upcall frame) never reach this process's `stored`
-        // again, so this is the only reference to it while `f` runs.
-        f(unsafe { &mut *self.stored.as_ptr() })
+        // never read it), one core runs it, and the callers' closures (writing a return value
+        // or an upcall frame) never reach this process's `stored` again, so this is the only
+        // reference to it while `f` runs.
+        f(unsafe { self.stored_mut() })
+    }
+    /// The saved state, borrowed in place (the context switch: no closure frame on the
+    /// stack a debugger unwinds through while the process runs).
+    ///
+    /// # Safety
+    /// No other reference to this process's saved state may exist while the result lives.
+    pub(crate) unsafe fn stored_mut(&self) -> &mut StoredState {
+        // SAFETY: the caller guarantees this is the only reference; the pointer comes from
+        // the `Cell`, valid and aligned for as long as `self`.
+        unsafe { &mut *self.stored.as_ptr() }
     }
     /// MPU registers for this process.
     pub fn mpu_config(&self) -> MpuConfig {

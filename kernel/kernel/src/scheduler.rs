@@ -184,9 +184,10 @@ impl Kernel {
             }
             mpu.configure(&p.mpu_config());
             let acc = p.accessible();
-            // SAFETY: the MPU was just configured for `p`, and the state is `p`'s own, saved by
-            // `initialize_process` or its previous switch.
-            let reason = p.with_stored(|st| unsafe { boundary.switch_to_process(st, acc) });
+            // SAFETY: the MPU was just configured for `p`; the state is `p`'s own, saved by
+            // `initialize_process` or its previous switch, and nothing else refers to it during
+            // the switch (handlers never touch it; the kernel thread is inside the switch).
+            let reason = unsafe { boundary.switch_to_process(p.stored_mut(), acc) };
             match reason {
                 ContextSwitchReason::Syscall { class, args } => {
                     self.handle_syscall(platform, p, class, args)
