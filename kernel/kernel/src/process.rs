@@ -301,6 +301,9 @@ impl Process {
     ///
     /// # Safety
     /// No other reference to this process's saved state may exist while the result lives.
+    // A `&mut` from `&self` is what an `unsafe fn` with this contract is for (as
+    // `UnsafeCell::get` is); the callers' `SAFETY:` comments carry the proof.
+    #[allow(clippy::mut_from_ref)]
     pub(crate) unsafe fn stored_mut(&self) -> &mut StoredState {
         // SAFETY: the caller guarantees this is the only reference; the pointer comes from
         // the `Cell`, valid and aligned for as long as `self`.
