@@ -1027,6 +1027,7 @@ export class CortexM implements CoreControl {
       reg.initCode();
       // Windows made before share the region's old (absent) code cache.
       this.windowCaches.clear();
+      this.watchWindows = [];
       this.mpuContextChanged();
     }
     let insn = reg.code![off >>> 1] as Insn | undefined;
@@ -1046,6 +1047,7 @@ export class CortexM implements CoreControl {
         if (this.system.mpuEnabled()) this.mpuCheck(a + 2, Acc.Exec, this.privileged(), 2);
       }
       insn = decode(hw1, hw2);
+      reg.growCode(off >>> 1);
       reg.code![off >>> 1] = insn;
     }
     this.codeBase = reg.base;
@@ -1239,6 +1241,7 @@ export class CortexM implements CoreControl {
     this.mpuWindows = this.slowMem;
     // Windows depend on the watchpoints too, which no context id covers.
     this.windowCaches.clear();
+    this.watchWindows = [];
     this.dropFastRegions();
   }
 
@@ -1283,6 +1286,7 @@ export class CortexM implements CoreControl {
    */
   private mpuWindow(reg: Region, a: number, acc: Acc, priv = this.privileged()): Region | null {
     if (this.exc.stacking !== Stk.None || priv !== this.privileged()) return null;
+    if (!this.system.mpuEnabled()) return this.watchWindow(reg, a, acc);
     const ipsr = this.ipsr;
     const context =
       this.system.mpuConfigId() * 8 +
@@ -1319,6 +1323,38 @@ export class CortexM implements CoreControl {
     for (let g = lo >>> 5, last = (hi - 1) >>> 5; g <= last; g++) cache.set(g * 4 + acc, w);
     return w;
   }
+
+  /**
+   * `mpuWindow` with the MPU off (only DWT watchpoints or write observers armed): the window is
+   * the whole stretch of `reg` around `a` between the nearest watched 32-byte granules, found
+   * from the watched ranges themselves, so a program runs on the fast paths everywhere but
+   * beside the few words being watched. Windows are kept in a short list (`watchWindows`,
+   * emptied with the other caches): a region splits into a handful of them at most.
+   */
+  private watchWindow(reg: Region, a: number, acc: Acc): Region | null {
+    for (const w of this.watchWindows)
+      if (w.acc === acc && w.win.parent === reg && a >= w.win.base && a < w.win.end) return w.win;
+    if (acc === Acc.Exec) return reg;
+    const write = acc === Acc.Write;
+    const ranges = this.system.dwtWatchActive() ? this.system.dwtWatchedRanges(write) : [];
+    if (write) for (const o of this.writeObservers) ranges.push([o.start, o.end - 1]);
+    const granule = (a & ~31) >>> 0;
+    let lo = reg.base;
+    let hi = reg.end;
+    for (const [first, last] of ranges) {
+      const gLo = (first & ~31) >>> 0;
+      const gHi = ((last | 31) >>> 0) + 1;
+      if (gLo <= granule && gHi > granule) return null; // a's own granule is watched
+      if (gHi <= granule && gHi > lo) lo = gHi;
+      if (gLo > granule && gLo < hi) hi = gLo;
+    }
+    const w = reg.window(lo - reg.base, hi - lo);
+    if (this.watchWindows.length >= 32) this.watchWindows = [];
+    this.watchWindows.push({ acc, win: w });
+    return w;
+  }
+  /** The windows `watchWindow` made since the caches were last emptied. */
+  private watchWindows: { acc: Acc; win: Region }[] = [];
 
   read16A(a: number): number {
     return this.readSlow(a, 2, true, this.privileged());

@@ -8,12 +8,17 @@
  * project's speed claim stays `npm run bench:emulator` (QEMU in the same run).
  *
  * Usage: npx tsx tests/bench/cpu-harness.ts [--only bench|bench2] [--rounds N] [--sessions N]
- *        [--interp]
+ *        [--interp] [--debug]
+ *
+ * --debug: every other session (the odd ones) runs with 10 breakpoints and 2 DWT watchpoints
+ * set where the program never stops (debug-points.ts, as bench:emulator), so the cost of
+ * debugging is read in one run, A/B, under the same load.
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createSession } from '../../emulator/session/session';
 import { type BenchmarkName, buildBench } from './build';
+import { armDebug, debugPoints } from './debug-points';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(name);
@@ -23,6 +28,7 @@ const NAME = arg('--only', 'bench') as BenchmarkName;
 const ROUNDS = Number(arg('--rounds', NAME === 'bench' ? '200' : '50'));
 const SESSIONS = Number(arg('--sessions', '3'));
 const TRANSLATE = !process.argv.includes('--interp');
+const DEBUG = process.argv.includes('--debug');
 
 /** CPU seconds of the calling thread. */
 const threadCpu = (): number =>
@@ -35,6 +41,7 @@ const processCpu = (): number => {
 const built = buildBench(undefined, NAME);
 if (!built.ok) throw new Error(built.error);
 const bytes = new Uint8Array(readFileSync(built.value));
+const points = DEBUG ? debugPoints(bytes, 3) : null;
 for (let i = 0; i < SESSIONS; i++) {
   const created = createSession({
     machine: 'mps2-an386',
@@ -53,6 +60,8 @@ for (let i = 0; i < SESSIONS; i++) {
   const p0 = processCpu();
   const loaded = s.load(bytes);
   if (!loaded.ok) throw new Error(loaded.error);
+  const debug = points !== null && i % 2 === 1;
+  if (debug) armDebug(s, points.bps, points.wps);
   let warm = NaN;
   let r = s.runSlice({ instructions: 1e6 });
   if (r.kind === 'limit') warm = threadCpu() - t0;
@@ -63,6 +72,6 @@ for (let i = 0; i < SESSIONS; i++) {
   const n = s.instructions / 1e6;
   const st = s.core.translatorStats;
   console.log(
-    `${NAME} session ${i}: ${n.toFixed(1)} M instr, ${r.kind}; MIPS wall ${(n / wall).toFixed(1)}, main-thread CPU ${(n / thread).toFixed(1)}, process CPU ${(n / proc).toFixed(1)}; first 10^6 ${(1 / warm).toFixed(1)} MIPS (main-thread CPU); ${st.regions} regions ${st.blocks} blocks ${st.instructions} instr ${(st.sourceBytes / 1024).toFixed(0)} KiB; ${out.trim()}`,
+    `${NAME} session ${i}${debug ? ' (10 bp + 2 wp)' : ''}: ${n.toFixed(1)} M instr, ${r.kind}; MIPS wall ${(n / wall).toFixed(1)}, main-thread CPU ${(n / thread).toFixed(1)}, process CPU ${(n / proc).toFixed(1)}; first 10^6 ${(1 / warm).toFixed(1)} MIPS (main-thread CPU); ${st.regions} regions ${st.blocks} blocks ${st.instructions} instr ${(st.sourceBytes / 1024).toFixed(0)} KiB; ${out.trim()}`,
   );
 }

@@ -179,6 +179,7 @@ export function compileRegion(
         hw2 = reg.u16[(o >>> 1) + 1]!;
       }
       insn = decode(hw1, hw2);
+      reg.growCode(o >>> 1);
       code[o >>> 1] = insn;
     }
     return o + insn.size > maxOff ? null : insn;

@@ -32,6 +32,9 @@ export interface CompiledCode {
 /** Code bookkeeping granule: 256 bytes (128 halfwords); a write drops its chunk's code. */
 export const BLOCK_CHUNK_SHIFT = 8;
 
+/** The decode cache grows by this many halfwords (8 KiB of code) at a time (`growCode`). */
+const CODE_GROWTH = 4096;
+
 /** Translator caches for one 256-byte chunk of a code region, created when code there gets hot. */
 export class CodeChunk {
   /** Compiled code entered at each halfword of the chunk. */
@@ -114,7 +117,8 @@ export class Region {
     if (code === null) return false;
     // A 32-bit instruction starting one halfword earlier also covers this byte.
     const first = (offset >>> 1) - 1;
-    const last = (offset + size - 1) >>> 1;
+    // Halfwords past the end of the (growing) decode cache hold nothing to drop.
+    const last = Math.min((offset + size - 1) >>> 1, code.length - 1);
     for (let i = first < 0 ? 0 : first; i <= last; i++) code[i] = undefined;
     const chunks = this.chunks;
     if (chunks === null) return false;
@@ -149,16 +153,31 @@ export class Region {
     }
   }
 
-  /** Allocates the decoded-instruction and block caches (first fetch from this region). */
+  /**
+   * Allocates the decoded-instruction and block caches (first fetch from this region). The
+   * decode cache starts empty and grows (`growCode`) to cover the halfwords code is fetched
+   * from: a 4 MiB code region would otherwise cost 2 M elements (hundreds of ms, and a major GC)
+   * in every session, however little of it the program uses. Reads past its end are undefined,
+   * the same as an instruction not decoded yet.
+   */
   initCode(): void {
-    // Built by push so V8 keeps them packed arrays (new Array(n) of this size would be a
-    // slow dictionary): one element per halfword / chunk.
-    const code: unknown[] = [];
-    for (let i = 0, n = this.size >>> 1; i < n; i++) code.push(undefined);
+    // Built by push so V8 keeps them packed arrays (new Array(n) of a large n is a slow
+    // dictionary): one element per chunk.
     const chunks: (CodeChunk | undefined)[] = [];
     for (let i = 0, m = (this.size >>> BLOCK_CHUNK_SHIFT) + 1; i < m; i++) chunks.push(undefined);
-    this.code = code;
+    this.code = [];
     this.chunks = chunks;
+  }
+
+  /**
+   * Makes the decode cache (`initCode` done) cover halfword `h`, growing it in place (windows
+   * share the array) by whole steps of CODE_GROWTH halfwords, never past the region's end.
+   */
+  growCode(h: number): void {
+    const code = this.code!;
+    if (h < code.length) return;
+    const n = Math.min(this.size >>> 1, (h + CODE_GROWTH) & ~(CODE_GROWTH - 1));
+    while (code.length < n) code.push(undefined);
   }
 
   /** Forgets every decoded instruction and block (memory replaced wholesale). */

@@ -121,6 +121,20 @@ export class Dwt {
     return false;
   }
 
+  /**
+   * The address ranges ([lo, hi], inclusive) of the data watchpoints that match `write`
+   * accesses: the core keeps its fast paths off them (and only them) when the MPU is off.
+   */
+  watchedRanges(write: boolean): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < 4; i++) {
+      const f = this.func[i]! & 0xf;
+      if (f < 5 || (f === 5 && write) || (f === 6 && !write)) continue;
+      out.push(this.range(i));
+    }
+    return out;
+  }
+
   /** An access the core made: sets MATCHED, and stops the core under halting debug. */
   check(a: number, size: AccessSize, write: boolean): void {
     for (let i = 0; i < 4; i++) {

@@ -43,6 +43,8 @@ export interface SystemBlocks {
   dwtCheck(a: number, size: AccessSize, write: boolean): void;
   /** True when a data watchpoint matches some `write` access within [a, a + length). */
   dwtWatches(a: number, length: number, write: boolean): boolean;
+  /** The address ranges ([lo, hi], inclusive) of the data watchpoints matching `write` accesses. */
+  dwtWatchedRanges(write: boolean): [number, number][];
   mpuEnabled(): boolean;
   /**
    * Id of the current MPU configuration (regions, PRIVDEFENA, HFNMIENA): equal ids, equal
@@ -262,6 +264,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
     dwtWatchActive: () => dwt.armed,
     dwtCheck: (a, size, write) => dwt.check(a, size, write),
     dwtWatches: (a, length, write) => dwt.watches(a, length, write),
+    dwtWatchedRanges: (write) => dwt.watchedRanges(write),
     mpuEnabled: () => mpu.enabled,
     mpuConfigId: () => mpu.configId(),
     mpuLookup: (a, write, priv, exec, ipsr, faultmask) =>
