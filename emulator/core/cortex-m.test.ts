@@ -590,6 +590,25 @@ describe('exclusive monitor, debug, snapshots', () => {
     expect(b.core.readRegister(3)).toBe(1);
     expect(b.core.readRegister(4)).toBe(2);
   });
+
+  it('keeps code far into a region coherent (the decode cache grows as code is fetched)', () => {
+    const routine = (k: number): number =>
+      (assemble('MOV_imm_T1', { d: 2, i: k })[0]! | (assemble('BX_T1', { m: 14 })[0]! << 16)) >>> 0;
+    const b = boot((p) => {
+      // Near code first (the RAM's decode cache starts small), then code 48 KiB in: stored
+      // there before the cache reaches it, run, patched, run again.
+      p.mov32(0, RAM + 0x200).mov32(5, RAM + 0x201);
+      p.mov32(1, routine(1)).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+      p.i('BLX_reg_T1', { m: 5 }).i('MOV_reg_T1', { D: 0, d: 3, m: 2 });
+      p.mov32(0, RAM + 0xc200).mov32(5, RAM + 0xc201);
+      p.mov32(1, routine(3)).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+      p.i('BLX_reg_T1', { m: 5 }).i('MOV_reg_T1', { D: 0, d: 4, m: 2 });
+      p.mov32(1, routine(4)).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+      p.i('BLX_reg_T1', { m: 5 }).i('MOV_reg_T1', { D: 0, d: 6, m: 2 });
+    });
+    runToExit(b.core);
+    expect([3, 4, 6].map((r) => b.core.readRegister(r))).toEqual([1, 3, 4]);
+  });
 });
 
 describe('idle and coprocessor space', () => {
@@ -650,6 +669,59 @@ describe('debug blocks', () => {
     expect(core.readRegister(15)).toBe(p.addressOf('after'));
     expect(core.readMemory(RAM + 0x40, 4)).toBe(5);
     expect(core.readMemory(0xe0001028, 4) >>> 24).toBe(1); // MATCHED
+  });
+});
+
+describe('watchpoints on the fast paths (MPU off)', () => {
+  // A compiled loop walks r0 up RAM by 8 bytes a turn, storing at [r0] and loading [r0, #4],
+  // past a read watchpoint on a word it only writes and into a write watchpoint. Only the
+  // watched granules leave the fast paths: the stop, its count and its registers must be the
+  // interpreter's.
+  const run = (
+    translate: boolean,
+  ): { stop: unknown; count: number; r0: number; regions: number } => {
+    const { core } = boot(
+      (q) => {
+        q.mov32(0, RAM + 0x1000)
+          .i('MOV_imm_T1', { d: 1, i: 7 })
+          .i('MOV_imm_T1', { d: 3, i: 0 })
+          .label('loop')
+          .i('STR_imm_T1', { t: 1, n: 0, i: 0 })
+          .i('LDR_imm_T1', { t: 2, n: 0, i: 1 })
+          .i('ADD_imm_T2', { d: 3, i: 1 })
+          .i('ADD_imm_T2', { d: 0, i: 8 })
+          .branch('B_T2', 'loop');
+      },
+      {},
+      { translate },
+    );
+    core.writeMemory(0xe000edf0, 4, 0xa05f0001); // DHCSR: C_DEBUGEN (watchpoints halt)
+    core.writeMemory(0xe0001020, 4, RAM + 0x1000 + 8 * 300); // DWT_COMP0: a word only stored
+    core.writeMemory(0xe0001028, 4, 5); // DWT_FUNCTION0: read watchpoint
+    core.writeMemory(0xe0001030, 4, RAM + 0x1000 + 8 * 700); // DWT_COMP1
+    core.writeMemory(0xe0001038, 4, 6); // DWT_FUNCTION1: write watchpoint
+    const stop = core.run(100_000);
+    return {
+      stop,
+      count: core.instructionCount,
+      r0: core.readRegister(3),
+      regions: core.translatorStats.regions,
+    };
+  };
+
+  it('stops at the watched store only, at the same instruction as the interpreter', () => {
+    const compiled = run(true);
+    const interpreted = run(false);
+    expect(compiled.regions).toBeGreaterThan(0);
+    expect(interpreted.regions).toBe(0);
+    expect(compiled.stop).toEqual({
+      kind: 'watchpoint',
+      address: RAM + 0x1000 + 8 * 700,
+      access: 'write',
+      size: 4,
+    });
+    expect(compiled).toEqual({ ...interpreted, regions: compiled.regions });
+    expect(compiled.r0).toBe(700);
   });
 });
 
