@@ -1075,14 +1075,22 @@ export class CortexM implements CoreControl {
   // Fast paths: `readRegion`/`readRegion2` cache the last two RAM/ROM regions read (code
   // usually reads literals from flash and data from RAM), `writeRegion`/`writeRegion2` the
   // last two RAM regions written. With the MPU on they hold windows instead, the stretches the
-  // MPU allows in the current context (`mpuWindow`); with DWT watchpoints armed they stay
-  // empty, so every access takes the checked slow path.
+  // MPU allows in the current context (`mpuWindow`); with DWT watchpoints armed (MPU off) the
+  // stretches between the watched granules (`watchWindow`). Those split a region into more
+  // windows than there are slots, so there a hit in the second slot swaps it into the first
+  // (the one compiled code inlines); without them swapping would cost more calls than it saves
+  // (a loop reading a flash table between RAM accesses).
   read32(a: number): number {
     let d = this.readRegion;
     let off = a - d.base;
     if (off < 0 || off > d.size - 4) {
       d = this.readRegion2;
       off = a - d.base;
+      if (this.watchWindows.length !== 0 && off >= 0 && off <= d.size - 4) {
+        // The second fast path becomes the first: compiled code inlines only the first.
+        this.readRegion2 = this.readRegion;
+        this.readRegion = d;
+      }
     }
     if (off >= 0 && off <= d.size - 4) {
       if ((a & 3) === 0) return d.i32[off >>> 2]!;
@@ -1097,6 +1105,11 @@ export class CortexM implements CoreControl {
     if (off < 0 || off > d.size - 2) {
       d = this.readRegion2;
       off = a - d.base;
+      if (this.watchWindows.length !== 0 && off >= 0 && off <= d.size - 2) {
+        // The second fast path becomes the first: compiled code inlines only the first.
+        this.readRegion2 = this.readRegion;
+        this.readRegion = d;
+      }
     }
     if (off >= 0 && off <= d.size - 2) {
       if ((a & 1) === 0) return d.u16[off >>> 1]!;
@@ -1111,7 +1124,13 @@ export class CortexM implements CoreControl {
     if (off >= 0 && off < d.size) return d.bytes[off]!;
     d = this.readRegion2;
     off = a - d.base;
-    if (off >= 0 && off < d.size) return d.bytes[off]!;
+    if (off >= 0 && off < d.size) {
+      if (this.watchWindows.length !== 0) {
+        this.readRegion2 = this.readRegion;
+        this.readRegion = d;
+      }
+      return d.bytes[off]!;
+    }
     return this.readSlow(a, 1, false, this.privileged());
   }
   /** Word read that must be aligned (LDM, LDRD, LDREX, stack pops). */
@@ -1122,7 +1141,13 @@ export class CortexM implements CoreControl {
       if (off >= 0 && off < d.size) return d.i32[off >>> 2]!;
       d = this.readRegion2;
       off = a - d.base;
-      if (off >= 0 && off < d.size) return d.i32[off >>> 2]!;
+      if (off >= 0 && off < d.size) {
+        if (this.watchWindows.length !== 0) {
+          this.readRegion2 = this.readRegion;
+          this.readRegion = d;
+        }
+        return d.i32[off >>> 2]!;
+      }
     }
     return this.readSlow(a, 4, true, this.privileged()) | 0;
   }
@@ -1132,6 +1157,10 @@ export class CortexM implements CoreControl {
     if (off < 0 || off > d.size - 4) {
       d = this.writeRegion2;
       off = a - d.base;
+      if (this.watchWindows.length !== 0 && off >= 0 && off <= d.size - 4) {
+        this.writeRegion2 = this.writeRegion;
+        this.writeRegion = d;
+      }
     }
     if (off >= 0 && off <= d.size - 4) {
       if ((a & 3) === 0) d.i32[off >>> 2] = v;
@@ -1151,6 +1180,10 @@ export class CortexM implements CoreControl {
     if (off < 0 || off > d.size - 2) {
       d = this.writeRegion2;
       off = a - d.base;
+      if (this.watchWindows.length !== 0 && off >= 0 && off <= d.size - 2) {
+        this.writeRegion2 = this.writeRegion;
+        this.writeRegion = d;
+      }
     }
     if (off >= 0 && off <= d.size - 2) {
       if ((a & 1) === 0) d.u16[off >>> 1] = v;
@@ -1170,6 +1203,10 @@ export class CortexM implements CoreControl {
     if (off < 0 || off >= d.size) {
       d = this.writeRegion2;
       off = a - d.base;
+      if (this.watchWindows.length !== 0 && off >= 0 && off < d.size) {
+        this.writeRegion2 = this.writeRegion;
+        this.writeRegion = d;
+      }
     }
     if (off >= 0 && off < d.size) {
       d.bytes[off] = v;
@@ -1187,6 +1224,10 @@ export class CortexM implements CoreControl {
       if (off < 0 || off >= d.size) {
         d = this.writeRegion2;
         off = a - d.base;
+        if (this.watchWindows.length !== 0 && off >= 0 && off < d.size) {
+          this.writeRegion2 = this.writeRegion;
+          this.writeRegion = d;
+        }
       }
       if (off >= 0 && off < d.size) {
         d.i32[off >>> 2] = v;
@@ -1353,6 +1394,17 @@ export class CortexM implements CoreControl {
     this.watchWindows.push({ acc, win: w });
     return w;
   }
+  /**
+   * The window `watchWindow` made before that holds `a` for `acc`, when the fast paths may use
+   * it now: MPU off, no exception stacking, the context's own privilege. Else null.
+   */
+  private cachedWatchWindow(a: number, acc: Acc, priv: boolean): Region | null {
+    if (this.exc.stacking !== Stk.None || priv !== this.privileged()) return null;
+    if (this.system.mpuEnabled()) return null;
+    for (const w of this.watchWindows)
+      if (w.acc === acc && a >= w.win.base && a < w.win.end) return w.win;
+    return null;
+  }
   /** The windows `watchWindow` made since the caches were last emptied. */
   private watchWindows: { acc: Acc; win: Region }[] = [];
 
@@ -1381,6 +1433,18 @@ export class CortexM implements CoreControl {
 
   readSlow(addr: number, size: AccessSize, mustAlign: boolean, priv: boolean): number {
     const a = addr >>> 0;
+    // A window made before (watchpoints armed, MPU off) holds `a`: it becomes the first fast
+    // path and the access is made again through it (a program reading flash, its data and its
+    // stack on either side of a watched word uses three windows for the two slots).
+    if (this.watchWindows.length !== 0 && !(mustAlign && size === 2)) {
+      const w = this.cachedWatchWindow(a, Acc.Read, priv);
+      if (w !== null && w !== this.readRegion) {
+        this.readRegion2 = this.readRegion;
+        this.readRegion = w;
+        if (size === 4) return mustAlign ? this.read32A(a) : this.read32(a);
+        return size === 2 ? this.read16(a) : this.read8(a);
+      }
+    }
     this.alignCheck(a, size, mustAlign);
     if (this.system.mpuEnabled()) this.mpuCheck(a, Acc.Read, priv, size);
     if (a >= 0xe0000000 && a < 0xe0100000 && !priv) this.busFault(a);
@@ -1409,6 +1473,16 @@ export class CortexM implements CoreControl {
 
   writeSlow(addr: number, size: AccessSize, v: number, mustAlign: boolean, priv: boolean): void {
     const a = addr >>> 0;
+    // As in readSlow: a window made before becomes the first fast path.
+    if (this.watchWindows.length !== 0 && !(mustAlign && size === 2)) {
+      const w = this.cachedWatchWindow(a, Acc.Write, priv);
+      if (w !== null && w !== this.writeRegion) {
+        this.writeRegion2 = this.writeRegion;
+        this.writeRegion = w;
+        if (size === 4) return mustAlign ? this.write32A(a, v) : this.write32(a, v);
+        return size === 2 ? this.write16(a, v) : this.write8(a, v);
+      }
+    }
     this.alignCheck(a, size, mustAlign);
     if (this.system.mpuEnabled()) this.mpuCheck(a, Acc.Write, priv, size);
     if (a >= 0xe0000000 && a < 0xe0100000 && !priv) {
