@@ -70,6 +70,10 @@ function boot(
   return { core, p };
 }
 
+/** "movs r2, #k ; bx lr" as one data word, assembled from the table (code to store in RAM). */
+const routine = (k: number): number =>
+  (assemble('MOV_imm_T1', { d: 2, i: k })[0]! | (assemble('BX_T1', { m: 14 })[0]! << 16)) >>> 0;
+
 /** Semihosting exit with `code` in r1 (the hook reports it). */
 function exit(p: Program, code: number): void {
   p.mov32(1, code).i('BKPT_T1', { i: 0xab });
@@ -576,9 +580,6 @@ describe('exclusive monitor, debug, snapshots', () => {
   });
 
   it('sees code written to RAM after it was cached (decoded-cache invalidation)', () => {
-    // "movs r2, #k ; bx lr" as one data word, assembled from the table.
-    const routine = (k: number): number =>
-      (assemble('MOV_imm_T1', { d: 2, i: k })[0]! | (assemble('BX_T1', { m: 14 })[0]! << 16)) >>> 0;
     const b = boot((p) => {
       p.mov32(0, RAM + 0x200).mov32(5, RAM + 0x201);
       p.mov32(1, routine(1)).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
@@ -592,8 +593,6 @@ describe('exclusive monitor, debug, snapshots', () => {
   });
 
   it('keeps code far into a region coherent (the decode cache grows as code is fetched)', () => {
-    const routine = (k: number): number =>
-      (assemble('MOV_imm_T1', { d: 2, i: k })[0]! | (assemble('BX_T1', { m: 14 })[0]! << 16)) >>> 0;
     const b = boot((p) => {
       // Near code first (the RAM's decode cache starts small), then code 48 KiB in: stored
       // there before the cache reaches it, run, patched, run again.

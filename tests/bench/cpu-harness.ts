@@ -16,9 +16,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { createSession } from '../../emulator/session/session';
 import { type BenchmarkName, buildBench } from './build';
-import { armDebug, debugPoints } from './debug-points';
+import { armDebug, benchSession, debugPoints } from './debug-points';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(name);
@@ -43,14 +42,7 @@ if (!built.ok) throw new Error(built.error);
 const bytes = new Uint8Array(readFileSync(built.value));
 const points = DEBUG ? debugPoints(bytes, 3) : null;
 for (let i = 0; i < SESSIONS; i++) {
-  const created = createSession({
-    machine: 'mps2-an386',
-    semihosting: true,
-    cmdline: `bench ${ROUNDS}`,
-    translate: TRANSLATE,
-  });
-  if (!created.ok) throw new Error(created.error);
-  const s = created.value;
+  const s = benchSession(ROUNDS, TRANSLATE);
   let out = '';
   s.on((e) => {
     if (e.kind === 'console') out += new TextDecoder().decode(e.bytes);

@@ -35,14 +35,20 @@ export function debugPoints(bytes: Uint8Array, rounds: number): { bps: number[];
   return { bps, wps };
 }
 
-function emulatorRunStopping(bytes: Uint8Array, rounds: number, bp: number): number | null {
+/** A new mps2-an386 session for a benchmark of `rounds` rounds (semihosting on). */
+export function benchSession(rounds: number, translate = true): EmulatorSession {
   const created = createSession({
     machine: 'mps2-an386',
     semihosting: true,
     cmdline: `bench ${rounds}`,
+    translate,
   });
   if (!created.ok) throw new Error(created.error);
-  const s = created.value;
+  return created.value;
+}
+
+function emulatorRunStopping(bytes: Uint8Array, rounds: number, bp: number): number | null {
+  const s = benchSession(rounds);
   s.load(bytes);
   s.core.hostBreakpoints.add(bp);
   let r;

@@ -23,9 +23,9 @@ import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { StopReason } from '../../emulator/core/interfaces';
-import { createSession, type EmulatorSession } from '../../emulator/session/session';
+import type { EmulatorSession } from '../../emulator/session/session';
 import { type BenchmarkName, buildBench } from './build';
-import { armDebug, debugPoints } from './debug-points';
+import { armDebug, benchSession, debugPoints } from './debug-points';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(name);
@@ -98,13 +98,7 @@ function emulatorRun(
   rounds: number,
   setup: (s: EmulatorSession) => void = () => undefined,
 ): EmuResult {
-  const created = createSession({
-    machine: 'mps2-an386',
-    semihosting: true,
-    cmdline: `bench ${rounds}`,
-  });
-  if (!created.ok) throw new Error(created.error);
-  const s = created.value;
+  const s = benchSession(rounds);
   let out = '';
   s.on((e) => {
     if (e.kind === 'console') out += new TextDecoder().decode(e.bytes);
