@@ -32,9 +32,18 @@ import {
   type Infer,
   type Schema,
 } from './schema.js';
-import type { TockCellsView, TockDmaView } from './tock-views.js';
+import type { TockCellsView, TockDmaView, TockProcessesView } from './tock-views.js';
 
-export type { TockCell, TockCellsView, TockDmaChannel, TockDmaView } from './tock-views.js';
+export type {
+  TockCell,
+  TockCellsView,
+  TockDmaChannel,
+  TockDmaView,
+  TockFaultExplanation,
+  TockMpuRegion,
+  TockProcess,
+  TockProcessesView,
+} from './tock-views.js';
 
 /** Errors are values: every call resolves to one of these. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: HostError };
@@ -501,6 +510,8 @@ export const contract = {
     cells: method(NoArgs, returns<TockCellsView>()),
     /** The chip's EasyDMA channels with their buffers' owners and violations, read now. */
     dma: method(NoArgs, returns<TockDmaView>()),
+    /** Every process: counters, memory map, MPU regions, its last fault explained. */
+    processes: method(NoArgs, returns<TockProcessesView>()),
   },
   breakpoints: {
     /** Every breakpoint of the project, as kept across restarts, resolved when a session runs. */

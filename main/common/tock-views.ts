@@ -47,3 +47,66 @@ export interface TockDmaView {
   /** Why the cells (owners) are missing, when they are. */
   notes: string[];
 }
+
+/** One MPU region the kernel loads for a process (ARMv7-M RBAR/RASR decoded). */
+export interface TockMpuRegion {
+  number: number;
+  enabled: boolean;
+  start: number;
+  size: number;
+  /** Lowest subregion first: true = disabled. */
+  subregionsDisabled: boolean[];
+  access: string;
+  executeNever: boolean;
+}
+
+/** The fault explainer's reading of a process's last fault. */
+export interface TockFaultExplanation {
+  summary: string;
+  causes: string[];
+  address: number | null;
+  where: string | null;
+  /** The MPU region whose range holds the address (or "no MPU region covers it"). */
+  mpu: string | null;
+  stackOverflow: boolean;
+  pc: number;
+  /** The faulting line in the source, when the debug information knows it. */
+  source: { path: string; line: number; inProject: boolean } | null;
+  lastSyscall: string | null;
+}
+
+export interface TockProcess {
+  slot: number;
+  id: number;
+  name: string;
+  state: string;
+  /** Null where this kernel does not record the counter. */
+  restarts: number | null;
+  syscalls: number | null;
+  timeslices: number | null;
+  upcallsQueued: number | null;
+  upcallsDropped: number | null;
+  grantsAllocated: number | null;
+  lastSyscall: string | null;
+  policy: string | null;
+  memory: {
+    flash: { start: number; end: number; header: number | null; protected: number | null };
+    ram: {
+      start: number;
+      end: number;
+      appBreak: number | null;
+      kernelBreak: number | null;
+      initialBreak: number | null;
+    };
+    grants: { number: number; address: number }[];
+  };
+  mpu: TockMpuRegion[];
+  fault: TockFaultExplanation | null;
+  /** Process struct fields this kernel lacks. */
+  missing: string[];
+}
+
+export interface TockProcessesView {
+  processes: TockProcess[];
+  notes: string[];
+}

@@ -34,6 +34,7 @@ import { SerialConsoleService } from './serial-console.js';
 import { CapsuleService } from './capsule.js';
 import { DebugService, type DebugServiceOptions } from './debug-service.js';
 import { HardwareService } from './hardware.js';
+import { sourceLocation } from './debug-program.js';
 import { TockService } from './tock-service.js';
 import { FileService } from './files.js';
 import { PeripheralService } from './peripheral-service.js';
@@ -134,6 +135,10 @@ export function createHost(opts: HostOptions): Host {
   const tock = new TockService(() => ({
     target: debug.target,
     kernel: debug.images?.files[0] ?? null,
+    lineAt: (pc: number) => {
+      const l = debug.program?.lineAt(pc);
+      return l ? sourceLocation(projectRoot, l.file, l.line, l.column) : null;
+    },
   }));
   const unavailable = <T>(r: { ok: true; value: T } | { ok: false; error: string }): Result<T> =>
     r.ok
@@ -244,6 +249,7 @@ export function createHost(opts: HostOptions): Host {
     tock: {
       cells: async () => unavailable(await tock.cells()),
       dma: async () => unavailable(await tock.dma()),
+      processes: async () => unavailable(await tock.processes()),
     },
     breakpoints: {
       list: () => ({ ok: true, value: debug.list() }),

@@ -16,14 +16,24 @@
 import type { DebugTarget } from '../../emulator/debug/target';
 import { CellsModel } from '../../emulator/debug/tock/cells';
 import { describeOwner, dmaView } from '../../emulator/debug/tock/dma';
+import { explainProcessFault } from '../../emulator/debug/tock/fault';
+import { ProcessTable } from '../../emulator/debug/tock/processes';
+import { processesView } from '../../emulator/debug/tock/processes-view';
 import { cachedMemory, DebugInfo } from '../../emulator/formats/dwarf/index';
-import type { TockCellsView, TockDmaView } from '../common/tock-views.js';
+import type { TockCellsView, TockDmaView, TockProcessesView } from '../common/tock-views.js';
 
 export interface TockSession {
   target: DebugTarget | null;
   /** The kernel ELF the session runs. */
   kernel: { name: string; bytes: Uint8Array } | null | undefined;
+  /** The source line of an address (kernel or app), for the fault explainer's jump. */
+  lineAt?: (pc: number) => { path: string; line: number; inProject: boolean } | null;
 }
+
+const sourceOf = (
+  l: { path: string; line: number; inProject: boolean } | null,
+): { path: string; line: number; inProject: boolean } | null =>
+  l && { path: l.path, line: l.line, inProject: l.inProject };
 
 type Plain<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -36,6 +46,7 @@ export class TockService {
     target: DebugTarget;
     model: Plain<CellsModel>;
     info: DebugInfo | null;
+    table: Plain<ProcessTable>;
   } | null = null;
 
   constructor(private readonly session: () => TockSession) {}
@@ -58,11 +69,56 @@ export class TockService {
         target: s.target,
         model,
         info: info.ok ? info.value : null,
+        table: info.ok
+          ? ProcessTable.fromDebugInfo(info.value)
+          : { ok: false, error: `The kernel's debug information cannot be read: ${info.error}` },
       };
     }
     return {
       ok: true,
       value: { target: this.loaded.target, cells: this.loaded.model, info: this.loaded.info },
+    };
+  }
+
+  /** Every process with its counters, memory map, MPU regions and its last fault explained. */
+  async processes(): Promise<Plain<TockProcessesView>> {
+    const m = this.model();
+    if (!m.ok) return m;
+    const loaded = this.loaded!;
+    if (!loaded.info) return loaded.table as { ok: false; error: string };
+    if (!loaded.table.ok) return loaded.table;
+    const t = m.value.target;
+    const mem = cachedMemory((a, n) => t.readMemory(a, n));
+    const r = await processesView(loaded.info, loaded.table.value, mem);
+    if (!r.ok) return { ok: false, error: `The process table cannot be read: ${r.error}` };
+    const notes: string[] = [];
+    const missing = new Set(r.value.flatMap((p) => p.missing));
+    if (missing.size > 0) notes.push(`Not recorded by this kernel: ${[...missing].join(', ')}.`);
+    const lineAt = this.session().lineAt;
+    return {
+      ok: true,
+      value: {
+        notes,
+        processes: r.value.map((p) => {
+          const explained = explainProcessFault(p, r.value, t.description.memoryMap);
+          return {
+            slot: p.slot,
+            id: p.id,
+            name: p.name,
+            state: p.state,
+            ...p.counters,
+            lastSyscall: p.lastSyscall,
+            policy: p.policy,
+            memory: p.memory,
+            mpu: p.mpu.map(({ rbar: _b, rasr: _r, ...region }) => region),
+            fault: explained && {
+              ...explained,
+              source: sourceOf(lineAt?.(explained.pc) ?? null),
+            },
+            missing: p.missing,
+          };
+        }),
+      },
     };
   }
 

@@ -15,6 +15,7 @@
  */
 import type { MemoryRegion } from '../target';
 import { cfsrCauses } from '../../session/fault-report';
+import { mpuRanges, type MpuRegion, type ProcessView } from './processes-view';
 
 export interface FaultProcess {
   name: string;
@@ -119,5 +120,73 @@ export function explainFault(f: FaultInput): FaultExplanation {
     stackOverflow,
     pc: f.pc >>> 0,
     lastSyscall: f.lastSyscall ?? null,
+  };
+}
+
+const rangeText = (start: number, end: number): string => `${hex(start)}-${hex(end)}`;
+
+/**
+ * Which of the process's MPU regions the address falls in, in words. An unprivileged access
+ * that no enabled region (or subregion) covers is refused: the default memory map applies to
+ * privileged code only (ARMv7-M ARM B3.5.1, MPU_CTRL.PRIVDEFENA); a covered one is refused by
+ * the region's AP bits (table B3-15) or XN (B3.5.9).
+ */
+export function mpuVerdict(address: number, regions: readonly MpuRegion[], write: boolean): string {
+  for (const r of regions) {
+    if (!r.enabled || address < r.start || address >= r.start + r.size) continue;
+    const sub = Math.floor((address - r.start) / (r.size / 8));
+    if (r.subregionsDisabled[sub]) continue; // a disabled subregion lets the access fall through to lower-numbered regions
+    const user = r.access.split('/')[1] ?? '';
+    const refused =
+      user === 'none' ? 'no unprivileged access' : write && user === 'RO' ? 'read-only' : null;
+    return `MPU region ${r.number} (${rangeText(r.start, r.start + r.size)}, ${r.access}${r.executeNever ? ', XN' : ''}) covers it${refused ? `: ${refused}` : ''}`;
+  }
+  const near = regions
+    .filter((r) => r.enabled)
+    .map((r) => {
+      const ranges = mpuRanges(r);
+      const sub = address >= r.start && address < r.start + r.size;
+      return sub
+        ? `MPU region ${r.number} spans it but its subregion ${Math.floor((address - r.start) / (r.size / 8))} is disabled (open: ${ranges.map((x) => rangeText(x.start, x.end)).join(', ')})`
+        : null;
+    })
+    .find((x) => x !== null);
+  return near ?? 'no MPU region covers it, so an unprivileged access is refused';
+}
+
+/** A process's last fault, as the kernel recorded it, explained; null when it has none. */
+export function explainProcessFault(
+  p: ProcessView,
+  all: readonly ProcessView[],
+  memoryMap: readonly MemoryRegion[],
+): (FaultExplanation & { mpu: string | null }) | null {
+  if (!p.fault) return null;
+  const place = (v: ProcessView): FaultProcess => {
+    const kb = v.memory.ram.kernelBreak;
+    return {
+      name: v.name,
+      slot: v.slot,
+      flash: v.flash,
+      ram: v.ram,
+      ...(kb !== null && kb < v.ram.end ? { grant: { start: kb, end: v.ram.end } } : {}),
+    };
+  };
+  const e = explainFault({
+    cfsr: p.fault.cfsr,
+    mmfar: p.fault.mmfar,
+    bfar: p.fault.bfar,
+    pc: p.fault.pc,
+    sp: p.fault.extra.sp ?? 0,
+    process: p.name,
+    processes: all.map(place),
+    memoryMap,
+    lastSyscall: p.lastSyscall,
+  });
+  // CFSR.MMFSR bit 0 IACCVIOL: an instruction fetch; otherwise DACCVIOL (B3.2.15). The kernel
+  // records no read/write bit, so a data access is judged as a write only when it is read-only.
+  const write = (p.fault.cfsr & 1) === 0;
+  return {
+    ...e,
+    mpu: e.address !== null ? mpuVerdict(e.address, p.mpu, write) : null,
   };
 }

@@ -2,9 +2,8 @@
  * The panels, in tab order. A panel is one component file plus one entry here: its id (also the
  * tab's title), the component, and optionally a badge on its tab. The bottom strip holds the
  * build and session panels; the Run and Debug side view stacks the `SIDE_VIEWS` (Call Stack,
- * Variables, Watch, Breakpoints) as a debugger shows them. The Tock views Cells and DMA read
- * the kernel through the host's TockService; Processes and Peripherals still say plainly that
- * nothing feeds them yet.
+ * Variables, Watch, Breakpoints) as a debugger shows them. The Tock views (Processes, Fault
+ * Explainer, Cells, DMA) read the kernel through the host's TockService.
  */
 import type { ComponentType } from 'react';
 import type { Studio } from '../studio';
@@ -16,7 +15,6 @@ import { BoardPanel } from './BoardPanel';
 import { ConnectionsPanel } from './ConnectionsPanel';
 import { InterruptsPanel } from './InterruptsPanel';
 import { PeripheralsPanel } from './PeripheralsPanel';
-import { sessionPanel } from './SessionPanel';
 import { BreakpointsView } from './debug/BreakpointsView';
 import { CallStackView } from './debug/CallStackView';
 import { ConsolePanel } from './debug/ConsolePanel';
@@ -28,6 +26,8 @@ import { VariablesView } from './debug/VariablesView';
 import { WatchView } from './debug/WatchView';
 import { CellsPanel } from './tock/CellsPanel';
 import { DmaPanel } from './tock/DmaPanel';
+import { FaultExplainerPanel } from './tock/FaultExplainerPanel';
+import { ProcessesPanel } from './tock/ProcessesPanel';
 
 export interface PanelBadge {
   count: number;
@@ -51,10 +51,8 @@ export const PANELS: PanelDefinition[] = [
   { id: 'Disassembly', component: DisassemblyPanel },
   { id: 'Faults', component: FaultsPanel, badge: faultsBadge },
   { id: 'Boards', component: BoardsPanel },
-  sessionPanel(
-    'Processes',
-    'each process of the running kernel: state, memory regions, grants, upcalls',
-  ),
+  { id: 'Processes', component: ProcessesPanel },
+  { id: 'Fault Explainer', component: FaultExplainerPanel },
   { id: 'Cells', component: CellsPanel },
   { id: 'DMA', component: DmaPanel },
   { id: 'Peripherals', component: PeripheralsPanel },

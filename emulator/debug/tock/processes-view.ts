@@ -1,0 +1,283 @@
+/**
+ * The Processes view's model: for each process slot in use, everything the kernel's process
+ * struct records (restarts, system calls, the last one, upcalls queued and dropped, grants
+ * allocated, timeslice expirations, fault policy, last fault), its memory map (flash: header,
+ * binary, protected trailer; RAM: the process's data up to the app break, the grant region from
+ * the kernel break to the top, each grant's allocation) and the MPU regions the kernel loads for
+ * it, decoded with their subregions.
+ *
+ * Why a structural read: every field is taken by name from the DWARF value of
+ * `kernel::process::Process` (emulator/formats/dwarf structuralValue), so a field added to the
+ * struct, or moved, changes nothing here; a field this kernel does not have reads as null, which
+ * the panel shows as "not recorded by this kernel" (`missing` lists them).
+ *
+ * MPU words are decoded per the ARMv7-M ARM: RBAR B3.5.8 (ADDR, VALID, REGION), RASR B3.5.9
+ * (XN bit 28, AP bits 26:24 per table B3-15, SRD bits 15:8: each bit disables one eighth of a
+ * region of 256 bytes or more, SIZE bits 5:1: 2^(SIZE+1) bytes, ENABLE bit 0).
+ *
+ * @example
+ *   const view = await processesView(info, table, cachedMemory((a, n) => target.readMemory(a, n)));
+ *   if (view.ok) view.value[0].counters.syscalls; // 41
+ */
+import { err, ok, type Result } from '../../core/result';
+import {
+  structuralValue,
+  type DebugInfo,
+  type ReadMemory,
+  type Structural,
+} from '../../formats/dwarf/index';
+import { describeSyscall } from './timeline';
+import type { ProcessRecord, ProcessTable } from './processes';
+
+const PROCESS_TYPE = 'kernel::process::Process';
+
+/** One decoded MPU region (RBAR, RASR pair). */
+export interface MpuRegion {
+  /** Region number (RBAR.REGION when VALID is set, else the pair's index). */
+  number: number;
+  enabled: boolean;
+  start: number;
+  size: number;
+  /** Eight flags, lowest subregion first: true = disabled (SRD bit set). */
+  subregionsDisabled: boolean[];
+  /** Privileged / unprivileged access, e.g. "RW/RO". */
+  access: string;
+  executeNever: boolean;
+  rbar: number;
+  rasr: number;
+}
+
+export interface ProcessCounters {
+  restarts: number | null;
+  syscalls: number | null;
+  /** Timeslice expirations (the kernel's `quanta`). */
+  timeslices: number | null;
+  upcallsQueued: number | null;
+  upcallsDropped: number | null;
+  grantsAllocated: number | null;
+}
+
+export interface ProcessFault {
+  exception: number;
+  cfsr: number;
+  hfsr: number;
+  mmfar: number;
+  bfar: number;
+  pc: number;
+  /** Any other numeric fields of the kernel's fault record (sp, lr...), by name. */
+  extra: Record<string, number>;
+}
+
+export interface ProcessMemory {
+  flash: { start: number; end: number; header: number | null; protected: number | null };
+  ram: {
+    start: number;
+    end: number;
+    appBreak: number | null;
+    kernelBreak: number | null;
+    initialBreak: number | null;
+  };
+  /** Grant allocations: grant number and address (0 = not allocated are left out). */
+  grants: { number: number; address: number }[];
+}
+
+export interface ProcessView extends Omit<ProcessRecord, 'registers'> {
+  counters: ProcessCounters;
+  lastSyscall: string | null;
+  policy: string | null;
+  fault: ProcessFault | null;
+  memory: ProcessMemory;
+  mpu: MpuRegion[];
+  /** The process struct fields this kernel does not have (shown as not recorded). */
+  missing: string[];
+  /** The decoded process struct, for the grants view. */
+  raw: Structural;
+}
+
+const ACCESS = ['none/none', 'RW/none', 'RW/RO', 'RW/RW', 'reserved', 'RO/none', 'RO/RO', 'RO/RO'];
+
+/** Decodes one (RBAR, RASR) pair (ARMv7-M ARM B3.5.8, B3.5.9). */
+export function decodeMpuRegion(rbar: number, rasr: number, index: number): MpuRegion {
+  const sizeField = (rasr >>> 1) & 0x1f;
+  const size = sizeField >= 4 ? 2 ** (sizeField + 1) : 0;
+  const mask = size >= 2 ** 32 ? 0 : ~(Math.max(size, 32) - 1);
+  const srd = (rasr >>> 8) & 0xff;
+  return {
+    number: rbar & 0x10 ? rbar & 0xf : index,
+    enabled: (rasr & 1) === 1 && size > 0,
+    start: (rbar & mask) >>> 0,
+    size,
+    // Subregions exist for regions of 256 bytes or more (B3.5.9, SRD).
+    subregionsDisabled: Array.from({ length: 8 }, (_, i) => size >= 256 && ((srd >> i) & 1) === 1),
+    access: ACCESS[(rasr >>> 24) & 7]!,
+    executeNever: ((rasr >>> 28) & 1) === 1,
+    rbar: rbar >>> 0,
+    rasr: rasr >>> 0,
+  };
+}
+
+/** The address ranges a region lets through (its enabled subregions merged). */
+export function mpuRanges(r: MpuRegion): { start: number; end: number }[] {
+  if (!r.enabled) return [];
+  const sub = r.size / 8;
+  const out: { start: number; end: number }[] = [];
+  for (let i = 0; i < 8; i++) {
+    if (r.subregionsDisabled[i]) continue;
+    const start = r.start + i * sub;
+    const last = out[out.length - 1];
+    if (last && last.end === start) last.end = start + sub;
+    else out.push({ start, end: start + sub });
+  }
+  return out;
+}
+
+type Obj = { [name: string]: Structural };
+const isObj = (s: Structural | undefined): s is Obj =>
+  typeof s === 'object' && s !== null && !Array.isArray(s);
+
+/** A `Cell<T>` / `UnsafeCell<T>` read structurally is `{ value: { value: T } }`; unwraps it. */
+function unwrapCells(s: Structural | undefined): Structural | undefined {
+  let v = s;
+  for (let i = 0; i < 4 && isObj(v); i++) {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && keys[0] === 'value') v = v.value;
+    else break;
+  }
+  return v;
+}
+
+/** `Option<T>` read structurally: `{ Some: { __0: T } }` or `{ None: ... }`. Null for None. */
+function some(s: Structural | undefined): Structural | undefined | null {
+  if (!isObj(s)) return undefined;
+  if ('None' in s) return null;
+  if ('Some' in s) {
+    const inner = s.Some;
+    return isObj(inner) && '__0' in inner ? inner.__0 : inner;
+  }
+  return undefined;
+}
+
+const num = (s: Structural | undefined): number | null => (typeof s === 'number' ? s : null);
+
+/** The active variant's name of an enum read structurally (`{ Variant: payload }`). */
+const variantName = (s: Structural | undefined): string | null =>
+  isObj(s) && Object.keys(s).length === 1 ? Object.keys(s)[0]! : null;
+
+/** Reads the views of the table's processes. */
+export async function processesView(
+  info: DebugInfo,
+  table: ProcessTable,
+  mem: ReadMemory,
+): Promise<Result<ProcessView[]>> {
+  const type = info.findType(PROCESS_TYPE);
+  if (!type) return err(`no ${PROCESS_TYPE} in ${info.name}'s debug information`);
+  const records = await table.read(mem);
+  if (!records.ok) return records;
+  const out: ProcessView[] = [];
+  for (const r of records.value) {
+    const raw = await structuralValue(
+      { mem },
+      { name: 'process', type, storage: { kind: 'memory', address: r.address } },
+      6,
+      64,
+    );
+    if (!isObj(raw)) return err(`process slot ${r.slot} cannot be read: ${String(raw)}`);
+    out.push(viewOf(r, raw));
+  }
+  return ok(out);
+}
+
+/** One process's view from its record and its struct read structurally (exported for tests). */
+export function viewOf(r: ProcessRecord, raw: Obj): ProcessView {
+  const missing: string[] = [];
+  const field = (name: string): Structural | undefined => {
+    if (!(name in raw)) {
+      missing.push(name);
+      return undefined;
+    }
+    return unwrapCells(raw[name]);
+  };
+  const count = (name: string): number | null => num(field(name));
+  const layout = field('layout');
+  const lay = isObj(layout) ? layout : {};
+  const grantsRaw = field('grants');
+  const grants = Array.isArray(grantsRaw)
+    ? grantsRaw
+        .map((g, number) => ({ number, address: num(unwrapCells(g)) ?? 0 }))
+        .filter((g) => g.address !== 0)
+    : [];
+  const upcallLen = count('upcall_len');
+  const mpuRaw = field('mpu');
+  const pairs = isObj(mpuRaw) && Array.isArray(mpuRaw.regions) ? mpuRaw.regions : [];
+  const mpu = pairs.flatMap((p, i) => {
+    if (!isObj(p)) return [];
+    const rbar = num(p.__0);
+    const rasr = num(p.__1);
+    return rbar === null || rasr === null ? [] : [decodeMpuRegion(rbar, rasr, i)];
+  });
+  const last = some(field('last_syscall'));
+  let lastSyscall: string | null = null;
+  if (isObj(last)) {
+    const cls = num(last.__0);
+    const args = Array.isArray(last.__1) ? last.__1.map((x) => num(x) ?? 0) : [];
+    if (cls !== null) lastSyscall = describeSyscall(cls, args);
+  }
+  const f = some(field('last_fault'));
+  let fault: ProcessFault | null = null;
+  if (isObj(f)) {
+    const extra: Record<string, number> = {};
+    for (const [k, v] of Object.entries(f))
+      if (
+        typeof v === 'number' &&
+        !['exception', 'cfsr', 'hfsr', 'mmfar', 'bfar', 'pc'].includes(k)
+      )
+        extra[k] = v;
+    fault = {
+      exception: num(f.exception) ?? 0,
+      cfsr: num(f.cfsr) ?? 0,
+      hfsr: num(f.hfsr) ?? 0,
+      mmfar: num(f.mmfar) ?? 0,
+      bfar: num(f.bfar) ?? 0,
+      pc: num(f.pc) ?? 0,
+      extra,
+    };
+  }
+  const policy = field('policy');
+  const policyName = variantName(policy);
+  const policyArg = isObj(policy) && policyName ? policy[policyName] : undefined;
+  const upTo = isObj(policyArg) ? num(policyArg.__0) : null;
+  const { registers: _registers, ...record } = r;
+  return {
+    ...record,
+    counters: {
+      restarts: count('restarts'),
+      syscalls: count('syscalls'),
+      timeslices: count('quanta'),
+      upcallsQueued: upcallLen,
+      upcallsDropped: count('upcalls_dropped'),
+      grantsAllocated: grantsRaw === undefined ? null : grants.length,
+    },
+    lastSyscall,
+    policy: policyName ? (upTo !== null ? `${policyName}(${upTo})` : policyName) : null,
+    fault,
+    memory: {
+      flash: {
+        start: r.flash.start,
+        end: r.flash.end,
+        header: num(lay.header_size),
+        protected: num(lay.protected_size),
+      },
+      ram: {
+        start: r.ram.start,
+        end: r.ram.end,
+        appBreak: count('app_break'),
+        kernelBreak: count('kernel_break'),
+        initialBreak: num(lay.initial_break),
+      },
+      grants,
+    },
+    mpu,
+    missing,
+    raw,
+  };
+}

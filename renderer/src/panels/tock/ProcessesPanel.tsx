@@ -1,0 +1,243 @@
+/**
+ * Processes: every process the kernel holds, read from its process table through DWARF at each
+ * halt (main/host/tock-service.ts `processes`): slot, name, state, restarts, system calls and the
+ * last one, upcalls queued and dropped, grants allocated, timeslice expirations, fault policy;
+ * and per process its memory map drawn to scale (flash: header, protected region, binary; RAM:
+ * the process's memory up to the app break, the free gap, the grant region from the kernel
+ * break with each grant's allocation) with the MPU regions the kernel loads for it overlaid,
+ * disabled subregions hatched. A counter this kernel does not record reads "not recorded".
+ *
+ * @example
+ *   <ProcessesPanel studio={studio} />
+ */
+import { useState } from 'react';
+import type {
+  TockMpuRegion,
+  TockProcess,
+  TockProcessesView,
+} from '../../../../main/common/contract';
+import type { Studio } from '../../studio';
+import { FaultExplanationView } from './FaultExplainerPanel';
+import { useHaltedView } from './use-halted-view';
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+const NOT_RECORDED = 'not recorded';
+const shown = (n: number | null): string => (n === null ? NOT_RECORDED : String(n));
+const bytes = (n: number): string =>
+  n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
+
+interface Segment {
+  label: string;
+  start: number;
+  end: number;
+  kind: string;
+}
+
+/** One bar, to scale over [start, end), with its segments and the MPU overlay under it. */
+function MemoryBar({
+  title,
+  start,
+  end,
+  segments,
+  mpu,
+  marks,
+}: {
+  title: string;
+  start: number;
+  end: number;
+  segments: Segment[];
+  mpu: TockMpuRegion[];
+  marks: { label: string; at: number }[];
+}) {
+  const span = Math.max(end - start, 1);
+  const pct = (a: number): number => ((Math.min(Math.max(a, start), end) - start) / span) * 100;
+  const overlays = mpu.filter((r) => r.enabled && r.start < end && r.start + r.size > start);
+  return (
+    <div className="memmap" data-memmap={title}>
+      <div className="memmap-title">
+        {title} {hex(start)}-{hex(end)} ({bytes(end - start)})
+      </div>
+      <div className="memmap-bar">
+        {segments
+          .filter((s) => s.end > s.start)
+          .map((s) => (
+            <div
+              key={`${s.kind}-${s.start}`}
+              className={`memmap-seg seg-${s.kind}`}
+              style={{ left: `${pct(s.start)}%`, width: `${pct(s.end) - pct(s.start)}%` }}
+              title={`${s.label}: ${hex(s.start)}-${hex(s.end)} (${bytes(s.end - s.start)})`}
+              data-seg={s.kind}
+            >
+              <span>{s.label}</span>
+            </div>
+          ))}
+        {marks.map((m) => (
+          <div
+            key={m.label}
+            className="memmap-mark"
+            style={{ left: `${pct(m.at)}%` }}
+            title={`${m.label} ${hex(m.at)}`}
+          />
+        ))}
+      </div>
+      {overlays.map((r) => {
+        const sub = r.size / 8;
+        return (
+          <div className="memmap-mpu" key={r.number} data-mpu-region={r.number}>
+            {r.subregionsDisabled.map((off, i) => {
+              const a = r.start + i * sub;
+              if (a >= end || a + sub <= start) return null;
+              return (
+                <div
+                  key={i}
+                  className={`mpu-sub ${off ? 'mpu-sub-off' : 'mpu-sub-on'}`}
+                  style={{ left: `${pct(a)}%`, width: `${pct(a + sub) - pct(a)}%` }}
+                  title={`MPU region ${r.number} subregion ${i}: ${hex(a)}-${hex(a + sub)} ${off ? 'disabled' : r.access}`}
+                />
+              );
+            })}
+            <span className="mpu-label">
+              MPU {r.number}: {hex(r.start)} {bytes(r.size)} {r.access}
+              {r.executeNever ? ' XN' : ''}
+            </span>
+          </div>
+        );
+      })}
+      <div className="memmap-marks">
+        {marks.map((m) => (
+          <span key={m.label}>
+            {m.label} {hex(m.at)}
+          </span>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function flashSegments(p: TockProcess): Segment[] {
+  const f = p.memory.flash;
+  const header = f.start + (f.header ?? 0);
+  const binary = header + (f.protected ?? 0);
+  return [
+    { label: 'header', start: f.start, end: header, kind: 'header' },
+    { label: 'protected', start: header, end: binary, kind: 'protected' },
+    { label: 'binary', start: binary, end: f.end, kind: 'binary' },
+  ];
+}
+
+function ramSegments(p: TockProcess): Segment[] {
+  const r = p.memory.ram;
+  const app = r.appBreak ?? r.start;
+  const kernel = r.kernelBreak ?? r.end;
+  return [
+    { label: 'process memory (stack, data, heap)', start: r.start, end: app, kind: 'app' },
+    { label: 'free', start: app, end: kernel, kind: 'free' },
+    { label: 'grant region', start: kernel, end: r.end, kind: 'grant' },
+  ];
+}
+
+function ProcessDetails({ studio, p }: { studio: Studio; p: TockProcess }) {
+  const r = p.memory.ram;
+  const marks = [
+    ...(r.appBreak !== null ? [{ label: 'app break', at: r.appBreak }] : []),
+    ...(r.kernelBreak !== null ? [{ label: 'kernel break', at: r.kernelBreak }] : []),
+  ];
+  return (
+    <div className="process-details" data-process-details={p.name}>
+      <MemoryBar
+        title="flash"
+        start={p.memory.flash.start}
+        end={p.memory.flash.end}
+        segments={flashSegments(p)}
+        mpu={p.mpu}
+        marks={[]}
+      />
+      <MemoryBar
+        title="RAM"
+        start={r.start}
+        end={r.end}
+        segments={ramSegments(p)}
+        mpu={p.mpu}
+        marks={marks}
+      />
+      <div className="process-facts">
+        Grants:{' '}
+        {p.memory.grants.map((g) => `#${g.number} at ${hex(g.address)}`).join(', ') || 'none'}
+        {' · '}stack high-water mark: not recorded by this kernel
+      </div>
+      {p.fault && <FaultExplanationView studio={studio} process={p} />}
+    </div>
+  );
+}
+
+export function ProcessesPanel({ studio }: { studio: Studio }) {
+  const [open, setOpen] = useState<string | null>(null);
+  const r = useHaltedView<TockProcessesView>(studio, () => studio.host.api.tock.processes({}), {
+    see: "the kernel's processes",
+    read: 'the processes',
+  });
+  if ('empty' in r) return r.empty;
+  const view = r.view;
+  return (
+    <div className="tock-processes">
+      {view.notes.map((n) => (
+        <div key={n} className="value-problem">
+          {n}
+        </div>
+      ))}
+      {view.processes.length === 0 && (
+        <div className="panel-empty">The kernel's process table holds no process.</div>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th>slot</th>
+            <th>name</th>
+            <th>state</th>
+            <th>restarts</th>
+            <th>system calls</th>
+            <th>last system call</th>
+            <th>upcalls queued</th>
+            <th>dropped</th>
+            <th>grants</th>
+            <th>timeslices expired</th>
+            <th>on fault</th>
+          </tr>
+        </thead>
+        <tbody>
+          {view.processes.map((p) => {
+            const key = `${p.slot}-${p.id}`;
+            return [
+              <tr
+                key={key}
+                className={`tock-process state-${p.state}`}
+                data-process={p.name}
+                onClick={() => setOpen(open === key ? null : key)}
+                title="Click for its memory map"
+              >
+                <td>{p.slot}</td>
+                <td className="process-name">{p.name}</td>
+                <td className="process-state">{p.state}</td>
+                <td>{shown(p.restarts)}</td>
+                <td>{shown(p.syscalls)}</td>
+                <td>{p.lastSyscall ?? (p.syscalls === null ? NOT_RECORDED : 'none')}</td>
+                <td>{shown(p.upcallsQueued)}</td>
+                <td>{shown(p.upcallsDropped)}</td>
+                <td>{shown(p.grantsAllocated)}</td>
+                <td>{shown(p.timeslices)}</td>
+                <td>{p.policy ?? NOT_RECORDED}</td>
+              </tr>,
+              open === key || (open === null && p.fault) ? (
+                <tr key={`${key}-details`} className="process-details-row">
+                  <td colSpan={11}>
+                    <ProcessDetails studio={studio} p={p} />
+                  </td>
+                </tr>
+              ) : null,
+            ];
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
