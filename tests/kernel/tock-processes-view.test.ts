@@ -1,0 +1,170 @@
+/**
+ * The Processes view's model (emulator/debug/tock/processes-view.ts) and the fault explainer
+ * (fault.ts) on the booted nRF52840-DK kernel, checked against what the kernel itself says: its
+ * process console's `list` (quanta, system calls, restarts, grants, state per process), its fault
+ * reports, and the apps' own behaviour (fault_kernel writes 0x20000000, fault_stack recurses
+ * below its RAM; both restart up to 3 times and then stay Faulted).
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmulatorTarget, type EmulatorTarget } from '../../emulator/debug/emulator-target';
+import { unwrap } from '../../emulator/debug/testing/target-helpers';
+import { explainProcessFault, mpuVerdict } from '../../emulator/debug/tock/fault';
+import { ProcessTable } from '../../emulator/debug/tock/processes';
+import {
+  mpuRanges,
+  processesView,
+  type ProcessView,
+} from '../../emulator/debug/tock/processes-view';
+import { cachedMemory, DebugInfo } from '../../emulator/formats/dwarf/index';
+import { nodeScheduler } from '../../emulator/node/scheduler';
+import { kernelImage } from './qemu';
+
+describe('Processes view model (emulated nRF52840-DK)', () => {
+  const i = kernelImage('nrf52840dk');
+  const kernel = new Uint8Array(readFileSync(i.kernelElf));
+  let target: EmulatorTarget;
+  let out = '';
+  let views: ProcessView[] = [];
+  /** The process console's `list` rows: name -> columns. */
+  const listed = new Map<
+    string,
+    { quanta: number; syscalls: number; restarts: number; grants: number; state: string }
+  >();
+
+  const waitFor = async (pattern: RegExp, from = 0, ms = 60_000): Promise<void> => {
+    const until = Date.now() + ms;
+    while (!pattern.test(out.slice(from))) {
+      if (Date.now() > until) throw new Error(`no ${pattern} on the console; it printed:\n${out}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const view = (name: string): ProcessView => {
+    const v = views.find((p) => p.name === name);
+    if (!v) throw new Error(`no process ${name} in ${views.map((p) => p.name).join(', ')}`);
+    return v;
+  };
+
+  beforeAll(async () => {
+    target = unwrap(
+      createEmulatorTarget(
+        {
+          machine: 'nrf52840dk',
+          files: [
+            { name: 'kernel.elf', bytes: kernel },
+            {
+              name: 'apps.bin',
+              bytes: new Uint8Array(readFileSync(i.appsBin)),
+              address: i.manifest.appsStart,
+            },
+          ],
+        },
+        nodeScheduler,
+      ),
+    );
+    target.onEvent((e) => {
+      if (e.kind === 'console') out += new TextDecoder().decode(e.bytes);
+    });
+    unwrap(await target.resume());
+    // Both fault apps used up their restarts: their counters no longer move.
+    await waitFor(/process 'fault_kernel' stopped after 3 restarts/);
+    await waitFor(/process 'fault_stack' stopped after 3 restarts/);
+    await waitFor(/process 'hello' exited/);
+    const from = out.length;
+    unwrap(await target.writeConsole(0, new TextEncoder().encode('list\r')));
+    await waitFor(/ PID +ShortID[^\n]*\n(?:[^\n]*\n)*?tock\$ /, from);
+    for (const m of out
+      .slice(from)
+      .matchAll(/^ (\d+) +(\S+) +(\S+) +(\d+) +(\d+) +(\d+) +(\d+)\/ ?\d+ +(\S+)/gm))
+      listed.set(m[3]!, {
+        quanta: Number(m[4]),
+        syscalls: Number(m[5]),
+        restarts: Number(m[6]),
+        grants: Number(m[7]),
+        state: m[8]!,
+      });
+    unwrap(await target.halt());
+    const info = unwrap(DebugInfo.load(kernel, { name: 'kernel.elf' }));
+    const table = unwrap(ProcessTable.fromDebugInfo(info));
+    views = unwrap(
+      await processesView(
+        info,
+        table,
+        cachedMemory((a, n) => target.readMemory(a, n)),
+      ),
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await target?.close();
+  });
+
+  it("reads the counters the kernel's process console lists", () => {
+    expect(listed.size).toBeGreaterThanOrEqual(5);
+    expect(views.map((v) => v.name).sort()).toEqual([...listed.keys()].sort());
+    for (const v of views) {
+      const l = listed.get(v.name)!;
+      expect(v.missing, v.name).toEqual([]);
+      expect(v.state, v.name).toBe(l.state);
+      expect(v.counters.restarts, v.name).toBe(l.restarts);
+      expect(v.counters.grantsAllocated, v.name).toBe(l.grants);
+      // Processes that ended do not move; live ones may have run between `list` and the halt.
+      if (/Faulted|Terminated/.test(v.state)) {
+        expect(v.counters.syscalls, v.name).toBe(l.syscalls);
+        expect(v.counters.timeslices, v.name).toBe(l.quanta);
+      } else {
+        expect(v.counters.syscalls!, v.name).toBeGreaterThanOrEqual(l.syscalls);
+        expect(v.counters.timeslices!, v.name).toBeGreaterThanOrEqual(l.quanta);
+      }
+    }
+    expect(view('fault_kernel').counters.restarts).toBe(3);
+    expect(view('fault_kernel').policy).toBe('RestartUpTo(3)');
+    expect(view('hello').counters.syscalls).toBeGreaterThan(3);
+  });
+
+  it('lays out each memory map inside its blocks, MPU regions over the process memory', () => {
+    for (const v of views) {
+      const { flash, ram } = v.memory;
+      expect(flash.header, v.name).toBeGreaterThan(0);
+      expect(flash.start + flash.header! + (flash.protected ?? 0)).toBeLessThan(flash.end);
+      expect(ram.appBreak!).toBeGreaterThan(ram.start);
+      expect(ram.appBreak!).toBeLessThanOrEqual(ram.kernelBreak!);
+      expect(ram.kernelBreak!).toBeLessThanOrEqual(ram.end);
+      for (const g of v.memory.grants) {
+        expect(g.address).toBeGreaterThanOrEqual(ram.kernelBreak!);
+        expect(g.address).toBeLessThan(ram.end);
+      }
+      if (v.state === 'Terminated' || v.state === 'Faulted') continue;
+      // The regions let the process reach all of [ram start, app break) and its flash, and
+      // nothing of its grant region.
+      const open = v.mpu.flatMap(mpuRanges);
+      const covered = (a: number): boolean => open.some((r) => a >= r.start && a < r.end);
+      expect(covered(ram.start), v.name).toBe(true);
+      expect(covered(ram.appBreak! - 4), v.name).toBe(true);
+      expect(covered(flash.start + flash.header!), v.name).toBe(true);
+      if (ram.kernelBreak! < ram.end) expect(covered(ram.end - 4), v.name).toBe(false);
+    }
+  });
+
+  it('explains fault_kernel and fault_stack as the kernel reported them', () => {
+    const map = target.description.memoryMap;
+    const fk = view('fault_kernel');
+    const e = explainProcessFault(fk, views, map)!;
+    expect(fk.state).toBe('Faulted');
+    expect(e.address).toBe(0x20000000);
+    expect(e.where).toMatch(/^the kernel's RAM/);
+    expect(e.mpu).toBe('no MPU region covers it, so an unprivileged access is refused');
+    expect(e.stackOverflow).toBe(false);
+    expect(e.pc).toBeGreaterThanOrEqual(fk.flash.start);
+    expect(e.pc).toBeLessThan(fk.flash.end);
+    // The kernel printed the same address for it.
+    expect(out).toMatch(/fault_kernel[\s\S]*0x20000000/);
+
+    const fs = view('fault_stack');
+    const s = explainProcessFault(fs, views, map)!;
+    expect(s.stackOverflow).toBe(true);
+    expect(s.summary).toMatch(/^fault_stack overflowed its stack/);
+    if (s.address !== null) expect(mpuVerdict(s.address, fs.mpu, true)).toMatch(/no MPU region/);
+    expect(explainProcessFault(view('hello'), views, map)).toBeNull();
+  });
+});
