@@ -32,7 +32,12 @@ import {
   type Infer,
   type Schema,
 } from './schema.js';
-import type { TockCellsView, TockDmaView, TockProcessesView } from './tock-views.js';
+import type {
+  TockCellsView,
+  TockDmaView,
+  TockProcessActionResult,
+  TockProcessesView,
+} from './tock-views.js';
 
 export type {
   TockCell,
@@ -42,6 +47,8 @@ export type {
   TockFaultExplanation,
   TockMpuRegion,
   TockProcess,
+  TockProcessAction,
+  TockProcessActionResult,
   TockProcessesView,
 } from './tock-views.js';
 
@@ -381,6 +388,12 @@ export const SetVariableArgs = obj({
 });
 export const SymbolArgs = obj({ query: str({ min: 1, max: 500 }) });
 export const ConsoleInputArgs = obj({ bytes: bytes({ max: 64 * 1024 }) });
+/** An action on a process from the Processes view (main/host/tock-service.ts `processAction`). */
+export const TockProcessActionArgs = obj({
+  slot: num({ integer: true, min: 0, max: 63 }),
+  id: num({ integer: true, min: 0 }),
+  action: literal('stop', 'start', 'fault', 'terminate', 'restart'),
+});
 export const BreakpointSpecSchema = obj({
   line: num({ integer: true, min: 1 }),
   /** An expression over the frame's variables; the breakpoint stops only when it is true. */
@@ -512,6 +525,8 @@ export const contract = {
     dma: method(NoArgs, returns<TockDmaView>()),
     /** Every process: counters, memory map, MPU regions, its last fault explained. */
     processes: method(NoArgs, returns<TockProcessesView>()),
+    /** Stop, start, fault, terminate or restart a process (the slot's incarnation `id`). */
+    processAction: method(TockProcessActionArgs, returns<TockProcessActionResult>()),
   },
   breakpoints: {
     /** Every breakpoint of the project, as kept across restarts, resolved when a session runs. */

@@ -110,3 +110,20 @@ export interface TockProcessesView {
   processes: TockProcess[];
   notes: string[];
 }
+
+/** What the Processes view can do to a process. */
+export type TockProcessAction = 'stop' | 'start' | 'fault' | 'terminate' | 'restart';
+
+export interface TockProcessActionArgs {
+  slot: number;
+  /** The incarnation the user saw: a process restarted since is not acted on. */
+  id: number;
+  action: TockProcessAction;
+}
+
+export interface TockProcessActionResult {
+  /** What was done, in words ("stopped: its flag written while halted"). */
+  message: string;
+  /** True when the kernel carries it out only once the target runs (console commands). */
+  whenRunning: boolean;
+}

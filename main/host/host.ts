@@ -139,6 +139,11 @@ export function createHost(opts: HostOptions): Host {
       const l = debug.program?.lineAt(pc);
       return l ? sourceLocation(projectRoot, l.file, l.line, l.column) : null;
     },
+    halted: debug.session?.phase === 'halted',
+    consoleInput: async (bytes: Uint8Array) => {
+      const r = await debug.consoleInput(bytes);
+      return r.ok ? r : { ok: false, error: r.error.message };
+    },
   }));
   const unavailable = <T>(r: { ok: true; value: T } | { ok: false; error: string }): Result<T> =>
     r.ok
@@ -250,6 +255,7 @@ export function createHost(opts: HostOptions): Host {
       cells: async () => unavailable(await tock.cells()),
       dma: async () => unavailable(await tock.dma()),
       processes: async () => unavailable(await tock.processes()),
+      processAction: async (args) => unavailable(await tock.processAction(args)),
     },
     breakpoints: {
       list: () => ({ ok: true, value: debug.list() }),

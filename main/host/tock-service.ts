@@ -20,7 +20,13 @@ import { explainProcessFault } from '../../emulator/debug/tock/fault';
 import { ProcessTable } from '../../emulator/debug/tock/processes';
 import { processesView } from '../../emulator/debug/tock/processes-view';
 import { cachedMemory, DebugInfo } from '../../emulator/formats/dwarf/index';
-import type { TockCellsView, TockDmaView, TockProcessesView } from '../common/tock-views.js';
+import type {
+  TockCellsView,
+  TockDmaView,
+  TockProcessActionArgs,
+  TockProcessActionResult,
+  TockProcessesView,
+} from '../common/tock-views.js';
 
 export interface TockSession {
   target: DebugTarget | null;
@@ -28,6 +34,10 @@ export interface TockSession {
   kernel: { name: string; bytes: Uint8Array } | null | undefined;
   /** The source line of an address (kernel or app), for the fault explainer's jump. */
   lineAt?: (pc: number) => { path: string; line: number; inProject: boolean } | null;
+  /** True while the session is halted (a debugger may write the kernel's memory). */
+  halted?: boolean;
+  /** Bytes to the kernel's console (its process console reads them). */
+  consoleInput?: (bytes: Uint8Array) => Promise<Plain<null>>;
 }
 
 const sourceOf = (
@@ -118,6 +128,63 @@ export class TockService {
             missing: p.missing,
           };
         }),
+      },
+    };
+  }
+
+  /**
+   * Acts on a process. Stop, and start of a live process, are the `stopped` flag alone (all the
+   * kernel's process console does for them): written at once while halted. Fault, terminate,
+   * restart and start of an ended process run kernel code (fault policy, grants and upcalls
+   * freed, memory reset), which a memory write cannot do exactly: they are the process
+   * console's commands, sent to the kernel's console, carried out when the target runs.
+   */
+  async processAction(a: TockProcessActionArgs): Promise<Plain<TockProcessActionResult>> {
+    const m = this.model();
+    if (!m.ok) return m;
+    const loaded = this.loaded!;
+    if (!loaded.table.ok) return loaded.table;
+    const t = m.value.target;
+    const procs = await loaded.table.value.read(cachedMemory((x, n) => t.readMemory(x, n)));
+    if (!procs.ok) return { ok: false, error: `The process table cannot be read: ${procs.error}` };
+    const p = procs.value.find((x) => x.slot === a.slot);
+    if (!p || p.id !== a.id)
+      return {
+        ok: false,
+        error: `Slot ${a.slot} no longer holds that process (it ended or restarted): read the view again.`,
+      };
+    const ended = p.state === 'Faulted' || p.state === 'Terminated';
+    const s = this.session();
+    if ((a.action === 'stop' || (a.action === 'start' && !ended)) && s.halted) {
+      const w = await t.writeMemory(
+        loaded.table.value.stoppedAddress(p.address),
+        Uint8Array.of(a.action === 'stop' ? 1 : 0),
+      );
+      if (!w.ok) return { ok: false, error: `Cannot write ${p.name}'s stopped flag: ${w.error}` };
+      return {
+        ok: true,
+        value: {
+          message: `${p.name} ${a.action === 'stop' ? 'stopped' : 'resumed'}: its stopped flag written while halted.`,
+          whenRunning: false,
+        },
+      };
+    }
+    const commands: Record<TockProcessActionArgs['action'], string[]> = {
+      stop: ['stop'],
+      start: ['start'],
+      fault: ['fault'],
+      terminate: ['terminate'],
+      restart: ended ? ['start'] : ['terminate', 'start'],
+    };
+    if (!s.consoleInput) return { ok: false, error: 'This session has no console to send to.' };
+    const text = commands[a.action].map((c) => `${c} ${p.slot}\r`).join('');
+    const sent = await s.consoleInput(new TextEncoder().encode(text));
+    if (!sent.ok) return sent;
+    return {
+      ok: true,
+      value: {
+        message: `Sent "${text.replace(/\r/g, '; ').replace(/; $/, '')}" to the process console${s.halted ? ': the kernel carries it out when the target continues' : ''}.`,
+        whenRunning: !!s.halted,
       },
     };
   }

@@ -229,6 +229,15 @@ export class ProcessTable {
     return ok(out);
   }
 
+  /**
+   * Where a slot's `stopped` flag lives: the one word the kernel's process console writes for
+   * `stop` and for `start` of a live process (nothing else changes), so a debugger writing it
+   * while the target is halted does exactly what the console would.
+   */
+  stoppedAddress(slotAddress: number): number {
+    return (slotAddress + this.at.stopped) >>> 0;
+  }
+
   /** The kernel image this table was resolved in. */
   get kernelName(): string {
     return this.info.name;

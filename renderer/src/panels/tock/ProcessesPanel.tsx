@@ -14,6 +14,7 @@ import { useState } from 'react';
 import type {
   TockMpuRegion,
   TockProcess,
+  TockProcessAction,
   TockProcessesView,
 } from '../../../../main/common/contract';
 import type { Studio } from '../../studio';
@@ -136,7 +137,45 @@ function ramSegments(p: TockProcess): Segment[] {
   ];
 }
 
-function ProcessDetails({ studio, p }: { studio: Studio; p: TockProcess }) {
+const ACTIONS: TockProcessAction[] = ['stop', 'start', 'fault', 'terminate', 'restart'];
+
+function Actions({
+  studio,
+  p,
+  done,
+}: {
+  studio: Studio;
+  p: TockProcess;
+  done: (message: string) => void;
+}) {
+  return (
+    <div className="process-actions">
+      {ACTIONS.map((action) => (
+        <button
+          key={action}
+          data-action={action}
+          onClick={() =>
+            void studio.host.api.tock
+              .processAction({ slot: p.slot, id: p.id, action })
+              .then((r) => done(r.ok ? r.value.message : r.error.message))
+          }
+        >
+          {action[0]!.toUpperCase() + action.slice(1)}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function ProcessDetails({
+  studio,
+  p,
+  done,
+}: {
+  studio: Studio;
+  p: TockProcess;
+  done: (message: string) => void;
+}) {
   const r = p.memory.ram;
   const marks = [
     ...(r.appBreak !== null ? [{ label: 'app break', at: r.appBreak }] : []),
@@ -144,6 +183,7 @@ function ProcessDetails({ studio, p }: { studio: Studio; p: TockProcess }) {
   ];
   return (
     <div className="process-details" data-process-details={p.name}>
+      <Actions studio={studio} p={p} done={done} />
       <MemoryBar
         title="flash"
         start={p.memory.flash.start}
@@ -172,10 +212,18 @@ function ProcessDetails({ studio, p }: { studio: Studio; p: TockProcess }) {
 
 export function ProcessesPanel({ studio }: { studio: Studio }) {
   const [open, setOpen] = useState<string | null>(null);
-  const r = useHaltedView<TockProcessesView>(studio, () => studio.host.api.tock.processes({}), {
-    see: "the kernel's processes",
-    read: 'the processes',
-  });
+  const [message, setMessage] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  const r = useHaltedView<TockProcessesView>(
+    studio,
+    () => studio.host.api.tock.processes({}),
+    { see: "the kernel's processes", read: 'the processes' },
+    version,
+  );
+  const done = (m: string): void => {
+    setMessage(m);
+    setVersion((v) => v + 1);
+  };
   if ('empty' in r) return r.empty;
   const view = r.view;
   return (
@@ -185,6 +233,7 @@ export function ProcessesPanel({ studio }: { studio: Studio }) {
           {n}
         </div>
       ))}
+      {message && <div className="process-message">{message}</div>}
       {view.processes.length === 0 && (
         <div className="panel-empty">The kernel's process table holds no process.</div>
       )}
@@ -212,6 +261,7 @@ export function ProcessesPanel({ studio }: { studio: Studio }) {
                 key={key}
                 className={`tock-process state-${p.state}`}
                 data-process={p.name}
+                data-restarts={p.restarts ?? undefined}
                 onClick={() => setOpen(open === key ? null : key)}
                 title="Click for its memory map"
               >
@@ -230,7 +280,7 @@ export function ProcessesPanel({ studio }: { studio: Studio }) {
               open === key || (open === null && p.fault) ? (
                 <tr key={`${key}-details`} className="process-details-row">
                   <td colSpan={11}>
-                    <ProcessDetails studio={studio} p={p} />
+                    <ProcessDetails studio={studio} p={p} done={done} />
                   </td>
                 </tr>
               ) : null,

@@ -23,11 +23,13 @@ export function useHaltedView<T>(
   studio: Studio,
   fetch: () => Promise<Fetched<T>>,
   words: { see: string; read: string },
+  /** Changing it reads the view again at the same halt (after the panel changed the target). */
+  refreshKey = 0,
 ): { view: T } | { empty: ReactElement } {
   const d = useModel(studio.debug);
   const [view, setView] = useState<T | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const stopKey = `${d.session?.id}-${d.session?.phase}-${d.session?.stop?.pc}`;
+  const stopKey = `${d.session?.id}-${d.session?.phase}-${d.session?.stop?.pc}-${refreshKey}`;
   useEffect(() => {
     if (d.session?.phase !== 'halted') return;
     let live = true;
