@@ -18,7 +18,7 @@ import { CellsModel } from '../../emulator/debug/tock/cells';
 import { describeOwner, dmaView } from '../../emulator/debug/tock/dma';
 import { explainProcessFault } from '../../emulator/debug/tock/fault';
 import { ProcessTable } from '../../emulator/debug/tock/processes';
-import { processesView } from '../../emulator/debug/tock/processes-view';
+import { anchorNote, processesView } from '../../emulator/debug/tock/processes-view';
 import { cachedMemory, DebugInfo } from '../../emulator/formats/dwarf/index';
 import type {
   TockCellsView,
@@ -102,6 +102,8 @@ export class TockService {
     const r = await processesView(loaded.info, loaded.table.value, mem);
     if (!r.ok) return { ok: false, error: `The process table cannot be read: ${r.error}` };
     const notes: string[] = [];
+    const anchor = await anchorNote(loaded.info, mem);
+    if (anchor) notes.push(anchor);
     const missing = new Set(r.value.flatMap((p) => p.missing));
     if (missing.size > 0) notes.push(`Not recorded by this kernel: ${[...missing].join(', ')}.`);
     const lineAt = this.session().lineAt;

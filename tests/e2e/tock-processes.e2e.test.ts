@@ -75,12 +75,14 @@ describe('Processes and Fault Explainer in the IDE', () => {
       await page.waitForTimeout(3000);
       await page.keyboard.press('F6');
       await page.locator('.app[data-session="halted"]').waitFor({ timeout: 60_000 });
-      await rows.first().waitFor({ timeout: 60_000 });
-      await page.waitForTimeout(500);
+      // The table, or words (early on the kernel has loaded no process yet).
+      await page.locator('.tock-processes, .tock-problem').first().waitFor({ timeout: 60_000 });
+      await page.waitForTimeout(1000);
       if ((await restarts('fault_kernel')) >= 1 && (await restarts('fault_stack')) >= 1) break;
       await page.keyboard.press('F5');
       await page.locator('.app[data-session="running"]').waitFor();
     }
+    await shot(page, 'halted');
     expect(await restarts('fault_stack')).toBeGreaterThanOrEqual(1);
 
     const apps = JSON.parse(

@@ -5,19 +5,25 @@
  * reports, and the apps' own behaviour (fault_kernel writes 0x20000000, fault_stack recurses
  * below its RAM; both restart up to 3 times and then stay Faulted).
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulatorTarget, type EmulatorTarget } from '../../emulator/debug/emulator-target';
 import { unwrap } from '../../emulator/debug/testing/target-helpers';
 import { explainProcessFault, mpuVerdict } from '../../emulator/debug/tock/fault';
 import { ProcessTable } from '../../emulator/debug/tock/processes';
+import { ANCHOR_SYMBOL } from '../../emulator/debug/tock/cells';
 import {
+  anchorNote,
   mpuRanges,
   processesView,
   type ProcessView,
 } from '../../emulator/debug/tock/processes-view';
 import { cachedMemory, DebugInfo } from '../../emulator/formats/dwarf/index';
 import { nodeScheduler } from '../../emulator/node/scheduler';
+import { TockService } from '../../main/host/tock-service';
 import { kernelImage } from './qemu';
 
 describe('Processes view model (emulated nRF52840-DK)', () => {
@@ -166,5 +172,100 @@ describe('Processes view model (emulated nRF52840-DK)', () => {
     expect(s.summary).toMatch(/^fault_stack overflowed its stack/);
     if (s.address !== null) expect(mpuVerdict(s.address, fs.mpu, true)).toMatch(/no MPU region/);
     expect(explainProcessFault(view('hello'), views, map)).toBeNull();
+  });
+
+  // Bad input: each says which problem, none throws. These run last: the last one corrupts the
+  // live process table.
+  it('a kernel without debug information, or not our kernel, gets a sentence', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tock-bad-'));
+    try {
+      const stripped = path.join(dir, 'kernel-stripped.elf');
+      execFileSync('arm-none-eabi-objcopy', ['--strip-debug', i.kernelElf, stripped]);
+      const noDebug = new TockService(() => ({
+        target,
+        kernel: { name: 'kernel-stripped.elf', bytes: new Uint8Array(readFileSync(stripped)) },
+      }));
+      const r = await noDebug.processes();
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error).toMatch(/debug information/);
+      const hello = (i.manifest.apps as { name: string; elf?: string }[]).find(
+        (a) => a.name === 'hello',
+      )!;
+      const notKernel = new TockService(() => ({
+        target,
+        kernel: { name: 'hello', bytes: new Uint8Array(readFileSync(hello.elf!)) },
+      }));
+      const n = await notKernel.processes();
+      expect(n.ok).toBe(false);
+      if (!n.ok) expect(n.error).toMatch(/no kernel::kernel::Kernel static .* is it our kernel/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a kernel without the anchor, or with another version, still lists its processes', async () => {
+    // The anchor's name changed in every table of the ELF (same length): a kernel before it.
+    const bytes = new Uint8Array(kernel);
+    const from = new TextEncoder().encode(ANCHOR_SYMBOL);
+    let renamed = 0;
+    for (let at = 0; at + from.length <= bytes.length; at++) {
+      let same = true;
+      for (let j = 0; j < from.length && same; j++) same = bytes[at + j] === from[j];
+      if (same) {
+        bytes[at + from.length - 1] = 0x58; // ...ANCHOX
+        renamed++;
+      }
+    }
+    expect(renamed).toBeGreaterThan(0);
+    const old = new TockService(() => ({ target, kernel: { name: 'old.elf', bytes } }));
+    const r = await old.processes();
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(r.value.processes.map((p) => p.name)).toEqual(views.map((v) => v.name));
+      expect(r.value.notes.join('\n')).toMatch(
+        /no CAPSULE_DEBUG_ANCHOR \(built before the debug anchor\)/,
+      );
+    }
+    // Another version: the version word read as 0.
+    const info = unwrap(DebugInfo.load(kernel, { name: 'kernel.elf' }));
+    const anchor = info.findStatic(ANCHOR_SYMBOL)[0]!;
+    const zeroVersion = async (a: number, n: number) =>
+      a >= anchor.address && a < anchor.address + 64
+        ? { ok: true as const, value: new Uint8Array(n) }
+        : target.readMemory(a, n);
+    expect(await anchorNote(info, (a, n) => target.readMemory(a, n))).toBeNull();
+    expect(await anchorNote(info, zeroVersion)).toMatch(/anchor is version 0; this reader knows 1/);
+  });
+
+  it('a corrupted process table is shown as such, never a crash', async () => {
+    const info = unwrap(DebugInfo.load(kernel, { name: 'kernel.elf' }));
+    const table = unwrap(ProcessTable.fromDebugInfo(info));
+    const at = (path: string): number =>
+      unwrap(info.fieldOffset('kernel::process::Process', path)).offset;
+    const victim = views.find((v) => v.name === 'rng')!;
+    const word = (n: number) =>
+      Uint8Array.of(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24);
+    const state = unwrap(info.fieldOffset('kernel::process::Process', 'state.value.value'));
+    // An impossible state, a name pointer to nowhere, a stack pointer outside its RAM.
+    unwrap(
+      await target.writeMemory(
+        victim.address + state.offset,
+        new Uint8Array(state.type.size).fill(0xee),
+      ),
+    );
+    unwrap(await target.writeMemory(victim.address + at('name.value.value'), word(0xfffffff0)));
+    unwrap(await target.writeMemory(victim.address + at('stored.value.value.sp'), word(0x1)));
+    const mem = () => cachedMemory((a, n) => target.readMemory(a, n));
+    const read = unwrap(await processesView(info, table, mem()));
+    const bad = read.find((v) => v.slot === victim.slot)!;
+    expect(bad.state).toBe('Unknown');
+    expect(bad.name).toBe(`process ${victim.slot}`);
+    const records = unwrap(await table.read(mem()));
+    expect(records.find((r) => r.slot === victim.slot)!.registers).toBeNull();
+    // The table's length itself corrupted: refused in words.
+    unwrap(await target.writeMemory(table.lengthAddress, word(100_000)));
+    const r = await processesView(info, table, mem());
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/process table says it has 100000 slots: not believable/);
   });
 });

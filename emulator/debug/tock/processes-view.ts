@@ -26,6 +26,7 @@ import {
   type ReadMemory,
   type Structural,
 } from '../../formats/dwarf/index';
+import { ANCHOR_SYMBOL, ANCHOR_VERSION } from './cells';
 import { describeSyscall } from './timeline';
 import type { ProcessRecord, ProcessTable } from './processes';
 
@@ -280,4 +281,24 @@ export function viewOf(r: ProcessRecord, raw: Obj): ProcessView {
     missing,
     raw,
   };
+}
+
+/**
+ * What the view should say about the kernel's debug anchor: nothing when it is the version this
+ * reader knows; otherwise which problem (none: an older kernel, found through its `KERNEL`
+ * static instead; another version: still read by field name).
+ */
+export async function anchorNote(info: DebugInfo, mem: ReadMemory): Promise<string | null> {
+  const found = info.findStatic(ANCHOR_SYMBOL)[0];
+  if (!found)
+    return `This kernel has no ${ANCHOR_SYMBOL} (built before the debug anchor): the process table was found through its KERNEL static.`;
+  const t = found.type;
+  const f = t.kind === 'struct' ? t.fields.find((x) => x.name === 'version') : undefined;
+  if (!f) return `${ANCHOR_SYMBOL} has no version field: an anchor older than this reader.`;
+  const b = await mem(found.address + f.offset, 4);
+  if (!b.ok) return `${ANCHOR_SYMBOL} cannot be read: ${b.error}`;
+  const v = (b.value[0]! | (b.value[1]! << 8) | (b.value[2]! << 16) | (b.value[3]! << 24)) >>> 0;
+  return v === ANCHOR_VERSION
+    ? null
+    : `The kernel's debug anchor is version ${v}; this reader knows ${ANCHOR_VERSION}: fields are still read by name.`;
 }

@@ -238,6 +238,11 @@ export class ProcessTable {
     return (slotAddress + this.at.stopped) >>> 0;
   }
 
+  /** Where the kernel keeps the table's length (the slice's `length` word). */
+  get lengthAddress(): number {
+    return (this.at.kernelAddress + this.at.processes + this.at.sliceLength) >>> 0;
+  }
+
   /** The kernel image this table was resolved in. */
   get kernelName(): string {
     return this.info.name;
