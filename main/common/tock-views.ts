@@ -101,6 +101,10 @@ export interface TockProcess {
     grants: { number: number; address: number }[];
   };
   mpu: TockMpuRegion[];
+  /** Subscribe table, allow table, queued upcalls (oldest first); drivers named from abi.json. */
+  subscriptions: { driver: string; subscribe: number; function: number; appdata: number }[];
+  allows: { driver: string; number: number; readonly: boolean; ptr: number; len: number }[];
+  upcalls: { driver: string; subscribe: number; args: number[] }[];
   fault: TockFaultExplanation | null;
   /** Process struct fields this kernel lacks. */
   missing: string[];

@@ -18,7 +18,7 @@ import { CellsModel } from '../../emulator/debug/tock/cells';
 import { describeOwner, dmaView } from '../../emulator/debug/tock/dma';
 import { explainProcessFault } from '../../emulator/debug/tock/fault';
 import { ProcessTable } from '../../emulator/debug/tock/processes';
-import { anchorNote, processesView } from '../../emulator/debug/tock/processes-view';
+import { anchorNote, driverName, processesView } from '../../emulator/debug/tock/processes-view';
 import { cachedMemory, DebugInfo } from '../../emulator/formats/dwarf/index';
 import type {
   TockCellsView,
@@ -123,6 +123,12 @@ export class TockService {
             policy: p.policy,
             memory: p.memory,
             mpu: p.mpu.map(({ rbar: _b, rasr: _r, ...region }) => region),
+            subscriptions: p.tables.subscriptions.map((x) => ({
+              ...x,
+              driver: driverName(x.driver),
+            })),
+            allows: p.tables.allows.map((x) => ({ ...x, driver: driverName(x.driver) })),
+            upcalls: p.tables.upcalls.map((x) => ({ ...x, driver: driverName(x.driver) })),
             fault: explained && {
               ...explained,
               source: sourceOf(lineAt?.(explained.pc) ?? null),

@@ -85,6 +85,20 @@ describe('a process view from the struct read by field name', () => {
       },
     }),
     policy: cell({ RestartUpTo: { __0: 3 } }),
+    subscriptions: [
+      cell({ None: {} }),
+      cell({ Some: { __0: { driver: 1, subscribe: 1, function: 0x40101, appdata: 7 } } }),
+    ],
+    allows: [
+      cell({ Some: { __0: { driver: 1, number: 1, readonly: true, ptr: 0x20008100, len: 12 } } }),
+    ],
+    // A ring of three: head 2, two queued: slot 2 then slot 0.
+    upcalls: [
+      cell({ Some: { __0: { driver: 0, subscribe: 0, args: [2, 0, 0] } } }),
+      cell({ None: {} }),
+      cell({ Some: { __0: { driver: 1, subscribe: 1, args: [1, 0, 0] } } }),
+    ],
+    upcall_head: cell(2),
     // A field a newer kernel added: ignored.
     added_by_test: cell(99),
   };
@@ -100,6 +114,13 @@ describe('a process view from the struct read by field name', () => {
       grantsAllocated: 2,
     });
     expect(v.lastSyscall).toBe('command console 1');
+    expect(v.tables.subscriptions).toEqual([
+      { driver: 1, subscribe: 1, function: 0x40101, appdata: 7 },
+    ]);
+    expect(v.tables.allows).toEqual([
+      { driver: 1, number: 1, readonly: true, ptr: 0x20008100, len: 12 },
+    ]);
+    expect(v.tables.upcalls.map((u) => u.driver)).toEqual([1]);
     expect(v.policy).toBe('RestartUpTo(3)');
     expect(v.memory.flash).toEqual({ start: 0x40000, end: 0x42000, header: 64, protected: 16 });
     expect(v.memory.ram.appBreak).toBe(0x20008800);

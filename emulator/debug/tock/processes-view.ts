@@ -26,11 +26,17 @@ import {
   type ReadMemory,
   type Structural,
 } from '../../formats/dwarf/index';
+import abi from '../../../kernel/abi/abi.json';
 import { ANCHOR_SYMBOL, ANCHOR_VERSION } from './cells';
 import { describeSyscall } from './timeline';
 import type { ProcessRecord, ProcessTable } from './processes';
 
 const PROCESS_TYPE = 'kernel::process::Process';
+const DRIVERS = new Map(abi.drivers.map((d) => [d.number, d.name]));
+
+/** A driver number's name from kernel/abi/abi.json, or its number in hex. */
+export const driverName = (n: number): string =>
+  DRIVERS.get(n >>> 0) ?? `0x${(n >>> 0).toString(16)}`;
 
 /** One decoded MPU region (RBAR, RASR pair). */
 export interface MpuRegion {
@@ -82,7 +88,16 @@ export interface ProcessMemory {
   grants: { number: number; address: number }[];
 }
 
+/** The process's subscribe table, allow table and upcall queue, as the kernel holds them. */
+export interface ProcessTables {
+  subscriptions: { driver: number; subscribe: number; function: number; appdata: number }[];
+  allows: { driver: number; number: number; readonly: boolean; ptr: number; len: number }[];
+  /** Queued upcalls, oldest first. */
+  upcalls: { driver: number; subscribe: number; args: number[] }[];
+}
+
 export interface ProcessView extends Omit<ProcessRecord, 'registers'> {
+  tables: ProcessTables;
   counters: ProcessCounters;
   lastSyscall: string | null;
   policy: string | null;
@@ -176,9 +191,12 @@ export async function processesView(
   if (!records.ok) return records;
   const out: ProcessView[] = [];
   for (const r of records.value) {
+    // One read per slot; the struct is then decoded from the bytes in hand.
+    const bytes = await mem(r.address, type.size);
+    if (!bytes.ok) return err(`process slot ${r.slot} cannot be read: ${bytes.error}`);
     const raw = await structuralValue(
       { mem },
-      { name: 'process', type, storage: { kind: 'memory', address: r.address } },
+      { name: 'process', type, storage: { kind: 'bytes', bytes: bytes.value } },
       6,
       64,
     );
@@ -243,6 +261,46 @@ export function viewOf(r: ProcessRecord, raw: Obj): ProcessView {
       extra,
     };
   }
+  const entries = (name: string): Obj[] => {
+    const a = field(name);
+    return Array.isArray(a)
+      ? a.map((x) => some(unwrapCells(x))).filter((x): x is Obj => isObj(x))
+      : [];
+  };
+  const queue = entries('upcalls');
+  const allUpcalls = field('upcalls');
+  const head = count('upcall_head') ?? 0;
+  // The queue is a ring: `upcall_len` entries from `upcall_head`, oldest first.
+  const ring = Array.isArray(allUpcalls) ? allUpcalls.map((x) => some(unwrapCells(x))) : [];
+  const ordered =
+    upcallLen !== null && ring.length > 0
+      ? Array.from(
+          { length: Math.min(upcallLen, ring.length) },
+          (_, k) => ring[(head + k) % ring.length],
+        )
+      : queue;
+  const tables: ProcessTables = {
+    subscriptions: entries('subscriptions').map((x) => ({
+      driver: num(x.driver) ?? 0,
+      subscribe: num(x.subscribe) ?? 0,
+      function: num(x.function) ?? 0,
+      appdata: num(x.appdata) ?? 0,
+    })),
+    allows: entries('allows').map((x) => ({
+      driver: num(x.driver) ?? 0,
+      number: num(x.number) ?? 0,
+      readonly: x.readonly === true,
+      ptr: num(x.ptr) ?? 0,
+      len: num(x.len) ?? 0,
+    })),
+    upcalls: ordered
+      .filter((x): x is Obj => isObj(x))
+      .map((x) => ({
+        driver: num(x.driver) ?? 0,
+        subscribe: num(x.subscribe) ?? 0,
+        args: Array.isArray(x.args) ? x.args.map((a) => num(a) ?? 0) : [],
+      })),
+  };
   const policy = field('policy');
   const policyName = variantName(policy);
   const policyArg = isObj(policy) && policyName ? policy[policyName] : undefined;
@@ -259,6 +317,7 @@ export function viewOf(r: ProcessRecord, raw: Obj): ProcessView {
       grantsAllocated: grantsRaw === undefined ? null : grants.length,
     },
     lastSyscall,
+    tables,
     policy: policyName ? (upTo !== null ? `${policyName}(${upTo})` : policyName) : null,
     fault,
     memory: {

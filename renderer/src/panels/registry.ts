@@ -27,6 +27,7 @@ import { WatchView } from './debug/WatchView';
 import { CellsPanel } from './tock/CellsPanel';
 import { DmaPanel } from './tock/DmaPanel';
 import { FaultExplainerPanel } from './tock/FaultExplainerPanel';
+import { GrantsPanel } from './tock/GrantsPanel';
 import { ProcessesPanel } from './tock/ProcessesPanel';
 
 export interface PanelBadge {
@@ -52,6 +53,7 @@ export const PANELS: PanelDefinition[] = [
   { id: 'Faults', component: FaultsPanel, badge: faultsBadge },
   { id: 'Boards', component: BoardsPanel },
   { id: 'Processes', component: ProcessesPanel },
+  { id: 'Grants', component: GrantsPanel },
   { id: 'Fault Explainer', component: FaultExplainerPanel },
   { id: 'Cells', component: CellsPanel },
   { id: 'DMA', component: DmaPanel },
