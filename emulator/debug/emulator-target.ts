@@ -1181,12 +1181,13 @@ export class EmulatorTarget implements DebugTarget {
   async accessLog(request: AccessLogRequest): Promise<Result<AccessLogReply>> {
     if (this.st === 'closed') return this.closedError();
     const s = this.session;
+    if (request.callers !== undefined) s.setAccessLogCallers(request.callers);
     if (request.enable !== undefined) s.setAccessLog(request.enable);
     if (request.clear) s.accessLog?.clear();
     const log = s.accessLog;
     const chunk =
       request.since !== undefined && log !== null
-        ? log.since(request.since, request.max ?? 10_000)
+        ? log.since(request.since, request.max ?? 10_000, request.until, request.filter)
         : { entries: [], next: log?.recorded ?? 0, missed: 0 };
     return ok({ on: s.accessLogOn, ...chunk, frequencyHz: s.core.clock.frequencyHz });
   }

@@ -29,6 +29,7 @@
  *   await target.setBreakpoint(0x1_2345);
  *   await target.resume();
  */
+import type { CallerTable } from './peripherals/call-chain';
 import type { Result } from '../core/result';
 import type { RecorderReply, RecorderRequest } from './tock/recorder';
 
@@ -283,6 +284,11 @@ export interface AccessRecord {
   pc: number;
   /** An ordinary access the debugger made (an explicit read of a read-on-demand register). */
   debugger: boolean;
+  /**
+   * Return addresses of the callers at the time of the access, innermost first (when the log
+   * walks call chains: `AccessLogRequest.callers`).
+   */
+  callers?: number[];
 }
 
 export interface AccessLogRequest {
@@ -294,6 +300,18 @@ export interface AccessLogRequest {
   since?: number;
   /** At most this many entries. */
   max?: number;
+  /**
+   * The kernel's unwind rows (emulator/debug/peripherals/call-chain.ts): from now on each access
+   * records its callers' return addresses. null stops walking.
+   */
+  callers?: CallerTable | null;
+  /** Only entries before this sequence number. */
+  until?: number;
+  /**
+   * Only entries whose address lies in one of these [lo, hi) pairs (flattened), or, with
+   * `debugger`, that the debugger made; `next` still passes the entries left out.
+   */
+  filter?: { ranges: number[]; debugger: boolean };
 }
 
 export interface AccessLogReply {

@@ -26,6 +26,7 @@ import type { AccessSize, MmioDevice, StopReason } from '../core/interfaces';
 import { BusErrorSignal } from '../core/interfaces';
 import { err, ok, type Result } from '../core/result';
 import { AccessLog } from '../debug/peripherals/access-log';
+import { CallChainWalker, type CallerTable } from '../debug/peripherals/call-chain';
 import type { MemoryRegion } from '../debug/target';
 import { symbolAt, type ElfFile } from '../formats/elf';
 import {
@@ -333,16 +334,54 @@ export class EmulatorSession {
       this.log = new AccessLog(capacity);
     const log = this.log;
     const core = this.core;
-    this.core.bus.onDeviceAccess = (write, address, size, value) =>
-      log.record(
-        core.clock.now,
-        write,
-        size,
-        address,
-        value,
-        core.pc >>> 0,
-        this.debuggerDepth !== 0,
-      );
+    const walker = this.callerWalker;
+    const r = core.r;
+    this.core.bus.onDeviceAccess =
+      walker === null
+        ? (write, address, size, value) =>
+            log.record(
+              core.clock.now,
+              write,
+              size,
+              address,
+              value,
+              core.pc >>> 0,
+              this.debuggerDepth !== 0,
+            )
+        : (write, address, size, value) => {
+            const byDebugger = this.debuggerDepth !== 0;
+            const i = log.record(
+              core.clock.now,
+              write,
+              size,
+              address,
+              value,
+              core.pc >>> 0,
+              byDebugger,
+            );
+            if (byDebugger) return;
+            const at = log.callersAt(i);
+            walker.walk(core.pc >>> 0, r[13]! >>> 0, r[14]! >>> 0, r[7]!, r[11]!, log.callers!, at);
+          };
+  }
+
+  private callerWalker: CallChainWalker | null = null;
+
+  /**
+   * Walk each logged access's call chain through `table` (the kernel's unwind rows), or stop
+   * walking (null). Takes effect at once when the log is on.
+   */
+  setAccessLogCallers(table: CallerTable | null): void {
+    const bus = this.core.bus;
+    this.callerWalker =
+      table === null
+        ? null
+        : new CallChainWalker(table, (a) => {
+            const region = bus.find(a);
+            if (region === null || region.dev !== null || a + 4 > region.end) return undefined;
+            return region.dv.getUint32(a - region.base, true);
+          });
+    if (this.accessLogOn) this.setAccessLog(true);
   }
 
   /** The access log (null until it was first turned on). */

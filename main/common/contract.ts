@@ -322,7 +322,11 @@ export const RegisterReadArgs = obj({
   /** Also read registers whose read has a side effect (the person asked). */
   demand: opt(bool()),
 });
-export const RegisterWatchArgs = obj({ addresses: arr(registerAddress(), { max: 4096 }) });
+export const RegisterWatchArgs = obj({
+  addresses: arr(registerAddress(), { max: 4096 }),
+  /** Also read PPI, EasyDMA and shortcuts with each refresh (the Connections panel is open). */
+  connections: opt(bool()),
+});
 export const RegisterWriteValueArgs = obj({
   address: registerAddress(),
   /** The whole register's new value. */
@@ -336,7 +340,15 @@ export const AccessLogArgs = obj({
   enable: opt(bool()),
   clear: opt(bool()),
   since: opt(num({ integer: true, min: 0 })),
+  /** Only entries before this sequence number. */
+  until: opt(num({ integer: true, min: 0 })),
   max: opt(num({ integer: true, min: 0, max: 20_000 })),
+  /** Only entries of this peripheral (its name, any case). */
+  peripheral: opt(str({ max: 100 })),
+  /** Only entries whose register name contains this (any case). */
+  register: opt(str({ max: 100 })),
+  /** Only the debugger's own accesses. */
+  debuggerOnly: opt(bool()),
 });
 
 /** Addresses are unsigned 32-bit. */
@@ -467,7 +479,10 @@ export const contract = {
     read: method(RegisterReadArgs, returns<RegisterReading[]>()),
     /** Writes a register or one field, then reads it back. Read-only ones are refused. */
     write: method(RegisterWriteValueArgs, returns<RegisterReading>()),
-    /** The registers shown: refreshed at 10 Hz while the emulator runs, else at each stop. */
+    /**
+     * The registers shown (and the connections, when asked): refreshed at 10 Hz while the
+     * emulator runs, else at each stop, in `peripherals.values` events.
+     */
     watch: method(RegisterWatchArgs, returns<null>()),
     interrupts: method(NoArgs, returns<InterruptRow[]>()),
     board: method(NoArgs, returns<BoardView>()),
@@ -1041,13 +1056,20 @@ export interface AccessLogEntry extends AccessRecord {
   /** Fields with their enumerated names ('ENABLE=Enabled'). */
   decoded: string | null;
   /** Where the PC is in the source (null for the debugger's own accesses). */
-  source: {
-    path: string | null;
-    inProject: boolean;
-    line: number;
-    column: number;
-    function: string | null;
-  } | null;
+  source: AccessLogSource | null;
+  /**
+   * The first capsule among the callers (the capsule line that asked a chip driver for this
+   * access), when the PC is not in a capsule itself and the call chain reaches one.
+   */
+  caller?: AccessLogSource | null;
+}
+
+export interface AccessLogSource {
+  path: string | null;
+  inProject: boolean;
+  line: number;
+  column: number;
+  function: string | null;
 }
 
 export interface AccessLogPage {
@@ -1170,6 +1192,8 @@ export interface HostEvents {
     values: RegisterReading[];
     board: BoardView | null;
     interrupts: InterruptRow[];
+    /** Present when the connections are watched. */
+    connections?: Connections | null;
   };
 }
 

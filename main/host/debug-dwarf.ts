@@ -17,6 +17,8 @@
 import { readFileSync } from 'node:fs';
 import { ok, err, type Result } from '../../emulator/core/result';
 import type { CoreRegisters } from '../../emulator/debug/target';
+import { callerTable, type CallerTable } from '../../emulator/debug/peripherals/call-chain';
+import { executeRow } from '../../emulator/formats/dwarf/cfi';
 import {
   cachedMemory,
   DebugInfo,
@@ -421,6 +423,14 @@ export class DwarfProgramView implements ProgramView {
     if (!v || v.address === undefined || v.value.type.kind !== 'base') return null;
     const t = v.value.type;
     return { address: v.address, size: t.size, type: t.name, signed: /^i/.test(t.name) };
+  }
+
+  private callers: CallerTable | null | undefined;
+  callerTable(): CallerTable | null {
+    if (this.callers !== undefined) return this.callers;
+    const fdes = this.kernel.cfi.fdes;
+    this.callers = fdes.length === 0 ? null : callerTable(fdes, (fde, a) => executeRow(fde, a));
+    return this.callers;
   }
 
   newStop(): void {

@@ -17,6 +17,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseElf, type ElfFile, type ElfSymbol } from '../../emulator/formats/elf';
 import type { CoreRegisters } from '../../emulator/debug/target';
+import type { CallerTable } from '../../emulator/debug/peripherals/call-chain';
 import type { Result } from '../../emulator/core/result';
 import type { SourceLocation, StackFrame, VariableNode, VariableScope } from '../common/contract';
 import type { BoardImages } from './debug-images';
@@ -77,6 +78,8 @@ export interface ProgramView {
   editTarget?(ref: number): { address: number; size: number; type: string; signed: boolean } | null;
   /** Forget values cached for the last stop (variable refs stay valid until then). */
   newStop(): void;
+  /** The kernel's unwind rows flattened for the access log's call chains (null without CFI). */
+  callerTable?(): CallerTable | null;
 }
 
 const relativeCache = new Map<string, string | null>();

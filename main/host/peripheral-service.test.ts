@@ -166,6 +166,30 @@ describe('PeripheralService', () => {
     expect(ok(await service.log({ since: stopped })).entries).toEqual([]);
   });
 
+  it('filters before the window: every match the log holds, and the debugger`s reads alone', async () => {
+    const { service, target } = rig();
+    ok(await service.log({ enable: true }));
+    await run(target);
+    ok(await service.read({ addresses: [RXD], demand: true }));
+    await run(target);
+    const all = ok(await service.log({ since: 0, max: 20_000 }));
+    const txds = all.entries.filter((e) => e.register === 'UART0.TXD');
+    expect(txds.length).toBeGreaterThan(3);
+    // A window of 3 unfiltered entries would hold none of them; filtered, the first 3 matches.
+    const three = ok(await service.log({ since: 0, max: 3, register: 'uart0.txd' }));
+    expect(three.entries.map((e) => e.seq)).toEqual(txds.slice(0, 3).map((e) => e.seq));
+    const rest = ok(await service.log({ since: three.next, max: 20_000, register: 'UART0.TXD' }));
+    expect([...three.entries, ...rest.entries].map((e) => e.seq)).toEqual(txds.map((e) => e.seq));
+    const uarte = ok(await service.log({ since: 0, max: 20_000, peripheral: 'UARTE0' }));
+    expect(uarte.entries.length).toBeGreaterThan(0);
+    expect(uarte.entries.every((e) => e.peripheral === 'UARTE0')).toBe(true);
+    expect(uarte.entries.length).toBe(all.entries.filter((e) => e.peripheral === 'UARTE0').length);
+    // The debugger's own reads of a stretch a reader skips.
+    const dbg = ok(await service.log({ since: 0, until: all.next, debuggerOnly: true }));
+    expect(dbg.entries.map((e) => [e.register, e.debugger])).toEqual([['UART0.RXD', true]]);
+    expect(dbg.next).toBe(all.next);
+  });
+
   it('writes fields the way their register takes them and reads back; refuses read-only ones', async () => {
     const { service, target } = rig();
     await run(target, 1000);

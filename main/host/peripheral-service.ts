@@ -46,7 +46,8 @@ import {
   writeRefusal,
   type ReadPolicy,
 } from '../../emulator/debug/peripherals/register-view';
-import type { BoardState, DebugTarget } from '../../emulator/debug/target';
+import type { CallerTable } from '../../emulator/debug/peripherals/call-chain';
+import type { AccessRecord, BoardState, DebugTarget } from '../../emulator/debug/target';
 import { NRF52_MACHINES } from '../../emulator/machines/nrf52';
 import {
   parseSvd,
@@ -56,7 +57,9 @@ import {
   type SvdRegister,
 } from '../../emulator/peripherals/nrf/svd';
 import type {
+  AccessLogEntry,
   AccessLogPage,
+  AccessLogSource,
   BoardView,
   HostEvents,
   PeripheralsDescription,
@@ -73,6 +76,8 @@ export interface DebugSeam {
   readonly program: {
     lineAt(address: number): { file: string; line: number; column: number } | null;
     symbolize(address: number): { name: string; offset: number } | null;
+    /** The kernel's unwind rows, for the access log's call chains. */
+    callerTable?(): CallerTable | null;
   } | null;
   readonly session: { board: string; phase: string } | null;
   onStop(listener: (e: { target: DebugTarget }) => void): () => void;
@@ -126,6 +131,8 @@ export class PeripheralService {
   private userSvd: { board: string; path: string; device: SvdDevice; warnings: string[] } | null =
     null;
   private watched: number[] = [];
+  /** The Connections panel is open: its registers are read with every refresh. */
+  private watchConnections = false;
   private stopLive: (() => void) | null = null;
   private readonly offs: (() => void)[] = [];
   private inFlight: Promise<void> | null = null;
@@ -138,7 +145,7 @@ export class PeripheralService {
     this.offs.push(
       d.onSession((info) => {
         if (info.phase === 'ended') this.setLive(false);
-        else if (this.watched.length > 0) this.setLive(true);
+        else if (this.watched.length > 0 || this.watchConnections) this.setLive(true);
       }),
     );
   }
@@ -425,8 +432,9 @@ export class PeripheralService {
   }
 
   /** The registers the panel shows: read live (10 Hz on the emulator) and at every stop. */
-  async watch(args: { addresses: number[] }): Promise<Result<null>> {
+  async watch(args: { addresses: number[]; connections?: boolean }): Promise<Result<null>> {
     this.watched = [...new Set(args.addresses.map((x) => x >>> 0))].slice(0, 4096);
+    this.watchConnections = args.connections === true;
     this.setLive(true);
     const t = this.opts.debug.target;
     if (t) void this.refresh(t);
@@ -471,10 +479,12 @@ export class PeripheralService {
     const state = target.boardState ? await target.boardState() : null;
     const board = await this.boardView(target, a.value, state?.ok ? state.value : null);
     const interrupts = await this.interruptRows(target, a.value, state?.ok ? state.value : null);
+    const links = this.watchConnections ? await this.connectionsOf(target, a.value) : null;
     this.opts.emit('peripherals.values', {
       values,
       board: board.ok ? board.value : null,
       interrupts: interrupts.ok ? interrupts.value : [],
+      ...(this.watchConnections ? { connections: links?.ok ? links.value : null } : {}),
     });
   }
 
@@ -696,13 +706,20 @@ export class PeripheralService {
 
   /**
    * Turns the access log on or off and returns its entries from `since`, each named after the
-   * SVD, decoded, and tied to the source line of its PC.
+   * SVD, decoded, and tied to the source line of its PC and to the first capsule among its
+   * callers. With `peripheral` / `register`, only matching entries (the target skips the rest
+   * before anything is sent, so a filtered view sees every match the log holds); with
+   * `debuggerOnly`, only the debugger's own accesses (a reader skipping ahead keeps those).
    */
   async log(args: {
     enable?: boolean;
     clear?: boolean;
     since?: number;
+    until?: number;
     max?: number;
+    peripheral?: string;
+    register?: string;
+    debuggerOnly?: boolean;
   }): Promise<Result<AccessLogPage>> {
     const t = this.target();
     if (!t.ok) return t;
@@ -713,17 +730,27 @@ export class PeripheralService {
         'The access log works on the emulator.',
       );
     const a = await this.active();
+    const program = this.opts.debug.program;
+    const p = (args.peripheral ?? '').trim().toLowerCase();
+    const rf = (args.register ?? '').trim().toLowerCase();
+    const filter = args.debuggerOnly
+      ? { ranges: [], debugger: true }
+      : (p !== '' || rf !== '') && a.ok
+        ? { ranges: filterRanges(a.value.device, p, rf), debugger: false }
+        : undefined;
     const r = await t.value.accessLog({
       ...(args.enable !== undefined ? { enable: args.enable } : {}),
+      ...(args.enable ? { callers: program?.callerTable?.() ?? null } : {}),
       ...(args.clear ? { clear: true } : {}),
       ...(args.since !== undefined ? { since: args.since } : {}),
+      ...(args.until !== undefined ? { until: args.until } : {}),
+      ...(filter ? { filter } : {}),
       max: Math.min(args.max ?? 5000, 20_000),
     });
     if (!r.ok) return err('io', r.error);
     const namer = a.ok ? a.value.namer : null;
-    const program = this.opts.debug.program;
-    const lines = new Map<number, AccessLogPage['entries'][number]['source']>();
-    const sourceOf = (pc: number) => {
+    const lines = new Map<number, AccessLogSource | null>();
+    const sourceOf = (pc: number): AccessLogSource | null => {
       if (lines.has(pc)) return lines.get(pc)!;
       const l = program?.lineAt(pc) ?? null;
       const fn = program?.symbolize(pc)?.name ?? null;
@@ -740,6 +767,34 @@ export class PeripheralService {
       lines.set(pc, s);
       return s;
     };
+    // The first frame in a capsule: the call instruction ends just before the return address.
+    const capsuleCaller = (e: AccessRecord, own: AccessLogSource | null) => {
+      if (!e.callers || isCapsuleSource(own)) return null;
+      for (const ra of e.callers) {
+        const s = sourceOf(ra - 1);
+        if (isCapsuleSource(s)) return s;
+      }
+      return null;
+    };
+    const entries: AccessLogEntry[] = [];
+    for (const e of r.value.entries) {
+      const loc = namer?.locate(e.address & ~3);
+      const peripheral = loc?.peripheral.name ?? null;
+      const register = namer?.name(e.address & ~3) ?? null;
+      if (filter && !filter.debugger) {
+        if (p !== '' && (peripheral ?? '').toLowerCase() !== p) continue;
+        if (rf !== '' && !(register ?? '').toLowerCase().includes(rf)) continue;
+      }
+      const source = e.debugger ? null : sourceOf(e.pc);
+      entries.push({
+        ...e,
+        peripheral,
+        register,
+        decoded: namer?.describe(e.address & ~3, e.value, e.write ? 'write' : 'read') ?? null,
+        source,
+        caller: e.debugger ? null : capsuleCaller(e, source),
+      });
+    }
     return {
       ok: true,
       value: {
@@ -747,16 +802,7 @@ export class PeripheralService {
         next: r.value.next,
         missed: r.value.missed,
         frequencyHz: r.value.frequencyHz,
-        entries: r.value.entries.map((e) => {
-          const loc = namer?.locate(e.address & ~3);
-          return {
-            ...e,
-            peripheral: loc?.peripheral.name ?? null,
-            register: namer?.name(e.address & ~3) ?? null,
-            decoded: namer?.describe(e.address & ~3, e.value, e.write ? 'write' : 'read') ?? null,
-            source: e.debugger ? null : sourceOf(e.pc),
-          };
-        }),
+        entries,
       },
     };
   }
@@ -766,19 +812,57 @@ export class PeripheralService {
     if (!t.ok) return t;
     const a = await this.active();
     if (!a.ok) return a;
-    const regs = connectionRegisters(a.value.device);
-    const values = await this.readAll(t.value, a.value, regs, false);
+    return this.connectionsOf(t.value, a.value);
+  }
+
+  private async connectionsOf(target: DebugTarget, svd: ActiveSvd): Promise<Result<Connections>> {
+    const regs = connectionRegisters(svd.device);
+    const values = await this.readAll(target, svd, regs, false);
     const v = new Map(values.map((x) => [x.address, x.value]));
     return {
       ok: true,
       value: connections(
-        a.value.device,
-        a.value.namer,
+        svd.device,
+        svd.namer,
         (ad) => v.get(ad) ?? null,
-        t.value.description.memoryMap,
+        target.description.memoryMap,
       ),
     };
   }
+}
+
+/** Code of a capsule: a file under a `capsules/` folder (the kernel workspace's capsules crate). */
+export function isCapsuleSource(s: AccessLogSource | null): boolean {
+  return s !== null && s.path !== null && /(^|\/)capsules\//.test(s.path);
+}
+
+/**
+ * Address ranges ([lo, hi) flattened) that may hold an access the filters pass: the blocks of
+ * the peripheral named `peripheral` (or of every one), narrowed to the registers whose full
+ * name contains `register`. A superset (alternate peripherals share blocks); the exact test is
+ * on the named entries.
+ */
+export function filterRanges(device: SvdDevice, peripheral: string, register: string): number[] {
+  const out: number[] = [];
+  for (const per of device.peripherals) {
+    if (peripheral !== '' && per.name.toLowerCase() !== peripheral) {
+      // The entry is named after the register's owner, which may be the alternate of this one.
+      if (per.alternatePeripheral?.toLowerCase() !== peripheral) continue;
+    }
+    if (register === '') {
+      const blocks =
+        per.addressBlocks.length > 0 ? per.addressBlocks : [{ offset: 0, size: 0x1000 }];
+      for (const b of blocks)
+        out.push(per.baseAddress + b.offset, per.baseAddress + b.offset + b.size);
+      continue;
+    }
+    for (const reg of per.registers) {
+      if (!`${per.name}.${reg.name}`.toLowerCase().includes(register)) continue;
+      const lo = (per.baseAddress + reg.addressOffset) >>> 0;
+      out.push(lo, lo + Math.max(1, reg.size / 8));
+    }
+  }
+  return out;
 }
 
 function word(b: Uint8Array): number {

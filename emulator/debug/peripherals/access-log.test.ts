@@ -60,4 +60,34 @@ describe('AccessLog', () => {
     expect(c.missed).toBe(2);
     expect(log.recorded).toBe(4);
   });
+
+  it('filters by address ranges or the debugger before the window, and stops at `until`', () => {
+    const log = new AccessLog(64);
+    for (let k = 0; k < 40; k++)
+      log.record(k, false, 4, k === 17 ? 0x40002518 : 0x40000100, 0, 0x100, k === 30);
+    const uart = log.since(0, 10, Infinity, { ranges: [0x40002000, 0x40003000], debugger: false });
+    expect(uart.entries.map((e) => e.seq)).toEqual([17]);
+    expect(uart.next).toBe(40);
+    const dbg = log.since(0, 10, 25, { ranges: [], debugger: true });
+    expect(dbg.entries).toEqual([]);
+    expect(dbg.next).toBe(25);
+    expect(log.since(25, 10, 40, { ranges: [], debugger: true }).entries.map((e) => e.seq)).toEqual(
+      [30],
+    );
+    // At most `max` matches; `next` is right after the last one returned.
+    const two = log.since(0, 2, Infinity, { ranges: [0x40000000, 0x40001000], debugger: false });
+    expect(two.entries.map((e) => e.seq)).toEqual([0, 1]);
+    expect(two.next).toBe(2);
+  });
+
+  it('keeps the callers of each entry once a walker fills them', () => {
+    const log = new AccessLog(4);
+    const i = log.record(1, true, 4, 0x40002000, 1, 0x100, false);
+    const at = log.callersAt(i);
+    log.callers!.set([0x200, 0x300, 0], at);
+    log.record(2, false, 4, 0x40002000, 1, 0, true);
+    const [a, b] = log.since(0).entries;
+    expect(a!.callers).toEqual([0x200, 0x300]);
+    expect(b!.callers).toBeUndefined();
+  });
 });

@@ -16,6 +16,7 @@
  *   const { entries, next, missed } = log.since(0, 500);
  */
 import type { AccessRecord } from '../target';
+import { CALLER_DEPTH } from './call-chain';
 
 export interface AccessLogChunk {
   entries: AccessRecord[];
@@ -23,6 +24,14 @@ export interface AccessLogChunk {
   next: number;
   /** Entries between the asked-for `seq` and the first returned that were dropped or cleared. */
   missed: number;
+}
+
+/** Which entries `since` returns (see there). */
+export interface AccessLogFilter {
+  /** Flattened [lo, hi) address pairs. */
+  ranges: readonly number[];
+  /** Also every access the debugger made. */
+  debugger: boolean;
 }
 
 const FLAG_WRITE = 1;
@@ -41,6 +50,11 @@ export class AccessLog {
   private floor = 0;
 
   private readonly mask: number;
+  /**
+   * Return addresses of each entry's callers (`CALLER_DEPTH` per entry, 0 ends a shorter
+   * chain), or null while nobody walks call chains (see call-chain.ts and `callersAt`).
+   */
+  callers: Uint32Array | null = null;
 
   /** `capacity` is rounded up to a power of two (an index is then a mask, not a division). */
   constructor(capacity = 1 << 17) {
@@ -67,7 +81,7 @@ export class AccessLog {
     value: number,
     pc: number,
     byDebugger: boolean,
-  ): void {
+  ): number {
     const i = this.head & this.mask;
     this.cycles[i] = cycle;
     this.addresses[i] = address;
@@ -75,29 +89,73 @@ export class AccessLog {
     this.pcs[i] = pc;
     this.flags[i] = (write ? FLAG_WRITE : 0) | (byDebugger ? FLAG_DEBUGGER : 0) | (size << 2);
     this.head++;
+    return i;
   }
 
-  /** Up to `max` entries from `seq` on (the oldest kept, when `seq` fell out of the ring). */
-  since(seq: number, max = 10_000): AccessLogChunk {
+  /** The slot of `callers` where the entry in ring slot `i` keeps its chain (allocated on first use). */
+  callersAt(i: number): number {
+    if (this.callers === null) this.callers = new Uint32Array(this.capacity * CALLER_DEPTH);
+    return i * CALLER_DEPTH;
+  }
+
+  /**
+   * Up to `max` entries from `seq` on (the oldest kept, when `seq` fell out of the ring), before
+   * `until` (default: all recorded). With `filter`, only entries whose address lies in one of
+   * its [lo, hi) ranges, or (`filter.debugger`) that the debugger made; the scan still covers
+   * every entry in between, so `next` passes the ones left out.
+   */
+  since(seq: number, max = 10_000, until = Infinity, filter?: AccessLogFilter): AccessLogChunk {
     const oldest = Math.max(this.floor, this.head - this.capacity);
     const from = Math.max(seq, oldest);
-    const to = Math.min(this.head, from + Math.max(0, max));
+    const end = Math.max(from, Math.min(this.head, until));
+    const limit = Math.max(0, max);
     const entries: AccessRecord[] = [];
-    for (let s = from; s < to; s++) {
-      const i = s & this.mask;
-      const f = this.flags[i]!;
-      entries.push({
-        seq: s,
-        cycle: this.cycles[i]!,
-        write: (f & FLAG_WRITE) !== 0,
-        size: (f >>> 2) as 1 | 2 | 4,
-        address: this.addresses[i]!,
-        value: this.values[i]!,
-        pc: this.pcs[i]!,
-        debugger: (f & FLAG_DEBUGGER) !== 0,
-      });
+    let s = from;
+    if (filter === undefined) {
+      const to = Math.min(end, from + limit);
+      for (; s < to; s++) entries.push(this.entry(s));
+    } else {
+      const ranges = filter.ranges;
+      for (; s < end && entries.length < limit; s++) {
+        const i = s & this.mask;
+        let pass = filter.debugger && (this.flags[i]! & FLAG_DEBUGGER) !== 0;
+        if (!pass) {
+          const a = this.addresses[i]!;
+          for (let k = 0; k + 1 < ranges.length; k += 2)
+            if (a >= ranges[k]! && a < ranges[k + 1]!) {
+              pass = true;
+              break;
+            }
+        }
+        if (pass) entries.push(this.entry(s));
+      }
     }
-    return { entries, next: to, missed: Math.max(0, from - seq) };
+    return { entries, next: s, missed: Math.max(0, from - seq) };
+  }
+
+  private entry(s: number): AccessRecord {
+    const i = s & this.mask;
+    const f = this.flags[i]!;
+    let callers: number[] | undefined;
+    if (this.callers !== null && !(f & FLAG_DEBUGGER)) {
+      callers = [];
+      for (let k = i * CALLER_DEPTH; k < (i + 1) * CALLER_DEPTH; k++) {
+        const c = this.callers[k]!;
+        if (c === 0) break;
+        callers.push(c);
+      }
+    }
+    return {
+      seq: s,
+      cycle: this.cycles[i]!,
+      write: (f & FLAG_WRITE) !== 0,
+      size: (f >>> 2) as 1 | 2 | 4,
+      address: this.addresses[i]!,
+      value: this.values[i]!,
+      pc: this.pcs[i]!,
+      debugger: (f & FLAG_DEBUGGER) !== 0,
+      ...(callers ? { callers } : {}),
+    };
   }
 
   /** Forget every entry (sequence numbers keep counting, so readers are not confused). */

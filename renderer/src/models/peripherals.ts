@@ -116,7 +116,10 @@ export class PeripheralsModel extends Model<PeripheralsState> {
         registerFilter: '',
       },
     });
-    host.onEvent('peripherals.values', (e) => this.apply(e.values, e.board, e.interrupts));
+    host.onEvent('peripherals.values', (e) => {
+      this.apply(e.values, e.board, e.interrupts);
+      if (e.connections) this.set({ connections: e.connections });
+    });
   }
 
   private message(e: HostError): string {
@@ -289,7 +292,24 @@ export class PeripheralsModel extends Model<PeripheralsState> {
       .map((r) => r.address);
     const sel = this.state.selected;
     if (sel !== null && !addresses.includes(sel.address)) addresses.push(sel.address);
-    await this.host.api.peripherals.watch({ addresses: addresses.slice(0, 4096) });
+    await this.host.api.peripherals.watch({
+      addresses: addresses.slice(0, 4096),
+      ...(this.connectionViews > 0 ? { connections: true } : {}),
+    });
+  }
+
+  /** Open Connections panels: while one is, the host reads PPI/EasyDMA/shortcuts with each refresh. */
+  private connectionViews = 0;
+
+  /** A Connections panel opened (returns its closing): live through the values events. */
+  watchConnections(): () => void {
+    this.connectionViews++;
+    void this.loadConnections();
+    void this.watchVisible();
+    return () => {
+      this.connectionViews--;
+      if (this.connectionViews === 0) void this.watchVisible();
+    };
   }
 
   private apply(
@@ -404,8 +424,54 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     this.set({ log: { ...this.state.log, count: 0, missed: 0 } });
   }
 
+  /**
+   * Filters apply in the host, before the log's window: the entries are fetched again from the
+   * oldest the emulator holds, matching ones only, so a filtered view never lacks a match that
+   * the kernel's other accesses pushed out of the window.
+   */
   setLogFilter(patch: { peripheralFilter?: string; registerFilter?: string }): void {
-    this.set({ log: { ...this.state.log, ...patch } });
+    this.set({ log: { ...this.state.log, ...patch, count: 0, missed: 0 } });
+    this.entries = [];
+    this.logNext = 0;
+    this.refetch = true;
+    this.logGeneration++;
+    void this.pollLog();
+  }
+
+  private logGeneration = 0;
+  /** The next reply starts from the oldest entry on purpose: what it skipped is not "missed". */
+  private refetch = false;
+  private pollAgain = false;
+
+  private filterArgs(): { peripheral?: string; register?: string } {
+    const { peripheralFilter: p, registerFilter: r } = this.state.log;
+    return {
+      ...(p.trim() ? { peripheral: p.trim() } : {}),
+      ...(r.trim() ? { register: r.trim() } : {}),
+    };
+  }
+
+  /**
+   * Adds entries, keeping at most LOG_LIMIT: the oldest go first, except the debugger's own
+   * accesses (reads asked for on demand), which stay.
+   */
+  private append(more: AccessLogEntry[]): void {
+    if (more.length === 0) return;
+    const all = this.entries.concat(more);
+    let excess = all.length - LOG_LIMIT;
+    if (excess <= 0) {
+      this.entries = all;
+      return;
+    }
+    const kept: AccessLogEntry[] = [];
+    for (const e of all) {
+      if (excess > 0 && !e.debugger) {
+        excess--;
+        continue;
+      }
+      kept.push(e);
+    }
+    this.entries = kept;
   }
 
   /** The entries that pass the filters (a new array only when something changed). */
@@ -440,31 +506,55 @@ export class PeripheralsModel extends Model<PeripheralsState> {
 
   private polling = false;
   async pollLog(): Promise<void> {
-    if (this.polling) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
     this.polling = true;
+    const gen = this.logGeneration;
     try {
-      // Behind by more than a screenful of seconds (a kernel polling a register makes
-      // millions of accesses): skip to the newest entries, and count the rest as missed.
-      const head = await this.host.api.peripherals.log({ max: 0 });
-      if (head.ok && head.value.next - this.logNext > CATCH_UP) {
-        const skipped = head.value.next - CATCH_UP - this.logNext;
-        this.logNext = head.value.next - CATCH_UP;
-        this.set({ log: { ...this.state.log, missed: this.state.log.missed + skipped } });
+      const filter = this.filterArgs();
+      const filtered = filter.peripheral !== undefined || filter.register !== undefined;
+      // Unfiltered and behind by more than a screenful of seconds (a kernel polling a register
+      // makes ~10^5 accesses a second): skip to the newest entries and count the rest as
+      // missed, but keep the debugger's own accesses from the stretch skipped.
+      if (!filtered) {
+        const head = await this.host.api.peripherals.log({ max: 0 });
+        if (gen !== this.logGeneration) return;
+        if (head.ok && head.value.next - this.logNext > CATCH_UP) {
+          const skipTo = head.value.next - CATCH_UP;
+          const dbg = await this.host.api.peripherals.log({
+            since: this.logNext,
+            until: skipTo,
+            debuggerOnly: true,
+            max: 20_000,
+          });
+          if (gen !== this.logGeneration) return;
+          if (dbg.ok) this.append(dbg.value.entries);
+          const skipped = skipTo - this.logNext - (dbg.ok ? dbg.value.entries.length : 0);
+          this.logNext = skipTo;
+          if (!this.refetch)
+            this.set({ log: { ...this.state.log, missed: this.state.log.missed + skipped } });
+          this.refetch = false;
+        }
       }
       for (let round = 0; round < 10; round++) {
-        const r = await this.host.api.peripherals.log({ since: this.logNext, max: 10_000 });
-        if (!r.ok) return;
+        const r = await this.host.api.peripherals.log({
+          since: this.logNext,
+          max: 10_000,
+          ...filter,
+        });
+        if (gen !== this.logGeneration || !r.ok) return;
         this.logNext = r.value.next;
-        if (r.value.entries.length > 0) {
-          this.entries = this.entries.concat(r.value.entries);
-          if (this.entries.length > LOG_LIMIT) this.entries = this.entries.slice(-LOG_LIMIT);
-        }
+        this.append(r.value.entries);
+        const missed = this.refetch ? 0 : r.value.missed;
+        this.refetch = false;
         this.set({
           log: {
             ...this.state.log,
             on: r.value.on,
             count: this.entries.length,
-            missed: this.state.log.missed + r.value.missed,
+            missed: this.state.log.missed + missed,
             frequencyHz: r.value.frequencyHz,
           },
         });
@@ -472,12 +562,16 @@ export class PeripheralsModel extends Model<PeripheralsState> {
       }
     } finally {
       this.polling = false;
+      if (this.pollAgain) {
+        this.pollAgain = false;
+        void this.pollLog();
+      }
     }
   }
 
   /** Only for tests of the model and the table: entries as if the host had sent them. */
   appendEntries(entries: AccessLogEntry[]): void {
-    this.entries = this.entries.concat(entries).slice(-LOG_LIMIT);
+    this.append(entries);
     this.set({ log: { ...this.state.log, count: this.entries.length } });
   }
 

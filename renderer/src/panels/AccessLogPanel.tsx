@@ -1,13 +1,14 @@
 /**
  * The Access Log panel: every MMIO access the emulated firmware makes (time, read or write,
- * register, value decoded per field, PC and its source line), in a virtualised table that
+ * register, value decoded per field, PC and its source line, and the capsule line that called
+ * the driver making it), in a virtualised table that
  * draws only the rows on screen (100,000 entries scroll as fast as 100), with filters by
  * peripheral and register and a timeline with one lane per peripheral. Clicking an entry opens
  * its source line. Recording is off until the person turns it on (it costs the emulator
  * nothing while off).
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { AccessLogEntry } from '../../../main/common/contract';
+import type { AccessLogEntry, AccessLogSource } from '../../../main/common/contract';
 import { useModel } from '../models/use';
 import type { Studio } from '../studio';
 import { unavailable } from './PeripheralsPanel';
@@ -109,9 +110,12 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
   ].sort();
   const [first, last] = visibleRows(view.top, view.height, entries.length);
   const hz = s.log.frequencyHz;
+  const openSource = (src: AccessLogSource) => {
+    if (src.inProject && src.path)
+      void studio.workspace.open(src.path, { line: src.line, column: 1 });
+  };
   const open = (e: AccessLogEntry) => {
-    if (e.source?.inProject && e.source.path)
-      void studio.workspace.open(e.source.path, { line: e.source.line, column: 1 });
+    if (e.source) openSource(e.source);
   };
   return (
     <div className="access-log-panel">
@@ -175,6 +179,7 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
         <span>decoded</span>
         <span>pc</span>
         <span>source</span>
+        <span>capsule (caller)</span>
       </div>
       <div
         className="log-scroller"
@@ -211,6 +216,20 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
                   : e.source?.path
                     ? `${e.source.path.split('/').pop()}:${e.source.line}${e.source.function ? ` ${e.source.function}` : ''}`
                     : (e.source?.function ?? '')}
+              </span>
+              <span
+                className="log-caller"
+                data-log-caller={e.caller?.path ? `${e.caller.path}:${e.caller.line}` : ''}
+                title={e.caller?.path ? `called from ${e.caller.path}:${e.caller.line}` : undefined}
+                onClick={(ev) => {
+                  if (!e.caller) return;
+                  ev.stopPropagation();
+                  openSource(e.caller);
+                }}
+              >
+                {e.caller?.path
+                  ? `${e.caller.path.split('/').pop()}:${e.caller.line}${e.caller.function ? ` ${e.caller.function}` : ''}`
+                  : ''}
               </span>
             </div>
           ))}

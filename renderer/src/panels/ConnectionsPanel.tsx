@@ -1,8 +1,8 @@
 /**
  * The Connections panel: PPI channels drawn as event-to-task arrows, EasyDMA buffers of the
  * enabled peripherals (pointer, capacity, last amount, and whether EasyDMA can reach them), and
- * the shortcuts each peripheral has enabled. Read from the registers when asked and with every
- * refresh of the other peripheral views.
+ * the shortcuts each peripheral has enabled. Read from the registers with every refresh of the
+ * other peripheral views (10 Hz on the emulator while it runs, each halt elsewhere) while open.
  */
 import { useEffect } from 'react';
 import { useModel } from '../models/use';
@@ -12,14 +12,12 @@ import { unavailable } from './PeripheralsPanel';
 export function ConnectionsPanel({ studio }: { studio: Studio }) {
   const model = studio.peripherals;
   const s = useModel(model);
-  const live = s.session?.phase === 'running';
+  // Live with the other peripheral views: the host's 10 Hz refresh while the emulator runs,
+  // and each stop elsewhere.
   useEffect(() => {
     if (!s.description) return;
-    void model.loadConnections();
-    if (!live) return;
-    const t = setInterval(() => void model.loadConnections(), 500);
-    return () => clearInterval(t);
-  }, [model, s.description, live, s.session?.phase]);
+    return model.watchConnections();
+  }, [model, s.description, s.session?.board]);
   const none = unavailable(s);
   if (none) return none;
   const c = s.connections;

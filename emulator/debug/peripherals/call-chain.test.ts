@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { RegisterRule, UnwindRow } from '../../formats/dwarf/cfi';
+import { CALLER_DEPTH, CallChainWalker, callerTable } from './call-chain';
+
+/** Rows as a compiler writes them for `push {r7, lr}` at `start` (CFA = sp + 8 after it). */
+function pushR7Lr(start: number, end: number) {
+  return { start, end, prologueEnd: start + 2 };
+}
+type Fn = ReturnType<typeof pushR7Lr>;
+const rowAt = (fn: Fn, a: number): UnwindRow => {
+  if (a < fn.prologueEnd)
+    return {
+      address: fn.start,
+      cfa: { kind: 'reg', reg: 13, offset: 0 },
+      rules: new Map(),
+      returnAddressRegister: 14,
+    };
+  const rules = new Map<number, RegisterRule>([
+    [14, { kind: 'offset', offset: -4 }],
+    [7, { kind: 'offset', offset: -8 }],
+  ]);
+  return {
+    address: fn.prologueEnd,
+    cfa: { kind: 'reg', reg: 13, offset: 8 },
+    rules,
+    returnAddressRegister: 14,
+  };
+};
+
+function memory(words: Record<number, number>) {
+  return (a: number) => (a >= 0x2000_0000 && a < 0x2004_0000 ? (words[a] ?? 0) : undefined);
+}
+
+describe('call chains of logged accesses', () => {
+  const table = callerTable([pushR7Lr(0x2000, 0x2010), pushR7Lr(0x1000, 0x1020)], rowAt);
+
+  it('flattens CFI into sorted rows with gaps between functions', () => {
+    expect([...table.starts]).toEqual([0x1000, 0x1002, 0x1020, 0x2000, 0x2002, 0x2010]);
+    expect(table.cfaReg[2]).toBe(255);
+    expect(table.cfaOffset[1]).toBe(8);
+    expect(table.raAt[1]).toBe(-4);
+    expect(table.r7At[1]).toBe(-8);
+  });
+
+  it('walks saved return addresses up the stack until code without CFI', () => {
+    // B (0x2000) after its push, called from A at 0x1010; A called from 0x3000 (no CFI there).
+    const sp = 0x2000_1000 - 16;
+    const mem = memory({ [sp + 4]: 0x1015, [sp + 8 + 4]: 0x3001, [sp + 8 + 8 + 4]: 0x4001 });
+    const out = new Uint32Array(CALLER_DEPTH);
+    new CallChainWalker(table, mem).walk(0x2008, sp, 0xdead, 0, 0, out, 0);
+    expect([...out.slice(0, 3)]).toEqual([0x1014, 0x3000, 0]);
+  });
+
+  it('takes the return address from LR before the prologue, and stops at EXC_RETURN or outside RAM', () => {
+    const out = new Uint32Array(CALLER_DEPTH).fill(7);
+    const sp = 0x2000_0100;
+    new CallChainWalker(table, memory({ [sp + 4]: 0xffff_fff9 })).walk(
+      0x2000,
+      sp,
+      0x1011,
+      0,
+      0,
+      out,
+      0,
+    );
+    // 0x1010 is in A's prologue-done row: A's return address is the EXC_RETURN: the chain ends.
+    expect([...out.slice(0, 2)]).toEqual([0x1010, 0]);
+    new CallChainWalker(table, memory({})).walk(0x2008, 0x1000, 0, 0, 0, out, 0);
+    expect(out[0]).toBe(0);
+  });
+});

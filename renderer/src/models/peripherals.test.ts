@@ -1,0 +1,101 @@
+// The access log in the peripherals model: the window keeps the debugger's own reads when it
+// trims, a poll that skips ahead (a kernel polling at full speed) still fetches the debugger's
+// reads of the stretch it skips, and filters go to the host and fetch again from the oldest
+// entry, so a filtered view holds every match the log has.
+import { describe, expect, it } from 'vitest';
+import type { AccessLogEntry, AccessLogPage, Result } from '../../../main/common/contract';
+import { hostConnection, type Transport } from '../client';
+import { LOG_LIMIT, PeripheralsModel } from './peripherals';
+
+function entry(seq: number, register: string, debuggerRead = false): AccessLogEntry {
+  return {
+    seq,
+    cycle: seq,
+    write: false,
+    size: 4,
+    address: 0x40002000,
+    value: 0,
+    pc: 0x100,
+    debugger: debuggerRead,
+    peripheral: register.split('.')[0]!,
+    register,
+    decoded: null,
+    source: null,
+  };
+}
+
+/** A host whose log holds `total` entries: entry 5 is the debugger's read of UART0.RXD. */
+function fakeHost(total: number) {
+  const calls: Record<string, unknown>[] = [];
+  const all = Array.from({ length: total }, (_, i) =>
+    i === 5
+      ? entry(i, 'UART0.RXD', true)
+      : entry(i, i % 1000 === 7 ? 'UARTE0.TASKS_STARTTX' : 'TIMER0.CC[0]'),
+  );
+  const transport: Transport = {
+    call: async (method, args) => {
+      const a = (args ?? {}) as Record<string, number | string | boolean | undefined>;
+      if (method !== 'peripherals.log') return { ok: true, value: null } as Result<unknown>;
+      calls.push(a);
+      const since = (a.since as number | undefined) ?? total;
+      const until = Math.min(total, (a.until as number | undefined) ?? total);
+      const max = (a.max as number | undefined) ?? 5000;
+      const entries: AccessLogEntry[] = [];
+      let s = since;
+      for (; s < until && entries.length < max; s++) {
+        const e = all[s]!;
+        if (a.debuggerOnly && !e.debugger) continue;
+        if (a.register && !e.register!.toLowerCase().includes(String(a.register).toLowerCase()))
+          continue;
+        entries.push(e);
+      }
+      const page: AccessLogPage = { on: true, entries, next: s, missed: 0, frequencyHz: 64e6 };
+      return { ok: true, value: page } as Result<unknown>;
+    },
+    onEvents: () => () => {},
+  };
+  const store = new Map<string, string>();
+  return {
+    calls,
+    model: new PeripheralsModel(hostConnection(transport), {
+      get: (k: string) => store.get(k) ?? null,
+      set: (k: string, v: string) => void store.set(k, v),
+    } as never),
+  };
+}
+
+describe('the access log window', () => {
+  it('keeps the debugger`s reads when it trims the oldest entries', () => {
+    const { model } = fakeHost(0);
+    model.appendEntries([
+      entry(0, 'UART0.RXD', true),
+      ...Array.from({ length: LOG_LIMIT }, (_, i) => entry(i + 1, 'X.Y')),
+    ]);
+    expect(model.entries.length).toBe(LOG_LIMIT);
+    expect(model.entries[0]!.debugger).toBe(true);
+    expect(model.entries[1]!.seq).toBe(2);
+  });
+
+  it('skips ahead of a fast kernel but keeps the debugger`s read from the stretch skipped', async () => {
+    const { model, calls } = fakeHost(100_000);
+    await model.pollLog();
+    expect(calls.some((c) => c.debuggerOnly === true && c.since === 0 && c.until === 80_000)).toBe(
+      true,
+    );
+    expect(model.entries.filter((e) => e.debugger).map((e) => e.seq)).toEqual([5]);
+    expect(model.entries.length).toBe(20_001);
+    expect(model.snapshot().log.missed).toBe(80_000 - 1);
+  });
+
+  it('filters in the host, fetching every match again from the oldest entry', async () => {
+    const { model, calls } = fakeHost(100_000);
+    await model.pollLog();
+    model.setLogFilter({ registerFilter: 'STARTTX' });
+    await new Promise((r) => setTimeout(r, 0));
+    await model.pollLog();
+    expect(calls.some((c) => c.register === 'STARTTX' && c.since === 0)).toBe(true);
+    // All 100 matches, the 80 the unfiltered window had skipped too.
+    expect(model.filtered().length).toBe(100);
+    expect(model.snapshot().log.missed).toBe(0);
+  });
+});
