@@ -289,6 +289,11 @@ export interface AccessRecord {
    * walks call chains: `AccessLogRequest.callers`).
    */
   callers?: number[];
+  /**
+   * A peripheral's EasyDMA transfer (not a CPU access): `address` is the RAM it read or wrote,
+   * `value` the byte count, `pc` the peripheral's base address.
+   */
+  dma?: boolean;
 }
 
 export interface AccessLogRequest {

@@ -69,6 +69,11 @@ export interface MachineContext {
   seed?: number;
   /** Wraps every mapped device (the MMIO access log); identity when absent. */
   wrap?(dev: MmioDevice, base: number): MmioDevice;
+  /**
+   * A peripheral's own memory access (EasyDMA): the peripheral at `peripheral` (its base
+   * address) read or wrote `length` bytes at `address` (the MMIO access log).
+   */
+  onDma?(peripheral: number, write: boolean, address: number, length: number): void;
 }
 
 /** A UART whose receive side the host can feed (the console). */

@@ -342,6 +342,8 @@ export interface Nrf52Context {
   seed?: number;
   /** Wraps every mapped device (the MMIO access log); identity when tracing is off. */
   wrap?(dev: MmioDevice, base: number): MmioDevice;
+  /** Each EasyDMA transfer, by the peripheral's base address (the MMIO access log). */
+  onDma?(peripheral: number, write: boolean, address: number, length: number): void;
 }
 
 export interface Nrf52Board {
@@ -464,20 +466,41 @@ export function buildNrf52(ctx: Nrf52Context, spec: Nrf52MachineSpec, host: Nrf5
     return dev;
   };
   const periph = (id: number): number => 0x40000000 + id * PAGE_SIZE;
+  // EasyDMA transfers told to the access log as the peripheral's own (PS "EasyDMA": the
+  // peripheral, not the CPU, reads and writes Data RAM).
+  const dmaOf = (base: number): NrfContext => {
+    const onDma = ctx.onDma;
+    if (!onDma) return nctx;
+    return {
+      ...nctx,
+      dma: {
+        inRam: (a, n) => dma.inRam(a, n),
+        read: (a, n) => {
+          const d = dma.read(a, n);
+          onDma(base, false, a >>> 0, n);
+          return d;
+        },
+        write: (a, data) => {
+          dma.write(a, data);
+          onDma(base, true, a >>> 0, data.length);
+        },
+      },
+    };
+  };
 
   const clockPower = add(periph(0x00), new ClockPower(nctx));
   clockPower.onSystemOff = () => ctx.systemOff?.();
   const uartes = [
     add(
       periph(0x02),
-      new Uarte('UARTE0', periph(0x02), nctx, {
+      new Uarte('UARTE0', periph(0x02), dmaOf(periph(0x02)), {
         tx: (b) => host.uartTx(0, b),
         diagnostic: (m) => host.diagnostic?.(m),
       }),
     ),
     add(
       periph(0x28),
-      new Uarte('UARTE1', periph(0x28), nctx, {
+      new Uarte('UARTE1', periph(0x28), dmaOf(periph(0x28)), {
         tx: (b) => host.uartTx(1, b),
         diagnostic: (m) => host.diagnostic?.(m),
       }),
@@ -724,6 +747,7 @@ export function nrf52Definition(spec: Nrf52MachineSpec): MachineDefinition {
           systemOff: () => ctx.systemOff(),
           ...(ctx.seed !== undefined ? { seed: ctx.seed } : {}),
           ...(ctx.wrap ? { wrap: ctx.wrap } : {}),
+          ...(ctx.onDma ? { onDma: (p, w, a, n) => ctx.onDma!(p, w, a, n) } : {}),
         },
         spec,
         {

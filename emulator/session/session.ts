@@ -195,6 +195,10 @@ export class EmulatorSession {
         core.exc.enabled[16 + irq] !== 0 || (core.scr & SCR_SEVONPEND) !== 0,
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.traceMmio ? { wrap: (d: MmioDevice, base: number) => this.traced(d, base) } : {}),
+      onDma: (peripheral, write, address, length) => {
+        if (this.log !== null && this.accessLogOn)
+          this.log.recordDma(this.core.clock.now, peripheral, write, address, length);
+      },
     });
     const machine = this.machine;
     core.onSleepChange = (asleep) => machine.cpuSleep(asleep);

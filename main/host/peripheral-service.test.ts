@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EmulatorTarget } from '../../emulator/debug/emulator-target';
 import type { DebugTarget } from '../../emulator/debug/target';
 import { nodeScheduler } from '../../emulator/node/scheduler';
-import { nrfUartWriter, symbolOf } from '../../emulator/node/test-programs';
+import { nrfProgram, nrfUartWriter, symbolOf } from '../../emulator/node/test-programs';
 import { createSession } from '../../emulator/session/session';
 import type { HostEvents } from '../common/contract.js';
 import { PeripheralService, type DebugSeam } from './peripheral-service.js';
@@ -42,10 +42,10 @@ afterEach(async () => {
   rigs = [];
 });
 
-function rig(): Rig {
+function rig(elf = ELF): Rig {
   const s = createSession({ machine: 'nrf52840dk' });
   if (!s.ok) throw new Error(s.error);
-  const l = s.value.load(ELF);
+  const l = s.value.load(elf);
   if (!l.ok) throw new Error(l.error);
   const target = new EmulatorTarget({ session: s.value, scheduler: nodeScheduler, pace: 'fast' });
   const project = mkdtempSync(path.join(os.tmpdir(), 'periph-'));
@@ -188,6 +188,41 @@ describe('PeripheralService', () => {
     const dbg = ok(await service.log({ since: 0, until: all.next, debuggerOnly: true }));
     expect(dbg.entries.map((e) => [e.register, e.debugger])).toEqual([['UART0.RXD', true]]);
     expect(dbg.next).toBe(all.next);
+  });
+
+  it('logs UARTE0 EasyDMA transfers as the peripheral`s own entries', async () => {
+    // UARTE0 sends 3 bytes from RAM 0x20000100 by EasyDMA (PS "UARTE": TXD.PTR/MAXCNT, STARTTX).
+    const elf = nrfProgram('uarte-dma', [
+      'ldr r0, =0x40002000',
+      'ldr r1, =0x20000100',
+      'str r1, [r0, #0x544]',
+      'movs r1, #3',
+      'str r1, [r0, #0x548]',
+      'movs r1, #8',
+      'str r1, [r0, #0x500]',
+      'movs r1, #1',
+      'str r1, [r0, #8]',
+      'b .',
+    ]);
+    const { service, target } = rig(elf);
+    ok(await service.log({ enable: true }));
+    await run(target, 200_000);
+    const page = ok(await service.log({ since: 0, max: 1000 }));
+    const dma = page.entries.filter((e) => e.dma);
+    expect(
+      dma.map((e) => [e.register, e.peripheral, e.write, e.address, e.value, e.source]),
+    ).toEqual([['UARTE0.EasyDMA', 'UARTE0', false, 0x20000100, 3, null]]);
+    expect(dma[0]!.decoded).toBe('read 3 bytes from RAM 0x20000100');
+    // Filed under its peripheral by the filters.
+    const uarte = ok(await service.log({ since: 0, max: 1000, peripheral: 'UARTE0' }));
+    expect(uarte.entries.filter((e) => e.dma)).toHaveLength(1);
+    // Off: no transfer recorded.
+    ok(await service.log({ enable: false }));
+    const stopped = ok(await service.log({})).next;
+    ok(await target.writeMemory(0x4000200c, Uint8Array.of(1, 0, 0, 0))); // STOPTX
+    ok(await target.writeMemory(0x40002008, Uint8Array.of(1, 0, 0, 0))); // STARTTX again
+    await run(target, 200_000);
+    expect(ok(await service.log({ since: stopped })).entries).toEqual([]);
   });
 
   it('writes fields the way their register takes them and reads back; refuses read-only ones', async () => {

@@ -778,12 +778,29 @@ export class PeripheralService {
     };
     const entries: AccessLogEntry[] = [];
     for (const e of r.value.entries) {
-      const loc = namer?.locate(e.address & ~3);
-      const peripheral = loc?.peripheral.name ?? null;
-      const register = namer?.name(e.address & ~3) ?? null;
+      const dmaBy = e.dma && a.ok ? dmaPeripheral(a.value.device, e.pc) : null;
+      const loc = e.dma ? undefined : namer?.locate(e.address & ~3);
+      const peripheral = e.dma ? dmaBy : (loc?.peripheral.name ?? null);
+      const register = e.dma
+        ? `${dmaBy ?? hexWord(e.pc)}.EasyDMA`
+        : (namer?.name(e.address & ~3) ?? null);
       if (filter && !filter.debugger) {
         if (p !== '' && (peripheral ?? '').toLowerCase() !== p) continue;
         if (rf !== '' && !(register ?? '').toLowerCase().includes(rf)) continue;
+      }
+      if (e.dma) {
+        const n = `${e.value} byte${e.value === 1 ? '' : 's'}`;
+        entries.push({
+          ...e,
+          peripheral,
+          register,
+          decoded: e.write
+            ? `wrote ${n} to RAM ${hexWord(e.address)}`
+            : `read ${n} from RAM ${hexWord(e.address)}`,
+          source: null,
+          caller: null,
+        });
+        continue;
       }
       const source = e.debugger ? null : sourceOf(e.pc);
       entries.push({
@@ -856,6 +873,13 @@ export function filterRanges(device: SvdDevice, peripheral: string, register: st
         out.push(per.baseAddress + b.offset, per.baseAddress + b.offset + b.size);
       continue;
     }
+    // EasyDMA entries are named `UARTE0.EasyDMA` and filed under the peripheral's block.
+    if (`${per.name}.easydma`.includes(register) && per.alternatePeripheral === undefined) {
+      const blocks =
+        per.addressBlocks.length > 0 ? per.addressBlocks : [{ offset: 0, size: 0x1000 }];
+      for (const b of blocks)
+        out.push(per.baseAddress + b.offset, per.baseAddress + b.offset + b.size);
+    }
     for (const reg of per.registers) {
       if (!`${per.name}.${reg.name}`.toLowerCase().includes(register)) continue;
       const lo = (per.baseAddress + reg.addressOffset) >>> 0;
@@ -864,6 +888,16 @@ export function filterRanges(device: SvdDevice, peripheral: string, register: st
   }
   return out;
 }
+
+/** The peripheral (not an alternate view of it) whose base address is `base`. */
+function dmaPeripheral(device: SvdDevice, base: number): string | null {
+  return (
+    device.peripherals.find((p) => p.baseAddress === base && p.alternatePeripheral === undefined)
+      ?.name ?? null
+  );
+}
+
+const hexWord = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
 function word(b: Uint8Array): number {
   let v = 0;

@@ -36,6 +36,8 @@ export interface AccessLogFilter {
 
 const FLAG_WRITE = 1;
 const FLAG_DEBUGGER = 2;
+/** A peripheral's EasyDMA transfer: `pc` holds the peripheral's base, `value` the length. */
+const FLAG_DMA = 32;
 
 export class AccessLog {
   readonly capacity: number;
@@ -92,6 +94,27 @@ export class AccessLog {
     return i;
   }
 
+  /**
+   * An EasyDMA transfer: the peripheral at base `peripheral` read or wrote `length` bytes of
+   * RAM at `address` (kept as an entry whose `dma` is set; its `pc` is the peripheral's base).
+   */
+  recordDma(
+    cycle: number,
+    peripheral: number,
+    write: boolean,
+    address: number,
+    length: number,
+  ): void {
+    const i = this.head & this.mask;
+    this.cycles[i] = cycle;
+    this.addresses[i] = address;
+    this.values[i] = length;
+    this.pcs[i] = peripheral;
+    this.flags[i] = (write ? FLAG_WRITE : 0) | FLAG_DMA | (1 << 2);
+    if (this.callers !== null) this.callers[i * CALLER_DEPTH] = 0;
+    this.head++;
+  }
+
   /** The slot of `callers` where the entry in ring slot `i` keeps its chain (allocated on first use). */
   callersAt(i: number): number {
     if (this.callers === null) this.callers = new Uint32Array(this.capacity * CALLER_DEPTH);
@@ -118,9 +141,11 @@ export class AccessLog {
       const ranges = filter.ranges;
       for (; s < end && entries.length < limit; s++) {
         const i = s & this.mask;
-        let pass = filter.debugger && (this.flags[i]! & FLAG_DEBUGGER) !== 0;
+        const f = this.flags[i]!;
+        let pass = filter.debugger && (f & FLAG_DEBUGGER) !== 0;
         if (!pass) {
-          const a = this.addresses[i]!;
+          // A transfer belongs to its peripheral's registers' range.
+          const a = f & FLAG_DMA ? this.pcs[i]! : this.addresses[i]!;
           for (let k = 0; k + 1 < ranges.length; k += 2)
             if (a >= ranges[k]! && a < ranges[k + 1]!) {
               pass = true;
@@ -137,7 +162,7 @@ export class AccessLog {
     const i = s & this.mask;
     const f = this.flags[i]!;
     let callers: number[] | undefined;
-    if (this.callers !== null && !(f & FLAG_DEBUGGER)) {
+    if (this.callers !== null && !(f & (FLAG_DEBUGGER | FLAG_DMA))) {
       callers = [];
       for (let k = i * CALLER_DEPTH; k < (i + 1) * CALLER_DEPTH; k++) {
         const c = this.callers[k]!;
@@ -155,6 +180,7 @@ export class AccessLog {
       pc: this.pcs[i]!,
       debugger: (f & FLAG_DEBUGGER) !== 0,
       ...(callers ? { callers } : {}),
+      ...(f & FLAG_DMA ? { dma: true } : {}),
     };
   }
 

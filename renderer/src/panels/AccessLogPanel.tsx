@@ -194,28 +194,33 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
           {entries.slice(first, last).map((e, k) => (
             <div
               key={e.seq}
-              className={`log-row${e.write ? ' write' : ' read'}${e.debugger ? ' debugger' : ''}`}
+              className={`log-row${e.write ? ' write' : ' read'}${e.debugger ? ' debugger' : ''}${e.dma ? ' dma' : ''}`}
               style={{ position: 'absolute', top: (first + k) * ROW_HEIGHT, height: ROW_HEIGHT }}
               data-log-register={e.register ?? ''}
               data-log-kind={e.write ? 'write' : 'read'}
+              data-log-dma={e.dma ? '1' : undefined}
               onClick={() => open(e)}
               title={e.source?.path ? `${e.source.path}:${e.source.line}` : undefined}
             >
               <span className="mono">{time(e, hz)}</span>
-              <span>{e.debugger ? 'dbg' : e.write ? 'W' : 'R'}</span>
+              <span>
+                {e.debugger ? 'dbg' : e.dma ? (e.write ? 'DW' : 'DR') : e.write ? 'W' : 'R'}
+              </span>
               <span>{e.register ?? `0x${e.address.toString(16)}`}</span>
               <span className="mono">0x{e.value.toString(16)}</span>
               <span className="dim">{e.decoded}</span>
-              <span className="mono">{e.debugger ? '' : `0x${e.pc.toString(16)}`}</span>
+              <span className="mono">{e.debugger || e.dma ? '' : `0x${e.pc.toString(16)}`}</span>
               <span
                 className="log-source"
                 data-log-source={e.source?.path ? `${e.source.path}:${e.source.line}` : ''}
               >
                 {e.debugger
                   ? 'debugger (read on demand)'
-                  : e.source?.path
-                    ? `${e.source.path.split('/').pop()}:${e.source.line}${e.source.function ? ` ${e.source.function}` : ''}`
-                    : (e.source?.function ?? '')}
+                  : e.dma
+                    ? `${e.peripheral ?? 'peripheral'} (EasyDMA)`
+                    : e.source?.path
+                      ? `${e.source.path.split('/').pop()}:${e.source.line}${e.source.function ? ` ${e.source.function}` : ''}`
+                      : (e.source?.function ?? '')}
               </span>
               <span
                 className="log-caller"
