@@ -216,11 +216,13 @@ describe('PeripheralService', () => {
     // Filed under its peripheral by the filters.
     const uarte = ok(await service.log({ since: 0, max: 1000, peripheral: 'UARTE0' }));
     expect(uarte.entries.filter((e) => e.dma)).toHaveLength(1);
+    const named = ok(await service.log({ since: 0, max: 1000, register: 'UARTE0.EasyDMA' }));
+    expect(named.entries.map((e) => e.register)).toEqual(['UARTE0.EasyDMA']);
     // Off: no transfer recorded.
     ok(await service.log({ enable: false }));
     const stopped = ok(await service.log({})).next;
-    ok(await target.writeMemory(0x4000200c, Uint8Array.of(1, 0, 0, 0))); // STOPTX
-    ok(await target.writeMemory(0x40002008, Uint8Array.of(1, 0, 0, 0))); // STARTTX again
+    expect((await target.writeMemory(0x4000200c, Uint8Array.of(1, 0, 0, 0))).ok).toBe(true); // STOPTX
+    expect((await target.writeMemory(0x40002008, Uint8Array.of(1, 0, 0, 0))).ok).toBe(true); // STARTTX
     await run(target, 200_000);
     expect(ok(await service.log({ since: stopped })).entries).toEqual([]);
   });

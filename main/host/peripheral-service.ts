@@ -874,7 +874,10 @@ export function filterRanges(device: SvdDevice, peripheral: string, register: st
       continue;
     }
     // EasyDMA entries are named `UARTE0.EasyDMA` and filed under the peripheral's block.
-    if (`${per.name}.easydma`.includes(register) && per.alternatePeripheral === undefined) {
+    if (
+      `${per.name.toLowerCase()}.easydma`.includes(register) &&
+      per.alternatePeripheral === undefined
+    ) {
       const blocks =
         per.addressBlocks.length > 0 ? per.addressBlocks : [{ offset: 0, size: 0x1000 }];
       for (const b of blocks)

@@ -158,6 +158,14 @@ async function scenario(page: Page): Promise<void> {
 
     // The apps' console output: the UART writes the chip driver makes, each with the console
     // capsule line that asked for it. Restart while recording: hello and rng print at boot.
+    // The UART's own reads of RAM (EasyDMA) are entries of their own, the peripheral's: the
+    // filter is set first, so the view holds every match however fast the kernel polls.
+    await page.getByLabel('Filter by register').fill('UARTE0.EasyDMA');
+    await page.keyboard.press('Control+Shift+F5');
+    const dma = page.locator('.log-row[data-log-dma="1"][data-log-register="UARTE0.EasyDMA"]');
+    await expect.poll(() => dma.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await dma.first().locator('.log-source').innerText()).toBe('UARTE0 (EasyDMA)');
+    await shot(page, 'easydma');
     await page.getByLabel('Filter by register').fill('UARTE0.TASKS_STARTTX');
     await page.keyboard.press('Control+Shift+F5');
     const starttx = page.locator(
