@@ -37,6 +37,7 @@ import type {
   TockDmaView,
   TockProcessActionResult,
   TockProcessesView,
+  TockTimelineView,
 } from './tock-views.js';
 
 export type {
@@ -50,7 +51,10 @@ export type {
   TockProcessAction,
   TockProcessActionResult,
   TockProcessesView,
+  TockTimelineEvent,
+  TockTimelineView,
 } from './tock-views.js';
+export { TIMELINE_EVENTS_SHOWN } from './tock-views.js';
 
 /** Errors are values: every call resolves to one of these. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: HostError };
@@ -419,6 +423,12 @@ export const SetBreakpointsArgs = obj({
   breakpoints: arr(BreakpointSpecSchema, { max: 1000 }),
 });
 export const InstructionBreakpointsArgs = obj({ addresses: arr(address(), { max: 1000 }) });
+export const TimelineRecordArgs = obj({ on: bool() });
+/** A timeline event's place: its PC, or the exception whose handler to open (an IRQ's). */
+export const TimelineSourceArgs = obj({
+  pc: opt(num({ integer: true, min: 0, max: 0xffff_ffff })),
+  exception: opt(num({ integer: true, min: 1, max: 511 })),
+});
 export const FaultOptionsArgs = obj({
   /** Halt when a process faults too (the kernel handles those; by default they are only listed). */
   breakOnProcessFaults: bool(),
@@ -542,6 +552,17 @@ export const contract = {
     processes: method(NoArgs, returns<TockProcessesView>()),
     /** Stop, start, fault, terminate or restart a process (the slot's incarnation `id`). */
     processAction: method(TockProcessActionArgs, returns<TockProcessActionResult>()),
+    /** The kernel timeline recorded so far on the emulator (fetches what is new). */
+    timeline: method(NoArgs, returns<TockTimelineView>()),
+    /** Recording on (with the kernel's trace port) or off. */
+    record: method(TimelineRecordArgs, returns<TockTimelineView>()),
+    clearTimeline: method(NoArgs, returns<TockTimelineView>()),
+    /** The recording as a Chrome / Perfetto trace (Trace Event Format JSON text). */
+    exportTimeline: method(NoArgs, returns<string>()),
+    /** Live cells on or off: while on, `tock.cells` events come 10 times a second while the emulator runs, and at each stop. */
+    liveCells: method(TimelineRecordArgs, returns<null>()),
+    /** The source line of a timeline event (its PC, or an IRQ's handler). */
+    timelineSource: method(TimelineSourceArgs, returns<SourceLocation>()),
   },
   breakpoints: {
     /** Every breakpoint of the project, as kept across restarts, resolved when a session runs. */
@@ -1187,6 +1208,8 @@ export interface HostEvents {
     total: number;
     message?: string;
   };
+  /** The kernel's cells (10 Hz while the emulator runs, after `tock.liveCells`). */
+  'tock.cells': TockCellsView;
   /** The watched registers, the board and the interrupts (10 Hz while the emulator runs). */
   'peripherals.values': {
     values: RegisterReading[];

@@ -19,6 +19,12 @@ export interface TockCell {
   heldType: string;
   occupancy: 'present' | 'empty' | 'taken' | 'busy';
   held: { ptr: number; length: number | null } | null;
+  /** Where the field is declared in the project's source (the editor decorates that line). */
+  decl: { path: string; inProject: boolean; line: number; column: number } | null;
+  /** Machine cycle at which its occupancy last changed, as far as the readings saw (null: not since the session's first reading). */
+  changedAt: number | null;
+  /** Where its buffer went when it is not present: "UARTE0 TXD in flight". */
+  reason: string | null;
 }
 
 export interface TockCellsView {
@@ -26,6 +32,9 @@ export interface TockCellsView {
   /** What limited the walk, or an anchor of another version. */
   notes: string[];
   anchorVersion: number | null;
+  /** The machine's cycle count at this reading and its clock (null: the target has no recorder). */
+  now: number | null;
+  frequencyHz: number | null;
 }
 
 export interface TockDmaChannel {
@@ -131,3 +140,35 @@ export interface TockProcessActionResult {
   /** True when the kernel carries it out only once the target runs (console commands). */
   whenRunning: boolean;
 }
+/** One event of the kernel timeline (emulator/debug/tock/timeline.ts), in cycles. */
+export interface TockTimelineEvent {
+  kind: 'syscall' | 'upcall' | 'irq' | 'switch' | 'fault' | 'dma';
+  /** 'kernel', a process name, 'IRQ n' or 'DMA n'. */
+  lane: string;
+  name: string;
+  start: number;
+  duration: number;
+  /** Where it happened (the SVC, the faulting instruction); IRQs open their handler instead. */
+  pc: number | null;
+  args: Record<string, string | number>;
+}
+
+export interface TockTimelineView {
+  recording: boolean;
+  /** Lanes in display order: processes, then IRQs, then the rest. */
+  lanes: string[];
+  /** The newest events (at most `TIMELINE_EVENTS_SHOWN`), in start order. */
+  events: TockTimelineEvent[];
+  /** Events left out because there were more than shown (the oldest). */
+  omitted: number;
+  /** Records the recorder's ring overwrote before the host fetched them. */
+  lost: number;
+  frequencyHz: number;
+  /** The machine's cycle count at this reading. */
+  now: number;
+  /** What limits the view (no process table: lanes named by stack address; no trace port). */
+  notes: string[];
+}
+
+/** How many of the newest timeline events a reading carries to the renderer. */
+export const TIMELINE_EVENTS_SHOWN = 4000;

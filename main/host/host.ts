@@ -36,6 +36,7 @@ import { DebugService, type DebugServiceOptions } from './debug-service.js';
 import { HardwareService } from './hardware.js';
 import { sourceLocation } from './debug-program.js';
 import { TockService } from './tock-service.js';
+import { FieldDeclarations } from './tock-decl.js';
 import { FileService } from './files.js';
 import { PeripheralService } from './peripheral-service.js';
 import { ProjectService, err } from './project.js';
@@ -144,7 +145,10 @@ export function createHost(opts: HostOptions): Host {
       const r = await debug.consoleInput(bytes);
       return r.ok ? r : { ok: false, error: r.error.message };
     },
+    apps: debug.images?.apps ?? [],
+    declaration: (owner, field) => declarations.find(owner, field),
   }));
+  const declarations = new FieldDeclarations(projectRoot);
   const unavailable = <T>(r: { ok: true; value: T } | { ok: false; error: string }): Result<T> =>
     r.ok
       ? r
@@ -256,6 +260,33 @@ export function createHost(opts: HostOptions): Host {
       dma: async () => unavailable(await tock.dma()),
       processes: async () => unavailable(await tock.processes()),
       processAction: async (args) => unavailable(await tock.processAction(args)),
+      timeline: async () => unavailable(await tock.timeline()),
+      record: async ({ on }) => unavailable(await tock.record(on)),
+      clearTimeline: async () => unavailable(await tock.clearTimeline()),
+      liveCells: ({ on }) => {
+        tock.liveCells(on, debug, (view) => emit('tock.cells', view));
+        return { ok: true, value: null };
+      },
+      exportTimeline: async () => unavailable(await tock.exportTimeline()),
+      timelineSource: async ({ pc, exception }) => {
+        const at = unavailable(
+          await tock.eventAddress({
+            ...(pc !== undefined ? { pc } : {}),
+            ...(exception !== undefined ? { exception } : {}),
+          }),
+        );
+        if (!at.ok) return at;
+        const line = debug.program?.lineAt(at.value);
+        if (!line)
+          return {
+            ok: false,
+            error: {
+              code: 'unavailable',
+              message: `No source line for 0x${at.value.toString(16)} in the session's debug information.`,
+            },
+          };
+        return { ok: true, value: sourceLocation(projectRoot, line.file, line.line, line.column) };
+      },
     },
     breakpoints: {
       list: () => ({ ok: true, value: debug.list() }),

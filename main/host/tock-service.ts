@@ -20,12 +20,20 @@ import { explainProcessFault } from '../../emulator/debug/tock/fault';
 import { ProcessTable } from '../../emulator/debug/tock/processes';
 import { anchorNote, driverName, processesView } from '../../emulator/debug/tock/processes-view';
 import { cachedMemory, DebugInfo } from '../../emulator/formats/dwarf/index';
-import type {
-  TockCellsView,
-  TockDmaView,
-  TockProcessActionArgs,
-  TockProcessActionResult,
-  TockProcessesView,
+import {
+  enableKernelTrace,
+  Timeline,
+  type TimelineProcess,
+} from '../../emulator/debug/tock/timeline';
+import {
+  TIMELINE_EVENTS_SHOWN,
+  type TockCell,
+  type TockCellsView,
+  type TockDmaView,
+  type TockProcessActionArgs,
+  type TockProcessActionResult,
+  type TockProcessesView,
+  type TockTimelineView,
 } from '../common/tock-views.js';
 
 export interface TockSession {
@@ -38,6 +46,25 @@ export interface TockSession {
   halted?: boolean;
   /** Bytes to the kernel's console (its process console reads them). */
   consoleInput?: (bytes: Uint8Array) => Promise<Plain<null>>;
+  /** The apps the session loaded (lanes when the process table cannot be read). */
+  apps?: readonly { name: string; ram: number | null; inImage?: boolean }[];
+  /** Where a struct's field is declared (main/host/tock-decl.ts), for the editor. */
+  declaration?: (owner: string, field: string) => TockCell['decl'];
+}
+
+/** Events the host keeps for one recording (the oldest go first beyond it). */
+const TIMELINE_KEPT = 200_000;
+/** Records fetched per recorder round trip. */
+const FETCH_MAX = 65_536;
+
+/** The recording of one session's target. */
+interface Recording {
+  target: DebugTarget;
+  timeline: Timeline;
+  on: boolean;
+  /** Events dropped from the front (beyond TIMELINE_KEPT) since the last clear. */
+  dropped: number;
+  notes: string[];
 }
 
 const sourceOf = (
@@ -58,6 +85,15 @@ export class TockService {
     info: DebugInfo | null;
     table: Plain<ProcessTable>;
   } | null = null;
+
+  private recording: Recording | null = null;
+  /** Each cell's last occupancy and the cycle it changed at, by address (for one target). */
+  private changes = {
+    target: null as DebugTarget | null,
+    by: new Map<number, { occupancy: string; at: number | null }>(),
+  };
+  private stopLive: (() => void) | null = null;
+  private processTable: { info: DebugInfo; table: Plain<ProcessTable> } | null = null;
 
   constructor(private readonly session: () => TockSession) {}
 
@@ -197,20 +233,101 @@ export class TockService {
     };
   }
 
-  async cells(): Promise<Plain<TockCellsView>> {
+  /**
+   * The cells now: a full walk from the anchor (`live` false: at a halt, on demand), or a re-read
+   * of the cells the last walk found (`live`: ten times a second while the emulator runs).
+   */
+  async cells(live = false): Promise<Plain<TockCellsView>> {
     const m = this.model();
     if (!m.ok) return m;
     if (!m.value.cells.ok) return m.value.cells;
     const t = m.value.target;
-    const r = await m.value.cells.value.read(cachedMemory((a, n) => t.readMemory(a, n)));
+    const model = m.value.cells.value;
+    const mem = cachedMemory((a, n) => t.readMemory(a, n));
+    const r = live ? await model.refresh(mem) : await model.read(mem);
     if (!r.ok) return r;
+    // The machine's time and the EasyDMA channels (emulator): when each cell changed, and
+    // where a buffer a cell gave up went.
+    let now: number | null = null;
+    let frequencyHz: number | null = null;
+    const reasons = new Map<number, string>();
+    if (t.recorder) {
+      const chunk = await t.recorder({ op: 'fetch', since: Number.MAX_SAFE_INTEGER, max: 0 });
+      if (chunk.ok && chunk.value.op === 'chunk') {
+        now = chunk.value.chunk.now;
+        frequencyHz = chunk.value.chunk.frequencyHz;
+      }
+      const dma = await t.recorder({ op: 'dma' });
+      if (dma.ok && dma.value.op === 'dma')
+        for (const ch of dma.value.channels) {
+          if (ch.state === 'idle') continue;
+          for (const holder of model.formerHolders(ch.ptr, r.value.cells))
+            reasons.set(holder.address, `${ch.peripheral} ${ch.channel} ${ch.state}`);
+        }
+    }
+    if (this.changes.target !== t) this.changes = { target: t, by: new Map() };
+    const declaration = this.session().declaration;
     return {
       ok: true,
       value: {
-        cells: r.value.cells.map((c) => ({ ...c, owner: c.owner.split('<')[0]! })),
+        cells: r.value.cells.map((c) => {
+          const owner = c.owner.split('<')[0]!;
+          const before = this.changes.by.get(c.address);
+          const at =
+            before === undefined ? null : before.occupancy === c.occupancy ? before.at : now;
+          this.changes.by.set(c.address, { occupancy: c.occupancy, at });
+          return {
+            ...c,
+            owner,
+            decl: declaration?.(owner, c.field) ?? null,
+            changedAt: at,
+            reason: c.occupancy === 'present' ? null : (reasons.get(c.address) ?? null),
+          };
+        }),
         notes: r.value.notes,
         anchorVersion: r.value.anchorVersion,
+        now,
+        frequencyHz,
       },
+    };
+  }
+
+  /**
+   * Live cells on or off: while on, `addLiveRead` (the debug service's repeated reads, 10 Hz on
+   * the emulator while it runs) re-reads the cells, each stop walks them in full, and each view
+   * goes to `emit`.
+   */
+  liveCells(
+    on: boolean,
+    debug: {
+      addLiveRead(read: {
+        intervalMs: number;
+        run(target: DebugTarget): Promise<void>;
+      }): () => void;
+      onStop(listener: () => void): () => void;
+    },
+    emit: (view: TockCellsView) => void,
+  ): void {
+    if (!on) {
+      this.stopLive?.();
+      this.stopLive = null;
+      return;
+    }
+    if (this.stopLive) return;
+    const offRead = debug.addLiveRead({
+      intervalMs: 100,
+      run: async () => {
+        const r = await this.cells(true);
+        if (r.ok) emit(r.value);
+      },
+    });
+    // At each stop a full walk (a restarted process's cells, pointers that changed).
+    const offStop = debug.onStop(() => {
+      void this.cells(false).then((r) => r.ok && emit(r.value));
+    });
+    this.stopLive = () => {
+      offRead();
+      offStop();
     };
   }
 
@@ -260,6 +377,220 @@ export class TockService {
         })),
         notes,
       },
+    };
+  }
+
+  /** The session's recording (a new one when the session or its target changed). */
+  private rec(target: DebugTarget): Recording {
+    if (!this.recording || this.recording.target !== target)
+      this.recording = { target, timeline: new Timeline(), on: false, dropped: 0, notes: [] };
+    return this.recording;
+  }
+
+  /** The processes, for the lanes: the kernel's process table, else the session's apps. */
+  private async lanes(
+    target: DebugTarget,
+    info: DebugInfo | null,
+  ): Promise<{
+    list: TimelineProcess[];
+    note: string | null;
+  }> {
+    if (info) {
+      if (this.processTable?.info !== info)
+        this.processTable = { info, table: ProcessTable.fromDebugInfo(info) };
+      const table = this.processTable.table;
+      if (table.ok) {
+        const r = await table.value.read(cachedMemory((a, n) => target.readMemory(a, n)));
+        if (r.ok && r.value.length > 0)
+          return {
+            list: r.value.map((p) => ({ slot: p.slot, name: p.name, ram: p.ram })),
+            note: null,
+          };
+      }
+    }
+    // The build's apps in slot order; each one's RAM runs to the next one's start.
+    const apps = (this.session().apps ?? [])
+      .filter((a) => a.inImage !== false && a.ram !== null)
+      .map((a) => ({ name: a.name, start: a.ram! }));
+    const sorted = [...apps].sort((a, b) => a.start - b.start);
+    const ramEnd = target.description.memoryMap
+      .filter((r) => r.kind === 'ram')
+      .reduce((end, r) => Math.max(end, r.start + r.size), 0);
+    return {
+      list: apps.map((a, slot) => {
+        const next = sorted.find((b) => b.start > a.start);
+        return { slot, name: a.name, ram: { start: a.start, end: (next?.start ?? ramEnd) - 1 } };
+      }),
+      note: "The kernel's process table could not be read: lanes follow the build's apps.",
+    };
+  }
+
+  /** The session's target with its recording, or why the timeline cannot record on it. */
+  private recorded(): Plain<{
+    target: DebugTarget;
+    recorder: NonNullable<DebugTarget['recorder']>;
+    rec: Recording;
+    info: DebugInfo | null;
+  }> {
+    const m = this.model();
+    if (!m.ok) return m;
+    const target = m.value.target;
+    if (!target.recorder)
+      return {
+        ok: false,
+        error:
+          'This target does not record what the machine does: the timeline needs the emulator (Run or Debug on an emulated board).',
+      };
+    const recorder = target.recorder.bind(target);
+    return { ok: true, value: { target, recorder, rec: this.rec(target), info: m.value.info } };
+  }
+
+  /** Fetches what the recorder holds beyond what the timeline has, and returns the view. */
+  async timeline(): Promise<Plain<TockTimelineView>> {
+    const m = this.recorded();
+    if (!m.ok) return m;
+    const { target, recorder, rec } = m.value;
+    const procs = await this.lanes(target, m.value.info);
+    rec.timeline.setProcesses(procs.list);
+    let now: number | undefined;
+    for (;;) {
+      const reply = await recorder({
+        op: 'fetch',
+        since: rec.timeline.next,
+        max: FETCH_MAX,
+      });
+      if (!reply.ok) return reply;
+      if (reply.value.op !== 'chunk') return { ok: false, error: 'unexpected recorder reply' };
+      const chunk = reply.value.chunk;
+      rec.timeline.add(chunk);
+      now = chunk.now;
+      rec.on = chunk.recording;
+      if (chunk.cycles.length < FETCH_MAX) break;
+    }
+    const events = rec.timeline.events;
+    if (events.length > TIMELINE_KEPT) {
+      const drop = events.length - TIMELINE_KEPT / 2;
+      events.splice(0, drop);
+      rec.dropped += drop;
+    }
+    return { ok: true, value: this.timelineView(rec, now ?? 0, procs.note) };
+  }
+
+  private timelineView(rec: Recording, now: number, note: string | null): TockTimelineView {
+    const all = rec.timeline.events;
+    const shown = all.slice(-TIMELINE_EVENTS_SHOWN);
+    const procLanes: string[] = [];
+    const irqLanes: string[] = [];
+    const other: string[] = [];
+    const seen = new Set<string>();
+    for (const e of shown) {
+      if (seen.has(e.lane)) continue;
+      seen.add(e.lane);
+      (e.kind === 'irq'
+        ? irqLanes
+        : e.lane === 'kernel' || e.lane.startsWith('DMA')
+          ? other
+          : procLanes
+      ).push(e.lane);
+    }
+    const irqNumber = (l: string): number => Number(l.split(' ')[1]);
+    irqLanes.sort((a, b) => irqNumber(a) - irqNumber(b));
+    return {
+      recording: rec.on,
+      lanes: [...procLanes, ...irqLanes, ...other.sort()],
+      events: shown.map((e) => ({
+        kind: e.kind,
+        lane: e.lane,
+        name: e.name,
+        start: e.start,
+        duration: e.duration,
+        pc: e.pc ?? null,
+        args: e.args,
+      })),
+      omitted: all.length - shown.length + rec.dropped,
+      lost: rec.timeline.lost,
+      frequencyHz: rec.timeline.frequencyHz,
+      now,
+      notes: [...rec.notes, ...(note ? [note] : [])],
+    };
+  }
+
+  /**
+   * Starts or stops recording. Starting switches the kernel's trace port on as a debugger does
+   * (so upcalls appear) and records exception entries and returns, faults and EasyDMA transfers.
+   */
+  async record(on: boolean): Promise<Plain<TockTimelineView>> {
+    const m = this.recorded();
+    if (!m.ok) return m;
+    const { target, recorder, rec } = m.value;
+    if (on) {
+      const word = async (a: number): Promise<{ ok: boolean; value?: number }> => {
+        const r = await target.readMemory(a, 4);
+        return r.ok
+          ? { ok: true, value: new DataView(r.value.buffer, r.value.byteOffset).getUint32(0, true) }
+          : { ok: false };
+      };
+      const writeWord = async (a: number, v: number): Promise<{ ok: boolean; error?: string }> => {
+        const b = new Uint8Array(4);
+        new DataView(b.buffer).setUint32(0, v >>> 0, true);
+        const w = await target.writeMemory(a, b);
+        return w.ok ? { ok: true } : { ok: false, error: w.error };
+      };
+      const trace = await enableKernelTrace(word, writeWord);
+      rec.notes = trace
+        ? [`The kernel's trace port could not be switched on (${trace}): upcalls will not show.`]
+        : [];
+      const started = await recorder({ op: 'start', timeline: true, dma: true });
+      if (!started.ok) return started;
+    } else {
+      const stopped = await recorder({ op: 'stop' });
+      if (!stopped.ok) return stopped;
+    }
+    return this.timeline();
+  }
+
+  /** Forgets the events recorded so far (recording goes on if it was on). */
+  async clearTimeline(): Promise<Plain<TockTimelineView>> {
+    const m = this.model();
+    if (!m.ok) return m;
+    const r = await this.timeline();
+    if (!r.ok) return r;
+    const rec = this.rec(m.value.target);
+    rec.timeline.clear();
+    rec.dropped = 0;
+    return this.timeline();
+  }
+
+  /** The recorded events as a Chrome / Perfetto trace (Trace Event Format JSON). */
+  async exportTimeline(): Promise<Plain<string>> {
+    const r = await this.timeline();
+    if (!r.ok) return r;
+    const rec = this.recording!;
+    if (rec.timeline.events.length === 0)
+      return { ok: false, error: 'Nothing recorded yet: switch Record on and let the board run.' };
+    return { ok: true, value: JSON.stringify(rec.timeline.chromeTrace()) };
+  }
+
+  /**
+   * Where an event's source is: its PC, or for an interrupt its handler (the vector table's
+   * entry for the exception: ARMv7-M ARM B1.5.3, the table at VTOR).
+   */
+  async eventAddress(event: { pc?: number; exception?: number }): Promise<Plain<number>> {
+    const m = this.model();
+    if (!m.ok) return m;
+    if (event.exception === undefined) {
+      if (event.pc === undefined) return { ok: false, error: 'This event has no address.' };
+      return { ok: true, value: event.pc };
+    }
+    const t = m.value.target;
+    const vtor = await t.readMemory(0xe000ed08, 4);
+    if (!vtor.ok) return { ok: false, error: `VTOR cannot be read: ${vtor.error}` };
+    const base = new DataView(vtor.value.buffer, vtor.value.byteOffset).getUint32(0, true);
+    const entry = await t.readMemory((base + event.exception * 4) >>> 0, 4);
+    if (!entry.ok) return { ok: false, error: `the vector table cannot be read: ${entry.error}` };
+    return {
+      ok: true,
+      value: new DataView(entry.value.buffer, entry.value.byteOffset).getUint32(0, true) & ~1,
     };
   }
 }

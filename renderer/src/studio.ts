@@ -24,6 +24,7 @@ import { DebugSessionModel } from './models/debug-session';
 import { CommandRegistry } from './models/commands';
 import { LayoutModel, type KeyValueStore } from './models/layout';
 import { PeripheralsModel } from './models/peripherals';
+import { TockCellsModel } from './models/tock-cells';
 import { ProjectModel } from './models/project';
 import { QuickInputModel, filterItems } from './models/quickinput';
 import { Model } from './models/model';
@@ -71,6 +72,7 @@ export class Studio {
   readonly quick = new QuickInputModel();
   readonly ui = new UiModel();
   readonly peripherals: PeripheralsModel;
+  readonly tockCells: TockCellsModel;
   readonly debug: DebugSessionModel;
   readonly breakpoints: BreakpointsModel;
 
@@ -87,10 +89,12 @@ export class Studio {
     this.project = new ProjectModel(host, store);
     this.layout = new LayoutModel(store, windowHeight);
     this.peripherals = new PeripheralsModel(host, store);
+    this.tockCells = new TockCellsModel(host);
     this.debug = new DebugSessionModel(host, store);
     this.breakpoints = new BreakpointsModel(host);
     host.onEvent('session.state', (s) => {
       void this.peripherals.sessionChanged({ board: s.board, phase: s.phase });
+      this.tockCells.sessionChanged(s.phase);
       if (s.phase === 'halted' && s.stop) {
         const loc = s.stop.location;
         if (loc?.inProject) void this.workspace.open(loc.path, { line: loc.line, column: 1 });

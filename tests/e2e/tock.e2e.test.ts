@@ -4,7 +4,10 @@
  * panel shows the console capsule's `buffer` TakeCell present; then a breakpoint in the UARTE's
  * interrupt handler: Cells reads the console buffer "taken" and DMA shows UARTE0 TXD moving that
  * buffer, owned by the kernel's DMA channel and given up by the console capsule; then QEMU
- * (Attach, mps2-an386): DMA says plainly this target has no EasyDMA state.
+ * (Attach, mps2-an386): DMA says plainly this target has no EasyDMA state. The Timeline records
+ * from the first stop on (Record): after the UARTE stops it shows hello's second write system
+ * call with its result and, after it, the console's upcall to hello; clicking the call (zoomed in
+ * with the wheel over it, as a person would) opens its source line.
  *
  * Runs on a temporary copy of the kernel workspace with its build output (as debug.e2e.test.ts
  * does). Screenshots go to test-results/tock-*.png.
@@ -76,6 +79,11 @@ describe('Tock views in the IDE', () => {
     );
     await shot(page, 'cells-present');
 
+    // Record the timeline from here on (hello's first write is under way; its second comes).
+    await page.getByRole('tab', { name: 'Timeline', exact: true }).click();
+    await page.locator('.tock-timeline button[data-action="record"]').click();
+    await page.locator('.timeline-status', { hasText: /^Recording/ }).waitFor();
+
     // Move the breakpoint to the UARTE interrupt handler and continue.
     await clickGutter(page, CONSOLE_LINE);
     await expect.poll(() => page.locator(`.bp-glyph.bp-line-${CONSOLE_LINE}`).count()).toBe(0);
@@ -83,7 +91,7 @@ describe('Tock views in the IDE', () => {
     await openInExplorer(page, UARTE);
     await clickGutter(page, UARTE_LINE);
     let owners = '';
-    for (let i = 0; i < 6 && !/console Console\.buffer/.test(owners); i++) {
+    for (let i = 0; i < 12 && !/console Console\.buffer/.test(owners); i++) {
       await page.keyboard.press('F5');
       await page.locator('.app[data-session="running"]').waitFor();
       await page.locator('.app[data-stop="breakpoint"]').waitFor({ timeout: 120_000 });
@@ -102,9 +110,93 @@ describe('Tock views in the IDE', () => {
       .poll(() => buffer.locator('.cell-occupancy').innerText(), { timeout: 30_000 })
       .toBe('taken');
     await shot(page, 'cells-taken');
+    // The Cells entry opens the field's declaration; the editor decorates it: taken.
+    await openDeclaration(page);
+    await expect
+      .poll(() => consoleDecoration(page).innerText(), { timeout: 30_000 })
+      .toMatch(/taken/);
+    await shot(page, 'editor-taken');
 
+    await page.getByRole('tab', { name: 'Explorer', exact: true }).click();
+    await openInExplorer(page, UARTE);
     await clickGutter(page, UARTE_LINE);
+    await expect.poll(() => page.locator(`.bp-glyph.bp-line-${UARTE_LINE}`).count()).toBe(0);
+    await checkTimeline(page);
     await page.keyboard.press('Shift+F5');
     await page.locator('.app[data-session="ended"]').waitFor();
   });
 });
+
+/** Clicks the Cells panel's Console.buffer entry's declaration link. */
+async function openDeclaration(page: Page): Promise<void> {
+  const link = page.locator('.tock-cell[data-cell="Console.buffer"] .cell-decl button');
+  await link.waitFor({ timeout: 30_000 });
+  expect(await link.innerText()).toMatch(/^console\.rs:\d+$/);
+  await link.click();
+  await expect.poll(() => page.locator('.tab.active').innerText()).toContain('console.rs');
+}
+
+/** The inline decoration on `buffer: TakeCell<...>` in console.rs (Monaco draws spaces as NBSP). */
+function consoleDecoration(page: Page) {
+  return page.locator('.view-line', { hasText: /buffer:\sTakeCell/ }).locator('.cell-deco');
+}
+
+/** Runs on without breakpoints until the Timeline shows hello's write and then its upcall. */
+async function checkTimeline(page: Page): Promise<void> {
+  await page.getByRole('tab', { name: 'Timeline', exact: true }).click();
+  await page.keyboard.press('F5');
+  await page.locator('.app[data-session="running"]').waitFor();
+  const hello = page.locator('.timeline-lane[data-lane="hello"]');
+  const write = hello.locator(
+    '.timeline-event[data-kind="syscall"][data-name="command console 1"]',
+  );
+  const upcall = hello.locator(
+    '.timeline-event[data-kind="upcall"][data-name^="upcall-delivered console"]',
+  );
+  await expect.poll(() => write.count(), { timeout: 60_000 }).toBeGreaterThan(0);
+  await expect.poll(() => upcall.count(), { timeout: 60_000 }).toBeGreaterThan(0);
+  // Pause so the picture holds still while the person looks.
+  // (the toolbar's Pause: F6 goes to whatever holds the focus, here the Timeline's buttons)
+  await page.getByRole('button', { name: /Pause/ }).click();
+  await page.locator('.app[data-session="halted"]').waitFor({ timeout: 30_000 });
+  const title = (await write.last().getAttribute('title')) ?? '';
+  expect(title).toMatch(/^command console 1 at .* for .*result: Success/);
+  const startOf = async (el: ReturnType<Page['locator']>): Promise<number> =>
+    (await el.boundingBox())!.x;
+  // The upcall follows the write (left to right on the axis).
+  expect(await startOf(upcall.last())).toBeGreaterThanOrEqual(await startOf(write.last()));
+  await shot(page, 'timeline');
+  // After continuing, the console's buffer is back: the decoration reads present.
+  await page.getByRole('tab', { name: 'Cells', exact: true }).click();
+  await openDeclaration(page);
+  await expect
+    .poll(() => consoleDecoration(page).innerText(), { timeout: 30_000 })
+    .toMatch(/^\s*present/);
+  await shot(page, 'editor-present');
+  await page.getByRole('tab', { name: 'Timeline', exact: true }).click();
+
+  // Zoom in with the wheel over the call until it can be clicked on its own, then click it.
+  const target = write.last();
+  for (let i = 0; i < 40; i++) {
+    if (
+      await target.click({ trial: true, timeout: 300 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
+    const box = (await target.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -400);
+  }
+  await target.click();
+  await expect
+    .poll(() => page.locator('.timeline-message').innerText(), { timeout: 15_000 })
+    .toMatch(/\.rs:\d+$/);
+  const where = await page.locator('.timeline-message').innerText();
+  const file = where.split(':')[0]!.split('/').pop()!;
+  await expect
+    .poll(() => page.locator('.tab.active, [role="tab"][aria-selected="true"]').allInnerTexts())
+    .toEqual(expect.arrayContaining([expect.stringContaining(file)]));
+  await shot(page, 'timeline-source');
+}

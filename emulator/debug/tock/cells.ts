@@ -124,6 +124,10 @@ export class CellsModel {
   /** What each cell held when last seen present, by cell address. */
   private lastHeld = new Map<number, CellRecord>();
 
+  private version: number | null = null;
+  /** The cells the last full walk found (`refresh` re-reads just these). */
+  private found: { kind: CellKind; visit: Visit }[] = [];
+
   private constructor(
     private readonly info: DebugInfo,
     private readonly anchorAddress: number,
@@ -144,6 +148,7 @@ export class CellsModel {
     const notes: string[] = [];
     const cells: CellRecord[] = [];
     const version = await this.anchorVersion(mem);
+    this.version = version;
     if (version === null)
       return err(`cannot read ${ANCHOR_SYMBOL} at 0x${hex(this.anchorAddress)}`);
     if (version !== ANCHOR_VERSION)
@@ -162,6 +167,7 @@ export class CellsModel {
       },
     ];
     let nodes = 0;
+    this.found = [];
     while (queue.length > 0) {
       const v = queue.shift()!;
       if (++nodes > MAX_NODES) {
@@ -170,13 +176,40 @@ export class CellsModel {
       }
       await this.visit(v, mem, queue, cells, notes, seen);
     }
+    this.remember(cells);
+    return ok({ cells, notes, anchorVersion: version });
+  }
+
+  /**
+   * Re-reads only the cells the last `read` found (a few words each, no walk): what a live view
+   * refreshing ten times a second uses. A new cell (a process restarted, a pointer that changed)
+   * shows up at the next full `read`; without one first, this is one.
+   */
+  async refresh(mem: ReadMemory): Promise<Result<CellsReport>> {
+    if (this.found.length === 0) return this.read(mem);
+    const cells: CellRecord[] = [];
+    const notes: string[] = [];
+    for (const { kind, visit } of this.found) {
+      const rec = await this.cell(kind, visit, mem);
+      if (rec.ok) cells.push(rec.value.record);
+      else notes.push(`${visit.path}: ${rec.error}`);
+    }
+    this.remember(cells);
+    return ok({ cells, notes, anchorVersion: this.version });
+  }
+
+  /** Size in bytes of the cell at `address` as the last walk found it (its watched words). */
+  cellSize(address: number): number | null {
+    return this.found.find((f) => f.visit.address === address)?.visit.type.size ?? null;
+  }
+
+  private remember(cells: CellRecord[]): void {
     for (const c of cells) {
       if (c.occupancy === 'present') {
         this.seenPresent.add(c.address);
         if (c.held) this.lastHeld.set(c.address, c);
       } else if (c.occupancy === 'empty' && this.seenPresent.has(c.address)) c.occupancy = 'taken';
     }
-    return ok({ cells, notes, anchorVersion: version });
   }
 
   /** Cells that held a buffer containing `ptr` at an earlier read and are empty now. */
@@ -231,6 +264,7 @@ export class CellsModel {
         return;
       }
       cells.push(rec.value.record);
+      this.found.push({ kind, visit: v });
       if (rec.value.inner)
         queue.push({ ...child(rec.value.inner.address, rec.value.inner.type, ''), path: v.path });
       return;

@@ -108,6 +108,20 @@ export class Timeline {
 
   constructor(private processes: readonly TimelineProcess[] = []) {}
 
+  /**
+   * Forgets the events so far (the Timeline panel's Clear); records keep coming from `next`.
+   * Spans still open (an IRQ, a system call, a process running) are dropped too: they restart
+   * at their next record.
+   */
+  clear(): void {
+    this.events.length = 0;
+    this.open.clear();
+    this.pendingSyscall.clear();
+    this.running = null;
+    this.traceHeader = null;
+    this.lost = 0;
+  }
+
   /** The process table changed (a restart, a new process). */
   setProcesses(processes: readonly TimelineProcess[]): void {
     this.processes = processes;
@@ -156,7 +170,9 @@ export class Timeline {
           e.pc = (pc! - 2) >>> 0;
           this.pendingSyscall.set(lane, e);
         } else if (exc! >= 16) {
-          const e = this.push('irq', `IRQ ${exc! - 16}`, `IRQ ${exc! - 16}`, at, at, {});
+          const e = this.push('irq', `IRQ ${exc! - 16}`, `IRQ ${exc! - 16}`, at, at, {
+            exception: exc!,
+          });
           e.pc = pc! >>> 0;
           this.open.set(exc!, e);
         }

@@ -11,6 +11,7 @@ import { renderMarkdown } from '../markdown';
 import { monaco } from '../monaco';
 import { describeBreakpoint, shownLine } from '../models/breakpoints';
 import { useModel } from '../models/use';
+import { useCellDecorations } from './cell-decorations';
 import { LinkNotice } from './LinkBanner';
 import type { Workspace } from '../models/workspace';
 import type { Studio } from '../studio';
@@ -160,6 +161,7 @@ function MonacoView({
   // Breakpoint glyphs: solid when set, hollow with the reason when not, and where a breakpoint
   // moved from (its line had no code) a faint mark.
   const path = doc?.path ?? null;
+  useCellDecorations(editor, studio, path, version);
   useEffect(() => {
     const coll = bpDecorations.current;
     if (!coll) return;

@@ -3,7 +3,7 @@
  * tab's title), the component, and optionally a badge on its tab. The bottom strip holds the
  * build and session panels; the Run and Debug side view stacks the `SIDE_VIEWS` (Call Stack,
  * Variables, Watch, Breakpoints) as a debugger shows them. The Tock views (Processes, Fault
- * Explainer, Cells, DMA) read the kernel through the host's TockService.
+ * Explainer, Cells, DMA, Timeline) read the kernel through the host's TockService.
  */
 import type { ComponentType } from 'react';
 import type { Studio } from '../studio';
@@ -29,6 +29,7 @@ import { DmaPanel } from './tock/DmaPanel';
 import { FaultExplainerPanel } from './tock/FaultExplainerPanel';
 import { GrantsPanel } from './tock/GrantsPanel';
 import { ProcessesPanel } from './tock/ProcessesPanel';
+import { TimelinePanel } from './tock/TimelinePanel';
 
 export interface PanelBadge {
   count: number;
@@ -57,6 +58,7 @@ export const PANELS: PanelDefinition[] = [
   { id: 'Fault Explainer', component: FaultExplainerPanel },
   { id: 'Cells', component: CellsPanel },
   { id: 'DMA', component: DmaPanel },
+  { id: 'Timeline', component: TimelinePanel },
   { id: 'Peripherals', component: PeripheralsPanel },
   { id: 'Interrupts', component: InterruptsPanel },
   { id: 'Access Log', component: AccessLogPanel },

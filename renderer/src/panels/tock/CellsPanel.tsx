@@ -3,13 +3,16 @@
  * anchor, grouped by the capsule (module) that declares it, with its occupancy (present, empty,
  * taken: empty after having been seen present, busy: a MapCell lent out) and what it holds.
  * Read from the host's TockService (main/host/tock-service.ts) at each halt; while the target
- * runs it keeps the last reading. Nothing to show (no session, a kernel without the anchor or
+ * runs it shows the live readings (10 Hz on the emulator); each entry links to the field's
+ * declaration in the source. Nothing to show (no session, a kernel without the anchor or
  * without debug information) is said in those words.
  *
  * @example
  *   <CellsPanel studio={studio} />
  */
 import type { TockCell, TockCellsView } from '../../../../main/common/contract';
+import { cellWords } from '../../models/tock-cells';
+import { useModel } from '../../models/use';
 import type { Studio } from '../../studio';
 import { useHaltedView } from './use-halted-view';
 
@@ -21,12 +24,24 @@ function heldText(c: TockCell): string {
 }
 
 export function CellsPanel({ studio }: { studio: Studio }) {
-  const r = useHaltedView<TockCellsView>(studio, () => studio.host.api.tock.cells({}), {
-    see: "the kernel's cells",
-    read: 'the cells',
-  });
-  if ('empty' in r) return r.empty;
-  const view = r.view;
+  const r = useHaltedView<TockCellsView>(
+    studio,
+    async () => {
+      const got = await studio.host.api.tock.cells({});
+      // The editor's decorations show the full reading of the halt too.
+      if (got.ok) studio.tockCells.take(got.value);
+      return got;
+    },
+    {
+      see: "the kernel's cells",
+      read: 'the cells',
+    },
+  );
+  const live = useModel(studio.tockCells).view;
+  const running = studio.debug.snapshot().session?.phase === 'running';
+  if ('empty' in r && !(running && live)) return r.empty;
+  // While the emulator runs, the live readings (10 Hz); at a halt, the full walk.
+  const view = running && live ? live : 'view' in r ? r.view : live!;
   const groups = new Map<string, TockCell[]>();
   for (const c of view.cells) {
     const g = groups.get(c.capsule);
@@ -47,7 +62,7 @@ export function CellsPanel({ studio }: { studio: Studio }) {
         <tbody>
           {[...groups].map(([capsule, cells]) => [
             <tr key={`g-${capsule}`} className="tock-group">
-              <th colSpan={4}>{capsule}</th>
+              <th colSpan={5}>{capsule}</th>
             </tr>,
             ...cells.map((c) => (
               <tr
@@ -62,8 +77,28 @@ export function CellsPanel({ studio }: { studio: Studio }) {
                 <td className="cell-kind">
                   {c.kind}&lt;{c.heldType}&gt;
                 </td>
-                <td className="cell-occupancy">{c.occupancy}</td>
-                <td className="cell-held">{heldText(c)}</td>
+                <td className="cell-occupancy" title={cellWords(c, view.now, view.frequencyHz)}>
+                  {c.occupancy}
+                </td>
+                <td className="cell-held">{c.reason ?? heldText(c)}</td>
+                <td className="cell-decl">
+                  {c.decl && (
+                    <button
+                      className="link"
+                      disabled={!c.decl.inProject}
+                      title="Open the field's declaration"
+                      onClick={() =>
+                        c.decl &&
+                        void studio.workspace.open(c.decl.path, {
+                          line: c.decl.line,
+                          column: c.decl.column,
+                        })
+                      }
+                    >
+                      {c.decl.path.split('/').pop()}:{c.decl.line}
+                    </button>
+                  )}
+                </td>
               </tr>
             )),
           ])}

@@ -1,0 +1,171 @@
+/**
+ * `npm run bench:tock`: what the Tock views cost the emulator, measured as CPU time in one run.
+ *
+ * The nRF52840-DK kernel with the build's apps runs flat out (pace 'fast') in the emulator
+ * worker, as in the IDE, in four configurations interleaved round by round (so a noisy machine
+ * hurts them alike):
+ *   - baseline: no view reads, no recording;
+ *   - views 10 Hz: the host's TockService re-reading the live cells (the editor decorations and
+ *     the Cells panel, with the machine's time and EasyDMA state for "taken 3 ms ago: UARTE0 TXD
+ *     in flight") every 100 ms of wall time, as the IDE does while running (the DMA panel reads
+ *     at halts only);
+ *   - timeline: the recorder on (exception entries/returns, ITM trace port, EasyDMA), fetched
+ *     and decoded by the TockService every 500 ms, as the Timeline panel does while recording;
+ *   - both.
+ * The figure is instructions per CPU second of the whole process (this thread + the emulator
+ * worker: `process.cpuUsage`), so what the views cost on either side is charged and time the
+ * machine gave to other processes is not. Cost = 1 - config / baseline. Targets (issue 17):
+ * views < 5 %, timeline recording < 10 %. Wall MIPS are printed too.
+ *
+ * Needs the nRF52840-DK image: `node scripts/kernel.mjs build --board nrf52840dk` (the kernel
+ * suite's set-up builds it). Options: --seconds 2 --rounds 3.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
+import { TockService } from '../../main/host/tock-service';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!(v > 0)) {
+    console.error(`${name} needs a positive number`);
+    process.exit(2);
+  }
+  return v;
+}
+const SECONDS = arg('--seconds', 2);
+const ROUNDS = arg('--rounds', 3);
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const DIR = path.join(ROOT, 'kernel', 'target', 'images', 'nrf52840dk');
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+if (!existsSync(path.join(DIR, 'kernel.elf'))) {
+  console.error(`no nRF52840-DK image in ${DIR}: node scripts/kernel.mjs build --board nrf52840dk`);
+  process.exit(2);
+}
+const elf = new Uint8Array(readFileSync(path.join(DIR, 'kernel.elf')));
+const apps = new Uint8Array(readFileSync(path.join(DIR, 'apps.bin')));
+const manifest = JSON.parse(readFileSync(path.join(DIR, 'apps.json'), 'utf8')) as {
+  appsStart: number;
+  apps: { name: string; ram: number | null; inImage?: boolean }[];
+};
+
+type Config = 'baseline' | 'views 10 Hz' | 'timeline' | 'views + timeline';
+const CONFIGS: Config[] = ['baseline', 'views 10 Hz', 'timeline', 'views + timeline'];
+
+const cpuSeconds = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+async function measure(config: Config): Promise<{
+  perCpu: number;
+  wall: number;
+  reads: number;
+  events: number;
+}> {
+  const started = await startEmulatorWorker({
+    machine: 'nrf52840dk',
+    board: 'nrf52840dk',
+    files: [
+      { name: 'kernel.elf', bytes: elf.slice() },
+      { name: 'apps.bin', bytes: apps.slice(), address: manifest.appsStart },
+    ],
+    target: { pace: 'fast' },
+  });
+  if (!started.ok) throw new Error(started.error);
+  const target = started.value;
+  const tock = new TockService(() => ({
+    target,
+    kernel: { name: 'kernel.elf', bytes: elf },
+    apps: manifest.apps,
+  }));
+  const views = config === 'views 10 Hz' || config === 'views + timeline';
+  const timeline = config === 'timeline' || config === 'views + timeline';
+  if (views) {
+    // The first (full) walk happens at the session's first stop in the IDE: not timed here.
+    const first = await tock.cells();
+    if (!first.ok) throw new Error(first.error);
+  }
+  if (timeline) {
+    const r = await tock.record(true);
+    if (!r.ok) throw new Error(r.error);
+  }
+  await target.resume();
+  await sleep(300); // warm-up: the translator compiles the hot code
+  const h0 = await target.halt();
+  if (!h0.ok) throw new Error(h0.error);
+  await target.resume();
+  const start = performance.now();
+  const cpu0 = cpuSeconds();
+  let reads = 0;
+  let events = 0;
+  let nextView = start + 100;
+  let nextPoll = start + 500;
+  while (performance.now() - start < SECONDS * 1000) {
+    const now = performance.now();
+    if (views && now >= nextView) {
+      const c = await tock.cells(true);
+      if (!c.ok) throw new Error(c.error);
+      reads++;
+      nextView += 100;
+    }
+    if (timeline && now >= nextPoll) {
+      const t = await tock.timeline();
+      if (!t.ok) throw new Error(t.error);
+      events = t.value.events.length + t.value.omitted;
+      nextPoll += 500;
+    }
+    const wake = Math.min(
+      views ? nextView : Infinity,
+      timeline ? nextPoll : Infinity,
+      start + SECONDS * 1000,
+    );
+    await sleep(Math.max(0, wake - performance.now()));
+  }
+  const h1 = await target.halt();
+  if (!h1.ok) throw new Error(h1.error);
+  const cpu = cpuSeconds() - cpu0;
+  const wall = (performance.now() - start) / 1000;
+  const n = (h1.value.instructions ?? 0) - (h0.value.instructions ?? 0);
+  await target.close();
+  return { perCpu: n / cpu / 1e6, wall: n / wall / 1e6, reads, events };
+}
+
+const results = new Map<Config, { perCpu: number[]; wall: number[] }>(
+  CONFIGS.map((c) => [c, { perCpu: [], wall: [] }]),
+);
+const extra = new Map<Config, { reads: number; events: number }>();
+for (let round = 0; round < ROUNDS; round++) {
+  for (const c of CONFIGS) {
+    const r = await measure(c);
+    results.get(c)!.perCpu.push(r.perCpu);
+    results.get(c)!.wall.push(r.wall);
+    extra.set(c, { reads: r.reads, events: r.events });
+  }
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const base = median(results.get('baseline')!.perCpu);
+console.log(
+  `Tock views on the emulator: nRF52840-DK kernel + ${manifest.apps.length} apps flat out, ${ROUNDS} rounds of ${SECONDS} s, median`,
+);
+for (const c of CONFIGS) {
+  const m = median(results.get(c)!.perCpu);
+  const w = median(results.get(c)!.wall);
+  const cost = c === 'baseline' ? '' : `  cost ${(((base - m) / base) * 100).toFixed(1)}%`;
+  const e = extra.get(c)!;
+  const notes = [
+    e.reads ? `${(e.reads / SECONDS).toFixed(1)} view reads/s` : '',
+    e.events ? `${e.events.toLocaleString()} timeline events` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  console.log(
+    `  ${c.padEnd(17)} ${m.toFixed(2).padStart(7)} M instr per CPU s  (${w.toFixed(2)} MIPS wall)${cost}${notes ? `  (${notes})` : ''}`,
+  );
+}
+console.log(
+  'Targets: views at 10 Hz < 5%, timeline recording < 10%. CPU time of this process (host + worker); noisy on a shared machine.',
+);
