@@ -18,12 +18,13 @@
  *   await r.value.halt(); const regs = await r.value.readRegisters();
  *   await r.value.close(); // OpenOCD exits too
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { ok, type Result } from '../../emulator/core/result';
 import { flashError, type FlashError } from '../../emulator/debug/flasher';
 import type { DebugTarget } from '../../emulator/debug/target';
 import type { GdbRemoteTarget } from '../../emulator/gdb/remote-target';
 import { connectGdbTarget } from '../../emulator/node/gdb-socket';
+import { spawnTied } from './openocd-process';
 import { classifyOpenocdFailure, findOpenocd, lineSplitter, type OpenocdSetup } from './openocd';
 
 export interface OpenocdTargetOptions {
@@ -51,7 +52,8 @@ export async function startOpenocdTarget(
   const tool = await findOpenocd(options.openocd);
   if (!tool.ok) return tool;
   const { setup } = options;
-  const child = spawn(
+  // Tied to the host: a killed studio must not leave OpenOCD holding the probe.
+  const child = spawnTied(
     tool.value,
     [
       ...setup.args,

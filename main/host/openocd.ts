@@ -20,6 +20,7 @@
  *   const r = await runOpenocd(tool.value, cfg.value, ['init', 'reset run', 'shutdown'], {});
  */
 import { spawn } from 'node:child_process';
+import { spawnTied } from './openocd-process';
 import path from 'node:path';
 import type { Board } from '../../emulator/boards/registry';
 import { err, ok, type Result } from '../../emulator/core/result';
@@ -263,14 +264,14 @@ export function runOpenocd(
     ...commands.flatMap((c) => ['-c', c]),
   ];
   return new Promise((resolve) => {
-    const child = spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnTied(executable, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     const line = (l: string): void => {
       lines.push(l);
       options.onLine?.(l);
     };
-    child.stdout.on('data', lineSplitter(line));
-    child.stderr.on('data', lineSplitter(line));
+    child.stdout!.on('data', lineSplitter(line));
+    child.stderr!.on('data', lineSplitter(line));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     const abort = (): void => void child.kill('SIGTERM');
     options.signal?.addEventListener('abort', abort, { once: true });
