@@ -117,6 +117,31 @@ describe('attributes, INFO and flags', () => {
     expect(decodeAttribute(0, new Uint8Array(64))).toBeNull();
   });
 
+  it('reads a record as tockloader does: UTF-8, exactly length bytes, key padding stripped', () => {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    // A UTF-8 value (tockloader decodes UTF-8; read byte by byte it would be "Ã‚Âµs").
+    expect(decodeAttribute(1, encodeAttributeRecord('unit', enc('µs')))).toMatchObject({
+      key: 'unit',
+      value: 'µs',
+    });
+    // The value is `length` bytes, a NUL inside included; what follows is not read.
+    const rec = encodeAttributeRecord('k', Uint8Array.of(0x61, 0, 0x62));
+    rec[9 + 3] = 0x7a;
+    expect(decodeAttribute(0, rec)).toMatchObject({ key: 'k', value: 'a\0b' });
+    // Zero padding is stripped from both ends of the key.
+    const padded = encodeAttributeRecord('board', enc('dk'));
+    padded.copyWithin(1, 0, 7);
+    padded[0] = 0;
+    expect(decodeAttribute(0, padded)).toMatchObject({ key: 'board', value: 'dk' });
+    // A key that is not UTF-8 (erased 0xFF) or a length over 55: an empty slot.
+    const erasedKey = encodeAttributeRecord('x', enc('v'));
+    erasedKey.fill(0xff, 0, 8);
+    expect(decodeAttribute(0, erasedKey)).toBeNull();
+    const long = encodeAttributeRecord('x', enc('v'));
+    long[8] = 56;
+    expect(decodeAttribute(0, long)).toBeNull();
+  });
+
   it('reads the INFO JSON with the start address', () => {
     const info = decodeInfo(encodeInfo('1.1.0', 0x8000));
     expect(info).toEqual({
@@ -137,6 +162,12 @@ describe('attributes, INFO and flags', () => {
       value: { version: '1.0.0', startAddress: null },
     });
     expect(decodeInfo(new Uint8Array(193)).ok).toBe(false);
+    // The JSON is UTF-8 text of exactly the length byte's bytes.
+    const named = new TextEncoder().encode('{"version":"1.1.0", "name":"Tock Bootloader µ"}');
+    const p2 = new Uint8Array(193);
+    p2[0] = named.length;
+    p2.set(named, 1);
+    expect(decodeInfo(p2)).toMatchObject({ ok: true, value: { name: 'Tock Bootloader µ' } });
   });
 
   it('finds the flags block only behind its magic', () => {

@@ -437,15 +437,32 @@ const text = (b: Uint8Array): string => {
   return s;
 };
 
-/** One 64-byte attribute record, or null for an empty slot (erased, zero key or zero length). */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8 text of `b`, or null when it is not UTF-8. */
+function utf8Text(b: Uint8Array): string | null {
+  try {
+    return utf8.decode(b);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One 64-byte attribute record, or null for an empty slot, read as tockloader reads it: the
+ * 8-byte key is UTF-8 with its zero padding stripped from both ends, the value is exactly
+ * `length` (1-55) bytes of UTF-8 (NUL bytes inside it included); a length of 0 or over 55, or
+ * bytes that are not UTF-8 (an erased record's 0xFF), make the slot empty.
+ */
 export function decodeAttribute(index: number, record: Uint8Array): Attribute | null {
   if (record.length < ATTRIBUTE_SIZE) return null;
-  const keyBytes = record.subarray(0, ATTRIBUTE_KEY_SIZE);
   const len = record[ATTRIBUTE_KEY_SIZE]!;
-  if (keyBytes.every((b) => b === 0xff) || keyBytes[0] === 0) return null;
   if (len === 0 || len > ATTRIBUTE_VALUE_MAX) return null;
+  const key = utf8Text(record.subarray(0, ATTRIBUTE_KEY_SIZE));
   const raw = record.slice(ATTRIBUTE_KEY_SIZE + 1, ATTRIBUTE_KEY_SIZE + 1 + len);
-  return { index, key: text(keyBytes), value: text(raw), raw };
+  const value = utf8Text(raw);
+  if (key === null || value === null) return null;
+  return { index, key: key.replace(/^\0+|\0+$/g, ''), value, raw };
 }
 
 /** The 64-byte record SET_ATTRIBUTE stores (key zero-padded, length, value zero-padded). */
@@ -476,7 +493,9 @@ export function decodeInfo(payload: Uint8Array):
   const len = payload[0] ?? 0;
   if (len === 0 || len > payload.length - 1)
     return { ok: false, error: `INFO gave a length of ${len} for ${payload.length - 1} bytes` };
-  const body = text(payload.subarray(1, 1 + len));
+  // Exactly `len` bytes of UTF-8 (tockloader decodes that much and no more).
+  const body = utf8Text(payload.subarray(1, 1 + len));
+  if (body === null) return { ok: false, error: 'INFO is not UTF-8 text' };
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
