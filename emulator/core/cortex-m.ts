@@ -907,7 +907,10 @@ export class CortexM implements CoreControl {
     if (this.haltRequested) {
       this.haltRequested = false;
       this.halted = true;
-      // A halt request is a wake-up event: a WFI/WFE in progress completes (ARMv7-M B1.5.19).
+      // A halt request is a wake-up event: a WFI/WFE in progress completes and the core enters
+      // Debug state (ARMv7-M ARM B1.5.19 WFI and B1.5.18 WFE: a debug entry request wakes the
+      // core; C1.6.2 DHCSR.S_SLEEP: a debugger sets C_HALT to gain control of a sleeping core).
+      // S_SLEEP then reads 0 and S_HALT 1 (C1.6.2).
       if (this.sleeping !== 0) this.setSleeping(0);
       this.system.onHalt();
     }
@@ -1664,8 +1667,12 @@ export class CortexM implements CoreControl {
   requestSystemReset(): void {
     if (this.halted) {
       // A debugger's write while the core is in Debug state: the core is between instructions
-      // already, and a halted core still resets (ARMv7-M B1.5.16, C1.4: reset is not held off
-      // by Debug state); it leaves Debug state unless a reset vector catch halts it again.
+      // already, and a halted core still resets (ARMv7-M ARM DDI 0403E: B3.2.6 AIRCR, a
+      // SYSRESETREQ asks the system for a reset that includes a Local reset; B1.5.16 and C1.4
+      // "Debug and reset": a Local reset is not held off by Debug state and leaves the debug
+      // logic, DHCSR's control bits and DEMCR, as they were, C1.6.2, C1.6.5). The core then
+      // leaves Debug state unless DEMCR.VC_CORERESET with C_DEBUGEN catches the reset vector and
+      // halts it on the reset handler's first instruction (C1.6.5, C1.5 vector catch).
       if (this.config.onSystemReset) this.config.onSystemReset();
       else this.reset();
       return;

@@ -3,12 +3,15 @@
  * (core register transfer) and DEMCR (monitor and vector catch enables).
  *
  * Writes to DHCSR need the DBGKEY. A debugger steps the halted core by writing C_STEP with
- * C_HALT clear (C1.6.2 "Debug stepping"): the core executes one instruction through its `step()`
- * and halts again. C_MASKINTS keeps PendSV, SysTick and interrupts from being taken. S_RETIRE_ST
+ * C_HALT clear (C1.5, table C1-7 "Debug stepping control using the DHCSR"; C1.6.2 C_STEP): the
+ * core executes one instruction through its `step()` and halts again; clearing C_HALT (C_STEP
+ * clear) leaves Debug state (C1.5.4 "Exiting Debug state"). C_MASKINTS keeps PendSV, SysTick and interrupts from being taken. S_RETIRE_ST
  * and S_RESET_ST are sticky and clear on a read of DHCSR. DEMCR and DHCSR's control bits belong
- * to the debug logic, which a local reset leaves alone (C1.6.5): a debugger's reset vector catch
- * (VC_CORERESET) halts the core on its first instruction after SYSRESETREQ. Offsets are relative
- * to the SCS base 0xE000E000.
+ * to the debug logic, which a Local reset leaves alone (C1.4 "Debug and reset", C1.6.5): a
+ * debugger's reset vector catch (VC_CORERESET) halts the core on its first instruction after
+ * SYSRESETREQ, also when the reset was requested while the core was halted (B3.2.6 AIRCR). S_SLEEP
+ * reads 1 while the core sleeps in WFI/WFE; C_HALT then wakes it into Debug state (C1.6.2,
+ * B1.5.18, B1.5.19). Offsets are relative to the SCS base 0xE000E000.
  *
  * Usage (system/scs.ts): `debug.write(DEBUG.DHCSR, 0xa05f0001)`; `debug.enabled`.
  */

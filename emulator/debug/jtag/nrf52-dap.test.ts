@@ -23,22 +23,25 @@ const FP_COMP0 = 0xe0002008;
 const KEY = 0xa05f0000;
 
 /** Vector table, then at 0x100: movs r0,#0; loop: adds r0,#1; b loop. */
-function image(): Uint8Array {
+function image(loop = 0x3001): Uint8Array {
   const b = new Uint8Array(0x108);
   const dv = new DataView(b.buffer);
   dv.setUint32(0, 0x20010000, true);
   dv.setUint32(4, 0x101, true);
   dv.setUint16(0x100, 0x2000, true);
-  dv.setUint16(0x102, 0x3001, true);
+  dv.setUint16(0x102, loop, true);
   dv.setUint16(0x104, 0xe7fd, true);
   return b;
 }
 
-function setup(): { s: EmulatorSession; dap: Nrf52Dap; host: BitbangHost } {
+/** `image(WFI)`: the loop sleeps in WFI forever (no interrupt is enabled). */
+const WFI = 0xbf30;
+
+function setup(bytes = image()): { s: EmulatorSession; dap: Nrf52Dap; host: BitbangHost } {
   const c = createSession({ machine: 'nrf52840dk' });
   if (!c.ok) throw new Error(c.error);
   const s = c.value;
-  const loaded = s.loadFiles([{ name: 'loop.bin', bytes: image(), address: 0 }]);
+  const loaded = s.loadFiles([{ name: 'loop.bin', bytes, address: 0 }]);
   if (!loaded.ok) throw new Error(loaded.error);
   const chip = nrf52DapChipOf(s);
   if (!chip.ok) throw new Error(chip.error);
@@ -257,6 +260,44 @@ describe('halting debug through the AHB-AP (ARMv7-M C1.6)', () => {
     host.write32(DCRSR, 15);
     expect(host.read32(DCRDR)).toBe(0x100);
     expect(dap.dp.counts.errors).toBe(0);
+  });
+});
+
+describe('Debug state, sleep and reset (ARMv7-M ARM C1.4, C1.5, C1.6.2, C1.6.5, B3.2.6)', () => {
+  it('halts a core sleeping in WFI, and resets a halted core: running on, or caught at the reset vector', () => {
+    const { s, host } = setup(image(WFI));
+    host.powerUp();
+    s.runSlice({ instructions: 1000 });
+    // Asleep in WFI: S_SLEEP, not S_HALT (C1.6.2).
+    expect(host.read32(DHCSR) & ((1 << 18) | (1 << 17))).toBe(1 << 18);
+    // C_HALT wakes it into Debug state (B1.5.19: a debug entry request ends the WFI).
+    // (The host does not run a halted core's slices: runSlice is "continue".)
+    host.write32(DHCSR, KEY | 3);
+    expect(host.read32(DHCSR) & ((1 << 18) | (1 << 17))).toBe(1 << 17);
+    host.write32(DCRSR, 15);
+    expect(host.read32(DCRDR)).toBe(0x104); // the WFI completed
+    // SYSRESETREQ while halted, no vector catch: the reset happens (a Local reset is not held
+    // off by Debug state) and the core leaves Debug state, running the image from its start.
+    host.write32(DEMCR, 0);
+    host.read32(DHCSR); // clear S_RESET_ST
+    host.write32(AIRCR, 0x05fa0004);
+    s.runSlice({ instructions: 1000 });
+    const after = host.read32(DHCSR);
+    expect(after & (1 << 25)).toBe(1 << 25); // S_RESET_ST
+    expect(after & (1 << 17)).toBe(0); // not halted
+    expect(after & (1 << 18)).toBe(1 << 18); // asleep in its loop again
+    expect(after & 1).toBe(1); // C_DEBUGEN survives the reset (C1.6.2)
+    // Halted again, now with VC_CORERESET: the reset requested while halted halts on the
+    // reset handler's first instruction with DFSR.VCATCH (C1.6.5).
+    host.write32(DHCSR, KEY | 3);
+    expect(host.read32(DHCSR) & ((1 << 18) | (1 << 17))).toBe(1 << 17);
+    host.write32(DEMCR, 1);
+    host.write32(DFSR, 0x1f);
+    host.write32(AIRCR, 0x05fa0004);
+    expect(host.read32(DHCSR) & ((1 << 25) | (1 << 17))).toBe((1 << 25) | (1 << 17));
+    expect(host.read32(DFSR) & 8).toBe(8);
+    host.write32(DCRSR, 15);
+    expect(host.read32(DCRDR)).toBe(0x100);
   });
 });
 
