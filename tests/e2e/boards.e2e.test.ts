@@ -8,8 +8,10 @@
  * lends the port to the bootloader, takes it back after EXIT, logs to a project file, and the
  * kernel's process console answers `list` typed into it. Then what goes wrong: opening the
  * bootloader while the kernel runs says how to enter it on the DK, and a port whose board went
- * away says so (and the console waits for it to come back).
- * Screenshots go to test-results/boards-*.png.
+ * away says so (and the console waits for it to come back). The same board in the shared Console
+ * panel: its port picked as the source (beside the emulator session), the baud picker, keys typed
+ * into the terminal answered by the process console, and the reconnecting state there too.
+ * Screenshots go to test-results/boards-*.png and console-serial*.png.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -177,6 +179,48 @@ describe('Boards panel', () => {
     await page.screenshot({ path: path.join(RESULTS, 'boards-exited.png') });
   });
 
+  it('shows the board in the shared Console panel: serial port as a source, baud picker, typing', async () => {
+    const { page } = b;
+    const port = board!.path;
+    await page.getByRole('tab', { name: 'Console', exact: true }).click();
+    const panel = page.locator('.console-panel');
+    const picker = panel.getByLabel('Console source');
+    // The emulator session and the board's port are both sources of the one panel.
+    await expect
+      .poll(() => picker.locator('option').allInnerTexts())
+      .toEqual(expect.arrayContaining(['Emulator session', `Serial ${port}`]));
+    await panel.locator('.console-state').filter({ hasText: 'No session is running' }).waitFor();
+    await picker.selectOption(port);
+    const terminal = panel.locator(`.terminal-host[data-source="${port}"]`);
+    // The console the Boards panel opened (one model): its state, its log file, its output so far.
+    await panel
+      .locator('.serial-state')
+      .filter({ hasText: /^open: type to send — logging to logs\/dk-console.log/ })
+      .waitFor();
+    await expect.poll(() => terminal.innerText(), { timeout: 20_000 }).toMatch(/ShortID\s+Name/);
+    // The baud picker changes the open port's rate (the host reports the rate it set).
+    await panel.getByLabel('Baud rate').selectOption('230400');
+    await expect.poll(() => panel.getByLabel('Baud rate').inputValue()).toBe('230400');
+    await panel.getByLabel('Baud rate').selectOption('115200');
+    await expect.poll(() => panel.getByLabel('Baud rate').inputValue()).toBe('115200');
+    // Keys typed into the terminal go to the board as typed: the process console answers.
+    await panel.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => terminal.innerText()).not.toMatch(/ShortID/);
+    await terminal.click();
+    await page.keyboard.type('list');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => terminal.innerText(), { timeout: 30_000 })
+      .toMatch(/ShortID\s+Name[\s\S]*\bhello\b/);
+    await page.screenshot({ path: path.join(RESULTS, 'console-serial.png') });
+    // Back to the emulator session: its own (empty) console; the port stays open.
+    await picker.selectOption('session');
+    await expect.poll(() => panel.locator('.terminal-host').innerText()).not.toMatch(/ShortID/);
+    await picker.selectOption(port);
+    await expect.poll(() => terminal.innerText()).toMatch(/ShortID\s+Name/);
+    await page.getByRole('tab', { name: 'Boards' }).click();
+  });
+
   it('says how to enter the bootloader when the kernel answers instead, and when the port is gone', async () => {
     const { page } = b;
     const panel = page.locator('.boards-panel');
@@ -203,5 +247,13 @@ describe('Boards panel', () => {
       .waitFor({ timeout: 20_000 });
     await panel.locator(`tr[data-port="${gone}"]`).scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(RESULTS, 'boards-port-gone.png') });
+    // The Console panel says the same of its serial source: it waits for the port to come back
+    // (a board that resets re-enumerates its USB serial port; the host reopens it).
+    await page.getByRole('tab', { name: 'Console', exact: true }).click();
+    await page
+      .locator('.console-panel .serial-state')
+      .filter({ hasText: /^reconnecting/ })
+      .waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: path.join(RESULTS, 'console-serial-reconnecting.png') });
   });
 });

@@ -77,4 +77,31 @@ describe('SerialConsoleModel', () => {
     expect(m.snapshot()).toMatchObject({ path: null, error });
     expect(await m.send('x')).toBe(false);
   });
+
+  it('hands the raw bytes of its own port to a terminal, sends typed keys as they are, and says when cleared', async () => {
+    const h = fakeHost({ 'serialConsole.open': { ok: true, value: info } });
+    const m = new SerialConsoleModel(h.conn);
+    await m.open('/dev/ttyACM0', 115200);
+    const got: string[] = [];
+    let cleared = 0;
+    const off = m.onData((b) => got.push(new TextDecoder().decode(b)));
+    m.onClear(() => cleared++);
+    h.emit('serialConsole.data', { path: '/dev/ttyACM0', bytes: bytes('tock$ \r\n') });
+    h.emit('serialConsole.data', { path: '/dev/ttyACM1', bytes: bytes('other port') });
+    expect(got).toEqual(['tock$ \r\n']);
+    expect(await m.sendRaw('l\r')).toBe(true);
+    expect(h.calls.at(-1)).toEqual([
+      'serialConsole.write',
+      { path: '/dev/ttyACM0', bytes: bytes('l\r') },
+    ]);
+    m.clear();
+    expect(cleared).toBe(1);
+    off();
+    h.emit('serialConsole.data', { path: '/dev/ttyACM0', bytes: bytes('more') });
+    expect(got).toHaveLength(1);
+    // What the Console panel shows is kept in the model (the panel remounts when shown again).
+    expect(m.snapshot().shown).toBeNull();
+    m.show('/dev/ttyACM0');
+    expect(m.snapshot().shown).toBe('/dev/ttyACM0');
+  });
 });

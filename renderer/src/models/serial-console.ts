@@ -26,13 +26,17 @@ export interface SerialConsoleState {
   info: SerialConsoleInfo | null;
   text: string;
   error: HostError | null;
+  /** The port the shared Console panel shows (null: the emulator session); kept while the panel is closed. */
+  shown: string | null;
 }
 
 export class SerialConsoleModel extends Model<SerialConsoleState> {
   private decoder = new TextDecoder();
+  private readonly dataListeners = new Set<(bytes: Uint8Array) => void>();
+  private readonly clearListeners = new Set<() => void>();
 
   constructor(private readonly host: HostConnection) {
-    super({ path: null, info: null, text: '', error: null });
+    super({ path: null, info: null, text: '', error: null, shown: null });
     host.onEvent('serialConsole.data', (d) => this.received(d));
     host.onEvent('serialConsole.status', (s) => {
       if (s.path === this.state.path) this.set({ info: s });
@@ -41,6 +45,7 @@ export class SerialConsoleModel extends Model<SerialConsoleState> {
 
   private received(d: HostEvents['serialConsole.data']): void {
     if (d.path !== this.state.path) return;
+    for (const l of this.dataListeners) l(d.bytes);
     const more = this.decoder.decode(d.bytes, { stream: true }).replace(/\r(?=\n|$)/g, '');
     const text = this.state.text + more;
     this.set({ text: text.length > MAX_TEXT ? text.slice(text.length - MAX_TEXT) : text });
@@ -68,6 +73,35 @@ export class SerialConsoleModel extends Model<SerialConsoleState> {
     return r.ok;
   }
 
+  /** Sends what a terminal produced as typed (Enter is already a carriage return). */
+  async sendRaw(text: string): Promise<boolean> {
+    const path = this.state.path;
+    if (!path) return false;
+    const r = await this.host.api.serialConsole.write({
+      path,
+      bytes: new TextEncoder().encode(text),
+    });
+    this.set({ error: r.ok ? null : r.error });
+    return r.ok;
+  }
+
+  /** Chooses what the Console panel shows: a port, or null for the emulator session. */
+  show(path: string | null): void {
+    this.set({ shown: path });
+  }
+
+  /** The open port's bytes as they arrive (for a terminal); returns the unsubscribe. */
+  onData(listener: (bytes: Uint8Array) => void): () => void {
+    this.dataListeners.add(listener);
+    return () => void this.dataListeners.delete(listener);
+  }
+
+  /** Called when the output is cleared; returns the unsubscribe. */
+  onClear(listener: () => void): () => void {
+    this.clearListeners.add(listener);
+    return () => void this.clearListeners.delete(listener);
+  }
+
   async setBaudRate(baudRate: number): Promise<void> {
     const path = this.state.path;
     if (!path) return;
@@ -77,6 +111,7 @@ export class SerialConsoleModel extends Model<SerialConsoleState> {
 
   clear(): void {
     this.set({ text: '' });
+    for (const l of this.clearListeners) l();
   }
 
   async close(): Promise<void> {
