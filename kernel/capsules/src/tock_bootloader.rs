@@ -38,9 +38,14 @@
 //! The wire page is 512 bytes; flash pages are larger (4 KiB on the nRF52). A WRITE_PAGE or
 //! ERASE_PAGE reads the flash page around it into RAM, changes the 512 bytes, erases the page
 //! only when some bit must go from 0 back to 1, and writes the page back; the driver skips
-//! words that already hold their value. The flags block (`layout.flags`: "TOCKBOOTLOADER",
-//! an 8-byte version at +14, the kernel's start address at +32) and the 16 attributes of 64
-//! bytes (`layout.attributes`) live in the bootloader's own flash and change the same way.
+//! words that already hold their value. NOR flash programming only clears bits (nRF52840 PS,
+//! NVMC, "Writing to flash": the NVMC can only write 0 to erased bits, never a bit back to 1),
+//! so 512 bytes written into erased flash cost only their 128 word writes (tWRITE each), not a
+//! page erase (tERASEPAGE, 85 ms) and a rewrite of the other 3.5 KiB.
+//!
+//! The flags block (`layout.flags`: "TOCKBOOTLOADER", an 8-byte version at +14, the kernel's
+//! start address at +32) and the 16 attributes of 64 bytes (`layout.attributes`) live in the
+//! bootloader's own flash and change the same way.
 //! The CRC is the standard CRC-32 (reflected polynomial 0xEDB88320, initial and final XOR
 //! 0xFFFFFFFF), as tockloader computes it.
 //!
