@@ -34,22 +34,7 @@ export function SerialConsole({ studio, port }: { studio: Studio; port: string }
     <div className="serial-console" data-console={here ? port : undefined}>
       <div className="serial-console-bar">
         <label>
-          Baud{' '}
-          <select
-            aria-label="Baud rate"
-            value={here && c.info ? c.info.baudRate : baud}
-            onChange={(e) => {
-              const rate = Number(e.target.value);
-              setBaud(rate);
-              if (here) void studio.serialConsole.setBaudRate(rate);
-            }}
-          >
-            {BAUD_RATES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
+          Baud <BaudPicker studio={studio} port={port} baud={baud} setBaud={setBaud} />
         </label>{' '}
         {!here && (
           <>
@@ -112,5 +97,45 @@ export function SerialConsole({ studio, port }: { studio: Studio; port: string }
         </>
       )}
     </div>
+  );
+}
+
+/**
+ * The baud rate of a serial console: the open port's rate (changed at once), or the rate the
+ * port will be opened at. Shared by the Boards panel and the Console panel.
+ */
+export function BaudPicker({
+  studio,
+  port,
+  baud,
+  setBaud,
+  unit = '',
+}: {
+  studio: Studio;
+  port: string;
+  baud: number;
+  setBaud(rate: number): void;
+  /** Text after each rate (" baud" where no label says it). */
+  unit?: string;
+}) {
+  const c = useModel(studio.serialConsole);
+  const here = c.path === port;
+  return (
+    <select
+      aria-label="Baud rate"
+      value={here && c.info ? c.info.baudRate : baud}
+      onChange={(e) => {
+        const rate = Number(e.target.value);
+        setBaud(rate);
+        if (here) void studio.serialConsole.setBaudRate(rate);
+      }}
+    >
+      {BAUD_RATES.map((r) => (
+        <option key={r} value={r}>
+          {r}
+          {unit}
+        </option>
+      ))}
+    </select>
   );
 }

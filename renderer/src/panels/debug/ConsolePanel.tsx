@@ -17,7 +17,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
-import { BAUD_RATES } from '../../../../main/common/contract';
+import { BaudPicker } from '../../components/SerialConsole';
 import { useModel } from '../../models/use';
 import type { Studio } from '../../studio';
 
@@ -193,21 +193,7 @@ function SerialTools({ studio, port }: { studio: Studio; port: string }) {
   const [logFile, setLogFile] = useState('');
   return (
     <>
-      <select
-        aria-label="Baud rate"
-        value={here && c.info ? c.info.baudRate : baud}
-        onChange={(e) => {
-          const rate = Number(e.target.value);
-          setBaud(rate);
-          if (here) void studio.serialConsole.setBaudRate(rate);
-        }}
-      >
-        {BAUD_RATES.map((r) => (
-          <option key={r} value={r}>
-            {r} baud
-          </option>
-        ))}
-      </select>
+      <BaudPicker studio={studio} port={port} baud={baud} setBaud={setBaud} unit=" baud" />
       {here ? (
         <>
           <span className="dim console-state serial-state" role="status">
