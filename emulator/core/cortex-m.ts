@@ -257,6 +257,15 @@ export class CortexM implements CoreControl {
   readRegion2: Region;
   writeRegion: Region;
   writeRegion2: Region;
+  /**
+   * Watchpoints or write observers armed: a hit in the second or third fast path moves it up to
+   * the first (see `promoteRead`). Without them swapping costs more calls than it saves (a loop
+   * reading a flash table between RAM accesses keeps the table in the second slot).
+   */
+  private promoteSlots = false;
+  /** Third slots, used only with `promoteSlots`. */
+  private readRegion3: Region;
+  private writeRegion3: Region;
   private readonly noRegion: Region;
   readonly coverage: Uint32Array;
 
@@ -286,8 +295,10 @@ export class CortexM implements CoreControl {
     );
     this.readRegion = this.noRegion;
     this.readRegion2 = this.noRegion;
+    this.readRegion3 = this.noRegion;
     this.writeRegion = this.noRegion;
     this.writeRegion2 = this.noRegion;
+    this.writeRegion3 = this.noRegion;
     this.codeRegion = this.noRegion;
     this.coverage = new Uint32Array(COVERAGE_NAMES.length);
     this.system = installSystem(this);
@@ -637,6 +648,7 @@ export class CortexM implements CoreControl {
     for (const m of s.memory) {
       const r = this.bus.regions.find((x) => x.base === m.base && x.name === m.name);
       if (!r) throw new Error(`snapshot memory region ${m.name} not mapped`);
+      r.written = true;
       r.bytes.set(m.bytes);
       r.dropCode();
     }
@@ -1079,21 +1091,17 @@ export class CortexM implements CoreControl {
   // usually reads literals from flash and data from RAM), `writeRegion`/`writeRegion2` the
   // last two RAM regions written. With the MPU on they hold windows instead, the stretches the
   // MPU allows in the current context (`mpuWindow`); with DWT watchpoints armed (MPU off) the
-  // stretches between the watched granules (`watchWindow`). Those split a region into more
-  // windows than there are slots, so there a hit in the second slot swaps it into the first
-  // (the one compiled code inlines); without them swapping would cost more calls than it saves
-  // (a loop reading a flash table between RAM accesses).
+  // stretches between the watched granules (`watchWindow`; with the MPU on too, both bounds
+  // apply). Watched granules split a region into more windows, so with watchpoints armed a
+  // third slot each is kept and a hit in the second or third slot moves it up to the first
+  // (the one compiled code inlines: `promoteRead`); without them swapping would cost more
+  // calls than it saves (a loop reading a flash table between RAM accesses).
   read32(a: number): number {
     let d = this.readRegion;
     let off = a - d.base;
     if (off < 0 || off > d.size - 4) {
-      d = this.readRegion2;
+      d = this.promoteSlots ? this.promoteRead(a, 4) : this.readRegion2;
       off = a - d.base;
-      if (this.watchWindows.length !== 0 && off >= 0 && off <= d.size - 4) {
-        // The second fast path becomes the first: compiled code inlines only the first.
-        this.readRegion2 = this.readRegion;
-        this.readRegion = d;
-      }
     }
     if (off >= 0 && off <= d.size - 4) {
       if ((a & 3) === 0) return d.i32[off >>> 2]!;
@@ -1106,13 +1114,8 @@ export class CortexM implements CoreControl {
     let d = this.readRegion;
     let off = a - d.base;
     if (off < 0 || off > d.size - 2) {
-      d = this.readRegion2;
+      d = this.promoteSlots ? this.promoteRead(a, 2) : this.readRegion2;
       off = a - d.base;
-      if (this.watchWindows.length !== 0 && off >= 0 && off <= d.size - 2) {
-        // The second fast path becomes the first: compiled code inlines only the first.
-        this.readRegion2 = this.readRegion;
-        this.readRegion = d;
-      }
     }
     if (off >= 0 && off <= d.size - 2) {
       if ((a & 1) === 0) return d.u16[off >>> 1]!;
@@ -1125,15 +1128,9 @@ export class CortexM implements CoreControl {
     let d = this.readRegion;
     let off = a - d.base;
     if (off >= 0 && off < d.size) return d.bytes[off]!;
-    d = this.readRegion2;
+    d = this.promoteSlots ? this.promoteRead(a, 1) : this.readRegion2;
     off = a - d.base;
-    if (off >= 0 && off < d.size) {
-      if (this.watchWindows.length !== 0) {
-        this.readRegion2 = this.readRegion;
-        this.readRegion = d;
-      }
-      return d.bytes[off]!;
-    }
+    if (off >= 0 && off < d.size) return d.bytes[off]!;
     return this.readSlow(a, 1, false, this.privileged());
   }
   /** Word read that must be aligned (LDM, LDRD, LDREX, stack pops). */
@@ -1142,15 +1139,9 @@ export class CortexM implements CoreControl {
       let d = this.readRegion;
       let off = a - d.base;
       if (off >= 0 && off < d.size) return d.i32[off >>> 2]!;
-      d = this.readRegion2;
+      d = this.promoteSlots ? this.promoteRead(a, 4) : this.readRegion2;
       off = a - d.base;
-      if (off >= 0 && off < d.size) {
-        if (this.watchWindows.length !== 0) {
-          this.readRegion2 = this.readRegion;
-          this.readRegion = d;
-        }
-        return d.i32[off >>> 2]!;
-      }
+      if (off >= 0 && off < d.size) return d.i32[off >>> 2]!;
     }
     return this.readSlow(a, 4, true, this.privileged()) | 0;
   }
@@ -1158,12 +1149,8 @@ export class CortexM implements CoreControl {
     let d = this.writeRegion;
     let off = a - d.base;
     if (off < 0 || off > d.size - 4) {
-      d = this.writeRegion2;
+      d = this.promoteSlots ? this.promoteWrite(a, 4) : this.writeRegion2;
       off = a - d.base;
-      if (this.watchWindows.length !== 0 && off >= 0 && off <= d.size - 4) {
-        this.writeRegion2 = this.writeRegion;
-        this.writeRegion = d;
-      }
     }
     if (off >= 0 && off <= d.size - 4) {
       if ((a & 3) === 0) d.i32[off >>> 2] = v;
@@ -1181,12 +1168,8 @@ export class CortexM implements CoreControl {
     let d = this.writeRegion;
     let off = a - d.base;
     if (off < 0 || off > d.size - 2) {
-      d = this.writeRegion2;
+      d = this.promoteSlots ? this.promoteWrite(a, 2) : this.writeRegion2;
       off = a - d.base;
-      if (this.watchWindows.length !== 0 && off >= 0 && off <= d.size - 2) {
-        this.writeRegion2 = this.writeRegion;
-        this.writeRegion = d;
-      }
     }
     if (off >= 0 && off <= d.size - 2) {
       if ((a & 1) === 0) d.u16[off >>> 1] = v;
@@ -1204,12 +1187,8 @@ export class CortexM implements CoreControl {
     let d = this.writeRegion;
     let off = a - d.base;
     if (off < 0 || off >= d.size) {
-      d = this.writeRegion2;
+      d = this.promoteSlots ? this.promoteWrite(a, 1) : this.writeRegion2;
       off = a - d.base;
-      if (this.watchWindows.length !== 0 && off >= 0 && off < d.size) {
-        this.writeRegion2 = this.writeRegion;
-        this.writeRegion = d;
-      }
     }
     if (off >= 0 && off < d.size) {
       d.bytes[off] = v;
@@ -1225,12 +1204,8 @@ export class CortexM implements CoreControl {
       let d = this.writeRegion;
       let off = a - d.base;
       if (off < 0 || off >= d.size) {
-        d = this.writeRegion2;
+        d = this.promoteSlots ? this.promoteWrite(a, 4) : this.writeRegion2;
         off = a - d.base;
-        if (this.watchWindows.length !== 0 && off >= 0 && off < d.size) {
-          this.writeRegion2 = this.writeRegion;
-          this.writeRegion = d;
-        }
       }
       if (off >= 0 && off < d.size) {
         d.i32[off >>> 2] = v;
@@ -1241,6 +1216,52 @@ export class CortexM implements CoreControl {
       }
     }
     this.writeSlow(a, 4, v, true, this.privileged());
+  }
+
+  /**
+   * With `promoteSlots` (watchpoints armed), after a miss in the first read fast path:
+   * the second or third one that holds [a, a + n), moved up to the first (the one compiled code
+   * inlines), the others shifted down; `noRegion` when none does. Three slots because a
+   * program reading flash, its data and its stack on either side of a watched word uses three
+   * windows: with two, every pass of such a loop took the slow path twice.
+   */
+  private promoteRead(a: number, n: number): Region {
+    const d2 = this.readRegion2;
+    const o2 = a - d2.base;
+    if (o2 >= 0 && o2 <= d2.size - n) {
+      this.readRegion2 = this.readRegion;
+      this.readRegion = d2;
+      return d2;
+    }
+    const d3 = this.readRegion3;
+    const o3 = a - d3.base;
+    if (o3 >= 0 && o3 <= d3.size - n) {
+      this.readRegion3 = d2;
+      this.readRegion2 = this.readRegion;
+      this.readRegion = d3;
+      return d3;
+    }
+    return this.noRegion;
+  }
+
+  /** `promoteRead` for the write fast paths. */
+  private promoteWrite(a: number, n: number): Region {
+    const d2 = this.writeRegion2;
+    const o2 = a - d2.base;
+    if (o2 >= 0 && o2 <= d2.size - n) {
+      this.writeRegion2 = this.writeRegion;
+      this.writeRegion = d2;
+      return d2;
+    }
+    const d3 = this.writeRegion3;
+    const o3 = a - d3.base;
+    if (o3 >= 0 && o3 <= d3.size - n) {
+      this.writeRegion3 = d2;
+      this.writeRegion2 = this.writeRegion;
+      this.writeRegion = d3;
+      return d3;
+    }
+    return this.noRegion;
   }
   writeT(a: number, size: AccessSize, v: number): void {
     this.writeSlow(a, size, v, false, false);
@@ -1269,12 +1290,6 @@ export class CortexM implements CoreControl {
     return this.writeObservers.length !== 0;
   }
 
-  /** True when an observer covers some byte of [a, a + length). */
-  private observes(a: number, length: number): boolean {
-    for (const o of this.writeObservers) if (a < o.end && a + length > o.start) return true;
-    return false;
-  }
-
   private notifyWrite(a: number, size: AccessSize, value: number): void {
     for (const o of this.writeObservers) if (a < o.end && a + size > o.start) o.fn(a, size, value);
   }
@@ -1283,6 +1298,7 @@ export class CortexM implements CoreControl {
   refreshSlowPaths(): void {
     this.slowMem = this.system.needsSlowMemory();
     this.mpuWindows = this.slowMem;
+    this.promoteSlots = this.system.dwtWatchActive() || this.writeObserved();
     // Windows depend on the watchpoints too, which no context id covers.
     this.windowCaches.clear();
     this.watchWindows = [];
@@ -1298,6 +1314,7 @@ export class CortexM implements CoreControl {
   mpuChanged(): void {
     this.slowMem = this.system.needsSlowMemory();
     this.mpuWindows = this.slowMem;
+    this.promoteSlots = this.system.dwtWatchActive() || this.writeObserved();
     this.dropFastRegions();
   }
 
@@ -1313,8 +1330,10 @@ export class CortexM implements CoreControl {
   private dropFastRegions(): void {
     this.readRegion = this.noRegion;
     this.readRegion2 = this.noRegion;
+    this.readRegion3 = this.noRegion;
     this.writeRegion = this.noRegion;
     this.writeRegion2 = this.noRegion;
+    this.writeRegion3 = this.noRegion;
     this.codeSize = 0;
     // The loop keeps the code window in locals and re-reads them after service().
     this.attention = true;
@@ -1348,17 +1367,22 @@ export class CortexM implements CoreControl {
     if (known !== undefined && known.parent === reg) return known;
     const write = acc === Acc.Write;
     const exec = acc === Acc.Exec;
-    const mpu = this.system.mpuEnabled();
-    const watch = !exec && (this.system.dwtWatchActive() || (write && this.writeObserved()));
+    // Watched granules bound the window (computed from the watched ranges, not per granule):
+    // a read is not held back by a write watchpoint, nor a write by a read one.
+    let wLo = reg.base;
+    let wHi = reg.end;
+    if (!exec && (this.system.dwtWatchActive() || (write && this.writeObserved()))) {
+      if (!this.watchBounds(reg, a, write)) return null;
+      wLo = this.boundLo;
+      wHi = this.boundHi;
+    }
     const ok = (addr: number): boolean =>
-      (!mpu || this.system.mpuLookup(addr, write, priv, exec, ipsr, this.faultmask)) &&
-      (!watch || (!this.system.dwtWatches(addr, 32, write) && !(write && this.observes(addr, 32))));
+      this.system.mpuLookup(addr, write, priv, exec, ipsr, this.faultmask);
     let lo = (a & ~31) >>> 0;
     let hi = lo + 32;
-    if (watch && !ok(lo)) return null;
     const reach = exec ? 4 * MPU_WINDOW_GRANULES : MPU_WINDOW_GRANULES;
-    for (let i = 0; i < reach && lo - 32 >= reg.base && ok(lo - 32); i++) lo -= 32;
-    for (let i = 0; i < reach && hi + 32 <= reg.end && ok(hi); i++) hi += 32;
+    for (let i = 0; i < reach && lo - 32 >= wLo && ok(lo - 32); i++) lo -= 32;
+    for (let i = 0; i < reach && hi + 32 <= wHi && ok(hi); i++) hi += 32;
     const start = Math.max(lo, reg.base) - reg.base;
     const end = Math.min(hi, reg.end) - reg.base;
     if ((start & 3) !== 0) return null;
@@ -1379,7 +1403,21 @@ export class CortexM implements CoreControl {
     for (const w of this.watchWindows)
       if (w.acc === acc && w.win.parent === reg && a >= w.win.base && a < w.win.end) return w.win;
     if (acc === Acc.Exec) return reg;
-    const write = acc === Acc.Write;
+    if (!this.watchBounds(reg, a, acc === Acc.Write)) return null;
+    const lo = this.boundLo;
+    const hi = this.boundHi;
+    const w = reg.window(lo - reg.base, hi - lo);
+    if (this.watchWindows.length >= 32) this.watchWindows = [];
+    this.watchWindows.push({ acc, win: w });
+    return w;
+  }
+  /**
+   * The stretch of `reg` around `a` between the nearest 32-byte granules that a data
+   * watchpoint (or, for writes, a write observer) covers for `write` accesses, into
+   * `boundLo`/`boundHi` (granule-aligned, clamped to the region); false when `a`'s own granule
+   * is covered.
+   */
+  private watchBounds(reg: Region, a: number, write: boolean): boolean {
     const ranges = this.system.dwtWatchActive() ? this.system.dwtWatchedRanges(write) : [];
     if (write) for (const o of this.writeObservers) ranges.push([o.start, o.end - 1]);
     const granule = (a & ~31) >>> 0;
@@ -1388,15 +1426,17 @@ export class CortexM implements CoreControl {
     for (const [first, last] of ranges) {
       const gLo = (first & ~31) >>> 0;
       const gHi = ((last | 31) >>> 0) + 1;
-      if (gLo <= granule && gHi > granule) return null; // a's own granule is watched
+      if (gLo <= granule && gHi > granule) return false;
       if (gHi <= granule && gHi > lo) lo = gHi;
       if (gLo > granule && gLo < hi) hi = gLo;
     }
-    const w = reg.window(lo - reg.base, hi - lo);
-    if (this.watchWindows.length >= 32) this.watchWindows = [];
-    this.watchWindows.push({ acc, win: w });
-    return w;
+    this.boundLo = lo;
+    this.boundHi = hi;
+    return true;
   }
+  private boundLo = 0;
+  private boundHi = 0;
+
   /**
    * The window `watchWindow` made before that holds `a` for `acc`, when the fast paths may use
    * it now: MPU off, no exception stacking, the context's own privilege. Else null.
@@ -1442,6 +1482,7 @@ export class CortexM implements CoreControl {
     if (this.watchWindows.length !== 0 && !(mustAlign && size === 2)) {
       const w = this.cachedWatchWindow(a, Acc.Read, priv);
       if (w !== null && w !== this.readRegion) {
+        this.readRegion3 = this.readRegion2;
         this.readRegion2 = this.readRegion;
         this.readRegion = w;
         if (size === 4) return mustAlign ? this.read32A(a) : this.read32(a);
@@ -1463,6 +1504,7 @@ export class CortexM implements CoreControl {
     if (reg !== null && reg.dev === null && reg !== this.readRegion) {
       const fast = this.fastRegion(reg, a, Acc.Read, priv);
       if (fast !== null) {
+        this.readRegion3 = this.readRegion2;
         this.readRegion2 = this.readRegion;
         this.readRegion = fast;
       }
@@ -1480,6 +1522,7 @@ export class CortexM implements CoreControl {
     if (this.watchWindows.length !== 0 && !(mustAlign && size === 2)) {
       const w = this.cachedWatchWindow(a, Acc.Write, priv);
       if (w !== null && w !== this.writeRegion) {
+        this.writeRegion3 = this.writeRegion2;
         this.writeRegion2 = this.writeRegion;
         this.writeRegion = w;
         if (size === 4) return mustAlign ? this.write32A(a, v) : this.write32(a, v);
@@ -1509,6 +1552,7 @@ export class CortexM implements CoreControl {
     ) {
       const fast = this.fastRegion(reg, a, Acc.Write, priv);
       if (fast !== null) {
+        this.writeRegion3 = this.writeRegion2;
         this.writeRegion2 = this.writeRegion;
         this.writeRegion = fast;
       }

@@ -97,3 +97,42 @@ describe('board I/O through the machine', () => {
     ]);
   });
 });
+
+describe('mps2-an386 power-on', () => {
+  /** A raw image at 0: SP, the reset vector, then `b .`. */
+  const image = (): Uint8Array => {
+    const b = new Uint8Array(16);
+    const dv = new DataView(b.buffer);
+    dv.setUint32(0, 0x20001000, true);
+    dv.setUint32(4, 0x9, true);
+    dv.setUint16(8, 0xe7fe, true);
+    return b;
+  };
+  const load = (s: EmulatorSession): void => {
+    const r = s.loadFiles([{ name: 'a.bin', bytes: image(), address: 0, format: 'bin' }]);
+    if (!r.ok) throw new Error(r.error);
+  };
+  const word = (s: EmulatorSession, address: number): number => {
+    const r = s.readMemory(address, 4);
+    if (!r.ok) throw new Error(r.error);
+    return new DataView(r.value.buffer, r.value.byteOffset).getUint32(0, true);
+  };
+
+  // Loading is a power-on: all RAM reads zero after it, whichever path wrote it before (RAM
+  // never written is not cleared at all: it is still zero).
+  it('clears RAM written through the bus or through a mirror, before or after a load', () => {
+    const s = session('mps2-an386');
+    poke(s, 0x20400010, 0x11223344); // SSRAM2/3 mirror, before any load
+    expect(word(s, 0x20000010)).toBe(0x11223344);
+    load(s);
+    expect(word(s, 0x20000010)).toBe(0);
+    poke(s, 0x21000100, 0xdeadbeef); // PSRAM
+    poke(s, 0x20000020, 0x55667788); // SSRAM2/3
+    poke(s, 0x01004010, 0x99aabbcc); // block RAM mirror
+    load(s);
+    expect(word(s, 0x21000100)).toBe(0);
+    expect(word(s, 0x20000020)).toBe(0);
+    expect(word(s, 0x01000010)).toBe(0);
+    expect(word(s, 0x00000004)).toBe(0x9);
+  });
+});

@@ -113,6 +113,8 @@ export interface Mps2An386Board {
   readonly scc: Mps2Scc;
   /** Every RAM's bytes by name (mirrors are not listed: they share these bytes). */
   readonly ram: Record<string, Uint8Array>;
+  /** `written` is set by the first write through a RAM mirror (bytes the bus does not see). */
+  readonly mirrors: { written: boolean };
   /** All devices with state, in a fixed order, for snapshot/restore and reset. */
   readonly devices: MmioDevice[];
   /** Placeholders QEMU also leaves unimplemented (RAZ/WI); their access counters show use. */
@@ -163,20 +165,26 @@ function mapLayered(
 export function buildMps2An386(ctx: BoardContext, host: BoardHost): Mps2An386Board {
   const { bus, clock, irq } = ctx;
   const ram: Record<string, Uint8Array> = {};
+  // Set by any write through a RAM mirror (power-on then clears all RAM; see `powerOn`).
+  const mirrors = { written: false };
   ram.ssram1 = bus.mapRam(SSRAM1_BASE, SSRAM1_SIZE, 'ssram1');
   ram.ssram23 = bus.mapRam(SSRAM23_BASE, SSRAM23_SIZE, 'ssram23');
   ram.psram = bus.mapRam(PSRAM_BASE, PSRAM_SIZE, 'psram');
   ram.blockram = bus.mapRam(BLOCKRAM_BASE, BLOCKRAM_SIZE, 'blockram');
-  bus.mapDevice(SSRAM1_BASE + SSRAM1_SIZE, SSRAM1_SIZE, new RamAlias('ssram1 mirror', ram.ssram1));
+  bus.mapDevice(
+    SSRAM1_BASE + SSRAM1_SIZE,
+    SSRAM1_SIZE,
+    new RamAlias('ssram1 mirror', ram.ssram1, mirrors),
+  );
   bus.mapDevice(
     SSRAM23_BASE + SSRAM23_SIZE,
     SSRAM23_SIZE,
-    new RamAlias('ssram23 mirror', ram.ssram23),
+    new RamAlias('ssram23 mirror', ram.ssram23, mirrors),
   );
   bus.mapDevice(
     BLOCKRAM_BASE + BLOCKRAM_SIZE,
     3 * BLOCKRAM_SIZE,
-    new RamAlias('blockram mirrors', ram.blockram),
+    new RamAlias('blockram mirrors', ram.blockram, mirrors),
   );
   bus.mapDevice(
     SRAM_BITBAND_BASE,
@@ -273,6 +281,7 @@ export function buildMps2An386(ctx: BoardContext, host: BoardHost): Mps2An386Boa
     fpgaio,
     scc,
     ram,
+    mirrors,
     devices,
     placeholders,
     mapped,
@@ -329,9 +338,14 @@ export function mps2An386Machine(
       board.fpgaio.setButtons(buttons);
       return ok(undefined);
     },
+    // Power-on (a load starts the board afresh, as starting QEMU does): every RAM reads zero.
+    // A region never written since it was made is skipped: its fresh typed array is zero
+    // already, and filling it would commit ~24 MiB of pages per session for nothing. A reset
+    // (`reset` below) leaves RAM as it is, as QEMU's system reset does (it resets devices,
+    // not RAM contents).
     powerOn() {
       for (const r of ctx.bus.regions) {
-        if (r.dev !== null) continue;
+        if (r.dev !== null || (!r.written && !board.mirrors.written)) continue;
         r.bytes.fill(0);
         ctx.bus.invalidate(r.base, r.size);
       }

@@ -21,12 +21,16 @@ export interface MemoryPort {
   poke?(address: number, size: AccessSize, value: number): void;
 }
 
-/** A second window onto the bytes of a RAM region (the target owns the bytes). */
+/**
+ * A second window onto the bytes of a RAM region (the target owns the bytes). `target`, when
+ * given, is the target's region: its `written` flag is set on every write through the alias.
+ */
 export class RamAlias implements MmioDevice {
   private readonly view: DataView;
   constructor(
     readonly name: string,
     private readonly bytes: Uint8Array,
+    private readonly target: { written: boolean } | null = null,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -38,6 +42,7 @@ export class RamAlias implements MmioDevice {
   }
   write(offset: number, size: AccessSize, value: number): void {
     const o = offset % this.bytes.length;
+    if (this.target !== null) this.target.written = true;
     if (size === 4) this.view.setUint32(o, value >>> 0, true);
     else if (size === 2) this.view.setUint16(o, value & 0xffff, true);
     else this.bytes[o] = value & 0xff;

@@ -71,6 +71,14 @@ export class Region {
   /** Aligned views for the core's fast paths. */
   readonly i32: Int32Array;
   readonly u16: Uint16Array;
+  /**
+   * False while the bytes are still the zeros they were created with: set by every write
+   * through the bus (`write`, `writeBlock`, `poke`), by a snapshot restore, and by whoever
+   * writes `bytes` directly (a RAM mirror). The core's fast paths reach a region only after a
+   * write through the bus, so they need not set it. A machine's power-on skips clearing
+   * memory that was never written (a fresh typed array is already zero). Never set back.
+   */
+  written = false;
   /** For a window (see `window`): the region it is part of and where in it it starts. */
   parent: Region | null = null;
   parentOffset = 0;
@@ -329,6 +337,7 @@ export class Bus {
       if (stored === null) return;
       value = stored;
     }
+    r.written = true;
     if (size === 4) r.dv.setUint32(off, value, true);
     else if (size === 2) r.dv.setUint16(off, value, true);
     else r.bytes[off] = value;
@@ -349,6 +358,7 @@ export class Bus {
       }
       const off = a - r.base;
       const n = Math.min(data.length - i, r.size - off);
+      r.written = true;
       r.bytes.set(data.subarray(i, i + n), off);
       if (r.code !== null && r.invalidate(off, n)) this.codeDropped = true;
       i += n;
