@@ -671,11 +671,12 @@ describe('debug blocks', () => {
   });
 });
 
-describe('watchpoints on the fast paths (MPU off)', () => {
+describe.each([false, true])('watchpoints on the fast paths (MPU on: %s)', (mpu) => {
   // A compiled loop walks r0 up RAM by 8 bytes a turn, storing at [r0] and loading [r0, #4],
   // past a read watchpoint on a word it only writes and into a write watchpoint. Only the
   // watched granules leave the fast paths: the stop, its count and its registers must be the
-  // interpreter's.
+  // interpreter's. With the MPU on (privileged default map), the watched ranges bound the
+  // MPU's windows.
   const run = (
     translate: boolean,
   ): { stop: unknown; count: number; r0: number; regions: number } => {
@@ -699,6 +700,7 @@ describe('watchpoints on the fast paths (MPU off)', () => {
     core.writeMemory(0xe0001028, 4, 5); // DWT_FUNCTION0: read watchpoint
     core.writeMemory(0xe0001030, 4, RAM + 0x1000 + 8 * 700); // DWT_COMP1
     core.writeMemory(0xe0001038, 4, 6); // DWT_FUNCTION1: write watchpoint
+    if (mpu) core.writeMemory(0xe000ed94, 4, 5); // MPU_CTRL: ENABLE | PRIVDEFENA (B3.5.7)
     const stop = core.run(100_000);
     return {
       stop,
