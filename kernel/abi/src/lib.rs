@@ -46,10 +46,12 @@ macro_rules! numbered {
             /// Every value, in ABI order.
             pub const ALL: &'static [$name] = &[$($name::$variant),*];
             /// The ABI number.
+            #[inline]
             pub const fn number(self) -> $repr {
                 self as $repr
             }
             /// The value with ABI number `n`, if it names one.
+            #[inline]
             pub const fn from_number(n: $repr) -> Option<$name> {
                 $( if n == $value { return Some($name::$variant); } )*
                 None

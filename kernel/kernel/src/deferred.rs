@@ -47,6 +47,10 @@ pub fn pending() -> bool {
 /// Runs every pending deferred call once.
 pub fn service() {
     let p = PENDING.get();
+    if p == 0 {
+        // The common case, every pass of the kernel loop: nothing to walk.
+        return;
+    }
     PENDING.set(0);
     for (i, c) in CLIENTS.iter().enumerate() {
         if p & (1 << i) != 0 {

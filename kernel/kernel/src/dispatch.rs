@@ -264,7 +264,7 @@ impl Kernel {
     /// that only read or write that process's own state, and returns straight to it:
     /// yield-no-wait with no upcall queued (the flag byte becomes 0; nothing else changes) and
     /// the memop operations that answer a question (2-11: no brk/sbrk, which reprogram the
-    /// MPU). Anything else, or no process running, returns false: the handler goes
+    /// MPU). Anything else, or no process running, is `FastAnswer::No`: the handler goes
     /// back to the kernel thread, whose `run_process` loop serves it as before.
     ///
     /// Tock's semantics are kept: the call is counted (`syscall_total`, the process's
@@ -275,64 +275,62 @@ impl Kernel {
     /// back to the kernel as it would have at the next instruction.
     ///
     /// `regs` holds r0-r3 of the process's exception frame: the arguments in, and, when the
-    /// call was answered (true), the registers its return variant uses out (the others stay
-    /// as stacked).
-    pub fn fast_syscall(class: u8, regs: &mut [u32; 4]) -> bool {
-        let k = FAST_PATH_KERNEL.load(Ordering::Relaxed);
-        if k.is_null() {
-            return false;
+    /// call was answered, the registers its return variant uses out (the others stay as
+    /// stacked). The running process is the one `run_process` published (`FAST_PATH_PROCESS`)
+    /// when it started running it: no process-table lookup on the path.
+    #[inline]
+    pub fn fast_syscall(class: u8, regs: &mut [u32; 4]) -> FastAnswer {
+        let p = FAST_PATH_PROCESS.load(Ordering::Relaxed);
+        if p.is_null() {
+            return FastAnswer::No;
         }
-        // SAFETY: `run` stores only `&'static Kernel` here; the kernel lives for ever.
-        let k: &'static Kernel = unsafe { &*k };
-        let p = match k.scheduler.current.get().and_then(|i| k.processes.get(i)) {
-            Some(p) if p.state() == State::Running && !p.is_stopped() => p,
-            _ => return false,
-        };
-        let args = *regs;
-        let answer = match SyscallClass::from_number(class) {
-            Some(SyscallClass::Yield) if args[0] == abi::YieldKind::NoWait.number() => {
-                if p.upcalls_pending() != 0 {
-                    return false;
-                }
-                let flag_ptr = args[1] as usize;
-                if flag_ptr != 0 && p.in_process_memory(flag_ptr, 1, false) {
-                    // SAFETY: the byte lies inside the process's own RAM below its break
-                    // (checked just above) and the process is suspended in this trap.
-                    unsafe { core::ptr::write_volatile(flag_ptr as *mut u8, 0) };
-                }
-                None
+        // SAFETY: `run_process` stores a `&'static Process` here for as long as it runs that
+        // process (cleared before it returns); the process table lives for ever.
+        let p: &'static Process = unsafe { &*p };
+        // No state or stopped check: `run_process` switches to a process only while it is
+        // Running and not stopped, and both change only on the kernel thread, which is
+        // suspended in that switch while the process runs.
+        let answer = if class == SyscallClass::Yield.number() {
+            if regs[0] != abi::YieldKind::NoWait.number() || p.upcalls_pending() != 0 {
+                return FastAnswer::No;
             }
-            Some(SyscallClass::Memop) => match MemopOp::from_number(args[0]) {
-                Some(op) => match memop_query(p, op) {
-                    Some(r) => Some(r),
-                    None => return false,
-                },
-                None => return false,
-            },
-            _ => return false,
+            let flag_ptr = regs[1] as usize;
+            let wrote = flag_ptr != 0 && p.in_process_memory(flag_ptr, 1, false);
+            if wrote {
+                // SAFETY: the byte lies inside the process's own RAM below its break
+                // (checked just above) and the process is suspended in this trap.
+                unsafe { core::ptr::write_volatile(flag_ptr as *mut u8, 0) };
+            }
+            count_fast(p, class, regs);
+            return if wrote {
+                FastAnswer::WroteMemory
+            } else {
+                FastAnswer::Yes
+            };
+        } else if class == SyscallClass::Memop.number() {
+            match MemopOp::from_number(regs[0]).and_then(|op| memop_query(p, op)) {
+                Some(r) => r,
+                None => return FastAnswer::No,
+            }
+        } else {
+            return FastAnswer::No;
         };
-        p.note_syscall(class, args);
-        k.syscall_total.set(k.syscall_total.get().wrapping_add(1));
+        count_fast(p, class, regs);
         // The variants memop answers with, encoded directly (the general `written` costs
         // more than the rest of the fast path).
-        let number = |v: ReturnVariant| v.number();
         match answer {
-            None => {}
-            Some(SyscallReturn::Success) => regs[0] = number(ReturnVariant::Success),
-            Some(SyscallReturn::SuccessU32(v)) => {
-                regs[0] = number(ReturnVariant::SuccessU32);
+            SyscallReturn::Success => regs[0] = ReturnVariant::Success.number(),
+            SyscallReturn::SuccessU32(v) => {
+                regs[0] = ReturnVariant::SuccessU32.number();
                 regs[1] = v;
             }
-            Some(SyscallReturn::Failure(e)) => {
-                regs[0] = number(ReturnVariant::Failure);
+            SyscallReturn::Failure(e) => {
+                regs[0] = ReturnVariant::Failure.number();
                 regs[1] = e.as_u32();
             }
-            Some(r) => {
-                let (out, used) = r.written();
-                regs[..used].copy_from_slice(&out[..used]);
-            }
+            r => write_return(r, regs),
         }
-        true
+        FastAnswer::Yes
     }
 
     /// Makes this kernel the one the fast path serves (`run` calls it).
@@ -343,6 +341,49 @@ impl Kernel {
 
 /// The kernel `Kernel::fast_syscall` serves (null until `run`).
 static FAST_PATH_KERNEL: AtomicPtr<Kernel> = AtomicPtr::new(core::ptr::null_mut());
+/// The process `run_process` is running (null between timeslices): the one whose system
+/// calls `Kernel::fast_syscall` may answer.
+static FAST_PATH_PROCESS: AtomicPtr<Process> = AtomicPtr::new(core::ptr::null_mut());
+
+/// What `Kernel::fast_syscall` did with a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum FastAnswer {
+    /// Not answered: the kernel thread serves it.
+    No = 0,
+    /// Answered; the return registers are in the frame.
+    Yes = 1,
+    /// Answered, and the process's memory was written (a yield flag byte), which may be its
+    /// own exception frame: the caller re-checks the frame before returning to it.
+    WroteMemory = 2,
+}
+
+/// Publishes (or, with `None`, withdraws) the process whose calls the fast path answers.
+pub(crate) fn set_fast_path_process(p: Option<&'static Process>) {
+    let ptr = p.map_or(core::ptr::null_mut(), |p| p as *const Process as *mut Process);
+    FAST_PATH_PROCESS.store(ptr, Ordering::Relaxed);
+}
+
+/// Counts a call the fast path answered as the slow path counts it (`handle_syscall`).
+#[inline(always)]
+fn count_fast(p: &Process, class: u8, regs: &[u32; 4]) {
+    p.note_syscall(class, *regs);
+    let k = FAST_PATH_KERNEL.load(Ordering::Relaxed);
+    if !k.is_null() {
+        // SAFETY: `run` stores only `&'static Kernel` here; the kernel lives for ever.
+        let k: &Kernel = unsafe { &*k };
+        k.syscall_total.set(k.syscall_total.get().wrapping_add(1));
+    }
+}
+
+/// The registers of a return variant the fast path does not encode inline (none of
+/// memop's today; kept general and out of the hot path).
+#[cold]
+#[inline(never)]
+fn write_return(r: SyscallReturn, regs: &mut [u32; 4]) {
+    let (out, used) = r.written();
+    regs[..used].copy_from_slice(&out[..used]);
+}
 
 /// The memop operations that only answer a question about the process's memory (TRD104 memop
 /// 2-11); `None` for brk and sbrk.

@@ -41,6 +41,7 @@ pub mod scheduler;
 pub mod syscall;
 pub mod tbf;
 
+pub use crate::dispatch::FastAnswer;
 pub use crate::errorcode::ErrorCode;
 pub use crate::kernel::Kernel;
 pub use crate::process::ProcessId;

@@ -163,23 +163,27 @@ impl Kernel {
     /// the scheduler loop, for as long as its timeslice lasts and no interrupt waits: the
     /// checks below are a state load, the NVIC's pending words and the SysTick flag. The
     /// MPU driver skips reloading the regions it already holds (same process), and the saved
-    /// state is switched in place (`Process::with_stored`), not copied.
+    /// state is switched in place (`Process::with_stored`), not copied. While it runs, `p` is
+    /// the process the SVC handler's fast path (`Kernel::fast_syscall`) answers for.
     fn run_process(&self, platform: &dyn Platform, p: &'static Process) {
         let timer = platform.scheduler_timer();
         let chip = platform.chip();
         let mpu = platform.mpu();
         let boundary = platform.boundary();
         self.scheduler.current.set(p.id().map(|i| i.index));
+        crate::dispatch::set_fast_path_process(Some(p));
         timer.start(TIMESLICE_US);
         loop {
             if p.state() != State::Running || p.is_stopped() {
                 break;
             }
-            if chip.has_pending_interrupts() {
-                break;
-            }
+            // The timeslice flag first: a word load, and at a timeslice's end the reason the
+            // process came back.
             if timer.expired() {
                 p.add_quantum();
+                break;
+            }
+            if chip.has_pending_interrupts() {
                 break;
             }
             mpu.configure(&p.mpu_config());
@@ -201,6 +205,7 @@ impl Kernel {
             }
         }
         timer.stop();
+        crate::dispatch::set_fast_path_process(None);
         self.scheduler.current.set(None);
     }
 

@@ -313,17 +313,20 @@ extern "C" fn cm_fast_syscall(psp: u32) -> u32 {
     // SAFETY: r0-r3 of the frame just stacked in the process's own memory (above); the
     // process is suspended in this trap and nothing else refers to these words.
     let regs = unsafe { &mut *(sp as *mut [u32; 4]) };
-    if !kernel::Kernel::fast_syscall(class, regs) {
-        return 0;
+    match kernel::Kernel::fast_syscall(class, regs) {
+        kernel::FastAnswer::No => 0,
+        kernel::FastAnswer::Yes => 1,
+        kernel::FastAnswer::WroteMemory => {
+            // A yield flag aimed at the frame's xPSR: resume only through a frame Thread
+            // mode can hold, as `switch_to_process` does.
+            let stacked = frame_word(sp, 7);
+            let xpsr = thread_xpsr(stacked);
+            if xpsr != stacked {
+                set_frame_word(sp, 7, xpsr);
+            }
+            1
+        }
     }
-    // A yield flag aimed at the frame's xPSR: resume only through a frame Thread mode can
-    // hold, as `switch_to_process` does.
-    let stacked = frame_word(sp, 7);
-    let xpsr = thread_xpsr(stacked);
-    if xpsr != stacked {
-        set_frame_word(sp, 7, xpsr);
-    }
-    1
 }
 
 /// Captures the fault status of a process fault (called from the fault handler in handler
