@@ -41,7 +41,7 @@ impl Kernel {
         class: u8,
         args: [u32; 4],
     ) {
-        p.note_syscall(class, args);
+        p.note_syscall(class, &args);
         self.syscall_total
             .set(self.syscall_total.get().wrapping_add(1));
         let pid = match p.id() {
@@ -367,7 +367,7 @@ pub(crate) fn set_fast_path_process(p: Option<&'static Process>) {
 /// Counts a call the fast path answered as the slow path counts it (`handle_syscall`).
 #[inline(always)]
 fn count_fast(p: &Process, class: u8, regs: &[u32; 4]) {
-    p.note_syscall(class, *regs);
+    p.note_syscall(class, regs);
     let k = FAST_PATH_KERNEL.load(Ordering::Relaxed);
     if !k.is_null() {
         // SAFETY: `run` stores only `&'static Kernel` here; the kernel lives for ever.
@@ -387,6 +387,7 @@ fn write_return(r: SyscallReturn, regs: &mut [u32; 4]) {
 
 /// The memop operations that only answer a question about the process's memory (TRD104 memop
 /// 2-11); `None` for brk and sbrk.
+#[inline]
 fn memop_query(p: &Process, op: MemopOp) -> Option<SyscallReturn> {
     let l = p.layout();
     Some(match op {

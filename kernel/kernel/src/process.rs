@@ -330,21 +330,27 @@ impl Process {
         self.last_syscall.get()
     }
     /// Records a system call.
-    pub fn note_syscall(&self, class: u8, args: [u32; 4]) {
+    #[inline]
+    pub fn note_syscall(&self, class: u8, args: &[u32; 4]) {
         self.syscalls.set(self.syscalls.get().wrapping_add(1));
-        // Written in place: `Cell::set` (or assigning the whole `Option`) moves
-        // this 20-byte value through two `memcpy` calls, a tenth of a null system call.
-        // Debuggers read the field by its type (`Option<(u8, [u32; 4])>`), which stays.
+        // Written in place, word by word from the caller's registers: `Cell::set` (or
+        // assigning the whole `Option`) moves this 20-byte value through two `memcpy` calls,
+        // a tenth of a null system call. Debuggers read the field by its type
+        // (`Option<(u8, [u32; 4])>`), which stays.
         // SAFETY: a `Cell` never lends a reference to its contents, and the kernel runs on one
-        // core with this process's cells touched only by the kernel thread, so this is the only
-        // reference to the value while it lives.
+        // core with this process's cells touched only by the kernel thread (or by the SVC
+        // handler's fast path while the kernel thread is suspended in the switch to this
+        // process), so this is the only reference to the value while it lives.
         let last = unsafe { &mut *self.last_syscall.as_ptr() };
         match last {
             Some((c, a)) => {
                 *c = class;
-                *a = args;
+                a[0] = args[0];
+                a[1] = args[1];
+                a[2] = args[2];
+                a[3] = args[3];
             }
-            None => *last = Some((class, args)),
+            None => *last = Some((class, *args)),
         }
     }
     /// Exit code, once exited.
