@@ -34,6 +34,9 @@ impl Kernel {
         }
     }
 
+    // Not inlined into the scheduler's loop: its size made the loop spill registers on the
+    // timeslice path, which never serves a call.
+    #[inline(never)]
     pub(crate) fn handle_syscall(
         &self,
         platform: &dyn Platform,

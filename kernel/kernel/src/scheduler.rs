@@ -144,11 +144,16 @@ impl Kernel {
 
     fn pick_next(&self, platform: &dyn Platform) -> Option<&'static Process> {
         let n = self.processes.len();
-        for i in 0..n {
-            let idx = (self.scheduler.next.get() + i) % n;
+        // Round robin from `next`, wrapping by comparison (no division per slot).
+        let mut idx = self.scheduler.next.get();
+        for _ in 0..n {
+            if idx >= n {
+                idx = 0;
+            }
             let p = &self.processes[idx];
+            idx += 1;
             if self.ready(platform, p) {
-                self.scheduler.next.set((idx + 1) % n);
+                self.scheduler.next.set(if idx >= n { 0 } else { idx });
                 return Some(p);
             }
         }
@@ -165,6 +170,9 @@ impl Kernel {
     /// MPU driver skips reloading the regions it already holds (same process), and the saved
     /// state is switched in place (`Process::with_stored`), not copied. While it runs, `p` is
     /// the process the SVC handler's fast path (`Kernel::fast_syscall`) answers for.
+    // Not inlined into `run`: inlined, the compiler hoisted the addresses of two dozen fields
+    // of the process and spilled them to the stack on every entry (50 cycles of a switch).
+    #[inline(never)]
     fn run_process(&self, platform: &dyn Platform, p: &'static Process) {
         let timer = platform.scheduler_timer();
         let chip = platform.chip();
@@ -209,6 +217,8 @@ impl Kernel {
         self.scheduler.current.set(None);
     }
 
+    #[cold]
+    #[inline(never)]
     fn report_fault(&self, p: &Process, f: &FaultInfo) {
         let (kind, addr, detail) = crate::fault::describe(f);
         let pid = p.id().map_or(0, |i| i.index);
