@@ -1,9 +1,23 @@
 /**
  * Tests for scripts/apps.mjs's layout and composition: slots from a board layout, padding
- * between TBFs so the kernel's walk reaches each app, and refusal of overlapping TBFs.
+ * between TBFs so the kernel's walk reaches each app, and refusal of overlapping TBFs; the
+ * app linker script packed for an app with no read-only data (GNU ld, as the apps build).
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { APPS, FLASH_SLOT, RAM_SLOT, composeApps, loadFormats, slotOf } from './apps.mjs';
+import {
+  APPS,
+  FLASH_SLOT,
+  RAM_SLOT,
+  composeApps,
+  linkerScript,
+  loadFormats,
+  packApp,
+  slotOf,
+} from './apps.mjs';
 
 const layout = {
   board: 'test',
@@ -58,5 +72,47 @@ describe('apps.mjs', () => {
         { address: 0x41000, bytes: new Uint8Array(0x1000) },
       ]),
     ).rejects.toThrow(/overlaps the one before it/);
+  });
+
+  it('packs an app with no read-only data with its RAM slot (no writable section in flash)', async () => {
+    // Code, a word of .bss and nothing read-only: the linker script's .rodata has no input.
+    // Before the fix, its ALIGN made GNU ld emit an empty .rodata as a 2-byte writable NOBITS
+    // section in flash, and the packer took the app's RAM start from there (a RAM request
+    // of half a gigabyte).
+    const app = APPS[0];
+    const slot = slotOf(layout, app);
+    const dir = mkdtempSync(join(tmpdir(), 'apps-norodata-'));
+    try {
+      writeFileSync(
+        join(dir, 'a.s'),
+        [
+          '.syntax unified',
+          '.thumb',
+          '.section .start,"ax"',
+          '.global _start',
+          '.thumb_func',
+          '_start: b _start',
+          '.section .text',
+          '.thumb_func',
+          'f: bx lr',
+          '.section .bss',
+          '.word 0',
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(join(dir, 'app.ld'), linkerScript(app, slot.tbfAddress, slot.ram));
+      const run = (cmd, args) => {
+        const r = spawnSync(cmd, args, { cwd: dir, encoding: 'utf8' });
+        expect(r.status, `${cmd}: ${r.stderr}`).toBe(0);
+      };
+      run('arm-none-eabi-as', ['-mthumb', '-mcpu=cortex-m4', 'a.s', '-o', 'a.o']);
+      run('arm-none-eabi-ld', ['-T', 'app.ld', 'a.o', '-o', 'app.elf']);
+      const r = await packApp(app, join(dir, 'app.elf'), layout);
+      expect(r.ok, r.ok ? '' : r.error).toBe(true);
+      expect(r.value.ramStart).toBe(slot.ram);
+      expect(r.value.minimumRamSize).toBeLessThanOrEqual(RAM_SLOT);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
