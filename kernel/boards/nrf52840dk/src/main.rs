@@ -15,7 +15,6 @@
 #![no_main]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-use cortexm::Vector;
 use nrf52_components::BoardConfig;
 
 static CONFIG: BoardConfig = BoardConfig {
@@ -54,28 +53,4 @@ pub const KERNEL_FLASH_START: usize = if cfg!(feature = "tock-bootloader") {
     0
 };
 
-/// Kernel attributes (the last 32 bytes of kernel flash, see `kernel::board::attributes`).
-#[link_section = ".kernel_attributes"]
-#[used]
-static KERNEL_ATTRIBUTES: [u8; 32] = nrf52_components::kernel_attributes(KERNEL_FLASH_START);
-
-#[link_section = ".vectors"]
-#[used]
-static VECTORS: [Vector; 15 + cortexm::IRQS] = cortexm::vector_table(reset_handler);
-
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    cortexm::kernel_panic(info)
-}
-
-/// Entry from reset: initialise RAM, then run the board.
-///
-/// # Safety
-/// Only the hardware calls this, once, through the vector table.
-#[no_mangle]
-unsafe extern "C" fn reset_handler() {
-    // SAFETY: the hardware calls this once at reset, before anything has used RAM.
-    unsafe { cortexm::init_ram() };
-    let kernel = kernel::static_kernel!(nrf52_components::NUM_PROCS);
-    nrf52_components::run(kernel, &CONFIG)
-}
+nrf52_components::board_main!(CONFIG, KERNEL_FLASH_START);

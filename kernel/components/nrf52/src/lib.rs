@@ -1,6 +1,7 @@
 //! Board composition shared by the nRF52 boards (nrf52840dk, microbit-v2): each board's
-//! `main.rs` gives a `BoardConfig` (name, chip variant, console pins, LEDs, buttons) and its
-//! vector table, and this crate builds the same kernel as mps2-an386 on it.
+//! `main.rs` gives a `BoardConfig` (name, chip variant, console pins, LEDs, buttons) and
+//! expands `board_main!` (kernel attributes, vector table, panic and reset handlers), and this
+//! crate builds the same kernel as mps2-an386 on it.
 //!
 //! Boot: HFXO and the LF crystal are started (CLOCK), UARTE0 becomes the console at 115200
 //! 8N1 through EasyDMA, RTC1 (32768 Hz, extended to 32 bits) drives the alarm capsule,
@@ -172,6 +173,60 @@ pub const fn kernel_attributes(kernel_flash_start: usize) -> [u8; 32] {
         (kernel_flash_start, APPS_FLASH_START - kernel_flash_start),
         (APPS_RAM_START, APPS_RAM_SIZE),
     )
+}
+
+/// What a board binary needs to be `cortexm`'s kernel image (re-exported for `board_main!`).
+#[doc(hidden)]
+pub use cortexm as __cortexm;
+#[doc(hidden)]
+pub use kernel as __kernel;
+
+/// The start-up every nRF52 board's `main.rs` shares: its kernel attributes, the vector table,
+/// the panic handler and the reset handler (RAM set-up, the kernel's statics, then `run`).
+///
+/// A macro, not a function, because these items must live in the board's binary crate: the
+/// vector table and attributes are placed by its linker script, `#[panic_handler]` belongs to
+/// the binary, and the kernel's statics (`kernel::static_kernel!` inside `reset_handler`) keep
+/// the names the debugger and its tests look up, `<board>::reset_handler::KERNEL` and
+/// `<board>::reset_handler::PROCESSES`, with `CAPSULE_DEBUG_ANCHOR` beside them.
+///
+/// `$config` is the board's `static BoardConfig`, `$kernel_flash_start` where its kernel is
+/// linked (0, or 0x8000 after Tock's serial bootloader).
+///
+/// ```ignore
+/// static CONFIG: BoardConfig = BoardConfig { name: "nrf52840dk", /* ... */ };
+/// nrf52_components::board_main!(CONFIG, 0);
+/// ```
+#[macro_export]
+macro_rules! board_main {
+    ($config:ident, $kernel_flash_start:expr) => {
+        /// Kernel attributes (the last 32 bytes of kernel flash, see `kernel::board::attributes`).
+        #[link_section = ".kernel_attributes"]
+        #[used]
+        static KERNEL_ATTRIBUTES: [u8; 32] = $crate::kernel_attributes($kernel_flash_start);
+
+        #[link_section = ".vectors"]
+        #[used]
+        static VECTORS: [$crate::__cortexm::Vector; 15 + $crate::__cortexm::IRQS] =
+            $crate::__cortexm::vector_table(reset_handler);
+
+        #[panic_handler]
+        fn panic(info: &core::panic::PanicInfo) -> ! {
+            $crate::__cortexm::kernel_panic(info)
+        }
+
+        /// Entry from reset: initialise RAM, then run the board.
+        ///
+        /// # Safety
+        /// Only the hardware calls this, once, through the vector table.
+        #[no_mangle]
+        unsafe extern "C" fn reset_handler() {
+            // SAFETY: the hardware calls this once at reset, before anything has used RAM.
+            unsafe { $crate::__cortexm::init_ram() };
+            let kernel = $crate::__kernel::static_kernel!($crate::NUM_PROCS);
+            $crate::run(kernel, &$config)
+        }
+    };
 }
 
 type Board = capsules::board::Board<nrf52::Nrf52, CortexM, CortexMpu, SysTick>;
