@@ -363,7 +363,9 @@ pub enum FastAnswer {
 
 /// Publishes (or, with `None`, withdraws) the process whose calls the fast path answers.
 pub(crate) fn set_fast_path_process(p: Option<&'static Process>) {
-    let ptr = p.map_or(core::ptr::null_mut(), |p| p as *const Process as *mut Process);
+    let ptr = p.map_or(core::ptr::null_mut(), |p| {
+        p as *const Process as *mut Process
+    });
     FAST_PATH_PROCESS.store(ptr, Ordering::Relaxed);
 }
 

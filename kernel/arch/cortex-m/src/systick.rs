@@ -43,7 +43,11 @@ pub struct SysTick {
 impl SysTick {
     /// A timer for a core clocked at `hz`.
     pub const fn new(hz: u32) -> Self {
-        let per_us = if hz % 1_000_000 == 0 { hz / 1_000_000 } else { 0 };
+        let per_us = if hz % 1_000_000 == 0 {
+            hz / 1_000_000
+        } else {
+            0
+        };
         SysTick { hz, per_us }
     }
 
