@@ -1294,15 +1294,29 @@ export class CortexM implements CoreControl {
     for (const o of this.writeObservers) if (a < o.end && a + size > o.start) o.fn(a, size, value);
   }
 
-  /** Called when MPU or watchpoint state changes: drop every cached fast path. */
+  /**
+   * Called when MPU or watchpoint state changes (and on reset and restore): drops the cached
+   * fast paths that may no longer hold.
+   */
   refreshSlowPaths(): void {
+    const wasSlow = this.slowMem;
     this.slowMem = this.system.needsSlowMemory();
     this.mpuWindows = this.slowMem;
     this.promoteSlots = this.system.dwtWatchActive() || this.writeObserved();
     // Windows depend on the watchpoints too, which no context id covers.
     this.windowCaches.clear();
     this.watchWindows = [];
-    this.dropFastRegions();
+    // Fast without the slow path before and after: the data fast paths hold whole bus regions,
+    // which no MPU, watchpoint or snapshot change makes wrong (restores write the bytes in
+    // place), so they stay; only the code window goes (its code cache may have been dropped).
+    // Dropping them too sent the next accesses down the slow path, which V8 had compiled the
+    // accessors without: each restore (a reverse step) and each debugger resume deoptimized
+    // them and the compiled code inlining them (a first reverse step ran ~5x slower).
+    if (wasSlow || this.slowMem) this.dropFastRegions();
+    else {
+      this.codeSize = 0;
+      this.attention = true;
+    }
   }
 
   /**

@@ -185,6 +185,10 @@ export function installSystem(cpu: CortexM): SystemBlocks {
   for (const c of ['tpiu', 'etm', 'rom'] as const)
     cpu.bus.mapDevice(CORESIGHT_BASE[c], 0x1000, coresightBlock(c));
 
+  /** The enabled code comparators while the FPB can match ('' when it cannot), as a key. */
+  const fpbMatched = (): string =>
+    fpb.enabled && debug.enabled && fpb.anyComparator ? fpb.snapshot().comp.join() : '';
+
   return {
     device,
     reset(): void {
@@ -229,6 +233,7 @@ export function installSystem(cpu: CortexM): SystemBlocks {
     },
     restore(raw: unknown): void {
       const s = raw as SystemState;
+      const matchedBefore = fpbMatched();
       systick.restore(s.st);
       mpu.restore(s.mpu);
       dwt.restore(s.dwt);
@@ -253,7 +258,12 @@ export function installSystem(cpu: CortexM): SystemBlocks {
       exc.bfar = b[9]!;
       cpu.cpacr = b[10]!;
       cpu.refreshSlowPaths();
-      cpu.fpbChanged();
+      // Compiled code never covers an address the FPB matches (fpb.ts): it has to go only when
+      // the restored comparators match addresses the present ones did not. Dropping it on every
+      // restore made each reverse step re-translate, and V8 re-compile, all the hot code.
+      const matched = fpbMatched();
+      if (matched !== '' && matched !== matchedBefore) cpu.fpbChanged();
+      else cpu.breakpointsChanged();
     },
     needsSlowMemory: () => dwt.armed || mpu.enabled || cpu.writeObserved(),
     onHalt: () => debug.onHalt(),
