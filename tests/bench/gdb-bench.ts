@@ -2,26 +2,35 @@
  * `npm run bench:gdb`: what debugging through the GDB server costs, in figures.
  *
  * The CPU benchmark (tests/bench/bench.c) runs on the emulated nRF52840 (its stack moved into
- * the chip's 256 KiB of RAM) to its semihosting exit, in phases interleaved run by run (the
- * order rotates each run, so no phase always runs first or last):
+ * the chip's 256 KiB of RAM) to its semihosting exit, in phases:
  * - free: the emulator session's own loop (as the CLI runs it), no target, no server, no client;
  * - gdb: the emulator target served on a loopback port, run by a GDB client's `vCont;c` (our
  *   client, negotiating as gdb-multiarch does), timed from the packet to the exit stop reply;
  * - gdb+bp: the same with 4 breakpoints (Z0) and 2 write watchpoints (Z2) set where the
  *   program never goes; then 4 breakpoints alone and 2 watchpoints alone.
- * Each phase is timed by wall clock and by this thread's CPU time (Linux schedstat: the
- * emulator, the server and the client all run on it; what other processes take of the machine
- * does not count), so the ratios mean something on a loaded machine. Ratios are medians of
- * per-run ratios against that run's free phase (targets: >= 90% with no breakpoints, >= 80%
- * with 4 + 2). A warm-up run first (not counted) lets V8 compile the emulator itself, and a
- * full garbage collection before each phase keeps earlier phases' garbage out of its timing.
+ * All phases run in this process, after one warm-up round of every kind (not counted: V8
+ * compiles the emulator, the server and the client), interleaved, their order rotated run by
+ * run, a full garbage collection before each. Each phase is timed by wall clock and by this
+ * thread's CPU time (Linux schedstat: the emulator, the server and the client all run on it;
+ * what other processes take of the machine does not count), so the ratios mean something on a
+ * loaded machine. Ratios are medians of per-run ratios against that run's free phase (targets:
+ * >= 90% with no breakpoints, >= 80% with 4 + 2).
+ * The A/B for what one phase leaves to the next in V8: `--fixed-order` keeps the order free,
+ * gdb, gdb+bp, 4 bp, 2 wp in every run; `--isolate` runs each phase in a child process of its
+ * own (a fresh V8) after `--warm-ups N` (default 1) untimed runs of it there. Isolated phases
+ * run slower than in-process ones (each child compiles its hot code afresh, and on a loaded
+ * machine V8's background compiler lags), so their ratios spread more: the default is the
+ * in-process one.
  * Then reverse execution: the run is halted at 10^8 instructions and `bs` (reverse-stepi) is
  * timed over the socket (target < 200 ms), then five more reverse steps, one `bc` back to a
  * breakpoint hit, the checkpoint spacing and the memory the checkpoints take. The load average
  * is printed for each run.
  *
- * Options: --runs N (default 5), --rounds N (benchmark rounds per phase, default 300).
+ * Options: --runs N (default 5), --rounds N (benchmark rounds per phase, default 300),
+ * --fixed-order, --isolate, --warm-ups N, --no-reverse (phases only); --phase KIND (internal:
+ * one isolated phase, its figures as JSON).
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
@@ -151,9 +160,6 @@ const loadText = (): string =>
   loadavg()
     .map((x) => x.toFixed(2))
     .join(' ');
-console.log(
-  `bench:gdb on the emulated nRF52840-DK, ${ROUNDS} benchmark rounds per phase, ${RUNS} runs + 1 warm-up; load average ${loadText()}`,
-);
 type Kind = 'free' | 'gdb' | 'gdbBp' | 'gdbB' | 'gdbW';
 const KINDS: Kind[] = ['free', 'gdb', 'gdbBp', 'gdbB', 'gdbW'];
 // A full garbage collection before each phase: the sessions of earlier phases (their decoded
@@ -171,14 +177,42 @@ const phaseOf = (kind: Kind, rounds: number): Promise<Phase> =>
         breakpoints: kind === 'gdbBp' || kind === 'gdbB',
         watchpoints: kind === 'gdbBp' || kind === 'gdbW',
       });
-// Warm-up: V8 compiles the emulator, the server and the client (not counted).
-for (const kind of KINDS) await phase(kind, Math.max(10, ROUNDS >> 3));
+const warmUpRounds = Math.max(10, ROUNDS >> 3);
+const WARM_UPS = arg('--warm-ups', 1);
+
+const only = process.argv.indexOf('--phase');
+if (only >= 0) {
+  // A child: one warm-up run of the phase, then the timed one, as JSON on stdout.
+  const kind = process.argv[only + 1] as Kind;
+  if (!KINDS.includes(kind)) fail(`unknown phase ${kind} (known: ${KINDS.join(', ')})`);
+  for (let i = 0; i < WARM_UPS; i++) await phase(kind, ROUNDS);
+  process.stdout.write(`${JSON.stringify(await phase(kind, ROUNDS))}\n`);
+  process.exit(0);
+}
+
+/** One phase in a fresh child process (this script again, with --phase). */
+function isolated(kind: Kind): Phase {
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, process.argv[1]!, '--phase', kind, '--rounds', String(ROUNDS)],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  if (child.status !== 0) fail(`phase ${kind} failed: ${child.stderr || child.error?.message}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as Phase;
+}
+
+const IN_PROCESS = !process.argv.includes('--isolate');
+const FIXED = process.argv.includes('--fixed-order');
+console.log(
+  `bench:gdb on the emulated nRF52840-DK, ${ROUNDS} benchmark rounds per phase, ${RUNS} runs, ${IN_PROCESS ? `all in this process${FIXED ? ', fixed order' : ''}, 1 warm-up round first` : 'each phase in its own process after ${WARM_UPS} untimed run(s) of it'}; load average ${loadText()}`,
+);
+if (IN_PROCESS) for (const kind of KINDS) await phase(kind, warmUpRounds);
 const runs: Record<Kind, Phase>[] = [];
 for (let r = 0; r < RUNS; r++) {
   const got: Partial<Record<Kind, Phase>> = {};
   for (let i = 0; i < KINDS.length; i++) {
-    const kind = KINDS[(i + r) % KINDS.length]!;
-    got[kind] = await phase(kind, ROUNDS);
+    const kind = KINDS[FIXED ? i : (i + r) % KINDS.length]!;
+    got[kind] = IN_PROCESS ? await phase(kind, ROUNDS) : isolated(kind);
   }
   const run = got as Record<Kind, Phase>;
   runs.push(run);
@@ -192,11 +226,15 @@ const ratio = (k: Kind, by: 'wall' | 'cpu'): string =>
   `${(100 * median(runs.map((r) => mipsOf(r[k], by) / mipsOf(r.free, by)))).toFixed(1)}%`;
 const medMips = (k: Kind): string => median(runs.map((r) => mipsOf(r[k], 'cpu'))).toFixed(1);
 console.log(
-  `median of ${RUNS} runs, by CPU time: free-running ${medMips('free')} MIPS (${runs[0]!.free.instructions.toLocaleString('en')} instructions a run); under GDB ${medMips('gdb')} MIPS = ${ratio('gdb', 'cpu')} (target >= 90%); with 4 breakpoints + 2 watchpoints ${medMips('gdbBp')} MIPS = ${ratio('gdbBp', 'cpu')} (target >= 80%); 4 breakpoints alone ${ratio('gdbB', 'cpu')}, 2 watchpoints alone ${ratio('gdbW', 'cpu')}`,
+  `median of ${RUNS} runs, by CPU time: free-running ${medMips('free')} MIPS (${runs[0]!.free.instructions.toLocaleString('en')} instructions a run); under GDB ${medMips('gdb')} MIPS = ${ratio('gdb', 'cpu')} (target >= 90%); with 4 breakpoints + 2 watchpoints ${medMips('gdbBp')} MIPS = ${ratio('gdbBp', 'cpu')} (target >= 80%); 4 breakpoints alone ${medMips('gdbB')} MIPS = ${ratio('gdbB', 'cpu')}, 2 watchpoints alone ${medMips('gdbW')} MIPS = ${ratio('gdbW', 'cpu')}`,
 );
 console.log(
   `  the same by wall clock: under GDB ${ratio('gdb', 'wall')}; 4 + 2 ${ratio('gdbBp', 'wall')}; 4 breakpoints ${ratio('gdbB', 'wall')}; 2 watchpoints ${ratio('gdbW', 'wall')}`,
 );
+if (process.argv.includes('--no-reverse')) {
+  console.log(`load average at the end ${loadText()}`);
+  process.exit(0);
+}
 
 // Reverse execution 10^8 instructions into a run.
 {
