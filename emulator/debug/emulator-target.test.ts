@@ -6,12 +6,13 @@
  * ways (input waking a sleeping core), halt while running with stats, reset run/halt,
  * snapshots, flash programming rules, and errors as values.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { nodeScheduler } from '../node/scheduler';
-import { createSession } from '../session/session';
-import { buildElf } from '../../tests/programs/elf';
-import { EmulatorTarget, type EmulatorTargetOptions } from './emulator-target';
-import type { TargetEvent } from './target';
+import { describe, expect, it } from 'vitest';
+import {
+  emulatorTargets,
+  type FixtureTarget,
+  type FixtureTargetOptions,
+  NRF_IMAGES,
+} from './testing/emulator-fixture';
 import { nextEvent, runToStop, unwrap } from './testing/target-helpers';
 
 const VAR = 0x20000000;
@@ -55,27 +56,10 @@ function program(body: string[], handlers: Record<string, string[]> = {}): strin
   ].join('\n');
 }
 
-const open: EmulatorTarget[] = [];
-afterEach(async () => {
-  for (const t of open.splice(0)) await t.close();
-});
+const targets = emulatorTargets();
 
-function boot(
-  name: string,
-  source: string,
-  options: Partial<Omit<EmulatorTargetOptions, 'session' | 'scheduler'>> = {},
-): { t: EmulatorTarget; symbol: (n: string) => number; events: TargetEvent[] } {
-  const { bytes, symbol } = buildElf(`target-${name}`, source);
-  const s = createSession({ machine: 'mps2-an386' });
-  if (!s.ok) throw new Error(s.error);
-  const loaded = s.value.load(bytes);
-  if (!loaded.ok) throw new Error(loaded.error);
-  const t = new EmulatorTarget({ session: s.value, scheduler: nodeScheduler, ...options });
-  open.push(t);
-  const events: TargetEvent[] = [];
-  t.onEvent((e) => events.push(e));
-  return { t, symbol, events };
-}
+const boot = (name: string, source: string, options: FixtureTargetOptions = {}): FixtureTarget =>
+  targets.fromSource(`target-${name}`, source, options);
 
 const COUNT = [
   'ldr r0, =var',
@@ -314,13 +298,9 @@ describe('EmulatorTarget', () => {
 
 describe('EmulatorTarget flash (nRF52840-DK)', () => {
   it('programs flash by NOR rules and erases whole pages', async () => {
-    const s = createSession({ machine: 'nrf52840dk' });
-    if (!s.ok) throw new Error(s.error);
-    // Vector table (SP, reset at 0x9) and `b .` at 0x8.
-    const image = Uint8Array.of(0, 0x10, 0, 0x20, 9, 0, 0, 0, 0xfe, 0xe7);
-    unwrap(s.value.loadFiles([{ name: 'tiny.bin', bytes: image, address: 0 }]));
-    const t = new EmulatorTarget({ session: s.value, scheduler: nodeScheduler });
-    open.push(t);
+    const { t } = targets.fromFiles('nrf52840dk', [
+      { name: 'tiny.bin', bytes: NRF_IMAGES.idle, address: 0 },
+    ]);
     expect(t.description.capabilities.programming).toBe(true);
     const flash = t.description.memoryMap.find((r) => r.name === 'flash');
     expect(flash).toMatchObject({ kind: 'flash', start: 0, blockSize: 4096 });

@@ -5,12 +5,13 @@
  * and replay is exact: console input recorded while running is delivered again at the same
  * instruction, so stepping forward after stepping back gives the very same machine state.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { nodeScheduler } from '../node/scheduler';
-import { createSession } from '../session/session';
-import { buildElf } from '../../tests/programs/elf';
-import { EmulatorTarget, type EmulatorTargetOptions } from './emulator-target';
+import { describe, expect, it } from 'vitest';
 import { gapFor, History } from './time-travel';
+import {
+  emulatorTargets,
+  type FixtureTarget,
+  type FixtureTargetOptions,
+} from './testing/emulator-fixture';
 import { runToStop, unwrap } from './testing/target-helpers';
 
 const VAR = 0x20000000;
@@ -70,24 +71,9 @@ const SOURCE = [
   '',
 ].join('\n');
 
-const open: EmulatorTarget[] = [];
-afterEach(async () => {
-  for (const t of open.splice(0)) await t.close();
-});
-
-function boot(options: Partial<Omit<EmulatorTargetOptions, 'session' | 'scheduler'>> = {}): {
-  t: EmulatorTarget;
-  symbol: (n: string) => number;
-} {
-  const { bytes, symbol } = buildElf('time-travel', SOURCE);
-  const s = createSession({ machine: 'mps2-an386' });
-  if (!s.ok) throw new Error(s.error);
-  const loaded = s.value.load(bytes);
-  if (!loaded.ok) throw new Error(loaded.error);
-  const t = new EmulatorTarget({ session: s.value, scheduler: nodeScheduler, ...options });
-  open.push(t);
-  return { t, symbol };
-}
+const targets = emulatorTargets();
+const boot = (options: FixtureTargetOptions = {}): FixtureTarget =>
+  targets.fromSource('time-travel', SOURCE, options);
 
 const word = (b: Uint8Array): number =>
   (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;

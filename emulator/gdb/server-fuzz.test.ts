@@ -5,13 +5,10 @@
  * batch a sentinel packet must be answered: nothing throws, nothing hangs, and at the end the
  * session still reads memory and registers. Deterministic (seeded), so a failure replays.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { EmulatorTarget } from '../debug/emulator-target';
+import { describe, expect, it } from 'vitest';
+import { emulatorTargets, NRF_IMAGES } from '../debug/testing/emulator-fixture';
 import { unwrap } from '../debug/testing/target-helpers';
-import { nodeScheduler } from '../node/scheduler';
-import { createSession } from '../session/session';
 import { checksum, encodePacket, textToHex } from './framing';
-import { GdbServer } from './server';
 import { Wire } from './testing/wire';
 
 const PACKETS = 100_000;
@@ -146,27 +143,17 @@ function item(r: () => number): string {
   return encodePacket(body);
 }
 
-const targets: EmulatorTarget[] = [];
-afterAll(async () => {
-  for (const t of targets) await t.close();
-});
+const targets = emulatorTargets();
 
 describe('GdbServer fuzz', () => {
   it(`survives ${PACKETS.toLocaleString('en')} random and mutated packets and still answers`, async () => {
-    const s = createSession({ machine: 'nrf52840dk' });
-    if (!s.ok) throw new Error(s.error);
-    // Vector table (SP, reset at 0x9) and a counting loop: adds r1,#1; b -4.
-    const image = Uint8Array.of(0, 0x10, 0, 0x20, 9, 0, 0, 0, 0x01, 0x31, 0xfd, 0xe7);
-    unwrap(s.value.loadFiles([{ name: 'loop.bin', bytes: image, address: 0 }]));
-    const t = new EmulatorTarget({
-      session: s.value,
-      scheduler: nodeScheduler,
-      pace: 'fast',
-      sliceMs: 1,
-    });
-    targets.push(t);
+    const { t } = targets.fromFiles(
+      'nrf52840dk',
+      [{ name: 'loop.bin', bytes: NRF_IMAGES.counting, address: 0 }],
+      { pace: 'fast', sliceMs: 1 },
+    );
     const errors: string[] = [];
-    const server = new GdbServer(t, {
+    const server = targets.serve(t, {
       log: (line) => {
         if (line.includes('internal error') || line.includes('failed:')) errors.push(line);
       },

@@ -6,12 +6,10 @@
  * execution, two clients at once, framing faults (bad checksum, oversized packet, disconnect
  * mid-packet), and our own client talking to the server.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { EmulatorTarget } from '../debug/emulator-target';
+import { describe, expect, it } from 'vitest';
+import type { EmulatorTarget } from '../debug/emulator-target';
+import { emulatorTargets, NRF_IMAGES } from '../debug/testing/emulator-fixture';
 import { unwrap } from '../debug/testing/target-helpers';
-import { nodeScheduler } from '../node/scheduler';
-import { createSession } from '../session/session';
-import { buildElf } from '../../tests/programs/elf';
 import { GdbRemoteClient } from './client';
 import { checksum, encodePacket, hexToText, leWordToHex, textToHex } from './framing';
 import { parseMemoryMap, parseStopReply, readTargetDescription } from './protocol';
@@ -46,43 +44,26 @@ const SOURCE = [
   '',
 ].join('\n');
 
-let built: ReturnType<typeof buildElf> | null = null;
-const targets: EmulatorTarget[] = [];
-const servers: GdbServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) s.close();
-  for (const t of targets.splice(0)) await t.close();
-});
+const targets = emulatorTargets();
 
 function mps2(threads?: ServerThread[]): {
   t: EmulatorTarget;
   server: GdbServer;
   symbol: (n: string) => number;
 } {
-  built ??= buildElf('gdb-server', SOURCE);
-  const s = createSession({ machine: 'mps2-an386' });
-  if (!s.ok) throw new Error(s.error);
-  unwrap(s.value.load(built.bytes));
-  const t = new EmulatorTarget({ session: s.value, scheduler: nodeScheduler });
-  targets.push(t);
-  const server = new GdbServer(
+  const { t, symbol } = targets.fromSource('gdb-server', SOURCE);
+  const server = targets.serve(
     t,
     threads ? { threads: { threads: async () => ({ ok: true, value: threads }) } } : {},
   );
-  servers.push(server);
-  return { t, server, symbol: built.symbol };
+  return { t, server, symbol };
 }
 
 function nrf(): { t: EmulatorTarget; server: GdbServer } {
-  const s = createSession({ machine: 'nrf52840dk' });
-  if (!s.ok) throw new Error(s.error);
-  const image = Uint8Array.of(0, 0x10, 0, 0x20, 9, 0, 0, 0, 0xfe, 0xe7);
-  unwrap(s.value.loadFiles([{ name: 'tiny.bin', bytes: image, address: 0 }]));
-  const t = new EmulatorTarget({ session: s.value, scheduler: nodeScheduler });
-  targets.push(t);
-  const server = new GdbServer(t);
-  servers.push(server);
-  return { t, server };
+  const { t } = targets.fromFiles('nrf52840dk', [
+    { name: 'tiny.bin', bytes: NRF_IMAGES.idle, address: 0 },
+  ]);
+  return { t, server: targets.serve(t) };
 }
 
 const hex32 = (v: number): string => v.toString(16);
