@@ -1,6 +1,7 @@
 /**
- * CPU time for benchmarks: what a phase cost this thread (and the whole process), whatever else
- * loads the machine, beside its wall-clock time.
+ * CPU time for benchmarks: what a phase cost this thread (and the whole process, or another
+ * process), whatever else loads the machine, beside its wall-clock time. Every bench reads CPU
+ * time through here.
  *
  * The shared build machine runs many jobs at once: wall-clock MIPS there vary several times over
  * between identical runs. The calling thread's CPU time (Linux /proc/thread-self/schedstat, in
@@ -28,6 +29,25 @@ export function threadCpuMs(): number {
 export function processCpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
+}
+
+/** /proc/<pid>/stat counts CPU time in clock ticks of USER_HZ, 100 on Linux. */
+const USER_HZ = 100;
+
+/**
+ * CPU milliseconds another process has used so far (user + system, all its threads; Linux
+ * /proc/<pid>/stat, 10 ms resolution), or NaN when it cannot be read.
+ */
+export function pidCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces, hence the last ')'): state is [0],
+    // utime [11], stime [12].
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+  } catch {
+    return NaN;
+  }
 }
 
 export interface CpuClock {

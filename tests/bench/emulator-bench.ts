@@ -25,6 +25,7 @@ import { performance } from 'node:perf_hooks';
 import type { StopReason } from '../../emulator/core/interfaces';
 import type { EmulatorSession } from '../../emulator/session/session';
 import { type BenchmarkName, buildBench } from './build';
+import { threadCpuMs } from './cpu-time';
 import { armDebug, benchSession, debugPoints } from './debug-points';
 
 function arg(name: string, def: number): number {
@@ -84,14 +85,8 @@ interface EmuResult {
   session: EmulatorSession;
 }
 
-/** CPU seconds of the calling thread (Linux: /proc/thread-self/schedstat, nanoseconds). */
-function threadCpu(): number {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e9;
-  } catch {
-    return NaN;
-  }
-}
+/** CPU seconds of the calling thread (the process's where the thread's cannot be read). */
+const threadCpu = (): number => threadCpuMs() / 1000;
 
 function emulatorRun(
   bytes: Uint8Array,

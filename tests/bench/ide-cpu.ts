@@ -19,6 +19,7 @@ import { nodeScheduler } from '../../emulator/node/node-scheduler';
 import { Runner } from '../../emulator/session/runner';
 import { createSession, type EmulatorSession } from '../../emulator/session/session';
 import { buildBench } from './build';
+import { processCpuMs } from './cpu-time';
 
 export interface CpuAB {
   /** CPU microseconds per run, the CLI's loop. */
@@ -43,10 +44,8 @@ function session(elf: string): EmulatorSession {
   return s.value;
 }
 
-const cpuNow = (): number => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
+/** This process's CPU microseconds. */
+const cpuNow = (): number => processCpuMs() * 1000;
 
 async function runCli(elf: string): Promise<{ us: number; instructions: number }> {
   const s = session(elf);

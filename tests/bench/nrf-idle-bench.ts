@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createSession } from '../../emulator/session/session';
+import { pidCpuMs } from './cpu-time';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const idleAt = process.argv.indexOf('--idle');
@@ -28,7 +29,6 @@ if (!(IDLE > 0)) {
   console.error('--idle needs a positive number of seconds');
   process.exit(2);
 }
-const TICK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
 
 interface Image {
   dir: string;
@@ -75,12 +75,8 @@ async function appsBin(img: Image, names: string[], label: string): Promise<stri
   return file;
 }
 
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields after the command: state is [0], utime [11], stime [12].
-  return (Number(fields[11]) + Number(fields[12])) / TICK;
-}
+/** CPU seconds process `pid` has used so far. */
+const cpuSeconds = (pid: number): number => pidCpuMs(pid) / 1000;
 
 /** Starts `cmd`, waits for `ready` on its output, then measures CPU use over IDLE seconds. */
 async function idleCpu(cmd: string, args: string[], ready: RegExp): Promise<number> {
