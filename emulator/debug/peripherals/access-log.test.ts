@@ -80,6 +80,35 @@ describe('AccessLog', () => {
     expect(two.next).toBe(2);
   });
 
+  it('finds debugger and EasyDMA entries the polling pushed out of the ring when filtered later', () => {
+    const log = new AccessLog(16);
+    log.record(1, false, 4, 0x40002518, 7, 0, true); // the debugger's read of UART0.RXD: seq 0
+    for (let k = 0; k < 50; k++) log.record(2 + k, false, 4, 0x40000100, 0, 0x100, false);
+    log.recordDma(60, 0x40002000, false, 0x20000100, 3); // UARTE0 reads RAM: seq 51
+    for (let k = 0; k < 50; k++) log.record(70 + k, false, 4, 0x40000100, 0, 0x100, false);
+    // The ring holds seq 86-101 only; unfiltered, the early stretch is gone.
+    expect(log.since(0).entries[0]!.seq).toBe(86);
+    const uart = log.since(0, 10, Infinity, { ranges: [0x40002000, 0x40003000], debugger: false });
+    expect(uart.entries.map((e) => [e.seq, e.debugger, e.dma ?? false])).toEqual([
+      [0, true, false],
+      [51, false, true],
+    ]);
+    expect(uart.entries[1]).toMatchObject({ address: 0x20000100, value: 3, pc: 0x40002000 });
+    // What the ring dropped was not searched for other matches: the reply says how much.
+    expect(uart.missed).toBe(86);
+    expect(uart.next).toBe(102);
+    // Paged: one at a time, `next` right after each.
+    const first = log.since(0, 1, Infinity, { ranges: [], debugger: true });
+    expect(first.entries.map((e) => e.seq)).toEqual([0]);
+    const rest = log.since(1, 1, Infinity, { ranges: [0x40002000, 0x40003000], debugger: false });
+    expect(rest.entries.map((e) => e.seq)).toEqual([51]);
+    // Cleared entries stay cleared.
+    log.clear();
+    expect(
+      log.since(0, 10, Infinity, { ranges: [0x40002000, 0x40003000], debugger: true }).entries,
+    ).toEqual([]);
+  });
+
   it('keeps the callers of each entry once a walker fills them', () => {
     const log = new AccessLog(4);
     const i = log.record(1, true, 4, 0x40002000, 1, 0x100, false);

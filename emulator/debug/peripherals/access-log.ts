@@ -8,6 +8,11 @@
  * stalling the chip. Names, field decoding and source lines are added by the reader (from the
  * SVD and DWARF), never at record time.
  *
+ * A kernel polling a register fills the ring within about a second, so a filter set later
+ * would find nothing of the rare entries that matter most: the debugger's own reads and the
+ * peripherals' EasyDMA transfers are also kept in a small ring of their own (`RARE_CAPACITY`),
+ * which a filtered `since` searches for the stretch the main ring has already dropped.
+ *
  * Pure TypeScript, deterministic.
  *
  * @example
@@ -22,7 +27,10 @@ export interface AccessLogChunk {
   entries: AccessRecord[];
   /** The `seq` to ask for next. */
   next: number;
-  /** Entries between the asked-for `seq` and the first returned that were dropped or cleared. */
+  /**
+   * Entries between the asked-for `seq` and the ring's oldest that were dropped or cleared (for
+   * a filtered read: not searched, except the kept-apart debugger and EasyDMA entries).
+   */
   missed: number;
 }
 
@@ -39,6 +47,10 @@ const FLAG_DEBUGGER = 2;
 /** A peripheral's EasyDMA transfer: `pc` holds the peripheral's base, `value` the length. */
 const FLAG_DMA = 32;
 
+/** Debugger and EasyDMA entries kept apart (see the header); a power of two. */
+export const RARE_CAPACITY = 1 << 13;
+const RARE_MASK = RARE_CAPACITY - 1;
+
 export class AccessLog {
   readonly capacity: number;
   private readonly cycles: Float64Array;
@@ -52,6 +64,12 @@ export class AccessLog {
   private floor = 0;
 
   private readonly mask: number;
+  /** The kept-apart ring: sequence number and slot data of each debugger or EasyDMA entry. */
+  private readonly rareSeqs = new Float64Array(RARE_CAPACITY);
+  private readonly rareCycles = new Float64Array(RARE_CAPACITY);
+  private readonly rareWords = new Uint32Array(RARE_CAPACITY * 3);
+  private readonly rareFlags = new Uint8Array(RARE_CAPACITY);
+  private rareHead = 0;
   /**
    * Return addresses of each entry's callers (`CALLER_DEPTH` per entry, 0 ends a shorter
    * chain), or null while nobody walks call chains (see call-chain.ts and `callersAt`).
@@ -90,6 +108,7 @@ export class AccessLog {
     this.values[i] = value;
     this.pcs[i] = pc;
     this.flags[i] = (write ? FLAG_WRITE : 0) | (byDebugger ? FLAG_DEBUGGER : 0) | (size << 2);
+    if (byDebugger) this.keepApart(i);
     this.head++;
     return i;
   }
@@ -112,7 +131,20 @@ export class AccessLog {
     this.pcs[i] = peripheral;
     this.flags[i] = (write ? FLAG_WRITE : 0) | FLAG_DMA | (1 << 2);
     if (this.callers !== null) this.callers[i * CALLER_DEPTH] = 0;
+    this.keepApart(i);
     this.head++;
+  }
+
+  /** Copies the entry being recorded in slot `i` (sequence number `head`) to the rare ring. */
+  private keepApart(i: number): void {
+    const r = this.rareHead & RARE_MASK;
+    this.rareSeqs[r] = this.head;
+    this.rareCycles[r] = this.cycles[i]!;
+    this.rareWords[r * 3] = this.addresses[i]!;
+    this.rareWords[r * 3 + 1] = this.values[i]!;
+    this.rareWords[r * 3 + 2] = this.pcs[i]!;
+    this.rareFlags[r] = this.flags[i]!;
+    this.rareHead++;
   }
 
   /** The slot of `callers` where the entry in ring slot `i` keeps its chain (allocated on first use). */
@@ -129,33 +161,55 @@ export class AccessLog {
    */
   since(seq: number, max = 10_000, until = Infinity, filter?: AccessLogFilter): AccessLogChunk {
     const oldest = Math.max(this.floor, this.head - this.capacity);
-    const from = Math.max(seq, oldest);
-    const end = Math.max(from, Math.min(this.head, until));
+    const start = Math.max(seq, this.floor);
     const limit = Math.max(0, max);
     const entries: AccessRecord[] = [];
+    // Filtered, from before the ring's oldest entry: the kept-apart entries of that stretch.
+    if (filter !== undefined && start < oldest) {
+      const stop = Math.min(oldest, until);
+      for (let r = Math.max(0, this.rareHead - RARE_CAPACITY); r < this.rareHead; r++) {
+        const k = r & RARE_MASK;
+        const s = this.rareSeqs[k]!;
+        if (s < start) continue;
+        if (s >= stop) break;
+        const f = this.rareFlags[k]!;
+        const a = this.rareWords[k * 3 + (f & FLAG_DMA ? 2 : 0)]!;
+        if (!passes(filter, f, a)) continue;
+        if (entries.length === limit) return { entries, next: s, missed: Math.max(0, s - seq) };
+        entries.push(this.rareEntry(k));
+      }
+    }
+    const from = Math.max(seq, oldest);
+    const end = Math.max(from, Math.min(this.head, until));
     let s = from;
     if (filter === undefined) {
       const to = Math.min(end, from + limit);
       for (; s < to; s++) entries.push(this.entry(s));
     } else {
-      const ranges = filter.ranges;
       for (; s < end && entries.length < limit; s++) {
         const i = s & this.mask;
         const f = this.flags[i]!;
-        let pass = filter.debugger && (f & FLAG_DEBUGGER) !== 0;
-        if (!pass) {
-          // A transfer belongs to its peripheral's registers' range.
-          const a = f & FLAG_DMA ? this.pcs[i]! : this.addresses[i]!;
-          for (let k = 0; k + 1 < ranges.length; k += 2)
-            if (a >= ranges[k]! && a < ranges[k + 1]!) {
-              pass = true;
-              break;
-            }
-        }
-        if (pass) entries.push(this.entry(s));
+        // A transfer belongs to its peripheral's registers' range.
+        if (passes(filter, f, f & FLAG_DMA ? this.pcs[i]! : this.addresses[i]!))
+          entries.push(this.entry(s));
       }
     }
     return { entries, next: s, missed: Math.max(0, from - seq) };
+  }
+
+  private rareEntry(k: number): AccessRecord {
+    const f = this.rareFlags[k]!;
+    return {
+      seq: this.rareSeqs[k]!,
+      cycle: this.rareCycles[k]!,
+      write: (f & FLAG_WRITE) !== 0,
+      size: (f >>> 2) as 1 | 2 | 4,
+      address: this.rareWords[k * 3]!,
+      value: this.rareWords[k * 3 + 1]!,
+      pc: this.rareWords[k * 3 + 2]!,
+      debugger: (f & FLAG_DEBUGGER) !== 0,
+      ...(f & FLAG_DMA ? { dma: true } : {}),
+    };
   }
 
   private entry(s: number): AccessRecord {
@@ -188,4 +242,13 @@ export class AccessLog {
   clear(): void {
     this.floor = this.head;
   }
+}
+
+/** Whether an entry with flags `f` at (filter) address `a` passes `filter`. */
+function passes(filter: AccessLogFilter, f: number, a: number): boolean {
+  if (filter.debugger && (f & FLAG_DEBUGGER) !== 0) return true;
+  const ranges = filter.ranges;
+  for (let k = 0; k + 1 < ranges.length; k += 2)
+    if (a >= ranges[k]! && a < ranges[k + 1]!) return true;
+  return false;
 }

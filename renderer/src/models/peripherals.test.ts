@@ -25,7 +25,7 @@ function entry(seq: number, register: string, debuggerRead = false): AccessLogEn
 }
 
 /** A host whose log holds `total` entries: entry 5 is the debugger's read of UART0.RXD. */
-function fakeHost(total: number) {
+function fakeHost(total: number, dropped = 0) {
   const calls: Record<string, unknown>[] = [];
   const all = Array.from({ length: total }, (_, i) =>
     i === 5
@@ -41,7 +41,8 @@ function fakeHost(total: number) {
       const until = Math.min(total, (a.until as number | undefined) ?? total);
       const max = (a.max as number | undefined) ?? 5000;
       const entries: AccessLogEntry[] = [];
-      let s = since;
+      // The emulator's ring no longer holds the first `dropped` entries.
+      let s = Math.max(since, dropped);
       for (; s < until && entries.length < max; s++) {
         const e = all[s]!;
         if (a.debuggerOnly && !e.debugger) continue;
@@ -49,7 +50,8 @@ function fakeHost(total: number) {
           continue;
         entries.push(e);
       }
-      const page: AccessLogPage = { on: true, entries, next: s, missed: 0, frequencyHz: 64e6 };
+      const missed = Math.max(0, dropped - since);
+      const page: AccessLogPage = { on: true, entries, next: s, missed, frequencyHz: 64e6 };
       return { ok: true, value: page } as Result<unknown>;
     },
     onEvents: () => () => {},
@@ -97,5 +99,18 @@ describe('the access log window', () => {
     // All 100 matches, the 80 the unfiltered window had skipped too.
     expect(model.filtered().length).toBe(100);
     expect(model.snapshot().log.missed).toBe(0);
+  });
+
+  it('says how many accesses the ring had dropped before the filter was set', async () => {
+    const { model } = fakeHost(100_000, 30_000);
+    model.setLogFilter({ registerFilter: 'STARTTX' });
+    await new Promise((r) => setTimeout(r, 0));
+    await model.pollLog();
+    expect(model.filtered().length).toBe(70);
+    expect(model.snapshot().log.unsearched).toBe(30_000);
+    expect(model.snapshot().log.missed).toBe(0);
+    // A new filter asks again; none set: nothing to say.
+    model.setLogFilter({ registerFilter: '' });
+    expect(model.snapshot().log.unsearched).toBe(0);
   });
 });

@@ -74,6 +74,11 @@ export interface PeripheralsState {
     /** Entries in `entries` (kept outside the snapshot). */
     count: number;
     missed: number;
+    /**
+     * With a filter: accesses the emulator's ring had already dropped when the filter was set,
+     * so they were not searched (except the debugger's reads and EasyDMA transfers, kept apart).
+     */
+    unsearched: number;
     frequencyHz: number;
     peripheralFilter: string;
     registerFilter: string;
@@ -111,6 +116,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
         on: false,
         count: 0,
         missed: 0,
+        unsearched: 0,
         frequencyHz: 64_000_000,
         peripheralFilter: '',
         registerFilter: '',
@@ -421,7 +427,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     void this.host.api.peripherals.log({ clear: true, max: 0 }).then((r) => {
       if (r.ok) this.logNext = r.value.next;
     });
-    this.set({ log: { ...this.state.log, count: 0, missed: 0 } });
+    this.set({ log: { ...this.state.log, count: 0, missed: 0, unsearched: 0 } });
   }
 
   /**
@@ -430,7 +436,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
    * the kernel's other accesses pushed out of the window.
    */
   setLogFilter(patch: { peripheralFilter?: string; registerFilter?: string }): void {
-    this.set({ log: { ...this.state.log, ...patch, count: 0, missed: 0 } });
+    this.set({ log: { ...this.state.log, ...patch, count: 0, missed: 0, unsearched: 0 } });
     this.entries = [];
     this.logNext = 0;
     this.refetch = true;
@@ -548,6 +554,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
         this.logNext = r.value.next;
         this.append(r.value.entries);
         const missed = this.refetch ? 0 : r.value.missed;
+        const unsearched = this.refetch && filtered ? r.value.missed : this.state.log.unsearched;
         this.refetch = false;
         this.set({
           log: {
@@ -555,6 +562,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
             on: r.value.on,
             count: this.entries.length,
             missed: this.state.log.missed + missed,
+            unsearched,
             frequencyHz: r.value.frequencyHz,
           },
         });

@@ -156,6 +156,13 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
           {entries.length.toLocaleString()} of {s.log.count.toLocaleString()} entries
           {s.log.missed > 0 ? `, ${s.log.missed.toLocaleString()} dropped` : ''}
         </span>
+        {s.log.unsearched > 0 ? (
+          <span className="log-unsearched" data-log-unsearched={s.log.unsearched}>
+            {s.log.unsearched.toLocaleString()} earlier accesses had left the emulator&apos;s ring
+            before this filter was set: not searched, except debugger reads and EasyDMA transfers
+            (kept apart). Set the filter before recording to see every match.
+          </span>
+        ) : null}
       </div>
       {!s.log.on && model.entries.length === 0 ? (
         <div className="panel-empty">
