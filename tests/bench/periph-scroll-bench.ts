@@ -20,7 +20,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { openBuiltKernelStudio } from '../e2e/built-kernel';
+import { debugBoard, openBuiltKernelStudio } from '../e2e/built-kernel';
 import { APP_ROOT } from '../e2e/harness';
 
 function arg(name: string, fallback: number): number {
@@ -40,14 +40,7 @@ const k = await openBuiltKernelStudio(['nrf52840dk'], 'scroll');
 try {
   const { page } = k.b;
   await page.locator('.tree-row').first().waitFor();
-  await page.locator('.toolbar select').selectOption('nrf52840dk');
-  await page.keyboard.press('F5');
-  const offer = page.getByRole('button', { name: 'Build and Debug' });
-  await Promise.race([
-    page.locator('.app[data-session="running"]').waitFor({ timeout: 60_000 }),
-    offer.waitFor({ timeout: 60_000 }).then(() => offer.click()),
-  ]);
-  await page.locator('.app[data-session="running"]').waitFor({ timeout: 180_000 });
+  await debugBoard(page, 'nrf52840dk');
   await page.getByRole('tab', { name: 'Access Log', exact: true }).click();
   await page.locator('[data-log-toggle]').click();
   await page.getByRole('button', { name: '■ Stop recording' }).waitFor();

@@ -86,3 +86,15 @@ export async function clickGutter(page: Page, n: number): Promise<void> {
     await page.waitForTimeout(50);
   }
 }
+
+/** Picks `board` in the toolbar and starts debugging it (building first if the IDE offers). */
+export async function debugBoard(page: Page, board: string): Promise<void> {
+  await page.locator('.toolbar select').selectOption(board);
+  await page.keyboard.press('F5');
+  const offer = page.getByRole('button', { name: 'Build and Debug' });
+  await Promise.race([
+    page.locator('.app[data-session="running"]').waitFor({ timeout: 60_000 }),
+    offer.waitFor({ timeout: 60_000 }).then(() => offer.click()),
+  ]);
+  await page.locator('.app[data-session="running"]').waitFor({ timeout: 180_000 });
+}

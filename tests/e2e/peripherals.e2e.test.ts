@@ -17,7 +17,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBuiltKernelStudio, type BuiltKernelStudio } from './built-kernel';
+import { debugBoard, openBuiltKernelStudio, type BuiltKernelStudio } from './built-kernel';
 import { APP_ROOT, type OfflineBrowser } from './harness';
 
 const RESULTS = path.join(APP_ROOT, 'test-results');
@@ -64,17 +64,6 @@ describe('peripherals in the IDE', () => {
     }
   });
 });
-
-async function debugBoard(page: Page, board: string): Promise<void> {
-  await page.locator('.toolbar select').selectOption(board);
-  await page.keyboard.press('F5');
-  const offer = page.getByRole('button', { name: 'Build and Debug' });
-  await Promise.race([
-    page.locator('.app[data-session="running"]').waitFor({ timeout: 60_000 }),
-    offer.waitFor({ timeout: 60_000 }).then(() => offer.click()),
-  ]);
-  await page.locator('.app[data-session="running"]').waitFor({ timeout: 180_000 });
-}
 
 /**
  * The micro:bit's 5x5 matrix: a pixel is lit while its row pin is high and its column pin low
