@@ -429,6 +429,11 @@ export const TimelineSourceArgs = obj({
   pc: opt(num({ integer: true, min: 0, max: 0xffff_ffff })),
   exception: opt(num({ integer: true, min: 1, max: 511 })),
 });
+/** The session's GDB server switch: on (at `port`, 0: any free one) or off. */
+export const GdbServerArgs = obj({
+  on: bool(),
+  port: opt(num({ integer: true, min: 0, max: 65535 })),
+});
 export const FaultOptionsArgs = obj({
   /** Halt when a process faults too (the kernel handles those; by default they are only listed). */
   breakOnProcessFaults: bool(),
@@ -542,6 +547,9 @@ export const contract = {
     lookup: method(SymbolArgs, returns<{ address: number; label: string }>()),
     consoleInput: method(ConsoleInputArgs, returns<null>()),
     faultOptions: method(FaultOptionsArgs, returns<null>()),
+    /** Serves the emulator session's target to GDB on 127.0.0.1 (or stops); the state comes
+     * back in `SessionInfo.gdbServer`. Port taken: `unavailable`, naming the port. */
+    gdbServer: method(GdbServerArgs, returns<GdbServerInfo | null>()),
   },
   tock: {
     /** The kernel's cells reachable from its debug anchor, read now (main/host/tock-service.ts). */
@@ -847,6 +855,23 @@ export interface SessionInfo {
   consoles: number[];
   /** Registers the target cannot read (QEMU 7.2: no M-profile system registers). */
   unavailableRegisters: string[];
+  /** The GDB server serving this session's target, when switched on. */
+  gdbServer?: GdbServerInfo | null;
+}
+
+/** A GDB server on the session (Run and Debug's "GDB server" switch). */
+export interface GdbServerInfo {
+  /** Always the loopback interface: a debugger port gives full control of the board. */
+  host: string;
+  port: number;
+  /** The kernel ELF GDB loads symbols from (absolute path). */
+  elf: string;
+  /** Ready to paste: `gdb-multiarch <elf> -ex 'target extended-remote 127.0.0.1:<port>'`. */
+  command: string;
+  /** A Cortex-Debug `launch.json` configuration attaching to it (servertype "external"). */
+  launchJson: string;
+  /** GDB clients connected now. */
+  clients: number;
 }
 
 export interface RegisterValue {

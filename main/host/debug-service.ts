@@ -48,6 +48,7 @@ import type {
   DisassemblyLine,
   FaultReport,
   FileBreakpoints,
+  GdbServerInfo,
   HostEvents,
   MemoryBlock,
   RegisterValue,
@@ -86,6 +87,8 @@ import { hostErrorOf } from './hardware.js';
 import { openocdForBoard, openocdForEmulator } from './openocd.js';
 import { startOpenocdTarget } from './openocd-target.js';
 import { err } from './project.js';
+import { gdbServerInfo, serveToGdb, sharePoints, type SharedPoints } from './gdb-switch.js';
+import type { GdbServerHandle } from '../../emulator/node/gdb-server';
 
 const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
 
@@ -151,6 +154,10 @@ interface Active {
   consolePort: number;
   /** Instruction breakpoints of this session (Disassembly's gutter). */
   instructions: Set<number>;
+  /** The target's breakpoints held per driver (the IDE, the GDB server). */
+  shared: SharedPoints;
+  /** The GDB server serving this session's target (the "GDB server" switch), when on. */
+  gdb: GdbServerHandle | null;
 }
 
 const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
@@ -511,9 +518,12 @@ export class DebugService {
       consoles: s.qemu ? [0] : d.capabilities.consoles,
       unavailableRegisters: d.unavailableRegisters ?? [],
     };
+    const shared = sharePoints(s.target);
     const a: Active = {
       info,
-      target: s.target,
+      target: shared.view('ide'),
+      shared,
+      gdb: null,
       program: s.program,
       images: s.images,
       chosenApps: s.chosenApps,
@@ -576,6 +586,9 @@ export class DebugService {
   private async endSession(a: Active, reason: string): Promise<void> {
     if (a.info.phase === 'ended') return;
     a.off();
+    const gdb = a.gdb;
+    a.gdb = null;
+    if (gdb) await gdb.close().catch(() => undefined);
     for (const w of a.stopWaiters.splice(0))
       w({ cause: { kind: 'halted' }, pc: 0, instructions: null, cycles: null });
     a.info = { ...a.info, phase: 'ended', ended: reason };
@@ -1360,6 +1373,84 @@ export class DebugService {
       `no symbol, register or address "${q}"`,
       'Type an address (0x2000_0000), a register (sp) or a symbol name.',
     );
+  }
+
+  /**
+   * The "GDB server" switch: serves the emulator session's target to GDB on 127.0.0.1:`port`
+   * (0: any free port), or stops serving. The IDE keeps driving the same target; the state is
+   * also published as `SessionInfo.gdbServer`.
+   */
+  gdbServer(on: boolean, port = 3333): Promise<Result<GdbServerInfo | null>> {
+    return this.serial(async () => {
+      const live = this.liveSession();
+      if (!live.ok) return live;
+      const a = live.value;
+      if (!on || (a.gdb && a.gdb.port !== port && port !== 0)) {
+        const g = a.gdb;
+        a.gdb = null;
+        if (g) await g.close();
+        if (!on) {
+          a.info = { ...a.info, gdbServer: null };
+          this.publish(a);
+          return ok(null);
+        }
+      }
+      if (a.info.targetKind !== 'emulator' || a.qemu)
+        return err(
+          'unavailable',
+          `This session is already driven over GDB's protocol (${a.info.target}).`,
+          'Connect GDB to that server directly; the switch serves emulator sessions.',
+        );
+      if (a.gdb) return ok(a.info.gdbServer ?? null);
+      const elfPath = a.images ? path.resolve(this.opts.projectRoot, a.images.kernelElf) : '';
+      let elf: Uint8Array | null = null;
+      try {
+        elf = elfPath ? new Uint8Array(readFileSync(elfPath)) : null;
+      } catch {
+        elf = null;
+      }
+      const show = (): void => {
+        if (this.active !== a || !a.gdb) return;
+        a.info = {
+          ...a.info,
+          gdbServer: gdbServerInfo(a.gdb.port, elfPath, a.gdb.server.connectionCount),
+        };
+        this.publish(a);
+      };
+      const served = await serveToGdb(a.shared.view('gdb'), {
+        port,
+        elf,
+        log: (line) => {
+          this.opts.emit('session.output', {
+            id: a.info.id,
+            level: 'info',
+            message: `GDB server: ${line}`,
+          });
+          // Connections come and go in the log's lines: show the count (after the change).
+          if (/ (dis)?connected$/.test(line)) queueMicrotask(show);
+        },
+      });
+      if (!served.ok)
+        return err(
+          'unavailable',
+          served.error,
+          port === 0
+            ? undefined
+            : `Choose another port (0 picks a free one) or stop what holds ${port}.`,
+        );
+      if (this.active !== a || a.info.phase === 'ended') {
+        await served.value.close();
+        return err('no-session', 'The session ended while the GDB server started.');
+      }
+      a.gdb = served.value;
+      show();
+      this.opts.emit('session.output', {
+        id: a.info.id,
+        level: 'info',
+        message: `GDB server on ${a.info.gdbServer?.host}:${served.value.port}: ${a.info.gdbServer?.command}`,
+      });
+      return ok(a.info.gdbServer ?? null);
+    });
   }
 
   async consoleInput(bytes: Uint8Array): Promise<Result<null>> {

@@ -254,6 +254,7 @@ export function createHost(opts: HostOptions): Host {
       lookup: ({ query }) => debug.lookup(query),
       consoleInput: ({ bytes }) => debug.consoleInput(bytes),
       faultOptions: ({ breakOnProcessFaults }) => debug.setFaultOptions(breakOnProcessFaults),
+      gdbServer: ({ on, port }) => debug.gdbServer(on, port),
     },
     tock: {
       cells: async () => unavailable(await tock.cells()),

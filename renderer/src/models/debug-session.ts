@@ -371,6 +371,11 @@ export class DebugSessionModel extends Model<DebugState> {
     return e;
   }
 
+  /** The "GDB server" switch: serve the session to GDB on 127.0.0.1:`port`, or stop. */
+  gdbServer(on: boolean, port: number): Promise<HostError | null> {
+    return this.control(this.host.api.session.gdbServer({ on, port }));
+  }
+
   input(text: string | Uint8Array): Promise<HostError | null> {
     const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
     return this.control(this.host.api.session.consoleInput({ bytes }));

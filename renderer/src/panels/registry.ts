@@ -2,8 +2,9 @@
  * The panels, in tab order. A panel is one component file plus one entry here: its id (also the
  * tab's title), the component, and optionally a badge on its tab. The bottom strip holds the
  * build and session panels; the Run and Debug side view stacks the `SIDE_VIEWS` (Call Stack,
- * Variables, Watch, Breakpoints) as a debugger shows them. The Tock views (Processes, Fault
- * Explainer, Cells, DMA, Timeline) read the kernel through the host's TockService.
+ * Variables, Watch, Breakpoints, GDB Server) as a debugger shows them. The Tock views
+ * (Processes, Fault Explainer, Cells, DMA, Timeline) read the kernel through the host's
+ * TockService.
  */
 import type { ComponentType } from 'react';
 import type { Studio } from '../studio';
@@ -20,6 +21,7 @@ import { CallStackView } from './debug/CallStackView';
 import { ConsolePanel } from './debug/ConsolePanel';
 import { DisassemblyPanel } from './debug/DisassemblyPanel';
 import { FaultsPanel, faultsBadge } from './debug/FaultsPanel';
+import { GdbServerView } from './debug/GdbServerView';
 import { MemoryPanel } from './debug/MemoryPanel';
 import { RegistersPanel } from './debug/RegistersPanel';
 import { VariablesView } from './debug/VariablesView';
@@ -72,6 +74,7 @@ export const SIDE_VIEWS: PanelDefinition[] = [
   { id: 'Variables', component: VariablesView },
   { id: 'Watch', component: WatchView },
   { id: 'Breakpoints', component: BreakpointsView },
+  { id: 'GDB Server', component: GdbServerView },
 ];
 
 export function panelById(id: string): PanelDefinition {
