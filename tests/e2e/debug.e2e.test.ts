@@ -5,18 +5,25 @@
  * boundary and the kernel's frames, Variables with the command number and the length, two
  * steps over, Continue, the app's greeting in the Console, `list` answered by the process
  * console; hovering `command` in the editor while halted shows its value. Then the same
- * breakpoint on the mps2-an386 kernel under QEMU's gdbstub (Attach).
+ * breakpoint on the mps2-an386 kernel under QEMU's gdbstub (Attach). Last, the GDB Server
+ * switch on a Run session: a taken port is refused naming it; on port 0 the view shows the port,
+ * the gdb-multiarch command line and the Cortex-Debug configuration; the shown command line,
+ * pasted into a shell with batch commands, makes real gdb-multiarch read the PC and a kernel
+ * static (the IDE's Memory panel shows the same words), and the IDE goes on (Console answers).
  *
  * It runs on a temporary copy of the kernel workspace with its build output (timestamps kept,
  * so the images are the last build and are not stale): the kernel suite builds the images
  * (tests/kernel/global-setup.ts); run alone, this file builds them first. Breakpoints are kept
  * in a temporary cache folder. Screenshots go to test-results/debug-*.png.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadableSegments, parseElf, symbolAt } from '../../emulator/formats/elf';
+import { findTool } from '../../emulator/node/tools';
 import { clickGutter, openBuiltKernelStudio, type BuiltKernelStudio } from './built-kernel';
 import { APP_ROOT, openInExplorer, type OfflineBrowser } from './harness';
 
@@ -230,6 +237,146 @@ describe('debugging in the IDE', () => {
     await expect.poll(() => stack.locator('.frame').count()).toBeGreaterThan(2);
     expect(await stack.innerText()).toMatch(/handle_syscall/);
     await shot(page, 'qemu');
+    await page.keyboard.press('Shift+F5');
+    await page.locator('.app[data-session="ended"]').waitFor();
+  });
+
+  it('serves a Run session to gdb-multiarch from the GDB Server switch while the IDE goes on', async () => {
+    const gdbPath = findTool('gdb-multiarch');
+    expect(gdbPath.ok).toBe(true); // installed by scripts/setup.mjs, as the kernel suite needs it
+    const { page } = b;
+    await page.locator('.toolbar select').selectOption('nrf52840dk');
+    await page.keyboard.press('Control+F5');
+    await page.locator('.app[data-session="running"]').waitFor({ timeout: 120_000 });
+    await page.getByRole('tab', { name: 'Run and Debug' }).click();
+    const view = page.locator('.side-view[data-view="GDB Server"]');
+    const toggle = view.getByRole('switch', { name: 'Serve this session to GDB' });
+    const port = view.getByLabel('GDB server port');
+
+    // A port another program listens on: refused, naming the port; the switch stays off.
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
+    const taken = (holder.address() as { port: number }).port;
+    try {
+      await port.fill(String(taken));
+      await toggle.click(); // the host refuses: it stays off
+      const alert = view.getByRole('alert');
+      await alert.waitFor();
+      expect(await alert.innerText()).toMatch(new RegExp(`port ${taken} .*already in use`));
+      expect(await toggle.isChecked()).toBe(false);
+    } finally {
+      await new Promise((r) => holder.close(r));
+    }
+
+    // Port 0: any free port; the view shows it with the command line and launch.json.
+    await port.fill('0');
+    await toggle.click(); // on once the host listens
+    const status = view.locator('.gdb-status');
+    await status.waitFor();
+    const shown = Number(await status.getAttribute('data-port'));
+    expect(shown).toBeGreaterThan(0);
+    expect(await status.innerText()).toContain(`127.0.0.1:${shown}`);
+    const elfPath = path.join(project, KERNEL_ELF);
+    const command = await view.getByLabel('gdb-multiarch command', { exact: true }).innerText();
+    expect(command).toBe(
+      `gdb-multiarch ${elfPath} -ex 'target extended-remote 127.0.0.1:${shown}'`,
+    );
+    expect(
+      JSON.parse(await view.getByLabel('Cortex-Debug launch.json', { exact: true }).innerText()),
+    ).toMatchObject({
+      type: 'cortex-debug',
+      request: 'attach',
+      servertype: 'external',
+      gdbTarget: `127.0.0.1:${shown}`,
+      executable: elfPath,
+    });
+    await view.getByRole('button', { name: 'Copy the gdb-multiarch command' }).click();
+    await view.locator('.gdb-copy-note').first().waitFor();
+    await shot(page, 'gdb-server');
+
+    // The command line as shown, pasted into a shell, with batch commands after it.
+    const batch = [
+      'set pagination off',
+      'set confirm off',
+      'info registers pc',
+      'echo KERNEL-AT=',
+      'print/x &nrf52840dk::reset_handler::KERNEL',
+      'echo X4-BEGIN\\n',
+      'x/4wx &nrf52840dk::reset_handler::KERNEL',
+      'echo X4-END\\n',
+    ]
+      .map((c) => ` -ex '${c}'`)
+      .join('');
+    const out = await new Promise<string>((resolve) => {
+      execFile(
+        '/bin/sh',
+        [
+          '-c',
+          `${command.replace(/^gdb-multiarch/, `${gdbPath.ok ? gdbPath.value : 'gdb-multiarch'} -q -batch -nx`)}${batch}`,
+        ],
+        { timeout: 90_000 },
+        (_e, stdout, stderr) => resolve(`${stdout}${stderr}`),
+      );
+    });
+    const pc = /^pc\s+(0x[0-9a-f]+)/m.exec(out);
+    expect(pc, out).not.toBeNull();
+    expect(
+      symbolAt(parseElf(new Uint8Array(readFileSync(elfPath))), Number(pc![1])),
+    ).not.toBeNull();
+    const at = /KERNEL-AT=\$\d+ = (0x[0-9a-f]+)/.exec(out);
+    expect(at, out).not.toBeNull();
+    const block = /X4-BEGIN\n([\s\S]*?)X4-END/.exec(out);
+    expect(block, out).not.toBeNull();
+    // "0x20000a10 <nrf52840dk::reset_handler::KERNEL>:\t0x...\t0x...": the words after the label.
+    const words = block![1]!
+      .split('\n')
+      .flatMap((l) => [...l.slice(l.indexOf(':') + 1).matchAll(/0x[0-9a-f]{8}/g)])
+      .map((m) => Number(m[0]));
+    expect(words.length).toBe(4);
+
+    // GDB detached (it attached to a running board): the board runs on; the IDE drives it.
+    await page.locator('.app[data-session="running"]').waitFor({ timeout: 30_000 });
+    await view.locator('.gdb-status', { hasText: '0 clients' }).waitFor({ timeout: 30_000 });
+    // The same static through the IDE: Pause, the Memory panel at its address.
+    await page.keyboard.press('F6');
+    await page.locator('.app[data-session="halted"]').waitFor({ timeout: 30_000 });
+    const address = Number(at![1]);
+    await page.getByRole('tab', { name: 'Memory', exact: true }).click();
+    const input = page.getByLabel('Address, register or symbol');
+    await input.fill(`0x${address.toString(16)}`);
+    await input.press('Enter');
+    await page.locator(`.hexdump .hex-byte[data-address="${address}"]`).waitFor();
+    const bytes: number[] = [];
+    for (let i = 0; i < 16; i++)
+      bytes.push(
+        parseInt(
+          await page.locator(`.hexdump .hex-byte[data-address="${address + i}"]`).innerText(),
+          16,
+        ),
+      );
+    const ide = [0, 1, 2, 3].map(
+      (w) =>
+        (bytes[w * 4]! |
+          (bytes[w * 4 + 1]! << 8) |
+          (bytes[w * 4 + 2]! << 16) |
+          (bytes[w * 4 + 3]! << 24)) >>>
+        0,
+    );
+    expect(ide).toEqual(words);
+    // Continue; the process console answers `list`.
+    await page.keyboard.press('F5');
+    await page.locator('.app[data-session="running"]').waitFor();
+    await page.getByRole('tab', { name: 'Console', exact: true }).click();
+    const terminal = page.locator('.terminal-host');
+    await terminal.click();
+    await page.keyboard.type('list');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => terminal.innerText(), { timeout: 60_000 })
+      .toMatch(/PID\s+ShortID\s+Name[\s\S]*hello/);
+    await shot(page, 'gdb-server-after');
+    await toggle.click();
+    await status.waitFor({ state: 'detached' });
     await page.keyboard.press('Shift+F5');
     await page.locator('.app[data-session="ended"]').waitFor();
   });
