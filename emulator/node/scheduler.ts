@@ -19,5 +19,8 @@ export const nodeScheduler: SliceScheduler = {
     const h = setTimeout(task, ms);
     return () => clearTimeout(h);
   },
-  epochMs: () => performance.timeOrigin + performance.now(),
+  // The wall clock: one clock for every thread and process of the host (the worker stamping a
+  // chunk, the window showing it). performance.timeOrigin is per thread and per process, taken
+  // when each started, and drifts from the wall clock with the monotonic clock it counts from.
+  epochMs: () => Date.now(),
 };

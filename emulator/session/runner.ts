@@ -279,9 +279,15 @@ export class Runner {
         const most = (o.maxLagMs / 1000) * freq;
         if (behind > most) this.paced.cycle -= behind - most;
         if (reason.kind === 'limit' && s.cycles >= wall) {
-          // Ahead of the wall clock: wait until the next device event is due (or input).
+          // Ahead of the wall clock. Asleep: nothing happens before the next device event, so
+          // wait for it (or input). Awake, the core has work the wall clock has not reached yet:
+          // wait one millisecond of it at a time. (Waiting for the next event there held a
+          // busy core back up to `maxWaitMs`: a debugger's step over a call ran to its return
+          // only when the next timer event came, hundreds of ms later.)
           o.afterSlice?.();
-          const due = Math.min(s.nextEventCycle, o.untilCycle, wall + (o.maxWaitMs / 1000) * freq);
+          const due = s.sleeping
+            ? Math.min(s.nextEventCycle, o.untilCycle, wall + (o.maxWaitMs / 1000) * freq)
+            : Math.min(o.untilCycle, wall + freq / 1000);
           await this.wait(Math.max(1, ((due - wall) / freq) * 1000), deadline);
           continue;
         }

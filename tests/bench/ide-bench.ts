@@ -17,7 +17,7 @@
  *    board's UART transmitting console output (stamped in the emulator worker) to the terminal
  *    showing it (keys typed into the process console make it echo).
  *
- * Options: --steps N (default 20), --keys N (default 20), --rounds N (1b, default 4),
+ * Options: --steps N (default 20), --keys N (default 60), --rounds N (1b, default 4),
  * --no-ui (skip 3). The machine's load changes every figure: say it when quoting them (the load
  * average is printed), and compare figures from one run only.
  */
@@ -32,6 +32,8 @@ import { createHost } from '../../main/host/host';
 import { clickGutter } from '../e2e/built-kernel';
 import { APP_ROOT, openOffline, openInExplorer, startStudio } from '../e2e/harness';
 import { buildBench } from './build';
+// @ts-expect-error: plain ES module without type declarations
+import { buildRendererIfStale } from '../../scripts/start.mjs';
 import { cpuAB, describeAB } from './ide-cpu';
 
 function arg(name: string, fallback: number): number {
@@ -44,7 +46,7 @@ function arg(name: string, fallback: number): number {
   return v;
 }
 const STEPS = arg('--steps', 20);
-const KEYS = arg('--keys', 20);
+const KEYS = arg('--keys', 60);
 const ROUNDS = arg('--rounds', 4);
 const UI = !process.argv.includes('--no-ui');
 
@@ -176,6 +178,8 @@ if (UI) {
     filter: (src) => !/[\\/](\.git|node_modules)$/.test(src),
   });
   const cache = mkdtempSync(path.join(os.tmpdir(), 'ide-bench-cache-'));
+  // The window the bench drives is the renderer bundle as the sources say now.
+  (buildRendererIfStale as () => void)();
   const studio = await startStudio(kernel, { XDG_CACHE_HOME: cache });
   const b = await openOffline(studio.url);
   const page = b.page;
@@ -246,26 +250,24 @@ if (UI) {
     await page.getByRole('tab', { name: 'Console', exact: true }).click();
     await page.locator('.terminal-host').click();
     await page.waitForTimeout(3000);
+    // Every stamped chunk: from its transmission (worker, wall clock) to the frame that paints
+    // it after the terminal took it (`console-shown`, then the next animation frame), in the
+    // same wall clock (Date.now: both processes read the system clock).
     await page.evaluate(() => {
-      const w = window as unknown as { outputTimes: number[]; lastStamp: string };
+      const w = window as unknown as { outputTimes: number[] };
       w.outputTimes = [];
-      w.lastStamp = document.querySelector<HTMLElement>('.terminal-host')!.dataset.sentAt ?? '';
-      new MutationObserver(() => {
-        const stamp = document.querySelector<HTMLElement>('.terminal-host')!.dataset.sentAt;
-        if (!stamp || stamp === w.lastStamp) return;
-        w.lastStamp = stamp;
-        w.outputTimes.push(performance.timeOrigin + performance.now() - Number(stamp));
-      }).observe(document.querySelector('.xterm-rows')!, {
-        childList: true,
-        subtree: true,
-        characterData: true,
+      document.querySelector('.terminal-host')!.addEventListener('console-shown', (e) => {
+        const sentAt = (e as CustomEvent<number>).detail;
+        requestAnimationFrame(() => w.outputTimes.push(Date.now() - sentAt));
       });
     });
     for (let i = 0; i < KEYS; i++) {
       await page.keyboard.type('x');
-      await page.waitForTimeout(100);
+      await page.waitForTimeout(50);
+      // Enter now and then: the process console answers (a longer reply than an echo).
+      if (i % 10 === 9) await page.keyboard.press('Enter');
     }
-    await page.waitForTimeout(500);
+    await page.waitForTimeout(1000);
     const outputs = await page.evaluate(
       () => (window as unknown as { outputTimes: number[] }).outputTimes,
     );
@@ -277,7 +279,7 @@ if (UI) {
       process.exitCode = 1;
     } else
       console.log(
-        `   ${outputs.length} chunks: p50 ${ms(pct(outputs, 50))}, p90 ${ms(pct(outputs, 90))}, max ${ms(Math.max(...outputs))} (target < 50 ms; worker and browser clocks are both the system clock)`,
+        `   ${outputs.length} chunks: p50 ${ms(pct(outputs, 50))}, p90 ${ms(pct(outputs, 90))}, p99 ${ms(pct(outputs, 99))}, max ${ms(Math.max(...outputs))} (target < 50 ms; stamps in the wall clock of both processes, Date.now)`,
       );
     await page.keyboard.press('Shift+F5');
   } finally {

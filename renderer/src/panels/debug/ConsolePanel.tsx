@@ -63,11 +63,15 @@ export function ConsolePanel({ studio }: { studio: Studio }) {
     if (port === null) {
       const log = studio.debug.console;
       t.write(log.all());
-      // The terminal host carries when the board sent the last chunk written (data-sent-at), so
-      // output latency (UART transmit to terminal shown) can be measured from outside.
+      // The terminal host carries when the board sent the last chunk written (data-sent-at) and
+      // fires `console-shown` (detail: that stamp, epoch ms) once the terminal has taken each
+      // stamped chunk, so output latency (UART transmit to terminal shown) is measured from
+      // outside, chunk by chunk (bench:ide).
       offData = log.onData((bytes, sentAt) =>
         t.write(bytes, () => {
-          if (sentAt !== undefined && host.current) host.current.dataset.sentAt = String(sentAt);
+          if (sentAt === undefined || !host.current) return;
+          host.current.dataset.sentAt = String(sentAt);
+          host.current.dispatchEvent(new CustomEvent('console-shown', { detail: sentAt }));
         }),
       );
       offClear = log.onClear(() => t.reset());
