@@ -1403,11 +1403,11 @@ export class DebugService {
         );
       if (a.gdb) return ok(a.info.gdbServer ?? null);
       const elfPath = a.images ? path.resolve(this.opts.projectRoot, a.images.kernelElf) : '';
-      let elf: Uint8Array | null = null;
+      let elf: Uint8Array | null;
       try {
         elf = elfPath ? new Uint8Array(readFileSync(elfPath)) : null;
       } catch {
-        elf = null;
+        elf = null; // no Tock threads then; GDB still gets the core
       }
       const show = (): void => {
         if (this.active !== a || !a.gdb) return;
