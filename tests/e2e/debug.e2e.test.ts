@@ -312,7 +312,9 @@ describe('debugging in the IDE', () => {
         '/bin/sh',
         [
           '-c',
-          `${command.replace(/^gdb-multiarch/, `${gdbPath.ok ? gdbPath.value : 'gdb-multiarch'} -q -batch -nx`)}${batch}`,
+          // remotetimeout: GDB gives up on a reply after 2 s by default, too short for the first
+          // halt on a heavily loaded test machine (the reply then answers its next packet).
+          `${command.replace(/^gdb-multiarch/, `${gdbPath.ok ? gdbPath.value : 'gdb-multiarch'} -q -batch -nx -iex 'set remotetimeout 60'`)}${batch}`,
         ],
         { timeout: 90_000 },
         (_e, stdout, stderr) => resolve(`${stdout}${stderr}`),
@@ -320,9 +322,12 @@ describe('debugging in the IDE', () => {
     });
     const pc = /^pc\s+(0x[0-9a-f]+)/m.exec(out);
     expect(pc, out).not.toBeNull();
-    expect(
-      symbolAt(parseElf(new Uint8Array(readFileSync(elfPath))), Number(pc![1])),
-    ).not.toBeNull();
+    // Halted wherever the board was: in the kernel (its ELF names the function) or in an app
+    // (flash from 0x40000 on); code runs from the nRF52840's 1 MiB of flash.
+    const at0 = Number(pc![1]);
+    expect(at0).toBeLessThan(0x10_0000);
+    if (at0 < 0x4_0000)
+      expect(symbolAt(parseElf(new Uint8Array(readFileSync(elfPath))), at0)).not.toBeNull();
     const at = /KERNEL-AT=\$\d+ = (0x[0-9a-f]+)/.exec(out);
     expect(at, out).not.toBeNull();
     const block = /X4-BEGIN\n([\s\S]*?)X4-END/.exec(out);
