@@ -294,6 +294,34 @@ describe('debugging in the IDE', () => {
     await view.locator('.gdb-copy-note').first().waitFor();
     await shot(page, 'gdb-server');
 
+    // The IDE pauses the board and reads a kernel static in its Memory panel; GDB then reads
+    // the same words at the same stop (it finds the board halted and leaves it so).
+    await page.keyboard.press('F6');
+    await page.locator('.app[data-session="halted"]').waitFor({ timeout: 30_000 });
+    const address = parseElf(
+      new Uint8Array(readFileSync(path.join(project, KERNEL_ELF))),
+    ).symbols.find((x) => x.name.startsWith('_ZN10nrf52840dk13reset_handler6KERNEL'))!.value;
+    await page.getByRole('tab', { name: 'Memory', exact: true }).click();
+    const input = page.getByLabel('Address, register or symbol');
+    await input.fill(`0x${address.toString(16)}`);
+    await input.press('Enter');
+    await page.locator(`.hexdump .hex-byte[data-address="${address}"]`).waitFor();
+    const bytes: number[] = [];
+    for (let i = 0; i < 16; i++)
+      bytes.push(
+        parseInt(
+          await page.locator(`.hexdump .hex-byte[data-address="${address + i}"]`).innerText(),
+          16,
+        ),
+      );
+    const ide = [0, 1, 2, 3].map(
+      (w) =>
+        (bytes[w * 4]! |
+          (bytes[w * 4 + 1]! << 8) |
+          (bytes[w * 4 + 2]! << 16) |
+          (bytes[w * 4 + 3]! << 24)) >>>
+        0,
+    );
     // The command line as shown, pasted into a shell, with batch commands after it.
     const batch = [
       'set pagination off',
@@ -339,38 +367,12 @@ describe('debugging in the IDE', () => {
       .map((m) => Number(m[0]));
     expect(words.length).toBe(4);
 
-    // GDB detached (it attached to a running board): the board runs on; the IDE drives it.
-    await page.locator('.app[data-session="running"]').waitFor({ timeout: 30_000 });
+    expect(Number(at![1])).toBe(address);
+    expect(words).toEqual(ide);
     await view.locator('.gdb-status', { hasText: '0 clients' }).waitFor({ timeout: 30_000 });
-    // The same static through the IDE: Pause, the Memory panel at its address.
-    await page.keyboard.press('F6');
-    await page.locator('.app[data-session="halted"]').waitFor({ timeout: 30_000 });
-    const address = Number(at![1]);
-    await page.getByRole('tab', { name: 'Memory', exact: true }).click();
-    const input = page.getByLabel('Address, register or symbol');
-    await input.fill(`0x${address.toString(16)}`);
-    await input.press('Enter');
-    await page.locator(`.hexdump .hex-byte[data-address="${address}"]`).waitFor();
-    const bytes: number[] = [];
-    for (let i = 0; i < 16; i++)
-      bytes.push(
-        parseInt(
-          await page.locator(`.hexdump .hex-byte[data-address="${address + i}"]`).innerText(),
-          16,
-        ),
-      );
-    const ide = [0, 1, 2, 3].map(
-      (w) =>
-        (bytes[w * 4]! |
-          (bytes[w * 4 + 1]! << 8) |
-          (bytes[w * 4 + 2]! << 16) |
-          (bytes[w * 4 + 3]! << 24)) >>>
-        0,
-    );
-    expect(ide).toEqual(words);
-    // Continue; the process console answers `list`.
-    await page.keyboard.press('F5');
-    await page.locator('.app[data-session="running"]').waitFor();
+    // GDB detached, alone with a halted board: it runs again (as a probe's server leaves it);
+    // the process console answers `list`.
+    await page.locator('.app[data-session="running"]').waitFor({ timeout: 30_000 });
     await page.getByRole('tab', { name: 'Console', exact: true }).click();
     const terminal = page.locator('.terminal-host');
     await terminal.click();
