@@ -703,7 +703,7 @@ export class DebugService {
         return this.report(a, 'breakpoint', stop, 'Ran to the cursor');
       }
       const bps = a.armed.get(pc);
-      if (bps && !(await this.breakpointStops(a, bps))) {
+      if (bps && !(await this.breakpointStops(a, bps)) && !this.gdbAttached(a)) {
         await a.target.resume();
         return;
       }
@@ -711,7 +711,7 @@ export class DebugService {
     }
     if (c.kind === 'fault') {
       const fault = await this.faultReport(a, stop);
-      if (fault.handled && !a.breakOnProcessFaults) {
+      if (fault.handled && !a.breakOnProcessFaults && !this.gdbAttached(a)) {
         this.opts.emit('session.fault', { id: a.info.id, fault });
         this.opts.emit('session.output', {
           id: a.info.id,
@@ -734,6 +734,15 @@ export class DebugService {
     const reason: StopReason =
       c.kind === 'halted' ? 'pause' : c.kind === 'step' ? 'step' : (c.kind as StopReason);
     return this.report(a, reason, stop);
+  }
+
+  /**
+   * True while a GDB client is connected to this session's server: the IDE then never resumes
+   * the board on its own (a handled process fault, a breakpoint whose condition is false), since
+   * the client was told the board stopped and would otherwise talk to a board that runs.
+   */
+  private gdbAttached(a: Active): boolean {
+    return a.gdb !== null && a.gdb.server.connectionCount > 0;
   }
 
   /** Counts the hit and checks conditions; true when the breakpoint stops. */
