@@ -170,5 +170,5 @@ export interface TockTimelineView {
   notes: string[];
 }
 
-/** How many of the newest timeline events a reading carries to the renderer. */
+/** How many of the newest timeline events a reading carries to the renderer (each one is drawn). */
 export const TIMELINE_EVENTS_SHOWN = 4000;

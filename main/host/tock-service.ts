@@ -445,8 +445,25 @@ export class TockService {
     return { ok: true, value: { target, recorder, rec: this.rec(target), info: m.value.info } };
   }
 
-  /** Fetches what the recorder holds beyond what the timeline has, and returns the view. */
-  async timeline(): Promise<Plain<TockTimelineView>> {
+  /**
+   * Fetches what the recorder holds beyond what the timeline has, and returns the view. Asked
+   * again while a fetch is under way, it answers with that fetch (one fetch at a time).
+   */
+  timeline(): Promise<Plain<TockTimelineView>> {
+    this.fetching ??= this.fetchTimeline().finally(() => {
+      this.fetching = null;
+    });
+    return this.fetching;
+  }
+  private fetching: Promise<Plain<TockTimelineView>> | null = null;
+
+  /** The view after a change: a fetch under way (begun before the change) is let finish first. */
+  private async freshTimeline(): Promise<Plain<TockTimelineView>> {
+    if (this.fetching) await this.fetching;
+    return this.timeline();
+  }
+
+  private async fetchTimeline(): Promise<Plain<TockTimelineView>> {
     const m = this.recorded();
     if (!m.ok) return m;
     const { target, recorder, rec } = m.value;
@@ -546,7 +563,7 @@ export class TockService {
       const stopped = await recorder({ op: 'stop' });
       if (!stopped.ok) return stopped;
     }
-    return this.timeline();
+    return this.freshTimeline();
   }
 
   /** Forgets the events recorded so far (recording goes on if it was on). */
@@ -558,7 +575,7 @@ export class TockService {
     const rec = this.rec(m.value.target);
     rec.timeline.clear();
     rec.dropped = 0;
-    return this.timeline();
+    return this.freshTimeline();
   }
 
   /** The recorded events as a Chrome / Perfetto trace (Trace Event Format JSON). */

@@ -59,7 +59,7 @@ describe('Tock views in the IDE', () => {
 
     await openInExplorer(page, CONSOLE);
     await clickGutter(page, CONSOLE_LINE);
-    await page.keyboard.press('F5');
+    await toolbar(page, 'session.debug').click();
     const offer = page.getByRole('button', { name: 'Build and Debug' });
     await Promise.race([
       page
@@ -92,7 +92,7 @@ describe('Tock views in the IDE', () => {
     await clickGutter(page, UARTE_LINE);
     let owners = '';
     for (let i = 0; i < 12 && !/console Console\.buffer/.test(owners); i++) {
-      await page.keyboard.press('F5');
+      await toolbar(page, 'session.debug').click();
       await page.locator('.app[data-session="running"]').waitFor();
       await page.locator('.app[data-stop="breakpoint"]').waitFor({ timeout: 120_000 });
       await page.getByRole('tab', { name: 'DMA', exact: true }).click();
@@ -122,10 +122,18 @@ describe('Tock views in the IDE', () => {
     await clickGutter(page, UARTE_LINE);
     await expect.poll(() => page.locator(`.bp-glyph.bp-line-${UARTE_LINE}`).count()).toBe(0);
     await checkTimeline(page);
-    await page.keyboard.press('Shift+F5');
+    await toolbar(page, 'session.stop').click();
     await page.locator('.app[data-session="ended"]').waitFor();
   });
 });
+
+/**
+ * The debug toolbar's button for a command (Continue and Debug are both `session.debug`): the
+ * toolbar acts whatever holds the keyboard focus.
+ */
+function toolbar(page: Page, command: string) {
+  return page.locator(`.toolbar .debug-group button[data-command="${command}"]`);
+}
 
 /** Clicks the Cells panel's Console.buffer entry's declaration link. */
 async function openDeclaration(page: Page): Promise<void> {
@@ -144,7 +152,7 @@ function consoleDecoration(page: Page) {
 /** Runs on without breakpoints until the Timeline shows hello's write and then its upcall. */
 async function checkTimeline(page: Page): Promise<void> {
   await page.getByRole('tab', { name: 'Timeline', exact: true }).click();
-  await page.keyboard.press('F5');
+  await toolbar(page, 'session.debug').click();
   await page.locator('.app[data-session="running"]').waitFor();
   const hello = page.locator('.timeline-lane[data-lane="hello"]');
   const write = hello.locator(
@@ -155,10 +163,13 @@ async function checkTimeline(page: Page): Promise<void> {
   );
   await expect.poll(() => write.count(), { timeout: 60_000 }).toBeGreaterThan(0);
   await expect.poll(() => upcall.count(), { timeout: 60_000 }).toBeGreaterThan(0);
-  // Pause so the picture holds still while the person looks.
-  // (the toolbar's Pause: F6 goes to whatever holds the focus, here the Timeline's buttons)
-  await page.getByRole('button', { name: /Pause/ }).click();
-  await page.locator('.app[data-session="halted"]').waitFor({ timeout: 30_000 });
+  // Stop recording so the picture holds still while the person looks (the board runs on).
+  // (a mouse click at the button without Playwright's stable-frame checks: the live panels
+  // redraw several times a second, and on a loaded host those checks may never settle)
+  await page.locator('.tock-timeline button[data-action="record"]').click({ force: true });
+  await page
+    .locator('.timeline-status', { hasText: /^Not recording/ })
+    .waitFor({ timeout: 60_000 });
   const title = (await write.last().getAttribute('title')) ?? '';
   expect(title).toMatch(/^command console 1 at .* for .*result: Success/);
   const startOf = async (el: ReturnType<Page['locator']>): Promise<number> =>
@@ -166,7 +177,7 @@ async function checkTimeline(page: Page): Promise<void> {
   // The upcall follows the write (left to right on the axis).
   expect(await startOf(upcall.last())).toBeGreaterThanOrEqual(await startOf(write.last()));
   await shot(page, 'timeline');
-  // After continuing, the console's buffer is back: the decoration reads present.
+  // Running on, the console's buffer is back: the live decoration reads present.
   await page.getByRole('tab', { name: 'Cells', exact: true }).click();
   await openDeclaration(page);
   await expect

@@ -86,11 +86,23 @@ export function TimelinePanel({ studio }: { studio: Studio }) {
   const polling = live && phase === 'running' && !!view?.recording;
   useEffect(() => {
     if (!polling) return;
+    // The next read is asked for POLL_MS after the last one answered, never while one is in
+    // flight: on a loaded host, reads piling up would queue ahead of Pause and Stop recording.
     let on = true;
-    const t = setInterval(() => void api.timeline({}).then((r) => on && take(r)), POLL_MS);
+    let t: ReturnType<typeof setTimeout> | undefined;
+    const poll = (): void => {
+      t = setTimeout(() => {
+        void api.timeline({}).then((r) => {
+          if (!on) return;
+          take(r);
+          poll();
+        });
+      }, POLL_MS);
+    };
+    poll();
     return () => {
       on = false;
-      clearInterval(t);
+      clearTimeout(t);
     };
   }, [polling]);
 
