@@ -46,6 +46,7 @@ export type {
   TockDmaChannel,
   TockDmaView,
   TockFaultExplanation,
+  TockGrant,
   TockMpuRegion,
   TockProcess,
   TockProcessAction,

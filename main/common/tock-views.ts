@@ -110,6 +110,8 @@ export interface TockProcess {
     grants: { number: number; address: number }[];
   };
   mpu: TockMpuRegion[];
+  /** Each grant allocated for the process, with the capsule holding it and its contents. */
+  grants: TockGrant[];
   /** Subscribe table, allow table, queued upcalls (oldest first); drivers named from abi.json. */
   subscriptions: { driver: string; subscribe: number; function: number; appdata: number }[];
   allows: { driver: string; number: number; readonly: boolean; ptr: number; len: number }[];
@@ -119,9 +121,40 @@ export interface TockProcess {
   missing: string[];
 }
 
+/** One grant of one process (emulator/debug/tock/grants.ts). */
+export interface TockGrant {
+  number: number;
+  /** Where the kernel allocated it in the process's grant region. */
+  address: number;
+  /** The capsule type whose `Grant<T>` field has this number, and the field's path from the board. */
+  capsule: string | null;
+  path: string | null;
+  /** The driver that capsule serves, named from abi.json ("console"), if any. */
+  driver: string | null;
+  /** `T` and its size in bytes. */
+  typeName: string | null;
+  size: number | null;
+  /** `T`'s fields read from the allocation. */
+  fields: { name: string; typeName: string; text: string }[];
+  /** Why the owner or the contents could not be read. */
+  problem: string | null;
+}
+
 export interface TockProcessesView {
   processes: TockProcess[];
   notes: string[];
+  /**
+   * The MPU's registers read through the target at this halt (emulator/debug/tock/processes-mpu.ts),
+   * with the process whose stored regions they hold; null when they could not be read
+   * (`liveMpuProblem` says why).
+   */
+  liveMpu?: {
+    enabled: boolean;
+    privilegedDefault: boolean;
+    regions: TockMpuRegion[];
+    loadedFor: string | null;
+  } | null;
+  liveMpuProblem?: string | null;
 }
 
 /** What the Processes view can do to a process. */

@@ -184,6 +184,14 @@ export class DwarfProgramView implements ProgramView {
     return scopes.map((s) => cleanName(s.name ?? '?'));
   }
 
+  lineChain(address: number): { file: string; line: number; column: number }[] {
+    const l = this.set.lineFor(address);
+    const out = l ? [{ file: l.file, line: l.line, column: l.column }] : [];
+    for (const s of this.set.scopesAt(address))
+      if (s.kind === 'inlined' && s.callSite) out.push(s.callSite);
+    return out;
+  }
+
   shownLine(address: number): { file: string; line: number } | null {
     const scopes = this.set.scopesAt(address).filter((s) => s.kind !== 'block');
     let site: { file: string; line: number } | null = null;

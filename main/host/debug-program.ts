@@ -65,6 +65,11 @@ export interface ProgramView {
   lineAt(address: number): LineAt | null;
   /** The logical functions at an address, innermost first (inlined calls, then the function). */
   inlineChain(address: number): string[];
+  /**
+   * The source lines an address stands for, innermost first: its line, then the call site of
+   * each inlined call around it (the code a person wrote that led to it), for "jump to source".
+   */
+  lineChain?(address: number): { file: string; line: number; column: number }[];
   /** The line a stop at this address shows (at an inlined call's first instruction: the call). */
   shownLine(address: number): { file: string; line: number } | null;
   /** Where `file:line` has code; `line` is where it really is (the next line with code). */

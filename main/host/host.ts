@@ -136,9 +136,14 @@ export function createHost(opts: HostOptions): Host {
   const tock = new TockService(() => ({
     target: debug.target,
     kernel: debug.images?.files[0] ?? null,
+    // The first line of the inline chain that is the project's own source (an app's
+    // write_volatile shows the app's line, not core's).
     lineAt: (pc: number) => {
-      const l = debug.program?.lineAt(pc);
-      return l ? sourceLocation(projectRoot, l.file, l.line, l.column) : null;
+      const p = debug.program;
+      const l = p?.lineAt(pc);
+      const chain = p?.lineChain?.(pc) ?? (l ? [l] : []);
+      const located = chain.map((c) => sourceLocation(projectRoot, c.file, c.line, c.column));
+      return located.find((c) => c?.inProject) ?? located[0] ?? null;
     },
     halted: debug.session?.phase === 'halted',
     consoleInput: async (bytes: Uint8Array) => {

@@ -17,9 +17,11 @@ import type { DebugTarget } from '../../emulator/debug/target';
 import { CellsModel } from '../../emulator/debug/tock/cells';
 import { describeOwner, dmaView } from '../../emulator/debug/tock/dma';
 import { explainProcessFault } from '../../emulator/debug/tock/fault';
+import { grantContents, grantOwners, type GrantOwner } from '../../emulator/debug/tock/grants';
 import { ProcessTable } from '../../emulator/debug/tock/processes';
+import { loadedFor, readLiveMpu } from '../../emulator/debug/tock/processes-mpu';
 import { anchorNote, driverName, processesView } from '../../emulator/debug/tock/processes-view';
-import { cachedMemory, DebugInfo } from '../../emulator/formats/dwarf/index';
+import { cachedMemory, DebugInfo, type ReadMemory } from '../../emulator/formats/dwarf/index';
 import {
   enableKernelTrace,
   Timeline,
@@ -30,6 +32,7 @@ import {
   type TockCell,
   type TockCellsView,
   type TockDmaView,
+  type TockGrant,
   type TockProcessActionArgs,
   type TockProcessActionResult,
   type TockProcessesView,
@@ -142,10 +145,41 @@ export class TockService {
     if (anchor) notes.push(anchor);
     const missing = new Set(r.value.flatMap((p) => p.missing));
     if (missing.size > 0) notes.push(`Not recorded by this kernel: ${[...missing].join(', ')}.`);
-    const lineAt = this.session().lineAt;
+    const owners = await grantOwners(loaded.info, mem);
+    if (!owners.ok) notes.push(owners.error);
+    else notes.push(...owners.value.notes);
+    const byNumber = new Map((owners.ok ? owners.value.owners : []).map((o) => [o.number, o]));
+    const grants = new Map<number, TockGrant[]>();
+    for (const p of r.value)
+      grants.set(
+        p.slot,
+        await Promise.all(
+          p.memory.grants.map((g) => this.grant(loaded.info!, byNumber.get(g.number), g, mem)),
+        ),
+      );
+    const session = this.session();
+    const lineAt = session.lineAt;
+    // The live registers need RNR written: only while halted.
+    const live = session.halted
+      ? await readLiveMpu(t)
+      : { ok: false as const, error: 'the live MPU registers are read at a halt' };
+    const plainRegion = ({
+      rbar: _b,
+      rasr: _r,
+      ...region
+    }: (typeof r.value)[number]['mpu'][number]) => region;
     return {
       ok: true,
       value: {
+        liveMpu: live.ok
+          ? {
+              enabled: live.value.enabled,
+              privilegedDefault: live.value.privilegedDefault,
+              regions: live.value.regions.map(plainRegion),
+              loadedFor: loadedFor(live.value.regions, r.value),
+            }
+          : null,
+        liveMpuProblem: live.ok ? null : live.error,
         notes,
         processes: r.value.map((p) => {
           const explained = explainProcessFault(p, r.value, t.description.memoryMap);
@@ -158,7 +192,8 @@ export class TockService {
             lastSyscall: p.lastSyscall,
             policy: p.policy,
             memory: p.memory,
-            mpu: p.mpu.map(({ rbar: _b, rasr: _r, ...region }) => region),
+            mpu: p.mpu.map(plainRegion),
+            grants: grants.get(p.slot) ?? [],
             subscriptions: p.tables.subscriptions.map((x) => ({
               ...x,
               driver: driverName(x.driver),
@@ -173,6 +208,38 @@ export class TockService {
           };
         }),
       },
+    };
+  }
+
+  /** One allocated grant: its owner (by number) and its contents read as `T`. */
+  private async grant(
+    info: DebugInfo,
+    owner: GrantOwner | undefined,
+    g: { number: number; address: number },
+    mem: ReadMemory,
+  ): Promise<TockGrant> {
+    const base = { number: g.number, address: g.address };
+    if (!owner)
+      return {
+        ...base,
+        capsule: null,
+        path: null,
+        driver: null,
+        typeName: null,
+        size: null,
+        fields: [],
+        problem: `no capsule reachable from the board holds grant ${g.number}`,
+      };
+    const fields = await grantContents(info, owner, g.address, mem);
+    return {
+      ...base,
+      capsule: owner.capsule,
+      path: owner.path,
+      driver: owner.driver === null ? null : driverName(owner.driver),
+      typeName: owner.typeName,
+      size: owner.size,
+      fields: fields.ok ? fields.value : [],
+      problem: fields.ok ? null : fields.error,
     };
   }
 

@@ -98,7 +98,7 @@ export class Studio {
       if (s.phase === 'halted' && s.stop) {
         const loc = s.stop.location;
         if (loc?.inProject) void this.workspace.open(loc.path, { line: loc.line, column: 1 });
-        else this.layout.showPanel('Disassembly');
+        else this.layout.showStopPanel('Disassembly');
         if (s.stop.reason === 'fault' || s.stop.reason === 'lockup')
           this.layout.showPanel('Faults');
       }

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulatorTarget, type EmulatorTarget } from '../../emulator/debug/emulator-target';
 import { unwrap } from '../../emulator/debug/testing/target-helpers';
 import { explainProcessFault, mpuVerdict } from '../../emulator/debug/tock/fault';
+import { grantOwners } from '../../emulator/debug/tock/grants';
 import { ProcessTable } from '../../emulator/debug/tock/processes';
 import { ANCHOR_SYMBOL } from '../../emulator/debug/tock/cells';
 import {
@@ -148,6 +149,54 @@ describe('Processes view model (emulated nRF52840-DK)', () => {
       /kernel's RAM/,
     );
     expect(r.processes.find((p) => p.name === 'hello')!.fault).toBeNull();
+  });
+
+  it('names the capsule holding each grant, its type and size, and reads its fields', async () => {
+    const info = unwrap(DebugInfo.load(kernel, { name: 'kernel.elf' }));
+    const mem = cachedMemory((a, n) => target.readMemory(a, n));
+    const { owners, notes } = unwrap(await grantOwners(info, mem));
+    expect(notes).toEqual([]);
+    const by = new Map(owners.map((o) => [o.capsule, o]));
+    // Each capsule of the board that keeps per-process state, with its own driver number.
+    expect(by.get('capsules::console::Console')?.driver).toBe(1);
+    expect(by.get('capsules::alarm::AlarmDriver')?.driver).toBe(0);
+    expect(by.get('capsules::rng::SimpleRng')?.driver).toBe(0x40001);
+    expect(new Set(owners.map((o) => o.number)).size).toBe(owners.length);
+    for (const o of owners) {
+      expect(o.path, o.capsule).toMatch(/^platform\./);
+      expect(o.size, o.typeName).toBe(info.findType(o.typeName)!.size);
+    }
+    expect(by.get('capsules::console::Console')!.typeName).toBe('capsules::console::App');
+    // Every grant a process allocated has its owner; a console grant reads as console's App.
+    const service = new TockService(() => ({
+      target,
+      kernel: { name: 'kernel.elf', bytes: kernel },
+    }));
+    const r = unwrap(await service.processes());
+    let consoleGrants = 0;
+    for (const p of r.processes) {
+      expect(
+        p.grants.map((g) => g.number),
+        p.name,
+      ).toEqual(p.memory.grants.map((g) => g.number));
+      for (const g of p.grants) {
+        expect(g.problem, `${p.name} #${g.number}`).toBeNull();
+        expect(g.capsule, `${p.name} #${g.number}`).not.toBeNull();
+        if (g.capsule !== 'capsules::console::Console') continue;
+        consoleGrants++;
+        expect(g.driver).toBe('console');
+        expect(g.fields.map((f) => f.name)).toEqual(['pending', 'len', 'written']);
+        expect(g.fields[0]!.text).toMatch(/^(true|false)$/);
+      }
+    }
+    expect(consoleGrants).toBeGreaterThan(0);
+    // The last system call is worded from the ABI table, never half-read.
+    // (A restart clears the last call but not the count: null then.)
+    for (const p of r.processes.filter((x) => x.lastSyscall !== null))
+      expect(p.lastSyscall, p.name).toMatch(/^(yield|subscribe|command|allow|memop|exit)/);
+    expect(r.liveMpu ?? null).toBeNull();
+    expect(r.liveMpuProblem).toMatch(/read at a halt/);
+    for (const p of r.processes) expect(p.lastSyscall ?? '', p.name).not.toMatch(/undefined/);
   });
 
   it('lays out each memory map inside its blocks, MPU regions over the process memory', () => {

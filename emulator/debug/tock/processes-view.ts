@@ -197,7 +197,8 @@ export async function processesView(
     const raw = await structuralValue(
       { mem },
       { name: 'process', type, storage: { kind: 'bytes', bytes: bytes.value } },
-      6,
+      // Deep enough for Cell<Option<(u8, [u32; 4])>> and the upcall ring's entries.
+      12,
       64,
     );
     if (!isObj(raw)) return err(`process slot ${r.slot} cannot be read: ${String(raw)}`);

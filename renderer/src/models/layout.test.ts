@@ -40,6 +40,19 @@ describe('LayoutModel', () => {
     expect(l.snapshot().bottom).toBe(80);
   });
 
+  it('brings Disassembly forward at a stop unless a view of the target shows', () => {
+    const l = new LayoutModel(memory(), () => 900);
+    l.showPanel('Build');
+    l.showStopPanel('Disassembly');
+    expect(l.snapshot().panel).toBe('Disassembly');
+    l.showPanel('Processes');
+    l.showStopPanel('Disassembly');
+    expect(l.snapshot().panel).toBe('Processes');
+    l.toggleBottom();
+    l.showStopPanel('Disassembly');
+    expect(l.snapshot()).toMatchObject({ panel: 'Disassembly', bottomHidden: false });
+  });
+
   it('ignores a damaged stored layout', () => {
     const store = memory();
     store.setItem('capsule.layout', '{not json');

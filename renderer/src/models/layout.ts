@@ -28,6 +28,28 @@ export interface KeyValueStore {
 
 const KEY = 'capsule.layout';
 
+/**
+ * The bottom panels that show the halted target itself (its registers, memory, code, faults,
+ * the kernel's structures, the peripherals): a person looking at one of them at a stop keeps it.
+ */
+export const TARGET_VIEWS: ReadonlySet<string> = new Set([
+  'Registers',
+  'Memory',
+  'Disassembly',
+  'Faults',
+  'Processes',
+  'Grants',
+  'Fault Explainer',
+  'Cells',
+  'DMA',
+  'Timeline',
+  'Peripherals',
+  'Interrupts',
+  'Access Log',
+  'Connections',
+  'Board',
+]);
+
 export function defaultBottom(windowHeight: number): number {
   return Math.round(Math.min(260, Math.max(120, windowHeight / 3)));
 }
@@ -78,6 +100,14 @@ export class LayoutModel extends Model<LayoutState> {
 
   showPanel(panel: string): void {
     this.set({ panel, bottomHidden: false });
+  }
+
+  /**
+   * At a stop outside the project's source, brings `panel` (Disassembly) forward unless a view of
+   * the halted target already shows: the stop is what that view was opened to read.
+   */
+  showStopPanel(panel: string): void {
+    if (this.state.bottomHidden || !TARGET_VIEWS.has(this.state.panel)) this.showPanel(panel);
   }
 
   showSide(side: LayoutState['side']): void {

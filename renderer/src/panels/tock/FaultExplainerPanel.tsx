@@ -85,7 +85,7 @@ export function FaultExplainerPanel({ studio }: { studio: Studio }) {
         <div key={`${p.slot}-${p.id}`}>
           <h4>
             {p.name} (slot {p.slot}, {p.state}
-            {p.restarts ? `, restarted ${p.restarts} times` : ''})
+            {p.restarts ? `, restarted ${p.restarts} time${p.restarts === 1 ? '' : 's'}` : ''})
           </h4>
           <FaultExplanationView studio={studio} process={p} />
         </div>

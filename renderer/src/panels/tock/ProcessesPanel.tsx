@@ -41,6 +41,7 @@ function MemoryBar({
   end,
   segments,
   mpu,
+  live = [],
   marks,
 }: {
   title: string;
@@ -48,11 +49,18 @@ function MemoryBar({
   end: number;
   segments: Segment[];
   mpu: TockMpuRegion[];
+  /** The MPU's live registers, when they hold this process's regions. */
+  live?: TockMpuRegion[];
   marks: { label: string; at: number }[];
 }) {
   const span = Math.max(end - start, 1);
   const pct = (a: number): number => ((Math.min(Math.max(a, start), end) - start) / span) * 100;
-  const overlays = mpu.filter((r) => r.enabled && r.start < end && r.start + r.size > start);
+  const inside = (r: TockMpuRegion): boolean =>
+    r.enabled && r.start < end && r.start + r.size > start;
+  const overlays = [
+    ...mpu.filter(inside).map((r) => ({ r, live: false })),
+    ...live.filter(inside).map((r) => ({ r, live: true })),
+  ];
   return (
     <div className="memmap" data-memmap={title}>
       <div className="memmap-title">
@@ -81,10 +89,14 @@ function MemoryBar({
           />
         ))}
       </div>
-      {overlays.map((r) => {
+      {overlays.map(({ r, live: isLive }) => {
         const sub = r.size / 8;
         return (
-          <div className="memmap-mpu" key={r.number} data-mpu-region={r.number}>
+          <div
+            className={`memmap-mpu${isLive ? ' memmap-mpu-live' : ''}`}
+            key={`${isLive ? 'live' : 'stored'}-${r.number}`}
+            {...(isLive ? { 'data-mpu-live': r.number } : { 'data-mpu-region': r.number })}
+          >
             {r.subregionsDisabled.map((off, i) => {
               const a = r.start + i * sub;
               if (a >= end || a + sub <= start) return null;
@@ -98,7 +110,7 @@ function MemoryBar({
               );
             })}
             <span className="mpu-label">
-              MPU {r.number}: {hex(r.start)} {bytes(r.size)} {r.access}
+              {isLive ? 'live MPU' : 'MPU'} {r.number}: {hex(r.start)} {bytes(r.size)} {r.access}
               {r.executeNever ? ' XN' : ''}
             </span>
           </div>
@@ -167,13 +179,39 @@ function Actions({
   );
 }
 
+/** What the MPU's registers hold at this halt, beside what the kernel stores per process. */
+function LiveMpuLine({ view }: { view: TockProcessesView }) {
+  const m = view.liveMpu;
+  if (!m)
+    return (
+      <div className="process-facts" data-live-mpu="none">
+        Live MPU registers: {view.liveMpuProblem ?? 'not read'}
+      </div>
+    );
+  const on = m.regions.filter((r) => r.enabled).length;
+  return (
+    <div className="process-facts" data-live-mpu={m.loadedFor ?? ''}>
+      Live MPU registers: {m.enabled ? 'enabled' : 'disabled'}
+      {m.privilegedDefault ? ', default map for the kernel (PRIVDEFENA)' : ''}; {on} of{' '}
+      {m.regions.length} regions on,{' '}
+      {m.loadedFor
+        ? `${m.loadedFor}'s regions loaded (drawn as "live MPU" on its map)`
+        : "matching no process's stored regions"}
+      .
+    </div>
+  );
+}
+
 function ProcessDetails({
   studio,
   p,
+  live,
   done,
 }: {
   studio: Studio;
   p: TockProcess;
+  /** The live MPU regions when they are this process's. */
+  live: TockMpuRegion[];
   done: (message: string) => void;
 }) {
   const r = p.memory.ram;
@@ -190,6 +228,7 @@ function ProcessDetails({
         end={p.memory.flash.end}
         segments={flashSegments(p)}
         mpu={p.mpu}
+        live={live}
         marks={[]}
       />
       <MemoryBar
@@ -198,6 +237,7 @@ function ProcessDetails({
         end={r.end}
         segments={ramSegments(p)}
         mpu={p.mpu}
+        live={live}
         marks={marks}
       />
       <div className="process-facts">
@@ -233,6 +273,7 @@ export function ProcessesPanel({ studio }: { studio: Studio }) {
           {n}
         </div>
       ))}
+      <LiveMpuLine view={view} />
       {message && <div className="process-message">{message}</div>}
       {view.processes.length === 0 && (
         <div className="panel-empty">The kernel's process table holds no process.</div>
@@ -280,7 +321,12 @@ export function ProcessesPanel({ studio }: { studio: Studio }) {
               open === key || (open === null && p.fault) ? (
                 <tr key={`${key}-details`} className="process-details-row">
                   <td colSpan={11}>
-                    <ProcessDetails studio={studio} p={p} done={done} />
+                    <ProcessDetails
+                      studio={studio}
+                      p={p}
+                      live={view.liveMpu?.loadedFor === p.name ? view.liveMpu.regions : []}
+                      done={done}
+                    />
                   </td>
                 </tr>
               ) : null,

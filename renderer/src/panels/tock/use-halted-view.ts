@@ -33,13 +33,20 @@ export function useHaltedView<T>(
   useEffect(() => {
     if (d.session?.phase !== 'halted') return;
     let live = true;
-    void fetch().then((r) => {
-      if (!live) return;
-      if (r.ok) {
-        setView(r.value);
-        setProblem(null);
-      } else setProblem(r.error.message);
-    });
+    void fetch().then(
+      (r) => {
+        if (!live) return;
+        if (r.ok) {
+          setView(r.value);
+          setProblem(null);
+        } else setProblem(r.error.message);
+      },
+      // A call that throws instead of answering must not leave the panel on "Reading".
+      (e: unknown) => {
+        if (live)
+          setProblem(`The view could not be read: ${e instanceof Error ? e.message : String(e)}`);
+      },
+    );
     return () => {
       live = false;
     };
