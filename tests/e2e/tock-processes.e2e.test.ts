@@ -107,8 +107,9 @@ describe('Processes and Fault Explainer in the IDE', () => {
     const state = (name: string) =>
       page.locator(`tr.tock-process[data-process="${name}"] .process-state`).innerText();
     expect(await state('hello')).toBe('Terminated');
+    // The others are alive, faulted, or ended by themselves (rng exits after its rounds).
     for (const name of expected.filter((n) => n !== 'hello'))
-      expect(await state(name)).toMatch(/^(Running|Yielded|YieldedFor|Faulted)$/);
+      expect(await state(name)).toMatch(/^(Running|Yielded|YieldedFor|Faulted|Terminated)$/);
     const fk = page.locator('tr.tock-process[data-process="fault_kernel"]');
     expect(await fk.innerText()).toMatch(/RestartUpTo\(3\)/);
 
@@ -121,42 +122,42 @@ describe('Processes and Fault Explainer in the IDE', () => {
       /fault_kernel accessed 0x20000000, in the kernel's RAM/,
     );
     // Open a live app's map: the MPU regions are drawn under its RAM.
-    await page.locator('tr.tock-process[data-process="rng"]').click();
-    const rng = page.locator('[data-process-details="rng"]');
-    await rng.waitFor();
-    expect(await rng.locator('[data-memmap="RAM"] [data-mpu-region]').count()).toBeGreaterThan(0);
+    await page.locator('tr.tock-process[data-process="timer"]').click();
+    const timer = page.locator('[data-process-details="timer"]');
+    await timer.waitFor();
+    expect(await timer.locator('[data-memmap="RAM"] [data-mpu-region]').count()).toBeGreaterThan(0);
     // The MPU's live registers, read at this halt, and whose regions they hold.
     const liveFor = await page.locator('[data-live-mpu]').getAttribute('data-live-mpu');
     expect(await page.locator('[data-live-mpu]').innerText()).toMatch(
       /^Live MPU registers: enabled, default map for the kernel \(PRIVDEFENA\); \d+ of 8 regions on/,
     );
-    if (liveFor && liveFor !== 'rng') {
+    if (liveFor && liveFor !== 'timer') {
       await page.locator(`tr.tock-process[data-process="${liveFor}"]`).click();
       const loaded = page.locator(`[data-process-details="${liveFor}"]`);
       expect(await loaded.locator('[data-mpu-live]').count()).toBeGreaterThan(0);
       await shot(page, 'live-mpu');
-      await page.locator('tr.tock-process[data-process="rng"]').click();
-      await rng.waitFor();
-    } else if (liveFor === 'rng') {
-      expect(await rng.locator('[data-mpu-live]').count()).toBeGreaterThan(0);
+      await page.locator('tr.tock-process[data-process="timer"]').click();
+      await timer.waitFor();
+    } else if (liveFor === 'timer') {
+      expect(await timer.locator('[data-mpu-live]').count()).toBeGreaterThan(0);
     }
     await shot(page, 'list');
 
-    // Stop and start rng from the view while halted: its stopped flag, written and read back.
-    const before = await state('rng');
-    await rng.locator('button[data-action="stop"]').click();
-    await page.locator('.process-message', { hasText: 'rng stopped' }).waitFor();
-    await expect.poll(() => state('rng')).toBe('Stopped');
+    // Stop and start timer from the view while halted: its stopped flag, written and read back.
+    const before = await state('timer');
+    await timer.locator('button[data-action="stop"]').click();
+    await page.locator('.process-message', { hasText: 'timer stopped' }).waitFor();
+    await expect.poll(() => state('timer')).toBe('Stopped');
     await shot(page, 'stopped');
-    await page.locator('[data-process-details="rng"] button[data-action="start"]').click();
-    await page.locator('.process-message', { hasText: 'rng resumed' }).waitFor();
-    await expect.poll(() => state('rng')).toBe(before);
+    await page.locator('[data-process-details="timer"] button[data-action="start"]').click();
+    await page.locator('.process-message', { hasText: 'timer resumed' }).waitFor();
+    await expect.poll(() => state('timer')).toBe(before);
 
-    // Grants: which capsule holds each of rng's grants, its type, size and fields.
+    // Grants: which capsule holds each grant, its type, size and fields.
     await tab(page, 'Grants');
-    const rngGrants = page.locator('[data-grants-process="rng"]');
-    await rngGrants.waitFor({ timeout: 30_000 });
-    const consoleGrant = rngGrants.locator('[data-grant-capsule="capsules::console::Console"]');
+    const timerGrants = page.locator('[data-grants-process="timer"]');
+    await timerGrants.waitFor({ timeout: 30_000 });
+    const consoleGrant = page.locator('[data-grant-capsule="capsules::console::Console"]').first();
     expect(await consoleGrant.locator('.grant-title').innerText()).toMatch(
       /^#\d+ capsules::console::Console \(driver console\) · capsules::console::App, 12 bytes at 0x[0-9a-f]{8}$/,
     );
@@ -165,7 +166,7 @@ describe('Processes and Fault Explainer in the IDE', () => {
         .locator('[data-grant-field]')
         .evaluateAll((rs) => rs.map((r) => r.getAttribute('data-grant-field'))),
     ).toEqual(['pending', 'len', 'written']);
-    await rngGrants.scrollIntoViewIfNeeded();
+    await timerGrants.scrollIntoViewIfNeeded();
     await shot(page, 'grants');
 
     await tab(page, 'Fault Explainer');
