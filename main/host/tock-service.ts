@@ -59,6 +59,37 @@ export interface TockSession {
 const TIMELINE_KEPT = 200_000;
 /** Records fetched per recorder round trip. */
 const FETCH_MAX = 65_536;
+/**
+ * The newest events of each lane kept in the view even when busier lanes fill its window: a
+ * quiet process's last system calls (hello's one write at boot) stay visible while the fuzzer's
+ * thousands of calls scroll past.
+ */
+const LANE_FLOOR = 64;
+
+/**
+ * The events the view carries: the newest `limit`, plus, for each lane with fewer than `floor`
+ * events among them, its newest older events up to `floor`. Start order is kept (`all` is in
+ * start order and the additions come from before the window).
+ */
+export function shownEvents<E extends { lane: string }>(
+  all: readonly E[],
+  limit: number,
+  floor: number,
+): E[] {
+  const from = Math.max(0, all.length - limit);
+  const window = all.slice(from);
+  const count = new Map<string, number>();
+  for (const e of window) count.set(e.lane, (count.get(e.lane) ?? 0) + 1);
+  const older: E[] = [];
+  for (let i = from - 1; i >= 0; i--) {
+    const e = all[i]!;
+    const n = count.get(e.lane) ?? 0;
+    if (n >= floor) continue;
+    count.set(e.lane, n + 1);
+    older.push(e);
+  }
+  return older.length === 0 ? window : [...older.reverse(), ...window];
+}
 
 /** The recording of one session's target. */
 interface Recording {
@@ -562,7 +593,7 @@ export class TockService {
 
   private timelineView(rec: Recording, now: number, note: string | null): TockTimelineView {
     const all = rec.timeline.events;
-    const shown = all.slice(-TIMELINE_EVENTS_SHOWN);
+    const shown = shownEvents(all, TIMELINE_EVENTS_SHOWN, LANE_FLOOR);
     const procLanes: string[] = [];
     const irqLanes: string[] = [];
     const other: string[] = [];
