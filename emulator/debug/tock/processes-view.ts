@@ -30,6 +30,7 @@ import abi from '../../../kernel/abi/abi.json';
 import { ANCHOR_SYMBOL, ANCHOR_VERSION } from './cells';
 import { describeSyscall } from './timeline';
 import type { ProcessRecord, ProcessTable } from './processes';
+import type { FaultRegisters } from '../../session/fault-report';
 
 const PROCESS_TYPE = 'kernel::process::Process';
 const DRIVERS = new Map(abi.drivers.map((d) => [d.number, d.name]));
@@ -64,13 +65,8 @@ export interface ProcessCounters {
   grantsAllocated: number | null;
 }
 
-export interface ProcessFault {
-  exception: number;
-  cfsr: number;
-  hfsr: number;
-  mmfar: number;
-  bfar: number;
-  pc: number;
+/** The fault the kernel recorded for a process: the fault registers, plus what else it kept. */
+export interface ProcessFault extends FaultRegisters {
   /** Any other numeric fields of the kernel's fault record (sp, lr...), by name. */
   extra: Record<string, number>;
 }
