@@ -82,14 +82,14 @@ afterAll(async () => {
 });
 
 describe(`Capsule Studio end to end (${realKernel ? 'kernel workspace' : 'fixture workspace'})`, () => {
-  it('shows the project, the board and the panels that have no data source yet', async () => {
+  it('shows the project, the board, and says plainly why a target view is empty', async () => {
     const { page } = b;
     await page.locator('.tree-row').first().waitFor();
     expect(await page.locator('.board select').inputValue()).not.toBe('');
     await page.getByRole('tab', { name: 'Processes' }).click();
-    expect(await page.locator('.panel-body').innerText()).toContain(
-      'Not connected yet. This panel will show each process',
-    );
+    await expect
+      .poll(() => page.locator('.panel-body').innerText())
+      .toContain("No debug session: start one with Debug (F5) to see the kernel's processes.");
     await page.getByRole('tab', { name: 'Build' }).click();
   });
 
