@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulatorTarget, type EmulatorTarget } from '../../emulator/debug/emulator-target';
+import type { EmulatorTarget } from '../../emulator/debug/emulator-target';
 import { unwrap } from '../../emulator/debug/testing/target-helpers';
 import { explainProcessFault, mpuVerdict } from '../../emulator/debug/tock/fault';
 import { grantOwners } from '../../emulator/debug/tock/grants';
@@ -23,15 +23,16 @@ import {
   type ProcessView,
 } from '../../emulator/debug/tock/processes-view';
 import { cachedMemory, DebugInfo } from '../../emulator/formats/dwarf/index';
-import { nodeScheduler } from '../../emulator/node/scheduler';
 import { TockService } from '../../main/host/tock-service';
+import { emulatedBoard, type EmulatedBoard } from './emulated-board';
 import { kernelImage } from './qemu';
 
 describe('Processes view model (emulated nRF52840-DK)', () => {
   const i = kernelImage('nrf52840dk');
   const kernel = new Uint8Array(readFileSync(i.kernelElf));
   let target: EmulatorTarget;
-  let out = '';
+  let board: EmulatedBoard;
+  const out = (): string => board.output();
   let views: ProcessView[] = [];
   /** The process console's `list` rows: name -> columns. */
   const listed = new Map<
@@ -39,13 +40,6 @@ describe('Processes view model (emulated nRF52840-DK)', () => {
     { quanta: number; syscalls: number; restarts: number; grants: number; state: string }
   >();
 
-  const waitFor = async (pattern: RegExp, from = 0, ms = 60_000): Promise<void> => {
-    const until = Date.now() + ms;
-    while (!pattern.test(out.slice(from))) {
-      if (Date.now() > until) throw new Error(`no ${pattern} on the console; it printed:\n${out}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
   const view = (name: string): ProcessView => {
     const v = views.find((p) => p.name === name);
     if (!v) throw new Error(`no process ${name} in ${views.map((p) => p.name).join(', ')}`);
@@ -53,34 +47,18 @@ describe('Processes view model (emulated nRF52840-DK)', () => {
   };
 
   beforeAll(async () => {
-    target = unwrap(
-      createEmulatorTarget(
-        {
-          machine: 'nrf52840dk',
-          files: [
-            { name: 'kernel.elf', bytes: kernel },
-            {
-              name: 'apps.bin',
-              bytes: new Uint8Array(readFileSync(i.appsBin)),
-              address: i.manifest.appsStart,
-            },
-          ],
-        },
-        nodeScheduler,
-      ),
-    );
-    target.onEvent((e) => {
-      if (e.kind === 'console') out += new TextDecoder().decode(e.bytes);
-    });
+    board = emulatedBoard(i, kernel, 60_000);
+    target = board.target;
+    const waitFor = board.waitFor;
     unwrap(await target.resume());
     // Both fault apps faulted (and restarted) at least once; hello ended.
     await waitFor(/process fault: 'fault_kernel'/, 0, 150_000);
     await waitFor(/process fault: 'fault_stack'/, 0, 150_000);
     await waitFor(/process 'hello' exited/);
-    const from = out.length;
+    const from = out().length;
     unwrap(await target.writeConsole(0, new TextEncoder().encode('list\r')));
     await waitFor(/ PID +ShortID[^\n]*\n(?:[^\n]*\n)*?tock\$ /, from, 150_000);
-    for (const m of out
+    for (const m of out()
       .slice(from)
       .matchAll(/^ (\d+) +(\S+) +(\S+) +(\d+) +(\d+) +(\d+) +(\d+)\/ ?\d+ +(\S+)/gm))
       listed.set(m[3]!, {
@@ -234,7 +212,7 @@ describe('Processes view model (emulated nRF52840-DK)', () => {
     expect(e.pc).toBeGreaterThanOrEqual(fk.flash.start);
     expect(e.pc).toBeLessThan(fk.flash.end);
     // The kernel printed the same address for it.
-    expect(out).toMatch(/fault_kernel[\s\S]*0x20000000/);
+    expect(out()).toMatch(/fault_kernel[\s\S]*0x20000000/);
 
     const fs = view('fault_stack');
     const s = explainProcessFault(fs, views, map)!;

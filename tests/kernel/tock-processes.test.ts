@@ -7,19 +7,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulatorTarget, type EmulatorTarget } from '../../emulator/debug/emulator-target';
+import type { EmulatorTarget } from '../../emulator/debug/emulator-target';
 import { unwrap } from '../../emulator/debug/testing/target-helpers';
 import { ProcessTable, type ProcessRecord } from '../../emulator/debug/tock/processes';
 import { threadIdOfSlot, tockThreadSource } from '../../emulator/debug/tock/threads';
 import { cachedMemory, DebugInfo } from '../../emulator/formats/dwarf/index';
-import { nodeScheduler } from '../../emulator/node/scheduler';
+import { emulatedBoard, type EmulatedBoard } from './emulated-board';
 import { kernelImage } from './qemu';
 
 describe('Tock process table through DWARF (emulated nRF52840-DK)', () => {
   const i = kernelImage('nrf52840dk');
   const kernel = new Uint8Array(readFileSync(i.kernelElf));
   let target: EmulatorTarget;
-  let out = '';
+  let board: EmulatedBoard;
+  const out = (): string => board.output();
   /** The kernel's boot log: each process it loaded, where. */
   let loaded: {
     name: string;
@@ -31,40 +32,16 @@ describe('Tock process table through DWARF (emulated nRF52840-DK)', () => {
   /** The live process stack pointer at the halt. */
   let psp = 0;
 
-  const waitFor = async (pattern: RegExp, from = 0, ms = 30_000): Promise<void> => {
-    const until = Date.now() + ms;
-    while (!pattern.test(out.slice(from))) {
-      if (Date.now() > until) throw new Error(`no ${pattern} on the console; it printed:\n${out}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-
   beforeAll(async () => {
-    target = unwrap(
-      createEmulatorTarget(
-        {
-          machine: 'nrf52840dk',
-          files: [
-            { name: 'kernel.elf', bytes: kernel },
-            {
-              name: 'apps.bin',
-              bytes: new Uint8Array(readFileSync(i.appsBin)),
-              address: i.manifest.appsStart,
-            },
-          ],
-        },
-        nodeScheduler,
-      ),
-    );
-    target.onEvent((e) => {
-      if (e.kind === 'console') out += new TextDecoder().decode(e.bytes);
-    });
+    board = emulatedBoard(i, kernel);
+    target = board.target;
+    const waitFor = board.waitFor;
     unwrap(await target.resume());
     // The kernel prints the exit line before it marks the process Terminated; any complete line
     // after it was printed once that was done (the kernel does one thing at a time).
     await waitFor(/\[kernel\] process 'hello' exited with code \d+\r?\n[^\n]*\n/);
     loaded = [
-      ...out.matchAll(
+      ...out().matchAll(
         /loaded process '([^']+)' \(pid (\d+)\): flash (0x[0-9a-f]+)-(0x[0-9a-f]+), RAM (0x[0-9a-f]+)-(0x[0-9a-f]+)/g,
       ),
     ].map((m) => ({
