@@ -19,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DebugInfo } from '../../emulator/formats/dwarf';
+import { median } from './cpu-time';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const arg = (name: string): string | undefined => {
@@ -41,7 +42,6 @@ function kernelElf(): string {
   return join(root, 'kernel', 'target', 'images', 'nrf52840dk', 'kernel.elf');
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const p99 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)]!;
 const ms = (x: number): string => `${x.toFixed(x < 1 ? 4 : 1)} ms`;
 

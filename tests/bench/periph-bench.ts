@@ -41,6 +41,7 @@ import { parseSvd } from '../../emulator/peripherals/nrf/svd';
 import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
 import { PeripheralService } from '../../main/host/peripheral-service';
 import { readFileSync } from 'node:fs';
+import { median } from './cpu-time';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -179,7 +180,6 @@ for (let round = 0; round < ROUNDS; round++) {
     extra.set(c, { refreshes: r.refreshes, logged: r.logged });
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const base = median(results.get('baseline')!.cpu);
 console.log(
   `Part 1, peripheral views on the emulator worker: nRF52840-DK, UART flood (2 MMIO accesses per ${GAP * 2 + 5} instructions), ${ROUNDS} rounds of ${SECONDS} s, medians`,

@@ -25,6 +25,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
 import { TockService } from '../../main/host/tock-service';
+import { median } from './cpu-time';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -146,7 +147,6 @@ for (let round = 0; round < ROUNDS; round++) {
     extra.set(c, { reads: r.reads, events: r.events });
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const base = median(results.get('baseline')!.perCpu);
 console.log(
   `Tock views on the emulator: nRF52840-DK kernel + ${manifest.apps.length} apps flat out, ${ROUNDS} rounds of ${SECONDS} s, median`,
