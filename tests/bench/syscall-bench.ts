@@ -13,17 +13,22 @@
  * timeslice switches happened and prints min / median / max cycles per kind
  * (tests/bench/syscall-cycles.ts says what is counted).
  *
- * Options: --no-build (use the image already built). Exit status 1 when the run fails.
+ * Options: --no-build (use the image already built); --profile (then steps the same run on
+ * over more traps, instruction by instruction, and prints the mean cycles per kernel function of
+ * each kind of trap: tests/bench/syscall-profile.ts). Exit status 1 when the run fails.
  *
  * @example
  *   npm run bench:syscall
+ *   npm run bench:syscall -- --no-build --profile
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TockRecorder } from '../../emulator/debug/tock/recorder';
 import { createSession } from '../../emulator/session/session';
-import { kernelCosts, summary, type KernelCosts } from './syscall-cycles';
+import { parseElf } from '../../emulator/formats/elf';
+import { kernelCosts, NULL_CALLS, summary, type KernelCosts } from './syscall-cycles';
+import { formatProfile, profileTraps } from './syscall-profile';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const BOARD = 'nrf52840dk';
@@ -38,8 +43,14 @@ interface Manifest {
   apps: { name: string; tbf: string; flash: number }[];
 }
 
-/** Boots the pair and measures; throws with the transcript when the run goes wrong. */
-export async function measure(image: { kernelElf: string; dir: string }): Promise<KernelCosts> {
+/**
+ * Boots the pair and measures; throws with the transcript when the run goes wrong. With
+ * `profile`, then profiles that many more traps (`profileTraps`) and returns the text too.
+ */
+export async function measure(
+  image: { kernelElf: string; dir: string },
+  opts: { profile?: number } = {},
+): Promise<KernelCosts & { profile?: string }> {
   const manifest = JSON.parse(readFileSync(join(image.dir, 'apps.json'), 'utf8')) as Manifest;
   const apps = APPS.map((name) => {
     const a = manifest.apps.find((x) => x.name === name);
@@ -82,7 +93,20 @@ export async function measure(image: { kernelElf: string; dir: string }): Promis
   const done = /sysbench: done \((\d+) unexpected results\)/.exec(text);
   if (!done) throw new Error(`sysbench_calls did not finish:\n${text}`);
   if (done[1] !== '0') throw new Error(`sysbench_calls saw unexpected results:\n${text}`);
-  return costs;
+  if (!opts.profile) return costs;
+  // The calls are over by now (the pair spins): profile a fresh boot's calls and switches.
+  session.reset();
+  text = '';
+  const elf = parseElf(new Uint8Array(readFileSync(image.kernelElf)));
+  const classify = (svc: number | undefined, r0: number, r1: number): string => {
+    if (svc === undefined) return 'interrupt';
+    const c = NULL_CALLS.find(
+      (k) => k.svc === svc && k.r0 === r0 && (k.r1 === undefined || k.r1 === r1),
+    );
+    return c ? c.name : `svc ${svc} r0 ${r0}`;
+  };
+  const prof = profileTraps(session, elf, appOf, classify, { traps: opts.profile });
+  return { ...costs, profile: formatProfile(prof) };
 }
 
 async function main(): Promise<void> {
@@ -94,7 +118,8 @@ async function main(): Promise<void> {
     if (r.status !== 0) throw new Error(`kernel build failed:\n${r.stdout}\n${r.stderr}`);
   }
   const dir = join(root, 'kernel/target/images', BOARD);
-  const costs = await measure({ kernelElf: join(dir, 'kernel.elf'), dir });
+  const profile = process.argv.includes('--profile') ? 1500 : undefined;
+  const costs = await measure({ kernelElf: join(dir, 'kernel.elf'), dir }, { profile });
   const row = (name: string, samples: number[]): string => {
     const m = summary(samples);
     const verdict = m.median <= GOAL ? 'goal met' : `goal ${GOAL} not met`;
@@ -108,6 +133,10 @@ async function main(): Promise<void> {
   );
   for (const [name, samples] of costs.syscalls) console.log(row(`null syscall: ${name}`, samples));
   console.log(row('context switch (timeslice end, A to B)', costs.switches));
+  if (costs.profile) {
+    console.log('\nprofile: mean cycles per trap and kernel function (--profile)');
+    console.log(costs.profile);
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {

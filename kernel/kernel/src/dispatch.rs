@@ -369,6 +369,19 @@ pub(crate) fn set_fast_path_process(p: Option<&'static Process>) {
     FAST_PATH_PROCESS.store(ptr, Ordering::Relaxed);
 }
 
+/// The kernel and the process the fast paths serve, when `run_process` is running one.
+#[inline]
+pub(crate) fn fast_path() -> Option<(&'static Kernel, &'static Process)> {
+    let k = FAST_PATH_KERNEL.load(Ordering::Relaxed);
+    let p = FAST_PATH_PROCESS.load(Ordering::Relaxed);
+    if k.is_null() || p.is_null() {
+        return None;
+    }
+    // SAFETY: `run` stores only `&'static Kernel` and `run_process` only `&'static Process`
+    // (cleared before it returns); both live for ever.
+    Some(unsafe { (&*k, &*p) })
+}
+
 /// Counts a call the fast path answered as the slow path counts it (`handle_syscall`).
 #[inline(always)]
 fn count_fast(p: &Process, class: u8, regs: &[u32; 4]) {

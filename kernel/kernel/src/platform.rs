@@ -88,6 +88,11 @@ pub trait UserspaceKernelBoundary {
     /// # Safety
     /// The MPU must be configured for this process (so it can touch only its own memory) and
     /// `state` must come from `initialize_process` or a previous switch of the same process.
+    ///
+    /// An architecture may end the process's timeslice and switch to the next process itself
+    /// (`Kernel::fast_switch_pick` / `fast_switch_commit`, from its timer handler): the switch
+    /// then returns for that process, its state written back to its own `stored`, and the
+    /// kernel learns which process it is from the published process (`run_process`).
     unsafe fn switch_to_process(
         &self,
         state: &mut StoredState,

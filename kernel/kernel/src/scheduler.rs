@@ -45,6 +45,17 @@ impl Default for Scheduler {
     }
 }
 
+/// A context switch the SysTick handler may make itself (`Kernel::fast_switch_pick`).
+#[derive(Clone, Copy)]
+pub struct FastSwitch {
+    /// The process whose timeslice ended (the one running).
+    pub from: &'static Process,
+    /// The process the kernel loop would run next.
+    pub to: &'static Process,
+    /// The round robin's next slot once `to` runs.
+    next: usize,
+}
+
 impl Kernel {
     /// The scheduler loop. Never returns.
     pub fn run(&'static self) -> ! {
@@ -174,6 +185,7 @@ impl Kernel {
     // of the process and spilled them to the stack on every entry (50 cycles of a switch).
     #[inline(never)]
     fn run_process(&self, platform: &dyn Platform, p: &'static Process) {
+        let mut p = p;
         let timer = platform.scheduler_timer();
         let chip = platform.chip();
         let mpu = platform.mpu();
@@ -200,6 +212,12 @@ impl Kernel {
             // `initialize_process` or its previous switch, and nothing else refers to it during
             // the switch (handlers never touch it; the kernel thread is inside the switch).
             let reason = unsafe { boundary.switch_to_process(p.stored_mut(), acc) };
+            // The SysTick handler may have ended `p`'s timeslice and switched to the next
+            // process itself (`Kernel::fast_switch_pick`): the process that came back is the
+            // published one.
+            if let Some((_, now)) = crate::dispatch::fast_path() {
+                p = now;
+            }
             match reason {
                 ContextSwitchReason::Syscall { class, args } => {
                     self.handle_syscall(platform, p, class, args)
@@ -215,6 +233,79 @@ impl Kernel {
         timer.stop();
         crate::dispatch::set_fast_path_process(None);
         self.scheduler.current.set(None);
+    }
+
+    /// The handler-mode context switch, first half: at the end of the running process's
+    /// timeslice (called by the architecture's SysTick handler, the kernel thread suspended in
+    /// the switch to that process), the process the kernel loop would run next, when the loop
+    /// would do nothing else first: `(from, to)`, or `None` and the handler goes back to the
+    /// kernel thread as before.
+    ///
+    /// The loop, at a timeslice's end, services the pending interrupts and deferred calls,
+    /// acts on a console fault request, then picks round robin (a yielded process with a
+    /// queued upcall becomes ready by running the upcall). So: nothing pending
+    /// (`Chip::has_pending_interrupts`: interrupt lines, deferred calls), no fault request,
+    /// and the round robin from `scheduler.next` reaches a Running, not stopped process
+    /// other than `from` before any yielded process with an upcall queued (delivering one is
+    /// left to the kernel thread). Reads only; nothing changes until `fast_switch_commit`.
+    /// No capsule code runs: the chip's pending check reads registers and flags.
+    pub fn fast_switch_pick() -> Option<FastSwitch> {
+        let (k, from) = crate::dispatch::fast_path()?;
+        if FAULT_REQUEST.get().is_some() {
+            return None;
+        }
+        let platform = k.platform.get()?;
+        if platform.chip().has_pending_interrupts() {
+            return None;
+        }
+        let n = k.processes.len();
+        let mut idx = k.scheduler.next.get();
+        for _ in 0..n {
+            if idx >= n {
+                idx = 0;
+            }
+            let q = &k.processes[idx];
+            idx += 1;
+            if q.is_stopped() {
+                continue;
+            }
+            match q.state() {
+                State::Running if core::ptr::eq(q, from) => return None,
+                State::Running => {
+                    return Some(FastSwitch {
+                        from,
+                        to: q,
+                        next: if idx >= n { 0 } else { idx },
+                    })
+                }
+                State::Yielded if q.upcalls_pending() != 0 => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// The handler-mode context switch, second half, once the architecture saved `from`'s
+    /// registers and before it resumes `to`: what the kernel loop does between the two
+    /// timeslices. `from`'s quantum is counted, `to` becomes the scheduler's current process
+    /// (and the round robin's next slot the one after it), the one the system-call fast path
+    /// serves, the MPU is loaded with `to`'s regions and a new timeslice starts.
+    /// `s` must come from `fast_switch_pick` in the same handler.
+    pub fn fast_switch_commit(s: &FastSwitch) {
+        let (k, _) = match crate::dispatch::fast_path() {
+            Some(x) => x,
+            None => return,
+        };
+        let platform = match k.platform.get() {
+            Some(p) => p,
+            None => return,
+        };
+        s.from.add_quantum();
+        k.scheduler.next.set(s.next);
+        k.scheduler.current.set(s.to.id().map(|i| i.index));
+        crate::dispatch::set_fast_path_process(Some(s.to));
+        platform.mpu().configure(&s.to.mpu_config());
+        platform.scheduler_timer().start(TIMESLICE_US);
     }
 
     #[cold]

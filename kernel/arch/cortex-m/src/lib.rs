@@ -45,6 +45,19 @@ pub static mut CM_SYSTICK_EXPIRED: u32 = 0;
 #[no_mangle]
 pub static mut CM_FAULT: [u32; 6] = [0; 6];
 
+/// The saved state of the process the kernel thread's switch is running (set by
+/// `switch_to_process`, moved by the SysTick handler's switch `cm_fast_switch`): where the
+/// switch writes the registers back when it returns.
+#[cfg(target_arch = "arm")]
+static mut CM_CURRENT_STATE: *mut StoredState = core::ptr::null_mut();
+/// Its `regs` (r4-r11), for `cm_switch_to_user`'s assembly.
+#[cfg(target_arch = "arm")]
+#[no_mangle]
+static mut CM_CURRENT_REGS: *mut u32 = core::ptr::null_mut();
+/// Its accessible memory.
+#[cfg(target_arch = "arm")]
+static mut CM_CURRENT_ACC: Accessible = (0, 0);
+
 #[cfg(target_arch = "arm")]
 const REASON_SYSCALL: u32 = 1;
 #[cfg(target_arch = "arm")]
@@ -185,6 +198,12 @@ impl UserspaceKernelBoundary for CortexM {
         state: &mut StoredState,
         acc: Accessible,
     ) -> ContextSwitchReason {
+        #[cfg(not(target_arch = "arm"))]
+        {
+            // Host builds (unit tests of the pure parts) never run processes.
+            let _ = (state, acc);
+            ContextSwitchReason::Interrupted
+        }
         #[cfg(target_arch = "arm")]
         {
             if frame_ok(state.sp, acc) {
@@ -194,22 +213,35 @@ impl UserspaceKernelBoundary for CortexM {
                     set_frame_word(state.sp, 7, xpsr);
                 }
             }
+            let regs = state.regs.as_mut_ptr();
+            let sp = state.sp as u32;
+            let state: *mut StoredState = state;
             // SAFETY: plain stores to kernel-owned statics; handlers only write them while the
             // process runs, which cannot overlap these kernel-thread accesses.
-            unsafe { core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_SWITCH_REASON), 0) };
+            unsafe {
+                core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_SWITCH_REASON), 0);
+                core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), state);
+                core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_REGS), regs);
+                core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_ACC), acc);
+            }
             // SAFETY: the caller (kernel) configured the MPU for this process and `state` is
-            // its saved state; `cm_switch_to_user` preserves the AAPCS callee-saved registers.
-            let sp = unsafe { cm_switch_to_user(state.sp as u32, state.regs.as_mut_ptr()) };
+            // its saved state; `cm_switch_to_user` preserves the AAPCS callee-saved registers
+            // and writes r4-r11 back through `CM_CURRENT_REGS`.
+            let sp = unsafe { cm_switch_to_user(sp, regs) };
+            // The SysTick handler may have switched to another process meanwhile
+            // (`cm_fast_switch`): the state and memory are those of the process that came
+            // back.
+            // SAFETY: reads of kernel-owned statics, written before the switch or by the
+            // handler that switched; `CM_CURRENT_STATE` is `state` or the `stored` of the
+            // process switched to, which lives for ever and which nothing else refers to
+            // while the kernel thread handles its return (the handlers are done).
+            let (state, acc) = unsafe {
+                (
+                    &mut *core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_STATE)),
+                    core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_ACC)),
+                )
+            };
             state.sp = sp as usize;
-        }
-        #[cfg(not(target_arch = "arm"))]
-        {
-            // Host builds (unit tests of the pure parts) never run processes.
-            let _ = (state, acc);
-            ContextSwitchReason::Interrupted
-        }
-        #[cfg(target_arch = "arm")]
-        {
             // SAFETY: read of a kernel-owned static written by the handler that returned here.
             let reason = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(CM_SWITCH_REASON)) };
             match reason {
@@ -327,6 +359,68 @@ extern "C" fn cm_fast_syscall(psp: u32) -> u32 {
             1
         }
     }
+}
+
+/// The handler-mode context switch, called by `cm_systick_handler` when a process's
+/// timeslice ends, with the process's stack pointer (its r4-r11 already stored in its own
+/// state by the handler): when the kernel loop would do nothing but pick the next process
+/// (`Kernel::fast_switch_pick`: no interrupt or deferred call pending, no fault request, the
+/// next ready process Running), saves the process's stack pointer and pc into its state,
+/// points the switch at the next process's state (`CM_CURRENT_*`), does the kernel loop's
+/// bookkeeping (`Kernel::fast_switch_commit`: quantum, scheduler, MPU regions of the next
+/// process, a new timeslice) and returns the next process's stack pointer: the handler loads
+/// its r4-r11 and resumes it directly (one exception entry and return instead of two of each,
+/// and no pass through the kernel thread's loop). 0: the kernel thread ends the timeslice as
+/// before. No capsule code runs here.
+#[cfg(target_arch = "arm")]
+#[no_mangle]
+extern "C" fn cm_fast_switch(psp: u32) -> u32 {
+    let s = match kernel::Kernel::fast_switch_pick() {
+        Some(s) => s,
+        None => return 0,
+    };
+    // SAFETY: reads of kernel-owned statics the kernel thread set before this switch (it is
+    // suspended in it now).
+    let (cur, cur_acc) = unsafe {
+        (
+            core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_STATE)),
+            core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_ACC)),
+        )
+    };
+    // The switch the kernel thread is in must be `from`'s, and both frames sound.
+    let to_state = s.to.stored.as_ptr();
+    if cur != s.from.stored.as_ptr() {
+        return 0;
+    }
+    // SAFETY: `to` is not running and its saved state is touched only by the kernel thread,
+    // which is suspended in the switch to `from`: nothing else refers to it now.
+    let to = unsafe { &mut *to_state };
+    let to_acc = s.to.accessible();
+    if !frame_ok(psp as usize, cur_acc) || !frame_ok(to.sp, to_acc) {
+        return 0;
+    }
+    // SAFETY: `cur` is `from`'s saved state (checked above), which the kernel thread's
+    // suspended switch refers to only through `CM_CURRENT_STATE`; the statics are the
+    // kernel's, read by the kernel thread only after this handler returned.
+    unsafe {
+        let from = &mut *cur;
+        from.sp = psp as usize;
+        from.pc = frame_word(psp as usize, 6) as usize;
+        core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), to_state);
+        core::ptr::write_volatile(
+            core::ptr::addr_of_mut!(CM_CURRENT_REGS),
+            to.regs.as_mut_ptr(),
+        );
+        core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_ACC), to_acc);
+    }
+    // Resume only through a frame Thread mode can hold, as `switch_to_process` does.
+    let stacked = frame_word(to.sp, 7);
+    let xpsr = thread_xpsr(stacked);
+    if xpsr != stacked {
+        set_frame_word(to.sp, 7, xpsr);
+    }
+    kernel::Kernel::fast_switch_commit(&s);
+    to.sp as u32
 }
 
 /// Captures the fault status of a process fault (called from the fault handler in handler
@@ -541,12 +635,15 @@ core::arch::global_asm!(
     ".global cm_switch_to_user",
     ".type cm_switch_to_user, %function",
     ".thumb_func",
+    // r4-r11 go back to CM_CURRENT_REGS, not r1: the SysTick handler may have switched to
+    // another process meanwhile (cm_fast_switch).
     "cm_switch_to_user:",
     "    push {{r1, r4-r11, lr}}",
     "    msr psp, r0",
     "    ldmia r1, {{r4-r11}}",
     "    svc 0xff",
-    "    ldr r0, [sp]",
+    "    ldr r0, =CM_CURRENT_REGS",
+    "    ldr r0, [r0]",
     "    stmia r0, {{r4-r11}}",
     "    mrs r0, psp",
     "    pop {{r1, r4-r11, pc}}",
@@ -608,6 +705,27 @@ core::arch::global_asm!(
     "    ldr r0, =0xE000E010",
     "    movs r1, #0",
     "    str r1, [r0]",
+    // From a process: the handler-mode switch first. The process's r4-r11 go into its own
+    // state (CM_CURRENT_REGS; the kernel thread stores the same values there if the switch is
+    // declined), then cm_fast_switch (AAPCS keeps r4-r11; r1 pads the stack to 8 bytes).
+    // Taken, it returned the next process's stack pointer and pointed CM_CURRENT_REGS at
+    // its r4-r11: load them and resume it.
+    "    tst lr, #4",
+    "    beq 3f",
+    "    ldr r0, =CM_CURRENT_REGS",
+    "    ldr r0, [r0]",
+    "    stmia r0, {{r4-r11}}",
+    "    push {{r1, lr}}",
+    "    mrs r0, psp",
+    "    bl cm_fast_switch",
+    "    pop {{r1, lr}}",
+    "    cbz r0, 3f",
+    "    msr psp, r0",
+    "    ldr r1, =CM_CURRENT_REGS",
+    "    ldr r1, [r1]",
+    "    ldmia r1, {{r4-r11}}",
+    "    bx lr",
+    "3:",
     "    ldr r0, =CM_SYSTICK_EXPIRED",
     "    movs r1, #1",
     "    str r1, [r0]",

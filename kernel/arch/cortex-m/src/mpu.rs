@@ -217,20 +217,30 @@ impl Mpu for CortexMpu {
                 return;
             }
         }
+        let first = self.loaded.get().is_none();
         self.loaded.set(Some(*config));
-        self.regs.ctrl.set(0);
+        // Another process: only the two RBAR/RASR pairs are written (RBAR with VALID selects
+        // the region it names). The MPU stays on, and the regions stay enabled while they are
+        // rewritten: every in-between state is a flash region (read-only, in flash) or a RAM
+        // region (read-write, execute-never, in RAM), neither of which refuses the kernel
+        // anything it does (privileged, the default map elsewhere by PRIVDEFENA). No barrier:
+        // the kernel writes the regions through the PPB (strongly ordered) and the process
+        // runs only after an exception return (the handler-mode switch) or an exception entry
+        // and return (`svc` in the kernel thread's switch), which act as the barriers (Cortex-M4
+        // Devices Generic User Guide, ARM DUI 0553A, 4.5.8 "Updating an MPU region"). The MPU is
+        // turned on once, at the first configuration.
+        if first {
+            self.regs.ctrl.set(0);
+        }
         for (rb, ra) in config.regions.iter() {
             self.regs.rbar.set(*rb);
             self.regs.rasr.set(*ra);
         }
-        self.regs
-            .ctrl
-            .write(Ctrl::ENABLE.set() + Ctrl::PRIVDEFENA.set());
-        #[cfg(target_arch = "arm")]
-        // SAFETY: barriers only order the MPU writes before the next memory access.
-        unsafe {
-            core::arch::asm!("dsb", "isb", options(nostack))
-        };
+        if first {
+            self.regs
+                .ctrl
+                .write(Ctrl::ENABLE.set() + Ctrl::PRIVDEFENA.set());
+        }
     }
 }
 
