@@ -32,7 +32,7 @@ describe('kernel cost on the emulated nRF52840 (cycles)', () => {
       expect(median('command 8 0 (low-level debug exists)')).toBeLessThanOrEqual(1080);
       const switches = summary(costs.switches);
       expect(switches.count).toBeGreaterThanOrEqual(40);
-      expect(switches.median).toBeLessThanOrEqual(1080);
+      expect(switches.median).toBeLessThanOrEqual(700);
     },
   );
 });

@@ -8,7 +8,11 @@ use crate::process::ProcessId;
 use crate::syscall::CommandReturn;
 
 /// Callee-saved registers and stack pointer of a process while the kernel runs.
+///
+/// `repr(C)` with `regs` first: an architecture's assembly may save and load r4-r11 through a
+/// pointer to the state itself (the Cortex-M SysTick handler's switch does).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
 pub struct StoredState {
     /// r4-r11.
     pub regs: [u32; 8],

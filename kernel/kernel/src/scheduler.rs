@@ -155,10 +155,12 @@ impl Kernel {
 
     fn pick_next(&self, platform: &dyn Platform) -> Option<&'static Process> {
         let n = self.processes.len();
-        // Round robin from `next`, wrapping by comparison (no division per slot).
+        // Round robin from `next`, wrapping by comparison (no division per slot) and at the
+        // first unused slot: the loader fills the first unused slot and none is ever emptied,
+        // so the used slots are a prefix of the table and nothing follows an unused one.
         let mut idx = self.scheduler.next.get();
         for _ in 0..n {
-            if idx >= n {
+            if idx >= n || (idx != 0 && self.processes[idx].state() == State::Unused) {
                 idx = 0;
             }
             let p = &self.processes[idx];
@@ -259,9 +261,10 @@ impl Kernel {
             return None;
         }
         let n = k.processes.len();
+        // The same round robin as `pick_next`.
         let mut idx = k.scheduler.next.get();
         for _ in 0..n {
-            if idx >= n {
+            if idx >= n || (idx != 0 && k.processes[idx].state() == State::Unused) {
                 idx = 0;
             }
             let q = &k.processes[idx];

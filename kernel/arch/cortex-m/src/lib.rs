@@ -47,13 +47,11 @@ pub static mut CM_FAULT: [u32; 6] = [0; 6];
 
 /// The saved state of the process the kernel thread's switch is running (set by
 /// `switch_to_process`, moved by the SysTick handler's switch `cm_fast_switch`): where the
-/// switch writes the registers back when it returns.
-#[cfg(target_arch = "arm")]
-static mut CM_CURRENT_STATE: *mut StoredState = core::ptr::null_mut();
-/// Its `regs` (r4-r11), for `cm_switch_to_user`'s assembly.
+/// switch writes the registers back when it returns. `StoredState` is `repr(C)` with `regs`
+/// first, so the assembly stores and loads r4-r11 through this pointer.
 #[cfg(target_arch = "arm")]
 #[no_mangle]
-static mut CM_CURRENT_REGS: *mut u32 = core::ptr::null_mut();
+static mut CM_CURRENT_STATE: *mut StoredState = core::ptr::null_mut();
 /// Its accessible memory.
 #[cfg(target_arch = "arm")]
 static mut CM_CURRENT_ACC: Accessible = (0, 0);
@@ -221,12 +219,11 @@ impl UserspaceKernelBoundary for CortexM {
             unsafe {
                 core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_SWITCH_REASON), 0);
                 core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), state);
-                core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_REGS), regs);
                 core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_ACC), acc);
             }
             // SAFETY: the caller (kernel) configured the MPU for this process and `state` is
             // its saved state; `cm_switch_to_user` preserves the AAPCS callee-saved registers
-            // and writes r4-r11 back through `CM_CURRENT_REGS`.
+            // and writes r4-r11 back through `CM_CURRENT_STATE`.
             let sp = unsafe { cm_switch_to_user(sp, regs) };
             // The SysTick handler may have switched to another process meanwhile
             // (`cm_fast_switch`): the state and memory are those of the process that came
@@ -407,10 +404,6 @@ extern "C" fn cm_fast_switch(psp: u32) -> u32 {
         from.sp = psp as usize;
         from.pc = frame_word(psp as usize, 6) as usize;
         core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), to_state);
-        core::ptr::write_volatile(
-            core::ptr::addr_of_mut!(CM_CURRENT_REGS),
-            to.regs.as_mut_ptr(),
-        );
         core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_ACC), to_acc);
     }
     // Resume only through a frame Thread mode can hold, as `switch_to_process` does.
@@ -635,14 +628,14 @@ core::arch::global_asm!(
     ".global cm_switch_to_user",
     ".type cm_switch_to_user, %function",
     ".thumb_func",
-    // r4-r11 go back to CM_CURRENT_REGS, not r1: the SysTick handler may have switched to
-    // another process meanwhile (cm_fast_switch).
+    // r4-r11 go back to CM_CURRENT_STATE (its first eight words), not r1: the SysTick handler
+    // may have switched to another process meanwhile (cm_fast_switch).
     "cm_switch_to_user:",
     "    push {{r1, r4-r11, lr}}",
     "    msr psp, r0",
     "    ldmia r1, {{r4-r11}}",
     "    svc 0xff",
-    "    ldr r0, =CM_CURRENT_REGS",
+    "    ldr r0, =CM_CURRENT_STATE",
     "    ldr r0, [r0]",
     "    stmia r0, {{r4-r11}}",
     "    mrs r0, psp",
@@ -706,13 +699,13 @@ core::arch::global_asm!(
     "    movs r1, #0",
     "    str r1, [r0]",
     // From a process: the handler-mode switch first. The process's r4-r11 go into its own
-    // state (CM_CURRENT_REGS; the kernel thread stores the same values there if the switch is
-    // declined), then cm_fast_switch (AAPCS keeps r4-r11; r1 pads the stack to 8 bytes).
-    // Taken, it returned the next process's stack pointer and pointed CM_CURRENT_REGS at
-    // its r4-r11: load them and resume it.
+    // state (CM_CURRENT_STATE; the kernel thread stores the same values there if the switch
+    // is declined), then cm_fast_switch (AAPCS keeps r4-r11; r1 pads the stack to 8 bytes).
+    // Taken, it returned the next process's stack pointer and pointed CM_CURRENT_STATE at
+    // its state: load its r4-r11 and resume it.
     "    tst lr, #4",
     "    beq 3f",
-    "    ldr r0, =CM_CURRENT_REGS",
+    "    ldr r0, =CM_CURRENT_STATE",
     "    ldr r0, [r0]",
     "    stmia r0, {{r4-r11}}",
     "    push {{r1, lr}}",
@@ -721,7 +714,7 @@ core::arch::global_asm!(
     "    pop {{r1, lr}}",
     "    cbz r0, 3f",
     "    msr psp, r0",
-    "    ldr r1, =CM_CURRENT_REGS",
+    "    ldr r1, =CM_CURRENT_STATE",
     "    ldr r1, [r1]",
     "    ldmia r1, {{r4-r11}}",
     "    bx lr",
