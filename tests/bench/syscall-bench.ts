@@ -9,13 +9,13 @@
  *
  * Builds the nrf52840dk kernel and apps, boots the kernel with the sysbench pair
  * (kernel/apps/sysbench: `sysbench_calls` makes 200 calls of each null kind, then spins;
- * `sysbench_spin` spins) in the emulator with the Tock views' recorder on, runs until 40
- * timeslice switches happened and prints min / median / max cycles per kind
- * (tests/bench/syscall-cycles.ts says what is counted).
+ * `sysbench_spin` spins, checking that its r4-r11 survive the switches) in the emulator with
+ * the Tock views' recorder on, runs until 40 timeslice switches happened and prints min /
+ * median / max cycles per kind (tests/bench/syscall-cycles.ts says what is counted).
  *
- * Options: --no-build (use the image already built); --profile (then steps the same run on
- * over more traps, instruction by instruction, and prints the mean cycles per kernel function of
- * each kind of trap: tests/bench/syscall-profile.ts). Exit status 1 when the run fails.
+ * Options: --no-build (use the image already built); --profile (then boots the pair again and
+ * steps 1,500 traps instruction by instruction, printing the mean cycles per kernel function
+ * of each kind of trap: tests/bench/syscall-profile.ts). Exit status 1 when the run fails.
  *
  * @example
  *   npm run bench:syscall
@@ -82,7 +82,9 @@ export async function measure(
   const appOf = (pc: number): string | undefined =>
     apps.find((a) => pc >= a.flash && pc < a.flash + FLASH_SLOT)?.name;
   let costs = kernelCosts(recorder.fetch(0), appOf);
-  for (let slice = 0; costs.switches.length < SWITCHES; slice++) {
+  // sysbench_spin checks its r4-r11 across the switches and says so (kernel/apps/sysbench).
+  const kept = (): boolean => /sysbench_spin: r4-r11 kept/.test(text);
+  for (let slice = 0; costs.switches.length < SWITCHES || !kept(); slice++) {
     const r = session.runSlice({ instructions: 2_000_000 });
     if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text}`);
     if (slice > 200)
@@ -93,6 +95,8 @@ export async function measure(
   const done = /sysbench: done \((\d+) unexpected results\)/.exec(text);
   if (!done) throw new Error(`sysbench_calls did not finish:\n${text}`);
   if (done[1] !== '0') throw new Error(`sysbench_calls saw unexpected results:\n${text}`);
+  if (/r4-r11 changed/.test(text))
+    throw new Error(`a context switch lost sysbench_spin's r4-r11:\n${text}`);
   if (!opts.profile) return costs;
   // The calls are over by now (the pair spins): profile a fresh boot's calls and switches.
   session.reset();
