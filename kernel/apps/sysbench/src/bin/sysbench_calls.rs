@@ -4,11 +4,14 @@
 //! decode and the return: yield-no-wait with no upcall queued (the flag byte comes back 0),
 //! memop 2 (RAM start) and command 0 of the low-level debug driver (8: "driver exists"). The
 //! benchmark finds them in the emulator's exception records by class and arguments. Then it
-//! prints `sysbench: done` and spins without system calls, so the kernel switches between it
+//! prints `sysbench: done` and spins without system calls (checking its r4-r11 survive), so the kernel switches between it
 //! and `sysbench_spin` only when a timeslice ends: those switches are the context switches the
 //! benchmark times.
 #![no_std]
 #![no_main]
+
+#[path = "../regcheck.rs"]
+mod regcheck;
 
 use capsule_rt::println;
 use capsule_rt::syscall::{command, memop, yield_no_wait};
@@ -37,7 +40,10 @@ fn app_main() {
         }
     }
     println!("sysbench: done ({} unexpected results)", failures);
+    // Spin with r4-r11 of its own (`regcheck`; sysbench_spin checks its own the same way).
     loop {
-        core::hint::spin_loop();
+        if regcheck::spin_and_check(0x0a0b_0c0d) != 0 {
+            println!("sysbench_calls: r4-r11 changed across a switch");
+        }
     }
 }
