@@ -153,16 +153,26 @@ impl Kernel {
         true
     }
 
+    /// The slot the round robin looks at for `idx`: `idx`, or 0 past the table's end or at
+    /// an unused slot (wrapping by comparison: no division per slot). The loader fills the
+    /// first unused slot and none is ever emptied, so the used slots are a prefix of the table
+    /// and nothing follows an unused one.
+    #[inline(always)]
+    fn round_robin_slot(&self, idx: usize) -> usize {
+        if idx >= self.processes.len() || (idx != 0 && self.processes[idx].state() == State::Unused)
+        {
+            0
+        } else {
+            idx
+        }
+    }
+
     fn pick_next(&self, platform: &dyn Platform) -> Option<&'static Process> {
         let n = self.processes.len();
-        // Round robin from `next`, wrapping by comparison (no division per slot) and at the
-        // first unused slot: the loader fills the first unused slot and none is ever emptied,
-        // so the used slots are a prefix of the table and nothing follows an unused one.
+        // Round robin from `next` (`round_robin_slot`).
         let mut idx = self.scheduler.next.get();
         for _ in 0..n {
-            if idx >= n || (idx != 0 && self.processes[idx].state() == State::Unused) {
-                idx = 0;
-            }
+            idx = self.round_robin_slot(idx);
             let p = &self.processes[idx];
             idx += 1;
             if self.ready(platform, p) {
@@ -264,9 +274,7 @@ impl Kernel {
         // The same round robin as `pick_next`.
         let mut idx = k.scheduler.next.get();
         for _ in 0..n {
-            if idx >= n || (idx != 0 && k.processes[idx].state() == State::Unused) {
-                idx = 0;
-            }
+            idx = k.round_robin_slot(idx);
             let q = &k.processes[idx];
             idx += 1;
             if q.is_stopped() {
