@@ -42,6 +42,30 @@ describe('call chains of logged accesses', () => {
     expect(table.r7At[1]).toBe(-8);
   });
 
+  it('finds every row change of a long function without asking at each halfword', () => {
+    // Rows start at 0x4000 (CFA sp+0), 0x4002 (sp+8), 0x4ff0 (sp+16), then from 0x5000 the
+    // CFI program fails (no row); the function ends at an odd 0x5fff.
+    const changes = [0x4000, 0x4002, 0x4ff0];
+    let asked = 0;
+    const at = (fn: { start: number; end: number }, a: number): UnwindRow => {
+      asked++;
+      if (a >= 0x5000) throw new Error('bad CFI');
+      const k = changes.filter((c) => c <= a).length - 1;
+      return {
+        address: changes[k]!,
+        cfa: { kind: 'reg', reg: 13, offset: 8 * k },
+        rules: new Map(),
+        returnAddressRegister: 14,
+      };
+    };
+    const t = callerTable([{ start: 0x4000, end: 0x5fff }], at);
+    expect([...t.starts]).toEqual([0x4000, 0x4002, 0x4ff0, 0x5000]);
+    expect([...t.cfaOffset.slice(0, 3)]).toEqual([0, 8, 16]);
+    expect(t.cfaReg[3]).toBe(255);
+    // Bisection: a few dozen questions, not one per halfword (0x1000 of them).
+    expect(asked).toBeLessThan(100);
+  });
+
   it('walks saved return addresses up the stack until code without CFI', () => {
     // B (0x2000) after its push, called from A at 0x1010; A called from 0x3000 (no CFI there).
     const sp = 0x2000_1000 - 16;

@@ -72,17 +72,42 @@ export function callerTable<F extends { start: number; end: number }>(
   let lastEnd = 0;
   for (const fn of sorted) {
     if (fn.start < lastEnd) continue; // overlapping FDEs: the first wins
-    let lastRowStart = -1;
-    for (let a = fn.start; a < fn.end; a += 2) {
+    // A row holds from its start address up to the next row's (the CFA program only moves
+    // forward: DWARF 5 section 6.4.2), so the row in force is a step function of the address:
+    // find where it changes by bisection rather than asking at every halfword (a function of
+    // a few kilobytes has a handful of rows; the old every-halfword scan made building the
+    // table take most of a second on the kernel, on the host's thread).
+    const rowStart = (a: number): number => {
+      try {
+        return rowAt(fn, a)?.address ?? -1;
+      } catch {
+        return -1;
+      }
+    };
+    let a = fn.start;
+    while (a < fn.end) {
       let row: UnwindRow | undefined;
       try {
         row = rowAt(fn, a);
       } catch {
         row = undefined;
       }
-      if (row && row.address === lastRowStart) continue;
-      lastRowStart = row?.address ?? -1;
-      push(a, row ? rowShape(row) : none);
+      // No row here: none further on either (the program failed or stopped at this point).
+      if (!row) {
+        push(a, none);
+        break;
+      }
+      push(a, rowShape(row));
+      const start = row.address;
+      // The first halfword past `a` whose row is another one (or none): in (a, end].
+      let lo = a;
+      let hi = fn.end;
+      while (hi - lo > 2) {
+        const mid = lo + Math.max(2, ((hi - lo) >> 2) << 1);
+        if (rowStart(mid) === start) lo = mid;
+        else hi = mid;
+      }
+      a = hi;
     }
     push(fn.end, none);
     lastEnd = fn.end;
