@@ -748,10 +748,11 @@ export class PeripheralService {
       max: Math.min(args.max ?? 5000, 20_000),
     });
     if (!r.ok) return err('io', r.error);
-    const namer = a.ok ? a.value.namer : null;
-    const lines = new Map<number, AccessLogSource | null>();
+    const names = a.ok ? this.logNames(a.value) : null;
+    const sources = this.logSources(program);
     const sourceOf = (pc: number): AccessLogSource | null => {
-      if (lines.has(pc)) return lines.get(pc)!;
+      const hit = sources.get(pc);
+      if (hit !== undefined) return hit;
       const l = program?.lineAt(pc) ?? null;
       const fn = program?.symbolize(pc)?.name ?? null;
       const s = l
@@ -764,7 +765,7 @@ export class PeripheralService {
         : fn
           ? { path: null, inProject: false, line: 0, column: 0, function: fn }
           : null;
-      lines.set(pc, s);
+      sources.set(pc, s);
       return s;
     };
     // The first frame in a capsule: the call instruction ends just before the return address.
@@ -778,21 +779,17 @@ export class PeripheralService {
     };
     const entries: AccessLogEntry[] = [];
     for (const e of r.value.entries) {
-      const dmaBy = e.dma && a.ok ? dmaPeripheral(a.value.device, e.pc) : null;
-      const loc = e.dma ? undefined : namer?.locate(e.address & ~3);
-      const peripheral = e.dma ? dmaBy : (loc?.peripheral.name ?? null);
-      const register = e.dma
-        ? `${dmaBy ?? hexWord(e.pc)}.EasyDMA`
-        : (namer?.name(e.address & ~3) ?? null);
-      if (filter && !filter.debugger) {
-        if (p !== '' && (peripheral ?? '').toLowerCase() !== p) continue;
-        if (rf !== '' && !(register ?? '').toLowerCase().includes(rf)) continue;
-      }
       if (e.dma) {
+        const dmaBy = a.ok ? dmaPeripheral(a.value.device, e.pc) : null;
+        const register = `${dmaBy ?? hexWord(e.pc)}.EasyDMA`;
+        if (filter && !filter.debugger) {
+          if (p !== '' && (dmaBy ?? '').toLowerCase() !== p) continue;
+          if (rf !== '' && !register.toLowerCase().includes(rf)) continue;
+        }
         const n = `${e.value} byte${e.value === 1 ? '' : 's'}`;
         entries.push({
           ...e,
-          peripheral,
+          peripheral: dmaBy,
           register,
           decoded: e.write
             ? `wrote ${n} to RAM ${hexWord(e.address)}`
@@ -802,15 +799,33 @@ export class PeripheralService {
         });
         continue;
       }
+      const named = names?.of(e.address & ~3) ?? null;
+      const peripheral = named?.peripheral ?? null;
+      const register = named?.register ?? null;
+      if (filter && !filter.debugger) {
+        if (p !== '' && (peripheral ?? '').toLowerCase() !== p) continue;
+        if (rf !== '' && !(register ?? '').toLowerCase().includes(rf)) continue;
+      }
       const source = e.debugger ? null : sourceOf(e.pc);
-      entries.push({
-        ...e,
+      // Spelled out, not spread: one object shape for every entry (spreading the target's
+      // records, whose optional keys differ, cost more than the rest of the naming).
+      const entry: AccessLogEntry = {
+        seq: e.seq,
+        cycle: e.cycle,
+        write: e.write,
+        size: e.size,
+        address: e.address,
+        value: e.value,
+        pc: e.pc,
+        debugger: e.debugger,
         peripheral,
         register,
-        decoded: namer?.describe(e.address & ~3, e.value, e.write ? 'write' : 'read') ?? null,
+        decoded: names?.decoded(e.address & ~3, e.value, e.write) ?? null,
         source,
         caller: e.debugger ? null : capsuleCaller(e, source),
-      });
+      };
+      if (e.callers !== undefined) entry.callers = e.callers;
+      entries.push(entry);
     }
     return {
       ok: true,
@@ -822,6 +837,28 @@ export class PeripheralService {
         entries,
       },
     };
+  }
+
+  /**
+   * Names and decodings of logged accesses, kept across log pages: a kernel touches a few
+   * dozen registers with a few values each, so the SVD is consulted once per register and once
+   * per (register, value, direction), not once per entry (a page holds up to 20,000 entries).
+   */
+  private logNameCache: { svd: ActiveSvd; names: LogNames } | null = null;
+  private logNames(svd: ActiveSvd): LogNames {
+    if (this.logNameCache?.svd !== svd) this.logNameCache = { svd, names: new LogNames(svd.namer) };
+    return this.logNameCache.names;
+  }
+
+  /** Source lines of logged PCs and return addresses, per program (null: none found). */
+  private logSourceCache: { program: unknown; lines: Map<number, AccessLogSource | null> } | null =
+    null;
+  private logSources(program: unknown): Map<number, AccessLogSource | null> {
+    const c = this.logSourceCache;
+    if (c !== null && c.program === program && c.lines.size <= 1 << 16) return c.lines;
+    const lines = new Map<number, AccessLogSource | null>();
+    this.logSourceCache = { program, lines };
+    return lines;
   }
 
   async connections(): Promise<Result<Connections>> {
@@ -845,6 +882,47 @@ export class PeripheralService {
         target.description.memoryMap,
       ),
     };
+  }
+}
+
+/** Register names and value decodings of logged accesses, memoised (see `logNames`). */
+class LogNames {
+  private readonly names = new Map<number, { peripheral: string | null; register: string | null }>();
+  private readonly reads = new Map<number, Map<number, string | null>>();
+  private readonly writes = new Map<number, Map<number, string | null>>();
+  private decodings = 0;
+
+  constructor(private readonly namer: RegisterNamer) {}
+
+  of(address: number): { peripheral: string | null; register: string | null } {
+    let n = this.names.get(address);
+    if (n === undefined) {
+      n = {
+        peripheral: this.namer.locate(address)?.peripheral.name ?? null,
+        register: this.namer.name(address),
+      };
+      this.names.set(address, n);
+    }
+    return n;
+  }
+
+  decoded(address: number, value: number, write: boolean): string | null {
+    const byAddress = write ? this.writes : this.reads;
+    let values = byAddress.get(address);
+    if (values === undefined) byAddress.set(address, (values = new Map()));
+    let d = values.get(value);
+    if (d === undefined) {
+      // A register read as a counter or a data stream has a new value each time: bound the cache.
+      if (++this.decodings > 1 << 16) {
+        this.reads.clear();
+        this.writes.clear();
+        this.decodings = 0;
+        byAddress.set(address, (values = new Map()));
+      }
+      d = this.namer.describe(address, value, write ? 'write' : 'read');
+      values.set(value, d);
+    }
+    return d;
   }
 }
 

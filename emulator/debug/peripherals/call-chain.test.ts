@@ -47,7 +47,7 @@ describe('call chains of logged accesses', () => {
     // CFI program fails (no row); the function ends at an odd 0x5fff.
     const changes = [0x4000, 0x4002, 0x4ff0];
     let asked = 0;
-    const at = (fn: { start: number; end: number }, a: number): UnwindRow => {
+    const at = (_fn: { start: number; end: number }, a: number): UnwindRow => {
       asked++;
       if (a >= 0x5000) throw new Error('bad CFI');
       const k = changes.filter((c) => c <= a).length - 1;
