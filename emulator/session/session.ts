@@ -383,7 +383,9 @@ export class EmulatorSession {
         : new CallChainWalker(table, (a) => {
             const region = bus.find(a);
             if (region === null || region.dev !== null || a + 4 > region.end) return undefined;
-            return region.dv.getUint32(a - region.base, true);
+            const off = a - region.base;
+            // Stack slots are word-aligned (AAPCS): one typed-array load.
+            return (off & 3) === 0 ? region.i32[off >>> 2]! >>> 0 : region.dv.getUint32(off, true);
           });
     if (this.accessLogOn) this.setAccessLog(true);
   }

@@ -44,6 +44,8 @@ export interface CallerTable {
 }
 
 const NO_CFI = 255;
+/** Slots of the walker's PC -> row cache (a power of two). */
+const ROW_CACHE = 1 << 12;
 
 /**
  * Flattens CFI: for each function (`start`..`end`), the row in force at every halfword
@@ -142,7 +144,12 @@ function rowShape(row: UnwindRow): number[] {
 
 /** Walks call chains through a `CallerTable`, reading stack words with `word` (undefined: not RAM). */
 export class CallChainWalker {
-  private readonly cache = new Map<number, number>();
+  /**
+   * Rows of recently walked PCs, direct-mapped by halfword (a PC's slot is fixed; a miss
+   * searches the table): a Map lookup per frame cost more than the rest of the walk.
+   */
+  private readonly cachedPc = new Uint32Array(ROW_CACHE).fill(1); // no PC is odd here
+  private readonly cachedRow = new Int32Array(ROW_CACHE);
 
   constructor(
     private readonly table: CallerTable,
@@ -151,8 +158,8 @@ export class CallChainWalker {
 
   /** Index of the row holding `pc`, or -1. */
   private rowOf(pc: number): number {
-    const hit = this.cache.get(pc);
-    if (hit !== undefined) return hit;
+    const slot = (pc >>> 1) & (ROW_CACHE - 1);
+    if (this.cachedPc[slot] === pc) return this.cachedRow[slot]!;
     const s = this.table.starts;
     let lo = 0;
     let hi = s.length - 1;
@@ -165,8 +172,8 @@ export class CallChainWalker {
       } else hi = mid - 1;
     }
     if (found >= 0 && this.table.cfaReg[found] === NO_CFI) found = -1;
-    if (this.cache.size > 65_536) this.cache.clear();
-    this.cache.set(pc, found);
+    this.cachedPc[slot] = pc;
+    this.cachedRow[slot] = found;
     return found;
   }
 
