@@ -616,7 +616,11 @@ export class Studio {
       title: 'Restart',
       category: 'Debug',
       keys: ['Ctrl+Shift+F5'],
-      run: async () => this.report(await this.debug.restart()),
+      run: async () => {
+        const e = await this.debug.restart();
+        if (e === null) this.peripherals.restarted();
+        this.report(e);
+      },
       enabled: active,
     });
     const step = (

@@ -234,6 +234,8 @@ async function scenario(page: Page): Promise<void> {
     );
     const fromConsole = starttx.locator('.log-caller[data-log-caller*="capsules/src/console.rs:"]');
     await expect.poll(() => fromConsole.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    // The "not searched" line spoke of the run before the Restart: gone with it.
+    expect(await page.locator('[data-log-unsearched]').count()).toBe(0);
     const row = fromConsole.first().locator('xpath=..');
     const source = await row.locator('.log-source').getAttribute('data-log-source');
     expect(source).toMatch(/\.rs:\d+$/);

@@ -109,6 +109,20 @@ describe('the access log window', () => {
     expect(model.filtered().length).toBe(70);
     expect(model.snapshot().log.unsearched).toBe(30_000);
     expect(model.snapshot().log.missed).toBe(0);
+    // A Restart: the count was about the run before it; the filter stays.
+    model.restarted();
+    expect(model.snapshot().log.unsearched).toBe(0);
+    expect(model.snapshot().log.registerFilter).toBe('STARTTX');
+    model.setLogFilter({ registerFilter: 'STARTTX' });
+    await new Promise((r) => setTimeout(r, 0));
+    await model.pollLog();
+    expect(model.snapshot().log.unsearched).toBe(30_000);
+    // A Restart before the first filtered reply arrives: the reply does not bring it back.
+    model.setLogFilter({ registerFilter: 'TXD' });
+    model.restarted();
+    await new Promise((r) => setTimeout(r, 0));
+    await model.pollLog();
+    expect(model.snapshot().log.unsearched).toBe(0);
     // A new filter asks again; none set: nothing to say.
     model.setLogFilter({ registerFilter: '' });
     expect(model.snapshot().log.unsearched).toBe(0);

@@ -144,6 +144,18 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     if (before?.board !== session.board || this.state.description === null) await this.describe();
   }
 
+  /**
+   * The session restarted from its reset vector (the log keeps recording across it). The "not
+   * searched" count was about accesses made before the filter was set, in the run that was
+   * restarted; the filtered polls search every access of the new run (any they miss count as
+   * dropped), so the count no longer applies.
+   */
+  restarted(): void {
+    // A reply to a filter set before the Restart may still be on its way: it must not say it.
+    this.restartedSinceFilter = true;
+    if (this.state.log.unsearched !== 0) this.set({ log: { ...this.state.log, unsearched: 0 } });
+  }
+
   async describe(): Promise<void> {
     const r = await this.host.api.peripherals.describe({});
     if (!r.ok) {
@@ -440,6 +452,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     this.entries = [];
     this.logNext = 0;
     this.refetch = true;
+    this.restartedSinceFilter = false;
     this.logGeneration++;
     void this.pollLog();
   }
@@ -447,6 +460,8 @@ export class PeripheralsModel extends Model<PeripheralsState> {
   private logGeneration = 0;
   /** The next reply starts from the oldest entry on purpose: what it skipped is not "missed". */
   private refetch = false;
+  /** A Restart came after the filter was set (see `restarted`). */
+  private restartedSinceFilter = false;
   private pollAgain = false;
 
   private filterArgs(): { peripheral?: string; register?: string } {
@@ -554,7 +569,10 @@ export class PeripheralsModel extends Model<PeripheralsState> {
         this.logNext = r.value.next;
         this.append(r.value.entries);
         const missed = this.refetch ? 0 : r.value.missed;
-        const unsearched = this.refetch && filtered ? r.value.missed : this.state.log.unsearched;
+        const unsearched =
+          this.refetch && filtered && !this.restartedSinceFilter
+            ? r.value.missed
+            : this.state.log.unsearched;
         this.refetch = false;
         this.set({
           log: {
