@@ -887,7 +887,10 @@ export class PeripheralService {
 
 /** Register names and value decodings of logged accesses, memoised (see `logNames`). */
 class LogNames {
-  private readonly names = new Map<number, { peripheral: string | null; register: string | null }>();
+  private readonly names = new Map<
+    number,
+    { peripheral: string | null; register: string | null }
+  >();
   private readonly reads = new Map<number, Map<number, string | null>>();
   private readonly writes = new Map<number, Map<number, string | null>>();
   private decodings = 0;

@@ -16,7 +16,11 @@
  * with a real display draws faster; a machine loaded by others adds frames. Needs the kernel
  * images (built by `npm run kernel`, or here first).
  *
- *   npm run bench:periph-scroll -- [--frames 300] [--rows 30]
+ * Also printed: the frame times while the log is turned on and fills (the first
+ * `--recording-seconds`, default 8, from the click: Restart while recording included), where a
+ * busy host or page shows as long frames.
+ *
+ *   npm run bench:periph-scroll -- [--frames 300] [--rows 30] [--recording-seconds 8]
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -35,6 +39,7 @@ function arg(name: string, fallback: number): number {
 const FRAMES = arg('--frames', 300);
 const ROWS = arg('--rows', 30);
 const WANT = 100_000;
+const RECORDING_MS = arg('--recording-seconds', 8) * 1000;
 
 const k = await openBuiltKernelStudio(['nrf52840dk'], 'scroll');
 try {
@@ -42,10 +47,28 @@ try {
   await page.locator('.tree-row').first().waitFor();
   await debugBoard(page, 'nrf52840dk');
   await page.getByRole('tab', { name: 'Access Log', exact: true }).click();
+  // tsx names the page functions below with a helper the page does not have.
+  await page.evaluate('window.__name = (f) => f');
+  // The page's frames while the log is turned on and fills (the issue's "UI stall"): stamped
+  // from the click on for RECORDING_MS.
+  const stamping = page.evaluate(
+    (ms) =>
+      new Promise<number[]>((done) => {
+        const stamps: number[] = [];
+        const frame = (t: number) => {
+          stamps.push(t);
+          if (t - stamps[0]! >= ms) return done(stamps.slice(1).map((s, i) => s - stamps[i]!));
+          requestAnimationFrame(frame);
+        };
+        requestAnimationFrame(frame);
+      }),
+    RECORDING_MS,
+  );
   await page.locator('[data-log-toggle]').click();
   await page.getByRole('button', { name: '■ Stop recording' }).waitFor();
   // Restart while recording: the kernel's boot polls its peripherals fast.
   await page.keyboard.press('Control+Shift+F5');
+  const recording = await stamping;
   const count = page.locator('[data-log-count]');
   const started = Date.now();
   let n = 0;
@@ -124,6 +147,7 @@ try {
   console.log(
     `Access Log scroll in Chromium (headless, software paint): ${n.toLocaleString()} entries, ${result.drawn} rows drawn, table ${result.height.toLocaleString()} px high`,
   );
+  describe(`recording: first ${RECORDING_MS / 1000} s after log on`, recording);
   describe(`flick, ${ROWS} rows a frame`, result.flick);
   describe('jumps to random places', result.jumps);
   if (result.loaf.length > 0) {
