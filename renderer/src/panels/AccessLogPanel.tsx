@@ -7,7 +7,7 @@
  * its source line. Recording is off until the person turns it on (it costs the emulator
  * nothing while off).
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { AccessLogEntry, AccessLogSource } from '../../../main/common/contract';
 import { useModel } from '../models/use';
 import type { Studio } from '../studio';
@@ -26,7 +26,12 @@ function time(e: AccessLogEntry, hz: number): string {
   return `${((e.cycle / hz) * 1000).toFixed(3)} ms`;
 }
 
-function Timeline({
+/**
+ * One lane per peripheral, a mark per access (at most one per pixel column, lane and
+ * direction). Memoised: scrolling the table re-renders the panel every frame, and walking
+ * 100,000 entries for the marks each time cost more than a frame.
+ */
+const Timeline = memo(function Timeline({
   entries,
   hz,
   onPick,
@@ -35,26 +40,28 @@ function Timeline({
   hz: number;
   onPick: (i: number) => void;
 }) {
-  const lanes = useMemo(() => {
-    const names = [...new Set(entries.map((e) => e.peripheral ?? '?'))].sort();
-    return names;
-  }, [entries]);
-  if (entries.length === 0) return null;
-  const t0 = entries[0]!.cycle;
-  const t1 = Math.max(t0 + 1, entries[entries.length - 1]!.cycle);
   const width = 1000;
   const lane = 14;
-  // At most one mark per pixel column per lane: 100,000 entries draw as fast as 1,000.
-  const marks: { x: number; y: number; w: boolean; i: number }[] = [];
-  const seen = new Set<string>();
-  entries.forEach((e, i) => {
-    const x = Math.round(((e.cycle - t0) / (t1 - t0)) * (width - 1));
-    const y = lanes.indexOf(e.peripheral ?? '?');
-    const k = `${x},${y},${e.write}`;
-    if (seen.has(k)) return;
-    seen.add(k);
-    marks.push({ x, y, w: e.write, i });
-  });
+  const { lanes, marks } = useMemo(() => {
+    const lanes = [...new Set(entries.map((e) => e.peripheral ?? '?'))].sort();
+    const laneOf = new Map(lanes.map((l, y) => [l, y]));
+    const marks: { x: number; y: number; w: boolean; i: number }[] = [];
+    if (entries.length === 0) return { lanes, marks };
+    const t0 = entries[0]!.cycle;
+    const t1 = Math.max(t0 + 1, entries[entries.length - 1]!.cycle);
+    // At most one mark per pixel column per lane: 100,000 entries draw as fast as 1,000.
+    const seen = new Set<number>();
+    entries.forEach((e, i) => {
+      const x = Math.round(((e.cycle - t0) / (t1 - t0)) * (width - 1));
+      const y = laneOf.get(e.peripheral ?? '?')!;
+      const k = (y * width + x) * 2 + (e.write ? 1 : 0);
+      if (seen.has(k)) return;
+      seen.add(k);
+      marks.push({ x, y, w: e.write, i });
+    });
+    return { lanes, marks };
+  }, [entries]);
+  if (entries.length === 0) return null;
   return (
     <svg
       className="log-timeline"
@@ -90,7 +97,7 @@ function Timeline({
       </text>
     </svg>
   );
-}
+});
 
 export function AccessLogPanel({ studio }: { studio: Studio }) {
   const model = studio.peripherals;
@@ -103,11 +110,18 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
     const el = scroller.current;
     if (el && follow) el.scrollTop = entries.length * ROW_HEIGHT;
   }, [entries.length, follow]);
+  // The filter's choices: computed when the entries change, not at every scrolled frame.
+  const all = model.entries;
+  const peripherals = useMemo(
+    () => [...new Set(all.map((e) => e.peripheral).filter((p): p is string => !!p))].sort(),
+    [all],
+  );
+  const pick = useCallback((i: number) => {
+    setFollow(false);
+    if (scroller.current) scroller.current.scrollTop = i * ROW_HEIGHT;
+  }, []);
   const none = unavailable(s);
   if (none) return none;
-  const peripherals = [
-    ...new Set(model.entries.map((e) => e.peripheral).filter((p): p is string => !!p)),
-  ].sort();
   const [first, last] = visibleRows(view.top, view.height, entries.length);
   const hz = s.log.frequencyHz;
   const openSource = (src: AccessLogSource) => {
@@ -170,14 +184,7 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
           peripheral access with the line of code that made it.
         </div>
       ) : null}
-      <Timeline
-        entries={entries}
-        hz={hz}
-        onPick={(i) => {
-          setFollow(false);
-          if (scroller.current) scroller.current.scrollTop = i * ROW_HEIGHT;
-        }}
-      />
+      <Timeline entries={entries} hz={hz} onPick={pick} />
       <div className="log-head log-row">
         <span>time</span>
         <span>r/w</span>
