@@ -117,7 +117,22 @@ async function holdButton(page: Page, name: string): Promise<void> {
   const box = (await button.boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.down();
-  await page.locator(`[data-button="${name}"][data-pressed="1"]`).waitFor({ timeout: 90_000 });
+  try {
+    await page.locator(`[data-button="${name}"][data-pressed="1"]`).waitFor({ timeout: 20_000 });
+  } catch {
+    const at = await page.evaluate(
+      ([x, y]) => {
+        const el = document.elementFromPoint(x!, y!);
+        return `${el?.outerHTML.slice(0, 200)} in ${el?.parentElement?.outerHTML.slice(0, 200)}`;
+      },
+      [box.x + box.width / 2, box.y + box.height / 2],
+    );
+    const notices = await page.locator('.periph-notice').allInnerTexts();
+    console.log(
+      `DIAG ${name}: at point ${at}; notices ${JSON.stringify(notices)}; box ${JSON.stringify(box)}`,
+    );
+    await page.locator(`[data-button="${name}"][data-pressed="1"]`).waitFor({ timeout: 70_000 });
+  }
 }
 
 async function scenario(page: Page): Promise<void> {
