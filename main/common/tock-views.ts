@@ -89,6 +89,8 @@ export interface TockProcess {
   id: number;
   name: string;
   state: string;
+  /** The process the core was executing (or had interrupted) at the reading. */
+  onCpu: boolean;
   /** Null where this kernel does not record the counter. */
   restarts: number | null;
   syscalls: number | null;

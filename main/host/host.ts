@@ -146,6 +146,7 @@ export function createHost(opts: HostOptions): Host {
       return located.find((c) => c?.inProject) ?? located[0] ?? null;
     },
     halted: debug.session?.phase === 'halted',
+    stop: debug.session?.phase === 'halted' ? debug.session.stop : null,
     consoleInput: async (bytes: Uint8Array) => {
       const r = await debug.consoleInput(bytes);
       return r.ok ? r : { ok: false, error: r.error.message };

@@ -18,7 +18,11 @@ import { CellsModel } from '../../emulator/debug/tock/cells';
 import { describeOwner, dmaView } from '../../emulator/debug/tock/dma';
 import { explainProcessFault } from '../../emulator/debug/tock/fault';
 import { grantContents, grantOwners, type GrantOwner } from '../../emulator/debug/tock/grants';
-import { ProcessTable } from '../../emulator/debug/tock/processes';
+import {
+  ProcessTable,
+  withLiveCore,
+  type ProcessRecord,
+} from '../../emulator/debug/tock/processes';
 import { loadedFor, readLiveMpu } from '../../emulator/debug/tock/processes-mpu';
 import { anchorNote, driverName, processesView } from '../../emulator/debug/tock/processes-view';
 import { cachedMemory, DebugInfo, type ReadMemory } from '../../emulator/formats/dwarf/index';
@@ -53,6 +57,11 @@ export interface TockSession {
   apps?: readonly { name: string; ram: number | null; inImage?: boolean }[];
   /** Where a struct's field is declared (main/host/tock-decl.ts), for the editor. */
   declaration?: (owner: string, field: string) => TockCell['decl'];
+  /**
+   * The stop the session is halted at (a new object at each stop), null while running: the
+   * process table and the cell walk are read once per stop and shared by the views.
+   */
+  stop?: object | null;
 }
 
 /** Events the host keeps for one recording (the oldest go first beyond it). */
@@ -127,7 +136,13 @@ export class TockService {
     by: new Map<number, { occupancy: string; at: number | null }>(),
   };
   private stopLive: (() => void) | null = null;
-  private processTable: { info: DebugInfo; table: Plain<ProcessTable> } | null = null;
+  /** What was read at the current stop (the views share it until the target runs again). */
+  private atStop: {
+    stop: object;
+    target: DebugTarget;
+    table?: Promise<Plain<ProcessRecord[]>>;
+    walk?: Promise<Awaited<ReturnType<CellsModel['read']>>>;
+  } | null = null;
 
   constructor(private readonly session: () => TockSession) {}
 
@@ -160,6 +175,41 @@ export class TockService {
     };
   }
 
+  /** Once per stop (`read` again while running): the same answer for every view of the stop. */
+  private perStop<K extends 'table' | 'walk'>(
+    target: DebugTarget,
+    key: K,
+    read: () => NonNullable<NonNullable<TockService['atStop']>[K]>,
+  ): NonNullable<NonNullable<TockService['atStop']>[K]> {
+    const stop = this.session().stop ?? null;
+    if (!stop) return read();
+    if (this.atStop?.stop !== stop || this.atStop.target !== target) this.atStop = { stop, target };
+    const cache = this.atStop as Record<K, ReturnType<typeof read> | undefined>;
+    return (cache[key] ??= read());
+  }
+
+  /**
+   * The process table with the on-CPU process's registers from the live core (its saved
+   * context is stale: processes.ts `withLiveCore`), read once per stop.
+   */
+  private records(target: DebugTarget, table: ProcessTable): Promise<Plain<ProcessRecord[]>> {
+    return this.perStop(target, 'table', async () => {
+      const mem = cachedMemory((a, n) => target.readMemory(a, n));
+      const r = await table.read(mem);
+      if (!r.ok) return r;
+      const core = await target.readRegisters();
+      if (core.ok) await withLiveCore(r.value, core.value, mem);
+      return r;
+    });
+  }
+
+  /** The full cell walk from the anchor, once per stop. */
+  private walk(target: DebugTarget, model: CellsModel): ReturnType<CellsModel['read']> {
+    return this.perStop(target, 'walk', () =>
+      model.read(cachedMemory((a, n) => target.readMemory(a, n))),
+    );
+  }
+
   /** Every process with its counters, memory map, MPU regions and its last fault explained. */
   async processes(): Promise<Plain<TockProcessesView>> {
     const m = this.model();
@@ -169,7 +219,10 @@ export class TockService {
     if (!loaded.table.ok) return loaded.table;
     const t = m.value.target;
     const mem = cachedMemory((a, n) => t.readMemory(a, n));
-    const r = await processesView(loaded.info, loaded.table.value, mem);
+    const records = await this.records(t, loaded.table.value);
+    if (!records.ok)
+      return { ok: false, error: `The process table cannot be read: ${records.error}` };
+    const r = await processesView(loaded.info, loaded.table.value, mem, records.value);
     if (!r.ok) return { ok: false, error: `The process table cannot be read: ${r.error}` };
     const notes: string[] = [];
     const anchor = await anchorNote(loaded.info, mem);
@@ -219,6 +272,7 @@ export class TockService {
             id: p.id,
             name: p.name,
             state: p.state,
+            onCpu: p.onCpu === true,
             ...p.counters,
             lastSyscall: p.lastSyscall,
             policy: p.policy,
@@ -287,7 +341,7 @@ export class TockService {
     const loaded = this.loaded!;
     if (!loaded.table.ok) return loaded.table;
     const t = m.value.target;
-    const procs = await loaded.table.value.read(cachedMemory((x, n) => t.readMemory(x, n)));
+    const procs = await this.records(t, loaded.table.value);
     if (!procs.ok) return { ok: false, error: `The process table cannot be read: ${procs.error}` };
     const p = procs.value.find((x) => x.slot === a.slot);
     if (!p || p.id !== a.id)
@@ -341,8 +395,9 @@ export class TockService {
     if (!m.value.cells.ok) return m.value.cells;
     const t = m.value.target;
     const model = m.value.cells.value;
-    const mem = cachedMemory((a, n) => t.readMemory(a, n));
-    const r = live ? await model.refresh(mem) : await model.read(mem);
+    const r = live
+      ? await model.refresh(cachedMemory((a, n) => t.readMemory(a, n)))
+      : await this.walk(t, model);
     if (!r.ok) return r;
     // The machine's time and the EasyDMA channels (emulator): when each cell changed, and
     // where a buffer a cell gave up went.
@@ -444,7 +499,7 @@ export class TockService {
     const notes: string[] = [];
     const model = m.value.cells;
     let cells: Awaited<ReturnType<CellsModel['read']>> | null = null;
-    if (model.ok) cells = await model.value.read(cachedMemory((a, n) => t.readMemory(a, n)));
+    if (model.ok) cells = await this.walk(t, model.value);
     else notes.push(model.error);
     if (cells && !cells.ok) notes.push(cells.error);
     const now = cells?.ok ? cells.value.cells : [];
@@ -486,25 +541,19 @@ export class TockService {
   }
 
   /** The processes, for the lanes: the kernel's process table, else the session's apps. */
-  private async lanes(
-    target: DebugTarget,
-    info: DebugInfo | null,
-  ): Promise<{
+  private async lanes(target: DebugTarget): Promise<{
     list: TimelineProcess[];
     note: string | null;
   }> {
-    if (info) {
-      if (this.processTable?.info !== info)
-        this.processTable = { info, table: ProcessTable.fromDebugInfo(info) };
-      const table = this.processTable.table;
-      if (table.ok) {
-        const r = await table.value.read(cachedMemory((a, n) => target.readMemory(a, n)));
-        if (r.ok && r.value.length > 0)
-          return {
-            list: r.value.map((p) => ({ slot: p.slot, name: p.name, ram: p.ram })),
-            note: null,
-          };
-      }
+    // The one table the Processes view reads too (model() resolved it for this target).
+    const table = this.loaded?.target === target ? this.loaded.table : null;
+    if (table?.ok) {
+      const r = await this.records(target, table.value);
+      if (r.ok && r.value.length > 0)
+        return {
+          list: r.value.map((p) => ({ slot: p.slot, name: p.name, ram: p.ram })),
+          note: null,
+        };
     }
     // The build's apps in slot order; each one's RAM runs to the next one's start.
     const apps = (this.session().apps ?? [])
@@ -565,7 +614,7 @@ export class TockService {
     const m = this.recorded();
     if (!m.ok) return m;
     const { target, recorder, rec } = m.value;
-    const procs = await this.lanes(target, m.value.info);
+    const procs = await this.lanes(target);
     rec.timeline.setProcesses(procs.list);
     let now: number | undefined;
     for (;;) {

@@ -15,6 +15,7 @@ import { unwrap } from '../../emulator/debug/testing/target-helpers';
 import { explainProcessFault, mpuVerdict } from '../../emulator/debug/tock/fault';
 import { grantOwners } from '../../emulator/debug/tock/grants';
 import { ProcessTable } from '../../emulator/debug/tock/processes';
+import { threadSourceOf } from '../../emulator/debug/tock/threads';
 import { ANCHOR_SYMBOL } from '../../emulator/debug/tock/cells';
 import {
   anchorNote,
@@ -220,6 +221,53 @@ describe('Processes view model (emulated nRF52840-DK)', () => {
     expect(s.summary).toMatch(/^fault_stack overflowed its stack/);
     if (s.address !== null) expect(mpuVerdict(s.address, fs.mpu, true)).toMatch(/no MPU region/);
     expect(explainProcessFault(view('hello'), views, map)).toBeNull();
+  });
+
+  it('reads the table once per stop for every view, and the on-CPU process from the live core', async () => {
+    // Halt where a process is executing (Thread mode on PSP): the busy apps (fuzzer, timer)
+    // run often enough that a few resume/halt rounds land in one.
+    let core = unwrap(await target.readRegisters());
+    for (let i = 0; i < 400 && !((core.xpsr & 0x1ff) === 0 && core.control & 2); i++) {
+      unwrap(await target.resume());
+      unwrap(await target.halt());
+      core = unwrap(await target.readRegisters());
+    }
+    expect((core.xpsr & 0x1ff) === 0 && (core.control & 2) !== 0, 'halted in a process').toBe(true);
+    let registerReads = 0;
+    const counting = Object.create(target, {
+      readRegisters: {
+        value: () => {
+          registerReads++;
+          return target.readRegisters();
+        },
+      },
+    }) as EmulatorTarget;
+    let stop = {};
+    const service = new TockService(() => ({
+      target: counting,
+      kernel: { name: 'kernel.elf', bytes: kernel },
+      stop,
+    }));
+    const r = unwrap(await service.processes());
+    const onCpu = r.processes.filter((p) => p.onCpu);
+    expect(onCpu.map((p) => p.name)).toHaveLength(1);
+    const ram = onCpu[0]!.memory.ram;
+    expect(core.psp).toBeGreaterThanOrEqual(ram.start);
+    expect(core.psp).toBeLessThan(ram.end);
+    // The Processes view again and the timeline's lanes at the same stop: no second read.
+    unwrap(await service.processes());
+    unwrap(await service.timeline());
+    expect(registerReads).toBe(1);
+    stop = {};
+    unwrap(await service.processes());
+    expect(registerReads).toBe(2);
+    // GDB's threads: the same process is the current thread, running on the core.
+    const threads = unwrap(
+      await threadSourceOf(
+        unwrap(ProcessTable.fromDebugInfo(unwrap(DebugInfo.load(kernel)))),
+      ).threads(target),
+    );
+    expect(threads.filter((t) => t.current).map((t) => t.name)).toEqual([onCpu[0]!.name]);
   });
 
   // Bad input: each says which problem, none throws. These run last: the last one corrupts the

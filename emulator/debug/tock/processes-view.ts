@@ -180,10 +180,12 @@ export async function processesView(
   info: DebugInfo,
   table: ProcessTable,
   mem: ReadMemory,
+  /** The table already read at this stop (shared with the timeline's lanes), else read here. */
+  read?: ProcessRecord[],
 ): Promise<Result<ProcessView[]>> {
   const type = info.findType(PROCESS_TYPE);
   if (!type) return err(`no ${PROCESS_TYPE} in ${info.name}'s debug information`);
-  const records = await table.read(mem);
+  const records = read ? ok(read) : await table.read(mem);
   if (!records.ok) return records;
   const out: ProcessView[] = [];
   for (const r of records.value) {

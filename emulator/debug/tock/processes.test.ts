@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { err, ok, type Result } from '../../core/result';
 import { DebugInfo } from '../../formats/dwarf/index';
 import { mixedElf } from '../../formats/dwarf/fixtures/mixed';
-import { ProcessTable, suspendedRegisters } from './processes';
+import type { CoreRegisters } from '../target';
+import { ProcessTable, suspendedRegisters, withLiveCore, type ProcessRecord } from './processes';
 import { tockThreadSource } from './threads';
 
 /** Memory holding `bytes` at `base`; anything else is unreadable. */
@@ -88,5 +89,80 @@ describe('suspendedRegisters', () => {
   it('is null when the frame cannot be read', async () => {
     const mem = memory(0x30000000, new Uint8Array(64));
     expect(await suspendedRegisters(mem, HIGH, sp, RAM)).toBeNull();
+  });
+});
+
+describe('withLiveCore', () => {
+  const sp = 0x2000ff00;
+  const words = [0xa0, 0xa1, 0xa2, 0xa3, 0xc12, 0x41235, 0x40702, 0x01000000];
+  const mem = memory(sp, frame(words));
+  const record = (slot: number, ram: { start: number; end: number }, savedSp: number) =>
+    ({
+      slot,
+      address: 0,
+      name: `p${slot}`,
+      state: 'Running',
+      id: slot,
+      flash: { start: 0, end: 0 },
+      ram,
+      stored: { regs: HIGH, sp: savedSp, pc: 0x40000 },
+      registers: { pc: 0x40000, sp: savedSp },
+    }) satisfies ProcessRecord as ProcessRecord;
+  const core = (over: Partial<CoreRegisters>): CoreRegisters => {
+    const c = Object.fromEntries(
+      ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12'].map(
+        (n, i) => [n, 0xc00 + i],
+      ),
+    );
+    return {
+      ...c,
+      sp: 0x20001000,
+      lr: 0,
+      pc: 0x1000,
+      xpsr: 0x01000000,
+      msp: 0x20001000,
+      psp: 0,
+      primask: 0,
+      basepri: 0,
+      faultmask: 0,
+      control: 0,
+      ...over,
+    } as CoreRegisters;
+  };
+  const other = { start: 0x20004000, end: 0x20008000 };
+
+  it('gives the running process (Thread mode on PSP) the core registers', async () => {
+    const procs = [record(0, other, 0x20007f00), record(1, RAM, 0x2000fe00)];
+    const slot = await withLiveCore(procs, core({ control: 3, psp: 0x2000fe80, pc: 0x41000 }), mem);
+    expect(slot).toBe(1);
+    expect(procs[1]!.onCpu).toBe(true);
+    expect(procs[1]!.registers).toMatchObject({ pc: 0x41000, sp: 0x2000fe80, r4: 0xc04 });
+    expect(procs[0]!.onCpu).toBeUndefined();
+    expect(procs[0]!.registers?.pc).toBe(0x40000);
+  });
+
+  it('at the SVC handler entry (fast path: saved context stale) takes the frame at PSP and r4-r11 from the core', async () => {
+    const procs = [record(0, RAM, 0x2000fe00)];
+    const c = core({ xpsr: 0x0100000b, lr: 0xfffffffd, psp: sp });
+    expect(await withLiveCore(procs, c, mem)).toBe(0);
+    expect(procs[0]!.registers).toMatchObject({ pc: 0x40702, r0: 0xa0, r4: 0xc04, sp: sp + 32 });
+  });
+
+  it('deeper in a handler entered from the process gives the frame and leaves r4-r11 out', async () => {
+    const procs = [record(0, RAM, 0x2000fe00)];
+    const c = core({ xpsr: 0x0100000b, lr: 0x1235, psp: sp });
+    expect(await withLiveCore(procs, c, mem)).toBe(0);
+    expect(procs[0]!.registers).toMatchObject({ pc: 0x40702, lr: 0x41235 });
+    expect(procs[0]!.registers?.r4).toBeUndefined();
+  });
+
+  it('keeps the saved contexts when the kernel switched away (PSP is the saved stack pointer)', async () => {
+    const procs = [record(0, RAM, sp)];
+    expect(await withLiveCore(procs, core({ xpsr: 0x01000010, lr: 0x1235, psp: sp }), mem)).toBe(
+      null,
+    );
+    expect(await withLiveCore(procs, core({ control: 0, psp: sp }), mem)).toBe(null);
+    expect(procs[0]!.registers?.pc).toBe(0x40000);
+    expect(procs[0]!.onCpu).toBeUndefined();
   });
 });

@@ -60,6 +60,11 @@ export interface ProcessRecord {
    * Null when the frame cannot be read (a stack pointer outside its RAM: a corrupted process).
    */
   registers: Partial<CoreRegisters> | null;
+  /**
+   * Set by `withLiveCore`: the process the core was executing, or interrupted, at the reading
+   * (its registers then come from the core and its fresh exception frame, not from `stored`).
+   */
+  onCpu?: boolean;
 }
 
 interface Field {
@@ -250,6 +255,46 @@ export class ProcessTable {
 }
 
 /**
+ * Corrects the records with the live core (ARMv7-M ARM B1.4.4, B1.5.6, B1.5.8): the saved
+ * context of the process on the CPU is stale, because the kernel's fast system-call path returns
+ * to the process straight from the SVC handler without saving it (kernel/arch/cortex-m:
+ * `cm_svc_handler`), and PSP moves while the process runs. The process whose RAM holds PSP is
+ * - running (Thread mode on the process stack): its registers are the core's;
+ * - interrupted (an exception handler, and PSP is not the stack pointer the kernel saved, so the
+ *   kernel did not switch away from it): r0-r3, r12, lr, pc, xPSR are the exception frame at
+ *   PSP; r4-r11 are the core's only at the handler's first instruction (lr is still the
+ *   EXC_RETURN to Thread mode on PSP), and otherwise unknown (left out): the handler may have
+ *   used them.
+ * Returns the slot of that process, or null (the kernel thread runs: every saved context holds).
+ */
+export async function withLiveCore(
+  records: ProcessRecord[],
+  core: CoreRegisters,
+  mem: ReadMemory,
+): Promise<number | null> {
+  const inHandler = (core.xpsr & 0x1ff) !== 0;
+  const onPsp = (core.control & 2) !== 0;
+  const p = records.find((r) => core.psp >= r.ram.start && core.psp < r.ram.end);
+  if (!p) return null;
+  if (!inHandler && onPsp) {
+    p.registers = { ...core, sp: core.psp };
+    p.onCpu = true;
+    return p.slot;
+  }
+  const atEntry = (core.lr & 0xfffffff0) >>> 0 === 0xfffffff0 && (core.lr & 0xc) === 0xc;
+  if (!inHandler || (!atEntry && p.stored.sp === core.psp)) return null;
+  const high = [core.r4, core.r5, core.r6, core.r7, core.r8, core.r9, core.r10, core.r11];
+  const regs = await suspendedRegisters(mem, high, core.psp, p.ram);
+  if (!regs) return null;
+  if (!atEntry) for (const n of HIGH_NAMES) delete regs[n];
+  p.registers = regs;
+  p.onCpu = true;
+  return p.slot;
+}
+
+const HIGH_NAMES = ['r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11'] as const;
+
+/**
  * A suspended context's registers: r4-r11 as given, the rest from the exception frame at `sp`
  * (ARMv7-M ARM B1.5.6). Null when the frame is not inside `ram` or cannot be read.
  */
@@ -276,7 +321,6 @@ export async function suspendedRegisters(
     sp: (sp + 32 + (xpsr & (1 << 9) ? 4 : 0)) >>> 0,
     psp: (sp + 32 + (xpsr & (1 << 9) ? 4 : 0)) >>> 0,
   };
-  const names = ['r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11'] as const;
-  names.forEach((n, i) => (regs[n] = highRegs[i] ?? 0));
+  HIGH_NAMES.forEach((n, i) => (regs[n] = highRegs[i] ?? 0));
   return regs;
 }

@@ -20,7 +20,7 @@ import { err, ok, type Result } from '../../core/result';
 import { cachedMemory, DebugInfo } from '../../formats/dwarf/index';
 import type { ServerThread, ThreadSource } from '../../gdb/server';
 import type { CoreRegisters, DebugTarget } from '../target';
-import { ProcessTable, suspendedRegisters, type ProcessRecord } from './processes';
+import { ProcessTable, withLiveCore, type ProcessRecord } from './processes';
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
@@ -41,27 +41,10 @@ async function read(table: ProcessTable, target: DebugTarget): Promise<Result<Sn
   const processes = await table.read(mem);
   if (!processes.ok) return processes;
   const c = core.value;
-  const inHandler = (c.xpsr & 0x1ff) !== 0;
-  const onPsp = (c.control & 2) !== 0;
-  const inRam = (p: ProcessRecord, sp: number): boolean => sp >= p.ram.start && sp < p.ram.end;
-  let currentSlot: number | null = null;
-  for (const p of processes.value) {
-    if (!inHandler && onPsp && inRam(p, c.psp)) {
-      p.registers = null; // current: the core's own registers
-      currentSlot = p.slot;
-    } else if (inHandler && (c.lr & 0xfffffff0) === 0xfffffff0 && (c.lr & 0xc) === 0xc) {
-      // An exception taken from this process: its context is half in the core, half stacked.
-      if (inRam(p, c.psp)) {
-        const regs = await suspendedRegisters(
-          mem,
-          [c.r4, c.r5, c.r6, c.r7, c.r8, c.r9, c.r10, c.r11],
-          c.psp,
-          p.ram,
-        );
-        if (regs) p.registers = regs;
-      }
-    }
-  }
+  const onCpu = await withLiveCore(processes.value, c, mem);
+  // Running now: GDB reads the core itself (the current thread carries no registers).
+  const running = onCpu !== null && (c.xpsr & 0x1ff) === 0;
+  const currentSlot = running ? onCpu : null;
   return ok({ processes: processes.value, core: c, currentSlot });
 }
 
