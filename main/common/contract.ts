@@ -429,6 +429,8 @@ export const TimelineRecordArgs = obj({ on: bool() });
 export const TimelineSourceArgs = obj({
   pc: opt(num({ integer: true, min: 0, max: 0xffff_ffff })),
   exception: opt(num({ integer: true, min: 1, max: 511 })),
+  /** The event is a system call (`pc` its `svc`): the app's call site is wanted, not the svc. */
+  syscall: opt(bool()),
 });
 /** The session's GDB server switch: on (at `port`, 0: any free one) or off. */
 export const GdbServerArgs = obj({

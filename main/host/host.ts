@@ -37,6 +37,7 @@ import { HardwareService } from './hardware.js';
 import { sourceLocation } from './debug-program.js';
 import { TockService } from './tock-service.js';
 import { FieldDeclarations } from './tock-decl.js';
+import { CallSites } from './tock-source.js';
 import { FileService } from './files.js';
 import { PeripheralService } from './peripheral-service.js';
 import { ProjectService, err } from './project.js';
@@ -155,6 +156,7 @@ export function createHost(opts: HostOptions): Host {
     declaration: (owner, field) => declarations.find(owner, field),
   }));
   const declarations = new FieldDeclarations(projectRoot);
+  const callSites = new CallSites(projectRoot);
   const unavailable = <T>(r: { ok: true; value: T } | { ok: false; error: string }): Result<T> =>
     r.ok
       ? r
@@ -275,7 +277,7 @@ export function createHost(opts: HostOptions): Host {
         return { ok: true, value: null };
       },
       exportTimeline: async () => unavailable(await tock.exportTimeline()),
-      timelineSource: async ({ pc, exception }) => {
+      timelineSource: async ({ pc, exception, syscall }) => {
         const at = unavailable(
           await tock.eventAddress({
             ...(pc !== undefined ? { pc } : {}),
@@ -283,6 +285,12 @@ export function createHost(opts: HostOptions): Host {
           }),
         );
         if (!at.ok) return at;
+        // A system call opens the app's line that makes it, not the runtime's inlined svc.
+        const site =
+          syscall && debug.program?.lineChain
+            ? callSites.appCallSite(debug.program.lineChain(at.value))
+            : null;
+        if (site) return { ok: true, value: site };
         const line = debug.program?.lineAt(at.value);
         if (!line)
           return {

@@ -205,6 +205,8 @@ async function checkTimeline(page: Page): Promise<void> {
     .poll(() => page.locator('.timeline-message').innerText(), { timeout: 15_000 })
     .toMatch(/\.rs:\d+$/);
   const where = await page.locator('.timeline-message').innerText();
+  // The line that makes the call (walked out of the runtime's inlined svc), not the svc's own.
+  expect(where).not.toMatch(/syscall\.rs:\d+$/);
   const file = where.split(':')[0]!.split('/').pop()!;
   await expect
     .poll(() => page.locator('.tab.active, [role="tab"][aria-selected="true"]').allInnerTexts())

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorTarget } from '../../emulator/debug/emulator-target';
-import { unwrap } from '../../emulator/debug/testing/target-helpers';
+import { runToStop, unwrap } from '../../emulator/debug/testing/target-helpers';
 import { explainProcessFault, mpuVerdict } from '../../emulator/debug/tock/fault';
 import { grantOwners } from '../../emulator/debug/tock/grants';
 import { ProcessTable } from '../../emulator/debug/tock/processes';
@@ -224,14 +224,18 @@ describe('Processes view model (emulated nRF52840-DK)', () => {
   });
 
   it('reads the table once per stop for every view, and the on-CPU process from the live core', async () => {
-    // Halt where a process is executing (Thread mode on PSP): the busy apps (fuzzer, timer)
-    // run often enough that a few resume/halt rounds land in one.
-    let core = unwrap(await target.readRegisters());
-    for (let i = 0; i < 400 && !((core.xpsr & 0x1ff) === 0 && core.control & 2); i++) {
-      unwrap(await target.resume());
-      unwrap(await target.halt());
-      core = unwrap(await target.readRegisters());
-    }
+    // Halt where a process is executing (Thread mode on PSP): a breakpoint where each waiting
+    // process resumes (its saved pc); the first one the kernel switches to stops there.
+    const info = unwrap(DebugInfo.load(kernel, { name: 'kernel.elf' }));
+    const table = unwrap(ProcessTable.fromDebugInfo(info));
+    const waiting = unwrap(await table.read(cachedMemory((a, n) => target.readMemory(a, n))))
+      .filter((p) => /^Yielded/.test(p.state))
+      .map((p) => p.stored.pc & ~1);
+    expect(waiting.length).toBeGreaterThan(0);
+    for (const pc of waiting) unwrap(await target.setBreakpoint(pc));
+    await runToStop(target, 200_000);
+    for (const pc of waiting) unwrap(await target.clearBreakpoint(pc));
+    const core = unwrap(await target.readRegisters());
     expect((core.xpsr & 0x1ff) === 0 && (core.control & 2) !== 0, 'halted in a process').toBe(true);
     let registerReads = 0;
     const counting = Object.create(target, {

@@ -150,7 +150,9 @@ export function TimelinePanel({ studio }: { studio: Studio }) {
       return;
     }
     const r = await api.timelineSource(
-      exception !== undefined && Number.isFinite(exception) ? { exception } : { pc: e.pc! },
+      exception !== undefined && Number.isFinite(exception)
+        ? { exception }
+        : { pc: e.pc!, ...(e.kind === 'syscall' ? { syscall: true } : {}) },
     );
     if (!r.ok) {
       setMessage(r.error.message);
