@@ -6,8 +6,14 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig(({ mode }) => ({
   test: {
-    include: ['tests/kernel/**/*.test.ts'],
-    globalSetup: ['tests/kernel/global-setup.ts'],
+    // --mode layout (`npm run test:tock-layout`): the Tock views' layout-robustness rebuild
+    // alone (it builds its own two kernels); never in the ordinary run (two builds).
+    include:
+      mode === 'layout'
+        ? ['tests/kernel/tock-layout.rebuild.test.ts']
+        : ['tests/kernel/**/*.test.ts'],
+    exclude: mode === 'layout' ? [] : ['tests/kernel/**/*.rebuild.test.ts'],
+    globalSetup: mode === 'layout' ? [] : ['tests/kernel/global-setup.ts'],
     env: { KERNEL_SUITE_MODE: mode === 'full' ? 'full' : 'ci' },
     fileParallelism: false,
     testTimeout: 120_000,
