@@ -96,13 +96,21 @@ export type RecorderRequest =
   | ({ op: 'start' } & RecorderOptions)
   | { op: 'stop' }
   | { op: 'fetch'; since: number; max?: number }
-  | { op: 'dma' };
+  | { op: 'dma' }
+  /**
+   * The stack high-water marks: the lowest exception frame address seen on the process stack
+   * in each of `ranges` (the processes' RAM), from the first request naming those ranges on;
+   * `ranges` changed (a process restarted elsewhere) starts over; without `ranges`, the marks.
+   */
+  | { op: 'stacks'; ranges?: { start: number; end: number }[] };
 
 export type RecorderReply =
   | { op: 'started' }
   | { op: 'stopped' }
   | { op: 'chunk'; chunk: RecorderChunk }
-  | { op: 'dma'; channels: DmaChannelState[] };
+  | { op: 'dma'; channels: DmaChannelState[] }
+  /** Per range, the lowest frame address seen (null: no exception from it yet). */
+  | { op: 'stacks'; lowest: (number | null)[] };
 
 export class TockRecorder {
   private cycles = new Float64Array(0);
@@ -115,7 +123,67 @@ export class TockRecorder {
   /** Write observers on the buffers of transfers in flight, by channel index. */
   private inFlight = new Map<number, () => void>();
 
+  /** Stack high-water tracking: independent of recording (always on once asked for). */
+  private stackRanges: { start: number; end: number }[] = [];
+  private stackLowest: (number | null)[] = [];
+  private entryHooked = false;
+  private timelineOn = false;
+
   constructor(private readonly machine: RecorderMachine) {}
+
+  /**
+   * The lowest stack pointer each process's stack reached, as far as exception entries show it:
+   * an exception taken from Thread mode on the process stack (EXC_RETURN bit 2) stacks its
+   * frame just below the process's SP (ARMv7-M ARM B1.5.6), so the frame's address is how deep
+   * that stack went at that moment. System calls, interrupts and the timeslice end all enter
+   * this way, but a call chain that went deeper and came back between two exceptions is not
+   * seen: a lower bound of the true mark (no stack painting, nothing written to the target).
+   */
+  stacks(ranges?: { start: number; end: number }[]): (number | null)[] {
+    if (ranges) {
+      const same =
+        ranges.length === this.stackRanges.length &&
+        ranges.every(
+          (r, i) => r.start === this.stackRanges[i]!.start && r.end === this.stackRanges[i]!.end,
+        );
+      if (!same) {
+        this.stackRanges = ranges.map((r) => ({ start: r.start >>> 0, end: r.end >>> 0 }));
+        this.stackLowest = ranges.map(() => null);
+      }
+      this.hookEntry();
+    }
+    return [...this.stackLowest];
+  }
+
+  /**
+   * One exception-entry observer for the timeline and the stack marks, installed at the first
+   * use and kept (each is switched by its own flag, so neither's stop drops the other's hook).
+   */
+  private hookEntry(): void {
+    if (this.entryHooked) return;
+    this.entryHooked = true;
+    const core = this.machine.core;
+    const before = core.onExceptionEntry;
+    core.onExceptionEntry = (e) => {
+      before?.(e);
+      if (this.stackRanges.length > 0) this.onStackEntry();
+      if (this.timelineOn) this.onEntry(e);
+    };
+  }
+
+  private onStackEntry(): void {
+    const core = this.machine.core;
+    if ((core.r[14]! & 4) === 0) return;
+    const frame = core.otherSp >>> 0;
+    const ranges = this.stackRanges;
+    for (let i = 0; i < ranges.length; i++) {
+      const r = ranges[i]!;
+      if (frame < r.start || frame >= r.end) continue;
+      const low = this.stackLowest[i];
+      if (low === null || low === undefined || frame < low) this.stackLowest[i] = frame;
+      return;
+    }
+  }
 
   get recording(): boolean {
     return this.active;
@@ -132,13 +200,10 @@ export class TockRecorder {
     }
     const core = this.machine.core;
     if (options.timeline) {
-      const entry = core.onExceptionEntry;
       const ret = core.onExceptionReturn;
       const itm = core.onItmWrite;
-      core.onExceptionEntry = (e) => {
-        entry?.(e);
-        this.onEntry(e);
-      };
+      this.hookEntry();
+      this.timelineOn = true;
       core.onExceptionReturn = (e, r, tail) => {
         ret?.(e, r, tail);
         this.onReturn(e, r, tail);
@@ -148,7 +213,7 @@ export class TockRecorder {
         this.push(RecordKind.Itm, port, value, size);
       };
       this.undo.push(() => {
-        core.onExceptionEntry = entry;
+        this.timelineOn = false;
         core.onExceptionReturn = ret;
         core.onItmWrite = itm;
       });
@@ -228,6 +293,8 @@ export class TockRecorder {
         return { op: 'chunk', chunk: this.fetch(request.since, request.max) };
       case 'dma':
         return { op: 'dma', channels: this.dmaChannels() };
+      case 'stacks':
+        return { op: 'stacks', lowest: this.stacks(request.ranges) };
     }
   }
 
