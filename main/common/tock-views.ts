@@ -91,6 +91,11 @@ export interface TockProcess {
   state: string;
   /** The process the core was executing (or had interrupted) at the reading. */
   onCpu: boolean;
+  /**
+   * The stack high-water mark: the lowest stack address seen and where that figure comes from
+   * (`lowest` null: none seen yet, or the target cannot tell, `source` says which).
+   */
+  stackMark: { lowest: number | null; source: string };
   /** Null where this kernel does not record the counter. */
   restarts: number | null;
   syscalls: number | null;

@@ -241,6 +241,7 @@ export class TockService {
           p.memory.grants.map((g) => this.grant(loaded.info!, byNumber.get(g.number), g, mem)),
         ),
       );
+    const marks = await this.stackMarks(t, r.value);
     const session = this.session();
     const lineAt = session.lineAt;
     // The live registers need RNR written: only while halted.
@@ -273,6 +274,7 @@ export class TockService {
             name: p.name,
             state: p.state,
             onCpu: p.onCpu === true,
+            stackMark: marks(p.slot),
             ...p.counters,
             lastSyscall: p.lastSyscall,
             policy: p.policy,
@@ -293,6 +295,41 @@ export class TockService {
           };
         }),
       },
+    };
+  }
+
+  /**
+   * Each process's stack high-water mark. On the emulator: the lowest process-stack frame the
+   * recorder saw at exception entries (recorder.ts `stacks`) since the view first asked, a lower
+   * bound of the true depth. Elsewhere none: finding it without the emulator would need the
+   * stack painted with a pattern at the process's start, which this kernel does not do.
+   */
+  private async stackMarks(
+    t: DebugTarget,
+    procs: { slot: number; ram: { start: number; end: number }; state: string }[],
+  ): Promise<(slot: number) => { lowest: number | null; source: string }> {
+    if (!t.recorder)
+      return () => ({
+        lowest: null,
+        source:
+          'not known on this target: the emulator records it (the kernel does not paint stacks)',
+      });
+    const r = await t.recorder({ op: 'stacks', ranges: procs.map((p) => p.ram) });
+    if (!r.ok || r.value.op !== 'stacks') {
+      const error = r.ok ? 'unexpected recorder reply' : r.error;
+      return () => ({ lowest: null, source: `the emulator could not say: ${error}` });
+    }
+    const lowest = r.value.lowest;
+    return (slot) => {
+      const i = procs.findIndex((p) => p.slot === slot);
+      const at = i < 0 ? null : (lowest[i] ?? null);
+      return {
+        lowest: at,
+        source:
+          at === null
+            ? 'no exception taken from its stack since the emulator started watching (at the first read of this view)'
+            : 'lowest process stack pointer at an exception entry (emulator), since the first read of this view',
+      };
     };
   }
 

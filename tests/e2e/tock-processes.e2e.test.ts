@@ -143,6 +143,35 @@ describe('Processes and Fault Explainer in the IDE', () => {
     }
     await shot(page, 'list');
 
+    // The stack high-water mark (emulator): watched from the view's first read; once the board
+    // ran on, timer (woken by its alarm) took exceptions from its stack and has one, drawn on
+    // its RAM map.
+    const button = (command: string) =>
+      page.locator(`.toolbar .debug-group button[data-command="${command}"]`);
+    const mark = page.locator('[data-process-details="timer"] [data-stack-mark]');
+    for (let i = 0; i < 10 && !(await mark.getAttribute('data-stack-mark')); i++) {
+      await button('session.debug').click();
+      await page.locator('.app[data-session="running"]').waitFor();
+      await page.waitForTimeout(2000); // let the board run (not a wait for a condition)
+      await button('session.pause').click();
+      await page.locator('.app[data-session="halted"]').waitFor({ timeout: 60_000 });
+      await expect
+        .poll(() => mark.getAttribute('data-stack-mark'), { timeout: 30_000 })
+        .toMatch(/^\d+$/)
+        .catch(() => undefined);
+    }
+    expect(await mark.innerText()).toMatch(
+      /^Stack high-water mark: 0x[0-9a-f]{8}, \d+ (bytes|KiB) above the start of its RAM \(lowest process stack pointer at an exception entry \(emulator\)/,
+    );
+    expect(
+      await page
+        .locator(
+          '[data-process-details="timer"] [data-memmap="RAM"] .memmap-mark[title^="stack high-water"]',
+        )
+        .count(),
+    ).toBe(1);
+    await shot(page, 'stack-mark');
+
     // Stop and start timer from the view while halted: its stopped flag, written and read back.
     const before = await state('timer');
     await timer.locator('button[data-action="stop"]').click();

@@ -272,6 +272,23 @@ describe('Processes view model (emulated nRF52840-DK)', () => {
       ).threads(target),
     );
     expect(threads.filter((t) => t.current).map((t) => t.name)).toEqual([onCpu[0]!.name]);
+
+    // Stack high-water marks: watched from the first read. Before the next switch into a
+    // waiting process, the one that ran took an exception from its own stack (its yield or the
+    // end of its timeslice): it has a mark inside its process memory, below where it ran.
+    const ranAt = unwrap(await target.readRegisters()).psp;
+    for (const pc of waiting) unwrap(await target.setBreakpoint(pc));
+    await runToStop(target, 200_000);
+    for (const pc of waiting) unwrap(await target.clearBreakpoint(pc));
+    stop = {};
+    const later = unwrap(await service.processes()).processes.find(
+      (p) => p.name === onCpu[0]!.name,
+    )!;
+    const mark = later.stackMark;
+    expect(mark.source).toMatch(/exception entry \(emulator\)/);
+    expect(mark.lowest).not.toBeNull();
+    expect(mark.lowest!).toBeGreaterThanOrEqual(later.memory.ram.start);
+    expect(mark.lowest!).toBeLessThan(ranAt);
   });
 
   // Bad input: each says which problem, none throws. These run last: the last one corrupts the

@@ -218,6 +218,7 @@ function ProcessDetails({
   const marks = [
     ...(r.appBreak !== null ? [{ label: 'app break', at: r.appBreak }] : []),
     ...(r.kernelBreak !== null ? [{ label: 'kernel break', at: r.kernelBreak }] : []),
+    ...(p.stackMark.lowest !== null ? [{ label: 'stack high-water', at: p.stackMark.lowest }] : []),
   ];
   return (
     <div className="process-details" data-process-details={p.name}>
@@ -243,7 +244,13 @@ function ProcessDetails({
       <div className="process-facts">
         Grants:{' '}
         {p.memory.grants.map((g) => `#${g.number} at ${hex(g.address)}`).join(', ') || 'none'}
-        {' · '}stack high-water mark: not recorded by this kernel
+      </div>
+      <div className="process-facts" data-stack-mark={p.stackMark.lowest ?? ''}>
+        Stack high-water mark:{' '}
+        {p.stackMark.lowest !== null
+          ? `${hex(p.stackMark.lowest)}, ${bytes(p.stackMark.lowest - r.start)} above the start of its RAM`
+          : 'none yet'}{' '}
+        ({p.stackMark.source})
       </div>
       {p.fault && <FaultExplanationView studio={studio} process={p} />}
     </div>
