@@ -306,7 +306,7 @@ export class TockService {
    */
   private async stackMarks(
     t: DebugTarget,
-    procs: { slot: number; ram: { start: number; end: number }; state: string }[],
+    procs: { slot: number; id: number; ram: { start: number; end: number } }[],
   ): Promise<(slot: number) => { lowest: number | null; source: string }> {
     if (!t.recorder)
       return () => ({
@@ -314,7 +314,10 @@ export class TockService {
         source:
           'not known on this target: the emulator records it (the kernel does not paint stacks)',
       });
-    const r = await t.recorder({ op: 'stacks', ranges: procs.map((p) => p.ram) });
+    const r = await t.recorder({
+      op: 'stacks',
+      ranges: procs.map((p) => ({ ...p.ram, id: p.id })),
+    });
     if (!r.ok || r.value.op !== 'stacks') {
       const error = r.ok ? 'unexpected recorder reply' : r.error;
       return () => ({ lowest: null, source: `the emulator could not say: ${error}` });

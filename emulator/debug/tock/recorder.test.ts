@@ -44,10 +44,11 @@ describe('TockRecorder stack marks', () => {
     enter(15, 0xfffffff9, 0x20008100); // from the kernel (MSP): not a process's stack
     enter(18, 0xfffffffd, 0x2000b800); // IRQ taken from B
     enter(18, 0xfffffffd, 0x30000000); // outside every range
+    enter(11, 0xfffffffd, A.start); // the kernel's entry frame of a starting process
     expect(rec.stacks()).toEqual([0x20008e80, 0x2000b800]);
-    // Same ranges: kept; other ranges (a restart elsewhere): over again.
-    expect(rec.stacks([A, B])).toEqual([0x20008e80, 0x2000b800]);
-    expect(rec.stacks([B])).toEqual([null]);
+    // Same ranges: kept (in any order); another block or a restart (new id): over again.
+    expect(rec.stacks([B, A])).toEqual([0x2000b800, 0x20008e80]);
+    expect(rec.stacks([{ ...B, id: 7 }, A])).toEqual([null, 0x20008e80]);
   });
 
   it("survives the timeline's start and stop", () => {

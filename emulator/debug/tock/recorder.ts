@@ -100,9 +100,17 @@ export type RecorderRequest =
   /**
    * The stack high-water marks: the lowest exception frame address seen on the process stack
    * in each of `ranges` (the processes' RAM), from the first request naming those ranges on;
-   * `ranges` changed (a process restarted elsewhere) starts over; without `ranges`, the marks.
+   * a range that changed (another block, or `id`: the process restarted) starts over; without
+   * `ranges`, the marks.
    */
-  | { op: 'stacks'; ranges?: { start: number; end: number }[] };
+  | { op: 'stacks'; ranges?: StackRange[] };
+
+/** A process's RAM block for the stack marks; `id` tells one incarnation from the next. */
+export interface StackRange {
+  start: number;
+  end: number;
+  id?: number;
+}
 
 export type RecorderReply =
   | { op: 'started' }
@@ -124,7 +132,7 @@ export class TockRecorder {
   private inFlight = new Map<number, () => void>();
 
   /** Stack high-water tracking: independent of recording (always on once asked for). */
-  private stackRanges: { start: number; end: number }[] = [];
+  private stackRanges: StackRange[] = [];
   private stackLowest: (number | null)[] = [];
   private entryHooked = false;
   private timelineOn = false;
@@ -139,17 +147,15 @@ export class TockRecorder {
    * this way, but a call chain that went deeper and came back between two exceptions is not
    * seen: a lower bound of the true mark (no stack painting, nothing written to the target).
    */
-  stacks(ranges?: { start: number; end: number }[]): (number | null)[] {
+  stacks(ranges?: StackRange[]): (number | null)[] {
     if (ranges) {
-      const same =
-        ranges.length === this.stackRanges.length &&
-        ranges.every(
-          (r, i) => r.start === this.stackRanges[i]!.start && r.end === this.stackRanges[i]!.end,
-        );
-      if (!same) {
-        this.stackRanges = ranges.map((r) => ({ start: r.start >>> 0, end: r.end >>> 0 }));
-        this.stackLowest = ranges.map(() => null);
-      }
+      const same = (a: StackRange, b: StackRange | undefined): boolean =>
+        !!b && a.start >>> 0 === b.start && a.end >>> 0 === b.end && a.id === b.id;
+      this.stackLowest = ranges.map((r) => {
+        const i = this.stackRanges.findIndex((b) => same(r, b));
+        return i < 0 ? null : (this.stackLowest[i] ?? null);
+      });
+      this.stackRanges = ranges.map((r) => ({ ...r, start: r.start >>> 0, end: r.end >>> 0 }));
       this.hookEntry();
     }
     return [...this.stackLowest];
@@ -179,6 +185,10 @@ export class TockRecorder {
     for (let i = 0; i < ranges.length; i++) {
       const r = ranges[i]!;
       if (frame < r.start || frame >= r.end) continue;
+      // A frame at the block's very start is the kernel's entry frame (a process starts with
+      // only the 32 bytes above its block's start for one exception frame, and its first call,
+      // memop brk, is made from there: kernel/apps/runtime/src/entry.rs), not its own stack.
+      if (frame === r.start) return;
       const low = this.stackLowest[i];
       if (low === null || low === undefined || frame < low) this.stackLowest[i] = frame;
       return;
