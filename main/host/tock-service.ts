@@ -396,6 +396,8 @@ export class TockService {
         loaded.table.value.stoppedAddress(p.address),
         Uint8Array.of(a.action === 'stop' ? 1 : 0),
       );
+      // What this stop's views read is out of date now.
+      this.atStop = null;
       if (!w.ok) return { ok: false, error: `Cannot write ${p.name}'s stopped flag: ${w.error}` };
       return {
         ok: true,
