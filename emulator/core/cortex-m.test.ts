@@ -527,6 +527,27 @@ describe('faults', () => {
     expect(core.readRegister(5) >>> 0).toBe(0x30000004);
     expect(core.readMemory(0xe000ed28, 4) & CFSR.BFARVALID).toBeTruthy();
   });
+  it('leaves lockup when the debugger halts the core (DHCSR.C_HALT), and locks up again on resume', () => {
+    const { core, p } = boot((q) => q.mov32(0, 0x30000000).i('LDR_imm_T1', { t: 1, n: 0, i: 1 }), {
+      hardfault: (q) => {
+        q.mov32(0, 0x30000000).label('again').i('LDR_imm_T1', { t: 1, n: 0, i: 0 }); // lockup
+      },
+    });
+    const lockup = { kind: 'lockup', address: p.addressOf('again') };
+    expect(core.run(1000)).toEqual(lockup);
+    const dhcsr = (): number => core.readMemory(0xe000edf0, 4);
+    expect(dhcsr() & (1 << 19)).toBeTruthy(); // S_LOCKUP
+    // The debug port asks for a halt: entry to Debug state exits lockup (B1.5.15).
+    core.writeMemory(0xe000edf0, 4, 0xa05f0003); // DHCSR: C_DEBUGEN | C_HALT
+    expect(core.run(1000)).toEqual({ kind: 'halted' });
+    expect(dhcsr() & ((1 << 19) | (1 << 17))).toBe(1 << 17); // S_HALT 1, S_LOCKUP 0
+    expect(core.readMemory(0xe000ed30, 4) & 1).toBe(1); // DFSR.HALTED
+    expect(core.readRegister(15)).toBe(p.addressOf('again'));
+    // Leaving Debug state runs the faulting load again, still at HardFault priority: lockup.
+    core.writeMemory(0xe000edf0, 4, 0xa05f0001); // DHCSR: C_DEBUGEN
+    expect(core.run(1000)).toEqual(lockup);
+    expect(dhcsr() & ((1 << 19) | (1 << 17))).toBe(1 << 19);
+  });
 });
 
 describe('exclusive monitor, debug, snapshots', () => {

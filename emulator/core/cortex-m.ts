@@ -911,20 +911,27 @@ export class CortexM implements CoreControl {
       this.attention = true;
       return true;
     }
-    if (this.lockedUp) {
-      this.stop = { kind: 'lockup', address: this.pc >>> 0 };
-      this.attention = true;
-      return true;
-    }
+    // A halt request is taken before the lockup stop: entering Debug state is one of the ways
+    // out of lockup (ARMv7-M ARM B1.5.15, "Unrecoverable exception cases": exit from lockup is
+    // by a reset, by an NMI preempting a lockup at priority -1, or by entry to Debug state), so
+    // a debugger halts a locked-up core (DHCSR.C_HALT) and then reads S_HALT 1 and S_LOCKUP 0
+    // (C1.6.2). The PC stays on the instruction that faulted: resuming runs it again and, at
+    // the same priority, locks up again.
     if (this.haltRequested) {
       this.haltRequested = false;
       this.halted = true;
+      this.lockedUp = false;
       // A halt request is a wake-up event: a WFI/WFE in progress completes and the core enters
       // Debug state (ARMv7-M ARM B1.5.19 WFI and B1.5.18 WFE: a debug entry request wakes the
       // core; C1.6.2 DHCSR.S_SLEEP: a debugger sets C_HALT to gain control of a sleeping core).
       // S_SLEEP then reads 0 and S_HALT 1 (C1.6.2).
       if (this.sleeping !== 0) this.setSleeping(0);
       this.system.onHalt();
+    }
+    if (this.lockedUp) {
+      this.stop = { kind: 'lockup', address: this.pc >>> 0 };
+      this.attention = true;
+      return true;
     }
     if (this.halted && !stepping) {
       this.stop = { kind: 'halted' };
