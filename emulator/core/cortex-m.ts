@@ -781,7 +781,7 @@ export class CortexM implements CoreControl {
               cr.lo >= codeLo &&
               cr.hi <= codeSize
             ) {
-              cr.fn(this, r, clock);
+              cr.fn(this, r, clock, cr.k);
               continue;
             }
           } else if (codeArr[h] !== undefined) {

@@ -28,7 +28,7 @@
  * - Regions register in every 256-byte chunk they cover; a write into a chunk drops them.
  *
  * Usage (cortex-m.ts): `compileRegion(core, region, offset, lo, hi)` when an address gets hot;
- * the core then finds the region through the chunk tables and calls `cr.fn(core, core.r, clock)`.
+ * the core then finds the region through the chunk tables and calls `cr.fn(core, core.r, clock, cr.k)`.
  */
 import type { Clock } from '../clock';
 import type { CortexM } from '../cortex-m';
@@ -95,7 +95,9 @@ export class CompiledRegion implements CompiledCode {
   /** Dropped by a write into one of its chunks (its entries are cleared then too). */
   dead = false;
   constructor(
-    readonly fn: (cpu: CortexM, r: Int32Array, clock: Clock) => void,
+    readonly fn: (cpu: CortexM, r: Int32Array, clock: Clock, k: unknown[]) => void,
+    /** The region's tables (block index, executors, fields, fault-path tables): `fn`'s 4th argument. */
+    readonly k: unknown[],
     /** Instructions in the longest block: the core enters only with that much budget. */
     readonly maxLen: number,
     /** Cycles of the costliest block: the core enters only when the next event is further. */
@@ -128,13 +130,15 @@ interface Block {
 
 const advanceIt = (it: number): number => ((it & 7) === 0 ? 0 : (it & 0xe0) | ((it << 1) & 0x1f));
 
-type Factory = (...args: unknown[]) => CompiledRegion['fn'];
 /**
- * Factories by generated source. The same code (same addresses and instructions: a machine
- * reset, a restored snapshot, another session on the same image) gets the same factory, and
- * V8 shares the optimised code of closures made by one factory, so it is not compiled again.
+ * Region functions by generated source. The same code (same addresses and instructions: a
+ * machine reset, a restored snapshot, another session on the same image) gets the same
+ * function object, with its tables passed as an argument, so V8's optimised code for it
+ * survives from one session to the next. (Closures made afresh per compile were optimised
+ * again in most sessions: `node --trace-opt` showed ~23 region functions of bench2 recompiled
+ * per session.)
  */
-const FACTORIES = new Map<string, Factory>();
+const FACTORIES = new Map<string, CompiledRegion['fn']>();
 const MAX_FACTORIES = 1024;
 
 /** What a core's translator has made (the benchmark prints it as the code cache's size). */
@@ -419,7 +423,8 @@ function emitRegion(
     .replace(/RELOAD/g, reload);
   const src = [
     '"use strict";',
-    'return function region(cpu, r, clock) {',
+    'return function region(cpu, r, clock, K) {',
+    'const IDX = K[0], E = K[1], F = K[2], PCK = K[3], ITK = K[4], PRECK = K[5], PRENK = K[6], FB = K[7], EXC = K[8], NXK = K[9], ITAK = K[10];',
     regs.length ? `let ${regs.map((x) => `r${x} = r[${x}]`).join(', ')};` : '',
     'let N = cpu.n, Z = cpu.z, C = cpu.c, V = cpu.v;',
     // `t` always: the exit paths of calls and indirect branches use it.
@@ -453,23 +458,10 @@ function emitRegion(
     'if (now >= clock.next) { clock.runDue(); cpu.attention = true; }',
     '};',
   ].join('\n');
-  let factory = FACTORIES.get(src);
-  if (factory === undefined) {
+  let fn = FACTORIES.get(src);
+  if (fn === undefined) {
     try {
-      factory = new Function(
-        'IDX',
-        'E',
-        'F',
-        'PCK',
-        'ITK',
-        'PRECK',
-        'PRENK',
-        'FB',
-        'EXC',
-        'NXK',
-        'ITAK',
-        src,
-      ) as Factory;
+      fn = (new Function(src) as () => CompiledRegion['fn'])();
     } catch (e) {
       throw new Error(
         `translator produced invalid code at 0x${base.toString(16)}: ${(e as Error).message}`,
@@ -477,9 +469,9 @@ function emitRegion(
       );
     }
     if (FACTORIES.size >= MAX_FACTORIES) FACTORIES.delete(FACTORIES.keys().next().value!);
-    FACTORIES.set(src, factory);
+    FACTORIES.set(src, fn);
   }
-  const fn = factory(
+  const k = [
     idx,
     E,
     F,
@@ -491,9 +483,9 @@ function emitRegion(
     Int32Array.from(EXC),
     Int32Array.from(NXK),
     Int32Array.from(ITAK),
-  );
+  ];
   const entries: number[] = [];
-  const cr = new CompiledRegion(fn, maxLen, maxCycles, lo, hi, entries, src.length);
+  const cr = new CompiledRegion(fn, k, maxLen, maxCycles, lo, hi, entries, src.length);
   const chunks = reg.chunks!;
   for (const b of blocks) {
     const h = b.start >>> 1;
