@@ -28,7 +28,8 @@
  * - Regions register in every 256-byte chunk they cover; a write into a chunk drops them.
  *
  * Usage (cortex-m.ts): `compileRegion(core, region, offset, lo, hi)` when an address gets hot;
- * the core then finds the region through the chunk tables and calls `cr.fn(core, core.r, clock, cr.k)`.
+ * the core then finds the region through the chunk tables and calls
+ * `cr.fn(core, core.r, clock, cr.k)`.
  */
 import type { Clock } from '../clock';
 import type { CortexM } from '../cortex-m';
@@ -96,7 +97,7 @@ export class CompiledRegion implements CompiledCode {
   dead = false;
   constructor(
     readonly fn: (cpu: CortexM, r: Int32Array, clock: Clock, k: unknown[]) => void,
-    /** The region's tables (block index, executors, fields, fault-path tables): `fn`'s 4th argument. */
+    /** Its tables (block index, executors, fields, fault-path tables): `fn`'s 4th argument. */
     readonly k: unknown[],
     /** Instructions in the longest block: the core enters only with that much budget. */
     readonly maxLen: number,
