@@ -62,8 +62,12 @@ const HALT = new FaultSignal();
 
 /** Entries into a code address before the block starting there is compiled. */
 const BLOCK_HEAT = 16;
-/** How far (in 32-byte granules, either side) an MPU window of the fast paths may reach. */
-const MPU_WINDOW_GRANULES = 64;
+
+/** The windows made under one access context, and its saved fast-path slots (`slotContext`). */
+interface WindowCache {
+  windows: { acc: Acc; win: Region }[];
+  slots: Region[] | null;
+}
 
 /** An access kind for MPU and fault attribution. */
 const enum Acc {
@@ -224,10 +228,19 @@ export class CortexM implements CoreControl {
   private mpuWindows = false;
   /**
    * Windows made so far, per access context (MPU configuration, privilege, FAULTMASK, NMI or
-   * HardFault), by granule and access kind: the kernel switches between a few contexts all
+   * HardFault), with their access kind: the kernel switches between a few contexts all
    * the time, and a window is cheaper to find again than to make.
    */
-  private readonly windowCaches = new Map<number, Map<number, Region>>();
+  private readonly windowCaches = new Map<number, WindowCache>();
+  /**
+   * The context (`mpuContext`) the windows in the data fast paths were made under, or -1. When
+   * the context changes, they are filed under it (`WindowCache.slots`) and the slots of the
+   * new context, if it had some, come back at the next `service` (`slotsRestore`): a system
+   * call, an interrupt or a context switch changes the context twice, and would otherwise send
+   * the first accesses after each change down the slow path to find the same windows again.
+   */
+  private slotContext = -1;
+  private slotsRestore = false;
   /** Start of the executable window in the code region (0 without the MPU). */
   private codeLo = 0;
   /** Translator caches of the code region (regions are entered only inside the code window). */
@@ -752,6 +765,7 @@ export class CortexM implements CoreControl {
     while (this.budget > 0) {
       if (this.attention) {
         if (this.service(stepping)) return this.stop!;
+        if (this.slotsRestore) this.restoreSlots();
         codeBase = this.codeBase;
         codeLo = this.codeLo;
         codeSize = this.codeSize;
@@ -1349,6 +1363,20 @@ export class CortexM implements CoreControl {
 
   /** Empties the data fast paths and the code window; the next accesses take the slow path. */
   private dropFastRegions(): void {
+    if (this.slotContext >= 0) {
+      const entry = this.windowCaches.get(this.slotContext);
+      if (entry !== undefined)
+        entry.slots = [
+          this.readRegion,
+          this.readRegion2,
+          this.readRegion3,
+          this.writeRegion,
+          this.writeRegion2,
+          this.writeRegion3,
+        ];
+      this.slotContext = -1;
+      this.slotsRestore = true;
+    }
     this.readRegion = this.noRegion;
     this.readRegion2 = this.noRegion;
     this.readRegion3 = this.noRegion;
@@ -1361,56 +1389,76 @@ export class CortexM implements CoreControl {
   }
 
   /**
-   * The window of `reg` around `a` for the fast paths: the stretch (at most
-   * MPU_WINDOW_GRANULES 32-byte granules either side of `a`'s, four times that for execution)
-   * where the MPU (when on) lets the current context make `acc` accesses and no DWT data
-   * watchpoint matches them. `a` itself has just passed the MPU check. Null when the access
-   * must not be cached: exception stacking, an LDRT/STRT whose privilege is not the context's,
-   * or a watchpoint on `a`'s own granule.
+   * The window of `reg` around `a` for the fast paths: the whole stretch where the MPU (when on)
+   * lets the current context make `acc` accesses (`Mpu.uniformSpan`: exact, from the regions'
+   * and subregions' boundaries) and no DWT data watchpoint matches them. `a` itself has just
+   * passed the MPU check. Null when the access must not be cached: exception stacking, an
+   * LDRT/STRT whose privilege is not the context's, or a watchpoint on `a`'s own granule.
+   * Windows are filed per context (`windowCaches`): a context has a handful of them.
    */
   private mpuWindow(reg: Region, a: number, acc: Acc, priv = this.privileged()): Region | null {
     if (this.exc.stacking !== Stk.None || priv !== this.privileged()) return null;
     if (!this.system.mpuEnabled()) return this.watchWindow(reg, a, acc);
     const ipsr = this.ipsr;
-    const context =
-      this.system.mpuConfigId() * 8 +
-      (priv ? 1 : 0) +
-      (this.faultmask !== 0 ? 2 : 0) +
-      (ipsr === 2 || ipsr === 3 ? 4 : 0);
-    let cache = this.windowCaches.get(context);
-    if (cache === undefined) {
+    const context = this.mpuContext(priv);
+    let entry = this.windowCaches.get(context);
+    if (entry === undefined) {
       if (this.windowCaches.size >= 64) this.windowCaches.clear();
-      cache = new Map();
-      this.windowCaches.set(context, cache);
+      entry = { windows: [], slots: null };
+      this.windowCaches.set(context, entry);
     }
-    const granule = a >>> 5;
-    const known = cache.get(granule * 4 + acc);
-    if (known !== undefined && known.parent === reg) return known;
+    if (acc !== Acc.Exec) this.slotContext = context;
+    const cache = entry.windows;
+    const addr = a >>> 0;
+    for (const w of cache)
+      if (w.acc === acc && w.win.parent === reg && addr >= w.win.base && addr < w.win.end)
+        return w.win;
     const write = acc === Acc.Write;
     const exec = acc === Acc.Exec;
     // Watched granules bound the window (computed from the watched ranges, not per granule):
     // a read is not held back by a write watchpoint, nor a write by a read one.
-    let wLo = reg.base;
-    let wHi = reg.end;
+    let lo = reg.base;
+    let hi = reg.end;
     if (!exec && (this.system.dwtWatchActive() || (write && this.writeObserved()))) {
       if (!this.watchBounds(reg, a, write)) return null;
-      wLo = this.boundLo;
-      wHi = this.boundHi;
+      lo = this.boundLo;
+      hi = this.boundHi;
     }
-    const ok = (addr: number): boolean =>
-      this.system.mpuLookup(addr, write, priv, exec, ipsr, this.faultmask);
-    let lo = (a & ~31) >>> 0;
-    let hi = lo + 32;
-    const reach = exec ? 4 * MPU_WINDOW_GRANULES : MPU_WINDOW_GRANULES;
-    for (let i = 0; i < reach && lo - 32 >= wLo && ok(lo - 32); i++) lo -= 32;
-    for (let i = 0; i < reach && hi + 32 <= wHi && ok(hi); i++) hi += 32;
-    const start = Math.max(lo, reg.base) - reg.base;
-    const end = Math.min(hi, reg.end) - reg.base;
-    if ((start & 3) !== 0) return null;
-    const w = reg.window(start, end - start);
-    if (cache.size > 1 << 16) cache.clear();
-    for (let g = lo >>> 5, last = (hi - 1) >>> 5; g <= last; g++) cache.set(g * 4 + acc, w);
+    const [sLo, sHi] = this.system.mpuSpan(addr, write, priv, exec, ipsr, this.faultmask);
+    lo = Math.max(lo, sLo);
+    hi = Math.min(hi, sHi);
+    if (((lo - reg.base) & 3) !== 0 || hi <= addr) return null;
+    const w = reg.window(lo - reg.base, hi - lo);
+    if (cache.length >= 64) cache.length = 0;
+    cache.push({ acc, win: w });
     return w;
+  }
+
+  /** The key of the current access context for `windowCaches` (MPU on). */
+  private mpuContext(priv: boolean): number {
+    const ipsr = this.ipsr;
+    return (
+      this.system.mpuConfigId() * 8 +
+      (priv ? 1 : 0) +
+      (this.faultmask !== 0 ? 2 : 0) +
+      (ipsr === 2 || ipsr === 3 ? 4 : 0)
+    );
+  }
+
+  /** Called by `service` after a change of context: the new context's saved slots return. */
+  private restoreSlots(): void {
+    this.slotsRestore = false;
+    if (!this.mpuWindows || !this.system.mpuEnabled()) return;
+    const context = this.mpuContext(this.privileged());
+    const saved = this.windowCaches.get(context)?.slots;
+    if (saved === undefined || saved === null) return;
+    this.readRegion = saved[0]!;
+    this.readRegion2 = saved[1]!;
+    this.readRegion3 = saved[2]!;
+    this.writeRegion = saved[3]!;
+    this.writeRegion2 = saved[4]!;
+    this.writeRegion3 = saved[5]!;
+    this.slotContext = context;
   }
 
   /**
@@ -1583,6 +1631,53 @@ export class CortexM implements CoreControl {
     if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, true);
     this.noteCodeDropped();
     if (this.clock.next !== next) this.attention = true;
+  }
+
+  /**
+   * Exception entry's 8-word frame (B1.5.6 PushStack) written at once, when nothing could tell
+   * it from the eight checked `writeSlow` calls it replaces: the frame lies in one RAM region
+   * (no bus error), the MPU (when on) allows both 32-byte granules it touches (a 4-byte-aligned
+   * 32-byte frame touches at most two, and permissions are constant per granule), and no data
+   * watchpoint, write observer or access hook must see each word. False (nothing written) when
+   * the checked path must run: a faulting frame is partly written, word by word, as there.
+   */
+  stackFrame(sp: number, frame: ArrayLike<number>, priv: boolean): boolean {
+    const a = sp >>> 0;
+    const reg = this.frameRegion(a, true, priv);
+    if (reg === null) return false;
+    const off = a - reg.base;
+    for (let i = 0; i < 8; i++) reg.dv.setInt32(off + 4 * i, frame[i]!, true);
+    reg.written = true;
+    if (reg.code !== null && reg.invalidate(off, 32)) this.attention = true;
+    return true;
+  }
+
+  /** Exception return's frame (B1.5.8 PopStack) read at once; as `stackFrame`, else false. */
+  unstackFrame(sp: number, frame: Int32Array, priv: boolean): boolean {
+    const a = sp >>> 0;
+    const reg = this.frameRegion(a, false, priv);
+    if (reg === null) return false;
+    const off = a - reg.base;
+    for (let i = 0; i < 8; i++) frame[i] = reg.dv.getInt32(off + 4 * i, true);
+    return true;
+  }
+
+  /** The memory region holding the whole frame at `a` when `stackFrame`'s conditions hold. */
+  private frameRegion(a: number, write: boolean, priv: boolean): Region | null {
+    if ((a & 3) !== 0 || this.system.dwtWatchActive()) return null;
+    if (write && (this.onDataWrite !== null || this.writeObservers.length !== 0)) return null;
+    const reg = this.bus.find(a);
+    if (reg === null || reg.dev !== null || a + 32 > reg.end || a >= 0xe0000000) return null;
+    if (write && reg.kind !== RegionKind.Ram) return null;
+    if (
+      this.system.mpuEnabled() &&
+      !(
+        this.system.mpuLookup(a, write, priv, false, this.ipsr, this.faultmask) &&
+        this.system.mpuLookup(a + 31, write, priv, false, this.ipsr, this.faultmask)
+      )
+    )
+      return null;
+    return reg;
   }
 
   /**

@@ -312,7 +312,8 @@ export class ExceptionModel {
     this.stacking = Stk.Push;
     let derived = false;
     try {
-      for (let i = 0; i < 8; i++) cpu.writeSlow(sp + 4 * i, 4, frame[i]!, true, priv);
+      if (!cpu.stackFrame(sp, frame, priv))
+        for (let i = 0; i < 8; i++) cpu.writeSlow(sp + 4 * i, 4, frame[i]!, true, priv);
     } catch (e) {
       if (e !== FAULT) throw e;
       derived = true;
@@ -420,7 +421,8 @@ export class ExceptionModel {
     const frame = new Int32Array(8);
     this.stacking = Stk.Pop;
     try {
-      for (let i = 0; i < 8; i++) frame[i] = cpu.readSlow(sp + 4 * i, 4, true, priv);
+      if (!cpu.unstackFrame(sp, frame, priv))
+        for (let i = 0; i < 8; i++) frame[i] = cpu.readSlow(sp + 4 * i, 4, true, priv);
     } catch (e) {
       if (e !== FAULT) throw e;
       // Unstacking fault: taken with the return context as the current one.

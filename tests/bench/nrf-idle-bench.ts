@@ -83,7 +83,10 @@ async function idleCpu(cmd: string, args: string[], ready: RegExp): Promise<numb
   const child: ChildProcess = spawn(cmd, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`${cmd}: ${ready} not seen:\n${out}`)), 120_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`${cmd}: ${ready} not seen:\n${out}`));
+    }, 120_000);
     const on = (d: Buffer): void => {
       out += d.toString();
       if (ready.test(out)) {
@@ -93,7 +96,10 @@ async function idleCpu(cmd: string, args: string[], ready: RegExp): Promise<numb
     };
     child.stdout!.on('data', on);
     child.stderr!.on('data', on);
-    child.on('exit', (c) => rej(new Error(`${cmd} exited ${c}:\n${out}`)));
+    child.on('exit', (c) => {
+      clearTimeout(timer);
+      rej(new Error(`${cmd} exited ${c}:\n${out}`));
+    });
   });
   // Let the last output drain, then sample.
   await new Promise((r) => setTimeout(r, 500));
@@ -154,16 +160,25 @@ function busyQemu(img: Image, bin: string): Promise<number> {
       `loader,file=${bin},addr=0x${img.appsStart.toString(16)}`,
     ]);
     let out = '';
+    // Cleared on every outcome: a pending timer (or a live child) would keep this process
+    // alive after the figures are printed.
+    const timer = setTimeout(() => {
+      q.kill('SIGKILL');
+      rej(new Error(`QEMU fuzz run did not finish:\n${out}`));
+    }, 300_000);
     q.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (/fuzz: done/.test(out)) {
         const wall = (performance.now() - t0) / 1000;
+        clearTimeout(timer);
         q.kill('SIGKILL');
         res(wall);
       }
     });
-    q.on('error', rej);
-    setTimeout(() => rej(new Error(`QEMU fuzz run did not finish:\n${out}`)), 300_000);
+    q.on('error', (e) => {
+      clearTimeout(timer);
+      rej(e);
+    });
   });
 }
 

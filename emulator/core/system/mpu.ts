@@ -242,6 +242,61 @@ export class Mpu {
     );
   }
 
+  /**
+   * The largest span [lo, hi) around `a` (hi exclusive, as a number up to 2^32) over which
+   * `lookup` gives `a`'s answer for this kind of access and context: the core's fast paths use
+   * it as a window instead of checking each access. Exact because `lookup`'s answer only
+   * changes at a boundary of an enabled region or subregion (B3.5.3: which regions match,
+   * highest number wins), of the default map's execute-never areas (B3.1, table B3-1) or of
+   * the PPB (always accessible, B3.5.1); between two neighbouring boundaries it is constant,
+   * so the span is the run of neighbouring stretches with `a`'s answer.
+   */
+  uniformSpan(
+    a: number,
+    write: boolean,
+    priv: boolean,
+    exec: boolean,
+    ipsr: number,
+    faultmask: number,
+  ): [number, number] {
+    const addr = a >>> 0;
+    const cuts = [0x40000000, 0x60000000, 0xa0000000, 0xe0000000, 0xe0100000];
+    for (let i = 0; i < 8; i++) {
+      const rasr = this.rasr[i]!;
+      if ((rasr & 1) === 0) continue;
+      const sizeBits = ((rasr >>> 1) & 0x1f) + 1;
+      if (sizeBits < 5) continue;
+      const size = 2 ** sizeBits;
+      const base = sizeBits >= 32 ? 0 : (this.rbar[i]! & ~(size - 1)) >>> 0;
+      // Subregion boundaries too (regions of 256 bytes and more have eight, B3.5.9 SRD).
+      const step = sizeBits >= 8 ? size / 8 : size;
+      for (let b = base; b <= base + size; b += step) cuts.push(b);
+    }
+    cuts.sort((x, y) => x - y);
+    // The stretch holding `addr`: [cuts[k - 1], cuts[k]) with cuts[k - 1] <= addr < cuts[k].
+    let lo = 0;
+    let hi = 2 ** 32;
+    for (const c of cuts) {
+      if (c <= addr && c > lo) lo = c;
+      if (c > addr && c < hi) hi = c;
+    }
+    const want = this.lookup(addr, write, priv, exec, ipsr, faultmask);
+    // Grow down, then up, over neighbouring stretches with the same answer.
+    for (;;) {
+      let prev = 0;
+      for (const c of cuts) if (c < lo && c > prev) prev = c;
+      if (lo === 0 || this.lookup(lo - 1, write, priv, exec, ipsr, faultmask) !== want) break;
+      lo = prev;
+    }
+    for (;;) {
+      if (hi >= 2 ** 32 || this.lookup(hi, write, priv, exec, ipsr, faultmask) !== want) break;
+      let next = 2 ** 32;
+      for (const c of cuts) if (c > hi && c < next) next = c;
+      hi = next;
+    }
+    return [lo, hi];
+  }
+
   reset(): void {
     this.ctrl = this.rnr = 0;
     this.rbar.fill(0);

@@ -59,6 +59,15 @@ export interface SystemBlocks {
     ipsr: number,
     faultmask: number,
   ): boolean;
+  /** `Mpu.uniformSpan`: the span around `a` where `mpuLookup` keeps `a`'s answer. */
+  mpuSpan(
+    a: number,
+    write: boolean,
+    priv: boolean,
+    exec: boolean,
+    ipsr: number,
+    faultmask: number,
+  ): [number, number];
   debugEnabled(): boolean;
   monitorEnabled(): boolean;
 }
@@ -279,6 +288,8 @@ export function installSystem(cpu: CortexM): SystemBlocks {
     mpuConfigId: () => mpu.configId(),
     mpuLookup: (a, write, priv, exec, ipsr, faultmask) =>
       mpu.lookup(a, write, priv, exec, ipsr, faultmask),
+    mpuSpan: (a, write, priv, exec, ipsr, faultmask) =>
+      mpu.uniformSpan(a, write, priv, exec, ipsr, faultmask),
     debugEnabled: () => debug.enabled,
     monitorEnabled: () => debug.monitorEnabled,
   };
