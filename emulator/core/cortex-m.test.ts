@@ -441,6 +441,36 @@ describe('faults', () => {
     expect(core.readRegister(5) >>> 0).toBe(RAM + 0x1104);
   });
 
+  // Exception frames are written (and read) at once when the MPU allows all of them
+  // (`stackFrame`); a frame the MPU cuts must still be written word by word up to the fault.
+  it('writes an exception frame up to the word the MPU refuses, then takes MemManage (MSTKERR)', () => {
+    const { core } = boot(
+      (p) => {
+        // RAM open to all, but its second 4 KiB privileged-only (AP=001).
+        mpu(p, [FLASH_RO, [RAM | 0x11, 0x0300001f], [(RAM + 0x1000) | 0x12, 0x01000017]]);
+        // Unprivileged Thread mode on PSP = RAM + 0x1010: SVC's frame is [0xff0, 0x1010).
+        p.mov32(0, RAM + 0x1010).i('MSR_T1', { n: 0, s: 9, m: 0 });
+        p.mov32(0, 0x1111).mov32(1, 0x2222).mov32(2, 0x3333).mov32(3, 0x4444);
+        p.i('MOV_imm_T1', { d: 6, i: 3 }).i('MSR_T1', { n: 6, s: 20, m: 0 }).i('ISB_T1', { o: 15 });
+        p.i('SVC_T1', { i: 0 });
+      },
+      {
+        memmanage: (p) => {
+          p.mov32(0, 0xe000ed28).i('LDR_imm_T1', { t: 4, n: 0, i: 0 });
+          p.mov32(0, RAM + 0xff0).i('LDR_imm_T1', { t: 5, n: 0, i: 0 });
+          p.i('LDR_imm_T1', { t: 6, n: 0, i: 3 });
+          p.mov32(0, RAM + 0x1000).i('LDR_imm_T1', { t: 7, n: 0, i: 0 });
+          exit(p, 4);
+        },
+      },
+    );
+    expect(runToExit(core)).toBe(4);
+    expect(core.readRegister(4) >>> 0).toBe(CFSR.MSTKERR);
+    expect(core.readRegister(5)).toBe(0x1111); // r0, the frame's first word
+    expect(core.readRegister(6)).toBe(0x4444); // r3, its last word below the refused granule
+    expect(core.readRegister(7)).toBe(0); // r12's word: refused, never written
+  });
+
   it('ends the MPU bypass of FAULTMASK for the very next access', () => {
     const { core } = boot((p) => {
       // RAM open, but its second 4 KiB closed to everyone (AP=000).
