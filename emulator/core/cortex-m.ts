@@ -902,6 +902,8 @@ export class CortexM implements CoreControl {
   /** Completes work the last instruction left for the next service() before handing back. */
   private finish(reason: StopReason): StopReason {
     this.settleCount();
+    // A stall is time that has passed when `run` returns (snapshots never hold one pending).
+    if (this.stallCycles !== 0) this.takeStall();
     if (this.pendingReturn !== 0) {
       this.exceptionReturn();
       this.attention = true;
@@ -910,9 +912,29 @@ export class CortexM implements CoreControl {
     return reason;
   }
 
+  /**
+   * Holds the CPU for `cycles` after the current instruction: they pass on the clock, awake, as
+   * no instruction runs (a memory the CPU must fetch from is busy: the nRF52 NVMC while it
+   * programs or erases flash). Devices call it during an access; the stall starts at the next
+   * instruction boundary, where events that fall due in it are run.
+   */
+  stall(cycles: number): void {
+    if (cycles <= 0) return;
+    this.stallCycles += cycles;
+    this.attention = true;
+  }
+  private stallCycles = 0;
+
+  /** Applies a stall asked for by `stall`. */
+  private takeStall(): void {
+    this.clock.now += this.stallCycles;
+    this.stallCycles = 0;
+  }
+
   /** Slow checks between instructions; returns true to stop `run` with this.stop set. */
   private service(stepping: boolean): boolean {
     this.attention = false;
+    if (this.stallCycles !== 0) this.takeStall();
     if (this.pendingReturn !== 0) this.exceptionReturn();
     if (this.resetPending) {
       // SYSRESETREQ takes effect between instructions, never inside the writing STR.

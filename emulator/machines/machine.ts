@@ -60,6 +60,11 @@ export interface MachineContext {
   /** Firmware entered a power-off state the CPU does not leave by itself (nRF System OFF). */
   systemOff(): void;
   /**
+   * A memory at [base, base + size) cannot be read for `cycles` (the nRF52 NVMC programming or
+   * erasing flash): a CPU executing from it stalls that long after the current instruction.
+   */
+  stallFetchesFrom?(base: number, size: number, cycles: number): void;
+  /**
    * True when a pending interrupt on external line `irq` would wake the sleeping core: the
    * line is enabled in the NVIC, or SCR.SEVONPEND makes any pending interrupt an event for WFE
    * (ARMv7-M ARM B1.5.18, "Wait For Event and Send Event").

@@ -338,6 +338,8 @@ export interface Nrf52Context {
   systemReset(): void;
   /** Firmware entered System OFF (POWER.SYSTEMOFF): the CPU stops until a wake-up reset. */
   systemOff?(): void;
+  /** `MachineContext.stallFetchesFrom`: the NVMC holds a CPU fetching from flash. */
+  stallFetchesFrom?(base: number, size: number, cycles: number): void;
   /** Seed for the RNG's generator (the chip's noise source is not reproducible; ours is). */
   seed?: number;
   /** Wraps every mapped device (the MMIO access log); identity when tracing is off. */
@@ -543,6 +545,7 @@ export function buildNrf52(ctx: Nrf52Context, spec: Nrf52MachineSpec, host: Nrf5
       flash,
       uicr,
       invalidate: (address, length) => bus.invalidate(address, length),
+      stall: (cycles) => ctx.stallFetchesFrom?.(FLASH_BASE, spec.flashSize, cycles),
     }),
     0x800,
   );
@@ -745,6 +748,7 @@ export function nrf52Definition(spec: Nrf52MachineSpec): MachineDefinition {
           irq: ctx.irq,
           systemReset: () => ctx.systemReset('dog'),
           systemOff: () => ctx.systemOff(),
+          stallFetchesFrom: (base, size, cycles) => ctx.stallFetchesFrom?.(base, size, cycles),
           ...(ctx.seed !== undefined ? { seed: ctx.seed } : {}),
           ...(ctx.wrap ? { wrap: ctx.wrap } : {}),
           ...(ctx.onDma ? { onDma: (p, w, a, n) => ctx.onDma!(p, w, a, n) } : {}),

@@ -111,6 +111,38 @@ describe('nRF52 sessions', () => {
     ]);
   });
 
+  it('halts code running from flash while the NVMC programs a word (tWRITE), so READY reads 1 at once', () => {
+    const { s } = session();
+    const r = s.load(
+      program('nvmc-stall', [
+        'ldr r0, =0x00010000',
+        'ldr r1, =0x12345678',
+        'ldr r4, =0x4001e504', // CONFIG
+        'ldr r6, =0x4001e400', // READY
+        'movs r5, #1', // Wen
+        'str r5, [r4]',
+        'movs r2, #0',
+        'str r1, [r0]', // programs the word: the CPU (fetching from flash) is halted tWRITE
+        '1: adds r2, #1',
+        'ldr r7, [r6]',
+        'cmp r7, #0',
+        'beq 1b',
+        'ldr r3, =0x20000000',
+        'str r2, [r3]',
+        'ldr r2, [r0]',
+        'str r2, [r3, #4]',
+        'b .',
+      ]),
+    );
+    expect(r.ok, r.ok ? '' : r.error).toBe(true);
+    s.runSlice({ instructions: 200 });
+    expect(word(s, 0x20000000)).toBe(1); // one READY read: the operation was over
+    expect(word(s, 0x20000004)).toBe(0x12345678);
+    // tWRITE (41 us at 64 MHz) passed on the clock, awake.
+    expect(s.cycles).toBeGreaterThanOrEqual(41 * 64);
+    expect(s.core.sleptCycles).toBe(0);
+  });
+
   it('faults a STARTTX whose EasyDMA pointer is outside Data RAM, as the PS allows', () => {
     const { s, events } = session();
     s.load(

@@ -191,6 +191,10 @@ export class EmulatorSession {
         });
         core.requestHalt();
       },
+      stallFetchesFrom: (base, size, cycles) => {
+        const pc = core.pc >>> 0;
+        if (pc >= base && pc < base + size) core.stall(cycles);
+      },
       interruptCanWake: (irq) =>
         core.exc.enabled[16 + irq] !== 0 || (core.scr & SCR_SEVONPEND) !== 0,
       ...(options.seed !== undefined ? { seed: options.seed } : {}),

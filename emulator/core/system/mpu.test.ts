@@ -37,9 +37,12 @@ describe('Mpu.uniformSpan', () => {
         const ap = next() % 8;
         const xn = next() % 2;
         mpu.write(MPU.RBAR, (base | 0x10 | n) >>> 0);
-        mpu.write(MPU.RASR, ((xn << 28) | (ap << 24) | (srd << 8) | ((sizeBits - 1) << 1) | 1) >>> 0);
+        mpu.write(
+          MPU.RASR,
+          ((xn << 28) | (ap << 24) | (srd << 8) | ((sizeBits - 1) << 1) | 1) >>> 0,
+        );
       }
-      mpu.write(MPU.CTRL, 1 | (next() % 4) * 2);
+      mpu.write(MPU.CTRL, 1 | ((next() % 4) * 2));
       for (let q = 0; q < 25; q++) {
         const a = q % 4 === 0 ? 0x40000000 + (next() % (1 << 19)) : next() % (1 << 19);
         const write = next() % 2 === 0;
@@ -57,7 +60,8 @@ describe('Mpu.uniformSpan', () => {
         // Every granule of the span within 16 KiB of `a`, and samples all over it.
         const from = Math.max(lo, a - (a % 32) - (1 << 14));
         for (let g = from; g < Math.min(hi, a + (1 << 14)); g += 32)
-          if (ask(g) !== want) expect(`${g.toString(16)}: ${!want}`).toBe(`${g.toString(16)}: ${want}`);
+          if (ask(g) !== want)
+            expect(`${g.toString(16)}: ${!want}`).toBe(`${g.toString(16)}: ${want}`);
         for (let i = 0; i < 64; i++) expect(ask(lo + (next() % (hi - lo)))).toBe(want);
         if (lo > 0) expect(ask(lo - 1)).not.toBe(want);
         if (hi < 2 ** 32) expect(ask(hi)).not.toBe(want);

@@ -14,10 +14,14 @@
  *   ERASEALL (write 1) erases all flash and the UICR; ERASEUICR (write 1) erases the UICR.
  *   ERASEPAGEPARTIAL erases a page in slices of ERASEPAGEPARTIALCFG milliseconds; the page is
  *   erased once the slices add up to tERASEPAGE.
- * - READY/READYNEXT read 0 while an operation is in progress. The CPU is halted during flash
- *   operations on silicon when it fetches from flash; the emulator does not stall, so READY
- *   simply reads 0 until the operation's time has passed on the virtual clock (computed from
- *   `ctx.clock.now`, no clock event is needed: nothing is signalled at the end).
+ * - READY/READYNEXT read 0 while an operation is in progress (computed from `ctx.clock.now`,
+ *   no clock event is needed: nothing is signalled at the end).
+ * - "Writing to flash" / "Erasing a page in flash": the CPU is halted if it executes code from
+ *   the flash while the NVMC writes or erases it, for tWRITE / tERASEPAGE. Modelled through
+ *   `NvmcMemory.stall`: when the writing instruction ran from flash, the core stalls for the
+ *   operation's time after it (the cycles pass, awake), so code in flash finds READY at 1
+ *   instead of polling it. Code running from RAM is not held and sees READY 0 meanwhile (if
+ *   it branches back into flash before the end, the emulator does not stall it then).
  * Timings, from the PS electrical specification (maximum values): tWRITE 41 µs,
  * tERASEPAGE 85 ms, tERASEALL 169 ms; ERASEUICR takes tERASEPAGE.
  *
@@ -91,6 +95,11 @@ export interface NvmcMemory {
   uicr: Uint8Array;
   /** Bytes changed behind the bus (an erase): drop decoded code covering them. */
   invalidate(address: number, length: number): void;
+  /**
+   * An operation started that keeps flash busy for `cycles`: a CPU executing from flash is
+   * halted that long (the machine asks the core to stall when its PC is in flash).
+   */
+  stall?(cycles: number): void;
 }
 
 /** An operation the NVMC refused, for logs and the UI. */
@@ -146,7 +155,13 @@ export class Nvmc implements MmioDevice {
   }
 
   private busy(us: number): void {
-    this.busyUntil = Math.max(this.busyUntil, this.ctx.clock.now + this.cycles(us));
+    const now = this.ctx.clock.now;
+    const until = Math.max(this.busyUntil, now + this.cycles(us));
+    this.busyUntil = until;
+    // "The CPU is halted if the CPU executes code from the flash while the NVMC is writing to
+    // the flash" (and the same while it erases): code running from flash next runs when the
+    // operation is over, and reads READY as 1 at once.
+    this.mem.stall?.(until - now);
   }
 
   /** True while an operation started by firmware is still in progress. */
