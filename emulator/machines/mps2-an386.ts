@@ -339,6 +339,9 @@ export function mps2An386Machine(
       return ok(undefined);
     },
     // Power-on (a load starts the board afresh, as starting QEMU does): every RAM reads zero.
+    // This models QEMU, the peer, not a document: QEMU allocates guest RAM zero-filled when it
+    // starts; the AN386 application note does not say what the FPGA board's SRAMs hold at
+    // power-up (static RAM on real hardware is not guaranteed to be zero).
     // A region never written since it was made is skipped: its fresh typed array is zero
     // already, and filling it would commit ~24 MiB of pages per session for nothing. A reset
     // (`reset` below) leaves RAM as it is, as QEMU's system reset does (it resets devices,
