@@ -471,6 +471,30 @@ describe('faults', () => {
     expect(core.readRegister(7)).toBe(0); // r12's word: refused, never written
   });
 
+  // Device reads after a checked one skip the checks inside the stretch it was allowed
+  // (`deviceRead`); the stretch must not outlive the context, and every read reaches the device.
+  it('faults an unprivileged device read where privileged polling was just allowed', () => {
+    let reads = 0;
+    const build = boot((p) => {
+      // A privileged-only, execute-never 4 KiB region over the device (AP=001, XN).
+      mpu(p, [FLASH_RO, [RAM | 0x11, 0x0300001f], [0x40000000 | 0x12, 0x11000017]]);
+      p.mov32(0, 0x40000010);
+      for (let i = 0; i < 3; i++) p.i('LDR_imm_T1', { t: 2, n: 0, i: 0 });
+      p.i('MOV_imm_T1', { d: 1, i: 1 }).i('MSR_T1', { n: 1, s: 20, m: 0 }).i('ISB_T1', { o: 15 });
+      p.i('LDR_imm_T1', { t: 3, n: 0, i: 1 });
+    }, reportMemManage);
+    build.core.bus.mapDevice(0x40000000, 0x1000, {
+      name: 'counter',
+      read: () => ++reads,
+      write: () => {},
+    });
+    expect(runToExit(build.core)).toBe(4);
+    expect(reads).toBe(3);
+    expect(build.core.readRegister(2)).toBe(3);
+    expect(build.core.readRegister(4) >>> 0).toBe(CFSR.DACCVIOL | CFSR.MMARVALID);
+    expect(build.core.readRegister(5) >>> 0).toBe(0x40000014);
+  });
+
   it('ends the MPU bypass of FAULTMASK for the very next access', () => {
     const { core } = boot((p) => {
       // RAM open, but its second 4 KiB closed to everyone (AP=000).

@@ -313,6 +313,7 @@ export class CortexM implements CoreControl {
     this.writeRegion2 = this.noRegion;
     this.writeRegion3 = this.noRegion;
     this.codeRegion = this.noRegion;
+    this.devRegion = this.noRegion;
     this.coverage = new Uint32Array(COVERAGE_NAMES.length);
     this.system = installSystem(this);
     this.hostBreakpoints.onChange = () => this.breakpointsChanged();
@@ -1385,6 +1386,7 @@ export class CortexM implements CoreControl {
 
   /** Empties the data fast paths and the code window; the next accesses take the slow path. */
   private dropFastRegions(): void {
+    this.devLo = this.devHi = 0;
     if (this.slotContext >= 0) {
       const entry = this.windowCaches.get(this.slotContext);
       if (entry !== undefined)
@@ -1580,6 +1582,14 @@ export class CortexM implements CoreControl {
         return size === 2 ? this.read16(a) : this.read8(a);
       }
     }
+    if (
+      a >= this.devLo &&
+      a + size <= this.devHi &&
+      (a & (size - 1)) === 0 &&
+      priv === this.privileged() &&
+      this.exc.stacking === Stk.None
+    )
+      return this.deviceRead(a, size);
     this.alignCheck(a, size, mustAlign);
     if (this.system.mpuEnabled()) this.mpuCheck(a, Acc.Read, priv, size);
     if (a >= 0xe0000000 && a < 0xe0100000 && !priv) this.busFault(a);
@@ -1599,12 +1609,56 @@ export class CortexM implements CoreControl {
         this.readRegion2 = this.readRegion;
         this.readRegion = fast;
       }
-    }
+    } else if (reg !== null && reg.dev !== null) this.deviceWindow(reg, a, priv);
     if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, false);
     this.noteCodeDropped();
     // A device scheduled or cancelled an event: compiled code re-checks the clock.
     if (this.clock.next !== next) this.attention = true;
     return v;
+  }
+
+  /**
+   * The device reads of `readSlow` without its checks, inside the stretch [devLo, devHi) of one
+   * device region that the last checked device read found allowed: by the MPU for the current
+   * context (the same span as the data windows, emptied with them on every change of context
+   * or MPU configuration), outside the PPB (whose unprivileged rule is per access). Firmware
+   * polling a status register (a UART's ENDTX, the NVMC's READY) reads it this way. What the
+   * access does is the same: the device's read, the access log, a data watchpoint, attention
+   * when the device scheduled or cancelled an event or dropped code.
+   */
+  private deviceRead(a: number, size: AccessSize): number {
+    const reg = this.devRegion;
+    const next = this.clock.next;
+    let v: number;
+    try {
+      v = reg.dev!.read(a - reg.base, size) >>> 0;
+    } catch (e) {
+      if (e instanceof BusErrorSignal) this.busFault(a);
+      throw e;
+    }
+    if (this.bus.onDeviceAccess !== null) this.bus.onDeviceAccess(false, a, size, v);
+    if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, false);
+    this.noteCodeDropped();
+    if (this.clock.next !== next) this.attention = true;
+    return v;
+  }
+  private devRegion: Region;
+  private devLo = 0;
+  private devHi = 0;
+
+  /** After a checked read at `a` of device region `reg`: the stretch `deviceRead` may use. */
+  private deviceWindow(reg: Region, a: number, priv: boolean): void {
+    if (a >= 0xe0000000 || this.exc.stacking !== Stk.None || priv !== this.privileged()) return;
+    let lo = reg.base;
+    let hi = reg.end;
+    if (this.system.mpuEnabled()) {
+      const [sLo, sHi] = this.system.mpuSpan(a, false, priv, false, this.ipsr, this.faultmask);
+      lo = Math.max(lo, sLo);
+      hi = Math.min(hi, sHi);
+    }
+    this.devRegion = reg;
+    this.devLo = lo;
+    this.devHi = hi;
   }
 
   writeSlow(addr: number, size: AccessSize, v: number, mustAlign: boolean, priv: boolean): void {
