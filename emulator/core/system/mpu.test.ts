@@ -7,24 +7,13 @@
  * Example: `npx vitest run emulator/core/system/mpu.test.ts`
  */
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../tests/lockstep/generator';
 import { MPU, Mpu } from './mpu';
-
-/** A small deterministic generator (xorshift32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 describe('Mpu.uniformSpan', () => {
   it('is a maximal span of equal answers around the address', () => {
-    const next = rng(0x5eed);
+    const r = new Rng(0x5eed);
+    const next = (): number => r.next();
     for (let trial = 0; trial < 20; trial++) {
       const mpu = new Mpu(() => {});
       // Regions of 32 B to 64 KiB inside the first 256 KiB, and now and then one of 512 MiB.
