@@ -663,6 +663,7 @@ export class CortexM implements CoreControl {
       const r = this.bus.regions.find((x) => x.base === m.base && x.name === m.name);
       if (!r) throw new Error(`snapshot memory region ${m.name} not mapped`);
       r.written = true;
+      r.dirty = true;
       r.bytes.set(m.bytes);
       r.dropCode();
     }
@@ -1384,6 +1385,20 @@ export class CortexM implements CoreControl {
     if (this.mpuWindows) this.dropFastRegions();
   }
 
+  /**
+   * Empties the fast write paths (reads keep theirs): the next CPU write to each region takes
+   * the slow path, which marks the region `dirty` again as it takes it back into a fast path.
+   * Time travel calls it when it clears the regions' `dirty` flags at a checkpoint, so a region
+   * still clean at the next one was not written in between (see Region.dirty).
+   */
+  dropWriteSlots(): void {
+    this.writeRegion = this.noRegion;
+    this.writeRegion2 = this.noRegion;
+    this.writeRegion3 = this.noRegion;
+    // Compiled code keeps the write path in locals and re-reads them after service().
+    this.attention = true;
+  }
+
   /** Empties the data fast paths and the code window; the next accesses take the slow path. */
   private dropFastRegions(): void {
     this.devLo = this.devHi = 0;
@@ -1667,6 +1682,7 @@ export class CortexM implements CoreControl {
     if (this.watchWindows.length !== 0 && !(mustAlign && size === 2)) {
       const w = this.cachedWatchWindow(a, Acc.Write, priv);
       if (w !== null && w !== this.writeRegion) {
+        (w.parent ?? w).dirty = true;
         this.writeRegion3 = this.writeRegion2;
         this.writeRegion2 = this.writeRegion;
         this.writeRegion = w;
@@ -1697,6 +1713,7 @@ export class CortexM implements CoreControl {
     ) {
       const fast = this.fastRegion(reg, a, Acc.Write, priv);
       if (fast !== null) {
+        reg.dirty = true;
         this.writeRegion3 = this.writeRegion2;
         this.writeRegion2 = this.writeRegion;
         this.writeRegion = fast;

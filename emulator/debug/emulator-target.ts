@@ -853,9 +853,10 @@ export class EmulatorTarget implements DebugTarget {
         Math.min(this.sliceInstructions, Math.round(perMs * this.sliceMs)),
       );
     }
+    // Output first: a checkpoint's time must not delay what the board has just transmitted.
+    this.flushConsole();
     // The slice's running time (before any checkpoint) tells the history the running speed.
     this.history.tick(now - this.slice.wall);
-    this.flushConsole();
     this.maybeStats(this.scheduler.now());
   }
 

@@ -83,6 +83,8 @@ export interface MachineBus {
   mapDevice(base: number, size: number, dev: MmioDevice): void;
   read(address: number, size: AccessSize): number;
   write(address: number, size: AccessSize, value: number): void;
+  /** The region at an address (the RAM mirrors mark their RAM's `dirty`; see Region.dirty). */
+  find?(address: number): { dirty: boolean } | null;
 }
 
 export interface BoardContext {
@@ -174,17 +176,17 @@ export function buildMps2An386(ctx: BoardContext, host: BoardHost): Mps2An386Boa
   bus.mapDevice(
     SSRAM1_BASE + SSRAM1_SIZE,
     SSRAM1_SIZE,
-    new RamAlias('ssram1 mirror', ram.ssram1, mirrors),
+    new RamAlias('ssram1 mirror', ram.ssram1, mirrors, bus.find?.(SSRAM1_BASE) ?? null),
   );
   bus.mapDevice(
     SSRAM23_BASE + SSRAM23_SIZE,
     SSRAM23_SIZE,
-    new RamAlias('ssram23 mirror', ram.ssram23, mirrors),
+    new RamAlias('ssram23 mirror', ram.ssram23, mirrors, bus.find?.(SSRAM23_BASE) ?? null),
   );
   bus.mapDevice(
     BLOCKRAM_BASE + BLOCKRAM_SIZE,
     3 * BLOCKRAM_SIZE,
-    new RamAlias('blockram mirrors', ram.blockram, mirrors),
+    new RamAlias('blockram mirrors', ram.blockram, mirrors, bus.find?.(BLOCKRAM_BASE) ?? null),
   );
   bus.mapDevice(
     SRAM_BITBAND_BASE,
@@ -350,6 +352,7 @@ export function mps2An386Machine(
       for (const r of ctx.bus.regions) {
         if (r.dev !== null || (!r.written && !board.mirrors.written)) continue;
         r.bytes.fill(0);
+        r.dirty = true;
         ctx.bus.invalidate(r.base, r.size);
       }
     },

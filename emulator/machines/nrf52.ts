@@ -332,6 +332,8 @@ export interface Nrf52Context {
     mapDevice(base: number, size: number, dev: MmioDevice): void;
     writeBlock(address: number, data: Uint8Array): void;
     invalidate(address: number, length: number): void;
+    /** The region at an address (to mark memory changed in place `dirty`; see Region.dirty). */
+    find?(address: number): { dirty: boolean } | null;
   };
   clock: VirtualClock;
   irq: InterruptLines;
@@ -431,7 +433,11 @@ export function buildNrf52(ctx: Nrf52Context, spec: Nrf52MachineSpec, host: Nrf5
     nvmcWrite('UICR', UICR_BASE + o, v, (n) => n.uicrWrite(o, size, v)),
   );
   const ram = bus.mapRam(DATA_RAM_BASE, spec.ramSize, 'ram');
-  bus.mapDevice(CODE_RAM_BASE, spec.ramSize, new RamAlias('code ram', ram));
+  bus.mapDevice(
+    CODE_RAM_BASE,
+    spec.ramSize,
+    new RamAlias('code ram', ram, null, bus.find?.(DATA_RAM_BASE) ?? null),
+  );
 
   function nvmcWrite(
     what: string,
@@ -607,6 +613,11 @@ export function buildNrf52(ctx: Nrf52Context, spec: Nrf52MachineSpec, host: Nrf5
     uicr.set(uicrReset());
     ficr.set(ficrImage(spec.variant, deviceId));
     ram.fill(0);
+    // Written in place, not through the bus: time travel must know they changed.
+    for (const a of [FLASH_BASE, UICR_BASE, FICR_BASE, DATA_RAM_BASE]) {
+      const r = bus.find?.(a);
+      if (r) r.dirty = true;
+    }
     clockPower.powerOnReset();
   };
   powerOn();

@@ -24,6 +24,8 @@ export interface MemoryPort {
 /**
  * A second window onto the bytes of a RAM region (the target owns the bytes). `target`, when
  * given, is the target's region: its `written` flag is set on every write through the alias.
+ * `region`, when given, is the RAM region itself: its `dirty` flag is set likewise (time
+ * travel's checkpoints skip regions nothing wrote; see Region.dirty).
  */
 export class RamAlias implements MmioDevice {
   private readonly view: DataView;
@@ -31,6 +33,7 @@ export class RamAlias implements MmioDevice {
     readonly name: string,
     private readonly bytes: Uint8Array,
     private readonly target: { written: boolean } | null = null,
+    private readonly region: { dirty: boolean } | null = null,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -43,6 +46,7 @@ export class RamAlias implements MmioDevice {
   write(offset: number, size: AccessSize, value: number): void {
     const o = offset % this.bytes.length;
     if (this.target !== null) this.target.written = true;
+    if (this.region !== null) this.region.dirty = true;
     if (size === 4) this.view.setUint32(o, value >>> 0, true);
     else if (size === 2) this.view.setUint16(o, value & 0xffff, true);
     else this.bytes[o] = value & 0xff;

@@ -17,7 +17,7 @@
  * in a temporary cache folder. Screenshots go to test-results/debug-*.png.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -326,6 +326,9 @@ describe('debugging in the IDE', () => {
     const batch = [
       'set pagination off',
       'set confirm off',
+      // The board may halt in an app (no symbols there): GDB's language would then be C, which
+      // cannot parse the Rust path below ("No type reset_handler within ... nrf52840dk").
+      'set language rust',
       'info registers pc',
       'echo KERNEL-AT=',
       'print/x &nrf52840dk::reset_handler::KERNEL',
@@ -348,6 +351,8 @@ describe('debugging in the IDE', () => {
         (_e, stdout, stderr) => resolve(`${stdout}${stderr}`),
       );
     });
+    // Kept for a failed run's diagnosis (the assertion messages cut long output).
+    writeFileSync(path.join(RESULTS, 'debug-gdb-batch.txt'), out);
     const pc = /^pc\s+(0x[0-9a-f]+)/m.exec(out);
     expect(pc, out).not.toBeNull();
     // Halted wherever the board was: in the kernel (its ELF names the function) or in an app

@@ -79,6 +79,16 @@ export class Region {
    * memory that was never written (a fresh typed array is already zero). Never set back.
    */
   written = false;
+  /**
+   * Set by every write that may change the bytes: through the bus (`write`, `writeBlock`,
+   * `poke`), a snapshot restore, a RAM mirror, a machine's power-on clear, and by the core when
+   * it takes the region (or a window of it) into a fast write path. Cleared by whoever wants to
+   * know what changed since (time travel's checkpoints: `History`), together with
+   * `CortexM.dropWriteSlots()` so the next CPU write to each region takes the slow path and
+   * sets it again. False = the bytes are as they were when it was last cleared, or, never
+   * cleared, the zeros the region was created with.
+   */
+  dirty = false;
   /** For a window (see `window`): the region it is part of and where in it it starts. */
   parent: Region | null = null;
   parentOffset = 0;
@@ -338,6 +348,7 @@ export class Bus {
       value = stored;
     }
     r.written = true;
+    r.dirty = true;
     if (size === 4) r.dv.setUint32(off, value, true);
     else if (size === 2) r.dv.setUint16(off, value, true);
     else r.bytes[off] = value;
@@ -359,6 +370,7 @@ export class Bus {
       const off = a - r.base;
       const n = Math.min(data.length - i, r.size - off);
       r.written = true;
+      r.dirty = true;
       r.bytes.set(data.subarray(i, i + n), off);
       if (r.code !== null && r.invalidate(off, n)) this.codeDropped = true;
       i += n;
