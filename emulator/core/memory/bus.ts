@@ -81,7 +81,8 @@ export class Region {
   written = false;
   /**
    * Set by every write that may change the bytes: through the bus (`write`, `writeBlock`,
-   * `poke`), a snapshot restore, a RAM mirror, a machine's power-on clear, and by the core when
+   * `poke`, and `invalidate`, which whoever changes bytes in place calls: a flash erase, a
+   * power-on clear), a snapshot restore, a RAM mirror, and by the core when
    * it takes the region (or a window of it) into a fast write path. Cleared by whoever wants to
    * know what changed since (time travel's checkpoints: `History`), together with
    * `CortexM.dropWriteSlots()` so the next CPU write to each region takes the slow path and
@@ -252,11 +253,12 @@ export class Bus {
 
   /**
    * Bytes of a RAM/ROM region changed behind the bus's back (a flash erase, DMA): drop the
-   * decoded instructions and blocks that cover them.
+   * decoded instructions and blocks that cover them, and mark the region `dirty`.
    */
   invalidate(address: number, length: number): void {
     const r = this.find(address >>> 0);
     if (r === null || r.dev !== null) return;
+    r.dirty = true;
     if (r.code !== null && r.invalidate((address >>> 0) - r.base, length)) this.codeDropped = true;
   }
 
