@@ -1,13 +1,16 @@
 // Faults through the DebugService on a real emulator target (in-process, mps2-an386, programs
 // assembled with GNU as): an image that faults at once halts the session on the fault and says
 // what it was in words, with the faulting instruction; a step that runs into a fault is
-// reported as that fault (not as a plain step), and the session stays halted on it.
+// reported as that fault (not as a plain step), and the session stays halted on it; a fault the
+// kernel handles (a process's) is reported and run on, except while a GDB client is connected:
+// the board then stays halted on it, as GDB was told.
 import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ok } from '../../emulator/core/result';
 import { EmulatorTarget } from '../../emulator/debug/emulator-target';
+import { connectGdb } from '../../emulator/node/gdb-socket';
 import { nodeScheduler } from '../../emulator/node/scheduler';
 import { createSession } from '../../emulator/session/session';
 import { buildElf } from '../../tests/programs/elf';
@@ -107,7 +110,7 @@ function boot(name: string, source: string, breakAt?: string) {
       await new Promise((r) => setTimeout(r, 5));
     }
   };
-  return { svc, symbol, last, until };
+  return { svc, symbol, last, until, events };
 }
 
 /** A load from 0x60000000, which nothing on mps2-an386 answers: a precise BusFault. */
@@ -173,5 +176,83 @@ describe.skipIf(noGcc)('DebugService faults on the emulator', () => {
       phase: 'halted',
       stop: { reason: 'fault', pc: symbol('spin') },
     });
+  });
+});
+
+/**
+ * Thread mode on PSP (as our processes run) loads from an address nothing answers, again and
+ * again; the HardFault handler skips the load and returns: a fault the kernel handles.
+ */
+const HANDLED = [
+  '.syntax unified',
+  '.thumb',
+  '.section .vectors, "a"',
+  '.word 0x20010000',
+  '.word start',
+  '.word spin', // NMI
+  '.word hardfault',
+  '.rept 12',
+  '.word spin',
+  '.endr',
+  '.text',
+  '.thumb_func',
+  'start:',
+  'ldr r0, =0x20008000',
+  'msr psp, r0',
+  'movs r0, #2', // CONTROL.SPSEL: thread mode uses PSP
+  'msr control, r0',
+  'isb',
+  `ldr r0, =${BUS_ERROR}`,
+  'again: ldr r1, [r0]',
+  'b again',
+  '.thumb_func',
+  'hardfault:',
+  'mrs r0, psp',
+  'ldr r1, [r0, #24]', // the stacked PC: the faulting load
+  'adds r1, #2',
+  'str r1, [r0, #24]',
+  'bx lr',
+  '.thumb_func',
+  'spin: b spin',
+  '.ltorg',
+  '',
+].join('\n');
+
+describe.skipIf(noGcc)('DebugService: handled process faults and GDB', () => {
+  it('reports a handled fault and runs on; with a GDB client connected, stays halted on it', async () => {
+    const { svc, symbol, last, until, events } = boot('handled', HANDLED);
+    const faults = (): number => events.filter((e) => e.name === 'session.fault').length;
+    expect((await svc.start({ mode: 'run', board: 'mps2-an386' })).ok).toBe(true);
+    // Alone: each fault is reported (listed, not halting) and the board runs on.
+    await until(() => faults() >= 3);
+    expect(last('session.fault')).toMatchObject({ fault: { handled: true, pc: symbol('again') } });
+    expect(last('session.state')?.phase).toBe('running');
+
+    // A GDB client attaches (the board halts for it), then continues: the next fault stops the
+    // board for GDB, and the IDE must not run it on behind GDB's back.
+    const on = await svc.gdbServer(true, 0);
+    expect(on.ok && on.value).toBeTruthy();
+    if (!on.ok || !on.value) return;
+    const client = await connectGdb('127.0.0.1', on.value.port, { retryMs: 0 });
+    expect(client.ok).toBe(true);
+    if (!client.ok) return;
+    services.push({ dispose: () => client.value.detach() } as unknown as DebugService);
+    await until(() => last('session.state')?.phase === 'halted');
+    const stop = await client.value.resume({ kind: 'continue' });
+    expect(stop.ok).toBe(true);
+    await until(
+      () =>
+        last('session.state')?.phase === 'halted' &&
+        last('session.state')?.stop?.reason === 'fault',
+    );
+    expect(last('session.state')!.stop!.fault).toMatchObject({ handled: true });
+    // Still halted where GDB was told it stopped: GDB reads the registers of that stop.
+    expect(svc.target?.state()).toBe('halted');
+    const pc = await client.value.readRegisterHex(15);
+    expect(pc.ok).toBe(true);
+    if (!pc.ok) return;
+    expect(parseInt(pc.value.match(/../g)!.reverse().join(''), 16)).toBe(
+      last('session.state')!.stop!.pc,
+    );
   });
 });
