@@ -56,7 +56,8 @@ export async function startStudio(
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`studio did not print its URL:\n${output.join('')}`)),
-      30_000,
+      // tsx compiles the host on start: ~3 s quiet, over 30 s seen at load 15 on 2 cores.
+      120_000,
     );
     const onData = (chunk: Buffer) => {
       output.push(chunk.toString());
