@@ -279,6 +279,8 @@ export class History {
         (r) => r.dev === null && r.base === m.base && r.name === m.name,
       );
       if (!region) throw new Error(`checkpoint memory region ${m.name} is not mapped`);
+      // Not written since memory was this very copy: nothing to compare or write.
+      if (!region.dirty && this.cleanAt?.includes(m)) continue;
       m.pages.forEach((page, i) => {
         const at = i * PAGE;
         if (equalBytes(page, region.bytes.subarray(at, at + page.length))) return;
