@@ -1497,6 +1497,8 @@ export class CortexM implements CoreControl {
     this.writeRegion = saved[3]!;
     this.writeRegion2 = saved[4]!;
     this.writeRegion3 = saved[5]!;
+    // Write slots back without the slow path: their regions may now change (Region.dirty).
+    for (let i = 3; i < 6; i++) (saved[i]!.parent ?? saved[i]!).dirty = true;
     this.slotContext = context;
   }
 
