@@ -102,6 +102,10 @@ export async function openOffline(url: string): Promise<OfflineBrowser> {
     ],
   });
   const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+  // Actions and waits without their own timeout: 90 s, not Playwright's 30 s. On a loaded
+  // 2-core machine the page can be starved for tens of seconds (a tab click timed out at 30 s
+  // at load 20); a real failure still fails, only later.
+  context.setDefaultTimeout(90_000);
   // Observed, not intercepted: the resolver rules above already send every other host to
   // nowhere, and intercepting (context.route) makes the page's own fetch() calls fail.
   const blocked: string[] = [];
