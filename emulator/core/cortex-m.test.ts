@@ -938,6 +938,41 @@ describe('block translator', () => {
     }
   });
 
+  it('compiles a loop with a TBB switch in it into one region, cases included', () => {
+    // loop: r0 counts down; r2 = r0 & 3 picks one of four cases through "tbb [pc, r2]", whose
+    // byte table follows it (case i at table + 4 + 4i: entry 2 + 2i, A7.7.185); each case adds
+    // to r6 and branches back. Without the table's targets as successors every case became a
+    // region of its own, entered from the core's loop on every pass.
+    const program = (translate: boolean): Booted =>
+      boot(
+        (p) => {
+          p.mov32(0, 2000).i('MOV_imm_T1', { d: 6, i: 0 });
+          p.label('loop')
+            .i('SUB_imm_T2', { d: 0, i: 1 })
+            .branch('B_T1', 'done', { c: 0 })
+            .i('MOV_imm_T1', { d: 2, i: 3 })
+            .i('AND_reg_T1', { d: 2, m: 0 })
+            .i('TBB_T1', { n: 15, m: 2, h: 0 })
+            .word(0x08060402);
+          for (let k = 1; k <= 4; k++)
+            p.i('ADD_imm_T2', { d: 6, i: k * 10 }).branch('B_T2', 'loop');
+          p.label('done');
+        },
+        {},
+        { translate },
+      );
+    const fast = program(true).core;
+    const slow = program(false).core;
+    expect(runToExit(fast)).toBe(0x77);
+    expect(runToExit(slow)).toBe(0x77);
+    expect(fast.readRegister(6)).toBe(slow.readRegister(6));
+    expect(fast.readRegister(6)).toBe(500 * (10 + 20 + 30 + 40) - 10);
+    expect(fast.instructionCount).toBe(slow.instructionCount);
+    expect(fast.clock.now).toBe(slow.clock.now);
+    expect(fast.translatorStats.regions).toBe(1);
+    expect(fast.translatorStats.blocks).toBeGreaterThanOrEqual(6);
+  });
+
   it('drops compiled blocks when their code is rewritten, also by the block itself', () => {
     const half = (name: string, f: Record<string, number>): number => assemble(name, f)[0]!;
     const pair = (lo: number, hi: number): number => (lo | (hi << 16)) >>> 0;

@@ -31,7 +31,7 @@ export interface RunRecord {
   stop: string;
   ramHash: number;
   output: string;
-  /** Compiled regions the translator made (0 when off): proves the translated run translated. */
+  /** Basic blocks the translator compiled (0 when off): proves the translated run translated. */
   compiled: number;
 }
 
@@ -67,7 +67,7 @@ export function recordRun(
   const points: Point[] = [];
   s.core.onExceptionEntry = (exc) => points.push(capture(s, exc));
   const stats = s.core.translatorStats;
-  const before = stats.regions;
+  const before = stats.blocks;
   let stop = 'limit';
   while (s.instructions < instructions && s.cycles < untilCycle) {
     const r = s.runSlice({ instructions: Math.min(slice, instructions - s.instructions) });
@@ -76,7 +76,7 @@ export function recordRun(
       break;
     }
   }
-  const compiled = stats.regions - before;
+  const compiled = stats.blocks - before;
   points.push(capture(s, -1));
   let ramHash = 0;
   for (const r of s.core.bus.regions) {
