@@ -152,8 +152,10 @@ function shiftConst(
 // ---- memory (inline fast paths; the core's methods otherwise) ----
 
 /**
- * Reloads the locals that hold the core's data fast paths (`readRegion`, `writeRegion`): at
- * region entry and, after a call into the core, before the next block. A call can only rotate
+ * Reloads the locals that hold the core's data fast paths, the first two slots of each kind
+ * (`readRegion`/`readRegion2` in R and Q, `writeRegion`/`writeRegion2` in W and V; the second
+ * is inlined too because code reads flash literals between its RAM accesses): at region entry
+ * and, after a call into the core, before the next block. A call can only rotate
  * them without raising attention (the old ones stay valid: anything that invalidates a fast
  * region raises attention, and the region is left). Stores
  * into a region holding decoded code, or with a data-write observer, go through the core
@@ -161,8 +163,17 @@ function shiftConst(
  */
 export const REFRESH =
   'd = cpu.readRegion; rlo = d.lo; rsz = d.size; R32 = d.i32; R16 = d.u16; R8 = d.bytes;' +
+  ' d = cpu.readRegion2; qlo = d.lo; qsz = d.size; Q32 = d.i32; Q16 = d.u16; Q8 = d.bytes;' +
   ' d = cpu.writeRegion; wlo = d.lo; wsz = d.code === null && cpu.onDataWrite === null ? d.size : 0;' +
-  ' W32 = d.i32; W16 = d.u16; W8 = d.bytes;';
+  ' W32 = d.i32; W16 = d.u16; W8 = d.bytes;' +
+  ' d = cpu.writeRegion2; vlo = d.lo; vsz = d.code === null && cpu.onDataWrite === null ? d.size : 0;' +
+  ' V32 = d.i32; V16 = d.u16; V8 = d.bytes;';
+
+/** The locals REFRESH sets, declared once at the top of every region function. */
+export const FAST_PATH_LOCALS =
+  'let d = cpu.readRegion, rlo = 0, rsz = 0, wlo = 0, wsz = 0, R32 = d.i32, R16 = d.u16, R8 = d.bytes,' +
+  ' W32 = R32, W16 = R16, W8 = R8, qlo = 0, qsz = 0, Q32 = R32, Q16 = R16, Q8 = R8,' +
+  ' vlo = 0, vsz = 0, V32 = R32, V16 = R16, V8 = R8;';
 
 /** Loads into local `dst` from the int32 address in local `a`. */
 function load(
@@ -172,42 +183,46 @@ function load(
   aligned: boolean,
   sync: string,
 ): string {
-  const slow = (m: string): string =>
-    `else { ${sync} ${dst} = cpu.${m}(a); x = cpu.attention ? 1 : 2; }`;
+  // The first slot, else the second, else the core (which may rotate the slots).
+  const slow = (m: string, hit2: string, from: string): string =>
+    `else { o = (a - qlo) | 0; if (${hit2}) ${dst} = ${from};` +
+    ` else { ${sync} ${dst} = cpu.${m}(a); x = cpu.attention ? 1 : 2; } }`;
   if (size === 4) {
     return (
       `o = (a - rlo) | 0; if ((a & 3) === 0 && o >= 0 && o <= rsz - 4) ${dst} = R32[o >> 2];` +
-      ` ${slow(aligned ? 'read32A' : 'read32')}`
+      ` ${slow(aligned ? 'read32A' : 'read32', '(a & 3) === 0 && o >= 0 && o <= qsz - 4', 'Q32[o >> 2]')}`
     );
   }
   if (size === 2) {
     const fix = signed ? ` ${dst} = (${dst} << 16) >> 16;` : '';
     return (
       `o = (a - rlo) | 0; if ((a & 1) === 0 && o >= 0 && o <= rsz - 2) ${dst} = R16[o >> 1];` +
-      ` ${slow('read16')}${fix}`
+      ` ${slow('read16', '(a & 1) === 0 && o >= 0 && o <= qsz - 2', 'Q16[o >> 1]')}${fix}`
     );
   }
   const fix = signed ? ` ${dst} = (${dst} << 24) >> 24;` : '';
-  return `o = (a - rlo) | 0; if (o >= 0 && o < rsz) ${dst} = R8[o]; ${slow('read8')}${fix}`;
+  return `o = (a - rlo) | 0; if (o >= 0 && o < rsz) ${dst} = R8[o]; ${slow('read8', 'o >= 0 && o < qsz', 'Q8[o]')}${fix}`;
 }
 
 /** Stores the int32 expression `v` to the int32 address in local `a`. */
 function store(v: string, size: 1 | 2 | 4, aligned: boolean, sync: string): string {
-  const slow = (m: string): string =>
-    `else { ${sync} cpu.${m}(a, ${v}); x = cpu.attention ? 1 : 2; }`;
+  // The first slot, else the second, else the core (which may rotate the slots).
+  const slow = (m: string, hit2: string, to: string): string =>
+    `else { o = (a - vlo) | 0; if (${hit2}) ${to} = ${v};` +
+    ` else { ${sync} cpu.${m}(a, ${v}); x = cpu.attention ? 1 : 2; } }`;
   if (size === 4) {
     return (
       `o = (a - wlo) | 0; if ((a & 3) === 0 && o >= 0 && o <= wsz - 4) W32[o >> 2] = ${v};` +
-      ` ${slow(aligned ? 'write32A' : 'write32')}`
+      ` ${slow(aligned ? 'write32A' : 'write32', '(a & 3) === 0 && o >= 0 && o <= vsz - 4', 'V32[o >> 2]')}`
     );
   }
   if (size === 2) {
     return (
       `o = (a - wlo) | 0; if ((a & 1) === 0 && o >= 0 && o <= wsz - 2) W16[o >> 1] = ${v};` +
-      ` ${slow('write16')}`
+      ` ${slow('write16', '(a & 1) === 0 && o >= 0 && o <= vsz - 2', 'V16[o >> 1]')}`
     );
   }
-  return `o = (a - wlo) | 0; if (o >= 0 && o < wsz) W8[o] = ${v}; ${slow('write8')}`;
+  return `o = (a - wlo) | 0; if (o >= 0 && o < wsz) W8[o] = ${v}; ${slow('write8', 'o >= 0 && o < vsz', 'V8[o]')}`;
 }
 
 function popcount(v: number): number {

@@ -40,6 +40,7 @@ import type { CortexM } from '../cortex-m';
 import { BLOCK_CHUNK_SHIFT, CodeChunk, type CompiledCode, type Region } from '../memory/bus';
 import {
   condExpr,
+  FAST_PATH_LOCALS,
   generate,
   type Generated,
   REFRESH,
@@ -461,7 +462,7 @@ function emitRegion(
     `let ${SCRATCH_LOCALS.filter((v) => v === 't' || new RegExp(`\\b${v}\\b`).test(body))
       .map((v) => `${v} = 0`)
       .join(', ')};`,
-    'let d = cpu.readRegion, rlo = 0, rsz = 0, wlo = 0, wsz = 0, R32 = d.i32, R16 = d.u16, R8 = d.bytes, W32 = R32, W16 = R16, W8 = R8;',
+    FAST_PATH_LOCALS,
     REFRESH,
     'let pc = cpu.pc, n = 0, now = clock.now, k = -1, x = 0, l = r[15], its = 0;',
     'const b0 = cpu.budget;',
