@@ -238,7 +238,7 @@ describe('emulator CLI', () => {
     expect(cli('--machine', 'nrf52840dk', '--press', 'soon', elf).stderr).toMatch(
       /--press needs BUTTON@SECONDS/,
     );
-  });
+  }, 120_000); // several CLI runs, each starting tsx: ~26 s alone, over 30 s under load
 
   // Issue 12: the dual timer in periodic 32-bit mode with LOAD >= 0x80000000 rescheduled its
   // expiry at the present cycle for ever, inside one instruction: no limit could stop it.
