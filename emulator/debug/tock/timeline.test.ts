@@ -67,4 +67,44 @@ describe('timeline', () => {
       'hello',
     ]);
   });
+
+  it('a SysTick that returns into another process is a handler-mode context switch', () => {
+    const TIMER = { slot: 1, name: 'timer', ram: { start: 0x2000_a000, end: 0x2000_c000 } };
+    const MSP = 0x2000_3f00;
+    const tl = new Timeline([HELLO, TIMER]);
+    tl.add(
+      chunk([
+        [100, [RecordKind.ExceptionReturn, 11, PSP, 0, 0x40200, 0x2000_8700, 0, 0, 0, 0]],
+        // hello's timeslice ends; an interrupt is pending: SysTick tail-chains into IRQ 2 first.
+        [200, [RecordKind.ExceptionEntry, 15, PSP, 0x40210, 0x2000_86e0, 0, 0, 0, 0, -1]],
+        [220, [RecordKind.ExceptionReturn, 15, PSP, 18, 0x1000, MSP, 0, 0, 0, 0]],
+        [230, [RecordKind.ExceptionEntry, 18, PSP, 0x40210, 0x2000_86e0, 0, 0, 0, 0, -1]],
+        // IRQ 2's handler switched to timer (PSP now in timer's RAM).
+        [260, [RecordKind.ExceptionReturn, 18, PSP, 0, 0x50100, 0x2000_b800, 0, 0, 0, 0]],
+        [400, [RecordKind.ExceptionEntry, 15, PSP, 0x50110, 0x2000_b7e0, 0, 0, 0, 0, -1]],
+        [420, [RecordKind.ExceptionReturn, 15, PSP, 0, 0x40210, 0x2000_8700, 0, 0, 0, 0]],
+        // hello's yield goes to the kernel thread; the kernel thread's own SVC resumes timer:
+        // not a handler-mode switch.
+        [500, [RecordKind.ExceptionEntry, 11, PSP, 0x40220, 0x2000_86e0, 1, 0, 0, 0, 0]],
+        [510, [RecordKind.ExceptionReturn, 11, 0xfffffff9 | 0, 0, 0x300, MSP, 0, 0, 0, 0]],
+        [600, [RecordKind.ExceptionEntry, 11, 0xfffffff9 | 0, 0x310, MSP - 32, 0, 0, 0, 0, -1]],
+        [610, [RecordKind.ExceptionReturn, 11, PSP, 0, 0x50110, 0x2000_b800, 0, 0, 0, 0]],
+      ]),
+    );
+    const running = tl.events.filter((e) => e.kind === 'switch' && e.name === 'running');
+    // No lane for the main stack's address of the tail-chained return.
+    expect(new Set(tl.events.map((e) => e.lane))).toEqual(new Set(['hello', 'timer', 'IRQ 2']));
+    expect(running.map((e) => [e.lane, e.start, e.start + e.duration])).toEqual([
+      ['hello', 100, 200],
+      ['timer', 260, 400],
+      ['hello', 420, 500],
+    ]);
+    expect(running[1]!.args).toMatchObject({ since: 'IRQ 2', until: 'SysTick' });
+    expect(running[2]!.args).toMatchObject({ since: 'SysTick', from: 'timer' });
+    const switches = tl.events.filter((e) => e.kind === 'switch' && e.name !== 'running');
+    expect(switches.map((e) => [e.lane, e.name, e.start, e.args.by])).toEqual([
+      ['timer', 'switch from hello', 260, 'IRQ 2'],
+      ['hello', 'switch from timer', 420, 'SysTick'],
+    ]);
+  });
 });

@@ -65,6 +65,10 @@ const FAULT_NAMES: Record<number, string> = {
   6: 'UsageFault',
 };
 
+const EXC_NAMES: Record<number, string> = { 11: 'SVC', 14: 'PendSV', 15: 'SysTick' };
+const excName = (exc: number): string =>
+  EXC_NAMES[exc] ?? FAULT_NAMES[exc] ?? (exc >= 16 ? `IRQ ${exc - 16}` : `exception ${exc}`);
+
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
 /** A system call's arguments in words a person reads ("command console 1 (2, 0)"). */
@@ -104,7 +108,9 @@ export class Timeline {
   frequencyHz = 64_000_000;
   private open = new Map<number, TimelineEvent>();
   private pendingSyscall = new Map<string, TimelineEvent>();
-  private running: { lane: string; since: number } | null = null;
+  private running: { lane: string; since: number; args: Record<string, string> } | null = null;
+  /** The process lane the last exception entry from the process stack left, and by what. */
+  private left: { lane: string; exc: number } | null = null;
 
   constructor(private processes: readonly TimelineProcess[] = []) {}
 
@@ -118,6 +124,7 @@ export class Timeline {
     this.open.clear();
     this.pendingSyscall.clear();
     this.running = null;
+    this.left = null;
     this.traceHeader = null;
     this.lost = 0;
   }
@@ -154,9 +161,13 @@ export class Timeline {
         const [, exc, lr, pc, frame, r0, r1, r2, r3, svc] = w as [number, ...number[]];
         const fromProcess = toProcess(lr! >>> 0);
         if (fromProcess && this.running) {
-          this.push('switch', this.running.lane, 'running', this.running.since, at, {});
+          this.push('switch', this.running.lane, 'running', this.running.since, at, {
+            ...this.running.args,
+            until: excName(exc!),
+          });
+          this.left = { lane: this.running.lane, exc: exc! };
           this.running = null;
-        }
+        } else if (fromProcess) this.left = { lane: this.laneOfSp(frame!), exc: exc! };
         if (exc === SVC && fromProcess && svc! >= 0) {
           const lane = this.laneOfSp(frame!);
           const args = [r0!, r1!, r2!, r3!];
@@ -180,12 +191,15 @@ export class Timeline {
       }
       case RecordKind.ExceptionReturn: {
         const [, exc, excReturn, , , sp, r0, r1, r2, r3] = w as [number, ...number[]];
+        const [tail] = w.slice(3) as [number];
         const e = this.open.get(exc!);
         if (e) {
           e.duration = at - e.start;
           this.open.delete(exc!);
         }
-        if (toProcess(excReturn! >>> 0)) {
+        // A tail-chained return goes to the next handler, not to the process (B1.5.12): the
+        // stack pointer is still the main stack's, and the process resumes at a later return.
+        if (tail === 0 && toProcess(excReturn! >>> 0)) {
           const lane = this.laneOfSp(sp!);
           const call = this.pendingSyscall.get(lane);
           if (call) {
@@ -193,8 +207,19 @@ export class Timeline {
             call.args.result = describeResult([r0!, r1!, r2!, r3!]);
             this.pendingSyscall.delete(lane);
           }
-          this.running = { lane, since: at };
-        }
+          // A return from the handler that was entered from another process is a context
+          // switch made in handler mode (the kernel's SysTick timeslice switch): say so.
+          const args: Record<string, string> = { since: excName(exc!) };
+          if (this.left && this.left.lane !== lane && this.left.exc === exc) {
+            args.from = this.left.lane;
+            this.push('switch', lane, `switch from ${this.left.lane}`, at, at, {
+              from: this.left.lane,
+              by: excName(exc!),
+            });
+          }
+          this.left = null;
+          this.running = { lane, since: at, args };
+        } else if (tail === 0 && (excReturn! & 0xf) === 9) this.left = null; // to the kernel thread
         return;
       }
       case RecordKind.Fault: {
