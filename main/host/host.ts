@@ -250,9 +250,18 @@ export function createHost(opts: HostOptions): Host {
       runToCursor: ({ path: p, line }) => debug.runToCursor(p, line),
       selectFrame: ({ frame }) => debug.selectFrame(frame),
       registers: () => debug.registers(),
-      writeRegister: ({ name, value }) => debug.writeRegister(name, value),
+      // A write at a halt makes the Tock views' reading of this stop stale.
+      writeRegister: async ({ name, value }) => {
+        const r = await debug.writeRegister(name, value);
+        tock.targetWritten();
+        return r;
+      },
       readMemory: ({ address, length }) => debug.readMemory(address, length),
-      writeMemory: ({ address, bytes }) => debug.writeMemory(address, bytes),
+      writeMemory: async ({ address, bytes }) => {
+        const r = await debug.writeMemory(address, bytes);
+        tock.targetWritten();
+        return r;
+      },
       disassemble: ({ address, count }) => debug.disassemble(address, count),
       stack: () => debug.stack(),
       variables: ({ frame }) => debug.variables(frame),

@@ -397,7 +397,7 @@ export class TockService {
         Uint8Array.of(a.action === 'stop' ? 1 : 0),
       );
       // What this stop's views read is out of date now.
-      this.atStop = null;
+      this.targetWritten();
       if (!w.ok) return { ok: false, error: `Cannot write ${p.name}'s stopped flag: ${w.error}` };
       return {
         ok: true,
@@ -447,12 +447,15 @@ export class TockService {
     let frequencyHz: number | null = null;
     const reasons = new Map<number, string>();
     if (t.recorder) {
-      const chunk = await t.recorder({ op: 'fetch', since: Number.MAX_SAFE_INTEGER, max: 0 });
+      // Asked together: each is a round trip to a running worker.
+      const [chunk, dma] = await Promise.all([
+        t.recorder({ op: 'fetch', since: Number.MAX_SAFE_INTEGER, max: 0 }),
+        t.recorder({ op: 'dma' }),
+      ]);
       if (chunk.ok && chunk.value.op === 'chunk') {
         now = chunk.value.chunk.now;
         frequencyHz = chunk.value.chunk.frequencyHz;
       }
-      const dma = await t.recorder({ op: 'dma' });
       if (dma.ok && dma.value.op === 'dma')
         for (const ch of dma.value.channels) {
           if (ch.state === 'idle') continue;
@@ -485,6 +488,14 @@ export class TockService {
         frequencyHz,
       },
     };
+  }
+
+  /**
+   * The target's memory or registers were written at this stop (the Memory and Registers
+   * panels): what the views read at it is out of date, the next view reads afresh.
+   */
+  targetWritten(): void {
+    this.atStop = null;
   }
 
   /**

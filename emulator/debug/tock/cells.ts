@@ -187,6 +187,10 @@ export class CellsModel {
    */
   async refresh(mem: ReadMemory): Promise<Result<CellsReport>> {
     if (this.found.length === 0) return this.read(mem);
+    // Every cell's bytes asked for at once: over a running worker (or a probe) each read is a
+    // round trip, and the requests made together are answered together; with a cached
+    // `mem` (cachedMemory) the walk below then reads from the lines these brought.
+    await Promise.all(this.found.map(({ visit }) => mem(visit.address, visit.type.size)));
     const cells: CellRecord[] = [];
     const notes: string[] = [];
     for (const { kind, visit } of this.found) {

@@ -58,6 +58,8 @@ export interface DebugState {
   error: HostError | null;
   /** Refreshing the panels after a stop. */
   loading: boolean;
+  /** Writes the window made to the target (registers, memory): views read at a halt read again. */
+  writes: number;
 }
 
 /** The console's bytes, outside the snapshot; terminals subscribe to new chunks. */
@@ -168,6 +170,7 @@ export class DebugSessionModel extends Model<DebugState> {
       hex: false,
       error: null,
       loading: false,
+      writes: 0,
     });
     host.onEvent('session.state', (s) => this.onState(s));
     host.onEvent('session.stats', (e) => {
@@ -367,8 +370,16 @@ export class DebugSessionModel extends Model<DebugState> {
 
   async setRegister(name: string, value: number): Promise<HostError | null> {
     const e = await this.control(this.host.api.session.writeRegister({ name, value }));
-    if (!e) await this.refresh();
+    if (!e) {
+      this.wroteTarget();
+      await this.refresh();
+    }
     return e;
+  }
+
+  /** A panel wrote the target's memory or registers: the views read at this halt read again. */
+  wroteTarget(): void {
+    this.set({ writes: this.state.writes + 1 });
   }
 
   /** The "GDB server" switch: serve the session to GDB on 127.0.0.1:`port`, or stop. */

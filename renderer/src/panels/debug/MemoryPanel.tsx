@@ -77,7 +77,10 @@ export function MemoryPanel({ studio }: { studio: Studio }) {
     });
     setEditing(null);
     if (!r.ok) setProblem(r.error.message);
-    else if (address !== null) await read(address);
+    else {
+      studio.debug.wroteTarget();
+      if (address !== null) await read(address);
+    }
   };
   const rows: number[] = [];
   for (let o = 0; o < ROWS * 16; o += 16) rows.push(o);

@@ -310,10 +310,21 @@ export function ProcessesPanel({ studio }: { studio: Studio }) {
                 className={`tock-process state-${p.state}`}
                 data-process={p.name}
                 data-restarts={p.restarts ?? undefined}
+                data-on-cpu={p.onCpu ? 'yes' : undefined}
                 onClick={() => setOpen(open === key ? null : key)}
                 title="Click for its memory map"
               >
-                <td>{p.slot}</td>
+                <td className="process-slot">
+                  {p.slot}
+                  {p.onCpu && (
+                    <span
+                      className="process-on-cpu"
+                      title="The core is running this process, or handling an exception taken from it, at this halt"
+                    >
+                      on CPU
+                    </span>
+                  )}
+                </td>
                 <td className="process-name">{p.name}</td>
                 <td className="process-state">{p.state}</td>
                 <td>{shown(p.restarts)}</td>

@@ -29,7 +29,7 @@ export function useHaltedView<T>(
   const d = useModel(studio.debug);
   const [view, setView] = useState<T | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const stopKey = `${d.session?.id}-${d.session?.phase}-${d.session?.stop?.pc}-${refreshKey}`;
+  const stopKey = `${d.session?.id}-${d.session?.phase}-${d.session?.stop?.pc}-${refreshKey}-${d.writes}`;
   useEffect(() => {
     if (d.session?.phase !== 'halted') return;
     let live = true;
