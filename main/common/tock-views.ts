@@ -25,6 +25,12 @@ export interface TockCell {
   changedAt: number | null;
   /** Where its buffer went when it is not present: "UARTE0 TXD in flight". */
   reason: string | null;
+  /**
+   * Its occupancy changes as the emulator's write observers saw them (every store to the cell),
+   * oldest first, the newest 64; the first entry is its state when watching began. Null: no
+   * history on this target (only the emulator records one).
+   */
+  history?: { at: number; occupancy: 'present' | 'empty' | 'busy' }[] | null;
 }
 
 export interface TockCellsView {
@@ -35,6 +41,8 @@ export interface TockCellsView {
   /** The machine's cycle count at this reading and its clock (null: the target has no recorder). */
   now: number | null;
   frequencyHz: number | null;
+  /** The cycle the occupancy history began at (null: none on this target). */
+  historySince?: number | null;
 }
 
 export interface TockDmaChannel {

@@ -14,7 +14,8 @@
  *   const cells = await tock.cells(); // Result<TockCellsView>
  */
 import type { DebugTarget } from '../../emulator/debug/target';
-import { CellsModel } from '../../emulator/debug/tock/cells';
+import { CellHistory } from '../../emulator/debug/tock/cell-history';
+import { CellsModel, type CellRecord } from '../../emulator/debug/tock/cells';
 import { describeOwner, dmaView } from '../../emulator/debug/tock/dma';
 import { explainProcessFault } from '../../emulator/debug/tock/fault';
 import { grantContents, grantOwners, type GrantOwner } from '../../emulator/debug/tock/grants';
@@ -130,6 +131,8 @@ export class TockService {
   } | null = null;
 
   private recording: Recording | null = null;
+  /** The cells' occupancy history of one target. */
+  private history: { target: DebugTarget; h: CellHistory } | null = null;
   /** Each cell's last occupancy and the cycle it changed at, by address (for one target). */
   private changes = {
     target: null as DebugTarget | null,
@@ -441,6 +444,7 @@ export class TockService {
       ? await model.refresh(cachedMemory((a, n) => t.readMemory(a, n)))
       : await this.walk(t, model);
     if (!r.ok) return r;
+    const history = await this.cellHistory(t, model, r.value.cells, live);
     // The machine's time and the EasyDMA channels (emulator): when each cell changed, and
     // where a buffer a cell gave up went.
     let now: number | null = null;
@@ -479,15 +483,74 @@ export class TockService {
             owner,
             decl: declaration?.(owner, c.field) ?? null,
             changedAt: at,
+            history: history?.of(c.address) ?? null,
             reason: c.occupancy === 'present' ? null : (reasons.get(c.address) ?? null),
           };
         }),
-        notes: r.value.notes,
+        notes: history?.unknown
+          ? [...r.value.notes, `${history.unknown} cell writes were for cells no longer watched.`]
+          : r.value.notes,
         anchorVersion: r.value.anchorVersion,
         now,
         frequencyHz,
+        historySince: history?.since ?? null,
       },
     };
+  }
+
+  /**
+   * The cells' occupancy history (emulator: the recorder's write observers on every cell). At a
+   * halt (`live` false) the watched set follows the walk's cells and the copies are read again;
+   * at every reading the stores recorded since are applied. Null: the target has no recorder.
+   */
+  private async cellHistory(
+    t: DebugTarget,
+    model: CellsModel,
+    cells: readonly CellRecord[],
+    live: boolean,
+  ): Promise<CellHistory | null> {
+    const recorder = t.recorder;
+    if (!recorder) return null;
+    if (this.history?.target !== t)
+      this.history = {
+        target: t,
+        h: new CellHistory((a, b) => model.occupancyOf(a, b)),
+      };
+    const h = this.history.h;
+    const pending = async (): Promise<number | null> => {
+      for (;;) {
+        const f = await recorder({ op: 'fetch', since: h.cursor, max: 65536 });
+        if (!f.ok || f.value.op !== 'chunk') return null;
+        await h.add(f.value.chunk);
+        if (f.value.chunk.cycles.length < 65536) return f.value.chunk.now;
+      }
+    };
+    const now = await pending();
+    if (live || now === null) return h;
+    const sized = cells.map((c) => ({ address: c.address, size: model.cellSize(c.address) ?? 0 }));
+    const read = await Promise.all(
+      sized.map(async (c) => {
+        const b = c.size > 0 ? await t.readMemory(c.address, c.size) : null;
+        const rec = cells.find((x) => x.address === c.address)!;
+        return b?.ok
+          ? {
+              address: c.address,
+              bytes: b.value,
+              occupancy:
+                rec.occupancy === 'taken'
+                  ? ('empty' as const)
+                  : (rec.occupancy as 'present' | 'empty' | 'busy'),
+            }
+          : null;
+      }),
+    );
+    const known = read.filter((x): x is NonNullable<typeof x> => x !== null);
+    if (!h.covers(known.map((c) => ({ address: c.address, size: c.bytes.length })))) {
+      h.begin(known, 0, now);
+      const watching = await recorder({ op: 'watch', watches: h.watches() });
+      if (watching.ok && watching.value.op === 'watching') h.cursor = watching.value.next;
+    } else h.resync(known, now);
+    return h;
   }
 
   /**

@@ -27,6 +27,7 @@
 import { err, ok, type Result } from '../../core/result';
 import {
   activeVariant,
+  memoryFromSegments,
   type DebugInfo,
   type ReadMemory,
   type RustType,
@@ -200,6 +201,23 @@ export class CellsModel {
     }
     this.remember(cells);
     return ok({ cells, notes, anchorVersion: this.version });
+  }
+
+  /**
+   * The occupancy the cell at `address` (found by the last walk) has when its bytes are `bytes`
+   * (the occupancy history decodes its copies with this; null: not a cell of the last walk, or
+   * the bytes do not decode). 'present', 'empty' or 'busy' (no 'taken': that is history).
+   */
+  async occupancyOf(
+    address: number,
+    bytes: Uint8Array,
+  ): Promise<'present' | 'empty' | 'busy' | null> {
+    const f = this.found.find((x) => x.visit.address === address);
+    if (!f) return null;
+    const r = await this.cell(f.kind, f.visit, memoryFromSegments([{ address, data: bytes }]));
+    if (!r.ok) return null;
+    const o = r.value.record.occupancy;
+    return o === 'taken' ? 'empty' : o;
   }
 
   /** Size in bytes of the cell at `address` as the last walk found it (its watched words). */

@@ -103,7 +103,14 @@ export type RecorderRequest =
    * a range that changed (another block, or `id`: the process restarted) starts over; without
    * `ranges`, the marks.
    */
-  | { op: 'stacks'; ranges?: StackRange[] };
+  | { op: 'stacks'; ranges?: StackRange[] }
+  /**
+   * The cells' occupancy history: CellWrite records for every CPU write to these words from
+   * now on, whether the timeline records or not (`watches` replaces the previous set; an empty
+   * list stops watching). The reply's `next` is the sequence number of the first record that
+   * can come from this set.
+   */
+  | { op: 'watch'; watches: { id: number; address: number; length: number }[] };
 
 /** A process's RAM block for the stack marks; `id` tells one incarnation from the next. */
 export interface StackRange {
@@ -118,7 +125,8 @@ export type RecorderReply =
   | { op: 'chunk'; chunk: RecorderChunk }
   | { op: 'dma'; channels: DmaChannelState[] }
   /** Per range, the lowest frame address seen (null: no exception from it yet). */
-  | { op: 'stacks'; lowest: (number | null)[] };
+  | { op: 'stacks'; lowest: (number | null)[] }
+  | { op: 'watching'; count: number; next: number };
 
 export class TockRecorder {
   private cycles = new Float64Array(0);
@@ -130,6 +138,9 @@ export class TockRecorder {
   private undo: (() => void)[] = [];
   /** Write observers on the buffers of transfers in flight, by channel index. */
   private inFlight = new Map<number, () => void>();
+
+  /** The cell watches of the `watch` request (kept across start and stop). */
+  private cellWatches: (() => void)[] = [];
 
   /** Stack high-water tracking: independent of recording (always on once asked for). */
   private stackRanges: StackRange[] = [];
@@ -195,6 +206,29 @@ export class TockRecorder {
     }
   }
 
+  /** Replaces the cell watches (see the `watch` request); returns the next sequence number. */
+  watch(watches: { id: number; address: number; length: number }[]): number {
+    for (const u of this.cellWatches) u();
+    this.cellWatches = [];
+    if (this.capacity === 0) this.allocate(DEFAULT_CAPACITY);
+    const core = this.machine.core;
+    for (const w of watches) {
+      const id = w.id;
+      this.cellWatches.push(
+        core.observeWrites(w.address, w.length, (a, size, v) =>
+          this.push(RecordKind.CellWrite, id, a, v, size, core.pc),
+        ),
+      );
+    }
+    return this.next;
+  }
+
+  private allocate(capacity: number): void {
+    this.capacity = capacity;
+    this.cycles = new Float64Array(capacity);
+    this.words = new Int32Array(capacity * RECORD_WORDS);
+  }
+
   get recording(): boolean {
     return this.active;
   }
@@ -204,9 +238,8 @@ export class TockRecorder {
     this.stop();
     const capacity = Math.max(1024, options.capacity ?? DEFAULT_CAPACITY);
     if (capacity !== this.capacity) {
-      this.capacity = capacity;
-      this.cycles = new Float64Array(capacity);
-      this.words = new Int32Array(capacity * RECORD_WORDS);
+      // A new ring: what the old one held is gone (sequence numbers go on).
+      this.allocate(capacity);
     }
     const core = this.machine.core;
     if (options.timeline) {
@@ -305,6 +338,8 @@ export class TockRecorder {
         return { op: 'dma', channels: this.dmaChannels() };
       case 'stacks':
         return { op: 'stacks', lowest: this.stacks(request.ranges) };
+      case 'watch':
+        return { op: 'watching', count: request.watches.length, next: this.watch(request.watches) };
     }
   }
 

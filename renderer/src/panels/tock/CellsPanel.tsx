@@ -14,7 +14,46 @@ import type { TockCell, TockCellsView } from '../../../../main/common/contract';
 import { cellWords } from '../../models/tock-cells';
 import { useModel } from '../../models/use';
 import type { Studio } from '../../studio';
+import { historySegments } from './cell-history-layout';
 import { useHaltedView } from './use-halted-view';
+
+/** Machine time the occupancy strip spans (at most: less when watching began later). */
+const HISTORY_SECONDS = 1;
+const STRIP = { width: 96, height: 10 };
+
+/** The cell's recorded occupancy over the last second of machine time, as a small bar. */
+function HistoryStrip({ c, view }: { c: TockCell; view: TockCellsView }) {
+  const since = view.historySince;
+  if (!c.history || since == null || view.now === null || !view.frequencyHz)
+    return <span className="cell-history-none" title="Only the emulator records a history" />;
+  const window = view.frequencyHz * HISTORY_SECONDS;
+  const segments = historySegments(c.history, since, view.now, window);
+  const changes = Math.max(0, c.history.length - 1);
+  const inWindow = c.history.filter((e) => e.at >= view.now! - window && e.at > since).length;
+  const ms = (Math.min(view.now - since, window) / view.frequencyHz) * 1000;
+  return (
+    <svg
+      className="cell-history"
+      width={STRIP.width}
+      height={STRIP.height}
+      data-history-changes={changes}
+      role="img"
+      aria-label={`${inWindow} occupancy changes in the last ${ms.toFixed(0)} ms`}
+    >
+      <title>{`${inWindow} occupancy changes in the last ${ms.toFixed(0)} ms of machine time (${changes} since watching began; every store to the cell seen by the emulator)`}</title>
+      {segments.map((s, i) => (
+        <rect
+          key={i}
+          className={`history-${s.occupancy}`}
+          x={s.from * STRIP.width}
+          width={Math.max(1, (s.to - s.from) * STRIP.width)}
+          y={0}
+          height={STRIP.height}
+        />
+      ))}
+    </svg>
+  );
+}
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
@@ -62,7 +101,7 @@ export function CellsPanel({ studio }: { studio: Studio }) {
         <tbody>
           {[...groups].map(([capsule, cells]) => [
             <tr key={`g-${capsule}`} className="tock-group">
-              <th colSpan={5}>{capsule}</th>
+              <th colSpan={6}>{capsule}</th>
             </tr>,
             ...cells.map((c) => (
               <tr
@@ -79,6 +118,9 @@ export function CellsPanel({ studio }: { studio: Studio }) {
                 </td>
                 <td className="cell-occupancy" title={cellWords(c, view.now, view.frequencyHz)}>
                   {c.occupancy}
+                </td>
+                <td className="cell-history-cell">
+                  <HistoryStrip c={c} view={view} />
                 </td>
                 <td className="cell-held">{c.reason ?? heldText(c)}</td>
                 <td className="cell-decl">

@@ -1,0 +1,105 @@
+/**
+ * The occupancy history: stores recorded on a cell's bytes are applied to its copy and decoded,
+ * so a niche-encoded Option (None: pointer word 0) shows each take and put back at its cycle,
+ * a store that leaves the bytes as they were makes no entry, a halt's reading corrects a copy a
+ * store the observers did not see left stale, and the recorder's `watch` request records CPU
+ * stores (and only those) into the ring the history reads.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CortexM } from '../../core/cortex-m';
+import { CellHistory } from './cell-history';
+import { RECORD_WORDS, RecordKind, TockRecorder, type RecorderChunk } from './recorder';
+
+const CELL = 0x2000_0100;
+const decode = (_a: number, b: Uint8Array) =>
+  b[0]! | b[1]! | b[2]! | b[3]! ? ('present' as const) : ('empty' as const);
+
+function writes(first: number, list: [number, number, number, number][]): RecorderChunk {
+  const words = new Int32Array(list.length * RECORD_WORDS);
+  list.forEach(([, address, value, size], i) =>
+    words.set([RecordKind.CellWrite, 0, address, value, size, 0], i * RECORD_WORDS),
+  );
+  return {
+    first,
+    lost: 0,
+    cycles: Float64Array.from(list.map(([c]) => c)),
+    words,
+    now: 10_000,
+    frequencyHz: 64_000_000,
+    recording: true,
+  };
+}
+
+describe('CellHistory', () => {
+  it('records each take and put back of a niche Option at its cycle', async () => {
+    const h = new CellHistory(decode);
+    const bytes = Uint8Array.of(0x00, 0x10, 0x00, 0x20, 128, 0, 0, 0); // Some(&mut [u8; 128])
+    h.begin([{ address: CELL, bytes, occupancy: 'present' }], 5, 100);
+    expect(h.watches()).toEqual([{ id: 0, address: CELL, length: 8 }]);
+    await h.add(
+      writes(5, [
+        [200, CELL, 0, 4], // take: pointer word 0
+        [250, CELL + 4, 0, 4], // the length word: no change of occupancy
+        [300, CELL, 0x2000_1000, 4], // put back
+        [310, CELL, 0x2000_1000, 4], // the same bytes again: nothing
+      ]),
+    );
+    expect(h.cursor).toBe(9);
+    expect(h.of(CELL)).toEqual([
+      { at: 100, occupancy: 'present' },
+      { at: 200, occupancy: 'empty' },
+      { at: 300, occupancy: 'present' },
+    ]);
+    // A halt reads the cell empty (the debugger cleared it: no store was observed).
+    h.resync([{ address: CELL, bytes: new Uint8Array(8), occupancy: 'empty' }], 400);
+    expect(h.of(CELL)!.at(-1)).toEqual({ at: 400, occupancy: 'empty' });
+    // The same cells keep the watches and the entries; another set starts over.
+    expect(h.covers([{ address: CELL, size: 8 }])).toBe(true);
+    expect(h.covers([{ address: CELL, size: 4 }])).toBe(false);
+    expect(h.of(CELL + 8)).toBeNull();
+  });
+
+  it("the recorder's watch request records stores to the watched words", () => {
+    const observers: {
+      start: number;
+      end: number;
+      fn: (a: number, s: number, v: number) => void;
+    }[] = [];
+    const core = {
+      pc: 0x4_0000,
+      clock: { now: 77, frequencyHz: 64_000_000 },
+      onExceptionEntry: null,
+      onExceptionReturn: null,
+      onItmWrite: null,
+      observeWrites(start: number, length: number, fn: (a: number, s: number, v: number) => void) {
+        const o = { start, end: start + length, fn };
+        observers.push(o);
+        return () => observers.splice(observers.indexOf(o), 1);
+      },
+    };
+    const store = (a: number, v: number, size: number) => {
+      for (const o of observers) if (a < o.end && a + size > o.start) o.fn(a, size, v);
+    };
+    const rec = new TockRecorder({ core: core as unknown as CortexM, dma: [] });
+    const reply = rec.handle({ op: 'watch', watches: [{ id: 3, address: CELL, length: 8 }] });
+    expect(reply).toEqual({ op: 'watching', count: 1, next: 0 });
+    // Recording the timeline starts and stops without dropping the watches.
+    rec.handle({ op: 'start', timeline: true });
+    rec.handle({ op: 'stop' });
+    store(CELL + 4, 0x1234, 4);
+    store(CELL + 8, 1, 4); // outside
+    const chunk = rec.fetch(0);
+    expect(chunk.cycles.length).toBe(1);
+    expect(Array.from(chunk.words.subarray(0, 6))).toEqual([
+      RecordKind.CellWrite,
+      3,
+      CELL + 4,
+      0x1234,
+      4,
+      0x4_0000,
+    ]);
+    // A new set replaces the old one; an empty one stops watching.
+    rec.handle({ op: 'watch', watches: [] });
+    expect(observers.length).toBe(0);
+  });
+});
