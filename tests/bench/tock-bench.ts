@@ -11,7 +11,9 @@
  *     at halts only);
  *   - timeline: the recorder on (exception entries/returns, ITM trace port, EasyDMA), fetched
  *     and decoded by the TockService every 500 ms, as the Timeline panel does while recording;
- *   - both.
+ *   - both;
+ *   - cell history: only the cells' occupancy history's write observers (one per cell, set up
+ *     by the first walk at a halt), no reads: what watching every cell costs the core.
  * The figure is instructions per CPU second of the whole process (this thread + the emulator
  * worker: `process.cpuUsage`), so what the views cost on either side is charged and time the
  * machine gave to other processes is not. Cost = 1 - config / baseline. Targets (issue 17):
@@ -26,6 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
 import { TockService } from '../../main/host/tock-service';
 import { median } from './cpu-time';
+import { historyAb } from './tock-history-ab';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -53,8 +56,14 @@ const manifest = JSON.parse(readFileSync(path.join(DIR, 'apps.json'), 'utf8')) a
   apps: { name: string; ram: number | null; inImage?: boolean }[];
 };
 
-type Config = 'baseline' | 'views 10 Hz' | 'timeline' | 'views + timeline';
-const CONFIGS: Config[] = ['baseline', 'views 10 Hz', 'timeline', 'views + timeline'];
+type Config = 'baseline' | 'cell history' | 'views 10 Hz' | 'timeline' | 'views + timeline';
+const CONFIGS: Config[] = [
+  'baseline',
+  'cell history',
+  'views 10 Hz',
+  'timeline',
+  'views + timeline',
+];
 
 const cpuSeconds = (): number => {
   const u = process.cpuUsage();
@@ -84,8 +93,10 @@ async function measure(config: Config): Promise<{
     apps: manifest.apps,
   }));
   const views = config === 'views 10 Hz' || config === 'views + timeline';
+  // The first walk at a halt starts the cells' occupancy history (a write observer per cell).
+  const history = views || config === 'cell history';
   const timeline = config === 'timeline' || config === 'views + timeline';
-  if (views) {
+  if (history) {
     // The first (full) walk happens at the session's first stop in the IDE: not timed here.
     const first = await tock.cells();
     if (!first.ok) throw new Error(first.error);
@@ -173,4 +184,10 @@ if (rate < 9)
   );
 console.log(
   'Targets: views at 10 Hz < 5%, timeline recording < 10%. CPU time of this process (host + worker); noisy on a shared machine.',
+);
+// The cells' history's write observers alone, A/B slice by slice in this thread (steadier than
+// the worker runs above on a loaded machine).
+const ab = await historyAb(DIR, 20, 2_000_000);
+console.log(
+  `Cell history A/B in-process (${ab.cells} cells watched, ${ab.records} stores recorded): off ${ab.off.toFixed(2)}, on ${ab.on.toFixed(2)} M instr per CPU s, cost ${(((ab.off - ab.on) / ab.off) * 100).toFixed(1)}%`,
 );

@@ -98,6 +98,12 @@ describe('Processes and Fault Explainer in the IDE', () => {
     }
     await shot(page, 'halted');
     expect(await restarts('fault_stack')).toBeGreaterThanOrEqual(1);
+    // The process on the CPU at the pause, when the pause caught one (the kernel test checks
+    // which one it is): never more than one, marked in its row.
+    const onCpu = page.locator('tr.tock-process[data-on-cpu="yes"]');
+    expect(await onCpu.count()).toBeLessThanOrEqual(1);
+    if ((await onCpu.count()) === 1)
+      expect(await onCpu.locator('.process-on-cpu').innerText()).toBe('on CPU');
 
     const apps = JSON.parse(
       readFileSync(path.join(k.project, 'target/images/nrf52840dk/apps.json'), 'utf8'),

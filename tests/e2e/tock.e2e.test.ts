@@ -109,6 +109,14 @@ describe('Tock views in the IDE', () => {
     await expect
       .poll(() => buffer.locator('.cell-occupancy').innerText(), { timeout: 30_000 })
       .toBe('taken');
+    // Its occupancy history (watched since the first halt): taken at least once, and the strip
+    // ends in the empty state it is in now.
+    const strip = buffer.locator('svg.cell-history');
+    expect(Number(await strip.getAttribute('data-history-changes'))).toBeGreaterThanOrEqual(1);
+    expect(await strip.locator('rect.history-empty').count()).toBeGreaterThanOrEqual(1);
+    expect(await strip.getAttribute('aria-label')).toMatch(
+      /^\d+ occupancy changes in the last \d+ ms$/,
+    );
     await shot(page, 'cells-taken');
     // The Cells entry opens the field's declaration; the editor decorates it: taken.
     await openDeclaration(page);

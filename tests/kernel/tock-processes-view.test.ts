@@ -265,6 +265,10 @@ describe('Processes view model (emulated nRF52840-DK)', () => {
     stop = {};
     unwrap(await service.processes());
     expect(registerReads).toBe(2);
+    // A write from the Memory or Registers panel at this stop: the next view reads afresh.
+    service.targetWritten();
+    unwrap(await service.processes());
+    expect(registerReads).toBe(3);
     // GDB's threads: the same process is the current thread, running on the core.
     const threads = unwrap(
       await threadSourceOf(

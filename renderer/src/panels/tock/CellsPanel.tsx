@@ -4,7 +4,9 @@
  * taken: empty after having been seen present, busy: a MapCell lent out) and what it holds.
  * Read from the host's TockService (main/host/tock-service.ts) at each halt; while the target
  * runs it shows the live readings (10 Hz on the emulator); each entry links to the field's
- * declaration in the source. Nothing to show (no session, a kernel without the anchor or
+ * declaration in the source. On the emulator each cell also has a small strip of its occupancy
+ * over the last ten seconds of machine time (every store to the cell, recorded by write
+ * observers since the first halt: emulator/debug/tock/cell-history.ts). Nothing to show (no session, a kernel without the anchor or
  * without debug information) is said in those words.
  *
  * @example
@@ -18,10 +20,10 @@ import { historySegments } from './cell-history-layout';
 import { useHaltedView } from './use-halted-view';
 
 /** Machine time the occupancy strip spans (at most: less when watching began later). */
-const HISTORY_SECONDS = 1;
+const HISTORY_SECONDS = 10;
 const STRIP = { width: 96, height: 10 };
 
-/** The cell's recorded occupancy over the last second of machine time, as a small bar. */
+/** The cell's recorded occupancy over the last ten seconds of machine time, as a small bar. */
 function HistoryStrip({ c, view }: { c: TockCell; view: TockCellsView }) {
   const since = view.historySince;
   if (!c.history || since == null || view.now === null || !view.frequencyHz)
