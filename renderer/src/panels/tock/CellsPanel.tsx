@@ -43,7 +43,11 @@ function HistoryStrip({ c, view }: { c: TockCell; view: TockCellsView }) {
       aria-label={`${inWindow} occupancy changes in the last ${ms.toFixed(0)} ms`}
     >
       <title>{`${inWindow} occupancy changes in the last ${ms.toFixed(0)} ms of machine time (${changes} since watching began; every store to the cell seen by the emulator)`}</title>
-      {segments.map((s, i) => (
+      {/* Empty stretches first: a brief presence (a 1-pixel tick) is drawn over them. */}
+      {[
+        ...segments.filter((s) => s.occupancy === 'empty'),
+        ...segments.filter((s) => s.occupancy !== 'empty'),
+      ].map((s, i) => (
         <rect
           key={i}
           className={`history-${s.occupancy}`}
