@@ -197,4 +197,22 @@ describe('target across a message port', () => {
     expect(p.value.state()).toBe('closed');
     end();
   });
+
+  it('settles a call the target never answered when it closes (the worker is gone after)', async () => {
+    const [a, b, end] = channel();
+    // A read still inside the target when the session ends: the host ends the worker after
+    // close, so no reply will ever come.
+    serveTarget({ ...fakeTarget(), readMemory: () => new Promise(() => undefined) }, a);
+    const p = await connectTarget(b);
+    if (!p.ok) throw new Error(p.error);
+    const pending = p.value.readMemory(0, 4);
+    await p.value.close();
+    const settled = await Promise.race([
+      pending,
+      new Promise((resolve) => setTimeout(() => resolve('no answer in 2 s'), 2000)),
+    ]);
+    expect(settled).toEqual(err('session closed'));
+    expect(await p.value.readMemory(0, 4)).toEqual(err('session closed'));
+    end();
+  });
 });

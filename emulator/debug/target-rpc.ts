@@ -371,6 +371,12 @@ export class TargetProxy implements DebugTarget {
   }
   async close(): Promise<void> {
     if (this.failure === null) await this.call('close', []);
+    // Nothing answers on the port from here on (the host ends the worker): a call made later,
+    // or one the target never answered, gets an error now instead of waiting forever (a view
+    // that waits for one stops refreshing for good).
+    this.failure ??= 'the target was closed';
+    for (const done of this.pending.values()) done(err(this.failure));
+    this.pending.clear();
     const after = this.afterClose;
     this.afterClose = undefined;
     await after?.();

@@ -31,6 +31,7 @@ interface Rig {
   events: HostEvents['peripherals.values'][];
   live: { intervalMs: number; run(t: DebugTarget): Promise<void> }[];
   project: string;
+  debug: { target: DebugTarget | null };
 }
 
 let rigs: Rig[] = [];
@@ -51,7 +52,7 @@ function rig(elf = ELF): Rig {
   const project = mkdtempSync(path.join(os.tmpdir(), 'periph-'));
   const events: HostEvents['peripherals.values'][] = [];
   const live: Rig['live'] = [];
-  const debug: DebugSeam = {
+  const debug: Omit<DebugSeam, 'target'> & { target: DebugTarget | null } = {
     target,
     program: {
       lineAt: (pc) =>
@@ -76,7 +77,7 @@ function rig(elf = ELF): Rig {
       if (name === 'peripherals.values') events.push(payload as HostEvents['peripherals.values']);
     },
   });
-  const r = { service, target, events, live, project };
+  const r = { service, target, events, live, project, debug };
   rigs.push(r);
   return r;
 }
@@ -305,6 +306,38 @@ describe('PeripheralService', () => {
     expect(last.values).toEqual([{ address: UARTE0_ENABLE, value: 4 }]);
     expect(last.board?.board).toBe('nrf52840dk');
     expect(last.interrupts.length).toBeGreaterThan(0);
+  });
+
+  it('refreshes the new session although a read of the ended one never answers', async () => {
+    // The session ended while a refresh was reading its target: a closed target's calls may
+    // never settle (its worker is gone). The next session's drawing and registers still refresh
+    // (the micro:bit's Board view once stayed as the previous session left it, its button press
+    // never shown), and the old target's values are not shown as the new one's.
+    const { service, target, events, debug } = rig();
+    ok(await service.watch({ addresses: [UARTE0_ENABLE] }));
+    const gone: DebugTarget = {
+      ...target,
+      description: target.description,
+      state: () => 'closed',
+      onEvent: () => () => undefined,
+      readMemory: () => new Promise(() => undefined),
+      readRegister: () => new Promise(() => undefined),
+      readRegisters: () => new Promise(() => undefined),
+      boardState: () => new Promise(() => undefined),
+    } as DebugTarget;
+    debug.target = gone;
+    void service.refresh(gone);
+    void service.refresh(gone); // queued behind the first, as the 10 Hz reads are
+    await run(target);
+    debug.target = target;
+    const settled = await Promise.race([
+      service.refresh(target).then(() => 'refreshed'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5000)),
+    ]);
+    expect(settled).toBe('refreshed');
+    const last = events[events.length - 1]!;
+    expect(last.values).toEqual([{ address: UARTE0_ENABLE, value: 4 }]);
+    expect(last.board?.board).toBe('nrf52840dk');
   });
 
   it('loads a user SVD: refused with line and reason when malformed, warned when for another chip', async () => {

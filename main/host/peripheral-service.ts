@@ -135,7 +135,8 @@ export class PeripheralService {
   private watchConnections = false;
   private stopLive: (() => void) | null = null;
   private readonly offs: (() => void)[] = [];
-  private inFlight: Promise<void> | null = null;
+  /** The refresh running now and its target (one at a time per target). */
+  private inFlight: { target: DebugTarget; run: Promise<void> } | null = null;
   private pinCache: { svd: ActiveSvd; at: number; map: Map<string, string[]> } | null = null;
   private queued: Promise<void> | null = null;
 
@@ -459,16 +460,25 @@ export class PeripheralService {
    * one runs share a single next pass (a slow target is never asked twice at once).
    */
   refresh(target: DebugTarget): Promise<void> {
-    if (this.inFlight === null) {
-      this.inFlight = this.refreshNow(target).finally(() => {
-        this.inFlight = null;
+    // A refresh of another target (the session ended or was replaced) is not waited for: a
+    // closed target's reads may never answer, and waiting for one stopped every later refresh
+    // (the next session's Board view stayed as it was first drawn: a held button never shown).
+    if (this.inFlight === null || this.inFlight.target !== target) {
+      const run = this.refreshNow(target).finally(() => {
+        if (this.inFlight?.run === run) this.inFlight = null;
       });
-      return this.inFlight;
-    }
-    this.queued ??= this.inFlight.then(() => {
+      this.inFlight = { target, run };
       this.queued = null;
-      return this.refresh(target);
-    });
+      return run;
+    }
+    if (this.queued === null) {
+      const queued = this.inFlight.run.then(() => {
+        if (this.queued !== queued) return; // a refresh of the next session's target replaced it
+        this.queued = null;
+        return this.refresh(target);
+      });
+      this.queued = queued;
+    }
     return this.queued;
   }
 
@@ -480,6 +490,8 @@ export class PeripheralService {
     const board = await this.boardView(target, a.value, state?.ok ? state.value : null);
     const interrupts = await this.interruptRows(target, a.value, state?.ok ? state.value : null);
     const links = this.watchConnections ? await this.connectionsOf(target, a.value) : null;
+    // The session ended or another began while this read: its values are not the board's now.
+    if (this.opts.debug.target !== target) return;
     this.opts.emit('peripherals.values', {
       values,
       board: board.ok ? board.value : null,
