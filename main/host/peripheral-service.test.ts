@@ -315,16 +315,14 @@ describe('PeripheralService', () => {
     // never shown), and the old target's values are not shown as the new one's.
     const { service, target, events, debug } = rig();
     ok(await service.watch({ addresses: [UARTE0_ENABLE] }));
-    const gone: DebugTarget = {
-      ...target,
-      description: target.description,
-      state: () => 'closed',
-      onEvent: () => () => undefined,
-      readMemory: () => new Promise(() => undefined),
-      readRegister: () => new Promise(() => undefined),
-      readRegisters: () => new Promise(() => undefined),
-      boardState: () => new Promise(() => undefined),
-    } as DebugTarget;
+    const never = (): Promise<never> => new Promise(() => undefined);
+    const gone: DebugTarget = Object.assign(Object.create(target) as DebugTarget, {
+      state: () => 'closed' as const,
+      readMemory: never,
+      readRegister: never,
+      readRegisters: never,
+      boardState: never,
+    });
     debug.target = gone;
     void service.refresh(gone);
     void service.refresh(gone); // queued behind the first, as the 10 Hz reads are
