@@ -17,6 +17,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS_LOG_CAPACITY } from '../../emulator/debug/peripherals/access-log';
 import { debugBoard, openBuiltKernelStudio, type BuiltKernelStudio } from './built-kernel';
 import { APP_ROOT, type OfflineBrowser } from './harness';
 
@@ -227,9 +228,17 @@ async function scenario(page: Page): Promise<void> {
     await shot(page, 'rxd-on-demand');
 
     // The UART's own reads of RAM (EasyDMA) are entries of their own, the peripheral's. The
-    // filter is set half a minute after boot: the kernel's polling has long overwritten the
-    // emulator's ring, but EasyDMA transfers (like the debugger's reads) are kept apart, so the
-    // boot's console output is still found; the panel says how much was not searched.
+    // filter is set once the kernel's polling has overwritten the emulator's ring (waited for:
+    // how soon depends on the machine's speed), but EasyDMA transfers (like the debugger's
+    // reads) are kept apart, so the boot's console output is still found; the panel says how
+    // much was not searched.
+    await expect
+      .poll(
+        async () =>
+          Number(await page.locator('[data-log-sequence]').getAttribute('data-log-sequence')),
+        { timeout: 120_000 },
+      )
+      .toBeGreaterThan(ACCESS_LOG_CAPACITY + 10_000);
     await page.getByLabel('Filter by register').fill('UARTE0.EasyDMA');
     const dma = page.locator('.log-row[data-log-dma="1"][data-log-register="UARTE0.EasyDMA"]');
     await expect.poll(() => dma.count(), { timeout: 15_000 }).toBeGreaterThan(0);

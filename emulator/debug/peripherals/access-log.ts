@@ -51,6 +51,9 @@ const FLAG_DMA = 32;
 export const RARE_CAPACITY = 1 << 13;
 const RARE_MASK = RARE_CAPACITY - 1;
 
+/** Entries the emulator's ring holds unless told otherwise (older ones are overwritten). */
+export const ACCESS_LOG_CAPACITY = 1 << 17;
+
 export class AccessLog {
   readonly capacity: number;
   private readonly cycles: Float64Array;
@@ -77,7 +80,7 @@ export class AccessLog {
   callers: Uint32Array | null = null;
 
   /** `capacity` is rounded up to a power of two (an index is then a mask, not a division). */
-  constructor(capacity = 1 << 17) {
+  constructor(capacity = ACCESS_LOG_CAPACITY) {
     capacity = 2 ** Math.ceil(Math.log2(Math.max(1, capacity)));
     this.capacity = capacity;
     this.mask = capacity - 1;

@@ -91,6 +91,10 @@ export class PeripheralsModel extends Model<PeripheralsState> {
   /** The access log's entries, oldest first (at most LOG_LIMIT). */
   entries: AccessLogEntry[] = [];
   private logNext = 0;
+  /** Sequence number of the next access the log will fetch (accesses recorded so far). */
+  get logSequence(): number {
+    return this.logNext;
+  }
   private logTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(

@@ -166,7 +166,7 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />{' '}
           follow
         </label>
-        <span className="dim" data-log-count={entries.length}>
+        <span className="dim" data-log-count={entries.length} data-log-sequence={model.logSequence}>
           {entries.length.toLocaleString()} of {s.log.count.toLocaleString()} entries
           {s.log.missed > 0 ? `, ${s.log.missed.toLocaleString()} dropped` : ''}
         </span>
