@@ -7,7 +7,15 @@
 import { describe, expect, it } from 'vitest';
 import { err, ok, type Result } from '../core/result';
 import { connectTarget, serveTarget, type TargetMessage, type TargetPort } from './target-rpc';
-import type { DebugTarget, StopInfo, TargetDescription, TargetEvent } from './target';
+import type {
+  AccessLogReply,
+  AccessLogRequest,
+  AccessRecord,
+  DebugTarget,
+  StopInfo,
+  TargetDescription,
+  TargetEvent,
+} from './target';
 
 function channel(): [TargetPort, TargetPort, () => void] {
   const { port1, port2 } = new MessageChannel();
@@ -195,6 +203,74 @@ describe('target across a message port', () => {
     expect(after).toBe(1);
     expect(events).toEqual([{ kind: 'closed', reason: 'session closed' }]);
     expect(p.value.state()).toBe('closed');
+    end();
+  });
+
+  it('carries access-log pages as columns and rebuilds the same entries', async () => {
+    const [a, b, end] = channel();
+    const entries: AccessRecord[] = [
+      {
+        seq: 7,
+        cycle: 1e12 + 3,
+        write: true,
+        size: 4,
+        address: 0x4000251c,
+        value: 0xffffffff,
+        pc: 0x2001,
+        debugger: false,
+      },
+      {
+        seq: 8,
+        cycle: 1e12 + 9,
+        write: false,
+        size: 1,
+        address: 0x40002518,
+        value: 0x41,
+        pc: 0,
+        debugger: true,
+      },
+      {
+        seq: 9,
+        cycle: 2,
+        write: false,
+        size: 2,
+        address: 0x50000504,
+        value: 3,
+        pc: 0x8000,
+        debugger: false,
+        callers: [0x1235, 0x4567],
+      },
+      {
+        seq: 10,
+        cycle: 5,
+        write: false,
+        size: 4,
+        address: 0x20001000,
+        value: 12,
+        pc: 0x40002000,
+        debugger: false,
+        dma: true,
+        callers: [],
+      },
+    ];
+    const reply: AccessLogReply = { on: true, entries, next: 11, missed: 7, frequencyHz: 64e6 };
+    let asked: AccessLogRequest | null = null;
+    serveTarget(
+      {
+        ...fakeTarget(),
+        accessLog: async (r: AccessLogRequest) => ((asked = r), ok(reply)),
+      },
+      a,
+    );
+    const p = await connectTarget(b);
+    if (!p.ok) throw new Error(p.error);
+    const request = {
+      since: 7,
+      max: 10,
+      filter: { ranges: [0x40002000, 0x40003000], debugger: true },
+    };
+    expect(await p.value.accessLog!(request)).toEqual(ok(reply));
+    expect(asked).toEqual(request);
     end();
   });
 

@@ -26,6 +26,7 @@ import {
   TargetEventHub,
   type AccessLogReply,
   type AccessLogRequest,
+  type AccessRecord,
   type BoardState,
   type CoreRegisters,
   type DebugTarget,
@@ -115,6 +116,102 @@ function transferOf(value: unknown): ArrayBuffer[] {
 }
 
 /**
+ * An access-log page as columns (typed arrays, their buffers moved): a page is up to 10,000
+ * entries, and structured-cloning that many objects cost the worker and the host tens of ms
+ * a page (bench:periph), where moving a few buffers costs nothing and rebuilding the objects
+ * on arrival a millisecond or two.
+ */
+interface PackedAccessLog {
+  on: boolean;
+  next: number;
+  missed: number;
+  frequencyHz: number;
+  seq: Float64Array;
+  cycle: Float64Array;
+  address: Uint32Array;
+  value: Uint32Array;
+  pc: Uint32Array;
+  /** Bit 0 write, 1 debugger, 2 dma, 3 has callers; bits 4-6 the size in bytes. */
+  flags: Uint8Array;
+  /** Every entry's callers one after another; entry i's end at `callerEnds[i]`. */
+  callers: Uint32Array;
+  callerEnds: Uint32Array;
+}
+
+function packAccessLog(reply: AccessLogReply): PackedAccessLog & { buffers: ArrayBuffer[] } {
+  const e = reply.entries;
+  const n = e.length;
+  const seq = new Float64Array(n);
+  const cycle = new Float64Array(n);
+  const address = new Uint32Array(n);
+  const value = new Uint32Array(n);
+  const pc = new Uint32Array(n);
+  const flags = new Uint8Array(n);
+  const callerEnds = new Uint32Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) total += e[i]!.callers?.length ?? 0;
+  const callers = new Uint32Array(total);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const r = e[i]!;
+    seq[i] = r.seq;
+    cycle[i] = r.cycle;
+    address[i] = r.address;
+    value[i] = r.value;
+    pc[i] = r.pc;
+    flags[i] =
+      (r.write ? 1 : 0) |
+      (r.debugger ? 2 : 0) |
+      (r.dma ? 4 : 0) |
+      (r.callers ? 8 : 0) |
+      (r.size << 4);
+    if (r.callers) for (const c of r.callers) callers[at++] = c;
+    callerEnds[i] = at;
+  }
+  const columns = [seq, cycle, address, value, pc, flags, callers, callerEnds];
+  return {
+    on: reply.on,
+    next: reply.next,
+    missed: reply.missed,
+    frequencyHz: reply.frequencyHz,
+    seq,
+    cycle,
+    address,
+    value,
+    pc,
+    flags,
+    callers,
+    callerEnds,
+    buffers: columns.map((c) => c.buffer as ArrayBuffer),
+  };
+}
+
+function unpackAccessLog(p: PackedAccessLog): AccessLogReply {
+  const n = p.seq.length;
+  const entries: AccessRecord[] = new Array<AccessRecord>(n);
+  let from = 0;
+  for (let i = 0; i < n; i++) {
+    const f = p.flags[i]!;
+    const r: AccessRecord = {
+      seq: p.seq[i]!,
+      cycle: p.cycle[i]!,
+      write: (f & 1) !== 0,
+      size: (f >>> 4) as 1 | 2 | 4,
+      address: p.address[i]!,
+      value: p.value[i]!,
+      pc: p.pc[i]!,
+      debugger: (f & 2) !== 0,
+    };
+    const to = p.callerEnds[i]!;
+    if (f & 8) r.callers = Array.from(p.callers.subarray(from, to));
+    if (f & 4) r.dma = true;
+    from = to;
+    entries[i] = r;
+  }
+  return { on: p.on, entries, next: p.next, missed: p.missed, frequencyHz: p.frequencyHz };
+}
+
+/**
  * Serves `target` on `port`: sends `hello`, answers calls, forwards events. Returns a function
  * that stops serving.
  */
@@ -133,6 +230,11 @@ export function serveTarget(target: DebugTarget, port: TargetPort): () => void {
       (result) => {
         let r = result;
         if (r.ok && r.value instanceof Uint8Array) r = ok(owned(r.value));
+        if (r.ok && m.method === 'accessLog') {
+          const { buffers, ...packed } = packAccessLog(r.value as AccessLogReply);
+          port.post({ t: 'reply', id: m.id, result: ok(packed) }, buffers);
+          return;
+        }
         port.post({ t: 'reply', id: m.id, result: r }, r.ok ? transferOf(r.value) : []);
       },
       (e: unknown) =>
@@ -244,7 +346,11 @@ export class TargetProxy implements DebugTarget {
     if (methods.includes('boardState')) this.boardState = () => this.call('boardState', []);
     if (methods.includes('setButton'))
       this.setButton = (name, pressed) => this.call('setButton', [name, pressed]);
-    if (methods.includes('accessLog')) this.accessLog = (req) => this.call('accessLog', [req]);
+    if (methods.includes('accessLog'))
+      this.accessLog = async (req) => {
+        const r = await this.call<PackedAccessLog>('accessLog', [req]);
+        return r.ok ? ok(unpackAccessLog(r.value)) : r;
+      };
   }
 
   private receive(m: TargetMessage): void {
