@@ -308,6 +308,21 @@ describe('PeripheralService', () => {
     expect(last.interrupts.length).toBeGreaterThan(0);
   });
 
+  it('reads the buttons before the pins, so a pressed button never shows its pin still high', async () => {
+    const { service, target, debug } = rig();
+    const order: string[] = [];
+    const watched: DebugTarget = Object.assign(Object.create(target) as DebugTarget, {
+      boardState: () => (order.push('buttons'), target.boardState()),
+      readMemory: (address: number, length: number) => (
+        address === 0x50000504 && order.push('pins'),
+        target.readMemory(address, length)
+      ),
+    });
+    debug.target = watched;
+    ok(await service.boardState());
+    expect(order.slice(0, 2)).toEqual(['buttons', 'pins']);
+  });
+
   it('refreshes the new session although a read of the ended one never answers', async () => {
     // The session ended while a refresh was reading its target: a closed target's calls may
     // never settle (its worker is gone). The next session's drawing and registers still refresh

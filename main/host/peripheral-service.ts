@@ -564,6 +564,10 @@ export class PeripheralService {
       svd.board
     ];
     if (!spec) return err('unavailable', `no board drawing for ${svd.board}`);
+    // The buttons first, then the pins: a press between the two reads shows as the pin read
+    // low with the button drawn released for one refresh, never as a pressed button whose pin
+    // still reads high.
+    const b = state !== undefined ? state : target.boardState ? await target.boardState() : null;
     // Both GPIO ports' OUT, IN, DIR (PS §6.8.2: plain state, reading them changes nothing).
     const ports: { out: number; in: number; dir: number }[] = [];
     for (const base of [0x50000000, 0x50000300]) {
@@ -600,7 +604,6 @@ export class PeripheralService {
         });
     let pressed = new Set<string>();
     let live = false;
-    const b = state !== undefined ? state : target.boardState ? await target.boardState() : null;
     const got = b && 'ok' in b ? (b.ok ? b.value : null) : b;
     if (got) {
       leds = got.leds;
