@@ -94,7 +94,7 @@ pub trait UserspaceKernelBoundary {
     /// `state` must come from `initialize_process` or a previous switch of the same process.
     ///
     /// An architecture may end the process's timeslice and switch to the next process itself
-    /// (`Kernel::fast_switch_pick` / `fast_switch_commit`, from its timer handler): the switch
+    /// (`Kernel::fast_switch`, from its timer handler): the switch
     /// then returns for that process, its state written back to its own `stored`, and the
     /// kernel learns which process it is from the published process (`run_process`).
     unsafe fn switch_to_process(

@@ -8,11 +8,16 @@
 //! policy decides (panic, stop, restart, restart up to N times).
 
 use crate::kernel::{FAULT_PREFIX, FAULT_REQUEST, TIMESLICE_US};
-use crate::platform::{ContextSwitchReason, FaultInfo, Platform};
+use crate::platform::{Chip, ContextSwitchReason, FaultInfo, Platform};
 use crate::process::{FaultPolicy, Process, State, Upcall};
 use crate::{kprintln, Kernel};
 use abi::TraceEvent;
+use cells::StaticCell;
 use core::cell::Cell;
+
+/// The chip whose pending check the handler-mode switch (`Kernel::fast_switch`) asks: set by
+/// `run`, so the switch makes one call instead of two through the `Platform` object.
+static FAST_CHIP: StaticCell<Option<&'static dyn Chip>> = StaticCell::new(None);
 
 /// The round-robin scheduler's state (the kernel's `scheduler` field; debuggers read it
 /// through the debug anchor).
@@ -45,17 +50,6 @@ impl Default for Scheduler {
     }
 }
 
-/// A context switch the SysTick handler may make itself (`Kernel::fast_switch_pick`).
-#[derive(Clone, Copy)]
-pub struct FastSwitch {
-    /// The process whose timeslice ended (the one running).
-    pub from: &'static Process,
-    /// The process the kernel loop would run next.
-    pub to: &'static Process,
-    /// The round robin's next slot once `to` runs.
-    next: usize,
-}
-
 impl Kernel {
     /// The scheduler loop. Never returns.
     pub fn run(&'static self) -> ! {
@@ -69,6 +63,7 @@ impl Kernel {
             }
         };
         self.enable_fast_path();
+        FAST_CHIP.set(Some(platform.chip()));
         loop {
             platform.chip().service_pending_interrupts();
             if let Some(idx) = FAULT_REQUEST.get() {
@@ -247,28 +242,39 @@ impl Kernel {
         self.scheduler.current.set(None);
     }
 
-    /// The handler-mode context switch, first half: at the end of the running process's
-    /// timeslice (called by the architecture's SysTick handler, the kernel thread suspended in
-    /// the switch to that process), the process the kernel loop would run next, when the loop
-    /// would do nothing else first: `(from, to)`, or `None` and the handler goes back to the
-    /// kernel thread as before.
+    /// The handler-mode context switch: at the end of the running process's timeslice
+    /// (called by the architecture's SysTick handler, the kernel thread suspended in the
+    /// switch to that process), switches to the process the kernel loop would run next, when
+    /// the loop would do nothing else first, and returns it; `None` and the handler goes back
+    /// to the kernel thread as before.
     ///
     /// The loop, at a timeslice's end, services the pending interrupts and deferred calls,
     /// acts on a console fault request, then picks round robin (a yielded process with a
-    /// queued upcall becomes ready by running the upcall). So: nothing pending
-    /// (`Chip::has_pending_interrupts`: interrupt lines, deferred calls), no fault request,
-    /// and the round robin from `scheduler.next` reaches a Running, not stopped process
-    /// other than `from` before any yielded process with an upcall queued (delivering one is
-    /// left to the kernel thread). Reads only; nothing changes until `fast_switch_commit`.
-    /// No capsule code runs: the chip's pending check reads registers and flags.
-    pub fn fast_switch_pick() -> Option<FastSwitch> {
+    /// queued upcall becomes ready by running the upcall). So: no fault request, nothing
+    /// pending (`Chip::has_pending_interrupts`: interrupt lines, deferred calls; the chip
+    /// `run` registered, one call, no `Platform` accessor), and the round robin from
+    /// `scheduler.next` reaches a Running, not stopped process `to` other than `from` before
+    /// any yielded process with an upcall queued (delivering one is left to the kernel
+    /// thread). Then `resume(from, to)` (the architecture: save `from`'s registers, check
+    /// `to`'s frame, load `to`'s MPU regions, restart the timeslice) and, when it agreed, what
+    /// the loop does between two timeslices: `from`'s quantum counted, `to` the scheduler's
+    /// current process (the round robin's next slot the one after it) and the one the
+    /// system-call fast path serves. Nothing changes when `resume` declines. No capsule code
+    /// runs: the chip's pending check reads registers and flags.
+    ///
+    /// Inlined into the architecture's handler (generic over `resume`): the pick and the
+    /// commit are one pass with no call between them.
+    #[inline(always)]
+    pub fn fast_switch(
+        resume: impl FnOnce(&'static Process, &'static Process) -> bool,
+    ) -> Option<&'static Process> {
         let (k, from) = crate::dispatch::fast_path()?;
         if FAULT_REQUEST.get().is_some() {
             return None;
         }
-        let platform = k.platform.get()?;
-        if platform.chip().has_pending_interrupts() {
-            return None;
+        match FAST_CHIP.get() {
+            Some(chip) if !chip.has_pending_interrupts() => {}
+            _ => return None,
         }
         let n = k.processes.len();
         // The same round robin as `pick_next`.
@@ -283,40 +289,21 @@ impl Kernel {
             match q.state() {
                 State::Running if core::ptr::eq(q, from) => return None,
                 State::Running => {
-                    return Some(FastSwitch {
-                        from,
-                        to: q,
-                        next: if idx >= n { 0 } else { idx },
-                    })
+                    if !resume(from, q) {
+                        return None;
+                    }
+                    from.add_quantum();
+                    k.scheduler.next.set(if idx >= n { 0 } else { idx });
+                    // `idx - 1` is `q`'s slot (the table's index is the slot index).
+                    k.scheduler.current.set(Some(idx - 1));
+                    crate::dispatch::set_fast_path_process(Some(q));
+                    return Some(q);
                 }
                 State::Yielded if q.upcalls_pending() != 0 => return None,
                 _ => {}
             }
         }
         None
-    }
-
-    /// The handler-mode context switch, second half, once the architecture saved `from`'s
-    /// registers and before it resumes `to`: what the kernel loop does between the two
-    /// timeslices. `from`'s quantum is counted, `to` becomes the scheduler's current process
-    /// (and the round robin's next slot the one after it), the one the system-call fast path
-    /// serves, the MPU is loaded with `to`'s regions and a new timeslice starts.
-    /// `s` must come from `fast_switch_pick` in the same handler.
-    pub fn fast_switch_commit(s: &FastSwitch) {
-        let (k, _) = match crate::dispatch::fast_path() {
-            Some(x) => x,
-            None => return,
-        };
-        let platform = match k.platform.get() {
-            Some(p) => p,
-            None => return,
-        };
-        s.from.add_quantum();
-        k.scheduler.next.set(s.next);
-        k.scheduler.current.set(s.to.id().map(|i| i.index));
-        crate::dispatch::set_fast_path_process(Some(s.to));
-        platform.mpu().configure(&s.to.mpu_config());
-        platform.scheduler_timer().start(TIMESLICE_US);
     }
 
     #[cold]

@@ -361,59 +361,66 @@ extern "C" fn cm_fast_syscall(psp: u32) -> u32 {
 /// The handler-mode context switch, called by `cm_systick_handler` when a process's
 /// timeslice ends, with the process's stack pointer (its r4-r11 already stored in its own
 /// state by the handler): when the kernel loop would do nothing but pick the next process
-/// (`Kernel::fast_switch_pick`: no interrupt or deferred call pending, no fault request, the
-/// next ready process Running), saves the process's stack pointer and pc into its state,
-/// points the switch at the next process's state (`CM_CURRENT_*`), does the kernel loop's
-/// bookkeeping (`Kernel::fast_switch_commit`: quantum, scheduler, MPU regions of the next
-/// process, a new timeslice) and returns the next process's stack pointer: the handler loads
-/// its r4-r11 and resumes it directly (one exception entry and return instead of two of each,
-/// and no pass through the kernel thread's loop). 0: the kernel thread ends the timeslice as
-/// before. No capsule code runs here.
+/// (`Kernel::fast_switch`: no interrupt or deferred call pending, no fault request, the next
+/// ready process Running), saves the process's stack pointer and pc into its state, points
+/// the switch at the next process's state (`CM_CURRENT_*`), loads its MPU regions, restarts
+/// the timeslice and lets the kernel do the loop's bookkeeping (quantum, scheduler, the
+/// system-call fast path's process), then returns the next process's stack pointer: the
+/// handler loads its r4-r11 and resumes it directly (one exception entry and return instead
+/// of two of each, and no pass through the kernel thread's loop). 0: the kernel thread ends
+/// the timeslice as before. No capsule code runs here.
+///
+/// One monomorphic path: the kernel's pick and commit are inlined here, the MPU pairs and
+/// the SysTick restart are register writes, no `Platform` object is consulted.
 #[cfg(target_arch = "arm")]
 #[no_mangle]
 extern "C" fn cm_fast_switch(psp: u32) -> u32 {
-    let s = match kernel::Kernel::fast_switch_pick() {
-        Some(s) => s,
-        None => return 0,
-    };
-    // SAFETY: reads of kernel-owned statics the kernel thread set before this switch (it is
-    // suspended in it now).
-    let (cur, cur_acc) = unsafe {
-        (
-            core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_STATE)),
-            core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_ACC)),
-        )
-    };
-    // The switch the kernel thread is in must be `from`'s, and both frames sound.
-    let to_state = s.to.stored.as_ptr();
-    if cur != s.from.stored.as_ptr() {
-        return 0;
-    }
-    // SAFETY: `to` is not running and its saved state is touched only by the kernel thread,
-    // which is suspended in the switch to `from`: nothing else refers to it now.
-    let to = unsafe { &mut *to_state };
-    let to_acc = s.to.accessible();
-    if !frame_ok(psp as usize, cur_acc) || !frame_ok(to.sp, to_acc) {
-        return 0;
-    }
-    // SAFETY: `cur` is `from`'s saved state (checked above), which the kernel thread's
-    // suspended switch refers to only through `CM_CURRENT_STATE`; the statics are the
-    // kernel's, read by the kernel thread only after this handler returned.
-    unsafe {
-        let from = &mut *cur;
-        from.sp = psp as usize;
-        from.pc = frame_word(psp as usize, 6) as usize;
-        core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), to_state);
-        core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_ACC), to_acc);
-    }
-    // Resume only through a frame Thread mode can hold, as `switch_to_process` does.
-    let stacked = frame_word(to.sp, 7);
-    let xpsr = thread_xpsr(stacked);
-    if xpsr != stacked {
-        set_frame_word(to.sp, 7, xpsr);
-    }
-    kernel::Kernel::fast_switch_commit(&s);
-    to.sp as u32
+    let mut to_sp = 0;
+    kernel::Kernel::fast_switch(
+        #[inline(always)]
+        |from, to| {
+        // SAFETY: a read of a kernel-owned static the kernel thread set before this switch
+        // (it is suspended in it now).
+        let cur = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_STATE)) };
+        // The switch the kernel thread is in must be `from`'s.
+        if cur != from.stored.as_ptr() {
+            return false;
+        }
+        let to_state = to.stored.as_ptr();
+        // SAFETY: `to` is not running and its saved state is touched only by the kernel
+        // thread, which is suspended in the switch to `from`: nothing else refers to it now.
+        let to_st = unsafe { &mut *to_state };
+        let to_acc = to.accessible();
+        // `to`'s frame must lie in its memory. `from`'s was just stacked by the hardware at
+        // `psp` (SysTick is taken only once the stacking succeeded, ARMv7-M ARM B1.5.6), so
+        // it is in `from`'s memory without a check.
+        if !frame_ok(to_st.sp, to_acc) {
+            return false;
+        }
+        // SAFETY: `cur` is `from`'s saved state (checked above), which the kernel thread's
+        // suspended switch refers to only through `CM_CURRENT_STATE`; the statics are the
+        // kernel's, read by the kernel thread only after this handler returned.
+        unsafe {
+            let from_st = &mut *cur;
+            from_st.sp = psp as usize;
+            from_st.pc = frame_word(psp as usize, 6) as usize;
+            core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), to_state);
+            core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_ACC), to_acc);
+        }
+        // Resume only through a frame Thread mode can hold, as `switch_to_process` does.
+        let stacked = frame_word(to_st.sp, 7);
+        let xpsr = thread_xpsr(stacked);
+        if xpsr != stacked {
+            set_frame_word(to_st.sp, 7, xpsr);
+        }
+        // The kernel thread configured the MPU for `from` before switching to it, so the
+        // MPU is on and `to`'s regions differ from what it holds.
+        mpu::load_switch(to.mpu_config());
+        systick::restart();
+        to_sp = to_st.sp as u32;
+        true
+    });
+    to_sp
 }
 
 /// Captures the fault status of a process fault (called from the fault handler in handler

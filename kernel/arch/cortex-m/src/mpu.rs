@@ -7,7 +7,7 @@
 //! break. The kernel's own memory is never in a region: with PRIVDEFENA the kernel uses the
 //! default map and the process can reach only what the two regions allow.
 
-use core::cell::Cell;
+use cells::StaticCell;
 use kernel::platform::{Mpu, MpuConfig, MpuError};
 use registers::{bitfields, register_block, ReadOnly, ReadWrite, StaticRef};
 
@@ -143,23 +143,14 @@ fn rbar(r: &Region, number: u32) -> u32 {
     (Rbar::ADDR.val((r.base >> 5) as u32) + Rbar::VALID.set() + Rbar::REGION.val(number)).value()
 }
 
-/// The Cortex-M MPU.
-pub struct CortexMpu {
-    regs: StaticRef<MpuRegisters>,
-    /// The configuration the registers hold (None before the first `configure`): switching
-    /// back to the process the MPU is already set up for writes nothing. Only `configure`
-    /// writes the MPU, so this is always what the registers hold.
-    loaded: Cell<Option<MpuConfig>>,
-}
+/// The Cortex-M MPU (the registers at the architectural address; what they hold is cached
+/// in `LOADED`).
+pub struct CortexMpu;
 
 impl CortexMpu {
     /// The MPU at the architectural address.
     pub const fn new() -> Self {
-        CortexMpu {
-            // SAFETY: 0xE000ED90 is the architectural PMSAv7 MPU base on ARMv7-M.
-            regs: unsafe { StaticRef::new(0xE000_ED90) },
-            loaded: Cell::new(None),
-        }
+        CortexMpu
     }
 }
 
@@ -207,41 +198,75 @@ impl Mpu for CortexMpu {
         compute_config(flash, ram_start, app_break, limit)
     }
     fn configure(&self, config: &MpuConfig) {
-        // The same process again (a system call answered, a timeslice continued): the
-        // regions are already these, and rewriting them costs a disable, four writes, an
-        // enable and two barriers on every return to the process.
-        let [(b0, a0), (b1, a1)] = config.regions;
-        if let Some(l) = self.loaded.get() {
-            let [(l0, m0), (l1, m1)] = l.regions;
-            if (b0, a0, b1, a1) == (l0, m0, l1, m1) {
-                return;
-            }
-        }
-        let first = self.loaded.get().is_none();
-        self.loaded.set(Some(*config));
-        // Another process: only the two RBAR/RASR pairs are written (RBAR with VALID selects
-        // the region it names). The MPU stays on, and the regions stay enabled while they are
-        // rewritten: every in-between state is a flash region (read-only, in flash) or a RAM
-        // region (read-write, execute-never, in RAM), neither of which refuses the kernel
-        // anything it does (privileged, the default map elsewhere by PRIVDEFENA). No barrier:
-        // the kernel writes the regions through the PPB (strongly ordered) and the process
-        // runs only after an exception return (the handler-mode switch) or an exception entry
-        // and return (`svc` in the kernel thread's switch), which act as the barriers (Cortex-M4
-        // Devices Generic User Guide, ARM DUI 0553A, 4.5.8 "Updating an MPU region"). The MPU is
-        // turned on once, at the first configuration.
-        if first {
-            self.regs.ctrl.set(0);
-        }
-        for (rb, ra) in config.regions.iter() {
-            self.regs.rbar.set(*rb);
-            self.regs.rasr.set(*ra);
-        }
-        if first {
-            self.regs
-                .ctrl
-                .write(Ctrl::ENABLE.set() + Ctrl::PRIVDEFENA.set());
-        }
+        load(config);
     }
+}
+
+/// The configuration the MPU registers hold (all zero before the first `load`: a computed
+/// configuration's RBAR values always carry VALID): switching back to the process the MPU is
+/// already set up for writes nothing. Only `load` and `load_switch` write the regions
+/// (through `CortexMpu::configure` or the SysTick handler's switch), so this is always what
+/// the registers hold. One MPU per core, so one static.
+static LOADED: StaticCell<MpuConfig> = StaticCell::new(MpuConfig {
+    regions: [(0, 0); 2],
+});
+
+/// The architectural PMSAv7 MPU block.
+// SAFETY: 0xE000ED90 is the architectural PMSAv7 MPU base on ARMv7-M.
+const MPU: StaticRef<MpuRegisters> = unsafe { StaticRef::new(0xE000_ED90) };
+
+/// Loads a process's regions into the MPU (nothing when it already holds them).
+#[inline(always)]
+pub fn load(config: &MpuConfig) {
+    // The same process again (a system call answered, a timeslice continued): the regions
+    // are already these, and rewriting them costs four writes on every return to the process.
+    let [(b0, a0), (b1, a1)] = config.regions;
+    let [(l0, m0), (l1, m1)] = LOADED.get().regions;
+    if l0 == 0 {
+        LOADED.set(*config);
+        first_load(config);
+        return;
+    }
+    if (b0, a0, b1, a1) == (l0, m0, l1, m1) {
+        return;
+    }
+    // Another process: only the two RBAR/RASR pairs are written (RBAR with VALID selects the
+    // region it names). The MPU stays on, and the regions stay enabled while they are
+    // rewritten: every in-between state is a flash region (read-only, in flash) or a RAM
+    // region (read-write, execute-never, in RAM), neither of which refuses the kernel anything
+    // it does (privileged, the default map elsewhere by PRIVDEFENA). No barrier: the kernel
+    // writes the regions through the PPB (strongly ordered) and the process runs only after an
+    // exception return (the handler-mode switch) or an exception entry and return (`svc` in
+    // the kernel thread's switch), which act as the barriers (Cortex-M4 Devices Generic User
+    // Guide, ARM DUI 0553A, 4.5.8 "Updating an MPU region"). The MPU is turned on once, at the
+    // first configuration.
+    load_switch(*config);
+}
+
+/// Loads another process's regions into the MPU once it has been configured (the SysTick
+/// handler's switch, whose two processes differ: no comparison with what it holds): the two
+/// RBAR/RASR pairs, as `load` explains.
+#[inline(always)]
+pub fn load_switch(config: MpuConfig) {
+    LOADED.set(config);
+    let [(b0, a0), (b1, a1)] = config.regions;
+    MPU.rbar.set(b0);
+    MPU.rasr.set(a0);
+    MPU.rbar.set(b1);
+    MPU.rasr.set(a1);
+}
+
+/// The first configuration: MPU off, the regions, then on with the default map for
+/// privileged code.
+#[cold]
+#[inline(never)]
+fn first_load(config: &MpuConfig) {
+    MPU.ctrl.set(0);
+    for (rb, ra) in config.regions.iter() {
+        MPU.rbar.set(*rb);
+        MPU.rasr.set(*ra);
+    }
+    MPU.ctrl.write(Ctrl::ENABLE.set() + Ctrl::PRIVDEFENA.set());
 }
 
 #[cfg(test)]

@@ -88,6 +88,21 @@ impl SchedulerTimer for SysTick {
     }
 }
 
+/// Starts another timeslice as long as the one that just ended, from the SysTick handler
+/// (which stopped the counter on entry): the reload value stays in SYST_RVR, so clearing the
+/// current value (which also clears COUNTFLAG) and enabling the counter again is the whole
+/// restart: the counter reloads from SYST_RVR on the next clock (ARMv7-M ARM B3.3.1 "The
+/// system timer, SysTick", B3.3.3-B3.3.5). The kernel starts every timeslice with the same
+/// length (`TIMESLICE_US`), so that value is the next timeslice's too. The expired flag
+/// stays clear: the handler sets it only when it goes back to the kernel thread.
+#[inline(always)]
+pub fn restart() {
+    SYSTICK.cvr.set(0);
+    SYSTICK
+        .csr
+        .write(Csr::ENABLE.set() + Csr::TICKINT.set() + Csr::CLKSOURCE.set());
+}
+
 fn unsafe_free_store(p: &mut u32, v: u32) {
     *p = v;
     core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
