@@ -379,47 +379,48 @@ extern "C" fn cm_fast_switch(psp: u32) -> u32 {
     kernel::Kernel::fast_switch(
         #[inline(always)]
         |from, to| {
-        // SAFETY: a read of a kernel-owned static the kernel thread set before this switch
-        // (it is suspended in it now).
-        let cur = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_STATE)) };
-        // The switch the kernel thread is in must be `from`'s.
-        if cur != from.stored.as_ptr() {
-            return false;
-        }
-        let to_state = to.stored.as_ptr();
-        // SAFETY: `to` is not running and its saved state is touched only by the kernel
-        // thread, which is suspended in the switch to `from`: nothing else refers to it now.
-        let to_st = unsafe { &mut *to_state };
-        let to_acc = to.accessible();
-        // `to`'s frame must lie in its memory. `from`'s was just stacked by the hardware at
-        // `psp` (SysTick is taken only once the stacking succeeded, ARMv7-M ARM B1.5.6), so
-        // it is in `from`'s memory without a check.
-        if !frame_ok(to_st.sp, to_acc) {
-            return false;
-        }
-        // SAFETY: `cur` is `from`'s saved state (checked above), which the kernel thread's
-        // suspended switch refers to only through `CM_CURRENT_STATE`; the statics are the
-        // kernel's, read by the kernel thread only after this handler returned.
-        unsafe {
-            let from_st = &mut *cur;
-            from_st.sp = psp as usize;
-            from_st.pc = frame_word(psp as usize, 6) as usize;
-            core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), to_state);
-            core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_ACC), to_acc);
-        }
-        // Resume only through a frame Thread mode can hold, as `switch_to_process` does.
-        let stacked = frame_word(to_st.sp, 7);
-        let xpsr = thread_xpsr(stacked);
-        if xpsr != stacked {
-            set_frame_word(to_st.sp, 7, xpsr);
-        }
-        // The kernel thread configured the MPU for `from` before switching to it, so the
-        // MPU is on and `to`'s regions differ from what it holds.
-        mpu::load_switch(to.mpu_config());
-        systick::restart();
-        to_sp = to_st.sp as u32;
-        true
-    });
+            // SAFETY: a read of a kernel-owned static the kernel thread set before this switch
+            // (it is suspended in it now).
+            let cur = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_STATE)) };
+            // The switch the kernel thread is in must be `from`'s.
+            if cur != from.stored.as_ptr() {
+                return false;
+            }
+            let to_state = to.stored.as_ptr();
+            // SAFETY: `to` is not running and its saved state is touched only by the kernel
+            // thread, which is suspended in the switch to `from`: nothing else refers to it now.
+            let to_st = unsafe { &mut *to_state };
+            let to_acc = to.accessible();
+            // `to`'s frame must lie in its memory. `from`'s was just stacked by the hardware at
+            // `psp` (SysTick is taken only once the stacking succeeded, ARMv7-M ARM B1.5.6), so
+            // it is in `from`'s memory without a check.
+            if !frame_ok(to_st.sp, to_acc) {
+                return false;
+            }
+            // SAFETY: `cur` is `from`'s saved state (checked above), which the kernel thread's
+            // suspended switch refers to only through `CM_CURRENT_STATE`; the statics are the
+            // kernel's, read by the kernel thread only after this handler returned.
+            unsafe {
+                let from_st = &mut *cur;
+                from_st.sp = psp as usize;
+                from_st.pc = frame_word(psp as usize, 6) as usize;
+                core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), to_state);
+                core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_ACC), to_acc);
+            }
+            // Resume only through a frame Thread mode can hold, as `switch_to_process` does.
+            let stacked = frame_word(to_st.sp, 7);
+            let xpsr = thread_xpsr(stacked);
+            if xpsr != stacked {
+                set_frame_word(to_st.sp, 7, xpsr);
+            }
+            // The kernel thread configured the MPU for `from` before switching to it, so the
+            // MPU is on and `to`'s regions differ from what it holds.
+            mpu::load_switch(to.mpu_config());
+            systick::restart();
+            to_sp = to_st.sp as u32;
+            true
+        },
+    );
     to_sp
 }
 
