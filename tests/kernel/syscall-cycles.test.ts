@@ -29,10 +29,10 @@ describe('kernel cost on the emulated nRF52840 (cycles)', () => {
         expect(samples.length, name).toBeGreaterThan(150);
       expect(median('yield-no-wait')).toBeLessThanOrEqual(180);
       expect(median('memop 2 (RAM start)')).toBeLessThanOrEqual(180);
-      expect(median('command 8 0 (low-level debug exists)')).toBeLessThanOrEqual(1000);
+      expect(median('command 8 0 (low-level debug exists)')).toBeLessThanOrEqual(960);
       const switches = summary(costs.switches);
       expect(switches.count).toBeGreaterThanOrEqual(40);
-      expect(switches.median).toBeLessThanOrEqual(360);
+      expect(switches.median).toBeLessThanOrEqual(330);
     },
   );
 });

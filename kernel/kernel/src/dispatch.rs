@@ -34,6 +34,26 @@ impl Kernel {
         }
     }
 
+    /// Command: `[driver, command, arg1, arg2]` to the driver, its return to the process
+    /// (NODEVICE without a driver), unless the driver ended or restarted the process.
+    #[inline(always)]
+    fn handle_command(
+        &self,
+        platform: &dyn Platform,
+        p: &'static Process,
+        pid: crate::process::ProcessId,
+        [driver, command, arg1, arg2]: [u32; 4],
+    ) {
+        let r = match platform.driver(driver) {
+            Some(d) => d.command(command, arg1, arg2, pid).into_inner(),
+            None => SyscallReturn::Failure(ErrorCode::NoDevice),
+        };
+        // The driver may have ended or restarted the process (e.g. the console).
+        if self.process(pid).is_some() && p.state() == State::Running {
+            self.ret(platform, p, r)
+        }
+    }
+
     // Not inlined into the scheduler's loop: its size made the loop spill registers on the
     // timeslice path, which never serves a call.
     #[inline(never)]
@@ -51,6 +71,12 @@ impl Kernel {
             Some(pid) => pid,
             None => return,
         };
+        // Command, the call every driver use makes, straight from the registers: its four
+        // are all plain values (TRD104 4.3.5), so there is nothing for `decode` to check and
+        // no `Syscall` to build and match again.
+        if class == SyscallClass::Command.number() {
+            return self.handle_command(platform, p, pid, args);
+        }
         let call = match Syscall::decode(class, args) {
             Ok(c) => c,
             Err(DecodeError::UnknownClass(c)) => {
@@ -110,16 +136,7 @@ impl Kernel {
                 command,
                 arg1,
                 arg2,
-            } => {
-                let r = match platform.driver(driver) {
-                    Some(d) => d.command(command, arg1, arg2, pid).into_inner(),
-                    None => SyscallReturn::Failure(ErrorCode::NoDevice),
-                };
-                // The driver may have ended or restarted the process (e.g. the console).
-                if self.process(pid).is_some() && p.state() == State::Running {
-                    self.ret(platform, p, r)
-                }
-            }
+            } => self.handle_command(platform, p, pid, [driver, command, arg1, arg2]),
             Syscall::Allow {
                 kind,
                 driver,

@@ -159,7 +159,12 @@ pub trait SchedulerTimer {
 pub trait Chip {
     /// Runs the bottom halves of all pending interrupts (driver callbacks happen here).
     fn service_pending_interrupts(&self);
-    /// True when an interrupt awaits servicing.
+    /// True when an interrupt awaits servicing: a pending interrupt line, or the chip's own
+    /// deferred work. That deferred work may be set only by kernel-thread code (drivers'
+    /// bottom halves, capsules, the kernel's printing), never by an exception handler: the
+    /// SysTick handler's context switch (`Kernel::fast_switch`) checks only the interrupt
+    /// lines and the kernel's deferred calls, relying on `run_process` having found this false
+    /// right before it switched to the process.
     fn has_pending_interrupts(&self) -> bool;
     /// Sleeps until an interrupt is pending (no lost wake-ups).
     fn sleep(&self);

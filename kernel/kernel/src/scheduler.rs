@@ -8,16 +8,11 @@
 //! policy decides (panic, stop, restart, restart up to N times).
 
 use crate::kernel::{FAULT_PREFIX, FAULT_REQUEST, TIMESLICE_US};
-use crate::platform::{Chip, ContextSwitchReason, FaultInfo, Platform};
+use crate::platform::{ContextSwitchReason, FaultInfo, Platform};
 use crate::process::{FaultPolicy, Process, State, Upcall};
 use crate::{kprintln, Kernel};
 use abi::TraceEvent;
-use cells::StaticCell;
 use core::cell::Cell;
-
-/// The chip whose pending check the handler-mode switch (`Kernel::fast_switch`) asks: set by
-/// `run`, so the switch makes one call instead of two through the `Platform` object.
-static FAST_CHIP: StaticCell<Option<&'static dyn Chip>> = StaticCell::new(None);
 
 /// The round-robin scheduler's state (the kernel's `scheduler` field; debuggers read it
 /// through the debug anchor).
@@ -63,7 +58,6 @@ impl Kernel {
             }
         };
         self.enable_fast_path();
-        FAST_CHIP.set(Some(platform.chip()));
         loop {
             platform.chip().service_pending_interrupts();
             if let Some(idx) = FAULT_REQUEST.get() {
@@ -245,36 +239,39 @@ impl Kernel {
     /// The handler-mode context switch: at the end of the running process's timeslice
     /// (called by the architecture's SysTick handler, the kernel thread suspended in the
     /// switch to that process), switches to the process the kernel loop would run next, when
-    /// the loop would do nothing else first, and returns it; `None` and the handler goes back
-    /// to the kernel thread as before.
+    /// the loop would do nothing else first, and returns `(from, to)`: the architecture then
+    /// saves `from`'s registers and resumes `to`. `None` and the handler goes back to the
+    /// kernel thread as before.
     ///
     /// The loop, at a timeslice's end, services the pending interrupts and deferred calls,
     /// acts on a console fault request, then picks round robin (a yielded process with a
-    /// queued upcall becomes ready by running the upcall). So: no fault request, nothing
-    /// pending (`Chip::has_pending_interrupts`: interrupt lines, deferred calls; the chip
-    /// `run` registered, one call, no `Platform` accessor), and the round robin from
-    /// `scheduler.next` reaches a Running, not stopped process `to` other than `from` before
-    /// any yielded process with an upcall queued (delivering one is left to the kernel
-    /// thread). Then `resume(from, to)` (the architecture: save `from`'s registers, check
-    /// `to`'s frame, load `to`'s MPU regions, restart the timeslice) and, when it agreed, what
-    /// the loop does between two timeslices: `from`'s quantum counted, `to` the scheduler's
-    /// current process (the round robin's next slot the one after it) and the one the
-    /// system-call fast path serves. Nothing changes when `resume` declines. No capsule code
-    /// runs: the chip's pending check reads registers and flags.
+    /// queued upcall becomes ready by running the upcall). So: no interrupt line pending (the
+    /// architecture checks its interrupt controller before calling this), no deferred call
+    /// pending, no fault request, and the round robin from `scheduler.next` reaches a
+    /// Running, not stopped process `to` other than `from` before any yielded process with an
+    /// upcall queued (delivering one is left to the kernel thread). Then `accept(from, to)`
+    /// (the architecture's checks: the switch it is in is `from`'s, `to`'s frame is sound)
+    /// and, when it agreed, what the loop does between two timeslices: `from`'s quantum
+    /// counted, `to` the scheduler's current process (the round robin's next slot the one
+    /// after it) and the one the system-call fast path serves. Nothing changes when `accept`
+    /// declines. No capsule or chip code runs.
     ///
-    /// Inlined into the architecture's handler (generic over `resume`): the pick and the
+    /// The chip's own deferred work (`Chip::has_pending_interrupts` beyond the interrupt
+    /// lines and the kernel's deferred calls: a driver's completion consumed early, say) is
+    /// not asked here: only kernel-thread code sets it, and `run_process` checks
+    /// `has_pending_interrupts` right before every switch to a process, so while a process
+    /// runs (and in this handler, which only processes' traps reach) it is clear. The same
+    /// holds for the deferred calls; their flag is one load, so it is checked anyway.
+    ///
+    /// Inlined into the architecture's handler (generic over `accept`): the pick and the
     /// commit are one pass with no call between them.
     #[inline(always)]
     pub fn fast_switch(
-        resume: impl FnOnce(&'static Process, &'static Process) -> bool,
-    ) -> Option<&'static Process> {
+        accept: impl FnOnce(&'static Process, &'static Process) -> bool,
+    ) -> Option<(&'static Process, &'static Process)> {
         let (k, from) = crate::dispatch::fast_path()?;
-        if FAULT_REQUEST.get().is_some() {
+        if FAULT_REQUEST.get().is_some() || crate::deferred::pending() {
             return None;
-        }
-        match FAST_CHIP.get() {
-            Some(chip) if !chip.has_pending_interrupts() => {}
-            _ => return None,
         }
         let n = k.processes.len();
         // The same round robin as `pick_next`.
@@ -289,7 +286,7 @@ impl Kernel {
             match q.state() {
                 State::Running if core::ptr::eq(q, from) => return None,
                 State::Running => {
-                    if !resume(from, q) {
+                    if !accept(from, q) {
                         return None;
                     }
                     from.add_quantum();
@@ -297,7 +294,7 @@ impl Kernel {
                     // `idx - 1` is `q`'s slot (the table's index is the slot index).
                     k.scheduler.current.set(Some(idx - 1));
                     crate::dispatch::set_fast_path_process(Some(q));
-                    return Some(q);
+                    return Some((from, q));
                 }
                 State::Yielded if q.upcalls_pending() != 0 => return None,
                 _ => {}

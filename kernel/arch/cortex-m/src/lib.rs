@@ -361,8 +361,8 @@ extern "C" fn cm_fast_syscall(psp: u32) -> u32 {
 /// The handler-mode context switch, called by `cm_systick_handler` when a process's
 /// timeslice ends, with the process's stack pointer (its r4-r11 already stored in its own
 /// state by the handler): when the kernel loop would do nothing but pick the next process
-/// (`Kernel::fast_switch`: no interrupt or deferred call pending, no fault request, the next
-/// ready process Running), saves the process's stack pointer and pc into its state, points
+/// (no interrupt line pending in the NVIC, and `Kernel::fast_switch`: no deferred call
+/// pending, no fault request, the next ready process Running), saves the process's stack pointer and pc into its state, points
 /// the switch at the next process's state (`CM_CURRENT_*`), loads its MPU regions, restarts
 /// the timeslice and lets the kernel do the loop's bookkeeping (quantum, scheduler, the
 /// system-call fast path's process), then returns the next process's stack pointer: the
@@ -370,58 +370,60 @@ extern "C" fn cm_fast_syscall(psp: u32) -> u32 {
 /// of two of each, and no pass through the kernel thread's loop). 0: the kernel thread ends
 /// the timeslice as before. No capsule code runs here.
 ///
-/// One monomorphic path: the kernel's pick and commit are inlined here, the MPU pairs and
-/// the SysTick restart are register writes, no `Platform` object is consulted.
+/// One monomorphic path: the kernel's pick and commit are inlined here, the pending check is
+/// the NVIC's pending words, the MPU pairs and the SysTick restart are register writes; no
+/// `Platform` or `Chip` object is called.
 #[cfg(target_arch = "arm")]
 #[no_mangle]
 extern "C" fn cm_fast_switch(psp: u32) -> u32 {
-    let mut to_sp = 0;
-    kernel::Kernel::fast_switch(
+    // An interrupt line pending (the vector table's lines; a chip that serves fewer only
+    // makes the kernel thread take this switch): the kernel loop services it first.
+    if nvic::has_pending(IRQS as u32) {
+        return 0;
+    }
+    let (from, to) = match kernel::Kernel::fast_switch(
         #[inline(always)]
         |from, to| {
-            // SAFETY: a read of a kernel-owned static the kernel thread set before this switch
-            // (it is suspended in it now).
+            // The switch the kernel thread is in must be `from`'s, and `to`'s frame must lie
+            // in its memory. `from`'s was just stacked by the hardware at `psp` (SysTick is
+            // taken only once the stacking succeeded, ARMv7-M ARM B1.5.6), so it is in
+            // `from`'s memory without a check.
+            // SAFETY: a read of a kernel-owned static the kernel thread set before this
+            // switch (it is suspended in it now).
             let cur = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_STATE)) };
-            // The switch the kernel thread is in must be `from`'s.
-            if cur != from.stored.as_ptr() {
-                return false;
-            }
-            let to_state = to.stored.as_ptr();
             // SAFETY: `to` is not running and its saved state is touched only by the kernel
-            // thread, which is suspended in the switch to `from`: nothing else refers to it now.
-            let to_st = unsafe { &mut *to_state };
-            let to_acc = to.accessible();
-            // `to`'s frame must lie in its memory. `from`'s was just stacked by the hardware at
-            // `psp` (SysTick is taken only once the stacking succeeded, ARMv7-M ARM B1.5.6), so
-            // it is in `from`'s memory without a check.
-            if !frame_ok(to_st.sp, to_acc) {
-                return false;
-            }
-            // SAFETY: `cur` is `from`'s saved state (checked above), which the kernel thread's
-            // suspended switch refers to only through `CM_CURRENT_STATE`; the statics are the
-            // kernel's, read by the kernel thread only after this handler returned.
-            unsafe {
-                let from_st = &mut *cur;
-                from_st.sp = psp as usize;
-                from_st.pc = frame_word(psp as usize, 6) as usize;
-                core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), to_state);
-                core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_ACC), to_acc);
-            }
-            // Resume only through a frame Thread mode can hold, as `switch_to_process` does.
-            let stacked = frame_word(to_st.sp, 7);
-            let xpsr = thread_xpsr(stacked);
-            if xpsr != stacked {
-                set_frame_word(to_st.sp, 7, xpsr);
-            }
-            // The kernel thread configured the MPU for `from` before switching to it, so the
-            // MPU is on and `to`'s regions differ from what it holds.
-            mpu::load_switch(to.mpu_config());
-            systick::restart();
-            to_sp = to_st.sp as u32;
-            true
+            // thread, which is suspended in the switch to `from`: nothing else refers to it.
+            let to_sp = unsafe { (*to.stored.as_ptr()).sp };
+            cur == from.stored.as_ptr() && frame_ok(to_sp, to.accessible())
         },
-    );
-    to_sp
+    ) {
+        Some(s) => s,
+        None => return 0,
+    };
+    let to_state = to.stored.as_ptr();
+    // SAFETY: `from`'s saved state is what the kernel thread's suspended switch refers to
+    // (through `CM_CURRENT_STATE`, checked above) and `to`'s is touched only by the kernel
+    // thread, suspended: nothing else refers to either now. The statics are the kernel's,
+    // read by the kernel thread only after this handler returned.
+    let to_sp = unsafe {
+        let from_st = &mut *from.stored.as_ptr();
+        from_st.sp = psp as usize;
+        from_st.pc = frame_word(psp as usize, 6) as usize;
+        core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), to_state);
+        core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_ACC), to.accessible());
+        (*to_state).sp
+    };
+    // Resume only through a frame Thread mode can hold, as `switch_to_process` does.
+    let stacked = frame_word(to_sp, 7);
+    let xpsr = thread_xpsr(stacked);
+    if xpsr != stacked {
+        set_frame_word(to_sp, 7, xpsr);
+    }
+    // The kernel thread configured the MPU for `from` before switching to it, so the MPU is
+    // on and `to`'s regions differ from what it holds.
+    mpu::load_switch(to.mpu_config());
+    systick::restart();
+    to_state as u32
 }
 
 /// Captures the fault status of a process fault (called from the fault handler in handler
@@ -703,30 +705,37 @@ core::arch::global_asm!(
     ".type cm_systick_handler, %function",
     ".thumb_func",
     "cm_systick_handler:",
-    "    ldr r0, =0xE000E010",
-    "    movs r1, #0",
-    "    str r1, [r0]",
     // From a process: the handler-mode switch first. The process's r4-r11 go into its own
     // state (CM_CURRENT_STATE; the kernel thread stores the same values there if the switch
-    // is declined), then cm_fast_switch (AAPCS keeps r4-r11; r1 pads the stack to 8 bytes).
-    // Taken, it returned the next process's stack pointer and pointed CM_CURRENT_STATE at
-    // its state: load its r4-r11 and resume it.
+    // is declined), which frees r4 to keep EXC_RETURN across the call (AAPCS keeps r4; the
+    // exception entry left the main stack 8-byte aligned, ARMv7-M ARM B1.5.7, so no padding
+    // push). Taken, cm_fast_switch returned the next process's state (repr(C): r4-r11, then
+    // sp) and pointed CM_CURRENT_STATE at it: load its stack pointer and r4-r11 and resume it.
+    // The counter was left running: cm_fast_switch restarted the timeslice by clearing SYST_CVR.
     "    tst lr, #4",
     "    beq 3f",
     "    ldr r0, =CM_CURRENT_STATE",
     "    ldr r0, [r0]",
     "    stmia r0, {{r4-r11}}",
-    "    push {{r1, lr}}",
+    "    mov r4, lr",
     "    mrs r0, psp",
     "    bl cm_fast_switch",
-    "    pop {{r1, lr}}",
-    "    cbz r0, 3f",
-    "    msr psp, r0",
-    "    ldr r1, =CM_CURRENT_STATE",
-    "    ldr r1, [r1]",
-    "    ldmia r1, {{r4-r11}}",
+    "    mov lr, r4",
+    "    cbz r0, 4f",
+    "    ldr r1, [r0, #32]",
+    "    msr psp, r1",
+    "    ldmia r0, {{r4-r11}}",
     "    bx lr",
+    // Declined: the process's r4 back (the kernel thread stores r4-r11 into its state again).
+    "4:",
+    "    ldr r0, =CM_CURRENT_STATE",
+    "    ldr r0, [r0]",
+    "    ldr r4, [r0]",
+    // Back to the kernel thread: the counter stopped, the timeslice's end flagged.
     "3:",
+    "    ldr r0, =0xE000E010",
+    "    movs r1, #0",
+    "    str r1, [r0]",
     "    ldr r0, =CM_SYSTICK_EXPIRED",
     "    movs r1, #1",
     "    str r1, [r0]",

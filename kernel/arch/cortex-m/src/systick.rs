@@ -89,18 +89,15 @@ impl SchedulerTimer for SysTick {
 }
 
 /// Starts another timeslice as long as the one that just ended, from the SysTick handler
-/// (which stopped the counter on entry): the reload value stays in SYST_RVR, so clearing the
-/// current value (which also clears COUNTFLAG) and enabling the counter again is the whole
-/// restart: the counter reloads from SYST_RVR on the next clock (ARMv7-M ARM B3.3.1 "The
-/// system timer, SysTick", B3.3.3-B3.3.5). The kernel starts every timeslice with the same
-/// length (`TIMESLICE_US`), so that value is the next timeslice's too. The expired flag
-/// stays clear: the handler sets it only when it goes back to the kernel thread.
+/// (which leaves the counter running on its switch path): writing SYST_CVR clears it (and
+/// COUNTFLAG) and the counter reloads from SYST_RVR on the next clock (ARMv7-M ARM B3.3.1
+/// "The system timer, SysTick", B3.3.3 SYST_RVR, B3.3.4 SYST_CVR), so that write is the whole
+/// restart. The kernel starts every timeslice with the same length (`TIMESLICE_US`), so the
+/// reload value is the next timeslice's too. The expired flag stays clear: the handler sets
+/// it only when it goes back to the kernel thread.
 #[inline(always)]
 pub fn restart() {
     SYSTICK.cvr.set(0);
-    SYSTICK
-        .csr
-        .write(Csr::ENABLE.set() + Csr::TICKINT.set() + Csr::CLKSOURCE.set());
 }
 
 fn unsafe_free_store(p: &mut u32, v: u32) {
