@@ -87,6 +87,48 @@ const equal = (a: Uint8Array, b: Uint8Array): boolean => {
 const word = (b: Uint8Array): number =>
   (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
 
+/**
+ * Runs `t` in slices of uneven length under a History, keeping `snapshot()` at each checkpoint;
+ * then each of several checkpoints must restore those bytes exactly, also after running on from
+ * the restore (what runs after a restore is tracked as well). `onCheckpoint` sees each one made.
+ */
+const checkpointsRestoreExactly = (
+  t: FixtureTarget['t'],
+  snapshot: () => Uint8Array[],
+  onCheckpoint: () => void = () => undefined,
+): { h: History; at: number[] } => {
+  const h = new History(t.session, { interval: 7_001 });
+  h.start();
+  const copies = new Map<number, Uint8Array[]>();
+  for (let slice = 0; slice < 12; slice++) {
+    t.session.runSlice({ instructions: 3_000 + slice * 17 });
+    const before = h.memory().checkpoints;
+    h.tick();
+    if (h.memory().checkpoints > before) {
+      copies.set(t.session.instructions, snapshot());
+      onCheckpoint();
+    }
+  }
+  expect(copies.size).toBeGreaterThan(3);
+  const at = [...copies.keys()];
+  const same = (now: Uint8Array[], then: Uint8Array[]): void =>
+    now.forEach((b, i) => expect(equal(b, then[i]!), `copy ${i}`).toBe(true));
+  for (const n of [at[1]!, at[at.length - 1]!, at[0]!, at[2]!]) {
+    const c = h.checkpointBefore(n)!;
+    expect(c.instructions).toBe(n);
+    h.restore(c);
+    same(snapshot(), copies.get(n)!);
+    t.session.runSlice({ instructions: 1_234 });
+    h.mark();
+    const m = h.checkpointBefore(t.session.instructions)!;
+    const now = snapshot();
+    t.session.runSlice({ instructions: 999 });
+    h.restore(m);
+    same(snapshot(), now);
+  }
+  return { h, at };
+};
+
 describe('reverse execution', () => {
   it('steps back one instruction, with the registers it had', async () => {
     const { t, symbol } = boot();
@@ -209,40 +251,95 @@ describe('reverse execution', () => {
     );
     // Compared byte for byte below: all RAM but the 16 MiB of PSRAM (shown untouched apart).
     const regions = t.session.core.bus.regions.filter((r) => r.dev === null && r.name !== 'psram');
-    const h = new History(t.session, { interval: 7_001 });
-    h.start();
-    const copies = new Map<number, Uint8Array[]>();
-    for (let slice = 0; slice < 12; slice++) {
-      t.session.runSlice({ instructions: 3_000 + slice * 17 });
-      const before = h.memory().checkpoints;
-      h.tick();
-      if (h.memory().checkpoints > before)
-        copies.set(
-          t.session.instructions,
-          regions.map((r) => r.bytes.slice()),
-        );
-    }
-    expect(copies.size).toBeGreaterThan(3);
-    const at = [...copies.keys()];
+    const { h, at } = checkpointsRestoreExactly(t, () => regions.map((r) => r.bytes.slice()));
     // PSRAM was not read again: every checkpoint holds the very same paged copy of it.
     const psram = at.map((n) => h.checkpointBefore(n)!.memory.find((m) => m.name === 'psram'));
     expect(psram[0]).toBeDefined();
     for (const p of psram) expect(p).toBe(psram[0]);
-    // Each checkpoint restores every region byte for byte (the written words differ each time).
-    for (const n of [at[1]!, at[at.length - 1]!, at[0]!, at[2]!]) {
-      const c = h.checkpointBefore(n)!;
-      expect(c.instructions).toBe(n);
-      h.restore(c);
-      regions.forEach((r, i) => expect(equal(r.bytes, copies.get(n)![i]!), r.name).toBe(true));
-      // Run on a little: what runs after a restore is tracked as well.
-      t.session.runSlice({ instructions: 1_234 });
-      h.mark();
-      const m = h.checkpointBefore(t.session.instructions)!;
-      const now = regions.map((r) => r.bytes.slice());
-      t.session.runSlice({ instructions: 999 });
-      h.restore(m);
-      regions.forEach((r, i) => expect(equal(r.bytes, now[i]!), r.name).toBe(true));
-    }
+  });
+
+  it('restores exactly with the MPU on, across switches between access contexts', async () => {
+    // An unprivileged thread (PSP, MPU region 0: 4 KiB of PSRAM read-write, region 1: the code
+    // read-only) stores into PSRAM and calls SVC; the handler (privileged, MSP, the default map
+    // through PRIVDEFENA) counts in SSRAM2&3. Each return to the thread brings its saved fast
+    // write slot back without the slow path (per-context slots): those writes must still mark
+    // PSRAM dirty, or a later checkpoint keeps a stale copy of it.
+    // MPU registers and RASR fields: ARMv7-M ARM B3.5 (MPU_CTRL, MPU_RNR, MPU_RBAR, MPU_RASR).
+    const { t } = targets.fromSource(
+      'mpu-contexts',
+      [
+        '.syntax unified',
+        '.thumb',
+        '.section .vectors, "a"',
+        '.word 0x20010000',
+        '.word start',
+        '.rept 9',
+        '.word other',
+        '.endr',
+        '.word svc', // SVCall, exception 11
+        '.rept 4',
+        '.word other',
+        '.endr',
+        '.text',
+        '.thumb_func',
+        'start:',
+        'ldr r0, =0xe000ed9c', // MPU_RBAR (with VALID and REGION: no RNR write needed)
+        'ldr r1, =0x21000010', // region 0 at PSRAM
+        'ldr r2, =0x13000017', // XN, AP=011 (full access), SIZE=11 (4 KiB), ENABLE
+        'ldr r3, =0x00000011', // region 1 at 0
+        'ldr r4, =0x0600001f', // AP=110 (read-only), SIZE=15 (64 KiB), ENABLE
+        'stm r0, {r1, r2, r3, r4}', // RBAR, RASR, RBAR alias 1, RASR alias 1
+        'ldr r0, =0xe000ed94', // MPU_CTRL
+        'movs r1, #5', // ENABLE | PRIVDEFENA
+        'str r1, [r0]',
+        'dsb',
+        'isb',
+        'ldr r0, =0x21001000',
+        'msr psp, r0',
+        'movs r0, #3', // SPSEL (PSP) | nPRIV
+        'msr control, r0',
+        'isb',
+        'ldr r0, =0x21000000',
+        'movs r4, #0',
+        'loop: adds r4, #1',
+        'lsls r1, r4, #2',
+        'ubfx r1, r1, #0, #11', // an offset in the first 2 KiB
+        'str r4, [r0, r1]',
+        'ands r2, r4, #7',
+        'bne loop',
+        'svc 0',
+        'b loop',
+        '.thumb_func',
+        'svc:',
+        'ldr r0, =0x20000200',
+        'movs r2, #40', // long enough that slices end in the handler too
+        'count: ldr r1, [r0]',
+        'adds r1, #3',
+        'str r1, [r0]',
+        'subs r2, #1',
+        'bne count',
+        'bx lr',
+        '.thumb_func',
+        'other: b .',
+        '.ltorg',
+        '',
+      ].join('\n'),
+    );
+    const bus = t.session.core.bus;
+    const regions = bus.regions.filter((r) => r.dev === null && r.name !== 'psram');
+    const psram = bus.regions.find((r) => r.name === 'psram')!;
+    const ipsr: number[] = [];
+    checkpointsRestoreExactly(
+      t,
+      () => [...regions.map((r) => r.bytes.slice()), psram.bytes.slice(0, 0x1000)],
+      () => ipsr.push(t.session.core.readSpecial('xpsr') & 0x1ff),
+    );
+    // The program ran as meant: unprivileged thread on PSP, both contexts wrote, and
+    // checkpoints fell in both (the handler's case is the one whose return restores slots).
+    expect(t.session.core.readSpecial('control') & 1).toBe(1); // nPRIV (SPSEL reads 0 in a handler)
+    expect(word(psram.bytes.subarray(4, 8))).not.toBe(0);
+    expect(word(unwrap(await t.readMemory(0x20000200, 4)))).not.toBe(0);
+    expect(new Set(ipsr)).toEqual(new Set([0, 11]));
   });
 
   it('spaces checkpoints so a replay across one gap takes at most replayMs at the running speed', () => {
