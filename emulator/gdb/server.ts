@@ -101,6 +101,14 @@ export interface GdbServerOptions {
   packetSize?: number;
   /** A line for the server's log (connections, errors). */
   log?: (line: string) => void;
+  /**
+   * Asked at a breakpoint stop at an address no client set a breakpoint on, while the clients
+   * waiting for a stop all wait on their own `continue` (never a step: a step is told every
+   * stop). True when the stop is not theirs to see (the IDE's breakpoint whose condition is
+   * false): the clients keep waiting, and whoever owns this option runs the target on
+   * (`deferredStop` tells it the server asked about that stop).
+   */
+  hideStop?: (stop: StopInfo) => Promise<boolean>;
 }
 
 /** What the transport gives a connection. */
@@ -192,14 +200,41 @@ export class GdbServer {
     }
   }
 
+  /** The stop `hideStop` was asked about last (until it answers), or null. */
+  deferredStop: StopInfo | null = null;
+
   private onTarget(e: TargetEvent): void {
     if (e.kind === 'stopped') {
-      this.lastStop = e.stop;
-      for (const c of this.connections) c.targetStopped(e.stop);
+      const stop = e.stop;
+      if (this.mayHide(stop)) {
+        this.deferredStop = stop;
+        void this.options.hideStop!(stop).then(
+          (hide) => {
+            if (this.deferredStop === stop) this.deferredStop = null;
+            if (!hide) this.tellStop(stop);
+          },
+          () => this.tellStop(stop),
+        );
+        return;
+      }
+      this.tellStop(stop);
     } else if (e.kind === 'closed') {
       this.closedReason = e.reason;
       for (const c of [...this.connections]) c.targetClosed(e.reason);
     }
+  }
+
+  private tellStop(stop: StopInfo): void {
+    this.lastStop = stop;
+    for (const c of this.connections) c.targetStopped(stop);
+  }
+
+  /** Whether `hideStop` is asked about `stop` (see GdbServerOptions.hideStop). */
+  private mayHide(stop: StopInfo): boolean {
+    if (!this.options.hideStop || stop.cause.kind !== 'breakpoint') return false;
+    if (this.holders.has(`b:${stop.pc >>> 0}`)) return false;
+    const waiting = [...this.connections].filter((c) => c.waitingOn !== null);
+    return waiting.length > 0 && waiting.every((c) => c.waitingOn === 'continue');
   }
 
   /** Adds a breakpoint or watchpoint for a connection (the target's is shared). */
@@ -275,8 +310,15 @@ class Connection implements ServerConnection {
   private gone = false;
   /** A run this client started and whose stop it has not been told. */
   private waiting = false;
+  /** What that run is: a continue, or a step of some kind (reverse runs count as steps). */
+  private runKind: 'continue' | 'step' = 'step';
   /** Whether the pending stop was asked for by this client's Ctrl-C. */
   private interrupted = false;
+
+  /** The kind of run this client waits on the stop of, or null. */
+  get waitingOn(): 'continue' | 'step' | null {
+    return this.waiting ? this.runKind : null;
+  }
   private features = new Set<string>();
   /** Thread for g/G/p/P (0 or -1: any, i.e. the core). */
   private gThread = CORE_THREAD;
@@ -431,9 +473,11 @@ class Connection implements ServerConnection {
     let reason = '';
     switch (c.kind) {
       case 'breakpoint': {
+        // Only at a breakpoint a client set: GDB drops a swbreak stop where it has none (it takes
+        // it for one it just removed) and runs on, so it would never see the IDE's breakpoints.
         const kind = this.server.breakpointKind(c.address);
         if (kind === 'hw' && this.features.has('hwbreak')) reason = 'hwbreak:;';
-        else if (this.features.has('swbreak')) reason = 'swbreak:;';
+        else if (kind === 'sw' && this.features.has('swbreak')) reason = 'swbreak:;';
         break;
       }
       case 'watchpoint': {
@@ -727,6 +771,7 @@ class Connection implements ServerConnection {
   private async start(
     action: { kind: 'continue' } | { kind: 'step' } | { kind: 'range'; start: number; end: number },
   ): Promise<string | null> {
+    this.runKind = action.kind === 'continue' ? 'continue' : 'step';
     if (this.target.state() === 'running') {
       // Another client runs it already: this one waits for the same stop.
       this.waiting = true;
@@ -757,6 +802,7 @@ class Connection implements ServerConnection {
     if (!fn) return this.error('this target cannot execute in reverse');
     if (t.state() === 'running') return this.error('the target is running: halt it first');
     this.waiting = true;
+    this.runKind = 'step';
     this.threadCache = null;
     const r = await fn();
     if (!r.ok) {

@@ -3,7 +3,10 @@
 // what it was in words, with the faulting instruction; a step that runs into a fault is
 // reported as that fault (not as a plain step), and the session stays halted on it; a fault the
 // kernel handles (a process's) is reported and run on, except while a GDB client is connected:
-// the board then stays halted on it, as GDB was told.
+// the board then stays halted on it, as GDB was told. With real gdb-multiarch continuing, the
+// IDE's breakpoint whose condition is false is hidden from GDB (the board runs on); GDB is
+// told the stop where the condition holds, as a plain SIGTRAP (it set no breakpoint there).
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +15,7 @@ import { ok } from '../../emulator/core/result';
 import { EmulatorTarget } from '../../emulator/debug/emulator-target';
 import { connectGdb } from '../../emulator/node/gdb-socket';
 import { nodeScheduler } from '../../emulator/node/scheduler';
+import { findTool } from '../../emulator/node/tools';
 import { createSession } from '../../emulator/session/session';
 import { buildElf } from '../../tests/programs/elf';
 import { compilerAvailable } from '../../tests/programs/nrf52-baremetal/build';
@@ -83,10 +87,15 @@ afterEach(async () => {
   for (const s of services.splice(0)) await s.dispose();
 });
 
-function boot(name: string, source: string, breakAt?: string) {
+function boot(
+  name: string,
+  source: string,
+  breakAt?: string,
+  view: (svc: DebugService) => Partial<ProgramView> = () => ({}),
+) {
   const { bytes, symbol } = buildElf(`debug-faults-${name}`, source);
   const events: { name: keyof HostEvents; payload: unknown }[] = [];
-  const svc = new DebugService({
+  const svc: DebugService = new DebugService({
     projectRoot: project(),
     breakpointDir: mkdtempSync(path.join(os.tmpdir(), 'debug-faults-bp-')),
     emit: (n, payload) => events.push({ name: n, payload }),
@@ -97,7 +106,7 @@ function boot(name: string, source: string, breakAt?: string) {
       if (!loaded.ok) return loaded;
       return ok(new EmulatorTarget({ session: s.value, scheduler: nodeScheduler }));
     },
-    loadProgram: () => programView(breakAt ? symbol(breakAt) : 0),
+    loadProgram: () => ({ ...programView(breakAt ? symbol(breakAt) : 0), ...view(svc) }),
   });
   services.push(svc);
   const last = <K extends keyof HostEvents>(n: K): HostEvents[K] | undefined =>
@@ -255,4 +264,61 @@ describe.skipIf(noGcc)('DebugService: handled process faults and GDB', () => {
       last('session.state')!.stop!.pc,
     );
   });
+});
+
+/** Counts in r1; the IDE's breakpoint sits on `cond`. */
+const COUNTER = image(['movs r1, #0', 'loop: adds r1, #1', 'cond: nop', 'b loop']);
+
+const gdbPath = findTool('gdb-multiarch');
+const noGdb = skipWithoutTool(gdbPath.ok, 'gdb-multiarch', 'apt-get install gdb-multiarch');
+
+describe.skipIf(noGcc || noGdb)('DebugService: conditional breakpoints and GDB', () => {
+  it("hides the IDE's breakpoint whose condition is false from GDB's own continue", async () => {
+    // The IDE's condition is "r1 % 16 == 0", read from the target as a DWARF expression would.
+    let evaluated = 0;
+    const { svc, symbol, last, until } = boot('cond-gdb', COUNTER, 'cond', (s) => ({
+      evaluate: async () => {
+        evaluated++;
+        const r1 = await s.target!.readRegister('r1');
+        const v = r1.ok && r1.value % 16 === 0 ? '1' : '0';
+        return ok({ name: '', value: v, type: 'bool', ref: 0, editable: false });
+      },
+    }));
+    expect((await svc.start({ mode: 'debug', board: 'mps2-an386' })).ok).toBe(true);
+    const on = await svc.gdbServer(true, 0);
+    expect(on.ok && on.value).toBeTruthy();
+    if (!on.ok || !on.value) return;
+    expect((await svc.setBreakpoints(SOURCE, [{ line: 1, condition: 'r1 % 16 == 0' }])).ok).toBe(
+      true,
+    );
+    // Real GDB attaches (the board halts for it) and continues: it must be told only the stop
+    // where the condition holds, never one of the false ones it set no breakpoint for.
+    const out = await new Promise<string>((resolve) =>
+      execFile(
+        gdbPath.ok ? gdbPath.value : 'gdb-multiarch',
+        [
+          '-nx',
+          '-batch',
+          '-ex',
+          'set architecture armv7e-m',
+          '-ex',
+          `target extended-remote 127.0.0.1:${on.value!.port}`,
+          '-ex',
+          'continue',
+          '-ex',
+          'printf "STOP pc=%x r1=%d\\n", $pc, $r1',
+        ],
+        { timeout: 20_000 },
+        (_e, stdout, stderr) => resolve(`${stdout}\n${stderr}`),
+      ),
+    );
+    const m = /STOP pc=([0-9a-f]+) r1=(\d+)/.exec(out);
+    expect(m, out).not.toBeNull();
+    expect(parseInt(m![1]!, 16), out).toBe(symbol('cond'));
+    expect(Number(m![2]) % 16, out).toBe(0);
+    // The false hits were really met (and run on from), not skipped over.
+    expect(evaluated).toBeGreaterThan(1);
+    expect(out).toContain('SIGTRAP');
+    await until(() => last('session.state')?.stop?.reason === 'breakpoint');
+  }, 90_000);
 });

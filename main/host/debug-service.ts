@@ -158,6 +158,8 @@ interface Active {
   shared: SharedPoints;
   /** The GDB server serving this session's target (the "GDB server" switch), when on. */
   gdb: GdbServerHandle | null;
+  /** The last breakpoint stop's verdict (ideBreakpointStops), shared with the GDB server. */
+  verdict?: { stop: StopInfo; stops: Promise<boolean> };
 }
 
 const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
@@ -702,8 +704,10 @@ export class DebugService {
         await this.clearTemp(a);
         return this.report(a, 'breakpoint', stop, 'Ran to the cursor');
       }
-      const bps = a.armed.get(pc);
-      if (bps && !(await this.breakpointStops(a, bps)) && !this.gdbAttached(a)) {
+      const gdb = a.gdb?.server;
+      // A stop GDB's server was asked to hide is decided once, for both (see ideBreakpointStops).
+      const hidden = gdb?.deferredStop === stop;
+      if (!(await this.ideBreakpointStops(a, stop)) && (!this.gdbAttached(a) || hidden)) {
         await a.target.resume();
         return;
       }
@@ -743,6 +747,20 @@ export class DebugService {
    */
   private gdbAttached(a: Active): boolean {
     return a.gdb !== null && a.gdb.server.connectionCount > 0;
+  }
+
+  /**
+   * Whether the IDE's breakpoints at a breakpoint stop's PC stop there (true where none is the
+   * IDE's): asked by the IDE and by its GDB server (`hideStop`: a stop during GDB's own continue
+   * at the IDE's breakpoint whose condition is false is not GDB's to see), so conditions are
+   * evaluated and hits counted once per stop.
+   */
+  private ideBreakpointStops(a: Active, stop: StopInfo): Promise<boolean> {
+    if (a.verdict?.stop === stop) return a.verdict.stops;
+    const bps = a.armed.get(stop.pc >>> 0);
+    const stops = bps ? this.breakpointStops(a, bps) : Promise.resolve(true);
+    a.verdict = { stop, stops };
+    return stops;
   }
 
   /** Counts the hit and checks conditions; true when the breakpoint stops. */
@@ -1429,6 +1447,8 @@ export class DebugService {
       const served = await serveToGdb(a.shared.view('gdb'), {
         port,
         elf,
+        hideStop: async (stop) =>
+          this.active === a && !(await this.serial(() => this.ideBreakpointStops(a, stop))),
         log: (line) => {
           this.opts.emit('session.output', {
             id: a.info.id,

@@ -21,6 +21,7 @@ import type { Result } from '../../emulator/core/result';
 import type { DebugTarget, Watchpoint } from '../../emulator/debug/target';
 import { tockThreadSource } from '../../emulator/debug/tock/threads';
 import { GDB_HOST, startGdbServer, type GdbServerHandle } from '../../emulator/node/gdb-server';
+import type { GdbServerOptions } from '../../emulator/gdb/server';
 import type { GdbServerInfo } from '../common/contract.js';
 
 /** Who holds a breakpoint or watchpoint on a shared target. */
@@ -126,12 +127,18 @@ export function gdbServerInfo(port: number, elf: string, clients: number): GdbSe
  */
 export async function serveToGdb(
   target: DebugTarget,
-  o: { port: number; elf: Uint8Array | null; log: (line: string) => void },
+  o: {
+    port: number;
+    elf: Uint8Array | null;
+    log: (line: string) => void;
+    hideStop?: GdbServerOptions['hideStop'];
+  },
 ): Promise<Result<GdbServerHandle>> {
   const threads = o.elf ? await tockThreadSource(o.elf) : null;
   return startGdbServer(target, {
     port: o.port,
     log: o.log,
+    ...(o.hideStop ? { hideStop: o.hideStop } : {}),
     ...(threads?.ok ? { threads: threads.value } : {}),
   });
 }
