@@ -267,7 +267,7 @@ describe('bootloader sessions over a real pseudo-terminal', () => {
       message: expect.stringMatching(/went away/),
     });
     await svc.dispose();
-  });
+  }, 120_000); // a real pty session: well under 30 s alone, over it at load 20
 
   it('says how to enter the bootloader when the board does not answer', async () => {
     const sim = new (
