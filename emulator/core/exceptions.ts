@@ -88,6 +88,30 @@ const CCR_NONBASETHRDENA = 0x1;
 /** SCR.SLEEPONEXIT (B3.2.7). */
 const SCR_SLEEPONEXIT = 0x2;
 
+/** Byte order of the engine's typed arrays (little-endian on every platform we ship for). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * First index >= `from` whose byte is non-zero in the byte array viewed as `words`, or -1.
+ * Empty words are skipped whole; within a word the lowest set byte is found with clz32.
+ */
+function nextSet(words: Uint32Array, from: number): number {
+  let i = from >> 2;
+  if (i >= words.length) return -1;
+  if (!LITTLE_ENDIAN) {
+    const bytes = new Uint8Array(words.buffer);
+    for (let e = from; e < bytes.length; e++) if (bytes[e] !== 0) return e;
+    return -1;
+  }
+  // Bytes below `from` in its word are masked off (byte k of a word is bits 8k..8k+7).
+  let x = words[i]! & (-1 << ((from & 3) << 3));
+  while (x === 0) {
+    if (++i >= words.length) return -1;
+    x = words[i]!;
+  }
+  return (i << 2) + ((31 - Math.clz32(x & -x)) >> 3);
+}
+
 export class ExceptionModel {
   /** 16 system exceptions and the external interrupts. */
   readonly numExceptions: number;
@@ -95,6 +119,9 @@ export class ExceptionModel {
   readonly prio: Int16Array;
   readonly pending: Uint8Array;
   readonly active: Uint8Array;
+  /** `pending` and `active` seen four exceptions at a time (same memory; see `nextSet`). */
+  private readonly pendingWords: Uint32Array;
+  private readonly activeWords: Uint32Array;
   /** NVIC enables (external interrupts; system exceptions use `shcsrEna`). */
   readonly enabled: Uint8Array;
   /** Level of each external interrupt line (a high level re-pends after the handler). */
@@ -115,6 +142,8 @@ export class ExceptionModel {
   stacking: Stk = Stk.None;
   /** EXC_RETURN of a return that SLEEPONEXIT turned into sleep (0 when none). */
   private sleepOnExitReturn = 0;
+  /** Scratch for the unstacked frame (read in full before any register is written). */
+  private readonly unstacked = new Int32Array(8);
 
   constructor(
     private readonly cpu: CortexM,
@@ -123,8 +152,14 @@ export class ExceptionModel {
   ) {
     this.numExceptions = 16 + numIrqs;
     this.prio = new Int16Array(this.numExceptions);
-    this.pending = new Uint8Array(this.numExceptions);
-    this.active = new Uint8Array(this.numExceptions);
+    // Padded to whole words for the word views; the padding bytes are never written.
+    const bytes = (this.numExceptions + 3) & ~3;
+    const pendingBuf = new ArrayBuffer(bytes);
+    const activeBuf = new ArrayBuffer(bytes);
+    this.pending = new Uint8Array(pendingBuf, 0, this.numExceptions);
+    this.active = new Uint8Array(activeBuf, 0, this.numExceptions);
+    this.pendingWords = new Uint32Array(pendingBuf);
+    this.activeWords = new Uint32Array(activeBuf);
     this.enabled = new Uint8Array(this.numExceptions);
     this.levels = new Uint8Array(numIrqs);
     this.prioMask = (0xff << (8 - priorityBits)) & 0xff;
@@ -170,20 +205,24 @@ export class ExceptionModel {
   }
 
   /** Active exceptions (the ICSR.RETTOBASE and return checks count them). */
+  // The scans below visit only the exceptions whose byte is set, four bytes per step through
+  // a word view of the same memory (`nextSet`), so an exception return with one or two active
+  // exceptions skips the empty words instead of testing all 64 bytes (nRF52840). The answers
+  // are those of a full pass, in the same order.
   activeCount(): number {
+    const w = this.activeWords;
     let n = 0;
-    for (let e = 1; e < this.numExceptions; e++) n += this.active[e]!;
+    for (let e = nextSet(w, 1); e !== -1; e = nextSet(w, e + 1)) n++;
     return n;
   }
 
   /** Priority from active exceptions only (no masks). */
   private activePriority(): number {
+    const w = this.activeWords;
     let p = 256;
-    for (let e = 1; e < this.numExceptions; e++) {
-      if (this.active[e]) {
-        const g = this.groupPrio(this.prio[e]!);
-        if (g < p) p = g;
-      }
+    for (let e = nextSet(w, 1); e !== -1; e = nextSet(w, e + 1)) {
+      const g = this.groupPrio(this.prio[e]!);
+      if (g < p) p = g;
     }
     return p;
   }
@@ -258,8 +297,9 @@ export class ExceptionModel {
     let bestPrio = 0x7fff;
     // DHCSR.C_MASKINTS (C1.6.2): PendSV, SysTick and external interrupts wait while it is set.
     const end = this.cpu.maskInterrupts ? 14 : this.numExceptions;
-    for (let e = 2; e < end; e++) {
-      if (this.pending[e] && this.isEnabled(e)) {
+    const w = this.pendingWords;
+    for (let e = nextSet(w, 2); e !== -1 && e < end; e = nextSet(w, e + 1)) {
+      if (this.isEnabled(e)) {
         const p = this.prio[e]!;
         // Compare full priority (group then sub), then exception number.
         if (p < bestPrio) {
@@ -280,8 +320,9 @@ export class ExceptionModel {
   /** A pending, enabled exception would wake WFI (PRIMASK does not block wake-up, B1.5.19). */
   wakeUpPending(): boolean {
     const ep = this.executionPriority(false);
-    for (let e = 2; e < this.numExceptions; e++) {
-      if (this.pending[e] && this.isEnabled(e) && this.groupPrio(this.prio[e]!) < ep) return true;
+    const w = this.pendingWords;
+    for (let e = nextSet(w, 2); e !== -1; e = nextSet(w, e + 1)) {
+      if (this.isEnabled(e) && this.groupPrio(this.prio[e]!) < ep) return true;
     }
     return false;
   }
@@ -418,7 +459,7 @@ export class ExceptionModel {
     }
     const sp = r[13]!;
     const priv = toThread ? (cpu.control & 1) === 0 : true;
-    const frame = new Int32Array(8);
+    const frame = this.unstacked;
     this.stacking = Stk.Pop;
     try {
       if (!cpu.unstackFrame(sp, frame, priv))

@@ -56,18 +56,17 @@ export class Nvic {
 
   read(off: number): number {
     const exc = this.exc;
-    const bank = (base: number): number => (off - base) >> 2;
     if (off === NVIC.ICTR) return Math.ceil(this.cpu.config.numIrqs / 32) - 1;
     if (off >= NVIC.ISER0 && off < NVIC.ISER0 + NVIC.BANK_SIZE)
-      return this.bits(exc.enabled, bank(NVIC.ISER0));
+      return this.bits(exc.enabled, bank(off, NVIC.ISER0));
     if (off >= NVIC.ICER0 && off < NVIC.ICER0 + NVIC.BANK_SIZE)
-      return this.bits(exc.enabled, bank(NVIC.ICER0));
+      return this.bits(exc.enabled, bank(off, NVIC.ICER0));
     if (off >= NVIC.ISPR0 && off < NVIC.ISPR0 + NVIC.BANK_SIZE)
-      return this.bits(exc.pending, bank(NVIC.ISPR0));
+      return this.bits(exc.pending, bank(off, NVIC.ISPR0));
     if (off >= NVIC.ICPR0 && off < NVIC.ICPR0 + NVIC.BANK_SIZE)
-      return this.bits(exc.pending, bank(NVIC.ICPR0));
+      return this.bits(exc.pending, bank(off, NVIC.ICPR0));
     if (off >= NVIC.IABR0 && off < NVIC.IABR0 + NVIC.BANK_SIZE)
-      return this.bits(exc.active, bank(NVIC.IABR0));
+      return this.bits(exc.active, bank(off, NVIC.IABR0));
     if (off >= NVIC.IPR0 && off < NVIC.IPR_END) {
       const e = 16 + (off - NVIC.IPR0);
       return e < exc.numExceptions ? readPriorityWord(exc, e) : 0;
@@ -77,15 +76,14 @@ export class Nvic {
 
   write(off: number, v: number): void {
     const exc = this.exc;
-    const bank = (base: number): number => (off - base) >> 2;
     if (off >= NVIC.ISER0 && off < NVIC.ISER0 + NVIC.BANK_SIZE)
-      this.setBits(exc.enabled, bank(NVIC.ISER0), v, true);
+      this.setBits(exc.enabled, bank(off, NVIC.ISER0), v, true);
     else if (off >= NVIC.ICER0 && off < NVIC.ICER0 + NVIC.BANK_SIZE)
-      this.setBits(exc.enabled, bank(NVIC.ICER0), v, false);
+      this.setBits(exc.enabled, bank(off, NVIC.ICER0), v, false);
     else if (off >= NVIC.ISPR0 && off < NVIC.ISPR0 + NVIC.BANK_SIZE)
-      this.setBits(exc.pending, bank(NVIC.ISPR0), v, true);
+      this.setBits(exc.pending, bank(off, NVIC.ISPR0), v, true);
     else if (off >= NVIC.ICPR0 && off < NVIC.ICPR0 + NVIC.BANK_SIZE)
-      this.setBits(exc.pending, bank(NVIC.ICPR0), v, false);
+      this.setBits(exc.pending, bank(off, NVIC.ICPR0), v, false);
     else if (off >= NVIC.IPR0 && off < NVIC.IPR_END) {
       for (let i = 0; i < 4; i++)
         writePriority(this.cpu, 16 + off - NVIC.IPR0 + i, (v >>> (8 * i)) & 0xff);
@@ -96,19 +94,20 @@ export class Nvic {
   }
 
   private bits(arr: Uint8Array, word: number): number {
+    const first = 16 + word * 32;
+    const end = Math.min(first + 32, this.exc.numExceptions);
     let v = 0;
-    for (let b = 0; b < 32; b++) {
-      const e = 16 + word * 32 + b;
-      if (e < this.exc.numExceptions && arr[e]) v |= 1 << b;
-    }
+    for (let e = first; e < end; e++) if (arr[e]) v |= 1 << (e - first);
     return v >>> 0;
   }
 
   private setBits(arr: Uint8Array, word: number, value: number, set: boolean): void {
     const exc = this.exc;
-    for (let b = 0; b < 32; b++) {
+    // Only the bits written as 1 act (lowest first, as a pass over all 32 would).
+    for (let rest = value >>> 0; rest !== 0; rest = (rest & (rest - 1)) >>> 0) {
+      const b = 31 - Math.clz32(rest & -rest);
       const e = 16 + word * 32 + b;
-      if (e < exc.numExceptions && (value >>> b) & 1) {
+      if (e < exc.numExceptions) {
         if (arr === exc.pending) {
           // ISPR pends even a disabled interrupt; ICPR keeps an asserted level pending.
           if (set) exc.setPending(e);
@@ -118,6 +117,11 @@ export class Nvic {
     }
     this.cpu.attention = true;
   }
+}
+
+/** Word index of `off` within the set/clear/active bank at `base`. */
+function bank(off: number, base: number): number {
+  return (off - base) >> 2;
 }
 
 /** Four priority bytes from exception `base` (IPRn, SHPRn). */
