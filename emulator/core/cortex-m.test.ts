@@ -441,6 +441,36 @@ describe('faults', () => {
     expect(core.readRegister(5) >>> 0).toBe(RAM + 0x1104);
   });
 
+  // The code window of a context comes back when the context does (`restoreSlots`); the
+  // window a privileged handler ran in must not let unprivileged Thread code run there.
+  it('faults unprivileged Thread code returned to where its handler was just executing', () => {
+    const { core } = boot(
+      (p) => {
+        // RAM open to all, but its second 4 KiB privileged-only (AP=001), both executable.
+        mpu(p, [FLASH_RO, [RAM | 0x11, 0x0300001f], [(RAM + 0x1000) | 0x12, 0x01000017]]);
+        p.mov32(0, RAM + 0x1100)
+          .mov32(1, routine(5))
+          .i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+        p.i('DSB_T1', { o: 15 }).i('ISB_T1', { o: 15 });
+        // Called once while privileged (RAM's decode cache is made now, not in the handler).
+        p.mov32(3, RAM + 0x1101).i('BLX_reg_T1', { m: 3 });
+        p.i('MOV_imm_T1', { d: 1, i: 1 }).i('MSR_T1', { n: 1, s: 20, m: 0 }).i('ISB_T1', { o: 15 });
+        p.i('SVC_T1', { i: 0 });
+      },
+      {
+        ...reportMemManage,
+        // The stacked return address becomes the privileged routine, and the handler ends by
+        // jumping to it: its BX LR returns to Thread mode from inside that window.
+        svc: (p) => {
+          p.mov32(0, RAM + 0x1100).i('STR_imm_T2', { t: 0, i: 6 });
+          p.mov32(1, RAM + 0x1101).i('BX_T1', { m: 1 });
+        },
+      },
+    );
+    expect(runToExit(core)).toBe(4);
+    expect(core.readRegister(4) >>> 0).toBe(CFSR.IACCVIOL);
+  });
+
   // Exception frames are written (and read) at once when the MPU allows all of them
   // (`stackFrame`); a frame the MPU cuts must still be written word by word up to the fault.
   it('writes an exception frame up to the word the MPU refuses, then takes MemManage (MSTKERR)', () => {

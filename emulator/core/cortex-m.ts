@@ -67,6 +67,8 @@ const BLOCK_HEAT = 16;
 interface WindowCache {
   windows: { acc: Acc; win: Region }[];
   slots: Region[] | null;
+  /** The executable window the code fast path last ran in under this context, or null. */
+  code: Region | null;
 }
 
 /** An access kind for MPU and fault attribution. */
@@ -243,6 +245,14 @@ export class CortexM implements CoreControl {
   private slotsRestore = false;
   /** Start of the executable window in the code region (0 without the MPU). */
   private codeLo = 0;
+  /**
+   * The context (`mpuContext`) the executable window (`codeLo`..`codeSize`) was made under, or
+   * -1; filed with the data slots when the context changes, and restored with them, so the
+   * first instruction after a system call, an interrupt or a context switch does not go
+   * through `fetch` to find the same window again.
+   */
+  private codeContext = -1;
+  private codeWindow: Region | null = null;
   /** Translator caches of the code region (regions are entered only inside the code window). */
   private codeChunks: (CodeChunk | undefined)[] | null = null;
   system!: SystemBlocks;
@@ -1120,10 +1130,14 @@ export class CortexM implements CoreControl {
       this.codeLo = w === null ? 0 : w.parentOffset;
       this.codeSize = w === null ? 0 : w.parentOffset + w.size;
       this.codeChunks = reg.chunks;
+      this.codeWindow = w;
+      this.codeContext = w === null ? -1 : this.mpuContext(this.privileged());
     } else {
       this.codeLo = 0;
       this.codeSize = reg.size;
       this.codeChunks = reg.chunks;
+      this.codeWindow = null;
+      this.codeContext = -1;
     }
     return insn;
   }
@@ -1360,6 +1374,8 @@ export class CortexM implements CoreControl {
     if (wasSlow || this.slowMem) this.dropFastRegions();
     else {
       this.codeSize = 0;
+      this.codeWindow = null;
+      this.codeContext = -1;
       this.attention = true;
     }
   }
@@ -1402,6 +1418,13 @@ export class CortexM implements CoreControl {
   /** Empties the data fast paths and the code window; the next accesses take the slow path. */
   private dropFastRegions(): void {
     this.devLo = this.devHi = 0;
+    if (this.codeContext >= 0 && this.codeSize !== 0) {
+      const entry = this.windowCaches.get(this.codeContext);
+      if (entry !== undefined) entry.code = this.codeWindow;
+      this.slotsRestore = true;
+    }
+    this.codeContext = -1;
+    this.codeWindow = null;
     if (this.slotContext >= 0) {
       const entry = this.windowCaches.get(this.slotContext);
       if (entry !== undefined)
@@ -1443,7 +1466,7 @@ export class CortexM implements CoreControl {
     let entry = this.windowCaches.get(context);
     if (entry === undefined) {
       if (this.windowCaches.size >= 64) this.windowCaches.clear();
-      entry = { windows: [], slots: null };
+      entry = { windows: [], slots: null, code: null };
       this.windowCaches.set(context, entry);
     }
     if (acc !== Acc.Exec) this.slotContext = context;
@@ -1489,8 +1512,24 @@ export class CortexM implements CoreControl {
     this.slotsRestore = false;
     if (!this.mpuWindows || !this.system.mpuEnabled()) return;
     const context = this.mpuContext(this.privileged());
-    const saved = this.windowCaches.get(context)?.slots;
-    if (saved === undefined || saved === null) return;
+    const entry = this.windowCaches.get(context);
+    if (entry === undefined) return;
+    // The executable window: exact for this context (made by `mpuWindow` under it), and its
+    // region's decode cache still exists (dropping it empties `windowCaches` too).
+    const w = entry.code;
+    if (w !== null && this.codeSize === 0 && w.parent !== null && w.parent.code !== null) {
+      const reg = w.parent;
+      this.codeBase = reg.base;
+      this.codeArr = reg.code as (Insn | undefined)[];
+      this.codeRegion = reg;
+      this.codeLo = w.parentOffset;
+      this.codeSize = w.parentOffset + w.size;
+      this.codeChunks = reg.chunks;
+      this.codeWindow = w;
+      this.codeContext = context;
+    }
+    const saved = entry.slots;
+    if (saved === null) return;
     this.readRegion = saved[0]!;
     this.readRegion2 = saved[1]!;
     this.readRegion3 = saved[2]!;
