@@ -574,17 +574,27 @@ export class DebugInfo {
     const inherit = (scope: Die, depth: number): void => {
       const origin = originOf(scope);
       if (!origin || depth > 64) return;
-      // Abstract DIEs that the concrete scope's own children stand for. A child without
-      // DW_AT_abstract_origin (clang and rustc emit lexical blocks so) stands for the origin's
-      // child at the same position when the tags agree.
+      // Abstract DIEs that the concrete scope's own children stand for. A lexical block
+      // without DW_AT_abstract_origin (clang and rustc emit them so) stands for the origin's
+      // child at the same position, but only while every earlier child stood for the origin's
+      // child at its own position: rustc drops abstract children (template parameters, an
+      // unnamed parameter) from concrete instances, and past such a gap positions mean nothing.
+      // GDB pairs them so (its oracle test covers the three shapes).
       const referenced = new Set<Die>();
+      let inStep = true;
       scope.children.forEach((c, i) => {
         const o = originOf(c);
         if (o) referenced.add(o);
-        else if (!c.has(DW_AT.abstract_origin)) {
-          const twin = origin.children[i];
-          if (twin && twin.tag === c.tag) referenced.add(twin);
-        }
+        if (!inStep) return;
+        const twin = origin.children[i];
+        if (o) inStep = o === twin;
+        else if (
+          !c.has(DW_AT.abstract_origin) &&
+          c.tag === DW_TAG.lexical_block &&
+          twin?.tag === DW_TAG.lexical_block
+        )
+          referenced.add(twin);
+        else inStep = false;
       });
       const take = (abstract: Die, level: number): void => {
         if (level > 64) return;
