@@ -35,19 +35,11 @@ import { buildBench } from './build';
 // @ts-expect-error: plain ES module without type declarations
 import { buildRendererIfStale } from '../../scripts/start.mjs';
 import { cpuAB, describeAB } from './ide-cpu';
+import { positiveArg } from './args';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!(v > 0)) {
-    console.error(`${name} needs a positive number`);
-    process.exit(2);
-  }
-  return v;
-}
-const STEPS = arg('--steps', 20);
-const KEYS = arg('--keys', 60);
-const ROUNDS = arg('--rounds', 4);
+const STEPS = positiveArg('--steps', 20);
+const KEYS = positiveArg('--keys', 60);
+const ROUNDS = positiveArg('--rounds', 4);
 const UI = !process.argv.includes('--no-ui');
 
 const pct = (xs: number[], p: number): number => {

@@ -42,20 +42,12 @@ import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
 import { PeripheralService } from '../../main/host/peripheral-service';
 import { readFileSync } from 'node:fs';
 import { median } from './cpu-time';
+import { positiveArg } from './args';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!(v > 0)) {
-    console.error(`${name} needs a positive number`);
-    process.exit(2);
-  }
-  return v;
-}
-const SECONDS = arg('--seconds', 1.5);
-const ROUNDS = arg('--rounds', 3);
-const GAP = arg('--gap', 10);
-const KERNEL_ROUNDS = arg('--kernel-rounds', 5);
+const SECONDS = positiveArg('--seconds', 1.5);
+const ROUNDS = positiveArg('--rounds', 3);
+const GAP = positiveArg('--gap', 10);
+const KERNEL_ROUNDS = positiveArg('--kernel-rounds', 5);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -26,20 +26,12 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { debugBoard, openBuiltKernelStudio } from '../e2e/built-kernel';
 import { APP_ROOT } from '../e2e/harness';
+import { positiveArg } from './args';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!(v > 0)) {
-    console.error(`${name} needs a positive number`);
-    process.exit(2);
-  }
-  return v;
-}
-const FRAMES = arg('--frames', 300);
-const ROWS = arg('--rows', 30);
+const FRAMES = positiveArg('--frames', 300);
+const ROWS = positiveArg('--rows', 30);
 const WANT = 100_000;
-const RECORDING_MS = arg('--recording-seconds', 8) * 1000;
+const RECORDING_MS = positiveArg('--recording-seconds', 8) * 1000;
 
 const k = await openBuiltKernelStudio(['nrf52840dk'], 'scroll');
 try {

@@ -20,18 +20,10 @@ import { nodeScheduler } from '../../emulator/node/scheduler';
 import { createSession } from '../../emulator/session/session';
 import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
 import { assemble } from '../lockstep/assemble';
+import { positiveArg } from './args';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!(v > 0)) {
-    console.error(`${name} needs a positive number`);
-    process.exit(2);
-  }
-  return v;
-}
-const SECONDS = arg('--seconds', 3);
-const HALTS = arg('--halts', 20);
+const SECONDS = positiveArg('--seconds', 3);
+const HALTS = positiveArg('--halts', 20);
 
 const LOOP = [
   '.syntax unified',

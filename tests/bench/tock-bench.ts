@@ -29,18 +29,10 @@ import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
 import { TockService } from '../../main/host/tock-service';
 import { median } from './cpu-time';
 import { historyAb } from './tock-history-ab';
+import { positiveArg } from './args';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!(v > 0)) {
-    console.error(`${name} needs a positive number`);
-    process.exit(2);
-  }
-  return v;
-}
-const SECONDS = arg('--seconds', 2);
-const ROUNDS = arg('--rounds', 3);
+const SECONDS = positiveArg('--seconds', 2);
+const ROUNDS = positiveArg('--rounds', 3);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const DIR = path.join(ROOT, 'kernel', 'target', 'images', 'nrf52840dk');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
