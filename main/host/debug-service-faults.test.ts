@@ -23,6 +23,7 @@ import { skipWithoutTool } from '../../tests/tools';
 import type { HostEvents } from '../common/contract';
 import type { ProgramView } from './debug-program';
 import { DebugService } from './debug-service';
+import { oneLineProgram } from './testing/one-line-program';
 
 const SOURCE = 'capsules/src/console.rs';
 
@@ -60,27 +61,7 @@ function image(body: string[]): string {
   ].join('\n');
 }
 
-/** Line 1 of the console source sits at `line1`; no other line, frame or variable. */
-function programView(line1: number): ProgramView {
-  return {
-    sourceLevel: true,
-    notices: [],
-    programOf: () => 'kernel',
-    symbolize: () => null,
-    lookup: () => null,
-    functionAt: () => null,
-    lineAt: () => null,
-    inlineChain: () => [],
-    shownLine: () => null,
-    addressesFor: (file, line) =>
-      file === SOURCE && line === 1 ? { line: 1, addresses: [line1] } : null,
-    backtrace: async () => [],
-    variables: async () => [],
-    children: async () => [],
-    evaluate: async () => ok({ name: '', value: '', type: '', ref: 0, editable: false }),
-    newStop: () => {},
-  };
-}
+const programView = (line1: number): ProgramView => oneLineProgram(SOURCE, line1);
 
 const services: DebugService[] = [];
 afterEach(async () => {

@@ -18,6 +18,7 @@ import { skipWithoutTool } from '../../tests/tools';
 import type { HostEvents } from '../common/contract';
 import type { ProgramView } from './debug-program';
 import { DebugService } from './debug-service';
+import { oneLineProgram } from './testing/one-line-program';
 import { gdbServerInfo, sharePoints } from './gdb-switch';
 
 /** A target that records what reaches it; everything else answers ok. */
@@ -110,26 +111,7 @@ const LOOP = [
   '',
 ].join('\n');
 
-function programView(line1: number): ProgramView {
-  return {
-    sourceLevel: true,
-    notices: [],
-    programOf: () => 'kernel',
-    symbolize: () => null,
-    lookup: () => null,
-    functionAt: () => null,
-    lineAt: () => null,
-    inlineChain: () => [],
-    shownLine: () => null,
-    addressesFor: (file, line) =>
-      file === SOURCE && line === 1 ? { line: 1, addresses: [line1] } : null,
-    backtrace: async () => [],
-    variables: async () => [],
-    children: async () => [],
-    evaluate: async () => ok({ name: '', value: '', type: '', ref: 0, editable: false }),
-    newStop: () => {},
-  };
-}
+const programView = (line1: number): ProgramView => oneLineProgram(SOURCE, line1);
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
