@@ -228,12 +228,14 @@ describe('Processes view model (emulated nRF52840-DK)', () => {
   it('reads the table once per stop for every view, and the on-CPU process from the live core', async () => {
     // Halt where a process is executing (Thread mode on PSP): a breakpoint where each waiting
     // process resumes (its saved pc); the first one the kernel switches to stops there. Not the
-    // fault apps: one halted there may fault before its next system call and be restarted (a
-    // new incarnation, whose stack mark starts afresh), so the mark check below would not hold.
+    // apps made to fault (fault_kernel, fault_stack, upcall_fault, usage_fault, and peek, which
+    // faults on another process's RAM after a sleep): one halted there may fault before its next
+    // system call and be restarted, a new incarnation whose stack mark starts afresh, so the mark
+    // check below would not hold.
     const info = unwrap(DebugInfo.load(kernel, { name: 'kernel.elf' }));
     const table = unwrap(ProcessTable.fromDebugInfo(info));
     const waiting = unwrap(await table.read(cachedMemory((a, n) => target.readMemory(a, n))))
-      .filter((p) => /^Yielded/.test(p.state) && !p.name.startsWith('fault_'))
+      .filter((p) => /^Yielded/.test(p.state) && !/fault|^peek$/.test(p.name))
       .map((p) => p.stored.pc & ~1);
     expect(waiting.length).toBeGreaterThan(0);
     for (const pc of waiting) unwrap(await target.setBreakpoint(pc));
@@ -292,6 +294,8 @@ describe('Processes view model (emulated nRF52840-DK)', () => {
     const later = unwrap(await service.processes()).processes.find(
       (p) => p.name === onCpu[0]!.name,
     )!;
+    // The same incarnation: a restart (see the choice of breakpoints above) starts the mark over.
+    expect(later.id, `${later.name} restarted`).toBe(onCpu[0]!.id);
     const mark = later.stackMark;
     expect(mark.source).toMatch(/exception entry \(emulator\)/);
     expect(mark.lowest).not.toBeNull();
