@@ -29,7 +29,8 @@ function rng(seed: number): () => number {
 /** One core per mode, reloaded for every case (building the bus is the costly part). */
 const cores = new Map<boolean, CortexM>();
 
-function machine(translate: boolean, code: number[], seed: number): CortexM {
+/** `edge`: registers r0-r3 set to these values and APSR (Q included) cleared, after the random ones. */
+function machine(translate: boolean, code: number[], seed: number, edge?: number[]): CortexM {
   let core = cores.get(translate);
   if (core === undefined) {
     core = new CortexM({ frequencyHz: 1e6, numIrqs: 8, priorityBits: 3, translate });
@@ -71,6 +72,10 @@ function machine(translate: boolean, code: number[], seed: number): CortexM {
   }
   core.writeRegister(14, RAM + (next() % RAM_SIZE));
   core.writeSpecial('xpsr', (next() & 0xf8000000) | (1 << 24));
+  if (edge !== undefined) {
+    edge.forEach((v, r) => core.writeRegister(r, v));
+    core.writeSpecial('xpsr', 1 << 24);
+  }
   core.writeRegister(15, CODE - 2);
   // Faults go to the handler loop; UsageFault/BusFault/MemManage enabled (SHCSR).
   core.writeMemory(0xe000ed24, 4, 7 << 16);
@@ -107,8 +112,8 @@ function randomInstance(e: Encoding, next: () => number): number[] | null {
   return hw;
 }
 
-function runBoth(code: number[], steps: number, seed: number): [unknown, unknown] {
-  const tr = machine(true, code, seed);
+function runBoth(code: number[], steps: number, seed: number, edge?: number[]): [unknown, unknown] {
+  const tr = machine(true, code, seed, edge);
   const flash = tr.bus.find(0)!;
   flash.initCode();
   const cr = compileRegion(tr, flash, CODE, 0, flash.size)!;
@@ -122,7 +127,7 @@ function runBoth(code: number[], steps: number, seed: number): [unknown, unknown
   const n0 = tr.instructionCount;
   tr.run(budget);
   expect(entered).toBe(1);
-  const ref = machine(false, code, seed);
+  const ref = machine(false, code, seed, edge);
   const m0 = ref.instructionCount;
   ref.run(budget);
   return [
@@ -168,4 +173,45 @@ describe('code generators', () => {
       expect(tried).toBeGreaterThan(0);
     });
   }
+
+  it('saturate and set Q exactly where the executors do, at the edges of the ranges', () => {
+    // Random operands rarely reach the saturation points (QADD's overflow, SMUAD's
+    // 0x8000 * 0x8000 twice) and start with Q often set: here Q starts clear and r0-r3 hold
+    // values around the limits, for every operand order.
+    const edges = [
+      0x7fffffff, 0x80000000, 0x80008000, 0x7fff7fff, 1, -1, 0, 0x40000000, 0xc0000000,
+    ];
+    const cases: [string, Record<string, number>][] = [
+      ['SSAT_T1', { d: 0, n: 1, s: 15, h: 0, i: 0 }],
+      ['SSAT_T1', { d: 0, n: 1, s: 7, h: 1, i: 4 }],
+      ['SSAT_T1', { d: 0, n: 1, s: 31, h: 0, i: 1 }],
+      ['SSAT_T1', { d: 0, n: 1, s: 0, h: 1, i: 0 }],
+      ...['QADD', 'QSUB', 'QDADD', 'QDSUB'].map((op): [string, Record<string, number>] => [
+        `${op}_T1`,
+        { d: 0, n: 1, m: 2 },
+      ]),
+      ...['SMLAD', 'SMLSD'].flatMap((op) =>
+        [0, 1].map((M): [string, Record<string, number>] => [
+          `${op}_T1`,
+          { d: 0, n: 1, m: 2, a: 3, M },
+        ]),
+      ),
+      ...['SMUAD', 'SMUSD'].flatMap((op) =>
+        [0, 1].map((M): [string, Record<string, number>] => [`${op}_T1`, { d: 0, n: 1, m: 2, M }]),
+      ),
+    ];
+    let saturated = 0;
+    for (const [name, fields] of cases) {
+      expect(GENERATED_ENCODINGS.has(name), name).toBe(true);
+      const hw = assembleEncoding(name, fields);
+      for (const x of edges)
+        for (const y of edges) {
+          const edge = [0, x, y, x]; // r3: the accumulator at an edge too
+          const [a, b] = runBoth(hw, 1, 1, edge);
+          expect(b, `${name} ${JSON.stringify(fields)} ${x} ${y}`).toEqual(a);
+          if (((a as { xpsr: number }).xpsr >>> 27) & 1) saturated++;
+        }
+    }
+    expect(saturated).toBeGreaterThan(50);
+  });
 });

@@ -571,6 +571,53 @@ gen('MLA_T1', (f) =>
 gen('MLS_T1', (f) =>
   f.d === 15 || f.a === 15 ? null : ok(`r${f.d} = (r${f.a} - Math.imul(r${f.n}, r${f.m})) | 0;`, 2),
 );
+// Saturating arithmetic and dual 16-bit multiplies inline (DSP code runs them in its inner
+// loops; through their executors each cost a call and the register stores around it). The
+// same operations as the executors in table.ts; `codegen.test.ts` compares them.
+/** `t0` clamped to the signed range of `bits`, Q set when it was clamped (pseudocode SignedSatQ). */
+const SIGNED_SAT = (bits: number): string => {
+  const max = 2 ** (bits - 1) - 1;
+  const min = -(2 ** (bits - 1));
+  return `if (t0 > ${max}) { t0 = ${max}; cpu.q = 1; } else if (t0 < ${min}) { t0 = ${min}; cpu.q = 1; }`;
+};
+// SSAT (ARMv7-M ARM A7.7, SSAT): the operand shifted (LSL #i, or ASR #i with ASR #0 meaning #32), saturated.
+gen('SSAT_T1', (f) => {
+  const op = f.h
+    ? `r${f.n} >> ${f.i === 0 ? 31 : f.i}`
+    : f.i === 0
+      ? `r${f.n}`
+      : `r${f.n} << ${f.i}`;
+  return ok(`t0 = ${op}; ${SIGNED_SAT(f.s! + 1)} r${f.d} = t0;`);
+});
+// QADD, QSUB, QDADD, QDSUB (A7.7): Rm +/- Rn (doubled with saturation for QD*).
+for (const [name, sub, dbl] of [
+  ['QADD_T1', false, false],
+  ['QSUB_T1', true, false],
+  ['QDADD_T1', false, true],
+  ['QDSUB_T1', true, true],
+] as const) {
+  gen(name, (f) => {
+    const n = dbl ? `t0 = r${f.n} * 2; ${SIGNED_SAT(32)} t1 = t0;` : `t1 = r${f.n};`;
+    return ok(`${n} t0 = r${f.m} ${sub ? '-' : '+'} t1; ${SIGNED_SAT(32)} r${f.d} = t0;`);
+  });
+}
+// SMLAD, SMLSD, SMUAD, SMUSD (A7.7): the products of the signed
+// halves (Rm's swapped with the X form), added or subtracted, plus Ra; Q set when the exact
+// sum does not fit in 32 bits (it always fits in a double).
+for (const [name, sub, acc] of [
+  ['SMLAD_T1', false, true],
+  ['SMLSD_T1', true, true],
+  ['SMUAD_T1', false, false],
+  ['SMUSD_T1', true, false],
+] as const) {
+  gen(name, (f) => {
+    const m = f.M ? `t1 = (r${f.m} >>> 16) | (r${f.m} << 16);` : `t1 = r${f.m};`;
+    return ok(
+      `${m} t0 = ((r${f.n} << 16) >> 16) * ((t1 << 16) >> 16) ${sub ? '-' : '+'} (r${f.n} >> 16) * (t1 >> 16)${acc ? ` + r${f.a}` : ''};` +
+        ` if (t0 !== (t0 | 0)) cpu.q = 1; r${f.d} = t0 | 0;`,
+    );
+  });
+}
 gen('UBFX_T1', (f) => {
   const lsb = f.i!;
   const width = f.w! + 1;
@@ -772,13 +819,11 @@ const PARALLEL = ['S', 'Q', 'SH', 'U', 'UQ', 'UH'].flatMap((p) =>
 );
 export const REGISTER_ONLY_ENCODINGS: ReadonlySet<string> = new Set([
   ...PARALLEL,
-  ...['QADD', 'QSUB', 'QDADD', 'QDSUB', 'SEL', 'USAD8', 'USADA8'].map((x) => `${x}_T1`),
-  ...['SSAT', 'USAT', 'SSAT16', 'USAT16', 'PKH', 'SXTAB16', 'UXTAB16'].map((x) => `${x}_T1`),
+  ...['SEL', 'USAD8', 'USADA8'].map((x) => `${x}_T1`),
+  ...['USAT', 'SSAT16', 'USAT16', 'PKH', 'SXTAB16', 'UXTAB16'].map((x) => `${x}_T1`),
   'SXTB16_T2',
   'UXTB16_T2',
-  ...['SMLAD', 'SMLSD', 'SMUAD', 'SMUSD', 'SMLALD', 'SMLSLD', 'SMLAxy', 'SMULxy'].map(
-    (x) => `${x}_T1`,
-  ),
+  ...['SMLALD', 'SMLSLD', 'SMLAxy', 'SMULxy'].map((x) => `${x}_T1`),
   ...['SMLAWy', 'SMULWy', 'SMLALxy', 'SMMLA', 'SMMLS', 'SMMUL'].map((x) => `${x}_T1`),
   ...['SMULL', 'UMULL', 'SMLAL', 'UMLAL', 'UMAAL', 'SDIV', 'UDIV'].map((x) => `${x}_T1`),
 ]);
