@@ -183,21 +183,32 @@ function load(
   aligned: boolean,
   sync: string,
 ): string {
-  // The first slot, else the second, else the core (which may rotate the slots).
-  const slow = (m: string, hit2: string, from: string): string =>
-    `else { o = (a - qlo) | 0; if (${hit2}) ${dst} = ${from};` +
+  // The first slot, else the second, else an unaligned access inside the first slot, else
+  // the core (which may rotate the slots).
+  const slow = (m: string, hit2: string, from: string, unaligned = ''): string =>
+    `else { o = (a - qlo) | 0; if (${hit2}) ${dst} = ${from};${unaligned}` +
     ` else { ${sync} ${dst} = cpu.${m}(a); x = cpu.attention ? 1 : 2; } }`;
   if (size === 4) {
+    // Unaligned word loads (LDR, LDRT; not LDM/LDRD, which fault) are allowed unless
+    // CCR.UNALIGN_TRP is set (ARMv7-M ARM A3.2.1 "Alignment behavior"; B3.2.8 CCR); the core's
+    // read32 reads the same four bytes little-endian (A3.3).
+    const unaligned = aligned
+      ? ''
+      : ` else if ((cpu.ccr & 8) === 0 && (o = (a - rlo) | 0) >= 0 && o <= rsz - 4)` +
+        ` ${dst} = R8[o] | (R8[o + 1] << 8) | (R8[o + 2] << 16) | (R8[o + 3] << 24);`;
     return (
       `o = (a - rlo) | 0; if ((a & 3) === 0 && o >= 0 && o <= rsz - 4) ${dst} = R32[o >> 2];` +
-      ` ${slow(aligned ? 'read32A' : 'read32', '(a & 3) === 0 && o >= 0 && o <= qsz - 4', 'Q32[o >> 2]')}`
+      ` ${slow(aligned ? 'read32A' : 'read32', '(a & 3) === 0 && o >= 0 && o <= qsz - 4', 'Q32[o >> 2]', unaligned)}`
     );
   }
   if (size === 2) {
     const fix = signed ? ` ${dst} = (${dst} << 16) >> 16;` : '';
+    const unaligned =
+      ` else if ((cpu.ccr & 8) === 0 && (o = (a - rlo) | 0) >= 0 && o <= rsz - 2)` +
+      ` ${dst} = R8[o] | (R8[o + 1] << 8);`;
     return (
       `o = (a - rlo) | 0; if ((a & 1) === 0 && o >= 0 && o <= rsz - 2) ${dst} = R16[o >> 1];` +
-      ` ${slow('read16', '(a & 1) === 0 && o >= 0 && o <= qsz - 2', 'Q16[o >> 1]')}${fix}`
+      ` ${slow('read16', '(a & 1) === 0 && o >= 0 && o <= qsz - 2', 'Q16[o >> 1]', unaligned)}${fix}`
     );
   }
   const fix = signed ? ` ${dst} = (${dst} << 24) >> 24;` : '';
@@ -206,20 +217,29 @@ function load(
 
 /** Stores the int32 expression `v` to the int32 address in local `a`. */
 function store(v: string, size: 1 | 2 | 4, aligned: boolean, sync: string): string {
-  // The first slot, else the second, else the core (which may rotate the slots).
-  const slow = (m: string, hit2: string, to: string): string =>
-    `else { o = (a - vlo) | 0; if (${hit2}) ${to} = ${v};` +
+  // The first slot, else the second, else an unaligned access inside the first slot (as for
+  // loads; `v` is a register local, read more than once), else the core (which may rotate
+  // the slots).
+  const slow = (m: string, hit2: string, to: string, unaligned = ''): string =>
+    `else { o = (a - vlo) | 0; if (${hit2}) ${to} = ${v};${unaligned}` +
     ` else { ${sync} cpu.${m}(a, ${v}); x = cpu.attention ? 1 : 2; } }`;
   if (size === 4) {
+    const unaligned = aligned
+      ? ''
+      : ` else if ((cpu.ccr & 8) === 0 && (o = (a - wlo) | 0) >= 0 && o <= wsz - 4)` +
+        ` { W8[o] = ${v}; W8[o + 1] = ${v} >> 8; W8[o + 2] = ${v} >> 16; W8[o + 3] = ${v} >> 24; }`;
     return (
       `o = (a - wlo) | 0; if ((a & 3) === 0 && o >= 0 && o <= wsz - 4) W32[o >> 2] = ${v};` +
-      ` ${slow(aligned ? 'write32A' : 'write32', '(a & 3) === 0 && o >= 0 && o <= vsz - 4', 'V32[o >> 2]')}`
+      ` ${slow(aligned ? 'write32A' : 'write32', '(a & 3) === 0 && o >= 0 && o <= vsz - 4', 'V32[o >> 2]', unaligned)}`
     );
   }
   if (size === 2) {
+    const unaligned =
+      ` else if ((cpu.ccr & 8) === 0 && (o = (a - wlo) | 0) >= 0 && o <= wsz - 2)` +
+      ` { W8[o] = ${v}; W8[o + 1] = ${v} >> 8; }`;
     return (
       `o = (a - wlo) | 0; if ((a & 1) === 0 && o >= 0 && o <= wsz - 2) W16[o >> 1] = ${v};` +
-      ` ${slow('write16', '(a & 1) === 0 && o >= 0 && o <= vsz - 2', 'V16[o >> 1]')}`
+      ` ${slow('write16', '(a & 1) === 0 && o >= 0 && o <= vsz - 2', 'V16[o >> 1]', unaligned)}`
     );
   }
   return `o = (a - wlo) | 0; if (o >= 0 && o < wsz) W8[o] = ${v}; ${slow('write8', 'o >= 0 && o < vsz', 'V8[o]')}`;
