@@ -144,6 +144,12 @@ export class ExceptionModel {
   private sleepOnExitReturn = 0;
   /** Scratch for the unstacked frame (read in full before any register is written). */
   private readonly unstacked = new Int32Array(8);
+  /**
+   * Scratch for the frame being stacked (values as the registers hold them; an array of
+   * numbers, not an Int32Array, so the PC and xPSR words keep their unsigned values for the
+   * slow path's write hooks). One per core: entry allocated an array per exception before.
+   */
+  private readonly stacked: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
 
   constructor(
     private readonly cpu: CortexM,
@@ -349,7 +355,15 @@ export class ExceptionModel {
     const xpsr = (cpu.xpsr & ~(1 << 9)) | (frameptralign << 9);
     const priv = cpu.privileged();
     const excReturn = cpu.ipsr !== 0 ? 0xfffffff1 : cpu.control & 2 ? 0xfffffffd : 0xfffffff9;
-    const frame = [r[0]!, r[1]!, r[2]!, r[3]!, r[12]!, r[14]!, cpu.pc >>> 0, xpsr];
+    const frame = this.stacked;
+    frame[0] = r[0]!;
+    frame[1] = r[1]!;
+    frame[2] = r[2]!;
+    frame[3] = r[3]!;
+    frame[4] = r[12]!;
+    frame[5] = r[14]!;
+    frame[6] = cpu.pc >>> 0;
+    frame[7] = xpsr;
     this.stacking = Stk.Push;
     let derived = false;
     try {
