@@ -600,7 +600,8 @@ const SIGNED_SAT = (bits: number): string => {
   const min = -(2 ** (bits - 1));
   return `if (t0 > ${max}) { t0 = ${max}; cpu.q = 1; } else if (t0 < ${min}) { t0 = ${min}; cpu.q = 1; }`;
 };
-// SSAT (ARMv7-M ARM A7.7, SSAT): the operand shifted (LSL #i, or ASR #i with ASR #0 meaning #32), saturated.
+// SSAT (ARMv7-M ARM A7.7, SSAT): the operand shifted (LSL #i, or ASR #i with ASR #0 meaning
+// #32), saturated.
 gen('SSAT_T1', (f) => {
   const op = f.h
     ? `r${f.n} >> ${f.i === 0 ? 31 : f.i}`
@@ -621,9 +622,9 @@ for (const [name, sub, dbl] of [
     return ok(`${n} t0 = r${f.m} ${sub ? '-' : '+'} t1; ${SIGNED_SAT(32)} r${f.d} = t0;`);
   });
 }
-// SMLAD, SMLSD, SMUAD, SMUSD (A7.7): the products of the signed
-// halves (Rm's swapped with the X form), added or subtracted, plus Ra; Q set when the exact
-// sum does not fit in 32 bits (it always fits in a double).
+// SMLAD, SMLSD, SMUAD, SMUSD (A7.7): the products of the signed halves (Rm's swapped with the
+// X form), added or subtracted, plus Ra; Q set when the exact sum does not fit in 32 bits (it
+// always fits in a double).
 for (const [name, sub, acc] of [
   ['SMLAD_T1', false, true],
   ['SMLSD_T1', true, true],
