@@ -296,11 +296,11 @@ impl Kernel {
     ///
     /// `regs` holds r0-r3 of the process's exception frame: the arguments in, and, when the
     /// call was answered, the registers its return variant uses out (the others stay as
-    /// stacked). The running process is the one `run_process` published (`FAST_PATH_PROCESS`)
+    /// stacked). The running process is the one `run_process` published (`FAST_PATH.process`)
     /// when it started running it: no process-table lookup on the path.
     #[inline]
     pub fn fast_syscall(class: u8, regs: &mut [u32; 4]) -> FastAnswer {
-        let p = FAST_PATH_PROCESS.load(Ordering::Relaxed);
+        let p = FAST_PATH.process.load(Ordering::Relaxed);
         if p.is_null() {
             return FastAnswer::No;
         }
@@ -353,17 +353,39 @@ impl Kernel {
         FastAnswer::Yes
     }
 
+    /// The memory the running process may access (the one `run_process` or the SysTick
+    /// handler's switch published), (0, 0) when none runs: the architecture reads it when
+    /// its switch came back from another process than it started.
+    pub fn running_accessible() -> crate::platform::Accessible {
+        let p = FAST_PATH.process.load(Ordering::Relaxed);
+        if p.is_null() {
+            return (0, 0);
+        }
+        // SAFETY: `run_process` and the handler's switch store only `&'static Process` here.
+        unsafe { &*p }.accessible()
+    }
+
     /// Makes this kernel the one the fast path serves (`run` calls it).
     pub(crate) fn enable_fast_path(&'static self) {
-        FAST_PATH_KERNEL.store(self as *const Kernel as *mut Kernel, Ordering::Relaxed);
+        FAST_PATH.kernel.store(self as *const Kernel as *mut Kernel, Ordering::Relaxed);
     }
 }
 
-/// The kernel `Kernel::fast_syscall` serves (null until `run`).
-static FAST_PATH_KERNEL: AtomicPtr<Kernel> = AtomicPtr::new(core::ptr::null_mut());
-/// The process `run_process` is running (null between timeslices): the one whose system
-/// calls `Kernel::fast_syscall` may answer.
-static FAST_PATH_PROCESS: AtomicPtr<Process> = AtomicPtr::new(core::ptr::null_mut());
+/// What the handler-mode paths serve, side by side in one static so a handler reaches both
+/// from one address.
+#[repr(C)]
+struct FastPath {
+    /// The kernel `Kernel::fast_syscall` serves (null until `run`).
+    kernel: AtomicPtr<Kernel>,
+    /// The process `run_process` is running (null between timeslices): the one whose system
+    /// calls `Kernel::fast_syscall` may answer.
+    process: AtomicPtr<Process>,
+}
+
+static FAST_PATH: FastPath = FastPath {
+    kernel: AtomicPtr::new(core::ptr::null_mut()),
+    process: AtomicPtr::new(core::ptr::null_mut()),
+};
 
 /// What `Kernel::fast_syscall` did with a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -383,14 +405,14 @@ pub(crate) fn set_fast_path_process(p: Option<&'static Process>) {
     let ptr = p.map_or(core::ptr::null_mut(), |p| {
         p as *const Process as *mut Process
     });
-    FAST_PATH_PROCESS.store(ptr, Ordering::Relaxed);
+    FAST_PATH.process.store(ptr, Ordering::Relaxed);
 }
 
 /// The kernel and the process the fast paths serve, when `run_process` is running one.
 #[inline]
 pub(crate) fn fast_path() -> Option<(&'static Kernel, &'static Process)> {
-    let k = FAST_PATH_KERNEL.load(Ordering::Relaxed);
-    let p = FAST_PATH_PROCESS.load(Ordering::Relaxed);
+    let k = FAST_PATH.kernel.load(Ordering::Relaxed);
+    let p = FAST_PATH.process.load(Ordering::Relaxed);
     if k.is_null() || p.is_null() {
         return None;
     }
@@ -403,7 +425,7 @@ pub(crate) fn fast_path() -> Option<(&'static Kernel, &'static Process)> {
 #[inline(always)]
 fn count_fast(p: &Process, class: u8, regs: &[u32; 4]) {
     p.note_syscall(class, regs);
-    let k = FAST_PATH_KERNEL.load(Ordering::Relaxed);
+    let k = FAST_PATH.kernel.load(Ordering::Relaxed);
     if !k.is_null() {
         // SAFETY: `run` stores only `&'static Kernel` here; the kernel lives for ever.
         let k: &Kernel = unsafe { &*k };

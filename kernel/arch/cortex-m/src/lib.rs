@@ -52,9 +52,6 @@ pub static mut CM_FAULT: [u32; 6] = [0; 6];
 #[cfg(target_arch = "arm")]
 #[no_mangle]
 static mut CM_CURRENT_STATE: *mut StoredState = core::ptr::null_mut();
-/// Its accessible memory.
-#[cfg(target_arch = "arm")]
-static mut CM_CURRENT_ACC: Accessible = (0, 0);
 
 #[cfg(target_arch = "arm")]
 const REASON_SYSCALL: u32 = 1;
@@ -219,25 +216,27 @@ impl UserspaceKernelBoundary for CortexM {
             unsafe {
                 core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_SWITCH_REASON), 0);
                 core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), state);
-                core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_ACC), acc);
             }
             // SAFETY: the caller (kernel) configured the MPU for this process and `state` is
             // its saved state; `cm_switch_to_user` preserves the AAPCS callee-saved registers
             // and writes r4-r11 back through `CM_CURRENT_STATE`.
             let sp = unsafe { cm_switch_to_user(sp, regs) };
             // The SysTick handler may have switched to another process meanwhile
-            // (`cm_fast_switch`): the state and memory are those of the process that came
-            // back.
-            // SAFETY: reads of kernel-owned statics, written before the switch or by the
-            // handler that switched; `CM_CURRENT_STATE` is `state` or the `stored` of the
-            // process switched to, which lives for ever and which nothing else refers to
-            // while the kernel thread handles its return (the handlers are done).
-            let (state, acc) = unsafe {
-                (
-                    &mut *core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_STATE)),
-                    core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_ACC)),
-                )
+            // (`cm_fast_switch`): the state is that of the process that came back, and so is
+            // the memory (the handler published that process; it leaves the memory to be
+            // looked up here, off its path).
+            // SAFETY: a read of a kernel-owned static, written before the switch or by the
+            // handler that switched.
+            let came_back = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_STATE)) };
+            let acc = if came_back == state {
+                acc
+            } else {
+                kernel::Kernel::running_accessible()
             };
+            // SAFETY: `CM_CURRENT_STATE` is `state` or the `stored` of the process switched
+            // to, which lives for ever and which nothing else refers to while the kernel
+            // thread handles its return (the handlers are done).
+            let state = unsafe { &mut *came_back };
             state.sp = sp as usize;
             // SAFETY: read of a kernel-owned static written by the handler that returned here.
             let reason = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(CM_SWITCH_REASON)) };
@@ -375,7 +374,7 @@ extern "C" fn cm_fast_syscall(psp: u32) -> u32 {
 /// `Platform` or `Chip` object is called.
 #[cfg(target_arch = "arm")]
 #[no_mangle]
-extern "C" fn cm_fast_switch(psp: u32) -> u32 {
+extern "C" fn cm_fast_switch(psp: u32, from_state: *mut StoredState) -> u32 {
     // An interrupt line pending (the vector table's lines; a chip that serves fewer only
     // makes the kernel thread take this switch): the kernel loop services it first.
     if nvic::has_pending(IRQS as u32) {
@@ -388,13 +387,12 @@ extern "C" fn cm_fast_switch(psp: u32) -> u32 {
             // in its memory. `from`'s was just stacked by the hardware at `psp` (SysTick is
             // taken only once the stacking succeeded, ARMv7-M ARM B1.5.6), so it is in
             // `from`'s memory without a check.
-            // SAFETY: a read of a kernel-owned static the kernel thread set before this
-            // switch (it is suspended in it now).
-            let cur = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_STATE)) };
+            // `from_state` is `CM_CURRENT_STATE`, which the handler just read to store
+            // r4-r11.
             // SAFETY: `to` is not running and its saved state is touched only by the kernel
             // thread, which is suspended in the switch to `from`: nothing else refers to it.
             let to_sp = unsafe { (*to.stored.as_ptr()).sp };
-            cur == from.stored.as_ptr() && frame_ok(to_sp, to.accessible())
+            from_state == from.stored.as_ptr() && frame_ok(to_sp, to.accessible())
         },
     ) {
         Some(s) => s,
@@ -410,7 +408,6 @@ extern "C" fn cm_fast_switch(psp: u32) -> u32 {
         from_st.sp = psp as usize;
         from_st.pc = frame_word(psp as usize, 6) as usize;
         core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), to_state);
-        core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_ACC), to.accessible());
         (*to_state).sp
     };
     // Resume only through a frame Thread mode can hold, as `switch_to_process` does.
@@ -714,9 +711,9 @@ core::arch::global_asm!(
     // The counter was left running: cm_fast_switch restarted the timeslice by clearing SYST_CVR.
     "    tst lr, #4",
     "    beq 3f",
-    "    ldr r0, =CM_CURRENT_STATE",
-    "    ldr r0, [r0]",
-    "    stmia r0, {{r4-r11}}",
+    "    ldr r1, =CM_CURRENT_STATE",
+    "    ldr r1, [r1]",
+    "    stmia r1, {{r4-r11}}",
     "    mov r4, lr",
     "    mrs r0, psp",
     "    bl cm_fast_switch",

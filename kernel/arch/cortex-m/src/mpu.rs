@@ -214,6 +214,9 @@ static LOADED: StaticCell<MpuConfig> = StaticCell::new(MpuConfig {
 /// The architectural PMSAv7 MPU block.
 // SAFETY: 0xE000ED90 is the architectural PMSAv7 MPU base on ARMv7-M.
 const MPU: StaticRef<MpuRegisters> = unsafe { StaticRef::new(0xE000_ED90) };
+/// MPU_RBAR (0xE000ED90 + 0x0C), followed by MPU_RASR and the aliases RBAR_A1..RASR_A3.
+#[cfg(target_arch = "arm")]
+const RBAR_ADDR: u32 = 0xE000_ED9C;
 
 /// Loads a process's regions into the MPU (nothing when it already holds them).
 #[inline(always)]
@@ -245,15 +248,39 @@ pub fn load(config: &MpuConfig) {
 
 /// Loads another process's regions into the MPU once it has been configured (the SysTick
 /// handler's switch, whose two processes differ: no comparison with what it holds): the two
-/// RBAR/RASR pairs, as `load` explains.
+/// RBAR/RASR pairs, as `load` explains, in one store-multiple.
+///
+/// MPU_RBAR, MPU_RASR, MPU_RBAR_A1 and MPU_RASR_A1 are four consecutive words from
+/// 0xE000ED9C; an alias reads and writes the register it aliases, and an RBAR write with VALID
+/// set selects the region it names before the RASR write that follows (ARMv7-M ARM B3.5.4,
+/// table B3-11, B3.5.9 "MPU Region Base Address Register"): one STM of the configuration's
+/// four words (RBAR 0, RASR 0, RBAR 1, RASR 1) loads both regions.
 #[inline(always)]
 pub fn load_switch(config: MpuConfig) {
     LOADED.set(config);
     let [(b0, a0), (b1, a1)] = config.regions;
-    MPU.rbar.set(b0);
-    MPU.rasr.set(a0);
-    MPU.rbar.set(b1);
-    MPU.rasr.set(a1);
+    #[cfg(target_arch = "arm")]
+    // SAFETY: four word stores to the architectural MPU registers (RBAR, RASR and their first
+    // aliases), the same writes as four `set`s through `MPU`: they change only the process
+    // regions, which the kernel (privileged, default map) does not depend on.
+    unsafe {
+        core::arch::asm!(
+            "stm {base}, {{r0, r1, r2, r3}}",
+            base = in(reg) RBAR_ADDR,
+            in("r0") b0,
+            in("r1") a0,
+            in("r2") b1,
+            in("r3") a1,
+            options(nostack, preserves_flags)
+        );
+    }
+    #[cfg(not(target_arch = "arm"))]
+    {
+        MPU.rbar.set(b0);
+        MPU.rasr.set(a0);
+        MPU.rbar.set(b1);
+        MPU.rasr.set(a1);
+    }
 }
 
 /// The first configuration: MPU off, the regions, then on with the default map for
