@@ -374,11 +374,16 @@ extern "C" fn cm_fast_syscall(psp: u32) -> u32 {
 /// `Platform` or `Chip` object is called.
 #[cfg(target_arch = "arm")]
 #[no_mangle]
-extern "C" fn cm_fast_switch(psp: u32, from_state: *mut StoredState) -> u32 {
+extern "C" fn cm_fast_switch(
+    psp: u32,
+    from_state: *mut StoredState,
+    exc_return: u32,
+    msp: u32,
+) -> ! {
     // An interrupt line pending (the vector table's lines; a chip that serves fewer only
     // makes the kernel thread take this switch): the kernel loop services it first.
     if nvic::has_pending(IRQS as u32) {
-        return 0;
+        decline(exc_return, msp);
     }
     let (from, to) = match kernel::Kernel::fast_switch(
         #[inline(always)]
@@ -396,7 +401,7 @@ extern "C" fn cm_fast_switch(psp: u32, from_state: *mut StoredState) -> u32 {
         },
     ) {
         Some(s) => s,
-        None => return 0,
+        None => decline(exc_return, msp),
     };
     let to_state = to.stored.as_ptr();
     // SAFETY: `from`'s saved state is what the kernel thread's suspended switch refers to
@@ -420,7 +425,45 @@ extern "C" fn cm_fast_switch(psp: u32, from_state: *mut StoredState) -> u32 {
     // on and `to`'s regions differ from what it holds.
     mpu::load_switch(to.mpu_config());
     systick::restart();
-    to_state as u32
+    // SAFETY: `to_state` is `to`'s saved state (r4-r11 first, `StoredState` is repr(C)) and
+    // `to_sp` the frame checked above; `msp` is the main stack pointer at this exception's
+    // entry (what this function's own frame sits below: nothing on it is needed any more) and
+    // `exc_return` the EXC_RETURN of that entry (to Thread mode on the process stack). The
+    // process's r4-r11 are loaded last, after every use of the registers this function had.
+    unsafe {
+        core::arch::asm!(
+            "mov sp, r3",
+            "msr psp, r1",
+            "ldmia r0, {{r4-r11}}",
+            "bx r2",
+            in("r0") to_state,
+            in("r1") to_sp,
+            in("r2") exc_return,
+            in("r3") msp,
+            options(noreturn)
+        )
+    }
+}
+
+/// The switch is the kernel thread's (`cm_fast_switch`'s refusal): back to the SysTick
+/// handler's path to the kernel thread with the main stack as at the exception's entry and
+/// `lr` its EXC_RETURN.
+#[cfg(target_arch = "arm")]
+#[inline(always)]
+fn decline(exc_return: u32, msp: u32) -> ! {
+    // SAFETY: `msp` and `exc_return` are the handler's entry values (see `cm_fast_switch`);
+    // `cm_systick_declined` reloads the process's r4-r11 from its state, where the handler
+    // stored them, and ends the timeslice.
+    unsafe {
+        core::arch::asm!(
+            "mov sp, r3",
+            "mov lr, r2",
+            "b cm_systick_declined",
+            in("r2") exc_return,
+            in("r3") msp,
+            options(noreturn)
+        )
+    }
 }
 
 /// Captures the fault status of a process fault (called from the fault handler in handler
@@ -714,20 +757,18 @@ core::arch::global_asm!(
     "    ldr r1, =CM_CURRENT_STATE",
     "    ldr r1, [r1]",
     "    stmia r1, {{r4-r11}}",
-    "    mov r4, lr",
     "    mrs r0, psp",
-    "    bl cm_fast_switch",
-    "    mov lr, r4",
-    "    cbz r0, 4f",
-    "    ldr r1, [r0, #32]",
-    "    msr psp, r1",
-    "    ldmia r0, {{r4-r11}}",
-    "    bx lr",
-    // Declined: the process's r4 back (the kernel thread stores r4-r11 into its state again).
-    "4:",
+    "    mov r2, lr",
+    "    mov r3, sp",
+    "    b cm_fast_switch",
+    // Declined (cm_fast_switch jumps here with the entry's sp and lr): the process's r4-r11
+    // back (that function may have used them; the kernel thread stores them into its state
+    // again).
+    ".global cm_systick_declined",
+    "cm_systick_declined:",
     "    ldr r0, =CM_CURRENT_STATE",
     "    ldr r0, [r0]",
-    "    ldr r4, [r0]",
+    "    ldmia r0, {{r4-r11}}",
     // Back to the kernel thread: the counter stopped, the timeslice's end flagged.
     "3:",
     "    ldr r0, =0xE000E010",
