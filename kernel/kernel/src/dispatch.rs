@@ -411,13 +411,15 @@ pub(crate) fn set_fast_path_process(p: Option<&'static Process>) {
 /// The kernel and the process the fast paths serve, when `run_process` is running one.
 #[inline]
 pub(crate) fn fast_path() -> Option<(&'static Kernel, &'static Process)> {
-    let k = FAST_PATH.kernel.load(Ordering::Relaxed);
     let p = FAST_PATH.process.load(Ordering::Relaxed);
-    if k.is_null() || p.is_null() {
+    if p.is_null() {
         return None;
     }
+    // A process is published only by `run_process`, which `run` calls after it published
+    // the kernel (`enable_fast_path`): the kernel is set whenever a process is.
+    let k = FAST_PATH.kernel.load(Ordering::Relaxed);
     // SAFETY: `run` stores only `&'static Kernel` and `run_process` only `&'static Process`
-    // (cleared before it returns); both live for ever.
+    // (cleared before it returns); both live for ever, and `k` is set (above).
     Some(unsafe { (&*k, &*p) })
 }
 

@@ -187,6 +187,9 @@ impl Kernel {
             }
             let p = &self.processes[slot];
             p.install(slot, name, layout, policy, 0);
+            if slot >= self.scheduler.used.get() {
+                self.scheduler.used.set(slot + 1);
+            }
             if self.start_process(p) {
                 kprintln!(
                     "[kernel] loaded process '{}' (pid {}): flash {:#010x}-{:#010x}, RAM {:#010x}-{:#010x}",

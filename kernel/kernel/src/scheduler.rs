@@ -22,6 +22,9 @@ pub struct Scheduler {
     /// The slot of the process the kernel is running (between picking it and its timeslice
     /// ending), if any.
     pub(crate) current: Cell<Option<usize>>,
+    /// How many slots the loader filled: the loader fills the first unused slot and none is
+    /// ever emptied, so they are the table's first `used` slots.
+    pub(crate) used: Cell<usize>,
 }
 
 impl Scheduler {
@@ -30,6 +33,7 @@ impl Scheduler {
         Scheduler {
             next: Cell::new(0),
             current: Cell::new(None),
+            used: Cell::new(0),
         }
     }
 
@@ -142,14 +146,12 @@ impl Kernel {
         true
     }
 
-    /// The slot the round robin looks at for `idx`: `idx`, or 0 past the table's end or at
-    /// an unused slot (wrapping by comparison: no division per slot). The loader fills the
-    /// first unused slot and none is ever emptied, so the used slots are a prefix of the table
-    /// and nothing follows an unused one.
+    /// The slot the round robin looks at for `idx`: `idx`, or 0 past the used slots
+    /// (`Scheduler::used`, a prefix of the table: wrapping by comparison, no division and no
+    /// look at a slot's state).
     #[inline(always)]
     fn round_robin_slot(&self, idx: usize) -> usize {
-        if idx >= self.processes.len() || (idx != 0 && self.processes[idx].state() == State::Unused)
-        {
+        if idx >= self.scheduler.used.get() {
             0
         } else {
             idx
@@ -273,7 +275,8 @@ impl Kernel {
         if FAULT_REQUEST.get().is_some() || crate::deferred::pending() {
             return None;
         }
-        let n = k.processes.len();
+        // The used slots only (`round_robin_slot`): the same processes in the same order.
+        let n = k.scheduler.used.get();
         // The same round robin as `pick_next`.
         let mut idx = k.scheduler.next.get();
         for _ in 0..n {
