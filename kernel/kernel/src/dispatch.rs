@@ -367,7 +367,9 @@ impl Kernel {
 
     /// Makes this kernel the one the fast path serves (`run` calls it).
     pub(crate) fn enable_fast_path(&'static self) {
-        FAST_PATH.kernel.store(self as *const Kernel as *mut Kernel, Ordering::Relaxed);
+        FAST_PATH
+            .kernel
+            .store(self as *const Kernel as *mut Kernel, Ordering::Relaxed);
     }
 }
 

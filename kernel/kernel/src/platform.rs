@@ -159,12 +159,13 @@ pub trait SchedulerTimer {
 pub trait Chip {
     /// Runs the bottom halves of all pending interrupts (driver callbacks happen here).
     fn service_pending_interrupts(&self);
-    /// True when an interrupt awaits servicing: a pending interrupt line, or the chip's own
-    /// deferred work. That deferred work may be set only by kernel-thread code (drivers'
-    /// bottom halves, capsules, the kernel's printing), never by an exception handler: the
-    /// SysTick handler's context switch (`Kernel::fast_switch`) checks only the interrupt
-    /// lines and the kernel's deferred calls, relying on `run_process` having found this false
-    /// right before it switched to the process.
+    /// True when an interrupt awaits servicing: a pending interrupt line, the chip's own
+    /// deferred work or the kernel's deferred calls (`kernel::deferred::pending`). The
+    /// deferred work and calls may be set only by kernel-thread code (drivers' bottom halves,
+    /// capsules, the kernel's printing), never by an exception handler: the SysTick handler's
+    /// context switch (`Kernel::fast_switch`) checks only the interrupt lines, relying on
+    /// `run_process` having found this false right before it switched to the process (only
+    /// handlers run between that check and the switch).
     fn has_pending_interrupts(&self) -> bool;
     /// Sleeps until an interrupt is pending (no lost wake-ups).
     fn sleep(&self);

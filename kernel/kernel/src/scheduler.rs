@@ -216,7 +216,7 @@ impl Kernel {
             // the switch (handlers never touch it; the kernel thread is inside the switch).
             let reason = unsafe { boundary.switch_to_process(p.stored_mut(), acc) };
             // The SysTick handler may have ended `p`'s timeslice and switched to the next
-            // process itself (`Kernel::fast_switch_pick`): the process that came back is the
+            // process itself (`Kernel::fast_switch`): the process that came back is the
             // published one.
             if let Some((_, now)) = crate::dispatch::fast_path() {
                 p = now;
@@ -248,8 +248,7 @@ impl Kernel {
     /// The loop, at a timeslice's end, services the pending interrupts and deferred calls,
     /// acts on a console fault request, then picks round robin (a yielded process with a
     /// queued upcall becomes ready by running the upcall). So: no interrupt line pending (the
-    /// architecture checks its interrupt controller before calling this), no deferred call
-    /// pending, no fault request, and the round robin from `scheduler.next` reaches a
+    /// architecture checks its interrupt controller before calling this), no fault request, and the round robin from `scheduler.next` reaches a
     /// Running, not stopped process `to` other than `from` before any yielded process with an
     /// upcall queued (delivering one is left to the kernel thread). Then `accept(from, to)`
     /// (the architecture's checks: the switch it is in is `from`'s, `to`'s frame is sound)
@@ -258,12 +257,12 @@ impl Kernel {
     /// after it) and the one the system-call fast path serves. Nothing changes when `accept`
     /// declines. No capsule or chip code runs.
     ///
-    /// The chip's own deferred work (`Chip::has_pending_interrupts` beyond the interrupt
-    /// lines and the kernel's deferred calls: a driver's completion consumed early, say) is
-    /// not asked here: only kernel-thread code sets it, and `run_process` checks
-    /// `has_pending_interrupts` right before every switch to a process, so while a process
-    /// runs (and in this handler, which only processes' traps reach) it is clear. The same
-    /// holds for the deferred calls; their flag is one load, so it is checked anyway.
+    /// The chip's own deferred work and the kernel's deferred calls
+    /// (`Chip::has_pending_interrupts` beyond the interrupt lines: a driver's completion
+    /// consumed early, say) are not asked here: only kernel-thread code sets them, and
+    /// `run_process` checks `has_pending_interrupts` right before every switch to a process,
+    /// so while a process runs (and in this handler, which only processes' traps reach) they
+    /// are clear.
     ///
     /// Inlined into the architecture's handler (generic over `accept`): the pick and the
     /// commit are one pass with no call between them.
@@ -272,7 +271,10 @@ impl Kernel {
         accept: impl FnOnce(&'static Process, &'static Process) -> bool,
     ) -> Option<(&'static Process, &'static Process)> {
         let (k, from) = crate::dispatch::fast_path()?;
-        if FAULT_REQUEST.get().is_some() || crate::deferred::pending() {
+        // Deferred calls: `run_process` found none pending right before it switched to the
+        // process (`Chip::has_pending_interrupts`) and only kernel-thread code requests one.
+        // A fault request can come from any capsule (`request_fault`), so it is checked.
+        if FAULT_REQUEST.get().is_some() {
             return None;
         }
         // The used slots only (`round_robin_slot`): the same processes in the same order.

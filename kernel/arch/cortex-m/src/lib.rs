@@ -227,7 +227,8 @@ impl UserspaceKernelBoundary for CortexM {
             // looked up here, off its path).
             // SAFETY: a read of a kernel-owned static, written before the switch or by the
             // handler that switched.
-            let came_back = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_STATE)) };
+            let came_back =
+                unsafe { core::ptr::read_volatile(core::ptr::addr_of!(CM_CURRENT_STATE)) };
             let acc = if came_back == state {
                 acc
             } else {
@@ -415,12 +416,9 @@ extern "C" fn cm_fast_switch(
         core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), to_state);
         (*to_state).sp
     };
-    // Resume only through a frame Thread mode can hold, as `switch_to_process` does.
-    let stacked = frame_word(to_sp, 7);
-    let xpsr = thread_xpsr(stacked);
-    if xpsr != stacked {
-        set_frame_word(to_sp, 7, xpsr);
-    }
+    // Resume only through a frame Thread mode can hold, as `switch_to_process` does (written
+    // back unconditionally: a compare and branch cost more than the store).
+    set_frame_word(to_sp, 7, thread_xpsr(frame_word(to_sp, 7)));
     // The kernel thread configured the MPU for `from` before switching to it, so the MPU is
     // on and `to`'s regions differ from what it holds.
     mpu::load_switch(to.mpu_config());
