@@ -74,7 +74,9 @@ pub struct Kernel {
     pub(crate) syscall_total: Cell<u32>,
 }
 
-pub(crate) static FAULT_REQUEST: StaticCell<Option<usize>> = StaticCell::new(None);
+/// The console's fault request (`request_fault`; kept beside the fast path's statics).
+pub(crate) static FAULT_REQUEST: &StaticCell<Option<usize>> =
+    &crate::dispatch::FAST_PATH.fault_request;
 
 impl Kernel {
     /// A kernel over the given process slots.

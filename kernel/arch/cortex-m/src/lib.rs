@@ -386,31 +386,31 @@ extern "C" fn cm_fast_switch(
     if nvic::has_pending(IRQS as u32) {
         decline(exc_return, msp);
     }
-    let (from, to) = match kernel::Kernel::fast_switch(
+    let (_from, to) = match kernel::Kernel::fast_switch(
         #[inline(always)]
-        |from, to| {
-            // The switch the kernel thread is in must be `from`'s, and `to`'s frame must lie
-            // in its memory. `from`'s was just stacked by the hardware at `psp` (SysTick is
-            // taken only once the stacking succeeded, ARMv7-M ARM B1.5.6), so it is in
-            // `from`'s memory without a check.
-            // `from_state` is `CM_CURRENT_STATE`, which the handler just read to store
-            // r4-r11.
+        |_from, to| {
+            // `to`'s frame must lie in its memory. `from`'s was just stacked by the hardware
+            // at `psp` (SysTick is taken only once the stacking succeeded, ARMv7-M ARM
+            // B1.5.6), so it is in `from`'s memory without a check.
             // SAFETY: `to` is not running and its saved state is touched only by the kernel
             // thread, which is suspended in the switch to `from`: nothing else refers to it.
             let to_sp = unsafe { (*to.stored.as_ptr()).sp };
-            from_state == from.stored.as_ptr() && frame_ok(to_sp, to.accessible())
+            frame_ok(to_sp, to.accessible())
         },
     ) {
         Some(s) => s,
         None => decline(exc_return, msp),
     };
     let to_state = to.stored.as_ptr();
-    // SAFETY: `from`'s saved state is what the kernel thread's suspended switch refers to
-    // (through `CM_CURRENT_STATE`, checked above) and `to`'s is touched only by the kernel
-    // thread, suspended: nothing else refers to either now. The statics are the kernel's,
-    // read by the kernel thread only after this handler returned.
+    // `from`'s sp and pc go where the handler stored its r4-r11: `from_state`, the state the
+    // kernel thread's suspended switch refers to (`CM_CURRENT_STATE`). That is `from`'s:
+    // `run_process` publishes a process and then switches to its state, and this switch
+    // moves both to `to` together, so no compare is made here.
+    // SAFETY: `from_state` is that state, which nothing else refers to while the kernel thread
+    // is suspended, and `to`'s is touched only by the kernel thread. The statics are the
+    // kernel's, read by the kernel thread only after this handler returned.
     let to_sp = unsafe {
-        let from_st = &mut *from.stored.as_ptr();
+        let from_st = &mut *from_state;
         from_st.sp = psp as usize;
         from_st.pc = frame_word(psp as usize, 6) as usize;
         core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), to_state);
