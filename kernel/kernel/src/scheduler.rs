@@ -279,16 +279,15 @@ impl Kernel {
         }
         // The used slots only (`round_robin_slot`): the same processes in the same order.
         let n = k.scheduler.used.get();
-        // The same round robin as `pick_next`.
+        // The same round robin as `pick_next`, the state looked at first (a Running process
+        // is the common case: one load decides it).
         let mut idx = k.scheduler.next.get();
         for _ in 0..n {
             idx = k.round_robin_slot(idx);
-            let q = &k.processes[idx];
+            let q = k.processes.get(idx)?;
             idx += 1;
-            if q.is_stopped() {
-                continue;
-            }
             match q.state() {
+                State::Running if q.is_stopped() => {}
                 State::Running if core::ptr::eq(q, from) => return None,
                 State::Running => {
                     if !accept(from, q) {
@@ -301,7 +300,7 @@ impl Kernel {
                     crate::dispatch::set_fast_path_process(Some(q));
                     return Some((from, q));
                 }
-                State::Yielded if q.upcalls_pending() != 0 => return None,
+                State::Yielded if !q.is_stopped() && q.upcalls_pending() != 0 => return None,
                 _ => {}
             }
         }

@@ -358,29 +358,28 @@ extern "C" fn cm_fast_syscall(psp: u32) -> u32 {
     }
 }
 
-/// The handler-mode context switch, called by `cm_systick_handler` when a process's
-/// timeslice ends, with the process's stack pointer (its r4-r11 already stored in its own
-/// state by the handler): when the kernel loop would do nothing but pick the next process
-/// (no interrupt line pending in the NVIC, and `Kernel::fast_switch`: no deferred call
-/// pending, no fault request, the next ready process Running), saves the process's stack pointer and pc into its state, points
-/// the switch at the next process's state (`CM_CURRENT_*`), loads its MPU regions, restarts
-/// the timeslice and lets the kernel do the loop's bookkeeping (quantum, scheduler, the
-/// system-call fast path's process), then returns the next process's stack pointer: the
-/// handler loads its r4-r11 and resumes it directly (one exception entry and return instead
-/// of two of each, and no pass through the kernel thread's loop). 0: the kernel thread ends
-/// the timeslice as before. No capsule code runs here.
+/// The handler-mode context switch, jumped to (never called: it does not return) by
+/// `cm_systick_handler` when a process's timeslice ends, the process's r4-r11, stack pointer
+/// and pc already stored in its own state by the handler (`CM_CURRENT_STATE`), with the
+/// handler's EXC_RETURN and the main stack pointer of its entry. When the kernel loop would
+/// do nothing but pick the next process (no interrupt line pending in the NVIC, and
+/// `Kernel::fast_switch`: no fault request, the next ready process Running, its frame in its
+/// memory), lets the kernel do the loop's bookkeeping (quantum, scheduler, the system-call
+/// fast path's process), points the kernel thread's switch at the next process's state
+/// (`CM_CURRENT_STATE`), makes its stacked xPSR Thread-safe, loads its MPU regions, restarts
+/// the timeslice and resumes it: the main stack back to its entry value, PSP its stack
+/// pointer, its r4-r11, the exception return (one exception entry and return instead of two
+/// of each, and no pass through the kernel thread's loop). Otherwise it jumps to
+/// `cm_systick_declined` and the kernel thread ends the timeslice as before. No capsule code
+/// runs here.
 ///
 /// One monomorphic path: the kernel's pick and commit are inlined here, the pending check is
 /// the NVIC's pending words, the MPU pairs and the SysTick restart are register writes; no
-/// `Platform` or `Chip` object is called.
+/// `Platform` or `Chip` object is called. Never returning, it saves no callee-saved register
+/// (the process's are in its state) and pops nothing.
 #[cfg(target_arch = "arm")]
 #[no_mangle]
-extern "C" fn cm_fast_switch(
-    psp: u32,
-    from_state: *mut StoredState,
-    exc_return: u32,
-    msp: u32,
-) -> ! {
+extern "C" fn cm_fast_switch(exc_return: u32, msp: u32) -> ! {
     // An interrupt line pending (the vector table's lines; a chip that serves fewer only
     // makes the kernel thread take this switch): the kernel loop services it first.
     if nvic::has_pending(IRQS as u32) {
@@ -390,8 +389,8 @@ extern "C" fn cm_fast_switch(
         #[inline(always)]
         |_from, to| {
             // `to`'s frame must lie in its memory. `from`'s was just stacked by the hardware
-            // at `psp` (SysTick is taken only once the stacking succeeded, ARMv7-M ARM
-            // B1.5.6), so it is in `from`'s memory without a check.
+            // (SysTick is taken only once the stacking succeeded, ARMv7-M ARM B1.5.6), so it
+            // is in `from`'s memory without a check.
             // SAFETY: `to` is not running and its saved state is touched only by the kernel
             // thread, which is suspended in the switch to `from`: nothing else refers to it.
             let to_sp = unsafe { (*to.stored.as_ptr()).sp };
@@ -401,18 +400,13 @@ extern "C" fn cm_fast_switch(
         Some(s) => s,
         None => decline(exc_return, msp),
     };
+    // The kernel thread's suspended switch now refers to `to`'s state. (`from`'s r4-r11, sp
+    // and pc went where that switch referred before: `run_process` publishes a process and
+    // then switches to its state, and this moves both to `to` together.)
     let to_state = to.stored.as_ptr();
-    // `from`'s sp and pc go where the handler stored its r4-r11: `from_state`, the state the
-    // kernel thread's suspended switch refers to (`CM_CURRENT_STATE`). That is `from`'s:
-    // `run_process` publishes a process and then switches to its state, and this switch
-    // moves both to `to` together, so no compare is made here.
-    // SAFETY: `from_state` is that state, which nothing else refers to while the kernel thread
-    // is suspended, and `to`'s is touched only by the kernel thread. The statics are the
+    // SAFETY: `to`'s state is touched only by the kernel thread, suspended; the static is the
     // kernel's, read by the kernel thread only after this handler returned.
     let to_sp = unsafe {
-        let from_st = &mut *from_state;
-        from_st.sp = psp as usize;
-        from_st.pc = frame_word(psp as usize, 6) as usize;
         core::ptr::write_volatile(core::ptr::addr_of_mut!(CM_CURRENT_STATE), to_state);
         (*to_state).sp
     };
@@ -454,11 +448,11 @@ fn decline(exc_return: u32, msp: u32) -> ! {
     // stored them, and ends the timeslice.
     unsafe {
         core::arch::asm!(
-            "mov sp, r3",
-            "mov lr, r2",
+            "mov sp, r1",
+            "mov lr, r0",
             "b cm_systick_declined",
-            in("r2") exc_return,
-            in("r3") msp,
+            in("r0") exc_return,
+            in("r1") msp,
             options(noreturn)
         )
     }
@@ -743,21 +737,23 @@ core::arch::global_asm!(
     ".type cm_systick_handler, %function",
     ".thumb_func",
     "cm_systick_handler:",
-    // From a process: the handler-mode switch first. The process's r4-r11 go into its own
-    // state (CM_CURRENT_STATE; the kernel thread stores the same values there if the switch
-    // is declined), which frees r4 to keep EXC_RETURN across the call (AAPCS keeps r4; the
-    // exception entry left the main stack 8-byte aligned, ARMv7-M ARM B1.5.7, so no padding
-    // push). Taken, cm_fast_switch returned the next process's state (repr(C): r4-r11, then
-    // sp) and pointed CM_CURRENT_STATE at it: load its stack pointer and r4-r11 and resume it.
-    // The counter was left running: cm_fast_switch restarted the timeslice by clearing SYST_CVR.
+    // From a process: the handler-mode switch first. The process's r4-r11, sp and pc go into
+    // its own state (CM_CURRENT_STATE, repr(C): r4-r11, sp, pc; the kernel thread stores the
+    // same values there if the switch is declined), then a jump (no call: it never returns)
+    // to cm_fast_switch with EXC_RETURN and the entry's main stack pointer (8-byte aligned by
+    // the exception entry, ARMv7-M ARM B1.5.7, as AAPCS wants). It resumes the next process
+    // itself, or jumps back to cm_systick_declined.
     "    tst lr, #4",
     "    beq 3f",
     "    ldr r1, =CM_CURRENT_STATE",
     "    ldr r1, [r1]",
-    "    stmia r1, {{r4-r11}}",
+    "    stmia r1!, {{r4-r11}}",
+    // Then sp and pc (the stacked return address), as the kernel thread would.
     "    mrs r0, psp",
-    "    mov r2, lr",
-    "    mov r3, sp",
+    "    ldr r2, [r0, #24]",
+    "    strd r0, r2, [r1]",
+    "    mov r0, lr",
+    "    mov r1, sp",
     "    b cm_fast_switch",
     // Declined (cm_fast_switch jumps here with the entry's sp and lr): the process's r4-r11
     // back (that function may have used them; the kernel thread stores them into its state
