@@ -32,7 +32,7 @@ describe('kernel cost on the emulated nRF52840 (cycles)', () => {
       expect(median('command 8 0 (low-level debug exists)')).toBeLessThanOrEqual(960);
       const switches = summary(costs.switches);
       expect(switches.count).toBeGreaterThanOrEqual(40);
-      expect(switches.median).toBeLessThanOrEqual(240);
+      expect(switches.median).toBeLessThanOrEqual(200);
     },
   );
 });

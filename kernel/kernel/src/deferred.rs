@@ -39,6 +39,18 @@ impl DeferredCall {
     }
 }
 
+/// Bit of `PENDING` no client owns: set to bring the kernel loop round (its pass services the
+/// deferred calls, which clears it, and then acts on whatever asked for it).
+const WAKE_LOOP: u32 = 1 << 31;
+
+/// Asks the kernel loop for a pass without running a client: `Chip::has_pending_interrupts`
+/// is true until then, so `run_process` ends the timeslice it is in at its next check and
+/// neither it nor the SysTick handler's switch (which relies on that check) runs a process
+/// before the loop came round. The console's fault request uses it.
+pub(crate) fn wake_loop() {
+    PENDING.set(PENDING.get() | WAKE_LOOP);
+}
+
 /// True when a deferred call waits.
 pub fn pending() -> bool {
     PENDING.get() != 0
@@ -51,6 +63,7 @@ pub fn service() {
         // The common case, every pass of the kernel loop: nothing to walk.
         return;
     }
+    // `WAKE_LOOP` is cleared with the rest: it has no client.
     PENDING.set(0);
     for (i, c) in CLIENTS.iter().enumerate() {
         if p & (1 << i) != 0 {

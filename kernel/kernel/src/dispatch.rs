@@ -12,7 +12,6 @@ use crate::process::{AllowEntry, Process, State, Subscription};
 use crate::syscall::{AllowKind, DecodeError, Syscall, SyscallReturn, YieldKind};
 use crate::{kprintln, ErrorCode, Kernel};
 use abi::{MemopOp, ReturnVariant, SyscallClass, TraceEvent};
-use cells::StaticCell;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 impl Kernel {
@@ -377,22 +376,17 @@ impl Kernel {
 /// What the handler-mode paths read, side by side in one static so a handler reaches all of
 /// it from one address.
 #[repr(C)]
-pub(crate) struct FastPath {
+struct FastPath {
     /// The kernel `Kernel::fast_syscall` serves (null until `run`).
     kernel: AtomicPtr<Kernel>,
     /// The process `run_process` is running (null between timeslices): the one whose system
     /// calls `Kernel::fast_syscall` may answer.
     process: AtomicPtr<Process>,
-    /// The slot the process console asked to fault (`Kernel::request_fault`), served by the
-    /// kernel loop; the SysTick handler's switch leaves a timeslice's end to the loop while
-    /// one is set.
-    pub(crate) fault_request: StaticCell<Option<usize>>,
 }
 
-pub(crate) static FAST_PATH: FastPath = FastPath {
+static FAST_PATH: FastPath = FastPath {
     kernel: AtomicPtr::new(core::ptr::null_mut()),
     process: AtomicPtr::new(core::ptr::null_mut()),
-    fault_request: StaticCell::new(None),
 };
 
 /// What `Kernel::fast_syscall` did with a call.

@@ -74,9 +74,8 @@ pub struct Kernel {
     pub(crate) syscall_total: Cell<u32>,
 }
 
-/// The console's fault request (`request_fault`; kept beside the fast path's statics).
-pub(crate) static FAULT_REQUEST: &StaticCell<Option<usize>> =
-    &crate::dispatch::FAST_PATH.fault_request;
+/// The console's fault request (`request_fault`), served by the kernel loop.
+pub(crate) static FAULT_REQUEST: StaticCell<Option<usize>> = StaticCell::new(None);
 
 impl Kernel {
     /// A kernel over the given process slots.
@@ -156,6 +155,9 @@ impl Kernel {
     /// Asks the kernel to fault a process the next time it would run (console `fault`).
     pub fn request_fault(&self, index: usize) {
         FAULT_REQUEST.set(Some(index));
+        // The loop acts on it at its next pass; until then no process is switched to (the
+        // SysTick handler's switch does not look at the request: `deferred::wake_loop`).
+        crate::deferred::wake_loop();
     }
 
     /// Schedules an upcall for a process (capsules call this). Returns false when the process

@@ -248,21 +248,21 @@ impl Kernel {
     /// The loop, at a timeslice's end, services the pending interrupts and deferred calls,
     /// acts on a console fault request, then picks round robin (a yielded process with a
     /// queued upcall becomes ready by running the upcall). So: no interrupt line pending (the
-    /// architecture checks its interrupt controller before calling this), no fault request, and the round robin from `scheduler.next` reaches a
-    /// Running, not stopped process `to` other than `from` before any yielded process with an
-    /// upcall queued (delivering one is left to the kernel thread). Then `accept(from, to)`
-    /// (the architecture's checks: the switch it is in is `from`'s, `to`'s frame is sound)
-    /// and, when it agreed, what the loop does between two timeslices: `from`'s quantum
-    /// counted, `to` the scheduler's current process (the round robin's next slot the one
-    /// after it) and the one the system-call fast path serves. Nothing changes when `accept`
-    /// declines. No capsule or chip code runs.
+    /// architecture checks its interrupt controller before calling this), and the round
+    /// robin from `scheduler.next` reaches a Running, not stopped process `to` other than
+    /// `from` before any yielded process with an upcall queued (delivering one is left to the
+    /// kernel thread). Then `accept(from, to)` (the architecture's check: `to`'s frame is
+    /// sound) and, when it agreed, what the loop does between two timeslices: `from`'s
+    /// quantum counted, `to` the scheduler's current process (the round robin's next slot the
+    /// one after it) and the one the system-call fast path serves. Nothing changes when
+    /// `accept` declines. No capsule or chip code runs.
     ///
-    /// The chip's own deferred work and the kernel's deferred calls
+    /// The chip's own deferred work, the kernel's deferred calls and a console fault request
     /// (`Chip::has_pending_interrupts` beyond the interrupt lines: a driver's completion
-    /// consumed early, say) are not asked here: only kernel-thread code sets them, and
-    /// `run_process` checks `has_pending_interrupts` right before every switch to a process,
-    /// so while a process runs (and in this handler, which only processes' traps reach) they
-    /// are clear.
+    /// consumed early, say; `request_fault` sets a deferred-call bit) are not asked here:
+    /// only kernel-thread code sets them, and `run_process` checks `has_pending_interrupts`
+    /// right before every switch to a process, so while a process runs (and in this handler,
+    /// which only processes' traps reach) they are clear.
     ///
     /// Inlined into the architecture's handler (generic over `accept`): the pick and the
     /// commit are one pass with no call between them.
@@ -271,12 +271,9 @@ impl Kernel {
         accept: impl FnOnce(&'static Process, &'static Process) -> bool,
     ) -> Option<(&'static Process, &'static Process)> {
         let (k, from) = crate::dispatch::fast_path()?;
-        // Deferred calls: `run_process` found none pending right before it switched to the
-        // process (`Chip::has_pending_interrupts`) and only kernel-thread code requests one.
-        // A fault request can come from any capsule (`request_fault`), so it is checked.
-        if FAULT_REQUEST.get().is_some() {
-            return None;
-        }
+        // Deferred calls and fault requests: `run_process` found none pending right before it
+        // switched to the process (`Chip::has_pending_interrupts`; `request_fault` wakes the
+        // loop through the deferred calls) and only kernel-thread code makes one.
         // The used slots only (`round_robin_slot`): the same processes in the same order.
         let n = k.scheduler.used.get();
         // The same round robin as `pick_next`, the state looked at first (a Running process
@@ -284,7 +281,10 @@ impl Kernel {
         let mut idx = k.scheduler.next.get();
         for _ in 0..n {
             idx = k.round_robin_slot(idx);
-            let q = k.processes.get(idx)?;
+            // SAFETY: the loop runs only when `used` (`n`) is not 0, `round_robin_slot` then
+            // returns an index below it, and the loader sets `used` only to one of the
+            // table's indices plus one: `idx` is in the table.
+            let q = unsafe { k.processes.get_unchecked(idx) };
             idx += 1;
             match q.state() {
                 State::Running if q.is_stopped() => {}
