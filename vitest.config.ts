@@ -12,6 +12,7 @@ export default defineConfig({
       'tests/unit/**/*.test.ts',
       'tests/programs/**/*.test.ts',
       'tests/openocd/**/*.test.ts',
+      'tests/bench/**/*.test.ts',
     ],
     testTimeout: 30_000,
   },

@@ -2,7 +2,7 @@
  * The process console on the console UART: `list` answers with Tock's columns and one row per
  * process, `status` with the kernel's counters, both typed as a user would. The same checks run
  * on mps2-an386 under QEMU and on the nRF52840-DK and micro:bit v2 in Capsule Studio's emulator
- * (their UARTE0 through EasyDMA).
+ * (their UARTE0 through EasyDMA). Last, `fault <name>` faults that process under its fault policy.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOARD_NAMES } from '../../emulator/boards/registry';
@@ -90,6 +90,22 @@ for (const board of BOARD_NAMES) {
       expect(Number(m[1])).toBe(3);
       const served = await q.waitFor(/System calls served: (\d+)\n/, 20_000, from);
       expect(Number(served[1])).toBeGreaterThan(10);
+      expect(kernelPanics(q.output())).toEqual([]);
+    });
+
+    // Last: it faults the timer app. The request wakes the kernel loop (a deferred-call bit),
+    // which faults the process before it runs again, also where the SysTick handler switches
+    // between processes itself (it leaves requests to the loop).
+    it('answers fault <name> by faulting that process under its fault policy', async () => {
+      const from = q.output().length;
+      await q.type('fault timer\r');
+      await q.waitFor(/Process timer now faulted\n/, 20_000, from);
+      await q.waitFor(
+        /'timer' \(pid \d+\) faulted on request from the process console\n/,
+        20_000,
+        from,
+      );
+      await q.waitFor(/process 'timer' (?:restarted|stopped)/, 20_000, from);
       expect(kernelPanics(q.output())).toEqual([]);
     });
   });
