@@ -46,8 +46,7 @@ function scripted(
       if (n === 1) return s.r1 ?? 0;
       return 0;
     },
-    readWord: (address: number) =>
-      ({ ok: true, value: halfwords.get(address) ?? 0x4600 }) as never,
+    readWord: (address: number) => ({ ok: true, value: halfwords.get(address) ?? 0x4600 }) as never,
     step: () => {
       const s = steps[i];
       if (!s) return { kind: 'halted' } as never;

@@ -380,8 +380,9 @@ extern "C" fn cm_fast_syscall(psp: u32) -> u32 {
 #[cfg(target_arch = "arm")]
 #[no_mangle]
 extern "C" fn cm_fast_switch(exc_return: u32, msp: u32) -> ! {
-    // An interrupt line pending (the vector table's lines; a chip that serves fewer only
-    // makes the kernel thread take this switch): the kernel loop services it first.
+    // An interrupt line pending (the vector table's lines; a chip that serves fewer clears
+    // the others as it services its own, `nvic::clear_pending_from`): the kernel loop
+    // services it first.
     if nvic::has_pending(IRQS as u32) {
         decline(exc_return, msp);
     }

@@ -48,6 +48,20 @@ impl Nvic {
     }
 }
 
+/// Clears the pending state of every vector-table line from `first` on (`crate::IRQS` lines
+/// in all). A chip that serves fewer lines than the vector table has calls it as it services
+/// its own: nothing would ever clear a line it does not serve, and the SysTick handler's
+/// context switch, which checks every vector-table line, would leave each timeslice's end to
+/// the kernel thread while one stays pending.
+pub fn clear_pending_from(first: u32) {
+    let mut line = first;
+    while line < crate::IRQS as u32 {
+        let bit = line % 32;
+        NVIC.icpr[(line / 32) as usize].set(!0u32 << bit);
+        line += 32 - bit;
+    }
+}
+
 /// The lowest pending line among the first `lines`, if any.
 pub fn next_pending(lines: u32) -> Option<Nvic> {
     for i in 0..((lines + 31) / 32) as usize {
