@@ -321,24 +321,20 @@ extern "C" {
 }
 
 /// The system-call fast path, called by `cm_svc_handler` in handler mode for an SVC from a
-/// process, with its stack pointer: asks `Kernel::fast_syscall` and, when it answered,
-/// writes the return registers into the frame and returns 1, so the handler returns straight
-/// to the process (no switch to the kernel thread and back: two exception entries and returns
-/// and the kernel's register save saved). 0: the kernel thread serves the call.
+/// process whose class the fast path may answer (yield 0, memop 5: the handler reads the
+/// `svc`'s immediate and calls this for those only), with its stack pointer and the class:
+/// asks `Kernel::fast_syscall` and, when it answered, writes the return registers into the
+/// frame and returns 1, so the handler returns straight to the process (no switch to the
+/// kernel thread and back: two exception entries and returns and the kernel's register save
+/// saved). 0: the kernel thread serves the call.
 #[cfg(target_arch = "arm")]
 #[no_mangle]
-extern "C" fn cm_fast_syscall(psp: u32) -> u32 {
+extern "C" fn cm_fast_syscall(psp: u32, class: u32) -> u32 {
     let sp = psp as usize;
     // The hardware has just stacked this frame at `sp` (an SVC is taken only once the
     // stacking succeeded, ARMv7-M ARM B1.5.6), so its eight words are the process's own
     // accessible memory.
-    let pc = frame_word(sp, 6) as usize;
-    if pc < 2 {
-        return 0;
-    }
-    // SAFETY: the process just executed the `svc` at pc - 2, so the address is in its
-    // executable flash, readable by the kernel.
-    let class = unsafe { core::ptr::read_volatile((pc - 2) as *const u8) };
+    let class = class as u8;
     // SAFETY: r0-r3 of the frame just stacked in the process's own memory (above); the
     // process is suspended in this trap and nothing else refers to these words.
     let regs = unsafe { &mut *(sp as *mut [u32; 4]) };
@@ -692,10 +688,19 @@ core::arch::global_asm!(
     "cm_svc_handler:",
     "    tst lr, #4",
     "    beq 1f",
-    // From a process: a system call. The fast path first (cm_fast_syscall, AAPCS: the
-    // process's r4-r11 survive it); answered, straight back to the process.
-    "    push {{r4, lr}}",
+    // From a process: a system call. The class is the immediate of the `svc` before the
+    // stacked pc (the process just executed it, so the halfword is in its flash). Yield (0)
+    // and memop (5) try the fast path first (cm_fast_syscall, AAPCS: the process's r4-r11
+    // survive it); answered, straight back to the process. Other classes go to the kernel
+    // thread without a call.
     "    mrs r0, psp",
+    "    ldr r1, [r0, #24]",
+    "    ldrb r1, [r1, #-2]",
+    "    cmp r1, #5",
+    "    it ne",
+    "    cmpne r1, #0",
+    "    bne 2f",
+    "    push {{r4, lr}}",
     "    bl cm_fast_syscall",
     "    pop {{r4, lr}}",
     "    cbz r0, 2f",
