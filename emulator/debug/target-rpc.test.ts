@@ -149,6 +149,40 @@ describe('target across a message port', () => {
     end();
   });
 
+  it('sends the calls made in one turn as one batch, answered each with its own result', async () => {
+    const [a, b, end] = channel();
+    const target = fakeTarget();
+    serveTarget(target, a);
+    const sent: TargetMessage[] = [];
+    const counted: TargetPort = {
+      post: (m, transfer) => (sent.push(m), b.post(m, transfer)),
+      listen: (h) => b.listen(h),
+    };
+    const p = await connectTarget(counted);
+    if (!p.ok) throw new Error(p.error);
+    const proxy = p.value;
+    const data = Uint8Array.of(7);
+    const [r0, r1, w, r2, bad] = await Promise.all([
+      proxy.readMemory(0, 2),
+      proxy.readMemory(8, 2),
+      proxy.writeMemory(3, data),
+      proxy.readMemory(2, 3),
+      proxy.readRegister('r0'),
+    ]);
+    expect(sent.map((m) => m.t)).toEqual(['batch']);
+    expect(proxy.posted).toBe(1);
+    expect(r0).toEqual({ ok: true, value: Uint8Array.of(0, 1) });
+    expect(r1).toEqual({ ok: true, value: Uint8Array.of(8, 9) });
+    expect(w.ok).toBe(true);
+    // Started in order on the far side: the write lands before the read issued after it.
+    expect(r2).toEqual({ ok: true, value: Uint8Array.of(2, 7, 4) });
+    expect(bad.ok).toBe(false);
+    // One call alone still goes as a plain call.
+    expect((await proxy.readMemory(0, 1)).ok).toBe(true);
+    expect(sent.map((m) => m.t)).toEqual(['batch', 'call']);
+    end();
+  });
+
   it('answers a throwing target and an unknown method with errors', async () => {
     const [a, b, end] = channel();
     serveTarget(fakeTarget(), a);

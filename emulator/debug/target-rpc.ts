@@ -14,6 +14,11 @@
  * (`fail`) answers every waiting and later call with an error naming the cause and emits one
  * `closed` event with that cause.
  *
+ * Calls made in the same turn (a view issuing its reads together, `Promise.all`) leave as one
+ * `batch` message: the serving side starts them in order, back to back, so they are all answered
+ * at one slice boundary of a running emulator worker (a Peripherals refresh was ~20 calls, each
+ * waiting for the worker's next boundary in turn) and see one instant of the machine.
+ *
  * @example
  *   // worker side
  *   serveTarget(target, port);
@@ -92,6 +97,7 @@ export type TargetMessage =
     }
   | { t: 'failed'; error: string }
   | { t: 'call'; id: number; method: TargetMethod; args: unknown[] }
+  | { t: 'batch'; calls: { id: number; method: TargetMethod; args: unknown[] }[] }
   | { t: 'reply'; id: number; result: Result<unknown> }
   | { t: 'event'; event: TargetEvent };
 
@@ -224,8 +230,7 @@ export function serveTarget(target: DebugTarget, port: TargetPort): () => void {
       port.post({ t: 'event', event: { ...event, bytes } }, [bytes.buffer as ArrayBuffer]);
     } else port.post({ t: 'event', event }, []);
   });
-  const offCalls = port.listen((m) => {
-    if (m.t !== 'call') return;
+  const serve = (m: { id: number; method: TargetMethod; args: unknown[] }): void => {
     void answer(target, m.method, m.args).then(
       (result) => {
         let r = result;
@@ -249,6 +254,10 @@ export function serveTarget(target: DebugTarget, port: TargetPort): () => void {
           [],
         ),
     );
+  };
+  const offCalls = port.listen((m) => {
+    if (m.t === 'call') serve(m);
+    else if (m.t === 'batch') for (const c of m.calls) serve(c);
   });
   return () => {
     offEvents();
@@ -302,6 +311,11 @@ export class TargetProxy implements DebugTarget {
   private nextId = 1;
   private failure: string | null = null;
   private readonly stopListening: () => void;
+  /** Calls made this turn, posted together at its end (see the header). */
+  private outbox: { id: number; method: TargetMethod; args: unknown[] }[] = [];
+  private outboxTransfer: ArrayBuffer[] = [];
+  /** Messages posted (a `batch` counts once): how many trips to the target a view costs. */
+  posted = 0;
 
   eraseMemory?: (address: number, length: number) => Promise<Result<void>>;
   programMemory?: (address: number, data: Uint8Array) => Promise<Result<void>>;
@@ -379,8 +393,24 @@ export class TargetProxy implements DebugTarget {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve as (r: Result<unknown>) => void);
-      this.port.post({ t: 'call', id, method, args }, transfer);
+      if (this.outbox.length === 0) queueMicrotask(() => this.flush());
+      this.outbox.push({ id, method, args });
+      this.outboxTransfer.push(...transfer);
     });
+  }
+
+  /** Posts the calls made this turn: one `call`, or one `batch` of several. */
+  private flush(): void {
+    const calls = this.outbox;
+    const transfer = this.outboxTransfer;
+    this.outbox = [];
+    this.outboxTransfer = [];
+    if (calls.length === 0) return;
+    // A failure meanwhile already answered them (`fail` / `close` settle every pending call).
+    if (!calls.some((c) => this.pending.has(c.id))) return;
+    this.posted++;
+    if (calls.length === 1) this.port.post({ t: 'call', ...calls[0]! }, transfer);
+    else this.port.post({ t: 'batch', calls }, transfer);
   }
 
   /** A call whose last argument is bytes: copied, and the copy's buffer transferred. */

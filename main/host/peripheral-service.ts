@@ -48,6 +48,7 @@ import {
 } from '../../emulator/debug/peripherals/register-view';
 import type { CallerTable } from '../../emulator/debug/peripherals/call-chain';
 import type { AccessRecord, BoardState, DebugTarget } from '../../emulator/debug/target';
+import type { Result as TargetResult } from '../../emulator/core/result';
 import { NRF52_MACHINES } from '../../emulator/machines/nrf52';
 import {
   parseSvd,
@@ -138,6 +139,8 @@ export class PeripheralService {
   /** The refresh running now and its target (one at a time per target). */
   private inFlight: { target: DebugTarget; run: Promise<void> } | null = null;
   private pinCache: { svd: ActiveSvd; at: number; map: Map<string, string[]> } | null = null;
+  /** The NVIC's interrupt lines (ICTR), per SVD. */
+  private nvicLines: { svd: ActiveSvd; count: number } | null = null;
   private queued: Promise<void> | null = null;
 
   constructor(private readonly opts: PeripheralServiceOptions) {
@@ -316,6 +319,9 @@ export class PeripheralService {
   ): Promise<RegisterReading[]> {
     const out = new Map<number, RegisterReading>();
     const live: Located[] = [];
+    // Every read is issued before any is awaited: over the emulator worker they cross as one
+    // message, answered at one slice boundary (target-rpc.ts), not one boundary each.
+    const reads: Promise<void>[] = [];
     for (const address of new Set(addresses)) {
       const l = svd.byAddress.get(address >>> 0);
       if (!l) {
@@ -330,13 +336,15 @@ export class PeripheralService {
         out.set(address, { address, value: null, skipped: l.policy.reason });
       } else if (l.policy.kind === 'on-demand') {
         if (!demand) out.set(address, { address, value: null, skipped: l.policy.reason });
-        else {
-          const r = await target.readMemory(address, l.register.size / 8, { debug: false });
-          out.set(
-            address,
-            r.ok ? { address, value: word(r.value) } : { address, value: null, error: r.error },
+        else
+          reads.push(
+            target.readMemory(address, l.register.size / 8, { debug: false }).then((r) => {
+              out.set(
+                address,
+                r.ok ? { address, value: word(r.value) } : { address, value: null, error: r.error },
+              );
+            }),
           );
-        }
       } else live.push(l);
     }
     // Neighbouring live registers in one read; a run never spans a register it must not read.
@@ -350,40 +358,51 @@ export class PeripheralService {
         j - i < 256
       )
         j++;
-      const first = live[i]!;
-      const last = live[j - 1]!;
-      const length = last.address + last.register.size / 8 - first.address;
-      const r = await target.readMemory(first.address, length);
-      if (r.ok) {
-        for (let k = i; k < j; k++) {
-          const l = live[k]!;
-          const off = l.address - first.address;
-          out.set(l.address, {
-            address: l.address,
-            value: word(r.value.subarray(off, off + l.register.size / 8)),
-          });
-        }
-      } else if (j - i > 1) {
-        // Find which of them the bus refuses: one by one.
-        for (let k = i; k < j; k++) {
-          const l = live[k]!;
-          const one = await target.readMemory(l.address, l.register.size / 8);
-          out.set(
-            l.address,
-            one.ok
-              ? { address: l.address, value: word(one.value) }
-              : { address: l.address, value: null, error: `bus error: ${one.error}` },
-          );
-        }
-      } else
-        out.set(first.address, {
-          address: first.address,
-          value: null,
-          error: `bus error: ${r.error}`,
-        });
+      reads.push(this.readRun(target, live.slice(i, j), out));
       i = j;
     }
+    await Promise.all(reads);
     return addresses.map((ad) => out.get(ad)!).filter((x) => x !== undefined);
+  }
+
+  /** One read of the adjacent live registers `run`, into `out` (one by one if the bus refuses). */
+  private async readRun(
+    target: DebugTarget,
+    run: Located[],
+    out: Map<number, RegisterReading>,
+  ): Promise<void> {
+    const first = run[0]!;
+    const last = run[run.length - 1]!;
+    const length = last.address + last.register.size / 8 - first.address;
+    const r = await target.readMemory(first.address, length);
+    if (r.ok) {
+      for (const l of run) {
+        const off = l.address - first.address;
+        out.set(l.address, {
+          address: l.address,
+          value: word(r.value.subarray(off, off + l.register.size / 8)),
+        });
+      }
+    } else if (run.length > 1) {
+      // Find which of them the bus refuses: one by one.
+      const ones = await Promise.all(
+        run.map((l) => target.readMemory(l.address, l.register.size / 8)),
+      );
+      run.forEach((l, k) => {
+        const one = ones[k]!;
+        out.set(
+          l.address,
+          one.ok
+            ? { address: l.address, value: word(one.value) }
+            : { address: l.address, value: null, error: `bus error: ${one.error}` },
+        );
+      });
+    } else
+      out.set(first.address, {
+        address: first.address,
+        value: null,
+        error: `bus error: ${r.error}`,
+      });
   }
 
   /**
@@ -485,11 +504,17 @@ export class PeripheralService {
   private async refreshNow(target: DebugTarget): Promise<void> {
     const a = await this.active();
     if (!a.ok) return;
-    const values = await this.readAll(target, a.value, this.watched, false);
-    const state = target.boardState ? await target.boardState() : null;
-    const board = await this.boardView(target, a.value, state?.ok ? state.value : null);
-    const interrupts = await this.interruptRows(target, a.value, state?.ok ? state.value : null);
-    const links = this.watchConnections ? await this.connectionsOf(target, a.value) : null;
+    // Every read of the pass is issued before any is awaited (one message to the emulator
+    // worker, answered at one slice boundary: target-rpc.ts), the buttons' state first.
+    const state: Promise<TargetResult<BoardState> | null> = target.boardState
+      ? target.boardState()
+      : Promise.resolve(null);
+    const [values, board, interrupts, links] = await Promise.all([
+      this.readAll(target, a.value, this.watched, false),
+      this.boardView(target, a.value, state),
+      this.interruptRows(target, a.value, state),
+      this.watchConnections ? this.connectionsOf(target, a.value) : null,
+    ]);
     // The session ended or another began while this read: its values are not the board's now.
     if (this.opts.debug.target !== target) return;
     this.opts.emit('peripherals.values', {
@@ -514,25 +539,29 @@ export class PeripheralService {
   private async interruptRows(
     target: DebugTarget,
     svd: ActiveSvd,
-    state?: BoardState | null,
+    state?: Promise<TargetResult<BoardState> | null>,
   ): Promise<Result<InterruptRow[]>> {
-    const ictr = await target.readMemory(NVIC_ICTR, 4);
-    if (!ictr.ok) return err('io', `reading the NVIC: ${ictr.error}`);
-    const count = interruptCount(word(ictr.value));
+    // ICTR is fixed by the silicon: read once per SVD, then the NVIC's arrays go in the same
+    // message as the rest of a refresh's reads.
+    let count = this.nvicLines?.svd === svd ? this.nvicLines.count : null;
+    if (count === null) {
+      const ictr = await target.readMemory(NVIC_ICTR, 4);
+      if (!ictr.ok) return err('io', `reading the NVIC: ${ictr.error}`);
+      count = interruptCount(word(ictr.value));
+      this.nvicLines = { svd, count };
+    }
     const words = count / 8;
-    const [iser, ispr, iabr, ipr] = await Promise.all([
+    const [iser, ispr, iabr, ipr, b] = await Promise.all([
       target.readMemory(NVIC_ISER, words),
       target.readMemory(NVIC_ISPR, words),
       target.readMemory(NVIC_IABR, words),
       target.readMemory(NVIC_IPR, count),
+      state !== undefined ? state : target.boardState ? target.boardState() : null,
     ]);
     if (!iser.ok || !ispr.ok || !iabr.ok || !ipr.ok)
       return err('io', 'the NVIC registers could not be read');
     let levels: Uint8Array | null = null;
-    const b = state !== undefined ? state : target.boardState ? await target.boardState() : null;
-    if (b && 'ok' in b) {
-      if (b.ok) levels = Uint8Array.from(b.value.irqLevels);
-    } else if (b) levels = Uint8Array.from(b.irqLevels);
+    if (b?.ok) levels = Uint8Array.from(b.value.irqLevels);
     return {
       ok: true,
       value: interruptTable(
@@ -558,25 +587,29 @@ export class PeripheralService {
   private async boardView(
     target: DebugTarget,
     svd: ActiveSvd,
-    state?: BoardState | null,
+    state?: Promise<TargetResult<BoardState> | null>,
   ): Promise<Result<BoardView>> {
     const spec = (NRF52_MACHINES as Record<string, (typeof NRF52_MACHINES)['nrf52840dk']>)[
       svd.board
     ];
     if (!spec) return err('unavailable', `no board drawing for ${svd.board}`);
-    // The buttons first, then the pins: a press between the two reads shows as the pin read
-    // low with the button drawn released for one refresh, never as a pressed button whose pin
-    // still reads high.
-    const b = state !== undefined ? state : target.boardState ? await target.boardState() : null;
+    // The buttons first, then the pins (issued in this order, they are answered in it): a press
+    // between the two reads shows as the pin read low with the button drawn released for one
+    // refresh, never as a pressed button whose pin still reads high.
+    const buttons = state !== undefined ? state : target.boardState ? target.boardState() : null;
     // Both GPIO ports' OUT, IN, DIR (PS §6.8.2: plain state, reading them changes nothing).
+    const [b, p0, p1, functions] = await Promise.all([
+      buttons,
+      target.readMemory(0x50000000 + 0x504, 0x14),
+      target.readMemory(0x50000300 + 0x504, 0x14),
+      this.pinFunctions(target, svd),
+    ]);
     const ports: { out: number; in: number; dir: number }[] = [];
-    for (const base of [0x50000000, 0x50000300]) {
-      const r = await target.readMemory(base + 0x504, 0x14);
+    for (const r of [p0, p1]) {
       if (!r.ok) return err('io', `reading GPIO: ${r.error}`);
       const w = (o: number) => word(r.value.subarray(o, o + 4));
       ports.push({ out: w(0), in: w(0x0c), dir: w(0x10) });
     }
-    const functions = await this.pinFunctions(target, svd);
     const pinOf = (p: { port: number; pin: number }) => {
       const g = ports[p.port]!;
       const bit = 1 << p.pin;
@@ -604,7 +637,7 @@ export class PeripheralService {
         });
     let pressed = new Set<string>();
     let live = false;
-    const got = b && 'ok' in b ? (b.ok ? b.value : null) : b;
+    const got = b?.ok ? b.value : null;
     if (got) {
       leds = got.leds;
       pressed = new Set(got.buttons.filter((x) => x.pressed).map((x) => x.name));

@@ -128,3 +128,36 @@ describe('the access log window', () => {
     expect(model.snapshot().log.unsearched).toBe(0);
   });
 });
+
+describe('the board view', () => {
+  it('asks for the first drawing once at a time, however often the panel polls', async () => {
+    let asked = 0;
+    let answer: (() => void) | null = null;
+    const transport: Transport = {
+      call: async (method) => {
+        if (method !== 'peripherals.board') return { ok: true, value: null } as Result<unknown>;
+        asked++;
+        await new Promise<void>((r) => (answer = r));
+        return { ok: true, value: { board: 'nrf52840dk' } } as Result<unknown>;
+      },
+      onEvents: () => () => {},
+    };
+    const model = new PeripheralsModel(hostConnection(transport), {
+      get: () => null,
+      set: () => undefined,
+    } as never);
+    // A slow host: the panel's 500 ms poll fires three times before the first answer.
+    const polls = [model.loadBoard(), model.loadBoard(), model.loadBoard()];
+    await new Promise((r) => setTimeout(r, 0));
+    expect(asked).toBe(1);
+    answer!();
+    await Promise.all(polls);
+    expect(model.snapshot().board).toMatchObject({ board: 'nrf52840dk' });
+    // The next poll asks again.
+    const next = model.loadBoard();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(asked).toBe(2);
+    answer!();
+    await next;
+  });
+});

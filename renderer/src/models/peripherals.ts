@@ -405,11 +405,24 @@ export class PeripheralsModel extends Model<PeripheralsState> {
 
   // ---- board, interrupts, connections ---------------------------------------------------------
 
-  /** Asks for the board view now (the Board panel does until the first refresh brings it). */
-  async loadBoard(): Promise<void> {
-    const r = await this.host.api.peripherals.board({});
-    if (r.ok) this.set({ board: r.value });
+  /**
+   * Asks for the board view now (the Board panel does until the first refresh brings it). One
+   * at a time: the panel asks every 500 ms, and on a loaded machine an answer can take longer
+   * (each piled-up request was more work for the worker the drawing waits for); a call while
+   * one is out shares it.
+   */
+  loadBoard(): Promise<void> {
+    this.boardLoad ??= this.host.api.peripherals
+      .board({})
+      .then((r) => {
+        if (r.ok) this.set({ board: r.value });
+      })
+      .finally(() => {
+        this.boardLoad = null;
+      });
+    return this.boardLoad;
   }
+  private boardLoad: Promise<void> | null = null;
 
   async button(name: string, pressed: boolean): Promise<void> {
     const r = await this.host.api.peripherals.button({ name, pressed });
