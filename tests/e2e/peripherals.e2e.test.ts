@@ -92,6 +92,13 @@ async function microbit(page: Page): Promise<void> {
   expect(lit[0]).toBe('0,0');
   expect(lit.every((p) => p.startsWith('0,'))).toBe(true);
   expect(await pixel(2, 2).getAttribute('data-duty')).toBe('0.00');
+  // The last tab (Board) brought into view scrolls the tab row, never the window: the app is
+  // no wider than the window and not scrolled sideways (it was, by the row's excess).
+  const sideways = await page.evaluate(() => {
+    const app = document.querySelector('.app')!;
+    return { scrollLeft: app.scrollLeft, over: app.scrollWidth - app.clientWidth };
+  });
+  expect(sideways).toEqual({ scrollLeft: 0, over: 0 });
 
   await shot(page, 'microbit');
 
