@@ -44,6 +44,7 @@ import {
   type SessionSnapshot,
 } from '../session/session';
 import { BoardProbe } from './peripherals/board-probe';
+import { withColumns } from './peripherals/access-log';
 import {
   CORE_REGISTER_NAMES,
   FAULT_EXCEPTION_NAMES,
@@ -1186,11 +1187,17 @@ export class EmulatorTarget implements DebugTarget {
     if (request.enable !== undefined) s.setAccessLog(request.enable);
     if (request.clear) s.accessLog?.clear();
     const log = s.accessLog;
-    const chunk =
-      request.since !== undefined && log !== null
-        ? log.since(request.since, request.max ?? 10_000, request.until, request.filter)
-        : { entries: [], next: log?.recorded ?? 0, missed: 0 };
-    return ok({ on: s.accessLogOn, ...chunk, frequencyHz: s.core.clock.frequencyHz });
+    const head = { on: s.accessLogOn, frequencyHz: s.core.clock.frequencyHz };
+    if (request.since === undefined || log === null)
+      return ok({ ...head, entries: [], next: log?.recorded ?? 0, missed: 0 });
+    // As columns: no object per entry on the emulator's thread (see withColumns).
+    const { columns, next, missed } = log.columns(
+      request.since,
+      request.max ?? 10_000,
+      request.until,
+      request.filter,
+    );
+    return ok(withColumns({ ...head, next, missed }, columns));
   }
 
   private closeWith(reason: string): void {

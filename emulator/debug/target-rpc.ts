@@ -46,6 +46,7 @@ import {
   type Watchpoint,
 } from './target';
 import type { RecorderReply, RecorderRequest } from './tock/recorder';
+import { columnsOf, recordsOf, type AccessLogColumns } from './peripherals/access-log';
 
 /** The optional DebugTarget methods: a proxy has each exactly when its target does. */
 const OPTIONAL_METHODS = [
@@ -127,94 +128,71 @@ function transferOf(value: unknown): ArrayBuffer[] {
  * a page (bench:periph), where moving a few buffers costs nothing and rebuilding the objects
  * on arrival a millisecond or two.
  */
-interface PackedAccessLog {
+interface PackedAccessLog extends AccessLogColumns {
   on: boolean;
   next: number;
   missed: number;
   frequencyHz: number;
-  seq: Float64Array;
-  cycle: Float64Array;
-  address: Uint32Array;
-  value: Uint32Array;
-  pc: Uint32Array;
-  /** Bit 0 write, 1 debugger, 2 dma, 3 has callers; bits 4-6 the size in bytes. */
-  flags: Uint8Array;
-  /** Every entry's callers one after another; entry i's end at `callerEnds[i]`. */
-  callers: Uint32Array;
-  callerEnds: Uint32Array;
 }
 
 function packAccessLog(reply: AccessLogReply): PackedAccessLog & { buffers: ArrayBuffer[] } {
-  const e = reply.entries;
-  const n = e.length;
-  const seq = new Float64Array(n);
-  const cycle = new Float64Array(n);
-  const address = new Uint32Array(n);
-  const value = new Uint32Array(n);
-  const pc = new Uint32Array(n);
-  const flags = new Uint8Array(n);
-  const callerEnds = new Uint32Array(n);
-  let total = 0;
-  for (let i = 0; i < n; i++) total += e[i]!.callers?.length ?? 0;
-  const callers = new Uint32Array(total);
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    const r = e[i]!;
-    seq[i] = r.seq;
-    cycle[i] = r.cycle;
-    address[i] = r.address;
-    value[i] = r.value;
-    pc[i] = r.pc;
-    flags[i] =
-      (r.write ? 1 : 0) |
-      (r.debugger ? 2 : 0) |
-      (r.dma ? 4 : 0) |
-      (r.callers ? 8 : 0) |
-      (r.size << 4);
-    if (r.callers) for (const c of r.callers) callers[at++] = c;
-    callerEnds[i] = at;
-  }
-  const columns = [seq, cycle, address, value, pc, flags, callers, callerEnds];
+  // The emulator's reply already is columns; another target's entries are packed here.
+  const c = columnsOf(reply) ?? columnsFrom(reply.entries);
   return {
     on: reply.on,
     next: reply.next,
     missed: reply.missed,
     frequencyHz: reply.frequencyHz,
-    seq,
-    cycle,
-    address,
-    value,
-    pc,
-    flags,
-    callers,
-    callerEnds,
-    buffers: columns.map((c) => c.buffer as ArrayBuffer),
+    ...c,
+    buffers: [c.seq, c.cycle, c.address, c.value, c.pc, c.flags, c.callers, c.callerEnds].map(
+      (x) => x.buffer as ArrayBuffer,
+    ),
   };
 }
 
-function unpackAccessLog(p: PackedAccessLog): AccessLogReply {
-  const n = p.seq.length;
-  const entries: AccessRecord[] = new Array<AccessRecord>(n);
-  let from = 0;
+function columnsFrom(e: readonly AccessRecord[]): AccessLogColumns {
+  const n = e.length;
+  const c: AccessLogColumns = {
+    seq: new Float64Array(n),
+    cycle: new Float64Array(n),
+    address: new Uint32Array(n),
+    value: new Uint32Array(n),
+    pc: new Uint32Array(n),
+    flags: new Uint8Array(n),
+    callers: new Uint32Array(0),
+    callerEnds: new Uint32Array(n),
+  };
+  let total = 0;
+  for (let i = 0; i < n; i++) total += e[i]!.callers?.length ?? 0;
+  c.callers = new Uint32Array(total);
+  let at = 0;
   for (let i = 0; i < n; i++) {
-    const f = p.flags[i]!;
-    const r: AccessRecord = {
-      seq: p.seq[i]!,
-      cycle: p.cycle[i]!,
-      write: (f & 1) !== 0,
-      size: (f >>> 4) as 1 | 2 | 4,
-      address: p.address[i]!,
-      value: p.value[i]!,
-      pc: p.pc[i]!,
-      debugger: (f & 2) !== 0,
-    };
-    const to = p.callerEnds[i]!;
-    if (f & 8) r.callers = Array.from(p.callers.subarray(from, to));
-    if (f & 4) r.dma = true;
-    from = to;
-    entries[i] = r;
+    const r = e[i]!;
+    c.seq[i] = r.seq;
+    c.cycle[i] = r.cycle;
+    c.address[i] = r.address;
+    c.value[i] = r.value;
+    c.pc[i] = r.pc;
+    c.flags[i] =
+      (r.write ? 1 : 0) |
+      (r.debugger ? 2 : 0) |
+      (r.dma ? 4 : 0) |
+      (r.callers ? 8 : 0) |
+      (r.size << 4);
+    if (r.callers) for (const x of r.callers) c.callers[at++] = x;
+    c.callerEnds[i] = at;
   }
-  return { on: p.on, entries, next: p.next, missed: p.missed, frequencyHz: p.frequencyHz };
+  return c;
+}
+
+function unpackAccessLog(p: PackedAccessLog): AccessLogReply {
+  return {
+    on: p.on,
+    entries: recordsOf(p),
+    next: p.next,
+    missed: p.missed,
+    frequencyHz: p.frequencyHz,
+  };
 }
 
 /**

@@ -214,6 +214,26 @@ describe('PeripheralService', () => {
     expect(dbg.next).toBe(all.next);
   });
 
+  it('lists an enabled UARTE0`s EasyDMA buffer among the connections', async () => {
+    const elf = nrfProgram('uarte-dma-buffer', [
+      'ldr r0, =0x40002000',
+      'ldr r1, =0x20000100',
+      'str r1, [r0, #0x544]',
+      'movs r1, #3',
+      'str r1, [r0, #0x548]',
+      'movs r1, #8',
+      'str r1, [r0, #0x500]',
+      'b .',
+    ]);
+    const { service, target } = rig(elf);
+    await run(target);
+    const c = ok(await service.connections());
+    expect(c.dma.find((d) => d.peripheral === 'UARTE0' && d.channel === 'TXD')).toMatchObject({
+      ptr: 0x20000100,
+      maxcnt: 3,
+    });
+  });
+
   it('logs UARTE0 EasyDMA transfers as the peripheral`s own entries', async () => {
     // UARTE0 sends 3 bytes from RAM 0x20000100 by EasyDMA (PS "UARTE": TXD.PTR/MAXCNT, STARTTX).
     const elf = nrfProgram('uarte-dma', [

@@ -194,6 +194,40 @@ for (const c of CONFIGS) {
 }
 console.log('  Targets: live panel < 5%, log on < 20%, log off 0% (CPU time per instruction).');
 
+// Part 1b: the recording alone (no worker, no panel): the same firmware in this thread,
+// alternating windows with the log off and on, so the emulator's own share of "log on" is
+// told apart from the panel's polling (which Part 1 includes).
+{
+  const created = createSession({ machine: 'nrf52840dk' });
+  if (!created.ok) throw new Error(created.error);
+  const sess = created.value;
+  const loaded = sess.load(FIRMWARE);
+  if (!loaded.ok) throw new Error(loaded.error);
+  const WINDOW = 2_000_000;
+  const window = (on: boolean): number => {
+    sess.setAccessLog(on);
+    const t0 = process.cpuUsage();
+    sess.runSlice({ instructions: WINDOW });
+    const u = process.cpuUsage(t0);
+    return u.user + u.system;
+  };
+  for (let k = 0; k < 5; k++) window(k % 2 === 0);
+  const off: number[] = [];
+  const on: number[] = [];
+  for (let k = 0; k < ROUNDS * 10; k++) {
+    off.push(window(false));
+    on.push(window(true));
+  }
+  const o = median(off);
+  const n = median(on);
+  console.log(
+    `Part 1b, the recording alone: the same firmware in this thread, ${ROUNDS * 10} alternating windows of ${(WINDOW / 1e6).toFixed(0)}x10^6 instructions, medians`,
+  );
+  console.log(
+    `  log off ${(o / 1000).toFixed(2)} CPU ms, log on ${(n / 1000).toFixed(2)} CPU ms: cost ${(((n - o) / o) * 100).toFixed(1)}% (${(sess.accessLog?.recorded ?? 0).toLocaleString()} accesses recorded, ${(((n - o) * 1000) / (WINDOW * (2 / (GAP * 2 + 5)))).toFixed(1)} ns each)`,
+  );
+}
+
 // Part 2: call chains on the real kernel, in this thread.
 const KERNEL = path.join(ROOT, 'kernel/target/images/nrf52840dk/kernel.elf');
 if (!existsSync(KERNEL)) {

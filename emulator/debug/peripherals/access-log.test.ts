@@ -1,7 +1,8 @@
 // The access log's ring: entries in order with their fields, a reader told how many it missed
 // when the ring wrapped or the log was cleared, and sequence numbers that never go back.
 import { describe, expect, it } from 'vitest';
-import { AccessLog } from './access-log';
+import { AccessLog, columnsOf, recordsOf, withColumns } from './access-log';
+import { CALLER_DEPTH } from './call-chain';
 
 describe('AccessLog', () => {
   it('keeps every field of an entry', () => {
@@ -118,5 +119,40 @@ describe('AccessLog', () => {
     const [a, b] = log.since(0).entries;
     expect(a!.callers).toEqual([0x200, 0x300]);
     expect(b!.callers).toBeUndefined();
+  });
+
+  it('gives a page as columns holding the same entries, DMA sizes and call chains included', () => {
+    const log = new AccessLog(4);
+    log.record(1, false, 4, 0x40002518, 5, 0x100, true); // the debugger's: kept apart
+    log.recordDma(2, 0x40002000, false, 0x20000100, 3);
+    for (let i = 0; i < 6; i++) {
+      const slot = log.record(10 + i, i % 2 === 0, 2, 0x40003000 + 4 * i, i, 0x200 + i, false);
+      const at = log.callersAt(slot);
+      log.callers![at] = 0x300 + i;
+      log.callers![at + 1] = i % 3 === 0 ? 0 : 0x400;
+      if (CALLER_DEPTH > 2) log.callers![at + 2] = 0;
+    }
+    const filter = { ranges: [0x40002000, 0x40003010], debugger: false };
+    for (const [seq, max, f] of [
+      [0, 100, undefined],
+      [0, 100, filter],
+      [0, 1, filter],
+      [3, 2, undefined],
+    ] as const) {
+      const c = log.columns(seq, max, Infinity, f);
+      const page = log.since(seq, max, Infinity, f);
+      expect(recordsOf(c.columns)).toEqual(page.entries);
+      expect([c.next, c.missed]).toEqual([page.next, page.missed]);
+    }
+    const dma = log.since(0, 10, Infinity, filter).entries.find((e) => e.dma);
+    expect(dma).toMatchObject({ size: 1, value: 3, pc: 0x40002000 });
+    expect(log.since(5).entries[0]!.callers).toEqual([0x303]);
+    expect(log.since(6).entries[0]!.callers).toEqual([0x304, 0x400]);
+    // The emulator target's reply: entries made only when read, the columns kept for the port.
+    const c = log.columns(0);
+    const reply = withColumns({ on: true, next: c.next }, c.columns);
+    expect(columnsOf(reply)).toBe(c.columns);
+    expect(columnsOf({ entries: [] })).toBeNull();
+    expect(reply.entries).toEqual(log.since(0).entries);
   });
 });

@@ -34,6 +34,73 @@ export interface AccessLogChunk {
   missed: number;
 }
 
+/**
+ * A page of entries as columns (what crosses the emulator worker's port: typed arrays whose
+ * buffers are moved, not thousands of objects built, cloned and collected on the emulator's
+ * thread). `recordsOf` makes the `AccessRecord`s.
+ */
+export interface AccessLogColumns {
+  seq: Float64Array;
+  cycle: Float64Array;
+  address: Uint32Array;
+  value: Uint32Array;
+  pc: Uint32Array;
+  /** Bit 0 write, 1 debugger, 2 dma, 3 has callers; bits 4-6 the size in bytes. */
+  flags: Uint8Array;
+  /** Every entry's callers one after another; entry i's end at `callerEnds[i]`. */
+  callers: Uint32Array;
+  callerEnds: Uint32Array;
+}
+
+/** The entries of `c`, as objects. */
+export function recordsOf(c: AccessLogColumns): AccessRecord[] {
+  const n = c.seq.length;
+  const entries = new Array<AccessRecord>(n);
+  let from = 0;
+  for (let i = 0; i < n; i++) {
+    const f = c.flags[i]!;
+    const r: AccessRecord = {
+      seq: c.seq[i]!,
+      cycle: c.cycle[i]!,
+      write: (f & 1) !== 0,
+      size: (f >>> 4) as 1 | 2 | 4,
+      address: c.address[i]!,
+      value: c.value[i]!,
+      pc: c.pc[i]!,
+      debugger: (f & 2) !== 0,
+    };
+    const to = c.callerEnds[i]!;
+    if (f & 8) r.callers = Array.from(c.callers.subarray(from, to));
+    if (f & 4) r.dma = true;
+    from = to;
+    entries[i] = r;
+  }
+  return entries;
+}
+
+const COLUMNS = Symbol('access-log columns');
+
+/**
+ * `head` with the entries of `columns` (made into objects only if someone reads `entries`): the
+ * emulator target's reply, which the worker's port sends as the columns themselves
+ * (`columnsOf`).
+ */
+export function withColumns<T extends object>(
+  head: T,
+  columns: AccessLogColumns,
+): T & { entries: AccessRecord[] } {
+  let entries: AccessRecord[] | null = null;
+  return Object.defineProperty({ ...head, [COLUMNS]: columns }, 'entries', {
+    enumerable: true,
+    get: () => (entries ??= recordsOf(columns)),
+  }) as unknown as T & { entries: AccessRecord[] };
+}
+
+/** The columns a `withColumns` reply was made from (null for any other). */
+export function columnsOf(reply: object): AccessLogColumns | null {
+  return (reply as { [COLUMNS]?: AccessLogColumns })[COLUMNS] ?? null;
+}
+
 /** Which entries `since` returns (see there). */
 export interface AccessLogFilter {
   /** Flattened [lo, hi) address pairs. */
@@ -163,11 +230,24 @@ export class AccessLog {
    * every entry in between, so `next` passes the ones left out.
    */
   since(seq: number, max = 10_000, until = Infinity, filter?: AccessLogFilter): AccessLogChunk {
+    const { columns, next, missed } = this.columns(seq, max, until, filter);
+    return { entries: recordsOf(columns), next, missed };
+  }
+
+  /** `since` as columns (see `AccessLogColumns`), without making an object per entry. */
+  columns(
+    seq: number,
+    max = 10_000,
+    until = Infinity,
+    filter?: AccessLogFilter,
+  ): { columns: AccessLogColumns; next: number; missed: number } {
     const oldest = Math.max(this.floor, this.head - this.capacity);
     const start = Math.max(seq, this.floor);
     const limit = Math.max(0, max);
-    const entries: AccessRecord[] = [];
-    // Filtered, from before the ring's oldest entry: the kept-apart entries of that stretch.
+    // Rare entries first (a filtered read from before the ring's oldest), then ring slots.
+    const rare: number[] = [];
+    const slots: number[] = [];
+    let next: number | null = null;
     if (filter !== undefined && start < oldest) {
       const stop = Math.min(oldest, until);
       for (let r = Math.max(0, this.rareHead - RARE_CAPACITY); r < this.rareHead; r++) {
@@ -178,73 +258,98 @@ export class AccessLog {
         const f = this.rareFlags[k]!;
         const a = this.rareWords[k * 3 + (f & FLAG_DMA ? 2 : 0)]!;
         if (!passes(filter, f, a)) continue;
-        if (entries.length === limit) return { entries, next: s, missed: Math.max(0, s - seq) };
-        entries.push(this.rareEntry(k));
+        if (rare.length === limit) {
+          next = s;
+          break;
+        }
+        rare.push(k);
       }
     }
     const from = Math.max(seq, oldest);
-    const end = Math.max(from, Math.min(this.head, until));
     let s = from;
-    if (filter === undefined) {
-      const to = Math.min(end, from + limit);
-      for (; s < to; s++) entries.push(this.entry(s));
-    } else {
-      for (; s < end && entries.length < limit; s++) {
-        const i = s & this.mask;
-        const f = this.flags[i]!;
-        // A transfer belongs to its peripheral's registers' range.
-        if (passes(filter, f, f & FLAG_DMA ? this.pcs[i]! : this.addresses[i]!))
-          entries.push(this.entry(s));
+    if (next === null) {
+      const end = Math.max(from, Math.min(this.head, until));
+      if (filter === undefined) {
+        const to = Math.min(end, from + limit - rare.length);
+        for (; s < to; s++) slots.push(s);
+      } else {
+        for (; s < end && rare.length + slots.length < limit; s++) {
+          const i = s & this.mask;
+          const f = this.flags[i]!;
+          // A transfer belongs to its peripheral's registers' range.
+          if (passes(filter, f, f & FLAG_DMA ? this.pcs[i]! : this.addresses[i]!)) slots.push(s);
+        }
       }
     }
-    return { entries, next: s, missed: Math.max(0, from - seq) };
-  }
-
-  private rareEntry(k: number): AccessRecord {
-    const f = this.rareFlags[k]!;
-    return {
-      seq: this.rareSeqs[k]!,
-      cycle: this.rareCycles[k]!,
-      write: (f & FLAG_WRITE) !== 0,
-      size: ((f >>> 2) & 7) as 1 | 2 | 4,
-      address: this.rareWords[k * 3]!,
-      value: this.rareWords[k * 3 + 1]!,
-      pc: this.rareWords[k * 3 + 2]!,
-      debugger: (f & FLAG_DEBUGGER) !== 0,
-      ...(f & FLAG_DMA ? { dma: true } : {}),
+    const n = rare.length + slots.length;
+    const c: AccessLogColumns = {
+      seq: new Float64Array(n),
+      cycle: new Float64Array(n),
+      address: new Uint32Array(n),
+      value: new Uint32Array(n),
+      pc: new Uint32Array(n),
+      flags: new Uint8Array(n),
+      callers: new Uint32Array(0),
+      callerEnds: new Uint32Array(n),
     };
-  }
-
-  private entry(s: number): AccessRecord {
-    const i = s & this.mask;
-    const f = this.flags[i]!;
-    let callers: number[] | undefined;
-    if (this.callers !== null && !(f & (FLAG_DEBUGGER | FLAG_DMA))) {
-      callers = [];
-      for (let k = i * CALLER_DEPTH; k < (i + 1) * CALLER_DEPTH; k++) {
-        const c = this.callers[k]!;
-        if (c === 0) break;
-        callers.push(c);
-      }
+    let o = 0;
+    for (const k of rare) {
+      const f = this.rareFlags[k]!;
+      c.seq[o] = this.rareSeqs[k]!;
+      c.cycle[o] = this.rareCycles[k]!;
+      c.address[o] = this.rareWords[k * 3]!;
+      c.value[o] = this.rareWords[k * 3 + 1]!;
+      c.pc[o] = this.rareWords[k * 3 + 2]!;
+      c.flags[o] = columnFlags(f, false);
+      o++;
     }
-    return {
-      seq: s,
-      cycle: this.cycles[i]!,
-      write: (f & FLAG_WRITE) !== 0,
-      size: ((f >>> 2) & 7) as 1 | 2 | 4,
-      address: this.addresses[i]!,
-      value: this.values[i]!,
-      pc: this.pcs[i]!,
-      debugger: (f & FLAG_DEBUGGER) !== 0,
-      ...(callers ? { callers } : {}),
-      ...(f & FLAG_DMA ? { dma: true } : {}),
-    };
+    // Call chains (debugger and EasyDMA entries have none).
+    const chains = this.callers;
+    let total = 0;
+    if (chains !== null)
+      for (const q of slots) {
+        const i = q & this.mask;
+        if (this.flags[i]! & (FLAG_DEBUGGER | FLAG_DMA)) continue;
+        for (let k = i * CALLER_DEPTH; k < (i + 1) * CALLER_DEPTH && chains[k] !== 0; k++) total++;
+      }
+    c.callers = new Uint32Array(total);
+    let at = 0;
+    for (const q of slots) {
+      const i = q & this.mask;
+      const f = this.flags[i]!;
+      c.seq[o] = q;
+      c.cycle[o] = this.cycles[i]!;
+      c.address[o] = this.addresses[i]!;
+      c.value[o] = this.values[i]!;
+      c.pc[o] = this.pcs[i]!;
+      const chained = chains !== null && !(f & (FLAG_DEBUGGER | FLAG_DMA));
+      c.flags[o] = columnFlags(f, chained);
+      if (chained)
+        for (let k = i * CALLER_DEPTH; k < (i + 1) * CALLER_DEPTH && chains[k] !== 0; k++)
+          c.callers[at++] = chains[k]!;
+      c.callerEnds[o] = at;
+      o++;
+    }
+    // Rare entries have no chains: their ends are 0, before every slot's.
+    const first = next ?? s;
+    return { columns: c, next: first, missed: Math.max(0, (next !== null ? next : from) - seq) };
   }
 
   /** Forget every entry (sequence numbers keep counting, so readers are not confused). */
   clear(): void {
     this.floor = this.head;
   }
+}
+
+/** A column's flags (see `AccessLogColumns`) from the ring's flags `f`. */
+function columnFlags(f: number, chained: boolean): number {
+  return (
+    (f & FLAG_WRITE ? 1 : 0) |
+    (f & FLAG_DEBUGGER ? 2 : 0) |
+    (f & FLAG_DMA ? 4 : 0) |
+    (chained ? 8 : 0) |
+    (((f >>> 2) & 7) << 4)
+  );
 }
 
 /** Whether an entry with flags `f` at (filter) address `a` passes `filter`. */
