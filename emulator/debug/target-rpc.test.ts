@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { err, ok, type Result } from '../core/result';
 import { connectTarget, serveTarget, type TargetMessage, type TargetPort } from './target-rpc';
+import { portPair } from './testing/port-pair';
 import type {
   AccessLogReply,
   AccessLogRequest,
@@ -17,19 +18,7 @@ import type {
   TargetEvent,
 } from './target';
 
-function channel(): [TargetPort, TargetPort, () => void] {
-  const { port1, port2 } = new MessageChannel();
-  const wrap = (p: MessagePort): TargetPort => ({
-    post: (m, transfer) => p.postMessage(m, transfer),
-    listen(handler) {
-      const h = (e: MessageEvent<TargetMessage>): void => handler(e.data);
-      p.addEventListener('message', h);
-      p.start();
-      return () => p.removeEventListener('message', h);
-    },
-  });
-  return [wrap(port1), wrap(port2), () => (port1.close(), port2.close())];
-}
+const channel = portPair;
 
 const DESCRIPTION: TargetDescription = {
   kind: 'emulator',

@@ -46,7 +46,7 @@ import {
   type Watchpoint,
 } from './target';
 import type { RecorderReply, RecorderRequest } from './tock/recorder';
-import { columnsOf, recordsOf, type AccessLogColumns } from './peripherals/access-log';
+import { columnsOf, newColumns, recordsOf, type AccessLogColumns } from './peripherals/access-log';
 
 /** The optional DebugTarget methods: a proxy has each exactly when its target does. */
 const OPTIONAL_METHODS = [
@@ -152,16 +152,7 @@ function packAccessLog(reply: AccessLogReply): PackedAccessLog & { buffers: Arra
 
 function columnsFrom(e: readonly AccessRecord[]): AccessLogColumns {
   const n = e.length;
-  const c: AccessLogColumns = {
-    seq: new Float64Array(n),
-    cycle: new Float64Array(n),
-    address: new Uint32Array(n),
-    value: new Uint32Array(n),
-    pc: new Uint32Array(n),
-    flags: new Uint8Array(n),
-    callers: new Uint32Array(0),
-    callerEnds: new Uint32Array(n),
-  };
+  const c = newColumns(n);
   let total = 0;
   for (let i = 0; i < n; i++) total += e[i]!.callers?.length ?? 0;
   c.callers = new Uint32Array(total);

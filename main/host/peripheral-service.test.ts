@@ -8,12 +8,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmulatorTarget } from '../../emulator/debug/emulator-target';
 import type { DebugTarget } from '../../emulator/debug/target';
-import {
-  connectTarget,
-  serveTarget,
-  type TargetMessage,
-  type TargetPort,
-} from '../../emulator/debug/target-rpc';
+import { connectTarget, serveTarget } from '../../emulator/debug/target-rpc';
+import { portPair } from '../../emulator/debug/testing/port-pair';
 import { nodeScheduler } from '../../emulator/node/scheduler';
 import { nrfProgram, nrfUartWriter, symbolOf } from '../../emulator/node/test-programs';
 import { createSession } from '../../emulator/session/session';
@@ -90,20 +86,16 @@ function rig(elf = ELF): Rig {
   return r;
 }
 
-/** Both ends of a MessageChannel as target ports (the emulator worker's, in this thread). */
-function channel(): [TargetPort, TargetPort, () => void] {
-  const { port1, port2 } = new MessageChannel();
-  const wrap = (p: MessagePort): TargetPort => ({
-    post: (m, transfer) => p.postMessage(m, transfer),
-    listen(handler) {
-      const h = (e: MessageEvent<TargetMessage>): void => handler(e.data);
-      p.addEventListener('message', h);
-      p.start();
-      return () => p.removeEventListener('message', h);
-    },
-  });
-  return [wrap(port1), wrap(port2), () => (port1.close(), port2.close())];
-}
+/** UARTE0 enabled with a 3-byte transmit buffer at RAM 0x20000100 (PS "UARTE": TXD.PTR/MAXCNT). */
+const UARTE_TXD_BUFFER = [
+  'ldr r0, =0x40002000',
+  'ldr r1, =0x20000100',
+  'str r1, [r0, #0x544]',
+  'movs r1, #3',
+  'str r1, [r0, #0x548]',
+  'movs r1, #8',
+  'str r1, [r0, #0x500]',
+];
 
 /** Runs the firmware for a while (in virtual time) and halts it. */
 async function run(t: EmulatorTarget, instructions = 50_000): Promise<void> {
@@ -215,16 +207,7 @@ describe('PeripheralService', () => {
   });
 
   it('lists an enabled UARTE0`s EasyDMA buffer among the connections', async () => {
-    const elf = nrfProgram('uarte-dma-buffer', [
-      'ldr r0, =0x40002000',
-      'ldr r1, =0x20000100',
-      'str r1, [r0, #0x544]',
-      'movs r1, #3',
-      'str r1, [r0, #0x548]',
-      'movs r1, #8',
-      'str r1, [r0, #0x500]',
-      'b .',
-    ]);
+    const elf = nrfProgram('uarte-dma-buffer', [...UARTE_TXD_BUFFER, 'b .']);
     const { service, target } = rig(elf);
     await run(target);
     const c = ok(await service.connections());
@@ -237,13 +220,7 @@ describe('PeripheralService', () => {
   it('logs UARTE0 EasyDMA transfers as the peripheral`s own entries', async () => {
     // UARTE0 sends 3 bytes from RAM 0x20000100 by EasyDMA (PS "UARTE": TXD.PTR/MAXCNT, STARTTX).
     const elf = nrfProgram('uarte-dma', [
-      'ldr r0, =0x40002000',
-      'ldr r1, =0x20000100',
-      'str r1, [r0, #0x544]',
-      'movs r1, #3',
-      'str r1, [r0, #0x548]',
-      'movs r1, #8',
-      'str r1, [r0, #0x500]',
+      ...UARTE_TXD_BUFFER,
       'movs r1, #1',
       'str r1, [r0, #8]',
       'b .',
@@ -355,7 +332,7 @@ describe('PeripheralService', () => {
     // Over the worker each trip waits for a slice boundary: a refresh of ~20 sequential calls
     // took ~20 boundaries (seconds on a loaded machine). Its reads now go out together.
     const { service, target, debug, live, events } = rig();
-    const [a, b, end] = channel();
+    const [a, b, end] = portPair();
     ends.push(end);
     serveTarget(target, a);
     const p = await connectTarget(b);

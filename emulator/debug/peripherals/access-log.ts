@@ -52,6 +52,20 @@ export interface AccessLogColumns {
   callerEnds: Uint32Array;
 }
 
+/** Columns for `n` entries (no call chains yet). */
+export function newColumns(n: number): AccessLogColumns {
+  return {
+    seq: new Float64Array(n),
+    cycle: new Float64Array(n),
+    address: new Uint32Array(n),
+    value: new Uint32Array(n),
+    pc: new Uint32Array(n),
+    flags: new Uint8Array(n),
+    callers: new Uint32Array(0),
+    callerEnds: new Uint32Array(n),
+  };
+}
+
 /** The entries of `c`, as objects. */
 export function recordsOf(c: AccessLogColumns): AccessRecord[] {
   const n = c.seq.length;
@@ -281,17 +295,7 @@ export class AccessLog {
         }
       }
     }
-    const n = rare.length + slots.length;
-    const c: AccessLogColumns = {
-      seq: new Float64Array(n),
-      cycle: new Float64Array(n),
-      address: new Uint32Array(n),
-      value: new Uint32Array(n),
-      pc: new Uint32Array(n),
-      flags: new Uint8Array(n),
-      callers: new Uint32Array(0),
-      callerEnds: new Uint32Array(n),
-    };
+    const c = newColumns(rare.length + slots.length);
     let o = 0;
     for (const k of rare) {
       const f = this.rareFlags[k]!;
