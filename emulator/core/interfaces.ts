@@ -41,6 +41,15 @@ export interface MmioDevice {
    */
   peek?(offset: number, size: AccessSize): number;
   /**
+   * True when a firmware read at `offset` has no side effect and the register cannot change
+   * before the clock's next scheduled event except by a CPU access to this device (a write,
+   * or a read of another of its registers). The translator's spin-loop fast-forward
+   * (cpu/spin-loop.ts) then skips whole passes of a loop that polls it without reading it each
+   * time. Leave it out, or answer false, whenever unsure: the answer must come from the
+   * device's documented behaviour (cite the datasheet section where it is claimed).
+   */
+  stableUntilEvent?(offset: number): boolean;
+  /**
    * A debugger's write: the same effect on the device as `write`, but not counted or logged
    * as a firmware access. Devices that only count or log accesses need it; `write` otherwise.
    */

@@ -47,6 +47,7 @@ import {
   registerOperands,
   SCRATCH_LOCALS,
 } from './codegen';
+import { compileSpin, spinHead } from '../spin-loop';
 import { decode, type Insn } from './table';
 
 /** Longest block in instructions (an IT block in progress may run a few past it). */
@@ -194,6 +195,9 @@ export function compileRegion(
   hi: number,
 ): CompiledRegion | null {
   if (reg.code === null || reg.chunks === null) return null;
+  // A loop polling a device register gets its own region (spin-loop.ts).
+  const spin = compileSpin(cpu, reg, offset, lo, hi);
+  if (spin !== null) return spin;
   const code = reg.code as (Insn | undefined)[];
   const minOff = Math.max(lo, offset - MAX_REACH);
   const maxOff = Math.min(hi, reg.size, offset + MAX_REACH);
@@ -224,6 +228,8 @@ export function compileRegion(
     if (byStart.has(start) || start < minOff || start >= maxOff || (start & 1) !== 0) continue;
     const a0 = reg.base + start;
     if (executeNever(a0) || cpu.breakpointAt(a0)) continue;
+    // A spin loop's head is entered from the core only, so its fast-forward sees every pass.
+    if (start !== offset && spinHead(reg, start, minOff, maxOff)) continue;
     // Code another region already enters here is left to it (the region exits there), so hot
     // code is compiled once rather than into every region that reaches it.
     if (start !== offset && reg.chunks[start >>> 8]?.fns[(start >>> 1) & 127] !== undefined)

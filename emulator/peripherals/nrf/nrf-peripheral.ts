@@ -162,6 +162,19 @@ export abstract class NrfPeripheral implements MmioDevice {
     return readLanes(this.word(offset & ~3, false), offset, size);
   }
 
+  /**
+   * EVENTS_x registers: the peripheral sets an event register when the event happens, and only
+   * a firmware write of 0 clears it (nRF52840 PS §6.1 "Peripheral interface", Events); reading
+   * it has no effect. In this model an
+   * event happens only in `generate`, which runs from a task (a CPU write, a PPI channel or a
+   * shortcut, themselves started by a CPU write or an event) or from a scheduled clock event,
+   * never from a read. So between CPU accesses the register can change only at a clock event.
+   */
+  stableUntilEvent(offset: number): boolean {
+    const aligned = offset & ~3;
+    return aligned >= EVENTS_START && aligned < EVENTS_END;
+  }
+
   peek(offset: number, size: AccessSize): number {
     return readLanes(this.word(offset & ~3, true), offset, size);
   }
