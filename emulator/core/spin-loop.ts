@@ -44,6 +44,16 @@ import type { AccessSize } from './interfaces';
 import { BLOCK_CHUNK_SHIFT, CodeChunk, type Region } from './memory/bus';
 import { CompiledRegion } from './cpu/translate';
 
+/**
+ * Fast-forward on (the default) or off for every core in this process: a switch for A/B
+ * benchmarks (`kernel-cpu-harness.ts --no-spin`) and for ruling it out while chasing a bug.
+ * Takes effect for code compiled afterwards.
+ */
+let enabled = true;
+export function setSpinLoops(on: boolean): void {
+  enabled = on;
+}
+
 /** Longest loop body considered, in instructions. */
 const MAX_TRACE = 12;
 
@@ -393,7 +403,7 @@ export function analyseSpin(reg: Region, head: number, lo: number, hi: number): 
 
 /** True when byte offset `o` of `reg` heads a spin loop (the translator starts no block there). */
 export function spinHead(reg: Region, o: number, lo: number, hi: number): boolean {
-  return analyseSpin(reg, o, lo, hi) !== null;
+  return enabled && analyseSpin(reg, o, lo, hi) !== null;
 }
 
 /** The core's fields a loop pass uses (the same ones the translator's generated code uses). */
@@ -472,7 +482,7 @@ export function compileSpin(
   lo: number,
   hi: number,
 ): CompiledRegion | null {
-  if (reg.chunks === null) return null;
+  if (!enabled || reg.chunks === null) return null;
   const s = analyseSpin(reg, offset, lo, hi);
   if (s === null || s.pcs.some((pc) => cpu.breakpointAt(pc))) return null;
   const last = s.pcs[s.pcs.length - 1]! - reg.base + s.insns[s.insns.length - 1]!.size;

@@ -4,9 +4,10 @@
  * and per process CPU second against the 64 MHz chip (1.0 = the silicon's speed), and the
  * translator's code cache. The project's figure stays `npm run bench:nrf`.
  *
- * Usage: npx tsx tests/bench/kernel-cpu-harness.ts [--instructions N] [--interp]
+ * Usage: npx tsx tests/bench/kernel-cpu-harness.ts [--instructions N] [--interp] [--no-spin]
  */
 import { readFileSync } from 'node:fs';
+import { setSpinLoops } from '../../emulator/core/spin-loop';
 import { createSession } from '../../emulator/session/session';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -14,6 +15,8 @@ import { join, resolve } from 'node:path';
 const at = process.argv.indexOf('--instructions');
 const N = at >= 0 ? Number(process.argv[at + 1]) : 20_000_000;
 const translate = !process.argv.includes('--interp');
+// --no-spin: the spin-loop fast-forward off (emulator/core/spin-loop.ts), for an A/B.
+if (process.argv.includes('--no-spin')) setSpinLoops(false);
 const board = 'nrf52840dk';
 const root = resolve(import.meta.dirname, '..', '..');
 const built = spawnSync(process.execPath, ['scripts/kernel.mjs', 'build', '--board', board], {

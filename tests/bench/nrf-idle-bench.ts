@@ -13,14 +13,19 @@
  * QEMU running the same app on mps2-an386 with `-icount shift=0,sleep=off` (idle time skipped
  * there too), timed to the same `fuzz: done` line.
  *
- * Options: --idle S (default 5). Exit status 1 when a run fails.
+ * The busy figure is also given per CPU second of the emulating thread (the machine may be
+ * loaded: wall time then overstates the cost); QEMU's is wall time only.
+ *
+ * Options: --idle S (default 5); --no-spin turns the spin-loop fast-forward off (an A/B of
+ * emulator/core/spin-loop.ts). Exit status 1 when a run fails.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createSession } from '../../emulator/session/session';
-import { pidCpuMs } from './cpu-time';
+import { setSpinLoops } from '../../emulator/core/spin-loop';
+import { pidCpuMs, threadCpuMs } from './cpu-time';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const idleAt = process.argv.indexOf('--idle');
@@ -29,6 +34,7 @@ if (!(IDLE > 0)) {
   console.error('--idle needs a positive number of seconds');
   process.exit(2);
 }
+if (process.argv.includes('--no-spin')) setSpinLoops(false);
 
 interface Image {
   dir: string;
@@ -116,7 +122,7 @@ async function idleCpu(cmd: string, args: string[], ready: RegExp): Promise<numb
 async function busyEmulator(
   img: Image,
   bin: string,
-): Promise<{ wall: number; virt: number; busy: number }> {
+): Promise<{ wall: number; cpu: number; virt: number; busy: number }> {
   const s = createSession({ machine: 'nrf52840dk' });
   if (!s.ok) throw new Error(s.error);
   const session = s.value;
@@ -130,6 +136,7 @@ async function busyEmulator(
   ]);
   if (!loaded.ok) throw new Error(loaded.error);
   const t0 = performance.now();
+  const cpu0 = threadCpuMs();
   while (!/fuzz: done/.test(text)) {
     const r = session.runSlice({ instructions: 1_000_000 });
     if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text}`);
@@ -138,6 +145,7 @@ async function busyEmulator(
   const freq = session.core.clock.frequencyHz;
   return {
     wall: (performance.now() - t0) / 1000,
+    cpu: (threadCpuMs() - cpu0) / 1000,
     virt: session.virtualSeconds,
     busy: (session.cycles - session.core.sleptCycles) / freq,
   };
@@ -229,6 +237,9 @@ async function main(): Promise<void> {
   );
   console.log(
     `  emulated/real time ratio while busy: ${(busy.busy / busy.wall).toFixed(3)} (1.0 = as fast as the 64 MHz chip)`,
+  );
+  console.log(
+    `  per CPU second of the emulating thread (${busy.cpu.toFixed(2)} s): ${(busy.busy / busy.cpu).toFixed(3)}`,
   );
   console.log(
     `  qemu-system-arm mps2-an386 (-icount shift=0,sleep=off): ${qemuWall.toFixed(2)} s wall`,
