@@ -164,7 +164,8 @@ interface Run {
 
 /**
  * Polls TIMER0's COMPARE[0] (every 100 µs, cleared by a shortcut) with both loop shapes, 12
- * times each, then waits with a limit too short for the event so the counter exit fires.
+ * times each, then waits with a limit too short for the event so the counter exit fires, then
+ * polls a RAM word until its counter runs out.
  */
 function pollTimer(translate: boolean, slice: number, accessLog = false): Run {
   const core = new CortexM({
@@ -213,8 +214,14 @@ function pollTimer(translate: boolean, slice: number, accessLog = false): Run {
   p.i('SUB_imm_T2', { d: 7, i: 1 }).branch('B_T1', 'outer', { c: 1 });
   // Too short a wait: the counter exit fires before the event.
   p.mov32(10, 77).mov32(0, 0);
-  countUp(p, 'short', 'timeout');
+  countUp(p, 'short', 'ram');
   p.label('fail').mov32(1, 0xbad).i('BKPT_T1', { i: 0xab });
+  // A RAM word nothing sets (memory is stable between clock events too): the counter runs out.
+  p.label('ram')
+    .mov32(1, RAM + 0x1000)
+    .mov32(2, 5_000);
+  countDown(p, 'poll-ram', 'timeout');
+  p.label('fail2').mov32(1, 0xbad).i('BKPT_T1', { i: 0xab });
   p.label('timeout').mov32(1, 0x600d).i('BKPT_T1', { i: 0xab });
   flash.set(p.bytes());
   core.reset();

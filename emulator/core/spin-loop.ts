@@ -13,7 +13,8 @@
  * (conditional or not), with side exits (conditional branches out of the run) in between, in
  * which every instruction is one of a few side-effect-free ALU, compare and branch encodings and
  * exactly one is a load (LDR/LDRH/LDRB immediate) from a base register the run never writes. No
- * store, no IT block, no other memory access. Each register and flag the run writes is either
+ * store, no IT block, no other memory access. The load reads memory (a flag an interrupt
+ * handler sets) or a device register whose device promises it stable (`stableLoad`). Each register and flag the run writes is either
  * - pass-fixed: computed from registers the run never writes, the loaded value and values
  *   computed earlier in the same pass (so, with the same loaded value, equal in every pass), or
  * - an induction counter: written only by `x = x ± 1` and read only by that update and by
@@ -443,13 +444,22 @@ function runSpin(cpu: CortexM, r: Int32Array, clock: Clock, k: unknown[]): void 
   skip(cpu, s, r, clock, clock.now - start);
 }
 
+/**
+ * True when a load at `a` reads the same value, with no side effect, until the next clock
+ * event. Memory (RAM, flash): only the CPU's stores, the debugger between runs and devices
+ * change it, and a device writes memory (EasyDMA) only when the CPU accesses it or at a clock
+ * event. A device register: when the device promises so (`MmioDevice.stableUntilEvent`).
+ */
+function stableLoad(cpu: CortexM, a: number): boolean {
+  const region = cpu.bus.find(a);
+  if (region === null) return false;
+  return region.dev === null || region.dev.stableUntilEvent?.(a - region.base) === true;
+}
+
 /** After a whole pass that came back to the head: skips the passes the rules allow. */
 function skip(cpu: CortexM, s: SpinLoop, r: Int32Array, clock: Clock, cycles: number): void {
   if (cpu.bus.onDeviceAccess !== null || cpu.system.dwtWatchActive()) return;
-  const a = (r[s.base]! + s.offset) >>> 0;
-  const region = cpu.bus.find(a);
-  if (region === null || region.dev === null) return;
-  if (region.dev.stableUntilEvent?.(a - region.base) !== true) return;
+  if (!stableLoad(cpu, (r[s.base]! + s.offset) >>> 0)) return;
   const c = cpu as unknown as SpinCore;
   const len = s.insns.length;
   let passes = Math.floor(c.budget / len);
@@ -485,6 +495,9 @@ export function compileSpin(
   if (!enabled || reg.chunks === null) return null;
   const s = analyseSpin(reg, offset, lo, hi);
   if (s === null || s.pcs.some((pc) => cpu.breakpointAt(pc))) return null;
+  // The core is at the head: a loop polling a register that gives no promise (a UART status
+  // without one) is better left to an ordinary region, which loops without leaving.
+  if (!stableLoad(cpu, (cpu.r[s.base]! + s.offset) >>> 0)) return null;
   const last = s.pcs[s.pcs.length - 1]! - reg.base + s.insns[s.insns.length - 1]!.size;
   const h = offset >>> 1;
   // Loads take 2 cycles, taken branches 3, the rest 1 (table.ts): 3 per instruction bounds a pass.
