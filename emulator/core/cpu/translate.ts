@@ -195,7 +195,7 @@ export function compileRegion(
   hi: number,
 ): CompiledRegion | null {
   if (reg.code === null || reg.chunks === null) return null;
-  // A loop polling a device register gets its own region (spin-loop.ts).
+  // A loop polling a register or memory word gets its own region (spin-loop.ts).
   const spin = compileSpin(cpu, reg, offset, lo, hi);
   if (spin !== null) return spin;
   const code = reg.code as (Insn | undefined)[];
