@@ -76,7 +76,7 @@ import {
   type RecorderReply,
   type RecorderRequest,
 } from './tock/recorder';
-import { History, type Checkpoint, type HistoryOptions } from './time-travel';
+import { History, type Checkpoint, type HistoryOptions, type SameBytes } from './time-travel';
 import {
   Runner,
   type HostScheduler,
@@ -95,6 +95,8 @@ export interface SliceScheduler {
   later(ms: number, task: () => void): () => void;
   /** Wall-clock ms since the Unix epoch, when the host has one (console `sentAt` stamps). */
   epochMs?(): number;
+  /** The host's native byte comparison, for checkpoints (see HistoryOptions.sameBytes). */
+  sameBytes?: SameBytes;
 }
 
 export type Pace = 'fast' | 'realtime';
@@ -268,7 +270,11 @@ export class EmulatorTarget implements DebugTarget {
     };
     if (this.haltingDebug) session.core.writeMemory(DHCSR, 4, 0xa05f0001);
     this.unsubscribe = session.on((e) => this.onSession(e));
-    this.history = new History(session, { now: () => this.scheduler.now(), ...options.history });
+    this.history = new History(session, {
+      now: () => this.scheduler.now(),
+      ...(this.scheduler.sameBytes ? { sameBytes: this.scheduler.sameBytes } : {}),
+      ...options.history,
+    });
     this.lastStop = this.stopInfo({ kind: 'halted' });
     this.runner = new Runner(session, {
       scheduler: hostSchedulerOf(this.scheduler),

@@ -6,7 +6,7 @@
  * instruction, so stepping forward after stepping back gives the very same machine state.
  */
 import { describe, expect, it } from 'vitest';
-import { gapFor, History } from './time-travel';
+import { gapFor, History, type HistoryOptions } from './time-travel';
 import {
   emulatorTargets,
   type FixtureTarget,
@@ -96,8 +96,9 @@ const checkpointsRestoreExactly = (
   t: FixtureTarget['t'],
   snapshot: () => Uint8Array[],
   onCheckpoint: () => void = () => undefined,
+  options: HistoryOptions = {},
 ): { h: History; at: number[] } => {
-  const h = new History(t.session, { interval: 7_001 });
+  const h = new History(t.session, { interval: 7_001, ...options });
   h.start();
   const copies = new Map<number, Uint8Array[]>();
   for (let slice = 0; slice < 12; slice++) {
@@ -219,11 +220,13 @@ describe('reverse execution', () => {
     expect(m.bytes).toBeLessThan(regionBytes * m.checkpoints);
   });
 
-  it('checkpoints read only regions written since the last one, and restore them exactly', () => {
-    // Writes land four ways: the core's fast path (SSRAM2&3), a RAM mirror (SSRAM1 through its
-    // 0x00400000 alias, block RAM through 0x01004000: devices writing the RAM's bytes), and the
-    // bit-band alias (a read-modify-write through the bus). PSRAM is never written.
-    const { t } = targets.fromSource(
+  /**
+   * Writes land four ways: the core's fast path (SSRAM2&3), a RAM mirror (SSRAM1 through its
+   * 0x00400000 alias, block RAM through 0x01004000: devices writing the RAM's bytes), and the
+   * bit-band alias (a read-modify-write through the bus). PSRAM is never written.
+   */
+  const dirtyPages = (): FixtureTarget =>
+    targets.fromSource(
       'dirty-pages',
       [
         '.syntax unified',
@@ -249,6 +252,9 @@ describe('reverse execution', () => {
         '',
       ].join('\n'),
     );
+
+  it('checkpoints read only regions written since the last one, and restore them exactly', () => {
+    const { t } = dirtyPages();
     // Compared byte for byte below: all RAM but the 16 MiB of PSRAM (shown untouched apart).
     const regions = t.session.core.bus.regions.filter((r) => r.dev === null && r.name !== 'psram');
     const { h, at } = checkpointsRestoreExactly(t, () => regions.map((r) => r.bytes.slice()));
@@ -256,6 +262,31 @@ describe('reverse execution', () => {
     const psram = at.map((n) => h.checkpointBefore(n)!.memory.find((m) => m.name === 'psram'));
     expect(psram[0]).toBeDefined();
     for (const p of psram) expect(p).toBe(psram[0]);
+  });
+
+  it("with the host's byte comparison, checkpoints keep the same pages and restore exactly", () => {
+    // The worker passes Node's memcmp (HistoryOptions.sameBytes); this stands in for it.
+    let calls = 0;
+    const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+      calls++;
+      return equal(a, b);
+    };
+    const kept = [{}, { sameBytes }].map((options) => {
+      const { t } = dirtyPages();
+      const regions = t.session.core.bus.regions.filter(
+        (r) => r.dev === null && r.name !== 'psram',
+      );
+      const { h } = checkpointsRestoreExactly(
+        t,
+        () => regions.map((r) => r.bytes.slice()),
+        undefined,
+        options,
+      );
+      return h.memory();
+    });
+    expect(calls).toBeGreaterThan(0);
+    // Pages shared (and zero pages found) exactly as the plain comparison does.
+    expect(kept[1]).toEqual(kept[0]);
   });
 
   it('restores exactly with the MPU on, across switches between access contexts', async () => {
