@@ -106,13 +106,16 @@ interface IdeRun {
   checksum: string | undefined;
   stop: string;
   statsMips: number[];
+  delay: IntervalHistogram;
 }
 
 /**
  * One cold IDE session (a fresh host and emulator worker, as pressing Run starts one), its
- * host's event-loop delay recorded into `delay` while it runs.
+ * host's event-loop delay recorded while it runs (a histogram of its own: one enabled across
+ * the CLI runs would count their blocking spawnSync as one long delay).
  */
-async function runIde(delay: IntervalHistogram): Promise<IdeRun> {
+async function runIde(): Promise<IdeRun> {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
   const host = createHost({
     projectRoot: project,
     appRoot: APP_ROOT,
@@ -156,20 +159,20 @@ async function runIde(delay: IntervalHistogram): Promise<IdeRun> {
     checksum: /checksum [0-9a-f]+ rounds [0-9a-f]+/.exec(console_)?.[0],
     stop: stop?.description ?? '?',
     statsMips,
+    delay,
   };
 }
 
 // Like with like: both cold (a fresh process, a fresh worker), the same image and instruction
 // count, alternating which goes first, the medians of RUNS of each.
-const delay = monitorEventLoopDelay({ resolution: 1 });
 const clis: ReturnType<typeof runCli>[] = [];
 const ides: IdeRun[] = [];
 for (let i = 0; i < RUNS; i++) {
   if (i % 2 === 0) {
     clis.push(runCli());
-    ides.push(await runIde(delay));
+    ides.push(await runIde());
   } else {
-    ides.push(await runIde(delay));
+    ides.push(await runIde());
     clis.push(runCli());
   }
 }
@@ -200,7 +203,7 @@ console.log('\n1b. CPU time per instruction, emulator target against the CLI loo
 console.log(`   ${describeAB(await cpuAB(built.value, ROUNDS))} (target >= 90 %)`);
 console.log('\n2. Host event-loop delay while the session runs flat out');
 console.log(
-  `   p50 ${ms(delay.percentile(50) / 1e6)}, p99 ${ms(delay.percentile(99) / 1e6)}, max ${ms(delay.max / 1e6)} (target p99 < 50 ms)`,
+  `   p50 ${ms(median(ides.map((r) => r.delay.percentile(50))) / 1e6)}, p99 ${ms(median(ides.map((r) => r.delay.percentile(99))) / 1e6)} (medians of the sessions), max ${ms(Math.max(...ides.map((r) => r.delay.max)) / 1e6)} (target p99 < 50 ms)`,
 );
 
 // ---- 3: through the UI --------------------------------------------------------------------
