@@ -431,6 +431,8 @@ export const TimelineSourceArgs = obj({
   exception: opt(num({ integer: true, min: 1, max: 511 })),
   /** The event is a system call (`pc` its `svc`): the app's call site is wanted, not the svc. */
   syscall: opt(bool()),
+  /** The system call's record (`TockTimelineEvent.seq`): its kept stack is unwound to the app. */
+  seq: opt(num({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER })),
 });
 /** The session's GDB server switch: on (at `port`, 0: any free one) or off. */
 export const GdbServerArgs = obj({

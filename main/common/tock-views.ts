@@ -198,6 +198,8 @@ export interface TockTimelineEvent {
   duration: number;
   /** Where it happened (the SVC, the faulting instruction); IRQs open their handler instead. */
   pc: number | null;
+  /** A system call's record in the recorder, whose stack was kept (the click's app line). */
+  seq?: number;
   args: Record<string, string | number>;
 }
 

@@ -23,10 +23,12 @@ import {
   cachedMemory,
   DebugInfo,
   demangle,
+  memoryFromSegments,
   ProgramSet,
   stopRegistersFrom,
   type Frame,
   type ReadMemory as DwarfMemory,
+  type StopRegisters,
   type ValueNode,
 } from '../../emulator/formats/dwarf';
 import type { VariableNode, VariableScope } from '../common/contract';
@@ -53,6 +55,31 @@ const EXCEPTION_NAMES: Record<number, string> = {
   14: 'PendSV',
   15: 'SysTick',
 };
+
+/**
+ * The registers of the code an exception interrupted, from the frame the hardware stacked at
+ * `frame` (ARMv7-M ARM B1.5.6: r0-r3, r12, lr, return address, xPSR); its SP is above the frame
+ * and the 4-byte pad that xPSR bit 9 records (B1.5.7). r4-r11 are not in the frame: as given
+ * (the registers at the entry), else 0.
+ */
+export function stackedRegisters(
+  frame: number,
+  bytes: Uint8Array,
+  r4to11: readonly number[] = [],
+): StopRegisters {
+  const w = (i: number): number =>
+    (bytes[i * 4]! |
+      (bytes[i * 4 + 1]! << 8) |
+      (bytes[i * 4 + 2]! << 16) |
+      (bytes[i * 4 + 3]! << 24)) >>>
+    0;
+  const xpsr = w(7);
+  const core = [w(0), w(1), w(2), w(3)];
+  for (let i = 0; i < 8; i++) core.push((r4to11[i] ?? 0) >>> 0);
+  core.push(w(4));
+  core.push((frame + 32 + (xpsr & 0x200 ? 4 : 0)) >>> 0, w(5), w(6) & ~1);
+  return { core, xpsr };
+}
 
 /** The exception's name as the ARMv7-M ARM names it (B1.5.2); IRQ n for external ones. */
 export function exceptionName(n: number): string {
@@ -277,40 +304,13 @@ export class DwarfProgramView implements ProgramView {
     if (at < 0 || out.some((f) => f.program !== 'kernel')) return;
     const stacked = await mem(psp, 32);
     if (!stacked.ok || stacked.value.length < 32) return;
-    const w = (i: number): number => {
-      const b = stacked.value;
-      return (
-        (b[i * 4]! | (b[i * 4 + 1]! << 8) | (b[i * 4 + 2]! << 16) | (b[i * 4 + 3]! << 24)) >>> 0
-      );
-    };
-    const pc = w(6) & ~1;
+    const regs = stackedRegisters(psp, stacked.value);
+    const pc = regs.core[15]!;
     const program = this.programOf(pc);
     if (program === 'kernel') return;
     const op = await mem((pc - 2) >>> 0, 2);
     // The instruction before the return address is SVC (0xDFxx) when the process called the kernel.
     const svc = op.ok && op.value.length === 2 && op.value[1] === 0xdf;
-    const xpsr = w(7);
-    const regs = {
-      core: [
-        w(0),
-        w(1),
-        w(2),
-        w(3),
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        w(4),
-        (psp + 32 + (xpsr & 0x200 ? 4 : 0)) >>> 0,
-        w(5),
-        pc,
-      ],
-      xpsr,
-    };
     const bt = await this.set.backtrace(regs, mem);
     const appFrames: FrameAt[] = [];
     const appRaw: Frame[] = [];
@@ -344,6 +344,35 @@ export class DwarfProgramView implements ProgramView {
     out.push(...appFrames, ...rest);
     this.frames.push(...appRaw, ...restRaw);
     out.forEach((f, i) => (f.index = i));
+  }
+
+  /**
+   * The source lines of a process's system call, innermost first: the exception frame the
+   * hardware stacked at `frame`, the stack above it (`stack`) and r4-r11 (`r4to11`), all kept
+   * when the call was made, unwound through the app's CFI, each logical frame with its inlined calls, until the walk
+   * leaves the process's code. Reads outside `stack` (code, for a function without CFI) go to
+   * `code`, and only below the RAM (0x20000000: ARMv7-M ARM B3.1, the code region).
+   */
+  async stackedLineChain(
+    frame: number,
+    stack: Uint8Array,
+    r4to11: readonly number[],
+    code?: ReadMemory,
+  ): Promise<{ file: string; line: number; column: number }[]> {
+    if (stack.length < 32) return [];
+    const kept = memoryFromSegments([{ address: frame >>> 0, data: stack }]);
+    const mem: DwarfMemory = async (address, length) => {
+      const r = await kept(address, length);
+      if (r.ok || !code || (address >>> 0) + length > 0x2000_0000) return r;
+      return code(address, length);
+    };
+    const bt = await this.set.backtrace(stackedRegisters(frame, stack, r4to11), mem);
+    const out: { file: string; line: number; column: number }[] = [];
+    for (const f of bt.frames) {
+      if (f.kind === 'exception' || (f.program ?? this.programOf(f.pc)) === 'kernel') break;
+      if (f.file && f.line) out.push({ file: f.file, line: f.line, column: f.column ?? 1 });
+    }
+    return out;
   }
 
   private node(v: ValueNode, name = v.name): VariableNode {

@@ -70,6 +70,17 @@ export interface ProgramView {
    * each inlined call around it (the code a person wrote that led to it), for "jump to source".
    */
   lineChain?(address: number): { file: string; line: number; column: number }[];
+  /**
+   * The source lines of a process's system call, innermost first, from the exception frame
+   * stacked at `frame`, the stack above it and r4-r11 as they were at the call: unwound
+   * through the app's CFI (debug-dwarf.ts). Reads of code outside `stack` go to `code`.
+   */
+  stackedLineChain?(
+    frame: number,
+    stack: Uint8Array,
+    r4to11: readonly number[],
+    code?: ReadMemory,
+  ): Promise<{ file: string; line: number; column: number }[]>;
   /** The line a stop at this address shows (at an inlined call's first instruction: the call). */
   shownLine(address: number): { file: string; line: number } | null;
   /** Where `file:line` has code; `line` is where it really is (the next line with code). */

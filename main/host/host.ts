@@ -27,6 +27,7 @@ import {
   type HostHandlers,
   type ProjectInfo,
   type Result,
+  type SourceLocation,
 } from '../common/contract.js';
 import { BoardsService, BootloaderService, type BoardsOptions } from './boards.js';
 import { BuildService } from './build.js';
@@ -286,7 +287,7 @@ export function createHost(opts: HostOptions): Host {
         return { ok: true, value: null };
       },
       exportTimeline: async () => unavailable(await tock.exportTimeline()),
-      timelineSource: async ({ pc, exception, syscall }) => {
+      timelineSource: async ({ pc, exception, syscall, seq }) => {
         const at = unavailable(
           await tock.eventAddress({
             ...(pc !== undefined ? { pc } : {}),
@@ -294,11 +295,25 @@ export function createHost(opts: HostOptions): Host {
           }),
         );
         if (!at.ok) return at;
-        // A system call opens the app's line that makes it, not the runtime's inlined svc.
-        const site =
-          syscall && debug.program?.lineChain
-            ? callSites.appCallSite(debug.program.lineChain(at.value))
-            : null;
+        // A system call opens the app's line that makes it, not the runtime's svc: its stack,
+        // kept at the call, unwound to the first frame in the app's own crate; without it
+        // (not kept), the svc's inline chain.
+        const program = debug.program;
+        let site: SourceLocation | null = null;
+        if (syscall && seq !== undefined && program?.stackedLineChain) {
+          const kept = await tock.syscallStack(seq);
+          if (kept.ok && kept.value)
+            site = callSites.appCallSite(
+              await program.stackedLineChain(
+                kept.value.frame,
+                kept.value.bytes,
+                kept.value.r4to11,
+                kept.value.read,
+              ),
+            );
+        }
+        if (!site && syscall && program?.lineChain)
+          site = callSites.appCallSite(program.lineChain(at.value));
         if (site) return { ok: true, value: site };
         const line = debug.program?.lineAt(at.value);
         if (!line)

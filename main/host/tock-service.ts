@@ -26,6 +26,7 @@ import {
 } from '../../emulator/debug/tock/processes';
 import { loadedFor, readLiveMpu } from '../../emulator/debug/tock/processes-mpu';
 import { anchorNote, driverName, processesView } from '../../emulator/debug/tock/processes-view';
+import type { SyscallStack } from '../../emulator/debug/tock/recorder';
 import { cachedMemory, DebugInfo, type ReadMemory } from '../../emulator/formats/dwarf/index';
 import {
   enableKernelTrace,
@@ -785,6 +786,7 @@ export class TockService {
         start: e.start,
         duration: e.duration,
         pc: e.pc ?? null,
+        ...(e.seq !== undefined ? { seq: e.seq } : {}),
         args: e.args,
       })),
       omitted: all.length - shown.length + rec.dropped,
@@ -820,7 +822,14 @@ export class TockService {
       rec.notes = trace
         ? [`The kernel's trace port could not be switched on (${trace}): upcalls will not show.`]
         : [];
-      const started = await recorder({ op: 'start', timeline: true, dma: true });
+      // The system calls' stacks are kept per process (the click to the app's own line).
+      const procs = await this.lanes(target);
+      const started = await recorder({
+        op: 'start',
+        timeline: true,
+        dma: true,
+        processes: procs.list.map((p) => p.ram),
+      });
       if (!started.ok) return started;
     } else {
       const stopped = await recorder({ op: 'stop' });
@@ -849,6 +858,32 @@ export class TockService {
     if (rec.timeline.events.length === 0)
       return { ok: false, error: 'Nothing recorded yet: switch Record on and let the board run.' };
     return { ok: true, value: JSON.stringify(rec.timeline.chromeTrace()) };
+  }
+
+  /**
+   * The process stack the recorder kept at a system call (its event's `seq`): the exception
+   * frame's address and the bytes from there up. Null when it was not kept (recorded before,
+   * or pushed out by newer calls of the same process). `read` reads the target now (its code).
+   */
+  async syscallStack(seq: number): Promise<
+    Plain<
+      | (SyscallStack & {
+          read: (address: number, length: number) => Promise<Plain<Uint8Array>>;
+        })
+      | null
+    >
+  > {
+    const m = this.recorded();
+    if (!m.ok) return m;
+    const { recorder, target } = m.value;
+    const reply = await recorder({ op: 'stack', seq });
+    if (!reply.ok) return reply;
+    if (reply.value.op !== 'stack') return { ok: false, error: 'unexpected recorder reply' };
+    const stack = reply.value.stack;
+    return {
+      ok: true,
+      value: stack && { ...stack, read: (a, n) => target.readMemory(a, n) },
+    };
   }
 
   /**

@@ -8,9 +8,13 @@
  *   kernel's DMA channel holds and the console capsule gave up; no violation is flagged;
  * - timeline (timeline.ts): with the kernel's trace port enabled as a debugger does, hello's
  *   `command console 1` (write) system call returns Success and is followed by its console
- *   upcall (queued, then delivered) in hello's lane; the Chrome trace export names the lanes.
+ *   upcall (queued, then delivered) in hello's lane; the Chrome trace export names the lanes;
+ * - the Timeline's click on that write (main/host/host.ts `timelineSource`): the process stack
+ *   the recorder kept at the call, unwound through hello's CFI (debug-dwarf.ts
+ *   `stackedLineChain`), leads past the runtime's console write to hello's own `println!` line.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DebugTarget } from '../../emulator/debug/target';
 import { runToStop, unwrap } from '../../emulator/debug/testing/target-helpers';
@@ -19,7 +23,10 @@ import { describeOwner, dmaView } from '../../emulator/debug/tock/dma';
 import { Timeline, enableKernelTrace } from '../../emulator/debug/tock/timeline';
 import { cachedMemory, DebugInfo } from '../../emulator/formats/dwarf/index';
 import { parseElf } from '../../emulator/formats/elf';
+import { DwarfProgramView } from '../../main/host/debug-dwarf';
+import { findImages } from '../../main/host/debug-images';
 import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
+import { CallSites } from '../../main/host/tock-source';
 import { kernelImage } from './qemu';
 
 const img = (): ReturnType<typeof kernelImage> => kernelImage('nrf52840dk');
@@ -178,5 +185,41 @@ describe('Tock views on the nRF52840-DK kernel (emulator worker)', () => {
     expect(tl.events.some((e) => e.kind === 'switch' && e.lane === 'hello')).toBe(true);
     const trace = tl.chromeTrace();
     expect(JSON.stringify(trace)).toContain('"name":"hello"');
+
+    // 5. The Timeline's click on that write: the stack the recorder kept at the call, unwound
+    //    through hello's CFI, past the runtime's console write (a real call, not inlined), to
+    //    hello's own line: the first `println!` of `app_main`.
+    const seq = hello[write]!.seq;
+    expect(seq).toBeDefined();
+    const kept = unwrap(await target.recorder!({ op: 'stack', seq: seq! }));
+    if (kept.op !== 'stack' || !kept.stack) throw new Error("hello's write has no kept stack");
+    expect(kept.stack.frame).toBeGreaterThanOrEqual(
+      manifest.apps.find((a) => a.name === 'hello')!.ram!,
+    );
+    const root = path.resolve(import.meta.dirname, '..', '..', 'kernel');
+    const program = DwarfProgramView.load(unwrap(findImages(root, 'nrf52840dk')), root);
+    const chain = await program.stackedLineChain!(
+      kept.stack.frame,
+      kept.stack.bytes,
+      kept.stack.r4to11,
+      (a, n) => target.readMemory(a, n),
+    );
+    expect(chain.map((f) => path.relative(root, f.file))).toEqual(
+      expect.arrayContaining(['apps/runtime/src/console.rs', 'apps/hello/src/main.rs']),
+    );
+    const helloLine =
+      readFileSync(path.join(root, 'apps/hello/src/main.rs'), 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('println!("hello: Hello, World!")')) + 1;
+    expect(new CallSites(root).appCallSite(chain)).toMatchObject({
+      path: 'apps/hello/src/main.rs',
+      line: helloLine,
+    });
+    // Without the kept stack the svc's inline chain stops in the runtime (the old answer).
+    const inline = program.lineChain!(hello[write]!.pc!);
+    expect(new CallSites(root).appCallSite(inline)?.path).not.toBe('apps/hello/src/main.rs');
+    // An unknown record has no stack.
+    const none = unwrap(await target.recorder!({ op: 'stack', seq: 0x7fff_ffff }));
+    expect(none.op === 'stack' && none.stack).toBeNull();
   });
 });

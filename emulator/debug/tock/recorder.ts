@@ -20,6 +20,12 @@
  * | Dma | channel index (peripheral * 2 + 1 for RXD), 1 start / 0 end, buffer, length, bytes moved |
  * | DmaCpuWrite | channel index, address, size, value, PC of the store |
  *
+ * Beside the ring, each system call's stack: at an SVC taken from Thread mode on the process
+ * stack (while the timeline records), the bytes from the frame the hardware stacked (ARMv7-M
+ * ARM B1.5.6) up `SYSCALL_STACK_BYTES`, kept in a side ring by the entry record's sequence
+ * number (`{op:'stack', seq}`), so the host can unwind the call later through the app's CFI to
+ * the app's own line that made it (the process's stack has moved on by then).
+ *
  * @example
  *   const rec = new TockRecorder({
  *     core: session.core,
@@ -46,6 +52,15 @@ export const RecordKind = {
 /** 32-bit words per record (the kind and nine values). */
 export const RECORD_WORDS = 10;
 const DEFAULT_CAPACITY = 1 << 17;
+/**
+ * Bytes of the process stack kept per system call, from the stacked frame up: the frame (32
+ * bytes, 36 with the alignment pad), then the frames of the calls that led to the `svc` (the
+ * apps runtime's console write sits under a 128-byte line buffer and `core::fmt`'s frames).
+ */
+export const SYSCALL_STACK_BYTES = 1024;
+/** System calls whose stacks the side ring keeps (the newest, shared out per process). */
+const STACK_SLOTS = 2048;
+const MIN_STACKS_PER_GROUP = 64;
 const SVC = 11;
 
 /** What the recorder needs of a machine. */
@@ -77,6 +92,11 @@ export interface RecorderOptions {
   dma?: boolean;
   /** Ring size in records (default 131072). */
   capacity?: number;
+  /**
+   * The processes' RAM blocks: the system calls' stacks (see the header) are kept per block,
+   * the newest of each, so a busy process's calls do not push out a quiet one's.
+   */
+  processes?: { start: number; end: number }[];
 }
 
 /** Records `first`.. in order; `lost` counts records the ring overwrote before this fetch. */
@@ -110,7 +130,22 @@ export type RecorderRequest =
    * list stops watching). The reply's `next` is the sequence number of the first record that
    * can come from this set.
    */
-  | { op: 'watch'; watches: { id: number; address: number; length: number }[] };
+  | { op: 'watch'; watches: { id: number; address: number; length: number }[] }
+  /** The stack kept at the system call whose ExceptionEntry record is `seq` (see the header). */
+  | { op: 'stack'; seq: number };
+
+/** A process's stack at a system call (see the header). */
+export interface SyscallStack {
+  /** The address of the frame the hardware stacked (ARMv7-M ARM B1.5.6). */
+  frame: number;
+  /** The bytes from `frame` up (fewer than `SYSCALL_STACK_BYTES` where the RAM ends). */
+  bytes: Uint8Array;
+  /**
+   * r4-r11 at the entry: the frame does not hold them (the hardware leaves them as they were,
+   * B1.5.6), and the app's code may keep its frame pointer (r7) or saved values there.
+   */
+  r4to11: number[];
+}
 
 /** A process's RAM block for the stack marks; `id` tells one incarnation from the next. */
 export interface StackRange {
@@ -126,7 +161,13 @@ export type RecorderReply =
   | { op: 'dma'; channels: DmaChannelState[] }
   /** Per range, the lowest frame address seen (null: no exception from it yet). */
   | { op: 'stacks'; lowest: (number | null)[] }
-  | { op: 'watching'; count: number; next: number };
+  | { op: 'watching'; count: number; next: number }
+  /**
+   * The stack at system call `seq`: `bytes` from the stacked frame's address `frame` up (fewer
+   * than `SYSCALL_STACK_BYTES` where the RAM ends); null when it was not kept (no system call
+   * from the process stack, recorded before the timeline, or overwritten by newer ones).
+   */
+  | { op: 'stack'; seq: number; stack: SyscallStack | null };
 
 export class TockRecorder {
   private cycles = new Float64Array(0);
@@ -147,6 +188,17 @@ export class TockRecorder {
   private stackLowest: (number | null)[] = [];
   private entryHooked = false;
   private timelineOn = false;
+
+  /** The system calls' stacks (see the header): slot i holds `stackSeq[i]`'s bytes. */
+  private stackBytes = new Uint8Array(0);
+  private stackSeq = new Float64Array(0);
+  private stackFrame = new Uint32Array(0);
+  private stackLength = new Uint16Array(0);
+  private stackRegs = new Uint32Array(0);
+  /** Per group (see `stackGroups`): system calls kept so far; the group's slots. */
+  private stackNext: number[] = [];
+  private stackPer = 0;
+  private stackRangesOf: { start: number; end: number }[] = [];
 
   constructor(private readonly machine: RecorderMachine) {}
 
@@ -243,6 +295,7 @@ export class TockRecorder {
     }
     const core = this.machine.core;
     if (options.timeline) {
+      this.stackGroups(options.processes ?? []);
       const ret = core.onExceptionReturn;
       const itm = core.onItmWrite;
       this.hookEntry();
@@ -340,7 +393,61 @@ export class TockRecorder {
         return { op: 'stacks', lowest: this.stacks(request.ranges) };
       case 'watch':
         return { op: 'watching', count: request.watches.length, next: this.watch(request.watches) };
+      case 'stack':
+        return { op: 'stack', seq: request.seq, stack: this.syscallStack(request.seq) };
     }
+  }
+
+  /** The stack kept at the system call whose entry record is `seq` (null: not kept). */
+  syscallStack(seq: number): SyscallStack | null {
+    const i = this.stackSeq.indexOf(seq);
+    if (i < 0) return null;
+    const base = i * SYSCALL_STACK_BYTES;
+    return {
+      frame: this.stackFrame[i]!,
+      bytes: this.stackBytes.slice(base, base + this.stackLength[i]!),
+      r4to11: Array.from(this.stackRegs.subarray(i * 8, i * 8 + 8)),
+    };
+  }
+
+  /**
+   * The side ring's groups: one per process RAM block of the `start` request (a busy process
+   * does not push a quiet one's calls out), and one for stacks outside them.
+   */
+  private stackGroups(processes: readonly { start: number; end: number }[]): void {
+    this.stackRangesOf = processes.map((p) => ({ start: p.start >>> 0, end: p.end >>> 0 }));
+    const groups = this.stackRangesOf.length + 1;
+    this.stackPer = Math.max(MIN_STACKS_PER_GROUP, Math.floor(STACK_SLOTS / groups));
+    const slots = groups * this.stackPer;
+    if (this.stackSeq.length !== slots) {
+      this.stackBytes = new Uint8Array(slots * SYSCALL_STACK_BYTES);
+      this.stackSeq = new Float64Array(slots);
+      this.stackFrame = new Uint32Array(slots);
+      this.stackLength = new Uint16Array(slots);
+      this.stackRegs = new Uint32Array(slots * 8);
+    }
+    this.stackSeq.fill(-1);
+    this.stackNext = new Array<number>(groups).fill(0);
+  }
+
+  /** Keeps the process stack at a system call (entry record `seq`, frame at `frame`). */
+  private keepStack(seq: number, frame: number): void {
+    const region = this.machine.core.bus.find(frame);
+    // Plain memory only (a stack in a device's window is not read: no side effects).
+    if (region === null || region.dev !== null) return;
+    const ranges = this.stackRangesOf;
+    let g = 0;
+    while (g < ranges.length && (frame < ranges[g]!.start || frame > ranges[g]!.end)) g++;
+    const i = g * this.stackPer + (this.stackNext[g]! % this.stackPer);
+    this.stackNext[g]!++;
+    const length = Math.min(SYSCALL_STACK_BYTES, region.end - frame);
+    const off = frame - region.base;
+    this.stackBytes.set(region.bytes.subarray(off, off + length), i * SYSCALL_STACK_BYTES);
+    this.stackSeq[i] = seq;
+    this.stackFrame[i] = frame;
+    this.stackLength[i] = length;
+    const r = this.machine.core.r;
+    for (let k = 0; k < 8; k++) this.stackRegs[i * 8 + k] = r[4 + k]!;
   }
 
   private push(kind: number, ...values: number[]): void {
@@ -378,6 +485,7 @@ export class TockRecorder {
       }
     }
     const r = core.r;
+    if (svc >= 0 && (lr & 4) !== 0) this.keepStack(this.next, frame);
     this.push(RecordKind.ExceptionEntry, exception, lr, pc, frame, r[0]!, r[1]!, r[2]!, r[3]!, svc);
     if (exception >= 3 && exception <= 6) {
       const x = core.exc;

@@ -36,6 +36,11 @@ export interface TimelineEvent {
   duration: number;
   /** Where it happened (a PC: click-to-source). */
   pc?: number;
+  /**
+   * A system call's entry record (its sequence number in the recorder), whose stack the
+   * recorder kept (`{op:'stack', seq}`) for the click to the app's own line.
+   */
+  seq?: number;
   args: Record<string, string | number>;
 }
 
@@ -150,12 +155,12 @@ export class Timeline {
     const n = chunk.cycles.length;
     for (let i = 0; i < n; i++) {
       const w = Array.from(chunk.words.subarray(i * RECORD_WORDS, (i + 1) * RECORD_WORDS));
-      this.record(chunk.cycles[i]!, w);
+      this.record(chunk.cycles[i]!, w, chunk.first + i);
     }
     this.next = chunk.first + n;
   }
 
-  private record(at: number, w: number[]): void {
+  private record(at: number, w: number[], seq: number): void {
     switch (w[0]) {
       case RecordKind.ExceptionEntry: {
         const [, exc, lr, pc, frame, r0, r1, r2, r3, svc] = w as [number, ...number[]];
@@ -179,6 +184,7 @@ export class Timeline {
             r3: hex(r3!),
           });
           e.pc = (pc! - 2) >>> 0;
+          e.seq = seq;
           this.pendingSyscall.set(lane, e);
         } else if (exc! >= 16) {
           const e = this.push('irq', `IRQ ${exc! - 16}`, `IRQ ${exc! - 16}`, at, at, {

@@ -152,7 +152,11 @@ export function TimelinePanel({ studio }: { studio: Studio }) {
     const r = await api.timelineSource(
       exception !== undefined && Number.isFinite(exception)
         ? { exception }
-        : { pc: e.pc!, ...(e.kind === 'syscall' ? { syscall: true } : {}) },
+        : {
+            pc: e.pc!,
+            ...(e.kind === 'syscall' ? { syscall: true } : {}),
+            ...(e.kind === 'syscall' && e.seq !== undefined ? { seq: e.seq } : {}),
+          },
     );
     if (!r.ok) {
       setMessage(r.error.message);
