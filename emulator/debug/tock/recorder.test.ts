@@ -2,11 +2,13 @@
  * The recorder's stack high-water marks over a scripted core: only exceptions entered from
  * Thread mode on the process stack count (EXC_RETURN bit 2; ARMv7-M ARM B1.5.8), each frame
  * lands in the range that holds it, the lowest stays, new ranges start over, and the timeline's
- * start/stop leaves the marks' hook in place.
+ * start/stop leaves the marks' hook in place. The system calls' stacks: kept at each SVC from
+ * the process stack while the timeline records (the bytes from the frame up, r4-r11), per
+ * process so a busy one does not push out a quiet one's, clipped at the RAM's end.
  */
 import { describe, expect, it } from 'vitest';
 import type { CortexM } from '../../core/cortex-m';
-import { TockRecorder } from './recorder';
+import { SYSCALL_STACK_BYTES, TockRecorder } from './recorder';
 
 function scriptedCore() {
   const core = {
@@ -59,5 +61,69 @@ describe('TockRecorder stack marks', () => {
     rec.stop();
     enter(11, 0xfffffffd, 0x20008800);
     expect(rec.stacks()).toEqual([0x20008800]);
+  });
+});
+
+describe('TockRecorder system-call stacks', () => {
+  const RAM = { base: 0x20000000, size: 0x10000 };
+  const A = { start: 0x20008000, end: 0x20009fff };
+  const B = { start: 0x2000a000, end: 0x2000bfff };
+
+  /** A scripted core over one RAM region whose bytes count up (byte i holds i & 0xff). */
+  function ramCore() {
+    const { core, enter } = scriptedCore();
+    const bytes = new Uint8Array(RAM.size).map((_, i) => i & 0xff);
+    const region = { base: RAM.base, end: RAM.base + RAM.size, bytes, dev: null };
+    const bus = { find: (a: number) => (a >= region.base && a < region.end ? region : null) };
+    return { core: Object.assign(core, { bus }), enter, bytes };
+  }
+
+  it('keeps the stack and r4-r11 at each SVC from the process stack, per process', () => {
+    const { core, enter } = ramCore();
+    const rec = new TockRecorder({ core: core as unknown as CortexM, dma: [] });
+    rec.start({ timeline: true, processes: [A, B] });
+    core.r.fill(0);
+    for (let k = 4; k <= 11; k++) core.r[k] = 0x100 + k;
+    const seqOf = (): number => rec.fetch(0).first + rec.fetch(0).cycles.length;
+    const quiet = seqOf();
+    enter(11, 0xfffffffd, 0x20009f00); // A's one call
+    // B calls a thousand times: A's call stays kept (its own share of the ring).
+    for (let i = 0; i < 1000; i++) enter(11, 0xfffffffd, 0x2000b000 + (i % 16) * 8);
+    const a = rec.handle({ op: 'stack', seq: quiet });
+    expect(a.op).toBe('stack');
+    if (a.op !== 'stack' || !a.stack) throw new Error("A's stack was not kept");
+    expect(a.stack.frame).toBe(0x20009f00);
+    expect(a.stack.bytes.length).toBe(SYSCALL_STACK_BYTES);
+    expect(a.stack.bytes[0]).toBe(0x00);
+    expect(a.stack.bytes[5]).toBe(0x05);
+    expect(a.stack.r4to11).toEqual([0x104, 0x105, 0x106, 0x107, 0x108, 0x109, 0x10a, 0x10b]);
+    // B's oldest calls were pushed out by its newest; its newest is there.
+    expect(rec.syscallStack(quiet + 1)).toBeNull();
+    expect(rec.syscallStack(seqOf() - 1)?.frame).toBe(0x2000b000 + (999 % 16) * 8);
+  });
+
+  it('keeps no stack for other exceptions, the main stack, or without the timeline', () => {
+    const { core, enter } = ramCore();
+    const rec = new TockRecorder({ core: core as unknown as CortexM, dma: [] });
+    rec.stacks([A]); // the stack marks' hook alone records nothing
+    enter(11, 0xfffffffd, 0x20009f00);
+    rec.start({ timeline: true });
+    enter(15, 0xfffffffd, 0x20009f00); // SysTick from the process
+    enter(11, 0xfffffff9, 0x20009f00); // SVC from the kernel (main stack)
+    const n = rec.fetch(0).cycles.length;
+    expect(n).toBe(2);
+    for (let seq = 0; seq < n + 2; seq++) expect(rec.syscallStack(seq)).toBeNull();
+  });
+
+  it('stops at the end of the RAM and forgets the stacks at a new start', () => {
+    const { core, enter } = ramCore();
+    const rec = new TockRecorder({ core: core as unknown as CortexM, dma: [] });
+    rec.start({ timeline: true });
+    enter(11, 0xfffffffd, RAM.base + RAM.size - 40);
+    const kept = rec.syscallStack(0);
+    expect(kept?.bytes.length).toBe(40);
+    rec.start({ timeline: true });
+    expect(rec.syscallStack(0)).toBeNull();
+    expect(rec.handle({ op: 'stack', seq: 0 })).toEqual({ op: 'stack', seq: 0, stack: null });
   });
 });
