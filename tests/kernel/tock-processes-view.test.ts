@@ -86,34 +86,48 @@ describe('Processes view model (emulated nRF52840-DK)', () => {
   });
 
   it("reads the counters the kernel's process console lists", () => {
-    expect(listed.size).toBeGreaterThanOrEqual(5);
+    expect(listed.size, `list rows: ${JSON.stringify([...listed])}`).toBeGreaterThanOrEqual(5);
     expect(views.map((v) => v.name).sort()).toEqual([...listed.keys()].sort());
+    /** What a failure says: the process, the counter, the view's reading and the `list` row. */
+    const about = (name: string, counter: string): string => {
+      const v = view(name);
+      return `${name} ${counter}: view ${v.state} ${JSON.stringify(v.counters)}, list row ${JSON.stringify(listed.get(name))}`;
+    };
     for (const v of views) {
       const l = listed.get(v.name)!;
-      expect(v.missing, v.name).toEqual([]);
+      expect(v.missing, about(v.name, 'missing fields')).toEqual([]);
       // Processes that ended do not move: exact. Live ones may have run between `list` and the
       // halt (a restart, a grant, more calls, or its end: rng exits by itself): never fewer.
       if (/Faulted|Terminated/.test(v.state) && v.state === l.state) {
-        expect(v.counters.restarts, v.name).toBe(l.restarts);
-        expect(v.counters.grantsAllocated, v.name).toBe(l.grants);
-        expect(v.counters.syscalls, v.name).toBe(l.syscalls);
-        expect(v.counters.timeslices, v.name).toBe(l.quanta);
+        expect(v.counters.restarts, about(v.name, 'restarts')).toBe(l.restarts);
+        expect(v.counters.grantsAllocated, about(v.name, 'grants')).toBe(l.grants);
+        expect(v.counters.syscalls, about(v.name, 'syscalls')).toBe(l.syscalls);
+        expect(v.counters.timeslices, about(v.name, 'timeslices')).toBe(l.quanta);
       } else {
-        expect(v.state, v.name).toMatch(/^(Running|Yielded|YieldedFor|Faulted|Terminated)$/);
-        expect(v.counters.restarts!, `${v.name} restarts`).toBeGreaterThanOrEqual(l.restarts);
-        expect(v.counters.syscalls!, `${v.name} syscalls`).toBeGreaterThanOrEqual(l.syscalls);
-        expect(v.counters.timeslices!, `${v.name} timeslices`).toBeGreaterThanOrEqual(l.quanta);
+        expect(v.state, about(v.name, 'state')).toMatch(
+          /^(Running|Yielded|YieldedFor|Faulted|Terminated)$/,
+        );
+        expect(v.counters.restarts!, about(v.name, 'restarts')).toBeGreaterThanOrEqual(l.restarts);
+        expect(v.counters.syscalls!, about(v.name, 'syscalls')).toBeGreaterThanOrEqual(l.syscalls);
+        expect(v.counters.timeslices!, about(v.name, 'timeslices')).toBeGreaterThanOrEqual(
+          l.quanta,
+        );
         // Grants are dropped when a process ends or restarts (the kernel's terminate resets
         // them): monotonic only while it stays the same incarnation in the same state.
         if (v.counters.restarts === l.restarts && v.state === l.state)
-          expect(v.counters.grantsAllocated!, `${v.name} grants`).toBeGreaterThanOrEqual(l.grants);
+          expect(v.counters.grantsAllocated!, about(v.name, 'grants')).toBeGreaterThanOrEqual(
+            l.grants,
+          );
       }
     }
-    expect(view('hello').state).toBe('Terminated');
-    expect(listed.get('hello')!.state).toBe('Terminated');
-    expect(view('fault_kernel').counters.restarts).toBeGreaterThanOrEqual(1);
-    expect(view('fault_kernel').policy).toBe('RestartUpTo(3)');
-    expect(view('hello').counters.syscalls).toBeGreaterThan(3);
+    expect(view('hello').state, about('hello', 'state')).toBe('Terminated');
+    expect(listed.get('hello')!.state, about('hello', 'state')).toBe('Terminated');
+    expect(
+      view('fault_kernel').counters.restarts,
+      about('fault_kernel', 'restarts'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(view('fault_kernel').policy, about('fault_kernel', 'policy')).toBe('RestartUpTo(3)');
+    expect(view('hello').counters.syscalls, about('hello', 'syscalls')).toBeGreaterThan(3);
   });
 
   it('the host service gives the same processes, with the fault apps explained', async () => {
