@@ -28,7 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
 import { TockService } from '../../main/host/tock-service';
 import { median } from './cpu-time';
-import { historyAb } from './tock-history-ab';
+import { abLine, historyAb } from './tock-history-ab';
 import { positiveArg } from './args';
 
 const SECONDS = positiveArg('--seconds', 2);
@@ -179,7 +179,4 @@ console.log(
 );
 // The cells' history's write observers alone, A/B slice by slice in this thread (steadier than
 // the worker runs above on a loaded machine).
-const ab = await historyAb(DIR, 20, 2_000_000);
-console.log(
-  `Cell history A/B in-process (${ab.cells} cells watched, ${ab.records} stores recorded): off ${ab.off.toFixed(2)}, on ${ab.on.toFixed(2)} M instr per CPU s, cost ${(((ab.off - ab.on) / ab.off) * 100).toFixed(1)}%`,
-);
+console.log(abLine(await historyAb(DIR, 20, 2_000_000)));

@@ -1,9 +1,10 @@
 /**
  * What the cells' occupancy history costs the core, A/B in one process: the nRF52840-DK kernel
  * with the build's apps runs in this thread (no worker, no host reads), in slices of
- * `--instructions` alternating between no watches and a write observer on every cell the
- * Cells view finds (as TockService sets them up at the first halt), so a loaded machine slows
- * both alike. Prints instructions per CPU second of each (median) and the cost.
+ * `--instructions` rotating between no watches, the recorder's watches on every cell the Cells
+ * view finds (as TockService sets them up at the first halt: neighbouring cells share a write
+ * observer) and one observer per cell (the earlier way), so a loaded machine slows all alike.
+ * Prints instructions per CPU second of each (median) and the costs.
  *
  * `npx tsx tests/bench/tock-history-ab.ts --slices 40 --instructions 2000000`; part of
  * `npm run bench:tock` (after the worker figures).
@@ -21,7 +22,7 @@ export async function historyAb(
   dir: string,
   slices: number,
   instructions: number,
-): Promise<{ off: number; on: number; cells: number; records: number }> {
+): Promise<{ off: number; on: number; perCell: number; cells: number; records: number }> {
   const elf = new Uint8Array(readFileSync(path.join(dir, 'kernel.elf')));
   const manifest = JSON.parse(readFileSync(path.join(dir, 'apps.json'), 'utf8')) as {
     appsStart: number;
@@ -57,19 +58,34 @@ export async function historyAb(
     length: model.value.cellSize(c.address) ?? 4,
   }));
   const recorder = new TockRecorder({ core: session.core, dma: [] });
-  const perCpu = { off: [] as number[], on: [] as number[] };
+  // Three configurations in turn, slice by slice: no watches, one observer per cell (as before),
+  // the cells clustered (the recorder's default: neighbouring cells share an observer).
+  const modes = ['off', 'perCell', 'on'] as const;
+  const perCpu = { off: [] as number[], perCell: [] as number[], on: [] as number[] };
   let records = 0;
-  for (let i = 0; i < slices * 2; i++) {
-    const on = i % 2 === 1;
-    const before = recorder.watch(on ? watches : []);
+  for (let i = 0; i < slices * modes.length; i++) {
+    const mode = modes[i % modes.length]!;
+    const before = recorder.watch(mode === 'off' ? [] : watches, mode === 'perCell');
     const u0 = process.cpuUsage();
     const r = session.runSlice({ instructions });
     const u = process.cpuUsage(u0);
     if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}`);
-    if (on) records += recorder.watch([]) - before;
-    (on ? perCpu.on : perCpu.off).push(instructions / ((u.user + u.system) / 1e6) / 1e6);
+    if (mode === 'on') records += recorder.watch([]) - before;
+    perCpu[mode].push(instructions / ((u.user + u.system) / 1e6) / 1e6);
   }
-  return { off: median(perCpu.off), on: median(perCpu.on), cells: watches.length, records };
+  return {
+    off: median(perCpu.off),
+    on: median(perCpu.on),
+    perCell: median(perCpu.perCell),
+    cells: watches.length,
+    records,
+  };
+}
+
+/** The A/B's line: each configuration's M instructions per CPU second and its cost. */
+export function abLine(r: Awaited<ReturnType<typeof historyAb>>): string {
+  const cost = (x: number): string => `${(((r.off - x) / r.off) * 100).toFixed(1)}%`;
+  return `Cell history A/B in-process (${r.cells} cells watched, ${r.records} stores recorded): off ${r.off.toFixed(2)}, clustered observers ${r.on.toFixed(2)} (cost ${cost(r.on)}), one observer per cell ${r.perCell.toFixed(2)} (cost ${cost(r.perCell)}) M instr per CPU s`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -79,7 +95,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   };
   const dir = path.resolve(import.meta.dirname, '..', '..', 'kernel/target/images/nrf52840dk');
   const r = await historyAb(dir, arg('--slices', 40), arg('--instructions', 2_000_000));
-  console.log(
-    `Cell history A/B (in-process, ${r.cells} cells watched, ${r.records} stores recorded): off ${r.off.toFixed(2)}, on ${r.on.toFixed(2)} M instr per CPU s, cost ${(((r.off - r.on) / r.off) * 100).toFixed(1)}%`,
-  );
+  console.log(abLine(r));
 }

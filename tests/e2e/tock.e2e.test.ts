@@ -195,7 +195,7 @@ async function checkTimeline(page: Page): Promise<void> {
   await page.locator('.tock-timeline button[data-action="record"]').click({ force: true });
   await page
     .locator('.timeline-status', { hasText: /^Not recording/ })
-    .waitFor({ timeout: 60_000 });
+    .waitFor({ timeout: 150_000 });
   const title = (await write.last().getAttribute('title')) ?? '';
   expect(title).toMatch(/^command console 1 at .* for .*result: Success/);
   const startOf = async (el: ReturnType<Page['locator']>): Promise<number> =>

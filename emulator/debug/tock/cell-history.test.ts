@@ -3,7 +3,8 @@
  * so a niche-encoded Option (None: pointer word 0) shows each take and put back at its cycle,
  * a store that leaves the bytes as they were makes no entry, a halt's reading corrects a copy a
  * store the observers did not see left stale, and the recorder's `watch` request records CPU
- * stores (and only those) into the ring the history reads.
+ * stores (and only those) into the ring the history reads, with neighbouring cells sharing one
+ * write observer.
  */
 import { describe, expect, it } from 'vitest';
 import type { CortexM } from '../../core/cortex-m';
@@ -101,5 +102,35 @@ describe('CellHistory', () => {
     // A new set replaces the old one; an empty one stops watching.
     rec.handle({ op: 'watch', watches: [] });
     expect(observers.length).toBe(0);
+
+    // Neighbouring cells share one observer; each store is recorded for the cells it hits
+    // only (not for the gap between them); a cell far away has its own.
+    const next = rec.watch([
+      { id: 7, address: CELL + 0x40, length: 4 },
+      { id: 5, address: CELL, length: 8 },
+      { id: 6, address: CELL + 0x20, length: 8 },
+      { id: 8, address: CELL + 0x400, length: 4 },
+    ]);
+    expect(observers.map((o) => [o.start, o.end])).toEqual([
+      [CELL, CELL + 0x44],
+      [CELL + 0x400, CELL + 0x404],
+    ]);
+    store(CELL + 0x10, 9, 4); // the gap: nothing
+    store(CELL + 0x24, 1, 4); // cell 6
+    store(CELL + 0x40, 2, 2); // cell 7
+    store(CELL + 0x400, 3, 1); // cell 8
+    store(CELL + 4, 0xffff, 8 as 4); // a store across cell 5's end only
+    const ids = (c: RecorderChunk) =>
+      Array.from({ length: c.cycles.length }, (_, i) => c.words[i * RECORD_WORDS + 1]);
+    expect(ids(rec.fetch(next))).toEqual([6, 7, 8, 5]);
+    // One observer per cell when asked (the benchmark's comparison).
+    rec.watch(
+      [
+        { id: 5, address: CELL, length: 8 },
+        { id: 6, address: CELL + 0x20, length: 8 },
+      ],
+      true,
+    );
+    expect(observers.length).toBe(2);
   });
 });

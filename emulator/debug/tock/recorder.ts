@@ -61,6 +61,8 @@ export const SYSCALL_STACK_BYTES = 1024;
 /** System calls whose stacks the side ring keeps (the newest, shared out per process). */
 const STACK_SLOTS = 2048;
 const MIN_STACKS_PER_GROUP = 64;
+/** Cells this close (in bytes past the granule of the one before) share a write observer. */
+const CELL_CLUSTER_GAP = 32;
 const SVC = 11;
 
 /** What the recorder needs of a machine. */
@@ -258,18 +260,42 @@ export class TockRecorder {
     }
   }
 
-  /** Replaces the cell watches (see the `watch` request); returns the next sequence number. */
-  watch(watches: { id: number; address: number; length: number }[]): number {
+  /**
+   * Replaces the cell watches (see the `watch` request); returns the next sequence number.
+   * Cells whose 32-byte granules touch or neighbour (`CELL_CLUSTER_GAP`) share one write
+   * observer over their span, which finds the cells a store hits in its sorted list: the core
+   * checks every observer at each observed store and splits its fast windows at each observed
+   * stretch, so fewer, larger ones cost less (`perCell` keeps one observer per cell: the A/B).
+   */
+  watch(watches: { id: number; address: number; length: number }[], perCell = false): number {
     for (const u of this.cellWatches) u();
     this.cellWatches = [];
     if (this.capacity === 0) this.allocate(DEFAULT_CAPACITY);
     const core = this.machine.core;
-    for (const w of watches) {
-      const id = w.id;
+    const sorted = watches
+      .map((w) => ({
+        id: w.id,
+        start: w.address >>> 0,
+        end: (w.address >>> 0) + Math.max(1, w.length),
+      }))
+      .sort((a, b) => a.start - b.start);
+    const clusters: (typeof sorted)[] = [];
+    for (const w of sorted) {
+      const last = clusters.at(-1);
+      const end = last ? Math.max(...last.map((x) => x.end)) : 0;
+      if (last && !perCell && w.start <= (((end + 31) & ~31) >>> 0) + CELL_CLUSTER_GAP)
+        last.push(w);
+      else clusters.push([w]);
+    }
+    for (const members of clusters) {
+      const start = members[0]!.start;
+      const end = Math.max(...members.map((x) => x.end));
       this.cellWatches.push(
-        core.observeWrites(w.address, w.length, (a, size, v) =>
-          this.push(RecordKind.CellWrite, id, a, v, size, core.pc),
-        ),
+        core.observeWrites(start, end - start, (a, size, v) => {
+          for (const m of members)
+            if (a < m.end && a + size > m.start)
+              this.push(RecordKind.CellWrite, m.id, a, v, size, core.pc);
+        }),
       );
     }
     return this.next;
