@@ -1,7 +1,8 @@
 /**
  * A system call's call site from its inline chain: past the runtime crate (the `svc`'s) and
  * Rust's library to the first frame in another crate of the project; the outermost project
- * frame when the chain never leaves the runtime; null for no chain.
+ * frame when the chain never leaves the runtime; null for no chain; crates found by the
+ * project's own files when the images recorded another root (a moved or copied project).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -53,6 +54,28 @@ describe('CallSites.appCallSite', () => {
     expect(sites.appCallSite([at('apps/runtime/src/syscall.rs', 42)])).toMatchObject({
       path: 'apps/runtime/src/syscall.rs',
       line: 42,
+    });
+  });
+
+  it('finds the crates of a project built elsewhere (recorded paths under another root)', () => {
+    const moved = (file: string, line: number) => ({
+      file: path.join('/home/someone/old-copy', file),
+      line,
+      column: 1,
+    });
+    const chain = [
+      moved('apps/runtime/src/syscall.rs', 42),
+      moved('apps/runtime/src/console.rs', 24),
+      moved('apps/blink/src/main.rs', 12),
+      moved('apps/runtime/src/entry.rs', 122),
+    ];
+    for (const f of ['syscall.rs', 'console.rs', 'entry.rs'])
+      writeFileSync(path.join(root, 'apps/runtime/src', f), '');
+    writeFileSync(path.join(root, 'apps/blink/src/main.rs'), '');
+    expect(sites.appCallSite(chain)).toMatchObject({
+      path: 'apps/blink/src/main.rs',
+      line: 12,
+      inProject: true,
     });
   });
 

@@ -58,10 +58,14 @@ export class CallSites {
   appCallSite(chain: readonly ChainFrame[]): SourceLocation | null {
     if (chain.length === 0) return null;
     const located = chain.map((c) => sourceLocation(this.projectRoot, c.file, c.line, c.column));
-    const runtime = this.crateOf(chain[0]!.file);
+    // Crates by the project's own copy of each file (the images may have been built where the
+    // project was before: a moved or copied project, whose recorded paths are elsewhere).
+    const crateAt = (i: number): string | null =>
+      this.crateOf(located[i]!.inProject ? located[i]!.path : chain[i]!.file);
+    const runtime = crateAt(0);
     for (let i = 1; i < chain.length; i++) {
       if (!located[i]!.inProject) continue;
-      const crate = this.crateOf(chain[i]!.file);
+      const crate = crateAt(i);
       if (crate !== null && crate !== runtime) return located[i]!;
     }
     // All in the runtime (or in Rust's library): the outermost frame of the project.
