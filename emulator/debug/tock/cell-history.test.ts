@@ -3,8 +3,8 @@
  * so a niche-encoded Option (None: pointer word 0) shows each take and put back at its cycle,
  * a store that leaves the bytes as they were makes no entry, a halt's reading corrects a copy a
  * store the observers did not see left stale, and the recorder's `watch` request records CPU
- * stores (and only those) into the ring the history reads, with neighbouring cells sharing one
- * write observer.
+ * stores (and only those) into the ring the history reads, with cells that share a 32-byte granule
+ * sharing one write observer.
  */
 import { describe, expect, it } from 'vitest';
 import type { CortexM } from '../../core/cortex-m';
@@ -103,22 +103,22 @@ describe('CellHistory', () => {
     rec.handle({ op: 'watch', watches: [] });
     expect(observers.length).toBe(0);
 
-    // Neighbouring cells share one observer; each store is recorded for the cells it hits
-    // only (not for the gap between them); a cell far away has its own.
+    // Cells sharing a granule share one observer; each store is recorded for the cells it hits
+    // only (not for the bytes between them); cells in other granules have their own.
     const next = rec.watch([
-      { id: 7, address: CELL + 0x40, length: 4 },
+      { id: 7, address: CELL + 0x18, length: 4 },
       { id: 5, address: CELL, length: 8 },
-      { id: 6, address: CELL + 0x20, length: 8 },
-      { id: 8, address: CELL + 0x400, length: 4 },
+      { id: 6, address: CELL + 0x10, length: 8 },
+      { id: 8, address: CELL + 0x20, length: 4 },
     ]);
     expect(observers.map((o) => [o.start, o.end])).toEqual([
-      [CELL, CELL + 0x44],
-      [CELL + 0x400, CELL + 0x404],
+      [CELL, CELL + 0x1c],
+      [CELL + 0x20, CELL + 0x24],
     ]);
-    store(CELL + 0x10, 9, 4); // the gap: nothing
-    store(CELL + 0x24, 1, 4); // cell 6
-    store(CELL + 0x40, 2, 2); // cell 7
-    store(CELL + 0x400, 3, 1); // cell 8
+    store(CELL + 0x0c, 9, 4); // between cells 5 and 6: nothing
+    store(CELL + 0x14, 1, 4); // cell 6
+    store(CELL + 0x18, 2, 2); // cell 7
+    store(CELL + 0x20, 3, 1); // cell 8
     store(CELL + 4, 0xffff, 8 as 4); // a store across cell 5's end only
     const ids = (c: RecorderChunk) =>
       Array.from({ length: c.cycles.length }, (_, i) => c.words[i * RECORD_WORDS + 1]);

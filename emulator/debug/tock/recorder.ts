@@ -61,8 +61,6 @@ export const SYSCALL_STACK_BYTES = 1024;
 /** System calls whose stacks the side ring keeps (the newest, shared out per process). */
 const STACK_SLOTS = 2048;
 const MIN_STACKS_PER_GROUP = 64;
-/** Cells this close (in bytes past the granule of the one before) share a write observer. */
-const CELL_CLUSTER_GAP = 32;
 const SVC = 11;
 
 /** What the recorder needs of a machine. */
@@ -262,8 +260,7 @@ export class TockRecorder {
 
   /**
    * Replaces the cell watches (see the `watch` request); returns the next sequence number.
-   * Cells whose 32-byte granules touch or neighbour (`CELL_CLUSTER_GAP`) share one write
-   * observer over their span, which finds the cells a store hits in its sorted list: the core
+   * Cells that share a 32-byte granule share one write observer over their span, which finds the cells a store hits in its sorted list: the core
    * checks every observer at each observed store and splits its fast windows at each observed
    * stretch, so fewer, larger ones cost less (`perCell` keeps one observer per cell: the A/B).
    */
@@ -283,8 +280,10 @@ export class TockRecorder {
     for (const w of sorted) {
       const last = clusters.at(-1);
       const end = last ? Math.max(...last.map((x) => x.end)) : 0;
-      if (last && !perCell && w.start <= (((end + 31) & ~31) >>> 0) + CELL_CLUSTER_GAP)
-        last.push(w);
+      // Only cells sharing a 32-byte granule: the shared observer then takes no granule off
+      // the fast paths that the cells' own observers would not (with a one-granule gap
+      // allowance, bench:tock's A/B measured it costing more than one observer per cell).
+      if (last && !perCell && w.start < ((end + 31) & ~31) >>> 0) last.push(w);
       else clusters.push([w]);
     }
     for (const members of clusters) {
