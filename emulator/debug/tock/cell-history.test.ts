@@ -3,8 +3,8 @@
  * so a niche-encoded Option (None: pointer word 0) shows each take and put back at its cycle,
  * a store that leaves the bytes as they were makes no entry, a halt's reading corrects a copy a
  * store the observers did not see left stale, and the recorder's `watch` request records CPU
- * stores (and only those) into the ring the history reads, with cells that share a 32-byte granule
- * sharing one write observer.
+ * stores (and only those) into the ring the history reads, one write observer per cell (or, clustered,
+ * one per group of cells sharing a 32-byte granule).
  */
 import { describe, expect, it } from 'vitest';
 import type { CortexM } from '../../core/cortex-m';
@@ -103,14 +103,17 @@ describe('CellHistory', () => {
     rec.handle({ op: 'watch', watches: [] });
     expect(observers.length).toBe(0);
 
-    // Cells sharing a granule share one observer; each store is recorded for the cells it hits
+    // Clustered, cells sharing a granule share one observer; each store is recorded for the cells it hits
     // only (not for the bytes between them); cells in other granules have their own.
-    const next = rec.watch([
-      { id: 7, address: CELL + 0x18, length: 4 },
-      { id: 5, address: CELL, length: 8 },
-      { id: 6, address: CELL + 0x10, length: 8 },
-      { id: 8, address: CELL + 0x20, length: 4 },
-    ]);
+    const next = rec.watch(
+      [
+        { id: 7, address: CELL + 0x18, length: 4 },
+        { id: 5, address: CELL, length: 8 },
+        { id: 6, address: CELL + 0x10, length: 8 },
+        { id: 8, address: CELL + 0x20, length: 4 },
+      ],
+      true,
+    );
     expect(observers.map((o) => [o.start, o.end])).toEqual([
       [CELL, CELL + 0x1c],
       [CELL + 0x20, CELL + 0x24],
@@ -123,14 +126,11 @@ describe('CellHistory', () => {
     const ids = (c: RecorderChunk) =>
       Array.from({ length: c.cycles.length }, (_, i) => c.words[i * RECORD_WORDS + 1]);
     expect(ids(rec.fetch(next))).toEqual([6, 7, 8, 5]);
-    // One observer per cell when asked (the benchmark's comparison).
-    rec.watch(
-      [
-        { id: 5, address: CELL, length: 8 },
-        { id: 6, address: CELL + 0x20, length: 8 },
-      ],
-      true,
-    );
+    // By default one observer per cell.
+    rec.watch([
+      { id: 5, address: CELL, length: 8 },
+      { id: 6, address: CELL + 0x10, length: 8 },
+    ]);
     expect(observers.length).toBe(2);
   });
 });

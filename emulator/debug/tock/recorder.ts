@@ -260,11 +260,13 @@ export class TockRecorder {
 
   /**
    * Replaces the cell watches (see the `watch` request); returns the next sequence number.
-   * Cells that share a 32-byte granule share one write observer over their span, which finds the cells a store hits in its sorted list: the core
-   * checks every observer at each observed store and splits its fast windows at each observed
-   * stretch, so fewer, larger ones cost less (`perCell` keeps one observer per cell: the A/B).
+   * One write observer per cell. With `clustered`, cells that share a 32-byte granule share
+   * one observer over their span, which finds the cells a store hits in its member list (the
+   * core checks every observer at each observed store). Not the default: three in-process
+   * A/B runs at load measured it costing more than one observer per cell (h-tock5's notes);
+   * `tests/bench/tock-history-ab.ts` compares them for a quiet re-measure.
    */
-  watch(watches: { id: number; address: number; length: number }[], perCell = false): number {
+  watch(watches: { id: number; address: number; length: number }[], clustered = false): number {
     for (const u of this.cellWatches) u();
     this.cellWatches = [];
     if (this.capacity === 0) this.allocate(DEFAULT_CAPACITY);
@@ -283,7 +285,7 @@ export class TockRecorder {
       // Only cells sharing a 32-byte granule: the shared observer then takes no granule off
       // the fast paths that the cells' own observers would not (with a one-granule gap
       // allowance, bench:tock's A/B measured it costing more than one observer per cell).
-      if (last && !perCell && w.start < ((end + 31) & ~31) >>> 0) last.push(w);
+      if (last && clustered && w.start < ((end + 31) & ~31) >>> 0) last.push(w);
       else clusters.push([w]);
     }
     for (const members of clusters) {
