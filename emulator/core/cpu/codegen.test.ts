@@ -231,6 +231,34 @@ describe('code generators', () => {
     expect(saturated).toBeGreaterThan(50);
   });
 
+  it('add and subtract lanes, set GE, saturate and halve as the executors do, and SEL by GE', () => {
+    // Lane values at the byte and halfword limits (0x7f/0x80/0xff/0x00, 0x7fff/0x8000/0xffff)
+    // in every operand order, for all 36 parallel encodings; then SEL after each plain (GE
+    // setting) form, so it runs with the GE values those produce.
+    const edges = [
+      0x7f80ff00, 0x807f00ff, 0xffffffff, 0, 0x80008000, 0x7fff7fff, 0x01010101, 0xfefefefe,
+      0xff7f0180,
+    ];
+    const sel = assembleEncoding('SEL_T1', { d: 3, n: 1, m: 2 });
+    const geSeen = new Set<number>();
+    for (const prefix of ['S', 'Q', 'SH', 'U', 'UQ', 'UH'])
+      for (const op of ['ADD16', 'ASX', 'SAX', 'SUB16', 'ADD8', 'SUB8']) {
+        const name = `${prefix}${op}_T1`;
+        expect(GENERATED_ENCODINGS.has(name), name).toBe(true);
+        const hw = assembleEncoding(name, { d: 0, n: 1, m: 2 });
+        const plain = prefix === 'S' || prefix === 'U';
+        for (const x of edges)
+          for (const y of edges) {
+            const code = plain ? [...hw, ...sel] : hw;
+            const [a, b] = runBoth(code, plain ? 2 : 1, 1, [0, x, y, 0]);
+            expect(b, `${name} ${x} ${y}`).toEqual(a);
+            if (plain) geSeen.add(((a as { xpsr: number }).xpsr >>> 16) & 15);
+          }
+      }
+    // SEL saw many GE patterns (each byte's and each halfword's both ways).
+    expect(geSeen.size).toBeGreaterThanOrEqual(8);
+  });
+
   it('load and store unaligned words and halfwords inline as the core does, or trap (UNALIGN_TRP)', () => {
     // Every byte offset inside RAM and across its end, with CCR.UNALIGN_TRP clear (the access
     // is done, A3.2.1) and set (UsageFault UNALIGNED): compiled code and the interpreter agree

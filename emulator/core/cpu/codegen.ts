@@ -639,6 +639,76 @@ for (const [name, sub, acc] of [
     );
   });
 }
+// The parallel add and subtract family (ARMv7-M ARM A5.3.x "Parallel addition and
+// subtraction", A7.7: SADD16 ... UHSUB8) and SEL inline: four byte or two halfword lanes,
+// computed from the operands sign- or zero-extended; the plain forms set APSR.GE per lane
+// (signed: the lane's result >= 0; unsigned: a carry out of an addition, no borrow from a
+// subtraction), the Q forms saturate each lane (Q untouched), the H forms halve it. The same
+// operations as `parallel` in table.ts; `codegen.test.ts` compares them at the lanes' edges.
+for (const prefix of ['S', 'Q', 'SH', 'U', 'UQ', 'UH']) {
+  const signed = prefix[0] !== 'U';
+  const mode = prefix === 'S' || prefix === 'U' ? 'G' : prefix.endsWith('Q') ? 'Q' : 'H';
+  for (const op of ['ADD16', 'ASX', 'SAX', 'SUB16', 'ADD8', 'SUB8']) {
+    gen(`${prefix}${op}_T1`, (f) => {
+      if (f.d === 15 || f.n === 15 || f.m === 15) return null;
+      const bits = op.endsWith('8') ? 8 : 16;
+      const mask = bits === 8 ? 0xff : 0xffff;
+      /** Lane `k` of register `r` (bits 8k or 16k up), sign- or zero-extended. */
+      const lane = (r: number, k: number): string =>
+        signed
+          ? `((r${r} << ${32 - bits * (k + 1)}) >> ${32 - bits})`
+          : `((r${r} >>> ${bits * k}) & ${mask})`;
+      // [n's lane, m's lane, subtract] per result lane (ASX: low = n.lo - m.hi, high = n.hi +
+      // m.lo; SAX the other way round).
+      const lanes: [number, number, boolean][] =
+        bits === 8
+          ? [0, 1, 2, 3].map((k) => [k, k, op === 'SUB8'])
+          : op === 'ADD16'
+            ? [
+                [0, 0, false],
+                [1, 1, false],
+              ]
+            : op === 'SUB16'
+              ? [
+                  [0, 0, true],
+                  [1, 1, true],
+                ]
+              : op === 'ASX'
+                ? [
+                    [0, 1, true],
+                    [1, 0, false],
+                  ]
+                : [
+                    [0, 1, false],
+                    [1, 0, true],
+                  ];
+      const lo = signed ? -(2 ** (bits - 1)) : 0;
+      const hi = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+      let code = 't0 = 0; t1 = 0;';
+      lanes.forEach(([kn, km, sub], k) => {
+        code += ` t2 = ${lane(f.n!, kn)} ${sub ? '-' : '+'} ${lane(f.m!, km)};`;
+        if (mode === 'G') {
+          const ge = signed || sub ? 't2 >= 0' : `t2 > ${mask}`;
+          code += ` if (${ge}) t1 |= ${bits === 8 ? 1 << k : 3 << (2 * k)};`;
+        } else if (mode === 'Q') {
+          code += ` if (t2 > ${hi}) t2 = ${hi}; else if (t2 < ${lo}) t2 = ${lo};`;
+        } else code += ' t2 >>= 1;';
+        code += ` t0 |= (t2 & ${mask}) << ${bits * k};`;
+      });
+      code += `${mode === 'G' ? ' cpu.ge = t1;' : ''} r${f.d} = t0;`;
+      return ok(code);
+    });
+  }
+}
+// SEL (A7.7): each byte from Rn where its APSR.GE bit is set, else from Rm.
+gen('SEL_T1', (f) =>
+  f.d === 15 || f.n === 15 || f.m === 15
+    ? null
+    : ok(
+        't0 = cpu.ge; t1 = (t0 & 1 ? 0xff : 0) | (t0 & 2 ? 0xff00 : 0) | (t0 & 4 ? 0xff0000 : 0) | (t0 & 8 ? -0x1000000 : 0);' +
+          ` r${f.d} = (r${f.n} & t1) | (r${f.m} & ~t1);`,
+      ),
+);
 gen('UBFX_T1', (f) => {
   const lsb = f.i!;
   const width = f.w! + 1;
@@ -835,12 +905,8 @@ export const GENERATED_ENCODINGS: ReadonlySet<string> = new Set(GEN.keys());
  * with the trap enabled throws before writing anything, which the region's fault path handles
  * as for any generated instruction. `codegen.test.ts` runs them against the interpreter too.
  */
-const PARALLEL = ['S', 'Q', 'SH', 'U', 'UQ', 'UH'].flatMap((p) =>
-  ['ADD16', 'ASX', 'SAX', 'SUB16', 'ADD8', 'SUB8'].map((op) => `${p}${op}_T1`),
-);
 export const REGISTER_ONLY_ENCODINGS: ReadonlySet<string> = new Set([
-  ...PARALLEL,
-  ...['SEL', 'USAD8', 'USADA8'].map((x) => `${x}_T1`),
+  ...['USAD8', 'USADA8'].map((x) => `${x}_T1`),
   ...['USAT', 'SSAT16', 'USAT16', 'PKH', 'SXTAB16', 'UXTAB16'].map((x) => `${x}_T1`),
   'SXTB16_T2',
   'UXTB16_T2',
