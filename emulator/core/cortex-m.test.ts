@@ -665,6 +665,48 @@ describe('exclusive monitor, debug, snapshots', () => {
     expect(core.readRegister(2)).toBe(1);
   });
 
+  it('stops exactly at a breakpoint set inside a loop the translator has already compiled', () => {
+    // The loop runs as a compiled region first; the breakpoint then goes on its second
+    // instruction (inside a block): the region covering it is dropped and execution stops
+    // there, every iteration, with the interpreter's registers and count.
+    const program = (translate: boolean): Booted =>
+      boot(
+        (p) => {
+          p.i('MOV_imm_T1', { d: 0, i: 0 }).i('MOV_imm_T1', { d: 2, i: 0 }).mov32(1, 5000);
+          p.label('l')
+            .i('ADD_reg_T1', { d: 0, n: 0, m: 1 })
+            .label('mid')
+            .i('ADD_imm_T2', { d: 2, i: 3 })
+            .i('SUB_imm_T2', { d: 1, i: 1 })
+            .branch('B_T1', 'l', { c: 1 });
+        },
+        {},
+        { translate },
+      );
+    const states = [true, false].map((translate) => {
+      const { core, p } = program(translate);
+      expect(core.run(2000)).toEqual({ kind: 'limit' });
+      if (translate) expect(core.translatorStats.regions).toBeGreaterThan(0);
+      const mid = p.addressOf('mid');
+      core.hostBreakpoints.add(mid);
+      const seen: unknown[] = [];
+      for (let i = 0; i < 3; i++) {
+        expect(core.run(100_000)).toEqual({ kind: 'breakpoint', address: mid });
+        seen.push(
+          [0, 1, 2].map((r) => core.readRegister(r)),
+          core.instructionCount,
+        );
+      }
+      core.hostBreakpoints.delete(mid);
+      expect(runToExit(core)).toBe(0x77);
+      seen.push(core.readRegister(0), core.readRegister(2), core.instructionCount);
+      return seen;
+    });
+    expect(states[0]).toEqual(states[1]);
+    // Stops one iteration (4 instructions) apart.
+    expect((states[0]![3] as number) - (states[0]![1] as number)).toBe(4);
+  });
+
   it('restores a snapshot and replays identically', () => {
     const { core } = boot((p) => {
       p.i('MOV_imm_T1', { d: 0, i: 0 }).mov32(1, 5000);
