@@ -129,7 +129,10 @@ describe('emulator worker target', () => {
     if (!r.ok) expect(r.error).toMatch(/junk\.elf/);
     const m = await startEmulatorWorker({ machine: 'pdp11', files: [] });
     expect(!m.ok && m.error).toMatch(/unknown machine 'pdp11'/);
-  });
+    // Two fresh workers, each compiling the emulator's sources through tsx before it answers:
+    // a few seconds quiet, past the default 30 s at load 20 on 2 cores (the time is start-up
+    // only; nothing here waits on a delay).
+  }, 120_000);
 
   for (const [command, cause] of [
     ['crash', /the emulator worker crashed: simulated emulator bug/],
