@@ -153,6 +153,9 @@ pub struct Process {
     /// Saved registers and stack pointer.
     pub stored: Cell<StoredState>,
     mpu: Cell<MpuConfig>,
+    /// Set whenever `mpu` changes (a restart, brk/sbrk): the kernel loop then loads the MPU
+    /// again before the process next runs (`Kernel::run_process`; `take_mpu_changed`).
+    mpu_changed: Cell<bool>,
     syscalls: Cell<u32>,
     quanta: Cell<u32>,
     last_syscall: Cell<Option<(u8, [u32; 4])>>,
@@ -201,6 +204,7 @@ impl Process {
             mpu: Cell::new(MpuConfig {
                 regions: [(0, 0); 2],
             }),
+            mpu_changed: Cell::new(false),
             syscalls: Cell::new(0),
             quanta: Cell::new(0),
             last_syscall: Cell::new(None),
@@ -313,6 +317,17 @@ impl Process {
     pub fn mpu_config(&self) -> MpuConfig {
         self.mpu.get()
     }
+    /// True (once) when the MPU configuration changed since the last call: a restart or a
+    /// brk/sbrk since the kernel loop last loaded it.
+    #[inline(always)]
+    pub fn take_mpu_changed(&self) -> bool {
+        if self.mpu_changed.get() {
+            self.mpu_changed.set(false);
+            true
+        } else {
+            false
+        }
+    }
     /// System calls made.
     pub fn syscall_count(&self) -> u32 {
         self.syscalls.get()
@@ -414,6 +429,7 @@ impl Process {
         self.app_break.set(app_break);
         self.kernel_break.set(l.ram_end);
         self.mpu.set(mpu);
+        self.mpu_changed.set(true);
         self.completion.set(None);
         self.last_syscall.set(None);
         for s in self.subscriptions.iter() {
@@ -442,6 +458,7 @@ impl Process {
     pub fn set_app_break(&self, brk: usize, mpu: MpuConfig) {
         self.app_break.set(brk);
         self.mpu.set(mpu);
+        self.mpu_changed.set(true);
     }
 
     /// True when `[ptr, ptr+len)` lies wholly inside the process's RAM below its break, or

@@ -181,7 +181,8 @@ impl Kernel {
     /// subscribe, allow) is answered and `p` resumed right here, without going back through
     /// the scheduler loop, for as long as its timeslice lasts and no interrupt waits: the
     /// checks below are a state load, the NVIC's pending words and the SysTick flag. The
-    /// MPU driver skips reloading the regions it already holds (same process), and the saved
+    /// MPU is loaded once, and again only when the process's configuration changed
+    /// (`Process::take_mpu_changed`), and the saved
     /// state is switched in place (`Process::with_stored`), not copied. While it runs, `p` is
     /// the process the SVC handler's fast path (`Kernel::fast_syscall`) answers for.
     // Not inlined into `run`: inlined, the compiler hoisted the addresses of two dozen fields
@@ -195,6 +196,14 @@ impl Kernel {
         let boundary = platform.boundary();
         self.scheduler.current.set(p.id().map(|i| i.index));
         crate::dispatch::set_fast_path_process(Some(p));
+        // The MPU for `p` once (the driver writes nothing when it already holds these
+        // regions). From then on it stays right for the process the switch returns with:
+        // this loop loads it for `p`, the SysTick handler's switch loads it for the process
+        // it switches to (`mpu::load_switch`), and only a change of the process's own
+        // configuration (a restart, brk/sbrk, both kernel-thread code: `take_mpu_changed`)
+        // needs another load. No comparison of the configuration on every return.
+        p.take_mpu_changed();
+        mpu.configure(&p.mpu_config());
         timer.start(TIMESLICE_US);
         loop {
             if p.state() != State::Running || p.is_stopped() {
@@ -209,7 +218,9 @@ impl Kernel {
             if chip.has_pending_interrupts() {
                 break;
             }
-            mpu.configure(&p.mpu_config());
+            if p.take_mpu_changed() {
+                mpu.configure(&p.mpu_config());
+            }
             let acc = p.accessible();
             // SAFETY: the MPU was just configured for `p`; the state is `p`'s own, saved by
             // `initialize_process` or its previous switch, and nothing else refers to it during
