@@ -7,7 +7,7 @@
 //! is written into the process's saved frame (`ret`), only the registers its variant uses.
 
 use crate::kernel::FAULT_PREFIX;
-use crate::platform::{FaultInfo, Platform};
+use crate::platform::{FaultInfo, Platform, ReturnSlot};
 use crate::process::{AllowEntry, Process, State, Subscription};
 use crate::syscall::{AllowKind, DecodeError, Syscall, SyscallReturn, YieldKind};
 use crate::{kprintln, ErrorCode, Kernel};
@@ -35,7 +35,10 @@ impl Kernel {
     }
 
     /// Command: `[driver, command, arg1, arg2]` to the driver, its return to the process
-    /// (NODEVICE without a driver), unless the driver ended or restarted the process.
+    /// (NODEVICE without a driver), unless the driver ended or restarted the process. The
+    /// return goes straight to the registers the architecture found at the trap (`ReturnSlot`:
+    /// a command changes no process's memory bounds, so the frame checked then is still the
+    /// process's), not through the boundary's `set_syscall_return`.
     #[inline(always)]
     fn handle_command(
         &self,
@@ -43,14 +46,17 @@ impl Kernel {
         p: &'static Process,
         pid: crate::process::ProcessId,
         [driver, command, arg1, arg2]: [u32; 4],
+        slot: ReturnSlot,
     ) {
         let r = match platform.driver(driver) {
             Some(d) => d.command(command, arg1, arg2, pid).into_inner(),
             None => SyscallReturn::Failure(ErrorCode::NoDevice),
         };
-        // The driver may have ended or restarted the process (e.g. the console).
+        // The driver may have ended or restarted the process (e.g. the console): then its
+        // frame is no longer this trap's, and nothing is written.
         if self.process(pid).is_some() && p.state() == State::Running {
-            self.ret(platform, p, r)
+            let (regs, used) = r.written();
+            slot.write(&regs[..used]);
         }
     }
 
@@ -63,6 +69,7 @@ impl Kernel {
         p: &'static Process,
         class: u8,
         args: [u32; 4],
+        slot: ReturnSlot,
     ) {
         p.note_syscall(class, &args);
         self.syscall_total
@@ -75,7 +82,7 @@ impl Kernel {
         // are all plain values (TRD104 4.3.5), so there is nothing for `decode` to check and
         // no `Syscall` to build and match again.
         if class == SyscallClass::Command.number() {
-            return self.handle_command(platform, p, pid, args);
+            return self.handle_command(platform, p, pid, args, slot);
         }
         let call = match Syscall::decode(class, args) {
             Ok(c) => c,
@@ -136,7 +143,7 @@ impl Kernel {
                 command,
                 arg1,
                 arg2,
-            } => self.handle_command(platform, p, pid, [driver, command, arg1, arg2]),
+            } => self.handle_command(platform, p, pid, [driver, command, arg1, arg2], slot),
             Syscall::Allow {
                 kind,
                 driver,

@@ -41,11 +41,46 @@ pub struct FaultInfo {
     pub sp: u32,
 }
 
+/// Where a trapped process's return registers (r0-r3, the first four words of its exception
+/// frame on Cortex-M) lie, as its architecture found them at the trap: checked then to be
+/// inside the memory the process may access. A command's return is written through it
+/// (`Kernel::handle_command`) without asking the boundary again: no command changes the
+/// process's accessible memory (only memop brk/sbrk and a restart do, and those returns go
+/// through `UserspaceKernelBoundary::set_syscall_return`, which checks again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReturnSlot(*mut u32);
+
+impl ReturnSlot {
+    /// A slot at `regs`.
+    ///
+    /// # Safety
+    /// The four words at `regs` must lie inside the trapped process's accessible memory (its
+    /// own RAM below its break, never kernel or grant memory), word aligned.
+    pub unsafe fn new(regs: *mut u32) -> Self {
+        ReturnSlot(regs)
+    }
+
+    /// Writes the first `regs.len()` (at most four) return registers.
+    #[inline(always)]
+    pub(crate) fn write(self, regs: &[u32]) {
+        for (i, v) in regs.iter().take(4).enumerate() {
+            // SAFETY: `new`'s contract: the four words are the process's own memory, and they
+            // still are (see the type's documentation: a command changes no process memory
+            // bounds, and the caller checked that the process was not restarted).
+            unsafe { core::ptr::write_volatile(self.0.add(i), *v) };
+        }
+    }
+}
+
 /// Why control came back from a process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContextSwitchReason {
-    /// It made a system call: class (svc immediate) and r0-r3.
-    Syscall { class: u8, args: [u32; 4] },
+    /// It made a system call: class (svc immediate), r0-r3 and where its return goes.
+    Syscall {
+        class: u8,
+        args: [u32; 4],
+        ret: ReturnSlot,
+    },
     /// It faulted.
     Fault(FaultInfo),
     /// An interrupt (or the timeslice timer) needs the kernel.

@@ -233,8 +233,8 @@ impl Kernel {
                 p = now;
             }
             match reason {
-                ContextSwitchReason::Syscall { class, args } => {
-                    self.handle_syscall(platform, p, class, args)
+                ContextSwitchReason::Syscall { class, args, ret } => {
+                    self.handle_syscall(platform, p, class, args, ret)
                 }
                 ContextSwitchReason::Fault(info) => {
                     self.report_fault(p, &info);

@@ -266,6 +266,9 @@ impl UserspaceKernelBoundary for CortexM {
                     ContextSwitchReason::Syscall {
                         class,
                         args: [f[0], f[1], f[2], f[3]],
+                        // SAFETY: `frame_ok` above: the frame's eight words (r0-r3 first) lie
+                        // in the memory the process may access, word aligned.
+                        ret: unsafe { kernel::platform::ReturnSlot::new(state.sp as *mut u32) },
                     }
                 }
                 REASON_FAULT => {
