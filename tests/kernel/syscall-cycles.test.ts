@@ -6,7 +6,7 @@
  *
  * Cycles are counted by the emulator, not timed, so the figures are the same on a loaded
  * machine; `npm run bench:syscall` prints them. The bounds sit just above what the kernel
- * does now (yield-no-wait 164, memop 158 on the handler-mode fast path; command 818 through
+ * does now (yield-no-wait 164, memop 158 on the handler-mode fast path; command 656 through
  * the kernel thread; a switch 194 in the SysTick handler: the issue's goal of 200), far below
  * the kernel before the fast path (1330, 1860, 1982 and 1848), so a change that takes these
  * calls off their path, or puts a division, a walk or a function's register saves back on the
@@ -30,7 +30,7 @@ describe('kernel cost on the emulated nRF52840 (cycles)', () => {
         expect(samples.length, name).toBeGreaterThan(150);
       expect(median('yield-no-wait')).toBeLessThanOrEqual(180);
       expect(median('memop 2 (RAM start)')).toBeLessThanOrEqual(180);
-      expect(median('command 8 0 (low-level debug exists)')).toBeLessThanOrEqual(850);
+      expect(median('command 8 0 (low-level debug exists)')).toBeLessThanOrEqual(680);
       const switches = summary(costs.switches);
       expect(switches.count).toBeGreaterThanOrEqual(40);
       expect(switches.median).toBeLessThanOrEqual(200);
