@@ -40,19 +40,19 @@ const GOAL = 200;
 
 interface Manifest {
   appsStart: number;
-  apps: { name: string; tbf: string; flash: number }[];
+  apps: { name: string; tbf: string; elf: string; flash: number }[];
 }
 
 /**
- * Boots the pair and measures; throws with the transcript when the run goes wrong. With
- * `profile`, then profiles that many more traps (`profileTraps`) and returns the text too.
+ * The built apps named `names` (from the image's apps.json) composed into one apps image at
+ * their own flash addresses, as the board's flash holds them.
  */
-export async function measure(
-  image: { kernelElf: string; dir: string },
-  opts: { profile?: number } = {},
-): Promise<KernelCosts & { profile?: string }> {
+export async function composeBuiltApps(
+  image: { dir: string },
+  names: readonly string[],
+): Promise<{ appsStart: number; apps: Manifest['apps']; bin: Uint8Array }> {
   const manifest = JSON.parse(readFileSync(join(image.dir, 'apps.json'), 'utf8')) as Manifest;
-  const apps = APPS.map((name) => {
+  const apps = names.map((name) => {
     const a = manifest.apps.find((x) => x.name === name);
     if (!a) throw new Error(`apps.json has no ${name}: build the apps (scripts/kernel.mjs build)`);
     return a;
@@ -65,6 +65,18 @@ export async function measure(
     manifest.appsStart,
     apps.map((a) => ({ address: a.flash, bytes: new Uint8Array(readFileSync(a.tbf)) })),
   );
+  return { appsStart: manifest.appsStart, apps, bin };
+}
+
+/**
+ * Boots the pair and measures; throws with the transcript when the run goes wrong. With
+ * `profile`, then profiles that many more traps (`profileTraps`) and returns the text too.
+ */
+export async function measure(
+  image: { kernelElf: string; dir: string },
+  opts: { profile?: number } = {},
+): Promise<KernelCosts & { profile?: string }> {
+  const { appsStart, apps, bin } = await composeBuiltApps(image, APPS);
   const s = createSession({ machine: BOARD });
   if (!s.ok) throw new Error(s.error);
   const session = s.value;
@@ -74,7 +86,7 @@ export async function measure(
   });
   const loaded = session.loadFiles([
     { name: 'kernel.elf', bytes: new Uint8Array(readFileSync(image.kernelElf)) },
-    { name: 'apps.bin', bytes: bin, address: manifest.appsStart },
+    { name: 'apps.bin', bytes: bin, address: appsStart },
   ]);
   if (!loaded.ok) throw new Error(loaded.error);
   const recorder = new TockRecorder({ core: session.core, dma: [] });

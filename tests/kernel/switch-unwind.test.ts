@@ -19,7 +19,6 @@
  *   npm run test:kernel -- switch-unwind
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ok } from '../../emulator/core/result';
 import { unwrap } from '../../emulator/debug/testing/target-helpers';
@@ -27,43 +26,23 @@ import {
   DebugInfo,
   ProgramSet,
   stopRegistersFrom,
+  type AppManifestEntry,
   type Frame,
 } from '../../emulator/formats/dwarf/index';
 import { createSession } from '../../emulator/session/session';
+import { composeBuiltApps } from '../bench/syscall-bench';
 import { kernelImage } from './qemu';
-
-interface AppEntry {
-  name: string;
-  tbf: string;
-  elf: string;
-  flash: number;
-}
 
 /** Boots `apps` on the nrf52840dk kernel, stops at `symbol` and unwinds from there. */
 async function stackAt(apps: string[], symbol: string): Promise<Frame[]> {
   const image = kernelImage('nrf52840dk');
-  const manifest = JSON.parse(readFileSync(join(image.dir, 'apps.json'), 'utf8')) as {
-    appsStart: number;
-    apps: AppEntry[];
-  };
-  const entries = apps.map((n) => {
-    const a = manifest.apps.find((x) => x.name === n);
-    if (!a) throw new Error(`apps.json has no ${n}`);
-    return a;
-  });
-  // @ts-expect-error scripts/apps.mjs is plain JavaScript without type declarations.
-  const appsScript = (await import('../../scripts/apps.mjs')) as {
-    composeApps(start: number, t: { address: number; bytes: Uint8Array }[]): Promise<Uint8Array>;
-  };
-  const bin = await appsScript.composeApps(
-    manifest.appsStart,
-    entries.map((a) => ({ address: a.flash, bytes: new Uint8Array(readFileSync(a.tbf)) })),
-  );
+  const { appsStart, apps: entries, bin } = await composeBuiltApps(image, apps);
   const elf = new Uint8Array(readFileSync(image.kernelElf));
   const kernel = unwrap(DebugInfo.load(elf, { name: 'kernel' }));
   const set = new ProgramSet([kernel]);
-  for (const a of manifest.apps.filter((x) => apps.includes(x.name)))
-    unwrap(set.addApp(new Uint8Array(readFileSync(a.elf)), a as never));
+  // apps.json's entries carry every field the reader asks for (scripts/apps.mjs writes them).
+  for (const a of entries)
+    unwrap(set.addApp(new Uint8Array(readFileSync(a.elf)), a as unknown as AppManifestEntry));
   const sym = kernel.elf.symbols.find((s) => s.name === symbol);
   expect(sym, `symbol ${symbol} in the kernel`).toBeDefined();
   const address = kernel.toRuntime(sym!.value & ~1);
@@ -72,7 +51,7 @@ async function stackAt(apps: string[], symbol: string): Promise<Frame[]> {
   unwrap(
     session.loadFiles([
       { name: 'kernel.elf', bytes: elf },
-      { name: 'apps.bin', bytes: bin, address: manifest.appsStart },
+      { name: 'apps.bin', bytes: bin, address: appsStart },
     ]),
   );
   session.core.hostBreakpoints.add(address);
