@@ -12,6 +12,7 @@ import { connectTarget, serveTarget } from '../../emulator/debug/target-rpc';
 import { portPair } from '../../emulator/debug/testing/port-pair';
 import { nodeScheduler } from '../../emulator/node/scheduler';
 import { nrfProgram, nrfUartWriter, symbolOf } from '../../emulator/node/test-programs';
+import type { CallerTable } from '../../emulator/debug/peripherals/call-chain';
 import { createSession } from '../../emulator/session/session';
 import type { HostEvents } from '../common/contract.js';
 import { PeripheralService, type DebugSeam } from './peripheral-service.js';
@@ -33,7 +34,7 @@ interface Rig {
   events: HostEvents['peripherals.values'][];
   live: { intervalMs: number; run(t: DebugTarget): Promise<void> }[];
   project: string;
-  debug: { target: DebugTarget | null };
+  debug: { target: DebugTarget | null; program: DebugSeam['program'] };
 }
 
 let rigs: Rig[] = [];
@@ -180,6 +181,79 @@ describe('PeripheralService', () => {
     const stopped = ok(await service.log({})).next;
     await run(target);
     expect(ok(await service.log({ since: stopped })).entries).toEqual([]);
+  });
+
+  it('walks call chains once the program`s unwind rows are at hand, though the log was turned on before', async () => {
+    // A capsule function calls a driver function that writes UART0.TXD. The unwind rows are
+    // written by hand (what callerTable makes of the CFI): the driver is a leaf (its return
+    // address is in LR), the capsule pushes {r7, lr} (CFA = SP + 8, LR at CFA - 4, r7 at CFA - 8).
+    const elf = nrfProgram('periph-callers', [
+      'ldr r0, =0x40002000',
+      'loop:',
+      'bl capsule_fn',
+      'b loop',
+      '.global capsule_fn',
+      '.thumb_func',
+      'capsule_fn:',
+      'push {r7, lr}',
+      '.global capsule_body',
+      'capsule_body:',
+      'bl driver_fn',
+      '.global capsule_ret',
+      'capsule_ret:',
+      'pop {r7, pc}',
+      '.global driver_fn',
+      '.thumb_func',
+      'driver_fn:',
+      'movs r1, #0x41',
+      'str r1, [r0, #0x51c]', // UART0.TXD
+      'bx lr',
+      '.global driver_end',
+      'driver_end:',
+    ]);
+    const at = (name: string) => symbolOf(elf, name);
+    const table: CallerTable = {
+      starts: Uint32Array.from([
+        at('capsule_fn'),
+        at('capsule_body'),
+        at('driver_fn'),
+        at('driver_end'),
+      ]),
+      cfaReg: Uint8Array.from([13, 13, 13, 255]),
+      cfaOffset: Int32Array.from([0, 8, 0, 0]),
+      raAt: Int32Array.from([0, -4, 0, 0]),
+      r7At: Int32Array.from([0, -8, 0, 0]),
+      r11At: Int32Array.from([0, 0, 0, 0]),
+    };
+    const { service, target, debug, project } = rig(elf);
+    const program = {
+      lineAt: (pc: number) =>
+        pc >= at('capsule_fn') && pc < at('driver_fn')
+          ? { file: path.join(project, 'capsules/src/console.rs'), line: 7, column: 5 }
+          : pc >= at('driver_fn') && pc < at('driver_end')
+            ? { file: path.join(project, 'chips/nrf52/src/uart.rs'), line: 30, column: 9 }
+            : null,
+      symbolize: () => null,
+      callerTable: () => table,
+    };
+    // The log is turned on while the session has no program yet (its debug information not
+    // read): no table to walk with.
+    debug.program = null;
+    ok(await service.log({ enable: true }));
+    await run(target, 2_000);
+    // The program is there now; the panel polls as it does every 250 ms.
+    debug.program = program;
+    const first = ok(await service.log({ max: 0 })).next;
+    expect(first).toBeGreaterThan(0);
+    await run(target, 2_000);
+    const page = ok(await service.log({ since: first, max: 1000 }));
+    const writes = page.entries.filter((e) => e.register === 'UART0.TXD');
+    expect(writes.length).toBeGreaterThan(10);
+    for (const w of writes) {
+      expect(w.source).toMatchObject({ path: 'chips/nrf52/src/uart.rs', line: 30 });
+      expect(w.caller).toMatchObject({ path: 'capsules/src/console.rs', line: 7 });
+      expect(w.callers?.[0]).toBe(at('capsule_ret'));
+    }
   });
 
   it('filters before the window: every match the log holds, and the debugger`s reads alone', async () => {

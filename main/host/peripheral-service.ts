@@ -142,6 +142,8 @@ export class PeripheralService {
   /** The NVIC's interrupt lines (ICTR), per SVD. */
   private nvicLines: { svd: ActiveSvd; count: number } | null = null;
   private queued: Promise<void> | null = null;
+  /** The call-chain table each target was last given (see `log`). */
+  private readonly callersSent = new WeakMap<DebugTarget, CallerTable | null>();
 
   constructor(private readonly opts: PeripheralServiceOptions) {
     const d = opts.debug;
@@ -786,9 +788,15 @@ export class PeripheralService {
       : (p !== '' || rf !== '') && a.ok
         ? { ranges: filterRanges(a.value.device, p, rf), debugger: false }
         : undefined;
+    // The call-chain table goes with the first request after it changed for this target (not
+    // only with the one turning the log on): a log turned on before the program's unwind rows
+    // were at hand walks chains from the next poll on, instead of never for the whole run.
+    const table = program?.callerTable?.() ?? null;
+    const sendTable = args.enable === true || this.callersSent.get(t.value) !== table;
+    if (sendTable) this.callersSent.set(t.value, table);
     const r = await t.value.accessLog({
       ...(args.enable !== undefined ? { enable: args.enable } : {}),
-      ...(args.enable ? { callers: program?.callerTable?.() ?? null } : {}),
+      ...(sendTable ? { callers: table } : {}),
       ...(args.clear ? { clear: true } : {}),
       ...(args.since !== undefined ? { since: args.since } : {}),
       ...(args.until !== undefined ? { until: args.until } : {}),

@@ -53,7 +53,8 @@ describe('peripherals in the IDE', () => {
       await shot(page, 'failure');
       throw e;
     }
-  });
+    // Its waits are on conditions: a loaded machine emulates the kernel's boot slowly.
+  }, 480_000);
 
   it('micro:bit v2: the matrix pixels the kernel drives are lit', async () => {
     const { page } = b;
@@ -259,14 +260,30 @@ async function scenario(page: Page): Promise<void> {
     // capsule line that asked for it. Restart while recording, the filter set first: hello and
     // rng print at boot.
     await page.getByLabel('Filter by register').fill('UARTE0.TASKS_STARTTX');
+    const restartedAt = Number(
+      await page.locator('[data-log-sequence]').getAttribute('data-log-sequence'),
+    );
     await page.keyboard.press('Control+Shift+F5');
     const starttx = page.locator(
       '.log-row[data-log-register="UARTE0.TASKS_STARTTX"][data-log-kind="write"]',
     );
     const fromConsole = starttx.locator('.log-caller[data-log-caller*="capsules/src/console.rs:"]');
-    await expect.poll(() => fromConsole.count(), { timeout: 30_000 }).toBeGreaterThan(0);
-    // The "not searched" line spoke of the run before the Restart: gone once it is done (the
-    // rows above may predate the Restart: the ring still holds the last run's console writes).
+    // Waited for: a console write of the restarted run, with its capsule caller. The kernel makes
+    // ~11 million instructions from its reset vector to its first transmission (UARTE0 enabled,
+    // TXD.PTR set), which a loaded machine emulates in tens of seconds.
+    await expect
+      .poll(
+        async () =>
+          Math.max(
+            -1,
+            ...(await fromConsole.evaluateAll((cs) =>
+              cs.map((c) => Number(c.parentElement?.getAttribute('data-log-seq') ?? -1)),
+            )),
+          ),
+        { timeout: 180_000 },
+      )
+      .toBeGreaterThanOrEqual(restartedAt);
+    // The "not searched" line spoke of the run before the Restart: gone once it is done.
     await expect
       .poll(() => page.locator('[data-log-unsearched]').count(), { timeout: 60_000 })
       .toBe(0);
@@ -292,8 +309,9 @@ async function scenario(page: Page): Promise<void> {
     // event to its COUNT task on PPI channel 0 and enables its COMPARE0_CLEAR shortcut through
     // register writes: the panel draws the arrow and lists the shortcut while the kernel runs.
     await tab(page, 'Connections');
+    // The restarted kernel has transmitted (waited for above): UARTE0 is enabled, TXD.PTR set.
     const txd = page.locator('[data-dma="UARTE0.TXD"]');
-    await txd.waitFor({ timeout: 15_000 });
+    await txd.waitFor({ timeout: 30_000 });
     expect(await txd.innerText()).toMatch(/0x2000[0-9a-f]{4}[\s\S]*in Data RAM/);
     await page.getByText('No PPI channel is enabled.').waitFor();
     await page.getByText('No shortcut is enabled.').waitFor();

@@ -210,6 +210,7 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
               key={e.seq}
               className={`log-row${e.write ? ' write' : ' read'}${e.debugger ? ' debugger' : ''}${e.dma ? ' dma' : ''}`}
               style={{ position: 'absolute', top: (first + k) * ROW_HEIGHT, height: ROW_HEIGHT }}
+              data-log-seq={e.seq}
               data-log-register={e.register ?? ''}
               data-log-kind={e.write ? 'write' : 'read'}
               data-log-dma={e.dma ? '1' : undefined}
