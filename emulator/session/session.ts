@@ -374,6 +374,7 @@ export class EmulatorSession {
   }
 
   private callerWalker: CallChainWalker | null = null;
+  private readonly callerWalkers = new WeakMap<CallerTable, CallChainWalker>();
 
   /**
    * Walk each logged access's call chain through `table` (the kernel's unwind rows), or stop
@@ -381,16 +382,20 @@ export class EmulatorSession {
    */
   setAccessLogCallers(table: CallerTable | null): void {
     const bus = this.core.bus;
+    // The same table again (the log turned off and on) keeps its walker and the walker's caches.
+    const known = table === null ? undefined : this.callerWalkers.get(table);
     this.callerWalker =
       table === null
         ? null
-        : new CallChainWalker(table, (a) => {
+        : (known ??
+          new CallChainWalker(table, (a) => {
             const region = bus.find(a);
             if (region === null || region.dev !== null || a + 4 > region.end) return undefined;
             const off = a - region.base;
             // Stack slots are word-aligned (AAPCS): one typed-array load.
             return (off & 3) === 0 ? region.i32[off >>> 2]! >>> 0 : region.dv.getUint32(off, true);
-          });
+          }));
+    if (table !== null && known === undefined) this.callerWalkers.set(table, this.callerWalker!);
     if (this.accessLogOn) this.setAccessLog(true);
   }
 

@@ -92,4 +92,34 @@ describe('call chains of logged accesses', () => {
     new CallChainWalker(table, memory({})).walk(0x2008, 0x1000, 0, 0, 0, out, 0);
     expect(out[0]).toBe(0);
   });
+
+  it('walks each access afresh: the same pc, sp and registers with another caller get its chain', () => {
+    // B (0x2000) after its push, at the same pc and sp each time, called first from A (0x1010,
+    // A called from 0x3000), then from 0x3008 directly (a memo keyed by pc and sp alone, or one
+    // not checking the stack words it read, would repeat the first chain).
+    const sp = 0x2000_1000 - 16;
+    const words: Record<number, number> = { [sp + 4]: 0x1015, [sp + 12]: 0x3001 };
+    const walker = new CallChainWalker(table, memory(words));
+    const out = new Uint32Array(CALLER_DEPTH * 3);
+    walker.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, 0);
+    expect([...out.slice(0, 3)]).toEqual([0x1014, 0x3000, 0]);
+    walker.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, CALLER_DEPTH);
+    expect([...out.slice(CALLER_DEPTH, CALLER_DEPTH + 3)]).toEqual([0x1014, 0x3000, 0]);
+    // Another caller: B's saved return address now points at 0x3009 (no CFI there).
+    words[sp + 4] = 0x3009;
+    walker.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, 2 * CALLER_DEPTH);
+    expect([...out.slice(2 * CALLER_DEPTH, 2 * CALLER_DEPTH + 2)]).toEqual([0x3008, 0]);
+    // A word further up changed (A's caller): found too.
+    words[sp + 4] = 0x1015;
+    walker.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, 0);
+    expect([...out.slice(0, 3)]).toEqual([0x1014, 0x3000, 0]);
+    words[sp + 12] = 0x1005; // A called from A's own prologue row (CFA sp + 0: LR unknown)
+    walker.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, 0);
+    expect([...out.slice(0, 3)]).toEqual([0x1014, 0x1004, 0]);
+    // Another LR or frame pointer is another walk (a leaf's caller is in LR).
+    walker.walk(0x2000, sp, 0x1011, 0, 0, out, 0);
+    expect([...out.slice(0, 2)]).toEqual([0x1010, 0x1014]);
+    walker.walk(0x2000, sp, 0x3001, 0, 0, out, 0);
+    expect([...out.slice(0, 2)]).toEqual([0x3000, 0]);
+  });
 });
