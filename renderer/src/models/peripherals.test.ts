@@ -89,6 +89,14 @@ describe('the access log window', () => {
     expect(model.snapshot().log.missed).toBe(80_000 - 1);
   });
 
+  it('stops saying it records when the session ends (the next target records nothing yet)', async () => {
+    const { model } = fakeHost(10);
+    await model.setLogging(true);
+    expect(model.snapshot().log.on).toBe(true);
+    await model.sessionChanged({ board: 'nrf52840dk', phase: 'ended' });
+    expect(model.snapshot().log.on).toBe(false);
+  });
+
   it('filters in the host, fetching every match again from the oldest entry', async () => {
     const { model, calls } = fakeHost(100_000);
     await model.pollLog();

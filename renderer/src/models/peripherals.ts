@@ -141,8 +141,10 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     const before = this.state.session;
     this.set({ session });
     if (!session || session.phase === 'ended') {
+      // The ended target's log went with it: the next session's target records nothing until
+      // asked, so the toggle offers to record again rather than say it still does.
       this.stopLogPolling();
-      this.set({ board: null, interrupts: [] });
+      this.set({ board: null, interrupts: [], log: { ...this.state.log, on: false } });
       return;
     }
     if (before?.board !== session.board || this.state.description === null) await this.describe();
