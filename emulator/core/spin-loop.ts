@@ -30,7 +30,9 @@
  * register stable, it skips n more passes: n is the largest number that ends before the next
  * clock event (now + n·cycles < next), fits the budget, and stops short of the first pass in
  * which a counter's EQ exit would fire. Pass-fixed registers and flags already hold their value;
- * counters advance by n·step; instruction count, budget and cycles by n passes. Breakpoints never
+ * counters advance by n·step; instruction count, budget and cycles by n passes. Then it goes on
+ * pass after pass (skipping again where it may) until something needs the core, so with skipping
+ * ruled out the loop still runs many passes per entry, as an ordinary region would. Breakpoints never
  * lie in a compiled loop (the translator leaves their addresses out and drops code under new
  * ones), and the core does not enter compiled code while single-stepping or counting coverage.
  *
@@ -85,6 +87,8 @@ export interface SpinLoop {
   readonly exits: readonly CounterExit[];
   /** Passes skipped so far (tests and benchmarks read it). */
   skipped: number;
+  /** Times the core entered the loop's region (tests read it). */
+  entries: number;
 }
 
 /** Register or flag class while walking a pass (see the header). */
@@ -399,7 +403,7 @@ export function analyseSpin(reg: Region, head: number, lo: number, hi: number): 
   // At the end of the pass every written flag must be the same in each pass.
   for (const b of [8, 4, 2, 1]) if (!plain(flags.get(b)!)) return null;
   if (base < 0) return null;
-  return { head: H, insns, pcs, base, offset, size, counters, exits, skipped: 0 };
+  return { head: H, insns, pcs, base, offset, size, counters, exits, skipped: 0, entries: 0 };
 }
 
 /** True when byte offset `o` of `reg` heads a spin loop (the translator starts no block there). */
@@ -415,33 +419,44 @@ interface SpinCore {
   attention: boolean;
 }
 
-/** The region function of a spin loop: one pass as the interpreter runs it, then the skip. */
+/** The region function of a spin loop: passes as the interpreter runs them, skipping where allowed. */
 function runSpin(cpu: CortexM, r: Int32Array, clock: Clock, k: unknown[]): void {
   const s = k[0] as SpinLoop;
+  s.entries++;
   const c = cpu as unknown as SpinCore;
-  const start = clock.now;
   const n = s.insns.length;
   let pc = c.pc;
-  for (let i = 0; ; i++) {
-    const insn = s.insns[i]!;
-    // As the interpreter's loop (cortex-m.ts `inner`), ITSTATE being 0 in a compiled region.
-    c.nextPc = pc + insn.size;
-    r[15] = pc + 4;
-    const cycles = insn.exec(cpu, insn.f);
-    c.pc = pc = c.nextPc;
-    c.budget--;
-    const now = clock.now + cycles;
-    clock.now = now;
-    if (now >= clock.next) {
-      clock.runDue();
-      c.attention = true;
+  // Decided after the first whole pass (nothing it depends on changes while the core runs).
+  let skips = -1;
+  // Pass after pass until something needs the core, as an ordinary region loops without
+  // leaving: with skipping ruled out (an access log on) each pass is still only the executors.
+  for (;;) {
+    const start = clock.now;
+    for (let i = 0; ; i++) {
+      const insn = s.insns[i]!;
+      // As the interpreter's loop (cortex-m.ts `inner`), ITSTATE being 0 in a compiled region.
+      c.nextPc = pc + insn.size;
+      r[15] = pc + 4;
+      const cycles = insn.exec(cpu, insn.f);
+      c.pc = pc = c.nextPc;
+      c.budget--;
+      const now = clock.now + cycles;
+      clock.now = now;
+      if (now >= clock.next) {
+        clock.runDue();
+        c.attention = true;
+      }
+      if (c.attention || c.budget <= 0) return;
+      if (i === n - 1) break;
+      if (pc !== s.pcs[i + 1]) return; // a side exit
     }
-    if (c.attention || c.budget <= 0) return;
-    if (i === n - 1) break;
-    if (pc !== s.pcs[i + 1]) return; // a side exit
+    if (pc !== s.head) return; // the back branch fell through
+    if (skips < 0) skips = skippable(cpu, s, r) ? 1 : 0;
+    if (skips === 1) {
+      skip(s, r, c, clock, clock.now - start);
+      if (c.budget <= 0) return; // the skip may use the budget up exactly
+    }
   }
-  if (pc !== s.head) return; // the back branch fell through
-  skip(cpu, s, r, clock, clock.now - start);
 }
 
 /**
@@ -456,11 +471,14 @@ function stableLoad(cpu: CortexM, a: number): boolean {
   return region.dev === null || region.dev.stableUntilEvent?.(a - region.base) === true;
 }
 
+/** Passes may be skipped: nothing watches the loop's accesses and its load is stable. */
+function skippable(cpu: CortexM, s: SpinLoop, r: Int32Array): boolean {
+  if (cpu.bus.onDeviceAccess !== null || cpu.system.dwtWatchActive()) return false;
+  return stableLoad(cpu, (r[s.base]! + s.offset) >>> 0);
+}
+
 /** After a whole pass that came back to the head: skips the passes the rules allow. */
-function skip(cpu: CortexM, s: SpinLoop, r: Int32Array, clock: Clock, cycles: number): void {
-  if (cpu.bus.onDeviceAccess !== null || cpu.system.dwtWatchActive()) return;
-  if (!stableLoad(cpu, (r[s.base]! + s.offset) >>> 0)) return;
-  const c = cpu as unknown as SpinCore;
+function skip(s: SpinLoop, r: Int32Array, c: SpinCore, clock: Clock, cycles: number): void {
   const len = s.insns.length;
   let passes = Math.floor(c.budget / len);
   if (clock.next !== Infinity)
