@@ -97,6 +97,9 @@ const ENDS_BLOCK = new Set([
   'UNDEFINED32',
 ]);
 
+/** Encodings after which execution comes back to the next instruction: calls and SVC (B1.5.6). */
+const RETURNS_AFTER = new Set(['BL_T1', 'BLX_reg_T1', 'SVC_T1']);
+
 /** Addresses that are never executable (fetch raises a MemManage fault there; B3.1). */
 function executeNever(a: number): boolean {
   return a >= 0xe0000000 || (a >= 0x40000000 && a < 0x60000000) || a >= 0xa0000000;
@@ -125,6 +128,8 @@ function tableTargets(reg: Region, t: number, half: boolean, maxOff: number, out
 export class CompiledRegion implements CompiledCode {
   /** Dropped by a write into one of its chunks (its entries are cleared then too). */
   dead = false;
+  /** Its blocks' byte offsets, start and past the end of each in turn (`insideBlock`). */
+  blockSpans: Int32Array | null = null;
   constructor(
     readonly fn: (cpu: CortexM, r: Int32Array, clock: Clock, k: unknown[]) => void,
     /** Its tables (block index, executors, fields, fault-path tables): `fn`'s 4th argument. */
@@ -198,6 +203,7 @@ export function compileRegion(
   // A loop polling a register or memory word gets its own region (spin-loop.ts).
   const spin = compileSpin(cpu, reg, offset, lo, hi);
   if (spin !== null) return spin;
+  if (insideBlock(reg.chunks, offset, lo, hi)) return null;
   const code = reg.code as (Insn | undefined)[];
   const minOff = Math.max(lo, offset - MAX_REACH);
   const maxOff = Math.min(hi, reg.size, offset + MAX_REACH);
@@ -261,7 +267,10 @@ export function compileRegion(
       if (g !== null && (g.flow.kind === 'jump' || g.flow.kind === 'cond')) {
         succ.push(g.flow.target - reg.base);
       }
-      if (name === 'BL_T1') succ.push(o);
+      // Where a call or a supervisor call returns is a block of this region: otherwise each
+      // return point (every SVC site of an app's system-call dispatch) got hot on its own and
+      // compiled a whole region of its own, ~3 ms of host time each, long into a busy run.
+      if (RETURNS_AFTER.has(name) && it === 0) succ.push(o);
       if (name === 'TBB_T1' && insn.f.n === 15) tableTargets(reg, o, insn.f.h === 1, maxOff, succ);
       // An unconditional transfer ends the straight run; a conditional one falls through too.
       fallsThrough = before !== 0 || (g !== null && g.flow.kind === 'cond');
@@ -276,6 +285,33 @@ export function compileRegion(
   }
   if (blocks.length === 0) return null;
   return emitRegion(cpu.translatorStats, reg, blocks, byStart);
+}
+
+/**
+ * True when byte offset `o` lies inside (past the start of) a block of a live region that fits
+ * the executable window [lo, hi). The core gets there by interpreting: near a clock event or at
+ * the end of its budget it may not enter a region, and steps its blocks one instruction at a
+ * time; an interrupt returns into the middle of one. From there the interpreter reaches a block
+ * start within one block. Compiling a region at each such address cost ~3 ms of host time
+ * apiece and went on all through a busy run (each instruction of an app's hot loop that a
+ * timer event can fall before got hot in turn: 600 regions in 40 M instructions of the busy
+ * nRF52840 kernel).
+ */
+function insideBlock(
+  chunks: (CodeChunk | undefined)[],
+  o: number,
+  lo: number,
+  hi: number,
+): boolean {
+  const chunk = chunks[o >>> BLOCK_CHUNK_SHIFT];
+  if (chunk === undefined) return false;
+  for (const c of chunk.covering) {
+    if (c.dead || !(c instanceof CompiledRegion) || c.lo < lo || c.hi > hi) continue;
+    const spans = c.blockSpans;
+    if (spans === null) continue;
+    for (let i = 0; i < spans.length; i += 2) if (spans[i]! < o && o < spans[i + 1]!) return true;
+  }
+  return false;
 }
 
 function emitRegion(
@@ -523,6 +559,7 @@ function emitRegion(
   ];
   const entries: number[] = [];
   const cr = new CompiledRegion(fn, k, maxLen, maxCycles, lo, hi, entries, src.length);
+  cr.blockSpans = Int32Array.from(blocks.flatMap((b) => [b.start, b.end]));
   const chunks = reg.chunks!;
   for (const b of blocks) {
     const h = b.start >>> 1;
