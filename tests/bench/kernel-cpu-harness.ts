@@ -5,6 +5,7 @@
  * translator's code cache. The project's figure stays `npm run bench:nrf`.
  *
  * Usage: npx tsx tests/bench/kernel-cpu-harness.ts [--instructions N] [--interp] [--no-spin]
+ *   [--access-log] (the session's MMIO access log on, as the Peripherals panel turns it on)
  */
 import { readFileSync } from 'node:fs';
 import { setSpinLoops } from '../../emulator/core/spin-loop';
@@ -47,6 +48,8 @@ const loaded = s.loadFiles([
   { name: 'apps.bin', bytes: bin, address: img.manifest.appsStart },
 ]);
 if (!loaded.ok) throw new Error(loaded.error);
+const accessLog = process.argv.includes('--access-log');
+if (accessLog) s.setAccessLog(true);
 const threadCpu = (): number =>
   Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e9;
 const processCpu = (): number => {
@@ -66,7 +69,7 @@ while (s.instructions - i0 < N) {
 const awake = (s.cycles - s.core.sleptCycles - c0) / 64e6;
 const st = s.core.translatorStats;
 console.log(
-  `${board} busy, translate ${translate}: ${((s.instructions - i0) / 1e6).toFixed(1)} M instr, awake ${awake.toFixed(3)} virtual s;` +
+  `${board} busy, translate ${translate}${accessLog ? ', access log on' : ''}: ${((s.instructions - i0) / 1e6).toFixed(1)} M instr, awake ${awake.toFixed(3)} virtual s;` +
     ` x64MHz per main-thread CPU s ${(awake / (threadCpu() - t0)).toFixed(3)}, per process CPU s ${(awake / (processCpu() - p0)).toFixed(3)};` +
     ` ${st.regions} regions ${st.blocks} blocks ${st.instructions} instr ${(st.sourceBytes / 1024).toFixed(0)} KiB`,
 );
