@@ -31,8 +31,10 @@
  * clock event (now + n·cycles < next), fits the budget, and stops short of the first pass in
  * which a counter's EQ exit would fire. Pass-fixed registers and flags already hold their value;
  * counters advance by n·step; instruction count, budget and cycles by n passes. Then it goes on
- * pass after pass (skipping again where it may) until something needs the core, so with skipping
- * ruled out the loop still runs many passes per entry, as an ordinary region would. Breakpoints never
+ * pass after pass (skipping again where it may) until something needs the core. With skipping
+ * ruled out (an access log or a watchpoint watching) it hands over after the first pass to the
+ * ordinary region compiled from H (`compileBlocks`, on first need), which runs the loop as fast
+ * as the translator runs any loop. Breakpoints never
  * lie in a compiled loop (the translator leaves their addresses out and drops code under new
  * ones), and the core does not enter compiled code while single-stepping or counting coverage.
  *
@@ -45,7 +47,7 @@ import type { CortexM } from './cortex-m';
 import { decode, type Insn } from './cpu/table';
 import type { AccessSize } from './interfaces';
 import { BLOCK_CHUNK_SHIFT, CodeChunk, type Region } from './memory/bus';
-import { CompiledRegion } from './cpu/translate';
+import { CompiledRegion, compileBlocks } from './cpu/translate';
 
 /**
  * Fast-forward on (the default) or off for every core in this process: a switch for A/B
@@ -89,6 +91,14 @@ export interface SpinLoop {
   skipped: number;
   /** Times the core entered the loop's region (tests read it). */
   entries: number;
+  /** Where it was compiled: the code region and executable window (`ordinary`). */
+  readonly reg: Region;
+  readonly lo: number;
+  readonly hi: number;
+  /** The ordinary region from the head, compiled the first time skipping is ruled out. */
+  plain: CompiledRegion | null;
+  /** `plain` holds every instruction of the loop (checked once per compile). */
+  plainWhole: boolean;
 }
 
 /** Register or flag class while walking a pass (see the header). */
@@ -403,7 +413,23 @@ export function analyseSpin(reg: Region, head: number, lo: number, hi: number): 
   // At the end of the pass every written flag must be the same in each pass.
   for (const b of [8, 4, 2, 1]) if (!plain(flags.get(b)!)) return null;
   if (base < 0) return null;
-  return { head: H, insns, pcs, base, offset, size, counters, exits, skipped: 0, entries: 0 };
+  return {
+    head: H,
+    insns,
+    pcs,
+    base,
+    offset,
+    size,
+    counters,
+    exits,
+    skipped: 0,
+    entries: 0,
+    reg,
+    lo,
+    hi,
+    plain: null,
+    plainWhole: false,
+  };
 }
 
 /** True when byte offset `o` of `reg` heads a spin loop (the translator starts no block there). */
@@ -417,6 +443,44 @@ interface SpinCore {
   nextPc: number;
   budget: number;
   attention: boolean;
+  /** The executable window (cortex-m.ts): the core's own test before entering a region. */
+  codeLo: number;
+  codeSize: number;
+}
+
+/**
+ * Runs the loop's ordinary region from the head when the core itself could enter it now (the
+ * same test as `inner`'s: budget for its longest block, no event inside its costliest one, all
+ * of it in the executable window); false when it cannot.
+ */
+function ordinary(cpu: CortexM, s: SpinLoop, r: Int32Array, clock: Clock, c: SpinCore): boolean {
+  let p = s.plain;
+  if (p === null || p.dead) {
+    p = s.plain = compileBlocks(cpu, s.reg, s.head - s.reg.base, s.lo, s.hi);
+    s.plainWhole = false;
+    if (p === null) return false;
+  }
+  // It must hold the whole loop: where another region already enters (mid-loop, after an
+  // interrupt returned there) it stops, and a pass would leave the code twice.
+  if (!s.plainWhole) {
+    const spans = p.blockSpans!;
+    const inside = (o: number): boolean => {
+      for (let i = 0; i < spans.length; i += 2)
+        if (spans[i]! <= o && o < spans[i + 1]!) return true;
+      return false;
+    };
+    if (!s.pcs.every((pc) => inside(pc - s.reg.base))) return false;
+    s.plainWhole = true;
+  }
+  if (
+    c.budget < p.maxLen ||
+    clock.now + p.maxCycles >= clock.next ||
+    p.lo < c.codeLo ||
+    p.hi > c.codeSize
+  )
+    return false;
+  p.fn(cpu, r, clock, p.k);
+  return true;
 }
 
 /** The region function of a spin loop: passes as the interpreter runs them, skipping where allowed. */
@@ -429,7 +493,7 @@ function runSpin(cpu: CortexM, r: Int32Array, clock: Clock, k: unknown[]): void 
   // Decided after the first whole pass (nothing it depends on changes while the core runs).
   let skips = -1;
   // Pass after pass until something needs the core, as an ordinary region loops without
-  // leaving: with skipping ruled out (an access log on) each pass is still only the executors.
+  // leaving; with skipping ruled out (an access log on) the ordinary region takes over.
   for (;;) {
     const start = clock.now;
     for (let i = 0; ; i++) {
@@ -451,7 +515,11 @@ function runSpin(cpu: CortexM, r: Int32Array, clock: Clock, k: unknown[]): void 
       if (pc !== s.pcs[i + 1]) return; // a side exit
     }
     if (pc !== s.head) return; // the back branch fell through
-    if (skips < 0) skips = skippable(cpu, s, r) ? 1 : 0;
+    if (skips < 0) {
+      skips = skippable(cpu, s, r) ? 1 : 0;
+      // Nothing to skip: the ordinary compiled loop runs the passes fastest.
+      if (skips === 0 && ordinary(cpu, s, r, clock, c)) return;
+    }
     if (skips === 1) {
       skip(s, r, c, clock, clock.now - start);
       if (c.budget <= 0) return; // the skip may use the budget up exactly

@@ -204,6 +204,22 @@ export function compileRegion(
   const spin = compileSpin(cpu, reg, offset, lo, hi);
   if (spin !== null) return spin;
   if (insideBlock(reg.chunks, offset, lo, hi)) return null;
+  return compileBlocks(cpu, reg, offset, lo, hi);
+}
+
+/**
+ * The ordinary region from byte offset `offset` (no spin-loop or inside-a-block check): what
+ * `compileRegion` makes, and what a spin loop runs while it may not skip (spin-loop.ts). Its
+ * entries go only where the chunk tables have none yet.
+ */
+export function compileBlocks(
+  cpu: CortexM,
+  reg: Region,
+  offset: number,
+  lo: number,
+  hi: number,
+): CompiledRegion | null {
+  if (reg.code === null || reg.chunks === null) return null;
   const code = reg.code as (Insn | undefined)[];
   const minOff = Math.max(lo, offset - MAX_REACH);
   const maxOff = Math.min(hi, reg.size, offset + MAX_REACH);
