@@ -14,6 +14,7 @@
  *   const cells = await tock.cells(); // Result<TockCellsView>
  */
 import type { DebugTarget } from '../../emulator/debug/target';
+import type { Result } from '../../emulator/core/result';
 import { CellHistory } from '../../emulator/debug/tock/cell-history';
 import { CellsModel, type CellRecord } from '../../emulator/debug/tock/cells';
 import { describeOwner, dmaView } from '../../emulator/debug/tock/dma';
@@ -26,7 +27,7 @@ import {
 } from '../../emulator/debug/tock/processes';
 import { loadedFor, readLiveMpu } from '../../emulator/debug/tock/processes-mpu';
 import { anchorNote, driverName, processesView } from '../../emulator/debug/tock/processes-view';
-import type { SyscallStack } from '../../emulator/debug/tock/recorder';
+import type { RecorderReply, SyscallStack } from '../../emulator/debug/tock/recorder';
 import { cachedMemory, DebugInfo, type ReadMemory } from '../../emulator/formats/dwarf/index';
 import {
   enableKernelTrace,
@@ -441,24 +442,41 @@ export class TockService {
     if (!m.value.cells.ok) return m.value.cells;
     const t = m.value.target;
     const model = m.value.cells.value;
+    // Everything a refresh needs from the target is asked for in this one turn (the cells'
+    // bytes, the history's new stores, the EasyDMA channels): a running worker answers calls
+    // made together in one trip (target-rpc's batch), and each trip waits for a slice boundary,
+    // which at load is most of a refresh's time. The history's chunk also carries the
+    // machine's time; without a history yet, an empty fetch asks for it.
+    const recorder = t.recorder;
+    const history0 = recorder && this.history?.target === t ? this.history.h : null;
+    const firstFetch = recorder
+      ? recorder({
+          op: 'fetch',
+          since: history0 ? history0.cursor : Number.MAX_SAFE_INTEGER,
+          max: history0 ? FETCH_MAX : 0,
+        })
+      : null;
+    const dmaAsked = recorder ? recorder({ op: 'dma' }) : null;
     const r = live
       ? await model.refresh(cachedMemory((a, n) => t.readMemory(a, n)))
       : await this.walk(t, model);
     if (!r.ok) return r;
-    const history = await this.cellHistory(t, model, r.value.cells, live);
+    const history = await this.cellHistory(
+      t,
+      model,
+      r.value.cells,
+      live,
+      history0 ? firstFetch : null,
+    );
     // The machine's time and the EasyDMA channels (emulator): when each cell changed, and
     // where a buffer a cell gave up went.
     let now: number | null = null;
     let frequencyHz: number | null = null;
     const reasons = new Map<number, string>();
-    if (t.recorder) {
-      // Asked together: each is a round trip to a running worker.
-      const [chunk, dma] = await Promise.all([
-        t.recorder({ op: 'fetch', since: Number.MAX_SAFE_INTEGER, max: 0 }),
-        t.recorder({ op: 'dma' }),
-      ]);
+    if (firstFetch && dmaAsked) {
+      const [chunk, dma] = await Promise.all([firstFetch, dmaAsked]);
       if (chunk.ok && chunk.value.op === 'chunk') {
-        now = chunk.value.chunk.now;
+        now = chunk.value.chunk.now; // the instant the cells were read at (same batch)
         frequencyHz = chunk.value.chunk.frequencyHz;
       }
       if (dma.ok && dma.value.op === 'dma')
@@ -509,6 +527,7 @@ export class TockService {
     model: CellsModel,
     cells: readonly CellRecord[],
     live: boolean,
+    asked: Promise<Result<RecorderReply>> | null,
   ): Promise<CellHistory | null> {
     const recorder = t.recorder;
     if (!recorder) return null;
@@ -518,12 +537,13 @@ export class TockService {
         h: new CellHistory((a, b) => model.occupancyOf(a, b)),
       };
     const h = this.history.h;
+    // `asked`: the first fetch, made by the caller together with its other reads.
     const pending = async (): Promise<number | null> => {
-      for (;;) {
-        const f = await recorder({ op: 'fetch', since: h.cursor, max: 65536 });
+      for (let first = asked; ; first = null) {
+        const f = await (first ?? recorder({ op: 'fetch', since: h.cursor, max: FETCH_MAX }));
         if (!f.ok || f.value.op !== 'chunk') return null;
         await h.add(f.value.chunk);
-        if (f.value.chunk.cycles.length < 65536) return f.value.chunk.now;
+        if (f.value.chunk.cycles.length < FETCH_MAX) return f.value.chunk.now;
       }
     };
     const now = await pending();

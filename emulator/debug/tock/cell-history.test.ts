@@ -32,6 +32,25 @@ function writes(first: number, list: [number, number, number, number][]): Record
 }
 
 describe('CellHistory', () => {
+  it('applies a store once when two readings fetch overlapping chunks', async () => {
+    const h = new CellHistory(decode);
+    h.begin([{ address: CELL, bytes: Uint8Array.of(1, 0, 0, 0), occupancy: 'present' }], 0, 0);
+    const take = writes(0, [[10, CELL, 0, 4]]);
+    const both = writes(0, [
+      [10, CELL, 0, 4],
+      [20, CELL, 1, 4], // put back
+    ]);
+    await h.add(take);
+    await h.add(both); // a live reading and a stop's walk both fetched from 0
+    await h.add(take); // an older chunk answered late
+    expect(h.cursor).toBe(2);
+    expect(h.of(CELL)).toEqual([
+      { at: 0, occupancy: 'present' },
+      { at: 10, occupancy: 'empty' },
+      { at: 20, occupancy: 'present' },
+    ]);
+  });
+
   it('records each take and put back of a niche Option at its cycle', async () => {
     const h = new CellHistory(decode);
     const bytes = Uint8Array.of(0x00, 0x10, 0x00, 0x20, 128, 0, 0, 0); // Some(&mut [u8; 128])

@@ -114,7 +114,8 @@ export class CellHistory {
   /** Applies one fetched chunk (chunks in order, from `cursor`). */
   async add(chunk: RecorderChunk): Promise<void> {
     const n = chunk.cycles.length;
-    for (let i = 0; i < n; i++) {
+    // Records before the cursor were applied already (two readings fetched the same stores).
+    for (let i = Math.max(0, this.cursor - chunk.first); i < n; i++) {
       const base = i * RECORD_WORDS;
       if (chunk.words[base] !== RecordKind.CellWrite) continue;
       const id = chunk.words[base + 1]!;
@@ -141,7 +142,7 @@ export class CellHistory {
       if (occupancy !== null && occupancy !== w.occupancy)
         this.note(w, chunk.cycles[i]!, occupancy);
     }
-    this.cursor = chunk.first + n;
+    this.cursor = Math.max(this.cursor, chunk.first + n);
   }
 
   private note(w: Watched, at: number, occupancy: HistoryOccupancy): void {
