@@ -97,6 +97,11 @@ export interface RecorderOptions {
    * the newest of each, so a busy process's calls do not push out a quiet one's.
    */
   processes?: { start: number; end: number }[];
+  /**
+   * Keep each system call's stack with the timeline (see the header). Default true; false
+   * records the timeline without them (what bench tock-timeline-ab compares).
+   */
+  stacks?: boolean;
 }
 
 /** Records `first`.. in order; `lost` counts records the ring overwrote before this fetch. */
@@ -199,6 +204,11 @@ export class TockRecorder {
   private stackNext: number[] = [];
   private stackPer = 0;
   private stackRangesOf: { start: number; end: number }[] = [];
+  /**
+   * Keep each system call's stack while the timeline records (set by `start`'s `stacks`; the
+   * A/B bench turns it off and on between slices without restarting the recording).
+   */
+  keepStacks = true;
 
   constructor(private readonly machine: RecorderMachine) {}
 
@@ -327,6 +337,7 @@ export class TockRecorder {
       const itm = core.onItmWrite;
       this.hookEntry();
       this.timelineOn = true;
+      this.keepStacks = options.stacks !== false;
       core.onExceptionReturn = (e, r, tail) => {
         ret?.(e, r, tail);
         this.onReturn(e, r, tail);
@@ -512,7 +523,7 @@ export class TockRecorder {
       }
     }
     const r = core.r;
-    if (svc >= 0 && (lr & 4) !== 0) this.keepStack(this.next, frame);
+    if (svc >= 0 && (lr & 4) !== 0 && this.keepStacks) this.keepStack(this.next, frame);
     this.push(RecordKind.ExceptionEntry, exception, lr, pc, frame, r[0]!, r[1]!, r[2]!, r[3]!, svc);
     if (exception >= 3 && exception <= 6) {
       const x = core.exc;
