@@ -22,31 +22,17 @@
  * Needs the nRF52840-DK image: `node scripts/kernel.mjs build --board nrf52840dk` (the kernel
  * suite's set-up builds it). Options: --seconds 2 --rounds 3.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
-import { TockService } from '../../main/host/tock-service';
 import { median } from './cpu-time';
 import { abLine, historyAb } from './tock-history-ab';
 import { positiveArg } from './args';
+import { builtTockImage, NRF_DIR, startTockWorker } from './tock-image';
 
 const SECONDS = positiveArg('--seconds', 2);
 const ROUNDS = positiveArg('--rounds', 3);
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const DIR = path.join(ROOT, 'kernel', 'target', 'images', 'nrf52840dk');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-if (!existsSync(path.join(DIR, 'kernel.elf'))) {
-  console.error(`no nRF52840-DK image in ${DIR}: node scripts/kernel.mjs build --board nrf52840dk`);
-  process.exit(2);
-}
-const elf = new Uint8Array(readFileSync(path.join(DIR, 'kernel.elf')));
-const apps = new Uint8Array(readFileSync(path.join(DIR, 'apps.bin')));
-const manifest = JSON.parse(readFileSync(path.join(DIR, 'apps.json'), 'utf8')) as {
-  appsStart: number;
-  apps: { name: string; ram: number | null; inImage?: boolean }[];
-};
+const image = builtTockImage();
+const manifest = image.manifest;
 
 type Config = 'baseline' | 'cell history' | 'views 10 Hz' | 'timeline' | 'views + timeline';
 const CONFIGS: Config[] = [
@@ -68,22 +54,7 @@ async function measure(config: Config): Promise<{
   reads: number;
   events: number;
 }> {
-  const started = await startEmulatorWorker({
-    machine: 'nrf52840dk',
-    board: 'nrf52840dk',
-    files: [
-      { name: 'kernel.elf', bytes: elf.slice() },
-      { name: 'apps.bin', bytes: apps.slice(), address: manifest.appsStart },
-    ],
-    target: { pace: 'fast' },
-  });
-  if (!started.ok) throw new Error(started.error);
-  const target = started.value;
-  const tock = new TockService(() => ({
-    target,
-    kernel: { name: 'kernel.elf', bytes: elf },
-    apps: manifest.apps,
-  }));
+  const { target, tock } = await startTockWorker(image);
   const views = config === 'views 10 Hz' || config === 'views + timeline';
   // The first walk at a halt starts the cells' occupancy history (a write observer per cell).
   const history = views || config === 'cell history';
@@ -179,4 +150,4 @@ console.log(
 );
 // The cells' history's write observers alone, A/B slice by slice in this thread (steadier than
 // the worker runs above on a loaded machine).
-console.log(abLine(await historyAb(DIR, 20, 2_000_000)));
+console.log(abLine(await historyAb(NRF_DIR, 20, 2_000_000)));

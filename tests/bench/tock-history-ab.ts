@@ -10,38 +10,22 @@
  * `npx tsx tests/bench/tock-history-ab.ts --slices 40 --instructions 2000000`; part of
  * `npm run bench:tock` (after the worker figures).
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { ok } from '../../emulator/core/result';
 import { CellsModel } from '../../emulator/debug/tock/cells';
 import { TockRecorder } from '../../emulator/debug/tock/recorder';
 import { DebugInfo } from '../../emulator/formats/dwarf/index';
-import { createSession } from '../../emulator/session/session';
 import { median } from './cpu-time';
+import { bootTockSession, NRF_DIR, tockImage } from './tock-image';
 
 export async function historyAb(
   dir: string,
   slices: number,
   instructions: number,
 ): Promise<{ off: number; on: number; clustered: number; cells: number; records: number }> {
-  const elf = new Uint8Array(readFileSync(path.join(dir, 'kernel.elf')));
-  const manifest = JSON.parse(readFileSync(path.join(dir, 'apps.json'), 'utf8')) as {
-    appsStart: number;
-  };
-  const s = createSession({ machine: 'nrf52840dk' });
-  if (!s.ok) throw new Error(s.error);
-  const session = s.value;
-  const loaded = session.loadFiles([
-    { name: 'kernel.elf', bytes: elf },
-    {
-      name: 'apps.bin',
-      bytes: new Uint8Array(readFileSync(path.join(dir, 'apps.bin'))),
-      address: manifest.appsStart,
-    },
-  ]);
-  if (!loaded.ok) throw new Error(loaded.error);
+  const img = tockImage(dir);
+  const elf = img.elf;
   // Boot and warm up (the translator compiles the hot code), then find the cells.
-  for (let i = 0; i < 10; i++) session.runSlice({ instructions });
+  const session = bootTockSession(img, instructions);
   const info = DebugInfo.load(elf, { name: 'kernel' });
   if (!info.ok) throw new Error(info.error);
   const model = CellsModel.fromDebugInfo(info.value);
@@ -94,7 +78,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = process.argv.indexOf(name);
     return i >= 0 ? Number(process.argv[i + 1]) : fallback;
   };
-  const dir = path.resolve(import.meta.dirname, '..', '..', 'kernel/target/images/nrf52840dk');
+  const dir = NRF_DIR;
   const r = await historyAb(dir, arg('--slices', 40), arg('--instructions', 2_000_000));
   console.log(abLine(r));
 }

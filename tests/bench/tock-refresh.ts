@@ -14,46 +14,15 @@
  * @example
  *   npx tsx tests/bench/tock-refresh.ts --seconds 5
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
-import { TockService } from '../../main/host/tock-service';
 import { threadCpuMs } from './cpu-time';
+import { builtTockImage, startTockWorker } from './tock-image';
 import { positiveArg } from './args';
 
 const SECONDS = positiveArg('--seconds', 5);
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const DIR = path.join(ROOT, 'kernel', 'target', 'images', 'nrf52840dk');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-if (!existsSync(path.join(DIR, 'kernel.elf'))) {
-  console.error(`no nRF52840-DK image in ${DIR}: node scripts/kernel.mjs build --board nrf52840dk`);
-  process.exit(2);
-}
-const elf = new Uint8Array(readFileSync(path.join(DIR, 'kernel.elf')));
-const apps = new Uint8Array(readFileSync(path.join(DIR, 'apps.bin')));
-const manifest = JSON.parse(readFileSync(path.join(DIR, 'apps.json'), 'utf8')) as {
-  appsStart: number;
-  apps: { name: string; ram: number | null; inImage?: boolean }[];
-};
-
-const started = await startEmulatorWorker({
-  machine: 'nrf52840dk',
-  board: 'nrf52840dk',
-  files: [
-    { name: 'kernel.elf', bytes: elf.slice() },
-    { name: 'apps.bin', bytes: apps.slice(), address: manifest.appsStart },
-  ],
-  target: { pace: 'fast' },
-});
-if (!started.ok) throw new Error(started.error);
-const target = started.value;
-const tock = new TockService(() => ({
-  target,
-  kernel: { name: 'kernel.elf', bytes: elf },
-  apps: manifest.apps,
-}));
+const { target, tock } = await startTockWorker(builtTockImage());
 // Run until the kernel has set its capsules up: the full walk at a halt finds the cells (and
 // starts their occupancy history).
 let cells = 0;

@@ -9,33 +9,15 @@
  * @example
  *   npx tsx tests/bench/tock-timeline-ab.ts --slices 30 --instructions 2000000
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { RECORD_WORDS, RecordKind, TockRecorder } from '../../emulator/debug/tock/recorder';
-import { createSession } from '../../emulator/session/session';
 import { median } from './cpu-time';
+import { bootTockSession, NRF_DIR, tockImage } from './tock-image';
 import { positiveArg } from './args';
 
 const SLICES = positiveArg('--slices', 30);
 const INSTRUCTIONS = positiveArg('--instructions', 2_000_000);
-const dir = path.resolve(import.meta.dirname, '..', '..', 'kernel/target/images/nrf52840dk');
-const elf = new Uint8Array(readFileSync(path.join(dir, 'kernel.elf')));
-const manifest = JSON.parse(readFileSync(path.join(dir, 'apps.json'), 'utf8')) as {
-  appsStart: number;
-};
-const s = createSession({ machine: 'nrf52840dk' });
-if (!s.ok) throw new Error(s.error);
-const session = s.value;
-const loaded = session.loadFiles([
-  { name: 'kernel.elf', bytes: elf },
-  {
-    name: 'apps.bin',
-    bytes: new Uint8Array(readFileSync(path.join(dir, 'apps.bin'))),
-    address: manifest.appsStart,
-  },
-]);
-if (!loaded.ok) throw new Error(loaded.error);
-for (let i = 0; i < 10; i++) session.runSlice({ instructions: INSTRUCTIONS }); // boot, warm up
+const dir = NRF_DIR;
+const session = bootTockSession(tockImage(dir), INSTRUCTIONS); // booted, warmed up
 const recorder = new TockRecorder({ core: session.core, dma: [] });
 // The timeline records throughout (starting and stopping it between slices changes the core's
 // hooks, which cost the slice after more than the recording itself); only the stacks toggle.
