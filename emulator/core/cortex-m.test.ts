@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { assemble, Program } from './assembler';
 import { CFSR, type CoreConfig, CortexM } from './cortex-m';
 import { findEncoding } from './cpu/table';
+import { bareCore } from './testing/bare-core';
 
 const RAM = 0x20000000;
 const VECTORS: Record<string, number> = {
@@ -35,20 +36,7 @@ function boot(
   handlers: Record<string, (p: Program) => void> = {},
   config: Partial<CoreConfig> = {},
 ): Booted {
-  const core = new CortexM({
-    frequencyHz: 1_000_000,
-    numIrqs: 8,
-    priorityBits: 3,
-    ...config,
-    hooks: {
-      semihost: (c) => {
-        (c as CortexM).requestExit(c.readRegister(1));
-        return true;
-      },
-    },
-  });
-  const flash = core.bus.mapRom(0, 0x10000, 'flash');
-  core.bus.mapRam(RAM, 0x10000, 'ram');
+  const { core, flash } = bareCore(config);
   const p = new Program(0);
   p.word(RAM + 0x8000).addr('reset', 1);
   for (let e = 2; e < 24; e++) {

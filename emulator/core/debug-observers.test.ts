@@ -7,24 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { Program } from './assembler';
 import { CortexM } from './cortex-m';
 import { EXCEPTION_ENTRY_CYCLES, EXCEPTION_RETURN_CYCLES, TAIL_CHAIN_CYCLES } from './exceptions';
+import { bareCore } from './testing/bare-core';
 
 const RAM = 0x20000000;
 
 /** A core running `body` from reset, with an SVC handler and a PendSV handler. */
 function boot(body: (p: Program) => void, svc: (p: Program) => void): CortexM {
-  const core = new CortexM({
-    frequencyHz: 1_000_000,
-    numIrqs: 8,
-    priorityBits: 3,
-    hooks: {
-      semihost: (c) => {
-        (c as CortexM).requestExit(c.readRegister(1));
-        return true;
-      },
-    },
-  });
-  const flash = core.bus.mapRom(0, 0x10000, 'flash');
-  core.bus.mapRam(RAM, 0x10000, 'ram');
+  const { core, flash } = bareCore();
   const p = new Program(0);
   p.word(RAM + 0x8000).addr('reset', 1);
   for (let e = 2; e < 24; e++) p.addr(e === 11 ? 'svc' : e === 14 ? 'pendsv' : 'other', 1);

@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Program } from './assembler';
-import { CortexM } from './cortex-m';
 import type { DmaPort } from '../peripherals/nrf/nrf-peripheral';
 import { Timer } from '../peripherals/nrf/timer';
 import { analyseSpin } from './spin-loop';
 import { Bus } from './memory/bus';
+import { bareCore } from './testing/bare-core';
 
 const RAM = 0x20000000;
 const TIMER = 0x40008000;
@@ -170,20 +170,7 @@ interface Run {
  * polls a RAM word until its counter runs out.
  */
 function pollTimer(translate: boolean, slice: number, accessLog = false): Run {
-  const core = new CortexM({
-    frequencyHz: 64_000_000,
-    numIrqs: 48,
-    priorityBits: 3,
-    translate,
-    hooks: {
-      semihost: (c) => {
-        (c as CortexM).requestExit(c.readRegister(1));
-        return true;
-      },
-    },
-  });
-  const flash = core.bus.mapRom(0, 0x10000, 'flash');
-  core.bus.mapRam(RAM, 0x10000, 'ram');
+  const { core, flash } = bareCore({ frequencyHz: 64_000_000, numIrqs: 48, translate });
   const timer = new Timer('TIMER0', TIMER, { clock: core.clock, irq: core.irq, dma: noDma }, 4);
   let reads = 0;
   const read = timer.read.bind(timer);

@@ -9,26 +9,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Program } from '../assembler';
-import { CortexM } from '../cortex-m';
+import { bareCore } from '../testing/bare-core';
 
 const RAM = 0x20000000;
 
 /** A loop of 8 adds, an SVC (handler: `bx lr`), 2 more adds, 3000 times; exits with r0. */
 function run(translate: boolean, slice: number): { r0: number; count: number; regions: number } {
-  const core = new CortexM({
-    frequencyHz: 64_000_000,
-    numIrqs: 8,
-    priorityBits: 3,
-    translate,
-    hooks: {
-      semihost: (c) => {
-        (c as CortexM).requestExit(c.readRegister(1));
-        return true;
-      },
-    },
-  });
-  const flash = core.bus.mapRom(0, 0x10000, 'flash');
-  core.bus.mapRam(RAM, 0x10000, 'ram');
+  const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate });
   const p = new Program(0);
   p.word(RAM + 0x8000).addr('reset', 1);
   for (let v = 2; v < 11; v++) p.word(0);

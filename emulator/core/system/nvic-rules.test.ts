@@ -20,6 +20,7 @@ import { describe, expect, it } from 'vitest';
 import { Program } from '../assembler';
 import { CortexM } from '../cortex-m';
 import type { AccessSize, MmioDevice } from '../interfaces';
+import { bareCore } from '../testing/bare-core';
 
 const RAM = 0x20000000;
 /** A peripheral whose word at offset 0 drives IRQ line 0 and offset 4 line 1 (1 = asserted). */
@@ -46,19 +47,7 @@ interface Handlers {
 
 /** Boots `body` with the two IRQ handlers; r6 counts nothing by itself (handlers do). */
 function run(body: (p: Program) => void, handlers: Handlers): CortexM {
-  const core = new CortexM({
-    frequencyHz: 1_000_000,
-    numIrqs: 8,
-    priorityBits: 3,
-    hooks: {
-      semihost: (c) => {
-        (c as CortexM).requestExit(c.readRegister(1));
-        return true;
-      },
-    },
-  });
-  const flash = core.bus.mapRom(0, 0x10000, 'flash');
-  core.bus.mapRam(RAM, 0x10000, 'ram');
+  const { core, flash } = bareCore();
   core.bus.mapDevice(DEV, 0x1000, lineDevice(core));
   const p = new Program(0);
   p.word(RAM + 0x8000).addr('reset', 1);

@@ -14,6 +14,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Program } from '../assembler';
 import { CortexM } from '../cortex-m';
+import { bareCore } from '../testing/bare-core';
 
 const RAM = 0x20000000;
 const DATA = RAM + 0x100;
@@ -25,19 +26,7 @@ const DWT_FUNCTION0 = 0xe0001028;
 
 /** A loop adding the word at DATA into r0 20,000 times, then a semihosting exit. */
 function loopMachine(): { core: CortexM; add: number } {
-  const core = new CortexM({
-    frequencyHz: 1_000_000,
-    numIrqs: 8,
-    priorityBits: 3,
-    hooks: {
-      semihost: (c) => {
-        (c as CortexM).requestExit(c.readRegister(0));
-        return true;
-      },
-    },
-  });
-  const flash = core.bus.mapRom(0, 0x4000, 'flash');
-  core.bus.mapRam(RAM, 0x4000, 'ram');
+  const { core, flash } = bareCore({}, { flash: 0x4000, ram: 0x4000, exitRegister: 0 });
   const p = new Program(0);
   p.word(RAM + 0x3000).addr('reset', 1);
   p.label('reset').mov32(3, DATA).i('MOV_imm_T1', { d: 0, i: 0 }).mov32(1, 20_000);
