@@ -18,6 +18,7 @@ import type { HostEvents } from '../common/contract';
 import type { ProgramView } from './debug-program';
 import { DebugService, decodeXpsr } from './debug-service';
 import { createHost } from './host';
+import { oneLineProgram } from './testing/one-line-program';
 
 function project(boards: Record<string, number>): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'debug-service-'));
@@ -129,16 +130,10 @@ class ScriptedTarget implements DebugTarget {
   }
 }
 
+/** The one-line view, with line 1 of any file at 0x1000, a frame at every stop and conditions. */
 const program = (): ProgramView => ({
-  sourceLevel: true,
-  notices: [],
+  ...oneLineProgram('', 0x1000),
   programOf: (a) => (a >= 0x40000 ? 'hello' : 'kernel'),
-  symbolize: () => null,
-  lookup: () => null,
-  functionAt: () => null,
-  lineAt: () => null,
-  inlineChain: () => [],
-  shownLine: () => null,
   addressesFor: (_f, line) => (line === 1 ? { line: 1, addresses: [0x1000] } : null),
   backtrace: async (r) => [
     {
@@ -152,8 +147,6 @@ const program = (): ProgramView => ({
       cfa: null,
     },
   ],
-  variables: async () => [],
-  children: async () => [],
   evaluate: async (e) =>
     ok({
       name: e,
@@ -162,7 +155,6 @@ const program = (): ProgramView => ({
       ref: 0,
       editable: false,
     }),
-  newStop: () => {},
 });
 
 function service(root: string) {
