@@ -865,6 +865,14 @@ export class CortexM implements CoreControl {
   /** The breakpoint the core stopped at last, passed over once when execution resumes there. */
   private resumeFrom = -1;
 
+  /**
+   * Offsets [lo, hi) of the code region lie in the current executable window: the test `inner`
+   * makes before entering a compiled region (spin-loop.ts makes it too).
+   */
+  inCodeWindow(lo: number, hi: number): boolean {
+    return lo >= this.codeLo && hi <= this.codeSize;
+  }
+
   /** A breakpoint at `address` (host set, or an FPB comparator while halting debug is on). */
   breakpointAt(address: number): boolean {
     const a = address >>> 0;

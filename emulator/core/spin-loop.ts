@@ -443,9 +443,6 @@ interface SpinCore {
   nextPc: number;
   budget: number;
   attention: boolean;
-  /** The executable window (cortex-m.ts): the core's own test before entering a region. */
-  codeLo: number;
-  codeSize: number;
 }
 
 /**
@@ -472,12 +469,7 @@ function ordinary(cpu: CortexM, s: SpinLoop, r: Int32Array, clock: Clock, c: Spi
     if (!s.pcs.every((pc) => inside(pc - s.reg.base))) return false;
     s.plainWhole = true;
   }
-  if (
-    c.budget < p.maxLen ||
-    clock.now + p.maxCycles >= clock.next ||
-    p.lo < c.codeLo ||
-    p.hi > c.codeSize
-  )
+  if (c.budget < p.maxLen || clock.now + p.maxCycles >= clock.next || !cpu.inCodeWindow(p.lo, p.hi))
     return false;
   p.fn(cpu, r, clock, p.k);
   return true;
