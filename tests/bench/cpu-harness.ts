@@ -67,6 +67,6 @@ for (let i = 0; i < SESSIONS; i++) {
   const n = s.instructions / 1e6;
   const st = s.core.translatorStats;
   console.log(
-    `${NAME} session ${i}${debug ? ' (10 bp + 2 wp)' : ''}: ${n.toFixed(1)} M instr, ${r.kind}; MIPS wall ${(n / wall).toFixed(1)}, main-thread CPU ${(n / thread).toFixed(1)}, process CPU ${(n / proc).toFixed(1)}; first 10^6 / 10^7 ${(1 / warm).toFixed(1)} / ${(10 / warm7).toFixed(1)} MIPS (main-thread CPU); ${st.regions} regions ${st.blocks} blocks ${st.instructions} instr ${(st.sourceBytes / 1024).toFixed(0)} KiB; ${out.trim()}`,
+    `${NAME} session ${i}${debug ? ' (10 bp + 2 wp)' : ''}: ${n.toFixed(1)} M instr, ${r.kind}; MIPS wall ${(n / wall).toFixed(1)}, main-thread CPU ${(n / thread).toFixed(1)}, process CPU ${(n / proc).toFixed(1)}; first 10^6 / 10^7 ${(1 / warm).toFixed(1)} / ${(10 / warm7).toFixed(1)} MIPS (main-thread CPU); ${st.regions} regions ${st.blocks} blocks ${st.instructions} instr ${(st.sourceBytes / 1024).toFixed(0)} KiB, ${st.chained} chained; ${out.trim()}`,
   );
 }

@@ -26,6 +26,9 @@
  * - Breakpoint addresses never start or lie inside a block: execution reaches them only in the
  *   interpreter, which stops there. Setting one drops the regions covering it.
  * - Regions register in every 256-byte chunk they cover; a write into a chunk drops them.
+ * - A region that keeps leaving for a block another region enters is compiled again with that
+ *   block (`chainRegions`, when the core sees it often enough), so a loop split between two
+ *   regions runs in one.
  * - Blocks are gathered breadth-first from the hot address along direct branches, fall-throughs,
  *   call returns and the entries of an inline TBB/TBH table, so a whole hot loop (a switch and
  *   its cases included) runs as one function; it leaves only for code outside it, a due clock
@@ -60,6 +63,17 @@ const MAX_BLOCK = 32;
  */
 const MAX_BLOCKS = 32;
 const MAX_INSNS = 256;
+/** Blocks `chainRegions` adds to a region from the one it keeps leaving for. */
+const CHAIN_EXTRA_BLOCKS = 8;
+/** Most instructions of a region grown by chaining. */
+const MAX_CHAINED_INSNS = 384;
+/**
+ * Most characters of source of a region grown by chaining: V8 optimises no function of more
+ * than 61,440 bytes of bytecode (`--max-optimized-bytecode-size`), and region functions come
+ * to ~0.73-0.8 bytes of bytecode per character (measured with `--print-bytecode`: 40,235
+ * characters gave 30,852 bytes, 89,811 gave 71,140). A region past it would run unoptimised.
+ */
+const MAX_CHAINED_SOURCE = 64_000;
 /** How far (bytes) from its first address a region may reach. */
 const MAX_REACH = 2048;
 /** Upper bound of the cycles of an instruction left to its executor (LDM of 16 with PC: 19). */
@@ -130,6 +144,11 @@ export class CompiledRegion implements CompiledCode {
   dead = false;
   /** Its blocks' byte offsets, start and past the end of each in turn (`insideBlock`). */
   blockSpans: Int32Array | null = null;
+  /** The region the core entered right after this one returned, and how many times in a row. */
+  succ: CompiledRegion | null = null;
+  succHits = 0;
+  /** The clock when that run of entries began. */
+  succSince = 0;
   constructor(
     readonly fn: (cpu: CortexM, r: Int32Array, clock: Clock, k: unknown[]) => void,
     /** Its tables (block index, executors, fields, fault-path tables): `fn`'s 4th argument. */
@@ -185,12 +204,18 @@ export interface TranslatorStats {
   instructions: number;
   /** Bytes of JavaScript generated. */
   sourceBytes: number;
+  /** Regions made by chaining two (counted in `regions` too). */
+  chained: number;
 }
 
 /**
  * Compiles the region starting at byte `offset` of `reg` (an address the core has fetched
  * through its checked path), limited to offsets [lo, hi) (the executable window), registers it
- * in the chunk tables and returns it; null when nothing there can be compiled.
+ * in the chunk tables and returns it; null when nothing there can be compiled. `jumped`: the
+ * core reached `offset` by a branch (not by going straight on), so it starts a block even
+ * inside another region's block (a loop head or a function start that code falls through
+ * into; before, such an address was interpreted on every visit: 4.5 % of bench.elf's
+ * instructions, its copy loop).
  */
 export function compileRegion(
   cpu: CortexM,
@@ -198,12 +223,13 @@ export function compileRegion(
   offset: number,
   lo: number,
   hi: number,
+  jumped = false,
 ): CompiledRegion | null {
   if (reg.code === null || reg.chunks === null) return null;
   // A loop polling a register or memory word gets its own region (spin-loop.ts).
   const spin = compileSpin(cpu, reg, offset, lo, hi);
   if (spin !== null) return spin;
-  if (insideBlock(reg.chunks, offset, lo, hi)) return null;
+  if (!jumped && insideBlock(reg.chunks, offset, lo, hi)) return null;
   return compileBlocks(cpu, reg, offset, lo, hi);
 }
 
@@ -220,12 +246,83 @@ export function compileBlocks(
   hi: number,
 ): CompiledRegion | null {
   if (reg.code === null || reg.chunks === null) return null;
-  const code = reg.code as (Insn | undefined)[];
   const minOff = Math.max(lo, offset - MAX_REACH);
   const maxOff = Math.min(hi, reg.size, offset + MAX_REACH);
+  const blocks = gatherBlocks(cpu, reg, [offset], minOff, maxOff, MAX_BLOCKS, MAX_INSNS, null);
+  if (blocks === null) return null;
+  return emitRegion(cpu.translatorStats, reg, blocks);
+}
+
+/**
+ * Chaining: `from` keeps leaving for the block at byte offset `target`, which another region
+ * enters (the core counted CHAIN_HEAT such exits in a row), so `from` is compiled again with
+ * that block and up to CHAIN_EXTRA_BLOCKS more gathered from it (a loop split between two
+ * regions closes inside one), and the old `from` is dropped; the other region stays for its
+ * other entries. The branch between them becomes a jump inside one function instead of a
+ * return to the core's loop, a store of the registers, and a reload of them and of the fast
+ * paths. Each block runs the same code wherever it sits (blocks compile alike in any region),
+ * so counts, cycles and exits are unchanged. Null, leaving things as they are, when `from` is
+ * not an ordinary region (a spin loop), does not fit the executable window [lo, hi), or the
+ * result would pass MAX_CHAINED_SOURCE.
+ */
+export function chainRegions(
+  cpu: CortexM,
+  reg: Region,
+  from: CompiledRegion,
+  target: number,
+  lo: number,
+  hi: number,
+): CompiledRegion | null {
+  const spans = from.blockSpans;
+  const chunks = reg.chunks;
+  if (spans === null || chunks === null || reg.code === null) return null;
+  if (from.dead || from.lo < lo || from.hi > hi) return null;
+  const seeds: number[] = [];
+  for (let i = 0; i < spans.length; i += 2) seeds.push(spans[i]!);
+  seeds.push(target);
+  const owner = chunks[target >>> 8]?.fns[(target >>> 1) & 127];
+  const minOff = Math.max(lo, Math.min(from.lo, target) - MAX_REACH);
+  const maxOff = Math.min(hi, reg.size, Math.max(from.hi, target) + MAX_REACH);
+  const blocks = gatherBlocks(
+    cpu,
+    reg,
+    seeds,
+    minOff,
+    maxOff,
+    seeds.length - 1 + CHAIN_EXTRA_BLOCKS,
+    MAX_CHAINED_INSNS,
+    owner instanceof CompiledRegion ? new Set([from, owner]) : new Set([from]),
+  );
+  if (blocks === null) return null;
+  // Every block of `from` and the target must be in it, or nothing is gained.
+  const have = new Set(blocks.map((x) => x.start));
+  if (!seeds.every((o) => have.has(o))) return null;
+  const made = emitRegion(cpu.translatorStats, reg, blocks, from, MAX_CHAINED_SOURCE);
+  if (made !== null) cpu.translatorStats.chained++;
+  return made;
+}
+
+/**
+ * The blocks of a region, gathered breadth-first from `seeds` (byte offsets) within
+ * [minOff, maxOff); null when none. Blocks that another live region enters at are left to it,
+ * except the regions in `replacing` (chaining drops those).
+ */
+function gatherBlocks(
+  cpu: CortexM,
+  reg: Region,
+  seeds: number[],
+  minOff: number,
+  maxOff: number,
+  maxBlocks: number,
+  maxInsns: number,
+  replacing: Set<CompiledRegion> | null,
+): Block[] | null {
+  const code = reg.code as (Insn | undefined)[];
+  const chunks = reg.chunks!;
+  const offset = seeds[0]!;
   const blocks: Block[] = [];
   const byStart = new Map<number, number>();
-  const queue = [offset];
+  const queue = [...seeds];
   let total = 0;
 
   const decodeAt = (o: number): Insn | null => {
@@ -245,7 +342,7 @@ export function compileBlocks(
     return o + insn.size > maxOff ? null : insn;
   };
 
-  while (queue.length > 0 && blocks.length < MAX_BLOCKS && total < MAX_INSNS) {
+  while (queue.length > 0 && blocks.length < maxBlocks && total < maxInsns) {
     const start = queue.shift()!;
     if (byStart.has(start) || start < minOff || start >= maxOff || (start & 1) !== 0) continue;
     const a0 = reg.base + start;
@@ -254,7 +351,12 @@ export function compileBlocks(
     if (start !== offset && spinHead(reg, start, minOff, maxOff)) continue;
     // Code another region already enters here is left to it (the region exits there), so hot
     // code is compiled once rather than into every region that reaches it.
-    if (start !== offset && reg.chunks[start >>> 8]?.fns[(start >>> 1) & 127] !== undefined)
+    const owner = chunks[start >>> 8]?.fns[(start >>> 1) & 127];
+    if (
+      start !== offset &&
+      owner !== undefined &&
+      !(replacing !== null && replacing.has(owner as CompiledRegion))
+    )
       continue;
     const slots: Slot[] = [];
     let o = start;
@@ -299,8 +401,7 @@ export function compileBlocks(
     total += slots.length;
     for (const s of succ) if (!byStart.has(s)) queue.push(s);
   }
-  if (blocks.length === 0) return null;
-  return emitRegion(cpu.translatorStats, reg, blocks, byStart);
+  return blocks.length === 0 ? null : blocks;
 }
 
 /**
@@ -330,12 +431,19 @@ function insideBlock(
   return false;
 }
 
+/**
+ * Generates and registers the region of `blocks`; with `replaces`, drops that region first
+ * (chaining), and gives up (null) when the source would pass `maxSource` characters.
+ */
 function emitRegion(
   stats: TranslatorStats,
   reg: Region,
   blocks: Block[],
-  byStart: Map<number, number>,
-): CompiledRegion {
+  replaces: CompiledRegion | null = null,
+  maxSource = Infinity,
+): CompiledRegion | null {
+  const byStart = new Map<number, number>();
+  for (let i = 0; i < blocks.length; i++) byStart.set(blocks[i]!.start, i);
   let lo = Infinity;
   let hi = 0;
   for (const b of blocks) {
@@ -547,6 +655,7 @@ function emitRegion(
     'if (now >= clock.next) { clock.runDue(); cpu.attention = true; }',
     '};',
   ].join('\n');
+  if (src.length > maxSource) return null;
   let fn = FACTORIES.get(src);
   if (fn === undefined) {
     try {
@@ -577,6 +686,13 @@ function emitRegion(
   const cr = new CompiledRegion(fn, k, maxLen, maxCycles, lo, hi, entries, src.length);
   cr.blockSpans = Int32Array.from(blocks.flatMap((b) => [b.start, b.end]));
   const chunks = reg.chunks!;
+  if (replaces !== null) {
+    replaces.dead = true;
+    for (const h of replaces.entries) {
+      const owner = chunks[h >>> 7];
+      if (owner !== undefined && owner.fns[h & 127] === replaces) owner.fns[h & 127] = undefined;
+    }
+  }
   for (const b of blocks) {
     const h = b.start >>> 1;
     let chunk = chunks[h >>> 7];
