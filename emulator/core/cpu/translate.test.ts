@@ -3,13 +3,16 @@
  * compiled block (it steps a region it may not enter near a clock event or at the end of its
  * budget; an interrupt returns there) is not compiled again, and the instruction after an SVC or
  * a call is a block of the caller's region. Both keep a busy kernel from compiling regions all
- * through a run; results stay the interpreter's.
+ * through a run. A branch target inside another region's block is compiled, and a region that
+ * keeps leaving for another region's block is compiled again with it (chaining). Results stay
+ * the interpreter's.
  *
  * Example: `npx vitest run emulator/core/cpu/translate.test.ts`
  */
 import { describe, expect, it } from 'vitest';
 import { Program } from '../assembler';
 import { bareCore } from '../testing/bare-core';
+import { CompiledRegion } from './translate';
 
 const RAM = 0x20000000;
 
@@ -63,4 +66,110 @@ describe('region compilation', () => {
     // The loop and the handler; the return point is not a region of its own.
     expect(compiled.regions).toBe(2);
   });
+
+  it('compiles a function that code falls into when it is called by a branch', () => {
+    // F2 lies inside G's block (G falls through into it); the loop calls both through BLX,
+    // whose targets no region knows in advance. Before, F2 was refused as "inside a block" and
+    // interpreted on every call.
+    const interpreted = runCalls(false, 100_000);
+    const compiled = runCalls(true, 100_000);
+    expect(compiled.r0).toBe(interpreted.r0);
+    expect(compiled.count).toBe(interpreted.count);
+    expect(compiled.cycles).toBe(interpreted.cycles);
+    // The loop, G and F2 (which then chains into the loop's region).
+    // A region compiled at F2 itself (not one that took F2 in by chaining).
+    expect(compiled.entries.get('F2')?.blockSpans?.[0]).toBe(compiled.labels.get('F2'));
+    for (const slice of [7, 13, 1000]) {
+      const s = runCalls(true, slice);
+      expect([s.r0, s.count, s.cycles]).toEqual([
+        interpreted.r0,
+        interpreted.count,
+        interpreted.cycles,
+      ]);
+    }
+  });
+
+  it("chains a loop split between two regions into one, with the interpreter's results", () => {
+    const interpreted = runCalls(false, 100_000);
+    const compiled = runCalls(true, 100_000);
+    expect([compiled.r0, compiled.count, compiled.cycles]).toEqual([
+      interpreted.r0,
+      interpreted.count,
+      interpreted.cycles,
+    ]);
+    expect(compiled.chained).toBeGreaterThanOrEqual(1);
+    // The region G is entered at now holds the loop's blocks and F2's too (it took the loop's
+    // return point, then F2), so a pass of the loop no longer leaves it.
+    const g = compiled.entries.get('G')!;
+    expect(g).toBeInstanceOf(CompiledRegion);
+    const spans = g.blockSpans!;
+    const starts = new Set<number>();
+    for (let i = 0; i < spans.length; i += 2) starts.add(spans[i]!);
+    for (const l of ['loop', 'G', 'F2']) expect(starts.has(compiled.labels.get(l)!)).toBe(true);
+  });
 });
+
+/**
+ * A loop that calls G 100 times, then one that calls G and F2 through BLX, 3000 times; G
+ * falls through into F2, and each returns with BX LR. Exits with r0.
+ */
+function runCalls(
+  translate: boolean,
+  slice: number,
+): {
+  r0: number;
+  count: number;
+  cycles: number;
+  chained: number;
+  labels: Map<string, number>;
+  entries: Map<string, CompiledRegion | undefined>;
+} {
+  const build = (g: number, f: number): Program => {
+    const p = new Program(0);
+    p.word(RAM + 0x8000).addr('reset', 1);
+    p.label('reset')
+      .mov32(0, 0)
+      .mov32(7, 3000)
+      .mov32(4, g | 1)
+      .mov32(5, f | 1);
+    // G alone first, so its region (covering F2) exists before F2 is ever called.
+    p.mov32(6, 100).label('warm').i('BLX_reg_T1', { m: 4 });
+    p.i('SUB_imm_T2', { d: 6, i: 1 }).branch('B_T1', 'warm', { c: 1 });
+    p.label('loop');
+    p.i('BLX_reg_T1', { m: 4 }).i('BLX_reg_T1', { m: 5 });
+    p.i('SUB_imm_T2', { d: 7, i: 1 }).branch('B_T1', 'loop', { c: 1 });
+    p.i('MOV_reg_T1', { D: 0, d: 1, m: 0 }).i('BKPT_T1', { i: 0xab });
+    p.label('G').i('ADD_imm_T2', { d: 0, i: 1 });
+    p.label('F2').i('ADD_imm_T2', { d: 0, i: 2 }).i('ADD_imm_T2', { d: 0, i: 3 });
+    p.i('BX_T1', { m: 14 });
+    return p;
+  };
+  const first = build(0x100, 0x100);
+  const p = build(first.addressOf('G'), first.addressOf('F2'));
+  const labels = new Map(['loop', 'G', 'F2'].map((l) => [l, p.addressOf(l)]));
+  const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate });
+  flash.set(p.bytes());
+  core.reset();
+  for (let i = 0; i < 1_000_000; i++) {
+    const stop = core.run(slice);
+    if (stop.kind === 'exit') {
+      const code = core.bus.regions.find((r) => r.base === 0 && r.chunks !== null);
+      const entries = new Map(
+        [...labels].map(([l, a]) => [
+          l,
+          code?.chunks?.[a >>> 8]?.fns[(a >>> 1) & 127] as CompiledRegion | undefined,
+        ]),
+      );
+      return {
+        r0: stop.code,
+        count: core.instructionCount,
+        cycles: core.clock.now,
+        chained: core.translatorStats.chained,
+        labels,
+        entries,
+      };
+    }
+    expect(stop.kind).toBe('limit');
+  }
+  throw new Error('the program did not exit');
+}

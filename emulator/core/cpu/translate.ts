@@ -304,8 +304,8 @@ export function chainRegions(
 
 /**
  * The blocks of a region, gathered breadth-first from `seeds` (byte offsets) within
- * [minOff, maxOff); null when none. Blocks that another live region enters at are left to it,
- * except the regions in `replacing` (chaining drops those).
+ * [minOff, maxOff); null when none. Blocks that another live region enters at are left to it
+ * (the region exits there), except the seeds and the blocks of the regions in `replacing`.
  */
 function gatherBlocks(
   cpu: CortexM,
@@ -320,6 +320,7 @@ function gatherBlocks(
   const code = reg.code as (Insn | undefined)[];
   const chunks = reg.chunks!;
   const offset = seeds[0]!;
+  const seedSet = new Set(seeds);
   const blocks: Block[] = [];
   const byStart = new Map<number, number>();
   const queue = [...seeds];
@@ -353,8 +354,8 @@ function gatherBlocks(
     // code is compiled once rather than into every region that reaches it.
     const owner = chunks[start >>> 8]?.fns[(start >>> 1) & 127];
     if (
-      start !== offset &&
       owner !== undefined &&
+      !seedSet.has(start) &&
       !(replacing !== null && replacing.has(owner as CompiledRegion))
     )
       continue;
