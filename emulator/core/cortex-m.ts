@@ -797,8 +797,9 @@ export class CortexM implements CoreControl {
     // The address execution reaches next by going straight on (-1 after a compiled region,
     // which leaves only at its blocks' ends: branch targets and fall-throughs). An address
     // reached any other way is a branch target, which may start a region even inside another
-    // region's block (translate.ts, `insideBlock`).
-    let seq = -1;
+    // region's block (translate.ts, `insideBlock`). Where a run starts (where the last one
+    // stopped, mid-block at the end of its budget) counts as going straight on.
+    let seq = this.pc;
     // The compiled region that ran last, when nothing ran after it yet (region chaining).
     let last: CompiledRegion | null = null;
     while (this.budget > 0) {
