@@ -13,7 +13,7 @@ import {
   type RecorderReply,
   type RecorderRequest,
 } from '../../emulator/debug/tock/recorder';
-import { shownEvents, TockService } from './tock-service';
+import { TockService } from './tock-service';
 
 const PSP = 0xfffffffd | 0;
 const MSP = 0xfffffff9 | 0;
@@ -154,21 +154,5 @@ describe('TockService timeline', () => {
     const r = await s.service.timeline();
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(/needs the emulator/);
-  });
-});
-
-describe('the timeline view window', () => {
-  it("keeps a quiet lane's newest events when a busy lane fills the window", () => {
-    const all = [
-      { lane: 'hello', start: 0 },
-      { lane: 'hello', start: 1 },
-      ...Array.from({ length: 100 }, (_, i) => ({ lane: 'fuzzer', start: 2 + i })),
-    ];
-    const shown = shownEvents(all, 10, 1);
-    // The newest 10 (all fuzzer) plus hello's newest one, in start order.
-    expect(shown.map((e) => e.start)).toEqual([1, ...Array.from({ length: 10 }, (_, i) => 92 + i)]);
-    // A lane already at its floor inside the window gets nothing older.
-    expect(shownEvents(all, 10, 10)).toHaveLength(12);
-    expect(shownEvents(all.slice(0, 5), 10, 3)).toEqual(all.slice(0, 5));
   });
 });

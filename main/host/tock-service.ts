@@ -78,38 +78,11 @@ const FETCH_MAX = 65_536;
  */
 const LANE_FLOOR = 64;
 
-/**
- * The events the view carries: the newest `limit`, plus, for each lane with fewer than `floor`
- * events among them, its newest older events up to `floor`. Start order is kept (`all` is in
- * start order and the additions come from before the window).
- */
-export function shownEvents<E extends { lane: string }>(
-  all: readonly E[],
-  limit: number,
-  floor: number,
-): E[] {
-  const from = Math.max(0, all.length - limit);
-  const window = all.slice(from);
-  const count = new Map<string, number>();
-  for (const e of window) count.set(e.lane, (count.get(e.lane) ?? 0) + 1);
-  const older: E[] = [];
-  for (let i = from - 1; i >= 0; i--) {
-    const e = all[i]!;
-    const n = count.get(e.lane) ?? 0;
-    if (n >= floor) continue;
-    count.set(e.lane, n + 1);
-    older.push(e);
-  }
-  return older.length === 0 ? window : [...older.reverse(), ...window];
-}
-
 /** The recording of one session's target. */
 interface Recording {
   target: DebugTarget;
   timeline: Timeline;
   on: boolean;
-  /** Events dropped from the front (beyond TIMELINE_KEPT) since the last clear. */
-  dropped: number;
   notes: string[];
 }
 
@@ -673,7 +646,12 @@ export class TockService {
   /** The session's recording (a new one when the session or its target changed). */
   private rec(target: DebugTarget): Recording {
     if (!this.recording || this.recording.target !== target)
-      this.recording = { target, timeline: new Timeline(), on: false, dropped: 0, notes: [] };
+      this.recording = {
+        target,
+        timeline: new Timeline([], TIMELINE_KEPT),
+        on: false,
+        notes: [],
+      };
     return this.recording;
   }
 
@@ -768,18 +746,11 @@ export class TockService {
       rec.on = chunk.recording;
       if (chunk.cycles.length < FETCH_MAX) break;
     }
-    const events = rec.timeline.events;
-    if (events.length > TIMELINE_KEPT) {
-      const drop = events.length - TIMELINE_KEPT / 2;
-      events.splice(0, drop);
-      rec.dropped += drop;
-    }
     return { ok: true, value: this.timelineView(rec, now ?? 0, procs.note) };
   }
 
   private timelineView(rec: Recording, now: number, note: string | null): TockTimelineView {
-    const all = rec.timeline.events;
-    const shown = shownEvents(all, TIMELINE_EVENTS_SHOWN, LANE_FLOOR);
+    const shown = rec.timeline.shown(TIMELINE_EVENTS_SHOWN, LANE_FLOOR);
     const procLanes: string[] = [];
     const irqLanes: string[] = [];
     const other: string[] = [];
@@ -809,7 +780,7 @@ export class TockService {
         ...(e.seq !== undefined ? { seq: e.seq } : {}),
         args: e.args,
       })),
-      omitted: all.length - shown.length + rec.dropped,
+      omitted: rec.timeline.length - shown.length + rec.timeline.dropped,
       lost: rec.timeline.lost,
       frequencyHz: rec.timeline.frequencyHz,
       now,
@@ -866,7 +837,6 @@ export class TockService {
     if (!r.ok) return r;
     const rec = this.rec(m.value.target);
     rec.timeline.clear();
-    rec.dropped = 0;
     return this.freshTimeline();
   }
 
@@ -875,7 +845,7 @@ export class TockService {
     const r = await this.timeline();
     if (!r.ok) return r;
     const rec = this.recording!;
-    if (rec.timeline.events.length === 0)
+    if (rec.timeline.length === 0)
       return { ok: false, error: 'Nothing recorded yet: switch Record on and let the board run.' };
     return { ok: true, value: JSON.stringify(rec.timeline.chromeTrace()) };
   }

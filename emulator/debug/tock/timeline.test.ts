@@ -107,4 +107,52 @@ describe('timeline', () => {
       ['hello', 'switch from timer', 420, 'SysTick'],
     ]);
   });
+
+  it("the view keeps a quiet lane's newest events when a busy lane fills it", () => {
+    const FUZZER = { slot: 1, name: 'fuzzer', ram: { start: 0x2000_a000, end: 0x2000_c000 } };
+    const call = (at: number, sp: number): [number, number[]] => [
+      at,
+      [RecordKind.ExceptionEntry, 11, PSP, 0x40212, sp, 1, 1, 21, 0, 2],
+    ];
+    const tl = new Timeline([HELLO, FUZZER]);
+    tl.add(
+      chunk([
+        call(0, 0x2000_86e0),
+        call(1, 0x2000_86e0),
+        ...Array.from({ length: 100 }, (_, i) => call(2 + i, 0x2000_b000)),
+      ]),
+    );
+    // The newest 10 (all fuzzer) plus hello's newest one, in recorded order.
+    const shown = tl.shown(10, 1);
+    expect(shown.map((e) => e.start)).toEqual([1, ...Array.from({ length: 10 }, (_, i) => 92 + i)]);
+    expect(shown[0]).toMatchObject({ lane: 'hello', name: 'command console 1', seq: 1 });
+    // A lane already at its floor inside the window gets nothing older.
+    expect(tl.shown(10, 10)).toHaveLength(12);
+    expect(tl.shown(200, 3)).toHaveLength(102);
+  });
+
+  it('drops the oldest half when full, and a span still open across the drop ends in place', () => {
+    const tl = new Timeline([HELLO], 16);
+    const records: [number, number[]][] = [
+      // An IRQ opens, then 20 system calls (no results), then the IRQ returns.
+      [5, [RecordKind.ExceptionEntry, 18, 0xfffffff9 | 0, 0x1000, 0x2000_0f00, 0, 0, 0, 0, -1]],
+      ...Array.from({ length: 20 }, (_, i): [number, number[]] => [
+        10 + i,
+        [RecordKind.ExceptionEntry, 11, PSP, 0x40212, 0x2000_86e0, 1, 1, 21, 0, 2],
+      ]),
+      [50, [RecordKind.ExceptionReturn, 18, 0xfffffff9 | 0, 0, 0x1000, 0x2000_0f00, 0, 0, 0, 0]],
+      [60, [RecordKind.ExceptionReturn, 11, PSP, 0, 0x40214, 0x2000_8700, 128, 0, 0, 0]],
+    ];
+    tl.add(chunk(records));
+    // 21 events in 16 slots: the oldest 8 went (the IRQ among them), 13 kept.
+    expect(tl.dropped).toBe(8);
+    expect(tl.length).toBe(13);
+    expect(tl.events[0]!.start).toBe(17);
+    // The newest call got its result; the dropped IRQ's return changed nothing kept.
+    expect(tl.events.at(-1)!.args.result).toBe('Success');
+    expect(tl.events.at(-1)!.duration).toBe(31);
+    expect(tl.events.every((e) => e.kind === 'syscall')).toBe(true);
+    tl.clear();
+    expect([tl.length, tl.dropped]).toEqual([0, 0]);
+  });
 });

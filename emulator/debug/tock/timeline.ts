@@ -105,19 +105,111 @@ export function describeResult(r: number[]): string {
   return variant;
 }
 
+/** Events a timeline keeps by default (the oldest half goes when it is full). */
+export const TIMELINE_CAPACITY = 1 << 18;
+const KIND_CODES: readonly TimelineKind[] = ['syscall', 'upcall', 'irq', 'switch', 'fault', 'dma'];
+const K_SYSCALL = 0;
+const K_UPCALL = 1;
+const K_IRQ = 2;
+const K_SWITCH = 3;
+const K_FAULT = 4;
+const K_DMA = 5;
+/** `sub` of a switch event: a 'running' span (else an instant 'switch from'). */
+const RUNNING = 1 << 16;
+/** A syscall's `sub` once its result is in `res`. */
+const HAS_RESULT = 1 << 16;
+
+/**
+ * The decoded events, kept as columns of typed arrays (no object per event: the recording runs
+ * at tens of thousands of events per second, and objects made per record cost the decoding
+ * thread and the collector more than the recording costs the core). An event's name and
+ * arguments are written out only when it is asked for (`event(i)`), from its numbers:
+ *
+ * | kind | sub | a0-a3 | res0-res3 |
+ * |---|---|---|---|
+ * | syscall | SVC immediate (class), HAS_RESULT | r0-r3 | r0-r3 at the return |
+ * | upcall | | trace header, driver | |
+ * | irq | exception | | |
+ * | switch | since exception, RUNNING for a span | until exception (-1: open), from lane (-1) | |
+ * | fault | exception | CFSR, HFSR, MMFAR, BFAR | |
+ * | dma | channel | start (1) / end (0), buffer, length, bytes moved | |
+ */
+class EventColumns {
+  kind: Uint8Array;
+  lane: Uint16Array;
+  start: Float64Array;
+  duration: Float64Array;
+  /** PC, or -1. */
+  pc: Float64Array;
+  /** The entry record's sequence number, or -1. */
+  seq: Float64Array;
+  sub: Int32Array;
+  a: Int32Array;
+  res: Int32Array;
+  constructor(readonly capacity: number) {
+    this.kind = new Uint8Array(capacity);
+    this.lane = new Uint16Array(capacity);
+    this.start = new Float64Array(capacity);
+    this.duration = new Float64Array(capacity);
+    this.pc = new Float64Array(capacity);
+    this.seq = new Float64Array(capacity);
+    this.sub = new Int32Array(capacity);
+    this.a = new Int32Array(capacity * 4);
+    this.res = new Int32Array(capacity * 4);
+  }
+  /** Moves events `from`.. to 0.. (the oldest are dropped). */
+  shift(from: number, count: number): void {
+    for (const col of [
+      this.kind,
+      this.lane,
+      this.start,
+      this.duration,
+      this.pc,
+      this.seq,
+      this.sub,
+    ])
+      col.copyWithin(0, from, from + count);
+    this.a.copyWithin(0, from * 4, (from + count) * 4);
+    this.res.copyWithin(0, from * 4, (from + count) * 4);
+  }
+}
+
 export class Timeline {
-  readonly events: TimelineEvent[] = [];
   /** Records the ring overwrote before they were fetched. */
   lost = 0;
   next = 0;
   frequencyHz = 64_000_000;
-  private open = new Map<number, TimelineEvent>();
-  private pendingSyscall = new Map<string, TimelineEvent>();
-  private running: { lane: string; since: number; args: Record<string, string> } | null = null;
-  /** The process lane the last exception entry from the process stack left, and by what. */
-  private left: { lane: string; exc: number } | null = null;
+  /** Events dropped from the front (beyond the capacity) since the last clear. */
+  dropped = 0;
+  private cols: EventColumns;
+  /** Events kept: absolute numbers `base`..`base + count - 1`. */
+  private count = 0;
+  private base = 0;
+  private laneNames: string[] = [];
+  private laneIds = new Map<string, number>();
+  /** Open IRQ spans: exception -> absolute event number. */
+  private open = new Map<number, number>();
+  /** A system call waiting for its result: lane -> absolute event number. */
+  private pendingSyscall = new Map<number, number>();
+  /**
+   * The process running (its lane, -1: none) since a cycle, the exception it came back from
+   * and the lane it switched from (-1); fields rather than an object made per record.
+   */
+  private runLane = -1;
+  private runSince = 0;
+  private runExc = 0;
+  private runFrom = -1;
+  /** The process lane the last exception entry from the process stack left (-1), and by what. */
+  private leftLane = -1;
+  private leftExc = 0;
+  private traceHeader: number | null = null;
 
-  constructor(private processes: readonly TimelineProcess[] = []) {}
+  constructor(
+    private processes: readonly TimelineProcess[] = [],
+    capacity = TIMELINE_CAPACITY,
+  ) {
+    this.cols = new EventColumns(Math.max(16, capacity));
+  }
 
   /**
    * Forgets the events so far (the Timeline panel's Clear); records keep coming from `next`.
@@ -125,13 +217,15 @@ export class Timeline {
    * at their next record.
    */
   clear(): void {
-    this.events.length = 0;
+    this.base += this.count;
+    this.count = 0;
     this.open.clear();
     this.pendingSyscall.clear();
-    this.running = null;
-    this.left = null;
+    this.runLane = -1;
+    this.leftLane = -1;
     this.traceHeader = null;
     this.lost = 0;
+    this.dropped = 0;
   }
 
   /** The process table changed (a restart, a new process). */
@@ -139,13 +233,153 @@ export class Timeline {
     this.processes = processes;
   }
 
-  private laneOfSp(sp: number): string {
-    const p = this.processes.find((x) => sp >= x.ram.start && sp <= x.ram.end);
-    return p ? p.name : `process @${hex(sp)}`;
+  /** Events kept. */
+  get length(): number {
+    return this.count;
   }
 
-  private laneOfSlot(slot: number): string {
-    return this.processes.find((x) => x.slot === slot)?.name ?? `slot ${slot}`;
+  /** Every kept event, written out (tests and small recordings: `event(i)` for one). */
+  get events(): TimelineEvent[] {
+    const out: TimelineEvent[] = [];
+    for (let i = 0; i < this.count; i++) out.push(this.event(i));
+    return out;
+  }
+
+  /** Event `i` (0: the oldest kept) written out. */
+  event(i: number): TimelineEvent {
+    const c = this.cols;
+    const k = c.kind[i]!;
+    const sub = c.sub[i]!;
+    const a = (j: number): number => c.a[i * 4 + j]!;
+    const e: TimelineEvent = {
+      kind: KIND_CODES[k]!,
+      lane: this.laneName(i),
+      name: '',
+      start: c.start[i]!,
+      duration: c.duration[i]!,
+      args: {},
+    };
+    if (c.pc[i]! >= 0) e.pc = c.pc[i]!;
+    if (c.seq[i]! >= 0) e.seq = c.seq[i]!;
+    switch (k) {
+      case K_SYSCALL: {
+        const svc = sub & 0xffff;
+        const r = [a(0), a(1), a(2), a(3)];
+        e.name = describeSyscall(svc, r);
+        e.args = {
+          class: CLASSES.get(svc) ?? svc,
+          r0: hex(r[0]!),
+          r1: hex(r[1]!),
+          r2: hex(r[2]!),
+          r3: hex(r[3]!),
+        };
+        if (sub & HAS_RESULT) {
+          const b = i * 4;
+          e.args.result = describeResult([c.res[b]!, c.res[b + 1]!, c.res[b + 2]!, c.res[b + 3]!]);
+        }
+        break;
+      }
+      case K_UPCALL: {
+        const header = a(0) >>> 0;
+        const kind = TRACE.get(header & 0xff) ?? `trace ${header & 0xff}`;
+        const subscribe = header >>> 16;
+        const driver = DRIVERS.get(a(1) >>> 0) ?? hex(a(1));
+        e.name = `${kind} ${driver} ${subscribe}`;
+        e.args = { driver, subscribe };
+        break;
+      }
+      case K_IRQ:
+        e.name = `IRQ ${sub - 16}`;
+        e.args = { exception: sub };
+        break;
+      case K_SWITCH: {
+        const from = a(1) >= 0 ? this.laneNames[a(1)]! : null;
+        if (sub & RUNNING) {
+          e.name = 'running';
+          const args: Record<string, string> = { since: excName(sub & 0xffff) };
+          if (from !== null) args.from = from;
+          if (a(0) >= 0) args.until = excName(a(0));
+          e.args = args;
+        } else {
+          e.name = `switch from ${from}`;
+          e.args = { from: from ?? '', by: excName(sub) };
+        }
+        break;
+      }
+      case K_FAULT:
+        e.name = FAULT_NAMES[sub] ?? `exception ${sub}`;
+        e.args = { cfsr: hex(a(0)), hfsr: hex(a(1)), mmfar: hex(a(2)), bfar: hex(a(3)) };
+        break;
+      case K_DMA:
+        e.name = a(0) ? 'start' : 'end';
+        e.args = { ptr: hex(a(1)), length: a(2), amount: a(3) };
+        break;
+    }
+    return e;
+  }
+
+  /** Event `i`'s lane. */
+  laneName(i: number): string {
+    return this.laneNames[this.cols.lane[i]!]!;
+  }
+
+  /** Event `i`'s kind. */
+  kindOf(i: number): TimelineKind {
+    return KIND_CODES[this.cols.kind[i]!]!;
+  }
+
+  /** Event `i`'s start and duration in cycles. */
+  span(i: number): { start: number; duration: number } {
+    return { start: this.cols.start[i]!, duration: this.cols.duration[i]! };
+  }
+
+  /**
+   * The events a view carries: the newest `limit`, plus, for each lane with fewer than `floor`
+   * events among them, its newest older events up to `floor` (a quiet process's last system
+   * calls stay visible while a busy one's scroll past). In the order they were recorded.
+   */
+  shown(limit: number, floor: number): TimelineEvent[] {
+    const from = Math.max(0, this.count - limit);
+    const count = new Map<number, number>();
+    const key = (i: number): number => this.cols.lane[i]!;
+    for (let i = from; i < this.count; i++) count.set(key(i), (count.get(key(i)) ?? 0) + 1);
+    const older: number[] = [];
+    for (let i = from - 1; i >= 0; i--) {
+      const k = key(i);
+      const n = count.get(k) ?? 0;
+      if (n >= floor) continue;
+      count.set(k, n + 1);
+      older.push(i);
+    }
+    const out: TimelineEvent[] = [];
+    for (let j = older.length - 1; j >= 0; j--) out.push(this.event(older[j]!));
+    for (let i = from; i < this.count; i++) out.push(this.event(i));
+    return out;
+  }
+
+  private laneId(name: string): number {
+    let id = this.laneIds.get(name);
+    if (id === undefined) {
+      id = this.laneNames.length;
+      this.laneNames.push(name);
+      this.laneIds.set(name, id);
+    }
+    return id;
+  }
+
+  private laneOfSp(sp: number): number {
+    const ps = this.processes;
+    for (let i = 0; i < ps.length; i++) {
+      const p = ps[i]!;
+      if (sp >= p.ram.start && sp <= p.ram.end) return this.laneId(p.name);
+    }
+    return this.laneId(`process @${hex(sp)}`);
+  }
+
+  private laneOfSlot(slot: number): number {
+    const ps = this.processes;
+    for (let i = 0; i < ps.length; i++) if (ps[i]!.slot === slot) return this.laneId(ps[i]!.name);
+    return this.laneId(`slot ${slot}`);
   }
 
   /** Adds one fetched chunk (chunks must come in order). */
@@ -153,139 +387,146 @@ export class Timeline {
     this.lost += chunk.lost;
     this.frequencyHz = chunk.frequencyHz;
     const n = chunk.cycles.length;
-    for (let i = 0; i < n; i++) {
-      const w = Array.from(chunk.words.subarray(i * RECORD_WORDS, (i + 1) * RECORD_WORDS));
-      this.record(chunk.cycles[i]!, w, chunk.first + i);
-    }
+    const w = chunk.words;
+    for (let i = 0; i < n; i++) this.record(chunk.cycles[i]!, w, i * RECORD_WORDS, chunk.first + i);
     this.next = chunk.first + n;
   }
 
-  private record(at: number, w: number[], seq: number): void {
-    switch (w[0]) {
+  /** The kept event of absolute number `abs`, or -1 when it was dropped. */
+  private at(abs: number): number {
+    const i = abs - this.base;
+    return i >= 0 && i < this.count ? i : -1;
+  }
+
+  private record(at: number, w: Int32Array, o: number, seq: number): void {
+    switch (w[o]) {
       case RecordKind.ExceptionEntry: {
-        const [, exc, lr, pc, frame, r0, r1, r2, r3, svc] = w as [number, ...number[]];
-        const fromProcess = toProcess(lr! >>> 0);
-        if (fromProcess && this.running) {
-          this.push('switch', this.running.lane, 'running', this.running.since, at, {
-            ...this.running.args,
-            until: excName(exc!),
-          });
-          this.left = { lane: this.running.lane, exc: exc! };
-          this.running = null;
-        } else if (fromProcess) this.left = { lane: this.laneOfSp(frame!), exc: exc! };
-        if (exc === SVC && fromProcess && svc! >= 0) {
-          const lane = this.laneOfSp(frame!);
-          const args = [r0!, r1!, r2!, r3!];
-          const e = this.push('syscall', lane, describeSyscall(svc!, args), at, at, {
-            class: CLASSES.get(svc!) ?? svc!,
-            r0: hex(r0!),
-            r1: hex(r1!),
-            r2: hex(r2!),
-            r3: hex(r3!),
-          });
-          e.pc = (pc! - 2) >>> 0;
-          e.seq = seq;
-          this.pendingSyscall.set(lane, e);
-        } else if (exc! >= 16) {
-          const e = this.push('irq', `IRQ ${exc! - 16}`, `IRQ ${exc! - 16}`, at, at, {
-            exception: exc!,
-          });
-          e.pc = pc! >>> 0;
-          this.open.set(exc!, e);
+        const exc = w[o + 1]!;
+        const lr = w[o + 2]! >>> 0;
+        const pc = w[o + 3]!;
+        const frame = w[o + 4]! >>> 0;
+        const svc = w[o + 9]!;
+        const fromProcess = toProcess(lr);
+        if (fromProcess && this.runLane >= 0) {
+          const e = this.push(K_SWITCH, this.runLane, RUNNING | this.runExc, this.runSince, at);
+          this.cols.a[e * 4] = exc;
+          this.cols.a[e * 4 + 1] = this.runFrom;
+          this.leftLane = this.runLane;
+          this.leftExc = exc;
+          this.runLane = -1;
+        } else if (fromProcess) {
+          this.leftLane = this.laneOfSp(frame);
+          this.leftExc = exc;
+        }
+        if (exc === SVC && fromProcess && svc >= 0) {
+          const lane = this.laneOfSp(frame);
+          const e = this.push(K_SYSCALL, lane, svc, at, at);
+          this.cols.a.set(w.subarray(o + 5, o + 9), e * 4);
+          this.cols.pc[e] = (pc - 2) >>> 0;
+          this.cols.seq[e] = seq;
+          this.pendingSyscall.set(lane, this.base + e);
+        } else if (exc >= 16) {
+          const e = this.push(K_IRQ, this.laneId(`IRQ ${exc - 16}`), exc, at, at);
+          this.cols.pc[e] = pc >>> 0;
+          this.open.set(exc, this.base + e);
         }
         return;
       }
       case RecordKind.ExceptionReturn: {
-        const [, exc, excReturn, , , sp, r0, r1, r2, r3] = w as [number, ...number[]];
-        const [tail] = w.slice(3) as [number];
-        const e = this.open.get(exc!);
-        if (e) {
-          e.duration = at - e.start;
-          this.open.delete(exc!);
+        const exc = w[o + 1]!;
+        const excReturn = w[o + 2]! >>> 0;
+        const tail = w[o + 3]!;
+        const sp = w[o + 5]! >>> 0;
+        const open = this.open.get(exc);
+        if (open !== undefined) {
+          const e = this.at(open);
+          if (e >= 0) this.cols.duration[e] = at - this.cols.start[e]!;
+          this.open.delete(exc);
         }
         // A tail-chained return goes to the next handler, not to the process (B1.5.12): the
         // stack pointer is still the main stack's, and the process resumes at a later return.
-        if (tail === 0 && toProcess(excReturn! >>> 0)) {
-          const lane = this.laneOfSp(sp!);
-          const call = this.pendingSyscall.get(lane);
-          if (call) {
-            call.duration = at - call.start;
-            call.args.result = describeResult([r0!, r1!, r2!, r3!]);
+        if (tail === 0 && toProcess(excReturn)) {
+          const lane = this.laneOfSp(sp);
+          const pending = this.pendingSyscall.get(lane);
+          if (pending !== undefined) {
+            const e = this.at(pending);
+            if (e >= 0) {
+              this.cols.duration[e] = at - this.cols.start[e]!;
+              this.cols.sub[e]! |= HAS_RESULT;
+              this.cols.res.set(w.subarray(o + 6, o + 10), e * 4);
+            }
             this.pendingSyscall.delete(lane);
           }
           // A return from the handler that was entered from another process is a context
           // switch made in handler mode (the kernel's SysTick timeslice switch): say so.
-          const args: Record<string, string> = { since: excName(exc!) };
-          if (this.left && this.left.lane !== lane && this.left.exc === exc) {
-            args.from = this.left.lane;
-            this.push('switch', lane, `switch from ${this.left.lane}`, at, at, {
-              from: this.left.lane,
-              by: excName(exc!),
-            });
+          let from = -1;
+          if (this.leftLane >= 0 && this.leftLane !== lane && this.leftExc === exc) {
+            from = this.leftLane;
+            const e = this.push(K_SWITCH, lane, exc, at, at);
+            this.cols.a[e * 4] = -1;
+            this.cols.a[e * 4 + 1] = from;
           }
-          this.left = null;
-          this.running = { lane, since: at, args };
-        } else if (tail === 0 && (excReturn! & 0xf) === 9) this.left = null; // to the kernel thread
+          this.leftLane = -1;
+          this.runLane = lane;
+          this.runSince = at;
+          this.runExc = exc;
+          this.runFrom = from;
+        } else if (tail === 0 && (excReturn & 0xf) === 9) this.leftLane = -1; // to the kernel thread
         return;
       }
       case RecordKind.Fault: {
-        const [, exc, cfsr, hfsr, mmfar, bfar, pc] = w as [number, ...number[]];
-        const lane = this.running?.lane ?? 'kernel';
-        const e = this.push('fault', lane, FAULT_NAMES[exc!] ?? `exception ${exc}`, at, at, {
-          cfsr: hex(cfsr!),
-          hfsr: hex(hfsr!),
-          mmfar: hex(mmfar!),
-          bfar: hex(bfar!),
-        });
-        e.pc = pc! >>> 0;
+        const exc = w[o + 1]!;
+        const lane = this.runLane >= 0 ? this.runLane : this.laneId('kernel');
+        const e = this.push(K_FAULT, lane, exc, at, at);
+        this.cols.a.set(w.subarray(o + 2, o + 6), e * 4);
+        this.cols.pc[e] = w[o + 6]! >>> 0;
         return;
       }
       case RecordKind.Itm: {
-        const [, port, value] = w as [number, ...number[]];
-        if (port !== abi.tracePort) return;
+        if (w[o + 1] !== abi.tracePort) return;
+        const value = w[o + 2]!;
         // Two words per event: the header, then the driver number (abi TraceEvent).
         if (this.traceHeader === null) {
-          this.traceHeader = value! >>> 0;
+          this.traceHeader = value >>> 0;
           return;
         }
         const header = this.traceHeader;
         this.traceHeader = null;
-        const kind = TRACE.get(header & 0xff) ?? `trace ${header & 0xff}`;
-        const slot = (header >>> 8) & 0xff;
-        const subscribe = header >>> 16;
-        const driver = DRIVERS.get(value! >>> 0) ?? hex(value!);
-        this.push('upcall', this.laneOfSlot(slot), `${kind} ${driver} ${subscribe}`, at, at, {
-          driver,
-          subscribe,
-        });
+        const e = this.push(K_UPCALL, this.laneOfSlot((header >>> 8) & 0xff), 0, at, at);
+        this.cols.a[e * 4] = header | 0;
+        this.cols.a[e * 4 + 1] = value;
         return;
       }
       case RecordKind.Dma: {
-        const [, channel, start, ptr, length, amount] = w as [number, ...number[]];
-        this.push('dma', `DMA ${channel}`, start ? 'start' : 'end', at, at, {
-          ptr: hex(ptr!),
-          length: length!,
-          amount: amount!,
-        });
+        const channel = w[o + 1]!;
+        const e = this.push(K_DMA, this.laneId(`DMA ${channel}`), channel, at, at);
+        this.cols.a.set(w.subarray(o + 2, o + 6), e * 4);
         return;
       }
       default:
         return;
     }
   }
-  private traceHeader: number | null = null;
 
-  private push(
-    kind: TimelineKind,
-    lane: string,
-    name: string,
-    start: number,
-    end: number,
-    args: TimelineEvent['args'],
-  ): TimelineEvent {
-    const e: TimelineEvent = { kind, lane, name, start, duration: end - start, args };
-    this.events.push(e);
-    return e;
+  /** A new event (its index among the kept); the oldest half goes when the columns are full. */
+  private push(kind: number, lane: number, sub: number, start: number, end: number): number {
+    const c = this.cols;
+    if (this.count === c.capacity) {
+      const drop = c.capacity >>> 1;
+      c.shift(drop, this.count - drop);
+      this.count -= drop;
+      this.base += drop;
+      this.dropped += drop;
+    }
+    const i = this.count++;
+    c.kind[i] = kind;
+    c.lane[i] = lane;
+    c.sub[i] = sub;
+    c.start[i] = start;
+    c.duration[i] = end - start;
+    c.pc[i] = -1;
+    c.seq[i] = -1;
+    return i;
   }
 
   /** The Trace Event Format (Chrome's about:tracing, Perfetto): microseconds, one tid per lane. */
@@ -297,16 +538,20 @@ export class Timeline {
       return t;
     };
     const us = (cycles: number): number => (cycles * 1e6) / this.frequencyHz;
-    const traceEvents: object[] = this.events.map((e) => ({
-      name: e.name,
-      cat: e.kind,
-      ph: e.duration > 0 ? 'X' : 'i',
-      ts: us(e.start),
-      ...(e.duration > 0 ? { dur: us(e.duration) } : { s: 't' }),
-      pid: 1,
-      tid: tid(e.lane),
-      args: e.pc !== undefined ? { ...e.args, pc: hex(e.pc) } : e.args,
-    }));
+    const traceEvents: object[] = [];
+    for (let i = 0; i < this.count; i++) {
+      const e = this.event(i);
+      traceEvents.push({
+        name: e.name,
+        cat: e.kind,
+        ph: e.duration > 0 ? 'X' : 'i',
+        ts: us(e.start),
+        ...(e.duration > 0 ? { dur: us(e.duration) } : { s: 't' }),
+        pid: 1,
+        tid: tid(e.lane),
+        args: e.pc !== undefined ? { ...e.args, pc: hex(e.pc) } : e.args,
+      });
+    }
     for (const [name, t] of lanes)
       traceEvents.push({ name: 'thread_name', ph: 'M', pid: 1, tid: t, args: { name } });
     return { traceEvents, displayTimeUnit: 'ns' };
