@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CortexM } from '../../core/cortex-m';
-import { SYSCALL_STACK_BYTES, TockRecorder } from './recorder';
+import { RECORD_WORDS, SYSCALL_STACK_BYTES, TockRecorder } from './recorder';
 
 function scriptedCore() {
   const core = {
@@ -127,3 +127,28 @@ describe('TockRecorder system-call stacks', () => {
     expect(rec.handle({ op: 'stack', seq: 0 })).toEqual({ op: 'stack', seq: 0, stack: null });
   });
 });
+
+describe('TockRecorder ring', () => {
+  it('fetches across the ring\'s wrap in order, and says how many were overwritten', () => {
+    const { core } = scriptedCore();
+    const rec = new TockRecorder({ core: core as unknown as CortexM, dma: [] });
+    rec.start({ timeline: true, capacity: 1024 });
+    const itm = core.onItmWrite as (port: number, value: number, size: number) => void;
+    for (let i = 0; i < 1500; i++) {
+      core.clock.now = 10 * i;
+      itm(1, i, 4);
+    }
+    const all = rec.fetch(0);
+    expect([all.first, all.lost, all.cycles.length]).toEqual([476, 476, 1024]);
+    const values = (c: typeof all): number[] =>
+      Array.from({ length: c.cycles.length }, (_, i) => c.words[i * RECORD_WORDS + 2]!);
+    expect(values(all)).toEqual(Array.from({ length: 1024 }, (_, i) => 476 + i));
+    expect(Array.from(all.cycles.subarray(0, 2))).toEqual([4760, 4770]);
+    // A window that starts before the wrap and ends after it.
+    const part = rec.fetch(1000, 100);
+    expect([part.first, part.lost]).toEqual([1000, 0]);
+    expect(values(part)).toEqual(Array.from({ length: 100 }, (_, i) => 1000 + i));
+    expect(rec.fetch(1500).cycles.length).toBe(0);
+  });
+});
+

@@ -391,13 +391,14 @@ export class TockRecorder {
     const n = Math.max(0, Math.min(this.next - first, max));
     const cycles = new Float64Array(n);
     const words = new Int32Array(n * RECORD_WORDS);
-    for (let i = 0; i < n; i++) {
-      const slot = (first + i) % this.capacity;
-      cycles[i] = this.cycles[slot]!;
-      words.set(
-        this.words.subarray(slot * RECORD_WORDS, (slot + 1) * RECORD_WORDS),
-        i * RECORD_WORDS,
-      );
+    // At most two runs of slots: to the ring's end, then from its start.
+    const slot = n > 0 ? first % this.capacity : 0;
+    const head = Math.min(n, this.capacity - slot);
+    cycles.set(this.cycles.subarray(slot, slot + head));
+    words.set(this.words.subarray(slot * RECORD_WORDS, (slot + head) * RECORD_WORDS));
+    if (head < n) {
+      cycles.set(this.cycles.subarray(0, n - head), head);
+      words.set(this.words.subarray(0, (n - head) * RECORD_WORDS), head * RECORD_WORDS);
     }
     return {
       first,
