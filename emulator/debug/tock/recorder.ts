@@ -489,13 +489,37 @@ export class TockRecorder {
     for (let k = 0; k < 8; k++) this.stackRegs[i * 8 + k] = r[4 + k]!;
   }
 
-  private push(kind: number, ...values: number[]): void {
+  /**
+   * One record (the nine values after the kind; fixed arity: a rest parameter made an array per
+   * record, tens of thousands a second while the timeline records).
+   */
+  private push(
+    kind: number,
+    v1 = 0,
+    v2 = 0,
+    v3 = 0,
+    v4 = 0,
+    v5 = 0,
+    v6 = 0,
+    v7 = 0,
+    v8 = 0,
+    v9 = 0,
+  ): void {
     if (this.capacity === 0) return;
     const slot = this.next % this.capacity;
     this.cycles[slot] = this.machine.core.clock.now;
+    const w = this.words;
     const base = slot * RECORD_WORDS;
-    this.words[base] = kind;
-    for (let i = 0; i < RECORD_WORDS - 1; i++) this.words[base + 1 + i] = values[i] ?? 0;
+    w[base] = kind;
+    w[base + 1] = v1;
+    w[base + 2] = v2;
+    w[base + 3] = v3;
+    w[base + 4] = v4;
+    w[base + 5] = v5;
+    w[base + 6] = v6;
+    w[base + 7] = v7;
+    w[base + 8] = v8;
+    w[base + 9] = v9;
     this.next++;
   }
 
