@@ -129,7 +129,7 @@ describe('TockRecorder system-call stacks', () => {
 });
 
 describe('TockRecorder ring', () => {
-  it('fetches across the ring\'s wrap in order, and says how many were overwritten', () => {
+  it("fetches across the ring's wrap in order, and says how many were overwritten", () => {
     const { core } = scriptedCore();
     const rec = new TockRecorder({ core: core as unknown as CortexM, dma: [] });
     rec.start({ timeline: true, capacity: 1024 });
@@ -151,4 +151,3 @@ describe('TockRecorder ring', () => {
     expect(rec.fetch(1500).cycles.length).toBe(0);
   });
 });
-
