@@ -1495,15 +1495,17 @@ export class CortexM implements CoreControl {
     this.codeWindow = null;
     if (this.slotContext >= 0) {
       const entry = this.windowCaches.get(this.slotContext);
-      if (entry !== undefined)
-        entry.slots = [
-          this.readRegion,
-          this.readRegion2,
-          this.readRegion3,
-          this.writeRegion,
-          this.writeRegion2,
-          this.writeRegion3,
-        ];
+      if (entry !== undefined) {
+        // Filed in the context's own array, allocated once (this runs on every exception entry
+        // and return, and every CONTROL write, with the MPU on).
+        const slots = entry.slots ?? (entry.slots = new Array<Region>(6));
+        slots[0] = this.readRegion;
+        slots[1] = this.readRegion2;
+        slots[2] = this.readRegion3;
+        slots[3] = this.writeRegion;
+        slots[4] = this.writeRegion2;
+        slots[5] = this.writeRegion3;
+      }
       this.slotContext = -1;
       this.slotsRestore = true;
     }

@@ -297,8 +297,13 @@ export class ExceptionModel {
     }
   }
 
-  /** Highest-priority pending exception that can preempt priority `ep`, or 0. */
-  private pickPending(ep: number): number {
+  /**
+   * Highest-priority pending and enabled exception (lowest priority value, then lowest number),
+   * whether or not it can preempt; 0 when none. The questions "can it preempt" ask it first:
+   * most of the time nothing is pending, and the execution priority (a scan of the active
+   * exceptions) is then not needed.
+   */
+  private bestPending(): number {
     let best = 0;
     let bestPrio = 0x7fff;
     // DHCSR.C_MASKINTS (C1.6.2): PendSV, SysTick and external interrupts wait while it is set.
@@ -314,13 +319,18 @@ export class ExceptionModel {
         }
       }
     }
-    if (best === 0) return 0;
-    return this.groupPrio(bestPrio) < ep ? best : 0;
+    return best;
+  }
+
+  /** The highest pending exception if it can preempt the current execution priority, or 0. */
+  private preempting(): number {
+    const best = this.bestPending();
+    return best !== 0 && this.groupPrio(this.prio[best]!) < this.executionPriority() ? best : 0;
   }
 
   /** The highest pending exception ICSR.VECTPENDING reports, whether or not it can preempt. */
   vectPending(): number {
-    return this.pickPending(0x7fff);
+    return this.bestPending();
   }
 
   /** A pending, enabled exception would wake WFI (PRIMASK does not block wake-up, B1.5.19). */
@@ -337,7 +347,7 @@ export class ExceptionModel {
   takePending(): boolean {
     const cpu = this.cpu;
     if (cpu.lockedUp) return false;
-    const e = this.pickPending(this.executionPriority());
+    const e = this.preempting();
     if (e === 0) return false;
     if (cpu.sleeping !== 0) cpu.setSleeping(0);
     this.entry(e);
@@ -381,7 +391,7 @@ export class ExceptionModel {
     if (derived) {
       // The derived fault arrives late and is taken instead; the original stays pending.
       if (cpu.lockedUp) return;
-      const d = this.pickPending(this.executionPriority());
+      const d = this.preempting();
       if (d !== 0) exc = d;
     }
     this.enterHandler(exc);
@@ -450,7 +460,7 @@ export class ExceptionModel {
     cpu.attention = true;
     // Tail-chain: a pending exception that can preempt the context we would return to. The
     // stacked frame stays; LR already holds the original EXC_RETURN.
-    const tail = this.pickPending(this.executionPriority());
+    const tail = this.preempting();
     if (tail !== 0) {
       r[14] = ret;
       cpu.clock.now += TAIL_CHAIN_CYCLES;

@@ -58,3 +58,51 @@ describe('Mpu.uniformSpan', () => {
     }
   });
 });
+
+describe('Mpu.configId', () => {
+  it('gives equal configurations one id and different ones new ids, never reused', () => {
+    const mpu = new Mpu(() => {});
+    const region = (n: number, base: number, rasr: number): void => {
+      mpu.write(MPU.RBAR, (base | 0x10 | n) >>> 0);
+      mpu.write(MPU.RASR, rasr >>> 0);
+    };
+    mpu.write(MPU.CTRL, 5);
+    const kernel = mpu.configId();
+    region(0, 0x20004000, (3 << 24) | (12 << 1) | 1);
+    const a = mpu.configId();
+    expect(a).not.toBe(kernel);
+    // The same words written again: the same id, and the same after a detour.
+    region(0, 0x20004000, (3 << 24) | (12 << 1) | 1);
+    expect(mpu.configId()).toBe(a);
+    region(0, 0x20008000, (3 << 24) | (12 << 1) | 1);
+    const b = mpu.configId();
+    expect(b).not.toBe(a);
+    region(0, 0x20004000, (3 << 24) | (12 << 1) | 1);
+    expect(mpu.configId()).toBe(a);
+    // PRIVDEFENA is part of the configuration; ENABLE is not.
+    mpu.write(MPU.CTRL, 1);
+    const noDefault = mpu.configId();
+    expect(noDefault).not.toBe(a);
+    mpu.write(MPU.CTRL, 5);
+    expect(mpu.configId()).toBe(a);
+    mpu.write(MPU.CTRL, 4);
+    expect(mpu.configId()).toBe(a);
+    // More configurations than the table keeps: ids of forgotten ones are never given again.
+    const seen = new Set([kernel, a, b, noDefault]);
+    mpu.write(MPU.CTRL, 5);
+    for (let i = 0; i < 200; i++) {
+      region(1, 0x20010000 + i * 0x100, (3 << 24) | (7 << 1) | 1);
+      const id = mpu.configId();
+      expect(seen.has(id)).toBe(false);
+      seen.add(id);
+    }
+    // Two configurations that differ in one word only keep telling apart after the clear.
+    region(1, 0x20010000, (3 << 24) | (7 << 1) | 1);
+    const c = mpu.configId();
+    region(2, 0x20010000, (3 << 24) | (7 << 1) | 1);
+    const d = mpu.configId();
+    expect(d).not.toBe(c);
+    region(2, 0, 0);
+    expect(mpu.configId()).toBe(c);
+  });
+});
