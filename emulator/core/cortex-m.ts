@@ -1847,11 +1847,35 @@ export class CortexM implements CoreControl {
    */
   stackFrame(sp: number, frame: ArrayLike<number>, priv: boolean): boolean {
     const a = sp >>> 0;
+    // The write fast path's first window already holds the frame (the stack the interrupted
+    // code was pushing to): it was made for this context (dropped on every change of it), so
+    // the MPU allows the whole frame, and it lies in RAM. The checks `frameRegion` makes on
+    // each side of the window still apply: no watchpoint, write observer or access hook.
+    const w = this.writeRegion;
+    const wo = a - w.base;
+    if (
+      (a & 3) === 0 &&
+      wo >= 0 &&
+      wo <= w.size - 32 &&
+      priv === this.privileged() &&
+      this.onDataWrite === null &&
+      this.writeObservers.length === 0 &&
+      !this.system.dwtWatchActive()
+    ) {
+      const i = wo >>> 2;
+      for (let k = 0; k < 8; k++) w.i32[i + k] = frame[k]!;
+      (w.parent ?? w).written = true;
+      if (w.code !== null && w.invalidate(wo, 32)) this.attention = true;
+      return true;
+    }
     const reg = this.frameRegion(a, true, priv);
     if (reg === null) return false;
     const off = a - reg.base;
     for (let i = 0; i < 8; i++) reg.dv.setInt32(off + 4 * i, frame[i]!, true);
     reg.written = true;
+    // Bytes changed outside the fast paths: time travel's checkpoints must see it (the first
+    // write after `dropWriteSlots` can be a frame push).
+    reg.dirty = true;
     if (reg.code !== null && reg.invalidate(off, 32)) this.attention = true;
     return true;
   }
