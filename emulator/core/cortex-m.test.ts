@@ -489,6 +489,52 @@ describe('faults', () => {
     expect(core.readRegister(7)).toBe(0); // r12's word: refused, never written
   });
 
+  // Exception entry stacks through the write fast path's window when that holds the whole
+  // frame (`stackFrame`): a frame that runs past the window's end must still take the checked
+  // path, up to the word the MPU refuses, and a frame inside it lands whole.
+  it('stacks through the write window only when the window holds the whole frame', () => {
+    for (const psp of [0x1010, 0x0900]) {
+      const { core } = boot(
+        (p) => {
+          // RAM open to all, but its second 4 KiB privileged-only (AP=001).
+          mpu(p, [FLASH_RO, [RAM | 0x11, 0x0300001f], [(RAM + 0x1000) | 0x12, 0x01000017]]);
+          p.mov32(0, RAM + psp).i('MSR_T1', { n: 0, s: 9, m: 0 });
+          p.mov32(0, 0x1111).mov32(1, 0x2222).mov32(2, 0x3333).mov32(3, 0x4444);
+          p.i('MOV_imm_T1', { d: 6, i: 3 })
+            .i('MSR_T1', { n: 6, s: 20, m: 0 })
+            .i('ISB_T1', { o: 15 });
+          // An unprivileged store: the write fast path now holds the window [RAM, RAM + 4 KiB).
+          p.mov32(5, RAM + 0x800).i('STR_imm_T1', { t: 0, n: 5, i: 0 });
+          p.i('SVC_T1', { i: 0 });
+        },
+        {
+          memmanage: (p) => {
+            p.mov32(0, 0xe000ed28).i('LDR_imm_T1', { t: 4, n: 0, i: 0 });
+            p.mov32(0, RAM + 0xff0).i('LDR_imm_T1', { t: 5, n: 0, i: 0 });
+            p.mov32(0, RAM + 0x1000).i('LDR_imm_T1', { t: 7, n: 0, i: 0 });
+            exit(p, 4);
+          },
+          svc: (p) => {
+            // The frame's r0 and r3 words, read back from the process stack.
+            p.i('MRS_T1', { d: 0, s: 9 });
+            p.i('LDR_imm_T1', { t: 5, n: 0, i: 0 }).i('LDR_imm_T1', { t: 7, n: 0, i: 3 });
+            exit(p, 11);
+          },
+        },
+      );
+      if (psp === 0x1010) {
+        expect(runToExit(core)).toBe(4);
+        expect(core.readRegister(4) >>> 0).toBe(CFSR.MSTKERR);
+        expect(core.readRegister(5)).toBe(0x1111);
+        expect(core.readRegister(7)).toBe(0); // r12's word: refused, never written
+      } else {
+        expect(runToExit(core)).toBe(11);
+        expect(core.readRegister(5)).toBe(0x1111);
+        expect(core.readRegister(7)).toBe(0x4444);
+      }
+    }
+  });
+
   // Device reads after a checked one skip the checks inside the stretch it was allowed
   // (`deviceRead`); the stretch must not outlive the context, and every read reaches the device.
   it('faults an unprivileged device read where privileged polling was just allowed', () => {

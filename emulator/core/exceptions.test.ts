@@ -1,8 +1,9 @@
 /**
  * The exception model's scans over pending and active exceptions, against a plain full pass.
  *
- * Why: `activeCount`, `vectPending` (pickPending) and `executionPriority` visit only the set
- * exceptions through word views of the byte arrays (the exception return runs them every time).
+ * Why: `activeCount`, `vectPending` (bestPending), `preempting` (what takePending enters) and
+ * `executionPriority` visit only the set exceptions through word views of the byte arrays (the
+ * exception return runs them every time).
  * They must answer exactly what a pass over every exception answers (ARMv7-M ARM B1.5.4
  * ExecutionPriority, B3.2.4 ICSR.VECTPENDING and RETTOBASE), whatever is set and wherever.
  *
@@ -53,6 +54,15 @@ describe('exception model scans', () => {
         expect(exc.activeCount()).toBe(count);
         expect(exc.executionPriority(false)).toBe(activePrio);
         expect(exc.vectPending()).toBe(best);
+        // What takePending enters: the best pending one when its group priority beats the
+        // execution priority (PRIMASK, BASEPRI and FAULTMASK included), else nothing.
+        core.primask = rng.int(4) === 0 ? 1 : 0;
+        core.basepri = rng.int(3) === 0 ? rng.int(256) & exc.prioMask : 0;
+        core.faultmask = rng.int(8) === 0 ? 1 : 0;
+        const ep = exc.executionPriority();
+        const preempt = best !== 0 && exc.groupPrio(exc.prio[best]!) < ep ? best : 0;
+        expect((exc as unknown as { preempting(): number }).preempting()).toBe(preempt);
+        core.primask = core.basepri = core.faultmask = 0;
         const wake = (() => {
           for (let e = 2; e < n; e++)
             if (exc.pending[e] && exc.isEnabled(e) && exc.groupPrio(exc.prio[e]!) < activePrio)
