@@ -535,6 +535,29 @@ describe('faults', () => {
     }
   });
 
+  // Privileged aligned reads of the SCS skip the MPU and alignment checks (`readSlow`): the same
+  // read unprivileged must still be a precise BusFault (B3.1: the PPB is privileged only).
+  it('faults an unprivileged NVIC read right after privileged ones', () => {
+    const { core } = boot(
+      (p) => {
+        // SHCSR.BUSFAULTENA, then ISPR0 read three times privileged.
+        p.mov32(0, 0xe000ed24).mov32(1, 0x20000).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+        p.mov32(0, 0xe000e200);
+        for (let i = 0; i < 3; i++) p.i('LDR_imm_T1', { t: 2, n: 0, i: 0 });
+        p.i('MOV_imm_T1', { d: 1, i: 1 }).i('MSR_T1', { n: 1, s: 20, m: 0 }).i('ISB_T1', { o: 15 });
+        p.i('LDR_imm_T1', { t: 2, n: 0, i: 0 });
+      },
+      {
+        busfault: (p) => {
+          p.mov32(0, 0xe000ed28).i('LDR_imm_T1', { t: 4, n: 0, i: 0 });
+          exit(p, 5);
+        },
+      },
+    );
+    expect(runToExit(core)).toBe(5);
+    expect(core.readRegister(4) >>> 0).toBe((CFSR.PRECISERR | CFSR.BFARVALID) << 0);
+  });
+
   // Device reads after a checked one skip the checks inside the stretch it was allowed
   // (`deviceRead`); the stretch must not outlive the context, and every read reaches the device.
   it('faults an unprivileged device read where privileged polling was just allowed', () => {

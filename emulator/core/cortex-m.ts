@@ -1715,7 +1715,23 @@ export class CortexM implements CoreControl {
       priv === this.privileged() &&
       this.exc.stacking === Stk.None
     )
-      return this.deviceRead(a, size);
+      return this.deviceRead(a, size, this.devRegion);
+    if (
+      priv &&
+      a >= 0xe000e000 &&
+      a < 0xe000f000 &&
+      (a & (size - 1)) === 0 &&
+      this.exc.stacking === Stk.None
+    ) {
+      // A privileged, aligned read of the System Control Space (the kernel reads NVIC ISPR on
+      // every pass of its main loop): the checks below cannot refuse it. It is aligned, the
+      // MPU never restricts the PPB (ARMv7-M ARM B3.5.1, `Mpu.lookup`), and only unprivileged
+      // PPB accesses fault (the check below); so only the device's read and what
+      // `deviceRead` does after it remain.
+      const scs = this.bus.find(a);
+      if (scs !== null && scs.dev !== null && a + size <= scs.end)
+        return this.deviceRead(a, size, scs);
+    }
     this.alignCheck(a, size, mustAlign);
     if (this.system.mpuEnabled()) this.mpuCheck(a, Acc.Read, priv, size);
     if (a >= 0xe0000000 && a < 0xe0100000 && !priv) this.busFault(a);
@@ -1752,8 +1768,7 @@ export class CortexM implements CoreControl {
    * access does is the same: the device's read, the access log, a data watchpoint, attention
    * when the device scheduled or cancelled an event or dropped code.
    */
-  private deviceRead(a: number, size: AccessSize): number {
-    const reg = this.devRegion;
+  private deviceRead(a: number, size: AccessSize, reg: Region): number {
     const next = this.clock.next;
     let v: number;
     try {

@@ -29,10 +29,22 @@ export const NVIC = {
 } as const;
 
 export class Nvic {
+  /** Word views over the exception model's byte arrays (each starts its own buffer). */
+  private readonly pendingW: Uint32Array;
+  private readonly activeW: Uint32Array;
+  private readonly enabledW: Uint32Array;
+
   constructor(
     private readonly cpu: CortexM,
     private readonly exc: ExceptionModel,
-  ) {}
+  ) {
+    // The arrays start their buffers; a tail of fewer than four bytes is read byte by byte.
+    const words = (a: Uint8Array): Uint32Array =>
+      new Uint32Array(a.buffer, 0, a.buffer.byteLength >>> 2);
+    this.pendingW = words(exc.pending);
+    this.activeW = words(exc.active);
+    this.enabledW = words(exc.enabled);
+  }
 
   /** Offsets this block decodes. */
   static owns(off: number): boolean {
@@ -96,8 +108,21 @@ export class Nvic {
   private bits(arr: Uint8Array, word: number): number {
     const first = 16 + word * 32;
     const end = Math.min(first + 32, this.exc.numExceptions);
+    // Four exceptions at a time through a word view of the same bytes: the kernel reads ISPR on
+    // every pass of its main loop, and almost always finds nothing pending.
+    const words =
+      arr === this.exc.pending
+        ? this.pendingW
+        : arr === this.exc.active
+          ? this.activeW
+          : this.enabledW;
+    const whole = words.length * 4;
     let v = 0;
-    for (let e = first; e < end; e++) if (arr[e]) v |= 1 << (e - first);
+    for (let e = first; e < end; e += 4) {
+      if (e + 4 <= whole && words[e >>> 2] === 0) continue;
+      const stop = Math.min(e + 4, end);
+      for (let i = e; i < stop; i++) if (arr[i]) v |= 1 << (i - first);
+    }
     return v >>> 0;
   }
 
