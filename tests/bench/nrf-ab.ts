@@ -1,0 +1,126 @@
+/**
+ * In-process A/B of two emulator trees on bench:nrf's busy workload: the nrf52840dk kernel
+ * running the fuzzer app (MPU on), this tree against the emulator of a git revision
+ * (default `main`), both in one process, run in interleaved 1 M-instruction slices.
+ *
+ * Why: on the shared 2-core machine two runs of the same bench minutes apart differ by ±10 %
+ * even in CPU time, more than most single changes gain. Alternating the two sides slice by
+ * slice in one process gives both the same load, so their ratio holds where separate runs do
+ * not. The figure is bench:nrf's: awake virtual time of the 64 MHz chip per CPU second of the
+ * emulating thread. Both sides must run the same instructions in the same cycles (the busy
+ * workload is deterministic): a difference is printed as an error and fails the run.
+ *
+ * The revision's `emulator/`, `kernel/boards/` and `main/common/` are extracted with
+ * `git archive` into a temporary directory beside this tree's node_modules; the kernel image
+ * is this tree's (built first, as bench:nrf does).
+ *
+ * Usage: npx tsx tests/bench/nrf-ab.ts [--ref main] [--slices 40]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { positiveArg } from './args';
+import { threadCpuMs } from './cpu-time';
+import * as here from '../../emulator/session/session';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const refAt = process.argv.indexOf('--ref');
+const REF = refAt >= 0 ? process.argv[refAt + 1]! : 'main';
+const SLICES = positiveArg('--slices', 40);
+
+const built = spawnSync(
+  process.execPath,
+  ['scripts/kernel.mjs', 'build', '--board', 'nrf52840dk'],
+  {
+    cwd: root,
+    encoding: 'utf8',
+  },
+);
+if (built.status !== 0) throw new Error(`kernel build failed:\n${built.stderr}`);
+const dir = join(root, 'kernel/target/images/nrf52840dk');
+const manifest = JSON.parse(readFileSync(join(dir, 'apps.json'), 'utf8')) as {
+  appsStart: number;
+  apps: { name: string; tbf: string; flash: number }[];
+};
+const fuzzer = manifest.apps.find((a) => a.name === 'fuzzer');
+if (!fuzzer) throw new Error('no fuzzer app in the nrf52840dk image');
+// @ts-expect-error scripts/apps.mjs is plain JavaScript without type declarations.
+const apps = (await import('../../scripts/apps.mjs')) as {
+  composeApps(start: number, tbfs: unknown[]): Promise<Uint8Array>;
+};
+const bin = await apps.composeApps(manifest.appsStart, [
+  { address: fuzzer.flash, bytes: new Uint8Array(readFileSync(fuzzer.tbf)) },
+]);
+const kernel = new Uint8Array(readFileSync(join(dir, 'kernel.elf')));
+
+// The other side: the revision's emulator, beside this tree's packages.
+const other = mkdtempSync(join(tmpdir(), 'nrf-ab-'));
+const tar = spawnSync(
+  'sh',
+  ['-c', `git archive ${REF} emulator kernel/boards main/common | tar -x -C ${other}`],
+  { cwd: root, encoding: 'utf8' },
+);
+if (tar.status !== 0) throw new Error(`git archive ${REF} failed:\n${tar.stderr}`);
+symlinkSync(join(root, 'node_modules'), join(other, 'node_modules'));
+const there = (await import(
+  pathToFileURL(join(other, 'emulator/session/session.ts')).href
+)) as typeof here;
+
+type Session = here.EmulatorSession;
+
+interface Side {
+  name: string;
+  s: Session;
+  cpuMs: number;
+  awake0: number;
+  instr0: number;
+}
+
+function boot(name: string, create: typeof here.createSession): Side {
+  const made = create({ machine: 'nrf52840dk' });
+  if (!made.ok) throw new Error(made.error);
+  const s: Session = made.value;
+  const loaded = s.loadFiles([
+    { name: 'kernel.elf', bytes: kernel },
+    { name: 'apps.bin', bytes: bin, address: manifest.appsStart },
+  ]);
+  if (!loaded.ok) throw new Error(loaded.error);
+  // Boot (the LFXO wait), then 3 M instructions of warm-up for the translator.
+  while (s.cycles < 0.3 * 64e6) s.runSlice({ instructions: 1_000_000 });
+  for (let i = 0; i < 3; i++) s.runSlice({ instructions: 1_000_000 });
+  return { name, s, cpuMs: 0, awake0: s.cycles - s.core.sleptCycles, instr0: s.instructions };
+}
+
+try {
+  const sides = [boot(REF, there.createSession), boot('this tree', here.createSession)];
+  for (let k = 0; k < SLICES; k++) {
+    // Alternate which side goes first, so neither always runs right after the other.
+    for (const side of k % 2 === 0 ? sides : [...sides].reverse()) {
+      const t = threadCpuMs();
+      const r = side.s.runSlice({ instructions: 1_000_000 });
+      side.cpuMs += threadCpuMs() - t;
+      if (r.kind !== 'limit') throw new Error(`${side.name}: stopped ${JSON.stringify(r)}`);
+    }
+  }
+  const figures = sides.map((side) => {
+    const awake = (side.s.cycles - side.s.core.sleptCycles - side.awake0) / 64e6;
+    const instr = side.s.instructions - side.instr0;
+    const perCpu = awake / (side.cpuMs / 1000);
+    console.log(
+      `${side.name.padEnd(10)} ${(instr / 1e6).toFixed(1)} M instructions, ${awake.toFixed(3)} s awake, ${(side.cpuMs / 1000).toFixed(2)} CPU s: ${perCpu.toFixed(3)} x the 64 MHz chip per CPU s`,
+    );
+    return { instr, cycles: side.s.cycles, perCpu };
+  });
+  const [a, b] = figures as [(typeof figures)[0], (typeof figures)[0]];
+  console.log(`this tree / ${REF}: ${(b.perCpu / a.perCpu).toFixed(3)}`);
+  if (a.instr !== b.instr || a.cycles !== b.cycles) {
+    console.error(
+      `the two sides differ: ${a.instr} vs ${b.instr} instructions, ${a.cycles} vs ${b.cycles} cycles`,
+    );
+    process.exitCode = 1;
+  }
+} finally {
+  rmSync(other, { recursive: true, force: true });
+}
