@@ -24,9 +24,14 @@
 import { CortexM, type CoreSnapshot } from '../core/index';
 import type { AccessSize, MmioDevice, StopReason } from '../core/interfaces';
 import { BusErrorSignal } from '../core/interfaces';
+import { RegionKind, type Bus, type Region } from '../core/memory/bus';
 import { err, ok, type Result } from '../core/result';
 import { AccessLog } from '../debug/peripherals/access-log';
-import { CallChainWalker, type CallerTable } from '../debug/peripherals/call-chain';
+import {
+  CallChainWalker,
+  type CallerTable,
+  type StackWords,
+} from '../debug/peripherals/call-chain';
 import type { MemoryRegion } from '../debug/target';
 import { symbolAt, type ElfFile } from '../formats/elf';
 import {
@@ -369,7 +374,7 @@ export class EmulatorSession {
             );
             if (byDebugger) return;
             const at = log.callersAt(i);
-            walker.walk(core.pc >>> 0, r[13]! >>> 0, r[14]! >>> 0, r[7]!, r[11]!, log.callers!, at);
+            walker.walk(core.pc, r[13]!, r[14]!, r[7]!, r[11]!, log.callers!, at);
           };
   }
 
@@ -385,16 +390,7 @@ export class EmulatorSession {
     // The same table again (the log turned off and on) keeps its walker and the walker's caches.
     const known = table === null ? undefined : this.callerWalkers.get(table);
     this.callerWalker =
-      table === null
-        ? null
-        : (known ??
-          new CallChainWalker(table, (a) => {
-            const region = bus.find(a);
-            if (region === null || region.dev !== null || a + 4 > region.end) return undefined;
-            const off = a - region.base;
-            // Stack slots are word-aligned (AAPCS): one typed-array load.
-            return (off & 3) === 0 ? region.i32[off >>> 2]! >>> 0 : region.dv.getUint32(off, true);
-          }));
+      table === null ? null : (known ?? new CallChainWalker(table, stackWord(bus), stackRam(bus)));
     if (table !== null && known === undefined) this.callerWalkers.set(table, this.callerWalker!);
     if (this.accessLogOn) this.setAccessLog(true);
   }
@@ -736,4 +732,26 @@ export function createSession(options: SessionOptions): Result<EmulatorSession> 
   if (!isMachineName(options.machine))
     return err(`unknown machine '${options.machine}' (known: ${MACHINES.join(', ')})`);
   return ok(new EmulatorSession({ ...options, machine: options.machine }));
+}
+
+/** A word of RAM or ROM at `a` for the call-chain walker (undefined: a device or unmapped). */
+function stackWord(bus: Bus): (a: number) => number | undefined {
+  return (a) => {
+    const region = bus.find(a);
+    if (region === null || region.dev !== null || a + 4 > region.end) return undefined;
+    const off = a - region.base;
+    // Stack slots are word-aligned (AAPCS): one typed-array load.
+    return (off & 3) === 0 ? region.i32[off >>> 2]! >>> 0 : region.dv.getUint32(off, true);
+  };
+}
+
+/**
+ * The RAM the walker reads stacks from directly (see `StackWords`): the largest RAM region
+ * (the chips' data RAM, where the kernel and its processes keep their stacks).
+ */
+function stackRam(bus: Bus): StackWords | undefined {
+  let best: Region | null = null;
+  for (const r of bus.regions)
+    if (r.kind === RegionKind.Ram && (best === null || r.size > best.size)) best = r;
+  return best === null ? undefined : { base: best.base, words: best.i32 };
 }

@@ -27,12 +27,23 @@ const rowAt = (fn: Fn, a: number): UnwindRow => {
   };
 };
 
+const RAM = 0x2000_0000;
+
+/** A RAM of 256 KiB at 0x20000000 holding `words`, as the walker reads it. */
 function memory(words: Record<number, number>) {
-  return (a: number) => (a >= 0x2000_0000 && a < 0x2004_0000 ? (words[a] ?? 0) : undefined);
+  const ram = new Int32Array(0x1_0000);
+  const set = (a: number, v: number) => (ram[(a - RAM) >>> 2] = v);
+  for (const [a, v] of Object.entries(words)) set(Number(a), v);
+  const word = (a: number) =>
+    a >= RAM && a < RAM + 0x4_0000 ? ram[(a - RAM) >>> 2]! >>> 0 : undefined;
+  return { word, stack: { base: RAM, words: ram }, set };
 }
+const walker = (t: typeof table0, m: ReturnType<typeof memory>) =>
+  new CallChainWalker(t, m.word, m.stack);
+const table0 = callerTable([pushR7Lr(0x2000, 0x2010), pushR7Lr(0x1000, 0x1020)], rowAt);
 
 describe('call chains of logged accesses', () => {
-  const table = callerTable([pushR7Lr(0x2000, 0x2010), pushR7Lr(0x1000, 0x1020)], rowAt);
+  const table = table0;
 
   it('flattens CFI into sorted rows with gaps between functions', () => {
     expect([...table.starts]).toEqual([0x1000, 0x1002, 0x1020, 0x2000, 0x2002, 0x2010]);
@@ -71,25 +82,21 @@ describe('call chains of logged accesses', () => {
     const sp = 0x2000_1000 - 16;
     const mem = memory({ [sp + 4]: 0x1015, [sp + 8 + 4]: 0x3001, [sp + 8 + 8 + 4]: 0x4001 });
     const out = new Uint32Array(CALLER_DEPTH);
-    new CallChainWalker(table, mem).walk(0x2008, sp, 0xdead, 0, 0, out, 0);
+    walker(table, mem).walk(0x2008, sp, 0xdead, 0, 0, out, 0);
+    expect([...out.slice(0, 3)]).toEqual([0x1014, 0x3000, 0]);
+    // The same through the word reader alone (a stack outside the RAM given).
+    out.fill(7);
+    new CallChainWalker(table, mem.word).walk(0x2008, sp, 0xdead, 0, 0, out, 0);
     expect([...out.slice(0, 3)]).toEqual([0x1014, 0x3000, 0]);
   });
 
   it('takes the return address from LR before the prologue, and stops at EXC_RETURN or outside RAM', () => {
     const out = new Uint32Array(CALLER_DEPTH).fill(7);
     const sp = 0x2000_0100;
-    new CallChainWalker(table, memory({ [sp + 4]: 0xffff_fff9 })).walk(
-      0x2000,
-      sp,
-      0x1011,
-      0,
-      0,
-      out,
-      0,
-    );
+    walker(table, memory({ [sp + 4]: 0xffff_fff9 })).walk(0x2000, sp, 0x1011, 0, 0, out, 0);
     // 0x1010 is in A's prologue-done row: A's return address is the EXC_RETURN: the chain ends.
     expect([...out.slice(0, 2)]).toEqual([0x1010, 0]);
-    new CallChainWalker(table, memory({})).walk(0x2008, 0x1000, 0, 0, 0, out, 0);
+    walker(table, memory({})).walk(0x2008, 0x1000, 0, 0, 0, out, 0);
     expect(out[0]).toBe(0);
   });
 
@@ -98,28 +105,48 @@ describe('call chains of logged accesses', () => {
     // A called from 0x3000), then from 0x3008 directly (a memo keyed by pc and sp alone, or one
     // not checking the stack words it read, would repeat the first chain).
     const sp = 0x2000_1000 - 16;
-    const words: Record<number, number> = { [sp + 4]: 0x1015, [sp + 12]: 0x3001 };
-    const walker = new CallChainWalker(table, memory(words));
+    const m = memory({ [sp + 4]: 0x1015, [sp + 12]: 0x3001 });
+    const w = walker(table, m);
     const out = new Uint32Array(CALLER_DEPTH * 3);
-    walker.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, 0);
+    w.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, 0);
     expect([...out.slice(0, 3)]).toEqual([0x1014, 0x3000, 0]);
-    walker.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, CALLER_DEPTH);
+    w.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, CALLER_DEPTH);
     expect([...out.slice(CALLER_DEPTH, CALLER_DEPTH + 3)]).toEqual([0x1014, 0x3000, 0]);
+    // The second walk was the first's, checked (its stack words unchanged).
+    expect([w.walks, w.hits]).toEqual([1, 1]);
     // Another caller: B's saved return address now points at 0x3009 (no CFI there).
-    words[sp + 4] = 0x3009;
-    walker.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, 2 * CALLER_DEPTH);
+    m.set(sp + 4, 0x3009);
+    w.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, 2 * CALLER_DEPTH);
     expect([...out.slice(2 * CALLER_DEPTH, 2 * CALLER_DEPTH + 2)]).toEqual([0x3008, 0]);
     // A word further up changed (A's caller): found too.
-    words[sp + 4] = 0x1015;
-    walker.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, 0);
+    m.set(sp + 4, 0x1015);
+    w.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, 0);
     expect([...out.slice(0, 3)]).toEqual([0x1014, 0x3000, 0]);
-    words[sp + 12] = 0x1005; // A called from A's own prologue row (CFA sp + 0: LR unknown)
-    walker.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, 0);
+    m.set(sp + 12, 0x1005); // A called from A's own prologue row (CFA sp + 0: LR unknown)
+    w.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, 0);
     expect([...out.slice(0, 3)]).toEqual([0x1014, 0x1004, 0]);
+    // A saved frame pointer changed (nothing else): walked again.
+    const walked = w.walks;
+    m.set(sp, 0x2000_0e00);
+    w.walk(0x2008, sp, 0xdead, 0x2000_0f00, 0, out, 0);
+    expect(w.walks).toBe(walked + 1);
     // Another LR or frame pointer is another walk (a leaf's caller is in LR).
-    walker.walk(0x2000, sp, 0x1011, 0, 0, out, 0);
+    w.walk(0x2000, sp, 0x1011, 0, 0, out, 0);
     expect([...out.slice(0, 2)]).toEqual([0x1010, 0x1014]);
-    walker.walk(0x2000, sp, 0x3001, 0, 0, out, 0);
+    w.walk(0x2000, sp, 0x3001, 0, 0, out, 0);
     expect([...out.slice(0, 2)]).toEqual([0x3000, 0]);
+  });
+
+  it('walks again each time a walk read a word outside the stack RAM it was given', () => {
+    const sp = 0x2000_1000 - 16;
+    const m = memory({ [sp + 4]: 0x1015, [sp + 12]: 0x3001 });
+    // The RAM given to the walker is another one: every word comes through `word`.
+    const w = new CallChainWalker(table, m.word, { base: 0x1000_0000, words: new Int32Array(16) });
+    const out = new Uint32Array(CALLER_DEPTH);
+    for (let k = 0; k < 3; k++) {
+      w.walk(0x2008, sp, 0xdead, 0, 0, out, 0);
+      expect([...out.slice(0, 3)]).toEqual([0x1014, 0x3000, 0]);
+    }
+    expect([w.walks, w.hits]).toEqual([3, 0]);
   });
 });

@@ -9,7 +9,8 @@
  * where each register was saved) into `CallerTable`: sorted row starts with, per row, the CFA's
  * base register and offset and where the return address, r7 and r11 (the frame pointers of
  * Thumb and ARM code) were saved relative to the CFA. Walking a frame is then one cached
- * lookup and one or three RAM reads.
+ * lookup and one or three RAM reads; and a walk whose registers and stack words are those of a
+ * recent one is answered from the walker's memo after checking those words (`CallChainWalker`).
  *
  * The return address is taken from LR while the innermost function has not saved it (a leaf, or
  * before its prologue's push); outer frames need it saved. The walk stops at an EXC_RETURN value
@@ -21,7 +22,7 @@
  *
  * @example
  *   const table = callerTable(fdes, (fde, a) => executeRow(fde, a));
- *   const walker = new CallChainWalker(table, (a) => ramWord(a));
+ *   const walker = new CallChainWalker(table, (a) => ramWord(a), { base: 0x20000000, words: ram });
  *   walker.walk(pc, sp, lr, r7, r11, out, 0);   // out[0..] = return addresses, 0 ends
  */
 import type { UnwindRow } from '../../formats/dwarf/cfi';
@@ -142,21 +143,73 @@ function rowShape(row: UnwindRow): number[] {
   return [cfa.reg, cfa.offset, ra, r7, r11];
 }
 
-/** Walks call chains through a `CallerTable`, reading stack words with `word` (undefined: not RAM). */
+/** A RAM region the walker reads as words directly (the stack's): its base and its words. */
+export interface StackWords {
+  base: number;
+  words: Int32Array;
+}
+
+/** Slots of the walker's memo of recent walks (a power of two). */
+const MEMO = 1 << 8;
+/** Stack words a walk may read: the return address, r7 and r11 of each frame. */
+const MEMO_WORDS = CALLER_DEPTH * 3;
+
+/**
+ * Walks call chains through a `CallerTable`, reading stack words from `ram` directly (a word
+ * outside it through `word`; undefined: not RAM).
+ *
+ * A kernel makes its accesses from a few call chains over and over (a polling loop, the main
+ * loop's interrupt checks): the walker remembers its recent walks, direct-mapped by pc, sp and
+ * LR, each with the registers it started from, the chain and every stack word it read (as an
+ * index into `ram` and the value found). A walk with the same registers whose words all still
+ * hold those values would read the same words and take the same rows, so it has the same chain:
+ * checking a few words replaces the walk, exactly (a caller changed behind the same pc and sp
+ * shows as a changed return-address word). A walk that read a word outside `ram` is not kept.
+ */
 export class CallChainWalker {
   /**
    * Rows of recently walked PCs, direct-mapped by halfword (a PC's slot is fixed; a miss
    * searches the table): a Map lookup per frame cost more than the rest of the walk.
    */
-  private readonly cachedPc = new Uint32Array(ROW_CACHE).fill(1); // no PC is odd here
+  private readonly cachedPc = new Int32Array(ROW_CACHE).fill(1); // no PC is odd here
   private readonly cachedRow = new Int32Array(ROW_CACHE);
+  /** The table's rows side by side: CFA register, CFA offset, return address, r7, r11 at. */
+  private readonly rows: Int32Array;
+  private readonly ramBase: number;
+  private readonly ram: Int32Array;
+  /** Per memo slot: the walk's pc, sp, lr, r7, r11 (pc 1: empty). */
+  private readonly memoKey = new Int32Array(MEMO * 5).fill(1);
+  /** Per memo slot: how many stack words it read (-1: not kept), their indexes and values. */
+  private readonly memoReads = new Int32Array(MEMO).fill(-1);
+  private readonly memoAt = new Int32Array(MEMO * MEMO_WORDS);
+  private readonly memoValue = new Int32Array(MEMO * MEMO_WORDS);
+  /** Per memo slot: the chain found and its length. */
+  private readonly memoChain = new Int32Array(MEMO * CALLER_DEPTH);
+  private readonly memoLength = new Int32Array(MEMO);
+  /** Walks answered by the memo, and walked (for tests and benches). */
+  hits = 0;
+  walks = 0;
 
   constructor(
     private readonly table: CallerTable,
     private readonly word: (address: number) => number | undefined,
-  ) {}
+    ram?: StackWords,
+  ) {
+    const n = table.starts.length;
+    const rows = new Int32Array(n * 5);
+    for (let i = 0; i < n; i++) {
+      rows[i * 5] = table.cfaReg[i]!;
+      rows[i * 5 + 1] = table.cfaOffset[i]!;
+      rows[i * 5 + 2] = table.raAt[i]!;
+      rows[i * 5 + 3] = table.r7At[i]!;
+      rows[i * 5 + 4] = table.r11At[i]!;
+    }
+    this.rows = rows;
+    this.ramBase = ram?.base ?? 0;
+    this.ram = ram?.words ?? new Int32Array(0);
+  }
 
-  /** Index of the row holding `pc`, or -1. */
+  /** Offset in `rows` of the row holding `pc`, or -1. */
   private rowOf(pc: number): number {
     const slot = (pc >>> 1) & (ROW_CACHE - 1);
     if (this.cachedPc[slot] === pc) return this.cachedRow[slot]!;
@@ -166,15 +219,16 @@ export class CallChainWalker {
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (s[mid]! <= pc) {
+      if (s[mid]! <= pc >>> 0) {
         found = mid;
         lo = mid + 1;
       } else hi = mid - 1;
     }
     if (found >= 0 && this.table.cfaReg[found] === NO_CFI) found = -1;
+    const at = found < 0 ? -1 : found * 5;
     this.cachedPc[slot] = pc;
-    this.cachedRow[slot] = found;
-    return found;
+    this.cachedRow[slot] = at;
+    return at;
   }
 
   /**
@@ -190,39 +244,118 @@ export class CallChainWalker {
     out: Uint32Array,
     at: number,
   ): void {
-    const t = this.table;
+    pc |= 0;
+    sp |= 0;
+    lr |= 0;
+    r7 |= 0;
+    r11 |= 0;
+    const slot = ((pc >>> 1) ^ (sp >>> 3) ^ (lr >>> 1) ^ (r7 >>> 5)) & (MEMO - 1);
+    const key = this.memoKey;
+    const k = slot * 5;
+    const ram = this.ram;
+    if (
+      key[k] === pc &&
+      key[k + 1] === sp &&
+      key[k + 2] === lr &&
+      key[k + 3] === r7 &&
+      key[k + 4] === r11
+    ) {
+      const reads = this.memoReads[slot]!;
+      const from = slot * MEMO_WORDS;
+      const where = this.memoAt;
+      const value = this.memoValue;
+      let same = reads >= 0;
+      for (let j = 0; j < reads; j++)
+        if (ram[where[from + j]!] !== value[from + j]) {
+          same = false;
+          break;
+        }
+      if (same) {
+        this.hits++;
+        const n = this.memoLength[slot]!;
+        const chain = this.memoChain;
+        const c = slot * CALLER_DEPTH;
+        for (let j = 0; j < n; j++) out[at + j] = chain[c + j]!;
+        if (n < CALLER_DEPTH) out[at + n] = 0;
+        return;
+      }
+    }
+    this.walks++;
+    key[k] = pc;
+    key[k + 1] = sp;
+    key[k + 2] = lr;
+    key[k + 3] = r7;
+    key[k + 4] = r11;
+    const n = this.walkFrom(pc, sp, lr, r7, r11, out, at, slot);
+    const c = slot * CALLER_DEPTH;
+    for (let j = 0; j < n; j++) this.memoChain[c + j] = out[at + j]!;
+    this.memoLength[slot] = n;
+  }
+
+  /** One stack word for memo slot `slot`'s walk, noted as its `reads`-th; undefined: not RAM. */
+  private read(address: number, slot: number, reads: number): number | undefined {
+    const off = (address - this.ramBase) | 0;
+    if ((off & 3) === 0 && off >= 0 && off >>> 2 < this.ram.length) {
+      const v = this.ram[off >>> 2]!;
+      const m = slot * MEMO_WORDS + reads;
+      this.memoAt[m] = off >>> 2;
+      this.memoValue[m] = v;
+      if (this.memoReads[slot]! >= 0) this.memoReads[slot] = reads + 1;
+      return v;
+    }
+    // Not in the stack's RAM: this walk cannot be checked word by word, so it is not kept.
+    this.memoReads[slot] = -1;
+    const v = this.word(address >>> 0);
+    return v === undefined ? undefined : v | 0;
+  }
+
+  /** The walk itself (see `walk`); returns the chain's length and notes its reads in `slot`. */
+  private walkFrom(
+    pc: number,
+    sp: number,
+    lr: number,
+    r7: number,
+    r11: number,
+    out: Uint32Array,
+    at: number,
+    slot: number,
+  ): number {
+    const rows = this.rows;
+    let reads = 0;
+    this.memoReads[slot] = 0;
     let n = 0;
     let lrKnown = true;
     for (; n < CALLER_DEPTH; n++) {
-      const row = this.rowOf(pc >>> 0);
+      const row = this.rowOf(pc);
       if (row < 0) break;
-      const reg = t.cfaReg[row]!;
-      const cfa = ((reg === 13 ? sp : reg === 7 ? r7 : r11) + t.cfaOffset[row]!) >>> 0;
+      const reg = rows[row]!;
+      const cfa = ((reg === 13 ? sp : reg === 7 ? r7 : r11) + rows[row + 1]!) | 0;
       let ra: number | undefined;
-      const raAt = t.raAt[row]!;
+      const raAt = rows[row + 2]!;
       if (raAt === 0) {
         if (!lrKnown) break;
         ra = lr;
-      } else ra = this.word((cfa + raAt) >>> 0);
+      } else ra = this.read((cfa + raAt) | 0, slot, reads++);
       if (ra === undefined || ra >>> 0 >= 0xffffffe0 || ra === 0) break;
-      const r7At = t.r7At[row]!;
-      const r11At = t.r11At[row]!;
+      const r7At = rows[row + 3]!;
+      const r11At = rows[row + 4]!;
       if (r7At !== 0) {
-        const v = this.word((cfa + r7At) >>> 0);
+        const v = this.read((cfa + r7At) | 0, slot, reads++);
         if (v === undefined) break;
         r7 = v;
       }
       if (r11At !== 0) {
-        const v = this.word((cfa + r11At) >>> 0);
+        const v = this.read((cfa + r11At) | 0, slot, reads++);
         if (v === undefined) break;
         r11 = v;
       }
-      const caller = (ra & ~1) >>> 0;
+      const caller = ra & ~1;
       out[at + n] = caller;
-      pc = caller - 2;
+      pc = (caller - 2) | 0;
       sp = cfa;
       lrKnown = false; // AAPCS: LR is not preserved across the call
     }
     if (n < CALLER_DEPTH) out[at + n] = 0;
+    return n;
   }
 }
