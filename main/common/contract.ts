@@ -354,6 +354,8 @@ export const AccessLogArgs = obj({
   register: opt(str({ max: 100 })),
   /** Only the debugger's own accesses. */
   debuggerOnly: opt(bool()),
+  /** The entries as `rows` (columns, see access-log-rows.ts) instead of `entries`. */
+  compact: opt(bool()),
 });
 
 /** Addresses are unsigned 32-bit. */
@@ -1123,9 +1125,25 @@ export interface AccessLogSource {
   function: string | null;
 }
 
+/**
+ * A page of access-log entries as columns (asked for with `compact`): what the Access Log's
+ * window keeps, without an object per entry (access-log-rows.ts writes and reads them).
+ */
+export interface AccessLogRows {
+  count: number;
+  /** The columns, little-endian (see access-log-rows.ts). */
+  data: Uint8Array;
+  /** Peripheral and register names and decodings the rows refer to by index. */
+  strings: string[];
+  /** Source places (a row's PC and its capsule caller) the rows refer to by index. */
+  sources: AccessLogSource[];
+}
+
 export interface AccessLogPage {
   on: boolean;
+  /** Empty when the page was asked for `compact` (see `rows`). */
   entries: AccessLogEntry[];
+  rows?: AccessLogRows;
   next: number;
   missed: number;
   frequencyHz: number;

@@ -14,6 +14,7 @@ import { nodeScheduler } from '../../emulator/node/scheduler';
 import { nrfProgram, nrfUartWriter, symbolOf } from '../../emulator/node/test-programs';
 import type { CallerTable } from '../../emulator/debug/peripherals/call-chain';
 import { createSession } from '../../emulator/session/session';
+import { LogRows } from '../../renderer/src/models/access-log-rows';
 import type { HostEvents } from '../common/contract.js';
 import { PeripheralService, type DebugSeam } from './peripheral-service.js';
 
@@ -253,6 +254,18 @@ describe('PeripheralService', () => {
       expect(w.source).toMatchObject({ path: 'chips/nrf52/src/uart.rs', line: 30 });
       expect(w.caller).toMatchObject({ path: 'capsules/src/console.rs', line: 7 });
       expect(w.callers?.[0]).toBe(at('capsule_ret'));
+    }
+    // The same page as the window asks for it: columns, the same entries once read back.
+    const compact = ok(await service.log({ since: first, max: 1000, compact: true }));
+    expect(compact.entries).toEqual([]);
+    const rows = new LogRows(1000);
+    rows.append(compact.rows!);
+    expect(rows.length).toBe(page.entries.length);
+    // A handful of strings and places for a thousand entries.
+    expect(compact.rows!.strings.length + compact.rows!.sources.length).toBeLessThan(40);
+    for (let i = 0; i < rows.length; i++) {
+      const { callers: _callers, ...whole } = page.entries[i]!;
+      expect(rows.entry(i)).toEqual({ ...whole, caller: whole.caller ?? null });
     }
   });
 

@@ -20,7 +20,6 @@
  *   await periph.watch({ addresses: [0x40002500] });
  *   await periph.write({ address: 0x5000050c, field: 'PIN14', input: 'Clear' });
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findBoard } from '../../emulator/boards/registry';
 import {
@@ -51,7 +50,6 @@ import type { AccessRecord, BoardState, DebugTarget } from '../../emulator/debug
 import type { Result as TargetResult } from '../../emulator/core/result';
 import { NRF52_MACHINES } from '../../emulator/machines/nrf52';
 import {
-  parseSvd,
   RegisterNamer,
   SvdError,
   type SvdDevice,
@@ -68,6 +66,8 @@ import type {
   Result,
 } from '../common/contract.js';
 import { err } from './project.js';
+import { RowsWriter } from '../common/access-log-rows.js';
+import { parseSvdFile } from './peripheral-svd.js';
 
 type Emit = <K extends keyof HostEvents>(name: K, payload: HostEvents[K]) => void;
 
@@ -121,8 +121,21 @@ interface ActiveSvd {
   description: PeripheralsDescription;
 }
 
-/** Parsed built-in SVDs by file (they ship with the app and do not change while it runs). */
-const BUILT_IN = new Map<string, SvdDevice>();
+/**
+ * Built-in SVDs by file, parsed in a worker thread once (they ship with the app and do not
+ * change while it runs); a failed parse is forgotten so the next ask tries again.
+ */
+const BUILT_IN = new Map<string, Promise<SvdDevice>>();
+
+function builtInDevice(file: string): Promise<SvdDevice> {
+  let device = BUILT_IN.get(file);
+  if (device === undefined) {
+    device = parseSvdFile(file);
+    BUILT_IN.set(file, device);
+    device.catch(() => BUILT_IN.delete(file));
+  }
+  return device;
+}
 
 const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
@@ -150,6 +163,8 @@ export class PeripheralService {
     this.offs.push(d.onStop(({ target }) => void this.refresh(target)));
     this.offs.push(
       d.onSession((info) => {
+        // The board's SVD is parsed (in a worker) while the session starts, not at its first stop.
+        if (info.phase !== 'ended') this.prefetch();
         if (info.phase === 'ended') this.setLive(false);
         else if (this.watched.length > 0 || this.watchConnections) this.setLive(true);
       }),
@@ -216,24 +231,29 @@ export class PeripheralService {
     const rel = found.value.board.svd;
     if (rel === null)
       return err('unavailable', `${found.value.board.label} has no chip description (SVD).`);
-    const file = path.join(this.opts.appRoot, rel);
-    let device = BUILT_IN.get(file);
-    if (device === undefined) {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (e) {
-        return err('io', `Cannot read ${rel}: ${(e as Error).message}`);
-      }
-      try {
-        device = parseSvd(text);
-      } catch (e) {
-        return err('io', `${rel}: ${(e as Error).message}`);
-      }
-      BUILT_IN.set(file, device);
+    let device: SvdDevice;
+    try {
+      device = await builtInDevice(path.join(this.opts.appRoot, rel));
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      return err(
+        'io',
+        code ? `Cannot read ${rel}: ${(e as Error).message}` : `${rel}: ${(e as Error).message}`,
+      );
     }
+    // Another board's SVD may have become the active one meanwhile.
+    if (this.svd?.board === board) return { ok: true, value: this.svd };
     const warnings = this.disagreements(device, null);
     return { ok: true, value: this.activate(board, device, 'built-in', rel, warnings) };
+  }
+
+  /** Starts parsing the session board's SVD (see `builtInDevice`); nothing waits for it. */
+  private prefetch(): void {
+    const board = this.board();
+    if (board === null || this.svd?.board === board || this.userSvd?.board === board) return;
+    const found = findBoard(board);
+    if (!found.ok || found.value.board.svd === null) return;
+    void builtInDevice(path.join(this.opts.appRoot, found.value.board.svd)).catch(() => undefined);
   }
 
   private disagreements(device: SvdDevice, expected: string | null): string[] {
@@ -267,16 +287,13 @@ export class PeripheralService {
     if (board === null)
       return err('unavailable', 'No debug session runs.', 'Start one, then load an SVD for it.');
     const file = path.resolve(this.opts.projectRoot, args.path);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      return err('not-found', `Cannot read ${args.path}: ${(e as Error).message}`);
-    }
     let device: SvdDevice;
     try {
-      device = parseSvd(text);
+      // Off this thread too: a user's SVD is as large as the board's.
+      device = await parseSvdFile(file);
     } catch (e) {
+      if ((e as { code?: string }).code !== undefined)
+        return err('not-found', `Cannot read ${args.path}: ${(e as Error).message}`);
       if (e instanceof SvdError)
         return err('bad-request', `${args.path} is not a usable SVD: ${e.where}: ${e.problem}`);
       return err('bad-request', `${args.path}: ${(e as Error).message}`);
@@ -770,6 +787,7 @@ export class PeripheralService {
     peripheral?: string;
     register?: string;
     debuggerOnly?: boolean;
+    compact?: boolean;
   }): Promise<Result<AccessLogPage>> {
     const t = this.target();
     if (!t.ok) return t;
@@ -834,6 +852,9 @@ export class PeripheralService {
       return null;
     };
     const entries: AccessLogEntry[] = [];
+    // Compact: the entries go out as columns (the window decodes only the rows it shows).
+    const rows = args.compact ? new RowsWriter(r.value.entries.length) : null;
+    const add = (entry: AccessLogEntry) => (rows ? rows.add(entry) : entries.push(entry));
     for (const e of r.value.entries) {
       if (e.dma) {
         const dmaBy = a.ok ? dmaPeripheral(a.value.device, e.pc) : null;
@@ -843,7 +864,7 @@ export class PeripheralService {
           if (rf !== '' && !register.toLowerCase().includes(rf)) continue;
         }
         const n = `${e.value} byte${e.value === 1 ? '' : 's'}`;
-        entries.push({
+        add({
           ...e,
           peripheral: dmaBy,
           register,
@@ -880,8 +901,8 @@ export class PeripheralService {
         source,
         caller: e.debugger ? null : capsuleCaller(e, source),
       };
-      if (e.callers !== undefined) entry.callers = e.callers;
-      entries.push(entry);
+      if (e.callers !== undefined && rows === null) entry.callers = e.callers;
+      add(entry);
     }
     return {
       ok: true,
@@ -891,6 +912,7 @@ export class PeripheralService {
         missed: r.value.missed,
         frequencyHz: r.value.frequencyHz,
         entries,
+        ...(rows ? { rows: rows.finish() } : {}),
       },
     };
   }

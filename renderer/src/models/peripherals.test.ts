@@ -4,6 +4,7 @@
 // entry, so a filtered view holds every match the log has.
 import { describe, expect, it } from 'vitest';
 import type { AccessLogEntry, AccessLogPage, Result } from '../../../main/common/contract';
+import { RowsWriter } from '../../../main/common/access-log-rows';
 import { hostConnection, type Transport } from '../client';
 import { LOG_LIMIT, PeripheralsModel } from './peripherals';
 
@@ -52,6 +53,13 @@ function fakeHost(total: number, dropped = 0) {
       }
       const missed = Math.max(0, dropped - since);
       const page: AccessLogPage = { on: true, entries, next: s, missed, frequencyHz: 64e6 };
+      if (a.compact) {
+        // As the host answers the window: columns, not objects.
+        const w = new RowsWriter(entries.length);
+        for (const e of entries) w.add(e);
+        page.rows = w.finish();
+        page.entries = [];
+      }
       return { ok: true, value: page } as Result<unknown>;
     },
     onEvents: () => () => {},
@@ -73,9 +81,9 @@ describe('the access log window', () => {
       entry(0, 'UART0.RXD', true),
       ...Array.from({ length: LOG_LIMIT }, (_, i) => entry(i + 1, 'X.Y')),
     ]);
-    expect(model.entries.length).toBe(LOG_LIMIT);
-    expect(model.entries[0]!.debugger).toBe(true);
-    expect(model.entries[1]!.seq).toBe(2);
+    expect(model.rows.length).toBe(LOG_LIMIT);
+    expect(model.rows.entry(0).debugger).toBe(true);
+    expect(model.rows.entry(1).seq).toBe(2);
   });
 
   it('skips ahead of a fast kernel but keeps the debugger`s read from the stretch skipped', async () => {
@@ -84,8 +92,17 @@ describe('the access log window', () => {
     expect(calls.some((c) => c.debuggerOnly === true && c.since === 0 && c.until === 80_000)).toBe(
       true,
     );
-    expect(model.entries.filter((e) => e.debugger).map((e) => e.seq)).toEqual([5]);
-    expect(model.entries.length).toBe(20_001);
+    const rows = Array.from({ length: model.rows.length }, (_, i) => model.rows.entry(i));
+    expect(rows.filter((e) => e.debugger).map((e) => e.seq)).toEqual([5]);
+    expect(model.rows.length).toBe(20_001);
+    // Asked for as columns; the newest entry comes back whole from them.
+    expect(calls.filter((c) => c.since !== undefined).every((c) => c.compact === true)).toBe(true);
+    expect(model.rows.entry(20_000)).toMatchObject({
+      seq: 99_999,
+      register: 'TIMER0.CC[0]',
+      peripheral: 'TIMER0',
+      debugger: false,
+    });
     expect(model.snapshot().log.missed).toBe(80_000 - 1);
   });
 
@@ -105,7 +122,7 @@ describe('the access log window', () => {
     await model.pollLog();
     expect(calls.some((c) => c.register === 'STARTTX' && c.since === 0)).toBe(true);
     // All 100 matches, the 80 the unfiltered window had skipped too.
-    expect(model.filtered().length).toBe(100);
+    expect(model.filtered().count).toBe(100);
     expect(model.snapshot().log.missed).toBe(0);
   });
 
@@ -114,7 +131,7 @@ describe('the access log window', () => {
     model.setLogFilter({ registerFilter: 'STARTTX' });
     await new Promise((r) => setTimeout(r, 0));
     await model.pollLog();
-    expect(model.filtered().length).toBe(70);
+    expect(model.filtered().count).toBe(70);
     expect(model.snapshot().log.unsearched).toBe(30_000);
     expect(model.snapshot().log.missed).toBe(0);
     // A Restart: the count was about the run before it; the filter stays.
@@ -134,6 +151,28 @@ describe('the access log window', () => {
     // A new filter asks again; none set: nothing to say.
     model.setLogFilter({ registerFilter: '' });
     expect(model.snapshot().log.unsearched).toBe(0);
+  });
+});
+
+describe('the SVD', () => {
+  it('is asked for once when the session`s start and its first stop come together', async () => {
+    let asked = 0;
+    const transport: Transport = {
+      call: async (method) => {
+        if (method === 'peripherals.describe') asked++;
+        return { ok: false, error: { code: 'unavailable', message: 'no' } } as Result<unknown>;
+      },
+      onEvents: () => () => {},
+    };
+    const model = new PeripheralsModel(hostConnection(transport), {
+      get: () => null,
+      set: () => undefined,
+    } as never);
+    await Promise.all([
+      model.sessionChanged({ board: 'nrf52840dk', phase: 'starting' }),
+      model.sessionChanged({ board: 'nrf52840dk', phase: 'halted' }),
+    ]);
+    expect(asked).toBe(1);
   });
 });
 

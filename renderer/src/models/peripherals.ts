@@ -8,7 +8,8 @@
  * next change elsewhere), and asks the host to watch exactly the registers that are visible:
  * the host never reads a register nobody looks at, and never reads a read-on-demand register
  * unless the person presses its Read button. The access log's entries are kept outside the
- * snapshot (`entries`): it holds up to 100,000 of them and the table draws only what is visible.
+ * snapshot, as columns (`rows`, access-log-rows.ts): it holds up to 100,000 of them, fetched as
+ * compact pages, and the table makes objects only for the rows it draws.
  *
  * @example
  *   const periph = new PeripheralsModel(host, localStorage);
@@ -18,6 +19,7 @@
  */
 import type {
   AccessLogEntry,
+  AccessLogRows,
   BoardView,
   Connections,
   HostError,
@@ -31,7 +33,9 @@ import {
   type PeripheralNode,
   type RegisterNode,
 } from '../../../emulator/debug/peripherals/register-view';
+import { RowsWriter } from '../../../main/common/access-log-rows';
 import type { HostConnection } from '../client';
+import { LogRows } from './access-log-rows';
 import type { KeyValueStore } from './layout';
 import { Model } from './model';
 
@@ -71,7 +75,7 @@ export interface PeripheralsState {
   connections: Connections | null;
   log: {
     on: boolean;
-    /** Entries in `entries` (kept outside the snapshot). */
+    /** Entries in `rows` (kept outside the snapshot). */
     count: number;
     missed: number;
     /**
@@ -87,9 +91,16 @@ export interface PeripheralsState {
 
 const FAV_KEY = 'capsule.peripherals.favourites';
 
+/** The entries the Access Log shows: all of `rows`, or those at the indexes `at`. */
+export interface LogView {
+  rows: LogRows;
+  count: number;
+  at: Int32Array | null;
+}
+
 export class PeripheralsModel extends Model<PeripheralsState> {
   /** The access log's entries, oldest first (at most LOG_LIMIT). */
-  entries: AccessLogEntry[] = [];
+  readonly rows = new LogRows(LOG_LIMIT);
   private logNext = 0;
   /** Sequence number of the next access the log will fetch (accesses recorded so far). */
   get logSequence(): number {
@@ -162,7 +173,17 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     if (this.state.log.unsearched !== 0) this.set({ log: { ...this.state.log, unsearched: 0 } });
   }
 
-  async describe(): Promise<void> {
+  /**
+   * Asks for the SVD (a megabyte): once at a time, so a session's start and its first stop,
+   * arriving together, share one answer.
+   */
+  describe(): Promise<void> {
+    this.describing ??= this.describeNow().finally(() => (this.describing = null));
+    return this.describing;
+  }
+  private describing: Promise<void> | null = null;
+
+  private async describeNow(): Promise<void> {
     const r = await this.host.api.peripherals.describe({});
     if (!r.ok) {
       this.set({ description: null, tree: [], error: this.message(r.error) });
@@ -454,7 +475,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
   }
 
   clearLog(): void {
-    this.entries = [];
+    this.rows.clear();
     void this.host.api.peripherals.log({ clear: true, max: 0 }).then((r) => {
       if (r.ok) this.logNext = r.value.next;
     });
@@ -468,7 +489,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
    */
   setLogFilter(patch: { peripheralFilter?: string; registerFilter?: string }): void {
     this.set({ log: { ...this.state.log, ...patch, count: 0, missed: 0, unsearched: 0 } });
-    this.entries = [];
+    this.rows.clear();
     this.logNext = 0;
     this.refetch = true;
     this.restartedSinceFilter = false;
@@ -495,41 +516,49 @@ export class PeripheralsModel extends Model<PeripheralsState> {
    * Adds entries, keeping at most LOG_LIMIT: the oldest go first, except the debugger's own
    * accesses (reads asked for on demand), which stay.
    */
-  private append(more: AccessLogEntry[]): void {
-    if (more.length === 0) return;
-    const all = this.entries.concat(more);
-    let excess = all.length - LOG_LIMIT;
-    if (excess <= 0) {
-      this.entries = all;
+  private append(page: { entries: AccessLogEntry[]; rows?: AccessLogRows }): void {
+    if (page.rows) {
+      this.rows.append(page.rows);
       return;
     }
-    const kept: AccessLogEntry[] = [];
-    for (const e of all) {
-      if (excess > 0 && !e.debugger) {
-        excess--;
-        continue;
-      }
-      kept.push(e);
-    }
-    this.entries = kept;
+    if (page.entries.length === 0) return;
+    const w = new RowsWriter(page.entries.length);
+    for (const e of page.entries) w.add(e);
+    this.rows.append(w.finish());
   }
 
-  /** The entries that pass the filters (a new array only when something changed). */
-  private filteredCache: { key: string; out: AccessLogEntry[] } | null = null;
-  filtered(): AccessLogEntry[] {
-    const { peripheralFilter, registerFilter, count } = this.state.log;
-    const key = `${count}\0${peripheralFilter}\0${registerFilter}\0${this.entries[0]?.seq ?? -1}`;
+  /** The entries that pass the filters (a new view only when something changed). */
+  private filteredCache: { key: string; out: LogView } | null = null;
+  filtered(): LogView {
+    const { peripheralFilter, registerFilter } = this.state.log;
+    const rows = this.rows;
+    const key = `${rows.version}\0${peripheralFilter}\0${registerFilter}`;
     if (this.filteredCache?.key === key) return this.filteredCache.out;
     const p = peripheralFilter.trim().toLowerCase();
     const r = registerFilter.trim().toLowerCase();
-    const out =
-      p === '' && r === ''
-        ? this.entries
-        : this.entries.filter(
-            (e) =>
-              (p === '' || (e.peripheral ?? '').toLowerCase() === p) &&
-              (r === '' || (e.register ?? '').toLowerCase().includes(r)),
-          );
+    let out: LogView;
+    if (p === '' && r === '') out = { rows, count: rows.length, at: null };
+    else {
+      // Names are few: each is tested once, then entries by index.
+      const memo = (f: (s: string) => boolean) => {
+        const seen = new Map<number, boolean>();
+        return (id: number): boolean => {
+          let v = seen.get(id);
+          if (v === undefined) seen.set(id, (v = f((rows.name(id) ?? '').toLowerCase())));
+          return v;
+        };
+      };
+      const peripheralPasses = memo((s) => s === p);
+      const registerPasses = memo((s) => s.includes(r));
+      const at = new Int32Array(rows.length);
+      let n = 0;
+      for (let i = 0; i < rows.length; i++) {
+        if (p !== '' && !peripheralPasses(rows.peripheralId(i))) continue;
+        if (r !== '' && !registerPasses(rows.registerId(i))) continue;
+        at[n++] = i;
+      }
+      out = { rows, count: n, at: at.subarray(0, n) };
+    }
     this.filteredCache = { key, out };
     return out;
   }
@@ -568,10 +597,12 @@ export class PeripheralsModel extends Model<PeripheralsState> {
             until: skipTo,
             debuggerOnly: true,
             max: 20_000,
+            compact: true,
           });
           if (gen !== this.logGeneration) return;
-          if (dbg.ok) this.append(dbg.value.entries);
-          const skipped = skipTo - this.logNext - (dbg.ok ? dbg.value.entries.length : 0);
+          if (dbg.ok) this.append(dbg.value);
+          const fetched = dbg.ok ? (dbg.value.rows?.count ?? dbg.value.entries.length) : 0;
+          const skipped = skipTo - this.logNext - fetched;
           this.logNext = skipTo;
           if (!this.refetch)
             this.set({ log: { ...this.state.log, missed: this.state.log.missed + skipped } });
@@ -583,10 +614,11 @@ export class PeripheralsModel extends Model<PeripheralsState> {
           since: this.logNext,
           max: 10_000,
           ...filter,
+          compact: true,
         });
         if (gen !== this.logGeneration || !r.ok) return;
         this.logNext = r.value.next;
-        this.append(r.value.entries);
+        this.append(r.value);
         const missed = this.refetch ? 0 : r.value.missed;
         const unsearched =
           this.refetch && filtered && !this.restartedSinceFilter
@@ -597,13 +629,13 @@ export class PeripheralsModel extends Model<PeripheralsState> {
           log: {
             ...this.state.log,
             on: r.value.on,
-            count: this.entries.length,
+            count: this.rows.length,
             missed: this.state.log.missed + missed,
             unsearched,
             frequencyHz: r.value.frequencyHz,
           },
         });
-        if (r.value.entries.length < 10_000) return;
+        if ((r.value.rows?.count ?? r.value.entries.length) < 10_000) return;
       }
     } finally {
       this.polling = false;
@@ -616,8 +648,8 @@ export class PeripheralsModel extends Model<PeripheralsState> {
 
   /** Only for tests of the model and the table: entries as if the host had sent them. */
   appendEntries(entries: AccessLogEntry[]): void {
-    this.append(entries);
-    this.set({ log: { ...this.state.log, count: this.entries.length } });
+    this.append({ entries });
+    this.set({ log: { ...this.state.log, count: this.rows.length } });
   }
 
   dispose(): void {

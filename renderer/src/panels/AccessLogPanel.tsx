@@ -2,13 +2,15 @@
  * The Access Log panel: every MMIO access the emulated firmware makes (time, read or write,
  * register, value decoded per field, PC and its source line, and the capsule line that called
  * the driver making it), in a virtualised table that
- * draws only the rows on screen (100,000 entries scroll as fast as 100), with filters by
- * peripheral and register and a timeline with one lane per peripheral. Clicking an entry opens
+ * draws only the rows on screen (100,000 entries scroll as fast as 100; the entries are kept as
+ * columns and an entry's object is made only for a row on screen), with filters by
+ * peripheral and register and a timeline with one lane per peripheral (a canvas). Clicking an entry opens
  * its source line. Recording is off until the person turns it on (it costs the emulator
  * nothing while off).
  */
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { AccessLogEntry, AccessLogSource } from '../../../main/common/contract';
+import type { LogView } from '../models/peripherals';
 import { useModel } from '../models/use';
 import type { Studio } from '../studio';
 import { unavailable } from './PeripheralsPanel';
@@ -22,80 +24,111 @@ export function visibleRows(scrollTop: number, height: number, total: number): [
   return [first, last];
 }
 
-function time(e: AccessLogEntry, hz: number): string {
-  return `${((e.cycle / hz) * 1000).toFixed(3)} ms`;
+function time(cycle: number, hz: number): string {
+  return `${((cycle / hz) * 1000).toFixed(3)} ms`;
 }
+
+const TIMELINE_WIDTH = 1000;
+const LANE = 14;
+const NAMES = 90;
 
 /**
  * One lane per peripheral, a mark per access (at most one per pixel column, lane and
- * direction). Memoised: scrolling the table re-renders the panel every frame, and walking
- * 100,000 entries for the marks each time cost more than a frame.
+ * direction), drawn on a canvas from the log's columns: a page arriving while the log records
+ * redraws it in a few milliseconds, without an element per mark. Memoised: scrolling the table
+ * re-renders the panel every frame.
  */
 const Timeline = memo(function Timeline({
-  entries,
+  view,
+  version,
   hz,
   onPick,
 }: {
-  entries: AccessLogEntry[];
+  view: LogView;
+  /** The view's content (the same view object is refilled as pages arrive). */
+  version: number;
   hz: number;
-  onPick: (i: number) => void;
+  onPick: (k: number) => void;
 }) {
-  const width = 1000;
-  const lane = 14;
-  const { lanes, marks } = useMemo(() => {
-    const lanes = [...new Set(entries.map((e) => e.peripheral ?? '?'))].sort();
-    const laneOf = new Map(lanes.map((l, y) => [l, y]));
-    const marks: { x: number; y: number; w: boolean; i: number }[] = [];
-    if (entries.length === 0) return { lanes, marks };
-    const t0 = entries[0]!.cycle;
-    const t1 = Math.max(t0 + 1, entries[entries.length - 1]!.cycle);
-    // At most one mark per pixel column per lane: 100,000 entries draw as fast as 1,000.
-    const seen = new Set<number>();
-    entries.forEach((e, i) => {
-      const x = Math.round(((e.cycle - t0) / (t1 - t0)) * (width - 1));
-      const y = laneOf.get(e.peripheral ?? '?')!;
-      const k = (y * width + x) * 2 + (e.write ? 1 : 0);
-      if (seen.has(k)) return;
-      seen.add(k);
-      marks.push({ x, y, w: e.write, i });
-    });
-    return { lanes, marks };
-  }, [entries]);
-  if (entries.length === 0) return null;
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const { rows, count, at } = view;
+  const { lanes, t0, t1, cells } = useMemo(() => {
+    const ids = new Map<number, number>();
+    for (let k = 0; k < count; k++) {
+      const id = rows.peripheralId(at ? at[k]! : k);
+      if (!ids.has(id)) ids.set(id, 0);
+    }
+    const named = [...ids.keys()]
+      .map((id) => ({ id, name: rows.name(id) ?? '?' }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    named.forEach((l, y) => ids.set(l.id, y));
+    const t0 = count > 0 ? rows.cycle(at ? at[0]! : 0) : 0;
+    const t1 = count > 0 ? Math.max(t0 + 1, rows.cycle(at ? at[count - 1]! : count - 1)) : 1;
+    // Bit 0 read, bit 1 write, per lane and pixel column.
+    const cells = new Uint8Array(named.length * TIMELINE_WIDTH);
+    const scale = (TIMELINE_WIDTH - 1) / (t1 - t0);
+    for (let k = 0; k < count; k++) {
+      const i = at ? at[k]! : k;
+      const x = Math.min(TIMELINE_WIDTH - 1, Math.max(0, Math.round((rows.cycle(i) - t0) * scale)));
+      cells[ids.get(rows.peripheralId(i))! * TIMELINE_WIDTH + x]! |= rows.write(i) ? 2 : 1;
+    }
+    return { lanes: named.map((l) => l.name), t0, t1, cells };
+    // The rows' content changes under the same view: `version` says when.
+  }, [view, version, rows, count, at]);
+  useEffect(() => {
+    const c = canvas.current;
+    const ctx = c?.getContext('2d');
+    if (!c || !ctx) return;
+    const w = NAMES + TIMELINE_WIDTH;
+    const h = lanes.length * LANE + 14;
+    c.width = w;
+    c.height = h;
+    const style = getComputedStyle(c);
+    ctx.clearRect(0, 0, w, h);
+    ctx.font = '9px sans-serif';
+    ctx.fillStyle = style.getPropertyValue('--log-lane-name').trim() || '#888';
+    lanes.forEach((l, y) => ctx.fillText(l, 2, y * LANE + 11));
+    ctx.fillText(time(t0, hz), NAMES, lanes.length * LANE + 12);
+    const end = time(t1, hz);
+    ctx.fillText(end, w - ctx.measureText(end).width, lanes.length * LANE + 12);
+    ctx.fillStyle = style.getPropertyValue('--log-lane-line').trim() || '#444';
+    for (let y = 0; y < lanes.length; y++) ctx.fillRect(NAMES, y * LANE + 7, TIMELINE_WIDTH, 1);
+    const writes = style.getPropertyValue('--log-mark-write').trim() || '#d9822b';
+    const reads = style.getPropertyValue('--log-mark-read').trim() || '#4a90d9';
+    for (const [bit, color, dy] of [
+      [2, writes, 1],
+      [1, reads, 7],
+    ] as const) {
+      ctx.fillStyle = color;
+      for (let y = 0; y < lanes.length; y++)
+        for (let x = 0; x < TIMELINE_WIDTH; x++)
+          if (cells[y * TIMELINE_WIDTH + x]! & bit) ctx.fillRect(NAMES + x, y * LANE + dy, 1.5, 6);
+    }
+  }, [lanes, cells, t0, t1, hz]);
+  if (count === 0) return null;
+  // A click picks the first entry at or after the time under the pointer.
+  const pick = (ev: React.MouseEvent<HTMLCanvasElement>) => {
+    const r = ev.currentTarget.getBoundingClientRect();
+    const x = ((ev.clientX - r.left) / r.width) * (NAMES + TIMELINE_WIDTH) - NAMES;
+    if (x < 0) return;
+    const t = t0 + (x / (TIMELINE_WIDTH - 1)) * (t1 - t0);
+    let lo = 0;
+    let hi = count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rows.cycle(at ? at[mid]! : mid) < t) lo = mid + 1;
+      else hi = mid;
+    }
+    onPick(lo);
+  };
   return (
-    <svg
+    <canvas
+      ref={canvas}
       className="log-timeline"
-      viewBox={`0 0 ${width + 90} ${lanes.length * lane + 14}`}
-      preserveAspectRatio="none"
-      style={{ height: lanes.length * lane + 14 }}
+      style={{ height: lanes.length * LANE + 14 }}
       data-lanes={lanes.join(',')}
-    >
-      {lanes.map((l, y) => (
-        <g key={l}>
-          <text x={2} y={y * lane + 11} className="lane-name">
-            {l}
-          </text>
-          <line x1={90} x2={90 + width} y1={y * lane + 7} y2={y * lane + 7} className="lane-line" />
-        </g>
-      ))}
-      {marks.map((m) => (
-        <rect
-          key={`${m.x},${m.y},${m.w}`}
-          x={90 + m.x}
-          y={m.y * lane + (m.w ? 1 : 7)}
-          width={1.5}
-          height={6}
-          className={m.w ? 'mark-write' : 'mark-read'}
-          onClick={() => onPick(m.i)}
-        />
-      ))}
-      <text x={90} y={lanes.length * lane + 12} className="lane-name">
-        {time(entries[0]!, hz)}
-      </text>
-      <text x={90 + width} y={lanes.length * lane + 12} className="lane-name" textAnchor="end">
-        {time(entries[entries.length - 1]!, hz)}
-      </text>
-    </svg>
+      onClick={pick}
+    />
   );
 });
 
@@ -103,26 +136,26 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
   const model = studio.peripherals;
   const s = useModel(model);
   const scroller = useRef<HTMLDivElement>(null);
-  const [view, setView] = useState({ top: 0, height: 300 });
+  const [scroll, setScroll] = useState({ top: 0, height: 300 });
   const [follow, setFollow] = useState(true);
-  const entries = model.filtered();
+  const view = model.filtered();
+  const rows = view.rows;
+  const count = view.count;
   useEffect(() => {
     const el = scroller.current;
-    if (el && follow) el.scrollTop = entries.length * ROW_HEIGHT;
-  }, [entries.length, follow]);
+    if (el && follow) el.scrollTop = count * ROW_HEIGHT;
+  }, [count, follow]);
   // The filter's choices: computed when the entries change, not at every scrolled frame.
-  const all = model.entries;
-  const peripherals = useMemo(
-    () => [...new Set(all.map((e) => e.peripheral).filter((p): p is string => !!p))].sort(),
-    [all],
-  );
+  const peripherals = useMemo(() => rows.peripherals(), [rows, rows.version]);
   const pick = useCallback((i: number) => {
     setFollow(false);
     if (scroller.current) scroller.current.scrollTop = i * ROW_HEIGHT;
   }, []);
   const none = unavailable(s);
   if (none) return none;
-  const [first, last] = visibleRows(view.top, view.height, entries.length);
+  const [first, last] = visibleRows(scroll.top, scroll.height, count);
+  const shown: AccessLogEntry[] = [];
+  for (let k = first; k < last; k++) shown.push(rows.entry(view.at ? view.at[k]! : k));
   const hz = s.log.frequencyHz;
   const openSource = (src: AccessLogSource) => {
     if (src.inProject && src.path)
@@ -166,8 +199,8 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />{' '}
           follow
         </label>
-        <span className="dim" data-log-count={entries.length} data-log-sequence={model.logSequence}>
-          {entries.length.toLocaleString()} of {s.log.count.toLocaleString()} entries
+        <span className="dim" data-log-count={count} data-log-sequence={model.logSequence}>
+          {count.toLocaleString()} of {s.log.count.toLocaleString()} entries
           {s.log.missed > 0 ? `, ${s.log.missed.toLocaleString()} dropped` : ''}
         </span>
         {s.log.unsearched > 0 ? (
@@ -178,13 +211,13 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
           </span>
         ) : null}
       </div>
-      {!s.log.on && model.entries.length === 0 ? (
+      {!s.log.on && rows.length === 0 ? (
         <div className="panel-empty">
           Recording is off (it costs the emulator nothing then). Press Record to log every
           peripheral access with the line of code that made it.
         </div>
       ) : null}
-      <Timeline entries={entries} hz={hz} onPick={pick} />
+      <Timeline view={view} version={rows.version} hz={hz} onPick={pick} />
       <div className="log-head log-row">
         <span>time</span>
         <span>r/w</span>
@@ -200,12 +233,12 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
         ref={scroller}
         onScroll={(e) => {
           const el = e.currentTarget;
-          setView({ top: el.scrollTop, height: el.clientHeight });
+          setScroll({ top: el.scrollTop, height: el.clientHeight });
           if (el.scrollTop + el.clientHeight < el.scrollHeight - ROW_HEIGHT * 2) setFollow(false);
         }}
       >
-        <div style={{ height: entries.length * ROW_HEIGHT, position: 'relative' }}>
-          {entries.slice(first, last).map((e, k) => (
+        <div style={{ height: count * ROW_HEIGHT, position: 'relative' }}>
+          {shown.map((e, k) => (
             <div
               key={e.seq}
               className={`log-row${e.write ? ' write' : ' read'}${e.debugger ? ' debugger' : ''}${e.dma ? ' dma' : ''}`}
@@ -217,7 +250,7 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
               onClick={() => open(e)}
               title={e.source?.path ? `${e.source.path}:${e.source.line}` : undefined}
             >
-              <span className="mono">{time(e, hz)}</span>
+              <span className="mono">{time(e.cycle, hz)}</span>
               <span>
                 {e.debugger ? 'dbg' : e.dma ? (e.write ? 'DW' : 'DR') : e.write ? 'W' : 'R'}
               </span>

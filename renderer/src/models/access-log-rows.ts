@@ -1,0 +1,244 @@
+/**
+ * The Access Log's window of entries, kept as columns: up to `limit` entries in typed arrays,
+ * with the names, decodings and source places they refer to kept once each. The table asks for
+ * the rows on screen (`entry(i)` makes the object then); the timeline and the filters read the
+ * columns. No object per entry is kept, so a page of 10,000 entries costs the window a few
+ * array copies, not 10,000 objects parsed, held and collected.
+ *
+ * Pages arrive as `AccessLogRows` (main/common/access-log-rows.ts) with their own string and
+ * source tables; their indexes are mapped to this window's tables as they are appended.
+ *
+ * @example
+ *   const log = new LogRows(100_000);
+ *   log.append(page.rows);
+ *   const e = log.entry(log.length - 1); // the newest, as an AccessLogEntry
+ */
+import {
+  FLAG_DEBUGGER,
+  FLAG_DMA,
+  FLAG_WRITE,
+  I32_COLUMNS,
+  readRows,
+  type I32Column,
+} from '../../../main/common/access-log-rows';
+import type { AccessLogEntry, AccessLogRows, AccessLogSource } from '../../../main/common/contract';
+
+const K = I32_COLUMNS.length;
+const COLUMN = Object.fromEntries(I32_COLUMNS.map((c, k) => [c, k])) as Record<I32Column, number>;
+const PERIPHERAL = COLUMN.peripheral;
+
+export class LogRows {
+  length = 0;
+  private readonly capacity: number;
+  private readonly seqs: Float64Array;
+  private readonly cycles: Float64Array;
+  /** Column k of entry i at `i32[k * capacity + i]` (see I32_COLUMNS). */
+  private readonly i32: Int32Array;
+  /** Names and decodings, and source places, the entries refer to. */
+  private strings: string[] = [];
+  private stringIds = new Map<string, number>();
+  private sources: AccessLogSource[] = [];
+  private sourceIds = new Map<string, number>();
+  /** Peripherals seen since the last clear (the filter's choices). */
+  private readonly peripheralIds = new Set<number>();
+  /** Changes with every append or clear (for memos). */
+  version = 0;
+
+  constructor(readonly limit: number) {
+    // Room for one more page than the limit: a page is added, then the oldest dropped.
+    this.capacity = limit + 20_000;
+    this.seqs = new Float64Array(this.capacity);
+    this.cycles = new Float64Array(this.capacity);
+    this.i32 = new Int32Array(this.capacity * K);
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.strings = [];
+    this.stringIds = new Map();
+    this.sources = [];
+    this.sourceIds = new Map();
+    this.peripheralIds.clear();
+    this.version++;
+  }
+
+  private stringId(s: string): number {
+    let id = this.stringIds.get(s);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(s);
+      this.stringIds.set(s, id);
+    }
+    return id;
+  }
+
+  private sourceId(s: AccessLogSource): number {
+    const key = `${s.path}\0${s.line}\0${s.column}\0${s.function}\0${s.inProject}`;
+    let id = this.sourceIds.get(key);
+    if (id === undefined) {
+      id = this.sources.length;
+      this.sources.push(s);
+      this.sourceIds.set(key, id);
+    }
+    return id;
+  }
+
+  /**
+   * Adds a page, then keeps at most `limit` entries: the oldest go first, except the
+   * debugger's own accesses (reads asked for on demand), which stay.
+   */
+  append(page: AccessLogRows): void {
+    const r = readRows(page);
+    const n = r.count;
+    if (n === 0) return;
+    if (n > this.capacity - this.length) this.drop(this.length + n - this.capacity);
+    const strings = r.strings.map((s) => this.stringId(s));
+    const sources = r.sources.map((s) => this.sourceId(s));
+    const at = this.length;
+    const cap = this.capacity;
+    this.seqs.set(r.seq, at);
+    this.cycles.set(r.cycle, at);
+    for (let k = 0; k < K; k++) {
+      const from = r.i32.subarray(k * n, (k + 1) * n);
+      const col = I32_COLUMNS[k]!;
+      const to = k * cap + at;
+      if (col === 'peripheral' || col === 'register' || col === 'decoded') {
+        for (let i = 0; i < n; i++) {
+          const v = from[i]!;
+          this.i32[to + i] = v < 0 ? -1 : strings[v]!;
+        }
+      } else if (col === 'source' || col === 'caller') {
+        for (let i = 0; i < n; i++) {
+          const v = from[i]!;
+          this.i32[to + i] = v < 0 ? -1 : sources[v]!;
+        }
+      } else this.i32.set(from, to);
+    }
+    for (let i = 0; i < n; i++) {
+      const p = this.i32[PERIPHERAL * cap + at + i]!;
+      if (p >= 0) this.peripheralIds.add(p);
+    }
+    this.length += n;
+    if (this.length > this.limit) this.drop(this.length - this.limit);
+    // A register read as a counter has a new decoding each time: keep only what rows refer to.
+    if (this.strings.length + this.sources.length > 2 * this.limit) this.retable();
+    this.version++;
+  }
+
+  /** Rebuilds the string and source tables from the entries kept. */
+  private retable(): void {
+    const strings = this.strings;
+    const sources = this.sources;
+    this.strings = [];
+    this.stringIds = new Map();
+    this.sources = [];
+    this.sourceIds = new Map();
+    const cap = this.capacity;
+    for (let k = 0; k < K; k++) {
+      const col = I32_COLUMNS[k]!;
+      const isString = col === 'peripheral' || col === 'register' || col === 'decoded';
+      const isSource = col === 'source' || col === 'caller';
+      if (!isString && !isSource) continue;
+      for (let i = 0; i < this.length; i++) {
+        const v = this.i32[k * cap + i]!;
+        if (v < 0) continue;
+        this.i32[k * cap + i] = isString ? this.stringId(strings[v]!) : this.sourceId(sources[v]!);
+      }
+    }
+    const seen = [...this.peripheralIds].map((id) => strings[id]!);
+    this.peripheralIds.clear();
+    for (const name of seen) this.peripheralIds.add(this.stringId(name));
+  }
+
+  /** Drops the `excess` oldest entries that are not the debugger's. */
+  private drop(excess: number): void {
+    const cap = this.capacity;
+    const flags = COLUMN.flags * cap;
+    let w = 0;
+    let i = 0;
+    let dropped = 0;
+    for (; i < this.length && dropped < excess; i++) {
+      if (this.i32[flags + i]! & FLAG_DEBUGGER) this.move(i, w++);
+      else dropped++;
+    }
+    if (w !== i) {
+      this.seqs.copyWithin(w, i, this.length);
+      this.cycles.copyWithin(w, i, this.length);
+      for (let k = 0; k < K; k++)
+        this.i32.copyWithin(k * cap + w, k * cap + i, k * cap + this.length);
+    }
+    this.length = w + (this.length - i);
+  }
+
+  private move(from: number, to: number): void {
+    if (from === to) return;
+    this.seqs[to] = this.seqs[from]!;
+    this.cycles[to] = this.cycles[from]!;
+    for (let k = 0; k < K; k++)
+      this.i32[k * this.capacity + to] = this.i32[k * this.capacity + from]!;
+  }
+
+  private col(name: I32Column, i: number): number {
+    return this.i32[COLUMN[name] * this.capacity + i]!;
+  }
+
+  seq(i: number): number {
+    return this.seqs[i]!;
+  }
+
+  cycle(i: number): number {
+    return this.cycles[i]!;
+  }
+
+  write(i: number): boolean {
+    return (this.col('flags', i) & FLAG_WRITE) !== 0;
+  }
+
+  isDebugger(i: number): boolean {
+    return (this.col('flags', i) & FLAG_DEBUGGER) !== 0;
+  }
+
+  /** Index of entry i's peripheral name in `name` (-1: none). */
+  peripheralId(i: number): number {
+    return this.i32[PERIPHERAL * this.capacity + i]!;
+  }
+
+  /** Index of entry i's register name in `name` (-1: none). */
+  registerId(i: number): number {
+    return this.col('register', i);
+  }
+
+  /** The string `id` refers to (null for -1). */
+  name(id: number): string | null {
+    return id < 0 ? null : this.strings[id]!;
+  }
+
+  /** The peripherals seen since the last clear, by name, sorted. */
+  peripherals(): string[] {
+    return [...this.peripheralIds].map((id) => this.strings[id]!).sort();
+  }
+
+  /** Entry `i` as the table shows it. */
+  entry(i: number): AccessLogEntry {
+    const f = this.col('flags', i);
+    const source = this.col('source', i);
+    const caller = this.col('caller', i);
+    const e: AccessLogEntry = {
+      seq: this.seqs[i]!,
+      cycle: this.cycles[i]!,
+      write: (f & FLAG_WRITE) !== 0,
+      size: ((f >>> 4) & 7) as 1 | 2 | 4,
+      address: this.col('address', i) >>> 0,
+      value: this.col('value', i) >>> 0,
+      pc: this.col('pc', i) >>> 0,
+      debugger: (f & FLAG_DEBUGGER) !== 0,
+      peripheral: this.name(this.col('peripheral', i)),
+      register: this.name(this.col('register', i)),
+      decoded: this.name(this.col('decoded', i)),
+      source: source < 0 ? null : this.sources[source]!,
+      caller: caller < 0 ? null : this.sources[caller]!,
+    };
+    if (f & FLAG_DMA) e.dma = true;
+    return e;
+  }
+}
