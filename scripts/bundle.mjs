@@ -13,7 +13,7 @@
  * compiled the host's ~170 sources again (over 30 s seen at load 15 on 2 cores).
  *
  *   node scripts/bundle.mjs        # writes dist/main/{electron-main.js,preload.cjs,package.json}
- *   node scripts/bundle.mjs --host # writes dist/host/{cli.js,emulator-worker.js}
+ *   node scripts/bundle.mjs --host # writes dist/host/{cli.js,emulator-worker.js,peripheral-svd-worker.js}
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -69,6 +69,8 @@ export async function buildBrowserHost(out = path.join(ROOT, 'dist', 'host')) {
       cli: path.join(ROOT, 'main/host/cli.ts'),
       // Started by the host beside itself (emulator-worker-target.ts: `./emulator-worker.js`).
       'emulator-worker': path.join(ROOT, 'main/host/emulator-worker.ts'),
+      // The SVD parse off the host's thread (peripheral-svd.ts: `./peripheral-svd-worker.js`).
+      'peripheral-svd-worker': path.join(ROOT, 'main/host/peripheral-svd-worker.ts'),
     },
     outdir: out,
     bundle: true,
