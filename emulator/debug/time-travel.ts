@@ -50,8 +50,6 @@ interface PagedRegion {
   base: number;
   length: number;
   pages: Uint8Array[];
-  /** Each page's words (the same bytes), for comparing a word at a time; null if unaligned. */
-  words: (Int32Array | null)[];
 }
 
 export interface Checkpoint {
@@ -88,8 +86,9 @@ export interface HistoryOptions {
   /**
    * The host's native byte comparison (Node: `Buffer.compare`, a memcmp), when it has one. A
    * checkpoint compares every page of each written region (4 MiB on mps2-an386); the plain
-   * loop below runs interpreted until V8 has optimised it, which on a loaded machine took
-   * ~250 ms for one checkpoint of a fresh session, against ~0.5 ms native, cold or warm.
+   * loop (`equalBytes`, the default) runs interpreted until V8 has optimised it, which on a
+   * loaded machine took ~250 ms for one checkpoint of a fresh session, against ~0.5 ms native,
+   * cold or warm.
    */
   sameBytes?: SameBytes;
 }
@@ -118,7 +117,7 @@ export class History {
   private gap: number;
   private readonly replayMs: number;
   private readonly now: (() => number) | null;
-  private readonly same: SameBytes | null;
+  private readonly same: SameBytes;
   /** Host ms spent running since the last automatic checkpoint (slices told to `tick`). */
   private busyMs = 0;
   /** True once a caller told slice times (then the wall clock is never used). */
@@ -137,7 +136,7 @@ export class History {
     this.gap = this.interval;
     this.replayMs = Math.max(1, options.replayMs ?? 50);
     this.now = options.now ?? null;
-    this.same = options.sameBytes ?? null;
+    this.same = options.sameBytes ?? equalBytes;
   }
 
   get started(): boolean {
@@ -297,7 +296,7 @@ export class History {
       m.pages.forEach((page, i) => {
         const at = i * PAGE;
         const now = region.bytes.subarray(at, at + page.length);
-        if (this.same ? this.same(page, now) : equalBytes(page, now)) return;
+        if (this.same(page, now)) return;
         region.bytes.set(page, at);
         bus.invalidate(m.base + at, page.length);
       });
@@ -405,10 +404,8 @@ export function gapFor(speed: number, costMs: number, interval: number, replayMs
 
 /** One all-zero page shared by every checkpoint (untouched RAM is most of a big machine's). */
 const ZERO_PAGE = new Uint8Array(PAGE);
-const ZERO_WORDS = new Int32Array(ZERO_PAGE.buffer);
 /** One erased-flash page (all ones) shared likewise: unprogrammed flash is most of the flash. */
 const ERASED_PAGE = new Uint8Array(PAGE).fill(0xff);
-const ERASED_WORDS = new Int32Array(ERASED_PAGE.buffer);
 
 /** A region that holds only zeros: every page the one shared zero page. */
 function zeroRegion(name: string, base: number, length: number): PagedRegion | undefined {
@@ -419,98 +416,33 @@ function zeroRegion(name: string, base: number, length: number): PagedRegion | u
     base,
     length,
     pages: new Array<Uint8Array>(n).fill(ZERO_PAGE),
-    words: new Array<Int32Array | null>(n).fill(ZERO_WORDS),
   };
 }
 
-/** A region's bytes as pages, sharing each page equal to the same page of `prev`. */
+/**
+ * A region's bytes as pages: a page equal (by `same`) to the same page of `prev` is that page,
+ * an all-zero or all-erased page the one shared page, any other a copy.
+ */
 function paged(
-  m: { name: string; base: number; bytes: Uint8Array },
-  prev: PagedRegion | undefined,
-  native: SameBytes | null,
-): PagedRegion {
-  if (native) return pagedWith(m, prev, native);
-  const pages: Uint8Array[] = [];
-  const words: (Int32Array | null)[] = [];
-  const bytes = m.bytes;
-  // One word view of the whole region (regions are word aligned): comparing a page costs no
-  // allocation, and a checkpoint compares every page of flash and RAM.
-  const all =
-    bytes.byteOffset % 4 === 0
-      ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2)
-      : null;
-  const same = prev && prev.length === bytes.length ? prev : undefined;
-  for (let at = 0, i = 0; at < bytes.length; at += PAGE, i++) {
-    const end = Math.min(at + PAGE, bytes.length);
-    const oldWords = same?.words[i];
-    if (all && oldWords && end - at === PAGE && equalWords(oldWords, all, at >> 2)) {
-      pages.push(same.pages[i]!);
-      words.push(oldWords);
-      continue;
-    }
-    const page = bytes.subarray(at, end);
-    const old = same?.pages[i];
-    if (old && !(all && oldWords) && equalBytes(old, page)) {
-      pages.push(old);
-      words.push(null);
-    } else if (all && end - at === PAGE && filledWith(all, at >> 2, 0)) {
-      pages.push(ZERO_PAGE);
-      words.push(ZERO_WORDS);
-    } else if (all && end - at === PAGE && filledWith(all, at >> 2, -1)) {
-      pages.push(ERASED_PAGE);
-      words.push(ERASED_WORDS);
-    } else {
-      const copy = page.slice();
-      pages.push(copy);
-      words.push(copy.length === PAGE ? new Int32Array(copy.buffer) : null);
-    }
-  }
-  return { name: m.name, base: m.base, length: bytes.length, pages, words };
-}
-
-/** `paged` with the host's native comparison: the same pages, shared the same way. */
-function pagedWith(
   m: { name: string; base: number; bytes: Uint8Array },
   prev: PagedRegion | undefined,
   same: SameBytes,
 ): PagedRegion {
   const pages: Uint8Array[] = [];
-  const words: (Int32Array | null)[] = [];
   const bytes = m.bytes;
   const before = prev && prev.length === bytes.length ? prev : undefined;
   for (let at = 0, i = 0; at < bytes.length; at += PAGE, i++) {
     const page = bytes.subarray(at, Math.min(at + PAGE, bytes.length));
     const old = before?.pages[i];
-    if (old && same(old, page)) {
-      pages.push(old);
-      words.push(before!.words[i] ?? null);
-    } else if (page.length === PAGE && same(ZERO_PAGE, page)) {
-      pages.push(ZERO_PAGE);
-      words.push(ZERO_WORDS);
-    } else if (page.length === PAGE && same(ERASED_PAGE, page)) {
-      pages.push(ERASED_PAGE);
-      words.push(ERASED_WORDS);
-    } else {
-      const copy = page.slice();
-      pages.push(copy);
-      words.push(copy.length === PAGE ? new Int32Array(copy.buffer) : null);
-    }
+    if (old && same(old, page)) pages.push(old);
+    else if (page.length === PAGE && same(ZERO_PAGE, page)) pages.push(ZERO_PAGE);
+    else if (page.length === PAGE && same(ERASED_PAGE, page)) pages.push(ERASED_PAGE);
+    else pages.push(page.slice());
   }
-  return { name: m.name, base: m.base, length: bytes.length, pages, words };
+  return { name: m.name, base: m.base, length: bytes.length, pages };
 }
 
-/** True when the page's words equal `all`'s from word `from` on. */
-function equalWords(page: Int32Array, all: Int32Array, from: number): boolean {
-  for (let i = 0; i < page.length; i++) if (page[i] !== all[from + i]) return false;
-  return true;
-}
-
-/** True when the page of `all` from word `from` on holds only `word`. */
-function filledWith(all: Int32Array, from: number, word: number): boolean {
-  for (let i = from, end = from + (PAGE >> 2); i < end; i++) if (all[i] !== word) return false;
-  return true;
-}
-
+/** The plain-JS SameBytes (a word at a time where both views are word aligned). */
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   // Compare a word at a time where both views allow it (region copies are word aligned).
   if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 && a.length % 4 === 0) {

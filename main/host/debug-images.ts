@@ -79,7 +79,8 @@ function registryFiles(projectRoot: string, board: string): BuildFiles {
 
 const imagesRoot = (projectRoot: string): string => path.join(projectRoot, 'target', 'images');
 
-function mtime(p: string): number | null {
+/** A file's modification time (ms since the epoch), or null when it does not exist. */
+export function mtime(p: string): number | null {
   try {
     return statSync(p).mtimeMs;
   } catch {

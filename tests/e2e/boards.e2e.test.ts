@@ -13,11 +13,11 @@
  * into the terminal answered by the process console, and the reconnecting state there too.
  * Screenshots go to test-results/boards-*.png and console-serial*.png.
  */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulatedBootloader, type EmulatedBootloader } from '../bootloader-pty';
+import { ensureBuiltBootloader, ensureBuiltImages } from './built-kernel';
 import {
   APP_ROOT,
   copyFixtureWithTwoBoards,
@@ -31,17 +31,6 @@ import {
 const RESULTS = path.join(APP_ROOT, 'test-results');
 const IMAGES = path.join(APP_ROOT, 'kernel', 'target', 'images');
 
-/** Builds the DK's apps and the bootloader image when an earlier stage has not. */
-function ensureBuilt(board: string, file: string): void {
-  if (existsSync(path.join(IMAGES, board, file))) return;
-  const r = spawnSync(process.execPath, ['scripts/kernel.mjs', 'build', '--board', board], {
-    cwd: APP_ROOT,
-    encoding: 'utf8',
-    timeout: 280_000,
-  });
-  if (r.status !== 0) throw new Error(`kernel build for ${board} failed:\n${r.stderr}`);
-}
-
 let project: string;
 let studio: Studio;
 let b: OfflineBrowser;
@@ -49,8 +38,10 @@ let board: EmulatedBootloader | undefined;
 
 beforeAll(async () => {
   mkdirSync(RESULTS, { recursive: true });
-  ensureBuilt('nrf52840dk', 'apps/hello.tab');
-  ensureBuilt('nrf52840dk-bootloader', 'image.hex');
+  // Rebuilt when a kernel source is newer than the images: a stale bootloader image would run
+  // an older kernel and fail the tests below with no word of why.
+  ensureBuiltImages(['nrf52840dk']);
+  ensureBuiltBootloader('nrf52840dk-bootloader');
   project = copyFixtureWithTwoBoards();
   const apps = path.join(project, 'target', 'images', 'nrf52840dk', 'apps');
   mkdirSync(apps, { recursive: true });

@@ -15,7 +15,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { changedSince, findImages } from '../../main/host/debug-images';
+import { changedSince, findImages, mtime } from '../../main/host/debug-images';
 import { buildBoard } from '../kernel/global-setup';
 import { APP_ROOT, openOffline, startStudio, type OfflineBrowser, type Studio } from './harness';
 
@@ -28,6 +28,11 @@ export interface BuiltKernelStudio {
   close(): Promise<void>;
 }
 
+/** Whether no kernel source changed after `builtAt` (ms since the epoch; null: never built). */
+function freshSince(kernel: string, builtAt: number | null): boolean {
+  return builtAt !== null && changedSince(kernel, builtAt, 1).length === 0;
+}
+
 /** Builds each board's images in the repository's kernel/ unless they are newer than its sources. */
 export function ensureBuiltImages(boards: string[]): void {
   const kernel = path.join(APP_ROOT, 'kernel');
@@ -36,11 +41,28 @@ export function ensureBuiltImages(boards: string[]): void {
     const fresh =
       images.ok &&
       existsSync(path.join(images.value.dir, 'apps.json')) &&
-      changedSince(kernel, images.value.builtAt, 1).length === 0;
+      freshSince(kernel, images.value.builtAt);
     if (fresh) continue;
     const built = buildBoard(APP_ROOT, board);
     if (!built.ok) throw new Error(built.problem);
   }
+}
+
+/**
+ * Builds a bootloader board (layout.json `kind: "bootloader"`: bootloader.elf, kernel.elf and
+ * image.hex holding both, no apps) unless its image.hex is newer than the kernel's sources. A
+ * stale image would run an older kernel and fail its tests with no word of why.
+ */
+export function ensureBuiltBootloader(board: string): void {
+  const kernel = path.join(APP_ROOT, 'kernel');
+  const hex = path.join(kernel, 'target', 'images', board, 'image.hex');
+  if (freshSince(kernel, mtime(hex))) return;
+  const built = buildBoard(APP_ROOT, board, true);
+  if (!built.ok) throw new Error(built.problem);
+  if (!freshSince(kernel, mtime(hex)))
+    throw new Error(
+      `the build of ${board} left ${hex} older than the kernel's sources (${changedSince(kernel, mtime(hex) ?? 0, 3).join(', ')})`,
+    );
 }
 
 /** Builds `boards` if needed, copies kernel/ with its build and opens a studio on the copy. */
@@ -87,14 +109,28 @@ export async function clickGutter(page: Page, n: number): Promise<void> {
   }
 }
 
+/**
+ * Starts debugging with `press` (default F5) and takes the IDE's offer to build first ("Build
+ * and Debug") when it makes one; resolves once the session runs or has halted (a breakpoint hit
+ * at once), after the build if there was one.
+ */
+export async function startDebugging(
+  page: Page,
+  press: () => Promise<void> = () => page.keyboard.press('F5'),
+): Promise<void> {
+  await press();
+  const offer = page.getByRole('button', { name: 'Build and Debug' });
+  const started = page.locator('.app[data-session="running"], .app[data-session="halted"]');
+  await Promise.race([
+    started.waitFor({ timeout: 60_000 }),
+    offer.waitFor({ timeout: 60_000 }).then(() => offer.click()),
+  ]);
+  await started.waitFor({ timeout: 180_000 });
+}
+
 /** Picks `board` in the toolbar and starts debugging it (building first if the IDE offers). */
 export async function debugBoard(page: Page, board: string): Promise<void> {
   await page.locator('.toolbar select').selectOption(board);
-  await page.keyboard.press('F5');
-  const offer = page.getByRole('button', { name: 'Build and Debug' });
-  await Promise.race([
-    page.locator('.app[data-session="running"]').waitFor({ timeout: 60_000 }),
-    offer.waitFor({ timeout: 60_000 }).then(() => offer.click()),
-  ]);
-  await page.locator('.app[data-session="running"]').waitFor({ timeout: 180_000 });
+  await startDebugging(page);
+  await page.locator('.app[data-session="running"]').waitFor({ timeout: 60_000 });
 }

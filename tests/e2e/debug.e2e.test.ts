@@ -24,7 +24,12 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadableSegments, parseElf, symbolAt } from '../../emulator/formats/elf';
 import { findTool } from '../../emulator/node/tools';
-import { clickGutter, openBuiltKernelStudio, type BuiltKernelStudio } from './built-kernel';
+import {
+  clickGutter,
+  openBuiltKernelStudio,
+  startDebugging,
+  type BuiltKernelStudio,
+} from './built-kernel';
 import { APP_ROOT, openInExplorer, type OfflineBrowser } from './harness';
 
 const RESULTS = path.join(APP_ROOT, 'test-results');
@@ -121,14 +126,7 @@ describe('debugging in the IDE', () => {
     // No session yet: the breakpoint is kept but not set (hollow), and says why.
     await page.locator(`.bp-glyph.bp-line-${LINE}.pending`).waitFor();
 
-    await page.keyboard.press('F5');
-    const offer = page.getByRole('button', { name: 'Build and Debug' });
-    await Promise.race([
-      page
-        .locator('.app[data-session="running"], .app[data-session="halted"]')
-        .waitFor({ timeout: 60_000 }),
-      offer.waitFor({ timeout: 60_000 }).then(() => offer.click()),
-    ]);
+    await startDebugging(page);
     await page.locator('.app[data-stop="breakpoint"]').waitFor({ timeout: 180_000 });
     await page.locator(`.bp-glyph.bp-line-${LINE}.verified`).waitFor();
     expect(await currentLine(page)).toBe(LINE);

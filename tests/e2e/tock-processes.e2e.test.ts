@@ -13,7 +13,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBuiltKernelStudio, type BuiltKernelStudio } from './built-kernel';
+import { openBuiltKernelStudio, startDebugging, type BuiltKernelStudio } from './built-kernel';
 import { APP_ROOT, openInExplorer, type OfflineBrowser } from './harness';
 
 const RESULTS = path.join(APP_ROOT, 'test-results');
@@ -64,13 +64,8 @@ describe('Processes and Fault Explainer in the IDE', () => {
     await page.locator('.panel-empty', { hasText: 'No debug session' }).waitFor();
 
     await openInExplorer(page, FAULT_APP);
-    await page.keyboard.press('F5');
-    const offer = page.getByRole('button', { name: 'Build and Debug' });
-    await Promise.race([
-      page.locator('.app[data-session="running"]').waitFor({ timeout: 60_000 }),
-      offer.waitFor({ timeout: 60_000 }).then(() => offer.click()),
-    ]);
-    await page.locator('.app[data-session="running"]').waitFor({ timeout: 180_000 });
+    await startDebugging(page);
+    await page.locator('.app[data-session="running"]').waitFor({ timeout: 60_000 });
     await tab(page, 'Processes');
     await page.locator('.panel-empty', { hasText: 'read when the target halts' }).waitFor();
 

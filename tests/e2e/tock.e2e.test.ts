@@ -17,7 +17,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickGutter, openBuiltKernelStudio, type BuiltKernelStudio } from './built-kernel';
+import {
+  clickGutter,
+  openBuiltKernelStudio,
+  startDebugging,
+  type BuiltKernelStudio,
+} from './built-kernel';
 import { APP_ROOT, openInExplorer, type OfflineBrowser } from './harness';
 
 const RESULTS = path.join(APP_ROOT, 'test-results');
@@ -76,14 +81,7 @@ describe('Tock views in the IDE', () => {
 
       await openInExplorer(page, CONSOLE);
       await clickGutter(page, CONSOLE_LINE);
-      await toolbar(page, 'session.debug').click();
-      const offer = page.getByRole('button', { name: 'Build and Debug' });
-      await Promise.race([
-        page
-          .locator('.app[data-session="running"], .app[data-session="halted"]')
-          .waitFor({ timeout: 60_000 }),
-        offer.waitFor({ timeout: 60_000 }).then(() => offer.click()),
-      ]);
+      await startDebugging(page, () => toolbar(page, 'session.debug').click());
       await page.locator('.app[data-stop="breakpoint"]').waitFor({ timeout: 180_000 });
 
       await page.getByRole('tab', { name: 'Cells', exact: true }).click();
