@@ -148,6 +148,15 @@ export interface EmulatorTargetOptions {
   statsIntervalMs?: number;
   /** Checkpoint spacing and count for reverse execution (time-travel.ts). */
   history?: HistoryOptions;
+  /**
+   * When recording for reverse execution begins. 'start' (default): at the first resume, so a
+   * debugger can go back to the session's first instruction. 'first-stop': at the first resume
+   * after the target first stopped (a pause, a breakpoint, a fault, a step), for a session run
+   * without debugging (the IDE's Run): its free run from reset costs no checkpoints (on a cold
+   * worker they were ~15 % of its CPU time), and going back reaches that first stop. Only what
+   * reverse execution can reach differs: the machine runs the same instructions either way.
+   */
+  historyFrom?: 'start' | 'first-stop';
 }
 
 const DHCSR = 0xe000edf0;
@@ -231,6 +240,8 @@ export class EmulatorTarget implements DebugTarget {
   private traceDepth = 0;
   private trace: TraceEntry[] = [];
   private historyStale = false;
+  /** False until the first stop when history is recorded only from then (`historyFrom`). */
+  private recording: boolean;
   private boardProbe: BoardProbe | null = null;
 
   constructor(options: EmulatorTargetOptions) {
@@ -244,6 +255,7 @@ export class EmulatorTarget implements DebugTarget {
     this.sliceMs = options.sliceMs ?? 8;
     this.sliceInstructions = options.sliceInstructions ?? 2_000_000;
     this.statsMs = options.statsIntervalMs ?? 500;
+    this.recording = options.historyFrom !== 'first-stop';
     const m = describeMachine(session);
     this.programmable = m.programmable;
     this.wordRegions = m.memoryMap.filter((r) => r.kind === 'peripheral' || r.kind === 'system');
@@ -537,8 +549,17 @@ export class EmulatorTarget implements DebugTarget {
     this.historyStale = true;
   }
 
-  /** Before the core runs: a history that starts at the present if there is none (or stale). */
-  private ensureHistory(): void {
+  /**
+   * Before the core runs: a history that starts at the present if there is none (or stale);
+   * none yet for a free run (`free`) of a session recorded from its first stop (`historyFrom`)
+   * before that stop.
+   */
+  private ensureHistory(free = false): void {
+    if (!this.recording) {
+      // Only resuming from the start runs unrecorded; anything else (a step) starts recording.
+      if (free) return;
+      this.recording = true;
+    }
     if (this.history.started && !this.historyStale) return;
     this.historyStale = false;
     this.history.start();
@@ -776,7 +797,7 @@ export class EmulatorTarget implements DebugTarget {
         return;
       }
       // The slice's running time (before any checkpoint) tells the history the running speed.
-      this.history.tick(this.scheduler.now() - started);
+      if (this.recording) this.history.tick(this.scheduler.now() - started);
     } catch (e) {
       this.inSlice = false;
       this.crash(e);
@@ -863,7 +884,7 @@ export class EmulatorTarget implements DebugTarget {
     // Output first: a checkpoint's time must not delay what the board has just transmitted.
     this.flushConsole();
     // The slice's running time (before any checkpoint) tells the history the running speed.
-    this.history.tick(now - this.slice.wall);
+    if (this.recording) this.history.tick(now - this.slice.wall);
     this.maybeStats(this.scheduler.now());
   }
 
@@ -900,6 +921,8 @@ export class EmulatorTarget implements DebugTarget {
     this.stepOver = false;
     this.flushConsole();
     this.st = 'halted';
+    // Recorded from the first stop on (historyFrom 'first-stop'): the next resume starts it.
+    this.recording = true;
     const info = this.stopInfo(cause);
     this.lastStop = info;
     this.emit({ kind: 'stopped', stop: info });
@@ -916,7 +939,7 @@ export class EmulatorTarget implements DebugTarget {
   async resume(): Promise<Result<void>> {
     if (this.st === 'closed') return this.closedError();
     if (this.st === 'running') return ok(undefined);
-    this.ensureHistory();
+    this.ensureHistory(true);
     this.stepOver = true;
     this.startRunning();
     return ok(undefined);
@@ -975,12 +998,18 @@ export class EmulatorTarget implements DebugTarget {
     // A probe resets the core with SYSRESETREQ (a soft reset: an nRF52's watchdog keeps
     // running; the machine decides what survives). The reset is host input: replaying history
     // applies it at the same instruction.
-    this.history.input('reset', () => this.session.reset('sreq'));
+    this.hostInput('reset', () => this.session.reset('sreq'));
     if (options.halt) {
       this.stopWith({ kind: 'halted' });
     } else if (wasRunning) this.schedule();
     else this.startRunning();
     return ok(undefined);
+  }
+
+  /** Input from the host: recorded (replaying history applies it again) while recording. */
+  private hostInput(label: string, apply: () => void): void {
+    if (this.recording) this.history.input(label, apply);
+    else apply();
   }
 
   async writeConsole(port: number, bytes: Uint8Array): Promise<Result<void>> {
@@ -990,7 +1019,7 @@ export class EmulatorTarget implements DebugTarget {
         `no console UART ${port} on ${this.description.label} (ports: ${this.description.capabilities.consoles.join(', ') || 'none'})`,
       );
     const copy = bytes.slice();
-    this.history.input(`console ${port}: ${copy.length} bytes`, () =>
+    this.hostInput(`console ${port}: ${copy.length} bytes`, () =>
       this.session.sendUart(port, copy),
     );
     if (this.st === 'running' && this.free === null) {

@@ -205,6 +205,53 @@ describe('reverse execution', () => {
     void MIX;
   });
 
+  it('records from the first stop when asked (historyFrom), running the very same instructions', async () => {
+    const from = boot({ historyFrom: 'first-stop', history: { interval: 1_000 } });
+    const always = boot({ history: { interval: 1_000 } });
+    for (const { t, symbol } of [from, always]) unwrap(await t.setBreakpoint(symbol('store')));
+    // The free run from reset: no checkpoint yet.
+    const first = await runToStop(from.t);
+    expect(from.t.history.started).toBe(false);
+    expect(from.t.history.memory().inputs).toBe(0);
+    const begin = unwrap(await from.t.reverseContinue());
+    expect(begin.history).toBe('begin');
+    expect(begin.instructions).toBe(first.instructions);
+    // Recording starts when it runs on from that stop; back to it, no further.
+    for (let i = 0; i < 4; i++) await runToStop(from.t);
+    expect(from.t.history.started).toBe(true);
+    expect(unwrap(await from.t.readRegister('r1'))).toBe(5);
+    for (const expected of [4, 3, 2]) {
+      const s = unwrap(await from.t.reverseContinue());
+      expect(s.cause).toEqual({ kind: 'breakpoint', address: from.symbol('store') });
+      expect(unwrap(await from.t.readRegister('r1'))).toBe(expected);
+    }
+    let back = unwrap(await from.t.reverseContinue());
+    if (back.history !== 'begin') back = unwrap(await from.t.reverseContinue());
+    expect(back.history).toBe('begin');
+    expect(back.instructions).toBe(first.instructions);
+    // The same machine either way: stop for stop, the same instruction counts and registers.
+    for (let i = 0; i < 5; i++) await runToStop(always.t);
+    const a = await runToStop(always.t);
+    for (let i = 0; i < 4; i++) await runToStop(from.t);
+    const f = await runToStop(from.t);
+    expect(f.instructions).toBe(a.instructions);
+    expect(unwrap(await from.t.readRegisters())).toEqual(unwrap(await always.t.readRegisters()));
+  });
+
+  it('runs a session recorded from its first stop with input applied live, not recorded', async () => {
+    const { t } = boot({ historyFrom: 'first-stop' });
+    unwrap(await t.resume());
+    for (const ch of 'live') {
+      await new Promise((r) => setTimeout(r, 3));
+      unwrap(await t.writeConsole(0, new TextEncoder().encode(ch)));
+    }
+    await new Promise((r) => setTimeout(r, 3));
+    unwrap(await t.halt());
+    expect(word(unwrap(await t.readMemory(MIX, 4)))).not.toBe(0); // the handler ran
+    expect(t.history.started).toBe(false);
+    expect(t.history.memory().inputs).toBe(0);
+  });
+
   it('shares unchanged memory between checkpoints and reports what they take', async () => {
     const { t } = boot({ history: { interval: 50_000, maxCheckpoints: 8 } });
     unwrap(await t.resume());

@@ -358,16 +358,23 @@ export class DebugService {
       machine: machine.value,
       files: images.value.files,
       board,
-      target: { pace },
+      // Run (without debugging) records history for reverse execution only from its first
+      // stop: its free run from reset costs no checkpoints, as the CLI's costs none.
+      target: { pace, ...(mode === 'run' ? { historyFrom: 'first-stop' as const } : {}) },
       // mps2-an386 programs may use semihosting, as under QEMU's -semihosting (its output goes
       // to the Console; the command line is the image's path, as the emulator's CLI gives it).
       ...(machine.value === 'mps2-an386'
         ? { session: { semihosting: true, cmdline: images.value.kernelElf } }
         : {}),
     };
-    const started = await (this.opts.startEmulator ?? ((s) => startEmulatorWorker(s)))(spec);
-    if (!started.ok) return err('unavailable', `The emulator could not start: ${started.error}`);
+    // The worker boots (its modules, the machine, the image) on its own thread while this one
+    // reads the debug information and looks for sources changed since the build: neither
+    // waits for the other before the machine runs.
+    const starting = (this.opts.startEmulator ?? ((s) => startEmulatorWorker(s)))(spec);
     const program = this.loadProgram(images.value);
+    const staleFiles = changedSince(this.opts.projectRoot, images.value.builtAt);
+    const started = await starting;
+    if (!started.ok) return err('unavailable', `The emulator could not start: ${started.error}`);
     return this.begin({
       mode,
       board,
@@ -376,6 +383,7 @@ export class DebugService {
       images: images.value,
       chosenApps: apps && apps.length > 0 ? apps : undefined,
       qemu: null,
+      staleFiles,
     });
   }
 
@@ -502,6 +510,8 @@ export class DebugService {
     images: BoardImages;
     chosenApps?: string[] | undefined;
     qemu: QemuGdbSession | null;
+    /** Sources changed after the build, when the caller has looked already. */
+    staleFiles?: string[];
   }): Promise<Result<SessionInfo>> {
     const d = s.target.description;
     const info: SessionInfo = {
@@ -513,7 +523,7 @@ export class DebugService {
       phase: 'starting',
       stop: null,
       ended: null,
-      staleFiles: changedSince(this.opts.projectRoot, s.images.builtAt),
+      staleFiles: s.staleFiles ?? changedSince(this.opts.projectRoot, s.images.builtAt),
       builtAt: s.images.builtAt,
       apps: s.images.apps.map((a) => a.name),
       sourceLevel: s.program.sourceLevel,
