@@ -5,15 +5,17 @@
  *
  * Both run tests/bench/bench.c on mps2-an386 flat out to its semihosting exit: (a) the CLI's
  * loop (a session under the shared `Runner`, 2,000,000-instruction slices, as emulator/node/cli.ts
- * runs it), (b) an `EmulatorTarget` (what the IDE's worker serves: history checkpoints, stats,
- * console flushing, the Runner under it), resumed and awaited to its exit stop. Used by
+ * runs it), (b) an `EmulatorTarget` (what the IDE's worker serves: stats, console flushing, the
+ * Runner under it) built as the IDE's Run builds it (reverse-execution history from the first
+ * stop: none in a run to exit), or with `{ historyFrom: 'start' }` as Debug builds it (history
+ * checkpoints from the first instruction), resumed and awaited to its exit stop. Used by
  * `npm run bench:ide` (part 1b); run alone with `npx tsx tests/bench/ide-cpu.ts [ROUNDS]`.
  *
  * @example
  *   const r = await cpuAB(elfPath, 3); // { cliUs: [...], targetUs: [...], instructions }
  */
 import { readFileSync } from 'node:fs';
-import { EmulatorTarget } from '../../emulator/debug/emulator-target';
+import { EmulatorTarget, type EmulatorTargetOptions } from '../../emulator/debug/emulator-target';
 import { nodeScheduler as sliceScheduler } from '../../emulator/node/scheduler';
 import { nodeScheduler } from '../../emulator/node/node-scheduler';
 import { Runner } from '../../emulator/session/runner';
@@ -79,9 +81,14 @@ async function runCli(elf: string): Promise<Cost> {
   return { ...cost, instructions: s.instructions };
 }
 
-async function runTarget(elf: string): Promise<Cost> {
+/** The target's options that differ between the IDE's Run and Debug sessions. */
+export type SessionKind = Pick<EmulatorTargetOptions, 'historyFrom'>;
+/** As main/host/debug-service.ts starts a Run session. */
+export const RUN: SessionKind = { historyFrom: 'first-stop' };
+
+async function runTarget(elf: string, kind: SessionKind): Promise<Cost> {
   const s = session(elf);
-  const t = new EmulatorTarget({ session: s, scheduler: sliceScheduler, pace: 'fast' });
+  const t = new EmulatorTarget({ session: s, scheduler: sliceScheduler, pace: 'fast', ...kind });
   const stopped = new Promise<string>((resolve) =>
     t.onEvent((e) => e.kind === 'stopped' && resolve(e.stop.cause.kind)),
   );
@@ -95,7 +102,7 @@ async function runTarget(elf: string): Promise<Cost> {
 }
 
 /** Alternates the two `rounds` times on the same image. */
-export async function cpuAB(elf: string, rounds: number): Promise<CpuAB> {
+export async function cpuAB(elf: string, rounds: number, kind: SessionKind = RUN): Promise<CpuAB> {
   const r: CpuAB = {
     cliUs: [],
     targetUs: [],
@@ -107,8 +114,8 @@ export async function cpuAB(elf: string, rounds: number): Promise<CpuAB> {
     // Alternating which goes first: neither gets the warmer start every round.
     const [a, b] =
       i % 2 === 0
-        ? [await runCli(elf), await runTarget(elf)]
-        : await runTarget(elf).then(async (t) => [await runCli(elf), t] as const);
+        ? [await runCli(elf), await runTarget(elf, kind)]
+        : await runTarget(elf, kind).then(async (t) => [await runCli(elf), t] as const);
     if (a.instructions !== b.instructions)
       throw new Error(`instruction counts differ: ${a.instructions} vs ${b.instructions}`);
     r.instructions = a.instructions;
@@ -133,6 +140,6 @@ if (process.argv[1]?.endsWith('ide-cpu.ts')) {
   const rounds = Number(process.argv[2] ?? 3);
   const built = buildBench();
   if (!built.ok) throw new Error(built.error);
-  const r = await cpuAB(built.value, rounds);
-  console.log(describeAB(r));
+  console.log(`Run: ${describeAB(await cpuAB(built.value, rounds))}`);
+  console.log(`Debug: ${describeAB(await cpuAB(built.value, rounds, { historyFrom: 'start' }))}`);
 }
