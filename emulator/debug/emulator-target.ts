@@ -168,6 +168,16 @@ const DWT_FUNCTION: Record<Watchpoint['access'], number> = { read: 5, write: 6, 
 const FAULT_CATCH = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6);
 const MAX_ACCESS = 16 << 20;
 const MIN_BUDGET = 2_000;
+/**
+ * The free run's slices aim at this fraction of `sliceMs`; the Runner yields to the host only
+ * once per `sliceMs` (RunnerOptions.yieldMs), running the slices in between back to back. Short
+ * slices bound how long a stretch of code much slower than the last measured rate (code not yet
+ * translated, a loaded host) holds the console output the slice made: it is flushed after every
+ * slice, and the host thread receives it at once. With one 8 ms slice sized by a fast stretch, a
+ * slow one took 2,000,000 instructions at a few MIPS: a quarter of a second before its output
+ * left (bench:ide 3b's p99).
+ */
+const FREE_SLICES_PER_YIELD = 4;
 const MAX_BUDGET = 5_000_000;
 const hex = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
@@ -226,8 +236,8 @@ export class EmulatorTarget implements DebugTarget {
   private readonly runner: Runner;
   private free: Promise<void> | null = null;
   private readonly sliceInstructions: number;
-  /** The free run's slice budget, adapted to `sliceMs` of host time. */
-  private freeBudget = 100_000;
+  /** The free run's slice budget, adapted to `sliceMs / FREE_SLICES_PER_YIELD` of host time. */
+  private freeBudget = 25_000;
   private slice = { wall: 0, instructions: 0 };
   private stats = { wall: 0, instructions: 0 };
   private console = new Map<number, number[]>();
@@ -295,6 +305,7 @@ export class EmulatorTarget implements DebugTarget {
       // halted, written or reset); the IDE delivers console bytes and button presses.
       inputs: { consoles: m.consoles, buttons: true, debugger: true },
       sliceInstructions: this.sliceInstructions,
+      yieldMs: this.sliceMs,
       beforeSlice: () => this.beforeSlice(),
       afterSlice: () => this.afterSlice(),
     });
@@ -855,9 +866,10 @@ export class EmulatorTarget implements DebugTarget {
 
   /**
    * Between the Runner's slices: recorded input due now, and how far the slice may run: to the
-   * next recorded input, and no longer than `sliceMs` of host time at the rate measured so far
-   * (at most `sliceInstructions`, the CLI's slice), so a halt, a second GDB client or a request
-   * from the IDE is answered within about one `sliceMs` even on a slow or loaded host.
+   * next recorded input, and no longer than `sliceMs / FREE_SLICES_PER_YIELD` of host time at
+   * the rate measured so far (at most `sliceInstructions`, the CLI's slice); the Runner yields
+   * once per `sliceMs`, so a halt, a second GDB client or a request from the IDE is answered
+   * within about one `sliceMs` even on a slow or loaded host.
    */
   private beforeSlice(): SliceBound {
     this.history.applyDue();
@@ -878,7 +890,10 @@ export class EmulatorTarget implements DebugTarget {
       const perMs = ran / (now - this.slice.wall);
       this.freeBudget = Math.max(
         MIN_BUDGET,
-        Math.min(this.sliceInstructions, Math.round(perMs * this.sliceMs)),
+        Math.min(
+          this.sliceInstructions,
+          Math.round((perMs * this.sliceMs) / FREE_SLICES_PER_YIELD),
+        ),
       );
     }
     // Output first: a checkpoint's time must not delay what the board has just transmitted.

@@ -284,3 +284,44 @@ describe('Runner: bounds from the host', () => {
     }
   });
 });
+
+describe('Runner: yielding to the host', () => {
+  it('runs slices back to back until yieldMs of host time passed, then yields', async () => {
+    const bytes = program('runner-yield', ['1: adds r0, #1', 'b 1b']);
+    const run = async (
+      yieldMs: number | undefined,
+    ): Promise<{ yields: number; slices: number }> => {
+      const s = createSession({ machine: 'mps2-an386' });
+      if (!s.ok) throw new Error(s.error);
+      s.value.load(bytes);
+      const sched = new FakeScheduler();
+      let yields = 0;
+      let slices = 0;
+      sched.yieldToHost = () => {
+        yields++;
+        return Promise.resolve();
+      };
+      const runner = new Runner(s.value, {
+        scheduler: sched,
+        pace: 'fast',
+        inputs: { consoles: [], buttons: false, debugger: false },
+        sliceInstructions: 100,
+        maxInstructions: 10_000,
+        ...(yieldMs === undefined ? {} : { yieldMs }),
+        // Each slice takes 1 ms of the fake host clock.
+        afterSlice: () => {
+          slices++;
+          sched.wall += 1;
+        },
+      });
+      expect(await runner.run()).toEqual({ kind: 'limit', limit: 'instructions' });
+      return { yields, slices };
+    };
+    // Default: the host gets control after every slice (the CLI's loop, as before).
+    expect(await run(undefined)).toEqual({ yields: 100, slices: 100 });
+    // Every 4 ms: once per four 1 ms slices; the same slices run.
+    const every4 = await run(4);
+    expect(every4.slices).toBe(100);
+    expect(every4.yields).toBe(25);
+  });
+});

@@ -65,6 +65,13 @@ export interface RunnerOptions {
   inputs: RunnerInputs;
   /** Instructions per slice (default 1,000,000): the host regains control between slices. */
   sliceInstructions?: number;
+  /**
+   * Host milliseconds between the host regaining control (default 0: after every slice). A
+   * slice that ends sooner is followed by the next without yielding to the host, so short
+   * slices (a debugger's, which bound how long a slice of slow code can hold its output) cost
+   * no more host turns than long ones. Waits for the wall clock or input yield as always.
+   */
+  yieldMs?: number;
   /** Stop once the session has executed this many instructions in total. */
   maxInstructions?: number;
   /** Stop once virtual time reaches this cycle. */
@@ -136,6 +143,7 @@ export class Runner {
       wallTimeoutMs: Infinity,
       maxWaitMs: 500,
       maxLagMs: 100,
+      yieldMs: 0,
       ...options,
     };
     this.inputs = { ...options.inputs };
@@ -242,6 +250,8 @@ export class Runner {
     const deadline = started + o.wallTimeoutMs;
     this.paced = { wall: started, cycle: s.cycles };
     let steps = 0;
+    /** When the host last had control (see `yieldMs`). */
+    let yielded = started;
     for (;;) {
       if (this.stopRequested) return { kind: 'interrupted' };
       if (this.caughtStop !== null) {
@@ -289,6 +299,7 @@ export class Runner {
             ? Math.min(s.nextEventCycle, o.untilCycle, wall + (o.maxWaitMs / 1000) * freq)
             : Math.min(o.untilCycle, wall + freq / 1000);
           await this.wait(Math.max(1, ((due - wall) / freq) * 1000), deadline);
+          yielded = sched.now();
           continue;
         }
       }
@@ -306,12 +317,16 @@ export class Runner {
             ? ((o.untilCycle - s.cycles) / freq) * 1000
             : Infinity;
         await this.wait(Math.max(1, virtualLeft), deadline);
+        yielded = sched.now();
         this.catchUp(true);
         this.waitingForInputNow = false;
         continue;
       }
       if (reason.kind !== 'limit') return { kind: 'stopped', reason };
-      await sched.yieldToHost();
+      if (sched.now() - yielded >= o.yieldMs) {
+        await sched.yieldToHost();
+        yielded = sched.now();
+      }
     }
   }
 
