@@ -238,6 +238,9 @@ export class EmulatorTarget implements DebugTarget {
   private readonly sliceInstructions: number;
   /** The free run's slice budget, adapted to `sliceMs / FREE_SLICES_PER_YIELD` of host time. */
   private freeBudget = 25_000;
+  /** The free run's last measured rates (instructions per host ms; 0: none yet), a ring. */
+  private readonly rates = new Float64Array(8);
+  private rateAt = 0;
   private slice = { wall: 0, instructions: 0 };
   private stats = { wall: 0, instructions: 0 };
   private console = new Map<number, number[]>();
@@ -887,13 +890,20 @@ export class EmulatorTarget implements DebugTarget {
     // Only a slice that ran most of its budget says how fast the host runs (one that ended
     // early, asleep or ahead of the wall clock, does not).
     if (ran >= this.freeBudget / 2 && now > this.slice.wall) {
+      // The budget follows the measured rate, clipped to four times the median of the last
+      // few: a stretch that counts instructions without running each one (a spin loop skipped
+      // to its exit, emulator/core/spin-loop*) measured hundreds of MIPS, and the next slice of
+      // ordinary code, sized by it, ran 800,000 instructions: seconds on a loaded host, its
+      // console output held all along. A slower slice (preempted, a GC pause) still shrinks
+      // the next one at once, and the one after grows back as before.
       const perMs = ran / (now - this.slice.wall);
+      this.rates[this.rateAt++ % this.rates.length] = perMs;
+      const known = this.rates.filter((r) => r > 0).sort((a, b) => a - b);
+      const typical = known[known.length >> 1]!;
+      const rate = Math.min(perMs, 4 * typical);
       this.freeBudget = Math.max(
         MIN_BUDGET,
-        Math.min(
-          this.sliceInstructions,
-          Math.round((perMs * this.sliceMs) / FREE_SLICES_PER_YIELD),
-        ),
+        Math.min(this.sliceInstructions, Math.round((rate * this.sliceMs) / FREE_SLICES_PER_YIELD)),
       );
     }
     // Output first: a checkpoint's time must not delay what the board has just transmitted.
