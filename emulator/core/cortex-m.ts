@@ -214,6 +214,7 @@ export class CortexM implements CoreControl {
     instructions: 0,
     sourceBytes: 0,
     chained: 0,
+    regionInstructions: 0,
   };
   eventReg = 0;
   /** Local exclusive monitor: tagged address, or -1 when open. */
@@ -854,13 +855,19 @@ export class CortexM implements CoreControl {
           if (cr !== undefined) {
             // Enter with budget for its longest block, no clock event reachable inside its
             // costliest one, and all of it inside the executable window (MPU).
+            // Not while `service` has work left (`serviceDue`: a pending exception it could
+            // not take yet); the interpreter services again after one instruction, and so
+            // does this loop: a region would run on to its first call or its end.
             if (
               this.budget >= cr.maxLen &&
               clock.now + cr.maxCycles < clock.next &&
               cr.lo >= codeLo &&
-              cr.hi <= codeSize
+              cr.hi <= codeSize &&
+              !this.attention
             ) {
+              const b0 = this.budget;
               cr.fn(this, r, clock, cr.k);
+              this.translatorStats.regionInstructions += b0 - this.budget;
               seq = -1;
               last = cr;
               continue;
@@ -1079,7 +1086,7 @@ export class CortexM implements CoreControl {
     if (this.sleeping !== 0) {
       if (this.canWake()) {
         this.setSleeping(0);
-        this.attention = true;
+        this.attention = this.serviceDue();
         return false;
       }
       const next = this.clock.next;
@@ -1122,9 +1129,42 @@ export class CortexM implements CoreControl {
       this.attention = true;
       return true;
     }
+    this.attention = this.serviceDue();
     return false;
   }
   watchHit: StopReason | null = null;
+
+  /**
+   * Whether the next `service` would act, from the state this one leaves: attention stays set
+   * exactly then. What `service` did itself raises attention on the way (an exception entry or
+   * return changes the context, which drops the fast paths; `inner` reloads its locals after
+   * `service` and a region its own on entry), and left set it made the next instruction call
+   * `service` again for nothing and sent the compiled handler out at its first call (a
+   * kernel's SVC handler opens with `mrs r0, psp`: 7 instructions interpreted per system call).
+   * An instruction that changes what `service` looks at raises attention itself.
+   */
+  private serviceDue(): boolean {
+    if (
+      this.stallCycles !== 0 ||
+      this.pendingReturn !== 0 ||
+      this.resetPending ||
+      this.exitCode !== null ||
+      this.haltRequested ||
+      this.halted ||
+      this.lockedUp ||
+      this.caught !== 0 ||
+      this.sleeping !== 0 ||
+      this.tbit === 0 ||
+      this.watchHit !== null ||
+      this.clock.now >= this.clock.next
+    )
+      return true;
+    // An exception that can preempt now (a hook called during entry, or a device woken with
+    // the core, pended it): what `takePending` would enter (ExceptionModel.pickPending).
+    const exc = this.exc;
+    const e = exc.vectPending();
+    return e !== 0 && exc.groupPrio(exc.prio[e]!) < exc.executionPriority();
+  }
 
   /**
    * Forgets the pass-once over the breakpoint the core last stopped on, and any pending watch

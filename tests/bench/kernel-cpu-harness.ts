@@ -60,6 +60,7 @@ const processCpu = (): number => {
 while (s.cycles < 0.3 * 64e6) s.runSlice({ instructions: 1_000_000 });
 const c0 = s.cycles - s.core.sleptCycles;
 const i0 = s.instructions;
+const r0 = s.core.translatorStats.regionInstructions;
 const t0 = threadCpu();
 const p0 = processCpu();
 while (s.instructions - i0 < N) {
@@ -71,5 +72,6 @@ const st = s.core.translatorStats;
 console.log(
   `${board} busy, translate ${translate}${accessLog ? ', access log on' : ''}: ${((s.instructions - i0) / 1e6).toFixed(1)} M instr, awake ${awake.toFixed(3)} virtual s;` +
     ` x64MHz per main-thread CPU s ${(awake / (threadCpu() - t0)).toFixed(3)}, per process CPU s ${(awake / (processCpu() - p0)).toFixed(3)};` +
-    ` ${st.regions} regions ${st.blocks} blocks ${st.instructions} instr ${(st.sourceBytes / 1024).toFixed(0)} KiB`,
+    ` ${st.regions} regions ${st.blocks} blocks ${st.instructions} instr ${(st.sourceBytes / 1024).toFixed(0)} KiB;` +
+    ` ${s.instructions - i0 - (st.regionInstructions - r0)} instructions interpreted`,
 );

@@ -206,6 +206,11 @@ export interface TranslatorStats {
   sourceBytes: number;
   /** Regions made by chaining two (counted in `regions` too). */
   chained: number;
+  /**
+   * Instructions run inside compiled regions (spin-loop fast-forwards included); the rest of
+   * `CortexM.instructionCount` was interpreted.
+   */
+  regionInstructions: number;
 }
 
 /**
