@@ -231,6 +231,42 @@ describe('code generators', () => {
     expect(saturated).toBeGreaterThan(50);
   });
 
+  it('multiply long and divide as the executors do at edge values, and trap a zero divisor', () => {
+    // Where the 64-bit product's partial products carry (0xffff, 0x10000, all ones), the signs,
+    // SDIV's overflow (0x80000000 / -1), zero divisors with CCR.DIV_0_TRP off and on (B3.2.8),
+    // quotients of every size (the divide's cycles follow them), and destinations that are
+    // also operands.
+    const edges = [
+      0, 1, 2, 3, -1, -2, 0x7fffffff, 0x80000000, 0xffff, 0x10000, 0xffff0000, 0x12345678,
+      0x9abcdef1, 0x0001ffff,
+    ];
+    const cases: [string, Record<string, number>][] = [
+      ...['UMULL', 'SMULL'].flatMap((op): [string, Record<string, number>][] => [
+        [`${op}_T1`, { l: 2, h: 3, n: 0, m: 1 }],
+        [`${op}_T1`, { l: 0, h: 1, n: 0, m: 1 }],
+        [`${op}_T1`, { l: 1, h: 0, n: 0, m: 0 }],
+      ]),
+      ...['UDIV', 'SDIV'].flatMap((op): [string, Record<string, number>][] => [
+        [`${op}_T1`, { d: 2, n: 0, m: 1 }],
+        [`${op}_T1`, { d: 1, n: 0, m: 1 }],
+      ]),
+    ];
+    let trapped = 0;
+    for (const [name, fields] of cases) {
+      expect(GENERATED_ENCODINGS.has(name), name).toBe(true);
+      const hw = assembleEncoding(name, fields);
+      for (const x of edges)
+        for (const y of edges)
+          for (const ccr of name.endsWith('DIV_T1') && y === 0 ? [0x200, 0x210] : [0x200]) {
+            const [a, b] = runBoth(hw, 1, 1, [x, y, 0x5a5a5a5a, 0x3c3c3c3c], ccr);
+            expect(b, `${name} ${JSON.stringify(fields)} ${x} ${y} ccr ${ccr}`).toEqual(a);
+            if ((a as { cfsr: number }).cfsr !== 0) trapped++;
+          }
+    }
+    // A zero divisor with the trap on: UsageFault DIVBYZERO, once per case and dividend.
+    expect(trapped).toBe(4 * edges.length);
+  });
+
   it('add and subtract lanes, set GE, saturate and halve as the executors do, and SEL by GE', () => {
     // Lane values at the byte and halfword limits (0x7f/0x80/0xff/0x00, 0x7fff/0x8000/0xffff)
     // in every operand order, for all 36 parallel encodings; then SEL after each plain (GE

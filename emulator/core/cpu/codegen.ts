@@ -591,6 +591,51 @@ gen('MLA_T1', (f) =>
 gen('MLS_T1', (f) =>
   f.d === 15 || f.a === 15 ? null : ok(`r${f.d} = (r${f.a} - Math.imul(r${f.n}, r${f.m})) | 0;`, 2),
 );
+// Long multiplies and divides inline (bench2's inner loops run UMULL and UDIV; through their
+// register-only executor calls each cost a call and the stores and reloads around it). The
+// same arithmetic as table.ts's `mul64` and divide executors; `codegen.test.ts` compares them
+// at edge values.
+/**
+ * `t0`/`t1` = high/low word of the unsigned 64-bit product of r`n` and r`m` (UMULL, ARMv7-M
+ * ARM A7.7.190), from four 16x16-bit partial products, each exact in a double; the low word is
+ * Math.imul's.
+ */
+const UMUL64 = (n: number, m: number): string =>
+  `t2 = r${n} >>> 0; t3 = r${m} >>> 0; t4 = (t2 >>> 16) * (t3 & 0xffff); t5 = (t2 & 0xffff) * (t3 >>> 16);` +
+  ` t6 = (t2 & 0xffff) * (t3 & 0xffff); t1 = Math.imul(t2, t3);` +
+  ` t0 = ((t2 >>> 16) * (t3 >>> 16) + (t4 >>> 16) + (t5 >>> 16) + (((t6 >>> 16) + (t4 & 0xffff) + (t5 & 0xffff)) >>> 16)) | 0;`;
+for (const signed of [false, true]) {
+  gen(signed ? 'SMULL_T1' : 'UMULL_T1', (f) => {
+    if (f.l === 15 || f.h === 15 || f.n === 15 || f.m === 15) return null;
+    // SMULL (A7.7.149): the unsigned product less 2^32 times each operand whose sign is set.
+    const fix = signed ? ` t0 = (t0 - (r${f.n} < 0 ? t3 : 0) - (r${f.m} < 0 ? t2 : 0)) | 0;` : '';
+    // Low word first, as the executor writes them (RdLo == RdHi is UNPREDICTABLE).
+    return ok(`${UMUL64(f.n!, f.m!)}${fix} r${f.l} = t1; r${f.h} = t0;`);
+  });
+}
+/**
+ * The divides' cycles (table.ts `divCycles`: 2 to 10 by the quotient's significant bits) less
+ * the 10 the generator declares: the region's cycle bounds take the most.
+ */
+const DIV_EXTRA = (q: string): string => `now += ((32 - Math.clz32(${q})) >>> 2) - 8;`;
+for (const signed of [false, true]) {
+  gen(signed ? 'SDIV_T1' : 'UDIV_T1', (f, g) => {
+    if (f.d === 15 || f.n === 15 || f.m === 15) return null;
+    // SDIV's one overflow, 0x80000000 / -1, gives 0x80000000 (A7.7.127); a zero divisor gives
+    // 0 or, with CCR.DIV_0_TRP, a UsageFault (the core's divideByZero: B3.2.8).
+    const q = signed
+      ? `t1 = r${f.n}; t1 = t1 === -0x80000000 && t0 === -1 ? t1 : (t1 / t0) | 0;`
+      : `t1 = Math.floor((r${f.n} >>> 0) / t0) | 0;`;
+    return ok(
+      `t0 = r${f.m}${signed ? '' : ' >>> 0'};` +
+        ` if (t0 === 0) { ${g.sync} r${f.d} = cpu.divideByZero(); now += -8; }` +
+        ` else { ${q} r${f.d} = t1; ${DIV_EXTRA('t1')} }`,
+      10,
+      true,
+    );
+  });
+}
+
 // Saturating arithmetic and dual 16-bit multiplies inline (DSP code runs them in its inner
 // loops; through their executors each cost a call and the register stores around it). The
 // same operations as the executors in table.ts; `codegen.test.ts` compares them.
@@ -899,11 +944,11 @@ export const GENERATED_ENCODINGS: ReadonlySet<string> = new Set(GEN.keys());
 
 /**
  * Encodings whose executors read and write nothing but the registers their fields name and the
- * core's Q and GE flags (saturating, parallel add/subtract, DSP multiplies, long multiplies,
- * packing, divides). The translator calls their executors with only those registers stored
- * and reloaded around the call, instead of the whole register file and NZCV. A divide by zero
- * with the trap enabled throws before writing anything, which the region's fault path handles
- * as for any generated instruction. `codegen.test.ts` runs them against the interpreter too.
+ * core's Q and GE flags (saturating, parallel add/subtract, DSP multiplies, long
+ * multiply-accumulates, packing). The translator calls their executors with only those
+ * registers stored and reloaded around the call, instead of the whole register file and NZCV.
+ * (Long multiplies and divides are generated inline.) `codegen.test.ts` runs them against the
+ * interpreter too.
  */
 export const REGISTER_ONLY_ENCODINGS: ReadonlySet<string> = new Set([
   ...['USAD8', 'USADA8'].map((x) => `${x}_T1`),
@@ -912,7 +957,7 @@ export const REGISTER_ONLY_ENCODINGS: ReadonlySet<string> = new Set([
   'UXTB16_T2',
   ...['SMLALD', 'SMLSLD', 'SMLAxy', 'SMULxy'].map((x) => `${x}_T1`),
   ...['SMLAWy', 'SMULWy', 'SMLALxy', 'SMMLA', 'SMMLS', 'SMMUL'].map((x) => `${x}_T1`),
-  ...['SMULL', 'UMULL', 'SMLAL', 'UMLAL', 'UMAAL', 'SDIV', 'UDIV'].map((x) => `${x}_T1`),
+  ...['SMLAL', 'UMLAL', 'UMAAL'].map((x) => `${x}_T1`),
 ]);
 
 /**
