@@ -236,15 +236,11 @@ describe('code generators', () => {
     // SDIV's overflow (0x80000000 / -1), zero divisors with CCR.DIV_0_TRP off and on (B3.2.8),
     // quotients of every size (the divide's cycles follow them), and destinations that are
     // also operands.
-    const edges = [
-      0, 1, 2, 3, -1, -2, 0x7fffffff, 0x80000000, 0xffff, 0x10000, 0xffff0000, 0x12345678,
-      0x9abcdef1, 0x0001ffff,
-    ];
+    const edges = [0, 1, 3, -1, 0x7fffffff, 0x80000000, 0xffff, 0x10000, 0xffff0000, 0x9abcdef1];
     const cases: [string, Record<string, number>][] = [
       ...['UMULL', 'SMULL'].flatMap((op): [string, Record<string, number>][] => [
         [`${op}_T1`, { l: 2, h: 3, n: 0, m: 1 }],
-        [`${op}_T1`, { l: 0, h: 1, n: 0, m: 1 }],
-        [`${op}_T1`, { l: 1, h: 0, n: 0, m: 0 }],
+        [`${op}_T1`, { l: 1, h: 0, n: 0, m: 1 }],
       ]),
       ...['UDIV', 'SDIV'].flatMap((op): [string, Record<string, number>][] => [
         [`${op}_T1`, { d: 2, n: 0, m: 1 }],
