@@ -12,6 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Program } from '../assembler';
+import type { CortexM } from '../cortex-m';
 import { bareCore } from '../testing/bare-core';
 import { CompiledRegion } from './translate';
 
@@ -34,15 +35,15 @@ function run(translate: boolean, slice: number): { r0: number; count: number; re
   p.label('svc').i('BX_T1', { m: 14 });
   flash.set(p.bytes());
   core.reset();
+  const r0 = runToExit(core, slice);
+  return { r0, count: core.instructionCount, regions: core.translatorStats.regions };
+}
+
+/** Runs `core` in slices of `slice` instructions until the program exits; its exit code. */
+function runToExit(core: CortexM, slice: number): number {
   for (let i = 0; i < 1_000_000; i++) {
     const stop = core.run(slice);
-    if (stop.kind === 'exit') {
-      return {
-        r0: stop.code,
-        count: core.instructionCount,
-        regions: core.translatorStats.regions,
-      };
-    }
+    if (stop.kind === 'exit') return stop.code;
     expect(stop.kind).toBe('limit');
   }
   throw new Error('the program did not exit');
@@ -151,28 +152,22 @@ function runCalls(
   const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate });
   flash.set(p.bytes());
   core.reset();
-  for (let i = 0; i < 1_000_000; i++) {
-    const stop = core.run(slice);
-    if (stop.kind === 'exit') {
-      const code = core.bus.regions.find((r) => r.base === 0 && r.chunks !== null);
-      const entries = new Map(
-        [...labels].map(([l, a]) => [
-          l,
-          code?.chunks?.[a >>> 8]?.fns[(a >>> 1) & 127] as CompiledRegion | undefined,
-        ]),
-      );
-      return {
-        r0: stop.code,
-        count: core.instructionCount,
-        cycles: core.clock.now,
-        chained: core.translatorStats.chained,
-        labels,
-        entries,
-      };
-    }
-    expect(stop.kind).toBe('limit');
-  }
-  throw new Error('the program did not exit');
+  const r0 = runToExit(core, slice);
+  const code = core.bus.regions.find((r) => r.base === 0 && r.chunks !== null);
+  const entries = new Map(
+    [...labels].map(([l, a]) => [
+      l,
+      code?.chunks?.[a >>> 8]?.fns[(a >>> 1) & 127] as CompiledRegion | undefined,
+    ]),
+  );
+  return {
+    r0,
+    count: core.instructionCount,
+    cycles: core.clock.now,
+    chained: core.translatorStats.chained,
+    labels,
+    entries,
+  };
 }
 
 describe('regions and the core between instructions', () => {
@@ -251,18 +246,12 @@ function runWake(
     const regs = Array.from({ length: 15 }, (_, n) => core.readRegister(n));
     entries.push([e, core.instructionCount, core.clock.now, core.pc, ...regs]);
   };
-  for (let i = 0; i < 1_000_000; i++) {
-    const stop = core.run(slice);
-    if (stop.kind === 'exit') {
-      return {
-        r0: stop.code,
-        count: core.instructionCount,
-        cycles: core.clock.now,
-        interpreted: core.instructionCount - core.translatorStats.regionInstructions,
-        entries,
-      };
-    }
-    expect(stop.kind).toBe('limit');
-  }
-  throw new Error('the program did not exit');
+  const r0 = runToExit(core, slice);
+  return {
+    r0,
+    count: core.instructionCount,
+    cycles: core.clock.now,
+    interpreted: core.instructionCount - core.translatorStats.regionInstructions,
+    entries,
+  };
 }
