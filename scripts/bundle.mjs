@@ -1,6 +1,7 @@
 /**
- * Bundles the Electron main process and its preload into dist/main (esbuild), as `npm start`
- * (with Electron present) and `npm run dist` need them.
+ * Bundles the Electron main process, its preload and the host's worker threads (the emulator
+ * worker, the SVD parse) into dist/main (esbuild), as `npm start` (with Electron present) and
+ * `npm run dist` need them.
  *
  * Both bundles are CommonJS (dist/ sits under a "type": "module" package, so dist/main gets a
  * package.json saying so). `electron` comes from the runtime; `trash` stays a package loaded
@@ -12,7 +13,7 @@
  * to node_modules. The end-to-end suite starts the studio from it: through tsx, every start
  * compiled the host's ~170 sources again (over 30 s seen at load 15 on 2 cores).
  *
- *   node scripts/bundle.mjs        # writes dist/main/{electron-main.js,preload.cjs,package.json}
+ *   node scripts/bundle.mjs        # writes dist/main/{electron-main.js,preload.cjs,*-worker.js,package.json}
  *   node scripts/bundle.mjs --host # writes dist/host/{cli.js,emulator-worker.js,peripheral-svd-worker.js}
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -21,8 +22,36 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Packages the main bundle imports at run time instead of bundling. */
-export const MAIN_EXTERNALS = ['electron', 'trash'];
+/**
+ * Packages the main bundle imports at run time instead of bundling: `usb` and `serialport` load
+ * their native binaries from beside their own files, which a bundle moves away from.
+ */
+export const MAIN_EXTERNALS = ['electron', 'trash', 'usb', 'serialport'];
+
+/**
+ * The worker threads the host starts beside its own file (emulator-worker-target.ts and
+ * peripheral-svd.ts resolve `./<name>.js` against `import.meta.url`): entry name -> source.
+ */
+export const HOST_WORKERS = {
+  'emulator-worker': 'main/host/emulator-worker.ts',
+  'peripheral-svd-worker': 'main/host/peripheral-svd-worker.ts',
+};
+
+// A CommonJS bundle has no `import.meta`: the host's `import.meta.url` (where its workers and
+// resources are found) becomes the bundle file's own URL
+// (`import.meta.resolve` is only asked for under tsx, for a .ts worker; it answers as Node's.)
+const IMPORT_META_URL = {
+  define: {
+    'import.meta.url': '__capsuleImportMetaUrl',
+    'import.meta.resolve': '__capsuleImportMetaResolve',
+  },
+  banner: {
+    js: [
+      "const __capsuleImportMetaUrl = require('url').pathToFileURL(__filename).href;",
+      "const __capsuleImportMetaResolve = (s) => require('url').pathToFileURL(require.resolve(s)).href;",
+    ].join('\n'),
+  },
+};
 
 export function mainBundleOptions(out = path.join(ROOT, 'dist', 'main')) {
   const common = {
@@ -36,9 +65,16 @@ export function mainBundleOptions(out = path.join(ROOT, 'dist', 'main')) {
   return [
     {
       ...common,
+      ...IMPORT_META_URL,
       entryPoints: [path.join(ROOT, 'main/electron/electron-main.ts')],
       outfile: path.join(out, 'electron-main.js'),
     },
+    ...Object.entries(HOST_WORKERS).map(([name, source]) => ({
+      ...common,
+      ...IMPORT_META_URL,
+      entryPoints: [path.join(ROOT, source)],
+      outfile: path.join(out, `${name}.js`),
+    })),
     {
       ...common,
       entryPoints: [path.join(ROOT, 'main/electron/preload.ts')],
@@ -67,10 +103,9 @@ export async function buildBrowserHost(out = path.join(ROOT, 'dist', 'host')) {
   const result = await esbuild.build({
     entryPoints: {
       cli: path.join(ROOT, 'main/host/cli.ts'),
-      // Started by the host beside itself (emulator-worker-target.ts: `./emulator-worker.js`).
-      'emulator-worker': path.join(ROOT, 'main/host/emulator-worker.ts'),
-      // The SVD parse off the host's thread (peripheral-svd.ts: `./peripheral-svd-worker.js`).
-      'peripheral-svd-worker': path.join(ROOT, 'main/host/peripheral-svd-worker.ts'),
+      ...Object.fromEntries(
+        Object.entries(HOST_WORKERS).map(([name, source]) => [name, path.join(ROOT, source)]),
+      ),
     },
     outdir: out,
     bundle: true,
@@ -94,6 +129,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.log(`bundle: ${path.relative(ROOT, await buildBrowserHost())}`);
   } else {
     await buildMain();
-    console.log('bundle: dist/main/electron-main.js, dist/main/preload.cjs');
+    console.log(
+      'bundle: dist/main/{electron-main.js,preload.cjs,emulator-worker.js,peripheral-svd-worker.js}',
+    );
   }
 }

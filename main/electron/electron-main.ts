@@ -64,6 +64,8 @@ const host = createHost({
   projectRoot,
   appRoot: APP_ROOT,
   transport: 'electron',
+  // Run and Debug take an emulator worker started ahead (its modules already loaded).
+  debug: { spareWorker: true },
   // Child processes cannot read inside app.asar; the scripts are unpacked beside it.
   builderScript: path
     .join(APP_ROOT, 'scripts', 'kernel.mjs')

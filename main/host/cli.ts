@@ -110,6 +110,8 @@ async function main(): Promise<void> {
     projectRoot: args.project,
     appRoot: APP_ROOT,
     transport: 'browser',
+    // Run and Debug take an emulator worker started ahead (its modules already loaded).
+    debug: { spareWorker: true },
     // For the shell's own tests: a stand-in builder with kernel.mjs's command-line contract.
     ...(process.env.CAPSULE_BUILDER_SCRIPT
       ? { builderScript: path.resolve(process.env.CAPSULE_BUILDER_SCRIPT) }

@@ -19,6 +19,7 @@ import type { ProgramView } from './debug-program';
 import { DebugService, decodeXpsr } from './debug-service';
 import { createHost } from './host';
 import { oneLineProgram } from './testing/one-line-program';
+import { buildElf } from '../../tests/programs/elf';
 
 function project(boards: Record<string, number>): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'debug-service-'));
@@ -377,4 +378,52 @@ describe('the host and its windows', () => {
     expect(host.debug.session?.ended).toBe('Capsule Studio closed the session');
     host.dispose();
   });
+
+  it('keeps a spare emulator worker while a window is open; Run takes it; closing ends it', async () => {
+    const root = project({ 'mps2-an386': 2000 });
+    const loop = ['.syntax unified', '.thumb', '.section .vectors, "a"', '.word 0x20010000'];
+    const { bytes } = buildElf(
+      'spare-loop',
+      [...loop, '.word start', '.text', '.thumb_func', 'start: b start', ''].join('\n'),
+    );
+    const elf = path.join(root, 'target', 'images', 'mps2-an386', 'kernel.elf');
+    writeFileSync(elf, bytes);
+    utimesSync(elf, 2000, 2000);
+    const host = createHost({
+      projectRoot: root,
+      appRoot: root,
+      transport: 'browser',
+      watchTree: false,
+      recoveryDir: mkdtempSync(path.join(os.tmpdir(), 'debug-rec-')),
+      debug: {
+        breakpointDir: mkdtempSync(path.join(os.tmpdir(), 'debug-bp-')),
+        loadProgram: program,
+        spareWorker: true,
+      },
+    });
+    const until = async (what: () => boolean): Promise<void> => {
+      for (let i = 0; i < 6000 && !what(); i++) await settle();
+      expect(what()).toBe(true);
+    };
+    try {
+      expect(host.debug.spareWorkers).toBe(0); // no window yet
+      const a = host.connect(() => {});
+      expect(host.debug.spareWorkers).toBe(1);
+      expect(await host.debug.spareReady()).toBe(true);
+      const started = await a.call(1, 'session.start', { mode: 'run', board: 'mps2-an386' });
+      expect(started.ok, JSON.stringify(started)).toBe(true);
+      expect(host.debug.target?.state()).toBe('running');
+      expect(host.debug.spareWorkers).toBe(0); // Run took it; none loads while it runs
+      expect((await a.call(2, 'session.stop', {})).ok).toBe(true);
+      expect(host.debug.spareWorkers).toBe(1); // the next Run's, after the session ended
+      a.close(); // the last window: the spare ends with the session
+      await until(() => host.debug.spareWorkers === 0);
+      const b = host.connect(() => {}); // a window again (a reload): a spare again
+      expect(host.debug.spareWorkers).toBe(1);
+      b.close();
+      await until(() => host.debug.spareWorkers === 0);
+    } finally {
+      host.dispose();
+    }
+  }, 120_000);
 });

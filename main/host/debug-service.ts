@@ -82,7 +82,11 @@ import {
 } from './debug-program.js';
 import { DwarfProgramView, exceptionName } from './debug-dwarf.js';
 import { stepSource, type StepKind } from './debug-stepping.js';
-import { startEmulatorWorker } from './emulator-worker-target.js';
+import {
+  prepareEmulatorWorker,
+  startEmulatorWorker,
+  type SpareEmulatorWorker,
+} from './emulator-worker-target.js';
 import { hostErrorOf } from './hardware.js';
 import { openocdForBoard, openocdForEmulator } from './openocd.js';
 import { startOpenocdTarget } from './openocd-target.js';
@@ -101,6 +105,12 @@ export interface DebugServiceOptions {
   breakpointDir?: string;
   /** Starts the emulator target (default: in a worker thread). */
   startEmulator?: (spec: EmulatorTargetSpec) => Promise<EmuResult<DebugTarget>>;
+  /**
+   * Keep a spare emulator worker started ahead (default off; the studio's host turns it on):
+   * from `warmUp()` (a window opened) and after each session ends, until `dispose()`, so Run
+   * and Debug do not wait for the worker's modules to load. Only with the default worker.
+   */
+  spareWorker?: boolean;
   /** Launches QEMU under its gdbstub (default: launchQemuGdb). */
   launchQemu?: typeof launchQemuGdb;
   /** Loads what the session knows about its code (default: DWARF when present, else symbols). */
@@ -193,6 +203,10 @@ export class DebugService {
   private queue: Promise<unknown> = Promise.resolve();
   /** The files each board's last build reported (`build.finished.artifacts`), by board. */
   private readonly built = new Map<string, BuildArtifacts>();
+  /** The emulator worker started ahead of the next session (`spareWorker`), if any. */
+  private spare: SpareEmulatorWorker | null = null;
+  /** A window is open: keep a spare ready (set by `warmUp`, cleared by `dispose`). */
+  private warm = false;
 
   constructor(opts: DebugServiceOptions) {
     this.opts = opts;
@@ -370,11 +384,16 @@ export class DebugService {
     // The worker boots (its modules, the machine, the image) on its own thread while this one
     // reads the debug information and looks for sources changed since the build: neither
     // waits for the other before the machine runs.
-    const starting = (this.opts.startEmulator ?? ((s) => startEmulatorWorker(s)))(spec);
+    const starting = this.opts.startEmulator
+      ? this.opts.startEmulator(spec)
+      : this.startWorker(spec);
     const program = this.loadProgram(images.value);
     const staleFiles = changedSince(this.opts.projectRoot, images.value.builtAt);
     const started = await starting;
-    if (!started.ok) return err('unavailable', `The emulator could not start: ${started.error}`);
+    if (!started.ok) {
+      this.prepareSpare(); // the next attempt's
+      return err('unavailable', `The emulator could not start: ${started.error}`);
+    }
     return this.begin({
       mode,
       board,
@@ -584,9 +603,55 @@ export class DebugService {
     });
   }
 
-  /** Ends whatever runs (the window closed, the host is going away). */
+  /** Ends whatever runs (the window closed, the host is going away), and the spare worker. */
   dispose(): Promise<void> {
-    return this.serial(() => this.endNow('Capsule Studio closed the session'));
+    this.warm = false;
+    return this.serial(async () => {
+      await this.endNow('Capsule Studio closed the session');
+      await this.endSpare();
+      // A window opened again meanwhile (a reload): it gets a spare of its own.
+      this.prepareSpare();
+    });
+  }
+
+  /**
+   * A window opened: with `spareWorker`, an emulator worker starts now and waits for the next
+   * Run or Debug (its modules loaded), and another after each session ends.
+   */
+  warmUp(): void {
+    if (!this.opts.spareWorker || this.opts.startEmulator) return;
+    this.warm = true;
+    this.prepareSpare();
+  }
+
+  /** The number of spare workers alive (0 or 1), for tests. */
+  get spareWorkers(): number {
+    return this.spare && this.spare.unusable() === null ? 1 : 0;
+  }
+
+  /** Resolves true once the spare worker (if any) has its modules loaded; for tests, benches. */
+  spareReady(): Promise<boolean> {
+    return this.spare?.ready ?? Promise.resolve(false);
+  }
+
+  private prepareSpare(): void {
+    if (!this.warm || (this.spare && this.spare.unusable() === null)) return;
+    this.spare = prepareEmulatorWorker();
+  }
+
+  private async endSpare(): Promise<void> {
+    const spare = this.spare;
+    this.spare = null;
+    await spare?.end();
+  }
+
+  /** The session's worker: the spare when one is ready, else a new one. */
+  private startWorker(spec: EmulatorTargetSpec): Promise<EmuResult<DebugTarget>> {
+    const spare = this.spare;
+    this.spare = null;
+    if (spare && spare.unusable() === null) return spare.start(spec);
+    void spare?.end();
+    return startEmulatorWorker(spec);
   }
 
   private async endNow(reason: string): Promise<void> {
@@ -607,6 +672,8 @@ export class DebugService {
     this.restartLiveReads();
     if (a.qemu) await a.qemu.stop().catch(() => undefined);
     else await a.target.close().catch(() => undefined);
+    // The next session's worker loads its modules now (a window is open: `warmUp`).
+    this.prepareSpare();
     this.publish(a);
     // Breakpoints go back to pending.
     for (const f of this.breakpoints.all())

@@ -39,3 +39,20 @@ export function serveEmulatorSpec(
   if (!created.ok) port.post({ t: 'failed', error: created.error }, []);
   else serveTarget(adapt(created.value), port);
 }
+
+/**
+ * A spare worker's wait: it says `{ t: 'spare' }` (its modules are loaded); the first message
+ * from the host is `{ t: 'spec', spec }`, which it then builds and serves. Anything else first
+ * is answered `failed`.
+ */
+export function serveSpareSpec(parent: MessagePort): void {
+  parent.postMessage({ t: 'spare' });
+  parent.once('message', (m: { t?: string; spec?: EmulatorTargetSpec }) => {
+    if (m.t === 'spec' && m.spec) serveEmulatorSpec(parent, m.spec);
+    else
+      parentTargetPort(parent).post(
+        { t: 'failed', error: `the spare emulator worker expected a spec first, got '${m.t}'` },
+        [],
+      );
+  });
+}

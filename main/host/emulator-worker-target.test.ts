@@ -3,7 +3,8 @@
  * console bytes arrive as Uint8Arrays), the machine runs while the host thread is blocked (so it
  * runs on its own thread), a bad image is refused with the session's message, and a worker that
  * dies (uncaught error, exit, out of memory) ends only its own session with a `closed` event
- * naming the cause while another worker's session carries on.
+ * naming the cause while another worker's session carries on. A spare worker (started ahead,
+ * its modules loaded) serves the spec it is given later, once, and can be ended unused.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,11 @@ import type { EmulatorTargetSpec } from '../../emulator/debug/emulator-target';
 import type { TargetProxy } from '../../emulator/debug/target-rpc';
 import { nextEvent, unwrap } from '../../emulator/debug/testing/target-helpers';
 import { buildElf } from '../../tests/programs/elf';
-import { startEmulatorWorker, type WorkerOptions } from './emulator-worker-target';
+import {
+  prepareEmulatorWorker,
+  startEmulatorWorker,
+  type WorkerOptions,
+} from './emulator-worker-target';
 
 const DYING = fileURLToPath(
   new URL('../../tests/fixtures/dying-emulator-worker.ts', import.meta.url),
@@ -165,4 +170,38 @@ describe('emulator worker target', () => {
       expect(unwrap(await other.readRegister('r1'))).toBeGreaterThanOrEqual(r1);
     });
   }
+});
+
+describe('spare emulator worker', () => {
+  it('loads ahead, then serves the spec it is given, once; an unused spare ends', async () => {
+    const spare = prepareEmulatorWorker();
+    expect(spare.unusable()).toBeNull();
+    // Its modules load before any spec exists (the worker says so).
+    expect(await spare.ready).toBe(true);
+    const { bytes } = buildElf('worker-count', SOURCE);
+    const r = await spare.start({ machine: 'mps2-an386', files: [{ name: 'count.elf', bytes }] });
+    if (!r.ok) throw new Error(r.error);
+    started.push(r.value);
+    const t = r.value;
+    expect(t.description.kind).toBe('emulator');
+    const out = nextEvent(t, 'console');
+    unwrap(await t.resume());
+    expect(Array.from((await out).bytes)).toEqual([0x2a]);
+    expect(spare.unusable()).toMatch(/started already/);
+    const again = await spare.start({ machine: 'mps2-an386', files: [] });
+    expect(!again.ok && again.error).toMatch(/spare emulator worker cannot start: it was started/);
+
+    const unused = prepareEmulatorWorker();
+    await unused.end();
+    expect(unused.unusable()).toMatch(/ended/);
+    expect(await unused.ready).toBe(false); // ended before it said it was ready, or after
+    const late = await unused.start({ machine: 'mps2-an386', files: [] });
+    expect(!late.ok && late.error).toMatch(/it was ended/);
+  }, 120_000);
+
+  it("answers a spec it cannot build with the session's message", async () => {
+    const spare = prepareEmulatorWorker();
+    const m = await spare.start({ machine: 'pdp11', files: [] });
+    expect(!m.ok && m.error).toMatch(/unknown machine 'pdp11'/);
+  }, 120_000);
 });

@@ -424,6 +424,8 @@ export function createHost(opts: HostOptions): Host {
       };
       listeners.add(listener);
       windows++;
+      // A window is open: the next Run's emulator worker starts loading (a spare, if on).
+      debug.warmUp();
       let open = true;
       return {
         async call(id, method, args) {

@@ -19,7 +19,7 @@ import yaml from 'js-yaml';
 import { minimatch } from 'minimatch';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain ES module without type declarations
-import { MAIN_EXTERNALS } from '../../scripts/bundle.mjs';
+import { HOST_WORKERS, MAIN_EXTERNALS, mainBundleOptions } from '../../scripts/bundle.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
@@ -86,8 +86,14 @@ describe('packaging', () => {
       'dist/renderer/favicon.ico',
       'dist/renderer/assets/index.js',
       'package.json',
+      // The worker threads the host starts beside its bundle (the emulator, the SVD parse).
+      ...Object.keys(HOST_WORKERS as Record<string, string>).map((w) => `dist/main/${w}.js`),
     ])
       expect(matched(config.files, f), f).toBe(true);
+    // ... and `npm run build:main` writes them there.
+    const outs = (mainBundleOptions('dist/main') as { outfile: string }[]).map((o) => o.outfile);
+    for (const w of Object.keys(HOST_WORKERS as Record<string, string>))
+      expect(outs).toContain(path.join('dist/main', `${w}.js`));
     const prod = productionPackages();
     for (const external of MAIN_EXTERNALS as string[])
       if (external !== 'electron') expect(prod.has(external), external).toBe(true);
