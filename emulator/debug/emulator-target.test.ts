@@ -239,6 +239,37 @@ describe('EmulatorTarget', () => {
     expect((await t.writeConsole(9, Uint8Array.of(1))).ok).toBe(false);
   });
 
+  it('sends console output as the UART transmits it with consoleFlushMs, else when the slice ends', async () => {
+    const source = program([
+      'ldr r0, =0x40004000',
+      'movs r1, #1', // TX_EN
+      'str r1, [r0, #8]',
+      'movs r1, #0x41', // 'A'
+      'str r1, [r0]',
+      'movs r2, #10',
+      'wait: subs r2, #1',
+      'bne wait',
+      'movs r1, #0x42', // 'B', a few dozen instructions later: the same slice
+      'str r1, [r0]',
+      'movs r1, #0x43', // 'C'
+      'str r1, [r0]',
+      'done: b done',
+    ]);
+    const sent = async (options: FixtureTargetOptions): Promise<string[]> => {
+      const { t, symbol, events } = boot('flush', source, options);
+      unwrap(await t.setBreakpoint(symbol('done')));
+      expect((await runToStop(t)).cause.kind).toBe('breakpoint');
+      return events.flatMap((e) =>
+        e.kind === 'console' ? [new TextDecoder().decode(e.bytes)] : [],
+      );
+    };
+    expect(await sent({})).toEqual(['ABC']);
+    // Each byte as it is sent (0 ms apart at least); or the first at once, then the rest held
+    // until the interval passed or the slice ended.
+    expect(await sent({ consoleFlushMs: 0 })).toEqual(['A', 'B', 'C']);
+    expect(await sent({ consoleFlushMs: 60_000 })).toEqual(['A', 'BC']);
+  });
+
   it('reports stats while running and halts on request', async () => {
     const { t } = boot('stats', program(COUNT), { statsIntervalMs: 20 });
     const stats = nextEvent(t, 'stats');

@@ -157,6 +157,14 @@ export interface EmulatorTargetOptions {
    * reverse execution can reach differs: the machine runs the same instructions either way.
    */
   historyFrom?: 'start' | 'first-stop';
+  /**
+   * Console output is sent as the UART transmits it, at most once per this many host ms, not
+   * only when the slice that made it ends (default: at slice ends only). A slice the host
+   * starves of CPU (a loaded machine) then holds a line for at most this long. The event is
+   * emitted in the middle of the run: only for a listener that does not call back into the
+   * target synchronously (the worker's, which posts it to the host thread).
+   */
+  consoleFlushMs?: number;
 }
 
 const DHCSR = 0xe000edf0;
@@ -246,6 +254,9 @@ export class EmulatorTarget implements DebugTarget {
   private console = new Map<number, number[]>();
   /** When the first byte waiting in each console queue was transmitted (epoch ms). */
   private consoleSentAt = new Map<number, number>();
+  /** `consoleFlushMs`, and the host time (scheduler.now) of the last console flush. */
+  private readonly consoleFlushMs: number | undefined;
+  private consoleFlushedAt = -Infinity;
   private readonly unsubscribe: () => void;
   /** Checkpoints and recorded host input: reverse execution. */
   readonly history: History;
@@ -269,6 +280,7 @@ export class EmulatorTarget implements DebugTarget {
     this.sliceInstructions = options.sliceInstructions ?? 2_000_000;
     this.statsMs = options.statsIntervalMs ?? 500;
     this.recording = options.historyFrom !== 'first-stop';
+    this.consoleFlushMs = options.consoleFlushMs;
     const m = describeMachine(session);
     this.programmable = m.programmable;
     this.wordRegions = m.memoryMap.filter((r) => r.kind === 'peripheral' || r.kind === 'system');
@@ -336,6 +348,12 @@ export class EmulatorTarget implements DebugTarget {
         if (q.length === 0 && this.scheduler.epochMs)
           this.consoleSentAt.set(e.index, this.scheduler.epochMs());
         q.push(e.byte);
+        // Sent now rather than when the slice ends (`consoleFlushMs`), at most once per that.
+        if (
+          this.consoleFlushMs !== undefined &&
+          this.scheduler.now() - this.consoleFlushedAt >= this.consoleFlushMs
+        )
+          this.flushConsole();
         break;
       }
       case 'console':
@@ -361,6 +379,7 @@ export class EmulatorTarget implements DebugTarget {
   }
 
   private flushConsole(): void {
+    if (this.consoleFlushMs !== undefined) this.consoleFlushedAt = this.scheduler.now();
     for (const [port, bytes] of this.console) {
       if (bytes.length === 0) continue;
       const sentAt = this.consoleSentAt.get(port);

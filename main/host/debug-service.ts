@@ -172,6 +172,9 @@ interface Active {
   verdict?: { stop: StopInfo; stops: Promise<boolean> };
 }
 
+/** The longest a console line waits in the emulator worker (EmulatorTargetOptions). */
+const CONSOLE_FLUSH_MS = 4;
+
 const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 const bpKey = (p: string, line: number): string => `${p}:${line}`;
 
@@ -374,7 +377,13 @@ export class DebugService {
       board,
       // Run (without debugging) records history for reverse execution only from its first
       // stop: its free run from reset costs no checkpoints, as the CLI's costs none.
-      target: { pace, ...(mode === 'run' ? { historyFrom: 'first-stop' as const } : {}) },
+      // Console output leaves the worker as the UART sends it (at most every 4 ms), so a slice
+      // the machine's load stretches does not hold it until the slice ends.
+      target: {
+        pace,
+        consoleFlushMs: CONSOLE_FLUSH_MS,
+        ...(mode === 'run' ? { historyFrom: 'first-stop' as const } : {}),
+      },
       // mps2-an386 programs may use semihosting, as under QEMU's -semihosting (its output goes
       // to the Console; the command line is the image's path, as the emulator's CLI gives it).
       ...(machine.value === 'mps2-an386'
