@@ -16,7 +16,7 @@ import {
 } from '../../emulator/debug/target';
 import type { HostEvents } from '../common/contract';
 import type { ProgramView } from './debug-program';
-import { DebugService, decodeXpsr } from './debug-service';
+import { DebugService, decodeXpsr, type DebugServiceOptions } from './debug-service';
 import { createHost } from './host';
 import { oneLineProgram } from './testing/one-line-program';
 import { buildElf } from '../../tests/programs/elf';
@@ -350,22 +350,26 @@ describe('DebugService', () => {
   });
 });
 
+/** A studio host on `root` (the test's temp folders, the one-line program view). */
+const testHost = (root: string, debug: Partial<DebugServiceOptions>) =>
+  createHost({
+    projectRoot: root,
+    appRoot: root,
+    transport: 'browser',
+    watchTree: false,
+    recoveryDir: mkdtempSync(path.join(os.tmpdir(), 'debug-rec-')),
+    debug: {
+      breakpointDir: mkdtempSync(path.join(os.tmpdir(), 'debug-bp-')),
+      loadProgram: program,
+      ...debug,
+    },
+  });
+
 describe('the host and its windows', () => {
   it('ends the running session when the last window closes', async () => {
     const root = project({ nrf52840dk: 2000 });
     const target = new ScriptedTarget();
-    const host = createHost({
-      projectRoot: root,
-      appRoot: root,
-      transport: 'browser',
-      watchTree: false,
-      recoveryDir: mkdtempSync(path.join(os.tmpdir(), 'debug-rec-')),
-      debug: {
-        breakpointDir: mkdtempSync(path.join(os.tmpdir(), 'debug-bp-')),
-        startEmulator: async () => ok(target),
-        loadProgram: program,
-      },
-    });
+    const host = testHost(root, { startEmulator: async () => ok(target) });
     const a = host.connect(() => {});
     const b = host.connect(() => {});
     expect((await a.call(1, 'session.start', { mode: 'run', board: 'nrf52840dk' })).ok).toBe(true);
@@ -389,18 +393,7 @@ describe('the host and its windows', () => {
     const elf = path.join(root, 'target', 'images', 'mps2-an386', 'kernel.elf');
     writeFileSync(elf, bytes);
     utimesSync(elf, 2000, 2000);
-    const host = createHost({
-      projectRoot: root,
-      appRoot: root,
-      transport: 'browser',
-      watchTree: false,
-      recoveryDir: mkdtempSync(path.join(os.tmpdir(), 'debug-rec-')),
-      debug: {
-        breakpointDir: mkdtempSync(path.join(os.tmpdir(), 'debug-bp-')),
-        loadProgram: program,
-        spareWorker: true,
-      },
-    });
+    const host = testHost(root, { spareWorker: true });
     const until = async (what: () => boolean): Promise<void> => {
       for (let i = 0; i < 6000 && !what(); i++) await settle();
       expect(what()).toBe(true);
