@@ -131,6 +131,24 @@ describe('timeline', () => {
     expect(tl.shown(200, 3)).toHaveLength(102);
   });
 
+  it('a new process table names the lanes of the records after it (lane ids are cached)', () => {
+    const entry = (sp: number): [number, number[]] => [
+      0,
+      [RecordKind.ExceptionEntry, 11, PSP, 0x40212, sp, 1, 1, 21, 0, 2],
+    ];
+    const tl = new Timeline([HELLO]);
+    tl.add(chunk([entry(0x2000_86e0), entry(0x2000_0400)]));
+    // hello restarted as blink in the same RAM; the stray stack keeps its lane.
+    tl.setProcesses([{ ...HELLO, name: 'blink' }]);
+    tl.add({ ...chunk([entry(0x2000_86e0), entry(0x2000_0400)]), first: tl.next });
+    expect(tl.events.map((e) => e.lane)).toEqual([
+      'hello',
+      'process @0x20000400',
+      'blink',
+      'process @0x20000400',
+    ]);
+  });
+
   it('drops the oldest half when full, and a span still open across the drop ends in place', () => {
     const tl = new Timeline([HELLO], 16);
     const records: [number, number[]][] = [
