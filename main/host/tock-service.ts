@@ -541,7 +541,10 @@ export class TockService {
     const known = read.filter((x): x is NonNullable<typeof x> => x !== null);
     if (!h.covers(known.map((c) => ({ address: c.address, size: c.bytes.length })))) {
       h.begin(known, 0, now);
-      const watching = await recorder({ op: 'watch', watches: h.watches() });
+      const watching = await recorder({
+        op: 'watch',
+        watches: h.watches((a) => model.occupancySpans(a)),
+      });
       if (watching.ok && watching.value.op === 'watching') h.cursor = watching.value.next;
     } else h.resync(known, now);
     return h;

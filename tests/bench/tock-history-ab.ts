@@ -1,11 +1,17 @@
 /**
- * What the cells' occupancy history costs the core, A/B in one process: the nRF52840-DK kernel
- * with the build's apps runs in this thread (no worker, no host reads), in slices of
- * `--instructions` rotating between no watches, the recorder's watches on every cell the Cells
- * view finds (as TockService sets them up at the first halt: one write observer per cell) and
- * its `clustered` option (cells sharing a 32-byte granule share one), so a loaded machine
- * slows all alike.
- * Prints instructions per CPU second of each (median) and the costs.
+ * What the cells' occupancy history costs the core, A/B in one thread: the nRF52840-DK kernel
+ * with the build's apps runs in this thread (no worker, no host reads) as four sessions booted
+ * alike, in lockstep slices of `--instructions`, each slice in one of four configurations: no
+ * watches, the recorder's watches on every cell the Cells view finds (one write observer per
+ * cell, as TockService sets them up at the first halt), its `clustered` option (cells sharing a
+ * 32-byte granule share one), and watches on just the bytes each cell's occupancy is read from
+ * (CellsModel.occupancySpans: the Option's discriminant and a MapCell's busy flag).
+ *
+ * Which session runs which configuration rotates every slice (a Latin square): the kernel's work
+ * per slice swings 50x (busy against asleep), so the configurations are compared on the same
+ * slices; and sessions booted alike run 10-30 % apart with nothing watched (V8 optimises each
+ * session's translated code apart), so each session spends as many slices in each.
+ * Prints instructions per CPU second of each (total instructions over total CPU) and the costs.
  *
  * `npx tsx tests/bench/tock-history-ab.ts --slices 40 --instructions 2000000`; part of
  * `npm run bench:tock` (after the worker figures).
@@ -14,63 +20,86 @@ import { ok } from '../../emulator/core/result';
 import { CellsModel } from '../../emulator/debug/tock/cells';
 import { TockRecorder } from '../../emulator/debug/tock/recorder';
 import { DebugInfo } from '../../emulator/formats/dwarf/index';
-import { median } from './cpu-time';
+import { threadCpuMs } from './cpu-time';
 import { bootTockSession, NRF_DIR, tockImage } from './tock-image';
+
+const MODES = ['off', 'on', 'clustered', 'occupancy'] as const;
+type Mode = (typeof MODES)[number];
 
 export async function historyAb(
   dir: string,
   slices: number,
   instructions: number,
-): Promise<{ off: number; on: number; clustered: number; cells: number; records: number }> {
+): Promise<{
+  off: number;
+  on: number;
+  clustered: number;
+  occupancy: number;
+  cells: number;
+  records: number;
+  occupancyRecords: number;
+}> {
   const img = tockImage(dir);
-  const elf = img.elf;
   // Boot and warm up (the translator compiles the hot code), then find the cells.
-  const session = bootTockSession(img, instructions);
-  const info = DebugInfo.load(elf, { name: 'kernel' });
+  const sessions = MODES.map(() => bootTockSession(img, instructions));
+  const first = sessions[0]!;
+  const info = DebugInfo.load(img.elf, { name: 'kernel' });
   if (!info.ok) throw new Error(info.error);
   const model = CellsModel.fromDebugInfo(info.value);
   if (!model.ok) throw new Error(model.error);
   const mem = async (a: number, n: number) => {
     const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = session.core.readMemory((a + i) >>> 0, 1);
+    for (let i = 0; i < n; i++) b[i] = first.core.readMemory((a + i) >>> 0, 1);
     return ok(b);
   };
   const cells = await model.value.read(mem);
   if (!cells.ok) throw new Error(cells.error);
-  const watches = cells.value.cells.map((c, id) => ({
+  const whole = cells.value.cells.map((c, id) => ({
     id,
     address: c.address,
     length: model.value.cellSize(c.address) ?? 4,
   }));
-  const recorder = new TockRecorder({ core: session.core, dma: [] });
-  // Three configurations in turn, slice by slice: no watches, the recorder's watches (one
-  // observer per cell), and its `clustered` option (cells sharing a granule share one).
-  const modes = ['off', 'on', 'clustered'] as const;
-  const perCpu = { off: [] as number[], on: [] as number[], clustered: [] as number[] };
-  let records = 0;
-  for (let i = 0; i < slices * modes.length; i++) {
-    const mode = modes[i % modes.length]!;
-    const before = recorder.watch(mode === 'off' ? [] : watches, mode === 'clustered');
-    const u0 = process.cpuUsage();
-    const r = session.runSlice({ instructions });
-    const u = process.cpuUsage(u0);
-    if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}`);
-    if (mode === 'on') records += recorder.watch([]) - before;
-    perCpu[mode].push(instructions / ((u.user + u.system) / 1e6) / 1e6);
+  const spans = cells.value.cells.flatMap((c, id) =>
+    (model.value.occupancySpans(c.address) ?? [{ address: c.address, length: 4 }]).map((x) => ({
+      id,
+      ...x,
+    })),
+  );
+  const recorders = sessions.map((s) => new TockRecorder({ core: s.core, dma: [] }));
+  const cpu: Record<Mode, number> = { off: 0, on: 0, clustered: 0, occupancy: 0 };
+  const stored: Record<Mode, number> = { off: 0, on: 0, clustered: 0, occupancy: 0 };
+  for (let i = 0; i < slices; i++) {
+    for (let j = 0; j < sessions.length; j++) {
+      const k = i % 2 === 0 ? j : sessions.length - 1 - j;
+      const mode = MODES[(k + i) % MODES.length]!;
+      const recorder = recorders[k]!;
+      const before = recorder.watch(
+        mode === 'off' ? [] : mode === 'occupancy' ? spans : whole,
+        mode === 'clustered',
+      );
+      const c0 = threadCpuMs();
+      const r = sessions[k]!.runSlice({ instructions });
+      cpu[mode] += threadCpuMs() - c0;
+      if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}`);
+      stored[mode] += recorder.watch([]) - before;
+    }
   }
+  const rate = (m: Mode): number => (slices * instructions) / cpu[m] / 1000;
   return {
-    off: median(perCpu.off),
-    on: median(perCpu.on),
-    clustered: median(perCpu.clustered),
-    cells: watches.length,
-    records,
+    off: rate('off'),
+    on: rate('on'),
+    clustered: rate('clustered'),
+    occupancy: rate('occupancy'),
+    cells: whole.length,
+    records: stored.on,
+    occupancyRecords: stored.occupancy,
   };
 }
 
 /** The A/B's line: each configuration's M instructions per CPU second and its cost. */
 export function abLine(r: Awaited<ReturnType<typeof historyAb>>): string {
   const cost = (x: number): string => `${(((r.off - x) / r.off) * 100).toFixed(1)}%`;
-  return `Cell history A/B in-process (${r.cells} cells watched, ${r.records} stores recorded): off ${r.off.toFixed(2)}, on (one observer per cell) ${r.on.toFixed(2)} (cost ${cost(r.on)}), cells sharing a granule clustered ${r.clustered.toFixed(2)} (cost ${cost(r.clustered)}) M instr per CPU s`;
+  return `Cell history A/B in-process (${r.cells} cells watched, ${r.records} stores recorded): off ${r.off.toFixed(2)}, on (one observer per cell) ${r.on.toFixed(2)} (cost ${cost(r.on)}), cells sharing a granule clustered ${r.clustered.toFixed(2)} (cost ${cost(r.clustered)}), occupancy bytes only ${r.occupancy.toFixed(2)} (cost ${cost(r.occupancy)}, ${r.occupancyRecords} stores recorded) M instr per CPU s`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

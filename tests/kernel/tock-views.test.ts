@@ -107,6 +107,21 @@ describe('Tock views on the nRF52840-DK kernel (emulator worker)', () => {
     expect(before).toMatchObject({ kind: 'TakeCell', heldType: '&mut [u8]', occupancy: 'present' });
     expect(before.capsule).toBe('capsules::console');
     expect(before.held?.length).toBe(128);
+    // The bytes the occupancy history watches (CellsModel.occupancySpans) lie inside each cell;
+    // a niche Option<&mut [u8]> is read from its data pointer word alone, a MapCell from its
+    // Option's discriminant and its busy flag.
+    for (const c of atCommand) {
+      const size = cells.cellSize(c.address)!;
+      const spans = cells.occupancySpans(c.address)!;
+      expect(spans.length).toBe(c.kind === 'MapCell' ? 2 : 1);
+      for (const x of spans) {
+        expect(x.address).toBeGreaterThanOrEqual(c.address);
+        expect(x.address + x.length).toBeLessThanOrEqual(c.address + size);
+      }
+    }
+    const [ptrWord] = cells.occupancySpans(before.address)!;
+    expect(ptrWord!.length).toBe(4);
+    expect((await word(ptrWord!.address)).value).toBe(before.held!.ptr);
     // The walk reaches the chip's DMA channels through the platform's vtable.
     expect(
       atCommand.some((c) => c.owner.startsWith('kernel::dma::DmaChannel') && c.field === 'buffer'),

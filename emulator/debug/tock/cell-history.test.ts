@@ -79,6 +79,40 @@ describe('CellHistory', () => {
     expect(h.of(CELL + 8)).toBeNull();
   });
 
+  it('watches only the occupancy bytes a model names, each cell whole otherwise', async () => {
+    const h = new CellHistory(decode);
+    const cells = [CELL, CELL + 0x20].map((address) => ({
+      address,
+      bytes: new Uint8Array([1, 0, 0, 0, 9, 9, 9, 9]),
+      occupancy: 'present' as const,
+    }));
+    h.begin(cells, 0, 0);
+    expect(h.watches()).toEqual([
+      { id: 0, address: CELL, length: 8 },
+      { id: 1, address: CELL + 0x20, length: 8 },
+    ]);
+    // The first cell's occupancy is read from its pointer word and a flag byte (two watches of
+    // one id); the model does not know the second.
+    const spans = (a: number) =>
+      a === CELL
+        ? [
+            { address: CELL, length: 4 },
+            { address: CELL + 6, length: 1 },
+          ]
+        : null;
+    expect(h.watches(spans)).toEqual([
+      { id: 0, address: CELL, length: 4 },
+      { id: 0, address: CELL + 6, length: 1 },
+      { id: 1, address: CELL + 0x20, length: 8 },
+    ]);
+    // Stores recorded through those watches change the occupancy as before.
+    await h.add(writes(0, [[50, CELL, 0, 4]]));
+    expect(h.of(CELL)).toEqual([
+      { at: 0, occupancy: 'present' },
+      { at: 50, occupancy: 'empty' },
+    ]);
+  });
+
   it("the recorder's watch request records stores to the watched words", () => {
     const observers: {
       start: number;

@@ -54,9 +54,21 @@ export class CellHistory {
     ) => Promise<HistoryOccupancy | null> | HistoryOccupancy | null,
   ) {}
 
-  /** The watched set as the recorder's `watch` request wants it (id = index). */
-  watches(): { id: number; address: number; length: number }[] {
-    return this.cells.map((c, id) => ({ id, address: c.address, length: c.bytes.length }));
+  /**
+   * The watched set as the recorder's `watch` request wants it (id = index): each cell's bytes,
+   * or with `spans` (CellsModel.occupancySpans) only the bytes its occupancy is read from, as
+   * several watches of one id (a cell `spans` does not know is watched whole). Stores to the
+   * other bytes then do not reach the copy; its occupancy does not read them.
+   */
+  watches(
+    spans?: (address: number) => readonly { address: number; length: number }[] | null,
+  ): { id: number; address: number; length: number }[] {
+    return this.cells.flatMap((c, id) => {
+      const only = spans?.(c.address);
+      return only && only.length > 0
+        ? only.map((x) => ({ id, address: x.address >>> 0, length: x.length }))
+        : [{ id, address: c.address, length: c.bytes.length }];
+    });
   }
 
   /** The same cells (addresses and sizes) as `cells`? Then the watches stay. */

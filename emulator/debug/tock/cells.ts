@@ -225,6 +225,35 @@ export class CellsModel {
     return this.found.find((f) => f.visit.address === address)?.visit.type.size ?? null;
   }
 
+  /**
+   * The bytes of the cell at `address` (found by the last walk) that its occupancy is read
+   * from: the Option's discriminant (the whole Option when it has none, a niche-less single
+   * variant) and, for a MapCell, its `busy` flag. Null: not a cell of the last walk. The
+   * occupancy history watches just these, not the payload's words too: a store to what a
+   * cell holds (a MapCell's value, a slice's length) cannot change its occupancy.
+   */
+  occupancySpans(address: number): { address: number; length: number }[] | null {
+    const f = this.found.find((x) => x.visit.address === address);
+    if (!f) return null;
+    const t = f.visit.type;
+    if (t.kind !== 'struct') return null;
+    const valField = t.fields.find((x) => x.name === 'val');
+    if (!valField) return null;
+    const { offset, type: opt } = unwrapCells(valField.type);
+    if (opt.kind !== 'enum') return null;
+    const at = address + valField.offset + offset;
+    const d = opt.discriminant;
+    const spans = [
+      d ? { address: at + d.offset, length: d.type.size } : { address: at, length: opt.size },
+    ];
+    if (f.kind === 'MapCell') {
+      const busy = t.fields.find((x) => x.name === 'busy');
+      if (busy)
+        spans.push({ address: address + busy.offset + unwrapCells(busy.type).offset, length: 1 });
+    }
+    return spans.filter((x) => x.length > 0);
+  }
+
   private remember(cells: CellRecord[]): void {
     for (const c of cells) {
       if (c.occupancy === 'present') {
