@@ -8,7 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CortexM } from '../../core/cortex-m';
-import { RECORD_WORDS, SYSCALL_STACK_BYTES, TockRecorder } from './recorder';
+import type { DmaActivity } from '../../peripherals/nrf/uarte';
+import { RECORD_WORDS, RecordKind, SYSCALL_STACK_BYTES, TockRecorder } from './recorder';
 
 function scriptedCore() {
   const core = {
@@ -149,5 +150,68 @@ describe('TockRecorder ring', () => {
     expect([part.first, part.lost]).toEqual([1000, 0]);
     expect(values(part)).toEqual(Array.from({ length: 100 }, (_, i) => 1000 + i));
     expect(rec.fetch(1500).cycles.length).toBe(0);
+  });
+});
+
+describe('TockRecorder EasyDMA buffers', () => {
+  it("records the CPU's stores into a buffer in flight only, moving its observer rarely", () => {
+    const observers: {
+      start: number;
+      end: number;
+      fn: (a: number, s: number, v: number) => void;
+    }[] = [];
+    let installs = 0;
+    const core = {
+      pc: 0x4_0100,
+      clock: { now: 0, frequencyHz: 64_000_000 },
+      onExceptionEntry: null,
+      onExceptionReturn: null,
+      onItmWrite: null,
+      observeWrites(start: number, length: number, fn: (a: number, s: number, v: number) => void) {
+        installs++;
+        const o = { start, end: start + length, fn };
+        observers.push(o);
+        return () => observers.splice(observers.indexOf(o), 1);
+      },
+    };
+    const store = (a: number, v: number) => {
+      for (const o of observers) if (a < o.end && a + 1 > o.start) o.fn(a, 1, v);
+    };
+    const uarte = { dmaChannels: () => [], onDma: null as ((a: DmaActivity) => void) | null };
+    const rec = new TockRecorder({ core: core as unknown as CortexM, dma: [uarte] });
+    rec.start({ timeline: false, dma: true });
+    const BUF = 0x2000_2700;
+    const dma = (kind: 'start' | 'end', ptr: number, length: number) =>
+      uarte.onDma!({ peripheral: 'UARTE0', channel: 'TXD', kind, ptr, length, amount: 0 });
+    const cpuWrites = () => {
+      const c = rec.fetch(0);
+      const out: number[] = [];
+      for (let i = 0; i < c.cycles.length; i++)
+        if (c.words[i * RECORD_WORDS] === RecordKind.DmaCpuWrite)
+          out.push(c.words[i * RECORD_WORDS + 2]!);
+      return out;
+    };
+
+    dma('start', BUF, 4);
+    store(BUF + 1, 7); // in flight: recorded
+    store(BUF + 4, 7); // past the buffer
+    dma('end', BUF, 4);
+    store(BUF + 2, 7); // the transfer ended
+    // The next transfers from the same buffer and one beside it keep the observer.
+    dma('start', BUF + 8, 2);
+    store(BUF, 7); // the earlier buffer, not in flight now
+    store(BUF + 9, 7); // recorded
+    dma('end', BUF + 8, 2);
+    dma('start', BUF, 4);
+    expect(installs).toBe(2);
+    expect(observers).toHaveLength(1);
+    // A buffer far away moves it (one observer, not one per buffer).
+    dma('start', BUF + 0x10000, 4);
+    store(BUF + 0x10000, 7);
+    expect(installs).toBe(3);
+    expect(observers).toHaveLength(1);
+    expect(cpuWrites()).toEqual([BUF + 1, BUF + 9, BUF + 0x10000]);
+    rec.stop();
+    expect(observers).toHaveLength(0);
   });
 });

@@ -58,6 +58,12 @@ const DEFAULT_CAPACITY = 1 << 17;
  * apps runtime's console write sits under a 128-byte line buffer and `core::fmt`'s frames).
  */
 export const SYSCALL_STACK_BYTES = 1024;
+/**
+ * The most bytes one EasyDMA channel's write observer covers (see `dmaWatch`): a kernel's
+ * transfers come from a few buffers near each other; stores to the bytes around them between
+ * transfers take the checked path, which costs far less than moving the observer.
+ */
+const DMA_WATCH_SPAN = 4096;
 /** System calls whose stacks the side ring keeps (the newest, shared out per process). */
 const STACK_SLOTS = 2048;
 const MIN_STACKS_PER_GROUP = 64;
@@ -183,7 +189,16 @@ export class TockRecorder {
   private active = false;
   private undo: (() => void)[] = [];
   /** Write observers on the buffers of transfers in flight, by channel index. */
-  private inFlight = new Map<number, () => void>();
+  /**
+   * Per EasyDMA channel: the buffer a transfer moves now (null between transfers), and the write
+   * observer that sees the CPU's stores into it. The observer outlives its transfer and is
+   * moved only when a transfer's buffer is outside it (it then covers both, up to
+   * DMA_WATCH_SPAN bytes): installing or removing an observer drops every fast window of the
+   * core (with the MPU on), and UARTE0 starts ~28 transfers per M instructions, mostly in the
+   * same buffer. A CPU profile had those refreshes cost more than the rest of the recorder.
+   */
+  private dmaLive: ({ ptr: number; end: number } | null)[] = [];
+  private dmaWatch: ({ start: number; end: number; stop: () => void } | undefined)[] = [];
 
   /** The cell watches of the `watch` request (kept across start and stop). */
   private cellWatches: (() => void)[] = [];
@@ -378,8 +393,9 @@ export class TockRecorder {
   stop(): void {
     for (const u of this.undo.reverse()) u();
     this.undo = [];
-    for (const stop of this.inFlight.values()) stop();
-    this.inFlight.clear();
+    for (const w of this.dmaWatch) w?.stop();
+    this.dmaWatch = [];
+    this.dmaLive = [];
     this.active = false;
   }
 
@@ -575,16 +591,28 @@ export class TockRecorder {
 
   private onDma(channel: number, a: DmaActivity): void {
     this.push(RecordKind.Dma, channel, a.kind === 'start' ? 1 : 0, a.ptr, a.length, a.amount);
-    this.inFlight.get(channel)?.();
-    this.inFlight.delete(channel);
-    if (a.kind === 'start' && a.length > 0) {
-      const core = this.machine.core;
-      this.inFlight.set(
-        channel,
-        core.observeWrites(a.ptr, a.length, (address, size, value) =>
-          this.push(RecordKind.DmaCpuWrite, channel, address, size, value, core.pc),
-        ),
-      );
+    if (a.kind !== 'start' || a.length <= 0) {
+      this.dmaLive[channel] = null;
+      return;
     }
+    const ptr = a.ptr >>> 0;
+    const end = ptr + a.length;
+    this.dmaLive[channel] = { ptr, end };
+    const w = this.dmaWatch[channel];
+    if (w && ptr >= w.start && end <= w.end) return;
+    w?.stop();
+    let start = w ? Math.min(w.start, ptr) : ptr;
+    let last = w ? Math.max(w.end, end) : end;
+    if (last - start > DMA_WATCH_SPAN) {
+      start = ptr;
+      last = end;
+    }
+    const core = this.machine.core;
+    const stop = core.observeWrites(start, last - start, (address, size, value) => {
+      const live = this.dmaLive[channel];
+      if (live && address < live.end && address + size > live.ptr)
+        this.push(RecordKind.DmaCpuWrite, channel, address, size, value, core.pc);
+    });
+    this.dmaWatch[channel] = { start, end: last, stop };
   }
 }
