@@ -1086,8 +1086,14 @@ export class CortexM implements CoreControl {
     if (this.sleeping !== 0) {
       if (this.canWake()) {
         this.setSleeping(0);
-        this.attention = this.serviceDue();
-        return false;
+        // Awake, the core is between instructions again: what the wake-up left (an exception
+        // a device pended as the core woke, through `onSleepChange`) is serviced now, before
+        // the instruction after WFI/WFE, as for any other boundary (ARMv7-M ARM B1.5.19 WFI and
+        // B1.5.18 WFE: execution resumes after the wake-up event; B1.5.4: a pending exception
+        // of higher priority than the execution priority preempts at the next boundary). With
+        // sleeping 0 the second pass changes nothing else: it acts only where `serviceDue` is
+        // true, as the next instruction's `service` would have.
+        return this.service(stepping);
       }
       const next = this.clock.next;
       if (next === Infinity) {
@@ -1159,8 +1165,8 @@ export class CortexM implements CoreControl {
       this.clock.now >= this.clock.next
     )
       return true;
-    // An exception that can preempt now (a hook called during entry, or a device woken with
-    // the core, pended it): what `takePending` would enter (ExceptionModel.pickPending).
+    // An exception that can preempt now (a hook called during entry pended it): what
+    // `takePending` would enter (ExceptionModel.pickPending).
     const exc = this.exc;
     const e = exc.vectPending();
     return e !== 0 && exc.groupPrio(exc.prio[e]!) < exc.executionPriority();
