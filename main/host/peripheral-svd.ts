@@ -19,6 +19,23 @@ export type SvdReply =
   | { ok: true; device: SvdDevice }
   | { ok: false; where: string | null; problem: string; code?: string };
 
+/**
+ * Where the worker's file is, from `here`, this module's `import.meta.url`: a .ts source under
+ * tsx and tests (the .ts beside it); a bundle (dist/host/cli.js, or the Electron main bundle
+ * dist/main/electron-main.js, whose CommonJS `import.meta.url` scripts/bundle.mjs defines as
+ * the file's URL): `./peripheral-svd-worker.js` beside it. In the packaged app that folder is
+ * inside app.asar; the worker is unpacked beside it (electron-builder.yml asarUnpack: a worker
+ * thread starts from a real file), so the path's `app.asar` becomes `app.asar.unpacked`.
+ */
+export function svdWorkerLocation(here: string): URL {
+  const url = new URL(
+    here.endsWith('.ts') ? './peripheral-svd-worker.ts' : './peripheral-svd-worker.js',
+    here,
+  );
+  url.pathname = url.pathname.replace(/\/app\.asar(?=\/)/, '/app.asar.unpacked');
+  return url;
+}
+
 /** A worker's entry: built .js directly, a .ts source through tsx's loader (as under tests). */
 function entry(script: URL): [string | URL, { eval?: true }] {
   if (!script.pathname.endsWith('.ts')) return [script, {}];
@@ -34,13 +51,9 @@ function entry(script: URL): [string | URL, { eval?: true }] {
  * `code` when the file cannot be read.
  */
 export async function parseSvdFile(file: string): Promise<SvdDevice> {
-  const here = import.meta.url;
-  const script = new URL(
-    here.endsWith('.ts') ? './peripheral-svd-worker.ts' : './peripheral-svd-worker.js',
-    here,
-  );
   let worker: Worker;
   try {
+    const script = svdWorkerLocation(import.meta.url);
     if (script.protocol === 'file:' && !(await exists(script))) throw new Error('no worker');
     const [what, how] = entry(script);
     worker = new Worker(what, { ...how, workerData: { file } });

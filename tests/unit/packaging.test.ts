@@ -11,15 +11,21 @@
  *   matched by `files` and by `asarUnpack`, and every package it loads a production
  *   dependency that `asarUnpack` unpacks.
  * - `npm run dist` builds both bundles before electron-builder runs.
+ * - the SVD parse's worker thread: packed, unpacked from the asar, found there by the path the
+ *   main bundle computes, and runnable as built.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import yaml from 'js-yaml';
 import { minimatch } from 'minimatch';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain ES module without type declarations
 import { HOST_WORKERS, MAIN_EXTERNALS, mainBundleOptions } from '../../scripts/bundle.mjs';
+import { svdWorkerLocation, type SvdReply } from '../../main/host/peripheral-svd';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
@@ -139,4 +145,49 @@ describe('packaging', () => {
     }
     expect(missing).toEqual([]);
   });
+
+  it('ships the SVD parse`s worker where the Electron main bundle looks for it, and it runs', async () => {
+    type Options = { entryPoints: string[]; outfile: string };
+    const options = (mainBundleOptions as (out?: string) => Options[])();
+    const main = options.find((o) => o.outfile.endsWith('electron-main.js'))!;
+    const worker = options.find((o) => o.entryPoints[0]!.endsWith('peripheral-svd-worker.ts'))!;
+    const inApp = path.relative(ROOT, worker.outfile).split(path.sep).join('/');
+    expect(inApp).toBe('dist/main/peripheral-svd-worker.js');
+    expect(matched(config.files, inApp)).toBe(true);
+    expect(matched(config.asarUnpack, inApp)).toBe(true);
+    // The packaged layout: the main bundle's own URL is inside app.asar, the worker unpacked.
+    const resources = path.join(os.tmpdir(), 'Capsule Studio', 'resources');
+    const bundled = pathToFileURL(
+      path.join(resources, 'app.asar', path.relative(ROOT, main.outfile)),
+    );
+    expect(svdWorkerLocation(bundled.href).href).toBe(
+      pathToFileURL(
+        path.join(resources, 'app.asar.unpacked', 'dist', 'main', 'peripheral-svd-worker.js'),
+      ).href,
+    );
+    // Out of a package (npm start, the browser-mode host): beside the bundle; a folder merely
+    // named like the archive is left alone.
+    expect(svdWorkerLocation('file:///app/dist/host/cli.js').pathname).toBe(
+      '/app/dist/host/peripheral-svd-worker.js',
+    );
+    expect(svdWorkerLocation('file:///x/app.asarx/dist/main/electron-main.js').pathname).toBe(
+      '/x/app.asarx/dist/main/peripheral-svd-worker.js',
+    );
+    // Built as the main bundle builds it (CommonJS), it runs as a worker and answers: here a
+    // malformed SVD, named by line.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'svd-worker-'));
+    const esbuild = await import('esbuild');
+    const outfile = path.join(dir, 'peripheral-svd-worker.js');
+    await esbuild.build({ ...worker, outfile, logLevel: 'silent' });
+    writeFileSync(path.join(dir, 'package.json'), '{ "type": "commonjs" }\n');
+    const bad = path.join(dir, 'bad.svd');
+    writeFileSync(bad, '<device>\n<name>X</name>\n<peripherals>\n</device>\n');
+    const thread = new Worker(outfile, { workerData: { file: bad } });
+    const reply = await new Promise<SvdReply>((resolve, reject) => {
+      thread.once('message', resolve);
+      thread.once('error', reject);
+    });
+    await thread.terminate();
+    expect(reply).toMatchObject({ ok: false, where: expect.stringMatching(/line 4/) });
+  }, 60_000);
 });
