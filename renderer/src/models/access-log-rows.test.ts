@@ -74,8 +74,14 @@ describe('access-log rows', () => {
     );
     expect(log.length).toBe(1000);
     expect(log.entry(0)).toMatchObject({ seq: 0, debugger: true, register: 'UART0.RXD' });
-    // Entry 1 (TIMER0) and the oldest of the page went; the rest are in order.
-    expect(log.entry(1).seq).toBe(3);
+    // The busiest peripherals lost their oldest (RTC1's seq 2, GPIO's seq 3); TIMER0's one entry
+    // stays; the rest are in order.
+    expect(log.entry(1)).toMatchObject({ seq: 1, register: 'TIMER0.CC[0]' });
+    expect(log.entry(2).seq).toBe(4);
+    expect([...log.dropped]).toEqual([
+      ['RTC1', 1],
+      ['GPIO', 1],
+    ]);
     expect(log.entry(999)).toMatchObject({ seq: 1001, register: 'GPIO.OUT', peripheral: 'GPIO' });
     expect(log.peripherals()).toEqual(['GPIO', 'RTC1', 'TIMER0', 'UART0']);
     log.clear();

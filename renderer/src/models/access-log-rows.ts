@@ -26,6 +26,47 @@ import type { AccessLogEntry, AccessLogRows, AccessLogSource } from '../../../ma
 const K = I32_COLUMNS.length;
 const COLUMN = Object.fromEntries(I32_COLUMNS.map((c, k) => [c, k])) as Record<I32Column, number>;
 const PERIPHERAL = COLUMN.peripheral;
+/** `dropped`'s name for entries outside every peripheral of the SVD. */
+export const OTHER = '(no peripheral)';
+
+/**
+ * How many entries to drop from each group so that `excess` are dropped in all, fairly: with
+ * `counts` the entries per group, the largest groups are cut down to a common level `q` (the
+ * largest with sum(max(0, count - q)) >= excess), a few of them one entry less so the sum is
+ * exactly `excess` (or every entry, if there are fewer).
+ */
+export function fairDrops(counts: Int32Array, excess: number): Int32Array {
+  const out = new Int32Array(counts.length);
+  const order = Array.from(counts.keys())
+    .filter((p) => counts[p]! > 0)
+    .sort((a, b) => counts[b]! - counts[a]!);
+  let total = 0;
+  for (const p of order) total += counts[p]!;
+  if (excess >= total) {
+    out.set(counts);
+    return out;
+  }
+  // The top k groups cut to the level q: sum of their counts minus k * q.
+  let sum = 0;
+  let k = 0;
+  let q = 0;
+  for (; k < order.length;) {
+    sum += counts[order[k]!]!;
+    k++;
+    const next = k < order.length ? counts[order[k]!]! : 0;
+    if (sum - k * next >= excess) {
+      q = Math.floor((sum - excess) / k);
+      break;
+    }
+  }
+  let over = sum - k * q - excess;
+  for (let j = 0; j < k; j++) {
+    const p = order[j]!;
+    out[p] = counts[p]! - q - (over > 0 ? 1 : 0);
+    if (over > 0) over--;
+  }
+  return out;
+}
 
 export class LogRows {
   length = 0;
@@ -43,6 +84,8 @@ export class LogRows {
   private readonly peripheralIds = new Set<number>();
   /** Changes with every append or clear (for memos). */
   version = 0;
+  /** Entries dropped to stay within `limit` since the last clear, per peripheral name. */
+  readonly dropped = new Map<string, number>();
 
   constructor(readonly limit: number) {
     // Room for one more page than the limit: a page is added, then the oldest dropped.
@@ -59,6 +102,7 @@ export class LogRows {
     this.sources = [];
     this.sourceIds = new Map();
     this.peripheralIds.clear();
+    this.dropped.clear();
     this.version++;
   }
 
@@ -150,16 +194,39 @@ export class LogRows {
     for (const name of seen) this.peripheralIds.add(this.stringId(name));
   }
 
-  /** Drops the `excess` oldest entries that are not the debugger's. */
+  /**
+   * Drops `excess` entries that are not the debugger's, fairly between peripherals: the
+   * peripherals with the most entries lose their oldest first, down to a common level (the
+   * largest `q` such that dropping every peripheral's entries above `q` drops enough), so a
+   * flood from one peripheral pushes out its own older entries, not a quiet peripheral's few.
+   * What was dropped is counted per peripheral (`dropped`).
+   */
   private drop(excess: number): void {
     const cap = this.capacity;
     const flags = COLUMN.flags * cap;
+    const per = PERIPHERAL * cap;
+    // Entries per peripheral (string id + 1; 0: none), the debugger's not counted (they stay).
+    const counts = new Int32Array(this.strings.length + 1);
+    for (let i = 0; i < this.length; i++)
+      if (!(this.i32[flags + i]! & FLAG_DEBUGGER)) counts[this.i32[per + i]! + 1]!++;
+    const plan = fairDrops(counts, excess);
+    const quota = plan.slice();
     let w = 0;
     let i = 0;
     let dropped = 0;
     for (; i < this.length && dropped < excess; i++) {
-      if (this.i32[flags + i]! & FLAG_DEBUGGER) this.move(i, w++);
-      else dropped++;
+      const p = this.i32[per + i]! + 1;
+      if (this.i32[flags + i]! & FLAG_DEBUGGER || quota[p] === 0) this.move(i, w++);
+      else {
+        quota[p]!--;
+        dropped++;
+      }
+    }
+    for (let p = 0; p < plan.length; p++) {
+      const n = plan[p]! - quota[p]!;
+      if (n === 0) continue;
+      const name = p === 0 ? OTHER : this.strings[p - 1]!;
+      this.dropped.set(name, (this.dropped.get(name) ?? 0) + n);
     }
     if (w !== i) {
       this.seqs.copyWithin(w, i, this.length);

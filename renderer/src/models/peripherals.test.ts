@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { AccessLogEntry, AccessLogPage, Result } from '../../../main/common/contract';
 import { RowsWriter } from '../../../main/common/access-log-rows';
 import { hostConnection, type Transport } from '../client';
-import { LOG_LIMIT, PeripheralsModel } from './peripherals';
+import { fairDrops } from './access-log-rows';
+import { filterRows, LOG_LIMIT, PeripheralsModel } from './peripherals';
 
 function entry(seq: number, register: string, debuggerRead = false): AccessLogEntry {
   return {
@@ -206,5 +207,48 @@ describe('the board view', () => {
     expect(asked).toBe(2);
     answer!();
     await next;
+  });
+});
+
+describe('per-peripheral retention', () => {
+  const write = (seq: number, register: string, address: number): AccessLogEntry => ({
+    ...entry(seq, register),
+    write: true,
+    address,
+  });
+
+  it('keeps a quiet peripheral`s entries through a flood from another, and says what it dropped', () => {
+    const { model } = fakeHost(0);
+    let seq = 0;
+    model.appendEntries([write(seq++, 'P0.OUTSET', 0x50000508)]);
+    // 100,000 writes to UARTE0, page by page as the window receives them.
+    for (let p = 0; p < 10; p++)
+      model.appendEntries(
+        Array.from({ length: 10_000 }, () => write(seq++, 'UARTE0.TXD.PTR', 0x40002544)),
+      );
+    model.appendEntries([write(seq++, 'P0.OUTCLR', 0x5000050c)]);
+    expect(model.rows.length).toBe(LOG_LIMIT);
+    // Both GPIO writes are kept, found by the peripheral filter; the flood lost its oldest.
+    const gpio = filterRows(model.rows, 'P0', '');
+    expect(gpio.count).toBe(2);
+    expect([0, 1].map((k) => model.rows.entry(gpio.at![k]!).register)).toEqual([
+      'P0.OUTSET',
+      'P0.OUTCLR',
+    ]);
+    const uarte = filterRows(model.rows, 'uarte0', '');
+    expect(uarte.count).toBe(LOG_LIMIT - 2);
+    expect(model.rows.entry(uarte.at![0]!).seq).toBe(3); // seq 1 and 2 dropped
+    expect(model.snapshot().log.dropped).toEqual([{ peripheral: 'UARTE0', count: 2 }]);
+  });
+
+  it('shares the room fairly: the busiest peripherals are cut to a common level', () => {
+    // Groups of 50, 30 and 5 entries, 31 to drop: the two largest cut to 25 and 24, the small
+    // one untouched.
+    const drops = fairDrops(Int32Array.from([0, 50, 30, 5]), 31);
+    expect(Array.from(drops)).toEqual([0, 25, 6, 0]);
+    // A flood alone: only it loses entries.
+    expect(Array.from(fairDrops(Int32Array.from([1, 100_000, 1]), 2))).toEqual([0, 2, 0]);
+    // More to drop than there are entries: everything goes.
+    expect(Array.from(fairDrops(Int32Array.from([3, 4]), 10))).toEqual([3, 4]);
   });
 });

@@ -83,6 +83,11 @@ export interface PeripheralsState {
      * so they were not searched (except the debugger's reads and EasyDMA transfers, kept apart).
      */
     unsearched: number;
+    /**
+     * Entries the window dropped to stay within LOG_LIMIT, per peripheral, most first: a flood
+     * from one peripheral drops its own older entries, not the others' (LogRows.drop).
+     */
+    dropped: Array<{ peripheral: string; count: number }>;
     frequencyHz: number;
     peripheralFilter: string;
     registerFilter: string;
@@ -131,6 +136,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
         on: false,
         count: 0,
         missed: 0,
+        dropped: [],
         unsearched: 0,
         frequencyHz: 64_000_000,
         peripheralFilter: '',
@@ -479,7 +485,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     void this.host.api.peripherals.log({ clear: true, max: 0 }).then((r) => {
       if (r.ok) this.logNext = r.value.next;
     });
-    this.set({ log: { ...this.state.log, count: 0, missed: 0, unsearched: 0 } });
+    this.set({ log: { ...this.state.log, count: 0, missed: 0, unsearched: 0, dropped: [] } });
   }
 
   /**
@@ -488,7 +494,9 @@ export class PeripheralsModel extends Model<PeripheralsState> {
    * the kernel's other accesses pushed out of the window.
    */
   setLogFilter(patch: { peripheralFilter?: string; registerFilter?: string }): void {
-    this.set({ log: { ...this.state.log, ...patch, count: 0, missed: 0, unsearched: 0 } });
+    this.set({
+      log: { ...this.state.log, ...patch, count: 0, missed: 0, unsearched: 0, dropped: [] },
+    });
     this.rows.clear();
     this.logNext = 0;
     this.refetch = true;
@@ -517,14 +525,14 @@ export class PeripheralsModel extends Model<PeripheralsState> {
    * accesses (reads asked for on demand), which stay.
    */
   private append(page: { entries: AccessLogEntry[]; rows?: AccessLogRows }): void {
-    if (page.rows) {
-      this.rows.append(page.rows);
-      return;
+    if (page.rows) this.rows.append(page.rows);
+    else if (page.entries.length > 0) {
+      const w = new RowsWriter(page.entries.length);
+      for (const e of page.entries) w.add(e);
+      this.rows.append(w.finish());
     }
-    if (page.entries.length === 0) return;
-    const w = new RowsWriter(page.entries.length);
-    for (const e of page.entries) w.add(e);
-    this.rows.append(w.finish());
+    if (this.rows.dropped.size !== this.state.log.dropped.length || this.rows.dropped.size > 0)
+      this.set({ log: { ...this.state.log, dropped: droppedList(this.rows.dropped) } });
   }
 
   /** The entries that pass the filters (a new view only when something changed). */
@@ -534,31 +542,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     const rows = this.rows;
     const key = `${rows.version}\0${peripheralFilter}\0${registerFilter}`;
     if (this.filteredCache?.key === key) return this.filteredCache.out;
-    const p = peripheralFilter.trim().toLowerCase();
-    const r = registerFilter.trim().toLowerCase();
-    let out: LogView;
-    if (p === '' && r === '') out = { rows, count: rows.length, at: null };
-    else {
-      // Names are few: each is tested once, then entries by index.
-      const memo = (f: (s: string) => boolean) => {
-        const seen = new Map<number, boolean>();
-        return (id: number): boolean => {
-          let v = seen.get(id);
-          if (v === undefined) seen.set(id, (v = f((rows.name(id) ?? '').toLowerCase())));
-          return v;
-        };
-      };
-      const peripheralPasses = memo((s) => s === p);
-      const registerPasses = memo((s) => s.includes(r));
-      const at = new Int32Array(rows.length);
-      let n = 0;
-      for (let i = 0; i < rows.length; i++) {
-        if (p !== '' && !peripheralPasses(rows.peripheralId(i))) continue;
-        if (r !== '' && !registerPasses(rows.registerId(i))) continue;
-        at[n++] = i;
-      }
-      out = { rows, count: n, at: at.subarray(0, n) };
-    }
+    const out = filterRows(rows, peripheralFilter, registerFilter);
     this.filteredCache = { key, out };
     return out;
   }
@@ -655,4 +639,46 @@ export class PeripheralsModel extends Model<PeripheralsState> {
   dispose(): void {
     this.stopLogPolling();
   }
+}
+
+/** `LogRows.dropped` as the panel lists it: most first. */
+function droppedList(
+  dropped: ReadonlyMap<string, number>,
+): Array<{ peripheral: string; count: number }> {
+  return [...dropped]
+    .map(([peripheral, count]) => ({ peripheral, count }))
+    .sort((a, b) => b.count - a.count || a.peripheral.localeCompare(b.peripheral));
+}
+
+/**
+ * The entries of `rows` whose peripheral is `peripheralFilter` (exact, any case) and whose
+ * register name contains `registerFilter` (empty: any).
+ */
+export function filterRows(
+  rows: LogRows,
+  peripheralFilter: string,
+  registerFilter: string,
+): LogView {
+  const p = peripheralFilter.trim().toLowerCase();
+  const r = registerFilter.trim().toLowerCase();
+  if (p === '' && r === '') return { rows, count: rows.length, at: null };
+  // Names are few: each is tested once, then entries by index.
+  const memo = (f: (s: string) => boolean) => {
+    const seen = new Map<number, boolean>();
+    return (id: number): boolean => {
+      let v = seen.get(id);
+      if (v === undefined) seen.set(id, (v = f((rows.name(id) ?? '').toLowerCase())));
+      return v;
+    };
+  };
+  const peripheralPasses = memo((s) => s === p);
+  const registerPasses = memo((s) => s.includes(r));
+  const at = new Int32Array(rows.length);
+  let n = 0;
+  for (let i = 0; i < rows.length; i++) {
+    if (p !== '' && !peripheralPasses(rows.peripheralId(i))) continue;
+    if (r !== '' && !registerPasses(rows.registerId(i))) continue;
+    at[n++] = i;
+  }
+  return { rows, count: n, at: at.subarray(0, n) };
 }

@@ -10,7 +10,7 @@
  */
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { AccessLogEntry, AccessLogSource } from '../../../main/common/contract';
-import type { LogView } from '../models/peripherals';
+import { LOG_LIMIT, type LogView } from '../models/peripherals';
 import { useModel } from '../models/use';
 import type { Studio } from '../studio';
 import { unavailable } from './PeripheralsPanel';
@@ -203,6 +203,20 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
           {count.toLocaleString()} of {s.log.count.toLocaleString()} entries
           {s.log.missed > 0 ? `, ${s.log.missed.toLocaleString()} dropped` : ''}
         </span>
+        {s.log.dropped.length > 0 ? (
+          <span
+            className="log-dropped"
+            data-log-dropped={s.log.dropped.map((d) => `${d.peripheral}:${d.count}`).join(',')}
+          >
+            Older entries dropped to keep {LOG_LIMIT.toLocaleString()}:{' '}
+            {s.log.dropped
+              .slice(0, 4)
+              .map((d) => `${d.peripheral} ${d.count.toLocaleString()}`)
+              .join(', ')}
+            {s.log.dropped.length > 4 ? ` and ${s.log.dropped.length - 4} more` : ''} (the busiest
+            peripherals lose their oldest first; the others&apos; entries are kept)
+          </span>
+        ) : null}
         {s.log.unsearched > 0 ? (
           <span className="log-unsearched" data-log-unsearched={s.log.unsearched}>
             {s.log.unsearched.toLocaleString()} earlier accesses had left the emulator&apos;s ring
