@@ -1,7 +1,7 @@
 // The access log's ring: entries in order with their fields, a reader told how many it missed
 // when the ring wrapped or the log was cleared, and sequence numbers that never go back.
 import { describe, expect, it } from 'vitest';
-import { AccessLog, columnsOf, recordsOf, withColumns } from './access-log';
+import { AccessLog, columnsOf, PERIPHERAL_QUOTA, recordsOf, withColumns } from './access-log';
 import { CALLER_DEPTH } from './call-chain';
 
 describe('AccessLog', () => {
@@ -154,5 +154,47 @@ describe('AccessLog', () => {
     expect(columnsOf(reply)).toBe(c.columns);
     expect(columnsOf({ entries: [] })).toBeNull();
     expect(reply.entries).toEqual(log.since(0).entries);
+  });
+});
+
+describe('per-peripheral retention', () => {
+  const P0 = { ranges: [0x50000000, 0x50001000], debugger: false };
+  const UARTE0 = { ranges: [0x40002000, 0x40003000], debugger: false };
+
+  it('keeps a quiet peripheral`s writes through a flood from another, for a filter to find', () => {
+    const log = new AccessLog(); // the emulator's ring: ACCESS_LOG_CAPACITY entries
+    let cycle = 0;
+    log.record(cycle++, true, 4, 0x50000508, 1 << 13, 0x100, false); // P0.OUTSET
+    for (let k = 0; k < 200_000; k++) log.record(cycle++, true, 4, 0x40002544, k, 0x200, false);
+    log.record(cycle++, true, 4, 0x5000050c, 1 << 13, 0x104, false); // P0.OUTCLR
+    const gpio = log.since(0, 10_000, Infinity, P0);
+    expect(gpio.entries.map((e) => [e.seq, e.address, e.pc])).toEqual([
+      [0, 0x50000508, 0x100],
+      [200_001, 0x5000050c, 0x104],
+    ]);
+    expect(gpio.next).toBe(200_002);
+    // The flood itself lost its oldest (the ring's room), but kept the newest.
+    const uart = log.since(0, 1, Infinity, UARTE0);
+    expect(uart.entries[0]!.seq).toBe(200_002 - log.capacity);
+  });
+
+  it('keeps each peripheral`s last PERIPHERAL_QUOTA entries, merged in order with the rest', () => {
+    const log = new AccessLog(1024);
+    // 700 P0 writes among others, then a flood: P0 keeps its last PERIPHERAL_QUOTA.
+    for (let k = 0; k < 700; k++) {
+      log.record(k, true, 4, 0x50000508, k, 0, false);
+      if (k === 650) log.record(k, false, 4, 0x40002518, 0, 0, true); // a debugger read
+    }
+    for (let k = 0; k < 5000; k++) log.record(k, true, 4, 0x40002544, k, 0, false);
+    const kept = log.since(0, 10_000, Infinity, { ranges: P0.ranges, debugger: true });
+    const seqs = kept.entries.map((e) => e.seq);
+    expect(seqs.length).toBe(PERIPHERAL_QUOTA + 1);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(kept.entries.filter((e) => e.debugger).map((e) => e.seq)).toEqual([651]);
+    expect(kept.entries.at(-1)!.value).toBe(699);
+    // Paged: `next` right after the last one returned.
+    const page = log.since(0, 10, Infinity, P0);
+    expect(page.entries.length).toBe(10);
+    expect(page.next).toBe(page.entries[9]!.seq + 1);
   });
 });

@@ -12,6 +12,11 @@
  * would find nothing of the rare entries that matter most: the debugger's own reads and the
  * peripherals' EasyDMA transfers are also kept in a small ring of their own (`RARE_CAPACITY`),
  * which a filtered `since` searches for the stretch the main ring has already dropped.
+ * Likewise a flood from one peripheral (a UART's registers polled at full speed) must not push
+ * a quiet peripheral's few entries out: the ring counts its entries per peripheral, and an
+ * entry leaving the ring whose peripheral has fewer than `PERIPHERAL_QUOTA` entries left in it
+ * moves to that peripheral's own small ring (`spill`), searched like the rare ring. So every
+ * peripheral keeps at least its last `PERIPHERAL_QUOTA` entries, whatever the others do.
  *
  * Pure TypeScript, deterministic.
  *
@@ -132,6 +137,41 @@ const FLAG_DMA = 32;
 export const RARE_CAPACITY = 1 << 13;
 const RARE_MASK = RARE_CAPACITY - 1;
 
+/**
+ * Entries per peripheral kept when they leave the main ring while their peripheral has fewer
+ * than this many left in it (see the header); a power of two.
+ */
+export const PERIPHERAL_QUOTA = 1 << 9;
+const QUOTA_MASK = PERIPHERAL_QUOTA - 1;
+
+/**
+ * The peripheral an address belongs to, for the quota: its 4 KB page in 0x400xx000 (APB/AHB
+ * peripherals: nRF52840 PS v1.7, "Peripheral interface", one ID per 4 KB) or 0x500xx000 (GPIO).
+ */
+function pageOf(address: number): number {
+  return ((address >>> 12) & 0xff) | ((address >>> 20) & 0x100);
+}
+
+/** A peripheral's own ring of entries the main ring dropped (see `PERIPHERAL_QUOTA`). */
+interface Spill {
+  seqs: Float64Array;
+  cycles: Float64Array;
+  /** address, value, pc of each. */
+  words: Uint32Array;
+  flags: Uint8Array;
+  head: number;
+}
+
+/** An entry kept apart (rare or spilled), as a filtered read gathers them. */
+interface Kept {
+  seq: number;
+  cycle: number;
+  address: number;
+  value: number;
+  pc: number;
+  flags: number;
+}
+
 /** Entries the emulator's ring holds unless told otherwise (older ones are overwritten). */
 export const ACCESS_LOG_CAPACITY = 1 << 17;
 
@@ -154,6 +194,10 @@ export class AccessLog {
   private readonly rareWords = new Uint32Array(RARE_CAPACITY * 3);
   private readonly rareFlags = new Uint8Array(RARE_CAPACITY);
   private rareHead = 0;
+  /** Entries per peripheral page (`pageOf`) in the main ring, the debugger's and EasyDMA's not counted. */
+  private readonly inRing = new Int32Array(0x200);
+  /** Each page's spilled entries (allocated on its first). */
+  private readonly spills: (Spill | undefined)[] = [];
   /**
    * Return addresses of each entry's callers (`CALLER_DEPTH` per entry, 0 ends a shorter
    * chain), or null while nobody walks call chains (see call-chain.ts and `callersAt`).
@@ -187,12 +231,14 @@ export class AccessLog {
     byDebugger: boolean,
   ): number {
     const i = this.head & this.mask;
+    if (this.head >= this.capacity) this.leaving(i);
     this.cycles[i] = cycle;
     this.addresses[i] = address;
     this.values[i] = value;
     this.pcs[i] = pc;
     this.flags[i] = (write ? FLAG_WRITE : 0) | (byDebugger ? FLAG_DEBUGGER : 0) | (size << 2);
     if (byDebugger) this.keepApart(i);
+    else this.inRing[pageOf(address)]!++;
     this.head++;
     return i;
   }
@@ -209,6 +255,7 @@ export class AccessLog {
     length: number,
   ): void {
     const i = this.head & this.mask;
+    if (this.head >= this.capacity) this.leaving(i);
     this.cycles[i] = cycle;
     this.addresses[i] = address;
     this.values[i] = length;
@@ -217,6 +264,84 @@ export class AccessLog {
     if (this.callers !== null) this.callers[i * CALLER_DEPTH] = 0;
     this.keepApart(i);
     this.head++;
+  }
+
+  /**
+   * The entry in slot `i` (sequence number `head - capacity`) is about to be overwritten: it
+   * moves to its peripheral's spill ring if the peripheral has fewer than PERIPHERAL_QUOTA
+   * entries left in the main ring (the debugger's and EasyDMA's are in the rare ring already).
+   */
+  private leaving(i: number): void {
+    const f = this.flags[i]!;
+    if (f & (FLAG_DEBUGGER | FLAG_DMA)) return;
+    const page = pageOf(this.addresses[i]!);
+    if (--this.inRing[page]! >= PERIPHERAL_QUOTA) return;
+    let spill = this.spills[page];
+    if (spill === undefined)
+      this.spills[page] = spill = {
+        seqs: new Float64Array(PERIPHERAL_QUOTA),
+        cycles: new Float64Array(PERIPHERAL_QUOTA),
+        words: new Uint32Array(PERIPHERAL_QUOTA * 3),
+        flags: new Uint8Array(PERIPHERAL_QUOTA),
+        head: 0,
+      };
+    const r = spill.head & QUOTA_MASK;
+    spill.seqs[r] = this.head - this.capacity;
+    spill.cycles[r] = this.cycles[i]!;
+    spill.words[r * 3] = this.addresses[i]!;
+    spill.words[r * 3 + 1] = this.values[i]!;
+    spill.words[r * 3 + 2] = this.pcs[i]!;
+    spill.flags[r] = f;
+    spill.head++;
+  }
+
+  /**
+   * The kept-apart entries (rare and spilled) with sequence numbers in [start, stop) that pass
+   * `filter`, in order.
+   */
+  private keptApart(start: number, stop: number, filter: AccessLogFilter): Kept[] {
+    const out: Kept[] = [];
+    for (let r = Math.max(0, this.rareHead - RARE_CAPACITY); r < this.rareHead; r++) {
+      const k = r & RARE_MASK;
+      const seq = this.rareSeqs[k]!;
+      if (seq < start) continue;
+      if (seq >= stop) break;
+      const f = this.rareFlags[k]!;
+      // A transfer belongs to its peripheral's registers' range (its pc is the base).
+      if (!passes(filter, f, this.rareWords[k * 3 + (f & FLAG_DMA ? 2 : 0)]!)) continue;
+      out.push({
+        seq,
+        cycle: this.rareCycles[k]!,
+        address: this.rareWords[k * 3]!,
+        value: this.rareWords[k * 3 + 1]!,
+        pc: this.rareWords[k * 3 + 2]!,
+        flags: f,
+      });
+    }
+    let spilled = false;
+    for (const spill of this.spills) {
+      if (spill === undefined) continue;
+      for (let r = Math.max(0, spill.head - PERIPHERAL_QUOTA); r < spill.head; r++) {
+        const k = r & QUOTA_MASK;
+        const seq = spill.seqs[k]!;
+        if (seq < start) continue;
+        if (seq >= stop) break;
+        const f = spill.flags[k]!;
+        const address = spill.words[k * 3]!;
+        if (!passes(filter, f, address)) continue;
+        spilled = true;
+        out.push({
+          seq,
+          cycle: spill.cycles[k]!,
+          address,
+          value: spill.words[k * 3 + 1]!,
+          pc: spill.words[k * 3 + 2]!,
+          flags: f,
+        });
+      }
+    }
+    if (spilled) out.sort((a, b) => a.seq - b.seq);
+    return out;
   }
 
   /** Copies the entry being recorded in slot `i` (sequence number `head`) to the rare ring. */
@@ -258,25 +383,15 @@ export class AccessLog {
     const oldest = Math.max(this.floor, this.head - this.capacity);
     const start = Math.max(seq, this.floor);
     const limit = Math.max(0, max);
-    // Rare entries first (a filtered read from before the ring's oldest), then ring slots.
-    const rare: number[] = [];
+    // Kept-apart entries first (a filtered read from before the ring's oldest), then ring slots.
+    let rare: Kept[] = [];
     const slots: number[] = [];
     let next: number | null = null;
     if (filter !== undefined && start < oldest) {
-      const stop = Math.min(oldest, until);
-      for (let r = Math.max(0, this.rareHead - RARE_CAPACITY); r < this.rareHead; r++) {
-        const k = r & RARE_MASK;
-        const s = this.rareSeqs[k]!;
-        if (s < start) continue;
-        if (s >= stop) break;
-        const f = this.rareFlags[k]!;
-        const a = this.rareWords[k * 3 + (f & FLAG_DMA ? 2 : 0)]!;
-        if (!passes(filter, f, a)) continue;
-        if (rare.length === limit) {
-          next = s;
-          break;
-        }
-        rare.push(k);
+      rare = this.keptApart(start, Math.min(oldest, until), filter);
+      if (rare.length > limit) {
+        next = rare[limit]!.seq;
+        rare = rare.slice(0, limit);
       }
     }
     const from = Math.max(seq, oldest);
@@ -298,13 +413,12 @@ export class AccessLog {
     const c = newColumns(rare.length + slots.length);
     let o = 0;
     for (const k of rare) {
-      const f = this.rareFlags[k]!;
-      c.seq[o] = this.rareSeqs[k]!;
-      c.cycle[o] = this.rareCycles[k]!;
-      c.address[o] = this.rareWords[k * 3]!;
-      c.value[o] = this.rareWords[k * 3 + 1]!;
-      c.pc[o] = this.rareWords[k * 3 + 2]!;
-      c.flags[o] = columnFlags(f, false);
+      c.seq[o] = k.seq;
+      c.cycle[o] = k.cycle;
+      c.address[o] = k.address;
+      c.value[o] = k.value;
+      c.pc[o] = k.pc;
+      c.flags[o] = columnFlags(k.flags, false);
       o++;
     }
     // Call chains (debugger and EasyDMA entries have none).
@@ -334,7 +448,7 @@ export class AccessLog {
       c.callerEnds[o] = at;
       o++;
     }
-    // Rare entries have no chains: their ends are 0, before every slot's.
+    // Kept-apart entries have no chains: their ends are 0, before every slot's.
     const first = next ?? s;
     return { columns: c, next: first, missed: Math.max(0, (next !== null ? next : from) - seq) };
   }
