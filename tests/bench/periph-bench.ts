@@ -160,6 +160,16 @@ async function measure(
   return { mips, cpuUsPerM, refreshes, logged };
 }
 
+/**
+ * A figure for recording that recorded nothing measures nothing (a session halted, recording
+ * never turned on, a race with a restart): stop loudly instead of printing it.
+ */
+function mustHaveRecorded(what: string, entries: number): void {
+  if (entries > 0) return;
+  console.error(`bench:periph: ${what} recorded no entries: its figure would measure nothing.`);
+  process.exit(1);
+}
+
 const results = new Map<Config, { mips: number[]; cpu: number[] }>(
   CONFIGS.map((c) => [c, { mips: [], cpu: [] }]),
 );
@@ -167,6 +177,8 @@ const extra = new Map<Config, { refreshes: number; logged: number }>();
 for (let round = 0; round < ROUNDS; round++) {
   for (const c of CONFIGS) {
     const r = await measure(c);
+    if (c === 'log on' || c === 'live panel + log')
+      mustHaveRecorded(`Part 1, '${c}' (round ${round + 1})`, r.logged);
     results.get(c)!.mips.push(r.mips);
     results.get(c)!.cpu.push(r.cpuUsPerM);
     extra.set(c, { refreshes: r.refreshes, logged: r.logged });
@@ -216,7 +228,9 @@ console.log('  Targets: live panel < 5%, log on < 20%, log off 0% (CPU time per 
   const on: number[] = [];
   for (let k = 0; k < ROUNDS * 10; k++) {
     off.push(window(false));
+    const before = sess.accessLog?.recorded ?? 0;
     on.push(window(true));
+    mustHaveRecorded(`Part 1b, window ${k + 1}`, (sess.accessLog?.recorded ?? 0) - before);
   }
   const o = median(off);
   const n = median(on);
@@ -266,6 +280,7 @@ if (!existsSync(KERNEL)) {
   for (let round = 0; round < KERNEL_ROUNDS * 3; round++)
     for (const m of MODES) {
       const w = window(m);
+      if (m !== 'log off') mustHaveRecorded(`Part 2, '${m}' (window ${round + 1})`, w.accesses);
       cpu.get(m)!.push(w.us);
       accesses.set(m, w.accesses);
     }

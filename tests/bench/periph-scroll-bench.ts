@@ -62,6 +62,15 @@ try {
   await page.keyboard.press('Control+Shift+F5');
   const recording = await stamping;
   const count = page.locator('[data-log-count]');
+  // Frames measured while nothing arrived measure nothing: the log must have filled meanwhile.
+  const recorded = Number(await count.getAttribute('data-log-count'));
+  if (!(recorded > 0)) {
+    const on = await page.getByRole('button', { name: '■ Stop recording' }).count();
+    const state = await page.locator('.app').getAttribute('data-session');
+    throw new Error(
+      `bench:periph-scroll: the Access Log received no entries in the ${RECORDING_MS / 1000} s of recording (recording ${on ? 'on' : 'off'}, session ${state}): the recording figure would measure nothing`,
+    );
+  }
   const started = Date.now();
   let n = 0;
   while (Date.now() - started < 180_000) {
@@ -74,6 +83,10 @@ try {
   await page.waitForTimeout(1000); // the last polls
   n = Number(await count.getAttribute('data-log-count'));
   if (n < WANT) console.log(`note: the window holds ${n.toLocaleString()} entries, not ${WANT}`);
+  if (n < 1000)
+    throw new Error(
+      `bench:periph-scroll: ${n} entries after 180 s of recording: too few to measure scrolling`,
+    );
   await page.getByRole('checkbox', { name: 'follow' }).uncheck();
 
   const result = await page.evaluate(
@@ -139,7 +152,10 @@ try {
   console.log(
     `Access Log scroll in Chromium (headless, software paint): ${n.toLocaleString()} entries, ${result.drawn} rows drawn, table ${result.height.toLocaleString()} px high`,
   );
-  describe(`recording: first ${RECORDING_MS / 1000} s after log on`, recording);
+  describe(
+    `recording: first ${RECORDING_MS / 1000} s after log on (${recorded.toLocaleString()} entries)`,
+    recording,
+  );
   describe(`flick, ${ROWS} rows a frame`, result.flick);
   describe('jumps to random places', result.jumps);
   if (result.loaf.length > 0) {
