@@ -19,7 +19,7 @@
 import type { Connections } from '../../emulator/debug/peripherals/connections';
 import type { InterruptRow } from '../../emulator/debug/peripherals/interrupts';
 import type { AccessRecord } from '../../emulator/debug/target';
-import type { SvdDevice } from '../../emulator/peripherals/nrf/svd';
+import type { SvdDevice, SvdPeripheral } from '../../emulator/peripherals/nrf/svd';
 import {
   arr,
   bool,
@@ -341,6 +341,14 @@ export const RegisterWriteValueArgs = obj({
   input: opt(str({ min: 1, max: 100 })),
 });
 export const ButtonArgs = obj({ name: str({ min: 1, max: 40 }), pressed: bool() });
+/**
+ * `peripherals.describe`: with `detail`, only those peripherals (by name) come with their
+ * registers' fields; the others' fields are left out (all but those whose read has an effect,
+ * which the read policy needs) and listed in `partial`, to ask for with `peripherals.detail`.
+ */
+export const DescribeArgs = obj({ detail: opt(arr(str({ min: 1, max: 100 }), { max: 1000 })) });
+export const PeripheralNamesArgs = obj({ names: arr(str({ min: 1, max: 100 }), { max: 1000 }) });
+
 export const AccessLogArgs = obj({
   enable: opt(bool()),
   clear: opt(bool()),
@@ -492,7 +500,9 @@ export const contract = {
   },
   peripherals: {
     /** The running session's chip description (SVD) with the warnings it raised. */
-    describe: method(NoArgs, returns<PeripheralsDescription>()),
+    describe: method(DescribeArgs, returns<PeripheralsDescription>()),
+    /** Peripherals whole (with every register's fields), by name: what `describe` left out. */
+    detail: method(PeripheralNamesArgs, returns<SvdPeripheral[]>()),
     /** Loads the person's SVD (project path); a malformed one is refused with line and reason. */
     loadSvd: method(PathArgs, returns<PeripheralsDescription>()),
     /** Back to the board's own SVD. */
@@ -1065,6 +1075,11 @@ export interface PeripheralsDescription {
   /** The SVD file (repository-relative for the board's own, as given for the person's). */
   path: string | null;
   device: SvdDevice;
+  /**
+   * Peripherals whose registers came without their fields (a `describe` with `detail`): ask
+   * for them with `peripherals.detail` before showing their fields.
+   */
+  partial?: string[];
   /** Disagreements with the machine (memory map, chip name), each naming the line. */
   warnings: string[];
   /** Implemented NVIC priority bits. */
@@ -1269,7 +1284,7 @@ export interface HostEvents {
 }
 
 export type HostEventName = keyof HostEvents;
-export type { Connections, InterruptRow, SvdDevice };
+export type { Connections, InterruptRow, SvdDevice, SvdPeripheral };
 
 export interface HostEvent<K extends HostEventName = HostEventName> {
   name: K;

@@ -220,7 +220,8 @@ export function createHost(opts: HostOptions): Host {
       images: (args) => hardware.images(args.board),
     },
     peripherals: {
-      describe: () => peripherals.describe(),
+      describe: (args) => peripherals.describe(args),
+      detail: (args) => peripherals.detail(args),
       loadSvd: (args) => peripherals.loadSvd(args),
       resetSvd: () => peripherals.resetSvd(),
       read: (args) => peripherals.read(args),

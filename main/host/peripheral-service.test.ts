@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmulatorTarget } from '../../emulator/debug/emulator-target';
+import { readPolicy } from '../../emulator/debug/peripherals/register-view';
 import type { DebugTarget } from '../../emulator/debug/target';
 import { connectTarget, serveTarget } from '../../emulator/debug/target-rpc';
 import { portPair } from '../../emulator/debug/testing/port-pair';
@@ -120,6 +121,31 @@ describe('PeripheralService', () => {
       warnings: [],
     });
     expect(d.device.name).toBe('nrf52840');
+  });
+
+  it('describes what the panel shows whole, the rest without fields until asked for', async () => {
+    const { service } = rig();
+    const whole = ok(await service.describe());
+    const light = ok(await service.describe({ detail: ['uarte0'] }));
+    // A quarter of the size: the fields are most of a chip's description.
+    expect(JSON.stringify(light).length).toBeLessThan(JSON.stringify(whole).length / 3);
+    const uarte0 = (d: typeof whole) => d.device.peripherals.find((p) => p.name === 'UARTE0')!;
+    const uart0 = (d: typeof whole) => d.device.peripherals.find((p) => p.name === 'UART0')!;
+    expect(uarte0(light)).toEqual(uarte0(whole));
+    expect(light.partial).toContain('UART0');
+    expect(light.partial).not.toContain('UARTE0');
+    // Every register is there (the tree and its search); a left-out peripheral keeps the fields
+    // whose read has an effect, so the read policy is the same (RXD: on demand).
+    expect(uart0(light).registers.map((r) => r.name)).toEqual(
+      uart0(whole).registers.map((r) => r.name),
+    );
+    const rxd = (d: typeof whole) => uart0(d).registers.find((r) => r.name === 'RXD')!;
+    expect(readPolicy(rxd(light))).toEqual(readPolicy(rxd(whole)));
+    expect(uart0(light).registers.find((r) => r.name === 'ENABLE')!.fields).toEqual([]);
+    // Asked for when shown: whole; a name the SVD lacks is named.
+    expect(ok(await service.detail({ names: ['UART0'] }))).toEqual([uart0(whole)]);
+    const bad = await service.detail({ names: ['UART0', 'NOPE9'] });
+    expect(bad.ok ? null : bad.error.message).toMatch(/no peripheral NOPE9/);
   });
 
   it('never reads RXD unless asked, as the access log proves', async () => {

@@ -53,6 +53,7 @@ import {
   RegisterNamer,
   SvdError,
   type SvdDevice,
+  type SvdPeripheral,
   type SvdRegister,
 } from '../../emulator/peripherals/nrf/svd';
 import type {
@@ -272,10 +273,45 @@ export class PeripheralService {
     return this.builtIn(board);
   }
 
-  /** The session's SVD (the board's, or the one the person loaded), with its warnings. */
-  async describe(): Promise<Result<PeripheralsDescription>> {
+  /**
+   * The session's SVD (the board's, or the one the person loaded), with its warnings. With
+   * `detail`, only the peripherals named there come with their registers' fields (the fields
+   * are four fifths of a chip's description: 1.2 MB for the nRF52840, 0.3 MB without); the
+   * others keep only the fields whose read has an effect (the read policy needs them) and are
+   * listed in `partial`, for `detail()` when the panel shows them.
+   */
+  async describe(args: { detail?: string[] } = {}): Promise<Result<PeripheralsDescription>> {
     const a = await this.active();
-    return a.ok ? { ok: true, value: a.value.description } : a;
+    if (!a.ok) return a;
+    const d = a.value.description;
+    if (args.detail === undefined) return { ok: true, value: d };
+    const wanted = new Set(args.detail.map((n) => n.toUpperCase()));
+    const partial: string[] = [];
+    const peripherals = d.device.peripherals.map((p) => {
+      if (wanted.has(p.name.toUpperCase())) return p;
+      partial.push(p.name);
+      return {
+        ...p,
+        registers: p.registers.map((r) => ({ ...r, fields: r.fields.filter((f) => f.readAction) })),
+      };
+    });
+    return { ok: true, value: { ...d, device: { ...d.device, peripherals }, partial } };
+  }
+
+  /** Peripherals whole, by name (any case): those a `describe` with `detail` left partial. */
+  async detail(args: { names: string[] }): Promise<Result<SvdPeripheral[]>> {
+    const a = await this.active();
+    if (!a.ok) return a;
+    const wanted = new Set(args.names.map((n) => n.toUpperCase()));
+    const found = a.value.description.device.peripherals.filter((p) =>
+      wanted.has(p.name.toUpperCase()),
+    );
+    if (found.length < wanted.size) {
+      const have = new Set(found.map((p) => p.name.toUpperCase()));
+      const missing = args.names.filter((n) => !have.has(n.toUpperCase()));
+      return err('not-found', `The SVD has no peripheral ${missing.join(', ')}.`);
+    }
+    return { ok: true, value: found };
   }
 
   /**

@@ -252,3 +252,68 @@ describe('per-peripheral retention', () => {
     expect(Array.from(fairDrops(Int32Array.from([3, 4]), 10))).toEqual([3, 4]);
   });
 });
+
+describe('the chip description on demand', () => {
+  it('asks for what the panel shows whole, and a peripheral`s fields when it is expanded', async () => {
+    const field = { name: 'ENABLE', bitOffset: 0, bitWidth: 4, enumeratedValues: [] };
+    const peripheral = (name: string, baseAddress: number, fields: (typeof field)[]) => ({
+      name,
+      baseAddress,
+      addressBlocks: [],
+      interrupts: [],
+      line: 1,
+      registers: [
+        { name: 'ENABLE', addressOffset: 0x500, size: 32, access: 'read-write', fields },
+      ],
+    });
+    const calls: [string, unknown][] = [];
+    const transport: Transport = {
+      call: async (method, args) => {
+        calls.push([method, args]);
+        if (method === 'peripherals.describe')
+          return {
+            ok: true,
+            value: {
+              board: 'nrf52840dk',
+              source: 'built-in',
+              path: 'resources/svd/nrf52840.svd',
+              warnings: [],
+              priorityBits: 3,
+              partial: ['UART0'],
+              device: {
+                name: 'nrf52840',
+                peripherals: [
+                  peripheral('UARTE0', 0x40002000, [field]),
+                  peripheral('UART0', 0x40002000, []),
+                ],
+              },
+            },
+          } as Result<unknown>;
+        if (method === 'peripherals.detail')
+          return { ok: true, value: [peripheral('UART0', 0x40002000, [field])] } as Result<unknown>;
+        return { ok: true, value: null } as Result<unknown>;
+      },
+      onEvents: () => () => {},
+    };
+    const store = new Map<string, string>([
+      ['capsule.peripherals.favourites', JSON.stringify({ nrf52840dk: ['UARTE0.ENABLE'] })],
+    ]);
+    const model = new PeripheralsModel(hostConnection(transport), {
+      getItem: (k: string) => store.get(k) ?? null,
+      setItem: (k: string, v: string) => void store.set(k, v),
+    } as never);
+    await model.sessionChanged({ board: 'nrf52840dk', phase: 'running' } as never);
+    // The favourite's peripheral came whole with the first description.
+    expect(calls.find(([m]) => m === 'peripherals.describe')?.[1]).toEqual({ detail: ['UARTE0'] });
+    expect(calls.some(([m]) => m === 'peripherals.detail')).toBe(false);
+    model.toggle('UART0');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls.filter(([m]) => m === 'peripherals.detail').map(([, a]) => a)).toEqual([
+      { names: ['UART0'] },
+    ]);
+    const s = model.snapshot();
+    expect(s.description?.partial).toEqual([]);
+    const uart0 = s.tree.find((p) => p.label === 'UART0')!;
+    expect(uart0.peripheral.registers[0]!.fields.map((f) => f.name)).toEqual(['ENABLE']);
+  });
+});

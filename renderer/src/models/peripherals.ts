@@ -190,7 +190,10 @@ export class PeripheralsModel extends Model<PeripheralsState> {
   private describing: Promise<void> | null = null;
 
   private async describeNow(): Promise<void> {
-    const r = await this.host.api.peripherals.describe({});
+    // What the panel shows comes whole; the other peripherals' fields when they are shown.
+    const board = this.state.session?.board;
+    const detail = this.shownPeripherals(board ? this.loadFavourites(board) : []);
+    const r = await this.host.api.peripherals.describe({ detail });
     if (!r.ok) {
       this.set({ description: null, tree: [], error: this.message(r.error) });
       return;
@@ -337,7 +340,48 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     return out;
   }
 
+  /** Peripherals the panel shows registers' fields of: expanded, selected or favourite. */
+  private shownPeripherals(favourites = this.state.favourites): string[] {
+    const names = new Set<string>();
+    for (const path of this.state.expanded) names.add(path.split('/')[0]!);
+    for (const f of favourites) names.add(f.split('.')[0]!);
+    if (this.state.selected !== null) names.add(this.state.selected.name.split('.')[0]!);
+    return [...names];
+  }
+
+  /** Peripherals being asked for whole (see `detailShown`). */
+  private readonly detailing = new Set<string>();
+
+  /**
+   * Asks for the peripherals the panel now shows whole whose fields the description left out
+   * (`partial`), and puts them into the description and the tree.
+   */
+  private async detailShown(): Promise<void> {
+    const asked = this.state.description;
+    if (!asked?.partial?.length) return;
+    const partial = new Set(asked.partial);
+    const want = this.shownPeripherals().filter((n) => partial.has(n) && !this.detailing.has(n));
+    if (want.length === 0) return;
+    for (const n of want) this.detailing.add(n);
+    const r = await this.host.api.peripherals.detail({ names: want });
+    for (const n of want) this.detailing.delete(n);
+    const d = this.state.description;
+    // Another description meanwhile (another board, the person's SVD): not for it.
+    if (!r.ok || d === null || d.board !== asked.board || d.path !== asked.path) return;
+    const whole = new Map(r.value.map((p) => [p.name, p]));
+    const device = {
+      ...d.device,
+      peripherals: d.device.peripherals.map((p) => whole.get(p.name) ?? p),
+    };
+    const left = (d.partial ?? []).filter((n) => !whole.has(n));
+    this.set({
+      description: { ...d, device, partial: left },
+      tree: registerTree(device),
+    });
+  }
+
   private async watchVisible(): Promise<void> {
+    void this.detailShown();
     const addresses = this.visibleRegisters()
       .filter((r) => r.policy.kind === 'live')
       .map((r) => r.address);

@@ -243,6 +243,8 @@ function Details({ model }: { model: PeripheralsModel }) {
   if (!node) return null;
   const reg = node.register;
   const name = `${node.peripheral}.${reg.name}`;
+  if (s.description?.partial?.includes(node.peripheral))
+    return <div className="periph-details panel-empty">Reading the fields of {name}…</div>;
   const v = s.values[node.address];
   const value = v?.value ?? null;
   const fields =
