@@ -166,7 +166,7 @@ describe('per-peripheral retention', () => {
     let cycle = 0;
     log.record(cycle++, true, 4, 0x50000508, 1 << 13, 0x100, false); // P0.OUTSET
     for (let k = 0; k < 200_000; k++) log.record(cycle++, true, 4, 0x40002544, k, 0x200, false);
-    log.record(cycle++, true, 4, 0x5000050c, 1 << 13, 0x104, false); // P0.OUTCLR
+    log.record(cycle, true, 4, 0x5000050c, 1 << 13, 0x104, false); // P0.OUTCLR
     const gpio = log.since(0, 10_000, Infinity, P0);
     expect(gpio.entries.map((e) => [e.seq, e.address, e.pc])).toEqual([
       [0, 0x50000508, 0x100],
