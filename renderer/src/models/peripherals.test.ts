@@ -262,9 +262,7 @@ describe('the chip description on demand', () => {
       addressBlocks: [],
       interrupts: [],
       line: 1,
-      registers: [
-        { name: 'ENABLE', addressOffset: 0x500, size: 32, access: 'read-write', fields },
-      ],
+      registers: [{ name: 'ENABLE', addressOffset: 0x500, size: 32, access: 'read-write', fields }],
     });
     const calls: [string, unknown][] = [];
     const transport: Transport = {
