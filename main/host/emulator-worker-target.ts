@@ -34,6 +34,7 @@ import {
   type TargetPort,
   type TargetProxy,
 } from '../../emulator/debug/target-rpc';
+import { hostWorkerLocation } from './worker-location';
 
 export interface WorkerOptions {
   /** Memory limits for the worker's heap (Node's ResourceLimits). */
@@ -83,9 +84,7 @@ function launch(
   options: WorkerOptions,
 ): Result<Launched> {
   const here = import.meta.url;
-  const script =
-    options.workerScript ??
-    new URL(here.endsWith('.ts') ? './emulator-worker.ts' : './emulator-worker.js', here);
+  const script = options.workerScript ?? hostWorkerLocation('emulator-worker', here);
   let worker: Worker;
   try {
     const [entry, how] = workerEntry(script);

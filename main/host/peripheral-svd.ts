@@ -13,6 +13,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { parseSvd, SvdError, type SvdDevice } from '../../emulator/peripherals/nrf/svd';
+import { hostWorkerLocation } from './worker-location';
 
 /** What the worker posts back. */
 export type SvdReply =
@@ -20,20 +21,11 @@ export type SvdReply =
   | { ok: false; where: string | null; problem: string; code?: string };
 
 /**
- * Where the worker's file is, from `here`, this module's `import.meta.url`: a .ts source under
- * tsx and tests (the .ts beside it); a bundle (dist/host/cli.js, or the Electron main bundle
- * dist/main/electron-main.js, whose CommonJS `import.meta.url` scripts/bundle.mjs defines as
- * the file's URL): `./peripheral-svd-worker.js` beside it. In the packaged app that folder is
- * inside app.asar; the worker is unpacked beside it (electron-builder.yml asarUnpack: a worker
- * thread starts from a real file), so the path's `app.asar` becomes `app.asar.unpacked`.
+ * Where the SVD parse's worker file is, from `here` (this module's `import.meta.url`); the
+ * packaged app's unpacked copy included (main/host/worker-location.ts).
  */
 export function svdWorkerLocation(here: string): URL {
-  const url = new URL(
-    here.endsWith('.ts') ? './peripheral-svd-worker.ts' : './peripheral-svd-worker.js',
-    here,
-  );
-  url.pathname = url.pathname.replace(/\/app\.asar(?=\/)/, '/app.asar.unpacked');
-  return url;
+  return hostWorkerLocation('peripheral-svd-worker', here);
 }
 
 /** A worker's entry: built .js directly, a .ts source through tsx's loader (as under tests). */

@@ -26,6 +26,7 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain ES module without type declarations
 import { HOST_WORKERS, MAIN_EXTERNALS, mainBundleOptions } from '../../scripts/bundle.mjs';
 import { svdWorkerLocation, type SvdReply } from '../../main/host/peripheral-svd';
+import { hostWorkerLocation } from '../../main/host/worker-location';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
@@ -144,6 +145,32 @@ describe('packaging', () => {
       }
     }
     expect(missing).toEqual([]);
+  });
+
+  it('unpacks every host worker thread beside the main bundle, where the host looks for it', () => {
+    type Options = { entryPoints: string[]; outfile: string };
+    const options = (mainBundleOptions as (out?: string) => Options[])();
+    const main = options.find((o) => o.outfile.endsWith('electron-main.js'))!;
+    const resources = path.join(os.tmpdir(), 'Capsule Studio', 'resources');
+    const bundled = pathToFileURL(
+      path.join(resources, 'app.asar', path.relative(ROOT, main.outfile)),
+    ).href;
+    const workers = Object.keys(HOST_WORKERS as Record<string, string>);
+    expect(workers).toContain('emulator-worker');
+    for (const name of workers) {
+      const inApp = `dist/main/${name}.js`;
+      expect(
+        options.some(
+          (o) => path.relative(ROOT, o.outfile) === path.join('dist', 'main', `${name}.js`),
+        ),
+        inApp,
+      ).toBe(true);
+      expect(matched(config.files, inApp), `${inApp} in files`).toBe(true);
+      expect(matched(config.asarUnpack, inApp), `${inApp} in asarUnpack`).toBe(true);
+      expect(hostWorkerLocation(name, bundled).href).toBe(
+        pathToFileURL(path.join(resources, 'app.asar.unpacked', 'dist', 'main', `${name}.js`)).href,
+      );
+    }
   });
 
   it('ships the SVD parse`s worker where the Electron main bundle looks for it, and it runs', async () => {
