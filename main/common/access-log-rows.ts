@@ -49,15 +49,37 @@ export interface RowColumns {
   sources: AccessLogSource[];
 }
 
+/**
+ * Values kept once each and numbered in the order first seen, as a page's (and the window's)
+ * string and source tables are: `key` says when two values are the same one (by default the
+ * value itself, as a Map compares).
+ */
+export class Interner<T, K = T> {
+  readonly values: T[] = [];
+  private readonly ids = new Map<K, number>();
+
+  constructor(private readonly key: (value: T) => K = (value) => value as unknown as K) {}
+
+  id(value: T): number {
+    const k = this.key(value);
+    let id = this.ids.get(k);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(value);
+      this.ids.set(k, id);
+    }
+    return id;
+  }
+}
+
 /** Builds a page's rows from named entries (strings and sources kept once each). */
 export class RowsWriter {
   private count = 0;
   private readonly f64: Float64Array;
   private readonly i32: Int32Array;
-  private readonly strings: string[] = [];
-  private readonly stringIds = new Map<string, number>();
-  private readonly sources: AccessLogSource[] = [];
-  private readonly sourceIds = new Map<AccessLogSource, number>();
+  private readonly strings = new Interner<string>();
+  /** Sources are kept by identity (the host hands out one object per place). */
+  private readonly sources = new Interner<AccessLogSource>();
 
   constructor(private readonly capacity: number) {
     this.f64 = new Float64Array(capacity * 2);
@@ -65,26 +87,11 @@ export class RowsWriter {
   }
 
   private string(s: string | null): number {
-    if (s === null) return -1;
-    let id = this.stringIds.get(s);
-    if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(s);
-      this.stringIds.set(s, id);
-    }
-    return id;
+    return s === null ? -1 : this.strings.id(s);
   }
 
-  /** Sources are kept by identity (the host hands out one object per place). */
   private source(s: AccessLogSource | null | undefined): number {
-    if (!s) return -1;
-    let id = this.sourceIds.get(s);
-    if (id === undefined) {
-      id = this.sources.length;
-      this.sources.push(s);
-      this.sourceIds.set(s, id);
-    }
-    return id;
+    return s ? this.sources.id(s) : -1;
   }
 
   add(e: AccessLogEntry): void {
@@ -119,7 +126,7 @@ export class RowsWriter {
     f64.set(this.f64.subarray(n, n + count), count);
     const i32 = new Int32Array(data.buffer, 16 * count, k * count);
     for (let j = 0; j < k; j++) i32.set(this.i32.subarray(j * n, j * n + count), j * count);
-    return { count, data, strings: this.strings, sources: this.sources };
+    return { count, data, strings: this.strings.values, sources: this.sources.values };
   }
 }
 

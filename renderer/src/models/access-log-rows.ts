@@ -18,6 +18,7 @@ import {
   FLAG_DMA,
   FLAG_WRITE,
   I32_COLUMNS,
+  Interner,
   readRows,
   type I32Column,
 } from '../../../main/common/access-log-rows';
@@ -68,6 +69,13 @@ export function fairDrops(counts: Int32Array, excess: number): Int32Array {
   return out;
 }
 
+/** A source table keyed by the place's value (see `LogRows.sources`). */
+function newSources(): Interner<AccessLogSource, string> {
+  return new Interner<AccessLogSource, string>(
+    (s) => `${s.path}\0${s.line}\0${s.column}\0${s.function}\0${s.inProject}`,
+  );
+}
+
 export class LogRows {
   length = 0;
   private readonly capacity: number;
@@ -76,10 +84,9 @@ export class LogRows {
   /** Column k of entry i at `i32[k * capacity + i]` (see I32_COLUMNS). */
   private readonly i32: Int32Array;
   /** Names and decodings, and source places, the entries refer to. */
-  private strings: string[] = [];
-  private stringIds = new Map<string, number>();
-  private sources: AccessLogSource[] = [];
-  private sourceIds = new Map<string, number>();
+  private strings = new Interner<string>();
+  /** A page's sources are fresh objects: the same place is the same path, line, column... */
+  private sources = newSources();
   /** Peripherals seen since the last clear (the filter's choices). */
   private readonly peripheralIds = new Set<number>();
   /** Changes with every append or clear (for memos). */
@@ -97,34 +104,11 @@ export class LogRows {
 
   clear(): void {
     this.length = 0;
-    this.strings = [];
-    this.stringIds = new Map();
-    this.sources = [];
-    this.sourceIds = new Map();
+    this.strings = new Interner<string>();
+    this.sources = newSources();
     this.peripheralIds.clear();
     this.dropped.clear();
     this.version++;
-  }
-
-  private stringId(s: string): number {
-    let id = this.stringIds.get(s);
-    if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(s);
-      this.stringIds.set(s, id);
-    }
-    return id;
-  }
-
-  private sourceId(s: AccessLogSource): number {
-    const key = `${s.path}\0${s.line}\0${s.column}\0${s.function}\0${s.inProject}`;
-    let id = this.sourceIds.get(key);
-    if (id === undefined) {
-      id = this.sources.length;
-      this.sources.push(s);
-      this.sourceIds.set(key, id);
-    }
-    return id;
   }
 
   /**
@@ -136,8 +120,8 @@ export class LogRows {
     const n = r.count;
     if (n === 0) return;
     if (n > this.capacity - this.length) this.drop(this.length + n - this.capacity);
-    const strings = r.strings.map((s) => this.stringId(s));
-    const sources = r.sources.map((s) => this.sourceId(s));
+    const strings = r.strings.map((s) => this.strings.id(s));
+    const sources = r.sources.map((s) => this.sources.id(s));
     const at = this.length;
     const cap = this.capacity;
     this.seqs.set(r.seq, at);
@@ -165,18 +149,16 @@ export class LogRows {
     this.length += n;
     if (this.length > this.limit) this.drop(this.length - this.limit);
     // A register read as a counter has a new decoding each time: keep only what rows refer to.
-    if (this.strings.length + this.sources.length > 2 * this.limit) this.retable();
+    if (this.strings.values.length + this.sources.values.length > 2 * this.limit) this.retable();
     this.version++;
   }
 
   /** Rebuilds the string and source tables from the entries kept. */
   private retable(): void {
-    const strings = this.strings;
-    const sources = this.sources;
-    this.strings = [];
-    this.stringIds = new Map();
-    this.sources = [];
-    this.sourceIds = new Map();
+    const strings = this.strings.values;
+    const sources = this.sources.values;
+    this.strings = new Interner<string>();
+    this.sources = newSources();
     const cap = this.capacity;
     for (let k = 0; k < K; k++) {
       const col = I32_COLUMNS[k]!;
@@ -186,12 +168,14 @@ export class LogRows {
       for (let i = 0; i < this.length; i++) {
         const v = this.i32[k * cap + i]!;
         if (v < 0) continue;
-        this.i32[k * cap + i] = isString ? this.stringId(strings[v]!) : this.sourceId(sources[v]!);
+        this.i32[k * cap + i] = isString
+          ? this.strings.id(strings[v]!)
+          : this.sources.id(sources[v]!);
       }
     }
     const seen = [...this.peripheralIds].map((id) => strings[id]!);
     this.peripheralIds.clear();
-    for (const name of seen) this.peripheralIds.add(this.stringId(name));
+    for (const name of seen) this.peripheralIds.add(this.strings.id(name));
   }
 
   /**
@@ -206,7 +190,7 @@ export class LogRows {
     const flags = COLUMN.flags * cap;
     const per = PERIPHERAL * cap;
     // Entries per peripheral (string id + 1; 0: none), the debugger's not counted (they stay).
-    const counts = new Int32Array(this.strings.length + 1);
+    const counts = new Int32Array(this.strings.values.length + 1);
     for (let i = 0; i < this.length; i++)
       if (!(this.i32[flags + i]! & FLAG_DEBUGGER)) counts[this.i32[per + i]! + 1]!++;
     const plan = fairDrops(counts, excess);
@@ -225,7 +209,7 @@ export class LogRows {
     for (let p = 0; p < plan.length; p++) {
       const n = plan[p]! - quota[p]!;
       if (n === 0) continue;
-      const name = p === 0 ? OTHER : this.strings[p - 1]!;
+      const name = p === 0 ? OTHER : this.strings.values[p - 1]!;
       this.dropped.set(name, (this.dropped.get(name) ?? 0) + n);
     }
     if (w !== i) {
@@ -277,12 +261,12 @@ export class LogRows {
 
   /** The string `id` refers to (null for -1). */
   name(id: number): string | null {
-    return id < 0 ? null : this.strings[id]!;
+    return id < 0 ? null : this.strings.values[id]!;
   }
 
   /** The peripherals seen since the last clear, by name, sorted. */
   peripherals(): string[] {
-    return [...this.peripheralIds].map((id) => this.strings[id]!).sort();
+    return [...this.peripheralIds].map((id) => this.strings.values[id]!).sort();
   }
 
   /** Entry `i` as the table shows it. */
@@ -302,8 +286,8 @@ export class LogRows {
       peripheral: this.name(this.col('peripheral', i)),
       register: this.name(this.col('register', i)),
       decoded: this.name(this.col('decoded', i)),
-      source: source < 0 ? null : this.sources[source]!,
-      caller: caller < 0 ? null : this.sources[caller]!,
+      source: source < 0 ? null : this.sources.values[source]!,
+      caller: caller < 0 ? null : this.sources.values[caller]!,
     };
     if (f & FLAG_DMA) e.dma = true;
     return e;
