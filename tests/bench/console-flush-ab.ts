@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
 import { buildElf } from '../programs/elf';
 import { positiveArg } from './args';
+import { percentile } from './cpu-time';
 
 const KEYS = positiveArg('--keys', 40);
 const ROUNDS = positiveArg('--rounds', 3);
@@ -66,11 +67,6 @@ const SOURCE = [
   '',
 ].join('\n');
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
-
 async function echoes(consoleFlushMs: number | undefined): Promise<number[]> {
   const { bytes } = buildElf('console-flush', SOURCE);
   const started = await startEmulatorWorker({
@@ -111,7 +107,7 @@ for (let r = 0; r < ROUNDS; r++) {
   }
 }
 const line = (xs: number[]): string =>
-  `p50 ${pct(xs, 50).toFixed(1)} ms, p90 ${pct(xs, 90).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (${xs.length} keys)`;
+  `p50 ${percentile(xs, 50).toFixed(1)} ms, p90 ${percentile(xs, 90).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (${xs.length} keys)`;
 console.log(
   `load average ${os
     .loadavg()

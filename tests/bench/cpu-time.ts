@@ -69,6 +69,12 @@ export function cpuClock(): CpuClock {
   };
 }
 
+/** The `p`th percentile of measurements, nearest rank (NaN for none). */
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
 /** The median of repeated measurements (the upper of the two middle ones for an even count). */
 export function median(xs: readonly number[]): number {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -45,6 +45,7 @@ import { buildBench } from './build';
 import { buildRendererIfStale } from '../../scripts/start.mjs';
 import { cpuAB, describeAB } from './ide-cpu';
 import { positiveArg } from './args';
+import { percentile } from './cpu-time';
 
 const STEPS = positiveArg('--steps', 20);
 const KEYS = positiveArg('--keys', 60);
@@ -52,10 +53,6 @@ const ROUNDS = positiveArg('--rounds', 4);
 const RUNS = positiveArg('--runs', 3);
 const UI = !process.argv.includes('--no-ui');
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
 const ms = (n: number): string => `${n.toFixed(1)} ms`;
 
 console.log(
@@ -249,7 +246,7 @@ for (let i = 0; i < RUNS; i++) {
   }
 }
 rmSync(project, { recursive: true, force: true });
-const median = (xs: number[]): number => pct(xs, 50);
+const median = (xs: number[]): number => percentile(xs, 50);
 const { instructions: cliInstructions, checksum } = clis[0]!;
 const cliMips = median(clis.map((c) => c.mips));
 const ideMipsAll = ides.map((r) => cliInstructions / r.seconds / 1e6);
@@ -373,7 +370,7 @@ if (UI) {
     const busy = await page.evaluate(() => (window as unknown as { busy: number }).busy);
     console.log('\n3a. Step over, F10 to the new current line shown (through the UI)');
     console.log(
-      `   ${steps.length} steps: p50 ${ms(pct(steps, 50))}, p90 ${ms(pct(steps, 90))}, max ${ms(Math.max(...steps))} (target < 100 ms); the window's long tasks meanwhile: ${ms(busy)}`,
+      `   ${steps.length} steps: p50 ${ms(percentile(steps, 50))}, p90 ${ms(percentile(steps, 90))}, max ${ms(Math.max(...steps))} (target < 100 ms); the window's long tasks meanwhile: ${ms(busy)}`,
     );
     // Console: run freely and time each chunk of UART output from its transmission (the
     // worker stamps when the board sent the first byte, `sentAt`, epoch ms) to the terminal
@@ -418,7 +415,7 @@ if (UI) {
       process.exitCode = 1;
     } else
       console.log(
-        `   ${outputs.length} chunks: p50 ${ms(pct(outputs, 50))}, p90 ${ms(pct(outputs, 90))}, p99 ${ms(pct(outputs, 99))}, max ${ms(Math.max(...outputs))} (target < 50 ms; stamps in the wall clock of both processes, Date.now)`,
+        `   ${outputs.length} chunks: p50 ${ms(percentile(outputs, 50))}, p90 ${ms(percentile(outputs, 90))}, p99 ${ms(percentile(outputs, 99))}, max ${ms(Math.max(...outputs))} (target < 50 ms; stamps in the wall clock of both processes, Date.now)`,
       );
     await page.keyboard.press('Shift+F5');
   } finally {

@@ -21,6 +21,7 @@ import { createSession } from '../../emulator/session/session';
 import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
 import { assemble } from '../lockstep/assemble';
 import { positiveArg } from './args';
+import { percentile } from './cpu-time';
 
 const SECONDS = positiveArg('--seconds', 3);
 const HALTS = positiveArg('--halts', 20);
@@ -52,9 +53,6 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
   return r.value;
 }
 
-const pct = (xs: number[], p: number): number =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
-
 async function measure(label: string, target: DebugTarget): Promise<void> {
   const mips: number[] = [];
   target.onEvent((e) => e.kind === 'stats' && mips.push(e.stats.mips));
@@ -75,8 +73,8 @@ async function measure(label: string, target: DebugTarget): Promise<void> {
   const ms = (ns: number): string => (ns / 1e6).toFixed(1);
   console.log(
     `${label.padEnd(22)} event-loop delay p50 ${ms(h.percentile(50))} ms, p99 ${ms(h.percentile(99))} ms, max ${ms(h.max)} ms; ` +
-      `halt latency p50 ${pct(halts, 50).toFixed(1)} ms, max ${Math.max(...halts).toFixed(1)} ms; ` +
-      `emulator ${mips.length ? pct(mips, 50).toFixed(1) : '?'} MIPS`,
+      `halt latency p50 ${percentile(halts, 50).toFixed(1)} ms, max ${Math.max(...halts).toFixed(1)} ms; ` +
+      `emulator ${mips.length ? percentile(mips, 50).toFixed(1) : '?'} MIPS`,
   );
   await target.close();
 }
