@@ -162,11 +162,11 @@ function shiftConst(
  * (which drops the code and calls the observer): `wsz` is 0 then.
  */
 export const REFRESH =
-  'd = cpu.readRegion; rlo = d.lo; rsz = d.size; R32 = d.i32; R16 = d.u16; R8 = d.bytes;' +
-  ' d = cpu.readRegion2; qlo = d.lo; qsz = d.size; Q32 = d.i32; Q16 = d.u16; Q8 = d.bytes;' +
-  ' d = cpu.writeRegion; wlo = d.lo; wsz = d.code === null && cpu.onDataWrite === null ? d.size : 0;' +
+  'd = cpu.readRegion; rlo = d.lo | 0; rsz = d.size | 0; R32 = d.i32; R16 = d.u16; R8 = d.bytes;' +
+  ' d = cpu.readRegion2; qlo = d.lo | 0; qsz = d.size | 0; Q32 = d.i32; Q16 = d.u16; Q8 = d.bytes;' +
+  ' d = cpu.writeRegion; wlo = d.lo | 0; wsz = d.code === null && cpu.onDataWrite === null ? d.size | 0 : 0;' +
   ' W32 = d.i32; W16 = d.u16; W8 = d.bytes;' +
-  ' d = cpu.writeRegion2; vlo = d.lo; vsz = d.code === null && cpu.onDataWrite === null ? d.size : 0;' +
+  ' d = cpu.writeRegion2; vlo = d.lo | 0; vsz = d.code === null && cpu.onDataWrite === null ? d.size | 0 : 0;' +
   ' V32 = d.i32; V16 = d.u16; V8 = d.bytes;';
 
 /** The locals REFRESH sets, declared once at the top of every region function. */
@@ -187,7 +187,7 @@ function load(
   // the core (which may rotate the slots).
   const slow = (m: string, hit2: string, from: string, unaligned = ''): string =>
     `else { o = (a - qlo) | 0; if (${hit2}) ${dst} = ${from};${unaligned}` +
-    ` else { ${sync} ${dst} = cpu.${m}(a); x = cpu.attention ? 1 : 2; } }`;
+    ` else { ${sync} ${dst} = cpu.${m}(a) | 0; x = cpu.attention ? 1 : 2; } }`;
   if (size === 4) {
     // Unaligned word loads (LDR, LDRT; not LDM/LDRD, which fault) are allowed unless
     // CCR.UNALIGN_TRP is set (ARMv7-M ARM A3.2.1 "Alignment behavior"; B3.2.8 CCR); the core's

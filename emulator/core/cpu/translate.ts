@@ -543,7 +543,7 @@ function emitRegion(
           `k = ${k}; FLUSH cpu.pc = ${pc}; cpu.nextPc = ${next}; r[15] = ${(pc + 4) | 0}; cpu.itstate = ${it};` +
           ` clock.now = now + ${prec}; cpu.budget = b0 - n - ${i};` +
           ` t = E[${E.length - 1}](cpu, F[${F.length - 1}]); RELOAD x = 2; now += t - 1;` +
-          ` if (cpu.nextPc !== ${next} || cpu.attention) { n += ${i + 1}; now += ${prec + 1}; pc = cpu.nextPc; l = ${(pc + 4) | 0}; its = ${itAfter}; x = 0; break L; }`;
+          ` if (cpu.nextPc !== ${next} || cpu.attention) { n += ${i + 1}; now += ${prec + 1}; pc = cpu.nextPc | 0; l = ${(pc + 4) | 0}; its = ${itAfter}; x = 0; break L; }`;
         out += cond === null ? `${call}\n` : `if (${cond}) { ${call} }\n`;
         prec += 1;
         EXC.push(prec);
@@ -584,11 +584,11 @@ function emitRegion(
           `${done} if (${flow.cond}) { now += 2; pc = ${flow.target}; b = ${indexOf(flow.target)}; }` +
           ` else { pc = ${next}; b = ${indexOf(next)}; }`;
       } else if (flow.kind === 'jumpTo') {
-        body = `${done} pc = (t & ~1) >>> 0; o = (pc - ${base}) >>> 1; b = o < ${span} ? IDX[o] : -1;`;
+        body = `${done} pc = t & ~1; o = (pc - ${base}) >>> 1; b = o < ${span} ? IDX[o] : -1;`;
       } else {
         // BXWritePC / LoadWritePC: EXC_RETURN in Handler mode and T=0 go through the core.
         body =
-          `${done} if ((t & 1) === 0 || ((t >>> 28) === 15 && cpu.ipsr !== 0)) { cpu.bxWrite(t); pc = cpu.nextPc; b = -1; }` +
+          `${done} if ((t & 1) === 0 || ((t >>> 28) === 15 && cpu.ipsr !== 0)) { cpu.bxWrite(t); pc = cpu.nextPc | 0; b = -1; }` +
           ` else { pc = t & ~1; o = (pc - ${base}) >>> 1; b = o < ${span} ? IDX[o] : -1; }`;
       }
       if (g.calls) body += ' if (x === 1) { x = 0; b = -1; }';
@@ -619,7 +619,7 @@ function emitRegion(
   const flush =
     regs.map((r) => `r[${r}] = r${r};`).join(' ') + ' cpu.n = N; cpu.z = Z; cpu.c = C; cpu.v = V;';
   const reload =
-    regs.map((r) => `r${r} = r[${r}];`).join(' ') + ' N = cpu.n; Z = cpu.z; C = cpu.c; V = cpu.v;';
+    regs.map((r) => `r${r} = r[${r}];`).join(' ') + ' N = cpu.n | 0; Z = cpu.z | 0; C = cpu.c | 0; V = cpu.v | 0;';
   const body = cases
     .join('')
     .replace(/FLUSH/g, flush)
@@ -629,14 +629,14 @@ function emitRegion(
     'return function region(cpu, r, clock, K) {',
     'const IDX = K[0], E = K[1], F = K[2], PCK = K[3], ITK = K[4], PRECK = K[5], PRENK = K[6], FB = K[7], EXC = K[8], NXK = K[9], ITAK = K[10];',
     regs.length ? `let ${regs.map((x) => `r${x} = r[${x}]`).join(', ')};` : '',
-    'let N = cpu.n, Z = cpu.z, C = cpu.c, V = cpu.v;',
+    'let N = cpu.n | 0, Z = cpu.z | 0, C = cpu.c | 0, V = cpu.v | 0;',
     // `t` always: the exit paths of calls and indirect branches use it.
     `let ${SCRATCH_LOCALS.filter((v) => v === 't' || new RegExp(`\\b${v}\\b`).test(body))
       .map((v) => `${v} = 0`)
       .join(', ')};`,
     FAST_PATH_LOCALS,
     REFRESH,
-    'let pc = cpu.pc, n = 0, now = clock.now, k = -1, x = 0, l = r[15], its = 0;',
+    'let pc = cpu.pc | 0, n = 0, now = clock.now, k = -1, x = 0, l = r[15], its = 0;',
     'const b0 = cpu.budget;',
     `const nlim = b0 - ${maxLen};`,
     `const lim = clock.next - ${maxCycles};`,
@@ -657,7 +657,7 @@ function emitRegion(
     '}',
     'if (x === 1) { n += PRENK[k] + 1; now += EXC[k]; pc = NXK[k]; l = (PCK[k] + 4) | 0; its = ITAK[k]; }',
     flush,
-    'cpu.pc = pc; r[15] = l; cpu.itstate = its; cpu.budget = b0 - n; clock.now = now;',
+    'cpu.pc = pc >>> 0; r[15] = l; cpu.itstate = its; cpu.budget = b0 - n; clock.now = now;',
     'if (now >= clock.next) { clock.runDue(); cpu.attention = true; }',
     '};',
   ].join('\n');
