@@ -260,3 +260,57 @@ function runWake(
     entries,
   };
 }
+
+/**
+ * Words with bit 31 set read through the core's slow path (each pass reads flash, RAM and a
+ * third memory region: one of them is outside the two fast-path slots), compared unsigned, shifted and
+ * added: the region keeps every value it gets from the core as int32 (`| 0`, so TurboFan keeps
+ * its locals untagged); results must stay the interpreter's. Exits with r0.
+ */
+function runHighWords(
+  translate: boolean,
+  slice: number,
+): { r0: number; count: number; cycles: number; compiled: number } {
+  const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate });
+  const EXTRA = 0x30000000;
+  core.bus.mapRam(EXTRA, 0x100, 'extra');
+  const p = new Program(0);
+  p.word(RAM + 0x8000).addr('reset', 1);
+  p.label('reset').mov32(0, 0).mov32(5, EXTRA).mov32(6, RAM).mov32(7, 2000).mov32(1, 4);
+  p.mov32(2, 0xf0000001).i('STR_imm_T1', { t: 2, n: 5, i: 0 });
+  p.mov32(2, 0x80000003).i('STR_imm_T1', { t: 2, n: 6, i: 0 });
+  p.label('loop');
+  p.i('LDR_imm_T1', { t: 3, n: 5, i: 0 }).i('LDR_imm_T1', { t: 4, n: 6, i: 0 });
+  p.i('LDR_imm_T1', { t: 2, n: 1, i: 0 }).i('ADD_reg_T1', { d: 0, n: 0, m: 2 });
+  p.i('CMP_reg_T1', { d: 3, m: 4 }).branch('B_T1', 'skip', { c: 8 }); // BHI
+  p.i('ADD_imm_T2', { d: 0, i: 1 });
+  p.label('skip').i('LSR_imm_T1', { d: 3, m: 3, i: 1 }).i('ADD_reg_T1', { d: 0, n: 0, m: 3 });
+  p.i('ADD_reg_T1', { d: 4, n: 4, m: 7 }).i('STR_imm_T1', { t: 4, n: 6, i: 0 });
+  p.i('EOR_reg_T1', { d: 3, m: 0 }).i('STR_imm_T1', { t: 3, n: 5, i: 0 });
+  p.i('SUB_imm_T2', { d: 7, i: 1 }).branch('B_T1', 'loop', { c: 1 });
+  p.i('MOV_reg_T1', { D: 0, d: 1, m: 0 }).i('BKPT_T1', { i: 0xab });
+  flash.set(p.bytes());
+  core.reset();
+  const r0 = runToExit(core, slice);
+  return {
+    r0,
+    count: core.instructionCount,
+    cycles: core.clock.now,
+    compiled: core.translatorStats.regionInstructions,
+  };
+}
+
+describe('values from the core in compiled code', () => {
+  it('compares, shifts and adds words with bit 31 set read through the slow path as the interpreter does', () => {
+    const interpreted = runHighWords(false, 100_000);
+    for (const slice of [100_000, 13]) {
+      const compiled = runHighWords(true, slice);
+      expect([compiled.r0, compiled.count, compiled.cycles]).toEqual([
+        interpreted.r0,
+        interpreted.count,
+        interpreted.cycles,
+      ]);
+      if (slice > 1000) expect(compiled.compiled).toBeGreaterThan(compiled.count / 2);
+    }
+  });
+});
