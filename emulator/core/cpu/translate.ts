@@ -619,7 +619,8 @@ function emitRegion(
   const flush =
     regs.map((r) => `r[${r}] = r${r};`).join(' ') + ' cpu.n = N; cpu.z = Z; cpu.c = C; cpu.v = V;';
   const reload =
-    regs.map((r) => `r${r} = r[${r}];`).join(' ') + ' N = cpu.n | 0; Z = cpu.z | 0; C = cpu.c | 0; V = cpu.v | 0;';
+    regs.map((r) => `r${r} = r[${r}];`).join(' ') +
+    ' N = cpu.n | 0; Z = cpu.z | 0; C = cpu.c | 0; V = cpu.v | 0;';
   const body = cases
     .join('')
     .replace(/FLUSH/g, flush)
