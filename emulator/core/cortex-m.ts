@@ -1212,7 +1212,8 @@ export class CortexM implements CoreControl {
       // Windows made before share the region's old (absent) code cache.
       this.windowCaches.clear();
       this.watchWindows = [];
-      this.mpuContextChanged();
+      // The windows in the fast paths too (MPU on or off): they hold the old code cache.
+      if (this.mpuWindows) this.dropFastRegions();
     }
     let insn = reg.code![off >>> 1] as Insn | undefined;
     if (insn === undefined) {
@@ -1450,12 +1451,53 @@ export class CortexM implements CoreControl {
   observeWrites(start: number, length: number, fn: WriteObserver): () => void {
     const o = { start: start >>> 0, end: (start >>> 0) + Math.max(1, length), fn };
     this.writeObservers = [...this.writeObservers, o];
-    this.refreshSlowPaths();
+    this.observersChanged(o.start, o.end, false);
     return () => {
       const before = this.writeObservers.length;
       this.writeObservers = this.writeObservers.filter((x) => x !== o);
-      if (this.writeObservers.length !== before) this.refreshSlowPaths();
+      if (this.writeObservers.length !== before) this.observersChanged(o.start, o.end, true);
     };
+  }
+
+  /**
+   * A write observer on [start, end) came (`gone` false) or went. When the fast paths held
+   * windows before and still must (the MPU on, a watchpoint or another observer), only the write
+   * windows over the observer's 32-byte granules go, in every context's cache and saved slots:
+   * an added observer must see every store there, while every other window stays exact (it
+   * depends on the MPU context and the watched granules, and no other granule changed). A removed
+   * observer's neighbours go too (they were cut short at its granules) so they grow back over
+   * them. Reads and code never depend on write observers. Otherwise (the first slow-path reason
+   * comes or the last goes) every fast path is refreshed (`refreshSlowPaths`).
+   */
+  private observersChanged(start: number, end: number, gone: boolean): void {
+    if (!this.slowMem || !this.system.needsSlowMemory()) {
+      this.refreshSlowPaths();
+      return;
+    }
+    this.promoteSlots = this.system.dwtWatchActive() || this.writeObserved();
+    const lo = (start & ~31) >>> 0;
+    const hi = (((end - 1) | 31) >>> 0) + 1;
+    // Overlapping [lo, hi), or, for a removed observer, touching it.
+    const hit = (w: Region): boolean =>
+      w !== this.noRegion && (gone ? w.base <= hi && w.end >= lo : w.base < hi && w.end > lo);
+    if (hit(this.writeRegion)) this.writeRegion = this.noRegion;
+    if (hit(this.writeRegion2)) this.writeRegion2 = this.noRegion;
+    if (hit(this.writeRegion3)) this.writeRegion3 = this.noRegion;
+    const keep = (w: { acc: Acc; win: Region }): boolean => w.acc !== Acc.Write || !hit(w.win);
+    for (const entry of this.windowCaches.values()) {
+      entry.windows = entry.windows.filter(keep);
+      const slots = entry.slots;
+      if (slots !== null) for (let i = 3; i < 6; i++) if (hit(slots[i]!)) slots[i] = this.noRegion;
+    }
+    this.watchWindows = this.watchWindows.filter(keep);
+    // Compiled code keeps the write paths in locals and re-reads them after service().
+    this.attention = true;
+  }
+
+  /** True when a write observer covers a byte of [a, a + size). */
+  private observedWrite(a: number, size: number): boolean {
+    for (const o of this.writeObservers) if (a < o.end && a + size > o.start) return true;
+    return false;
   }
 
   /** True while any write observer is installed (the slow path must see writes). */
@@ -1509,10 +1551,13 @@ export class CortexM implements CoreControl {
 
   /**
    * Privilege, FAULTMASK, the exception being handled or the MPU's regions changed: the MPU
-   * windows in the fast paths were made for the old context, so they go.
+   * windows in the fast paths were made for the old context, so they go. With the MPU off the
+   * windows (watchpoints or write observers armed) depend on the watched granules alone: every
+   * context may make any data access there (the default memory map, ARMv7-M ARM B3.1, refuses
+   * unprivileged accesses only in the PPB, which no fast path holds), so they stay.
    */
   mpuContextChanged(): void {
-    if (this.mpuWindows) this.dropFastRegions();
+    if (this.mpuWindows && this.system.mpuEnabled()) this.dropFastRegions();
   }
 
   /**
@@ -1903,7 +1948,7 @@ export class CortexM implements CoreControl {
    * it from the eight checked `writeSlow` calls it replaces: the frame lies in one RAM region
    * (no bus error), the MPU (when on) allows both 32-byte granules it touches (a 4-byte-aligned
    * 32-byte frame touches at most two, and permissions are constant per granule), and no data
-   * watchpoint, write observer or access hook must see each word. False (nothing written) when
+   * watchpoint, access hook or write observer of the frame's bytes must see each word. False (nothing written) when
    * the checked path must run: a faulting frame is partly written, word by word, as there.
    */
   stackFrame(sp: number, frame: ArrayLike<number>, priv: boolean): boolean {
@@ -1911,7 +1956,7 @@ export class CortexM implements CoreControl {
     // The write fast path's first window already holds the frame (the stack the interrupted
     // code was pushing to): it was made for this context (dropped on every change of it), so
     // the MPU allows the whole frame, and it lies in RAM. The checks `frameRegion` makes on
-    // each side of the window still apply: no watchpoint, write observer or access hook.
+    // each side of the window still apply: no watchpoint, access hook or observer of the frame.
     const w = this.writeRegion;
     const wo = a - w.base;
     if (
@@ -1920,7 +1965,7 @@ export class CortexM implements CoreControl {
       wo <= w.size - 32 &&
       priv === this.privileged() &&
       this.onDataWrite === null &&
-      this.writeObservers.length === 0 &&
+      (this.writeObservers.length === 0 || !this.observedWrite(a, 32)) &&
       !this.system.dwtWatchActive()
     ) {
       const i = wo >>> 2;
@@ -1954,7 +1999,8 @@ export class CortexM implements CoreControl {
   /** The memory region holding the whole frame at `a` when `stackFrame`'s conditions hold. */
   private frameRegion(a: number, write: boolean, priv: boolean): Region | null {
     if ((a & 3) !== 0 || this.system.dwtWatchActive()) return null;
-    if (write && (this.onDataWrite !== null || this.writeObservers.length !== 0)) return null;
+    if (write && this.onDataWrite !== null) return null;
+    if (write && this.writeObservers.length !== 0 && this.observedWrite(a, 32)) return null;
     const reg = this.bus.find(a);
     if (reg === null || reg.dev !== null || a + 32 > reg.end || a >= 0xe0000000) return null;
     if (write && reg.kind !== RegionKind.Ram) return null;

@@ -137,4 +137,80 @@ describe('write observers', () => {
     stop();
     expect(core.writeObserved()).toBe(false);
   });
+
+  // An observer added or removed takes only its own 32-byte granules off the write fast paths
+  // (each context's windows and saved slots): stores elsewhere, exception frames included, stay
+  // on them. Counted through `writeSlow`, where every store off the fast paths goes.
+  describe.each([5, 0])('with MPU_CTRL = %i', (ctrl) => {
+    it('takes only the observed granules off the write fast paths, and sees every store there', () => {
+      const A = RAM + 0x100; // observed now and then (thread code stores the counter)
+      const P = RAM + 0x4000; // observed throughout, never written: it splits RAM's windows
+      const B = RAM + 0x5000; // stored by thread code, never observed
+      const C = RAM + 0x6000; // stored by the SVC handler, never observed
+      const core = boot(
+        (p) => {
+          // Region 0: flash, read-only for all, executable; region 1: RAM, full access.
+          p.mov32(0, 0xe000ed9c);
+          p.mov32(1, 0x10).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+          p.mov32(1, 0x0600001f).i('STR_imm_T1', { t: 1, n: 0, i: 1 });
+          p.mov32(1, RAM | 0x11).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+          p.mov32(1, 0x0300001f).i('STR_imm_T1', { t: 1, n: 0, i: 1 });
+          p.mov32(0, 0xe000ed94).mov32(1, ctrl).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+          // Unprivileged Thread mode (CONTROL.nPRIV): the handler runs in another context.
+          p.i('MOV_imm_T1', { d: 1, i: 1 }).i('MSR_T1', { n: 1, s: 20, m: 0 });
+          p.i('ISB_T1', { o: 15 });
+          p.mov32(0, A).mov32(4, B).mov32(2, 20_000).i('MOV_imm_T1', { d: 3, i: 0 });
+          p.label('loop');
+          p.i('ADD_imm_T2', { d: 3, i: 1 });
+          p.i('STR_imm_T1', { t: 3, n: 0, i: 0 });
+          p.i('STR_imm_T1', { t: 3, n: 4, i: 0 });
+          p.i('SVC_T1', { i: 0 });
+          p.i('SUB_imm_T2', { d: 2, i: 1 });
+          p.branch('B_T1', 'loop', { c: 1 });
+        },
+        (p) => {
+          p.mov32(6, C).i('STR_imm_T1', { t: 3, n: 6, i: 0 });
+        },
+      );
+      const stopP = core.observeWrites(P, 4, () => {
+        throw new Error('P is never written');
+      });
+      let inside = 0;
+      let outside = 0;
+      const writeSlow = core.writeSlow.bind(core);
+      core.writeSlow = (a, size, v, mustAlign, priv) => {
+        if (a >>> 0 >= A && a >>> 0 < A + 32) inside++;
+        else outside++;
+        writeSlow(a, size, v, mustAlign, priv);
+      };
+      expect(core.run(20_000).kind).toBe('limit');
+      expect(core.translatorStats.regions).toBeGreaterThan(0);
+      for (const budget of [997, 1_009, 1_511, 2_003, 3_001, 4_007]) {
+        inside = outside = 0;
+        const seen: number[] = [];
+        const stop = core.observeWrites(A, 4, (a, size, v) => {
+          expect([a, size]).toEqual([A, 4]);
+          seen.push(v);
+        });
+        const v0 = core.readMemory(A, 4);
+        expect(core.run(budget).kind).toBe('limit');
+        const v1 = core.readMemory(A, 4);
+        // Every store to A, in order, and nothing else.
+        expect(v1 - v0).toBeGreaterThan(50);
+        expect(seen).toEqual(Array.from({ length: v1 - v0 }, (_, i) => v0 + 1 + i));
+        expect(inside).toBe(v1 - v0);
+        expect(outside).toBe(0);
+        stop();
+        inside = outside = 0;
+        expect(core.run(budget).kind).toBe('limit');
+        // A's window grows back over its granule once; nothing else left the fast paths.
+        expect(inside).toBe(1);
+        expect(outside).toBe(0);
+      }
+      stopP();
+      run(core);
+      expect(core.readMemory(B, 4)).toBe(20_000);
+      expect(core.readMemory(C, 4)).toBe(20_000);
+    });
+  });
 });

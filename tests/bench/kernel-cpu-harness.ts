@@ -6,6 +6,7 @@
  *
  * Usage: npx tsx tests/bench/kernel-cpu-harness.ts [--instructions N] [--interp] [--no-spin]
  *   [--access-log] (the session's MMIO access log on, as the Peripherals panel turns it on)
+ *   [--every M] (also the figure for each M instructions: how far the warm-up reaches)
  */
 import { readFileSync } from 'node:fs';
 import { setSpinLoops } from '../../emulator/core/spin-loop';
@@ -16,6 +17,9 @@ import { join, resolve } from 'node:path';
 const at = process.argv.indexOf('--instructions');
 const N = at >= 0 ? Number(process.argv[at + 1]) : 20_000_000;
 const translate = !process.argv.includes('--interp');
+// --every M: also print the figure for each stretch of M instructions (the warm-up curve).
+const everyAt = process.argv.indexOf('--every');
+const EVERY = everyAt >= 0 ? Number(process.argv[everyAt + 1]) : 0;
 // --no-spin: the spin-loop fast-forward off (emulator/core/spin-loop.ts), for an A/B.
 if (process.argv.includes('--no-spin')) setSpinLoops(false);
 const board = 'nrf52840dk';
@@ -63,9 +67,17 @@ const i0 = s.instructions;
 const r0 = s.core.translatorStats.regionInstructions;
 const t0 = threadCpu();
 const p0 = processCpu();
+let mark = { i: i0, c: c0, t: t0 };
 while (s.instructions - i0 < N) {
   const r = s.runSlice({ instructions: 1_000_000 });
   if (r.kind !== 'limit' && r.kind !== 'idle') throw new Error(JSON.stringify(r));
+  if (EVERY > 0 && s.instructions - mark.i >= EVERY) {
+    const now = { i: s.instructions, c: s.cycles - s.core.sleptCycles, t: threadCpu() };
+    const ratio = (now.c - mark.c) / 64e6 / (now.t - mark.t);
+    const at = ((now.i - i0) / 1e6).toFixed(0).padStart(4);
+    console.log(`  up to ${at} M: x64MHz per main-thread CPU s ${ratio.toFixed(3)}`);
+    mark = now;
+  }
 }
 const awake = (s.cycles - s.core.sleptCycles - c0) / 64e6;
 const st = s.core.translatorStats;
