@@ -13,7 +13,7 @@
  *   run();
  *   const { wallMs, cpuMs } = clock.elapsed();
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /** CPU milliseconds of the calling thread (the process's where the thread's cannot be read). */
@@ -45,6 +45,25 @@ export function pidCpuMs(pid: number): number {
     // utime [11], stime [12].
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU milliseconds the live threads of process `pid` have used so far, in nanoseconds'
+ * resolution (the sum of /proc/<pid>/task/<tid>/schedstat), or NaN when they cannot be read.
+ * For sampling a process that does almost nothing over a few seconds, where `pidCpuMs`'s 10 ms
+ * ticks are the whole measurement; threads that end between two samples drop out of the sum,
+ * so compare samples of a process whose threads live on (an idle emulator, QEMU).
+ */
+export function pidThreadsCpuMs(pid: number): number {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return ns / 1e6;
   } catch {
     return NaN;
   }

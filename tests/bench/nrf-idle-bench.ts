@@ -14,7 +14,13 @@
  * there too), timed to the same `fuzz: done` line.
  *
  * The busy figure is also given per CPU second of the emulating thread (the machine may be
- * loaded: wall time then overstates the cost); QEMU's is wall time only.
+ * loaded: wall time then overstates the cost), per CPU second of the whole process (V8 compiles
+ * the translator's region functions on background threads, which the thread's figure leaves
+ * out), and for each quarter of the fuzzer's run: a warm-up curve, as the first quarter runs
+ * much of the kernel's code before V8 has optimised it. QEMU's is wall time only.
+ *
+ * Idle CPU is read from the processes' threads' schedstat (nanoseconds; /proc/<pid>/stat's 10 ms
+ * ticks are 0.2 % of one core over 5 s, as coarse as the figure).
  *
  * What "the real chip" means here: the nRF52840's Cortex-M4 at 64 MHz (nRF52840 Product
  * Specification, "CPU": 64 MHz Arm Cortex-M4 with FPU) running the same instructions in the
@@ -28,7 +34,7 @@
  * fuzzer with the MPU on (MPU_CTRL.ENABLE, ARMv7-M ARM B3.5.6), sampled after every slice
  * once the app has started; a run in which the MPU was never on fails.
  *
- * Options: --idle S (default 5); --no-spin turns the spin-loop fast-forward off (an A/B of
+ * Options: --idle S (default 10); --no-spin turns the spin-loop fast-forward off (an A/B of
  * emulator/core/spin-loop.ts). Exit status 1 when a run fails.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -37,11 +43,11 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createSession } from '../../emulator/session/session';
 import { setSpinLoops } from '../../emulator/core/spin-loop';
-import { pidCpuMs, threadCpuMs } from './cpu-time';
+import { pidCpuMs, pidThreadsCpuMs, processCpuMs, threadCpuMs } from './cpu-time';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const idleAt = process.argv.indexOf('--idle');
-const IDLE = idleAt >= 0 ? Number(process.argv[idleAt + 1]) : 5;
+const IDLE = idleAt >= 0 ? Number(process.argv[idleAt + 1]) : 10;
 if (!(IDLE > 0)) {
   console.error('--idle needs a positive number of seconds');
   process.exit(2);
@@ -93,8 +99,14 @@ async function appsBin(img: Image, names: string[], label: string): Promise<stri
   return file;
 }
 
-/** CPU seconds process `pid` has used so far. */
-const cpuSeconds = (pid: number): number => pidCpuMs(pid) / 1000;
+/**
+ * CPU seconds process `pid` has used so far: its threads' schedstat (nanoseconds), else
+ * /proc/<pid>/stat (10 ms ticks, 0.2 % of one core over 5 s: as coarse as the figure itself).
+ */
+const cpuSeconds = (pid: number): number => {
+  const ms = pidThreadsCpuMs(pid);
+  return (Number.isNaN(ms) ? pidCpuMs(pid) : ms) / 1000;
+};
 
 /** Starts `cmd`, waits for `ready` on its output, then measures CPU use over IDLE seconds. */
 async function idleCpu(cmd: string, args: string[], ready: RegExp): Promise<number> {
@@ -119,8 +131,9 @@ async function idleCpu(cmd: string, args: string[], ready: RegExp): Promise<numb
       rej(new Error(`${cmd} exited ${c}:\n${out}`));
     });
   });
-  // Let the last output drain, then sample.
-  await new Promise((r) => setTimeout(r, 500));
+  // Let the last output drain and the boot's tail settle (V8 finishing compiles and
+  // collections on its background threads), then sample.
+  await new Promise((r) => setTimeout(r, 2000));
   const c0 = cpuSeconds(child.pid!);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, IDLE * 1000));
@@ -135,6 +148,8 @@ async function busyEmulator(
   img: Image,
   bin: string,
 ): Promise<{
+  quarters: number[];
+  processCpu: number;
   wall: number;
   cpu: number;
   virt: number;
@@ -157,9 +172,14 @@ async function busyEmulator(
   if (!loaded.ok) throw new Error(loaded.error);
   const t0 = performance.now();
   const cpu0 = threadCpuMs();
+  const process0 = processCpuMs();
+  const freq = session.core.clock.frequencyHz;
+  const awake = (): number => (session.cycles - session.core.sleptCycles) / freq;
   // Slices after the fuzzer's first output line, and those that ended with the MPU on.
   let slices = 0;
   let mpuSlices = 0;
+  // Thread CPU ms and awake seconds at the end of each slice of the fuzzer's (warm-up curve).
+  const marks: { cpu: number; awake: number }[] = [];
   while (!/fuzz: done/.test(text)) {
     const r = session.runSlice({ instructions: 1_000_000 });
     if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text}`);
@@ -167,14 +187,23 @@ async function busyEmulator(
     if (/fuzz/.test(text)) {
       slices++;
       if (session.core.system.mpuEnabled()) mpuSlices++;
+      marks.push({ cpu: threadCpuMs(), awake: awake() });
     }
   }
-  const freq = session.core.clock.frequencyHz;
+  // The fuzzer's slices in quarters: the figure per thread CPU second of each.
+  const quarters: number[] = [];
+  for (let q = 0; q < 4 && marks.length >= 8; q++) {
+    const a = marks[Math.floor((q * (marks.length - 1)) / 4)]!;
+    const b = marks[Math.floor(((q + 1) * (marks.length - 1)) / 4)]!;
+    quarters.push((b.awake - a.awake) / ((b.cpu - a.cpu) / 1000));
+  }
   return {
+    quarters,
+    processCpu: (processCpuMs() - process0) / 1000,
     wall: (performance.now() - t0) / 1000,
     cpu: (threadCpuMs() - cpu0) / 1000,
     virt: session.virtualSeconds,
-    busy: (session.cycles - session.core.sleptCycles) / freq,
+    busy: awake(),
     instructions: session.instructions,
     slices,
     mpuSlices,
@@ -270,6 +299,12 @@ async function main(): Promise<void> {
   );
   console.log(
     `  per CPU second of the emulating thread (${busy.cpu.toFixed(2)} s): ${(busy.busy / busy.cpu).toFixed(3)}`,
+  );
+  console.log(
+    `  per CPU second of the whole process (${busy.processCpu.toFixed(2)} s: V8's background compiler and GC too): ${(busy.busy / busy.processCpu).toFixed(3)}`,
+  );
+  console.log(
+    `  warm-up: per CPU second of the thread in each quarter of the fuzzer's run: ${busy.quarters.map((q) => q.toFixed(3)).join(', ')}`,
   );
   const cpi = (busy.busy * 64e6) / busy.instructions;
   console.log(
