@@ -14,7 +14,8 @@
  * `git archive` into a temporary directory beside this tree's node_modules; the kernel image
  * is this tree's (built first, as bench:nrf does).
  *
- * Usage: npx tsx tests/bench/nrf-ab.ts [--ref main] [--slices 40]
+ * Usage: npx tsx tests/bench/nrf-ab.ts [--ref main] [--slices 40] [--observe K]
+ *   (--observe K: a host write observer moved K times per slice, as the Tock views' watches do)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -29,6 +30,12 @@ const root = resolve(import.meta.dirname, '..', '..');
 const refAt = process.argv.indexOf('--ref');
 const REF = refAt >= 0 ? process.argv[refAt + 1]! : 'main';
 const SLICES = positiveArg('--slices', 40);
+// --observe K: each slice runs as K parts, and before each part a host write observer moves to
+// the next of 8 RAM words (removed, then added there), as the Tock views' DMA watches and cell
+// history do while the kernel runs. The words lie in the kernel's first 512 bytes of .data (its
+// process table, written on system calls). Both sides must see the same stores.
+const OBSERVE = process.argv.includes('--observe') ? positiveArg('--observe', 1) : 0;
+const OBSERVED = (j: number): number => 0x2000_0008 + 0x40 * (j % 8);
 
 const built = spawnSync(
   process.execPath,
@@ -76,6 +83,10 @@ interface Side {
   cpuMs: number;
   awake0: number;
   instr0: number;
+  /** With --observe: stores the observer saw, observer moves, and the current one's removal. */
+  seen: number;
+  moves: number;
+  unobserve: (() => void) | null;
 }
 
 function boot(name: string, create: typeof here.createSession): Side {
@@ -90,7 +101,29 @@ function boot(name: string, create: typeof here.createSession): Side {
   // Boot (the LFXO wait), then 3 M instructions of warm-up for the translator.
   while (s.cycles < 0.3 * 64e6) s.runSlice({ instructions: 1_000_000 });
   for (let i = 0; i < 3; i++) s.runSlice({ instructions: 1_000_000 });
-  return { name, s, cpuMs: 0, awake0: s.cycles - s.core.sleptCycles, instr0: s.instructions };
+  return {
+    name,
+    s,
+    cpuMs: 0,
+    awake0: s.cycles - s.core.sleptCycles,
+    instr0: s.instructions,
+    seen: 0,
+    moves: 0,
+    unobserve: null,
+  };
+}
+
+/** Runs one 1 M-instruction slice of `side`, in OBSERVE parts with the observer moved before each. */
+function slice(side: Side): ReturnType<Session['runSlice']> {
+  if (OBSERVE === 0) return side.s.runSlice({ instructions: 1_000_000 });
+  let r: ReturnType<Session['runSlice']> = { kind: 'limit' };
+  const part = Math.floor(1_000_000 / OBSERVE);
+  for (let k = 0; k < OBSERVE && r.kind === 'limit'; k++) {
+    side.unobserve?.();
+    side.unobserve = side.s.core.observeWrites(OBSERVED(side.moves++), 4, () => side.seen++);
+    r = side.s.runSlice({ instructions: part });
+  }
+  return r;
 }
 
 try {
@@ -99,7 +132,7 @@ try {
     // Alternate which side goes first, so neither always runs right after the other.
     for (const side of k % 2 === 0 ? sides : [...sides].reverse()) {
       const t = threadCpuMs();
-      const r = side.s.runSlice({ instructions: 1_000_000 });
+      const r = slice(side);
       side.cpuMs += threadCpuMs() - t;
       if (r.kind !== 'limit') throw new Error(`${side.name}: stopped ${JSON.stringify(r)}`);
     }
@@ -111,13 +144,15 @@ try {
     console.log(
       `${side.name.padEnd(10)} ${(instr / 1e6).toFixed(1)} M instructions, ${awake.toFixed(3)} s awake, ${(side.cpuMs / 1000).toFixed(2)} CPU s: ${perCpu.toFixed(3)} x the 64 MHz chip per CPU s`,
     );
-    return { instr, cycles: side.s.cycles, perCpu };
+    return { instr, cycles: side.s.cycles, perCpu, seen: side.seen };
   });
   const [a, b] = figures as [(typeof figures)[0], (typeof figures)[0]];
   console.log(`this tree / ${REF}: ${(b.perCpu / a.perCpu).toFixed(3)}`);
-  if (a.instr !== b.instr || a.cycles !== b.cycles) {
+  if (OBSERVE > 0)
+    console.log(`observer moved ${OBSERVE} times per slice; stores seen: ${a.seen} / ${b.seen}`);
+  if (a.instr !== b.instr || a.cycles !== b.cycles || a.seen !== b.seen) {
     console.error(
-      `the two sides differ: ${a.instr} vs ${b.instr} instructions, ${a.cycles} vs ${b.cycles} cycles`,
+      `the two sides differ: ${a.instr} vs ${b.instr} instructions, ${a.cycles} vs ${b.cycles} cycles, ${a.seen} vs ${b.seen} observed stores`,
     );
     process.exitCode = 1;
   }
