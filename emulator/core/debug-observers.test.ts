@@ -142,12 +142,13 @@ describe('write observers', () => {
   // (each context's windows and saved slots): stores elsewhere, exception frames included, stay
   // on them. Counted through `writeSlow`, where every store off the fast paths goes.
   describe.each([5, 0])('with MPU_CTRL = %i', (ctrl) => {
-    it('takes only the observed granules off the write fast paths, and sees every store there', () => {
-      const A = RAM + 0x100; // observed now and then (thread code stores the counter)
-      const P = RAM + 0x4000; // observed throughout, never written: it splits RAM's windows
-      const B = RAM + 0x5000; // stored by thread code, never observed
-      const C = RAM + 0x6000; // stored by the SVC handler, never observed
-      const core = boot(
+    const A = RAM + 0x100; // observed now and then (thread code stores the counter)
+    const P = RAM + 0x4000; // observed throughout, never written: it splits RAM's windows
+    const B = RAM + 0x5000; // stored by thread code, never observed
+    const C = RAM + 0x6000; // stored by the SVC handler, never observed
+    /** 20,000 rounds of unprivileged stores to A and B, and an SVC whose handler stores to C. */
+    const looping = (): CortexM => {
+      return boot(
         (p) => {
           // Region 0: flash, read-only for all, executable; region 1: RAM, full access.
           p.mov32(0, 0xe000ed9c);
@@ -172,6 +173,10 @@ describe('write observers', () => {
           p.mov32(6, C).i('STR_imm_T1', { t: 3, n: 6, i: 0 });
         },
       );
+    };
+
+    it('takes only the observed granules off the write fast paths, and sees every store there', () => {
+      const core = looping();
       const stopP = core.observeWrites(P, 4, () => {
         throw new Error('P is never written');
       });
@@ -211,6 +216,18 @@ describe('write observers', () => {
       run(core);
       expect(core.readMemory(B, 4)).toBe(20_000);
       expect(core.readMemory(C, 4)).toBe(20_000);
+    });
+
+    // Exception entry writes its frame at once where nothing watches it (`stackFrame`); a frame
+    // over an observed word goes word by word, so the observer sees each push.
+    it('sees every exception frame pushed over an observed word', () => {
+      const core = looping();
+      // The SVC frame lies at the top of the main stack (SP = RAM + 0x8000): r3 is its word 3.
+      const seen: number[] = [];
+      const stop = core.observeWrites(RAM + 0x8000 - 32 + 12, 4, (_a, _size, v) => seen.push(v));
+      run(core);
+      stop();
+      expect(seen).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 1));
     });
   });
 });
