@@ -250,6 +250,12 @@ export class CortexM implements CoreControl {
    */
   private mpuWindows = false;
   /**
+   * `mpuWindows` with the MPU enabled: the windows depend on the access context (see
+   * `mpuContextChanged`). Set with `mpuWindows`; the MPU's enable bit changes only through
+   * `mpuChanged` (and reset and restore, which call `refreshSlowPaths`).
+   */
+  private contextWindows = false;
+  /**
    * Windows made so far, per access context (MPU configuration, privilege, FAULTMASK, NMI or
    * HardFault), with their access kind: the kernel switches between a few contexts all
    * the time, and a window is cheaper to find again than to make.
@@ -1517,6 +1523,7 @@ export class CortexM implements CoreControl {
     const wasSlow = this.slowMem;
     this.slowMem = this.system.needsSlowMemory();
     this.mpuWindows = this.slowMem;
+    this.contextWindows = this.slowMem && this.system.mpuEnabled();
     this.promoteSlots = this.system.dwtWatchActive() || this.writeObserved();
     // Windows depend on the watchpoints too, which no context id covers.
     this.windowCaches.clear();
@@ -1545,6 +1552,7 @@ export class CortexM implements CoreControl {
   mpuChanged(): void {
     this.slowMem = this.system.needsSlowMemory();
     this.mpuWindows = this.slowMem;
+    this.contextWindows = this.slowMem && this.system.mpuEnabled();
     this.promoteSlots = this.system.dwtWatchActive() || this.writeObserved();
     this.dropFastRegions();
   }
@@ -1557,7 +1565,7 @@ export class CortexM implements CoreControl {
    * unprivileged accesses only in the PPB, which no fast path holds), so they stay.
    */
   mpuContextChanged(): void {
-    if (this.mpuWindows && this.system.mpuEnabled()) this.dropFastRegions();
+    if (this.contextWindows) this.dropFastRegions();
   }
 
   /**
@@ -1671,7 +1679,7 @@ export class CortexM implements CoreControl {
   /** Called by `service` after a change of context: the new context's saved slots return. */
   private restoreSlots(): void {
     this.slotsRestore = false;
-    if (!this.mpuWindows || !this.system.mpuEnabled()) return;
+    if (!this.contextWindows) return;
     const context = this.mpuContext(this.privileged());
     const entry = this.windowCaches.get(context);
     if (entry === undefined) return;
