@@ -1,15 +1,18 @@
 /**
  * Tests for DebugTarget across a message port (a MessageChannel here; a worker in main/host):
  * calls and events pass through, bytes travel as transferred Uint8Arrays, optional methods exist
- * exactly when the target has them, a target that throws answers with an error, and a failed
- * port ends the proxy with one closed event naming the cause.
+ * exactly when the target has them, a target that throws answers with an error, a failed
+ * port ends the proxy with one closed event naming the cause, and the registers of a stop come
+ * with it (readRegisters answered without a trip until anything may have changed them).
  */
 import { describe, expect, it } from 'vitest';
 import { err, ok, type Result } from '../core/result';
 import { connectTarget, serveTarget, type TargetMessage, type TargetPort } from './target-rpc';
 import { portPair } from './testing/port-pair';
+import { CORE_REGISTER_NAMES } from './target';
 import type {
   AccessLogReply,
+  CoreRegisters,
   AccessLogRequest,
   AccessRecord,
   DebugTarget,
@@ -169,6 +172,85 @@ describe('target across a message port', () => {
     // One call alone still goes as a plain call.
     expect((await proxy.readMemory(0, 1)).ok).toBe(true);
     expect(sent.map((m) => m.t)).toEqual(['batch', 'call']);
+    end();
+  });
+
+  it("answers readRegisters from the stop's registers until a call or a run may change them", async () => {
+    const [a, b, end] = channel();
+    const base = fakeTarget();
+    let state: 'halted' | 'running' = 'halted';
+    const regs = Object.fromEntries(CORE_REGISTER_NAMES.map((n) => [n, 0])) as CoreRegisters;
+    let served = 0;
+    const target: DebugTarget = {
+      ...base,
+      state: () => state,
+      readRegisters: async () => (served++, ok({ ...regs })),
+      writeRegister: async (name, value) => {
+        regs[name as keyof CoreRegisters] = value;
+        return ok(undefined);
+      },
+      step: async () => {
+        regs.pc += 2;
+        return ok({ ...STOP, cause: { kind: 'step' }, pc: regs.pc });
+      },
+      resume: async () => {
+        state = 'running';
+        base.emit({ kind: 'running' });
+        return ok(undefined);
+      },
+    };
+    serveTarget(target, a);
+    const p = await connectTarget(b);
+    if (!p.ok) throw new Error(p.error);
+    const proxy = p.value;
+    const pc = async (): Promise<number> => {
+      const r = await proxy.readRegisters();
+      if (!r.ok) throw new Error(r.error);
+      return r.value.pc;
+    };
+    // A step's reply carries the registers: no trip for them, twice.
+    expect((await proxy.step()).ok).toBe(true);
+    const posted = proxy.posted;
+    expect(await pc()).toBe(2);
+    expect(await pc()).toBe(2);
+    expect(proxy.posted).toBe(posted);
+    // A write may change them: the next read crosses, and is kept again.
+    expect((await proxy.writeRegister('pc', 0x40)).ok).toBe(true);
+    expect(await pc()).toBe(0x40);
+    expect(proxy.posted).toBe(posted + 2);
+    expect(await pc()).toBe(0x40);
+    expect(proxy.posted).toBe(posted + 2);
+    // Memory reads and breakpoints keep them.
+    await proxy.readMemory(0, 4);
+    await proxy.setBreakpoint(0x80);
+    expect(await pc()).toBe(0x40);
+    expect(proxy.posted).toBe(posted + 4);
+    // Running: read from the target; stopped again: the event brings them.
+    expect((await proxy.resume()).ok).toBe(true);
+    regs.pc = 0x80;
+    expect(await pc()).toBe(0x80);
+    expect(proxy.posted).toBe(posted + 6);
+    regs.pc = 0x84;
+    state = 'halted';
+    base.emit({ kind: 'stopped', stop: { ...STOP, pc: 0x84 } });
+    const stopped = new Promise<void>((r) => proxy.onEvent((e) => e.kind === 'stopped' && r()));
+    await stopped;
+    // Asked right at the stop event, before its registers arrived: waits for them.
+    expect(await pc()).toBe(0x84);
+    expect(proxy.posted).toBe(posted + 6);
+    // Registers answered while a changing call is on its way are not kept: a write sent after
+    // the step (its own message) but before the step's reply came back; the step's registers
+    // (read before the write) must not answer the read after both.
+    const before = proxy.posted;
+    const stepping = proxy.step();
+    await Promise.resolve();
+    await Promise.resolve();
+    const writing = proxy.writeRegister('pc', 0x200);
+    const [stepped, wrote] = await Promise.all([stepping, writing]);
+    expect(proxy.posted).toBe(before + 2);
+    expect(stepped.ok && wrote.ok).toBe(true);
+    expect(await pc()).toBe(0x200);
+    expect(served).toBeGreaterThan(0);
     end();
   });
 

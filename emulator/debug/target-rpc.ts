@@ -19,6 +19,14 @@
  * at one slice boundary of a running emulator worker (a Peripherals refresh was ~20 calls, each
  * waiting for the worker's next boundary in turn) and see one instant of the machine.
  *
+ * Registers come with every stop: the serving side adds the halted target's core registers to
+ * its reply to a call that stops it (step, stepRange, halt, reverse steps) and to readRegisters,
+ * and sends them after each `stopped` event (`registers`). The proxy answers readRegisters from
+ * them until anything may change them: a call that is not a pure read (resume, a step, a write,
+ * a reset...) or a `running` event forgets them, and registers that arrive while such a call is
+ * still unanswered are not kept. A source-level step read the registers after each of its range
+ * steps and the stop report again (2-3 trips per row, bench:ide 3a); now none of those cross.
+ *
  * @example
  *   // worker side
  *   serveTarget(target, port);
@@ -99,8 +107,36 @@ export type TargetMessage =
   | { t: 'failed'; error: string }
   | { t: 'call'; id: number; method: TargetMethod; args: unknown[] }
   | { t: 'batch'; calls: { id: number; method: TargetMethod; args: unknown[] }[] }
-  | { t: 'reply'; id: number; result: Result<unknown> }
-  | { t: 'event'; event: TargetEvent };
+  | { t: 'reply'; id: number; result: Result<unknown>; registers?: CoreRegisters }
+  | { t: 'event'; event: TargetEvent }
+  /** The halted target's registers, after each `stopped` event (null: not readable). */
+  | { t: 'registers'; registers: CoreRegisters | null };
+
+/** Calls that stop the target: their replies carry the registers of the stop. */
+const STOPPING: ReadonlySet<TargetMethod> = new Set([
+  'step',
+  'stepRange',
+  'halt',
+  'reverseStep',
+  'reverseContinue',
+]);
+
+/**
+ * Calls that leave the core registers as they are: the proxy keeps the registers it holds
+ * across them (every other call forgets them).
+ */
+const KEEPS_REGISTERS: ReadonlySet<TargetMethod> = new Set([
+  'readRegisters',
+  'readRegister',
+  'readMemory',
+  'readTrace',
+  'boardState',
+  'accessLog',
+  'setBreakpoint',
+  'clearBreakpoint',
+  'setWatchpoint',
+  'clearWatchpoint',
+]);
 
 /** One end of a message channel. */
 export interface TargetPort {
@@ -198,6 +234,11 @@ export function serveTarget(target: DebugTarget, port: TargetPort): () => void {
       const bytes = owned(event.bytes);
       port.post({ t: 'event', event: { ...event, bytes } }, [bytes.buffer as ArrayBuffer]);
     } else port.post({ t: 'event', event }, []);
+    // The stop's registers follow it (read in this turn's microtasks: before any later call).
+    if (event.kind === 'stopped')
+      void haltedRegisters(target).then((registers) =>
+        port.post({ t: 'registers', registers }, []),
+      );
   });
   const serve = (m: { id: number; method: TargetMethod; args: unknown[] }): void => {
     void answer(target, m.method, m.args).then(
@@ -207,6 +248,12 @@ export function serveTarget(target: DebugTarget, port: TargetPort): () => void {
         if (r.ok && m.method === 'accessLog') {
           const { buffers, ...packed } = packAccessLog(r.value as AccessLogReply);
           port.post({ t: 'reply', id: m.id, result: ok(packed) }, buffers);
+          return;
+        }
+        if (r.ok && (STOPPING.has(m.method) || m.method === 'readRegisters')) {
+          void haltedRegisters(target).then((registers) =>
+            port.post({ t: 'reply', id: m.id, result: r, ...(registers ? { registers } : {}) }, []),
+          );
           return;
         }
         port.post({ t: 'reply', id: m.id, result: r }, r.ok ? transferOf(r.value) : []);
@@ -232,6 +279,13 @@ export function serveTarget(target: DebugTarget, port: TargetPort): () => void {
     offEvents();
     offCalls();
   };
+}
+
+/** The target's core registers when it is halted (null when running, closed or unreadable). */
+async function haltedRegisters(target: DebugTarget): Promise<CoreRegisters | null> {
+  if (target.state() !== 'halted') return null;
+  const r = await target.readRegisters().catch(() => null);
+  return r?.ok ? r.value : null;
 }
 
 async function answer(
@@ -285,6 +339,13 @@ export class TargetProxy implements DebugTarget {
   private outboxTransfer: ArrayBuffer[] = [];
   /** Messages posted (a `batch` counts once): how many trips to the target a view costs. */
   posted = 0;
+  /** The halted target's registers as last received, while nothing may have changed them. */
+  private registers: CoreRegisters | null = null;
+  /** Calls sent and not answered that may change the registers (see the header). */
+  private changing = new Set<number>();
+  /** Settles when the registers of the last `stopped` event arrive (or the port fails). */
+  private registersComing: Promise<void> = Promise.resolve();
+  private stopRegisters: (() => void) | null = null;
 
   eraseMemory?: (address: number, length: number) => Promise<Result<void>>;
   programMemory?: (address: number, data: Uint8Array) => Promise<Result<void>>;
@@ -340,17 +401,33 @@ export class TargetProxy implements DebugTarget {
     if (m.t === 'reply') {
       const done = this.pending.get(m.id);
       this.pending.delete(m.id);
+      this.changing.delete(m.id);
+      if (m.registers) this.keepRegisters(m.registers);
       done?.(m.result);
+    } else if (m.t === 'registers') {
+      if (m.registers) this.keepRegisters(m.registers);
+      this.stopRegisters?.();
+      this.stopRegisters = null;
     } else if (m.t === 'event') {
       const e = m.event;
+      if (e.kind !== 'stopped' && e.kind !== 'stats' && e.kind !== 'console') this.registers = null;
       if (e.kind === 'running') this.st = 'running';
-      else if (e.kind === 'stopped') this.st = 'halted';
-      else if (e.kind === 'closed') {
+      else if (e.kind === 'stopped') {
+        this.st = 'halted';
+        // Its registers come next: a readRegisters meanwhile waits for them.
+        this.stopRegisters?.();
+        this.registersComing = new Promise((r) => (this.stopRegisters = r));
+      } else if (e.kind === 'closed') {
         this.st = 'closed';
         this.failure ??= e.reason;
       }
       this.events.emit(e);
     }
+  }
+
+  /** Registers the serving side sent: kept unless a call that may change them is on its way. */
+  private keepRegisters(registers: CoreRegisters): void {
+    this.registers = this.changing.size === 0 && this.st !== 'closed' ? registers : null;
   }
 
   private call<T>(
@@ -360,6 +437,10 @@ export class TargetProxy implements DebugTarget {
   ): Promise<Result<T>> {
     if (this.failure !== null) return Promise.resolve(err(this.failure));
     const id = this.nextId++;
+    if (!KEEPS_REGISTERS.has(method)) {
+      this.registers = null;
+      this.changing.add(id);
+    }
     return new Promise((resolve) => {
       this.pending.set(id, resolve as (r: Result<unknown>) => void);
       if (this.outbox.length === 0) queueMicrotask(() => this.flush());
@@ -403,6 +484,8 @@ export class TargetProxy implements DebugTarget {
     this.failure = reason;
     for (const done of this.pending.values()) done(err(reason));
     this.pending.clear();
+    this.stopRegisters?.();
+    this.stopRegisters = null;
     this.stopListening();
     if (this.st !== 'closed') {
       this.st = 'closed';
@@ -418,7 +501,9 @@ export class TargetProxy implements DebugTarget {
     return this.events.on(listener);
   }
 
-  readRegisters(): Promise<Result<CoreRegisters>> {
+  async readRegisters(): Promise<Result<CoreRegisters>> {
+    if (this.stopRegisters) await this.registersComing;
+    if (this.registers && this.failure === null) return ok({ ...this.registers });
     return this.call('readRegisters', []);
   }
   readRegister(name: RegisterName): Promise<Result<number>> {
@@ -482,6 +567,8 @@ export class TargetProxy implements DebugTarget {
     this.failure ??= 'the target was closed';
     for (const done of this.pending.values()) done(err(this.failure));
     this.pending.clear();
+    this.stopRegisters?.();
+    this.stopRegisters = null;
     const after = this.afterClose;
     this.afterClose = undefined;
     await after?.();

@@ -21,6 +21,7 @@ import { callerTable, type CallerTable } from '../../emulator/debug/peripherals/
 import { executeRow } from '../../emulator/formats/dwarf/cfi';
 import {
   cachedMemory,
+  type CachedMemory,
   DebugInfo,
   demangle,
   memoryFromSegments,
@@ -100,7 +101,7 @@ export class DwarfProgramView implements ProgramView {
   readonly sourceLevel = true;
   readonly notices: string[] = [];
   private frames: Frame[] = [];
-  private mem: DwarfMemory | null = null;
+  private mem: CachedMemory | null = null;
   private nodes = new Map<number, ValueNode>();
   private nextRef = 1;
   private staticNames: string[] | null = null;
@@ -241,9 +242,26 @@ export class DwarfProgramView implements ProgramView {
     return { line: nearest, addresses };
   }
 
-  private memory(read: ReadMemory): DwarfMemory {
+  private memory(read: ReadMemory): CachedMemory {
     if (!this.mem) this.mem = cachedMemory(read);
     return this.mem;
+  }
+
+  /**
+   * The stacks an unwind walks, asked for in one trip (the unwinder then reads them line by line
+   * from the cache): from SP to the next 4 KiB boundary and the 4 KiB after it, and the same
+   * from PSP (a process's stack, below an exception boundary). Reads are split at 4 KiB
+   * boundaries so a stack at the top of RAM does not read past its end; a part that fails is
+   * read per line as before.
+   */
+  private prefetchStacks(mem: CachedMemory, regs: CoreRegisters): void {
+    const window = (sp: number, far: boolean): void => {
+      const boundary = Math.floor(sp / 4096) * 4096 + 4096;
+      mem.prefetch(sp, boundary - sp);
+      if (far) mem.prefetch(boundary, 4096);
+    };
+    window(regs.sp >>> 0, true);
+    if (regs.psp && regs.psp >>> 0 !== regs.sp >>> 0) window(regs.psp >>> 0, false);
   }
 
   async backtrace(
@@ -254,6 +272,7 @@ export class DwarfProgramView implements ProgramView {
     const regs: Record<string, number> = { ...registers };
     for (const name of unavailable) delete regs[name];
     const mem = this.memory(read);
+    if (unavailable.length === 0) this.prefetchStacks(mem, registers);
     const bt = await this.set.backtrace(stopRegistersFrom(regs), mem);
     // The exception being handled at each crossing: the stop's IPSR first, then what each
     // crossing interrupted.

@@ -55,6 +55,7 @@ export function App({ studio }: { studio: Studio }) {
       data-build={build.running ? 'running' : (build.finished?.status ?? 'idle')}
       data-session={debug.session?.phase ?? 'none'}
       data-stop={debug.session?.stop?.reason ?? ''}
+      data-stop-pc={debug.session?.stop?.pc ?? ''}
     >
       <Toolbar studio={studio} />
       <Sidebar studio={studio} />

@@ -62,7 +62,7 @@ export type {
   UnwindPolicy,
   UnwindResult,
 } from './unwind';
-export { cachedMemory, memoryFromSegments, type ReadMemory } from './memory';
+export { cachedMemory, memoryFromSegments, type CachedMemory, type ReadMemory } from './memory';
 export { renderValue, structuralValue, activeVariant } from './values';
 export type { Storage, Structural, TypedValue, ValueEnv, ValueNode } from './values';
 export type { RustType, Field, Variant } from './types';

@@ -4,7 +4,8 @@
  * Memory is asynchronous because it comes from a `DebugTarget` across a worker or a socket
  * (emulator/debug/target.ts). `ReadMemory` is the one shape every API here takes; `cachedMemory`
  * wraps one so that a backtrace or a value tree, which read the same stack words many times,
- * asks the target once per 64-byte line.
+ * asks the target once per 64-byte line; `prefetch` fills many lines with one read (a stop's
+ * stack: an unwind otherwise asks for its lines one after another, each a trip to the target).
  *
  * @example
  *   const mem = cachedMemory((a, n) => target.readMemory(a, n));
@@ -21,7 +22,7 @@ const LINE = 64;
  * A read-through cache over `read` for one stop of the target (make a new one after the target
  * runs). Reads that fail line-wise are retried exactly, so a partly mapped line still works.
  */
-export function cachedMemory(read: ReadMemory): ReadMemory {
+export function cachedMemory(read: ReadMemory): CachedMemory {
   const lines = new Map<number, Promise<Result<Uint8Array>>>();
   const line = (base: number): Promise<Result<Uint8Array>> => {
     let p = lines.get(base);
@@ -31,7 +32,7 @@ export function cachedMemory(read: ReadMemory): ReadMemory {
     }
     return p;
   };
-  return async (address, length) => {
+  const cached = async (address: number, length: number): Promise<Result<Uint8Array>> => {
     address >>>= 0;
     if (length <= 0) return ok(new Uint8Array(0));
     if (length > 4096) return read(address, length);
@@ -48,7 +49,30 @@ export function cachedMemory(read: ReadMemory): ReadMemory {
     }
     return ok(out);
   };
+  const prefetch = (address: number, length: number): void => {
+    const first = (address >>> 0) - ((address >>> 0) % LINE);
+    const end = Math.min((address >>> 0) + length, 0x1_0000_0000);
+    const n = Math.ceil((end - first) / LINE) * LINE;
+    if (n <= 0 || first + n > 0x1_0000_0000) return;
+    const whole = read(first, n);
+    for (let base = first; base < first + n; base += LINE) {
+      if (lines.has(base)) continue;
+      // A line of the one read; a read that failed (part of the range unmapped) asks per line.
+      lines.set(
+        base,
+        whole.then((r) =>
+          r.ok && r.value.length === n
+            ? ok(r.value.subarray(base - first, base - first + LINE))
+            : read(base, LINE),
+        ),
+      );
+    }
+  };
+  return Object.assign(cached, { prefetch });
 }
+
+/** `cachedMemory`'s reader, with `prefetch(address, length)`: those lines in one read. */
+export type CachedMemory = ReadMemory & { prefetch(address: number, length: number): void };
 
 export async function readU32(mem: ReadMemory, address: number): Promise<Result<number>> {
   const r = await mem(address >>> 0, 4);
