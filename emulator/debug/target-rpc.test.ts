@@ -254,6 +254,68 @@ describe('target across a message port', () => {
     end();
   });
 
+  it("answers a halted target's RAM and flash reads from one page per stop; peripherals cross", async () => {
+    const [a, b, end] = channel();
+    const base = fakeTarget();
+    let state: 'halted' | 'running' = 'halted';
+    const ram = Uint8Array.from({ length: 0x3000 }, (_, i) => i & 0xff);
+    const asked: string[] = [];
+    const target: DebugTarget = {
+      ...base,
+      description: {
+        ...DESCRIPTION,
+        memoryMap: [
+          { name: 'RAM', kind: 'ram', start: 0x2000_0000, size: 0x3000 },
+          { name: 'UART', kind: 'peripheral', start: 0x4000_0000, size: 0x1000 },
+        ],
+      },
+      state: () => state,
+      readMemory: async (addr, n) => {
+        asked.push(`${addr.toString(16)}/${n.toString(16)}`);
+        if (addr >= 0x4000_0000) return ok(new Uint8Array(n).fill(0xaa));
+        const o = addr - 0x2000_0000;
+        return o >= 0 && o + n <= ram.length ? ok(ram.slice(o, o + n)) : err('unmapped');
+      },
+      writeMemory: async (addr, d) => {
+        ram.set(d, addr - 0x2000_0000);
+        return ok(undefined);
+      },
+      resume: async () => {
+        state = 'running';
+        base.emit({ kind: 'running' });
+        return ok(undefined);
+      },
+    };
+    serveTarget(target, a);
+    const p = await connectTarget(b);
+    if (!p.ok) throw new Error(p.error);
+    const proxy = p.value;
+    const read = async (addr: number, n: number): Promise<number[]> => {
+      const r = await proxy.readMemory(addr, n);
+      if (!r.ok) throw new Error(r.error);
+      return [...r.value];
+    };
+    // Two reads in one page, and one across two pages: two page reads, nothing else.
+    expect(await read(0x2000_0010, 2)).toEqual([0x10, 0x11]);
+    expect(await read(0x2000_0ff0, 2)).toEqual([0xf0, 0xf1]);
+    expect(await read(0x2000_0ffe, 4)).toEqual([0xfe, 0xff, 0x00, 0x01]);
+    expect(asked).toEqual(['20000000/1000', '20001000/1000']);
+    // A peripheral read always crosses.
+    expect(await read(0x4000_0000, 1)).toEqual([0xaa]);
+    expect(await read(0x4000_0000, 1)).toEqual([0xaa]);
+    expect(asked.length).toBe(4);
+    // A write may change memory: the page is read again, and shows the write.
+    expect((await proxy.writeMemory(0x2000_0010, Uint8Array.of(7))).ok).toBe(true);
+    expect(await read(0x2000_0010, 2)).toEqual([7, 0x11]);
+    expect(asked.slice(4)).toEqual(['20000000/1000']);
+    // Running: every read crosses, as asked.
+    await proxy.resume();
+    await read(0x2000_0020, 2);
+    await read(0x2000_0020, 2);
+    expect(asked.slice(5)).toEqual(['20000020/2', '20000020/2']);
+    end();
+  });
+
   it('answers a throwing target and an unknown method with errors', async () => {
     const [a, b, end] = channel();
     serveTarget(fakeTarget(), a);
