@@ -11,14 +11,18 @@ import { Sidebar } from './components/Sidebar';
 import { Splitter } from './components/Splitter';
 import { StatusBar } from './components/StatusBar';
 import { Toolbar } from './components/Toolbar';
-import { useModel } from './models/use';
+import { useModel, useModelValue } from './models/use';
 import type { Studio } from './studio';
 
 export function App({ studio }: { studio: Studio }) {
   const layout = useModel(studio.layout);
   const build = useModel(studio.build);
   const ws = useModel(studio.workspace);
-  const debug = useModel(studio.debug);
+  // The session's phase and stop only: the debug model changes many times a stop and with every
+  // rate report while running, and each render here renders the whole window again.
+  const phase = useModelValue(studio.debug, (d) => d.session?.phase ?? 'none');
+  const stopReason = useModelValue(studio.debug, (d) => d.session?.stop?.reason ?? '');
+  const stopPc = useModelValue(studio.debug, (d) => d.session?.stop?.pc ?? '');
   const [height, setHeight] = useState(window.innerHeight);
 
   useEffect(() => {
@@ -53,9 +57,9 @@ export function App({ studio }: { studio: Studio }) {
       }}
       data-version={ws.version}
       data-build={build.running ? 'running' : (build.finished?.status ?? 'idle')}
-      data-session={debug.session?.phase ?? 'none'}
-      data-stop={debug.session?.stop?.reason ?? ''}
-      data-stop-pc={debug.session?.stop?.pc ?? ''}
+      data-session={phase}
+      data-stop={stopReason}
+      data-stop-pc={stopPc}
     >
       <Toolbar studio={studio} />
       <Sidebar studio={studio} />
