@@ -377,7 +377,8 @@ if (UI) {
           // Where the time went: the stop shown in the window's state (the host's reply and
           // its event through the connection), and the window's long tasks during the step.
           w.stages.push({
-            halted: w.haltedAt ? w.haltedAt - w.pressed : NaN,
+            // No PC change seen first: the stop and its line came in one render.
+            halted: (w.haltedAt || performance.now()) - w.pressed,
             busy: w.busy - w.busyAtPress,
             line: `${document.querySelector('.tab.active')?.getAttribute('data-path')?.split('/').pop() ?? '?'}:${host.getAttribute('data-current-line')}`,
           });
