@@ -7,7 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { err, ok, type Result } from '../core/result';
-import { connectTarget, serveTarget, type TargetMessage, type TargetPort } from './target-rpc';
+import {
+  connectTarget,
+  serveTarget,
+  type TargetMessage,
+  type TargetPort,
+  type TargetProxy,
+} from './target-rpc';
 import { portPair } from './testing/port-pair';
 import { CORE_REGISTER_NAMES } from './target';
 import type {
@@ -93,6 +99,29 @@ function fakeTarget(): DebugTarget & {
   };
 }
 
+/** `base` with a run state: resume runs it (a `running` event goes out), `haltHere()` halts it (as a breakpoint would). */
+function runnable(base: ReturnType<typeof fakeTarget>) {
+  let state: 'halted' | 'running' = 'halted';
+  return {
+    haltHere: () => void (state = 'halted'),
+    state: () => state,
+    resume: async (): Promise<Result<void>> => {
+      state = 'running';
+      base.emit({ kind: 'running' });
+      return ok(undefined);
+    },
+  };
+}
+
+/** `target` served on one end of a channel, and its proxy on the other. */
+async function proxied(target: DebugTarget): Promise<{ proxy: TargetProxy; end(): void }> {
+  const [a, b, end] = channel();
+  serveTarget(target, a);
+  const p = await connectTarget(b);
+  if (!p.ok) throw new Error(p.error);
+  return { proxy: p.value, end };
+}
+
 describe('target across a message port', () => {
   it('passes calls, results and events; bytes as Uint8Arrays', async () => {
     const [a, b, end] = channel();
@@ -176,14 +205,13 @@ describe('target across a message port', () => {
   });
 
   it("answers readRegisters from the stop's registers until a call or a run may change them", async () => {
-    const [a, b, end] = channel();
     const base = fakeTarget();
-    let state: 'halted' | 'running' = 'halted';
+    const run = runnable(base);
     const regs = Object.fromEntries(CORE_REGISTER_NAMES.map((n) => [n, 0])) as CoreRegisters;
     let served = 0;
     const target: DebugTarget = {
       ...base,
-      state: () => state,
+      ...run,
       readRegisters: async () => (served++, ok({ ...regs })),
       writeRegister: async (name, value) => {
         regs[name as keyof CoreRegisters] = value;
@@ -193,16 +221,8 @@ describe('target across a message port', () => {
         regs.pc += 2;
         return ok({ ...STOP, cause: { kind: 'step' }, pc: regs.pc });
       },
-      resume: async () => {
-        state = 'running';
-        base.emit({ kind: 'running' });
-        return ok(undefined);
-      },
     };
-    serveTarget(target, a);
-    const p = await connectTarget(b);
-    if (!p.ok) throw new Error(p.error);
-    const proxy = p.value;
+    const { proxy, end } = await proxied(target);
     const pc = async (): Promise<number> => {
       const r = await proxy.readRegisters();
       if (!r.ok) throw new Error(r.error);
@@ -231,7 +251,7 @@ describe('target across a message port', () => {
     expect(await pc()).toBe(0x80);
     expect(proxy.posted).toBe(posted + 6);
     regs.pc = 0x84;
-    state = 'halted';
+    run.haltHere();
     base.emit({ kind: 'stopped', stop: { ...STOP, pc: 0x84 } });
     const stopped = new Promise<void>((r) => proxy.onEvent((e) => e.kind === 'stopped' && r()));
     await stopped;
@@ -255,9 +275,7 @@ describe('target across a message port', () => {
   });
 
   it("answers a halted target's RAM and flash reads from one page per stop; peripherals cross", async () => {
-    const [a, b, end] = channel();
     const base = fakeTarget();
-    let state: 'halted' | 'running' = 'halted';
     const ram = Uint8Array.from({ length: 0x3000 }, (_, i) => i & 0xff);
     const asked: string[] = [];
     const target: DebugTarget = {
@@ -269,7 +287,7 @@ describe('target across a message port', () => {
           { name: 'UART', kind: 'peripheral', start: 0x4000_0000, size: 0x1000 },
         ],
       },
-      state: () => state,
+      ...runnable(base),
       readMemory: async (addr, n) => {
         asked.push(`${addr.toString(16)}/${n.toString(16)}`);
         if (addr >= 0x4000_0000) return ok(new Uint8Array(n).fill(0xaa));
@@ -280,16 +298,8 @@ describe('target across a message port', () => {
         ram.set(d, addr - 0x2000_0000);
         return ok(undefined);
       },
-      resume: async () => {
-        state = 'running';
-        base.emit({ kind: 'running' });
-        return ok(undefined);
-      },
     };
-    serveTarget(target, a);
-    const p = await connectTarget(b);
-    if (!p.ok) throw new Error(p.error);
-    const proxy = p.value;
+    const { proxy, end } = await proxied(target);
     const read = async (addr: number, n: number): Promise<number[]> => {
       const r = await proxy.readMemory(addr, n);
       if (!r.ok) throw new Error(r.error);
