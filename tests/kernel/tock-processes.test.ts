@@ -77,6 +77,26 @@ describe('Tock process table through DWARF (emulated nRF52840-DK)', () => {
     });
   });
 
+  it("names the Timeline's lanes in two reads of the target (slots), as the full read does", async () => {
+    const info = unwrap(DebugInfo.load(kernel, { name: 'kernel.elf' }));
+    const table = unwrap(ProcessTable.fromDebugInfo(info));
+    const reads: number[] = [];
+    const mem = (a: number, n: number) => {
+      reads.push(n);
+      return target.readMemory(a, n);
+    };
+    const names = new Map<string, string>();
+    const first = unwrap(await table.slots(mem, names));
+    const lanes = (l: { slot: number; name: string; ram: object; id: number }[]) =>
+      l.map((p) => ({ slot: p.slot, name: p.name, ram: p.ram, id: p.id }));
+    expect(lanes(first)).toEqual(lanes(processes));
+    // The table's head, all slots at once, then each name once.
+    expect(reads.length).toBe(2 + processes.length);
+    reads.length = 0;
+    expect(lanes(unwrap(await table.slots(mem, names)))).toEqual(lanes(processes));
+    expect(reads.length).toBe(2);
+  });
+
   it('reads Tock state names; hello is Terminated after its exit', () => {
     expect(processes[0]!.name).toBe('hello');
     expect(processes[0]!.state).toBe('Terminated');

@@ -189,47 +189,89 @@ export class ProcessTable {
 
   /** The slots in use, in table order. Memory comes from the target (cache it per stop). */
   async read(mem: ReadMemory): Promise<Result<ProcessRecord[]>> {
+    const slots = await this.slots(mem);
+    if (!slots.ok) return slots;
     const at = this.at;
-    const head = await mem(at.kernelAddress + at.processes, 8);
-    if (!head.ok) return err(`cannot read the kernel's process table: ${head.error}`);
-    const base = u32(head.value, at.sliceData);
-    const count = u32(head.value, at.sliceLength);
-    if (count > 64) return err(`the process table says it has ${count} slots: not believable`);
     const out: ProcessRecord[] = [];
-    for (let slot = 0; slot < count; slot++) {
-      const address = base + slot * at.processSize;
-      const raw = await mem(address, at.processSize);
-      if (!raw.ok) return err(`cannot read process slot ${slot}: ${raw.error}`);
-      const p = raw.value;
-      const variant = await activeVariant({ mem }, at.state.type as RustType & { kind: 'enum' }, {
-        kind: 'bytes',
-        bytes: p.subarray(at.state.offset, at.state.offset + at.state.type.size),
-      });
-      const stateName = variant.ok && variant.value ? variant.value.name : 'Unknown';
-      if (stateName === 'Unused') continue;
-      const nameLen = Math.min(u32(p, at.name.offset + at.strLength), 64);
-      let name = `process ${slot}`;
-      if (nameLen > 0) {
-        const bytes = await mem(u32(p, at.name.offset + at.strData), nameLen);
-        if (bytes.ok) name = new TextDecoder().decode(bytes.value);
-      }
-      const ram = { start: u32(p, at.ramStart), end: u32(p, at.ramEnd) };
+    for (const s of slots.value) {
+      const p = s.bytes;
       const stored = {
         regs: Array.from({ length: 8 }, (_, i) => u32(p, at.regs + 4 * i)),
         sp: u32(p, at.sp),
         pc: u32(p, at.pc),
       };
       out.push({
-        slot,
-        address,
-        name,
-        state: p[at.stopped] ? 'Stopped' : stateName,
-        id: u32(p, at.id),
+        slot: s.slot,
+        address: s.address,
+        name: s.name,
+        state: p[at.stopped] ? 'Stopped' : s.state,
+        id: s.id,
         flash: { start: u32(p, at.flashStart), end: u32(p, at.flashEnd) },
-        ram,
+        ram: s.ram,
         stored,
-        registers: await suspendedRegisters(mem, stored.regs, stored.sp, ram),
+        registers: await suspendedRegisters(mem, stored.regs, stored.sp, s.ram),
       });
+    }
+    return ok(out);
+  }
+
+  /**
+   * The slots in use with what names them (name, RAM block, incarnation id), and no registers:
+   * what the Timeline's lanes need at every poll while the machine runs. The slots are read in
+   * one piece (the table is one array of `Process`), so on a target across a worker this is two
+   * reads plus one per name not yet in `names` (a name is a `&'static str`: its bytes never
+   * change at an address; key `address:length`), not a read per 64-byte line of every slot.
+   */
+  async slots(
+    mem: ReadMemory,
+    names?: Map<string, string>,
+  ): Promise<
+    Result<
+      {
+        slot: number;
+        address: number;
+        name: string;
+        state: string;
+        id: number;
+        ram: { start: number; end: number };
+        bytes: Uint8Array;
+      }[]
+    >
+  > {
+    const at = this.at;
+    const head = await mem(at.kernelAddress + at.processes, 8);
+    if (!head.ok) return err(`cannot read the kernel's process table: ${head.error}`);
+    const base = u32(head.value, at.sliceData);
+    const count = u32(head.value, at.sliceLength);
+    if (count > 64) return err(`the process table says it has ${count} slots: not believable`);
+    const all = count > 0 ? await mem(base, count * at.processSize) : ok(new Uint8Array(0));
+    if (!all.ok) return err(`cannot read the ${count} process slots: ${all.error}`);
+    const out = [];
+    for (let slot = 0; slot < count; slot++) {
+      const address = base + slot * at.processSize;
+      const p = all.value.subarray(slot * at.processSize, (slot + 1) * at.processSize);
+      const variant = await activeVariant({ mem }, at.state.type as RustType & { kind: 'enum' }, {
+        kind: 'bytes',
+        bytes: p.subarray(at.state.offset, at.state.offset + at.state.type.size),
+      });
+      const state = variant.ok && variant.value ? variant.value.name : 'Unknown';
+      if (state === 'Unused') continue;
+      const nameLen = Math.min(u32(p, at.name.offset + at.strLength), 64);
+      const nameAt = u32(p, at.name.offset + at.strData);
+      const key = `${nameAt}:${nameLen}`;
+      let name = names?.get(key);
+      if (name === undefined) {
+        name = `process ${slot}`;
+        if (nameLen > 0) {
+          const bytes = await mem(nameAt, nameLen);
+          if (bytes.ok) {
+            name = new TextDecoder().decode(bytes.value);
+            names?.set(key, name);
+          }
+        }
+      }
+      const ram = { start: u32(p, at.ramStart), end: u32(p, at.ramEnd) };
+      out.push({ slot, address, name, state, id: u32(p, at.id), ram, bytes: p });
     }
     return ok(out);
   }
