@@ -91,6 +91,14 @@ describe('Processes and Fault Explainer in the IDE', () => {
       await page.keyboard.press('F5');
       await page.locator('.app[data-session="running"]').waitFor();
     }
+    // The Faults tab's badge says what it counts (the fault apps fault on purpose, and the
+    // kernel handles it): "n handled", the processes named in its tooltip.
+    const faultsBadge = page.locator('.panel-tabs button', { hasText: 'Faults' }).locator('.badge');
+    await faultsBadge.waitFor();
+    expect(await faultsBadge.innerText()).toMatch(/^\d+ handled$/);
+    const badgeTitle = (await faultsBadge.getAttribute('title')) ?? '';
+    expect(badgeTitle).toMatch(/process faults? the kernel handled: .*fault_(kernel|stack)/);
+    expect(badgeTitle).toContain('not errors of the IDE');
     await shot(page, 'halted');
     expect(await restarts('fault_stack')).toBeGreaterThanOrEqual(1);
     // The process on the CPU at the pause, when the pause caught one (the kernel test checks

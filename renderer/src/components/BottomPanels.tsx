@@ -27,7 +27,7 @@ export function BottomPanels({ studio }: { studio: Studio }) {
               {p.id}
               {badge && (
                 <span className={`badge ${badge.level}`} title={badge.title}>
-                  {badge.count}
+                  {badge.text ?? badge.count}
                 </span>
               )}
             </button>

@@ -37,6 +37,8 @@ export interface PanelBadge {
   count: number;
   level: 'error' | 'warning' | 'info';
   title: string;
+  /** What the badge reads instead of the bare count ("2 handled"), when a number alone misleads. */
+  text?: string;
 }
 
 export interface PanelDefinition {

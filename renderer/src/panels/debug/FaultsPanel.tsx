@@ -11,15 +11,48 @@ import type { PanelBadge } from '../registry';
 
 const hex8 = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
+/**
+ * The tab's badge says what it counts: process faults the kernel handled (the session goes on;
+ * the DK kernel's fault test apps fault on purpose) read "n handled" in the quiet colour, with
+ * a tooltip naming the processes; a fault that halted the session reads "halted", in red.
+ */
 export function faultsBadge(studio: Studio): PanelBadge | null {
-  const n = studio.debug.snapshot().faults.length;
+  const faults = studio.debug.snapshot().faults;
+  const n = faults.length;
   if (!n) return null;
   const halted = studio.debug.snapshot().session?.stop?.reason === 'fault';
-  return {
-    count: n,
-    level: halted ? 'error' : 'warning',
-    title: `${n} fault${n === 1 ? '' : 's'}`,
-  };
+  const handled = faults.filter((f) => f.handled);
+  const byProcess = new Map<string, { count: number; exceptions: Set<string> }>();
+  for (const f of handled) {
+    const p = byProcess.get(f.process ?? 'a process') ?? { count: 0, exceptions: new Set() };
+    p.count++;
+    p.exceptions.add(f.exception);
+    byProcess.set(f.process ?? 'a process', p);
+  }
+  const who = [...byProcess]
+    .map(
+      ([name, p]) =>
+        `${name} (${[...p.exceptions].join(', ')}${p.count > 1 ? `, ${p.count} times` : ''})`,
+    )
+    .join('; ');
+  const handledLine = handled.length
+    ? `${handled.length} process fault${handled.length === 1 ? '' : 's'} the kernel handled: ${who}. The kernel stopped or restarted the process and went on: these are the app's faults, not errors of the IDE.`
+    : '';
+  if (halted)
+    return {
+      count: n,
+      level: 'error',
+      text: 'halted',
+      title: `The session halted on a fault (see the panel).${handledLine ? ` Besides, ${handledLine}` : ''}`,
+    };
+  if (handled.length < n)
+    return {
+      count: n,
+      level: 'warning',
+      text: `${n} fault${n === 1 ? '' : 's'}`,
+      title: `${n - handled.length} fault${n - handled.length === 1 ? '' : 's'} halted the session earlier (see the panel).${handledLine ? ` Besides, ${handledLine}` : ''}`,
+    };
+  return { count: n, level: 'info', text: `${n} handled`, title: handledLine };
 }
 
 function Fault({ studio, f }: { studio: Studio; f: FaultReport }) {
