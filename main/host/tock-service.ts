@@ -32,6 +32,7 @@ import { cachedMemory, DebugInfo, type ReadMemory } from '../../emulator/formats
 import {
   enableKernelTrace,
   Timeline,
+  type TimelineEvent,
   type TimelineProcess,
 } from '../../emulator/debug/tock/timeline';
 import {
@@ -43,6 +44,7 @@ import {
   type TockProcessActionArgs,
   type TockProcessActionResult,
   type TockProcessesView,
+  type TockTimelineEvent,
   type TockTimelineView,
 } from '../common/tock-views.js';
 
@@ -108,6 +110,8 @@ export class TockService {
   private recording: Recording | null = null;
   /** The processes' names by where they are (`ProcessTable.slots`), for one target. */
   private processNames: { target: DebugTarget; names: Map<string, string> } | null = null;
+  /** The view of each timeline event written out (`Timeline.shown` reuses unchanged ones). */
+  private viewEvents = new WeakMap<TimelineEvent, TockTimelineEvent>();
   /** The cells' occupancy history of one target. */
   private history: { target: DebugTarget; h: CellHistory } | null = null;
   /** Each cell's last occupancy and the cycle it changed at, by address (for one target). */
@@ -780,16 +784,24 @@ export class TockService {
     return {
       recording: rec.on,
       lanes: [...procLanes, ...irqLanes, ...other.sort()],
-      events: shown.map((e) => ({
-        kind: e.kind,
-        lane: e.lane,
-        name: e.name,
-        start: e.start,
-        duration: e.duration,
-        pc: e.pc ?? null,
-        ...(e.seq !== undefined ? { seq: e.seq } : {}),
-        args: e.args,
-      })),
+      // Each event's view is made once (`shown` gives the same object for an unchanged event).
+      events: shown.map((e) => {
+        let v = this.viewEvents.get(e);
+        if (!v) {
+          v = {
+            kind: e.kind,
+            lane: e.lane,
+            name: e.name,
+            start: e.start,
+            duration: e.duration,
+            pc: e.pc ?? null,
+            args: e.args,
+          };
+          if (e.seq !== undefined) v.seq = e.seq;
+          this.viewEvents.set(e, v);
+        }
+        return v;
+      }),
       omitted: rec.timeline.length - shown.length + rec.timeline.dropped,
       lost: rec.timeline.lost,
       frequencyHz: rec.timeline.frequencyHz,

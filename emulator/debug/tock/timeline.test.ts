@@ -131,6 +131,39 @@ describe('timeline', () => {
     expect(tl.shown(200, 3)).toHaveLength(102);
   });
 
+  it('a view reuses the events it wrote out, except those whose span or result came since', () => {
+    const tl = new Timeline([HELLO]);
+    tl.add(
+      chunk([
+        [100, [RecordKind.ExceptionReturn, 11, PSP, 0, 0x40200, 0x2000_8700, 0, 0, 0, 0]],
+        [200, [RecordKind.ExceptionEntry, 11, PSP, 0x40212, 0x2000_86e0, 1, 1, 21, 0, 2]],
+        [300, [RecordKind.ExceptionEntry, 18, 0xfffffff9 | 0, 0x1000, 0x2000_0f00, 0, 0, 0, 0, -1]],
+      ]),
+    );
+    const first = tl.shown(100, 4);
+    const call = first.find((e) => e.kind === 'syscall')!;
+    const irq = first.find((e) => e.kind === 'irq')!;
+    expect([call.duration, call.args.result, irq.duration]).toEqual([0, undefined, 0]);
+    // Nothing new: the same objects.
+    expect(tl.shown(100, 4)).toEqual(first);
+    expect(tl.shown(100, 4)[0]).toBe(first[0]);
+    tl.add({
+      ...chunk([
+        [340, [RecordKind.ExceptionReturn, 18, 0xfffffff9 | 0, 0, 0x1000, 0x2000_0f00, 0, 0, 0, 0]],
+        [500, [RecordKind.ExceptionReturn, 11, PSP, 0, 0x40214, 0x2000_8700, 128, 0, 0, 0]],
+      ]),
+      first: 3,
+    });
+    const second = tl.shown(100, 4);
+    // The IRQ's end and the call's result are in the view, not the first poll's copies.
+    expect(second.find((e) => e.kind === 'irq')!.duration).toBe(40);
+    expect(second.find((e) => e.kind === 'syscall')).toMatchObject({
+      duration: 300,
+      args: { result: 'Success' },
+    });
+    expect(second).toEqual(tl.events);
+  });
+
   it('a new process table names the lanes of the records after it (lane ids are cached)', () => {
     const entry = (sp: number): [number, number[]] => [
       0,

@@ -114,6 +114,8 @@ const K_IRQ = 2;
 const K_SWITCH = 3;
 const K_FAULT = 4;
 const K_DMA = 5;
+/** Each lane's newest events kept by number for `shown`'s floor (the most a floor can ask). */
+const LANE_RING = 64;
 /** `sub` of a switch event: a 'running' span (else an instant 'switch from'). */
 const RUNNING = 1 << 16;
 /** A syscall's `sub` once its result is in `res`. */
@@ -214,6 +216,19 @@ export class Timeline {
   private leftLane = -1;
   private leftExc = 0;
   private traceHeader: number | null = null;
+  /**
+   * Per lane id, the absolute numbers of its newest `LANE_RING` events (a ring; `ringNext` is
+   * how many it was given): `shown` finds a quiet lane's newest older events here instead of
+   * scanning every kept event (up to 262,144) at each poll.
+   */
+  private rings: Float64Array[] = [];
+  private ringNext: number[] = [];
+  /**
+   * The events `shown` wrote out last time, by absolute number: the next poll reuses those that
+   * did not change (a span's end or a system call's result drops its entry), so a poll writes
+   * out only the events recorded since, not every event it carries.
+   */
+  private written = new Map<number, TimelineEvent>();
 
   constructor(
     private processes: readonly TimelineProcess[] = [],
@@ -235,6 +250,7 @@ export class Timeline {
     this.runLane = -1;
     this.leftLane = -1;
     this.traceHeader = null;
+    this.written.clear();
     this.lost = 0;
     this.dropped = 0;
   }
@@ -352,20 +368,38 @@ export class Timeline {
    */
   shown(limit: number, floor: number): TimelineEvent[] {
     const from = Math.max(0, this.count - limit);
-    const count = new Map<number, number>();
-    const key = (i: number): number => this.cols.lane[i]!;
-    for (let i = from; i < this.count; i++) count.set(key(i), (count.get(key(i)) ?? 0) + 1);
+    const fromAbs = this.base + from;
+    const want = Math.min(floor, LANE_RING);
     const older: number[] = [];
-    for (let i = from - 1; i >= 0; i--) {
-      const k = key(i);
-      const n = count.get(k) ?? 0;
-      if (n >= floor) continue;
-      count.set(k, n + 1);
-      older.push(i);
+    for (let lane = 0; lane < this.rings.length; lane++) {
+      const ring = this.rings[lane]!;
+      const n = Math.min(this.ringNext[lane]!, LANE_RING);
+      // The ring's entries, newest first: those in the window, then the older ones still kept.
+      let inWindow = 0;
+      let k = 0;
+      for (; k < n; k++) {
+        const abs = ring[(this.ringNext[lane]! - 1 - k) % LANE_RING]!;
+        if (abs < fromAbs) break;
+        inWindow++;
+      }
+      for (; k < n && inWindow < want; k++, inWindow++) {
+        const abs = ring[(this.ringNext[lane]! - 1 - k) % LANE_RING]!;
+        if (abs < this.base) break;
+        older.push(abs - this.base);
+      }
     }
+    older.sort((a, b) => a - b);
+    const written = new Map<number, TimelineEvent>();
     const out: TimelineEvent[] = [];
-    for (let j = older.length - 1; j >= 0; j--) out.push(this.event(older[j]!));
-    for (let i = from; i < this.count; i++) out.push(this.event(i));
+    const put = (i: number): void => {
+      const abs = this.base + i;
+      const e = this.written.get(abs) ?? this.event(i);
+      written.set(abs, e);
+      out.push(e);
+    };
+    for (const i of older) put(i);
+    for (let i = from; i < this.count; i++) put(i);
+    this.written = written;
     return out;
   }
 
@@ -473,6 +507,7 @@ export class Timeline {
         if (open !== undefined) {
           const e = this.at(open);
           if (e >= 0) this.cols.duration[e] = at - this.cols.start[e]!;
+          this.written.delete(open);
           this.open.delete(exc);
         }
         // A tail-chained return goes to the next handler, not to the process (B1.5.12): the
@@ -487,6 +522,7 @@ export class Timeline {
               this.cols.sub[e]! |= HAS_RESULT;
               this.cols.res.set(w.subarray(o + 6, o + 10), e * 4);
             }
+            this.written.delete(pending);
             this.pendingSyscall.delete(lane);
           }
           // A return from the handler that was entered from another process is a context
@@ -556,6 +592,12 @@ export class Timeline {
       this.dropped += drop;
     }
     const i = this.count++;
+    let ring = this.rings[lane];
+    if (!ring) {
+      ring = this.rings[lane] = new Float64Array(LANE_RING);
+      this.ringNext[lane] = 0;
+    }
+    ring[this.ringNext[lane]!++ % LANE_RING] = this.base + i;
     c.kind[i] = kind;
     c.lane[i] = lane;
     c.sub[i] = sub;
