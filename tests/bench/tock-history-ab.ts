@@ -11,10 +11,14 @@
  * per slice swings 50x (busy against asleep), so the configurations are compared on the same
  * slices; and sessions booted alike run 10-30 % apart with nothing watched (V8 optimises each
  * session's translated code apart), so each session spends as many slices in each.
+ * Before the timed slices, `warm` slices run the same rotation untimed, so that what a
+ * session pays once per configuration (its translator's first compiles of the observed blocks'
+ * checked paths) is not counted as the watches' steady cost: on the quiet machine bench:tock's
+ * 20-slice line, with no such warm-up, printed 35 / 35 / 19 % where 60 slices gave 8-12 %.
  * Prints instructions per CPU second of each (total instructions over total CPU) and the costs.
  *
- * `npx tsx tests/bench/tock-history-ab.ts --slices 40 --instructions 2000000`; part of
- * `npm run bench:tock` (after the worker figures).
+ * `npx tsx tests/bench/tock-history-ab.ts --slices 40 --instructions 2000000 --warm 8`; part
+ * of `npm run bench:tock` (after the worker figures).
  */
 import { ok } from '../../emulator/core/result';
 import { CellsModel } from '../../emulator/debug/tock/cells';
@@ -30,11 +34,14 @@ export async function historyAb(
   dir: string,
   slices: number,
   instructions: number,
+  warm = 8,
 ): Promise<{
   off: number;
   on: number;
   clustered: number;
   occupancy: number;
+  slices: number;
+  warm: number;
   cells: number;
   records: number;
   occupancyRecords: number;
@@ -68,10 +75,11 @@ export async function historyAb(
   const recorders = sessions.map((s) => new TockRecorder({ core: s.core, dma: [] }));
   const cpu: Record<Mode, number> = { off: 0, on: 0, clustered: 0, occupancy: 0 };
   const stored: Record<Mode, number> = { off: 0, on: 0, clustered: 0, occupancy: 0 };
-  for (let i = 0; i < slices; i++) {
+  for (let i = -warm; i < slices; i++) {
     for (let j = 0; j < sessions.length; j++) {
-      const k = i % 2 === 0 ? j : sessions.length - 1 - j;
-      const mode = MODES[(k + i) % MODES.length]!;
+      const round = i + warm;
+      const k = round % 2 === 0 ? j : sessions.length - 1 - j;
+      const mode = MODES[(k + round) % MODES.length]!;
       const recorder = recorders[k]!;
       const before = recorder.watch(
         mode === 'off' ? [] : mode === 'occupancy' ? spans : whole,
@@ -79,9 +87,12 @@ export async function historyAb(
       );
       const c0 = threadCpuMs();
       const r = sessions[k]!.runSlice({ instructions });
-      cpu[mode] += threadCpuMs() - c0;
+      const ms = threadCpuMs() - c0;
       if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}`);
-      stored[mode] += recorder.watch([]) - before;
+      const n = recorder.watch([]) - before;
+      if (i < 0) continue;
+      cpu[mode] += ms;
+      stored[mode] += n;
     }
   }
   const rate = (m: Mode): number => (slices * instructions) / cpu[m] / 1000;
@@ -90,6 +101,8 @@ export async function historyAb(
     on: rate('on'),
     clustered: rate('clustered'),
     occupancy: rate('occupancy'),
+    slices,
+    warm,
     cells: whole.length,
     records: stored.on,
     occupancyRecords: stored.occupancy,
@@ -99,7 +112,7 @@ export async function historyAb(
 /** The A/B's line: each configuration's M instructions per CPU second and its cost. */
 export function abLine(r: Awaited<ReturnType<typeof historyAb>>): string {
   const cost = (x: number): string => `${(((r.off - x) / r.off) * 100).toFixed(1)}%`;
-  return `Cell history A/B in-process (${r.cells} cells watched, ${r.records} stores recorded): off ${r.off.toFixed(2)}, on (one observer per cell) ${r.on.toFixed(2)} (cost ${cost(r.on)}), cells sharing a granule clustered ${r.clustered.toFixed(2)} (cost ${cost(r.clustered)}), occupancy bytes only ${r.occupancy.toFixed(2)} (cost ${cost(r.occupancy)}, ${r.occupancyRecords} stores recorded) M instr per CPU s`;
+  return `Cell history in-process, Latin square of 4 sessions x 4 configurations over ${r.slices} slices (after ${r.warm} untimed) (${r.cells} cells watched, ${r.records} stores recorded): off ${r.off.toFixed(2)}, on (one observer per cell) ${r.on.toFixed(2)} (cost ${cost(r.on)}), cells sharing a granule clustered ${r.clustered.toFixed(2)} (cost ${cost(r.clustered)}), occupancy bytes only ${r.occupancy.toFixed(2)} (cost ${cost(r.occupancy)}, ${r.occupancyRecords} stores recorded) M instr per CPU s`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -108,6 +121,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return i >= 0 ? Number(process.argv[i + 1]) : fallback;
   };
   const dir = NRF_DIR;
-  const r = await historyAb(dir, arg('--slices', 40), arg('--instructions', 2_000_000));
+  const r = await historyAb(
+    dir,
+    arg('--slices', 40),
+    arg('--instructions', 2_000_000),
+    arg('--warm', 8),
+  );
   console.log(abLine(r));
 }
