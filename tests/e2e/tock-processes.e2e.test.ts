@@ -95,7 +95,7 @@ describe('Processes and Fault Explainer in the IDE', () => {
     // kernel handles it): "n handled", the processes named in its tooltip.
     const faultsBadge = page.locator('.panel-tabs button', { hasText: 'Faults' }).locator('.badge');
     await faultsBadge.waitFor();
-    expect(await faultsBadge.innerText()).toMatch(/^\d+ handled$/);
+    expect(await faultsBadge.textContent()).toMatch(/^\d+ handled$/);
     const badgeTitle = (await faultsBadge.getAttribute('title')) ?? '';
     expect(badgeTitle).toMatch(/process faults? the kernel handled: .*fault_(kernel|stack)/);
     expect(badgeTitle).toContain('not errors of the IDE');
