@@ -72,12 +72,13 @@ describe('Processes and Fault Explainer in the IDE', () => {
     // Let it run until both fault apps faulted at least once (the Console scrolls too fast to
     // watch on a loaded machine): pause, read, continue.
     const rows = page.locator('tr.tock-process');
-    const restarts = async (name: string): Promise<number> =>
-      Number(
-        (await page
-          .locator(`tr.tock-process[data-process="${name}"]`)
-          .getAttribute('data-restarts')) ?? 0,
-      );
+    // 0 while the row is not there (a pause early in the boot shows words, not the table: on a
+    // loaded machine the first pause can come before the kernel loaded the apps).
+    const restarts = async (name: string): Promise<number> => {
+      const row = page.locator(`tr.tock-process[data-process="${name}"]`);
+      if ((await row.count()) === 0) return 0;
+      return Number((await row.getAttribute('data-restarts')) ?? 0);
+    };
     for (let i = 0; i < 40; i++) {
       await page.waitForTimeout(3000);
       await page.keyboard.press('F6');
