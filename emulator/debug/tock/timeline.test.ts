@@ -24,6 +24,16 @@ function chunk(records: [number, number[]][]): RecorderChunk {
 
 const PSP = 0xfffffffd | 0;
 const HELLO = { slot: 0, name: 'hello', ram: { start: 0x2000_8000, end: 0x2000_9800 } };
+/** hello runs, calls console command 1; IRQ 2 comes and goes; an upcall is queued; the result. */
+const HELLO_CALL: [number, number[]][] = [
+  [100, [RecordKind.ExceptionReturn, 11, PSP, 0, 0x40200, 0x2000_8700, 0, 0, 0, 0]],
+  [200, [RecordKind.ExceptionEntry, 11, PSP, 0x40212, 0x2000_86e0, 1, 1, 21, 0, 2]],
+  [300, [RecordKind.ExceptionEntry, 18, 0xfffffff9 | 0, 0x1000, 0x2000_0f00, 0, 0, 0, 0, -1]],
+  [340, [RecordKind.ExceptionReturn, 18, 0xfffffff9 | 0, 0, 0x1000, 0x2000_0f00, 0, 0, 0, 0]],
+  [350, [RecordKind.Itm, 1, 1 | (0 << 8) | (1 << 16), 4]],
+  [351, [RecordKind.Itm, 1, 1, 4]],
+  [500, [RecordKind.ExceptionReturn, 11, PSP, 0, 0x40214, 0x2000_8700, 128, 0, 0, 0]],
+];
 
 describe('timeline', () => {
   it('names system calls and results from abi.json', () => {
@@ -36,17 +46,7 @@ describe('timeline', () => {
 
   it('decodes a system call, an interrupt and an upcall', () => {
     const tl = new Timeline([HELLO]);
-    tl.add(
-      chunk([
-        [100, [RecordKind.ExceptionReturn, 11, PSP, 0, 0x40200, 0x2000_8700, 0, 0, 0, 0]],
-        [200, [RecordKind.ExceptionEntry, 11, PSP, 0x40212, 0x2000_86e0, 1, 1, 21, 0, 2]],
-        [300, [RecordKind.ExceptionEntry, 18, 0xfffffff9 | 0, 0x1000, 0x2000_0f00, 0, 0, 0, 0, -1]],
-        [340, [RecordKind.ExceptionReturn, 18, 0xfffffff9 | 0, 0, 0x1000, 0x2000_0f00, 0, 0, 0, 0]],
-        [350, [RecordKind.Itm, 1, 1 | (0 << 8) | (1 << 16), 4]],
-        [351, [RecordKind.Itm, 1, 1, 4]],
-        [500, [RecordKind.ExceptionReturn, 11, PSP, 0, 0x40214, 0x2000_8700, 128, 0, 0, 0]],
-      ]),
-    );
+    tl.add(chunk(HELLO_CALL));
     const byKind = (k: string) => tl.events.filter((e) => e.kind === k);
     const call = byKind('syscall')[0]!;
     expect(call).toMatchObject({
@@ -133,13 +133,7 @@ describe('timeline', () => {
 
   it('a view reuses the events it wrote out, except those whose span or result came since', () => {
     const tl = new Timeline([HELLO]);
-    tl.add(
-      chunk([
-        [100, [RecordKind.ExceptionReturn, 11, PSP, 0, 0x40200, 0x2000_8700, 0, 0, 0, 0]],
-        [200, [RecordKind.ExceptionEntry, 11, PSP, 0x40212, 0x2000_86e0, 1, 1, 21, 0, 2]],
-        [300, [RecordKind.ExceptionEntry, 18, 0xfffffff9 | 0, 0x1000, 0x2000_0f00, 0, 0, 0, 0, -1]],
-      ]),
-    );
+    tl.add(chunk(HELLO_CALL.slice(0, 3)));
     const first = tl.shown(100, 4);
     const call = first.find((e) => e.kind === 'syscall')!;
     const irq = first.find((e) => e.kind === 'irq')!;
@@ -147,13 +141,7 @@ describe('timeline', () => {
     // Nothing new: the same objects.
     expect(tl.shown(100, 4)).toEqual(first);
     expect(tl.shown(100, 4)[0]).toBe(first[0]);
-    tl.add({
-      ...chunk([
-        [340, [RecordKind.ExceptionReturn, 18, 0xfffffff9 | 0, 0, 0x1000, 0x2000_0f00, 0, 0, 0, 0]],
-        [500, [RecordKind.ExceptionReturn, 11, PSP, 0, 0x40214, 0x2000_8700, 128, 0, 0, 0]],
-      ]),
-      first: 3,
-    });
+    tl.add({ ...chunk(HELLO_CALL.slice(3)), first: 3 });
     const second = tl.shown(100, 4);
     // The IRQ's end and the call's result are in the view, not the first poll's copies.
     expect(second.find((e) => e.kind === 'irq')!.duration).toBe(40);
