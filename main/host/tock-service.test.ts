@@ -53,7 +53,7 @@ function scripted(records: [number, number[]][], withRecorder = true) {
             if (r.op === 'start') recording = true;
             if (r.op === 'stop') recording = false;
             if (r.op !== 'fetch') return { ok: true, value: { op: 'started' } };
-            const part = records.slice(r.since);
+            const part = records.slice(r.since, r.since + (r.max ?? records.length));
             const words = new Int32Array(part.length * RECORD_WORDS);
             part.forEach(([, w], i) => words.set(w, i * RECORD_WORDS));
             return {
@@ -92,6 +92,28 @@ const value = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T =
 };
 
 describe('TockService timeline', () => {
+  it('loses no event when more is recorded between two readings than one fetch carries', async () => {
+    // 100,000 interrupts (200,000 records: four fetches of at most 65,536) between readings.
+    const records: [number, number[]][] = [];
+    for (let i = 0; i < 100_000; i++)
+      records.push(
+        [i * 10, [RecordKind.ExceptionEntry, 18, MSP, 0x1000, 0x2000_0f00, 0, 0, 0, 0, -1]],
+        [i * 10 + 5, [RecordKind.ExceptionReturn, 18, MSP, 0, 0x1000, 0x2000_0f00, 0, 0, 0, 0]],
+      );
+    const s = scripted([]);
+    value(await s.service.record(true));
+    for (const r of records) s.records.push(r);
+    const view = value(await s.service.timeline());
+    const fetches = s.requests.filter((r) => r.op === 'fetch');
+    expect(fetches.map((r) => (r as { since: number }).since)).toEqual([
+      0, 0, 65_536, 131_072, 196_608,
+    ]);
+    expect(view.lost).toBe(0);
+    // Every interrupt is an event: those shown plus those left out of the view.
+    expect(view.events.length + view.omitted).toBe(100_000);
+    expect(view.events.at(-1)).toMatchObject({ kind: 'irq', start: 999_990, duration: 5 });
+  });
+
   it('records, reads what is new, clears and exports', async () => {
     const records: [number, number[]][] = [
       [100, [RecordKind.ExceptionReturn, 11, PSP, 0, 0x40200, 0x2000_8700, 0, 0, 0, 0]],
