@@ -1,7 +1,14 @@
 // The access log's ring: entries in order with their fields, a reader told how many it missed
 // when the ring wrapped or the log was cleared, and sequence numbers that never go back.
 import { describe, expect, it } from 'vitest';
-import { AccessLog, columnsOf, PERIPHERAL_QUOTA, recordsOf, withColumns } from './access-log';
+import {
+  AccessLog,
+  columnsOf,
+  PERIPHERAL_QUOTA,
+  RARE_CAPACITY,
+  recordsOf,
+  withColumns,
+} from './access-log';
 import { CALLER_DEPTH } from './call-chain';
 
 describe('AccessLog', () => {
@@ -197,4 +204,115 @@ describe('per-peripheral retention', () => {
     expect(page.entries.length).toBe(10);
     expect(page.next).toBe(page.entries[9]!.seq + 1);
   });
+});
+
+describe('per-peripheral retention, counted by stretches', () => {
+  /** A small deterministic generator (the test must not depend on Math.random). */
+  function lcg(seed: number): () => number {
+    let x = seed >>> 0;
+    return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  }
+
+  it('keeps every page`s last PERIPHERAL_QUOTA entries across turns, each exact and once', () => {
+    // Pages of very different rates, in bursts, over ring sizes smaller and larger than the
+    // quota; a turn happens every capacity / TURNS entries.
+    const pages = [0x40002000, 0x40003000, 0x40008000, 0x50000000, 0x40011000];
+    for (const capacity of [64, 1024, 4096]) {
+      const log = new AccessLog(capacity);
+      const next = lcg(capacity);
+      const truth: { address: number; value: number; debugger: boolean }[] = [];
+      for (let k = 0; k < 20_000; k++) {
+        const r = next();
+        // Mostly the first page (the flood), the others rarer and rarer.
+        const p = r < 0.9 ? 0 : r < 0.97 ? 1 : r < 0.99 ? 2 : r < 0.998 ? 3 : 4;
+        const address = pages[p]! + 4 * (k % 16);
+        const byDebugger = next() < 0.001;
+        log.record(k, (k & 1) === 0, 4, address, k, 0x100 + p, byDebugger);
+        truth.push({ address, value: k, debugger: byDebugger });
+      }
+      for (const base of pages) {
+        const got = log.since(0, 100_000, Infinity, {
+          ranges: [base, base + 0x1000],
+          debugger: false,
+        });
+        const seqs = got.entries.map((e) => e.seq);
+        expect(new Set(seqs).size).toBe(seqs.length);
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+        // Each entry is the one recorded with its sequence number.
+        expect(got.entries.map((e) => [e.address, e.value, e.debugger])).toEqual(
+          seqs.map((s) => [truth[s]!.address, s, truth[s]!.debugger]),
+        );
+        const mine = truth
+          .map((t, seq) => ({ ...t, seq }))
+          .filter((t) => !t.debugger && t.address >= base && t.address < base + 0x1000)
+          .map((t) => t.seq);
+        const want = mine.slice(-PERIPHERAL_QUOTA);
+        expect(seqs.filter((s) => !truth[s]!.debugger).slice(-want.length)).toEqual(want);
+      }
+    }
+  });
+
+  it('keeps the call chain of an entry moved to its peripheral`s own ring', () => {
+    const log = new AccessLog(256);
+    const i = log.record(0, true, 4, 0x50000508, 1, 0x100, false);
+    const at = log.callersAt(i);
+    log.callers!.set([0x2001, 0x3001, 0], at);
+    for (let k = 0; k < 1000; k++) {
+      const at = log.callersAt(log.record(k + 1, true, 4, 0x40002544, k, 0x200, false));
+      log.callers!.set([0x4001, 0], at);
+    }
+    const gpio = log.since(0, 10, Infinity, { ranges: [0x50000000, 0x50001000], debugger: false });
+    expect(gpio.entries.map((e) => [e.seq, e.callers])).toEqual([[0, [0x2001, 0x3001]]]);
+    // The same through columns, with ring entries after it.
+    const c = log.columns(0, 3, Infinity, {
+      ranges: [0x50000000, 0x50001000, 0x40002000, 0x40003000],
+      debugger: false,
+    });
+    expect(recordsOf(c.columns).map((e) => e.callers)).toEqual([
+      [0x2001, 0x3001],
+      [0x4001],
+      [0x4001],
+    ]);
+  });
+
+  it('shows no stale chain for an entry recorded after the walker stopped', () => {
+    const log = new AccessLog(4);
+    for (let k = 0; k < 4; k++) {
+      const at = log.callersAt(log.record(k, true, 4, 0x40002544, k, 0x200, false));
+      log.callers!.set([0x4001, 0], at);
+    }
+    // The walker stops (the session records without it); the ring wraps over the chained slots.
+    for (let k = 4; k < 8; k++) log.record(k, true, 4, 0x40002544, k, 0x200, false);
+    expect(log.since(0).entries.map((e) => [e.seq, e.callers])).toEqual([
+      [4, undefined],
+      [5, undefined],
+      [6, undefined],
+      [7, undefined],
+    ]);
+  });
+});
+
+describe('per-peripheral retention, the debugger`s entries', () => {
+  const P0 = { ranges: [0x50000000, 0x50001000], debugger: false };
+
+  // The debugger's reads of a peripheral are kept in the rare ring: they do not count as the
+  // peripheral's own entries, so they never push its writes out. Both ways a turn counts them
+  // (taken back out from the rare ring, or by flags when a stretch holds more than it).
+  for (const reads of [600, RARE_CAPACITY + 100]) {
+    it(`keeps a peripheral's last writes after ${reads} debugger reads of it`, () => {
+      const log = new AccessLog();
+      let cycle = 0;
+      for (let k = 0; k < 600; k++) log.record(cycle++, true, 4, 0x50000508, k, 0x100, false);
+      for (let k = 0; k < reads; k++) log.record(cycle++, false, 4, 0x50000510, 0, 0, true);
+      for (let k = 0; k < 300_000; k++) log.record(cycle++, true, 4, 0x40002544, k, 0x200, false);
+      const found = log.since(0, 100_000, Infinity, P0).entries;
+      // The reads, from the rare ring (its last RARE_CAPACITY), then the writes.
+      expect(found.filter((e) => e.debugger).length).toBe(Math.min(reads, RARE_CAPACITY));
+      const writes = found.filter((e) => !e.debugger);
+      expect(writes.length).toBe(PERIPHERAL_QUOTA);
+      expect(writes.map((e) => e.value)).toEqual(
+        Array.from({ length: PERIPHERAL_QUOTA }, (_, k) => 600 - PERIPHERAL_QUOTA + k),
+      );
+    });
+  }
 });

@@ -13,10 +13,17 @@
  * peripherals' EasyDMA transfers are also kept in a small ring of their own (`RARE_CAPACITY`),
  * which a filtered `since` searches for the stretch the main ring has already dropped.
  * Likewise a flood from one peripheral (a UART's registers polled at full speed) must not push
- * a quiet peripheral's few entries out: the ring counts its entries per peripheral, and an
- * entry leaving the ring whose peripheral has fewer than `PERIPHERAL_QUOTA` entries left in it
- * moves to that peripheral's own small ring (`spill`), searched like the rare ring. So every
- * peripheral keeps at least its last `PERIPHERAL_QUOTA` entries, whatever the others do.
+ * a quiet peripheral's few entries out: an entry leaving the ring whose peripheral has fewer
+ * than `PERIPHERAL_QUOTA` entries after it in the ring moves to that peripheral's own small ring
+ * (`spill`, with its call chain), searched like the rare ring. So every peripheral keeps at
+ * least its last `PERIPHERAL_QUOTA` entries, whatever the others do.
+ *
+ * That bookkeeping stays off the recording path (a flood records tens of millions of entries a
+ * minute, and counting each one per peripheral doubled the cost of recording it): the ring is
+ * cut into `TURNS` stretches, and only when the head crosses into the next (`turn`) are the
+ * stretch just written counted per peripheral and the stretch about to be overwritten searched,
+ * in one tight loop, for entries to keep. Counting only the entries recorded so far, a turn may
+ * keep a few more than the rule asks (never fewer).
  *
  * Pure TypeScript, deterministic.
  *
@@ -132,6 +139,8 @@ const FLAG_WRITE = 1;
 const FLAG_DEBUGGER = 2;
 /** A peripheral's EasyDMA transfer: `pc` holds the peripheral's base, `value` the length. */
 const FLAG_DMA = 32;
+/** The entry's call chain was walked (its slot of `callers` is its own, not a stale one). */
+const FLAG_CHAINED = 64;
 
 /** Debugger and EasyDMA entries kept apart (see the header); a power of two. */
 export const RARE_CAPACITY = 1 << 13;
@@ -144,12 +153,73 @@ const RARE_MASK = RARE_CAPACITY - 1;
 export const PERIPHERAL_QUOTA = 1 << 9;
 const QUOTA_MASK = PERIPHERAL_QUOTA - 1;
 
+/** Stretches of the main ring the retention bookkeeping works by (see the header). */
+export const TURNS = 8;
+/** Peripheral pages (`pageOf`). */
+const PAGES = 0x200;
+
 /**
  * The peripheral an address belongs to, for the quota: its 4 KB page in 0x400xx000 (APB/AHB
  * peripherals: nRF52840 PS v1.7, "Peripheral interface", one ID per 4 KB) or 0x500xx000 (GPIO).
  */
 function pageOf(address: number): number {
   return ((address >>> 12) & 0xff) | ((address >>> 20) & 0x100);
+}
+
+/** The bits of an address `pageOf` reads. */
+const PAGE_BITS = 0x100ff000;
+
+/**
+ * Adds the entries of slots [from, from + n) per page (`pageOf`) of their address `words` into
+ * `per`'s row at `w`, a run of one page at a time (a flood is one long run).
+ */
+function countPages(words: Int32Array, from: number, n: number, per: Int32Array, w: number): void {
+  const end = from + n;
+  let key = words[from]! & PAGE_BITS;
+  let run = 0;
+  for (let i = from; i < end; i++) {
+    const k = words[i]! & PAGE_BITS;
+    if (k === key) {
+      run++;
+      continue;
+    }
+    per[w + pageOf(key)]! += run;
+    key = k;
+    run = 1;
+  }
+  per[w + pageOf(key)]! += run;
+}
+
+/** `countPages` of the entries whose `flags` are neither the debugger's nor EasyDMA's. */
+function countPagesOf(
+  flags: Uint8Array,
+  words: Int32Array,
+  from: number,
+  n: number,
+  per: Int32Array,
+  w: number,
+): void {
+  for (let i = from; i < from + n; i++)
+    if ((flags[i]! & (FLAG_DEBUGGER | FLAG_DMA)) === 0) per[w + pageOf(words[i]!)]!++;
+}
+
+/** Adds `per`'s row at `w` to `counts`. */
+function addRow(counts: Int32Array, per: Int32Array, w: number): void {
+  for (let p = 0; p < PAGES; p++) counts[p]! += per[w + p]!;
+}
+
+/**
+ * Subtracts `per`'s row at `l` from `counts`; whether a page of the row is left with fewer
+ * than PERIPHERAL_QUOTA.
+ */
+function subtractRow(counts: Int32Array, per: Int32Array, l: number): boolean {
+  let short = false;
+  for (let p = 0; p < PAGES; p++) {
+    const c = per[l + p]!;
+    counts[p]! -= c;
+    short ||= c !== 0 && counts[p]! < PERIPHERAL_QUOTA;
+  }
+  return short;
 }
 
 /** A peripheral's own ring of entries the main ring dropped (see `PERIPHERAL_QUOTA`). */
@@ -159,6 +229,8 @@ interface Spill {
   /** address, value, pc of each. */
   words: Uint32Array;
   flags: Uint8Array;
+  /** `CALLER_DEPTH` words per entry (a chained entry's callers), or null before any was kept. */
+  callers: Uint32Array | null;
   head: number;
 }
 
@@ -170,6 +242,8 @@ interface Kept {
   value: number;
   pc: number;
   flags: number;
+  /** Its callers (a spilled entry whose chain was walked), else null. */
+  callers: Uint32Array | null;
 }
 
 /** Entries the emulator's ring holds unless told otherwise (older ones are overwritten). */
@@ -179,6 +253,8 @@ export class AccessLog {
   readonly capacity: number;
   private readonly cycles: Float64Array;
   private readonly addresses: Uint32Array;
+  /** `addresses` as signed words (what the retention's loops read: small integers for V8). */
+  private readonly addressWords: Int32Array;
   private readonly values: Uint32Array;
   private readonly pcs: Uint32Array;
   private readonly flags: Uint8Array;
@@ -194,8 +270,17 @@ export class AccessLog {
   private readonly rareWords = new Uint32Array(RARE_CAPACITY * 3);
   private readonly rareFlags = new Uint8Array(RARE_CAPACITY);
   private rareHead = 0;
-  /** Entries per peripheral page (`pageOf`) in the main ring, the debugger's and EasyDMA's not counted. */
-  private readonly inRing = new Int32Array(0x200);
+  /** Entries per peripheral page (`pageOf`) in the counted stretches of the main ring. */
+  private readonly inRing = new Int32Array(PAGES);
+  /** Each stretch's entries per page (`PAGES` per stretch), counted at its `turn`. */
+  private readonly perStretch: Int32Array;
+  /** Entries per stretch (a power of two: capacity / TURNS, at least 1), and its log2. */
+  private readonly stretch: number;
+  private readonly stretchShift: number;
+  /** The sequence number at which the next `turn` is due. */
+  private nextTurn: number;
+  /** `rareHead` at the last `turn`. */
+  private rareAtTurn = 0;
   /** Each page's spilled entries (allocated on its first). */
   private readonly spills: (Spill | undefined)[] = [];
   /**
@@ -211,9 +296,14 @@ export class AccessLog {
     this.mask = capacity - 1;
     this.cycles = new Float64Array(capacity);
     this.addresses = new Uint32Array(capacity);
+    this.addressWords = new Int32Array(this.addresses.buffer);
     this.values = new Uint32Array(capacity);
     this.pcs = new Uint32Array(capacity);
     this.flags = new Uint8Array(capacity);
+    this.stretch = Math.max(1, capacity / TURNS);
+    this.stretchShift = Math.log2(this.stretch);
+    this.perStretch = new Int32Array((capacity / this.stretch) * PAGES);
+    this.nextTurn = this.stretch;
   }
 
   /** Entries recorded so far (including those the ring has dropped). */
@@ -230,15 +320,14 @@ export class AccessLog {
     pc: number,
     byDebugger: boolean,
   ): number {
+    if (this.head === this.nextTurn) this.turn();
     const i = this.head & this.mask;
-    if (this.head >= this.capacity) this.leaving(i);
     this.cycles[i] = cycle;
     this.addresses[i] = address;
     this.values[i] = value;
     this.pcs[i] = pc;
     this.flags[i] = (write ? FLAG_WRITE : 0) | (byDebugger ? FLAG_DEBUGGER : 0) | (size << 2);
     if (byDebugger) this.keepApart(i);
-    else this.inRing[pageOf(address)]!++;
     this.head++;
     return i;
   }
@@ -254,28 +343,75 @@ export class AccessLog {
     address: number,
     length: number,
   ): void {
+    if (this.head === this.nextTurn) this.turn();
     const i = this.head & this.mask;
-    if (this.head >= this.capacity) this.leaving(i);
     this.cycles[i] = cycle;
     this.addresses[i] = address;
     this.values[i] = length;
     this.pcs[i] = peripheral;
     this.flags[i] = (write ? FLAG_WRITE : 0) | FLAG_DMA | (1 << 2);
-    if (this.callers !== null) this.callers[i * CALLER_DEPTH] = 0;
     this.keepApart(i);
     this.head++;
   }
 
   /**
-   * The entry in slot `i` (sequence number `head - capacity`) is about to be overwritten: it
-   * moves to its peripheral's spill ring if the peripheral has fewer than PERIPHERAL_QUOTA
-   * entries left in the main ring (the debugger's and EasyDMA's are in the rare ring already).
+   * The head (`nextTurn`) enters a new stretch of the ring: the stretch just written is counted
+   * per peripheral page, and the entries of the stretch about to be overwritten (once the ring
+   * is full) whose page has fewer than PERIPHERAL_QUOTA entries after them in the ring move to
+   * the page's spill ring. Entries after them not yet recorded are not counted, so this keeps
+   * at least what the rule asks. The debugger's and EasyDMA's entries are in the rare ring
+   * already and are not counted.
    */
-  private leaving(i: number): void {
-    const f = this.flags[i]!;
-    if (f & (FLAG_DEBUGGER | FLAG_DMA)) return;
-    const page = pageOf(this.addresses[i]!);
-    if (--this.inRing[page]! >= PERIPHERAL_QUOTA) return;
+  private turn(): void {
+    const n = this.stretch;
+    const per = this.perStretch;
+    const words = this.addressWords;
+    // Count the stretch just written, its debugger and EasyDMA entries taken back out (they
+    // are the newest of the rare ring, unless there were more than it holds). Slots and rows
+    // are small integers, each loop in a function of its own: V8 compiles them well then.
+    const written = (this.head - n) & this.mask;
+    const w = (written >>> this.stretchShift) * PAGES;
+    per.fill(0, w, w + PAGES);
+    const rare = this.rareHead - this.rareAtTurn;
+    if (rare === 0) countPages(words, written, n, per, w);
+    else if (rare > RARE_CAPACITY) countPagesOf(this.flags, words, written, n, per, w);
+    else {
+      countPages(words, written, n, per, w);
+      for (let r = this.rareAtTurn; r < this.rareHead; r++)
+        per[w + pageOf(this.rareWords[(r & RARE_MASK) * 3]!)]!--;
+    }
+    this.rareAtTurn = this.rareHead;
+    addRow(this.inRing, per, w);
+    this.nextTurn += n;
+    if (this.head < this.capacity) return;
+    // The stretch about to be overwritten leaves the count; is any of its pages short?
+    const leaving = this.head & this.mask;
+    const l = (leaving >>> this.stretchShift) * PAGES;
+    if (!subtractRow(this.inRing, per, l)) return;
+    // Runs of one page that is not short are passed over whole; in the others, `per`'s row
+    // counts down what is left of the page in the stretch after each entry.
+    const seq0 = this.head - this.capacity - leaving;
+    const inRing = this.inRing;
+    const flags = this.flags;
+    const end = leaving + n;
+    for (let i = leaving; i < end; ) {
+      const key = words[i]! & PAGE_BITS;
+      const page = pageOf(key);
+      if (inRing[page]! >= PERIPHERAL_QUOTA) {
+        i++;
+        while (i < end && (words[i]! & PAGE_BITS) === key) i++;
+        continue;
+      }
+      if ((flags[i]! & (FLAG_DEBUGGER | FLAG_DMA)) === 0) {
+        const after = --per[l + page]! + inRing[page]!;
+        if (after < PERIPHERAL_QUOTA) this.spill(page, i, seq0 + i);
+      }
+      i++;
+    }
+  }
+
+  /** Copies the entry in ring slot `i` (sequence number `seq`) to its page's spill ring. */
+  private spill(page: number, i: number, seq: number): void {
     let spill = this.spills[page];
     if (spill === undefined)
       this.spills[page] = spill = {
@@ -283,15 +419,24 @@ export class AccessLog {
         cycles: new Float64Array(PERIPHERAL_QUOTA),
         words: new Uint32Array(PERIPHERAL_QUOTA * 3),
         flags: new Uint8Array(PERIPHERAL_QUOTA),
+        callers: null,
         head: 0,
       };
     const r = spill.head & QUOTA_MASK;
-    spill.seqs[r] = this.head - this.capacity;
+    const f = this.flags[i]!;
+    spill.seqs[r] = seq;
     spill.cycles[r] = this.cycles[i]!;
     spill.words[r * 3] = this.addresses[i]!;
     spill.words[r * 3 + 1] = this.values[i]!;
     spill.words[r * 3 + 2] = this.pcs[i]!;
     spill.flags[r] = f;
+    if (f & FLAG_CHAINED) {
+      spill.callers ??= new Uint32Array(PERIPHERAL_QUOTA * CALLER_DEPTH);
+      spill.callers.set(
+        this.callers!.subarray(i * CALLER_DEPTH, (i + 1) * CALLER_DEPTH),
+        r * CALLER_DEPTH,
+      );
+    }
     spill.head++;
   }
 
@@ -316,6 +461,7 @@ export class AccessLog {
         value: this.rareWords[k * 3 + 1]!,
         pc: this.rareWords[k * 3 + 2]!,
         flags: f,
+        callers: null,
       });
     }
     let spilled = false;
@@ -337,6 +483,10 @@ export class AccessLog {
           value: spill.words[k * 3 + 1]!,
           pc: spill.words[k * 3 + 2]!,
           flags: f,
+          callers:
+            f & FLAG_CHAINED
+              ? spill.callers!.subarray(k * CALLER_DEPTH, (k + 1) * CALLER_DEPTH)
+              : null,
         });
       }
     }
@@ -356,9 +506,13 @@ export class AccessLog {
     this.rareHead++;
   }
 
-  /** The slot of `callers` where the entry in ring slot `i` keeps its chain (allocated on first use). */
+  /**
+   * The slot of `callers` where the entry just recorded in ring slot `i` keeps its chain
+   * (allocated on first use), for the walker to fill: the entry is marked as having one.
+   */
   callersAt(i: number): number {
     if (this.callers === null) this.callers = new Uint32Array(this.capacity * CALLER_DEPTH);
+    this.flags[i]! |= FLAG_CHAINED;
     return i * CALLER_DEPTH;
   }
 
@@ -410,28 +564,31 @@ export class AccessLog {
         }
       }
     }
+    // Call chains: of the entries whose walk filled their slot (FLAG_CHAINED; never the
+    // debugger's or EasyDMA's), zeros ending a shorter one.
+    const chains = this.callers;
+    let total = 0;
+    for (const k of rare) total += chainLength(k.callers, 0);
+    if (chains !== null)
+      for (const q of slots) {
+        const i = q & this.mask;
+        if (this.flags[i]! & FLAG_CHAINED) total += chainLength(chains, i * CALLER_DEPTH);
+      }
     const c = newColumns(rare.length + slots.length);
+    c.callers = new Uint32Array(total);
     let o = 0;
+    let at = 0;
     for (const k of rare) {
       c.seq[o] = k.seq;
       c.cycle[o] = k.cycle;
       c.address[o] = k.address;
       c.value[o] = k.value;
       c.pc[o] = k.pc;
-      c.flags[o] = columnFlags(k.flags, false);
+      c.flags[o] = columnFlags(k.flags);
+      if (k.callers !== null) at = copyChain(k.callers, 0, c.callers, at);
+      c.callerEnds[o] = at;
       o++;
     }
-    // Call chains (debugger and EasyDMA entries have none).
-    const chains = this.callers;
-    let total = 0;
-    if (chains !== null)
-      for (const q of slots) {
-        const i = q & this.mask;
-        if (this.flags[i]! & (FLAG_DEBUGGER | FLAG_DMA)) continue;
-        for (let k = i * CALLER_DEPTH; k < (i + 1) * CALLER_DEPTH && chains[k] !== 0; k++) total++;
-      }
-    c.callers = new Uint32Array(total);
-    let at = 0;
     for (const q of slots) {
       const i = q & this.mask;
       const f = this.flags[i]!;
@@ -440,15 +597,11 @@ export class AccessLog {
       c.address[o] = this.addresses[i]!;
       c.value[o] = this.values[i]!;
       c.pc[o] = this.pcs[i]!;
-      const chained = chains !== null && !(f & (FLAG_DEBUGGER | FLAG_DMA));
-      c.flags[o] = columnFlags(f, chained);
-      if (chained)
-        for (let k = i * CALLER_DEPTH; k < (i + 1) * CALLER_DEPTH && chains[k] !== 0; k++)
-          c.callers[at++] = chains[k]!;
+      c.flags[o] = columnFlags(f);
+      if (f & FLAG_CHAINED) at = copyChain(chains!, i * CALLER_DEPTH, c.callers, at);
       c.callerEnds[o] = at;
       o++;
     }
-    // Kept-apart entries have no chains: their ends are 0, before every slot's.
     const first = next ?? s;
     return { columns: c, next: first, missed: Math.max(0, (next !== null ? next : from) - seq) };
   }
@@ -460,14 +613,28 @@ export class AccessLog {
 }
 
 /** A column's flags (see `AccessLogColumns`) from the ring's flags `f`. */
-function columnFlags(f: number, chained: boolean): number {
+function columnFlags(f: number): number {
   return (
     (f & FLAG_WRITE ? 1 : 0) |
     (f & FLAG_DEBUGGER ? 2 : 0) |
     (f & FLAG_DMA ? 4 : 0) |
-    (chained ? 8 : 0) |
+    (f & FLAG_CHAINED ? 8 : 0) |
     (((f >>> 2) & 7) << 4)
   );
+}
+
+/** Length of the chain at `from` in `words` (up to CALLER_DEPTH; a 0 ends a shorter one). */
+function chainLength(words: Uint32Array | null, from: number): number {
+  if (words === null) return 0;
+  let n = 0;
+  while (n < CALLER_DEPTH && words[from + n] !== 0) n++;
+  return n;
+}
+
+/** Copies the chain at `from` in `words` to `out` at `at`; returns the end. */
+function copyChain(words: Uint32Array, from: number, out: Uint32Array, at: number): number {
+  for (let k = from; k < from + CALLER_DEPTH && words[k] !== 0; k++) out[at++] = words[k]!;
+  return at;
 }
 
 /** Whether an entry with flags `f` at (filter) address `a` passes `filter`. */
