@@ -394,7 +394,7 @@ export class AccessLog {
     const inRing = this.inRing;
     const flags = this.flags;
     const end = leaving + n;
-    for (let i = leaving; i < end; ) {
+    for (let i = leaving; i < end;) {
       const key = words[i]! & PAGE_BITS;
       const page = pageOf(key);
       if (inRing[page]! >= PERIPHERAL_QUOTA) {
