@@ -348,6 +348,7 @@ export class EmulatorSession {
     const log = this.log;
     const core = this.core;
     const walker = this.callerWalker;
+    const chains = log.chains;
     const r = core.r;
     this.core.bus.onDeviceAccess =
       walker === null
@@ -373,8 +374,7 @@ export class EmulatorSession {
               byDebugger,
             );
             if (byDebugger) return;
-            const at = log.callersAt(i);
-            walker.walk(core.pc, r[13]!, r[14]!, r[7]!, r[11]!, log.callers!, at);
+            log.chain(i, walker.chainOf(core.pc, r[13]!, r[14]!, r[7]!, r[11]!, chains));
           };
   }
 

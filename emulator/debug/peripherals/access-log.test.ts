@@ -9,7 +9,6 @@ import {
   recordsOf,
   withColumns,
 } from './access-log';
-import { CALLER_DEPTH } from './call-chain';
 
 describe('AccessLog', () => {
   it('keeps every field of an entry', () => {
@@ -117,11 +116,10 @@ describe('AccessLog', () => {
     ).toEqual([]);
   });
 
-  it('keeps the callers of each entry once a walker fills them', () => {
+  it('keeps the call chain of each entry made with one', () => {
     const log = new AccessLog(4);
     const i = log.record(1, true, 4, 0x40002000, 1, 0x100, false);
-    const at = log.callersAt(i);
-    log.callers!.set([0x200, 0x300, 0], at);
+    log.chain(i, log.chains.intern([0x200, 0x300], 0, 2));
     log.record(2, false, 4, 0x40002000, 1, 0, true);
     const [a, b] = log.since(0).entries;
     expect(a!.callers).toEqual([0x200, 0x300]);
@@ -134,10 +132,8 @@ describe('AccessLog', () => {
     log.recordDma(2, 0x40002000, false, 0x20000100, 3);
     for (let i = 0; i < 6; i++) {
       const slot = log.record(10 + i, i % 2 === 0, 2, 0x40003000 + 4 * i, i, 0x200 + i, false);
-      const at = log.callersAt(slot);
-      log.callers![at] = 0x300 + i;
-      log.callers![at + 1] = i % 3 === 0 ? 0 : 0x400;
-      if (CALLER_DEPTH > 2) log.callers![at + 2] = 0;
+      const chain = i % 3 === 0 ? [0x300 + i] : [0x300 + i, 0x400];
+      log.chain(slot, log.chains.intern(chain, 0, chain.length));
     }
     const filter = { ranges: [0x40002000, 0x40003010], debugger: false };
     for (const [seq, max, f] of [
@@ -255,12 +251,10 @@ describe('per-peripheral retention, counted by stretches', () => {
   it('keeps the call chain of an entry moved to its peripheral`s own ring', () => {
     const log = new AccessLog(256);
     const i = log.record(0, true, 4, 0x50000508, 1, 0x100, false);
-    const at = log.callersAt(i);
-    log.callers!.set([0x2001, 0x3001, 0], at);
-    for (let k = 0; k < 1000; k++) {
-      const at = log.callersAt(log.record(k + 1, true, 4, 0x40002544, k, 0x200, false));
-      log.callers!.set([0x4001, 0], at);
-    }
+    log.chain(i, log.chains.intern([0x2001, 0x3001], 0, 2));
+    const uart = log.chains.intern([0x4001], 0, 1);
+    for (let k = 0; k < 1000; k++)
+      log.chain(log.record(k + 1, true, 4, 0x40002544, k, 0x200, false), uart);
     const gpio = log.since(0, 10, Infinity, { ranges: [0x50000000, 0x50001000], debugger: false });
     expect(gpio.entries.map((e) => [e.seq, e.callers])).toEqual([[0, [0x2001, 0x3001]]]);
     // The same through columns, with ring entries after it.
@@ -277,10 +271,9 @@ describe('per-peripheral retention, counted by stretches', () => {
 
   it('shows no stale chain for an entry recorded after the walker stopped', () => {
     const log = new AccessLog(4);
-    for (let k = 0; k < 4; k++) {
-      const at = log.callersAt(log.record(k, true, 4, 0x40002544, k, 0x200, false));
-      log.callers!.set([0x4001, 0], at);
-    }
+    const uart = log.chains.intern([0x4001], 0, 1);
+    for (let k = 0; k < 4; k++)
+      log.chain(log.record(k, true, 4, 0x40002544, k, 0x200, false), uart);
     // The walker stops (the session records without it); the ring wraps over the chained slots.
     for (let k = 4; k < 8; k++) log.record(k, true, 4, 0x40002544, k, 0x200, false);
     expect(log.since(0).entries.map((e) => [e.seq, e.callers])).toEqual([

@@ -33,7 +33,7 @@
  *   const { entries, next, missed } = log.since(0, 500);
  */
 import type { AccessRecord } from '../target';
-import { CALLER_DEPTH } from './call-chain';
+import { ChainTable } from './call-chain';
 
 export interface AccessLogChunk {
   entries: AccessRecord[];
@@ -229,8 +229,8 @@ interface Spill {
   /** address, value, pc of each. */
   words: Uint32Array;
   flags: Uint8Array;
-  /** `CALLER_DEPTH` words per entry (a chained entry's callers), or null before any was kept. */
-  callers: Uint32Array | null;
+  /** Each chained entry's call chain (its number in the log's `chains`). */
+  chainIds: Int32Array;
   head: number;
 }
 
@@ -242,8 +242,8 @@ interface Kept {
   value: number;
   pc: number;
   flags: number;
-  /** Its callers (a spilled entry whose chain was walked), else null. */
-  callers: Uint32Array | null;
+  /** Its call chain's number in `chains` (when FLAG_CHAINED is set in `flags`). */
+  chain: number;
 }
 
 /** Entries the emulator's ring holds unless told otherwise (older ones are overwritten). */
@@ -283,11 +283,10 @@ export class AccessLog {
   private rareAtTurn = 0;
   /** Each page's spilled entries (allocated on its first). */
   private readonly spills: (Spill | undefined)[] = [];
-  /**
-   * Return addresses of each entry's callers (`CALLER_DEPTH` per entry, 0 ends a shorter
-   * chain), or null while nobody walks call chains (see call-chain.ts and `callersAt`).
-   */
-  callers: Uint32Array | null = null;
+  /** The call chains entries have (see `chain`). */
+  readonly chains = new ChainTable();
+  /** Each entry's call chain's number in `chains` (allocated on the first; see `chain`). */
+  private chainIds: Int32Array | null = null;
 
   /** `capacity` is rounded up to a power of two (an index is then a mask, not a division). */
   constructor(capacity = ACCESS_LOG_CAPACITY) {
@@ -419,7 +418,7 @@ export class AccessLog {
         cycles: new Float64Array(PERIPHERAL_QUOTA),
         words: new Uint32Array(PERIPHERAL_QUOTA * 3),
         flags: new Uint8Array(PERIPHERAL_QUOTA),
-        callers: null,
+        chainIds: new Int32Array(PERIPHERAL_QUOTA),
         head: 0,
       };
     const r = spill.head & QUOTA_MASK;
@@ -430,13 +429,7 @@ export class AccessLog {
     spill.words[r * 3 + 1] = this.values[i]!;
     spill.words[r * 3 + 2] = this.pcs[i]!;
     spill.flags[r] = f;
-    if (f & FLAG_CHAINED) {
-      spill.callers ??= new Uint32Array(PERIPHERAL_QUOTA * CALLER_DEPTH);
-      spill.callers.set(
-        this.callers!.subarray(i * CALLER_DEPTH, (i + 1) * CALLER_DEPTH),
-        r * CALLER_DEPTH,
-      );
-    }
+    if (f & FLAG_CHAINED) spill.chainIds[r] = this.chainIds![i]!;
     spill.head++;
   }
 
@@ -461,7 +454,7 @@ export class AccessLog {
         value: this.rareWords[k * 3 + 1]!,
         pc: this.rareWords[k * 3 + 2]!,
         flags: f,
-        callers: null,
+        chain: 0,
       });
     }
     let spilled = false;
@@ -483,10 +476,7 @@ export class AccessLog {
           value: spill.words[k * 3 + 1]!,
           pc: spill.words[k * 3 + 2]!,
           flags: f,
-          callers:
-            f & FLAG_CHAINED
-              ? spill.callers!.subarray(k * CALLER_DEPTH, (k + 1) * CALLER_DEPTH)
-              : null,
+          chain: spill.chainIds[k]!,
         });
       }
     }
@@ -507,13 +497,12 @@ export class AccessLog {
   }
 
   /**
-   * The slot of `callers` where the entry just recorded in ring slot `i` keeps its chain
-   * (allocated on first use), for the walker to fill: the entry is marked as having one.
+   * The entry just recorded in ring slot `i` (`record`'s answer) was made from call chain `id`
+   * (its number in `chains`: `CallChainWalker.chainOf`).
    */
-  callersAt(i: number): number {
-    if (this.callers === null) this.callers = new Uint32Array(this.capacity * CALLER_DEPTH);
+  chain(i: number, id: number): void {
+    (this.chainIds ??= new Int32Array(this.capacity))[i] = id;
     this.flags[i]! |= FLAG_CHAINED;
-    return i * CALLER_DEPTH;
   }
 
   /**
@@ -564,16 +553,16 @@ export class AccessLog {
         }
       }
     }
-    // Call chains: of the entries whose walk filled their slot (FLAG_CHAINED; never the
-    // debugger's or EasyDMA's), zeros ending a shorter one.
-    const chains = this.callers;
+    // Call chains: of the entries made with one (FLAG_CHAINED; never the debugger's or
+    // EasyDMA's), by number in `chains`.
+    const chains = this.chains;
+    const ids = this.chainIds;
     let total = 0;
-    for (const k of rare) total += chainLength(k.callers, 0);
-    if (chains !== null)
-      for (const q of slots) {
-        const i = q & this.mask;
-        if (this.flags[i]! & FLAG_CHAINED) total += chainLength(chains, i * CALLER_DEPTH);
-      }
+    for (const k of rare) if (k.flags & FLAG_CHAINED) total += chains.length(k.chain);
+    for (const q of slots) {
+      const i = q & this.mask;
+      if (this.flags[i]! & FLAG_CHAINED) total += chains.length(ids![i]!);
+    }
     const c = newColumns(rare.length + slots.length);
     c.callers = new Uint32Array(total);
     let o = 0;
@@ -585,7 +574,7 @@ export class AccessLog {
       c.value[o] = k.value;
       c.pc[o] = k.pc;
       c.flags[o] = columnFlags(k.flags);
-      if (k.callers !== null) at = copyChain(k.callers, 0, c.callers, at);
+      if (k.flags & FLAG_CHAINED) at = chains.copy(k.chain, c.callers, at);
       c.callerEnds[o] = at;
       o++;
     }
@@ -598,7 +587,7 @@ export class AccessLog {
       c.value[o] = this.values[i]!;
       c.pc[o] = this.pcs[i]!;
       c.flags[o] = columnFlags(f);
-      if (f & FLAG_CHAINED) at = copyChain(chains!, i * CALLER_DEPTH, c.callers, at);
+      if (f & FLAG_CHAINED) at = chains.copy(ids![i]!, c.callers, at);
       c.callerEnds[o] = at;
       o++;
     }
@@ -621,20 +610,6 @@ function columnFlags(f: number): number {
     (f & FLAG_CHAINED ? 8 : 0) |
     (((f >>> 2) & 7) << 4)
   );
-}
-
-/** Length of the chain at `from` in `words` (up to CALLER_DEPTH; a 0 ends a shorter one). */
-function chainLength(words: Uint32Array | null, from: number): number {
-  if (words === null) return 0;
-  let n = 0;
-  while (n < CALLER_DEPTH && words[from + n] !== 0) n++;
-  return n;
-}
-
-/** Copies the chain at `from` in `words` to `out` at `at`; returns the end. */
-function copyChain(words: Uint32Array, from: number, out: Uint32Array, at: number): number {
-  for (let k = from; k < from + CALLER_DEPTH && words[k] !== 0; k++) out[at++] = words[k]!;
-  return at;
 }
 
 /** Whether an entry with flags `f` at (filter) address `a` passes `filter`. */

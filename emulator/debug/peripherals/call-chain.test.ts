@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RegisterRule, UnwindRow } from '../../formats/dwarf/cfi';
-import { CALLER_DEPTH, CallChainWalker, callerTable } from './call-chain';
+import { CALLER_DEPTH, CallChainWalker, callerTable, ChainTable } from './call-chain';
 
 /** Rows as a compiler writes them for `push {r7, lr}` at `start` (CFA = sp + 8 after it). */
 function pushR7Lr(start: number, end: number) {
@@ -148,5 +148,48 @@ describe('call chains of logged accesses', () => {
       expect([...out.slice(0, 3)]).toEqual([0x1014, 0x3000, 0]);
     }
     expect([w.walks, w.hits]).toEqual([3, 0]);
+  });
+
+  it('numbers each chain once in the table it is given, a memo hit answering the same number', () => {
+    const sp = 0x2000_1000 - 16;
+    const m = memory({ [sp + 4]: 0x1015, [sp + 12]: 0x3001 });
+    const w = walker(table, m);
+    const chains = new ChainTable();
+    const out = new Uint32Array(CALLER_DEPTH * 2);
+    const first = w.chainOf(0x2008, sp, 0xdead, 0x2000_0f00, 0, chains);
+    expect(w.chainOf(0x2008, sp, 0xdead, 0x2000_0f00, 0, chains)).toBe(first);
+    expect([w.walks, w.hits]).toEqual([1, 1]);
+    expect(chains.length(first)).toBe(2);
+    expect(chains.copy(first, out, 1)).toBe(3);
+    expect([...out.slice(1, 3)]).toEqual([0x1014, 0x3000]);
+    // Another chain (from a leaf: LR), then the first again from another pc: the same number.
+    const leaf = w.chainOf(0x2000, sp, 0x3001, 0, 0, chains);
+    expect(leaf).not.toBe(first);
+    expect(chains.length(leaf)).toBe(1);
+    expect(w.chainOf(0x200a, sp, 0xdead, 0x2000_0f00, 0, chains)).toBe(first);
+    // A changed stack word is still seen (the memo is checked, not trusted).
+    m.set(sp + 4, 0x3009);
+    const other = w.chainOf(0x2008, sp, 0xdead, 0x2000_0f00, 0, chains);
+    expect(chains.copy(other, out, 0)).toBe(1);
+    expect(out[0]).toBe(0x3008);
+    // Another table: the memo's numbers are not taken for its own.
+    const fresh = new ChainTable();
+    fresh.intern([0x7770, 0x7772], 0, 2);
+    const there = w.chainOf(0x2008, sp, 0xdead, 0x2000_0f00, 0, fresh);
+    expect(there).toBe(1);
+    expect(fresh.copy(there, out, 0)).toBe(1);
+    expect(out[0]).toBe(0x3008);
+  });
+
+  it('grows its table past its first room, every chain kept', () => {
+    const chains = new ChainTable();
+    const ids: number[] = [];
+    for (let k = 0; k < 300; k++) ids.push(chains.intern([k * 4, k * 4 + 2, 8], 0, 1 + (k % 3)));
+    for (let k = 0; k < 300; k++) {
+      expect(chains.intern([k * 4, k * 4 + 2, 8], 0, 1 + (k % 3))).toBe(ids[k]);
+      const out = new Uint32Array(CALLER_DEPTH);
+      expect(chains.copy(ids[k]!, out, 0)).toBe(1 + (k % 3));
+      expect([...out.slice(0, 1 + (k % 3))]).toEqual([k * 4, k * 4 + 2, 8].slice(0, 1 + (k % 3)));
+    }
   });
 });

@@ -24,6 +24,7 @@
  *   const table = callerTable(fdes, (fde, a) => executeRow(fde, a));
  *   const walker = new CallChainWalker(table, (a) => ramWord(a), { base: 0x20000000, words: ram });
  *   walker.walk(pc, sp, lr, r7, r11, out, 0);   // out[0..] = return addresses, 0 ends
+ *   const id = walker.chainOf(pc, sp, lr, r7, r11, chains);   // its number in a ChainTable
  */
 import type { UnwindRow } from '../../formats/dwarf/cfi';
 
@@ -143,6 +144,56 @@ function rowShape(row: UnwindRow): number[] {
   return [cfa.reg, cfa.offset, ra, r7, r11];
 }
 
+/**
+ * Call chains numbered once each (a kernel makes its accesses from a few dozen chains): the
+ * access log keeps a chain's number per entry, not its return addresses, and makes the chain
+ * only when the entry is read.
+ */
+export class ChainTable {
+  /** Chain i's return addresses are `words[starts[i]]` to `words[starts[i + 1]]`. */
+  private words = new Uint32Array(64 * CALLER_DEPTH);
+  private starts = new Int32Array(65);
+  private count = 0;
+  private readonly numbers = new Map<string, number>();
+
+  /** The number of the chain of `n` return addresses `chain[from..]`. */
+  intern(chain: ArrayLike<number>, from: number, n: number): number {
+    let key = '';
+    for (let k = 0; k < n; k++) key += `${chain[from + k]! >>> 0},`;
+    const known = this.numbers.get(key);
+    if (known !== undefined) return known;
+    const id = this.count++;
+    const start = this.starts[id]!;
+    if (id + 2 > this.starts.length) {
+      const starts = new Int32Array(this.starts.length * 2);
+      starts.set(this.starts);
+      this.starts = starts;
+    }
+    if (start + n > this.words.length) {
+      const words = new Uint32Array(Math.max(this.words.length * 2, start + n));
+      words.set(this.words);
+      this.words = words;
+    }
+    for (let k = 0; k < n; k++) this.words[start + k] = chain[from + k]!;
+    this.starts[id + 1] = start + n;
+    this.numbers.set(key, id);
+    return id;
+  }
+
+  /** How many return addresses chain `id` has. */
+  length(id: number): number {
+    return this.starts[id + 1]! - this.starts[id]!;
+  }
+
+  /** Copies chain `id` into `out` from `at`; returns where it ends. */
+  copy(id: number, out: Uint32Array, at: number): number {
+    const from = this.starts[id]!;
+    const n = this.starts[id + 1]! - from;
+    for (let k = 0; k < n; k++) out[at + k] = this.words[from + k]!;
+    return at + n;
+  }
+}
+
 /** A RAM region the walker reads as words directly (the stack's): its base and its words. */
 export interface StackWords {
   base: number;
@@ -179,13 +230,19 @@ export class CallChainWalker {
   private readonly ram: Int32Array;
   /** Per memo slot: the walk's pc, sp, lr, r7, r11 (pc 1: empty). */
   private readonly memoKey = new Int32Array(MEMO * 5).fill(1);
-  /** Per memo slot: how many stack words it read (-1: not kept), their indexes and values. */
+  /**
+   * Per memo slot: how many stack words it read (-1: not kept), and each one's index and value
+   * side by side.
+   */
   private readonly memoReads = new Int32Array(MEMO).fill(-1);
-  private readonly memoAt = new Int32Array(MEMO * MEMO_WORDS);
-  private readonly memoValue = new Int32Array(MEMO * MEMO_WORDS);
-  /** Per memo slot: the chain found and its length. */
-  private readonly memoChain = new Int32Array(MEMO * CALLER_DEPTH);
-  private readonly memoLength = new Int32Array(MEMO);
+  private readonly memoWords = new Int32Array(MEMO * MEMO_WORDS * 2);
+  /** Per memo slot: the chain found, its number in `memoFor`. */
+  private readonly memoChain = new Int32Array(MEMO);
+  /** The table the memo's chain numbers belong to. */
+  private memoFor: ChainTable | null = null;
+  /** The table `walk` numbers its chains in, and a chain as it is walked. */
+  private readonly own = new ChainTable();
+  private readonly found = new Uint32Array(CALLER_DEPTH);
   /** Walks answered by the memo, and walked (for tests and benches). */
   hits = 0;
   walks = 0;
@@ -244,15 +301,29 @@ export class CallChainWalker {
     out: Uint32Array,
     at: number,
   ): void {
+    const id = this.chainOf(pc, sp, lr, r7, r11, this.own);
+    const end = this.own.copy(id, out, at);
+    if (end < at + CALLER_DEPTH) out[end] = 0;
+  }
+
+  /**
+   * The number in `chains` of the call chain of the code at `pc` (up to `CALLER_DEPTH` return
+   * addresses; see `walk`).
+   */
+  chainOf(pc: number, sp: number, lr: number, r7: number, r11: number, chains: ChainTable): number {
     pc |= 0;
     sp |= 0;
     lr |= 0;
     r7 |= 0;
     r11 |= 0;
-    const slot = ((pc >>> 1) ^ (sp >>> 3) ^ (lr >>> 1) ^ (r7 >>> 5)) & (MEMO - 1);
     const key = this.memoKey;
+    if (chains !== this.memoFor) {
+      // The memo's numbers are another table's.
+      key.fill(1);
+      this.memoFor = chains;
+    }
+    const slot = ((pc >>> 1) ^ (sp >>> 3) ^ (lr >>> 1) ^ (r7 >>> 5)) & (MEMO - 1);
     const k = slot * 5;
-    const ram = this.ram;
     if (
       key[k] === pc &&
       key[k + 1] === sp &&
@@ -261,23 +332,16 @@ export class CallChainWalker {
       key[k + 4] === r11
     ) {
       const reads = this.memoReads[slot]!;
-      const from = slot * MEMO_WORDS;
-      const where = this.memoAt;
-      const value = this.memoValue;
-      let same = reads >= 0;
-      for (let j = 0; j < reads; j++)
-        if (ram[where[from + j]!] !== value[from + j]) {
-          same = false;
-          break;
+      const ram = this.ram;
+      const words = this.memoWords;
+      let j = slot * MEMO_WORDS * 2;
+      const end = j + reads * 2;
+      if (reads >= 0) {
+        for (; j < end; j += 2) if (ram[words[j]!] !== words[j + 1]) break;
+        if (j === end) {
+          this.hits++;
+          return this.memoChain[slot]!;
         }
-      if (same) {
-        this.hits++;
-        const n = this.memoLength[slot]!;
-        const chain = this.memoChain;
-        const c = slot * CALLER_DEPTH;
-        for (let j = 0; j < n; j++) out[at + j] = chain[c + j]!;
-        if (n < CALLER_DEPTH) out[at + n] = 0;
-        return;
       }
     }
     this.walks++;
@@ -286,10 +350,10 @@ export class CallChainWalker {
     key[k + 2] = lr;
     key[k + 3] = r7;
     key[k + 4] = r11;
-    const n = this.walkFrom(pc, sp, lr, r7, r11, out, at, slot);
-    const c = slot * CALLER_DEPTH;
-    for (let j = 0; j < n; j++) this.memoChain[c + j] = out[at + j]!;
-    this.memoLength[slot] = n;
+    const n = this.walkFrom(pc, sp, lr, r7, r11, this.found, 0, slot);
+    const id = chains.intern(this.found, 0, n);
+    this.memoChain[slot] = id;
+    return id;
   }
 
   /** One stack word for memo slot `slot`'s walk, noted as its `reads`-th; undefined: not RAM. */
@@ -297,9 +361,9 @@ export class CallChainWalker {
     const off = (address - this.ramBase) | 0;
     if ((off & 3) === 0 && off >= 0 && off >>> 2 < this.ram.length) {
       const v = this.ram[off >>> 2]!;
-      const m = slot * MEMO_WORDS + reads;
-      this.memoAt[m] = off >>> 2;
-      this.memoValue[m] = v;
+      const m = (slot * MEMO_WORDS + reads) * 2;
+      this.memoWords[m] = off >>> 2;
+      this.memoWords[m + 1] = v;
       if (this.memoReads[slot]! >= 0) this.memoReads[slot] = reads + 1;
       return v;
     }
