@@ -213,11 +213,11 @@ describe('per-peripheral retention, counted by stretches', () => {
     // Pages of very different rates, in bursts, over ring sizes smaller and larger than the
     // quota; a turn happens every capacity / TURNS entries.
     const pages = [0x40002000, 0x40003000, 0x40008000, 0x50000000, 0x40011000];
-    for (const capacity of [64, 1024, 4096]) {
+    for (const capacity of [64, 4096]) {
       const log = new AccessLog(capacity);
       const next = lcg(capacity);
       const truth: { address: number; value: number; debugger: boolean }[] = [];
-      for (let k = 0; k < 20_000; k++) {
+      for (let k = 0; k < 12_000; k++) {
         const r = next();
         // Mostly the first page (the flood), the others rarer and rarer.
         const p = r < 0.9 ? 0 : r < 0.97 ? 1 : r < 0.99 ? 2 : r < 0.998 ? 3 : 4;
@@ -233,17 +233,22 @@ describe('per-peripheral retention, counted by stretches', () => {
         });
         const seqs = got.entries.map((e) => e.seq);
         expect(new Set(seqs).size).toBe(seqs.length);
-        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-        // Each entry is the one recorded with its sequence number.
-        expect(got.entries.map((e) => [e.address, e.value, e.debugger])).toEqual(
-          seqs.map((s) => [truth[s]!.address, s, truth[s]!.debugger]),
+        expect(seqs.join()).toBe([...seqs].sort((a, b) => a - b).join());
+        // Each entry is the one recorded with its sequence number (compared as text: fast).
+        expect(got.entries.map((e) => `${e.address},${e.value},${e.debugger}`).join(';')).toBe(
+          seqs.map((s) => `${truth[s]!.address},${s},${truth[s]!.debugger}`).join(';'),
         );
         const mine = truth
           .map((t, seq) => ({ ...t, seq }))
           .filter((t) => !t.debugger && t.address >= base && t.address < base + 0x1000)
           .map((t) => t.seq);
         const want = mine.slice(-PERIPHERAL_QUOTA);
-        expect(seqs.filter((s) => !truth[s]!.debugger).slice(-want.length)).toEqual(want);
+        expect(
+          seqs
+            .filter((s) => !truth[s]!.debugger)
+            .slice(-want.length)
+            .join(),
+        ).toBe(want.join());
       }
     }
   });
