@@ -314,9 +314,11 @@ export interface AccessLogRequest {
   until?: number;
   /**
    * Only entries whose address lies in one of these [lo, hi) pairs (flattened), or, with
-   * `debugger`, that the debugger made; `next` still passes the entries left out.
+   * `debugger`, that the debugger made, or, with `kept`, the ones the log keeps however busy
+   * others are (the debugger's, EasyDMA transfers, and the entries of peripherals with few
+   * in the log: a reader skipping ahead fetches those); `next` still passes the entries left out.
    */
-  filter?: { ranges: number[]; debugger: boolean };
+  filter?: { ranges: number[]; debugger: boolean; kept?: boolean };
 }
 
 export interface AccessLogReply {

@@ -360,7 +360,10 @@ export const AccessLogArgs = obj({
   peripheral: opt(str({ max: 100 })),
   /** Only entries whose register name contains this (any case). */
   register: opt(str({ max: 100 })),
-  /** Only the debugger's own accesses. */
+  /**
+   * Only the debugger's own accesses and the entries the emulator keeps however busy the others
+   * are (EasyDMA transfers, the quiet peripherals' entries): what a reader skipping ahead keeps.
+   */
   debuggerOnly: opt(bool()),
   /** The entries as `rows` (columns, see access-log-rows.ts) instead of `entries`. */
   compact: opt(bool()),

@@ -812,7 +812,9 @@ export class PeripheralService {
    * SVD, decoded, and tied to the source line of its PC and to the first capsule among its
    * callers. With `peripheral` / `register`, only matching entries (the target skips the rest
    * before anything is sent, so a filtered view sees every match the log holds); with
-   * `debuggerOnly`, only the debugger's own accesses (a reader skipping ahead keeps those).
+   * `debuggerOnly`, only the debugger's own accesses and what else the emulator keeps however
+   * busy the others are (EasyDMA transfers, quiet peripherals' entries: a reader skipping ahead
+   * keeps those).
    */
   async log(args: {
     enable?: boolean;
@@ -838,7 +840,7 @@ export class PeripheralService {
     const p = (args.peripheral ?? '').trim().toLowerCase();
     const rf = (args.register ?? '').trim().toLowerCase();
     const filter = args.debuggerOnly
-      ? { ranges: [], debugger: true }
+      ? { ranges: [], debugger: true, kept: true }
       : (p !== '' || rf !== '') && a.ok
         ? { ranges: filterRanges(a.value.device, p, rf), debugger: false }
         : undefined;

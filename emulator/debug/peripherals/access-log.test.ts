@@ -314,3 +314,33 @@ describe('per-peripheral retention, the debugger`s entries', () => {
     });
   }
 });
+
+describe('a reader skipping ahead', () => {
+  it('gets the quiet peripherals` entries of the stretch it skips, kept apart or in the ring', () => {
+    const log = new AccessLog(); // the emulator's ring: ACCESS_LOG_CAPACITY entries
+    let cycle = 0;
+    const quiet: number[] = [];
+    for (let k = 0; k < 400_000; k++) {
+      if (k % 5000 === 0) {
+        quiet.push(log.recorded);
+        log.record(cycle++, true, 4, 0x50000508, k, 0x100, false); // P0.OUTSET, now and then
+      }
+      if (k === 100_000) log.recordDma(cycle++, 0x40002000, false, 0x20000100, 3);
+      log.record(cycle++, k % 2 === 0, 4, 0x40002544, k, 0x200, false); // UARTE0, flat out
+    }
+    // The panel was at seq 0 and skips to 20,000 before the newest: it asks for what is kept.
+    const skipTo = log.recorded - 20_000;
+    const kept = log.since(0, 20_000, skipTo, { ranges: [], debugger: true, kept: true });
+    const seqs = kept.entries.map((e) => e.seq);
+    // Every P0 write before the skip target (the first ones long out of the ring, kept apart;
+    // the last ones still in it), and the EasyDMA transfer; none of the flood.
+    expect(seqs.filter((s) => !kept.entries[seqs.indexOf(s)]!.dma)).toEqual(
+      quiet.filter((s) => s < skipTo),
+    );
+    expect(kept.entries.filter((e) => e.dma).length).toBe(1);
+    expect(kept.entries.some((e) => e.address === 0x40002544)).toBe(false);
+    expect(kept.next).toBe(skipTo);
+    // Without `kept`, the debugger-only read finds nothing of them (what the panel once did).
+    expect(log.since(0, 20_000, skipTo, { ranges: [], debugger: true }).entries).toEqual([]);
+  });
+});

@@ -133,6 +133,13 @@ export interface AccessLogFilter {
   ranges: readonly number[];
   /** Also every access the debugger made. */
   debugger: boolean;
+  /**
+   * Also every entry the log keeps apart however busy the others are (the debugger's, EasyDMA
+   * transfers, the quiet peripherals' entries moved to their own rings), and in the ring the
+   * entries of peripherals with fewer than PERIPHERAL_QUOTA in the stretch read: what a reader
+   * skipping ahead fetches so that it drops only the floods.
+   */
+  kept?: boolean;
 }
 
 const FLAG_WRITE = 1;
@@ -446,7 +453,8 @@ export class AccessLog {
       if (seq >= stop) break;
       const f = this.rareFlags[k]!;
       // A transfer belongs to its peripheral's registers' range (its pc is the base).
-      if (!passes(filter, f, this.rareWords[k * 3 + (f & FLAG_DMA ? 2 : 0)]!)) continue;
+      if (!filter.kept && !passes(filter, f, this.rareWords[k * 3 + (f & FLAG_DMA ? 2 : 0)]!))
+        continue;
       out.push({
         seq,
         cycle: this.rareCycles[k]!,
@@ -467,7 +475,7 @@ export class AccessLog {
         if (seq >= stop) break;
         const f = spill.flags[k]!;
         const address = spill.words[k * 3]!;
-        if (!passes(filter, f, address)) continue;
+        if (!filter.kept && !passes(filter, f, address)) continue;
         spilled = true;
         out.push({
           seq,
@@ -482,6 +490,17 @@ export class AccessLog {
     }
     if (spilled) out.sort((a, b) => a.seq - b.seq);
     return out;
+  }
+
+  /** The ring's entries with sequence numbers in [from, to) per page (`pageOf`). */
+  private pagesIn(from: number, to: number): Int32Array {
+    const counts = new Int32Array(PAGES);
+    for (let q = from; q < to; q++) {
+      const i = q & this.mask;
+      if ((this.flags[i]! & (FLAG_DEBUGGER | FLAG_DMA)) === 0)
+        counts[pageOf(this.addresses[i]!)]!++;
+    }
+    return counts;
   }
 
   /** Copies the entry being recorded in slot `i` (sequence number `head`) to the rare ring. */
@@ -545,11 +564,19 @@ export class AccessLog {
         const to = Math.min(end, from + limit - rare.length);
         for (; s < to; s++) slots.push(s);
       } else {
+        // With `kept`: the entries per page of the stretch read (a page with fewer is quiet).
+        const quiet = filter.kept === true ? this.pagesIn(from, end) : null;
         for (; s < end && rare.length + slots.length < limit; s++) {
           const i = s & this.mask;
           const f = this.flags[i]!;
           // A transfer belongs to its peripheral's registers' range.
-          if (passes(filter, f, f & FLAG_DMA ? this.pcs[i]! : this.addresses[i]!)) slots.push(s);
+          if (
+            passes(filter, f, f & FLAG_DMA ? this.pcs[i]! : this.addresses[i]!) ||
+            (quiet !== null &&
+              (f & (FLAG_DEBUGGER | FLAG_DMA) ||
+                quiet[pageOf(this.addresses[i]!)]! < PERIPHERAL_QUOTA))
+          )
+            slots.push(s);
         }
       }
     }

@@ -614,7 +614,8 @@ export class PeripheralsModel extends Model<PeripheralsState> {
       const filtered = filter.peripheral !== undefined || filter.register !== undefined;
       // Unfiltered and behind by more than a screenful of seconds (a kernel polling a register
       // makes ~10^5 accesses a second): skip to the newest entries and count the rest as
-      // missed, but keep the debugger's own accesses from the stretch skipped.
+      // missed, but keep the debugger's own accesses, EasyDMA transfers and the quiet
+      // peripherals' entries from the stretch skipped (what the emulator keeps apart).
       if (!filtered) {
         const head = await this.host.api.peripherals.log({ max: 0 });
         if (gen !== this.logGeneration) return;
