@@ -8,8 +8,9 @@
  * accesses every 25 instructions) in windows of 4x10^6 instructions (each wraps the
  * 131,072-entry ring), alternately with the log off and on, recording through a bus listener
  * of the session's own shape (`setAccessLog`, no call chains): the cost per access is the
- * difference of the two windows' CPU time of the thread. Only the access-log module differs
- * between the sides.
+ * difference of the two windows' CPU time of the process (getrusage: this machine's
+ * /proc/thread-self/schedstat advances only at scheduler ticks, 4 ms, too coarse for a
+ * window). Only the access-log module differs between the sides.
  *
  * Each side runs in a process of its own, the sides' processes taking turns round by round:
  * several log classes in one process share the emulator's call sites to the bus listener, and
@@ -29,7 +30,7 @@ import { pathToFileURL } from 'node:url';
 import { createSession } from '../../emulator/session/session';
 import { nrfProgram } from '../../emulator/node/test-programs';
 import { positiveArg } from './args';
-import { median, threadCpuMs } from './cpu-time';
+import { median, processCpuMs } from './cpu-time';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const refs = process.argv.flatMap((a, k) => (a === '--ref' ? [process.argv[k + 1]!] : []));
@@ -79,9 +80,9 @@ if (childAt >= 0) {
   const window = (on: boolean): number => {
     core.bus.onDeviceAccess = on ? listener : null;
     const before = log.recorded;
-    const t0 = threadCpuMs();
+    const t0 = processCpuMs();
     s.runSlice({ instructions: WINDOW });
-    const ms = threadCpuMs() - t0;
+    const ms = processCpuMs() - t0;
     if (on && log.recorded - before < ACCESSES / 2)
       throw new Error(`recorded ${log.recorded - before} accesses in a window`);
     return ms;
@@ -137,7 +138,7 @@ if (childAt >= 0) {
       }
     }
     console.log(
-      `Access log A/B: UART flood, ${ROUNDS} rounds of one process per side (6 log-off/log-on window pairs of ${WINDOW / 1e6}x10^6 instructions, ${Math.round(ACCESSES).toLocaleString()} accesses per window, the ring full), thread CPU time, medians`,
+      `Access log A/B: UART flood, ${ROUNDS} rounds of one process per side (6 log-off/log-on window pairs of ${WINDOW / 1e6}x10^6 instructions, ${Math.round(ACCESSES).toLocaleString()} accesses per window, the ring full), process CPU time, medians`,
     );
     for (const side of sides) {
       const off = median(side.off);
@@ -146,7 +147,9 @@ if (childAt >= 0) {
         `  ${side.name.padEnd(12)} log off ${off.toFixed(2).padStart(7)} CPU ms  log on +${((cost / off) * 100).toFixed(1).padStart(5)}%  ${((cost * 1e6) / ACCESSES).toFixed(1).padStart(5)} ns per access  (per round: ${side.cost.map((c) => ((c * 1e6) / ACCESSES).toFixed(1)).join(' ')})`,
       );
     }
-    console.log("CPU time of each side's thread; a loaded machine still adds noise: re-run quiet.");
+    console.log(
+      "CPU time of each side's process; a loaded machine still adds noise: re-run quiet.",
+    );
   } finally {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
