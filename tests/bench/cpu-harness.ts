@@ -8,7 +8,7 @@
  * project's speed claim stays `npm run bench:emulator` (QEMU in the same run).
  *
  * Usage: npx tsx tests/bench/cpu-harness.ts [--only bench|bench2] [--rounds N] [--sessions N]
- *        [--interp] [--debug]
+ *        [--interp] [--debug] [--cold-ab]
  *
  * --debug: every other session (the odd ones) runs with 10 breakpoints and 2 DWT watchpoints
  * set where the program never stops (debug-points.ts, as bench:emulator), so the cost of
@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { type BenchmarkName, buildBench } from './build';
 import { armDebug, benchSession, debugPoints } from './debug-points';
+import { setColdExits } from '../../emulator/core/cpu/translate';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(name);
@@ -28,6 +29,8 @@ const ROUNDS = Number(arg('--rounds', NAME === 'bench' ? '200' : '50'));
 const SESSIONS = Number(arg('--sessions', '3'));
 const TRANSLATE = !process.argv.includes('--interp');
 const DEBUG = process.argv.includes('--debug');
+// --cold-ab: odd sessions compile with the translator's cold exits off (in-process A/B).
+const COLD_AB = process.argv.includes('--cold-ab');
 
 /** CPU seconds of the calling thread. */
 const threadCpu = (): number =>
@@ -42,6 +45,7 @@ if (!built.ok) throw new Error(built.error);
 const bytes = new Uint8Array(readFileSync(built.value));
 const points = DEBUG ? debugPoints(bytes, 3) : null;
 for (let i = 0; i < SESSIONS; i++) {
+  if (COLD_AB) setColdExits(i % 2 === 0);
   const s = benchSession(ROUNDS, TRANSLATE);
   let out = '';
   s.on((e) => {
@@ -67,6 +71,6 @@ for (let i = 0; i < SESSIONS; i++) {
   const n = s.instructions / 1e6;
   const st = s.core.translatorStats;
   console.log(
-    `${NAME} session ${i}${debug ? ' (10 bp + 2 wp)' : ''}: ${n.toFixed(1)} M instr, ${r.kind}; MIPS wall ${(n / wall).toFixed(1)}, main-thread CPU ${(n / thread).toFixed(1)}, process CPU ${(n / proc).toFixed(1)}; first 10^6 / 10^7 ${(1 / warm).toFixed(1)} / ${(10 / warm7).toFixed(1)} MIPS (main-thread CPU); ${st.regions} regions ${st.blocks} blocks ${st.instructions} instr ${(st.sourceBytes / 1024).toFixed(0)} KiB, ${st.chained} chained; ${out.trim()}`,
+    `${NAME} session ${i}${debug ? ' (10 bp + 2 wp)' : ''}${COLD_AB ? (i % 2 === 0 ? ' (cold exits)' : ' (no cold exits)') : ''}: ${n.toFixed(1)} M instr, ${r.kind}; MIPS wall ${(n / wall).toFixed(1)}, main-thread CPU ${(n / thread).toFixed(1)}, process CPU ${(n / proc).toFixed(1)}; first 10^6 / 10^7 ${(1 / warm).toFixed(1)} / ${(10 / warm7).toFixed(1)} MIPS (main-thread CPU); ${st.regions} regions ${st.blocks} blocks ${st.instructions} instr ${(st.sourceBytes / 1024).toFixed(0)} KiB, ${st.chained} chained, ${st.entries} entries; ${out.trim()}`,
   );
 }

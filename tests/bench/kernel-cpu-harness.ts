@@ -5,11 +5,13 @@
  * translator's code cache. The project's figure stays `npm run bench:nrf`.
  *
  * Usage: npx tsx tests/bench/kernel-cpu-harness.ts [--instructions N] [--interp] [--no-spin]
+ *   [--no-cold-exits] (the translator's cold exits off, emulator/core/cpu/translate.ts)
  *   [--access-log] (the session's MMIO access log on, as the Peripherals panel turns it on)
  *   [--every M] (also the figure for each M instructions: how far the warm-up reaches)
  */
 import { readFileSync } from 'node:fs';
 import { setSpinLoops } from '../../emulator/core/spin-loop';
+import { setColdExits } from '../../emulator/core/cpu/translate';
 import { createSession } from '../../emulator/session/session';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -22,6 +24,8 @@ const everyAt = process.argv.indexOf('--every');
 const EVERY = everyAt >= 0 ? Number(process.argv[everyAt + 1]) : 0;
 // --no-spin: the spin-loop fast-forward off (emulator/core/spin-loop.ts), for an A/B.
 if (process.argv.includes('--no-spin')) setSpinLoops(false);
+// --no-cold-exits: every block the translator reaches is compiled, run or not, for an A/B.
+if (process.argv.includes('--no-cold-exits')) setColdExits(false);
 const board = 'nrf52840dk';
 const root = resolve(import.meta.dirname, '..', '..');
 const built = spawnSync(process.execPath, ['scripts/kernel.mjs', 'build', '--board', board], {
@@ -84,6 +88,6 @@ const st = s.core.translatorStats;
 console.log(
   `${board} busy, translate ${translate}${accessLog ? ', access log on' : ''}: ${((s.instructions - i0) / 1e6).toFixed(1)} M instr, awake ${awake.toFixed(3)} virtual s;` +
     ` x64MHz per main-thread CPU s ${(awake / (threadCpu() - t0)).toFixed(3)}, per process CPU s ${(awake / (processCpu() - p0)).toFixed(3)};` +
-    ` ${st.regions} regions ${st.blocks} blocks ${st.instructions} instr ${(st.sourceBytes / 1024).toFixed(0)} KiB;` +
+    ` ${st.regions} regions ${st.blocks} blocks ${st.instructions} instr ${(st.sourceBytes / 1024).toFixed(0)} KiB, ${st.chained} chained, ${st.entries} entries;` +
     ` ${s.instructions - i0 - (st.regionInstructions - r0)} instructions interpreted`,
 );

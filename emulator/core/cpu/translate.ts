@@ -149,6 +149,8 @@ export class CompiledRegion implements CompiledCode {
   succHits = 0;
   /** The clock when that run of entries began. */
   succSince = 0;
+  /** The clock when it was compiled. */
+  born = 0;
   constructor(
     readonly fn: (cpu: CortexM, r: Int32Array, clock: Clock, k: unknown[]) => void,
     /** Its tables (block index, executors, fields, fault-path tables): `fn`'s 4th argument. */
@@ -211,6 +213,8 @@ export interface TranslatorStats {
    * `CortexM.instructionCount` was interpreted.
    */
   regionInstructions: number;
+  /** Times the core entered a compiled region. */
+  entries: number;
 }
 
 /**
@@ -255,7 +259,9 @@ export function compileBlocks(
   const maxOff = Math.min(hi, reg.size, offset + MAX_REACH);
   const blocks = gatherBlocks(cpu, reg, [offset], minOff, maxOff, MAX_BLOCKS, MAX_INSNS, null);
   if (blocks === null) return null;
-  return emitRegion(cpu.translatorStats, reg, blocks);
+  const made = emitRegion(cpu.translatorStats, reg, blocks);
+  if (made !== null) made.born = cpu.clock.now;
+  return made;
 }
 
 /**
@@ -303,7 +309,10 @@ export function chainRegions(
   const have = new Set(blocks.map((x) => x.start));
   if (!seeds.every((o) => have.has(o))) return null;
   const made = emitRegion(cpu.translatorStats, reg, blocks, from, MAX_CHAINED_SOURCE);
-  if (made !== null) cpu.translatorStats.chained++;
+  if (made !== null) {
+    cpu.translatorStats.chained++;
+    made.born = cpu.clock.now;
+  }
   return made;
 }
 
@@ -326,6 +335,8 @@ function gatherBlocks(
   const chunks = reg.chunks!;
   const offset = seeds[0]!;
   const seedSet = new Set(seeds);
+  /** The entries of the switch tables met (TBB/TBH): kept cold or not. */
+  const cases = new Set<number>();
   const blocks: Block[] = [];
   const byStart = new Map<number, number>();
   const queue = [...seeds];
@@ -364,6 +375,15 @@ function gatherBlocks(
       !(replacing !== null && replacing.has(owner as CompiledRegion))
     )
       continue;
+    // Code the core has not run (no heat: the interpreter counts every pass over an address
+    // it has fetched before) is left out: the region exits there. A block that had never run
+    // when V8 optimised its region has no type feedback; its first run deoptimised the whole
+    // region ("insufficient type feedback"), which V8 then compiled again, and until then the
+    // block cost compile time and bytecode (V8 optimises a function later the larger its
+    // bytecode). Left out, it is interpreted; if it gets hot it compiles as a region of its own
+    // and, when the two keep crossing, `chainRegions` joins them.
+    if (owner === undefined && !seedSet.has(start) && !cases.has(start) && coldAt(chunks, start))
+      continue;
     const slots: Slot[] = [];
     let o = start;
     let it = 0;
@@ -395,7 +415,11 @@ function gatherBlocks(
       // return point (every SVC site of an app's system-call dispatch) got hot on its own and
       // compiled a whole region of its own, ~3 ms of host time each, long into a busy run.
       if (RETURNS_AFTER.has(name) && it === 0) succ.push(o);
-      if (name === 'TBB_T1' && insn.f.n === 15) tableTargets(reg, o, insn.f.h === 1, maxOff, succ);
+      if (name === 'TBB_T1' && insn.f.n === 15) {
+        const from = succ.length;
+        tableTargets(reg, o, insn.f.h === 1, maxOff, succ);
+        for (let i = from; i < succ.length; i++) cases.add(succ[i]!);
+      }
       // An unconditional transfer ends the straight run; a conditional one falls through too.
       fallsThrough = before !== 0 || (g !== null && g.flow.kind === 'cond');
       break;
@@ -408,6 +432,26 @@ function gatherBlocks(
     for (const s of succ) if (!byStart.has(s)) queue.push(s);
   }
   return blocks.length === 0 ? null : blocks;
+}
+
+/**
+ * Cold exits on (the default) or off for every core in this process: a switch for A/B
+ * benchmarks (`cpu-harness.ts --cold-ab`, `kernel-cpu-harness.ts --no-cold-exits`). Takes
+ * effect for regions compiled afterwards.
+ */
+let coldExits = true;
+export function setColdExits(on: boolean): void {
+  coldExits = on;
+}
+export function coldExitsOn(): boolean {
+  return coldExits;
+}
+
+/** True when the core has not counted a pass over byte offset `o` (`CodeChunk.heat`). */
+function coldAt(chunks: (CodeChunk | undefined)[], o: number): boolean {
+  if (!coldExits) return false;
+  const chunk = chunks[o >>> BLOCK_CHUNK_SHIFT];
+  return chunk === undefined || chunk.heat[(o >>> 1) & 127] === 0;
 }
 
 /**
