@@ -6,7 +6,9 @@
  * through a run. A branch target inside another region's block is compiled, and a region that
  * keeps leaving for another region's block is compiled again with it (chaining). No region is
  * entered while the core still has work between instructions (an exception pended as the core
- * woke), and a handler runs compiled from its entry. Results stay the interpreter's.
+ * woke), and a handler runs compiled from its entry. A block the core has not run is left out
+ * of a region (a cold exit), and the region grows by it when it gets hot soon after. Results
+ * stay the interpreter's.
  *
  * Example: `npx vitest run emulator/core/cpu/translate.test.ts`
  */
@@ -14,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { Program } from '../assembler';
 import type { CortexM } from '../cortex-m';
 import { bareCore } from '../testing/bare-core';
-import { CompiledRegion } from './translate';
+import { CompiledRegion, setColdExits } from './translate';
 
 const RAM = 0x20000000;
 
@@ -311,6 +313,120 @@ describe('values from the core in compiled code', () => {
         interpreted.cycles,
       ]);
       if (slice > 1000) expect(compiled.compiled).toBeGreaterThan(compiled.count / 2);
+    }
+  });
+});
+
+/**
+ * A loop of `passes` passes that takes a branch to LATE (two adds and back) only in its last
+ * `late` passes (`late` < 256), so LATE has never run when the loop's region is compiled.
+ * Exits with r0.
+ */
+function runLate(
+  translate: boolean,
+  passes: number,
+  late: number,
+  coldExits = true,
+  slice = 100_000,
+): {
+  r0: number;
+  count: number;
+  cycles: number;
+  entries: number;
+  chained: number;
+  loop: CompiledRegion | undefined;
+  lateRegion: CompiledRegion | undefined;
+  at: Map<string, number>;
+} {
+  const p = new Program(0);
+  p.word(RAM + 0x8000).addr('reset', 1);
+  p.label('reset').mov32(0, 0).mov32(7, passes);
+  p.label('loop').i('ADD_imm_T2', { d: 0, i: 1 }).i('CMP_imm_T1', { n: 7, i: late });
+  p.branch('B_T1', 'late', { c: 3 }); // BCC: r7 < late
+  p.label('back').i('SUB_imm_T2', { d: 7, i: 1 }).branch('B_T1', 'loop', { c: 1 });
+  p.i('MOV_reg_T1', { D: 0, d: 1, m: 0 }).i('BKPT_T1', { i: 0xab });
+  p.label('late').i('ADD_imm_T2', { d: 0, i: 2 }).i('ADD_imm_T2', { d: 0, i: 3 });
+  p.branch('B_T2', 'back');
+  const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate });
+  flash.set(p.bytes());
+  core.reset();
+  setColdExits(coldExits);
+  let r0: number;
+  try {
+    r0 = runToExit(core, slice);
+  } finally {
+    setColdExits(true);
+  }
+  const at = new Map(['loop', 'late'].map((l) => [l, p.addressOf(l)]));
+  const code = core.bus.regions.find((r) => r.base === 0 && r.chunks !== null);
+  const entry = (a: number): CompiledRegion | undefined =>
+    code?.chunks?.[a >>> 8]?.fns[(a >>> 1) & 127] as CompiledRegion | undefined;
+  return {
+    r0,
+    count: core.instructionCount,
+    cycles: core.clock.now,
+    entries: core.translatorStats.entries,
+    chained: core.translatorStats.chained,
+    loop: entry(at.get('loop')!),
+    lateRegion: entry(at.get('late')!),
+    at,
+  };
+}
+
+/** Byte offsets of the blocks of `cr`. */
+const blockStarts = (cr: CompiledRegion | undefined): number[] => {
+  const spans = cr?.blockSpans ?? new Int32Array(0);
+  return [...spans].filter((_, i) => i % 2 === 0);
+};
+
+describe('cold exits', () => {
+  it('leaves a block the core has not run out of a region, and compiles it on its own when it gets hot long after', () => {
+    // 9,901 passes (~80,000 cycles) before LATE first runs: far past the region's growing time.
+    const interpreted = runLate(false, 10_000, 100);
+    expect(interpreted.r0).toBe(10_000 + 99 * 5);
+    const compiled = runLate(true, 10_000, 100);
+    expect([compiled.r0, compiled.count, compiled.cycles]).toEqual([
+      interpreted.r0,
+      interpreted.count,
+      interpreted.cycles,
+    ]);
+    // The loop's region exits at LATE (before, it held LATE's block from the start, never run
+    // when V8 optimised it); LATE, hot 9,900 passes later, is a region of its own.
+    expect(blockStarts(compiled.loop)).not.toContain(compiled.at.get('late'));
+    expect(blockStarts(compiled.lateRegion)[0]).toBe(compiled.at.get('late'));
+    expect(compiled.lateRegion).not.toBe(compiled.loop);
+    // With cold exits off, every block reached is compiled, run or not.
+    const all = runLate(true, 10_000, 100, false);
+    expect([all.r0, all.count, all.cycles]).toEqual([
+      interpreted.r0,
+      interpreted.count,
+      interpreted.cycles,
+    ]);
+    expect(blockStarts(all.loop)).toContain(all.at.get('late'));
+  });
+
+  it('grows the region by a block it leaves for that gets hot soon after the compile', () => {
+    // LATE first runs 145 passes (~1,000 cycles) into the loop: part of the same hot loop.
+    const interpreted = runLate(false, 400, 255);
+    const compiled = runLate(true, 400, 255);
+    expect([compiled.r0, compiled.count, compiled.cycles]).toEqual([
+      interpreted.r0,
+      interpreted.count,
+      interpreted.cycles,
+    ]);
+    expect(compiled.chained).toBe(1);
+    expect(blockStarts(compiled.loop)).toContain(compiled.at.get('late'));
+    expect(compiled.lateRegion).toBe(compiled.loop);
+    // The loop runs in one region again: entered a few times (the compile, the growth, the
+    // slice), not once per pass of LATE (255) as two regions crossing would be.
+    expect(compiled.entries).toBeLessThan(20);
+    for (const slice of [7, 13, 1000]) {
+      const s = runLate(true, 400, 255, true, slice);
+      expect([s.r0, s.count, s.cycles]).toEqual([
+        interpreted.r0,
+        interpreted.count,
+        interpreted.cycles,
+      ]);
     }
   });
 });
