@@ -187,11 +187,12 @@ export class TockService {
     });
   }
 
-  /** The full cell walk from the anchor, once per stop. */
+  /**
+   * The cells as a full walk from the anchor finds them, once per stop: the walk itself only
+   * when what it followed last time changed (`CellsModel.atStop`), else the cells' words alone.
+   */
   private walk(target: DebugTarget, model: CellsModel): ReturnType<CellsModel['read']> {
-    return this.perStop(target, 'walk', () =>
-      model.read(cachedMemory((a, n) => target.readMemory(a, n))),
-    );
+    return this.perStop(target, 'walk', () => model.atStop((a, n) => target.readMemory(a, n)));
   }
 
   /** Every process with its counters, memory map, MPU regions and its last fault explained. */
@@ -436,9 +437,7 @@ export class TockService {
         })
       : null;
     const dmaAsked = recorder ? recorder({ op: 'dma' }) : null;
-    const r = live
-      ? await model.refresh(cachedMemory((a, n) => t.readMemory(a, n)))
-      : await this.walk(t, model);
+    const r = live ? await model.refresh((a, n) => t.readMemory(a, n)) : await this.walk(t, model);
     if (!r.ok) return r;
     const history = await this.cellHistory(
       t,
@@ -566,8 +565,10 @@ export class TockService {
 
   /**
    * Live cells on or off: while on, `addLiveRead` (the debug service's repeated reads, 10 Hz on
-   * the emulator while it runs) re-reads the cells, each stop walks them in full, and each view
-   * goes to `emit`.
+   * the emulator while it runs) re-reads the cells, each stop reads them as a full walk would
+   * find them, and each view goes to `emit`; turned on at a stop, that stop's reading goes at
+   * once. The window turns them on only while something shows cells (the Cells panel, an editor
+   * with cell fields): off, a stop reads nothing of them.
    */
   liveCells(
     on: boolean,
@@ -601,6 +602,7 @@ export class TockService {
       offRead();
       offStop();
     };
+    if (this.session().stop) void this.cells(false).then((r) => r.ok && emit(r.value));
   }
 
   async dma(): Promise<Plain<TockDmaView>> {

@@ -128,6 +128,42 @@ describe('Tock views on the nRF52840-DK kernel (emulator worker)', () => {
     ).toBe(true);
     unwrap(await target.clearBreakpoint(command));
 
+    // At a stop, the cells come from one read per span of the words the walk followed and the
+    // cells' own (atStop): the same cells as the walk, in a few reads, not a walk's hundreds.
+    const counted = (tamper?: (a: number, b: Uint8Array) => void) => {
+      const calls = { n: 0 };
+      const mem = async (a: number, n: number) => {
+        calls.n++;
+        const r = await target.readMemory(a, n);
+        if (r.ok) tamper?.(a, r.value);
+        return r;
+      };
+      return { calls, mem };
+    };
+    const walked = counted();
+    unwrap(await unwrap(CellsModel.fromDebugInfo(info)).read(cachedMemory(walked.mem)));
+    const spans = counted();
+    const again = unwrap(await cells.atStop(spans.mem));
+    expect(again.cells.map((c) => [c.path, c.occupancy])).toEqual(
+      atCommand.map((c) => [c.path, c.occupancy]),
+    );
+    expect(spans.calls.n).toBeLessThan(10);
+    expect(walked.calls.n).toBeGreaterThan(spans.calls.n * 5);
+    // A word the walk followed reads differently (here the anchor's version): a full walk.
+    const anchor = info.findStatic('CAPSULE_DEBUG_ANCHOR')[0]!;
+    const anchorVersion =
+      anchor.address +
+      (anchor.type.kind === 'struct'
+        ? anchor.type.fields.find((f) => f.name === 'version')!.offset
+        : NaN);
+    const changed = counted((a, b) => {
+      if (anchorVersion >= a && anchorVersion < a + b.length) b[anchorVersion - a] ^= 0x80;
+    });
+    const rewalked = unwrap(await cells.atStop(changed.mem));
+    expect(rewalked.notes.join(' ')).toMatch(/debug anchor is version/);
+    expect(changed.calls.n).toBeGreaterThan(spans.calls.n);
+    unwrap(await cells.read(cachedMemory((a, n) => target.readMemory(a, n))));
+
     // 2. The UARTE interrupt: the transfer of the console's buffer has ended.
     const irq = symbol(/nrf525uarte5Uarte16handle_interrupt/);
     unwrap(await target.setBreakpoint(irq));

@@ -27,6 +27,7 @@
 import { err, ok, type Result } from '../../core/result';
 import {
   activeVariant,
+  cachedMemory,
   memoryFromSegments,
   type DebugInfo,
   type ReadMemory,
@@ -71,6 +72,50 @@ export interface CellsReport {
 const MAX_DEPTH = 24;
 const MAX_NODES = 20000;
 const MAX_ELEMENTS = 64;
+/**
+ * Ranges read together as one span when at most this many bytes apart (the cells of a stop or
+ * a live refresh: one read per cluster of the kernel's statics instead of one per cell or per
+ * 64-byte line), up to `SPAN_MAX` bytes a span.
+ */
+const SPAN_GAP = 256;
+const SPAN_MAX = 4096;
+
+/** A range of target memory and the bytes the last walk read there. */
+interface Word {
+  address: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * Reads `ranges` merged into spans (sorted; neighbours `SPAN_GAP` apart or closer share one read,
+ * all reads asked for at once), as a memory over just those bytes. Null when a span cannot be
+ * read (the caller reads the slow way, which names what failed).
+ */
+async function readSpans(
+  mem: ReadMemory,
+  ranges: readonly { address: number; length: number }[],
+): Promise<ReadMemory | null> {
+  const sorted = ranges.filter((r) => r.length > 0).sort((a, b) => a.address - b.address);
+  const spans: { address: number; end: number }[] = [];
+  for (const r of sorted) {
+    const last = spans[spans.length - 1];
+    const end = r.address + r.length;
+    if (last && r.address <= last.end + SPAN_GAP && end - last.address <= SPAN_MAX)
+      last.end = Math.max(last.end, end);
+    else spans.push({ address: r.address, end });
+  }
+  const read = await Promise.all(spans.map((s) => mem(s.address, s.end - s.address)));
+  const segments: { address: number; data: Uint8Array }[] = [];
+  for (let i = 0; i < spans.length; i++) {
+    const r = read[i]!;
+    if (!r.ok || r.value.length !== spans[i]!.end - spans[i]!.address) return null;
+    segments.push({ address: spans[i]!.address, data: r.value });
+  }
+  return memoryFromSegments(segments);
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 const CELL_PREFIX: [string, CellKind][] = [
   ['cells::TakeCell<', 'TakeCell'],
@@ -128,6 +173,15 @@ export class CellsModel {
   private version: number | null = null;
   /** The cells the last full walk found (`refresh` re-reads just these). */
   private found: { kind: CellKind; visit: Visit }[] = [];
+  /**
+   * What the last full walk's course depended on: every word it followed (a reference, a slice's
+   * header, a `dyn`'s vtable, an enum's variant, a cell whose content leads to more cells) and
+   * the anchor's version, with the bytes it read there; its notes. Null: no complete walk.
+   * While these words read the same, a new walk would visit the same objects (`atStop`).
+   */
+  private course: { words: Word[]; notes: string[] } | null = null;
+  /** Whether a value of a type can hold or lead to a cell (`reaches`), by type. */
+  private reach = new Map<RustType, boolean>();
 
   private constructor(
     private readonly info: DebugInfo,
@@ -148,7 +202,9 @@ export class CellsModel {
   async read(mem: ReadMemory): Promise<Result<CellsReport>> {
     const notes: string[] = [];
     const cells: CellRecord[] = [];
-    const version = await this.anchorVersion(mem);
+    const words: Word[] = [];
+    this.course = null;
+    const version = await this.anchorVersion(mem, words);
     this.version = version;
     if (version === null)
       return err(`cannot read ${ANCHOR_SYMBOL} at 0x${hex(this.anchorAddress)}`);
@@ -175,10 +231,34 @@ export class CellsModel {
         notes.push(`stopped after ${MAX_NODES} objects`);
         break;
       }
-      await this.visit(v, mem, queue, cells, notes, seen);
+      await this.visit(v, mem, queue, cells, notes, seen, words);
     }
+    this.course = { words, notes: [...notes] };
     this.remember(cells);
     return ok({ cells, notes, anchorVersion: version });
+  }
+
+  /**
+   * The cells at a stop, as a full `read` would find them: when every word the last walk's
+   * course depended on reads the same (one read per span of those words and the cells', all
+   * asked for at once), the same objects would be visited, so only the cells are decoded again
+   * from the bytes in hand; otherwise (a process restarted, a reference that changed, a walk
+   * that left notes) a full walk. `mem` is the target's own reader (spans of up to 4 KiB).
+   */
+  async atStop(mem: ReadMemory): Promise<Result<CellsReport>> {
+    const course = this.course;
+    if (!course || course.notes.length > 0 || this.found.length === 0)
+      return this.read(cachedMemory(mem));
+    const spans = await readSpans(mem, [
+      ...course.words.map((w) => ({ address: w.address, length: w.bytes.length })),
+      ...this.found.map(({ visit }) => ({ address: visit.address, length: visit.type.size })),
+    ]);
+    if (!spans) return this.read(cachedMemory(mem));
+    for (const w of course.words) {
+      const now = await spans(w.address, w.bytes.length);
+      if (!now.ok || !sameBytes(now.value, w.bytes)) return this.read(cachedMemory(mem));
+    }
+    return this.decodeFound(spans, []);
   }
 
   /**
@@ -187,13 +267,22 @@ export class CellsModel {
    * shows up at the next full `read`; without one first, this is one.
    */
   async refresh(mem: ReadMemory): Promise<Result<CellsReport>> {
-    if (this.found.length === 0) return this.read(mem);
-    // Every cell's bytes asked for at once: over a running worker (or a probe) each read is a
-    // round trip, and the requests made together are answered together; with a cached
-    // `mem` (cachedMemory) the walk below then reads from the lines these brought.
-    await Promise.all(this.found.map(({ visit }) => mem(visit.address, visit.type.size)));
+    if (this.found.length === 0) return this.read(cachedMemory(mem));
+    // The cells' bytes in one read per span of neighbouring cells, all asked for at once: over
+    // a running worker each read is a call (and a reply) in the trip, and the kernel's cells lie
+    // in a few clusters of its statics.
+    const spans = await readSpans(
+      mem,
+      this.found.map(({ visit }) => ({ address: visit.address, length: visit.type.size })),
+    );
+    if (spans) return this.decodeFound(spans, []);
+    // A span that could not be read: each cell on its own, so the failing one is named.
+    return this.decodeFound(cachedMemory(mem), []);
+  }
+
+  /** The cells the last walk found, decoded from `mem` (remembered as a reading). */
+  private async decodeFound(mem: ReadMemory, notes: string[]): Promise<Result<CellsReport>> {
     const cells: CellRecord[] = [];
-    const notes: string[] = [];
     for (const { kind, visit } of this.found) {
       const rec = await this.cell(kind, visit, mem);
       if (rec.ok) cells.push(rec.value.record);
@@ -276,13 +365,74 @@ export class CellsModel {
     return out;
   }
 
-  private async anchorVersion(mem: ReadMemory): Promise<number | null> {
+  private async anchorVersion(mem: ReadMemory, words: Word[]): Promise<number | null> {
     const t = this.anchorType;
     if (t.kind !== 'struct') return null;
     const f = t.fields.find((x) => x.name === 'version');
     if (!f) return 0;
     const b = await mem(this.anchorAddress + f.offset, 4);
-    return b.ok ? u32(b.value, 0) : null;
+    if (!b.ok) return null;
+    words.push({ address: this.anchorAddress + f.offset, bytes: b.value });
+    return u32(b.value, 0);
+  }
+
+  /**
+   * Whether a value of type `t` can hold a cell or lead to one (through fields, references,
+   * slices, arrays, enum variants; a `dyn` always may: its concrete type is known only from
+   * memory). The walk skips what cannot (a `&mut [u8]` a cell holds, a register block), and so
+   * reads nothing there. Worked out once per type from the DWARF: a depth-first search from
+   * `t`; a type found to reach a cell is remembered at once, the types a search found none
+   * through only when the whole search found none (a cycle cut short leaves them unknown).
+   */
+  private reaches(t: RustType): boolean {
+    const known = this.reach.get(t);
+    if (known !== undefined) return known;
+    const visited = new Set<RustType>();
+    const none: RustType[] = [];
+    const next = (x: RustType): RustType[] | true => {
+      if (x.size <= 0) return [];
+      if (cellKind(x)) return true;
+      switch (x.kind) {
+        case 'struct': {
+          if (isFatDyn(x)) return true;
+          if (isSlice(x)) {
+            const el = sliceElement(x);
+            return el && el.kind === 'struct' && el.size > 0 ? [el] : [];
+          }
+          return x.fields.map((f) => f.type);
+        }
+        case 'pointer': {
+          const p = x.pointee;
+          return x.flavor === 'ref' &&
+            p &&
+            (p.kind === 'struct' || p.kind === 'enum' || p.kind === 'array')
+            ? [p]
+            : [];
+        }
+        case 'enum':
+          return x.variants.flatMap((v) =>
+            v.field.type.kind === 'struct' ? v.field.type.fields.map((g) => g.type) : [],
+          );
+        case 'array':
+          return x.element.kind === 'struct' || x.element.kind === 'enum' ? [x.element] : [];
+        default:
+          return [];
+      }
+    };
+    const go = (x: RustType): boolean => {
+      const k = this.reach.get(x);
+      if (k !== undefined) return k;
+      if (visited.has(x)) return false;
+      visited.add(x);
+      const n = next(x);
+      const r = n === true || n.some(go);
+      if (r) this.reach.set(x, true);
+      else none.push(x);
+      return r;
+    };
+    const r = go(t);
+    if (!r) for (const x of none) this.reach.set(x, false);
+    return r;
   }
 
   private async visit(
@@ -292,9 +442,10 @@ export class CellsModel {
     cells: CellRecord[],
     notes: string[],
     seen: Set<string>,
+    words: Word[],
   ): Promise<void> {
     const t = v.type;
-    if (v.depth > MAX_DEPTH || t.size <= 0) return;
+    if (v.depth > MAX_DEPTH || t.size <= 0 || !this.reaches(t)) return;
     const key = `${v.address}:${t.name}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -316,8 +467,13 @@ export class CellsModel {
       }
       cells.push(rec.value.record);
       this.found.push({ kind, visit: v });
-      if (rec.value.inner)
-        queue.push({ ...child(rec.value.inner.address, rec.value.inner.type, ''), path: v.path });
+      const inner = rec.value.inner;
+      if (inner && this.reaches(inner.type)) {
+        // What the cell holds leads on: the walk's course depends on the cell's bytes.
+        const b = await mem(v.address, t.size);
+        if (b.ok) words.push({ address: v.address, bytes: b.value });
+        queue.push({ ...child(inner.address, inner.type, ''), path: v.path });
+      }
       return;
     }
     switch (t.kind) {
@@ -325,6 +481,7 @@ export class CellsModel {
         if (isFatDyn(t)) {
           const b = await mem(v.address, 8);
           if (!b.ok) return;
+          words.push({ address: v.address, bytes: b.value });
           const target = u32(b.value, 0);
           const concrete = this.info.vtableType(u32(b.value, 4));
           if (concrete && target !== 0)
@@ -335,6 +492,7 @@ export class CellsModel {
           const b = await mem(v.address, 8);
           const el = sliceElement(t);
           if (!b.ok || !el || el.kind !== 'struct' || el.size <= 0) return;
+          words.push({ address: v.address, bytes: b.value });
           const n = Math.min(u32(b.value, 4), MAX_ELEMENTS);
           for (let i = 0; i < n; i++)
             queue.push({
@@ -357,6 +515,7 @@ export class CellsModel {
         if (!p || (p.kind !== 'struct' && p.kind !== 'enum' && p.kind !== 'array')) return;
         const b = await mem(v.address, 4);
         if (!b.ok) return;
+        words.push({ address: v.address, bytes: b.value });
         const target = u32(b.value, 0);
         if (target === 0) return;
         queue.push({ ...child(target, p, ''), path: v.path, field: v.field });
@@ -368,6 +527,7 @@ export class CellsModel {
           notes.push(`${v.path}: ${b.error}`);
           return;
         }
+        words.push({ address: v.address, bytes: b.value });
         const variant = await activeVariant({ mem }, t, { kind: 'bytes', bytes: b.value });
         if (!variant.ok || !variant.value) return;
         const f = variant.value.field;

@@ -3,13 +3,15 @@
  * TakeCell<'static, [u8]>` in `struct Console`), after the code, what the cell holds now
  * ("taken 3.2 ms ago: UARTE0 TXD in flight", "present"), refreshed with the live cells
  * (renderer/src/models/tock-cells.ts); hovering shows the value. Gone when no session runs.
+ * The host reads the cells only while a file that declares some is open (or the Cells panel
+ * shows): `TockCellsModel.show`.
  *
  * @example
  *   useCellDecorations(editorRef, studio, doc?.path ?? null, version);
  */
-import { useEffect, useRef, type RefObject } from 'react';
+import { useEffect, useId, useRef, useState, type RefObject } from 'react';
 import { monaco } from '../monaco';
-import { cellHover, type CellDecoration } from '../models/tock-cells';
+import { cellHover, namesCellType, type CellDecoration } from '../models/tock-cells';
 import { useModel } from '../models/use';
 import type { Studio } from '../studio';
 
@@ -23,6 +25,19 @@ export function useCellDecorations(
   const { view } = useModel(studio.tockCells);
   const session = useModel(studio.debug).session;
   const live = !!session && session.phase !== 'ended';
+  // The host reads cells only while a file that declares some is open here.
+  const id = useId();
+  // The file's text is looked at when it opens or changes (after the editor took its model).
+  const [namesCells, setNamesCells] = useState(false);
+  useEffect(() => {
+    const text = path ? (editor.current?.getModel()?.getValue() ?? '') : '';
+    setNamesCells(namesCellType(text));
+  }, [editor, path, version]);
+  const wanted = !!path && (namesCells || studio.tockCells.declaresIn(path));
+  useEffect(() => {
+    studio.tockCells.show(`editor ${id}`, wanted);
+    return () => studio.tockCells.show(`editor ${id}`, false);
+  }, [studio, id, wanted]);
   useEffect(() => {
     const e = editor.current;
     if (!e) return;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { TockCell } from '../../../main/common/contract';
-import { cellHover, cellWords } from './tock-cells';
+import type { Result, TockCell } from '../../../main/common/contract';
+import { hostConnection, type Transport } from '../client';
+import { cellHover, cellWords, namesCellType, TockCellsModel } from './tock-cells';
 
 const cell = (over: Partial<TockCell>): TockCell => ({
   path: 'platform.console.buffer',
@@ -38,5 +39,64 @@ describe('cell words', () => {
     expect(cellHover(cell({}))).toBe(
       '**TakeCell<&mut [u8]>** `platform.console.buffer` at 0x20001000  \npresent: holds 0x20002000 (128 bytes)',
     );
+  });
+});
+
+/** A host that records what the window asks of the live cells and can send a reading. */
+function fakeHost() {
+  const asked: boolean[] = [];
+  let send: ((name: string, payload: unknown) => void) | null = null;
+  const transport: Transport = {
+    call: async (method, args) => {
+      if (method === 'tock.liveCells') asked.push((args as { on: boolean }).on);
+      return { ok: true, value: null } as Result<unknown>;
+    },
+    onEvents: (listener) => {
+      send = (name, payload) => listener([{ name, payload }] as never);
+      return () => {};
+    },
+  };
+  const model = new TockCellsModel(hostConnection(transport));
+  return { asked, model, send: (name: string, payload: unknown) => send?.(name, payload) };
+}
+
+describe('live cells are read only while something shows them', () => {
+  it('asks the host while the Cells panel or an editor with cell fields shows, and stops after', () => {
+    const { asked, model } = fakeHost();
+    // A session starting and stopping asks for nothing: no stop reads cells.
+    model.sessionChanged('running');
+    model.sessionChanged('halted');
+    expect(asked).toEqual([]);
+    model.show('panel', true);
+    model.show('editor 1', true);
+    expect(asked).toEqual([true]);
+    model.show('panel', false);
+    expect(asked).toEqual([true]);
+    model.show('editor 1', false);
+    expect(asked).toEqual([true, false]);
+    expect(model.shown).toBe(false);
+    model.show('editor 1', false);
+    expect(asked).toEqual([true, false]);
+  });
+
+  it('knows which files declare cells: by their text, and once a reading names them', () => {
+    expect(namesCellType("struct Console<'a> {\n    buffer: TakeCell<'static, [u8]>,\n}")).toBe(
+      true,
+    );
+    expect(namesCellType('    busy: MapCell <u8>,')).toBe(true);
+    expect(namesCellType('fn main() { let x = 1; }')).toBe(false);
+    expect(namesCellType('// TakeCells are described in cells/README')).toBe(false);
+    const { model, send } = fakeHost();
+    expect(model.declaresIn('capsules/src/console.rs')).toBe(false);
+    send('tock.cells', {
+      cells: [cell({})],
+      notes: [],
+      anchorVersion: 1,
+      now: null,
+      frequencyHz: null,
+      historySince: null,
+    });
+    expect(model.declaresIn('capsules/src/console.rs')).toBe(true);
+    expect(model.declaresIn('capsules/src/led.rs')).toBe(false);
   });
 });

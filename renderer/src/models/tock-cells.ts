@@ -1,12 +1,14 @@
 /**
  * The kernel's cells as the host's live reads send them (`tock.cells` events: ten times a
  * second while the emulator runs, once per stop), for the editor's inline decorations on each
- * cell field's declaration and the Cells panel while running. Also the words a decoration
+ * cell field's declaration and the Cells panel while running. The host reads them only while
+ * one of those shows (`show`): nothing else needs them, and a reading at every stop costs the
+ * thread that serves the next step. Also the words a decoration
  * shows: "taken 3.2 ms ago: UARTE0 TXD in flight".
  *
  * @example
  *   const cells = new TockCellsModel(host);
- *   cells.sessionChanged('running');          // asks the host for live cells
+ *   cells.show('panel', true);                // the Cells panel is shown: the host reads cells
  *   cells.inFile('capsules/src/console.rs');  // [{ line: 61, text: 'present', cell }]
  */
 import type { HostConnection } from '../client';
@@ -47,7 +49,18 @@ export function cellHover(c: TockCell): string {
   return `**${c.kind}<${c.heldType}>** \`${c.path}\` at ${hex(c.address)}  \n${c.occupancy}: ${held}${c.reason ? `  \n${c.reason}` : ''}`;
 }
 
+/**
+ * Whether a Rust file's text names a cell type (`TakeCell<`, `MapCell<`, `OptionalCell<`): a
+ * file that may declare cell fields, so the editor asks for the cells before any reading.
+ */
+export function namesCellType(text: string): boolean {
+  return /\b(TakeCell|MapCell|OptionalCell)\s*</.test(text);
+}
+
 export class TockCellsModel extends Model<{ view: TockCellsView | null }> {
+  /** What shows cells now (the Cells panel, each editor with a file declaring some). */
+  private shownBy = new Set<string>();
+  /** Whether the host was asked for live cells (and did not refuse). */
   private asked = false;
 
   constructor(private readonly host: HostConnection) {
@@ -55,17 +68,40 @@ export class TockCellsModel extends Model<{ view: TockCellsView | null }> {
     host.onEvent('tock.cells', (view) => this.set({ view }));
   }
 
-  /** The debug session's phase changed: live cells on for a session, forgotten after. */
+  /** The debug session's phase changed: the cells of an ended session are forgotten. */
   sessionChanged(phase: string | null): void {
-    if (!phase || phase === 'ended') {
-      this.set({ view: null });
-      return;
-    }
-    if (this.asked) return;
-    this.asked = true;
-    void this.host.api.tock.liveCells({ on: true }).then((r) => {
-      if (!r.ok) this.asked = false;
+    if (!phase || phase === 'ended') this.set({ view: null });
+  }
+
+  /**
+   * Something that shows cells appeared (`on`) or went (the Cells panel, an editor's file with
+   * cell fields). The host reads the cells (at every stop, ten times a second while the emulator
+   * runs) only while something shows them: each reading costs the thread that serves the next
+   * step, and nothing else uses them.
+   */
+  show(by: string, on: boolean): void {
+    if (on) this.shownBy.add(by);
+    else this.shownBy.delete(by);
+    const want = this.shownBy.size > 0;
+    if (want === this.asked) return;
+    this.asked = want;
+    void this.host.api.tock.liveCells({ on: want }).then((r) => {
+      if (!r.ok && this.asked === want) this.asked = !want;
     });
+  }
+
+  /** Whether anything shows cells now (the host is asked for them). */
+  get shown(): boolean {
+    return this.asked;
+  }
+
+  /**
+   * Whether the last reading declared a cell in this file (a field typed through an alias
+   * declared elsewhere names no cell type in its own file: once a reading names the file, its
+   * editor keeps asking).
+   */
+  declaresIn(path: string): boolean {
+    return !!this.state.view?.cells.some((c) => c.decl?.inProject && c.decl.path === path);
   }
 
   /** Set by a full reading (the Cells panel's at a halt). */

@@ -12,6 +12,7 @@
  * @example
  *   <CellsPanel studio={studio} />
  */
+import { useEffect } from 'react';
 import type { TockCell, TockCellsView } from '../../../../main/common/contract';
 import { cellWords } from '../../models/tock-cells';
 import { useModel } from '../../models/use';
@@ -69,6 +70,11 @@ function heldText(c: TockCell): string {
 }
 
 export function CellsPanel({ studio }: { studio: Studio }) {
+  // Shown: the host reads the cells live (at stops, 10 Hz while running) until it goes.
+  useEffect(() => {
+    studio.tockCells.show('panel', true);
+    return () => studio.tockCells.show('panel', false);
+  }, [studio]);
   const r = useHaltedView<TockCellsView>(
     studio,
     async () => {
