@@ -30,7 +30,8 @@
  * suite's set-up builds it). Options: --seconds 2 --rounds 3 --warm 40 (each configuration is
  * measured from its --warm millionth instruction on: past the kernel's boot, whose translator
  * compiles dominate the process's CPU time; a wall-time warm-up measured slower configurations
- * earlier in the boot, counting their slowness again as compile time).
+ * earlier in the boot, counting their slowness again as compile time); --configs "views 10 Hz"
+ * (those and the baseline only), --no-history-ab (without the Latin square's line).
  */
 import { performance } from 'node:perf_hooks';
 import { median } from './cpu-time';
@@ -47,13 +48,17 @@ const image = builtTockImage();
 const manifest = image.manifest;
 
 type Config = 'baseline' | 'cell history' | 'views 10 Hz' | 'timeline' | 'views + timeline';
-const CONFIGS: Config[] = [
-  'baseline',
-  'cell history',
-  'views 10 Hz',
-  'timeline',
-  'views + timeline',
-];
+const ALL: Config[] = ['baseline', 'cell history', 'views 10 Hz', 'timeline', 'views + timeline'];
+/** `--configs "views 10 Hz,timeline"`: only those (and the baseline); `--no-history-ab`. */
+const only = process.argv.includes('--configs')
+  ? process.argv[process.argv.indexOf('--configs') + 1]!.split(',').map((x) => x.trim())
+  : null;
+const unknown = only?.filter((c) => !ALL.includes(c as Config)) ?? [];
+if (unknown.length > 0) {
+  console.error(`unknown configuration ${unknown.join(', ')}: one of ${ALL.join(', ')}`);
+  process.exit(2);
+}
+const CONFIGS = ALL.filter((c) => c === 'baseline' || !only || only.includes(c));
 
 /** The emulator worker that times its own thread (`monitor 'bench-stats'`). */
 const workerScript = new URL('./tock-timeline-worker.ts', import.meta.url);
@@ -180,4 +185,5 @@ console.log(
 // booted alike, each configuration on every session and on the same slices (tock-history-ab.ts;
 // steadier than the worker runs above on a loaded machine, and fair: sessions booted alike run
 // 10-30 % apart), after two untimed rotations.
-console.log(abLine(await historyAb(NRF_DIR, 40, 2_000_000, 8)));
+if (!process.argv.includes('--no-history-ab'))
+  console.log(abLine(await historyAb(NRF_DIR, 40, 2_000_000, 8)));
