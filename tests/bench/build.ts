@@ -23,9 +23,11 @@ export type BenchmarkName = (typeof BENCHMARKS)[number];
 export function buildBench(
   outDir = resolve(here, '../../.cache/bench'),
   name: BenchmarkName = 'bench',
+  /** bench.c only: run this many times the command line's round count (-DROUNDS_SCALE). */
+  roundsScale = 1,
 ): Result<string> {
   mkdirSync(outDir, { recursive: true });
-  const elf = join(outDir, `${name}.elf`);
+  const elf = join(outDir, roundsScale === 1 ? `${name}.elf` : `${name}-x${roundsScale}.elf`);
   const sources = [`${name}.c`, 'startup.s', 'link.ld'].map((f) => join(here, f));
   const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
   try {
@@ -44,6 +46,7 @@ export function buildBench(
       '-Wall',
       '-Wextra',
       '-Werror',
+      ...(roundsScale === 1 ? [] : [`-DROUNDS_SCALE=${roundsScale}u`]),
       '-T',
       join(here, 'link.ld'),
       join(here, 'startup.s'),
