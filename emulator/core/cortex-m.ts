@@ -579,6 +579,24 @@ export class CortexM implements CoreControl {
     this.attention = true;
   }
 
+  /**
+   * The host wants control back soon: the current `run` ends ('limit') within `instructions`
+   * more, counted from the next instruction boundary the loop looks at (at once after the device
+   * event that called this). Not a halt: nothing the guest or a debugger can see changes, and
+   * the next `run` goes on. A host whose output waits for the run to end (an emulator target's
+   * console bytes) bounds the wait with it: a run of code executed for the first time
+   * (translated as it goes) can take a thousand times longer per instruction than its budget
+   * was sized for. `runCut` says whether it ended the last run.
+   */
+  endRunWithin(instructions: number): void {
+    this.runCap = Math.min(this.runCap, Math.max(0, Math.floor(instructions)));
+    this.attention = true;
+  }
+  /** `endRunWithin`'s bound, applied at the next attention (Infinity: none). */
+  private runCap = Infinity;
+  /** True when `endRunWithin` shortened the last `run`. */
+  runCut = false;
+
   /** Encodings in the decode table (for coverage reports). */
   encodingNames(): string[] {
     return [...ENCODING_NAMES];
@@ -753,6 +771,8 @@ export class CortexM implements CoreControl {
     this.budget = maxInstructions;
     this.runBudget = maxInstructions;
     this.sleepTicks = 0;
+    this.runCap = Infinity;
+    this.runCut = false;
     while (this.budget > 0) {
       try {
         const stop = this.inner(stepping);
@@ -796,6 +816,16 @@ export class CortexM implements CoreControl {
   /** Instructions left in the current `run` (a field so a fault unwinding the loop keeps it). */
   private budget = 0;
 
+  /** `endRunWithin`: fewer instructions left, the count unchanged (run start moves alike). */
+  private applyRunCap(): void {
+    const cut = this.budget - this.runCap;
+    this.runCap = Infinity;
+    if (cut <= 0) return;
+    this.budget -= cut;
+    this.runBudget -= cut;
+    this.runCut = true;
+  }
+
   /**
    * The hot loop, kept free of try/catch so the JIT optimises it fully. Returns a stop reason,
    * or null when the budget is used up.
@@ -827,6 +857,7 @@ export class CortexM implements CoreControl {
       if (this.attention) {
         last = null;
         if (this.service(stepping)) return this.stop!;
+        if (this.runCap !== Infinity) this.applyRunCap();
         if (this.slotsRestore) this.restoreSlots();
         codeBase = this.codeBase;
         codeLo = this.codeLo;

@@ -14,6 +14,10 @@ import {
   NRF_IMAGES,
 } from './testing/emulator-fixture';
 import { nextEvent, runToStop, unwrap } from './testing/target-helpers';
+import { buildElf } from '../../tests/programs/elf';
+import { nodeScheduler } from '../node/scheduler';
+import { createSession } from '../session/session';
+import { EmulatorTarget } from './emulator-target';
 
 const VAR = 0x20000000;
 
@@ -268,6 +272,66 @@ describe('EmulatorTarget', () => {
     // until the interval passed or the slice ended.
     expect(await sent({ consoleFlushMs: 0 })).toEqual(['A', 'B', 'C']);
     expect(await sent({ consoleFlushMs: 60_000 })).toEqual(['A', 'BC']);
+  });
+
+  it('sends held console bytes within about consoleFlushMs even when the code after them runs 1000 times slower', async () => {
+    // The host clock is the instruction count: 1000 instructions per host microsecond until the
+    // 'B' is sent, 1 per microsecond after it (code run for the first time, translated as it
+    // goes). 'B' comes right after 'A' (held: less than consoleFlushMs since 'A' left); then 4
+    // million slow instructions. It was sent when the slice ended, sized by the fast rate: up
+    // to 2 million instructions later (2 s of this host); it must leave within ~consoleFlushMs.
+    const elf = buildElf(
+      'target-held-console',
+      program([
+        'ldr r0, =0x40004000',
+        'movs r1, #1', // TX_EN
+        'str r1, [r0, #8]',
+        'ldr r2, =1100000',
+        'warm: subs r2, #1',
+        'bne warm',
+        'movs r1, #0x41', // 'A': sent at once
+        'str r1, [r0]',
+        'movs r1, #0x42', // 'B': held
+        'str r1, [r0]',
+        'ldr r2, =2000000',
+        'slow: subs r2, #1',
+        'bne slow',
+        'done: b done',
+      ]),
+    );
+    const session = unwrap(createSession({ machine: 'mps2-an386' }));
+    unwrap(session.loadFiles([{ name: 'held.elf', bytes: elf.bytes, format: 'elf' }]));
+    // 'B' is stored by instruction 2,200,008: 4 to set up, the warm loop's 2,200,000, 4 more
+    // (early in a slice: the slices are 2,000,000 instructions from the second on).
+    // (The count is fixed here: read during a compiled region, as in a device's event, the
+    // session's count lags until the region ends.)
+    const B = 2_200_008;
+    const now = (): number => {
+      const n = session.instructions;
+      return n < B ? n / 1e6 : B / 1e6 + (n - B) / 1000;
+    };
+    const t = new EmulatorTarget({
+      session,
+      scheduler: { ...nodeScheduler, now },
+      pace: 'fast',
+      consoleFlushMs: 4,
+    });
+    const sent: { text: string; at: number }[] = [];
+    t.onEvent((e) => {
+      if (e.kind === 'console')
+        sent.push({ text: new TextDecoder().decode(e.bytes), at: session.instructions });
+    });
+    try {
+      unwrap(await t.setBreakpoint(elf.symbol('done')));
+      expect((await runToStop(t)).cause.kind).toBe('breakpoint');
+    } finally {
+      await t.close();
+    }
+    expect(sent.map((s) => s.text)).toEqual(['A', 'B']);
+    const late = sent[1]!.at - B;
+    // 4 ms of this host is 4,000 slow instructions; a slice after the cut may run twice the
+    // last one's, so allow a few times that.
+    expect(late).toBeLessThan(20_000);
   });
 
   it('reports stats while running and halts on request', async () => {

@@ -187,6 +187,12 @@ const MIN_BUDGET = 2_000;
  */
 const FREE_SLICES_PER_YIELD = 4;
 const MAX_BUDGET = 5_000_000;
+/**
+ * Console bytes held by `consoleFlushMs` end the slice within this many instructions (at the
+ * slowest, code run for the first time at ~0.5 MIPS on a loaded host: ~4 ms); the slices after
+ * it are sized by the rate this one measured.
+ */
+const CONSOLE_CUT_INSTRUCTIONS = 2_000;
 const hex = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
 /** The parts of a machine a debugger sees, from its `Machine` (emulator/machines/machine.ts). */
@@ -257,6 +263,14 @@ export class EmulatorTarget implements DebugTarget {
   /** `consoleFlushMs`, and the host time (scheduler.now) of the last console flush. */
   private readonly consoleFlushMs: number | undefined;
   private consoleFlushedAt = -Infinity;
+  /** This slice was cut short for held console bytes (once per slice). */
+  private consoleCut = false;
+  /**
+   * The last slice's rate (instructions per host ms; 0: unknown) and instructions, whatever its
+   * length (a slice cut for console bytes: unknown, and the cut's instructions).
+   */
+  private lastSliceRate = 0;
+  private lastSliceRan = 0;
   private readonly unsubscribe: () => void;
   /** Checkpoints and recorded host input: reverse execution. */
   readonly history: History;
@@ -322,7 +336,7 @@ export class EmulatorTarget implements DebugTarget {
       sliceInstructions: this.sliceInstructions,
       yieldMs: this.sliceMs,
       beforeSlice: () => this.beforeSlice(),
-      afterSlice: () => this.afterSlice(),
+      afterSlice: (waiting) => this.afterSlice(waiting),
     });
   }
 
@@ -348,12 +362,24 @@ export class EmulatorTarget implements DebugTarget {
         if (q.length === 0 && this.scheduler.epochMs)
           this.consoleSentAt.set(e.index, this.scheduler.epochMs());
         q.push(e.byte);
+        if (this.consoleFlushMs === undefined) break;
         // Sent now rather than when the slice ends (`consoleFlushMs`), at most once per that.
-        if (
-          this.consoleFlushMs !== undefined &&
-          this.scheduler.now() - this.consoleFlushedAt >= this.consoleFlushMs
-        )
+        const now = this.scheduler.now();
+        if (now - this.consoleFlushedAt >= this.consoleFlushMs) {
           this.flushConsole();
+          break;
+        }
+        // Held: the slice is cut short, and the slices after it are sized to end when the
+        // bytes are due (beforeSlice), so they leave within about `consoleFlushMs` whatever the
+        // code runs like. Before, the last bytes of a reply (no byte after them to send them)
+        // waited for the rest of a slice sized by the running rate; when the code after them ran
+        // for the first time (translated as it goes, ~1000 times slower), that was 0.5-1.5 s
+        // (bench:ide 3b's p99). A flood of output still leaves in about one message per
+        // `consoleFlushMs`.
+        if (!this.consoleCut) {
+          this.consoleCut = true;
+          this.session.core.endRunWithin(CONSOLE_CUT_INSTRUCTIONS);
+        }
         break;
       }
       case 'console':
@@ -378,10 +404,20 @@ export class EmulatorTarget implements DebugTarget {
     }
   }
 
+  /** Console bytes wait in a queue (not sent yet). */
+  private consoleHeld(): boolean {
+    for (const q of this.console.values()) if (q.length > 0) return true;
+    return false;
+  }
+
   private flushConsole(): void {
-    if (this.consoleFlushMs !== undefined) this.consoleFlushedAt = this.scheduler.now();
+    this.consoleCut = false;
     for (const [port, bytes] of this.console) {
       if (bytes.length === 0) continue;
+      // The interval counts from output sent, not from every slice's end: a first byte after
+      // a quiet spell leaves at once (it was held whenever any slice had ended in the last
+      // `consoleFlushMs`, which with ~2 ms slices was nearly always).
+      if (this.consoleFlushMs !== undefined) this.consoleFlushedAt = this.scheduler.now();
       const sentAt = this.consoleSentAt.get(port);
       this.consoleSentAt.delete(port);
       this.emit({
@@ -895,17 +931,35 @@ export class EmulatorTarget implements DebugTarget {
    */
   private beforeSlice(): SliceBound {
     this.history.applyDue();
-    this.slice = { wall: this.scheduler.now(), instructions: this.session.instructions };
+    const now = this.scheduler.now();
+    this.slice = { wall: now, instructions: this.session.instructions };
+    let budget = this.freeBudget;
+    // Console bytes held (`consoleFlushMs`): this slice ends about when they are due at the
+    // rate the last slice ran, and runs at most twice the last one's instructions (from the
+    // cut's few on), so a stretch of code run for the first time (~1000 times slower than the
+    // rate says) holds them only for a short slice.
+    this.consoleCut = false;
+    if (this.consoleFlushMs !== undefined && this.consoleHeld()) {
+      const left = Math.max(0.5, this.consoleFlushMs - (now - this.consoleFlushedAt));
+      const byRate = this.lastSliceRate > 0 ? Math.round(this.lastSliceRate * left) : Infinity;
+      budget = Math.max(MIN_BUDGET, Math.min(budget, 2 * this.lastSliceRan, byRate));
+    }
     const h = this.history.bounds();
     return h
-      ? { instructions: Math.min(h.instructions, this.freeBudget), cycle: h.cycle }
-      : { instructions: this.freeBudget, cycle: Infinity };
+      ? { instructions: Math.min(h.instructions, budget), cycle: h.cycle }
+      : { instructions: budget, cycle: Infinity };
   }
 
-  /** After each of the Runner's slices (and before its waits). */
-  private afterSlice(): void {
+  /** After each of the Runner's slices (and before its waits: `waiting`). */
+  private afterSlice(waiting: boolean): void {
     const now = this.scheduler.now();
     const ran = this.session.instructions - this.slice.instructions;
+    // A cut slice says nothing of the code after the cut (the count read in a device's event,
+    // inside a compiled region, lags): the slices after it start from the cut's few.
+    const cut = this.session.core.runCut;
+    this.lastSliceRan = cut ? CONSOLE_CUT_INSTRUCTIONS : ran;
+    this.lastSliceRate =
+      !cut && ran > 0 && now > this.slice.wall ? ran / (now - this.slice.wall) : 0;
     // Only a slice that ran most of its budget says how fast the host runs (one that ended
     // early, asleep or ahead of the wall clock, does not).
     if (ran >= this.freeBudget / 2 && now > this.slice.wall) {
@@ -926,7 +980,14 @@ export class EmulatorTarget implements DebugTarget {
       );
     }
     // Output first: a checkpoint's time must not delay what the board has just transmitted.
-    this.flushConsole();
+    // With `consoleFlushMs`, bytes held less than that wait for the next slice (kept short),
+    // unless the run now waits (asleep, or ahead of the wall clock).
+    if (
+      this.consoleFlushMs === undefined ||
+      waiting ||
+      now - this.consoleFlushedAt >= this.consoleFlushMs
+    )
+      this.flushConsole();
     // The slice's running time (before any checkpoint) tells the history the running speed.
     if (this.recording) this.history.tick(now - this.slice.wall);
     this.maybeStats(this.scheduler.now());

@@ -325,3 +325,47 @@ describe('Runner: yielding to the host', () => {
     expect(every4.yields).toBe(25);
   });
 });
+
+describe('Session runs the host cuts short (CortexM.endRunWithin)', () => {
+  // A UART byte, then a long loop (compiled): the byte's listener asks for control back within
+  // 10 instructions, as an emulator target does for console output it holds.
+  const image = program('cut-short', [
+    'ldr r0, =0x40004000',
+    'movs r1, #1', // TX_EN
+    'str r1, [r0, #8]',
+    'ldr r2, =1000',
+    'warm: subs r2, #1',
+    'bne warm',
+    'movs r1, #0x41',
+    'str r1, [r0]', // instruction 2,006
+    'ldr r2, =1000000',
+    'loop: subs r2, #1',
+    'bne loop',
+    'b .',
+  ]);
+  const sent = 2_006;
+  for (const how of ['runSlice', 'runPaced'] as const)
+    it(`ends the ${how} slice within the instructions asked, counting every instruction`, () => {
+      const s = createSession({ machine: 'mps2-an386' });
+      if (!s.ok) throw new Error(s.error);
+      const session = s.value;
+      expect(session.load(image).ok).toBe(true);
+      session.on((e) => {
+        if (e.kind === 'uart') session.core.endRunWithin(10);
+      });
+      const run = (n: number) =>
+        how === 'runSlice'
+          ? session.runSlice({ instructions: n })
+          : session.runPaced(Number.MAX_SAFE_INTEGER, n);
+      expect(run(1_000_000).kind).toBe('limit');
+      expect(session.core.runCut).toBe(true);
+      // Within the 10 asked for (a compiled block may end first: never later).
+      expect(session.instructions).toBeGreaterThanOrEqual(sent);
+      expect(session.instructions).toBeLessThanOrEqual(sent + 10);
+      // The next slice runs its whole budget: the count is exact across the cut.
+      const before = session.instructions;
+      expect(run(5_000).kind).toBe('limit');
+      expect(session.core.runCut).toBe(false);
+      expect(session.instructions - before).toBe(5_000);
+    });
+});

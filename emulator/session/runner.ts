@@ -87,8 +87,12 @@ export interface RunnerOptions {
    * afterwards, as QEMU's -icount board does.
    */
   maxLagMs?: number;
-  /** Called after every slice and before every wait (hosts flush output here). */
-  afterSlice?(): void;
+  /**
+   * Called after every slice and before every wait (hosts flush output here); `waiting` is true
+   * when a wait follows (ahead of the wall clock, or asleep with nothing due), false when the
+   * next slice follows at once (or after a yield to the host).
+   */
+  afterSlice?(waiting: boolean): void;
   /** Single-step, calling this with each instruction's address before it runs (tracing). */
   trace?(pc: number): void;
   /** Called each time the run starts waiting for host input (asleep, a wake source armed). */
@@ -294,7 +298,7 @@ export class Runner {
           // wait one millisecond of it at a time. (Waiting for the next event there held a
           // busy core back up to `maxWaitMs`: a debugger's step over a call ran to its return
           // only when the next timer event came, hundreds of ms later.)
-          o.afterSlice?.();
+          o.afterSlice?.(true);
           const due = s.sleeping
             ? Math.min(s.nextEventCycle, o.untilCycle, wall + (o.maxWaitMs / 1000) * freq)
             : Math.min(o.untilCycle, wall + freq / 1000);
@@ -303,7 +307,7 @@ export class Runner {
           continue;
         }
       }
-      o.afterSlice?.();
+      o.afterSlice?.(reason.kind === 'idle');
       if (reason.kind === 'idle') {
         // At the bound's cycle: the recorded input is due (beforeSlice applies it).
         if (s.cycles >= until) continue;

@@ -522,7 +522,8 @@ export class EmulatorSession {
         );
         reason = this.core.run(chunk);
         left -= chunk;
-        if (reason.kind !== 'limit') break;
+        // The host asked for control back (CortexM.endRunWithin): the slice ends here.
+        if (reason.kind !== 'limit' || this.core.runCut) break;
       }
     }
     this.checkFaultHang();
@@ -676,7 +677,8 @@ export class EmulatorSession {
         const chunk = Math.max(1, Math.min(left, Math.ceil(untilCycle - clock.now)));
         reason = this.core.run(chunk);
         left -= chunk;
-        if (reason.kind !== 'limit') break;
+        // The host asked for control back (CortexM.endRunWithin): the slice ends here.
+        if (reason.kind !== 'limit' || this.core.runCut) break;
       }
     } finally {
       this.core.sleepLimit = Infinity;
