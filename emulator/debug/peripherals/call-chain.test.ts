@@ -181,6 +181,34 @@ describe('call chains of logged accesses', () => {
     expect(out[0]).toBe(0x3008);
   });
 
+  it('checks every access of a run from one context, not only the first: a caller changed between two is seen', () => {
+    // A polling loop: the same pc, sp and registers access after access (the walker answers
+    // these without hashing, from the previous access's memo slot, after checking its words).
+    const sp = 0x2000_1000 - 16;
+    const m = memory({ [sp + 4]: 0x1015, [sp + 12]: 0x3001 });
+    const w = walker(table, m);
+    const chains = new ChainTable();
+    const out = new Uint32Array(CALLER_DEPTH);
+    const at = () => w.chainOf(0x2008, sp, 0xdead, 0x2000_0f00, 0, chains);
+    const first = at();
+    for (let k = 0; k < 3; k++) expect(at()).toBe(first);
+    expect([w.walks, w.hits]).toEqual([1, 3]);
+    // B's caller changes between two accesses of the run (B now called from 0x3008).
+    m.set(sp + 4, 0x3009);
+    const other = at();
+    expect(chains.copy(other, out, 0)).toBe(1);
+    expect(out[0]).toBe(0x3008);
+    expect(at()).toBe(other);
+    // A's caller (a word further up, read only through A's frame) changes back and forth.
+    m.set(sp + 4, 0x1015);
+    expect(at()).toBe(first);
+    m.set(sp + 12, 0x1005);
+    const third = at();
+    expect(chains.copy(third, out, 0)).toBe(2);
+    expect([...out.slice(0, 2)]).toEqual([0x1014, 0x1004]);
+    expect(w.walks).toBe(4);
+  });
+
   it('grows its table past its first room, every chain kept', () => {
     const chains = new ChainTable();
     const ids: number[] = [];

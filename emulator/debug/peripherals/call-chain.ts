@@ -240,6 +240,17 @@ export class CallChainWalker {
   private readonly memoChain = new Int32Array(MEMO);
   /** The table the memo's chain numbers belong to. */
   private memoFor: ChainTable | null = null;
+  /**
+   * The previous `chainOf`'s registers and the memo slot that answered it (pc 1: none). Runs
+   * of accesses from one context (a polling loop, a driver writing a register sequence) check
+   * that slot's words without hashing; the words are checked all the same.
+   */
+  private lastPc = 1;
+  private lastSp = 0;
+  private lastLr = 0;
+  private lastR7 = 0;
+  private lastR11 = 0;
+  private lastSlot = 0;
   /** The table `walk` numbers its chains in, and a chain as it is walked. */
   private readonly own = new ChainTable();
   private readonly found = new Uint32Array(CALLER_DEPTH);
@@ -316,6 +327,18 @@ export class CallChainWalker {
     lr |= 0;
     r7 |= 0;
     r11 |= 0;
+    if (
+      pc === this.lastPc &&
+      sp === this.lastSp &&
+      lr === this.lastLr &&
+      r7 === this.lastR7 &&
+      r11 === this.lastR11 &&
+      chains === this.memoFor &&
+      this.holds(this.lastSlot)
+    ) {
+      this.hits++;
+      return this.memoChain[this.lastSlot]!;
+    }
     const key = this.memoKey;
     if (chains !== this.memoFor) {
       // The memo's numbers are another table's.
@@ -324,25 +347,22 @@ export class CallChainWalker {
     }
     const slot = ((pc >>> 1) ^ (sp >>> 3) ^ (lr >>> 1) ^ (r7 >>> 5)) & (MEMO - 1);
     const k = slot * 5;
+    this.lastPc = pc;
+    this.lastSp = sp;
+    this.lastLr = lr;
+    this.lastR7 = r7;
+    this.lastR11 = r11;
+    this.lastSlot = slot;
     if (
       key[k] === pc &&
       key[k + 1] === sp &&
       key[k + 2] === lr &&
       key[k + 3] === r7 &&
-      key[k + 4] === r11
+      key[k + 4] === r11 &&
+      this.holds(slot)
     ) {
-      const reads = this.memoReads[slot]!;
-      const ram = this.ram;
-      const words = this.memoWords;
-      let j = slot * MEMO_WORDS * 2;
-      const end = j + reads * 2;
-      if (reads >= 0) {
-        for (; j < end; j += 2) if (ram[words[j]!] !== words[j + 1]) break;
-        if (j === end) {
-          this.hits++;
-          return this.memoChain[slot]!;
-        }
-      }
+      this.hits++;
+      return this.memoChain[slot]!;
     }
     this.walks++;
     key[k] = pc;
@@ -354,6 +374,18 @@ export class CallChainWalker {
     const id = chains.intern(this.found, 0, n);
     this.memoChain[slot] = id;
     return id;
+  }
+
+  /** True when memo slot `slot`'s walk was kept and every stack word it read still holds. */
+  private holds(slot: number): boolean {
+    const reads = this.memoReads[slot]!;
+    if (reads < 0) return false;
+    const ram = this.ram;
+    const words = this.memoWords;
+    let j = slot * MEMO_WORDS * 2;
+    const end = j + reads * 2;
+    for (; j < end; j += 2) if (ram[words[j]!] !== words[j + 1]) return false;
+    return true;
   }
 
   /** One stack word for memo slot `slot`'s walk, noted as its `reads`-th; undefined: not RAM. */
