@@ -346,11 +346,23 @@ export class EmulatorSession {
     if (this.log === null || (capacity !== undefined && capacity !== this.log.capacity))
       this.log = new AccessLog(capacity);
     const log = this.log;
-    const core = this.core;
     const walker = this.callerWalker;
+    // The same listener again for the same log and walker: the bus's call site then keeps
+    // calling the functions it has seen (a new closure at each turn on made it call ever new
+    // ones, a few ns more per access in V8).
+    if (this.logListenersOf !== log) {
+      this.logListeners.clear();
+      this.logListenersOf = log;
+    }
+    const kept = this.logListeners.get(walker);
+    if (kept !== undefined) {
+      this.core.bus.onDeviceAccess = kept;
+      return;
+    }
+    const core = this.core;
     const chains = log.chains;
     const r = core.r;
-    this.core.bus.onDeviceAccess =
+    const listener: NonNullable<Bus['onDeviceAccess']> =
       walker === null
         ? (write, address, size, value) =>
             log.record(
@@ -376,7 +388,16 @@ export class EmulatorSession {
             if (byDebugger) return;
             log.chain(i, walker.chainOf(core.pc, r[13]!, r[14]!, r[7]!, r[11]!, chains));
           };
+    this.logListeners.set(walker, listener);
+    this.core.bus.onDeviceAccess = listener;
   }
+
+  /** The listeners `setAccessLog` made for `logListenersOf`, by the walker they use (or none). */
+  private readonly logListeners = new Map<
+    CallChainWalker | null,
+    NonNullable<Bus['onDeviceAccess']>
+  >();
+  private logListenersOf: AccessLog | null = null;
 
   private callerWalker: CallChainWalker | null = null;
   private readonly callerWalkers = new WeakMap<CallerTable, CallChainWalker>();
