@@ -41,7 +41,8 @@ export interface AccessLogChunk {
   next: number;
   /**
    * Entries between the asked-for `seq` and the ring's oldest that were dropped or cleared (for
-   * a filtered read: not searched, except the kept-apart debugger and EasyDMA entries).
+   * a filtered read: not searched, except the entries kept apart: the debugger's, EasyDMA
+   * transfers and each peripheral's last PERIPHERAL_QUOTA).
    */
   missed: number;
 }

@@ -80,7 +80,8 @@ export interface PeripheralsState {
     missed: number;
     /**
      * With a filter: accesses the emulator's ring had already dropped when the filter was set,
-     * so they were not searched (except the debugger's reads and EasyDMA transfers, kept apart).
+     * so they were not searched, except what the emulator keeps apart (each peripheral's last
+     * PERIPHERAL_QUOTA accesses, the debugger's reads and EasyDMA transfers).
      */
     unsearched: number;
     /**

@@ -11,6 +11,7 @@
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { AccessLogEntry, AccessLogSource } from '../../../main/common/contract';
 import { LOG_LIMIT, type LogView } from '../models/peripherals';
+import { PERIPHERAL_QUOTA } from '../../../emulator/debug/peripherals/access-log';
 import { useModel } from '../models/use';
 import type { Studio } from '../studio';
 import { unavailable } from './PeripheralsPanel';
@@ -220,8 +221,9 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
         {s.log.unsearched > 0 ? (
           <span className="log-unsearched" data-log-unsearched={s.log.unsearched}>
             {s.log.unsearched.toLocaleString()} earlier accesses had left the emulator&apos;s ring
-            before this filter was set: not searched, except debugger reads and EasyDMA transfers
-            (kept apart). Set the filter before recording to see every match.
+            before this filter was set: of those, only what the emulator keeps apart was searched
+            (each peripheral&apos;s last {PERIPHERAL_QUOTA} accesses, debugger reads and EasyDMA
+            transfers). Set the filter before recording to see every match.
           </span>
         ) : null}
       </div>
