@@ -21,20 +21,20 @@
  * answered between slices. With the log on, the Access Log panel's polling (10,000 entries
  * every 250 ms, named and decoded by the service) runs too. The firmware is built with GNU as.
  *
- * Part 2, the call chains (the capsule caller of each access): the real nRF52840-DK kernel
- * (kernel/target/images/nrf52840dk, built by `npm run kernel`; skipped with a note when absent)
- * runs in this thread, log off / log on / log on with call chains walked through its .debug_frame,
- * alternating 1,000,000-instruction windows, CPU time per window.
+ * Part 1b, the recording alone: the flood through the session's own listener, no worker and no
+ * panel, window pairs with the log off and on; ns per recorded access and the cost over the
+ * log-off window. Part 2, the call chains (the capsule caller of each access): the real
+ * nRF52840-DK kernel (kernel/target/images/nrf52840dk, built by `npm run kernel`; skipped with a
+ * note when absent), log off / log on / log on with call chains walked through its .debug_frame,
+ * rotating 1,000,000-instruction windows. Both run in fresh processes, several (see
+ * periph-log-child.ts: one process measuring in turn let what ran first shape what followed),
+ * timed with the process's CPU time, medians.
  *
  *   npm run bench:periph -- [--seconds 1.5] [--rounds 3] [--gap 10] [--kernel-rounds 5]
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { callerTable } from '../../emulator/debug/peripherals/call-chain';
-import { executeRow } from '../../emulator/formats/dwarf/cfi';
-import { DebugInfo } from '../../emulator/formats/dwarf/debug-info';
-import { createSession } from '../../emulator/session/session';
 import { readPolicy } from '../../emulator/debug/peripherals/register-view';
 import { nrfProgram } from '../../emulator/node/test-programs';
 import { parseSvd } from '../../emulator/peripherals/nrf/svd';
@@ -43,6 +43,13 @@ import { PeripheralService } from '../../main/host/peripheral-service';
 import { readFileSync } from 'node:fs';
 import { median } from './cpu-time';
 import { positiveArg } from './args';
+import {
+  type FloodResult,
+  floodSource,
+  type KernelResult,
+  KERNEL_ELF,
+  runChild,
+} from './periph-log-child';
 
 const SECONDS = positiveArg('--seconds', 1.5);
 const ROUNDS = positiveArg('--rounds', 3);
@@ -51,23 +58,7 @@ const KERNEL_ROUNDS = positiveArg('--kernel-rounds', 5);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-const FIRMWARE = nrfProgram(`uart-flood-${GAP}`, [
-  'ldr r0, =0x40002000',
-  'movs r1, #6',
-  'str r1, [r0, #0x50c]',
-  'movs r1, #4',
-  'str r1, [r0, #0x500]',
-  'movs r1, #1',
-  'str r1, [r0, #8]',
-  'loop:',
-  'movs r1, #0x41',
-  'str r1, [r0, #0x51c]',
-  'ldr r2, [r0, #0x11c]',
-  `movs r3, #${GAP}`,
-  '1: subs r3, #1',
-  'bne 1b',
-  'b loop',
-]);
+const FIRMWARE = nrfProgram(`uart-flood-${GAP}`, floodSource(GAP));
 
 type Config = 'baseline' | 'log off' | 'log on' | 'live panel' | 'live panel + log';
 const CONFIGS: Config[] = ['baseline', 'log off', 'log on', 'live panel', 'live panel + log'];
@@ -206,100 +197,50 @@ for (const c of CONFIGS) {
 }
 console.log('  Targets: live panel < 5%, log on < 20%, log off 0% (CPU time per instruction).');
 
-// Part 1b: the recording alone (no worker, no panel): the same firmware in this thread,
-// alternating windows with the log off and on, so the emulator's own share of "log on" is
-// told apart from the panel's polling (which Part 1 includes).
+// Part 1b: the recording alone (no worker, no panel), so the emulator's own share of "log on"
+// is told apart from the panel's polling (which Part 1 includes): the same firmware through the
+// session's own listener, in fresh processes (periph-log-child.ts: in this process, after Part 1,
+// V8's compiled call sites made the figure depend on what ran before), crossover window pairs,
+// divided by the accesses each window recorded. bench:periph-log-ab compares revisions the same
+// way.
 {
-  const created = createSession({ machine: 'nrf52840dk' });
-  if (!created.ok) throw new Error(created.error);
-  const sess = created.value;
-  const loaded = sess.load(FIRMWARE);
-  if (!loaded.ok) throw new Error(loaded.error);
-  const WINDOW = 2_000_000;
-  const window = (on: boolean): number => {
-    sess.setAccessLog(on);
-    const t0 = process.cpuUsage();
-    sess.runSlice({ instructions: WINDOW });
-    const u = process.cpuUsage(t0);
-    return u.user + u.system;
-  };
-  for (let k = 0; k < 5; k++) window(k % 2 === 0);
-  const off: number[] = [];
-  const on: number[] = [];
-  for (let k = 0; k < ROUNDS * 10; k++) {
-    off.push(window(false));
-    const before = sess.accessLog?.recorded ?? 0;
-    on.push(window(true));
-    mustHaveRecorded(`Part 1b, window ${k + 1}`, (sess.accessLog?.recorded ?? 0) - before);
-  }
-  const o = median(off);
-  const n = median(on);
+  const runs: FloodResult[] = [];
+  for (let k = 0; k < ROUNDS * 2; k++)
+    runs.push(runChild<FloodResult>(['flood', 'session', '--gap', String(GAP)]));
+  for (const [k, r] of runs.entries()) mustHaveRecorded(`Part 1b, process ${k + 1}`, r.accesses);
+  const off = median(runs.map((r) => r.offMs));
+  const cost = median(runs.map((r) => r.costMs));
+  const ns = runs.map((r) => (r.costMs * 1e6) / r.accesses);
   console.log(
-    `Part 1b, the recording alone: the same firmware in this thread, ${ROUNDS * 10} alternating windows of ${(WINDOW / 1e6).toFixed(0)}x10^6 instructions, medians`,
+    `Part 1b, the recording alone: the same firmware through the session's listener, ${runs.length} fresh processes of 6 log-off/log-on pairs of 4x10^6-instruction windows (${runs[0]!.accesses.toLocaleString()} accesses each), medians`,
   );
   console.log(
-    `  log off ${(o / 1000).toFixed(2)} CPU ms, log on ${(n / 1000).toFixed(2)} CPU ms: cost ${(((n - o) / o) * 100).toFixed(1)}% (${(sess.accessLog?.recorded ?? 0).toLocaleString()} accesses recorded, ${(((n - o) * 1000) / (WINDOW * (2 / (GAP * 2 + 5)))).toFixed(1)} ns each)`,
+    `  log off ${off.toFixed(2)} CPU ms, log on +${cost.toFixed(2)} CPU ms: cost ${((cost / off) * 100).toFixed(1)}%, ${median(ns).toFixed(1)} ns per access (per process: ${ns.map((x) => x.toFixed(1)).join(' ')})`,
   );
 }
 
-// Part 2: call chains on the real kernel, in this thread.
-const KERNEL = path.join(ROOT, 'kernel/target/images/nrf52840dk/kernel.elf');
-if (!existsSync(KERNEL)) {
-  console.log(`Part 2 skipped: ${KERNEL} is not built (npm run kernel).`);
+// Part 2: call chains on the real kernel, each round a fresh process (periph-log-child.ts).
+if (!existsSync(KERNEL_ELF)) {
+  console.log(`Part 2 skipped: ${KERNEL_ELF} is not built (npm run kernel).`);
 } else {
-  const elf = new Uint8Array(readFileSync(KERNEL));
-  const info = DebugInfo.load(elf, { name: 'kernel' });
-  if (!info.ok) throw new Error(info.error);
-  const table = callerTable(info.value.cfi.fdes, (f, a) => executeRow(f, a));
-  const created = createSession({ machine: 'nrf52840dk' });
-  if (!created.ok) throw new Error(created.error);
-  const sess = created.value;
-  const loaded = sess.load(elf);
-  if (!loaded.ok) throw new Error(loaded.error);
-  type Mode = 'log off' | 'log on' | 'log on + call chains';
-  const MODES: Mode[] = ['log off', 'log on', 'log on + call chains'];
-  const WINDOW = 1_000_000;
-  const window = (mode: Mode): { us: number; accesses: number } => {
-    if (mode === 'log off') sess.setAccessLog(false);
-    else {
-      sess.setAccessLogCallers(mode === 'log on + call chains' ? table : null);
-      sess.setAccessLog(true);
-    }
-    const before = sess.accessLog?.recorded ?? 0;
-    const t0 = process.cpuUsage();
-    sess.runSlice({ instructions: WINDOW });
-    const u = process.cpuUsage(t0);
-    return { us: u.user + u.system, accesses: (sess.accessLog?.recorded ?? 0) - before };
-  };
-  // Past the boot (~11 million instructions to the first transmission) and the first
-  // translations. The table is the same object every window: the session keeps its walker (and
-  // its caches) as the IDE's one walker for a whole run does.
-  for (let k = 0; k < 15; k++) window('log off');
-  const cpu = new Map<Mode, number[]>(MODES.map((m) => [m, []]));
-  const accesses = new Map<Mode, number>();
-  for (let round = 0; round < KERNEL_ROUNDS * 3; round++)
-    for (const m of MODES) {
-      const w = window(m);
-      if (m !== 'log off') mustHaveRecorded(`Part 2, '${m}' (window ${round + 1})`, w.accesses);
-      cpu.get(m)!.push(w.us);
-      accesses.set(m, w.accesses);
-    }
-  const off = median(cpu.get('log off')!);
-  const on = median(cpu.get('log on')!);
+  const runs: KernelResult[] = [];
+  for (let k = 0; k < KERNEL_ROUNDS; k++)
+    runs.push(runChild<KernelResult>(['kernel', ROOT, '--rounds', '5']));
+  for (const [k, r] of runs.entries()) mustHaveRecorded(`Part 2, process ${k + 1}`, r.accesses);
+  const off = median(runs.map((r) => r.offMs));
+  const on = median(runs.map((r) => r.onCostMs));
+  const chains = median(runs.map((r) => r.chainsCostMs));
+  const pct = (x: number) => `${((x / off) * 100).toFixed(1)}%`;
   console.log(
-    `Part 2, call chains: the nRF52840-DK kernel in this thread (${table.starts.length} unwind rows), ${KERNEL_ROUNDS * 3} interleaved windows of 10^6 instructions, medians`,
+    `Part 2, call chains: the nRF52840-DK kernel (${runs[0]!.rows} unwind rows), ${KERNEL_ROUNDS} fresh processes of 5 rounds of log off / on / on + chains 10^6-instruction windows (order rotated), medians`,
   );
-  for (const m of MODES) {
-    const us = median(cpu.get(m)!);
-    const vsOff = m === 'log off' ? '' : `cost vs off ${(((us - off) / off) * 100).toFixed(1)}%`;
-    const vsOn =
-      m === 'log on + call chains'
-        ? `, chains vs log on ${(((us - on) / on) * 100).toFixed(1)}%`
-        : '';
-    console.log(
-      `  ${m.padEnd(21)} ${(us / 1000).toFixed(1).padStart(7)} CPU ms per 10^6 instr.  ${vsOff}${vsOn}  (${(accesses.get(m) ?? 0).toLocaleString()} accesses logged per window)`,
-    );
-  }
+  console.log(`  log off                ${off.toFixed(1).padStart(6)} CPU ms per 10^6 instr.`);
+  console.log(
+    `  log on                 +${on.toFixed(1).padStart(5)} CPU ms    cost vs off ${pct(on)}  (${Math.round(median(runs.map((r) => r.accesses))).toLocaleString()} accesses logged per window)`,
+  );
+  console.log(
+    `  log on + call chains   +${chains.toFixed(1).padStart(5)} CPU ms    cost vs off ${pct(chains)}, chains vs log on ${(((chains - on) / (off + on)) * 100).toFixed(1)}%  (per process: ${runs.map((r) => ((r.chainsCostMs / r.offMs) * 100).toFixed(1)).join(' ')}; memo ${runs[0]!.hits.toLocaleString()} hits, ${runs[0]!.walks} walks)`,
+  );
 }
 console.log(
   'CPU-time figures; a shared machine still adds noise (cache, frequency): re-run quiet.',

@@ -15,7 +15,7 @@
  *
  * Two measurements:
  *   - `flood MODULE|session`: bench:periph's UART flood (a TXD write and an EVENTS_TXDRDY read
- *     every 25 instructions) in windows of `--window` x10^6 instructions (4: each wraps the
+ *     every 25 instructions; `--gap`) in windows of `--window` x10^6 instructions (4: each wraps the
  *     131,072-entry ring). `session`: through the session's own listener and log, as the IDE
  *     records; a path: that file's `AccessLog` behind a listener of the session's shape (for
  *     comparing revisions of the log alone).
@@ -40,25 +40,27 @@ const ME = resolve(import.meta.filename);
 /** The nRF52840-DK kernel image part 2 runs (`npm run kernel`). */
 export const KERNEL_ELF = join(ROOT, 'kernel/target/images/nrf52840dk/kernel.elf');
 
-/** bench:periph's flood: 2 MMIO accesses per `GAP * 2 + 5` instructions. */
+/** bench:periph's flood: a TXD write and an EVENTS_TXDRDY read every `gap` loop iterations. */
 export const GAP = 10;
-export const FLOOD_SOURCE = [
-  'ldr r0, =0x40002000',
-  'movs r1, #6',
-  'str r1, [r0, #0x50c]',
-  'movs r1, #4',
-  'str r1, [r0, #0x500]',
-  'movs r1, #1',
-  'str r1, [r0, #8]',
-  'loop:',
-  'movs r1, #0x41',
-  'str r1, [r0, #0x51c]',
-  'ldr r2, [r0, #0x11c]',
-  `movs r3, #${GAP}`,
-  '1: subs r3, #1',
-  'bne 1b',
-  'b loop',
-];
+export function floodSource(gap: number): string[] {
+  return [
+    'ldr r0, =0x40002000',
+    'movs r1, #6',
+    'str r1, [r0, #0x50c]',
+    'movs r1, #4',
+    'str r1, [r0, #0x500]',
+    'movs r1, #1',
+    'str r1, [r0, #8]',
+    'loop:',
+    'movs r1, #0x41',
+    'str r1, [r0, #0x51c]',
+    'ldr r2, [r0, #0x11c]',
+    `movs r3, #${gap}`,
+    '1: subs r3, #1',
+    'bne 1b',
+    'b loop',
+  ];
+}
 
 /** One flood child: the window with the log off, the cost of turning it on, accesses logged. */
 export interface FloodResult {
@@ -106,7 +108,8 @@ async function flood(what: string): Promise<FloodResult> {
   const made = createSession({ machine: 'nrf52840dk' });
   if (!made.ok) throw new Error(made.error);
   const s = made.value;
-  const loaded = s.load(nrfProgram(`uart-flood-${GAP}`, FLOOD_SOURCE));
+  const gap = arg('--gap', GAP);
+  const loaded = s.load(nrfProgram(`uart-flood-${gap}`, floodSource(gap)));
   if (!loaded.ok) throw new Error(loaded.error);
   const core = s.core;
   let setLog: (on: boolean) => void;
