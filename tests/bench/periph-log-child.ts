@@ -122,10 +122,11 @@ async function flood(what: string): Promise<FloodResult> {
       pathToFileURL(what).href
     )) as typeof import('../../emulator/debug/peripherals/access-log');
     const log = new AccessLog();
-    const depth = 0;
-    // The session's listener without a walker (the debugger never reads here).
+    // The session's listener without a walker; the debugger's depth a field read at each
+    // access, as the session's is (the debugger never reads here).
+    const debug = { depth: 0 };
     const listener = (write: boolean, address: number, size: 1 | 2 | 4, value: number) =>
-      log.record(core.clock.now, write, size, address, value, core.pc >>> 0, depth !== 0);
+      log.record(core.clock.now, write, size, address, value, core.pc >>> 0, debug.depth !== 0);
     setLog = (on) => (core.bus.onDeviceAccess = on ? listener : null);
     recorded = () => log.recorded;
   }
