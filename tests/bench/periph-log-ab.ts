@@ -21,7 +21,7 @@
  * node_modules. Default revision: `main`.
  *
  *   npm run bench:periph-log-ab -- [--ref main] [--ref 42935ec^] [--rounds 8] [--window 4]
- *   npm run bench:periph-log-ab -- --kernel [--ref main] [--rounds 6]
+ *   npm run bench:periph-log-ab -- --kernel [--ref main] [--rounds 6] [--windows 8]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -37,6 +37,8 @@ if (refs.length === 0) refs.push('main');
 const KERNEL = process.argv.includes('--kernel');
 const ROUNDS = positiveArg('--rounds', KERNEL ? 6 : 8);
 const WINDOW = positiveArg('--window', 4);
+/** Kernel mode: rounds of the three windows per process. */
+const WINDOWS = positiveArg('--windows', 8);
 
 const dirs: string[] = [];
 /** A side: its name and the tree (kernel mode) or log module (flood mode) it measures. */
@@ -63,14 +65,14 @@ try {
       const side = sides[(k + round) % sides.length]!;
       side.results.push(
         KERNEL
-          ? runChild<KernelResult>(['kernel', side.at, '--rounds', '5'])
+          ? runChild<KernelResult>(['kernel', side.at, '--rounds', String(WINDOWS)])
           : runChild<FloodResult>(['flood', side.at, '--window', String(WINDOW)]),
       );
     }
   }
   if (KERNEL) {
     console.log(
-      `Access log A/B, call chains: the nRF52840-DK kernel, ${ROUNDS} rounds of one process per side (5 rounds of log off / on / on + chains 10^6-instruction windows each), process CPU time, medians`,
+      `Access log A/B, call chains: the nRF52840-DK kernel, ${ROUNDS} rounds of one process per side (${WINDOWS} rounds of log off / on / on + chains 10^6-instruction windows each), process CPU time, medians`,
     );
     for (const side of sides) {
       const rs = side.results as KernelResult[];
