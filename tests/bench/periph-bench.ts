@@ -225,14 +225,14 @@ if (!existsSync(KERNEL_ELF)) {
 } else {
   const runs: KernelResult[] = [];
   for (let k = 0; k < KERNEL_ROUNDS; k++)
-    runs.push(runChild<KernelResult>(['kernel', ROOT, '--rounds', '5']));
+    runs.push(runChild<KernelResult>(['kernel', ROOT, '--rounds', '8']));
   for (const [k, r] of runs.entries()) mustHaveRecorded(`Part 2, process ${k + 1}`, r.accesses);
   const off = median(runs.map((r) => r.offMs));
   const on = median(runs.map((r) => r.onCostMs));
   const chains = median(runs.map((r) => r.chainsCostMs));
   const pct = (x: number) => `${((x / off) * 100).toFixed(1)}%`;
   console.log(
-    `Part 2, call chains: the nRF52840-DK kernel (${runs[0]!.rows} unwind rows), ${KERNEL_ROUNDS} fresh processes of 5 rounds of log off / on / on + chains 10^6-instruction windows (order rotated), medians`,
+    `Part 2, call chains: the nRF52840-DK kernel (${runs[0]!.rows} unwind rows), ${KERNEL_ROUNDS} fresh processes of 8 rounds of log off / on / on + chains 10^6-instruction windows (order rotated), medians`,
   );
   console.log(`  log off                ${off.toFixed(1).padStart(6)} CPU ms per 10^6 instr.`);
   console.log(
