@@ -73,6 +73,48 @@ describe('MMIO access log', () => {
     expect(runs[0]).toEqual(runs[1]);
   });
 
+  it('walks call chains exactly while a table is given, the log and the walker turned off and on', () => {
+    const s = session('nrf52840dk', UART_WRITER);
+    // One row for all code: the return address still in LR (the reset value ends the chain).
+    const table = {
+      starts: new Uint32Array([0]),
+      cfaReg: new Uint8Array([13]),
+      cfaOffset: new Int32Array([0]),
+      raAt: new Int32Array([0]),
+      r7At: new Int32Array([0]),
+      r11At: new Int32Array([0]),
+    };
+    /** Whether each entry recorded by a run of 10,000 instructions has a chain. */
+    const chained = () => {
+      const from = s.accessLog?.recorded ?? 0;
+      s.runSlice({ instructions: 10_000 });
+      const entries = s.accessLog!.since(from, 100_000).entries;
+      expect(entries.length).toBeGreaterThan(50);
+      return [...new Set(entries.map((e) => e.callers !== undefined))];
+    };
+    s.setAccessLogCallers(table);
+    s.setAccessLog(true);
+    expect(chained()).toEqual([true]);
+    s.setAccessLog(false);
+    s.setAccessLog(true);
+    expect(chained()).toEqual([true]);
+    s.setAccessLogCallers(null);
+    expect(chained()).toEqual([false]);
+    s.setAccessLog(false);
+    s.setAccessLog(true);
+    expect(chained()).toEqual([false]);
+    s.setAccessLogCallers(table);
+    expect(chained()).toEqual([true]);
+    s.setAccessLog(false);
+    s.setAccessLogCallers(null);
+    s.setAccessLog(true);
+    expect(chained()).toEqual([false]);
+    // A new log (another capacity) records with a listener of its own.
+    s.setAccessLogCallers(table);
+    s.setAccessLog(true, 1 << 12);
+    expect(chained()).toEqual([true]);
+  });
+
   it('never logs debug reads; logs the debugger`s ordinary read as its own', () => {
     const s = session('nrf52840dk', UART_WRITER);
     s.setAccessLog(true);
