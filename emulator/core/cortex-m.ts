@@ -257,10 +257,10 @@ export class CortexM implements CoreControl {
   slowMem = false;
   /**
    * MPU on or watchpoints armed: the fast paths hold windows (see `mpuWindow`), stretches of a
-   * region the MPU lets the current context access and no data watchpoint covers, instead of
-   * whole regions. A window is valid for the MPU configuration, privilege and
-   * FAULTMASK/priority bypass it was made under, so every change of those calls
-   * `mpuContextChanged`; a change of the watchpoints forgets all windows.
+   * region the MPU lets the current context access, with a hole where data watchpoints (or
+   * write observers) are (`watchBounds`), instead of whole regions. A window is valid for the
+   * MPU configuration, privilege and FAULTMASK/priority bypass it was made under, so every
+   * change of those calls `mpuContextChanged`; a change of the watchpoints forgets all windows.
    */
   private mpuWindows = false;
   /**
@@ -321,15 +321,6 @@ export class CortexM implements CoreControl {
   readRegion2: Region;
   writeRegion: Region;
   writeRegion2: Region;
-  /**
-   * Watchpoints or write observers armed: a hit in the second or third fast path moves it up to
-   * the first (see `promoteRead`). Without them swapping costs more calls than it saves (a loop
-   * reading a flash table between RAM accesses keeps the table in the second slot).
-   */
-  private promoteSlots = false;
-  /** Third slots, used only with `promoteSlots`. */
-  private readRegion3: Region;
-  private writeRegion3: Region;
   private readonly noRegion: Region;
   readonly coverage: Uint32Array;
 
@@ -359,10 +350,8 @@ export class CortexM implements CoreControl {
     );
     this.readRegion = this.noRegion;
     this.readRegion2 = this.noRegion;
-    this.readRegion3 = this.noRegion;
     this.writeRegion = this.noRegion;
     this.writeRegion2 = this.noRegion;
-    this.writeRegion3 = this.noRegion;
     this.codeRegion = this.noRegion;
     this.devRegion = this.noRegion;
     this.coverage = new Uint32Array(COVERAGE_NAMES.length);
@@ -1323,20 +1312,20 @@ export class CortexM implements CoreControl {
   // Fast paths: `readRegion`/`readRegion2` cache the last two RAM/ROM regions read (code
   // usually reads literals from flash and data from RAM), `writeRegion`/`writeRegion2` the
   // last two RAM regions written. With the MPU on they hold windows instead, the stretches the
-  // MPU allows in the current context (`mpuWindow`); with DWT watchpoints armed (MPU off) the
-  // stretches between the watched granules (`watchWindow`; with the MPU on too, both bounds
-  // apply). Watched granules split a region into more windows, so with watchpoints armed a
-  // third slot each is kept and a hit in the second or third slot moves it up to the first
-  // (the one compiled code inlines: `promoteRead`); without them swapping would cost more
-  // calls than it saves (a loop reading a flash table between RAM accesses).
+  // MPU allows in the current context (`mpuWindow`); with DWT watchpoints or write observers
+  // armed, windows with a hole (`watchBounds`): the whole region (or MPU window) with the
+  // stretch of its watched granules left to the core, so a program uses the same slots, in the
+  // same order, as without them (the slots are never reordered on a hit: a debug session's
+  // compiled code then runs the paths a plain run gave V8 feedback for), and only accesses in
+  // the hole take the slow path, which finds the gap windows between watched granules.
   read32(a: number): number {
     let d = this.readRegion;
     let off = a - d.base;
-    if (off < 0 || off > d.size - 4) {
-      d = this.promoteSlots ? this.promoteRead(a, 4) : this.readRegion2;
+    if (!d.fits(off, 4)) {
+      d = this.readRegion2;
       off = a - d.base;
     }
-    if (off >= 0 && off <= d.size - 4) {
+    if (d.fits(off, 4)) {
       if ((a & 3) === 0) return d.i32[off >>> 2]!;
       if ((this.ccr & 8) === 0) return d.dv.getInt32(off, true);
     }
@@ -1346,11 +1335,11 @@ export class CortexM implements CoreControl {
   read16(a: number): number {
     let d = this.readRegion;
     let off = a - d.base;
-    if (off < 0 || off > d.size - 2) {
-      d = this.promoteSlots ? this.promoteRead(a, 2) : this.readRegion2;
+    if (!d.fits(off, 2)) {
+      d = this.readRegion2;
       off = a - d.base;
     }
-    if (off >= 0 && off <= d.size - 2) {
+    if (d.fits(off, 2)) {
       if ((a & 1) === 0) return d.u16[off >>> 1]!;
       if ((this.ccr & 8) === 0) return d.dv.getUint16(off, true);
     }
@@ -1360,10 +1349,10 @@ export class CortexM implements CoreControl {
   read8(a: number): number {
     let d = this.readRegion;
     let off = a - d.base;
-    if (off >= 0 && off < d.size) return d.bytes[off]!;
-    d = this.promoteSlots ? this.promoteRead(a, 1) : this.readRegion2;
+    if (d.fits(off, 1)) return d.bytes[off]!;
+    d = this.readRegion2;
     off = a - d.base;
-    if (off >= 0 && off < d.size) return d.bytes[off]!;
+    if (d.fits(off, 1)) return d.bytes[off]!;
     return this.readSlow(a, 1, false, this.privileged());
   }
   /** Word read that must be aligned (LDM, LDRD, LDREX, stack pops). */
@@ -1371,21 +1360,21 @@ export class CortexM implements CoreControl {
     if ((a & 3) === 0) {
       let d = this.readRegion;
       let off = a - d.base;
-      if (off >= 0 && off < d.size) return d.i32[off >>> 2]!;
-      d = this.promoteSlots ? this.promoteRead(a, 4) : this.readRegion2;
+      if (d.fits(off, 4)) return d.i32[off >>> 2]!;
+      d = this.readRegion2;
       off = a - d.base;
-      if (off >= 0 && off < d.size) return d.i32[off >>> 2]!;
+      if (d.fits(off, 4)) return d.i32[off >>> 2]!;
     }
     return this.readSlow(a, 4, true, this.privileged()) | 0;
   }
   write32(a: number, v: number): void {
     let d = this.writeRegion;
     let off = a - d.base;
-    if (off < 0 || off > d.size - 4) {
-      d = this.promoteSlots ? this.promoteWrite(a, 4) : this.writeRegion2;
+    if (!d.fits(off, 4)) {
+      d = this.writeRegion2;
       off = a - d.base;
     }
-    if (off >= 0 && off <= d.size - 4) {
+    if (d.fits(off, 4)) {
       if ((a & 3) === 0) d.i32[off >>> 2] = v;
       else if ((this.ccr & 8) === 0) d.dv.setInt32(off, v, true);
       else return this.writeSlow(a, 4, v, false, this.privileged());
@@ -1400,11 +1389,11 @@ export class CortexM implements CoreControl {
   write16(a: number, v: number): void {
     let d = this.writeRegion;
     let off = a - d.base;
-    if (off < 0 || off > d.size - 2) {
-      d = this.promoteSlots ? this.promoteWrite(a, 2) : this.writeRegion2;
+    if (!d.fits(off, 2)) {
+      d = this.writeRegion2;
       off = a - d.base;
     }
-    if (off >= 0 && off <= d.size - 2) {
+    if (d.fits(off, 2)) {
       if ((a & 1) === 0) d.u16[off >>> 1] = v;
       else if ((this.ccr & 8) === 0) d.dv.setUint16(off, v, true);
       else return this.writeSlow(a, 2, v, false, this.privileged());
@@ -1419,11 +1408,11 @@ export class CortexM implements CoreControl {
   write8(a: number, v: number): void {
     let d = this.writeRegion;
     let off = a - d.base;
-    if (off < 0 || off >= d.size) {
-      d = this.promoteSlots ? this.promoteWrite(a, 1) : this.writeRegion2;
+    if (!d.fits(off, 1)) {
+      d = this.writeRegion2;
       off = a - d.base;
     }
-    if (off >= 0 && off < d.size) {
+    if (d.fits(off, 1)) {
       d.bytes[off] = v;
       // A block that covered these bytes is gone: leave the running block after this store.
       if (d.code !== null && d.invalidate(off, 1)) this.attention = true;
@@ -1436,11 +1425,11 @@ export class CortexM implements CoreControl {
     if ((a & 3) === 0) {
       let d = this.writeRegion;
       let off = a - d.base;
-      if (off < 0 || off >= d.size) {
-        d = this.promoteSlots ? this.promoteWrite(a, 4) : this.writeRegion2;
+      if (!d.fits(off, 4)) {
+        d = this.writeRegion2;
         off = a - d.base;
       }
-      if (off >= 0 && off < d.size) {
+      if (d.fits(off, 4)) {
         d.i32[off >>> 2] = v;
         // A block that covered these bytes is gone: leave the running block after this store.
         if (d.code !== null && d.invalidate(off, 4)) this.attention = true;
@@ -1451,51 +1440,6 @@ export class CortexM implements CoreControl {
     this.writeSlow(a, 4, v, true, this.privileged());
   }
 
-  /**
-   * With `promoteSlots` (watchpoints armed), after a miss in the first read fast path:
-   * the second or third one that holds [a, a + n), moved up to the first (the one compiled code
-   * inlines), the others shifted down; `noRegion` when none does. Three slots because a
-   * program reading flash, its data and its stack on either side of a watched word uses three
-   * windows: with two, every pass of such a loop took the slow path twice.
-   */
-  private promoteRead(a: number, n: number): Region {
-    const d2 = this.readRegion2;
-    const o2 = a - d2.base;
-    if (o2 >= 0 && o2 <= d2.size - n) {
-      this.readRegion2 = this.readRegion;
-      this.readRegion = d2;
-      return d2;
-    }
-    const d3 = this.readRegion3;
-    const o3 = a - d3.base;
-    if (o3 >= 0 && o3 <= d3.size - n) {
-      this.readRegion3 = d2;
-      this.readRegion2 = this.readRegion;
-      this.readRegion = d3;
-      return d3;
-    }
-    return this.noRegion;
-  }
-
-  /** `promoteRead` for the write fast paths. */
-  private promoteWrite(a: number, n: number): Region {
-    const d2 = this.writeRegion2;
-    const o2 = a - d2.base;
-    if (o2 >= 0 && o2 <= d2.size - n) {
-      this.writeRegion2 = this.writeRegion;
-      this.writeRegion = d2;
-      return d2;
-    }
-    const d3 = this.writeRegion3;
-    const o3 = a - d3.base;
-    if (o3 >= 0 && o3 <= d3.size - n) {
-      this.writeRegion3 = d2;
-      this.writeRegion2 = this.writeRegion;
-      this.writeRegion = d3;
-      return d3;
-    }
-    return this.noRegion;
-  }
   writeT(a: number, size: AccessSize, v: number): void {
     this.writeSlow(a, size, v, false, false);
   }
@@ -1533,7 +1477,6 @@ export class CortexM implements CoreControl {
       this.refreshSlowPaths();
       return;
     }
-    this.promoteSlots = this.system.dwtWatchActive() || this.writeObserved();
     const lo = (start & ~31) >>> 0;
     const hi = (((end - 1) | 31) >>> 0) + 1;
     // Overlapping [lo, hi), or, for a removed observer, touching it.
@@ -1541,12 +1484,11 @@ export class CortexM implements CoreControl {
       w !== this.noRegion && (gone ? w.base <= hi && w.end >= lo : w.base < hi && w.end > lo);
     if (hit(this.writeRegion)) this.writeRegion = this.noRegion;
     if (hit(this.writeRegion2)) this.writeRegion2 = this.noRegion;
-    if (hit(this.writeRegion3)) this.writeRegion3 = this.noRegion;
     const keep = (w: { acc: Acc; win: Region }): boolean => w.acc !== Acc.Write || !hit(w.win);
     for (const entry of this.windowCaches.values()) {
       entry.windows = entry.windows.filter(keep);
       const slots = entry.slots;
-      if (slots !== null) for (let i = 3; i < 6; i++) if (hit(slots[i]!)) slots[i] = this.noRegion;
+      if (slots !== null) for (let i = 2; i < 4; i++) if (hit(slots[i]!)) slots[i] = this.noRegion;
     }
     this.watchWindows = this.watchWindows.filter(keep);
     // Compiled code keeps the write paths in locals and re-reads them after service().
@@ -1577,7 +1519,6 @@ export class CortexM implements CoreControl {
     this.slowMem = this.system.needsSlowMemory();
     this.mpuWindows = this.slowMem;
     this.contextWindows = this.slowMem && this.system.mpuEnabled();
-    this.promoteSlots = this.system.dwtWatchActive() || this.writeObserved();
     // Windows depend on the watchpoints too, which no context id covers.
     this.windowCaches.clear();
     this.watchWindows = [];
@@ -1606,7 +1547,6 @@ export class CortexM implements CoreControl {
     this.slowMem = this.system.needsSlowMemory();
     this.mpuWindows = this.slowMem;
     this.contextWindows = this.slowMem && this.system.mpuEnabled();
-    this.promoteSlots = this.system.dwtWatchActive() || this.writeObserved();
     this.dropFastRegions();
   }
 
@@ -1630,7 +1570,6 @@ export class CortexM implements CoreControl {
   dropWriteSlots(): void {
     this.writeRegion = this.noRegion;
     this.writeRegion2 = this.noRegion;
-    this.writeRegion3 = this.noRegion;
     // Compiled code keeps the write path in locals and re-reads them after service().
     this.attention = true;
   }
@@ -1650,23 +1589,19 @@ export class CortexM implements CoreControl {
       if (entry !== undefined) {
         // Filed in the context's own array, allocated once (this runs on every exception entry
         // and return, and every CONTROL write, with the MPU on).
-        const slots = entry.slots ?? (entry.slots = new Array<Region>(6));
+        const slots = entry.slots ?? (entry.slots = new Array<Region>(4));
         slots[0] = this.readRegion;
         slots[1] = this.readRegion2;
-        slots[2] = this.readRegion3;
-        slots[3] = this.writeRegion;
-        slots[4] = this.writeRegion2;
-        slots[5] = this.writeRegion3;
+        slots[2] = this.writeRegion;
+        slots[3] = this.writeRegion2;
       }
       this.slotContext = -1;
       this.slotsRestore = true;
     }
     this.readRegion = this.noRegion;
     this.readRegion2 = this.noRegion;
-    this.readRegion3 = this.noRegion;
     this.writeRegion = this.noRegion;
     this.writeRegion2 = this.noRegion;
-    this.writeRegion3 = this.noRegion;
     this.codeSize = 0;
     // The loop keeps the code window in locals and re-reads them after service().
     this.attention = true;
@@ -1695,24 +1630,33 @@ export class CortexM implements CoreControl {
     const cache = entry.windows;
     const addr = a >>> 0;
     for (const w of cache)
-      if (w.acc === acc && w.win.parent === reg && addr >= w.win.base && addr < w.win.end)
-        return w.win;
+      if (w.acc === acc && w.win.parent === reg && w.win.fits(addr - w.win.base, 1)) return w.win;
     const write = acc === Acc.Write;
     const exec = acc === Acc.Exec;
     // Watched granules bound the window (computed from the watched ranges, not per granule):
     // a read is not held back by a write watchpoint, nor a write by a read one.
     let lo = reg.base;
     let hi = reg.end;
+    let holeLo = 0;
+    let holeHi = 0;
     if (!exec && (this.system.dwtWatchActive() || (write && this.writeObserved()))) {
       if (!this.watchBounds(reg, a, write)) return null;
       lo = this.boundLo;
       hi = this.boundHi;
+      holeLo = this.holeLo;
+      holeHi = this.holeHi;
     }
     const [sLo, sHi] = this.system.mpuSpan(addr, write, priv, exec, ipsr, this.faultmask);
     lo = Math.max(lo, sLo);
     hi = Math.min(hi, sHi);
     if (((lo - reg.base) & 3) !== 0 || hi <= addr) return null;
-    const w = reg.window(lo - reg.base, hi - lo);
+    // The hole, cut to the window (none when it lies outside).
+    holeLo = Math.max(holeLo, lo);
+    holeHi = Math.min(holeHi, hi);
+    const w =
+      holeLo < holeHi
+        ? reg.window(lo - reg.base, hi - lo, holeLo - lo, holeHi - lo)
+        : reg.window(lo - reg.base, hi - lo);
     if (cache.length >= 64) cache.length = 0;
     cache.push({ acc, win: w });
     return w;
@@ -1754,39 +1698,44 @@ export class CortexM implements CoreControl {
     if (saved === null) return;
     this.readRegion = saved[0]!;
     this.readRegion2 = saved[1]!;
-    this.readRegion3 = saved[2]!;
-    this.writeRegion = saved[3]!;
-    this.writeRegion2 = saved[4]!;
-    this.writeRegion3 = saved[5]!;
+    this.writeRegion = saved[2]!;
+    this.writeRegion2 = saved[3]!;
     // Write slots back without the slow path: their regions may now change (Region.dirty).
-    for (let i = 3; i < 6; i++) (saved[i]!.parent ?? saved[i]!).dirty = true;
+    for (let i = 2; i < 4; i++) (saved[i]!.parent ?? saved[i]!).dirty = true;
     this.slotContext = context;
   }
 
   /**
-   * `mpuWindow` with the MPU off (only DWT watchpoints or write observers armed): the window is
-   * the whole stretch of `reg` around `a` between the nearest watched 32-byte granules, found
-   * from the watched ranges themselves, so a program runs on the fast paths everywhere but
-   * beside the few words being watched. Windows are kept in a short list (`watchWindows`,
-   * emptied with the other caches): a region splits into a handful of them at most.
+   * `mpuWindow` with the MPU off (only DWT watchpoints or write observers armed): the window
+   * `watchBounds` finds from the watched ranges themselves (the whole region with the watched
+   * stretch as a hole, or a gap inside that stretch), so a program runs on the fast paths
+   * everywhere but beside the few words being watched. Windows are kept in a short list
+   * (`watchWindows`, emptied with the other caches): a region has a handful of them at most.
    */
   private watchWindow(reg: Region, a: number, acc: Acc): Region | null {
     for (const w of this.watchWindows)
-      if (w.acc === acc && w.win.parent === reg && a >= w.win.base && a < w.win.end) return w.win;
+      if (w.acc === acc && w.win.parent === reg && w.win.fits(a - w.win.base, 1)) return w.win;
     if (acc === Acc.Exec) return reg;
     if (!this.watchBounds(reg, a, acc === Acc.Write)) return null;
     const lo = this.boundLo;
     const hi = this.boundHi;
-    const w = reg.window(lo - reg.base, hi - lo);
+    const w =
+      this.holeLo < this.holeHi
+        ? reg.window(lo - reg.base, hi - lo, this.holeLo - lo, this.holeHi - lo)
+        : reg.window(lo - reg.base, hi - lo);
     if (this.watchWindows.length >= 32) this.watchWindows = [];
     this.watchWindows.push({ acc, win: w });
     return w;
   }
   /**
-   * The stretch of `reg` around `a` between the nearest 32-byte granules that a data
-   * watchpoint (or, for writes, a write observer) covers for `write` accesses, into
-   * `boundLo`/`boundHi` (granule-aligned, clamped to the region); false when `a`'s own granule
-   * is covered.
+   * The window of `reg` for an access at `a` while data watchpoints (or, for writes, write
+   * observers) cover some 32-byte granules for `write` accesses, into `boundLo`/`boundHi` and
+   * `holeLo`/`holeHi` (addresses; granule-aligned or the region's bounds): when `a` lies outside
+   * the stretch from the first to the last granule watched in `reg`, the whole region with that
+   * stretch as its hole, so a program runs on the same single fast window (and the same
+   * compiled code path) as without watchpoints and only accesses between the watched words go
+   * through the core; inside that stretch, the gap between the nearest watched granules around
+   * `a`, without a hole. False when `a`'s own granule is watched.
    */
   private watchBounds(reg: Region, a: number, write: boolean): boolean {
     const ranges = this.system.dwtWatchActive() ? this.system.dwtWatchedRanges(write) : [];
@@ -1794,19 +1743,35 @@ export class CortexM implements CoreControl {
     const granule = (a & ~31) >>> 0;
     let lo = reg.base;
     let hi = reg.end;
+    let spanLo = reg.end;
+    let spanHi = reg.base;
     for (const [first, last] of ranges) {
       const gLo = (first & ~31) >>> 0;
       const gHi = ((last | 31) >>> 0) + 1;
       if (gLo <= granule && gHi > granule) return false;
       if (gHi <= granule && gHi > lo) lo = gHi;
       if (gLo > granule && gLo < hi) hi = gLo;
+      if (gLo < reg.end && gHi > reg.base) {
+        spanLo = Math.min(spanLo, Math.max(gLo, reg.base));
+        spanHi = Math.max(spanHi, Math.min(gHi, reg.end));
+      }
     }
-    this.boundLo = lo;
-    this.boundHi = hi;
+    if (granule < spanLo || granule >= spanHi) {
+      this.boundLo = reg.base;
+      this.boundHi = reg.end;
+      this.holeLo = spanLo < spanHi ? spanLo : 0;
+      this.holeHi = spanLo < spanHi ? spanHi : 0;
+    } else {
+      this.boundLo = lo;
+      this.boundHi = hi;
+      this.holeLo = this.holeHi = 0;
+    }
     return true;
   }
   private boundLo = 0;
   private boundHi = 0;
+  private holeLo = 0;
+  private holeHi = 0;
 
   /**
    * The window `watchWindow` made before that holds `a` for `acc`, when the fast paths may use
@@ -1816,7 +1781,7 @@ export class CortexM implements CoreControl {
     if (this.exc.stacking !== Stk.None || priv !== this.privileged()) return null;
     if (this.system.mpuEnabled()) return null;
     for (const w of this.watchWindows)
-      if (w.acc === acc && a >= w.win.base && a < w.win.end) return w.win;
+      if (w.acc === acc && w.win.fits(a - w.win.base, 1)) return w.win;
     return null;
   }
   /** The windows `watchWindow` made since the caches were last emptied. */
@@ -1848,12 +1813,10 @@ export class CortexM implements CoreControl {
   readSlow(addr: number, size: AccessSize, mustAlign: boolean, priv: boolean): number {
     const a = addr >>> 0;
     // A window made before (watchpoints armed, MPU off) holds `a`: it becomes the first fast
-    // path and the access is made again through it (a program reading flash, its data and its
-    // stack on either side of a watched word uses three windows for the two slots).
+    // path and the access is made again through it.
     if (this.watchWindows.length !== 0 && !(mustAlign && size === 2)) {
       const w = this.cachedWatchWindow(a, Acc.Read, priv);
       if (w !== null && w !== this.readRegion) {
-        this.readRegion3 = this.readRegion2;
         this.readRegion2 = this.readRegion;
         this.readRegion = w;
         if (size === 4) return mustAlign ? this.read32A(a) : this.read32(a);
@@ -1899,7 +1862,6 @@ export class CortexM implements CoreControl {
     if (reg !== null && reg.dev === null && reg !== this.readRegion) {
       const fast = this.fastRegion(reg, a, Acc.Read, priv);
       if (fast !== null) {
-        this.readRegion3 = this.readRegion2;
         this.readRegion2 = this.readRegion;
         this.readRegion = fast;
       }
@@ -1961,7 +1923,6 @@ export class CortexM implements CoreControl {
       const w = this.cachedWatchWindow(a, Acc.Write, priv);
       if (w !== null && w !== this.writeRegion) {
         (w.parent ?? w).dirty = true;
-        this.writeRegion3 = this.writeRegion2;
         this.writeRegion2 = this.writeRegion;
         this.writeRegion = w;
         if (size === 4) return mustAlign ? this.write32A(a, v) : this.write32(a, v);
@@ -1992,7 +1953,6 @@ export class CortexM implements CoreControl {
       const fast = this.fastRegion(reg, a, Acc.Write, priv);
       if (fast !== null) {
         reg.dirty = true;
-        this.writeRegion3 = this.writeRegion2;
         this.writeRegion2 = this.writeRegion;
         this.writeRegion = fast;
       }

@@ -162,18 +162,35 @@ function shiftConst(
  * (which drops the code and calls the observer): `wsz` is 0 then.
  */
 export const REFRESH =
-  'd = cpu.readRegion; rlo = d.lo | 0; rsz = d.size | 0; R32 = d.i32; R16 = d.u16; R8 = d.bytes;' +
-  ' d = cpu.readRegion2; qlo = d.lo | 0; qsz = d.size | 0; Q32 = d.i32; Q16 = d.u16; Q8 = d.bytes;' +
+  'd = cpu.readRegion; rlo = d.lo | 0; rsz = d.size | 0; rhl = d.holeLo | 0; rhw = (d.holeHi - d.holeLo) | 0;' +
+  ' R32 = d.i32; R16 = d.u16; R8 = d.bytes;' +
+  ' d = cpu.readRegion2; qlo = d.lo | 0; qsz = d.size | 0; qhl = d.holeLo | 0; qhw = (d.holeHi - d.holeLo) | 0;' +
+  ' Q32 = d.i32; Q16 = d.u16; Q8 = d.bytes;' +
   ' d = cpu.writeRegion; wlo = d.lo | 0; wsz = d.code === null && cpu.onDataWrite === null ? d.size | 0 : 0;' +
-  ' W32 = d.i32; W16 = d.u16; W8 = d.bytes;' +
+  ' whl = d.holeLo | 0; whw = (d.holeHi - d.holeLo) | 0; W32 = d.i32; W16 = d.u16; W8 = d.bytes;' +
   ' d = cpu.writeRegion2; vlo = d.lo | 0; vsz = d.code === null && cpu.onDataWrite === null ? d.size | 0 : 0;' +
-  ' V32 = d.i32; V16 = d.u16; V8 = d.bytes;';
+  ' vhl = d.holeLo | 0; vhw = (d.holeHi - d.holeLo) | 0; V32 = d.i32; V16 = d.u16; V8 = d.bytes;';
 
 /** The locals REFRESH sets, declared once at the top of every region function. */
 export const FAST_PATH_LOCALS =
   'let d = cpu.readRegion, rlo = 0, rsz = 0, wlo = 0, wsz = 0, R32 = d.i32, R16 = d.u16, R8 = d.bytes,' +
   ' W32 = R32, W16 = R16, W8 = R8, qlo = 0, qsz = 0, Q32 = R32, Q16 = R16, Q8 = R8,' +
-  ' vlo = 0, vsz = 0, V32 = R32, V16 = R16, V8 = R8;';
+  ' vlo = 0, vsz = 0, V32 = R32, V16 = R16, V8 = R8, rhl = 0, rhw = 0, qhl = 0, qhw = 0,' +
+  ' whl = 0, whw = 0, vhl = 0, vhw = 0;';
+
+/**
+ * The test that an access of `n` bytes at offset `o` of a slot stays clear of its window's
+ * hole (Region.holeLo/holeHi: the watched granules, data watchpoints and write observers, that
+ * only the core may access), in locals `<p>hl` (its start) and `<p>hw` (its width; 0 without a
+ * hole): one unsigned comparison, always evaluated, so a plain run gives it the type feedback a
+ * debug session needs (a short-circuit's second half would be new to TurboFan there, and
+ * deoptimize the region). `aligned`: aligned to its size, the access cannot straddle the hole's
+ * 32-byte-aligned bounds, so its first byte tells.
+ */
+const clear = (p: string, n: number, aligned: boolean): string =>
+  aligned || n === 1
+    ? `((o - ${p}hl) >>> 0) >= ${p}hw`
+    : `((o - ${p}hl + ${n - 1}) >>> 0) >= ${p}hw + ${n - 1}`;
 
 /** Loads into local `dst` from the int32 address in local `a`. */
 function load(
@@ -194,25 +211,25 @@ function load(
     // read32 reads the same four bytes little-endian (A3.3).
     const unaligned = aligned
       ? ''
-      : ` else if ((cpu.ccr & 8) === 0 && (o = (a - rlo) | 0) >= 0 && o <= rsz - 4)` +
+      : ` else if ((cpu.ccr & 8) === 0 && (o = (a - rlo) | 0) >= 0 && o <= rsz - 4 && ${clear('r', 4, false)})` +
         ` ${dst} = R8[o] | (R8[o + 1] << 8) | (R8[o + 2] << 16) | (R8[o + 3] << 24);`;
     return (
-      `o = (a - rlo) | 0; if ((a & 3) === 0 && o >= 0 && o <= rsz - 4) ${dst} = R32[o >> 2];` +
-      ` ${slow(aligned ? 'read32A' : 'read32', '(a & 3) === 0 && o >= 0 && o <= qsz - 4', 'Q32[o >> 2]', unaligned)}`
+      `o = (a - rlo) | 0; if ((a & 3) === 0 && o >= 0 && o <= rsz - 4 && ${clear('r', 4, true)}) ${dst} = R32[o >> 2];` +
+      ` ${slow(aligned ? 'read32A' : 'read32', `(a & 3) === 0 && o >= 0 && o <= qsz - 4 && ${clear('q', 4, true)}`, 'Q32[o >> 2]', unaligned)}`
     );
   }
   if (size === 2) {
     const fix = signed ? ` ${dst} = (${dst} << 16) >> 16;` : '';
     const unaligned =
-      ` else if ((cpu.ccr & 8) === 0 && (o = (a - rlo) | 0) >= 0 && o <= rsz - 2)` +
+      ` else if ((cpu.ccr & 8) === 0 && (o = (a - rlo) | 0) >= 0 && o <= rsz - 2 && ${clear('r', 2, false)})` +
       ` ${dst} = R8[o] | (R8[o + 1] << 8);`;
     return (
-      `o = (a - rlo) | 0; if ((a & 1) === 0 && o >= 0 && o <= rsz - 2) ${dst} = R16[o >> 1];` +
-      ` ${slow('read16', '(a & 1) === 0 && o >= 0 && o <= qsz - 2', 'Q16[o >> 1]', unaligned)}${fix}`
+      `o = (a - rlo) | 0; if ((a & 1) === 0 && o >= 0 && o <= rsz - 2 && ${clear('r', 2, true)}) ${dst} = R16[o >> 1];` +
+      ` ${slow('read16', `(a & 1) === 0 && o >= 0 && o <= qsz - 2 && ${clear('q', 2, true)}`, 'Q16[o >> 1]', unaligned)}${fix}`
     );
   }
   const fix = signed ? ` ${dst} = (${dst} << 24) >> 24;` : '';
-  return `o = (a - rlo) | 0; if (o >= 0 && o < rsz) ${dst} = R8[o]; ${slow('read8', 'o >= 0 && o < qsz', 'Q8[o]')}${fix}`;
+  return `o = (a - rlo) | 0; if (o >= 0 && o < rsz && ${clear('r', 1, true)}) ${dst} = R8[o]; ${slow('read8', `o >= 0 && o < qsz && ${clear('q', 1, true)}`, 'Q8[o]')}${fix}`;
 }
 
 /** Stores the int32 expression `v` to the int32 address in local `a`. */
@@ -226,23 +243,23 @@ function store(v: string, size: 1 | 2 | 4, aligned: boolean, sync: string): stri
   if (size === 4) {
     const unaligned = aligned
       ? ''
-      : ` else if ((cpu.ccr & 8) === 0 && (o = (a - wlo) | 0) >= 0 && o <= wsz - 4)` +
+      : ` else if ((cpu.ccr & 8) === 0 && (o = (a - wlo) | 0) >= 0 && o <= wsz - 4 && ${clear('w', 4, false)})` +
         ` { W8[o] = ${v}; W8[o + 1] = ${v} >> 8; W8[o + 2] = ${v} >> 16; W8[o + 3] = ${v} >> 24; }`;
     return (
-      `o = (a - wlo) | 0; if ((a & 3) === 0 && o >= 0 && o <= wsz - 4) W32[o >> 2] = ${v};` +
-      ` ${slow(aligned ? 'write32A' : 'write32', '(a & 3) === 0 && o >= 0 && o <= vsz - 4', 'V32[o >> 2]', unaligned)}`
+      `o = (a - wlo) | 0; if ((a & 3) === 0 && o >= 0 && o <= wsz - 4 && ${clear('w', 4, true)}) W32[o >> 2] = ${v};` +
+      ` ${slow(aligned ? 'write32A' : 'write32', `(a & 3) === 0 && o >= 0 && o <= vsz - 4 && ${clear('v', 4, true)}`, 'V32[o >> 2]', unaligned)}`
     );
   }
   if (size === 2) {
     const unaligned =
-      ` else if ((cpu.ccr & 8) === 0 && (o = (a - wlo) | 0) >= 0 && o <= wsz - 2)` +
+      ` else if ((cpu.ccr & 8) === 0 && (o = (a - wlo) | 0) >= 0 && o <= wsz - 2 && ${clear('w', 2, false)})` +
       ` { W8[o] = ${v}; W8[o + 1] = ${v} >> 8; }`;
     return (
-      `o = (a - wlo) | 0; if ((a & 1) === 0 && o >= 0 && o <= wsz - 2) W16[o >> 1] = ${v};` +
-      ` ${slow('write16', '(a & 1) === 0 && o >= 0 && o <= vsz - 2', 'V16[o >> 1]', unaligned)}`
+      `o = (a - wlo) | 0; if ((a & 1) === 0 && o >= 0 && o <= wsz - 2 && ${clear('w', 2, true)}) W16[o >> 1] = ${v};` +
+      ` ${slow('write16', `(a & 1) === 0 && o >= 0 && o <= vsz - 2 && ${clear('v', 2, true)}`, 'V16[o >> 1]', unaligned)}`
     );
   }
-  return `o = (a - wlo) | 0; if (o >= 0 && o < wsz) W8[o] = ${v}; ${slow('write8', 'o >= 0 && o < vsz', 'V8[o]')}`;
+  return `o = (a - wlo) | 0; if (o >= 0 && o < wsz && ${clear('w', 1, true)}) W8[o] = ${v}; ${slow('write8', `o >= 0 && o < vsz && ${clear('v', 1, true)}`, 'V8[o]')}`;
 }
 
 function popcount(v: number): number {

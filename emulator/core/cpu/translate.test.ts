@@ -430,3 +430,105 @@ describe('cold exits', () => {
     }
   });
 });
+
+const W1 = RAM + 0x2000; // watched for reads and writes
+const W2 = RAM + 0x2100; // watched for writes
+type WatchStop = { count: number; pc: number; r1: number; r2: number; stop: unknown };
+
+/**
+ * A loop that stays on the fast paths beside two watched words (an inner loop storing and
+ * loading below the first watched granule, at the first byte past the last one, inside the
+ * hole's unwatched granules), then, chosen by the low bits of the outer counter, one access to
+ * or beside a watched word: a word store, a byte and a halfword load, a load the write
+ * watchpoint ignores, an unaligned word load and store starting two bytes below the first
+ * watched word (outside its granule, into it), a byte store beside it. Every stop is recorded
+ * with the instruction count, pc and registers at it, and the run resumed until it exits.
+ */
+function runWatched(translate: boolean, slice: number, mpu: boolean) {
+  const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate });
+  const p = new Program(0);
+  p.word(RAM + 0x8000).addr('reset', 1);
+  p.label('reset')
+    .mov32(0, W1 - 32)
+    .mov32(4, W1)
+    .mov32(5, W2)
+    .mov32(3, -2 >>> 0);
+  p.mov32(1, 0).mov32(7, 48);
+  p.label('top').i('MOV_imm_T1', { d: 6, i: 20 });
+  p.label('inner');
+  p.i('STR_imm_T1', { t: 1, n: 0, i: 0 }).i('LDR_imm_T1', { t: 2, n: 0, i: 1 });
+  p.i('STRB_imm_T1', { t: 1, n: 0, i: 31 }); // W1 - 1: the byte below the hole
+  p.i('STR_imm_T1', { t: 1, n: 5, i: 8 }).i('LDR_imm_T1', { t: 2, n: 5, i: 8 }); // W2 + 32
+  p.i('LDRB_imm_T1', { t: 2, n: 5, i: 28 }); // in the hole, not watched
+  p.i('STRH_imm_T1', { t: 1, n: 4, i: 31 }).i('LDRH_imm_T1', { t: 2, n: 4, i: 31 }); // W1 + 62
+  p.i('LDR_imm_T1', { t: 2, n: 4, i: 16 }); // W1 + 64
+  p.i('ADD_imm_T2', { d: 1, i: 1 }).i('SUB_imm_T2', { d: 6, i: 1 });
+  p.branch('B_T1', 'inner', { c: 1 }); // BNE
+  p.i('LSL_imm_T1', { d: 6, m: 7, i: 29 }).i('LSR_imm_T1', { d: 6, m: 6, i: 29 });
+  const cases: [string, Record<string, number>][] = [
+    ['STR_imm_T1', { t: 1, n: 4, i: 0 }], // W1: stops
+    ['LDRB_imm_T1', { t: 2, n: 4, i: 1 }], // W1 + 1: stops
+    ['LDRH_imm_T1', { t: 2, n: 4, i: 1 }], // W1 + 2: stops
+    ['STR_imm_T1', { t: 1, n: 5, i: 0 }], // W2: stops
+    ['LDR_imm_T1', { t: 2, n: 5, i: 0 }], // W2, read: no stop
+    ['LDR_reg_T1', { t: 2, n: 4, m: 3 }], // W1 - 2, unaligned: stops
+    ['STR_reg_T1', { t: 1, n: 4, m: 3 }], // W1 - 2, unaligned: stops
+    ['STRB_imm_T1', { t: 1, n: 4, i: 4 }], // W1 + 4: no stop
+  ];
+  cases.forEach((_, k) => p.i('CMP_imm_T1', { n: 6, i: k }).branch('B_T1', `case${k}`, { c: 0 }));
+  cases.forEach(([name, f], k) => p.label(`case${k}`).i(name, f).branch('B_T2', 'next'));
+  p.label('next').i('SUB_imm_T2', { d: 7, i: 1 }).branch('B_T1', 'top', { c: 1 });
+  p.i('BKPT_T1', { i: 0xab });
+  flash.set(p.bytes());
+  core.reset();
+  core.writeMemory(0xe000edf0, 4, 0xa05f0001); // DHCSR: C_DEBUGEN (watchpoints halt)
+  core.writeMemory(0xe0001020, 4, W1); // DWT_COMP0
+  core.writeMemory(0xe0001024, 4, 2); // DWT_MASK0: the word
+  core.writeMemory(0xe0001028, 4, 7); // DWT_FUNCTION0: read or write watchpoint
+  core.writeMemory(0xe0001030, 4, W2); // DWT_COMP1
+  core.writeMemory(0xe0001034, 4, 2);
+  core.writeMemory(0xe0001038, 4, 6); // DWT_FUNCTION1: write watchpoint
+  if (mpu) core.writeMemory(0xe000ed94, 4, 5); // MPU_CTRL: ENABLE | PRIVDEFENA (B3.5.7)
+  const stops: WatchStop[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const stop = core.run(slice);
+    if (stop.kind === 'exit') break;
+    if (stop.kind === 'limit') continue;
+    const [r1, r2, pc] = [1, 2, 15].map((r) => core.readRegister(r));
+    stops.push({ count: core.instructionCount, pc: pc!, r1: r1!, r2: r2!, stop });
+  }
+  return {
+    stops,
+    count: core.instructionCount,
+    cycles: core.clock.now,
+    compiled: core.translatorStats.regionInstructions,
+  };
+}
+
+describe.each([false, true])('watched words inside a fast window (MPU on: %s)', (mpu) => {
+  it('stops at every access to a watched word, at the instruction the interpreter stops at', () => {
+    const interpreted = runWatched(false, 100_000, mpu);
+    // 48 passes, 6 of the 8 accesses chosen by the counter's low bits stop.
+    expect(interpreted.stops).toHaveLength(36);
+    const at = (address: number, access: string, size: number) => ({
+      kind: 'watchpoint',
+      address,
+      access,
+      size,
+    });
+    // The counter runs 48, 47, ...: cases 0, 7, 6, 5, ...
+    expect(interpreted.stops.slice(0, 6).map((s) => s.stop)).toEqual([
+      at(W1, 'write', 4),
+      at(W1 - 2, 'write', 4),
+      at(W1 - 2, 'read', 4),
+      at(W2, 'write', 4),
+      at(W1 + 2, 'read', 2),
+      at(W1 + 1, 'read', 1),
+    ]);
+    for (const slice of [100_000, 13]) {
+      const compiled = runWatched(true, slice, mpu);
+      expect({ ...compiled, compiled: 0 }).toEqual({ ...interpreted, compiled: 0 });
+      if (slice > 1000) expect(compiled.compiled).toBeGreaterThan(compiled.count / 2);
+    }
+  });
+});

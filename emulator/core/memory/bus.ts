@@ -29,6 +29,13 @@ export interface CompiledCode {
   readonly entries: readonly number[];
 }
 
+/**
+ * `Region.holeLo`/`holeHi` of a window without a hole: past any offset (regions are smaller
+ * than 1 GiB) and a small integer (V8 keeps the fields untagged), so the fast paths' test
+ * `o < holeLo` passes at its first comparison.
+ */
+export const NO_HOLE = 0x3fffffff;
+
 /** Code bookkeeping granule: 256 bytes (128 halfwords); a write drops its chunk's code. */
 export const BLOCK_CHUNK_SHIFT = 8;
 
@@ -93,6 +100,15 @@ export class Region {
   /** For a window (see `window`): the region it is part of and where in it it starts. */
   parent: Region | null = null;
   parentOffset = 0;
+  /**
+   * For a window: offsets [holeLo, holeHi) of it (multiples of 32) that the fast paths must
+   * leave to the core, the watched granules inside it (data watchpoints, write observers) and
+   * whatever lies between them; NO_HOLE in both when there are none. Every fast path checks
+   * `fits`, the translator's inline ones the same bounds, so a window can span a whole region
+   * around a few watched words.
+   */
+  holeLo = NO_HOLE;
+  holeHi = NO_HOLE;
   constructor(
     readonly base: number,
     readonly size: number,
@@ -111,9 +127,10 @@ export class Region {
   /**
    * A view of `size` bytes from `offset` (a multiple of 4) that shares this region's storage
    * and decoded code: the core caches such windows as fast paths where the MPU allows a whole
-   * stretch of a region but not all of it. Call again after `initCode`/`dropCode`.
+   * stretch of a region but not all of it. Call again after `initCode`/`dropCode`. `holeLo`,
+   * `holeHi`: offsets in the window the fast paths must leave alone (none when equal).
    */
-  window(offset: number, size: number): Region {
+  window(offset: number, size: number, holeLo = NO_HOLE, holeHi = NO_HOLE): Region {
     const w = new Region(
       this.base + offset,
       size,
@@ -126,7 +143,22 @@ export class Region {
     w.parent = this;
     w.parentOffset = offset;
     w.code = this.code;
+    if (holeLo < holeHi) {
+      w.holeLo = holeLo;
+      w.holeHi = holeHi;
+    }
     return w;
+  }
+
+  /** True when the bytes [off, off + n) of this region (or window) lie in it, clear of its hole. */
+  fits(off: number, n: number): boolean {
+    // Clear of the hole: off + n <= holeLo or off >= holeHi, as one unsigned comparison that a
+    // run without holes evaluates too (V8 has its type feedback before a debug session needs it).
+    return (
+      off >= 0 &&
+      off <= this.size - n &&
+      (off - this.holeLo + n - 1) >>> 0 >= this.holeHi - this.holeLo + n - 1
+    );
   }
 
   /** Drops cached decodes and blocks covering the bytes; true when a block was dropped. */
@@ -205,6 +237,22 @@ export class Region {
     this.chunks = null;
   }
 }
+
+/**
+ * One window made when this module loads, so a Region's fields have their final types from the
+ * start: V8 records per hidden class which type each field has held and whether it was ever
+ * written after construction, and when that widens (the first window's `parent` and hole, set
+ * only once a debug session arms a watchpoint or the MPU comes on) it deoptimizes every
+ * compiled function that relied on it: all the translator's region functions, which then ran
+ * interpreted and recompiled through the first debug session.
+ */
+function settleRegionFields(): void {
+  const bytes = new Uint8Array(64);
+  new Region(0, 64, 'settle', RegionKind.Ram, bytes, new DataView(bytes.buffer), null)
+    .window(0, 64, 0, 32)
+    .fits(0, 4);
+}
+settleRegionFields();
 
 const PAGE_SHIFT = 12;
 const NO_REGION = 0xffff;
