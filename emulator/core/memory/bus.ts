@@ -98,8 +98,8 @@ export class Region {
    */
   dirty = false;
   /** For a window (see `window`): the region it is part of and where in it it starts. */
-  parent: Region | null = null;
-  parentOffset = 0;
+  declare readonly parent: Region | null;
+  declare readonly parentOffset: number;
   /**
    * For a window: offsets [holeLo, holeHi) of it (multiples of 32) that the fast paths must
    * leave to the core, the watched granules inside it (data watchpoints, write observers) and
@@ -107,8 +107,8 @@ export class Region {
    * `fits`, the translator's inline ones the same bounds, so a window can span a whole region
    * around a few watched words.
    */
-  holeLo = NO_HOLE;
-  holeHi = NO_HOLE;
+  declare readonly holeLo: number;
+  declare readonly holeHi: number;
   constructor(
     readonly base: number,
     readonly size: number,
@@ -117,7 +117,14 @@ export class Region {
     readonly bytes: Uint8Array,
     readonly dv: DataView,
     readonly dev: MmioDevice | null,
+    window: { parent: Region; offset: number; holeLo: number; holeHi: number } | null = null,
   ) {
+    // Set here only, never after (V8 keeps the fields constant: the compiled code that reads
+    // them stays valid when the first window is made).
+    this.parent = window === null ? null : window.parent;
+    this.parentOffset = window === null ? 0 : window.offset;
+    this.holeLo = window === null || window.holeLo >= window.holeHi ? NO_HOLE : window.holeLo;
+    this.holeHi = window === null || window.holeLo >= window.holeHi ? NO_HOLE : window.holeHi;
     this.end = base + size;
     this.lo = base | 0;
     this.i32 = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
@@ -139,14 +146,9 @@ export class Region {
       this.bytes.subarray(offset, offset + size),
       new DataView(this.bytes.buffer, this.bytes.byteOffset + offset, size),
       null,
+      { parent: this, offset, holeLo, holeHi },
     );
-    w.parent = this;
-    w.parentOffset = offset;
     w.code = this.code;
-    if (holeLo < holeHi) {
-      w.holeLo = holeLo;
-      w.holeHi = holeHi;
-    }
     return w;
   }
 
@@ -240,11 +242,12 @@ export class Region {
 
 /**
  * One window made when this module loads, so a Region's fields have their final types from the
- * start: V8 records per hidden class which type each field has held and whether it was ever
- * written after construction, and when that widens (the first window's `parent` and hole, set
- * only once a debug session arms a watchpoint or the MPU comes on) it deoptimizes every
- * compiled function that relied on it: all the translator's region functions, which then ran
- * interpreted and recompiled through the first debug session.
+ * start: V8 records per hidden class which type each field has held, and when that widens (the
+ * first window's `parent`, a Region where every region before held null; a debug session makes
+ * the first one when it arms a watchpoint) it deoptimizes every compiled function that relied
+ * on it. The window fields are set only by the constructor for the same reason (a field written
+ * again after construction stops being constant, which compiled code relied on too): without
+ * both, the translator's region functions ran deoptimized through the first debug session.
  */
 function settleRegionFields(): void {
   const bytes = new Uint8Array(64);
