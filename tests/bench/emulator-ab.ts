@@ -21,7 +21,9 @@
  * temporary directory beside this tree's node_modules; the programs are built by this tree.
  *
  * Usage: npx tsx tests/bench/emulator-ab.ts [--ref main] [--only bench|bench2] [--pairs 4]
- *          [--warm 2] [--rounds N]   (npm run bench:emulator-ab -- ...)
+ *          [--warm 2] [--rounds N] [--plain]   (npm run bench:emulator-ab -- ...)
+ * `--plain`: plain sessions only (a debug session changes the feedback V8 compiles the plain
+ * ones with afterwards, most on the side that deoptimizes there).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -48,6 +50,8 @@ if (ONLY !== '' && ONLY !== 'bench' && ONLY !== 'bench2') {
 const NAMES: BenchmarkName[] = ONLY === '' ? ['bench', 'bench2'] : [ONLY];
 const PAIRS = positiveArg('--pairs', 4);
 const WARM = positiveArg('--warm', 2);
+/** Plain sessions only: what a change costs where no debugger is attached, undisturbed. */
+const PLAIN_ONLY = process.argv.includes('--plain');
 /** Rounds per session: ~0.15 s of CPU a session at 600 MIPS. */
 const ROUNDS: Record<BenchmarkName, number> = { bench: 400, bench2: 250 };
 
@@ -138,25 +142,33 @@ try {
     // debug session; the sides take turns session by session, the first alternating.
     const plan: boolean[] = [];
     for (let i = 0; i < WARM; i++) plan.push(false);
-    plan.push(true);
-    for (let i = 0; i < PAIRS; i++) plan.push(false, true);
+    plan.push(!PLAIN_ONLY);
+    for (let i = 0; i < PAIRS; i++) plan.push(false, !PLAIN_ONLY);
     plan.forEach((debug, k) => {
       for (const side of k % 2 === 0 ? sides : [...sides].reverse()) {
         const mips = run(side, debug);
         if (k < WARM) continue;
-        if (k === WARM) side.firstDebug = mips;
+        if (k === WARM && debug) side.firstDebug = mips;
         else (debug ? side.debug : side.plain).push(mips);
       }
     });
     console.log(`${name} (${rounds} rounds a session; main-thread CPU MIPS):`);
     for (const side of sides) {
       const plain = median(side.plain);
+      if (PLAIN_ONLY) {
+        console.log(`  ${side.name.padEnd(10)} plain ${plain.toFixed(1)}`);
+        continue;
+      }
       const debug = median(side.debug);
       console.log(
         `  ${side.name.padEnd(10)} plain ${plain.toFixed(1)}, first debug ${side.firstDebug.toFixed(1)} (${(side.firstDebug / plain).toFixed(2)} of plain), debug ${debug.toFixed(1)} (${(debug / plain).toFixed(2)} of plain)`,
       );
     }
     const [a, b] = sides as [Side, Side];
+    if (PLAIN_ONLY) {
+      console.log(`  this tree / ${REF}: plain ${(median(b.plain) / median(a.plain)).toFixed(3)}`);
+      continue;
+    }
     console.log(
       `  this tree / ${REF}: plain ${(median(b.plain) / median(a.plain)).toFixed(3)}, debug ${(median(b.debug) / median(a.debug)).toFixed(3)}, first debug ${(b.firstDebug / a.firstDebug).toFixed(3)}`,
     );
