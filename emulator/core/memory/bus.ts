@@ -154,12 +154,15 @@ export class Region {
 
   /** True when the bytes [off, off + n) of this region (or window) lie in it, clear of its hole. */
   fits(off: number, n: number): boolean {
-    // Clear of the hole: off + n <= holeLo or off >= holeHi, as one unsigned comparison that a
-    // run without holes evaluates too (V8 has its type feedback before a debug session needs it).
+    // Clear of the hole: off + n <= holeLo or off >= holeHi, as one unsigned comparison (made
+    // signed by flipping bit 31 of both sides: int32 values, which TurboFan compares as such)
+    // that a run without holes evaluates too (V8 has its type feedback before a debug session
+    // needs it).
     return (
       off >= 0 &&
       off <= this.size - n &&
-      (off - this.holeLo + n - 1) >>> 0 >= this.holeHi - this.holeLo + n - 1
+      ((off - this.holeLo + n - 1) ^ -2147483648) >=
+        ((this.holeHi - this.holeLo + n - 1) ^ -2147483648)
     );
   }
 
