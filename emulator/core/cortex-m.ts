@@ -1465,12 +1465,16 @@ export class CortexM implements CoreControl {
   /**
    * A write observer on [start, end) came (`gone` false) or went. When the fast paths held
    * windows before and still must (the MPU on, a watchpoint or another observer), only the write
-   * windows over the observer's 32-byte granules go, in every context's cache and saved slots:
-   * an added observer must see every store there, while every other window stays exact (it
-   * depends on the MPU context and the watched granules, and no other granule changed). A removed
-   * observer's neighbours go too (they were cut short at its granules) so they grow back over
-   * them. Reads and code never depend on write observers. Otherwise (the first slow-path reason
-   * comes or the last goes) every fast path is refreshed (`refreshSlowPaths`).
+   * windows over the observer's 32-byte granules change, in every context's cache and saved
+   * slots, and every other window stays exact (it depends on the MPU context and the watched
+   * granules, and no other granule changed). An added observer must see every store there: a
+   * window whose stores could reach its granules is replaced by the same stretch with its hole
+   * grown over them (a window's hole is the span of the watched granules in it, `watchBounds`),
+   * so stores beside them stay on the fast path. A removed observer's granules stay in the holes
+   * that hold them (still exact: the core makes those accesses and then a window without them);
+   * the windows cut short at them (a gap between watched granules) go, to grow back over them.
+   * Reads and code never depend on write observers. Otherwise (the first slow-path reason comes
+   * or the last goes) every fast path is refreshed (`refreshSlowPaths`).
    */
   private observersChanged(start: number, end: number, gone: boolean): void {
     if (!this.slowMem || !this.system.needsSlowMemory()) {
@@ -1479,18 +1483,54 @@ export class CortexM implements CoreControl {
     }
     const lo = (start & ~31) >>> 0;
     const hi = (((end - 1) | 31) >>> 0) + 1;
-    // Overlapping [lo, hi), or, for a removed observer, touching it.
-    const hit = (w: Region): boolean =>
-      w !== this.noRegion && (gone ? w.base <= hi && w.end >= lo : w.base < hi && w.end > lo);
-    if (hit(this.writeRegion)) this.writeRegion = this.noRegion;
-    if (hit(this.writeRegion2)) this.writeRegion2 = this.noRegion;
-    const keep = (w: { acc: Acc; win: Region }): boolean => w.acc !== Acc.Write || !hit(w.win);
+    const grown = new Map<Region, Region>();
+    const update = (w: Region): Region => {
+      if (w === this.noRegion) return w;
+      const hole = w.holeLo < w.holeHi;
+      if (gone) {
+        // Cut short at the granules (touching them, outside any hole): goes.
+        const touches = w.base <= hi && w.end >= lo;
+        const held = hole && lo >= w.base + w.holeLo && hi <= w.base + w.holeHi;
+        return touches && !held ? this.noRegion : w;
+      }
+      if (!(w.base < hi && w.end > lo)) return w;
+      if (hole && lo >= w.base + w.holeLo && hi <= w.base + w.holeHi) return w;
+      if (w.parent === null) return this.noRegion;
+      let g = grown.get(w);
+      if (g === undefined) {
+        const gLo = Math.max(lo, w.base) - w.base;
+        const gHi = Math.min(hi, w.end) - w.base;
+        g = w.parent.window(
+          w.parentOffset,
+          w.size,
+          hole ? Math.min(w.holeLo, gLo) : gLo,
+          hole ? Math.max(w.holeHi, gHi) : gHi,
+        );
+        grown.set(w, g);
+      }
+      return g;
+    };
+    this.writeRegion = update(this.writeRegion);
+    this.writeRegion2 = update(this.writeRegion2);
+    const keep = (w: { acc: Acc; win: Region }): { acc: Acc; win: Region } | null => {
+      if (w.acc !== Acc.Write) return w;
+      const win = update(w.win);
+      return win === this.noRegion ? null : win === w.win ? w : { acc: w.acc, win };
+    };
+    const kept = (list: { acc: Acc; win: Region }[]): { acc: Acc; win: Region }[] => {
+      const out: { acc: Acc; win: Region }[] = [];
+      for (const w of list) {
+        const k = keep(w);
+        if (k !== null) out.push(k);
+      }
+      return out;
+    };
     for (const entry of this.windowCaches.values()) {
-      entry.windows = entry.windows.filter(keep);
+      entry.windows = kept(entry.windows);
       const slots = entry.slots;
-      if (slots !== null) for (let i = 2; i < 4; i++) if (hit(slots[i]!)) slots[i] = this.noRegion;
+      if (slots !== null) for (let i = 2; i < 4; i++) slots[i] = update(slots[i]!);
     }
-    this.watchWindows = this.watchWindows.filter(keep);
+    this.watchWindows = kept(this.watchWindows);
     // Compiled code keeps the write paths in locals and re-reads them after service().
     this.attention = true;
   }
