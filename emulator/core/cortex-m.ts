@@ -1690,13 +1690,11 @@ export class CortexM implements CoreControl {
     lo = Math.max(lo, sLo);
     hi = Math.min(hi, sHi);
     if (((lo - reg.base) & 3) !== 0 || hi <= addr) return null;
-    // The hole, cut to the window (none when it lies outside).
+    // The hole, cut to the window (none when it lies outside: `window` makes an empty one
+    // NO_HOLE).
     holeLo = Math.max(holeLo, lo);
     holeHi = Math.min(holeHi, hi);
-    const w =
-      holeLo < holeHi
-        ? reg.window(lo - reg.base, hi - lo, holeLo - lo, holeHi - lo)
-        : reg.window(lo - reg.base, hi - lo);
+    const w = reg.window(lo - reg.base, hi - lo, holeLo - lo, holeHi - lo);
     if (cache.length >= 64) cache.length = 0;
     cache.push({ acc, win: w });
     return w;
@@ -1759,10 +1757,7 @@ export class CortexM implements CoreControl {
     if (!this.watchBounds(reg, a, acc === Acc.Write)) return null;
     const lo = this.boundLo;
     const hi = this.boundHi;
-    const w =
-      this.holeLo < this.holeHi
-        ? reg.window(lo - reg.base, hi - lo, this.holeLo - lo, this.holeHi - lo)
-        : reg.window(lo - reg.base, hi - lo);
+    const w = reg.window(lo - reg.base, hi - lo, this.holeLo - lo, this.holeHi - lo);
     if (this.watchWindows.length >= 32) this.watchWindows = [];
     this.watchWindows.push({ acc, win: w });
     return w;
