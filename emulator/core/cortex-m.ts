@@ -906,7 +906,7 @@ export class CortexM implements CoreControl {
               !this.attention
             ) {
               const b0 = this.budget;
-              cr.fn(this, r, clock, cr.k);
+              (this.fastPathHoles() ? cr.withHoles() : cr.fn)(this, r, clock, cr.k);
               this.translatorStats.regionInstructions += b0 - this.budget;
               this.translatorStats.entries++;
               seq = -1;
@@ -984,6 +984,25 @@ export class CortexM implements CoreControl {
    * Offsets [lo, hi) of the code region lie in the current executable window: the test `inner`
    * makes before entering a compiled region (spin-loop.ts makes it too).
    */
+  /**
+   * True when a window of the data fast paths has a hole (watched granules: watchpoints, write
+   * observers): a compiled region then runs its variant with the hole tests
+   * (`CompiledRegion.withHoles`).
+   */
+  fastPathHoles(): boolean {
+    const a = this.readRegion;
+    const b = this.readRegion2;
+    const c = this.writeRegion;
+    const d = this.writeRegion2;
+    return (
+      ((a.holeHi - a.holeLo) |
+        (b.holeHi - b.holeLo) |
+        (c.holeHi - c.holeLo) |
+        (d.holeHi - d.holeLo)) !==
+      0
+    );
+  }
+
   inCodeWindow(lo: number, hi: number): boolean {
     return lo >= this.codeLo && hi <= this.codeSize;
   }

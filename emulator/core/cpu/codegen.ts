@@ -187,12 +187,23 @@ export const FAST_PATH_LOCALS =
  * compare doubles: ~13 % of bench's time). Always evaluated, so a plain run gives it the type
  * feedback a debug session needs (a short-circuit's second half would be new to TurboFan
  * there, and deoptimize the region). `aligned`: aligned to its size, the access cannot
- * straddle the hole's 32-byte-aligned bounds, so its first byte tells.
+ * straddle the hole's 32-byte-aligned bounds, so its first byte tells. Marked (`/*h*\/`), so
+ * the translator can also make a variant of a region without the tests (HOLE_TESTS), which it
+ * runs while no window of the fast paths has a hole.
  */
 const clear = (p: string, n: number, aligned: boolean): string =>
   aligned || n === 1
-    ? `((o - ${p}hl) ^ -2147483648) >= ${p}hx`
-    : `((o - ${p}hl + ${n - 1}) ^ -2147483648) >= ${p}hx + ${n - 1}`;
+    ? `/*h*/((o - ${p}hl) ^ -2147483648) >= ${p}hx/*h*/`
+    : `/*h*/((o - ${p}hl + ${n - 1}) ^ -2147483648) >= ${p}hx + ${n - 1}/*h*/`;
+
+/** The hole tests of generated code, with the `&&` joining each to its fast path's bounds test. */
+export const HOLE_TESTS = / && \/\*h\*\/[^/]*\/\*h\*\//g;
+
+/**
+ * True (as JS source) when none of the fast-path windows in the REFRESH locals has a hole:
+ * each width (`<p>hx`, bit 31 flipped) is then 0x80000000.
+ */
+export const NO_HOLES = '((rhx | qhx | whx | vhx) === -2147483648)';
 
 /** Loads into local `dst` from the int32 address in local `a`. */
 function load(

@@ -532,3 +532,52 @@ describe.each([false, true])('watched words inside a fast window (MPU on: %s)', 
     }
   });
 });
+
+/**
+ * A loop that reads only flash (no window of the fast paths has a hole when the core enters
+ * its region), then, in the same region run, a store beside a watched word (it brings the RAM
+ * window, with its hole, into the write fast paths through the core) and, one block later, a
+ * store to the watched word. With cold exits off every block is compiled into the loop's
+ * region at once. Returns the stops (count, pc) and the region instructions.
+ */
+function runHoleArrives(translate: boolean) {
+  setColdExits(false);
+  try {
+    const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate });
+    const p = new Program(0);
+    p.word(RAM + 0x8000).addr('reset', 1);
+    p.label('reset').mov32(4, W1).mov32(1, 0x1234).mov32(7, 400);
+    p.label('loop').i('LDR_lit_T1', { t: 2, i: 0 }).i('SUB_imm_T2', { d: 7, i: 1 });
+    p.branch('B_T1', 'loop', { c: 1 }); // BNE
+    p.i('STR_imm_T1', { t: 1, n: 4, i: 16 }).branch('B_T2', 'next'); // W1 + 64: not watched
+    p.label('next').i('STR_imm_T1', { t: 1, n: 4, i: 0 }); // W1: stops
+    p.i('ADD_imm_T2', { d: 1, i: 1 }).i('BKPT_T1', { i: 0xab });
+    flash.set(p.bytes());
+    core.reset();
+    core.writeMemory(0xe000edf0, 4, 0xa05f0001); // DHCSR: C_DEBUGEN (watchpoints halt)
+    core.writeMemory(0xe0001020, 4, W1); // DWT_COMP0
+    core.writeMemory(0xe0001024, 4, 2); // DWT_MASK0: the word
+    core.writeMemory(0xe0001028, 4, 6); // DWT_FUNCTION0: write watchpoint
+    const stops: { count: number; pc: number; stop: unknown }[] = [];
+    for (let i = 0; i < 10; i++) {
+      const stop = core.run(100_000);
+      if (stop.kind === 'exit') break;
+      stops.push({ count: core.instructionCount, pc: core.readRegister(15)!, stop });
+    }
+    return { stops, compiled: core.translatorStats.regionInstructions };
+  } finally {
+    setColdExits(true);
+  }
+}
+
+describe('a window with a hole coming into the fast paths inside a region', () => {
+  it('leaves the region without hole tests, and stops at the watched store', () => {
+    const interpreted = runHoleArrives(false);
+    expect(interpreted.stops.map((s) => s.stop)).toEqual([
+      { kind: 'watchpoint', address: W1, access: 'write', size: 4 },
+    ]);
+    const compiled = runHoleArrives(true);
+    expect(compiled.stops).toEqual(interpreted.stops);
+    expect(compiled.compiled).toBeGreaterThan(300);
+  });
+});

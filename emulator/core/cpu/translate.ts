@@ -46,6 +46,8 @@ import {
   FAST_PATH_LOCALS,
   generate,
   type Generated,
+  HOLE_TESTS,
+  NO_HOLES,
   REFRESH,
   registerOperands,
   SCRATCH_LOCALS,
@@ -166,7 +168,51 @@ export class CompiledRegion implements CompiledCode {
     readonly entries: number[],
     /** Bytes of generated source (the code cache's memory report). */
     readonly sourceBytes: number,
+    /**
+     * `fn` with the hole tests of its fast paths (see `withHoles`); null when `fn` has none
+     * left out (a spin loop's function).
+     */
+    private readonly holes: Factory | null = null,
   ) {}
+
+  /**
+   * The function to run while a fast-path window has a hole (`NO_HOLES` false: watchpoints or
+   * write observers in RAM); `fn` leaves the hole tests out and runs only while none has one
+   * (it hands over to this one at entry, and returns at a block's end when a window with a
+   * hole comes into the fast paths). Made on first use: a session without observers never
+   * compiles it.
+   */
+  withHoles(): CompiledRegion['fn'] {
+    const h = this.holes;
+    if (h === null) return this.fn;
+    if (h.withHoles === null) h.withHoles = make(h.source, h.base);
+    return h.withHoles;
+  }
+}
+
+/** A region function without hole tests, and the one with them (made on demand) from `source`. */
+interface Factory {
+  readonly fn: CompiledRegion['fn'];
+  /** The generated source with the hole tests. */
+  readonly source: string;
+  /** The region's first address (for the error, should the source not compile). */
+  readonly base: number;
+  withHoles: CompiledRegion['fn'] | null;
+}
+
+/**
+ * The region function of generated source (`src`: the body of a function returning it);
+ * `at` names the region in the error should the source not compile.
+ */
+function make(src: string, at: number): CompiledRegion['fn'] {
+  try {
+    return (new Function(src) as () => CompiledRegion['fn'])();
+  } catch (e) {
+    throw new Error(
+      `translator produced invalid code at 0x${at.toString(16)}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
 }
 
 interface Slot {
@@ -195,7 +241,7 @@ const advanceIt = (it: number): number => ((it & 7) === 0 ? 0 : (it & 0xe0) | ((
  * again in most sessions: `node --trace-opt` showed ~23 region functions of bench2 recompiled
  * per session.)
  */
-const FACTORIES = new Map<string, CompiledRegion['fn']>();
+const FACTORIES = new Map<string, Factory>();
 const MAX_FACTORIES = 1024;
 
 /** What a core's translator has made (the benchmark prints it as the code cache's size). */
@@ -709,7 +755,7 @@ function emitRegion(
   const reload =
     regs.map((r) => `r${r} = r[${r}];`).join(' ') +
     ' N = cpu.n | 0; Z = cpu.z | 0; C = cpu.c | 0; V = cpu.v | 0;';
-  const source = body.replace(/FLUSH/g, flush).replace(/RELOAD/g, reload);
+  const clauses = body.replace(/FLUSH/g, flush).replace(/RELOAD/g, reload);
   const src = [
     '"use strict";',
     'return function region(cpu, r, clock, K) {',
@@ -717,11 +763,12 @@ function emitRegion(
     regs.length ? `let ${regs.map((x) => `r${x} = r[${x}]`).join(', ')};` : '',
     'let N = cpu.n | 0, Z = cpu.z | 0, C = cpu.c | 0, V = cpu.v | 0;',
     // `t` always: the exit paths of calls and indirect branches use it.
-    `let ${SCRATCH_LOCALS.filter((v) => v === 't' || new RegExp(`\\b${v}\\b`).test(source))
+    `let ${SCRATCH_LOCALS.filter((v) => v === 't' || new RegExp(`\\b${v}\\b`).test(clauses))
       .map((v) => `${v} = 0`)
       .join(', ')};`,
     FAST_PATH_LOCALS,
     REFRESH,
+    'ENTRY_GUARD',
     'let pc = cpu.pc | 0, n = 0, now = clock.now, k = -1, x = 0, l = r[15], its = 0;',
     'const b0 = cpu.budget;',
     `const nlim = b0 - ${maxLen};`,
@@ -735,13 +782,14 @@ function emitRegion(
     'L: for (;;) {',
     'M: for (;;) {',
     'switch (b) {',
-    source,
+    clauses,
     'default: break L;',
     '}',
     'if (b < 0 || now >= lim || n > nlim) break L;',
     'if (x !== 0) { x = 0; break M; }',
     '}',
     REFRESH,
+    'LOOP_GUARD',
     '}',
     '} catch (e) {',
     `if (k >= 0 && FB[k] === 0) { ${flush} }`,
@@ -755,19 +803,22 @@ function emitRegion(
     '};',
   ].join('\n');
   if (src.length > maxSource) return null;
-  let fn = FACTORIES.get(src);
-  if (fn === undefined) {
-    try {
-      fn = (new Function(src) as () => CompiledRegion['fn'])();
-    } catch (e) {
-      throw new Error(
-        `translator produced invalid code at 0x${base.toString(16)}: ${(e as Error).message}`,
-        { cause: e },
-      );
-    }
+  const source = src.replace('ENTRY_GUARD', '').replace('LOOP_GUARD', '');
+  let factory = FACTORIES.get(source);
+  if (factory === undefined) {
+    // Without the hole tests: hands over to the variant with them when a window has a hole,
+    // at entry (the core calls that one itself then: `withHoles`) or, at a block's end after
+    // a call into the core brought such a window into the fast paths, by leaving the region
+    // (the core enters the other variant there).
+    const plain = src
+      .replace(HOLE_TESTS, '')
+      .replace('ENTRY_GUARD', `if (!${NO_HOLES}) return K[11](cpu, r, clock, K);`)
+      .replace('LOOP_GUARD', `if (!${NO_HOLES}) break L;`);
+    factory = { fn: make(plain, base), source, base, withHoles: null };
     if (FACTORIES.size >= MAX_FACTORIES) FACTORIES.delete(FACTORIES.keys().next().value!);
-    FACTORIES.set(src, fn);
+    FACTORIES.set(source, factory);
   }
+  const fn = factory.fn;
   const k = [
     idx,
     E,
@@ -780,9 +831,12 @@ function emitRegion(
     Int32Array.from(EXC),
     Int32Array.from(NXK),
     Int32Array.from(ITAK),
+    null as unknown,
   ];
   const entries: number[] = [];
-  const cr = new CompiledRegion(fn, k, maxLen, maxCycles, lo, hi, entries, src.length);
+  const cr = new CompiledRegion(fn, k, maxLen, maxCycles, lo, hi, entries, src.length, factory);
+  k[11] = (cpu: CortexM, r: Int32Array, clock: Clock, K: unknown[]): void =>
+    cr.withHoles()(cpu, r, clock, K);
   cr.blockSpans = Int32Array.from(blocks.flatMap((b) => [b.start, b.end]));
   const chunks = reg.chunks!;
   if (replaces !== null) {
