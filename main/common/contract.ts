@@ -558,6 +558,11 @@ export const contract = {
     writeMemory: method(MemoryWriteArgs, returns<null>()),
     disassemble: method(DisassembleArgs, returns<Disassembly>()),
     stack: method(NoArgs, returns<StackFrame[]>()),
+    /**
+     * Project files a step from this stop may show (the frames' files, files inlined into
+     * their functions), nearest first: the window opens them ahead of the step.
+     */
+    sources: method(NoArgs, returns<string[]>()),
     /** Arguments, locals and statics of a frame, as Rust shows them. */
     variables: method(FrameArgs, returns<VariableScope[]>()),
     children: method(ChildrenArgs, returns<VariableNode[]>()),

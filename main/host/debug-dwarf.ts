@@ -232,6 +232,10 @@ export class DwarfProgramView implements ProgramView {
     return l ? { file: l.file, line: l.line } : null;
   }
 
+  filesOf(ranges: [number, number][]): string[] {
+    return [...new Set(ranges.flatMap(([s, e]) => this.set.filesIn(s, e)))];
+  }
+
   addressesFor(file: string, line: number): { line: number; addresses: number[] } | null {
     const found = this.set.addressesFor(file, line).filter((r) => r.addresses.length > 0);
     if (found.length === 0) return null;

@@ -83,6 +83,11 @@ export interface ProgramView {
   ): Promise<{ file: string; line: number; column: number }[]>;
   /** The line a stop at this address shows (at an inlined call's first instruction: the call). */
   shownLine(address: number): { file: string; line: number } | null;
+  /**
+   * The source files (as recorded) of the code in a function's ranges: its own and those of
+   * the code inlined into it, which a step through it may show.
+   */
+  filesOf?(ranges: [number, number][]): string[];
   /** Where `file:line` has code; `line` is where it really is (the next line with code). */
   addressesFor(file: string, line: number): { line: number; addresses: number[] } | null;
   /** Logical frames (inlined calls expanded, exception entries crossed), innermost first. */

@@ -1407,6 +1407,34 @@ export class DebugService {
     return ok(a.frames.map(({ cfa: _cfa, ...f }) => f));
   }
 
+  /**
+   * The project's source files a step from this stop may show, for the window to open ahead
+   * of it: the frames' lines (a step that returns shows a caller), then the files of the code
+   * in the frames' functions (code inlined from other files: a step over it shows that file).
+   * At most `limit`, nearest frame first; files outside the project are left out (the window
+   * shows Disassembly for them).
+   */
+  async sources(limit = 16): Promise<Result<string[]>> {
+    const s = await this.stack();
+    if (!s.ok) return s;
+    const program = this.active!.program;
+    const out = new Set<string>();
+    for (const f of s.value) if (f.location?.inProject) out.add(f.location.path);
+    const seen = new Set<number>();
+    for (const f of s.value) {
+      if (out.size >= limit) break;
+      // A caller's PC is its return address, which may already be past its function's end.
+      const fn = program.functionAt(f.index > 0 && !f.exception ? f.pc - 1 : f.pc);
+      if (!fn || seen.has(fn.low)) continue;
+      seen.add(fn.low);
+      for (const file of program.filesOf?.(fn.ranges) ?? []) {
+        const rel = projectPath(this.opts.projectRoot, file);
+        if (rel !== null) out.add(rel);
+      }
+    }
+    return ok([...out].slice(0, limit));
+  }
+
   async selectFrame(index: number): Promise<Result<StackFrame>> {
     const s = await this.stack();
     if (!s.ok) return s;

@@ -266,6 +266,7 @@ export function createHost(opts: HostOptions): Host {
       },
       disassemble: ({ address, count }) => debug.disassemble(address, count),
       stack: () => debug.stack(),
+      sources: () => debug.sources(),
       variables: ({ frame }) => debug.variables(frame),
       children: ({ ref }) => debug.children(ref),
       evaluate: ({ expression, frame }) => debug.evaluate(expression, frame),

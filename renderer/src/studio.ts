@@ -105,6 +105,9 @@ export class Studio {
       if (s.phase === 'ended' && s.ended && !/^(stopped|a new session started)$/.test(s.ended))
         this.workspace.notify('error', `The session ended: ${s.ended}`);
     });
+    // Once a stop's stack is known, the files a step from it may show are read ahead (off the
+    // step's path: the stop's own line is already shown), so a step into one shows it at once.
+    this.debug.onStack(() => void this.readAheadSources());
     host.onEvent('build.diagnostics', (e) => this.workspace.setDiagnostics(e.diagnostics));
     host.onEvent('build.finished', (e) => {
       if (e.status === 'failed') this.layout.showPanel('Problems');
@@ -124,6 +127,11 @@ export class Studio {
     this.workspace.subscribe(() => this.saveTabs());
     this.registerCommands();
     this.registerQuickSources();
+  }
+
+  private async readAheadSources(): Promise<void> {
+    const r = await this.host.api.session.sources({});
+    if (r.ok && this.debug.halted) await this.workspace.prefetch(r.value);
   }
 
   private tabsKey(): string | null {

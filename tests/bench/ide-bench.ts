@@ -465,6 +465,15 @@ if (UI) {
     console.log(
       `   ${steps.length} steps: p50 ${ms(percentile(steps, 50))}, p90 ${ms(percentile(steps, 90))}, max ${ms(Math.max(...steps))} (target < 100 ms); the window's long tasks meanwhile: ${ms(busy)}`,
     );
+    // The window's own part of the steps that showed another file (the stage the read-ahead of
+    // a stop's nearby sources removes): from the halt shown to the new line shown.
+    const intoOther = stages
+      .map((st, i) => ({ st, i }))
+      .filter(({ st, i }) => i > 0 && st.line.split(':')[0] !== stages[i - 1]!.line.split(':')[0])
+      .map(({ st, i }) => steps[i]! - st.halted);
+    console.log(
+      `   ${intoOther.length} steps showed another file: their new line came ${intoOther.length ? `${ms(percentile(intoOther, 50))} (p50), ${ms(Math.max(...intoOther))} (max)` : '-'} after the halt was shown`,
+    );
     if (VERBOSE)
       stages.forEach((st, i) =>
         console.log(

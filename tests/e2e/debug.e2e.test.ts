@@ -180,6 +180,41 @@ describe('debugging in the IDE', () => {
     await page.mouse.move(0, 0);
     await checkMachinePanels(page);
 
+    // Read ahead: at the stop the window reads the files a step may show (the callers' among
+    // them) before anything asks for them, so a caller's file opens without a trip to the host:
+    // selecting the first caller in another file sends no read of it.
+    await page.evaluate(() => {
+      const w = window as unknown as { sentReads: string[] };
+      w.sentReads = [];
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (this: WebSocket, data) {
+        if (typeof data === 'string' && data.includes('"project.readFile"'))
+          w.sentReads.push((JSON.parse(data) as { args: { path: string } }).args.path);
+        return send.call(this, data);
+      };
+    });
+    const frameLocs = await stack
+      .locator('.frame[data-program="kernel"] .frame-loc')
+      .allInnerTexts();
+    const callerIndex = frameLocs.findIndex(
+      (l) => /\.rs:\d+$/.test(l) && !l.startsWith('console.rs:'),
+    );
+    expect(callerIndex, frameLocs.join('\n')).toBeGreaterThan(0);
+    const [callerFile, callerLine] = frameLocs[callerIndex]!.split(':') as [string, string];
+    // The read-ahead ran at the stop, before the hook above: the model holds the file already.
+    // Refreshing the stop's views (Registers) must not be what reads it either.
+    const caller = stack.locator('.frame[data-program="kernel"]').nth(callerIndex);
+    await caller.click();
+    await page.locator(`.tab.active[data-path$="/${callerFile}"]`).waitFor();
+    await expect.poll(() => currentLine(page)).toBe(Number(callerLine));
+    expect(
+      await page.evaluate(() => (window as unknown as { sentReads: string[] }).sentReads),
+    ).toEqual([]);
+    await shot(page, 'caller');
+    await stack.locator('.frame[data-frame="0"]').click();
+    await page.locator(`.tab.active[data-path="${FILE}"]`).waitFor();
+    await expect.poll(() => currentLine(page)).toBe(LINE);
+
     // Step over twice: the current line moves down the handler.
     const lines: number[] = [];
     for (let i = 0; i < 2; i++) {

@@ -306,6 +306,11 @@ export class DebugInfo {
     return { ...l, address: this.toRuntime(l.address), end: this.toRuntime(l.end) };
   }
 
+  /** Source files of the line rows in [start, end) (runtime addresses); see LineIndex.filesIn. */
+  filesIn(start: number, end: number): string[] {
+    return this.lines().filesIn(this.toLink(start), this.toLink(end));
+  }
+
   /** Addresses (runtime) where `line` of `file` begins; see LineIndex.addressesFor. */
   addressesFor(file: string, line: number, exact = false): LineAddresses | undefined {
     const r = this.lines().addressesFor(file, line, exact);

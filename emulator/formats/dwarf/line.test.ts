@@ -103,6 +103,16 @@ describe('line programs', () => {
     expect(index.lookup(0xfff)).toBeUndefined();
   });
 
+  it("lists the files of a range's rows: the row covering its start, none at or past its end", () => {
+    const index = new LineIndex([table]);
+    expect(index.filesIn(0x1000, 0x1010)).toEqual(['/work/src/a.rs', '/work/src/b.rs']);
+    // 0x1002 is inside the row of 0x1000 (a.rs); 0x100c (b.rs) is the end.
+    expect(index.filesIn(0x1002, 0x100c)).toEqual(['/work/src/a.rs']);
+    expect(index.filesIn(0x100c, 0x100e)).toEqual(['/work/src/b.rs']);
+    expect(index.filesIn(0x1010, 0x2000)).toEqual([]);
+    expect(index.filesIn(0x800, 0x1000)).toEqual([]);
+  });
+
   it('finds the addresses of a line, or of the next line that has code', () => {
     const index = new LineIndex([table]);
     expect(index.addressesFor('src/a.rs', 12)).toEqual({

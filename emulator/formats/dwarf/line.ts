@@ -490,6 +490,35 @@ export class LineIndex {
   }
 
   /**
+   * The source files of the rows with a line in [start, end) (a function's range: its own file
+   * and the files of code inlined into it), each once, in address order. A debugger opens these
+   * ahead of a step that may show them.
+   */
+  filesIn(start: number, end: number): string[] {
+    const out = new Set<string>();
+    for (const s of this.sequences) {
+      if (s.start >= end) break;
+      if (s.end <= start) continue;
+      const rows = s.rows;
+      // The first row that can cover `start`: the last at or below it.
+      let a = 0;
+      let b = rows.length - 1;
+      while (a < b) {
+        const mid = (a + b + 1) >> 1;
+        if (rows[mid]!.address <= start) a = mid;
+        else b = mid - 1;
+      }
+      for (let i = a; i < rows.length && rows[i]!.address < end; i++) {
+        const row = rows[i]!;
+        if (row.line === 0) continue;
+        const path = s.table.files[row.file]?.path;
+        if (path !== undefined) out.add(path);
+      }
+    }
+    return [...out];
+  }
+
+  /**
    * The row covering `address`: the last row at or below it in its sequence. Among rows at
    * the same address the last is_stmt one wins (the statement that begins there).
    */

@@ -90,6 +90,11 @@ export class ProgramSet implements ProgramLookup {
     return this.programFor(address)?.lineFor(address);
   }
 
+  /** Source files of the line rows in [start, end), in the image holding `start`. */
+  filesIn(start: number, end: number): string[] {
+    return this.programFor(start)?.filesIn(start, end) ?? [];
+  }
+
   /** Addresses of `file:line` in every image that has the file (kernel and apps may share crates). */
   addressesFor(file: string, line: number, exact = false): (LineAddresses & { program: string })[] {
     const out: (LineAddresses & { program: string })[] = [];

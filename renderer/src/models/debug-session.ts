@@ -151,6 +151,7 @@ export class DebugSessionModel extends Model<DebugState> {
   readonly console = new ConsoleLog();
   private previous = new Map<string, number>();
   private refreshing = 0;
+  private stackListeners = new Set<(frames: StackFrame[]) => void>();
 
   constructor(
     private readonly host: HostConnection,
@@ -258,7 +259,14 @@ export class DebugSessionModel extends Model<DebugState> {
       .map((r) => r.name);
     this.previous = new Map(registers.map((r) => [r.name, r.value]));
     this.set({ frames, registers, changed, selectedFrame: 0 });
+    for (const l of this.stackListeners) l(frames);
     await this.loadFrame(0, ticket);
+  }
+
+  /** Called with each stop's call stack once it is read (the studio reads sources ahead then). */
+  onStack(listener: (frames: StackFrame[]) => void): () => void {
+    this.stackListeners.add(listener);
+    return () => this.stackListeners.delete(listener);
   }
 
   private async loadFrame(frame: number, ticket = this.refreshing): Promise<void> {

@@ -84,6 +84,14 @@ export class Workspace {
   private recoveryTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private cached: WorkspaceSnapshot | null = null;
   private cursor: WorkspaceSnapshot['cursor'] = null;
+  /**
+   * Files read ahead of being opened (`prefetch`), with their Monaco models built, most recent
+   * last: opening one shows it without a trip to the host. Watched like open files, so a change
+   * on disk drops it; at most PREFETCH_LIMIT, the oldest dropped first.
+   */
+  private prefetched = new Map<string, { file: FileContent; model: monaco.editor.ITextModel }>();
+  private prefetching = new Set<string>();
+  static readonly PREFETCH_LIMIT = 24;
 
   constructor(private readonly api: HostApi) {}
 
@@ -171,6 +179,7 @@ export class Workspace {
 
   /** A file or folder was renamed or moved (by the explorer): open documents follow it. */
   async onRenamed(from: string, to: string): Promise<void> {
+    this.forgetPrefetched(from);
     for (const p of [...this.order]) {
       if (p !== from && !p.startsWith(`${from}/`)) continue;
       const next = to + p.slice(from.length);
@@ -193,8 +202,15 @@ export class Workspace {
     this.changed();
   }
 
+  /** Files read ahead at or under `path` (renamed or deleted) are forgotten. */
+  private forgetPrefetched(path: string): void {
+    for (const p of [...this.prefetched.keys()])
+      if (p === path || p.startsWith(`${path}/`)) this.dropPrefetched(p);
+  }
+
   /** A file or folder was deleted by the explorer: clean documents close, edited ones stay. */
   onDeleted(path: string): void {
+    this.forgetPrefetched(path);
     for (const p of [...this.order]) {
       if (p !== path && !p.startsWith(`${path}/`)) continue;
       const doc = this.docs.get(p)!;
@@ -238,6 +254,8 @@ export class Workspace {
   }
 
   private adopt(file: FileContent): Doc {
+    // A model read ahead becomes the document's (and is no longer the read-ahead's to drop).
+    this.prefetched.delete(file.path);
     const uri = monaco.Uri.parse(`project:///${file.path}`);
     const model =
       monaco.editor.getModel(uri) ??
@@ -266,6 +284,13 @@ export class Workspace {
 
   /** Opens (or focuses) a file. Returns false when the host refused it. */
   async open(path: string, reveal?: { line: number; column: number }): Promise<boolean> {
+    const ready = this.prefetched.get(path);
+    if (ready && !this.docs.has(path)) {
+      // Read ahead: its model is built, so it shows in this task.
+      this.prefetched.delete(path);
+      this.adopt(ready.file);
+      if (ready.file.notice) this.notify('warning', ready.file.notice);
+    }
     if (!this.docs.has(path)) {
       const r = await this.api.project.readFile({ path });
       if (!r.ok && r.error.code === 'binary') return this.openBinary(path);
@@ -281,6 +306,54 @@ export class Workspace {
     this.pendingReveal = reveal ?? null;
     this.changed();
     return true;
+  }
+
+  /**
+   * Reads files that may be opened soon (a debugger stop's nearby sources) and builds their
+   * models, without opening tabs, one at a time so the window's own requests are not held up
+   * behind a burst. Open files, files already read ahead and files the host refuses (binary,
+   * too large, gone) are skipped quietly: opening one later reports the problem as usual.
+   */
+  async prefetch(paths: string[]): Promise<void> {
+    let added = false;
+    for (const path of paths.slice(0, Workspace.PREFETCH_LIMIT)) {
+      if (this.docs.has(path) || this.prefetching.has(path)) continue;
+      const held = this.prefetched.get(path);
+      if (held) {
+        // Used again: the most recent now.
+        this.prefetched.delete(path);
+        this.prefetched.set(path, held);
+        continue;
+      }
+      this.prefetching.add(path);
+      const r = await this.api.project.readFile({ path });
+      this.prefetching.delete(path);
+      if (!r.ok || this.docs.has(path) || this.prefetched.has(path)) continue;
+      const uri = monaco.Uri.parse(`project:///${path}`);
+      const model =
+        monaco.editor.getModel(uri) ??
+        monaco.editor.createModel(r.value.content, languageFor(path), uri);
+      this.prefetched.set(path, { file: r.value, model });
+      added = true;
+      while (this.prefetched.size > Workspace.PREFETCH_LIMIT) {
+        const oldest = this.prefetched.keys().next().value!;
+        this.dropPrefetched(oldest);
+      }
+    }
+    // One watch update for the batch (the host stats each new path once).
+    if (added) await this.syncWatch();
+  }
+
+  /** Files read ahead and not opened (oldest first), for tests and the bench. */
+  prefetchedPaths(): string[] {
+    return [...this.prefetched.keys()];
+  }
+
+  private dropPrefetched(path: string): void {
+    const held = this.prefetched.get(path);
+    if (!held) return;
+    this.prefetched.delete(path);
+    if (!this.docs.has(path)) held.model.dispose();
   }
 
   /** A binary file opens as a read-only hex dump of its first bytes (raw bytes from the host). */
@@ -461,6 +534,11 @@ export class Workspace {
 
   /** The host saw an open file change or vanish on disk. */
   onDiskChange(path: string, kind: 'changed' | 'deleted', mtimeMs: number): void {
+    // A file read ahead is read again when opened.
+    if (this.prefetched.has(path)) {
+      this.dropPrefetched(path);
+      void this.syncWatch();
+    }
     const doc = this.docs.get(path);
     if (!doc) return;
     if (kind === 'deleted') {
@@ -494,7 +572,10 @@ export class Workspace {
 
   private async syncWatch(): Promise<void> {
     await this.api.project.watch({
-      paths: this.order.filter((p) => !this.docs.get(p)?.deletedOnDisk),
+      paths: [
+        ...this.order.filter((p) => !this.docs.get(p)?.deletedOnDisk),
+        ...[...this.prefetched.keys()].filter((p) => !this.docs.has(p)),
+      ],
     });
   }
 
