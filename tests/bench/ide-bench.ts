@@ -46,6 +46,7 @@ import { DwarfProgramView } from '../../main/host/debug-dwarf';
 import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
 import { createHost } from '../../main/host/host';
 import { clickGutter } from '../e2e/built-kernel';
+import type { ConsoleShown } from '../../renderer/src/panels/debug/ConsolePanel';
 import { APP_ROOT, openOffline, openInExplorer, startStudio } from '../e2e/harness';
 import { buildBench } from './build';
 // @ts-expect-error: plain ES module without type declarations
@@ -497,12 +498,20 @@ if (UI) {
     // Every stamped chunk: from its transmission (worker, wall clock) to the frame that paints
     // it after the terminal took it (`console-shown`, then the next animation frame), in the
     // same wall clock (Date.now: both processes read the system clock).
+    // Each chunk's parts: transmission to the window receiving it (worker, host, WebSocket),
+    // to the terminal taking it (xterm's parse), to the frame painting it.
     await page.evaluate(() => {
-      const w = window as unknown as { outputTimes: number[] };
+      const w = window as unknown as { outputTimes: number[]; outputParts: number[][] };
       w.outputTimes = [];
+      w.outputParts = [];
       document.querySelector('.terminal-host')!.addEventListener('console-shown', (e) => {
-        const sentAt = (e as CustomEvent<number>).detail;
-        requestAnimationFrame(() => w.outputTimes.push(Date.now() - sentAt));
+        const { sentAt, receivedAt } = (e as CustomEvent<ConsoleShown>).detail;
+        const taken = Date.now();
+        requestAnimationFrame(() => {
+          const shown = Date.now();
+          w.outputTimes.push(shown - sentAt);
+          w.outputParts.push([receivedAt - sentAt, taken - receivedAt, shown - taken]);
+        });
       });
     });
     for (let i = 0; i < KEYS; i++) {
@@ -515,6 +524,9 @@ if (UI) {
     const outputs = await page.evaluate(
       () => (window as unknown as { outputTimes: number[] }).outputTimes,
     );
+    const parts = await page.evaluate(
+      () => (window as unknown as { outputParts: number[][] }).outputParts,
+    );
     await page.keyboard.press('Control+u');
     console.log('\n3b. Console: UART transmit to the terminal showing it');
     if (outputs.length === 0) {
@@ -525,6 +537,22 @@ if (UI) {
       console.log(
         `   ${outputs.length} chunks: p50 ${ms(percentile(outputs, 50))}, p90 ${ms(percentile(outputs, 90))}, p99 ${ms(percentile(outputs, 99))}, max ${ms(Math.max(...outputs))} (target < 50 ms; stamps in the wall clock of both processes, Date.now)`,
       );
+    if (parts.length > 0) {
+      const part = (k: number): string => {
+        const v = parts.map((p) => p[k]!);
+        return `p50 ${ms(percentile(v, 50))}, p90 ${ms(percentile(v, 90))}, max ${ms(Math.max(...v))}`;
+      };
+      console.log(
+        `   parts: transmit to the window receiving it ${part(0)}; to the terminal taking it ${part(1)}; to the frame painting it ${part(2)}`,
+      );
+      // The slowest chunks' parts, as they split.
+      const slow = parts
+        .map((p, i) => ({ p, t: outputs[i]! }))
+        .sort((a, b) => b.t - a.t)
+        .slice(0, 3)
+        .map(({ p, t }) => `${ms(t)} = ${p.map((x) => x.toFixed(0)).join(' + ')}`);
+      console.log(`   slowest: ${slow.join('; ')} (ms: received + taken + painted)`);
+    }
     await page.keyboard.press('Shift+F5');
   } finally {
     await b.browser.close();

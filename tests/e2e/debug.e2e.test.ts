@@ -126,6 +126,17 @@ describe('debugging in the IDE', () => {
     // No session yet: the breakpoint is kept but not set (hollow), and says why.
     await page.locator(`.bp-glyph.bp-line-${LINE}.pending`).waitFor();
 
+    // The files the window asks the host for (the read-ahead check below).
+    await page.evaluate(() => {
+      const w = window as unknown as { sentReads: string[] };
+      w.sentReads = [];
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (this: WebSocket, data) {
+        if (typeof data === 'string' && data.includes('"project.readFile"'))
+          w.sentReads.push((JSON.parse(data) as { args: { path: string } }).args.path);
+        return send.call(this, data);
+      };
+    });
     await startDebugging(page);
     await page.locator('.app[data-stop="breakpoint"]').waitFor({ timeout: 180_000 });
     await page.locator(`.bp-glyph.bp-line-${LINE}.verified`).waitFor();
@@ -181,18 +192,8 @@ describe('debugging in the IDE', () => {
     await checkMachinePanels(page);
 
     // Read ahead: at the stop the window reads the files a step may show (the callers' among
-    // them) before anything asks for them, so a caller's file opens without a trip to the host:
-    // selecting the first caller in another file sends no read of it.
-    await page.evaluate(() => {
-      const w = window as unknown as { sentReads: string[] };
-      w.sentReads = [];
-      const send = WebSocket.prototype.send;
-      WebSocket.prototype.send = function (this: WebSocket, data) {
-        if (typeof data === 'string' && data.includes('"project.readFile"'))
-          w.sentReads.push((JSON.parse(data) as { args: { path: string } }).args.path);
-        return send.call(this, data);
-      };
-    });
+    // them), so a caller's file opens without a trip to the host: the first caller in another
+    // file was read before it was selected, and selecting it reads nothing more of it.
     const frameLocs = await stack
       .locator('.frame[data-program="kernel"] .frame-loc')
       .allInnerTexts();
@@ -201,15 +202,20 @@ describe('debugging in the IDE', () => {
     );
     expect(callerIndex, frameLocs.join('\n')).toBeGreaterThan(0);
     const [callerFile, callerLine] = frameLocs[callerIndex]!.split(':') as [string, string];
-    // The read-ahead ran at the stop, before the hook above: the model holds the file already.
-    // Refreshing the stop's views (Registers) must not be what reads it either.
-    const caller = stack.locator('.frame[data-program="kernel"]').nth(callerIndex);
-    await caller.click();
+    const reads = (): Promise<string[]> =>
+      page.evaluate(() => (window as unknown as { sentReads: string[] }).sentReads);
+    await expect
+      .poll(async () => (await reads()).filter((p) => p.endsWith(`/${callerFile}`)).length, {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(0);
+    const readBefore = (await reads()).length;
+    await stack.locator('.frame[data-program="kernel"]').nth(callerIndex).click();
     await page.locator(`.tab.active[data-path$="/${callerFile}"]`).waitFor();
     await expect.poll(() => currentLine(page)).toBe(Number(callerLine));
-    expect(
-      await page.evaluate(() => (window as unknown as { sentReads: string[] }).sentReads),
-    ).toEqual([]);
+    expect((await reads()).slice(readBefore).filter((p) => p.endsWith(`/${callerFile}`))).toEqual(
+      [],
+    );
     await shot(page, 'caller');
     await stack.locator('.frame[data-frame="0"]').click();
     await page.locator(`.tab.active[data-path="${FILE}"]`).waitFor();

@@ -21,6 +21,12 @@ import { BaudPicker } from '../../components/SerialConsole';
 import { useModel } from '../../models/use';
 import type { Studio } from '../../studio';
 
+/** `console-shown`'s detail: when the board sent a chunk, when the window received it (epoch ms). */
+export interface ConsoleShown {
+  sentAt: number;
+  receivedAt: number;
+}
+
 export function ConsolePanel({ studio }: { studio: Studio }) {
   const host = useRef<HTMLDivElement>(null);
   const term = useRef<Terminal | null>(null);
@@ -64,16 +70,20 @@ export function ConsolePanel({ studio }: { studio: Studio }) {
       const log = studio.debug.console;
       t.write(log.all());
       // The terminal host carries when the board sent the last chunk written (data-sent-at) and
-      // fires `console-shown` (detail: that stamp, epoch ms) once the terminal has taken each
-      // stamped chunk, so output latency (UART transmit to terminal shown) is measured from
-      // outside, chunk by chunk (bench:ide).
-      offData = log.onData((bytes, sentAt) =>
+      // fires `console-shown` once the terminal has taken each stamped chunk (detail: that
+      // stamp and when the window received the chunk, epoch ms), so output latency (UART
+      // transmit to terminal shown) and its parts are measured from outside, chunk by chunk
+      // (bench:ide).
+      offData = log.onData((bytes, sentAt) => {
+        const receivedAt = Date.now();
         t.write(bytes, () => {
           if (sentAt === undefined || !host.current) return;
           host.current.dataset.sentAt = String(sentAt);
-          host.current.dispatchEvent(new CustomEvent('console-shown', { detail: sentAt }));
-        }),
-      );
+          host.current.dispatchEvent(
+            new CustomEvent<ConsoleShown>('console-shown', { detail: { sentAt, receivedAt } }),
+          );
+        });
+      });
       offClear = log.onClear(() => t.reset());
       input = t.onData((text) => void studio.debug.input(text));
     } else {
