@@ -130,8 +130,15 @@ export class Studio {
   }
 
   private async readAheadSources(): Promise<void> {
+    const stop = this.debug.snapshot().session?.stop;
+    // Only while the target stays at this stop: a step pressed meanwhile goes first, and its
+    // own stop reads ahead again (nearest files first).
+    const here = (): boolean =>
+      this.debug.halted &&
+      !this.debug.controlPending &&
+      this.debug.snapshot().session?.stop === stop;
     const r = await this.host.api.session.sources({});
-    if (r.ok && this.debug.halted) await this.workspace.prefetch(r.value);
+    if (r.ok && here()) await this.workspace.prefetch(r.value, here);
   }
 
   private tabsKey(): string | null {

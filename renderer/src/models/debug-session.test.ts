@@ -78,6 +78,40 @@ function memoryStore() {
 }
 
 describe('DebugSessionModel', () => {
+  it("hands each stop's stack to its listeners (the read-ahead) and says while a step is unanswered", async () => {
+    let answerStep: () => void = () => {};
+    const stepped = new Promise<void>((r) => (answerStep = r));
+    const frames = [
+      {
+        index: 0,
+        function: 'command',
+        pc: 0x100,
+        location: null,
+        program: 'kernel',
+        inlined: false,
+        hasSource: false,
+      },
+    ];
+    const transport: Transport = {
+      call: async (method) => {
+        if (method === 'session.step') await stepped;
+        return { ok: true, value: method === 'session.stack' ? frames : [] } as Result<unknown>;
+      },
+      onEvents: () => () => {},
+    };
+    const m = new DebugSessionModel(hostConnection(transport));
+    const seen: string[][] = [];
+    m.onStack((f) => seen.push(f.map((x) => x.function)));
+    await m.refresh();
+    expect(seen).toEqual([['command']]);
+    expect(m.controlPending).toBe(false);
+    const step = m.step('over');
+    expect(m.controlPending).toBe(true);
+    answerStep();
+    expect(await step).toBeNull();
+    expect(m.controlPending).toBe(false);
+  });
+
   it('refreshes the panels at a stop and marks registers that changed since the last one', async () => {
     let r0 = 1;
     const regs = (): RegisterValue[] => [

@@ -326,10 +326,19 @@ export class DebugSessionModel extends Model<DebugState> {
   // -------------------------------------------------------------------------------------------
   // Control (each resolves to the host's error, or null)
 
+  /** Control requests (step, continue, ...) sent and not answered yet. */
+  private controlling = 0;
+
+  /** A control request is on its way: work that can wait (reading ahead) waits. */
+  get controlPending(): boolean {
+    return this.controlling > 0;
+  }
+
   private async control<T>(
     call: Promise<{ ok: true; value: T } | { ok: false; error: HostError }>,
   ): Promise<HostError | null> {
-    const r = await call;
+    this.controlling++;
+    const r = await call.finally(() => this.controlling--);
     this.set({ error: r.ok ? null : r.error });
     return r.ok ? null : r.error;
   }

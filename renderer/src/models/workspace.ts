@@ -311,12 +311,14 @@ export class Workspace {
   /**
    * Reads files that may be opened soon (a debugger stop's nearby sources) and builds their
    * models, without opening tabs, one at a time so the window's own requests are not held up
-   * behind a burst. Open files, files already read ahead and files the host refuses (binary,
+   * behind a burst, and only while `wanted` says so. Open files, files already read ahead and files the host refuses (binary,
    * too large, gone) are skipped quietly: opening one later reports the problem as usual.
    */
-  async prefetch(paths: string[]): Promise<void> {
+  async prefetch(paths: string[], wanted: () => boolean = () => true): Promise<void> {
     let added = false;
     for (const path of paths.slice(0, Workspace.PREFETCH_LIMIT)) {
+      // No longer wanted (the debugger stepped on): the next stop asks again.
+      if (!wanted()) break;
       if (this.docs.has(path) || this.prefetching.has(path)) continue;
       const held = this.prefetched.get(path);
       if (held) {
