@@ -1257,6 +1257,8 @@ export interface HostEvents {
     source: string;
     /** When the board transmitted the first of these bytes (ms since the epoch), if known. */
     sentAt?: number;
+    /** When the host passed them on to the windows (ms since the epoch), with `sentAt`. */
+    forwardedAt?: number;
   };
   /** A notice about the target (a firmware mistake the silicon ignores, a stale image). */
   'session.output': { id: number; level: 'info' | 'warning' | 'error'; message: string };

@@ -765,7 +765,7 @@ export class DebugService {
           port: e.port,
           bytes: e.bytes,
           source: e.source ?? 'uart',
-          ...(e.sentAt !== undefined ? { sentAt: e.sentAt } : {}),
+          ...(e.sentAt !== undefined ? { sentAt: e.sentAt, forwardedAt: Date.now() } : {}),
         });
         break;
       case 'diagnostic':

@@ -66,18 +66,21 @@ export interface DebugState {
 export class ConsoleLog {
   private chunks: Uint8Array[] = [];
   private size = 0;
-  private listeners = new Set<(bytes: Uint8Array, sentAt?: number) => void>();
+  private listeners = new Set<(bytes: Uint8Array, sentAt?: number, forwardedAt?: number) => void>();
   private clearListeners = new Set<() => void>();
   /** Kept for save and for a terminal that opens later (older output is dropped first). */
   static readonly MAX_BYTES = 4 * 1024 * 1024;
 
-  /** `sentAt`: when the board transmitted the chunk (epoch ms), when the host says. */
-  append(bytes: Uint8Array, sentAt?: number): void {
+  /**
+   * `sentAt`: when the board transmitted the chunk, `forwardedAt`: when the host passed it on
+   * (epoch ms), when the host says.
+   */
+  append(bytes: Uint8Array, sentAt?: number, forwardedAt?: number): void {
     this.chunks.push(bytes);
     this.size += bytes.length;
     while (this.size > ConsoleLog.MAX_BYTES && this.chunks.length > 1)
       this.size -= this.chunks.shift()!.length;
-    for (const l of this.listeners) l(bytes, sentAt);
+    for (const l of this.listeners) l(bytes, sentAt, forwardedAt);
   }
 
   all(): Uint8Array {
@@ -102,7 +105,7 @@ export class ConsoleLog {
     for (const l of this.clearListeners) l();
   }
 
-  onData(listener: (bytes: Uint8Array, sentAt?: number) => void): () => void {
+  onData(listener: (bytes: Uint8Array, sentAt?: number, forwardedAt?: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -180,7 +183,7 @@ export class DebugSessionModel extends Model<DebugState> {
           stats: { instructions: e.instructions, virtualSeconds: e.virtualSeconds, mips: e.mips },
         });
     });
-    host.onEvent('session.console', (e) => this.console.append(e.bytes, e.sentAt));
+    host.onEvent('session.console', (e) => this.console.append(e.bytes, e.sentAt, e.forwardedAt));
     host.onEvent('session.output', (e) =>
       this.set({
         output: [...this.state.output.slice(-199), { level: e.level, message: e.message }],

@@ -21,9 +21,13 @@ import { BaudPicker } from '../../components/SerialConsole';
 import { useModel } from '../../models/use';
 import type { Studio } from '../../studio';
 
-/** `console-shown`'s detail: when the board sent a chunk, when the window received it (epoch ms). */
+/**
+ * `console-shown`'s detail: when the board sent a chunk, when the host passed it on (if it
+ * said), when the window received it (epoch ms).
+ */
 export interface ConsoleShown {
   sentAt: number;
+  forwardedAt?: number;
   receivedAt: number;
 }
 
@@ -74,13 +78,15 @@ export function ConsolePanel({ studio }: { studio: Studio }) {
       // stamp and when the window received the chunk, epoch ms), so output latency (UART
       // transmit to terminal shown) and its parts are measured from outside, chunk by chunk
       // (bench:ide).
-      offData = log.onData((bytes, sentAt) => {
+      offData = log.onData((bytes, sentAt, forwardedAt) => {
         const receivedAt = Date.now();
         t.write(bytes, () => {
           if (sentAt === undefined || !host.current) return;
           host.current.dataset.sentAt = String(sentAt);
           host.current.dispatchEvent(
-            new CustomEvent<ConsoleShown>('console-shown', { detail: { sentAt, receivedAt } }),
+            new CustomEvent<ConsoleShown>('console-shown', {
+              detail: { sentAt, receivedAt, ...(forwardedAt !== undefined ? { forwardedAt } : {}) },
+            }),
           );
         });
       });
