@@ -305,6 +305,74 @@ describe('DebugService', () => {
     expect(events.some((e) => e.name === 'session.output')).toBe(true);
   });
 
+  it("names the project files a step may show: the frames' own, then those inlined into their functions", async () => {
+    const root = project({ nrf52840dk: 2000 });
+    for (const f of ['kernel/src/dispatch.rs', 'kernel/src/process.rs']) {
+      mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+      writeFileSync(path.join(root, f), '// code\n');
+    }
+    const at = (p: string, line: number) => ({ path: p, inProject: true, line, column: 1 });
+    const frame = (index: number, pc: number, fn: string, location: ReturnType<typeof at>) => ({
+      index,
+      function: fn,
+      pc,
+      location,
+      program: 'kernel',
+      inlined: false,
+      hasSource: true,
+      cfa: null,
+    });
+    const asked: number[] = [];
+    const view = (): ProgramView => ({
+      ...program(),
+      functionAt: (a) =>
+        a >= 0x1000 && a < 0x1100
+          ? { name: 'command', low: 0x1000, ranges: [[0x1000, 0x1100]], program: 'kernel' }
+          : a >= 0x2000 && a < 0x2010
+            ? { name: 'handle', low: 0x2000, ranges: [[0x2000, 0x2010]], program: 'kernel' }
+            : null,
+      filesOf: (ranges) => {
+        asked.push(ranges[0]![0]);
+        return ranges[0]![0] === 0x1000
+          ? [
+              `${root}/capsules/src/console.rs`,
+              `${root}/kernel/src/process.rs`,
+              '/rustc/0123abcd/library/core/src/option.rs',
+            ]
+          : [`${root}/kernel/src/dispatch.rs`];
+      },
+      backtrace: async (r) => [
+        frame(0, r.pc, 'command', at('capsules/src/console.rs', 1)),
+        // A return address at its function's end: the function is the one before it.
+        frame(1, 0x2010, 'handle', at('kernel/src/dispatch.rs', 52)),
+        { ...frame(2, 0x3000, '0x3000', at('x', 1)), location: null },
+        // A recursive call: its function was asked for already.
+        frame(3, 0x1004, 'command', at('capsules/src/console.rs', 1)),
+      ],
+    });
+    const events: { name: keyof HostEvents; payload: unknown }[] = [];
+    const target = new ScriptedTarget();
+    const svc = new DebugService({
+      projectRoot: root,
+      breakpointDir: mkdtempSync(path.join(os.tmpdir(), 'debug-bp-')),
+      emit: (name, payload) => events.push({ name, payload }),
+      startEmulator: async () => ok(target),
+      loadProgram: view,
+    });
+    expect((await svc.sources()).ok).toBe(false); // no session
+    await svc.setBreakpoints('capsules/src/console.rs', [{ line: 1 }]);
+    await svc.start({ mode: 'debug', board: 'nrf52840dk' });
+    target.stopWith({ kind: 'breakpoint', address: 0x1000 }, 0x1000);
+    await settle();
+    expect(await svc.sources()).toEqual(
+      ok(['capsules/src/console.rs', 'kernel/src/dispatch.rs', 'kernel/src/process.rs']),
+    );
+    // Each function once; outside the project left out.
+    expect(asked).toEqual([0x1000, 0x2000]);
+    expect(await svc.sources(2)).toEqual(ok(['capsules/src/console.rs', 'kernel/src/dispatch.rs']));
+    await svc.stop();
+  });
+
   it('decides conditions and hit counts in the host, and counts hits', async () => {
     const { svc, target, last } = service(project({ nrf52840dk: 2000 }));
     await svc.setBreakpoints('capsules/src/console.rs', [{ line: 1, hitCondition: '2' }]);
