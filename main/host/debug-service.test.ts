@@ -158,7 +158,7 @@ const program = (): ProgramView => ({
     }),
 });
 
-function service(root: string) {
+function service(root: string, view: () => ProgramView = program) {
   const events: { name: keyof HostEvents; payload: unknown }[] = [];
   const target = new ScriptedTarget();
   const svc = new DebugService({
@@ -166,7 +166,7 @@ function service(root: string) {
     breakpointDir: mkdtempSync(path.join(os.tmpdir(), 'debug-bp-')),
     emit: (name, payload) => events.push({ name, payload }),
     startEmulator: async () => ok(target),
-    loadProgram: program,
+    loadProgram: view,
   });
   const last = <K extends keyof HostEvents>(name: K): HostEvents[K] =>
     events.filter((e) => e.name === name).at(-1)?.payload as HostEvents[K];
@@ -350,15 +350,7 @@ describe('DebugService', () => {
         frame(3, 0x1004, 'command', at('capsules/src/console.rs', 1)),
       ],
     });
-    const events: { name: keyof HostEvents; payload: unknown }[] = [];
-    const target = new ScriptedTarget();
-    const svc = new DebugService({
-      projectRoot: root,
-      breakpointDir: mkdtempSync(path.join(os.tmpdir(), 'debug-bp-')),
-      emit: (name, payload) => events.push({ name, payload }),
-      startEmulator: async () => ok(target),
-      loadProgram: view,
-    });
+    const { svc, target } = service(root, view);
     expect((await svc.sources()).ok).toBe(false); // no session
     await svc.setBreakpoints('capsules/src/console.rs', [{ line: 1 }]);
     await svc.start({ mode: 'debug', board: 'nrf52840dk' });

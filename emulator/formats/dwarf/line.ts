@@ -417,6 +417,18 @@ export interface LineAddresses {
 }
 
 /** Address <-> line index over the line tables of every unit of one image. */
+/** The index of the last row at or below `address` (0 when none is: rows sorted by address). */
+function lastRowAtOrBelow(rows: LineRow[], address: number): number {
+  let a = 0;
+  let b = rows.length - 1;
+  while (a < b) {
+    const mid = (a + b + 1) >> 1;
+    if (rows[mid]!.address <= address) a = mid;
+    else b = mid - 1;
+  }
+  return a;
+}
+
 export class LineIndex {
   private readonly sequences: Sequence[] = [];
   /** path -> line -> addresses where the line's code begins (is_stmt). */
@@ -500,15 +512,8 @@ export class LineIndex {
       if (s.start >= end) break;
       if (s.end <= start) continue;
       const rows = s.rows;
-      // The first row that can cover `start`: the last at or below it.
-      let a = 0;
-      let b = rows.length - 1;
-      while (a < b) {
-        const mid = (a + b + 1) >> 1;
-        if (rows[mid]!.address <= start) a = mid;
-        else b = mid - 1;
-      }
-      for (let i = a; i < rows.length && rows[i]!.address < end; i++) {
+      // From the first row that can cover `start`.
+      for (let i = lastRowAtOrBelow(rows, start); i < rows.length && rows[i]!.address < end; i++) {
         const row = rows[i]!;
         if (row.line === 0) continue;
         const path = s.table.files[row.file]?.path;
@@ -547,13 +552,7 @@ export class LineIndex {
     }
     if (!found) return undefined;
     const rows = found.rows;
-    let a = 0;
-    let b = rows.length - 1;
-    while (a < b) {
-      const mid = (a + b + 1) >> 1;
-      if (rows[mid]!.address <= address) a = mid;
-      else b = mid - 1;
-    }
+    let a = lastRowAtOrBelow(rows, address);
     // Line 0 marks code that belongs to no source line (compiler-generated); it does not end
     // the line before it, so the previous row with a line covers it.
     while (a > 0 && rows[a]!.line === 0) a--;

@@ -9,6 +9,7 @@ import type {
   RegisterValue,
   Result,
   SessionInfo,
+  StackFrame,
 } from '../../../main/common/contract';
 import { hostConnection, type Transport } from '../client';
 import { ConsoleLog, DebugSessionModel, describeSession } from './debug-session';
@@ -77,21 +78,22 @@ function memoryStore() {
   };
 }
 
+/** A stop's only frame, in the console capsule's command handler (no source). */
+const commandFrame: StackFrame = {
+  index: 0,
+  function: 'command',
+  pc: 0x100,
+  location: null,
+  program: 'kernel',
+  inlined: false,
+  hasSource: false,
+};
+
 describe('DebugSessionModel', () => {
   it("hands each stop's stack to its listeners (the read-ahead) and says while a step is unanswered", async () => {
     let answerStep: () => void = () => {};
     const stepped = new Promise<void>((r) => (answerStep = r));
-    const frames = [
-      {
-        index: 0,
-        function: 'command',
-        pc: 0x100,
-        location: null,
-        program: 'kernel',
-        inlined: false,
-        hasSource: false,
-      },
-    ];
+    const frames = [commandFrame];
     const transport: Transport = {
       call: async (method) => {
         if (method === 'session.step') await stepped;
@@ -119,17 +121,7 @@ describe('DebugSessionModel', () => {
       { name: 'pc', value: 0x100, available: true },
     ];
     const h = fakeHost({
-      'session.stack': () => [
-        {
-          index: 0,
-          function: 'command',
-          pc: 0x100,
-          location: null,
-          program: 'kernel',
-          inlined: false,
-          hasSource: false,
-        },
-      ],
+      'session.stack': () => [commandFrame],
       'session.registers': regs,
       'session.variables': () => [
         {
