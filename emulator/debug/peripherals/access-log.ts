@@ -150,16 +150,25 @@ const FLAG_DMA = 32;
 /** The entry's call chain was walked (its slot of `callers` is its own, not a stale one). */
 const FLAG_CHAINED = 64;
 
+/**
+ * An entry's words in a ring's `words` (one Int32Array, four words a slot, slot `i` at `i << 2`):
+ * recording stores into one array, not five (each typed array a store goes to costs V8 a load of
+ * its base and length: five of them took twice the time of the whole record). Read back with
+ * `>>> 0` (addresses, values and PCs are unsigned).
+ */
+const W_ADDRESS = 0;
+const W_VALUE = 1;
+const W_PC = 2;
+const W_FLAGS = 3;
+
 /** Debugger and EasyDMA entries kept apart (see the header); a power of two. */
 export const RARE_CAPACITY = 1 << 13;
-const RARE_MASK = RARE_CAPACITY - 1;
 
 /**
  * Entries per peripheral kept when they leave the main ring while their peripheral has fewer
  * than this many left in it (see the header); a power of two.
  */
 export const PERIPHERAL_QUOTA = 1 << 9;
-const QUOTA_MASK = PERIPHERAL_QUOTA - 1;
 
 /** Stretches of the main ring the retention bookkeeping works by (see the header). */
 export const TURNS = 8;
@@ -176,40 +185,6 @@ function pageOf(address: number): number {
 
 /** The bits of an address `pageOf` reads. */
 const PAGE_BITS = 0x100ff000;
-
-/**
- * Adds the entries of slots [from, from + n) per page (`pageOf`) of their address `words` into
- * `per`'s row at `w`, a run of one page at a time (a flood is one long run).
- */
-function countPages(words: Int32Array, from: number, n: number, per: Int32Array, w: number): void {
-  const end = from + n;
-  let key = words[from]! & PAGE_BITS;
-  let run = 0;
-  for (let i = from; i < end; i++) {
-    const k = words[i]! & PAGE_BITS;
-    if (k === key) {
-      run++;
-      continue;
-    }
-    per[w + pageOf(key)]! += run;
-    key = k;
-    run = 1;
-  }
-  per[w + pageOf(key)]! += run;
-}
-
-/** `countPages` of the entries whose `flags` are neither the debugger's nor EasyDMA's. */
-function countPagesOf(
-  flags: Uint8Array,
-  words: Int32Array,
-  from: number,
-  n: number,
-  per: Int32Array,
-  w: number,
-): void {
-  for (let i = from; i < from + n; i++)
-    if ((flags[i]! & (FLAG_DEBUGGER | FLAG_DMA)) === 0) per[w + pageOf(words[i]!)]!++;
-}
 
 /** Adds `per`'s row at `w` to `counts`. */
 function addRow(counts: Int32Array, per: Int32Array, w: number): void {
@@ -230,18 +205,6 @@ function subtractRow(counts: Int32Array, per: Int32Array, l: number): boolean {
   return short;
 }
 
-/** A peripheral's own ring of entries the main ring dropped (see `PERIPHERAL_QUOTA`). */
-interface Spill {
-  seqs: Float64Array;
-  cycles: Float64Array;
-  /** address, value, pc of each. */
-  words: Uint32Array;
-  flags: Uint8Array;
-  /** Each chained entry's call chain (its number in the log's `chains`). */
-  chainIds: Int32Array;
-  head: number;
-}
-
 /** An entry kept apart (rare or spilled), as a filtered read gathers them. */
 interface Kept {
   seq: number;
@@ -254,30 +217,94 @@ interface Kept {
   chain: number;
 }
 
+/**
+ * A small ring of entries kept apart from the main ring, each with its sequence number: the
+ * rare ring (the debugger's and EasyDMA's entries, copied as they are recorded) and each
+ * peripheral's spill ring (its entries the main ring drops while it has few left, see
+ * `PERIPHERAL_QUOTA`). Entries go in in sequence order, so a read stops at the first past its
+ * stretch.
+ */
+class KeptRing {
+  private readonly mask: number;
+  private readonly seqs: Float64Array;
+  private readonly cycles: Float64Array;
+  /** Four words a slot, as the main ring's (`W_ADDRESS`...). */
+  readonly words: Int32Array;
+  /** Each chained entry's call chain (its number in the log's `chains`). */
+  private readonly chainIds: Int32Array;
+  /** Entries put in so far (the ring holds the last `capacity`). */
+  head = 0;
+
+  /** `capacity`: a power of two. */
+  constructor(readonly capacity: number) {
+    this.mask = capacity - 1;
+    this.seqs = new Float64Array(capacity);
+    this.cycles = new Float64Array(capacity);
+    this.words = new Int32Array(capacity * 4);
+    this.chainIds = new Int32Array(capacity);
+  }
+
+  /** Copies the entry at `b` (its first word) of ring `words`, sequence number `seq`. */
+  put(seq: number, cycle: number, words: Int32Array, b: number, chain: number): void {
+    const r = this.head & this.mask;
+    const o = r << 2;
+    this.seqs[r] = seq;
+    this.cycles[r] = cycle;
+    this.words[o + W_ADDRESS] = words[b + W_ADDRESS]!;
+    this.words[o + W_VALUE] = words[b + W_VALUE]!;
+    this.words[o + W_PC] = words[b + W_PC]!;
+    this.words[o + W_FLAGS] = words[b + W_FLAGS]!;
+    this.chainIds[r] = chain;
+    this.head++;
+  }
+
+  /**
+   * Appends to `out` the held entries with sequence numbers in [start, stop) that pass `filter`
+   * (all of them with `filter.kept`); whether it appended any.
+   */
+  gather(start: number, stop: number, filter: AccessLogFilter, out: Kept[]): boolean {
+    const before = out.length;
+    for (let n = Math.max(0, this.head - this.capacity); n < this.head; n++) {
+      const r = n & this.mask;
+      const seq = this.seqs[r]!;
+      if (seq < start) continue;
+      if (seq >= stop) break;
+      const o = r << 2;
+      const f = this.words[o + W_FLAGS]!;
+      const address = this.words[o + W_ADDRESS]! >>> 0;
+      const pc = this.words[o + W_PC]! >>> 0;
+      // A transfer belongs to its peripheral's registers' range (its pc is the base).
+      if (!filter.kept && !passes(filter, f, f & FLAG_DMA ? pc : address)) continue;
+      out.push({
+        seq,
+        cycle: this.cycles[r]!,
+        address,
+        value: this.words[o + W_VALUE]! >>> 0,
+        pc,
+        flags: f,
+        chain: f & FLAG_CHAINED ? this.chainIds[r]! : 0,
+      });
+    }
+    return out.length > before;
+  }
+}
+
 /** Entries the emulator's ring holds unless told otherwise (older ones are overwritten). */
 export const ACCESS_LOG_CAPACITY = 1 << 17;
 
 export class AccessLog {
   readonly capacity: number;
   private readonly cycles: Float64Array;
-  private readonly addresses: Uint32Array;
-  /** `addresses` as signed words (what the retention's loops read: small integers for V8). */
-  private readonly addressWords: Int32Array;
-  private readonly values: Uint32Array;
-  private readonly pcs: Uint32Array;
-  private readonly flags: Uint8Array;
+  /** Four words a slot (`W_ADDRESS`, `W_VALUE`, `W_PC`, `W_FLAGS`): see `W_ADDRESS`. */
+  private readonly words: Int32Array;
   /** Sequence number of the next entry recorded. */
   private head = 0;
   /** Entries below this were cleared. */
   private floor = 0;
 
   private readonly mask: number;
-  /** The kept-apart ring: sequence number and slot data of each debugger or EasyDMA entry. */
-  private readonly rareSeqs = new Float64Array(RARE_CAPACITY);
-  private readonly rareCycles = new Float64Array(RARE_CAPACITY);
-  private readonly rareWords = new Uint32Array(RARE_CAPACITY * 3);
-  private readonly rareFlags = new Uint8Array(RARE_CAPACITY);
-  private rareHead = 0;
+  /** The kept-apart ring of the debugger's and EasyDMA's entries. */
+  private readonly rare = new KeptRing(RARE_CAPACITY);
   /** Entries per peripheral page (`pageOf`) in the counted stretches of the main ring. */
   private readonly inRing = new Int32Array(PAGES);
   /** Each stretch's entries per page (`PAGES` per stretch), counted at its `turn`. */
@@ -287,10 +314,21 @@ export class AccessLog {
   private readonly stretchShift: number;
   /** The sequence number at which the next `turn` is due. */
   private nextTurn: number;
-  /** `rareHead` at the last `turn`. */
-  private rareAtTurn = 0;
+  /** `perStretch`'s row (its first index) of the stretch being written. */
+  private row = 0;
+  /**
+   * The run of entries of one page being recorded: its `address & PAGE_BITS` (1 before the
+   * first: no address gives that) and the sequence number it began at. A run is added to `row`
+   * when it ends (a new page, or a turn), so a flood from one peripheral counts at no cost per
+   * entry beyond one comparison.
+   */
+  private runKey = 1;
+  private runStart = 0;
+  /** The debugger's and EasyDMA's entries per page since the last turn (not counted). */
+  private readonly rarePer = new Int32Array(PAGES);
+  private rareSinceTurn = 0;
   /** Each page's spilled entries (allocated on its first). */
-  private readonly spills: (Spill | undefined)[] = [];
+  private readonly spills: (KeptRing | undefined)[] = [];
   /** The call chains entries have (see `chain`). */
   readonly chains = new ChainTable();
   /** Each entry's call chain's number in `chains` (allocated on the first; see `chain`). */
@@ -302,11 +340,7 @@ export class AccessLog {
     this.capacity = capacity;
     this.mask = capacity - 1;
     this.cycles = new Float64Array(capacity);
-    this.addresses = new Uint32Array(capacity);
-    this.addressWords = new Int32Array(this.addresses.buffer);
-    this.values = new Uint32Array(capacity);
-    this.pcs = new Uint32Array(capacity);
-    this.flags = new Uint8Array(capacity);
+    this.words = new Int32Array(capacity * 4);
     this.stretch = Math.max(1, capacity / TURNS);
     this.stretchShift = Math.log2(this.stretch);
     this.perStretch = new Int32Array((capacity / this.stretch) * PAGES);
@@ -327,15 +361,19 @@ export class AccessLog {
     pc: number,
     byDebugger: boolean,
   ): number {
-    if (this.head === this.nextTurn) this.turn();
-    const i = this.head & this.mask;
+    const h = this.head;
+    if (h === this.nextTurn) this.turn();
+    if ((address & PAGE_BITS) !== this.runKey) this.newRun(address, h);
+    const i = h & this.mask;
+    const b = i << 2;
+    const words = this.words;
     this.cycles[i] = cycle;
-    this.addresses[i] = address;
-    this.values[i] = value;
-    this.pcs[i] = pc;
-    this.flags[i] = (write ? FLAG_WRITE : 0) | (byDebugger ? FLAG_DEBUGGER : 0) | (size << 2);
-    if (byDebugger) this.keepApart(i);
-    this.head++;
+    words[b + W_ADDRESS] = address;
+    words[b + W_VALUE] = value;
+    words[b + W_PC] = pc;
+    words[b + W_FLAGS] = (write ? FLAG_WRITE : 0) | (byDebugger ? FLAG_DEBUGGER : 0) | (size << 2);
+    if (byDebugger) this.keepApart(h, cycle, b);
+    this.head = h + 1;
     return i;
   }
 
@@ -350,15 +388,36 @@ export class AccessLog {
     address: number,
     length: number,
   ): void {
-    if (this.head === this.nextTurn) this.turn();
-    const i = this.head & this.mask;
+    const h = this.head;
+    if (h === this.nextTurn) this.turn();
+    if ((address & PAGE_BITS) !== this.runKey) this.newRun(address, h);
+    const i = h & this.mask;
+    const b = i << 2;
+    const words = this.words;
     this.cycles[i] = cycle;
-    this.addresses[i] = address;
-    this.values[i] = length;
-    this.pcs[i] = peripheral;
-    this.flags[i] = (write ? FLAG_WRITE : 0) | FLAG_DMA | (1 << 2);
-    this.keepApart(i);
-    this.head++;
+    words[b + W_ADDRESS] = address;
+    words[b + W_VALUE] = length;
+    words[b + W_PC] = peripheral;
+    words[b + W_FLAGS] = (write ? FLAG_WRITE : 0) | FLAG_DMA | (1 << 2);
+    this.keepApart(h, cycle, b);
+    this.head = h + 1;
+  }
+
+  /** The entry at `h` (at `address`) begins a run of another page: the run before is counted. */
+  private newRun(address: number, h: number): void {
+    this.perStretch[this.row + pageOf(this.runKey)]! += h - this.runStart;
+    this.runKey = address & PAGE_BITS;
+    this.runStart = h;
+  }
+
+  /**
+   * Copies the debugger's or EasyDMA's entry being recorded (sequence number `h`, first word
+   * at `b`) to the rare ring; the turn takes it back out of its page's count.
+   */
+  private keepApart(h: number, cycle: number, b: number): void {
+    this.rare.put(h, cycle, this.words, b, 0);
+    this.rarePer[pageOf(this.words[b + W_ADDRESS]! >>> 0)]!++;
+    this.rareSinceTurn++;
   }
 
   /**
@@ -372,73 +431,56 @@ export class AccessLog {
   private turn(): void {
     const n = this.stretch;
     const per = this.perStretch;
-    const words = this.addressWords;
-    // Count the stretch just written, its debugger and EasyDMA entries taken back out (they
-    // are the newest of the rare ring, unless there were more than it holds). Slots and rows
-    // are small integers, each loop in a function of its own: V8 compiles them well then.
-    const written = (this.head - n) & this.mask;
-    const w = (written >>> this.stretchShift) * PAGES;
-    per.fill(0, w, w + PAGES);
-    const rare = this.rareHead - this.rareAtTurn;
-    if (rare === 0) countPages(words, written, n, per, w);
-    else if (rare > RARE_CAPACITY) countPagesOf(this.flags, words, written, n, per, w);
-    else {
-      countPages(words, written, n, per, w);
-      for (let r = this.rareAtTurn; r < this.rareHead; r++)
-        per[w + pageOf(this.rareWords[(r & RARE_MASK) * 3]!)]!--;
+    const words = this.words;
+    // The stretch just written: its last run, less its debugger and EasyDMA entries (counted in
+    // the runs, kept apart already). Rows are small integers, each loop in a function of its
+    // own: V8 compiles them well then.
+    const w = this.row;
+    per[w + pageOf(this.runKey)]! += this.head - this.runStart;
+    this.runStart = this.head;
+    if (this.rareSinceTurn !== 0) {
+      const rarePer = this.rarePer;
+      for (let p = 0; p < PAGES; p++) per[w + p]! -= rarePer[p]!;
+      rarePer.fill(0);
+      this.rareSinceTurn = 0;
     }
-    this.rareAtTurn = this.rareHead;
     addRow(this.inRing, per, w);
     this.nextTurn += n;
-    if (this.head < this.capacity) return;
-    // The stretch about to be overwritten leaves the count; is any of its pages short?
+    // The stretch about to be written (overwritten, once the ring is full) counts from zero.
     const leaving = this.head & this.mask;
     const l = (leaving >>> this.stretchShift) * PAGES;
-    if (!subtractRow(this.inRing, per, l)) return;
-    // Runs of one page that is not short are passed over whole; in the others, `per`'s row
-    // counts down what is left of the page in the stretch after each entry.
-    const seq0 = this.head - this.capacity - leaving;
-    const inRing = this.inRing;
-    const flags = this.flags;
-    const end = leaving + n;
-    for (let i = leaving; i < end;) {
-      const key = words[i]! & PAGE_BITS;
-      const page = pageOf(key);
-      if (inRing[page]! >= PERIPHERAL_QUOTA) {
+    this.row = l;
+    if (this.head >= this.capacity && subtractRow(this.inRing, per, l)) {
+      // A page is left short: runs of one page that is not short are passed over whole; in the
+      // others, `per`'s row counts down what is left of the page in the stretch after each
+      // entry, and an entry with fewer than PERIPHERAL_QUOTA after it moves to a spill ring.
+      const seq0 = this.head - this.capacity - leaving;
+      const inRing = this.inRing;
+      const end = leaving + n;
+      for (let i = leaving; i < end; ) {
+        const key = words[i << 2]! & PAGE_BITS;
+        const page = pageOf(key);
+        if (inRing[page]! >= PERIPHERAL_QUOTA) {
+          i++;
+          while (i < end && (words[i << 2]! & PAGE_BITS) === key) i++;
+          continue;
+        }
+        if ((words[(i << 2) + W_FLAGS]! & (FLAG_DEBUGGER | FLAG_DMA)) === 0) {
+          const after = --per[l + page]! + inRing[page]!;
+          if (after < PERIPHERAL_QUOTA) this.spill(page, i, seq0 + i);
+        }
         i++;
-        while (i < end && (words[i]! & PAGE_BITS) === key) i++;
-        continue;
       }
-      if ((flags[i]! & (FLAG_DEBUGGER | FLAG_DMA)) === 0) {
-        const after = --per[l + page]! + inRing[page]!;
-        if (after < PERIPHERAL_QUOTA) this.spill(page, i, seq0 + i);
-      }
-      i++;
     }
+    per.fill(0, l, l + PAGES);
   }
 
   /** Copies the entry in ring slot `i` (sequence number `seq`) to its page's spill ring. */
   private spill(page: number, i: number, seq: number): void {
-    let spill = this.spills[page];
-    if (spill === undefined)
-      this.spills[page] = spill = {
-        seqs: new Float64Array(PERIPHERAL_QUOTA),
-        cycles: new Float64Array(PERIPHERAL_QUOTA),
-        words: new Uint32Array(PERIPHERAL_QUOTA * 3),
-        flags: new Uint8Array(PERIPHERAL_QUOTA),
-        chainIds: new Int32Array(PERIPHERAL_QUOTA),
-        head: 0,
-      };
-    const r = spill.head & QUOTA_MASK;
-    const f = this.flags[i]!;
-    spill.seqs[r] = seq;
-    spill.cycles[r] = this.cycles[i]!;
-    spill.words[r * 3] = this.addresses[i]!;
-    spill.words[r * 3 + 1] = this.values[i]!;
-    spill.words[r * 3 + 2] = this.pcs[i]!;
-    spill.flags[r] = f;
-    if (f & FLAG_CHAINED) spill.chainIds[r] = this.chainIds![i]!;
-    spill.head++;
+    const spill = (this.spills[page] ??= new KeptRing(PERIPHERAL_QUOTA));
+    const b = i << 2;
+    const chained = (this.words[b + W_FLAGS]! & FLAG_CHAINED) !== 0;
+    spill.put(seq, this.cycles[i]!, this.words, b, chained ? this.chainIds![i]! : 0);
   }
 
   /**
@@ -447,49 +489,11 @@ export class AccessLog {
    */
   private keptApart(start: number, stop: number, filter: AccessLogFilter): Kept[] {
     const out: Kept[] = [];
-    for (let r = Math.max(0, this.rareHead - RARE_CAPACITY); r < this.rareHead; r++) {
-      const k = r & RARE_MASK;
-      const seq = this.rareSeqs[k]!;
-      if (seq < start) continue;
-      if (seq >= stop) break;
-      const f = this.rareFlags[k]!;
-      // A transfer belongs to its peripheral's registers' range (its pc is the base).
-      if (!filter.kept && !passes(filter, f, this.rareWords[k * 3 + (f & FLAG_DMA ? 2 : 0)]!))
-        continue;
-      out.push({
-        seq,
-        cycle: this.rareCycles[k]!,
-        address: this.rareWords[k * 3]!,
-        value: this.rareWords[k * 3 + 1]!,
-        pc: this.rareWords[k * 3 + 2]!,
-        flags: f,
-        chain: 0,
-      });
-    }
-    let spilled = false;
-    for (const spill of this.spills) {
-      if (spill === undefined) continue;
-      for (let r = Math.max(0, spill.head - PERIPHERAL_QUOTA); r < spill.head; r++) {
-        const k = r & QUOTA_MASK;
-        const seq = spill.seqs[k]!;
-        if (seq < start) continue;
-        if (seq >= stop) break;
-        const f = spill.flags[k]!;
-        const address = spill.words[k * 3]!;
-        if (!filter.kept && !passes(filter, f, address)) continue;
-        spilled = true;
-        out.push({
-          seq,
-          cycle: spill.cycles[k]!,
-          address,
-          value: spill.words[k * 3 + 1]!,
-          pc: spill.words[k * 3 + 2]!,
-          flags: f,
-          chain: spill.chainIds[k]!,
-        });
-      }
-    }
-    if (spilled) out.sort((a, b) => a.seq - b.seq);
+    // Each ring's entries are in order: only entries from more than one need sorting.
+    let rings = this.rare.gather(start, stop, filter, out) ? 1 : 0;
+    for (const spill of this.spills)
+      if (spill !== undefined && spill.gather(start, stop, filter, out)) rings++;
+    if (rings > 1) out.sort((a, b) => a.seq - b.seq);
     return out;
   }
 
@@ -497,23 +501,11 @@ export class AccessLog {
   private pagesIn(from: number, to: number): Int32Array {
     const counts = new Int32Array(PAGES);
     for (let q = from; q < to; q++) {
-      const i = q & this.mask;
-      if ((this.flags[i]! & (FLAG_DEBUGGER | FLAG_DMA)) === 0)
-        counts[pageOf(this.addresses[i]!)]!++;
+      const b = (q & this.mask) << 2;
+      if ((this.words[b + W_FLAGS]! & (FLAG_DEBUGGER | FLAG_DMA)) === 0)
+        counts[pageOf(this.words[b + W_ADDRESS]! >>> 0)]!++;
     }
     return counts;
-  }
-
-  /** Copies the entry being recorded in slot `i` (sequence number `head`) to the rare ring. */
-  private keepApart(i: number): void {
-    const r = this.rareHead & RARE_MASK;
-    this.rareSeqs[r] = this.head;
-    this.rareCycles[r] = this.cycles[i]!;
-    this.rareWords[r * 3] = this.addresses[i]!;
-    this.rareWords[r * 3 + 1] = this.values[i]!;
-    this.rareWords[r * 3 + 2] = this.pcs[i]!;
-    this.rareFlags[r] = this.flags[i]!;
-    this.rareHead++;
   }
 
   /**
@@ -522,7 +514,7 @@ export class AccessLog {
    */
   chain(i: number, id: number): void {
     (this.chainIds ??= new Int32Array(this.capacity))[i] = id;
-    this.flags[i]! |= FLAG_CHAINED;
+    this.words[(i << 2) + W_FLAGS]! |= FLAG_CHAINED;
   }
 
   /**
@@ -546,6 +538,7 @@ export class AccessLog {
     const oldest = Math.max(this.floor, this.head - this.capacity);
     const start = Math.max(seq, this.floor);
     const limit = Math.max(0, max);
+    const words = this.words;
     // Kept-apart entries first (a filtered read from before the ring's oldest), then ring slots.
     let rare: Kept[] = [];
     const slots: number[] = [];
@@ -568,14 +561,14 @@ export class AccessLog {
         // With `kept`: the entries per page of the stretch read (a page with fewer is quiet).
         const quiet = filter.kept === true ? this.pagesIn(from, end) : null;
         for (; s < end && rare.length + slots.length < limit; s++) {
-          const i = s & this.mask;
-          const f = this.flags[i]!;
+          const b = (s & this.mask) << 2;
+          const f = words[b + W_FLAGS]!;
+          const address = words[b + W_ADDRESS]! >>> 0;
           // A transfer belongs to its peripheral's registers' range.
           if (
-            passes(filter, f, f & FLAG_DMA ? this.pcs[i]! : this.addresses[i]!) ||
+            passes(filter, f, f & FLAG_DMA ? words[b + W_PC]! >>> 0 : address) ||
             (quiet !== null &&
-              (f & (FLAG_DEBUGGER | FLAG_DMA) ||
-                quiet[pageOf(this.addresses[i]!)]! < PERIPHERAL_QUOTA))
+              (f & (FLAG_DEBUGGER | FLAG_DMA) || quiet[pageOf(address)]! < PERIPHERAL_QUOTA))
           )
             slots.push(s);
         }
@@ -589,7 +582,7 @@ export class AccessLog {
     for (const k of rare) if (k.flags & FLAG_CHAINED) total += chains.length(k.chain);
     for (const q of slots) {
       const i = q & this.mask;
-      if (this.flags[i]! & FLAG_CHAINED) total += chains.length(ids![i]!);
+      if (words[(i << 2) + W_FLAGS]! & FLAG_CHAINED) total += chains.length(ids![i]!);
     }
     const c = newColumns(rare.length + slots.length);
     c.callers = new Uint32Array(total);
@@ -608,12 +601,14 @@ export class AccessLog {
     }
     for (const q of slots) {
       const i = q & this.mask;
-      const f = this.flags[i]!;
+      const b = i << 2;
+      const f = words[b + W_FLAGS]!;
       c.seq[o] = q;
       c.cycle[o] = this.cycles[i]!;
-      c.address[o] = this.addresses[i]!;
-      c.value[o] = this.values[i]!;
-      c.pc[o] = this.pcs[i]!;
+      // Uint32Array columns: the signed words are stored back as the unsigned values they were.
+      c.address[o] = words[b + W_ADDRESS]!;
+      c.value[o] = words[b + W_VALUE]!;
+      c.pc[o] = words[b + W_PC]!;
       c.flags[o] = columnFlags(f);
       if (f & FLAG_CHAINED) at = chains.copy(ids![i]!, c.callers, at);
       c.callerEnds[o] = at;
