@@ -539,9 +539,10 @@ export class AccessLog {
     const start = Math.max(seq, this.floor);
     const limit = Math.max(0, max);
     const words = this.words;
-    // Kept-apart entries first (a filtered read from before the ring's oldest), then ring slots.
+    // Kept-apart entries first (a filtered read from before the ring's oldest), then ring slots:
+    // unfiltered the run [from, s), filtered those in `slots`.
     let rare: Kept[] = [];
-    const slots: number[] = [];
+    let slots: number[] | null = null;
     let next: number | null = null;
     if (filter !== undefined && start < oldest) {
       rare = this.keptApart(start, Math.min(oldest, until), filter);
@@ -554,10 +555,9 @@ export class AccessLog {
     let s = from;
     if (next === null) {
       const end = Math.max(from, Math.min(this.head, until));
-      if (filter === undefined) {
-        const to = Math.min(end, from + limit - rare.length);
-        for (; s < to; s++) slots.push(s);
-      } else {
+      if (filter === undefined) s = Math.max(from, Math.min(end, from + limit - rare.length));
+      else {
+        slots = [];
         // With `kept`: the entries per page of the stretch read (a page with fewer is quiet).
         const quiet = filter.kept === true ? this.pagesIn(from, end) : null;
         for (; s < end && rare.length + slots.length < limit; s++) {
@@ -577,14 +577,13 @@ export class AccessLog {
     // Call chains: of the entries made with one (FLAG_CHAINED; never the debugger's or
     // EasyDMA's), by number in `chains`.
     const chains = this.chains;
-    const ids = this.chainIds;
     let total = 0;
     for (const k of rare) if (k.flags & FLAG_CHAINED) total += chains.length(k.chain);
-    for (const q of slots) {
-      const i = q & this.mask;
-      if (words[(i << 2) + W_FLAGS]! & FLAG_CHAINED) total += chains.length(ids![i]!);
+    if (this.chainIds !== null) {
+      if (slots === null) for (let q = from; q < s; q++) total += this.chainLength(q);
+      else for (const q of slots) total += this.chainLength(q);
     }
-    const c = newColumns(rare.length + slots.length);
+    const c = newColumns(rare.length + (slots === null ? s - from : slots.length));
     c.callers = new Uint32Array(total);
     let o = 0;
     let at = 0;
@@ -599,23 +598,39 @@ export class AccessLog {
       c.callerEnds[o] = at;
       o++;
     }
-    for (const q of slots) {
-      const i = q & this.mask;
-      const b = i << 2;
-      const f = words[b + W_FLAGS]!;
-      c.seq[o] = q;
-      c.cycle[o] = this.cycles[i]!;
-      // Uint32Array columns: the signed words are stored back as the unsigned values they were.
-      c.address[o] = words[b + W_ADDRESS]!;
-      c.value[o] = words[b + W_VALUE]!;
-      c.pc[o] = words[b + W_PC]!;
-      c.flags[o] = columnFlags(f);
-      if (f & FLAG_CHAINED) at = chains.copy(ids![i]!, c.callers, at);
-      c.callerEnds[o] = at;
-      o++;
-    }
+    if (slots === null) for (let q = from; q < s; q++) at = this.copySlot(c, o++, q, at);
+    else for (const q of slots) at = this.copySlot(c, o++, q, at);
     const first = next ?? s;
     return { columns: c, next: first, missed: Math.max(0, (next !== null ? next : from) - seq) };
+  }
+
+  /** The length of the call chain of entry `q` (in the ring), 0 for none. */
+  private chainLength(q: number): number {
+    const i = q & this.mask;
+    return this.words[(i << 2) + W_FLAGS]! & FLAG_CHAINED
+      ? this.chains.length(this.chainIds![i]!)
+      : 0;
+  }
+
+  /**
+   * Writes entry `q` (in the ring) to row `o` of `c`, its call chain at `at` of `c.callers`;
+   * returns where the next chain goes.
+   */
+  private copySlot(c: AccessLogColumns, o: number, q: number, at: number): number {
+    const i = q & this.mask;
+    const b = i << 2;
+    const words = this.words;
+    const f = words[b + W_FLAGS]!;
+    c.seq[o] = q;
+    c.cycle[o] = this.cycles[i]!;
+    // Uint32Array columns: the signed words are stored back as the unsigned values they were.
+    c.address[o] = words[b + W_ADDRESS]!;
+    c.value[o] = words[b + W_VALUE]!;
+    c.pc[o] = words[b + W_PC]!;
+    c.flags[o] = columnFlags(f);
+    if (f & FLAG_CHAINED) at = this.chains.copy(this.chainIds![i]!, c.callers, at);
+    c.callerEnds[o] = at;
+    return at;
   }
 
   /** Forget every entry (sequence numbers keep counting, so readers are not confused). */
