@@ -107,6 +107,44 @@ describe('the access log window', () => {
     expect(model.snapshot().log.missed).toBe(80_000 - 1);
   });
 
+  it('fetches no further than the head it saw first while the emulator floods the log', async () => {
+    // Every call finds 30,000 more entries recorded (a UART flood between two replies).
+    let total = 100_000;
+    const calls: Record<string, number | undefined>[] = [];
+    const transport: Transport = {
+      call: async (method, args) => {
+        if (method !== 'peripherals.log') return { ok: true, value: null } as Result<unknown>;
+        const a = (args ?? {}) as Record<string, number | undefined>;
+        calls.push(a);
+        total += 30_000;
+        const since = a.since ?? total;
+        const until = Math.min(total, a.until ?? total);
+        const entries: AccessLogEntry[] = [];
+        let s = since;
+        for (; s < until && entries.length < (a.max ?? 5000); s++)
+          entries.push(entry(s, 'UARTE0.TXD'));
+        const w = new RowsWriter(entries.length);
+        for (const e of entries) w.add(e);
+        const page: AccessLogPage = { on: true, entries: [], next: s, missed: 0, frequencyHz: 64e6 };
+        page.rows = w.finish();
+        return { ok: true, value: page } as Result<unknown>;
+      },
+      onEvents: () => () => {},
+    };
+    const model = new PeripheralsModel(hostConnection(transport), {
+      get: () => null,
+      set: () => undefined,
+    } as never);
+    await model.pollLog();
+    const head = 130_000; // what the first call (max 0) answered
+    expect(calls[0]).toMatchObject({ max: 0 });
+    const pages = calls.filter((c) => c.since !== undefined && c.debuggerOnly === undefined);
+    expect(pages.every((c) => c.until === head)).toBe(true);
+    expect(pages).toHaveLength(2);
+    expect(model.logSequence).toBe(head);
+    expect(model.rows.entry(model.rows.length - 1).seq).toBe(head - 1);
+  });
+
   it('stops saying it records when the session ends (the next target records nothing yet)', async () => {
     const { model } = fakeHost(10);
     await model.setLogging(true);

@@ -617,9 +617,15 @@ export class PeripheralsModel extends Model<PeripheralsState> {
       // makes ~10^5 accesses a second): skip to the newest entries and count the rest as
       // missed, but keep the debugger's own accesses, EasyDMA transfers and the quiet
       // peripherals' entries from the stretch skipped (what the emulator keeps apart).
+      // Unfiltered, a poll fetches no further than the head it saw first: what the emulator
+      // records meanwhile is the next poll's. Chasing it, a poll during a flood (10^7 accesses a
+      // second) fetched all its ten pages every time: 400,000 entries a second named by the
+      // host and copied out of the emulator's thread, most of them dropped again by the window.
+      let until: number | undefined;
       if (!filtered) {
         const head = await this.host.api.peripherals.log({ max: 0 });
         if (gen !== this.logGeneration) return;
+        if (head.ok) until = head.value.next;
         if (head.ok && head.value.next - this.logNext > CATCH_UP) {
           const skipTo = head.value.next - CATCH_UP;
           const dbg = await this.host.api.peripherals.log({
@@ -642,6 +648,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
       for (let round = 0; round < 10; round++) {
         const r = await this.host.api.peripherals.log({
           since: this.logNext,
+          ...(until !== undefined ? { until } : {}),
           max: 10_000,
           ...filter,
           compact: true,
@@ -666,6 +673,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
           },
         });
         if ((r.value.rows?.count ?? r.value.entries.length) < 10_000) return;
+        if (until !== undefined && this.logNext >= until) return;
       }
     } finally {
       this.polling = false;
