@@ -457,7 +457,7 @@ export class AccessLog {
       const seq0 = this.head - this.capacity - leaving;
       const inRing = this.inRing;
       const end = leaving + n;
-      for (let i = leaving; i < end; ) {
+      for (let i = leaving; i < end;) {
         const key = words[i << 2]! & PAGE_BITS;
         const page = pageOf(key);
         if (inRing[page]! >= PERIPHERAL_QUOTA) {

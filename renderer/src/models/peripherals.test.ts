@@ -125,7 +125,13 @@ describe('the access log window', () => {
           entries.push(entry(s, 'UARTE0.TXD'));
         const w = new RowsWriter(entries.length);
         for (const e of entries) w.add(e);
-        const page: AccessLogPage = { on: true, entries: [], next: s, missed: 0, frequencyHz: 64e6 };
+        const page: AccessLogPage = {
+          on: true,
+          entries: [],
+          next: s,
+          missed: 0,
+          frequencyHz: 64e6,
+        };
         page.rows = w.finish();
         return { ok: true, value: page } as Result<unknown>;
       },
