@@ -3,46 +3,40 @@
  *
  * The nRF52840-DK runs firmware that drives the legacy UART flat out (a TXD write and an
  * EVENTS_TXDRDY read every `--gap` loop iterations: the denser, the more the access log has to
- * record) in five configurations, interleaved round by round so a noisy machine hurts them
- * alike:
- *   - baseline: the access log never turned on;
- *   - log off: turned on and off again (the issue's "none while off");
- *   - log on: every MMIO access recorded;
+ * record). Part 1 measures each configuration against a baseline (nothing watching) as a
+ * crossover of two emulator workers in this process, taking turns window by window and
+ * swapping roles (periph-crossover.ts says why and how):
+ *   - log off: turned on and off again before the window (the issue's "none while off");
+ *   - log on, unread: every MMIO access recorded, no Access Log panel open;
+ *   - log on: recording, and the Access Log panel's model polling every 250 ms;
  *   - live panel: the PeripheralService refreshing UARTE0's registers, the board and the
- *     interrupt table every 100 ms of wall time (10 Hz), as the IDE does while the board runs;
+ *     interrupt table every 100 ms (10 Hz), as the IDE does while the board runs;
  *   - live panel + log: both.
- * Each prints the CPU time the whole process (the emulator worker, and this thread serving the
- * panels) spends per million emulated instructions, and its cost against the baseline: CPU time,
- * not wall time, so a machine loaded by others slows every configuration alike (wall-clock MIPS
- * are printed too, for a quiet machine). Targets (issue 18): live panel under 5%, log on under
- * 20%, log off none.
- *
- * The machine runs in the emulator worker, as in the IDE: the panel's reads cross to it and are
- * answered between slices. With the log on, the Access Log panel's polling (10,000 entries
- * every 250 ms, named and decoded by the service) runs too. The firmware is built with GNU as.
+ * Printed: the emulator worker's CPU time per million emulated instructions in each arm and the
+ * configuration's cost (the median over window pairs; the ratio of the sums beside it), and the
+ * whole process's cost (the host's service and the panel's model too). Targets (issue 18, the
+ * emulator's MIPS: the worker's figure): live panel under 5%, log on under 20%, log off none.
+ * CPU time, not wall time, so a machine loaded by others slows both arms alike (wall-clock MIPS
+ * are printed too, for a quiet machine). The firmware is built with GNU as.
  *
  * Part 1b, the recording alone: the flood through the session's own listener, no worker and no
  * panel, window pairs with the log off and on; ns per recorded access and the cost over the
  * log-off window. Part 2, the call chains (the capsule caller of each access): the real
- * nRF52840-DK kernel (kernel/target/images/nrf52840dk, built by `npm run kernel`; skipped with a
+ * nRF52840-DK kernel (kernel/target/images/nrf52840dk, built by `npm run kernel:build`; skipped with a
  * note when absent), log off / log on / log on with call chains walked through its .debug_frame,
  * rotating 1,000,000-instruction windows. Both run in fresh processes, several (see
  * periph-log-child.ts: one process measuring in turn let what ran first shape what followed),
  * timed with the process's CPU time, medians.
  *
- *   npm run bench:periph -- [--seconds 1.5] [--rounds 3] [--gap 10] [--kernel-rounds 5]
+ *   npm run bench:periph -- [--windows 12] [--window-ms 500] [--rounds 3] [--gap 10]
+ *     [--kernel-rounds 5] [--only 'log on']
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { readPolicy } from '../../emulator/debug/peripherals/register-view';
 import { nrfProgram } from '../../emulator/node/test-programs';
-import { parseSvd } from '../../emulator/peripherals/nrf/svd';
-import { startEmulatorWorker } from '../../main/host/emulator-worker-target';
-import { PeripheralService } from '../../main/host/peripheral-service';
-import { readFileSync } from 'node:fs';
 import { median } from './cpu-time';
 import { positiveArg } from './args';
+import { type Config, crossover, pairCost, perMillion } from './periph-crossover';
 import {
   type FloodResult,
   floodSource,
@@ -51,104 +45,22 @@ import {
   runChild,
 } from './periph-log-child';
 
-const SECONDS = positiveArg('--seconds', 1.5);
+const WINDOWS = positiveArg('--windows', 12);
+const WINDOW_MS = positiveArg('--window-ms', 500);
 const ROUNDS = positiveArg('--rounds', 3);
 const GAP = positiveArg('--gap', 10);
 const KERNEL_ROUNDS = positiveArg('--kernel-rounds', 5);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const only = process.argv.includes('--only')
+  ? process.argv[process.argv.indexOf('--only') + 1]
+  : null;
 
 const FIRMWARE = nrfProgram(`uart-flood-${GAP}`, floodSource(GAP));
 
-type Config = 'baseline' | 'log off' | 'log on' | 'live panel' | 'live panel + log';
-const CONFIGS: Config[] = ['baseline', 'log off', 'log on', 'live panel', 'live panel + log'];
-
-const svd = parseSvd(readFileSync(path.join(ROOT, 'resources/svd/nrf52840.svd'), 'utf8'));
-const uarte0 = svd.peripherals.find((p) => p.name === 'UARTE0')!;
-const WATCHED = uarte0.registers
-  .filter((r) => readPolicy(r).kind === 'live')
-  .map((r) => (uarte0.baseAddress + r.addressOffset) >>> 0);
-
-async function measure(
-  config: Config,
-): Promise<{ mips: number; cpuUsPerM: number; refreshes: number; logged: number }> {
-  const started = await startEmulatorWorker({
-    machine: 'nrf52840dk',
-    board: 'nrf52840dk',
-    files: [{ name: 'flood.elf', bytes: FIRMWARE, format: 'elf' }],
-    target: { pace: 'fast' },
-  });
-  if (!started.ok) throw new Error(started.error);
-  const target = started.value;
-  const accessLog = target.accessLog!;
-  if (config === 'log off') {
-    await accessLog({ enable: true });
-    await accessLog({ enable: false });
-  }
-  const logging = config === 'log on' || config === 'live panel + log';
-  if (logging) await accessLog({ enable: true });
-  const live = config.startsWith('live panel');
-  const service = new PeripheralService({
-    projectRoot: ROOT,
-    appRoot: ROOT,
-    debug: {
-      target,
-      program: null,
-      session: { board: 'nrf52840dk', phase: 'running' },
-      onStop: () => () => undefined,
-      onSession: () => () => undefined,
-      addLiveRead: () => () => undefined,
-    },
-    emit: () => undefined,
-  });
-  await service.describe();
-  await service.watch({ addresses: WATCHED });
-  await target.resume();
-  // Warm up (the translator compiles the loop).
-  await sleep(300);
-  const h0 = await target.halt();
-  if (!h0.ok) throw new Error(h0.error);
-  await target.resume();
-  const cpu0 = process.cpuUsage();
-  const start = performance.now();
-  let refreshes = 0;
-  let logged = 0;
-  let since = 0;
-  let nextRefresh = start + 100;
-  let nextPoll = start + 250;
-  while (performance.now() - start < SECONDS * 1000) {
-    const now = performance.now();
-    if (live && now >= nextRefresh) {
-      await service.refresh(target);
-      refreshes++;
-      nextRefresh += 100;
-    }
-    // The Access Log panel's polling: up to 10,000 entries every 250 ms.
-    if (logging && now >= nextPoll) {
-      const page = await service.log({ since, max: 10_000 });
-      if (page.ok) {
-        since = page.value.next;
-        logged += page.value.entries.length;
-      }
-      nextPoll += 250;
-    }
-    const wake = Math.min(
-      live ? nextRefresh : Infinity,
-      logging ? nextPoll : Infinity,
-      start + SECONDS * 1000,
-    );
-    await sleep(Math.max(0, wake - performance.now()));
-  }
-  const h1 = await target.halt();
-  if (!h1.ok) throw new Error(h1.error);
-  const cpu = process.cpuUsage(cpu0);
-  const elapsed = (performance.now() - start) / 1000;
-  const instructions = (h1.value.instructions ?? 0) - (h0.value.instructions ?? 0);
-  const mips = instructions / elapsed / 1e6;
-  const cpuUsPerM = (cpu.user + cpu.system) / (instructions / 1e6);
-  service.dispose();
-  await target.close();
-  return { mips, cpuUsPerM, refreshes, logged };
+const CONFIGS: Config[] = ['log off', 'log on, unread', 'log on', 'live panel', 'live panel + log'];
+if (only !== null && !CONFIGS.includes(only as Config)) {
+  console.error(`bench:periph: --only takes one of ${CONFIGS.join(', ')}`);
+  process.exit(2);
 }
 
 /**
@@ -161,41 +73,37 @@ function mustHaveRecorded(what: string, entries: number): void {
   process.exit(1);
 }
 
-const results = new Map<Config, { mips: number[]; cpu: number[] }>(
-  CONFIGS.map((c) => [c, { mips: [], cpu: [] }]),
-);
-const extra = new Map<Config, { refreshes: number; logged: number }>();
-for (let round = 0; round < ROUNDS; round++) {
-  for (const c of CONFIGS) {
-    const r = await measure(c);
-    if (c === 'log on' || c === 'live panel + log')
-      mustHaveRecorded(`Part 1, '${c}' (round ${round + 1})`, r.logged);
-    results.get(c)!.mips.push(r.mips);
-    results.get(c)!.cpu.push(r.cpuUsPerM);
-    extra.set(c, { refreshes: r.refreshes, logged: r.logged });
-  }
-}
-const base = median(results.get('baseline')!.cpu);
 console.log(
-  `Part 1, peripheral views on the emulator worker: nRF52840-DK, UART flood (2 MMIO accesses per ${GAP * 2 + 5} instructions), ${ROUNDS} rounds of ${SECONDS} s, medians`,
+  `Part 1, peripheral views on the emulator worker: nRF52840-DK, UART flood (2 MMIO accesses per ${GAP * 2 + 5} instructions), crossover of two workers against the baseline, ${WINDOWS} windows of ${WINDOW_MS} ms per arm`,
 );
-console.log('  configuration      CPU ms per 10^6 instr.  CPU cost   wall MIPS');
+console.log(
+  '  configuration      worker CPU ms per 10^6 instr.   worker cost (sums)   process cost (sums)   wall MIPS',
+);
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 for (const c of CONFIGS) {
-  const r = results.get(c)!;
-  const cpu = median(r.cpu);
-  const e = extra.get(c)!;
-  const cost = c === 'baseline' ? '' : `${(((cpu - base) / base) * 100).toFixed(1)}%`;
+  if (only !== null && c !== only) continue;
+  const r = await crossover(c, { firmware: FIRMWARE, windows: WINDOWS, windowMs: WINDOW_MS });
+  const m = r.measured;
+  if (c === 'log on') mustHaveRecorded(`Part 1, '${c}'`, m.fetched);
+  const b = perMillion(r.baseline);
+  const x = perMillion(m);
+  const cost = pairCost(r);
   const notes = [
-    e.refreshes ? `${(e.refreshes / SECONDS).toFixed(1)} refreshes/s` : '',
-    e.logged ? `${e.logged.toLocaleString()} entries fetched by the panel` : '',
+    m.refreshes ? `${(m.refreshes / m.seconds).toFixed(1)} refreshes/s` : '',
+    m.fetched
+      ? `${Math.round(m.fetched / m.seconds).toLocaleString()} entries/s fetched by the panel`
+      : '',
   ]
     .filter(Boolean)
     .join(', ');
   console.log(
-    `  ${c.padEnd(18)} ${(cpu / 1000).toFixed(2).padStart(12)}            ${cost.padStart(7)}   ${median(r.mips).toFixed(1).padStart(7)}${notes ? `  (${notes})` : ''}`,
+    `  ${c.padEnd(18)} ${b.worker.toFixed(2).padStart(6)} baseline, ${x.worker.toFixed(2).padStart(6)}   ${pct(cost.worker).padStart(7)} (${pct(x.worker / b.worker - 1).padStart(6)})   ${pct(cost.process).padStart(7)} (${pct(x.process / b.process - 1).padStart(6)})   ${(m.instructions / m.seconds / 1e6).toFixed(1).padStart(6)}${notes ? `  (${notes})` : ''}`,
   );
 }
-console.log('  Targets: live panel < 5%, log on < 20%, log off 0% (CPU time per instruction).');
+console.log(
+  "  Targets: live panel < 5%, log on < 20%, log off 0% (the worker: the emulator's CPU time per instruction).",
+);
+if (only !== null) process.exit(0);
 
 // Part 1b: the recording alone (no worker, no panel), so the emulator's own share of "log on"
 // is told apart from the panel's polling (which Part 1 includes): the same firmware through the
@@ -221,7 +129,7 @@ console.log('  Targets: live panel < 5%, log on < 20%, log off 0% (CPU time per 
 
 // Part 2: call chains on the real kernel, each round a fresh process (periph-log-child.ts).
 if (!existsSync(KERNEL_ELF)) {
-  console.log(`Part 2 skipped: ${KERNEL_ELF} is not built (npm run kernel).`);
+  console.log(`Part 2 skipped: ${KERNEL_ELF} is not built (npm run kernel:build).`);
 } else {
   const runs: KernelResult[] = [];
   for (let k = 0; k < KERNEL_ROUNDS; k++)
