@@ -22,7 +22,7 @@
  * Part 1b, the recording alone: the flood through the session's own listener, no worker and no
  * panel, window pairs with the log off and on; ns per recorded access and the cost over the
  * log-off window. Part 2, the call chains (the capsule caller of each access): the real
- * nRF52840-DK kernel (kernel/target/images/nrf52840dk, built by `npm run kernel:build`; skipped with a
+ * nRF52840-DK kernel (kernel/target/images/nrf52840dk, built by `npm run kernel:build -- --board nrf52840dk`; skipped with a
  * note when absent), log off / log on / log on with call chains walked through its .debug_frame,
  * rotating 1,000,000-instruction windows. Both run in fresh processes, several (see
  * periph-log-child.ts: one process measuring in turn let what ran first shape what followed),
@@ -129,7 +129,9 @@ if (only !== null) process.exit(0);
 
 // Part 2: call chains on the real kernel, each round a fresh process (periph-log-child.ts).
 if (!existsSync(KERNEL_ELF)) {
-  console.log(`Part 2 skipped: ${KERNEL_ELF} is not built (npm run kernel:build).`);
+  console.log(
+    `Part 2 skipped: ${KERNEL_ELF} is not built (npm run kernel:build -- --board nrf52840dk).`,
+  );
 } else {
   const runs: KernelResult[] = [];
   for (let k = 0; k < KERNEL_ROUNDS; k++)

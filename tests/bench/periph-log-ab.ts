@@ -14,7 +14,7 @@
  *   - default: bench:periph's UART flood (2 MMIO accesses every 25 instructions), this tree's
  *     emulator with each side's `AccessLog` (only the log module differs): ns per access and
  *     the "log on" percentage over the log-off window;
- *   - `--kernel`: the nRF52840-DK kernel (`npm run kernel:build`) on each side's whole `emulator/`
+ *   - `--kernel`: the nRF52840-DK kernel (`npm run kernel:build -- --board nrf52840dk`) on each side's whole `emulator/`
  *     (log, walker, session, translator: the revision as it was), log on and log on + call
  *     chains against log off, in rounds of the three (order rotated).
  * Revisions are extracted with `git archive` into temporary directories beside this tree's

@@ -37,7 +37,7 @@ import { median, processCpuMs } from './cpu-time';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const ME = resolve(import.meta.filename);
 
-/** The nRF52840-DK kernel image part 2 runs (`npm run kernel:build`). */
+/** The nRF52840-DK kernel image part 2 runs (`npm run kernel:build -- --board nrf52840dk`). */
 export const KERNEL_ELF = join(ROOT, 'kernel/target/images/nrf52840dk/kernel.elf');
 
 /** bench:periph's flood: a TXD write and an EVENTS_TXDRDY read every `gap` loop iterations. */
@@ -233,7 +233,7 @@ if (resolve(process.argv[1] ?? '') === ME) {
   if (what === 'flood' && target) console.log(JSON.stringify(await flood(target)));
   else if (what === 'kernel' && target) {
     if (!existsSync(KERNEL_ELF))
-      throw new Error(`${KERNEL_ELF} is not built (npm run kernel:build)`);
+      throw new Error(`${KERNEL_ELF} is not built (npm run kernel:build -- --board nrf52840dk)`);
     console.log(JSON.stringify(await kernel(target)));
   } else {
     console.error('usage: periph-log-child.ts flood MODULE|session | kernel DIR [--rounds N]');

@@ -14,7 +14,7 @@
  *
  * Headless Chromium without a GPU (as the e2e runs it) paints in software: a quiet machine
  * with a real display draws faster; a machine loaded by others adds frames. Needs the kernel
- * images (built by `npm run kernel:build`, or here first).
+ * images (built by `npm run kernel:build -- --board nrf52840dk`, or here first).
  *
  * Also printed: the frame times while the log fills (`--recording-seconds`, default 8, from
  * the first entries after a Restart while recording), where a busy host or page shows as long
