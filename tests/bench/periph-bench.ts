@@ -19,6 +19,9 @@
  * CPU time, not wall time, so a machine loaded by others slows both arms alike (wall-clock MIPS
  * are printed too, for a quiet machine). The firmware is built with GNU as.
  *
+ * Part 1c: one live refresh's CPU time in the worker and the process, on a halted board (at
+ * 10 Hz, below what the crossover can tell from a loaded machine's noise).
+ *
  * Part 1b, the recording alone: the flood through the session's own listener, no worker and no
  * panel, window pairs with the log off and on; ns per recorded access and the cost over the
  * log-off window. Part 2, the call chains (the capsule caller of each access): the real
@@ -36,7 +39,7 @@ import path from 'node:path';
 import { nrfProgram } from '../../emulator/node/test-programs';
 import { median } from './cpu-time';
 import { positiveArg } from './args';
-import { type Config, crossover, pairCost, perMillion } from './periph-crossover';
+import { type Config, crossover, pairCost, perMillion, refreshCost } from './periph-crossover';
 import {
   type FloodResult,
   floodSource,
@@ -103,6 +106,14 @@ for (const c of CONFIGS) {
 console.log(
   "  Targets: live panel < 5%, log on < 20%, log off 0% (the worker: the emulator's CPU time per instruction).",
 );
+{
+  // Part 1c: the live panel's work per refresh, which at 10 Hz is below the crossover's noise
+  // on a loaded machine.
+  const r = await refreshCost(FIRMWARE, 300);
+  console.log(
+    `Part 1c, one live refresh (${r.reads} UARTE0 registers, the board, the interrupt table), 300 on a halted board: ${r.workerUs.toFixed(0)} µs of the worker's CPU (at 10 Hz ${(r.workerUs / 1000).toFixed(2)}% of its time), ${r.processUs.toFixed(0)} µs of the process's`,
+  );
+}
 if (only !== null) process.exit(0);
 
 // Part 1b: the recording alone (no worker, no panel), so the emulator's own share of "log on"

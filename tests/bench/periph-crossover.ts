@@ -309,3 +309,34 @@ export function pairCost(r: Crossover): { worker: number; process: number } {
     process: cost(r.measured.processPerWindow, r.baseline.processPerWindow),
   };
 }
+
+/**
+ * What one live refresh (the Peripherals panel's 10 Hz pass: UARTE0's live registers, the board
+ * and the interrupt table) costs the emulator worker and the process, in CPU µs, over `n`
+ * refreshes of a halted board (after a warm-up run): the work per pass, which a crossover on a
+ * loaded machine cannot tell apart from the noise at 10 Hz. Running, the worker answers at its
+ * next slice boundary instead, with the same work.
+ */
+export async function refreshCost(
+  firmware: Uint8Array,
+  n: number,
+): Promise<{ workerUs: number; processUs: number; reads: number }> {
+  const s = await startSide(firmware, watchedRegisters());
+  try {
+    await s.target.resume();
+    await sleep(300);
+    const h = await s.target.halt();
+    if (!h.ok) throw new Error(h.error);
+    for (let i = 0; i < 20; i++) await s.service.refresh(s.target); // V8 compiles the pass
+    const w0 = threadsCpuMs(s.tids);
+    const p0 = processCpuMs();
+    for (let i = 0; i < n; i++) await s.service.refresh(s.target);
+    const processUs = ((processCpuMs() - p0) * 1000) / n;
+    let workerMs = 0;
+    for (const [t, v] of threadsCpuMs(s.tids)) if (w0.has(t)) workerMs += v - w0.get(t)!;
+    return { workerUs: (workerMs * 1000) / n, processUs, reads: watchedRegisters().length };
+  } finally {
+    s.service.dispose();
+    await s.target.close();
+  }
+}
