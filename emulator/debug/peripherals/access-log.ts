@@ -361,19 +361,9 @@ export class AccessLog {
     pc: number,
     byDebugger: boolean,
   ): number {
-    const h = this.head;
-    if (h === this.nextTurn) this.turn();
-    if ((address & PAGE_BITS) !== this.runKey) this.newRun(address, h);
-    const i = h & this.mask;
-    const b = i << 2;
-    const words = this.words;
-    this.cycles[i] = cycle;
-    words[b + W_ADDRESS] = address;
-    words[b + W_VALUE] = value;
-    words[b + W_PC] = pc;
-    words[b + W_FLAGS] = (write ? FLAG_WRITE : 0) | (byDebugger ? FLAG_DEBUGGER : 0) | (size << 2);
-    if (byDebugger) this.keepApart(h, cycle, b);
-    this.head = h + 1;
+    const flags = (write ? FLAG_WRITE : 0) | (byDebugger ? FLAG_DEBUGGER : 0) | (size << 2);
+    const i = this.put(cycle, address, value, pc, flags);
+    if (byDebugger) this.keepApart(i);
     return i;
   }
 
@@ -388,6 +378,12 @@ export class AccessLog {
     address: number,
     length: number,
   ): void {
+    const flags = (write ? FLAG_WRITE : 0) | FLAG_DMA | (1 << 2);
+    this.keepApart(this.put(cycle, address, length, peripheral, flags));
+  }
+
+  /** Writes the next entry into the ring; its slot. */
+  private put(cycle: number, address: number, value: number, pc: number, flags: number): number {
     const h = this.head;
     if (h === this.nextTurn) this.turn();
     if ((address & PAGE_BITS) !== this.runKey) this.newRun(address, h);
@@ -396,11 +392,11 @@ export class AccessLog {
     const words = this.words;
     this.cycles[i] = cycle;
     words[b + W_ADDRESS] = address;
-    words[b + W_VALUE] = length;
-    words[b + W_PC] = peripheral;
-    words[b + W_FLAGS] = (write ? FLAG_WRITE : 0) | FLAG_DMA | (1 << 2);
-    this.keepApart(h, cycle, b);
+    words[b + W_VALUE] = value;
+    words[b + W_PC] = pc;
+    words[b + W_FLAGS] = flags;
     this.head = h + 1;
+    return i;
   }
 
   /** The entry at `h` (at `address`) begins a run of another page: the run before is counted. */
@@ -411,11 +407,12 @@ export class AccessLog {
   }
 
   /**
-   * Copies the debugger's or EasyDMA's entry being recorded (sequence number `h`, first word
-   * at `b`) to the rare ring; the turn takes it back out of its page's count.
+   * Copies the debugger's or EasyDMA's entry just written to slot `i` (the newest) to the rare
+   * ring; the turn takes it back out of its page's count.
    */
-  private keepApart(h: number, cycle: number, b: number): void {
-    this.rare.put(h, cycle, this.words, b, 0);
+  private keepApart(i: number): void {
+    const b = i << 2;
+    this.rare.put(this.head - 1, this.cycles[i]!, this.words, b, 0);
     this.rarePer[pageOf(this.words[b + W_ADDRESS]! >>> 0)]!++;
     this.rareSinceTurn++;
   }
