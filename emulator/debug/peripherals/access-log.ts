@@ -18,12 +18,13 @@
  * (`spill`, with its call chain), searched like the rare ring. So every peripheral keeps at
  * least its last `PERIPHERAL_QUOTA` entries, whatever the others do.
  *
- * That bookkeeping stays off the recording path (a flood records tens of millions of entries a
- * minute, and counting each one per peripheral doubled the cost of recording it): the ring is
- * cut into `TURNS` stretches, and only when the head crosses into the next (`turn`) are the
- * stretch just written counted per peripheral and the stretch about to be overwritten searched,
- * in one tight loop, for entries to keep. Counting only the entries recorded so far, a turn may
- * keep a few more than the rule asks (never fewer).
+ * That bookkeeping stays almost off the recording path (a flood records tens of millions of
+ * entries a minute, and counting each one per peripheral doubled the cost of recording it):
+ * recording only compares an entry's peripheral with the one before (a run of one peripheral's
+ * entries is counted when it ends), and the ring is cut into `TURNS` stretches: only when the
+ * head crosses into the next (`turn`) are the stretch's counts added up and the stretch about to
+ * be overwritten searched, in one tight loop, for entries to keep. Counting only the entries
+ * recorded so far, a turn may keep a few more than the rule asks (never fewer).
  *
  * Pure TypeScript, deterministic.
  *
