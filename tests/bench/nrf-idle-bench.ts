@@ -17,7 +17,13 @@
  * loaded: wall time then overstates the cost), per CPU second of the whole process (V8 compiles
  * the translator's region functions on background threads, which the thread's figure leaves
  * out), and for each quarter of the fuzzer's run: a warm-up curve, as the first quarter runs
- * much of the kernel's code before V8 has optimised it. QEMU's is wall time only.
+ * much of the kernel's code before V8 has optimised it. QEMU's is wall time only. Also
+ * printed: the warm-up MIPS (the session's first 10^6 and 10^7 instructions, boot included, per
+ * thread CPU second), the translator's code cache at the end (regions, blocks, generated source),
+ * and the same busy run again in a second session of this process: the steady state, with the
+ * translator's region functions (shared by generated source, cpu/translate.ts) and V8's
+ * optimised code for them already made. The first run is the figure; the second says how much
+ * of it is warm-up.
  *
  * Idle CPU is read from the processes' threads' schedstat (nanoseconds; /proc/<pid>/stat's 10 ms
  * ticks are 0.2 % of one core over 5 s, as coarse as the figure).
@@ -43,6 +49,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createSession } from '../../emulator/session/session';
 import { setSpinLoops } from '../../emulator/core/spin-loop';
+import type { TranslatorStats } from '../../emulator/core/cpu/translate';
 import { pidCpuMs, pidThreadsCpuMs, processCpuMs, threadCpuMs } from './cpu-time';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -157,6 +164,8 @@ async function busyEmulator(
   instructions: number;
   slices: number;
   mpuSlices: number;
+  warm: number[];
+  cache: TranslatorStats;
 }> {
   const s = createSession({ machine: 'nrf52840dk' });
   if (!s.ok) throw new Error(s.error);
@@ -180,8 +189,12 @@ async function busyEmulator(
   let mpuSlices = 0;
   // Thread CPU ms and awake seconds at the end of each slice of the fuzzer's (warm-up curve).
   const marks: { cpu: number; awake: number }[] = [];
+  // Thread CPU seconds to the session's 10^6th and 10^7th instruction (slices end on them).
+  const warm: number[] = [];
   while (!/fuzz: done/.test(text)) {
     const r = session.runSlice({ instructions: 1_000_000 });
+    if (warm.length < 2 && session.instructions >= 10 ** (6 + warm.length))
+      warm.push((threadCpuMs() - cpu0) / 1000);
     if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text}`);
     if (performance.now() - t0 > 300_000) throw new Error(`fuzzer did not finish:\n${text}`);
     if (/fuzz/.test(text)) {
@@ -207,6 +220,8 @@ async function busyEmulator(
     instructions: session.instructions,
     slices,
     mpuSlices,
+    warm,
+    cache: { ...session.core.translatorStats },
   };
 }
 
@@ -311,6 +326,14 @@ async function main(): Promise<void> {
     `  the chip: 64 MHz Cortex-M4 at the TRM r0p1 cycle counts, no flash wait states: ${cpi.toFixed(2)} cycles per instruction in this run,` +
       ` ${(64 / cpi).toFixed(1)} M instructions per s; the emulator: ${(busy.instructions / 1e6 / busy.cpu).toFixed(1)} M per CPU s (${(busy.instructions / 1e6).toFixed(1)} M in all, boot included)`,
   );
+  if (busy.warm.length === 2)
+    console.log(
+      `  warm-up: the session's first 10^6 instructions at ${(1 / busy.warm[0]!).toFixed(1)} M per CPU s of the thread, first 10^7 at ${(10 / busy.warm[1]!).toFixed(1)} M (boot included)`,
+    );
+  const c = busy.cache;
+  console.log(
+    `  code cache at the end: ${c.regions} regions (${c.chained} of them chained), ${c.blocks} blocks, ${c.instructions} instructions, ${(c.sourceBytes / 1024).toFixed(0)} KiB of generated source`,
+  );
   console.log(
     `  MPU (MPU_CTRL.ENABLE) on at the end of ${busy.mpuSlices} of ${busy.slices} 1 M-instruction slices after the fuzzer started`,
   );
@@ -321,6 +344,15 @@ async function main(): Promise<void> {
   );
   console.log(
     `  wall time ratio capsule/qemu for the same apps: ${(busy.wall / qemuWall).toFixed(2)}`,
+  );
+  // The steady state: the same run in a second session, the translator and V8 warm.
+  const again = await busyEmulator(nrf, nrfFuzz);
+  console.log(
+    'busy again, a second session in this process (steady state: region functions and their optimised code made by the first):',
+  );
+  console.log(
+    `  emulated/real time ratio: ${(again.busy / again.wall).toFixed(3)} per wall s (${again.wall.toFixed(2)} s), ${(again.busy / again.cpu).toFixed(3)} per CPU s of the thread, ${(again.busy / again.processCpu).toFixed(3)} per CPU s of the process;` +
+      ` quarters per thread CPU s: ${again.quarters.map((q) => q.toFixed(3)).join(', ')}`,
   );
 }
 

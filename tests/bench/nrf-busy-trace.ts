@@ -1,0 +1,105 @@
+/**
+ * Profiling aid for bench:nrf's busy run (the fuzzer app on the nrf52840dk kernel, MPU on),
+ * run the way bench:nrf runs it (boot included, 1 M-instruction slices), printing per stretch
+ * of slices: wall, thread CPU and process CPU time, the figure (awake virtual s per second),
+ * and the translator's regions compiled so far. For finding where the wall time goes (run it
+ * under `node --cpu-prof`, `--trace-gc`, `--trace-deopt`); the project's figure stays
+ * `npm run bench:nrf`.
+ *
+ * Usage: npx tsx tests/bench/nrf-busy-trace.ts [--every 10] (slices per printed line) [--interp]
+ *   (--interp: the translator off, every instruction interpreted)
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createSession } from '../../emulator/session/session';
+import { positiveArg } from './args';
+import { processCpuMs, threadCpuMs } from './cpu-time';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const EVERY = positiveArg('--every', 10);
+const built = spawnSync(
+  process.execPath,
+  ['scripts/kernel.mjs', 'build', '--board', 'nrf52840dk'],
+  {
+    cwd: root,
+    encoding: 'utf8',
+  },
+);
+if (built.status !== 0) throw new Error(`kernel build failed:\n${built.stderr}`);
+const dir = join(root, 'kernel/target/images/nrf52840dk');
+const manifest = JSON.parse(readFileSync(join(dir, 'apps.json'), 'utf8')) as {
+  appsStart: number;
+  apps: { name: string; tbf: string; flash: number }[];
+};
+const fuzzer = manifest.apps.find((a) => a.name === 'fuzzer');
+if (!fuzzer) throw new Error('no fuzzer app in the nrf52840dk image');
+// @ts-expect-error scripts/apps.mjs is plain JavaScript without type declarations.
+const apps = (await import('../../scripts/apps.mjs')) as {
+  composeApps(start: number, tbfs: unknown[]): Promise<Uint8Array>;
+};
+const bin = await apps.composeApps(manifest.appsStart, [
+  { address: fuzzer.flash, bytes: new Uint8Array(readFileSync(fuzzer.tbf)) },
+]);
+const made = createSession({
+  machine: 'nrf52840dk',
+  translate: !process.argv.includes('--interp'),
+});
+if (!made.ok) throw new Error(made.error);
+const s = made.value;
+let text = '';
+s.on((e) => {
+  if (e.kind === 'uart') text += String.fromCharCode(e.byte);
+});
+const loaded = s.loadFiles([
+  { name: 'kernel.elf', bytes: new Uint8Array(readFileSync(join(dir, 'kernel.elf'))) },
+  { name: 'apps.bin', bytes: bin, address: manifest.appsStart },
+]);
+if (!loaded.ok) throw new Error(loaded.error);
+const st = s.core.translatorStats;
+const awake = (): number => (s.cycles - s.core.sleptCycles) / 64e6;
+/** Wall, thread and process CPU seconds, awake virtual seconds, instructions, translator counts. */
+interface Mark {
+  w: number;
+  t: number;
+  p: number;
+  a: number;
+  i: number;
+  reg: number;
+  ch: number;
+  ri: number;
+  en: number;
+}
+const now = (): Mark => ({
+  w: performance.now() / 1000,
+  t: threadCpuMs() / 1000,
+  p: processCpuMs() / 1000,
+  a: awake(),
+  i: s.instructions,
+  reg: st.regions,
+  ri: st.regionInstructions,
+  en: st.entries,
+  ch: st.chained,
+});
+const start = now();
+let mark = start;
+let k = 0;
+const line = (a: Mark, b: Mark, label: string): void =>
+  console.log(
+    `${label} ${((b.i - start.i) / 1e6).toFixed(0).padStart(4)} M: wall ${(b.w - a.w).toFixed(2)} s thread ${(b.t - a.t).toFixed(2)} process ${(b.p - a.p).toFixed(2)};` +
+      ` x chip per wall ${((b.a - a.a) / (b.w - a.w)).toFixed(3)} per thread ${((b.a - a.a) / (b.t - a.t)).toFixed(3)} per process ${((b.a - a.a) / (b.p - a.p)).toFixed(3)};` +
+      ` regions +${b.reg - a.reg} (chained +${b.ch - a.ch}) total ${b.reg};` +
+      ` interpreted ${((b.i - a.i - (b.ri - a.ri)) / 1e6).toFixed(2)} M, region entries ${((b.en - a.en) / 1e3).toFixed(0)} k`,
+  );
+while (!/fuzz: done/.test(text)) {
+  const r = s.runSlice({ instructions: 1_000_000 });
+  if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text}`);
+  if (++k % EVERY === 0) {
+    const n = now();
+    line(mark, n, 'slice');
+    mark = n;
+  }
+}
+line(start, now(), 'all  ');
+console.log(`code cache: ${st.regions} regions, ${(st.sourceBytes / 1024).toFixed(0)} KiB source`);
