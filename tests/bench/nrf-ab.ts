@@ -18,12 +18,13 @@
  *   (--observe K: a host write observer moved K times per slice, as the Tock views' watches do)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { positiveArg } from './args';
 import { threadCpuMs } from './cpu-time';
+import { nrfFuzzImage } from './nrf-fuzz-image';
 import * as here from '../../emulator/session/session';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -37,30 +38,7 @@ const SLICES = positiveArg('--slices', 40);
 const OBSERVE = process.argv.includes('--observe') ? positiveArg('--observe', 1) : 0;
 const OBSERVED = (j: number): number => 0x2000_0008 + 0x40 * (j % 8);
 
-const built = spawnSync(
-  process.execPath,
-  ['scripts/kernel.mjs', 'build', '--board', 'nrf52840dk'],
-  {
-    cwd: root,
-    encoding: 'utf8',
-  },
-);
-if (built.status !== 0) throw new Error(`kernel build failed:\n${built.stderr}`);
-const dir = join(root, 'kernel/target/images/nrf52840dk');
-const manifest = JSON.parse(readFileSync(join(dir, 'apps.json'), 'utf8')) as {
-  appsStart: number;
-  apps: { name: string; tbf: string; flash: number }[];
-};
-const fuzzer = manifest.apps.find((a) => a.name === 'fuzzer');
-if (!fuzzer) throw new Error('no fuzzer app in the nrf52840dk image');
-// @ts-expect-error scripts/apps.mjs is plain JavaScript without type declarations.
-const apps = (await import('../../scripts/apps.mjs')) as {
-  composeApps(start: number, tbfs: unknown[]): Promise<Uint8Array>;
-};
-const bin = await apps.composeApps(manifest.appsStart, [
-  { address: fuzzer.flash, bytes: new Uint8Array(readFileSync(fuzzer.tbf)) },
-]);
-const kernel = new Uint8Array(readFileSync(join(dir, 'kernel.elf')));
+const { kernel, bin, appsStart } = await nrfFuzzImage();
 
 // The other side: the revision's emulator, beside this tree's packages.
 const other = mkdtempSync(join(tmpdir(), 'nrf-ab-'));
@@ -95,7 +73,7 @@ function boot(name: string, create: typeof here.createSession): Side {
   const s: Session = made.value;
   const loaded = s.loadFiles([
     { name: 'kernel.elf', bytes: kernel },
-    { name: 'apps.bin', bytes: bin, address: manifest.appsStart },
+    { name: 'apps.bin', bytes: bin, address: appsStart },
   ]);
   if (!loaded.ok) throw new Error(loaded.error);
   // Boot (the LFXO wait), then 3 M instructions of warm-up for the translator.

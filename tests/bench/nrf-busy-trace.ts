@@ -9,39 +9,14 @@
  * Usage: npx tsx tests/bench/nrf-busy-trace.ts [--every 10] (slices per printed line) [--interp]
  *   (--interp: the translator off, every instruction interpreted)
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createSession } from '../../emulator/session/session';
 import { positiveArg } from './args';
 import { processCpuMs, threadCpuMs } from './cpu-time';
+import { nrfFuzzImage } from './nrf-fuzz-image';
 
-const root = resolve(import.meta.dirname, '..', '..');
 const EVERY = positiveArg('--every', 10);
-const built = spawnSync(
-  process.execPath,
-  ['scripts/kernel.mjs', 'build', '--board', 'nrf52840dk'],
-  {
-    cwd: root,
-    encoding: 'utf8',
-  },
-);
-if (built.status !== 0) throw new Error(`kernel build failed:\n${built.stderr}`);
-const dir = join(root, 'kernel/target/images/nrf52840dk');
-const manifest = JSON.parse(readFileSync(join(dir, 'apps.json'), 'utf8')) as {
-  appsStart: number;
-  apps: { name: string; tbf: string; flash: number }[];
-};
-const fuzzer = manifest.apps.find((a) => a.name === 'fuzzer');
-if (!fuzzer) throw new Error('no fuzzer app in the nrf52840dk image');
-// @ts-expect-error scripts/apps.mjs is plain JavaScript without type declarations.
-const apps = (await import('../../scripts/apps.mjs')) as {
-  composeApps(start: number, tbfs: unknown[]): Promise<Uint8Array>;
-};
-const bin = await apps.composeApps(manifest.appsStart, [
-  { address: fuzzer.flash, bytes: new Uint8Array(readFileSync(fuzzer.tbf)) },
-]);
+const { kernel, bin, appsStart } = await nrfFuzzImage();
 const made = createSession({
   machine: 'nrf52840dk',
   translate: !process.argv.includes('--interp'),
@@ -53,8 +28,8 @@ s.on((e) => {
   if (e.kind === 'uart') text += String.fromCharCode(e.byte);
 });
 const loaded = s.loadFiles([
-  { name: 'kernel.elf', bytes: new Uint8Array(readFileSync(join(dir, 'kernel.elf'))) },
-  { name: 'apps.bin', bytes: bin, address: manifest.appsStart },
+  { name: 'kernel.elf', bytes: kernel },
+  { name: 'apps.bin', bytes: bin, address: appsStart },
 ]);
 if (!loaded.ok) throw new Error(loaded.error);
 const st = s.core.translatorStats;
