@@ -66,8 +66,19 @@ export interface CoreConfig {
 /** Thrown when an instruction halts the core before completing (BKPT under halting debug). */
 const HALT = new FaultSignal();
 
-/** Entries into a code address before the block starting there is compiled. */
-const BLOCK_HEAT = 16;
+/**
+ * Entries into a code address before the block starting there is compiled (at most 255: the
+ * count is a byte, `CodeChunk.heat`). A region's first runs are V8's slowest: its function runs
+ * in V8's bytecode interpreter until TurboFan has compiled it on a background thread (30 ms
+ * median, up to ~0.9 s for the largest, in the busy nRF52840 kernel, `node --trace-opt`): the
+ * stretch of that run where the fuzzer's code compiled ran ~7 M instructions per thread CPU
+ * second, the core's interpreter alone (already optimised from the boot on) ~19 M. And code run
+ * only a few dozen times was compiled, then grown or chained, compiled again, for little. At 16 the busy fuzzer run compiled 242 regions (27 of them again, grown or chained),
+ * 3 MiB of source, of which V8 optimised 96; at 64, 152 (8), and the translator's A/B
+ * (`npm run bench:nrf-ab`, 50 slices from the fuzzer's start: its warm-up) ran 1.00-1.13x as
+ * fast, median 1.05, in six runs on the loaded 2-core machine.
+ */
+const BLOCK_HEAT = 64;
 /**
  * Times in a row a compiled region, having returned, is followed straight by the same other
  * region before it is compiled again with the block it leaves for (translate.ts,
