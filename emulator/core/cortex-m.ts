@@ -917,7 +917,7 @@ export class CortexM implements CoreControl {
               !this.attention
             ) {
               const b0 = this.budget;
-              (this.fastPathHoles() ? cr.withHoles() : cr.fn)(this, r, clock, cr.k);
+              cr.pick(this.fastPathHoles())(this, r, clock, cr.k);
               this.translatorStats.regionInstructions += b0 - this.budget;
               this.translatorStats.entries++;
               seq = -1;
@@ -992,13 +992,9 @@ export class CortexM implements CoreControl {
   private resumeFrom = -1;
 
   /**
-   * Offsets [lo, hi) of the code region lie in the current executable window: the test `inner`
-   * makes before entering a compiled region (spin-loop.ts makes it too).
-   */
-  /**
    * True when a window of the data fast paths has a hole (watched granules: watchpoints, write
    * observers): a compiled region then runs its variant with the hole tests
-   * (`CompiledRegion.withHoles`).
+   * (`CompiledRegion.withHoles`, chosen by `CompiledRegion.pick`).
    */
   fastPathHoles(): boolean {
     const a = this.readRegion;
@@ -1014,6 +1010,10 @@ export class CortexM implements CoreControl {
     );
   }
 
+  /**
+   * Offsets [lo, hi) of the code region lie in the current executable window: the test `inner`
+   * makes before entering a compiled region (spin-loop.ts makes it too).
+   */
   inCodeWindow(lo: number, hi: number): boolean {
     return lo >= this.codeLo && hi <= this.codeSize;
   }

@@ -471,7 +471,7 @@ function ordinary(cpu: CortexM, s: SpinLoop, r: Int32Array, clock: Clock, c: Spi
   }
   if (c.budget < p.maxLen || clock.now + p.maxCycles >= clock.next || !cpu.inCodeWindow(p.lo, p.hi))
     return false;
-  (cpu.fastPathHoles() ? p.withHoles() : p.fn)(cpu, r, clock, p.k);
+  p.pick(cpu.fastPathHoles())(cpu, r, clock, p.k);
   return true;
 }
 

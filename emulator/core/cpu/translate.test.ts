@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { Program } from '../assembler';
 import type { CortexM } from '../cortex-m';
 import { bareCore } from '../testing/bare-core';
-import { CompiledRegion, setColdExits } from './translate';
+import { CompiledRegion, HOLES_WARM_EVERY, setColdExits } from './translate';
 
 const RAM = 0x20000000;
 
@@ -583,5 +583,54 @@ describe('a window with a hole coming into the fast paths inside a region', () =
     const compiled = runHoleArrives(true);
     expect(compiled.stops).toEqual(interpreted.stops);
     expect(compiled.compiled).toBeGreaterThan(300);
+  });
+});
+
+/**
+ * A loop storing to RAM (its region has hole tests) and one of adds only (none), each run
+ * `passes` times in slices of 7 instructions (one region entry per slice at most); the regions
+ * at the two loops.
+ */
+function runTwoLoops(passes: number) {
+  const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate: true });
+  const p = new Program(0);
+  p.word(RAM + 0x8000).addr('reset', 1);
+  p.label('reset')
+    .mov32(4, RAM + 0x100)
+    .mov32(7, passes)
+    .mov32(6, passes);
+  p.label('stores').i('STR_imm_T1', { t: 7, n: 4, i: 1 }).i('ADD_imm_T2', { d: 1, i: 77 });
+  p.i('SUB_imm_T2', { d: 7, i: 1 }).branch('B_T1', 'stores', { c: 1 });
+  p.label('adds').i('ADD_imm_T2', { d: 1, i: 78 }).i('SUB_imm_T2', { d: 6, i: 1 });
+  p.branch('B_T1', 'adds', { c: 1 });
+  p.i('MOV_reg_T1', { D: 0, d: 0, m: 1 }).i('BKPT_T1', { i: 0xab });
+  flash.set(p.bytes());
+  core.reset();
+  runToExit(core, 7);
+  const code = core.bus.regions.find((r) => r.base === 0 && r.chunks !== null);
+  const entry = (l: string): CompiledRegion | undefined => {
+    const a = p.addressOf(l);
+    return code?.chunks?.[a >>> 8]?.fns[(a >>> 1) & 127] as CompiledRegion | undefined;
+  };
+  return { stores: entry('stores'), adds: entry('adds'), regions: core.translatorStats.regions };
+}
+
+describe('the variant with the hole tests in a session without holes', () => {
+  it('is entered on one in HOLES_WARM_EVERY entries, so V8 has optimised it when a hole comes', () => {
+    const { stores, adds } = runTwoLoops(400);
+    expect(stores).toBeInstanceOf(CompiledRegion);
+    expect(adds).toBeInstanceOf(CompiledRegion);
+    const cr = stores!;
+    const holed = cr.withHoles();
+    expect(holed).not.toBe(cr.fn);
+    // Far past the first entries (each of the 400 passes entered the region): one in 16.
+    const picks = Array.from({ length: 4 * HOLES_WARM_EVERY }, () => cr.pick(false) === holed);
+    expect(picks.filter((h) => h)).toHaveLength(4);
+    const first = picks.indexOf(true);
+    for (let i = 0; i < 4; i++) expect(picks[first + i * HOLES_WARM_EVERY]).toBe(true);
+    // With a hole, always; without memory accesses there is one function for both.
+    for (let i = 0; i < 20; i++) expect(cr.pick(true)).toBe(holed);
+    expect(adds!.withHoles()).toBe(adds!.fn);
+    expect(adds!.pick(false)).toBe(adds!.fn);
   });
 });

@@ -179,8 +179,8 @@ export class CompiledRegion implements CompiledCode {
    * The function to run while a fast-path window has a hole (`NO_HOLES` false: watchpoints or
    * write observers in RAM); `fn` leaves the hole tests out and runs only while none has one
    * (it hands over to this one at entry, and returns at a block's end when a window with a
-   * hole comes into the fast paths). Made on first use: a session without observers never
-   * compiles it.
+   * hole comes into the fast paths). Made on first use (`pick` makes it in a session without
+   * holes too, at the second entry into regions of its source).
    */
   withHoles(): CompiledRegion['fn'] {
     const h = this.holes;
@@ -188,7 +188,40 @@ export class CompiledRegion implements CompiledCode {
     if (h.withHoles === null) h.withHoles = make(h.source, h.base);
     return h.withHoles;
   }
+
+  /**
+   * The function to enter the region with: `withHoles` when a fast-path window has a hole
+   * (`holes`: `CortexM.fastPathHoles`) and, without one, on the 2nd to HOLES_WARM_FIRST-th
+   * entry into regions of its source and one in HOLES_WARM_EVERY after; else `fn`. Both run
+   * the region exactly (they differ only in the hole tests, which pass without a hole), so
+   * which one runs changes nothing but speed. Why: a function V8 has never run starts in its
+   * interpreter and is optimised only after it has run a while; a debugger's first watchpoint
+   * switched every hot region to such a cold function at once (bench:emulator's first debug
+   * session ran at 0.27-0.46 of plain). Run now and then in plain sessions, the variant has
+   * been optimised by the time a hole comes, with the feedback a debug session gives it. The
+   * run of first entries gives V8 calls, not just loop iterations: a rarely entered region's
+   * variant was otherwise optimised from a long first call and deoptimised at its next entry
+   * for want of feedback on the entry's code (seen with `--trace-deopt`).
+   */
+  pick(holes: boolean): CompiledRegion['fn'] {
+    const h = this.holes;
+    if (h === null) return this.fn;
+    if (holes) return this.withHoles();
+    const n = ++h.runs;
+    if (n <= HOLES_WARM_FIRST ? n >= 2 : (n & (HOLES_WARM_EVERY - 1)) === 2)
+      return this.withHoles();
+    return this.fn;
+  }
 }
+
+/**
+ * Entries without a hole per entry into the variant with the hole tests (a power of two;
+ * `CompiledRegion.pick`). That variant runs a few % slower than `fn` (bench2: ~8 %), so 1 in
+ * 16 costs a plain session ~0.5 %.
+ */
+export const HOLES_WARM_EVERY = 16;
+/** The first entries of a source's regions without a hole, from the 2nd, run that variant. */
+const HOLES_WARM_FIRST = 9;
 
 /** A region function without hole tests, and the one with them (made on demand) from `source`. */
 interface Factory {
@@ -198,6 +231,12 @@ interface Factory {
   /** The region's first address (for the error, should the source not compile). */
   readonly base: number;
   withHoles: CompiledRegion['fn'] | null;
+  /**
+   * Entries without a hole into the regions of this source (every session's: V8's feedback
+   * and optimised code belong to the functions, which sessions share); `pick` runs
+   * `withHoles` on the 2nd, the 18th, the 34th... (a region entered once makes no variant).
+   */
+  runs: number;
 }
 
 /**
@@ -806,15 +845,23 @@ function emitRegion(
   const source = src.replace('ENTRY_GUARD', '').replace('LOOP_GUARD', '');
   let factory = FACTORIES.get(source);
   if (factory === undefined) {
-    // Without the hole tests: hands over to the variant with them when a window has a hole,
-    // at entry (the core calls that one itself then: `withHoles`) or, at a block's end after
-    // a call into the core brought such a window into the fast paths, by leaving the region
-    // (the core enters the other variant there).
-    const plain = src
-      .replace(HOLE_TESTS, '')
-      .replace('ENTRY_GUARD', `if (!${NO_HOLES}) return K[11](cpu, r, clock, K);`)
-      .replace('LOOP_GUARD', `if (!${NO_HOLES}) break L;`);
-    factory = { fn: make(plain, base), source, base, withHoles: null };
+    const bare = source.replace(HOLE_TESTS, '');
+    if (bare === source) {
+      // No memory access on the fast paths (no hole test): one function serves both.
+      const fn = make(source, base);
+      factory = { fn, source, base, withHoles: fn, runs: 0 };
+    } else {
+      // Without the hole tests: hands over to the variant with them when a window has a
+      // hole, at entry (the core calls that one itself then: `withHoles`) or, at a block's
+      // end after a call into the core brought such a window into the fast paths, by leaving
+      // the region (the core enters the other variant there).
+      const plain = src
+        .replace(HOLE_TESTS, '')
+        .replace('function region(', 'function regionPlain(')
+        .replace('ENTRY_GUARD', `if (!${NO_HOLES}) return K[11](cpu, r, clock, K);`)
+        .replace('LOOP_GUARD', `if (!${NO_HOLES}) break L;`);
+      factory = { fn: make(plain, base), source, base, withHoles: null, runs: 0 };
+    }
     if (FACTORIES.size >= MAX_FACTORIES) FACTORIES.delete(FACTORIES.keys().next().value!);
     FACTORIES.set(source, factory);
   }
