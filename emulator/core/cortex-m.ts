@@ -992,9 +992,10 @@ export class CortexM implements CoreControl {
   private resumeFrom = -1;
 
   /**
-   * True when a window of the data fast paths has a hole (watched granules: watchpoints, write
-   * observers): a compiled region then runs its variant with the hole tests
-   * (`CompiledRegion.withHoles`, chosen by `CompiledRegion.pick`).
+   * True when a window of the data fast paths has bytes above a hole (watched granules:
+   * watchpoints, write observers): a compiled region then runs its variant with the tests of
+   * those bytes (`CompiledRegion.withHoles`, chosen by `CompiledRegion.pick`; codegen.ts
+   * `NO_HOLES` makes the same test of the same windows).
    */
   fastPathHoles(): boolean {
     const a = this.readRegion;
@@ -1002,11 +1003,10 @@ export class CortexM implements CoreControl {
     const c = this.writeRegion;
     const d = this.writeRegion2;
     return (
-      ((a.holeHi - a.holeLo) |
-        (b.holeHi - b.holeLo) |
-        (c.holeHi - c.holeLo) |
-        (d.holeHi - d.holeLo)) !==
-      0
+      a.holeHi < (a.size & -4) ||
+      b.holeHi < (b.size & -4) ||
+      c.holeHi < (c.size & -4) ||
+      d.holeHi < (d.size & -4)
     );
   }
 

@@ -157,53 +157,66 @@ function shiftConst(
  * is inlined too because code reads flash literals between its RAM accesses): at region entry
  * and, after a call into the core, before the next block. A call can only rotate
  * them without raising attention (the old ones stay valid: anything that invalidates a fast
- * region raises attention, and the region is left). Stores
- * into a region holding decoded code, or with a data-write observer, go through the core
- * (which drops the code and calls the observer): `wsz` is 0 then.
+ * region raises attention, and the region is left). Per slot `p`: `<p>lo` the window's first
+ * address; the window's usable bytes (its size rounded down to whole words) in two stretches
+ * of offsets, the one below its hole, [0, `<p>lx`), and the one above it, from `<p>hh` for
+ * `<p>ux` bytes (Region.holeLo/holeHi: the watched granules, data watchpoints and write
+ * observers, that only the core may access; without a hole the first stretch is the whole
+ * window and the second is empty); both limits with bit 31 flipped (see `clear`). Stores into
+ * a region holding decoded code, or with a data-write observer, go through the core (which
+ * drops the code and calls the observer): the write slot's stretches are empty then. Every
+ * operation is evaluated with or without a hole (the conditionals only choose between
+ * values), so a plain run gives V8 the type feedback of all of them: an operation first met
+ * in a debug session deoptimizes the region.
  */
+const slot = (p: string, from: string, write: boolean): string =>
+  ` d = cpu.${from}; ${p}lo = d.lo | 0;` +
+  ` fs = ${write ? '(d.code === null && cpu.onDataWrite === null ? d.size : 0)' : 'd.size'} & -4;` +
+  ` fl = d.holeLo | 0; ${p}hh = d.holeHi | 0; fu = fs - ${p}hh;` +
+  ` ${p}lx = (fl < fs ? fl : fs) ^ -2147483648; ${p}ux = (fu > 0 ? fu : 0) ^ -2147483648;` +
+  ` ${p.toUpperCase()}32 = d.i32; ${p.toUpperCase()}16 = d.u16; ${p.toUpperCase()}8 = d.bytes;`;
 export const REFRESH =
-  'd = cpu.readRegion; rlo = d.lo | 0; rsz = d.size | 0; rhl = d.holeLo | 0; rhx = (d.holeHi - d.holeLo) ^ -2147483648;' +
-  ' R32 = d.i32; R16 = d.u16; R8 = d.bytes;' +
-  ' d = cpu.readRegion2; qlo = d.lo | 0; qsz = d.size | 0; qhl = d.holeLo | 0; qhx = (d.holeHi - d.holeLo) ^ -2147483648;' +
-  ' Q32 = d.i32; Q16 = d.u16; Q8 = d.bytes;' +
-  ' d = cpu.writeRegion; wlo = d.lo | 0; wsz = d.code === null && cpu.onDataWrite === null ? d.size | 0 : 0;' +
-  ' whl = d.holeLo | 0; whx = (d.holeHi - d.holeLo) ^ -2147483648; W32 = d.i32; W16 = d.u16; W8 = d.bytes;' +
-  ' d = cpu.writeRegion2; vlo = d.lo | 0; vsz = d.code === null && cpu.onDataWrite === null ? d.size | 0 : 0;' +
-  ' vhl = d.holeLo | 0; vhx = (d.holeHi - d.holeLo) ^ -2147483648; V32 = d.i32; V16 = d.u16; V8 = d.bytes;';
+  slot('r', 'readRegion', false) +
+  slot('q', 'readRegion2', false) +
+  slot('w', 'writeRegion', true) +
+  slot('v', 'writeRegion2', true);
 
 /** The locals REFRESH sets, declared once at the top of every region function. */
 export const FAST_PATH_LOCALS =
-  'let d = cpu.readRegion, rlo = 0, rsz = 0, wlo = 0, wsz = 0, R32 = d.i32, R16 = d.u16, R8 = d.bytes,' +
-  ' W32 = R32, W16 = R16, W8 = R8, qlo = 0, qsz = 0, Q32 = R32, Q16 = R16, Q8 = R8,' +
-  ' vlo = 0, vsz = 0, V32 = R32, V16 = R16, V8 = R8, rhl = 0, rhx = 0, qhl = 0, qhx = 0,' +
-  ' whl = 0, whx = 0, vhl = 0, vhx = 0;';
+  'let d = cpu.readRegion, R32 = d.i32, R16 = d.u16, R8 = d.bytes, W32 = R32, W16 = R16, W8 = R8,' +
+  ' Q32 = R32, Q16 = R16, Q8 = R8, V32 = R32, V16 = R16, V8 = R8,' +
+  ' rlo = 0, rlx = 0, rhh = 0, rux = 0, qlo = 0, qlx = 0, qhh = 0, qux = 0,' +
+  ' wlo = 0, wlx = 0, whh = 0, wux = 0, vlo = 0, vlx = 0, vhh = 0, vux = 0, fs = 0, fl = 0, fu = 0;';
 
 /**
- * The test that an access of `n` bytes at offset `o` of a slot stays clear of its window's
- * hole (Region.holeLo/holeHi: the watched granules, data watchpoints and write observers, that
- * only the core may access), in locals `<p>hl` (its start) and `<p>hx` (its width, 0 without a
- * hole, with bit 31 flipped): `o - hl` unsigned at least the width, as one signed comparison
- * of int32 values (both sides with bit 31 flipped; an unsigned `>>> 0` there made TurboFan
- * compare doubles: ~13 % of bench's time). Always evaluated, so a plain run gives it the type
- * feedback a debug session needs (a short-circuit's second half would be new to TurboFan
- * there, and deoptimize the region). `aligned`: aligned to its size, the access cannot
- * straddle the hole's 32-byte-aligned bounds, so its first byte tells. Marked (`/*h*\/`), so
- * the translator can also make a variant of a region without the tests (HOLE_TESTS), which it
- * runs while no window of the fast paths has a hole.
+ * The test that an access of `n` bytes at offset `o` of slot `p`'s window lies in one of the
+ * window's two stretches (REFRESH), each an unsigned comparison written as a signed one of
+ * int32 values (both sides with bit 31 flipped; an unsigned `>>> 0` there made TurboFan
+ * compare doubles: ~13 % of bench's time). The stretch above the hole is tested first, so
+ * the test of the one below is always evaluated too while there is no hole: a plain run gives
+ * both the type feedback a debug session needs (a short-circuit's second half would be new to
+ * TurboFan there, and deoptimize the region). With a hole, an access above it takes one
+ * comparison. `aligned`: aligned to its size (at most a word) in a word-aligned window whose
+ * stretches are whole words (the hole's bounds are 32-byte aligned), so its first byte tells.
+ * The test of the stretch above is marked (`/*h*\/`), so the translator can also make a
+ * variant of a region without it (HOLE_TESTS), which it runs while no window of the fast
+ * paths has a hole; that variant is still exact with one (it leaves the bytes above the hole
+ * to the core), only slower.
  */
 const clear = (p: string, n: number, aligned: boolean): string =>
   aligned || n === 1
-    ? `/*h*/((o - ${p}hl) ^ -2147483648) >= ${p}hx/*h*/`
-    : `/*h*/((o - ${p}hl + ${n - 1}) ^ -2147483648) >= ${p}hx + ${n - 1}/*h*/`;
+    ? `(/*h*/((o - ${p}hh) ^ -2147483648) < ${p}ux || /*h*/(o ^ -2147483648) < ${p}lx)`
+    : `(/*h*/(((o - ${p}hh) ^ -2147483648) < ${p}ux && ((o - ${p}hh + ${n - 1}) ^ -2147483648) < ${p}ux) || /*h*/` +
+      `(o >= 0 && ((o + ${n - 1}) ^ -2147483648) < ${p}lx))`;
 
-/** The hole tests of generated code, with the `&&` joining each to its fast path's bounds test. */
-export const HOLE_TESTS = / && \/\*h\*\/[^/]*\/\*h\*\//g;
+/** The tests of the stretches above the holes in generated code, with the `||` after each. */
+export const HOLE_TESTS = /\/\*h\*\/[^/]*\/\*h\*\//g;
 
 /**
- * True (as JS source) when none of the fast-path windows in the REFRESH locals has a hole:
- * each width (`<p>hx`, bit 31 flipped) is then 0x80000000.
+ * True (as JS source) when none of the fast-path windows in the REFRESH locals has bytes above
+ * a hole: each `<p>ux` is then 0x80000000.
  */
-export const NO_HOLES = '((rhx | qhx | whx | vhx) === -2147483648)';
+export const NO_HOLES = '((rux | qux | wux | vux) === -2147483648)';
 
 /** Loads into local `dst` from the int32 address in local `a`. */
 function load(
@@ -224,25 +237,25 @@ function load(
     // read32 reads the same four bytes little-endian (A3.3).
     const unaligned = aligned
       ? ''
-      : ` else if ((cpu.ccr & 8) === 0 && (o = (a - rlo) | 0) >= 0 && o <= rsz - 4 && ${clear('r', 4, false)})` +
+      : ` else if ((cpu.ccr & 8) === 0 && ((o = (a - rlo) | 0), ${clear('r', 4, false)}))` +
         ` ${dst} = R8[o] | (R8[o + 1] << 8) | (R8[o + 2] << 16) | (R8[o + 3] << 24);`;
     return (
-      `o = (a - rlo) | 0; if ((a & 3) === 0 && o >= 0 && o <= rsz - 4 && ${clear('r', 4, true)}) ${dst} = R32[o >> 2];` +
-      ` ${slow(aligned ? 'read32A' : 'read32', `(a & 3) === 0 && o >= 0 && o <= qsz - 4 && ${clear('q', 4, true)}`, 'Q32[o >> 2]', unaligned)}`
+      `o = (a - rlo) | 0; if ((a & 3) === 0 && ${clear('r', 4, true)}) ${dst} = R32[o >> 2];` +
+      ` ${slow(aligned ? 'read32A' : 'read32', `(a & 3) === 0 && ${clear('q', 4, true)}`, 'Q32[o >> 2]', unaligned)}`
     );
   }
   if (size === 2) {
     const fix = signed ? ` ${dst} = (${dst} << 16) >> 16;` : '';
     const unaligned =
-      ` else if ((cpu.ccr & 8) === 0 && (o = (a - rlo) | 0) >= 0 && o <= rsz - 2 && ${clear('r', 2, false)})` +
+      ` else if ((cpu.ccr & 8) === 0 && ((o = (a - rlo) | 0), ${clear('r', 2, false)}))` +
       ` ${dst} = R8[o] | (R8[o + 1] << 8);`;
     return (
-      `o = (a - rlo) | 0; if ((a & 1) === 0 && o >= 0 && o <= rsz - 2 && ${clear('r', 2, true)}) ${dst} = R16[o >> 1];` +
-      ` ${slow('read16', `(a & 1) === 0 && o >= 0 && o <= qsz - 2 && ${clear('q', 2, true)}`, 'Q16[o >> 1]', unaligned)}${fix}`
+      `o = (a - rlo) | 0; if ((a & 1) === 0 && ${clear('r', 2, true)}) ${dst} = R16[o >> 1];` +
+      ` ${slow('read16', `(a & 1) === 0 && ${clear('q', 2, true)}`, 'Q16[o >> 1]', unaligned)}${fix}`
     );
   }
   const fix = signed ? ` ${dst} = (${dst} << 24) >> 24;` : '';
-  return `o = (a - rlo) | 0; if (o >= 0 && o < rsz && ${clear('r', 1, true)}) ${dst} = R8[o]; ${slow('read8', `o >= 0 && o < qsz && ${clear('q', 1, true)}`, 'Q8[o]')}${fix}`;
+  return `o = (a - rlo) | 0; if (${clear('r', 1, true)}) ${dst} = R8[o]; ${slow('read8', `${clear('q', 1, true)}`, 'Q8[o]')}${fix}`;
 }
 
 /** Stores the int32 expression `v` to the int32 address in local `a`. */
@@ -256,23 +269,23 @@ function store(v: string, size: 1 | 2 | 4, aligned: boolean, sync: string): stri
   if (size === 4) {
     const unaligned = aligned
       ? ''
-      : ` else if ((cpu.ccr & 8) === 0 && (o = (a - wlo) | 0) >= 0 && o <= wsz - 4 && ${clear('w', 4, false)})` +
+      : ` else if ((cpu.ccr & 8) === 0 && ((o = (a - wlo) | 0), ${clear('w', 4, false)}))` +
         ` { W8[o] = ${v}; W8[o + 1] = ${v} >> 8; W8[o + 2] = ${v} >> 16; W8[o + 3] = ${v} >> 24; }`;
     return (
-      `o = (a - wlo) | 0; if ((a & 3) === 0 && o >= 0 && o <= wsz - 4 && ${clear('w', 4, true)}) W32[o >> 2] = ${v};` +
-      ` ${slow(aligned ? 'write32A' : 'write32', `(a & 3) === 0 && o >= 0 && o <= vsz - 4 && ${clear('v', 4, true)}`, 'V32[o >> 2]', unaligned)}`
+      `o = (a - wlo) | 0; if ((a & 3) === 0 && ${clear('w', 4, true)}) W32[o >> 2] = ${v};` +
+      ` ${slow(aligned ? 'write32A' : 'write32', `(a & 3) === 0 && ${clear('v', 4, true)}`, 'V32[o >> 2]', unaligned)}`
     );
   }
   if (size === 2) {
     const unaligned =
-      ` else if ((cpu.ccr & 8) === 0 && (o = (a - wlo) | 0) >= 0 && o <= wsz - 2 && ${clear('w', 2, false)})` +
+      ` else if ((cpu.ccr & 8) === 0 && ((o = (a - wlo) | 0), ${clear('w', 2, false)}))` +
       ` { W8[o] = ${v}; W8[o + 1] = ${v} >> 8; }`;
     return (
-      `o = (a - wlo) | 0; if ((a & 1) === 0 && o >= 0 && o <= wsz - 2 && ${clear('w', 2, true)}) W16[o >> 1] = ${v};` +
-      ` ${slow('write16', `(a & 1) === 0 && o >= 0 && o <= vsz - 2 && ${clear('v', 2, true)}`, 'V16[o >> 1]', unaligned)}`
+      `o = (a - wlo) | 0; if ((a & 1) === 0 && ${clear('w', 2, true)}) W16[o >> 1] = ${v};` +
+      ` ${slow('write16', `(a & 1) === 0 && ${clear('v', 2, true)}`, 'V16[o >> 1]', unaligned)}`
     );
   }
-  return `o = (a - wlo) | 0; if (o >= 0 && o < wsz && ${clear('w', 1, true)}) W8[o] = ${v}; ${slow('write8', `o >= 0 && o < vsz && ${clear('v', 1, true)}`, 'V8[o]')}`;
+  return `o = (a - wlo) | 0; if (${clear('w', 1, true)}) W8[o] = ${v}; ${slow('write8', `${clear('v', 1, true)}`, 'V8[o]')}`;
 }
 
 function popcount(v: number): number {

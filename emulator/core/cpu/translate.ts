@@ -206,8 +206,9 @@ export class CompiledRegion implements CompiledCode {
   pick(holes: boolean): CompiledRegion['fn'] {
     const h = this.holes;
     if (h === null) return this.fn;
-    if (holes) return this.withHoles();
-    const n = ++h.runs;
+    // One path to `withHoles` for both reasons (a path first taken in a debug session would
+    // deoptimize this method and the core's loop it is inlined into).
+    const n = holes ? 2 : ++h.runs;
     if (n <= HOLES_WARM_FIRST ? n >= 2 : (n & (HOLES_WARM_EVERY - 1)) === 2)
       return this.withHoles();
     return this.fn;
