@@ -36,7 +36,7 @@
  *
  * Usage (cortex-m.ts): `compileRegion(core, region, offset, lo, hi)` when an address gets hot;
  * the core then finds the region through the chunk tables and calls
- * `cr.fn(core, core.r, clock, cr.k)`.
+ * `cr.pick(core.fastPathHoles())(core, core.r, clock, cr.k)`.
  */
 import type { Clock } from '../clock';
 import type { CortexM } from '../cortex-m';
