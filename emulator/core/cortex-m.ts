@@ -592,6 +592,13 @@ export class CortexM implements CoreControl {
     this.runCap = Math.min(this.runCap, Math.max(0, Math.floor(instructions)));
     this.attention = true;
   }
+  /**
+   * Called as the core starts compiling a region (a new one, or one chained with the next): a
+   * pause of its own in the middle of a run, tens of ms while the host's JIT is cold or the
+   * host loaded, whatever the instruction budget. A host that holds output until the run ends
+   * (an emulator target's console bytes) sends it here first. Nothing the guest sees.
+   */
+  beforeCompile: (() => void) | null = null;
   /** `endRunWithin`'s bound, applied at the next attention (Infinity: none). */
   private runCap = Infinity;
   /** True when `endRunWithin` shortened the last `run`. */

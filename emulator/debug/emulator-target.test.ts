@@ -334,6 +334,53 @@ describe('EmulatorTarget', () => {
     expect(late).toBeLessThan(20_000);
   });
 
+  it('sends held console bytes before the core compiles a region (a pause its instruction count does not see)', async () => {
+    // The host clock: one instruction per ns, and 100 ms per region compiled (a cold JIT on a
+    // loaded host). 'B' is held (0 ms after 'A' left); the loop after it gets hot and is
+    // compiled within the cut's instructions. Held until the slice ended, 'B' left after the
+    // compile, 100 ms late; it must leave before it.
+    const elf = buildElf(
+      'target-compile-console',
+      program([
+        'ldr r0, =0x40004000',
+        'movs r1, #1', // TX_EN
+        'str r1, [r0, #8]',
+        'movs r1, #0x41', // 'A': sent at once
+        'str r1, [r0]',
+        'movs r1, #0x42', // 'B': held
+        'str r1, [r0]',
+        'ldr r2, =200',
+        'hot: subs r2, #1', // compiled on its 16th pass
+        'bne hot',
+        'done: b done',
+      ]),
+    );
+    const session = unwrap(createSession({ machine: 'mps2-an386' }));
+    unwrap(session.loadFiles([{ name: 'compile.elf', bytes: elf.bytes, format: 'elf' }]));
+    const stats = session.core.translatorStats;
+    const now = (): number => session.instructions / 1e6 + stats.regions * 100;
+    const t = new EmulatorTarget({
+      session,
+      scheduler: { ...nodeScheduler, now, epochMs: now },
+      pace: 'fast',
+      consoleFlushMs: 4,
+    });
+    const sent: { text: string; late: number }[] = [];
+    t.onEvent((e) => {
+      if (e.kind === 'console')
+        sent.push({ text: new TextDecoder().decode(e.bytes), late: now() - e.sentAt! });
+    });
+    try {
+      unwrap(await t.setBreakpoint(elf.symbol('done')));
+      expect((await runToStop(t)).cause.kind).toBe('breakpoint');
+    } finally {
+      await t.close();
+    }
+    expect(stats.regions).toBeGreaterThan(0);
+    expect(sent.map((s) => s.text)).toEqual(['A', 'B']);
+    expect(sent[1]!.late).toBeLessThan(1);
+  });
+
   it('reports stats while running and halts on request', async () => {
     const { t } = boot('stats', program(COUNT), { statsIntervalMs: 20 });
     const stats = nextEvent(t, 'stats');

@@ -241,6 +241,12 @@ export type TargetEvent =
        * clock, when the target's host tells (for measuring output latency end to end).
        */
       sentAt?: number;
+      /**
+       * When the target's host passed them on (the emulator worker's flush), same clock, with
+       * `sentAt`: the part before it is the bytes held in the target, the part after it the
+       * message queue and the receiving thread's turn.
+       */
+      postedAt?: number;
     }
   /** A one-line notice about the target (firmware mistakes the silicon ignores, a stale image). */
   | { kind: 'diagnostic'; message: string }

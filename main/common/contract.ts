@@ -1257,6 +1257,8 @@ export interface HostEvents {
     source: string;
     /** When the board transmitted the first of these bytes (ms since the epoch), if known. */
     sentAt?: number;
+    /** When the emulator worker posted them to the host thread (ms since the epoch), if known. */
+    postedAt?: number;
     /** When the host passed them on to the windows (ms since the epoch), with `sentAt`. */
     forwardedAt?: number;
   };

@@ -765,7 +765,13 @@ export class DebugService {
           port: e.port,
           bytes: e.bytes,
           source: e.source ?? 'uart',
-          ...(e.sentAt !== undefined ? { sentAt: e.sentAt, forwardedAt: Date.now() } : {}),
+          ...(e.sentAt !== undefined
+            ? {
+                sentAt: e.sentAt,
+                ...(e.postedAt !== undefined ? { postedAt: e.postedAt } : {}),
+                forwardedAt: Date.now(),
+              }
+            : {}),
         });
         break;
       case 'diagnostic':

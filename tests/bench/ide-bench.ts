@@ -498,22 +498,25 @@ if (UI) {
     // Every stamped chunk: from its transmission (worker, wall clock) to the frame that paints
     // it after the terminal took it (`console-shown`, then the next animation frame), in the
     // same wall clock (Date.now: both processes read the system clock).
-    // Each chunk's parts: transmission to the host passing it on (the worker's side and the
-    // host thread's turn), to the window receiving it (WebSocket), to the terminal taking it
-    // (xterm's parse), to the frame painting it.
+    // Each chunk's parts: transmission to the worker posting it (bytes held in the worker), to
+    // the host passing it on (the message queue and the host thread's turn), to the window
+    // receiving it (WebSocket), to the terminal taking it (xterm's parse), to the frame painting it.
     await page.evaluate(() => {
       const w = window as unknown as { outputTimes: number[]; outputParts: number[][] };
       w.outputTimes = [];
       w.outputParts = [];
       document.querySelector('.terminal-host')!.addEventListener('console-shown', (e) => {
-        const { sentAt, forwardedAt, receivedAt } = (e as CustomEvent<ConsoleShown>).detail;
+        const { sentAt, postedAt, forwardedAt, receivedAt } = (e as CustomEvent<ConsoleShown>)
+          .detail;
         const forwarded = forwardedAt ?? receivedAt;
+        const posted = postedAt ?? forwarded;
         const taken = Date.now();
         requestAnimationFrame(() => {
           const shown = Date.now();
           w.outputTimes.push(shown - sentAt);
           w.outputParts.push([
-            forwarded - sentAt,
+            posted - sentAt,
+            forwarded - posted,
             receivedAt - forwarded,
             taken - receivedAt,
             shown - taken,
@@ -550,7 +553,7 @@ if (UI) {
         return `p50 ${ms(percentile(v, 50))}, p90 ${ms(percentile(v, 90))}, max ${ms(Math.max(...v))}`;
       };
       console.log(
-        `   parts: transmit to the host passing it on ${part(0)} (worker: held bytes, slices; the host thread's turn); to the window receiving it ${part(1)} (event batch, WebSocket, the window's turn); to the terminal taking it ${part(2)}; to the frame painting it ${part(3)}`,
+        `   parts: transmit to the worker posting it ${part(0)} (bytes held in the worker: its slices); to the host passing it on ${part(1)} (the message queue, the host thread's turn); to the window receiving it ${part(2)} (event batch, WebSocket, the window's turn); to the terminal taking it ${part(3)}; to the frame painting it ${part(4)}`,
       );
       // The slowest chunks' parts, as they split.
       const slow = parts
@@ -558,7 +561,9 @@ if (UI) {
         .sort((a, b) => b.t - a.t)
         .slice(0, 3)
         .map(({ p, t }) => `${ms(t)} = ${p.map((x) => x.toFixed(0)).join(' + ')}`);
-      console.log(`   slowest: ${slow.join('; ')} (ms: forwarded + received + taken + painted)`);
+      console.log(
+        `   slowest: ${slow.join('; ')} (ms: posted + forwarded + received + taken + painted)`,
+      );
     }
     await page.keyboard.press('Shift+F5');
   } finally {

@@ -321,6 +321,7 @@ export function compileRegion(
   jumped = false,
 ): CompiledRegion | null {
   if (reg.code === null || reg.chunks === null) return null;
+  cpu.beforeCompile?.();
   // A loop polling a register or memory word gets its own region (spin-loop.ts).
   const spin = compileSpin(cpu, reg, offset, lo, hi);
   if (spin !== null) return spin;
@@ -374,6 +375,7 @@ export function chainRegions(
   const chunks = reg.chunks;
   if (spans === null || chunks === null || reg.code === null) return null;
   if (from.dead || from.lo < lo || from.hi > hi) return null;
+  cpu.beforeCompile?.();
   const seeds: number[] = [];
   for (let i = 0; i < spans.length; i += 2) seeds.push(spans[i]!);
   seeds.push(target);

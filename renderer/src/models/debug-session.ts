@@ -62,25 +62,32 @@ export interface DebugState {
   writes: number;
 }
 
+/**
+ * When a console chunk was transmitted by the board (`sentAt`), posted by the emulator worker
+ * (`postedAt`) and passed on by the host (`forwardedAt`), epoch ms: output latency's parts.
+ */
+export interface ConsoleStamps {
+  sentAt: number;
+  postedAt?: number;
+  forwardedAt?: number;
+}
+
 /** The console's bytes, outside the snapshot; terminals subscribe to new chunks. */
 export class ConsoleLog {
   private chunks: Uint8Array[] = [];
   private size = 0;
-  private listeners = new Set<(bytes: Uint8Array, sentAt?: number, forwardedAt?: number) => void>();
+  private listeners = new Set<(bytes: Uint8Array, stamps?: ConsoleStamps) => void>();
   private clearListeners = new Set<() => void>();
   /** Kept for save and for a terminal that opens later (older output is dropped first). */
   static readonly MAX_BYTES = 4 * 1024 * 1024;
 
-  /**
-   * `sentAt`: when the board transmitted the chunk, `forwardedAt`: when the host passed it on
-   * (epoch ms), when the host says.
-   */
-  append(bytes: Uint8Array, sentAt?: number, forwardedAt?: number): void {
+  /** `stamps`: when the chunk was transmitted and passed on, when the host says. */
+  append(bytes: Uint8Array, stamps?: ConsoleStamps): void {
     this.chunks.push(bytes);
     this.size += bytes.length;
     while (this.size > ConsoleLog.MAX_BYTES && this.chunks.length > 1)
       this.size -= this.chunks.shift()!.length;
-    for (const l of this.listeners) l(bytes, sentAt, forwardedAt);
+    for (const l of this.listeners) l(bytes, stamps);
   }
 
   all(): Uint8Array {
@@ -105,7 +112,7 @@ export class ConsoleLog {
     for (const l of this.clearListeners) l();
   }
 
-  onData(listener: (bytes: Uint8Array, sentAt?: number, forwardedAt?: number) => void): () => void {
+  onData(listener: (bytes: Uint8Array, stamps?: ConsoleStamps) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -183,7 +190,18 @@ export class DebugSessionModel extends Model<DebugState> {
           stats: { instructions: e.instructions, virtualSeconds: e.virtualSeconds, mips: e.mips },
         });
     });
-    host.onEvent('session.console', (e) => this.console.append(e.bytes, e.sentAt, e.forwardedAt));
+    host.onEvent('session.console', (e) =>
+      this.console.append(
+        e.bytes,
+        e.sentAt === undefined
+          ? undefined
+          : {
+              sentAt: e.sentAt,
+              ...(e.postedAt !== undefined ? { postedAt: e.postedAt } : {}),
+              ...(e.forwardedAt !== undefined ? { forwardedAt: e.forwardedAt } : {}),
+            },
+      ),
+    );
     host.onEvent('session.output', (e) =>
       this.set({
         output: [...this.state.output.slice(-199), { level: e.level, message: e.message }],

@@ -19,15 +19,14 @@ import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
 import { BaudPicker } from '../../components/SerialConsole';
 import { useModel } from '../../models/use';
+import type { ConsoleStamps } from '../../models/debug-session';
 import type { Studio } from '../../studio';
 
 /**
- * `console-shown`'s detail: when the board sent a chunk, when the host passed it on (if it
- * said), when the window received it (epoch ms).
+ * `console-shown`'s detail: when the board sent a chunk, when the worker posted it and the host
+ * passed it on (if they said), when the window received it (epoch ms).
  */
-export interface ConsoleShown {
-  sentAt: number;
-  forwardedAt?: number;
+export interface ConsoleShown extends ConsoleStamps {
   receivedAt: number;
 }
 
@@ -78,15 +77,13 @@ export function ConsolePanel({ studio }: { studio: Studio }) {
       // stamp and when the window received the chunk, epoch ms), so output latency (UART
       // transmit to terminal shown) and its parts are measured from outside, chunk by chunk
       // (bench:ide).
-      offData = log.onData((bytes, sentAt, forwardedAt) => {
+      offData = log.onData((bytes, stamps) => {
         const receivedAt = Date.now();
         t.write(bytes, () => {
-          if (sentAt === undefined || !host.current) return;
-          host.current.dataset.sentAt = String(sentAt);
+          if (stamps === undefined || !host.current) return;
+          host.current.dataset.sentAt = String(stamps.sentAt);
           host.current.dispatchEvent(
-            new CustomEvent<ConsoleShown>('console-shown', {
-              detail: { sentAt, receivedAt, ...(forwardedAt !== undefined ? { forwardedAt } : {}) },
-            }),
+            new CustomEvent<ConsoleShown>('console-shown', { detail: { ...stamps, receivedAt } }),
           );
         });
       });
