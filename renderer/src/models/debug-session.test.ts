@@ -139,6 +139,7 @@ describe('DebugSessionModel', () => {
     });
     const store = memoryStore();
     const m = new DebugSessionModel(h.conn, store);
+    for (const part of ['registers', 'variables', 'watches'] as const) m.show(part, 'view', true);
     await m.addWatch('arg1');
     h.emit('session.state', session());
     await settle();
@@ -163,6 +164,67 @@ describe('DebugSessionModel', () => {
     expect(
       new DebugSessionModel(h.conn, store).snapshot().watches.map((w) => w.expression),
     ).toEqual(['arg1']);
+  });
+
+  it('reads registers, variables and watches at a stop only while a view shows them, and when one is shown there later', async () => {
+    let r0 = 1;
+    const h = fakeHost({
+      'session.stack': () => [commandFrame],
+      'session.registers': (): RegisterValue[] => [{ name: 'r0', value: r0, available: true }],
+      'session.variables': () => [{ name: 'Locals', variables: [] }],
+      'session.evaluate': () => ({ name: 'x', value: '1', type: 'u32', ref: 0, editable: false }),
+    });
+    const m = new DebugSessionModel(h.conn);
+    await m.addWatch('x');
+    const asked = (): string[] =>
+      h.calls.splice(0).flatMap((c) => (c.method === 'session.stack' ? [] : [c.method]));
+    h.emit('session.state', halted(0x100));
+    await settle();
+    await settle();
+    // No view: only the stack (the editor's line) is read; nothing of a stop is shown as this one's.
+    expect(asked()).toEqual([]);
+    expect(m.snapshot().frames).toHaveLength(1);
+    expect(m.snapshot().registers).toEqual([]);
+    // The Registers panel shown at this stop: read now, once; shown again, not again.
+    m.show('registers', 'view', true);
+    await settle();
+    expect(asked()).toEqual(['session.registers']);
+    expect(m.snapshot().registers).toEqual([{ name: 'r0', value: 1, available: true }]);
+    m.show('registers', 'view', false);
+    m.show('registers', 'view', true);
+    await settle();
+    expect(asked()).toEqual([]);
+    // The Variables view shown: its part only (the registers already read at this stop).
+    m.show('variables', 'view', true);
+    await settle();
+    expect(asked()).toEqual(['session.variables']);
+    expect(m.snapshot().scopes.map((s) => s.name)).toEqual(['Locals']);
+    // Next stop with both shown: both read with the stack; the watches (hidden) are not.
+    r0 = 2;
+    h.emit('session.state', halted(0x102));
+    await settle();
+    await settle();
+    expect(asked().sort()).toEqual(['session.registers', 'session.variables']);
+    expect(m.snapshot().changed).toEqual(['r0']);
+    expect(m.snapshot().watches[0]!.value).toBeNull();
+    // Hidden at a stop: emptied, and read when shown again.
+    m.show('registers', 'view', false);
+    m.show('variables', 'view', false);
+    h.emit('session.state', halted(0x104));
+    await settle();
+    await settle();
+    expect(asked()).toEqual([]);
+    expect(m.snapshot().registers).toEqual([]);
+    expect(m.snapshot().scopes).toEqual([]);
+    m.show('watches', 'view', true);
+    await settle();
+    expect(asked()).toEqual(['session.evaluate']);
+    expect(m.snapshot().watches[0]!.value).toMatchObject({ value: '1' });
+    // Running: shown views wait for the next stop.
+    h.emit('session.state', session({ phase: 'running' }));
+    m.show('registers', 'view', true);
+    await settle();
+    expect(asked()).toEqual([]);
   });
 
   it('starts a new session clean: frames, faults and the console', async () => {

@@ -157,11 +157,23 @@ export function describeSession(s: SessionInfo | null, stats: RunFigures | null)
   }
 }
 
+/**
+ * What a stop's views show beyond its call stack (always read: the editor's line comes from it):
+ * each is read at a stop only while a view shows it (`show`), and when one is shown later.
+ */
+export type StopPart = 'registers' | 'variables' | 'watches';
+
 export class DebugSessionModel extends Model<DebugState> {
   readonly console = new ConsoleLog();
   private previous = new Map<string, number>();
   private refreshing = 0;
   private stackListeners = new Set<(frames: StackFrame[]) => void>();
+  /** Who shows each part now (`show`). */
+  private readonly viewers = new Map<StopPart, Set<string>>();
+  /** The parts asked for at this stop (variables and watches: in the selected frame). */
+  private readonly asked = new Set<StopPart>();
+  /** A stop's stack is being read (its frame's variables and watches are read after it). */
+  private stackPending = false;
 
   constructor(
     private readonly host: HostConnection,
@@ -266,22 +278,59 @@ export class DebugSessionModel extends Model<DebugState> {
       });
   }
 
-  /** Reads the stack, registers, variables and watches of the stop. */
+  /**
+   * A view showing `part` appeared (`on`) or went; `by` names it. A part no view shows is not
+   * read at a stop (each read costs the host thread that serves the next step); shown at a stop
+   * it was not read at, it is read then.
+   */
+  show(part: StopPart, by: string, on: boolean): void {
+    let v = this.viewers.get(part);
+    if (!v) this.viewers.set(part, (v = new Set()));
+    if (on) v.add(by);
+    else v.delete(by);
+    if (!on || !this.halted || this.asked.has(part)) return;
+    if (part === 'registers') void this.readRegisters(this.refreshing);
+    // While the stop's stack is read, its frame's reading (next) takes what is shown then.
+    else if (!this.stackPending)
+      void this.loadFrame(this.state.selectedFrame, this.refreshing, false);
+  }
+
+  /** Some view shows `part`. */
+  shows(part: StopPart): boolean {
+    return (this.viewers.get(part)?.size ?? 0) > 0;
+  }
+
+  /** Reads the stop's stack, and the registers, variables and watches views show. */
   async refresh(): Promise<void> {
     const ticket = ++this.refreshing;
+    this.asked.clear();
+    this.stackPending = true;
+    // Not read at this stop: nothing of the last one is shown as this one's.
+    if (!this.shows('registers')) this.set({ registers: [], changed: [] });
     this.set({ loading: true });
-    const api = this.host.api.session;
-    const [stack, regs] = await Promise.all([api.stack({}), api.registers({})]);
+    const [stack] = await Promise.all([
+      this.host.api.session.stack({}),
+      this.shows('registers') ? this.readRegisters(ticket) : null,
+    ]);
     if (ticket !== this.refreshing) return;
+    this.stackPending = false;
     const frames = stack.ok ? stack.value : [];
+    this.set({ frames, selectedFrame: 0 });
+    for (const l of this.stackListeners) l(frames);
+    await this.loadFrame(0, ticket);
+  }
+
+  /** The registers, and which changed since they were read last. */
+  private async readRegisters(ticket: number): Promise<void> {
+    this.asked.add('registers');
+    const regs = await this.host.api.session.registers({});
+    if (ticket !== this.refreshing) return;
     const registers = regs.ok ? regs.value : [];
     const changed = registers
       .filter((r) => this.previous.has(r.name) && this.previous.get(r.name) !== r.value)
       .map((r) => r.name);
     this.previous = new Map(registers.map((r) => [r.name, r.value]));
-    this.set({ frames, registers, changed, selectedFrame: 0 });
-    for (const l of this.stackListeners) l(frames);
-    await this.loadFrame(0, ticket);
+    this.set({ registers, changed });
   }
 
   /** Called with each stop's call stack once it is read (the studio reads sources ahead then). */
@@ -290,24 +339,43 @@ export class DebugSessionModel extends Model<DebugState> {
     return () => this.stackListeners.delete(listener);
   }
 
-  private async loadFrame(frame: number, ticket = this.refreshing): Promise<void> {
+  /**
+   * The frame's variables and watches that views show. `fresh` (a new stop, another frame, a
+   * watch added): all those, and the parts not shown are emptied (not read here); else only the
+   * parts shown and not read yet (a view shown at this stop).
+   */
+  private async loadFrame(frame: number, ticket = this.refreshing, fresh = true): Promise<void> {
     const api = this.host.api.session;
+    const variables = this.shows('variables') && (fresh || !this.asked.has('variables'));
+    const watching = this.shows('watches') && (fresh || !this.asked.has('watches'));
+    if (fresh) {
+      this.asked.delete('variables');
+      this.asked.delete('watches');
+    }
+    if (variables) this.asked.add('variables');
+    if (watching) this.asked.add('watches');
+    this.set({ loading: true });
+    const listed = this.state.watches;
     const [vars, ...watches] = await Promise.all([
-      api.variables({ frame }),
-      ...this.state.watches.map((w) => api.evaluate({ expression: w.expression, frame })),
+      variables ? api.variables({ frame }) : null,
+      ...(watching ? listed.map((w) => api.evaluate({ expression: w.expression, frame })) : []),
     ]);
-    if (ticket !== this.refreshing) return;
-    this.set({
-      scopes: vars.ok ? vars.value : [],
-      watches: this.state.watches.map((w, i) => {
-        const r = watches[i]!;
+    if (ticket !== this.refreshing || frame !== this.state.selectedFrame) return;
+    const update: Partial<DebugState> = { loading: false };
+    if (vars !== null) {
+      update.scopes = vars.ok ? vars.value : [];
+      update.error = vars.ok ? null : vars.error;
+    } else if (fresh) update.scopes = [];
+    if (watching || fresh)
+      // A watch added meanwhile is read by its own call (addWatch).
+      update.watches = this.state.watches.map((w) => {
+        const r = watching ? watches[listed.indexOf(w)] : undefined;
+        if (r === undefined) return { ...w, value: null, error: null };
         return r.ok
           ? { ...w, value: r.value, error: null }
           : { ...w, value: null, error: r.error.message };
-      }),
-      loading: false,
-      error: vars.ok ? null : vars.error,
-    });
+      });
+    this.set(update);
   }
 
   async selectFrame(index: number): Promise<StackFrame | null> {

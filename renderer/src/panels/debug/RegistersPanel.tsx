@@ -1,9 +1,10 @@
 /**
  * Registers: r0-r12, sp, lr, pc, xPSR (flags and exception number decoded), MSP, PSP, PRIMASK,
- * BASEPRI, FAULTMASK, CONTROL. Values that changed since the previous stop are highlighted;
+ * BASEPRI, FAULTMASK, CONTROL. Values that changed since the previous stop the panel was shown
+ * at are highlighted (registers are read at a stop only while the panel shows them);
  * a double-click edits one (hex or decimal) while halted.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useModel } from '../../models/use';
 import type { Studio } from '../../studio';
 
@@ -13,6 +14,11 @@ export function RegistersPanel({ studio }: { studio: Studio }) {
   const d = useModel(studio.debug);
   const [editing, setEditing] = useState<{ name: string; text: string } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  // Read at a stop only while shown (and when shown at a stop it was not read at).
+  useEffect(() => {
+    studio.debug.show('registers', 'view', true);
+    return () => studio.debug.show('registers', 'view', false);
+  }, [studio]);
   if (d.session?.phase !== 'halted')
     return (
       <div className="panel-empty">

@@ -2,12 +2,18 @@
  * Variables: the selected frame's arguments and locals, and the kernel's statics, rendered as
  * Rust shows them, expandable, numbers in hex or decimal, scalars editable.
  */
+import { useEffect } from 'react';
 import { useModel } from '../../models/use';
 import type { Studio } from '../../studio';
 import { ValueRow } from './ValueTree';
 
 export function VariablesView({ studio }: { studio: Studio }) {
   const d = useModel(studio.debug);
+  // Read at a stop only while shown (and when shown at a stop it was not read at).
+  useEffect(() => {
+    studio.debug.show('variables', 'view', true);
+    return () => studio.debug.show('variables', 'view', false);
+  }, [studio]);
   const halted = d.session?.phase === 'halted';
   if (!halted)
     return (

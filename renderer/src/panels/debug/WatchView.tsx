@@ -3,7 +3,7 @@
  * casts to a named type), re-evaluated at every stop in the selected frame; kept across
  * reloads.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useModel } from '../../models/use';
 import type { Studio } from '../../studio';
 import { ValueRow } from './ValueTree';
@@ -11,6 +11,11 @@ import { ValueRow } from './ValueTree';
 export function WatchView({ studio }: { studio: Studio }) {
   const d = useModel(studio.debug);
   const [text, setText] = useState('');
+  // Read at a stop only while shown (and when shown at a stop it was not read at).
+  useEffect(() => {
+    studio.debug.show('watches', 'view', true);
+    return () => studio.debug.show('watches', 'view', false);
+  }, [studio]);
   return (
     <div className="watch">
       <form
