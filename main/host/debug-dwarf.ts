@@ -61,7 +61,7 @@ const EXCEPTION_NAMES: Record<number, string> = {
  * The registers of the code an exception interrupted, from the frame the hardware stacked at
  * `frame` (ARMv7-M ARM B1.5.6: r0-r3, r12, lr, return address, xPSR); its SP is above the frame
  * and the 4-byte pad that xPSR bit 9 records (B1.5.7). r4-r11 are not in the frame: as given
- * (the registers at the entry), else 0.
+ * (the registers at the entry), else unknown.
  */
 export function stackedRegisters(
   frame: number,
@@ -75,8 +75,11 @@ export function stackedRegisters(
       (bytes[i * 4 + 3]! << 24)) >>>
     0;
   const xpsr = w(7);
-  const core = [w(0), w(1), w(2), w(3)];
-  for (let i = 0; i < 8; i++) core.push((r4to11[i] ?? 0) >>> 0);
+  const core: (number | undefined)[] = [w(0), w(1), w(2), w(3)];
+  // r4-r11 are not in the hardware's frame: unknown unless given. Taken as 0 they made the
+  // app's frame-pointer row (CFA = r7 + 8) give its first frame CFA 0x8 and read the return
+  // address from address 4 (the vector table).
+  for (let i = 0; i < 8; i++) core.push(r4to11[i] === undefined ? undefined : r4to11[i]! >>> 0);
   core.push(w(4));
   core.push((frame + 32 + (xpsr & 0x200 ? 4 : 0)) >>> 0, w(5), w(6) & ~1);
   return { core, xpsr };

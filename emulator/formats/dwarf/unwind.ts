@@ -28,8 +28,11 @@ import { DwarfError } from './reader';
 
 /** Registers at a stop, as a DebugTarget reports them (ARM names). */
 export interface StopRegisters {
-  /** r0-r12, sp, lr, pc (index = DWARF register number 0-15). */
-  core: number[];
+  /**
+   * r0-r12, sp, lr, pc (index = DWARF register number 0-15); undefined: not known (a rule that
+   * needs it ends the walk rather than compute from a made-up value).
+   */
+  core: (number | undefined)[];
   xpsr?: number;
   msp?: number;
   psp?: number;
