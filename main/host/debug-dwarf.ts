@@ -330,7 +330,7 @@ export class DwarfProgramView implements ProgramView {
     if (at < 0 || out.some((f) => f.program !== 'kernel')) return;
     const stacked = await mem(psp, 32);
     if (!stacked.ok || stacked.value.length < 32) return;
-    const regs = stackedRegisters(psp, stacked.value);
+    const regs = stackedRegisters(psp, stacked.value, await this.processR4to11(mem));
     const pc = regs.core[15]!;
     const program = this.programOf(pc);
     if (program === 'kernel') return;
@@ -370,6 +370,27 @@ export class DwarfProgramView implements ProgramView {
     out.push(...appFrames, ...rest);
     this.frames.push(...appRaw, ...restRaw);
     out.forEach((f, i) => (f.index = i));
+  }
+
+  /**
+   * The r4-r11 of the process the kernel serves, which the hardware does not stack: the kernel
+   * keeps them first in the process's saved state, which `CM_CURRENT_STATE` points at while
+   * the kernel runs on its behalf (kernel/arch/cortex-m: the switch writes them back through
+   * that pointer when the process enters the kernel). Empty (unknown) when the kernel has no
+   * such symbol or the pointer is not into RAM.
+   */
+  private async processR4to11(mem: DwarfMemory): Promise<number[]> {
+    const sym = this.kernel.elf.symbols.find((s) => s.name === 'CM_CURRENT_STATE');
+    if (!sym) return [];
+    const ptr = await mem(sym.value >>> 0, 4);
+    if (!ptr.ok || ptr.value.length < 4) return [];
+    const at = new DataView(ptr.value.buffer, ptr.value.byteOffset).getUint32(0, true);
+    // The saved state lives in the kernel's RAM (ARMv7-M ARM B3.1: SRAM from 0x20000000).
+    if (at < 0x2000_0000 || at >= 0x4000_0000) return [];
+    const saved = await mem(at, 32);
+    if (!saved.ok || saved.value.length < 32) return [];
+    const v = new DataView(saved.value.buffer, saved.value.byteOffset);
+    return Array.from({ length: 8 }, (_, i) => v.getUint32(i * 4, true));
   }
 
   /**

@@ -150,6 +150,10 @@ describe('debugging in the IDE', () => {
       .poll(() => stack.locator('.frame[data-program="hello"]').count())
       .toBeGreaterThan(0);
     expect(await stack.locator('.frame').first().innerText()).toMatch(/console.*command/);
+    // The app's frames go up to its main: its r4-r11 (its frame pointer, r7) are the ones the
+    // kernel saved for it, not zeros.
+    const appFrames = await stack.locator('.frame[data-program="hello"]').allInnerTexts();
+    expect(appFrames.join('\n'), appFrames.join(' | ')).toMatch(/app_main/);
     expect(await stack.innerText()).toMatch(/handle_syscall/);
     expect(await stack.locator('.exception-boundary[data-exception="SVCall"]').count()).toBe(1);
     expect(await stack.innerText()).toMatch(/run_process/);
