@@ -350,7 +350,7 @@ describe('EmulatorTarget', () => {
         'movs r1, #0x42', // 'B': held
         'str r1, [r0]',
         'ldr r2, =200',
-        'hot: subs r2, #1', // compiled on its 16th pass
+        'hot: subs r2, #1', // compiled once hot (BLOCK_HEAT passes: 64)
         'bne hot',
         'done: b done',
       ]),
