@@ -7,7 +7,7 @@ import type { AccessLogEntry, AccessLogPage, Result } from '../../../main/common
 import { RowsWriter } from '../../../main/common/access-log-rows';
 import { hostConnection, type Transport } from '../client';
 import { fairDrops } from './access-log-rows';
-import { filterRows, LOG_LIMIT, PeripheralsModel } from './peripherals';
+import { CATCH_UP, filterRows, LOG_LIMIT, PeripheralsModel, TAIL_PAGE } from './peripherals';
 
 function entry(seq: number, register: string, debuggerRead = false): AccessLogEntry {
   return {
@@ -75,6 +75,45 @@ function fakeHost(total: number, dropped = 0) {
   };
 }
 
+/**
+ * A host whose emulator floods the log: every call finds 30,000 more entries of UARTE0.TXD
+ * recorded (a UART flood between two replies). `fetched` counts the entries sent.
+ */
+function floodHost() {
+  let total = 100_000;
+  let sent = 0;
+  const calls: Record<string, number | undefined>[] = [];
+  const transport: Transport = {
+    call: async (method, args) => {
+      if (method !== 'peripherals.log')
+        return { ok: false, error: { code: 'unavailable', message: 'no SVD here' } } as never;
+      const a = (args ?? {}) as Record<string, number | undefined>;
+      calls.push(a);
+      total += 30_000;
+      const since = a.since ?? total;
+      const until = Math.min(total, a.until ?? total);
+      const entries: AccessLogEntry[] = [];
+      let s = since;
+      for (; s < until && entries.length < (a.max ?? 5000); s++) {
+        if (a.debuggerOnly) continue;
+        entries.push(entry(s, 'UARTE0.TXD'));
+      }
+      sent += entries.length;
+      const w = new RowsWriter(entries.length);
+      for (const e of entries) w.add(e);
+      const page: AccessLogPage = { on: true, entries: [], next: s, missed: 0, frequencyHz: 64e6 };
+      page.rows = w.finish();
+      return { ok: true, value: page } as Result<unknown>;
+    },
+    onEvents: () => () => {},
+  };
+  const model = new PeripheralsModel(hostConnection(transport), {
+    get: () => null,
+    set: () => undefined,
+  } as never);
+  return { model, calls, fetched: () => sent };
+}
+
 describe('the access log window', () => {
   it('keeps the debugger`s reads when it trims the oldest entries', () => {
     const { model } = fakeHost(0);
@@ -89,6 +128,8 @@ describe('the access log window', () => {
 
   it('skips ahead of a fast kernel but keeps the debugger`s read from the stretch skipped', async () => {
     const { model, calls } = fakeHost(100_000);
+    // Scrolled up (not following): the poll fetches up to CATCH_UP.
+    model.setLogFollowing(false);
     await model.pollLog();
     expect(calls.some((c) => c.debuggerOnly === true && c.since === 0 && c.until === 80_000)).toBe(
       true,
@@ -108,39 +149,8 @@ describe('the access log window', () => {
   });
 
   it('fetches no further than the head it saw first while the emulator floods the log', async () => {
-    // Every call finds 30,000 more entries recorded (a UART flood between two replies).
-    let total = 100_000;
-    const calls: Record<string, number | undefined>[] = [];
-    const transport: Transport = {
-      call: async (method, args) => {
-        if (method !== 'peripherals.log') return { ok: true, value: null } as Result<unknown>;
-        const a = (args ?? {}) as Record<string, number | undefined>;
-        calls.push(a);
-        total += 30_000;
-        const since = a.since ?? total;
-        const until = Math.min(total, a.until ?? total);
-        const entries: AccessLogEntry[] = [];
-        let s = since;
-        for (; s < until && entries.length < (a.max ?? 5000); s++)
-          entries.push(entry(s, 'UARTE0.TXD'));
-        const w = new RowsWriter(entries.length);
-        for (const e of entries) w.add(e);
-        const page: AccessLogPage = {
-          on: true,
-          entries: [],
-          next: s,
-          missed: 0,
-          frequencyHz: 64e6,
-        };
-        page.rows = w.finish();
-        return { ok: true, value: page } as Result<unknown>;
-      },
-      onEvents: () => () => {},
-    };
-    const model = new PeripheralsModel(hostConnection(transport), {
-      get: () => null,
-      set: () => undefined,
-    } as never);
+    const { model, calls } = floodHost();
+    model.setLogFollowing(false);
     await model.pollLog();
     const head = 130_000; // what the first call (max 0) answered
     expect(calls[0]).toMatchObject({ max: 0 });
@@ -149,6 +159,32 @@ describe('the access log window', () => {
     expect(pages).toHaveLength(2);
     expect(model.logSequence).toBe(head);
     expect(model.rows.entry(model.rows.length - 1).seq).toBe(head - 1);
+  });
+
+  it('following a run, fetches only the newest page, not the flood; more once scrolled up or stopped', async () => {
+    const { model, fetched } = floodHost();
+    for (let i = 0; i < 4; i++) await model.pollLog();
+    // Four polls of a flood of 90,000 entries each: the newest page of each, nothing more.
+    expect(fetched()).toBe(4 * TAIL_PAGE);
+    expect(model.rows.length).toBe(4 * TAIL_PAGE);
+    expect(model.rows.entry(model.rows.length - 1).seq).toBe(model.logSequence - 1);
+    expect(model.snapshot().log.missed).toBe(model.logSequence - model.rows.length);
+    // Scrolled up: the next poll fetches what there is to scroll through.
+    model.setLogFollowing(false);
+    let before = fetched();
+    await model.pollLog();
+    expect(fetched() - before).toBe(CATCH_UP);
+    // Following a stopped session: nothing more is coming, so again all a poll may fetch.
+    model.setLogFollowing(true);
+    await model.sessionChanged({ board: 'nrf52840dk', phase: 'halted' });
+    before = fetched();
+    await model.pollLog();
+    expect(fetched() - before).toBe(CATCH_UP);
+    // Running again: the newest page.
+    await model.sessionChanged({ board: 'nrf52840dk', phase: 'running' });
+    before = fetched();
+    await model.pollLog();
+    expect(fetched() - before).toBe(TAIL_PAGE);
   });
 
   it('stops saying it records when the session ends (the next target records nothing yet)', async () => {

@@ -42,7 +42,17 @@ import { Model } from './model';
 /** Most access-log entries kept in the window. */
 export const LOG_LIMIT = 100_000;
 /** Most entries fetched at one poll when the window has fallen behind. */
-const CATCH_UP = 20_000;
+export const CATCH_UP = 20_000;
+/**
+ * Most entries fetched at one poll while the table follows the newest entries of a run: a tall
+ * panel shows about 60 rows, the rest is margin. What the emulator records meanwhile scrolls
+ * past faster than anyone reads (a flood records 10^7 accesses a second, the ring holds a few
+ * tens of milliseconds of it), so fetching it all at every poll (CATCH_UP, 80,000 entries a
+ * second copied out of the emulator's thread, named by the host and sent to the window) cost
+ * the emulator more than recording them. Once the table stops following (a person scrolls up)
+ * or the run stops, polls fetch up to CATCH_UP again, so there is history to scroll through.
+ */
+export const TAIL_PAGE = 1_000;
 
 export interface RegisterValueState {
   value: number | null;
@@ -113,6 +123,8 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     return this.logNext;
   }
   private logTimer: ReturnType<typeof setInterval> | null = null;
+  /** The Access Log's table shows the newest entries as they come (its "follow" box). */
+  private logFollowing = true;
 
   constructor(
     private readonly host: HostConnection,
@@ -592,6 +604,27 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     return out;
   }
 
+  /**
+   * The table follows the newest entries, or not (a person scrolled up or unticked "follow"):
+   * following a run, polls fetch only its newest page (TAIL_PAGE); not following, the next poll
+   * comes now and fetches up to CATCH_UP.
+   */
+  setLogFollowing(on: boolean): void {
+    if (on === this.logFollowing) return;
+    this.logFollowing = on;
+    if (!on && this.logTimer !== null) void this.pollLog();
+  }
+
+  /**
+   * How far back an unfiltered poll fetches: the newest page while the table follows a run
+   * (a session known to be stopped has nothing more coming: the poll fetches all it may).
+   */
+  private logReach(): number {
+    const phase = this.state.session?.phase;
+    const stopped = phase !== undefined && phase !== 'running';
+    return this.logFollowing && !stopped ? TAIL_PAGE : CATCH_UP;
+  }
+
   private startLogPolling(): void {
     if (this.logTimer !== null) return;
     this.logTimer = setInterval(() => void this.pollLog(), 250);
@@ -613,10 +646,11 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     try {
       const filter = this.filterArgs();
       const filtered = filter.peripheral !== undefined || filter.register !== undefined;
-      // Unfiltered and behind by more than a screenful of seconds (a kernel polling a register
-      // makes ~10^5 accesses a second): skip to the newest entries and count the rest as
-      // missed, but keep the debugger's own accesses, EasyDMA transfers and the quiet
-      // peripherals' entries from the stretch skipped (what the emulator keeps apart).
+      // Unfiltered and behind by more than the view needs (a kernel polling a register makes
+      // ~10^5 accesses a second): skip to the newest entries (TAIL_PAGE while the table follows
+      // a run, else CATCH_UP: logReach) and count the rest as missed, but keep the debugger's
+      // own accesses, EasyDMA transfers and the quiet peripherals' entries from the stretch
+      // skipped (what the emulator keeps apart).
       // Unfiltered, a poll fetches no further than the head it saw first: what the emulator
       // records meanwhile is the next poll's. Chasing it, a poll during a flood (10^7 accesses a
       // second) fetched all its ten pages every time: 400,000 entries a second named by the
@@ -626,8 +660,9 @@ export class PeripheralsModel extends Model<PeripheralsState> {
         const head = await this.host.api.peripherals.log({ max: 0 });
         if (gen !== this.logGeneration) return;
         if (head.ok) until = head.value.next;
-        if (head.ok && head.value.next - this.logNext > CATCH_UP) {
-          const skipTo = head.value.next - CATCH_UP;
+        const reach = this.logReach();
+        if (head.ok && head.value.next - this.logNext > reach) {
+          const skipTo = head.value.next - reach;
           const dbg = await this.host.api.peripherals.log({
             since: this.logNext,
             until: skipTo,

@@ -146,6 +146,10 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
     const el = scroller.current;
     if (el && follow) el.scrollTop = count * ROW_HEIGHT;
   }, [count, follow]);
+  // Following a run, the model fetches only the newest page; scrolled up, what there is.
+  useEffect(() => {
+    model.setLogFollowing(follow);
+  }, [model, follow]);
   // The filter's choices: computed when the entries change, not at every scrolled frame.
   const peripherals = useMemo(() => rows.peripherals(), [rows, rows.version]);
   const pick = useCallback((i: number) => {
