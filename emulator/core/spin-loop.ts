@@ -26,13 +26,13 @@
  * first runs one pass instruction by instruction with the interpreter's executors and
  * bookkeeping (PC, budget, clock and due events after every instruction: a fault, an event or an
  * exit leaves exactly the interpreter's state). When that pass came back to H with nothing
- * needing attention, no access log or data watchpoint watching, and the device promising its
- * register stable, it skips n more passes: n is the largest number that ends before the next
+ * needing attention, no data watchpoint watching, no access log watching a device load, and the
+ * device promising its register stable, it skips n more passes: n is the largest number that ends before the next
  * clock event (now + n·cycles < next), fits the budget, and stops short of the first pass in
  * which a counter's EQ exit would fire. Pass-fixed registers and flags already hold their value;
  * counters advance by n·step; instruction count, budget and cycles by n passes. Then it goes on
  * pass after pass (skipping again where it may) until something needs the core. With skipping
- * ruled out (an access log or a watchpoint watching) it hands over after the first pass to the
+ * ruled out (an access log watching a device load, or a watchpoint) it hands over after the first pass to the
  * ordinary region compiled from H (`compileBlocks`, on first need), which runs the loop as fast
  * as the translator runs any loop. Breakpoints never
  * lie in a compiled loop (the translator leaves their addresses out and drops code under new
@@ -531,10 +531,16 @@ function stableLoad(cpu: CortexM, a: number): boolean {
   return region.dev === null || region.dev.stableUntilEvent?.(a - region.base) === true;
 }
 
-/** Passes may be skipped: nothing watches the loop's accesses and its load is stable. */
+/**
+ * Passes may be skipped: nothing watches the loop's accesses and its load is stable. The access
+ * log (`Bus.onDeviceAccess`) sees device accesses only: a loop loading memory makes none, so it
+ * skips with the log on as well.
+ */
 function skippable(cpu: CortexM, s: SpinLoop, r: Int32Array): boolean {
-  if (cpu.bus.onDeviceAccess !== null || cpu.system.dwtWatchActive()) return false;
-  return stableLoad(cpu, (r[s.base]! + s.offset) >>> 0);
+  if (cpu.system.dwtWatchActive()) return false;
+  const a = (r[s.base]! + s.offset) >>> 0;
+  if (cpu.bus.onDeviceAccess !== null && cpu.bus.find(a)?.dev !== null) return false;
+  return stableLoad(cpu, a);
 }
 
 /** After a whole pass that came back to the head: skips the passes the rules allow. */
