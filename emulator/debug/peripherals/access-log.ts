@@ -495,15 +495,39 @@ export class AccessLog {
     return out;
   }
 
-  /** The ring's entries with sequence numbers in [from, to) per page (`pageOf`). */
+  /**
+   * The ring's entries with sequence numbers in [from, to) per page (`pageOf`), the debugger's
+   * and EasyDMA's left out. Whole stretches counted at their turn (all but the one being
+   * written) are added from their `perStretch` rows, which count exactly that; only the ends
+   * are scanned. A reader skipping ahead through a flood asks for nearly the whole ring at every
+   * poll: scanning it all took a few ms of the emulator's thread each time.
+   */
   private pagesIn(from: number, to: number): Int32Array {
     const counts = new Int32Array(PAGES);
+    const n = this.stretch;
+    // Stretch k (sequence numbers [k, k + n), k a multiple of n) is counted in its row once the
+    // head has passed into the next one; from >= the ring's oldest, so all of it is in the ring.
+    const counted = this.nextTurn - n;
+    const a = Math.ceil(from / n) * n;
+    const b = Math.min(Math.floor(to / n) * n, counted);
+    if (a >= b) {
+      this.scanPages(counts, from, to);
+      return counts;
+    }
+    this.scanPages(counts, from, a);
+    for (let k = a; k < b; k += n)
+      addRow(counts, this.perStretch, ((k & this.mask) >>> this.stretchShift) * PAGES);
+    this.scanPages(counts, b, to);
+    return counts;
+  }
+
+  /** Adds the ring's entries [from, to) to `counts` per page, as `pagesIn` counts them. */
+  private scanPages(counts: Int32Array, from: number, to: number): void {
     for (let q = from; q < to; q++) {
       const b = (q & this.mask) << 2;
       if ((this.words[b + W_FLAGS]! & (FLAG_DEBUGGER | FLAG_DMA)) === 0)
         counts[pageOf(this.words[b + W_ADDRESS]! >>> 0)]!++;
     }
-    return counts;
   }
 
   /**
