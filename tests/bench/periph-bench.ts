@@ -20,7 +20,8 @@
  * are printed too, for a quiet machine). The firmware is built with GNU as.
  *
  * Part 1c: one live refresh's CPU time in the worker and the process, on a halted board (at
- * 10 Hz, below what the crossover can tell from a loaded machine's noise).
+ * 10 Hz, below what the crossover can tell from a loaded machine's noise). Part 1d: likewise one
+ * Access Log poll during the flood, the panel following the newest entries or scrolled up.
  *
  * Part 1b, the recording alone: the flood through the session's own listener, no worker and no
  * panel, window pairs with the log off and on; ns per recorded access and the cost over the
@@ -39,7 +40,14 @@ import path from 'node:path';
 import { nrfProgram } from '../../emulator/node/test-programs';
 import { median } from './cpu-time';
 import { positiveArg } from './args';
-import { type Config, crossover, pairCost, perMillion, refreshCost } from './periph-crossover';
+import {
+  type Config,
+  crossover,
+  pairCost,
+  perMillion,
+  pollCost,
+  refreshCost,
+} from './periph-crossover';
 import {
   type FloodResult,
   floodSource,
@@ -113,6 +121,20 @@ console.log(
   console.log(
     `Part 1c, one live refresh (${r.reads} UARTE0 registers, the board, the interrupt table), 300 on a halted board: ${r.workerUs.toFixed(0)} µs of the worker's CPU (at 10 Hz ${(r.workerUs / 1000).toFixed(2)}% of its time), ${r.processUs.toFixed(0)} µs of the process's`,
   );
+}
+{
+  // Part 1d: the Access Log panel's work per poll during a flood, following the newest entries
+  // (as the panel opens) or scrolled up, which at 4 Hz is below the crossover's noise too.
+  const polls = 40;
+  const part = (r: { workerUs: number; processUs: number; entries: number }) =>
+    `${Math.round(r.entries).toLocaleString()} entries: ${r.workerUs.toFixed(0)} µs of the worker's CPU (at 4 Hz ${((r.workerUs * 4) / 1e4).toFixed(2)}% of its time), ${r.processUs.toFixed(0)} µs of the process's`;
+  const follow = await pollCost(FIRMWARE, polls, true);
+  const up = await pollCost(FIRMWARE, polls, false);
+  console.log(
+    `Part 1d, one Access Log poll during the flood (the panel's model, ${polls} polls 60 ms of flood apart, each timed on the halted board):`,
+  );
+  console.log(`  following the newest entries: ${part(follow)}`);
+  console.log(`  scrolled up:                  ${part(up)}`);
 }
 if (only !== null) process.exit(0);
 

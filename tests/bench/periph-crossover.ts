@@ -340,3 +340,53 @@ export async function refreshCost(
     await s.target.close();
   }
 }
+
+/**
+ * What one Access Log poll during a flood costs the emulator worker and the process, in CPU µs:
+ * the panel's own model polls after every 60 ms of the flood (far more than CATCH_UP entries
+ * recorded since its last poll), following the newest entries (TAIL_PAGE a poll) or scrolled up
+ * (CATCH_UP a poll, what every poll fetched before the model knew the difference). CPU time is
+ * read just before and after each poll, the board halted (the worker's counters current then),
+ * so the poll's own work is measured, which the crossover cannot tell from a loaded machine's
+ * noise at 4 Hz. Running, the worker answers at its next slice boundary instead, with the same
+ * work.
+ */
+export async function pollCost(
+  firmware: Uint8Array,
+  n: number,
+  following: boolean,
+): Promise<{ workerUs: number; processUs: number; entries: number }> {
+  const s = await startSide(firmware, watchedRegisters());
+  try {
+    const on = await s.service.log({ enable: true, max: 0 });
+    if (!on.ok) throw new Error(on.error.message);
+    s.panel.setLogFollowing(following);
+    let workerMs = 0;
+    let processMs = 0;
+    let entries = 0;
+    // The first polls warm up (V8 compiles the page's path).
+    for (let i = -5; i < n; i++) {
+      const resumed = await s.target.resume();
+      if (!resumed.ok) throw new Error(resumed.error);
+      await sleep(60);
+      const h = await s.target.halt();
+      if (!h.ok) throw new Error(h.error);
+      const w0 = threadsCpuMs(s.tids);
+      const p0 = processCpuMs();
+      const f0 = s.fetched;
+      await s.panel.pollLog();
+      if (i < 0) continue;
+      processMs += processCpuMs() - p0;
+      for (const [t, v] of threadsCpuMs(s.tids)) if (w0.has(t)) workerMs += v - w0.get(t)!;
+      entries += s.fetched - f0;
+    }
+    return {
+      workerUs: (workerMs * 1000) / n,
+      processUs: (processMs * 1000) / n,
+      entries: entries / n,
+    };
+  } finally {
+    s.service.dispose();
+    await s.target.close();
+  }
+}
