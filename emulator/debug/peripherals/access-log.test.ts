@@ -398,4 +398,33 @@ describe('a reader skipping ahead, the stretch`s pages counted from the turns', 
     expect(quietTimer).toBeGreaterThan(0);
     expect(quietTimer).toBeLessThan(reads.length);
   });
+
+  it('takes a flood`s debugger and EasyDMA entries from the rare ring, or the ring when it lost some', () => {
+    for (const debuggerReads of [40, RARE_CAPACITY + 500]) {
+      const log = new AccessLog(1 << 15);
+      let cycle = 0;
+      const every = Math.floor(30_000 / debuggerReads);
+      for (let k = 0; k < 30_000; k++) {
+        if (k % every === 0) log.record(cycle++, false, 4, 0x40002544, k, 0x300, true);
+        if (k % 3001 === 0) log.recordDma(cycle++, 0x40002000, false, 0x20000100, 3);
+        log.record(cycle++, k % 2 === 0, 4, 0x40002544, k, 0x200, false); // UARTE0 only
+      }
+      const head = log.recorded;
+      const oldest = head - (1 << 15);
+      const kept = { ranges: [], debugger: true, kept: true };
+      for (const [since, until, max] of [
+        [oldest, head - 1000, 1 << 20],
+        [oldest + 3, head - 17, 1 << 20],
+        [oldest, head, 7],
+      ] as const) {
+        const want = log
+          .since(since, 1 << 20, until)
+          .entries.filter((e) => e.debugger || e.dma)
+          .slice(0, max);
+        const got = log.since(since, max, until, kept);
+        expect(got.entries).toEqual(want);
+        expect(got.next).toBe(want.length === max ? want[max - 1]!.seq + 1 : until);
+      }
+    }
+  });
 });

@@ -259,6 +259,11 @@ class KeptRing {
     this.head++;
   }
 
+  /** Whether it holds every entry put in with a sequence number from `seq` on. */
+  holdsFrom(seq: number): boolean {
+    return this.head <= this.capacity || this.seqs[this.head & this.mask]! <= seq;
+  }
+
   /**
    * Appends to `out` the held entries with sequence numbers in [start, stop) that pass `filter`
    * (all of them with `filter.kept`); whether it appended any.
@@ -521,6 +526,28 @@ export class AccessLog {
     return counts;
   }
 
+  /**
+   * The ring's entries in [from, to) of the pages `quiet` (`pagesIn`) has with fewer than
+   * PERIPHERAL_QUOTA, the debugger's and EasyDMA's left out; a run of another page's entries is
+   * passed over whole.
+   */
+  private quietIn(from: number, to: number, quiet: Int32Array): number[] {
+    const out: number[] = [];
+    const words = this.words;
+    const mask = this.mask;
+    for (let q = from; q < to;) {
+      const b = (q & mask) << 2;
+      const key = words[b + W_ADDRESS]! & PAGE_BITS;
+      q++;
+      if (quiet[pageOf(key)]! >= PERIPHERAL_QUOTA) {
+        while (q < to && (words[(q & mask) << 2]! & PAGE_BITS) === key) q++;
+        continue;
+      }
+      if ((words[b + W_FLAGS]! & (FLAG_DEBUGGER | FLAG_DMA)) === 0) out.push(q - 1);
+    }
+    return out;
+  }
+
   /** Adds the ring's entries [from, to) to `counts` per page, as `pagesIn` counts them. */
   private scanPages(counts: Int32Array, from: number, to: number): void {
     for (let q = from; q < to; q++) {
@@ -582,6 +609,30 @@ export class AccessLog {
         slots = [];
         // With `kept`: the entries per page of the stretch read (a page with fewer is quiet).
         const quiet = filter.kept === true ? this.pagesIn(from, end) : null;
+        // A kept read with no range (a reader skipping ahead): the debugger's and EasyDMA's
+        // entries come from the rare ring, which has a copy of each (while it holds them all),
+        // and the ring is searched only for the quiet pages' own entries, a run of another
+        // page's passed over whole (a flood's run: the whole stretch, no page quiet: none).
+        if (quiet !== null && filter.ranges.length === 0 && this.rare.holdsFrom(from)) {
+          const held: Kept[] = [];
+          this.rare.gather(from, end, filter, held);
+          const own = anyQuiet(quiet) ? this.quietIn(from, end, quiet) : [];
+          let i = 0;
+          let j = 0;
+          while ((i < held.length || j < own.length) && rare.length + slots.length < limit)
+            slots.push(
+              j === own.length || (i < held.length && held[i]!.seq < own[j]!)
+                ? held[i++]!.seq
+                : own[j++]!,
+            );
+          // As the scan below: past the last entry taken when the page is full, else the end.
+          s =
+            rare.length + slots.length < limit
+              ? end
+              : slots.length > 0
+                ? slots[slots.length - 1]! + 1
+                : from;
+        }
         for (; s < end && rare.length + slots.length < limit; s++) {
           const b = (s & this.mask) << 2;
           const f = words[b + W_FLAGS]!;
@@ -659,6 +710,12 @@ export class AccessLog {
   clear(): void {
     this.floor = this.head;
   }
+}
+
+/** Whether a page has entries, but fewer than PERIPHERAL_QUOTA, in `counts` (`pagesIn`). */
+function anyQuiet(counts: Int32Array): boolean {
+  for (let p = 0; p < PAGES; p++) if (counts[p]! > 0 && counts[p]! < PERIPHERAL_QUOTA) return true;
+  return false;
 }
 
 /** A column's flags (see `AccessLogColumns`) from the ring's flags `f`. */
