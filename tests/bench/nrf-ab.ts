@@ -65,6 +65,9 @@ interface Side {
   seen: number;
   moves: number;
   unobserve: (() => void) | null;
+  /** Per quarter of the slices: thread CPU ms and awake cycles. */
+  quarterMs: number[];
+  quarterAwake: number[];
 }
 
 function boot(name: string, create: typeof here.createSession): Side {
@@ -88,6 +91,8 @@ function boot(name: string, create: typeof here.createSession): Side {
     seen: 0,
     moves: 0,
     unobserve: null,
+    quarterMs: [0, 0, 0, 0],
+    quarterAwake: [0, 0, 0, 0],
   };
 }
 
@@ -110,8 +115,13 @@ try {
     // Alternate which side goes first, so neither always runs right after the other.
     for (const side of k % 2 === 0 ? sides : [...sides].reverse()) {
       const t = threadCpuMs();
+      const awake = side.s.cycles - side.s.core.sleptCycles;
       const r = slice(side);
-      side.cpuMs += threadCpuMs() - t;
+      const ms = threadCpuMs() - t;
+      side.cpuMs += ms;
+      const q = Math.floor((4 * k) / SLICES);
+      side.quarterMs[q]! += ms;
+      side.quarterAwake[q]! += side.s.cycles - side.s.core.sleptCycles - awake;
       if (r.kind !== 'limit') throw new Error(`${side.name}: stopped ${JSON.stringify(r)}`);
     }
   }
@@ -126,6 +136,18 @@ try {
   });
   const [a, b] = figures as [(typeof figures)[0], (typeof figures)[0]];
   console.log(`this tree / ${REF}: ${(b.perCpu / a.perCpu).toFixed(3)}`);
+  // The same ratio per quarter of the slices: the first ones hold most of the fuzzer's
+  // warm-up (its code compiling), the last ones come nearest the steady state.
+  const perQuarter = (side: Side, q: number): number =>
+    side.quarterAwake[q]! / 64e6 / (side.quarterMs[q]! / 1000);
+  console.log(
+    `per quarter: ${[0, 1, 2, 3]
+      .map(
+        (q) =>
+          `${perQuarter(sides[0]!, q).toFixed(2)} / ${perQuarter(sides[1]!, q).toFixed(2)} = ${(perQuarter(sides[1]!, q) / perQuarter(sides[0]!, q)).toFixed(3)}`,
+      )
+      .join(', ')} (${REF} / this tree = ratio)`,
+  );
   if (OBSERVE > 0)
     console.log(`observer moved ${OBSERVE} times per slice; stores seen: ${a.seen} / ${b.seen}`);
   if (a.instr !== b.instr || a.cycles !== b.cycles || a.seen !== b.seen) {
