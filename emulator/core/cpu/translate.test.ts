@@ -7,8 +7,8 @@
  * keeps leaving for another region's block is compiled again with it (chaining). No region is
  * entered while the core still has work between instructions (an exception pended as the core
  * woke), and a handler runs compiled from its entry. A block the core has not run is left out
- * of a region (a cold exit), and the region grows by it when it gets hot soon after. Results
- * stay the interpreter's.
+ * of a region (a cold exit), and the region grows by it when it gets hot soon after. A long
+ * loop compiles as regions small enough for V8 to optimise. Results stay the interpreter's.
  *
  * Example: `npx vitest run emulator/core/cpu/translate.test.ts`
  */
@@ -111,7 +111,57 @@ describe('region compilation', () => {
     for (let i = 0; i < spans.length; i += 2) starts.add(spans[i]!);
     for (const l of ['loop', 'G', 'F2']) expect(starts.has(compiled.labels.get(l)!)).toBe(true);
   });
+  it("keeps a region's source to what V8 optimises: a long loop compiles as several regions, with the interpreter's results", () => {
+    const interpreted = runLongLoop(false);
+    const compiled = runLongLoop(true);
+    expect([compiled.r0, compiled.count, compiled.cycles]).toEqual([
+      interpreted.r0,
+      interpreted.count,
+      interpreted.cycles,
+    ]);
+    // 7 blocks of ~660 characters an instruction: ~134,000 characters as one region.
+    expect(compiled.sizes.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...compiled.sizes)).toBeLessThanOrEqual(64_000);
+  });
 });
+
+/**
+ * A loop of 200 loads from RAM (the word r0 stored first), the last added to r0, 300 times;
+ * exits with r0. `sizes`: the source characters of each live region.
+ */
+function runLongLoop(translate: boolean): {
+  r0: number;
+  count: number;
+  cycles: number;
+  sizes: number[];
+} {
+  const p = new Program(0);
+  p.word(RAM + 0x8000).addr('reset', 1);
+  p.label('reset').mov32(1, RAM).mov32(7, 300).mov32(0, 5);
+  p.i('STR_imm_T1', { t: 0, n: 1, i: 31 });
+  p.label('loop');
+  for (let i = 0; i < 200; i++) p.i('LDR_imm_T1', { t: 2, n: 1, i: 31 - (i % 32) });
+  p.i('ADD_reg_T1', { d: 0, n: 0, m: 2 });
+  p.i('SUB_imm_T2', { d: 7, i: 1 }).branch('B_T3', 'loop', { c: 1 });
+  p.i('MOV_reg_T1', { D: 0, d: 1, m: 0 }).i('BKPT_T1', { i: 0xab });
+  const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate });
+  flash.set(p.bytes());
+  core.reset();
+  const r0 = runToExit(core, 100_000);
+  const code = core.bus.regions.find((r) => r.base === 0 && r.chunks !== null);
+  const live = new Set<CompiledRegion>();
+  for (const chunk of code?.chunks ?? []) {
+    for (const c of chunk?.covering ?? []) {
+      if (c instanceof CompiledRegion && !c.dead) live.add(c);
+    }
+  }
+  return {
+    r0,
+    count: core.instructionCount,
+    cycles: core.clock.now,
+    sizes: [...live].map((c) => c.sourceBytes),
+  };
+}
 
 /**
  * A loop that calls G 100 times, then one that calls G and F2 through BLX, 3000 times; G

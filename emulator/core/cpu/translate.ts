@@ -70,12 +70,17 @@ const CHAIN_EXTRA_BLOCKS = 8;
 /** Most instructions of a region grown by chaining. */
 const MAX_CHAINED_INSNS = 384;
 /**
- * Most characters of source of a region grown by chaining: V8 optimises no function of more
- * than 61,440 bytes of bytecode (`--max-optimized-bytecode-size`), and region functions come
- * to ~0.73-0.8 bytes of bytecode per character (measured with `--print-bytecode`: 40,235
- * characters gave 30,852 bytes, 89,811 gave 71,140). A region past it would run unoptimised.
+ * Most characters of source of a region: V8 optimises no function of more than 61,440 bytes of
+ * bytecode (`--max-optimized-bytecode-size`), and region functions come to ~0.73-0.8 bytes of
+ * bytecode per character (measured with `--print-bytecode`: 40,235 characters gave 30,852
+ * bytes, 89,811 gave 71,140). A region past it would run unoptimised: chaining gives up there,
+ * and an ordinary region (`compileBlocks`) is gathered again with fewer blocks. 32 blocks of
+ * 256 instructions came to 74 KB on the busy nRF52840 kernel, a function V8 never optimised,
+ * entered in V8's bytecode interpreter for 6 % of all region entries (`%GetOptimizationStatus`).
+ * A lower bound for ordinary regions costs more region entries than it saves (bench:nrf-ab
+ * against 64,000: 20,000 characters ran 0.84x, 40,000 about the same).
  */
-const MAX_CHAINED_SOURCE = 64_000;
+const MAX_SOURCE = 64_000;
 /** How far (bytes) from its first address a region may reach. */
 const MAX_REACH = 2048;
 /** Upper bound of the cycles of an instruction left to its executor (LDM of 16 with PC: 19). */
@@ -344,11 +349,20 @@ export function compileBlocks(
   if (reg.code === null || reg.chunks === null) return null;
   const minOff = Math.max(lo, offset - MAX_REACH);
   const maxOff = Math.min(hi, reg.size, offset + MAX_REACH);
-  const blocks = gatherBlocks(cpu, reg, [offset], minOff, maxOff, MAX_BLOCKS, MAX_INSNS, null);
-  if (blocks === null) return null;
-  const made = emitRegion(cpu.translatorStats, reg, blocks);
-  if (made !== null) made.born = cpu.clock.now;
-  return made;
+  // A region whose source would pass MAX_SOURCE is gathered again with half its blocks, until
+  // it fits (a single block always compiles).
+  let maxBlocks = MAX_BLOCKS;
+  for (;;) {
+    const blocks = gatherBlocks(cpu, reg, [offset], minOff, maxOff, maxBlocks, MAX_INSNS, null);
+    if (blocks === null) return null;
+    const limit = blocks.length > 1 ? MAX_SOURCE : Infinity;
+    const made = emitRegion(cpu.translatorStats, reg, blocks, null, limit);
+    if (made !== null) {
+      made.born = cpu.clock.now;
+      return made;
+    }
+    maxBlocks = blocks.length >>> 1;
+  }
 }
 
 /**
@@ -361,7 +375,7 @@ export function compileBlocks(
  * paths. Each block runs the same code wherever it sits (blocks compile alike in any region),
  * so counts, cycles and exits are unchanged. Null, leaving things as they are, when `from` is
  * not an ordinary region (a spin loop), does not fit the executable window [lo, hi), or the
- * result would pass MAX_CHAINED_SOURCE.
+ * result would pass MAX_SOURCE.
  */
 export function chainRegions(
   cpu: CortexM,
@@ -396,7 +410,7 @@ export function chainRegions(
   // Every block of `from` and the target must be in it, or nothing is gained.
   const have = new Set(blocks.map((x) => x.start));
   if (!seeds.every((o) => have.has(o))) return null;
-  const made = emitRegion(cpu.translatorStats, reg, blocks, from, MAX_CHAINED_SOURCE);
+  const made = emitRegion(cpu.translatorStats, reg, blocks, from, MAX_SOURCE);
   if (made !== null) {
     cpu.translatorStats.chained++;
     made.born = cpu.clock.now;
