@@ -204,6 +204,23 @@ describe('target across a message port', () => {
     end();
   });
 
+  it("sums the serving side's time answering calls (its reply's ms)", async () => {
+    const base = fakeTarget();
+    const target: DebugTarget = {
+      ...base,
+      // Answered after a wait on the serving side: at least that long there.
+      readMemory: (address, length) =>
+        new Promise((resolve) => setTimeout(() => resolve(base.readMemory(address, length)), 30)),
+    };
+    const { proxy, end } = await proxied(target);
+    expect(proxy.replies).toBe(0);
+    expect((await proxy.readMemory(0, 2)).ok).toBe(true);
+    expect(proxy.replies).toBe(1);
+    // A lower bound only (the timer may fire a millisecond early, never much earlier).
+    expect(proxy.servedMs).toBeGreaterThanOrEqual(25);
+    end();
+  });
+
   it("answers readRegisters from the stop's registers until a call or a run may change them", async () => {
     const base = fakeTarget();
     const run = runnable(base);
@@ -344,6 +361,7 @@ describe('target across a message port', () => {
       t: 'reply',
       id: 999,
       result: err("'constructor' is not a target method"),
+      ms: expect.any(Number),
     });
     end();
   });

@@ -115,7 +115,8 @@ export type TargetMessage =
   | { t: 'failed'; error: string }
   | { t: 'call'; id: number; method: TargetMethod; args: unknown[] }
   | { t: 'batch'; calls: { id: number; method: TargetMethod; args: unknown[] }[] }
-  | { t: 'reply'; id: number; result: Result<unknown>; registers?: CoreRegisters }
+  /** `ms`: the serving side's time from taking the call to posting this reply (its clock). */
+  | { t: 'reply'; id: number; result: Result<unknown>; registers?: CoreRegisters; ms?: number }
   | { t: 'event'; event: TargetEvent }
   /** The halted target's registers, after each `stopped` event (null: not readable). */
   | { t: 'registers'; registers: CoreRegisters | null };
@@ -252,22 +253,27 @@ export function serveTarget(target: DebugTarget, port: TargetPort): () => void {
       );
   });
   const serve = (m: { id: number; method: TargetMethod; args: unknown[] }): void => {
+    const taken = performance.now();
+    const ms = (): number => performance.now() - taken;
     void answer(target, m.method, m.args).then(
       (result) => {
         let r = result;
         if (r.ok && r.value instanceof Uint8Array) r = ok(owned(r.value));
         if (r.ok && m.method === 'accessLog') {
           const { buffers, ...packed } = packAccessLog(r.value as AccessLogReply);
-          port.post({ t: 'reply', id: m.id, result: ok(packed) }, buffers);
+          port.post({ t: 'reply', id: m.id, result: ok(packed), ms: ms() }, buffers);
           return;
         }
         if (r.ok && (STOPPING.has(m.method) || m.method === 'readRegisters')) {
           void haltedRegisters(target).then((registers) =>
-            port.post({ t: 'reply', id: m.id, result: r, ...(registers ? { registers } : {}) }, []),
+            port.post(
+              { t: 'reply', id: m.id, result: r, ...(registers ? { registers } : {}), ms: ms() },
+              [],
+            ),
           );
           return;
         }
-        port.post({ t: 'reply', id: m.id, result: r }, r.ok ? transferOf(r.value) : []);
+        port.post({ t: 'reply', id: m.id, result: r, ms: ms() }, r.ok ? transferOf(r.value) : []);
       },
       (e: unknown) =>
         port.post(
@@ -350,6 +356,10 @@ export class TargetProxy implements DebugTarget {
   private outboxTransfer: ArrayBuffer[] = [];
   /** Messages posted (a `batch` counts once): how many trips to the target a view costs. */
   posted = 0;
+  /** Replies received, and the serving side's time answering them summed (their `ms`): with
+   * the callers' own round trips, what a step's calls cost in the worker vs on the way. */
+  replies = 0;
+  servedMs = 0;
   /** The halted target's registers as last received, while nothing may have changed them. */
   private registers: CoreRegisters | null = null;
   /** Calls sent and not answered that may change the registers (see the header). */
@@ -415,6 +425,8 @@ export class TargetProxy implements DebugTarget {
       const done = this.pending.get(m.id);
       this.pending.delete(m.id);
       this.changing.delete(m.id);
+      this.replies++;
+      this.servedMs += m.ms ?? 0;
       if (m.registers) this.keepRegisters(m.registers);
       done?.(m.result);
     } else if (m.t === 'registers') {

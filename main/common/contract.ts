@@ -841,6 +841,36 @@ export interface SessionStop {
   fault?: FaultReport;
   /** The exit status when the program exited. */
   exitCode?: number;
+  /** Where a step's time went in the host (Step over/into/out/instruction only). */
+  timing?: StepTiming;
+}
+
+/**
+ * A step's time in the host, for the step latency's split (bench:ide 3a). Epoch stamps (Date.now:
+ * the window reads the same clock) and durations in ms.
+ */
+export interface StepTiming {
+  /** The host took the step request. */
+  receivedAt: number;
+  /** Waiting for the control requests before it (start, stop, step... run one at a time). */
+  queuedMs: number;
+  /** The step itself: range steps, single steps, temporary breakpoints. */
+  stepMs: number;
+  /** The target calls the step made, and their round trips summed (the host's wait on them). */
+  calls: number;
+  callsMs: number;
+  /** Messages posted to the emulator worker and the worker's time answering them (instructions
+   * run, regions compiled, registers and pages sent); absent for a target in this thread. */
+  trips?: number;
+  workerMs?: number;
+  /** Waiting for stops while the target ran to a temporary breakpoint (over a call). */
+  waitMs: number;
+  /** The stop's handling: registers, unwind, location, up to the state being sent; and the
+   * messages it posted to the emulator worker (registers and pages the unwind read). */
+  stopMs: number;
+  stopTrips?: number;
+  /** The stop's session state was sent toward the window. */
+  emittedAt: number;
 }
 
 /** What Run and Debug find before starting (session.check). */

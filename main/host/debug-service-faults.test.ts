@@ -153,6 +153,12 @@ describe.skipIf(noGcc)('DebugService faults on the emulator', () => {
     // One instruction: still no fault.
     const first = await svc.step('instruction');
     expect(first.ok && first.value).toMatchObject({ reason: 'step', pc: symbol('bad') });
+    // The step's time in the host, split (bench:ide 3a prints it): its target calls counted.
+    const t = first.ok ? first.value.timing : undefined;
+    expect(t).toBeDefined();
+    expect(t!.calls).toBeGreaterThanOrEqual(1);
+    expect(t!.callsMs).toBeLessThanOrEqual(t!.stepMs + 1);
+    expect(t!.emittedAt).toBeGreaterThanOrEqual(t!.receivedAt);
     // The next one faults: the step ends on the fault, named as such.
     const second = await svc.step('instruction');
     expect(second.ok).toBe(true);

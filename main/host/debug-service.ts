@@ -38,6 +38,7 @@ import {
   type StopInfo,
   type TargetEvent,
 } from '../../emulator/debug/target';
+import { TargetProxy } from '../../emulator/debug/target-rpc';
 import { launchQemuGdb, type QemuGdbSession } from '../../emulator/node/qemu-gdb';
 import { cfsrCauses } from '../../emulator/session/fault-report';
 import type {
@@ -59,6 +60,7 @@ import type {
   SessionMode,
   SessionStop,
   StackFrame,
+  StepTiming,
   StopReason,
   VariableNode,
   VariableScope,
@@ -950,7 +952,11 @@ export class DebugService {
     stop: StopInfo,
     description?: string,
     fault?: FaultReport,
+    timing?: Omit<StepTiming, 'stopMs' | 'emittedAt'>,
   ): Promise<SessionStop> {
+    const handling = performance.now();
+    const proxy = a.target instanceof TargetProxy ? a.target : null;
+    const trips0 = proxy?.posted ?? 0;
     a.program.newStop();
     const regs = await a.target.readRegisters();
     a.registers = regs.ok ? regs.value : null;
@@ -987,6 +993,16 @@ export class DebugService {
       location,
       ...(fault ? { fault } : {}),
       ...(stop.cause.kind === 'exit' ? { exitCode: stop.cause.code } : {}),
+      ...(timing
+        ? {
+            timing: {
+              ...timing,
+              stopMs: performance.now() - handling,
+              ...(proxy ? { stopTrips: proxy.posted - trips0 } : {}),
+              emittedAt: Date.now(),
+            },
+          }
+        : {}),
     };
     a.info = { ...a.info, phase: 'halted', stop: s };
     this.restartLiveReads();
@@ -1056,10 +1072,18 @@ export class DebugService {
   }
 
   step(kind: StepKind): Promise<Result<SessionStop>> {
+    const receivedAt = Date.now();
+    const asked = performance.now();
     return this.serial(async () => {
       const h = this.halted();
       if (!h.ok) return h;
       const a = h.value;
+      const begun = performance.now();
+      const proxy = a.target instanceof TargetProxy ? a.target : null;
+      const trips0 = proxy?.posted ?? 0;
+      const served0 = proxy?.servedMs ?? 0;
+      const calls = { n: 0, ms: 0 };
+      let waitMs = 0;
       a.internal = true;
       // A long step (over a call that runs for a while) shows as running.
       const showRunning = setTimeout(() => {
@@ -1068,12 +1092,17 @@ export class DebugService {
       let result: EmuResult<StopInfo>;
       try {
         result = await stepSource(kind, {
-          target: a.target,
+          target: timedCalls(a.target, calls),
           program: a.program,
           registers: a.registers,
           frames: a.frames,
           isArmed: (address) => a.armed.has(address),
-          waitForStop: () => new Promise<StopInfo>((resolve) => a.stopWaiters.push(resolve)),
+          waitForStop: () => {
+            const t0 = performance.now();
+            return new Promise<StopInfo>((resolve) => a.stopWaiters.push(resolve)).finally(
+              () => (waitMs += performance.now() - t0),
+            );
+          },
         });
       } finally {
         clearTimeout(showRunning);
@@ -1086,15 +1115,28 @@ export class DebugService {
       }
       const stop = result.value;
       const c = stop.cause;
+      const timing: Omit<StepTiming, 'stopMs' | 'emittedAt'> = {
+        receivedAt,
+        queuedMs: begun - asked,
+        stepMs: performance.now() - begun,
+        calls: calls.n,
+        callsMs: calls.ms,
+        ...(proxy ? { trips: proxy.posted - trips0, workerMs: proxy.servedMs - served0 } : {}),
+        waitMs,
+      };
       if (c.kind === 'fault') {
         const fault = await this.faultReport(a, stop);
-        return ok(await this.report(a, 'fault', stop, undefined, fault));
+        return ok(await this.report(a, 'fault', stop, undefined, fault, timing));
       }
-      if (c.kind === 'breakpoint' && a.armed.has(stop.pc >>> 0))
-        return ok(await this.report(a, 'breakpoint', stop));
-      if (c.kind === 'halted') return ok(await this.report(a, 'pause', stop));
-      if (c.kind === 'lockup' || c.kind === 'exit') return ok(await this.report(a, c.kind, stop));
-      return ok(await this.report(a, 'step', stop));
+      const reason: StopReason =
+        c.kind === 'breakpoint' && a.armed.has(stop.pc >>> 0)
+          ? 'breakpoint'
+          : c.kind === 'halted'
+            ? 'pause'
+            : c.kind === 'lockup' || c.kind === 'exit'
+              ? c.kind
+              : 'step';
+      return ok(await this.report(a, reason, stop, undefined, undefined, timing));
     });
   }
 
@@ -1623,4 +1665,26 @@ function truthy(v: VariableNode): boolean {
   const n = Number(t);
   if (Number.isFinite(n)) return n !== 0;
   return t.length > 0 && !t.startsWith('<');
+}
+
+/**
+ * The target with its calls counted and their round trips summed into `into` (a step's split:
+ * the host's wait on the target vs its own work). Calls that overlap are each counted whole.
+ */
+function timedCalls(target: DebugTarget, into: { n: number; ms: number }): DebugTarget {
+  return new Proxy(target, {
+    get(t, key, receiver) {
+      const v: unknown = Reflect.get(t, key, receiver);
+      if (typeof v !== 'function' || key === 'onEvent' || key === 'state') return v;
+      return (...args: unknown[]): unknown => {
+        const t0 = performance.now();
+        const r: unknown = (v as (...a: unknown[]) => unknown).apply(t, args);
+        if (!(r instanceof Promise)) return r;
+        return r.finally(() => {
+          into.n++;
+          into.ms += performance.now() - t0;
+        });
+      };
+    },
+  });
 }

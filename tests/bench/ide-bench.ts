@@ -39,7 +39,7 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
-import type { HostEvent, HostEvents } from '../../main/common/contract';
+import type { HostEvent, HostEvents, StepTiming } from '../../main/common/contract';
 import { encodeFrame } from '../../main/common/wire';
 import type { EmulatorTargetSpec } from '../../emulator/debug/emulator-target';
 import { DwarfProgramView } from '../../main/host/debug-dwarf';
@@ -372,6 +372,27 @@ if (UI) {
   const studio = await startStudio(kernel, { XDG_CACHE_HOME: cache });
   const b = await openOffline(studio.url);
   const page = b.page;
+  // The host's split of each step (SessionStop.timing) as its session state reaches the window:
+  // the connection's frames, watched from the reload on (the first connection opened unwatched).
+  const stepTimings: StepTiming[] = [];
+  page.on('websocket', (ws) =>
+    ws.on('framereceived', ({ payload }) => {
+      if (typeof payload !== 'string' || !payload.includes('"timing"')) return;
+      try {
+        const m = JSON.parse(payload) as { events?: HostEvent[] };
+        for (const e of m.events ?? []) {
+          const t =
+            e.name === 'session.state'
+              ? (e as HostEvent<'session.state'>).payload.stop?.timing
+              : undefined;
+          if (t && !stepTimings.some((x) => x.receivedAt === t.receivedAt)) stepTimings.push(t);
+        }
+      } catch {
+        // another kind of frame
+      }
+    }),
+  );
+  await page.reload();
   try {
     await page.locator('.tree-row').first().waitFor();
     await page.locator('.toolbar select').selectOption('nrf52840dk');
@@ -386,9 +407,17 @@ if (UI) {
     await page.evaluate(() => {
       const w = window as unknown as {
         stepTimes: number[];
-        stages: { halted: number; busy: number; line: string }[];
+        stages: {
+          halted: number;
+          busy: number;
+          line: string;
+          pressedEpoch: number;
+          haltedEpoch: number;
+        }[];
         pressed: number;
+        pressedEpoch: number;
         haltedAt: number;
+        haltedEpoch: number;
         busy: number;
         busyAtPress: number;
       };
@@ -404,7 +433,9 @@ if (UI) {
         (e) => {
           if (e.key !== 'F10') return;
           w.pressed = performance.now();
+          w.pressedEpoch = Date.now();
           w.haltedAt = 0;
+          w.haltedEpoch = 0;
           w.busyAtPress = w.busy;
         },
         true,
@@ -422,6 +453,8 @@ if (UI) {
             halted: (w.haltedAt || performance.now()) - w.pressed,
             busy: w.busy - w.busyAtPress,
             line: `${document.querySelector('.tab.active')?.getAttribute('data-path')?.split('/').pop() ?? '?'}:${host.getAttribute('data-current-line')}`,
+            pressedEpoch: w.pressedEpoch,
+            haltedEpoch: w.haltedEpoch || Date.now(),
           });
           w.pressed = 0;
         }
@@ -431,7 +464,12 @@ if (UI) {
       });
       // The window's state has the new stop (its PC changed): the host's part is done.
       new MutationObserver(() => {
-        if (w.pressed) w.haltedAt ||= performance.now();
+        // A new stop, not the stop cleared (a step longer than 250 ms shows as running first).
+        const pc = document.querySelector('.app')!.getAttribute('data-stop-pc');
+        if (w.pressed && !w.haltedAt && pc) {
+          w.haltedAt = performance.now();
+          w.haltedEpoch = Date.now();
+        }
       }).observe(document.querySelector('.app')!, {
         attributes: true,
         attributeFilter: ['data-stop-pc'],
@@ -460,7 +498,17 @@ if (UI) {
     const busy = await page.evaluate(() => (window as unknown as { busy: number }).busy);
     const stages = await page.evaluate(
       () =>
-        (window as unknown as { stages: { halted: number; busy: number; line: string }[] }).stages,
+        (
+          window as unknown as {
+            stages: {
+              halted: number;
+              busy: number;
+              line: string;
+              pressedEpoch: number;
+              haltedEpoch: number;
+            }[];
+          }
+        ).stages,
     );
     console.log('\n3a. Step over, F10 to the new current line shown (through the UI)');
     console.log(
@@ -475,12 +523,67 @@ if (UI) {
     console.log(
       `   ${intoOther.length} steps showed another file: their new line came ${intoOther.length ? `${ms(percentile(intoOther, 50))} (p50), ${ms(Math.max(...intoOther))} (max)` : '-'} after the halt was shown`,
     );
-    if (VERBOSE)
-      stages.forEach((st, i) =>
-        console.log(
-          `   step ${i + 1}: ${ms(steps[i] ?? NaN)} to ${st.line}; halted shown at ${ms(st.halted)}; window long tasks ${ms(st.busy)}`,
-        ),
+    // Up to the halt shown, split (epoch ms, one system clock): the request to the host, its
+    // turn, the step (the worker's time answering it, the round trips beyond that, the runs to
+    // temporary breakpoints, the host's own code), the stop's handling (registers, unwind,
+    // location), the session state to the window showing the stop.
+    const split = stages.map((st) => {
+      const t = stepTimings.find(
+        (x) => x.receivedAt >= st.pressedEpoch - 2 && x.receivedAt <= st.haltedEpoch,
       );
+      if (!t) return null;
+      const worker = t.workerMs ?? 0;
+      return {
+        t,
+        parts: [
+          t.receivedAt - st.pressedEpoch,
+          t.queuedMs,
+          worker,
+          Math.max(0, t.callsMs - t.waitMs - worker),
+          t.waitMs,
+          Math.max(0, t.stepMs - t.callsMs),
+          t.stopMs,
+          st.haltedEpoch - t.emittedAt,
+        ],
+      };
+    });
+    const known = split.filter((x) => x !== null);
+    const names = [
+      'to the host',
+      'its turn',
+      'worker',
+      'round trips beyond it',
+      'runs to temporary breakpoints',
+      "the step's own code",
+      'stop handling',
+      'state to the window shown',
+    ];
+    if (known.length > 0) {
+      const col = (k: number): string => {
+        const v = known.map((x) => x.parts[k]!);
+        return `${names[k]} p50 ${ms(percentile(v, 50))} / p90 ${ms(percentile(v, 90))} / max ${ms(Math.max(...v))}`;
+      };
+      console.log(
+        `   halt shown, split (${known.length} of ${stages.length} steps had the host's figures): ${names.map((_, k) => col(k)).join('; ')}`,
+      );
+      const trips = known.map((x) => x.t.trips ?? 0);
+      const stopTrips = known.map((x) => x.t.stopTrips ?? 0);
+      const calls = known.map((x) => x.t.calls);
+      console.log(
+        `   per step: target calls p50 ${percentile(calls, 50)} / max ${Math.max(...calls)}, messages to the worker p50 ${percentile(trips, 50)} / max ${Math.max(...trips)}, and for the stop's handling p50 ${percentile(stopTrips, 50)} / max ${Math.max(...stopTrips)}`,
+      );
+    } else console.log("   halt shown, split: the host's figures did not reach the bench");
+    if (VERBOSE)
+      stages.forEach((st, i) => {
+        const x = split[i];
+        console.log(
+          `   step ${i + 1}: ${ms(steps[i] ?? NaN)} to ${st.line}; halted shown at ${ms(st.halted)}; window long tasks ${ms(st.busy)}${
+            x
+              ? `; split ${x.parts.map((p) => p.toFixed(0)).join(' + ')} ms (${x.t.calls} calls, ${x.t.trips ?? '-'} messages; stop ${x.t.stopTrips ?? '-'} messages)`
+              : ''
+          }`,
+        );
+      });
     // Console: run freely and time each chunk of UART output from its transmission (the
     // worker stamps when the board sent the first byte, `sentAt`, epoch ms) to the terminal
     // showing it (the rows change; the terminal host carries the last chunk's stamp). Typed keys
