@@ -161,11 +161,17 @@ describe('target across a message port', () => {
     target.emit({ kind: 'running' });
     const bytes = new Uint8Array(8).fill(0x41);
     target.emit({ kind: 'console', port: 0, bytes: bytes.subarray(2, 4) });
+    // Stamped bytes get the receiving side's stamp (the queue vs the receiving thread's turn).
+    const sentAt = Date.now();
+    target.emit({ kind: 'console', port: 0, bytes: Uint8Array.of(0x42), sentAt, postedAt: sentAt });
     target.emit({ kind: 'stopped', stop: STOP });
     await new Promise((r) => setTimeout(r, 10));
     expect(got[0]).toEqual({ kind: 'running' });
     expect(got[1]).toMatchObject({ kind: 'console', port: 0 });
+    expect(got[1]).not.toHaveProperty('arrivedAt');
     expect((got[1] as { bytes: Uint8Array }).bytes).toEqual(Uint8Array.of(0x41, 0x41));
+    expect(got[2]).toMatchObject({ kind: 'console', sentAt, postedAt: sentAt });
+    expect((got[2] as { arrivedAt?: number }).arrivedAt).toBeGreaterThanOrEqual(sentAt);
     expect(proxy.state()).toBe('halted');
     end();
   });

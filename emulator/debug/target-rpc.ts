@@ -435,6 +435,7 @@ export class TargetProxy implements DebugTarget {
       this.stopRegisters = null;
     } else if (m.t === 'event') {
       const e = m.event;
+      if (e.kind === 'console' && e.sentAt !== undefined) e.arrivedAt = Date.now();
       if (e.kind !== 'stats' && e.kind !== 'console') {
         if (e.kind !== 'stopped') this.registers = null;
         this.pages = new Map();

@@ -247,6 +247,11 @@ export type TargetEvent =
        * message queue and the receiving thread's turn.
        */
       postedAt?: number;
+      /**
+       * When the receiving side took them from the port (the host thread, same clock): after
+       * `postedAt`, the message queue; before its passing them on, the receiving thread's work.
+       */
+      arrivedAt?: number;
     }
   /** A one-line notice about the target (firmware mistakes the silicon ignores, a stale image). */
   | { kind: 'diagnostic'; message: string }

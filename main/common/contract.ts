@@ -1289,6 +1289,8 @@ export interface HostEvents {
     sentAt?: number;
     /** When the emulator worker posted them to the host thread (ms since the epoch), if known. */
     postedAt?: number;
+    /** When the host thread took them from the worker's message (ms since the epoch), if known. */
+    arrivedAt?: number;
     /** When the host passed them on to the windows (ms since the epoch), with `sentAt`. */
     forwardedAt?: number;
   };

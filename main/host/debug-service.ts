@@ -771,6 +771,7 @@ export class DebugService {
             ? {
                 sentAt: e.sentAt,
                 ...(e.postedAt !== undefined ? { postedAt: e.postedAt } : {}),
+                ...(e.arrivedAt !== undefined ? { arrivedAt: e.arrivedAt } : {}),
                 forwardedAt: Date.now(),
               }
             : {}),

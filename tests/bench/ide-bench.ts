@@ -529,7 +529,7 @@ if (UI) {
     // location), the session state to the window showing the stop.
     const split = stages.map((st) => {
       const t = stepTimings.find(
-        (x) => x.receivedAt >= st.pressedEpoch - 2 && x.receivedAt <= st.haltedEpoch,
+        (x) => x.receivedAt >= st.pressedEpoch - 5 && x.receivedAt <= st.haltedEpoch,
       );
       if (!t) return null;
       const worker = t.workerMs ?? 0;
@@ -602,24 +602,28 @@ if (UI) {
     // it after the terminal took it (`console-shown`, then the next animation frame), in the
     // same wall clock (Date.now: both processes read the system clock).
     // Each chunk's parts: transmission to the worker posting it (bytes held in the worker), to
-    // the host passing it on (the message queue and the host thread's turn), to the window
+    // the host thread taking it from the port (the message queue), to the host passing it on
+    // (its handling there), to the window
     // receiving it (WebSocket), to the terminal taking it (xterm's parse), to the frame painting it.
     await page.evaluate(() => {
       const w = window as unknown as { outputTimes: number[]; outputParts: number[][] };
       w.outputTimes = [];
       w.outputParts = [];
       document.querySelector('.terminal-host')!.addEventListener('console-shown', (e) => {
-        const { sentAt, postedAt, forwardedAt, receivedAt } = (e as CustomEvent<ConsoleShown>)
-          .detail;
+        const { sentAt, postedAt, arrivedAt, forwardedAt, receivedAt } = (
+          e as CustomEvent<ConsoleShown>
+        ).detail;
         const forwarded = forwardedAt ?? receivedAt;
         const posted = postedAt ?? forwarded;
+        const arrived = arrivedAt ?? posted;
         const taken = Date.now();
         requestAnimationFrame(() => {
           const shown = Date.now();
           w.outputTimes.push(shown - sentAt);
           w.outputParts.push([
             posted - sentAt,
-            forwarded - posted,
+            arrived - posted,
+            forwarded - arrived,
             receivedAt - forwarded,
             taken - receivedAt,
             shown - taken,
@@ -656,7 +660,7 @@ if (UI) {
         return `p50 ${ms(percentile(v, 50))}, p90 ${ms(percentile(v, 90))}, max ${ms(Math.max(...v))}`;
       };
       console.log(
-        `   parts: transmit to the worker posting it ${part(0)} (bytes held in the worker: its slices); to the host passing it on ${part(1)} (the message queue, the host thread's turn); to the window receiving it ${part(2)} (event batch, WebSocket, the window's turn); to the terminal taking it ${part(3)}; to the frame painting it ${part(4)}`,
+        `   parts: transmit to the worker posting it ${part(0)} (bytes held in the worker: its slices); to the host thread taking it ${part(1)} (the message queue: the host thread busy or off the CPU); to the host passing it on ${part(2)} (its handling in the host); to the window receiving it ${part(3)} (event batch, WebSocket, the window's turn); to the terminal taking it ${part(4)}; to the frame painting it ${part(5)}`,
       );
       // The slowest chunks' parts, as they split.
       const slow = parts
@@ -665,7 +669,7 @@ if (UI) {
         .slice(0, 3)
         .map(({ p, t }) => `${ms(t)} = ${p.map((x) => x.toFixed(0)).join(' + ')}`);
       console.log(
-        `   slowest: ${slow.join('; ')} (ms: posted + forwarded + received + taken + painted)`,
+        `   slowest: ${slow.join('; ')} (ms: posted + arrived + forwarded + received + taken + painted)`,
       );
     }
     await page.keyboard.press('Shift+F5');

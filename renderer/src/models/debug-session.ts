@@ -69,6 +69,8 @@ export interface DebugState {
 export interface ConsoleStamps {
   sentAt: number;
   postedAt?: number;
+  /** The host thread took them from the worker's message. */
+  arrivedAt?: number;
   forwardedAt?: number;
 }
 
@@ -210,6 +212,7 @@ export class DebugSessionModel extends Model<DebugState> {
           : {
               sentAt: e.sentAt,
               ...(e.postedAt !== undefined ? { postedAt: e.postedAt } : {}),
+              ...(e.arrivedAt !== undefined ? { arrivedAt: e.arrivedAt } : {}),
               ...(e.forwardedAt !== undefined ? { forwardedAt: e.forwardedAt } : {}),
             },
       ),
