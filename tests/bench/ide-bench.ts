@@ -357,6 +357,15 @@ if (!UI_ONLY) {
   );
 }
 
+/** One step as the window saw it (3a): ms after F10, and the press and the halt in epoch ms. */
+interface StepStage {
+  halted: number;
+  busy: number;
+  line: string;
+  pressedEpoch: number;
+  haltedEpoch: number;
+}
+
 // ---- 3: through the UI --------------------------------------------------------------------
 
 if (UI) {
@@ -407,13 +416,7 @@ if (UI) {
     await page.evaluate(() => {
       const w = window as unknown as {
         stepTimes: number[];
-        stages: {
-          halted: number;
-          busy: number;
-          line: string;
-          pressedEpoch: number;
-          haltedEpoch: number;
-        }[];
+        stages: StepStage[];
         pressed: number;
         pressedEpoch: number;
         haltedAt: number;
@@ -496,20 +499,7 @@ if (UI) {
         await page.locator('.app[data-session="halted"]').waitFor({ timeout: 60_000 });
     }
     const busy = await page.evaluate(() => (window as unknown as { busy: number }).busy);
-    const stages = await page.evaluate(
-      () =>
-        (
-          window as unknown as {
-            stages: {
-              halted: number;
-              busy: number;
-              line: string;
-              pressedEpoch: number;
-              haltedEpoch: number;
-            }[];
-          }
-        ).stages,
-    );
+    const stages = await page.evaluate(() => (window as unknown as { stages: StepStage[] }).stages);
     console.log('\n3a. Step over, F10 to the new current line shown (through the UI)');
     console.log(
       `   ${steps.length} steps: p50 ${ms(percentile(steps, 50))}, p90 ${ms(percentile(steps, 90))}, max ${ms(Math.max(...steps))} (target < 100 ms); the window's long tasks meanwhile: ${ms(busy)}`,
