@@ -518,8 +518,10 @@ if (UI) {
     // temporary breakpoints, the host's own code), the stop's handling (registers, unwind,
     // location), the session state to the window showing the stop.
     const split = stages.map((st) => {
+      // The window's Date.now may read a few ms behind the host's (seen: -5 ms); steps are
+      // further apart than 20 ms, so the window cannot take the step before's figures.
       const t = stepTimings.find(
-        (x) => x.receivedAt >= st.pressedEpoch - 5 && x.receivedAt <= st.haltedEpoch,
+        (x) => x.receivedAt >= st.pressedEpoch - 20 && x.receivedAt <= st.haltedEpoch,
       );
       if (!t) return null;
       const worker = t.workerMs ?? 0;
