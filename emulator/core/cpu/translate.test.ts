@@ -497,8 +497,10 @@ type WatchStop = { count: number; pc: number; r1: number; r2: number; stop: unkn
  * watchpoint ignores, an unaligned word load and store starting two bytes below the first
  * watched word (outside its granule, into it), a byte store beside it. Every stop is recorded
  * with the instruction count, pc and registers at it, and the run resumed until it exits.
+ * `literal`: a flash literal load in the inner loop, so the RAM window with its hole is in the
+ * second read slot (its tests differ from the first slot's: codegen.ts `clear`).
  */
-function runWatched(translate: boolean, slice: number, mpu: boolean) {
+function runWatched(translate: boolean, slice: number, mpu: boolean, literal: boolean) {
   const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate });
   const p = new Program(0);
   p.word(RAM + 0x8000).addr('reset', 1);
@@ -511,6 +513,9 @@ function runWatched(translate: boolean, slice: number, mpu: boolean) {
   p.label('top').i('MOV_imm_T1', { d: 6, i: 20 });
   p.label('inner');
   p.i('STR_imm_T1', { t: 1, n: 0, i: 0 }).i('LDR_imm_T1', { t: 2, n: 0, i: 1 });
+  // A flash literal after the first RAM load: the core puts the flash window in the first read
+  // slot and the RAM one, with its hole, in the second, whose tests then run.
+  if (literal) p.i('LDR_lit_T1', { t: 2, i: 0 });
   p.i('STRB_imm_T1', { t: 1, n: 0, i: 31 }); // W1 - 1: the byte below the hole
   p.i('STR_imm_T1', { t: 1, n: 5, i: 8 }).i('LDR_imm_T1', { t: 2, n: 5, i: 8 }); // W2 + 32
   p.i('LDRB_imm_T1', { t: 2, n: 5, i: 28 }); // in the hole, not watched
@@ -544,7 +549,7 @@ function runWatched(translate: boolean, slice: number, mpu: boolean) {
   core.writeMemory(0xe0001038, 4, 6); // DWT_FUNCTION1: write watchpoint
   if (mpu) core.writeMemory(0xe000ed94, 4, 5); // MPU_CTRL: ENABLE | PRIVDEFENA (B3.5.7)
   const stops: WatchStop[] = [];
-  for (let i = 0; i < 1000; i++) {
+  for (let i = 0; i < 2000; i++) {
     const stop = core.run(slice);
     if (stop.kind === 'exit') break;
     if (stop.kind === 'limit') continue;
@@ -556,36 +561,54 @@ function runWatched(translate: boolean, slice: number, mpu: boolean) {
     count: core.instructionCount,
     cycles: core.clock.now,
     compiled: core.translatorStats.regionInstructions,
+    /** The region of the second read slot's window at the end (RAM with `literal`). */
+    slot2: (core.readRegion2.parent ?? core.readRegion2).base,
   };
 }
 
-describe.each([false, true])('watched words inside a fast window (MPU on: %s)', (mpu) => {
-  it('stops at every access to a watched word, at the instruction the interpreter stops at', () => {
-    const interpreted = runWatched(false, 100_000, mpu);
-    // 48 passes, 6 of the 8 accesses chosen by the counter's low bits stop.
-    expect(interpreted.stops).toHaveLength(36);
-    const at = (address: number, access: string, size: number) => ({
-      kind: 'watchpoint',
-      address,
-      access,
-      size,
+describe.each([
+  [false, false],
+  [true, false],
+  [false, true],
+])(
+  'watched words inside a fast window (MPU on: %s, RAM in the second read slot: %s)',
+  (mpu, literal) => {
+    it('stops at every access to a watched word, at the instruction the interpreter stops at', () => {
+      const interpreted = runWatched(false, 100_000, mpu, literal);
+      // 48 passes, 6 of the 8 accesses chosen by the counter's low bits stop.
+      expect(interpreted.stops).toHaveLength(36);
+      const at = (address: number, access: string, size: number) => ({
+        kind: 'watchpoint',
+        address,
+        access,
+        size,
+      });
+      // The counter runs 48, 47, ...: cases 0, 7, 6, 5, ...
+      expect(interpreted.stops.slice(0, 6).map((s) => s.stop)).toEqual([
+        at(W1, 'write', 4),
+        at(W1 - 2, 'write', 4),
+        at(W1 - 2, 'read', 4),
+        at(W2, 'write', 4),
+        at(W1 + 2, 'read', 2),
+        at(W1 + 1, 'read', 1),
+      ]);
+      for (const slice of [100_000, 13]) {
+        // With the literal, cold exits off: the chosen accesses (run once per 8 passes) compile
+        // into the loop's region too, so the second slot's tests of the hole are what stops them.
+        setColdExits(!literal);
+        let compiled;
+        try {
+          compiled = runWatched(true, slice, mpu, literal);
+        } finally {
+          setColdExits(true);
+        }
+        expect({ ...compiled, compiled: 0 }).toEqual({ ...interpreted, compiled: 0 });
+        if (slice > 1000) expect(compiled.compiled).toBeGreaterThan(compiled.count / 2);
+        if (literal) expect(compiled.slot2).toBe(RAM);
+      }
     });
-    // The counter runs 48, 47, ...: cases 0, 7, 6, 5, ...
-    expect(interpreted.stops.slice(0, 6).map((s) => s.stop)).toEqual([
-      at(W1, 'write', 4),
-      at(W1 - 2, 'write', 4),
-      at(W1 - 2, 'read', 4),
-      at(W2, 'write', 4),
-      at(W1 + 2, 'read', 2),
-      at(W1 + 1, 'read', 1),
-    ]);
-    for (const slice of [100_000, 13]) {
-      const compiled = runWatched(true, slice, mpu);
-      expect({ ...compiled, compiled: 0 }).toEqual({ ...interpreted, compiled: 0 });
-      if (slice > 1000) expect(compiled.compiled).toBeGreaterThan(compiled.count / 2);
-    }
-  });
-});
+  },
+);
 
 /**
  * A loop that reads only flash (no window of the fast paths has a hole when the core enters
