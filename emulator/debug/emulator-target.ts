@@ -1339,13 +1339,14 @@ export class EmulatorTarget implements DebugTarget {
     if (request.since === undefined || log === null)
       return ok({ ...head, entries: [], next: log?.recorded ?? 0, missed: 0 });
     // As columns: no object per entry on the emulator's thread (see withColumns).
-    const { columns, next, missed } = log.columns(
+    const { columns, next, missed, passed } = log.columns(
       request.since,
       request.max ?? 10_000,
       request.until,
       request.filter,
+      request.newest === true,
     );
-    return ok(withColumns({ ...head, next, missed }, columns));
+    return ok(withColumns({ ...head, next, missed, passed }, columns));
   }
 
   private closeWith(reason: string): void {

@@ -330,6 +330,11 @@ export interface AccessLogRequest {
    * in the log: a reader skipping ahead fetches those); `next` still passes the entries left out.
    */
   filter?: { ranges: number[]; debugger: boolean; kept?: boolean };
+  /**
+   * The newest `max` entries (that pass `filter`) before `until` rather than the oldest from
+   * `since`: `next` is then the end, and `passed` counts the ones between left out.
+   */
+  newest?: boolean;
 }
 
 export interface AccessLogReply {
@@ -339,6 +344,8 @@ export interface AccessLogReply {
   next: number;
   /** Entries after `since` that the log no longer holds (its ring wrapped, or it was cleared). */
   missed: number;
+  /** A `newest` read: the entries (that pass the filter) it held but left out, older ones. */
+  passed?: number;
   /** Core cycles per second, to turn entry cycles into time. */
   frequencyHz: number;
 }

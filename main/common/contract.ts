@@ -365,6 +365,12 @@ export const AccessLogArgs = obj({
    * are (EasyDMA transfers, the quiet peripherals' entries): what a reader skipping ahead keeps.
    */
   debuggerOnly: opt(bool()),
+  /**
+   * The newest `max` entries before `until` (the head when absent) that pass the filters, not
+   * the oldest from `since`: a view following a run needs only the tail (`passed` counts the
+   * older ones left out).
+   */
+  newest: opt(bool()),
   /** The entries as `rows` (columns, see access-log-rows.ts) instead of `entries`. */
   compact: opt(bool()),
 });
@@ -1199,6 +1205,8 @@ export interface AccessLogPage {
   rows?: AccessLogRows;
   next: number;
   missed: number;
+  /** A `newest` read: the entries after `since` that passed the filters but were left out. */
+  passed?: number;
   frequencyHz: number;
 }
 

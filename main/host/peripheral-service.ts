@@ -825,6 +825,7 @@ export class PeripheralService {
     peripheral?: string;
     register?: string;
     debuggerOnly?: boolean;
+    newest?: boolean;
     compact?: boolean;
   }): Promise<Result<AccessLogPage>> {
     const t = this.target();
@@ -857,6 +858,7 @@ export class PeripheralService {
       ...(args.since !== undefined ? { since: args.since } : {}),
       ...(args.until !== undefined ? { until: args.until } : {}),
       ...(filter ? { filter } : {}),
+      ...(args.newest ? { newest: true } : {}),
       max: Math.min(args.max ?? 5000, 20_000),
     });
     if (!r.ok) return err('io', r.error);
@@ -948,6 +950,7 @@ export class PeripheralService {
         on: r.value.on,
         next: r.value.next,
         missed: r.value.missed,
+        ...(r.value.passed !== undefined ? { passed: r.value.passed } : {}),
         frequencyHz: r.value.frequencyHz,
         entries,
         ...(rows ? { rows: rows.finish() } : {}),

@@ -428,3 +428,57 @@ describe('a reader skipping ahead, the stretch`s pages counted from the turns', 
     }
   });
 });
+
+describe('a newest read (a view following a flood its filter matches)', () => {
+  const UARTE0 = { ranges: [0x40002000, 0x40003000], debugger: false };
+  /** 3,000 entries: UARTE0 polled, TIMER0 every third, a debugger read of UARTE0 at seq 10. */
+  function flood(): AccessLog {
+    const log = new AccessLog(1024);
+    for (let k = 0; k < 3000; k++) {
+      if (k === 10) log.record(k, false, 4, 0x40002518, 7, 0, true);
+      else if (k % 3 === 0) log.record(k, false, 4, 0x40008140, k, 0x200, false);
+      else log.record(k, false, 4, 0x4000211c, k, 0x100, false);
+    }
+    return log;
+  }
+
+  it('gives the kept-apart matches, then the newest of the ring`s, and counts those left out', () => {
+    const log = flood();
+    const oldest = log.recorded - 1024;
+    for (const [since, max, until] of [
+      [0, 50, Infinity],
+      [0, 50, 2500],
+      [oldest + 100, 30, Infinity],
+      [oldest + 100, 5000, Infinity],
+      [2990, 50, Infinity],
+    ] as const) {
+      // Every match, in order, by a forward read.
+      const all = recordsOf(log.columns(since, 1 << 20, until, UARTE0).columns).map((e) => e.seq);
+      const apart = all.filter((q) => q < oldest);
+      const ring = all.filter((q) => q >= oldest);
+      const take = Math.min(ring.length, max - apart.length);
+      const r = log.columns(since, max, until, UARTE0, true);
+      expect(recordsOf(r.columns).map((e) => e.seq)).toEqual([
+        ...apart,
+        ...ring.slice(ring.length - take),
+      ]);
+      expect(r.passed).toBe(ring.length - take);
+      expect(r.next).toBe(Math.min(log.recorded, until));
+      expect(r.missed).toBe(Math.max(0, oldest - since));
+    }
+    expect(log.columns(0, 50, Infinity, UARTE0, true).passed).toBeGreaterThan(500);
+    // The debugger's read, kept apart, is among the matches of a read from the start.
+    expect(recordsOf(log.columns(0, 50, Infinity, UARTE0, true).columns)[0]).toMatchObject({
+      seq: 10,
+      debugger: true,
+    });
+  });
+
+  it('unfiltered, gives the newest entries before `until`', () => {
+    const log = flood();
+    const r = log.columns(2500, 100, 2900, undefined, true);
+    const seqs = recordsOf(r.columns).map((e) => e.seq);
+    expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => 2800 + i));
+    expect(r).toMatchObject({ next: 2900, passed: 300, missed: 0 });
+  });
+});

@@ -577,17 +577,24 @@ export class AccessLog {
     return { entries: recordsOf(columns), next, missed };
   }
 
-  /** `since` as columns (see `AccessLogColumns`), without making an object per entry. */
+  /**
+   * `since` as columns (see `AccessLogColumns`), without making an object per entry. With
+   * `newest`, the ring's part of the read takes the newest matches before `until` rather than
+   * the oldest (a view following a flood its filter matches needs only the tail: the ring is
+   * searched backwards from the end and stops once the page is full); `next` is then the end, and
+   * `passed` counts the matches between the read's start and the first entry taken that were
+   * left out (the entries kept apart, before the ring's oldest, still come first).
+   */
   columns(
     seq: number,
     max = 10_000,
     until = Infinity,
     filter?: AccessLogFilter,
-  ): { columns: AccessLogColumns; next: number; missed: number } {
+    newest = false,
+  ): { columns: AccessLogColumns; next: number; missed: number; passed: number } {
     const oldest = Math.max(this.floor, this.head - this.capacity);
     const start = Math.max(seq, this.floor);
     const limit = Math.max(0, max);
-    const words = this.words;
     // Kept-apart entries first (a filtered read from before the ring's oldest), then ring slots:
     // unfiltered the run [from, s), filtered those in `slots`.
     let rare: Kept[] = [];
@@ -600,12 +607,28 @@ export class AccessLog {
         rare = rare.slice(0, limit);
       }
     }
-    const from = Math.max(seq, oldest);
+    let from = Math.max(seq, oldest);
+    const ringFrom = from;
+    let passed = 0;
     let s = from;
     if (next === null) {
       const end = Math.max(from, Math.min(this.head, until));
-      if (filter === undefined) s = Math.max(from, Math.min(end, from + limit - rare.length));
-      else {
+      if (filter === undefined) {
+        if (newest) {
+          from = Math.max(from, end - (limit - rare.length));
+          passed = from - ringFrom;
+        }
+        s = Math.max(from, Math.min(end, from + limit - rare.length));
+      } else if (newest) {
+        slots = [];
+        const quiet = filter.kept === true ? this.pagesIn(from, end) : null;
+        const want = limit - rare.length;
+        let q = end;
+        while (q > from && slots.length < want) if (this.matches(--q, filter, quiet)) slots.push(q);
+        slots.reverse();
+        for (let r = from; r < q; r++) if (this.matches(r, filter, quiet)) passed++;
+        s = end;
+      } else {
         slots = [];
         // With `kept`: the entries per page of the stretch read (a page with fewer is quiet).
         const quiet = filter.kept === true ? this.pagesIn(from, end) : null;
@@ -633,18 +656,8 @@ export class AccessLog {
                 ? slots[slots.length - 1]! + 1
                 : from;
         }
-        for (; s < end && rare.length + slots.length < limit; s++) {
-          const b = (s & this.mask) << 2;
-          const f = words[b + W_FLAGS]!;
-          const address = words[b + W_ADDRESS]! >>> 0;
-          // A transfer belongs to its peripheral's registers' range.
-          if (
-            passes(filter, f, f & FLAG_DMA ? words[b + W_PC]! >>> 0 : address) ||
-            (quiet !== null &&
-              (f & (FLAG_DEBUGGER | FLAG_DMA) || quiet[pageOf(address)]! < PERIPHERAL_QUOTA))
-          )
-            slots.push(s);
-        }
+        for (; s < end && rare.length + slots.length < limit; s++)
+          if (this.matches(s, filter, quiet)) slots.push(s);
       }
     }
     // Call chains: of the entries made with one (FLAG_CHAINED; never the debugger's or
@@ -674,7 +687,26 @@ export class AccessLog {
     if (slots === null) for (let q = from; q < s; q++) at = this.copySlot(c, o++, q, at);
     else for (const q of slots) at = this.copySlot(c, o++, q, at);
     const first = next ?? s;
-    return { columns: c, next: first, missed: Math.max(0, (next !== null ? next : from) - seq) };
+    return {
+      columns: c,
+      next: first,
+      missed: Math.max(0, (next !== null ? next : ringFrom) - seq),
+      passed,
+    };
+  }
+
+  /** Whether ring entry `q` passes `filter` in a read (`quiet`: `pagesIn` of a kept read). */
+  private matches(q: number, filter: AccessLogFilter, quiet: Int32Array | null): boolean {
+    const words = this.words;
+    const b = (q & this.mask) << 2;
+    const f = words[b + W_FLAGS]!;
+    const address = words[b + W_ADDRESS]! >>> 0;
+    // A transfer belongs to its peripheral's registers' range.
+    if (passes(filter, f, f & FLAG_DMA ? words[b + W_PC]! >>> 0 : address)) return true;
+    return (
+      quiet !== null &&
+      ((f & (FLAG_DEBUGGER | FLAG_DMA)) !== 0 || quiet[pageOf(address)]! < PERIPHERAL_QUOTA)
+    );
   }
 
   /** The length of the call chain of entry `q` (in the ring), 0 for none. */

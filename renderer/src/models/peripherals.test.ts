@@ -77,11 +77,13 @@ function fakeHost(total: number, dropped = 0) {
 
 /**
  * A host whose emulator floods the log: every call finds 30,000 more entries of UARTE0.TXD
- * recorded (a UART flood between two replies). `fetched` counts the entries sent.
+ * recorded (a UART flood between two replies). `fetched` counts the entries sent, `passed` the
+ * ones `newest` reads left out (every entry matches a UARTE0 filter).
  */
 function floodHost() {
   let total = 100_000;
   let sent = 0;
+  let passed = 0;
   const calls: Record<string, number | undefined>[] = [];
   const transport: Transport = {
     call: async (method, args) => {
@@ -90,9 +92,14 @@ function floodHost() {
       const a = (args ?? {}) as Record<string, number | undefined>;
       calls.push(a);
       total += 30_000;
-      const since = a.since ?? total;
+      let since = a.since ?? total;
       const until = Math.min(total, a.until ?? total);
       const entries: AccessLogEntry[] = [];
+      if (a.newest && a.since !== undefined) {
+        const first = Math.max(since, until - (a.max ?? 5000));
+        passed += first - since;
+        since = first;
+      }
       let s = since;
       for (; s < until && entries.length < (a.max ?? 5000); s++) {
         if (a.debuggerOnly) continue;
@@ -102,6 +109,7 @@ function floodHost() {
       const w = new RowsWriter(entries.length);
       for (const e of entries) w.add(e);
       const page: AccessLogPage = { on: true, entries: [], next: s, missed: 0, frequencyHz: 64e6 };
+      if (a.newest) page.passed = since - (a.since ?? since);
       page.rows = w.finish();
       return { ok: true, value: page } as Result<unknown>;
     },
@@ -111,7 +119,12 @@ function floodHost() {
     get: () => null,
     set: () => undefined,
   } as never);
-  return { model, calls, fetched: () => sent };
+  return { model, calls, fetched: () => sent, passed: () => passed };
+}
+
+/** Lets the polls a model started on its own (a filter set) run to their end. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
 }
 
 describe('the access log window', () => {
@@ -185,6 +198,30 @@ describe('the access log window', () => {
     before = fetched();
     await model.pollLog();
     expect(fetched() - before).toBe(TAIL_PAGE);
+  });
+
+  it('following a run with a filter that matches the flood itself, fetches only its newest matches', async () => {
+    const { model, calls, fetched, passed } = floodHost();
+    model.setLogFilter({ peripheralFilter: 'UARTE0' });
+    await settle();
+    for (let i = 0; i < 4; i++) await model.pollLog();
+    await settle();
+    const reads = calls.filter((c) => c.since !== undefined);
+    expect(reads.length).toBeGreaterThanOrEqual(4);
+    expect(reads.every((c) => c.newest === (true as never) && c.max === TAIL_PAGE)).toBe(true);
+    // The newest page of matches per poll, not every match (ten pages of 10,000 a poll before).
+    expect(fetched()).toBe(reads.length * TAIL_PAGE);
+    expect(model.rows.entry(model.rows.length - 1).seq).toBe(model.logSequence - 1);
+    // The matches left out are counted as such, not as overwritten.
+    expect(passed()).toBeGreaterThan(0);
+    expect(model.snapshot().log.passed).toBe(passed());
+    expect(model.snapshot().log.missed).toBe(0);
+    // Not following: every match from then on (the forward read).
+    model.setLogFollowing(false);
+    await model.pollLog();
+    const after = calls.filter((c) => c.since !== undefined).slice(reads.length);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((c) => c.newest === undefined && c.max === 10_000)).toBe(true);
   });
 
   it('stops saying it records when the session ends (the next target records nothing yet)', async () => {

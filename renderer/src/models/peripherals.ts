@@ -19,6 +19,7 @@
  */
 import type {
   AccessLogEntry,
+  AccessLogPage,
   AccessLogRows,
   BoardView,
   Connections,
@@ -87,7 +88,17 @@ export interface PeripheralsState {
     on: boolean;
     /** Entries in `rows` (kept outside the snapshot). */
     count: number;
+    /**
+     * Unfiltered: entries not fetched (skipped while following, or gone from the emulator's ring
+     * before a poll came). Filtered: entries the ring overwrote before a poll searched them (of
+     * those, only what the emulator keeps apart was searched).
+     */
     missed: number;
+    /**
+     * With a filter, while the table follows a run: older matches left out (a poll fetches only
+     * the newest TAIL_PAGE of them).
+     */
+    passed: number;
     /**
      * With a filter: accesses the emulator's ring had already dropped when the filter was set,
      * so they were not searched, except what the emulator keeps apart (each peripheral's last
@@ -149,6 +160,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
         on: false,
         count: 0,
         missed: 0,
+        passed: 0,
         dropped: [],
         unsearched: 0,
         frequencyHz: 64_000_000,
@@ -542,7 +554,9 @@ export class PeripheralsModel extends Model<PeripheralsState> {
     void this.host.api.peripherals.log({ clear: true, max: 0 }).then((r) => {
       if (r.ok) this.logNext = r.value.next;
     });
-    this.set({ log: { ...this.state.log, count: 0, missed: 0, unsearched: 0, dropped: [] } });
+    this.set({
+      log: { ...this.state.log, count: 0, missed: 0, passed: 0, unsearched: 0, dropped: [] },
+    });
   }
 
   /**
@@ -552,7 +566,15 @@ export class PeripheralsModel extends Model<PeripheralsState> {
    */
   setLogFilter(patch: { peripheralFilter?: string; registerFilter?: string }): void {
     this.set({
-      log: { ...this.state.log, ...patch, count: 0, missed: 0, unsearched: 0, dropped: [] },
+      log: {
+        ...this.state.log,
+        ...patch,
+        count: 0,
+        missed: 0,
+        passed: 0,
+        unsearched: 0,
+        dropped: [],
+      },
     });
     this.rows.clear();
     this.logNext = 0;
@@ -680,6 +702,20 @@ export class PeripheralsModel extends Model<PeripheralsState> {
           this.refetch = false;
         }
       }
+      // Filtered and following a run: only the newest matches (TAIL_PAGE), searched backwards
+      // in the emulator. A filter matching a flood itself (UARTE0 while the UART floods) else
+      // fetched every match, up to ten pages a poll, like the unfiltered poll used to.
+      if (filtered && this.logReach() === TAIL_PAGE) {
+        const r = await this.host.api.peripherals.log({
+          since: this.logNext,
+          max: TAIL_PAGE,
+          newest: true,
+          ...filter,
+          compact: true,
+        });
+        if (gen === this.logGeneration && r.ok) this.take(r.value, filtered);
+        return;
+      }
       for (let round = 0; round < 10; round++) {
         const r = await this.host.api.peripherals.log({
           since: this.logNext,
@@ -689,24 +725,7 @@ export class PeripheralsModel extends Model<PeripheralsState> {
           compact: true,
         });
         if (gen !== this.logGeneration || !r.ok) return;
-        this.logNext = r.value.next;
-        this.append(r.value);
-        const missed = this.refetch ? 0 : r.value.missed;
-        const unsearched =
-          this.refetch && filtered && !this.restartedSinceFilter
-            ? r.value.missed
-            : this.state.log.unsearched;
-        this.refetch = false;
-        this.set({
-          log: {
-            ...this.state.log,
-            on: r.value.on,
-            count: this.rows.length,
-            missed: this.state.log.missed + missed,
-            unsearched,
-            frequencyHz: r.value.frequencyHz,
-          },
-        });
+        this.take(r.value, filtered);
         if ((r.value.rows?.count ?? r.value.entries.length) < 10_000) return;
         if (until !== undefined && this.logNext >= until) return;
       }
@@ -717,6 +736,29 @@ export class PeripheralsModel extends Model<PeripheralsState> {
         void this.pollLog();
       }
     }
+  }
+
+  /** Adds a page `pollLog` fetched and counts what it says was missed or passed over. */
+  private take(page: AccessLogPage, filtered: boolean): void {
+    this.logNext = page.next;
+    this.append(page);
+    const missed = this.refetch ? 0 : page.missed;
+    const unsearched =
+      this.refetch && filtered && !this.restartedSinceFilter
+        ? page.missed
+        : this.state.log.unsearched;
+    this.refetch = false;
+    this.set({
+      log: {
+        ...this.state.log,
+        on: page.on,
+        count: this.rows.length,
+        missed: this.state.log.missed + missed,
+        passed: this.state.log.passed + (page.passed ?? 0),
+        unsearched,
+        frequencyHz: page.frequencyHz,
+      },
+    });
   }
 
   /** Only for tests of the model and the table: entries as if the host had sent them. */
