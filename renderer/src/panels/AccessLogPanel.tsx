@@ -140,6 +140,7 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
   const [scroll, setScroll] = useState({ top: 0, height: 300 });
   const [follow, setFollow] = useState(true);
   const view = model.filtered();
+  const filtered = s.log.peripheralFilter.trim() !== '' || s.log.registerFilter.trim() !== '';
   const rows = view.rows;
   const count = view.count;
   useEffect(() => {
@@ -206,8 +207,23 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
         </label>
         <span className="dim" data-log-count={count} data-log-sequence={model.logSequence}>
           {count.toLocaleString()} of {s.log.count.toLocaleString()} entries
-          {s.log.missed > 0 ? `, ${s.log.missed.toLocaleString()} dropped` : ''}
+          {s.log.missed > 0 && !filtered ? `, ${s.log.missed.toLocaleString()} dropped` : ''}
         </span>
+        {s.log.missed > 0 && filtered ? (
+          <span
+            className="dim"
+            data-log-overwritten={s.log.missed}
+            title={`Accesses the emulator's ring had overwritten before a poll came to search them: of those, only what it keeps apart (each peripheral's last ${PERIPHERAL_QUOTA} accesses, debugger reads and EasyDMA transfers) was searched.`}
+          >
+            {s.log.missed.toLocaleString()} not searched (overwritten before a poll)
+          </span>
+        ) : null}
+        {s.log.passed > 0 ? (
+          <span className="dim" data-log-passed={s.log.passed}>
+            {s.log.passed.toLocaleString()} older matches skipped while following (untick follow to
+            fetch every match from then on)
+          </span>
+        ) : null}
         {s.log.dropped.length > 0 ? (
           <span
             className="log-dropped"
