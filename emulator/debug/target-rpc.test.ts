@@ -472,6 +472,11 @@ describe('target across a message port', () => {
     };
     expect(await p.value.accessLog!(request)).toEqual(ok(reply));
     expect(asked).toEqual(request);
+    // A newest read: the flag goes out, the count of entries left out comes back.
+    reply.passed = 3;
+    const newest = { ...request, newest: true };
+    expect(await p.value.accessLog!(newest)).toEqual(ok(reply));
+    expect(asked).toEqual(newest);
     end();
   });
 

@@ -180,7 +180,7 @@ interface PackedAccessLog extends AccessLogColumns {
   on: boolean;
   next: number;
   missed: number;
-  passed: number;
+  passed?: number;
   frequencyHz: number;
 }
 
@@ -191,7 +191,7 @@ function packAccessLog(reply: AccessLogReply): PackedAccessLog & { buffers: Arra
     on: reply.on,
     next: reply.next,
     missed: reply.missed,
-    passed: reply.passed ?? 0,
+    ...(reply.passed !== undefined ? { passed: reply.passed } : {}),
     frequencyHz: reply.frequencyHz,
     ...c,
     buffers: [c.seq, c.cycle, c.address, c.value, c.pc, c.flags, c.callers, c.callerEnds].map(
@@ -232,7 +232,7 @@ function unpackAccessLog(p: PackedAccessLog): AccessLogReply {
     entries: recordsOf(p),
     next: p.next,
     missed: p.missed,
-    passed: p.passed,
+    ...(p.passed !== undefined ? { passed: p.passed } : {}),
     frequencyHz: p.frequencyHz,
   };
 }
