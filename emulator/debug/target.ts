@@ -329,7 +329,7 @@ export interface AccessLogRequest {
    * others are (the debugger's, EasyDMA transfers, and the entries of peripherals with few
    * in the log: a reader skipping ahead fetches those); `next` still passes the entries left out.
    */
-  filter?: { ranges: number[]; debugger: boolean; kept?: boolean };
+  filter?: { ranges: number[]; dma?: number[]; debugger: boolean; kept?: boolean };
   /**
    * The newest `max` entries (that pass `filter`) before `until` rather than the oldest from
    * `since`: `next` is then the end, and `passed` counts the ones between left out.

@@ -843,7 +843,11 @@ export class PeripheralService {
     const filter = args.debuggerOnly
       ? { ranges: [], debugger: true, kept: true }
       : (p !== '' || rf !== '') && a.ok
-        ? { ranges: filterRanges(a.value.device, p, rf), debugger: false }
+        ? {
+            ranges: filterRanges(a.value.device, p, rf, false),
+            dma: dmaRanges(a.value.device, p, rf),
+            debugger: false,
+          }
         : undefined;
     // The call-chain table goes with the first request after it changed for this target (not
     // only with the one turning the log on): a log turned on before the program's unwind rows
@@ -1059,7 +1063,12 @@ export function isCapsuleSource(s: AccessLogSource | null): boolean {
  * name contains `register`. A superset (alternate peripherals share blocks); the exact test is
  * on the named entries.
  */
-export function filterRanges(device: SvdDevice, peripheral: string, register: string): number[] {
+export function filterRanges(
+  device: SvdDevice,
+  peripheral: string,
+  register: string,
+  dma = true,
+): number[] {
   const out: number[] = [];
   for (const per of device.peripherals) {
     if (peripheral !== '' && per.name.toLowerCase() !== peripheral) {
@@ -1067,21 +1076,16 @@ export function filterRanges(device: SvdDevice, peripheral: string, register: st
       if (per.alternatePeripheral?.toLowerCase() !== peripheral) continue;
     }
     if (register === '') {
-      const blocks =
-        per.addressBlocks.length > 0 ? per.addressBlocks : [{ offset: 0, size: 0x1000 }];
-      for (const b of blocks)
-        out.push(per.baseAddress + b.offset, per.baseAddress + b.offset + b.size);
+      pushBlocks(per, out);
       continue;
     }
     // EasyDMA entries are named `UARTE0.EasyDMA` and filed under the peripheral's block.
     if (
+      dma &&
       `${per.name.toLowerCase()}.easydma`.includes(register) &&
       per.alternatePeripheral === undefined
     ) {
-      const blocks =
-        per.addressBlocks.length > 0 ? per.addressBlocks : [{ offset: 0, size: 0x1000 }];
-      for (const b of blocks)
-        out.push(per.baseAddress + b.offset, per.baseAddress + b.offset + b.size);
+      pushBlocks(per, out);
     }
     for (const reg of per.registers) {
       if (!`${per.name}.${reg.name}`.toLowerCase().includes(register)) continue;
@@ -1090,6 +1094,29 @@ export function filterRanges(device: SvdDevice, peripheral: string, register: st
     }
   }
   return out;
+}
+
+/**
+ * The [lo, hi) blocks whose EasyDMA transfers (filed under the peripheral's base) a filter
+ * matches: `filterRanges` without the registers, so the emulator's filter passes no CPU access
+ * that the name filter would drop (a view following a run counts what it leaves out there).
+ */
+export function dmaRanges(device: SvdDevice, peripheral: string, register: string): number[] {
+  if (register === '') return filterRanges(device, peripheral, register);
+  const out: number[] = [];
+  for (const per of device.peripherals) {
+    const name = per.name.toLowerCase();
+    if (peripheral !== '' && name !== peripheral) continue;
+    if (per.alternatePeripheral !== undefined || !`${name}.easydma`.includes(register)) continue;
+    pushBlocks(per, out);
+  }
+  return out;
+}
+
+/** Adds a peripheral's address blocks (its first 4 KiB when its SVD lists none) to `out`. */
+function pushBlocks(per: SvdDevice['peripherals'][number], out: number[]): void {
+  const blocks = per.addressBlocks.length > 0 ? per.addressBlocks : [{ offset: 0, size: 0x1000 }];
+  for (const b of blocks) out.push(per.baseAddress + b.offset, per.baseAddress + b.offset + b.size);
 }
 
 /** The peripheral (not an alternate view of it) whose base address is `base`. */

@@ -482,3 +482,19 @@ describe('a newest read (a view following a flood its filter matches)', () => {
     expect(r).toMatchObject({ next: 2900, passed: 300, missed: 0 });
   });
 });
+
+describe('a filter for EasyDMA transfers only', () => {
+  it('passes the peripheral`s transfers, not the CPU`s accesses to its registers', () => {
+    const log = new AccessLog(1024);
+    for (let k = 0; k < 100; k++) {
+      if (k % 10 === 0) log.recordDma(k, 0x40002000, false, 0x20000100, 4);
+      else log.record(k, false, 4, 0x4000211c, k, 0x100, false);
+    }
+    const onlyDma = { ranges: [], dma: [0x40002000, 0x40003000], debugger: false };
+    const seqs = (newest: boolean) =>
+      recordsOf(log.columns(0, 5, Infinity, onlyDma, newest).columns).map((e) => e.seq);
+    expect(seqs(false)).toEqual([0, 10, 20, 30, 40]);
+    expect(seqs(true)).toEqual([50, 60, 70, 80, 90]);
+    expect(log.columns(0, 5, Infinity, onlyDma, true).passed).toBe(5);
+  });
+});

@@ -133,6 +133,11 @@ export function columnsOf(reply: object): AccessLogColumns | null {
 export interface AccessLogFilter {
   /** Flattened [lo, hi) address pairs. */
   ranges: readonly number[];
+  /**
+   * The [lo, hi) pairs an EasyDMA transfer's peripheral base must lie in, when not `ranges`: a
+   * filter for transfers only must not pass the CPU's accesses to the same peripheral.
+   */
+  dma?: readonly number[];
   /** Also every access the debugger made. */
   debugger: boolean;
   /**
@@ -764,7 +769,7 @@ function columnFlags(f: number): number {
 /** Whether an entry with flags `f` at (filter) address `a` passes `filter`. */
 function passes(filter: AccessLogFilter, f: number, a: number): boolean {
   if (filter.debugger && (f & FLAG_DEBUGGER) !== 0) return true;
-  const ranges = filter.ranges;
+  const ranges = f & FLAG_DMA && filter.dma !== undefined ? filter.dma : filter.ranges;
   for (let k = 0; k + 1 < ranges.length; k += 2)
     if (a >= ranges[k]! && a < ranges[k + 1]!) return true;
   return false;
