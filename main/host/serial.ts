@@ -138,14 +138,18 @@ function describeOpenError(portPath: string, e: Error & { code?: string }): Flas
   return { kind: 'link-lost', message: `cannot open ${portPath}: ${m}` };
 }
 
+/** What a write may take beyond its bytes' time on the wire before the link counts as lost. */
+export const WRITE_SLACK_MS = 1000;
+
 /** Opens `portPath` at `baudRate` (8N1, no flow control), without touching DTR/RTS. */
 export async function openSerialLink(
   portPath: string,
   options: { baudRate?: number } = {},
 ): Promise<Result<NodeSerialLink, FlashError>> {
+  let baudRate = options.baudRate ?? 115200;
   const port = new SerialPort({
     path: portPath,
-    baudRate: options.baudRate ?? 115200,
+    baudRate,
     autoOpen: false,
     hupcl: false,
   });
@@ -187,14 +191,34 @@ export async function openSerialLink(
     },
     async write(bytes) {
       if (closedReason !== null) return lost();
-      const e = await new Promise<Error | null>((resolve) =>
+      // A port whose other end vanished mid-write (a pseudo-terminal's master closed, a USB
+      // device reset) can leave the write's callback uncalled forever: serialport waits for the
+      // descriptor to become writable, and a hung-up one never does. The deadline is the bytes'
+      // time on the wire at this baud rate plus a second; past it the link counts as lost.
+      const deadlineMs = WRITE_SLACK_MS + Math.ceil((bytes.length * 10 * 1000) / baudRate);
+      const e = await new Promise<Error | null>((resolve) => {
+        const timer = setTimeout(
+          () =>
+            resolve(
+              new Error(`writing ${bytes.length} bytes did not finish within ${deadlineMs} ms`),
+            ),
+          deadlineMs,
+        );
         port.write(Buffer.from(bytes), (err) => {
-          if (err) return resolve(err);
-          port.drain((d) => resolve(d ?? null));
-        }),
-      );
+          if (err) {
+            clearTimeout(timer);
+            return resolve(err);
+          }
+          port.drain((d) => {
+            clearTimeout(timer);
+            resolve(d ?? null);
+          });
+        });
+      });
       if (e) {
         finish(e.message);
+        // Not awaited: on a hung-up descriptor the close may wait behind the stuck write.
+        if (port.isOpen) port.close(() => undefined);
         return lost();
       }
       return ok(undefined);
@@ -232,9 +256,9 @@ export async function openSerialLink(
       const e = await new Promise<Error | null>((resolve) =>
         port.update({ baudRate: baud }, (err) => resolve(err ?? null)),
       );
-      return e
-        ? flashError('failed', `cannot set ${portPath} to ${baud} baud: ${e.message}`)
-        : ok(undefined);
+      if (e) return flashError('failed', `cannot set ${portPath} to ${baud} baud: ${e.message}`);
+      baudRate = baud;
+      return ok(undefined);
     },
     async setSignals(signals) {
       if (closedReason !== null) return lost();
