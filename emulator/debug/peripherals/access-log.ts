@@ -20,10 +20,11 @@
  *
  * That bookkeeping stays almost off the recording path (a flood records tens of millions of
  * entries a minute, and counting each one per peripheral doubled the cost of recording it):
- * recording only compares an entry's peripheral with the one before (a run of one peripheral's
- * entries is counted when it ends), and the ring is cut into `TURNS` stretches: only when the
- * head crosses into the next (`turn`) are the stretch's counts added up and the stretch about to
- * be overwritten searched, in one tight loop, for entries to keep. Counting only the entries
+ * recording stores the entry and compares the head with the next turn, nothing else. The ring is
+ * cut into `TURNS` stretches: only when the head crosses into the next (`turn`) is the stretch
+ * just written counted per peripheral (by runs of one peripheral's entries: a flood's stretch is
+ * one run) and the stretch about to be overwritten searched, in one tight loop, for entries to
+ * keep. Counting only the entries
  * recorded so far, a turn may keep a few more than the rule asks (never fewer).
  *
  * Pure TypeScript, deterministic.
@@ -192,6 +193,22 @@ function pageOf(address: number): number {
 /** The bits of an address `pageOf` reads. */
 const PAGE_BITS = 0x100ff000;
 
+/**
+ * Adds the entries of ring slots [from, to) of `words` to `per`'s row at `w`, by page: a run of
+ * one page's entries (a flood: the whole stretch) is one count. Counting here, once a stretch,
+ * and not as each entry is recorded (comparing its page with the one before) took ~3 ns an
+ * entry off recording (the compare and its rarely taken call kept V8 from compiling `record`'s
+ * stores tightly); this loop costs well under 1 ns an entry.
+ */
+function countRuns(per: Int32Array, w: number, words: Int32Array, from: number, to: number): void {
+  for (let i = from; i < to; ) {
+    const key = words[i << 2]! & PAGE_BITS;
+    const start = i++;
+    while (i < to && (words[i << 2]! & PAGE_BITS) === key) i++;
+    per[w + pageOf(key)]! += i - start;
+  }
+}
+
 /** Adds `per`'s row at `w` to `counts`. */
 function addRow(counts: Int32Array, per: Int32Array, w: number): void {
   for (let p = 0; p < PAGES; p++) counts[p]! += per[w + p]!;
@@ -327,14 +344,6 @@ export class AccessLog {
   private nextTurn: number;
   /** `perStretch`'s row (its first index) of the stretch being written. */
   private row = 0;
-  /**
-   * The run of entries of one page being recorded: its `address & PAGE_BITS` (1 before the
-   * first: no address gives that) and the sequence number it began at. A run is added to `row`
-   * when it ends (a new page, or a turn), so a flood from one peripheral counts at no cost per
-   * entry beyond one comparison.
-   */
-  private runKey = 1;
-  private runStart = 0;
   /** The debugger's and EasyDMA's entries per page since the last turn (not counted). */
   private readonly rarePer = new Int32Array(PAGES);
   private rareSinceTurn = 0;
@@ -347,13 +356,16 @@ export class AccessLog {
 
   /** `capacity` is rounded up to a power of two (an index is then a mask, not a division). */
   constructor(capacity = ACCESS_LOG_CAPACITY) {
-    capacity = 2 ** Math.ceil(Math.log2(Math.max(1, capacity)));
+    // Small integers (`| 0`): V8 keeps a field first given a fraction-capable number (`**`, `/`,
+    // Math.log2 answer doubles) as a boxed double, and `record` reads `mask` and `nextTurn` at
+    // every access (measured: ~1 ns an entry more).
+    capacity = (2 ** Math.ceil(Math.log2(Math.max(1, capacity)))) | 0;
     this.capacity = capacity;
     this.mask = capacity - 1;
     this.cycles = new Float64Array(capacity);
     this.words = new Int32Array(capacity * 4);
-    this.stretch = Math.max(1, capacity / TURNS);
-    this.stretchShift = Math.log2(this.stretch);
+    this.stretch = Math.max(1, capacity / TURNS) | 0;
+    this.stretchShift = Math.log2(this.stretch) | 0;
     this.perStretch = new Int32Array((capacity / this.stretch) * PAGES);
     this.nextTurn = this.stretch;
   }
@@ -397,7 +409,6 @@ export class AccessLog {
   private put(cycle: number, address: number, value: number, pc: number, flags: number): number {
     const h = this.head;
     if (h === this.nextTurn) this.turn();
-    if ((address & PAGE_BITS) !== this.runKey) this.newRun(address, h);
     const i = h & this.mask;
     const b = i << 2;
     const words = this.words;
@@ -408,13 +419,6 @@ export class AccessLog {
     words[b + W_FLAGS] = flags;
     this.head = h + 1;
     return i;
-  }
-
-  /** The entry at `h` (at `address`) begins a run of another page: the run before is counted. */
-  private newRun(address: number, h: number): void {
-    this.perStretch[this.row + pageOf(this.runKey)]! += h - this.runStart;
-    this.runKey = address & PAGE_BITS;
-    this.runStart = h;
   }
 
   /**
@@ -440,12 +444,12 @@ export class AccessLog {
     const n = this.stretch;
     const per = this.perStretch;
     const words = this.words;
-    // The stretch just written: its last run, less its debugger and EasyDMA entries (counted in
-    // the runs, kept apart already). Rows are small integers, each loop in a function of its
-    // own: V8 compiles them well then.
+    // The stretch just written, counted by runs of one page, less its debugger and EasyDMA
+    // entries (counted in the runs, kept apart already). Rows are small integers, each loop in a
+    // function of its own: V8 compiles them well then.
     const w = this.row;
-    per[w + pageOf(this.runKey)]! += this.head - this.runStart;
-    this.runStart = this.head;
+    const written = (this.head - n) & this.mask;
+    countRuns(per, w, words, written, written + n);
     if (this.rareSinceTurn !== 0) {
       const rarePer = this.rarePer;
       for (let p = 0; p < PAGES; p++) per[w + p]! -= rarePer[p]!;
