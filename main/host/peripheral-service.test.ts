@@ -2,7 +2,7 @@
 // firmware: the read policy as the chip sees it (the access log proves RXD is read only when
 // asked), writes and their refusals, the board view and its buttons, the access log named after
 // the SVD and tied to source lines, the interrupt table, user SVDs, and the live refresh.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,7 +17,14 @@ import type { CallerTable } from '../../emulator/debug/peripherals/call-chain';
 import { createSession } from '../../emulator/session/session';
 import { LogRows } from '../../renderer/src/models/access-log-rows';
 import type { HostEvents } from '../common/contract.js';
-import { PeripheralService, type DebugSeam } from './peripheral-service.js';
+import { inRanges } from '../../emulator/debug/peripherals/access-log';
+import { parseSvd, RegisterNamer } from '../../emulator/peripherals/nrf/svd';
+import {
+  exactRanges,
+  namePasses,
+  PeripheralService,
+  type DebugSeam,
+} from './peripheral-service.js';
 
 const APP_ROOT = path.resolve(import.meta.dirname, '..', '..');
 const ELF = nrfUartWriter();
@@ -329,6 +336,35 @@ describe('PeripheralService', () => {
     expect(dbg.next).toBe(all.next);
   });
 
+  it('gives the emulator exact ranges: a UARTE0 view of a UART0 flood fetches and counts only UARTE0`s entries', async () => {
+    const { service, target } = rig();
+    ok(await service.log({ enable: true }));
+    await run(target);
+    const all = ok(await service.log({ since: 0, max: 20_000 }));
+    const uarte = all.entries.filter((e) => e.peripheral === 'UARTE0');
+    // The flood writes UART0.TXD, in the block UART0 shares with UARTE0.
+    expect(all.entries.filter((e) => e.register === 'UART0.TXD').length).toBeGreaterThan(100);
+    expect(uarte.length).toBeGreaterThan(2);
+    // The newest 2 matches, and the older ones passed over counted: UARTE0's, not the block's.
+    const tail = ok(
+      await service.log({ since: 0, until: all.next, max: 2, peripheral: 'UARTE0', newest: true }),
+    );
+    expect(tail.entries.map((e) => e.seq)).toEqual(uarte.slice(-2).map((e) => e.seq));
+    expect(tail.passed).toBe(uarte.length - 2);
+    // A register text matching other names ('TXD' is in UART0.TXD and UARTE0.TXD.PTR...).
+    const txd = all.entries.filter((e) => (e.register ?? '').toLowerCase().includes('uarte0.txd'));
+    const named = ok(
+      await service.log({
+        since: 0,
+        until: all.next,
+        max: 1,
+        register: 'UARTE0.TXD',
+        newest: true,
+      }),
+    );
+    expect(named.passed! + named.entries.length).toBe(txd.length);
+  });
+
   it('lists an enabled UARTE0`s EasyDMA buffer among the connections', async () => {
     const elf = nrfProgram('uarte-dma-buffer', [...UARTE_TXD_BUFFER, 'b .']);
     const { service, target } = rig(elf);
@@ -575,5 +611,54 @@ describe('PeripheralService', () => {
       },
     });
     service.dispose();
+  });
+});
+
+describe('exactRanges', () => {
+  it('passes exactly the words the host names so that the filter passes them, and the EasyDMA bases', () => {
+    const device = parseSvd(
+      readFileSync(path.join(APP_ROOT, 'resources/svd/nrf52840.svd'), 'utf8'),
+    );
+    const namer = new RegisterNamer(device);
+    // Every word of every peripheral's block, named as the service names entries.
+    const words = new Set<number>();
+    for (const per of device.peripherals) {
+      const blocks = per.addressBlocks.length > 0 ? per.addressBlocks : [{ offset: 0, size: 4096 }];
+      for (const b of blocks)
+        for (let w = per.baseAddress + b.offset; w < per.baseAddress + b.offset + b.size; w += 4)
+          words.add(w >>> 0);
+    }
+    const filters: [string, string][] = [
+      ['uarte0', ''], // shares its block with UART0
+      ['uart0', ''],
+      ['', 'txd'], // UART0.TXD, UARTE0.TXD.PTR, ... and no unnamed word
+      ['uarte0', 'txd'],
+      ['', 'uarte0+0x5'], // unnamed words of UARTE0's block
+      ['', 'easydma'],
+      ['gpio', ''], // no such peripheral
+    ];
+    for (const [p, rf] of filters) {
+      const { ranges, dma } = exactRanges(namer, p, rf);
+      let passed = 0;
+      for (const w of words) {
+        const named = {
+          peripheral: namer.locate(w)?.peripheral.name ?? null,
+          register: namer.name(w),
+        };
+        const want = namePasses(named.peripheral, named.register, p, rf);
+        if (inRanges(ranges, w) !== want)
+          throw new Error(`${p}/${rf}: 0x${w.toString(16)} ${named.register}`);
+        if (want) passed++;
+      }
+      if (p === 'uarte0' && rf === '') {
+        expect(passed).toBeGreaterThan(20);
+        expect(inRanges(ranges, 0x4000251c)).toBe(false); // UART0.TXD
+        expect(inRanges(ranges, 0x40002500)).toBe(true); // UARTE0.ENABLE
+        expect(inRanges(dma, 0x40002000)).toBe(true);
+      }
+      if (rf === 'uarte0+0x5') expect(passed).toBeGreaterThan(0);
+      if (p === 'uart0') expect(dma).toEqual([]); // its transfers are UARTE0's
+      if (rf === 'easydma') expect(ranges).toEqual([]);
+    }
   });
 });

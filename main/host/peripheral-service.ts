@@ -843,11 +843,7 @@ export class PeripheralService {
     const filter = args.debuggerOnly
       ? { ranges: [], debugger: true, kept: true }
       : (p !== '' || rf !== '') && a.ok
-        ? {
-            ranges: filterRanges(a.value.device, p, rf, false),
-            dma: dmaRanges(a.value.device, p, rf),
-            debugger: false,
-          }
+        ? { ...this.exactFilter(a.value, p, rf), debugger: false }
         : undefined;
     // The call-chain table goes with the first request after it changed for this target (not
     // only with the one turning the log on): a log turned on before the program's unwind rows
@@ -903,10 +899,7 @@ export class PeripheralService {
       if (e.dma) {
         const dmaBy = a.ok ? dmaPeripheral(a.value.device, e.pc) : null;
         const register = `${dmaBy ?? hexWord(e.pc)}.EasyDMA`;
-        if (filter && !filter.debugger) {
-          if (p !== '' && (dmaBy ?? '').toLowerCase() !== p) continue;
-          if (rf !== '' && !register.toLowerCase().includes(rf)) continue;
-        }
+        if (filter && !filter.debugger && !namePasses(dmaBy, register, p, rf)) continue;
         const n = `${e.value} byte${e.value === 1 ? '' : 's'}`;
         add({
           ...e,
@@ -923,10 +916,8 @@ export class PeripheralService {
       const named = names?.of(e.address & ~3) ?? null;
       const peripheral = named?.peripheral ?? null;
       const register = named?.register ?? null;
-      if (filter && !filter.debugger) {
-        if (p !== '' && (peripheral ?? '').toLowerCase() !== p) continue;
-        if (rf !== '' && !(register ?? '').toLowerCase().includes(rf)) continue;
-      }
+      // The emulator's ranges are exact (`exactFilter`); the test stays for a superset's sake.
+      if (filter && !filter.debugger && !namePasses(peripheral, register, p, rf)) continue;
       const source = e.debugger ? null : sourceOf(e.pc);
       // Spelled out, not spread: one object shape for every entry (spreading the target's
       // records, whose optional keys differ, cost more than the rest of the naming).
@@ -960,6 +951,27 @@ export class PeripheralService {
         ...(rows ? { rows: rows.finish() } : {}),
       },
     };
+  }
+
+  /**
+   * The emulator's filter for the name filters `p` and `rf` (lowercase), exact (`exactRanges`),
+   * remembered for the last few filters (a view polls with the same one 4 times a second).
+   */
+  private readonly exactFilters = new Map<string, { ranges: number[]; dma: number[] }>();
+  private exactFiltersOf: ActiveSvd | null = null;
+  private exactFilter(svd: ActiveSvd, p: string, rf: string): { ranges: number[]; dma: number[] } {
+    if (this.exactFiltersOf !== svd) {
+      this.exactFilters.clear();
+      this.exactFiltersOf = svd;
+    }
+    const key = `${p}\n${rf}`;
+    let f = this.exactFilters.get(key);
+    if (f === undefined) {
+      if (this.exactFilters.size >= 16) this.exactFilters.clear();
+      f = exactRanges(svd.namer, p, rf);
+      this.exactFilters.set(key, f);
+    }
+    return f;
   }
 
   /**
@@ -1023,10 +1035,7 @@ class LogNames {
   of(address: number): { peripheral: string | null; register: string | null } {
     let n = this.names.get(address);
     if (n === undefined) {
-      n = {
-        peripheral: this.namer.locate(address)?.peripheral.name ?? null,
-        register: this.namer.name(address),
-      };
+      n = logName(this.namer, address);
       this.names.set(address, n);
     }
     return n;
@@ -1055,6 +1064,86 @@ class LogNames {
 /** Code of a capsule: a file under a `capsules/` folder (the kernel workspace's capsules crate). */
 export function isCapsuleSource(s: AccessLogSource | null): boolean {
   return s !== null && s.path !== null && /(^|\/)capsules\//.test(s.path);
+}
+
+/** The names a logged access at `address` (its word) is shown and filtered by. */
+function logName(
+  namer: RegisterNamer,
+  address: number,
+): { peripheral: string | null; register: string | null } {
+  return {
+    peripheral: namer.locate(address)?.peripheral.name ?? null,
+    register: namer.name(address),
+  };
+}
+
+/**
+ * Whether an entry named `peripheral`/`register` passes the Access Log's filters: the
+ * peripheral named `p` exactly, the register's full name containing `rf` (both lowercase, ''
+ * for any). One test for the entries and for the emulator's ranges (`exactRanges`).
+ */
+export function namePasses(
+  peripheral: string | null,
+  register: string | null,
+  p: string,
+  rf: string,
+): boolean {
+  if (p !== '' && (peripheral ?? '').toLowerCase() !== p) return false;
+  return rf === '' || (register ?? '').toLowerCase().includes(rf);
+}
+
+/** Words `exactRanges` tests one by one at most (past it, the superset `filterRanges`). */
+const EXACT_WORDS = 1 << 18;
+
+/**
+ * The emulator's filter for the name filters `p` and `rf` (lowercase), exact: the words whose
+ * logged accesses the host would name so that `namePasses` (as `[lo, hi)` ranges, sorted and
+ * joined), and the bases whose EasyDMA transfers it would. The emulator's ranges used to be a
+ * superset (`filterRanges`: a peripheral's whole block, which UART0 and UARTE0 share; every
+ * register whose name contains the text), so a view following a run counted, as matches passed
+ * over, accesses the host then dropped, and its newest page came back short.
+ *
+ * Each candidate word (`filterRanges`' registers; for a peripheral, its own registers, the only
+ * words `locate` names after it; for a text with no '.', every block too, whose unnamed words
+ * are named 'UARTE0+0x5F0') is named as the host names entries and tested.
+ */
+export function exactRanges(
+  namer: RegisterNamer,
+  p: string,
+  rf: string,
+): { ranges: number[]; dma: number[] } {
+  const device = namer.device;
+  const candidates: number[] = [];
+  for (const per of device.peripherals) {
+    if (p !== '' && per.name.toLowerCase() !== p) continue;
+    for (const reg of per.registers) {
+      if (rf !== '' && p === '' && !`${per.name}.${reg.name}`.toLowerCase().includes(rf)) continue;
+      const lo = (per.baseAddress + reg.addressOffset) >>> 0;
+      candidates.push(lo, lo + Math.max(1, reg.size / 8));
+    }
+    if (p === '' && rf !== '' && !rf.includes('.')) pushBlocks(per, candidates);
+  }
+  const words = new Set<number>();
+  for (let k = 0; k < candidates.length; k += 2) {
+    for (let w = candidates[k]! & ~3; w < candidates[k + 1]!; w += 4) words.add(w >>> 0);
+    if (words.size > EXACT_WORDS)
+      return { ranges: filterRanges(device, p, rf, false), dma: dmaRanges(device, p, rf) };
+  }
+  const ranges: number[] = [];
+  for (const w of [...words].sort((a, b) => a - b)) {
+    const n = logName(namer, w);
+    if (!namePasses(n.peripheral, n.register, p, rf)) continue;
+    if (ranges.length > 0 && ranges[ranges.length - 1] === w) ranges[ranges.length - 1] = w + 4;
+    else ranges.push(w, w + 4);
+  }
+  // A transfer is filed under its peripheral's base (`dmaPeripheral`), named 'UARTE0.EasyDMA'.
+  const dma: number[] = [];
+  const bases = [...new Set(device.peripherals.map((x) => x.baseAddress >>> 0))];
+  for (const base of bases.sort((a, b) => a - b)) {
+    const by = dmaPeripheral(device, base);
+    if (by !== null && namePasses(by, `${by}.EasyDMA`, p, rf)) dma.push(base, base + 1);
+  }
+  return { ranges, dma };
 }
 
 /**

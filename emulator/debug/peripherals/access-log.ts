@@ -132,7 +132,11 @@ export function columnsOf(reply: object): AccessLogColumns | null {
 
 /** Which entries `since` returns (see there). */
 export interface AccessLogFilter {
-  /** Flattened [lo, hi) address pairs. */
+  /**
+   * Flattened [lo, hi) address pairs; more than `LINEAR_RANGES` pairs must be sorted and
+   * disjoint (they are searched by halves: an exact filter of a peripheral's registers is a
+   * few dozen ranges, tested for every entry a read passes).
+   */
   ranges: readonly number[];
   /**
    * The [lo, hi) pairs an EasyDMA transfer's peripheral base must lie in, when not `ranges`: a
@@ -201,7 +205,7 @@ const PAGE_BITS = 0x100ff000;
  * stores tightly); this loop costs well under 1 ns an entry.
  */
 function countRuns(per: Int32Array, w: number, words: Int32Array, from: number, to: number): void {
-  for (let i = from; i < to; ) {
+  for (let i = from; i < to;) {
     const key = words[i << 2]! & PAGE_BITS;
     const start = i++;
     while (i < to && (words[i << 2]! & PAGE_BITS) === key) i++;
@@ -773,8 +777,26 @@ function columnFlags(f: number): number {
 /** Whether an entry with flags `f` at (filter) address `a` passes `filter`. */
 function passes(filter: AccessLogFilter, f: number, a: number): boolean {
   if (filter.debugger && (f & FLAG_DEBUGGER) !== 0) return true;
-  const ranges = f & FLAG_DMA && filter.dma !== undefined ? filter.dma : filter.ranges;
-  for (let k = 0; k + 1 < ranges.length; k += 2)
-    if (a >= ranges[k]! && a < ranges[k + 1]!) return true;
-  return false;
+  return inRanges(f & FLAG_DMA && filter.dma !== undefined ? filter.dma : filter.ranges, a);
+}
+
+/** Filter ranges (pairs) up to which a linear search is used (see `AccessLogFilter.ranges`). */
+export const LINEAR_RANGES = 8;
+
+/** Whether `a` lies in one of the [lo, hi) pairs of `ranges` (see `AccessLogFilter.ranges`). */
+export function inRanges(ranges: readonly number[], a: number): boolean {
+  const pairs = ranges.length >> 1;
+  if (pairs <= LINEAR_RANGES) {
+    for (let k = 0; k < pairs * 2; k += 2) if (a >= ranges[k]! && a < ranges[k + 1]!) return true;
+    return false;
+  }
+  // The last pair starting at or below `a`.
+  let lo = 0;
+  let hi = pairs;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (ranges[m * 2]! <= a) lo = m + 1;
+    else hi = m;
+  }
+  return lo > 0 && a < ranges[lo * 2 - 1]!;
 }
