@@ -216,12 +216,23 @@ describe('the access log window', () => {
     expect(passed()).toBeGreaterThan(0);
     expect(model.snapshot().log.passed).toBe(passed());
     expect(model.snapshot().log.missed).toBe(0);
-    // Not following: every match from then on (the forward read).
+    // Unticked: the matches passed over are fetched, with the rest, from the oldest the
+    // emulator holds (forward reads from 0), and no longer counted as skipped.
+    const before = calls.length;
     model.setLogFollowing(false);
-    await model.pollLog();
-    const after = calls.filter((c) => c.since !== undefined).slice(reads.length);
+    await settle();
+    const after = calls.slice(before).filter((c) => c.since !== undefined);
     expect(after.length).toBeGreaterThan(0);
+    expect(after[0]!.since).toBe(0);
     expect(after.every((c) => c.newest === undefined && c.max === 10_000)).toBe(true);
+    expect(model.snapshot().log.passed).toBe(0);
+    expect(model.rows.entry(0).seq).toBe(0);
+    // Following again and unticking with nothing passed over: no refetch.
+    model.setLogFollowing(true);
+    const unfollowed = calls.length;
+    model.setLogFollowing(false);
+    await settle();
+    expect(calls.slice(unfollowed).every((c) => c.since !== 0)).toBe(true);
   });
 
   it('stops saying it records when the session ends (the next target records nothing yet)', async () => {

@@ -565,6 +565,11 @@ export class PeripheralsModel extends Model<PeripheralsState> {
    * the kernel's other accesses pushed out of the window.
    */
   setLogFilter(patch: { peripheralFilter?: string; registerFilter?: string }): void {
+    this.refetchLog(patch);
+  }
+
+  /** Fetches the (filtered) entries again from the oldest the emulator holds (`setLogFilter`). */
+  private refetchLog(patch: { peripheralFilter?: string; registerFilter?: string }): void {
     this.set({
       log: {
         ...this.state.log,
@@ -627,14 +632,20 @@ export class PeripheralsModel extends Model<PeripheralsState> {
   }
 
   /**
-   * The table follows the newest entries, or not (a person scrolled up or unticked "follow"):
-   * following a run, polls fetch only its newest page (TAIL_PAGE); not following, the next poll
-   * comes now and fetches up to CATCH_UP.
+   * The table follows the newest entries, or not (a person unticked "follow"): following a run,
+   * polls fetch only its newest page (TAIL_PAGE); not following, the next poll comes now and
+   * fetches up to CATCH_UP. A filtered view that passed over older matches while following
+   * fetches its matches again from the oldest the emulator holds (as a new filter does): the
+   * person stopped following to read back, and the table only appends, so the skipped matches
+   * could not be slotted in before the ones it has.
    */
   setLogFollowing(on: boolean): void {
     if (on === this.logFollowing) return;
     this.logFollowing = on;
-    if (!on && this.logTimer !== null) void this.pollLog();
+    if (on) return;
+    const { peripheralFilter: p, registerFilter: r } = this.state.log;
+    if ((p.trim() !== '' || r.trim() !== '') && this.state.log.passed > 0) this.refetchLog({});
+    else if (this.logTimer !== null) void this.pollLog();
   }
 
   /**

@@ -221,7 +221,7 @@ export function AccessLogPanel({ studio }: { studio: Studio }) {
         {s.log.passed > 0 ? (
           <span className="dim" data-log-passed={s.log.passed}>
             {s.log.passed.toLocaleString()} older matches skipped while following (untick follow to
-            fetch every match from then on)
+            fetch them: the view fetches its matches again from the oldest the emulator holds)
           </span>
         ) : null}
         {s.log.dropped.length > 0 ? (
