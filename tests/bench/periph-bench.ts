@@ -32,22 +32,45 @@
  * periph-log-child.ts: one process measuring in turn let what ran first shape what followed),
  * timed with the process's CPU time, medians.
  *
- *   npm run bench:periph -- [--windows 12] [--window-ms 500] [--rounds 3] [--gap 10]
- *     [--kernel-rounds 5] [--only 'log on']
+ * Part 1 runs each configuration `--repeats` times (fresh workers each run, the configurations
+ * taking turns run by run) and prints the window pairs' costs pooled over the runs: the median,
+ * its quartiles, and each run's own median, so a figure that swings between runs shows as such.
+ *
+ *   npm run bench:periph -- [--windows 12] [--window-ms 500] [--repeats 3] [--rounds 3] [--gap 10]
+ *     [--kernel-rounds 5] [--only 'log on' [--only ...]]
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { nrfProgram } from '../../emulator/node/test-programs';
-import { median } from './cpu-time';
+import { median, percentile } from './cpu-time';
 import { positiveArg } from './args';
 import {
+  type Arm,
   type Config,
+  type Crossover,
   crossover,
   pairCost,
+  pairRatios,
   perMillion,
   pollCost,
   refreshCost,
 } from './periph-crossover';
+
+/** The runs' arms summed (their windows one after another). */
+function pool(rs: readonly Crossover[]): { baseline: Arm; measured: Arm } {
+  const sum = (arms: Arm[]): Arm =>
+    arms.reduce((a, x) => ({
+      workerMs: a.workerMs + x.workerMs,
+      processMs: a.processMs + x.processMs,
+      instructions: a.instructions + x.instructions,
+      perWindow: [...a.perWindow, ...x.perWindow],
+      processPerWindow: [...a.processPerWindow, ...x.processPerWindow],
+      refreshes: a.refreshes + x.refreshes,
+      fetched: a.fetched + x.fetched,
+      seconds: a.seconds + x.seconds,
+    }));
+  return { baseline: sum(rs.map((r) => r.baseline)), measured: sum(rs.map((r) => r.measured)) };
+}
 import {
   type FloodResult,
   floodSource,
@@ -57,19 +80,22 @@ import {
 } from './periph-log-child';
 
 const WINDOWS = positiveArg('--windows', 12);
+const REPEATS = positiveArg('--repeats', 3);
 const WINDOW_MS = positiveArg('--window-ms', 500);
 const ROUNDS = positiveArg('--rounds', 3);
 const GAP = positiveArg('--gap', 10);
 const KERNEL_ROUNDS = positiveArg('--kernel-rounds', 5);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const only = process.argv.includes('--only')
-  ? process.argv[process.argv.indexOf('--only') + 1]
-  : null;
+/** `--only C` (repeatable): only these configurations of part 1, then parts 1c and 1d. */
+const onlyArgs = process.argv.flatMap((a, k) =>
+  a === '--only' ? [process.argv[k + 1] ?? ''] : [],
+);
+const only = onlyArgs.length > 0 ? onlyArgs : null;
 
 const FIRMWARE = nrfProgram(`uart-flood-${GAP}`, floodSource(GAP));
 
 const CONFIGS: Config[] = ['log off', 'log on, unread', 'log on', 'live panel', 'live panel + log'];
-if (only !== null && !CONFIGS.includes(only as Config)) {
+if (only !== null && only.some((c) => !CONFIGS.includes(c as Config))) {
   console.error(`bench:periph: --only takes one of ${CONFIGS.join(', ')}`);
   process.exit(2);
 }
@@ -85,20 +111,31 @@ function mustHaveRecorded(what: string, entries: number): void {
 }
 
 console.log(
-  `Part 1, peripheral views on the emulator worker: nRF52840-DK, UART flood (2 MMIO accesses per ${GAP * 2 + 5} instructions), crossover of two workers against the baseline, ${WINDOWS} windows of ${WINDOW_MS} ms per arm`,
+  `Part 1, peripheral views on the emulator worker: nRF52840-DK, UART flood (2 MMIO accesses per ${GAP * 2 + 5} instructions), crossover of two workers against the baseline, ${WINDOWS} windows of ${WINDOW_MS} ms per arm, ${REPEATS} runs per configuration (fresh workers each, the configurations taking turns run by run)`,
 );
+// Runs of one configuration are spread over the bench (configuration after configuration, then
+// again), so a stretch of load from others lands on one run of several configurations, not on
+// every run of one: the pooled figure and the spread between runs show what a single run hides
+// (last stop, one configuration read 20 % in one run and 13 % in the next).
+const part1 = new Map<Config, Crossover[]>();
+for (let k = 0; k < REPEATS; k++)
+  for (const c of CONFIGS) {
+    if (only !== null && !only.includes(c)) continue;
+    const r = await crossover(c, { firmware: FIRMWARE, windows: WINDOWS, windowMs: WINDOW_MS });
+    if (c === 'log on') mustHaveRecorded(`Part 1, '${c}'`, r.measured.fetched);
+    part1.set(c, [...(part1.get(c) ?? []), r]);
+  }
 console.log(
-  '  configuration      worker CPU ms per 10^6 instr.   worker cost (sums)   process cost (sums)   wall MIPS',
+  '  configuration      worker CPU ms per 10^6 instr.   worker cost: pairs median [quartiles] (sums)   each run   process cost (sums)   wall MIPS',
 );
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-for (const c of CONFIGS) {
-  if (only !== null && c !== only) continue;
-  const r = await crossover(c, { firmware: FIRMWARE, windows: WINDOWS, windowMs: WINDOW_MS });
-  const m = r.measured;
-  if (c === 'log on') mustHaveRecorded(`Part 1, '${c}'`, m.fetched);
-  const b = perMillion(r.baseline);
+for (const [c, rs] of part1) {
+  const pooled = pool(rs);
+  const m = pooled.measured;
+  const b = perMillion(pooled.baseline);
   const x = perMillion(m);
-  const cost = pairCost(r);
+  const worker = rs.flatMap((r) => pairRatios(r, 'worker'));
+  const processCost = median(rs.flatMap((r) => pairRatios(r, 'process')));
   const notes = [
     m.refreshes ? `${(m.refreshes / m.seconds).toFixed(1)} refreshes/s` : '',
     m.fetched
@@ -108,11 +145,11 @@ for (const c of CONFIGS) {
     .filter(Boolean)
     .join(', ');
   console.log(
-    `  ${c.padEnd(18)} ${b.worker.toFixed(2).padStart(6)} baseline, ${x.worker.toFixed(2).padStart(6)}   ${pct(cost.worker).padStart(7)} (${pct(x.worker / b.worker - 1).padStart(6)})   ${pct(cost.process).padStart(7)} (${pct(x.process / b.process - 1).padStart(6)})   ${(m.instructions / m.seconds / 1e6).toFixed(1).padStart(6)}${notes ? `  (${notes})` : ''}`,
+    `  ${c.padEnd(18)} ${b.worker.toFixed(2).padStart(6)} baseline, ${x.worker.toFixed(2).padStart(6)}   ${pct(median(worker)).padStart(7)} [${pct(percentile(worker, 25))} to ${pct(percentile(worker, 75))}] (${pct(x.worker / b.worker - 1)})   ${rs.map((r) => pct(pairCost(r).worker)).join(' ')}   ${pct(processCost).padStart(7)} (${pct(x.process / b.process - 1).padStart(6)})   ${(m.instructions / m.seconds / 1e6).toFixed(1).padStart(6)}${notes ? `  (${notes})` : ''}`,
   );
 }
 console.log(
-  "  Targets: live panel < 5%, log on < 20%, log off 0% (the worker: the emulator's CPU time per instruction).",
+  "  Targets: live panel < 5%, log on < 20%, log off 0% (the worker: the emulator's CPU time per instruction). The quartiles are of the window pairs' costs pooled over the runs; 'each run' is each run's pairs median.",
 );
 {
   // Part 1c: the live panel's work per refresh, which at 10 Hz is below the crossover's noise

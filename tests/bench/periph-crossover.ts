@@ -303,11 +303,23 @@ export function perMillion(a: Arm): { worker: number; process: number } {
  * lands on a pair or two, which the median passes over (a ratio of sums takes it in).
  */
 export function pairCost(r: Crossover): { worker: number; process: number } {
-  const cost = (m: number[], b: number[]) => median(m.map((x, k) => x / b[k]! - 1));
   return {
-    worker: cost(r.measured.perWindow, r.baseline.perWindow),
-    process: cost(r.measured.processPerWindow, r.baseline.processPerWindow),
+    worker: median(pairRatios(r, 'worker')),
+    process: median(pairRatios(r, 'process')),
   };
+}
+
+/**
+ * Each window pair's cost (measured over baseline CPU time per instruction, less 1), the
+ * worker's or the process's: what `pairCost` takes the median of, and what a spread is read
+ * from.
+ */
+export function pairRatios(r: Crossover, of: 'worker' | 'process'): number[] {
+  const [m, b] =
+    of === 'worker'
+      ? [r.measured.perWindow, r.baseline.perWindow]
+      : [r.measured.processPerWindow, r.baseline.processPerWindow];
+  return m.map((x, k) => x / b[k]! - 1);
 }
 
 /**
