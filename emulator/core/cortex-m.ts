@@ -925,7 +925,9 @@ export class CortexM implements CoreControl {
             ) {
               const b0 = this.budget;
               cr.pick(this.fastPathHoles())(this, r, clock, cr.k);
-              this.translatorStats.regionInstructions += b0 - this.budget;
+              const ran = b0 - this.budget;
+              cr.ran(ran);
+              this.translatorStats.regionInstructions += ran;
               this.translatorStats.entries++;
               seq = -1;
               last = cr;

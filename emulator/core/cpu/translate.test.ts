@@ -12,11 +12,17 @@
  *
  * Example: `npx vitest run emulator/core/cpu/translate.test.ts`
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { Program } from '../assembler';
 import type { CortexM } from '../cortex-m';
 import { bareCore } from '../testing/bare-core';
-import { CompiledRegion, HOLES_WARM_EVERY, setColdExits } from './translate';
+import {
+  CompiledRegion,
+  HOLES_WARM_AFTER,
+  HOLES_WARM_EVERY,
+  setColdExits,
+  setHolesWarmAfter,
+} from './translate';
 
 const RAM = 0x20000000;
 
@@ -662,9 +668,10 @@ describe('a window with a hole coming into the fast paths inside a region', () =
 /**
  * A loop storing to RAM (its region has hole tests) and one of adds only (none), each run
  * `passes` times in slices of 7 instructions (one region entry per slice at most); the regions
- * at the two loops.
+ * at the two loops. `tag` (an immediate in the store loop) makes its source, and so its region
+ * functions and their counts (shared by source), new to the test.
  */
-function runTwoLoops(passes: number) {
+function runTwoLoops(passes: number, tag = 77) {
   const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate: true });
   const p = new Program(0);
   p.word(RAM + 0x8000).addr('reset', 1);
@@ -672,7 +679,7 @@ function runTwoLoops(passes: number) {
     .mov32(4, RAM + 0x100)
     .mov32(7, passes)
     .mov32(6, passes);
-  p.label('stores').i('STR_imm_T1', { t: 7, n: 4, i: 1 }).i('ADD_imm_T2', { d: 1, i: 77 });
+  p.label('stores').i('STR_imm_T1', { t: 7, n: 4, i: 1 }).i('ADD_imm_T2', { d: 1, i: tag });
   p.i('SUB_imm_T2', { d: 7, i: 1 }).branch('B_T1', 'stores', { c: 1 });
   p.label('adds').i('ADD_imm_T2', { d: 1, i: 78 }).i('SUB_imm_T2', { d: 6, i: 1 });
   p.branch('B_T1', 'adds', { c: 1 });
@@ -689,7 +696,33 @@ function runTwoLoops(passes: number) {
 }
 
 describe('the variant with the hole tests in a session without holes', () => {
+  it('is not entered before the regions of its source have run HOLES_WARM_AFTER instructions', () => {
+    // The store loop is 4 instructions; its region is entered from its 64th pass (BLOCK_HEAT).
+    setHolesWarmAfter(1000);
+    try {
+      const few = runTwoLoops(250, 90).stores!; // under 750 instructions in the region
+      const many = runTwoLoops(600, 91).stores!; // over 1,000
+      expect(Array.from({ length: 40 }, () => few.pick(false)).includes(few.withHoles())).toBe(
+        false,
+      );
+      expect(Array.from({ length: 40 }, () => many.pick(false)).includes(many.withHoles())).toBe(
+        true,
+      );
+      // With a hole, at once.
+      expect(few.pick(true)).toBe(few.withHoles());
+      // The count is the source's: the rest run in another session makes `few` warm.
+      few.ran(1000);
+      expect(Array.from({ length: 40 }, () => few.pick(false)).includes(few.withHoles())).toBe(
+        true,
+      );
+    } finally {
+      setHolesWarmAfter(HOLES_WARM_AFTER);
+    }
+  });
+
   it('is entered on one in HOLES_WARM_EVERY entries, so V8 has optimised it when a hole comes', () => {
+    setHolesWarmAfter(0);
+    onTestFinished(() => setHolesWarmAfter(HOLES_WARM_AFTER));
     const { stores, adds } = runTwoLoops(400);
     expect(stores).toBeInstanceOf(CompiledRegion);
     expect(adds).toBeInstanceOf(CompiledRegion);

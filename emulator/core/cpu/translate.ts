@@ -194,12 +194,18 @@ export class CompiledRegion implements CompiledCode {
     return h.withHoles;
   }
 
+  /** Counts `instructions` the core ran in an entry into this region (`HOLES_WARM_AFTER`). */
+  ran(instructions: number): void {
+    const h = this.holes;
+    if (h !== null) h.ran += instructions;
+  }
+
   /**
    * The function to enter the region with: `withHoles` when a fast-path window has a hole
-   * (`holes`: `CortexM.fastPathHoles`) and, without one, on the 2nd to HOLES_WARM_FIRST-th
-   * entry into regions of its source and one in HOLES_WARM_EVERY after; else `fn`. Both run
-   * the region exactly (they differ only in the hole tests, which pass without a hole), so
-   * which one runs changes nothing but speed. Why: a function V8 has never run starts in its
+   * (`holes`: `CortexM.fastPathHoles`) and, without one, once regions of its source have run
+   * HOLES_WARM_AFTER instructions, on the 2nd to HOLES_WARM_FIRST-th entry from then and one
+   * in HOLES_WARM_EVERY after; else `fn`. Both run the region exactly (they differ only in
+   * the hole tests, which pass without a hole), so which one runs changes nothing but speed. Why: a function V8 has never run starts in its
    * interpreter and is optimised only after it has run a while; a debugger's first watchpoint
    * switched every hot region to such a cold function at once (bench:emulator's first debug
    * session ran at 0.27-0.46 of plain). Run now and then in plain sessions, the variant has
@@ -213,11 +219,30 @@ export class CompiledRegion implements CompiledCode {
     if (h === null) return this.fn;
     // One path to `withHoles` for both reasons (a path first taken in a debug session would
     // deoptimize this method and the core's loop it is inlined into).
-    const n = holes ? 2 : ++h.runs;
+    const n = holes ? 2 : h.ran < holesWarmAfter ? 1 : ++h.runs;
     if (n <= HOLES_WARM_FIRST ? n >= 2 : (n & (HOLES_WARM_EVERY - 1)) === 2)
       return this.withHoles();
     return this.fn;
   }
+}
+
+/**
+ * Instructions the regions of a source run (`CompiledRegion.ran`) before its variant with the
+ * hole tests is warmed in sessions without holes (`pick`). Warming the variant is a second
+ * warm-up (V8 runs it unoptimised until it has run about as long as the plain one did, then
+ * compiles it again on a background thread); done from every region's second entry, it doubled
+ * the translator's warm-up: the busy nRF52840 kernel's first run (bench:nrf) took ~1.3x the
+ * thread and the process CPU with it as without it (nrf-busy-trace.ts --holes-warm-after,
+ * separate processes), the trace layout (`layOut`) on or off made no difference there. The
+ * code run this long is what a debugger's first watchpoint finds hot (in that run 15 of 154
+ * sources ran 80 % of the region instructions); code run less costs little to warm when the
+ * hole comes. Settable for A/B benchmarks (`setHolesWarmAfter`).
+ */
+export const HOLES_WARM_AFTER = 1 << 20;
+let holesWarmAfter = HOLES_WARM_AFTER;
+/** Sets the instructions before the variant is warmed for every core in this process (A/B). */
+export function setHolesWarmAfter(instructions: number): void {
+  holesWarmAfter = instructions;
 }
 
 /**
@@ -237,10 +262,13 @@ interface Factory {
   /** The region's first address (for the error, should the source not compile). */
   readonly base: number;
   withHoles: CompiledRegion['fn'] | null;
+  /** Instructions run in the regions of this source (every session's; `CompiledRegion.ran`). */
+  ran: number;
   /**
    * Entries without a hole into the regions of this source (every session's: V8's feedback
-   * and optimised code belong to the functions, which sessions share); `pick` runs
-   * `withHoles` on the 2nd, the 18th, the 34th... (a region entered once makes no variant).
+   * and optimised code belong to the functions, which sessions share) since `ran` reached
+   * HOLES_WARM_AFTER; `pick` runs `withHoles` on the 2nd to 9th, the 18th, the 34th... (a
+   * region entered once from then makes no variant).
    */
   runs: number;
 }
@@ -584,6 +612,16 @@ function insideBlock(
 }
 
 /**
+ * The trace layout (`layOut`) on (the default) or off (every clause breaks to the loop's
+ * checks) for every core in this process: a switch for separate-process A/B benchmarks
+ * (`nrf-busy-trace.ts --no-trace-layout`). Takes effect for regions compiled afterwards.
+ */
+let traceLayout = true;
+export function setTraceLayout(on: boolean): void {
+  traceLayout = on;
+}
+
+/**
  * The `switch` clauses of a region's blocks (`cases[i]`: block i's statements, ending with `b`
  * set to the block to run next, -1 to leave), laid out so that a block goes on to one of its
  * static successors (`nexts[i]`, preferred first) without the trip through the loop's checks
@@ -598,6 +636,11 @@ function insideBlock(
  */
 function layOut(cases: string[], nexts: number[][]): string {
   const count = cases.length;
+  if (!traceLayout) {
+    let flat = '';
+    for (let i = 0; i < count; i++) flat += `case ${i}: {\n${cases[i]}}\nbreak;\n`;
+    return flat;
+  }
   const placed = new Uint8Array(count);
   const order: number[] = [];
   for (let s = 0; s < count; s++) {
@@ -866,7 +909,7 @@ function emitRegion(
     if (bare === source) {
       // No memory access on the fast paths (no hole test): one function serves both.
       const fn = make(source, base);
-      factory = { fn, source, base, withHoles: fn, runs: 0 };
+      factory = { fn, source, base, withHoles: fn, runs: 0, ran: 0 };
     } else {
       // Without the hole tests: hands over to the variant with them when a window has a
       // hole, at entry (the core calls that one itself then: `withHoles`) or, at a block's
@@ -877,7 +920,7 @@ function emitRegion(
         .replace('function region(', 'function regionPlain(')
         .replace('ENTRY_GUARD', `if (!${NO_HOLES}) return K[11](cpu, r, clock, K);`)
         .replace('LOOP_GUARD', `if (!${NO_HOLES}) break L;`);
-      factory = { fn: make(plain, base), source, base, withHoles: null, runs: 0 };
+      factory = { fn: make(plain, base), source, base, withHoles: null, runs: 0, ran: 0 };
     }
     if (FACTORIES.size >= MAX_FACTORIES) FACTORIES.delete(FACTORIES.keys().next().value!);
     FACTORIES.set(source, factory);
