@@ -349,6 +349,72 @@ describe('target across a message port', () => {
     end();
   });
 
+  it("sends the stop's stack pages with its registers: the unwind's reads do not cross", async () => {
+    const base = fakeTarget();
+    const run = runnable(base);
+    const ram = Uint8Array.from({ length: 0x4000 }, (_, i) => (i * 7) & 0xff);
+    const asked: string[] = [];
+    const regs = Object.fromEntries(CORE_REGISTER_NAMES.map((n) => [n, 0])) as CoreRegisters;
+    // SP in its page's last KiB (the next page goes too); PSP on another page.
+    regs.sp = regs.msp = 0x2000_0f80;
+    regs.psp = 0x2000_3100;
+    const target: DebugTarget = {
+      ...base,
+      ...run,
+      description: {
+        ...DESCRIPTION,
+        memoryMap: [{ name: 'RAM', kind: 'ram', start: 0x2000_0000, size: 0x4000 }],
+      },
+      readRegisters: async () => ok({ ...regs }),
+      readMemory: async (addr, n) => {
+        asked.push(`${addr.toString(16)}/${n.toString(16)}`);
+        return ok(ram.slice(addr - 0x2000_0000, addr - 0x2000_0000 + n));
+      },
+      // A step stops as the emulator does: the `stopped` event, then the answer.
+      step: async () => {
+        run.haltHere();
+        base.emit({ kind: 'stopped', stop: { ...STOP, cause: { kind: 'step' } } });
+        return ok({ ...STOP, cause: { kind: 'step' } });
+      },
+    };
+    const { proxy, end } = await proxied(target);
+    const read = async (addr: number, n: number): Promise<number[]> => {
+      const r = await proxy.readMemory(addr, n);
+      if (!r.ok) throw new Error(r.error);
+      return [...r.value];
+    };
+    const at = (addr: number, n: number): number[] => [
+      ...ram.slice(addr - 0x2000_0000, addr - 0x2000_0000 + n),
+    ];
+    expect((await proxy.step()).ok).toBe(true);
+    // Read once each, for the step's answer (not again for its `stopped` event's registers).
+    expect(asked).toEqual(['20000000/1000', '20001000/1000', '20003000/1000']);
+    const posted = proxy.posted;
+    expect(await read(0x2000_0f80, 8)).toEqual(at(0x2000_0f80, 8));
+    expect(await read(0x2000_0ffc, 8)).toEqual(at(0x2000_0ffc, 8));
+    expect(await read(0x2000_3120, 32)).toEqual(at(0x2000_3120, 32));
+    expect(proxy.posted).toBe(posted);
+    // Another page still crosses, once.
+    expect(await read(0x2000_2000, 4)).toEqual(at(0x2000_2000, 4));
+    expect(proxy.posted).toBe(posted + 1);
+    // A stop after a run: the pages come with the `stopped` event's registers.
+    await proxy.resume();
+    ram[0xf80] = 0x5a;
+    regs.sp = regs.msp = 0x2000_0800;
+    asked.length = 0;
+    run.haltHere();
+    const stopped = new Promise<void>((r) => proxy.onEvent((e) => e.kind === 'stopped' && r()));
+    base.emit({ kind: 'stopped', stop: STOP });
+    await stopped;
+    expect((await proxy.readRegisters()).ok).toBe(true);
+    const again = proxy.posted;
+    expect(await read(0x2000_0f80, 2)).toEqual([0x5a, ram[0xf81]]);
+    expect(await read(0x2000_3100, 2)).toEqual(at(0x2000_3100, 2));
+    expect(proxy.posted).toBe(again);
+    expect(asked).toEqual(['20000000/1000', '20003000/1000']);
+    end();
+  });
+
   it('answers a throwing target and an unknown method with errors', async () => {
     const [a, b, end] = channel();
     serveTarget(fakeTarget(), a);

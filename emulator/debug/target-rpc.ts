@@ -52,6 +52,7 @@ import {
   type CoreRegisters,
   type DebugTarget,
   type MemoryAccessOptions,
+  type MemoryRegion,
   type RegisterName,
   type ResetOptions,
   type StopInfo,
@@ -116,13 +117,80 @@ export type TargetMessage =
   | { t: 'call'; id: number; method: TargetMethod; args: unknown[] }
   | { t: 'batch'; calls: { id: number; method: TargetMethod; args: unknown[] }[] }
   /** `ms`: the serving side's time from taking the call to posting this reply (its clock). */
-  | { t: 'reply'; id: number; result: Result<unknown>; registers?: CoreRegisters; ms?: number }
+  | {
+      t: 'reply';
+      id: number;
+      result: Result<unknown>;
+      registers?: CoreRegisters;
+      pages?: StopPage[];
+      ms?: number;
+    }
   | { t: 'event'; event: TargetEvent }
   /** The halted target's registers, after each `stopped` event (null: not readable). */
-  | { t: 'registers'; registers: CoreRegisters | null };
+  | { t: 'registers'; registers: CoreRegisters | null; pages?: StopPage[] };
+
+/** A page of a stop's memory sent with its registers (see the header): its bytes from `base`. */
+export interface StopPage {
+  base: number;
+  bytes: Uint8Array;
+}
 
 /** Bytes of a stop's memory page (see the header). */
 const PAGE = 4096;
+
+/**
+ * The stop's page holding `address`: the 4 KiB-aligned block clipped to its RAM or flash region
+ * (null outside them). Both sides cut pages with this, so a page sent with a stop is the one the
+ * proxy would have asked for.
+ */
+function pageAt(
+  memoryMap: readonly MemoryRegion[],
+  address: number,
+): { base: number; end: number } | null {
+  const at = address >>> 0;
+  const region = memoryMap.find(
+    (r) => (r.kind === 'ram' || r.kind === 'flash') && at >= r.start && at < r.start + r.size,
+  );
+  if (!region) return null;
+  return {
+    base: Math.max(at - (at % PAGE), region.start),
+    end: Math.min(at - (at % PAGE) + PAGE, region.start + region.size),
+  };
+}
+
+/**
+ * Where a stop's readers start: the unwind reads the current stack from SP up, and across an
+ * exception boundary the other stack (an app's frames on PSP under the kernel's on MSP). So the
+ * pages of SP, of the other stack pointer, and the page after SP's when SP is in its last KiB
+ * (the caller frames run on past it) go with the stop's registers: the stop handling read them
+ * one trip each before (bench:ide 3a: about 4 trips a stop).
+ */
+function stopPageBases(
+  memoryMap: readonly MemoryRegion[],
+  r: CoreRegisters,
+): { base: number; end: number }[] {
+  const out: { base: number; end: number }[] = [];
+  const add = (address: number): void => {
+    const p = pageAt(memoryMap, address);
+    if (p && !out.some((q) => q.base === p.base)) out.push(p);
+  };
+  add(r.sp);
+  if (r.sp % PAGE >= PAGE - 1024) add(r.sp + 1024);
+  add(r.msp);
+  add(r.psp);
+  return out;
+}
+
+/** The stop's pages (see `stopPageBases`) as read now; a page that does not read is left out. */
+async function readStopPages(target: DebugTarget, r: CoreRegisters): Promise<StopPage[]> {
+  const out: StopPage[] = [];
+  for (const p of stopPageBases(target.description.memoryMap, r)) {
+    const m = await target.readMemory(p.base, p.end - p.base).catch(() => null);
+    if (m?.ok && m.value.length === p.end - p.base)
+      out.push({ base: p.base, bytes: owned(m.value) });
+  }
+  return out;
+}
 
 /** Calls that stop the target: their replies carry the registers of the stop. */
 const STOPPING: ReadonlySet<TargetMethod> = new Set([
@@ -165,6 +233,9 @@ function owned(bytes: Uint8Array): Uint8Array {
     ? bytes
     : new Uint8Array(bytes);
 }
+
+const buffersOf = (pages: readonly StopPage[]): ArrayBuffer[] =>
+  pages.map((p) => p.bytes.buffer as ArrayBuffer);
 
 function transferOf(value: unknown): ArrayBuffer[] {
   return value instanceof Uint8Array ? [value.buffer as ArrayBuffer] : [];
@@ -244,22 +315,36 @@ function unpackAccessLog(p: PackedAccessLog): AccessLogReply {
 export function serveTarget(target: DebugTarget, port: TargetPort): () => void {
   const methods = OPTIONAL_METHODS.filter((m) => typeof target[m] === 'function');
   port.post({ t: 'hello', description: target.description, state: target.state(), methods }, []);
+  // Calls that stop the target and are not answered yet: their replies carry the stop's pages,
+  // so the `registers` after its `stopped` event (which the proxy does not keep while such a
+  // call is on its way) does not read and send them again.
+  let stopping = 0;
   const offEvents = target.onEvent((event) => {
     if (event.kind === 'console') {
       const bytes = owned(event.bytes);
       port.post({ t: 'event', event: { ...event, bytes } }, [bytes.buffer as ArrayBuffer]);
     } else port.post({ t: 'event', event }, []);
     // The stop's registers follow it (read in this turn's microtasks: before any later call).
-    if (event.kind === 'stopped')
-      void haltedRegisters(target).then((registers) =>
-        port.post({ t: 'registers', registers }, []),
-      );
+    if (event.kind === 'stopped') {
+      // Counted now: the stopping call's answer settles in this turn's microtasks.
+      const withPages = stopping === 0;
+      void haltedRegisters(target).then(async (registers) => {
+        const pages = registers && withPages ? await readStopPages(target, registers) : [];
+        port.post(
+          { t: 'registers', registers, ...(pages.length ? { pages } : {}) },
+          buffersOf(pages),
+        );
+      });
+    }
   });
   const serve = (m: { id: number; method: TargetMethod; args: unknown[] }): void => {
     const taken = performance.now();
     const ms = (): number => performance.now() - taken;
+    const stops = STOPPING.has(m.method);
+    if (stops) stopping++;
     void answer(target, m.method, m.args).then(
       (result) => {
+        if (stops) stopping--;
         let r = result;
         if (r.ok && r.value instanceof Uint8Array) r = ok(owned(r.value));
         if (r.ok && m.method === 'accessLog') {
@@ -268,17 +353,28 @@ export function serveTarget(target: DebugTarget, port: TargetPort): () => void {
           return;
         }
         if (r.ok && (STOPPING.has(m.method) || m.method === 'readRegisters')) {
-          void haltedRegisters(target).then((registers) =>
+          void haltedRegisters(target).then(async (registers) => {
+            // A stop's pages come with it; readRegisters is asked at a stop already sent.
+            const pages =
+              registers && STOPPING.has(m.method) ? await readStopPages(target, registers) : [];
             port.post(
-              { t: 'reply', id: m.id, result: r, ...(registers ? { registers } : {}), ms: ms() },
-              [],
-            ),
-          );
+              {
+                t: 'reply',
+                id: m.id,
+                result: r,
+                ...(registers ? { registers } : {}),
+                ...(pages.length ? { pages } : {}),
+                ms: ms(),
+              },
+              buffersOf(pages),
+            );
+          });
           return;
         }
         port.post({ t: 'reply', id: m.id, result: r, ms: ms() }, r.ok ? transferOf(r.value) : []);
       },
-      (e: unknown) =>
+      (e: unknown) => {
+        if (stops) stopping--;
         port.post(
           {
             t: 'reply',
@@ -288,7 +384,8 @@ export function serveTarget(target: DebugTarget, port: TargetPort): () => void {
             ),
           },
           [],
-        ),
+        );
+      },
     );
   };
   const offCalls = port.listen((m) => {
@@ -430,10 +527,10 @@ export class TargetProxy implements DebugTarget {
       this.changing.delete(m.id);
       this.replies++;
       this.servedMs += m.ms ?? 0;
-      if (m.registers) this.keepRegisters(m.registers);
+      if (m.registers) this.keepRegisters(m.registers, m.pages);
       done?.(m.result);
     } else if (m.t === 'registers') {
-      if (m.registers) this.keepRegisters(m.registers);
+      if (m.registers) this.keepRegisters(m.registers, m.pages);
       this.stopRegisters?.();
       this.stopRegisters = null;
     } else if (m.t === 'event') {
@@ -472,17 +569,18 @@ export class TargetProxy implements DebugTarget {
     if (this.st !== 'halted' || this.changing.size > 0 || this.failure !== null) return null;
     const a = address >>> 0;
     if (!(length > 0) || length > PAGE) return null;
-    const region = this.description.memoryMap.find(
+    const map = this.description.memoryMap;
+    const region = map.find(
       (r) =>
         (r.kind === 'ram' || r.kind === 'flash') && a >= r.start && a + length <= r.start + r.size,
     );
     if (!region) return null;
     const pages = this.pages;
     const page = (at: number): { base: number; read: Promise<Result<Uint8Array>> } => {
-      const base = Math.max(at - (at % PAGE), region.start);
+      // `at` is inside `region` (checked above), so it has a page.
+      const { base, end } = pageAt(map, at)!;
       let read = pages.get(base);
       if (!read) {
-        const end = Math.min(at - (at % PAGE) + PAGE, region.start + region.size);
         read = this.call<Uint8Array>('readMemory', [base, end - base]);
         pages.set(base, read);
       }
@@ -504,9 +602,16 @@ export class TargetProxy implements DebugTarget {
     })();
   }
 
-  /** Registers the serving side sent: kept unless a call that may change them is on its way. */
-  private keepRegisters(registers: CoreRegisters): void {
-    this.registers = this.changing.size === 0 && this.st !== 'closed' ? registers : null;
+  /**
+   * Registers the serving side sent, and the stop's pages with them: kept unless a call that may
+   * change them is on its way.
+   */
+  private keepRegisters(registers: CoreRegisters, pages?: readonly StopPage[]): void {
+    const keep = this.changing.size === 0 && this.st !== 'closed';
+    this.registers = keep ? registers : null;
+    if (!keep || !pages) return;
+    for (const p of pages)
+      if (!this.pages.has(p.base)) this.pages.set(p.base, Promise.resolve(ok(p.bytes)));
   }
 
   private call<T>(

@@ -1098,6 +1098,7 @@ export class DebugService {
           registers: a.registers,
           frames: a.frames,
           isArmed: (address) => a.armed.has(address),
+          inOrder: a.target instanceof TargetProxy,
           waitForStop: () => {
             const t0 = performance.now();
             return new Promise<StopInfo>((resolve) => a.stopWaiters.push(resolve)).finally(

@@ -34,6 +34,15 @@ export interface StepContext {
   waitForStop(): Promise<StopInfo>;
   /** A user breakpoint is set at the address (a temporary one must not remove it). */
   isArmed?(address: number): boolean;
+  /**
+   * The target starts calls in the order they are made, each before the next, without waiting
+   * for answers (a TargetProxy: the calls of one turn leave as one message and the worker starts
+   * them back to back). The step then sends a temporary breakpoint with the resume that runs to
+   * it, and holds its removal until the step's next call (or its end), so they share a message:
+   * a step over a call crossed to the worker 4 times for set, resume, clear and the next row.
+   * A target that takes one command at a time (GDB remote) leaves this unset.
+   */
+  inOrder?: boolean;
 }
 
 /** Most rows one step walks before it gives up (a line that loops for ever is run, not stepped). */
@@ -65,21 +74,35 @@ async function exceptionReturnPc(t: DebugTarget, r: CoreRegisters): Promise<numb
  * temporary breakpoint. Any other stop ends the run and is returned.
  */
 async function runTo(
-  ctx: StepContext,
+  ctx: Stepping,
   address: number,
   accept: (r: CoreRegisters) => boolean,
 ): Promise<Result<StopInfo>> {
   const t = ctx.target;
   const a = address & ~1;
   const own = !(ctx.isArmed?.(a) ?? false);
-  if (own) {
-    const set = await t.setBreakpoint(a);
+  // In order: the breakpoint leaves with the resume (one message), checked once both answered.
+  let setting = own ? t.setBreakpoint(a) : null;
+  if (setting && !ctx.inOrder) {
+    const set = await setting;
     if (!set.ok) return set;
+    setting = null;
   }
+  let placed = own;
   try {
     for (;;) {
       const next = ctx.waitForStop();
       const resumed = await t.resume();
+      if (setting) {
+        const set = await setting;
+        setting = null;
+        if (!set.ok) {
+          // Running without the breakpoint: stop it where it is and say why.
+          placed = false;
+          if (resumed.ok) await t.halt();
+          return set;
+        }
+      }
       if (!resumed.ok) return resumed;
       const stop = await next;
       if (stop.cause.kind !== 'breakpoint' || stop.pc >>> 0 !== a >>> 0) return ok(stop);
@@ -89,7 +112,10 @@ async function runTo(
       // A deeper (recursive) activation reached the same address: go on.
     }
   } finally {
-    if (own) await t.clearBreakpoint(a);
+    if (placed) {
+      if (ctx.inOrder && ctx.hold) ctx.hold(() => t.clearBreakpoint(a));
+      else await t.clearBreakpoint(a);
+    }
   }
 }
 
@@ -97,8 +123,54 @@ async function runTo(
 const sameLine = (a: LineAt, b: { file: string; line: number }): boolean =>
   a.line === b.line && (a.file === b.file || a.file.endsWith(`/${b.file}`));
 
+/** The step's own context: where it holds calls that may wait for its next one. */
+interface Stepping extends StepContext {
+  /** Makes `call` with the step's next call to the target (or at its end): see `inOrder`. */
+  hold?(call: () => Promise<unknown>): void;
+}
+
+/**
+ * The target with held calls made just before each of its calls, in the same turn (so a
+ * TargetProxy sends them in one message). readRegisters is not one: the proxy answers it from
+ * the stop, and a held call made there would cross alone.
+ */
+function holding(target: DebugTarget): {
+  target: DebugTarget;
+  hold(call: () => Promise<unknown>): void;
+  release(): void;
+} {
+  const held: (() => Promise<unknown>)[] = [];
+  const release = (): void => {
+    // Their answers are not waited for: the target starts them before any later call.
+    for (const call of held.splice(0)) void call();
+  };
+  const wrapped = new Proxy(target, {
+    get(t, key, receiver) {
+      const v: unknown = Reflect.get(t, key, receiver);
+      if (typeof v !== 'function' || key === 'onEvent' || key === 'state') return v;
+      const f = v as (...a: unknown[]) => unknown;
+      if (key === 'readRegisters') return (...args: unknown[]): unknown => f.apply(t, args);
+      return (...args: unknown[]): unknown => {
+        release();
+        return f.apply(t, args);
+      };
+    },
+  });
+  return { target: wrapped, hold: (call) => void held.push(call), release };
+}
+
 /** The step; resolves with the stop it ends at (its own, or whatever stopped it first). */
 export async function stepSource(kind: StepKind, ctx: StepContext): Promise<Result<StopInfo>> {
+  if (!ctx.inOrder) return stepWith(kind, ctx);
+  const h = holding(ctx.target);
+  try {
+    return await stepWith(kind, { ...ctx, target: h.target, hold: h.hold });
+  } finally {
+    h.release();
+  }
+}
+
+async function stepWith(kind: StepKind, ctx: Stepping): Promise<Result<StopInfo>> {
   const t = ctx.target;
   if (kind === 'instruction') return t.step();
   const first = ctx.registers ? ok(ctx.registers) : await regsOf(t);
@@ -110,7 +182,7 @@ export async function stepSource(kind: StepKind, ctx: StepContext): Promise<Resu
   return stepLine(kind, ctx, regs, line);
 }
 
-async function stepOut(ctx: StepContext, regs: CoreRegisters): Promise<Result<StopInfo>> {
+async function stepOut(ctx: Stepping, regs: CoreRegisters): Promise<Result<StopInfo>> {
   const t = ctx.target;
   const chain = ctx.program.inlineChain(regs.pc);
   if (chain.length > 1) return leaveInline(ctx, regs, chain.length);
@@ -135,7 +207,7 @@ async function stepOut(ctx: StepContext, regs: CoreRegisters): Promise<Result<St
 
 async function stepLine(
   kind: 'over' | 'into',
-  ctx: StepContext,
+  ctx: Stepping,
   regs: CoreRegisters,
   start: LineAt,
 ): Promise<Result<StopInfo>> {
@@ -225,7 +297,7 @@ async function stepLine(
 
 /** Out of an inlined call: step until the PC is in fewer inlined scopes (or leaves the function). */
 async function leaveInline(
-  ctx: StepContext,
+  ctx: Stepping,
   regs: CoreRegisters,
   depth: number,
 ): Promise<Result<StopInfo>> {
@@ -258,11 +330,7 @@ async function leaveInline(
 }
 
 /** After entering a function: step through its prologue to its first line of code. */
-async function intoBody(
-  ctx: StepContext,
-  stop: StopInfo,
-  entry: number,
-): Promise<Result<StopInfo>> {
+async function intoBody(ctx: Stepping, stop: StopInfo, entry: number): Promise<Result<StopInfo>> {
   const t = ctx.target;
   let last = stop;
   for (let round = 0; round < 1000; round++) {
