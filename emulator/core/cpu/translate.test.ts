@@ -740,3 +740,41 @@ describe('the variant with the hole tests in a session without holes', () => {
     expect(adds!.pick(false)).toBe(adds!.fn);
   });
 });
+
+describe('generated code reused by later sessions', () => {
+  /** A hot loop adding `step` to r0 1000 times (a store in it); r0 and the region of the loop. */
+  function runAdd(step: number, translate = true): { r0: number; cr: CompiledRegion | undefined } {
+    const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate });
+    const p = new Program(0);
+    p.word(RAM + 0x8000).addr('reset', 1);
+    p.label('reset').mov32(0, 0).mov32(7, 1000).mov32(2, RAM);
+    p.label('loop');
+    p.i('ADD_imm_T2', { d: 0, i: step }).i('STR_imm_T1', { t: 0, n: 2, i: 1 });
+    p.i('SUB_imm_T2', { d: 7, i: 1 }).branch('B_T1', 'loop', { c: 1 });
+    p.i('MOV_reg_T1', { D: 0, d: 1, m: 0 }).i('BKPT_T1', { i: 0xab });
+    flash.set(p.bytes());
+    core.reset();
+    const r0 = runToExit(core, 100_000);
+    const code = core.bus.regions.find((r) => r.base === 0 && r.chunks !== null);
+    const a = p.addressOf('loop');
+    return { r0, cr: code?.chunks?.[a >>> 8]?.fns[(a >>> 1) & 127] as CompiledRegion | undefined };
+  }
+
+  it('takes a region of the same code from the memo, and code that differs in one immediate gets its own', () => {
+    const first = runAdd(3);
+    const again = runAdd(3);
+    const other = runAdd(5);
+    expect(first.r0).toBe(runAdd(3, false).r0);
+    expect(other.r0).toBe(runAdd(5, false).r0);
+    expect(other.r0).toBe(5000);
+    for (const x of [first, again, other]) expect(x.cr).toBeInstanceOf(CompiledRegion);
+    // The same code: the same function and the same (read-only) tables, not generated again;
+    // its own region object and executors' fields.
+    expect(again.cr).not.toBe(first.cr);
+    expect(again.cr!.fn).toBe(first.cr!.fn);
+    expect(again.cr!.k[3]).toBe(first.cr!.k[3]);
+    // One immediate differs: its own source and function.
+    expect(other.cr!.fn).not.toBe(first.cr!.fn);
+    expect(other.cr!.k[3]).not.toBe(first.cr!.k[3]);
+  });
+});

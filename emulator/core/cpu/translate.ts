@@ -673,6 +673,151 @@ function emitRegion(
   replaces: CompiledRegion | null = null,
   maxSource = Infinity,
 ): CompiledRegion | null {
+  const key = emitKey(reg, blocks);
+  let em = EMITTED.get(key);
+  if (em === undefined) {
+    const made = emitSource(reg, blocks, maxSource);
+    if (made === null) return null;
+    em = made;
+    if (EMITTED.size >= MAX_FACTORIES) EMITTED.delete(EMITTED.keys().next().value!);
+    EMITTED.set(key, em);
+  } else if (em.sourceBytes > maxSource) return null;
+  // The executors and fields of this session's instructions (equal to the memo's: decoded
+  // from the same halfwords).
+  const E: unknown[] = [];
+  const F: unknown[] = [];
+  for (let j = 0; j < em.fallbacks.length; j += 2) {
+    const insn = blocks[em.fallbacks[j]!]!.slots[em.fallbacks[j + 1]!]!.insn;
+    E.push(insn.exec);
+    F.push(insn.f);
+  }
+  const { factory, lo, hi } = em;
+  const k = [em.idx, E, F, ...em.tables, null as unknown];
+  const entries: number[] = [];
+  const cr = new CompiledRegion(
+    factory.fn,
+    k,
+    em.maxLen,
+    em.maxCycles,
+    lo,
+    hi,
+    entries,
+    em.sourceBytes,
+    factory,
+  );
+  k[11] = (cpu: CortexM, r: Int32Array, clock: Clock, K: unknown[]): void =>
+    cr.withHoles()(cpu, r, clock, K);
+  cr.blockSpans = em.spans;
+  register(reg, blocks, cr, replaces);
+  stats.regions++;
+  stats.blocks += blocks.length;
+  stats.instructions += em.tables[0].length;
+  stats.sourceBytes += em.sourceBytes;
+  return cr;
+}
+
+/**
+ * What `emitSource` makes of a region's blocks: a pure function of the region's base address,
+ * its blocks' bounds and the halfwords in them (`emitKey`), so sessions on the same image (every
+ * run of a benchmark, a reset, a restored snapshot) take it from `EMITTED` instead of generating
+ * the source again: bench2 generates ~200 KiB of source per session, ~5 % of a session's CPU
+ * time (its first 10^6 instructions ran at ~50-100 MIPS in later sessions, mostly that).
+ */
+interface Emitted {
+  readonly factory: Factory;
+  readonly sourceBytes: number;
+  /** Block index by halfword offset from `lo` (the function's IDX). */
+  readonly idx: Int16Array;
+  /** PCK, ITK, PRECK, PRENK, FB, EXC, NXK, ITAK: read-only tables of the function (K[3..10]). */
+  readonly tables: [
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Uint8Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+  ];
+  /** Block and slot index of each instruction that runs its executor, in E/F order. */
+  readonly fallbacks: Int32Array;
+  readonly maxLen: number;
+  readonly maxCycles: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly spans: Int32Array;
+}
+
+/** Emitted regions by `emitKey` (bounded like FACTORIES, oldest dropped first). */
+const EMITTED = new Map<string, Emitted>();
+
+/**
+ * The key of a region's generated code: its code region's base, and per block its bounds,
+ * ITSTATE after it and the halfwords it decodes (the instructions are `decode` of them, and
+ * generate, the IT state of each slot and the block layout follow from those alone).
+ */
+function emitKey(reg: Region, blocks: Block[]): string {
+  let key = `${reg.base}`;
+  for (const b of blocks) {
+    key +=
+      String.fromCharCode(
+        b.start & 0xffff,
+        b.start >>> 16,
+        b.end & 0xffff,
+        b.end >>> 16,
+        b.itAfter,
+        0xffff,
+      ) + String.fromCharCode.apply(null, reg.u16.subarray(b.start >>> 1, b.end >>> 1) as never);
+  }
+  return key;
+}
+
+/** Registers `cr` in the chunk tables for `blocks`; drops `replaces` first (chaining). */
+function register(
+  reg: Region,
+  blocks: Block[],
+  cr: CompiledRegion,
+  replaces: CompiledRegion | null,
+): void {
+  const entries = cr.entries;
+  const chunks = reg.chunks!;
+  if (replaces !== null) {
+    replaces.dead = true;
+    for (const h of replaces.entries) {
+      const owner = chunks[h >>> 7];
+      if (owner !== undefined && owner.fns[h & 127] === replaces) owner.fns[h & 127] = undefined;
+    }
+  }
+  for (const b of blocks) {
+    const h = b.start >>> 1;
+    let chunk = chunks[h >>> 7];
+    if (chunk === undefined) chunks[h >>> 7] = chunk = new CodeChunk();
+    if (chunk.fns[h & 127] === undefined) {
+      chunk.fns[h & 127] = cr;
+      entries.push(h);
+    }
+  }
+  const seen = new Set<number>();
+  for (const b of blocks) {
+    for (
+      let c = b.start >>> BLOCK_CHUNK_SHIFT, e = (b.end - 1) >>> BLOCK_CHUNK_SHIFT;
+      c <= e;
+      c++
+    ) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      let chunk = chunks[c];
+      if (chunk === undefined) chunks[c] = chunk = new CodeChunk();
+      chunk.covering.push(cr);
+    }
+  }
+}
+
+/**
+ * Generates the source of the region of `blocks` and makes (or finds in FACTORIES) its
+ * functions; null when the source would pass `maxSource` characters.
+ */
+function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | null {
   const byStart = new Map<number, number>();
   for (let i = 0; i < blocks.length; i++) byStart.set(blocks[i]!.start, i);
   let lo = Infinity;
@@ -696,8 +841,8 @@ function emitRegion(
   const EXC: number[] = [];
   const NXK: number[] = [];
   const ITAK: number[] = [];
-  const E: unknown[] = [];
-  const F: unknown[] = [];
+  const fallbacks: number[] = [];
+  let nE = 0;
   const used = new Set<number>();
   let maxLen = 0;
   let maxCycles = 0;
@@ -750,12 +895,12 @@ function emitRegion(
         // An executor that touches only its operand registers (and Q/GE): those are stored
         // and reloaded around the call. It cannot end the block or need the core's attention.
         FB.push(0);
-        E.push(insn.exec);
-        F.push(insn.f);
+        fallbacks.push(bi, i);
+        nE++;
         for (const r of ops) used.add(r);
         const call =
           `k = ${k}; ${ops.map((r) => `r[${r}] = r${r};`).join(' ')}` +
-          ` now += E[${E.length - 1}](cpu, F[${F.length - 1}]) - 1; ${ops.map((r) => `r${r} = r[${r}];`).join(' ')}`;
+          ` now += E[${nE - 1}](cpu, F[${nE - 1}]) - 1; ${ops.map((r) => `r${r} = r[${r}];`).join(' ')}`;
         out += cond === null ? `${call}\n` : `if (${cond}) { ${call} }\n`;
         prec += 1;
         EXC.push(prec);
@@ -765,13 +910,13 @@ function emitRegion(
       if (g === null) {
         // The executor, with the locals stored around the call.
         FB.push(1);
-        E.push(insn.exec);
-        F.push(insn.f);
+        fallbacks.push(bi, i);
+        nE++;
         for (let r = 0; r < 15; r++) used.add(r);
         const call =
           `k = ${k}; FLUSH cpu.pc = ${pc}; cpu.nextPc = ${next}; r[15] = ${(pc + 4) | 0}; cpu.itstate = ${it};` +
           ` clock.now = now + ${prec}; cpu.budget = b0 - n - ${i};` +
-          ` t = E[${E.length - 1}](cpu, F[${F.length - 1}]); RELOAD x = 2; now += t - 1;` +
+          ` t = E[${nE - 1}](cpu, F[${nE - 1}]); RELOAD x = 2; now += t - 1;` +
           ` if (cpu.nextPc !== ${next} || cpu.attention) { n += ${i + 1}; now += ${prec + 1}; pc = cpu.nextPc | 0; l = ${(pc + 4) | 0}; its = ${itAfter}; x = 0; break L; }`;
         out += cond === null ? `${call}\n` : `if (${cond}) { ${call} }\n`;
         prec += 1;
@@ -925,60 +1070,25 @@ function emitRegion(
     if (FACTORIES.size >= MAX_FACTORIES) FACTORIES.delete(FACTORIES.keys().next().value!);
     FACTORIES.set(source, factory);
   }
-  const fn = factory.fn;
-  const k = [
+  return {
+    factory,
+    sourceBytes: src.length,
     idx,
-    E,
-    F,
-    Int32Array.from(PCK),
-    Int32Array.from(ITK),
-    Int32Array.from(PRECK),
-    Int32Array.from(PRENK),
-    Uint8Array.from(FB),
-    Int32Array.from(EXC),
-    Int32Array.from(NXK),
-    Int32Array.from(ITAK),
-    null as unknown,
-  ];
-  const entries: number[] = [];
-  const cr = new CompiledRegion(fn, k, maxLen, maxCycles, lo, hi, entries, src.length, factory);
-  k[11] = (cpu: CortexM, r: Int32Array, clock: Clock, K: unknown[]): void =>
-    cr.withHoles()(cpu, r, clock, K);
-  cr.blockSpans = Int32Array.from(blocks.flatMap((b) => [b.start, b.end]));
-  const chunks = reg.chunks!;
-  if (replaces !== null) {
-    replaces.dead = true;
-    for (const h of replaces.entries) {
-      const owner = chunks[h >>> 7];
-      if (owner !== undefined && owner.fns[h & 127] === replaces) owner.fns[h & 127] = undefined;
-    }
-  }
-  for (const b of blocks) {
-    const h = b.start >>> 1;
-    let chunk = chunks[h >>> 7];
-    if (chunk === undefined) chunks[h >>> 7] = chunk = new CodeChunk();
-    if (chunk.fns[h & 127] === undefined) {
-      chunk.fns[h & 127] = cr;
-      entries.push(h);
-    }
-  }
-  const seen = new Set<number>();
-  for (const b of blocks) {
-    for (
-      let c = b.start >>> BLOCK_CHUNK_SHIFT, e = (b.end - 1) >>> BLOCK_CHUNK_SHIFT;
-      c <= e;
-      c++
-    ) {
-      if (seen.has(c)) continue;
-      seen.add(c);
-      let chunk = chunks[c];
-      if (chunk === undefined) chunks[c] = chunk = new CodeChunk();
-      chunk.covering.push(cr);
-    }
-  }
-  stats.regions++;
-  stats.blocks += blocks.length;
-  stats.instructions += PCK.length;
-  stats.sourceBytes += src.length;
-  return cr;
+    tables: [
+      Int32Array.from(PCK),
+      Int32Array.from(ITK),
+      Int32Array.from(PRECK),
+      Int32Array.from(PRENK),
+      Uint8Array.from(FB),
+      Int32Array.from(EXC),
+      Int32Array.from(NXK),
+      Int32Array.from(ITAK),
+    ],
+    fallbacks: Int32Array.from(fallbacks),
+    maxLen,
+    maxCycles,
+    lo,
+    hi,
+    spans: Int32Array.from(blocks.flatMap((b) => [b.start, b.end])),
+  };
 }
