@@ -778,3 +778,36 @@ describe('generated code reused by later sessions', () => {
     expect(other.cr!.k[3]).not.toBe(first.cr!.k[3]);
   });
 });
+
+describe('flag writes no one sees', () => {
+  /**
+   * A loop whose flags are read past instructions that write some of them: ADCS reads the C of
+   * an ADDS across a MULS (N, Z only), and a BVC reads the V of an ADDS across an LSLS (N, Z,
+   * C). The translator leaves out only the flag writes a later write hides; r4 ^ r6.
+   */
+  function runFlags(translate: boolean): { r1: number; count: number } {
+    const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate });
+    const p = new Program(0);
+    p.word(RAM + 0x8000).addr('reset', 1);
+    p.label('reset').mov32(0, 0).mov32(1, 0x9e3779b9).mov32(2, 7).mov32(3, 0x10001);
+    p.mov32(4, 0).mov32(5, 0x12345).mov32(6, 0x40000000).mov32(7, 500);
+    p.label('loop');
+    p.i('ADD_reg_T1', { d: 0, n: 0, m: 1 }).i('MUL_reg_T1', { d: 2, m: 3 });
+    p.i('ADC_reg_T1', { d: 4, m: 5 }).i('ADD_reg_T1', { d: 6, n: 6, m: 1 });
+    p.i('LSL_imm_T1', { d: 2, m: 2, i: 1 }).branch('B_T1', 'skip', { c: 7 });
+    p.i('ADD_imm_T2', { d: 4, i: 1 });
+    p.label('skip').i('SUB_imm_T2', { d: 7, i: 1 }).branch('B_T1', 'loop', { c: 1 });
+    p.i('EOR_reg_T1', { d: 4, m: 6 }).i('MOV_reg_T1', { D: 0, d: 1, m: 4 });
+    p.i('BKPT_T1', { i: 0xab });
+    flash.set(p.bytes());
+    core.reset();
+    const r1 = runToExit(core, 100_000);
+    return { r1, count: core.instructionCount };
+  }
+
+  it('keeps every flag a later instruction reads', () => {
+    const interpreted = runFlags(false);
+    const compiled = runFlags(true);
+    expect(compiled).toEqual(interpreted);
+  });
+});

@@ -813,6 +813,92 @@ function register(
   }
 }
 
+/** The flags a region function keeps in locals. */
+const FLAGS = ['N', 'Z', 'C', 'V'] as const;
+/** A flag local written by a statement of its own (`N = ...;`), and the text before it. */
+const FLAG_WRITE = /\b([NZCV]) = (?!=)[^;{}]*;/g;
+
+/**
+ * The generated code of each instruction of block `b` (a function of the `sync` source, which
+ * depends on the cycles before it; null: run its executor), with the flag writes that no one
+ * can see left out (flag liveness within the block). Why: Thumb code sets the flags with most
+ * 16-bit data-processing instructions (ADDS, MOVS, LSLS...), and the next one usually sets them
+ * again; each write is 1-4 operations (bench2's hottest block: two ADDS and a CMP), and TurboFan
+ * cannot drop them itself, since every check in between that may deoptimize keeps them alive.
+ * A write is dead when a later instruction of the block writes the flag unconditionally before
+ * anything reads it. Everything that can see the flags keeps them: a read (an ADC, a shift with
+ * carry, a condition), an instruction in or at an IT block (conditions read them, and a skipped
+ * instruction writes nothing), one that calls into the core (a memory slow path or fault: the
+ * fault path and an attention exit store the flags; an executor reads them), and the block's
+ * end (the next block is not known here).
+ */
+function blockCode(b: Block): ((sync: string) => Generated | null)[] {
+  const n = b.slots.length;
+  const at = (i: number, sync: string): Generated | null => {
+    const { insn, pc, it } = b.slots[i]!;
+    const g = generate(insn, { pc, inIT: it !== 0, sync });
+    return g !== null && /\br15\b/.test(g.code) ? null : g;
+  };
+  /** Per instruction: the flags whose writes are dead (bit 0 N ... bit 3 V). */
+  const dead = new Uint8Array(n);
+  let live = 15;
+  for (let i = n - 1; i >= 0; i--) {
+    const { insn, it } = b.slots[i]!;
+    const g = insn.encoding.name === 'IT_T1' || it !== 0 ? null : at(i, '');
+    if (g === null || g.calls || /\bcpu\.\w+\(|\bbreak\b/.test(g.code)) {
+      live = 15;
+      continue;
+    }
+    const flow = g.flow.kind === 'cond' ? g.flow.cond : '';
+    let writes = 0;
+    let reads = 0;
+    for (let f = 0; f < 4; f++) {
+      const name = FLAGS[f]!;
+      const all = (`${g.code} ${flow}`.match(new RegExp(`\\b${name}\\b`, 'g')) ?? []).length;
+      let own = 0;
+      for (const m of g.code.matchAll(FLAG_WRITE)) {
+        if (m[1] !== name) continue;
+        own++;
+        // Unconditional: a statement of its own at the top level of the code.
+        if (statementAt(g.code, m.index) && depthAt(g.code, m.index) === 0) writes |= 1 << f;
+      }
+      if (all > own) reads |= 1 << f;
+    }
+    dead[i] = writes & ~live;
+    live = (live & ~writes) | reads;
+  }
+  const out: ((sync: string) => Generated | null)[] = [];
+  for (let i = 0; i < n; i++) {
+    const d = dead[i]!;
+    out.push((sync) => {
+      const g = at(i, sync);
+      if (g === null || d === 0) return g;
+      const code = g.code.replace(FLAG_WRITE, (w: string, f: string, index: number) =>
+        (d >>> FLAGS.indexOf(f as 'N')) & 1 && statementAt(g.code, index) ? '' : w,
+      );
+      return { ...g, code };
+    });
+  }
+  return out;
+}
+
+/** True when the code at `i` starts a statement (not the body of a brace-less if/else). */
+function statementAt(code: string, i: number): boolean {
+  const before = code.slice(0, i).trimEnd();
+  return before === '' || before.endsWith(';') || before.endsWith('}') || before.endsWith('{');
+}
+
+/** Brace and parenthesis depth of the code at `i`. */
+function depthAt(code: string, i: number): number {
+  let d = 0;
+  for (let j = 0; j < i; j++) {
+    const c = code[j];
+    if (c === '{' || c === '(') d++;
+    else if (c === '}' || c === ')') d--;
+  }
+  return d;
+}
+
 /**
  * Generates the source of the region of `blocks` and makes (or finds in FACTORIES) its
  * functions; null when the source would pass `maxSource` characters.
@@ -865,6 +951,7 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
     maxLen = Math.max(maxLen, n);
     /** Set once the block's last instruction has emitted an unconditional transfer. */
     let ended = false;
+    const gens = blockCode(b);
     for (let i = 0; i < n; i++) {
       const { insn, pc, it } = b.slots[i]!;
       const next = pc + insn.size;
@@ -887,8 +974,7 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
       // A slow access names its instruction in cpu.pc, as the interpreter does (the MMIO
       // access log records it).
       const sync = `clock.now = now + ${prec}; cpu.pc = ${pc};`;
-      let g: Generated | null = generate(insn, { pc, inIT: it !== 0, sync });
-      if (g !== null && /\br15\b/.test(g.code)) g = null;
+      const g = gens[i]!(sync);
       const cond = it === 0 ? null : condExpr(it >>> 4);
       const ops = g === null ? registerOperands(insn) : null;
       if (ops !== null) {
