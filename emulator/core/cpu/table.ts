@@ -2444,15 +2444,31 @@ export function findEncoding(hw1: number, hw2: number): Encoding {
 }
 
 export function decode(hw1: number, hw2: number): Insn {
-  const e = findEncoding(hw1, hw2);
   const is32 = hw1 >>> 11 >= 0x1d;
   const word = is32 ? ((hw1 << 16) | hw2) >>> 0 : hw1;
+  const known = DECODED.get(word);
+  if (known !== undefined) return known;
+  const e = findEncoding(hw1, hw2);
   const f = extractFields(e.pattern, word);
   if (e.prep) e.prep(f);
   const exec = e.select ? e.select(f) : e.exec;
   const index = e === UNDEF16 ? UNDEFINED16_INDEX : e === UNDEF32 ? UNDEFINED32_INDEX : e.index;
-  return new Insn(exec, f, is32 ? 4 : 2, index, e);
+  const insn = new Insn(exec, f, is32 ? 4 : 2, index, e);
+  if (DECODED.size >= MAX_DECODED) DECODED.clear();
+  DECODED.set(word, insn);
+  return insn;
 }
+
+/**
+ * Decoded instructions by their word (a 16-bit one by its halfword: below 0x10000, where no
+ * 32-bit word lies, since those start 0xe8xx or above). An Insn and its fields are never
+ * changed after `decode` (prep runs here, once), so every session and every address with the
+ * same word shares one. Why: each session decodes its program afresh (its code cache starts
+ * empty), and the 32-bit bucket search and the fields object cost ~1 µs an instruction: a few
+ * % of a short session of bench2 (its later sessions' first 10^6 instructions).
+ */
+const DECODED = new Map<number, Insn>();
+const MAX_DECODED = 1 << 16;
 
 /** Text of the instruction at `pc`. */
 export function disassembleWord(
