@@ -122,3 +122,18 @@ describe('mul64', () => {
     }
   });
 });
+
+describe('decoded instructions shared by word', () => {
+  it('gives one Insn per word, and a 32-bit word its own even where the first halfword matches', () => {
+    // MOVW r0, #1 and MOVW r0, #2: the same first halfword (0xf240), second halfwords 0x0001, 0x0002.
+    const a = decode(0xf240, 0x0001);
+    const b = decode(0xf240, 0x0002);
+    expect(a.encoding.name).toBe('MOVW_T3');
+    expect(decode(0xf240, 0x0001)).toBe(a);
+    expect(b).not.toBe(a);
+    expect([a.f.imm, b.f.imm]).toEqual([1, 2]);
+    // A 16-bit instruction ignores the halfword after it (ADDS r0, #1 = 0x3001).
+    expect(decode(0x3001, 0x1234)).toBe(decode(0x3001, 0));
+    expect(decode(0x3001, 0).size).toBe(2);
+  });
+});
