@@ -26,14 +26,17 @@
  * first runs one pass instruction by instruction with the interpreter's executors and
  * bookkeeping (PC, budget, clock and due events after every instruction: a fault, an event or an
  * exit leaves exactly the interpreter's state). When that pass came back to H with nothing
- * needing attention, no data watchpoint watching, no access log watching a device load, and the
- * device promising its register stable, it skips n more passes: n is the largest number that ends before the next
+ * needing attention, no data watchpoint watching, and the device promising its register stable,
+ * it skips n more passes: n is the largest number that ends before the next
  * clock event (now + n·cycles < next), fits the budget, and stops short of the first pass in
  * which a counter's EQ exit would fire. Pass-fixed registers and flags already hold their value;
- * counters advance by n·step; instruction count, budget and cycles by n passes. Then it goes on
+ * counters advance by n·step; instruction count, budget and cycles by n passes. An access log
+ * watching a device load (`Bus.onDeviceAccess`) is told the n skipped loads first, each with the
+ * cycle, PC, registers and value its pass would have given it (`logSkipped`): the log holds the
+ * interpreter's entries, and recording them costs less than running the passes. Then it goes on
  * pass after pass (skipping again where it may) until something needs the core. With skipping
- * ruled out (an access log watching a device load, or a watchpoint) it hands over after the first pass to the
- * ordinary region compiled from H (`compileBlocks`, on first need), which runs the loop as fast
+ * ruled out (a data watchpoint) it hands over after the first pass to the ordinary region
+ * compiled from H (`compileBlocks`, on first need), which runs the loop as fast
  * as the translator runs any loop. Breakpoints never
  * lie in a compiled loop (the translator leaves their addresses out and drops code under new
  * ones), and the core does not enter compiled code while single-stepping or counting coverage.
@@ -84,8 +87,11 @@ export interface SpinLoop {
   readonly base: number;
   readonly offset: number;
   readonly size: AccessSize;
-  /** Counters: register and step (+1 or -1) per pass. */
-  readonly counters: readonly { x: number; step: number }[];
+  /** The load's index in `insns` and the register it loads. */
+  readonly load: number;
+  readonly loadTo: number;
+  /** Counters: register, step (+1 or -1) per pass, and whether its update precedes the load. */
+  readonly counters: readonly { x: number; step: number; beforeLoad: boolean }[];
   readonly exits: readonly CounterExit[];
   /** Passes skipped so far (tests and benchmarks read it). */
   skipped: number;
@@ -314,13 +320,15 @@ export function analyseSpin(reg: Region, head: number, lo: number, hi: number): 
   }
   if (loads !== 1) return null;
   // Counters: written only by their update, exactly once.
-  const counters: { x: number; step: number }[] = [];
-  for (const s of shapes) {
+  const load = shapes.findIndex((s) => s.load !== undefined);
+  const counters: { x: number; step: number; beforeLoad: boolean }[] = [];
+  for (let i = 0; i < shapes.length; i++) {
+    const s = shapes[i]!;
     if (s.counter === undefined) continue;
     const x = s.counter.x;
     if (counters.some((c) => c.x === x)) return null;
     if (shapes.some((t) => t !== s && t.writes === x)) return null;
-    counters.push({ x, step: s.counter.step });
+    counters.push({ x, step: s.counter.step, beforeLoad: i < load });
   }
   const isCounter = (r: number): boolean => counters.some((c) => c.x === r);
 
@@ -420,6 +428,8 @@ export function analyseSpin(reg: Region, head: number, lo: number, hi: number): 
     base,
     offset,
     size,
+    load,
+    loadTo: shapes[load]!.writes,
     counters,
     exits,
     skipped: 0,
@@ -486,6 +496,12 @@ function runSpin(cpu: CortexM, r: Int32Array, clock: Clock, k: unknown[]): void 
   let pc = c.pc;
   // Decided after the first whole pass (nothing it depends on changes while the core runs).
   let skips = -1;
+  // The access log's listener when it watches the load (a device's): the skipped passes' loads
+  // are told to it as the passes would have made them.
+  let logged: DeviceAccessListener | null = null;
+  // Cycles from the start of a pass to its load, and the value the last pass loaded.
+  let loadAt = 0;
+  let loaded = 0;
   // Pass after pass until something needs the core, as an ordinary region loops without
   // leaving; with skipping ruled out (an access log on) the ordinary region takes over.
   for (;;) {
@@ -495,7 +511,9 @@ function runSpin(cpu: CortexM, r: Int32Array, clock: Clock, k: unknown[]): void 
       // As the interpreter's loop (cortex-m.ts `inner`), ITSTATE being 0 in a compiled region.
       c.nextPc = pc + insn.size;
       r[15] = pc + 4;
+      if (i === s.load) loadAt = clock.now - start;
       const cycles = insn.exec(cpu, insn.f);
+      if (i === s.load) loaded = r[s.loadTo]! >>> 0;
       c.pc = pc = c.nextPc;
       c.budget--;
       const now = clock.now + cycles;
@@ -511,11 +529,13 @@ function runSpin(cpu: CortexM, r: Int32Array, clock: Clock, k: unknown[]): void 
     if (pc !== s.head) return; // the back branch fell through
     if (skips < 0) {
       skips = skippable(cpu, s, r) ? 1 : 0;
+      if (skips === 1) logged = watching(cpu, s, r);
       // Nothing to skip: the ordinary compiled loop runs the passes fastest.
       if (skips === 0 && ordinary(cpu, s, r, clock, c)) return;
     }
     if (skips === 1) {
-      skip(s, r, c, clock, clock.now - start);
+      const cycles = clock.now - start;
+      skip(s, r, c, clock, cycles, logged, loadAt, loaded);
       if (c.budget <= 0) return; // the skip may use the budget up exactly
     }
   }
@@ -533,20 +553,80 @@ function stableLoad(cpu: CortexM, a: number): boolean {
   return region.dev === null || region.dev.stableUntilEvent?.(a - region.base) === true;
 }
 
-/**
- * Passes may be skipped: nothing watches the loop's accesses and its load is stable. The access
- * log (`Bus.onDeviceAccess`) sees device accesses only: a loop loading memory makes none, so it
- * skips with the log on as well.
- */
+/** Passes may be skipped: no data watchpoint watches the loop's load and the load is stable. */
 function skippable(cpu: CortexM, s: SpinLoop, r: Int32Array): boolean {
   if (cpu.system.dwtWatchActive()) return false;
-  const a = (r[s.base]! + s.offset) >>> 0;
-  if (cpu.bus.onDeviceAccess !== null && cpu.bus.find(a)?.dev !== null) return false;
-  return stableLoad(cpu, a);
+  return stableLoad(cpu, (r[s.base]! + s.offset) >>> 0);
 }
 
-/** After a whole pass that came back to the head: skips the passes the rules allow. */
-function skip(s: SpinLoop, r: Int32Array, c: SpinCore, clock: Clock, cycles: number): void {
+type DeviceAccessListener = NonNullable<CortexM['bus']['onDeviceAccess']>;
+
+/**
+ * The access log's listener (`Bus.onDeviceAccess`) when the loop's load is a device's, which the
+ * log sees; null when nobody listens or the load reads memory (the log never sees those).
+ */
+function watching(cpu: CortexM, s: SpinLoop, r: Int32Array): DeviceAccessListener | null {
+  const listener = cpu.bus.onDeviceAccess;
+  if (listener === null) return null;
+  const region = cpu.bus.find((r[s.base]! + s.offset) >>> 0);
+  return region !== null && region.dev !== null ? listener : null;
+}
+
+/**
+ * Tells `listener` the loads of `passes` skipped passes, each as its pass would have made it:
+ * the pass's cycle at the load (`loadAt` after the pass's start; the first skipped pass starts
+ * now, each takes `cycles`), the load's PC, the counters as they stand at the load in that pass,
+ * and the value (the same in every pass: the device promised its register stable until the next
+ * clock event, which comes after the last skipped pass). The clock, PC and counters are put back
+ * afterwards; `skip` then advances them over the passes.
+ */
+function logSkipped(
+  s: SpinLoop,
+  r: Int32Array,
+  c: SpinCore,
+  clock: Clock,
+  passes: number,
+  cycles: number,
+  listener: DeviceAccessListener,
+  loadAt: number,
+  value: number,
+): void {
+  const a = (r[s.base]! + s.offset) >>> 0;
+  const at = s.pcs[s.load]!;
+  const now = clock.now;
+  const pc = c.pc;
+  const r15 = r[15]!;
+  const x0 = s.counters.map((x) => r[x.x]!);
+  for (let p = 0; p < passes; p++) {
+    for (let k = 0; k < x0.length; k++) {
+      const x = s.counters[k]!;
+      r[x.x] = (x0[k]! + (p + (x.beforeLoad ? 1 : 0)) * x.step) | 0;
+    }
+    clock.now = now + p * cycles + loadAt;
+    c.pc = at;
+    r[15] = at + 4;
+    listener(false, a, s.size, value);
+  }
+  for (let k = 0; k < x0.length; k++) r[s.counters[k]!.x] = x0[k]!;
+  clock.now = now;
+  c.pc = pc;
+  r[15] = r15;
+}
+
+/**
+ * After a whole pass that came back to the head: skips the passes the rules allow, telling an
+ * access log watching the load (`listener`) each skipped pass's load (`logSkipped`).
+ */
+function skip(
+  s: SpinLoop,
+  r: Int32Array,
+  c: SpinCore,
+  clock: Clock,
+  cycles: number,
+  listener: DeviceAccessListener | null,
+  loadAt: number,
+  loaded: number,
+): void {
   const len = s.insns.length;
   let passes = Math.floor(c.budget / len);
   if (clock.next !== Infinity)
@@ -560,6 +640,7 @@ function skip(s: SpinLoop, r: Int32Array, c: SpinCore, clock: Clock, cycles: num
     passes = Math.min(passes, p);
   }
   if (passes <= 0) return;
+  if (listener !== null) logSkipped(s, r, c, clock, passes, cycles, listener, loadAt, loaded);
   for (const x of s.counters) r[x.x] = (r[x.x]! + passes * x.step) | 0;
   c.budget -= passes * len;
   clock.now += passes * cycles;
