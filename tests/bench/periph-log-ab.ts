@@ -14,6 +14,9 @@
  *   - default: bench:periph's UART flood (2 MMIO accesses every 25 instructions), this tree's
  *     emulator with each side's `AccessLog` (only the log module differs): ns per access and
  *     the "log on" percentage over the log-off window;
+ *   - `--poll`: firmware waiting for a timer event in a device poll (`POLL_SOURCE`) on each
+ *     side's whole `emulator/` (the spin-loop fast-forward with the log on): CPU ms of a log-on
+ *     window and per entry recorded (every side records the same entries), beside log off;
  *   - `--kernel`: the nRF52840-DK kernel (`npm run kernel:build -- --board nrf52840dk`) on each side's whole `emulator/`
  *     (log, walker, session, translator: the revision as it was), log on and log on + call
  *     chains against log off, in rounds of the three (order rotated).
@@ -22,6 +25,7 @@
  *
  *   npm run bench:periph-log-ab -- [--ref main] [--ref 42935ec^] [--rounds 8] [--window 4]
  *   npm run bench:periph-log-ab -- --kernel [--ref main] [--rounds 6] [--windows 8]
+ *   npm run bench:periph-log-ab -- --poll [--ref main] [--rounds 6]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -29,12 +33,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { positiveArg } from './args';
 import { median } from './cpu-time';
-import { type FloodResult, type KernelResult, runChild } from './periph-log-child';
+import { type FloodResult, type KernelResult, type PollResult, runChild } from './periph-log-child';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const refs = process.argv.flatMap((a, k) => (a === '--ref' ? [process.argv[k + 1]!] : []));
 if (refs.length === 0) refs.push('main');
 const KERNEL = process.argv.includes('--kernel');
+const POLL = process.argv.includes('--poll');
+/** Sides are whole trees (kernel, poll) rather than the log module alone (flood). */
+const TREES = KERNEL || POLL;
 const ROUNDS = positiveArg('--rounds', KERNEL ? 6 : 8);
 const WINDOW = positiveArg('--window', 4);
 /** Kernel mode: rounds of the three windows per process. */
@@ -42,7 +49,8 @@ const WINDOWS = positiveArg('--windows', 8);
 
 const dirs: string[] = [];
 /** A side: its name and the tree (kernel mode) or log module (flood mode) it measures. */
-const sides: { name: string; at: string; results: (FloodResult | KernelResult)[] }[] = [];
+const sides: { name: string; at: string; results: (FloodResult | KernelResult | PollResult)[] }[] =
+  [];
 try {
   for (const ref of refs) {
     const dir = mkdtempSync(join(tmpdir(), 'periph-log-ab-'));
@@ -54,10 +62,10 @@ try {
     );
     if (tar.status !== 0) throw new Error(`git archive ${ref} failed:\n${tar.stderr}`);
     symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-    const at = KERNEL ? dir : join(dir, 'emulator/debug/peripherals/access-log.ts');
+    const at = TREES ? dir : join(dir, 'emulator/debug/peripherals/access-log.ts');
     sides.push({ name: ref, at, results: [] });
   }
-  const at = KERNEL ? root : join(root, 'emulator/debug/peripherals/access-log.ts');
+  const at = TREES ? root : join(root, 'emulator/debug/peripherals/access-log.ts');
   sides.push({ name: 'this tree', at, results: [] });
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order, so no side always runs right after another.
@@ -66,7 +74,9 @@ try {
       side.results.push(
         KERNEL
           ? runChild<KernelResult>(['kernel', side.at, '--rounds', String(WINDOWS)])
-          : runChild<FloodResult>(['flood', side.at, '--window', String(WINDOW)]),
+          : POLL
+            ? runChild<PollResult>(['poll', side.at, '--window', String(WINDOW)])
+            : runChild<FloodResult>(['flood', side.at, '--window', String(WINDOW)]),
       );
     }
   }
@@ -82,6 +92,23 @@ try {
       const pct = (x: number) => `${((x / off) * 100).toFixed(1).padStart(5)}%`;
       console.log(
         `  ${side.name.padEnd(12)} log off ${off.toFixed(2).padStart(6)} CPU ms  log on +${pct(on)}  log on + chains +${pct(chains)}  (chains per process: ${rs.map((r) => ((r.chainsCostMs / r.offMs) * 100).toFixed(1)).join(' ')}; ${Math.round(median(rs.map((r) => r.accesses))).toLocaleString()} accesses per window)`,
+      );
+    }
+  } else if (POLL) {
+    console.log(
+      `Access log A/B, a device poll (TIMER0 event every 1 ms): ${ROUNDS} rounds of one process per side (6 log-off/log-on window pairs of ${WINDOW}x10^6 instructions, alternating order), process CPU time, medians`,
+    );
+    for (const side of sides) {
+      const rs = side.results as PollResult[];
+      const ns = rs.map((r) => (r.onMs * 1e6) / r.entries);
+      console.log(
+        `  ${side.name.padEnd(12)} log off ${median(rs.map((r) => r.offMs))
+          .toFixed(2)
+          .padStart(7)} CPU ms  log on ${median(rs.map((r) => r.onMs))
+          .toFixed(2)
+          .padStart(
+            7,
+          )} CPU ms  ${median(ns).toFixed(1).padStart(5)} ns per entry, ${Math.round(median(rs.map((r) => r.entries))).toLocaleString()} entries a window  (per process: ${ns.map((x) => x.toFixed(1)).join(' ')})`,
       );
     }
   } else {

@@ -19,6 +19,10 @@
  *     131,072-entry ring). `session`: through the session's own listener and log, as the IDE
  *     records; a path: that file's `AccessLog` behind a listener of the session's shape (for
  *     comparing revisions of the log alone).
+ *   - `poll DIR`: firmware waiting for a TIMER0 event (`pollSource`: a compare every 1 ms, polled
+ *     with `ldr; cmp; beq`) on the emulator under DIR: the spin-loop fast-forward skips its passes,
+ *     and with the log on tells the log each skipped pass's read; CPU ms of a log-on window and
+ *     the entries it recorded (the same on every tree: the interpreter's entries).
  *   - `kernel DIR`: the nRF52840-DK kernel (this tree's kernel/target/images) on the emulator
  *     found under DIR (a tree: this one, or a revision's `git archive`), 10^6-instruction windows
  *     in rounds of log off / log on / log on + call chains (order rotated each round).
@@ -60,6 +64,37 @@ export function floodSource(gap: number): string[] {
     'bne 1b',
     'b loop',
   ];
+}
+
+/**
+ * Waits for TIMER0's COMPARE[0] (1 MHz, CC[0] 1,000, cleared by a shortcut: an event every
+ * 1 ms) in a three-instruction poll, clears it and waits again.
+ */
+export const POLL_SOURCE = [
+  'ldr r0, =0x40008000',
+  'movs r1, #4',
+  'str r1, [r0, #0x510]', // PRESCALER: 16 MHz / 2^4
+  'movs r1, #3',
+  'str r1, [r0, #0x508]', // BITMODE: 32 bits
+  'ldr r1, =1000',
+  'str r1, [r0, #0x540]', // CC[0]
+  'movs r1, #1',
+  'str r1, [r0, #0x200]', // SHORTS: COMPARE0 -> CLEAR
+  'str r1, [r0, #0]', // TASKS_START
+  'loop:',
+  '1: ldr r2, [r0, #0x140]', // EVENTS_COMPARE[0]
+  'cmp r2, #0',
+  'beq 1b',
+  'movs r1, #0',
+  'str r1, [r0, #0x140]',
+  'b loop',
+];
+
+/** One poll child: CPU ms of a log-off and a log-on window, entries a log-on window recorded. */
+export interface PollResult {
+  offMs: number;
+  onMs: number;
+  entries: number;
 }
 
 /** One flood child: the window with the log off, the cost of turning it on, accesses logged. */
@@ -157,6 +192,40 @@ async function flood(what: string): Promise<FloodResult> {
   return { offMs: median(offs), costMs: median(costs), accesses: median(accesses) };
 }
 
+async function poll(dir: string): Promise<PollResult> {
+  const { createSession } = (await import(
+    pathToFileURL(join(dir, 'emulator/session/session.ts')).href
+  )) as SessionModule;
+  const { nrfProgram } = await import('../../emulator/node/test-programs');
+  const made = createSession({ machine: 'nrf52840dk' });
+  if (!made.ok) throw new Error(made.error);
+  const s = made.value;
+  const loaded = s.load(nrfProgram('timer-poll', POLL_SOURCE));
+  if (!loaded.ok) throw new Error(loaded.error);
+  const WINDOW = arg('--window', 4) * 1e6;
+  const window = (on: boolean): { ms: number; entries: number } => {
+    s.setAccessLog(on);
+    const before = s.accessLog?.recorded ?? 0;
+    const t0 = processCpuMs();
+    s.runSlice({ instructions: WINDOW });
+    return { ms: processCpuMs() - t0, entries: (s.accessLog?.recorded ?? 0) - before };
+  };
+  for (let k = 0; k < 4; k++) window(k % 2 === 1);
+  const offs: number[] = [];
+  const ons: number[] = [];
+  const entries: number[] = [];
+  for (let k = 0; k < arg('--pairs', 6); k++) {
+    const first = window(k % 2 === 1);
+    const second = window(k % 2 === 0);
+    const [off, on] = k % 2 === 0 ? [first, second] : [second, first];
+    if (on.entries === 0) throw new Error('a log-on window recorded nothing');
+    offs.push(off.ms);
+    ons.push(on.ms);
+    entries.push(on.entries);
+  }
+  return { offMs: median(offs), onMs: median(ons), entries: median(entries) };
+}
+
 async function kernel(dir: string): Promise<KernelResult> {
   const at = (p: string) => pathToFileURL(join(dir, p)).href;
   const { createSession } = (await import(at('emulator/session/session.ts'))) as SessionModule;
@@ -231,12 +300,15 @@ async function kernel(dir: string): Promise<KernelResult> {
 if (resolve(process.argv[1] ?? '') === ME) {
   const [what, target] = process.argv.slice(2);
   if (what === 'flood' && target) console.log(JSON.stringify(await flood(target)));
+  else if (what === 'poll' && target) console.log(JSON.stringify(await poll(target)));
   else if (what === 'kernel' && target) {
     if (!existsSync(KERNEL_ELF))
       throw new Error(`${KERNEL_ELF} is not built (npm run kernel:build -- --board nrf52840dk)`);
     console.log(JSON.stringify(await kernel(target)));
   } else {
-    console.error('usage: periph-log-child.ts flood MODULE|session | kernel DIR [--rounds N]');
+    console.error(
+      'usage: periph-log-child.ts flood MODULE|session | poll DIR | kernel DIR [--rounds N]',
+    );
     process.exit(2);
   }
 }
