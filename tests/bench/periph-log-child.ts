@@ -166,30 +166,40 @@ async function flood(what: string): Promise<FloodResult> {
     recorded = () => log.recorded;
   }
   const WINDOW = arg('--window', 4) * 1e6;
-  const window = (on: boolean): { ms: number; accesses: number } => {
+  const window = (on: boolean): { ms: number; entries: number } => {
     setLog(on);
     const before = recorded();
     const t0 = processCpuMs();
     s.runSlice({ instructions: WINDOW });
     const ms = processCpuMs() - t0;
-    return { ms, accesses: recorded() - before };
+    return { ms, entries: recorded() - before };
   };
-  // Warm up: the translator compiles the loop, the ring fills (wraps).
+  const pairs = crossoverPairs(window);
+  return {
+    offMs: median(pairs.map((p) => p.off.ms)),
+    costMs: median(pairs.map((p) => p.on.ms - p.off.ms)),
+    accesses: median(pairs.map((p) => p.on.entries)),
+  };
+}
+
+/**
+ * `--pairs` log-off/log-on window pairs (default 6), every other pair running its log-on window
+ * first (a crossover), after four warm-up windows (the translator compiles the loop, the ring
+ * fills and wraps). Throws when a log-on window recorded nothing.
+ */
+function crossoverPairs(
+  window: (on: boolean) => { ms: number; entries: number },
+): { off: { ms: number; entries: number }; on: { ms: number; entries: number } }[] {
   for (let k = 0; k < 4; k++) window(k % 2 === 1);
-  const offs: number[] = [];
-  const costs: number[] = [];
-  const accesses: number[] = [];
+  const pairs = [];
   for (let k = 0; k < arg('--pairs', 6); k++) {
-    // Crossover: every other pair runs the log-on window first.
     const first = window(k % 2 === 1);
     const second = window(k % 2 === 0);
-    const [off, on] = k % 2 === 0 ? [first, second] : [second, first];
-    if (on.accesses === 0) throw new Error('a log-on window recorded nothing');
-    offs.push(off.ms);
-    costs.push(on.ms - off.ms);
-    accesses.push(on.accesses);
+    const pair = k % 2 === 0 ? { off: first, on: second } : { off: second, on: first };
+    if (pair.on.entries === 0) throw new Error('a log-on window recorded nothing');
+    pairs.push(pair);
   }
-  return { offMs: median(offs), costMs: median(costs), accesses: median(accesses) };
+  return pairs;
 }
 
 async function poll(dir: string): Promise<PollResult> {
@@ -210,20 +220,12 @@ async function poll(dir: string): Promise<PollResult> {
     s.runSlice({ instructions: WINDOW });
     return { ms: processCpuMs() - t0, entries: (s.accessLog?.recorded ?? 0) - before };
   };
-  for (let k = 0; k < 4; k++) window(k % 2 === 1);
-  const offs: number[] = [];
-  const ons: number[] = [];
-  const entries: number[] = [];
-  for (let k = 0; k < arg('--pairs', 6); k++) {
-    const first = window(k % 2 === 1);
-    const second = window(k % 2 === 0);
-    const [off, on] = k % 2 === 0 ? [first, second] : [second, first];
-    if (on.entries === 0) throw new Error('a log-on window recorded nothing');
-    offs.push(off.ms);
-    ons.push(on.ms);
-    entries.push(on.entries);
-  }
-  return { offMs: median(offs), onMs: median(ons), entries: median(entries) };
+  const pairs = crossoverPairs(window);
+  return {
+    offMs: median(pairs.map((p) => p.off.ms)),
+    onMs: median(pairs.map((p) => p.on.ms)),
+    entries: median(pairs.map((p) => p.on.entries)),
+  };
 }
 
 async function kernel(dir: string): Promise<KernelResult> {
