@@ -9,13 +9,18 @@
  * Usage: npx tsx tests/bench/nrf-busy-trace.ts [--every 10] (slices per printed line) [--interp]
  *   (--interp: the translator off, every instruction interpreted) [--no-trace-layout] (the
  *   translator's trace layout off) [--holes-warm-after N] (regions' variant with the hole tests
- *   warmed after N instructions, cpu/translate.ts HOLES_WARM_AFTER; 0: from the 2nd entry). The
+ *   warmed after N instructions, cpu/translate.ts HOLES_WARM_AFTER; 0: from the 2nd entry)
+ *   [--first-source N] (ordinary regions' source bound in characters, `setFirstSource`). The
  *   switches are for separate-process A/Bs of the first run, which in-process A/Bs cannot see
  *   (two sides in one process share V8's compiler threads).
  */
 import { performance } from 'node:perf_hooks';
 import { createSession } from '../../emulator/session/session';
-import { setHolesWarmAfter, setTraceLayout } from '../../emulator/core/cpu/translate';
+import {
+  setFirstSource,
+  setHolesWarmAfter,
+  setTraceLayout,
+} from '../../emulator/core/cpu/translate';
 import { positiveArg } from './args';
 import { processCpuMs, threadCpuMs } from './cpu-time';
 import { nrfFuzzImage } from './nrf-fuzz-image';
@@ -24,6 +29,8 @@ const EVERY = positiveArg('--every', 10);
 if (process.argv.includes('--no-trace-layout')) setTraceLayout(false);
 const warmAt = process.argv.indexOf('--holes-warm-after');
 if (warmAt >= 0) setHolesWarmAfter(Number(process.argv[warmAt + 1]));
+const firstAt = process.argv.indexOf('--first-source');
+if (firstAt >= 0) setFirstSource(Number(process.argv[firstAt + 1]));
 const { kernel, bin, appsStart } = await nrfFuzzImage();
 const made = createSession({
   machine: 'nrf52840dk',

@@ -81,6 +81,16 @@ const MAX_CHAINED_INSNS = 384;
  * against 64,000: 20,000 characters ran 0.84x, 40,000 about the same).
  */
 const MAX_SOURCE = 64_000;
+/**
+ * The bound of an ordinary region's source (`compileBlocks`; chained regions keep MAX_SOURCE):
+ * a switch for separate-process A/Bs of the first run (`nrf-busy-trace.ts --first-source N`).
+ * Smaller first regions cost TurboFan less each, but the busy nRF52840 kernel made more of them
+ * (32,000: 198 regions, 17 chained, against 155 and 7) and ran its first run slower.
+ */
+let firstSource = MAX_SOURCE;
+export function setFirstSource(chars: number): void {
+  firstSource = chars;
+}
 /** How far (bytes) from its first address a region may reach. */
 const MAX_REACH = 2048;
 /** Upper bound of the cycles of an instruction left to its executor (LDM of 16 with PC: 19). */
@@ -383,7 +393,7 @@ export function compileBlocks(
   for (;;) {
     const blocks = gatherBlocks(cpu, reg, [offset], minOff, maxOff, maxBlocks, MAX_INSNS, null);
     if (blocks === null) return null;
-    const limit = blocks.length > 1 ? MAX_SOURCE : Infinity;
+    const limit = blocks.length > 1 ? firstSource : Infinity;
     const made = emitRegion(cpu.translatorStats, reg, blocks, null, limit);
     if (made !== null) {
       made.born = cpu.clock.now;
