@@ -40,8 +40,12 @@ export type Flow =
   | { kind: 'cond'; cond: string; target: number }
   /** Branch to the address in local `t` with BXWritePC/LoadWritePC semantics. */
   | { kind: 'bx' }
-  /** Plain branch (BranchWritePC) to the address in local `t`. */
-  | { kind: 'jumpTo' };
+  /**
+   * Plain branch (BranchWritePC) to the address in local `t`. `table`: `t` is `base + 2 *
+   * index`, with the local `index` in [0, entries) (TBB: the byte it loaded), so the
+   * translator may find the target's block by the index in a table it builds once.
+   */
+  | { kind: 'jumpTo'; table?: { index: string; base: number; entries: number } };
 
 export interface Generated {
   /** Statements; registers as locals r0-r14, flags as N, Z, C, V. */
@@ -893,7 +897,10 @@ gen('TBB_T1', (f, g) => {
   const ld = f.h
     ? `a = (${base} + (r${f.m} << 1)) | 0; ${load('t0', 2, false, false, g.sync)}`
     : `a = (${base} + r${f.m}) | 0; ${load('t0', 1, false, false, g.sync)}`;
-  return ok(`${ld} t = ${(g.pc + 4) | 0} + t0 * 2;`, 5, true, { kind: 'jumpTo' });
+  // ARMv7-M ARM A7.7.185: target = PC + 2 * entry, PC = the TBB's address + 4; a byte entry
+  // is in [0, 256).
+  const table = f.h ? undefined : { index: 't0', base: (g.pc + 4) | 0, entries: 256 };
+  return ok(`${ld} t = ${(g.pc + 4) | 0} + t0 * 2;`, 5, true, { kind: 'jumpTo', table });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -702,7 +702,7 @@ function emitRegion(
     F.push(insn.f);
   }
   const { factory, lo, hi } = em;
-  const k = [em.idx, E, F, ...em.tables, null as unknown];
+  const k = [em.idx, E, F, ...em.tables, null as unknown, em.tbt];
   const entries: number[] = [];
   const cr = new CompiledRegion(
     factory.fn,
@@ -751,6 +751,8 @@ interface Emitted {
   ];
   /** Block and slot index of each instruction that runs its executor, in E/F order. */
   readonly fallbacks: Int32Array;
+  /** Block index by a TBB's loaded byte (the function's TBT, K[12]). */
+  readonly tbt: Int16Array;
   readonly maxLen: number;
   readonly maxCycles: number;
   readonly lo: number;
@@ -938,6 +940,8 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
   const NXK: number[] = [];
   const ITAK: number[] = [];
   const fallbacks: number[] = [];
+  /** Block index by a TBB's loaded byte, 256 entries per TBB (the function's TBT, K[12]). */
+  const TBT: number[] = [];
   let nE = 0;
   const used = new Set<number>();
   let maxLen = 0;
@@ -1055,6 +1059,21 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
         body =
           `${done} if (${flow.cond}) { now += 2; pc = ${flow.target}; b = ${indexOf(flow.target)}; }` +
           ` else { pc = ${next}; b = ${indexOf(next)}; }`;
+      } else if (flow.kind === 'jumpTo' && flow.table !== undefined) {
+        // A TBB: the target's block by the loaded byte, from a table made here (TBT) instead
+        // of the address arithmetic and IDX at run time (the byte is still read from memory,
+        // through the fast paths or the core, so the table's contents and the read's
+        // permissions and watchpoints stay the memory's). bench2's interpreter dispatches
+        // through one TBB; its target computation was among the hottest lines of its region.
+        const { index, base: tb, entries } = flow.table;
+        const off = TBT.length;
+        for (let v = 0; v < entries; v++) {
+          const o = (((tb + 2 * v) | 0) - base) >>> 1;
+          TBT.push(o < span ? idx[o]! : -1);
+        }
+        // The index is tested: a device's byte read could return more than a byte (the
+        // executor would branch by it), and TBT holds the next TBB's entries after these.
+        body = `${done} pc = t; b = (${index} & ${-entries}) === 0 ? TBT[${off} + ${index}] : -1;`;
       } else if (flow.kind === 'jumpTo') {
         body = `${done} pc = t & ~1; o = (pc - ${base}) >>> 1; b = o < ${span} ? IDX[o] : -1;`;
       } else {
@@ -1100,6 +1119,7 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
     '"use strict";',
     'return function region(cpu, r, clock, K) {',
     'const IDX = K[0], E = K[1], F = K[2], PCK = K[3], ITK = K[4], PRECK = K[5], PRENK = K[6], FB = K[7], EXC = K[8], NXK = K[9], ITAK = K[10];',
+    TBT.length ? 'const TBT = K[12];' : '',
     regs.length ? `let ${regs.map((x) => `r${x} = r[${x}]`).join(', ')};` : '',
     'let N = cpu.n | 0, Z = cpu.z | 0, C = cpu.c | 0, V = cpu.v | 0;',
     // `t` always: the exit paths of calls and indirect branches use it.
@@ -1181,6 +1201,7 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
       Int32Array.from(ITAK),
     ],
     fallbacks: Int32Array.from(fallbacks),
+    tbt: Int16Array.from(TBT),
     maxLen,
     maxCycles,
     lo,
