@@ -44,6 +44,7 @@ import { BLOCK_CHUNK_SHIFT, CodeChunk, type CompiledCode, type Region } from '..
 import {
   condExpr,
   FAST_PATH_LOCALS,
+  type Flow,
   generate,
   type Generated,
   HOLE_TESTS,
@@ -456,6 +457,41 @@ export function chainRegions(
   return made;
 }
 
+/** What `gatherBlocks` needs of an instruction's generated code: its flow and target. */
+interface FlowNote {
+  readonly insn: Insn;
+  /** The flow's kind; null when the instruction has no generator (its executor runs). */
+  readonly kind: Flow['kind'] | null;
+  /** The target of a `jump` or `cond` flow. */
+  readonly target: number;
+}
+
+/**
+ * FlowNotes by address, outside an IT block [0] and inside one [1], valid for the Insn they
+ * name: `generate` is a pure function of the instruction, its address and whether it is in an
+ * IT block, and decoded instructions are shared (`decode`'s memo), so a later session on the
+ * same image (every benchmark run, a reset) finds its flow here instead of generating each
+ * instruction's code again only to read its flow (3.5-7 ms of a bench2 session). Bounded:
+ * cleared when full.
+ */
+const FLOWS: [Map<number, FlowNote>, Map<number, FlowNote>] = [new Map(), new Map()];
+const MAX_FLOWS = 1 << 16;
+
+function flowAt(insn: Insn, a: number, inIT: boolean): FlowNote {
+  const notes = FLOWS[inIT ? 1 : 0];
+  let note = notes.get(a);
+  if (note === undefined || note.insn !== insn) {
+    const g = generate(insn, { pc: a, inIT, sync: '' });
+    const flow = g?.flow;
+    const target =
+      flow !== undefined && (flow.kind === 'jump' || flow.kind === 'cond') ? flow.target : 0;
+    note = { insn, kind: flow?.kind ?? null, target };
+    if (notes.size >= MAX_FLOWS) notes.clear();
+    notes.set(a, note);
+  }
+  return note;
+}
+
 /**
  * The blocks of a region, gathered breadth-first from `seeds` (byte offsets) within
  * [minOff, maxOff); null when none. Blocks that another live region enters at are left to it
@@ -545,12 +581,10 @@ function gatherBlocks(
       }
       const before = it;
       it = before === 0 ? 0 : advanceIt(before);
-      const g = generate(insn, { pc: a, inIT: before !== 0, sync: '' });
-      const flow = g?.flow.kind ?? (ENDS_BLOCK.has(name) ? 'end' : 'next');
+      const g = flowAt(insn, a, before !== 0);
+      const flow = g.kind ?? (ENDS_BLOCK.has(name) ? 'end' : 'next');
       if (flow === 'next') continue;
-      if (g !== null && (g.flow.kind === 'jump' || g.flow.kind === 'cond')) {
-        succ.push(g.flow.target - reg.base);
-      }
+      if (g.kind === 'jump' || g.kind === 'cond') succ.push(g.target - reg.base);
       // Where a call or a supervisor call returns is a block of this region: otherwise each
       // return point (every SVC site of an app's system-call dispatch) got hot on its own and
       // compiled a whole region of its own, ~3 ms of host time each, long into a busy run.
@@ -561,7 +595,7 @@ function gatherBlocks(
         for (let i = from; i < succ.length; i++) cases.add(succ[i]!);
       }
       // An unconditional transfer ends the straight run; a conditional one falls through too.
-      fallsThrough = before !== 0 || (g !== null && g.flow.kind === 'cond');
+      fallsThrough = before !== 0 || g.kind === 'cond';
       break;
     }
     if (slots.length === 0) continue;
