@@ -119,6 +119,19 @@ describe('EmulatorTarget', () => {
     expect(unwrap(await t.readMemory(VAR, 4))).toEqual(Uint8Array.of(1, 0, 0, 0));
   });
 
+  it("stays in a range step's further ranges ('also') and stops outside all of them", async () => {
+    const { t, symbol } = boot('range-also', program(COUNT));
+    const lo = symbol('start');
+    const r = unwrap(await t.stepRange(lo, symbol('store'), [[symbol('store'), symbol('after')]]));
+    expect(r.cause).toEqual({ kind: 'step' });
+    expect(r.pc).toBe(symbol('after'));
+    // Without them the step ends where its own range does.
+    const again = unwrap(await t.stepRange(symbol('after'), symbol('after') + 2));
+    expect(again.pc).toBe(symbol('loop'));
+    const one = unwrap(await t.stepRange(symbol('loop'), symbol('store')));
+    expect(one.pc).toBe(symbol('store'));
+  });
+
   it('reports write and read watchpoints with the data address and resumes false hits', async () => {
     const { t, symbol } = boot('watch', program(COUNT));
     expect(t.description.capabilities.watchpoints).toBe(4);

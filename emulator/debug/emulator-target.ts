@@ -245,7 +245,9 @@ export class EmulatorTarget implements DebugTarget {
   /** Execute the instruction at the PC first, even under a breakpoint (set by resume). */
   private stepOver = false;
   /** Range stepping: stop when the PC leaves [lo, hi). */
-  private range: { lo: number; hi: number } | null = null;
+  /** The range step's ranges: [lo, hi) and the `also` ones (DebugTarget.stepRange). */
+  private range: { lo: number; hi: number; also: readonly (readonly [number, number])[] } | null =
+    null;
   /** The free run: the shared run loop, and the run in progress (null when none). */
   private readonly runner: Runner;
   private free: Promise<void> | null = null;
@@ -857,11 +859,13 @@ export class EmulatorTarget implements DebugTarget {
           cause = this.breakpointHere() ?? this.stepOnce();
         }
       } else if (cause === null && this.range !== null) {
-        const { lo, hi } = this.range;
+        const { lo, hi, also } = this.range;
+        const inside = (pc: number): boolean =>
+          (pc >= lo && pc < hi) || also.some(([a, b]) => pc >= a && pc < b);
         // Single steps are slow: a slice takes a fraction of the run budget of them.
         for (let n = Math.max(1, this.budget >>> 4); n > 0 && cause === null; n--) {
           const pc = this.session.readRegister(15);
-          if (pc < lo || pc >= hi) {
+          if (!inside(pc)) {
             cause = { kind: 'step' };
             break;
           }
@@ -1089,12 +1093,20 @@ export class EmulatorTarget implements DebugTarget {
     return ok(this.stopWith(cause ?? { kind: 'step' }));
   }
 
-  async stepRange(start: number, end: number): Promise<Result<StopInfo>> {
+  async stepRange(
+    start: number,
+    end: number,
+    also: readonly (readonly [number, number])[] = [],
+  ): Promise<Result<StopInfo>> {
     const ready = this.needHalted('step');
     if (!ready.ok) return ready;
     this.ensureHistory();
     const done = new Promise<Result<StopInfo>>((resolve) => this.haltWaiters.push(resolve));
-    this.range = { lo: start >>> 0, hi: end >>> 0 };
+    this.range = {
+      lo: start >>> 0,
+      hi: end >>> 0,
+      also: also.map(([a, b]) => [a >>> 0, b >>> 0] as const),
+    };
     this.stepOver = true;
     this.startRunning();
     return done;

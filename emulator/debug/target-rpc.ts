@@ -736,8 +736,12 @@ export class TargetProxy implements DebugTarget {
   step(): Promise<Result<StopInfo>> {
     return this.call('step', []);
   }
-  stepRange(start: number, end: number): Promise<Result<StopInfo>> {
-    return this.call('stepRange', [start, end]);
+  stepRange(
+    start: number,
+    end: number,
+    also?: readonly (readonly [number, number])[],
+  ): Promise<Result<StopInfo>> {
+    return this.call('stepRange', also && also.length > 0 ? [start, end, also] : [start, end]);
   }
   reset(options: ResetOptions): Promise<Result<void>> {
     return this.call('reset', [options]);

@@ -386,8 +386,16 @@ export interface DebugTarget {
   /**
    * Step instructions while the PC stays inside [start, end) (GDB's range stepping); stops on
    * leaving the range or on any other stop cause. Targets without `rangeStep` step one by one.
+   * `also`: more [start, end) ranges the step may stay in (the other rows of a source line and
+   * of code inlined into it: a Step over crossed to the worker once per row). A target may
+   * ignore them (GDB's range step has one range) and stop on leaving [start, end): the caller
+   * checks every stop's PC and steps on.
    */
-  stepRange(start: number, end: number): Promise<Result<StopInfo>>;
+  stepRange(
+    start: number,
+    end: number,
+    also?: readonly (readonly [number, number])[],
+  ): Promise<Result<StopInfo>>;
   reset(options: ResetOptions): Promise<Result<void>>;
 
   /** Send bytes to the board's console UART `port` (as if typed into it). */
