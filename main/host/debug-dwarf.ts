@@ -28,6 +28,7 @@ import {
   ProgramSet,
   stopRegistersFrom,
   type Frame,
+  type InlineNode,
   type ReadMemory as DwarfMemory,
   type StopRegisters,
   type ValueNode,
@@ -37,11 +38,13 @@ import type { BoardImages } from './debug-images';
 import {
   ElfProgramView,
   sourceLocation,
+  stepRowsOf,
   type FrameAt,
   type FunctionAt,
   type LineAt,
   type ProgramView,
   type ReadMemory,
+  type StepRow,
 } from './debug-program';
 
 const EXCEPTION_NAMES: Record<number, string> = {
@@ -207,12 +210,39 @@ export class DwarfProgramView implements ProgramView {
     };
   }
 
+  /**
+   * The function and inlined calls at `address`, innermost first: `scopesAt` without blocks,
+   * from the function's cached scope tree (`scopesAt` reads every scope's variables, which
+   * cost a step's host turn milliseconds per address at load).
+   */
+  private logicalScopes(address: number): InlineNode[] {
+    const tree = this.set.inlineTree(address);
+    if (!tree) return [];
+    const a = address >>> 0;
+    const out = [tree];
+    let cur: InlineNode | undefined = tree;
+    for (let depth = 0; cur && depth < 256; depth++) {
+      cur = cur.children.find((c) => c.ranges.some(([lo, hi]) => a >= lo && a < hi));
+      if (cur?.inlined) out.push(cur);
+    }
+    return out.reverse();
+  }
+
   inlineChain(address: number): string[] {
-    const scopes = this.set.scopesAt(address).filter((s) => s.kind !== 'block');
+    const scopes = this.logicalScopes(address);
     // At an inlined call's first instruction the call has not happened yet (as the backtrace).
-    while (scopes.length > 1 && scopes[0]!.kind === 'inlined' && scopes[0]!.entry === address)
-      scopes.shift();
+    while (scopes.length > 1 && scopes[0]!.inlined && scopes[0]!.entry === address) scopes.shift();
     return scopes.map((s) => cleanName(s.name ?? '?'));
+  }
+
+  private readonly rows = new Map<number, StepRow[]>();
+
+  stepRows(fn: FunctionAt): readonly StepRow[] {
+    const cached = this.rows.get(fn.low);
+    if (cached) return cached;
+    const out = stepRowsOf(this, fn);
+    this.rows.set(fn.low, out);
+    return out;
   }
 
   lineChain(address: number): { file: string; line: number; column: number }[] {
@@ -224,10 +254,9 @@ export class DwarfProgramView implements ProgramView {
   }
 
   shownLine(address: number): { file: string; line: number } | null {
-    const scopes = this.set.scopesAt(address).filter((s) => s.kind !== 'block');
     let site: { file: string; line: number } | null = null;
-    for (const s of scopes) {
-      if (s.kind !== 'inlined' || s.entry !== address || !s.callSite) break;
+    for (const s of this.logicalScopes(address)) {
+      if (!s.inlined || s.entry !== address || !s.callSite) break;
       site = s.callSite;
     }
     if (site) return site;

@@ -36,6 +36,19 @@ export interface LineAt {
   isStmt: boolean;
 }
 
+/**
+ * A line-table row of a function with what a step decides on at it (ProgramView.stepRows):
+ * the answers of `inlineChain` and `shownLine` for its addresses, read once per function.
+ */
+export interface StepRow extends LineAt {
+  /** `inlineChain(start).length`. */
+  depth: number;
+  /** The least `inlineChain(a).length` at the row's other halfwords (null: it has none). */
+  innerDepth: number | null;
+  /** `shownLine(start)`. */
+  shown: { file: string; line: number } | null;
+}
+
 export interface FunctionAt {
   name: string;
   /** Entry address. */
@@ -81,6 +94,12 @@ export interface ProgramView {
     r4to11: readonly number[],
     code?: ReadMemory,
   ): Promise<{ file: string; line: number; column: number }[]>;
+  /**
+   * The rows of a function's ranges (with the code inlined into it), in address order, for
+   * Step over to hand the worker the rows it may run through in one request. Built once per
+   * function and kept with the loaded images (a new build loads a new view).
+   */
+  stepRows?(fn: FunctionAt): readonly StepRow[];
   /** The line a stop at this address shows (at an inlined call's first instruction: the call). */
   shownLine(address: number): { file: string; line: number } | null;
   /**
@@ -101,6 +120,33 @@ export interface ProgramView {
   newStop(): void;
   /** The kernel's unwind rows flattened for the access log's call chains (null without CFI). */
   callerTable?(): CallerTable | null;
+}
+
+/**
+ * A function's step rows from a view's `lineAt`, `inlineChain` and `shownLine` (their
+ * definition; a view caches them, as DwarfProgramView does per function).
+ */
+export function stepRowsOf(p: ProgramView, fn: FunctionAt): StepRow[] {
+  const out: StepRow[] = [];
+  for (const [lo, hi] of fn.ranges) {
+    let a = lo;
+    while (a < hi) {
+      const l = p.lineAt(a);
+      if (!l || l.end <= a) {
+        a += 2;
+        continue;
+      }
+      let inner: number | null = null;
+      for (let h = l.start + 2; h < l.end; h += 2) {
+        const d = p.inlineChain(h).length;
+        inner = inner === null ? d : Math.min(inner, d);
+      }
+      const shown = p.shownLine(l.start);
+      out.push({ ...l, depth: p.inlineChain(l.start).length, innerDepth: inner, shown });
+      a = l.end;
+    }
+  }
+  return out;
 }
 
 const relativeCache = new Map<string, string | null>();

@@ -18,6 +18,7 @@ import {
 } from '../../emulator/debug/target';
 import type { FunctionAt, LineAt, ProgramView } from './debug-program';
 import { stepSource } from './debug-stepping';
+import { stepRowsOf } from './debug-program';
 
 /**
  * A core running `main` at 0x100: line 10 is [0x100, 0x106) and calls `callee` (0x200) from
@@ -184,5 +185,70 @@ describe('Step over a call across the worker port', () => {
     // One at a time: the registers (none given), the range step, set, resume, clear, the rest
     // of the line's range. In order: set with the resume, the removal with the rest of the line.
     expect([one.trips, batched.trips]).toEqual([6, 4]);
+  });
+});
+
+/**
+ * `main` (0xf0-0x110): line 9's entry row, then line 10 as three rows with code inlined into
+ * it between ([0x104, 0x108) at depth 2, line 50 of another file), then line 11 at 0x10c (one
+ * halfword: only its start tells the step to stop there) and line 12.
+ */
+const inlinedProgram = {
+  sourceLevel: true,
+  lineAt: (a: number): LineAt | null => {
+    if (a >= 0xf0 && a < 0x100) return row(9, 0xf0, 0x100);
+    if (a >= 0x100 && a < 0x104) return row(10, 0x100, 0x104);
+    if (a >= 0x104 && a < 0x108) return { ...row(50, 0x104, 0x108), file: '/p/src/cell.rs' };
+    if (a >= 0x108 && a < 0x10c) return row(10, 0x108, 0x10c);
+    if (a >= 0x10c && a < 0x10e) return row(11, 0x10c, 0x10e);
+    if (a >= 0x10e && a < 0x110) return row(12, 0x10e, 0x110);
+    return null;
+  },
+  functionAt: (a: number) => (a >= 0xf0 && a < 0x110 ? fn('main', 0xf0, 0x110) : null),
+  // The inlined call's first instruction counts as its caller's (as DwarfProgramView).
+  inlineChain: (a: number) => (a > 0x104 && a < 0x108 ? ['get', 'main'] : ['main']),
+  shownLine: (a: number) => (a === 0x104 ? { file: '/p/src/main.rs', line: 10 } : null),
+  stepRows: (f: FunctionAt) => stepRowsOf(inlinedProgram, f),
+} as unknown as ProgramView;
+
+/** A core at 0x100 whose range steps walk halfwords; `ranges` says if it honours `also`. */
+function walkingCore(ranges: boolean): { target: DebugTarget; steps: number } {
+  const base = scriptedTarget();
+  const out = { target: base as DebugTarget, steps: 0 };
+  let pc = 0x100;
+  out.target = {
+    ...base,
+    readRegisters: async () => {
+      const r = await base.readRegisters();
+      return r.ok ? ok({ ...r.value, pc }) : r;
+    },
+    stepRange: async (start, end, also = []) => {
+      out.steps++;
+      const inside = (x: number): boolean =>
+        (x >= start && x < end) || (ranges && also.some(([a, b]) => x >= a && x < b));
+      while (inside(pc)) pc += 2;
+      return ok({ cause: { kind: 'step' }, pc, instructions: 0, cycles: 0 });
+    },
+  };
+  return out;
+}
+
+describe('Step over a line with code inlined into it', () => {
+  it("asks the target to step the line's rows and the inlined code in one range step", async () => {
+    for (const ranges of [true, false]) {
+      const core = walkingCore(ranges);
+      const r = await stepSource('over', {
+        target: core.target,
+        program: inlinedProgram,
+        registers: null,
+        frames: null,
+        waitForStop: () => new Promise(() => undefined),
+      });
+      if (!r.ok) throw new Error(r.error);
+      // The same stop either way: line 11's start.
+      expect(r.value.pc).toBe(0x10c);
+      // One request with the rows; a target that ignores them is stepped row by row.
+      expect(core.steps).toBe(ranges ? 1 : 3);
+    }
   });
 });

@@ -20,7 +20,7 @@
  */
 import { err, ok, type Result } from '../../emulator/core/result';
 import type { CoreRegisters, DebugTarget, StopInfo } from '../../emulator/debug/target';
-import type { FrameAt, LineAt, ProgramView } from './debug-program';
+import type { FrameAt, FunctionAt, LineAt, ProgramView } from './debug-program';
 
 export type StepKind = 'instruction' | 'over' | 'into' | 'out';
 
@@ -117,6 +117,38 @@ async function runTo(
       else await t.clearBreakpoint(a);
     }
   }
+}
+
+/**
+ * The rows of `fn` that Step over runs through without a look from the host, merged where they
+ * touch: code inlined into the current line (deeper than `depth` at every halfword), and the
+ * current line's own rows at `depth`. On any other row the loop in stepLine may stop or change
+ * what it steps (a row of another line entered at its start, leaving an inlined call), and the
+ * function's entry row is never one (a recursive call must be seen). The worker steps through
+ * these in one request (`stepRange`'s `also`); a stop outside them comes back to the loop,
+ * which decides as it did row by row. From the view's rows of the function (built once per
+ * function per build); none when the view has no such rows.
+ */
+export function rowsOfLine(
+  p: ProgramView,
+  fn: FunctionAt,
+  depth: number,
+  current: { file: string; line: number },
+): [number, number][] {
+  const out: [number, number][] = [];
+  for (const r of p.stepRows?.(fn) ?? []) {
+    if (r.start <= fn.low && fn.low < r.end) continue;
+    if (r.depth < depth || (r.innerDepth !== null && r.innerDepth < depth)) continue;
+    const statement = r.line !== 0 && r.isStmt;
+    // Entered at its start at `depth`: the loop stops unless it shows the current line.
+    if (statement && r.depth === depth && !sameLine({ ...r, ...(r.shown ?? r) }, current)) continue;
+    // Entered elsewhere at `depth`: the loop would go on stepping another line's row; left out.
+    if (statement && r.innerDepth === depth && !sameLine(r, current)) continue;
+    const last = out[out.length - 1];
+    if (last && last[1] === r.start) last[1] = r.end;
+    else out.push([r.start, r.end]);
+  }
+  return out;
 }
 
 /** `b.file` may be project-relative (the location the user sees) or absolute (a row's). */
@@ -223,8 +255,16 @@ async function stepLine(
     : { file: start.file, line: start.line };
   let depth = p.inlineChain(regs.pc).length;
   let range: [number, number] = [start.start, start.end];
+  // Step over's rows for the current function, depth and line (see rowsOfLine).
+  let rows = null as { key: string; ranges: [number, number][] } | null;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const r = await t.stepRange(range[0], range[1]);
+    let also: [number, number][] | undefined;
+    if (kind === 'over' && fn) {
+      const key = `${fn.low}:${depth}:${current.file}:${current.line}`;
+      if (rows?.key !== key) rows = { key, ranges: rowsOfLine(p, fn, depth, current) };
+      also = rows.ranges;
+    }
+    const r = await t.stepRange(range[0], range[1], also);
     if (!r.ok) return r;
     const stop = r.value;
     if (stop.cause.kind !== 'step') return ok(stop);

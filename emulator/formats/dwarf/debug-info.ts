@@ -88,6 +88,20 @@ export interface Scope {
   variables: VariableInfo[];
 }
 
+/**
+ * A lexical block or inlined call in a function's scope tree (DebugInfo.inlineTree); the root
+ * is the function itself (its ranges left empty: the function's own).
+ */
+export interface InlineNode {
+  inlined: boolean;
+  /** The function's name, for the root and inlined calls (as `Scope.name`). */
+  name?: string;
+  ranges: Range[];
+  callSite?: { file: string; line: number; column: number };
+  entry?: number;
+  children: InlineNode[];
+}
+
 export interface StaticVariable {
   name: string;
   address: number;
@@ -501,6 +515,68 @@ export class DebugInfo {
     return chain.reverse().map((d) => this.scope(d));
   }
 
+  /**
+   * The lexical blocks and inlined calls of the function at `address` (runtime) as a tree, with
+   * their ranges, entries and call sites but not their variables: what `scopesAt` walks, read
+   * once per function (cached on this image) for questions asked of every address of a
+   * function (a step's rows). Children keep DIE order, so descending by the first child that
+   * holds an address finds what `scopesAt` finds.
+   */
+  inlineTree(address: number): InlineNode | undefined {
+    const entry = this.functionEntryAt(this.toLink(address));
+    if (!entry) return undefined;
+    const cached = this.inlineTrees.get(entry.die);
+    if (cached) return cached;
+    const build = (die: Die, depth: number): InlineNode => {
+      const inlined = die.tag === DW_TAG.inlined_subroutine;
+      const node: InlineNode = { inlined, ranges: [], children: [] };
+      if (inlined || die.tag === DW_TAG.subprogram) node.name = functionName(die);
+      if (inlined) Object.assign(node, this.inlinedCall(die));
+      if (depth >= 256) return node;
+      for (const c of die.children) {
+        if (c.tag !== DW_TAG.lexical_block && c.tag !== DW_TAG.inlined_subroutine) continue;
+        let rs: Range[];
+        try {
+          rs = dieRanges(c);
+        } catch (e) {
+          if (!(e instanceof DwarfError)) throw e;
+          continue;
+        }
+        if (rs.length === 0) continue;
+        const child = build(c, depth + 1);
+        child.ranges = rs.map(([a, b]): Range => [this.toRuntime(a), this.toRuntime(b)]);
+        node.children.push(child);
+      }
+      return node;
+    };
+    const tree = build(entry.die, 0);
+    this.inlineTrees.set(entry.die, tree);
+    return tree;
+  }
+
+  private readonly inlineTrees = new Map<Die, InlineNode>();
+
+  /** An inlined call's call site and entry (runtime), as `Scope` gives them. */
+  private inlinedCall(die: Die): Pick<Scope, 'callSite' | 'entry'> {
+    let ranges: Range[] = [];
+    try {
+      ranges = dieRanges(die);
+    } catch (e) {
+      if (!(e instanceof DwarfError)) throw e;
+    }
+    const file = die.num(DW_AT.call_file);
+    const out: Pick<Scope, 'callSite' | 'entry'> = {
+      callSite: {
+        file: (file !== undefined ? this.fileName(die.unit, file) : undefined) ?? '<unknown>',
+        line: die.num(DW_AT.call_line) ?? 0,
+        column: die.num(DW_AT.call_column) ?? 0,
+      },
+    };
+    const entry = die.address(DW_AT.entry_pc) ?? die.lowHigh()?.[0] ?? ranges[0]?.[0];
+    if (entry !== undefined) out.entry = this.toRuntime(entry);
+    return out;
+  }
+
   private scope(die: Die): Scope {
     let ranges: Range[] = [];
     try {
@@ -521,16 +597,7 @@ export class DebugInfo {
       variables: this.scopeVariables(die),
     };
     if (kind !== 'block') s.name = functionName(die);
-    if (kind === 'inlined') {
-      const file = die.num(DW_AT.call_file);
-      s.callSite = {
-        file: (file !== undefined ? this.fileName(die.unit, file) : undefined) ?? '<unknown>',
-        line: die.num(DW_AT.call_line) ?? 0,
-        column: die.num(DW_AT.call_column) ?? 0,
-      };
-      const entry = die.address(DW_AT.entry_pc) ?? die.lowHigh()?.[0] ?? ranges[0]?.[0];
-      if (entry !== undefined) s.entry = this.toRuntime(entry);
-    }
+    if (kind === 'inlined') Object.assign(s, this.inlinedCall(die));
     return s;
   }
 

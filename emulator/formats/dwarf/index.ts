@@ -42,6 +42,7 @@
 export { DebugInfo, functionName, layoutOf } from './debug-info';
 export type {
   FunctionInfo,
+  InlineNode,
   LoadOptions,
   Scope,
   ScopeKind,

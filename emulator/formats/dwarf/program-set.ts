@@ -16,7 +16,13 @@
  */
 import type { Result } from '../../core/result';
 import { err, ok } from '../../core/result';
-import { DebugInfo, type FunctionInfo, type LoadOptions, type Scope } from './debug-info';
+import {
+  DebugInfo,
+  type FunctionInfo,
+  type LoadOptions,
+  type InlineNode,
+  type Scope,
+} from './debug-info';
 import {
   backtrace,
   evaluateExpression,
@@ -107,6 +113,11 @@ export class ProgramSet implements ProgramLookup {
 
   functionAt(address: number): FunctionInfo | undefined {
     return this.programFor(address)?.functionAt(address);
+  }
+
+  /** The function's block and inlined-call tree (DebugInfo.inlineTree). */
+  inlineTree(address: number): InlineNode | undefined {
+    return this.programFor(address)?.inlineTree(address);
   }
 
   scopesAt(address: number): Scope[] {
