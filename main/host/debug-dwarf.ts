@@ -217,15 +217,7 @@ export class DwarfProgramView implements ProgramView {
    */
   private logicalScopes(address: number): InlineNode[] {
     const tree = this.set.inlineTree(address);
-    if (!tree) return [];
-    const a = address >>> 0;
-    const out = [tree];
-    let cur: InlineNode | undefined = tree;
-    for (let depth = 0; cur && depth < 256; depth++) {
-      cur = cur.children.find((c) => c.ranges.some(([lo, hi]) => a >= lo && a < hi));
-      if (cur?.inlined) out.push(cur);
-    }
-    return out.reverse();
+    return tree ? scopesIn(tree, address) : [];
   }
 
   inlineChain(address: number): string[] {
@@ -235,12 +227,23 @@ export class DwarfProgramView implements ProgramView {
     return scopes.map((s) => cleanName(s.name ?? '?'));
   }
 
+  /** `inlineChain(address).length` without the names. */
+  private inlineDepth(address: number): number {
+    const tree = this.set.inlineTree(address);
+    return tree ? depthIn(tree, address) : 0;
+  }
+
   private readonly rows = new Map<number, StepRow[]>();
 
   stepRows(fn: FunctionAt): readonly StepRow[] {
     const cached = this.rows.get(fn.low);
     if (cached) return cached;
-    const out = stepRowsOf(this, fn);
+    // The function's tree once, for every halfword in its ranges.
+    const tree = this.set.inlineTree(fn.low);
+    const inFn = (a: number): boolean => fn.ranges.some(([lo, hi]) => a >= lo && a < hi);
+    const out = stepRowsOf(this, fn, (a) =>
+      tree && inFn(a) ? depthIn(tree, a) : this.inlineDepth(a),
+    );
     this.rows.set(fn.low, out);
     return out;
   }
@@ -551,6 +554,35 @@ export class DwarfProgramView implements ProgramView {
     this.nodes.clear();
     this.frames = [];
   }
+}
+
+/**
+ * The function and inlined calls of `tree` at `address`, innermost first: `scopesAt` without
+ * blocks, descending by the first child that holds the address as it does.
+ */
+function scopesIn(tree: InlineNode, address: number): InlineNode[] {
+  const a = address >>> 0;
+  const out = [tree];
+  let cur: InlineNode | undefined = tree;
+  for (let depth = 0; cur && depth < 256; depth++) {
+    cur = cur.children.find((c) => c.ranges.some(([lo, hi]) => a >= lo && a < hi));
+    if (cur?.inlined) out.push(cur);
+  }
+  return out.reverse();
+}
+
+/**
+ * `inlineChain(address).length` in `tree`: its logical scopes, less the inlined calls whose
+ * first instruction this is (the call has not happened yet there).
+ */
+function depthIn(tree: InlineNode, address: number): number {
+  const scopes = scopesIn(tree, address);
+  let n = scopes.length;
+  for (const s of scopes) {
+    if (n <= 1 || !s.inlined || s.entry !== address) break;
+    n--;
+  }
+  return n;
 }
 
 /** Literals a condition may compare with. */

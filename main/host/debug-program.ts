@@ -124,9 +124,14 @@ export interface ProgramView {
 
 /**
  * A function's step rows from a view's `lineAt`, `inlineChain` and `shownLine` (their
- * definition; a view caches them, as DwarfProgramView does per function).
+ * definition; a view caches them, as DwarfProgramView does per function). `depthAt` is
+ * `inlineChain(a).length`, or a view's quicker way to count it.
  */
-export function stepRowsOf(p: ProgramView, fn: FunctionAt): StepRow[] {
+export function stepRowsOf(
+  p: ProgramView,
+  fn: FunctionAt,
+  depthAt: (address: number) => number = (a) => p.inlineChain(a).length,
+): StepRow[] {
   const out: StepRow[] = [];
   for (const [lo, hi] of fn.ranges) {
     let a = lo;
@@ -138,11 +143,11 @@ export function stepRowsOf(p: ProgramView, fn: FunctionAt): StepRow[] {
       }
       let inner: number | null = null;
       for (let h = l.start + 2; h < l.end; h += 2) {
-        const d = p.inlineChain(h).length;
+        const d = depthAt(h);
         inner = inner === null ? d : Math.min(inner, d);
       }
       const shown = p.shownLine(l.start);
-      out.push({ ...l, depth: p.inlineChain(l.start).length, innerDepth: inner, shown });
+      out.push({ ...l, depth: depthAt(l.start), innerDepth: inner, shown });
       a = l.end;
     }
   }
