@@ -1008,6 +1008,13 @@ export class DebugService {
     a.info = { ...a.info, phase: 'halted', stop: s };
     this.restartLiveReads();
     this.publish(a);
+    // Step over's rows of the function stopped in, built on a later turn than the stop's
+    // (once per function and build): the first F10 in handle_syscall paid ~100 ms for them.
+    const stoppedIn = a.program.stepRows ? a.program.functionAt(stop.pc) : null;
+    if (stoppedIn)
+      setImmediate(() => {
+        if (this.active === a && a.info.phase === 'halted') a.program.stepRows?.(stoppedIn);
+      });
     for (const l of this.stopListeners) {
       try {
         l({ session: a.info, stop: s, target: a.target, program: a.program });
