@@ -89,6 +89,25 @@ export interface Scope {
 }
 
 /**
+ * The lexical blocks and inlined calls directly in a scope DIE that have addresses, with their
+ * ranges (link addresses), in DIE order. A block without addresses only groups variables of
+ * the enclosing range; a child whose ranges cannot be read is left out.
+ */
+function scopeChildren(die: Die): [Die, Range[]][] {
+  const out: [Die, Range[]][] = [];
+  for (const c of die.children) {
+    if (c.tag !== DW_TAG.lexical_block && c.tag !== DW_TAG.inlined_subroutine) continue;
+    try {
+      const rs = dieRanges(c);
+      if (rs.length > 0) out.push([c, rs]);
+    } catch (e) {
+      if (!(e instanceof DwarfError)) throw e;
+    }
+  }
+  return out;
+}
+
+/**
  * A lexical block or inlined call in a function's scope tree (DebugInfo.inlineTree); the root
  * is the function itself (its ranges left empty: the function's own).
  */
@@ -491,23 +510,9 @@ export class DebugInfo {
     const chain: Die[] = [entry.die];
     let cur = entry.die;
     for (let depth = 0; depth < 256; depth++) {
-      let next: Die | undefined;
-      for (const c of cur.children) {
-        if (c.tag !== DW_TAG.lexical_block && c.tag !== DW_TAG.inlined_subroutine) continue;
-        let rs: Range[];
-        try {
-          rs = dieRanges(c);
-        } catch (e) {
-          if (!(e instanceof DwarfError)) throw e;
-          continue;
-        }
-        // A lexical block without addresses groups variables of the enclosing range.
-        if (rs.length === 0 && c.tag === DW_TAG.lexical_block) continue;
-        if (rs.some(([s, e]) => link >= s && link < e)) {
-          next = c;
-          break;
-        }
-      }
+      const next = scopeChildren(cur).find(([, rs]) =>
+        rs.some(([s, e]) => link >= s && link < e),
+      )?.[0];
       if (!next) break;
       chain.push(next);
       cur = next;
@@ -533,16 +538,7 @@ export class DebugInfo {
       if (inlined || die.tag === DW_TAG.subprogram) node.name = functionName(die);
       if (inlined) Object.assign(node, this.inlinedCall(die));
       if (depth >= 256) return node;
-      for (const c of die.children) {
-        if (c.tag !== DW_TAG.lexical_block && c.tag !== DW_TAG.inlined_subroutine) continue;
-        let rs: Range[];
-        try {
-          rs = dieRanges(c);
-        } catch (e) {
-          if (!(e instanceof DwarfError)) throw e;
-          continue;
-        }
-        if (rs.length === 0) continue;
+      for (const [c, rs] of scopeChildren(die)) {
         const child = build(c, depth + 1);
         child.ranges = rs.map(([a, b]): Range => [this.toRuntime(a), this.toRuntime(b)]);
         node.children.push(child);
