@@ -532,34 +532,32 @@ export class DebugInfo {
     if (!entry) return undefined;
     const cached = this.inlineTrees.get(entry.die);
     if (cached) return cached;
-    const build = (die: Die, depth: number): InlineNode => {
+    // `linkRanges`: the DIE's own ranges (link addresses), read once by scopeChildren.
+    const build = (die: Die, depth: number, linkRanges: Range[]): InlineNode => {
       const inlined = die.tag === DW_TAG.inlined_subroutine;
       const node: InlineNode = { inlined, ranges: [], children: [] };
       if (inlined || die.tag === DW_TAG.subprogram) node.name = functionName(die);
-      if (inlined) Object.assign(node, this.inlinedCall(die));
+      if (inlined) Object.assign(node, this.inlinedCall(die, linkRanges));
       if (depth >= 256) return node;
       for (const [c, rs] of scopeChildren(die)) {
-        const child = build(c, depth + 1);
+        const child = build(c, depth + 1, rs);
         child.ranges = rs.map(([a, b]): Range => [this.toRuntime(a), this.toRuntime(b)]);
         node.children.push(child);
       }
       return node;
     };
-    const tree = build(entry.die, 0);
+    const tree = build(entry.die, 0, []);
     this.inlineTrees.set(entry.die, tree);
     return tree;
   }
 
   private readonly inlineTrees = new Map<Die, InlineNode>();
 
-  /** An inlined call's call site and entry (runtime), as `Scope` gives them. */
-  private inlinedCall(die: Die): Pick<Scope, 'callSite' | 'entry'> {
-    let ranges: Range[] = [];
-    try {
-      ranges = dieRanges(die);
-    } catch (e) {
-      if (!(e instanceof DwarfError)) throw e;
-    }
+  /**
+   * An inlined call's call site and entry (runtime), as `Scope` gives them; `ranges` are its
+   * link ranges as the caller already read them (empty when they could not be read).
+   */
+  private inlinedCall(die: Die, ranges: Range[]): Pick<Scope, 'callSite' | 'entry'> {
     const file = die.num(DW_AT.call_file);
     const out: Pick<Scope, 'callSite' | 'entry'> = {
       callSite: {
@@ -593,7 +591,7 @@ export class DebugInfo {
       variables: this.scopeVariables(die),
     };
     if (kind !== 'block') s.name = functionName(die);
-    if (kind === 'inlined') Object.assign(s, this.inlinedCall(die));
+    if (kind === 'inlined') Object.assign(s, this.inlinedCall(die, ranges));
     return s;
   }
 
