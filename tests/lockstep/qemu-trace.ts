@@ -44,6 +44,12 @@ export function startQemuTrace(
   opts: {
     semihosting?: boolean;
     args?: string[];
+    /**
+     * Run QEMU with `-icount shift=0,sleep=off`: its clocks count instructions (1 ns each) and
+     * jump over sleep instead of following the host's clock, so timer interrupts land on the
+     * same instruction every run. QEMU then logs an instruction that does I/O once more before
+     * it runs it (the first attempt is abandoned and retranslated to end its block).
+     */
     icount?: boolean;
     /** A raw image QEMU's generic loader puts at `address` (the kernel's apps). */
     loader?: { file: string; address: number };
@@ -76,7 +82,7 @@ export function startQemuTrace(
     const extra = (opts.args ?? []).map((a) => `,arg=${a}`).join('');
     args.push('-semihosting-config', `enable=on,target=native${extra}`);
   }
-  if (opts.icount) args.push('-icount', 'shift=0');
+  if (opts.icount) args.push('-icount', 'shift=0,sleep=off');
   if (opts.loader)
     args.push(
       '-device',

@@ -36,6 +36,11 @@ export interface TraceCompareOptions {
   replay?: boolean;
   /** A raw image loaded at `address` beside the ELF (the kernel's apps.bin). */
   extra?: { file: string; address: number };
+  /**
+   * QEMU with its instruction counter (qemu-trace.ts): interrupts at the same instruction every
+   * run, so a replayed run is deterministic; its repeated records are skipped (`repeated`).
+   */
+  icount?: boolean;
 }
 
 export interface TraceCompareResult {
@@ -52,6 +57,10 @@ export interface TraceCompareResult {
   abandoned: number;
   /** Why the run ended: 'limit', QEMU's exit, or our stop reason. */
   end: string;
+  /** Records skipped as QEMU's repeats of an I/O instruction (icount). */
+  repeated: number;
+  /** Instructions compared before the first replayed interrupt (-1: none). */
+  firstInterrupt: number;
 }
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
@@ -82,6 +91,10 @@ export async function compareWithQemuTrace(opts: TraceCompareOptions): Promise<T
   let injected = 0;
   let adopted = 0;
   let deviceRead = false;
+  let repeated = 0;
+  let firstInterrupt = -1;
+  /** The record of the instruction compared last (icount's repeated records). */
+  let last: TraceRecord | null = null;
   let entryFlags = 0;
   let abandoned = 0;
   let prevIpsr = 0;
@@ -94,10 +107,10 @@ export async function compareWithQemuTrace(opts: TraceCompareOptions): Promise<T
     };
     core.irq.setLevel = () => undefined;
     core.irq.pulse = () => undefined;
-    const read = core.bus.read.bind(core.bus);
-    core.bus.read = (a, size) => {
-      if (core.bus.find(a)?.dev) deviceRead = true;
-      return read(a, size);
+    // Every device access reaches this listener, also those the core's fast paths make
+    // without `Bus.read` (its device windows, the System Control Space).
+    core.bus.onDeviceAccess = (write) => {
+      if (!write) deviceRead = true;
     };
   }
 
@@ -105,6 +118,7 @@ export async function compareWithQemuTrace(opts: TraceCompareOptions): Promise<T
     ...(opts.semihosting ? { semihosting: true } : {}),
     ...(opts.args ? { args: opts.args } : {}),
     ...(opts.extra ? { loader: opts.extra } : {}),
+    ...(opts.icount ? { icount: true } : {}),
   });
   const queue: TraceRecord[] = [];
   let qi = 0;
@@ -138,7 +152,24 @@ export async function compareWithQemuTrace(opts: TraceCompareOptions): Promise<T
       core.requestHalt();
       return true;
     }
-    const rec = queue[qi]!;
+    let rec = queue[qi]!;
+    while (opts.icount && last !== null && rec[15] !== pc >>> 0) {
+      // With -icount QEMU runs an instruction that does I/O again (the first, logged, attempt
+      // is abandoned and the instruction retranslated to end its block), sometimes more than
+      // once: the log then holds the state before it twice or more. We ran it once, so skip
+      // the copies.
+      let dup = true;
+      for (let i = 0; i < 17 && dup; i++) if (last[i] !== rec[i]) dup = false;
+      if (!dup) break;
+      qi++;
+      repeated++;
+      if (qi + 1 >= queue.length) {
+        starved = true;
+        core.requestHalt();
+        return true;
+      }
+      rec = queue[qi]!;
+    }
     if (compared === 0) {
       // APSR is UNKNOWN after reset (B1.5.5); QEMU leaves Z set. Start from QEMU's flags.
       core.setApsr((core.xpsr & 0x07ffffff) | (rec[16]! & 0xf8000000));
@@ -148,14 +179,16 @@ export async function compareWithQemuTrace(opts: TraceCompareOptions): Promise<T
       // QEMU took an interrupt before this instruction: take the same one here.
       core.exc.pending[qIpsr] = 1;
       if (core.exc.takePending()) {
-        injected++;
+        if (injected++ === 0) firstInterrupt = compared;
         return true;
       }
       core.exc.pending[qIpsr] = 0;
     }
     if (opts.replay && qi + 1 < queue.length && same(rec, pc)) {
-      // QEMU without icount raises a timer interrupt from another thread: the block it logged
-      // last is then abandoned before it runs, and the next record is the handler. Seen from
+      // QEMU logs a block before it checks for an interrupt raised meanwhile (from its timer
+      // thread, or with icount when the instruction budget to the next timer event ran out):
+      // the block it logged last is then abandoned before it runs, and the next record is the
+      // handler. Seen from
       // here: the next record is an interrupt entry whose registers and flags are still the
       // ones before this instruction. Take the interrupt now instead of after it.
       const next = queue[qi + 1]!;
@@ -170,7 +203,7 @@ export async function compareWithQemuTrace(opts: TraceCompareOptions): Promise<T
           history[compared & 15] = pc >>> 0;
           core.exc.pending[e] = 1;
           if (core.exc.takePending()) {
-            injected++;
+            if (injected++ === 0) firstInterrupt = compared;
             abandoned++;
             prevIpsr = rec[16]! & 0x1ff;
             return true;
@@ -211,6 +244,7 @@ export async function compareWithQemuTrace(opts: TraceCompareOptions): Promise<T
       return true;
     }
     history[compared & 15] = pc >>> 0;
+    last = rec;
     qi++;
     compared++;
     return false;
@@ -280,5 +314,7 @@ export async function compareWithQemuTrace(opts: TraceCompareOptions): Promise<T
     entryFlags,
     abandoned,
     end,
+    repeated,
+    firstInterrupt,
   };
 }
