@@ -6,7 +6,9 @@
  * under `node --cpu-prof`, `--trace-gc`, `--trace-deopt`); the project's figure stays
  * `npm run bench:nrf`.
  *
- * Usage: npx tsx tests/bench/nrf-busy-trace.ts [--every 10] (slices per printed line) [--interp]
+ * Usage: npx tsx tests/bench/nrf-busy-trace.ts [--every 10] (slices per printed line) [--sessions 1]
+ *   (--sessions N: the run N times in fresh sessions of this process; the 2nd is the steady
+ *   state, as bench:nrf's "busy again") [--interp]
  *   (--interp: the translator off, every instruction interpreted) [--no-trace-layout] (the
  *   translator's trace layout off) [--holes-warm-after N] (regions' variant with the hole tests
  *   warmed after N instructions, cpu/translate.ts HOLES_WARM_AFTER; 0: from the 2nd entry)
@@ -26,70 +28,76 @@ import { processCpuMs, threadCpuMs } from './cpu-time';
 import { nrfFuzzImage } from './nrf-fuzz-image';
 
 const EVERY = positiveArg('--every', 10);
+const SESSIONS = positiveArg('--sessions', 1);
 if (process.argv.includes('--no-trace-layout')) setTraceLayout(false);
 const warmAt = process.argv.indexOf('--holes-warm-after');
 if (warmAt >= 0) setHolesWarmAfter(Number(process.argv[warmAt + 1]));
 const firstAt = process.argv.indexOf('--first-source');
 if (firstAt >= 0) setFirstSource(Number(process.argv[firstAt + 1]));
 const { kernel, bin, appsStart } = await nrfFuzzImage();
-const made = createSession({
-  machine: 'nrf52840dk',
-  translate: !process.argv.includes('--interp'),
-});
-if (!made.ok) throw new Error(made.error);
-const s = made.value;
-let text = '';
-s.on((e) => {
-  if (e.kind === 'uart') text += String.fromCharCode(e.byte);
-});
-const loaded = s.loadFiles([
-  { name: 'kernel.elf', bytes: kernel },
-  { name: 'apps.bin', bytes: bin, address: appsStart },
-]);
-if (!loaded.ok) throw new Error(loaded.error);
-const st = s.core.translatorStats;
-const awake = (): number => (s.cycles - s.core.sleptCycles) / 64e6;
-/** Wall, thread and process CPU seconds, awake virtual seconds, instructions, translator counts. */
-interface Mark {
-  w: number;
-  t: number;
-  p: number;
-  a: number;
-  i: number;
-  reg: number;
-  ch: number;
-  ri: number;
-  en: number;
-}
-const now = (): Mark => ({
-  w: performance.now() / 1000,
-  t: threadCpuMs() / 1000,
-  p: processCpuMs() / 1000,
-  a: awake(),
-  i: s.instructions,
-  reg: st.regions,
-  ri: st.regionInstructions,
-  en: st.entries,
-  ch: st.chained,
-});
-const start = now();
-let mark = start;
-let k = 0;
-const line = (a: Mark, b: Mark, label: string): void =>
-  console.log(
-    `${label} ${((b.i - start.i) / 1e6).toFixed(0).padStart(4)} M: wall ${(b.w - a.w).toFixed(2)} s thread ${(b.t - a.t).toFixed(2)} process ${(b.p - a.p).toFixed(2)};` +
-      ` x chip per wall ${((b.a - a.a) / (b.w - a.w)).toFixed(3)} per thread ${((b.a - a.a) / (b.t - a.t)).toFixed(3)} per process ${((b.a - a.a) / (b.p - a.p)).toFixed(3)};` +
-      ` regions +${b.reg - a.reg} (chained +${b.ch - a.ch}) total ${b.reg};` +
-      ` interpreted ${((b.i - a.i - (b.ri - a.ri)) / 1e6).toFixed(2)} M, region entries ${((b.en - a.en) / 1e3).toFixed(0)} k`,
-  );
-while (!/fuzz: done/.test(text)) {
-  const r = s.runSlice({ instructions: 1_000_000 });
-  if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text}`);
-  if (++k % EVERY === 0) {
-    const n = now();
-    line(mark, n, 'slice');
-    mark = n;
+async function session(index: number): Promise<void> {
+  const made = createSession({
+    machine: 'nrf52840dk',
+    translate: !process.argv.includes('--interp'),
+  });
+  if (!made.ok) throw new Error(made.error);
+  const s = made.value;
+  let text = '';
+  s.on((e) => {
+    if (e.kind === 'uart') text += String.fromCharCode(e.byte);
+  });
+  const loaded = s.loadFiles([
+    { name: 'kernel.elf', bytes: kernel },
+    { name: 'apps.bin', bytes: bin, address: appsStart },
+  ]);
+  if (!loaded.ok) throw new Error(loaded.error);
+  const st = s.core.translatorStats;
+  const awake = (): number => (s.cycles - s.core.sleptCycles) / 64e6;
+  /** Wall, thread and process CPU seconds, awake virtual seconds, instructions, translator counts. */
+  interface Mark {
+    w: number;
+    t: number;
+    p: number;
+    a: number;
+    i: number;
+    reg: number;
+    ch: number;
+    ri: number;
+    en: number;
   }
+  const now = (): Mark => ({
+    w: performance.now() / 1000,
+    t: threadCpuMs() / 1000,
+    p: processCpuMs() / 1000,
+    a: awake(),
+    i: s.instructions,
+    reg: st.regions,
+    ri: st.regionInstructions,
+    en: st.entries,
+    ch: st.chained,
+  });
+  const start = now();
+  let mark = start;
+  let k = 0;
+  const line = (a: Mark, b: Mark, label: string): void =>
+    console.log(
+      `${label} ${((b.i - start.i) / 1e6).toFixed(0).padStart(4)} M: wall ${(b.w - a.w).toFixed(2)} s thread ${(b.t - a.t).toFixed(2)} process ${(b.p - a.p).toFixed(2)};` +
+        ` x chip per wall ${((b.a - a.a) / (b.w - a.w)).toFixed(3)} per thread ${((b.a - a.a) / (b.t - a.t)).toFixed(3)} per process ${((b.a - a.a) / (b.p - a.p)).toFixed(3)};` +
+        ` regions +${b.reg - a.reg} (chained +${b.ch - a.ch}) total ${b.reg};` +
+        ` interpreted ${((b.i - a.i - (b.ri - a.ri)) / 1e6).toFixed(2)} M, region entries ${((b.en - a.en) / 1e3).toFixed(0)} k`,
+    );
+  while (!/fuzz: done/.test(text)) {
+    const r = s.runSlice({ instructions: 1_000_000 });
+    if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text}`);
+    if (++k % EVERY === 0) {
+      const n = now();
+      line(mark, n, 'slice');
+      mark = n;
+    }
+  }
+  line(start, now(), 'all  ');
+  console.log(
+    `session ${index} code cache: ${st.regions} regions, ${(st.sourceBytes / 1024).toFixed(0)} KiB source`,
+  );
 }
-line(start, now(), 'all  ');
-console.log(`code cache: ${st.regions} regions, ${(st.sourceBytes / 1024).toFixed(0)} KiB source`);
+for (let n = 1; n <= SESSIONS; n++) await session(n);
