@@ -106,3 +106,33 @@ describe('Mpu.configId', () => {
     expect(mpu.configId()).toBe(c);
   });
 });
+
+describe('Mpu.lookup, region sizes and subregions (B3.5.9: SIZE, SRD)', () => {
+  it('answers by the region of every size up to 4 GiB and skips its disabled eighth', () => {
+    // Unprivileged reads with PRIVDEFENA off: only an enabled subregion of the one region
+    // (AP = 0b011, full access) allows them. Each size's region sits at 0 from 1 GiB up, above
+    // 512 MiB below that (aligned to its size), with one eighth disabled; addresses at both ends
+    // of every eighth and just outside the region are asked (not in the PPB, always open).
+    for (const sizeBits of [5, 8, 9, 16, 24, 29, 30, 31, 32]) {
+      const size = 2 ** sizeBits;
+      const base = sizeBits >= 30 ? 0 : 0x20000000 + size;
+      for (const off of sizeBits >= 8 ? [0, 3, 7] : [-1]) {
+        const mpu = new Mpu(() => {});
+        mpu.write(MPU.RBAR, (base | 0x10) >>> 0);
+        const srd = off < 0 ? 0 : 1 << off;
+        mpu.write(MPU.RASR, ((3 << 24) | (srd << 8) | ((sizeBits - 1) << 1) | 1) >>> 0);
+        mpu.write(MPU.CTRL, 1);
+        const ask = (a: number): boolean => mpu.lookup(a, false, false, false, 0, 0);
+        const eighth = size / 8;
+        for (let k = 0; k < 8; k++) {
+          const want = sizeBits < 8 || k !== off;
+          for (const a of [base + k * eighth, base + (k + 1) * eighth - 1])
+            if (a < 0xe0000000 || a >= 0xe0100000)
+              expect(`${a.toString(16)}: ${ask(a)}`).toBe(`${a.toString(16)}: ${want}`);
+        }
+        if (base > 0) expect(ask(base - 1)).toBe(false);
+        if (base + size < 2 ** 32) expect(ask(base + size)).toBe(false);
+      }
+    }
+  });
+});

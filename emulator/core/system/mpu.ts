@@ -226,11 +226,16 @@ export class Mpu {
       if ((rasr & 1) === 0) continue;
       const sizeBits = ((rasr >>> 1) & 0x1f) + 1;
       if (sizeBits < 5) continue;
-      const size = 2 ** sizeBits;
+      // 2^sizeBits without `**` (a call into V8's pow, 0.6 % of the busy nRF52840 run's
+      // steady state, reached on every MPU window rebuild): 1 << 31 is negative and 1 << 32
+      // wraps, hence the unsigned shift and the case of 32.
+      const size = sizeBits === 32 ? 4294967296 : (1 << sizeBits) >>> 0;
       const base = sizeBits >= 32 ? 0 : (this.rbar[i]! & ~(size - 1)) >>> 0;
       if (addr < base || addr >= base + size) continue;
       if (sizeBits >= 8) {
-        const sub = Math.floor((addr - base) / (size / 8));
+        // Which eighth of the region (B3.5.9, SRD): addr - base lies in [0, 2^32), so the
+        // unsigned shift is the exact quotient by size / 8.
+        const sub = (addr - base) >>> (sizeBits - 3);
         if ((rasr >>> (8 + sub)) & 1) continue;
       }
       hit = i;
