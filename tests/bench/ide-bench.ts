@@ -35,7 +35,7 @@
  * average is printed), and compare figures from one run only.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
@@ -65,6 +65,13 @@ const UI = !process.argv.includes('--no-ui');
 const UI_ONLY = process.argv.includes('--ui-only');
 /** Part 3a prints every step (its file:line, when the halt showed, the window's long tasks). */
 const VERBOSE = process.argv.includes('--verbose');
+/**
+ * `--profile DIR`: the window's CPU profile during the steps (Chromium's sampling profiler
+ * through CDP) is written to DIR/window-steps.cpuprofile and its heaviest functions (self time)
+ * printed; the host's own profile comes from running the bench with NODE_OPTIONS=--cpu-prof.
+ */
+const PROFILE_AT = process.argv.indexOf('--profile');
+const PROFILE_DIR = PROFILE_AT > 0 ? process.argv[PROFILE_AT + 1] : undefined;
 
 const ms = (n: number): string => `${n.toFixed(1)} ms`;
 
@@ -357,6 +364,34 @@ if (!UI_ONLY) {
   );
 }
 
+/** A CPU profile's heaviest functions by self time (and its total), for `--profile`. */
+function printProfile(profile: {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}): void {
+  const self = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++)
+    self.set(samples[i]!, (self.get(samples[i]!) ?? 0) + (deltas[i] ?? 0) / 1000);
+  const byName = new Map<string, number>();
+  let busy = 0;
+  for (const n of profile.nodes) {
+    const t = self.get(n.id) ?? 0;
+    const f = n.callFrame;
+    if (f.functionName !== '(idle)' && f.functionName !== '(program)') busy += t;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
+    byName.set(key, (byName.get(key) ?? 0) + t);
+  }
+  console.log(`   window profile during the steps: ${ms(busy)} busy (self time, heaviest first):`);
+  for (const [k, t] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 30))
+    console.log(`     ${ms(t)}  ${k}`);
+}
+
 /** One step as the window saw it (3a): ms after F10, and the press and the halt in epoch ms. */
 interface StepStage {
   halted: number;
@@ -416,6 +451,7 @@ if (UI) {
     await page.evaluate(() => {
       const w = window as unknown as {
         stepTimes: number[];
+        onStep: (() => void) | null;
         stages: StepStage[];
         pressed: number;
         pressedEpoch: number;
@@ -425,6 +461,7 @@ if (UI) {
         busyAtPress: number;
       };
       w.stepTimes = [];
+      w.onStep = null;
       w.stages = [];
       // The window's own share: its main thread's long tasks (> 50 ms), summed.
       w.busy = 0;
@@ -460,6 +497,7 @@ if (UI) {
             haltedEpoch: w.haltedEpoch || Date.now(),
           });
           w.pressed = 0;
+          w.onStep?.();
         }
       }).observe(host, {
         attributes: true,
@@ -478,17 +516,33 @@ if (UI) {
         attributeFilter: ['data-stop-pc'],
       });
     });
+    const cdp = PROFILE_DIR ? await page.context().newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     const steps: number[] = [];
     for (let i = 0; i < STEPS; i++) {
       const before = await page.locator('.app').getAttribute('data-session');
       await page.keyboard.press('F10');
-      await page
-        .waitForFunction(
-          (n) => (window as unknown as { stepTimes: number[] }).stepTimes.length > n,
-          steps.length,
-          { timeout: 30_000 },
-        )
-        .catch(() => undefined);
+      // Told by the page when the line shows, not polled: waitForFunction's default polling runs
+      // its predicate at every animation frame, and that cost the window's main thread more
+      // than half a second over the steps it measures (a CPU profile's requestAnimationFrame).
+      await page.evaluate(
+        (n) =>
+          new Promise<void>((resolve) => {
+            const w = window as unknown as { stepTimes: number[]; onStep: (() => void) | null };
+            if (w.stepTimes.length > n) return resolve();
+            const timer = setTimeout(resolve, 30_000);
+            w.onStep = () => {
+              clearTimeout(timer);
+              w.onStep = null;
+              resolve();
+            };
+          }),
+        steps.length,
+      );
       const t = await page.evaluate(() => (window as unknown as { stepTimes: number[] }).stepTimes);
       if (t.length > steps.length) steps.push(t[t.length - 1]!);
       // A step may leave the function; back to the breakpoint when it runs on.
@@ -497,6 +551,12 @@ if (UI) {
         before !== 'halted'
       )
         await page.locator('.app[data-session="halted"]').waitFor({ timeout: 60_000 });
+    }
+    if (cdp && PROFILE_DIR) {
+      const { profile } = await cdp.send('Profiler.stop');
+      mkdirSync(PROFILE_DIR, { recursive: true });
+      writeFileSync(path.join(PROFILE_DIR, 'window-steps.cpuprofile'), JSON.stringify(profile));
+      printProfile(profile);
     }
     const busy = await page.evaluate(() => (window as unknown as { busy: number }).busy);
     const stages = await page.evaluate(() => (window as unknown as { stages: StepStage[] }).stages);
