@@ -2,7 +2,7 @@
  * The Capsule Studio window: the layout of its parts. Behaviour lives in the studio's models
  * and commands (studio.ts); each part below is a component that renders a model.
  */
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import { BottomPanels } from './components/BottomPanels';
 import { EditorArea } from './components/EditorArea';
 import { NewCapsuleDialog } from './components/NewCapsuleDialog';
@@ -13,6 +13,18 @@ import { StatusBar } from './components/StatusBar';
 import { Toolbar } from './components/Toolbar';
 import { useModel, useModelValue } from './models/use';
 import type { Studio } from './studio';
+
+// The window's parts render when the models they read change, not with every render of the
+// frame: the frame renders at each stop (its phase and PC attributes) and with every workspace
+// change (a stop opens its file and moves the cursor), and each of those rendered the whole
+// window again (every side view and the bottom panel) before the editor's new line showed.
+const ToolbarPart = memo(Toolbar);
+const SidebarPart = memo(Sidebar);
+const EditorPart = memo(EditorArea);
+const BottomPart = memo(BottomPanels);
+const StatusPart = memo(StatusBar);
+const QuickInputPart = memo(QuickInput);
+const NewCapsulePart = memo(NewCapsuleDialog);
 
 export function App({ studio }: { studio: Studio }) {
   const layout = useModel(studio.layout);
@@ -61,8 +73,8 @@ export function App({ studio }: { studio: Studio }) {
       data-stop={stopReason}
       data-stop-pc={stopPc}
     >
-      <Toolbar studio={studio} />
-      <Sidebar studio={studio} />
+      <ToolbarPart studio={studio} />
+      <SidebarPart studio={studio} />
       <Splitter
         direction="x"
         label="Resize explorer"
@@ -70,7 +82,7 @@ export function App({ studio }: { studio: Studio }) {
         sign={1}
         onResize={(px) => studio.layout.resizeSidebar(px)}
       />
-      <EditorArea studio={studio} />
+      <EditorPart studio={studio} />
       <Splitter
         direction="y"
         label="Resize panels"
@@ -78,10 +90,10 @@ export function App({ studio }: { studio: Studio }) {
         sign={-1}
         onResize={(px) => studio.layout.resizeBottom(px)}
       />
-      {layout.bottomHidden ? <section className="panels" /> : <BottomPanels studio={studio} />}
-      <StatusBar studio={studio} />
-      <QuickInput model={studio.quick} />
-      <NewCapsuleDialog studio={studio} />
+      {layout.bottomHidden ? <section className="panels" /> : <BottomPart studio={studio} />}
+      <StatusPart studio={studio} />
+      <QuickInputPart model={studio.quick} />
+      <NewCapsulePart studio={studio} />
     </div>
   );
 }

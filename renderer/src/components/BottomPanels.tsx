@@ -2,13 +2,15 @@
  * The bottom panel strip: one tab per registered panel (panels/registry.ts) and the chosen
  * panel's component.
  */
-import { useModel } from '../models/use';
+import { useModel, useModelValue } from '../models/use';
 import { PANELS, panelById } from '../panels/registry';
 import type { Studio } from '../studio';
 
 export function BottomPanels({ studio }: { studio: Studio }) {
   const { panel } = useModel(studio.layout);
   useModel(studio.build);
+  // The Faults tab's badge: the faults listed and whether the session halted on one.
+  useModelValue(studio.debug, (d) => `${d.faults.length} ${d.session?.stop?.reason ?? ''}`);
   const current = panelById(panel);
   const Body = current.component;
   return (
