@@ -33,7 +33,7 @@ import {
   type StopRegisters,
   type ValueNode,
 } from '../../emulator/formats/dwarf';
-import type { VariableNode, VariableScope } from '../common/contract';
+import type { StackFrame, VariableNode, VariableScope } from '../common/contract';
 import type { BoardImages } from './debug-images';
 import {
   ElfProgramView,
@@ -225,6 +225,33 @@ export class DwarfProgramView implements ProgramView {
     // At an inlined call's first instruction the call has not happened yet (as the backtrace).
     while (scopes.length > 1 && scopes[0]!.inlined && scopes[0]!.entry === address) scopes.shift();
     return scopes.map((s) => cleanName(s.name ?? '?'));
+  }
+
+  /**
+   * The first frame a backtrace from a stop at `address` gives (its function and location),
+   * from the line table and the function's cached scope tree alone: a stop's line is shown
+   * before its stack is unwound (frames.ts `backtrace`: at an inlined call's first instruction
+   * the call has not happened yet, so the caller shows, at the call site).
+   */
+  topFrame(address: number): Pick<StackFrame, 'function' | 'location'> {
+    const a = address >>> 0;
+    const scopes = this.set.programFor(a) ? this.logicalScopes(a) : [];
+    let site: { file: string; line: number; column: number } | undefined;
+    while (scopes.length > 1 && scopes[0]!.inlined && scopes[0]!.entry === a)
+      site = scopes.shift()!.callSite;
+    const l = site ?? this.set.lineFor(a);
+    const name =
+      scopes.length > 0 ? (scopes[0]!.name ?? '<unknown>') : this.set.functionAt(a)?.name;
+    const sym = name ? null : this.symbolize(a);
+    return {
+      function: name
+        ? cleanName(name)
+        : sym
+          ? `${sym.name}${sym.offset ? `+0x${sym.offset.toString(16)}` : ''}`
+          : `0x${a.toString(16).padStart(8, '0')}`,
+      location:
+        l && l.line ? sourceLocation(this.projectRoot, l.file, l.line, l.column ?? 1) : null,
+    };
   }
 
   /** `inlineChain(address).length` without the names. */

@@ -109,6 +109,11 @@ export interface ProgramView {
   filesOf?(ranges: [number, number][]): string[];
   /** Where `file:line` has code; `line` is where it really is (the next line with code). */
   addressesFor(file: string, line: number): { line: number; addresses: number[] } | null;
+  /**
+   * The function and location `backtrace` gives its first frame at a stop at `address`, without
+   * unwinding (the stop's line is shown first; its stack is unwound after).
+   */
+  topFrame?(address: number): Pick<StackFrame, 'function' | 'location'>;
   /** Logical frames (inlined calls expanded, exception entries crossed), innermost first. */
   backtrace(registers: CoreRegisters, mem: ReadMemory, unavailable?: string[]): Promise<FrameAt[]>;
   variables(frame: number, mem: ReadMemory): Promise<VariableScope[]>;

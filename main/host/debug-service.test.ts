@@ -365,6 +365,72 @@ describe('DebugService', () => {
     await svc.stop();
   });
 
+  it('publishes a stop with its first frame from the PC, then unwinds its stack once; the stack and a step wait for that unwind', async () => {
+    const root = project({ nrf52840dk: 2000 });
+    const at = { path: 'capsules/src/console.rs', inProject: true, line: 1, column: 5 };
+    const unwinds: number[] = [];
+    let release: () => void = () => {};
+    const view = (): ProgramView => ({
+      ...program(),
+      topFrame: (pc) => ({ function: `top@${pc.toString(16)}`, location: at }),
+      backtrace: async (r) => {
+        unwinds.push(r.pc);
+        // The unwind takes its time (messages to the worker): the stop is out before it ends.
+        await new Promise<void>((done) => (release = done));
+        return [
+          {
+            index: 0,
+            function: `top@${r.pc.toString(16)}`,
+            pc: r.pc,
+            location: at,
+            program: 'kernel',
+            inlined: false,
+            hasSource: true,
+            cfa: null,
+          },
+        ];
+      },
+    });
+    const { svc, target, last } = service(root, view);
+    await svc.setBreakpoints('capsules/src/console.rs', [{ line: 1 }]);
+    await svc.start({ mode: 'debug', board: 'nrf52840dk' });
+    target.stopWith({ kind: 'breakpoint', address: 0x1000 }, 0x1000);
+    await settle();
+    // Shown while the unwind has not ended: its line and function come from topFrame.
+    expect(last('session.state')).toMatchObject({
+      phase: 'halted',
+      stop: { function: 'top@1000', location: at, description: 'Breakpoint at console.rs:1' },
+    });
+    expect(unwinds).toEqual([0x1000]);
+    // Two readers of the stack while it is being unwound: both get its frames, one unwind.
+    const stacks = Promise.all([svc.stack(), svc.stack()]);
+    release();
+    const [a, b] = await stacks;
+    expect(a.ok && a.value.map((f) => f.function)).toEqual(['top@1000']);
+    expect(b).toEqual(a);
+    expect(unwinds).toEqual([0x1000]);
+    // Step out from a stop whose unwind is still going takes that unwind's frames instead of
+    // unwinding again.
+    await svc.resume();
+    target.stopWith({ kind: 'breakpoint', address: 0x1000 }, 0x1000);
+    await settle();
+    expect(unwinds).toEqual([0x1000, 0x1000]);
+    const step = svc.step('out');
+    await settle();
+    release();
+    await settle();
+    expect(unwinds).toEqual([0x1000, 0x1000]);
+    // It runs to the return address (lr: 0) until the stack pointer is above the frame's.
+    target.regs = { ...target.regs, sp: 0x10 };
+    target.stopWith({ kind: 'breakpoint', address: 0 }, 0);
+    await settle();
+    release();
+    expect((await step).ok).toBe(true);
+    // The step's own stop is the only other unwind.
+    expect(unwinds).toEqual([0x1000, 0x1000, 0]);
+    await svc.stop();
+  });
+
   it('decides conditions and hit counts in the host, and counts hits', async () => {
     const { svc, target, last } = service(project({ nrf52840dk: 2000 }));
     await svc.setBreakpoints('capsules/src/console.rs', [{ line: 1, hitCondition: '2' }]);

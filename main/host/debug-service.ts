@@ -159,6 +159,8 @@ interface Active {
   internal: boolean;
   stopWaiters: ((stop: StopInfo) => void)[];
   frames: FrameAt[] | null;
+  /** The stop's stack being unwound after the stop was shown (`frames` once it is done). */
+  framesPending: Promise<FrameAt[] | null> | null;
   registers: CoreRegisters | null;
   selected: number;
   hits: Map<string, number>;
@@ -576,6 +578,7 @@ export class DebugService {
       internal: false,
       stopWaiters: [],
       frames: null,
+      framesPending: null,
       registers: null,
       selected: 0,
       hits: new Map(),
@@ -961,11 +964,15 @@ export class DebugService {
     a.program.newStop();
     const regs = await a.target.readRegisters();
     a.registers = regs.ok ? regs.value : null;
-    a.frames = regs.ok
-      ? await a.program.backtrace(regs.value, this.memory(a), a.info.unavailableRegisters)
-      : null;
+    a.frames = null;
+    a.framesPending = null;
+    // The stop's line comes from its PC alone; the stack is unwound once the stop is out (the
+    // window shows the line while the host reads the stack for the Call Stack and Variables).
+    const quick = regs.ok && a.program.topFrame ? a.program.topFrame(regs.value.pc) : null;
+    if (regs.ok && !quick)
+      a.frames = await a.program.backtrace(regs.value, this.memory(a), a.info.unavailableRegisters);
     a.selected = 0;
-    const top = a.frames?.[0];
+    const top = quick ?? a.frames?.[0];
     const fn = top?.function ?? a.program.symbolize(stop.pc)?.name ?? null;
     const location = top?.location ?? null;
     const where = location
@@ -1008,6 +1015,7 @@ export class DebugService {
     a.info = { ...a.info, phase: 'halted', stop: s };
     this.restartLiveReads();
     this.publish(a);
+    if (quick && regs.ok) this.unwind(a, regs.value);
     // Step over's rows of the function stopped in, built on a later turn than the stop's
     // (once per function and build): the first F10 in handle_syscall paid ~100 ms for them.
     const stoppedIn = a.program.stepRows ? a.program.functionAt(stop.pc) : null;
@@ -1025,10 +1033,32 @@ export class DebugService {
     return s;
   }
 
+  /**
+   * Unwinds the stop's stack after the stop was published (`report`): `frames` once done, and
+   * `framesPending` meanwhile for whoever needs them first (the Call Stack, a step).
+   */
+  private unwind(a: Active, regs: CoreRegisters): void {
+    // On a later turn: the published stop leaves in the host's event batch first (host.ts
+    // flushes on setImmediate), not after the unwind's synchronous part.
+    const pending: Promise<FrameAt[] | null> = new Promise<void>((r) => setImmediate(r))
+      .then(() => a.program.backtrace(regs, this.memory(a), a.info.unavailableRegisters))
+      // A failed unwind is left to whoever asks next (`stack` unwinds again and says why).
+      .catch(() => null);
+    a.framesPending = pending;
+    void pending.then((frames) => {
+      // Not a later stop's (or a write's) frames: those cleared or replaced the promise.
+      if (a.framesPending === pending) {
+        a.frames = frames;
+        a.framesPending = null;
+      }
+    });
+  }
+
   private setPhase(a: Active, phase: SessionInfo['phase']): void {
     a.info = { ...a.info, phase, ...(phase === 'running' ? { stop: null } : {}) };
     if (phase === 'running') {
       a.frames = null;
+      a.framesPending = null;
       a.registers = null;
     }
     this.restartLiveReads();
@@ -1103,7 +1133,7 @@ export class DebugService {
           target: timedCalls(a.target, calls),
           program: a.program,
           registers: a.registers,
-          frames: a.frames,
+          frames: a.frames ?? (await a.framesPending) ?? null,
           isArmed: (address) => a.armed.has(address),
           inOrder: a.target instanceof TargetProxy,
           waitForStop: () => {
@@ -1456,6 +1486,7 @@ export class DebugService {
     const h = this.halted();
     if (!h.ok) return h;
     const a = h.value;
+    if (!a.frames && a.framesPending) await a.framesPending;
     if (!a.frames) {
       const regs = await a.target.readRegisters();
       if (!regs.ok) return err('io', regs.error);
@@ -1548,6 +1579,7 @@ export class DebugService {
     if (!w.ok) return err('io', `the value could not be written: ${w.error}`);
     a.program.newStop();
     a.frames = null;
+    a.framesPending = null;
     return ok({ name: '', value: n.toString(), type: t.type, ref: 0, editable: true });
   }
 
