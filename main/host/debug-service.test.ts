@@ -409,17 +409,31 @@ describe('DebugService', () => {
     expect(a.ok && a.value.map((f) => f.function)).toEqual(['top@1000']);
     expect(b).toEqual(a);
     expect(unwinds).toEqual([0x1000]);
+    // Step over from a stop whose unwind is still going does not wait for it: it needs only the
+    // line the stop shows.
+    target.stopWith({ kind: 'step' }, 0x1002);
+    await settle();
+    expect(unwinds).toEqual([0x1000, 0x1002]);
+    const over = await Promise.race([
+      svc.step('over'),
+      new Promise<string>((r) => setTimeout(() => r('waited for the unwind'), 2000)),
+    ]);
+    expect(over).toMatchObject({ ok: true });
+    release();
+    await settle();
+    expect(unwinds).toEqual([0x1000, 0x1002, 0x1004]);
+    release();
     // Step out from a stop whose unwind is still going takes that unwind's frames instead of
     // unwinding again.
     await svc.resume();
     target.stopWith({ kind: 'breakpoint', address: 0x1000 }, 0x1000);
     await settle();
-    expect(unwinds).toEqual([0x1000, 0x1000]);
+    expect(unwinds).toEqual([0x1000, 0x1002, 0x1004, 0x1000]);
     const step = svc.step('out');
     await settle();
     release();
     await settle();
-    expect(unwinds).toEqual([0x1000, 0x1000]);
+    expect(unwinds).toEqual([0x1000, 0x1002, 0x1004, 0x1000]);
     // It runs to the return address (lr: 0) until the stack pointer is above the frame's.
     target.regs = { ...target.regs, sp: 0x10 };
     target.stopWith({ kind: 'breakpoint', address: 0 }, 0);
@@ -427,7 +441,7 @@ describe('DebugService', () => {
     release();
     expect((await step).ok).toBe(true);
     // The step's own stop is the only other unwind.
-    expect(unwinds).toEqual([0x1000, 0x1000, 0]);
+    expect(unwinds).toEqual([0x1000, 0x1002, 0x1004, 0x1000, 0]);
     await svc.stop();
   });
 

@@ -1133,7 +1133,10 @@ export class DebugService {
           target: timedCalls(a.target, calls),
           program: a.program,
           registers: a.registers,
-          frames: a.frames ?? (await a.framesPending) ?? null,
+          // Step out needs the caller: the stack (waiting for its unwind when it is going on);
+          // over and into need only the line the stop shows.
+          frames: a.frames ?? (kind === 'out' ? ((await a.framesPending) ?? null) : null),
+          shown: a.registers?.pc === a.info.stop?.pc ? (a.info.stop?.location ?? null) : null,
           isArmed: (address) => a.armed.has(address),
           inOrder: a.target instanceof TargetProxy,
           waitForStop: () => {

@@ -20,6 +20,7 @@
  */
 import { err, ok, type Result } from '../../emulator/core/result';
 import type { CoreRegisters, DebugTarget, StopInfo } from '../../emulator/debug/target';
+import type { SourceLocation } from '../common/contract';
 import type { FrameAt, FunctionAt, LineAt, ProgramView } from './debug-program';
 
 export type StepKind = 'instruction' | 'over' | 'into' | 'out';
@@ -30,6 +31,11 @@ export interface StepContext {
   /** Registers and frames of the current stop, when already read. */
   registers: CoreRegisters | null;
   frames: FrameAt[] | null;
+  /**
+   * Where the stop shows (its first frame's location), when `frames` are not read yet: Step over
+   * and into need only that, not the stack (the service unwinds it after the stop is shown).
+   */
+  shown?: SourceLocation | null;
   /** The next `stopped` event of the target (register before resuming). */
   waitForStop(): Promise<StopInfo>;
   /** A user breakpoint is set at the address (a temporary one must not remove it). */
@@ -249,7 +255,7 @@ async function stepLine(
   let sp0 = regs.sp >>> 0;
   let exc0 = ipsr(regs);
   // Where the user sees the stop (at an inlined call's first instruction: its call site).
-  const seen = ctx.frames?.[0]?.location;
+  const seen = ctx.frames ? ctx.frames[0]?.location : ctx.shown;
   let current = seen
     ? { file: seen.path, line: seen.line }
     : { file: start.file, line: start.line };
