@@ -163,8 +163,11 @@ export class EmulatorSession {
   private faultWatch: { exception: number; since: number; text: string } | null = null;
   private faultReported = false;
   private log: AccessLog | null = null;
-  /** Set while the debugger makes an ordinary (non-debug) access: logged as the debugger's. */
-  private debuggerDepth = 0;
+  /**
+   * Not 0 while the debugger makes an ordinary (non-debug) access: logged as the debugger's. An
+   * object of its own, which the log's listener (`AccessLog.recorder`) holds.
+   */
+  private readonly debugging = { depth: 0 };
 
   constructor(readonly options: SessionOptions & { machine: MachineName }) {
     const def = MACHINE_DEFINITIONS[options.machine];
@@ -364,18 +367,9 @@ export class EmulatorSession {
     const r = core.r;
     const listener: NonNullable<Bus['onDeviceAccess']> =
       walker === null
-        ? (write, address, size, value) =>
-            log.record(
-              core.clock.now,
-              write,
-              size,
-              address,
-              value,
-              core.pc >>> 0,
-              this.debuggerDepth !== 0,
-            )
+        ? log.recorder(core, this.debugging)
         : (write, address, size, value) => {
-            const byDebugger = this.debuggerDepth !== 0;
+            const byDebugger = this.debugging.depth !== 0;
             const i = log.record(
               core.clock.now,
               write,
@@ -427,11 +421,11 @@ export class EmulatorSession {
 
   /** Runs `f` as the debugger's access: what it does on the bus is logged as the debugger's. */
   asDebugger<T>(f: () => T): T {
-    this.debuggerDepth++;
+    this.debugging.depth++;
     try {
       return f();
     } finally {
-      this.debuggerDepth--;
+      this.debugging.depth--;
     }
   }
 

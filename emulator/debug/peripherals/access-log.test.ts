@@ -498,3 +498,96 @@ describe('a filter for EasyDMA transfers only', () => {
     expect(log.columns(0, 5, Infinity, onlyDma, true).passed).toBe(5);
   });
 });
+
+describe('the bus listener (`recorder`)', () => {
+  /** A small deterministic generator (the test must not depend on Math.random). */
+  function lcg(seed: number): () => number {
+    let x = seed >>> 0;
+    return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  }
+
+  it('records exactly the entries `record` does, turns, kept-apart entries and all', () => {
+    // Accesses as the bus makes them: a flood from one page, rarer pages, every size, reads
+    // and writes, values and addresses with the top bit set (the SCS at 0xe000e100), PCs as the
+    // core holds them (an int32: negative above 0x7fffffff), now and then the debugger's.
+    const pages = [0x40002000, 0x40003000, 0xe000e000, 0x50000000];
+    for (const capacity of [64, 4096]) {
+      const byRecord = new AccessLog(capacity);
+      const byListener = new AccessLog(capacity);
+      const at = { clock: { now: 0 }, pc: 0 };
+      const debugging = { depth: 0 };
+      const listener = byListener.recorder(at, debugging);
+      const next = lcg(capacity + 1);
+      for (let k = 0; k < 20_000; k++) {
+        const r = next();
+        const p = r < 0.9 ? 0 : r < 0.97 ? 1 : r < 0.99 ? 2 : 3;
+        const address = (pages[p]! + 4 * (k % 64)) >>> 0;
+        const size = ([1, 2, 4] as const)[k % 3]!;
+        const write = next() < 0.5;
+        const value = Math.floor(next() * 2 ** 32) >>> 0;
+        at.clock.now = 1_000 + 3 * k + (k > 10_000 ? 2 ** 33 : 0);
+        at.pc = (k % 7 === 0 ? 0x80001000 : 0x2000) + 2 * (k % 50);
+        at.pc |= 0;
+        debugging.depth = next() < 0.002 ? 1 : 0;
+        byRecord.record(
+          at.clock.now,
+          write,
+          size,
+          address,
+          value,
+          at.pc >>> 0,
+          debugging.depth !== 0,
+        );
+        listener(write, address, size, value);
+      }
+      expect(byListener.recorded).toBe(byRecord.recorded);
+      // Everything the ring holds, then what each filter finds (kept-apart rings included).
+      expect(byListener.since(0, 1e6)).toEqual(byRecord.since(0, 1e6));
+      for (const base of pages) {
+        const filter = { ranges: [base, base + 0x1000], debugger: true, kept: true };
+        const want = byRecord.since(0, 1e6, Infinity, filter);
+        expect(want.entries.some((e) => e.debugger)).toBe(true);
+        expect(byListener.since(0, 1e6, Infinity, filter)).toEqual(want);
+      }
+    }
+  });
+
+  it('marks an access made while the debugger is at work as the debugger`s', () => {
+    const log = new AccessLog(8);
+    const at = { clock: { now: 5 }, pc: 0x1234 };
+    const debugging = { depth: 0 };
+    const listener = log.recorder(at, debugging);
+    listener(true, 0x4000251c, 4, 0x41);
+    debugging.depth = 2;
+    at.clock.now = 6;
+    listener(false, 0x40002518, 1, 0xffffffff);
+    expect(log.since(0).entries).toEqual([
+      {
+        seq: 0,
+        cycle: 5,
+        write: true,
+        size: 4,
+        address: 0x4000251c,
+        value: 0x41,
+        pc: 0x1234,
+        debugger: false,
+      },
+      {
+        seq: 1,
+        cycle: 6,
+        write: false,
+        size: 1,
+        address: 0x40002518,
+        value: 0xffffffff,
+        pc: 0x1234,
+        debugger: true,
+      },
+    ]);
+    // Kept apart as `record` keeps the debugger's: found by a filter after the ring moved on.
+    debugging.depth = 0;
+    for (let k = 0; k < 20; k++) listener(true, 0x40003000, 4, k);
+    expect(
+      log.since(0, 100, Infinity, { ranges: [], debugger: true }).entries.map((e) => e.seq),
+    ).toEqual([1]);
+  });
+});

@@ -34,6 +34,7 @@
  *   log.record(cycle, true, 4, 0x4000251c, 0x41, pc, false);
  *   const { entries, next, missed } = log.since(0, 500);
  */
+import type { AccessSize } from '../../core/interfaces';
 import type { AccessRecord } from '../target';
 import { ChainTable } from './call-chain';
 
@@ -388,10 +389,75 @@ export class AccessLog {
     pc: number,
     byDebugger: boolean,
   ): number {
-    const flags = (write ? FLAG_WRITE : 0) | (byDebugger ? FLAG_DEBUGGER : 0) | (size << 2);
-    const i = this.put(cycle, address, value, pc, flags);
-    if (byDebugger) this.keepApart(i);
+    // `put`'s stores written out here, not called: the bus calls this for every device access,
+    // and one flat function of a few stores is inlined into the bus's paths the same way in
+    // every process (a call to `put` inlined or not was part of why fresh processes recorded
+    // at one of two speeds).
+    const h = this.head;
+    if (h === this.nextTurn) this.turn();
+    const i = h & this.mask;
+    const b = i << 2;
+    const words = this.words;
+    this.cycles[i] = cycle;
+    words[b + W_ADDRESS] = address;
+    words[b + W_VALUE] = value;
+    words[b + W_PC] = pc;
+    words[b + W_FLAGS] = (write ? FLAG_WRITE : 0) | (size << 2);
+    this.head = h + 1;
+    if (byDebugger) this.byDebugger(i);
     return i;
+  }
+
+  /** Marks the entry just recorded in slot `i` as the debugger's and keeps it apart. */
+  private byDebugger(i: number): void {
+    this.words[(i << 2) + W_FLAGS]! |= FLAG_DEBUGGER;
+    this.keepApart(i);
+  }
+
+  /**
+   * The bus's listener (`Bus.onDeviceAccess`) recording every access into this log, as `record`
+   * does: the cycle is `at.clock.now`, the PC `at.pc`, and the access is the debugger's while
+   * `debugging.depth` is not 0. A new function each call: a caller turning the log off and on
+   * keeps the one it made (the bus's call sites then keep calling the function they have seen).
+   *
+   * Why a closure of its own and not a call to `record`: the bus calls the listener at every
+   * device access, from paths V8 compiles with many other calls inlined (the core's checked
+   * store inlines the bus's `write`, its region search and alignment check). Past a budget of
+   * bytecode per compiled function, V8 stops inlining; a listener calling `record` (70 + 154
+   * bytes) landed inside that budget in some processes and outside it in others, where each
+   * access paid for two calls (fresh processes recorded at ~7 or ~11 ns an access). This one is
+   * a single small function whose arrays and mask are constants of its closure.
+   */
+  recorder(
+    at: { readonly clock: { readonly now: number }; readonly pc: number },
+    debugging: { readonly depth: number },
+  ): (write: boolean, address: number, size: AccessSize, value: number) => void {
+    const clock = at.clock;
+    const cycles = this.cycles;
+    const words = this.words;
+    const mask = this.mask;
+    // Literal offsets and flags (each named constant is a load from the module's context in
+    // the bytecode V8 budgets): W_ADDRESS, W_VALUE, W_PC, W_FLAGS and FLAG_WRITE.
+    const recordAccess = (
+      write: boolean,
+      address: number,
+      size: AccessSize,
+      value: number,
+    ): void => {
+      const h = this.head;
+      if (h === this.nextTurn) this.turn();
+      const i = h & mask;
+      const b = i << 2;
+      cycles[i] = clock.now;
+      words[b] = address;
+      words[b + 1] = value;
+      // The PC's bits as they are (read back unsigned, as every word).
+      words[b + 2] = at.pc;
+      words[b + 3] = (write ? 1 : 0) | (size << 2);
+      this.head = h + 1;
+      if (debugging.depth !== 0) this.byDebugger(i);
+    };
+    return recordAccess;
   }
 
   /**
