@@ -17,8 +17,9 @@
  *   - `flood MODULE|session`: bench:periph's UART flood (a TXD write and an EVENTS_TXDRDY read
  *     every 25 instructions; `--gap`) in windows of `--window` x10^6 instructions (4: each wraps the
  *     131,072-entry ring). `session`: through the session's own listener and log, as the IDE
- *     records; a path: that file's `AccessLog` behind a listener of the session's shape (for
- *     comparing revisions of the log alone).
+ *     records; a path: that file's `AccessLog` behind its own listener (`recorder`), or for a
+ *     revision without one a listener calling `record` as the session's did (for comparing
+ *     revisions of the log alone).
  *   - `poll DIR`: firmware waiting for a TIMER0 event (`pollSource`: a compare every 1 ms, polled
  *     with `ldr; cmp; beq`) on the emulator under DIR: the spin-loop fast-forward skips its passes,
  *     and with the log on tells the log each skipped pass's read; CPU ms of a log-on window and
@@ -157,11 +158,23 @@ async function flood(what: string): Promise<FloodResult> {
       pathToFileURL(what).href
     )) as typeof import('../../emulator/debug/peripherals/access-log');
     const log = new AccessLog();
-    // The session's listener without a walker; the debugger's depth a field read at each
-    // access, as the session's is (the debugger never reads here).
+    // The session's listener without a walker: the log's own (`recorder`) where the revision
+    // has one, else a closure calling `record` as the session's did; the debugger's depth a field
+    // read at each access, as the session's is (the debugger never reads here).
     const debug = { depth: 0 };
-    const listener = (write: boolean, address: number, size: 1 | 2 | 4, value: number) =>
-      log.record(core.clock.now, write, size, address, value, core.pc >>> 0, debug.depth !== 0);
+    const listener =
+      'recorder' in log
+        ? log.recorder(core, debug)
+        : (write: boolean, address: number, size: 1 | 2 | 4, value: number) =>
+            (log as InstanceType<typeof AccessLog>).record(
+              core.clock.now,
+              write,
+              size,
+              address,
+              value,
+              core.pc >>> 0,
+              debug.depth !== 0,
+            );
     setLog = (on) => (core.bus.onDeviceAccess = on ? listener : null);
     recorded = () => log.recorded;
   }
