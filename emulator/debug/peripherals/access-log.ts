@@ -389,10 +389,8 @@ export class AccessLog {
     pc: number,
     byDebugger: boolean,
   ): number {
-    // `put`'s stores written out here, not called: the bus calls this for every device access,
-    // and one flat function of a few stores is inlined into the bus's paths the same way in
-    // every process (a call to `put` inlined or not was part of why fresh processes recorded
-    // at one of two speeds).
+    // `put`'s stores written out here, not called: where V8 does not inline this into its
+    // caller (the call-chain listener's), an access pays one call, not two.
     const h = this.head;
     if (h === this.nextTurn) this.turn();
     const i = h & this.mask;
@@ -422,11 +420,12 @@ export class AccessLog {
    *
    * Why a closure of its own and not a call to `record`: the bus calls the listener at every
    * device access, from paths V8 compiles with many other calls inlined (the core's checked
-   * store inlines the bus's `write`, its region search and alignment check). Past a budget of
-   * bytecode per compiled function, V8 stops inlining; a listener calling `record` (70 + 154
-   * bytes) landed inside that budget in some processes and outside it in others, where each
-   * access paid for two calls (fresh processes recorded at ~7 or ~11 ns an access). This one is
-   * a single small function whose arrays and mask are constants of its closure.
+   * store inlines the bus's `write`, its region search and alignment check), and V8 stops
+   * inlining past a budget of bytecode per compiled function. A listener calling `record` (70 +
+   * 154 bytes) was inlined into the checked store in some fresh processes and not in others,
+   * where each access then paid two calls. This is one function (186 bytes), the ring's arrays
+   * and mask constants of its closure: inlined (the read paths) or not (the checked store, in
+   * the traces seen), an access pays at most one call.
    */
   recorder(
     at: { readonly clock: { readonly now: number }; readonly pc: number },
