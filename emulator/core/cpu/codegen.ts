@@ -232,7 +232,8 @@ export const NO_HOLES = '((rux | qux | wux | vux) === -2147483648)';
 
 /**
  * Loads into local `dst` from the int32 address in local `a`. `literal`: a PC-relative load
- * (a literal pool in the code), which tests the second read slot first: the core puts the
+ * (a literal pool in the code; a word, or the byte of a TBB's table after it), which tests
+ * the second read slot first: the core puts the
  * window it made last in the first slot, and in a running program that is the data's (RAM),
  * so a literal from flash (bench2's inner loops load a table's address from a pool on every
  * pass) went through a failed RAM test first. Either order is exact: a hit in either slot is
@@ -251,6 +252,13 @@ function load(
       `o = (a - qlo) | 0; if ((a & 3) === 0 && ${clear('q', 4, true)}) ${dst} = Q32[o >> 2];` +
       ` else { o = (a - rlo) | 0; if ((a & 3) === 0 && ${clear('r', 4, true)}) ${dst} = R32[o >> 2];` +
       ` else { ${sync} ${dst} = cpu.read32(a) | 0; x = cpu.attention ? 1 : 2; } }`
+    );
+  if (literal && size === 1)
+    return (
+      `o = (a - qlo) | 0; if (${clear('q', 1, true)}) ${dst} = Q8[o];` +
+      ` else { o = (a - rlo) | 0; if (${clear('r', 1, true)}) ${dst} = R8[o];` +
+      ` else { ${sync} ${dst} = cpu.read8(a) | 0; x = cpu.attention ? 1 : 2; } }` +
+      (signed ? ` ${dst} = (${dst} << 24) >> 24;` : '')
     );
   // The first slot, else the second, else an unaligned access inside the first slot, else
   // the core (which may rotate the slots).
@@ -896,7 +904,7 @@ gen('TBB_T1', (f, g) => {
   const base = R(f.n!, g.pc);
   const ld = f.h
     ? `a = (${base} + (r${f.m} << 1)) | 0; ${load('t0', 2, false, false, g.sync)}`
-    : `a = (${base} + r${f.m}) | 0; ${load('t0', 1, false, false, g.sync)}`;
+    : `a = (${base} + r${f.m}) | 0; ${load('t0', 1, false, false, g.sync, f.n === 15)}`;
   // ARMv7-M ARM A7.7.185: target = PC + 2 * entry, PC = the TBB's address + 4; a byte entry
   // is in [0, 256).
   const table = f.h ? undefined : { index: 't0', base: (g.pc + 4) | 0, entries: 256 };

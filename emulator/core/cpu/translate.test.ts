@@ -21,6 +21,7 @@ import {
   HOLES_WARM_AFTER,
   HOLES_WARM_EVERY,
   setColdExits,
+  setTailCopies,
   setHolesWarmAfter,
 } from './translate';
 
@@ -809,5 +810,89 @@ describe('flag writes no one sees', () => {
     const interpreted = runFlags(false);
     const compiled = runFlags(true);
     expect(compiled).toEqual(interpreted);
+  });
+});
+
+describe('tail copies', () => {
+  /**
+   * A TBB switch loop (a bytecode machine's shape): the head counts r0 down and falls into the
+   * TBB, whose four cases add to r6 and branch back to the head, 2000 passes. `tag` (added to
+   * every case's immediate) makes the source new to the test. r6, counts and the loop's region.
+   */
+  function runSwitch(
+    translate: boolean,
+    copies: boolean,
+    tag: number,
+    slice: number,
+  ): {
+    r6: number;
+    stops: number[];
+    count: number;
+    cycles: number;
+    entries: number;
+    cr: CompiledRegion | undefined;
+  } {
+    setTailCopies(copies);
+    onTestFinished(() => setTailCopies(true));
+    const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate });
+    const p = new Program(0);
+    p.word(RAM + 0x8000).addr('reset', 1);
+    p.label('reset').mov32(0, 2000).mov32(6, 0);
+    p.label('loop')
+      .i('SUB_imm_T2', { d: 0, i: 1 })
+      .branch('B_T1', 'done', { c: 0 })
+      .i('MOV_imm_T1', { d: 2, i: 3 })
+      .i('AND_reg_T1', { d: 2, m: 0 })
+      .i('TBB_T1', { n: 15, m: 2, h: 0 })
+      .word(0x08060402); // case k at the table + 4k: entries 2 + 2k (A7.7.185)
+    for (let k = 1; k <= 4; k++)
+      p.i('ADD_imm_T2', { d: 6, i: k * 10 + tag }).branch('B_T2', 'loop');
+    p.label('done').i('MOV_reg_T1', { D: 0, d: 1, m: 6 }).i('BKPT_T1', { i: 0xab });
+    flash.set(p.bytes());
+    core.reset();
+    // Where each slice ended: a copy runs under the budget and clock checks of its clause.
+    const stops: number[] = [];
+    for (let stop = core.run(slice); stop.kind !== 'exit'; stop = core.run(slice)) {
+      expect(stop.kind).toBe('limit');
+      stops.push(core.instructionCount);
+    }
+    const code = core.bus.regions.find((r) => r.base === 0 && r.chunks !== null);
+    const a = p.addressOf('loop');
+    return {
+      r6: core.readRegister(6),
+      stops,
+      count: core.instructionCount,
+      cycles: core.clock.now,
+      entries: core.translatorStats.entries,
+      cr: code?.chunks?.[a >>> 8]?.fns[(a >>> 1) & 127] as CompiledRegion | undefined,
+    };
+  }
+  /** How many times `s` occurs in `text`. */
+  const times = (text: string, s: string): number => text.split(s).length - 1;
+
+  it("runs each case on into copies of the loop head and the TBB, with the interpreter's results", () => {
+    let tag = 1;
+    for (const slice of [100_000, 97, 13]) {
+      const fastTag = tag++;
+      const flatTag = tag++;
+      const fast = runSwitch(true, true, fastTag, slice);
+      const flat = runSwitch(true, false, flatTag, slice);
+      for (const [x, t] of [
+        [fast, fastTag],
+        [flat, flatTag],
+      ] as const) {
+        const slow = runSwitch(false, true, t, slice);
+        // r0 = 1999..1 pick cases 3, 2, 1, 0 in turn; r0 = 0 (case 0, adding 10 + t) leaves.
+        expect(slow.r6).toBe(500 * (10 + 20 + 30 + 40 + 4 * t) - (10 + t));
+        expect([x.r6, x.count, x.cycles]).toEqual([slow.r6, slow.count, slow.cycles]);
+        expect(x.stops).toEqual(slow.stops);
+        expect(x.cr).toBeInstanceOf(CompiledRegion);
+      }
+      // The TBB's dispatch is in its clause and in a copy after each case that branches back
+      // (only one case can fall into the head's clause); without copies in its clause alone.
+      expect(times(fast.cr!.fn.toString(), 'TBT[')).toBeGreaterThan(1);
+      expect(times(flat.cr!.fn.toString(), 'TBT[')).toBe(1);
+      if (slice === 100_000) expect(fast.entries).toBeLessThan(20);
+    }
   });
 });

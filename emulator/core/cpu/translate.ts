@@ -666,6 +666,26 @@ export function setTraceLayout(on: boolean): void {
 }
 
 /**
+ * Tail copies in the trace layout: a block whose successor is not the clause after it (only one
+ * block can fall through into a clause) goes on into a copy of that successor's statements
+ * under the checks a fall-through makes, up to TAIL_COPY_DEPTH blocks deep, each copied block
+ * at most TAIL_COPY_CHARS characters of source and a region's copies at most TAIL_COPY_GROWTH
+ * times its clauses. A copy runs the same statements as the clause (the same fault indexes `k`
+ * into the same tables), so the instructions, cycles and exits are those of the clause; what
+ * it saves is the trip through the loop's checks and the `switch`'s indirect jump. On bench2
+ * every handler of its bytecode machine jumps to the fetch block, which falls into the TBB:
+ * three switch dispatches a bytecode, the hottest lines of its hottest region, became one.
+ * A switch for separate-process A/B benchmarks (`setTailCopies`); regions compiled afterwards.
+ */
+const TAIL_COPY_DEPTH = 3;
+const TAIL_COPY_CHARS = 1500;
+const TAIL_COPY_GROWTH = 1;
+let tailCopies = true;
+export function setTailCopies(on: boolean): void {
+  tailCopies = on;
+}
+
+/**
  * The `switch` clauses of a region's blocks (`cases[i]`: block i's statements, ending with `b`
  * set to the block to run next, -1 to leave), laid out so that a block goes on to one of its
  * static successors (`nexts[i]`, preferred first) without the trip through the loop's checks
@@ -678,7 +698,7 @@ export function setTraceLayout(on: boolean): void {
  * run in the same order with the same checks before each. (On bench2 the loop's checks and
  * the `switch` were the hottest lines of its hottest regions.)
  */
-function layOut(cases: string[], nexts: number[][]): string {
+function layOut(cases: string[], nexts: number[][], copyChars: number): string {
   const count = cases.length;
   if (!traceLayout) {
     let flat = '';
@@ -695,13 +715,30 @@ function layOut(cases: string[], nexts: number[][]): string {
     }
   }
   const go = (j: number): string => `if (b !== ${j} || now >= lim || n > nlim || x !== 0) break;\n`;
+  const loops = (i: number): boolean => nexts[i]!.includes(i);
+  let copied = 0;
   let out = '';
   for (let p = 0; p < count; p++) {
     const i = order[p]!;
     const after = p + 1 < count ? order[p + 1]! : -1;
-    const loops = nexts[i]!.includes(i);
-    out += loops ? `case ${i}: for (;;) {\n${cases[i]}${go(i)}}\n` : `case ${i}: {\n${cases[i]}}\n`;
-    out += after >= 0 && nexts[i]!.includes(after) ? go(after) : 'break;\n';
+    out += loops(i)
+      ? `case ${i}: for (;;) {\n${cases[i]}${go(i)}}\n`
+      : `case ${i}: {\n${cases[i]}}\n`;
+    // Tail copies: a block that cannot fall through into its successor goes on into a copy of
+    // it, and of that one's successor, under the same checks (see TAIL_COPY_DEPTH).
+    let last = i;
+    if (copyChars > 0 && !loops(i) && !(after >= 0 && nexts[i]!.includes(after))) {
+      for (let depth = 0; depth < TAIL_COPY_DEPTH; depth++) {
+        const j = nexts[last]!.find((s) => s >= 0) ?? -1;
+        if (j < 0 || loops(j) || cases[j]!.length > TAIL_COPY_CHARS) break;
+        const copy = `${go(j)}{\n${cases[j]}}\n`;
+        if (copied + copy.length > copyChars) break;
+        copied += copy.length;
+        out += copy;
+        last = j;
+      }
+    }
+    out += after >= 0 && nexts[last]!.includes(after) ? go(after) : 'break;\n';
   }
   return out;
 }
@@ -1140,7 +1177,6 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
     maxCycles = Math.max(maxCycles, worst);
     cases.push(out);
   }
-  const body = layOut(cases, nexts);
 
   const regs = [...used].sort((x, y) => x - y);
   const flush =
@@ -1148,54 +1184,67 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
   const reload =
     regs.map((r) => `r${r} = r[${r}];`).join(' ') +
     ' N = cpu.n | 0; Z = cpu.z | 0; C = cpu.c | 0; V = cpu.v | 0;';
-  const clauses = body.replace(/FLUSH/g, flush).replace(/RELOAD/g, reload);
-  const src = [
-    '"use strict";',
-    'return function region(cpu, r, clock, K) {',
-    'const IDX = K[0], E = K[1], F = K[2], PCK = K[3], ITK = K[4], PRECK = K[5], PRENK = K[6], FB = K[7], EXC = K[8], NXK = K[9], ITAK = K[10];',
-    TBT.length ? 'const TBT = K[12];' : '',
-    regs.length ? `let ${regs.map((x) => `r${x} = r[${x}]`).join(', ')};` : '',
-    'let N = cpu.n | 0, Z = cpu.z | 0, C = cpu.c | 0, V = cpu.v | 0;',
-    // `t` always: the exit paths of calls and indirect branches use it.
-    `let ${SCRATCH_LOCALS.filter((v) => v === 't' || new RegExp(`\\b${v}\\b`).test(clauses))
-      .map((v) => `${v} = 0`)
-      .join(', ')};`,
-    FAST_PATH_LOCALS,
-    REFRESH,
-    'ENTRY_GUARD',
-    'let pc = cpu.pc | 0, n = 0, now = clock.now, k = -1, x = 0, l = r[15], its = 0;',
-    'const b0 = cpu.budget;',
-    `const nlim = b0 - ${maxLen};`,
-    `const lim = clock.next - ${maxCycles};`,
-    `let b = IDX[(pc - ${base}) >>> 1];`,
-    'try {',
-    // The fast-path locals are reloaded only between passes of the inner loop (after a call
-    // into the core, x !== 0), so they are not values of the inner loop's header: ~20 fewer
-    // loop-carried values for TurboFan's register allocator to shuffle at every block's end
-    // (bench and bench2: +3.5-6 % main-thread MIPS in three in-process A/B runs).
-    'L: for (;;) {',
-    'M: for (;;) {',
-    'switch (b) {',
-    clauses,
-    'default: break L;',
-    '}',
-    'if (b < 0 || now >= lim || n > nlim) break L;',
-    'if (x !== 0) { x = 0; break M; }',
-    '}',
-    REFRESH,
-    'LOOP_GUARD',
-    '}',
-    '} catch (e) {',
-    `if (k >= 0 && FB[k] === 0) { ${flush} }`,
-    'if (k >= 0) { cpu.pc = PCK[k]; r[15] = (PCK[k] + 4) | 0; cpu.itstate = ITK[k]; clock.now = now + PRECK[k]; cpu.budget = b0 - n - PRENK[k]; }',
-    'throw e;',
-    '}',
-    'if (x === 1) { n += PRENK[k] + 1; now += EXC[k]; pc = NXK[k]; l = (PCK[k] + 4) | 0; its = ITAK[k]; }',
-    flush,
-    'cpu.pc = pc >>> 0; r[15] = l; cpu.itstate = its; cpu.budget = b0 - n; clock.now = now;',
-    'if (now >= clock.next) { clock.runDue(); cpu.attention = true; }',
-    '};',
-  ].join('\n');
+  const expanded = cases.map((c) => c.replace(/FLUSH/g, flush).replace(/RELOAD/g, reload));
+  // Tail copies fill at most the room the region's bound leaves (the region is formed as it
+  // would be without them).
+  const sourceOf = (copyChars: number): string => {
+    const clauses = layOut(expanded, nexts, copyChars);
+    return [
+      '"use strict";',
+      'return function region(cpu, r, clock, K) {',
+      'const IDX = K[0], E = K[1], F = K[2], PCK = K[3], ITK = K[4], PRECK = K[5], PRENK = K[6], FB = K[7], EXC = K[8], NXK = K[9], ITAK = K[10];',
+      TBT.length ? 'const TBT = K[12];' : '',
+      regs.length ? `let ${regs.map((x) => `r${x} = r[${x}]`).join(', ')};` : '',
+      'let N = cpu.n | 0, Z = cpu.z | 0, C = cpu.c | 0, V = cpu.v | 0;',
+      // `t` always: the exit paths of calls and indirect branches use it.
+      `let ${SCRATCH_LOCALS.filter((v) => v === 't' || new RegExp(`\\b${v}\\b`).test(clauses))
+        .map((v) => `${v} = 0`)
+        .join(', ')};`,
+      FAST_PATH_LOCALS,
+      REFRESH,
+      'ENTRY_GUARD',
+      'let pc = cpu.pc | 0, n = 0, now = clock.now, k = -1, x = 0, l = r[15], its = 0;',
+      'const b0 = cpu.budget;',
+      `const nlim = b0 - ${maxLen};`,
+      `const lim = clock.next - ${maxCycles};`,
+      `let b = IDX[(pc - ${base}) >>> 1];`,
+      'try {',
+      // The fast-path locals are reloaded only between passes of the inner loop (after a call
+      // into the core, x !== 0), so they are not values of the inner loop's header: ~20 fewer
+      // loop-carried values for TurboFan's register allocator to shuffle at every block's end
+      // (bench and bench2: +3.5-6 % main-thread MIPS in three in-process A/B runs).
+      'L: for (;;) {',
+      'M: for (;;) {',
+      'switch (b) {',
+      clauses,
+      'default: break L;',
+      '}',
+      'if (b < 0 || now >= lim || n > nlim) break L;',
+      'if (x !== 0) { x = 0; break M; }',
+      '}',
+      REFRESH,
+      'LOOP_GUARD',
+      '}',
+      '} catch (e) {',
+      `if (k >= 0 && FB[k] === 0) { ${flush} }`,
+      'if (k >= 0) { cpu.pc = PCK[k]; r[15] = (PCK[k] + 4) | 0; cpu.itstate = ITK[k]; clock.now = now + PRECK[k]; cpu.budget = b0 - n - PRENK[k]; }',
+      'throw e;',
+      '}',
+      'if (x === 1) { n += PRENK[k] + 1; now += EXC[k]; pc = NXK[k]; l = (PCK[k] + 4) | 0; its = ITAK[k]; }',
+      flush,
+      'cpu.pc = pc >>> 0; r[15] = l; cpu.itstate = its; cpu.budget = b0 - n; clock.now = now;',
+      'if (now >= clock.next) { clock.runDue(); cpu.attention = true; }',
+      '};',
+    ].join('\n');
+  };
+  let src = sourceOf(0);
+  if (tailCopies) {
+    let total = 0;
+    for (const c of expanded) total += c.length;
+    const room = maxSource - src.length;
+    const copyChars = Math.min(total * TAIL_COPY_GROWTH, room);
+    if (copyChars > 0) src = sourceOf(copyChars);
+  }
   if (src.length > maxSource) return null;
   const source = src.replace('ENTRY_GUARD', '').replace('LOOP_GUARD', '');
   let factory = FACTORIES.get(source);
