@@ -582,6 +582,220 @@ describe('faults', () => {
     expect(build.core.readRegister(5) >>> 0).toBe(0x40000014);
   });
 
+  // Device stores after a checked one skip the checks inside the stretch it was allowed
+  // (`deviceWrite`). Each program runs twice: translated and run freely, and interpreted one
+  // step at a time with every window emptied before each step (`mpuChanged`), so that every
+  // store there takes the checked path. The device's writes, the bus listener's entries (the
+  // access log's hook), the data-write hook's, the stops and the registers must agree, and the
+  // free run must have stored through the window.
+  interface StoreRun {
+    writes: number[][];
+    heard: number[][];
+    hooked: number[][];
+    stops: unknown[];
+    regs: number[];
+    windowed: number;
+  }
+  const storeRun = (
+    body: (p: Program) => void,
+    handlers: Record<string, (p: Program) => void>,
+    windows: boolean,
+    setup: (core: CortexM) => void,
+  ): StoreRun => {
+    const { core } = boot(body, handlers, { translate: windows });
+    const writes: number[][] = [];
+    core.bus.mapDevice(0x40000000, 0x2000, {
+      name: 'sink',
+      read: (off) => off,
+      write: (off, size, v) => void writes.push([off, size, v, core.instructionCount]),
+    });
+    const heard: number[][] = [];
+    core.bus.onDeviceAccess = (w, a, size, v) =>
+      heard.push([w ? 1 : 0, a >>> 0, size, v >>> 0, core.pc >>> 0]);
+    const hooked: number[][] = [];
+    core.onDataWrite = (a, size, v) => {
+      if (a >= 0x40000000) hooked.push([a, size, v]);
+    };
+    setup(core);
+    // Counts the stores made through the window (the method is looked up at each call).
+    const proto = CortexM.prototype as unknown as { deviceWrite: (...args: unknown[]) => void };
+    const original = proto.deviceWrite;
+    let windowed = 0;
+    proto.deviceWrite = function (this: CortexM, ...args: unknown[]): void {
+      windowed++;
+      original.apply(this, args);
+    };
+    const stops: unknown[] = [];
+    try {
+      for (let k = 0; k < 100_000; k++) {
+        if (!windows) core.mpuChanged();
+        const r = windows ? core.run(100_000) : core.step();
+        if (r.kind === 'limit' && !windows) continue;
+        stops.push({ ...r, count: core.instructionCount });
+        if (r.kind === 'exit') break;
+        if (r.kind !== 'watchpoint') throw new Error(`unexpected stop ${JSON.stringify(r)}`);
+      }
+    } finally {
+      proto.deviceWrite = original;
+    }
+    const regs = Array.from({ length: 13 }, (_, i) => core.readRegister(i) >>> 0);
+    return { writes, heard, hooked, stops, regs, windowed };
+  };
+  /** The program's free run, after checking it against the checked path. */
+  const sameStores = (
+    body: (p: Program) => void,
+    handlers: Record<string, (p: Program) => void> = {},
+    setup: (core: CortexM) => void = () => {},
+  ): StoreRun => {
+    const free = storeRun(body, handlers, true, setup);
+    const checked = storeRun(body, handlers, false, setup);
+    expect(checked.windowed).toBe(0);
+    expect(free.windowed).toBeGreaterThan(0);
+    expect({ ...free, windowed: 0 }).toEqual({ ...checked, windowed: 0 });
+    // The listener hears each store the device gets, with its value.
+    const stored = free.heard
+      .filter((h) => h[0] === 1 && h[1]! >= 0x40000000 && h[1]! < 0x40002000)
+      .map((h) => [h[1]! - 0x40000000, h[2], h[3]]);
+    expect(stored).toEqual(free.writes.map((w) => w.slice(0, 3)));
+    return free;
+  };
+
+  for (const mpuOn of [false, true]) {
+    it(`stores to a device through the window as through the checked path (MPU on: ${mpuOn})`, () => {
+      const run = sameStores(
+        (p) => {
+          p.mov32(0, 0x40000000).mov32(1, 0x80000001).i('MOV_imm_T1', { d: 3, i: 40 });
+          p.label('loop');
+          p.i('STR_imm_T1', { t: 1, n: 0, i: 4 }); // 0x10
+          p.i('STRB_imm_T1', { t: 1, n: 0, i: 17 }); // 0x11
+          p.i('STRH_imm_T1', { t: 1, n: 0, i: 9 }); // 0x12
+          p.i('STR_imm_T1', { t: 1, n: 0, i: 7 }); // 0x1c
+          p.i('ADD_imm_T2', { d: 1, i: 3 }).i('SUB_imm_T2', { d: 3, i: 1 });
+          p.branch('B_T1', 'loop', { c: 1 });
+        },
+        {},
+        (core) => {
+          core.writeMemory(0xe000edf0, 4, 0xa05f0001); // DHCSR: C_DEBUGEN (watchpoints halt)
+          core.writeMemory(0xe0001020, 4, 0x40000011); // DWT_COMP0: the byte STRB stores
+          core.writeMemory(0xe0001028, 4, 6); // DWT_FUNCTION0: write watchpoint
+          if (mpuOn) core.writeMemory(0xe000ed94, 4, 5); // MPU_CTRL: ENABLE | PRIVDEFENA
+        },
+      );
+      expect(run.writes.length).toBe(160);
+      expect(run.writes[4]!.slice(0, 3)).toEqual([0x10, 4, 0x80000004]);
+      expect(run.writes[5]!.slice(0, 3)).toEqual([0x11, 1, 0x04]);
+      expect(run.writes[6]!.slice(0, 3)).toEqual([0x12, 2, 0x0004]);
+      expect(run.hooked.length).toBe(160);
+      // Each turn's STR at 0x10 (its bytes hold 0x11) and STRB at 0x11 hit the watchpoint.
+      expect(run.stops.length).toBe(81);
+      expect(run.stops[1]).toMatchObject({ kind: 'watchpoint', address: 0x40000011, size: 1 });
+    });
+  }
+
+  it('faults an unprivileged device store where privileged stores were just allowed', () => {
+    const run = sameStores((p) => {
+      // A privileged-only, execute-never 4 KiB region over the device (AP=001, XN).
+      mpu(p, [FLASH_RO, [RAM | 0x11, 0x0300001f], [0x40000000 | 0x12, 0x11000017]]);
+      p.mov32(0, 0x40000010);
+      for (let i = 0; i < 3; i++) p.i('STR_imm_T1', { t: 0, n: 0, i });
+      p.i('MOV_imm_T1', { d: 1, i: 1 }).i('MSR_T1', { n: 1, s: 20, m: 0 }).i('ISB_T1', { o: 15 });
+      p.i('STR_imm_T1', { t: 1, n: 0, i: 1 });
+    }, reportMemManage);
+    expect(run.writes.map((w) => w[0])).toEqual([0x10, 0x14, 0x18]);
+    expect(run.regs[4]).toBe(CFSR.DACCVIOL | CFSR.MMARVALID);
+    expect(run.regs[5]).toBe(0x40000014);
+  });
+
+  it('faults a device store outside the stretch the MPU allowed, beside a readable one', () => {
+    const run = sameStores((p) => {
+      // Privileged: the device's first 4 KiB read-only (AP=110), its second read-write (AP=001).
+      const ro = [0x40000000 | 0x12, 0x16000017] as [number, number];
+      mpu(p, [FLASH_RO, [RAM | 0x11, 0x0300001f], ro, [0x40001000 | 0x13, 0x11000017]]);
+      p.mov32(0, 0x40001010);
+      for (let i = 0; i < 3; i++) p.i('STR_imm_T1', { t: 0, n: 0, i });
+      // A read of the read-only half (allowed: its read window), then a store there.
+      p.mov32(0, 0x40000010).i('LDR_imm_T1', { t: 2, n: 0, i: 0 });
+      p.i('LDR_imm_T1', { t: 2, n: 0, i: 0 });
+      p.i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+    }, reportMemManage);
+    expect(run.writes.map((w) => w[0])).toEqual([0x1010, 0x1014, 0x1018]);
+    expect(run.regs[2]).toBe(0x10);
+    expect(run.regs[4]).toBe(CFSR.DACCVIOL | CFSR.MMARVALID);
+    expect(run.regs[5]).toBe(0x40000010);
+  });
+
+  it('faults an unprivileged store (STRT) to a device privileged stores were just allowed', () => {
+    const run = sameStores((p) => {
+      mpu(p, [FLASH_RO, [RAM | 0x11, 0x0300001f], [0x40000000 | 0x12, 0x11000017]]);
+      p.mov32(0, 0x40000010);
+      for (let i = 0; i < 3; i++) p.i('STR_imm_T1', { t: 0, n: 0, i });
+      p.i('STRT', { t: 1, n: 0, i: 8 });
+    }, reportMemManage);
+    expect(run.writes.length).toBe(3);
+    expect(run.regs[4]).toBe(CFSR.DACCVIOL | CFSR.MMARVALID);
+    expect(run.regs[5]).toBe(0x40000018);
+  });
+
+  it('faults an unprivileged store to the PPB right after privileged ones (MPU off)', () => {
+    const heard: number[] = [];
+    const run = sameStores(
+      (p) => {
+        // SHCSR.BUSFAULTENA, then three privileged stores to NVIC ICPR0 (0: clears nothing).
+        p.mov32(0, 0xe000ed24).mov32(1, 0x20000).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+        // Device stores first, so the run stores through a window (not the PPB's).
+        p.mov32(2, 0x40000000).i('STR_imm_T1', { t: 1, n: 2, i: 0 });
+        p.i('STR_imm_T1', { t: 1, n: 2, i: 1 });
+        p.mov32(0, 0xe000e280).i('MOV_imm_T1', { d: 1, i: 0 });
+        for (let i = 0; i < 3; i++) p.i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+        p.i('MOV_imm_T1', { d: 1, i: 1 }).i('MSR_T1', { n: 1, s: 20, m: 0 }).i('ISB_T1', { o: 15 });
+        p.i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+      },
+      {
+        busfault: (p) => {
+          p.mov32(0, 0xe000ed28).i('LDR_imm_T1', { t: 4, n: 0, i: 0 });
+          p.mov32(0, 0xe000ed38).i('LDR_imm_T1', { t: 5, n: 0, i: 0 });
+          exit(p, 5);
+        },
+      },
+      (core) => {
+        const listen = core.bus.onDeviceAccess!;
+        core.bus.onDeviceAccess = (w, a, size, v) => {
+          if (w && a >>> 0 === 0xe000e280) heard.push(a);
+          listen(w, a, size, v);
+        };
+      },
+    );
+    expect(heard.length).toBe(6); // three per run
+    expect(run.regs[4]).toBe(CFSR.PRECISERR | CFSR.BFARVALID);
+    expect(run.regs[5]).toBe(0xe000e280);
+  });
+
+  it('faults an unaligned device store (CCR.UNALIGN_TRP) after aligned ones', () => {
+    const run = sameStores(
+      (p) => {
+        p.mov32(0, 0xe000ed24).mov32(1, 0x40000).i('STR_imm_T1', { t: 1, n: 0, i: 0 }); // USGFAULTENA
+        p.mov32(0, 0xe000ed14).mov32(1, 0x208).i('STR_imm_T1', { t: 1, n: 0, i: 0 }); // UNALIGN_TRP
+        p.mov32(0, 0x40000010);
+        for (let i = 0; i < 3; i++) p.i('STR_imm_T1', { t: 0, n: 0, i });
+        p.i('STRH_imm_T1', { t: 0, n: 0, i: 3 });
+        p.mov32(0, 0x40000012).i('STR_imm_T1', { t: 1, n: 0, i: 0 });
+      },
+      {
+        usagefault: (p) => {
+          p.mov32(0, 0xe000ed28).i('LDR_imm_T1', { t: 4, n: 0, i: 0 });
+          exit(p, 6);
+        },
+      },
+    );
+    expect(run.writes.map((w) => w.slice(0, 2))).toEqual([
+      [0x10, 4],
+      [0x14, 4],
+      [0x18, 4],
+      [0x16, 2],
+    ]);
+    expect(run.regs[4]).toBe(CFSR.UNALIGNED);
+  });
+
   it('ends the MPU bypass of FAULTMASK for the very next access', () => {
     const { core } = boot((p) => {
       // RAM open, but its second 4 KiB closed to everyone (AP=000).

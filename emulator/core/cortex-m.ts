@@ -365,6 +365,7 @@ export class CortexM implements CoreControl {
     this.writeRegion2 = this.noRegion;
     this.codeRegion = this.noRegion;
     this.devRegion = this.noRegion;
+    this.devWRegion = this.noRegion;
     this.coverage = new Uint32Array(COVERAGE_NAMES.length);
     this.system = installSystem(this);
     this.hostBreakpoints.onChange = () => this.breakpointsChanged();
@@ -1656,6 +1657,7 @@ export class CortexM implements CoreControl {
   /** Empties the data fast paths and the code window; the next accesses take the slow path. */
   private dropFastRegions(): void {
     this.devLo = this.devHi = 0;
+    this.devWLo = this.devWHi = 0;
     if (this.codeContext >= 0 && this.codeSize !== 0) {
       const entry = this.windowCaches.get(this.codeContext);
       if (entry !== undefined) entry.code = this.codeWindow;
@@ -1939,7 +1941,7 @@ export class CortexM implements CoreControl {
         this.readRegion2 = this.readRegion;
         this.readRegion = fast;
       }
-    } else if (reg !== null && reg.dev !== null) this.deviceWindow(reg, a, priv);
+    } else if (reg !== null && reg.dev !== null) this.deviceWindow(reg, a, priv, false);
     if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, false);
     this.noteCodeDropped();
     // A device scheduled or cancelled an event: compiled code re-checks the clock.
@@ -1975,19 +1977,61 @@ export class CortexM implements CoreControl {
   private devLo = 0;
   private devHi = 0;
 
-  /** After a checked read at `a` of device region `reg`: the stretch `deviceRead` may use. */
-  private deviceWindow(reg: Region, a: number, priv: boolean): void {
+  /**
+   * The device writes of `writeSlow` without its checks, inside the stretch [devWLo, devWHi)
+   * of one device region that the last checked device write found allowed, as `deviceRead` for
+   * reads (its own stretch: the MPU may let a context read a device it may not write,
+   * ARMv7-M ARM B3.5.9 table B3-15). Firmware writing a UART's TXD or TASKS_STARTTX stores this
+   * way. What the store does is the checked path's: the access log, the device's write (in
+   * `Bus.write`'s order), the data-write hook and write observers, a data watchpoint
+   * (C1.8), attention when the device scheduled or cancelled an event or dropped code.
+   */
+  private deviceWrite(a: number, size: AccessSize, v: number, reg: Region): void {
+    const value = size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff);
+    const next = this.clock.next;
+    if (this.bus.onDeviceAccess !== null) this.bus.onDeviceAccess(true, a, size, value);
+    try {
+      reg.dev!.write(a - reg.base, size, value);
+    } catch (e) {
+      if (e instanceof BusErrorSignal) this.busFault(a);
+      throw e;
+    }
+    if (this.onDataWrite !== null) this.onDataWrite(a, size, value);
+    if (this.writeObservers.length !== 0) this.notifyWrite(a, size, value);
+    if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, true);
+    this.noteCodeDropped();
+    if (this.clock.next !== next) this.attention = true;
+  }
+  private devWRegion: Region;
+  private devWLo = 0;
+  private devWHi = 0;
+
+  /**
+   * After a checked access at `a` of device region `reg`: the stretch `deviceRead` (or for a
+   * write, `deviceWrite`) may use. None in the PPB (unprivileged accesses fault there whatever
+   * the MPU says, B3.5.1, and STIR's USERSETMPEND exception is per register), while stacking
+   * (its faults are MSTKERR/STKERR, B1.5.6) or for an access made with another privilege than
+   * the context's (LDRT/STRT). With the MPU on, the span where its answer for this access kind
+   * and context is `a`'s (`mpuSpan`), emptied with the data windows on every change of them.
+   */
+  private deviceWindow(reg: Region, a: number, priv: boolean, write: boolean): void {
     if (a >= 0xe0000000 || this.exc.stacking !== Stk.None || priv !== this.privileged()) return;
     let lo = reg.base;
     let hi = reg.end;
     if (this.system.mpuEnabled()) {
-      const [sLo, sHi] = this.system.mpuSpan(a, false, priv, false, this.ipsr, this.faultmask);
+      const [sLo, sHi] = this.system.mpuSpan(a, write, priv, false, this.ipsr, this.faultmask);
       lo = Math.max(lo, sLo);
       hi = Math.min(hi, sHi);
     }
-    this.devRegion = reg;
-    this.devLo = lo;
-    this.devHi = hi;
+    if (write) {
+      this.devWRegion = reg;
+      this.devWLo = lo;
+      this.devWHi = hi;
+    } else {
+      this.devRegion = reg;
+      this.devLo = lo;
+      this.devHi = hi;
+    }
   }
 
   writeSlow(addr: number, size: AccessSize, v: number, mustAlign: boolean, priv: boolean): void {
@@ -2003,6 +2047,14 @@ export class CortexM implements CoreControl {
         return size === 2 ? this.write16(a, v) : this.write8(a, v);
       }
     }
+    if (
+      a >= this.devWLo &&
+      a + size <= this.devWHi &&
+      (a & (size - 1)) === 0 &&
+      priv === this.privileged() &&
+      this.exc.stacking === Stk.None
+    )
+      return this.deviceWrite(a, size, v, this.devWRegion);
     this.alignCheck(a, size, mustAlign);
     if (this.system.mpuEnabled()) this.mpuCheck(a, Acc.Write, priv, size);
     if (a >= 0xe0000000 && a < 0xe0100000 && !priv) {
@@ -2030,7 +2082,7 @@ export class CortexM implements CoreControl {
         this.writeRegion2 = this.writeRegion;
         this.writeRegion = fast;
       }
-    }
+    } else if (reg !== null && reg.dev !== null) this.deviceWindow(reg, a, priv, true);
     if (this.onDataWrite !== null) this.onDataWrite(a, size, value);
     if (this.writeObservers.length !== 0) this.notifyWrite(a, size, value);
     if (this.system.dwtWatchActive()) this.system.dwtCheck(a, size, true);
