@@ -10,10 +10,12 @@
  * process several logs measured 17 to 34 ns per access depending on which ran first), window
  * pairs in alternating order, process CPU time, medians.
  *
- * Two modes:
+ * Modes:
  *   - default: bench:periph's UART flood (2 MMIO accesses every 25 instructions), this tree's
  *     emulator with each side's `AccessLog` (only the log module differs): ns per access and
- *     the "log on" percentage over the log-off window;
+ *     the "log on" percentage over the log-off window; with `--tree`, each side's whole
+ *     `emulator/` through its session (the core's access paths differ too: the log-off windows
+ *     then compare as well);
  *   - `--poll`: firmware waiting for a timer event in a device poll (`POLL_SOURCE`) on each
  *     side's whole `emulator/` (the spin-loop fast-forward with the log on): CPU ms of a log-on
  *     window and per entry recorded (every side records the same entries), beside log off;
@@ -23,7 +25,7 @@
  * Revisions are extracted with `git archive` into temporary directories beside this tree's
  * node_modules. Default revision: `main`.
  *
- *   npm run bench:periph-log-ab -- [--ref main] [--ref 42935ec^] [--rounds 8] [--window 4]
+ *   npm run bench:periph-log-ab -- [--ref main] [--ref 42935ec^] [--rounds 8] [--window 4] [--tree]
  *   npm run bench:periph-log-ab -- --kernel [--ref main] [--rounds 6] [--windows 8]
  *   npm run bench:periph-log-ab -- --poll [--ref main] [--rounds 6]
  */
@@ -40,8 +42,8 @@ const refs = process.argv.flatMap((a, k) => (a === '--ref' ? [process.argv[k + 1
 if (refs.length === 0) refs.push('main');
 const KERNEL = process.argv.includes('--kernel');
 const POLL = process.argv.includes('--poll');
-/** Sides are whole trees (kernel, poll) rather than the log module alone (flood). */
-const TREES = KERNEL || POLL;
+/** Sides are whole trees (kernel, poll, flood --tree) rather than the log module alone (flood). */
+const TREES = KERNEL || POLL || process.argv.includes('--tree');
 const ROUNDS = positiveArg('--rounds', KERNEL ? 6 : 8);
 const WINDOW = positiveArg('--window', 4);
 /** Kernel mode: rounds of the three windows per process. */
@@ -113,7 +115,7 @@ try {
     }
   } else {
     console.log(
-      `Access log A/B: UART flood, ${ROUNDS} rounds of one process per side (6 log-off/log-on window pairs of ${WINDOW}x10^6 instructions in alternating order, the ring full), process CPU time, medians`,
+      `Access log A/B: UART flood${TREES ? ' (whole trees)' : ''}, ${ROUNDS} rounds of one process per side (6 log-off/log-on window pairs of ${WINDOW}x10^6 instructions in alternating order, the ring full), process CPU time, medians`,
     );
     for (const side of sides) {
       const rs = side.results as FloodResult[];

@@ -14,12 +14,13 @@
  * accesses each window actually recorded (not a nominal count).
  *
  * Two measurements:
- *   - `flood MODULE|session`: bench:periph's UART flood (a TXD write and an EVENTS_TXDRDY read
- *     every 25 instructions; `--gap`) in windows of `--window` x10^6 instructions (4: each wraps the
- *     131,072-entry ring). `session`: through the session's own listener and log, as the IDE
- *     records; a path: that file's `AccessLog` behind its own listener (`recorder`), or for a
- *     revision without one a listener calling `record` as the session's did (for comparing
- *     revisions of the log alone).
+ *   - `flood MODULE|session|DIR`: bench:periph's UART flood (a TXD write and an EVENTS_TXDRDY
+ *     read every 25 instructions; `--gap`) in windows of `--window` x10^6 instructions (4: each
+ *     wraps the 131,072-entry ring). `session`: through the session's own listener and log, as the
+ *     IDE records; a directory: the same on the emulator found under it (a tree: for comparing
+ *     revisions of the core's access paths too); a file: that file's `AccessLog` behind its own
+ *     listener (`recorder`), or for a revision without one a listener calling `record` as the
+ *     session's did (for comparing revisions of the log alone).
  *   - `poll DIR`: firmware waiting for a TIMER0 event (`pollSource`: a compare every 1 ms, polled
  *     with `ldr; cmp; beq`) on the emulator under DIR: the spin-loop fast-forward skips its passes,
  *     and with the log on tells the log each skipped pass's read; CPU ms of a log-on window and
@@ -34,7 +35,7 @@
  *   npx tsx tests/bench/periph-log-child.ts kernel /work/wt/me --rounds 5
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { median, processCpuMs } from './cpu-time';
@@ -137,8 +138,9 @@ function arg(name: string, fallback: number): number {
 type SessionModule = typeof import('../../emulator/session/session');
 
 async function flood(what: string): Promise<FloodResult> {
+  const tree = what !== 'session' && statSync(what).isDirectory();
   const { createSession } = (await import(
-    pathToFileURL(join(ROOT, 'emulator/session/session.ts')).href
+    pathToFileURL(join(tree ? what : ROOT, 'emulator/session/session.ts')).href
   )) as SessionModule;
   const { nrfProgram } = await import('../../emulator/node/test-programs');
   const made = createSession({ machine: 'nrf52840dk' });
@@ -150,7 +152,7 @@ async function flood(what: string): Promise<FloodResult> {
   const core = s.core;
   let setLog: (on: boolean) => void;
   let recorded: () => number;
-  if (what === 'session') {
+  if (what === 'session' || tree) {
     setLog = (on) => s.setAccessLog(on);
     recorded = () => s.accessLog?.recorded ?? 0;
   } else {
@@ -322,7 +324,7 @@ if (resolve(process.argv[1] ?? '') === ME) {
     console.log(JSON.stringify(await kernel(target)));
   } else {
     console.error(
-      'usage: periph-log-child.ts flood MODULE|session | poll DIR | kernel DIR [--rounds N]',
+      'usage: periph-log-child.ts flood MODULE|session|DIR | poll DIR | kernel DIR [--rounds N]',
     );
     process.exit(2);
   }
