@@ -77,10 +77,17 @@ const VERBOSE = process.argv.includes('--verbose');
 /**
  * `--profile DIR`: the window's CPU profile during the steps (Chromium's sampling profiler
  * through CDP) is written to DIR/window-steps.cpuprofile and its heaviest functions (self time)
- * printed; the host's own profile comes from running the bench with NODE_OPTIONS=--cpu-prof.
+ * printed.
  */
 const PROFILE_AT = process.argv.indexOf('--profile');
 const PROFILE_DIR = PROFILE_AT > 0 ? process.argv[PROFILE_AT + 1] : undefined;
+/**
+ * `--host-profile DIR`: the host process runs under `--cpu-prof` (one profile per thread: the
+ * host's and its emulator worker's), written to DIR when it exits at the bench's end; the whole
+ * part 3, not only the steps (NODE_OPTIONS refuses --cpu-prof).
+ */
+const HOST_PROFILE_AT = process.argv.indexOf('--host-profile');
+const HOST_PROFILE_DIR = HOST_PROFILE_AT > 0 ? process.argv[HOST_PROFILE_AT + 1] : undefined;
 
 const ms = (n: number): string => `${n.toFixed(1)} ms`;
 
@@ -445,7 +452,11 @@ if (UI) {
   const cache = mkdtempSync(path.join(os.tmpdir(), 'ide-bench-cache-'));
   // The window the bench drives is the renderer bundle as the sources say now.
   (buildRendererIfStale as () => void)();
-  const studio = await startStudio(kernel, { XDG_CACHE_HOME: cache });
+  const studio = await startStudio(
+    kernel,
+    { XDG_CACHE_HOME: cache },
+    HOST_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(HOST_PROFILE_DIR)] : [],
+  );
   const b = await openOffline(studio.url);
   const page = b.page;
   // The host's split of each step (SessionStop.timing) as its session state reaches the window:
@@ -562,6 +573,8 @@ if (UI) {
       host: processCpuMs(studio.process.pid),
     };
     const steps: number[] = [];
+    // The steps' span in the monotonic clock the host's profile stamps its samples with.
+    const stepsFrom = process.hrtime.bigint() / 1000n;
     for (let i = 0; i < STEPS; i++) {
       const before = await page.locator('.app').getAttribute('data-session');
       await page.keyboard.press('F10');
@@ -591,6 +604,10 @@ if (UI) {
       )
         await page.locator('.app[data-session="halted"]').waitFor({ timeout: 60_000 });
     }
+    if (HOST_PROFILE_DIR)
+      console.log(
+        `host profile: the steps ran from ${stepsFrom} to ${process.hrtime.bigint() / 1000n} (µs, the profile's clock)`,
+      );
     if (cdp && PROFILE_DIR) {
       const { profile } = await cdp.send('Profiler.stop');
       mkdirSync(PROFILE_DIR, { recursive: true });

@@ -49,14 +49,16 @@ export interface Studio {
 export async function startStudio(
   project: string,
   env: Record<string, string> = {},
+  /** Node options for the host process (a bench's `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs: string[] = [],
 ): Promise<Studio> {
   const output: string[] = [];
   const bundle = process.env[HOST_BUNDLE_ENV];
   const child = spawn(
     process.execPath,
     bundle
-      ? [bundle, project]
-      : ['--import', 'tsx', path.join(APP_ROOT, 'main/host/cli.ts'), project],
+      ? [...nodeArgs, bundle, project]
+      : [...nodeArgs, '--import', 'tsx', path.join(APP_ROOT, 'main/host/cli.ts'), project],
     {
       cwd: APP_ROOT,
       env: { ...process.env, CAPSULE_NO_BROWSER: '1', ...env },
