@@ -43,9 +43,24 @@ export function DisassemblyPanel({ studio }: { studio: Studio }) {
       gone = true;
     };
   }, [studio, halted, pc, d.session?.id]);
+  // The current instruction is scrolled to only when it is out of sight, and found so by an
+  // IntersectionObserver: it reports after the frame's own layout, where `scrollIntoView` at
+  // every stop forced a layout of the whole page in the middle of the stop's render (bench:ide's
+  // window profile). A panel out of sight (no size) is not scrolled.
   useEffect(() => {
-    current.current?.scrollIntoView({ block: 'center' });
-  }, [listing]);
+    const row = current.current;
+    if (!row) return;
+    const seen = new IntersectionObserver(
+      ([e]) => {
+        seen.disconnect();
+        if (e && e.intersectionRatio < 1 && e.boundingClientRect.height > 0)
+          row.scrollIntoView({ block: 'center' });
+      },
+      { threshold: 1 },
+    );
+    seen.observe(row);
+    return () => seen.disconnect();
+  }, [listing, pc]);
 
   if (!halted)
     return (
