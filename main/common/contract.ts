@@ -75,7 +75,9 @@ export type HostErrorCode =
   | 'exists'
   | 'not-built'
   | 'no-session'
-  | 'session-running';
+  | 'session-running'
+  /** A read for a debug stop that a step or continue left before it ended (read the next). */
+  | 'stale';
 
 export interface HostError {
   code: HostErrorCode;
@@ -413,6 +415,11 @@ export const DisassembleArgs = obj({
   count: num({ integer: true, min: 1, max: 2000 }),
 });
 export const FrameArgs = obj({ frame: num({ integer: true, min: 0, max: 10_000 }) });
+export const VariablesArgs = obj({
+  frame: num({ integer: true, min: 0, max: 10_000 }),
+  /** Read the kernel's statics too (default: not; their scope comes back `unread`). */
+  statics: opt(bool()),
+});
 export const ChildrenArgs = obj({ ref: num({ integer: true, min: 1 }) });
 export const EvaluateArgs = obj({
   expression: str({ min: 1, max: 1000 }),
@@ -570,7 +577,7 @@ export const contract = {
      */
     sources: method(NoArgs, returns<string[]>()),
     /** Arguments, locals and statics of a frame, as Rust shows them. */
-    variables: method(FrameArgs, returns<VariableScope[]>()),
+    variables: method(VariablesArgs, returns<VariableScope[]>()),
     children: method(ChildrenArgs, returns<VariableNode[]>()),
     evaluate: method(EvaluateArgs, returns<VariableNode>()),
     setVariable: method(SetVariableArgs, returns<VariableNode>()),
@@ -1004,6 +1011,8 @@ export interface VariableNode {
 export interface VariableScope {
   name: 'Arguments' | 'Locals' | 'Statics';
   variables: VariableNode[];
+  /** Not read (the statics unless asked for: `session.variables`' `statics`). */
+  unread?: boolean;
 }
 
 export interface BreakpointSpec {

@@ -116,7 +116,8 @@ export interface ProgramView {
   topFrame?(address: number): Pick<StackFrame, 'function' | 'location'>;
   /** Logical frames (inlined calls expanded, exception entries crossed), innermost first. */
   backtrace(registers: CoreRegisters, mem: ReadMemory, unavailable?: string[]): Promise<FrameAt[]>;
-  variables(frame: number, mem: ReadMemory): Promise<VariableScope[]>;
+  /** `statics`: read the kernel's statics too (else their scope is `unread`). */
+  variables(frame: number, mem: ReadMemory, statics?: boolean): Promise<VariableScope[]>;
   children(ref: number): Promise<VariableNode[]>;
   evaluate(expression: string, frame: number, mem: ReadMemory): Promise<Result<VariableNode>>;
   /** Where an editable scalar (its `editRef`) lives, for `session.setVariable`. */

@@ -104,10 +104,10 @@ class ScriptedTarget implements DebugTarget {
   async halt() {
     return ok(this.stopWith({ kind: 'halted' }, this.regs.pc));
   }
-  async step() {
+  async step(): Promise<Result<StopInfo>> {
     return ok(this.stopWith({ kind: 'step' }, this.regs.pc + 2));
   }
-  async stepRange() {
+  async stepRange(): Promise<Result<StopInfo>> {
     return this.step();
   }
   async reset() {
@@ -442,6 +442,80 @@ describe('DebugService', () => {
     expect((await step).ok).toBe(true);
     // The step's own stop is the only other unwind.
     expect(unwinds).toEqual([0x1000, 0x1002, 0x1004, 0x1000, 0]);
+    await svc.stop();
+  });
+
+  it("starts a step that arrives during a stop's reads before them, and answers those reads 'stale'", async () => {
+    const log: string[] = [];
+    let step: Promise<unknown> | null = null;
+    let svc: DebugService | null = null;
+    const view = (): ProgramView => ({
+      ...program(),
+      // Variables that take many reads (the kernel's statics, a deep value): the step arrives as
+      // a message (a macrotask) after the first.
+      variables: async (_frame, read) => {
+        for (let i = 0; i < 40; i++) {
+          const r = await read(0x2000_0000 + i * 64, 4);
+          log.push(r.ok ? 'read' : 'failed read');
+          if (i === 0)
+            setImmediate(() => {
+              log.push('step arrives');
+              step = svc!.step('over');
+            });
+        }
+        return [{ name: 'Locals', variables: [] }];
+      },
+    });
+    const s = service(project({ nrf52840dk: 2000 }), view);
+    svc = s.svc;
+    // The step's calls to the target (a range step, or an instruction step off a line).
+    const stepOne = s.target.step.bind(s.target);
+    s.target.step = () => {
+      log.push('step runs');
+      return stepOne();
+    };
+    await svc.setBreakpoints('capsules/src/console.rs', [{ line: 1 }]);
+    await svc.start({ mode: 'debug', board: 'nrf52840dk' });
+    s.target.stopWith({ kind: 'breakpoint', address: 0x1000 }, 0x1000);
+    await settle();
+    expect(s.last('session.state')).toMatchObject({ phase: 'halted' });
+    const vars = await svc.variables(0);
+    // The step came in after the first read and ran before the next one; the rest gave way
+    // (each failed fast) and the answer is stale.
+    expect(log.slice(0, 3)).toEqual(['read', 'step arrives', 'step runs']);
+    expect(log.slice(3)).toEqual(Array(39).fill('failed read'));
+    expect(vars).toMatchObject({ ok: false, error: { code: 'stale' } });
+    expect(await step).toMatchObject({ ok: true });
+    // The step's stop reads as usual; a read asked for while a step leaves a stop is stale at once.
+    expect(await svc.stack()).toMatchObject({ ok: true });
+    const next = svc.step('over');
+    expect(await svc.stack()).toMatchObject({ ok: false, error: { code: 'stale' } });
+    expect(await next).toMatchObject({ ok: true });
+    expect(await svc.stack()).toMatchObject({ ok: true });
+    await svc.stop();
+  });
+
+  it('reads the stop shown again when a step that left it fails', async () => {
+    const { svc, target, events } = service(project({ nrf52840dk: 2000 }));
+    await svc.setBreakpoints('capsules/src/console.rs', [{ line: 1 }]);
+    await svc.start({ mode: 'debug', board: 'nrf52840dk' });
+    target.stopWith({ kind: 'breakpoint', address: 0x1000 }, 0x1000);
+    await settle();
+    const states = () => events.filter((e) => e.name === 'session.state').length;
+    const before = states();
+    const failed = async (): Promise<Result<StopInfo>> => ({
+      ok: false,
+      error: 'the probe went away',
+    });
+    target.stepRange = failed;
+    target.step = failed;
+    const stack = svc.stack();
+    const r = await svc.step('over');
+    expect(r).toMatchObject({ ok: false, error: { code: 'io' } });
+    expect(await stack).toMatchObject({ ok: false, error: { code: 'stale' } });
+    // Published again (the window reads it anew), and its reads answer.
+    expect(states()).toBe(before + 1);
+    expect(await svc.stack()).toMatchObject({ ok: true });
     await svc.stop();
   });
 

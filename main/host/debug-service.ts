@@ -174,7 +174,38 @@ interface Active {
   gdb: GdbServerHandle | null;
   /** The last breakpoint stop's verdict (ideBreakpointStops), shared with the GDB server. */
   verdict?: { stop: StopInfo; stops: Promise<boolean> };
+  /** The reads of the stop shown now (see `StopReads`). */
+  reads: StopReads;
+  /** Source files' lines Disassembly interleaves, by recorded path (until a file is saved). */
+  sourceLines: Map<string, string[] | null>;
 }
+
+/**
+ * The reads made for one stop the user sees: its unwind and the views' reads (Call Stack,
+ * Variables, Watch, the sources read ahead, Disassembly, the Tock cells). A control request
+ * (step, continue, pause...) leaves the stop as it arrives: the reads still going for it give
+ * way (each memory read first lets the event loop take what waits, so a step that arrives while
+ * they run starts at their next read, not after them) and end as 'stale' (their reads fail
+ * fast, their answers are dropped): the window keeps what it shows and reads again at the next
+ * stop. A read asked for after the stop was left answers 'stale' at once.
+ */
+class StopReads {
+  /** A control request left this stop: its reads are stale. */
+  left = false;
+  constructor(private readonly target: DebugTarget) {}
+
+  /** The stop's memory reader (the program's per-stop cache is built over it). */
+  readonly read: ReadMemory = async (address, length) => {
+    // A turn of the event loop first: a request waiting there (a step) runs before this read.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.left) return { ok: false, error: STALE };
+    return this.target.readMemory(address, length);
+  };
+}
+
+const STALE = 'the stop was left (a step or continue came) before this read ended';
+const staleError = (): Result<never> =>
+  err('stale', `${STALE}; the next stop is read again`, undefined);
 
 /** The longest a console line waits in the emulator worker (EmulatorTargetOptions). */
 const CONSOLE_FLUSH_MS = 4;
@@ -307,6 +338,55 @@ export class DebugService {
     const next = this.queue.then(job, job);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Control requests (`control`) arrived and not finished. */
+  private controls = 0;
+
+  /**
+   * A control request that leaves the stop shown (step, continue, run to cursor, restart): the
+   * stop's reads give way and go stale as it arrives (`StopReads`), unless `leave` is false
+   * (step out leaves once it has the stack it needs). When it ends with the target still at
+   * that stop (it failed) and no other control request waits, the stop is published again so
+   * the views read it anew.
+   */
+  private control<T>(job: () => Promise<T>, leave = true): Promise<T> {
+    const a = this.active;
+    if (leave && a && a.info.phase === 'halted') a.reads.left = true;
+    this.controls++;
+    return this.serial(async () => {
+      try {
+        return await job();
+      } finally {
+        this.controls--;
+        if (a && this.active === a && a.info.phase === 'halted' && a.reads.left && !this.controls)
+          this.readAgain(a);
+      }
+    });
+  }
+
+  /** The stop shown is read anew (a control request that left it failed). */
+  private readAgain(a: Active): void {
+    a.reads = new StopReads(a.target);
+    a.program.newStop();
+    a.frames = null;
+    a.framesPending = null;
+    this.publish(a);
+  }
+
+  /**
+   * A read of the stop shown now (`StopReads`): 'stale' when a control request left the stop
+   * before or while it ran.
+   */
+  private async stopRead<T>(
+    run: (a: Active, reads: StopReads) => Promise<Result<T>>,
+  ): Promise<Result<T>> {
+    const h = this.halted();
+    if (!h.ok) return h;
+    const reads = h.value.reads;
+    if (reads.left) return staleError();
+    const r = await run(h.value, reads);
+    return reads.left ? staleError() : r;
   }
 
   /** Whether the board's last build can run as it is. */
@@ -585,6 +665,8 @@ export class DebugService {
       breakOnProcessFaults: false,
       instructions: new Set(),
       consolePort: (s.qemu ? [0] : d.capabilities.consoles)[0] ?? 0,
+      reads: new StopReads(shared.view('ide')),
+      sourceLines: new Map(),
     };
     this.active = a;
     a.off = s.target.onEvent((e) => this.onTargetEvent(a, e));
@@ -695,7 +777,7 @@ export class DebugService {
   }
 
   restart(): Promise<Result<null>> {
-    return this.serial(async () => {
+    return this.control(async () => {
       const a = this.liveSession();
       if (!a.ok) return a;
       const s = a.value;
@@ -961,6 +1043,8 @@ export class DebugService {
     const handling = performance.now();
     const proxy = a.target instanceof TargetProxy ? a.target : null;
     const trips0 = proxy?.posted ?? 0;
+    a.reads.left = true;
+    a.reads = new StopReads(a.target);
     a.program.newStop();
     const regs = await a.target.readRegisters();
     a.registers = regs.ok ? regs.value : null;
@@ -970,7 +1054,7 @@ export class DebugService {
     // window shows the line while the host reads the stack for the Call Stack and Variables).
     const quick = regs.ok && a.program.topFrame ? a.program.topFrame(regs.value.pc) : null;
     if (regs.ok && !quick)
-      a.frames = await a.program.backtrace(regs.value, this.memory(a), a.info.unavailableRegisters);
+      a.frames = await a.program.backtrace(regs.value, a.reads.read, a.info.unavailableRegisters);
     a.selected = 0;
     const top = quick ?? a.frames?.[0];
     const fn = top?.function ?? a.program.symbolize(stop.pc)?.name ?? null;
@@ -1040,8 +1124,11 @@ export class DebugService {
   private unwind(a: Active, regs: CoreRegisters): void {
     // On a later turn: the published stop leaves in the host's event batch first (host.ts
     // flushes on setImmediate), not after the unwind's synchronous part.
+    const reads = a.reads;
     const pending: Promise<FrameAt[] | null> = new Promise<void>((r) => setImmediate(r))
-      .then(() => a.program.backtrace(regs, this.memory(a), a.info.unavailableRegisters))
+      .then(() => a.program.backtrace(regs, reads.read, a.info.unavailableRegisters))
+      // Left meanwhile: not this stop's stack any more (a step out waited for it before leaving).
+      .then((frames) => (reads.left ? null : frames))
       // A failed unwind is left to whoever asks next (`stack` unwinds again and says why).
       .catch(() => null);
     a.framesPending = pending;
@@ -1095,7 +1182,7 @@ export class DebugService {
   }
 
   resume(): Promise<Result<null>> {
-    return this.serial(async () => {
+    return this.control(async () => {
       const live = this.liveSession();
       if (!live.ok) return live;
       const a = live.value;
@@ -1112,10 +1199,15 @@ export class DebugService {
   step(kind: StepKind): Promise<Result<SessionStop>> {
     const receivedAt = Date.now();
     const asked = performance.now();
-    return this.serial(async () => {
+    // Step out needs the stop's stack: it leaves the stop once it has it (below).
+    return this.control(async () => {
       const h = this.halted();
       if (!h.ok) return h;
       const a = h.value;
+      // Step out needs the caller: the stack (waiting for its unwind when it is going on); over
+      // and into need only the line the stop shows.
+      const frames = a.frames ?? (kind === 'out' ? ((await a.framesPending) ?? null) : null);
+      a.reads.left = true;
       const begun = performance.now();
       const proxy = a.target instanceof TargetProxy ? a.target : null;
       const trips0 = proxy?.posted ?? 0;
@@ -1133,9 +1225,7 @@ export class DebugService {
           target: timedCalls(a.target, calls),
           program: a.program,
           registers: a.registers,
-          // Step out needs the caller: the stack (waiting for its unwind when it is going on);
-          // over and into need only the line the stop shows.
-          frames: a.frames ?? (kind === 'out' ? ((await a.framesPending) ?? null) : null),
+          frames,
           shown: a.registers?.pc === a.info.stop?.pc ? (a.info.stop?.location ?? null) : null,
           isArmed: (address) => a.armed.has(address),
           inOrder: a.target instanceof TargetProxy,
@@ -1179,11 +1269,11 @@ export class DebugService {
               ? c.kind
               : 'step';
       return ok(await this.report(a, reason, stop, undefined, undefined, timing));
-    });
+    }, kind !== 'out');
   }
 
   runToCursor(file: string, line: number): Promise<Result<null>> {
-    return this.serial(async () => {
+    return this.control(async () => {
       const h = this.halted();
       if (!h.ok) return h;
       const a = h.value;
@@ -1329,7 +1419,9 @@ export class DebugService {
   /** A project file was saved: the session's build no longer matches it. */
   fileSaved(file: string): void {
     const a = this.active;
-    if (!a || a.info.phase === 'ended' || a.info.staleFiles.includes(file)) return;
+    if (!a || a.info.phase === 'ended') return;
+    a.sourceLines.clear();
+    if (a.info.staleFiles.includes(file)) return;
     if (!/\.(rs|toml|c|h|s|S|ld|x)$/.test(file)) return;
     a.info = { ...a.info, staleFiles: [...a.info.staleFiles, file].sort() };
     this.publish(a);
@@ -1419,6 +1511,14 @@ export class DebugService {
     const live = this.liveSession();
     if (!live.ok) return live;
     const a = live.value;
+    // At a halt, a read of the stop shown (StopReads): stale once a step leaves it.
+    const reads = a.info.phase === 'halted' ? a.reads : null;
+    if (reads?.left) return staleError();
+    const listing = await this.listing(a, address, count);
+    return reads?.left ? staleError() : listing;
+  }
+
+  private async listing(a: Active, address: number, count: number): Promise<Result<Disassembly>> {
     const fn = a.program.functionAt(address);
     // From the function's entry when it is near, so the listing decodes on instruction bounds.
     let start = fn && address - fn.low < 8192 ? fn.low : address & ~1;
@@ -1428,7 +1528,7 @@ export class DebugService {
     if (!mem.ok) return mem;
     const bytes = mem.value.bytes;
     const lines: DisassemblyLine[] = [];
-    const sources = new Map<string, string[] | null>();
+    const sources = a.sourceLines;
     let lastLine = '';
     let o = 0;
     // Keep `count` instructions from the requested address on, and what precedes it in the function.
@@ -1485,17 +1585,25 @@ export class DebugService {
     return ok({ lines, ...(mem.value.problem ? { problem: mem.value.problem } : {}) });
   }
 
-  async stack(): Promise<Result<StackFrame[]>> {
-    const h = this.halted();
-    if (!h.ok) return h;
-    const a = h.value;
+  stack(): Promise<Result<StackFrame[]>> {
+    return this.stopRead(async (a, reads) => {
+      const frames = await this.framesOf(a, reads);
+      return frames.ok ? ok(frames.value.map(({ cfa: _cfa, ...f }) => f)) : frames;
+    });
+  }
+
+  /** The stop's frames: its unwind's (waited for while it goes on), else unwound now. */
+  private async framesOf(a: Active, reads: StopReads): Promise<Result<FrameAt[]>> {
     if (!a.frames && a.framesPending) await a.framesPending;
+    if (reads.left) return staleError();
     if (!a.frames) {
       const regs = await a.target.readRegisters();
       if (!regs.ok) return err('io', regs.error);
-      a.frames = await a.program.backtrace(regs.value, this.memory(a), a.info.unavailableRegisters);
+      const frames = await a.program.backtrace(regs.value, reads.read, a.info.unavailableRegisters);
+      if (reads.left) return staleError();
+      a.frames = frames;
     }
-    return ok(a.frames.map(({ cfa: _cfa, ...f }) => f));
+    return ok(a.frames);
   }
 
   /**
@@ -1505,14 +1613,18 @@ export class DebugService {
    * At most `limit`, nearest frame first; files outside the project are left out (the window
    * shows Disassembly for them).
    */
-  async sources(limit = 16): Promise<Result<string[]>> {
-    const s = await this.stack();
-    if (!s.ok) return s;
-    const program = this.active!.program;
+  sources(limit = 16): Promise<Result<string[]>> {
+    return this.stopRead(async (a, reads) => {
+      const s = await this.framesOf(a, reads);
+      return s.ok ? ok(this.sourcesOf(a.program, s.value, limit)) : s;
+    });
+  }
+
+  private sourcesOf(program: ProgramView, frames: StackFrame[], limit: number): string[] {
     const out = new Set<string>();
-    for (const f of s.value) if (f.location?.inProject) out.add(f.location.path);
+    for (const f of frames) if (f.location?.inProject) out.add(f.location.path);
     const seen = new Set<number>();
-    for (const f of s.value) {
+    for (const f of frames) {
       if (out.size >= limit) break;
       // A caller's PC is its return address, which may already be past its function's end.
       const fn = program.functionAt(f.index > 0 && !f.exception ? f.pc - 1 : f.pc);
@@ -1523,39 +1635,42 @@ export class DebugService {
         if (rel !== null) out.add(rel);
       }
     }
-    return ok([...out].slice(0, limit));
+    return [...out].slice(0, limit);
   }
 
-  async selectFrame(index: number): Promise<Result<StackFrame>> {
-    const s = await this.stack();
-    if (!s.ok) return s;
-    const f = s.value[index];
-    if (!f) return err('not-found', `there is no frame ${index} (the stack has ${s.value.length})`);
-    this.active!.selected = index;
-    return ok(f);
+  selectFrame(index: number): Promise<Result<StackFrame>> {
+    return this.stopRead(async (a, reads) => {
+      const s = await this.framesOf(a, reads);
+      if (!s.ok) return s;
+      const f = s.value[index];
+      if (!f)
+        return err('not-found', `there is no frame ${index} (the stack has ${s.value.length})`);
+      a.selected = index;
+      const { cfa: _cfa, ...frame } = f;
+      return ok(frame);
+    });
   }
 
-  async variables(frame: number): Promise<Result<VariableScope[]>> {
-    const h = this.halted();
-    if (!h.ok) return h;
-    const s = await this.stack();
-    if (!s.ok) return s;
-    return ok(await h.value.program.variables(frame, this.memory(h.value)));
+  /** A frame's arguments and locals, and with `statics` the kernel's statics. */
+  variables(frame: number, statics = false): Promise<Result<VariableScope[]>> {
+    return this.stopRead(async (a, reads) => {
+      const s = await this.framesOf(a, reads);
+      if (!s.ok) return s;
+      return ok(await a.program.variables(frame, reads.read, statics));
+    });
   }
 
-  async children(ref: number): Promise<Result<VariableNode[]>> {
-    const h = this.halted();
-    if (!h.ok) return h;
-    return ok(await h.value.program.children(ref));
+  children(ref: number): Promise<Result<VariableNode[]>> {
+    return this.stopRead(async (a) => ok(await a.program.children(ref)));
   }
 
-  async evaluate(expression: string, frame: number): Promise<Result<VariableNode>> {
-    const h = this.halted();
-    if (!h.ok) return h;
-    const s = await this.stack();
-    if (!s.ok) return s;
-    const r = await h.value.program.evaluate(expression, frame, this.memory(h.value));
-    return r.ok ? ok(r.value) : err('not-found', r.error);
+  evaluate(expression: string, frame: number): Promise<Result<VariableNode>> {
+    return this.stopRead(async (a, reads) => {
+      const s = await this.framesOf(a, reads);
+      if (!s.ok) return s;
+      const r = await a.program.evaluate(expression, frame, reads.read);
+      return r.ok ? ok(r.value) : err('not-found', r.error);
+    });
   }
 
   async setVariable(ref: number, value: string): Promise<Result<VariableNode>> {

@@ -267,7 +267,7 @@ export function createHost(opts: HostOptions): Host {
       disassemble: ({ address, count }) => debug.disassemble(address, count),
       stack: () => debug.stack(),
       sources: () => debug.sources(),
-      variables: ({ frame }) => debug.variables(frame),
+      variables: ({ frame, statics }) => debug.variables(frame, statics ?? false),
       children: ({ ref }) => debug.children(ref),
       evaluate: ({ expression, frame }) => debug.evaluate(expression, frame),
       setVariable: ({ ref, value }) => debug.setVariable(ref, value),

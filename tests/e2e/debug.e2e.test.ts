@@ -166,6 +166,13 @@ describe('debugging in the IDE', () => {
       await vars.locator('.value-row[data-name="arg1"] .value-text').innerText(),
     );
     expect(length).toBeGreaterThan(0);
+    // The kernel's statics are not read until their group is opened; opened, they are read
+    // (and again at each stop while it stays open).
+    const statics = vars.locator('.value-tree[data-scope="Statics"]');
+    expect(await statics.count()).toBe(0);
+    await vars.getByRole('button', { name: 'Statics' }).click();
+    await statics.locator('.value-row').first().waitFor();
+    expect(await statics.locator('.value-row').count()).toBeGreaterThan(0);
     await shot(page, 'breakpoint');
 
     // Hover: the mouse on `command` in `match command {` shows its value while halted.

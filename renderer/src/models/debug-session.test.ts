@@ -4,6 +4,7 @@
 // keeps bytes (and gives ANSI-free text to save); the status line says each state in words.
 import { describe, expect, it } from 'vitest';
 import type {
+  HostError,
   HostEventName,
   HostEvents,
   RegisterValue,
@@ -14,6 +15,11 @@ import type {
 import { hostConnection, type Transport } from '../client';
 import { ConsoleLog, DebugSessionModel, describeSession } from './debug-session';
 
+/** An answer that is the host's error (a fake host's answers are values otherwise). */
+class Failure {
+  constructor(readonly error: HostError) {}
+}
+
 function fakeHost(answers: Record<string, (args: unknown) => unknown>) {
   let push: (events: { name: HostEventName; payload: unknown }[]) => void = () => {};
   const calls: { method: string; args: unknown }[] = [];
@@ -21,7 +27,10 @@ function fakeHost(answers: Record<string, (args: unknown) => unknown>) {
     call: async (method, args) => {
       calls.push({ method, args });
       const a = answers[method];
-      return (a ? { ok: true, value: a(args) } : { ok: true, value: null }) as Result<unknown>;
+      const v: unknown = a ? await a(args) : null;
+      return (
+        v instanceof Failure ? { ok: false, error: v.error } : { ok: true, value: v }
+      ) as Result<unknown>;
     },
     onEvents: (l) => {
       push = l as typeof push;
@@ -79,6 +88,8 @@ function memoryStore() {
 }
 
 /** A stop's only frame, in the console capsule's command handler (no source). */
+const local = (value: string) => ({ name: 'x', value, type: 'u32', ref: 0, editable: false });
+
 const commandFrame: StackFrame = {
   index: 0,
   function: 'command',
@@ -225,6 +236,85 @@ describe('DebugSessionModel', () => {
     m.show('registers', 'view', true);
     await settle();
     expect(asked()).toEqual([]);
+  });
+
+  it("never shows a read the host dropped as stale, nor the last stop's values as this one's", async () => {
+    let answer: () => unknown = () => [{ name: 'Locals', variables: [local('1')] }];
+    const h = fakeHost({
+      'session.stack': () => [commandFrame],
+      'session.variables': () => answer(),
+    });
+    const m = new DebugSessionModel(h.conn);
+    m.show('variables', 'view', true);
+    h.emit('session.state', halted(0x100));
+    await settle();
+    await settle();
+    const shown = (): { value: string | undefined; current: boolean; error: unknown } => {
+      const d = m.snapshot();
+      return {
+        value: d.scopes[0]?.variables[0]?.value,
+        current: d.scopesAt === d.stopSeq,
+        error: d.error,
+      };
+    };
+    expect(shown()).toEqual({ value: '1', current: true, error: null });
+    // The next stop's read is dropped by the host (a step left that stop while it ran): the
+    // values shown stay, marked as the previous stop's, with no error and nothing blanked.
+    answer = () =>
+      new Failure({ code: 'stale', message: 'the stop was left before this read ended' });
+    h.emit('session.state', halted(0x102));
+    await settle();
+    await settle();
+    expect(shown()).toEqual({ value: '1', current: false, error: null });
+    // Its stop's own read makes them current again.
+    answer = () => [{ name: 'Locals', variables: [local('3')] }];
+    h.emit('session.state', halted(0x104));
+    await settle();
+    await settle();
+    expect(shown()).toEqual({ value: '3', current: true, error: null });
+    // A stale stack keeps the frames, marked as the previous stop's, and reads no variables.
+    const frames = m.snapshot().frames;
+    const stack = (): unknown => new Failure({ code: 'stale', message: 'left' });
+    const h2 = fakeHost({ 'session.stack': stack, 'session.variables': () => answer() });
+    const m2 = new DebugSessionModel(h2.conn);
+    m2.show('variables', 'view', true);
+    h2.emit('session.state', halted(0x100));
+    await settle();
+    await settle();
+    expect(h2.calls.map((c) => c.method)).toEqual(['session.stack']);
+    expect(m2.snapshot().framesAt).not.toBe(m2.snapshot().stopSeq);
+    expect(frames).toHaveLength(1);
+  });
+
+  it('reads the statics only while their group is open', async () => {
+    const h = fakeHost({
+      'session.stack': () => [commandFrame],
+      'session.variables': (a) =>
+        (a as { statics?: boolean }).statics
+          ? [{ name: 'Statics', variables: [local('7')] }]
+          : [{ name: 'Statics', variables: [], unread: true }],
+    });
+    const m = new DebugSessionModel(h.conn);
+    m.show('variables', 'view', true);
+    h.emit('session.state', halted(0x100));
+    await settle();
+    await settle();
+    const asked = (): unknown[] =>
+      h.calls.splice(0).flatMap((c) => (c.method === 'session.variables' ? [c.args] : []));
+    expect(asked()).toEqual([{ frame: 0, statics: false }]);
+    expect(m.snapshot().scopes[0]).toMatchObject({ unread: true });
+    await m.openStatics(true);
+    expect(asked()).toEqual([{ frame: 0, statics: true }]);
+    expect(m.snapshot().scopes[0]!.variables[0]!.value).toBe('7');
+    h.emit('session.state', halted(0x102));
+    await settle();
+    await settle();
+    expect(asked()).toEqual([{ frame: 0, statics: true }]);
+    await m.openStatics(false);
+    h.emit('session.state', halted(0x104));
+    await settle();
+    await settle();
+    expect(asked()).toEqual([{ frame: 0, statics: false }]);
   });
 
   it('starts a new session clean: frames, faults and the console', async () => {

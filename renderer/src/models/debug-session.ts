@@ -60,7 +60,21 @@ export interface DebugState {
   loading: boolean;
   /** Writes the window made to the target (registers, memory): views read at a halt read again. */
   writes: number;
+  /**
+   * Counts the stops the window was told of (each halted state): `framesAt` and `scopesAt` say
+   * at which one the frames and the variables and watches shown were read. Until a stop's own
+   * are read, the last stop's stay shown, marked as such (never as this stop's values).
+   */
+  stopSeq: number;
+  framesAt: number;
+  scopesAt: number;
+  /** Variables' Statics group is open: the kernel's statics are read at each stop. */
+  staticsOpen: boolean;
 }
+
+/** A read the host dropped because a step or continue left its stop (it reads the next). */
+const isStale = (r: { ok: boolean; error?: HostError } | null | undefined): boolean =>
+  !!r && !r.ok && r.error?.code === 'stale';
 
 /**
  * When a console chunk was transmitted by the board (`sentAt`), posted by the emulator worker
@@ -196,6 +210,10 @@ export class DebugSessionModel extends Model<DebugState> {
       error: null,
       loading: false,
       writes: 0,
+      stopSeq: 0,
+      framesAt: 0,
+      scopesAt: 0,
+      staticsOpen: false,
     });
     host.onEvent('session.state', (s) => this.onState(s));
     host.onEvent('session.stats', (e) => {
@@ -273,6 +291,7 @@ export class DebugSessionModel extends Model<DebugState> {
     } else this.set({ session: s });
     if (s.phase === 'halted') {
       if (s.stop?.fault) this.set({ faults: [...this.state.faults, s.stop.fault] });
+      this.set({ stopSeq: this.state.stopSeq + 1 });
       void this.refresh();
     }
     if (s.phase === 'ended' && s.ended)
@@ -315,10 +334,11 @@ export class DebugSessionModel extends Model<DebugState> {
       this.host.api.session.stack({}),
       this.shows('registers') ? this.readRegisters(ticket) : null,
     ]);
-    if (ticket !== this.refreshing) return;
+    // Stale: a step left the stop meanwhile; its own stop reads again (what is shown stays).
+    if (ticket !== this.refreshing || isStale(stack)) return;
     this.stackPending = false;
     const frames = stack.ok ? stack.value : [];
-    this.set({ frames, selectedFrame: 0 });
+    this.set({ frames, selectedFrame: 0, framesAt: this.state.stopSeq });
     for (const l of this.stackListeners) l(frames);
     await this.loadFrame(0, ticket);
   }
@@ -327,7 +347,7 @@ export class DebugSessionModel extends Model<DebugState> {
   private async readRegisters(ticket: number): Promise<void> {
     this.asked.add('registers');
     const regs = await this.host.api.session.registers({});
-    if (ticket !== this.refreshing) return;
+    if (ticket !== this.refreshing || isStale(regs)) return;
     const registers = regs.ok ? regs.value : [];
     const changed = registers
       .filter((r) => this.previous.has(r.name) && this.previous.get(r.name) !== r.value)
@@ -360,11 +380,13 @@ export class DebugSessionModel extends Model<DebugState> {
     this.set({ loading: true });
     const listed = this.state.watches;
     const [vars, ...watches] = await Promise.all([
-      variables ? api.variables({ frame }) : null,
+      variables ? api.variables({ frame, statics: this.state.staticsOpen }) : null,
       ...(watching ? listed.map((w) => api.evaluate({ expression: w.expression, frame })) : []),
     ]);
     if (ticket !== this.refreshing || frame !== this.state.selectedFrame) return;
-    const update: Partial<DebugState> = { loading: false };
+    // Stale: a step left the stop meanwhile; its own stop reads again (what is shown stays).
+    if (isStale(vars) || watches.some(isStale)) return;
+    const update: Partial<DebugState> = { loading: false, scopesAt: this.state.stopSeq };
     if (vars !== null) {
       update.scopes = vars.ok ? vars.value : [];
       update.error = vars.ok ? null : vars.error;
@@ -396,6 +418,25 @@ export class DebugSessionModel extends Model<DebugState> {
 
   toggleHex(): void {
     this.set({ hex: !this.state.hex });
+  }
+
+  /**
+   * Opens or closes Variables' Statics group. Open, the kernel's statics are read with the
+   * frame's variables at each stop (now, when halted); closed, they are not read at all.
+   */
+  async openStatics(open: boolean): Promise<void> {
+    if (open === this.state.staticsOpen) return;
+    this.set({ staticsOpen: open });
+    if (!open || !this.halted || this.stackPending || !this.shows('variables')) return;
+    const ticket = this.refreshing;
+    const frame = this.state.selectedFrame;
+    const r = await this.host.api.session.variables({ frame, statics: true });
+    if (ticket !== this.refreshing || frame !== this.state.selectedFrame || !r.ok) return;
+    const statics = r.value.find((v) => v.name === 'Statics');
+    if (statics)
+      this.set({
+        scopes: this.state.scopes.map((v) => (v.name === 'Statics' ? statics : v)),
+      });
   }
 
   private saveWatches(): void {

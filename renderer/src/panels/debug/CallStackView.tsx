@@ -42,8 +42,12 @@ export function CallStackView({ studio }: { studio: Studio }) {
     );
   if (d.frames.length === 0)
     return <div className="panel-empty">{d.loading ? 'Reading the stack…' : 'No frames.'}</div>;
+  const earlier = d.framesAt !== d.stopSeq;
   return (
-    <ol className="call-stack">
+    <ol
+      className={`call-stack ${earlier ? 'earlier' : ''}`}
+      title={earlier ? "The previous stop's stack: this stop's is being read." : undefined}
+    >
       {d.frames.map((f) => (
         <li key={f.index}>
           {(f.exception || f.boundary) && (

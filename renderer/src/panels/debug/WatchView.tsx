@@ -34,7 +34,14 @@ export function WatchView({ studio }: { studio: Studio }) {
         />
       </form>
       {d.watches.length === 0 && <div className="panel-empty">No watch expressions.</div>}
-      <ul className="value-tree">
+      <ul
+        className={`value-tree ${d.scopesAt !== d.stopSeq ? 'earlier' : ''}`}
+        title={
+          d.scopesAt !== d.stopSeq
+            ? "The previous stop's values: this stop's are being read."
+            : undefined
+        }
+      >
         {d.watches.map((w, i) =>
           w.value ? (
             <ValueRow
