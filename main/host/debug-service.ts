@@ -182,12 +182,13 @@ interface Active {
 
 /**
  * The reads made for one stop the user sees: its unwind and the views' reads (Call Stack,
- * Variables, Watch, the sources read ahead, Disassembly, the Tock cells). A control request
- * (step, continue, pause...) leaves the stop as it arrives: the reads still going for it give
- * way (each memory read first lets the event loop take what waits, so a step that arrives while
- * they run starts at their next read, not after them) and end as 'stale' (their reads fail
- * fast, their answers are dropped): the window keeps what it shows and reads again at the next
- * stop. A read asked for after the stop was left answers 'stale' at once.
+ * Variables, Watch, the sources read ahead, Disassembly). A control request (step, continue, run
+ * to cursor, restart) leaves the stop as it arrives, and so does the next stop: the reads still
+ * going for it give way (each memory read first lets the event loop take what waits, so a step
+ * that arrives while they run starts at their next read, not after them) and end as 'stale'
+ * (their reads fail fast, their answers are dropped): the window keeps what it shows and reads
+ * again at the next stop. A read asked for after the stop was left answers 'stale' at once.
+ * (The Tock cells' and Peripherals' readings at a stop read the target on their own.)
  */
 class StopReads {
   /** A control request left this stop: its reads are stale. */
