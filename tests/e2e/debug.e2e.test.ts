@@ -71,6 +71,19 @@ async function checkMachinePanels(page: Page): Promise<void> {
   const current = page.locator('.disasm-line.current');
   await current.waitFor();
   expect(Number(await current.getAttribute('data-address'))).toBe(pc);
+  // Scrolled into the panel's sight (the listing starts at the function's entry).
+  await page.waitForFunction(
+    () => {
+      const row = document.querySelector('.disasm-line.current');
+      const body = row?.closest('.panel-body');
+      if (!row || !body) return false;
+      const r = row.getBoundingClientRect();
+      const b = body.getBoundingClientRect();
+      return r.height > 0 && r.top >= b.top && r.bottom <= b.bottom;
+    },
+    undefined,
+    { timeout: 10_000, polling: 100 },
+  );
   await shot(page, 'disassembly');
 
   // A read-only object in flash, its bytes as the ELF's loadable segment holds them.

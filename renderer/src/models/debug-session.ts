@@ -5,7 +5,10 @@
  *
  * The model asks for the data the panels show only when the target halts (one round of calls
  * per stop, in parallel); the current line is known from the stop event itself, so the editor
- * moves without waiting for them. Registers that changed since the previous stop are marked.
+ * moves without waiting for them. A read the host answers 'stale' (a step or continue left its
+ * stop first) changes nothing shown: the next stop is read again, and until a stop's own values
+ * arrive the last stop's stay, marked as such (`framesAt`, `scopesAt` against `stopSeq`).
+ * Registers that changed since the previous stop are marked.
  * Watches are re-evaluated at every stop. The console keeps its bytes outside the snapshot
  * (`ConsoleLog`): output can be megabytes and must not re-render React on every chunk.
  *
