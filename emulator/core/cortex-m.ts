@@ -105,6 +105,43 @@ const CHAIN_SPACING = 400;
  * without cold exits).
  */
 const GROW_SPACING = 2048;
+/**
+ * Heat is a rate, not a count: when an address reaches BLOCK_HEAT and HEAT_PERIOD cycles or more
+ * have passed since the heat was last halved, every count of the code region is halved first
+ * (`coolChunks`; this address then has BLOCK_HEAT / 2 and goes on being interpreted). So code
+ * compiles when it runs about BLOCK_HEAT times within a period or two (at 2^21 cycles, 33 ms of
+ * the 64 MHz nRF52840: ~1,000-2,000 passes per second of the chip's time or more), not when it
+ * has run BLOCK_HEAT times since boot. Why: the busy nRF52840 kernel's first run compiled 155
+ * regions, 2,272 KiB of source, and a region of it that ran under 10,000 instructions after its
+ * compile (77 of them, ~880 KiB: boot and initialisation, the end of the fuzzer's report, rare
+ * system-call paths) cost more in compiling (the main thread's `new Function`, V8's background
+ * optimising, which is most of the first run's process CPU) than it could save over the
+ * interpreter. With the heat halved every 2^21 cycles: 94 regions, 1,540 KiB, 0.62 M of 74 M
+ * instructions interpreted instead of 0.23 M and 4 % fewer region entries (fewer owners for
+ * regions to exit to); the first run's CPU, median of 7 separate-process pairs at load 7-15
+ * (nrf-busy-trace.ts --heat-period): thread 1.87 s against 2.24, process 4.38 against 5.18; the
+ * second session (steady state) 1.27 s of thread against 1.13, inside the pairs' spread
+ * (0.96-1.64 against 1.07-1.45). 2^19 and 2^20 compiled less (66, 85 regions) but interpreted
+ * more (1.5 M, 0.7 M). Counts halve only when something is about to
+ * compile, so code that runs rarely is cooled at its next try. Settable for A/B benchmarks
+ * (`setHeatPeriod`; Infinity: counts since boot, as before).
+ */
+export const HEAT_PERIOD = 1 << 21;
+let heatPeriod = HEAT_PERIOD;
+/** Sets HEAT_PERIOD for every core in this process (A/B benchmarks, tests). */
+export function setHeatPeriod(cycles: number): void {
+  heatPeriod = cycles;
+}
+
+/** Halves every pass count (`CodeChunk.heat`) of a code region's chunks (HEAT_PERIOD). */
+function coolChunks(chunks: (CodeChunk | undefined)[]): void {
+  for (let c = 0; c < chunks.length; c++) {
+    const heat = chunks[c]?.heat;
+    if (heat === undefined) continue;
+    // Rounded up: code that has run stays "run" for the cold exits (translate.ts `coldAt`).
+    for (let i = 0; i < 128; i++) heat[i] = (heat[i]! + 1) >>> 1;
+  }
+}
 
 /** The windows made under one access context, and its saved fast-path slots (`slotContext`). */
 interface WindowCache {
@@ -600,6 +637,8 @@ export class CortexM implements CoreControl {
    * (an emulator target's console bytes) sends it here first. Nothing the guest sees.
    */
   beforeCompile: (() => void) | null = null;
+  /** The clock when the code's pass counts were last halved (HEAT_PERIOD). */
+  private heatSince = 0;
   /** `endRunWithin`'s bound, applied at the next attention (Infinity: none). */
   private runCap = Infinity;
   /** True when `endRunWithin` shortened the last `run`. */
@@ -942,6 +981,15 @@ export class CortexM implements CoreControl {
             // Enter the new region right away (the rest of this pass through a loop would
             // otherwise heat up, and compile, every address after this one).
             if (hot === BLOCK_HEAT) {
+              // The counts are older than a period: halved, this one is not hot yet. (Also when
+              // the clock went back: a restored snapshot.)
+              const since = clock.now - this.heatSince;
+              if (since >= heatPeriod || since < 0) {
+                this.heatSince = clock.now;
+                coolChunks(chunks);
+              }
+            }
+            if (chunk.heat[h & 127] === BLOCK_HEAT) {
               if (
                 last !== null &&
                 clock.now - last.born < BLOCK_HEAT * GROW_SPACING &&

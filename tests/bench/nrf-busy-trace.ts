@@ -12,11 +12,14 @@
  *   (--interp: the translator off, every instruction interpreted) [--no-trace-layout] (the
  *   translator's trace layout off) [--holes-warm-after N] (regions' variant with the hole tests
  *   warmed after N instructions, cpu/translate.ts HOLES_WARM_AFTER; 0: from the 2nd entry)
- *   [--first-source N] (ordinary regions' source bound in characters, `setFirstSource`). The
+ *   [--first-source N] (ordinary regions' source bound in characters, `setFirstSource`)
+ *   [--heat-period N] (cycles after which the core's pass counts are halved before a compile,
+ *   cortex-m.ts HEAT_PERIOD; Infinity: counted since boot). The
  *   switches are for separate-process A/Bs of the first run, which in-process A/Bs cannot see
  *   (two sides in one process share V8's compiler threads).
  */
 import { performance } from 'node:perf_hooks';
+import { setHeatPeriod } from '../../emulator/core/cortex-m';
 import { createSession } from '../../emulator/session/session';
 import {
   setFirstSource,
@@ -34,6 +37,8 @@ const warmAt = process.argv.indexOf('--holes-warm-after');
 if (warmAt >= 0) setHolesWarmAfter(Number(process.argv[warmAt + 1]));
 const firstAt = process.argv.indexOf('--first-source');
 if (firstAt >= 0) setFirstSource(Number(process.argv[firstAt + 1]));
+const periodAt = process.argv.indexOf('--heat-period');
+if (periodAt >= 0) setHeatPeriod(Number(process.argv[periodAt + 1]));
 const { kernel, bin, appsStart } = await nrfFuzzImage();
 async function session(index: number): Promise<void> {
   const made = createSession({

@@ -14,7 +14,7 @@
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Program } from '../assembler';
-import type { CortexM } from '../cortex-m';
+import { type CortexM, HEAT_PERIOD, setHeatPeriod } from '../cortex-m';
 import { bareCore } from '../testing/bare-core';
 import {
   CompiledRegion,
@@ -58,7 +58,64 @@ function runToExit(core: CortexM, slice: number): number {
   throw new Error('the program did not exit');
 }
 
+/**
+ * A loop that sleeps in WFI until SysTick (every `every` cycles) wakes it, then runs 8 adds,
+ * 300 times; exits with r0.
+ */
+function runTicks(
+  translate: boolean,
+  every: number,
+): { r0: number; count: number; cycles: number; regions: number } {
+  const p = new Program(0);
+  p.word(RAM + 0x8000).addr('reset', 1);
+  for (let v = 2; v < 15; v++) p.word(0);
+  p.addr('tick', 1); // vector 15: SysTick
+  p.label('reset').mov32(0, 0).mov32(7, 300);
+  // SysTick reload and counter on, interrupt on, core clock (B3.3.3).
+  p.mov32(1, 0xe000e010)
+    .mov32(2, every - 1)
+    .i('STR_imm_T1', { t: 2, n: 1, i: 1 });
+  p.i('MOV_imm_T1', { d: 2, i: 7 }).i('STR_imm_T1', { t: 2, n: 1, i: 0 });
+  p.label('loop').i('WFI_T1');
+  for (let i = 1; i <= 8; i++) p.i('ADD_imm_T2', { d: 0, i });
+  p.i('SUB_imm_T2', { d: 7, i: 1 }).branch('B_T1', 'loop', { c: 1 });
+  p.i('MOV_reg_T1', { D: 0, d: 1, m: 0 }).i('BKPT_T1', { i: 0xab });
+  p.label('tick').i('BX_T1', { m: 14 });
+  const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate });
+  flash.set(p.bytes());
+  core.reset();
+  const r0 = runToExit(core, 100_000);
+  return {
+    r0,
+    count: core.instructionCount,
+    cycles: core.clock.now,
+    regions: core.translatorStats.regions,
+  };
+}
+
 describe('region compilation', () => {
+  it('compiles code that runs often, not code that has run often since boot (HEAT_PERIOD)', () => {
+    // The heat is halved when an address reaches BLOCK_HEAT (64) a period or more after the
+    // last halving, so a loop compiles when it makes its last 32 passes to 64 within a period:
+    // passes HEAT_PERIOD / 32 cycles apart or less.
+    const apart = HEAT_PERIOD / 32;
+    for (const every of [Math.floor(apart / 8), Math.floor(apart * 1.5)]) {
+      const interpreted = runTicks(false, every);
+      const compiled = runTicks(true, every);
+      expect([compiled.r0, compiled.count, compiled.cycles]).toEqual([
+        interpreted.r0,
+        interpreted.count,
+        interpreted.cycles,
+      ]);
+      if (every < apart) expect(compiled.regions).toBeGreaterThan(0);
+      else expect(compiled.regions).toBe(0);
+    }
+    // Counted since boot (no halving), the slow loop compiles after its 64th pass.
+    setHeatPeriod(Infinity);
+    onTestFinished(() => setHeatPeriod(HEAT_PERIOD));
+    expect(runTicks(true, Math.floor(apart * 1.5)).regions).toBeGreaterThan(0);
+  });
+
   it('compiles no region inside a compiled block the core stepped into', () => {
     const interpreted = run(false, 7);
     expect(interpreted.r0).toBe((3000 * (36 + 8)) | 0);
