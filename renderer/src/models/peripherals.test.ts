@@ -127,6 +127,56 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
 }
 
+/**
+ * An emulator whose ring holds only its newest `capacity` entries while a flood records
+ * 30,000 between two replies (a fast machine: the ring holds less than a round trip), with a
+ * debugger's read at seq 5 kept apart (as the emulator keeps the debugger's entries).
+ */
+function ringHost(capacity: number) {
+  let total = 100_000;
+  const calls: Record<string, number | boolean | undefined>[] = [];
+  const transport: Transport = {
+    call: async (method, args) => {
+      if (method !== 'peripherals.log')
+        return { ok: false, error: { code: 'unavailable', message: 'no SVD here' } } as never;
+      const a = (args ?? {}) as Record<string, number | boolean | undefined>;
+      calls.push(a);
+      total += 30_000;
+      const oldest = total - capacity;
+      const since = (a.since as number | undefined) ?? total;
+      const until = Math.min(total, (a.until as number | undefined) ?? total);
+      const max = (a.max as number | undefined) ?? 5000;
+      const entries: AccessLogEntry[] = [];
+      let next = until;
+      let missed = 0;
+      let passed = 0;
+      if (a.debuggerOnly) {
+        if (since <= 5 && until > 5) entries.push(entry(5, 'UART0.RXD', true));
+      } else {
+        const from = Math.max(since, oldest);
+        missed = from - since;
+        const first = a.newest ? Math.max(from, until - max) : from;
+        passed = first - from;
+        for (let s = first; s < until && entries.length < max; s++)
+          entries.push(entry(s, 'UART0.TXD'));
+        next = first + entries.length;
+      }
+      const w = new RowsWriter(entries.length);
+      for (const e of entries) w.add(e);
+      const page: AccessLogPage = { on: true, entries: [], next, missed, frequencyHz: 64e6 };
+      if (a.newest) page.passed = passed;
+      page.rows = w.finish();
+      return { ok: true, value: page } as Result<unknown>;
+    },
+    onEvents: () => () => {},
+  };
+  const model = new PeripheralsModel(hostConnection(transport), {
+    get: () => null,
+    set: () => undefined,
+  } as never);
+  return { model, calls };
+}
+
 describe('the access log window', () => {
   it('keeps the debugger`s reads when it trims the oldest entries', () => {
     const { model } = fakeHost(0);
@@ -172,6 +222,24 @@ describe('the access log window', () => {
     expect(pages).toHaveLength(2);
     expect(model.logSequence).toBe(head);
     expect(model.rows.entry(model.rows.length - 1).seq).toBe(head - 1);
+  });
+
+  it('following a flood that outruns the ring, still shows its newest page and the debugger`s read', async () => {
+    // The ring holds 20,000 entries and 30,000 are recorded between two replies: a page asked
+    // for after a request for the head would be gone before it is read.
+    const { model, calls } = ringHost(20_000);
+    await model.pollLog();
+    expect(calls[0]).toMatchObject({ since: 0, max: TAIL_PAGE, newest: true });
+    const rows = Array.from({ length: model.rows.length }, (_, i) => model.rows.entry(i));
+    expect(rows).toHaveLength(1 + TAIL_PAGE);
+    expect(rows[0]).toMatchObject({ seq: 5, debugger: true });
+    expect(rows[rows.length - 1]!.seq).toBe(129_999);
+    expect(model.logSequence).toBe(130_000);
+    // Everything else before the page counts as missed, once.
+    expect(model.snapshot().log.missed).toBe(130_000 - TAIL_PAGE - 1);
+    await model.pollLog();
+    expect(model.rows.length).toBe(1 + 2 * TAIL_PAGE);
+    expect(model.snapshot().log.missed).toBe(model.logSequence - model.rows.length);
   });
 
   it('following a run, fetches only the newest page, not the flood; more once scrolled up or stopped', async () => {

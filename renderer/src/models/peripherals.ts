@@ -689,6 +689,10 @@ export class PeripheralsModel extends Model<PeripheralsState> {
       // second) fetched all its ten pages every time: 400,000 entries a second named by the
       // host and copied out of the emulator's thread, most of them dropped again by the window.
       let until: number | undefined;
+      if (!filtered && this.logReach() === TAIL_PAGE) {
+        await this.pollTail(gen);
+        return;
+      }
       if (!filtered) {
         const head = await this.host.api.peripherals.log({ max: 0 });
         if (gen !== this.logGeneration) return;
@@ -747,6 +751,45 @@ export class PeripheralsModel extends Model<PeripheralsState> {
         void this.pollLog();
       }
     }
+  }
+
+  /**
+   * Unfiltered and following a run: the newest page in one request (the emulator takes it
+   * from its head when it answers), then the debugger's, EasyDMA's and quiet peripherals' kept
+   * entries from the stretch the page skipped. Asking for the head first and the page after it
+   * lost to a flood: the emulator's ring (2^17 entries) holds a few milliseconds of a UART
+   * flood on a fast machine, less than the round trips between the two requests, so the page
+   * asked for was gone by the time it was read and the table stayed empty.
+   */
+  private async pollTail(gen: number): Promise<void> {
+    const tail = await this.host.api.peripherals.log({
+      since: this.logNext,
+      max: TAIL_PAGE,
+      newest: true,
+      compact: true,
+    });
+    if (gen !== this.logGeneration || !tail.ok) return;
+    const page = tail.value;
+    const first = page.next - (page.rows?.count ?? page.entries.length);
+    let kept = 0;
+    if (first > this.logNext) {
+      const dbg = await this.host.api.peripherals.log({
+        since: this.logNext,
+        until: first,
+        debuggerOnly: true,
+        max: 20_000,
+        compact: true,
+      });
+      if (gen !== this.logGeneration) return;
+      if (dbg.ok) {
+        this.append(dbg.value);
+        kept = dbg.value.rows?.count ?? dbg.value.entries.length;
+      }
+    }
+    // What the page left out (dropped by the ring or passed over for the newest) and the kept
+    // entries did not bring back counts as missed, as a skip ahead does.
+    const skipped = Math.max(0, first - this.logNext - kept);
+    this.take({ ...page, missed: skipped, passed: 0 }, false);
   }
 
   /** Adds a page `pollLog` fetched and counts what it says was missed or passed over. */
