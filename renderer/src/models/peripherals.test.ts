@@ -75,6 +75,29 @@ function fakeHost(total: number, dropped = 0) {
   };
 }
 
+/** A compact page of `entries` as the host sends it (`passed` only for a `newest` read). */
+function logPage(
+  entries: AccessLogEntry[],
+  next: number,
+  missed: number,
+  passed: number | undefined,
+): AccessLogPage {
+  const w = new RowsWriter(entries.length);
+  for (const e of entries) w.add(e);
+  const page: AccessLogPage = { on: true, entries: [], next, missed, frequencyHz: 64e6 };
+  if (passed !== undefined) page.passed = passed;
+  page.rows = w.finish();
+  return page;
+}
+
+/** The panel's model over a fake host. */
+function modelOver(transport: Transport): PeripheralsModel {
+  return new PeripheralsModel(hostConnection(transport), {
+    get: () => null,
+    set: () => undefined,
+  } as never);
+}
+
 /**
  * A host whose emulator floods the log: every call finds 30,000 more entries of UARTE0.TXD
  * recorded (a UART flood between two replies). `fetched` counts the entries sent, `passed` the
@@ -106,20 +129,12 @@ function floodHost() {
         entries.push(entry(s, 'UARTE0.TXD'));
       }
       sent += entries.length;
-      const w = new RowsWriter(entries.length);
-      for (const e of entries) w.add(e);
-      const page: AccessLogPage = { on: true, entries: [], next: s, missed: 0, frequencyHz: 64e6 };
-      if (a.newest) page.passed = since - (a.since ?? since);
-      page.rows = w.finish();
-      return { ok: true, value: page } as Result<unknown>;
+      const passedNow = a.newest ? since - (a.since ?? since) : undefined;
+      return { ok: true, value: logPage(entries, s, 0, passedNow) } as Result<unknown>;
     },
     onEvents: () => () => {},
   };
-  const model = new PeripheralsModel(hostConnection(transport), {
-    get: () => null,
-    set: () => undefined,
-  } as never);
-  return { model, calls, fetched: () => sent, passed: () => passed };
+  return { model: modelOver(transport), calls, fetched: () => sent, passed: () => passed };
 }
 
 /** Lets the polls a model started on its own (a filter set) run to their end. */
@@ -161,20 +176,14 @@ function ringHost(capacity: number) {
           entries.push(entry(s, 'UART0.TXD'));
         next = first + entries.length;
       }
-      const w = new RowsWriter(entries.length);
-      for (const e of entries) w.add(e);
-      const page: AccessLogPage = { on: true, entries: [], next, missed, frequencyHz: 64e6 };
-      if (a.newest) page.passed = passed;
-      page.rows = w.finish();
-      return { ok: true, value: page } as Result<unknown>;
+      return {
+        ok: true,
+        value: logPage(entries, next, missed, a.newest ? passed : undefined),
+      } as Result<unknown>;
     },
     onEvents: () => () => {},
   };
-  const model = new PeripheralsModel(hostConnection(transport), {
-    get: () => null,
-    set: () => undefined,
-  } as never);
-  return { model, calls };
+  return { model: modelOver(transport), calls };
 }
 
 describe('the access log window', () => {

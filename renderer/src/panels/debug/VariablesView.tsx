@@ -50,6 +50,16 @@ export function VariablesView({ studio }: { studio: Studio }) {
         <div className="panel-empty">{d.loading ? 'Reading…' : 'No variables in this frame.'}</div>
       )}
       {d.scopes.map((s) => {
+        const rows = (variables: typeof s.variables) =>
+          variables.map((v, i) => (
+            <ValueRow
+              key={`${d.session?.stop?.pc}-${d.selectedFrame}-${v.name}-${i}`}
+              studio={studio}
+              node={v}
+              depth={0}
+              hex={d.hex}
+            />
+          ));
         if (s.name === 'Statics')
           return (
             <section key={s.name} className="scope">
@@ -67,15 +77,7 @@ export function VariablesView({ studio }: { studio: Studio }) {
                 <ul className="value-tree" data-scope={s.name}>
                   {s.unread && <li className="value-empty">Reading…</li>}
                   {!s.unread && s.variables.length === 0 && <li className="value-empty">(none)</li>}
-                  {s.variables.map((v, i) => (
-                    <ValueRow
-                      key={`${d.session?.stop?.pc}-${d.selectedFrame}-${v.name}-${i}`}
-                      studio={studio}
-                      node={v}
-                      depth={0}
-                      hex={d.hex}
-                    />
-                  ))}
+                  {rows(s.variables)}
                 </ul>
               )}
             </section>
@@ -85,15 +87,7 @@ export function VariablesView({ studio }: { studio: Studio }) {
             <h4>{s.name}</h4>
             <ul className="value-tree" data-scope={s.name}>
               {s.variables.length === 0 && <li className="value-empty">(none)</li>}
-              {s.variables.map((v, i) => (
-                <ValueRow
-                  key={`${d.session?.stop?.pc}-${d.selectedFrame}-${v.name}-${i}`}
-                  studio={studio}
-                  node={v}
-                  depth={0}
-                  hex={d.hex}
-                />
-              ))}
+              {rows(s.variables)}
             </ul>
           </section>
         );
