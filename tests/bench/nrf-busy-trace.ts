@@ -14,12 +14,14 @@
  *   warmed after N instructions, cpu/translate.ts HOLES_WARM_AFTER; 0: from the 2nd entry)
  *   [--first-source N] (ordinary regions' source bound in characters, `setFirstSource`)
  *   [--heat-period N] (cycles after which the core's pass counts are halved before a compile,
- *   cortex-m.ts HEAT_PERIOD; Infinity: counted since boot). The
+ *   cortex-m.ts HEAT_PERIOD; Infinity: counted since boot) [--holes-quiet N] (cycles without a
+ *   new region before the variants' run counts go on, cortex-m.ts HOLES_QUIET; 0: from the
+ *   start). The
  *   switches are for separate-process A/Bs of the first run, which in-process A/Bs cannot see
  *   (two sides in one process share V8's compiler threads).
  */
 import { performance } from 'node:perf_hooks';
-import { setHeatPeriod } from '../../emulator/core/cortex-m';
+import { setHeatPeriod, setHolesQuiet } from '../../emulator/core/cortex-m';
 import { createSession } from '../../emulator/session/session';
 import {
   setFirstSource,
@@ -37,6 +39,8 @@ const warmAt = process.argv.indexOf('--holes-warm-after');
 if (warmAt >= 0) setHolesWarmAfter(Number(process.argv[warmAt + 1]));
 const firstAt = process.argv.indexOf('--first-source');
 if (firstAt >= 0) setFirstSource(Number(process.argv[firstAt + 1]));
+const quietAt = process.argv.indexOf('--holes-quiet');
+if (quietAt >= 0) setHolesQuiet(Number(process.argv[quietAt + 1]));
 const periodAt = process.argv.indexOf('--heat-period');
 if (periodAt >= 0) setHeatPeriod(Number(process.argv[periodAt + 1]));
 const { kernel, bin, appsStart } = await nrfFuzzImage();

@@ -14,7 +14,7 @@
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Program } from '../assembler';
-import { type CortexM, HEAT_PERIOD, setHeatPeriod } from '../cortex-m';
+import { type CortexM, HEAT_PERIOD, HOLES_QUIET, setHeatPeriod, setHolesQuiet } from '../cortex-m';
 import { bareCore } from '../testing/bare-core';
 import {
   CompiledRegion,
@@ -757,6 +757,8 @@ describe('the variant with the hole tests in a session without holes', () => {
   it('is not entered before the regions of its source have run HOLES_WARM_AFTER instructions', () => {
     // The store loop is 4 instructions; its region is entered from its 64th pass (BLOCK_HEAT).
     setHolesWarmAfter(1000);
+    setHolesQuiet(0);
+    onTestFinished(() => setHolesQuiet(HOLES_QUIET));
     try {
       const few = runTwoLoops(250, 90).stores!; // under 750 instructions in the region
       const many = runTwoLoops(600, 91).stores!; // over 1,000
@@ -776,6 +778,23 @@ describe('the variant with the hole tests in a session without holes', () => {
     } finally {
       setHolesWarmAfter(HOLES_WARM_AFTER);
     }
+  });
+
+  it('counts the instructions only from HOLES_QUIET cycles after the translator last made a region', () => {
+    // ~7 cycles a pass of the store loop, its region made at the 64th: 600 passes end within
+    // 50,000 cycles of it (nothing counted), 30,000 passes count ~150,000 cycles' worth.
+    setHolesWarmAfter(1000);
+    setHolesQuiet(50_000);
+    onTestFinished(() => {
+      setHolesWarmAfter(HOLES_WARM_AFTER);
+      setHolesQuiet(HOLES_QUIET);
+    });
+    const soon = runTwoLoops(600, 92).stores!;
+    const later = runTwoLoops(30_000, 93).stores!;
+    const warmed = (cr: CompiledRegion): boolean =>
+      Array.from({ length: 40 }, () => cr.pick(false)).includes(cr.withHoles());
+    expect(warmed(soon)).toBe(false);
+    expect(warmed(later)).toBe(true);
   });
 
   it('is entered on one in HOLES_WARM_EVERY entries, so V8 has optimised it when a hole comes', () => {

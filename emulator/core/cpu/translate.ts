@@ -247,7 +247,8 @@ export class CompiledRegion implements CompiledCode {
  * separate processes), the trace layout (`layOut`) on or off made no difference there. The
  * code run this long is what a debugger's first watchpoint finds hot (in that run 15 of 154
  * sources ran 80 % of the region instructions); code run less costs little to warm when the
- * hole comes. Settable for A/B benchmarks (`setHolesWarmAfter`).
+ * hole comes. The count starts only once the translator has been quiet a while (cortex-m.ts
+ * HOLES_QUIET). Settable for A/B benchmarks (`setHolesWarmAfter`).
  */
 export const HOLES_WARM_AFTER = 1 << 20;
 let holesWarmAfter = HOLES_WARM_AFTER;
@@ -397,7 +398,7 @@ export function compileBlocks(
     const limit = blocks.length > 1 ? firstSource : Infinity;
     const made = emitRegion(cpu.translatorStats, reg, blocks, null, limit);
     if (made !== null) {
-      made.born = cpu.clock.now;
+      made.born = cpu.compiledAt = cpu.clock.now;
       return made;
     }
     maxBlocks = blocks.length >>> 1;
@@ -452,7 +453,7 @@ export function chainRegions(
   const made = emitRegion(cpu.translatorStats, reg, blocks, from, MAX_SOURCE);
   if (made !== null) {
     cpu.translatorStats.chained++;
-    made.born = cpu.clock.now;
+    made.born = cpu.compiledAt = cpu.clock.now;
   }
   return made;
 }
