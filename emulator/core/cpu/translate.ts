@@ -1209,8 +1209,6 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
         .map((v) => `${v} = 0`)
         .join(', ')};`,
       FAST_PATH_LOCALS,
-      REFRESH,
-      'ENTRY_GUARD',
       'let pc = cpu.pc | 0, n = 0, now = clock.now, k = -1, x = 0, l = r[15], its = 0;',
       'const b0 = cpu.budget;',
       `const nlim = b0 - ${maxLen};`,
@@ -1220,8 +1218,14 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
       // The fast-path locals are reloaded only between passes of the inner loop (after a call
       // into the core, x !== 0), so they are not values of the inner loop's header: ~20 fewer
       // loop-carried values for TurboFan's register allocator to shuffle at every block's end
-      // (bench and bench2: +3.5-6 % main-thread MIPS in three in-process A/B runs).
+      // (bench and bench2: +3.5-6 % main-thread MIPS in three in-process A/B runs). They are
+      // loaded at the top of the outer loop, at entry and after such a call alike: one copy of
+      // the loads in the source instead of two (~1 KiB a region function, 5-6 % of the busy
+      // nRF52840 run's source, `emulator-source-bytes.ts`), and V8 has their type feedback
+      // from the first entry on.
       'L: for (;;) {',
+      REFRESH,
+      'LOOP_GUARD',
       'M: for (;;) {',
       'switch (b) {',
       clauses,
@@ -1230,8 +1234,6 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
       'if (now >= lim || n > nlim || b < 0) break L;',
       'if (x !== 0) { x = 0; break M; }',
       '}',
-      REFRESH,
-      'LOOP_GUARD',
       '}',
       '} catch (e) {',
       `if (k >= 0 && FB[k] === 0) { ${flush} }`,
@@ -1254,7 +1256,7 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
     if (copyChars > 0) src = sourceOf(copyChars);
   }
   if (src.length > maxSource) return null;
-  const source = src.replace('ENTRY_GUARD', '').replace('LOOP_GUARD', '');
+  const source = src.replace('LOOP_GUARD', '');
   let factory = FACTORIES.get(source);
   if (factory === undefined) {
     const bare = source.replace(HOLE_TESTS, '');
@@ -1264,14 +1266,17 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
       factory = { fn, source, base, withHoles: fn, runs: 0, ran: 0 };
     } else {
       // Without the hole tests: hands over to the variant with them when a window has a
-      // hole, at entry (the core calls that one itself then: `withHoles`) or, at a block's
-      // end after a call into the core brought such a window into the fast paths, by leaving
+      // hole, at entry (the core calls that one itself then: `withHoles`; nothing has run
+      // yet, k < 0) or, at a block's end after a call into the core brought such a window
+      // into the fast paths (every instruction that calls the core sets k first), by leaving
       // the region (the core enters the other variant there).
       const plain = src
         .replace(HOLE_TESTS, '')
         .replace('function region(', 'function regionPlain(')
-        .replace('ENTRY_GUARD', `if (!${NO_HOLES}) return K[11](cpu, r, clock, K);`)
-        .replace('LOOP_GUARD', `if (!${NO_HOLES}) break L;`);
+        .replace(
+          'LOOP_GUARD',
+          `if (!${NO_HOLES}) { if (k < 0) return K[11](cpu, r, clock, K); break L; }`,
+        );
       factory = { fn: make(plain, base), source, base, withHoles: null, runs: 0, ran: 0 };
     }
     if (FACTORIES.size >= MAX_FACTORIES) FACTORIES.delete(FACTORIES.keys().next().value!);
