@@ -39,6 +39,7 @@ function machine(
   seed: number,
   edge?: number[],
   ccr?: number,
+  setup?: (core: CortexM) => void,
 ): CortexM {
   let core = cores.get(translate);
   if (core === undefined) {
@@ -89,6 +90,7 @@ function machine(
   // Faults go to the handler loop; UsageFault/BusFault/MemManage enabled (SHCSR).
   core.writeMemory(0xe000ed24, 4, 7 << 16);
   if (ccr !== undefined) core.writeMemory(0xe000ed14, 4, ccr);
+  setup?.(core);
   return core;
 }
 
@@ -128,8 +130,9 @@ function runBoth(
   seed: number,
   edge?: number[],
   ccr?: number,
+  setup?: (core: CortexM) => void,
 ): [unknown, unknown] {
-  const tr = machine(true, code, seed, edge, ccr);
+  const tr = machine(true, code, seed, edge, ccr, setup);
   const flash = tr.bus.find(0)!;
   flash.initCode();
   const cr = compileRegion(tr, flash, CODE, 0, flash.size)!;
@@ -144,7 +147,7 @@ function runBoth(
   const n0 = tr.instructionCount;
   tr.run(budget);
   expect(entered).toBe(1);
-  const ref = machine(false, code, seed, edge, ccr);
+  const ref = machine(false, code, seed, edge, ccr, setup);
   const m0 = ref.instructionCount;
   ref.run(budget);
   return [
@@ -290,6 +293,67 @@ describe('code generators', () => {
       }
     // SEL saw many GE patterns (each byte's and each halfword's both ways).
     expect(geSeen.size).toBeGreaterThanOrEqual(8);
+  });
+
+  it('run register lists inside a window, across its end, around a watched word and unaligned as the executors do', () => {
+    // A list's words are tested as one run (codegen.ts `wordRun`): a run inside RAM is done in
+    // the window; a run that leaves RAM part way (the words before the end done, then a
+    // BusFault), that covers a watched word (DWT, the window's hole: C2.3.2), or whose base
+    // is not word-aligned (UsageFault UNALIGNED whatever UNALIGN_TRP says, A3.2.1) goes
+    // through the core word by word. SP-based lists get SP from r0 first (MOV SP, r0).
+    const movSp = assembleEncoding('MOV_reg_T1', { D: 1, d: 5, m: 0 });
+    const cases: [string, Record<string, number>, boolean][] = [
+      ['PUSH_T1', { M: 1, r: 0xf2 }, true],
+      ['POP_T1', { P: 0, r: 0xf6 }, true],
+      ['POP_T1', { P: 1, r: 0x32 }, true],
+      ['STM_T1', { n: 0, r: 0x1e }, false],
+      ['LDM_T1', { n: 0, r: 0x1e }, false],
+      ['LDM_T1', { n: 0, r: 0x07 }, false],
+      ['STM_T2', { W: 1, n: 0, M: 1, r: 0x0f0e }, false],
+      ['LDM_T2', { W: 1, n: 0, P: 0, M: 1, r: 0x0f0e }, false],
+      ['STMDB_T1', { W: 1, n: 0, M: 0, r: 0x01fe }, false],
+      ['LDMDB_T1', { W: 0, n: 0, P: 0, M: 1, r: 0x01fe }, false],
+    ];
+    const watch = (address: number, fn: number) => (core: CortexM) => {
+      core.writeMemory(0xe000edf0, 4, 0xa05f0001); // DHCSR: C_DEBUGEN (watchpoints halt)
+      core.writeMemory(0xe0001020, 4, address); // DWT_COMP0
+      core.writeMemory(0xe0001024, 4, 2); // DWT_MASK0: the word
+      core.writeMemory(0xe0001028, 4, fn); // DWT_FUNCTION0: 5 read, 6 write
+    };
+    let faults = 0;
+    let stops = 0;
+    for (const [name, fields, sp] of cases) {
+      const hw = assembleEncoding(name, fields);
+      const code = sp ? [...movSp, ...hw] : hw;
+      const steps = sp ? 2 : 1;
+      const load = /^(POP|LDM)/.test(name);
+      for (const base of [
+        RAM + 0x400,
+        RAM + RAM_SIZE - 8, // two words in RAM, then outside
+        RAM + RAM_SIZE - 40,
+        RAM + 4, // a descending list starts below RAM
+        RAM + 0x402, // unaligned
+      ]) {
+        const edge = [base, 0x11111111, 0x22222222, 0x33333333];
+        const [a, b] = runBoth(code, steps, 3, edge);
+        expect(b, `${name} at ${base.toString(16)}`).toEqual(a);
+        if ((a as { cfsr: number }).cfsr !== 0) faults++;
+      }
+      // A watched word in the middle of a run (reads for loads, writes for stores).
+      const setup = watch(RAM + 0x408, load ? 5 : 6);
+      for (const base of [RAM + 0x400, RAM + 0x404, RAM + 0x40c, RAM + 0x410]) {
+        const edge = [base, 0x11111111, 0x22222222, 0x33333333];
+        const free = runBoth(code, steps, 3, edge)[0] as { count: number };
+        // Fresh cores: a watchpoint's halt outlives the reset that reuses a core.
+        cores.clear();
+        const [a, b] = runBoth(code, steps, 3, edge, undefined, setup);
+        cores.clear();
+        expect(b, `${name} at ${base.toString(16)}, RAM + 0x408 watched`).toEqual(a);
+        if ((a as { count: number }).count < free.count) stops++;
+      }
+    }
+    expect(faults).toBeGreaterThan(10);
+    expect(stops).toBeGreaterThan(5);
   });
 
   it('load and store unaligned words and halfwords inline as the core does, or trap (UNALIGN_TRP)', () => {

@@ -459,15 +459,85 @@ gen('LDR_lit_T1', (f, g) =>
   ),
 );
 
+/**
+ * A run of word accesses at consecutive addresses from the int32 local `base` (a load or store
+ * multiple: PUSH, POP, STM, LDM...), tested once for the whole run instead of once a word: when
+ * the run lies in one stretch of a slot's window (`clear` of its bytes), every word is read or
+ * written there; else each goes through the core in turn, as the executor does them (its
+ * checks, faults and device accesses; a fault midway leaves the words before it done and, for
+ * loads into registers, those registers written, as the executor leaves them). The core's
+ * read32A/write32A take the aligned path of LDM/STM (ARMv7-M ARM A3.2.1: an unaligned LDM or
+ * STM faults whatever CCR.UNALIGN_TRP says), so a base that is not word-aligned goes there.
+ * Why: a register list compiled one access at a time repeated the two slots' tests and the
+ * slow path for every word (a PUSH of five registers came to ~1,300 characters of source, the
+ * lists ~29 % of the busy nRF52840 run's source); V8's optimising compile time grows with it.
+ */
+function wordRun(
+  base: string,
+  count: number,
+  sync: string,
+  access: (arr: string, i: number) => string,
+  slow: (addr: string, i: number) => string,
+  [first, second]: readonly [string, string],
+): string {
+  const all = (arr: string): string =>
+    Array.from({ length: count }, (_, i) => access(arr, i)).join(' ');
+  const test = (p: string): string => `(${base} & 3) === 0 && ${clear(p, 4 * count, false)}`;
+  const core = Array.from({ length: count }, (_, i) =>
+    slow(i === 0 ? base : `(${base} + ${4 * i}) | 0`, i),
+  ).join(' ');
+  return (
+    ` o = (${base} - ${first}lo) | 0; if (${test(first)}) { o >>= 2; ${all(`${first.toUpperCase()}32`)} }` +
+    ` else { o = (${base} - ${second}lo) | 0; if (${test(second)}) { o >>= 2; ${all(`${second.toUpperCase()}32`)} }` +
+    ` else { ${sync} ${core} x = cpu.attention ? 1 : 2; } }`
+  );
+}
+
+/** Loads `dsts.length` words from `base` into the locals `dsts`, in order (`wordRun`). */
+function loadWords(base: string, dsts: string[], sync: string): string {
+  return wordRun(
+    base,
+    dsts.length,
+    sync,
+    (arr, i) => `${dsts[i]} = ${arr}[${i === 0 ? 'o' : `o + ${i}`}];`,
+    (addr, i) => `${dsts[i]} = cpu.read32A(${addr}) | 0;`,
+    ['r', 'q'],
+  );
+}
+
+/** Stores the locals `values` as words from `base`, in order (`wordRun`). */
+function storeWords(base: string, values: string[], sync: string): string {
+  return wordRun(
+    base,
+    values.length,
+    sync,
+    (arr, i) => `${arr}[${i === 0 ? 'o' : `o + ${i}`}] = ${values[i]};`,
+    (addr, i) => `cpu.write32A(${addr}, ${values[i]});`,
+    ['w', 'v'],
+  );
+}
+
+/** The registers of a register list, lowest first (`limit`: registers below it only). */
+function listRegs(list: number, limit = 16): number[] {
+  const regs: number[] = [];
+  for (let i = 0; i < limit; i++) if ((list >>> i) & 1) regs.push(i);
+  return regs;
+}
+
 /** PUSH/STMDB-style and POP/LDM-style register lists with the executors' access order. */
 function storeList(list: number, start: string, g: GenContext): string {
+  const regs = listRegs(list, 15);
+  if (regs.length > 1)
+    return storeWords(
+      start,
+      regs.map((i) => `r${i}`),
+      g.sync,
+    );
   let s = '';
   let off = 0;
-  for (let i = 0; i < 15; i++) {
-    if ((list >>> i) & 1) {
-      s += ` a = (${start} + ${off}) | 0; ${store(`r${i}`, 4, true, g.sync)}`;
-      off += 4;
-    }
+  for (const i of regs) {
+    s += ` a = (${start} + ${off}) | 0; ${store(`r${i}`, 4, true, g.sync)}`;
+    off += 4;
   }
   return s;
 }
@@ -476,19 +546,21 @@ gen('PUSH_T1', (f, g) => {
   return ok(`t1 = (r13 - ${4 * cnt}) | 0;${storeList(f.list!, 't1', g)} r13 = t1;`, 1 + cnt, true);
 });
 gen('POP_T1', (f, g) => {
+  // The registers as the words arrive, then SP, then the branch (the executor's order).
   let s = 't1 = r13;';
-  let off = 0;
-  for (let i = 0; i < 8; i++) {
-    if ((f.list! >>> i) & 1) {
-      s += ` a = (t1 + ${off}) | 0; ${load('t0', 4, false, true, g.sync)} r${i} = t0;`;
+  const dsts = listRegs(f.list!, 8).map((i) => `r${i}`);
+  if (f.P) dsts.push('t');
+  if (dsts.length > 1) s += loadWords('t1', dsts, g.sync);
+  else {
+    let off = 0;
+    for (const d of dsts) {
+      s += ` a = (t1 + ${off}) | 0; ${load('t0', 4, false, true, g.sync)} ${d} = t0;`;
       off += 4;
     }
   }
-  if (f.P) {
-    s += ` a = (t1 + ${off}) | 0; ${load('t0', 4, false, true, g.sync)} r13 = (t1 + ${4 * f.cnt!}) | 0; t = t0;`;
-    return ok(s, 1 + f.cnt! + 2, true, { kind: 'bx' });
-  }
-  return ok(`${s} r13 = (t1 + ${4 * f.cnt!}) | 0;`, 1 + f.cnt!, true);
+  s += ` r13 = (t1 + ${4 * f.cnt!}) | 0;`;
+  if (f.P) return ok(s, 1 + f.cnt! + 2, true, { kind: 'bx' });
+  return ok(s, 1 + f.cnt!, true);
 });
 gen('STM_T1', (f, g) => {
   const cnt = popcount(f.r!);
@@ -502,9 +574,16 @@ gen('LDM_T1', (f, g) => {
   const cnt = popcount(f.r!);
   const wb = ((f.r! >>> f.n!) & 1) === 0;
   let s = `t1 = r${f.n};`;
-  let off = 0;
-  for (let i = 0; i < 8; i++) {
-    if ((f.r! >>> i) & 1) {
+  const regs = listRegs(f.r!, 8);
+  if (regs.length > 1)
+    s += loadWords(
+      't1',
+      regs.map((i) => `r${i}`),
+      g.sync,
+    );
+  else {
+    let off = 0;
+    for (const i of regs) {
       s += ` a = (t1 + ${off}) | 0; ${load('t0', 4, false, true, g.sync)} r${i} = t0;`;
       off += 4;
     }
@@ -1010,13 +1089,17 @@ for (const [name, l, db] of [
       return ok(s, 1 + cnt, true);
     }
     // The executor reads every word first, then writes the registers.
-    let off = 0;
-    const vals: [number, string][] = [];
-    for (let i = 0; i < 16; i++) {
-      if ((list >>> i) & 1) {
-        const v = `v${i}`;
+    const vals: [number, string][] = listRegs(list).map((i) => [i, `v${i}`]);
+    if (vals.length > 1)
+      s += loadWords(
+        't1',
+        vals.map(([, v]) => v),
+        g.sync,
+      );
+    else {
+      let off = 0;
+      for (const [, v] of vals) {
         s += ` a = (t1 + ${off}) | 0; ${load(v, 4, false, true, g.sync)}`;
-        vals.push([i, v]);
         off += 4;
       }
     }
