@@ -1,7 +1,7 @@
 /**
  * Spin-loop fast-forward: which loops qualify, and that skipping passes leaves exactly the
  * interpreter's instruction count, cycles and registers (an nRF52 TIMER's EVENTS_COMPARE[0]
- * polled with the kernel's two timeout-loop shapes, run in slices so budgets end mid-loop).
+ * polled with the kernel's three timeout-loop shapes, run in slices so budgets end mid-loop).
  */
 import { describe, expect, it } from 'vitest';
 import { Program } from './assembler';
@@ -44,6 +44,22 @@ function countDown(p: Program, head: string, out: string): Program {
     .branch('B_T1', head, { c: 0 });
 }
 
+/**
+ * `mov r6, r0; cmp sl, r0; beq out; ldr.w r2, [r1, #off]; adds r0, r6, #1; cmp r2, #0; beq head`:
+ * the counter kept in two registers (the nRF52840-DK kernel's start-up wait for the LF clock).
+ */
+function countUpCopy(p: Program, head: string, out: string): Program {
+  return p
+    .label(head)
+    .i('MOV_reg_T1', { D: 0, d: 6, m: 0 })
+    .i('CMP_reg_T2', { N: 1, n: 2, m: 0 })
+    .branch('B_T1', out, { c: 0 })
+    .i('LDR_imm12', { n: 1, t: 2, i: EVENTS_COMPARE0 })
+    .i('ADD_imm_T1', { d: 0, n: 6, i: 1 })
+    .i('CMP_imm_T1', { n: 2, i: 0 })
+    .branch('B_T1', head, { c: 0 });
+}
+
 /** Analyses the code `body` assembles at 0x100 of a scratch flash region. */
 function analyse(body: (p: Program) => void): ReturnType<typeof analyseSpin> {
   const bus = new Bus();
@@ -67,6 +83,10 @@ describe('spin-loop recognition', () => {
     expect(down!.counters).toEqual([{ x: 2, step: -1, beforeLoad: true }]);
     expect([down!.load, down!.loadTo]).toEqual([2, 3]);
     expect(down!.exits).toEqual([{ x: 2, off: -1, other: -1, imm: 0 }]);
+    const copied = analyse((p) => countUpCopy(p, 'h', 'o').label('o'));
+    expect(copied!.counters).toEqual([{ x: 0, step: 1, beforeLoad: false }]);
+    expect(copied!.copies).toEqual([{ y: 6, x: 0, off: 0, beforeLoad: true }]);
+    expect(copied!.exits).toEqual([{ x: 0, off: 0, other: 10, imm: 0 }]);
     // A plain poll: ldr, lsls #31, beq (no counter).
     const plain = analyse((p) =>
       p
@@ -145,6 +165,30 @@ describe('spin-loop recognition', () => {
             .branch('B_T1', 'h', { c: 0 }),
       ],
       [
+        'a copy of a counter read by anything but its update',
+        (p) =>
+          p
+            .label('h')
+            .i('MOV_reg_T1', { D: 0, d: 6, m: 0 })
+            .i('LDR_imm_T1', { t: 3, n: 1, i: 0 })
+            .i('ADD_imm_T1', { d: 0, n: 6, i: 1 })
+            .i('ADD_reg_T1', { d: 5, n: 6, m: 3 })
+            .i('CMP_imm_T1', { n: 3, i: 0 })
+            .branch('B_T1', 'h', { c: 0 }),
+      ],
+      [
+        'a counter updated from a copy made after the update',
+        (p) =>
+          p
+            .label('h')
+            .i('ADD_imm_T2', { d: 0, i: 1 })
+            .i('MOV_reg_T1', { D: 0, d: 6, m: 0 })
+            .i('LDR_imm_T1', { t: 3, n: 1, i: 0 })
+            .i('ADD_imm_T1', { d: 0, n: 6, i: 1 })
+            .i('CMP_imm_T1', { n: 3, i: 0 })
+            .branch('B_T1', 'h', { c: 0 }),
+      ],
+      [
         'a base register the loop writes',
         (p) =>
           p
@@ -175,9 +219,9 @@ interface Run {
 }
 
 /**
- * Polls TIMER0's COMPARE[0] (every 100 µs, cleared by a shortcut) with both loop shapes, 12
- * times each, then waits with a limit too short for the event so the counter exit fires, then
- * polls a RAM word until its counter runs out.
+ * Polls TIMER0's COMPARE[0] (every 100 µs, cleared by a shortcut) with the three loop shapes,
+ * 12 times each, then waits with a limit too short for the event so the counter exit fires
+ * (two shapes), then polls a RAM word until its counter runs out.
  */
 function pollTimer(translate: boolean, slice: number, accessLog = false): Run {
   const { core, flash } = bareCore({ frequencyHz: 64_000_000, numIrqs: 48, translate });
@@ -194,8 +238,12 @@ function pollTimer(translate: boolean, slice: number, accessLog = false): Run {
   if (accessLog)
     core.bus.onDeviceAccess = (write, address, size, value) => {
       logged++;
+      // The registers at the loads (every load here is a spin loop's: its skipped passes'
+      // registers are what `logSkipped` makes up). A store after a loop may run in a compiled
+      // region, which keeps the registers in locals and gives the core only the PC and the
+      // cycle at a device access (what the access log records).
       let h = 0;
-      for (let i = 0; i < 15; i++) h = (Math.imul(h, 31) + core.r[i]!) | 0;
+      if (!write) for (let i = 0; i < 15; i++) h = (Math.imul(h, 31) + core.r[i]!) | 0;
       seen.push(address, size, value, write ? 1 : 0, core.pc, core.clock.now, h);
     };
 
@@ -218,11 +266,17 @@ function pollTimer(translate: boolean, slice: number, accessLog = false): Run {
   p.mov32(2, 100_000);
   countDown(p, 'down', 'fail');
   p.i('STR_imm12', { t: 4, n: 1, i: EVENTS_COMPARE0 });
+  p.mov32(10, 4_000_000).mov32(0, 0);
+  countUpCopy(p, 'copy', 'fail');
+  p.i('STR_imm12', { t: 4, n: 1, i: EVENTS_COMPARE0 });
   p.i('SUB_imm_T2', { d: 7, i: 1 }).branch('B_T1', 'outer', { c: 1 });
-  // Too short a wait: the counter exit fires before the event.
+  // Too short a wait: the counter exit fires before the event (both counter shapes).
   p.mov32(10, 77).mov32(0, 0);
-  countUp(p, 'short', 'ram');
+  countUp(p, 'short', 'short2');
   p.label('fail').mov32(1, 0xbad).i('BKPT_T1', { i: 0xab });
+  p.label('short2').mov32(10, 77).mov32(0, 0);
+  countUpCopy(p, 'short2-loop', 'ram');
+  p.label('fail3').mov32(1, 0xbad).i('BKPT_T1', { i: 0xab });
   // A RAM word nothing sets (memory is stable between clock events too): the counter runs out.
   p.label('ram')
     .mov32(1, RAM + 0x1000)

@@ -18,7 +18,11 @@
  * - pass-fixed: computed from registers the run never writes, the loaded value and values
  *   computed earlier in the same pass (so, with the same loaded value, equal in every pass), or
  * - an induction counter: written only by `x = x ± 1` and read only by that update and by
- *   compares whose Z flag only an EQ side exit reads (a timeout: `cmp x, limit; beq out`).
+ *   compares whose Z flag only an EQ side exit reads (a timeout: `cmp x, limit; beq out`), or
+ * - a copy of a counter (`mov y, x`, no flags), written once a pass and read only as the source
+ *   of the counter's update (`adds x, y, #1`): the shape LLVM gives a bounded wait whose
+ *   counter it keeps in two registers (the nRF52840-DK kernel's start-up wait for the LF clock,
+ *   ~1.6 M passes of seven instructions in the busy run's boot, nrf52_components::run).
  * Flags the run reads before it writes them in a pass, other uses of a counter, and varying
  * flags alive at the end of the pass make it no spin loop.
  *
@@ -30,7 +34,8 @@
  * it skips n more passes: n is the largest number that ends before the next
  * clock event (now + n·cycles < next), fits the budget, and stops short of the first pass in
  * which a counter's EQ exit would fire. Pass-fixed registers and flags already hold their value;
- * counters advance by n·step; instruction count, budget and cycles by n passes. An access log
+ * counters advance by n·step, copies to what the last skipped pass gave them; instruction
+ * count, budget and cycles by n passes. An access log
  * watching a device load (`Bus.onDeviceAccess`) is told the n skipped loads first, each with the
  * cycle, PC, registers and value its pass would have given it (`logSkipped`): the log holds the
  * interpreter's entries, and recording them costs less than running the passes. Then it goes on
@@ -92,6 +97,11 @@ export interface SpinLoop {
   readonly loadTo: number;
   /** Counters: register, step (+1 or -1) per pass, and whether its update precedes the load. */
   readonly counters: readonly { x: number; step: number; beforeLoad: boolean }[];
+  /**
+   * Copies of counters: register `y`, the counter `x`, x's offset from its pass-start value
+   * when copied, and whether the copy precedes the load.
+   */
+  readonly copies: readonly { y: number; x: number; off: number; beforeLoad: boolean }[];
   readonly exits: readonly CounterExit[];
   /** Passes skipped so far (tests and benchmarks read it). */
   skipped: number;
@@ -116,6 +126,8 @@ const enum K {
   Fixed,
   /** Counter value (registers) or Z of a counter compare (flags); see `zExit`. */
   Counter,
+  /** A copy of a counter (registers; see `copies`). */
+  Copy,
   /** Anything else: unusable. */
   Bad,
 }
@@ -129,8 +141,10 @@ interface Shape {
   setsFlags: number;
   readsFlags: number;
   load?: { n: number; imm: number; size: AccessSize };
-  /** Counter update `x = x + step` (ADDS/SUBS #1 with d == n). */
-  counter?: { x: number; step: number };
+  /** Counter update `x = from + step` (ADDS/SUBS #1; `from` is x or a copy of it). */
+  counter?: { x: number; step: number; from: number };
+  /** A register copy without flags (MOV Rd, Rm): `writes` = `reads[0]`. */
+  copy?: true;
   /** A compare (CMP) of two registers or a register and an immediate (b = -1). */
   cmp?: { a: number; b: number; imm: number };
   branch?: { target: number; cond: number } | { target: number; cbz: number };
@@ -224,15 +238,20 @@ function shape(insn: Insn, pc: number): Shape | null {
       s.reads = [f.n!];
       s.writes = f.d!;
       break;
+    case 'MOV_reg_T1':
+      s.reads = [f.m!];
+      s.writes = f.dd!;
+      s.copy = true;
+      break;
     case 'ADD_imm_T2':
     case 'SUB_imm_T2':
       if (f.i !== 1) return null;
-      s.counter = { x: f.d!, step: insn.encoding.name === 'ADD_imm_T2' ? 1 : -1 };
+      s.counter = { x: f.d!, step: insn.encoding.name === 'ADD_imm_T2' ? 1 : -1, from: f.d! };
       break;
     case 'ADD_imm_T1':
     case 'SUB_imm_T1':
-      if (f.i !== 1 || f.d !== f.n) return null;
-      s.counter = { x: f.d!, step: insn.encoding.name === 'ADD_imm_T1' ? 1 : -1 };
+      if (f.i !== 1) return null;
+      s.counter = { x: f.d!, step: insn.encoding.name === 'ADD_imm_T1' ? 1 : -1, from: f.n! };
       break;
     case 'B_T1':
     case 'B_T3':
@@ -257,7 +276,7 @@ function shape(insn: Insn, pc: number): Shape | null {
     s.writes = f.t!;
   }
   if (s.counter !== undefined) {
-    s.reads = [s.counter.x];
+    s.reads = [s.counter.from];
     s.writes = s.counter.x;
     s.setsFlags = NZCV;
   }
@@ -341,6 +360,9 @@ export function analyseSpin(reg: Region, head: number, lo: number, hi: number): 
   for (const c of counters) off.set(c.x, 0);
   const flag0 = (bit: number): K => ((flagsWritten & bit) !== 0 ? K.Carried : K.Inv);
   const flags = new Map<number, K>([8, 4, 2, 1].map((b) => [b, flag0(b)]));
+  /** Copies of counters made so far in the pass (register -> counter and its offset then). */
+  const copyOf = new Map<number, { x: number; off: number }>();
+  const copies: { y: number; x: number; off: number; beforeLoad: boolean }[] = [];
   /** The counter exit Z describes while Z is K.Counter. */
   let zExit: CounterExit | null = null;
   const exits: CounterExit[] = [];
@@ -378,6 +400,10 @@ export function analyseSpin(reg: Region, head: number, lo: number, hi: number): 
     }
     if (s.counter !== undefined) {
       const x = s.counter.x;
+      // From the counter itself, or from a copy of its pass-start value.
+      const from = s.counter.from;
+      const copy = copyOf.get(from);
+      if (from !== x && (regs[from] !== K.Copy || copy?.x !== x || copy.off !== 0)) return null;
       const o2 = off.get(x)! + s.counter.step;
       if (o2 !== s.counter.step) return null; // one update per pass
       off.set(x, o2);
@@ -402,6 +428,15 @@ export function analyseSpin(reg: Region, head: number, lo: number, hi: number): 
       setFlags(NZCV, K.Bad);
       flags.set(Z, K.Counter);
       zExit = { x, off: off.get(x)!, other: y, imm: y < 0 ? imm : 0 };
+      continue;
+    }
+    // A copy of a counter, written once a pass (its value at the end of a pass is then known).
+    if (s.copy && regs[s.reads[0]!] === K.Counter) {
+      const y = s.writes;
+      if (shapes.filter((t) => t.writes === y).length !== 1 || copyOf.has(y)) return null;
+      regs[y] = K.Copy;
+      copyOf.set(y, { x: s.reads[0]!, off: off.get(s.reads[0]!)! });
+      copies.push({ y, x: s.reads[0]!, off: off.get(s.reads[0]!)!, beforeLoad: i < load });
       continue;
     }
     for (const r of s.reads) if (!plain(regs[r]!)) return null;
@@ -431,6 +466,7 @@ export function analyseSpin(reg: Region, head: number, lo: number, hi: number): 
     load,
     loadTo: shapes[load]!.writes,
     counters,
+    copies,
     exits,
     skipped: 0,
     entries: 0,
@@ -575,10 +611,11 @@ function watching(cpu: CortexM, s: SpinLoop, r: Int32Array): DeviceAccessListene
 /**
  * Tells `listener` the loads of `passes` skipped passes, each as its pass would have made it:
  * the pass's cycle at the load (`loadAt` after the pass's start; the first skipped pass starts
- * now, each takes `cycles`), the load's PC, the counters as they stand at the load in that pass,
- * and the value (the same in every pass: the device promised its register stable until the next
- * clock event, which comes after the last skipped pass). The clock, PC and counters are put back
- * afterwards; `skip` then advances them over the passes.
+ * now, each takes `cycles`), the load's PC, the counters and their copies as they stand at the
+ * load in that pass (a copy made after the load holds the previous pass's: the pass before the
+ * first skipped one was run whole), and the value (the same in every pass: the device promised
+ * its register stable until the next clock event, which comes after the last skipped pass). The
+ * clock, PC, counters and copies are put back afterwards; `skip` then advances them.
  */
 function logSkipped(
   s: SpinLoop,
@@ -597,10 +634,16 @@ function logSkipped(
   const pc = c.pc;
   const r15 = r[15]!;
   const x0 = s.counters.map((x) => r[x.x]!);
+  const y0 = s.copies.map((y) => r[y.y]!);
   for (let p = 0; p < passes; p++) {
     for (let k = 0; k < x0.length; k++) {
       const x = s.counters[k]!;
       r[x.x] = (x0[k]! + (p + (x.beforeLoad ? 1 : 0)) * x.step) | 0;
+    }
+    for (const y of s.copies) {
+      const k = s.counters.findIndex((x) => x.x === y.x);
+      const step = s.counters[k]!.step;
+      r[y.y] = (x0[k]! + (p - (y.beforeLoad ? 0 : 1)) * step + y.off) | 0;
     }
     clock.now = now + p * cycles + loadAt;
     c.pc = at;
@@ -608,6 +651,7 @@ function logSkipped(
     listener(false, a, s.size, value);
   }
   for (let k = 0; k < x0.length; k++) r[s.counters[k]!.x] = x0[k]!;
+  for (let k = 0; k < y0.length; k++) r[s.copies[k]!.y] = y0[k]!;
   clock.now = now;
   c.pc = pc;
   r[15] = r15;
@@ -642,6 +686,11 @@ function skip(
   if (passes <= 0) return;
   if (listener !== null) logSkipped(s, r, c, clock, passes, cycles, listener, loadAt, loaded);
   for (const x of s.counters) r[x.x] = (r[x.x]! + passes * x.step) | 0;
+  // A copy holds what the last skipped pass copied: its counter then, less one step, plus off.
+  for (const y of s.copies) {
+    const step = s.counters.find((x) => x.x === y.x)!.step;
+    r[y.y] = (r[y.x]! - step + y.off) | 0;
+  }
   c.budget -= passes * len;
   clock.now += passes * cycles;
   s.skipped += passes;

@@ -570,6 +570,9 @@ function gatherBlocks(
       const a = reg.base + o;
       if (slots.length > 0 && (executeNever(a) || executeNever(a + 2) || cpu.breakpointAt(a)))
         break;
+      // Nor does a block run on into a spin loop's head: every pass of the loop, the first
+      // too, is entered there from the core (spin-loop.ts).
+      if (slots.length > 0 && it === 0 && spinHead(reg, o, minOff, maxOff)) break;
       if (slots.length >= MAX_BLOCK + 4 || (slots.length >= MAX_BLOCK && it === 0)) break;
       const insn = decodeAt(o);
       if (insn === null) break;

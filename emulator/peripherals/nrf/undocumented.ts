@@ -63,6 +63,18 @@ export class UndocumentedWords implements MmioDevice {
     throw this.undecoded(offset);
   }
 
+  /**
+   * The page's device's promise that a register keeps its value until the next clock event
+   * (`MmioDevice.stableUntilEvent`, what lets a polling loop be fast-forwarded: core/spin-loop.ts),
+   * passed on for its offsets: CLOCK/POWER's EVENTS registers sit on a page with errata words,
+   * and a kernel's start-up wait for the LF clock polls EVENTS_LFCLKSTARTED. A recorded word
+   * promises nothing (each read is counted for the UI, a side effect a skipped pass would miss).
+   */
+  stableUntilEvent(offset: number): boolean {
+    if (this.covers(offset)) return false;
+    return this.inner?.stableUntilEvent?.(offset) === true;
+  }
+
   /** A debugger's read: the recorded word or the page's device, without side effects. */
   peek(offset: number, size: AccessSize): number {
     if (this.covers(offset)) return this.store.peek(offset, size);
