@@ -8,10 +8,10 @@
  * a test can assert that the UI fetched nothing from a CDN.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 export const APP_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -179,4 +179,89 @@ export async function buildWithKeys(page: Page, timeoutMs: number): Promise<stri
   const done = page.locator('.app:not([data-build="running"]):not([data-build="idle"])');
   await done.waitFor({ timeout: timeoutMs });
   return (await done.getAttribute('data-build')) ?? '';
+}
+
+/**
+ * The Console panel's whole log as its "Save log…" button writes it (a download: what a user
+ * keeps). Console text is checked here, not in the terminal's drawn rows: xterm draws only the
+ * last rows of its buffer, and a kernel printing fast (the fuzzer's progress) scrolls an earlier
+ * line out of them before a test reads them. The Console panel must be shown.
+ */
+export async function savedConsoleLog(page: Page): Promise<string> {
+  const save = page.locator('.console-panel').getByRole('button', { name: 'Save log…' });
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 30_000 }),
+    save.click({ timeout: 30_000 }),
+  ]);
+  const text = readFileSync(await download.path(), 'utf8');
+  await download.delete();
+  return text;
+}
+
+/** The last `n` lines of `text`, for a failure message. */
+function tail(text: string, n = 25): string {
+  const lines = text.split('\n');
+  const shown = lines.slice(-n).join('\n');
+  return lines.length > n ? `[${lines.length - n} lines before]\n${shown}` : shown;
+}
+
+/**
+ * Saves the Console's log again and again until `pattern` is in it; resolves to that log. After
+ * `timeoutMs` (a deadline, checked between saves) it fails naming the pattern and showing the
+ * log's tail.
+ */
+export async function waitForConsoleLog(
+  page: Page,
+  pattern: RegExp,
+  timeoutMs = 60_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = await savedConsoleLog(page);
+    if (pattern.test(log)) return log;
+    if (Date.now() >= deadline)
+      throw new Error(
+        `the Console's saved log has no ${pattern} after ${timeoutMs / 1000} s; its last lines:\n${tail(log)}`,
+      );
+    await page.waitForTimeout(500);
+  }
+}
+
+/** The rows `terminal` (a `.terminal-host`) draws now, one line each, spaces as spaces. */
+export async function drawnRows(terminal: Locator): Promise<string> {
+  const rows = await terminal.locator('.xterm-rows > div').allTextContents();
+  return rows.map((r) => r.replace(/\u00a0/g, ' ').trimEnd()).join('\n');
+}
+
+/**
+ * Waits until `terminal` draws what the Console's saved log ends with: its last three non-empty
+ * lines, compared without white space (a long line wraps onto two rows, a tab is drawn as
+ * spaces). A check of what the terminal shows (it renders, it replays a source's log, it shows
+ * what was typed's answer), robust to a kernel printing fast: each try saves the log and reads
+ * the rows again, and a terminal behind by a few lines catches up by the next try.
+ */
+export async function expectTerminalDrawsLog(
+  page: Page,
+  terminal: Locator,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const squeeze = (s: string) => s.replace(/\s+/g, '');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = await savedConsoleLog(page);
+    const last = log
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .slice(-3);
+    const rows = await drawnRows(terminal);
+    if (last.length > 0 && squeeze(rows).includes(squeeze(last.join('')))) return;
+    if (Date.now() >= deadline)
+      throw new Error(
+        last.length === 0
+          ? `the Console's saved log is empty after ${timeoutMs / 1000} s: nothing for the terminal to draw`
+          : `the terminal does not draw the end of the Console's saved log after ${timeoutMs / 1000} s;\n` +
+              `the log ends:\n${last.join('\n')}\nthe terminal draws:\n${rows}`,
+      );
+    await page.waitForTimeout(500);
+  }
 }

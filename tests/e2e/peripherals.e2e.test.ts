@@ -13,13 +13,13 @@
  * output (the kernel suite builds the images; run alone, this file builds them first).
  * Screenshots go to test-results/periph-*.png.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_LOG_CAPACITY } from '../../emulator/debug/peripherals/access-log';
 import { debugBoard, openBuiltKernelStudio, type BuiltKernelStudio } from './built-kernel';
-import { APP_ROOT, type OfflineBrowser } from './harness';
+import { APP_ROOT, waitForConsoleLog, type OfflineBrowser } from './harness';
 
 const RESULTS = path.join(APP_ROOT, 'test-results');
 
@@ -108,9 +108,7 @@ async function microbit(page: Page): Promise<void> {
   await shot(page, 'microbit-button-a');
   await page.mouse.up();
   await tab(page, 'Console');
-  await expect
-    .poll(() => page.locator('.terminal-host').innerText(), { timeout: 60_000 })
-    .toMatch(/\[board\] button 1 pressed/);
+  await waitForConsoleLog(page, /\[board\] button 1 pressed/);
 
   await page.keyboard.press('Shift+F5');
   await page.locator('.app[data-session="ended"]').waitFor();
@@ -144,18 +142,6 @@ async function holdButton(page: Page, name: string): Promise<void> {
   }
 }
 
-/**
- * The whole console log as "Save log…" writes it: the terminal draws only its last rows, and a
- * kernel printing fast (the fuzzer's progress) scrolls an earlier line out of them.
- */
-async function savedConsole(page: Page): Promise<string> {
-  const [download] = await Promise.all([
-    page.waitForEvent('download', { timeout: 10_000 }),
-    page.locator('button', { hasText: 'Save log…' }).click(),
-  ]);
-  return readFileSync(await download.path(), 'utf8');
-}
-
 async function scenario(page: Page): Promise<void> {
   {
     await page.locator('.tree-row').first().waitFor();
@@ -173,9 +159,7 @@ async function scenario(page: Page): Promise<void> {
     await page.waitForTimeout(300);
     await page.mouse.up();
     await tab(page, 'Console');
-    await expect
-      .poll(() => savedConsole(page), { timeout: 30_000 })
-      .toMatch(/\[board\] button 1 pressed/);
+    await waitForConsoleLog(page, /\[board\] button 1 pressed/);
 
     // UARTE0: ENABLE decodes as Enabled, TXD.PTR points into RAM.
     await tab(page, 'Peripherals');
