@@ -21,9 +21,13 @@ import { ensureBuiltBootloader, ensureBuiltImages } from './built-kernel';
 import {
   APP_ROOT,
   copyFixtureWithTwoBoards,
+  drawnRows,
+  expectTerminalDrawsLog,
   FIXTURE_BUILDER,
   openOffline,
+  savedConsoleLog,
   startStudio,
+  waitForConsoleLog,
   type OfflineBrowser,
   type Studio,
 } from './harness';
@@ -188,7 +192,8 @@ describe('Boards panel', () => {
       .locator('.serial-state')
       .filter({ hasText: /^open: type to send — logging to logs\/dk-console.log/ })
       .waitFor();
-    await expect.poll(() => terminal.innerText(), { timeout: 20_000 }).toMatch(/ShortID\s+Name/);
+    await waitForConsoleLog(page, /ShortID\s+Name/, 20_000);
+    await expectTerminalDrawsLog(page, terminal);
     // The baud picker changes the open port's rate (the host reports the rate it set).
     await panel.getByLabel('Baud rate').selectOption('230400');
     await expect.poll(() => panel.getByLabel('Baud rate').inputValue()).toBe('230400');
@@ -196,19 +201,24 @@ describe('Boards panel', () => {
     await expect.poll(() => panel.getByLabel('Baud rate').inputValue()).toBe('115200');
     // Keys typed into the terminal go to the board as typed: the process console answers.
     await panel.getByRole('button', { name: 'Clear' }).click();
-    await expect.poll(() => terminal.innerText()).not.toMatch(/ShortID/);
+    await expect.poll(() => drawnRows(terminal)).not.toMatch(/ShortID/);
+    expect(await savedConsoleLog(page)).not.toMatch(/ShortID/);
     await terminal.click();
     await page.keyboard.type('list');
     await page.keyboard.press('Enter');
-    await expect
-      .poll(() => terminal.innerText(), { timeout: 30_000 })
-      .toMatch(/ShortID\s+Name[\s\S]*\bhello\b/);
+    await waitForConsoleLog(page, /ShortID\s+Name[\s\S]*\bhello\b/, 30_000);
+    await expectTerminalDrawsLog(page, terminal);
     await page.screenshot({ path: path.join(RESULTS, 'console-serial.png') });
     // Back to the emulator session: its own (empty) console; the port stays open.
     await picker.selectOption('session');
-    await expect.poll(() => panel.locator('.terminal-host').innerText()).not.toMatch(/ShortID/);
+    const session = panel.locator('.terminal-host[data-source="session"]');
+    await session.locator('.xterm-rows').waitFor();
+    expect(await drawnRows(session)).not.toMatch(/ShortID/);
+    expect(await savedConsoleLog(page)).not.toMatch(/ShortID/);
+    // The port again: the terminal replays its log.
     await picker.selectOption(port);
-    await expect.poll(() => terminal.innerText()).toMatch(/ShortID\s+Name/);
+    await waitForConsoleLog(page, /ShortID\s+Name/);
+    await expectTerminalDrawsLog(page, terminal);
     await page.getByRole('tab', { name: 'Boards' }).click();
   });
 
