@@ -20,9 +20,11 @@ import {
   APP_ROOT,
   buildWithKeys,
   copyProject,
+  expectTerminalDrawsLog,
   openInExplorer,
   openOffline,
   startStudio,
+  waitForConsoleLog,
   type OfflineBrowser,
   type Studio,
 } from './harness';
@@ -248,11 +250,12 @@ describe(`Capsule Studio end to end (${realKernel ? 'kernel workspace' : 'fixtur
       await dialog.waitFor({ state: 'detached' });
       await page.locator('.app[data-session="running"]').waitFor({ timeout: 60_000 });
       await page.getByRole('tab', { name: 'Console', exact: true }).click();
-      const terminal = page.locator('.terminal-host');
-      await expect
-        .poll(() => terminal.innerText(), { timeout: 60_000 })
-        .toMatch(/e2e_counter: the capsule remembered 42[\s\S]*e2e_counter: request done/);
-      expect(await terminal.innerText()).toMatch(/\[kernel\] 2 process\(es\) loaded/);
+      const log = await waitForConsoleLog(
+        page,
+        /e2e_counter: the capsule remembered 42[\s\S]*e2e_counter: request done/,
+      );
+      expect(log).toMatch(/\[kernel\] 2 process\(es\) loaded/);
+      await expectTerminalDrawsLog(page, page.locator('.terminal-host'));
       await page.screenshot({ path: path.join(RESULTS, 'e2e-new-capsule-run.png') });
       await page.locator('button[data-command="session.stop"]').click();
       await page.locator('.app[data-session="running"]').waitFor({ state: 'detached' });
