@@ -194,9 +194,10 @@ describe('issue 21 features', () => {
       'true',
     );
     await bar.locator('[data-item="session"]').click();
-    expect(await page.locator('.panel-body[data-panel="Console"]').innerText()).toContain(
-      'No session is running: Run (Ctrl+F5) or Debug (F5) starts one.',
-    );
+    // The Console panel's state line (not its terminal's rows).
+    expect(
+      await page.locator('.panel-body[data-panel="Console"] .console-state').innerText(),
+    ).toContain('No session is running: Run (Ctrl+F5) or Debug (F5) starts one.');
     await page.screenshot({ path: path.join(RESULTS, 'features-statusbar.png') });
   });
 
