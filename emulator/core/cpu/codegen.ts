@@ -500,6 +500,7 @@ function wordRun(
   slow: (addr: string, i: number) => string,
   [first, second]: readonly [string, string],
 ): string {
+  if (count === 0) return ''; // an empty list (UNPREDICTABLE) accesses nothing, as its executor
   const all = (arr: string): string =>
     Array.from({ length: count }, (_, i) => access(arr, i)).join(' ');
   const test = (p: string): string => `(${base} & 3) === 0 && ${clear(p, 4 * count, false)}`;
@@ -547,19 +548,11 @@ function listRegs(list: number, limit = 16): number[] {
 /** PUSH/STMDB-style and POP/LDM-style register lists with the executors' access order. */
 function storeList(list: number, start: string, g: GenContext): string {
   const regs = listRegs(list, 15);
-  if (regs.length > 1)
-    return storeWords(
-      start,
-      regs.map((i) => `r${i}`),
-      g.sync,
-    );
-  let s = '';
-  let off = 0;
-  for (const i of regs) {
-    s += ` a = (${start} + ${off}) | 0; ${store(`r${i}`, 4, true, g.sync)}`;
-    off += 4;
-  }
-  return s;
+  return storeWords(
+    start,
+    regs.map((i) => `r${i}`),
+    g.sync,
+  );
 }
 gen('PUSH_T1', (f, g) => {
   const cnt = f.cnt!;
@@ -570,14 +563,7 @@ gen('POP_T1', (f, g) => {
   let s = 't1 = r13;';
   const dsts = listRegs(f.list!, 8).map((i) => `r${i}`);
   if (f.P) dsts.push('t');
-  if (dsts.length > 1) s += loadWords('t1', dsts, g.sync);
-  else {
-    let off = 0;
-    for (const d of dsts) {
-      s += ` a = (t1 + ${off}) | 0; ${load('t0', 4, false, true, g.sync)} ${d} = t0;`;
-      off += 4;
-    }
-  }
+  s += loadWords('t1', dsts, g.sync);
   s += ` r13 = (t1 + ${4 * f.cnt!}) | 0;`;
   if (f.P) return ok(s, 1 + f.cnt! + 2, true, { kind: 'bx' });
   return ok(s, 1 + f.cnt!, true);
@@ -595,19 +581,11 @@ gen('LDM_T1', (f, g) => {
   const wb = ((f.r! >>> f.n!) & 1) === 0;
   let s = `t1 = r${f.n};`;
   const regs = listRegs(f.r!, 8);
-  if (regs.length > 1)
-    s += loadWords(
-      't1',
-      regs.map((i) => `r${i}`),
-      g.sync,
-    );
-  else {
-    let off = 0;
-    for (const i of regs) {
-      s += ` a = (t1 + ${off}) | 0; ${load('t0', 4, false, true, g.sync)} r${i} = t0;`;
-      off += 4;
-    }
-  }
+  s += loadWords(
+    't1',
+    regs.map((i) => `r${i}`),
+    g.sync,
+  );
   if (wb) s += ` r${f.n} = (t1 + ${4 * cnt}) | 0;`;
   return ok(s, 1 + cnt, true);
 });
@@ -1110,19 +1088,11 @@ for (const [name, l, db] of [
     }
     // The executor reads every word first, then writes the registers.
     const vals: [number, string][] = listRegs(list).map((i) => [i, `v${i}`]);
-    if (vals.length > 1)
-      s += loadWords(
-        't1',
-        vals.map(([, v]) => v),
-        g.sync,
-      );
-    else {
-      let off = 0;
-      for (const [, v] of vals) {
-        s += ` a = (t1 + ${off}) | 0; ${load(v, 4, false, true, g.sync)}`;
-        off += 4;
-      }
-    }
+    s += loadWords(
+      't1',
+      vals.map(([, v]) => v),
+      g.sync,
+    );
     for (const [i, v] of vals) if (i < 15) s += ` r${i} = ${v};`;
     if (f.W && ((list >>> f.n!) & 1) === 0) s += ` r${f.n} = ${wbv};`;
     if (list & 0x8000) return ok(`${s} t = v15;`, 1 + cnt + 2, true, { kind: 'bx' });
