@@ -360,8 +360,7 @@ export function analyseSpin(reg: Region, head: number, lo: number, hi: number): 
   for (const c of counters) off.set(c.x, 0);
   const flag0 = (bit: number): K => ((flagsWritten & bit) !== 0 ? K.Carried : K.Inv);
   const flags = new Map<number, K>([8, 4, 2, 1].map((b) => [b, flag0(b)]));
-  /** Copies of counters made so far in the pass (register -> counter and its offset then). */
-  const copyOf = new Map<number, { x: number; off: number }>();
+  /** Copies of counters made so far in the pass. */
   const copies: { y: number; x: number; off: number; beforeLoad: boolean }[] = [];
   /** The counter exit Z describes while Z is K.Counter. */
   let zExit: CounterExit | null = null;
@@ -402,8 +401,8 @@ export function analyseSpin(reg: Region, head: number, lo: number, hi: number): 
       const x = s.counter.x;
       // From the counter itself, or from a copy of its pass-start value.
       const from = s.counter.from;
-      const copy = copyOf.get(from);
-      if (from !== x && (regs[from] !== K.Copy || copy?.x !== x || copy.off !== 0)) return null;
+      const copy = copies.find((c) => c.y === from);
+      if (from !== x && (copy?.x !== x || copy.off !== 0)) return null;
       const o2 = off.get(x)! + s.counter.step;
       if (o2 !== s.counter.step) return null; // one update per pass
       off.set(x, o2);
@@ -433,10 +432,10 @@ export function analyseSpin(reg: Region, head: number, lo: number, hi: number): 
     // A copy of a counter, written once a pass (its value at the end of a pass is then known).
     if (s.copy && regs[s.reads[0]!] === K.Counter) {
       const y = s.writes;
-      if (shapes.filter((t) => t.writes === y).length !== 1 || copyOf.has(y)) return null;
+      const x = s.reads[0]!;
+      if (shapes.filter((t) => t.writes === y).length !== 1) return null;
       regs[y] = K.Copy;
-      copyOf.set(y, { x: s.reads[0]!, off: off.get(s.reads[0]!)! });
-      copies.push({ y, x: s.reads[0]!, off: off.get(s.reads[0]!)!, beforeLoad: i < load });
+      copies.push({ y, x, off: off.get(x)!, beforeLoad: i < load });
       continue;
     }
     for (const r of s.reads) if (!plain(regs[r]!)) return null;
