@@ -31,7 +31,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession } from '../../emulator/session/session';
-import { nrfFuzzImage } from './nrf-fuzz-image';
+import { fuzzSession, nrfFuzzImage } from './nrf-fuzz-image';
 
 /** V8's `--max-optimized-bytecode-size`: no function with more bytecode is optimised. */
 const V8_MAX_OPTIMIZED_BYTECODE = 61_440;
@@ -78,23 +78,12 @@ const RealFunction = globalThis.Function;
   },
 });
 
-const { kernel, bin, appsStart } = await nrfFuzzImage();
-const made = createSession({ machine: 'nrf52840dk', translate: true });
-if (!made.ok) throw new Error(made.error);
-const s = made.value;
-let text = '';
-s.on((e) => {
-  if (e.kind === 'uart') text += String.fromCharCode(e.byte);
-});
-const loaded = s.loadFiles([
-  { name: 'kernel.elf', bytes: kernel },
-  { name: 'apps.bin', bytes: bin, address: appsStart },
-]);
-if (!loaded.ok) throw new Error(loaded.error);
-for (let slices = 0; !/fuzz: done/.test(text); slices++) {
-  if (slices > 1000) throw new Error(`the fuzzer app did not finish in 10^9 instructions\n${text}`);
+const { session: s, text } = fuzzSession(await nrfFuzzImage(), createSession, { translate: true });
+for (let slices = 0; !/fuzz: done/.test(text()); slices++) {
+  if (slices > 1000)
+    throw new Error(`the fuzzer app did not finish in 10^9 instructions\n${text()}`);
   const r = s.runSlice({ instructions: 1_000_000 });
-  if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text}`);
+  if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text()}`);
 }
 (globalThis as { Function: unknown }).Function = RealFunction;
 if (sources.length === 0) throw new Error('the translator compiled nothing (is it on?)');

@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { positiveArg } from './args';
 import { threadCpuMs } from './cpu-time';
-import { nrfFuzzImage } from './nrf-fuzz-image';
+import { fuzzSession, nrfFuzzImage } from './nrf-fuzz-image';
 import * as here from '../../emulator/session/session';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -38,7 +38,7 @@ const SLICES = positiveArg('--slices', 40);
 const OBSERVE = process.argv.includes('--observe') ? positiveArg('--observe', 1) : 0;
 const OBSERVED = (j: number): number => 0x2000_0008 + 0x40 * (j % 8);
 
-const { kernel, bin, appsStart } = await nrfFuzzImage();
+const image = await nrfFuzzImage();
 
 // The other side: the revision's emulator, beside this tree's packages.
 const other = mkdtempSync(join(tmpdir(), 'nrf-ab-'));
@@ -71,14 +71,7 @@ interface Side {
 }
 
 function boot(name: string, create: typeof here.createSession): Side {
-  const made = create({ machine: 'nrf52840dk' });
-  if (!made.ok) throw new Error(made.error);
-  const s: Session = made.value;
-  const loaded = s.loadFiles([
-    { name: 'kernel.elf', bytes: kernel },
-    { name: 'apps.bin', bytes: bin, address: appsStart },
-  ]);
-  if (!loaded.ok) throw new Error(loaded.error);
+  const s: Session = fuzzSession(image, create).session;
   // Boot (the LFXO wait), then 3 M instructions of warm-up for the translator.
   while (s.cycles < 0.3 * 64e6) s.runSlice({ instructions: 1_000_000 });
   for (let i = 0; i < 3; i++) s.runSlice({ instructions: 1_000_000 });

@@ -30,7 +30,7 @@ import {
 } from '../../emulator/core/cpu/translate';
 import { positiveArg } from './args';
 import { processCpuMs, threadCpuMs } from './cpu-time';
-import { nrfFuzzImage } from './nrf-fuzz-image';
+import { fuzzSession, nrfFuzzImage } from './nrf-fuzz-image';
 
 const EVERY = positiveArg('--every', 10);
 const SESSIONS = positiveArg('--sessions', 1);
@@ -43,23 +43,11 @@ const quietAt = process.argv.indexOf('--holes-quiet');
 if (quietAt >= 0) setHolesQuiet(Number(process.argv[quietAt + 1]));
 const periodAt = process.argv.indexOf('--heat-period');
 if (periodAt >= 0) setHeatPeriod(Number(process.argv[periodAt + 1]));
-const { kernel, bin, appsStart } = await nrfFuzzImage();
+const image = await nrfFuzzImage();
 async function session(index: number): Promise<void> {
-  const made = createSession({
-    machine: 'nrf52840dk',
+  const { session: s, text } = fuzzSession(image, createSession, {
     translate: !process.argv.includes('--interp'),
   });
-  if (!made.ok) throw new Error(made.error);
-  const s = made.value;
-  let text = '';
-  s.on((e) => {
-    if (e.kind === 'uart') text += String.fromCharCode(e.byte);
-  });
-  const loaded = s.loadFiles([
-    { name: 'kernel.elf', bytes: kernel },
-    { name: 'apps.bin', bytes: bin, address: appsStart },
-  ]);
-  if (!loaded.ok) throw new Error(loaded.error);
   const st = s.core.translatorStats;
   const awake = (): number => (s.cycles - s.core.sleptCycles) / 64e6;
   /** Wall, thread and process CPU seconds, awake virtual seconds, instructions, translator counts. */
@@ -95,9 +83,9 @@ async function session(index: number): Promise<void> {
         ` regions +${b.reg - a.reg} (chained +${b.ch - a.ch}) total ${b.reg};` +
         ` interpreted ${((b.i - a.i - (b.ri - a.ri)) / 1e6).toFixed(2)} M, region entries ${((b.en - a.en) / 1e3).toFixed(0)} k`,
     );
-  while (!/fuzz: done/.test(text)) {
+  while (!/fuzz: done/.test(text())) {
     const r = s.runSlice({ instructions: 1_000_000 });
-    if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text}`);
+    if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text()}`);
     if (++k % EVERY === 0) {
       const n = now();
       line(mark, n, 'slice');

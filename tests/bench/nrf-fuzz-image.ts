@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { createSession, EmulatorSession } from '../../emulator/session/session';
 
 export interface FuzzImage {
   /** The kernel ELF's bytes. */
@@ -42,4 +43,28 @@ export async function nrfFuzzImage(): Promise<FuzzImage> {
     bin,
     appsStart: manifest.appsStart,
   };
+}
+
+/**
+ * A session made by `create` (this tree's `createSession`, or a revision's in an A/B) on the
+ * nrf52840dk with the kernel and the fuzzer's image loaded, and the UART text printed so far.
+ */
+export function fuzzSession(
+  image: FuzzImage,
+  create: typeof createSession,
+  options: { translate?: boolean } = {},
+): { session: EmulatorSession; text: () => string } {
+  const made = create({ machine: 'nrf52840dk', ...options });
+  if (!made.ok) throw new Error(made.error);
+  const session = made.value;
+  let text = '';
+  session.on((e) => {
+    if (e.kind === 'uart') text += String.fromCharCode(e.byte);
+  });
+  const loaded = session.loadFiles([
+    { name: 'kernel.elf', bytes: image.kernel },
+    { name: 'apps.bin', bytes: image.bin, address: image.appsStart },
+  ]);
+  if (!loaded.ok) throw new Error(loaded.error);
+  return { session, text: () => text };
 }
