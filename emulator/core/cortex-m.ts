@@ -133,23 +133,6 @@ export function setHeatPeriod(cycles: number): void {
   heatPeriod = cycles;
 }
 
-/**
- * Cycles without a new region before the regions' run counts (`CompiledRegion.ran`) go on: the
- * variants with the hole tests (cpu/translate.ts HOLES_WARM_AFTER) are warmed once the program
- * has got past its warm-up, not during it. Why: each variant warmed is a second optimising
- * compile of its region on V8's background threads, and on the busy nRF52840 kernel's first run
- * those came while the program's own regions were still waiting for theirs (27 of the 93
- * optimising compiles of region functions in that run, `node --trace-opt`), on a machine of
- * two cores where the compiler threads already take CPU from the emulating thread. Settable for
- * A/B benchmarks (`setHolesQuiet`; 0: counted from the first entry, as before).
- */
-export const HOLES_QUIET = 1 << 24;
-let holesQuiet = HOLES_QUIET;
-/** Sets HOLES_QUIET for every core in this process (A/B benchmarks). */
-export function setHolesQuiet(cycles: number): void {
-  holesQuiet = cycles;
-}
-
 /** Halves every pass count (`CodeChunk.heat`) of a code region's chunks (HEAT_PERIOD). */
 function coolChunks(chunks: (CodeChunk | undefined)[]): void {
   for (let c = 0; c < chunks.length; c++) {
@@ -656,12 +639,6 @@ export class CortexM implements CoreControl {
   beforeCompile: (() => void) | null = null;
   /** The clock when the code's pass counts were last halved (HEAT_PERIOD). */
   private heatSince = 0;
-  /**
-   * The clock when the translator last made a region (cpu/translate.ts sets it); the regions'
-   * run counts that warm their variants with the hole tests (`CompiledRegion.ran`,
-   * HOLES_WARM_AFTER) start only HOLES_QUIET cycles after it.
-   */
-  compiledAt = 0;
   /** `endRunWithin`'s bound, applied at the next attention (Infinity: none). */
   private runCap = Infinity;
   /** True when `endRunWithin` shortened the last `run`. */
@@ -987,11 +964,8 @@ export class CortexM implements CoreControl {
               !this.attention
             ) {
               const b0 = this.budget;
-              cr.pick(this.fastPathHoles())(this, r, clock, cr.k);
-              const ran = b0 - this.budget;
-              const quiet = clock.now - this.compiledAt;
-              if (quiet >= holesQuiet || quiet < 0) cr.ran(ran);
-              this.translatorStats.regionInstructions += ran;
+              cr.fn(this, r, clock, cr.k);
+              this.translatorStats.regionInstructions += b0 - this.budget;
               this.translatorStats.entries++;
               seq = -1;
               last = cr;
@@ -1072,25 +1046,6 @@ export class CortexM implements CoreControl {
   private breakpointsArmed = false;
   /** The breakpoint the core stopped at last, passed over once when execution resumes there. */
   private resumeFrom = -1;
-
-  /**
-   * True when a window of the data fast paths has bytes above a hole (watched granules:
-   * watchpoints, write observers): a compiled region then runs its variant with the tests of
-   * those bytes (`CompiledRegion.withHoles`, chosen by `CompiledRegion.pick`; codegen.ts
-   * `NO_HOLES` makes the same test of the same windows).
-   */
-  fastPathHoles(): boolean {
-    const a = this.readRegion;
-    const b = this.readRegion2;
-    const c = this.writeRegion;
-    const d = this.writeRegion2;
-    return (
-      a.holeHi < (a.size & -4) ||
-      b.holeHi < (b.size & -4) ||
-      c.holeHi < (c.size & -4) ||
-      d.holeHi < (d.size & -4)
-    );
-  }
 
   /**
    * Offsets [lo, hi) of the code region lie in the current executable window: the test `inner`

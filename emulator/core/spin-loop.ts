@@ -516,9 +516,7 @@ function ordinary(cpu: CortexM, s: SpinLoop, r: Int32Array, clock: Clock, c: Spi
   }
   if (c.budget < p.maxLen || clock.now + p.maxCycles >= clock.next || !cpu.inCodeWindow(p.lo, p.hi))
     return false;
-  const b0 = c.budget;
-  p.pick(cpu.fastPathHoles())(cpu, r, clock, p.k);
-  p.ran(b0 - c.budget);
+  p.fn(cpu, r, clock, p.k);
   return true;
 }
 

@@ -10,24 +10,16 @@
  *   (--sessions N: the run N times in fresh sessions of this process; the 2nd is the steady
  *   state, as bench:nrf's "busy again") [--interp]
  *   (--interp: the translator off, every instruction interpreted) [--no-trace-layout] (the
- *   translator's trace layout off) [--holes-warm-after N] (regions' variant with the hole tests
- *   warmed after N instructions, cpu/translate.ts HOLES_WARM_AFTER; 0: from the 2nd entry)
+ *   translator's trace layout off)
  *   [--first-source N] (ordinary regions' source bound in characters, `setFirstSource`)
  *   [--heat-period N] (cycles after which the core's pass counts are halved before a compile,
- *   cortex-m.ts HEAT_PERIOD; Infinity: counted since boot) [--holes-quiet N] (cycles without a
- *   new region before the variants' run counts go on, cortex-m.ts HOLES_QUIET; 0: from the
- *   start). The
- *   switches are for separate-process A/Bs of the first run, which in-process A/Bs cannot see
+ *   cortex-m.ts HEAT_PERIOD; Infinity: counted since boot). The switches are for separate-process A/Bs of the first run, which in-process A/Bs cannot see
  *   (two sides in one process share V8's compiler threads).
  */
 import { performance } from 'node:perf_hooks';
-import { setHeatPeriod, setHolesQuiet } from '../../emulator/core/cortex-m';
+import { setHeatPeriod } from '../../emulator/core/cortex-m';
 import { createSession } from '../../emulator/session/session';
-import {
-  setFirstSource,
-  setHolesWarmAfter,
-  setTraceLayout,
-} from '../../emulator/core/cpu/translate';
+import { setFirstSource, setTraceLayout } from '../../emulator/core/cpu/translate';
 import { positiveArg } from './args';
 import { processCpuMs, threadCpuMs } from './cpu-time';
 import { fuzzSession, nrfFuzzImage } from './nrf-fuzz-image';
@@ -35,12 +27,8 @@ import { fuzzSession, nrfFuzzImage } from './nrf-fuzz-image';
 const EVERY = positiveArg('--every', 10);
 const SESSIONS = positiveArg('--sessions', 1);
 if (process.argv.includes('--no-trace-layout')) setTraceLayout(false);
-const warmAt = process.argv.indexOf('--holes-warm-after');
-if (warmAt >= 0) setHolesWarmAfter(Number(process.argv[warmAt + 1]));
 const firstAt = process.argv.indexOf('--first-source');
 if (firstAt >= 0) setFirstSource(Number(process.argv[firstAt + 1]));
-const quietAt = process.argv.indexOf('--holes-quiet');
-if (quietAt >= 0) setHolesQuiet(Number(process.argv[quietAt + 1]));
 const periodAt = process.argv.indexOf('--heat-period');
 if (periodAt >= 0) setHeatPeriod(Number(process.argv[periodAt + 1]));
 const image = await nrfFuzzImage();

@@ -136,11 +136,11 @@ function runBoth(
   const flash = tr.bus.find(0)!;
   flash.initCode();
   const cr = compileRegion(tr, flash, CODE, 0, flash.size)!;
-  // Entered through `pick` (the variant with the hole tests or the one without: both exact).
-  const pick = cr.pick.bind(cr);
+  // Entered once: the core calls its function.
+  const fn = cr.fn;
   let entered = 0;
-  Object.defineProperty(cr, 'pick', {
-    value: (holes: boolean) => (entered++, pick(holes)),
+  Object.defineProperty(cr, 'fn', {
+    value: (...a: Parameters<typeof fn>) => (entered++, fn(...a)),
   });
   // Enough budget for the region's longest block (a branch target's block may be long).
   const budget = Math.max(steps, cr.maxLen) + 1;

@@ -216,27 +216,16 @@ export const FAST_PATH_LOCALS =
  * comparison more on each of those reads (bench and bench2 ran all of their debug cost in the hole
  * tests: no breakpoint cut a block, no access went to the core). The test above is then
  * reached only when the one below fails, where the core's path is the alternative anyway.
- * The test of the stretch above is marked (`/*h*\/`), so the translator can also make a
- * variant of a region without it (HOLE_TESTS), which it runs while no window of the fast
- * paths has a hole; that variant is still exact with one (it leaves the bytes above the hole
- * to the core), only slower.
+ * Every region function has these tests (translate.ts FACTORIES says why not a second one
+ * without them); while no window has a hole, the stretch above is empty and its test fails.
  */
 const clear = (p: string, n: number, aligned: boolean): string =>
   (p === 'q' || p === 'v') && (aligned || n === 1)
-    ? `((o ^ H) < ${p}lx/*h*/ || ((o - ${p}hh) ^ H) < ${p}ux/*h*/)`
+    ? `((o ^ H) < ${p}lx || ((o - ${p}hh) ^ H) < ${p}ux)`
     : aligned || n === 1
-      ? `(/*h*/((o - ${p}hh) ^ H) < ${p}ux || /*h*/(o ^ H) < ${p}lx)`
-      : `(/*h*/(((o - ${p}hh) ^ H) < ${p}ux && ((o - ${p}hh + ${n - 1}) ^ H) < ${p}ux) || /*h*/` +
+      ? `(((o - ${p}hh) ^ H) < ${p}ux || (o ^ H) < ${p}lx)`
+      : `((((o - ${p}hh) ^ H) < ${p}ux && ((o - ${p}hh + ${n - 1}) ^ H) < ${p}ux) || ` +
         `(o >= 0 && ((o + ${n - 1}) ^ H) < ${p}lx))`;
-
-/** The tests of the stretches above the holes in generated code, with the `||` after each. */
-export const HOLE_TESTS = /\/\*h\*\/[^/]*\/\*h\*\//g;
-
-/**
- * True (as JS source) when none of the fast-path windows in the REFRESH locals has bytes above
- * a hole: each `<p>ux` is then 0x80000000.
- */
-export const NO_HOLES = '((rux | qux | wux | vux) === H)';
 
 /**
  * Loads into local `dst` from the int32 address in local `a`. `literal`: a PC-relative load

@@ -14,16 +14,9 @@
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Program } from '../assembler';
-import { type CortexM, HEAT_PERIOD, HOLES_QUIET, setHeatPeriod, setHolesQuiet } from '../cortex-m';
+import { type CortexM, HEAT_PERIOD, setHeatPeriod } from '../cortex-m';
 import { bareCore } from '../testing/bare-core';
-import {
-  CompiledRegion,
-  HOLES_WARM_AFTER,
-  HOLES_WARM_EVERY,
-  setColdExits,
-  setTailCopies,
-  setHolesWarmAfter,
-} from './translate';
+import { CompiledRegion, setColdExits, setTailCopies } from './translate';
 
 const RAM = 0x20000000;
 
@@ -724,97 +717,62 @@ describe('a window with a hole coming into the fast paths inside a region', () =
 });
 
 /**
- * A loop storing to RAM (its region has hole tests) and one of adds only (none), each run
- * `passes` times in slices of 7 instructions (one region entry per slice at most); the regions
- * at the two loops. `tag` (an immediate in the store loop) makes its source, and so its region
- * functions and their counts (shared by source), new to the test.
+ * Counts the functions made from source (`new Function`, which the translator calls for each
+ * region function) while `body` runs.
  */
-function runTwoLoops(passes: number, tag = 77) {
-  const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate: true });
-  const p = new Program(0);
-  p.word(RAM + 0x8000).addr('reset', 1);
-  p.label('reset')
-    .mov32(4, RAM + 0x100)
-    .mov32(7, passes)
-    .mov32(6, passes);
-  p.label('stores').i('STR_imm_T1', { t: 7, n: 4, i: 1 }).i('ADD_imm_T2', { d: 1, i: tag });
-  p.i('SUB_imm_T2', { d: 7, i: 1 }).branch('B_T1', 'stores', { c: 1 });
-  p.label('adds').i('ADD_imm_T2', { d: 1, i: 78 }).i('SUB_imm_T2', { d: 6, i: 1 });
-  p.branch('B_T1', 'adds', { c: 1 });
-  p.i('MOV_reg_T1', { D: 0, d: 0, m: 1 }).i('BKPT_T1', { i: 0xab });
-  flash.set(p.bytes());
-  core.reset();
-  runToExit(core, 7);
-  const code = core.bus.regions.find((r) => r.base === 0 && r.chunks !== null);
-  const entry = (l: string): CompiledRegion | undefined => {
-    const a = p.addressOf(l);
-    return code?.chunks?.[a >>> 8]?.fns[(a >>> 1) & 127] as CompiledRegion | undefined;
-  };
-  return { stores: entry('stores'), adds: entry('adds'), regions: core.translatorStats.regions };
+function functionsMade(body: () => void): number {
+  const real = globalThis.Function;
+  let made = 0;
+  globalThis.Function = new Proxy(real, {
+    construct(target, args) {
+      made++;
+      return Reflect.construct(target, args) as object;
+    },
+  });
+  try {
+    body();
+  } finally {
+    globalThis.Function = real;
+  }
+  return made;
 }
 
-describe('the variant with the hole tests in a session without holes', () => {
-  it('is not entered before the regions of its source have run HOLES_WARM_AFTER instructions', () => {
-    // The store loop is 4 instructions; its region is entered from its 64th pass (BLOCK_HEAT).
-    setHolesWarmAfter(1000);
-    setHolesQuiet(0);
-    onTestFinished(() => setHolesQuiet(HOLES_QUIET));
-    try {
-      const few = runTwoLoops(250, 90).stores!; // under 750 instructions in the region
-      const many = runTwoLoops(600, 91).stores!; // over 1,000
-      expect(Array.from({ length: 40 }, () => few.pick(false)).includes(few.withHoles())).toBe(
-        false,
-      );
-      expect(Array.from({ length: 40 }, () => many.pick(false)).includes(many.withHoles())).toBe(
-        true,
-      );
-      // With a hole, at once.
-      expect(few.pick(true)).toBe(few.withHoles());
-      // The count is the source's: the rest run in another session makes `few` warm.
-      few.ran(1000);
-      expect(Array.from({ length: 40 }, () => few.pick(false)).includes(few.withHoles())).toBe(
-        true,
-      );
-    } finally {
-      setHolesWarmAfter(HOLES_WARM_AFTER);
-    }
-  });
-
-  it('counts the instructions only from HOLES_QUIET cycles after the translator last made a region', () => {
-    // ~7 cycles a pass of the store loop, its region made at the 64th: 600 passes end within
-    // 50,000 cycles of it (nothing counted), 30,000 passes count ~150,000 cycles' worth.
-    setHolesWarmAfter(1000);
-    setHolesQuiet(50_000);
-    onTestFinished(() => {
-      setHolesWarmAfter(HOLES_WARM_AFTER);
-      setHolesQuiet(HOLES_QUIET);
-    });
-    const soon = runTwoLoops(600, 92).stores!;
-    const later = runTwoLoops(30_000, 93).stores!;
-    const warmed = (cr: CompiledRegion): boolean =>
-      Array.from({ length: 40 }, () => cr.pick(false)).includes(cr.withHoles());
-    expect(warmed(soon)).toBe(false);
-    expect(warmed(later)).toBe(true);
-  });
-
-  it('is entered on one in HOLES_WARM_EVERY entries, so V8 has optimised it when a hole comes', () => {
-    setHolesWarmAfter(0);
-    onTestFinished(() => setHolesWarmAfter(HOLES_WARM_AFTER));
-    const { stores, adds } = runTwoLoops(400);
-    expect(stores).toBeInstanceOf(CompiledRegion);
-    expect(adds).toBeInstanceOf(CompiledRegion);
-    const cr = stores!;
-    const holed = cr.withHoles();
-    expect(holed).not.toBe(cr.fn);
-    // Far past the first entries (each of the 400 passes entered the region): one in 16.
-    const picks = Array.from({ length: 4 * HOLES_WARM_EVERY }, () => cr.pick(false) === holed);
-    expect(picks.filter((h) => h)).toHaveLength(4);
-    const first = picks.indexOf(true);
-    for (let i = 0; i < 4; i++) expect(picks[first + i * HOLES_WARM_EVERY]).toBe(true);
-    // With a hole, always; without memory accesses there is one function for both.
-    for (let i = 0; i < 20; i++) expect(cr.pick(true)).toBe(holed);
-    expect(adds!.withHoles()).toBe(adds!.fn);
-    expect(adds!.pick(false)).toBe(adds!.fn);
+describe('one function per region, with and without a hole in the fast-path windows', () => {
+  it('runs the same function when a watchpoint puts a hole in the window it stores to', () => {
+    const { core, flash } = bareCore({ frequencyHz: 64_000_000, translate: true });
+    const p = new Program(0);
+    p.word(RAM + 0x8000).addr('reset', 1);
+    p.label('reset')
+      .mov32(4, RAM + 0x100)
+      .mov32(7, 20_000);
+    // The store's immediate and the add's make the source new to this test.
+    p.label('loop').i('STR_imm_T1', { t: 7, n: 4, i: 3 }).i('ADD_imm_T2', { d: 1, i: 95 });
+    p.i('SUB_imm_T2', { d: 7, i: 1 }).branch('B_T1', 'loop', { c: 1 }); // BNE
+    p.i('MOV_reg_T1', { D: 0, d: 0, m: 1 }).i('BKPT_T1', { i: 0xab });
+    flash.set(p.bytes());
+    core.reset();
+    const loop = p.addressOf('loop');
+    const regionAt = (): unknown =>
+      core.bus.regions.find((r) => r.base === 0 && r.chunks !== null)?.chunks?.[loop >>> 8]?.fns[
+        (loop >>> 1) & 127
+      ];
+    expect(functionsMade(() => core.run(4_000))).toBe(1);
+    const cr = regionAt();
+    expect(cr).toBeInstanceOf(CompiledRegion);
+    // A write watchpoint on a word of the same RAM, away from the stored one.
+    core.writeMemory(0xe000edf0, 4, 0xa05f0001); // DHCSR: C_DEBUGEN
+    core.writeMemory(0xe0001020, 4, RAM + 0x400); // DWT_COMP0
+    core.writeMemory(0xe0001024, 4, 2); // DWT_MASK0: the word
+    core.writeMemory(0xe0001028, 4, 6); // DWT_FUNCTION0: write watchpoint
+    const before = core.translatorStats.regionInstructions;
+    const regions = core.translatorStats.regions;
+    // A function is made for a new region only (the loop's region may be made again, grown
+    // by a block: the translator's choice), none for the hole.
+    const made = functionsMade(() => core.run(4_000));
+    expect(made).toBe(core.translatorStats.regions - regions);
+    expect(core.writeRegion.holeHi).toBeLessThan(core.writeRegion.size);
+    expect(core.translatorStats.regionInstructions - before).toBeGreaterThan(3_900);
+    expect(core.instructionCount).toBe(8_000);
   });
 });
 

@@ -36,7 +36,7 @@
  *
  * Usage (cortex-m.ts): `compileRegion(core, region, offset, lo, hi)` when an address gets hot;
  * the core then finds the region through the chunk tables and calls
- * `cr.pick(core.fastPathHoles())(core, core.r, clock, cr.k)`.
+ * `cr.fn(core, core.r, clock, cr.k)`.
  */
 import type { Clock } from '../clock';
 import type { CortexM } from '../cortex-m';
@@ -47,8 +47,6 @@ import {
   type Flow,
   generate,
   type Generated,
-  HOLE_TESTS,
-  NO_HOLES,
   REFRESH,
   registerOperands,
   SCRATCH_LOCALS,
@@ -184,105 +182,7 @@ export class CompiledRegion implements CompiledCode {
     readonly entries: number[],
     /** Bytes of generated source (the code cache's memory report). */
     readonly sourceBytes: number,
-    /**
-     * `fn` with the hole tests of its fast paths (see `withHoles`); null when `fn` has none
-     * left out (a spin loop's function).
-     */
-    private readonly holes: Factory | null = null,
   ) {}
-
-  /**
-   * The function to run while a fast-path window has a hole (`NO_HOLES` false: watchpoints or
-   * write observers in RAM); `fn` leaves the hole tests out and runs only while none has one
-   * (it hands over to this one at entry, and returns at a block's end when a window with a
-   * hole comes into the fast paths). Made on first use (`pick` makes it in a session without
-   * holes too, at the second entry into regions of its source).
-   */
-  withHoles(): CompiledRegion['fn'] {
-    const h = this.holes;
-    if (h === null) return this.fn;
-    if (h.withHoles === null) h.withHoles = make(h.source, h.base);
-    return h.withHoles;
-  }
-
-  /** Counts `instructions` the core ran in an entry into this region (`HOLES_WARM_AFTER`). */
-  ran(instructions: number): void {
-    const h = this.holes;
-    if (h !== null) h.ran += instructions;
-  }
-
-  /**
-   * The function to enter the region with: `withHoles` when a fast-path window has a hole
-   * (`holes`: `CortexM.fastPathHoles`) and, without one, once regions of its source have run
-   * HOLES_WARM_AFTER instructions, on the 2nd to HOLES_WARM_FIRST-th entry from then and one
-   * in HOLES_WARM_EVERY after; else `fn`. Both run the region exactly (they differ only in
-   * the hole tests, which pass without a hole), so which one runs changes nothing but speed. Why: a function V8 has never run starts in its
-   * interpreter and is optimised only after it has run a while; a debugger's first watchpoint
-   * switched every hot region to such a cold function at once (bench:emulator's first debug
-   * session ran at 0.27-0.46 of plain). Run now and then in plain sessions, the variant has
-   * been optimised by the time a hole comes, with the feedback a debug session gives it. The
-   * run of first entries gives V8 calls, not just loop iterations: a rarely entered region's
-   * variant was otherwise optimised from a long first call and deoptimised at its next entry
-   * for want of feedback on the entry's code (seen with `--trace-deopt`).
-   */
-  pick(holes: boolean): CompiledRegion['fn'] {
-    const h = this.holes;
-    if (h === null) return this.fn;
-    // One path to `withHoles` for both reasons (a path first taken in a debug session would
-    // deoptimize this method and the core's loop it is inlined into).
-    const n = holes ? 2 : h.ran < holesWarmAfter ? 1 : ++h.runs;
-    if (n <= HOLES_WARM_FIRST ? n >= 2 : (n & (HOLES_WARM_EVERY - 1)) === 2)
-      return this.withHoles();
-    return this.fn;
-  }
-}
-
-/**
- * Instructions the regions of a source run (`CompiledRegion.ran`) before its variant with the
- * hole tests is warmed in sessions without holes (`pick`). Warming the variant is a second
- * warm-up (V8 runs it unoptimised until it has run about as long as the plain one did, then
- * compiles it again on a background thread); done from every region's second entry, it doubled
- * the translator's warm-up: the busy nRF52840 kernel's first run (bench:nrf) took ~1.3x the
- * thread and the process CPU with it as without it (nrf-busy-trace.ts --holes-warm-after,
- * separate processes), the trace layout (`layOut`) on or off made no difference there. The
- * code run this long is what a debugger's first watchpoint finds hot (in that run 15 of 154
- * sources ran 80 % of the region instructions); code run less costs little to warm when the
- * hole comes. The count starts only once the translator has been quiet a while (cortex-m.ts
- * HOLES_QUIET). Settable for A/B benchmarks (`setHolesWarmAfter`).
- */
-export const HOLES_WARM_AFTER = 1 << 20;
-let holesWarmAfter = HOLES_WARM_AFTER;
-/** Sets the instructions before the variant is warmed for every core in this process (A/B). */
-export function setHolesWarmAfter(instructions: number): void {
-  holesWarmAfter = instructions;
-}
-
-/**
- * Entries without a hole per entry into the variant with the hole tests (a power of two;
- * `CompiledRegion.pick`). That variant runs a few % slower than `fn` (bench2: ~8 %), so 1 in
- * 16 costs a plain session ~0.5 %.
- */
-export const HOLES_WARM_EVERY = 16;
-/** The first entries of a source's regions without a hole, from the 2nd, run that variant. */
-const HOLES_WARM_FIRST = 9;
-
-/** A region function without hole tests, and the one with them (made on demand) from `source`. */
-interface Factory {
-  readonly fn: CompiledRegion['fn'];
-  /** The generated source with the hole tests. */
-  readonly source: string;
-  /** The region's first address (for the error, should the source not compile). */
-  readonly base: number;
-  withHoles: CompiledRegion['fn'] | null;
-  /** Instructions run in the regions of this source (every session's; `CompiledRegion.ran`). */
-  ran: number;
-  /**
-   * Entries without a hole into the regions of this source (every session's: V8's feedback
-   * and optimised code belong to the functions, which sessions share) since `ran` reached
-   * HOLES_WARM_AFTER; `pick` runs `withHoles` on the 2nd to 9th, the 18th, the 34th... (a
-   * region entered once from then makes no variant).
-   */
-  runs: number;
 }
 
 /**
@@ -325,8 +225,18 @@ const advanceIt = (it: number): number => ((it & 7) === 0 ? 0 : (it & 0xe0) | ((
  * survives from one session to the next. (Closures made afresh per compile were optimised
  * again in most sessions: `node --trace-opt` showed ~23 region functions of bench2 recompiled
  * per session.)
+ *
+ * One function per source, with the tests of the bytes above a fast-path window's hole
+ * (codegen.ts `clear`): the same function runs with and without watchpoints. Until this, a
+ * region had a second function without those tests, which ran while no window had a hole
+ * (bench2 ran ~8 % faster in it); the one with them was run now and then in plain sessions so
+ * that V8 had optimised it when a debugger's first watchpoint switched the hot regions to it.
+ * That warming was a second optimising compile of every hot region on V8's background
+ * threads: on the busy nRF52840 kernel's first run (bench:nrf), 17 compiles of 78, ~20 % of
+ * the compile threads' time, on a 2-core machine where they take the CPU from the emulating
+ * thread.
  */
-const FACTORIES = new Map<string, Factory>();
+const FACTORIES = new Map<string, CompiledRegion['fn']>();
 const MAX_FACTORIES = 1024;
 
 /** What a core's translator has made (the benchmark prints it as the code cache's size). */
@@ -398,7 +308,7 @@ export function compileBlocks(
     const limit = blocks.length > 1 ? firstSource : Infinity;
     const made = emitRegion(cpu.translatorStats, reg, blocks, null, limit);
     if (made !== null) {
-      made.born = cpu.compiledAt = cpu.clock.now;
+      made.born = cpu.clock.now;
       return made;
     }
     maxBlocks = blocks.length >>> 1;
@@ -453,7 +363,7 @@ export function chainRegions(
   const made = emitRegion(cpu.translatorStats, reg, blocks, from, MAX_SOURCE);
   if (made !== null) {
     cpu.translatorStats.chained++;
-    made.born = cpu.compiledAt = cpu.clock.now;
+    made.born = cpu.clock.now;
   }
   return made;
 }
@@ -783,22 +693,10 @@ function emitRegion(
     E.push(insn.exec);
     F.push(insn.f);
   }
-  const { factory, lo, hi } = em;
-  const k = [em.idx, E, F, ...em.tables, null as unknown, em.tbt];
+  const { fn, lo, hi } = em;
+  const k = [em.idx, E, F, ...em.tables, em.tbt];
   const entries: number[] = [];
-  const cr = new CompiledRegion(
-    factory.fn,
-    k,
-    em.maxLen,
-    em.maxCycles,
-    lo,
-    hi,
-    entries,
-    em.sourceBytes,
-    factory,
-  );
-  k[11] = (cpu: CortexM, r: Int32Array, clock: Clock, K: unknown[]): void =>
-    cr.withHoles()(cpu, r, clock, K);
+  const cr = new CompiledRegion(fn, k, em.maxLen, em.maxCycles, lo, hi, entries, em.sourceBytes);
   cr.blockSpans = em.spans;
   register(reg, blocks, cr, replaces);
   stats.regions++;
@@ -816,7 +714,7 @@ function emitRegion(
  * time (its first 10^6 instructions ran at ~50-100 MIPS in later sessions, mostly that).
  */
 interface Emitted {
-  readonly factory: Factory;
+  readonly fn: CompiledRegion['fn'];
   readonly sourceBytes: number;
   /** Block index by halfword offset from `lo` (the function's IDX). */
   readonly idx: Int16Array;
@@ -833,7 +731,7 @@ interface Emitted {
   ];
   /** Block and slot index of each instruction that runs its executor, in E/F order. */
   readonly fallbacks: Int32Array;
-  /** Block index by a TBB's loaded byte (the function's TBT, K[12]). */
+  /** Block index by a TBB's loaded byte (the function's TBT, K[11]). */
   readonly tbt: Int16Array;
   readonly maxLen: number;
   readonly maxCycles: number;
@@ -995,7 +893,7 @@ function depthAt(code: string, i: number): number {
 
 /**
  * Generates the source of the region of `blocks` and makes (or finds in FACTORIES) its
- * functions; null when the source would pass `maxSource` characters.
+ * function; null when the source would pass `maxSource` characters.
  */
 function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | null {
   const byStart = new Map<number, number>();
@@ -1022,7 +920,7 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
   const NXK: number[] = [];
   const ITAK: number[] = [];
   const fallbacks: number[] = [];
-  /** Block index by a TBB's loaded byte, 256 entries per TBB (the function's TBT, K[12]). */
+  /** Block index by a TBB's loaded byte, 256 entries per TBB (the function's TBT, K[11]). */
   const TBT: number[] = [];
   let nE = 0;
   const used = new Set<number>();
@@ -1204,7 +1102,7 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
       '"use strict";',
       'return function region(cpu, r, clock, K) {',
       'const IDX = K[0], E = K[1], F = K[2], PCK = K[3], ITK = K[4], PRECK = K[5], PRENK = K[6], FB = K[7], EXC = K[8], NXK = K[9], ITAK = K[10];',
-      TBT.length ? 'const TBT = K[12];' : '',
+      TBT.length ? 'const TBT = K[11];' : '',
       regs.length ? `let ${regs.map((x) => `r${x} = r[${x}]`).join(', ')};` : '',
       'let N = cpu.n | 0, Z = cpu.z | 0, C = cpu.c | 0, V = cpu.v | 0;',
       // `t` always: the exit paths of calls and indirect branches use it.
@@ -1228,7 +1126,6 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
       // from the first entry on.
       'L: for (;;) {',
       REFRESH,
-      'LOOP_GUARD',
       'M: for (;;) {',
       'switch (b) {',
       clauses,
@@ -1259,34 +1156,14 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
     if (copyChars > 0) src = sourceOf(copyChars);
   }
   if (src.length > maxSource) return null;
-  const source = src.replace('LOOP_GUARD', '');
-  let factory = FACTORIES.get(source);
-  if (factory === undefined) {
-    const bare = source.replace(HOLE_TESTS, '');
-    if (bare === source) {
-      // No memory access on the fast paths (no hole test): one function serves both.
-      const fn = make(source, base);
-      factory = { fn, source, base, withHoles: fn, runs: 0, ran: 0 };
-    } else {
-      // Without the hole tests: hands over to the variant with them when a window has a
-      // hole, at entry (the core calls that one itself then: `withHoles`; nothing has run
-      // yet, k < 0) or, at a block's end after a call into the core brought such a window
-      // into the fast paths (every instruction that calls the core sets k first), by leaving
-      // the region (the core enters the other variant there).
-      const plain = src
-        .replace(HOLE_TESTS, '')
-        .replace('function region(', 'function regionPlain(')
-        .replace(
-          'LOOP_GUARD',
-          `if (!${NO_HOLES}) { if (k < 0) return K[11](cpu, r, clock, K); break L; }`,
-        );
-      factory = { fn: make(plain, base), source, base, withHoles: null, runs: 0, ran: 0 };
-    }
+  let fn = FACTORIES.get(src);
+  if (fn === undefined) {
+    fn = make(src, base);
     if (FACTORIES.size >= MAX_FACTORIES) FACTORIES.delete(FACTORIES.keys().next().value!);
-    FACTORIES.set(source, factory);
+    FACTORIES.set(src, fn);
   }
   return {
-    factory,
+    fn,
     sourceBytes: src.length,
     idx,
     tables: [
