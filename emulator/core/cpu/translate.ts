@@ -39,6 +39,7 @@
  * `cr.pick(core.fastPathHoles())(core, core.r, clock, cr.k)`.
  */
 import type { Clock } from '../clock';
+import { DOUBLE_FIELD } from '../double-field';
 import type { CortexM } from '../cortex-m';
 import { BLOCK_CHUNK_SHIFT, CodeChunk, type CompiledCode, type Region } from '../memory/bus';
 import {
@@ -165,10 +166,10 @@ export class CompiledRegion implements CompiledCode {
   /** The region the core entered right after this one returned, and how many times in a row. */
   succ: CompiledRegion | null = null;
   succHits = 0;
-  /** The clock when that run of entries began. */
-  succSince = 0;
+  /** The clock when that run of entries began (DOUBLE_FIELD: set in the constructor). */
+  succSince = DOUBLE_FIELD;
   /** The clock when it was compiled. */
-  born = 0;
+  born = DOUBLE_FIELD;
   constructor(
     readonly fn: (cpu: CortexM, r: Int32Array, clock: Clock, k: unknown[]) => void,
     /** Its tables (block index, executors, fields, fault-path tables): `fn`'s 4th argument. */
@@ -189,7 +190,9 @@ export class CompiledRegion implements CompiledCode {
      * left out (a spin loop's function).
      */
     private readonly holes: Factory | null = null,
-  ) {}
+  ) {
+    this.succSince = this.born = 0;
+  }
 
   /**
    * The function to run while a fast-path window has a hole (`NO_HOLES` false: watchpoints or
