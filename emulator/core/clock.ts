@@ -20,13 +20,20 @@
  *   clock.cancel(h);
  *   clock.onDiagnostic = (m) => log(m);
  */
+import { DOUBLE_FIELD } from './double-field';
 import type { EventHandle, VirtualClock } from './interfaces';
 
-interface Pending {
-  at: number;
-  seq: number;
-  handle: number;
-  callback: () => void;
+/** A scheduled event (a class: its cycle is a double from the start, see DOUBLE_FIELD). */
+class Pending {
+  at = DOUBLE_FIELD;
+  constructor(
+    at: number,
+    readonly seq: number,
+    readonly handle: number,
+    readonly callback: () => void,
+  ) {
+    this.at = at;
+  }
 }
 
 /**
@@ -38,7 +45,8 @@ export const RUNAWAY_LIMIT = 64;
 const UNNAMED = 'an unnamed device';
 
 export class Clock implements VirtualClock {
-  now = 0;
+  /** The present cycle (a double from the start: DOUBLE_FIELD). */
+  now = DOUBLE_FIELD;
   /** Cached earliest event cycle; the core compares against it after every instruction. */
   next = Infinity;
   /** Called with each report of a device model's bug (also kept in `diagnostics`). */
@@ -58,6 +66,7 @@ export class Clock implements VirtualClock {
 
   constructor(readonly frequencyHz: number) {
     if (!(frequencyHz > 0)) throw new Error(`clock frequency must be positive, got ${frequencyHz}`);
+    this.now = 0;
   }
 
   schedule(atCycle: number, callback: () => void, owner?: string): EventHandle {
@@ -72,12 +81,7 @@ export class Clock implements VirtualClock {
       }
       at = this.guardDue(owner ?? UNNAMED);
     }
-    const ev: Pending = {
-      at,
-      seq: this.seq++,
-      handle: ++this.handles,
-      callback,
-    };
+    const ev = new Pending(at, this.seq++, ++this.handles, callback);
     // Insertion keeps the queue sorted by (at, seq); queues are short (a few peripherals).
     let i = this.queue.length;
     while (i > 0 && this.queue[i - 1]!.at > ev.at) i--;

@@ -17,6 +17,7 @@
  *   const why = core.run(1_000_000);
  */
 import { Clock } from './clock';
+import { DOUBLE_FIELD } from './double-field';
 import { conditionPassed } from './cpu/alu';
 import {
   chainRegions,
@@ -196,10 +197,14 @@ export class CortexM implements CoreControl {
 
   // ---- architectural state (public for the executors; hosts use CoreControl) ----
   readonly r = new Int32Array(16);
-  /** Address of the instruction being executed (or next to execute between instructions). */
-  pc = 0;
+  /**
+   * Address of the instruction being executed (or next to execute between instructions). This
+   * and the other fields declared DOUBLE_FIELD (addresses as unsigned numbers, cycle counts)
+   * get their first value in the constructor.
+   */
+  pc = DOUBLE_FIELD;
   /** Where execution continues after the current instruction. */
-  nextPc = 0;
+  nextPc = DOUBLE_FIELD;
   n = 0;
   z = 0;
   c = 0;
@@ -228,7 +233,7 @@ export class CortexM implements CoreControl {
    */
   sleepLimit = Infinity;
   /** Cycles the clock skipped while the core slept (WFI/WFE): the rest of `clock.now` was busy. */
-  sleptCycles = 0;
+  sleptCycles = DOUBLE_FIELD;
   /**
    * Observer of the core going to sleep (WFI, WFE, sleep-on-exit) and waking, for machines whose
    * peripherals react (the nRF52's POWER events, its watchdog's pause). Reset and snapshot
@@ -282,7 +287,7 @@ export class CortexM implements CoreControl {
   /** Local exclusive monitor: tagged address, or -1 when open. */
   exclusive = -1;
   /** EXC_RETURN value written to PC by the current instruction (handled after it completes). */
-  pendingReturn = 0;
+  pendingReturn = DOUBLE_FIELD;
 
   // ---- exception state (exceptions.ts) and SCB configuration the core consults ----
   readonly exc: ExceptionModel;
@@ -373,6 +378,8 @@ export class CortexM implements CoreControl {
   readonly coverage: Uint32Array;
 
   constructor(config: CoreConfig) {
+    this.pc = this.nextPc = this.pendingReturn = 0;
+    this.sleptCycles = this.heatSince = 0;
     if (!(config.numIrqs >= 1 && config.numIrqs <= 496)) throw new Error('numIrqs must be 1..496');
     if (!(config.priorityBits >= 2 && config.priorityBits <= 8)) {
       throw new Error('priorityBits must be 2..8');
@@ -638,7 +645,7 @@ export class CortexM implements CoreControl {
    */
   beforeCompile: (() => void) | null = null;
   /** The clock when the code's pass counts were last halved (HEAT_PERIOD). */
-  private heatSince = 0;
+  private heatSince = DOUBLE_FIELD;
   /** `endRunWithin`'s bound, applied at the next attention (Infinity: none). */
   private runCap = Infinity;
   /** True when `endRunWithin` shortened the last `run`. */

@@ -828,6 +828,11 @@ const FAST_DP: Record<string, Exec> = {
   },
 };
 
+// The modified immediates (ThumbExpandImm) are kept as int32, as ThumbExpandImm_C returns them:
+// every user works modulo 2^32 (executors, codegen.ts, the spin-loop analyser, `imm` in the
+// disassembly). As unsigned numbers, the first one from 0x80000000 made the fields objects'
+// `imm` a double field: a new hidden class, and a "wrong map" deoptimization of the executors
+// optimised for the old one (double-field.ts).
 for (const [op, bits, fn, logical] of dpOps) {
   const base = `${op}_imm_mod`;
   def(
@@ -840,7 +845,7 @@ for (const [op, bits, fn, logical] of dpOps) {
         return 1;
       }),
     (f) => `${op.toLowerCase()}${f.S ? 's' : ''}.w ${R(f.d!)}, ${R(f.n!)}, ${imm(f.imm!)}`,
-    { prep: (f) => void (f.imm = expandImmC(f.i!, 0) >>> 0) },
+    { prep: (f) => void (f.imm = expandImmC(f.i!, 0)) },
   );
   const t = testForms[op];
   if (t) {
@@ -857,7 +862,7 @@ for (const [op, bits, fn, logical] of dpOps) {
       {
         over: [base],
         why: `${op}S with Rd=PC is ${t} (A5.3.1)`,
-        prep: (f) => void (f.imm = expandImmC(f.i!, 0) >>> 0),
+        prep: (f) => void (f.imm = expandImmC(f.i!, 0)),
       },
     );
   }
@@ -881,7 +886,7 @@ for (const [op, bits, fn, logical] of dpOps) {
       {
         over: [base],
         why: `${op} with Rn=PC is ${m} (A5.3.1)`,
-        prep: (f) => void (f.imm = expandImmC(f.i!, 0) >>> 0),
+        prep: (f) => void (f.imm = expandImmC(f.i!, 0)),
       },
     );
   }

@@ -39,6 +39,7 @@
  * `cr.fn(core, core.r, clock, cr.k)`.
  */
 import type { Clock } from '../clock';
+import { DOUBLE_FIELD } from '../double-field';
 import type { CortexM } from '../cortex-m';
 import { BLOCK_CHUNK_SHIFT, CodeChunk, type CompiledCode, type Region } from '../memory/bus';
 import {
@@ -163,10 +164,10 @@ export class CompiledRegion implements CompiledCode {
   /** The region the core entered right after this one returned, and how many times in a row. */
   succ: CompiledRegion | null = null;
   succHits = 0;
-  /** The clock when that run of entries began. */
-  succSince = 0;
+  /** The clock when that run of entries began (DOUBLE_FIELD: set in the constructor). */
+  succSince = DOUBLE_FIELD;
   /** The clock when it was compiled. */
-  born = 0;
+  born = DOUBLE_FIELD;
   constructor(
     readonly fn: (cpu: CortexM, r: Int32Array, clock: Clock, k: unknown[]) => void,
     /** Its tables (block index, executors, fields, fault-path tables): `fn`'s 4th argument. */
@@ -182,7 +183,9 @@ export class CompiledRegion implements CompiledCode {
     readonly entries: number[],
     /** Bytes of generated source (the code cache's memory report). */
     readonly sourceBytes: number,
-  ) {}
+  ) {
+    this.succSince = this.born = 0;
+  }
 }
 
 /**
