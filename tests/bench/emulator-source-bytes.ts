@@ -59,10 +59,10 @@ const CONSTRUCTS: [string, RegExp][] = [
   ['exit checks (x === 1)', /if \(x === 1\) break L;/g],
   ['fault indexes (k =)', /k = \d+; /g],
   ['flags', /([NZCV] = [^;]+; ?)+/g],
-  ['block ends (n, now, l, its)', /n \+= \d+; now \+= -?\d+; l = \d+; its = \d+;/g],
+  ['block ends (n, now, l, its)', /n \+= \d+; (now \+= -?\d+; )?l = \d+; its = \d+;/g],
   [
     'block branches (pc, b)',
-    /(if \([^{]*\) \{ now \+= 2; pc = \d+; b = -?\d+; \} else \{ pc = \d+; b = -?\d+; \})|(pc = \d+; b = -?\d+;)/g,
+    /(if \([^{]*\) \{ o = \d+; pc = \d+; b = -?\d+; \} else \{ o = \d+; pc = \d+; b = -?\d+; \} now \+= o;)|(pc = \d+; b = -?\d+;)/g,
   ],
   ['fall-through checks', /if \(b !== \d+ \|\| now >= lim \|\| n > nlim \|\| x !== 0\) break;/g],
   ['whitespace', /\s+/g],

@@ -1039,9 +1039,14 @@ function emitSource(reg: Region, blocks: Block[], maxSource: number): Emitted | 
         succ.push(indexOf(flow.target));
       } else if (flow.kind === 'cond') {
         succ.push(indexOf(next), indexOf(flow.target));
+        // The cycles are added once, after the choice, which only assigns constants: an
+        // operation in one arm alone (the taken branch's 2 cycles) has no type feedback until
+        // that arm runs, and TurboFan compiles it as a deoptimization (one in five of the
+        // busy nRF52840 kernel's region deoptimizations, each a recompile of the region).
         body =
-          `${done} if (${flow.cond}) { now += 2; pc = ${flow.target}; b = ${indexOf(flow.target)}; }` +
-          ` else { pc = ${next}; b = ${indexOf(next)}; }`;
+          `n += ${i + 1}; l = ${(pc + 4) | 0}; its = 0;` +
+          ` if (${flow.cond}) { o = ${stat + 2}; pc = ${flow.target}; b = ${indexOf(flow.target)}; }` +
+          ` else { o = ${stat}; pc = ${next}; b = ${indexOf(next)}; } now += o;`;
       } else if (flow.kind === 'jumpTo' && flow.table !== undefined) {
         // A TBB: the target's block by the loaded byte, from a table made here (TBT) instead
         // of the address arithmetic and IDX at run time (the byte is still read from memory,
