@@ -21,7 +21,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadableSegments, parseElf, symbolAt } from '../../emulator/formats/elf';
 import { findTool } from '../../emulator/node/tools';
 import {
@@ -134,6 +134,34 @@ beforeAll(async () => {
 afterAll(async () => {
   await k?.close();
 });
+
+// A test that fails midway leaves what it made: its breakpoint set and its session running,
+// perhaps halted there. The next test would meet them (its gutter click removes that
+// breakpoint instead of setting it; its wait for a breakpoint stop sees the old one) and fail
+// for the first one's cause. So after a failure the UI is put back as a person would: each
+// breakpoint removed in the Run and Debug view's list, Continue if halted, then Stop.
+afterEach(async ({ task }) => {
+  if (task.result?.state !== 'fail' || b === undefined) return;
+  const { page } = b;
+  await page.getByRole('tab', { name: 'Run and Debug' }).click();
+  const remove = page.getByRole('button', { name: /^Remove the breakpoint at / });
+  // Each click removes one; the list shows it a moment later.
+  for (let n = await remove.count(); n > 0; n--) {
+    await remove.first().click();
+    await expect.poll(() => remove.count()).toBe(n - 1);
+  }
+  const app = page.locator('.app');
+  if ((await app.getAttribute('data-session')) === 'halted') {
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
+    await expect.poll(() => app.getAttribute('data-session')).not.toBe('halted');
+  }
+  const phase = await app.getAttribute('data-session');
+  if (phase !== null && phase !== 'none' && phase !== 'ended') {
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await page.locator('.app[data-session="ended"]').waitFor({ timeout: 60_000 });
+  }
+  await page.getByRole('tab', { name: 'Explorer', exact: true }).click();
+}, 90_000);
 
 describe('debugging in the IDE', () => {
   it('stops the hello app in the console capsule, shows its stack and variables, steps, continues, and the console works', async () => {
