@@ -55,7 +55,7 @@ const CONSTRUCTS: [string, RegExp][] = [
     'memory fast paths',
     /o = \(a - [rqwv]lo\) \| 0; if \([^;]*?\)\)? [A-Za-z0-9]+(\[[^\]]*\])? = [^;]*;( else \{)?/g,
   ],
-  ['window reloads (REFRESH)', / d = cpu\.readRegion; [^\n]*V8 = d\.bytes;/g],
+  ['window reloads (REFRESH)', / d = cpu\.readRegion; [^\n]*W8 = d\.bytes;/g],
   ['exit checks (x === 1)', /if \(x === 1\) break L;/g],
   ['fault indexes (k =)', /k = \d+; /g],
   ['flags', /([NZCV] = [^;]+; ?)+/g],
@@ -91,15 +91,16 @@ for (let slices = 0; !/fuzz: done/.test(text()); slices++) {
 (globalThis as { Function: unknown }).Function = RealFunction;
 if (sources.length === 0) throw new Error('the translator compiled nothing (is it on?)');
 
-// Characters by construct; instructions from the block ends (`n += <instructions>`), copies
-// of blocks (tail copies) counted as emitted.
+// Characters by construct; instructions from the block ends (`n += <instructions>`, before
+// the cycles or, at a conditional branch, the link register's value), copies of blocks (tail
+// copies) counted as emitted.
 let chars = 0;
 let insns = 0;
 const by = new Map<string, number>(CONSTRUCTS.map(([name]) => [name, 0]));
 let other = 0;
 for (const src of sources) {
   chars += src.length;
-  for (const m of src.matchAll(/n \+= (\d+); now/g)) insns += Number(m[1]);
+  for (const m of src.matchAll(/n \+= (\d+); (now|l =)/g)) insns += Number(m[1]);
   let rest = src;
   for (const [name, re] of CONSTRUCTS)
     rest = rest.replace(re, (m) => {
