@@ -207,7 +207,7 @@ export const FAST_PATH_LOCALS =
  * TurboFan there, and deoptimize the region). With a hole, an access above it takes one
  * comparison. `aligned`: aligned to its size (at most a word) in a word-aligned window whose
  * stretches are whole words (the hole's bounds are 32-byte aligned), so its first byte tells.
- * The second slots (`q`, `v`) test the stretch below first: in the benchmarks they hold the
+ * The second read slot (`q`) tests the stretch below first: in the benchmarks it holds the
  * window without a hole (flash literals beside a watched RAM window: the core puts the window
  * it made last in the first slot), and with the stretch above first a debug session paid one
  * comparison more on each of those reads (bench and bench2 ran all of their debug cost in the hole
