@@ -30,7 +30,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession } from '../../emulator/session/session';
-import { fuzzSession, nrfFuzzImage } from './nrf-fuzz-image';
+import { kernelSession, nrfFuzzImage } from './nrf-fuzz-image';
 
 /** V8's `--max-optimized-bytecode-size`: no function with more bytecode is optimised. */
 const V8_MAX_OPTIMIZED_BYTECODE = 61_440;
@@ -81,7 +81,9 @@ const RealFunction = globalThis.Function;
   },
 });
 
-const { session: s, text } = fuzzSession(await nrfFuzzImage(), createSession, { translate: true });
+const { session: s, text } = kernelSession(await nrfFuzzImage(), createSession, {
+  translate: true,
+});
 for (let slices = 0; !/fuzz: done/.test(text()); slices++) {
   if (slices > 1000)
     throw new Error(`the fuzzer app did not finish in 10^9 instructions\n${text()}`);

@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { positiveArg } from './args';
 import { threadCpuMs } from './cpu-time';
-import { fuzzSession, nrfFuzzImage } from './nrf-fuzz-image';
+import { kernelSession, nrfFuzzImage } from './nrf-fuzz-image';
 import * as here from '../../emulator/session/session';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -71,7 +71,7 @@ interface Side {
 }
 
 function boot(name: string, create: typeof here.createSession): Side {
-  const s: Session = fuzzSession(image, create).session;
+  const s: Session = kernelSession(image, create).session;
   // Boot (the LFXO wait), then 3 M instructions of warm-up for the translator.
   while (s.cycles < 0.3 * 64e6) s.runSlice({ instructions: 1_000_000 });
   for (let i = 0; i < 3; i++) s.runSlice({ instructions: 1_000_000 });

@@ -22,7 +22,7 @@ import { createSession } from '../../emulator/session/session';
 import { setFirstSource, setTraceLayout } from '../../emulator/core/cpu/translate';
 import { positiveArg } from './args';
 import { processCpuMs, threadCpuMs } from './cpu-time';
-import { fuzzSession, nrfFuzzImage } from './nrf-fuzz-image';
+import { kernelSession, nrfFuzzImage } from './nrf-fuzz-image';
 
 const EVERY = positiveArg('--every', 10);
 const SESSIONS = positiveArg('--sessions', 1);
@@ -33,7 +33,7 @@ const periodAt = process.argv.indexOf('--heat-period');
 if (periodAt >= 0) setHeatPeriod(Number(process.argv[periodAt + 1]));
 const image = await nrfFuzzImage();
 async function session(index: number): Promise<void> {
-  const { session: s, text } = fuzzSession(image, createSession, {
+  const { session: s, text } = kernelSession(image, createSession, {
     translate: !process.argv.includes('--interp'),
   });
   const st = s.core.translatorStats;

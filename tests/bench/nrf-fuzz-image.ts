@@ -8,13 +8,17 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { createSession, EmulatorSession } from '../../emulator/session/session';
 
-export interface FuzzImage {
+/** A kernel and an apps image to load beside it. */
+export interface KernelImage {
   /** The kernel ELF's bytes. */
   kernel: Uint8Array;
-  /** The apps image (the fuzzer's TBF) and the address it loads at. */
+  /** The apps image and the address it loads at. */
   bin: Uint8Array;
   appsStart: number;
 }
+
+/** The nrf52840dk kernel with the fuzzer's TBF alone as its apps image. */
+export type FuzzImage = KernelImage;
 
 export async function nrfFuzzImage(): Promise<FuzzImage> {
   const root = resolve(import.meta.dirname, '..', '..');
@@ -47,10 +51,11 @@ export async function nrfFuzzImage(): Promise<FuzzImage> {
 
 /**
  * A session made by `create` (this tree's `createSession`, or a revision's in an A/B) on the
- * nrf52840dk with the kernel and the fuzzer's image loaded, and the UART text printed so far.
+ * nrf52840dk with the kernel and its apps image loaded (the fuzzer's, or a benchmark's own),
+ * and the UART text printed so far.
  */
-export function fuzzSession(
-  image: FuzzImage,
+export function kernelSession(
+  image: KernelImage,
   create: typeof createSession,
   options: { translate?: boolean } = {},
 ): { session: EmulatorSession; text: () => string } {

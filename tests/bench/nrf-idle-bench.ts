@@ -56,6 +56,7 @@ import { createSession } from '../../emulator/session/session';
 import { setSpinLoops } from '../../emulator/core/spin-loop';
 import type { TranslatorStats } from '../../emulator/core/cpu/translate';
 import { median, pidCpuMs, pidThreadsCpuMs, processCpuMs, threadCpuMs } from './cpu-time';
+import { kernelSession } from './nrf-fuzz-image';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const idleAt = process.argv.indexOf('--idle');
@@ -178,18 +179,14 @@ async function busyEmulator(
   warm: number[];
   cache: TranslatorStats;
 }> {
-  const s = createSession({ machine: 'nrf52840dk' });
-  if (!s.ok) throw new Error(s.error);
-  const session = s.value;
-  let text = '';
-  session.on((e) => {
-    if (e.kind === 'uart') text += String.fromCharCode(e.byte);
-  });
-  const loaded = session.loadFiles([
-    { name: 'kernel.elf', bytes: new Uint8Array(readFileSync(img.kernelElf)) },
-    { name: 'apps.bin', bytes: new Uint8Array(readFileSync(bin)), address: img.appsStart },
-  ]);
-  if (!loaded.ok) throw new Error(loaded.error);
+  const { session, text } = kernelSession(
+    {
+      kernel: new Uint8Array(readFileSync(img.kernelElf)),
+      bin: new Uint8Array(readFileSync(bin)),
+      appsStart: img.appsStart,
+    },
+    createSession,
+  );
   const t0 = performance.now();
   const cpu0 = threadCpuMs();
   const process0 = processCpuMs();
@@ -202,13 +199,13 @@ async function busyEmulator(
   const marks: { cpu: number; awake: number }[] = [];
   // Thread CPU seconds to the session's 10^6th and 10^7th instruction (slices end on them).
   const warm: number[] = [];
-  while (!/fuzz: done/.test(text)) {
+  while (!/fuzz: done/.test(text())) {
     const r = session.runSlice({ instructions: 1_000_000 });
     if (warm.length < 2 && session.instructions >= 10 ** (6 + warm.length))
       warm.push((threadCpuMs() - cpu0) / 1000);
-    if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text}`);
-    if (performance.now() - t0 > 300_000) throw new Error(`fuzzer did not finish:\n${text}`);
-    if (/fuzz/.test(text)) {
+    if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text()}`);
+    if (performance.now() - t0 > 300_000) throw new Error(`fuzzer did not finish:\n${text()}`);
+    if (/fuzz/.test(text())) {
       slices++;
       if (session.core.system.mpuEnabled()) mpuSlices++;
       marks.push({ cpu: threadCpuMs(), awake: awake() });

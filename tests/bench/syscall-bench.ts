@@ -27,6 +27,7 @@ import { join, resolve } from 'node:path';
 import { TockRecorder } from '../../emulator/debug/tock/recorder';
 import { createSession } from '../../emulator/session/session';
 import { parseElf } from '../../emulator/formats/elf';
+import { kernelSession } from './nrf-fuzz-image';
 import { kernelCosts, NULL_CALLS, summary, type KernelCosts } from './syscall-cycles';
 import { formatProfile, profileTraps } from './syscall-profile';
 
@@ -77,42 +78,33 @@ export async function measure(
   opts: { profile?: number } = {},
 ): Promise<KernelCosts & { profile?: string }> {
   const { appsStart, apps, bin } = await composeBuiltApps(image, APPS);
-  const s = createSession({ machine: BOARD });
-  if (!s.ok) throw new Error(s.error);
-  const session = s.value;
-  let text = '';
-  session.on((e) => {
-    if (e.kind === 'uart') text += String.fromCharCode(e.byte);
-  });
-  const loaded = session.loadFiles([
-    { name: 'kernel.elf', bytes: new Uint8Array(readFileSync(image.kernelElf)) },
-    { name: 'apps.bin', bytes: bin, address: appsStart },
-  ]);
-  if (!loaded.ok) throw new Error(loaded.error);
+  const { session, text } = kernelSession(
+    { kernel: new Uint8Array(readFileSync(image.kernelElf)), bin, appsStart },
+    createSession,
+  );
   const recorder = new TockRecorder({ core: session.core, dma: [] });
   recorder.start({ timeline: true, capacity: 1 << 18 });
   const appOf = (pc: number): string | undefined =>
     apps.find((a) => pc >= a.flash && pc < a.flash + FLASH_SLOT)?.name;
   let costs = kernelCosts(recorder.fetch(0), appOf);
   // sysbench_spin checks its r4-r11 across the switches and says so (kernel/apps/sysbench).
-  const kept = (): boolean => /sysbench_spin: r4-r11 kept/.test(text);
+  const kept = (): boolean => /sysbench_spin: r4-r11 kept/.test(text());
   for (let slice = 0; costs.switches.length < SWITCHES || !kept(); slice++) {
     const r = session.runSlice({ instructions: 2_000_000 });
-    if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text}`);
+    if (r.kind !== 'limit') throw new Error(`emulator stopped: ${JSON.stringify(r)}\n${text()}`);
     if (slice > 200)
-      throw new Error(`fewer than ${SWITCHES} switches in 400 M instructions:\n${text}`);
-    if (/sysbench: done/.test(text)) costs = kernelCosts(recorder.fetch(0), appOf);
+      throw new Error(`fewer than ${SWITCHES} switches in 400 M instructions:\n${text()}`);
+    if (/sysbench: done/.test(text())) costs = kernelCosts(recorder.fetch(0), appOf);
   }
   recorder.stop();
-  const done = /sysbench: done \((\d+) unexpected results\)/.exec(text);
-  if (!done) throw new Error(`sysbench_calls did not finish:\n${text}`);
-  if (done[1] !== '0') throw new Error(`sysbench_calls saw unexpected results:\n${text}`);
-  if (/r4-r11 changed/.test(text))
-    throw new Error(`a context switch lost sysbench_spin's r4-r11:\n${text}`);
+  const done = /sysbench: done \((\d+) unexpected results\)/.exec(text());
+  if (!done) throw new Error(`sysbench_calls did not finish:\n${text()}`);
+  if (done[1] !== '0') throw new Error(`sysbench_calls saw unexpected results:\n${text()}`);
+  if (/r4-r11 changed/.test(text()))
+    throw new Error(`a context switch lost sysbench_spin's r4-r11:\n${text()}`);
   if (!opts.profile) return costs;
   // The calls are over by now (the pair spins): profile a fresh boot's calls and switches.
   session.reset();
-  text = '';
   const elf = parseElf(new Uint8Array(readFileSync(image.kernelElf)));
   const classify = (svc: number | undefined, r0: number, r1: number): string => {
     if (svc === undefined) return 'interrupt';
